@@ -1,0 +1,24 @@
+# Two commands set everything up on a fresh clone with only Python 3:
+#   make demo   create .venv, install hvrt with all extras, run the demo job
+#   make test   the same set-up, then the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e ".[all]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m hvrt.demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info

@@ -1,0 +1,121 @@
+"""Tree engines behind one contract.
+
+An engine is a function ``fit(X_tree, target, params) -> FittedTree``:
+
+- ``X_tree`` is a 2-D float64 array of tree inputs (raw numeric columns, then encoded
+  categoricals); it may hold NaN when imputation is off.
+- ``target`` is the synthetic target, 1-D for ``target="sum"`` or 2-D for ``"features"``.
+- ``params`` holds the growth parameters shared by every engine.
+
+The fitted tree reports its leaves and labels rows with raw engine leaf ids; the
+partitioner maps those to contiguous labels and never needs to know which engine it holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from sklearn.tree import DecisionTreeRegressor
+
+ENGINE_NAMES = ("auto", "exact", "hist")
+
+
+@dataclass(frozen=True)
+class GrowthParams:
+    """Growth parameters every engine honours."""
+
+    max_leaf_nodes: int | None
+    min_samples_leaf: int
+    max_depth: int | None
+    # Every split must remove at least this fraction of the root node's impurity
+    # (the mean over outputs of the target's variance).
+    min_variance_reduction: float
+    random_state: int | None
+
+
+class FittedTree(Protocol):
+    """What an engine returns."""
+
+    @property
+    def leaf_ids(self) -> np.ndarray:
+        """Sorted raw ids of the leaves, one per partition."""
+
+    @property
+    def training_leaves(self) -> np.ndarray | None:
+        """Raw leaf id of each training row when the engine knows it for free, else None."""
+
+    def apply(self, X_tree: np.ndarray) -> np.ndarray:
+        """Raw leaf id (int64) of each row of ``X_tree``."""
+
+    def get_tree(self) -> object:
+        """The engine's own tree object, for inspection."""
+
+
+def root_impurity(target: np.ndarray) -> float:
+    """Impurity of the root: the mean over outputs of the target's population variance."""
+    target = target.reshape(len(target), -1)
+    return float(np.mean(np.var(target, axis=0)))
+
+
+class ExactTree:
+    """scikit-learn's exact ``DecisionTreeRegressor``: the seed's reference behaviour."""
+
+    def __init__(self, tree: DecisionTreeRegressor) -> None:
+        self.tree = tree
+        is_leaf = tree.tree_.children_left == -1
+        self._leaf_ids = np.flatnonzero(is_leaf).astype(np.int64)
+
+    @property
+    def leaf_ids(self) -> np.ndarray:
+        return self._leaf_ids
+
+    @property
+    def training_leaves(self) -> None:
+        return None
+
+    def apply(self, X_tree: np.ndarray) -> np.ndarray:
+        return self.tree.apply(X_tree).astype(np.int64)
+
+    def get_tree(self) -> DecisionTreeRegressor:
+        return self.tree
+
+
+def fit_exact(X_tree: np.ndarray, target: np.ndarray, params: GrowthParams) -> ExactTree:
+    """Fit scikit-learn's exact, best-first regression tree."""
+    # sklearn's min_impurity_decrease compares (N_t / N) * decrease against an absolute
+    # threshold, so a fraction of the root impurity is exactly "fraction of root impurity".
+    threshold = params.min_variance_reduction * root_impurity(target)
+    tree = DecisionTreeRegressor(
+        max_leaf_nodes=params.max_leaf_nodes,
+        min_samples_leaf=params.min_samples_leaf,
+        max_depth=params.max_depth,
+        min_impurity_decrease=threshold,
+        random_state=params.random_state,
+    )
+    tree.fit(X_tree, target)
+    return ExactTree(tree)
+
+
+def _fit_hist(X_tree: np.ndarray, target: np.ndarray, params: GrowthParams) -> FittedTree:
+    raise NotImplementedError("engine='hist' is not available yet; use engine='exact'")
+
+
+ENGINES: dict[str, Callable[[np.ndarray, np.ndarray, GrowthParams], FittedTree]] = {
+    "exact": fit_exact,
+    "hist": _fit_hist,
+}
+
+
+def resolve_engine(engine: str, n_samples: int) -> str:
+    """The concrete engine for ``engine`` on ``n_samples`` rows.
+
+    ``"auto"`` picks the exact engine until the histogram engine lands.
+    """
+    if engine not in ENGINE_NAMES:
+        raise ValueError(f"engine must be one of {ENGINE_NAMES}, got {engine!r}")
+    if engine == "auto":
+        return "exact"
+    return engine

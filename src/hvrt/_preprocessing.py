@@ -1,0 +1,201 @@
+"""One fitted preprocessing object, run the same way at fit and at labelling time.
+
+It splits columns into numeric and categorical, imputes (optionally), encodes the
+categoricals for the tree, and scales the numeric columns for the synthetic target.
+The tree sees raw numeric values (trees do not care about scale), so thresholds stay in
+the user's units and labelling never needs the scaler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import TransformerMixin, clone
+from sklearn.impute import SimpleImputer
+from sklearn.preprocessing import OneHotEncoder, StandardScaler, TargetEncoder
+
+from ._target import synthesize_target
+from ._validation import is_categorical_dtype, numeric_block
+
+CATEGORY_ENCODINGS = ("ohe", "target")
+
+
+def resolve_categorical(frame: pd.DataFrame, categorical_features: Sequence[Any] | None) -> list[str]:
+    """Names of the categorical columns: by dtype, or as listed by name or position."""
+    if categorical_features is None:
+        return [c for c, d in frame.dtypes.items() if is_categorical_dtype(d)]
+    if isinstance(categorical_features, str) or not isinstance(categorical_features, Sequence | np.ndarray):
+        raise TypeError(
+            "categorical_features must be None or a list of column names or positions, "
+            f"got {categorical_features!r}"
+        )
+    names = []
+    for item in categorical_features:
+        if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+            if not 0 <= item < frame.shape[1]:
+                raise ValueError(
+                    f"categorical_features position {item} is out of range for {frame.shape[1]} columns"
+                )
+            names.append(frame.columns[item])
+        elif item in frame.columns:
+            names.append(item)
+        else:
+            raise ValueError(f"categorical_features names column {item!r}, which X does not have")
+    listed = set(names)
+    unlisted_text = [c for c, d in frame.dtypes.items() if c not in listed and is_categorical_dtype(d) and not pd.api.types.is_bool_dtype(d)]
+    if unlisted_text:
+        raise ValueError(
+            f"column(s) {unlisted_text} are not numeric; list them in categorical_features too"
+        )
+    return [c for c in frame.columns if c in listed]
+
+
+def _category_strings(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Categorical columns as an object array of strings, NaN where missing."""
+    return np.column_stack(
+        [frame[c].astype("string").to_numpy(dtype=object, na_value=np.nan) for c in columns]
+    ) if columns else np.empty((len(frame), 0), dtype=object)
+
+
+def resolve_weights(weights: Mapping[str, float] | None, numeric_columns: list[str], categorical_columns: list[str]) -> np.ndarray:
+    """Per-numeric-column weights; unknown keys and non-finite values are errors."""
+    resolved = np.ones(len(numeric_columns))
+    if weights is None:
+        return resolved
+    if not isinstance(weights, Mapping):
+        raise TypeError(f"weights must be a dict of column name -> float, got {type(weights).__name__}")
+    position = {name: i for i, name in enumerate(numeric_columns)}
+    for key, value in weights.items():
+        if key in categorical_columns:
+            raise ValueError(
+                f"weights key {key!r} is a categorical column; only numeric columns enter the target"
+            )
+        if key not in position:
+            raise ValueError(
+                f"weights key {key!r} is not a numeric column of X (numeric columns: {numeric_columns})"
+            )
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"weights[{key!r}] must be a finite float, got {value!r}") from None
+        if not np.isfinite(number):
+            raise ValueError(f"weights[{key!r}] must be a finite float, got {value!r}")
+        resolved[position[key]] = number
+    return resolved
+
+
+def _check_no_empty_columns(values: np.ndarray, columns: list[str], name: str) -> None:
+    empty = np.isnan(values).all(axis=0) if values.dtype.kind == "f" else pd.isna(values).all(axis=0)
+    if np.any(empty):
+        raise ValueError(f"{name} column(s) {[columns[i] for i in np.flatnonzero(empty)]} have no values (all missing)")
+
+
+@dataclass
+class Preprocessor:
+    """Fitted column split, imputation and categorical encoding for the tree inputs."""
+
+    numeric_columns: list[str]
+    categorical_columns: list[str]
+    numeric_fill: np.ndarray | None  # training means, when imputing
+    category_imputer: SimpleImputer | None
+    encoder: OneHotEncoder | TargetEncoder | None
+
+    def tree_inputs(self, frame: pd.DataFrame) -> np.ndarray:
+        """The float64 tree inputs of ``frame``: numeric columns, then encoded categoricals."""
+        numeric = numeric_block(frame, self.numeric_columns)
+        if self.numeric_fill is not None:
+            numeric = np.where(np.isnan(numeric), self.numeric_fill, numeric)
+        return self.append_categories(numeric, frame)
+
+    def append_categories(self, numeric: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
+        """``numeric`` followed by the encoded categorical columns of ``frame``."""
+        if self.encoder is None:
+            return numeric
+        encoded = self.encoder.transform(self._categories(frame))
+        return np.hstack([numeric, np.asarray(encoded, dtype=np.float64)])
+
+    def _categories(self, frame: pd.DataFrame) -> np.ndarray:
+        categories = _category_strings(frame, self.categorical_columns)
+        if self.category_imputer is not None:
+            categories = self.category_imputer.transform(categories)
+        return categories
+
+
+def fit_preprocessing(
+    frame: pd.DataFrame,
+    y_frame: pd.DataFrame | None,
+    *,
+    categorical_columns: list[str],
+    weights: Mapping[str, float] | None,
+    scaler: TransformerMixin | None,
+    impute: bool,
+    category_encoding: str,
+    target_mode: str,
+    y_weight: float,
+    random_state: Any,
+) -> tuple[Preprocessor, np.ndarray, np.ndarray]:
+    """Fit the preprocessing and return it with the training tree inputs and target."""
+    numeric_columns = [c for c in frame.columns if c not in set(categorical_columns)]
+    column_weights = resolve_weights(weights, numeric_columns, categorical_columns)
+    numeric = numeric_block(frame, numeric_columns)
+    _check_no_empty_columns(numeric, numeric_columns, "X")
+    numeric_fill = np.nanmean(numeric, axis=0) if impute and numeric_columns else None
+    if numeric_fill is not None:
+        numeric = np.where(np.isnan(numeric), numeric_fill, numeric)
+
+    scaled_y = None
+    if y_frame is not None:
+        y_values = numeric_block(y_frame, list(y_frame.columns), name="y")
+        _check_no_empty_columns(y_values, list(y_frame.columns), "y")
+        if impute:
+            y_values = np.where(np.isnan(y_values), np.nanmean(y_values, axis=0), y_values)
+        scaled_y = StandardScaler().fit_transform(y_values)
+    if not numeric_columns and scaled_y is None:
+        raise ValueError(
+            "X has no numeric column, so there is no target to grow the tree on; "
+            "pass a numeric y or list fewer columns in categorical_features"
+        )
+    target = synthesize_target(_scale(numeric, scaler) * column_weights, scaled_y, target_mode, y_weight)
+
+    category_imputer = encoder = None
+    if categorical_columns:
+        categories = _category_strings(frame, categorical_columns)
+        _check_no_empty_columns(categories, categorical_columns, "X")
+        if impute:
+            category_imputer = SimpleImputer(strategy="most_frequent").fit(categories)
+            categories = category_imputer.transform(categories)
+        if category_encoding == "ohe":
+            # Unseen categories encode as all zeros: they follow every "not this category" branch.
+            encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64)
+            encoder.fit(categories)
+        else:
+            # fit + transform (not the cross-fitted fit_transform) so that training rows get
+            # the same encodings as at labelling time. Unseen categories get the target mean.
+            encoder = TargetEncoder(target_type="continuous", random_state=random_state)
+            encoder.fit(categories, target.reshape(len(target), -1).sum(axis=1))
+    preprocessor = Preprocessor(numeric_columns, categorical_columns, numeric_fill, category_imputer, encoder)
+    tree_inputs = preprocessor.append_categories(numeric, frame)
+    return preprocessor, tree_inputs, target
+
+
+def _scale(numeric: np.ndarray, scaler: TransformerMixin | None) -> np.ndarray:
+    """z-score (population std, constant columns scale 1) or the user's cloned scaler."""
+    if numeric.shape[1] == 0:
+        return numeric
+    if scaler is None:
+        return StandardScaler().fit_transform(numeric)
+    try:
+        scaled = clone(scaler).fit_transform(numeric)
+    except Exception as err:  # report the user's scaler, not a deep traceback
+        raise ValueError(f"scaler {scaler!r} failed on the numeric columns of X: {err}") from err
+    scaled = np.asarray(scaled.toarray() if hasattr(scaled, "toarray") else scaled, dtype=np.float64)
+    if scaled.shape != numeric.shape:
+        raise ValueError(
+            f"scaler must return one column per numeric column: got shape {scaled.shape}, "
+            f"expected {numeric.shape}"
+        )
+    return scaled

@@ -1,0 +1,311 @@
+"""HVRTPartitioner: fine-grained partitions from a variance-reduction tree."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ._engines import ENGINE_NAMES, ENGINES, FittedTree, GrowthParams, resolve_engine
+from ._preprocessing import CATEGORY_ENCODINGS, Preprocessor, fit_preprocessing, resolve_categorical
+from ._target import TARGET_MODES
+from ._validation import match_columns, to_frame, to_target_frame
+
+AUTO_LEAVES_MAX = 4096
+
+
+def auto_max_leaf_nodes(n_samples: int) -> int:
+    """The ``max_leaf_nodes="auto"`` rule: ``round(sqrt(n))`` clipped to [2, 4096]."""
+    return int(np.clip(round(np.sqrt(n_samples)), 2, AUTO_LEAVES_MAX))
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
+    """Partition tabular data into many fine-grained, variance-reducing partitions.
+
+    Each numeric feature is scaled (z-score by default) and a synthetic target is built
+    from the scaled features: their row-wise sum (``target="sum"``, the seed's H-VRT
+    target) or the features themselves (``target="features"``). A regression tree with
+    ``max_leaf_nodes`` leaves is grown to explain that target, and its leaves are the
+    partitions.
+
+    Parameters
+    ----------
+    max_leaf_nodes : int >= 2, None or "auto", default="auto"
+        Number of partitions to grow. ``"auto"`` uses ``round(sqrt(n_samples))`` clipped
+        to [2, 4096]; ``None`` grows until no split helps (as in scikit-learn).
+    target : {"sum", "features"}, default="sum"
+        ``"sum"``: one target, ``sum_j w_j z_j`` over the scaled numeric features.
+        ``"features"``: one output per weighted scaled feature (multi-output tree).
+    y_weight : float in [0, 1], default=0.5
+        Share of the target's variance carried by the ``y`` passed to :meth:`fit`.
+    weights : dict of str to float, default=None
+        Per-column weights ``w_j`` (keys ``f0, f1, ...`` for array input). Negative weights
+        flip a feature's sign in the sum.
+    scaler : scikit-learn transformer, default=None
+        Scales the numeric features for the target. ``None`` means z-score with the
+        population standard deviation; a constant column gets scale 1. Cloned in ``fit``.
+    min_variance_reduction : float in [0, 1), default=0.0
+        Every split must remove at least this fraction of the root's impurity.
+    min_samples_leaf : int >= 1, default=1
+        Minimum rows per partition.
+    max_depth : int >= 1 or None, default=None
+        Maximum tree depth.
+    random_state : int, RandomState or None, default=42
+        Seed for the tree's tie-breaking and any sampling.
+    impute : bool, default=True
+        ``True``: mean imputation for numeric columns, most frequent value for
+        categoricals. ``False``: missing numeric values add nothing to the target and the
+        tree routes NaN natively; a missing category is a category of its own.
+    categorical_features : list of str or int, default=None
+        Categorical columns by name or position. ``None`` means object, string,
+        category and bool dtypes.
+    category_encoding : {"ohe", "target"}, default="ohe"
+        How categoricals reach the tree. ``"ohe"``: one-hot; a category unseen in fit
+        encodes as all zeros and follows every "not this category" branch. ``"target"``:
+        each category's mean of the synthetic target (fitted once, without cross-fitting,
+        so fit and labelling agree); an unseen category gets the overall target mean.
+    engine : {"auto", "exact", "hist"}, default="auto"
+        ``"exact"`` is scikit-learn's ``DecisionTreeRegressor``, the seed's reference.
+
+    Attributes
+    ----------
+    labels_ : ndarray of shape (n_samples,)
+        Partition of each training row, int64 in ``0 .. n_partitions_ - 1``.
+    n_partitions_ : int
+        Number of partitions (tree leaves).
+    partition_sizes_ : ndarray of shape (n_partitions_,)
+        Training rows per partition.
+    n_features_in_ : int
+        Number of columns seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names seen in ``fit`` (``f0, f1, ...`` for array input).
+    engine_ : str
+        The engine that grew the tree.
+    max_leaf_nodes_ : int or None
+        The resolved ``max_leaf_nodes``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hvrt import HVRTPartitioner
+    >>> X = np.random.default_rng(0).normal(size=(1000, 4))
+    >>> labels = HVRTPartitioner(max_leaf_nodes=20).fit_predict(X)
+    >>> int(labels.max()) + 1
+    20
+    """
+
+    def __init__(
+        self,
+        max_leaf_nodes: int | str | None = "auto",
+        *,
+        target: str = "sum",
+        y_weight: float = 0.5,
+        weights: Mapping[str, float] | None = None,
+        scaler: TransformerMixin | None = None,
+        min_variance_reduction: float = 0.0,
+        min_samples_leaf: int = 1,
+        max_depth: int | None = None,
+        random_state: int | np.random.RandomState | None = 42,
+        impute: bool = True,
+        categorical_features: Sequence[str | int] | None = None,
+        category_encoding: str = "ohe",
+        engine: str = "auto",
+    ) -> None:
+        self.max_leaf_nodes = max_leaf_nodes
+        self.target = target
+        self.y_weight = y_weight
+        self.weights = weights
+        self.scaler = scaler
+        self.min_variance_reduction = min_variance_reduction
+        self.min_samples_leaf = min_samples_leaf
+        self.max_depth = max_depth
+        self.random_state = random_state
+        self.impute = impute
+        self.categorical_features = categorical_features
+        self.category_encoding = category_encoding
+        self.engine = engine
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+    # ------------------------------------------------------------------ validation
+    def _check_params(self, n_samples: int) -> GrowthParams:
+        leaves = self.max_leaf_nodes
+        if isinstance(leaves, str) and leaves == "auto":
+            leaves = auto_max_leaf_nodes(n_samples)
+        elif leaves is not None and not (_is_int(leaves) and leaves >= 2):
+            raise ValueError(f"max_leaf_nodes must be an int >= 2, None or 'auto', got {leaves!r}")
+        if self.target not in TARGET_MODES:
+            raise ValueError(f"target must be one of {TARGET_MODES}, got {self.target!r}")
+        if not (_is_real(self.y_weight) and 0.0 <= self.y_weight <= 1.0):
+            raise ValueError(f"y_weight must be a float in [0, 1], got {self.y_weight!r}")
+        if self.scaler is not None and not (hasattr(self.scaler, "fit") and hasattr(self.scaler, "transform")):
+            raise TypeError(
+                f"scaler must be a scikit-learn transformer (with fit and transform) or None, got {self.scaler!r}"
+            )
+        if not (_is_real(self.min_variance_reduction) and 0.0 <= self.min_variance_reduction < 1.0):
+            raise ValueError(
+                f"min_variance_reduction must be a float in [0, 1), got {self.min_variance_reduction!r}"
+            )
+        if not (_is_int(self.min_samples_leaf) and self.min_samples_leaf >= 1):
+            raise ValueError(f"min_samples_leaf must be an int >= 1, got {self.min_samples_leaf!r}")
+        if self.max_depth is not None and not (_is_int(self.max_depth) and self.max_depth >= 1):
+            raise ValueError(f"max_depth must be an int >= 1 or None, got {self.max_depth!r}")
+        if not isinstance(self.impute, (bool, np.bool_)):
+            raise TypeError(f"impute must be True or False, got {self.impute!r}")
+        if self.category_encoding not in CATEGORY_ENCODINGS:
+            raise ValueError(
+                f"category_encoding must be one of {CATEGORY_ENCODINGS}, got {self.category_encoding!r}"
+            )
+        if self.engine not in ENGINE_NAMES:
+            raise ValueError(f"engine must be one of {ENGINE_NAMES}, got {self.engine!r}")
+        return GrowthParams(
+            max_leaf_nodes=leaves,
+            min_samples_leaf=int(self.min_samples_leaf),
+            max_depth=self.max_depth,
+            min_variance_reduction=float(self.min_variance_reduction),
+            random_state=self.random_state,
+        )
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X: Any, y: Any = None) -> HVRTPartitioner:
+        """Grow the tree on ``X`` (and optionally ``y``) and label the training rows.
+
+        Parameters
+        ----------
+        X : DataFrame, ndarray or polars DataFrame of shape (n_samples, n_features)
+            Data to partition. Numeric columns may hold NaN; ±inf is refused.
+        y : Series, DataFrame or array of shape (n_samples,) or (n_samples, n_targets), default=None
+            Numeric values that should guide the partitions (see ``y_weight``). A pandas
+            ``y`` must share X's index.
+
+        Returns
+        -------
+        self : HVRTPartitioner
+
+        Raises
+        ------
+        ValueError
+            For an invalid parameter, infinite values, non-numeric columns not listed as
+            categorical, or a ``y`` whose length or index does not match X.
+        """
+        frame, had_names = to_frame(X)
+        params = self._check_params(len(frame))
+        categorical = resolve_categorical(frame, self.categorical_features)
+        y_frame = None if y is None else to_target_frame(y, frame, isinstance(X, pd.DataFrame))
+        preprocessor, tree_inputs, target = fit_preprocessing(
+            frame,
+            y_frame,
+            categorical_columns=categorical,
+            weights=self.weights,
+            scaler=self.scaler,
+            impute=bool(self.impute),
+            category_encoding=self.category_encoding,
+            target_mode=self.target,
+            y_weight=float(self.y_weight),
+            random_state=self.random_state,
+        )
+        engine = resolve_engine(self.engine, len(frame))
+        tree = ENGINES[engine](tree_inputs, target, params)
+
+        self._preprocessor: Preprocessor = preprocessor
+        self._fitted_with_names = had_names
+        self.tree_: FittedTree = tree
+        self.engine_ = engine
+        self.max_leaf_nodes_ = params.max_leaf_nodes
+        self.n_features_in_ = frame.shape[1]
+        self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
+        leaf_ids = tree.leaf_ids
+        self._leaf_to_label = np.full(int(leaf_ids.max()) + 1, -1, dtype=np.int64)
+        self._leaf_to_label[leaf_ids] = np.arange(len(leaf_ids), dtype=np.int64)
+        training_leaves = tree.training_leaves
+        if training_leaves is None:
+            training_leaves = tree.apply(tree_inputs)
+        self.labels_ = self._leaf_to_label[training_leaves]
+        self.n_partitions_ = len(leaf_ids)
+        self.partition_sizes_ = np.bincount(self.labels_, minlength=self.n_partitions_)
+        return self
+
+    def fit_predict(self, X: Any, y: Any = None, **kwargs: Any) -> np.ndarray:
+        """Refit on ``X`` and return the training labels, ``fit(X, y).labels_``."""
+        return self.fit(X, y).labels_
+
+    # ------------------------------------------------------------------ labelling
+    def _tree_inputs(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "tree_")
+        frame, had_names = to_frame(X)
+        frame = match_columns(
+            frame, had_names, self.feature_names_in_, self._fitted_with_names, type(self).__name__
+        )
+        return self._preprocessor.tree_inputs(frame)
+
+    def apply(self, X: Any) -> np.ndarray:
+        """Raw engine leaf id of each row (scikit-learn node ids for the exact engine)."""
+        return self.tree_.apply(self._tree_inputs(X))
+
+    def get_partitions(self, X: Any) -> np.ndarray:
+        """Partition label of each row of ``X``.
+
+        Parameters
+        ----------
+        X : DataFrame, ndarray or polars DataFrame
+            Named input is matched to the fit-time columns by name (reordered and extra
+            columns are fine); array input by position.
+
+        Returns
+        -------
+        labels : ndarray of int64, shape (n_samples,)
+            Values in ``0 .. n_partitions_ - 1``, the same labels as ``labels_`` for the
+            training rows.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before :meth:`fit`.
+        ValueError
+            When a fit-time column is missing, or array input has the wrong width.
+        """
+        check_is_fitted(self, "tree_")
+        return self._leaf_to_label[self.apply(X)]
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Alias of :meth:`get_partitions`."""
+        return self.get_partitions(X)
+
+    def transform(self, X: Any) -> sp.csr_matrix:
+        """Sparse one-hot partition membership, shape (n_samples, n_partitions_)."""
+        labels = self.get_partitions(X)
+        n_rows = len(labels)
+        return sp.csr_matrix(
+            (np.ones(n_rows), labels, np.arange(n_rows + 1)), shape=(n_rows, self.n_partitions_)
+        )
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Output names of :meth:`transform`: ``partition_0 ... partition_{K-1}``."""
+        check_is_fitted(self, "tree_")
+        if input_features is not None and len(input_features) != self.n_features_in_:
+            raise ValueError(
+                f"input_features has {len(input_features)} names, expected {self.n_features_in_}"
+            )
+        return np.asarray([f"partition_{k}" for k in range(self.n_partitions_)], dtype=object)
+
+    def get_tree(self) -> object:
+        """The fitted tree: a ``DecisionTreeRegressor`` for the exact engine."""
+        check_is_fitted(self, "tree_")
+        return self.tree_.get_tree()
