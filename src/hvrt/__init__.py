@@ -1,6 +1,38 @@
-"""hvrt: fast fine-grained partitions of tabular data, and what they did to it."""
+"""hvrt: fast fine-grained partitions of tabular data, and what they did to it.
+
+Only the partitioner is imported eagerly; the analysis tools load on first use, so
+``import hvrt`` stays light and never needs the plotting extra.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 from .partitioner import HVRTPartitioner
 
-__all__ = ["HVRTPartitioner"]
 __version__ = "0.7.0.dev0"
+
+# public name -> module that defines it
+_LAZY = {
+    "full_report": "metrics",
+    "FeatureReport": "metrics",
+    "VarianceReport": "metrics",
+    "SpanReport": "metrics",
+    "calculate_feature_hhi_metric": "metrics",
+    "partition_quality": "metrics",
+    "PartitionProfiler": "profiler",
+    "DistributionAnalyzer": "distribution",
+}
+
+__all__ = ["HVRTPartitioner", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

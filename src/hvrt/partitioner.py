@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._engines import ENGINE_NAMES, ENGINES, FittedTree, GrowthParams, resolve_engine
@@ -80,6 +81,9 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         so fit and labelling agree); an unseen category gets the overall target mean.
     engine : {"auto", "exact", "hist"}, default="auto"
         ``"exact"`` is scikit-learn's ``DecisionTreeRegressor``, the seed's reference.
+    max_samples : int >= 2, float in (0, 1] or None, default=None
+        Grow the tree on a uniform random subsample of this many rows (or this fraction
+        of the rows), then label every row. ``None`` uses all rows.
 
     Attributes
     ----------
@@ -124,6 +128,7 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         categorical_features: Sequence[str | int] | None = None,
         category_encoding: str = "ohe",
         engine: str = "auto",
+        max_samples: int | float | None = None,
     ) -> None:
         self.max_leaf_nodes = max_leaf_nodes
         self.target = target
@@ -138,6 +143,7 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         self.categorical_features = categorical_features
         self.category_encoding = category_encoding
         self.engine = engine
+        self.max_samples = max_samples
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -175,6 +181,13 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
             )
         if self.engine not in ENGINE_NAMES:
             raise ValueError(f"engine must be one of {ENGINE_NAMES}, got {self.engine!r}")
+        if self.max_samples is not None and not (
+            (_is_int(self.max_samples) and self.max_samples >= 2)
+            or (_is_real(self.max_samples) and 0.0 < self.max_samples <= 1.0)
+        ):
+            raise ValueError(
+                f"max_samples must be an int >= 2, a float in (0, 1] or None, got {self.max_samples!r}"
+            )
         return GrowthParams(
             max_leaf_nodes=leaves,
             min_samples_leaf=int(self.min_samples_leaf),
@@ -222,7 +235,11 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
             random_state=self.random_state,
         )
         engine = resolve_engine(self.engine, len(frame))
-        tree = ENGINES[engine](tree_inputs, target, params)
+        sample = self._subsample(len(frame))
+        if sample is None:
+            tree = ENGINES[engine](tree_inputs, target, params)
+        else:
+            tree = ENGINES[engine](tree_inputs[sample], target[sample], params)
 
         self._preprocessor: Preprocessor = preprocessor
         self._fitted_with_names = had_names
@@ -234,13 +251,23 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         leaf_ids = tree.leaf_ids
         self._leaf_to_label = np.full(int(leaf_ids.max()) + 1, -1, dtype=np.int64)
         self._leaf_to_label[leaf_ids] = np.arange(len(leaf_ids), dtype=np.int64)
-        training_leaves = tree.training_leaves
+        training_leaves = tree.training_leaves if sample is None else None
         if training_leaves is None:
             training_leaves = tree.apply(tree_inputs)
         self.labels_ = self._leaf_to_label[training_leaves]
         self.n_partitions_ = len(leaf_ids)
         self.partition_sizes_ = np.bincount(self.labels_, minlength=self.n_partitions_)
         return self
+
+    def _subsample(self, n_samples: int) -> np.ndarray | None:
+        """Sorted row indices to grow the tree on, or None for all rows."""
+        if self.max_samples is None:
+            return None
+        size = self.max_samples if _is_int(self.max_samples) else max(2, int(self.max_samples * n_samples))
+        if size >= n_samples:
+            return None
+        rng = check_random_state(self.random_state)
+        return np.sort(rng.choice(n_samples, size=size, replace=False))
 
     def fit_predict(self, X: Any, y: Any = None, **kwargs: Any) -> np.ndarray:
         """Refit on ``X`` and return the training labels, ``fit(X, y).labels_``."""
