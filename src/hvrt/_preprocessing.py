@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import TransformerMixin, clone
+from sklearn.base import TransformerMixin
 from sklearn.impute import SimpleImputer
-from sklearn.preprocessing import OneHotEncoder, StandardScaler, TargetEncoder
+from sklearn.preprocessing import OneHotEncoder, TargetEncoder
 
-from ._target import synthesize_target
+from ._target import blend_target, feature_outputs
 from ._validation import is_categorical_dtype, numeric_block
 
 CATEGORY_ENCODINGS = ("ohe", "target")
@@ -106,8 +106,8 @@ class Preprocessor:
 
     def tree_inputs(self, frame: pd.DataFrame) -> np.ndarray:
         """The float64 tree inputs of ``frame``: numeric columns, then encoded categoricals."""
-        numeric = numeric_block(frame, self.numeric_columns)
-        if self.numeric_fill is not None:
+        numeric, has_missing = numeric_block(frame, self.numeric_columns)
+        if has_missing and self.numeric_fill is not None:
             numeric = np.where(np.isnan(numeric), self.numeric_fill, numeric)
         return self.append_categories(numeric, frame)
 
@@ -141,25 +141,31 @@ def fit_preprocessing(
     """Fit the preprocessing and return it with the training tree inputs and target."""
     numeric_columns = [c for c in frame.columns if c not in set(categorical_columns)]
     column_weights = resolve_weights(weights, numeric_columns, categorical_columns)
-    numeric = numeric_block(frame, numeric_columns)
-    _check_no_empty_columns(numeric, numeric_columns, "X")
-    numeric_fill = np.nanmean(numeric, axis=0) if impute and numeric_columns else None
-    if numeric_fill is not None:
-        numeric = np.where(np.isnan(numeric), numeric_fill, numeric)
-
-    scaled_y = None
-    if y_frame is not None:
-        y_values = numeric_block(y_frame, list(y_frame.columns), name="y")
-        _check_no_empty_columns(y_values, list(y_frame.columns), "y")
+    numeric, has_missing = numeric_block(frame, numeric_columns)
+    numeric_fill = None
+    if has_missing:
+        _check_no_empty_columns(numeric, numeric_columns, "X")
         if impute:
-            y_values = np.where(np.isnan(y_values), np.nanmean(y_values, axis=0), y_values)
-        scaled_y = StandardScaler().fit_transform(y_values)
-    if not numeric_columns and scaled_y is None:
+            numeric_fill = np.nanmean(numeric, axis=0)
+            numeric = np.where(np.isnan(numeric), numeric_fill, numeric)
+            has_missing = False
+
+    y_part = None
+    if y_frame is not None:
+        y_values, y_missing = numeric_block(y_frame, list(y_frame.columns), name="y")
+        if y_missing:
+            _check_no_empty_columns(y_values, list(y_frame.columns), "y")
+            if impute:
+                y_values = np.where(np.isnan(y_values), np.nanmean(y_values, axis=0), y_values)
+                y_missing = False
+        y_part = feature_outputs(y_values, y_missing, np.ones(y_values.shape[1]), target_mode, None)
+    if not numeric_columns and y_part is None:
         raise ValueError(
             "X has no numeric column, so there is no target to grow the tree on; "
             "pass a numeric y or list fewer columns in categorical_features"
         )
-    target = synthesize_target(_scale(numeric, scaler) * column_weights, scaled_y, target_mode, y_weight)
+    x_part = feature_outputs(numeric, has_missing, column_weights, target_mode, scaler)
+    target = blend_target(x_part, y_part, y_weight)
 
     category_imputer = encoder = None
     if categorical_columns:
@@ -180,22 +186,3 @@ def fit_preprocessing(
     preprocessor = Preprocessor(numeric_columns, categorical_columns, numeric_fill, category_imputer, encoder)
     tree_inputs = preprocessor.append_categories(numeric, frame)
     return preprocessor, tree_inputs, target
-
-
-def _scale(numeric: np.ndarray, scaler: TransformerMixin | None) -> np.ndarray:
-    """z-score (population std, constant columns scale 1) or the user's cloned scaler."""
-    if numeric.shape[1] == 0:
-        return numeric
-    if scaler is None:
-        return StandardScaler().fit_transform(numeric)
-    try:
-        scaled = clone(scaler).fit_transform(numeric)
-    except Exception as err:  # report the user's scaler, not a deep traceback
-        raise ValueError(f"scaler {scaler!r} failed on the numeric columns of X: {err}") from err
-    scaled = np.asarray(scaled.toarray() if hasattr(scaled, "toarray") else scaled, dtype=np.float64)
-    if scaled.shape != numeric.shape:
-        raise ValueError(
-            f"scaler must return one column per numeric column: got shape {scaled.shape}, "
-            f"expected {numeric.shape}"
-        )
-    return scaled

@@ -76,7 +76,9 @@ def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
                 pass
             except TypeError as err:
                 raise TypeError(f"{name} holds a value that is neither a number nor a string: {err}") from None
-        frame = pd.DataFrame(array, columns=array_column_names(array.shape[1])).infer_objects()
+        frame = pd.DataFrame(array, columns=array_column_names(array.shape[1]), copy=False)
+        if array.dtype == object:
+            frame = frame.infer_objects()
         had_names = False
     if frame.shape[0] == 0:
         raise ValueError(f"Found array with 0 sample(s) (shape={frame.shape}) while a minimum of 1 is required ({name}).")
@@ -85,11 +87,14 @@ def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
     return frame, had_names
 
 
-def numeric_block(frame: pd.DataFrame, columns: Sequence[str], name: str = "X") -> np.ndarray:
-    """The given columns as a float64 array, refusing complex values and infinities."""
+def numeric_block(frame: pd.DataFrame, columns: Sequence[str], name: str = "X") -> tuple[np.ndarray, bool]:
+    """The given columns as float64 (a view when possible) and whether any value is NaN.
+
+    Complex values and infinities are refused with the offending column names.
+    """
     if len(columns) == 0:
-        return np.empty((len(frame), 0))
-    block = frame[list(columns)]
+        return np.empty((len(frame), 0)), False
+    block = frame if len(columns) == frame.shape[1] and list(frame.columns) == list(columns) else frame[list(columns)]
     for column, dtype in block.dtypes.items():
         if pd.api.types.is_complex_dtype(dtype):
             raise ValueError(f"Complex data not supported: column {column!r} of {name}")
@@ -99,13 +104,16 @@ def numeric_block(frame: pd.DataFrame, columns: Sequence[str], name: str = "X") 
         raise ValueError(
             f"{name} columns {list(columns)} must be numeric (or be listed in categorical_features): {err}"
         ) from err
+    # One cheap reduction answers "all finite?" for the common clean case.
+    if np.isfinite(values.sum(axis=0)).all():
+        return values, False
     infinite = np.isinf(values).any(axis=0)
     if infinite.any():
         bad = [columns[i] for i in np.flatnonzero(infinite)]
         raise ValueError(
             f"{name} column(s) {bad} contain infinite values; replace them with finite numbers or NaN"
         )
-    return values
+    return values, bool(np.isnan(values).any())
 
 
 def is_categorical_dtype(dtype: Any) -> bool:
