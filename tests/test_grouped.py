@@ -1,0 +1,144 @@
+"""The grouped-statistics kernel against pandas groupby and exact arithmetic."""
+
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hvrt import _grouped
+from hvrt._grouped import grouped_stats
+
+
+def _random_data(seed: int = 0, n: int = 400, d: int = 4, n_labels: int = 23, nan_share: float = 0.1):
+    rng = np.random.default_rng(seed)
+    values = rng.normal(size=(n, d)) * rng.uniform(0.1, 50, size=d)
+    values[rng.random((n, d)) < nan_share] = np.nan
+    labels = rng.integers(0, n_labels, size=n)
+    return values, labels
+
+
+def _pandas_reference(values: np.ndarray, labels: np.ndarray) -> dict[str, np.ndarray]:
+    grouped = pd.DataFrame(values).groupby(labels, sort=True)
+    return {
+        "ids": np.asarray(grouped.size().index),
+        "sizes": grouped.size().to_numpy(),
+        "count": grouped.count().to_numpy(),
+        "mean": grouped.mean().to_numpy(),
+        "var": grouped.var(ddof=0).to_numpy(),
+        "min": grouped.min().to_numpy(),
+        "max": grouped.max().to_numpy(),
+    }
+
+
+def _assert_matches_pandas(values: np.ndarray, labels: np.ndarray) -> None:
+    stats = grouped_stats(values, labels)
+    expected = _pandas_reference(values, labels)
+    np.testing.assert_array_equal(stats.partition_ids, expected["ids"])
+    np.testing.assert_array_equal(stats.sizes, expected["sizes"])
+    np.testing.assert_array_equal(stats.count, expected["count"])
+    np.testing.assert_allclose(stats.mean, expected["mean"], rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(stats.minimum, expected["min"], equal_nan=True)
+    np.testing.assert_allclose(stats.maximum, expected["max"], equal_nan=True)
+    # The kernel's variance and span are 0 where a partition has at most one value.
+    has_two = expected["count"] > 1
+    np.testing.assert_allclose(stats.variance, np.where(has_two, expected["var"], 0.0), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        stats.span, np.where(has_two, expected["max"] - expected["min"], 0.0), rtol=1e-12
+    )
+    np.testing.assert_array_equal(stats.partition_ids[stats.codes], labels)
+
+
+def test_matches_pandas_groupby_with_nan():
+    values, labels = _random_data()
+    _assert_matches_pandas(values, labels)
+
+
+def test_matches_pandas_groupby_without_nan():
+    values, labels = _random_data(seed=1, nan_share=0.0)
+    _assert_matches_pandas(values, labels)
+
+
+@pytest.mark.parametrize(
+    "transform",
+    [
+        pytest.param(lambda lab: lab.astype(np.uint8), id="uint8"),
+        pytest.param(lambda lab: lab.astype(np.int32) - 11, id="negative-int32"),
+        pytest.param(lambda lab: lab.astype(np.int64) * 10_000_019, id="wide-int64"),
+        pytest.param(lambda lab: lab.astype(np.uint64) + np.uint64(2**63), id="huge-uint64"),
+        pytest.param(lambda lab: lab.astype(np.float64) / 3, id="float"),
+        pytest.param(lambda lab: np.array([f"p{v:02d}" for v in lab]), id="str"),
+    ],
+)
+def test_label_dtypes(transform):
+    """Radix-sorted (narrow int) and comparison-sorted labels give the same statistics."""
+    values, labels = _random_data(seed=2)
+    _assert_matches_pandas(values, transform(labels))
+
+
+def test_radix_and_general_sort_agree():
+    values, labels = _random_data(seed=3, n=2000, n_labels=300)
+    narrow = grouped_stats(values, labels)
+    wide = grouped_stats(values, labels * 1_000_003)  # span >= 2**16: comparison sort
+    for name in ("sizes", "count", "codes"):
+        np.testing.assert_array_equal(getattr(narrow, name), getattr(wide, name))
+    for name in ("mean", "m2", "minimum", "maximum"):
+        np.testing.assert_array_equal(getattr(narrow, name), getattr(wide, name))
+
+
+def test_large_offset_variance_is_exact():
+    """Values near 1e9 keep their small within-partition variance (two-pass sums)."""
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 5, size=1000)
+    small = rng.integers(0, 4, size=(1000, 2)).astype(np.float64)  # exactly representable
+    stats_small = grouped_stats(small, labels)
+    stats_offset = grouped_stats(small + 1e9, labels)
+    np.testing.assert_allclose(stats_offset.variance, stats_small.variance, rtol=1e-9)
+    np.testing.assert_allclose(stats_offset.span, stats_small.span, rtol=0, atol=0)
+    assert np.all(stats_offset.variance > 0.5)  # a one-pass formula would lose these
+
+
+def test_all_nan_column_in_a_partition():
+    values = np.array([[np.nan, 1.0], [np.nan, 2.0], [3.0, 4.0], [5.0, np.nan]])
+    stats = grouped_stats(values, np.array([0, 0, 1, 1]))
+    np.testing.assert_array_equal(stats.count, [[0, 2], [2, 1]])
+    assert np.isnan(stats.mean[0, 0]) and np.isnan(stats.minimum[0, 0])
+    np.testing.assert_array_equal(stats.variance, [[0.0, 0.25], [1.0, 0.0]])
+    np.testing.assert_array_equal(stats.span, [[0.0, 1.0], [2.0, 0.0]])
+
+
+def test_single_row_partitions_have_zero_variance_and_span():
+    values = np.array([[1.0], [5.0], [7.0], [9.0]])
+    stats = grouped_stats(values, np.array([0, 1, 2, 2]))
+    np.testing.assert_array_equal(stats.variance.ravel(), [0.0, 0.0, 1.0])
+    np.testing.assert_array_equal(stats.span.ravel(), [0.0, 0.0, 2.0])
+
+
+def test_one_dimensional_values():
+    stats = grouped_stats(np.array([1.0, 2.0, 4.0]), np.array([1, 1, 0]))
+    assert stats.mean.shape == (2, 1)
+    np.testing.assert_array_equal(stats.mean.ravel(), [4.0, 1.5])
+
+
+def test_empty_input_gives_zero_partitions():
+    stats = grouped_stats(np.empty((0, 3)), np.empty(0, dtype=np.int64))
+    assert stats.n_partitions == 0
+    assert stats.mean.shape == stats.count.shape == (0, 3)
+    assert stats.variance.shape == stats.span.shape == (0, 3)
+
+
+def test_length_mismatch_names_labels():
+    with pytest.raises(ValueError, match="labels has 3 entries but the data has 2 rows"):
+        grouped_stats(np.zeros((2, 1)), np.array([0, 1, 2]))
+
+
+def test_two_dimensional_labels_rejected():
+    with pytest.raises(ValueError, match="labels must be 1-D"):
+        grouped_stats(np.zeros((2, 1)), np.array([[0], [1]]))
+
+
+def test_docstring_examples_run():
+    result = doctest.testmod(_grouped, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
