@@ -183,7 +183,7 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
             raise ValueError(f"engine must be one of {ENGINE_NAMES}, got {self.engine!r}")
         if self.max_samples is not None and not (
             (_is_int(self.max_samples) and self.max_samples >= 2)
-            or (_is_real(self.max_samples) and 0.0 < self.max_samples <= 1.0)
+            or (_is_real(self.max_samples) and not _is_int(self.max_samples) and 0.0 < self.max_samples <= 1.0)
         ):
             raise ValueError(
                 f"max_samples must be an int >= 2, a float in (0, 1] or None, got {self.max_samples!r}"
@@ -284,7 +284,8 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
 
     def apply(self, X: Any) -> np.ndarray:
         """Raw engine leaf id of each row (scikit-learn node ids for the exact engine)."""
-        return self.tree_.apply(self._tree_inputs(X))
+        tree_inputs = self._tree_inputs(X)
+        return self.tree_.apply(tree_inputs)
 
     def get_partitions(self, X: Any) -> np.ndarray:
         """Partition label of each row of ``X``.

@@ -1,0 +1,441 @@
+"""Behaviour of HVRTPartitioner that every engine must share."""
+
+from __future__ import annotations
+
+import pickle
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from sklearn.exceptions import NotFittedError
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
+from sklearn.tree import DecisionTreeRegressor
+
+from hvrt import HVRTPartitioner
+from hvrt.partitioner import auto_max_leaf_nodes
+
+from .conftest import within_r2
+
+ENGINES = ["exact"]
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+def test_quick_start_gives_exactly_the_requested_partitions(engine: str) -> None:
+    X = pd.DataFrame(np.random.default_rng(0).random((10000, 10)), columns=[f"feat_{i}" for i in range(10)])
+    partitioner = HVRTPartitioner(max_leaf_nodes=200, engine=engine).fit(X)
+    labels = partitioner.get_partitions(X)
+    assert len(np.unique(labels)) == 200
+    assert partitioner.n_partitions_ == 200
+
+
+def test_labels_are_contiguous_int64_and_stable(frame: pd.DataFrame, engine: str) -> None:
+    partitioner = HVRTPartitioner(max_leaf_nodes=37, engine=engine).fit(frame)
+    labels = partitioner.labels_
+    assert labels.dtype == np.int64
+    assert np.array_equal(np.unique(labels), np.arange(37))
+    assert np.array_equal(partitioner.get_partitions(frame), labels)
+    assert np.array_equal(partitioner.predict(frame), labels)
+    assert np.array_equal(partitioner.partition_sizes_, np.bincount(labels))
+    assert partitioner.partition_sizes_.sum() == len(frame)
+    assert partitioner.n_features_in_ == 5
+    assert list(partitioner.feature_names_in_) == list(frame.columns)
+
+
+def test_array_input_names_columns_f0(rng: np.random.Generator, engine: str) -> None:
+    partitioner = HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(rng.normal(size=(300, 3)))
+    assert list(partitioner.feature_names_in_) == ["f0", "f1", "f2"]
+
+
+def test_auto_rule_is_sqrt_n_clipped() -> None:
+    assert auto_max_leaf_nodes(400) == 20
+    assert auto_max_leaf_nodes(1) == 2
+    assert auto_max_leaf_nodes(10**9) == 4096
+
+
+def test_auto_leaves_follow_the_rule(rng: np.random.Generator, engine: str) -> None:
+    X = rng.normal(size=(900, 4))
+    partitioner = HVRTPartitioner(engine=engine).fit(X)
+    assert partitioner.max_leaf_nodes_ == 30
+    assert partitioner.n_partitions_ == 30
+
+
+def test_unlimited_leaves_separate_distinct_rows(rng: np.random.Generator) -> None:
+    X = rng.normal(size=(200, 3))
+    partitioner = HVRTPartitioner(max_leaf_nodes=None, engine="exact").fit(X)
+    assert partitioner.n_partitions_ == 200
+
+
+@pytest.mark.parametrize("bad", [1, 0, -3, 2.5, "many", True])
+def test_bad_max_leaf_nodes_is_named(frame: pd.DataFrame, bad: object) -> None:
+    with pytest.raises(ValueError, match="max_leaf_nodes"):
+        HVRTPartitioner(max_leaf_nodes=bad).fit(frame)
+
+
+@pytest.mark.parametrize(
+    ("param", "value", "error"),
+    [
+        ("target", "mean", ValueError),
+        ("y_weight", 1.5, ValueError),
+        ("y_weight", "half", ValueError),
+        ("min_variance_reduction", -0.1, ValueError),
+        ("min_variance_reduction", 1.0, ValueError),
+        ("min_samples_leaf", 0, ValueError),
+        ("max_depth", 0, ValueError),
+        ("impute", "yes", TypeError),
+        ("category_encoding", "onehot", ValueError),
+        ("engine", "gpu", ValueError),
+        ("scaler", "zscore", TypeError),
+        ("weights", [1.0, 2.0], TypeError),
+        ("max_samples", 1, ValueError),
+        ("max_samples", 1.5, ValueError),
+    ],
+)
+def test_bad_parameters_are_named(frame: pd.DataFrame, param: str, value: object, error: type) -> None:
+    with pytest.raises(error, match=param):
+        HVRTPartitioner(**{param: value}).fit(frame)
+
+
+def test_parameters_are_stored_unchanged() -> None:
+    weights = {"a": 2.0}
+    partitioner = HVRTPartitioner(max_leaf_nodes="auto", weights=weights, scaler=None)
+    assert partitioner.get_params()["weights"] is weights
+    assert partitioner.get_params()["max_leaf_nodes"] == "auto"
+
+
+def test_features_target_is_multi_output(rng: np.random.Generator, engine: str) -> None:
+    # b = -a: the scaled sum is identically zero, so the sum target has nothing to split,
+    # while the per-feature target still resolves a.
+    a = rng.normal(size=3000)
+    X = pd.DataFrame({"a": a, "b": -a})
+    assert HVRTPartitioner(max_leaf_nodes=32, target="sum", engine=engine).fit(X).n_partitions_ == 1
+    features = HVRTPartitioner(max_leaf_nodes=32, target="features", engine=engine).fit(X)
+    assert features.n_partitions_ == 32
+    assert within_r2(a, features.labels_) > 0.95
+    if engine == "exact":
+        assert features.get_tree().n_outputs_ == 2
+
+
+def test_y_guides_partitions_by_default(engine: str) -> None:
+    # y depends on one of six features, non-linearly; added at weight 1 it would be drowned out.
+    rng = np.random.default_rng(7)
+    X = rng.uniform(size=(10000, 6))
+    y = 5 * np.sin(12 * X[:, 3])
+    without = HVRTPartitioner(max_leaf_nodes=40, engine=engine).fit_predict(X)
+    with_y = HVRTPartitioner(max_leaf_nodes=40, engine=engine).fit_predict(X, y)
+    assert within_r2(y, without) < 0.1
+    assert within_r2(y, with_y) > 0.6
+
+
+def test_y_weight_zero_ignores_y(frame: pd.DataFrame, engine: str) -> None:
+    y = np.arange(len(frame), dtype=float)
+    plain = HVRTPartitioner(max_leaf_nodes=20, engine=engine).fit_predict(frame)
+    ignored = HVRTPartitioner(max_leaf_nodes=20, y_weight=0.0, engine=engine).fit_predict(frame, y)
+    assert np.array_equal(plain, ignored)
+
+
+def test_y_weight_one_uses_only_y(rng: np.random.Generator) -> None:
+    X = rng.normal(size=(1000, 4))
+    labels = HVRTPartitioner(max_leaf_nodes=16, y_weight=1.0, engine="exact").fit_predict(X, X[:, 0])
+    assert within_r2(X[:, 0], labels) > 0.9
+    assert max(within_r2(X[:, j], labels) for j in (1, 2, 3)) < 0.2
+
+
+def test_y_in_features_mode_adds_outputs(rng: np.random.Generator) -> None:
+    X = pd.DataFrame(rng.normal(size=(500, 3)), columns=["a", "b", "c"])
+    y = pd.DataFrame({"t1": rng.normal(size=500), "t2": rng.normal(size=500)})
+    partitioner = HVRTPartitioner(max_leaf_nodes=10, target="features", engine="exact").fit(X, y)
+    assert partitioner.get_tree().n_outputs_ == 5
+
+
+def test_y_errors(frame: pd.DataFrame) -> None:
+    partitioner = HVRTPartitioner(max_leaf_nodes=10)
+    with pytest.raises(ValueError, match="rows"):
+        partitioner.fit(frame, np.ones(len(frame) - 1))
+    shifted = pd.Series(np.ones(len(frame)), index=frame.index + 1)
+    with pytest.raises(ValueError, match="index"):
+        partitioner.fit(frame, shifted)
+    with pytest.raises(ValueError, match="numeric"):
+        partitioner.fit(frame, np.array(["a"] * len(frame)))
+    with pytest.raises(ValueError, match="infinite"):
+        partitioner.fit(frame, np.full(len(frame), np.inf))
+
+
+def test_array_y_with_pandas_x_matches_by_position(frame: pd.DataFrame) -> None:
+    shuffled = frame.set_axis(frame.index[::-1], axis=0)
+    y = np.linspace(0, 1, len(frame))
+    a = HVRTPartitioner(max_leaf_nodes=10).fit_predict(frame, y)
+    b = HVRTPartitioner(max_leaf_nodes=10).fit_predict(shuffled, y)
+    assert np.array_equal(a, b)
+
+
+def test_weights_errors_name_the_key(frame: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="'nope'"):
+        HVRTPartitioner(weights={"nope": 1.0}).fit(frame)
+    with pytest.raises(ValueError, match="'x1'"):
+        HVRTPartitioner(weights={"x1": np.nan}).fit(frame)
+    with pytest.raises(ValueError, match="'x1'"):
+        HVRTPartitioner(weights={"x1": "heavy"}).fit(frame)
+
+
+def test_negative_weight_flips_the_sign(rng: np.random.Generator, engine: str) -> None:
+    a = rng.normal(size=500)
+    X = pd.DataFrame({"a": a, "b": a})
+    # a - a is identically zero: nothing left to split on.
+    flipped = HVRTPartitioner(max_leaf_nodes=10, weights={"b": -1.0}, engine=engine).fit(X)
+    assert flipped.n_partitions_ == 1
+    assert HVRTPartitioner(max_leaf_nodes=10, engine=engine).fit(X).n_partitions_ == 10
+
+
+def test_default_scaler_matches_standard_scaler(frame: pd.DataFrame) -> None:
+    default = HVRTPartitioner(max_leaf_nodes=25).fit_predict(frame)
+    explicit = HVRTPartitioner(max_leaf_nodes=25, scaler=StandardScaler()).fit_predict(frame)
+    assert np.array_equal(default, explicit)
+
+
+def test_user_scaler_is_cloned_and_used(rng: np.random.Generator) -> None:
+    # One column with a huge outlier: min-max scaling squashes it, z-scoring less so.
+    X = rng.normal(size=(1000, 2))
+    X[0, 0] = 1000.0
+    scaler = MinMaxScaler()
+    partitioner = HVRTPartitioner(max_leaf_nodes=10, scaler=scaler).fit(X)
+    assert not hasattr(scaler, "data_min_")
+    assert not np.array_equal(partitioner.labels_, HVRTPartitioner(max_leaf_nodes=10).fit_predict(X))
+
+
+def test_failing_scaler_is_reported(frame: pd.DataFrame) -> None:
+    class Broken(StandardScaler):
+        def fit_transform(self, X, y=None, **kw):
+            raise RuntimeError("boom")
+
+    with pytest.raises(ValueError, match="scaler"):
+        HVRTPartitioner(scaler=Broken()).fit(frame)
+
+
+def test_constant_column_is_harmless(rng: np.random.Generator, engine: str) -> None:
+    X = np.column_stack([rng.normal(size=400), np.full(400, 3.0)])
+    assert HVRTPartitioner(max_leaf_nodes=12, engine=engine).fit(X).n_partitions_ == 12
+
+
+def test_min_variance_reduction_caps_splits(rng: np.random.Generator, engine: str) -> None:
+    X = pd.DataFrame(rng.random((10000, 10)), columns=[f"feat_{i}" for i in range(10)])
+    fine = HVRTPartitioner(max_leaf_nodes=200, engine=engine).fit(X)
+    coarse = HVRTPartitioner(max_leaf_nodes=200, min_variance_reduction=0.01, engine=engine).fit(X)
+    assert fine.n_partitions_ == 200
+    assert 2 <= coarse.n_partitions_ < 60
+
+
+def test_min_samples_leaf_is_honoured(frame: pd.DataFrame, engine: str) -> None:
+    partitioner = HVRTPartitioner(max_leaf_nodes=50, min_samples_leaf=30, engine=engine).fit(frame)
+    assert partitioner.partition_sizes_.min() >= 30
+
+
+def test_max_depth_is_honoured(frame: pd.DataFrame) -> None:
+    partitioner = HVRTPartitioner(max_leaf_nodes=100, max_depth=3, engine="exact").fit(frame)
+    assert partitioner.n_partitions_ <= 8
+    assert partitioner.get_tree().get_depth() <= 3
+
+
+def test_refits_are_deterministic(frame: pd.DataFrame, engine: str) -> None:
+    a = HVRTPartitioner(max_leaf_nodes=64, engine=engine).fit_predict(frame)
+    b = HVRTPartitioner(max_leaf_nodes=64, engine=engine).fit_predict(frame)
+    assert np.array_equal(a, b)
+
+
+def test_imputation_labels_missing_like_the_mean(frame: pd.DataFrame, engine: str) -> None:
+    X = frame.copy()
+    X.iloc[::7, 1] = np.nan
+    partitioner = HVRTPartitioner(max_leaf_nodes=30, engine=engine).fit(X)
+    filled = X.fillna({"x1": X["x1"].mean()})
+    assert np.array_equal(partitioner.get_partitions(filled), partitioner.labels_)
+
+
+def test_impute_false_keeps_nan_and_routes_it(frame: pd.DataFrame, engine: str) -> None:
+    X = frame.copy()
+    X.iloc[::5, 0] = np.nan
+    partitioner = HVRTPartitioner(max_leaf_nodes=30, impute=False, engine=engine).fit(X)
+    assert partitioner.n_partitions_ == 30
+    assert np.array_equal(partitioner.get_partitions(X), partitioner.labels_)
+    # New rows with NaN are labelled without error.
+    new = X.iloc[:10].copy()
+    new["x0"] = np.nan
+    assert partitioner.get_partitions(new).min() >= 0
+
+
+def test_all_missing_column_is_named(frame: pd.DataFrame) -> None:
+    X = frame.assign(empty=np.nan)
+    with pytest.raises(ValueError, match="'empty'"):
+        HVRTPartitioner().fit(X)
+
+
+@pytest.fixture
+def mixed(rng: np.random.Generator) -> pd.DataFrame:
+    n = 1500
+    return pd.DataFrame(
+        {
+            "num": rng.normal(size=n),
+            "num2": rng.normal(size=n),
+            "obj": rng.choice(["a", "b", "c"], n).astype(object),
+            "cat": pd.Categorical(rng.choice(["u", "v"], n)),
+            "flag": rng.random(n) < 0.3,
+            "text": pd.array(rng.choice(["p", "q"], n), dtype="string"),
+        }
+    )
+
+
+@pytest.mark.parametrize("encoding", ["ohe", "target"])
+def test_categoricals_are_encoded_deterministically(mixed: pd.DataFrame, encoding: str, engine: str) -> None:
+    partitioner = HVRTPartitioner(max_leaf_nodes=20, category_encoding=encoding, engine=engine).fit(mixed)
+    assert partitioner._preprocessor.categorical_columns == ["obj", "cat", "flag", "text"]
+    # No cross-fitting: the training rows get the same encodings when labelled again.
+    assert np.array_equal(partitioner.get_partitions(mixed), partitioner.labels_)
+
+
+@pytest.mark.parametrize("encoding", ["ohe", "target"])
+def test_unseen_category_is_labelled(mixed: pd.DataFrame, encoding: str) -> None:
+    partitioner = HVRTPartitioner(max_leaf_nodes=20, category_encoding=encoding).fit(mixed)
+    new = mixed.iloc[:5].copy()
+    new["obj"] = "never-seen"
+    labels = partitioner.get_partitions(new)
+    assert labels.shape == (5,) and labels.min() >= 0 and labels.max() < 20
+
+
+def test_categorical_missing_values(mixed: pd.DataFrame) -> None:
+    X = mixed.copy()
+    X.loc[::9, "obj"] = None
+    for impute in (True, False):
+        partitioner = HVRTPartitioner(max_leaf_nodes=20, impute=impute).fit(X)
+        assert np.array_equal(partitioner.get_partitions(X), partitioner.labels_)
+
+
+def test_categorical_features_by_name_and_position(mixed: pd.DataFrame) -> None:
+    X = mixed.assign(code=np.arange(len(mixed)) % 4)
+    by_name = HVRTPartitioner(categorical_features=["obj", "cat", "flag", "text", "code"]).fit(X)
+    by_position = HVRTPartitioner(categorical_features=[2, 3, 4, 5, 6]).fit(X)
+    assert by_name._preprocessor.categorical_columns == ["obj", "cat", "flag", "text", "code"]
+    assert np.array_equal(by_name.labels_, by_position.labels_)
+
+
+def test_categorical_features_errors(mixed: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="'missing'"):
+        HVRTPartitioner(categorical_features=["missing"]).fit(mixed)
+    with pytest.raises(ValueError, match="text"):
+        HVRTPartitioner(categorical_features=["obj", "cat"]).fit(mixed)
+    with pytest.raises(ValueError, match="position 99"):
+        HVRTPartitioner(categorical_features=[99]).fit(mixed)
+    with pytest.raises(TypeError, match="categorical_features"):
+        HVRTPartitioner(categorical_features="obj").fit(mixed)
+
+
+def test_categorical_only_needs_y(mixed: pd.DataFrame) -> None:
+    X = mixed[["obj", "cat"]]
+    with pytest.raises(ValueError, match="no numeric column"):
+        HVRTPartitioner().fit(X)
+    y = (X["obj"] == "a").to_numpy(dtype=float)
+    assert HVRTPartitioner(max_leaf_nodes=4).fit(X, y).n_partitions_ >= 2
+
+
+def test_numpy_pandas_and_polars_agree(frame: pd.DataFrame, engine: str) -> None:
+    polars = pytest.importorskip("polars")
+    reference = HVRTPartitioner(max_leaf_nodes=25, engine=engine).fit(frame)
+    from_numpy = HVRTPartitioner(max_leaf_nodes=25, engine=engine).fit_predict(frame.to_numpy())
+    from_polars = HVRTPartitioner(max_leaf_nodes=25, engine=engine).fit(polars.from_pandas(frame))
+    assert np.array_equal(reference.labels_, from_numpy)
+    assert np.array_equal(reference.labels_, from_polars.labels_)
+    assert list(from_polars.feature_names_in_) == list(frame.columns)
+    assert np.array_equal(reference.get_partitions(polars.from_pandas(frame)), reference.labels_)
+
+
+def test_columns_are_matched_by_name(frame: pd.DataFrame, engine: str) -> None:
+    partitioner = HVRTPartitioner(max_leaf_nodes=25, engine=engine).fit(frame)
+    reordered = frame[frame.columns[::-1]].assign(extra=1.0)
+    assert np.array_equal(partitioner.get_partitions(reordered), partitioner.labels_)
+    with pytest.raises(ValueError, match="'x3'"):
+        partitioner.get_partitions(frame.drop(columns="x3"))
+
+
+def test_array_width_is_checked(frame: pd.DataFrame) -> None:
+    partitioner = HVRTPartitioner(max_leaf_nodes=5).fit(frame.to_numpy())
+    with pytest.raises(ValueError, match="X has 4 features"):
+        partitioner.get_partitions(frame.to_numpy()[:, :4])
+
+
+def test_infinite_values_are_refused_with_the_column(frame: pd.DataFrame) -> None:
+    X = frame.copy()
+    X.iloc[3, 2] = -np.inf
+    with pytest.raises(ValueError, match=r"\['x2'\].*infinite"):
+        HVRTPartitioner().fit(X)
+    fitted = HVRTPartitioner(max_leaf_nodes=5).fit(frame)
+    with pytest.raises(ValueError, match="infinite"):
+        fitted.get_partitions(X)
+
+
+def test_non_numeric_array_errors(frame: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="2D"):
+        HVRTPartitioner().fit(np.ones(10))
+    with pytest.raises(TypeError, match="sparse"):
+        HVRTPartitioner().fit(sp.csr_matrix(np.ones((10, 2))))
+    with pytest.raises(ValueError, match="0 sample"):
+        HVRTPartitioner().fit(frame.iloc[:0])
+
+
+@pytest.mark.parametrize("method", ["get_partitions", "predict", "transform", "apply"])
+def test_labelling_before_fit_raises_not_fitted(frame: pd.DataFrame, method: str) -> None:
+    with pytest.raises(NotFittedError):
+        getattr(HVRTPartitioner(), method)(frame)
+
+
+def test_get_tree_before_fit_raises_not_fitted() -> None:
+    with pytest.raises(NotFittedError):
+        HVRTPartitioner().get_tree()
+
+
+def test_transform_is_sparse_membership(frame: pd.DataFrame, engine: str) -> None:
+    partitioner = HVRTPartitioner(max_leaf_nodes=12, engine=engine).fit(frame)
+    membership = partitioner.transform(frame)
+    assert sp.issparse(membership)
+    assert membership.shape == (len(frame), 12)
+    assert np.array_equal(membership.sum(axis=1).A1, np.ones(len(frame)))
+    assert np.array_equal(membership.argmax(axis=1).A1, partitioner.labels_)
+    names = partitioner.get_feature_names_out()
+    assert list(names[:2]) == ["partition_0", "partition_1"] and len(names) == 12
+
+
+def test_apply_gives_raw_engine_leaf_ids(frame: pd.DataFrame) -> None:
+    partitioner = HVRTPartitioner(max_leaf_nodes=12, engine="exact").fit(frame)
+    tree = partitioner.get_tree()
+    assert isinstance(tree, DecisionTreeRegressor)
+    assert np.array_equal(partitioner.apply(frame), tree.apply(frame.to_numpy(dtype=np.float32)))
+
+
+def test_fit_predict_always_refits(rng: np.random.Generator, engine: str) -> None:
+    partitioner = HVRTPartitioner(max_leaf_nodes=10, engine=engine).fit(rng.normal(size=(500, 3)))
+    other = rng.normal(size=(800, 3))
+    labels = partitioner.fit_predict(other)
+    assert len(labels) == 800 and np.array_equal(labels, partitioner.labels_)
+    assert partitioner.partition_sizes_.sum() == 800
+
+
+def test_max_samples_fits_on_a_subsample_and_labels_all(frame: pd.DataFrame, engine: str) -> None:
+    partitioner = HVRTPartitioner(max_leaf_nodes=20, max_samples=500, engine=engine).fit(frame)
+    assert partitioner.n_partitions_ == 20
+    assert partitioner.partition_sizes_.sum() == len(frame)
+    assert np.array_equal(partitioner.get_partitions(frame), partitioner.labels_)
+    fraction = HVRTPartitioner(max_leaf_nodes=20, max_samples=0.25, engine=engine).fit(frame)
+    assert np.array_equal(fraction.labels_, partitioner.labels_)
+
+
+@pytest.mark.parametrize("dump", ["pickle", "joblib"])
+def test_round_trips_give_identical_labels(frame: pd.DataFrame, engine: str, dump: str, tmp_path) -> None:
+    partitioner = HVRTPartitioner(max_leaf_nodes=40, engine=engine).fit(frame)
+    if dump == "pickle":
+        restored = pickle.loads(pickle.dumps(partitioner))
+    else:
+        joblib.dump(partitioner, tmp_path / "model.joblib")
+        restored = joblib.load(tmp_path / "model.joblib")
+    assert np.array_equal(restored.get_partitions(frame), partitioner.get_partitions(frame))
