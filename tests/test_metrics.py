@@ -1,0 +1,408 @@
+"""full_report, the deprecated HHI metric and partition_quality."""
+
+from __future__ import annotations
+
+import doctest
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hvrt
+from hvrt import (
+    FeatureReport,
+    SpanReport,
+    VarianceReport,
+    calculate_feature_hhi_metric,
+    full_report,
+    partition_quality,
+)
+from hvrt import metrics as metrics_module
+from hvrt.metrics import FullReport, PartitionQuality
+
+REFERENCE_X = np.array([[1, 10], [2, 20], [10, 1], [20, 2]])
+REFERENCE_LABELS = np.array([0, 0, 1, 1])
+
+
+# --------------------------------------------------------------------------- reference values
+
+
+def test_reference_values_proportional():
+    report = full_report(REFERENCE_X, REFERENCE_LABELS)
+    assert isinstance(report, FullReport) and list(report) == ["f0", "f1"]
+    feature = report["f0"]
+    assert isinstance(feature, FeatureReport) and feature.name == "f0"
+    variance = feature.variance_report
+    assert isinstance(variance, VarianceReport) and variance.is_proportional
+    assert variance.hhi == pytest.approx(0.9804, abs=1e-4)
+    assert variance.min_variance == pytest.approx(0.0099, abs=1e-4)
+    assert variance.max_variance == pytest.approx(0.9901, abs=1e-4)
+    assert variance.mean_variance == pytest.approx(0.5)  # always 1/K with proportions
+    span = feature.span_report
+    assert isinstance(span, SpanReport) and span.is_proportional
+    assert span.hhi == pytest.approx(0.8347, abs=1e-4)
+    assert span.min_span == pytest.approx(0.0909, abs=1e-4)
+    assert span.max_span == pytest.approx(0.9091, abs=1e-4)
+
+
+def test_reference_values_raw():
+    report = full_report(REFERENCE_X, REFERENCE_LABELS, variance_proportions=False, span_proportions=False)
+    variance = report["f0"].variance_report
+    span = report["f0"].span_report
+    assert not variance.is_proportional and not span.is_proportional
+    assert (variance.min_variance, variance.max_variance) == (0.25, 25.0)
+    assert (span.min_span, span.max_span) == (1.0, 10.0)
+    assert variance.median_variance == pytest.approx(12.625)
+    # The HHI is computed from proportions whatever the flag.
+    assert variance.hhi == pytest.approx(0.9804, abs=1e-4)
+    assert span.hhi == pytest.approx(0.8347, abs=1e-4)
+    np.testing.assert_array_equal(span.distribution, [1.0, 10.0])
+
+
+def test_histogram_is_ten_bins_of_the_distribution():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 2))
+    labels = rng.integers(0, 17, size=300)
+    for feature in full_report(X, labels).values():
+        for sub in (feature.variance_report, feature.span_report):
+            counts, edges = sub.histogram
+            assert len(counts) == 10 and len(edges) == 11
+            assert counts.sum() == 17
+            expected_counts, expected_edges = np.histogram(sub.distribution, bins=10)
+            np.testing.assert_array_equal(counts, expected_counts)
+            np.testing.assert_array_equal(edges, expected_edges)
+
+
+# --------------------------------------------------------------------------- brute force
+
+
+def _brute_force(frame: pd.DataFrame, labels: np.ndarray, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per-partition variance and span the way the definition reads, via pandas groupby."""
+    grouped = frame[column].groupby(labels, sort=True)
+    counts = grouped.count().to_numpy()
+    variance = np.where(counts > 1, grouped.var(ddof=0).fillna(0).to_numpy(), 0.0)
+    span = np.where(counts > 1, (grouped.max() - grouped.min()).fillna(0).to_numpy(), 0.0)
+    return variance, span
+
+
+@pytest.mark.parametrize("proportional", [True, False])
+def test_matches_pandas_groupby_on_random_data_with_nan(proportional):
+    rng = np.random.default_rng(7)
+    n = 600
+    frame = pd.DataFrame(
+        {
+            "a": rng.normal(size=n),
+            "b": rng.exponential(scale=30, size=n),
+            "c": rng.integers(-5, 5, size=n),
+            "word": rng.choice(["x", "y"], size=n),
+            "flag": rng.random(n) < 0.5,
+        }
+    )
+    frame.loc[rng.random(n) < 0.15, "a"] = np.nan
+    frame.loc[rng.random(n) < 0.05, "b"] = np.nan
+    labels = rng.integers(0, 40, size=n)
+    report = full_report(frame, labels, variance_proportions=proportional, span_proportions=proportional)
+    assert list(report) == ["a", "b", "c"]
+    assert report.skipped_columns == ("word", "flag")
+    for column in ("a", "b", "c"):
+        variance, span = _brute_force(frame, labels, column)
+        for raw, sub, prefix in ((variance, report[column].variance_report, "variance"),
+                                 (span, report[column].span_report, "span")):
+            proportions = raw / raw.sum()
+            expected = proportions if proportional else raw
+            np.testing.assert_allclose(sub.distribution, expected, rtol=1e-10, atol=1e-15)
+            assert sub.hhi == pytest.approx(np.sum(proportions**2), rel=1e-12)
+            assert getattr(sub, f"min_{prefix}") == pytest.approx(expected.min())
+            assert getattr(sub, f"max_{prefix}") == pytest.approx(expected.max())
+            assert getattr(sub, f"mean_{prefix}") == pytest.approx(expected.mean())
+            assert getattr(sub, f"median_{prefix}") == pytest.approx(np.median(expected))
+
+
+def test_large_offset_gives_the_same_report():
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(500, 3))
+    labels = rng.integers(0, 12, size=500)
+    base = full_report(X, labels)
+    shifted = full_report(X + 1e9, labels)
+    for name in base:
+        np.testing.assert_allclose(
+            shifted[name].variance_report.distribution, base[name].variance_report.distribution, rtol=1e-6
+        )
+        assert shifted[name].variance_report.hhi == pytest.approx(base[name].variance_report.hhi, rel=1e-6)
+        np.testing.assert_allclose(
+            shifted[name].span_report.distribution, base[name].span_report.distribution, rtol=1e-6
+        )
+
+
+# --------------------------------------------------------------------------- edge cases
+
+
+def test_constant_data_gives_zero_hhi_and_empty_histogram():
+    X = np.full((6, 2), 3.5)
+    report = full_report(X, [0, 0, 1, 1, 2, 2])
+    for feature in report.values():
+        for sub in (feature.variance_report, feature.span_report):
+            assert sub.hhi == 0.0
+            np.testing.assert_array_equal(sub.distribution, np.zeros(3))
+            counts, edges = sub.histogram
+            assert counts.size == 0 and edges.size == 0
+        assert feature.variance_report.min_variance == 0.0
+        assert feature.span_report.max_span == 0.0
+
+
+def test_single_row_partitions_count_as_zero():
+    X = np.array([[1.0], [2.0], [3.0], [100.0]])
+    report = full_report(X, [0, 0, 1, 2], variance_proportions=False, span_proportions=False)
+    np.testing.assert_array_equal(report["f0"].variance_report.distribution, [0.25, 0.0, 0.0])
+    np.testing.assert_array_equal(report["f0"].span_report.distribution, [1.0, 0.0, 0.0])
+    assert report["f0"].variance_report.hhi == 1.0  # all the variance sits in partition 0
+
+
+def test_only_single_row_partitions_is_a_zero_total():
+    report = full_report(np.array([[1.0], [2.0]]), [0, 1])
+    assert report["f0"].variance_report.hhi == 0.0
+    assert report["f0"].span_report.histogram[0].size == 0
+
+
+def test_all_nan_column_in_a_partition_is_skipped():
+    X = np.array([[np.nan, 1.0], [np.nan, 3.0], [1.0, 5.0], [3.0, 9.0], [5.0, 9.0]])
+    report = full_report(X, [0, 0, 1, 1, 1], variance_proportions=False, span_proportions=False)
+    variance = report["f0"].variance_report
+    np.testing.assert_allclose(variance.distribution, [0.0, np.var([1.0, 3.0, 5.0])])
+    assert variance.hhi == 1.0
+    np.testing.assert_array_equal(report["f0"].span_report.distribution, [0.0, 4.0])
+    assert not np.isnan(report["f1"].variance_report.distribution).any()
+
+
+def test_no_numeric_columns_gives_an_empty_report():
+    frame = pd.DataFrame({"word": ["a", "b", "c", "d"]})
+    report = full_report(frame, [0, 0, 1, 1])
+    assert len(report) == 0 and report.skipped_columns == ("word",)
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def test_labels_as_list_series_and_strings_agree():
+    frame = pd.DataFrame(REFERENCE_X, columns=["left", "right"], index=[10, 11, 12, 13])
+    expected = full_report(REFERENCE_X, REFERENCE_LABELS)["f0"].variance_report.hhi
+    for labels in (
+        REFERENCE_LABELS.tolist(),
+        pd.Series(REFERENCE_LABELS, index=frame.index),
+        np.array(["a", "a", "b", "b"]),
+        pd.Series(pd.Categorical(["a", "a", "b", "b"]), index=frame.index),
+    ):
+        assert full_report(frame, labels)["left"].variance_report.hhi == pytest.approx(expected)
+
+
+def test_series_labels_with_array_x_match_by_position():
+    labels = pd.Series(REFERENCE_LABELS, index=[5, 6, 7, 8])
+    assert full_report(REFERENCE_X, labels)["f0"].variance_report.hhi == pytest.approx(0.9804, abs=1e-4)
+
+
+def test_fewer_than_two_partitions_is_an_error():
+    with pytest.raises(ValueError, match="labels holds 1 distinct partition"):
+        full_report(REFERENCE_X, [3, 3, 3, 3])
+
+
+def test_length_mismatch_is_an_error():
+    with pytest.raises(ValueError, match="labels has 3 entries but X has 4 rows"):
+        full_report(REFERENCE_X, [0, 0, 1])
+
+
+def test_misaligned_series_is_an_error():
+    frame = pd.DataFrame(REFERENCE_X, columns=["a", "b"])
+    labels = pd.Series(REFERENCE_LABELS, index=[3, 2, 1, 0])
+    with pytest.raises(ValueError, match="labels is a pandas Series whose index differs from X's index"):
+        full_report(frame, labels)
+
+
+def test_missing_labels_are_an_error():
+    with pytest.raises(ValueError, match="labels has 1 missing value"):
+        full_report(REFERENCE_X, [0.0, np.nan, 1.0, 1.0])
+
+
+def test_two_dimensional_labels_are_an_error():
+    with pytest.raises(ValueError, match="labels must be 1-D"):
+        full_report(REFERENCE_X, REFERENCE_LABELS[:, None])
+
+
+def test_unsortable_labels_are_a_type_error():
+    with pytest.raises(TypeError, match="labels must be sortable"):
+        full_report(REFERENCE_X, np.array([0, "a", 0, "a"], dtype=object))
+
+
+def test_infinite_values_are_an_error():
+    X = REFERENCE_X.astype(float)
+    X[1, 1] = np.inf
+    with pytest.raises(ValueError, match=r"X column\(s\) \['f1'\] contain infinite values"):
+        full_report(X, REFERENCE_LABELS)
+
+
+def test_one_dimensional_x_is_an_error():
+    with pytest.raises(ValueError, match="Expected 2D array for X"):
+        full_report(np.arange(4.0), REFERENCE_LABELS)
+
+
+# --------------------------------------------------------------------------- deprecated metric
+
+
+def test_calculate_feature_hhi_metric_returns_the_mean_variance_hhi_and_warns():
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(200, 3))
+    labels = rng.integers(0, 8, size=200)
+    report = full_report(X, labels)
+    expected = np.mean([feature.variance_report.hhi for feature in report.values()])
+    with pytest.warns(DeprecationWarning, match="full_report"):
+        value = calculate_feature_hhi_metric(X, labels)
+    assert value == pytest.approx(expected)
+    with pytest.warns(DeprecationWarning):
+        reference = calculate_feature_hhi_metric(REFERENCE_X, REFERENCE_LABELS)
+    f1 = np.array([25.0, 0.25])  # feature 1's variances mirror feature 0's
+    assert reference == pytest.approx(np.sum((f1 / f1.sum()) ** 2))
+
+
+def test_calculate_feature_hhi_metric_warning_points_at_the_caller():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        calculate_feature_hhi_metric(REFERENCE_X, REFERENCE_LABELS)
+    assert caught[0].filename == __file__
+
+
+def test_calculate_feature_hhi_metric_without_numeric_columns_is_an_error():
+    with pytest.warns(DeprecationWarning), pytest.raises(ValueError, match="no numeric column"):
+        calculate_feature_hhi_metric(pd.DataFrame({"word": list("abcd")}), [0, 0, 1, 1])
+
+
+# --------------------------------------------------------------------------- partition_quality
+
+
+def _brute_force_quality(X: np.ndarray, labels: np.ndarray, y: np.ndarray | None) -> dict:
+    """The definitions written plainly: z-score, then loop over partitions."""
+    z = (X - np.nanmean(X, axis=0)) / np.nanstd(X, axis=0)
+    ids = np.unique(labels)
+    within = np.zeros(X.shape[1])
+    for k in ids:
+        block = z[labels == k]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a partition's all-NaN column
+            within += np.nansum((block - np.nanmean(block, axis=0)) ** 2, axis=0)
+    total = np.nansum(z**2, axis=0)
+    result = {"ratio": within.sum() / total.sum(), "r2": 1 - within / total}
+    if y is not None:
+        y_within = sum(np.sum((y[labels == k] - y[labels == k].mean()) ** 2) for k in ids)
+        result["y_r2"] = 1 - y_within / np.sum((y - y.mean()) ** 2)
+    sizes = np.array([np.sum(labels == k) for k in ids])
+    result["sizes"] = sizes
+    return result
+
+
+@pytest.mark.parametrize("nan_share", [0.0, 0.1])
+def test_partition_quality_matches_brute_force(nan_share):
+    rng = np.random.default_rng(10)
+    n = 500
+    X = rng.normal(size=(n, 3)) * [1.0, 20.0, 0.01] + [0.0, 5.0, -3.0]
+    X[rng.random((n, 3)) < nan_share] = np.nan
+    labels = rng.integers(0, 30, size=n)
+    labels[:3] = [100, 101, 102]  # three singletons
+    y = rng.normal(size=n) + labels % 3
+    expected = _brute_force_quality(X, labels, y)
+    quality = partition_quality(X, labels, y=y)
+    assert isinstance(quality, PartitionQuality)
+    assert quality.n_samples == n and quality.n_partitions == len(np.unique(labels))
+    assert quality.within_sse_ratio == pytest.approx(expected["ratio"], rel=1e-9)
+    np.testing.assert_allclose(list(quality.feature_r2.values()), expected["r2"], rtol=1e-9)
+    assert list(quality.feature_r2) == ["f0", "f1", "f2"]
+    assert quality.y_r2 == pytest.approx(expected["y_r2"], rel=1e-9)
+    sizes = expected["sizes"]
+    assert quality.min_size == sizes.min() == 1
+    assert quality.median_size == np.median(sizes)
+    assert quality.max_size == sizes.max()
+    assert quality.size_cv == pytest.approx(sizes.std() / sizes.mean())
+    assert quality.n_singletons == np.sum(sizes == 1) >= 3
+
+
+def test_partition_quality_large_offset_is_exact():
+    """Integers near 1e9 are exact in float64, so shifting them must not move any R²."""
+    rng = np.random.default_rng(12)
+    X = rng.integers(0, 7, size=(800, 2)).astype(np.float64)
+    labels = rng.integers(0, 40, size=800)
+    y = rng.integers(0, 3, size=800).astype(np.float64)
+    base = partition_quality(X, labels, y=y)
+    shifted = partition_quality(X + 1e9, labels, y=y + 1e9)
+    assert shifted.within_sse_ratio == pytest.approx(base.within_sse_ratio, rel=1e-12)
+    np.testing.assert_allclose(list(shifted.feature_r2.values()), list(base.feature_r2.values()), rtol=1e-12)
+    assert shifted.y_r2 == pytest.approx(base.y_r2, rel=1e-12)
+
+
+def test_partition_quality_perfect_and_useless_partitions():
+    X = np.array([[0.0, 1.0], [0.0, 2.0], [5.0, 1.0], [5.0, 2.0]])
+    quality = partition_quality(X, [0, 0, 1, 1], y=[1, 1, 2, 2])
+    assert quality.feature_r2 == {"f0": 1.0, "f1": 0.0}
+    assert quality.within_sse_ratio == pytest.approx(0.5)
+    assert quality.y_r2 == 1.0
+    single = partition_quality(X, [7, 7, 7, 7])
+    assert single.n_partitions == 1 and single.within_sse_ratio == pytest.approx(1.0)
+    assert single.y_r2 is None
+
+
+def test_partition_quality_constant_feature_is_nan_and_left_out_of_the_ratio():
+    X = np.array([[3.0, 0.0], [3.0, 1.0], [3.0, 10.0], [3.0, 11.0]])
+    quality = partition_quality(X, [0, 0, 1, 1])
+    assert np.isnan(quality.feature_r2["f0"])
+    assert quality.within_sse_ratio == pytest.approx(1 - quality.feature_r2["f1"])
+
+
+def test_partition_quality_to_dict_is_flat():
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "word": list("abcd")})
+    quality = partition_quality(frame, [0, 0, 1, 1])
+    flat = quality.to_dict()
+    assert flat["r2_a"] == quality.feature_r2["a"]
+    assert flat["n_partitions"] == 2 and flat["y_r2"] is None
+    assert quality.skipped_columns == ("word",)
+    assert all(not isinstance(value, (dict, np.ndarray)) for value in flat.values())
+
+
+def test_partition_quality_accepts_nullable_y_series():
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0]}, index=list("wxyz"))
+    y = pd.Series([1, 1, pd.NA, 3], dtype="Int64", index=frame.index)
+    assert partition_quality(frame, [0, 0, 1, 1], y=y).y_r2 == pytest.approx(1.0)
+
+
+def test_partition_quality_errors():
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(ValueError, match="y has 3 entries but X has 4 rows"):
+        partition_quality(frame, [0, 0, 1, 1], y=[1, 2, 3])
+    with pytest.raises(ValueError, match="y is a pandas Series whose index differs"):
+        partition_quality(frame, [0, 0, 1, 1], y=pd.Series([1, 2, 3, 4], index=[1, 2, 3, 4]))
+    with pytest.raises(ValueError, match="y must be numeric"):
+        partition_quality(frame, [0, 0, 1, 1], y=["a", "b", "c", "d"])
+    with pytest.raises(ValueError, match="y contains infinite values"):
+        partition_quality(frame, [0, 0, 1, 1], y=[1.0, np.inf, 0.0, 0.0])
+    with pytest.raises(ValueError, match="labels has 5 entries but X has 4 rows"):
+        partition_quality(frame, [0, 0, 1, 1, 1])
+    with pytest.raises(ValueError, match="X has no numeric column"):
+        partition_quality(pd.DataFrame({"word": list("abcd")}), [0, 0, 1, 1])
+
+
+# --------------------------------------------------------------------------- wiring
+
+
+def test_public_names_resolve_lazily():
+    assert hvrt.full_report is full_report
+    assert hvrt.partition_quality is partition_quality
+
+
+def test_works_on_partitioner_labels():
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(400, 3))
+    labels = hvrt.HVRTPartitioner(max_leaf_nodes=16).fit_predict(X)
+    report = full_report(X, labels)
+    assert all(len(f.variance_report.distribution) == 16 for f in report.values())
+    assert 0 < partition_quality(X, labels).within_sse_ratio < 1
+
+
+def test_docstring_examples_run():
+    result = doctest.testmod(metrics_module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
