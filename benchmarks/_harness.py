@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import os
+import re
 import platform
 import statistics
 import threading
@@ -10,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -21,6 +26,50 @@ def rss_bytes() -> int:
         return int(statm.read().split()[1]) * _PAGE
 
 
+def peak_rss_bytes() -> int | None:
+    """The kernel's resident high-water mark of this process (``VmHWM``), or None."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def reset_peak_rss() -> bool:
+    """Reset ``VmHWM`` to the current RSS (Linux >= 4.0); False where that is not allowed."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")
+    except OSError:
+        return False
+    return True
+
+
+def _load_libc() -> Any:
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+
+
+_LIBC = _load_libc()
+
+
+def release_free_memory() -> None:
+    """Collect garbage and hand free heap pages back to the OS.
+
+    Without this, memory freed by an earlier run stays resident in glibc's heap, so the
+    next run's baseline is inflated and its reuse of those pages is invisible to RSS.
+    """
+    gc.collect()
+    if _LIBC is not None and hasattr(_LIBC, "malloc_trim"):
+        _LIBC.malloc_trim(0)
+
+
 @dataclass
 class Measurement:
     seconds: float
@@ -29,10 +78,15 @@ class Measurement:
 
 
 def measure(fn: Callable[[], Any], poll_seconds: float = 0.002) -> Measurement:
-    """Run ``fn`` once, timing it and sampling RSS in a background thread.
+    """Run ``fn`` once, timing it and recording its peak RSS above the RSS before it.
 
-    RSS sees every allocation (numpy, numba, C libraries), unlike ``tracemalloc``.
+    RSS sees every allocation (numpy, numba, C libraries), unlike ``tracemalloc``. The
+    peak is the kernel's exact high-water mark when it can be reset; otherwise a thread
+    samples RSS every ``poll_seconds``, which can miss short peaks inside code that holds
+    the GIL.
     """
+    release_free_memory()
+    exact_peak = reset_peak_rss()
     baseline = rss_bytes()
     peak = baseline
     done = threading.Event()
@@ -43,16 +97,21 @@ def measure(fn: Callable[[], Any], poll_seconds: float = 0.002) -> Measurement:
             peak = max(peak, rss_bytes())
             time.sleep(poll_seconds)
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    sampler = None
+    if not exact_peak:
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
     start = time.perf_counter()
     try:
         result = fn()
     finally:
         seconds = time.perf_counter() - start
         done.set()
-        sampler.join()
+        if sampler is not None:
+            sampler.join()
     peak = max(peak, rss_bytes())
+    if exact_peak:
+        peak = max(peak, peak_rss_bytes() or 0)
     return Measurement(seconds, (peak - baseline) / 2**20, result)
 
 
@@ -91,3 +150,33 @@ def machine_summary(packages: tuple[str, ...] = ("numpy", "pandas", "scikit-lear
         f"{_cpu_model()}, {os.cpu_count()} cores, {total_kb / 2**20:.0f} GiB RAM, "
         f"Python {platform.python_version()}, " + ", ".join(versions)
     )
+
+
+def write_markdown_section(path: str | Path, name: str, body: str, title: str) -> None:
+    """Replace (or append) the section ``name`` of a generated markdown file.
+
+    Each benchmark run owns one section, fenced by HTML comments, so several scripts can
+    write one result file without anyone editing it by hand.
+
+    Parameters
+    ----------
+    path : str or Path
+        The markdown file; created with ``title`` as its heading if missing.
+    name : str
+        Section key, e.g. ``"1M x 10"``.
+    body : str
+        The section's markdown, without the fences.
+    title : str
+        First line of a new file.
+    """
+    path = Path(path)
+    text = path.read_text() if path.exists() else f"{title}\n\n"
+    start, end = f"<!-- section: {name} -->", f"<!-- end section: {name} -->"
+    block = f"{start}\n{body.rstrip()}\n{end}"
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: block, text)
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)

@@ -1,0 +1,156 @@
+"""Smoke tests of the benchmark harness on tiny data: correctness of what it reports, no timings."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+# ``benchmarks`` is a top-level folder of the repository, not part of the installed package.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import _peers  # noqa: E402
+from benchmarks._harness import measure, write_markdown_section  # noqa: E402
+from benchmarks.partition import (  # noqa: E402
+    Row,
+    RunResult,
+    build_table,
+    make_data,
+    partition_quality,
+    run_benchmark,
+    run_once,
+    sum_target,
+)
+from hvrt._grouped import grouped_stats  # noqa: E402
+
+
+def brute_force_within_sse(values: np.ndarray, labels: np.ndarray) -> float:
+    """The definition, one partition at a time (fine for a test on tiny data)."""
+    return sum(float(((values[labels == k] - values[labels == k].mean(axis=0)) ** 2).sum()) for k in np.unique(labels))
+
+
+@pytest.fixture
+def data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(3)
+    X = rng.normal(loc=[0.0, 5.0, -2.0], scale=[1.0, 10.0, 0.1], size=(500, 3))
+    labels = rng.integers(0, 17, size=500) * 2  # gaps in the label values are allowed
+    return X, sum_target(X), labels
+
+
+def test_sum_target_is_row_sum_of_z_scores(data):
+    X, target, _ = data
+    z = (X - X.mean(axis=0)) / X.std(axis=0)
+    np.testing.assert_allclose(target, z.sum(axis=1), atol=1e-12)
+
+
+def test_quality_matches_brute_force(data):
+    X, target, labels = data
+    quality = partition_quality(labels, target, X)
+    z = (X - X.mean(axis=0)) / X.std(axis=0)
+    expected_explained = 1 - brute_force_within_sse(target, labels) / brute_force_within_sse(target, np.zeros(500))
+    expected_ratio = brute_force_within_sse(z, labels) / brute_force_within_sse(z, np.zeros(500))
+    assert quality.explained_variance == pytest.approx(expected_explained, rel=1e-12)
+    assert quality.sse_ratio == pytest.approx(expected_ratio, rel=1e-12)
+    assert quality.n_partitions == len(np.unique(labels))
+
+
+def test_quality_agrees_with_grouped_stats(data):
+    X, target, labels = data
+    stats = grouped_stats(target, labels)
+    expected = 1 - stats.m2.sum() / (np.var(target) * len(target))
+    assert partition_quality(labels, target, X).explained_variance == pytest.approx(expected, rel=1e-12)
+
+
+def test_quality_extremes_and_constant_column(data):
+    X, target, _ = data
+    X = np.column_stack([X, np.full(len(X), 7.0)])  # a constant column is left out of the ratio
+    one = partition_quality(np.zeros(len(X), dtype=int), target, X)
+    assert one.explained_variance == pytest.approx(0.0, abs=1e-12)
+    assert one.sse_ratio == pytest.approx(1.0)
+    assert one.n_partitions == 1
+    singletons = partition_quality(np.arange(len(X)), target, X)
+    assert singletons.explained_variance == pytest.approx(1.0)
+    assert singletons.sse_ratio == pytest.approx(0.0, abs=1e-12)
+
+
+def test_quality_rejects_bad_labels(data):
+    X, target, labels = data
+    with pytest.raises(ValueError, match="non-negative"):
+        partition_quality(labels - 1, target, X)
+    with pytest.raises(ValueError, match="one entry per row"):
+        partition_quality(labels[:-1], target, X)
+
+
+def _run(total: float) -> RunResult:
+    return RunResult(fit_s=total * 0.9, label_s=total * 0.1, total_s=total, peak_mb=12.0,
+                     explained_variance=0.5, sse_ratio=0.4, n_partitions=8)  # fmt: skip
+
+
+def test_build_table_medians_ratios_and_status():
+    rows = [
+        Row("hist", 8, [_run(1.0), _run(3.0), _run(2.0)]),
+        Row("exact", 8, [_run(40.0), _run(50.0), _run(60.0)]),
+        Row("kmeans", 8, status="skipped (> 120 s cap)"),
+    ]
+    lines = build_table(rows).splitlines()
+    assert len(lines) == 2 + len(rows)
+    assert all(line.count("|") == lines[0].count("|") for line in lines)
+    hist, exact, kmeans = lines[2:]
+    assert "| 2.000 |" in hist and "1.0×" in hist
+    assert "| 50.000 |" in exact and "25.0×" in exact  # median over median, same K
+    assert "skipped (> 120 s cap)" in kmeans
+
+
+def test_build_table_without_reference_has_no_ratio():
+    table = build_table([Row("exact", 8, [_run(4.0)])])
+    assert "×" not in table.splitlines()[-1]
+
+
+def test_write_markdown_section_replaces_only_its_section(tmp_path):
+    path = tmp_path / "results.md"
+    write_markdown_section(path, "a", "first A", "# Title")
+    write_markdown_section(path, "b", "only B", "# Title")
+    write_markdown_section(path, "a", "second A", "# Title")
+    text = path.read_text()
+    assert text.startswith("# Title")
+    assert "second A" in text and "only B" in text and "first A" not in text
+    assert text.index("second A") < text.index("only B")
+
+
+def test_measure_returns_result_and_memory():
+    measurement = measure(lambda: np.ones(2_000_000).sum())
+    assert measurement.result == 2_000_000
+    assert measurement.seconds >= 0
+    assert measurement.peak_mb > 5  # the 15 MB array was resident at some point
+
+
+def test_missing_peer_names_the_bench_extra():
+    with pytest.raises(ImportError, match=r"hvrt-partitioner\[bench\]"):
+        _peers.import_peer("a_module_that_does_not_exist")
+
+
+@pytest.mark.parametrize(
+    ("method", "needs"),
+    [("exact", None), ("lightgbm", "lightgbm"), ("faiss", "faiss"), ("minibatch", None), ("bisecting", None)],
+)
+def test_run_once_every_method(method, needs):
+    if needs:
+        pytest.importorskip(needs)
+    X = make_data(600, 4, seed=1)
+    result = run_once(method, X, sum_target(X), 12, seed=1)
+    assert 2 <= result.n_partitions <= 12
+    assert 0 < result.explained_variance < 1
+    assert 0 < result.sse_ratio < 1
+    assert result.total_s >= result.fit_s
+
+
+def test_run_benchmark_in_workers_and_kmeans_cap():
+    rows = run_benchmark(["exact", "kmeans"], 400, 3, [4, 8], repeats=2, seed=0, kmeans_cap=0.0)
+    by_key = {(row.method, row.n_partitions_requested): row for row in rows}
+    assert [len(by_key["exact", k].runs) for k in (4, 8)] == [2, 2]
+    assert by_key["exact", 8].runs[-1].n_partitions == 8
+    # A zero cap kills KMeans at the first K and skips the larger one without running it.
+    assert by_key["kmeans", 4].status.startswith("skipped (> 0 s cap")
+    assert by_key["kmeans", 8].status == "skipped (> 0 s cap at K=4)"
