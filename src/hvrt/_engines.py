@@ -100,7 +100,10 @@ def fit_exact(X_tree: np.ndarray, target: np.ndarray, params: GrowthParams) -> E
 
 
 def _fit_hist(X_tree: np.ndarray, target: np.ndarray, params: GrowthParams) -> FittedTree:
-    raise NotImplementedError("engine='hist' is not available yet; use engine='exact'")
+    """Fit the numba histogram tree (``hvrt._hist``), importing numba only now."""
+    from ._hist import fit_hist
+
+    return fit_hist(X_tree, target, params)
 
 
 ENGINES: dict[str, Callable[[np.ndarray, np.ndarray, GrowthParams], FittedTree]] = {
@@ -109,13 +112,17 @@ ENGINES: dict[str, Callable[[np.ndarray, np.ndarray, GrowthParams], FittedTree]]
 }
 
 
+# engine="auto" switches to the histogram engine from this many rows (see resolve_engine).
+AUTO_HIST_MIN_ROWS = 50_000
+
+
 def resolve_engine(engine: str, n_samples: int) -> str:
     """The concrete engine for ``engine`` on ``n_samples`` rows.
 
-    ``"auto"`` picks the exact engine until the histogram engine lands.
+    ``"auto"`` picks ``"hist"`` from ``AUTO_HIST_MIN_ROWS`` rows, else ``"exact"``.
     """
     if engine not in ENGINE_NAMES:
         raise ValueError(f"engine must be one of {ENGINE_NAMES}, got {engine!r}")
     if engine == "auto":
-        return "exact"
+        return "hist" if n_samples >= AUTO_HIST_MIN_ROWS else "exact"
     return engine

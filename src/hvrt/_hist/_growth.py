@@ -1,0 +1,396 @@
+"""Best-first least-squares growth on binned inputs (numba kernels).
+
+Rows live in one array segment per node. Splitting a node partitions its segment in place
+(codes, target and row ids move together) and, in the same pass, accumulates the histogram
+of the smaller child; the larger child's histogram is the parent's minus the smaller's.
+
+A histogram holds, for each feature and code, the per-output target sums and the row count
+(``hist[feature, code, :m]`` and ``hist[feature, code, m]``). The least-squares gain of a split
+into L and R is ``sum_k (S_Lk^2 / n_L + S_Rk^2 / n_R - S_k^2 / n)``, the drop in the summed
+per-output SSE, so one histogram scan serves the single and the multi-output target.
+
+Histograms are kept between splits only for open leaves of at least ``hist_min_rows`` rows
+(their number is bounded by ``n / hist_min_rows``, which bounds the memory); a smaller leaf
+rebuilds both children's histograms from its rows, which costs less than a subtraction of
+full histograms would save.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+# Columns of the integer node table.
+START, END, DEPTH, SLOT, FEATURE, BIN, NAN_LEFT, N_LEFT, LEFT, RIGHT = range(10)
+N_FIELDS = 10
+# Columns of the float node table: the best split's gain, then the node's target sums.
+GAIN = 0
+
+# Nodes of at least this many rows build histograms in parallel row chunks.
+PARALLEL_MIN_ROWS = 65_536
+# Fixed chunk count so parallel sums (and so results) do not depend on the thread count.
+_CHUNKS = 8
+
+
+@njit(cache=True, inline="always")
+def _add_row(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, i: int) -> None:
+    m = y.shape[1]
+    for f in range(codes.shape[1]):
+        b = codes[i, f]
+        for k in range(m):
+            hist[f, b, k] += y[i, k]
+        hist[f, b, m] += 1.0
+
+
+@njit(cache=True, inline="always")
+def _goes_left(code: int, split_bin: int, nan_left: bool, nan_code: int) -> bool:
+    return code <= split_bin or (nan_left and code == nan_code)
+
+
+@njit(cache=True)
+def _build_serial(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int) -> None:
+    hist[:] = 0.0
+    for i in range(start, end):
+        _add_row(hist, codes, y, i)
+
+
+@njit(cache=True, parallel=True)
+def _build_parallel(
+    hist: np.ndarray, partial: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int
+) -> None:
+    chunk = (end - start + _CHUNKS - 1) // _CHUNKS
+    for c in prange(_CHUNKS):
+        part = partial[c]
+        part[:] = 0.0
+        for i in range(start + c * chunk, min(end, start + (c + 1) * chunk)):
+            _add_row(part, codes, y, i)
+    hist[:] = partial[0]
+    for c in range(1, _CHUNKS):
+        hist += partial[c]
+
+
+@njit(cache=True)
+def _build(hist, partial, codes, y, start, end) -> None:
+    if end - start >= PARALLEL_MIN_ROWS:
+        _build_parallel(hist, partial, codes, y, start, end)
+    else:
+        _build_serial(hist, codes, y, start, end)
+
+
+@njit(cache=True)
+def _swap_rows(codes: np.ndarray, y: np.ndarray, rows: np.ndarray, i: int, j: int) -> None:
+    for f in range(codes.shape[1]):
+        c = codes[i, f]
+        codes[i, f] = codes[j, f]
+        codes[j, f] = c
+    for k in range(y.shape[1]):
+        v = y[i, k]
+        y[i, k] = y[j, k]
+        y[j, k] = v
+    r = rows[i]
+    rows[i] = rows[j]
+    rows[j] = r
+
+
+@njit(cache=True)
+def _partition(
+    codes, y, rows, start, end, feature, split_bin, nan_left, nan_code,
+    hist_left, hist_right, add_left, add_right,
+) -> int:
+    """Partition rows [start, end) in place; optionally histogram each side. Returns the split point."""
+    i = start
+    j = end - 1
+    while True:
+        while i <= j and _goes_left(codes[i, feature], split_bin, nan_left, nan_code):
+            if add_left:
+                _add_row(hist_left, codes, y, i)
+            i += 1
+        while i <= j and not _goes_left(codes[j, feature], split_bin, nan_left, nan_code):
+            if add_right:
+                _add_row(hist_right, codes, y, j)
+            j -= 1
+        if i > j:
+            return i
+        _swap_rows(codes, y, rows, i, j)
+        if add_left:
+            _add_row(hist_left, codes, y, i)
+        if add_right:
+            _add_row(hist_right, codes, y, j)
+        i += 1
+        j -= 1
+
+
+@njit(cache=True)
+def _best_split(hist, n_value_bins, nan_code, node_sum, n_node, min_leaf, left_sum):
+    """Best least-squares split of a node from its histogram.
+
+    Returns (gain, feature, bin, nan_left, n_left); feature is -1 when no split is valid.
+    Ties keep the first feature and the lowest bin, so growth is deterministic.
+    """
+    n_features = hist.shape[0]
+    m = node_sum.shape[0]
+    parent_score = 0.0
+    for k in range(m):
+        parent_score += node_sum[k] * node_sum[k] / n_node
+    best_score = -np.inf
+    best_feature, best_bin, best_nan_left, best_n_left = -1, 0, False, 0
+    for f in range(n_features):
+        n_bins = n_value_bins[f]
+        n_nan = hist[f, nan_code, m]
+        left_sum[:] = 0.0
+        n_left = 0.0
+        for b in range(n_bins):
+            count = hist[f, b, m]
+            n_left += count
+            for k in range(m):
+                left_sum[k] += hist[f, b, k]
+            # the last value bin only splits values from NaN
+            if b == n_bins - 1 and n_nan == 0.0:
+                break
+            if count == 0.0:
+                continue  # same partition as the bin below
+            # NaN right
+            n_right = n_node - n_left
+            if n_left >= min_leaf and n_right >= min_leaf:
+                score = 0.0
+                for k in range(m):
+                    right = node_sum[k] - left_sum[k]
+                    score += left_sum[k] * left_sum[k] / n_left + right * right / n_right
+                if score > best_score:
+                    best_score, best_feature, best_bin, best_nan_left = score, f, b, False
+                    best_n_left = int(n_left)
+            # NaN left
+            if n_nan > 0.0 and b < n_bins - 1:
+                n_left_nan = n_left + n_nan
+                n_right = n_node - n_left_nan
+                if n_left_nan >= min_leaf and n_right >= min_leaf:
+                    score = 0.0
+                    for k in range(m):
+                        left = left_sum[k] + hist[f, nan_code, k]
+                        right = node_sum[k] - left
+                        score += left * left / n_left_nan + right * right / n_right
+                    if score > best_score:
+                        best_score, best_feature, best_bin, best_nan_left = score, f, b, True
+                        best_n_left = int(n_left_nan)
+    if best_feature >= 0 and hist[best_feature, nan_code, m] == 0.0:
+        # no NaN seen here: send future NaN to the larger child, as scikit-learn does
+        best_nan_left = 2 * best_n_left >= n_node
+    return best_score - parent_score, best_feature, best_bin, best_nan_left, best_n_left
+
+
+@njit(cache=True, inline="always")
+def _before(gain: np.ndarray, a: int, b: int) -> bool:
+    return gain[a] > gain[b] or (gain[a] == gain[b] and a < b)
+
+
+@njit(cache=True)
+def _heap_push(heap: np.ndarray, size: int, node: int, gain: np.ndarray) -> int:
+    pos = size
+    heap[pos] = node
+    while pos > 0:
+        parent = (pos - 1) // 2
+        if not _before(gain, heap[pos], heap[parent]):
+            break
+        heap[pos], heap[parent] = heap[parent], heap[pos]
+        pos = parent
+    return size + 1
+
+
+@njit(cache=True)
+def _heap_pop(heap: np.ndarray, size: int, gain: np.ndarray) -> int:
+    top = heap[0]
+    size -= 1
+    heap[0] = heap[size]
+    pos = 0
+    while True:
+        child = 2 * pos + 1
+        if child >= size:
+            break
+        if child + 1 < size and _before(gain, heap[child + 1], heap[child]):
+            child += 1
+        if not _before(gain, heap[child], heap[pos]):
+            break
+        heap[pos], heap[child] = heap[child], heap[pos]
+        pos = child
+    return top
+
+
+@njit(cache=True)
+def _enlarged(table: np.ndarray, capacity: int) -> np.ndarray:
+    out = np.empty((capacity, table.shape[1]), dtype=table.dtype)
+    out[: table.shape[0]] = table
+    return out
+
+
+@njit(cache=True)
+def grow(
+    codes: np.ndarray,
+    y: np.ndarray,
+    n_value_bins: np.ndarray,
+    nan_code: int,
+    max_leaves: int,
+    min_leaf: int,
+    max_depth: int,
+    min_gain: float,
+    hist_min_rows: int,
+):
+    """Grow the tree; ``codes`` and ``y`` are permuted into node order in place.
+
+    Parameters
+    ----------
+    codes : uint8 array (n, p), C order.
+    y : float64 array (n, m), C order (centred target).
+    n_value_bins : int64 array (p,).
+    nan_code : int, the NaN code (histogram width - 1).
+    max_leaves : int, stop at this many leaves.
+    min_leaf : int, minimum rows per child.
+    max_depth : int, nodes at this depth are not split.
+    min_gain : float, a split's SSE reduction must be at least this (and positive).
+    hist_min_rows : int, open leaves this large keep their histogram.
+
+    Returns
+    -------
+    node_int : int64 (n_nodes, N_FIELDS) node table (see the column constants).
+    node_float : float64 (n_nodes, 1 + m): best gain, then the node's target sums.
+    rows : int32 (n,) original row of each position; a leaf owns rows[START:END].
+    """
+    n, p = codes.shape
+    m = y.shape[1]
+    width = nan_code + 1
+    rows = np.empty(n, dtype=np.int32)
+    for i in range(n):
+        rows[i] = i
+
+    capacity = min(2 * max_leaves, 4096)
+    node_int = np.full((capacity, N_FIELDS), -1, dtype=np.int64)
+    node_float = np.zeros((capacity, 1 + m))
+    heap = np.empty(capacity, dtype=np.int64)
+    heap_size = 0
+
+    n_slots = min(max_leaves, n // hist_min_rows) + 2
+    hist = np.empty((n_slots + 2, p, width, m + 1))  # + two scratch histograms
+    scratch_a, scratch_b = n_slots, n_slots + 1
+    free_slots = np.arange(n_slots)[::-1].copy()
+    n_free = n_slots
+    partial = np.empty((_CHUNKS, p, width, m + 1))
+    left_sum = np.empty(m)
+
+    # root
+    node_int[0, START], node_int[0, END], node_int[0, DEPTH] = 0, n, 0
+    n_free -= 1
+    root_slot = free_slots[n_free]
+    _build(hist[root_slot], partial, codes, y, 0, n)
+    for k in range(m):
+        node_float[0, 1 + k] = y[:, k].sum()
+    n_nodes = 1
+    n_leaves = 1
+    pending = np.empty(2, dtype=np.int64)  # nodes whose best split is to be found
+    pending_slot = np.empty(2, dtype=np.int64)
+    pending[0], pending_slot[0] = 0, root_slot
+    n_pending = 1
+
+    while True:
+        # find the best split of the new nodes and queue the splittable ones
+        for t in range(n_pending):
+            node, slot = pending[t], pending_slot[t]
+            size = node_int[node, END] - node_int[node, START]
+            keep = False
+            if node_int[node, DEPTH] < max_depth and size >= 2 * min_leaf:
+                gain, feature, split_bin, nan_left, n_left = _best_split(
+                    hist[slot], n_value_bins, nan_code, node_float[node, 1:], size, min_leaf, left_sum
+                )
+                if feature >= 0 and gain > 0.0 and gain >= min_gain:
+                    node_float[node, GAIN] = gain
+                    node_int[node, FEATURE], node_int[node, BIN] = feature, split_bin
+                    node_int[node, NAN_LEFT], node_int[node, N_LEFT] = nan_left, n_left
+                    heap_size = _heap_push(heap, heap_size, node, node_float[:, GAIN])
+                    keep = size >= hist_min_rows or node == 0
+            if slot < n_slots:
+                if keep:
+                    node_int[node, SLOT] = slot
+                else:
+                    free_slots[n_free] = slot
+                    n_free += 1
+        if n_leaves >= max_leaves or heap_size == 0:
+            break
+
+        parent = _heap_pop(heap, heap_size, node_float[:, GAIN])
+        heap_size -= 1
+        start, end = node_int[parent, START], node_int[parent, END]
+        n_left = node_int[parent, N_LEFT]
+        n_right = end - start - n_left
+        left_is_small = n_left <= n_right
+        small_size = n_left if left_is_small else n_right
+        parent_slot = node_int[parent, SLOT]
+        if parent_slot >= 0:
+            if small_size >= hist_min_rows:
+                n_free -= 1
+                small_slot = free_slots[n_free]
+            else:
+                small_slot = scratch_a
+            large_slot = parent_slot
+        else:
+            small_slot, large_slot = scratch_a, scratch_b
+            hist[large_slot] = 0.0
+        hist[small_slot] = 0.0
+        left_slot = small_slot if left_is_small else large_slot
+        right_slot = large_slot if left_is_small else small_slot
+        build_both = parent_slot < 0
+        if small_size >= PARALLEL_MIN_ROWS and not build_both:
+            # big node: plain partition, then a parallel histogram of the small side
+            _partition(
+                codes, y, rows, start, end, node_int[parent, FEATURE], node_int[parent, BIN],
+                node_int[parent, NAN_LEFT] == 1, nan_code, hist[left_slot], hist[right_slot], False, False,
+            )
+            if left_is_small:
+                _build(hist[small_slot], partial, codes, y, start, start + n_left)
+            else:
+                _build(hist[small_slot], partial, codes, y, start + n_left, end)
+        else:
+            _partition(
+                codes, y, rows, start, end, node_int[parent, FEATURE], node_int[parent, BIN],
+                node_int[parent, NAN_LEFT] == 1, nan_code, hist[left_slot], hist[right_slot],
+                left_is_small or build_both, (not left_is_small) or build_both,
+            )
+        if not build_both:
+            hist[large_slot] -= hist[small_slot]
+
+        if n_nodes + 2 > capacity:
+            capacity *= 2
+            node_int = _enlarged(node_int, capacity)
+            node_int[n_nodes:] = -1
+            node_float = _enlarged(node_float, capacity)
+            new_heap = np.empty(capacity, dtype=np.int64)
+            new_heap[:heap_size] = heap[:heap_size]
+            heap = new_heap
+        left, right = n_nodes, n_nodes + 1
+        n_nodes += 2
+        node_int[parent, LEFT], node_int[parent, RIGHT] = left, right
+        node_int[parent, SLOT] = -1
+        depth = node_int[parent, DEPTH] + 1
+        node_int[left, START], node_int[left, END], node_int[left, DEPTH] = start, start + n_left, depth
+        node_int[right, START], node_int[right, END], node_int[right, DEPTH] = start + n_left, end, depth
+        for k in range(m):
+            node_float[left, 1 + k] = hist[left_slot, 0, :, k].sum()
+            node_float[right, 1 + k] = node_float[parent, 1 + k] - node_float[left, 1 + k]
+        n_leaves += 1
+        pending[0], pending_slot[0] = left, left_slot
+        pending[1], pending_slot[1] = right, right_slot
+        n_pending = 2
+
+    # open leaves left in the heap are leaves: forget their candidate splits
+    for t in range(n_nodes):
+        if node_int[t, LEFT] < 0:
+            node_int[t, FEATURE] = -1
+            node_int[t, BIN] = -1
+    return node_int[:n_nodes], node_float[:n_nodes], rows
+
+
+@njit(cache=True, parallel=True)
+def rows_to_leaves(rows: np.ndarray, leaf_nodes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Leaf node of every original row, from the leaves' segments of ``rows``."""
+    out = np.empty(rows.shape[0], dtype=np.int64)
+    for t in prange(leaf_nodes.shape[0]):
+        for i in range(starts[t], ends[t]):
+            out[rows[i]] = leaf_nodes[t]
+    return out

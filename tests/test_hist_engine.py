@@ -1,0 +1,316 @@
+"""engine="hist": the numba histogram tree against the exact engine and its own contract."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+
+from hvrt import HVRTPartitioner
+from hvrt._engines import GrowthParams, fit_exact, resolve_engine, root_impurity
+from hvrt._hist import HistTree, fit_hist
+from hvrt._hist._binning import fit_bins, transform_bins
+
+
+def params(max_leaf_nodes=None, min_samples_leaf=1, max_depth=None, min_variance_reduction=0.0):
+    return GrowthParams(max_leaf_nodes, min_samples_leaf, max_depth, min_variance_reduction, 0)
+
+
+def explained(target: np.ndarray, leaves: np.ndarray) -> float:
+    """Share of the (summed per-output) target variance explained by the leaf means."""
+    target = target.reshape(len(target), -1)
+    _, labels = np.unique(leaves, return_inverse=True)
+    sizes = np.bincount(labels)
+    means = np.stack([np.bincount(labels, weights=t) for t in target.T], axis=1) / sizes[:, None]
+    residual = target - means[labels]
+    return 1.0 - np.sum(residual**2) / np.sum((target - target.mean(axis=0)) ** 2)
+
+
+def same_partition(a: np.ndarray, b: np.ndarray) -> bool:
+    """True when the two labelings group the rows identically (up to renaming)."""
+    pairs = np.unique(np.stack([a, b], axis=1), axis=0)
+    return len(pairs) == len(np.unique(a)) == len(np.unique(b))
+
+
+def split_gains(tree: HistTree) -> np.ndarray:
+    """SSE reduction of every internal node, from the node means and sizes."""
+    internal = np.flatnonzero(tree.children_left >= 0)
+    left, right = tree.children_left[internal], tree.children_right[internal]
+    n = tree.n_node_samples
+
+    def spread(child):
+        return n[child] * np.sum((tree.value[child] - tree.value[internal]) ** 2, axis=1)
+
+    return spread(left) + spread(right)
+
+
+@pytest.fixture(scope="module")
+def gaussian():
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(50_000, 5))
+    return X, X.sum(axis=1)
+
+
+@pytest.fixture(scope="module")
+def with_nan():
+    """Feature 0 is missing for 20 % of rows, whose target sits with the low values."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(4000, 3))
+    y = X[:, 0] + 0.1 * X[:, 1]
+    missing = rng.random(4000) < 0.2
+    X[missing, 0] = np.nan
+    y[missing] = -1.5
+    return X, y, missing
+
+
+# ---------------------------------------------------------------------- binning
+def test_codes_count_edges_strictly_below_and_nan_has_its_own_code():
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(size=3000), rng.integers(0, 4, 3000).astype(float), np.ones(3000)])
+    X[::7, 0] = np.nan
+    mapper = fit_bins(X, sample_rows=1000, seed=1)
+    codes = transform_bins(X, mapper)
+    assert codes.dtype == np.uint8
+    for j in range(3):
+        edges = mapper.edges[j, : mapper.n_value_bins[j] - 1]
+        assert np.all(np.diff(edges) > 0)
+        assert np.isinf(mapper.edges[j, len(edges):]).all()
+        finite = ~np.isnan(X[:, j])
+        np.testing.assert_array_equal(codes[finite, j], np.searchsorted(edges, X[finite, j], side="left"))
+        assert np.all(codes[~finite, j] == mapper.nan_code)
+        if len(edges):  # the maximum is never an edge
+            assert edges[-1] < np.nanmax(X[:, j])
+    assert mapper.n_value_bins[0] == 255  # quantile bins for a continuous feature
+    assert mapper.n_value_bins[1] == 4  # one bin per distinct value
+    assert mapper.n_value_bins[2] == 1  # a constant feature cannot split
+    np.testing.assert_array_equal(mapper.edges[1, :3], [0.5, 1.5, 2.5])
+
+
+# ---------------------------------------------------------------------- against exact
+@pytest.mark.parametrize("max_leaf_nodes", [8, 20, None])
+def test_same_splits_as_exact_on_few_distinct_values(max_leaf_nodes):
+    # Every cell of a 6 x 4 x 3 grid, 5 times, with a generic value per cell: all gains
+    # differ, so both engines must find the same tree.
+    rng = np.random.default_rng(11)
+    grid = np.stack(np.meshgrid(np.arange(6), np.arange(4), np.arange(3), indexing="ij"), -1).reshape(-1, 3)
+    X = np.repeat(grid, 5, axis=0).astype(float) * [1.0, 10.0, 0.5]
+    cell_value = rng.normal(size=len(grid)) + 3 * grid[:, 0]
+    y = np.repeat(cell_value, 5)
+    hist = fit_hist(X, y, params(max_leaf_nodes))
+    exact = fit_exact(X, y, params(max_leaf_nodes))
+    assert len(hist.leaf_ids) == len(exact.leaf_ids) == (max_leaf_nodes or len(grid))
+    assert same_partition(hist.training_leaves, exact.apply(X))
+    sk = exact.get_tree().tree_
+    hist_splits = sorted(zip(hist.tree.feature[hist.tree.feature >= 0], hist.tree.threshold[hist.tree.feature >= 0]))
+    exact_splits = sorted(zip(sk.feature[sk.feature >= 0], sk.threshold[sk.feature >= 0]))
+    np.testing.assert_allclose(np.array(hist_splits), np.array(exact_splits))
+
+
+@pytest.mark.parametrize("max_leaf_nodes", [16, 256, 4096])
+def test_explained_variance_within_half_percent_of_exact(gaussian, max_leaf_nodes):
+    X, y = gaussian
+    hist = fit_hist(X, y, params(max_leaf_nodes))
+    exact = fit_exact(X, y, params(max_leaf_nodes))
+    assert len(hist.leaf_ids) == max_leaf_nodes
+    hist_r2, exact_r2 = explained(y, hist.training_leaves), explained(y, exact.apply(X))
+    assert hist_r2 >= exact_r2 * (1 - 0.005)
+
+
+# ---------------------------------------------------------------------- NaN
+def test_nan_goes_to_the_better_side_at_fit_and_at_labelling(with_nan):
+    X, y, missing = with_nan
+    tree = fit_hist(X, y, params(2)).tree
+    # The missing rows (target -1.5) belong with the lowest values: a threshold on
+    # feature 0 that sends NaN left.
+    assert tree.feature[0] == 0 and np.isfinite(tree.threshold[0]) and tree.nan_left[0]
+    fitted = fit_hist(X, y, params(2))
+    nan_leaf = fitted.training_leaves[missing]
+    assert np.all(nan_leaf == tree.children_left[0])
+    new = np.array([[np.nan, 0.0, 0.0], [np.nan, 5.0, -5.0], [10.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(fitted.apply(new), [tree.children_left[0]] * 2 + [tree.children_right[0]])
+
+
+def test_nan_alone_can_be_split_off():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(1000, 1))
+    y = np.zeros(1000)
+    X[:100, 0] = np.nan
+    y[:100] = 1.0  # only missingness explains the target
+    fitted = fit_hist(X, y, params(2))
+    tree = fitted.tree
+    assert np.isinf(tree.threshold[0]) and not tree.nan_left[0]
+    assert same_partition(fitted.training_leaves, np.isnan(X[:, 0]))
+
+
+def test_nan_never_seen_goes_to_the_larger_child():
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(1000, 1))
+    y = (X[:, 0] > 1.0).astype(float)  # the left child is the large one
+    fitted = fit_hist(X, y, params(2))
+    assert fitted.tree.nan_left[0]
+    flipped = fit_hist(-X, y, params(2))  # now the right child is
+    assert not flipped.tree.nan_left[0]
+    leaves = fitted.apply(np.array([[np.nan], [-3.0]]))
+    assert leaves[0] == leaves[1]
+
+
+def test_nan_routing_through_the_partitioner(with_nan):
+    X, y, missing = with_nan
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    model = HVRTPartitioner(max_leaf_nodes=30, engine="hist", impute=False).fit(frame)
+    np.testing.assert_array_equal(model.labels_, model.get_partitions(frame))
+    exact = HVRTPartitioner(max_leaf_nodes=30, engine="exact", impute=False).fit(frame)
+    target = np.nansum((X - np.nanmean(X, 0)) / np.nanstd(X, 0), axis=1)
+    assert explained(target, model.labels_) >= explained(target, exact.labels_) - 0.01
+    # a row missing everything but "c" still gets a valid label, the same one each time
+    lonely = pd.DataFrame({"a": [np.nan] * 2, "b": [np.nan] * 2, "c": [0.3, 0.3]})
+    labels = model.get_partitions(lonely)
+    assert labels[0] == labels[1] and 0 <= labels[0] < model.n_partitions_
+
+
+# ---------------------------------------------------------------------- contract
+def test_training_leaves_equal_apply_for_c_and_f_order(with_nan):
+    X, y, _ = with_nan
+    for data in (X, np.asfortranarray(X), X[:, ::-1][:, ::-1]):
+        fitted = fit_hist(data, y, params(64))
+        np.testing.assert_array_equal(fitted.training_leaves, fitted.apply(data))
+        np.testing.assert_array_equal(np.unique(fitted.training_leaves), fitted.leaf_ids)
+
+
+def test_deterministic_including_parallel_nodes_and_edge_sampling():
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(150_000, 3))  # root and first children take the parallel path
+    y = X @ [1.0, 2.0, -1.0] + rng.normal(size=150_000)
+    first = fit_hist(X, y, params(300), edge_sample_rows=20_000)
+    second = fit_hist(X, y, params(300), edge_sample_rows=20_000)
+    for name in ("feature", "threshold", "nan_left", "children_left", "children_right"):
+        np.testing.assert_array_equal(getattr(first.tree, name), getattr(second.tree, name))
+    np.testing.assert_array_equal(first.training_leaves, second.training_leaves)
+    np.testing.assert_array_equal(first.training_leaves, first.apply(X))
+    # the 20k-row edge sample costs nothing measurable in quality on 150k rows
+    full = fit_hist(X, y, params(300), edge_sample_rows=200_000)
+    assert abs(explained(y, first.training_leaves) - explained(y, full.training_leaves)) < 1e-3
+
+
+def test_node_values_and_sizes_describe_the_training_rows(gaussian):
+    X, y = gaussian
+    fitted = fit_hist(X[:5000], y[:5000], params(40))
+    tree, leaves = fitted.tree, fitted.training_leaves
+    np.testing.assert_array_equal(tree.n_node_samples[fitted.leaf_ids], np.bincount(leaves)[fitted.leaf_ids])
+    np.testing.assert_allclose(
+        tree.value[fitted.leaf_ids, 0],
+        np.bincount(leaves, weights=y[:5000])[fitted.leaf_ids] / np.bincount(leaves)[fitted.leaf_ids],
+    )
+    assert tree.n_node_samples[0] == 5000
+    assert "n_leaves=40" in repr(tree)
+
+
+def test_apply_rejects_wrong_width(gaussian):
+    X, y = gaussian
+    fitted = fit_hist(X[:500], y[:500], params(4))
+    with pytest.raises(ValueError, match="X_tree"):
+        fitted.apply(X[:10, :3])
+
+
+def test_constant_target_gives_one_leaf():
+    X = np.random.default_rng(0).normal(size=(300, 2))
+    fitted = fit_hist(X, np.full(300, 2.5), params(10))
+    assert len(fitted.leaf_ids) == 1
+    assert np.all(fitted.training_leaves == 0) and np.all(fitted.apply(X) == 0)
+
+
+# ---------------------------------------------------------------------- growth limits
+def test_min_samples_leaf_is_honoured(gaussian):
+    X, y = gaussian
+    fitted = fit_hist(X[:5000], y[:5000], params(None, min_samples_leaf=37))
+    sizes = np.bincount(fitted.training_leaves)[fitted.leaf_ids]
+    assert sizes.min() >= 37
+    assert sizes.min() < 2 * 37  # growth went as far as the limit allows
+
+
+def test_max_depth_is_honoured(gaussian):
+    X, y = gaussian
+    fitted = fit_hist(X[:5000], y[:5000], params(None, max_depth=4))
+    assert fitted.tree.max_depth == 4
+    assert len(fitted.leaf_ids) == 16
+
+
+def test_min_variance_reduction_is_a_fraction_of_the_root_sse(gaussian):
+    X, y = gaussian
+    X, y = X[:5000], y[:5000]
+    fraction = 0.002
+    fitted = fit_hist(X, y, params(None, min_variance_reduction=fraction))
+    root_sse = len(y) * root_impurity(y)
+    gains = split_gains(fitted.tree)
+    assert gains.min() >= fraction * root_sse * (1 - 1e-9)
+    # the rule stops growth where the exact engine's identical rule does, give or take a few
+    exact = fit_exact(X, y, params(None, min_variance_reduction=fraction))
+    assert abs(len(fitted.leaf_ids) - len(exact.leaf_ids)) <= 0.15 * len(exact.leaf_ids)
+    assert len(fitted.leaf_ids) < 200
+
+
+def test_multi_output_gain_is_the_sum_of_per_output_reductions():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(2000, 2))
+    # output 1 depends on feature 1 with a larger step, so it decides the single split
+    target = np.column_stack([(X[:, 0] > 0).astype(float), 3.0 * (X[:, 1] > 0.5)])
+    tree = fit_hist(X, target, params(2)).tree
+    assert tree.feature[0] == 1 and abs(tree.threshold[0] - 0.5) < 0.05
+    assert tree.value.shape == (3, 2)
+    four = fit_hist(X, target, params(4))
+    assert set(four.tree.feature[four.tree.feature >= 0]) == {0, 1}
+    assert explained(target, four.training_leaves) > 0.99  # up to the quantile bin around 0
+
+
+def test_target_features_through_the_partitioner(frame):
+    hist = HVRTPartitioner(max_leaf_nodes=50, target="features", engine="hist").fit(frame)
+    exact = HVRTPartitioner(max_leaf_nodes=50, target="features", engine="exact").fit(frame)
+    z = ((frame - frame.mean()) / frame.std(ddof=0)).to_numpy()
+    assert hist.n_partitions_ == 50
+    assert explained(z, hist.labels_) >= explained(z, exact.labels_) * 0.98
+    np.testing.assert_array_equal(hist.labels_, hist.get_partitions(frame))
+
+
+# ---------------------------------------------------------------------- public API
+def test_partitioner_hist_labels_and_pickle_round_trip(frame, tmp_path):
+    model = HVRTPartitioner(max_leaf_nodes=64, engine="hist").fit(frame)
+    assert model.engine_ == "hist" and model.n_partitions_ == 64
+    np.testing.assert_array_equal(model.labels_, model.get_partitions(frame))
+    np.testing.assert_array_equal(model.partition_sizes_, np.bincount(model.labels_))
+    assert "HistTree(n_leaves=64" in repr(model.get_tree())
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.get_partitions(frame), model.labels_)
+    assert restored.tree_.training_leaves is None  # training-sized arrays are not pickled
+    joblib.dump(model, tmp_path / "model.joblib")
+    np.testing.assert_array_equal(joblib.load(tmp_path / "model.joblib").get_partitions(frame), model.labels_)
+
+
+def test_partitioner_hist_with_max_samples(frame):
+    model = HVRTPartitioner(max_leaf_nodes=20, engine="hist", max_samples=0.5).fit(frame)
+    assert model.n_partitions_ == 20
+    np.testing.assert_array_equal(model.labels_, model.get_partitions(frame))
+
+
+def test_import_compiles_nothing_and_loads_no_numba():
+    code = (
+        "import sys, numpy as np, hvrt\n"
+        "assert 'numba' not in sys.modules\n"
+        "hvrt.HVRTPartitioner(max_leaf_nodes=4, engine='exact').fit(np.random.default_rng(0).normal(size=(200, 3)))\n"
+        "assert 'numba' not in sys.modules\n"
+        "assert 'hvrt._hist' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_auto_engine_rule():
+    assert resolve_engine("auto", 1_000) == "exact"
+    assert resolve_engine("auto", 1_000_000) == "hist"
+    assert resolve_engine("exact", 1_000_000) == "exact"
+    assert resolve_engine("hist", 10) == "hist"
+    with pytest.raises(ValueError, match="engine"):
+        resolve_engine("fast", 10)
