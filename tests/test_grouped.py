@@ -78,6 +78,19 @@ def test_label_dtypes(transform):
     _assert_matches_pandas(values, transform(labels))
 
 
+def test_many_gather_blocks_and_memory_layouts():
+    """More rows than one gather block; C, Fortran and strided inputs agree."""
+    values, labels = _random_data(seed=5, n=70_000, d=3, n_labels=500)
+    _assert_matches_pandas(values, labels)
+    reference = grouped_stats(values, labels)
+    wide = np.zeros((values.shape[0], 6))
+    wide[:, ::2] = values
+    for layout in (np.asfortranarray(values), wide[:, ::2]):
+        other = grouped_stats(layout, labels)
+        for name in ("count", "mean", "m2", "minimum", "maximum"):
+            np.testing.assert_array_equal(getattr(other, name), getattr(reference, name))
+
+
 def test_radix_and_general_sort_agree():
     values, labels = _random_data(seed=3, n=2000, n_labels=300)
     narrow = grouped_stats(values, labels)
