@@ -1,0 +1,53 @@
+"""Optional dependencies, in one place.
+
+The core of hvrt needs numpy, pandas and scikit-learn only. Everything else is an extra,
+imported here on first use, so that a missing extra fails with a message that says how to
+install it instead of a bare ``ModuleNotFoundError`` from deep inside a plot.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+VIZ_INSTALL_HINT = 'pip install "hvrt-partitioner[viz]"'
+
+
+def import_matplotlib() -> ModuleType:
+    """Import and return :mod:`matplotlib`.
+
+    The import is attempted on every call (it is cached by Python after the first
+    success), so a test can simulate a missing install with
+    ``monkeypatch.setitem(sys.modules, "matplotlib", None)``.
+
+    Returns
+    -------
+    module
+        The :mod:`matplotlib` package.
+
+    Raises
+    ------
+    ImportError
+        If matplotlib cannot be imported; the message names the ``viz`` extra.
+    """
+    try:
+        import matplotlib
+    except ImportError as err:
+        raise ImportError(
+            f"Plotting needs matplotlib, which is not installed. Install the plotting extra with: "
+            f"{VIZ_INSTALL_HINT}"
+        ) from err
+    return matplotlib
+
+
+def viz_available() -> bool:
+    """Whether the plotting extra (matplotlib) can be imported.
+
+    Returns
+    -------
+    bool
+    """
+    try:
+        import_matplotlib()
+    except ImportError:
+        return False
+    return True

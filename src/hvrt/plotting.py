@@ -1,0 +1,302 @@
+"""Every figure hvrt draws. Each function takes computed results and returns a Figure.
+
+matplotlib is an optional extra (``pip install "hvrt-partitioner[viz]"``), so it is
+imported inside the functions, never at module level. Figures are built with
+:class:`matplotlib.figure.Figure` and the Agg canvas directly instead of through
+``pyplot``: no global figure registry to leak memory in long runs, no interactive
+backend switched on behind the user's back, and never a ``plt.show()``. In Jupyter the
+returned figures still display inline.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._compat import import_matplotlib
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from .distribution import DistributionComparison
+    from .profiler import BinnedSamples, PartitionBoxes
+
+__all__ = [
+    "figure_to_png",
+    "plot_binned_violin",
+    "plot_distribution_comparison",
+    "plot_partition_boxes",
+    "plot_partition_sizes",
+    "require_matplotlib",
+    "save_figure",
+]
+
+DEFAULT_DPI = 100
+ORIGINAL_COLOR = "#1f5fa8"  # blue, solid
+RECONSTRUCTION_COLOR = "#d62728"  # red, dashed
+FILL_COLOR = "#7fa7d6"
+
+
+def require_matplotlib() -> None:
+    """Raise an ImportError naming the ``viz`` extra if matplotlib is missing.
+
+    Raises
+    ------
+    ImportError
+        If matplotlib cannot be imported.
+    """
+    import_matplotlib()
+
+
+def _new_figure(width: float, height: float) -> Figure:
+    """A Figure on an Agg canvas, outside pyplot's registry."""
+    import_matplotlib()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _figure_and_axes(ax: Axes | None, width: float, height: float) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.get_figure(), ax
+    figure = _new_figure(width, height)
+    return figure, figure.add_subplot()
+
+
+def save_figure(figure: Figure, path: str | PathLike[str], dpi: int = DEFAULT_DPI) -> Path:
+    """Save ``figure`` with the Agg renderer; the format follows the file suffix.
+
+    Parameters
+    ----------
+    figure : Figure
+    path : str or path-like
+        Destination; its parent folder must exist.
+    dpi : int, default=100
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if not isinstance(figure.canvas, FigureCanvasAgg):  # e.g. a pyplot figure from the user's ax
+        FigureCanvasAgg(figure)
+    figure.savefig(path, dpi=dpi)
+    return Path(path)
+
+
+def figure_to_png(figure: Figure, dpi: int = DEFAULT_DPI) -> bytes:
+    """Render ``figure`` to PNG bytes with the Agg renderer.
+
+    Parameters
+    ----------
+    figure : Figure
+    dpi : int, default=100
+
+    Returns
+    -------
+    bytes
+    """
+    buffer = io.BytesIO()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if not isinstance(figure.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(figure)
+    figure.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def _visible_window(comparison: DistributionComparison) -> tuple[float, float]:
+    """The x range where either curve carries visible density, always covering the data."""
+    grid = comparison.grid
+    peak = max(comparison.original_density.max(), comparison.reconstructed_density.max())
+    visible = np.flatnonzero(
+        np.maximum(comparison.original_density, comparison.reconstructed_density) > 1e-3 * peak
+    )
+    low, high = comparison.data_range
+    if len(visible):
+        low, high = min(low, grid[visible[0]]), max(high, grid[visible[-1]])
+    if high <= low:
+        low, high = grid[0], grid[-1]
+    return float(low), float(high)
+
+
+def plot_distribution_comparison(comparison: DistributionComparison, ax: Axes | None = None) -> Figure:
+    """Original density (solid blue) against the partitioned reconstruction (dashed red).
+
+    Parameters
+    ----------
+    comparison : DistributionComparison
+        From :meth:`hvrt.DistributionAnalyzer.compare`.
+    ax : Axes, optional
+        Draw here instead of in a new figure.
+
+    Returns
+    -------
+    Figure
+    """
+    figure, ax = _figure_and_axes(ax, 10, 5)
+    grid = comparison.grid
+    ax.fill_between(grid, comparison.original_density, color=FILL_COLOR, alpha=0.25, linewidth=0)
+    ax.plot(grid, comparison.original_density, color=ORIGINAL_COLOR, linewidth=2, label="Original (KDE of the data)")
+    ax.plot(
+        grid,
+        comparison.reconstructed_density,
+        color=RECONSTRUCTION_COLOR,
+        linewidth=2,
+        linestyle="--",
+        label=(
+            f"Reconstruction from {comparison.n_partitions} "
+            f"partition{'' if comparison.n_partitions == 1 else 's'} ({comparison.method})"
+        ),
+    )
+    ax.set_xlim(*_visible_window(comparison))
+    ax.set_ylim(bottom=0)
+    score = comparison.score
+    ax.set_title(
+        f"Original vs. reconstructed distribution of '{comparison.feature}'\n"
+        f"Wasserstein-1 / std = {score.wasserstein:.3f}   KS = {score.ks:.3f}",
+        fontsize=12,
+    )
+    ax.set_xlabel(str(comparison.feature))
+    ax.set_ylabel("Density")
+    ax.grid(True, linestyle="--", alpha=0.5)
+    ax.legend(loc="upper right", frameon=False)
+    return figure
+
+
+def plot_partition_sizes(
+    partition_ids: Sequence[Any] | np.ndarray,
+    sizes: np.ndarray,
+    as_histogram: bool,
+    max_bins: int = 50,
+) -> Figure:
+    """Rows per partition: one bar per partition, or a histogram of the sizes.
+
+    Parameters
+    ----------
+    partition_ids : sequence of shape (K,)
+        Labels, used as bar labels.
+    sizes : ndarray of shape (K,)
+        Rows per partition.
+    as_histogram : bool
+        Histogram of sizes (for many partitions) instead of one bar per partition.
+    max_bins : int, default=50
+        Histogram bins, at most one per partition.
+
+    Returns
+    -------
+    Figure
+    """
+    sizes = np.asarray(sizes)
+    n_partitions = len(sizes)
+    figure = _new_figure(10, 4.5)
+    ax = figure.add_subplot()
+    if as_histogram:
+        ax.hist(sizes, bins=min(n_partitions, max_bins), color=FILL_COLOR, edgecolor=ORIGINAL_COLOR)
+        ax.set_title(f"Histogram of partition sizes ({n_partitions} partitions)")
+        ax.set_xlabel("Rows in partition")
+        ax.set_ylabel("Partitions")
+    else:
+        positions = np.arange(n_partitions)
+        ax.bar(positions, sizes, color=FILL_COLOR, edgecolor=ORIGINAL_COLOR)
+        ax.set_xticks(positions, [str(p) for p in partition_ids], rotation=90 if n_partitions > 20 else 0)
+        ax.set_title(f"Rows per partition ({n_partitions} partitions)")
+        ax.set_xlabel("Partition")
+        ax.set_ylabel("Rows")
+    ax.grid(True, axis="y", linestyle="--", alpha=0.5)
+    return figure
+
+
+def plot_binned_violin(binned: BinnedSamples) -> Figure:
+    """The binned violin plot: how a feature's distribution moves across partitions.
+
+    Partitions are sorted by their mean of the feature and cut into equal-width bins of
+    partition rank; each bin's violin shows (a bounded sample of) its raw values, with
+    no density drawn past the values observed in the bin.
+
+    Parameters
+    ----------
+    binned : BinnedSamples
+        From :func:`hvrt.profiler.binned_violin_samples`.
+
+    Returns
+    -------
+    Figure
+    """
+    figure = _new_figure(12, 5)
+    ax = figure.add_subplot()
+    positions = np.flatnonzero([len(sample) > 0 for sample in binned.samples])
+    if len(positions):
+        parts = ax.violinplot(
+            [binned.samples[i] for i in positions],
+            positions=positions + 1,
+            widths=0.85,
+            showmedians=True,
+            showextrema=True,
+        )
+        for body in parts["bodies"]:
+            body.set_facecolor(FILL_COLOR)
+            body.set_edgecolor(ORIGINAL_COLOR)
+            body.set_alpha(0.7)
+        for key in ("cmedians", "cmins", "cmaxes", "cbars"):
+            if key in parts:
+                parts[key].set_color(ORIGINAL_COLOR)
+                parts[key].set_linewidth(1)
+    n_bins = len(binned.samples)
+    ax.set_xticks(np.arange(1, n_bins + 1))
+    ax.set_xlim(0.4, n_bins + 0.6)
+    ax.set_title(f"Binned distribution trend for '{binned.feature}'")
+    ax.set_xlabel(
+        f"Partition bins: {binned.n_partitions} partitions sorted by mean '{binned.feature}', "
+        f"{n_bins} equal-width rank bins (about {binned.n_partitions / n_bins:.0f} partitions each)"
+    )
+    ax.set_ylabel(str(binned.feature))
+    ax.grid(True, axis="y", linestyle="--", alpha=0.5)
+    return figure
+
+
+def plot_partition_boxes(boxes: PartitionBoxes) -> Figure:
+    """One box per partition: quartiles, median and whiskers at 1.5 IQR (no outliers).
+
+    Parameters
+    ----------
+    boxes : PartitionBoxes
+        From :func:`hvrt.profiler.partition_box_stats`.
+
+    Returns
+    -------
+    Figure
+    """
+    n_boxes = len(boxes.stats)
+    figure = _new_figure(max(10.0, min(0.3 * n_boxes, 16.0)), 5)
+    ax = figure.add_subplot()
+    if n_boxes:
+        ax.bxp(
+            boxes.stats,
+            positions=np.arange(n_boxes),
+            showfliers=False,
+            patch_artist=True,
+            boxprops={"facecolor": FILL_COLOR, "edgecolor": ORIGINAL_COLOR},
+            medianprops={"color": RECONSTRUCTION_COLOR},
+        )
+        ax.set_xticks(
+            np.arange(n_boxes),
+            [str(s["label"]) for s in boxes.stats],
+            rotation=90 if n_boxes > 20 else 0,
+        )
+    ax.set_title(f"Distribution of '{boxes.feature}' across partitions")
+    ax.set_xlabel("Partition")
+    ax.set_ylabel(str(boxes.feature))
+    ax.grid(True, axis="y", linestyle="--", alpha=0.5)
+    return figure

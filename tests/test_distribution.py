@@ -1,0 +1,278 @@
+"""DistributionAnalyzer: the reconstruction, what its scores mean, errors, and plotting."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from sklearn.exceptions import NotFittedError
+
+from hvrt import DistributionAnalyzer
+from hvrt.distribution import (
+    DistributionScore,
+    mixture_density_on_grid,
+    scale_classes,
+    score_against_data,
+)
+
+VIZ_HINT = 'pip install "hvrt-partitioner[viz]"'
+
+
+@pytest.fixture
+def bimodal() -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    x = np.r_[rng.normal(-3.0, 1.0, 3000), rng.normal(3.0, 1.0, 3000)]
+    return pd.DataFrame({"x": x, "noise": rng.normal(size=len(x))})
+
+
+def rank_partitions(values: np.ndarray, n_partitions: int) -> np.ndarray:
+    """Labels cutting the rows into ``n_partitions`` groups of neighbouring values."""
+    ranks = np.argsort(np.argsort(values, kind="stable"), kind="stable")
+    return ranks * n_partitions // len(values)
+
+
+# --------------------------------------------------------------------------- meaning
+
+
+@pytest.mark.parametrize("method", ["gaussian", "kde"])
+def test_single_partition_scores_far_worse_than_fine_partitions_on_bimodal_feature(bimodal, method):
+    single = DistributionAnalyzer(bimodal, np.zeros(len(bimodal), dtype=int), method=method).fit()
+    fine = DistributionAnalyzer(bimodal, rank_partitions(bimodal["x"].to_numpy(), 64), method=method).fit()
+    coarse_score, fine_score = single.score("x"), fine.score("x")
+    assert coarse_score.wasserstein > 10 * fine_score.wasserstein
+    assert coarse_score.ks > 5 * fine_score.ks
+    if method == "gaussian":
+        # One Normal cannot show two modes: the gap is a sizeable share of a std.
+        assert coarse_score.wasserstein > 0.2
+        assert fine_score.wasserstein < 0.02
+
+
+def test_gaussian_scores_match_scipy_for_one_normal(bimodal):
+    x = bimodal["x"].to_numpy()
+    analyzer = DistributionAnalyzer(bimodal, np.zeros(len(x), dtype=int)).fit()
+    score = analyzer.score("x")
+    mu, sigma = x.mean(), x.std()
+    levels = (np.arange(200_000) + 0.5) / 200_000
+    exact_w1 = stats.wasserstein_distance(x, stats.norm.ppf(levels, mu, sigma))
+    exact_ks = stats.kstest(x, stats.norm(mu, sigma).cdf).statistic
+    assert score.wasserstein == pytest.approx(exact_w1 / sigma, rel=0.01)
+    assert score.ks == pytest.approx(exact_ks, abs=2e-3)
+
+
+def test_scores_do_not_depend_on_the_feature_scale(bimodal):
+    # The predecessor's absolute bandwidth made results change with units; ours must not.
+    labels = rank_partitions(bimodal["noise"].to_numpy(), 30)
+    for method in ("gaussian", "kde"):
+        base = DistributionAnalyzer(bimodal, labels, method=method).fit().scores()
+        rescaled = DistributionAnalyzer(bimodal * 1000.0 + 5.0e6, labels, method=method).fit().scores()
+        np.testing.assert_allclose(rescaled[["wasserstein", "ks"]], base[["wasserstein", "ks"]], rtol=0.02, atol=1e-4)
+
+
+def test_kde_reconstruction_is_not_the_global_kde_by_construction(bimodal):
+    # Random partitions each mix both modes, so their own (wide) bandwidths blur the
+    # modes; a shared bandwidth would have reproduced the global KDE exactly.
+    labels = np.random.default_rng(0).integers(0, 40, len(bimodal))
+    comparison = DistributionAnalyzer(bimodal, labels, method="kde").fit().compare("x")
+    gap = np.abs(comparison.reconstructed_density - comparison.original_density).max()
+    assert gap > 0.2 * comparison.original_density.max()
+    assert comparison.score.wasserstein > 0.05
+
+
+def test_fine_partitions_reconstruct_almost_exactly(bimodal):
+    analyzer = DistributionAnalyzer(bimodal, np.arange(len(bimodal))).fit()  # one row each
+    score = analyzer.score("x")
+    assert score.wasserstein < 0.005
+    assert score.ks < 0.005
+
+
+# --------------------------------------------------------------------------- numerics
+
+
+def test_mixture_density_matches_direct_evaluation():
+    grid = np.linspace(-10, 10, 2048)
+    points = np.array([-4.0, -1.0, 0.5, 3.0])
+    weights = np.array([0.1, 0.2, 0.3, 0.4])
+    scales = np.array([0.5, 1.0, 0.25, 2.0])
+    density = mixture_density_on_grid(grid, points, weights, np.arange(4), scales)
+    direct = (weights * stats.norm.pdf(grid[:, None], points, scales)).sum(axis=1)
+    np.testing.assert_allclose(density, direct, atol=2e-3 * direct.max())
+    mass_on_grid = (weights * np.diff(stats.norm.cdf([[-10.0], [10.0]], points, scales), axis=0)).sum()
+    assert density.sum() * (grid[1] - grid[0]) == pytest.approx(mass_on_grid, abs=1e-5)
+
+
+def test_scale_classes_keep_each_scale_within_tolerance():
+    scales = np.geomspace(0.01, 50.0, 5000)
+    classes, class_scales = scale_classes(scales, rel_tol=0.005)
+    assert len(class_scales) < len(scales)
+    np.testing.assert_array_less(np.abs(class_scales[classes] / scales - 1.0), 0.0051)
+
+
+def test_score_against_data_is_zero_for_the_data_own_cdf():
+    values = np.sort(np.random.default_rng(1).normal(size=4000))
+    grid = np.linspace(-6, 6, 4096)
+    wasserstein, ks = score_against_data(values, grid, stats.norm.cdf(grid))
+    assert wasserstein == pytest.approx(stats.wasserstein_distance(values, stats.norm.ppf((np.arange(100_000) + 0.5) / 100_000)), rel=0.02)
+    assert ks == pytest.approx(stats.kstest(values, "norm").statistic, abs=1e-4)
+
+
+def test_comparison_curves_are_densities(bimodal):
+    comparison = DistributionAnalyzer(bimodal, rank_partitions(bimodal["x"].to_numpy(), 8)).fit().compare("x")
+    step = comparison.grid[1] - comparison.grid[0]
+    assert comparison.original_density.sum() * step == pytest.approx(1.0, abs=1e-3)
+    assert comparison.reconstructed_density.sum() * step == pytest.approx(1.0, abs=1e-3)
+    assert comparison.reconstructed_cdf[0] == pytest.approx(0.0, abs=1e-6)
+    assert comparison.reconstructed_cdf[-1] == pytest.approx(1.0)
+    assert np.all(np.diff(comparison.reconstructed_cdf) >= 0)
+    low, high = comparison.data_range
+    assert comparison.grid[0] < low and comparison.grid[-1] > high
+    assert comparison.n_partitions == 8
+
+
+# --------------------------------------------------------------------------- API
+
+
+def test_fit_returns_self_and_scores_cover_numeric_features_only(bimodal):
+    data = bimodal.assign(
+        city=np.where(bimodal["x"] > 0, "a", "b"),
+        flag=bimodal["x"] > 0,
+        kind=pd.Categorical(np.where(bimodal["noise"] > 0, "p", "q")),
+    )
+    analyzer = DistributionAnalyzer(data, rank_partitions(data["x"].to_numpy(), 10))
+    assert analyzer.fit() is analyzer
+    table = analyzer.scores()
+    assert list(table.columns) == ["feature", "wasserstein", "ks"]
+    assert list(table["feature"]) == ["x", "noise"]
+    assert analyzer.skipped_columns_ == ["city", "flag", "kind"]
+    score = analyzer.score("noise")
+    assert isinstance(score, DistributionScore)
+    assert (score.feature, score.wasserstein, score.ks) == tuple(table.iloc[1])
+
+
+def test_missing_values_are_skipped_and_constant_features_score_zero():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=500)
+    x[::7] = np.nan
+    data = pd.DataFrame({"x": x, "const": 4.0, "empty": np.nan})
+    analyzer = DistributionAnalyzer(data, rng.integers(0, 5, 500)).fit()
+    assert np.isfinite(analyzer.score("x").wasserstein)
+    assert analyzer.score("const") == DistributionScore("const", 0.0, 0.0)
+    assert list(analyzer.scores()["feature"]) == ["x", "const"]  # the all-missing column has no score
+    with pytest.raises(ValueError, match="'empty' has no non-missing value"):
+        analyzer.score("empty")
+
+
+def test_unnamed_columns_are_addressed_by_their_label():
+    data = pd.DataFrame(np.random.default_rng(0).normal(size=(300, 2)))
+    analyzer = DistributionAnalyzer(data, np.arange(300) % 3).fit()
+    assert analyzer.score(0).feature == "0"
+    assert list(analyzer.scores()["feature"]) == ["0", "1"]
+
+
+@pytest.mark.parametrize(
+    ("data", "labels", "error", "match"),
+    [
+        (np.zeros((4, 2)), [0, 0, 1, 1], TypeError, "data must be a pandas DataFrame"),
+        (pd.DataFrame({"a": [1.0, 2, 3, 4]}), {"a": 1}, TypeError, "partition_labels must be"),
+        (pd.DataFrame({"a": [1.0, 2, 3, 4]}), [0, 1, 1], ValueError, "3 entries but data has 4 rows"),
+        (
+            pd.DataFrame({"a": [1.0, 2, 3, 4]}),
+            pd.Series([0, 0, 1, 1], index=[9, 8, 7, 6]),
+            ValueError,
+            "index differs from data.index",
+        ),
+        (pd.DataFrame({"a": [1.0, 2, 3, 4]}), pd.Series([0, 1, 1]), ValueError, "3 entries but data has 4"),
+        (pd.DataFrame({"a": [1.0, 2, 3, 4]}), np.zeros((4, 1)), ValueError, "must be 1-D"),
+        (pd.DataFrame({"a": [1.0, 2, 3, 4]}), [0, None, 1, 1], ValueError, "1 missing value"),
+    ],
+)
+def test_constructor_rejects_bad_input(data, labels, error, match):
+    with pytest.raises(error, match=match):
+        DistributionAnalyzer(data, labels)
+
+
+def test_bad_method_grid_and_feature_errors(bimodal):
+    labels = np.arange(len(bimodal)) % 4
+    with pytest.raises(ValueError, match="method must be one of"):
+        DistributionAnalyzer(bimodal, labels, method="histogram")
+    with pytest.raises(ValueError, match="grid_size must be an integer >= 64"):
+        DistributionAnalyzer(bimodal, labels, grid_size=10)
+    analyzer = DistributionAnalyzer(bimodal.assign(city="a"), labels)
+    with pytest.raises(NotFittedError, match="call fit"):
+        analyzer.score("x")
+    analyzer.fit()
+    with pytest.raises(ValueError, match="'missing' is not a column"):
+        analyzer.score("missing")
+    with pytest.raises(ValueError, match="'city' is not numeric"):
+        analyzer.score("city")
+    with pytest.raises(ValueError, match="no numeric column"):
+        DistributionAnalyzer(pd.DataFrame({"s": list("abcd")}), [0, 0, 1, 1]).fit()
+
+
+# --------------------------------------------------------------------------- plotting
+
+
+def test_plot_comparison_draws_solid_original_and_dashed_reconstruction(bimodal, tmp_path):
+    pytest.importorskip("matplotlib")
+    analyzer = DistributionAnalyzer(bimodal, rank_partitions(bimodal["x"].to_numpy(), 12)).fit()
+    target = tmp_path / "new" / "nested" / "x.png"
+    figure = analyzer.plot_comparison("x", save_path=target)
+    assert target.stat().st_size > 10_000
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    lines = figure.axes[0].get_lines()
+    assert [line.get_linestyle() for line in lines] == ["-", "--"]
+    np.testing.assert_array_equal(lines[1].get_ydata(), analyzer.compare("x").reconstructed_density)
+    assert "'x'" in figure.axes[0].get_title()
+
+
+def test_plot_comparison_without_matplotlib_names_the_extra(bimodal, monkeypatch):
+    analyzer = DistributionAnalyzer(bimodal, np.arange(len(bimodal)) % 3).fit()
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
+    with pytest.raises(ImportError, match=r'pip install "hvrt-partitioner\[viz\]"'):
+        analyzer.plot_comparison("x")
+    # The numbers never needed matplotlib.
+    assert analyzer.score("x").wasserstein >= 0
+
+
+# Verbatim from the seed README: its Quick Start, then its DistributionAnalyzer example.
+SEED_QUICK_START = """
+import numpy as np
+import pandas as pd
+from hvrt import HVRTPartitioner
+
+# 1. Generate sample data
+X_sample = pd.DataFrame(np.random.rand(10000, 10), columns=[f'feat_{i}' for i in range(10)])
+
+# 2. Initialize and fit the partitioner
+partitioner = HVRTPartitioner(max_leaf_nodes=200)
+partitioner.fit(X_sample)
+
+# 3. Get the partition labels for each sample
+partition_labels = partitioner.get_partitions(X_sample)
+
+print(f"Successfully assigned {len(X_sample)} samples to {len(np.unique(partition_labels))} partitions.")
+"""
+
+SEED_ANALYZER_USAGE = """
+from hvrt import DistributionAnalyzer
+
+analyzer = DistributionAnalyzer(data=X_sample, partition_labels=pd.Series(partition_labels, index=X_sample.index))
+analyzer.fit()
+analyzer.plot_comparison(
+    feature_name='feat_0',
+    save_path='analyzer_output/feat_0_comparison.png' # Optional
+)
+"""
+
+
+def test_seed_readme_distribution_analyzer_usage_runs_verbatim(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+    np.random.seed(0)  # the README draws from numpy's global generator
+    namespace: dict = {}
+    exec(SEED_QUICK_START, namespace)
+    exec(SEED_ANALYZER_USAGE, namespace)
+    assert (tmp_path / "analyzer_output" / "feat_0_comparison.png").stat().st_size > 10_000
+    assert namespace["analyzer"].score("feat_0").wasserstein < 0.1
