@@ -39,7 +39,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -351,6 +351,47 @@ def build_table(rows: Sequence[Row], reference: str = "hist") -> str:
     return "\n".join(lines)
 
 
+def targets_table(rows: Sequence[Row], input_mb: float, caps: Mapping[str, float] | None = None) -> str:
+    """Issue 3's targets per K: speed-ups of hvrt hist, its quality gap and memory.
+
+    A peer killed at its cap gives a lower bound, ``> cap / hist``.
+
+    Returns
+    -------
+    str
+        A markdown table, or an empty string when hist has no runs.
+    """
+    by_key = {(row.method, row.n_partitions_requested): row for row in rows}
+    ks = sorted({row.n_partitions_requested for row in rows if row.method == "hist" and row.runs})
+    if not ks:
+        return ""
+    peers = [("exact", "× exact (≥ 30)"), ("lightgbm", "× LightGBM (≥ 2)"), ("faiss", "× faiss (> 1)"), ("kmeans", "× KMeans (≥ 100)")]
+    header = "| K | " + " | ".join(title for _, title in peers) + " | explained var vs exact (within 0.5 %) | hist peak / input (≤ 1.5) |"
+    lines = [header, "|" + "---|" * (header.count("|") - 1)]
+    for k in ks:
+        hist = by_key["hist", k]
+        hist_total = hist.median("total_s")
+        cells = []
+        for method, _ in peers:
+            peer = by_key.get((method, k))
+            cap = (caps or {}).get(method)
+            if peer is not None and peer.runs:
+                cells.append(f"{peer.median('total_s') / hist_total:.1f}")
+            elif peer is not None and cap is not None and peer.status.startswith("skipped"):
+                cells.append(f"> {cap / hist_total:.0f}")
+            else:
+                cells.append("—")
+        exact = by_key.get(("exact", k))
+        if exact is not None and exact.runs:
+            reference = exact.runs[-1].explained_variance
+            gap = f"{(hist.runs[-1].explained_variance - reference) / reference:+.2%}"
+        else:
+            gap = "—"
+        memory = f"{hist.median('peak_mb') / input_mb:.2f}"
+        lines.append(f"| {k} | " + " | ".join(cells) + f" | {gap} | {memory} |")
+    return "\n".join(lines)
+
+
 # --------------------------------------------------------------------------- orchestration
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
@@ -363,15 +404,15 @@ def run_benchmark(
     ks: Sequence[int],
     repeats: int = 3,
     seed: int = 0,
-    kmeans_cap: float = 120.0,
+    caps: Mapping[str, float] | None = None,
     single_run_above: float = 30.0,
 ) -> list[Row]:
     """Run every method at every K, ``repeats`` times, taking turns between methods.
 
     A method whose first run at a K took longer than ``single_run_above`` seconds is not
     repeated there: the machine is shared and those runs decide no ratio that is close.
-    scikit-learn ``KMeans`` is killed past ``kmeans_cap`` seconds; since its cost grows
-    with K, larger K are then skipped too.
+    A method listed in ``caps`` is killed when a run passes its cap (seconds); since
+    every method's cost grows with K, its larger K are then skipped too.
 
     Returns
     -------
@@ -391,16 +432,16 @@ def run_benchmark(
             for repeat in range(repeats):
                 for method, worker in workers.items():
                     row = rows[method, k]
-                    capped = method == "kmeans"
+                    cap = (caps or {}).get(method)
                     if row.status or (row.runs and row.runs[0].total_s > single_run_above):
                         continue
                     try:
-                        run = worker.run(k, kmeans_cap if capped else None)
+                        run = worker.run(k, cap)
                     except WorkerTimeout:
-                        row.status = f"skipped (> {kmeans_cap:g} s cap)"
+                        row.status = f"skipped (> {cap:g} s cap)"
                         for larger in ks[k_index + 1 :]:
-                            rows[method, larger].status = f"skipped (> {kmeans_cap:g} s cap at K={k})"
-                        _log(f"{method} K={k}: killed past the {kmeans_cap:g} s cap")
+                            rows[method, larger].status = f"skipped (> {cap:g} s cap at K={k})"
+                        _log(f"{method} K={k}: killed past the {cap:g} s cap")
                         continue
                     except RuntimeError as error:
                         row.status = f"failed ({str(error)[:80]})"
@@ -484,7 +525,14 @@ def compile_cost_line(cost: dict[str, dict[str, float]], n_samples: int, n_featu
 
 # --------------------------------------------------------------------------- report
 def report_section(
-    rows: Sequence[Row], command: str, n_samples: int, n_features: int, seed: int, extra_lines: Sequence[str] = ()
+    rows: Sequence[Row],
+    command: str,
+    n_samples: int,
+    n_features: int,
+    seed: int,
+    single_run_above: float,
+    caps: Mapping[str, float] | None = None,
+    extra_lines: Sequence[str] = (),
 ) -> str:
     """The markdown section for one benchmark run: context, table, notes."""
     input_mb = n_samples * n_features * 8 / 2**20
@@ -496,10 +544,17 @@ def report_section(
         f"- Machine: {machine_summary(PACKAGES)}",
         f"- Data: `numpy.random.default_rng({seed}).standard_normal(({n_samples}, {n_features}))`, "
         f"float64, {input_mb:,.0f} MB; target = row sum of the z-scored columns.",
-        "- Times are medians over runs (the `runs` column); quality is from the last run.",
+        f"- Times are medians over the `runs` column's runs (one run where the first took over "
+        f"{single_run_above:g} s); quality is from the last run. Each method runs in its own worker "
+        "process, warmed up on 5,000 rows; methods take turns run by run.",
         "",
         build_table(rows),
         "",
+    ]
+    targets = targets_table(rows, input_mb, caps)
+    if targets:
+        lines += ["Issue 3's targets, as same-run ratios of total time (peer / hvrt hist):", "", targets, ""]
+    lines += [
         *extra_lines,
     ]
     return "\n".join(lines).rstrip() + "\n"
@@ -535,16 +590,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         _probe_compile(args.n, args.d, args.k[0], args.seed)
         return
     command = "python -m benchmarks.partition " + shlex.join(sys.argv[1:] if argv is None else argv)
-    rows = run_benchmark(
-        args.methods, args.n, args.d, args.k, args.repeats, args.seed, args.kmeans_cap, args.single_run_above
-    )
+    caps = {"kmeans": args.kmeans_cap}
+    rows = run_benchmark(args.methods, args.n, args.d, args.k, args.repeats, args.seed, caps, args.single_run_above)
     extra = []
     if not args.no_compile_cost and "hist" in args.methods:
         try:
             extra.append(compile_cost_line(measure_compile_cost(), 20_000, 10, 200))
         except RuntimeError as error:
             extra.append(f"Compile cost not measured: {error}")
-    section = report_section(rows, command, args.n, args.d, args.seed, extra)
+    section = report_section(rows, command, args.n, args.d, args.seed, args.single_run_above, caps, extra)
     print(section)
     if args.out:
         write_markdown_section(args.out, args.section or f"{args.n} x {args.d}", section, RESULTS_TITLE)

@@ -22,6 +22,7 @@ from benchmarks.partition import (  # noqa: E402
     run_benchmark,
     run_once,
     sum_target,
+    targets_table,
 )
 from hvrt._grouped import grouped_stats  # noqa: E402
 
@@ -147,10 +148,22 @@ def test_run_once_every_method(method, needs):
 
 
 def test_run_benchmark_in_workers_and_kmeans_cap():
-    rows = run_benchmark(["exact", "kmeans"], 400, 3, [4, 8], repeats=2, seed=0, kmeans_cap=0.0)
+    rows = run_benchmark(["exact", "kmeans"], 400, 3, [4, 8], repeats=2, seed=0, caps={"kmeans": 0.0})
     by_key = {(row.method, row.n_partitions_requested): row for row in rows}
     assert [len(by_key["exact", k].runs) for k in (4, 8)] == [2, 2]
     assert by_key["exact", 8].runs[-1].n_partitions == 8
     # A zero cap kills KMeans at the first K and skips the larger one without running it.
     assert by_key["kmeans", 4].status.startswith("skipped (> 0 s cap")
     assert by_key["kmeans", 8].status == "skipped (> 0 s cap at K=4)"
+
+
+def test_targets_table_ratios_bounds_and_gap():
+    rows = [
+        Row("hist", 8, [_run(2.0)]),
+        Row("exact", 8, [_run(80.0)]),
+        Row("kmeans", 8, status="skipped (> 120 s cap)"),
+    ]
+    line = targets_table(rows, input_mb=10.0, caps={"kmeans": 120.0}).splitlines()[-1]
+    cells = [cell.strip() for cell in line.strip("|").split("|")]
+    assert cells == ["8", "40.0", "—", "—", "> 60", "+0.00%", "1.20"]
+    assert targets_table([Row("exact", 8, [_run(1.0)])], input_mb=1.0) == ""
