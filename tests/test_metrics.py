@@ -228,9 +228,21 @@ def test_two_dimensional_labels_are_an_error():
         full_report(REFERENCE_X, REFERENCE_LABELS[:, None])
 
 
-def test_unsortable_labels_are_a_type_error():
-    with pytest.raises(TypeError, match="labels must be sortable"):
-        full_report(REFERENCE_X, np.array([0, "a", 0, "a"], dtype=object))
+def test_mixed_kind_labels_are_two_partitions():
+    labels = np.array([0, "a", 0, "a"], dtype=object)
+    assert len(full_report(REFERENCE_X, labels)["f0"].variance_report.distribution) == 2
+
+
+def test_unhashable_labels_are_a_type_error():
+    labels = np.empty(4, dtype=object)
+    labels[:] = [[0], [0], [1], [1]]
+    with pytest.raises(TypeError, match="labels must hold hashable values"):
+        full_report(REFERENCE_X, labels)
+
+
+def test_string_labels_follow_sorted_order():
+    report = full_report(REFERENCE_X, ["b", "b", "a", "a"], variance_proportions=False)
+    np.testing.assert_array_equal(report["f0"].variance_report.distribution, [25.0, 0.25])
 
 
 def test_infinite_values_are_an_error():

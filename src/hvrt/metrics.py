@@ -232,22 +232,27 @@ def _aligned_1d(values: Any, name: str, n_rows: int, index: pd.Index | None) -> 
 
 
 def _labels_array(labels: Any, n_rows: int, index: pd.Index | None) -> np.ndarray:
+    """``labels`` as integers whose order is the labels' sorted order.
+
+    Integer labels pass through. Anything else (strings, floats, categoricals) is
+    replaced by its codes from a sorted ``pd.factorize``: hashing is O(n), where sorting
+    a million Python strings directly takes seconds, and the integer codes then take
+    the kernel's radix-sort path.
+    """
     array = _aligned_1d(labels, "labels", n_rows, index)
-    if array.dtype.kind not in "iub":  # integer labels cannot be missing; skip the scan
-        missing = pd.isna(array)
-        if missing.any():
-            raise ValueError(
-                f"labels has {int(missing.sum())} missing value(s) (NaN/None), first at row "
-                f"{int(np.flatnonzero(missing)[0])}; every row needs a partition label"
-            )
-    return array
-
-
-def _grouped(values: np.ndarray, labels: np.ndarray) -> GroupedStats:
+    if array.dtype.kind in "iu":  # integer labels cannot be missing
+        return array
     try:
-        return grouped_stats(values, labels)
-    except TypeError as err:  # e.g. a mix of str and int labels
-        raise TypeError(f"labels must be sortable values of one kind (ints or strings): {err}") from None
+        codes, _ = pd.factorize(array, sort=True)
+    except TypeError as err:  # e.g. lists as labels
+        raise TypeError(f"labels must hold hashable values such as ints or strings: {err}") from None
+    missing = codes < 0
+    if missing.any():
+        raise ValueError(
+            f"labels has {int(missing.sum())} missing value(s) (NaN/None), first at row "
+            f"{int(np.flatnonzero(missing)[0])}; every row needs a partition label"
+        )
+    return codes
 
 
 def _check_partition_count(n_partitions: int, minimum: int) -> None:
@@ -340,7 +345,7 @@ def full_report(
         1-D, has a different length from ``X``, or is a Series whose index differs from
         a DataFrame ``X``'s; if a numeric column holds infinite values.
     TypeError
-        If ``labels`` mixes kinds that cannot be sorted together.
+        If ``labels`` holds unhashable values.
 
     Examples
     --------
@@ -359,7 +364,7 @@ def full_report(
     """
     values, names, skipped, index = _numeric_data(X)
     label_array = _labels_array(labels, values.shape[0], index)
-    stats = _grouped(values, label_array)
+    stats = grouped_stats(values, label_array)
     _check_partition_count(stats.n_partitions, 2)
 
     variance_fields = _distribution_summary(stats.variance, bool(variance_proportions))
@@ -459,23 +464,30 @@ def _target_values(y: Any, n_rows: int, index: pd.Index | None) -> np.ndarray:
     return y_values
 
 
-def _centred(values: np.ndarray) -> np.ndarray:
-    """``values`` minus each column's mean over its non-NaN values.
+def _centred(values: np.ndarray, y_values: np.ndarray | None) -> np.ndarray:
+    """``values`` (and ``y_values`` as a last column) minus each column's mean.
 
     The between-partition sum of squares is built from partition means; for data with a
     large offset (around 1e9) those means carry an absolute rounding error of the
     offset's ulp, which is first-order in the between term. Centred data has small
     means with full relative precision; the subtraction itself is exact for values
-    close to the centre.
+    close to the centre. X and y share one output array so that one grouped pass serves
+    both without a further copy.
     """
-    column_sums = values.sum(axis=0)
+    n_rows, n_features = values.shape
+    centred = np.empty((n_rows, n_features + (y_values is not None)))
+    centred[:, :n_features] = values
+    if y_values is not None:
+        centred[:, n_features] = y_values
+    column_sums = centred.sum(axis=0)
     if np.isfinite(column_sums).all():  # no NaN: skip nanmean's masked copy
-        centre = column_sums / values.shape[0]
+        centre = column_sums / n_rows
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column
-            centre = np.nan_to_num(np.nanmean(values, axis=0))
-    return values - centre
+            centre = np.nan_to_num(np.nanmean(centred, axis=0))
+    centred -= centre
+    return centred
 
 
 def _explained_share(stats: GroupedStats) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -550,9 +562,9 @@ def partition_quality(X: Any, labels: Any, y: Any = None) -> PartitionQuality:
     label_array = _labels_array(labels, values.shape[0], index)
     if y is not None:
         y_values = _target_values(y, values.shape[0], index)
-        # One grouped pass serves X and y together.
-        values = np.column_stack([values, y_values])
-    stats = _grouped(_centred(values), label_array)
+    else:
+        y_values = None
+    stats = grouped_stats(_centred(values, y_values), label_array)
     _check_partition_count(stats.n_partitions, 1)
 
     within, total, n_values = _explained_share(stats)
