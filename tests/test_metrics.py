@@ -218,9 +218,17 @@ def test_misaligned_series_is_an_error():
         full_report(frame, labels)
 
 
+def test_short_series_reports_the_length_first():
+    frame = pd.DataFrame(REFERENCE_X, columns=["a", "b"])
+    with pytest.raises(ValueError, match="labels has 3 entries but X has 4 rows"):
+        full_report(frame, pd.Series([0, 0, 1]))
+
+
 def test_missing_labels_are_an_error():
     with pytest.raises(ValueError, match="labels has 1 missing value"):
         full_report(REFERENCE_X, [0.0, np.nan, 1.0, 1.0])
+    with pytest.raises(ValueError, match=r"labels has 2 missing value\(s\) \(NaN/None\), first at row 0"):
+        full_report(REFERENCE_X, pd.Series([pd.NA, 0, pd.NA, 1], dtype="Int64"))
 
 
 def test_two_dimensional_labels_are_an_error():

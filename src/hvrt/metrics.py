@@ -218,16 +218,16 @@ def _aligned_1d(values: Any, name: str, n_rows: int, index: pd.Index | None) -> 
         if values.shape[1] != 1:
             raise ValueError(f"{name} must be 1-D, got a DataFrame with {values.shape[1]} columns")
         values = values.iloc[:, 0]
-    if isinstance(values, pd.Series) and index is not None and not values.index.equals(index):
-        raise ValueError(
-            f"{name} is a pandas Series whose index differs from X's index; align them "
-            f"(e.g. {name}.reindex(X.index)) or pass {name}.to_numpy() to match rows by position"
-        )
     array = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
     if array.ndim != 1:
         raise ValueError(f"{name} must be 1-D with one entry per row of X, got shape {array.shape}")
     if len(array) != n_rows:
         raise ValueError(f"{name} has {len(array)} entries but X has {n_rows} rows; they must match")
+    if isinstance(values, pd.Series) and index is not None and not values.index.equals(index):
+        raise ValueError(
+            f"{name} is a pandas Series whose index differs from X's index; align them "
+            f"(e.g. {name}.reindex(X.index)) or pass {name}.to_numpy() to match rows by position"
+        )
     return array
 
 
