@@ -54,21 +54,29 @@ def require_matplotlib() -> None:
     import_matplotlib()
 
 
-def _new_figure(width: float, height: float) -> Figure:
-    """A Figure on an Agg canvas, outside pyplot's registry."""
+def _new_figure(width: float, height: float, bottom: float = 0.6, top: float = 0.45) -> Figure:
+    """A Figure on an Agg canvas, outside pyplot's registry.
+
+    Margins are fixed (in inches, converted to fractions) rather than computed by a
+    layout engine: every figure here has a known shape, and a layout engine draws each
+    figure twice, which was a third of the profiler's plotting time.
+    """
     import_matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(width, height), layout="constrained")
+    figure = Figure(figsize=(width, height))
     FigureCanvasAgg(figure)
+    figure.subplots_adjust(
+        left=0.8 / width, right=1 - 0.25 / width, bottom=bottom / height, top=1 - top / height
+    )
     return figure
 
 
-def _figure_and_axes(ax: Axes | None, width: float, height: float) -> tuple[Figure, Axes]:
+def _figure_and_axes(ax: Axes | None, width: float, height: float, top: float) -> tuple[Figure, Axes]:
     if ax is not None:
         return ax.get_figure(), ax
-    figure = _new_figure(width, height)
+    figure = _new_figure(width, height, top=top)
     return figure, figure.add_subplot()
 
 
@@ -145,7 +153,7 @@ def plot_distribution_comparison(comparison: DistributionComparison, ax: Axes | 
     -------
     Figure
     """
-    figure, ax = _figure_and_axes(ax, 10, 5)
+    figure, ax = _figure_and_axes(ax, 10, 5, top=0.95)  # two-line title and the legend row
     grid = comparison.grid
     ax.fill_between(grid, comparison.original_density, color=FILL_COLOR, alpha=0.25, linewidth=0)
     ax.plot(grid, comparison.original_density, color=ORIGINAL_COLOR, linewidth=2, label="Original (KDE of the data)")
@@ -167,11 +175,13 @@ def plot_distribution_comparison(comparison: DistributionComparison, ax: Axes | 
         f"Original vs. reconstructed distribution of '{comparison.feature}'\n"
         f"Wasserstein-1 / std = {score.wasserstein:.3f}   KS = {score.ks:.3f}",
         fontsize=12,
+        pad=26,
     )
     ax.set_xlabel(str(comparison.feature))
     ax.set_ylabel("Density")
     ax.grid(True, linestyle="--", alpha=0.5)
-    ax.legend(loc="upper right", frameon=False)
+    # Above the axes: inside, it would hide part of a curve whatever the distribution's shape.
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False)
     return figure
 
 
@@ -200,7 +210,7 @@ def plot_partition_sizes(
     """
     sizes = np.asarray(sizes)
     n_partitions = len(sizes)
-    figure = _new_figure(10, 4.5)
+    figure = _new_figure(10, 4.5, bottom=1.0 if (not as_histogram and n_partitions > 20) else 0.6)
     ax = figure.add_subplot()
     if as_histogram:
         ax.hist(sizes, bins=min(n_partitions, max_bins), color=FILL_COLOR, edgecolor=ORIGINAL_COLOR)
@@ -279,7 +289,7 @@ def plot_partition_boxes(boxes: PartitionBoxes) -> Figure:
     Figure
     """
     n_boxes = len(boxes.stats)
-    figure = _new_figure(max(10.0, min(0.3 * n_boxes, 16.0)), 5)
+    figure = _new_figure(max(10.0, min(0.3 * n_boxes, 16.0)), 5, bottom=1.0 if n_boxes > 20 else 0.6)
     ax = figure.add_subplot()
     if n_boxes:
         ax.bxp(

@@ -1,0 +1,194 @@
+"""A self-contained HTML report, rendered from results that were already computed.
+
+:func:`render_report` formats a :class:`ReportContent`; it never looks at the data, so
+re-rendering is cheap and the layout is testable on its own. Images are PNG bytes
+inlined as base64 ``data:`` URIs and the stylesheet is inline, so the single file opens
+offline, can be mailed around, and makes no network request.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ._template import PAGE, STYLE
+
+__all__ = ["FeatureSection", "ReportContent", "ReportImage", "render_report"]
+
+
+@dataclass(frozen=True)
+class ReportImage:
+    """A PNG figure and its caption.
+
+    Attributes
+    ----------
+    png : bytes
+        The encoded image.
+    caption : str
+        Shown under the image and used as its alt text.
+    """
+
+    png: bytes
+    caption: str
+
+
+@dataclass(frozen=True)
+class FeatureSection:
+    """One feature's part of the report.
+
+    Attributes
+    ----------
+    feature : str
+        Column name.
+    facts : sequence of (label, value)
+        Headline numbers, already formatted.
+    table : DataFrame
+        Detail table (e.g. variance and span proportion statistics).
+    images : sequence of ReportImage
+        The feature's plots.
+    """
+
+    feature: str
+    facts: Sequence[tuple[str, str]]
+    table: pd.DataFrame
+    images: Sequence[ReportImage] = ()
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    """Everything the report shows, computed beforehand.
+
+    Attributes
+    ----------
+    title, subtitle : str
+    overview : sequence of (label, value)
+        Headline numbers of the data and the partitioning.
+    summary_table : DataFrame
+        One row per feature (HHIs and reconstruction scores).
+    size_facts : sequence of (label, value)
+        Partition size statistics.
+    size_image : ReportImage or None
+        The partition size plot.
+    feature_sections : sequence of FeatureSection
+    comparison_images : sequence of ReportImage
+        Original-vs-reconstruction plots.
+    scores_table : DataFrame
+        Reconstruction scores of every numeric feature.
+    notes : sequence of str
+        Plain-text notices shown at the top (e.g. how to install plotting).
+    footer : str
+    """
+
+    title: str
+    subtitle: str
+    overview: Sequence[tuple[str, str]]
+    summary_table: pd.DataFrame
+    size_facts: Sequence[tuple[str, str]]
+    size_image: ReportImage | None
+    feature_sections: Sequence[FeatureSection]
+    comparison_images: Sequence[ReportImage]
+    scores_table: pd.DataFrame
+    notes: Sequence[str] = field(default_factory=tuple)
+    footer: str = ""
+
+
+_SUMMARY_EXPLANATION = (
+    "HHI is the Herfindahl-Hirschman index of how a feature's within-partition variance "
+    "(or span, max - min) is shared among the partitions: 1/K when every partition holds "
+    "the same share, 1 when one partition holds all of it. High values mean the "
+    "partitioning left that feature's spread concentrated in a few partitions. "
+    "Wasserstein (W1 / std) and KS measure how far the feature's distribution rebuilt from "
+    "per-partition summaries is from the data; 0 is perfect."
+)
+
+
+def _image(image: ReportImage) -> str:
+    encoded = base64.b64encode(image.png).decode("ascii")
+    caption = html.escape(image.caption)
+    return (
+        f'<figure><img src="data:image/png;base64,{encoded}" alt="{caption}">'
+        f"<figcaption>{caption}</figcaption></figure>"
+    )
+
+
+def _facts(facts: Sequence[tuple[str, str]]) -> str:
+    items = "".join(
+        f"<div><dt>{html.escape(label)}</dt><dd>{html.escape(value)}</dd></div>" for label, value in facts
+    )
+    return f'<dl class="facts">{items}</dl>'
+
+
+def _table(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "<p>(no rows)</p>"
+    body = frame.to_html(index=False, border=0, escape=True, float_format=lambda v: f"{v:.4g}", na_rep="–")
+    return f'<div class="table-scroll">{body}</div>'
+
+
+def _anchor(index: int) -> str:
+    return f"feature-{index}"
+
+
+def render_report(content: ReportContent) -> str:
+    """Render the report as one self-contained HTML document.
+
+    Parameters
+    ----------
+    content : ReportContent
+        Computed results; nothing is recomputed here.
+
+    Returns
+    -------
+    str
+        The HTML text (UTF-8 when written).
+    """
+    nav_links = [("overview", "Overview"), ("sizes", "Partition sizes")]
+    nav_links += [(_anchor(i), f"Feature: {s.feature}") for i, s in enumerate(content.feature_sections)]
+    nav_links.append(("distributions", "Distribution comparisons"))
+    nav = "".join(f'<a href="#{key}">{html.escape(text)}</a>' for key, text in nav_links)
+
+    sections = [
+        '<section id="overview"><h2>Overview</h2>'
+        + _facts(content.overview)
+        + "<h3>Feature summary (sorted by variance HHI, highest first)</h3>"
+        + f'<p class="explain">{html.escape(_SUMMARY_EXPLANATION)}</p>'
+        + _table(content.summary_table)
+        + "</section>",
+        '<section id="sizes"><h2>Partition sizes</h2>'
+        + _facts(content.size_facts)
+        + (_image(content.size_image) if content.size_image is not None else "")
+        + "</section>",
+    ]
+    for index, feature_section in enumerate(content.feature_sections):
+        sections.append(
+            f'<section id="{_anchor(index)}"><h2>Feature: {html.escape(feature_section.feature)}</h2>'
+            + _facts(feature_section.facts)
+            + "".join(_image(image) for image in feature_section.images)
+            + "<h3>How variance and span are shared among partitions</h3>"
+            + _table(feature_section.table)
+            + "</section>"
+        )
+    sections.append(
+        '<section id="distributions"><h2>Distribution comparisons</h2>'
+        + '<p class="explain">Each feature\'s distribution rebuilt as the size-weighted mixture of '
+        "per-partition summaries (dashed), against the data (solid). Scores for every numeric "
+        "feature follow the plots.</p>"
+        + "".join(_image(image) for image in content.comparison_images)
+        + "<h3>Reconstruction scores</h3>"
+        + _table(content.scores_table)
+        + "</section>"
+    )
+    notes = "".join(f'<p class="note">{html.escape(note)}</p>' for note in content.notes)
+    return PAGE.substitute(
+        title=html.escape(content.title),
+        subtitle=html.escape(content.subtitle),
+        style=STYLE,
+        nav=nav,
+        notes=notes,
+        sections="\n".join(sections),
+        footer=html.escape(content.footer),
+    )

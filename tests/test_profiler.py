@@ -1,0 +1,360 @@
+"""PartitionProfiler: constructor checks, tables, the exact artifact set and its contents,
+figures without an output path, the degraded mode without matplotlib, and the seed README."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hvrt import PartitionProfiler, full_report
+from hvrt.profiler import (
+    ProfileResult,
+    binned_violin_samples,
+    feature_folder_names,
+    partition_box_stats,
+)
+
+VIZ_HINT = 'pip install "hvrt-partitioner[viz]"'
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def make_data(n_rows: int = 3000, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "wide": rng.normal(0.0, 10.0, n_rows),
+            "bimodal": np.r_[rng.normal(-3, 1, n_rows // 2), rng.normal(3, 1, n_rows - n_rows // 2)],
+            "skewed": rng.exponential(2.0, n_rows),
+            "uniform": rng.random(n_rows),
+            "city": rng.choice(["oslo", "lima"], n_rows),
+        },
+        index=pd.RangeIndex(100, 100 + n_rows),  # not 0..n-1, to catch positional mix-ups
+    )
+
+
+def value_partitions(data: pd.DataFrame, n_partitions: int) -> pd.Series:
+    """Labels grouping rows by their "bimodal" value, so partitions differ in shape."""
+    ranks = data["bimodal"].rank(method="first").to_numpy().astype(int) - 1
+    return pd.Series(ranks * n_partitions // len(data) * 3 + 5, index=data.index)  # non-contiguous ids
+
+
+def expected_files(top_folders: list[str], trend: bool, plots: bool = True) -> set[str]:
+    files = {"feature_summary.csv", "summary.json", "report.html"}
+    if plots:
+        files.add("partition_size_distribution.png")
+    for folder in top_folders:
+        files |= {f"{folder}/prop_variance_distribution.csv", f"{folder}/prop_span_distribution.csv"}
+        if plots:
+            files.add(f"{folder}/feature_distribution_{'trend' if trend else 'detailed'}.png")
+    return files
+
+
+def files_under(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+# --------------------------------------------------------------------------- constructor
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"data": np.zeros((4, 2)), "partition_labels": [0, 0, 1, 1]}, TypeError, "data must be a pandas DataFrame"),
+        ({"partition_labels": pd.Series([0, 1] * 50)}, ValueError, "index differs from data.index"),
+        ({"partition_labels": np.array([0, 1] * 40)}, ValueError, "80 entries but data has 100 rows"),
+        ({"partition_labels": pd.Series([0, 1] * 40)}, ValueError, "80 entries but data has 100 rows"),
+        ({"partition_labels": "labels"}, TypeError, "partition_labels must be"),
+        ({"partition_labels": np.zeros(100)}, ValueError, "at least 2"),
+        ({"plot_threshold": 2.5}, TypeError, "plot_threshold must be an integer"),
+        ({"plot_threshold": 0}, ValueError, "plot_threshold must be >= 1"),
+        ({"output_path": 3}, TypeError, "output_path must be"),
+    ],
+)
+def test_constructor_rejects_bad_input(kwargs, error, match):
+    data = make_data(100)
+    arguments = {"data": data, "partition_labels": pd.Series(np.arange(100) % 2, index=data.index), **kwargs}
+    with pytest.raises(error, match=match):
+        PartitionProfiler(**arguments)
+
+
+def test_constructor_accepts_arrays_and_counts_partitions():
+    data = make_data(100)
+    profiler = PartitionProfiler(data, np.arange(100) % 7)
+    assert profiler.n_partitions == 7
+    assert profiler.report is None and profiler.plot_threshold == 50 and profiler.output_path is None
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def test_summary_table_is_full_report_sorted_by_variance_hhi():
+    data = make_data()
+    labels = value_partitions(data, 12)
+    table = PartitionProfiler(data, labels).generate_summary_table()
+    assert list(table.columns) == ["feature", "variance_hhi", "span_hhi"]
+    assert list(table.index) == list(range(4))
+    assert table["variance_hhi"].is_monotonic_decreasing
+    report = full_report(data, labels)
+    assert set(table["feature"]) == set(report) == {"wide", "bimodal", "skewed", "uniform"}
+    for row in table.itertuples():
+        assert row.variance_hhi == report[row.feature].variance_report.hhi
+        assert row.span_hhi == report[row.feature].span_report.hhi
+
+
+def test_run_profiling_returns_a_result_and_keeps_the_report():
+    pytest.importorskip("matplotlib")
+    data = make_data()
+    profiler = PartitionProfiler(data, value_partitions(data, 12))
+    result = profiler.run_profiling()
+    assert isinstance(result, ProfileResult)
+    assert profiler.report is result.report and profiler.result is result
+    assert set(profiler.report) == {"wide", "bimodal", "skewed", "uniform"}
+    assert result.skipped_columns == ["city"]
+    assert result.top_features == list(result.summary["feature"][:3])
+    assert result.partition_sizes.sum() == len(data)
+    assert list(result.partition_sizes.index) == sorted(value_partitions(data, 12).unique())
+    assert list(result.distribution_scores["feature"]) == ["wide", "bimodal", "skewed", "uniform"]
+    merged = result.to_pandas()
+    assert list(merged.columns) == ["feature", "variance_hhi", "span_hhi", "wasserstein", "ks"]
+
+
+# --------------------------------------------------------------------------- artifacts
+
+
+@pytest.mark.parametrize(("n_partitions", "trend"), [(12, False), (50, False), (51, True)])
+def test_output_path_gets_exactly_the_artifact_set(tmp_path, n_partitions, trend):
+    pytest.importorskip("matplotlib")
+    data = make_data()
+    labels = value_partitions(data, n_partitions)
+    out = tmp_path / "profile"
+    result = PartitionProfiler(data, labels, output_path=str(out)).run_profiling()
+    assert result.partition_sizes.size == n_partitions
+    assert files_under(out) == expected_files(result.top_features, trend)
+    assert {p.relative_to(out).as_posix() for p in result.artifacts} == files_under(out)
+    for png in out.rglob("*.png"):
+        assert png.read_bytes()[:8] == PNG_MAGIC and png.stat().st_size > 5_000
+
+
+def test_artifact_contents(tmp_path):
+    pytest.importorskip("matplotlib")
+    data = make_data()
+    labels = value_partitions(data, 80)
+    result = PartitionProfiler(data, labels, output_path=tmp_path).run_profiling()
+
+    summary_csv = pd.read_csv(tmp_path / "feature_summary.csv")
+    pd.testing.assert_frame_equal(summary_csv, result.summary, check_exact=False, rtol=1e-12)
+
+    partition_ids = np.sort(labels.unique())
+    for feature in result.top_features:
+        for file_name, column, sub_report in (
+            ("prop_variance_distribution.csv", "variance_proportion", result.report[feature].variance_report),
+            ("prop_span_distribution.csv", "span_proportion", result.report[feature].span_report),
+        ):
+            table = pd.read_csv(tmp_path / feature / file_name)
+            assert list(table.columns) == ["partition", column]
+            np.testing.assert_array_equal(table["partition"], partition_ids)
+            np.testing.assert_allclose(table[column], sub_report.distribution, rtol=1e-12)
+            assert table[column].sum() == pytest.approx(1.0)
+
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["n_samples"] == 3000 and summary["n_partitions"] == 80 and summary["n_features"] == 4
+    assert summary["plots"] is True and summary["skipped_columns"] == ["city"]
+    assert summary["top_features"] == result.top_features
+    assert [f["feature"] for f in summary["features"]] == list(result.summary["feature"])
+    first = summary["features"][0]
+    assert first["variance_hhi"] == pytest.approx(result.summary["variance_hhi"][0])
+    assert first["folder"] == first["feature"]
+    scores = result.distribution_scores.set_index("feature")
+    assert first["wasserstein"] == pytest.approx(scores.at[first["feature"], "wasserstein"])
+    sizes = result.partition_sizes
+    assert summary["partition_sizes"]["min"] == sizes.min() and summary["partition_sizes"]["max"] == sizes.max()
+    assert set(summary["artifacts"]) == files_under(tmp_path) - {"summary.json"}
+
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    images = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    assert len(images) == 1 + 2 * len(result.top_features)  # sizes, per feature: trend + comparison
+    assert not re.search(r'(src|href)="(https?:)?//', page)  # nothing fetched from the network
+    assert "<script" not in page
+    for feature in result.top_features:
+        assert f"Feature: {feature}" in page
+    assert "Distribution comparisons" in page and "Partition sizes" in page
+
+
+def test_unsafe_feature_names_get_safe_unique_folders(tmp_path):
+    pytest.importorskip("matplotlib")
+    rng = np.random.default_rng(1)
+    # Give the odd names the most concentrated variance so they are the top 3.
+    labels = np.repeat(np.arange(10), 30)
+    concentrated = np.where(labels == 0, rng.normal(0, 10, 300), rng.normal(0, 0.1, 300))
+    data = pd.DataFrame(
+        {
+            "a/b c": concentrated,
+            "summary.json": concentrated * 2,
+            "../up": concentrated * 3,
+            "plain": rng.normal(size=300),
+        }
+    )
+    result = PartitionProfiler(data, labels, output_path=tmp_path).run_profiling()
+    assert set(result.top_features) == {"a/b c", "summary.json", "../up"}
+    assert {p.name for p in tmp_path.iterdir() if p.is_dir()} == {"a_b_c", "summary.json_2", "_up"}
+    assert not (tmp_path.parent / "up").exists()
+    folders = {f["feature"]: f.get("folder") for f in json.loads((tmp_path / "summary.json").read_text())["features"]}
+    assert folders == {"a/b c": "a_b_c", "summary.json": "summary.json_2", "../up": "_up", "plain": None}
+
+
+def test_feature_folder_names():
+    folders = feature_folder_names(["x", "x", "CON", "", "ünï", ".hidden", "report.html", "a" * 300])
+    assert folders["CON"] == "CON_"
+    assert folders[""] == "feature"
+    assert folders["ünï"] == "_n_"
+    assert folders[".hidden"] == "hidden"
+    assert folders["report.html"] == "report.html_2"
+    assert len(folders["a" * 300]) == 100
+    assert all(re.fullmatch(r"[A-Za-z0-9._-]+", name) for name in folders.values())
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def test_without_output_path_nothing_is_written_and_figures_are_returned(tmp_path, monkeypatch):
+    matplotlib = pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    def no_show(*args, **kwargs):
+        raise AssertionError("library code must never call plt.show()")
+
+    monkeypatch.setattr(plt, "show", no_show)
+    monkeypatch.chdir(tmp_path)
+    data = make_data()
+    result = PartitionProfiler(data, value_partitions(data, 80)).run_profiling()
+    assert list(tmp_path.iterdir()) == []
+    assert result.artifacts == [] and result.output_path is None
+    expected = {"partition_size_distribution"}
+    for feature in result.top_features:
+        expected |= {f"{feature}/feature_distribution_trend", f"{feature}/distribution_comparison"}
+    assert set(result.figures) == expected
+    assert all(isinstance(f, matplotlib.figure.Figure) for f in result.figures.values())
+    assert plt.get_fignums() == []  # figures stay out of pyplot's registry
+
+    few = PartitionProfiler(data, value_partitions(data, 6)).run_profiling()
+    boxes = [k for k in few.figures if k.endswith("feature_distribution_detailed")]
+    assert len(boxes) == 3
+    assert len(few.figures["partition_size_distribution"].axes[0].patches) == 6  # one bar each
+
+
+def test_without_matplotlib_tables_are_written_and_one_warning_says_how_to_get_plots(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
+    data = make_data()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = PartitionProfiler(data, value_partitions(data, 80), output_path=tmp_path).run_profiling()
+    hints = [w for w in caught if VIZ_HINT in str(w.message)]
+    assert len(hints) == 1 and len(caught) == 1
+    assert result.figures == {} and result.plots is False
+    assert files_under(tmp_path) == expected_files(result.top_features, trend=True, plots=False)
+    assert json.loads((tmp_path / "summary.json").read_text())["plots"] is False
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<img" not in page and VIZ_HINT.replace('"', "&quot;") in page
+
+
+# --------------------------------------------------------------------------- plot data
+
+
+def test_binned_violin_samples_bins_partitions_by_mean_rank_and_bounds_the_sample():
+    rng = np.random.default_rng(2)
+    n_partitions = 200
+    codes = rng.integers(0, n_partitions, 50_000)
+    partition_means = rng.normal(size=n_partitions)
+    values = partition_means[codes] + rng.normal(0, 0.01, len(codes))
+    binned = binned_violin_samples(values, codes, partition_means, "v", n_bins=20, max_per_bin=500)
+    assert len(binned.samples) == 20
+    np.testing.assert_array_equal(binned.partitions_per_bin, np.full(20, 10))
+    assert binned.rows_per_bin.sum() == len(values)
+    assert all(len(sample) <= 502 for sample in binned.samples)  # 500 sampled + bin min and max
+    medians = [np.median(sample) for sample in binned.samples]
+    assert np.all(np.diff(medians) > 0)  # bins follow the sorted partition means
+    # Each violin spans its bin's full data range, sampled or not.
+    rank = np.argsort(np.argsort(partition_means))
+    row_bin = rank[codes] * 20 // n_partitions
+    for b, sample in enumerate(binned.samples):
+        assert sample.min() == values[row_bin == b].min() and sample.max() == values[row_bin == b].max()
+    again = binned_violin_samples(values, codes, partition_means, "v", n_bins=20, max_per_bin=500)
+    assert all(np.array_equal(a, b) for a, b in zip(binned.samples, again.samples))  # seeded
+
+
+def test_binned_violin_samples_with_fewer_partitions_than_bins_and_missing_values():
+    values = np.array([1.0, 2.0, np.nan, 4.0, 5.0, 6.0])
+    codes = np.array([0, 0, 1, 1, 2, 2])
+    binned = binned_violin_samples(values, codes, np.array([1.5, 4.0, 5.5]), "v")
+    assert len(binned.samples) == 3
+    assert [sorted(set(s)) for s in binned.samples] == [[1.0, 2.0], [4.0], [5.0, 6.0]]
+
+
+def test_partition_box_stats_match_numpy_quantiles():
+    rng = np.random.default_rng(4)
+    codes = rng.integers(0, 6, 600)
+    values = rng.normal(codes.astype(float), 1.0)
+    values[::11] = np.nan
+    values[5] = 40.0  # an outlier beyond the upper fence of its partition
+    boxes = partition_box_stats(values, codes, np.array([10, 11, 12, 13, 14, 15]), "v")
+    assert [s["label"] for s in boxes.stats] == [10, 11, 12, 13, 14, 15]
+    for k, box in enumerate(boxes.stats):
+        part = values[(codes == k) & ~np.isnan(values)]
+        q1, median, q3 = np.quantile(part, [0.25, 0.5, 0.75])
+        assert (box["q1"], box["med"], box["q3"]) == pytest.approx((q1, median, q3))
+        inside = part[(part >= q1 - 1.5 * (q3 - q1)) & (part <= q3 + 1.5 * (q3 - q1))]
+        assert (box["whislo"], box["whishi"]) == (inside.min(), inside.max())
+    assert max(box["whishi"] for box in boxes.stats) < 40.0
+
+
+# --------------------------------------------------------------------------- seed README
+
+# Verbatim from the seed README: its Quick Start, then its PartitionProfiler example.
+SEED_QUICK_START = """
+import numpy as np
+import pandas as pd
+from hvrt import HVRTPartitioner
+
+# 1. Generate sample data
+X_sample = pd.DataFrame(np.random.rand(10000, 10), columns=[f'feat_{i}' for i in range(10)])
+
+# 2. Initialize and fit the partitioner
+partitioner = HVRTPartitioner(max_leaf_nodes=200)
+partitioner.fit(X_sample)
+
+# 3. Get the partition labels for each sample
+partition_labels = partitioner.get_partitions(X_sample)
+
+print(f"Successfully assigned {len(X_sample)} samples to {len(np.unique(partition_labels))} partitions.")
+"""
+
+SEED_PROFILER_USAGE = """
+from hvrt import PartitionProfiler
+
+profiler = PartitionProfiler(
+    data=X_sample,
+    partition_labels=pd.Series(partition_labels, index=X_sample.index),
+    output_path="my_profiler_output" # Optional
+)
+profiler.run_profiling()
+"""
+
+
+def test_seed_readme_profiler_usage_runs_verbatim(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+    np.random.seed(0)  # the README draws from numpy's global generator
+    namespace: dict = {}
+    exec(SEED_QUICK_START, namespace)
+    exec(SEED_PROFILER_USAGE, namespace)
+    out = tmp_path / "my_profiler_output"
+    profiler = namespace["profiler"]
+    trend = profiler.n_partitions > profiler.plot_threshold
+    assert files_under(out) == expected_files(profiler.result.top_features, trend=trend)
