@@ -358,3 +358,12 @@ def test_seed_readme_profiler_usage_runs_verbatim(tmp_path, monkeypatch):
     profiler = namespace["profiler"]
     trend = profiler.n_partitions > profiler.plot_threshold
     assert files_under(out) == expected_files(profiler.result.top_features, trend=trend)
+
+
+def test_profiler_benchmark_runs_at_small_scale():
+    pytest.importorskip("matplotlib")
+    from benchmarks.profiler import run
+
+    table = run(rows=1000, features=2, partitions=60, repeats=1, seed=0)
+    assert "| `run_profiling()` with `output_path` |" in table
+    assert "meets the <= 20 s target" in table

@@ -95,10 +95,8 @@ def save_figure(figure: Figure, path: str | PathLike[str], dpi: int = DEFAULT_DP
     Path
         ``path``.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    if not isinstance(figure.canvas, FigureCanvasAgg):  # e.g. a pyplot figure from the user's ax
-        FigureCanvasAgg(figure)
+    # Our figures carry an Agg canvas already; a user's pyplot figure (drawn through ``ax``)
+    # keeps its own canvas, and savefig still renders PNG with Agg.
     figure.savefig(path, dpi=dpi)
     return Path(path)
 
@@ -116,10 +114,6 @@ def figure_to_png(figure: Figure, dpi: int = DEFAULT_DPI) -> bytes:
     bytes
     """
     buffer = io.BytesIO()
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    if not isinstance(figure.canvas, FigureCanvasAgg):
-        FigureCanvasAgg(figure)
     figure.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
 
