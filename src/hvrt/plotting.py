@@ -119,18 +119,17 @@ def figure_to_png(figure: Figure, dpi: int = DEFAULT_DPI) -> bytes:
 
 
 def _visible_window(comparison: DistributionComparison) -> tuple[float, float]:
-    """The x range where either curve carries visible density, always covering the data."""
+    """The x range where either curve is above 0.1 % of the peak.
+
+    Not the whole data range: a single far outlier in a heavy-tailed feature would
+    otherwise squash the whole picture into a sliver at one side.
+    """
     grid = comparison.grid
-    peak = max(comparison.original_density.max(), comparison.reconstructed_density.max())
-    visible = np.flatnonzero(
-        np.maximum(comparison.original_density, comparison.reconstructed_density) > 1e-3 * peak
-    )
-    low, high = comparison.data_range
-    if len(visible):
-        low, high = min(low, grid[visible[0]]), max(high, grid[visible[-1]])
-    if high <= low:
-        low, high = grid[0], grid[-1]
-    return float(low), float(high)
+    upper = np.maximum(comparison.original_density, comparison.reconstructed_density)
+    visible = np.flatnonzero(upper > 1e-3 * upper.max())
+    if len(visible) == 0 or visible[-1] == visible[0]:
+        return float(grid[0]), float(grid[-1])
+    return float(grid[visible[0]]), float(grid[visible[-1]])
 
 
 def plot_distribution_comparison(comparison: DistributionComparison, ax: Axes | None = None) -> Figure:
