@@ -367,3 +367,29 @@ def test_profiler_benchmark_runs_at_small_scale():
     table = run(rows=1000, features=2, partitions=60, repeats=1, seed=0)
     assert "| `run_profiling()` with `output_path` |" in table
     assert "meets the <= 20 s target" in table
+
+
+def test_report_renderer_escapes_names_and_inlines_images():
+    from hvrt.report import FeatureSection, ReportContent, ReportImage, render_report
+
+    hostile = "<script>alert(1)</script>"
+    image = ReportImage(png=PNG_MAGIC + b"payload", caption=f"plot of {hostile}")
+    table = pd.DataFrame({"feature": [hostile], "variance_hhi": [0.5]})
+    page = render_report(
+        ReportContent(
+            title="Partition profile",
+            subtitle="test",
+            overview=[("rows", "10")],
+            summary_table=table,
+            size_facts=[("min", "1")],
+            size_image=image,
+            feature_sections=[FeatureSection(feature=hostile, facts=[("HHI", "0.5")], table=table, images=[image])],
+            comparison_images=[],
+            scores_table=pd.DataFrame(columns=["feature", "wasserstein", "ks"]),
+            notes=[f'install with {VIZ_HINT}'],
+        )
+    )
+    assert "<script" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert page.count('src="data:image/png;base64,iVBORw0KGgpwYXlsb2Fk"') == 2
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
