@@ -56,8 +56,25 @@ def _goes_left(code: int, split_bin: int, nan_left: bool, nan_code: int) -> bool
 
 
 @njit(cache=True)
+def _zero(hist: np.ndarray) -> None:
+    # explicit loops: numba's array-expression machinery costs seconds of compile time
+    for f in range(hist.shape[0]):
+        for b in range(hist.shape[1]):
+            for k in range(hist.shape[2]):
+                hist[f, b, k] = 0.0
+
+
+@njit(cache=True)
+def _subtract(hist: np.ndarray, other: np.ndarray) -> None:
+    for f in range(hist.shape[0]):
+        for b in range(hist.shape[1]):
+            for k in range(hist.shape[2]):
+                hist[f, b, k] -= other[f, b, k]
+
+
+@njit(cache=True)
 def _build_serial(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int) -> None:
-    hist[:] = 0.0
+    _zero(hist)
     for i in range(start, end):
         _add_row(hist, codes, y, i)
 
@@ -68,13 +85,14 @@ def _build_parallel(
 ) -> None:
     chunk = (end - start + _CHUNKS - 1) // _CHUNKS
     for c in prange(_CHUNKS):
-        part = partial[c]
-        part[:] = 0.0
-        for i in range(start + c * chunk, min(end, start + (c + 1) * chunk)):
-            _add_row(part, codes, y, i)
-    hist[:] = partial[0]
-    for c in range(1, _CHUNKS):
-        hist += partial[c]
+        _build_serial(partial[c], codes, y, start + c * chunk, min(end, start + (c + 1) * chunk))
+    _zero(hist)
+    for c in range(_CHUNKS):
+        _subtract(hist, partial[c])
+    for f in range(hist.shape[0]):  # sums were accumulated negated
+        for b in range(hist.shape[1]):
+            for k in range(hist.shape[2]):
+                hist[f, b, k] = -hist[f, b, k]
 
 
 @njit(cache=True)
@@ -184,7 +202,8 @@ def _best_split(hist, n_value_bins, nan_code, node_sum, n_node, min_leaf, scratc
                     nan_left_sq[b] = with_nan * with_nan
                     nan_right_sq[b] = (total - with_nan) * (total - with_nan)
         else:
-            left_sum[:m] = 0.0
+            for k in range(m):
+                left_sum[k] = 0.0
             for b in range(n_candidates):
                 n_left += hist[f, b, m]
                 count[b] = n_left
@@ -258,9 +277,11 @@ def _heap_pop(heap: np.ndarray, size: int, gain: np.ndarray) -> int:
 
 
 @njit(cache=True)
-def _enlarged(table: np.ndarray, capacity: int) -> np.ndarray:
+def _enlarged(table: np.ndarray, capacity: int, fill) -> np.ndarray:
     out = np.empty((capacity, table.shape[1]), dtype=table.dtype)
-    out[: table.shape[0]] = table
+    for t in range(capacity):
+        for c in range(table.shape[1]):
+            out[t, c] = table[t, c] if t < table.shape[0] else fill
     return out
 
 
@@ -304,7 +325,7 @@ def grow(
         rows[i] = i
 
     capacity = min(2 * max_leaves, 4096)
-    node_int = np.full((capacity, N_FIELDS), -1, dtype=np.int64)
+    node_int = -np.ones((capacity, N_FIELDS), dtype=np.int64)
     node_float = np.zeros((capacity, 1 + m))
     heap = np.empty(capacity, dtype=np.int64)
     heap_size = 0
@@ -312,7 +333,9 @@ def grow(
     n_slots = min(max_leaves, n // hist_min_rows) + 2
     hist = np.empty((n_slots + 2, p, width, m + 1))  # + two scratch histograms
     scratch_a, scratch_b = n_slots, n_slots + 1
-    free_slots = np.arange(n_slots)[::-1].copy()
+    free_slots = np.empty(n_slots, dtype=np.int64)
+    for t in range(n_slots):
+        free_slots[t] = n_slots - 1 - t
     n_free = n_slots
     partial = np.empty((_CHUNKS, p, width, m + 1))
     # per-bin work arrays of _best_split (rows 0-5) and the per-output left sums (row 6)
@@ -322,9 +345,13 @@ def grow(
     node_int[0, START], node_int[0, END], node_int[0, DEPTH] = 0, n, 0
     n_free -= 1
     root_slot = free_slots[n_free]
-    _build(hist[root_slot], partial, codes, y, 0, n)
+    root_start = node_int[0, START]  # a variable, not a literal 0: one compiled signature
+    _build(hist[root_slot], partial, codes, y, root_start, n)
     for k in range(m):
-        node_float[0, 1 + k] = y[:, k].sum()
+        total = 0.0
+        for i in range(n):
+            total += y[i, k]
+        node_float[0, 1 + k] = total
     n_nodes = 1
     n_leaves = 1
     pending = np.empty(2, dtype=np.int64)  # nodes whose best split is to be found
@@ -374,37 +401,32 @@ def grow(
             large_slot = parent_slot
         else:
             small_slot, large_slot = scratch_a, scratch_b
-            hist[large_slot] = 0.0
-        hist[small_slot] = 0.0
+            _zero(hist[large_slot])
+        _zero(hist[small_slot])
         left_slot = small_slot if left_is_small else large_slot
         right_slot = large_slot if left_is_small else small_slot
         build_both = parent_slot < 0
-        if small_size >= PARALLEL_MIN_ROWS and not build_both:
-            # big node: plain partition, then a parallel histogram of the small side
-            _partition(
-                codes, y, rows, start, end, node_int[parent, FEATURE], node_int[parent, BIN],
-                node_int[parent, NAN_LEFT] == 1, nan_code, hist[left_slot], hist[right_slot], False, False,
-            )
-            if left_is_small:
-                _build(hist[small_slot], partial, codes, y, start, start + n_left)
-            else:
-                _build(hist[small_slot], partial, codes, y, start + n_left, end)
-        else:
-            _partition(
-                codes, y, rows, start, end, node_int[parent, FEATURE], node_int[parent, BIN],
-                node_int[parent, NAN_LEFT] == 1, nan_code, hist[left_slot], hist[right_slot],
-                left_is_small or build_both, (not left_is_small) or build_both,
-            )
+        # a big small child gets its histogram in a separate parallel pass after partitioning
+        separate = small_size >= PARALLEL_MIN_ROWS and not build_both
+        add_left = (left_is_small or build_both) and not separate
+        add_right = (not left_is_small or build_both) and not separate
+        _partition(
+            codes, y, rows, start, end, node_int[parent, FEATURE], node_int[parent, BIN],
+            node_int[parent, NAN_LEFT] == 1, nan_code, hist[left_slot], hist[right_slot], add_left, add_right,
+        )
+        if separate:
+            small_start = start if left_is_small else start + n_left
+            _build(hist[small_slot], partial, codes, y, small_start, small_start + small_size)
         if not build_both:
-            hist[large_slot] -= hist[small_slot]
+            _subtract(hist[large_slot], hist[small_slot])
 
         if n_nodes + 2 > capacity:
             capacity *= 2
-            node_int = _enlarged(node_int, capacity)
-            node_int[n_nodes:] = -1
-            node_float = _enlarged(node_float, capacity)
+            node_int = _enlarged(node_int, capacity, -1)
+            node_float = _enlarged(node_float, capacity, 0.0)
             new_heap = np.empty(capacity, dtype=np.int64)
-            new_heap[:heap_size] = heap[:heap_size]
+            for t in range(heap_size):
+                new_heap[t] = heap[t]
             heap = new_heap
         left, right = n_nodes, n_nodes + 1
         n_nodes += 2
@@ -414,7 +436,10 @@ def grow(
         node_int[left, START], node_int[left, END], node_int[left, DEPTH] = start, start + n_left, depth
         node_int[right, START], node_int[right, END], node_int[right, DEPTH] = start + n_left, end, depth
         for k in range(m):
-            node_float[left, 1 + k] = hist[left_slot, 0, :, k].sum()
+            total = 0.0
+            for b in range(width):
+                total += hist[left_slot, 0, b, k]
+            node_float[left, 1 + k] = total
             node_float[right, 1 + k] = node_float[parent, 1 + k] - node_float[left, 1 + k]
         n_leaves += 1
         pending[0], pending_slot[0] = left, left_slot
