@@ -197,6 +197,24 @@ def test_deterministic_including_parallel_nodes_and_edge_sampling():
     assert abs(explained(y, first.training_leaves) - explained(y, full.training_leaves)) < 1e-3
 
 
+def test_parallel_histograms_match_the_serial_tree(gaussian):
+    X, y = gaussian
+    serial = fit_hist(X, y, params(300), parallel_min_rows=1 << 62)
+    parallel = fit_hist(X, y, params(300), parallel_min_rows=1000)  # every big node in parallel
+    np.testing.assert_array_equal(parallel.training_leaves, parallel.apply(X))
+    # chunked sums round differently, so compare the trees' quality, not their labels
+    assert abs(explained(y, parallel.training_leaves) - explained(y, serial.training_leaves)) < 1e-3
+
+
+def test_unlimited_growth_isolates_every_distinct_row():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(3000, 3))  # more nodes than the initial node table holds
+    y = rng.normal(size=3000)
+    fitted = fit_hist(X, y, params(None))
+    assert len(fitted.leaf_ids) == 3000
+    assert explained(y, fitted.training_leaves) == pytest.approx(1.0)
+
+
 def test_node_values_and_sizes_describe_the_training_rows(gaussian):
     X, y = gaussian
     fitted = fit_hist(X[:5000], y[:5000], params(40))

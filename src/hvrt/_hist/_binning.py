@@ -93,7 +93,7 @@ def fit_bins(
         Tree inputs; NaN allowed, no infinities.
     max_bins : int in [2, 255], default=255
         Maximum value bins per feature.
-    sample_rows : int, default=200_000
+    sample_rows : int, default=50_000
         Rows sampled (without replacement) to place the edges when ``n_samples`` is larger.
     seed : int or None, default=0
         Seed of the row sample.

@@ -27,7 +27,7 @@ N_FIELDS = 10
 GAIN = 0
 
 # Nodes of at least this many rows build histograms in parallel row chunks.
-PARALLEL_MIN_ROWS = 1 << 62
+PARALLEL_MIN_ROWS = 65_536
 # Fixed chunk count so parallel sums (and so results) do not depend on the thread count.
 _CHUNKS = 8
 
@@ -96,8 +96,8 @@ def _build_parallel(
 
 
 @njit(cache=True)
-def _build(hist, partial, codes, y, start, end) -> None:
-    if end - start >= PARALLEL_MIN_ROWS:
+def _build(hist, partial, codes, y, start, end, parallel_min_rows) -> None:
+    if end - start >= parallel_min_rows:
         _build_parallel(hist, partial, codes, y, start, end)
     else:
         _build_serial(hist, codes, y, start, end)
@@ -296,6 +296,7 @@ def grow(
     max_depth: int,
     min_gain: float,
     hist_min_rows: int,
+    parallel_min_rows: int,
 ):
     """Grow the tree; ``codes`` and ``y`` are permuted into node order in place.
 
@@ -310,6 +311,7 @@ def grow(
     max_depth : int, nodes at this depth are not split.
     min_gain : float, a split's SSE reduction must be at least this (and positive).
     hist_min_rows : int, open leaves this large keep their histogram.
+    parallel_min_rows : int, histograms of this many rows are built in parallel.
 
     Returns
     -------
@@ -346,7 +348,7 @@ def grow(
     n_free -= 1
     root_slot = free_slots[n_free]
     root_start = node_int[0, START]  # a variable, not a literal 0: one compiled signature
-    _build(hist[root_slot], partial, codes, y, root_start, n)
+    _build(hist[root_slot], partial, codes, y, root_start, n, parallel_min_rows)
     for k in range(m):
         total = 0.0
         for i in range(n):
@@ -407,7 +409,7 @@ def grow(
         right_slot = large_slot if left_is_small else small_slot
         build_both = parent_slot < 0
         # a big small child gets its histogram in a separate parallel pass after partitioning
-        separate = small_size >= PARALLEL_MIN_ROWS and not build_both
+        separate = small_size >= parallel_min_rows and not build_both
         add_left = (left_is_small or build_both) and not separate
         add_right = (not left_is_small or build_both) and not separate
         _partition(
@@ -416,7 +418,7 @@ def grow(
         )
         if separate:
             small_start = start if left_is_small else start + n_left
-            _build(hist[small_slot], partial, codes, y, small_start, small_start + small_size)
+            _build(hist[small_slot], partial, codes, y, small_start, small_start + small_size, parallel_min_rows)
         if not build_both:
             _subtract(hist[large_slot], hist[small_slot])
 
