@@ -6,9 +6,10 @@ import ctypes
 import ctypes.util
 import gc
 import os
-import re
 import platform
+import re
 import statistics
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -180,3 +181,17 @@ def write_markdown_section(path: str | Path, name: str, body: str, title: str) -
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
+
+
+def code_version(repo: str | Path = ".") -> str:
+    """The git commit the benchmark ran on, flagged when the tree under ``src`` had edits."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"], cwd=repo, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"commit {commit}" + (" with uncommitted changes under src/" if dirty else "")

@@ -46,7 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._harness import machine_summary, measure, write_markdown_section
+from ._harness import code_version, machine_summary, measure, write_markdown_section
 from ._peers import METHODS
 
 PACKAGES = ("numpy", "pandas", "scikit-learn", "numba", "lightgbm", "faiss-cpu", "hvrt-partitioner")
@@ -524,6 +524,14 @@ def compile_cost_line(cost: dict[str, dict[str, float]], n_samples: int, n_featu
 
 
 # --------------------------------------------------------------------------- report
+def load_line(before: Sequence[float], after: Sequence[float]) -> str:
+    """How busy the (shared) machine was, so readers can judge the noise."""
+    return (
+        f"Load average (1, 5, 15 min) at the start: {', '.join(f'{v:.1f}' for v in before)}; "
+        f"at the end: {', '.join(f'{v:.1f}' for v in after)} (other processes share the cores)."
+    )
+
+
 def report_section(
     rows: Sequence[Row],
     command: str,
@@ -542,6 +550,7 @@ def report_section(
         f"- Command: `{command}`",
         f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
         f"- Machine: {machine_summary(PACKAGES)}",
+        f"- Code: {code_version(Path(__file__).resolve().parent.parent)}",
         f"- Data: `numpy.random.default_rng({seed}).standard_normal(({n_samples}, {n_features}))`, "
         f"float64, {input_mb:,.0f} MB; target = row sum of the z-scored columns.",
         f"- Times are medians over the `runs` column's runs (one run where the first took over "
@@ -591,8 +600,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     command = "python -m benchmarks.partition " + shlex.join(sys.argv[1:] if argv is None else argv)
     caps = {"kmeans": args.kmeans_cap}
+    load_before = os.getloadavg()
     rows = run_benchmark(args.methods, args.n, args.d, args.k, args.repeats, args.seed, caps, args.single_run_above)
-    extra = []
+    extra = [load_line(load_before, os.getloadavg()), ""]
     if not args.no_compile_cost and "hist" in args.methods:
         try:
             extra.append(compile_cost_line(measure_compile_cost(), 20_000, 10, 200))

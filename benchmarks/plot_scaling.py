@@ -18,15 +18,16 @@ larger K or n of its sweep (its cost only grows); the exact engine is only run u
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ._harness import machine_summary, write_markdown_section
+from ._harness import code_version, machine_summary, write_markdown_section
 from ._peers import METHODS
-from .partition import PACKAGES, RESULTS_TITLE, Row, run_benchmark
+from .partition import PACKAGES, RESULTS_TITLE, Row, load_line, run_benchmark
 
 DEFAULT_METHODS = ("hist", "exact", "lightgbm", "faiss", "minibatch")
 VIZ_EXTRA_HINT = 'pip install "hvrt-partitioner[viz]"'
@@ -128,6 +129,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Command-line entry point."""
     args = _parse_args(argv)
     command = "python -m benchmarks.plot_scaling " + shlex.join(sys.argv[1:] if argv is None else argv)
+    load_before = os.getloadavg()
     by_k = sweep_k(args.methods, args.k_n, args.d, args.k, args.repeats, args.seed, args.cap, args.single_run_above)
     by_n = sweep_n(args.methods, args.n, args.d, args.n_k, args.repeats, args.seed, args.cap, args.single_run_above, args.exact_max_n)
     titles = {"K (partitions)": f"n = {args.k_n:,}, d = {args.d}", "n (rows)": f"K = {args.n_k}, d = {args.d}"}
@@ -139,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"- Command: `{command}`",
             f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
             f"- Machine: {machine_summary(PACKAGES)}",
+            f"- Code: {code_version(Path(__file__).resolve().parent.parent)}",
             f"- Median fit + label seconds; — means not run (exact above {args.exact_max_n:,} rows) or "
             f"killed past the {args.cap:g} s cap at this or a smaller size. Plot: `{args.png.name}`.",
             "",
@@ -149,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"Against n, K = {args.n_k}, d = {args.d}:",
             "",
             sweep_table(by_n, args.methods, "n"),
+            "",
+            load_line(load_before, os.getloadavg()),
             "",
             f"![time against K and n]({args.png.name})",
         ]
