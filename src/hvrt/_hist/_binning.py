@@ -123,14 +123,16 @@ def fit_bins(
 
 
 @njit(cache=True, inline="always")
-def _code(edges: np.ndarray, j: int, x: float, nan_code: int) -> int:
-    # Branchless binary search: the number of padded edges strictly below x.
-    base = 0
-    half = 128
-    while half > 0:
-        if edges[j, base + half - 1] < x:
-            base += half
-        half >>= 1
+def _code(edges: np.ndarray, x: float, nan_code: int) -> int:
+    # Branch-free binary search over 255 padded edges, unrolled: the number of edges < x.
+    base = 128 * (edges[127] < x)
+    base += 64 * (edges[base + 63] < x)
+    base += 32 * (edges[base + 31] < x)
+    base += 16 * (edges[base + 15] < x)
+    base += 8 * (edges[base + 7] < x)
+    base += 4 * (edges[base + 3] < x)
+    base += 2 * (edges[base + 1] < x)
+    base += edges[base] < x
     return base if x == x else nan_code
 
 
@@ -142,7 +144,7 @@ def _bin_rows(X: np.ndarray, edges: np.ndarray, nan_code: int, codes: np.ndarray
     for c in prange(n_chunks):
         for i in range(c * chunk, min(n_samples, (c + 1) * chunk)):
             for j in range(n_features):
-                codes[i, j] = _code(edges, j, X[i, j], nan_code)
+                codes[i, j] = _code(edges[j], X[i, j], nan_code)
 
 
 def transform_bins(X: np.ndarray, mapper: BinMapper) -> np.ndarray:

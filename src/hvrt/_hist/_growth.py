@@ -1,8 +1,9 @@
 """Best-first least-squares growth on binned inputs (numba kernels).
 
 Rows live in one array segment per node. Splitting a node partitions its segment in place
-(codes, target and row ids move together) and, in the same pass, accumulates the histogram
-of the smaller child; the larger child's histogram is the parent's minus the smaller's.
+(codes, target and row ids move together), then builds the histogram of the smaller child
+from its now contiguous rows; the larger child's histogram is the parent's minus the
+smaller's.
 
 A histogram holds, for each feature and code, the per-output target sums and the row count
 (``hist[feature, code, :m]`` and ``hist[feature, code, m]``). The least-squares gain of a split
@@ -103,7 +104,7 @@ def _build(hist, partial, codes, y, start, end, parallel_min_rows) -> None:
         _build_serial(hist, codes, y, start, end)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _swap_rows(codes: np.ndarray, y: np.ndarray, rows: np.ndarray, i: int, j: int) -> None:
     for f in range(codes.shape[1]):
         c = codes[i, f]
@@ -119,31 +120,38 @@ def _swap_rows(codes: np.ndarray, y: np.ndarray, rows: np.ndarray, i: int, j: in
 
 
 @njit(cache=True)
-def _partition(
-    codes, y, rows, start, end, feature, split_bin, nan_left, nan_code,
-    hist_left, hist_right, add_left, add_right,
-) -> int:
-    """Partition rows [start, end) in place; optionally histogram each side. Returns the split point."""
+def _partition_swapping(codes, y, rows, start, end, feature, split_bin, nan_left, nan_code) -> int:
+    """Partition rows [start, end) in place by swapping misplaced pairs; returns the split point.
+
+    Moves only misplaced rows but branches on every row: best for lopsided splits.
+    """
     i = start
     j = end - 1
     while True:
         while i <= j and _goes_left(codes[i, feature], split_bin, nan_left, nan_code):
-            if add_left:
-                _add_row(hist_left, codes, y, i)
             i += 1
         while i <= j and not _goes_left(codes[j, feature], split_bin, nan_left, nan_code):
-            if add_right:
-                _add_row(hist_right, codes, y, j)
             j -= 1
         if i > j:
             return i
         _swap_rows(codes, y, rows, i, j)
-        if add_left:
-            _add_row(hist_left, codes, y, i)
-        if add_right:
-            _add_row(hist_right, codes, y, j)
         i += 1
         j -= 1
+
+
+@njit(cache=True)
+def _partition_branchless(codes, y, rows, start, end, feature, split_bin, nan_left, nan_code) -> int:
+    """Partition rows [start, end) in place without data-dependent branches.
+
+    Every row is swapped with the first right-going row, and the left count advances by
+    the row's direction; no mispredicted branches, so it wins on balanced splits.
+    """
+    n_left = start
+    for i in range(start, end):
+        goes_left = _goes_left(codes[i, feature], split_bin, nan_left, nan_code)
+        _swap_rows(codes, y, rows, i, n_left)
+        n_left += goes_left
+    return n_left
 
 
 @njit(cache=True, inline="always")
@@ -403,23 +411,26 @@ def grow(
             large_slot = parent_slot
         else:
             small_slot, large_slot = scratch_a, scratch_b
-            _zero(hist[large_slot])
-        _zero(hist[small_slot])
         left_slot = small_slot if left_is_small else large_slot
         right_slot = large_slot if left_is_small else small_slot
         build_both = parent_slot < 0
-        # a big small child gets its histogram in a separate parallel pass after partitioning
-        separate = small_size >= parallel_min_rows and not build_both
-        add_left = (left_is_small or build_both) and not separate
-        add_right = (not left_is_small or build_both) and not separate
-        _partition(
-            codes, y, rows, start, end, node_int[parent, FEATURE], node_int[parent, BIN],
-            node_int[parent, NAN_LEFT] == 1, nan_code, hist[left_slot], hist[right_slot], add_left, add_right,
-        )
-        if separate:
-            small_start = start if left_is_small else start + n_left
-            _build(hist[small_slot], partial, codes, y, small_start, small_start + small_size, parallel_min_rows)
-        if not build_both:
+        feature, split_bin = node_int[parent, FEATURE], node_int[parent, BIN]
+        nan_left = node_int[parent, NAN_LEFT] == 1
+        # measured at 1M rows: swapping costs ~45 q (1 - q) ns/row for a smaller share q,
+        # the branch-free pass a flat ~6.4 ns/row; they cross near q = 0.2
+        if 5 * small_size < end - start:
+            _partition_swapping(codes, y, rows, start, end, feature, split_bin, nan_left, nan_code)
+        else:
+            _partition_branchless(codes, y, rows, start, end, feature, split_bin, nan_left, nan_code)
+        # histograms from contiguous rows after the partition: a tight loop beats
+        # accumulating inside the partition pass
+        small_start = start if left_is_small else start + n_left
+        _build(hist[small_slot], partial, codes, y, small_start, small_start + small_size, parallel_min_rows)
+        if build_both:
+            large_start = start + n_left if left_is_small else start
+            large_size = end - start - small_size
+            _build(hist[large_slot], partial, codes, y, large_start, large_start + large_size, parallel_min_rows)
+        else:
             _subtract(hist[large_slot], hist[small_slot])
 
         if n_nodes + 2 > capacity:
