@@ -68,7 +68,7 @@ def fit_hist(
         Value bins per feature; NaN has a bin of its own.
     edge_sample_rows : int, default=50_000
         Rows sampled to place the bin edges when there are more.
-    parallel_min_rows : int, default=65_536
+    parallel_min_rows : int, default=262_144
         Node histograms of at least this many rows are built on all threads.
 
     Returns

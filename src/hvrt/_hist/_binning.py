@@ -9,10 +9,11 @@ feature with ``e`` edges has ``e + 1`` value bins, and "code <= b" is exactly
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, prange
+from numba import get_num_threads, njit, prange
 
 # 255 value bins at most, so value codes 0..254 and the NaN code fit in uint8.
 MAX_BINS = 255
@@ -112,12 +113,22 @@ def fit_bins(
         sample = X
     edges = np.full((n_features, _PADDED_EDGES), np.inf)
     n_value_bins = np.ones(n_features, dtype=np.int64)
-    for j in range(n_features):
+
+    def place_edges(j: int) -> None:
         column = np.sort(sample[:, j])  # NaN sorts last
         n_finite = len(column) - int(np.count_nonzero(np.isnan(column)))
         feature_edges = _feature_edges(column[:n_finite], max_bins)
         edges[j, : len(feature_edges)] = feature_edges
         n_value_bins[j] = len(feature_edges) + 1
+
+    # np.sort releases the GIL, so threads sort the columns side by side
+    workers = min(n_features, get_num_threads())
+    if workers > 1 and len(sample) >= 10_000:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(place_edges, range(n_features)))
+    else:
+        for j in range(n_features):
+            place_edges(j)
     nan_code = int(n_value_bins.max()) if n_features else 1
     return BinMapper(edges, n_value_bins, nan_code)
 

@@ -27,8 +27,11 @@ N_FIELDS = 10
 # Columns of the float node table: the best split's gain, then the node's target sums.
 GAIN = 0
 
-# Nodes of at least this many rows build histograms in parallel row chunks.
-PARALLEL_MIN_ROWS = 65_536
+# Nodes of at least this many rows build histograms in parallel row chunks. A parallel
+# region pays only when its threads get their cores: on a busy 2-core machine OpenMP's
+# waiting made 1M-row histograms 3-7x slower than serial, so only the few biggest nodes
+# (the root and its largest descendants) go parallel.
+PARALLEL_MIN_ROWS = 262_144
 # Fixed chunk count so parallel sums (and so results) do not depend on the thread count.
 _CHUNKS = 8
 
