@@ -91,6 +91,28 @@ def test_codes_count_edges_strictly_below_and_nan_has_its_own_code():
     np.testing.assert_array_equal(mapper.edges[1, :3], [0.5, 1.5, 2.5])
 
 
+def test_grid_lookup_and_binary_search_agree_with_searchsorted():
+    rng = np.random.default_rng(8)
+    X = np.column_stack([
+        rng.normal(size=20_000),  # even edges: grid lookup
+        rng.lognormal(sigma=3.0, size=20_000),  # edges crowd near 0: binary search
+        np.round(rng.normal(size=20_000), 1),  # many repeats, values equal to no edge
+        rng.normal(size=20_000) * 1e-300,  # tiny span
+    ])
+    mapper = fit_bins(X, sample_rows=5_000, seed=0)
+    assert mapper.use_grid[0] and not mapper.use_grid[1]
+    # values the sample never saw, edges themselves and their float neighbours
+    probes = [rng.normal(size=(5_000, 4)) * [10, 1e4, 10, 1e-299]]
+    for shift in (-1, 0, 1):
+        probes.append(np.nextafter(mapper.edges[:, :200].T, np.inf * shift) if shift else mapper.edges[:, :200].T)
+    for data in [X, *probes]:
+        data = np.where(np.isfinite(data), data, 0.0)
+        codes = transform_bins(np.ascontiguousarray(data), mapper)
+        for j in range(4):
+            edges = mapper.edges[j, : mapper.n_value_bins[j] - 1]
+            np.testing.assert_array_equal(codes[:, j], np.searchsorted(edges, data[:, j], side="left"))
+
+
 # ---------------------------------------------------------------------- against exact
 @pytest.mark.parametrize("max_leaf_nodes", [8, 20, None])
 def test_same_splits_as_exact_on_few_distinct_values(max_leaf_nodes):
