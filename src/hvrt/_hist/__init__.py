@@ -94,7 +94,9 @@ def fit_hist(
     max_leaves = n_samples if params.max_leaf_nodes is None else int(params.max_leaf_nodes)
     max_depth = np.iinfo(np.int32).max if params.max_depth is None else int(params.max_depth)
     min_gain = max(params.min_variance_reduction, _GAIN_TOLERANCE) * root_sse
-    if n_features == 0 or root_sse == 0.0:
+    # scikit-learn's rule: a node whose impurity (mean per-output variance) is within
+    # machine epsilon of zero is pure; a target that is zero up to rounding has no splits
+    if n_features == 0 or root_sse <= n_samples * n_outputs * np.finfo(np.float64).eps:
         max_leaves = 1  # nothing to split on, or nothing to explain
     node_int, node_float, rows = grow(
         codes, y, mapper.n_value_bins, mapper.nan_code, max_leaves, int(params.min_samples_leaf),
