@@ -18,7 +18,7 @@ from hvrt.partitioner import auto_max_leaf_nodes
 
 from .conftest import within_r2
 
-ENGINES = ["exact"]
+ENGINES = ["exact", "hist"]
 
 
 @pytest.fixture(params=ENGINES)
