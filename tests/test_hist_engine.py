@@ -257,6 +257,12 @@ def test_apply_rejects_wrong_width(gaussian):
         fitted.apply(X[:10, :3])
 
 
+def test_no_tree_inputs_give_one_leaf():
+    fitted = fit_hist(np.empty((5, 0)), np.arange(5.0), params(4))
+    np.testing.assert_array_equal(fitted.training_leaves, np.zeros(5))
+    np.testing.assert_array_equal(fitted.apply(np.empty((3, 0))), np.zeros(3))
+
+
 @pytest.mark.parametrize("noise", [0.0, 1e-17])
 def test_constant_target_gives_one_leaf(noise):
     X = np.random.default_rng(0).normal(size=(300, 2))

@@ -70,11 +70,14 @@ class HistTree:
             raise ValueError(f"X_tree must be a 2-D array with {n_features} columns, got shape {X.shape}")
         if not (X.flags.c_contiguous or X.flags.f_contiguous):
             X = np.ascontiguousarray(X)
-        from ._apply import apply_tree
+        if self.children_left[0] < 0:  # a lone leaf (possibly with no feature to read)
+            return np.zeros(X.shape[0], dtype=np.int64)
+        from ._apply import apply_tree, traversal_arrays
 
-        return apply_tree(
-            X, self.feature, self.threshold, self.nan_left, self.children_left, self.children_right
+        arrays = traversal_arrays(
+            self.feature, self.threshold, self.nan_left, self.children_left, self.children_right
         )
+        return apply_tree(X, *arrays)
 
     def __repr__(self) -> str:
         return (
