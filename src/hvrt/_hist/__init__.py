@@ -99,7 +99,7 @@ def fit_hist(
     if n_features == 0 or root_sse <= n_samples * n_outputs * np.finfo(np.float64).eps:
         max_leaves = 1  # nothing to split on, or nothing to explain
     node_int, node_float, rows = grow(
-        codes, y, mapper.n_value_bins, mapper.nan_code, max_leaves, int(params.min_samples_leaf),
+        codes, codes.view(np.uint64), y, mapper.n_value_bins, mapper.nan_code, max_leaves, int(params.min_samples_leaf),
         max_depth, float(min_gain), int(hist_min_rows), int(parallel_min_rows),
     )
     del codes, y

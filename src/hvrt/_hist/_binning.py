@@ -226,8 +226,14 @@ def _bin_rows(X, edges, grid_low, grid_scale, grid_first, use_grid, nan_code, co
 
 
 def transform_bins(X: np.ndarray, mapper: BinMapper) -> np.ndarray:
-    """uint8 codes of ``X``, shape (n_samples, n_features), C order (a row's codes together)."""
-    codes = np.empty(X.shape, dtype=np.uint8)
+    """uint8 codes of ``X`` in C order (a row's codes together).
+
+    Rows are padded with zeros to a multiple of 8 bytes, shape (n_samples, width), so the
+    growth kernels can move a row as whole 8-byte words; column ``j < n_features`` holds
+    feature ``j``'s codes.
+    """
+    width = max(8, -(-X.shape[1] // 8) * 8)
+    codes = np.zeros((X.shape[0], width), dtype=np.uint8)
     _bin_rows(
         X, mapper.edges, mapper.grid_low, mapper.grid_scale, mapper.grid_first, mapper.use_grid,
         mapper.nan_code, codes,
