@@ -11,6 +11,15 @@ Steps of a fit:
 2. ``_growth``: best-first growth on the codes, partitioning rows in place.
 3. ``_model``: the tree as plain arrays with raw-value thresholds; the training rows'
    leaves come from the final row partition, new rows go through ``_apply``.
+
+Measured on the 2-core development machine (1M x 10 Gaussian rows, sum target; other
+jobs were sharing the cores, so medians of 5 runs): binning, growth and training labels
+take 0.22 / 0.26 / 0.42 s at K = 200 / 1000 / 4096, 41-61x faster than the exact engine
+in the same run, with explained target variance 0.03 / 0.13 / 0.24 % (relative) below it
+and a peak of 40-55 MB over the 76 MB input. Single-threaded CPU time splits, at K = 200:
+edges 27 ms, codes 43 ms, growth 101 ms (219 ms at K = 4096). The first fit on a machine
+compiles the kernels, about 10 s; a new process loads them from the cache in about 0.5 s
+(numba's import included).
 """
 
 from __future__ import annotations
@@ -21,7 +30,9 @@ import numpy as np
 
 from .._engines import GrowthParams
 from ._binning import EDGE_SAMPLE_ROWS, MAX_BINS, fit_bins, transform_bins
-from ._growth import BIN, DEPTH, END, FEATURE, LEFT, NAN_LEFT, PARALLEL_MIN_ROWS, RIGHT, START, grow, rows_to_leaves
+from ._growth import (
+    BIN, DEPTH, END, FEATURE, LEFT, NAN_LEFT, PARALLEL_MIN_ROWS, RIGHT, START, grow, rows_to_leaves,
+)
 from ._model import HistFittedTree, HistTree
 
 __all__ = ["HistFittedTree", "HistTree", "fit_hist"]
