@@ -204,9 +204,9 @@ def test_training_leaves_equal_apply_for_c_and_f_order(with_nan):
         np.testing.assert_array_equal(np.unique(fitted.training_leaves), fitted.leaf_ids)
 
 
-def test_deterministic_including_parallel_nodes_and_edge_sampling():
+def test_deterministic_including_threads_and_edge_sampling():
     rng = np.random.default_rng(9)
-    X = rng.normal(size=(150_000, 3))  # root and first children take the parallel path
+    X = rng.normal(size=(150_000, 3))  # binning and labelling run on threads
     y = X @ [1.0, 2.0, -1.0] + rng.normal(size=150_000)
     first = fit_hist(X, y, params(300), edge_sample_rows=20_000)
     second = fit_hist(X, y, params(300), edge_sample_rows=20_000)
@@ -219,13 +219,34 @@ def test_deterministic_including_parallel_nodes_and_edge_sampling():
     assert abs(explained(y, first.training_leaves) - explained(y, full.training_leaves)) < 1e-3
 
 
-def test_parallel_histograms_match_the_serial_tree(gaussian):
-    X, y = gaussian
-    serial = fit_hist(X, y, params(300), parallel_min_rows=1 << 62)
-    parallel = fit_hist(X, y, params(300), parallel_min_rows=1000)  # every big node in parallel
-    np.testing.assert_array_equal(parallel.training_leaves, parallel.apply(X))
-    # chunked sums round differently, so compare the trees' quality, not their labels
-    assert abs(explained(y, parallel.training_leaves) - explained(y, serial.training_leaves)) < 1e-3
+def test_threaded_binning_and_labelling_match_one_thread(monkeypatch):
+    from hvrt._hist import _threads
+
+    rng = np.random.default_rng(12)
+    X = rng.normal(size=(140_000, 3))  # two threads' worth of rows
+    X[::11, 1] = np.nan
+    y = np.nan_to_num(X).sum(axis=1)
+    assert len(_threads.row_chunks(len(X))) == min(2, _threads.thread_count())
+    threaded = fit_hist(X, y, params(100))
+    monkeypatch.setattr(_threads.config, "NUMBA_NUM_THREADS", 1)
+    single = fit_hist(X, y, params(100))
+    np.testing.assert_array_equal(threaded.training_leaves, single.training_leaves)
+    np.testing.assert_array_equal(threaded.apply(X), single.apply(X))
+
+
+def test_fork_after_fit_is_safe():
+    # GNU OpenMP aborts a forked child of a process that ran a parallel region; the engine
+    # uses plain threads, so a fork-based pool after a fit works.
+    code = (
+        "import multiprocessing as mp, numpy as np\n"
+        "from hvrt._engines import GrowthParams\n"
+        "from hvrt._hist import fit_hist\n"
+        "X = np.random.default_rng(0).normal(size=(200_000, 3)); y = X.sum(axis=1)\n"
+        "def work(k): return len(fit_hist(X, y, GrowthParams(k, 1, None, 0.0, 0)).leaf_ids)\n"
+        "work(8)\n"
+        "with mp.get_context('fork').Pool(2) as pool: assert pool.map(work, [5, 6]) == [5, 6]\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 
 def test_unlimited_growth_isolates_every_distinct_row():

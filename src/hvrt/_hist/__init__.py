@@ -6,9 +6,9 @@ on disk (``@njit(cache=True)``), so later processes load them instead of compili
 
 Steps of a fit:
 
-1. ``_binning``: per-feature bin edges from at most 50k sampled rows, then one parallel
-   pass over X into uint8 codes.
-2. ``_growth``: best-first growth on the codes, partitioning rows in place.
+1. ``_binning``: per-feature bin edges from at most 50k sampled rows, then one pass over
+   X into uint8 codes, on threads (``_threads``).
+2. ``_growth``: serial best-first growth on the codes, partitioning rows in place.
 3. ``_model``: the tree as plain arrays with raw-value thresholds; the training rows'
    leaves come from the final row partition, new rows go through ``_apply``.
 
@@ -30,9 +30,7 @@ import numpy as np
 
 from .._engines import GrowthParams
 from ._binning import EDGE_SAMPLE_ROWS, MAX_BINS, fit_bins, transform_bins
-from ._growth import (
-    BIN, DEPTH, END, FEATURE, LEFT, NAN_LEFT, PARALLEL_MIN_ROWS, RIGHT, START, grow, rows_to_leaves,
-)
+from ._growth import BIN, DEPTH, END, FEATURE, LEFT, NAN_LEFT, RIGHT, START, grow, rows_to_leaves
 from ._model import HistFittedTree, HistTree
 
 __all__ = ["HistFittedTree", "HistTree", "fit_hist"]
@@ -60,7 +58,6 @@ def fit_hist(
     *,
     max_bins: int = MAX_BINS,
     edge_sample_rows: int = EDGE_SAMPLE_ROWS,
-    parallel_min_rows: int = PARALLEL_MIN_ROWS,
 ) -> HistFittedTree:
     """Grow a best-first histogram regression tree on ``X_tree`` to explain ``target``.
 
@@ -79,8 +76,6 @@ def fit_hist(
         Value bins per feature; NaN has a bin of its own.
     edge_sample_rows : int, default=50_000
         Rows sampled to place the bin edges when there are more.
-    parallel_min_rows : int, default=262_144
-        Node histograms of at least this many rows are built on all threads.
 
     Returns
     -------
@@ -111,7 +106,7 @@ def fit_hist(
         max_leaves = 1  # nothing to split on, or nothing to explain
     node_int, node_float, rows = grow(
         codes, codes.view(np.uint64), y, mapper.n_value_bins, mapper.nan_code, max_leaves, int(params.min_samples_leaf),
-        max_depth, float(min_gain), int(hist_min_rows), int(parallel_min_rows),
+        max_depth, float(min_gain), int(hist_min_rows),
     )
     del codes, y
 

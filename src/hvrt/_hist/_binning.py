@@ -13,7 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import njit
+
+from ._threads import run_in_chunks, thread_count
 
 # 255 value bins at most, so value codes 0..254 and the NaN code fit in uint8.
 MAX_BINS = 255
@@ -140,7 +142,7 @@ def fit_bins(
         n_value_bins[j] = len(feature_edges) + 1
 
     # np.sort releases the GIL, so threads sort the columns side by side
-    workers = min(n_features, get_num_threads())
+    workers = min(n_features, thread_count())
     if workers > 1 and len(sample) >= 10_000:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(place_edges, range(n_features)))
@@ -209,20 +211,16 @@ def _grid_code(edges: np.ndarray, low: float, scale: float, first: np.ndarray, x
     return k + (edges[k] < x) + (edges[k + 1] < x)  # _GRID_DEPTH comparisons
 
 
-@njit(cache=True, parallel=True)
-def _bin_rows(X, edges, grid_low, grid_scale, grid_first, use_grid, nan_code, codes) -> None:
-    n_samples, n_features = X.shape
-    n_chunks = max(1, min(64, n_samples // 4096))
-    chunk = (n_samples + n_chunks - 1) // n_chunks
-    for c in prange(n_chunks):
-        for i in range(c * chunk, min(n_samples, (c + 1) * chunk)):
-            for j in range(n_features):
-                x = X[i, j]
-                if use_grid[j]:
-                    code = _grid_code(edges[j], grid_low[j], grid_scale[j], grid_first[j], x)
-                else:
-                    code = _search(edges[j], x)
-                codes[i, j] = code if x == x else nan_code
+@njit(cache=True, nogil=True)
+def _bin_rows(X, edges, grid_low, grid_scale, grid_first, use_grid, nan_code, codes, start, stop) -> None:
+    for i in range(start, stop):
+        for j in range(X.shape[1]):
+            x = X[i, j]
+            if use_grid[j]:
+                code = _grid_code(edges[j], grid_low[j], grid_scale[j], grid_first[j], x)
+            else:
+                code = _search(edges[j], x)
+            codes[i, j] = code if x == x else nan_code
 
 
 def transform_bins(X: np.ndarray, mapper: BinMapper) -> np.ndarray:
@@ -234,8 +232,12 @@ def transform_bins(X: np.ndarray, mapper: BinMapper) -> np.ndarray:
     """
     width = max(8, -(-X.shape[1] // 8) * 8)
     codes = np.zeros((X.shape[0], width), dtype=np.uint8)
-    _bin_rows(
-        X, mapper.edges, mapper.grid_low, mapper.grid_scale, mapper.grid_first, mapper.use_grid,
-        mapper.nan_code, codes,
-    )
+
+    def bin_rows(start: int, stop: int) -> None:
+        _bin_rows(
+            X, mapper.edges, mapper.grid_low, mapper.grid_scale, mapper.grid_first, mapper.use_grid,
+            mapper.nan_code, codes, start, stop,
+        )
+
+    run_in_chunks(bin_rows, X.shape[0])
     return codes

@@ -10,6 +10,10 @@ A histogram holds, for each feature and code, the per-output target sums and the
 into L and R is ``sum_k (S_Lk^2 / n_L + S_Rk^2 / n_R - S_k^2 / n)``, the drop in the summed
 per-output SSE, so one histogram scan serves the single and the multi-output target.
 
+Growth is serial (and releases the GIL): a node's split depends on the previous one, and
+no OpenMP region means no spinning threads on a busy machine and no fork hazards (GNU
+OpenMP aborts a forked child of a process that used it).
+
 Histograms are kept between splits only for open leaves of at least ``hist_min_rows`` rows
 (their number is bounded by ``n / hist_min_rows``, which bounds the memory); a smaller leaf
 rebuilds both children's histograms from its rows, which costs less than a subtraction of
@@ -19,22 +23,13 @@ full histograms would save.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 # Columns of the integer node table.
 START, END, DEPTH, SLOT, FEATURE, BIN, NAN_LEFT, N_LEFT, LEFT, RIGHT = range(10)
 N_FIELDS = 10
 # Columns of the float node table: the best split's gain, then the node's target sums.
 GAIN = 0
-
-# Nodes of at least this many rows build histograms in parallel row chunks. A parallel
-# region pays only when its threads get their cores: on a busy 2-core machine OpenMP's
-# waiting made 1M-row histograms 3-7x slower than serial, so only the few biggest nodes
-# (the root and its largest descendants) go parallel.
-PARALLEL_MIN_ROWS = 262_144
-# Fixed chunk count so parallel sums (and so results) do not depend on the thread count.
-_CHUNKS = 8
-
 
 @njit(cache=True, inline="always")
 def _add_row(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, i: int) -> None:
@@ -81,30 +76,6 @@ def _build_serial(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int
     _zero(hist)
     for i in range(start, end):
         _add_row(hist, codes, y, i)
-
-
-@njit(cache=True, parallel=True)
-def _build_parallel(
-    hist: np.ndarray, partial: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int
-) -> None:
-    chunk = (end - start + _CHUNKS - 1) // _CHUNKS
-    for c in prange(_CHUNKS):
-        _build_serial(partial[c], codes, y, start + c * chunk, min(end, start + (c + 1) * chunk))
-    _zero(hist)
-    for c in range(_CHUNKS):
-        _subtract(hist, partial[c])
-    for f in range(hist.shape[0]):  # sums were accumulated negated
-        for b in range(hist.shape[1]):
-            for k in range(hist.shape[2]):
-                hist[f, b, k] = -hist[f, b, k]
-
-
-@njit(cache=True)
-def _build(hist, partial, codes, y, start, end, parallel_min_rows) -> None:
-    if end - start >= parallel_min_rows:
-        _build_parallel(hist, partial, codes, y, start, end)
-    else:
-        _build_serial(hist, codes, y, start, end)
 
 
 @njit(cache=True, inline="always")
@@ -297,7 +268,7 @@ def _enlarged(table: np.ndarray, capacity: int, fill) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def grow(
     codes: np.ndarray,
     words: np.ndarray,
@@ -309,7 +280,6 @@ def grow(
     max_depth: int,
     min_gain: float,
     hist_min_rows: int,
-    parallel_min_rows: int,
 ):
     """Grow the tree; ``codes`` and ``y`` are permuted into node order in place.
 
@@ -325,7 +295,6 @@ def grow(
     max_depth : int, nodes at this depth are not split.
     min_gain : float, a split's SSE reduction must be at least this (and positive).
     hist_min_rows : int, open leaves this large keep their histogram.
-    parallel_min_rows : int, histograms of this many rows are built in parallel.
 
     Returns
     -------
@@ -354,7 +323,6 @@ def grow(
     for t in range(n_slots):
         free_slots[t] = n_slots - 1 - t
     n_free = n_slots
-    partial = np.empty((_CHUNKS, p, width, m + 1))
     # per-bin work arrays of _best_split (rows 0-5) and the per-output left sums (row 6)
     split_scratch = np.empty((7, max(width, m)))
 
@@ -363,7 +331,7 @@ def grow(
     n_free -= 1
     root_slot = free_slots[n_free]
     root_start = node_int[0, START]  # a variable, not a literal 0: one compiled signature
-    _build(hist[root_slot], partial, codes, y, root_start, n, parallel_min_rows)
+    _build_serial(hist[root_slot], codes, y, root_start, n)
     for k in range(m):
         total = 0.0
         for i in range(n):
@@ -436,11 +404,11 @@ def grow(
         # histograms from contiguous rows after the partition: a tight loop beats
         # accumulating inside the partition pass
         small_start = start if left_is_small else start + n_left
-        _build(hist[small_slot], partial, codes, y, small_start, small_start + small_size, parallel_min_rows)
+        _build_serial(hist[small_slot], codes, y, small_start, small_start + small_size)
         if build_both:
             large_start = start + n_left if left_is_small else start
             large_size = end - start - small_size
-            _build(hist[large_slot], partial, codes, y, large_start, large_start + large_size, parallel_min_rows)
+            _build_serial(hist[large_slot], codes, y, large_start, large_start + large_size)
         else:
             _subtract(hist[large_slot], hist[small_slot])
 
@@ -478,11 +446,11 @@ def grow(
     return node_int[:n_nodes], node_float[:n_nodes], rows
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def rows_to_leaves(rows: np.ndarray, leaf_nodes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Leaf node of every original row, from the leaves' segments of ``rows``."""
     out = np.empty(rows.shape[0], dtype=np.int64)
-    for t in prange(leaf_nodes.shape[0]):
+    for t in range(leaf_nodes.shape[0]):
         for i in range(starts[t], ends[t]):
             out[rows[i]] = leaf_nodes[t]
     return out

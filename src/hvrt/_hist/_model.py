@@ -77,7 +77,7 @@ class HistTree:
         arrays = traversal_arrays(
             self.feature, self.threshold, self.nan_left, self.children_left, self.children_right
         )
-        return apply_tree(X, *arrays)
+        return apply_tree(X, arrays)
 
     def __repr__(self) -> str:
         return (

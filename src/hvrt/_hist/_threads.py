@@ -1,0 +1,44 @@
+"""Row-chunk parallelism with Python threads over GIL-free numba kernels.
+
+The kernels are compiled with ``nogil=True`` and run on plain threads, not in numba
+``parallel=True`` regions: with numba's default OpenMP layer, a process that has run a
+parallel region cannot safely fork (GNU OpenMP aborts the child, so a ``multiprocessing``
+pool after a fit hangs), concurrent calls from user threads need a thread-safe layer, and
+OpenMP's waiting threads made parallel regions 3-7x slower than serial code whenever
+other jobs shared the two cores. Plain threads have none of these problems.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from numba import config
+
+# Fewer rows than this per thread are not worth a thread.
+MIN_ROWS_PER_THREAD = 65_536
+
+
+def thread_count() -> int:
+    """Threads to use: ``NUMBA_NUM_THREADS``, which defaults to the CPU count."""
+    # read from the config: numba.get_num_threads() would start numba's threading layer
+    return max(1, int(config.NUMBA_NUM_THREADS))
+
+
+def row_chunks(n_rows: int, min_rows: int = MIN_ROWS_PER_THREAD) -> list[tuple[int, int]]:
+    """Contiguous ``(start, stop)`` row ranges, one per thread worth starting."""
+    n_threads = max(1, min(thread_count(), n_rows // max(min_rows, 1)))
+    bounds = np.linspace(0, n_rows, n_threads + 1).astype(np.int64)
+    return [(int(bounds[t]), int(bounds[t + 1])) for t in range(n_threads)]
+
+
+def run_in_chunks(task: Callable[[int, int], object], n_rows: int) -> None:
+    """Call ``task(start, stop)`` for every row chunk, on threads when there are several."""
+    chunks = row_chunks(n_rows)
+    if len(chunks) == 1:
+        task(*chunks[0])
+        return
+    with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
+        for future in [pool.submit(task, start, stop) for start, stop in chunks]:
+            future.result()  # re-raises a task's exception
