@@ -13,13 +13,14 @@ Steps of a fit:
    leaves come from the final row partition, new rows go through ``_apply``.
 
 Measured on the 2-core development machine (1M x 10 Gaussian rows, sum target; other
-jobs were sharing the cores, so medians of 5 runs): binning, growth and training labels
-take 0.22 / 0.26 / 0.42 s at K = 200 / 1000 / 4096, 41-61x faster than the exact engine
-in the same run, with explained target variance 0.03 / 0.13 / 0.24 % (relative) below it
-and a peak of 40-55 MB over the 76 MB input. Single-threaded CPU time splits, at K = 200:
-edges 27 ms, codes 43 ms, growth 101 ms (219 ms at K = 4096). The first fit on a machine
-compiles the kernels, about 10 s; a new process loads them from the cache in about 0.5 s
-(numba's import included).
+jobs were sharing the cores, load average about 3, so medians of 5 runs): binning, growth
+and training labels take 0.19 / 0.27 / 0.32 s at K = 200 / 1000 / 4096, 50-70x faster
+than the exact engine and 5-6x faster than a single-threaded LightGBM tree in the same
+run, with explained target variance 0.03 / 0.13 / 0.24 % (relative) below the exact
+engine's and a peak of 40-56 MB over the 76 MB input. Single-threaded CPU time, K = 200:
+edges 29 ms, codes 47 ms, growth 103 ms (220 ms at K = 4096). Labelling 1M new rows takes
+39 / 75 ms at K = 200 / 4096. The first fit on a machine compiles the kernels, about 8 s;
+a new process loads them from the cache in about 0.35 s (numba's import included).
 """
 
 from __future__ import annotations
