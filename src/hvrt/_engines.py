@@ -47,6 +47,9 @@ class FittedTree(Protocol):
     def training_leaves(self) -> np.ndarray | None:
         """Raw leaf id of each training row when the engine knows it for free, else None."""
 
+    def release_training_leaves(self) -> None:
+        """Forget ``training_leaves`` (as long as the training data) once it has been used."""
+
     def apply(self, X_tree: np.ndarray) -> np.ndarray:
         """Raw leaf id (int64) of each row of ``X_tree``."""
 
@@ -75,6 +78,9 @@ class ExactTree:
     @property
     def training_leaves(self) -> None:
         return None
+
+    def release_training_leaves(self) -> None:
+        pass
 
     def apply(self, X_tree: np.ndarray) -> np.ndarray:
         return self.tree.apply(X_tree).astype(np.int64)

@@ -255,6 +255,7 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         if training_leaves is None:
             training_leaves = tree.apply(tree_inputs)
         self.labels_ = self._leaf_to_label[training_leaves]
+        tree.release_training_leaves()  # labels_ holds the same information
         self.n_partitions_ = len(leaf_ids)
         self.partition_sizes_ = np.bincount(self.labels_, minlength=self.n_partitions_)
         return self

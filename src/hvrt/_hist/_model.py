@@ -108,6 +108,9 @@ class HistFittedTree:
         """Raw leaf id of each training row, from the final row partition."""
         return self._training_leaves
 
+    def release_training_leaves(self) -> None:
+        self._training_leaves = None
+
     def apply(self, X_tree: np.ndarray) -> np.ndarray:
         """Raw leaf id (int64) of each row of ``X_tree``."""
         return self.tree.apply(X_tree)

@@ -1,0 +1,41 @@
+"""The synthetic target: the fast z-score path against scikit-learn's StandardScaler."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.preprocessing import StandardScaler
+
+from hvrt._target import blend_target, feature_outputs
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e3, 1e5, 1e9])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_sum_target_matches_standard_scaler(offset: float, order: str) -> None:
+    rng = np.random.default_rng(0)
+    X = np.asarray(rng.normal(scale=3.0, size=(5000, 6)) + offset, order=order)
+    X[:, 2] = offset  # a constant column gets scale 1 and contributes 0
+    weights = np.array([1.0, -2.0, 1.0, 0.5, 0.0, 1.0])
+    expected = StandardScaler().fit_transform(X) @ weights
+    np.testing.assert_allclose(feature_outputs(X, False, weights, "sum", None), expected, atol=1e-8)
+    np.testing.assert_allclose(
+        feature_outputs(X, False, weights, "features", None), StandardScaler().fit_transform(X) * weights, atol=1e-8
+    )
+
+
+def test_missing_values_contribute_zero() -> None:
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(1000, 3))
+    X[::4, 0] = np.nan
+    z = StandardScaler().fit_transform(X)  # ignores NaN in fit, keeps it in transform
+    np.testing.assert_allclose(feature_outputs(X, True, np.ones(3), "sum", None), np.nansum(z, axis=1), atol=1e-12)
+
+
+def test_y_share_of_variance_is_y_weight() -> None:
+    rng = np.random.default_rng(2)
+    x_part, y_part = rng.normal(scale=4.0, size=20000), rng.normal(size=20000)
+    target = blend_target(x_part, y_part, 0.3)
+    share = np.var(target - x_part) / (np.var(x_part) + np.var(target - x_part))
+    assert share == pytest.approx(0.3)
+    assert blend_target(x_part, y_part, 0.0) is x_part
+    np.testing.assert_array_equal(blend_target(x_part, y_part, 1.0), y_part)
