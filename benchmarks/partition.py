@@ -29,10 +29,13 @@ Columns of the table:
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import json
 import os
 import queue
 import shlex
+import signal
 import statistics
 import subprocess
 import sys
@@ -219,6 +222,16 @@ class WorkerTimeout(Exception):
     """A worker did not answer within its time cap (it has been killed)."""
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the parent dies (Linux), so a killed
+    benchmark does not leave workers finishing minute-long runs."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class Worker:
     """A child process that holds the data for one method and runs it on request."""
 
@@ -231,6 +244,7 @@ class Worker:
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
             cwd=Path(__file__).resolve().parent.parent,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )  # fmt: skip
         self._lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
