@@ -13,6 +13,7 @@ from sklearn.exceptions import NotFittedError
 
 from hvrt import DistributionAnalyzer
 from hvrt.distribution import (
+from .seed_readme import SEED_QUICK_START, SEED_ANALYZER_USAGE
     DistributionScore,
     mixture_density_on_grid,
     scale_classes,
@@ -237,35 +238,7 @@ def test_plot_comparison_without_matplotlib_names_the_extra(bimodal, monkeypatch
     assert analyzer.score("x").wasserstein >= 0
 
 
-# Verbatim from the seed README: its Quick Start, then its DistributionAnalyzer example.
-SEED_QUICK_START = """
-import numpy as np
-import pandas as pd
-from hvrt import HVRTPartitioner
 
-# 1. Generate sample data
-X_sample = pd.DataFrame(np.random.rand(10000, 10), columns=[f'feat_{i}' for i in range(10)])
-
-# 2. Initialize and fit the partitioner
-partitioner = HVRTPartitioner(max_leaf_nodes=200)
-partitioner.fit(X_sample)
-
-# 3. Get the partition labels for each sample
-partition_labels = partitioner.get_partitions(X_sample)
-
-print(f"Successfully assigned {len(X_sample)} samples to {len(np.unique(partition_labels))} partitions.")
-"""
-
-SEED_ANALYZER_USAGE = """
-from hvrt import DistributionAnalyzer
-
-analyzer = DistributionAnalyzer(data=X_sample, partition_labels=pd.Series(partition_labels, index=X_sample.index))
-analyzer.fit()
-analyzer.plot_comparison(
-    feature_name='feat_0',
-    save_path='analyzer_output/feat_0_comparison.png' # Optional
-)
-"""
 
 
 def test_seed_readme_distribution_analyzer_usage_runs_verbatim(tmp_path, monkeypatch):

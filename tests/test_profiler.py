@@ -15,6 +15,7 @@ import pytest
 
 from hvrt import PartitionProfiler, full_report
 from hvrt.profiler import (
+from .seed_readme import SEED_QUICK_START, SEED_PROFILER_USAGE
     ProfileResult,
     binned_violin_samples,
     feature_folder_names,
@@ -316,35 +317,7 @@ def test_partition_box_stats_match_numpy_quantiles():
 
 # --------------------------------------------------------------------------- seed README
 
-# Verbatim from the seed README: its Quick Start, then its PartitionProfiler example.
-SEED_QUICK_START = """
-import numpy as np
-import pandas as pd
-from hvrt import HVRTPartitioner
 
-# 1. Generate sample data
-X_sample = pd.DataFrame(np.random.rand(10000, 10), columns=[f'feat_{i}' for i in range(10)])
-
-# 2. Initialize and fit the partitioner
-partitioner = HVRTPartitioner(max_leaf_nodes=200)
-partitioner.fit(X_sample)
-
-# 3. Get the partition labels for each sample
-partition_labels = partitioner.get_partitions(X_sample)
-
-print(f"Successfully assigned {len(X_sample)} samples to {len(np.unique(partition_labels))} partitions.")
-"""
-
-SEED_PROFILER_USAGE = """
-from hvrt import PartitionProfiler
-
-profiler = PartitionProfiler(
-    data=X_sample,
-    partition_labels=pd.Series(partition_labels, index=X_sample.index),
-    output_path="my_profiler_output" # Optional
-)
-profiler.run_profiling()
-"""
 
 
 def test_seed_readme_profiler_usage_runs_verbatim(tmp_path, monkeypatch):

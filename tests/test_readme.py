@@ -21,3 +21,11 @@ def test_readme_blocks_run_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     for block in BLOCKS:  # later blocks build on earlier ones, as a reader would run them
         exec(compile(block, str(README), "exec"), namespace)
     assert "Successfully assigned 10000 samples to 200 partitions." in capsys.readouterr().out
+
+
+def test_readme_keeps_the_seed_examples_verbatim() -> None:
+    from .seed_readme import SEED_ANALYZER_USAGE, SEED_PROFILER_USAGE, SEED_QUICK_START
+
+    text = README.read_text()
+    for example in (SEED_QUICK_START, SEED_PROFILER_USAGE, SEED_ANALYZER_USAGE):
+        assert example.strip() in text

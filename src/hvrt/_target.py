@@ -30,7 +30,7 @@ def zscore_parameters(values: np.ndarray, has_missing: bool) -> tuple[np.ndarray
         variance = _two_pass_variance(values, mean, count, has_missing)
     else:
         count = np.full(n_columns, len(values))
-        mean = values.sum(axis=0) / len(values)
+        mean = values.sum(axis=0) / len(values)  # pairwise summation: precise means
         variance = np.einsum("ij,ij->j", values, values) / len(values) - mean * mean
         # The one-pass form keeps about -log10(mean^2 / variance) of 16 digits.
         imprecise = ~(variance > _PRECISE_RATIO * mean * mean)
