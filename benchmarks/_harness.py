@@ -10,6 +10,7 @@ import platform
 import re
 import statistics
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -181,6 +182,16 @@ def write_markdown_section(path: str | Path, name: str, body: str, title: str) -
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
+
+
+def print_and_write(table: str, out: str | Path | None, title: str) -> None:
+    """Print a benchmark's table and, with ``out``, write it as the whole result file."""
+    print(table)
+    if out is not None:
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(f"{title}\n\n{table}\n")
+        print(f"\nwritten to {out}", file=sys.stderr)
 
 
 def code_version(repo: str | Path = ".") -> str:

@@ -16,7 +16,6 @@ output on that subset is checked against full_report's, so both compute the same
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,7 +25,7 @@ import pandas as pd
 from hvrt import full_report, partition_quality
 from hvrt._grouped import grouped_stats
 
-from ._harness import Measurement, machine_summary, median_measure
+from ._harness import Measurement, machine_summary, median_measure, print_and_write
 
 
 def masked_loop_report(X: np.ndarray, labels: np.ndarray, partition_ids: np.ndarray) -> dict[int, dict]:
@@ -151,11 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="also write the table to this markdown file")
     args = parser.parse_args(argv)
     table = run(args.rows, args.features, args.partitions, args.baseline_partitions, args.repeats, args.seed)
-    print(table)
-    if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text("# Metrics benchmark\n\n" + table + "\n")
-        print(f"\nwritten to {args.out}", file=sys.stderr)
+    print_and_write(table, args.out, "# Metrics benchmark")
     return 0
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import pandas as pd
 
 from hvrt import DistributionAnalyzer, HVRTPartitioner, PartitionProfiler, full_report
 
-from ._harness import Measurement, machine_summary, measure, median_measure
+from ._harness import Measurement, machine_summary, measure, median_measure, print_and_write
 
 TARGET_SECONDS = 20.0
 
@@ -119,11 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="also write the table to this markdown file")
     args = parser.parse_args(argv)
     table = run(args.rows, args.features, args.partitions, args.repeats, args.seed)
-    print(table)
-    if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text("# Profiler benchmark\n\n" + table + "\n")
-        print(f"\nwritten to {args.out}", file=sys.stderr)
+    print_and_write(table, args.out, "# Profiler benchmark")
     return 0
 
 

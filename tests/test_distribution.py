@@ -13,12 +13,12 @@ from sklearn.exceptions import NotFittedError
 
 from hvrt import DistributionAnalyzer
 from hvrt.distribution import (
-from .seed_readme import SEED_QUICK_START, SEED_ANALYZER_USAGE
     DistributionScore,
     mixture_density_on_grid,
     scale_classes,
     score_against_data,
 )
+from .seed_readme import SEED_QUICK_START, SEED_ANALYZER_USAGE
 
 VIZ_HINT = 'pip install "hvrt-partitioner[viz]"'
 

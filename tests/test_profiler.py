@@ -15,12 +15,12 @@ import pytest
 
 from hvrt import PartitionProfiler, full_report
 from hvrt.profiler import (
-from .seed_readme import SEED_QUICK_START, SEED_PROFILER_USAGE
     ProfileResult,
     binned_violin_samples,
     feature_folder_names,
     partition_box_stats,
 )
+from .seed_readme import SEED_QUICK_START, SEED_PROFILER_USAGE
 
 VIZ_HINT = 'pip install "hvrt-partitioner[viz]"'
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
