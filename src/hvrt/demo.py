@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
 from .datasets import make_demo_data
+from .metrics import partition_quality
 from .partitioner import HVRTPartitioner
 
 
@@ -18,18 +17,16 @@ def main() -> None:
     start = time.perf_counter()
     partitioner = HVRTPartitioner(max_leaf_nodes=200).fit(X, y)
     seconds = time.perf_counter() - start
-    labels = partitioner.labels_
-    sizes = partitioner.partition_sizes_
-    y_values = y.to_numpy()
-    partition_means = np.bincount(labels, weights=y_values) / sizes
-    explained = 1.0 - np.sum((y_values - partition_means[labels]) ** 2) / np.sum((y_values - y_values.mean()) ** 2)
+    quality = partition_quality(X, partitioner.labels_, y=y)
     print(f"H-VRT demo: {len(X)} rows x {X.shape[1]} columns (numeric + categorical 'region', some NaN)")
     print(f"engine={partitioner.engine_}  fit time {seconds:.2f} s")
     print(f"partitions: {partitioner.n_partitions_}")
     print(
-        "partition sizes: min {} / median {:.0f} / max {}".format(sizes.min(), np.median(sizes), sizes.max())
+        f"partition sizes: min {quality.min_size:.0f} / median {quality.median_size:.0f} / "
+        f"max {quality.max_size:.0f}  (size-1 partitions: {quality.n_singletons})"
     )
-    print(f"share of y's variance explained by partition means: {explained:.3f}")
+    print(f"within-partition share of the scaled numeric features' SSE: {quality.within_sse_ratio:.3f}")
+    print(f"share of y's variance explained by partition means: {quality.y_r2:.3f}")
 
 
 if __name__ == "__main__":
