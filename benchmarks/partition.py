@@ -49,6 +49,9 @@ from pathlib import Path
 
 import numpy as np
 
+from hvrt import partition_quality as hvrt_partition_quality
+from hvrt._target import feature_outputs
+
 from ._harness import code_version, machine_summary, measure, write_markdown_section
 from ._peers import METHODS
 
@@ -63,20 +66,9 @@ def make_data(n_samples: int, n_features: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal((n_samples, n_features))
 
 
-def column_moments(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-column mean and population standard deviation (1 for a constant column)."""
-    mean = X.mean(axis=0)
-    std = X.std(axis=0)
-    return mean, np.where(std > 0, std, 1.0)
-
-
 def sum_target(X: np.ndarray) -> np.ndarray:
-    """Row sum of the z-scored columns, hvrt's ``target="sum"``.
-
-    Computed as one matrix-vector product so that no scaled copy of X is made.
-    """
-    mean, std = column_moments(X)
-    return X @ (1.0 / std) - float(np.sum(mean / std))
+    """Row sum of the z-scored columns: hvrt's own ``target="sum"``, which LightGBM also gets."""
+    return feature_outputs(X, False, np.ones(X.shape[1]), "sum", None)
 
 
 # --------------------------------------------------------------------------- quality
@@ -89,64 +81,19 @@ class Quality:
     n_partitions: int  # non-empty partitions
 
 
-def within_sse(values: np.ndarray, labels: np.ndarray, sizes: np.ndarray) -> float:
-    """Sum of squared deviations of ``values`` from their partition means.
-
-    Two passes (means, then squared deviations) keep precision where partition means
-    are large against the spread inside them. ``np.bincount`` makes this O(n) in time
-    and memory whatever the number of partitions.
-    """
-    sums = np.bincount(labels, weights=values, minlength=len(sizes))
-    means = sums / np.maximum(sizes, 1)
-    deviation = values - means[labels]
-    return float(deviation @ deviation)
-
-
 def partition_quality(labels: np.ndarray, target: np.ndarray, X: np.ndarray) -> Quality:
-    """Explained target variance and SSE ratio of the z-scored X for one partitioning.
-
-    Parameters
-    ----------
-    labels : ndarray of int, shape (n_samples,)
-        Partition of each row; non-negative integers (gaps allowed).
-    target : ndarray of shape (n_samples,)
-        The synthetic target.
-    X : ndarray of shape (n_samples, n_features)
-        The raw features. Z-scoring multiplies a column's within and total SSE by the
-        same factor, so the SSE ratio of the z-scored X is the mean over non-constant
-        columns of each raw column's within / total SSE; no scaled copy is made.
-
-    Returns
-    -------
-    Quality
+    """Explained target variance and SSE ratio of the z-scored X, from :func:`hvrt.partition_quality`.
 
     Raises
     ------
     ValueError
-        If ``labels`` has negative entries or a length different from X's rows.
+        If ``labels`` or ``target`` does not have one entry per row of X.
     """
-    labels = np.asarray(labels)
-    if labels.shape != (len(X),) or len(target) != len(X):
-        raise ValueError(
-            f"labels {labels.shape} and target ({len(target)},) must have one entry per row of X {X.shape}"
-        )
-    if labels.size and labels.min() < 0:
-        raise ValueError(f"labels must be non-negative, got minimum {labels.min()}")
-    labels = labels.astype(np.intp, copy=False)
-    sizes = np.bincount(labels)
-    no_split = np.zeros_like(labels)
-    one = np.array([len(labels)])
-
-    def ratio(values: np.ndarray) -> float:
-        total = within_sse(values, no_split, one)
-        return within_sse(values, labels, sizes) / total if total > 0 else np.nan
-
-    column_ratios = [ratio(np.ascontiguousarray(column)) for column in X.T]  # a loop over columns
-    kept = [value for value in column_ratios if not np.isnan(value)]
+    quality = hvrt_partition_quality(X, labels, y=target)
     return Quality(
-        explained_variance=1.0 - ratio(target),
-        sse_ratio=float(np.mean(kept)) if kept else np.nan,
-        n_partitions=int(np.count_nonzero(sizes)),
+        explained_variance=float(quality.y_r2),
+        sse_ratio=float(quality.within_sse_ratio),
+        n_partitions=int(quality.n_partitions),
     )
 
 
