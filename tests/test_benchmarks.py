@@ -157,3 +157,14 @@ def test_targets_table_ratios_bounds_and_gap():
     cells = [cell.strip() for cell in line.strip("|").split("|")]
     assert cells == ["8", "40.0", "—", "—", "> 60", "+0.00%", "1.20"]
     assert targets_table([Row("exact", 8, [_run(1.0)])], input_mb=1.0) == ""
+
+
+def test_options_tables_run_small() -> None:
+    from benchmarks.options import max_samples_table, min_variance_reduction_table
+
+    rows = [line.split("|") for line in min_variance_reduction_table(seed=0).splitlines()[2:]]
+    partitions = {(r[1].strip(), r[2].strip()): int(r[3]) for r in rows}
+    assert partitions[("0.0", "sum")] == 200
+    assert partitions[("0.01", "sum")] < partitions[("0.001", "sum")] < 200
+    samples = max_samples_table(n_samples=4000, n_features=4, n_partitions=20, repeats=1, seed=0)
+    assert samples.splitlines()[2].startswith("| all rows |") and "+0.0%" in samples

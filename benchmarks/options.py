@@ -1,0 +1,81 @@
+"""What two quality-affecting options cost: ``min_variance_reduction`` and ``max_samples``.
+
+Run as ``python -m benchmarks.options [--out benchmarks/results/options.md]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hvrt import HVRTPartitioner
+
+from ._harness import machine_summary, median_measure, print_and_write
+from .partition import make_data, partition_quality, sum_target
+
+
+def min_variance_reduction_table(seed: int) -> str:
+    """Partitions the Quick Start data (10,000 x 10 uniform, K=200) gets at each threshold."""
+    X = pd.DataFrame(np.random.default_rng(seed).random((10_000, 10)), columns=[f"feat_{i}" for i in range(10)])
+    lines = ["| min_variance_reduction | target | partitions (of 200 asked) |", "|---|---|---|"]
+    for fraction in (0.0, 0.001, 0.01):
+        for target in ("sum", "features"):
+            fitted = HVRTPartitioner(max_leaf_nodes=200, min_variance_reduction=fraction, target=target).fit(X)
+            lines.append(f"| {fraction} | {target} | {fitted.n_partitions_} |")
+    return "\n".join(lines)
+
+
+def max_samples_table(n_samples: int, n_features: int, n_partitions: int, repeats: int, seed: int) -> str:
+    """Explained target variance and fit time of ``engine="hist"`` on subsamples."""
+    X = make_data(n_samples, n_features, seed)
+    target = sum_target(X)
+    HVRTPartitioner(max_leaf_nodes=16, engine="hist").fit(X[:5000])  # load the compiled kernels
+    lines = [
+        "| max_samples | fit s | explained target var | change vs all rows |",
+        "|---|---|---|---|",
+    ]
+    reference = None
+    for fraction in (None, 0.5, 0.25, 0.1, 0.05):
+        model = HVRTPartitioner(max_leaf_nodes=n_partitions, engine="hist", max_samples=fraction)
+        run = median_measure(lambda: model.fit(X), repeats)
+        explained = partition_quality(model.labels_, target, X).explained_variance
+        reference = explained if reference is None else reference
+        change = (explained - reference) / reference
+        lines.append(f"| {fraction or 'all rows'} | {run.seconds:.3f} | {explained:.4f} | {change:+.1%} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--d", type=int, default=10)
+    parser.add_argument("--k", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=None, help="also write the tables to this markdown file")
+    args = parser.parse_args(argv)
+    command = "python -m benchmarks.options" + (f" --out {args.out}" if args.out else "")
+    table = "\n".join(
+        [
+            f"`{command}`",
+            "",
+            f"Machine: {machine_summary()}",
+            "",
+            "## min_variance_reduction on the Quick Start data (`default_rng(0).random((10000, 10))`)",
+            "",
+            min_variance_reduction_table(args.seed),
+            "",
+            f"## max_samples with engine=\"hist\", {args.n:,} x {args.d} Gaussian rows, K={args.k} (median of {args.repeats})",
+            "",
+            max_samples_table(args.n, args.d, args.k, args.repeats, args.seed),
+        ]
+    )
+    print_and_write(table, args.out, "# Options benchmark")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
