@@ -6,6 +6,8 @@ An engine is a function ``fit(X_tree, target, params) -> FittedTree``:
   categoricals); it may hold NaN when imputation is off.
 - ``target`` is the synthetic target, 1-D for ``target="sum"`` or 2-D for ``"features"``.
 - ``params`` holds the growth parameters shared by every engine.
+- ``overwrite_target=True`` lets the engine use ``target``'s memory as its workspace
+  (the caller no longer needs it), which keeps a copy of the target off the memory peak.
 
 The fitted tree reports its leaves and labels rows with raw engine leaf ids; the
 partitioner maps those to contiguous labels and never needs to know which engine it holds.
@@ -89,8 +91,10 @@ class ExactTree:
         return self.tree
 
 
-def fit_exact(X_tree: np.ndarray, target: np.ndarray, params: GrowthParams) -> ExactTree:
-    """Fit scikit-learn's exact, best-first regression tree."""
+def fit_exact(
+    X_tree: np.ndarray, target: np.ndarray, params: GrowthParams, *, overwrite_target: bool = False
+) -> ExactTree:
+    """Fit scikit-learn's exact, best-first regression tree (``target`` is never modified)."""
     # sklearn's min_impurity_decrease compares (N_t / N) * decrease against an absolute
     # threshold, so a fraction of the root impurity is exactly "fraction of root impurity".
     threshold = params.min_variance_reduction * root_impurity(target)
@@ -105,14 +109,16 @@ def fit_exact(X_tree: np.ndarray, target: np.ndarray, params: GrowthParams) -> E
     return ExactTree(tree)
 
 
-def _fit_hist(X_tree: np.ndarray, target: np.ndarray, params: GrowthParams) -> FittedTree:
+def _fit_hist(
+    X_tree: np.ndarray, target: np.ndarray, params: GrowthParams, *, overwrite_target: bool = False
+) -> FittedTree:
     """Fit the numba histogram tree (``hvrt._hist``), importing numba only now."""
     from ._hist import fit_hist
 
-    return fit_hist(X_tree, target, params)
+    return fit_hist(X_tree, target, params, overwrite_target=overwrite_target)
 
 
-ENGINES: dict[str, Callable[[np.ndarray, np.ndarray, GrowthParams], FittedTree]] = {
+ENGINES: dict[str, Callable[..., FittedTree]] = {
     "exact": fit_exact,
     "hist": _fit_hist,
 }

@@ -30,8 +30,9 @@ def zscore_parameters(values: np.ndarray, has_missing: bool) -> tuple[np.ndarray
         variance = _two_pass_variance(values, mean, count, has_missing)
     else:
         count = np.full(n_columns, len(values))
-        mean = values.sum(axis=0) / len(values)  # pairwise summation: precise means
-        variance = np.einsum("ij,ij->j", values, values) / len(values) - mean * mean
+        sums, squares = _column_moments(values)
+        mean = sums / len(values)
+        variance = squares / len(values) - mean * mean
         # The one-pass form keeps about -log10(mean^2 / variance) of 16 digits.
         imprecise = ~(variance > _PRECISE_RATIO * mean * mean)
         if imprecise.any():
@@ -45,6 +46,28 @@ def zscore_parameters(values: np.ndarray, has_missing: bool) -> tuple[np.ndarray
 
 
 _PRECISE_RATIO = 1e-4  # variance / mean^2 above this keeps >= 12 digits in E[x^2] - mean^2
+_MOMENT_BLOCK_BYTES = 1 << 21  # rows per block of _column_moments: about 2 MB, in cache
+
+
+def _column_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column sums and sums of squares of a NaN-free array, in one pass over memory.
+
+    Column-major data is summed per column (numpy's pairwise sum). On row-major data
+    ``values.sum(axis=0)`` adds row after row, 4x slower than ``einsum`` here, so each
+    block of rows is summed with ``einsum`` while it is in cache and the block totals
+    are added afterwards, a two-level sum that is also more precise.
+    """
+    if values.flags.f_contiguous:
+        return values.sum(axis=0), np.einsum("ij,ij->j", values, values)
+    block_rows = max(256, _MOMENT_BLOCK_BYTES // (8 * max(values.shape[1], 1)))
+    n_blocks = -(-len(values) // block_rows)
+    sums = np.empty((n_blocks, values.shape[1]))
+    squares = np.empty((n_blocks, values.shape[1]))
+    for b in range(n_blocks):
+        block = values[b * block_rows : (b + 1) * block_rows]
+        np.einsum("ij->j", block, out=sums[b])
+        np.einsum("ij,ij->j", block, block, out=squares[b])
+    return sums.sum(axis=0), squares.sum(axis=0)
 
 
 def _two_pass_variance(values: np.ndarray, mean: np.ndarray, count: np.ndarray, has_missing: bool) -> np.ndarray:

@@ -236,10 +236,12 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         )
         engine = resolve_engine(self.engine, len(frame))
         sample = self._subsample(len(frame))
+        # the target is not needed after the fit, so the engine may use it as workspace
         if sample is None:
-            tree = ENGINES[engine](tree_inputs, target, params)
+            tree = ENGINES[engine](tree_inputs, target, params, overwrite_target=True)
         else:
-            tree = ENGINES[engine](tree_inputs[sample], target[sample], params)
+            tree = ENGINES[engine](tree_inputs[sample], target[sample], params, overwrite_target=True)
+        del target
 
         self._preprocessor: Preprocessor = preprocessor
         self._fitted_with_names = had_names

@@ -59,6 +59,7 @@ def fit_hist(
     *,
     max_bins: int = MAX_BINS,
     edge_sample_rows: int = EDGE_SAMPLE_ROWS,
+    overwrite_target: bool = False,
 ) -> HistFittedTree:
     """Grow a best-first histogram regression tree on ``X_tree`` to explain ``target``.
 
@@ -77,6 +78,9 @@ def fit_hist(
         Value bins per feature; NaN has a bin of its own.
     edge_sample_rows : int, default=50_000
         Rows sampled to place the bin edges when there are more.
+    overwrite_target : bool, default=False
+        Centre and permute ``target`` in place (when it is a C-ordered float64 array)
+        instead of working on a copy.
 
     Returns
     -------
@@ -89,9 +93,14 @@ def fit_hist(
     if not (X_tree.flags.c_contiguous or X_tree.flags.f_contiguous):
         X_tree = np.ascontiguousarray(X_tree)
     target_2d = np.asarray(target, dtype=np.float64).reshape(n_samples, -1)
-    # a centred copy: growth permutes it in place, and centring keeps the gains' rounding
-    # error relative to the target's spread rather than its offset
-    y = target_2d - target_2d.mean(axis=0)
+    target_mean = target_2d.mean(axis=0)
+    # growth permutes y in place; centring keeps the gains' rounding error relative to
+    # the target's spread rather than its offset
+    if overwrite_target and target_2d.flags.c_contiguous and target_2d.flags.writeable:
+        y = target_2d
+        y -= target_mean
+    else:
+        y = target_2d - target_mean
     root_sse = float(np.einsum("ij,ij->", y, y))
 
     mapper = fit_bins(X_tree, max_bins=max_bins, sample_rows=edge_sample_rows, seed=_seed(params.random_state))
@@ -109,7 +118,7 @@ def fit_hist(
         codes, codes.view(np.uint64), y, mapper.n_value_bins, mapper.nan_code, max_leaves, int(params.min_samples_leaf),
         max_depth, float(min_gain), int(hist_min_rows),
     )
-    del codes, y
+    del codes, y, target_2d
 
     children_left = node_int[:, LEFT].copy()
     is_leaf = children_left < 0
@@ -127,7 +136,7 @@ def fit_hist(
         children_left=children_left,
         children_right=node_int[:, RIGHT].copy(),
         n_node_samples=sizes,
-        value=node_float[:, 1:] / np.maximum(sizes, 1)[:, None] + target_2d.mean(axis=0),
+        value=node_float[:, 1:] / np.maximum(sizes, 1)[:, None] + target_mean,
         depth=node_int[:, DEPTH].copy(),
         bin_edges=[mapper.edges[j, : mapper.n_value_bins[j] - 1].copy() for j in range(n_features)],
     )
