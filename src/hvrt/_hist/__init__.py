@@ -31,7 +31,8 @@ import numpy as np
 
 from .._engines import GrowthParams
 from ._binning import EDGE_SAMPLE_ROWS, MAX_BINS, fit_bins, transform_bins
-from ._growth import BIN, DEPTH, END, FEATURE, LEFT, NAN_LEFT, RIGHT, START, grow, rows_to_leaves
+from ._grow_tree import grow_tree
+from ._growth import BIN, DEPTH, END, FEATURE, LEFT, NAN_LEFT, RIGHT, START, rows_to_leaves
 from ._model import HistFittedTree, HistTree
 
 __all__ = ["HistFittedTree", "HistTree", "fit_hist"]
@@ -114,10 +115,10 @@ def fit_hist(
     # machine epsilon of zero is pure; a target that is zero up to rounding has no splits
     if n_features == 0 or root_sse <= n_samples * n_outputs * np.finfo(np.float64).eps:
         max_leaves = 1  # nothing to split on, or nothing to explain
-    node_int, node_float, rows = grow(
-        codes, codes.view(np.uint64), y, mapper.n_value_bins, mapper.nan_code, max_leaves, int(params.min_samples_leaf),
+    node_int, node_float, rows = grow_tree(
+        codes, y, mapper.n_value_bins, mapper.nan_code, max_leaves, int(params.min_samples_leaf),
         max_depth, float(min_gain), int(hist_min_rows),
-    )
+    )  # fmt: skip
     del codes, y, target_2d
 
     children_left = node_int[:, LEFT].copy()

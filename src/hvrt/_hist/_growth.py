@@ -10,9 +10,16 @@ A histogram holds, for each feature and code, the per-output target sums and the
 into L and R is ``sum_k (S_Lk^2 / n_L + S_Rk^2 / n_R - S_k^2 / n)``, the drop in the summed
 per-output SSE, so one histogram scan serves the single and the multi-output target.
 
-Growth is serial (and releases the GIL): a node's split depends on the previous one, and
-no OpenMP region means no spinning threads on a busy machine and no fork hazards (GNU
-OpenMP aborts a forked child of a process that used it).
+Best-first growth is serial by nature: which node splits next depends on every split
+before it. But the subtrees below the root's two children grow independently of each
+other, and the global best-first order is the merge of their own best-first orders (at
+every step the larger of the two next gains). So large inputs are grown as: split the
+root; grow each child's subtree on its own thread (releasing the GIL) as if it could
+take every remaining leaf; merge the two split sequences by gain, cut each subtree where
+the merge stops taking from it, and number the nodes as serial growth would. The result
+is node for node the tree that serial growth gives, whatever the number of threads. Plain
+threads, no OpenMP region: no spinning threads on a busy machine and no fork hazards
+(GNU OpenMP aborts a forked child of a process that used it).
 
 Histograms are kept between splits only for open leaves of at least ``hist_min_rows`` rows
 (their number is bounded by ``n / hist_min_rows``, which bounds the memory); a smaller leaf
@@ -25,9 +32,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-# Columns of the integer node table.
-START, END, DEPTH, SLOT, FEATURE, BIN, NAN_LEFT, N_LEFT, LEFT, RIGHT = range(10)
-N_FIELDS = 10
+# Columns of the integer node table; ORDER is the node's place in its tree's split sequence.
+START, END, DEPTH, SLOT, FEATURE, BIN, NAN_LEFT, N_LEFT, LEFT, RIGHT, ORDER = range(11)
+N_FIELDS = 11
 # Columns of the float node table: the best split's gain, then the node's target sums.
 GAIN = 0
 
@@ -76,6 +83,31 @@ def _build_serial(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int
     _zero(hist)
     for i in range(start, end):
         _add_row(hist, codes, y, i)
+
+
+@njit(cache=True, nogil=True)
+def build_histogram(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int) -> None:
+    """Histogram of rows [start, end) into ``hist`` (zeroed first); releases the GIL."""
+    _build_serial(hist, codes, y, start, end)
+
+
+@njit(cache=True, nogil=True)
+def add_histograms(hist: np.ndarray, other: np.ndarray) -> None:
+    """``hist += other``."""
+    for f in range(hist.shape[0]):
+        for b in range(hist.shape[1]):
+            for k in range(hist.shape[2]):
+                hist[f, b, k] += other[f, b, k]
+
+
+@njit(cache=True, nogil=True)
+def column_sums(y: np.ndarray, start: int, end: int) -> np.ndarray:
+    """Per-output sums of y over rows [start, end), added in row order."""
+    out = np.zeros(y.shape[1])
+    for i in range(start, end):
+        for k in range(y.shape[1]):
+            out[k] += y[i, k]
+    return out
 
 
 @njit(cache=True, inline="always")
@@ -268,11 +300,62 @@ def _enlarged(table: np.ndarray, capacity: int, fill) -> np.ndarray:
     return out
 
 
+@njit(cache=True)
+def _evaluate(hist, n_value_bins, nan_code, sums, size, depth, min_leaf, max_depth, min_gain, scratch):
+    """A node's best split if it passes the growth limits, else ``feature == -1``.
+
+    Returns (gain, feature, bin, nan_left, n_left), as :func:`_best_split`.
+    """
+    if depth < max_depth and size >= 2 * min_leaf:
+        gain, feature, split_bin, nan_left, n_left = _best_split(
+            hist, n_value_bins, nan_code, sums, size, min_leaf, scratch
+        )
+        if feature >= 0 and gain > 0.0 and gain >= min_gain:
+            return gain, feature, split_bin, nan_left, n_left
+    return 0.0, -1, 0, False, 0
+
+
+@njit(cache=True)
+def _split_rows(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, small_size) -> None:
+    # measured at 1M rows: swapping costs ~45 q (1 - q) ns/row for a smaller share q,
+    # the branch-free pass a flat ~6.4 ns/row; they cross near q = 0.2
+    if 5 * small_size < end - start:
+        _partition_swapping(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code)
+    else:
+        _partition_branchless(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code)
+
+
+@njit(cache=True)
+def _child_histograms(hist, codes, y, small_slot, small_start, small_size, large_slot, large_start, large_size, build_both):
+    # histograms from contiguous rows after the partition: a tight loop beats
+    # accumulating inside the partition pass
+    _build_serial(hist[small_slot], codes, y, small_start, small_start + small_size)
+    if build_both:
+        _build_serial(hist[large_slot], codes, y, large_start, large_start + large_size)
+    else:
+        _subtract(hist[large_slot], hist[small_slot])
+
+
+@njit(cache=True, inline="always")
+def _histogram_sum(hist: np.ndarray, k: int) -> float:
+    # a node's target sum for output k, read off its histogram's first feature
+    total = 0.0
+    for b in range(hist.shape[1]):
+        total += hist[0, b, k]
+    return total
+
+
 @njit(cache=True, nogil=True)
 def grow(
     codes: np.ndarray,
     words: np.ndarray,
     y: np.ndarray,
+    rows: np.ndarray,
+    seg_start: int,
+    seg_end: int,
+    root_hist: np.ndarray,
+    root_sums: np.ndarray,
+    root_depth: int,
     n_value_bins: np.ndarray,
     nan_code: int,
     max_leaves: int,
@@ -281,13 +364,18 @@ def grow(
     min_gain: float,
     hist_min_rows: int,
 ):
-    """Grow the tree; ``codes`` and ``y`` are permuted into node order in place.
+    """Grow a best-first tree on rows [seg_start, seg_end), permuting them into node order in place.
 
     Parameters
     ----------
     codes : uint8 array (n, width), C order, width a multiple of 8 >= p (from transform_bins).
     words : the same memory as uint64 (n, width // 8), to move rows word by word.
     y : float64 array (n, m), C order (centred target).
+    rows : int32 array (n,), the original row of each position; permuted with the rows.
+    seg_start, seg_end : int, the rows of this tree's root.
+    root_hist : float64 (p, nan_code + 1, m + 1), the root's histogram (copied, not changed).
+    root_sums : float64 (m,), the root's per-output target sums.
+    root_depth : int, the root's depth in the whole tree (0, or 1 for a root's child).
     n_value_bins : int64 array (p,).
     nan_code : int, the NaN code (histogram width - 1).
     max_leaves : int, stop at this many leaves.
@@ -298,17 +386,14 @@ def grow(
 
     Returns
     -------
-    node_int : int64 (n_nodes, N_FIELDS) node table (see the column constants).
+    node_int : int64 (n_nodes, N_FIELDS) node table (see the column constants); split
+        number ``j`` creates nodes ``2j + 1`` and ``2j + 2``.
     node_float : float64 (n_nodes, 1 + m): best gain, then the node's target sums.
-    rows : int32 (n,) original row of each position; a leaf owns rows[START:END].
     """
-    n = codes.shape[0]
+    n = seg_end - seg_start
     p = n_value_bins.shape[0]
     m = y.shape[1]
     width = nan_code + 1
-    rows = np.empty(n, dtype=np.int32)
-    for i in range(n):
-        rows[i] = i
 
     capacity = min(2 * max_leaves, 4096)
     node_int = -np.ones((capacity, N_FIELDS), dtype=np.int64)
@@ -327,18 +412,18 @@ def grow(
     split_scratch = np.empty((7, max(width, m)))
 
     # root
-    node_int[0, START], node_int[0, END], node_int[0, DEPTH] = 0, n, 0
+    node_int[0, START], node_int[0, END], node_int[0, DEPTH] = seg_start, seg_end, root_depth
     n_free -= 1
     root_slot = free_slots[n_free]
-    root_start = node_int[0, START]  # a variable, not a literal 0: one compiled signature
-    _build_serial(hist[root_slot], codes, y, root_start, n)
+    for f in range(p):
+        for b in range(width):
+            for k in range(m + 1):
+                hist[root_slot, f, b, k] = root_hist[f, b, k]
     for k in range(m):
-        total = 0.0
-        for i in range(n):
-            total += y[i, k]
-        node_float[0, 1 + k] = total
+        node_float[0, 1 + k] = root_sums[k]
     n_nodes = 1
     n_leaves = 1
+    n_splits = 0
     pending = np.empty(2, dtype=np.int64)  # nodes whose best split is to be found
     pending_slot = np.empty(2, dtype=np.int64)
     pending[0], pending_slot[0] = 0, root_slot
@@ -349,17 +434,18 @@ def grow(
         for t in range(n_pending):
             node, slot = pending[t], pending_slot[t]
             size = node_int[node, END] - node_int[node, START]
+            gain, feature, split_bin, nan_left, n_left = _evaluate(
+                hist[slot], n_value_bins, nan_code, node_float[node, 1:], size, node_int[node, DEPTH],
+                min_leaf, max_depth, min_gain, split_scratch,
+            )  # fmt: skip
             keep = False
-            if node_int[node, DEPTH] < max_depth and size >= 2 * min_leaf:
-                gain, feature, split_bin, nan_left, n_left = _best_split(
-                    hist[slot], n_value_bins, nan_code, node_float[node, 1:], size, min_leaf, split_scratch
-                )
-                if feature >= 0 and gain > 0.0 and gain >= min_gain:
-                    node_float[node, GAIN] = gain
-                    node_int[node, FEATURE], node_int[node, BIN] = feature, split_bin
-                    node_int[node, NAN_LEFT], node_int[node, N_LEFT] = nan_left, n_left
-                    heap_size = _heap_push(heap, heap_size, node, node_float[:, GAIN])
-                    keep = size >= hist_min_rows or node == 0
+            if feature >= 0:
+                node_float[node, GAIN] = gain
+                node_int[node, FEATURE], node_int[node, BIN] = feature, split_bin
+                node_int[node, NAN_LEFT], node_int[node, N_LEFT] = nan_left, n_left
+                heap_size = _heap_push(heap, heap_size, node, node_float[:, GAIN])
+                # the whole tree's root keeps its histogram even when small
+                keep = size >= hist_min_rows or (node == 0 and root_depth == 0)
             if slot < n_slots:
                 if keep:
                     node_int[node, SLOT] = slot
@@ -388,29 +474,15 @@ def grow(
             small_slot, large_slot = scratch_a, scratch_b
         left_slot = small_slot if left_is_small else large_slot
         right_slot = large_slot if left_is_small else small_slot
-        build_both = parent_slot < 0
         feature, split_bin = node_int[parent, FEATURE], node_int[parent, BIN]
         nan_left = node_int[parent, NAN_LEFT] == 1
-        # measured at 1M rows: swapping costs ~45 q (1 - q) ns/row for a smaller share q,
-        # the branch-free pass a flat ~6.4 ns/row; they cross near q = 0.2
-        if 5 * small_size < end - start:
-            _partition_swapping(
-                codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code
-            )
-        else:
-            _partition_branchless(
-                codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code
-            )
-        # histograms from contiguous rows after the partition: a tight loop beats
-        # accumulating inside the partition pass
+        _split_rows(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, small_size)
         small_start = start if left_is_small else start + n_left
-        _build_serial(hist[small_slot], codes, y, small_start, small_start + small_size)
-        if build_both:
-            large_start = start + n_left if left_is_small else start
-            large_size = end - start - small_size
-            _build_serial(hist[large_slot], codes, y, large_start, large_start + large_size)
-        else:
-            _subtract(hist[large_slot], hist[small_slot])
+        large_start = start + n_left if left_is_small else start
+        _child_histograms(
+            hist, codes, y, small_slot, small_start, small_size, large_slot, large_start,
+            end - start - small_size, parent_slot < 0,
+        )  # fmt: skip
 
         if n_nodes + 2 > capacity:
             capacity *= 2
@@ -424,14 +496,13 @@ def grow(
         n_nodes += 2
         node_int[parent, LEFT], node_int[parent, RIGHT] = left, right
         node_int[parent, SLOT] = -1
+        node_int[parent, ORDER] = n_splits
+        n_splits += 1
         depth = node_int[parent, DEPTH] + 1
         node_int[left, START], node_int[left, END], node_int[left, DEPTH] = start, start + n_left, depth
         node_int[right, START], node_int[right, END], node_int[right, DEPTH] = start + n_left, end, depth
         for k in range(m):
-            total = 0.0
-            for b in range(width):
-                total += hist[left_slot, 0, b, k]
-            node_float[left, 1 + k] = total
+            node_float[left, 1 + k] = _histogram_sum(hist[left_slot], k)
             node_float[right, 1 + k] = node_float[parent, 1 + k] - node_float[left, 1 + k]
         n_leaves += 1
         pending[0], pending_slot[0] = left, left_slot
@@ -443,7 +514,140 @@ def grow(
         if node_int[t, LEFT] < 0:
             node_int[t, FEATURE] = -1
             node_int[t, BIN] = -1
-    return node_int[:n_nodes], node_float[:n_nodes], rows
+    return node_int[:n_nodes], node_float[:n_nodes]
+
+
+@njit(cache=True, nogil=True)
+def split_root(
+    codes, words, y, rows, hists, root_sums, n_value_bins, nan_code, min_leaf, max_depth, min_gain
+):
+    """Split the whole tree's root (rows [0, n)) as :func:`grow` would.
+
+    ``hists[0]`` holds the root's histogram on entry; on return, when the root splits,
+    ``hists[0]`` and ``hists[1]`` hold the left and right children's histograms, built with
+    the same arithmetic as in ``grow`` (the smaller child from its rows, the larger as the
+    root minus it), so subtrees grown from them match serial growth exactly.
+
+    Returns
+    -------
+    (gain, feature, bin, nan_left, n_left, left_sums, right_sums); feature is -1 when the
+    root does not split.
+    """
+    n = codes.shape[0]
+    m = y.shape[1]
+    scratch = np.empty((7, max(nan_code + 1, m)))
+    gain, feature, split_bin, nan_left, n_left = _evaluate(
+        hists[0], n_value_bins, nan_code, root_sums, n, 0, min_leaf, max_depth, min_gain, scratch
+    )
+    left_sums = np.zeros(m)
+    right_sums = np.zeros(m)
+    if feature < 0:
+        return gain, feature, split_bin, nan_left, n_left, left_sums, right_sums
+    n_right = n - n_left
+    left_is_small = n_left <= n_right
+    small_size = n_left if left_is_small else n_right
+    _split_rows(codes, words, y, rows, 0, n, feature, split_bin, nan_left, nan_code, small_size)
+    small_start = 0 if left_is_small else n_left
+    large_start = n_left if left_is_small else 0
+    _child_histograms(hists, codes, y, 1, small_start, small_size, 0, large_start, n - small_size, False)
+    if left_is_small:  # the children's histograms in left, right order
+        for f in range(hists.shape[1]):
+            for b in range(hists.shape[2]):
+                for k in range(hists.shape[3]):
+                    hists[0, f, b, k], hists[1, f, b, k] = hists[1, f, b, k], hists[0, f, b, k]
+    for k in range(m):
+        left_sums[k] = _histogram_sum(hists[0], k)
+        right_sums[k] = root_sums[k] - left_sums[k]
+    return gain, feature, split_bin, nan_left, n_left, left_sums, right_sums
+
+
+@njit(cache=True, inline="always")
+def _split_sequence(node_int: np.ndarray) -> np.ndarray:
+    # the nodes of one tree in the order they were split
+    n_splits = (node_int.shape[0] - 1) // 2
+    sequence = np.empty(n_splits, dtype=np.int64)
+    for t in range(node_int.shape[0]):
+        if node_int[t, ORDER] >= 0:
+            sequence[node_int[t, ORDER]] = t
+    return sequence
+
+
+@njit(cache=True)
+def merge_subtrees(root_int, root_float, left_int, left_float, right_int, right_float, max_leaves):
+    """The whole tree from the root's split and its two children's subtrees.
+
+    Replays best-first growth: at each step, the subtree whose next split has the larger
+    gain (ties to the older node, i.e. the smaller global id) takes it, until
+    ``max_leaves`` leaves or no split is left. Each subtree is cut after the splits it
+    took, and nodes get the ids serial growth gives them (split ``t`` creates nodes
+    ``2t + 1`` and ``2t + 2``).
+
+    Parameters
+    ----------
+    root_int, root_float : the root's rows of the node tables (LEFT/RIGHT ignored).
+    left_int, left_float, right_int, right_float : :func:`grow`'s tables of the subtrees
+        under the root's left and right child.
+    max_leaves : int
+
+    Returns
+    -------
+    node_int, node_float : the whole tree's node tables, as :func:`grow` returns them.
+    """
+    tables = (left_int, right_int)
+    sequences = (_split_sequence(left_int), _split_sequence(right_int))
+    global_id = (-np.ones(left_int.shape[0], dtype=np.int64), -np.ones(right_int.shape[0], dtype=np.int64))
+    global_order = (-np.ones(left_int.shape[0], dtype=np.int64), -np.ones(right_int.shape[0], dtype=np.int64))
+    global_id[0][0], global_id[1][0] = 1, 2
+    taken = np.zeros(2, dtype=np.int64)
+    n_splits = 1  # the root's
+    n_leaves = 2
+    while n_leaves < max_leaves:
+        best = -1
+        best_gain = 0.0
+        best_id = 0
+        for s in range(2):
+            if taken[s] < sequences[s].shape[0]:
+                node = sequences[s][taken[s]]
+                gain = left_float[node, GAIN] if s == 0 else right_float[node, GAIN]
+                if best < 0 or gain > best_gain or (gain == best_gain and global_id[s][node] < best_id):
+                    best, best_gain, best_id = s, gain, global_id[s][node]
+        if best < 0:
+            break
+        j = taken[best]
+        node = sequences[best][j]
+        global_order[best][node] = n_splits
+        global_id[best][2 * j + 1] = 2 * n_splits + 1
+        global_id[best][2 * j + 2] = 2 * n_splits + 2
+        taken[best] += 1
+        n_splits += 1
+        n_leaves += 1
+
+    n_nodes = 2 * n_splits + 1
+    m1 = root_float.shape[0]
+    node_int = -np.ones((n_nodes, N_FIELDS), dtype=np.int64)
+    node_float = np.zeros((n_nodes, m1))
+    for c in range(N_FIELDS):
+        node_int[0, c] = root_int[c]
+    for c in range(m1):
+        node_float[0, c] = root_float[c]
+    node_int[0, LEFT], node_int[0, RIGHT], node_int[0, ORDER] = 1, 2, 0
+    for s in range(2):
+        table = tables[s]
+        values = left_float if s == 0 else right_float
+        for local in range(2 * taken[s] + 1):
+            g = global_id[s][local]
+            for c in range(N_FIELDS):
+                node_int[g, c] = table[local, c]
+            for c in range(m1):
+                node_float[g, c] = values[local, c]
+            if global_order[s][local] >= 0:
+                node_int[g, LEFT] = global_id[s][table[local, LEFT]]
+                node_int[g, RIGHT] = global_id[s][table[local, RIGHT]]
+                node_int[g, ORDER] = global_order[s][local]
+            else:  # split later in its subtree, or never: a leaf of the whole tree
+                node_int[g, LEFT] = node_int[g, RIGHT] = node_int[g, ORDER] = -1
+                node_int[g, FEATURE] = node_int[g, BIN] = -1
+    return node_int, node_float
 
 
 @njit(cache=True, nogil=True)

@@ -1,0 +1,117 @@
+"""Growth of the whole tree: the root's histogram, then serial or two-subtree growth.
+
+Both paths give the same tree, node for node (see ``_growth``): the root histogram is
+always the sum of the two halves' histograms, and the two-subtree path replays the serial
+best-first order when it merges. So the number of threads changes the time, never the
+partition.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from ._growth import (
+    BIN,
+    DEPTH,
+    END,
+    FEATURE,
+    N_FIELDS,
+    N_LEFT,
+    NAN_LEFT,
+    ORDER,
+    SLOT,
+    START,
+    add_histograms,
+    build_histogram,
+    column_sums,
+    grow,
+    merge_subtrees,
+    split_root,
+)
+from ._threads import MIN_ROWS_PER_THREAD, thread_count
+
+# The subtrees of the root's children grow on two threads from this many rows: each
+# then has about MIN_ROWS_PER_THREAD rows or more.
+TWO_SUBTREES_MIN_ROWS = 2 * MIN_ROWS_PER_THREAD
+
+
+def _root_histogram(codes: np.ndarray, y: np.ndarray, n_features: int, n_codes: int, threads: int) -> np.ndarray:
+    """Two histograms; the first is the root's, the sum of the two halves' (built on two
+    threads when asked), the second is workspace for :func:`split_root`."""
+    n, m = y.shape
+    hists = np.empty((2, n_features, n_codes, m + 1))
+    bounds = ((0, n // 2), (n // 2, n))
+    if threads >= 2:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for future in [pool.submit(build_histogram, hists[h], codes, y, *bounds[h]) for h in range(2)]:
+                future.result()
+    else:
+        for h in range(2):
+            build_histogram(hists[h], codes, y, *bounds[h])
+    add_histograms(hists[0], hists[1])
+    return hists
+
+
+def grow_tree(
+    codes: np.ndarray,
+    y: np.ndarray,
+    n_value_bins: np.ndarray,
+    nan_code: int,
+    max_leaves: int,
+    min_leaf: int,
+    max_depth: int,
+    min_gain: float,
+    hist_min_rows: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Grow the tree on all rows; ``codes`` and ``y`` are permuted into node order in place.
+
+    Parameters are those of :func:`hvrt._hist._growth.grow` (``codes`` from
+    ``transform_bins``, ``y`` the centred target, C-ordered (n, m)).
+
+    Returns
+    -------
+    node_int, node_float : the node tables (see ``_growth``).
+    rows : int32 (n,), the original row at each position; a leaf owns rows[START:END].
+    """
+    n = codes.shape[0]
+    n_features = len(n_value_bins)
+    words = codes.view(np.uint64)
+    rows = np.arange(n, dtype=np.int32)
+    threads = 2 if thread_count() >= 2 and n >= TWO_SUBTREES_MIN_ROWS else 1
+    hists = _root_histogram(codes, y, n_features, nan_code + 1, threads)
+    root_sums = column_sums(y, 0, n)
+    if threads == 1 or max_leaves <= 2:
+        node_int, node_float = grow(
+            codes, words, y, rows, 0, n, hists[0], root_sums, 0, n_value_bins, nan_code, max_leaves,
+            min_leaf, max_depth, min_gain, hist_min_rows,
+        )  # fmt: skip
+        return node_int, node_float, rows
+
+    gain, feature, split_bin, nan_left, n_left, left_sums, right_sums = split_root(
+        codes, words, y, rows, hists, root_sums, n_value_bins, nan_code, min_leaf, max_depth, min_gain
+    )
+    root_int = np.full(N_FIELDS, -1, dtype=np.int64)
+    root_int[[START, END, DEPTH]] = 0, n, 0
+    root_float = np.concatenate([[gain], root_sums])
+    if feature < 0:  # the root is the only leaf
+        return root_int[None, :], root_float[None, :], rows
+    root_int[[FEATURE, BIN, NAN_LEFT, N_LEFT, ORDER]] = feature, split_bin, nan_left, n_left, 0
+    root_int[SLOT] = -1
+
+    def subtree(start: int, end: int, child: int, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # each subtree may take every leaf but the other's one; the merge cuts it back
+        return grow(
+            codes, words, y, rows, start, end, hists[child], sums, 1, n_value_bins, nan_code, max_leaves - 1,
+            min_leaf, max_depth, min_gain, hist_min_rows,
+        )  # fmt: skip
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        left = pool.submit(subtree, 0, n_left, 0, left_sums)
+        right = pool.submit(subtree, n_left, n, 1, right_sums)
+        (left_int, left_float), (right_int, right_float) = left.result(), right.result()
+    node_int, node_float = merge_subtrees(
+        root_int, root_float, left_int, left_float, right_int, right_float, max_leaves
+    )
+    return node_int, node_float, rows

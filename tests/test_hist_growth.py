@@ -1,0 +1,98 @@
+"""Two-subtree growth (the root's children grown on two threads, then merged) against serial growth.
+
+The merge must replay serial best-first growth exactly, so the node tables must be equal
+field for field, whatever the data, the limits and the ties.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hvrt._hist import _grow_tree, _threads
+from hvrt._hist._binning import fit_bins, transform_bins
+from hvrt._hist._growth import END, LEFT, N_FIELDS, SLOT, START, rows_to_leaves
+
+N_ROWS = _grow_tree.TWO_SUBTREES_MIN_ROWS + 5_000
+COMPARED = [c for c in range(N_FIELDS) if c != SLOT]  # histogram slots are bookkeeping
+
+
+def grow_both_ways(monkeypatch, X, y, max_leaves, min_leaf=1, max_depth=2**31 - 1, min_gain=0.0):
+    mapper = fit_bins(X, sample_rows=20_000, seed=0)
+    results = []
+    for threads in (2, 1):
+        monkeypatch.setattr(_threads.config, "NUMBA_NUM_THREADS", threads)
+        codes = transform_bins(X, mapper)
+        target = np.array(y.reshape(len(y), -1) - y.reshape(len(y), -1).mean(axis=0), order="C")
+        node_int, node_float, rows = _grow_tree.grow_tree(
+            codes, target, mapper.n_value_bins, mapper.nan_code, max_leaves, min_leaf, max_depth, min_gain, 2048
+        )
+        results.append((node_int, node_float, rows))
+    return results
+
+
+def leaf_of_rows(node_int, rows):
+    leaves = np.flatnonzero(node_int[:, LEFT] < 0)
+    return rows_to_leaves(rows, leaves, node_int[leaves, START].copy(), node_int[leaves, END].copy())
+
+
+def assert_same_growth(two, one):
+    (int_2, float_2, rows_2), (int_1, float_1, rows_1) = two, one
+    assert int_2.shape == int_1.shape
+    np.testing.assert_array_equal(int_2[:, COMPARED], int_1[:, COMPARED])
+    np.testing.assert_array_equal(float_2, float_1)
+    # within a leaf, rows may sit in another order (a subtree grew past the merge's cut)
+    np.testing.assert_array_equal(leaf_of_rows(int_2, rows_2), leaf_of_rows(int_1, rows_1))
+
+
+@pytest.fixture(scope="module")
+def gaussian():
+    rng = np.random.default_rng(21)
+    X = rng.normal(size=(N_ROWS, 4))
+    return X, X @ [1.0, 0.5, -2.0, 0.1]
+
+
+@pytest.mark.parametrize("max_leaves", [3, 4, 57, 1000])
+def test_two_subtrees_equal_serial_growth(monkeypatch, gaussian, max_leaves):
+    X, y = gaussian
+    two, one = grow_both_ways(monkeypatch, X, y, max_leaves)
+    assert len(one[0]) == 2 * max_leaves - 1
+    assert_same_growth(two, one)
+
+
+def test_two_subtrees_equal_serial_growth_under_limits(monkeypatch, gaussian):
+    X, y = gaussian
+    two, one = grow_both_ways(monkeypatch, X, y, 500, min_leaf=300, max_depth=6, min_gain=1e-4 * np.sum(y**2))
+    depth = one[0][:, 2]
+    assert depth.max() <= 6
+    assert_same_growth(two, one)
+
+
+def test_two_subtrees_equal_serial_growth_with_ties_nan_and_many_outputs(monkeypatch):
+    # few distinct values make many equal gains, in both subtrees; ties go to the older node
+    rng = np.random.default_rng(5)
+    X = rng.integers(0, 4, size=(N_ROWS, 3)).astype(float)
+    X[rng.random(N_ROWS) < 0.1, 1] = np.nan
+    y = np.column_stack([X[:, 0], np.nan_to_num(X[:, 1], nan=5.0), X[:, 2] % 2])
+    two, one = grow_both_ways(monkeypatch, X, y, 40)
+    assert_same_growth(two, one)
+
+
+def test_a_root_that_cannot_split_is_the_only_leaf(monkeypatch, gaussian):
+    X, y = gaussian
+    two, one = grow_both_ways(monkeypatch, X, y, 50, min_leaf=N_ROWS // 2 + 1)
+    assert len(two[0]) == len(one[0]) == 1
+    assert_same_growth(two, one)
+
+
+def test_exactly_tied_subtrees_split_the_older_node_first(monkeypatch):
+    # y = b on a balanced grid: every sum is exact in floating point, so the best splits of
+    # the root's two children have exactly equal gains; serial growth splits the older
+    # (left) child first, and the merge must too
+    cells = np.stack(np.meshgrid(np.arange(4), np.arange(2), indexing="ij"), -1).reshape(-1, 2)
+    X = np.repeat(cells, -(-N_ROWS // len(cells)), axis=0).astype(float)
+    y = X[:, 0].copy()
+    two, one = grow_both_ways(monkeypatch, X, y, 3)
+    node_int = one[0]
+    assert node_int[0, LEFT] == 1 and node_int[1, LEFT] == 3  # the left child split
+    assert_same_growth(two, one)
