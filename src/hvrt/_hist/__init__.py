@@ -6,7 +6,7 @@ on disk (``@njit(cache=True)``), so later processes load them instead of compili
 
 Steps of a fit:
 
-1. ``_binning``: per-feature bin edges from at most 50k sampled rows, then one pass over
+1. ``_binning``: per-feature bin edges from at most 20k sampled rows, then one pass over
    X into uint8 codes, on threads (``_threads``).
 2. ``_growth``: serial best-first growth on the codes, partitioning rows in place.
 3. ``_model``: the tree as plain arrays with raw-value thresholds; the training rows'
@@ -77,7 +77,7 @@ def fit_hist(
         ``random_state`` (seeds the row sample that places bin edges).
     max_bins : int in [2, 255], default=255
         Value bins per feature; NaN has a bin of its own.
-    edge_sample_rows : int, default=50_000
+    edge_sample_rows : int, default=20_000
         Rows sampled to place the bin edges when there are more.
     overwrite_target : bool, default=False
         Centre and permute ``target`` in place (when it is a C-ordered float64 array)

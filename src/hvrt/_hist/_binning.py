@@ -19,11 +19,13 @@ from ._threads import run_in_chunks, thread_count
 
 # 255 value bins at most, so value codes 0..254 and the NaN code fit in uint8.
 MAX_BINS = 255
-# Bin edges come from this many sampled rows at most: 50k rows put ~200 sample points in
-# each of 255 bins. At 1M x 10 Gaussian rows (sum target, K = 200 / 1000 / 4096) samples of
-# 10k to 1M rows gave explained variances within 4e-4 of each other, below the
-# seed-to-seed spread; sorting the sample is what costs.
-EDGE_SAMPLE_ROWS = 50_000
+# Bin edges come from this many sampled rows at most: 20k rows put ~80 sample points in
+# each of 255 bins. At 1M x 10 Gaussian rows (sum target, K = 200 / 1000 / 4096, three
+# seeds each) samples of 20k, 50k and 200k rows gave mean explained variances within
+# 3e-4 of each other (0.4958 / 0.4959 / 0.4957 at K = 200, 0.7269 / 0.7270 / 0.7272 at
+# K = 4096), the size of the seed-to-seed spread; sorting the sample is what costs, 2.5x
+# less at 20k than at 50k.
+EDGE_SAMPLE_ROWS = 20_000
 # Edges padded with +inf to this length: the branch-free binary search reads indices up to
 # 254, the grid lookup up to 255.
 _PADDED_EDGES = 256
@@ -48,8 +50,10 @@ class BinMapper:
         The code of NaN in every feature: one above the largest value bin.
     grid_low, grid_scale : ndarray of float64, shape (n_features,)
         A value's grid cell is ``int(clip((x - grid_low) * grid_scale, 0, cells - 1))``.
-    grid_first : ndarray of int32, shape (n_features, cells)
-        Number of edges whose cell is below each cell.
+    grid_first : ndarray of uint8, shape (n_features, cells)
+        Number of edges whose cell is below each cell (at most 254, so one byte: the
+        tables then take 40 KB at 10 features and stay in the L1/L2 cache, which made
+        binning 1.5x faster than int32 tables).
     use_grid : ndarray of bool, shape (n_features,)
         Whether the feature is binned by the grid (else by binary search).
     """
@@ -114,7 +118,7 @@ def fit_bins(
         Tree inputs; NaN allowed, no infinities.
     max_bins : int in [2, 255], default=255
         Maximum value bins per feature.
-    sample_rows : int, default=50_000
+    sample_rows : int, default=20_000
         Rows sampled (without replacement) to place the edges when ``n_samples`` is larger.
     seed : int or None, default=0
         Seed of the row sample.
@@ -172,7 +176,7 @@ def _edge_grid(edges: np.ndarray, n_value_bins: np.ndarray):
     n_features = len(n_value_bins)
     low = np.zeros(n_features)
     scale = np.zeros(n_features)
-    first = np.zeros((n_features, _GRID_CELLS), dtype=np.int32)
+    first = np.zeros((n_features, _GRID_CELLS), dtype=np.uint8)
     use_grid = np.zeros(n_features, dtype=bool)
     for j in range(n_features):
         feature_edges = edges[j, : n_value_bins[j] - 1]

@@ -27,6 +27,7 @@ from ._growth import (
     build_histogram,
     column_sums,
     grow,
+    histogram_sums,
     merge_subtrees,
     split_root,
 )
@@ -81,7 +82,8 @@ def grow_tree(
     rows = np.arange(n, dtype=np.int32)
     threads = 2 if thread_count() >= 2 and n >= TWO_SUBTREES_MIN_ROWS else 1
     hists = _root_histogram(codes, y, n_features, nan_code + 1, threads)
-    root_sums = column_sums(y, 0, n)
+    # from the histogram (one pass less), as every other node's; without features, from y
+    root_sums = histogram_sums(hists[0]) if n_features else column_sums(y, 0, n)
     if threads == 1 or max_leaves <= 2:
         node_int, node_float = grow(
             codes, words, y, rows, 0, n, hists[0], root_sums, 0, n_value_bins, nan_code, max_leaves,

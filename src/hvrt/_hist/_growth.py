@@ -100,6 +100,25 @@ def add_histograms(hist: np.ndarray, other: np.ndarray) -> None:
                 hist[f, b, k] += other[f, b, k]
 
 
+@njit(cache=True, inline="always")
+def _histogram_sum(hist: np.ndarray, k: int) -> float:
+    # a node's target sum for output k, read off its histogram's first feature
+    total = 0.0
+    for b in range(hist.shape[1]):
+        total += hist[0, b, k]
+    return total
+
+
+@njit(cache=True, nogil=True)
+def histogram_sums(hist: np.ndarray) -> np.ndarray:
+    """Per-output target sums of a node, read off its histogram (which needs a feature)."""
+    m = hist.shape[2] - 1
+    out = np.empty(m)
+    for k in range(m):
+        out[k] = _histogram_sum(hist, k)
+    return out
+
+
 @njit(cache=True, nogil=True)
 def column_sums(y: np.ndarray, start: int, end: int) -> np.ndarray:
     """Per-output sums of y over rows [start, end), added in row order."""
@@ -334,15 +353,6 @@ def _child_histograms(hist, codes, y, small_slot, small_start, small_size, large
         _build_serial(hist[large_slot], codes, y, large_start, large_start + large_size)
     else:
         _subtract(hist[large_slot], hist[small_slot])
-
-
-@njit(cache=True, inline="always")
-def _histogram_sum(hist: np.ndarray, k: int) -> float:
-    # a node's target sum for output k, read off its histogram's first feature
-    total = 0.0
-    for b in range(hist.shape[1]):
-        total += hist[0, b, k]
-    return total
 
 
 @njit(cache=True, nogil=True)
