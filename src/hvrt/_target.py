@@ -16,12 +16,16 @@ _CHUNK_ROWS = 65_536  # rows per chunk: temporaries stay small and in cache
 _OFFSET_LIMIT = 1e4  # |mean| / std up to which the sum target is centred after the product
 
 
-def zscore_parameters(values: np.ndarray, has_missing: bool) -> tuple[np.ndarray, np.ndarray]:
+def zscore_parameters(
+    values: np.ndarray, has_missing: bool, moments: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Column means and population standard deviations, skipping NaN.
 
     A constant column gets scale 1 (as in scikit-learn's ``StandardScaler``). Clean
-    columns take the one-pass ``E[x^2] - mean^2``; where that loses precision (a large
-    offset relative to the spread) the variance is recomputed from squared deviations.
+    columns take the one-pass ``E[x^2] - mean^2`` (from ``moments``, the
+    :func:`column_moments` of ``values``, when the caller has them); where that loses
+    precision (a large offset relative to the spread) the variance is recomputed from
+    squared deviations.
     """
     n_columns = values.shape[1]
     if has_missing:
@@ -30,7 +34,7 @@ def zscore_parameters(values: np.ndarray, has_missing: bool) -> tuple[np.ndarray
         variance = _two_pass_variance(values, mean, count, has_missing)
     else:
         count = np.full(n_columns, len(values))
-        sums, squares = _column_moments(values)
+        sums, squares = column_moments(values) if moments is None else moments
         mean = sums / len(values)
         variance = squares / len(values) - mean * mean
         # The one-pass form keeps about -log10(mean^2 / variance) of 16 digits.
@@ -49,13 +53,14 @@ _PRECISE_RATIO = 1e-4  # variance / mean^2 above this keeps >= 12 digits in E[x^
 _MOMENT_BLOCK_BYTES = 1 << 21  # rows per block of _column_moments: about 2 MB, in cache
 
 
-def _column_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def column_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Column sums and sums of squares of a NaN-free array, in one pass over memory.
 
     Column-major data is summed per column (numpy's pairwise sum). On row-major data
     ``values.sum(axis=0)`` adds row after row, 4x slower than ``einsum`` here, so each
     block of rows is summed with ``einsum`` while it is in cache and the block totals
-    are added afterwards, a two-level sum that is also more precise.
+    are added afterwards, a two-level sum that is also more precise. Both are finite
+    exactly when every value is (barring overflow), so the pass doubles as the check.
     """
     if values.flags.f_contiguous:
         return values.sum(axis=0), np.einsum("ij,ij->j", values, values)
@@ -86,17 +91,19 @@ def feature_outputs(
     weights: np.ndarray,
     mode: str,
     scaler: TransformerMixin | None,
+    moments: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """The feature part of the target: ``sum_j w_j z_j`` or the columns ``w_j z_j``.
 
-    A missing value contributes 0, its column's mean in scaled units.
+    A missing value contributes 0, its column's mean in scaled units. ``moments``: the
+    :func:`column_moments` of a NaN-free ``values``, if already computed.
     """
     if values.shape[1] == 0:
         return np.zeros(len(values)) if mode == "sum" else np.empty((len(values), 0))
     if scaler is not None:
         scaled = _user_scaled(values, scaler) * weights
         return np.nansum(scaled, axis=1) if mode == "sum" else np.nan_to_num(scaled, nan=0.0)
-    mean, scale = zscore_parameters(values, has_missing)
+    mean, scale = zscore_parameters(values, has_missing, moments)
     coefficients = weights / scale
     if mode == "sum" and not has_missing and np.all(np.abs(mean) <= _OFFSET_LIMIT * scale):
         # One BLAS pass; centring afterwards is exact enough while offsets are moderate.

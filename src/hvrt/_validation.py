@@ -87,10 +87,14 @@ def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
     return frame, had_names
 
 
-def numeric_block(frame: pd.DataFrame, columns: Sequence[str], name: str = "X") -> tuple[np.ndarray, bool]:
+def numeric_block(
+    frame: pd.DataFrame, columns: Sequence[str], name: str = "X", *, check: bool = True
+) -> tuple[np.ndarray, bool]:
     """The given columns as float64 (a view when possible) and whether any value is NaN.
 
-    Complex values and infinities are refused with the offending column names.
+    Complex values and infinities are refused with the offending column names. With
+    ``check=False`` the values are not looked at (the NaN flag is False): the caller
+    checks them with :func:`has_missing_values`, or with a pass it makes anyway.
     """
     if len(columns) == 0:
         return np.empty((len(frame), 0)), False
@@ -104,17 +108,30 @@ def numeric_block(frame: pd.DataFrame, columns: Sequence[str], name: str = "X") 
         raise ValueError(
             f"{name} columns {list(columns)} must be numeric (or be listed in categorical_features): {err}"
         ) from err
+    if not check:
+        return values, False
     # One cheap reduction answers "all finite?" for the common clean case (einsum's
-    # column sum is about twice as fast as ndarray.sum on row-major data).
+    # column sum is about 4x as fast as ndarray.sum on row-major data).
     if np.isfinite(np.einsum("ij->j", values)).all():
         return values, False
+    return values, has_missing_values(values, columns, name)
+
+
+def has_missing_values(values: np.ndarray, columns: Sequence[str], name: str = "X") -> bool:
+    """Whether ``values`` holds NaN; infinities are refused, naming their columns.
+
+    Raises
+    ------
+    ValueError
+        If a column holds +inf or -inf.
+    """
     infinite = np.isinf(values).any(axis=0)
     if infinite.any():
         bad = [columns[i] for i in np.flatnonzero(infinite)]
         raise ValueError(
             f"{name} column(s) {bad} contain infinite values; replace them with finite numbers or NaN"
         )
-    return values, bool(np.isnan(values).any())
+    return bool(np.isnan(values).any())
 
 
 def is_categorical_dtype(dtype: Any) -> bool:
