@@ -8,19 +8,19 @@ Steps of a fit:
 
 1. ``_binning``: per-feature bin edges from at most 20k sampled rows, then one pass over
    X into uint8 codes, on threads (``_threads``).
-2. ``_growth``: serial best-first growth on the codes, partitioning rows in place.
+2. ``_grow_tree``: the root's histogram, then best-first growth (``_growth``) on the
+   codes, partitioning rows in place: serial, or from 131,072 rows the root split and its
+   two subtrees on two threads, merged back into the serial order.
 3. ``_model``: the tree as plain arrays with raw-value thresholds; the training rows'
    leaves come from the final row partition, new rows go through ``_apply``.
 
-Measured on the 2-core development machine (1M x 10 Gaussian rows, sum target; other
-jobs were sharing the cores, load average about 3, so medians of 5 runs): binning, growth
-and training labels take 0.19 / 0.27 / 0.32 s at K = 200 / 1000 / 4096, 50-70x faster
-than the exact engine and 5-6x faster than a single-threaded LightGBM tree in the same
-run, with explained target variance 0.03 / 0.13 / 0.24 % (relative) below the exact
-engine's and a peak of 40-56 MB over the 76 MB input. Single-threaded CPU time, K = 200:
-edges 29 ms, codes 47 ms, growth 103 ms (220 ms at K = 4096). Labelling 1M new rows takes
-39 / 75 ms at K = 200 / 4096. The first fit on a machine compiles the kernels, about 8 s;
-a new process loads them from the cache in about 0.35 s (numba's import included).
+Where a 1M x 10 fit at K = 200 spends its time (2-core development machine, medians of
+21 fits in one process, ``engine="hist"`` through the partitioner): preprocessing 19 ms,
+bin edges 10 ms, codes 22 ms (two threads), growth 72 ms, training labels 3 ms; 125 ms in
+all. Labelling 1M new rows takes about 30 ms. The benchmark harness, which hands freed
+memory back to the system before every run, sees about 30 ms more: every buffer is
+then faulted in afresh. The first fit on a machine compiles the kernels, about 8 s; a new
+process loads them from the cache in about 0.35 s (numba's import included).
 """
 
 from __future__ import annotations
