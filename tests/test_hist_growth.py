@@ -96,3 +96,19 @@ def test_exactly_tied_subtrees_split_the_older_node_first(monkeypatch):
     node_int = one[0]
     assert node_int[0, LEFT] == 1 and node_int[1, LEFT] == 3  # the left child split
     assert_same_growth(two, one)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_two_subtrees_equal_serial_growth_with_a_lopsided_root_split(monkeypatch, seed):
+    # a few far outliers take the root split, so one subtree is far below hist_min_rows
+    # (it rebuilds both children's histograms) and takes few of the leaves
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(N_ROWS, 3))
+    outliers = rng.random(N_ROWS) < 0.005
+    y = X[:, 1] + np.where(outliers, 50.0, 0.0)
+    X[outliers, 0] += 10.0
+    max_leaves = int(rng.integers(3, 300))
+    two, one = grow_both_ways(monkeypatch, X, y, max_leaves, min_leaf=int(rng.integers(1, 50)))
+    left_size = one[0][1, END] - one[0][1, START]
+    assert min(left_size, N_ROWS - left_size) < 2048  # the root split really is lopsided
+    assert_same_growth(two, one)

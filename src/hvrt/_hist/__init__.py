@@ -9,8 +9,9 @@ Steps of a fit:
 1. ``_binning``: per-feature bin edges from at most 20k sampled rows, then one pass over
    X into uint8 codes, on threads (``_threads``).
 2. ``_grow_tree``: the root's histogram, then best-first growth (``_growth``) on the
-   codes, partitioning rows in place: serial, or from 131,072 rows the root split and its
-   two subtrees on two threads, merged back into the serial order.
+   codes, partitioning rows in place: serial, or (from 131,072 rows, with two threads and
+   more than two leaves asked for) the root split and its two subtrees on two threads,
+   merged back into the serial order.
 3. ``_model``: the tree as plain arrays with raw-value thresholds; the training rows'
    leaves come from the final row partition, new rows go through ``_apply``.
 

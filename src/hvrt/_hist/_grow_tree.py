@@ -1,6 +1,7 @@
 """Growth of the whole tree: the root's histogram, then serial or two-subtree growth.
 
-Both paths give the same tree, node for node (see ``_growth``): the root histogram is
+Both paths give the same tree, node for node (histogram slot numbers aside, see
+``_growth``): the root histogram is
 always the sum of the two halves' histograms, and the two-subtree path replays the serial
 best-first order when it merges. So the number of threads changes the time, never the
 partition.
@@ -21,7 +22,6 @@ from ._growth import (
     N_LEFT,
     NAN_LEFT,
     ORDER,
-    SLOT,
     START,
     add_histograms,
     build_histogram,
@@ -33,8 +33,9 @@ from ._growth import (
 )
 from ._threads import MIN_ROWS_PER_THREAD, thread_count
 
-# The subtrees of the root's children grow on two threads from this many rows: each
-# then has about MIN_ROWS_PER_THREAD rows or more.
+# The subtrees of the root's children grow on two threads from this many rows (when two
+# threads are allowed and more than two leaves are asked for); the root histogram's two
+# halves then have MIN_ROWS_PER_THREAD rows or more each.
 TWO_SUBTREES_MIN_ROWS = 2 * MIN_ROWS_PER_THREAD
 
 
@@ -68,8 +69,8 @@ def grow_tree(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Grow the tree on all rows; ``codes`` and ``y`` are permuted into node order in place.
 
-    Parameters are those of :func:`hvrt._hist._growth.grow` (``codes`` from
-    ``transform_bins``, ``y`` the centred target, C-ordered (n, m)).
+    Parameters are the like-named ones of :func:`hvrt._hist._growth.grow` (``codes``
+    from ``transform_bins``, ``y`` the centred target, C-ordered (n, m)).
 
     Returns
     -------
@@ -100,7 +101,6 @@ def grow_tree(
     if feature < 0:  # the root is the only leaf
         return root_int[None, :], root_float[None, :], rows
     root_int[[FEATURE, BIN, NAN_LEFT, N_LEFT, ORDER]] = feature, split_bin, nan_left, n_left, 0
-    root_int[SLOT] = -1
 
     def subtree(start: int, end: int, child: int, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # each subtree may take every leaf but the other's one; the merge cuts it back

@@ -17,7 +17,10 @@ every step the larger of the two next gains). So large inputs are grown as: spli
 root; grow each child's subtree on its own thread (releasing the GIL) as if it could
 take every remaining leaf; merge the two split sequences by gain, cut each subtree where
 the merge stops taking from it, and number the nodes as serial growth would. The result
-is node for node the tree that serial growth gives, whatever the number of threads. Plain
+is node for node the tree that serial growth gives (all but the SLOT bookkeeping column),
+whatever the number of threads. The price: each subtree grows as if it could take every
+leaf, so up to about twice serial growth's work when one side takes few leaves, and about
+20 % more on balanced data (measured at 1M x 10, K = 200). Plain
 threads, no OpenMP region: no spinning threads on a busy machine and no fork hazards
 (GNU OpenMP aborts a forked child of a process that used it).
 
@@ -601,7 +604,8 @@ def merge_subtrees(root_int, root_float, left_int, left_float, right_int, right_
 
     Returns
     -------
-    node_int, node_float : the whole tree's node tables, as :func:`grow` returns them.
+    node_int, node_float : the whole tree's node tables, as :func:`grow` returns them
+        (but for the SLOT column, which only growth itself reads).
     """
     tables = (left_int, right_int)
     sequences = (_split_sequence(left_int), _split_sequence(right_int))
