@@ -15,6 +15,7 @@ from hvrt import HVRTPartitioner
 from hvrt._engines import GrowthParams, fit_exact, resolve_engine, root_impurity
 from hvrt._hist import HistTree, fit_hist
 from hvrt._hist._binning import fit_bins, transform_bins
+from hvrt._target import feature_outputs
 
 
 def params(max_leaf_nodes=None, min_samples_leaf=1, max_depth=None, min_variance_reduction=0.0):
@@ -143,6 +144,18 @@ def test_explained_variance_within_half_percent_of_exact(gaussian, max_leaf_node
     assert hist_r2 >= exact_r2 * (1 - 0.005)
 
 
+@pytest.mark.parametrize("max_leaf_nodes", [20, 100])
+def test_explained_variance_within_half_percent_of_exact_on_skewed_features(max_leaf_nodes):
+    # The z-scored sum of lognormal features has much of its variance in a few hundred
+    # rows of the top tail; plain quantile bins lump them together (1-2.6 % lost here),
+    # so the edges follow the features' squared deviation too.
+    X = np.random.default_rng(4).lognormal(0.0, 1.0, size=(60_000, 3))
+    y = feature_outputs(X, False, np.ones(3), "sum", None)
+    hist = fit_hist(X, y, params(max_leaf_nodes))
+    exact = fit_exact(X, y, params(max_leaf_nodes))
+    assert explained(y, hist.training_leaves) >= explained(y, exact.apply(X)) * (1 - 0.005)
+
+
 # ---------------------------------------------------------------------- NaN
 def test_nan_goes_to_the_better_side_at_fit_and_at_labelling(with_nan):
     X, y, missing = with_nan
@@ -249,13 +262,17 @@ def test_fork_after_fit_is_safe():
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 
-def test_unlimited_growth_isolates_every_distinct_row():
+def test_unlimited_growth_isolates_every_distinct_binned_row():
     rng = np.random.default_rng(2)
     X = rng.normal(size=(3000, 3))  # more nodes than the initial node table holds
     y = rng.normal(size=3000)
     fitted = fit_hist(X, y, params(None))
-    assert len(fitted.leaf_ids) == 3000
-    assert explained(y, fitted.training_leaves) == pytest.approx(1.0)
+    # every sample row places the edges (3000 < 20k), so these are the tree's codes
+    codes = transform_bins(X, fit_bins(X, sample_rows=20_000))[:, :3]
+    _, cells = np.unique(codes, axis=0, return_inverse=True)
+    # a leaf per distinct code row: each leaf is one cell, and no cell is split in two
+    assert len(fitted.leaf_ids) == cells.max() + 1 > 2900
+    assert same_partition(fitted.training_leaves, cells.ravel())
 
 
 def test_node_values_and_sizes_describe_the_training_rows(gaussian):
