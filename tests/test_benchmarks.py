@@ -168,3 +168,13 @@ def test_options_tables_run_small() -> None:
     assert partitions[("0.01", "sum")] < partitions[("0.001", "sum")] < 200
     samples = max_samples_table(n_samples=4000, n_features=4, n_partitions=20, repeats=1, seed=0)
     assert samples.splitlines()[2].startswith("| all rows |") and "+0.0%" in samples
+
+
+def test_binning_table_runs_small() -> None:
+    from benchmarks.binning import DATASETS, quality_table
+
+    rows = [line.strip("|").split("|") for line in quality_table(n_samples=3000, ks=[8], seed=0).splitlines()[2:]]
+    assert [row[0].strip() for row in rows] == list(DATASETS)
+    for row in rows:
+        exact, quantile, default = float(row[2]), float(row[3].strip(" %")), float(row[4].strip(" %"))
+        assert 0.0 < exact <= 1.0 and -100.0 < quantile <= 100.0 and -100.0 < default <= 100.0

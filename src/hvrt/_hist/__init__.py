@@ -31,7 +31,7 @@ import numbers
 import numpy as np
 
 from .._engines import GrowthParams
-from ._binning import EDGE_SAMPLE_ROWS, MAX_BINS, fit_bins, transform_bins
+from ._binning import EDGE_SAMPLE_ROWS, MAX_BINS, ROW_SHARE, fit_bins, transform_bins
 from ._grow_tree import grow_tree
 from ._growth import BIN, DEPTH, END, FEATURE, LEFT, NAN_LEFT, RIGHT, START, rows_to_leaves
 from ._model import HistFittedTree, HistTree
@@ -61,6 +61,7 @@ def fit_hist(
     *,
     max_bins: int = MAX_BINS,
     edge_sample_rows: int = EDGE_SAMPLE_ROWS,
+    edge_row_share: float = ROW_SHARE,
     overwrite_target: bool = False,
 ) -> HistFittedTree:
     """Grow a best-first histogram regression tree on ``X_tree`` to explain ``target``.
@@ -80,6 +81,9 @@ def fit_hist(
         Value bins per feature; NaN has a bin of its own.
     edge_sample_rows : int, default=20_000
         Rows sampled to place the bin edges when there are more.
+    edge_row_share : float in (0, 1], default=0.75
+        How far bin edges follow the rows (1.0: plain quantiles) rather than the
+        features' squared deviation; see ``_binning.fit_bins``.
     overwrite_target : bool, default=False
         Centre and permute ``target`` in place (when it is a C-ordered float64 array)
         instead of working on a copy.
@@ -105,7 +109,10 @@ def fit_hist(
         y = target_2d - target_mean
     root_sse = float(np.einsum("ij,ij->", y, y))
 
-    mapper = fit_bins(X_tree, max_bins=max_bins, sample_rows=edge_sample_rows, seed=_seed(params.random_state))
+    mapper = fit_bins(
+        X_tree, max_bins=max_bins, sample_rows=edge_sample_rows, seed=_seed(params.random_state),
+        row_share=edge_row_share,
+    )  # fmt: skip
     codes = transform_bins(X_tree, mapper)
     n_outputs = y.shape[1]
     hist_min_rows = max(_HIST_MIN_ROWS, 4 * mapper.n_codes * (n_outputs + 1))

@@ -73,11 +73,11 @@ class BinMapper:
 
 
 # Share of a bin's "mass" that is its share of the sample's rows; the rest is its share of
-# the sample's squared deviation from the mean (see _feature_edges).
-_ROW_SHARE = 0.75
+# the sample's squared deviation from the mean (see _feature_edges). 1.0: plain quantiles.
+ROW_SHARE = 0.75
 
 
-def _feature_edges(sorted_values: np.ndarray, max_bins: int) -> np.ndarray:
+def _feature_edges(sorted_values: np.ndarray, max_bins: int, row_share: float = ROW_SHARE) -> np.ndarray:
     """Edges of one feature from its sorted, NaN-free sample values.
 
     Few unique values get one bin each. Otherwise bins hold about equal shares of a mass
@@ -87,7 +87,8 @@ def _feature_edges(sorted_values: np.ndarray, max_bins: int) -> np.ndarray:
     rows that carry much of the z-scored target's variance, and the tree cannot split
     them: 300k rows of lognormal(0, 1) x 5 lost 2.4-3.9 % of the exact engine's explained
     variance at K = 50-1000, against 0.16-0.19 % with this mass, for 0.03-0.06 points
-    more loss on Gaussian data (all within 0.5 %). A heavily repeated value gets a bin of
+    more loss on Gaussian data (all within 0.5 %; ``python -m benchmarks.binning``). A
+    heavily repeated value gets a bin of
     its own. Each edge is a midpoint between two consecutive unique values, as in
     scikit-learn's thresholds, so new values between them are split the same way the
     exact engine would.
@@ -107,8 +108,8 @@ def _feature_edges(sorted_values: np.ndarray, max_bins: int) -> np.ndarray:
         rank_end = np.append(starts[1:], len(sorted_values))
         mass = rank_end / len(sorted_values)
         deviation = np.cumsum((sorted_values - sorted_values.mean()) ** 2)
-        if np.isfinite(deviation[-1]) and deviation[-1] > 0.0:  # (no overflow)
-            mass = _ROW_SHARE * mass + (1.0 - _ROW_SHARE) * deviation[rank_end - 1] / deviation[-1]
+        if row_share < 1.0 and np.isfinite(deviation[-1]) and deviation[-1] > 0.0:  # (no overflow)
+            mass = row_share * mass + (1.0 - row_share) * deviation[rank_end - 1] / deviation[-1]
         targets = np.arange(1, max_bins) / max_bins
         upper = np.unique(np.searchsorted(mass, targets, side="left")) + 1
         upper = upper[upper < len(unique)]
@@ -125,6 +126,7 @@ def fit_bins(
     max_bins: int = MAX_BINS,
     sample_rows: int = EDGE_SAMPLE_ROWS,
     seed: int | None = 0,
+    row_share: float = ROW_SHARE,
 ) -> BinMapper:
     """Bin edges of every column of ``X`` from at most ``sample_rows`` random rows.
 
@@ -138,6 +140,10 @@ def fit_bins(
         Rows sampled (without replacement) to place the edges when ``n_samples`` is larger.
     seed : int or None, default=0
         Seed of the row sample.
+    row_share : float in (0, 1], default=0.75
+        Share of a bin's mass that is its share of the sample's rows, the rest being its
+        share of their squared deviation (see ``_feature_edges``); 1.0 gives plain
+        quantile bins.
 
     Returns
     -------
@@ -157,7 +163,7 @@ def fit_bins(
     def place_edges(j: int) -> None:
         column = np.sort(sample[:, j])  # NaN sorts last
         n_finite = len(column) - int(np.count_nonzero(np.isnan(column)))
-        feature_edges = _feature_edges(column[:n_finite], max_bins)
+        feature_edges = _feature_edges(column[:n_finite], max_bins, row_share)
         edges[j, : len(feature_edges)] = feature_edges
         n_value_bins[j] = len(feature_edges) + 1
 
