@@ -2,8 +2,8 @@
 
 The default z-score is computed here rather than with ``StandardScaler``: for the
 ``"sum"`` target only ``sum_j w_j (x_j - mean_j) / std_j`` is needed, which two passes
-over X (moments, then one matrix-vector product) give without materialising the scaled copy (StandardScaler costs a full
-copy of X and about 10x the time at a million rows).
+over X (moments, then one matrix-vector product) give without materialising the scaled
+copy (StandardScaler costs a full copy of X and about 10x the time at a million rows).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def zscore_parameters(
 
 
 _PRECISE_RATIO = 1e-4  # variance / mean^2 above this keeps >= 12 digits in E[x^2] - mean^2
-_MOMENT_BLOCK_BYTES = 1 << 21  # rows per block of _column_moments: about 2 MB, in cache
+_MOMENT_BLOCK_BYTES = 1 << 21  # size of a block of rows in column_moments: 2 MB stays in cache
 
 
 def column_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
