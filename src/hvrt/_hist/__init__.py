@@ -15,13 +15,13 @@ Steps of a fit:
 3. ``_model``: the tree as plain arrays with raw-value thresholds; the training rows'
    leaves come from the final row partition, new rows go through ``_apply``.
 
-Where a 1M x 10 fit at K = 200 spends its time (2-core development machine, medians of
-21 fits in one process, ``engine="hist"`` through the partitioner): preprocessing 19 ms,
-bin edges 10 ms, codes 22 ms (two threads), growth 72 ms, training labels 3 ms; 125 ms in
-all. Labelling 1M new rows takes about 30 ms. The benchmark harness, which hands freed
-memory back to the system before every run, sees about 30 ms more: every buffer is
-then faulted in afresh. The first fit on a machine compiles the kernels, about 8 s; a new
-process loads them from the cache in about 0.35 s (numba's import included).
+Where a 1M x 10 fit at K = 200 spent its time (2-core development machine, medians of
+21 fits in one process with each phase wrapped in a timer, ``engine="hist"`` through the
+partitioner): preprocessing 19 ms, bin edges 10 ms, codes 22 ms (two threads), growth
+72 ms, training labels 3 ms; 125 ms in all, and about 30 ms to label 1M new rows. The
+partition benchmark, which hands freed memory back to the system before every run,
+measured 0.138 s and 0.026 s. The first fit on a machine compiles the kernels, about 8 s;
+a new process loads them from the cache in about 0.35 s (numba's import included).
 """
 
 from __future__ import annotations
