@@ -296,6 +296,20 @@ def test_categoricals_are_encoded_deterministically(mixed: pd.DataFrame, encodin
     assert np.array_equal(partitioner.get_partitions(mixed), partitioner.labels_)
 
 
+def test_one_hot_block_too_large_for_memory_is_refused(monkeypatch, mixed: pd.DataFrame) -> None:
+    from hvrt import _preprocessing
+
+    X = mixed.assign(user=[f"id{i}" for i in range(len(mixed))])  # 1500 categories
+    fitted = HVRTPartitioner(max_leaf_nodes=20).fit(X)  # fits easily in real memory
+    # pretend the machine has 8 MiB: 1500 x 1511 one-hot float64 columns need 17 MiB
+    monkeypatch.setattr(_preprocessing, "_physical_memory_bytes", lambda: 8 * 2**20)
+    with pytest.raises(ValueError, match=r"'user' \(1,500 categories\).*category_encoding='target'"):
+        HVRTPartitioner(max_leaf_nodes=20).fit(X)
+    with pytest.raises(ValueError, match="'user'"):
+        fitted.get_partitions(X)  # labelling builds the same block
+    assert HVRTPartitioner(max_leaf_nodes=20, category_encoding="target").fit(X).n_partitions_ == 20
+
+
 @pytest.mark.parametrize("encoding", ["ohe", "target"])
 def test_unseen_category_is_labelled(mixed: pd.DataFrame, encoding: str) -> None:
     partitioner = HVRTPartitioner(max_leaf_nodes=20, category_encoding=encoding).fit(mixed)

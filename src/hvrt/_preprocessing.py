@@ -8,6 +8,7 @@ the user's units and labelling never needs the scaler.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -112,9 +113,17 @@ class Preprocessor:
         return self.append_categories(numeric, frame)
 
     def append_categories(self, numeric: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
-        """``numeric`` followed by the encoded categorical columns of ``frame``."""
+        """``numeric`` followed by the encoded categorical columns of ``frame``.
+
+        Raises
+        ------
+        ValueError
+            When one-hot columns would not fit in memory (see :func:`_check_one_hot_fits`).
+        """
         if self.encoder is None:
             return numeric
+        if isinstance(self.encoder, OneHotEncoder):
+            _check_one_hot_fits(self.encoder, self.categorical_columns, len(frame), numeric.shape[1])
         encoded = self.encoder.transform(self._categories(frame))
         return np.hstack([numeric, np.asarray(encoded, dtype=np.float64)])
 
@@ -123,6 +132,36 @@ class Preprocessor:
         if self.category_imputer is not None:
             categories = self.category_imputer.transform(categories)
         return categories
+
+
+def _physical_memory_bytes() -> int | None:
+    """The machine's physical memory, or None where the OS does not say."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _check_one_hot_fits(encoder: OneHotEncoder, columns: list[str], n_rows: int, n_numeric: int) -> None:
+    """Refuse a dense one-hot block that would take more than half the physical memory.
+
+    The tree inputs are one dense float64 array, so a high-cardinality column (an id, say)
+    would otherwise end in numpy's MemoryError deep inside scikit-learn, or in the
+    operating system killing the process.
+    """
+    memory = _physical_memory_bytes()
+    widths = [len(categories) for categories in encoder.categories_]
+    needed = n_rows * (n_numeric + sum(widths)) * 8
+    if memory is None or needed <= memory // 2:
+        return
+    widest = sorted(zip(widths, columns), reverse=True)[:3]
+    listed = ", ".join(f"{name!r} ({width:,} categories)" for width, name in widest)
+    raise ValueError(
+        f"category_encoding='ohe' would make {sum(widths):,} one-hot columns for {n_rows:,} rows, "
+        f"a {needed / 2**30:,.1f} GiB array, more than half of this machine's "
+        f"{memory / 2**30:,.1f} GiB; widest: {listed}. Use category_encoding='target', or "
+        "group rare categories before fitting"
+    )
 
 
 def _checked_numeric(
