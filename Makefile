@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test clean
+.PHONY: demo test clean clean-cache
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,5 +20,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-clean:
+# numba caches each kernel against its own file only (see docs/DESIGN.md)
+clean-cache:
+	find src -name __pycache__ -type d -prune -exec rm -rf {} +
+
+clean: clean-cache
 	rm -rf $(VENV) build dist src/*.egg-info

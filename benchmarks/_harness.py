@@ -1,25 +1,81 @@
-"""Shared measuring tools for the benchmarks: wall time, peak memory, machine facts."""
+"""Shared tools of the benchmarks: their common flags, wall time, peak memory, machine facts."""
 
 from __future__ import annotations
 
+import argparse
 import ctypes
 import ctypes.util
 import gc
 import os
 import platform
 import re
+import shlex
 import statistics
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def add_common_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    n: int | Sequence[int] | None = None,
+    d: int | None = None,
+    k: int | Sequence[int] | None = None,
+    repeats: int | None = None,
+    seed: int = 0,
+    out: str = "also write the result to this markdown file",
+) -> None:
+    """Add the flags every benchmark shares, with this script's defaults.
+
+    The one vocabulary: ``--n`` rows, ``--d`` features, ``--k`` partitions (K),
+    ``--repeats`` timed runs per measurement, ``--seed`` of the data, ``--out`` a
+    markdown file. A default of None leaves that flag out (the script has no such knob);
+    a list default makes the flag take one or more values, each of them measured.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The script's parser; its own flags are added before or after.
+    n, d, k, repeats : int, list of int or None
+        The script's defaults (only ``n`` and ``k`` may be lists).
+    seed : int
+        Default seed.
+    out : str
+        Help text of ``--out``: what the script writes there.
+    """
+
+    def add(flag: str, default: int | Sequence[int] | None, what: str) -> None:
+        if default is None:
+            return
+        several = not isinstance(default, int)
+        parser.add_argument(
+            flag,
+            type=int,
+            nargs="+" if several else None,
+            default=list(default) if several else default,
+            help=what + (", one or more values" if several else "") + " (default: %(default)s)",
+        )
+
+    add("--n", n, "rows")
+    add("--d", d, "features")
+    add("--k", k, "partitions (K)")
+    add("--repeats", repeats, "timed runs of each measurement; medians are reported")
+    add("--seed", seed, "seed of the data")
+    parser.add_argument("--out", type=Path, default=None, help=out)
+
+
+def command_line(module: str, argv: Sequence[str] | None) -> str:
+    """The command as run, for a result file: ``python -m benchmarks.<module>`` and its flags."""
+    return " ".join(["python -m benchmarks." + module, shlex.join(sys.argv[1:] if argv is None else argv)]).rstrip()
 
 
 def rss_bytes() -> int:

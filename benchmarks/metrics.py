@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from hvrt import full_report, partition_quality
-from hvrt._grouped import grouped_stats
+from hvrt._grouped import grouped_stats  # internal seam: the grouped kernel is itself a row of the table
 
-from ._harness import Measurement, machine_summary, median_measure, print_and_write
+from ._harness import Measurement, add_common_arguments, machine_summary, median_measure, print_and_write
 
 
 def masked_loop_report(X: np.ndarray, labels: np.ndarray, partition_ids: np.ndarray) -> dict[int, dict]:
@@ -73,13 +72,13 @@ def _row(step: str, measurement: Measurement, reference_seconds: float, note: st
     return f"| {step} | {measurement.seconds:.3f} | {measurement.peak_mb:.0f} | {ratio:.2f}x | {note} |"
 
 
-def run(rows: int, features: int, partitions: int, baseline_partitions: int, repeats: int, seed: int) -> str:
+def run(n_samples: int, n_features: int, n_partitions: int, baseline_partitions: int, repeats: int, seed: int) -> str:
     """Measure everything and return the markdown table (with its heading lines)."""
     rng = np.random.default_rng(seed)
-    X = rng.normal(size=(rows, features)) * rng.uniform(0.5, 100.0, size=features)
-    labels = rng.integers(0, partitions, size=rows)
-    y = X @ rng.normal(size=features) + rng.normal(size=rows)
-    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(features)])
+    X = rng.normal(size=(n_samples, n_features)) * rng.uniform(0.5, 100.0, size=n_features)
+    labels = rng.integers(0, n_partitions, size=n_samples)
+    y = X @ rng.normal(size=n_features) + rng.normal(size=n_samples)
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(n_features)])
     partition_ids = np.unique(labels)
     subset = partition_ids[: min(baseline_partitions, len(partition_ids))]
     scale = len(partition_ids) / len(subset)
@@ -110,12 +109,12 @@ def run(rows: int, features: int, partitions: int, baseline_partitions: int, rep
     base = report.seconds
     extrapolated = f"measured on {len(subset)} of {len(partition_ids)} partitions, x{scale:.0f}"
     lines = [
-        f"`python -m benchmarks.metrics --rows {rows} --features {features} --partitions {partitions} "
+        f"`python -m benchmarks.metrics --n {n_samples} --d {n_features} --k {n_partitions} "
         f"--baseline-partitions {baseline_partitions} --repeats {repeats} --seed {seed}`",
         "",
         f"Machine: {machine_summary()}",
         "",
-        f"{rows:,} rows x {features} features x {len(partition_ids)} partitions (uniform random labels, "
+        f"{n_samples:,} rows x {n_features} features x {len(partition_ids)} partitions (uniform random labels, "
         f"seed {seed}); median of {repeats} runs after a warm-up; peak MB is resident memory above "
         "the level before the call.",
         "",
@@ -136,20 +135,15 @@ def run(rows: int, features: int, partitions: int, baseline_partitions: int, rep
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--features", type=int, default=10)
-    parser.add_argument("--partitions", type=int, default=4096)
+    add_common_arguments(parser, n=1_000_000, d=10, k=4096, repeats=5, out="also write the table to this markdown file")
     parser.add_argument(
         "--baseline-partitions",
         type=int,
         default=64,
-        help="partitions the masked loop really runs on; its time is scaled to all of them",
+        help="partitions the masked loop really runs on; its time is scaled to all --k of them",
     )
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=None, help="also write the table to this markdown file")
     args = parser.parse_args(argv)
-    table = run(args.rows, args.features, args.partitions, args.baseline_partitions, args.repeats, args.seed)
+    table = run(args.n, args.d, args.k, args.baseline_partitions, args.repeats, args.seed)
     print_and_write(table, args.out, "# Metrics benchmark")
     return 0
 

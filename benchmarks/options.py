@@ -6,15 +6,14 @@ Run as ``python -m benchmarks.options [--out benchmarks/results/options.md]``.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from hvrt import HVRTPartitioner
+from hvrt import HVRTPartitioner, partition_quality
 
-from ._harness import machine_summary, median_measure, print_and_write
-from .partition import make_data, partition_quality, sum_target
+from ._harness import add_common_arguments, command_line, machine_summary, median_measure, print_and_write
+from .partition import make_data, sum_target
 
 
 def min_variance_reduction_table(seed: int) -> str:
@@ -41,7 +40,7 @@ def max_samples_table(n_samples: int, n_features: int, n_partitions: int, repeat
     for fraction in (None, 0.5, 0.25, 0.1, 0.05):
         model = HVRTPartitioner(max_leaf_nodes=n_partitions, engine="hist", max_samples=fraction)
         run = median_measure(lambda: model.fit(X), repeats)
-        explained = partition_quality(model.labels_, target, X).explained_variance
+        explained = partition_quality(X, model.labels_, y=target).y_r2
         reference = explained if reference is None else reference
         change = (explained - reference) / reference
         lines.append(f"| {fraction or 'all rows'} | {run.seconds:.3f} | {explained:.4f} | {change:+.1%} |")
@@ -50,14 +49,11 @@ def max_samples_table(n_samples: int, n_features: int, n_partitions: int, repeat
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=1_000_000)
-    parser.add_argument("--d", type=int, default=10)
-    parser.add_argument("--k", type=int, default=1000)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=None, help="also write the tables to this markdown file")
+    add_common_arguments(
+        parser, n=1_000_000, d=10, k=1000, repeats=3, out="also write the tables to this markdown file"
+    )
     args = parser.parse_args(argv)
-    command = "python -m benchmarks.options" + (f" --out {args.out}" if args.out else "")
+    command = command_line("options", argv)
     table = "\n".join(
         [
             f"`{command}`",

@@ -34,7 +34,6 @@ import ctypes.util
 import json
 import os
 import queue
-import shlex
 import signal
 import statistics
 import subprocess
@@ -49,10 +48,21 @@ from pathlib import Path
 
 import numpy as np
 
-from hvrt import partition_quality as hvrt_partition_quality
+from hvrt import partition_quality
+
+# Internal seam: hvrt's own target builder, called as is (not copied), so
+# LightGBM and the quality columns get exactly the target hvrt grows its tree on; the
+# public API does not return the target.
 from hvrt._target import feature_outputs
 
-from ._harness import code_version, machine_summary, measure, write_markdown_section
+from ._harness import (
+    add_common_arguments,
+    code_version,
+    command_line,
+    machine_summary,
+    measure,
+    write_markdown_section,
+)
 from ._peers import METHODS
 
 PACKAGES = ("numpy", "pandas", "scikit-learn", "numba", "lightgbm", "faiss-cpu", "hvrt-partitioner")
@@ -75,29 +85,26 @@ def sum_target(X: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- quality
-@dataclass(frozen=True)
-class Quality:
-    """How well a partitioning explains the target and how tight it is in X."""
+def quality_row(X: np.ndarray, labels: np.ndarray, target: np.ndarray) -> dict[str, float | int]:
+    """The table's quality columns, read off :func:`hvrt.partition_quality` (nothing recomputed).
 
-    explained_variance: float  # 1 - within / total SSE of the target
-    sse_ratio: float  # within / total SSE of the z-scored features
-    n_partitions: int  # non-empty partitions
-
-
-def partition_quality(labels: np.ndarray, target: np.ndarray, X: np.ndarray) -> Quality:
-    """Explained target variance and SSE ratio of the z-scored X, from :func:`hvrt.partition_quality`.
+    Returns
+    -------
+    dict
+        ``explained_variance`` (its ``y_r2``), ``sse_ratio`` (its ``within_sse_ratio``)
+        and ``n_partitions``, the :class:`RunResult` fields of the same names.
 
     Raises
     ------
     ValueError
         If ``labels`` or ``target`` does not have one entry per row of X.
     """
-    quality = hvrt_partition_quality(X, labels, y=target)
-    return Quality(
-        explained_variance=float(quality.y_r2),
-        sse_ratio=float(quality.within_sse_ratio),
-        n_partitions=int(quality.n_partitions),
-    )
+    quality = partition_quality(X, labels, y=target)
+    return {
+        "explained_variance": float(quality.y_r2),
+        "sse_ratio": float(quality.within_sse_ratio),
+        "n_partitions": int(quality.n_partitions),
+    }
 
 
 # --------------------------------------------------------------------------- one run
@@ -127,15 +134,12 @@ def run_once(method: str, X: np.ndarray, target: np.ndarray, n_partitions: int, 
 
     measurement = measure(fit_and_label)
     fit_s, label_s, labels = measurement.result
-    quality = partition_quality(labels, target, X)
     return RunResult(
         fit_s=fit_s,
         label_s=label_s,
         total_s=measurement.seconds,
         peak_mb=measurement.peak_mb,
-        explained_variance=quality.explained_variance,
-        sse_ratio=quality.sse_ratio,
-        n_partitions=quality.n_partitions,
+        **quality_row(X, labels, target),
     )
 
 
@@ -535,18 +539,16 @@ def report_section(
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.partition", description=__doc__.split("\n")[0])
-    parser.add_argument("--n", type=int, default=1_000_000, help="rows")
-    parser.add_argument("--d", type=int, default=10, help="features")
-    parser.add_argument("--k", type=int, nargs="+", default=[200, 1000, 4096], help="partition counts")
-    parser.add_argument("--repeats", type=int, default=3, help="runs per method and K (medians are reported)")
-    parser.add_argument("--seed", type=int, default=0)
+    add_common_arguments(
+        parser, n=1_000_000, d=10, k=[200, 1000, 4096], repeats=3,
+        out="write (replace) this run's section of this markdown file",
+    )  # fmt: skip
     parser.add_argument("--methods", nargs="+", choices=list(METHODS), default=list(METHODS))
     parser.add_argument("--kmeans-cap", type=float, default=120.0, help="seconds before sklearn KMeans is killed")
     parser.add_argument(
         "--single-run-above", type=float, default=30.0, help="do not repeat a run that took longer (seconds)"
     )
     parser.add_argument("--no-compile-cost", action="store_true", help="skip the numba compile-cost probe")
-    parser.add_argument("--out", type=Path, help="write (replace) this run's section of a markdown file")
     parser.add_argument("--section", help="section name in --out (default: from n and d)")
     parser.add_argument("--worker", choices=list(METHODS), help=argparse.SUPPRESS)
     parser.add_argument("--probe-compile", action="store_true", help=argparse.SUPPRESS)
@@ -562,7 +564,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.probe_compile:
         _probe_compile(args.n, args.d, args.k[0], args.seed)
         return
-    command = "python -m benchmarks.partition " + shlex.join(sys.argv[1:] if argv is None else argv)
+    command = command_line("partition", argv)
     caps = {"kmeans": args.kmeans_cap}
     load_before = os.getloadavg()
     rows = run_benchmark(args.methods, args.n, args.d, args.k, args.repeats, args.seed, caps, args.single_run_above)

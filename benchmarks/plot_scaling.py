@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
-import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ._harness import code_version, machine_summary, write_markdown_section
+from ._harness import add_common_arguments, code_version, command_line, machine_summary, write_markdown_section
 from ._peers import METHODS
 from .partition import PACKAGES, RESULTS_TITLE, Row, load_line, run_benchmark
 
@@ -109,26 +107,25 @@ def plot_sweeps(by_k: Sweep, by_n: Sweep, methods: Sequence[str], titles: Mappin
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.plot_scaling", description=__doc__.split("\n")[0])
+    # --n and --k are the two sweeps' axes; --k-n and --n-k the one value each sweep holds fixed.
+    add_common_arguments(
+        parser, n=[100_000, 300_000, 1_000_000, 3_000_000], d=10, k=[64, 200, 1000, 2048, 4096], repeats=3,
+        out="write (replace) the scaling section of this markdown file",
+    )  # fmt: skip
+    parser.add_argument("--k-n", type=int, default=1_000_000, help="rows of the sweep over --k (default: %(default)s)")
+    parser.add_argument("--n-k", type=int, default=1000, help="partitions (K) of the sweep over --n (default: %(default)s)")
     parser.add_argument("--methods", nargs="+", choices=list(METHODS), default=list(DEFAULT_METHODS))
-    parser.add_argument("--d", type=int, default=10, help="features")
-    parser.add_argument("--k-n", type=int, default=1_000_000, help="rows for the sweep over K")
-    parser.add_argument("--k", type=int, nargs="+", default=[64, 200, 1000, 2048, 4096], help="K values")
-    parser.add_argument("--n", type=int, nargs="+", default=[100_000, 300_000, 1_000_000, 3_000_000], help="n values")
-    parser.add_argument("--n-k", type=int, default=1000, help="K for the sweep over n")
     parser.add_argument("--exact-max-n", type=int, default=300_000, help="largest n for the exact engine")
     parser.add_argument("--cap", type=float, default=60.0, help="seconds before any run is killed")
-    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--single-run-above", type=float, default=20.0, help="do not repeat a run that took longer (seconds)")
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--png", type=Path, default=Path("benchmarks/results/scaling.png"))
-    parser.add_argument("--out", type=Path, help="write (replace) the scaling section of this markdown file")
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Command-line entry point."""
     args = _parse_args(argv)
-    command = "python -m benchmarks.plot_scaling " + shlex.join(sys.argv[1:] if argv is None else argv)
+    command = command_line("plot_scaling", argv)
     load_before = os.getloadavg()
     by_k = sweep_k(args.methods, args.k_n, args.d, args.k, args.repeats, args.seed, args.cap, args.single_run_above)
     by_n = sweep_n(args.methods, args.n, args.d, args.n_k, args.repeats, args.seed, args.cap, args.single_run_above, args.exact_max_n)

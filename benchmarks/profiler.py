@@ -23,25 +23,25 @@ import pandas as pd
 
 from hvrt import DistributionAnalyzer, HVRTPartitioner, PartitionProfiler, full_report
 
-from ._harness import Measurement, machine_summary, measure, median_measure, print_and_write
+from ._harness import Measurement, add_common_arguments, machine_summary, measure, median_measure, print_and_write
 
 TARGET_SECONDS = 20.0
 
 
-def make_data(rows: int, features: int, seed: int) -> pd.DataFrame:
+def make_data(n_samples: int, n_features: int, seed: int) -> pd.DataFrame:
     """Features of varied shape and scale: Normal, bimodal, log-normal, uniform."""
     rng = np.random.default_rng(seed)
     columns = {}
-    for j in range(features):
+    for j in range(n_features):
         kind = j % 4
         if kind == 0:
-            values = rng.normal(0.0, rng.uniform(0.5, 100.0), rows)
+            values = rng.normal(0.0, rng.uniform(0.5, 100.0), n_samples)
         elif kind == 1:
-            values = np.where(rng.random(rows) < 0.5, -3.0, 3.0) + rng.normal(size=rows)
+            values = np.where(rng.random(n_samples) < 0.5, -3.0, 3.0) + rng.normal(size=n_samples)
         elif kind == 2:
-            values = rng.lognormal(3.0, 0.8, rows)
+            values = rng.lognormal(3.0, 0.8, n_samples)
         else:
-            values = rng.uniform(-1.0, 1.0, rows)
+            values = rng.uniform(-1.0, 1.0, n_samples)
         columns[f"x{j}"] = values
     return pd.DataFrame(columns)
 
@@ -50,10 +50,10 @@ def _row(step: str, measurement: Measurement, note: str = "") -> str:
     return f"| {step} | {measurement.seconds:.2f} | {measurement.peak_mb:.0f} | {note} |"
 
 
-def run(rows: int, features: int, partitions: int, repeats: int, seed: int) -> str:
+def run(n_samples: int, n_features: int, max_leaf_nodes: int, repeats: int, seed: int) -> str:
     """Measure everything and return the markdown table (with its heading lines)."""
-    data = make_data(rows, features, seed)
-    labels = HVRTPartitioner(max_leaf_nodes=partitions).fit(data).labels_
+    data = make_data(n_samples, n_features, seed)
+    labels = HVRTPartitioner(max_leaf_nodes=max_leaf_nodes).fit(data).labels_
     n_partitions = len(np.unique(labels))
     scratch = Path(tempfile.mkdtemp(prefix="hvrt-profiler-bench-"))
     runs = iter(range(1_000_000))
@@ -78,13 +78,13 @@ def run(rows: int, features: int, partitions: int, repeats: int, seed: int) -> s
 
     verdict = "meets" if full.seconds <= TARGET_SECONDS else "MISSES"
     lines = [
-        f"`python -m benchmarks.profiler --rows {rows} --features {features} --partitions {partitions} "
+        f"`python -m benchmarks.profiler --n {n_samples} --d {n_features} --k {max_leaf_nodes} "
         f"--repeats {repeats} --seed {seed}`",
         "",
         f"Machine: {machine_summary(('numpy', 'pandas', 'scikit-learn', 'numba', 'matplotlib'))}",
         "",
-        f"{rows:,} rows x {features} features (Normal, bimodal, log-normal, uniform) x {n_partitions} "
-        f"partitions from `HVRTPartitioner(max_leaf_nodes={partitions})` (seed {seed}; fitting not timed). "
+        f"{n_samples:,} rows x {n_features} features (Normal, bimodal, log-normal, uniform) x {n_partitions} "
+        f"partitions from `HVRTPartitioner(max_leaf_nodes={max_leaf_nodes})` (seed {seed}; fitting not timed). "
         f"Median of {repeats} runs after a cold first run; peak MB is resident memory above the level "
         "before the call.",
         "",
@@ -98,7 +98,7 @@ def run(rows: int, features: int, partitions: int, repeats: int, seed: int) -> s
         _row("the same, first call in the process", cold, "includes importing matplotlib"),
         _row("`run_profiling()` without `output_path`", in_memory, "figures built and returned, nothing written"),
         _row("`full_report(DataFrame)` alone", report, "inside both runs above"),
-        _row("`DistributionAnalyzer(...).fit().scores()` alone", scores, f"all {features} features, gaussian"),
+        _row("`DistributionAnalyzer(...).fit().scores()` alone", scores, f"all {n_features} features, gaussian"),
         "",
         f"The full profile with its report takes **{full.seconds:.1f} s** ({verdict} the <= "
         f"{TARGET_SECONDS:.0f} s target). Without `output_path` the figures are built but not "
@@ -110,14 +110,9 @@ def run(rows: int, features: int, partitions: int, repeats: int, seed: int) -> s
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--features", type=int, default=10)
-    parser.add_argument("--partitions", type=int, default=4096)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=None, help="also write the table to this markdown file")
+    add_common_arguments(parser, n=1_000_000, d=10, k=4096, repeats=3, out="also write the table to this markdown file")
     args = parser.parse_args(argv)
-    table = run(args.rows, args.features, args.partitions, args.repeats, args.seed)
+    table = run(args.n, args.d, args.k, args.repeats, args.seed)
     print_and_write(table, args.out, "# Profiler benchmark")
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from benchmarks.partition import (  # noqa: E402
     RunResult,
     build_table,
     make_data,
-    partition_quality,
+    quality_row,
     run_benchmark,
     run_once,
     sum_target,
@@ -47,31 +48,31 @@ def test_sum_target_is_row_sum_of_z_scores(data):
 
 def test_quality_matches_brute_force(data):
     X, target, labels = data
-    quality = partition_quality(labels, target, X)
+    quality = quality_row(X, labels, target)
     z = (X - X.mean(axis=0)) / X.std(axis=0)
     expected_explained = 1 - brute_force_within_sse(target, labels) / brute_force_within_sse(target, np.zeros(500))
     expected_ratio = brute_force_within_sse(z, labels) / brute_force_within_sse(z, np.zeros(500))
-    assert quality.explained_variance == pytest.approx(expected_explained, rel=1e-12)
-    assert quality.sse_ratio == pytest.approx(expected_ratio, rel=1e-12)
-    assert quality.n_partitions == len(np.unique(labels))
+    assert quality["explained_variance"] == pytest.approx(expected_explained, rel=1e-12)
+    assert quality["sse_ratio"] == pytest.approx(expected_ratio, rel=1e-12)
+    assert quality["n_partitions"] == len(np.unique(labels))
 
 
 def test_quality_extremes_and_constant_column(data):
     X, target, _ = data
     X = np.column_stack([X, np.full(len(X), 7.0)])  # a constant column is left out of the ratio
-    one = partition_quality(np.zeros(len(X), dtype=int), target, X)
-    assert one.explained_variance == pytest.approx(0.0, abs=1e-12)
-    assert one.sse_ratio == pytest.approx(1.0)
-    assert one.n_partitions == 1
-    singletons = partition_quality(np.arange(len(X)), target, X)
-    assert singletons.explained_variance == pytest.approx(1.0)
-    assert singletons.sse_ratio == pytest.approx(0.0, abs=1e-12)
+    one = quality_row(X, np.zeros(len(X), dtype=int), target)
+    assert one["explained_variance"] == pytest.approx(0.0, abs=1e-12)
+    assert one["sse_ratio"] == pytest.approx(1.0)
+    assert one["n_partitions"] == 1
+    singletons = quality_row(X, np.arange(len(X)), target)
+    assert singletons["explained_variance"] == pytest.approx(1.0)
+    assert singletons["sse_ratio"] == pytest.approx(0.0, abs=1e-12)
 
 
 def test_quality_rejects_bad_labels(data):
     X, target, labels = data
     with pytest.raises(ValueError, match="labels"):
-        partition_quality(labels[:-1], target, X)
+        quality_row(X, labels[:-1], target)
 
 
 def _run(total: float) -> RunResult:
@@ -178,3 +179,48 @@ def test_binning_table_runs_small() -> None:
     for row in rows:
         exact, quantile, default = float(row[2]), float(row[3].strip(" %")), float(row[4].strip(" %"))
         assert 0.0 < exact <= 1.0 and -100.0 < quantile <= 100.0 and -100.0 < default <= 100.0
+
+
+BENCHMARKS = ("partition", "plot_scaling", "options", "binning", "metrics", "profiler")
+
+
+@pytest.mark.parametrize("name", BENCHMARKS)
+def test_every_benchmark_takes_the_shared_flags(name, capsys) -> None:
+    module = importlib.import_module(f"benchmarks.{name}")
+    with pytest.raises(SystemExit) as exit_info:
+        module.main(["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    for flag in ("--n", "--k", "--seed", "--out"):
+        assert f"{flag} " in text
+    assert not [old for old in ("rows", "features", "partitions") if f"--{old}" in text]  # the old spellings
+
+
+def test_partition_and_scaling_parse_the_shared_flags() -> None:
+    from benchmarks.partition import _parse_args as partition_args
+    from benchmarks.plot_scaling import _parse_args as scaling_args
+
+    args = partition_args(["--n", "400", "--d", "3", "--k", "4", "8", "--repeats", "2", "--seed", "5"])
+    assert (args.n, args.d, args.k, args.repeats, args.seed, args.out) == (400, 3, [4, 8], 2, 5, None)
+    args = scaling_args(["--n", "300", "400", "--k", "4", "--k-n", "400", "--n-k", "4", "--out", "x.md"])
+    assert (args.n, args.k, args.k_n, args.n_k, args.out) == ([300, 400], [4], 400, 4, Path("x.md"))
+
+
+@pytest.mark.parametrize(
+    ("name", "argv", "echoed"),
+    [
+        ("metrics", ["--n", "3000", "--d", "3", "--k", "16", "--baseline-partitions", "4", "--repeats", "1"],
+         "--n 3000 --d 3 --k 16 --baseline-partitions 4 --repeats 1 --seed 0"),
+        ("profiler", ["--n", "2000", "--d", "4", "--k", "8", "--repeats", "1"], "--n 2000 --d 4 --k 8 --repeats 1 --seed 0"),
+        ("options", ["--n", "4000", "--d", "4", "--k", "20", "--repeats", "1"], "--n 4000 --d 4 --k 20 --repeats 1"),
+        ("binning", ["--n", "3000", "--k", "8", "--seed", "0"], "--n 3000 --k 8 --seed 0"),
+    ],
+)  # fmt: skip
+def test_benchmark_main_runs_small(name, argv, echoed, tmp_path) -> None:
+    if name == "profiler":
+        pytest.importorskip("matplotlib")
+    out = tmp_path / f"{name}.md"
+    assert importlib.import_module(f"benchmarks.{name}").main([*argv, "--out", str(out)]) == 0
+    text = out.read_text()
+    assert text.startswith("# ") and "|---" in text
+    assert f"`python -m benchmarks.{name} {echoed}" in text  # the command as run, in the one vocabulary

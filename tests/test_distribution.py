@@ -176,16 +176,17 @@ def test_unnamed_columns_are_addressed_by_their_label():
 @pytest.mark.parametrize(
     ("data", "labels", "error", "match"),
     [
-        (np.zeros((4, 2)), [0, 0, 1, 1], TypeError, "data must be a pandas DataFrame"),
-        (pd.DataFrame({"a": [1.0, 2, 3, 4]}), {"a": 1}, TypeError, "partition_labels must be"),
-        (pd.DataFrame({"a": [1.0, 2, 3, 4]}), [0, 1, 1], ValueError, "3 entries but data has 4 rows"),
+        (np.zeros(4), [0, 0, 1, 1], ValueError, "Expected 2D array for X"),
+        (pd.DataFrame({"a": [1.0, 2, 3, 4]}), {"a": 1}, TypeError, "labels must be a 1-D array, list or Series"),
+        (pd.DataFrame({"a": [1.0, 2, 3, np.inf]}), [0, 0, 1, 1], ValueError, r"X column\(s\) \['a'\] contain infinite"),
+        (pd.DataFrame({"a": [1.0, 2, 3, 4]}), [0, 1, 1], ValueError, "3 entries but X has 4 rows"),
         (
             pd.DataFrame({"a": [1.0, 2, 3, 4]}),
             pd.Series([0, 0, 1, 1], index=[9, 8, 7, 6]),
             ValueError,
-            "index differs from data.index",
+            "index differs from X's index",
         ),
-        (pd.DataFrame({"a": [1.0, 2, 3, 4]}), pd.Series([0, 1, 1]), ValueError, "3 entries but data has 4"),
+        (pd.DataFrame({"a": [1.0, 2, 3, 4]}), pd.Series([0, 1, 1]), ValueError, "3 entries but X has 4"),
         (pd.DataFrame({"a": [1.0, 2, 3, 4]}), np.zeros((4, 1)), ValueError, "must be 1-D"),
         (pd.DataFrame({"a": [1.0, 2, 3, 4]}), [0, None, 1, 1], ValueError, "1 missing value"),
     ],
@@ -250,3 +251,43 @@ def test_seed_readme_distribution_analyzer_usage_runs_verbatim(tmp_path, monkeyp
     exec(SEED_ANALYZER_USAGE, namespace)
     assert (tmp_path / "analyzer_output" / "feat_0_comparison.png").stat().st_size > 10_000
     assert namespace["analyzer"].score("feat_0").wasserstein < 0.1
+
+
+def test_polars_and_arrays_are_read_like_pandas(bimodal):
+    polars = pytest.importorskip("polars")
+    labels = rank_partitions(bimodal["x"].to_numpy(), 16)
+    reference = DistributionAnalyzer(bimodal, labels).fit().scores()
+    from_polars = DistributionAnalyzer(polars.from_pandas(bimodal), polars.Series(labels)).fit().scores()
+    pd.testing.assert_frame_equal(reference, from_polars)
+    from_array = DistributionAnalyzer(bimodal.to_numpy(), labels).fit().scores()
+    assert list(from_array["feature"]) == ["f0", "f1"]
+    np.testing.assert_array_equal(from_array["wasserstein"], reference["wasserstein"])
+
+
+def test_fit_takes_a_shared_grouping_and_refuses_another(bimodal):
+    from hvrt import grouped_stats
+
+    labels = rank_partitions(bimodal["x"].to_numpy(), 8)
+    stats = grouped_stats(bimodal.to_numpy(), labels)
+    analyzer = DistributionAnalyzer(bimodal, labels).fit(stats=stats)
+    assert analyzer.stats_ is stats
+    assert analyzer.score("x") == DistributionAnalyzer(bimodal, labels).fit().score("x")
+    with pytest.raises(ValueError, match="stats describe .* rows x 1 columns"):
+        DistributionAnalyzer(bimodal, labels).fit(stats=grouped_stats(bimodal[["x"]].to_numpy(), labels))
+
+
+def test_seed_keywords_repr_and_to_pandas(bimodal):
+    labels = np.arange(len(bimodal)) % 4
+    analyzer = DistributionAnalyzer(data=bimodal, partition_labels=labels)
+    assert analyzer.data is bimodal and analyzer.partition_labels is labels
+    assert "not fitted" in repr(analyzer)
+    analyzer.fit()
+    assert repr(analyzer) == "DistributionAnalyzer(6,000 rows, method='gaussian', fitted: 2 features x 4 partitions)"
+    pd.testing.assert_frame_equal(analyzer.to_pandas(), analyzer.scores())
+    comparison = analyzer.compare("x")
+    assert "\n" not in repr(comparison) and "2048 grid points" in repr(comparison)
+    curves = comparison.to_pandas()
+    assert list(curves.columns) == ["grid", "original_density", "reconstructed_density", "reconstructed_cdf"]
+    assert len(curves) == 2048
+    with pytest.raises(TypeError, match="pass X or data"):
+        DistributionAnalyzer(bimodal, labels, data=bimodal)

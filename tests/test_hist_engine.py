@@ -12,10 +12,11 @@ import pandas as pd
 import pytest
 
 from hvrt import HVRTPartitioner
-from hvrt._engines import GrowthParams, fit_exact, resolve_engine, root_impurity
+from hvrt._engines import fit_exact, resolve_engine, root_impurity
 from hvrt._hist import HistTree, fit_hist
 from hvrt._hist._binning import fit_bins, transform_bins
 from hvrt._target import feature_outputs
+from hvrt._tree_contract import GrowthParams
 
 
 def params(max_leaf_nodes=None, min_samples_leaf=1, max_depth=None, min_variance_reduction=0.0):
@@ -252,7 +253,7 @@ def test_fork_after_fit_is_safe():
     # uses plain threads, so a fork-based pool after a fit works.
     code = (
         "import multiprocessing as mp, numpy as np\n"
-        "from hvrt._engines import GrowthParams\n"
+        "from hvrt._tree_contract import GrowthParams\n"
         "from hvrt._hist import fit_hist\n"
         "X = np.random.default_rng(0).normal(size=(200_000, 3)); y = X.sum(axis=1)\n"
         "def work(k): return len(fit_hist(X, y, GrowthParams(k, 1, None, 0.0, 0)).leaf_ids)\n"

@@ -11,7 +11,8 @@ import pytest
 
 from hvrt._hist import _grow_tree, _threads
 from hvrt._hist._binning import fit_bins, transform_bins
-from hvrt._hist._growth import END, LEFT, N_FIELDS, SLOT, START, rows_to_leaves
+from hvrt._hist._node_table import END, LEFT, N_FIELDS, SLOT, START
+from hvrt._hist._rows import rows_to_leaves
 
 N_ROWS = _grow_tree.TWO_SUBTREES_MIN_ROWS + 5_000
 COMPARED = [c for c in range(N_FIELDS) if c != SLOT]  # histogram slots are bookkeeping

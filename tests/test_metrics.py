@@ -398,7 +398,7 @@ def test_partition_quality_errors():
         partition_quality(frame, [0, 0, 1, 1], y=pd.Series([1, 2, 3, 4], index=[1, 2, 3, 4]))
     with pytest.raises(ValueError, match="y must be numeric"):
         partition_quality(frame, [0, 0, 1, 1], y=["a", "b", "c", "d"])
-    with pytest.raises(ValueError, match="y contains infinite values"):
+    with pytest.raises(ValueError, match=r"y column\(s\) \[.y.\] contain infinite values"):
         partition_quality(frame, [0, 0, 1, 1], y=[1.0, np.inf, 0.0, 0.0])
     with pytest.raises(ValueError, match="labels has 5 entries but X has 4 rows"):
         partition_quality(frame, [0, 0, 1, 1, 1])
@@ -426,3 +426,83 @@ def test_works_on_partitioner_labels():
 def test_docstring_examples_run():
     result = doctest.testmod(metrics_module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+# --------------------------------------------------------------------------- shared grouping, results
+
+
+def test_a_shared_grouping_gives_the_same_reports():
+    from hvrt import grouped_stats
+
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame(rng.normal(size=(2000, 3)) * [1, 10, 1e-3] + [0, 1e9, 5], columns=["a", "b", "c"])
+    labels = rng.integers(0, 40, 2000)
+    y = rng.normal(size=2000)
+    stats = grouped_stats(X.to_numpy(), labels)
+    shared, fresh = full_report(X, labels, stats=stats), full_report(X, labels)
+    for name in fresh:
+        np.testing.assert_array_equal(shared[name].variance_report.distribution, fresh[name].variance_report.distribution)
+    assert partition_quality(X, labels, y, stats=stats) == partition_quality(X, labels, y)
+
+
+def test_a_grouping_of_other_data_is_refused():
+    from hvrt import grouped_stats
+
+    X = np.random.default_rng(0).normal(size=(100, 3))
+    labels = np.arange(100) % 5
+    with pytest.raises(ValueError, match=r"stats describe 100 rows x 2 columns, but X has 100 rows and 3"):
+        full_report(X, labels, stats=grouped_stats(X[:, :2], labels))
+    with pytest.raises(ValueError, match="stats describe 50 rows"):
+        partition_quality(X, labels, stats=grouped_stats(X[:50], labels[:50]))
+    with pytest.raises(TypeError, match="stats must be a GroupedStats"):
+        partition_quality(X, labels, stats={"count": 1})
+
+
+def test_partition_quality_is_exact_for_constant_and_offset_columns():
+    rng = np.random.default_rng(2)
+    noise = rng.normal(size=5000)
+    labels = (noise > 0).astype(int)
+    X = pd.DataFrame({"const": 0.1, "offset": 1e9 + noise, "plain": noise})
+    quality = partition_quality(X, labels)
+    assert np.isnan(quality.feature_r2["const"])  # a constant 0.1 is not "varying" by rounding
+    assert quality.feature_r2["offset"] == pytest.approx(quality.feature_r2["plain"], abs=1e-6)
+
+
+def test_polars_frame_and_series_are_read_like_pandas():
+    polars = pytest.importorskip("polars")
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300), "word": "x"})
+    labels = rng.integers(0, 6, 300)
+    reference = partition_quality(X, labels)
+    assert partition_quality(polars.from_pandas(X), polars.Series(labels)) == reference
+    report = full_report(polars.from_pandas(X), polars.Series(labels))
+    assert report.skipped_columns == ("word",)
+    assert report["a"].variance_report.hhi == full_report(X, labels)["a"].variance_report.hhi
+
+
+def test_labels_of_an_unreadable_type_are_a_type_error():
+    with pytest.raises(TypeError, match="labels must be a 1-D array, list or Series .* got dict"):
+        full_report(np.zeros((4, 1)), {"a": 1})
+
+
+def test_results_print_briefly_and_convert_to_pandas():
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame(rng.normal(size=(4000, 12)), columns=[f"col_{i}" for i in range(12)])
+    labels = rng.integers(0, 500, 4000)
+    report = full_report(X, labels)
+    text = repr(report)
+    assert text.startswith("FullReport(12 features x 500 partitions") and "7 more" in text
+    assert len(text.splitlines()) <= 8
+    for item in (report["col_0"], report["col_0"].variance_report, report["col_0"].span_report):
+        assert "\n" not in repr(item) and len(repr(item)) < 200
+    table = report.to_pandas()
+    assert list(table.index) == list(X.columns)
+    assert table.loc["col_3", "variance_hhi"] == report["col_3"].variance_report.hhi
+    frame = report["col_0"].to_pandas()
+    assert list(frame.columns) == ["variance_proportion", "span_proportion"] and len(frame) == 500
+    np.testing.assert_array_equal(report.partition_ids, np.arange(500))
+
+    quality = partition_quality(X, labels, y=X["col_0"])
+    assert "\n" not in repr(quality) and "500 partitions" in repr(quality)
+    row = quality.to_pandas()
+    assert row.shape == (1, len(quality.to_dict())) and row.loc[0, "y_r2"] == quality.y_r2

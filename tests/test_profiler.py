@@ -14,12 +14,9 @@ import pandas as pd
 import pytest
 
 from hvrt import PartitionProfiler, full_report
-from hvrt.profiler import (
-    ProfileResult,
-    binned_violin_samples,
-    feature_folder_names,
-    partition_box_stats,
-)
+from hvrt._figure_data import binned_violin_samples, partition_box_stats
+from hvrt._profile_output import feature_folder_names
+from hvrt.profiler import ProfileResult
 from .seed_readme import SEED_QUICK_START, SEED_PROFILER_USAGE
 
 VIZ_HINT = 'pip install "hvrt-partitioner[viz]"'
@@ -67,11 +64,12 @@ def files_under(root: Path) -> set[str]:
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"data": np.zeros((4, 2)), "partition_labels": [0, 0, 1, 1]}, TypeError, "data must be a pandas DataFrame"),
-        ({"partition_labels": pd.Series([0, 1] * 50)}, ValueError, "index differs from data.index"),
-        ({"partition_labels": np.array([0, 1] * 40)}, ValueError, "80 entries but data has 100 rows"),
-        ({"partition_labels": pd.Series([0, 1] * 40)}, ValueError, "80 entries but data has 100 rows"),
-        ({"partition_labels": "labels"}, TypeError, "partition_labels must be"),
+        ({"data": {"a": [1, 2]}, "partition_labels": [0, 1]}, ValueError, "Expected 2D array for X"),
+        ({"partition_labels": pd.Series([0, 1] * 50)}, ValueError, "index differs from X's index"),
+        ({"partition_labels": np.array([0, 1] * 40)}, ValueError, "80 entries but X has 100 rows"),
+        ({"partition_labels": pd.Series([0, 1] * 40)}, ValueError, "80 entries but X has 100 rows"),
+        ({"partition_labels": "labels"}, TypeError, "labels must be a 1-D array, list or Series"),
+        ({"X": make_data(100)}, TypeError, "pass X or data"),
         ({"partition_labels": np.zeros(100)}, ValueError, "at least 2"),
         ({"plot_threshold": 2.5}, TypeError, "plot_threshold must be an integer"),
         ({"plot_threshold": 0}, ValueError, "plot_threshold must be >= 1"),
@@ -337,7 +335,7 @@ def test_profiler_benchmark_runs_at_small_scale():
     pytest.importorskip("matplotlib")
     from benchmarks.profiler import run
 
-    table = run(rows=1000, features=2, partitions=60, repeats=1, seed=0)
+    table = run(n_samples=1000, n_features=2, max_leaf_nodes=60, repeats=1, seed=0)
     assert "| `run_profiling()` with `output_path` |" in table
     assert "meets the <= 20 s target" in table
 
@@ -366,3 +364,79 @@ def test_report_renderer_escapes_names_and_inlines_images():
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert page.count('src="data:image/png;base64,iVBORw0KGgpwYXlsb2Fk"') == 2
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+
+
+# --------------------------------------------------------------------------- one validator, one grouping
+
+
+def test_polars_input_gives_the_same_artifacts_as_pandas(tmp_path):
+    polars = pytest.importorskip("polars")
+    pytest.importorskip("matplotlib")
+    data = make_data()
+    labels = value_partitions(data, 60)
+    from_pandas = PartitionProfiler(data, labels, output_path=tmp_path / "pandas").run_profiling()
+    from_polars = PartitionProfiler(
+        polars.from_pandas(data), polars.Series(labels.to_numpy()), output_path=tmp_path / "polars"
+    ).run_profiling()
+    assert files_under(tmp_path / "pandas") == files_under(tmp_path / "polars")
+    for name in ("feature_summary.csv", "bimodal/prop_variance_distribution.csv"):
+        assert (tmp_path / "pandas" / name).read_text() == (tmp_path / "polars" / name).read_text()
+    summaries = [json.loads((tmp_path / side / "summary.json").read_text()) for side in ("pandas", "polars")]
+    assert summaries[0] == summaries[1]
+    pd.testing.assert_frame_equal(from_pandas.to_pandas(), from_polars.to_pandas())
+    pd.testing.assert_series_equal(from_pandas.partition_sizes, from_polars.partition_sizes)
+
+
+def test_run_profiling_groups_the_data_once(monkeypatch):
+    pytest.importorskip("matplotlib")
+    import hvrt._grouped
+
+    calls = []
+    real = hvrt._grouped.grouped_stats
+
+    def counting(values, labels):
+        calls.append(np.shape(values))
+        return real(values, labels)
+
+    # every module that groups looks the kernel up in hvrt._grouped or imported it by name
+    for module in ("hvrt._grouped", "hvrt.profiler", "hvrt.metrics"):
+        monkeypatch.setattr(f"{module}.grouped_stats", counting)
+    data = make_data()
+    profiler = PartitionProfiler(data, value_partitions(data, 70))
+    profiler.run_profiling()
+    assert calls == [(3000, 4)]
+    profiler.generate_summary_table()  # reuses the run's grouping
+    assert calls == [(3000, 4)]
+
+
+def test_string_labels_keep_their_values_in_the_outputs(tmp_path):
+    data = make_data(300)
+    labels = np.array(["north", "south", "east"])[np.arange(300) % 3]
+    result = PartitionProfiler(data, labels, output_path=tmp_path).run_profiling()
+    assert list(result.partition_sizes.index) == ["east", "north", "south"]
+    table = pd.read_csv(tmp_path / result.top_features[0] / "prop_variance_distribution.csv")
+    assert list(table["partition"]) == ["east", "north", "south"]
+
+
+def test_seed_keywords_and_x_labels_are_the_same_profiler():
+    data = make_data(200)
+    labels = np.arange(200) % 4
+    by_seed = PartitionProfiler(data=data, partition_labels=labels)
+    by_name = PartitionProfiler(X=data, labels=labels)
+    pd.testing.assert_frame_equal(by_seed.generate_summary_table(), by_name.generate_summary_table())
+    assert by_seed.data is data and by_seed.partition_labels is labels
+    with pytest.raises(TypeError, match="pass labels or partition_labels"):
+        PartitionProfiler(data, labels, partition_labels=labels)
+    with pytest.raises(TypeError, match="missing required argument 'labels'"):
+        PartitionProfiler(data)
+
+
+def test_profiler_and_result_print_briefly():
+    pytest.importorskip("matplotlib")
+    data = make_data()
+    profiler = PartitionProfiler(data, value_partitions(data, 200))
+    assert "not run" in repr(profiler)
+    result = profiler.run_profiling()
+    for text in (repr(profiler), repr(result), repr(result.report)):
+        assert len(text.splitlines()) <= 10 and len(text) < 1000, text
+    assert "200 partitions" in repr(result)

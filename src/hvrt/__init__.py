@@ -9,23 +9,29 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from ._version import __version__
 from .partitioner import HVRTPartitioner
-
-__version__ = "0.7.0.dev0"
 
 # public name -> module that defines it
 _LAZY = {
     "full_report": "metrics",
+    "partition_quality": "metrics",
+    "calculate_feature_hhi_metric": "metrics",
+    "FullReport": "metrics",
     "FeatureReport": "metrics",
     "VarianceReport": "metrics",
     "SpanReport": "metrics",
-    "calculate_feature_hhi_metric": "metrics",
-    "partition_quality": "metrics",
+    "PartitionQuality": "metrics",
+    "grouped_stats": "_grouped",
+    "GroupedStats": "_grouped",
     "PartitionProfiler": "profiler",
+    "ProfileResult": "_profile_result",
     "DistributionAnalyzer": "distribution",
+    "DistributionComparison": "_figure_data",
+    "DistributionScore": "_figure_data",
 }
 
-__all__ = ["HVRTPartitioner", *_LAZY]
+__all__ = ["HVRTPartitioner", "__version__", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

@@ -1,62 +1,19 @@
-"""Tree engines behind one contract.
+"""The exact engine, the engine registry (``ENGINES``) and the ``engine="auto"`` rule.
 
-An engine is a function ``fit(X_tree, target, params) -> FittedTree``:
-
-- ``X_tree`` is a 2-D float64 array of tree inputs (raw numeric columns, then encoded
-  categoricals); it may hold NaN when imputation is off.
-- ``target`` is the synthetic target, 1-D for ``target="sum"`` or 2-D for ``"features"``.
-- ``params`` holds the growth parameters shared by every engine.
-- ``overwrite_target=True`` lets the engine use ``target``'s memory as its workspace
-  (the caller no longer needs it), which keeps a copy of the target off the memory peak.
-
-The fitted tree reports its leaves and labels rows with raw engine leaf ids; the
-partitioner maps those to contiguous labels and never needs to know which engine it holds.
+The contract every engine honours (``GrowthParams`` in, a ``FittedTree`` out) lives in
+``_tree_contract``; the histogram engine (``_hist``) is imported only on its first fit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 from sklearn.tree import DecisionTreeRegressor
 
+from ._tree_contract import FittedTree, GrowthParams
+
 ENGINE_NAMES = ("auto", "exact", "hist")
-
-
-@dataclass(frozen=True)
-class GrowthParams:
-    """Growth parameters every engine honours."""
-
-    max_leaf_nodes: int | None
-    min_samples_leaf: int
-    max_depth: int | None
-    # Every split must remove at least this fraction of the root node's impurity
-    # (the mean over outputs of the target's variance).
-    min_variance_reduction: float
-    random_state: int | None
-
-
-class FittedTree(Protocol):
-    """What an engine returns."""
-
-    @property
-    def leaf_ids(self) -> np.ndarray:
-        """Sorted raw ids of the leaves, one per partition."""
-
-    @property
-    def training_leaves(self) -> np.ndarray | None:
-        """Raw leaf id of each training row when the engine knows it for free, else None."""
-
-    def release_training_leaves(self) -> None:
-        """Forget ``training_leaves`` (as long as the training data) once it has been used."""
-
-    def apply(self, X_tree: np.ndarray) -> np.ndarray:
-        """Raw leaf id (int64) of each row of ``X_tree``."""
-
-    def get_tree(self) -> object:
-        """The engine's own tree object, for inspection."""
 
 
 def root_impurity(target: np.ndarray) -> float:

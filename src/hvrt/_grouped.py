@@ -195,3 +195,29 @@ def grouped_stats(values: np.ndarray, labels: np.ndarray) -> GroupedStats:
         minimum=minimum,
         maximum=maximum,
     )
+
+
+def stats_for(values: np.ndarray, labels: np.ndarray, stats: GroupedStats | None = None) -> GroupedStats:
+    """``stats`` when a caller already grouped ``values`` by ``labels``, else a new grouping.
+
+    Lets several reports share one grouping: a given ``stats`` is checked against the
+    shape of ``values`` (not recomputed).
+
+    Raises
+    ------
+    TypeError
+        If ``stats`` is not a :class:`GroupedStats`.
+    ValueError
+        If ``stats`` describes another number of rows or columns.
+    """
+    if stats is None:
+        return grouped_stats(values, labels)
+    if not isinstance(stats, GroupedStats):
+        raise TypeError(f"stats must be a GroupedStats from hvrt.grouped_stats, got {type(stats).__name__}")
+    n_rows, n_columns = values.shape[0], (values.shape[1] if values.ndim == 2 else 1)
+    if stats.codes.shape[0] != n_rows or stats.count.shape[1] != n_columns:
+        raise ValueError(
+            f"stats describe {stats.codes.shape[0]} rows x {stats.count.shape[1]} columns, but X has "
+            f"{n_rows} rows and {n_columns} numeric columns; group X's numeric columns by the same labels"
+        )
+    return stats

@@ -1,13 +1,19 @@
-"""Turning user input into a pandas DataFrame, with errors that name what is wrong.
+"""Turning user input into checked arrays, with errors that name what is wrong.
 
-Everything the partitioner accepts (pandas, numpy, lists, polars and other narwhals
-frames) is coerced here, once, so that later stages see one type.
+Everything hvrt accepts (pandas, numpy, lists, polars and other narwhals frames) is
+coerced here, once, so that later stages see one type. Two entry points:
+
+- :func:`to_frame` and friends, for the partitioner: X as a DataFrame, ``y`` aligned to it.
+- :func:`check_partitioned`, for every analysis tool: ``(X, labels)`` as the numeric
+  columns in float64 and the labels as integers, with the one rule for "numeric column"
+  (:func:`numeric_columns`) and the one check for infinities (:func:`has_missing_values`).
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,6 +35,18 @@ def _from_dataframe_protocol(data: Any) -> pd.DataFrame | None:
     frame = nw.from_native(data, eager_only=True, pass_through=True)
     if isinstance(frame, nw.DataFrame):
         return frame.to_pandas()
+    return None
+
+
+def _from_series_protocol(data: Any) -> np.ndarray | None:
+    """The values of a polars (or other narwhals-supported) Series, else None."""
+    try:
+        import narwhals as nw
+    except ImportError:
+        return None
+    series = nw.from_native(data, series_only=True, pass_through=True)
+    if isinstance(series, nw.Series):
+        return series.to_numpy()
     return None
 
 
@@ -139,6 +157,11 @@ def is_categorical_dtype(dtype: Any) -> bool:
     return not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
 
 
+def numeric_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns every analysis tool measures: all but object, string, category and bool."""
+    return [column for column, dtype in frame.dtypes.items() if not is_categorical_dtype(dtype)]
+
+
 def match_columns(
     frame: pd.DataFrame,
     had_names: bool,
@@ -215,3 +238,223 @@ def to_target_frame(y: Any, X_frame: pd.DataFrame, X_is_pandas: bool) -> pd.Data
     if non_numeric:
         raise ValueError(f"Unknown label type: y must be numeric; column(s) {non_numeric} are not")
     return frame
+
+
+# --------------------------------------------------------------------------- (X, labels)
+
+
+def aligned_1d(values: Any, name: str, n_rows: int, index: pd.Index | None) -> np.ndarray:
+    """``values`` (labels, ``y``) as a 1-D array matched row for row with X.
+
+    Accepts a Series (which must carry X's index when X is a DataFrame), a one-column
+    DataFrame, a polars or other narwhals Series, an array, a list or a tuple.
+
+    Raises
+    ------
+    TypeError
+        For anything else (a string, a dict, a scalar, ...).
+    ValueError
+        For the wrong shape or length, or a Series whose index differs from X's.
+    """
+    if isinstance(values, pd.DataFrame):
+        if values.shape[1] != 1:
+            raise ValueError(f"{name} must be 1-D, got a DataFrame with {values.shape[1]} columns")
+        values = values.iloc[:, 0]
+    if isinstance(values, pd.Series):
+        array = values.to_numpy()
+    elif isinstance(values, (np.ndarray, list, tuple, range)):
+        array = np.asarray(values)
+    else:
+        array = _from_series_protocol(values)
+        if array is None:
+            raise TypeError(
+                f"{name} must be a 1-D array, list or Series with one entry per row of X, "
+                f"got {type(values).__name__}"
+            )
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be 1-D with one entry per row of X, got shape {array.shape}")
+    if len(array) != n_rows:
+        raise ValueError(f"{name} has {len(array)} entries but X has {n_rows} rows; they must match")
+    if isinstance(values, pd.Series) and index is not None and not values.index.equals(index):
+        raise ValueError(
+            f"{name} is a pandas Series whose index differs from X's index; align them "
+            f"(e.g. {name}.reindex(X.index)) or pass {name}.to_numpy() to match rows by position"
+        )
+    return array
+
+
+def label_codes(
+    labels: Any, n_rows: int, index: pd.Index | None, name: str = "labels"
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Partition labels as integers whose order is the labels' sorted order.
+
+    Integer labels pass through. Anything else (strings, floats, bools, categoricals) is
+    replaced by its codes from a sorted ``pd.factorize``: hashing is O(n), where sorting a
+    million Python strings directly takes seconds, and integer codes take the grouping
+    kernel's radix-sort path.
+
+    Returns
+    -------
+    codes : ndarray of int, shape (n_rows,)
+    values : ndarray or None
+        The label of each code (``values[codes]`` gives the labels back); None when the
+        labels were integers already.
+
+    Raises
+    ------
+    TypeError
+        For unhashable labels or a container :func:`aligned_1d` refuses.
+    ValueError
+        For misaligned or missing labels.
+    """
+    array = aligned_1d(labels, name, n_rows, index)
+    if array.dtype.kind in "iu":  # integer labels cannot be missing
+        return array, None
+    try:
+        codes, uniques = pd.factorize(array, sort=True)
+    except TypeError as err:  # e.g. lists as labels
+        raise TypeError(f"{name} must hold hashable values such as ints or strings: {err}") from None
+    missing = codes < 0
+    if missing.any():
+        raise ValueError(
+            f"{name} has {int(missing.sum())} missing value(s) (NaN/None), first at row "
+            f"{int(np.flatnonzero(missing)[0])}; every row needs a partition label"
+        )
+    return codes, np.asarray(uniques)
+
+
+@dataclass(frozen=True)
+class PartitionedData:
+    """``(X, labels)`` as every analysis tool needs them, checked once.
+
+    Attributes
+    ----------
+    values : ndarray of float64, shape (n_samples, n_features)
+        The numeric columns of X (NaN marks a missing value; never ±inf). A view of X's
+        memory when possible.
+    feature_names : list of str
+        Their names (``f0, f1, ...`` for array input; other labels as strings).
+    skipped_columns : tuple of str
+        Non-numeric columns of X (object, string, category, bool), in column order.
+    labels : ndarray of int, shape (n_samples,)
+        Partition of each row as integers in the labels' sorted order.
+    label_values : ndarray or None
+        The original label of each integer in ``labels`` when they were not integers.
+    index : Index or None
+        X's index for pandas input (rows of a Series are matched by it), else None.
+    has_missing : bool
+        Whether ``values`` holds NaN.
+    """
+
+    values: np.ndarray
+    feature_names: list[str]
+    skipped_columns: tuple[str, ...]
+    labels: np.ndarray
+    label_values: np.ndarray | None
+    index: pd.Index | None
+    has_missing: bool
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.values.shape[0])
+
+    def original_labels(self, ids: np.ndarray) -> np.ndarray:
+        """The user's labels for integer label ids (such as a grouping's ``partition_ids``)."""
+        return ids if self.label_values is None else self.label_values[ids]
+
+
+def _numeric_part(X: Any, name: str) -> tuple[np.ndarray, list[str], tuple[str, ...], pd.Index | None, bool]:
+    """X's numeric columns as float64, their names, the skipped names, X's index, any NaN."""
+    if isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind in "fiu" and X.shape[0] > 0 and X.shape[1] > 0:
+        # the common case without a DataFrame round trip
+        values = np.asarray(X, dtype=np.float64)
+        names = array_column_names(values.shape[1])
+        if np.isfinite(np.einsum("ij->j", values)).all():
+            return values, names, (), None, False
+        return values, names, (), None, has_missing_values(values, names, name)
+    frame, _ = to_frame(X, name=name)
+    names = numeric_columns(frame)
+    skipped = tuple(c for c in frame.columns if c not in set(names))
+    values, missing = numeric_block(frame, names, name=name)
+    return values, names, skipped, (frame.index if isinstance(X, pd.DataFrame) else None), missing
+
+
+def check_partitioned(X: Any, labels: Any, *, min_partitions: int = 1) -> PartitionedData:
+    """Check ``X`` and its partition ``labels`` for an analysis tool.
+
+    Parameters
+    ----------
+    X : DataFrame, ndarray, list of rows or polars (any narwhals) DataFrame
+        Non-numeric columns are skipped, not refused.
+    labels : array-like, list, Series or polars Series of shape (n_samples,)
+        A pandas Series must carry a DataFrame X's index; anything else is matched by
+        position.
+    min_partitions : int, default=1
+        Fewest distinct labels accepted.
+
+    Returns
+    -------
+    PartitionedData
+
+    Raises
+    ------
+    TypeError
+        If X or labels is of a type that cannot be read, or labels are unhashable.
+    ValueError
+        If X is empty, a numeric column holds ±inf (the message names it), labels are
+        misaligned with X or missing, or there are fewer than ``min_partitions`` of them.
+    """
+    values, names, skipped, index, missing = _numeric_part(X, "X")
+    codes, label_values = label_codes(labels, values.shape[0], index)
+    if min_partitions > 1:
+        n_partitions = len(label_values) if label_values is not None else len(pd.unique(codes))
+        if n_partitions < min_partitions:
+            raise ValueError(
+                f"labels holds {n_partitions} distinct partition(s); at least {min_partitions} "
+                "are needed to compare how statistics spread across partitions"
+            )
+    return PartitionedData(
+        values=values,
+        feature_names=[str(c) for c in names],
+        skipped_columns=tuple(str(c) for c in skipped),
+        labels=codes,
+        label_values=label_values,
+        index=index,
+        has_missing=missing,
+    )
+
+
+def resolve_alias(value: Any, alias_value: Any, name: str, alias: str) -> Any:
+    """The argument given as ``name`` or under its older keyword ``alias``, never both.
+
+    Raises
+    ------
+    TypeError
+        If both or neither are given.
+    """
+    if value is not None and alias_value is not None:
+        raise TypeError(f"pass {name} or {alias} (its older name), not both")
+    if value is None and alias_value is None:
+        raise TypeError(f"missing required argument {name!r}")
+    return value if value is not None else alias_value
+
+
+class SeedArgumentNames:
+    """The seed's names of an analysis class's inputs, ``data`` and ``partition_labels``.
+
+    The class stores its inputs as ``X`` and ``labels``; these read-only aliases keep code
+    written against the seed working.
+    """
+
+    X: Any
+    labels: Any
+
+    @property
+    def data(self) -> Any:
+        """``X``, under the seed's name."""
+        return self.X
+
+    @property
+    def partition_labels(self) -> Any:
+        """``labels``, under the seed's name."""
+        return self.labels

@@ -28,7 +28,6 @@ Widths are rounded to within 0.5 %, so 4096 partitions cost a few hundred FFTs, 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,8 +36,9 @@ import numpy as np
 import pandas as pd
 from sklearn.exceptions import NotFittedError
 
-from ._grouped import GroupedStats, grouped_stats
-from ._validation import is_categorical_dtype
+from ._figure_data import DistributionComparison, DistributionScore
+from ._grouped import GroupedStats, stats_for
+from ._validation import PartitionedData, SeedArgumentNames, check_partitioned, resolve_alias
 
 if TYPE_CHECKING:  # only for annotations; matplotlib is an optional extra
     from matplotlib.axes import Axes
@@ -52,143 +52,6 @@ METHODS = ("gaussian", "kde")
 _BLOCK_ELEMENTS = 1 << 21
 # Kernel scales are rounded to within this relative tolerance (see ``scale_classes``).
 SCALE_TOLERANCE = 0.005
-
-
-@dataclass(frozen=True)
-class DistributionScore:
-    """How far a feature's reconstruction is from its data.
-
-    Attributes
-    ----------
-    feature : str
-        Column name.
-    wasserstein : float
-        1-Wasserstein distance between the empirical distribution and the
-        reconstruction, divided by the feature's (population) standard deviation. 0 is a
-        perfect reconstruction; 0.1 means the probability mass is moved by a tenth of a
-        standard deviation on average. 0.0 for a constant feature.
-    ks : float
-        Kolmogorov-Smirnov distance: the largest absolute gap between the empirical CDF
-        and the reconstruction's CDF, in [0, 1].
-    """
-
-    feature: str
-    wasserstein: float
-    ks: float
-
-
-@dataclass(frozen=True)
-class DistributionComparison:
-    """Everything needed to draw one feature's original-vs-reconstruction figure.
-
-    Attributes
-    ----------
-    feature : str
-        Column name.
-    method : {"gaussian", "kde"}
-        How each partition was summarised.
-    n_partitions : int
-        Partitions holding at least one non-missing value of the feature.
-    grid : ndarray of shape (grid_size,)
-        Evenly spaced evaluation points; they extend past the data range by four of the
-        widest partition's kernel scales, where the reconstruction still has mass.
-    original_density : ndarray of shape (grid_size,)
-        Gaussian KDE of all the data (Silverman's rule), the reference curve.
-    reconstructed_density : ndarray of shape (grid_size,)
-        Density of the size-weighted mixture of partition summaries.
-    reconstructed_cdf : ndarray of shape (grid_size,)
-        CDF of that mixture.
-    data_range : tuple of float
-        Smallest and largest observed value.
-    score : DistributionScore
-        Distances between the data and the reconstruction.
-    """
-
-    feature: str
-    method: str
-    n_partitions: int
-    grid: np.ndarray
-    original_density: np.ndarray
-    reconstructed_density: np.ndarray
-    reconstructed_cdf: np.ndarray
-    data_range: tuple[float, float]
-    score: DistributionScore
-
-
-# --------------------------------------------------------------------------- inputs
-
-
-def check_partitioned_data(data: Any, partition_labels: Any) -> np.ndarray:
-    """Validate ``data`` and ``partition_labels`` and return the labels as an array.
-
-    Shared by :class:`DistributionAnalyzer` and :class:`~hvrt.PartitionProfiler`.
-
-    Parameters
-    ----------
-    data : DataFrame
-        The partitioned data.
-    partition_labels : Series or 1-D array-like
-        One partition label per row. A Series must carry ``data``'s index.
-
-    Returns
-    -------
-    ndarray of shape (n_samples,)
-
-    Raises
-    ------
-    TypeError
-        If ``data`` is not a DataFrame or ``partition_labels`` is not a Series, array or
-        list.
-    ValueError
-        If the lengths differ, a Series' index differs from ``data.index``, the labels are
-        not 1-D or some are missing.
-    """
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(
-            f"data must be a pandas DataFrame, got {type(data).__name__}; "
-            "wrap an array with pd.DataFrame(X)"
-        )
-    if isinstance(partition_labels, pd.Series):
-        if len(partition_labels) != len(data):
-            raise ValueError(
-                f"partition_labels has {len(partition_labels)} entries but data has "
-                f"{len(data)} rows; they must match"
-            )
-        if not partition_labels.index.equals(data.index):
-            raise ValueError(
-                "partition_labels is a Series whose index differs from data.index; build it "
-                "with pd.Series(labels, index=data.index) or pass a plain array"
-            )
-        labels = partition_labels.to_numpy()
-    elif isinstance(partition_labels, (np.ndarray, list, tuple)):
-        labels = np.asarray(partition_labels)
-        if labels.ndim != 1:
-            raise ValueError(f"partition_labels must be 1-D, got shape {labels.shape}")
-        if len(labels) != len(data):
-            raise ValueError(
-                f"partition_labels has {len(labels)} entries but data has {len(data)} rows; "
-                "they must match"
-            )
-    else:
-        raise TypeError(
-            "partition_labels must be a pandas Series, a numpy array or a list, got "
-            f"{type(partition_labels).__name__}"
-        )
-    if len(labels) == 0:
-        raise ValueError("data has no rows; there is nothing to analyse")
-    if labels.dtype.kind not in "iub":  # integer labels cannot be missing
-        missing = pd.isna(labels)
-        if missing.any():
-            raise ValueError(
-                f"partition_labels has {int(missing.sum())} missing value(s), first at row "
-                f"{int(np.flatnonzero(missing)[0])}; every row needs a partition"
-            )
-    return labels
-
-
-def numeric_columns(data: pd.DataFrame) -> list[Any]:
-    """Columns treated as numeric features (the same rule as :func:`hvrt.full_report`)."""
-    return [column for column, dtype in data.dtypes.items() if not is_categorical_dtype(dtype)]
 
 
 # --------------------------------------------------------------------------- numerics
@@ -342,7 +205,7 @@ def _silverman_bandwidth(sorted_values: np.ndarray, std: float) -> float:
 # --------------------------------------------------------------------------- the analyzer
 
 
-class DistributionAnalyzer:
+class DistributionAnalyzer(SeedArgumentNames):
     """Compare each feature's distribution with its reconstruction from the partitions.
 
     The reconstruction of a feature is the mixture ``sum_k (n_k / N) * p_k(x)`` of
@@ -357,11 +220,13 @@ class DistributionAnalyzer:
 
     Parameters
     ----------
-    data : DataFrame
+    X : DataFrame, ndarray or polars DataFrame of shape (n_samples, n_features)
         The partitioned data. Numeric columns are analysed; object, string, category
         and bool columns are skipped (listed in ``skipped_columns_`` after :meth:`fit`).
-    partition_labels : Series or 1-D array-like
-        Partition of each row. A Series must have ``data``'s index.
+        Array columns are named ``f0, f1, ...``. The seed's keyword ``data=`` works too.
+    labels : array-like, list, Series or polars Series of shape (n_samples,)
+        Partition of each row. A pandas Series must have a DataFrame ``X``'s index. The
+        seed's keyword ``partition_labels=`` works too.
     method : {"gaussian", "kde"}, default="gaussian"
         Per-partition summary used in the reconstruction.
     grid_size : int >= 64, default=2048
@@ -377,16 +242,15 @@ class DistributionAnalyzer:
         Distinct labels.
     stats_ : GroupedStats
         Per-partition counts, means and variances of ``feature_names_`` (one
-        grouped pass over the data, shared with :class:`~hvrt.PartitionProfiler`).
+        grouped pass over the data, or the one handed to :meth:`fit`).
 
     Raises
     ------
     TypeError
-        If ``data`` is not a DataFrame, or ``partition_labels`` is not a Series, array
-        or list.
+        If ``X`` or ``labels`` cannot be read (e.g. labels given as a dict or string).
     ValueError
-        On a length or index mismatch, missing labels, an unknown ``method`` or a bad
-        ``grid_size``.
+        On a length or index mismatch, missing labels, infinite values (the message
+        names the columns), an unknown ``method`` or a bad ``grid_size``.
 
     Examples
     --------
@@ -402,28 +266,56 @@ class DistributionAnalyzer:
 
     def __init__(
         self,
-        data: pd.DataFrame,
-        partition_labels: pd.Series | np.ndarray | list,
+        X: Any = None,
+        labels: Any = None,
         method: str = "gaussian",
         grid_size: int = 2048,
+        *,
+        data: Any = None,
+        partition_labels: Any = None,
     ) -> None:
-        self._labels = check_partitioned_data(data, partition_labels)
+        X = resolve_alias(X, data, "X", "data")
+        labels = resolve_alias(labels, partition_labels, "labels", "partition_labels")
+        self._data: PartitionedData = check_partitioned(X, labels)
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {method!r}")
         if isinstance(grid_size, bool) or not isinstance(grid_size, (int, np.integer)) or grid_size < 64:
             raise ValueError(f"grid_size must be an integer >= 64, got {grid_size!r}")
-        self.data = data
-        self.partition_labels = partition_labels
+        self.X = X
+        self.labels = labels
         self.method = method
         self.grid_size = int(grid_size)
 
+    def __repr__(self) -> str:
+        state = (
+            f"fitted: {len(self.feature_names_)} features x {self.n_partitions_} partitions"
+            if hasattr(self, "stats_")
+            else "not fitted"
+        )
+        return f"DistributionAnalyzer({self._data.n_samples:,} rows, method={self.method!r}, {state})"
+
+    def to_pandas(self) -> pd.DataFrame:
+        """:meth:`scores` of every numeric feature (computed on first call).
+
+        Returns
+        -------
+        DataFrame
+        """
+        return self.scores()
+
     # ------------------------------------------------------------------ fitting
 
-    def fit(self) -> DistributionAnalyzer:
+    def fit(self, stats: GroupedStats | None = None) -> DistributionAnalyzer:
         """Compute the per-partition summaries of every numeric feature.
 
         One grouped pass over the data; densities are computed per feature on demand
         (and cached) by :meth:`compare`, :meth:`score` and :meth:`plot_comparison`.
+
+        Parameters
+        ----------
+        stats : GroupedStats, optional
+            ``hvrt.grouped_stats(values, labels)`` of X's numeric columns, when the
+            caller has it already (as :class:`~hvrt.PartitionProfiler` does).
 
         Returns
         -------
@@ -433,23 +325,18 @@ class DistributionAnalyzer:
         Raises
         ------
         ValueError
-            If ``data`` has no numeric column, or a numeric column holds infinities.
+            If X has no numeric column, or ``stats`` does not describe X's numeric
+            columns.
         """
-        names = numeric_columns(self.data)
-        if not names:
+        data = self._data
+        if not data.feature_names:
             raise ValueError(
-                f"data has no numeric column to analyse; its columns are {list(self.data.columns)}"
+                f"X has no numeric column to analyse; its columns are {list(data.skipped_columns)}"
             )
-        values = self.data[names].to_numpy(dtype=np.float64, na_value=np.nan)
-        infinite = np.isinf(values).any(axis=0)
-        if infinite.any():
-            bad = [names[i] for i in np.flatnonzero(infinite)]
-            raise ValueError(f"data column(s) {bad} contain infinite values; use NaN for missing values")
-        self._values = values
-        self.stats_: GroupedStats = grouped_stats(values, self._labels)
-        self.feature_names_ = [str(name) for name in names]
+        self.stats_: GroupedStats = stats_for(data.values, data.labels, stats)
+        self.feature_names_ = list(data.feature_names)
         self._column_of = {name: j for j, name in enumerate(self.feature_names_)}
-        self.skipped_columns_ = [c for c in self.data.columns if c not in set(names)]
+        self.skipped_columns_ = list(data.skipped_columns)
         self.n_partitions_ = self.stats_.n_partitions
         self._comparisons: dict[str, DistributionComparison] = {}
         return self
@@ -462,10 +349,9 @@ class DistributionAnalyzer:
         self._check_fitted()
         key = str(feature_name)
         if key not in self._column_of:
-            if feature_name in self.data.columns:
+            if key in self.skipped_columns_:
                 raise ValueError(
-                    f"feature_name {feature_name!r} is not numeric (dtype "
-                    f"{self.data[feature_name].dtype}); only numeric features can be compared"
+                    f"feature_name {feature_name!r} is not numeric; only numeric features can be compared"
                 )
             raise ValueError(
                 f"feature_name {feature_name!r} is not a column of data; numeric columns are "
@@ -481,7 +367,7 @@ class DistributionAnalyzer:
         Parameters
         ----------
         feature_name : str
-            A numeric column of ``data``.
+            A numeric column of ``X``.
 
         Returns
         -------
@@ -502,7 +388,7 @@ class DistributionAnalyzer:
 
     def _compute(self, j: int) -> DistributionComparison:
         name = self.feature_names_[j]
-        column = self._values[:, j]
+        column = self._data.values[:, j]
         present = ~np.isnan(column)
         sorted_values = np.sort(column[present])
         n = len(sorted_values)
@@ -569,7 +455,7 @@ class DistributionAnalyzer:
         Parameters
         ----------
         feature_name : str
-            A numeric column of ``data``.
+            A numeric column of ``X``.
 
         Returns
         -------
@@ -602,7 +488,7 @@ class DistributionAnalyzer:
         self._check_fitted()
         rows = []
         for name in self.feature_names_:
-            if np.isnan(self._values[:, self._column_of[name]]).all():
+            if np.isnan(self._data.values[:, self._column_of[name]]).all():
                 continue
             score = self.score(name)
             rows.append({"feature": score.feature, "wasserstein": score.wasserstein, "ks": score.ks})
@@ -619,7 +505,7 @@ class DistributionAnalyzer:
         Parameters
         ----------
         feature_name : str
-            A numeric column of ``data``.
+            A numeric column of ``X``.
         save_path : str or path-like, optional
             Where to save the figure (format from the suffix, PNG by default). Missing
             parent folders are created.

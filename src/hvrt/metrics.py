@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._grouped import GroupedStats, grouped_stats
-from ._validation import is_categorical_dtype, numeric_block, to_frame
+from ._grouped import GroupedStats, grouped_stats, stats_for
+from ._validation import aligned_1d, check_partitioned, has_missing_values
 
 __all__ = [
     "FeatureReport",
@@ -40,7 +40,11 @@ __all__ = [
 HISTOGRAM_BINS = 10
 
 
-@dataclass(frozen=True)
+def _distribution_series(distribution: np.ndarray, name: str) -> pd.Series:
+    return pd.Series(distribution, index=pd.RangeIndex(len(distribution), name="partition"), name=name)
+
+
+@dataclass(frozen=True, repr=False)
 class VarianceReport:
     """How one feature's within-partition variance is spread over the partitions.
 
@@ -69,8 +73,24 @@ class VarianceReport:
     distribution: np.ndarray
     histogram: tuple[np.ndarray, np.ndarray]
 
+    def __repr__(self) -> str:
+        kind = "proportions" if self.is_proportional else "raw variances"
+        return (
+            f"VarianceReport({len(self.distribution)} partitions, {kind}: hhi={self.hhi:.4g}, "
+            f"min={self.min_variance:.4g}, median={self.median_variance:.4g}, max={self.max_variance:.4g})"
+        )
 
-@dataclass(frozen=True)
+    def to_pandas(self) -> pd.Series:
+        """``distribution`` as a Series indexed by partition (0..K-1 in sorted label order).
+
+        Returns
+        -------
+        Series
+        """
+        return _distribution_series(self.distribution, "variance_proportion" if self.is_proportional else "variance")
+
+
+@dataclass(frozen=True, repr=False)
 class SpanReport:
     """How one feature's within-partition span (max - min) is spread over the partitions.
 
@@ -99,8 +119,24 @@ class SpanReport:
     distribution: np.ndarray
     histogram: tuple[np.ndarray, np.ndarray]
 
+    def __repr__(self) -> str:
+        kind = "proportions" if self.is_proportional else "raw spans"
+        return (
+            f"SpanReport({len(self.distribution)} partitions, {kind}: hhi={self.hhi:.4g}, "
+            f"min={self.min_span:.4g}, median={self.median_span:.4g}, max={self.max_span:.4g})"
+        )
 
-@dataclass(frozen=True)
+    def to_pandas(self) -> pd.Series:
+        """``distribution`` as a Series indexed by partition (0..K-1 in sorted label order).
+
+        Returns
+        -------
+        Series
+        """
+        return _distribution_series(self.distribution, "span_proportion" if self.is_proportional else "span")
+
+
+@dataclass(frozen=True, repr=False)
 class FeatureReport:
     """The variance and span reports of one numeric feature."""
 
@@ -108,25 +144,104 @@ class FeatureReport:
     variance_report: VarianceReport | None = None
     span_report: SpanReport | None = None
 
+    def __repr__(self) -> str:
+        parts = [f"{self.name!r}"]
+        if self.variance_report is not None:
+            parts.append(f"variance hhi={self.variance_report.hhi:.4g}")
+        if self.span_report is not None:
+            parts.append(f"span hhi={self.span_report.hhi:.4g}")
+        size = self.variance_report or self.span_report
+        if size is not None:
+            parts.append(f"{len(size.distribution)} partitions")
+        return f"FeatureReport({', '.join(parts)})"
+
+    def to_pandas(self) -> pd.DataFrame:
+        """Per partition (rows, sorted label order), the variance and span distributions.
+
+        Returns
+        -------
+        DataFrame
+        """
+        columns = [r.to_pandas() for r in (self.variance_report, self.span_report) if r is not None]
+        return pd.concat(columns, axis=1) if columns else pd.DataFrame()
+
+
+# Rows of the summary a report's repr shows before it says how many more there are.
+_REPR_ROWS = 5
+
 
 class FullReport(dict):
     """``dict[str, FeatureReport]`` keyed by column name, in column order.
 
     A plain dict in every respect, plus :attr:`skipped_columns`: the names of the
-    non-numeric columns of ``X`` (object, string, category, bool) that have no report.
+    non-numeric columns of ``X`` (object, string, category, bool) that have no report,
+    and :attr:`partition_ids`: the partition labels, sorted, in the order of every
+    ``distribution``.
     """
 
     skipped_columns: tuple[str, ...]
+    partition_ids: np.ndarray | None
 
-    def __init__(self, reports: dict[str, FeatureReport], skipped_columns: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        reports: dict[str, FeatureReport],
+        skipped_columns: tuple[str, ...] = (),
+        partition_ids: np.ndarray | None = None,
+    ):
         super().__init__(reports)
         self.skipped_columns = tuple(skipped_columns)
+        self.partition_ids = partition_ids
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per feature: the HHIs and the min / median / max of each distribution.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``feature``; columns ``variance_hhi``, ``span_hhi``,
+            ``variance_min``, ``variance_median``, ``variance_max``, ``span_min``,
+            ``span_median``, ``span_max``.
+        """
+        rows = []
+        for name, report in self.items():
+            variance, span = report.variance_report, report.span_report
+            rows.append(
+                {
+                    "feature": name,
+                    "variance_hhi": variance.hhi,
+                    "span_hhi": span.hhi,
+                    "variance_min": variance.min_variance,
+                    "variance_median": variance.median_variance,
+                    "variance_max": variance.max_variance,
+                    "span_min": span.min_span,
+                    "span_median": span.median_span,
+                    "span_max": span.max_span,
+                }
+            )
+        columns = ["feature", "variance_hhi", "span_hhi", "variance_min", "variance_median",
+                   "variance_max", "span_min", "span_median", "span_max"]  # fmt: skip
+        return pd.DataFrame(rows, columns=columns).set_index("feature")
 
     def __repr__(self) -> str:
-        return f"FullReport({dict.__repr__(self)}, skipped_columns={self.skipped_columns!r})"
+        n_partitions = len(self.partition_ids) if self.partition_ids is not None else None
+        head = f"FullReport({len(self)} features" + (f" x {n_partitions} partitions" if n_partitions else "")
+        if self.skipped_columns:
+            head += f", skipped {list(self.skipped_columns)}"
+        if not self:
+            return head + ")"
+        table = self.to_pandas()[["variance_hhi", "span_hhi"]]
+        lines = [head + "; highest variance HHI first:"]
+        shown = table.sort_values("variance_hhi", ascending=False, kind="stable").head(_REPR_ROWS)
+        text = shown.reset_index().to_string(index=False, float_format="{:.4g}".format)
+        lines += ["  " + line for line in text.splitlines()]
+        if len(table) > _REPR_ROWS:
+            lines.append(f"  ... {len(table) - _REPR_ROWS} more; .to_pandas() has them all)")
+        else:
+            lines[-1] += ")"
+        return "\n".join(lines)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class PartitionQuality:
     """Figures for comparing partitionings of the same data; see :func:`partition_quality`.
 
@@ -170,6 +285,10 @@ class PartitionQuality:
 
         The flat layout makes one row per partitioner in a comparison table:
         ``pd.DataFrame([q.to_dict() for q in results])``.
+
+        Returns
+        -------
+        dict of str to int, float or None
         """
         flat: dict[str, Any] = {
             "n_samples": self.n_samples,
@@ -185,74 +304,25 @@ class PartitionQuality:
         flat.update({f"r2_{name}": value for name, value in self.feature_r2.items()})
         return flat
 
+    def to_pandas(self) -> pd.DataFrame:
+        """:meth:`to_dict` as a one-row DataFrame, to ``pd.concat`` partitioners into a table.
+
+        Returns
+        -------
+        DataFrame
+        """
+        return pd.DataFrame([self.to_dict()])
+
+    def __repr__(self) -> str:
+        y_part = "" if self.y_r2 is None else f", y_r2={self.y_r2:.4g}"
+        return (
+            f"PartitionQuality({self.n_samples:,} rows, {self.n_partitions:,} partitions: "
+            f"within_sse_ratio={self.within_sse_ratio:.4g}{y_part}; sizes {self.min_size:g} to "
+            f"{self.max_size:g} (median {self.median_size:g}), {self.n_singletons} single-row)"
+        )
+
 
 # --------------------------------------------------------------------------- inputs
-
-
-def _numeric_data(X: Any) -> tuple[np.ndarray, list[str], tuple[str, ...], pd.Index | None]:
-    """``X``'s numeric columns as float64, their names, the skipped names, X's index.
-
-    The index is None for non-pandas input, whose rows are matched by position.
-    """
-    is_pandas = isinstance(X, pd.DataFrame)
-    if isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind in "fiu" and X.shape[0] > 0 and X.shape[1] > 0:
-        # Fast path for the common case: no DataFrame round trip for a plain numeric array.
-        values = np.asarray(X, dtype=np.float64)
-        # A finite column sum rules out infinities without an n x d temporary.
-        if not np.isfinite(values.sum(axis=0)).all() and np.isinf(values).any():
-            bad = [f"f{i}" for i in np.flatnonzero(np.isinf(values).any(axis=0))]
-            raise ValueError(
-                f"X column(s) {bad} contain infinite values; replace them with finite numbers or NaN"
-            )
-        return values, [f"f{i}" for i in range(values.shape[1])], (), None
-    frame, _ = to_frame(X, name="X")
-    numeric = [c for c, dtype in frame.dtypes.items() if not is_categorical_dtype(dtype)]
-    skipped = tuple(c for c in frame.columns if c not in set(numeric))
-    values, _ = numeric_block(frame, numeric, name="X")
-    return values, numeric, skipped, (frame.index if is_pandas else None)
-
-
-def _aligned_1d(values: Any, name: str, n_rows: int, index: pd.Index | None) -> np.ndarray:
-    """``labels`` or ``y`` as a 1-D array matched row for row with X."""
-    if isinstance(values, pd.DataFrame):
-        if values.shape[1] != 1:
-            raise ValueError(f"{name} must be 1-D, got a DataFrame with {values.shape[1]} columns")
-        values = values.iloc[:, 0]
-    array = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be 1-D with one entry per row of X, got shape {array.shape}")
-    if len(array) != n_rows:
-        raise ValueError(f"{name} has {len(array)} entries but X has {n_rows} rows; they must match")
-    if isinstance(values, pd.Series) and index is not None and not values.index.equals(index):
-        raise ValueError(
-            f"{name} is a pandas Series whose index differs from X's index; align them "
-            f"(e.g. {name}.reindex(X.index)) or pass {name}.to_numpy() to match rows by position"
-        )
-    return array
-
-
-def _labels_array(labels: Any, n_rows: int, index: pd.Index | None) -> np.ndarray:
-    """``labels`` as integers whose order is the labels' sorted order.
-
-    Integer labels pass through. Anything else (strings, floats, categoricals) is
-    replaced by its codes from a sorted ``pd.factorize``: hashing is O(n), where sorting
-    a million Python strings directly takes seconds, and the integer codes then take
-    the kernel's radix-sort path.
-    """
-    array = _aligned_1d(labels, "labels", n_rows, index)
-    if array.dtype.kind in "iu":  # integer labels cannot be missing
-        return array
-    try:
-        codes, _ = pd.factorize(array, sort=True)
-    except TypeError as err:  # e.g. lists as labels
-        raise TypeError(f"labels must hold hashable values such as ints or strings: {err}") from None
-    missing = codes < 0
-    if missing.any():
-        raise ValueError(
-            f"labels has {int(missing.sum())} missing value(s) (NaN/None), first at row "
-            f"{int(np.flatnonzero(missing)[0])}; every row needs a partition label"
-        )
-    return codes
 
 
 def _check_partition_count(n_partitions: int, minimum: int) -> None:
@@ -306,6 +376,8 @@ def full_report(
     labels: Any,
     variance_proportions: bool = True,
     span_proportions: bool = True,
+    *,
+    stats: GroupedStats | None = None,
 ) -> FullReport:
     """Per numeric feature, how within-partition variance and span spread over partitions.
 
@@ -330,6 +402,9 @@ def full_report(
         proportions ``v_k / sum(v)`` if True, raw variances if False.
     span_proportions : bool, default=True
         The same for the span report.
+    stats : GroupedStats, optional
+        ``hvrt.grouped_stats(values, labels)`` of X's numeric columns, when the caller
+        has it already (one grouping shared by several reports); computed otherwise.
 
     Returns
     -------
@@ -362,10 +437,10 @@ def full_report(
     >>> report.skipped_columns
     ()
     """
-    values, names, skipped, index = _numeric_data(X)
-    label_array = _labels_array(labels, values.shape[0], index)
-    stats = grouped_stats(values, label_array)
+    data = check_partitioned(X, labels)
+    stats = stats_for(data.values, data.labels, stats)
     _check_partition_count(stats.n_partitions, 2)
+    names = data.feature_names
 
     variance_fields = _distribution_summary(stats.variance, bool(variance_proportions))
     span_fields = _distribution_summary(stats.span, bool(span_proportions))
@@ -394,7 +469,7 @@ def full_report(
                 histogram=span["histogram"],
             ),
         )
-    return FullReport(reports, skipped)
+    return FullReport(reports, data.skipped_columns, data.original_labels(stats.partition_ids))
 
 
 def calculate_feature_hhi_metric(X: Any, labels: Any) -> float:
@@ -450,7 +525,7 @@ def calculate_feature_hhi_metric(X: Any, labels: Any) -> float:
 
 def _target_values(y: Any, n_rows: int, index: pd.Index | None) -> np.ndarray:
     """``y`` as float64 with NaN for missing values (nullable pandas dtypes included)."""
-    y_array = _aligned_1d(y, "y", n_rows, index)
+    y_array = aligned_1d(y, "y", n_rows, index)
     if y_array.dtype.kind not in "fiub":
         if y_array.dtype.kind == "O":
             y_array = np.where(pd.isna(y_array), np.nan, y_array)
@@ -459,59 +534,34 @@ def _target_values(y: Any, n_rows: int, index: pd.Index | None) -> np.ndarray:
         except (TypeError, ValueError):
             raise ValueError(f"y must be numeric, got dtype {y_array.dtype}") from None
     y_values = y_array.astype(np.float64)
-    if np.isinf(y_values).any():
-        raise ValueError("y contains infinite values; replace them with finite numbers or NaN")
+    has_missing_values(y_values[:, None], ["y"], name="y")  # refuses ±inf
     return y_values
 
 
-def _centred(values: np.ndarray, y_values: np.ndarray | None) -> np.ndarray:
-    """``values`` (and ``y_values`` as a last column) minus each column's mean.
+def _total_sse(values: np.ndarray, has_missing: bool) -> np.ndarray:
+    """Each column's sum of squared deviations from its mean, NaN skipped.
 
-    The between-partition sum of squares is built from partition means; for data with a
-    large offset (around 1e9) those means carry an absolute rounding error of the
-    offset's ulp, which is first-order in the between term. Centred data has small
-    means with full relative precision; the subtraction itself is exact for values
-    close to the centre. X and y share one output array so that one grouped pass serves
-    both without a further copy.
+    numpy's two-pass variance keeps full precision for data with a large offset (values
+    around 1e9), where the law of total variance from partition means would not.
     """
-    n_rows, n_features = values.shape
-    centred = np.empty((n_rows, n_features + (y_values is not None)))
-    centred[:, :n_features] = values
-    if y_values is not None:
-        centred[:, n_features] = y_values
-    column_sums = centred.sum(axis=0)
-    if np.isfinite(column_sums).all():  # no NaN: skip nanmean's masked copy
-        centre = column_sums / n_rows
-    else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column
-            centre = np.nan_to_num(np.nanmean(centred, axis=0))
-    centred -= centre
-    return centred
+    if not has_missing:
+        return np.var(values, axis=0) * values.shape[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column
+        n_values = np.count_nonzero(~np.isnan(values), axis=0)
+        return np.nan_to_num(np.nanvar(values, axis=0)) * n_values
 
 
-def _explained_share(stats: GroupedStats) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per column: within SSE, total SSE and non-NaN count, from the grouped statistics.
-
-    The total is split exactly as within + between (the law of total variance), so no
-    second pass over the data is needed. Pass centred data (see :func:`_centred`) so
-    that the between part is accurate for large-offset data.
-    """
-    count = stats.count
-    n_values = count.sum(axis=0)
-    has_values = count > 0
-    weighted_means = np.where(has_values, stats.mean, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        grand_mean = (count * weighted_means).sum(axis=0) / n_values
-    between = (count * np.where(has_values, stats.mean - grand_mean, 0.0) ** 2).sum(axis=0)
-    within = np.where(has_values, stats.m2, 0.0).sum(axis=0)
-    return within, within + between, n_values
+def _within_sse(stats: GroupedStats) -> np.ndarray:
+    """Each column's summed within-partition squared deviations."""
+    return np.where(stats.count > 0, stats.m2, 0.0).sum(axis=0)
 
 
-def partition_quality(X: Any, labels: Any, y: Any = None) -> PartitionQuality:
+def partition_quality(X: Any, labels: Any, y: Any = None, *, stats: GroupedStats | None = None) -> PartitionQuality:
     """How well a partitioning summarises ``X`` (and ``y``); for comparing partitioners.
 
-    All figures come from one grouped pass over the numeric columns of ``X`` (and ``y``).
+    All figures come from one grouped pass over the numeric columns of ``X`` (``y`` is
+    grouped by the same codes) and one variance pass for the totals.
 
     - ``within_sse_ratio``: after z-scoring each numeric feature (population std, NaN
       skipped), the summed within-partition squared deviations over the total sum of
@@ -532,6 +582,9 @@ def partition_quality(X: Any, labels: Any, y: Any = None) -> PartitionQuality:
     y : array-like or Series of shape (n_samples,), default=None
         Numeric target; NaN values are skipped. A Series must share a DataFrame ``X``'s
         index.
+    stats : GroupedStats, optional
+        ``hvrt.grouped_stats(values, labels)`` of X's numeric columns, when the caller
+        has it already; computed otherwise.
 
     Returns
     -------
@@ -556,25 +609,40 @@ def partition_quality(X: Any, labels: Any, y: Any = None) -> PartitionQuality:
     >>> quality.to_dict()["max_size"]
     2.0
     """
-    values, names, skipped, index = _numeric_data(X)
+    data = check_partitioned(X, labels)
+    names = data.feature_names
     if not names:
-        raise ValueError(f"X has no numeric column to measure; skipped columns: {list(skipped)}")
-    label_array = _labels_array(labels, values.shape[0], index)
-    if y is not None:
-        y_values = _target_values(y, values.shape[0], index)
-    else:
-        y_values = None
-    stats = grouped_stats(_centred(values, y_values), label_array)
+        raise ValueError(f"X has no numeric column to measure; skipped columns: {list(data.skipped_columns)}")
+    stats = stats_for(data.values, data.labels, stats)
     _check_partition_count(stats.n_partitions, 1)
 
-    within, total, n_values = _explained_share(stats)
-    varying = total > 0
+    within = _within_sse(stats)
+    total = _total_sse(data.values, data.has_missing)
+    if y is not None:
+        y_values = _target_values(y, data.n_samples, data.index)
+        y_stats = grouped_stats(y_values, stats.codes)  # the labels' integer codes: no re-sort
+        y_missing = bool(np.isnan(y_values).any())
+        within = np.append(within, _within_sse(y_stats))
+        total = np.append(total, _total_sse(y_values[:, None], y_missing))
+    # A column is constant when its SSE is within the rounding of its mean: a constant
+    # 0.1 has a pairwise-summed mean a few ulps off, so a tiny positive "variance".
+    magnitude = np.fmax(np.abs(stats.minimum), np.abs(stats.maximum))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+        magnitude = np.nan_to_num(np.nanmax(magnitude, axis=0))
+    n_values = stats.count.sum(axis=0)
+    if y is not None:
+        magnitude = np.append(magnitude, np.nan_to_num(np.nanmax(np.abs(y_values), initial=0.0)))
+        n_values_all = np.append(n_values, y_stats.count.sum())
+    else:
+        n_values_all = n_values
+    varying = total > n_values_all * (16 * np.finfo(np.float64).eps * magnitude) ** 2
     with np.errstate(invalid="ignore", divide="ignore"):
-        r2 = np.where(varying, 1.0 - within / total, np.nan)
+        r2 = np.where(varying, 1.0 - np.minimum(within / total, 1.0), np.nan)
     n_features = len(names)
     feature_varying = varying[:n_features]
     # z-scored totals are the counts; z-scored within SSE is count * within / total.
-    weights = np.where(feature_varying, n_values[:n_features], 0)
+    weights = np.where(feature_varying, n_values, 0)
     weight_sum = weights.sum()
     within_ratio = (
         float((weights * np.where(feature_varying, 1.0 - r2[:n_features], 0.0)).sum() / weight_sum)
@@ -584,7 +652,7 @@ def partition_quality(X: Any, labels: Any, y: Any = None) -> PartitionQuality:
 
     sizes = stats.sizes.astype(np.float64)
     return PartitionQuality(
-        n_samples=int(values.shape[0]),
+        n_samples=data.n_samples,
         n_partitions=int(stats.n_partitions),
         within_sse_ratio=within_ratio,
         feature_r2={name: float(value) for name, value in zip(names, r2[:n_features])},
@@ -594,5 +662,5 @@ def partition_quality(X: Any, labels: Any, y: Any = None) -> PartitionQuality:
         max_size=float(sizes.max()),
         size_cv=float(sizes.std() / sizes.mean()),
         n_singletons=int(np.count_nonzero(stats.sizes == 1)),
-        skipped_columns=skipped,
+        skipped_columns=data.skipped_columns,
     )

@@ -13,9 +13,10 @@ from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._engines import ENGINE_NAMES, ENGINES, FittedTree, GrowthParams, resolve_engine
+from ._engines import ENGINE_NAMES, ENGINES, resolve_engine
 from ._preprocessing import CATEGORY_ENCODINGS, Preprocessor, fit_preprocessing, resolve_categorical
 from ._target import TARGET_MODES
+from ._tree_contract import FittedTree, GrowthParams
 from ._validation import match_columns, to_frame, to_target_frame
 
 AUTO_LEAVES_MAX = 4096
@@ -273,7 +274,27 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         return np.sort(rng.choice(n_samples, size=size, replace=False))
 
     def fit_predict(self, X: Any, y: Any = None, **kwargs: Any) -> np.ndarray:
-        """Refit on ``X`` and return the training labels, ``fit(X, y).labels_``."""
+        """Refit on ``X`` and return the training labels, ``fit(X, y).labels_``.
+
+        Parameters
+        ----------
+        X : DataFrame, ndarray or polars DataFrame of shape (n_samples, n_features)
+            Data to partition, as in :meth:`fit`.
+        y : Series, DataFrame or array of shape (n_samples,) or (n_samples, n_targets), default=None
+            Values that should guide the partitions, as in :meth:`fit`.
+        **kwargs
+            Ignored; accepted for scikit-learn's ``fit_predict`` signature.
+
+        Returns
+        -------
+        labels : ndarray of int64, shape (n_samples,)
+            Values in ``0 .. n_partitions_ - 1``.
+
+        Raises
+        ------
+        ValueError
+            As :meth:`fit`.
+        """
         return self.fit(X, y).labels_
 
     # ------------------------------------------------------------------ labelling
@@ -286,7 +307,26 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         return self._preprocessor.tree_inputs(frame)
 
     def apply(self, X: Any) -> np.ndarray:
-        """Raw engine leaf id of each row (scikit-learn node ids for the exact engine)."""
+        """Raw engine leaf id of each row.
+
+        Parameters
+        ----------
+        X : DataFrame, ndarray or polars DataFrame
+            Matched to the fit-time columns as in :meth:`get_partitions`.
+
+        Returns
+        -------
+        leaf_ids : ndarray of int64, shape (n_samples,)
+            The node id of each row's leaf in :meth:`get_tree` (scikit-learn's node ids
+            for the exact engine); not contiguous. Use :meth:`get_partitions` for labels.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before :meth:`fit`.
+        ValueError
+            When a fit-time column is missing, or array input has the wrong width.
+        """
         tree_inputs = self._tree_inputs(X)
         return self.tree_.apply(tree_inputs)
 
@@ -316,11 +356,47 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         return self._leaf_to_label[self.apply(X)]
 
     def predict(self, X: Any) -> np.ndarray:
-        """Alias of :meth:`get_partitions`."""
+        """Partition label of each row of ``X``; the same as :meth:`get_partitions`.
+
+        Parameters
+        ----------
+        X : DataFrame, ndarray or polars DataFrame
+            Matched to the fit-time columns as in :meth:`get_partitions`.
+
+        Returns
+        -------
+        labels : ndarray of int64, shape (n_samples,)
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before :meth:`fit`.
+        ValueError
+            When a fit-time column is missing, or array input has the wrong width.
+        """
         return self.get_partitions(X)
 
     def transform(self, X: Any) -> sp.csr_matrix:
-        """Sparse one-hot partition membership, shape (n_samples, n_partitions_)."""
+        """Sparse one-hot partition membership of each row of ``X``.
+
+        Parameters
+        ----------
+        X : DataFrame, ndarray or polars DataFrame
+            Matched to the fit-time columns as in :meth:`get_partitions`.
+
+        Returns
+        -------
+        membership : scipy.sparse.csr_matrix of shape (n_samples, n_partitions_)
+            One 1.0 per row, in the column of its partition; columns are named by
+            :meth:`get_feature_names_out`.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before :meth:`fit`.
+        ValueError
+            When a fit-time column is missing, or array input has the wrong width.
+        """
         labels = self.get_partitions(X)
         n_rows = len(labels)
         return sp.csr_matrix(
@@ -328,7 +404,23 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         )
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Output names of :meth:`transform`: ``partition_0 ... partition_{K-1}``."""
+        """Output names of :meth:`transform`: ``partition_0 ... partition_{K-1}``.
+
+        Parameters
+        ----------
+        input_features : array-like of str, optional
+            Checked for length against ``n_features_in_``, otherwise unused: the outputs
+            are partitions, not input features.
+
+        Returns
+        -------
+        ndarray of object, shape (n_partitions_,)
+
+        Raises
+        ------
+        ValueError
+            If ``input_features`` has the wrong length.
+        """
         check_is_fitted(self, "tree_")
         if input_features is not None and len(input_features) != self.n_features_in_:
             raise ValueError(
@@ -337,6 +429,20 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         return np.asarray([f"partition_{k}" for k in range(self.n_partitions_)], dtype=object)
 
     def get_tree(self) -> object:
-        """The fitted tree: a ``DecisionTreeRegressor`` for the exact engine."""
+        """The fitted tree, for inspection.
+
+        Returns
+        -------
+        DecisionTreeRegressor or HistTree
+            scikit-learn's tree for the exact engine; for the histogram engine a
+            ``HistTree`` of plain arrays (``feature``, ``threshold``, ``nan_left``,
+            ``children_left``, ``children_right``, ``n_node_samples``, ``value``,
+            ``depth``, ``bin_edges``).
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before :meth:`fit`.
+        """
         check_is_fitted(self, "tree_")
         return self.tree_.get_tree()

@@ -24,8 +24,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .distribution import DistributionComparison
-    from .profiler import BinnedSamples, PartitionBoxes
+    from ._figure_data import BinnedSamples, DistributionComparison, PartitionBoxes
 
 __all__ = [
     "figure_to_png",

@@ -1,7 +1,7 @@
 """Growth of the whole tree: the root's histogram, then serial or two-subtree growth.
 
 Both paths give the same tree, node for node (histogram slot numbers aside, see
-``_growth``): the root histogram is
+``_grower``): the root histogram is
 always the sum of the two halves' histograms, and the two-subtree path replays the serial
 best-first order when it merges. So the number of threads changes the time, never the
 partition.
@@ -13,24 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ._growth import (
-    BIN,
-    DEPTH,
-    END,
-    FEATURE,
-    N_FIELDS,
-    N_LEFT,
-    NAN_LEFT,
-    ORDER,
-    START,
-    add_histograms,
-    build_histogram,
-    column_sums,
-    grow,
-    histogram_sums,
-    merge_subtrees,
-    split_root,
-)
+from ._grower import grow, merge_subtrees, split_root
+from ._histograms import add_histograms, build_histogram, column_sums, histogram_sums
+from ._node_table import BIN, DEPTH, END, FEATURE, N_FIELDS, N_LEFT, NAN_LEFT, ORDER, START
 from ._threads import MIN_ROWS_PER_THREAD, thread_count
 
 # The subtrees of the root's children grow on two threads from this many rows (when two
@@ -69,12 +54,12 @@ def grow_tree(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Grow the tree on all rows; ``codes`` and ``y`` are permuted into node order in place.
 
-    Parameters are the like-named ones of :func:`hvrt._hist._growth.grow` (``codes``
+    Parameters are the like-named ones of :func:`hvrt._hist._grower.grow` (``codes``
     from ``transform_bins``, ``y`` the centred target, C-ordered (n, m)).
 
     Returns
     -------
-    node_int, node_float : the node tables (see ``_growth``).
+    node_int, node_float : the node tables (see ``_node_table``).
     rows : int32 (n,), the original row at each position; a leaf owns rows[START:END].
     """
     n = codes.shape[0]

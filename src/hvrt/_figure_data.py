@@ -1,0 +1,290 @@
+"""Plain data that figures are drawn from, and the builders that reduce data to it.
+
+:mod:`hvrt.plotting` draws only from these types, so it imports no analysis module, and
+the analysis modules (:mod:`hvrt.distribution`, :mod:`hvrt.profiler`) build them without
+importing matplotlib. Each builder is vectorised over rows and partitions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "BinnedSamples",
+    "DistributionComparison",
+    "DistributionScore",
+    "PartitionBoxes",
+    "binned_violin_samples",
+    "partition_box_stats",
+]
+
+VIOLIN_BINS = 20
+VIOLIN_SAMPLES_PER_BIN = 2000
+
+
+@dataclass(frozen=True)
+class DistributionScore:
+    """How far a feature's reconstruction is from its data.
+
+    Attributes
+    ----------
+    feature : str
+        Column name.
+    wasserstein : float
+        1-Wasserstein distance between the empirical distribution and the
+        reconstruction, divided by the feature's (population) standard deviation. 0 is a
+        perfect reconstruction; 0.1 means the probability mass is moved by a tenth of a
+        standard deviation on average. 0.0 for a constant feature.
+    ks : float
+        Kolmogorov-Smirnov distance: the largest absolute gap between the empirical CDF
+        and the reconstruction's CDF, in [0, 1].
+    """
+
+    feature: str
+    wasserstein: float
+    ks: float
+
+    def to_pandas(self) -> pd.Series:
+        """The two distances as a Series named for the feature.
+
+        Returns
+        -------
+        Series
+        """
+        return pd.Series({"wasserstein": self.wasserstein, "ks": self.ks}, name=self.feature)
+
+
+@dataclass(frozen=True, repr=False)
+class DistributionComparison:
+    """Everything needed to draw one feature's original-vs-reconstruction figure.
+
+    Attributes
+    ----------
+    feature : str
+        Column name.
+    method : {"gaussian", "kde"}
+        How each partition was summarised.
+    n_partitions : int
+        Partitions holding at least one non-missing value of the feature.
+    grid : ndarray of shape (grid_size,)
+        Evenly spaced evaluation points; they extend past the data range by four of the
+        widest partition's kernel scales, where the reconstruction still has mass.
+    original_density : ndarray of shape (grid_size,)
+        Gaussian KDE of all the data (Silverman's rule), the reference curve.
+    reconstructed_density : ndarray of shape (grid_size,)
+        Density of the size-weighted mixture of partition summaries.
+    reconstructed_cdf : ndarray of shape (grid_size,)
+        CDF of that mixture.
+    data_range : tuple of float
+        Smallest and largest observed value.
+    score : DistributionScore
+        Distances between the data and the reconstruction.
+    """
+
+    feature: str
+    method: str
+    n_partitions: int
+    grid: np.ndarray
+    original_density: np.ndarray
+    reconstructed_density: np.ndarray
+    reconstructed_cdf: np.ndarray
+    data_range: tuple[float, float]
+    score: DistributionScore
+
+    def __repr__(self) -> str:
+        low, high = self.data_range
+        return (
+            f"DistributionComparison({self.feature!r}, {self.method}, {self.n_partitions} partitions, "
+            f"{len(self.grid)} grid points over [{low:.4g}, {high:.4g}]: "
+            f"wasserstein={self.score.wasserstein:.4g}, ks={self.score.ks:.4g})"
+        )
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The curves: one row per grid point.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``grid``, ``original_density``, ``reconstructed_density``,
+            ``reconstructed_cdf``.
+        """
+        return pd.DataFrame(
+            {
+                "grid": self.grid,
+                "original_density": self.original_density,
+                "reconstructed_density": self.reconstructed_density,
+                "reconstructed_cdf": self.reconstructed_cdf,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class BinnedSamples:
+    """Data for the binned violin plot of one feature.
+
+    Attributes
+    ----------
+    feature : str
+    n_partitions : int
+    samples : list of ndarray
+        One array per rank bin (possibly empty): a bounded random sample of the raw values
+        of the bin's rows, plus the bin's smallest and largest value so the violin spans
+        the bin's full data range.
+    partitions_per_bin : ndarray of shape (n_bins,)
+    rows_per_bin : ndarray of shape (n_bins,)
+        Non-missing values per bin before sampling.
+    """
+
+    feature: str
+    n_partitions: int
+    samples: list[np.ndarray]
+    partitions_per_bin: np.ndarray
+    rows_per_bin: np.ndarray
+
+
+@dataclass(frozen=True)
+class PartitionBoxes:
+    """Box-plot statistics of one feature, one box per partition.
+
+    Attributes
+    ----------
+    feature : str
+    stats : list of dict
+        In :meth:`matplotlib.axes.Axes.bxp` form: ``label``, ``q1``, ``med``, ``q3``,
+        ``whislo``, ``whishi`` (whiskers at the most extreme values within 1.5 IQR).
+        Partitions without a value of the feature are left out.
+    """
+
+    feature: str
+    stats: list[dict[str, Any]]
+
+
+def binned_violin_samples(
+    values: np.ndarray,
+    codes: np.ndarray,
+    partition_means: np.ndarray,
+    feature: str,
+    n_bins: int = VIOLIN_BINS,
+    max_per_bin: int = VIOLIN_SAMPLES_PER_BIN,
+    random_state: int = 0,
+) -> BinnedSamples:
+    """Cut partitions into equal-width bins of mean rank and sample each bin's values.
+
+    Partitions are sorted by their mean of the feature and ranked ``0..K-1``; partition
+    rank ``r`` falls in bin ``r * n_bins // K``, so each bin holds about ``K / n_bins``
+    partitions (not equal numbers of rows). Each bin keeps a uniform random sample of at
+    most ``max_per_bin`` of its values, which bounds the plotting cost for big data.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_samples,)
+        The feature; NaN is ignored.
+    codes : ndarray of shape (n_samples,)
+        Partition index of each row, in ``0..K-1``.
+    partition_means : ndarray of shape (K,)
+        The feature's mean in each partition (NaN for a partition with no value).
+    feature : str
+    n_bins : int, default=20
+        Rank bins; at most K.
+    max_per_bin : int, default=2000
+    random_state : int, default=0
+        Seed of the sampling.
+
+    Returns
+    -------
+    BinnedSamples
+    """
+    n_partitions = len(partition_means)
+    n_bins = max(1, min(n_bins, n_partitions))
+    rank = np.empty(n_partitions, dtype=np.int64)
+    rank[np.argsort(partition_means, kind="stable")] = np.arange(n_partitions)  # NaN means sort last
+    bin_of_partition = rank * n_bins // n_partitions
+
+    rows = np.flatnonzero(~np.isnan(values))
+    rows = rows[np.random.default_rng(random_state).permutation(len(rows))]
+    row_bin = bin_of_partition[codes[rows]]
+    order = np.argsort(row_bin.astype(np.int16), kind="stable")  # radix sort; keeps the shuffle
+    rows, row_bin = rows[order], row_bin[order]
+    rows_per_bin = np.bincount(row_bin, minlength=n_bins)
+    position_in_bin = np.arange(len(rows)) - np.repeat(np.cumsum(rows_per_bin) - rows_per_bin, rows_per_bin)
+    kept = position_in_bin < max_per_bin
+    sampled = np.split(values[rows[kept]], np.cumsum(np.minimum(rows_per_bin, max_per_bin))[:-1])
+
+    # Add each bin's extremes so the violin reaches the bin's true data range.
+    filled = np.flatnonzero(rows_per_bin)
+    starts = (np.cumsum(rows_per_bin) - rows_per_bin)[filled]
+    sorted_values = values[rows]
+    low = dict(zip(filled, np.minimum.reduceat(sorted_values, starts))) if len(filled) else {}
+    high = dict(zip(filled, np.maximum.reduceat(sorted_values, starts))) if len(filled) else {}
+    samples = [
+        np.concatenate((sample, [low[b], high[b]])) if b in low else sample for b, sample in enumerate(sampled)
+    ]
+    return BinnedSamples(
+        feature=feature,
+        n_partitions=n_partitions,
+        samples=samples,
+        partitions_per_bin=np.bincount(bin_of_partition, minlength=n_bins),
+        rows_per_bin=rows_per_bin,
+    )
+
+
+def partition_box_stats(
+    values: np.ndarray, codes: np.ndarray, partition_ids: np.ndarray, feature: str
+) -> PartitionBoxes:
+    """Quartiles and 1.5-IQR whiskers of the feature in every partition, in one pass.
+
+    Rows are sorted by (partition, value) once; quantiles are then read off by index
+    arithmetic (linear interpolation, as :func:`numpy.quantile`), and whiskers by grouped
+    minima and maxima of the values inside the fences.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_samples,)
+        The feature; NaN is ignored.
+    codes : ndarray of shape (n_samples,)
+        Partition index of each row, in ``0..K-1``.
+    partition_ids : ndarray of shape (K,)
+        Labels, used as box labels.
+    feature : str
+
+    Returns
+    -------
+    PartitionBoxes
+    """
+    present = ~np.isnan(values)
+    data, group = values[present], codes[present]
+    order = np.lexsort((data, group))
+    data, group = data[order], group[order]
+    counts = np.bincount(group, minlength=len(partition_ids))
+    filled = np.flatnonzero(counts)
+    starts = (np.cumsum(counts) - counts)[filled]
+    sizes = counts[filled]
+
+    def quantile(q: float) -> np.ndarray:
+        position = starts + q * (sizes - 1)
+        below = np.floor(position).astype(np.int64)
+        above = np.minimum(below + 1, starts + sizes - 1)
+        return data[below] + (data[above] - data[below]) * (position - below)
+
+    q1, median, q3 = quantile(0.25), quantile(0.5), quantile(0.75)
+    spread = 1.5 * (q3 - q1)
+    slot = np.repeat(np.arange(len(filled)), sizes)
+    low_fence, high_fence = (q1 - spread)[slot], (q3 + spread)[slot]
+    whisker_low = np.minimum.reduceat(np.where(data >= low_fence, data, np.inf), starts)
+    whisker_high = np.maximum.reduceat(np.where(data <= high_fence, data, -np.inf), starts)
+    stats = [
+        {
+            "label": partition_ids[k],
+            "q1": q1[i],
+            "med": median[i],
+            "q3": q3[i],
+            "whislo": whisker_low[i],
+            "whishi": whisker_high[i],
+        }
+        for i, k in enumerate(filled)  # at most plot_threshold boxes
+    ]
+    return PartitionBoxes(feature=feature, stats=stats)

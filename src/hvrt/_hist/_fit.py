@@ -1,0 +1,131 @@
+"""``fit_hist``: bin the tree inputs, grow the tree, and wrap it as the engine's fitted tree."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .._tree_contract import GrowthParams
+from ._binning import EDGE_SAMPLE_ROWS, MAX_BINS, ROW_SHARE, fit_bins, transform_bins
+from ._grow_tree import grow_tree
+from ._model import HistFittedTree, HistTree
+from ._node_table import BIN, DEPTH, END, FEATURE, LEFT, NAN_LEFT, RIGHT, START
+from ._rows import rows_to_leaves
+
+# Open leaves of at least this many rows keep their histogram (and at least enough rows that
+# the kept histograms take no more memory than a quarter of X); smaller leaves rebuild.
+_HIST_MIN_ROWS = 1024
+# Splits must gain more than this fraction of the root SSE, so float noise never splits.
+_GAIN_TOLERANCE = 1e-12
+
+
+def _seed(random_state: object) -> int | None:
+    """An integer seed for the edge sample from an int, a RandomState or None."""
+    if random_state is None or isinstance(random_state, numbers.Integral):
+        return None if random_state is None else int(random_state)
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(np.iinfo(np.int32).max))
+    raise TypeError(f"random_state must be an int, a RandomState or None, got {random_state!r}")
+
+
+def fit_hist(
+    X_tree: np.ndarray,
+    target: np.ndarray,
+    params: GrowthParams,
+    *,
+    max_bins: int = MAX_BINS,
+    edge_sample_rows: int = EDGE_SAMPLE_ROWS,
+    edge_row_share: float = ROW_SHARE,
+    overwrite_target: bool = False,
+) -> HistFittedTree:
+    """Grow a best-first histogram regression tree on ``X_tree`` to explain ``target``.
+
+    Parameters
+    ----------
+    X_tree : ndarray of float64, shape (n_samples, n_features)
+        Tree inputs; NaN allowed (routed to the better side of each split), no infinities.
+    target : ndarray of float64, shape (n_samples,) or (n_samples, n_outputs)
+        Target to explain; the gain of a split is its summed per-output SSE reduction.
+    params : GrowthParams
+        ``max_leaf_nodes`` (None: until no split gains), ``min_samples_leaf``,
+        ``max_depth``, ``min_variance_reduction`` (each split must remove this fraction of
+        the root's SSE, scikit-learn's ``min_impurity_decrease`` rule) and
+        ``random_state`` (seeds the row sample that places bin edges).
+    max_bins : int in [2, 255], default=255
+        Value bins per feature; NaN has a bin of its own.
+    edge_sample_rows : int, default=20_000
+        Rows sampled to place the bin edges when there are more.
+    edge_row_share : float in (0, 1], default=0.75
+        How far bin edges follow the rows (1.0: plain quantiles) rather than the
+        features' squared deviation; see ``_binning.fit_bins``.
+    overwrite_target : bool, default=False
+        Centre and permute ``target`` in place (when it is a C-ordered float64 array)
+        instead of working on a copy.
+
+    Returns
+    -------
+    HistFittedTree
+    """
+    X_tree = np.asarray(X_tree, dtype=np.float64)
+    if X_tree.ndim != 2:
+        raise ValueError(f"X_tree must be 2-D, got shape {X_tree.shape}")
+    n_samples, n_features = X_tree.shape
+    if not (X_tree.flags.c_contiguous or X_tree.flags.f_contiguous):
+        X_tree = np.ascontiguousarray(X_tree)
+    target_2d = np.asarray(target, dtype=np.float64).reshape(n_samples, -1)
+    target_mean = target_2d.mean(axis=0)
+    # growth permutes y in place; centring keeps the gains' rounding error relative to
+    # the target's spread rather than its offset
+    if overwrite_target and target_2d.flags.c_contiguous and target_2d.flags.writeable:
+        y = target_2d
+        y -= target_mean
+    else:
+        y = target_2d - target_mean
+    root_sse = float(np.einsum("ij,ij->", y, y))
+
+    mapper = fit_bins(
+        X_tree, max_bins=max_bins, sample_rows=edge_sample_rows, seed=_seed(params.random_state),
+        row_share=edge_row_share,
+    )  # fmt: skip
+    codes = transform_bins(X_tree, mapper)
+    n_outputs = y.shape[1]
+    hist_min_rows = max(_HIST_MIN_ROWS, 4 * mapper.n_codes * (n_outputs + 1))
+    max_leaves = n_samples if params.max_leaf_nodes is None else int(params.max_leaf_nodes)
+    max_depth = np.iinfo(np.int32).max if params.max_depth is None else int(params.max_depth)
+    min_gain = max(params.min_variance_reduction, _GAIN_TOLERANCE) * root_sse
+    # scikit-learn's rule: a node whose impurity (mean per-output variance) is within
+    # machine epsilon of zero is pure; a target that is zero up to rounding has no splits
+    if n_features == 0 or root_sse <= n_samples * n_outputs * np.finfo(np.float64).eps:
+        max_leaves = 1  # nothing to split on, or nothing to explain
+    node_int, node_float, rows = grow_tree(
+        codes, y, mapper.n_value_bins, mapper.nan_code, max_leaves, int(params.min_samples_leaf),
+        max_depth, float(min_gain), int(hist_min_rows),
+    )  # fmt: skip
+    del codes, y, target_2d
+
+    children_left = node_int[:, LEFT].copy()
+    is_leaf = children_left < 0
+    feature = node_int[:, FEATURE].copy()
+    split_bin = node_int[:, BIN]
+    threshold = np.full(len(feature), -2.0)  # scikit-learn's leaf marker
+    internal = ~is_leaf
+    # an edge index past the feature's last edge hits the +inf padding: values vs NaN
+    threshold[internal] = mapper.edges[feature[internal], split_bin[internal]]
+    sizes = node_int[:, END] - node_int[:, START]
+    tree = HistTree(
+        feature=feature,
+        threshold=threshold,
+        nan_left=(node_int[:, NAN_LEFT] == 1) & internal,
+        children_left=children_left,
+        children_right=node_int[:, RIGHT].copy(),
+        n_node_samples=sizes,
+        value=node_float[:, 1:] / np.maximum(sizes, 1)[:, None] + target_mean,
+        depth=node_int[:, DEPTH].copy(),
+        bin_edges=[mapper.edges[j, : mapper.n_value_bins[j] - 1].copy() for j in range(n_features)],
+    )
+    leaf_nodes = np.flatnonzero(is_leaf).astype(np.int64)
+    training_leaves = rows_to_leaves(
+        rows, leaf_nodes, node_int[leaf_nodes, START].copy(), node_int[leaf_nodes, END].copy()
+    )
+    return HistFittedTree(tree, training_leaves)

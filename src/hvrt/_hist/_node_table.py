@@ -1,0 +1,67 @@
+"""The node tables of a growing tree, and the heap that orders its open leaves (numba kernels).
+
+A tree under growth is two tables with a row per node: integers (the columns below; a
+node owns positions ``[START, END)`` of the permuted rows) and floats (its best split's
+gain, then its per-output target sums). The heap holds the open leaves that can split,
+the largest gain first, ties to the older (smaller) node id, so growth is deterministic.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# Columns of the integer node table; ORDER is the node's place in its tree's split sequence.
+START, END, DEPTH, SLOT, FEATURE, BIN, NAN_LEFT, N_LEFT, LEFT, RIGHT, ORDER = range(11)
+N_FIELDS = 11
+# Columns of the float node table: the best split's gain, then the node's target sums.
+GAIN = 0
+
+
+@njit(cache=True, inline="always")
+def _before(gain: np.ndarray, a: int, b: int) -> bool:
+    return gain[a] > gain[b] or (gain[a] == gain[b] and a < b)
+
+
+@njit(cache=True)
+def heap_push(heap: np.ndarray, size: int, node: int, gain: np.ndarray) -> int:
+    """Push ``node`` onto the heap of ``size`` nodes ordered by ``gain``; returns the new size."""
+    pos = size
+    heap[pos] = node
+    while pos > 0:
+        parent = (pos - 1) // 2
+        if not _before(gain, heap[pos], heap[parent]):
+            break
+        heap[pos], heap[parent] = heap[parent], heap[pos]
+        pos = parent
+    return size + 1
+
+
+@njit(cache=True)
+def heap_pop(heap: np.ndarray, size: int, gain: np.ndarray) -> int:
+    """Remove and return the node of largest gain (the caller shrinks ``size`` by one)."""
+    top = heap[0]
+    size -= 1
+    heap[0] = heap[size]
+    pos = 0
+    while True:
+        child = 2 * pos + 1
+        if child >= size:
+            break
+        if child + 1 < size and _before(gain, heap[child + 1], heap[child]):
+            child += 1
+        if not _before(gain, heap[child], heap[pos]):
+            break
+        heap[pos], heap[child] = heap[child], heap[pos]
+        pos = child
+    return top
+
+
+@njit(cache=True)
+def enlarged(table: np.ndarray, capacity: int, fill) -> np.ndarray:
+    """A copy of ``table`` with ``capacity`` rows, the new ones set to ``fill``."""
+    out = np.empty((capacity, table.shape[1]), dtype=table.dtype)
+    for t in range(capacity):
+        for c in range(table.shape[1]):
+            out[t, c] = table[t, c] if t < table.shape[0] else fill
+    return out

@@ -1,0 +1,88 @@
+"""Row partitioning (numba kernels).
+
+Rows live in one array segment per node. Splitting a node partitions its segment in place,
+codes, target and original row ids moving together, so each child's rows are contiguous;
+at the end the leaves' segments give every original row its leaf.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, inline="always")
+def _goes_left(code: int, split_bin: int, nan_left: bool, nan_code: int) -> bool:
+    return code <= split_bin or (nan_left and code == nan_code)
+
+
+@njit(cache=True, inline="always")
+def _swap_rows(words: np.ndarray, y: np.ndarray, rows: np.ndarray, i: int, j: int) -> None:
+    # a row's codes move as 8-byte words (1.5x faster than byte by byte at 10 features)
+    for w in range(words.shape[1]):
+        c = words[i, w]
+        words[i, w] = words[j, w]
+        words[j, w] = c
+    for k in range(y.shape[1]):
+        v = y[i, k]
+        y[i, k] = y[j, k]
+        y[j, k] = v
+    r = rows[i]
+    rows[i] = rows[j]
+    rows[j] = r
+
+
+@njit(cache=True)
+def _partition_swapping(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code) -> int:
+    """Partition rows [start, end) in place by swapping misplaced pairs; returns the split point.
+
+    Moves only misplaced rows but branches on every row: best for lopsided splits.
+    """
+    i = start
+    j = end - 1
+    while True:
+        while i <= j and _goes_left(codes[i, feature], split_bin, nan_left, nan_code):
+            i += 1
+        while i <= j and not _goes_left(codes[j, feature], split_bin, nan_left, nan_code):
+            j -= 1
+        if i > j:
+            return i
+        _swap_rows(words, y, rows, i, j)
+        i += 1
+        j -= 1
+
+
+@njit(cache=True)
+def _partition_branchless(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code) -> int:
+    """Partition rows [start, end) in place without data-dependent branches.
+
+    Every row is swapped with the first right-going row, and the left count advances by
+    the row's direction; no mispredicted branches, so it wins on balanced splits.
+    """
+    n_left = start
+    for i in range(start, end):
+        goes_left = _goes_left(codes[i, feature], split_bin, nan_left, nan_code)
+        _swap_rows(words, y, rows, i, n_left)
+        n_left += goes_left
+    return n_left
+
+
+@njit(cache=True)
+def split_rows(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, small_size) -> None:
+    """Partition rows [start, end) in place by the split (``small_size``: the smaller side's rows)."""
+    # measured at 1M rows: swapping costs ~45 q (1 - q) ns/row for a smaller share q,
+    # the branch-free pass a flat ~6.4 ns/row; they cross near q = 0.2
+    if 5 * small_size < end - start:
+        _partition_swapping(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code)
+    else:
+        _partition_branchless(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code)
+
+
+@njit(cache=True, nogil=True)
+def rows_to_leaves(rows: np.ndarray, leaf_nodes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Leaf node of every original row, from the leaves' segments of ``rows``."""
+    out = np.empty(rows.shape[0], dtype=np.int64)
+    for t in range(leaf_nodes.shape[0]):
+        for i in range(starts[t], ends[t]):
+            out[rows[i]] = leaf_nodes[t]
+    return out

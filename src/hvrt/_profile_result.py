@@ -1,0 +1,100 @@
+"""ProfileResult: what one profiling run computed, as plain data and tables."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["ProfileResult", "json_number", "size_facts"]
+
+
+@dataclass
+class ProfileResult:
+    """What :meth:`PartitionProfiler.run_profiling` computed and produced.
+
+    Attributes
+    ----------
+    summary : DataFrame
+        ``feature``, ``variance_hhi``, ``span_hhi``, sorted by ``variance_hhi``
+        (highest first).
+    report : FullReport
+        The :func:`~hvrt.full_report` output, ``{feature: FeatureReport}``.
+    partition_sizes : Series
+        Rows per partition, indexed by partition label.
+    top_features : list of str
+        The (up to 3) features with the highest variance HHI, which get plots.
+    distribution_scores : DataFrame
+        ``feature``, ``wasserstein``, ``ks`` of every numeric feature
+        (:meth:`~hvrt.DistributionAnalyzer.scores`).
+    figures : dict of str to Figure
+        ``"partition_size_distribution"``, ``"<feature>/feature_distribution_trend"`` or
+        ``"<feature>/feature_distribution_detailed"``, and
+        ``"<feature>/distribution_comparison"``. Empty without matplotlib.
+    artifacts : list of Path
+        Files written (empty without ``output_path``).
+    output_path : Path or None
+    skipped_columns : list
+        Non-numeric columns, which have no statistics.
+    plots : bool
+        Whether matplotlib was available to draw the figures.
+    n_samples : int
+        Rows profiled.
+    plot_threshold : int
+        The profiler's ``plot_threshold``: above it, plots summarise the partitions.
+    """
+
+    summary: pd.DataFrame
+    report: dict[str, Any]
+    partition_sizes: pd.Series
+    top_features: list[str]
+    distribution_scores: pd.DataFrame
+    figures: dict[str, Figure] = field(default_factory=dict)
+    artifacts: list[Path] = field(default_factory=list)
+    output_path: Path | None = None
+    skipped_columns: list[Any] = field(default_factory=list)
+    plots: bool = True
+    n_samples: int = 0
+    plot_threshold: int = 50
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The summary table joined with the distribution scores, one row per feature.
+
+        Returns
+        -------
+        DataFrame
+        """
+        return self.summary.merge(self.distribution_scores, on="feature", how="left")
+
+    def __repr__(self) -> str:
+        where = f"written to {str(self.output_path)!r}" if self.output_path else "nothing written"
+        return (
+            f"ProfileResult({len(self.partition_sizes)} partitions, {len(self.summary)} features, "
+            f"top features {self.top_features}, {len(self.figures)} figures, {where})"
+        )
+
+
+def json_number(value: Any) -> float | None:
+    """A float for JSON, with NaN and infinities as null."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def size_facts(sizes: np.ndarray) -> dict[str, Any]:
+    """Min, median, max, mean, coefficient of variation and single-row count of sizes."""
+    mean = float(sizes.mean())
+    return {
+        "min": int(sizes.min()),
+        "median": float(np.median(sizes)),
+        "max": int(sizes.max()),
+        "mean": mean,
+        "cv": float(sizes.std() / mean),
+        "n_singletons": int(np.sum(sizes == 1)),
+    }
