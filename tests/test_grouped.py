@@ -155,3 +155,18 @@ def test_two_dimensional_labels_rejected():
 def test_docstring_examples_run():
     result = doctest.testmod(_grouped, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_repr_is_one_line_and_to_pandas_matches_pandas_groupby():
+    rng = np.random.default_rng(4)
+    values = rng.normal(size=(500, 2))
+    labels = rng.integers(0, 7, 500)
+    stats = grouped_stats(values, labels)
+    assert repr(stats).startswith("GroupedStats(500 rows x 2 columns in 7 partitions")
+    table = stats.to_pandas(["a", "b"])
+    reference = pd.DataFrame(values, columns=["a", "b"]).groupby(labels)
+    np.testing.assert_allclose(table[("a", "mean")], reference["a"].mean())
+    np.testing.assert_allclose(table[("b", "variance")], reference["b"].var(ddof=0))
+    np.testing.assert_array_equal(table[("", "size")], reference.size())
+    with pytest.raises(ValueError, match="columns has 1 names for 2"):
+        stats.to_pandas(["a"])

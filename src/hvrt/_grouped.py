@@ -18,9 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class GroupedStats:
     """Per-partition statistics of a 2-D float array; NaN values are skipped.
 
@@ -51,6 +52,39 @@ class GroupedStats:
     def span(self) -> np.ndarray:
         """``max - min``; 0 where a partition has at most one value."""
         return np.where(self.count > 1, self.maximum - self.minimum, 0.0)
+
+    def __repr__(self) -> str:
+        return (
+            f"GroupedStats({len(self.codes):,} rows x {self.count.shape[1]} columns in "
+            f"{self.n_partitions:,} partitions, sizes {self.sizes.min(initial=0)} to {self.sizes.max(initial=0)})"
+        )
+
+    def to_pandas(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """One row per partition: its size and each column's count, mean, variance, min, max.
+
+        Parameters
+        ----------
+        columns : list of str, optional
+            Names of the grouped columns (``0, 1, ...`` by default).
+
+        Returns
+        -------
+        DataFrame
+            Indexed by partition id; columns are a MultiIndex (column name, statistic),
+            after a first ``("", "size")`` column.
+        """
+        names = list(range(self.count.shape[1])) if columns is None else list(columns)
+        if len(names) != self.count.shape[1]:
+            raise ValueError(f"columns has {len(names)} names for {self.count.shape[1]} grouped columns")
+        index = pd.Index(self.partition_ids, name="partition")
+        blocks = {("", "size"): self.sizes}
+        for j, name in enumerate(names):
+            for statistic, values in (
+                ("count", self.count), ("mean", self.mean), ("variance", self.variance),
+                ("min", self.minimum), ("max", self.maximum),
+            ):  # fmt: skip
+                blocks[(name, statistic)] = values[:, j]
+        return pd.DataFrame(blocks, index=index)
 
 
 # Integer labels spanning fewer values than this are sorted as uint16, for which numpy's
