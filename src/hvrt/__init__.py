@@ -29,6 +29,7 @@ _LAZY = {
     "DistributionAnalyzer": "distribution",
     "DistributionComparison": "_figure_data",
     "DistributionScore": "_figure_data",
+    "PartitionedRegressor": "local_models",
 }
 
 __all__ = ["HVRTPartitioner", "__version__", *_LAZY]

@@ -44,6 +44,11 @@ class ExactTree:
     def apply(self, X_tree: np.ndarray) -> np.ndarray:
         return self.tree.apply(X_tree).astype(np.int64)
 
+    @property
+    def children(self) -> tuple[np.ndarray, np.ndarray]:
+        structure = self.tree.tree_
+        return structure.children_left.astype(np.int64), structure.children_right.astype(np.int64)
+
     def get_tree(self) -> DecisionTreeRegressor:
         return self.tree
 

@@ -105,6 +105,16 @@ class Preprocessor:
     category_imputer: SimpleImputer | None
     encoder: OneHotEncoder | TargetEncoder | None
 
+    def input_names(self) -> list[str]:
+        """Names of the tree inputs: the numeric columns, then the encoded categoricals."""
+        if self.encoder is None:
+            return list(self.numeric_columns)
+        if isinstance(self.encoder, OneHotEncoder):
+            encoded = self.encoder.get_feature_names_out(self.categorical_columns)
+        else:  # target encoding: one column per categorical
+            encoded = self.categorical_columns
+        return [*self.numeric_columns, *map(str, encoded)]
+
     def tree_inputs(self, frame: pd.DataFrame) -> np.ndarray:
         """The float64 tree inputs of ``frame``: numeric columns, then encoded categoricals."""
         numeric, has_missing = numeric_block(frame, self.numeric_columns)

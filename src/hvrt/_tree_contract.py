@@ -54,5 +54,9 @@ class FittedTree(Protocol):
     def apply(self, X_tree: np.ndarray) -> np.ndarray:
         """Raw leaf id (int64) of each row of ``X_tree``."""
 
+    @property
+    def children(self) -> tuple[np.ndarray, np.ndarray]:
+        """Left and right child (int64 node ids, -1 at a leaf) of every node; the root is 0."""
+
     def get_tree(self) -> object:
         """The engine's own tree object, for inspection."""

@@ -266,6 +266,8 @@ def aligned_1d(values: Any, name: str, n_rows: int, index: pd.Index | None) -> n
         array = np.asarray(values)
     else:
         array = _from_series_protocol(values)
+        if array is None and hasattr(values, "__array__") and not isinstance(values, (str, bytes)):
+            array = np.asarray(values)  # another array-like (e.g. a dask-computed or xarray object)
         if array is None:
             raise TypeError(
                 f"{name} must be a 1-D array, list or Series with one entry per row of X, "

@@ -428,6 +428,41 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
             )
         return np.asarray([f"partition_{k}" for k in range(self.n_partitions_)], dtype=object)
 
+    def partition_hierarchy(self) -> tuple[np.ndarray, np.ndarray]:
+        """The tree above the partitions: each node's parent, and each partition's node.
+
+        The seam local models use to shrink a partition's fit toward its ancestors'.
+
+        Returns
+        -------
+        parent : ndarray of int64, shape (n_nodes,)
+            Parent node of every tree node; -1 for the root (node 0). A parent's id is
+            always smaller than its children's.
+        partition_nodes : ndarray of int64, shape (n_partitions_,)
+            The node (a leaf) of partition ``k``, for ``k`` in ``0 .. n_partitions_ - 1``.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before :meth:`fit`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hvrt import HVRTPartitioner
+        >>> X = np.random.default_rng(0).normal(size=(200, 2))
+        >>> parent, nodes = HVRTPartitioner(max_leaf_nodes=3, engine="exact").fit(X).partition_hierarchy()
+        >>> len(parent), len(nodes), int(parent[0])
+        (5, 3, -1)
+        """
+        check_is_fitted(self, "tree_")
+        left, right = self.tree_.children
+        parent = np.full(len(left), -1, dtype=np.int64)
+        internal = np.flatnonzero(left >= 0)
+        parent[left[internal]] = internal
+        parent[right[internal]] = internal
+        return parent, self.tree_.leaf_ids.astype(np.int64)
+
     def get_tree(self) -> object:
         """The fitted tree, for inspection.
 

@@ -115,6 +115,11 @@ class HistFittedTree:
         """Raw leaf id (int64) of each row of ``X_tree``."""
         return self.tree.apply(X_tree)
 
+    @property
+    def children(self) -> tuple[np.ndarray, np.ndarray]:
+        """Left and right child of every node (-1 at a leaf)."""
+        return self.tree.children_left, self.tree.children_right
+
     def get_tree(self) -> HistTree:
         """The fitted :class:`HistTree`."""
         return self.tree

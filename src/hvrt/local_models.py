@@ -1,0 +1,621 @@
+"""PartitionedRegressor: one ridge model per partition, shrunk toward its ancestors.
+
+The job H-VRT partitions prepare. A fit runs, in order:
+
+1. **Model inputs**: the partitioner's own preprocessing (numeric columns with missing
+   values imputed by their mean, categoricals one-hot or target encoded), standardised
+   with the training (weighted) means and standard deviations, with a column of ones.
+2. **A global ridge** on all rows: the root model.
+3. **Partitions shaped by where it is wrong**: the partitioner grows on the global model's
+   residual (``partition_on="residual"``), or on ``y``, or on X alone.
+4. **Per-partition cross-products** ``XᵀWX`` and ``XᵀWy`` in one compiled pass
+   (:mod:`hvrt._grouped_products`), summed up the tree to every internal node, level by
+   level.
+5. **Hierarchical shrinkage**, solved down the tree level by level, each level one batched
+   solve: ``b_node = (S_node + Λ + αJ)⁻¹ (s_node + Λ b_parent)``, where ``Λ`` holds
+   ``intercept_shrinkage`` for the level and ``shrinkage`` for each slope, and ``αJ`` is the
+   ridge penalty on the slopes. A partition with few rows stays close to its parent; one
+   with many rows fits its own slope. Strong shrinkage is what lets many small partitions
+   pay without overfitting.
+
+Nothing loops over rows or partitions in Python on the default path: the loops are over
+tree levels (tens) and inside the compiled kernel.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.exceptions import DataConversionWarning
+from sklearn.utils.validation import check_is_fitted
+
+from ._grouped import grouped_stats
+from ._grouped_products import GroupedProducts, grouped_cross_products
+from ._preprocessing import Preprocessor, fit_preprocessing, resolve_categorical
+from ._validation import aligned_1d, match_columns, to_frame
+from .partitioner import HVRTPartitioner
+
+__all__ = ["PartitionedRegressor"]
+
+PARTITION_ON = ("residual", "y", "X")
+CLIP_MODES = ("y", "xy", None)
+# shrinkage="auto" picks the slopes' pull from this grid (in rows) by CV_FOLDS-fold
+# cross-validation; the level's pull is LEVEL_SHARE of it unless given.
+SHRINKAGE_GRID = np.array([0.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, 10000.0, 1e5, 1e6])
+CV_FOLDS = 5
+LEVEL_SHARE = 0.1
+# Below this many rows "auto" does not validate and uses AUTO_FALLBACK, the prototype's value.
+AUTO_MIN_ROWS = 200
+AUTO_FALLBACK = 1000.0
+# Rows per block when predicting, so the gathered coefficients stay small.
+_PREDICT_BLOCK_ROWS = 1 << 16
+
+
+def default_partitioner() -> HVRTPartitioner:
+    """The partitioner used when none is given: 256 partitions of at least 20 rows, grown on ``y`` only."""
+    return HVRTPartitioner(max_leaf_nodes=256, min_samples_leaf=20, y_weight=1.0)
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _checked_response(y: Any, n_rows: int, index: pd.Index | None) -> np.ndarray:
+    """``y`` as finite float64, or an error that names it."""
+    if y is None:
+        raise ValueError(
+            "PartitionedRegressor requires y to be passed, but the target y is None; pass the target "
+            "column, e.g. fit(X, df['price'])"
+        )
+    if isinstance(y, str):
+        raise TypeError(f"y must be an array or Series of numbers, got the string {y!r}; pass the column itself")
+    if isinstance(y, np.ndarray) and y.ndim == 2 and y.shape[1] == 1:
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected; it is raveled",
+            DataConversionWarning,
+            stacklevel=3,
+        )
+        y = y.ravel()
+    values = aligned_1d(y, "y", n_rows, index)
+    try:
+        values = values.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"y must be numeric, got dtype {values.dtype}") from None
+    bad = ~np.isfinite(values)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"y has {int(bad.sum())} missing or infinite value(s), first at row {first} ({values[first]}); "
+            "every training row needs a finite target"
+        )
+    return values
+
+
+def _checked_weights(sample_weight: Any, n_rows: int, index: pd.Index | None) -> np.ndarray:
+    if sample_weight is None:
+        return np.ones(n_rows)
+    weights = aligned_1d(sample_weight, "sample_weight", n_rows, index)
+    try:
+        weights = weights.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"sample_weight must be numeric, got dtype {weights.dtype}") from None
+    if not np.isfinite(weights).all() or (weights < 0).any():
+        raise ValueError("sample_weight must be finite and non-negative")
+    if weights.sum() <= 0:
+        raise ValueError("sample_weight sums to zero; at least one row must count")
+    return weights
+
+
+def _node_depths(parent: np.ndarray) -> np.ndarray:
+    """Depth of every node from the parent array (parents have smaller ids than children)."""
+    depth = np.zeros(len(parent), dtype=np.int64)
+    has_parent = parent >= 0
+    children = np.flatnonzero(has_parent)
+    while True:  # one round per level of the tree
+        updated = depth[parent[children]] + 1
+        if np.array_equal(updated, depth[children]):
+            return depth
+        depth[children] = updated
+
+
+class PartitionedRegressor(RegressorMixin, BaseEstimator):
+    """Piecewise-linear regression: a ridge model per H-VRT partition, shrunk toward its parents.
+
+    A global ridge is fitted first; the partitioner then grows on its residual, so the
+    partitions follow where the linear model is wrong; each partition's ridge is shrunk
+    toward its parent node's, and so on up to the global model (see the module
+    docstring for the equations).
+
+    Parameters
+    ----------
+    partitioner : HVRTPartitioner, default=None
+        Cloned in :meth:`fit`. ``None`` uses ``HVRTPartitioner(max_leaf_nodes=256,
+        min_samples_leaf=20, y_weight=1.0)``. Its ``categorical_features``,
+        ``category_encoding`` and ``random_state`` also set how the model inputs are
+        encoded.
+    partition_on : {"residual", "y", "X"}, default="residual"
+        What the partitioner is grown on besides X: the global ridge's residual, ``y``
+        itself, or nothing (X alone). The partitioner's ``y_weight`` sets the blend.
+    alpha : float >= 0, default=1.0
+        Ridge penalty on the standardised slopes, in every model.
+    shrinkage : float >= 0 or "auto", default="auto"
+        Pull of each slope toward the parent node's, in rows: a partition of ``n`` rows
+        moves about ``n / (n + shrinkage)`` of the way from its parent's slope to its own.
+        0 fits each node on its own rows (a plain ridge per partition). ``"auto"`` picks
+        it from 0, 10, 30, ..., 10000, 1e5, 1e6 (the last is the global model) by 5-fold
+        cross-validation: a second partitioner grows on a random half of the rows and only
+        the other half is validated, so no validation row shaped its partition; each
+        fold's error is a closed form of its cross-products. Below 200 rows: 1000.
+    intercept_shrinkage : float >= 0, default=None
+        The same pull for the level: the prediction at the partition's centre. None:
+        a tenth of the slopes' pull.
+    clip : {"y", "xy"} or None, default="y"
+        ``"y"``: predictions are clipped to the training range of ``y``. ``"xy"``: also
+        each row's standardised inputs to its partition's training box before predicting,
+        which guards against extrapolating a steep local slope. None: no clipping.
+    estimator : scikit-learn regressor, default=None
+        ``None`` uses the built-in batched ridge with shrinkage. Otherwise a clone is
+        fitted on each partition's rows and model inputs (no shrinkage), in parallel.
+    n_jobs : int, default=None
+        Parallel jobs for ``estimator`` (joblib's convention).
+
+    Attributes
+    ----------
+    partitioner_ : HVRTPartitioner
+        The fitted partitioner.
+    n_partitions_ : int
+    coef_ : ndarray of shape (n_partitions_, n_model_inputs_)
+        Each partition's slopes in the units of the model inputs (None with ``estimator``).
+    intercept_ : ndarray of shape (n_partitions_,)
+        Each partition's intercept in those units (None with ``estimator``).
+    model_input_names_ : ndarray of str
+        Names of the model inputs: the numeric columns, then the encoded categoricals.
+    global_coef_, global_intercept_ : ndarray, float
+        The global ridge, in the same units.
+    shrinkage_ : float
+        The slopes' shrinkage used (chosen, with ``shrinkage="auto"``).
+    shrinkage_path_ : DataFrame or None
+        With ``"auto"``: the cross-validated RMSE of each candidate.
+    estimators_ : list of regressors
+        One per partition, with ``estimator`` only.
+    n_features_in_, feature_names_in_
+        As scikit-learn.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hvrt import PartitionedRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(-3, 3, size=(4000, 2))
+    >>> y = np.where(X[:, 0] > 0, 3 * X[:, 1], -2 * X[:, 1]) + rng.normal(0, 0.1, 4000)
+    >>> model = PartitionedRegressor().fit(X, y)
+    >>> round(model.score(X, y), 2)
+    1.0
+    """
+
+    def __init__(
+        self,
+        partitioner: HVRTPartitioner | None = None,
+        *,
+        partition_on: str = "residual",
+        alpha: float = 1.0,
+        shrinkage: float | str = "auto",
+        intercept_shrinkage: float | None = None,
+        clip: str | None = "y",
+        estimator: Any = None,
+        n_jobs: int | None = None,
+    ) -> None:
+        self.partitioner = partitioner
+        self.partition_on = partition_on
+        self.alpha = alpha
+        self.shrinkage = shrinkage
+        self.intercept_shrinkage = intercept_shrinkage
+        self.clip = clip
+        self.estimator = estimator
+        self.n_jobs = n_jobs
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+    # ------------------------------------------------------------------ validation
+    def _check_params(self) -> None:
+        if self.partitioner is not None and not isinstance(self.partitioner, HVRTPartitioner):
+            raise TypeError(f"partitioner must be an HVRTPartitioner or None, got {type(self.partitioner).__name__}")
+        if self.partition_on not in PARTITION_ON:
+            raise ValueError(f"partition_on must be one of {PARTITION_ON}, got {self.partition_on!r}")
+        checked = {"alpha": self.alpha}
+        if not (isinstance(self.shrinkage, str) and self.shrinkage == "auto"):
+            checked["shrinkage"] = self.shrinkage
+        if self.intercept_shrinkage is not None:
+            checked["intercept_shrinkage"] = self.intercept_shrinkage
+        for name, value in checked.items():
+            if not (_is_real(value) and np.isfinite(value) and value >= 0):
+                expected = "a finite float >= 0 or 'auto'" if name == "shrinkage" else "a finite float >= 0"
+                raise ValueError(f"{name} must be {expected}, got {value!r}")
+        if self.clip not in CLIP_MODES:
+            raise ValueError(f"clip must be one of {CLIP_MODES}, got {self.clip!r}")
+        if self.estimator is not None and not (hasattr(self.estimator, "fit") and hasattr(self.estimator, "predict")):
+            raise TypeError(f"estimator must be a scikit-learn regressor (with fit and predict) or None, got {self.estimator!r}")
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> PartitionedRegressor:
+        """Fit the global model, the partitions and one shrunk model per partition.
+
+        Parameters
+        ----------
+        X : DataFrame, ndarray or polars DataFrame of shape (n_samples, n_features)
+            Numeric and categorical columns, as :class:`~hvrt.HVRTPartitioner` takes them.
+            Missing numeric values are imputed with the column mean for the linear
+            models (the partitioner follows its own ``impute``).
+        y : array-like or Series of shape (n_samples,)
+            Finite numbers; a pandas Series must share a DataFrame X's index.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights for every linear model. The partitioner's tree is
+            grown unweighted.
+
+        Returns
+        -------
+        self : PartitionedRegressor
+
+        Raises
+        ------
+        ValueError
+            For an invalid parameter; a ``y`` or ``sample_weight`` that is misaligned, not
+            numeric, not finite (or negative weights); or any input error of the partitioner.
+        TypeError
+            For a partitioner or estimator of the wrong type.
+        """
+        self._check_params()
+        frame, had_names = to_frame(X)
+        index = frame.index if isinstance(X, pd.DataFrame) else None
+        response = _checked_response(y, len(frame), index)
+        weights = _checked_weights(sample_weight, len(frame), index)
+        partitioner = default_partitioner() if self.partitioner is None else clone(self.partitioner)
+
+        preprocessor, inputs = self._fit_model_inputs(frame, response, partitioner)
+        weight_sum = weights.sum()
+        self._input_mean = weights @ inputs / weight_sum
+        spread = np.sqrt(weights @ (inputs - self._input_mean) ** 2 / weight_sum)
+        self._input_scale = np.where(spread > 0, spread, 1.0)
+        design = self._design(inputs)
+        self._response_mean = float(weights @ response / weight_sum)
+        centred = response - self._response_mean
+
+        # The global ridge: the root model and the residual the partitions are grown on.
+        weighted_design = design * weights[:, None]
+        root_gram = design.T @ weighted_design
+        root_moment = weighted_design.T @ centred
+        ridge = np.diag(np.r_[0.0, np.full(design.shape[1] - 1, float(self.alpha))])
+        root = _batched_solve((root_gram + ridge)[None], root_moment[None])[0]
+        guide = {"residual": centred - design @ root, "y": response, "X": None}[self.partition_on]
+        if self.estimator is None and isinstance(self.shrinkage, str) and len(frame) < AUTO_MIN_ROWS:
+            self.shrinkage_, self.shrinkage_path_ = AUTO_FALLBACK, None  # too few rows to validate
+        elif self.estimator is None and isinstance(self.shrinkage, str):
+            self.shrinkage_, self.shrinkage_path_ = self._select_shrinkage(frame, guide, design, centred, weights, partitioner)
+        else:
+            self.shrinkage_ = None if self.estimator is not None else float(self.shrinkage)
+            self.shrinkage_path_ = None
+        partitioner.fit(X, guide)
+        labels = partitioner.labels_
+        n_partitions = partitioner.n_partitions_
+
+        if self.estimator is None:
+            products = grouped_cross_products(design, centred, labels, n_partitions, weights)
+            self._coef = _TreeSums.from_partitioner(partitioner).solve(
+                products, self.shrinkage_, self._level_shrinkage(self.shrinkage_), float(self.alpha)
+            )
+            self._local_r2 = _local_r2(products, self._coef)
+            self.estimators_ = None
+        else:
+            self._coef = None
+            self.estimators_ = self._fit_estimators(inputs, response, weights, labels, n_partitions)
+        if self.clip == "xy":
+            stats = grouped_stats(design[:, 1:], labels)
+            self._box_low, self._box_high = stats.minimum, stats.maximum
+
+        self._preprocessor = preprocessor
+        self._fitted_with_names = had_names
+        self._root = root
+        self._response_range = (float(response.min()), float(response.max()))
+        self.partitioner_ = partitioner
+        self.n_partitions_ = n_partitions
+        self.n_features_in_ = frame.shape[1]
+        self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
+        self.model_input_names_ = np.asarray(preprocessor.input_names(), dtype=object)
+        self._training_labels = labels
+        self._weight_sums = np.bincount(labels, weights=weights, minlength=n_partitions)
+        return self
+
+    def _fit_model_inputs(
+        self, frame: pd.DataFrame, response: np.ndarray, partitioner: HVRTPartitioner
+    ) -> tuple[Preprocessor, np.ndarray]:
+        """The partitioner's preprocessing, imputing, fitted on ``frame`` (target encoding on ``y``)."""
+        categorical = resolve_categorical(frame, partitioner.categorical_features)
+        preprocessor, inputs, _ = fit_preprocessing(
+            frame,
+            pd.DataFrame({"y": response}, index=frame.index),
+            categorical_columns=categorical,
+            weights=None,
+            scaler=None,
+            impute=True,
+            category_encoding=partitioner.category_encoding,
+            target_mode="sum",
+            y_weight=1.0,
+            random_state=partitioner.random_state,
+        )
+        return preprocessor, inputs
+
+    def _design(self, inputs: np.ndarray) -> np.ndarray:
+        """A column of ones, then the standardised model inputs."""
+        design = np.empty((inputs.shape[0], inputs.shape[1] + 1))
+        design[:, 0] = 1.0
+        np.subtract(inputs, self._input_mean, out=design[:, 1:])
+        design[:, 1:] /= self._input_scale
+        return design
+
+    def _select_shrinkage(
+        self,
+        frame: pd.DataFrame,
+        guide: np.ndarray | None,
+        design: np.ndarray,
+        centred: np.ndarray,
+        weights: np.ndarray,
+        partitioner: HVRTPartitioner,
+    ) -> tuple[float, pd.DataFrame]:
+        """The slopes' shrinkage with the least cross-validated error, and every candidate's.
+
+        Honest: a selection partitioner grows on a random half of the rows (the structure
+        half), and only rows of the other half are ever validated, so no validation row
+        helped shape its partition (with the partitions grown on every row, the levels fit
+        the validation rows' own noise and the search picks too little shrinkage). Folds
+        of the other half are held out in turn; structure rows always train. One kernel
+        pass gives every (fold, partition) its cross-products; a fold's error is a closed
+        form of them, so each candidate costs a few batched solves.
+        """
+        rng = np.random.default_rng(0)
+        n_rows = len(centred)
+        structure = rng.random(n_rows) < 0.5
+        selector = clone(partitioner).fit(
+            frame.iloc[np.flatnonzero(structure)], None if guide is None else guide[structure]
+        )
+        labels = selector.get_partitions(frame)
+        n_partitions = selector.n_partitions_
+        fold = np.where(structure, CV_FOLDS, rng.integers(0, CV_FOLDS, n_rows))
+        products = grouped_cross_products(
+            design, centred, fold * n_partitions + labels, (CV_FOLDS + 1) * n_partitions, weights
+        )
+        per_fold = [_slice_products(products, f, n_partitions) for f in range(CV_FOLDS + 1)]
+        total = _sum_products(per_fold)
+        tree = _TreeSums.from_partitioner(selector)
+        errors = np.zeros(len(SHRINKAGE_GRID))
+        for i, slope in enumerate(SHRINKAGE_GRID):
+            for held_out in per_fold[:CV_FOLDS]:
+                coef = tree.solve(_subtract_products(total, held_out), slope, self._level_shrinkage(slope), float(self.alpha))
+                errors[i] += _validation_sse(held_out, coef).sum()
+        validated = weights[~structure].sum()
+        path = pd.DataFrame({"shrinkage": SHRINKAGE_GRID, "cv_rmse": np.sqrt(errors / max(validated, 1e-300))})
+        return float(SHRINKAGE_GRID[int(np.argmin(errors))]), path
+
+    def _level_shrinkage(self, slope: float) -> float:
+        return slope * LEVEL_SHARE if self.intercept_shrinkage is None else float(self.intercept_shrinkage)
+
+    def _fit_estimators(
+        self, inputs: np.ndarray, response: np.ndarray, weights: np.ndarray, labels: np.ndarray, n_partitions: int
+    ) -> list[Any]:
+        """A clone of ``estimator`` per partition (the non-default path: any regressor)."""
+        from joblib import Parallel, delayed
+
+        order = np.argsort(labels, kind="stable")
+        bounds = np.searchsorted(labels[order], np.arange(n_partitions + 1))
+        rows = [order[bounds[k] : bounds[k + 1]] for k in range(n_partitions)]
+
+        def fit_one(part: np.ndarray) -> Any:
+            model = clone(self.estimator)
+            if np.ptp(weights[part]) > 0:
+                return model.fit(inputs[part], response[part], sample_weight=weights[part])
+            return model.fit(inputs[part], response[part])
+
+        return Parallel(n_jobs=self.n_jobs)(delayed(fit_one)(part) for part in rows)
+
+    # ------------------------------------------------------------------ prediction
+    def _model_inputs(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "partitioner_")
+        frame, had_names = to_frame(X)
+        frame = match_columns(frame, had_names, self.feature_names_in_, self._fitted_with_names, type(self).__name__)
+        return self._preprocessor.tree_inputs(frame)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predict with each row's partition model.
+
+        Parameters
+        ----------
+        X : DataFrame, ndarray or polars DataFrame of shape (n_samples, n_features)
+            Named columns are matched by name, arrays by position (as the partitioner).
+
+        Returns
+        -------
+        ndarray of float64, shape (n_samples,)
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before :meth:`fit`.
+        ValueError
+            When a fit-time column is missing, array input has the wrong width, or X
+            holds infinite values.
+        """
+        inputs = self._model_inputs(X)
+        labels = self.partitioner_.get_partitions(X)
+        if self.estimators_ is not None:
+            prediction = np.empty(len(labels))
+            for k in np.unique(labels):  # non-default path: one call per partition present
+                rows = np.flatnonzero(labels == k)
+                prediction[rows] = self.estimators_[k].predict(inputs[rows])
+        else:
+            design = self._design(inputs)
+            if self.clip == "xy":
+                np.clip(design[:, 1:], self._box_low[labels], self._box_high[labels], out=design[:, 1:])
+            prediction = np.empty(len(labels))
+            for start in range(0, len(labels), _PREDICT_BLOCK_ROWS):
+                block = slice(start, start + _PREDICT_BLOCK_ROWS)
+                prediction[block] = np.einsum("ij,ij->i", design[block], self._coef[labels[block]])
+            prediction += self._response_mean
+        if self.clip is not None:
+            np.clip(prediction, *self._response_range, out=prediction)
+        return prediction
+
+    # ------------------------------------------------------------------ inspection
+    @property
+    def coef_(self) -> np.ndarray | None:
+        """Each partition's slopes in model-input units, shape (n_partitions_, n_model_inputs_)."""
+        check_is_fitted(self, "partitioner_")
+        return None if self._coef is None else self._coef[:, 1:] / self._input_scale
+
+    @property
+    def intercept_(self) -> np.ndarray | None:
+        """Each partition's intercept in model-input units, shape (n_partitions_,)."""
+        check_is_fitted(self, "partitioner_")
+        if self._coef is None:
+            return None
+        return self._response_mean + self._coef[:, 0] - self.coef_ @ self._input_mean
+
+    @property
+    def global_coef_(self) -> np.ndarray:
+        """The global ridge's slopes in model-input units."""
+        check_is_fitted(self, "partitioner_")
+        return self._root[1:] / self._input_scale
+
+    @property
+    def global_intercept_(self) -> float:
+        """The global ridge's intercept in model-input units."""
+        return float(self._response_mean + self._root[0] - self.global_coef_ @ self._input_mean)
+
+    def partition_report(self) -> pd.DataFrame:
+        """One row per partition: size, local fit and coefficients.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by partition; columns ``n_samples``, ``weight``, ``r2`` (training R² of
+            the partition's own model on its rows; NaN for a constant ``y``),
+            ``own_share`` (``n / (n + shrinkage_)``: roughly how far the slopes moved from
+            the parent's toward the partition's own fit), ``intercept`` and one column
+            per model input (its slope). With ``estimator`` only the first three.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before :meth:`fit`.
+        """
+        check_is_fitted(self, "partitioner_")
+        index = pd.RangeIndex(self.n_partitions_, name="partition")
+        report = pd.DataFrame(
+            {"n_samples": self.partitioner_.partition_sizes_, "weight": self._weight_sums}, index=index
+        )
+        if self._coef is None:
+            return report
+        report["r2"] = self._local_r2
+        report["own_share"] = self._weight_sums / (self._weight_sums + self.shrinkage_)
+        report["intercept"] = self.intercept_
+        slopes = pd.DataFrame(self.coef_, index=index, columns=[str(n) for n in self.model_input_names_])
+        return pd.concat([report, slopes], axis=1)
+
+
+class _TreeSums:
+    """The partitioner's tree, for summing partition cross-products up and solving down."""
+
+    def __init__(self, parent: np.ndarray, partition_nodes: np.ndarray) -> None:
+        self.parent = parent
+        self.partition_nodes = partition_nodes
+        depth = _node_depths(parent)
+        self.levels = [np.flatnonzero(depth == d) for d in range(int(depth.max()) + 1)]
+
+    @classmethod
+    def from_partitioner(cls, partitioner: HVRTPartitioner) -> _TreeSums:
+        return cls(*partitioner.partition_hierarchy())
+
+    def solve(self, products: GroupedProducts, slope: float, level: float, alpha: float) -> np.ndarray:
+        """Each partition's coefficients: the root's ridge, then each level shrunk toward its parents."""
+        n_nodes, width = len(self.parent), products.gram.shape[1]
+        gram = np.zeros((n_nodes, width, width))
+        moment = np.zeros((n_nodes, width))
+        gram[self.partition_nodes] = products.gram
+        moment[self.partition_nodes] = products.moment
+        for nodes in reversed(self.levels[1:]):  # children into parents, deepest level first
+            np.add.at(gram, self.parent[nodes], gram[nodes])
+            np.add.at(moment, self.parent[nodes], moment[nodes])
+        ridge = np.diag(np.r_[0.0, np.full(width - 1, alpha)])
+        shrink = np.r_[level, np.full(width - 1, slope)]
+        coef = np.empty((n_nodes, width))
+        coef[0] = _batched_solve((gram[0] + ridge)[None], moment[0][None])[0]
+        for nodes in self.levels[1:]:
+            # Shrink in coordinates centred on the node's own rows, so the level that is
+            # pulled toward the parent's is the prediction at the node's centre, not at
+            # the global origin (where a steep local slope would move it far).
+            shift = _centring(gram[nodes])
+            pull = np.einsum("kai,a,kaj->kij", shift, shrink, shift)  # Tᵀ Λ T per node
+            prior = coef[self.parent[nodes]]
+            coef[nodes] = _batched_solve(gram[nodes] + pull + ridge, moment[nodes] + np.einsum("kij,kj->ki", pull, prior))
+        return coef[self.partition_nodes]
+
+
+def _slice_products(products: GroupedProducts, fold: int, n_partitions: int) -> GroupedProducts:
+    part = slice(fold * n_partitions, (fold + 1) * n_partitions)
+    return GroupedProducts(products.gram[part], products.moment[part], products.response_square[part])
+
+
+def _sum_products(parts: list[GroupedProducts]) -> GroupedProducts:
+    return GroupedProducts(
+        sum(p.gram for p in parts), sum(p.moment for p in parts), sum(p.response_square for p in parts)
+    )
+
+
+def _subtract_products(total: GroupedProducts, part: GroupedProducts) -> GroupedProducts:
+    return GroupedProducts(
+        total.gram - part.gram, total.moment - part.moment, total.response_square - part.response_square
+    )
+
+
+def _validation_sse(products: GroupedProducts, coef: np.ndarray) -> np.ndarray:
+    """Each partition's weighted squared error of ``coef`` on the rows ``products`` sums."""
+    fitted = np.einsum("ki,kij,kj->k", coef, products.gram, coef)
+    return products.response_square - 2.0 * np.einsum("ki,ki->k", coef, products.moment) + fitted
+
+
+def _centring(gram: np.ndarray) -> np.ndarray:
+    """Per node, ``T`` with ``T b`` = the coefficients in coordinates centred on the node's mean.
+
+    ``T`` is the identity plus the node's weighted input means in the intercept row, so
+    ``(T b)[0]`` is the model's prediction at the node's centre.
+    """
+    weight = gram[:, 0, 0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = np.where(weight[:, None] > 0, gram[:, 0, 1:] / weight[:, None], 0.0)
+    shift = np.broadcast_to(np.eye(gram.shape[1]), gram.shape).copy()
+    shift[:, 0, 1:] = centre
+    return shift
+
+
+def _batched_solve(systems: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Solve a stack of small systems; the pseudo-inverse where one is singular."""
+    try:
+        return np.linalg.solve(systems, right[..., None])[..., 0]
+    except np.linalg.LinAlgError:  # only without any penalty on an ill-posed partition
+        return np.einsum("kij,kj->ki", np.linalg.pinv(systems), right)
+
+
+def _local_r2(products: GroupedProducts, coef: np.ndarray) -> np.ndarray:
+    """Training R² of each partition's model on its own rows, from the cross-products alone."""
+    square = products.response_square
+    sse = _validation_sse(products, coef)
+    weight, total = products.gram[:, 0, 0], products.moment[:, 0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tss = square - np.where(weight > 0, total**2 / weight, 0.0)
+        return np.where(tss > 1e-12 * np.maximum(square, 1e-300), 1.0 - sse / tss, np.nan)

@@ -1,0 +1,216 @@
+"""PartitionedRegressor: the fast path against plain ridges, the shrinkage limits, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LinearRegression, Ridge
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from hvrt import HVRTPartitioner, PartitionedRegressor
+from hvrt._grouped_products import grouped_cross_products
+
+
+def piecewise(n: int = 6000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-3, 3, size=(n, 3))
+    y = np.where(X[:, 0] > 0, 3.0 * X[:, 1], -2.0 * X[:, 1]) + np.sin(X[:, 2]) + rng.normal(0, 0.1, n)
+    return X, y
+
+
+def exact(leaves: int = 12, **kwargs) -> HVRTPartitioner:
+    return HVRTPartitioner(max_leaf_nodes=leaves, min_samples_leaf=20, y_weight=1.0, engine="exact", **kwargs)
+
+
+@parametrize_with_checks([PartitionedRegressor()])
+def test_sklearn_compatible(estimator, check) -> None:
+    check(estimator)
+
+
+# --------------------------------------------------------------------------- the kernel
+
+
+def test_grouped_cross_products_match_per_group_products():
+    rng = np.random.default_rng(1)
+    design = rng.normal(size=(500, 4))
+    response = rng.normal(size=500)
+    weights = rng.uniform(0, 2, 500)
+    codes = rng.integers(0, 7, 500)
+    products = grouped_cross_products(design, response, codes, 7, weights)
+    for k in range(7):
+        rows = codes == k
+        weighted = design[rows] * weights[rows, None]
+        np.testing.assert_allclose(products.gram[k], design[rows].T @ weighted, rtol=1e-12)
+        np.testing.assert_allclose(products.moment[k], weighted.T @ response[rows], rtol=1e-12)
+        np.testing.assert_allclose(products.response_square[k], weights[rows] @ response[rows] ** 2, rtol=1e-12)
+    with pytest.raises(ValueError, match="codes must lie in 0..6"):
+        grouped_cross_products(design, response, codes + 1, 7)
+
+
+# --------------------------------------------------------------------------- the fast path
+
+
+def standardised(X: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    w = np.ones(len(X)) if weights is None else weights
+    mean = w @ X / w.sum()
+    scale = np.sqrt(w @ (X - mean) ** 2 / w.sum())
+    return (X - mean) / scale, mean, scale
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_no_shrinkage_equals_a_ridge_per_partition(weighted):
+    X, y = piecewise()
+    weights = np.random.default_rng(2).uniform(0.5, 2.0, len(y)) if weighted else None
+    model = PartitionedRegressor(exact(), shrinkage=0.0, intercept_shrinkage=0.0, alpha=3.0, clip=None)
+    model.fit(X, y, sample_weight=weights)
+    Z, mean, scale = standardised(X, weights)
+    labels = model.partitioner_.labels_
+    for k in range(model.n_partitions_):
+        rows = labels == k
+        ridge = Ridge(alpha=3.0).fit(Z[rows], y[rows], sample_weight=None if weights is None else weights[rows])
+        np.testing.assert_allclose(model.coef_[k], ridge.coef_ / scale, rtol=1e-8, atol=1e-10)
+        np.testing.assert_allclose(model.intercept_[k], ridge.intercept_ - (ridge.coef_ / scale) @ mean, rtol=1e-8)
+    # predictions are the partition's own line
+    k = labels[:50]
+    np.testing.assert_allclose(model.predict(X[:50]), model.intercept_[k] + np.einsum("ij,ij->i", X[:50], model.coef_[k]))
+
+
+def test_infinite_shrinkage_gives_every_partition_the_global_model():
+    X, y = piecewise()
+    model = PartitionedRegressor(exact(), shrinkage=1e12, intercept_shrinkage=1e12, clip=None).fit(X, y)
+    Z, mean, scale = standardised(X)
+    ridge = Ridge(alpha=1.0).fit(Z, y)
+    np.testing.assert_allclose(model.global_coef_, ridge.coef_ / scale, rtol=1e-9)
+    np.testing.assert_allclose(model.coef_, np.broadcast_to(model.global_coef_, model.coef_.shape), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(model.intercept_, model.global_intercept_, rtol=1e-6)
+
+
+def test_stronger_shrinkage_keeps_partitions_closer_to_the_global_model():
+    X, y = piecewise()
+    spread = []
+    for slope in (0.0, 300.0, 3000.0, 1e5):
+        model = PartitionedRegressor(exact(), shrinkage=slope, intercept_shrinkage=slope / 10).fit(X, y)
+        spread.append(np.abs(model.coef_ - model.global_coef_).sum())
+    assert spread == sorted(spread, reverse=True) and spread[-1] < 0.02 * spread[0]
+
+
+def test_auto_shrinkage_is_cross_validated_and_beats_ridge_on_piecewise_data():
+    X, y = piecewise(8000)
+    model = PartitionedRegressor().fit(X[:6000], y[:6000])
+    path = model.shrinkage_path_
+    assert model.shrinkage_ == path["shrinkage"][path["cv_rmse"].idxmin()]
+    assert model.score(X[6000:], y[6000:]) > 0.94 > Ridge().fit(X[:6000], y[:6000]).score(X[6000:], y[6000:]) + 0.5
+
+
+def test_not_worse_than_ridge_on_linear_data():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(8000, 5))
+    y = X @ [1.0, -2.0, 0.5, 0.0, 3.0] + rng.normal(0, 1.0, 8000)
+    model = PartitionedRegressor().fit(X[:6000], y[:6000])
+    ridge = Ridge().fit(X[:6000], y[:6000])
+    assert model.score(X[6000:], y[6000:]) >= ridge.score(X[6000:], y[6000:]) - 0.002
+
+
+def test_no_blow_up_on_outliers_and_extrapolation():
+    X, y = piecewise()
+    y = y.copy()
+    y[:30] += 500.0  # gross outliers in training
+    far = np.random.default_rng(4).uniform(-3000, 3000, size=(500, 3))  # 1000x outside the data
+    for clip in ("y", "xy"):
+        prediction = PartitionedRegressor(clip=clip).fit(X, y).predict(far)
+        assert np.isfinite(prediction).all()
+        assert prediction.min() >= y.min() and prediction.max() <= y.max()
+    boxed = PartitionedRegressor(clip="xy").fit(X, y)
+    in_range = PartitionedRegressor(clip="xy").fit(X, y).predict(X[:200])
+    np.testing.assert_allclose(in_range, boxed.predict(X[:200]))
+    unclipped = PartitionedRegressor(clip=None).fit(X, y).predict(far)
+    assert np.abs(unclipped).max() > np.abs(y).max()  # what the clip guards against
+
+
+def test_estimator_path_fits_a_clone_per_partition():
+    X, y = piecewise(3000)
+    model = PartitionedRegressor(exact(6), estimator=LinearRegression()).fit(X, y)
+    assert len(model.estimators_) == model.n_partitions_ and model.coef_ is None
+    labels = model.partitioner_.labels_
+    rows = labels == 2
+    reference = LinearRegression().fit(X[rows], y[rows]).predict(X[rows])
+    np.testing.assert_allclose(model.predict(X[rows]), np.clip(reference, y.min(), y.max()))
+    assert list(model.partition_report().columns) == ["n_samples", "weight"]
+
+
+def test_dataframes_with_categoricals_and_missing_values():
+    rng = np.random.default_rng(5)
+    n = 4000
+    frame = pd.DataFrame(
+        {
+            "size": rng.uniform(0, 10, n),
+            "colour": rng.choice(["red", "green", "blue"], n),
+            "age": np.where(rng.random(n) < 0.05, np.nan, rng.uniform(0, 5, n)),
+        }
+    )
+    effect = frame["colour"].map({"red": 5.0, "green": 0.0, "blue": -5.0}).to_numpy()
+    y = effect * frame["size"].to_numpy() / 5 + np.nan_to_num(frame["age"].to_numpy()) + rng.normal(0, 0.1, n)
+    model = PartitionedRegressor().fit(frame, pd.Series(y, index=frame.index))
+    assert list(model.model_input_names_) == ["size", "age", "colour_blue", "colour_green", "colour_red"]
+    assert model.score(frame, y) > 0.95
+    report = model.partition_report()
+    assert {"n_samples", "r2", "own_share", "intercept", "colour_red"} <= set(report.columns)
+    assert report["n_samples"].sum() == n
+    np.testing.assert_allclose(model.predict(frame[frame.columns[::-1]]), model.predict(frame))  # by name
+
+
+def test_partition_on_choices_change_the_partitions():
+    X, y = piecewise(3000)
+    by_residual = PartitionedRegressor(exact(8)).fit(X, y).partitioner_.labels_
+    by_x = PartitionedRegressor(exact(8), partition_on="X").fit(X, y).partitioner_.labels_
+    assert not np.array_equal(by_residual, by_x)
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_partition_hierarchy_parents_come_first(engine):
+    X, _ = piecewise(3000)
+    partitioner = HVRTPartitioner(max_leaf_nodes=40, engine=engine).fit(X)
+    parent, nodes = partitioner.partition_hierarchy()
+    assert parent[0] == -1 and (parent[1:] >= 0).all() and (parent[1:] < np.arange(1, len(parent))).all()
+    np.testing.assert_array_equal(np.sort(nodes), partitioner.tree_.leaf_ids)
+    assert len(parent) == 2 * partitioner.n_partitions_ - 1
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"y": np.ones(10)}, ValueError, "y has 10 entries but X has 100 rows"),
+        ({"y": np.array(["a"] * 100)}, ValueError, "y must be numeric"),
+        ({"y": np.r_[np.nan, np.ones(99)]}, ValueError, "y has 1 missing or infinite value"),
+        ({"y": np.r_[np.ones(99), np.inf]}, ValueError, "first at row 99"),
+        ({"y": "price"}, TypeError, "pass the column itself"),
+        ({"sample_weight": np.ones(5)}, ValueError, "sample_weight has 5 entries"),
+        ({"sample_weight": -np.ones(100)}, ValueError, "sample_weight must be finite and non-negative"),
+    ],
+)
+def test_bad_fit_input_is_named(kwargs, error, match):
+    X = np.random.default_rng(0).normal(size=(100, 2))
+    arguments = {"y": X[:, 0], **kwargs}
+    with pytest.raises(error, match=match):
+        PartitionedRegressor().fit(X, **arguments)
+
+
+@pytest.mark.parametrize(
+    ("params", "error", "match"),
+    [
+        ({"estimator": object()}, TypeError, "estimator must be a scikit-learn regressor"),
+        ({"partitioner": "hvrt"}, TypeError, "partitioner must be an HVRTPartitioner"),
+        ({"partition_on": "z"}, ValueError, "partition_on must be one of"),
+        ({"shrinkage": -1.0}, ValueError, "shrinkage must be a finite float >= 0 or 'auto'"),
+        ({"alpha": np.nan}, ValueError, "alpha must be a finite float >= 0"),
+        ({"clip": "x"}, ValueError, "clip must be one of"),
+    ],
+)
+def test_bad_parameters_are_named(params, error, match):
+    X = np.random.default_rng(0).normal(size=(100, 2))
+    with pytest.raises(error, match=match):
+        PartitionedRegressor(**params).fit(X, X[:, 0])
