@@ -453,3 +453,24 @@ def test_round_trips_give_identical_labels(frame: pd.DataFrame, engine: str, dum
         joblib.dump(partitioner, tmp_path / "model.joblib")
         restored = joblib.load(tmp_path / "model.joblib")
     assert np.array_equal(restored.get_partitions(frame), partitioner.get_partitions(frame))
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+@pytest.mark.parametrize(
+    "columns",
+    [[10, 20, 30], [("a", 1), ("a", 2), ("b", 1)], pd.MultiIndex.from_tuples([("a", 1), ("a", 2), ("b", 1)])],
+    ids=["ints", "tuples", "multiindex"],
+)
+def test_non_string_column_names_are_matched_by_name(columns, engine: str) -> None:
+    rng = np.random.default_rng(8)
+    X = pd.DataFrame(rng.normal(size=(600, 3)) * [1.0, 5.0, 25.0], columns=columns)
+    partitioner = HVRTPartitioner(max_leaf_nodes=20, engine=engine).fit(X)
+    np.testing.assert_array_equal(partitioner.get_partitions(X.iloc[:, ::-1]), partitioner.labels_)
+    with pytest.raises(ValueError, match="missing column"):
+        partitioner.get_partitions(X.iloc[:, :2].set_axis(X.columns[:1].append(pd.Index(["other"])), axis=1))
+
+
+def test_names_that_clash_as_strings_are_an_error() -> None:
+    X = pd.DataFrame(np.zeros((5, 2)), columns=[1, "1"])
+    with pytest.raises(ValueError, match=r"duplicate column names: \['1'\]"):
+        HVRTPartitioner().fit(X)

@@ -58,7 +58,8 @@ def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
     frame : DataFrame
         Array input gets columns ``f0...``; column labels are always strings.
     had_names : bool
-        Whether the input carried string column names of its own.
+        Whether the input carried column names of its own (any DataFrame does; its
+        names are turned into strings).
     """
     if sp.issparse(X):
         raise TypeError(
@@ -73,11 +74,18 @@ def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
         if converted is not None:
             X = converted
     if isinstance(X, pd.DataFrame):
-        had_names = all(isinstance(c, str) for c in X.columns)
-        frame = X if had_names else X.set_axis([str(c) for c in X.columns], axis=1)
+        # Every frame's columns are names, whatever their type (ints, tuples, a
+        # MultiIndex): they are matched by name at labelling time, as strings.
+        had_names = True
+        if all(isinstance(c, str) for c in X.columns):
+            frame = X
+        else:
+            frame = X.set_axis([str(c) for c in X.columns], axis=1)
         if frame.columns.has_duplicates:
             dupes = sorted(set(frame.columns[frame.columns.duplicated()]))
-            raise ValueError(f"{name} has duplicate column names: {dupes}")
+            raise ValueError(
+                f"{name} has duplicate column names: {dupes} (names are compared as strings, so 1 and '1' clash)"
+            )
     else:
         array = np.asarray(X)
         if array.ndim != 2:
