@@ -474,3 +474,27 @@ def test_names_that_clash_as_strings_are_an_error() -> None:
     X = pd.DataFrame(np.zeros((5, 2)), columns=[1, "1"])
     with pytest.raises(ValueError, match=r"duplicate column names: \['1'\]"):
         HVRTPartitioner().fit(X)
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_categories_survive_dtype_drift_at_labelling(engine: str) -> None:
+    rng = np.random.default_rng(9)
+    n = 800
+    X = pd.DataFrame(
+        {"x": rng.normal(size=n), "code": rng.integers(0, 4, n), "flag": rng.random(n) < 0.5}
+    )
+    partitioner = HVRTPartitioner(max_leaf_nodes=16, engine=engine, categorical_features=["code", "flag"]).fit(X)
+    drifted = X.assign(code=X["code"].astype(float), flag=X["flag"].astype(int))
+    drifted.loc[0, "code"] = np.nan  # one NaN turns the ints into floats
+    labels = partitioner.get_partitions(drifted)
+    np.testing.assert_array_equal(labels[1:], partitioner.labels_[1:])
+
+
+def test_a_category_that_changes_kind_or_clashes_is_an_error() -> None:
+    X = pd.DataFrame({"x": np.arange(40.0), "code": np.arange(40) % 4})
+    partitioner = HVRTPartitioner(max_leaf_nodes=4, engine="exact", categorical_features=["code"]).fit(X)
+    with pytest.raises(ValueError, match="'code' held numbers at fit but holds text now"):
+        partitioner.get_partitions(X.assign(code=list("abcd") * 10))
+    mixed = X.assign(code=pd.Series([1, "1"] * 20, dtype=object))
+    with pytest.raises(ValueError, match=r"'code' holds both 1 and '1'"):
+        HVRTPartitioner(max_leaf_nodes=4, categorical_features=["code"]).fit(mixed)

@@ -8,6 +8,7 @@ the user's units and labelling never needs the scaler.
 
 from __future__ import annotations
 
+import numbers
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -55,11 +56,73 @@ def resolve_categorical(frame: pd.DataFrame, categorical_features: Sequence[Any]
     return [c for c in frame.columns if c in listed]
 
 
+def _number_key(value: Any) -> str:
+    """One string per numeric value, whatever its type: ``1``, ``1.0``, ``np.int8(1)`` and
+    ``True`` are all ``"1"``, so a column whose dtype drifts (ints that became floats
+    through one NaN, bools read back as 0/1) keeps its categories."""
+    number = float(value)
+    return str(int(number)) if number.is_integer() and abs(number) < 2**63 else repr(number)
+
+
+def _category_kind(values: pd.Series) -> str:
+    """``"numbers"``, ``"text"`` or ``"mixed"``: what kind of values a categorical column holds."""
+    present = values.dropna()
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        return "numbers"
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        present = pd.Series(values.cat.categories)
+    distinct = pd.unique(present.to_numpy(dtype=object))  # a few values, not every row
+    is_number = [isinstance(v, (numbers.Number, np.bool_)) and not isinstance(v, str) for v in distinct]
+    if all(is_number):
+        return "numbers" if len(distinct) else "text"
+    return "text" if not any(is_number) else "mixed"
+
+
+def _column_keys(values: pd.Series, column: str) -> np.ndarray:
+    """A categorical column as an object array of category keys (strings), NaN where missing.
+
+    Numbers become :func:`_number_key` strings and everything else ``str(value)``; only the
+    distinct values are converted, not every row.
+
+    Raises
+    ------
+    ValueError
+        If a number and a string of the column give the same key (``1`` and ``"1"``): they
+        would silently become one category.
+    """
+    uniques = pd.unique(values.dropna().to_numpy(dtype=object))
+    keys = {}
+    for value in uniques:
+        is_number = isinstance(value, (numbers.Number, np.bool_)) and not isinstance(value, str)
+        keys[value] = _number_key(value) if is_number else str(value)
+    if len(set(keys.values())) < len(keys):
+        seen: dict[str, Any] = {}
+        for value, key in keys.items():
+            if key in seen:
+                raise ValueError(
+                    f"categorical column {column!r} holds both {seen[key]!r} and {value!r}, which would be "
+                    "one category; make the column one type (e.g. X[col].astype(str))"
+                )
+            seen[key] = value
+    return values.map(keys).to_numpy(dtype=object, na_value=np.nan)
+
+
 def _category_strings(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """Categorical columns as an object array of strings, NaN where missing."""
-    return np.column_stack(
-        [frame[c].astype("string").to_numpy(dtype=object, na_value=np.nan) for c in columns]
-    ) if columns else np.empty((len(frame), 0), dtype=object)
+    """Categorical columns as an object array of category keys, NaN where missing."""
+    if not columns:
+        return np.empty((len(frame), 0), dtype=object)
+    return np.column_stack([_column_keys(frame[c].astype(object), c) for c in columns])
+
+
+def _check_category_kinds(frame: pd.DataFrame, columns: list[str], fitted: list[str]) -> None:
+    """Refuse a categorical column whose values changed kind (numbers <-> text) since fit."""
+    for column, kind in zip(columns, fitted):
+        now = _category_kind(frame[column])
+        if now != kind and "mixed" not in (now, kind) and frame[column].notna().any():
+            raise ValueError(
+                f"categorical column {column!r} held {kind} at fit but holds {now} now; its categories "
+                "cannot be matched (convert it back to the type it had at fit)"
+            )
 
 
 def resolve_weights(weights: Mapping[str, float] | None, numeric_columns: list[str], categorical_columns: list[str]) -> np.ndarray:
@@ -104,6 +167,7 @@ class Preprocessor:
     numeric_fill: np.ndarray | None  # training means, when imputing
     category_imputer: SimpleImputer | None
     encoder: OneHotEncoder | TargetEncoder | None
+    category_kinds: list[str] | None = None  # "numbers" / "text" / "mixed" per categorical column
 
     def input_names(self) -> list[str]:
         """Names of the tree inputs: the numeric columns, then the encoded categoricals."""
@@ -138,6 +202,8 @@ class Preprocessor:
         return np.hstack([numeric, np.asarray(encoded, dtype=np.float64)])
 
     def _categories(self, frame: pd.DataFrame) -> np.ndarray:
+        if self.category_kinds is not None:
+            _check_category_kinds(frame, self.categorical_columns, self.category_kinds)
         categories = _category_strings(frame, self.categorical_columns)
         if self.category_imputer is not None:
             categories = self.category_imputer.transform(categories)
@@ -247,6 +313,7 @@ def fit_preprocessing(
             # the same encodings as at labelling time. Unseen categories get the target mean.
             encoder = TargetEncoder(target_type="continuous", random_state=random_state)
             encoder.fit(categories, target.reshape(len(target), -1).sum(axis=1))
-    preprocessor = Preprocessor(numeric_columns, categorical_columns, numeric_fill, category_imputer, encoder)
+    kinds = [_category_kind(frame[c]) for c in categorical_columns]
+    preprocessor = Preprocessor(numeric_columns, categorical_columns, numeric_fill, category_imputer, encoder, kinds)
     tree_inputs = preprocessor.append_categories(numeric, frame)
     return preprocessor, tree_inputs, target
