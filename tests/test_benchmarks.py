@@ -224,3 +224,71 @@ def test_benchmark_main_runs_small(name, argv, echoed, tmp_path) -> None:
     text = out.read_text()
     assert text.startswith("# ") and "|---" in text
     assert f"`python -m benchmarks.{name} {echoed}" in text  # the command as run, in the one vocabulary
+
+
+def _local_methods() -> list[str]:
+    """The local-models benchmark's methods whose packages this environment has (CI has no bench extra)."""
+    from benchmarks.local_models import METHODS, unavailable_reason
+
+    return [method for method in METHODS if unavailable_reason(method) is None]
+
+
+def test_local_models_main_runs_small(tmp_path) -> None:
+    from benchmarks.local_models import METHODS
+
+    methods = _local_methods()
+    assert {"ridge", "kmeans_ridge"} <= set(methods)  # scikit-learn only: always there
+    out = tmp_path / "local_models.md"
+    argv = ["--datasets", "synthetic", "--n", "1200", "--k", "16", "--cap", "0", "--methods", *methods]
+    assert importlib.import_module("benchmarks.local_models").main([*argv, "--out", str(out)]) == 0
+    text = out.read_text()
+    assert text.startswith("# Local models benchmark") and "## synthetic" in text
+    assert f"`python -m benchmarks.local_models {' '.join(argv)} --out {out}`" in text
+    rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| method")]
+    assert [row.split("|")[1].strip() for row in rows] == [METHODS[method].label for method in methods]
+    for row in rows:
+        r2 = float(row.split("|")[2])
+        assert -1.0 < r2 <= 1.0
+        assert row.split("|")[7].strip() == "900"  # train rows: 75 % of 1,200
+
+
+def test_local_models_worker_cap_and_subsample(tmp_path) -> None:
+    from benchmarks.local_models import main
+
+    out = tmp_path / "capped.md"
+    argv = ["--datasets", "synthetic", "--n", "1000", "--methods", "ridge", "kmeans_ridge", "--k", "8",
+            "--cap", "1e-9", "--max-train-rows", "500", "--subsample", "kmeans_ridge", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    rows = [line.split("|") for line in out.read_text().splitlines() if line.startswith("| ") and "R²" not in line]
+    assert len(rows) == 2  # a killed run keeps its row
+    assert all("killed past the 1e-09 s cap" in row[8] for row in rows)
+    assert rows[0][7].strip() == "750" and rows[1][7].strip() == "500"
+    assert "subsample of 500 of 750 rows" in rows[1][8]
+
+
+def test_local_models_table_keeps_unavailable_rows_and_ratios() -> None:
+    from benchmarks.local_models import Row
+    from benchmarks.local_models import RunResult as LocalRun
+    from benchmarks.local_models import build_table
+
+    rows = [
+        Row("partitioned", 100, [LocalRun(2.0, 0.1, 0.9, 1.0)]),
+        Row("ridge", 100, [LocalRun(0.5, 0.1, 0.5, 2.0), LocalRun(1.5, 0.3, 0.5, 2.0)]),
+        Row("cubist", 100, status="not installed"),
+    ]
+    lines = build_table(rows).splitlines()
+    assert len(lines) == 2 + len(rows)
+    assert all(line.count("|") == lines[0].count("|") for line in lines)
+    assert "| 1.00× |" in lines[2] and "| 0.50× |" in lines[3] and "| 1.000 |" in lines[3]  # median fit 1.0 s
+    assert "not installed" in lines[4] and "| — |" in lines[4]
+
+
+def test_synthetic_local_data_and_split() -> None:
+    from benchmarks.datasets import holdout_split, synthetic
+
+    X, y, _ = synthetic(1000, seed=3)
+    assert X.shape == (1000, 6) and X["group"].dtype == "category" and y.shape == (1000,)
+    X_train, X_test, y_train, y_test = holdout_split(X, y, seed=0)
+    assert (len(X_train), len(X_test)) == (750, 250)
+    again = holdout_split(X, y, seed=0)
+    np.testing.assert_array_equal(again[2], y_train)

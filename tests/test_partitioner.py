@@ -498,3 +498,23 @@ def test_a_category_that_changes_kind_or_clashes_is_an_error() -> None:
     mixed = X.assign(code=pd.Series([1, "1"] * 20, dtype=object))
     with pytest.raises(ValueError, match=r"'code' holds both 1 and '1'"):
         HVRTPartitioner(max_leaf_nodes=4, categorical_features=["code"]).fit(mixed)
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_dates_and_durations_are_ordered_numeric_features(engine: str) -> None:
+    rng = np.random.default_rng(10)
+    n = 600
+    start = pd.Timestamp("2024-01-01", tz="Europe/Paris")
+    when = start + pd.to_timedelta(rng.uniform(0, 365, n), unit="D")
+    X = pd.DataFrame({"x": rng.normal(size=n), "when": when, "took": pd.to_timedelta(rng.exponential(60, n), unit="s")})
+    X.loc[3, "when"] = pd.NaT
+    as_numbers = X.assign(
+        when=X["when"].dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]").astype("int64").where(X["when"].notna()),
+        took=X["took"].astype("timedelta64[ns]").astype("int64").astype(float),
+    )
+    dated = HVRTPartitioner(max_leaf_nodes=20, engine=engine).fit(X)
+    numbered = HVRTPartitioner(max_leaf_nodes=20, engine=engine).fit(as_numbers)
+    np.testing.assert_array_equal(dated.labels_, numbered.labels_)
+    later = X.assign(when=X["when"] + pd.Timedelta(hours=1))  # times never seen at fit
+    assert (dated.get_partitions(later) == dated.labels_).mean() > 0.9
+    assert dated.n_features_in_ == 3 and dated._preprocessor.categorical_columns == []

@@ -50,6 +50,38 @@ def _from_series_protocol(data: Any) -> np.ndarray | None:
     return None
 
 
+def _is_time_dtype(dtype: Any) -> bool:
+    return (
+        pd.api.types.is_datetime64_any_dtype(dtype)
+        or pd.api.types.is_timedelta64_dtype(dtype)
+        or isinstance(dtype, pd.PeriodDtype)
+    )
+
+
+def _nanoseconds(series: pd.Series) -> np.ndarray:
+    """A date, time-zone-aware date, duration or period column as float64 nanoseconds (NaN for NaT)."""
+    if isinstance(series.dtype, pd.PeriodDtype):
+        series = series.dt.to_timestamp()
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+    unit = "datetime64[ns]" if pd.api.types.is_datetime64_any_dtype(series.dtype) else "timedelta64[ns]"
+    values = series.to_numpy(dtype=unit)
+    missing = np.isnat(values)
+    numbers = values.view(np.int64).astype(np.float64)
+    numbers[missing] = np.nan
+    return numbers
+
+
+def _dates_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dates and durations become ordered numeric features: their nanoseconds since the epoch
+    (or their length), scaled like any other column. One-hot encoding them would make one
+    column per distinct time, and a time unseen at fit would be an unknown category."""
+    times = [c for c, dtype in frame.dtypes.items() if _is_time_dtype(dtype)]
+    if not times:
+        return frame
+    return frame.assign(**{c: _nanoseconds(frame[c]) for c in times})
+
+
 def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
     """Coerce ``X`` to a DataFrame.
 
@@ -106,6 +138,7 @@ def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
         if array.dtype == object:
             frame = frame.infer_objects()
         had_names = False
+    frame = _dates_as_numbers(frame)
     if frame.shape[0] == 0:
         raise ValueError(f"Found array with 0 sample(s) (shape={frame.shape}) while a minimum of 1 is required ({name}).")
     if frame.shape[1] == 0:
