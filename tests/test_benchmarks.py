@@ -292,3 +292,14 @@ def test_synthetic_local_data_and_split() -> None:
     assert (len(X_train), len(X_test)) == (750, 250)
     again = holdout_split(X, y, seed=0)
     np.testing.assert_array_equal(again[2], y_train)
+
+
+def test_local_models_takes_the_shared_flags(capsys) -> None:
+    from benchmarks.local_models import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    for flag in ("--n", "--k", "--repeats", "--seed", "--out", "--datasets", "--methods", "--cap", "--max-train-rows"):
+        assert f"{flag} " in text

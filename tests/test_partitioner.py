@@ -518,3 +518,15 @@ def test_dates_and_durations_are_ordered_numeric_features(engine: str) -> None:
     later = X.assign(when=X["when"] + pd.Timedelta(hours=1))  # times never seen at fit
     assert (dated.get_partitions(later) == dated.labels_).mean() > 0.9
     assert dated.n_features_in_ == 3 and dated._preprocessor.categorical_columns == []
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_large_offsets_keep_the_partitions(engine: str) -> None:
+    # scikit-learn's tree works in float32: without centring, 1e12 + noise is one value
+    rng = np.random.default_rng(11)
+    noise = np.round(rng.normal(size=(2000, 2)), 3)
+    reference = HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(noise)
+    for offset in (1e9, 1e12):
+        shifted = HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(noise + offset)
+        np.testing.assert_array_equal(shifted.labels_, reference.labels_)
+        np.testing.assert_array_equal(shifted.get_partitions(noise + offset), reference.labels_)

@@ -22,11 +22,49 @@ def root_impurity(target: np.ndarray) -> float:
     return float(np.mean(np.var(target, axis=0)))
 
 
-class ExactTree:
-    """scikit-learn's exact ``DecisionTreeRegressor``: the seed's reference behaviour."""
+def float32_frame(X_tree: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per-column centre and scale that make ``(X - centre) / scale`` safe in float32, or None.
 
-    def __init__(self, tree: DecisionTreeRegressor) -> None:
+    scikit-learn's tree casts its inputs to float32 (24-bit mantissa): a column
+    ``1e12 + noise`` collapses to one value, and finite values beyond about 3.4e38 become
+    infinite. Centring each column on its mid-range keeps its spread; a column whose
+    half-range exceeds 1e30 is also divided by that half-range. The map is monotone, so
+    the partitions are those of the raw values. None when no column needs it (the usual
+    case: no copy, and the tree's thresholds stay in the raw units).
+    """
+    with np.errstate(invalid="ignore"):
+        low, high = np.nanmin(X_tree, axis=0), np.nanmax(X_tree, axis=0)
+    low, high = np.nan_to_num(low), np.nan_to_num(high)
+    half_range = high / 2 - low / 2  # halves first: never overflows
+    middle = low / 2 + high / 2
+    # Only columns whose offset dwarfs their spread, or whose magnitude nears float32's
+    # limit, are moved: ordinary columns keep their raw units in the tree's thresholds.
+    offset = np.abs(middle) > 1e3 * np.maximum(half_range, np.finfo(np.float64).tiny)
+    huge = np.maximum(np.abs(low), np.abs(high)) > 1e30
+    moved = offset | huge
+    if not moved.any():
+        return None
+    centre = np.where(moved, middle, 0.0)
+    scale = np.where(huge & (half_range > 1e30), half_range, 1.0)
+    return centre, scale
+
+
+def _to_float32_frame(X_tree: np.ndarray, centre: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    return X_tree / scale - centre / scale
+
+
+class ExactTree:
+    """scikit-learn's exact ``DecisionTreeRegressor``: the seed's reference behaviour.
+
+    Columns with a large offset or a huge magnitude are centred (and scaled) before the
+    tree sees them (see :func:`float32_frame`); the tree's thresholds on those columns
+    are in the moved units.
+    """
+
+    def __init__(self, tree: DecisionTreeRegressor, centre: np.ndarray | None = None, scale: np.ndarray | None = None) -> None:
         self.tree = tree
+        self.centre = centre
+        self.scale = scale
         is_leaf = tree.tree_.children_left == -1
         self._leaf_ids = np.flatnonzero(is_leaf).astype(np.int64)
 
@@ -42,6 +80,8 @@ class ExactTree:
         pass
 
     def apply(self, X_tree: np.ndarray) -> np.ndarray:
+        if self.centre is not None:
+            X_tree = _to_float32_frame(X_tree, self.centre, self.scale)
         return self.tree.apply(X_tree).astype(np.int64)
 
     @property
@@ -67,8 +107,12 @@ def fit_exact(
         min_impurity_decrease=threshold,
         random_state=params.random_state,
     )
-    tree.fit(X_tree, target)
-    return ExactTree(tree)
+    frame = float32_frame(X_tree)
+    if frame is None:
+        tree.fit(X_tree, target)
+        return ExactTree(tree)
+    tree.fit(_to_float32_frame(X_tree, *frame), target)
+    return ExactTree(tree, *frame)
 
 
 def _fit_hist(

@@ -90,28 +90,29 @@ def _column_keys(values: pd.Series, column: str) -> np.ndarray:
         If a number and a string of the column give the same key (``1`` and ``"1"``): they
         would silently become one category.
     """
-    uniques = pd.unique(values.dropna().to_numpy(dtype=object))
-    keys = {}
-    for value in uniques:
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    uniques = np.asarray(uniques, dtype=object)
+    keys = np.empty(len(uniques) + 1, dtype=object)  # the last slot, for code -1, is NaN
+    keys[-1] = np.nan
+    seen: dict[str, Any] = {}
+    for position, value in enumerate(uniques):  # distinct values only
         is_number = isinstance(value, (numbers.Number, np.bool_)) and not isinstance(value, str)
-        keys[value] = _number_key(value) if is_number else str(value)
-    if len(set(keys.values())) < len(keys):
-        seen: dict[str, Any] = {}
-        for value, key in keys.items():
-            if key in seen:
-                raise ValueError(
-                    f"categorical column {column!r} holds both {seen[key]!r} and {value!r}, which would be "
-                    "one category; make the column one type (e.g. X[col].astype(str))"
-                )
-            seen[key] = value
-    return values.map(keys).to_numpy(dtype=object, na_value=np.nan)
+        key = _number_key(value) if is_number else str(value)
+        if key in seen:
+            raise ValueError(
+                f"categorical column {column!r} holds both {seen[key]!r} and {value!r}, which would be "
+                "one category; make the column one type (e.g. X[col].astype(str))"
+            )
+        seen[key] = value
+        keys[position] = key
+    return keys[codes]
 
 
 def _category_strings(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     """Categorical columns as an object array of category keys, NaN where missing."""
     if not columns:
         return np.empty((len(frame), 0), dtype=object)
-    return np.column_stack([_column_keys(frame[c].astype(object), c) for c in columns])
+    return np.column_stack([_column_keys(frame[c], c) for c in columns])
 
 
 def _check_category_kinds(frame: pd.DataFrame, columns: list[str], fitted: list[str]) -> None:

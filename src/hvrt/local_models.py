@@ -308,8 +308,9 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
 
         if self.estimator is None:
             products = grouped_cross_products(design, centred, labels, n_partitions, weights)
-            self._coef = _TreeSums.from_partitioner(partitioner).solve(
-                products, self.shrinkage_, self._level_shrinkage(self.shrinkage_), float(self.alpha)
+            tree = _TreeSums.from_partitioner(partitioner)
+            self._coef = tree.solve(
+                *tree.node_sums(products), self.shrinkage_, self._level_shrinkage(self.shrinkage_), float(self.alpha)
             )
             self._local_r2 = _local_r2(products, self._coef)
             self.estimators_ = None
@@ -392,12 +393,18 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             design, centred, fold * n_partitions + labels, (CV_FOLDS + 1) * n_partitions, weights
         )
         per_fold = [_slice_products(products, f, n_partitions) for f in range(CV_FOLDS + 1)]
-        total = _sum_products(per_fold)
         tree = _TreeSums.from_partitioner(selector)
+        # Node sums are linear in the rows: sum each fold up the tree once, then train on
+        # the total minus the held-out fold.
+        node_sums = [tree.node_sums(part) for part in per_fold]
+        total_gram = sum(gram for gram, _ in node_sums)
+        total_moment = sum(moment for _, moment in node_sums)
         errors = np.zeros(len(SHRINKAGE_GRID))
         for i, slope in enumerate(SHRINKAGE_GRID):
-            for held_out in per_fold[:CV_FOLDS]:
-                coef = tree.solve(_subtract_products(total, held_out), slope, self._level_shrinkage(slope), float(self.alpha))
+            for held_out, (gram, moment) in zip(per_fold[:CV_FOLDS], node_sums):
+                coef = tree.solve(
+                    total_gram - gram, total_moment - moment, slope, self._level_shrinkage(slope), float(self.alpha)
+                )
                 errors[i] += _validation_sse(held_out, coef).sum()
         validated = weights[~structure].sum()
         path = pd.DataFrame({"shrinkage": SHRINKAGE_GRID, "cv_rmse": np.sqrt(errors / max(validated, 1e-300))})
@@ -536,33 +543,54 @@ class _TreeSums:
         self.partition_nodes = partition_nodes
         depth = _node_depths(parent)
         self.levels = [np.flatnonzero(depth == d) for d in range(int(depth.max()) + 1)]
+        # Siblings share a level, so each level's nodes sorted by parent come in pairs.
+        self.sibling_pairs = [
+            nodes[np.argsort(parent[nodes], kind="stable")].reshape(-1, 2) for nodes in self.levels[1:]
+        ]
 
     @classmethod
     def from_partitioner(cls, partitioner: HVRTPartitioner) -> _TreeSums:
         return cls(*partitioner.partition_hierarchy())
 
-    def solve(self, products: GroupedProducts, slope: float, level: float, alpha: float) -> np.ndarray:
-        """Each partition's coefficients: the root's ridge, then each level shrunk toward its parents."""
+    def node_sums(self, products: GroupedProducts) -> tuple[np.ndarray, np.ndarray]:
+        """Cross-products of every tree node: its partitions' sums, added up level by level."""
         n_nodes, width = len(self.parent), products.gram.shape[1]
         gram = np.zeros((n_nodes, width, width))
         moment = np.zeros((n_nodes, width))
         gram[self.partition_nodes] = products.gram
         moment[self.partition_nodes] = products.moment
-        for nodes in reversed(self.levels[1:]):  # children into parents, deepest level first
-            np.add.at(gram, self.parent[nodes], gram[nodes])
-            np.add.at(moment, self.parent[nodes], moment[nodes])
-        ridge = np.diag(np.r_[0.0, np.full(width - 1, alpha)])
+        for pairs in reversed(self.sibling_pairs):  # deepest level first
+            parents = self.parent[pairs[:, 0]]
+            gram[parents] = gram[pairs[:, 0]] + gram[pairs[:, 1]]
+            moment[parents] = moment[pairs[:, 0]] + moment[pairs[:, 1]]
+        return gram, moment
+
+    def solve(self, gram: np.ndarray, moment: np.ndarray, slope: float, level: float, alpha: float) -> np.ndarray:
+        """Each partition's coefficients: the root's ridge, then each level shrunk toward its parents.
+
+        The shrinkage acts in coordinates centred on each node's own rows, so the level
+        pulled toward the parent's is the prediction at the node's centre, not at the
+        global origin (where a steep local slope would move it far). With ``T`` the
+        change to those coordinates, the pull ``TᵀΛT`` is
+        ``Λ + level * (ĉ e₀ᵀ + e₀ ĉᵀ + ĉ ĉᵀ)``, ``ĉ`` the node's centre (0 in the level's slot).
+        """
+        n_nodes, width = gram.shape[:2]
+        ridge = np.r_[0.0, np.full(width - 1, alpha)]
         shrink = np.r_[level, np.full(width - 1, slope)]
         coef = np.empty((n_nodes, width))
-        coef[0] = _batched_solve((gram[0] + ridge)[None], moment[0][None])[0]
+        coef[0] = _batched_solve((gram[0] + np.diag(ridge))[None], moment[0][None])[0]
+        diagonal = np.arange(width)
         for nodes in self.levels[1:]:
-            # Shrink in coordinates centred on the node's own rows, so the level that is
-            # pulled toward the parent's is the prediction at the node's centre, not at
-            # the global origin (where a steep local slope would move it far).
-            shift = _centring(gram[nodes])
-            pull = np.einsum("kai,a,kaj->kij", shift, shrink, shift)  # Tᵀ Λ T per node
+            centre = _centres(gram[nodes])
             prior = coef[self.parent[nodes]]
-            coef[nodes] = _batched_solve(gram[nodes] + pull + ridge, moment[nodes] + np.einsum("kij,kj->ki", pull, prior))
+            systems = gram[nodes] + level * (centre[:, :, None] * centre[:, None, :])
+            systems[:, 0, :] += level * centre
+            systems[:, :, 0] += level * centre
+            systems[:, diagonal, diagonal] += shrink + ridge
+            centred_prior = np.einsum("ki,ki->k", centre, prior)
+            right = moment[nodes] + shrink * prior + level * (centre * (prior[:, :1] + centred_prior[:, None]))
+            right[:, 0] += level * centred_prior
+            coef[nodes] = _batched_solve(systems, right)
         return coef[self.partition_nodes]
 
 
@@ -571,36 +599,19 @@ def _slice_products(products: GroupedProducts, fold: int, n_partitions: int) -> 
     return GroupedProducts(products.gram[part], products.moment[part], products.response_square[part])
 
 
-def _sum_products(parts: list[GroupedProducts]) -> GroupedProducts:
-    return GroupedProducts(
-        sum(p.gram for p in parts), sum(p.moment for p in parts), sum(p.response_square for p in parts)
-    )
-
-
-def _subtract_products(total: GroupedProducts, part: GroupedProducts) -> GroupedProducts:
-    return GroupedProducts(
-        total.gram - part.gram, total.moment - part.moment, total.response_square - part.response_square
-    )
-
-
 def _validation_sse(products: GroupedProducts, coef: np.ndarray) -> np.ndarray:
     """Each partition's weighted squared error of ``coef`` on the rows ``products`` sums."""
     fitted = np.einsum("ki,kij,kj->k", coef, products.gram, coef)
     return products.response_square - 2.0 * np.einsum("ki,ki->k", coef, products.moment) + fitted
 
 
-def _centring(gram: np.ndarray) -> np.ndarray:
-    """Per node, ``T`` with ``T b`` = the coefficients in coordinates centred on the node's mean.
-
-    ``T`` is the identity plus the node's weighted input means in the intercept row, so
-    ``(T b)[0]`` is the model's prediction at the node's centre.
-    """
+def _centres(gram: np.ndarray) -> np.ndarray:
+    """Each node's weighted mean of the design (0 in the level's slot, and where it has no weight)."""
     weight = gram[:, 0, 0]
+    centre = np.zeros(gram.shape[:2])
     with np.errstate(invalid="ignore", divide="ignore"):
-        centre = np.where(weight[:, None] > 0, gram[:, 0, 1:] / weight[:, None], 0.0)
-    shift = np.broadcast_to(np.eye(gram.shape[1]), gram.shape).copy()
-    shift[:, 0, 1:] = centre
-    return shift
+        centre[:, 1:] = np.where(weight[:, None] > 0, gram[:, 0, 1:] / weight[:, None], 0.0)
+    return centre
 
 
 def _batched_solve(systems: np.ndarray, right: np.ndarray) -> np.ndarray:
