@@ -90,7 +90,7 @@ def test_stronger_shrinkage_keeps_partitions_closer_to_the_global_model():
     X, y = piecewise()
     spread = []
     for slope in (0.0, 300.0, 3000.0, 1e5):
-        model = PartitionedRegressor(exact(), shrinkage=slope, intercept_shrinkage=slope / 10).fit(X, y)
+        model = PartitionedRegressor(exact(), partition_on="residual", shrinkage=slope, intercept_shrinkage=slope / 10).fit(X, y)
         spread.append(np.abs(model.coef_ - model.global_coef_).sum())
     assert spread == sorted(spread, reverse=True) and spread[-1] < 0.02 * spread[0]
 
@@ -214,3 +214,14 @@ def test_bad_parameters_are_named(params, error, match):
     X = np.random.default_rng(0).normal(size=(100, 2))
     with pytest.raises(error, match=match):
         PartitionedRegressor(**params).fit(X, X[:, 0])
+
+
+def test_auto_partition_on_keeps_the_better_validated_guide():
+    X, y = piecewise(4000)
+    model = PartitionedRegressor().fit(X, y)
+    path = model.shrinkage_path_
+    assert set(path["partition_on"]) == {"residual", "y"}
+    best = path.loc[path["cv_rmse"].idxmin()]
+    assert (model.partition_on_, model.shrinkage_) == (best["partition_on"], best["shrinkage"])
+    fixed = PartitionedRegressor(partition_on="y", shrinkage=30.0).fit(X, y)
+    assert fixed.partition_on_ == "y" and fixed.shrinkage_ == 30.0 and fixed.shrinkage_path_ is None

@@ -7,7 +7,7 @@ The job H-VRT partitions prepare. A fit runs, in order:
    with the training (weighted) means and standard deviations, with a column of ones.
 2. **A global ridge** on all rows: the root model.
 3. **Partitions shaped by where it is wrong**: the partitioner grows on the global model's
-   residual (``partition_on="residual"``), or on ``y``, or on X alone.
+   residual, or on ``y`` (``partition_on="auto"`` validates both), or on X alone.
 4. **Per-partition cross-products** ``XᵀWX`` and ``XᵀWy`` in one compiled pass
    (:mod:`hvrt._grouped_products`), summed up the tree to every internal node, level by
    level.
@@ -42,7 +42,9 @@ from .partitioner import HVRTPartitioner
 
 __all__ = ["PartitionedRegressor"]
 
-PARTITION_ON = ("residual", "y", "X")
+PARTITION_ON = ("auto", "residual", "y", "X")
+# partition_on="auto" grows the partitions on whichever of these validates better.
+PARTITION_ON_AUTO = ("residual", "y")
 CLIP_MODES = ("y", "xy", None)
 # shrinkage="auto" picks the slopes' pull from this grid (in rows) by CV_FOLDS-fold
 # cross-validation; the level's pull is LEVEL_SHARE of it unless given.
@@ -138,9 +140,12 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         min_samples_leaf=20, y_weight=1.0)``. Its ``categorical_features``,
         ``category_encoding`` and ``random_state`` also set how the model inputs are
         encoded.
-    partition_on : {"residual", "y", "X"}, default="residual"
+    partition_on : {"auto", "residual", "y", "X"}, default="auto"
         What the partitioner is grown on besides X: the global ridge's residual, ``y``
-        itself, or nothing (X alone). The partitioner's ``y_weight`` sets the blend.
+        itself, or nothing (X alone). ``"auto"`` tries the residual and ``y`` in the same
+        honest cross-validation that picks the shrinkage (below) and keeps the better
+        (the residual won on flights and CPS 1988, ``y`` on diamonds). The partitioner's
+        ``y_weight`` sets the blend.
     alpha : float >= 0, default=1.0
         Ridge penalty on the standardised slopes, in every model.
     shrinkage : float >= 0 or "auto", default="auto"
@@ -180,7 +185,10 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
     shrinkage_ : float
         The slopes' shrinkage used (chosen, with ``shrinkage="auto"``).
     shrinkage_path_ : DataFrame or None
-        With ``"auto"``: the cross-validated RMSE of each candidate.
+        The cross-validated RMSE of each candidate (``shrinkage``, ``cv_rmse``,
+        ``partition_on``), when anything was chosen.
+    partition_on_ : str
+        What the partitions were grown on.
     estimators_ : list of regressors
         One per partition, with ``estimator`` only.
     n_features_in_, feature_names_in_
@@ -202,7 +210,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         self,
         partitioner: HVRTPartitioner | None = None,
         *,
-        partition_on: str = "residual",
+        partition_on: str = "auto",
         alpha: float = 1.0,
         shrinkage: float | str = "auto",
         intercept_shrinkage: float | None = None,
@@ -294,14 +302,29 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         root_moment = weighted_design.T @ centred
         ridge = np.diag(np.r_[0.0, np.full(design.shape[1] - 1, float(self.alpha))])
         root = _batched_solve((root_gram + ridge)[None], root_moment[None])[0]
-        guide = {"residual": centred - design @ root, "y": response, "X": None}[self.partition_on]
-        if self.estimator is None and isinstance(self.shrinkage, str) and len(frame) < AUTO_MIN_ROWS:
-            self.shrinkage_, self.shrinkage_path_ = AUTO_FALLBACK, None  # too few rows to validate
-        elif self.estimator is None and isinstance(self.shrinkage, str):
-            self.shrinkage_, self.shrinkage_path_ = self._select_shrinkage(frame, guide, design, centred, weights, partitioner)
-        else:
-            self.shrinkage_ = None if self.estimator is not None else float(self.shrinkage)
+        guides = {"residual": centred - design @ root, "y": response, "X": None}
+        validate = self.estimator is None and len(frame) >= AUTO_MIN_ROWS
+        auto_shrinkage = isinstance(self.shrinkage, str)
+        candidates = PARTITION_ON_AUTO if self.partition_on == "auto" else (self.partition_on,)
+        if validate and (auto_shrinkage or len(candidates) > 1):
+            grid = SHRINKAGE_GRID if auto_shrinkage else np.array([float(self.shrinkage)])
+            paths = {
+                name: self._validation_path(frame, guides[name], design, centred, weights, partitioner, grid)
+                for name in candidates
+            }
+            self.partition_on_ = min(paths, key=lambda name: paths[name]["cv_rmse"].min())
+            path = paths[self.partition_on_]
+            self.shrinkage_ = float(path["shrinkage"][path["cv_rmse"].idxmin()])
+            self.shrinkage_path_ = pd.concat(
+                [frame_.assign(partition_on=name) for name, frame_ in paths.items()], ignore_index=True
+            )
+        else:  # nothing to choose, or too few rows to validate
+            self.partition_on_ = candidates[0]
+            self.shrinkage_ = AUTO_FALLBACK if auto_shrinkage else float(self.shrinkage)
             self.shrinkage_path_ = None
+        if self.estimator is not None:
+            self.shrinkage_ = None
+        guide = guides[self.partition_on_]
         partitioner.fit(X, guide)
         labels = partitioner.labels_
         n_partitions = partitioner.n_partitions_
@@ -361,7 +384,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         design[:, 1:] /= self._input_scale
         return design
 
-    def _select_shrinkage(
+    def _validation_path(
         self,
         frame: pd.DataFrame,
         guide: np.ndarray | None,
@@ -369,8 +392,9 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         centred: np.ndarray,
         weights: np.ndarray,
         partitioner: HVRTPartitioner,
-    ) -> tuple[float, pd.DataFrame]:
-        """The slopes' shrinkage with the least cross-validated error, and every candidate's.
+        grid: np.ndarray,
+    ) -> pd.DataFrame:
+        """The cross-validated RMSE of each shrinkage in ``grid``, partitions grown on ``guide``.
 
         Honest: a selection partitioner grows on a random half of the rows (the structure
         half), and only rows of the other half are ever validated, so no validation row
@@ -399,16 +423,15 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         node_sums = [tree.node_sums(part) for part in per_fold]
         total_gram = sum(gram for gram, _ in node_sums)
         total_moment = sum(moment for _, moment in node_sums)
-        errors = np.zeros(len(SHRINKAGE_GRID))
-        for i, slope in enumerate(SHRINKAGE_GRID):
+        errors = np.zeros(len(grid))
+        for i, slope in enumerate(grid):
             for held_out, (gram, moment) in zip(per_fold[:CV_FOLDS], node_sums):
                 coef = tree.solve(
                     total_gram - gram, total_moment - moment, slope, self._level_shrinkage(slope), float(self.alpha)
                 )
                 errors[i] += _validation_sse(held_out, coef).sum()
         validated = weights[~structure].sum()
-        path = pd.DataFrame({"shrinkage": SHRINKAGE_GRID, "cv_rmse": np.sqrt(errors / max(validated, 1e-300))})
-        return float(SHRINKAGE_GRID[int(np.argmin(errors))]), path
+        return pd.DataFrame({"shrinkage": grid, "cv_rmse": np.sqrt(errors / max(validated, 1e-300))})
 
     def _level_shrinkage(self, slope: float) -> float:
         return slope * LEVEL_SHARE if self.intercept_shrinkage is None else float(self.intercept_shrinkage)
