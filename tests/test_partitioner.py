@@ -543,3 +543,28 @@ def test_missing_y_rows_are_placed_by_their_x_part(impute: bool) -> None:
     with_nan = HVRTPartitioner(max_leaf_nodes=10, engine="exact", impute=impute).fit(X, y_missing)
     with_mean = HVRTPartitioner(max_leaf_nodes=10, engine="exact", impute=impute).fit(X, y_filled)
     np.testing.assert_array_equal(with_nan.labels_, with_mean.labels_)
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_huge_magnitudes_partition_without_warnings_or_are_refused_by_name(engine: str) -> None:
+    import warnings
+
+    from hvrt import full_report, partition_quality
+
+    rng = np.random.default_rng(13)
+    X = rng.uniform(-1, 1, size=(1500, 2))
+    labels = np.arange(1500) % 4
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy overflow warning may reach the user
+        scaled = HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(X * [1e100, 1.0])
+        reference = HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(X)
+        np.testing.assert_array_equal(scaled.labels_, reference.labels_)
+        partition_quality(X * [1e100, 1.0], labels)
+    extreme = X * [1e308, 1.0]
+    for call in (
+        lambda: HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(extreme),
+        lambda: full_report(extreme, labels),
+        lambda: partition_quality(extreme, labels),
+    ):
+        with pytest.raises(ValueError, match=r"X column\(s\) \['f0'\] hold values beyond ±1e\+150"):
+            call()

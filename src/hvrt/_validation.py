@@ -169,26 +169,41 @@ def numeric_block(
         ) from err
     if not check:
         return values, False
-    # One cheap reduction answers "all finite?" for the common clean case (einsum's
-    # column sum is about 4x as fast as ndarray.sum on row-major data).
-    if np.isfinite(np.einsum("ij->j", values)).all():
+    # One cheap reduction answers "all finite, none huge?" for the common clean case: a
+    # finite column sum of squares rules out NaN, ±inf and magnitudes whose squares
+    # overflow (einsum is about 4x as fast as ndarray.sum on row-major data).
+    if np.isfinite(np.einsum("ij,ij->j", values, values)).all():
         return values, False
     return values, has_missing_values(values, columns, name)
 
 
+# Magnitudes above this are refused: the squares that variances, z-scores and split gains
+# are made of overflow float64 near 1.3e154, which would end in NaN partitions or metrics.
+MAX_MAGNITUDE = 1e150
+
+
 def has_missing_values(values: np.ndarray, columns: Sequence[str], name: str = "X") -> bool:
-    """Whether ``values`` holds NaN; infinities are refused, naming their columns.
+    """Whether ``values`` holds NaN; infinities and huge magnitudes are refused, naming their columns.
 
     Raises
     ------
     ValueError
-        If a column holds +inf or -inf.
+        If a column holds +inf or -inf, or a finite value beyond ±1e150.
     """
     infinite = np.isinf(values).any(axis=0)
     if infinite.any():
         bad = [columns[i] for i in np.flatnonzero(infinite)]
         raise ValueError(
             f"{name} column(s) {bad} contain infinite values; replace them with finite numbers or NaN"
+        )
+    with np.errstate(invalid="ignore"):
+        largest = np.fmax.reduce(np.abs(values), axis=0) if len(values) else np.zeros(values.shape[1])
+    huge = largest > MAX_MAGNITUDE
+    if huge.any():
+        bad = [columns[i] for i in np.flatnonzero(huge)]
+        raise ValueError(
+            f"{name} column(s) {bad} hold values beyond ±{MAX_MAGNITUDE:.0e} (up to {largest[huge].max():.3g}), "
+            "where variances overflow; rescale them (divide by a power of ten) before fitting"
         )
     return bool(np.isnan(values).any())
 
@@ -412,7 +427,7 @@ def _numeric_part(X: Any, name: str) -> tuple[np.ndarray, list[str], tuple[str, 
         # the common case without a DataFrame round trip
         values = np.asarray(X, dtype=np.float64)
         names = array_column_names(values.shape[1])
-        if np.isfinite(np.einsum("ij->j", values)).all():
+        if np.isfinite(np.einsum("ij,ij->j", values, values)).all():  # as numeric_block
             return values, names, (), None, False
         return values, names, (), None, has_missing_values(values, names, name)
     frame, _ = to_frame(X, name=name)
