@@ -8,8 +8,10 @@ import ctypes.util
 import gc
 import os
 import platform
+import queue
 import re
 import shlex
+import signal
 import statistics
 import subprocess
 import sys
@@ -262,3 +264,88 @@ def code_version(repo: str | Path = ".") -> str:
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
     return f"commit {commit}" + (" with uncommitted changes under src/" if dirty else "")
+
+
+# --------------------------------------------------------------------------- worker processes
+
+
+class WorkerTimeout(Exception):
+    """A worker did not answer within its time cap (it has been killed)."""
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the parent dies (Linux), so a killed
+    benchmark does not leave workers finishing minute-long runs."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+class WorkerProcess:
+    """A benchmark child process spoken to line by line: ``KIND payload`` replies on stdout.
+
+    Each benchmark builds its own command and protocol words; this class holds what they
+    share: the process (which dies with its parent on Linux), a reader thread, replies
+    with a time cap that kills the worker, and a polite or forced stop.
+    """
+
+    def __init__(self, command: Sequence[str], kinds: Sequence[str], label: str = "") -> None:
+        self.kinds = frozenset(kinds)
+        self.label = label
+        self.process = subprocess.Popen(
+            list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            cwd=Path(__file__).resolve().parent.parent,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        )  # fmt: skip
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self._lines.put(line.rstrip("\n"))
+        self._lines.put(None)
+
+    def send(self, line: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+
+    def reply(self, timeout: float | None) -> tuple[str, str]:
+        """The next protocol line as ``(kind, payload)``; kills the worker past ``timeout`` seconds.
+
+        Raises
+        ------
+        WorkerTimeout
+            When no reply came in time.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                line = self._lines.get(timeout=remaining)
+            except queue.Empty:
+                self.close(kill=True)
+                raise WorkerTimeout(self.label) from None
+            if line is None:
+                return "ERROR", f"worker exited with code {self.process.wait()}"
+            kind, _, payload = line.partition(" ")
+            if kind in self.kinds:
+                return kind, payload
+
+    def close(self, kill: bool = False) -> None:
+        """Stop the worker: politely (``quit``), or by killing this one process."""
+        if self.process.poll() is not None:
+            return
+        if kill:
+            self.process.kill()
+        else:
+            try:
+                self.send("quit")
+                assert self.process.stdin is not None
+                self.process.stdin.close()
+            except (BrokenPipeError, OSError):
+                self.process.kill()
+        self.process.wait()

@@ -45,11 +45,8 @@ import argparse
 import importlib
 import json
 import os
-import queue
 import statistics
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -61,7 +58,15 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from ._harness import add_common_arguments, code_version, command_line, machine_summary, print_and_write
+from ._harness import (
+    WorkerProcess,
+    WorkerTimeout,
+    add_common_arguments,
+    code_version,
+    command_line,
+    machine_summary,
+    print_and_write,
+)
 from .datasets import DATASETS, REAL, holdout_split
 
 DEFAULT_K = 256
@@ -316,16 +321,10 @@ def _serve(args: argparse.Namespace) -> None:
             print("RESULT " + json.dumps(asdict(result)), flush=True)
 
 
-class WorkerTimeout(Exception):
-    """The worker did not answer within the cap (it has been killed)."""
-
-
-class Worker:
+class Worker(WorkerProcess):
     """A child process running one method on one data set (``--worker DATASET METHOD``)."""
 
     def __init__(self, dataset: str, method: str, args: argparse.Namespace) -> None:
-        from .partition import _die_with_parent
-
         command = [
             sys.executable, "-m", "benchmarks.local_models", "--worker", dataset, method,
             "--seed", str(args.seed), "--k", str(args.k),
@@ -334,59 +333,14 @@ class Worker:
             command += ["--n", str(args.n)]
         if args.max_train_rows is not None and subsampled(method, args):
             command += ["--max-train-rows", str(args.max_train_rows)]
-        self.process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-            cwd=Path(__file__).resolve().parent.parent,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-        )  # fmt: skip
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self._lines.put(line.rstrip("\n"))
-        self._lines.put(None)
-
-    def reply(self, timeout: float | None) -> tuple[str, str]:
-        """The next protocol line; kills the worker and raises past ``timeout`` seconds."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            try:
-                line = self._lines.get(timeout=remaining)
-            except queue.Empty:
-                self.close(kill=True)
-                raise WorkerTimeout from None
-            if line is None:
-                return "ERROR", f"worker exited with code {self.process.wait()}"
-            kind, _, payload = line.partition(" ")
-            if kind in {"READY", "RESULT", "ERROR"}:
-                return kind, payload
+        super().__init__(command, ("READY", "RESULT", "ERROR"), label=f"{method} on {dataset}")
 
     def run(self, timeout: float | None) -> RunResult:
-        assert self.process.stdin is not None
-        self.process.stdin.write("run\n")
-        self.process.stdin.flush()
+        self.send("run")
         kind, payload = self.reply(timeout)
         if kind != "RESULT":
             raise RuntimeError(payload)
         return RunResult(**json.loads(payload))
-
-    def close(self, kill: bool = False) -> None:
-        if self.process.poll() is not None:
-            return
-        if kill:
-            self.process.kill()
-        else:
-            try:
-                assert self.process.stdin is not None
-                self.process.stdin.write("quit\n")
-                self.process.stdin.flush()
-                self.process.stdin.close()
-            except (BrokenPipeError, OSError):
-                self.process.kill()
-        self.process.wait()
 
 
 # --------------------------------------------------------------------------- the table

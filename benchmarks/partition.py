@@ -29,17 +29,12 @@ Columns of the table:
 from __future__ import annotations
 
 import argparse
-import ctypes
-import ctypes.util
 import json
 import os
-import queue
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -56,6 +51,8 @@ from hvrt import partition_quality
 from hvrt._target import feature_outputs
 
 from ._harness import (
+    WorkerProcess,
+    WorkerTimeout,
     add_common_arguments,
     code_version,
     command_line,
@@ -172,21 +169,7 @@ def _serve(method: str, n_samples: int, n_features: int, seed: int) -> None:
             print("RESULT " + json.dumps(asdict(result)), flush=True)
 
 
-class WorkerTimeout(Exception):
-    """A worker did not answer within its time cap (it has been killed)."""
-
-
-def _die_with_parent() -> None:
-    """In the child before exec: get SIGTERM when the parent dies (Linux), so a killed
-    benchmark does not leave workers finishing minute-long runs."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-class Worker:
+class Worker(WorkerProcess):
     """A child process that holds the data for one method and runs it on request."""
 
     def __init__(self, method: str, n_samples: int, n_features: int, seed: int) -> None:
@@ -195,67 +178,23 @@ class Worker:
             sys.executable, "-m", "benchmarks.partition", "--worker", method,
             "--n", str(n_samples), "--d", str(n_features), "--seed", str(seed),
         ]  # fmt: skip
-        self.process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-            cwd=Path(__file__).resolve().parent.parent,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-        )  # fmt: skip
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
+        super().__init__(command, ("READY", "UNAVAILABLE", "RESULT", "ERROR"), label=method)
         self.unavailable: str | None = None
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self._lines.put(line.rstrip("\n"))
-        self._lines.put(None)
-
-    def _reply(self, timeout: float | None) -> tuple[str, str]:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            try:
-                line = self._lines.get(timeout=remaining)
-            except queue.Empty:
-                self.close(kill=True)
-                raise WorkerTimeout(self.method) from None
-            if line is None:
-                return "ERROR", f"worker exited with code {self.process.wait()}"
-            kind, _, payload = line.partition(" ")
-            if kind in {"READY", "UNAVAILABLE", "RESULT", "ERROR"}:
-                return kind, payload
 
     def wait_ready(self) -> None:
         """Block until the data is made and the method warmed up."""
-        kind, payload = self._reply(None)
+        kind, payload = self.reply(None)
         if kind != "READY":
             self.unavailable = payload
             self.close()
 
     def run(self, n_partitions: int, timeout: float | None) -> RunResult:
         """One timed run at ``n_partitions``; kills the worker past ``timeout`` seconds."""
-        assert self.process.stdin is not None
-        self.process.stdin.write(f"{n_partitions}\n")
-        self.process.stdin.flush()
-        kind, payload = self._reply(timeout)
+        self.send(str(n_partitions))
+        kind, payload = self.reply(timeout)
         if kind != "RESULT":
             raise RuntimeError(f"{self.method} at K={n_partitions}: {payload}")
         return RunResult(**json.loads(payload))
-
-    def close(self, kill: bool = False) -> None:
-        """Stop the worker: politely, or by killing this one process."""
-        if self.process.poll() is not None:
-            return
-        if kill:
-            self.process.kill()
-        else:
-            try:
-                assert self.process.stdin is not None
-                self.process.stdin.write("quit\n")
-                self.process.stdin.flush()
-            except (BrokenPipeError, OSError):
-                self.process.kill()
-        self.process.wait()
 
 
 # --------------------------------------------------------------------------- the table
