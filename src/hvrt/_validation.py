@@ -14,6 +14,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -416,6 +417,11 @@ class PartitionedData:
     def n_samples(self) -> int:
         return int(self.values.shape[0])
 
+    @cached_property
+    def n_partitions(self) -> int:
+        """Distinct labels (counted once, on first use)."""
+        return len(self.label_values) if self.label_values is not None else int(pd.unique(self.labels).size)
+
     def original_labels(self, ids: np.ndarray) -> np.ndarray:
         """The user's labels for integer label ids (such as a grouping's ``partition_ids``)."""
         return ids if self.label_values is None else self.label_values[ids]
@@ -464,14 +470,7 @@ def check_partitioned(X: Any, labels: Any, *, min_partitions: int = 1) -> Partit
     """
     values, names, skipped, index, missing = _numeric_part(X, "X")
     codes, label_values = label_codes(labels, values.shape[0], index)
-    if min_partitions > 1:
-        n_partitions = len(label_values) if label_values is not None else len(pd.unique(codes))
-        if n_partitions < min_partitions:
-            raise ValueError(
-                f"labels holds {n_partitions} distinct partition(s); at least {min_partitions} "
-                "are needed to compare how statistics spread across partitions"
-            )
-    return PartitionedData(
+    data = PartitionedData(
         values=values,
         feature_names=[str(c) for c in names],
         skipped_columns=tuple(str(c) for c in skipped),
@@ -480,6 +479,12 @@ def check_partitioned(X: Any, labels: Any, *, min_partitions: int = 1) -> Partit
         index=index,
         has_missing=missing,
     )
+    if min_partitions > 1 and data.n_partitions < min_partitions:
+        raise ValueError(
+            f"labels holds {data.n_partitions} distinct partition(s); at least {min_partitions} "
+            "are needed to compare how statistics spread across partitions"
+        )
+    return data
 
 
 def resolve_alias(value: Any, alias_value: Any, name: str, alias: str) -> Any:

@@ -353,7 +353,6 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         self.n_features_in_ = frame.shape[1]
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
         self.model_input_names_ = np.asarray(preprocessor.input_names(), dtype=object)
-        self._training_labels = labels
         self._weight_sums = np.bincount(labels, weights=weights, minlength=n_partitions)
         return self
 

@@ -111,7 +111,7 @@ class PartitionProfiler(SeedArgumentNames):
             raise ValueError(f"plot_threshold must be >= 1, got {plot_threshold}")
         if output_path is not None and not isinstance(output_path, (str, PathLike)):
             raise TypeError(f"output_path must be a str, a path or None, got {type(output_path).__name__}")
-        self.n_partitions = int(pd.unique(self._data.labels).size)
+        self.n_partitions = self._data.n_partitions
         self.X = X
         self.labels = labels
         self.plot_threshold = int(plot_threshold)
