@@ -90,6 +90,15 @@ def _column_keys(values: pd.Series, column: str) -> np.ndarray:
         If a number and a string of the column give the same key (``1`` and ``"1"``): they
         would silently become one category.
     """
+    codes, keys = _column_codes(values, column)
+    return keys[codes]
+
+
+def _column_codes(values: pd.Series, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_column_keys` as codes into its distinct keys: ``keys[codes]`` are the row keys.
+
+    ``keys`` ends with NaN, the key of every missing row (code -1).
+    """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     uniques = np.asarray(uniques, dtype=object)
     keys = np.empty(len(uniques) + 1, dtype=object)  # the last slot, for code -1, is NaN
@@ -105,7 +114,7 @@ def _column_keys(values: pd.Series, column: str) -> np.ndarray:
             )
         seen[key] = value
         keys[position] = key
-    return keys[codes]
+    return codes, keys
 
 
 def _category_strings(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
@@ -197,18 +206,35 @@ class Preprocessor:
         """
         if self.encoder is None:
             return numeric
-        if isinstance(self.encoder, OneHotEncoder):
+        one_hot = isinstance(self.encoder, OneHotEncoder)
+        if one_hot:
             _check_one_hot_fits(self.encoder, self.categorical_columns, len(frame), numeric.shape[1])
-        encoded = self.encoder.transform(self._categories(frame))
-        return np.hstack([numeric, np.asarray(encoded, dtype=np.float64)])
-
-    def _categories(self, frame: pd.DataFrame) -> np.ndarray:
         if self.category_kinds is not None:
             _check_category_kinds(frame, self.categorical_columns, self.category_kinds)
-        categories = _category_strings(frame, self.categorical_columns)
+        widths = [len(c) if one_hot else 1 for c in self.encoder.categories_]
+        inputs = np.zeros((len(frame), numeric.shape[1] + sum(widths)))
+        inputs[:, : numeric.shape[1]] = numeric
+        offset = numeric.shape[1]
+        for j, column in enumerate(self.categorical_columns):
+            # What the fitted encoder's transform gives, from one hash lookup per distinct
+            # value: scikit-learn's transform maps an object array row by row in Python.
+            positions = self._category_positions(frame[column], column, j)
+            if one_hot:
+                rows = np.flatnonzero(positions >= 0)  # unseen categories stay all zeros
+                inputs[rows, offset + positions[rows]] = 1.0
+            else:  # target encoding: unseen categories get the target mean
+                table = np.r_[self.encoder.encodings_[j], self.encoder.target_mean_]
+                inputs[:, offset] = table[positions]
+            offset += widths[j]
+        return inputs
+
+    def _category_positions(self, values: pd.Series, column: str, j: int) -> np.ndarray:
+        """Each row's index in the encoder's categories of column ``j`` (-1: not among them)."""
+        codes, keys = _column_codes(values, column)
         if self.category_imputer is not None:
-            categories = self.category_imputer.transform(categories)
-        return categories
+            keys[-1] = self.category_imputer.statistics_[j]  # missing rows take the fitted mode
+        # pandas matches NaN to a NaN category, as scikit-learn's encoders do.
+        return pd.Index(self.encoder.categories_[j], dtype=object).get_indexer(keys)[codes]
 
 
 def _physical_memory_bytes() -> int | None:

@@ -1,0 +1,57 @@
+"""The fitted preprocessing: the fast categorical encoding equals its scikit-learn encoder's."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hvrt._preprocessing import _category_strings, fit_preprocessing
+
+
+def _reference(preprocessor, frame: pd.DataFrame) -> np.ndarray:
+    """What the fitted encoder's own ``transform`` gives, row by row."""
+    keys = _category_strings(frame, preprocessor.categorical_columns)
+    if preprocessor.category_imputer is not None:
+        keys = preprocessor.category_imputer.transform(keys)
+    return np.asarray(preprocessor.encoder.transform(keys), dtype=np.float64)
+
+
+def _table(rng: np.random.Generator, n_rows: int, letters: str) -> pd.DataFrame:
+    color = rng.choice(list(letters), n_rows).astype(object)
+    color[rng.random(n_rows) < 0.1] = None
+    size = rng.choice([1, 2, 3], n_rows).astype(float)
+    size[rng.random(n_rows) < 0.1] = np.nan
+    return pd.DataFrame(
+        {
+            "x": rng.normal(size=n_rows),
+            "color": pd.Series(color, dtype="category"),
+            "shade": color,  # the same values as plain objects
+            "size": size,
+        }
+    )
+
+
+@pytest.mark.parametrize("encoding", ["ohe", "target"])
+@pytest.mark.parametrize("impute", [True, False])
+def test_fast_encoding_equals_the_encoders_transform(encoding: str, impute: bool) -> None:
+    rng = np.random.default_rng(0)
+    train = _table(rng, 400, "abcd")
+    preprocessor, inputs, _ = fit_preprocessing(
+        train,
+        None,
+        categorical_columns=["color", "shade", "size"],
+        weights=None,
+        scaler=None,
+        impute=impute,
+        category_encoding=encoding,
+        target_mode="sum",
+        y_weight=0.0,
+        random_state=0,
+    )
+    np.testing.assert_array_equal(inputs[:, 1:], _reference(preprocessor, train))
+    # New rows: unseen categories ("e", 4.0), missing values, other dtypes for the same keys.
+    fresh = _table(np.random.default_rng(1), 300, "abcde")
+    fresh["size"] = fresh["size"].replace(3.0, 4.0)
+    assert (fresh["shade"] == "e").any() and fresh["shade"].isna().any() and (fresh["size"] == 4.0).any()
+    np.testing.assert_array_equal(preprocessor.tree_inputs(fresh)[:, 1:], _reference(preprocessor, fresh))
