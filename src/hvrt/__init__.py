@@ -30,6 +30,8 @@ _LAZY = {
     "DistributionComparison": "_figure_data",
     "DistributionScore": "_figure_data",
     "PartitionedRegressor": "local_models",
+    "save": "persistence",
+    "load": "persistence",
 }
 
 __all__ = ["HVRTPartitioner", "__version__", *_LAZY]
