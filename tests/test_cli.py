@@ -168,6 +168,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "not an hvrt model": (["label", csv, "--model", tmp_path / "notes.hvrt", "-o", out], "is not an hvrt model file"),
         "missing model": (["predict", csv, "--model", tmp_path / "absent.hvrt", "-o", out], "model file .* does not exist"),
         "output folder missing": (["label", csv, "--model", tmp_path / "part.hvrt", "-o", tmp_path / "no" / "x.csv"], "the folder of output"),
+        "model folder missing": (["partition", csv, "-o", out, "--model", tmp_path / "no" / "m.hvrt"], "the folder of --model"),
     }  # fmt: skip
 
 
@@ -175,6 +176,7 @@ CASES = [
     "missing file", "unknown format", "unknown output format", "unknown --y column", "unknown --columns column",
     "non-numeric --y", "K < 2", "model without a column of the input", "a regressor given to label",
     "a partitioner given to predict", "not an hvrt model", "missing model", "output folder missing",
+    "model folder missing",
 ]  # fmt: skip
 
 

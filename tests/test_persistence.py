@@ -179,3 +179,15 @@ def test_pickle_and_joblib_round_trips_keep_working(tmp_path, data):
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(model)).predict(X), expected)
     joblib.dump(model, tmp_path / "m.joblib")
     np.testing.assert_array_equal(joblib.load(tmp_path / "m.joblib").predict(X), expected)
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_a_forged_tree_structure_is_refused_before_any_labelling(tmp_path, data, engine):
+    X, _ = data
+    model = HVRTPartitioner(8, engine=engine).fit(X)
+    tree = model.get_tree()
+    children = tree.tree_.children_left if engine == "exact" else tree.children_left
+    children[0] = 10**9  # labelling would read far outside the node arrays
+    path = hvrt.save(model, tmp_path / "forged.hvrt")
+    with pytest.raises(ModelFileError, match="tree structure is inconsistent"):
+        hvrt.load(path)

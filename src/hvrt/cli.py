@@ -321,13 +321,15 @@ def _check_model_columns(frame: pd.DataFrame, model: Any, model_path: str, sourc
         )
 
 
+def _check_model_folder(path: str | None) -> None:
+    if path is not None and not Path(path).parent.is_dir():
+        raise BadInput(f"the folder of --model {path!r} does not exist")
+
+
 def _save_model(model: Any, path: str, metadata: dict) -> Path:
     from .persistence import save
 
-    target = Path(path)
-    if not target.parent.is_dir():
-        raise BadInput(f"the folder of --model {path!r} does not exist")
-    return save(model, target, metadata=metadata)
+    return save(model, Path(path), metadata=metadata)
 
 
 def _check_free_column(frame: pd.DataFrame, column: str, source: Path) -> None:
@@ -366,6 +368,7 @@ def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str,
     """Partition INPUT and write its rows with a 'partition' column to OUTPUT."""
     source, fmt = _input_path(input_path)
     target_path, out_fmt = _output_path(output)
+    _check_model_folder(model_path)
     progress = Progress(quiet)
     progress.step(f"reading {source}")
     frame = read_table(source, fmt)
@@ -452,13 +455,14 @@ def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, .
     """Fit a PartitionedRegressor (a shrunk ridge per partition) of --y on INPUT."""
     source, fmt = _input_path(input_path)
     target = _output_path(output) if output else None
-    if not Path(model_path).parent.is_dir():
-        raise BadInput(f"the folder of --model {model_path!r} does not exist")
+    _check_model_folder(model_path)
     progress = Progress(quiet)
     progress.step(f"reading {source}")
     frame = read_table(source, fmt)
     _check_columns(frame, [y_column], "--y", source)
     _numeric_target(frame, [y_column], source)
+    if target is not None:
+        _check_free_column(frame, PREDICTION_COLUMN, source)
     X = _features(frame, _columns_option(columns), [y_column], source)
 
     from .local_models import PartitionedRegressor, default_partitioner
@@ -476,7 +480,6 @@ def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, .
                 f"(partitions grown on {model.partition_on_}, shrinkage {model.shrinkage_:g}); training R² {r2:.4f}")
     _say(quiet, f"saved the regressor to {saved}")
     if target is not None:
-        _check_free_column(frame, PREDICTION_COLUMN, source)
         write_table(frame.assign(**{PREDICTION_COLUMN: fitted}), *target)
         _say(quiet, f"wrote {target[0]}")
 

@@ -356,7 +356,7 @@ def _read_manifest(archive: zipfile.ZipFile, path: Path) -> dict:
         manifest = json.loads(archive.read(MANIFEST))
     except KeyError:
         raise ModelFileError(f"{str(path)!r} is a zip archive but not an hvrt model file (no {MANIFEST})") from None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ModelFileError(f"{str(path)!r} is not an hvrt model file (its {MANIFEST} is not JSON)") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         raise ModelFileError(f"{str(path)!r} is not an hvrt model file")
@@ -448,10 +448,48 @@ def load(path: str | os.PathLike) -> HVRTPartitioner | PartitionedRegressor:
                 stacklevel=2,
             )
         decoder = _Decoder(archive, path)
-        model = decoder.decode(manifest["model"])
+        try:
+            model = decoder.decode(manifest["model"])
+        except ModelFileError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError) as err:
+            raise decoder.fail(f"{type(err).__name__}: {err}") from None
     if type(model) is not MODEL_KINDS[manifest["kind"]]:
         raise ModelFileError(f"{str(path)!r} says it holds a {manifest['kind']} but does not")
+    for partitioner in (model, getattr(model, "partitioner_", None)):
+        if isinstance(partitioner, HVRTPartitioner) and hasattr(partitioner, "tree_"):
+            _check_tree(partitioner.get_tree(), decoder)
     return model
+
+
+def _check_tree(tree: Any, decoder: _Decoder) -> None:
+    """Refuse a tree whose structure would make labelling read outside its arrays or loop.
+
+    The compiled labelling kernels do not check bounds, so a forged file could otherwise
+    crash the process. Both engines number a node's children after the node itself.
+    """
+    if hasattr(tree, "tree_"):  # scikit-learn's DecisionTreeRegressor
+        structure = tree.tree_
+        left, right, feature = structure.children_left, structure.children_right, structure.feature
+        n_features = structure.n_features
+        arrays = [left, right, feature, structure.threshold]
+    else:  # HistTree
+        left, right, feature = tree.children_left, tree.children_right, tree.feature
+        n_features = len(tree.bin_edges)
+        arrays = [left, right, feature, tree.threshold, tree.nan_left]
+    n_nodes = len(left)
+    nodes = np.arange(n_nodes)
+    leaf = left < 0
+    well_formed = (
+        n_nodes >= 1
+        and all(len(array) == n_nodes for array in arrays)
+        and np.array_equal(leaf, right < 0)
+        and np.all(left[~leaf] > nodes[~leaf]) and np.all(left[~leaf] < n_nodes)
+        and np.all(right[~leaf] > nodes[~leaf]) and np.all(right[~leaf] < n_nodes)
+        and np.all(feature[~leaf] >= 0) and np.all(feature[~leaf] < n_features)
+    )  # fmt: skip
+    if not well_formed:
+        raise decoder.fail("its tree structure is inconsistent (child or feature indices out of range)")
 
 
 class _Decoder:
