@@ -80,7 +80,10 @@ class _HvrtGroup(click.Group):
                 click.echo(f"hvrt: error: {_one_line(error)}", err=True)
                 code = error.exit_code
             except (FileNotFoundError, IsADirectoryError, ValueError, TypeError) as error:
-                # hvrt's own checks raise these with a message naming the column or parameter
+                # hvrt's own checks raise these with a message naming the column or parameter;
+                # HVRT_TRACEBACK=1 shows where one came from
+                if os.environ.get("HVRT_TRACEBACK"):
+                    raise
                 click.echo(f"hvrt: error: {_one_line(error)}", err=True)
                 code = 2
             except ImportError as error:  # a missing extra: the message names it
