@@ -58,4 +58,4 @@ class StepLog:
 
     def __call__(self, message: str) -> None:
         if self.enabled:
-            LOGGER.info("%s: %s (%.2f s)", self.owner, message, time.perf_counter() - self.start)
+            LOGGER.info("%s: %s [%.2f s]", self.owner, message, time.perf_counter() - self.start)

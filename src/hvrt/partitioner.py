@@ -245,7 +245,7 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         )
         engine = resolve_engine(self.engine, len(frame))
         sample = self._subsample(len(frame))
-        compiles = " (the first hist fit on a machine compiles the engine, about 10 s)" if engine == "hist" else ""
+        compiles = "; a machine's first hist fit compiles it, about 10 s" if engine == "hist" else ""
         log(f"growing {params.max_leaf_nodes or 'unlimited'} leaves with the {engine} engine{compiles}")
         # the target is not needed after the fit, so the engine may use it as workspace
         if sample is None:
