@@ -1,5 +1,5 @@
 # Two commands set everything up on a fresh clone with only Python 3:
-#   make demo   create .venv, install hvrt with all extras, run the demo job
+#   make demo   create .venv, install hvrt with all extras, run the demo job (`hvrt demo`)
 #   make test   the same set-up, then the whole test suite
 PYTHON ?= python3
 VENV := .venv
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m hvrt.demo
+	$(BIN)/hvrt demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

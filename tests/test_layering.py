@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "hvrt"
 DESIGN = ROOT / "docs" / "DESIGN.md"
 # Third-party extras that may only be imported inside functions.
-OPTIONAL_EXTRAS = ("matplotlib", "dask", "distributed")
+OPTIONAL_EXTRAS = ("matplotlib", "dask", "distributed", "pyarrow")
 
 
 @dataclass(frozen=True)

@@ -42,9 +42,15 @@ def test_public_names_resolve() -> None:
     assert missing == []
 
 
-def test_demo_prints_the_partition_summary() -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "hvrt.demo"], check=True, capture_output=True, text=True
-    ).stdout
-    assert "partitions: 200" in out
-    assert "partition sizes: min" in out
+def test_demo_runs_the_whole_job_through_python_m_hvrt(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "hvrt", "demo", "--rows", "20000", "--out", str(tmp_path / "report")],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    out = result.stdout
+    assert "H-VRT demo: 20,000 rows x 7 columns" in out
+    assert "Partitioned into 141 partitions (engine exact)" in out
+    assert "PartitionedRegressor" in out and "global Ridge" in out
+    assert f"{(tmp_path / 'report' / 'report.html').resolve()}" in out
+    assert (tmp_path / "report" / "report.html").stat().st_size > 10_000
+    assert result.stderr == ""  # no progress when stderr is not a terminal

@@ -1,7 +1,8 @@
 """hvrt: fast fine-grained partitions of tabular data, and what they did to it.
 
-Only the partitioner is imported eagerly; the analysis tools load on first use, so
-``import hvrt`` stays light and never needs the plotting extra.
+Every public name loads on first use (``hvrt.HVRTPartitioner`` imports the partitioner, and
+with it numpy, pandas and scikit-learn), so ``import hvrt`` and ``hvrt --help`` stay quick and
+never need the plotting extra.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ import importlib
 from typing import Any
 
 from ._version import __version__
-from .partitioner import HVRTPartitioner
 
 # public name -> module that defines it
 _LAZY = {
+    "HVRTPartitioner": "partitioner",
     "full_report": "metrics",
     "partition_quality": "metrics",
     "calculate_feature_hhi_metric": "metrics",
@@ -30,9 +31,11 @@ _LAZY = {
     "DistributionComparison": "_figure_data",
     "DistributionScore": "_figure_data",
     "PartitionedRegressor": "local_models",
+    "save": "persistence",
+    "load": "persistence",
 }
 
-__all__ = ["HVRTPartitioner", "__version__", *_LAZY]
+__all__ = ["__version__", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from types import ModuleType
 
 VIZ_INSTALL_HINT = 'pip install "hvrt-partitioner[viz]"'
+PARQUET_INSTALL_HINT = 'pip install "hvrt-partitioner[parquet]"'
 
 
 def import_matplotlib() -> ModuleType:
@@ -51,3 +52,27 @@ def viz_available() -> bool:
     except ImportError:
         return False
     return True
+
+
+def import_pyarrow() -> ModuleType:
+    """Import and return :mod:`pyarrow` with its ``parquet`` module loaded.
+
+    Returns
+    -------
+    module
+        The :mod:`pyarrow` package; ``pyarrow.parquet`` is importable from it.
+
+    Raises
+    ------
+    ImportError
+        If pyarrow cannot be imported; the message names the ``parquet`` extra.
+    """
+    try:
+        import pyarrow
+        import pyarrow.parquet  # noqa: F401  (loads the submodule onto the package)
+    except ImportError as err:
+        raise ImportError(
+            f"Parquet files need pyarrow, which is not installed. Install the Parquet extra with: "
+            f"{PARQUET_INSTALL_HINT}"
+        ) from err
+    return pyarrow

@@ -37,6 +37,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._grouped import grouped_stats
 from ._grouped_products import GroupedProducts, grouped_cross_products
 from ._preprocessing import Preprocessor, fit_preprocessing, resolve_categorical
+from ._progress import StepLog
 from ._validation import aligned_1d, match_columns, to_frame
 from .partitioner import HVRTPartitioner
 
@@ -168,6 +169,9 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         fitted on each partition's rows and model inputs (no shrinkage), in parallel.
     n_jobs : int, default=None
         Parallel jobs for ``estimator`` (joblib's convention).
+    verbose : bool, default=False
+        Report each step of :meth:`fit` with its time through the ``"hvrt"`` logger (to
+        stderr when logging is not configured); the partitioner reports its own steps too.
 
     Attributes
     ----------
@@ -217,6 +221,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         clip: str | None = "y",
         estimator: Any = None,
         n_jobs: int | None = None,
+        verbose: bool = False,
     ) -> None:
         self.partitioner = partitioner
         self.partition_on = partition_on
@@ -226,6 +231,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         self.clip = clip
         self.estimator = estimator
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -281,11 +287,15 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             For a partitioner or estimator of the wrong type.
         """
         self._check_params()
+        log = StepLog(self.verbose, type(self).__name__)
         frame, had_names = to_frame(X)
         index = frame.index if isinstance(X, pd.DataFrame) else None
         response = _checked_response(y, len(frame), index)
         weights = _checked_weights(sample_weight, len(frame), index)
         partitioner = default_partitioner() if self.partitioner is None else clone(self.partitioner)
+        if self.verbose:
+            partitioner.set_params(verbose=True)
+        log(f"model inputs and the global ridge, {len(frame):,} rows")
 
         preprocessor, inputs = self._fit_model_inputs(frame, response, partitioner)
         weight_sum = weights.sum()
@@ -308,6 +318,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         candidates = PARTITION_ON_AUTO if self.partition_on == "auto" else (self.partition_on,)
         if validate and (auto_shrinkage or len(candidates) > 1):
             grid = SHRINKAGE_GRID if auto_shrinkage else np.array([float(self.shrinkage)])
+            log(f"cross-validating the shrinkage on partitions grown on {' and on '.join(candidates)}")
             paths = {
                 name: self._validation_path(frame, guides[name], design, centred, weights, partitioner, grid)
                 for name in candidates
@@ -325,6 +336,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         if self.estimator is not None:
             self.shrinkage_ = None
         guide = guides[self.partition_on_]
+        log(f"growing the partitions on {self.partition_on_} (shrinkage {self.shrinkage_})")
         partitioner.fit(X, guide)
         labels = partitioner.labels_
         n_partitions = partitioner.n_partitions_
@@ -354,6 +366,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
         self.model_input_names_ = np.asarray(preprocessor.input_names(), dtype=object)
         self._weight_sums = np.bincount(labels, weights=weights, minlength=n_partitions)
+        log(f"fitted: {n_partitions} partition models")
         return self
 
     def _fit_model_inputs(

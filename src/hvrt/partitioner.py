@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._engines import ENGINE_NAMES, ENGINES, resolve_engine
 from ._preprocessing import CATEGORY_ENCODINGS, Preprocessor, fit_preprocessing, resolve_categorical
+from ._progress import StepLog
 from ._target import TARGET_MODES
 from ._tree_contract import FittedTree, GrowthParams
 from ._validation import match_columns, to_frame, to_target_frame
@@ -85,6 +86,9 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
     max_samples : int >= 2, float in (0, 1] or None, default=None
         Grow the tree on a uniform random subsample of this many rows (or this fraction
         of the rows), then label every row. ``None`` uses all rows.
+    verbose : bool, default=False
+        Report each step of :meth:`fit` (preprocessing, growing the tree, labelling) with
+        its time, through the ``"hvrt"`` logger (to stderr when logging is not configured).
 
     Attributes
     ----------
@@ -130,6 +134,7 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         category_encoding: str = "ohe",
         engine: str = "auto",
         max_samples: int | float | None = None,
+        verbose: bool = False,
     ) -> None:
         self.max_leaf_nodes = max_leaf_nodes
         self.target = target
@@ -145,6 +150,7 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         self.category_encoding = category_encoding
         self.engine = engine
         self.max_samples = max_samples
+        self.verbose = verbose
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -219,8 +225,10 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
             For an invalid parameter, infinite values, non-numeric columns not listed as
             categorical, or a ``y`` whose length or index does not match X.
         """
+        log = StepLog(self.verbose, type(self).__name__)
         frame, had_names = to_frame(X)
         params = self._check_params(len(frame))
+        log(f"preprocessing {frame.shape[0]:,} rows x {frame.shape[1]} columns")
         categorical = resolve_categorical(frame, self.categorical_features)
         y_frame = None if y is None else to_target_frame(y, frame, isinstance(X, pd.DataFrame))
         preprocessor, tree_inputs, target = fit_preprocessing(
@@ -237,6 +245,8 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         )
         engine = resolve_engine(self.engine, len(frame))
         sample = self._subsample(len(frame))
+        compiles = "; a machine's first hist fit compiles it, about 10 s" if engine == "hist" else ""
+        log(f"growing {params.max_leaf_nodes or 'unlimited'} leaves with the {engine} engine{compiles}")
         # the target is not needed after the fit, so the engine may use it as workspace
         if sample is None:
             tree = ENGINES[engine](tree_inputs, target, params, overwrite_target=True)
@@ -261,6 +271,7 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         tree.release_training_leaves()  # labels_ holds the same information
         self.n_partitions_ = len(leaf_ids)
         self.partition_sizes_ = np.bincount(self.labels_, minlength=self.n_partitions_)
+        log(f"fitted: {self.n_partitions_} partitions")
         return self
 
     def _subsample(self, n_samples: int) -> np.ndarray | None:

@@ -1,0 +1,580 @@
+"""The ``hvrt`` command line (also ``python -m hvrt``).
+
+Commands: ``partition``, ``label``, ``regress``, ``predict``, ``profile`` and ``demo``. The
+module imports click and the standard library only; numpy, pandas, scikit-learn, numba and
+pyarrow load inside the command that needs them, so ``hvrt --help`` stays quick.
+
+Conventions every command keeps:
+
+- **Results and summaries go to stdout; progress goes to stderr**, and only when stderr is a
+  terminal; ``--quiet`` silences everything but errors.
+- **Bad input is one line on stderr and exit code 2**, never a traceback: a missing file,
+  an unknown format or column, a non-numeric ``--y``, ``-k`` below 2, a model that does not
+  match the input or is of the wrong kind, a file that is not an hvrt model.
+- **No partial output**: every file is written to a temporary file in its target folder and
+  renamed when complete (:class:`hvrt.persistence.atomic_path`).
+- ``label`` and ``predict`` read and write in chunks (Parquet record batches, CSV chunks), so
+  memory is bounded by ``--chunk-rows``, not by the file.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import warnings
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from ._version import __version__
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+PARTITION_COLUMN = "partition"
+PREDICTION_COLUMN = "prediction"
+DEFAULT_CHUNK_ROWS = 100_000
+FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+MODEL_KINDS = {
+    "HVRTPartitioner": "a partitioner (saved by `hvrt partition --model`)",
+    "PartitionedRegressor": "a regressor (saved by `hvrt regress --model`)",
+}
+
+
+class BadInput(click.ClickException):
+    """Input the command cannot use: reported in one line, exit code 2."""
+
+    exit_code = 2
+
+
+def _one_line(error: BaseException) -> str:
+    text = error.format_message() if isinstance(error, click.ClickException) else str(error)
+    if isinstance(error, KeyError) and error.args:
+        text = str(error.args[0])
+    return " ".join(text.split()) or type(error).__name__
+
+
+class _HvrtGroup(click.Group):
+    """A click group whose errors are one line on stderr (exit 2 for bad input), never a traceback."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any) -> NoReturn:  # type: ignore[override]
+        extra.pop("standalone_mode", None)
+        _State.quiet = False
+        code = 0
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            try:
+                result = super().main(args=args, prog_name=prog_name or "hvrt", standalone_mode=False, **extra)
+                code = result if isinstance(result, int) else 0
+            except click.exceptions.NoArgsIsHelpError as bare:  # plain `hvrt`: the help, as --help
+                click.echo(bare.ctx.get_help())
+            except click.exceptions.Exit as done:
+                code = done.exit_code
+            except (click.exceptions.Abort, KeyboardInterrupt):
+                click.echo("hvrt: interrupted", err=True)
+                code = 130
+            except click.ClickException as error:
+                click.echo(f"hvrt: error: {_one_line(error)}", err=True)
+                code = error.exit_code
+            except (FileNotFoundError, IsADirectoryError, ValueError, TypeError) as error:
+                # hvrt's own checks raise these with a message naming the column or parameter;
+                # HVRT_TRACEBACK=1 shows where one came from
+                if os.environ.get("HVRT_TRACEBACK"):
+                    raise
+                click.echo(f"hvrt: error: {_one_line(error)}", err=True)
+                code = 2
+            except ImportError as error:  # a missing extra: the message names it
+                click.echo(f"hvrt: error: {_one_line(error)}", err=True)
+                code = 1
+        sys.exit(code)
+
+
+def _show_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+    if not _State.quiet:
+        click.echo(f"hvrt: warning: {' '.join(str(message).split())}", err=True)
+
+
+class _State:
+    """Whether this run is quiet (set by each command's --quiet)."""
+
+    quiet = False
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class Progress:
+    """Progress on stderr: step lines and chunk bars, on only for a terminal and without ``--quiet``.
+
+    Parameters
+    ----------
+    quiet : bool
+        ``--quiet``: show nothing but errors.
+    """
+
+    def __init__(self, quiet: bool) -> None:
+        _State.quiet = quiet
+        self.enabled = not quiet and sys.stderr.isatty()
+        from ._progress import StepLog
+
+        self._log = StepLog(self.enabled, "hvrt")
+
+    def step(self, message: str) -> None:
+        """One line on stderr (with the seconds since the command began)."""
+        self._log(message)
+
+    def bar(self, total: int | None, description: str) -> Any:
+        """A tqdm bar over rows on stderr (a silent one when progress is off)."""
+        from tqdm import tqdm
+
+        return tqdm(total=total, desc=description, unit="rows", unit_scale=True, file=sys.stderr, disable=not self.enabled, leave=False)
+
+
+def _quiet_option(function: Any) -> Any:
+    return click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (no progress, no summary).")(function)
+
+
+def _say(quiet: bool, text: str) -> None:
+    if not quiet:
+        click.echo(text)
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _format_of(path: Path, role: str) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise BadInput(f"unknown format of {role} {str(path)!r}: use a .csv or .parquet (.pq) file")
+    return FORMATS[suffix]
+
+
+def _input_path(path: str) -> tuple[Path, str]:
+    source = Path(path)
+    fmt = _format_of(source, "input")
+    if not source.is_file():
+        raise BadInput(f"input file {path!r} does not exist")
+    return source, fmt
+
+
+def _output_path(path: str) -> tuple[Path, str]:
+    target = Path(path)
+    fmt = _format_of(target, "output")
+    if not target.parent.is_dir():
+        raise BadInput(f"the folder of output {path!r} does not exist")
+    return target, fmt
+
+
+def _pyarrow() -> Any:
+    from ._compat import import_pyarrow
+
+    return import_pyarrow()
+
+
+def read_table(path: Path, fmt: str) -> pd.DataFrame:
+    """The whole file as a DataFrame (CSV types inferred over every row, not per block)."""
+    import pandas as pd
+
+    try:
+        if fmt == "parquet":
+            _pyarrow()
+            return pd.read_parquet(path)
+        return pd.read_csv(path, low_memory=False)
+    except (ImportError, FileNotFoundError):
+        raise
+    except Exception as error:  # a parser's own error, named once
+        raise BadInput(f"cannot read {str(path)!r} as {fmt.upper()}: {_one_line(error)}") from None
+
+
+def iter_chunks(path: Path, fmt: str, chunk_rows: int, text_columns: Sequence[str] = ()) -> Iterator[pd.DataFrame]:
+    """The file in chunks of at most ``chunk_rows`` rows.
+
+    ``text_columns`` (recorded in the model file at fit) are read as text in every CSV chunk,
+    so a chunk whose values of such a column all look like numbers keeps them as the same
+    categories the whole file had.
+    """
+    import pandas as pd
+
+    if fmt == "parquet":
+        parquet = _pyarrow().parquet.ParquetFile(path)
+        for batch in parquet.iter_batches(batch_size=chunk_rows):
+            yield batch.to_pandas()
+        return
+    header = pd.read_csv(path, nrows=0).columns
+    dtypes = {column: str for column in text_columns if column in header}
+    yield from pd.read_csv(path, chunksize=chunk_rows, dtype=dtypes or None)
+
+
+def count_rows(path: Path, fmt: str) -> int | None:
+    """Rows of a Parquet file from its footer; None for CSV (it would need a pass)."""
+    if fmt != "parquet":
+        return None
+    return _pyarrow().parquet.ParquetFile(path).metadata.num_rows
+
+
+class ChunkWriter:
+    """Appends DataFrame chunks to a CSV or Parquet file being written (under a temporary name).
+
+    Parameters
+    ----------
+    path : Path
+        The (temporary) file to write.
+    fmt : {"csv", "parquet"}
+    """
+
+    def __init__(self, path: Path, fmt: str) -> None:
+        self.path = path
+        self.fmt = fmt
+        self._writer: Any = None
+        self._schema: Any = None
+        self._first = True
+
+    def write(self, frame: pd.DataFrame) -> None:
+        """Append ``frame`` (the first chunk sets the columns and, for Parquet, the schema)."""
+        if self.fmt == "csv":
+            frame.to_csv(self.path, mode="w" if self._first else "a", header=self._first, index=False)
+        else:
+            pa = _pyarrow()
+            if self._writer is None:
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                self._schema = table.schema
+                self._writer = pa.parquet.ParquetWriter(self.path, self._schema)
+            else:
+                table = pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False)
+            self._writer.write_table(table)
+        self._first = False
+
+    def close(self) -> None:
+        """Finish the file (a Parquet footer); an empty input still gets a header."""
+        if self._writer is not None:
+            self._writer.close()
+
+
+def write_table(frame: pd.DataFrame, target: Path, fmt: str) -> None:
+    """Write ``frame`` to ``target`` through a temporary file in the same folder."""
+    from .persistence import atomic_path
+
+    with atomic_path(target) as temporary:
+        writer = ChunkWriter(temporary, fmt)
+        writer.write(frame)
+        writer.close()
+
+
+def _columns_option(values: Sequence[str]) -> list[str]:
+    """``--columns a,b --columns c`` -> ``["a", "b", "c"]``."""
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+
+
+def _check_columns(frame: pd.DataFrame, names: Sequence[str], role: str, source: Path) -> None:
+    missing = [name for name in names if name not in frame.columns]
+    if missing:
+        shown = ", ".join(map(str, frame.columns[:12])) + (", ..." if frame.shape[1] > 12 else "")
+        raise BadInput(f"unknown {role} column {missing[0]!r} in {str(source)!r} (its columns: {shown})")
+
+
+def _numeric_target(frame: pd.DataFrame, names: Sequence[str], source: Path) -> None:
+    import pandas as pd
+
+    for name in names:
+        if not (pd.api.types.is_numeric_dtype(frame[name]) and not pd.api.types.is_bool_dtype(frame[name])):
+            raise BadInput(f"--y column {name!r} of {str(source)!r} is not numeric (dtype {frame[name].dtype})")
+
+
+def _text_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns that hold text, which every later CSV chunk must read as text too."""
+    import pandas as pd
+
+    return [str(c) for c in frame.columns if pd.api.types.infer_dtype(frame[c], skipna=True) == "string"]
+
+
+def _features(frame: pd.DataFrame, columns: list[str], y: Sequence[str], source: Path) -> pd.DataFrame:
+    _check_columns(frame, columns, "--columns", source)
+    chosen = columns or [c for c in frame.columns if c not in set(y)]
+    overlap = sorted(set(chosen) & set(y))
+    if overlap:
+        raise BadInput(f"column {overlap[0]!r} is given both as a feature (--columns) and as --y")
+    if not chosen:
+        raise BadInput(f"{str(source)!r} has no column left to partition on besides --y")
+    return frame[chosen]
+
+
+def _load_model(path: str, kind: str, command: str) -> tuple[Any, dict]:
+    """The model in ``path`` and its metadata, if it is of ``kind``."""
+    from .persistence import load, model_info
+
+    info = model_info(path)
+    if info.kind != kind:
+        other = {"HVRTPartitioner": "label", "PartitionedRegressor": "predict"}[info.kind]
+        raise BadInput(
+            f"{path!r} holds {'an' if info.kind.startswith('H') else 'a'} {info.kind}; `hvrt {command}` needs "
+            f"{MODEL_KINDS[kind]}; use `hvrt {other}` with this model"
+        )
+    return load(path), info.metadata
+
+
+def _check_model_columns(frame: pd.DataFrame, model: Any, model_path: str, source: Path) -> None:
+    missing = [str(c) for c in model.feature_names_in_ if c not in frame.columns]
+    if missing:
+        raise BadInput(
+            f"{str(source)!r} lacks column {missing[0]!r}, which the model {model_path!r} was fitted on "
+            f"({len(missing)} of its {len(model.feature_names_in_)} columns are missing)"
+        )
+
+
+def _check_model_folder(path: str | None) -> None:
+    if path is not None and not Path(path).parent.is_dir():
+        raise BadInput(f"the folder of --model {path!r} does not exist")
+
+
+def _save_model(model: Any, path: str, metadata: dict) -> Path:
+    from .persistence import save
+
+    return save(model, Path(path), metadata=metadata)
+
+
+def _check_free_column(frame: pd.DataFrame, column: str, source: Path) -> None:
+    if column in frame.columns:
+        raise BadInput(f"{str(source)!r} already has a {column!r} column; rename it first")
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@click.group(cls=_HvrtGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="hvrt", message="%(prog)s %(version)s")
+def cli() -> None:
+    """H-VRT: fine-grained partitions of tabular data, local models on them, and reports.
+
+    Files are CSV or Parquet, by extension. Results go to stdout, progress to stderr.
+    """
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT")
+@click.option("-k", "--partitions", "k", type=click.IntRange(min=2), default=None,
+              help="Number of partitions (default: sqrt(rows), clipped to [2, 4096]).")
+@click.option("--target", type=click.Choice(["sum", "features"]), default="sum", show_default=True,
+              help="Synthetic target: the sum of the scaled features, or one output per feature.")
+@click.option("--y", "y_columns", multiple=True, metavar="COL",
+              help="A numeric column that guides the partitions (repeatable); it is not a feature.")
+@click.option("--columns", "columns", multiple=True, metavar="A,B,...",
+              help="Feature columns (comma-separated or repeated; default: every column but --y).")
+@click.option("--engine", type=click.Choice(["auto", "exact", "hist"]), default="auto", show_default=True)
+@click.option("-o", "--output", required=True, metavar="OUTPUT", help="The input rows plus a 'partition' column.")
+@click.option("--model", "model_path", metavar="PATH", help="Save the fitted partitioner here (for `hvrt label`).")
+@_quiet_option
+def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str, ...], columns: tuple[str, ...],
+              engine: str, output: str, model_path: str | None, quiet: bool) -> None:
+    """Partition INPUT and write its rows with a 'partition' column to OUTPUT."""
+    source, fmt = _input_path(input_path)
+    target_path, out_fmt = _output_path(output)
+    _check_model_folder(model_path)
+    progress = Progress(quiet)
+    progress.step(f"reading {source}")
+    frame = read_table(source, fmt)
+    _check_columns(frame, y_columns, "--y", source)
+    _numeric_target(frame, y_columns, source)
+    X = _features(frame, _columns_option(columns), y_columns, source)
+    _check_free_column(frame, PARTITION_COLUMN, source)
+
+    from .partitioner import HVRTPartitioner
+
+    start = time.perf_counter()
+    model = HVRTPartitioner(k if k is not None else "auto", target=target, engine=engine, verbose=progress.enabled)
+    model.fit(X, frame[list(y_columns)] if y_columns else None)
+    seconds = time.perf_counter() - start
+    progress.step(f"writing {target_path}")
+    write_table(frame.assign(**{PARTITION_COLUMN: model.labels_}), target_path, out_fmt)
+    sizes = model.partition_sizes_
+    _say(quiet, f"partitioned {len(frame):,} rows x {X.shape[1]} columns into {model.n_partitions_} partitions "
+                f"(engine {model.engine_}, {seconds:.2f} s); sizes min {sizes.min()} / median {int(_median(sizes))} / max {sizes.max()}")
+    _say(quiet, f"wrote {target_path}")
+    if model_path:
+        saved = _save_model(model, model_path, {"text_columns": _text_columns(X), "y": list(y_columns)})
+        _say(quiet, f"saved the partitioner to {saved}")
+
+
+def _median(values: Any) -> float:
+    import numpy as np
+
+    return float(np.median(values))
+
+
+def _chunked(command: str, kind: str, column: str, input_path: str, model_path: str, output: str,
+             chunk_rows: int, quiet: bool) -> None:
+    """``label`` and ``predict``: read INPUT in chunks, add ``column``, append to OUTPUT."""
+    from .persistence import atomic_path
+
+    source, fmt = _input_path(input_path)
+    target_path, out_fmt = _output_path(output)
+    progress = Progress(quiet)
+    model, metadata = _load_model(model_path, kind, command)
+    rows = chunks = 0
+    with atomic_path(target_path) as temporary:
+        writer = ChunkWriter(temporary, out_fmt)
+        with progress.bar(count_rows(source, fmt), f"{command} {source.name}") as bar:
+            for chunk in iter_chunks(source, fmt, chunk_rows, metadata.get("text_columns", ())):
+                if chunks == 0:
+                    _check_free_column(chunk, column, source)
+                    _check_model_columns(chunk, model, model_path, source)
+                values = model.predict(chunk)
+                writer.write(chunk.assign(**{column: values}))
+                rows += len(chunk)
+                chunks += 1
+                bar.update(len(chunk))
+        writer.close()
+    what = "labelled" if command == "label" else "predicted"
+    _say(quiet, f"{what} {rows:,} rows in {chunks} chunk(s) with {model_path}; wrote {target_path}")
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT")
+@click.option("--model", "model_path", required=True, metavar="PATH", help="A partitioner saved by `hvrt partition --model`.")
+@click.option("-o", "--output", required=True, metavar="OUTPUT", help="The input rows plus a 'partition' column.")
+@click.option("--chunk-rows", type=click.IntRange(min=1), default=DEFAULT_CHUNK_ROWS, show_default=True,
+              help="Rows read, labelled and written at a time (bounds the memory used).")
+@_quiet_option
+def label(input_path: str, model_path: str, output: str, chunk_rows: int, quiet: bool) -> None:
+    """Label INPUT with a saved partitioner, in chunks, into OUTPUT."""
+    _chunked("label", "HVRTPartitioner", PARTITION_COLUMN, input_path, model_path, output, chunk_rows, quiet)
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT")
+@click.option("--y", "y_column", required=True, metavar="COL", help="The numeric column to predict.")
+@click.option("-k", "--partitions", "k", type=click.IntRange(min=2), default=None,
+              help="Number of partitions (default 256, of at least 20 rows each).")
+@click.option("--columns", "columns", multiple=True, metavar="A,B,...",
+              help="Feature columns (comma-separated or repeated; default: every column but --y).")
+@click.option("--engine", type=click.Choice(["auto", "exact", "hist"]), default="auto", show_default=True)
+@click.option("--model", "model_path", required=True, metavar="PATH", help="Save the fitted regressor here (for `hvrt predict`).")
+@click.option("-o", "--output", default=None, metavar="OUTPUT", help="Also write the input rows plus a 'prediction' column.")
+@_quiet_option
+def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, ...], engine: str,
+            model_path: str, output: str | None, quiet: bool) -> None:
+    """Fit a PartitionedRegressor (a shrunk ridge per partition) of --y on INPUT."""
+    source, fmt = _input_path(input_path)
+    target = _output_path(output) if output else None
+    _check_model_folder(model_path)
+    progress = Progress(quiet)
+    progress.step(f"reading {source}")
+    frame = read_table(source, fmt)
+    _check_columns(frame, [y_column], "--y", source)
+    _numeric_target(frame, [y_column], source)
+    if target is not None:
+        _check_free_column(frame, PREDICTION_COLUMN, source)
+    X = _features(frame, _columns_option(columns), [y_column], source)
+
+    from .local_models import PartitionedRegressor, default_partitioner
+
+    partitioner = default_partitioner().set_params(engine=engine)
+    if k is not None:
+        partitioner.set_params(max_leaf_nodes=k)
+    start = time.perf_counter()
+    model = PartitionedRegressor(partitioner, verbose=progress.enabled).fit(X, frame[y_column])
+    seconds = time.perf_counter() - start
+    fitted = model.predict(X)
+    r2 = model.score(X, frame[y_column])
+    saved = _save_model(model, model_path, {"text_columns": _text_columns(X), "y": [y_column]})
+    _say(quiet, f"fitted {model.n_partitions_} local models of {y_column!r} on {len(frame):,} rows in {seconds:.2f} s "
+                f"(partitions grown on {model.partition_on_}, shrinkage {model.shrinkage_:g}); training R² {r2:.4f}")
+    _say(quiet, f"saved the regressor to {saved}")
+    if target is not None:
+        write_table(frame.assign(**{PREDICTION_COLUMN: fitted}), *target)
+        _say(quiet, f"wrote {target[0]}")
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT")
+@click.option("--model", "model_path", required=True, metavar="PATH", help="A regressor saved by `hvrt regress --model`.")
+@click.option("-o", "--output", required=True, metavar="OUTPUT", help="The input rows plus a 'prediction' column.")
+@click.option("--chunk-rows", type=click.IntRange(min=1), default=DEFAULT_CHUNK_ROWS, show_default=True,
+              help="Rows read, predicted and written at a time (bounds the memory used).")
+@_quiet_option
+def predict(input_path: str, model_path: str, output: str, chunk_rows: int, quiet: bool) -> None:
+    """Predict INPUT with a saved regressor, in chunks, into OUTPUT."""
+    _chunked("predict", "PartitionedRegressor", PREDICTION_COLUMN, input_path, model_path, output, chunk_rows, quiet)
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT")
+@click.option("--labels", "labels_column", required=True, metavar="COL", help="The column that holds the partition labels.")
+@click.option("--columns", "columns", multiple=True, metavar="A,B,...",
+              help="Columns to profile (default: every column but the labels).")
+@click.option("--out", "out_dir", required=True, metavar="DIR", help="Folder for the tables, figures and report.html.")
+@_quiet_option
+def profile(input_path: str, labels_column: str, columns: tuple[str, ...], out_dir: str, quiet: bool) -> None:
+    """Profile the partitions of INPUT (tables, figures, summary.json, report.html) into DIR."""
+    source, fmt = _input_path(input_path)
+    out = Path(out_dir)
+    if not out.parent.is_dir():
+        raise BadInput(f"the folder of --out {out_dir!r} does not exist")
+    progress = Progress(quiet)
+    progress.step(f"reading {source}")
+    frame = read_table(source, fmt)
+    _check_columns(frame, [labels_column], "--labels", source)
+    X = _features(frame, _columns_option(columns), [labels_column], source)
+    progress.step("profiling")
+    report = write_profile(X, frame[labels_column], out)
+    _say(quiet, f"profiled {len(frame):,} rows in {frame[labels_column].nunique()} partitions; wrote {out}")
+    _say(quiet, str(report))
+
+
+def write_profile(X: pd.DataFrame, labels: Any, out: Path) -> Path:
+    """Run the profiler into a temporary folder beside ``out``, then move its files into ``out``.
+
+    Returns the path of ``report.html``. A failed run leaves ``out`` as it was.
+    """
+    import shutil
+    import tempfile
+
+    from .profiler import PartitionProfiler
+
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
+    try:
+        PartitionProfiler(X, labels, output_path=staging).run_profiling()
+        out.mkdir(exist_ok=True)
+        for item in staging.iterdir():
+            destination = out / item.name
+            if destination.is_dir() and not destination.is_symlink():
+                shutil.rmtree(destination)
+            os.replace(item, destination)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return out / "report.html"
+
+
+@cli.command()
+@click.option("--out", "out_dir", default="hvrt-demo", show_default=True, metavar="DIR",
+              help="Folder for the profiler's report of the demo partitions.")
+@click.option("--rows", type=click.IntRange(min=1000), default=None, help="Rows of demo data (default 250,000).")
+@_quiet_option
+def demo(out_dir: str, rows: int | None, quiet: bool) -> None:
+    """The whole job on embedded data: partition, local models against Ridge, a report."""
+    from . import demo as demo_job
+
+    out = Path(out_dir)
+    if not out.parent.is_dir():
+        raise BadInput(f"the folder of --out {out_dir!r} does not exist")
+    progress = Progress(quiet)
+    demo_job.run(
+        out,
+        n_samples=rows or demo_job.DEMO_ROWS,
+        echo=(lambda text: None) if quiet else click.echo,
+        write_report=lambda X, labels, folder: write_profile(X, labels, folder),
+        verbose=progress.enabled,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Run the command line (the ``hvrt`` console script and ``python -m hvrt``).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name; ``None`` reads ``sys.argv``.
+    """
+    cli.main(args=list(argv) if argv is not None else None, prog_name="hvrt")

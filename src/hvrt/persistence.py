@@ -1,0 +1,600 @@
+"""Safe model files: ``hvrt.save(model, path)`` and ``hvrt.load(path)``.
+
+A model file is a zip archive holding one JSON manifest and the model's numeric arrays as
+``.npy`` members. The manifest records the file format and the versions that wrote it, and
+describes the fitted estimator as a tree of plain values (numbers, strings, lists,
+dicts), references to arrays, and objects of a fixed list of trusted classes (the hvrt
+estimators and their parts, and the few scikit-learn classes they hold).
+
+Loading never runs code from the file: the JSON is parsed, each array is read with
+``numpy.load(allow_pickle=False)``, and an object is rebuilt only when its class is on the
+trusted list, from the state the file gives. A pickle, or any other file, is refused before
+anything in it is interpreted. This is the whole reason for the format: unpickling a file
+runs whatever the file says.
+
+Layout of the archive::
+
+    hvrt-model.json   {"format": "hvrt-model", "format_version": 1, "hvrt_version": ...,
+                       "kind": "HVRTPartitioner", "metadata": {...}, "model": <encoded>}
+    arrays/0.npy      one member per numeric array of the model
+    ...
+
+A user ``scaler=`` is kept only when it is one of scikit-learn's standard scalers
+(``StandardScaler``, ``RobustScaler``, ``MinMaxScaler``, ``MaxAbsScaler``,
+``QuantileTransformer``, ``PowerTransformer``); a ``PartitionedRegressor(estimator=...)`` only
+when it is ``Ridge``, ``LinearRegression``, ``Lasso`` or ``ElasticNet``. Anything else is refused
+at save time with an error naming where it sits.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import importlib
+import io
+import json
+import math
+import os
+import tempfile
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._version import __version__
+from .local_models import PartitionedRegressor
+from .partitioner import HVRTPartitioner
+
+__all__ = ["ModelFileError", "ModelInfo", "ModelVersionWarning", "load", "model_info", "save"]
+
+FORMAT_NAME = "hvrt-model"
+FORMAT_VERSION = 1
+MANIFEST = "hvrt-model.json"
+_ARRAY_DIR = "arrays/"
+MODEL_KINDS = {"HVRTPartitioner": HVRTPartitioner, "PartitionedRegressor": PartitionedRegressor}
+
+# name in the file -> (module, attribute). The name is the class's public import path where it
+# has one, so a file does not depend on where a library keeps the class internally. Modules are
+# imported only when a file names the class (the histogram engine's module imports numba).
+_TRUSTED: dict[str, tuple[str, str]] = {
+    "hvrt.HVRTPartitioner": ("hvrt.partitioner", "HVRTPartitioner"),
+    "hvrt.PartitionedRegressor": ("hvrt.local_models", "PartitionedRegressor"),
+    "hvrt._preprocessing.Preprocessor": ("hvrt._preprocessing", "Preprocessor"),
+    "hvrt._engines.ExactTree": ("hvrt._engines", "ExactTree"),
+    "hvrt._hist.HistTree": ("hvrt._hist._model", "HistTree"),
+    "hvrt._hist.HistFittedTree": ("hvrt._hist._model", "HistFittedTree"),
+    "sklearn.tree.DecisionTreeRegressor": ("sklearn.tree", "DecisionTreeRegressor"),
+    "sklearn.tree._tree.Tree": ("sklearn.tree._tree", "Tree"),
+    "sklearn.impute.SimpleImputer": ("sklearn.impute", "SimpleImputer"),
+    "sklearn.preprocessing.OneHotEncoder": ("sklearn.preprocessing", "OneHotEncoder"),
+    "sklearn.preprocessing.TargetEncoder": ("sklearn.preprocessing", "TargetEncoder"),
+}
+SUPPORTED_SCALERS = (
+    "StandardScaler", "RobustScaler", "MinMaxScaler", "MaxAbsScaler", "QuantileTransformer", "PowerTransformer",
+)  # fmt: skip
+SUPPORTED_ESTIMATORS = ("Ridge", "LinearRegression", "Lasso", "ElasticNet")
+_TRUSTED.update({f"sklearn.preprocessing.{name}": ("sklearn.preprocessing", name) for name in SUPPORTED_SCALERS})
+_TRUSTED.update({f"sklearn.linear_model.{name}": ("sklearn.linear_model", name) for name in SUPPORTED_ESTIMATORS})
+# Classes rebuilt by calling them with arguments from the file (their pickle protocol does so);
+# every other trusted class is made with ``cls.__new__(cls)`` and handed its state.
+_CONSTRUCTED = {"sklearn.tree._tree.Tree"}
+# numpy scalar types and builtins a parameter may hold as a type (OneHotEncoder(dtype=np.float64))
+_TYPES = {
+    name: getattr(np, name)
+    for name in ("float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8", "bool_", "object_")
+}
+_TYPES.update({"float": float, "int": int, "bool": bool, "str": str, "object": object})
+
+
+class ModelFileError(ValueError):
+    """A file that is not an hvrt model file, or one this version of hvrt cannot read."""
+
+
+class ModelVersionWarning(UserWarning):
+    """A model file written by another version of hvrt."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What a model file says about itself, read without rebuilding the model.
+
+    Attributes
+    ----------
+    kind : str
+        ``"HVRTPartitioner"`` or ``"PartitionedRegressor"``.
+    format_version : int
+    hvrt_version : str
+        The hvrt version that wrote the file.
+    metadata : dict
+        The ``metadata`` given to :func:`save` (plain JSON values).
+    """
+
+    kind: str
+    format_version: int
+    hvrt_version: str
+    metadata: dict = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- saving
+
+
+def _trusted_name(cls: type) -> str | None:
+    """The file name of a trusted class, or None (a class is matched by identity, not by name)."""
+    for name, (module, attribute) in _TRUSTED.items():
+        if cls.__name__ == attribute and cls.__module__.split(".")[0] == module.split(".")[0]:
+            if getattr(importlib.import_module(module), attribute, None) is cls:
+                return name
+    return None
+
+
+class _Encoder:
+    """Turns a model into JSON-able values plus a list of numeric arrays."""
+
+    def __init__(self) -> None:
+        self.arrays: list[np.ndarray] = []
+        self._active: set[int] = set()
+
+    def encode(self, value: Any, where: str) -> Any:
+        if value is None or isinstance(value, (bool, str)):
+            return value
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float):
+            return value if math.isfinite(value) else {"$float": repr(value)}
+        if isinstance(value, np.ndarray):
+            return self._array(value, where)
+        if isinstance(value, np.generic):
+            return {"$scalar": value.dtype.str, "value": self.encode(value.item(), where)}
+        if isinstance(value, np.dtype):
+            if value.fields is not None:
+                raise TypeError(f"cannot save {where}: a structured dtype is not supported")
+            return {"$dtype": value.str}
+        if isinstance(value, type):
+            for name, known in _TYPES.items():
+                if value is known:
+                    return {"$type": name}
+            raise TypeError(f"cannot save {where}: the type {value.__name__} is not one a model file may hold")
+        if isinstance(value, list):
+            return [self.encode(item, f"{where}[{i}]") for i, item in enumerate(value)]
+        if isinstance(value, tuple):
+            return {"$tuple": [self.encode(item, f"{where}[{i}]") for i, item in enumerate(value)]}
+        if isinstance(value, dict):
+            return {"$dict": [[self.encode(k, where), self.encode(v, f"{where}[{k!r}]")] for k, v in value.items()]}
+        if isinstance(value, pd.DataFrame):
+            return self._frame(value, where)
+        return self._object(value, where)
+
+    def _array(self, value: np.ndarray, where: str) -> Any:
+        if value.dtype == object:
+            items = [self.encode(item, f"{where}[...]") for item in value.ravel().tolist()]
+            return {"$object_array": list(value.shape), "items": items}
+        if value.dtype.hasobject:
+            raise TypeError(f"cannot save {where}: an array of dtype {value.dtype} holds Python objects")
+        self.arrays.append(value)
+        return {"$array": len(self.arrays) - 1}
+
+    def _frame(self, frame: pd.DataFrame, where: str) -> Any:
+        index = frame.index
+        if isinstance(index, pd.RangeIndex):
+            encoded_index: Any = {"$range": [index.start, index.stop, index.step]}
+        else:
+            encoded_index = self.encode(index.to_numpy(), f"{where}.index")
+        return {
+            "$frame": {
+                "columns": [self.encode(c, where) for c in frame.columns],
+                "dtypes": [str(d) for d in frame.dtypes],
+                "values": [self.encode(frame[c].to_numpy(), f"{where}[{c!r}]") for c in frame.columns],
+                "index": encoded_index,
+            }
+        }
+
+    def _object(self, value: Any, where: str) -> Any:
+        cls = type(value)
+        name = _trusted_name(cls)
+        if name is None:
+            raise TypeError(_refusal(value, where))
+        if id(value) in self._active:
+            raise TypeError(f"cannot save {where}: the model refers to itself")
+        reduced = value.__reduce_ex__(4)
+        if len(reduced) > 3 and any(part is not None for part in reduced[3:]):
+            raise TypeError(f"cannot save {where}: {cls.__name__} pickles as a container, which is not supported")
+        constructor, arguments = reduced[0], reduced[1]
+        state = reduced[2] if len(reduced) > 2 else None
+        self._active.add(id(value))
+        try:
+            if isinstance(state, dict) and all(isinstance(key, str) for key in state):
+                # attributes: name them in errors as a user writes them (model.partitioner_.scaler)
+                encoded_state: Any = {"$dict": [[key, self.encode(item, f"{where}.{key}")] for key, item in state.items()]}
+            else:
+                encoded_state = self.encode(state, where)
+            encoded: dict[str, Any] = {"$object": name, "state": encoded_state}
+            if name in _CONSTRUCTED:
+                if constructor is not cls:
+                    raise TypeError(f"cannot save {where}: {cls.__name__} does not rebuild from its own class")
+                encoded["args"] = self.encode(tuple(arguments), where)
+            elif not (constructor is copyreg.__newobj__ and tuple(arguments) == (cls,)):
+                raise TypeError(f"cannot save {where}: {cls.__name__} does not pickle as plain state")
+        finally:
+            self._active.discard(id(value))
+        return encoded
+
+
+def _refusal(value: Any, where: str) -> str:
+    cls = type(value)
+    if isinstance(value, np.random.RandomState):
+        return f"cannot save {where}: a numpy RandomState; give the estimator an int random_state (or None) to save it"
+    attribute = where.rsplit(".", 1)[-1]
+    if attribute == "scaler":
+        return (
+            f"cannot save {where}: {cls.__name__} is not one of the scalers a model file may hold; "
+            f"supported: {', '.join(SUPPORTED_SCALERS)} (scikit-learn), or scaler=None"
+        )
+    if attribute in ("estimator", "estimators_") or attribute.startswith("estimators_["):
+        return (
+            f"cannot save {where}: {cls.__name__} is not one of the estimators a model file may hold; "
+            f"supported: {', '.join(SUPPORTED_ESTIMATORS)} (scikit-learn), or estimator=None; use joblib for others"
+        )
+    return f"cannot save {where}: a {cls.__module__}.{cls.__qualname__} is not a type an hvrt model file may hold"
+
+
+def save(model: HVRTPartitioner | PartitionedRegressor, path: str | os.PathLike, *, metadata: dict | None = None) -> Path:
+    """Write a partitioner or regressor to a model file that loads without running code.
+
+    The file is a zip archive of a JSON manifest (format and versions, the model's
+    parameters and fitted state) and ``.npy`` arrays; see :mod:`hvrt.persistence`. It is
+    written to a temporary file in the target folder and renamed, so a failed save never
+    leaves a partial file.
+
+    Parameters
+    ----------
+    model : HVRTPartitioner or PartitionedRegressor
+        Fitted or not.
+    path : str or path-like
+        Any file name; ``.hvrt`` is a good suffix.
+    metadata : dict, optional
+        Plain JSON values kept beside the model (read back by :func:`model_info`).
+
+    Returns
+    -------
+    Path
+        The path written.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is neither estimator, or holds an object a model file may not hold
+        (a ``scaler`` other than scikit-learn's standard scalers, a regressor other than
+        ``Ridge``, ``LinearRegression``, ``Lasso`` or ``ElasticNet``, a ``RandomState``);
+        the message names where it sits.
+    ValueError
+        If ``metadata`` is not plain JSON.
+
+    Examples
+    --------
+    >>> import numpy as np, hvrt, tempfile, os
+    >>> X = np.random.default_rng(0).normal(size=(500, 3))
+    >>> model = hvrt.HVRTPartitioner(max_leaf_nodes=8).fit(X)
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.hvrt")
+    >>> (hvrt.load(hvrt.save(model, path)).predict(X) == model.predict(X)).all()
+    np.True_
+    """
+    kind = next((name for name, cls in MODEL_KINDS.items() if type(model) is cls), None)
+    if kind is None:
+        raise TypeError(
+            f"hvrt.save takes an HVRTPartitioner or a PartitionedRegressor, got {type(model).__name__}"
+        )
+    try:
+        metadata_text = json.dumps(metadata or {}, allow_nan=False)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"metadata must hold plain JSON values (str, numbers, lists, dicts): {err}") from None
+    encoder = _Encoder()
+    manifest = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "hvrt_version": __version__,
+        "written_with": {"numpy": np.__version__, "pandas": pd.__version__, "scikit-learn": _sklearn_version()},
+        "kind": kind,
+        "metadata": json.loads(metadata_text),
+        "model": encoder.encode(model, kind),
+    }
+    target = Path(path)
+    with atomic_path(target) as temporary:
+        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+            archive.writestr(MANIFEST, json.dumps(manifest, allow_nan=False))
+            for position, array in enumerate(encoder.arrays):
+                buffer = io.BytesIO()
+                np.save(buffer, array, allow_pickle=False)
+                archive.writestr(f"{_ARRAY_DIR}{position}.npy", buffer.getvalue())
+    return target
+
+
+def _sklearn_version() -> str:
+    import sklearn
+
+    return sklearn.__version__
+
+
+class atomic_path:
+    """A temporary file beside ``target``, renamed onto it when the ``with`` block succeeds.
+
+    On an error (or an interrupt) the temporary file is removed and ``target`` is left as
+    it was, so no reader ever sees a half-written file.
+
+    Parameters
+    ----------
+    target : Path
+        The file to write; its folder must exist.
+    """
+
+    def __init__(self, target: Path) -> None:
+        self.target = Path(target)
+
+    def __enter__(self) -> Path:
+        folder = self.target.parent
+        if not folder.is_dir():
+            raise FileNotFoundError(f"the folder of {str(self.target)!r} does not exist")
+        handle, name = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".part", dir=folder)
+        os.close(handle)
+        self.temporary = Path(name)
+        return self.temporary
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        if kind is None:
+            os.replace(self.temporary, self.target)
+        else:
+            self.temporary.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _read_manifest(archive: zipfile.ZipFile, path: Path) -> dict:
+    try:
+        manifest = json.loads(archive.read(MANIFEST))
+    except KeyError:
+        raise ModelFileError(f"{str(path)!r} is a zip archive but not an hvrt model file (no {MANIFEST})") from None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise ModelFileError(f"{str(path)!r} is not an hvrt model file (its {MANIFEST} is not JSON)") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
+        raise ModelFileError(f"{str(path)!r} is not an hvrt model file")
+    version = manifest.get("format_version")
+    writer = manifest.get("hvrt_version", "unknown")
+    if version != FORMAT_VERSION:
+        raise ModelFileError(
+            f"{str(path)!r} is an hvrt model file of format version {version!r}, written by hvrt {writer}; "
+            f"hvrt {__version__} reads format version {FORMAT_VERSION} only (load it with hvrt {writer})"
+        )
+    if manifest.get("kind") not in MODEL_KINDS:
+        raise ModelFileError(f"{str(path)!r} holds an unknown kind of model: {manifest.get('kind')!r}")
+    return manifest
+
+
+def _open(path: str | os.PathLike) -> tuple[zipfile.ZipFile, Path]:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"model file {str(path)!r} does not exist")
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+    if not zipfile.is_zipfile(path):
+        hint = ""
+        if head[:1] == b"\x80" or head[:2] in (b"x\x9c", b"\x1f\x8b"):
+            hint = " (it looks like a pickle or a joblib file; hvrt never loads those, because loading them runs code from the file)"
+        raise ModelFileError(f"{str(path)!r} is not an hvrt model file{hint}; write one with hvrt.save")
+    return zipfile.ZipFile(path), path
+
+
+def model_info(path: str | os.PathLike) -> ModelInfo:
+    """Read what a model file says about itself, without rebuilding the model.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    ModelInfo
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no such file.
+    ModelFileError
+        (a ``ValueError``) If the file is not an hvrt model file, or its format version is
+        not the one this hvrt reads.
+    """
+    archive, path = _open(path)
+    with archive:
+        manifest = _read_manifest(archive, path)
+    return ModelInfo(manifest["kind"], manifest["format_version"], manifest["hvrt_version"], manifest.get("metadata") or {})
+
+
+def load(path: str | os.PathLike) -> HVRTPartitioner | PartitionedRegressor:
+    """Read a model written by :func:`save`; nothing in the file is run.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    HVRTPartitioner or PartitionedRegressor
+        Labels and predicts exactly as the saved model.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no such file.
+    ModelFileError
+        (a ``ValueError``) If the file is not an hvrt model file (a pickle, say), names a
+        class that is not on the trusted list, or has a format version this hvrt does not
+        read; the message says which versions.
+
+    Warns
+    -----
+    ModelVersionWarning
+        If the file was written by another version of hvrt.
+    """
+    archive, path = _open(path)
+    with archive:
+        manifest = _read_manifest(archive, path)
+        if manifest["hvrt_version"] != __version__:
+            warnings.warn(
+                f"{str(path)!r} was saved by hvrt {manifest['hvrt_version']} and is loaded by hvrt {__version__}; "
+                "check that it labels as expected, or save it again with this version",
+                ModelVersionWarning,
+                stacklevel=2,
+            )
+        decoder = _Decoder(archive, path)
+        try:
+            model = decoder.decode(manifest["model"])
+        except ModelFileError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError) as err:
+            raise decoder.fail(f"{type(err).__name__}: {err}") from None
+    if type(model) is not MODEL_KINDS[manifest["kind"]]:
+        raise ModelFileError(f"{str(path)!r} says it holds a {manifest['kind']} but does not")
+    for partitioner in (model, getattr(model, "partitioner_", None)):
+        if isinstance(partitioner, HVRTPartitioner) and hasattr(partitioner, "tree_"):
+            _check_tree(partitioner.get_tree(), decoder)
+    return model
+
+
+def _check_tree(tree: Any, decoder: _Decoder) -> None:
+    """Refuse a tree whose structure would make labelling read outside its arrays or loop.
+
+    The compiled labelling kernels do not check bounds, so a forged file could otherwise
+    crash the process. Both engines number a node's children after the node itself.
+    """
+    if hasattr(tree, "tree_"):  # scikit-learn's DecisionTreeRegressor
+        structure = tree.tree_
+        left, right, feature = structure.children_left, structure.children_right, structure.feature
+        n_features = structure.n_features
+        arrays = [left, right, feature, structure.threshold]
+    else:  # HistTree
+        left, right, feature = tree.children_left, tree.children_right, tree.feature
+        n_features = len(tree.bin_edges)
+        arrays = [left, right, feature, tree.threshold, tree.nan_left]
+    n_nodes = len(left)
+    nodes = np.arange(n_nodes)
+    leaf = left < 0
+    well_formed = (
+        n_nodes >= 1
+        and all(len(array) == n_nodes for array in arrays)
+        and np.array_equal(leaf, right < 0)
+        and np.all(left[~leaf] > nodes[~leaf]) and np.all(left[~leaf] < n_nodes)
+        and np.all(right[~leaf] > nodes[~leaf]) and np.all(right[~leaf] < n_nodes)
+        and np.all(feature[~leaf] >= 0) and np.all(feature[~leaf] < n_features)
+    )  # fmt: skip
+    if not well_formed:
+        raise decoder.fail("its tree structure is inconsistent (child or feature indices out of range)")
+
+
+class _Decoder:
+    def __init__(self, archive: zipfile.ZipFile, path: Path) -> None:
+        self.archive = archive
+        self.path = path
+
+    def fail(self, what: str) -> ModelFileError:
+        return ModelFileError(f"{str(self.path)!r} is not a valid hvrt model file: {what}")
+
+    def decode(self, value: Any) -> Any:
+        if value is None or isinstance(value, (bool, str, int, float)):
+            return value
+        if isinstance(value, list):
+            return [self.decode(item) for item in value]
+        if not isinstance(value, dict) or len(value) == 0:
+            raise self.fail(f"unexpected value {str(value)[:80]}")
+        tag = next(iter(value))
+        if tag == "$float":
+            return float(value["$float"]) if value["$float"] in ("nan", "inf", "-inf") else self._bad(value)
+        if tag == "$array":
+            return self._array(value["$array"])
+        if tag == "$object_array":
+            items = self.decode(value["items"])
+            result = np.empty(len(items), dtype=object)
+            result[:] = items
+            return result.reshape(value["$object_array"])
+        if tag == "$scalar":
+            return np.dtype(self._dtype(value["$scalar"])).type(self.decode(value["value"]))
+        if tag == "$dtype":
+            return np.dtype(self._dtype(value["$dtype"]))
+        if tag == "$type":
+            if value["$type"] not in _TYPES:
+                raise self.fail(f"unknown type {value['$type']!r}")
+            return _TYPES[value["$type"]]
+        if tag == "$tuple":
+            return tuple(self.decode(value["$tuple"]))
+        if tag == "$dict":
+            return {self._key(k): self.decode(v) for k, v in value["$dict"]}
+        if tag == "$frame":
+            return self._frame(value["$frame"])
+        if tag == "$object":
+            return self._object(value)
+        raise self.fail(f"unknown tag {tag!r}")
+
+    def _bad(self, value: Any) -> Any:
+        raise self.fail(f"unexpected value {str(value)[:80]}")
+
+    def _key(self, key: Any) -> Any:
+        decoded = self.decode(key)
+        if isinstance(decoded, (list, dict, np.ndarray)):
+            raise self.fail("a dict key that is not a plain value")
+        return decoded
+
+    def _dtype(self, text: Any) -> str:
+        # plain dtype strings only ("<f8", "|O", "<U7"); never a structured description
+        if not (isinstance(text, str) and len(text) <= 8 and text[:1] in "<>|=" and text[1:2].isalpha()):
+            raise self.fail(f"unsupported dtype {text!r}")
+        return text
+
+    def _array(self, position: Any) -> np.ndarray:
+        if not isinstance(position, int) or isinstance(position, bool):
+            raise self.fail("an array reference that is not a number")
+        try:
+            data = self.archive.read(f"{_ARRAY_DIR}{position}.npy")
+        except KeyError:
+            raise self.fail(f"array {position} is missing") from None
+        try:
+            return np.load(io.BytesIO(data), allow_pickle=False)
+        except ValueError as err:
+            raise self.fail(f"array {position} cannot be read without pickle ({err})") from None
+
+    def _frame(self, spec: dict) -> pd.DataFrame:
+        columns = [self._key(c) for c in spec["columns"]]
+        values = [self.decode(v) for v in spec["values"]]
+        index_spec = spec["index"]
+        if isinstance(index_spec, dict) and "$range" in index_spec:
+            index: Any = pd.RangeIndex(*[int(v) for v in index_spec["$range"]])
+        else:
+            index = pd.Index(self.decode(index_spec))
+        frame = pd.DataFrame(dict(zip(columns, values)), index=index)
+        for column, dtype in zip(columns, spec["dtypes"]):
+            if str(frame[column].dtype) != dtype:
+                if not (isinstance(dtype, str) and dtype.replace("[", "").replace("]", "").replace(",", "").replace(" ", "").replace("_", "").isalnum()):
+                    raise self.fail(f"unsupported column dtype {dtype!r}")
+                frame[column] = frame[column].astype(dtype)
+        return frame
+
+    def _object(self, value: dict) -> Any:
+        name = value["$object"]
+        if name not in _TRUSTED:
+            raise self.fail(f"it names the class {name!r}, which is not one hvrt rebuilds")
+        module, attribute = _TRUSTED[name]
+        cls = getattr(importlib.import_module(module), attribute)
+        state = self.decode(value.get("state"))
+        if name in _CONSTRUCTED:
+            obj = cls(*self.decode(value["args"]))
+        else:
+            obj = cls.__new__(cls)
+        if state is not None:
+            setstate = getattr(obj, "__setstate__", None)
+            if setstate is not None:
+                setstate(state)
+            elif isinstance(state, dict):
+                obj.__dict__.update(state)
+            else:
+                raise self.fail(f"the state of a {name} is not a dict")
+        return obj

@@ -1,0 +1,238 @@
+"""The `hvrt` command line through its real entry point (click's runner, and `python -m hvrt`)."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+import hvrt
+from hvrt import PartitionedRegressor
+from hvrt.cli import cli
+from hvrt.local_models import default_partitioner
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def table() -> pd.DataFrame:
+    """1,200 rows: numeric columns, a text categorical with NaN, a code column whose first
+    rows all look like numbers (a CSV chunk of them alone parses as integers), missing values."""
+    rng = np.random.default_rng(11)
+    n = 1200
+    frame = pd.DataFrame(
+        {
+            "a": rng.normal(0, 1, n),
+            "b": rng.lognormal(3, 1, n),
+            "c": rng.integers(0, 50, n).astype(float),
+            "city": rng.choice(["oslo", "lima", "pune"], n).astype(object),
+            "code": np.r_[rng.choice(["7", "12"], 400), rng.choice(["7", "12", "A1"], n - 400)],
+        }
+    )
+    frame.loc[rng.random(n) < 0.05, "a"] = np.nan
+    frame.loc[rng.random(n) < 0.05, "city"] = np.nan
+    frame["y"] = np.sin(frame["b"] / 10) * 3 + (frame["city"] == "oslo") * 2 + frame["c"] / 10 + rng.normal(0, 0.1, n)
+    return frame
+
+
+@pytest.fixture
+def csv(tmp_path: Path, table: pd.DataFrame) -> Path:
+    path = tmp_path / "data.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def parquet(tmp_path: Path, table: pd.DataFrame) -> Path:
+    path = tmp_path / "data.parquet"
+    table.to_parquet(path, row_group_size=250, index=False)
+    return path
+
+
+def files_in(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir()}
+
+
+# --------------------------------------------------------------------------- round trips
+
+
+def test_version_and_help():
+    result = run("--version")
+    assert result.exit_code == 0 and result.stdout.strip() == f"hvrt {hvrt.__version__}"
+    result = run("--help")
+    assert result.exit_code == 0
+    for command in ("partition", "label", "regress", "predict", "profile", "demo"):
+        assert command in result.stdout
+
+
+def test_importing_the_cli_loads_no_numerical_library():
+    heavy = ("numpy", "pandas", "sklearn", "scipy", "numba", "matplotlib", "dask", "pyarrow", "tqdm")
+    code = f"import sys, hvrt.cli; print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.strip() == ""
+
+
+def test_partition_then_label_a_csv_in_chunks_gives_the_in_memory_labels(tmp_path, csv):
+    result = run("partition", csv, "-k", 24, "--y", "y", "--engine", "exact", "-o", tmp_path / "parts.csv",
+                 "--model", tmp_path / "model.hvrt")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "into 24 partitions" in result.stdout and result.stderr == ""
+    partitioned = pd.read_csv(tmp_path / "parts.csv")
+    original = pd.read_csv(csv)
+    pd.testing.assert_frame_equal(partitioned.drop(columns="partition"), original)
+
+    result = run("label", csv, "--model", tmp_path / "model.hvrt", "-o", tmp_path / "labels.csv", "--chunk-rows", 300)
+    assert result.exit_code == 0, result.stderr
+    assert "labelled 1,200 rows in 4 chunk(s)" in result.stdout
+    labelled = pd.read_csv(tmp_path / "labels.csv")
+    in_memory = hvrt.load(tmp_path / "model.hvrt").get_partitions(original.drop(columns="y"))
+    np.testing.assert_array_equal(labelled["partition"], in_memory)
+    np.testing.assert_array_equal(labelled["partition"], partitioned["partition"])
+    assert files_in(tmp_path) == {"data.csv", "parts.csv", "model.hvrt", "labels.csv"}
+
+
+def test_label_a_parquet_file_of_many_row_groups(tmp_path, parquet, table):
+    assert pq.ParquetFile(parquet).metadata.num_row_groups == 5
+    result = run("partition", parquet, "-k", 16, "--columns", "a,b", "--columns", "city", "-o", tmp_path / "p.parquet",
+                 "--model", tmp_path / "m.bin", "--engine", "hist")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    result = run("label", parquet, "--model", tmp_path / "m.bin", "-o", tmp_path / "l.parquet", "--chunk-rows", 100)
+    assert result.exit_code == 0, result.stderr
+    assert "in 12 chunk(s)" in result.stdout  # 100 rows at a time across the row groups
+    labelled = pd.read_parquet(tmp_path / "l.parquet")
+    model = hvrt.load(tmp_path / "m.bin")
+    assert list(model.feature_names_in_) == ["a", "b", "city"]
+    np.testing.assert_array_equal(labelled["partition"], model.get_partitions(table))
+    np.testing.assert_array_equal(labelled["partition"], pd.read_parquet(tmp_path / "p.parquet")["partition"])
+    pd.testing.assert_frame_equal(labelled.drop(columns="partition"), table)
+
+
+def test_regress_then_predict_equals_the_python_api(tmp_path, csv, table):
+    result = run("regress", csv, "--y", "y", "--model", tmp_path / "r.hvrt", "-o", tmp_path / "fit.csv")
+    assert result.exit_code == 0, result.stderr
+    assert "local models of 'y' on 1,200 rows" in result.stdout
+    result = run("predict", csv, "--model", tmp_path / "r.hvrt", "-o", tmp_path / "pred.parquet", "--chunk-rows", 500)
+    assert result.exit_code == 0, result.stderr
+    X, y = table.drop(columns="y"), table["y"]
+    expected = PartitionedRegressor(default_partitioner()).fit(X, y).predict(X)
+    np.testing.assert_array_equal(pd.read_parquet(tmp_path / "pred.parquet")["prediction"], expected)
+    np.testing.assert_array_equal(pd.read_csv(tmp_path / "fit.csv")["prediction"], expected)
+
+
+def test_profile_writes_the_report_and_prints_its_path(tmp_path, csv):
+    run("partition", csv, "-k", 8, "-o", tmp_path / "p.csv", "--engine", "exact")
+    result = run("profile", tmp_path / "p.csv", "--labels", "partition", "--out", tmp_path / "profile")
+    assert result.exit_code == 0, result.stderr
+    report = tmp_path / "profile" / "report.html"
+    assert str(report) in result.stdout and report.stat().st_size > 1000
+    assert "feature_summary.csv" in files_in(tmp_path / "profile")
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+def test_quiet_prints_nothing(tmp_path, csv):
+    result = run("partition", csv, "-k", 4, "-o", tmp_path / "p.csv", "--quiet")
+    assert result.exit_code == 0 and result.stdout == "" and result.stderr == ""
+    assert (tmp_path / "p.csv").exists()
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
+    (tmp_path / "notes.txt").write_text("hello")
+    (tmp_path / "notes.hvrt").write_text("hello")
+    run("partition", csv, "-k", 4, "-o", tmp_path / "p.csv", "--model", tmp_path / "part.hvrt", "--engine", "exact")
+    run("regress", csv, "--y", "y", "-k", 4, "--model", tmp_path / "reg.hvrt", "--engine", "exact")
+    pd.read_csv(csv).drop(columns="b").to_csv(tmp_path / "no_b.csv", index=False)
+    out = tmp_path / "out.csv"
+    return {
+        "missing file": (["partition", tmp_path / "absent.csv", "-o", out], "input file '.*absent.csv' does not exist"),
+        "unknown format": (["partition", tmp_path / "notes.txt", "-o", out], "unknown format of input"),
+        "unknown output format": (["partition", csv, "-o", tmp_path / "out.xlsx"], "unknown format of output"),
+        "unknown --y column": (["partition", csv, "--y", "z", "-o", out], "unknown --y column 'z'"),
+        "unknown --columns column": (["partition", csv, "--columns", "a,zz", "-o", out], "unknown --columns column 'zz'"),
+        "non-numeric --y": (["regress", csv, "--y", "city", "--model", tmp_path / "m.hvrt", "-o", out], "--y column 'city' .* is not numeric"),
+        "K < 2": (["partition", csv, "-k", 1, "-o", out], "1 is not in the range x>=2"),
+        "model without a column of the input": (["label", tmp_path / "no_b.csv", "--model", tmp_path / "part.hvrt", "-o", out], "lacks column 'b', which the model"),
+        "a regressor given to label": (["label", csv, "--model", tmp_path / "reg.hvrt", "-o", out], "holds a PartitionedRegressor; `hvrt label` needs a partitioner"),
+        "a partitioner given to predict": (["predict", csv, "--model", tmp_path / "part.hvrt", "-o", out], "holds an HVRTPartitioner; `hvrt predict` needs a regressor"),
+        "not an hvrt model": (["label", csv, "--model", tmp_path / "notes.hvrt", "-o", out], "is not an hvrt model file"),
+        "missing model": (["predict", csv, "--model", tmp_path / "absent.hvrt", "-o", out], "model file .* does not exist"),
+        "output folder missing": (["label", csv, "--model", tmp_path / "part.hvrt", "-o", tmp_path / "no" / "x.csv"], "the folder of output"),
+        "model folder missing": (["partition", csv, "-o", out, "--model", tmp_path / "no" / "m.hvrt"], "the folder of --model"),
+    }  # fmt: skip
+
+
+CASES = [
+    "missing file", "unknown format", "unknown output format", "unknown --y column", "unknown --columns column",
+    "non-numeric --y", "K < 2", "model without a column of the input", "a regressor given to label",
+    "a partitioner given to predict", "not an hvrt model", "missing model", "output folder missing",
+    "model folder missing",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_is_one_line_exit_2_and_no_output(tmp_path, csv, case):
+    args, message = bad_inputs(tmp_path, csv)[case]
+    before = files_in(tmp_path)
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hvrt: error: "), result.stderr
+    assert pytest.importorskip("re").search(message, lines[0]), lines[0]
+    assert files_in(tmp_path) == before  # no output, no temporary file
+
+
+def test_a_crafted_pickle_given_as_model_is_refused_and_never_run(tmp_path, csv):
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (Path.touch, (marker,))
+
+    (tmp_path / "model.hvrt").write_bytes(pickle.dumps(Payload()))
+    result = run("label", csv, "--model", tmp_path / "model.hvrt", "-o", tmp_path / "out.csv")
+    assert result.exit_code == 2
+    assert "looks like a pickle" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert not marker.exists() and not (tmp_path / "out.csv").exists()
+
+
+def test_a_failure_in_a_late_chunk_leaves_no_output(tmp_path, csv, table):
+    run("partition", csv, "-k", 4, "--y", "y", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt", "--engine", "exact")
+    broken = table.astype({"b": object})
+    broken.loc[1100, "b"] = "oops"  # the fourth chunk of 300 rows is not numeric
+    broken.to_csv(tmp_path / "broken.csv", index=False)
+    (tmp_path / "out.csv").write_text("an older result\n")
+    before = files_in(tmp_path)
+    result = run("label", tmp_path / "broken.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "out.csv", "--chunk-rows", 300)
+    assert result.exit_code == 2 and "'b'" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert files_in(tmp_path) == before
+    assert (tmp_path / "out.csv").read_text() == "an older result\n"  # untouched
+
+
+def test_parquet_without_pyarrow_names_the_extra(tmp_path, parquet, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    result = run("partition", parquet, "-o", tmp_path / "p.csv")
+    assert result.exit_code == 1
+    assert 'pip install "hvrt-partitioner[parquet]"' in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_python_m_hvrt_reports_bad_input_in_one_line(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "hvrt", "label", str(tmp_path / "absent.csv"), "--model", "m.hvrt", "-o", "x.csv"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("hvrt: error: input file") and "Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1

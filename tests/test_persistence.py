@@ -1,0 +1,193 @@
+"""Model files: exact round trips on both engines, nothing run on load, versions checked."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import warnings
+import zipfile
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import Ridge
+from sklearn.preprocessing import FunctionTransformer, RobustScaler
+
+import hvrt
+from hvrt import HVRTPartitioner, PartitionedRegressor
+from hvrt.datasets import make_demo_data
+from hvrt.persistence import MANIFEST, ModelFileError, ModelVersionWarning, model_info
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[pd.DataFrame, pd.Series]:
+    X, y = make_demo_data(3000, random_state=3)
+    X.loc[X.index[::37], "region"] = np.nan  # missing categories too
+    X.loc[X.index[::53], "income"] = np.nan
+    return X, y
+
+
+class Marker:
+    """Unpickling this creates the file it names: the proof that a pickle ran."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (Path.touch, (self.path,))
+
+
+def rewrite_manifest(source: Path, target: Path, **changes) -> None:
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for item in old.namelist():
+            content = old.read(item)
+            if item == MANIFEST:
+                manifest = json.loads(content)
+                manifest.update(changes)
+                content = json.dumps(manifest).encode()
+            new.writestr(item, content)
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+@pytest.mark.parametrize("options", [{}, {"impute": False, "category_encoding": "target", "target": "features"}])
+def test_a_loaded_partitioner_labels_exactly_as_the_saved_one(tmp_path, data, engine, options):
+    X, y = data
+    model = HVRTPartitioner(40, engine=engine, **options).fit(X, y)
+    loaded = hvrt.load(hvrt.save(model, tmp_path / "model.hvrt"))
+    assert type(loaded) is HVRTPartitioner and loaded.get_params() == model.get_params()
+    np.testing.assert_array_equal(loaded.labels_, model.labels_)
+    shuffled = X.sample(frac=1.0, random_state=0)
+    np.testing.assert_array_equal(loaded.get_partitions(shuffled), model.get_partitions(shuffled))
+    np.testing.assert_array_equal(loaded.apply(X), model.apply(X))
+    assert loaded.engine_ == engine and loaded.n_partitions_ == model.n_partitions_
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_a_loaded_regressor_predicts_exactly_as_the_saved_one(tmp_path, data, engine):
+    X, y = data
+    model = PartitionedRegressor(HVRTPartitioner(32, engine=engine, min_samples_leaf=20), clip="xy").fit(X, y)
+    loaded = hvrt.load(hvrt.save(model, tmp_path / "regressor.bin"))
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    pd.testing.assert_frame_equal(loaded.partition_report(), model.partition_report())
+    pd.testing.assert_frame_equal(loaded.shrinkage_path_, model.shrinkage_path_)
+    assert loaded.partitioner_.engine_ == engine
+
+
+def test_standard_scalers_and_linear_estimators_are_kept(tmp_path, data):
+    X, y = data
+    partitioner = HVRTPartitioner(16, engine="exact", scaler=RobustScaler())
+    model = PartitionedRegressor(partitioner, estimator=Ridge(alpha=2.0)).fit(X, y)
+    loaded = hvrt.load(hvrt.save(model, tmp_path / "m.hvrt"))
+    assert isinstance(loaded.partitioner.scaler, RobustScaler)
+    assert loaded.estimator.alpha == 2.0
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_an_unknown_scaler_or_a_random_state_object_is_refused_at_save(tmp_path, data):
+    X, _ = data
+    model = HVRTPartitioner(8, engine="exact", scaler=FunctionTransformer()).fit(X[["age", "load"]])
+    with pytest.raises(TypeError, match=r"HVRTPartitioner\.scaler: FunctionTransformer .*StandardScaler"):
+        hvrt.save(model, tmp_path / "m.hvrt")
+    seeded = HVRTPartitioner(8, engine="exact", random_state=np.random.RandomState(0)).fit(X[["age"]])
+    with pytest.raises(TypeError, match="int random_state"):
+        hvrt.save(seeded, tmp_path / "m.hvrt")
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
+    with pytest.raises(TypeError, match="HVRTPartitioner or a PartitionedRegressor"):
+        hvrt.save(Ridge(), tmp_path / "m.hvrt")
+
+
+def test_a_crafted_pickle_is_refused_and_nothing_in_it_runs(tmp_path):
+    marker = tmp_path / "pwned"
+    evil = tmp_path / "model.pkl"
+    evil.write_bytes(pickle.dumps(Marker(marker)))
+    with pytest.raises(ModelFileError, match="looks like a pickle"):
+        hvrt.load(evil)
+    joblib.dump(Marker(marker), tmp_path / "model.joblib")
+    with pytest.raises(ModelFileError, match="not an hvrt model file"):
+        hvrt.load(tmp_path / "model.joblib")
+    assert not marker.exists()
+
+
+def test_a_pickle_hidden_inside_a_model_file_never_runs(tmp_path, data):
+    X, _ = data
+    good = hvrt.save(HVRTPartitioner(8, engine="exact").fit(X), tmp_path / "good.hvrt")
+    marker = tmp_path / "pwned"
+    # an object array (saved with pickle) in place of a numeric array
+    bad = tmp_path / "bad.hvrt"
+    with zipfile.ZipFile(good) as old, zipfile.ZipFile(bad, "w") as new:
+        for item in old.namelist():
+            content = old.read(item)
+            if item == "arrays/0.npy":
+                import io
+
+                buffer = io.BytesIO()
+                np.save(buffer, np.array([Marker(marker)], dtype=object), allow_pickle=True)
+                content = buffer.getvalue()
+            new.writestr(item, content)
+    with pytest.raises(ModelFileError, match="cannot be read without pickle"):
+        hvrt.load(bad)
+    # a class that is not on the trusted list
+    manifest = json.loads(zipfile.ZipFile(good).read(MANIFEST))
+    manifest["model"] = {"$object": "os.system", "state": None}
+    forged = tmp_path / "forged.hvrt"
+    with zipfile.ZipFile(forged, "w") as archive:
+        archive.writestr(MANIFEST, json.dumps(manifest))
+    with pytest.raises(ModelFileError, match="'os.system', which is not one hvrt rebuilds"):
+        hvrt.load(forged)
+    assert not marker.exists()
+
+
+def test_foreign_files_are_refused_with_a_clear_error(tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    with pytest.raises(ModelFileError, match="is not an hvrt model file"):
+        hvrt.load(text)
+    np.savez(tmp_path / "arrays.npz", a=np.arange(3))
+    with pytest.raises(ModelFileError, match="zip archive but not an hvrt model file"):
+        hvrt.load(tmp_path / "arrays.npz")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        hvrt.load(tmp_path / "missing.hvrt")
+
+
+def test_versions_are_recorded_checked_and_named(tmp_path, data):
+    X, _ = data
+    path = hvrt.save(HVRTPartitioner(8, engine="exact").fit(X), tmp_path / "m.hvrt", metadata={"source": "x.csv"})
+    info = model_info(path)
+    assert (info.kind, info.format_version, info.hvrt_version) == ("HVRTPartitioner", 1, hvrt.__version__)
+    assert info.metadata == {"source": "x.csv"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        hvrt.load(path)  # the same version: no warning
+
+    older = tmp_path / "older.hvrt"
+    rewrite_manifest(path, older, hvrt_version="0.1.0")
+    with pytest.warns(ModelVersionWarning, match=rf"saved by hvrt 0\.1\.0 and is loaded by hvrt {hvrt.__version__}"):
+        assert isinstance(hvrt.load(older), HVRTPartitioner)
+
+    future = tmp_path / "future.hvrt"
+    rewrite_manifest(path, future, format_version=2, hvrt_version="9.0")
+    with pytest.raises(ModelFileError, match=r"format version 2, written by hvrt 9\.0; .* reads format version 1 only"):
+        hvrt.load(future)
+
+
+def test_pickle_and_joblib_round_trips_keep_working(tmp_path, data):
+    X, y = data
+    model = PartitionedRegressor(HVRTPartitioner(16, engine="hist", min_samples_leaf=20)).fit(X, y)
+    expected = model.predict(X)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(model)).predict(X), expected)
+    joblib.dump(model, tmp_path / "m.joblib")
+    np.testing.assert_array_equal(joblib.load(tmp_path / "m.joblib").predict(X), expected)
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_a_forged_tree_structure_is_refused_before_any_labelling(tmp_path, data, engine):
+    X, _ = data
+    model = HVRTPartitioner(8, engine=engine).fit(X)
+    tree = model.get_tree()
+    children = tree.tree_.children_left if engine == "exact" else tree.children_left
+    children[0] = 10**9  # labelling would read far outside the node arrays
+    path = hvrt.save(model, tmp_path / "forged.hvrt")
+    with pytest.raises(ModelFileError, match="tree structure is inconsistent"):
+        hvrt.load(path)
