@@ -44,7 +44,7 @@ def value_partitions(data: pd.DataFrame, n_partitions: int) -> pd.Series:
 
 
 def expected_files(top_folders: list[str], trend: bool, plots: bool = True) -> set[str]:
-    files = {"feature_summary.csv", "summary.json", "report.html"}
+    files = {"feature_summary.csv", "summary.json", "report.html", "hvrt_manifest.json"}
     if plots:
         files.add("partition_size_distribution.png")
     for folder in top_folders:
@@ -174,7 +174,7 @@ def test_artifact_contents(tmp_path):
     assert first["wasserstein"] == pytest.approx(scores.at[first["feature"], "wasserstein"])
     sizes = result.partition_sizes
     assert summary["partition_sizes"]["min"] == sizes.min() and summary["partition_sizes"]["max"] == sizes.max()
-    assert set(summary["artifacts"]) == files_under(tmp_path) - {"summary.json"}
+    assert set(summary["artifacts"]) == files_under(tmp_path)
 
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     images = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
@@ -184,6 +184,70 @@ def test_artifact_contents(tmp_path):
     for feature in result.top_features:
         assert f"Feature: {feature}" in page
     assert "Distribution comparisons" in page and "Partition sizes" in page
+
+
+def test_a_rerun_removes_only_its_own_earlier_artifacts(tmp_path):
+    pytest.importorskip("matplotlib")
+    data = make_data(600)
+    labels = value_partitions(data, 8)
+    first = PartitionProfiler(data.drop(columns="uniform"), labels, output_path=tmp_path).run_profiling()
+    assert set(first.top_features) == {"wide", "bimodal", "skewed"}
+    # The user's own files: at the top, inside a feature folder that the next run drops,
+    # and an artifact of the first run the user has since edited.
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "skewed" / "my_plot.png").write_bytes(b"mine")
+    (tmp_path / "wide" / "prop_span_distribution.csv").write_text("edited by hand")
+    os_made = tmp_path / "user_folder"
+    os_made.mkdir()
+
+    second = PartitionProfiler(data[["uniform", "bimodal"]], labels, output_path=tmp_path).run_profiling()
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    user_files = {"notes.txt", "skewed/my_plot.png", "wide/prop_span_distribution.csv"}
+    assert files_under(tmp_path) == set(summary["artifacts"]) | user_files
+    assert {p.relative_to(tmp_path).as_posix() for p in second.artifacts} == set(summary["artifacts"])
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    assert (tmp_path / "wide" / "prop_span_distribution.csv").read_text() == "edited by hand"
+    assert not (tmp_path / "wide" / "prop_variance_distribution.csv").exists()
+    assert not (tmp_path / "skewed" / "feature_distribution_detailed.png").exists()
+    assert os_made.is_dir()  # an empty folder the profiler did not make stays
+
+    # Once the user's files are gone, a third run removes the folders the first run made.
+    (tmp_path / "skewed" / "my_plot.png").unlink()
+    (tmp_path / "wide" / "prop_span_distribution.csv").unlink()
+    PartitionProfiler(data[["uniform", "bimodal"]], labels, output_path=tmp_path).run_profiling()
+    assert {p.name for p in tmp_path.iterdir() if p.is_dir()} == {"uniform", "bimodal", "user_folder"}
+
+
+def test_a_folder_without_manifest_is_only_overwritten_file_by_file(tmp_path):
+    pytest.importorskip("matplotlib")
+    data = make_data(600)
+    labels = value_partitions(data, 8)
+    PartitionProfiler(data.drop(columns="uniform"), labels, output_path=tmp_path).run_profiling()
+    (tmp_path / "hvrt_manifest.json").unlink()  # e.g. written by a version without manifests
+    PartitionProfiler(data[["uniform", "bimodal"]], labels, output_path=tmp_path).run_profiling()
+    assert {"wide/prop_variance_distribution.csv", "skewed/prop_span_distribution.csv"} <= files_under(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        "not json",
+        json.dumps({"generator": "something else", "files": {"notes.txt": "0" * 64}}),
+        # paths that leave the folder are ignored even in the profiler's own manifest
+        json.dumps({"generator": "hvrt.PartitionProfiler", "files": {"../outside.txt": "x", "/etc/x": "y"}}),
+    ],
+)
+def test_a_foreign_or_hostile_manifest_deletes_nothing(tmp_path, manifest):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("")
+    (tmp_path / "outside.txt").write_text("")
+    (out / "hvrt_manifest.json").write_text(manifest)
+    data = make_data(300)
+    PartitionProfiler(data, value_partitions(data, 4), output_path=out).run_profiling()
+    assert (out / "notes.txt").exists() and (tmp_path / "outside.txt").exists()
+    assert json.loads((out / "hvrt_manifest.json").read_text())["generator"] == "hvrt.PartitionProfiler"
 
 
 def test_unsafe_feature_names_get_safe_unique_folders(tmp_path):
