@@ -176,7 +176,16 @@ def test_artifact_contents(tmp_path):
     assert summary["partition_sizes"]["min"] == sizes.min() and summary["partition_sizes"]["max"] == sizes.max()
     assert set(summary["artifacts"]) == files_under(tmp_path)
 
+    [city] = summary["categorical"]
+    view = result.report.categorical["city"]
+    assert city["column"] == "city" and city["n_categories"] == 2
+    assert city["cramers_v"] == pytest.approx(view.cramers_v) and city["r2"] == pytest.approx(view.r2)
+    assert [c["category"] for c in city["categories"]] == view.categories
+    assert sum(c["rows"] for c in city["categories"]) == 3000
+
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert '<section id="categorical"><h2>Categorical columns</h2>' in page and "<h3>city</h3>" in page
+    assert "skipped" not in page  # the only non-numeric column has its view
     images = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
     assert len(images) == 1 + 2 * len(result.top_features)  # sizes, per feature: trend + comparison
     assert not re.search(r'(src|href)="(https?:)?//', page)  # nothing fetched from the network

@@ -45,8 +45,9 @@ class PartitionProfiler(SeedArgumentNames):
     ----------
     X : DataFrame, ndarray or polars DataFrame of shape (n_samples, n_features)
         The partitioned data. Numeric columns are profiled; object, string, category
-        and bool columns are skipped. Array columns are named ``f0, f1, ...``. The
-        seed's keyword ``data=`` works too.
+        and bool columns get a categorical view (how their categories concentrate in
+        partitions, :class:`~hvrt.CategoricalReport`). Array columns are named
+        ``f0, f1, ...``. The seed's keyword ``data=`` works too.
     labels : array-like, list, Series or polars Series of shape (n_samples,)
         Partition of each row; a pandas Series must have a DataFrame ``X``'s index.
         The seed's keyword ``partition_labels=`` works too.
