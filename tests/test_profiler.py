@@ -369,6 +369,46 @@ def test_binned_violin_samples_with_fewer_partitions_than_bins_and_missing_value
     assert [sorted(set(s)) for s in binned.samples] == [[1.0, 2.0], [4.0], [5.0, 6.0]]
 
 
+def test_binned_violin_axis_leaves_out_a_far_outlier_and_counts_it_per_bin():
+    rng = np.random.default_rng(6)
+    n_partitions = 100
+    codes = rng.integers(0, n_partitions, 20_000)
+    values = rng.normal(0.0, 1.0, len(codes))
+    values[123] = 30.0  # z = 30
+    means = np.bincount(codes, weights=values) / np.bincount(codes)
+    binned = binned_violin_samples(values, codes, means, "v")
+    low, high = binned.window
+    assert 3.0 < high < 5.0 and -5.0 < low < -3.0
+    rank = np.argsort(np.argsort(means, kind="stable"), kind="stable")
+    row_bin = rank[codes] * 20 // n_partitions
+    np.testing.assert_array_equal(binned.above_per_bin, np.bincount(row_bin[values > high], minlength=20))
+    np.testing.assert_array_equal(binned.below_per_bin, np.bincount(row_bin[values < low], minlength=20))
+    assert binned.above_per_bin[row_bin[123]] >= 1
+    assert binned.rows_per_bin.sum() == len(values)  # outliers still count as the bin's rows
+    assert max(sample.max() for sample in binned.samples) <= high  # but are not drawn
+    assert min(sample.min() for sample in binned.samples) >= low
+    pytest.importorskip("matplotlib")
+    from hvrt.plotting import plot_binned_violin
+
+    ax = plot_binned_violin(binned).axes[0]
+    assert low - 1.0 < ax.get_ylim()[0] and ax.get_ylim()[1] < high + 1.0
+    n_out = int(binned.above_per_bin.sum() + binned.below_per_bin.sum())
+    assert f"{n_out} rows beyond the axis" in ax.get_title()
+
+
+def test_binned_violin_of_a_constant_feature_is_flat_and_counts_nothing():
+    codes = np.repeat(np.arange(60), 10)
+    binned = binned_violin_samples(np.full(600, 2.5), codes, np.full(60, 2.5), "c")
+    assert binned.window == (2.5, 2.5)
+    assert binned.above_per_bin.sum() == binned.below_per_bin.sum() == 0
+    assert all(set(sample) == {2.5} for sample in binned.samples if len(sample))
+    pytest.importorskip("matplotlib")
+    from hvrt.plotting import plot_binned_violin
+
+    low, high = plot_binned_violin(binned).axes[0].get_ylim()
+    assert low < 2.5 < high and np.isfinite([low, high]).all()
+
+
 def test_partition_box_stats_match_numpy_quantiles():
     rng = np.random.default_rng(4)
     codes = rng.integers(0, 6, 600)
