@@ -308,6 +308,10 @@ def _categorical_sections(result: ProfileResult) -> tuple[pd.DataFrame, list[Fea
     return table, sections
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def render_html(result: ProfileResult, images: dict[str, bytes]) -> str:
     """``report.html``: the result mapped onto the report template, images inlined."""
     sizes = size_facts(result.partition_sizes.to_numpy())
@@ -332,7 +336,8 @@ def render_html(result: ProfileResult, images: dict[str, bytes]) -> str:
             ]
         kind = "feature_distribution_trend" if many else "feature_distribution_detailed"
         caption = (
-            "Binned violin plot: partitions sorted by their mean, 20 equal-width rank bins"
+            "Binned violin plot: partitions sorted by their mean, 20 equal-width rank bins; "
+            "rows beyond the axis (the robust range of the data) are counted at its edge"
             if many
             else "One box per partition (whiskers at 1.5 IQR, outliers not drawn)"
         )
@@ -351,8 +356,9 @@ def render_html(result: ProfileResult, images: dict[str, bytes]) -> str:
     content = ReportContent(
         title="Partition profile",
         subtitle=(
-            f"{result.n_samples:,} rows, {len(result.summary)} numeric features, "
-            f"{len(result.report.categorical)} categorical columns, {len(result.partition_sizes):,} partitions"
+            f"{result.n_samples:,} rows, {_count(len(result.summary), 'numeric feature')}, "
+            f"{_count(len(result.report.categorical), 'categorical column')}, "
+            f"{_count(len(result.partition_sizes), 'partition')}"
         ),
         overview=[
             ("rows", f"{result.n_samples:,}"),

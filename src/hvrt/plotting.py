@@ -324,7 +324,11 @@ def plot_binned_violin(binned: BinnedSamples) -> Figure:
         if n_below or n_above:
             parts = [f"{n_above:,} above {high:.4g}"] if n_above else []
             parts += [f"{n_below:,} below {low:.4g}"] if n_below else []
-            title += f"\n{n_below + n_above:,} rows beyond the axis ({', '.join(parts)}): counted per bin at the edge"
+            n_out = n_below + n_above
+            title += (
+                f"\n{n_out:,} row{'' if n_out == 1 else 's'} beyond the axis ({', '.join(parts)}): "
+                "counted per bin at the edge"
+            )
     ax.set_title(title)
     ax.set_xlabel(
         f"Partition bins: {binned.n_partitions} partitions sorted by mean '{binned.feature}', "
