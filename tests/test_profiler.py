@@ -424,6 +424,11 @@ def test_partition_box_stats_match_numpy_quantiles():
         inside = part[(part >= q1 - 1.5 * (q3 - q1)) & (part <= q3 + 1.5 * (q3 - q1))]
         assert (box["whislo"], box["whishi"]) == (inside.min(), inside.max())
     assert max(box["whishi"] for box in boxes.stats) < 40.0
+    for k, count in enumerate(boxes.outside_per_box):
+        part = values[(codes == k) & ~np.isnan(values)]
+        q1, q3 = np.quantile(part, [0.25, 0.75])
+        assert count == np.sum((part < q1 - 1.5 * (q3 - q1)) | (part > q3 + 1.5 * (q3 - q1)))
+    assert boxes.outside_per_box[codes[5]] >= 1
 
 
 # --------------------------------------------------------------------------- seed README

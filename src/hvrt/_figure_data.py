@@ -219,10 +219,14 @@ class PartitionBoxes:
         In :meth:`matplotlib.axes.Axes.bxp` form: ``label``, ``q1``, ``med``, ``q3``,
         ``whislo``, ``whishi`` (whiskers at the most extreme values within 1.5 IQR).
         Partitions without a value of the feature are left out.
+    outside_per_box : ndarray of shape (len(stats),)
+        Values of each box's partition beyond its whiskers, which the figure does not draw
+        but counts.
     """
 
     feature: str
     stats: list[dict[str, Any]]
+    outside_per_box: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def binned_violin_samples(
@@ -362,4 +366,5 @@ def partition_box_stats(
         }
         for i, k in enumerate(filled)  # at most plot_threshold boxes
     ]
-    return PartitionBoxes(feature=feature, stats=stats)
+    outside = np.add.reduceat(((data < low_fence) | (data > high_fence)).astype(np.int64), starts)
+    return PartitionBoxes(feature=feature, stats=stats, outside_per_box=outside)

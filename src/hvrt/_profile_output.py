@@ -339,7 +339,7 @@ def render_html(result: ProfileResult, images: dict[str, bytes]) -> str:
             "Binned violin plot: partitions sorted by their mean, 20 equal-width rank bins; "
             "rows beyond the axis (the robust range of the data) are counted at its edge"
             if many
-            else "One box per partition (whiskers at 1.5 IQR, outliers not drawn)"
+            else "One box per partition (whiskers at 1.5 IQR; values beyond them are counted in the title, not drawn)"
         )
         own = [ReportImage(images[f"{feature}/{kind}"], caption)] if f"{feature}/{kind}" in images else []
         sections.append(FeatureSection(feature=feature, facts=facts, table=table, images=own))

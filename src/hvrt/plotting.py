@@ -352,7 +352,7 @@ def plot_partition_boxes(boxes: PartitionBoxes) -> Figure:
     Figure
     """
     n_boxes = len(boxes.stats)
-    figure = _new_figure(max(10.0, min(0.3 * n_boxes, 16.0)), 5, bottom=1.0 if n_boxes > 20 else 0.6)
+    figure = _new_figure(max(10.0, min(0.3 * n_boxes, 16.0)), 5, bottom=1.0 if n_boxes > 20 else 0.6, top=0.7)
     ax = figure.add_subplot()
     if n_boxes:
         ax.bxp(
@@ -368,7 +368,11 @@ def plot_partition_boxes(boxes: PartitionBoxes) -> Figure:
             [str(s["label"]) for s in boxes.stats],
             rotation=90 if n_boxes > 20 else 0,
         )
-    ax.set_title(f"Distribution of '{boxes.feature}' across partitions")
+    title = f"Distribution of '{boxes.feature}' across partitions"
+    n_outside = int(boxes.outside_per_box.sum())
+    if n_outside:
+        title += f"\n{n_outside:,} value{'' if n_outside == 1 else 's'} beyond the whiskers (1.5 IQR) not drawn"
+    ax.set_title(title)
     ax.set_xlabel("Partition")
     ax.set_ylabel(str(boxes.feature))
     ax.grid(True, axis="y", linestyle="--", alpha=0.5)
