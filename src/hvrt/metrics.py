@@ -401,7 +401,7 @@ def categorical_report(
         n_categories=n_categories,
         n_lumped=n_categories - n_named if lumps else 0,
         cramers_v=cramers_v,
-        r2=float(min(max(r2, 0.0), 1.0)) if r2 == r2 else r2,
+        r2=r2 if math.isnan(r2) else min(max(r2, 0.0), 1.0),
         within_hhi=within_hhi,
         overall_hhi=overall_hhi,
         pure_share=pure_share,
