@@ -608,6 +608,13 @@ def test_a_column_the_partition_determines_has_v_1_and_an_independent_one_about_
     independent = report["independent"]
     assert independent.cramers_v < 0.03 and independent.r2 < 0.001 and independent.pure_share == 0.0
     assert independent.within_hhi == pytest.approx(independent.overall_hhi, abs=1e-3)
+    # The reference an unrelated column scores: sqrt((K - 1) / N) with K = 12 >= C = 4 ...
+    assert independent.v_if_unrelated == pytest.approx(np.sqrt(11 / len(labels)))
+    assert independent.cramers_v == pytest.approx(independent.v_if_unrelated, rel=0.5)
+    # ... and with many small partitions, as H-VRT makes, it is far from 0.
+    many = rng.integers(0, 2000, len(labels))
+    small = full_report(frame, many).categorical["independent"]
+    assert small.cramers_v == pytest.approx(small.v_if_unrelated, rel=0.1) and small.cramers_v > 0.15
 
 
 def test_one_category_has_no_association_and_is_pure():

@@ -270,6 +270,7 @@ def _categorical_json(result: ProfileResult) -> list[dict[str, Any]]:
                 "n_categories": view.n_categories,
                 "n_lumped": view.n_lumped,
                 "cramers_v": json_number(view.cramers_v),
+                "v_if_unrelated": json_number(view.v_if_unrelated),
                 "r2": json_number(view.r2),
                 "within_hhi": json_number(view.within_hhi),
                 "overall_hhi": json_number(view.overall_hhi),

@@ -207,9 +207,11 @@ class CategoricalReport:
         ``sqrt(chi2 / (N * min(K - 1, C - 1)))``, in [0, 1]: 0 when every partition has
         the column's overall category mix, 1 when the partition determines the category
         (and, with fewer partitions than categories, each category lives in one
-        partition). Under independence it is not 0 but about ``sqrt((K - 1) / N)`` when
-        ``K <= C`` (more for many small partitions): read it against that. NaN for a
-        column with one category.
+        partition) determines the category
+        (and, with fewer partitions than categories, each category lives in one
+        partition). Under independence it is not 0 but about :attr:`v_if_unrelated`
+        (``sqrt((K - 1) / N)`` when ``K >= C``), more for many small partitions: read it
+        against that. NaN for a column with one category.
     r2 : float
         The share of the column's Gini impurity the partitions remove,
         ``(within_hhi - overall_hhi) / (1 - overall_hhi)`` (Goodman and Kruskal's tau;
@@ -243,6 +245,20 @@ class CategoricalReport:
     def shares(self) -> np.ndarray:
         """``counts`` divided by each partition's size: each row sums to 1."""
         return self.counts / self.counts.sum(axis=1, keepdims=True)
+
+    @property
+    def v_if_unrelated(self) -> float:
+        """About the Cramér's V of a column unrelated to the partitions, to read ``cramers_v`` against.
+
+        Chi-squared of an independent table averages its degrees of freedom
+        ``(K - 1)(C - 1)``, so V is about ``sqrt((K - 1)(C - 1) / (N min(K - 1, C - 1)))``.
+        """
+        n_partitions, n_columns = self.counts.shape
+        degrees = min(n_partitions - 1, n_columns - 1)
+        if degrees <= 0:
+            return float("nan")
+        n_rows = float(self.counts.sum())
+        return math.sqrt(min((n_partitions - 1) * (n_columns - 1) / (n_rows * degrees), 1.0))
 
     def __repr__(self) -> str:
         lumped = f" ({self.n_lumped} lumped into {OTHER_CATEGORY!r})" if self.n_lumped else ""
@@ -444,18 +460,20 @@ class FullReport(dict):
         Returns
         -------
         DataFrame
-            Indexed by ``column``; columns ``n_categories``, ``cramers_v``, ``r2``,
-            ``within_hhi``, ``overall_hhi``, ``pure_share``, ``top_category`` and
+            Indexed by ``column``; columns ``n_categories``, ``cramers_v``,
+            ``v_if_unrelated``, ``r2``, ``within_hhi``, ``overall_hhi``, ``pure_share``,
+            ``top_category`` and
             ``top_share`` (the most frequent category and its share of all rows); see
             :class:`CategoricalReport`.
         """
-        columns = ["column", "n_categories", "cramers_v", "r2", "within_hhi", "overall_hhi",
-                   "pure_share", "top_category", "top_share"]  # fmt: skip
+        columns = ["column", "n_categories", "cramers_v", "v_if_unrelated", "r2", "within_hhi",
+                   "overall_hhi", "pure_share", "top_category", "top_share"]  # fmt: skip
         rows = [
             {
                 "column": name,
                 "n_categories": report.n_categories,
                 "cramers_v": report.cramers_v,
+                "v_if_unrelated": report.v_if_unrelated,
                 "r2": report.r2,
                 "within_hhi": report.within_hhi,
                 "overall_hhi": report.overall_hhi,

@@ -119,8 +119,8 @@ _CATEGORICAL_EXPLANATION = (
     "partition tells about the category: 0 when every partition has the column's overall "
     "mix, 1 when each partition holds a single category. R² is the share of the column's "
     "Gini impurity the partitions remove (the categorical counterpart of a numeric "
-    "feature's R²). With many small partitions V is above 0 even for an unrelated column, "
-    "about sqrt(partitions / rows). Within HHI is the chance that two rows of one partition "
+    "feature's R²). With many small partitions V is above 0 even for an unrelated column: "
+    "v_if_unrelated is what such a column would score. Within HHI is the chance that two rows of one partition "
     "share a category (overall HHI: two rows of the whole table); pure share is the share "
     "of rows in partitions whose rows all have one category."
 )
