@@ -299,6 +299,7 @@ def _categorical_sections(result: ProfileResult) -> tuple[pd.DataFrame, list[Fea
         facts = [
             ("categories", f"{view.n_categories:,}"),
             ("Cramér's V", f"{view.cramers_v:.3g}"),
+            ("V if unrelated", f"{view.v_if_unrelated:.3g}"),
             ("R²", f"{view.r2:.3g}"),
             ("pure share", f"{view.pure_share:.3g}"),
         ]
