@@ -243,16 +243,27 @@ def test_a_folder_without_manifest_is_only_overwritten_file_by_file(tmp_path):
         "not json",
         json.dumps({"generator": "something else", "files": {"notes.txt": "0" * 64}}),
         # paths that leave the folder are ignored even in the profiler's own manifest
-        json.dumps({"generator": "hvrt.PartitionProfiler", "files": {"../outside.txt": "x", "/etc/x": "y"}}),
+        json.dumps({"generator": "hvrt.PartitionProfiler", "files": {"../outside.txt": "x", "/etc/x": "y"},
+                    "folders": ["..", "/tmp"]}),  # fmt: skip
     ],
 )
-def test_a_foreign_or_hostile_manifest_deletes_nothing(tmp_path, manifest):
-    pytest.importorskip("matplotlib")
+def test_a_foreign_or_hostile_manifest_lists_nothing_to_delete(tmp_path, manifest):
+    from hvrt._profile_output import _read_manifest
+
+    (tmp_path / "hvrt_manifest.json").write_text(manifest)
+    previous = _read_manifest(tmp_path)
+    assert previous.files == {} and previous.folders == ()
+
+
+def test_a_run_over_a_hostile_manifest_deletes_nothing_outside(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "notes.txt").write_text("")
     (tmp_path / "outside.txt").write_text("")
-    (out / "hvrt_manifest.json").write_text(manifest)
+    digest = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"  # SHA-256 of ""
+    (out / "hvrt_manifest.json").write_text(
+        json.dumps({"generator": "hvrt.PartitionProfiler", "files": {"../outside.txt": digest}, "folders": [".."]})
+    )
     data = make_data(300)
     PartitionProfiler(data, value_partitions(data, 4), output_path=out).run_profiling()
     assert (out / "notes.txt").exists() and (tmp_path / "outside.txt").exists()
