@@ -291,3 +291,63 @@ def test_seed_keywords_repr_and_to_pandas(bimodal):
     assert len(curves) == 2048
     with pytest.raises(TypeError, match="pass X or data"):
         DistributionAnalyzer(bimodal, labels, data=bimodal)
+
+
+# --------------------------------------------------------------------------- honest figures
+
+
+def test_a_far_outlier_is_counted_beyond_the_axis_not_drawn(tmp_path):
+    rng = np.random.default_rng(11)
+    x = np.append(rng.normal(0.0, 1.0, 10_000), 30.0)  # one row at z = 30
+    data = pd.DataFrame({"x": x})
+    comparison = DistributionAnalyzer(data, rank_partitions(x, 40)).fit().compare("x")
+    low, high = comparison.window
+    assert 3.0 < high < 5.0 and -5.0 < low < -3.0
+    assert comparison.n_above == int(np.sum(x > high)) and comparison.n_below == int(np.sum(x < low))
+    assert 1 <= comparison.n_above <= 5  # the outlier, and at most a few Normal tail rows
+    # The grid still covers the outlier (scores see every row), with grid_size points in the window.
+    assert comparison.grid[-1] > 30.0
+    in_window = np.count_nonzero((comparison.grid >= low) & (comparison.grid <= high))
+    assert in_window > 1000  # without the added points: about 320
+    pytest.importorskip("matplotlib")
+    figure = DistributionAnalyzer(data, rank_partitions(x, 40)).fit().plot_comparison("x")
+    ax = figure.axes[0]
+    assert ax.get_xlim()[1] < 6.0
+    assert any(f"{comparison.n_above} row" in text.get_text() and "above" in text.get_text() for text in ax.texts)
+
+
+def test_a_constant_feature_is_drawn_as_a_spike_not_a_density():
+    data = pd.DataFrame({"x": np.random.default_rng(0).normal(size=300), "const": 4.0})
+    comparison = DistributionAnalyzer(data, np.arange(300) % 3).fit().compare("const")
+    assert comparison.is_constant and comparison.n_values == 300
+    assert not DistributionAnalyzer(data, np.arange(300) % 3).fit().compare("x").is_constant
+    pytest.importorskip("matplotlib")
+    figure = DistributionAnalyzer(data, np.arange(300) % 3).fit().plot_comparison("const")
+    ax = figure.axes[0]
+    assert ax.get_lines() == [] and ax.get_ylabel() == "Share of rows"  # no density curve at all
+    segments = np.concatenate([collection.get_segments() for collection in ax.collections])
+    np.testing.assert_array_equal(segments[:, :, 0], 4.0)  # vertical at the value
+    np.testing.assert_array_equal(segments[:, :, 1], [[0.0, 1.0]] * len(segments))  # all the mass
+    assert any("Constant feature" in text.get_text() for text in ax.texts)
+
+
+def test_a_heaped_feature_keeps_its_heaps_in_the_original_density():
+    from hvrt.distribution import _silverman_bandwidth, original_bandwidth
+
+    rng = np.random.default_rng(12)
+    # Weights on a 0.01 grid, with heaps at the round values 0.5, 1.0 and 1.5 (as diamonds' carat).
+    smooth = np.round(rng.gamma(4.0, 0.25, 20_000), 2)
+    heaps = rng.choice([0.5, 1.0, 1.5], 6_000)
+    x = np.r_[smooth, heaps]
+    std = float(x.std())
+    assert original_bandwidth(np.sort(x), std) == pytest.approx(0.01)
+    assert _silverman_bandwidth(np.sort(x), std) > 0.04
+    comparison = DistributionAnalyzer(pd.DataFrame({"x": x}), rank_partitions(x, 20)).fit().compare("x")
+    density = np.interp
+    for heap in (0.5, 1.0, 1.5):
+        at_heap = density(heap, comparison.grid, comparison.original_density)
+        beside = max(density(heap + d, comparison.grid, comparison.original_density) for d in (-0.04, 0.04))
+        assert at_heap > 2.0 * beside, heap
+    # Continuous data (no repeats) keeps Silverman's rule.
+    continuous = np.sort(rng.normal(size=5_000))
+    assert original_bandwidth(continuous, 1.0) == _silverman_bandwidth(continuous, 1.0)

@@ -506,3 +506,150 @@ def test_results_print_briefly_and_convert_to_pandas():
     assert "\n" not in repr(quality) and "500 partitions" in repr(quality)
     row = quality.to_pandas()
     assert row.shape == (1, len(quality.to_dict())) and row.loc[0, "y_r2"] == quality.y_r2
+
+
+# --------------------------------------------------------------------------- categorical columns
+
+
+def _categorical_frame(n: int = 1200, seed: int = 5) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 7, n) * 3 + 2  # non-contiguous ids
+    mix = np.where(rng.random(n) < 0.6, np.array(list("abcdefg"))[(labels - 2) // 3], rng.choice(list("abcdefg"), n))
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "mixed": pd.Series(mix, dtype="category"),
+            "with_nan": np.where(rng.random(n) < 0.2, None, rng.choice(["u", "v", "w"], n, p=[0.5, 0.3, 0.2])),
+            "text": pd.Series(rng.choice(["p", "q"], n), dtype="string"),
+            "flag": rng.random(n) < np.where(labels > 10, 0.9, 0.1),
+        }
+    )
+    frame.loc[rng.random(n) < 0.1, "text"] = pd.NA
+    return frame, labels
+
+
+def _brute_force_categorical(column: pd.Series, labels: np.ndarray) -> dict:
+    """The figures from a pandas crosstab, written from the definitions."""
+    from scipy.stats.contingency import association
+
+    named = column.astype(object).where(column.notna(), "(missing)").astype(str)
+    table = pd.crosstab(labels, named)
+    shares = table.div(table.sum(axis=1), axis=0)
+    weights = table.sum(axis=1) / table.to_numpy().sum()
+    overall = table.sum(axis=0) / table.to_numpy().sum()
+    within_hhi = float((weights * (shares**2).sum(axis=1)).sum())
+    overall_hhi = float((overall**2).sum())
+    gini_within, gini_overall = 1 - within_hhi, 1 - overall_hhi
+    pure = pd.Series(named.to_numpy()).groupby(labels).nunique() == 1
+    return {
+        "table": table,
+        "cramers_v": float(association(table.to_numpy(), method="cramer", correction=False)),
+        "r2": 1 - gini_within / gini_overall,
+        "within_hhi": within_hhi,
+        "overall_hhi": overall_hhi,
+        "pure_share": float(table.sum(axis=1)[pure].sum() / len(labels)),
+    }
+
+
+@pytest.mark.parametrize("column", ["mixed", "with_nan", "text", "flag"])
+def test_categorical_report_matches_a_crosstab(column):
+    frame, labels = _categorical_frame()
+    report = full_report(frame, labels)
+    assert list(report) == ["x"] and report.skipped_columns == ("mixed", "with_nan", "text", "flag")
+    assert list(report.categorical) == ["mixed", "with_nan", "text", "flag"]
+    view = report.categorical[column]
+    expected = _brute_force_categorical(frame[column], labels)
+    table = expected["table"]
+    np.testing.assert_array_equal(view.partition_ids, table.index.to_numpy())
+    counts = pd.DataFrame(view.counts, index=table.index, columns=view.categories)
+    pd.testing.assert_frame_equal(counts[table.columns], table, check_names=False, check_dtype=False)
+    frequency = table.sum(axis=0).to_numpy()[[list(table.columns).index(c) for c in view.categories]]
+    assert np.all(np.diff(frequency) <= 0)  # most frequent first
+    assert view.n_categories == table.shape[1] and view.n_lumped == 0
+    for name in ("cramers_v", "r2", "within_hhi", "overall_hhi", "pure_share"):
+        assert getattr(view, name) == pytest.approx(expected[name], rel=1e-10, abs=1e-12), name
+    shares = view.to_pandas()
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0)
+    top = view.top_categories(2)
+    assert list(top["top_1"]) == list(table.div(table.sum(axis=1), axis=0).idxmax(axis=1))
+    assert top["share_1"].to_numpy() == pytest.approx(table.max(axis=1).to_numpy() / table.sum(axis=1).to_numpy())
+    assert (top["share_1"] >= top["share_2"]).all()
+    categories = view.category_table().set_index("category")
+    assert categories["rows"].sum() == len(frame)
+    majority = table.div(table.sum(axis=1), axis=0) > 0.5
+    expected_majority = table.where(majority, 0).sum(axis=0) / table.sum(axis=0)
+    np.testing.assert_allclose(categories.loc[table.columns, "in_majority"], expected_majority)
+    assert categories["partitions_led"].sum() == len(table)
+
+
+def test_a_missing_value_is_a_category_of_its_own():
+    frame, labels = _categorical_frame()
+    view = full_report(frame, labels).categorical["with_nan"]
+    assert "(missing)" in view.categories and view.n_categories == 4
+    missing = view.counts[:, view.categories.index("(missing)")]
+    np.testing.assert_array_equal(missing, pd.Series(frame["with_nan"].isna().to_numpy()).groupby(labels).sum())
+
+
+def test_a_column_the_partition_determines_has_v_1_and_an_independent_one_about_0():
+    rng = np.random.default_rng(8)
+    labels = rng.integers(0, 12, 60_000)
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=len(labels)),
+            "determined": np.array(list("ABCDEF"))[labels // 2],  # 2 partitions per category
+            "each_partition": np.array([f"c{i}" for i in range(12)])[labels],
+            "independent": rng.choice(list("pqrs"), len(labels)),
+        }
+    )
+    report = full_report(frame, labels).categorical
+    for name in ("determined", "each_partition"):
+        assert report[name].cramers_v == pytest.approx(1.0)
+        assert report[name].r2 == pytest.approx(1.0) and report[name].pure_share == 1.0
+    independent = report["independent"]
+    assert independent.cramers_v < 0.03 and independent.r2 < 0.001 and independent.pure_share == 0.0
+    assert independent.within_hhi == pytest.approx(independent.overall_hhi, abs=1e-3)
+    # The reference an unrelated column scores: sqrt((K - 1) / N) with K = 12 >= C = 4 ...
+    assert independent.v_if_unrelated == pytest.approx(np.sqrt(11 / len(labels)))
+    assert independent.cramers_v == pytest.approx(independent.v_if_unrelated, rel=0.5)
+    # ... and with many small partitions, as H-VRT makes, it is far from 0.
+    many = rng.integers(0, 2000, len(labels))
+    small = full_report(frame, many).categorical["independent"]
+    assert small.cramers_v == pytest.approx(small.v_if_unrelated, rel=0.1) and small.cramers_v > 0.15
+
+
+def test_one_category_has_no_association_and_is_pure():
+    X = pd.DataFrame({"x": np.arange(6.0), "same": ["k"] * 6})
+    view = full_report(X, [0, 0, 1, 1, 2, 2]).categorical["same"]
+    assert np.isnan(view.cramers_v) and np.isnan(view.r2) and view.pure_share == 1.0
+    assert view.within_hhi == view.overall_hhi == 1.0
+
+
+def test_high_cardinality_keeps_the_most_frequent_and_lumps_the_rest(monkeypatch):
+    monkeypatch.setattr(metrics_module, "MAX_CATEGORIES", 4)
+    # Partition 0 holds only "a", 1 two rare categories, 2 "b" and "c", 3 only "d".
+    values = ["a"] * 40 + ["b"] * 20 + ["c"] * 20 + ["x1", "x2"] + ["d"] * 10
+    labels = [0] * 40 + [2] * 40 + [1] * 2 + [3] * 10
+    view = full_report(pd.DataFrame({"x": np.arange(92.0), "v": values}), labels).categorical["v"]
+    assert view.categories == ["a", "b", "c", "(other)"]
+    assert view.n_categories == 6 and view.n_lumped == 3
+    np.testing.assert_array_equal(view.counts.sum(axis=1), [40, 2, 40, 10])
+    np.testing.assert_array_equal(view.counts[:, 3], [0, 2, 0, 10])
+    # Purity reads the raw values: partition 1 ("x1", "x2") is not pure, 0 and 3 are.
+    assert view.pure_share == pytest.approx(50 / 92)
+    # The cell cap: with K partitions, at most 2**20 // K categories are kept.
+    monkeypatch.setattr(metrics_module, "MAX_CATEGORIES", 1000)
+    monkeypatch.setattr(metrics_module, "MAX_CATEGORY_CELLS", 12)
+    capped = full_report(pd.DataFrame({"x": np.arange(92.0), "v": values}), labels).categorical["v"]
+    assert capped.categories == ["a", "b", "(other)"]  # 12 cells // 4 partitions = 3 columns
+
+
+def test_categorical_view_is_left_out_when_asked_unavailable_or_unhashable():
+    X = pd.DataFrame({"x": np.arange(4.0), "word": list("abab"), "lists": [[1], [2], [1], [2]]})
+    report = full_report(X, [0, 0, 1, 1])
+    assert list(report.categorical) == ["word"] and report.skipped_columns == ("word", "lists")
+    assert "skipped ['lists']" in repr(report) and "word (V=" in repr(report)
+    assert full_report(X, [0, 0, 1, 1], categorical=False).categorical == {}
+    assert full_report(np.arange(8.0).reshape(4, 2), [0, 0, 1, 1]).categorical == {}
+    table = report.categorical_to_pandas()
+    assert list(table.index) == ["word"] and table.loc["word", "cramers_v"] == pytest.approx(0.0)
+    assert table.loc["word", "top_share"] == 0.5

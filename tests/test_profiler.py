@@ -44,7 +44,7 @@ def value_partitions(data: pd.DataFrame, n_partitions: int) -> pd.Series:
 
 
 def expected_files(top_folders: list[str], trend: bool, plots: bool = True) -> set[str]:
-    files = {"feature_summary.csv", "summary.json", "report.html"}
+    files = {"feature_summary.csv", "summary.json", "report.html", "hvrt_manifest.json"}
     if plots:
         files.add("partition_size_distribution.png")
     for folder in top_folders:
@@ -174,9 +174,18 @@ def test_artifact_contents(tmp_path):
     assert first["wasserstein"] == pytest.approx(scores.at[first["feature"], "wasserstein"])
     sizes = result.partition_sizes
     assert summary["partition_sizes"]["min"] == sizes.min() and summary["partition_sizes"]["max"] == sizes.max()
-    assert set(summary["artifacts"]) == files_under(tmp_path) - {"summary.json"}
+    assert set(summary["artifacts"]) == files_under(tmp_path)
+
+    [city] = summary["categorical"]
+    view = result.report.categorical["city"]
+    assert city["column"] == "city" and city["n_categories"] == 2
+    assert city["cramers_v"] == pytest.approx(view.cramers_v) and city["r2"] == pytest.approx(view.r2)
+    assert [c["category"] for c in city["categories"]] == view.categories
+    assert sum(c["rows"] for c in city["categories"]) == 3000
 
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert '<section id="categorical"><h2>Categorical columns</h2>' in page and "<h3>city</h3>" in page
+    assert "skipped" not in page  # the only non-numeric column has its view
     images = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
     assert len(images) == 1 + 2 * len(result.top_features)  # sizes, per feature: trend + comparison
     assert not re.search(r'(src|href)="(https?:)?//', page)  # nothing fetched from the network
@@ -184,6 +193,81 @@ def test_artifact_contents(tmp_path):
     for feature in result.top_features:
         assert f"Feature: {feature}" in page
     assert "Distribution comparisons" in page and "Partition sizes" in page
+
+
+def test_a_rerun_removes_only_its_own_earlier_artifacts(tmp_path):
+    pytest.importorskip("matplotlib")
+    data = make_data(600)
+    labels = value_partitions(data, 8)
+    first = PartitionProfiler(data.drop(columns="uniform"), labels, output_path=tmp_path).run_profiling()
+    assert set(first.top_features) == {"wide", "bimodal", "skewed"}
+    # The user's own files: at the top, inside a feature folder that the next run drops,
+    # and an artifact of the first run the user has since edited.
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "skewed" / "my_plot.png").write_bytes(b"mine")
+    (tmp_path / "wide" / "prop_span_distribution.csv").write_text("edited by hand")
+    os_made = tmp_path / "user_folder"
+    os_made.mkdir()
+
+    second = PartitionProfiler(data[["uniform", "bimodal"]], labels, output_path=tmp_path).run_profiling()
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    user_files = {"notes.txt", "skewed/my_plot.png", "wide/prop_span_distribution.csv"}
+    assert files_under(tmp_path) == set(summary["artifacts"]) | user_files
+    assert {p.relative_to(tmp_path).as_posix() for p in second.artifacts} == set(summary["artifacts"])
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    assert (tmp_path / "wide" / "prop_span_distribution.csv").read_text() == "edited by hand"
+    assert not (tmp_path / "wide" / "prop_variance_distribution.csv").exists()
+    assert not (tmp_path / "skewed" / "feature_distribution_detailed.png").exists()
+    assert os_made.is_dir()  # an empty folder the profiler did not make stays
+
+    # Once the user's files are gone, a third run removes the folders the first run made.
+    (tmp_path / "skewed" / "my_plot.png").unlink()
+    (tmp_path / "wide" / "prop_span_distribution.csv").unlink()
+    PartitionProfiler(data[["uniform", "bimodal"]], labels, output_path=tmp_path).run_profiling()
+    assert {p.name for p in tmp_path.iterdir() if p.is_dir()} == {"uniform", "bimodal", "user_folder"}
+
+
+def test_a_folder_without_manifest_is_only_overwritten_file_by_file(tmp_path):
+    pytest.importorskip("matplotlib")
+    data = make_data(600)
+    labels = value_partitions(data, 8)
+    PartitionProfiler(data.drop(columns="uniform"), labels, output_path=tmp_path).run_profiling()
+    (tmp_path / "hvrt_manifest.json").unlink()  # e.g. written by a version without manifests
+    PartitionProfiler(data[["uniform", "bimodal"]], labels, output_path=tmp_path).run_profiling()
+    assert {"wide/prop_variance_distribution.csv", "skewed/prop_span_distribution.csv"} <= files_under(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        "not json",
+        json.dumps({"generator": "something else", "files": {"notes.txt": "0" * 64}}),
+        # paths that leave the folder are ignored even in the profiler's own manifest
+        json.dumps({"generator": "hvrt.PartitionProfiler", "files": {"../outside.txt": "x", "/etc/x": "y"},
+                    "folders": ["..", "/tmp"]}),  # fmt: skip
+    ],
+)
+def test_a_foreign_or_hostile_manifest_lists_nothing_to_delete(tmp_path, manifest):
+    from hvrt._profile_output import _read_manifest
+
+    (tmp_path / "hvrt_manifest.json").write_text(manifest)
+    previous = _read_manifest(tmp_path)
+    assert previous.files == {} and previous.folders == ()
+
+
+def test_a_run_over_a_hostile_manifest_deletes_nothing_outside(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("")
+    (tmp_path / "outside.txt").write_text("")
+    digest = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"  # SHA-256 of ""
+    (out / "hvrt_manifest.json").write_text(
+        json.dumps({"generator": "hvrt.PartitionProfiler", "files": {"../outside.txt": digest}, "folders": [".."]})
+    )
+    data = make_data(300)
+    PartitionProfiler(data, value_partitions(data, 4), output_path=out).run_profiling()
+    assert (out / "notes.txt").exists() and (tmp_path / "outside.txt").exists()
+    assert json.loads((out / "hvrt_manifest.json").read_text())["generator"] == "hvrt.PartitionProfiler"
 
 
 def test_unsafe_feature_names_get_safe_unique_folders(tmp_path):
@@ -296,6 +380,46 @@ def test_binned_violin_samples_with_fewer_partitions_than_bins_and_missing_value
     assert [sorted(set(s)) for s in binned.samples] == [[1.0, 2.0], [4.0], [5.0, 6.0]]
 
 
+def test_binned_violin_axis_leaves_out_a_far_outlier_and_counts_it_per_bin():
+    rng = np.random.default_rng(6)
+    n_partitions = 100
+    codes = rng.integers(0, n_partitions, 20_000)
+    values = rng.normal(0.0, 1.0, len(codes))
+    values[123] = 30.0  # z = 30
+    means = np.bincount(codes, weights=values) / np.bincount(codes)
+    binned = binned_violin_samples(values, codes, means, "v")
+    low, high = binned.window
+    assert 3.0 < high < 5.0 and -5.0 < low < -3.0
+    rank = np.argsort(np.argsort(means, kind="stable"), kind="stable")
+    row_bin = rank[codes] * 20 // n_partitions
+    np.testing.assert_array_equal(binned.above_per_bin, np.bincount(row_bin[values > high], minlength=20))
+    np.testing.assert_array_equal(binned.below_per_bin, np.bincount(row_bin[values < low], minlength=20))
+    assert binned.above_per_bin[row_bin[123]] >= 1
+    assert binned.rows_per_bin.sum() == len(values)  # outliers still count as the bin's rows
+    assert max(sample.max() for sample in binned.samples) <= high  # but are not drawn
+    assert min(sample.min() for sample in binned.samples) >= low
+    pytest.importorskip("matplotlib")
+    from hvrt.plotting import plot_binned_violin
+
+    ax = plot_binned_violin(binned).axes[0]
+    assert low - 1.0 < ax.get_ylim()[0] and ax.get_ylim()[1] < high + 1.0
+    n_out = int(binned.above_per_bin.sum() + binned.below_per_bin.sum())
+    assert f"{n_out} rows beyond the axis" in ax.get_title()
+
+
+def test_binned_violin_of_a_constant_feature_is_flat_and_counts_nothing():
+    codes = np.repeat(np.arange(60), 10)
+    binned = binned_violin_samples(np.full(600, 2.5), codes, np.full(60, 2.5), "c")
+    assert binned.window == (2.5, 2.5)
+    assert binned.above_per_bin.sum() == binned.below_per_bin.sum() == 0
+    assert all(set(sample) == {2.5} for sample in binned.samples if len(sample))
+    pytest.importorskip("matplotlib")
+    from hvrt.plotting import plot_binned_violin
+
+    low, high = plot_binned_violin(binned).axes[0].get_ylim()
+    assert low < 2.5 < high and np.isfinite([low, high]).all()
+
+
 def test_partition_box_stats_match_numpy_quantiles():
     rng = np.random.default_rng(4)
     codes = rng.integers(0, 6, 600)
@@ -311,6 +435,11 @@ def test_partition_box_stats_match_numpy_quantiles():
         inside = part[(part >= q1 - 1.5 * (q3 - q1)) & (part <= q3 + 1.5 * (q3 - q1))]
         assert (box["whislo"], box["whishi"]) == (inside.min(), inside.max())
     assert max(box["whishi"] for box in boxes.stats) < 40.0
+    for k, count in enumerate(boxes.outside_per_box):
+        part = values[(codes == k) & ~np.isnan(values)]
+        q1, q3 = np.quantile(part, [0.25, 0.75])
+        assert count == np.sum((part < q1 - 1.5 * (q3 - q1)) | (part > q3 + 1.5 * (q3 - q1)))
+    assert boxes.outside_per_box[codes[5]] >= 1
 
 
 # --------------------------------------------------------------------------- seed README

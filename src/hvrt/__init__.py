@@ -20,6 +20,7 @@ _LAZY = {
     "calculate_feature_hhi_metric": "metrics",
     "FullReport": "metrics",
     "FeatureReport": "metrics",
+    "CategoricalReport": "metrics",
     "VarianceReport": "metrics",
     "SpanReport": "metrics",
     "PartitionQuality": "metrics",

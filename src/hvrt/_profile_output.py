@@ -6,10 +6,13 @@ only maps it to files, so re-rendering never recomputes anything.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
 import re
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pandas as pd
@@ -29,11 +32,14 @@ SUMMARY_CSV = "feature_summary.csv"
 SIZES_PNG = "partition_size_distribution.png"
 SUMMARY_JSON = "summary.json"
 REPORT_HTML = "report.html"
+# Lists what a run wrote, so that the next run into the folder removes only its own files.
+MANIFEST_JSON = "hvrt_manifest.json"
+MANIFEST_GENERATOR = "hvrt.PartitionProfiler"
 TREND_PNG = "feature_distribution_trend.png"
 DETAILED_PNG = "feature_distribution_detailed.png"
 VARIANCE_CSV = "prop_variance_distribution.csv"
 SPAN_CSV = "prop_span_distribution.csv"
-_TOP_LEVEL_NAMES = {SUMMARY_CSV, SIZES_PNG, SUMMARY_JSON, REPORT_HTML}
+_TOP_LEVEL_NAMES = {SUMMARY_CSV, SIZES_PNG, SUMMARY_JSON, REPORT_HTML, MANIFEST_JSON}
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
 
 
@@ -67,50 +73,146 @@ def feature_folder_names(features: list[str]) -> dict[str, str]:
 
 
 def write_artifacts(result: ProfileResult, folders: dict[str, str]) -> None:
-    """Write every artifact of ``result`` under its ``output_path``; list them in ``result.artifacts``."""
+    """Write every artifact of ``result`` under its ``output_path``; list them in ``result.artifacts``.
+
+    A re-run into the same folder removes what the previous run wrote and this run does
+    not (see :func:`_remove_stale`), so the folder holds exactly what ``summary.json``
+    lists, plus any file of the user's, which is never touched.
+    """
     root = result.output_path
     assert root is not None
     root.mkdir(parents=True, exist_ok=True)
     logger.info("saving artifacts to %s", root.resolve())
-    written: list[Path] = []
+    contents: dict[str, bytes] = {}  # relative path -> bytes, in writing order
 
-    result.summary.to_csv(root / SUMMARY_CSV, index=False)
-    written.append(root / SUMMARY_CSV)
+    contents[SUMMARY_CSV] = result.summary.to_csv(index=False).encode("utf-8")
     partition_ids = result.partition_sizes.index
     for feature in result.top_features:
-        folder = root / folders[feature]
-        folder.mkdir(exist_ok=True)
         feature_report = result.report[feature]
         for file_name, sub_report, column in (
             (VARIANCE_CSV, feature_report.variance_report, "variance_proportion"),
             (SPAN_CSV, feature_report.span_report, "span_proportion"),
         ):
             frame = pd.DataFrame({"partition": partition_ids, column: sub_report.distribution})
-            frame.to_csv(folder / file_name, index=False)
-            written.append(folder / file_name)
+            contents[f"{folders[feature]}/{file_name}"] = frame.to_csv(index=False).encode("utf-8")
 
     images: dict[str, bytes] = {}
     if result.figures:
         for key, figure in result.figures.items():
             images[key] = plotting.figure_to_png(figure)
-        file_of = {"partition_size_distribution": root / SIZES_PNG}
+        contents[SIZES_PNG] = images["partition_size_distribution"]
         for feature in result.top_features:
             kind = TREND_PNG if f"{feature}/feature_distribution_trend" in images else DETAILED_PNG
-            file_of[f"{feature}/{kind.removesuffix('.png')}"] = root / folders[feature] / kind
-        for key, path in file_of.items():
-            path.write_bytes(images[key])
-            written.append(path)
+            contents[f"{folders[feature]}/{kind}"] = images[f"{feature}/{kind.removesuffix('.png')}"]
 
-    (root / REPORT_HTML).write_text(render_html(result, images), encoding="utf-8")
-    written.append(root / REPORT_HTML)
-    result.artifacts = written
-    summary = summary_json(result, folders)
-    (root / SUMMARY_JSON).write_text(json.dumps(summary, indent=2), encoding="utf-8")
-    result.artifacts.append(root / SUMMARY_JSON)
+    contents[REPORT_HTML] = render_html(result, images).encode("utf-8")
+    artifacts = [*contents, SUMMARY_JSON, MANIFEST_JSON]
+    summary = summary_json(result, folders, artifacts)
+    contents[SUMMARY_JSON] = json.dumps(summary, indent=2).encode("utf-8")
+
+    previous = _read_manifest(root)
+    used_folders = sorted({folders[feature] for feature in result.top_features})
+    own_folders = [f for f in used_folders if f in previous.folders or not (root / f).exists()]
+    hashes = {path: _sha256(data) for path, data in contents.items()}
+    # Until this run is complete, the manifest lists the earlier run's files as well as this
+    # run's: an interrupted run still leaves a manifest that knows everything it may have left.
+    _write_manifest(root, {**previous.files, **hashes}, sorted({*previous.folders, *own_folders}))
+    for path, data in contents.items():
+        target = root / path
+        target.parent.mkdir(exist_ok=True)
+        target.write_bytes(data)
+    _remove_stale(root, previous, keep_files=set(hashes), keep_folders=set(used_folders))
+    # A folder the profiler made stays its own while user files keep it alive.
+    left_over = [f for f in previous.folders if f not in used_folders and (root / f).is_dir()]
+    _write_manifest(root, hashes, sorted({*own_folders, *left_over}))
+    result.artifacts = [root / path for path in artifacts]
 
 
-def summary_json(result: ProfileResult, folders: dict[str, str]) -> dict[str, Any]:
-    """The content of ``summary.json``: run facts, per-feature figures, artifact list."""
+@dataclass(frozen=True)
+class _Manifest:
+    """What an earlier run wrote: file -> SHA-256 of its content, and the folders it made."""
+
+    files: dict[str, str]
+    folders: tuple[str, ...]
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _inside(root: Path, relative: Any) -> Path | None:
+    """``root / relative`` if ``relative`` is a plain relative path that stays under ``root``."""
+    if not isinstance(relative, str) or not relative:
+        return None
+    path = PurePosixPath(relative)
+    if path.is_absolute() or ".." in path.parts or "\\" in relative or ":" in relative:
+        return None
+    return root.joinpath(*path.parts)
+
+
+def _read_manifest(root: Path) -> _Manifest:
+    """The earlier run's manifest; an empty one if there is none or it is not the profiler's."""
+    empty = _Manifest(files={}, folders=())
+    try:
+        content = json.loads((root / MANIFEST_JSON).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return empty
+    except (OSError, ValueError):
+        logger.warning("ignoring unreadable %s in %s", MANIFEST_JSON, root)
+        return empty
+    if not isinstance(content, dict) or content.get("generator") != MANIFEST_GENERATOR:
+        logger.warning("ignoring %s in %s: not written by the profiler", MANIFEST_JSON, root)
+        return empty
+    files = content.get("files")
+    folders = content.get("folders")
+    files = {p: h for p, h in files.items() if _inside(root, p) and isinstance(h, str)} if isinstance(files, dict) else {}
+    folders = tuple(f for f in folders if _inside(root, f)) if isinstance(folders, list) else ()
+    return _Manifest(files=files, folders=folders)
+
+
+def _write_manifest(root: Path, files: dict[str, str], folders: list[str]) -> None:
+    """Write the manifest atomically: a reader sees the old one or the new one, never half."""
+    content = {
+        "generator": MANIFEST_GENERATOR,
+        "hvrt_version": __version__,
+        "note": "Files this profiler run wrote (with their SHA-256) and folders it made; "
+        "the next run into this folder removes them unless it writes them again.",
+        "files": files,
+        "folders": list(folders),
+    }
+    partial = root / f".{MANIFEST_JSON}.partial"
+    partial.write_text(json.dumps(content, indent=2), encoding="utf-8")
+    os.replace(partial, root / MANIFEST_JSON)
+
+
+def _remove_stale(root: Path, previous: _Manifest, keep_files: set[str], keep_folders: set[str]) -> None:
+    """Delete what the earlier run wrote and this run did not.
+
+    A file goes only if it is still a regular file with the content the earlier run wrote
+    (a file the user replaced or edited stays); a folder goes only if the earlier run made
+    it and it is now empty.
+    """
+    for relative, digest in previous.files.items():
+        path = _inside(root, relative)
+        if relative in keep_files or path is None or path.is_symlink() or not path.is_file():
+            continue
+        if _sha256(path.read_bytes()) == digest:
+            path.unlink()
+        else:
+            logger.info("keeping %s: changed since the profiler wrote it", path)
+    for relative in previous.folders:
+        path = _inside(root, relative)
+        if relative in keep_folders or path is None or path.is_symlink() or not path.is_dir():
+            continue
+        if not any(path.iterdir()):
+            path.rmdir()
+
+
+def summary_json(result: ProfileResult, folders: dict[str, str], artifacts: list[str]) -> dict[str, Any]:
+    """The content of ``summary.json``: run facts, per-feature figures, artifact list.
+
+    ``artifacts`` are the relative paths of every file the run writes, this one included.
+    """
     scores = result.distribution_scores.set_index("feature")
     features = []
     for row in result.summary.itertuples(index=False):
@@ -136,7 +238,6 @@ def summary_json(result: ProfileResult, folders: dict[str, str]) -> dict[str, An
         if row.feature in folders:
             entry["folder"] = folders[row.feature]
         features.append(entry)
-    root = result.output_path
     return {
         "hvrt_version": __version__,
         "n_samples": result.n_samples,
@@ -149,8 +250,68 @@ def summary_json(result: ProfileResult, folders: dict[str, str]) -> dict[str, An
         "partition_sizes": size_facts(result.partition_sizes.to_numpy()),
         "top_features": result.top_features,
         "features": features,
-        "artifacts": [path.relative_to(root).as_posix() for path in result.artifacts] if root else [],
+        "categorical": _categorical_json(result),
+        "artifacts": list(artifacts),
     }
+
+
+# Categories listed per column in summary.json and report.html (the report keeps them all).
+CATEGORIES_SHOWN = 10
+
+
+def _categorical_json(result: ProfileResult) -> list[dict[str, Any]]:
+    """One entry per categorical column: its association figures and its top categories."""
+    entries = []
+    for name, view in result.report.categorical.items():
+        categories = view.category_table(CATEGORIES_SHOWN)
+        entries.append(
+            {
+                "column": name,
+                "n_categories": view.n_categories,
+                "n_lumped": view.n_lumped,
+                "cramers_v": json_number(view.cramers_v),
+                "v_if_unrelated": json_number(view.v_if_unrelated),
+                "r2": json_number(view.r2),
+                "within_hhi": json_number(view.within_hhi),
+                "overall_hhi": json_number(view.overall_hhi),
+                "pure_share": json_number(view.pure_share),
+                "categories": [
+                    {
+                        "category": row.category,
+                        "rows": int(row.rows),
+                        "share": json_number(row.share),
+                        "partitions_led": int(row.partitions_led),
+                        "in_majority": json_number(row.in_majority),
+                        "max_share": json_number(row.max_share),
+                    }
+                    for row in categories.itertuples(index=False)
+                ],
+            }
+        )
+    return entries
+
+
+def _categorical_sections(result: ProfileResult) -> tuple[pd.DataFrame, list[FeatureSection]]:
+    """The report's categorical table and one section per column."""
+    table = result.report.categorical_to_pandas().reset_index()
+    sections = []
+    for name, view in result.report.categorical.items():
+        facts = [
+            ("categories", f"{view.n_categories:,}"),
+            ("Cramér's V", f"{view.cramers_v:.3g}"),
+            ("V if unrelated", f"{view.v_if_unrelated:.3g}"),
+            ("R²", f"{view.r2:.3g}"),
+            ("pure share", f"{view.pure_share:.3g}"),
+        ]
+        categories = view.category_table(CATEGORIES_SHOWN)
+        if view.n_categories > len(categories):
+            facts.append(("shown", f"top {len(categories)}"))
+        sections.append(FeatureSection(feature=name, facts=facts, table=categories))
+    return table, sections
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def render_html(result: ProfileResult, images: dict[str, bytes]) -> str:
@@ -177,9 +338,10 @@ def render_html(result: ProfileResult, images: dict[str, bytes]) -> str:
             ]
         kind = "feature_distribution_trend" if many else "feature_distribution_detailed"
         caption = (
-            "Binned violin plot: partitions sorted by their mean, 20 equal-width rank bins"
+            "Binned violin plot: partitions sorted by their mean, 20 equal-width rank bins; "
+            "rows beyond the axis (the robust range of the data) are counted at its edge"
             if many
-            else "One box per partition (whiskers at 1.5 IQR, outliers not drawn)"
+            else "One box per partition (whiskers at 1.5 IQR; values beyond them are counted in the title, not drawn)"
         )
         own = [ReportImage(images[f"{feature}/{kind}"], caption)] if f"{feature}/{kind}" in images else []
         sections.append(FeatureSection(feature=feature, facts=facts, table=table, images=own))
@@ -189,17 +351,21 @@ def render_html(result: ProfileResult, images: dict[str, bytes]) -> str:
         if f"{f}/distribution_comparison" in images
     ]
     notes = [] if result.plots else [f"Plots are missing because matplotlib is not installed: {VIZ_INSTALL_HINT}"]
-    if result.skipped_columns:
-        notes.append(f"Non-numeric columns skipped: {', '.join(map(str, result.skipped_columns))}")
+    no_view = [str(c) for c in result.skipped_columns if c not in result.report.categorical]
+    if no_view:
+        notes.append(f"Columns without numbers or categories, skipped: {', '.join(no_view)}")
+    categorical_table, categorical_sections = _categorical_sections(result)
     content = ReportContent(
         title="Partition profile",
         subtitle=(
-            f"{result.n_samples:,} rows, {len(result.summary)} numeric features, "
-            f"{len(result.partition_sizes):,} partitions"
+            f"{result.n_samples:,} rows, {_count(len(result.summary), 'numeric feature')}, "
+            f"{_count(len(result.report.categorical), 'categorical column')}, "
+            f"{_count(len(result.partition_sizes), 'partition')}"
         ),
         overview=[
             ("rows", f"{result.n_samples:,}"),
             ("numeric features", str(len(result.summary))),
+            ("categorical columns", str(len(result.report.categorical))),
             ("partitions", f"{len(result.partition_sizes):,}"),
             ("median partition size", f"{sizes['median']:g}"),
         ],
@@ -219,6 +385,8 @@ def render_html(result: ProfileResult, images: dict[str, bytes]) -> str:
         feature_sections=sections,
         comparison_images=comparisons,
         scores_table=result.distribution_scores,
+        categorical_table=categorical_table,
+        categorical_sections=categorical_sections,
         notes=notes,
         footer="Generated by hvrt-partitioner's PartitionProfiler. Self-contained: no network access needed.",
     )

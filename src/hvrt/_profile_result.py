@@ -26,7 +26,8 @@ class ProfileResult:
         ``feature``, ``variance_hhi``, ``span_hhi``, sorted by ``variance_hhi``
         (highest first).
     report : FullReport
-        The :func:`~hvrt.full_report` output, ``{feature: FeatureReport}``.
+        The :func:`~hvrt.full_report` output, ``{feature: FeatureReport}``; its
+        ``categorical`` holds the view of every categorical column.
     partition_sizes : Series
         Rows per partition, indexed by partition label.
     top_features : list of str
@@ -42,7 +43,7 @@ class ProfileResult:
         Files written (empty without ``output_path``).
     output_path : Path or None
     skipped_columns : list
-        Non-numeric columns, which have no statistics.
+        Non-numeric columns, which have no numeric statistics (see ``report.categorical``).
     plots : bool
         Whether matplotlib was available to draw the figures.
     n_samples : int

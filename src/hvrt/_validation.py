@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -403,6 +403,9 @@ class PartitionedData:
         X's index for pandas input (rows of a Series are matched by it), else None.
     has_missing : bool
         Whether ``values`` holds NaN.
+    frame : DataFrame or None
+        X as a DataFrame (no copy of a pandas X), from which the categorical view reads
+        the skipped columns; None for a numeric array, which has none.
     """
 
     values: np.ndarray
@@ -412,6 +415,7 @@ class PartitionedData:
     label_values: np.ndarray | None
     index: pd.Index | None
     has_missing: bool
+    frame: pd.DataFrame | None = field(default=None, compare=False, repr=False)
 
     @property
     def n_samples(self) -> int:
@@ -427,20 +431,22 @@ class PartitionedData:
         return ids if self.label_values is None else self.label_values[ids]
 
 
-def _numeric_part(X: Any, name: str) -> tuple[np.ndarray, list[str], tuple[str, ...], pd.Index | None, bool]:
-    """X's numeric columns as float64, their names, the skipped names, X's index, any NaN."""
+def _numeric_part(
+    X: Any, name: str
+) -> tuple[np.ndarray, list[str], tuple[str, ...], pd.Index | None, bool, pd.DataFrame | None]:
+    """X's numeric columns as float64, their names, the skipped names, X's index, any NaN, X as a frame."""
     if isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind in "fiu" and X.shape[0] > 0 and X.shape[1] > 0:
         # the common case without a DataFrame round trip
         values = np.asarray(X, dtype=np.float64)
         names = array_column_names(values.shape[1])
         if np.isfinite(np.einsum("ij,ij->j", values, values)).all():  # as numeric_block
-            return values, names, (), None, False
-        return values, names, (), None, has_missing_values(values, names, name)
+            return values, names, (), None, False, None
+        return values, names, (), None, has_missing_values(values, names, name), None
     frame, _ = to_frame(X, name=name)
     names = numeric_columns(frame)
     skipped = tuple(c for c in frame.columns if c not in set(names))
     values, missing = numeric_block(frame, names, name=name)
-    return values, names, skipped, (frame.index if isinstance(X, pd.DataFrame) else None), missing
+    return values, names, skipped, (frame.index if isinstance(X, pd.DataFrame) else None), missing, frame
 
 
 def check_partitioned(X: Any, labels: Any, *, min_partitions: int = 1) -> PartitionedData:
@@ -468,7 +474,7 @@ def check_partitioned(X: Any, labels: Any, *, min_partitions: int = 1) -> Partit
         If X is empty, a numeric column holds ±inf (the message names it), labels are
         misaligned with X or missing, or there are fewer than ``min_partitions`` of them.
     """
-    values, names, skipped, index, missing = _numeric_part(X, "X")
+    values, names, skipped, index, missing, frame = _numeric_part(X, "X")
     codes, label_values = label_codes(labels, values.shape[0], index)
     data = PartitionedData(
         values=values,
@@ -478,6 +484,7 @@ def check_partitioned(X: Any, labels: Any, *, min_partitions: int = 1) -> Partit
         label_values=label_values,
         index=index,
         has_missing=missing,
+        frame=frame,
     )
     if min_partitions > 1 and data.n_partitions < min_partitions:
         raise ValueError(

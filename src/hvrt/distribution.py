@@ -14,6 +14,9 @@ size-weighted mixture ``sum_k (n_k / N) * p_k(x)``, and compares it with the dat
   the partitions are; per-partition, scale-aware bandwidths are what make the comparison
   mean something.
 
+The data itself is drawn as a Gaussian KDE with Silverman's bandwidth, capped at the
+data's resolution for heaped features (:func:`original_bandwidth`).
+
 The score is the 1-Wasserstein distance between the data's empirical distribution and
 the reconstruction, divided by the feature's standard deviation (so features compare),
 and the Kolmogorov-Smirnov distance (largest gap between the two CDFs).
@@ -36,7 +39,7 @@ import numpy as np
 import pandas as pd
 from sklearn.exceptions import NotFittedError
 
-from ._figure_data import DistributionComparison, DistributionScore
+from ._figure_data import DistributionComparison, DistributionScore, robust_window
 from ._grouped import GroupedStats, stats_for
 from ._validation import PartitionedData, SeedArgumentNames, check_partitioned, resolve_alias
 
@@ -202,6 +205,44 @@ def _silverman_bandwidth(sorted_values: np.ndarray, std: float) -> float:
     return 0.9 * spread * len(sorted_values) ** -0.2
 
 
+# Most points a feature's grid gets, as a multiple of grid_size (for far outliers).
+GRID_GROWTH = 8.0
+# Values repeating this many times on average make a feature heaped (see original_bandwidth).
+HEAPED_REPEATS = 10
+
+
+def original_bandwidth(sorted_values: np.ndarray, std: float) -> float:
+    """The bandwidth of the data's own KDE: Silverman's rule, capped at the data's resolution.
+
+    A heaped feature (diamonds' ``carat``: 54k values on 273 points of a 0.01 grid, with
+    heaps at 0.3, 1.0, 1.5, 2.0) is over-smoothed by Silverman's rule, which blurs the
+    heaps the partitions resolve. When the values repeat on average at least
+    ``HEAPED_REPEATS`` times, the bandwidth is therefore at most the resolution: the
+    median gap between consecutive distinct values. One resolution step smooths an evenly
+    filled grid into a smooth curve (its ripple is ``exp(-2 pi**2)`` of the density) but
+    keeps a heap as a peak. On ``carat`` this moves the curve's W1 / std from the data from
+    0.031 to 0.007 (KS 0.062 to 0.031); the 200-partition reconstruction scores 0.014
+    (``examples/heaped_bandwidth.py``).
+
+    Parameters
+    ----------
+    sorted_values : ndarray of shape (N,)
+        Finite values in ascending order.
+    std : float
+
+    Returns
+    -------
+    float
+    """
+    silverman = _silverman_bandwidth(sorted_values, std)
+    starts = np.flatnonzero(np.diff(sorted_values) > 0)
+    n_distinct = len(starts) + 1
+    if n_distinct > 1 and len(sorted_values) >= HEAPED_REPEATS * n_distinct:
+        distinct = np.append(sorted_values[starts], sorted_values[-1])
+        return min(silverman, float(np.median(np.diff(distinct))))
+    return silverman
+
+
 # --------------------------------------------------------------------------- the analyzer
 
 
@@ -230,7 +271,9 @@ class DistributionAnalyzer(SeedArgumentNames):
     method : {"gaussian", "kde"}, default="gaussian"
         Per-partition summary used in the reconstruction.
     grid_size : int >= 64, default=2048
-        Evaluation points per feature.
+        Evaluation points per feature. A feature whose outliers stretch its range past
+        the window a figure shows (its robust range) gets more, in proportion, up to 8
+        times as many, so the window keeps its resolution.
 
     Attributes
     ----------
@@ -411,7 +454,14 @@ class DistributionAnalyzer(SeedArgumentNames):
         # The reconstruction has mass beyond the data range; extend the grid to hold it.
         unit = std if std > 0 else max(abs(low), 1.0)
         margin = 4.0 * max(float(scales.max(initial=0.0)), 0.02 * unit)
-        grid = np.linspace(low - margin, high + margin, self.grid_size)
+        # Outliers stretch the grid; add points in proportion (at most GRID_GROWTH times as
+        # many), so the window a figure shows keeps as many as the data without them would.
+        window = robust_window(sorted_values)
+        n_grid = self.grid_size
+        if window[1] > window[0]:
+            stretch = (high - low) / (window[1] - window[0])
+            n_grid = int(min(GRID_GROWTH, stretch) * self.grid_size)
+        grid = np.linspace(low - margin, high + margin, n_grid)
         step = grid[1] - grid[0]
         scales = np.maximum(scales, step)
 
@@ -427,7 +477,7 @@ class DistributionAnalyzer(SeedArgumentNames):
             )
         cdf = _cdf_from_density(density, step)
 
-        bandwidth = max(_silverman_bandwidth(sorted_values, std), step)
+        bandwidth = max(original_bandwidth(sorted_values, std), step)
         original = mixture_density_on_grid(
             grid, sorted_values, 1.0 / n, np.zeros(n, dtype=np.int64), np.array([bandwidth])
         )
@@ -447,6 +497,11 @@ class DistributionAnalyzer(SeedArgumentNames):
             reconstructed_cdf=cdf,
             data_range=(low, high),
             score=score,
+            window=window,
+            n_below=int(np.searchsorted(sorted_values, window[0], side="left")),
+            n_above=int(n - np.searchsorted(sorted_values, window[1], side="right")),
+            n_values=n,
+            original_bandwidth=bandwidth,
         )
 
     def score(self, feature_name: str) -> DistributionScore:

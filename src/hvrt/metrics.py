@@ -4,7 +4,9 @@ Three public entry points, all taking ``(X, labels)`` so that they work for any
 partitioning (HVRT, k-means, ...):
 
 - :func:`full_report`: per numeric feature, the distribution over partitions of the
-  within-partition variance and span (max - min), with its Herfindahl-Hirschman index.
+  within-partition variance and span (max - min), with its Herfindahl-Hirschman index;
+  per categorical column, how its categories concentrate in partitions
+  (:class:`CategoricalReport`: per-partition category shares, Cramér's V, R²).
 - :func:`partition_quality`: the figures used to compare partitioners (k-means inertia
   ratio, per-feature R² of partition means, R² of ``y``, partition size statistics).
 - :func:`calculate_feature_hhi_metric`: the deprecated one-number summary.
@@ -16,6 +18,7 @@ Every per-(partition, feature) statistic comes from one call to
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +30,7 @@ from ._grouped import GroupedStats, grouped_stats, stats_for
 from ._validation import aligned_1d, check_partitioned, has_missing_values
 
 __all__ = [
+    "CategoricalReport",
     "FeatureReport",
     "FullReport",
     "PartitionQuality",
@@ -166,31 +170,320 @@ class FeatureReport:
         return pd.concat(columns, axis=1) if columns else pd.DataFrame()
 
 
+MISSING_CATEGORY = "(missing)"
+OTHER_CATEGORY = "(other)"
+# Cells of one column's (partition x category) count table; beyond it the rarest categories
+# are lumped into "(other)" (e.g. 256 categories kept at K = 4096, 1000 at K <= 1048).
+MAX_CATEGORY_CELLS = 1 << 20
+MAX_CATEGORIES = 1000
+
+
+@dataclass(frozen=True, repr=False)
+class CategoricalReport:
+    """How one categorical column's categories are spread over the partitions.
+
+    Missing values (NaN, None, NA) are a category of their own, ``"(missing)"``; every
+    row counts. Categories are named by ``str(value)``, most frequent first. A column
+    with more than ``min(1000, 2**20 // K)`` categories keeps that many minus one, the
+    most frequent, and lumps the rest into ``"(other)"``; ``cramers_v``, ``r2`` and
+    ``within_hhi`` are then those of the lumped table (``pure_share`` never is).
+
+    Attributes
+    ----------
+    name : str
+        Column name.
+    categories : list of str
+        The columns of ``counts``, most frequent first.
+    counts : ndarray of int64, shape (n_partitions, n_columns)
+        Rows of each category in each partition (partitions in sorted label order).
+    partition_ids : ndarray of shape (n_partitions,)
+        The partition labels, sorted: the rows of ``counts``.
+    n_categories : int
+        Distinct values of the column (missing counted as one), before lumping.
+    n_lumped : int
+        Categories lumped into ``"(other)"``; 0 when none were.
+    cramers_v : float
+        Cramér's V of the (partition x category) table,
+        ``sqrt(chi2 / (N * min(K - 1, C - 1)))``, in [0, 1]: 0 when every partition has
+        the column's overall category mix, 1 when the partition determines the category
+        (and, with fewer partitions than categories, each category lives in one
+        partition) determines the category
+        (and, with fewer partitions than categories, each category lives in one
+        partition). Under independence it is not 0 but about :attr:`v_if_unrelated`
+        (``sqrt((K - 1) / N)`` when ``K >= C``), more for many small partitions: read it
+        against that. NaN for a column with one category.
+    r2 : float
+        The share of the column's Gini impurity the partitions remove,
+        ``(within_hhi - overall_hhi) / (1 - overall_hhi)`` (Goodman and Kruskal's tau;
+        the R² of the column's one-hot indicators, so the categorical counterpart of
+        :attr:`PartitionQuality.feature_r2`): 0 when partitions do not tell the
+        categories apart, 1 when each partition holds one category. NaN for a column
+        with one category.
+    within_hhi : float
+        ``sum_k (n_k / N) * sum_c share_kc**2``: the chance that two rows drawn from the
+        same partition (drawn with replacement, the partition chosen by size) have the
+        same category.
+    overall_hhi : float
+        ``sum_c share_c**2``: the same chance for two rows drawn from the whole column.
+    pure_share : float
+        The share of rows that sit in partitions whose rows all have one category.
+    """
+
+    name: str
+    categories: list[str]
+    counts: np.ndarray
+    partition_ids: np.ndarray
+    n_categories: int
+    n_lumped: int
+    cramers_v: float
+    r2: float
+    within_hhi: float
+    overall_hhi: float
+    pure_share: float
+
+    @property
+    def shares(self) -> np.ndarray:
+        """``counts`` divided by each partition's size: each row sums to 1."""
+        return self.counts / self.counts.sum(axis=1, keepdims=True)
+
+    @property
+    def v_if_unrelated(self) -> float:
+        """About the Cramér's V of a column unrelated to the partitions, to read ``cramers_v`` against.
+
+        Chi-squared of an independent table averages its degrees of freedom
+        ``(K - 1)(C - 1)``, so V is about ``sqrt((K - 1)(C - 1) / (N min(K - 1, C - 1)))``.
+        """
+        n_partitions, n_columns = self.counts.shape
+        degrees = min(n_partitions - 1, n_columns - 1)
+        if degrees <= 0:
+            return float("nan")
+        n_rows = float(self.counts.sum())
+        return math.sqrt(min((n_partitions - 1) * (n_columns - 1) / (n_rows * degrees), 1.0))
+
+    def __repr__(self) -> str:
+        lumped = f" ({self.n_lumped} lumped into {OTHER_CATEGORY!r})" if self.n_lumped else ""
+        return (
+            f"CategoricalReport({self.name!r}, {self.n_categories} categories{lumped} x "
+            f"{len(self.partition_ids)} partitions: cramers_v={self.cramers_v:.4g}, r2={self.r2:.4g}, "
+            f"pure_share={self.pure_share:.4g})"
+        )
+
+    def to_pandas(self) -> pd.DataFrame:
+        """Each partition's category shares: one row per partition, one column per category.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``partition`` (the labels, sorted); columns are ``categories``,
+            most frequent first; each row sums to 1.
+        """
+        return pd.DataFrame(
+            self.shares,
+            index=pd.Index(self.partition_ids, name="partition"),
+            columns=pd.Index(self.categories, name=self.name),
+        )
+
+    def top_categories(self, n: int = 3) -> pd.DataFrame:
+        """Each partition's ``n`` most frequent categories and their shares.
+
+        Parameters
+        ----------
+        n : int, default=3
+            Categories per partition (at most the number of categories).
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``partition``; columns ``size``, then ``top_1, share_1, ...,
+            top_n, share_n``. A category with share 0 shows as None.
+        """
+        n = max(1, min(int(n), len(self.categories)))
+        shares = self.shares
+        # Stable sort of negated shares: ties keep the overall frequency order.
+        order = np.argsort(-shares, axis=1, kind="stable")[:, :n]
+        top_shares = np.take_along_axis(shares, order, axis=1)
+        names = np.asarray(self.categories, dtype=object)[order]
+        names[top_shares == 0] = None
+        columns: dict[str, Any] = {"size": self.counts.sum(axis=1)}
+        for i in range(n):
+            columns[f"top_{i + 1}"] = names[:, i]
+            columns[f"share_{i + 1}"] = top_shares[:, i]
+        return pd.DataFrame(columns, index=pd.Index(self.partition_ids, name="partition"))
+
+    def category_table(self, n: int | None = None) -> pd.DataFrame:
+        """Per category: how many rows, and how concentrated they are in partitions.
+
+        Parameters
+        ----------
+        n : int, optional
+            Only the ``n`` most frequent categories.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``category``, ``rows``, ``share`` (of all rows), ``partitions_led``
+            (partitions where it is the most frequent category), ``in_majority`` (the
+            share of its rows that sit in partitions where it holds more than half the
+            rows), ``max_share`` (its largest share in one partition).
+        """
+        counts = self.counts
+        shares = self.shares
+        rows = counts.sum(axis=0)
+        leader = np.argmax(counts, axis=1)  # ties: the more frequent category overall
+        in_majority = np.where(shares > 0.5, counts, 0).sum(axis=0)
+        table = pd.DataFrame(
+            {
+                "category": self.categories,
+                "rows": rows,
+                "share": rows / rows.sum(),
+                "partitions_led": np.bincount(leader, minlength=len(self.categories)),
+                "in_majority": in_majority / rows,
+                "max_share": shares.max(axis=0),
+            }
+        )
+        return table if n is None else table.head(n)
+
+
+def categorical_report(
+    values: Any, name: str, partition_codes: np.ndarray, partition_ids: np.ndarray
+) -> CategoricalReport | None:
+    """The :class:`CategoricalReport` of one column, in a few vectorised passes.
+
+    The column is factorized once (missing values get a code of their own); the
+    (partition x category) table is one ``bincount`` of ``partition * C + category``.
+
+    Parameters
+    ----------
+    values : Series or array of shape (n_samples,)
+        The column.
+    name : str
+    partition_codes : ndarray of int, shape (n_samples,)
+        Partition of each row in ``0..K-1`` (a grouping's ``codes``).
+    partition_ids : ndarray of shape (K,)
+        The label of each partition code.
+
+    Returns
+    -------
+    CategoricalReport or None
+        None when the values cannot be hashed (e.g. lists), so have no categories.
+    """
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    except TypeError:
+        return None
+    n_partitions = len(partition_ids)
+    frequency = np.bincount(codes, minlength=len(uniques))
+    order = np.argsort(-frequency, kind="stable")  # most frequent first; ties by appearance
+    n_categories = len(uniques)
+    kept = min(n_categories, MAX_CATEGORIES, max(2, MAX_CATEGORY_CELLS // n_partitions))
+    lumps = n_categories > kept
+    n_named = kept - 1 if lumps else kept
+    column_of = np.full(n_categories, n_named, dtype=np.int64)  # the lumped rest: last column
+    column_of[order[:n_named]] = np.arange(n_named)
+    missing = pd.isna(np.asarray(uniques, dtype=object)[order[:n_named]])
+    categories = [MISSING_CATEGORY if gone else str(v) for v, gone in zip(uniques[order[:n_named]], missing)]
+    if lumps:
+        categories.append(OTHER_CATEGORY)
+
+    n_columns = len(categories)
+    counts = np.bincount(
+        partition_codes * n_columns + column_of[codes], minlength=n_partitions * n_columns
+    ).reshape(n_partitions, n_columns)
+    sizes = counts.sum(axis=1)
+    totals = counts.sum(axis=0)
+    n_rows = int(sizes.sum())
+    shares = counts / sizes[:, None]
+    within_hhi = float(np.einsum("k,kc,kc->", sizes / n_rows, shares, shares))
+    overall_hhi = float(np.sum((totals / n_rows) ** 2))
+    degrees = min(n_partitions - 1, n_columns - 1)
+    if degrees > 0:
+        # chi2 = N * (sum O^2 / (n_k m_c) - 1); every margin is positive by construction.
+        chi2 = n_rows * (float(np.einsum("kc,kc->", shares, counts / totals)) - 1.0)
+        cramers_v = math.sqrt(min(max(chi2, 0.0) / (n_rows * degrees), 1.0))
+    else:
+        cramers_v = float("nan")
+    r2 = (within_hhi - overall_hhi) / (1.0 - overall_hhi) if overall_hhi < 1.0 else float("nan")
+    # Purity on the raw codes, so partitions of several lumped categories are not pure.
+    low = np.full(n_partitions, np.iinfo(np.int64).max)
+    high = np.full(n_partitions, -1)
+    np.minimum.at(low, partition_codes, codes)
+    np.maximum.at(high, partition_codes, codes)
+    pure_share = float(sizes[low == high].sum() / n_rows)
+    return CategoricalReport(
+        name=name,
+        categories=categories,
+        counts=counts,
+        partition_ids=partition_ids,
+        n_categories=n_categories,
+        n_lumped=n_categories - n_named if lumps else 0,
+        cramers_v=cramers_v,
+        r2=r2 if math.isnan(r2) else min(max(r2, 0.0), 1.0),
+        within_hhi=within_hhi,
+        overall_hhi=overall_hhi,
+        pure_share=pure_share,
+    )
+
+
 # Rows of the summary a report's repr shows before it says how many more there are.
 _REPR_ROWS = 5
 
 
 class FullReport(dict):
-    """``dict[str, FeatureReport]`` keyed by column name, in column order.
+    """``dict[str, FeatureReport]`` keyed by numeric column name, in column order.
 
     A plain dict in every respect, plus :attr:`skipped_columns`: the names of the
-    non-numeric columns of ``X`` (object, string, category, bool) that have no report,
-    and :attr:`partition_ids`: the partition labels, sorted, in the order of every
-    ``distribution``.
+    non-numeric columns of ``X`` (object, string, category, bool) that have no
+    :class:`FeatureReport`; :attr:`categorical`: the :class:`CategoricalReport` of each
+    of them (:meth:`categorical_to_pandas` tabulates them); and :attr:`partition_ids`:
+    the partition labels, sorted, in the order of every ``distribution``.
     """
 
     skipped_columns: tuple[str, ...]
     partition_ids: np.ndarray | None
+    categorical: dict[str, CategoricalReport]
 
     def __init__(
         self,
         reports: dict[str, FeatureReport],
         skipped_columns: tuple[str, ...] = (),
         partition_ids: np.ndarray | None = None,
+        categorical: dict[str, CategoricalReport] | None = None,
     ):
         super().__init__(reports)
         self.skipped_columns = tuple(skipped_columns)
         self.partition_ids = partition_ids
+        self.categorical = dict(categorical or {})
+
+    def categorical_to_pandas(self) -> pd.DataFrame:
+        """One row per categorical column: how its categories concentrate in partitions.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``column``; columns ``n_categories``, ``cramers_v``,
+            ``v_if_unrelated``, ``r2``, ``within_hhi``, ``overall_hhi``, ``pure_share``,
+            ``top_category`` and
+            ``top_share`` (the most frequent category and its share of all rows); see
+            :class:`CategoricalReport`.
+        """
+        columns = ["column", "n_categories", "cramers_v", "v_if_unrelated", "r2", "within_hhi",
+                   "overall_hhi", "pure_share", "top_category", "top_share"]  # fmt: skip
+        rows = [
+            {
+                "column": name,
+                "n_categories": report.n_categories,
+                "cramers_v": report.cramers_v,
+                "v_if_unrelated": report.v_if_unrelated,
+                "r2": report.r2,
+                "within_hhi": report.within_hhi,
+                "overall_hhi": report.overall_hhi,
+                "pure_share": report.pure_share,
+                "top_category": report.categories[0],
+                "top_share": report.counts[:, 0].sum() / report.counts.sum(),
+            }
+            for name, report in self.categorical.items()
+        ]
+        return pd.DataFrame(rows, columns=columns).set_index("column")
 
     def to_pandas(self) -> pd.DataFrame:
         """One row per feature: the HHIs and the min / median / max of each distribution.
@@ -225,19 +518,30 @@ class FullReport(dict):
     def __repr__(self) -> str:
         n_partitions = len(self.partition_ids) if self.partition_ids is not None else None
         head = f"FullReport({len(self)} features" + (f" x {n_partitions} partitions" if n_partitions else "")
-        if self.skipped_columns:
-            head += f", skipped {list(self.skipped_columns)}"
-        if not self:
+        no_view = [c for c in self.skipped_columns if c not in self.categorical]
+        if no_view:
+            head += f", skipped {no_view}"
+        if not self and not self.categorical:
             return head + ")"
-        table = self.to_pandas()[["variance_hhi", "span_hhi"]]
-        lines = [head + "; highest variance HHI first:"]
-        shown = table.sort_values("variance_hhi", ascending=False, kind="stable").head(_REPR_ROWS)
-        text = shown.reset_index().to_string(index=False, float_format="{:.4g}".format)
-        lines += ["  " + line for line in text.splitlines()]
-        if len(table) > _REPR_ROWS:
-            lines.append(f"  ... {len(table) - _REPR_ROWS} more; .to_pandas() has them all)")
-        else:
-            lines[-1] += ")"
+        lines = [head + ("; highest variance HHI first:" if self else ":")]
+        if self:
+            table = self.to_pandas()[["variance_hhi", "span_hhi"]]
+            shown = table.sort_values("variance_hhi", ascending=False, kind="stable").head(_REPR_ROWS)
+            text = shown.reset_index().to_string(index=False, float_format="{:.4g}".format)
+            lines += ["  " + line for line in text.splitlines()]
+            if len(table) > _REPR_ROWS:
+                lines.append(f"  ... {len(table) - _REPR_ROWS} more; .to_pandas() has them all")
+        if self.categorical:
+            shown_names = list(self.categorical)[:_REPR_ROWS]
+            views = ", ".join(
+                f"{name} (V={self.categorical[name].cramers_v:.3g}, r2={self.categorical[name].r2:.3g})"
+                for name in shown_names
+            )
+            more = len(self.categorical) - len(shown_names)
+            lines.append(
+                f"  categorical: {views}" + (f" and {more} more" if more else "") + "; .categorical_to_pandas()"
+            )
+        lines[-1] += ")"
         return "\n".join(lines)
 
 
@@ -378,6 +682,7 @@ def full_report(
     span_proportions: bool = True,
     *,
     stats: GroupedStats | None = None,
+    categorical: bool = True,
 ) -> FullReport:
     """Per numeric feature, how within-partition variance and span spread over partitions.
 
@@ -387,6 +692,10 @@ def full_report(
     ``p_k = v_k / sum(v)`` (resp. ``s_k / sum(s)``): it lies in ``[1/K, 1]`` and lower
     means the variance is spread more evenly. A feature whose total is 0 (e.g. a
     constant) gets hhi 0.0, an all-zero distribution and an empty histogram.
+
+    Each categorical (non-numeric) column gets a :class:`CategoricalReport` instead: its
+    category shares in every partition, Cramér's V and R² against the partition label,
+    and the share of rows in single-category partitions.
 
     Parameters
     ----------
@@ -405,13 +714,18 @@ def full_report(
     stats : GroupedStats, optional
         ``hvrt.grouped_stats(values, labels)`` of X's numeric columns, when the caller
         has it already (one grouping shared by several reports); computed otherwise.
+    categorical : bool, default=True
+        Also report every non-numeric column's concentration across partitions
+        (:class:`CategoricalReport`, in the result's ``categorical``).
 
     Returns
     -------
     FullReport
         A ``dict`` subclass mapping each numeric column name to its
-        :class:`FeatureReport`, with the attribute ``skipped_columns`` (tuple of the
-        non-numeric column names that have no entry).
+        :class:`FeatureReport`, with the attributes ``skipped_columns`` (tuple of the
+        non-numeric column names that have no entry) and ``categorical`` (their
+        :class:`CategoricalReport`, by name; a column whose values cannot be hashed has
+        none).
 
     Raises
     ------
@@ -469,7 +783,14 @@ def full_report(
                 histogram=span["histogram"],
             ),
         )
-    return FullReport(reports, data.skipped_columns, data.original_labels(stats.partition_ids))
+    partition_ids = data.original_labels(stats.partition_ids)
+    categorical_reports = {}
+    if categorical and data.frame is not None:
+        for name in data.skipped_columns:
+            view = categorical_report(data.frame[name], name, stats.codes, partition_ids)
+            if view is not None:
+                categorical_reports[name] = view
+    return FullReport(reports, data.skipped_columns, partition_ids, categorical_reports)
 
 
 def calculate_feature_hhi_metric(X: Any, labels: Any) -> float:

@@ -117,18 +117,60 @@ def figure_to_png(figure: Figure, dpi: int = DEFAULT_DPI) -> bytes:
     return buffer.getvalue()
 
 
-def _visible_window(comparison: DistributionComparison) -> tuple[float, float]:
-    """The x range where either curve is above 0.1 % of the peak.
+# Share of the window's width added on each side of a value axis; outliers are marked there.
+EDGE_PAD = 0.05
+OUTLIER_COLOR = "#444444"
 
-    Not the whole data range: a single far outlier in a heavy-tailed feature would
-    otherwise squash the whole picture into a sliver at one side.
+
+def _visible_window(comparison: DistributionComparison) -> tuple[float, float]:
+    """The x range where either curve is above 0.1 % of the peak, inside the data's window.
+
+    The window (the robust range of the data, widened by ``EDGE_PAD`` on each side) bounds
+    it, so a far outlier never squashes the picture into a sliver at one side; the curves'
+    own extent can narrow it, and shows where the reconstruction spills past the data.
     """
     grid = comparison.grid
     upper = np.maximum(comparison.original_density, comparison.reconstructed_density)
     visible = np.flatnonzero(upper > 1e-3 * upper.max())
     if len(visible) == 0 or visible[-1] == visible[0]:
-        return float(grid[0]), float(grid[-1])
-    return float(grid[visible[0]]), float(grid[visible[-1]])
+        low, high = float(grid[0]), float(grid[-1])
+    else:
+        low, high = float(grid[visible[0]]), float(grid[visible[-1]])
+    window_low, window_high = comparison.window
+    if np.isfinite(window_low) and window_high > window_low:
+        pad = EDGE_PAD * (window_high - window_low)
+        low, high = max(low, window_low - pad), min(high, window_high + pad)
+    return low, high
+
+
+def _mark_outside(ax: Axes, n_below: int, n_above: int, low: float, high: float) -> None:
+    """Say how many values lie left and right of the x axis, with a triangle at that edge."""
+    for count, edge, side in ((n_below, low, 0), (n_above, high, 1)):
+        if not count:
+            continue
+        text = f"{count:,} row{'' if count == 1 else 's'} {'below' if side == 0 else 'above'} {edge:.4g}, beyond the axis"
+        ax.scatter([side], [0.0], marker="<" if side == 0 else ">", s=80, color=OUTLIER_COLOR,
+                   transform=ax.transAxes, clip_on=False, zorder=5)  # fmt: skip
+        ax.annotate(text, xy=(0.01 if side == 0 else 0.99, 0.97), xycoords="axes fraction", va="top",
+                    ha="left" if side == 0 else "right", fontsize=9, color=OUTLIER_COLOR)  # fmt: skip
+
+
+def _plot_point_mass(comparison: DistributionComparison, ax: Axes) -> None:
+    """A constant feature: one spike of height 1 (the share of rows), not a density."""
+    value = comparison.data_range[0]
+    ax.vlines([value], 0, 1, color=ORIGINAL_COLOR, linewidth=4, label=f"Original: all {comparison.n_values:,} values")
+    ax.vlines(
+        [value], 0, 1, color=RECONSTRUCTION_COLOR, linewidth=2, linestyle="--",
+        label=f"Reconstruction from {comparison.n_partitions} partitions",
+    )  # fmt: skip
+    half_width = max(abs(value) * 0.05, 1.0)
+    ax.set_xlim(value - half_width, value + half_width)
+    ax.set_ylim(0, 1.15)
+    ax.set_ylabel("Share of rows")
+    ax.annotate(
+        f"Constant feature: every value is {value:.6g}, a point mass with no density to draw",
+        xy=(0.01, 0.97), xycoords="axes fraction", va="top", fontsize=10, color=OUTLIER_COLOR,
+    )  # fmt: skip
 
 
 def plot_distribution_comparison(comparison: DistributionComparison, ax: Axes | None = None) -> Figure:
@@ -146,9 +188,21 @@ def plot_distribution_comparison(comparison: DistributionComparison, ax: Axes | 
     Figure
     """
     figure, ax = _figure_and_axes(ax, 10, 5, top=0.95)  # two-line title and the legend row
+    score = comparison.score
+    title = (
+        f"Original vs. reconstructed distribution of '{comparison.feature}'\n"
+        f"Wasserstein-1 / std = {score.wasserstein:.3f}   KS = {score.ks:.3f}"
+    )
+    if comparison.is_constant:
+        _plot_point_mass(comparison, ax)
+        ax.set_title(title, fontsize=12, pad=26)
+        ax.set_xlabel(str(comparison.feature))
+        ax.grid(True, linestyle="--", alpha=0.5)
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False)
+        return figure
     grid = comparison.grid
     ax.fill_between(grid, comparison.original_density, color=FILL_COLOR, alpha=0.25, linewidth=0)
-    ax.plot(grid, comparison.original_density, color=ORIGINAL_COLOR, linewidth=2, label="Original (KDE of the data)")
+    ax.plot(grid, comparison.original_density, color=ORIGINAL_COLOR, linewidth=1.5, label="Original (KDE of the data)")
     ax.plot(
         grid,
         comparison.reconstructed_density,
@@ -162,13 +216,8 @@ def plot_distribution_comparison(comparison: DistributionComparison, ax: Axes | 
     )
     ax.set_xlim(*_visible_window(comparison))
     ax.set_ylim(bottom=0)
-    score = comparison.score
-    ax.set_title(
-        f"Original vs. reconstructed distribution of '{comparison.feature}'\n"
-        f"Wasserstein-1 / std = {score.wasserstein:.3f}   KS = {score.ks:.3f}",
-        fontsize=12,
-        pad=26,
-    )
+    _mark_outside(ax, comparison.n_below, comparison.n_above, *comparison.window)
+    ax.set_title(title, fontsize=12, pad=26)
     ax.set_xlabel(str(comparison.feature))
     ax.set_ylabel("Density")
     ax.grid(True, linestyle="--", alpha=0.5)
@@ -225,7 +274,10 @@ def plot_binned_violin(binned: BinnedSamples) -> Figure:
 
     Partitions are sorted by their mean of the feature and cut into equal-width bins of
     partition rank; each bin's violin shows (a bounded sample of) its raw values, with
-    no density drawn past the values observed in the bin.
+    no density drawn past the values observed in the bin. The value axis is the
+    feature's robust window (:func:`hvrt._figure_data.robust_window`); values beyond it
+    are not drawn but counted: a triangle at the axis edge above each bin that has some,
+    with their number.
 
     Parameters
     ----------
@@ -236,7 +288,7 @@ def plot_binned_violin(binned: BinnedSamples) -> Figure:
     -------
     Figure
     """
-    figure = _new_figure(12, 5)
+    figure = _new_figure(12, 5, top=0.7)  # room for a second title line
     ax = figure.add_subplot()
     positions = np.flatnonzero([len(sample) > 0 for sample in binned.samples])
     if len(positions):
@@ -258,7 +310,26 @@ def plot_binned_violin(binned: BinnedSamples) -> Figure:
     n_bins = len(binned.samples)
     ax.set_xticks(np.arange(1, n_bins + 1))
     ax.set_xlim(0.4, n_bins + 0.6)
-    ax.set_title(f"Binned distribution trend for '{binned.feature}'")
+    low, high = binned.window
+    title = f"Binned distribution trend for '{binned.feature}'"
+    if np.isfinite(low):
+        pad = EDGE_PAD * (high - low) if high > low else max(abs(high) * 0.05, 0.5)
+        ax.set_ylim(low - pad, high + pad)
+        for counts, level, marker in ((binned.below_per_bin, low - pad / 2, "v"), (binned.above_per_bin, high + pad / 2, "^")):
+            bins = np.flatnonzero(counts)
+            ax.scatter(bins + 1, np.full(len(bins), level), marker=marker, s=30, color=OUTLIER_COLOR, zorder=4)
+            for b in bins:  # at most n_bins labels
+                ax.annotate(f"{counts[b]:,}", xy=(b + 1.12, level), va="center", fontsize=8, color=OUTLIER_COLOR)
+        n_below, n_above = int(binned.below_per_bin.sum()), int(binned.above_per_bin.sum())
+        if n_below or n_above:
+            parts = [f"{n_above:,} above {high:.4g}"] if n_above else []
+            parts += [f"{n_below:,} below {low:.4g}"] if n_below else []
+            n_out = n_below + n_above
+            title += (
+                f"\n{n_out:,} row{'' if n_out == 1 else 's'} beyond the axis ({', '.join(parts)}): "
+                "counted per bin at the edge"
+            )
+    ax.set_title(title)
     ax.set_xlabel(
         f"Partition bins: {binned.n_partitions} partitions sorted by mean '{binned.feature}', "
         f"{n_bins} equal-width rank bins (about {binned.n_partitions / n_bins:.0f} partitions each)"
@@ -281,7 +352,7 @@ def plot_partition_boxes(boxes: PartitionBoxes) -> Figure:
     Figure
     """
     n_boxes = len(boxes.stats)
-    figure = _new_figure(max(10.0, min(0.3 * n_boxes, 16.0)), 5, bottom=1.0 if n_boxes > 20 else 0.6)
+    figure = _new_figure(max(10.0, min(0.3 * n_boxes, 16.0)), 5, bottom=1.0 if n_boxes > 20 else 0.6, top=0.7)
     ax = figure.add_subplot()
     if n_boxes:
         ax.bxp(
@@ -297,7 +368,11 @@ def plot_partition_boxes(boxes: PartitionBoxes) -> Figure:
             [str(s["label"]) for s in boxes.stats],
             rotation=90 if n_boxes > 20 else 0,
         )
-    ax.set_title(f"Distribution of '{boxes.feature}' across partitions")
+    title = f"Distribution of '{boxes.feature}' across partitions"
+    n_outside = int(boxes.outside_per_box.sum())
+    if n_outside:
+        title += f"\n{n_outside:,} value{'' if n_outside == 1 else 's'} beyond the whiskers (1.5 IQR) not drawn"
+    ax.set_title(title)
     ax.set_xlabel("Partition")
     ax.set_ylabel(str(boxes.feature))
     ax.grid(True, axis="y", linestyle="--", alpha=0.5)

@@ -45,8 +45,9 @@ class PartitionProfiler(SeedArgumentNames):
     ----------
     X : DataFrame, ndarray or polars DataFrame of shape (n_samples, n_features)
         The partitioned data. Numeric columns are profiled; object, string, category
-        and bool columns are skipped. Array columns are named ``f0, f1, ...``. The
-        seed's keyword ``data=`` works too.
+        and bool columns get a categorical view (how their categories concentrate in
+        partitions, :class:`~hvrt.CategoricalReport`). Array columns are named
+        ``f0, f1, ...``. The seed's keyword ``data=`` works too.
     labels : array-like, list, Series or polars Series of shape (n_samples,)
         Partition of each row; a pandas Series must have a DataFrame ``X``'s index.
         The seed's keyword ``partition_labels=`` works too.
@@ -164,8 +165,16 @@ class PartitionProfiler(SeedArgumentNames):
         HHI) holding ``feature_distribution_trend.png`` (more than ``plot_threshold``
         partitions) or ``feature_distribution_detailed.png`` (otherwise) plus
         ``prop_variance_distribution.csv`` and ``prop_span_distribution.csv``,
-        ``summary.json`` and ``report.html``. Without matplotlib the PNG files are
-        skipped (the rest is still written) and one warning says how to install plots.
+        ``summary.json``, ``report.html`` and ``hvrt_manifest.json``. Without matplotlib
+        the PNG files are skipped (the rest is still written) and one warning says how to
+        install plots.
+
+        The manifest lists every file the run wrote (with its SHA-256) and the folders it
+        made. A later run into the same folder removes the files of the earlier manifest
+        that it does not write again, if their content is unchanged, and the folders the
+        earlier run made once they are empty; it never removes anything else. The folder
+        then holds exactly the files ``summary.json`` lists under ``artifacts``, besides
+        the user's own.
 
         Returns
         -------

@@ -78,6 +78,11 @@ class ReportContent:
         Original-vs-reconstruction plots.
     scores_table : DataFrame
         Reconstruction scores of every numeric feature.
+    categorical_table : DataFrame
+        One row per categorical column (how its categories concentrate in partitions);
+        the section is left out when it is empty.
+    categorical_sections : sequence of FeatureSection
+        Per categorical column: headline figures and its category table.
     notes : sequence of str
         Plain-text notices shown at the top (e.g. how to install plotting).
     footer : str
@@ -92,6 +97,8 @@ class ReportContent:
     feature_sections: Sequence[FeatureSection]
     comparison_images: Sequence[ReportImage]
     scores_table: pd.DataFrame
+    categorical_table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    categorical_sections: Sequence[FeatureSection] = field(default_factory=tuple)
     notes: Sequence[str] = field(default_factory=tuple)
     footer: str = ""
 
@@ -103,6 +110,24 @@ _SUMMARY_EXPLANATION = (
     "partitioning left that feature's spread concentrated in a few partitions. "
     "Wasserstein (W1 / std) and KS measure how far the feature's distribution rebuilt from "
     "per-partition summaries is from the data; 0 is perfect."
+)
+
+
+_CATEGORICAL_EXPLANATION = (
+    "How each categorical column's categories are spread over the partitions; a missing "
+    "value is a category of its own. Cramér's V (0 to 1) and R² measure how much the "
+    "partition tells about the category: 0 when every partition has the column's overall "
+    "mix, 1 when each partition holds a single category. R² is the share of the column's "
+    "Gini impurity the partitions remove (the categorical counterpart of a numeric "
+    "feature's R²). With many small partitions V is above 0 even for an unrelated column: "
+    "v_if_unrelated is what such a column would score. Within HHI is the chance that two rows of one partition "
+    "share a category (overall HHI: two rows of the whole table); pure share is the share "
+    "of rows in partitions whose rows all have one category."
+)
+_CATEGORY_TABLE_EXPLANATION = (
+    "Per category: its share of all rows, the partitions where it is the most frequent "
+    "category, the share of its rows that sit in partitions where it holds more than half "
+    "the rows, and its largest share in one partition."
 )
 
 
@@ -148,6 +173,8 @@ def render_report(content: ReportContent) -> str:
     """
     nav_links = [("overview", "Overview"), ("sizes", "Partition sizes")]
     nav_links += [(_anchor(i), f"Feature: {s.feature}") for i, s in enumerate(content.feature_sections)]
+    if not content.categorical_table.empty:
+        nav_links.append(("categorical", "Categorical columns"))
     nav_links.append(("distributions", "Distribution comparisons"))
     nav = "".join(f'<a href="#{key}">{html.escape(text)}</a>' for key, text in nav_links)
 
@@ -170,6 +197,20 @@ def render_report(content: ReportContent) -> str:
             + "".join(_image(image) for image in feature_section.images)
             + "<h3>How variance and span are shared among partitions</h3>"
             + _table(feature_section.table)
+            + "</section>"
+        )
+    if not content.categorical_table.empty:
+        sections.append(
+            '<section id="categorical"><h2>Categorical columns</h2>'
+            + f'<p class="explain">{html.escape(_CATEGORICAL_EXPLANATION)}</p>'
+            + _table(content.categorical_table)
+            + "".join(
+                f"<h3>{html.escape(column.feature)}</h3>"
+                + _facts(column.facts)
+                + f'<p class="explain">{html.escape(_CATEGORY_TABLE_EXPLANATION)}</p>'
+                + _table(column.table)
+                for column in content.categorical_sections
+            )
             + "</section>"
         )
     sections.append(
