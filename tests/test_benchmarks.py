@@ -181,7 +181,7 @@ def test_binning_table_runs_small() -> None:
         assert 0.0 < exact <= 1.0 and -100.0 < quantile <= 100.0 and -100.0 < default <= 100.0
 
 
-BENCHMARKS = ("partition", "plot_scaling", "options", "binning", "metrics", "profiler")
+BENCHMARKS = ("partition", "plot_scaling", "options", "binning", "metrics", "profiler", "guidance")
 
 
 @pytest.mark.parametrize("name", BENCHMARKS)

@@ -191,3 +191,15 @@ def test_a_forged_tree_structure_is_refused_before_any_labelling(tmp_path, data,
     path = hvrt.save(model, tmp_path / "forged.hvrt")
     with pytest.raises(ModelFileError, match="tree structure is inconsistent"):
         hvrt.load(path)
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_a_loaded_partitioner_writes_the_same_rules(tmp_path, data, engine):
+    X, y = data
+    X = X.assign(when=pd.Timestamp("2024-01-01", tz="Europe/Paris") + pd.to_timedelta(np.arange(len(X)), unit="h"))
+    model = HVRTPartitioner(max_leaf_nodes=16, engine=engine, weights={"when": 10.0}, random_state=0).fit(X, y)
+    hvrt.save(model, tmp_path / "model.hvrt")
+    loaded = hvrt.load(tmp_path / "model.hvrt")
+    rules = model.partition_rules()
+    assert "y_mean" in rules.columns and rules["rule"].str.contains("when").any()
+    pd.testing.assert_frame_equal(loaded.partition_rules(), rules)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 from sklearn.tree import DecisionTreeRegressor
 
-from ._tree_contract import FittedTree, GrowthParams
+from ._tree_contract import FittedTree, GrowthParams, largest_float_where
 
 ENGINE_NAMES = ("auto", "exact", "hist")
 
@@ -88,6 +88,34 @@ class ExactTree:
     def children(self) -> tuple[np.ndarray, np.ndarray]:
         structure = self.tree.tree_
         return structure.children_left.astype(np.int64), structure.children_right.astype(np.int64)
+
+    @property
+    def splits(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each node's tree input, largest float64 value sent left, and NaN direction.
+
+        The tree compares ``float32(value) <= threshold`` (after the optional move of
+        :func:`float32_frame`), so the boundary in float64 values is found by bisection:
+        exact, whatever the rounding.
+        """
+        structure = self.tree.tree_
+        internal = structure.children_left >= 0
+        feature = np.where(internal, structure.feature, -1).astype(np.int64)
+        nodes = np.flatnonzero(internal)
+        inputs, thresholds = feature[nodes], structure.threshold[nodes]
+        if self.centre is None:
+            centre, scale = np.zeros(len(nodes)), np.ones(len(nodes))
+        else:
+            centre, scale = self.centre[inputs], self.scale[inputs]
+
+        def goes_left(values: np.ndarray) -> np.ndarray:
+            with np.errstate(over="ignore"):  # beyond float32's range is +-inf, as in the tree
+                tree_values = _to_float32_frame(values, centre, scale).astype(np.float32)
+            return tree_values <= thresholds
+
+        left_max = np.full(len(feature), np.nan)
+        left_max[nodes] = largest_float_where(goes_left, len(nodes))
+        nan_left = structure.missing_go_to_left.astype(bool) & internal
+        return feature, left_max, nan_left
 
     def get_tree(self) -> DecisionTreeRegressor:
         return self.tree

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -124,6 +125,21 @@ def _category_strings(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return np.column_stack([_column_keys(frame[c], c) for c in columns])
 
 
+def _first_values(values: pd.Series) -> dict[str, Any]:
+    """Each category key of a column and its first original value (what a readable rule
+    writes for the category), in the order a reader expects: a pandas categorical's own
+    order of categories (``I1 < SI2 < ... < IF``), else by key. Keys as in :func:`_column_keys`.
+    """
+    first_values: dict[str, Any] = {}
+    for value in pd.unique(values.dropna().to_numpy(dtype=object)):  # distinct values only
+        is_number = isinstance(value, (numbers.Number, np.bool_)) and not isinstance(value, str)
+        first_values.setdefault(_number_key(value) if is_number else str(value), value)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        position = {value: i for i, value in enumerate(values.dtype.categories)}
+        return dict(sorted(first_values.items(), key=lambda item: position.get(item[1], len(position))))
+    return dict(sorted(first_values.items()))
+
+
 def _check_category_kinds(frame: pd.DataFrame, columns: list[str], fitted: list[str]) -> None:
     """Refuse a categorical column whose values changed kind (numbers <-> text) since fit."""
     for column, kind in zip(columns, fitted):
@@ -178,6 +194,9 @@ class Preprocessor:
     category_imputer: SimpleImputer | None
     encoder: OneHotEncoder | TargetEncoder | None
     category_kinds: list[str] | None = None  # "numbers" / "text" / "mixed" per categorical column
+    # per categorical column, each category key's first original value at fit (for rules)
+    category_values: list[dict[str, Any]] | None = None
+    columns_with_missing: list[str] | None = None  # columns that had missing values at fit
 
     def input_names(self) -> list[str]:
         """Names of the tree inputs: the numeric columns, then the encoded categoricals."""
@@ -188,6 +207,48 @@ class Preprocessor:
         else:  # target encoding: one column per categorical
             encoded = self.categorical_columns
         return [*self.numeric_columns, *map(str, encoded)]
+
+    def encoded_widths(self) -> list[int]:
+        """Tree inputs per categorical column (its categories for one-hot, else 1)."""
+        if isinstance(self.encoder, OneHotEncoder):
+            return [len(categories) for categories in self.encoder.categories_]
+        return [1] * len(self.categorical_columns)
+
+    def category_probes(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """How each categorical column's values reach the tree.
+
+        Returns
+        -------
+        list of (keys, encoded), one per categorical column
+            ``keys``: the column's categories at fit (keys, missing excluded).
+            ``encoded``: float64 of shape (len(keys) + 2, width), the column's tree inputs
+            for each category, then for a missing value, then for a category unseen at
+            fit; imputation and the encoder's handling of unknowns included.
+        """
+        if self.encoder is None:
+            return []
+        key_lists = []
+        for categories in self.encoder.categories_:
+            keys = np.asarray([k for k in categories if not (isinstance(k, float) and np.isnan(k))], dtype=object)
+            key_lists.append(keys)
+        n_probes = max(len(keys) for keys in key_lists) + 2
+        probes = np.empty((n_probes, len(key_lists)), dtype=object)
+        for j, keys in enumerate(key_lists):
+            unseen = "\x00unseen"
+            while unseen in set(keys):
+                unseen += "\x00"
+            filler = keys[0] if len(keys) else unseen
+            probes[:, j] = [*keys, np.nan, unseen, *[filler] * (n_probes - len(keys) - 2)]
+        if self.category_imputer is not None:
+            probes = self.category_imputer.transform(probes)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # unknown categories are the point of the probe
+            encoded = np.asarray(self.encoder.transform(probes), dtype=np.float64)
+        offsets = np.cumsum([0, *self.encoded_widths()])
+        return [
+            (keys, encoded[: len(keys) + 2, offsets[j] : offsets[j + 1]])
+            for j, keys in enumerate(key_lists)
+        ]
 
     def tree_inputs(self, frame: pd.DataFrame) -> np.ndarray:
         """The float64 tree inputs of ``frame``: numeric columns, then encoded categoricals."""
@@ -300,8 +361,10 @@ def fit_preprocessing(
     column_weights = resolve_weights(weights, numeric_columns, categorical_columns)
     numeric, has_missing, moments = _checked_numeric(frame, numeric_columns, z_scored=scaler is None)
     numeric_fill = None
+    with_missing = []
     if has_missing:
         _check_no_empty_columns(numeric, numeric_columns, "X")
+        with_missing = [numeric_columns[j] for j in np.flatnonzero(np.isnan(numeric).any(axis=0))]
         if impute:
             numeric_fill = np.nanmean(numeric, axis=0)
             numeric = np.where(np.isnan(numeric), numeric_fill, numeric)
@@ -328,6 +391,7 @@ def fit_preprocessing(
     if categorical_columns:
         categories = _category_strings(frame, categorical_columns)
         _check_no_empty_columns(categories, categorical_columns, "X")
+        with_missing += [categorical_columns[j] for j in np.flatnonzero(pd.isna(categories).any(axis=0))]
         if impute:
             category_imputer = SimpleImputer(strategy="most_frequent").fit(categories)
             categories = category_imputer.transform(categories)
@@ -341,6 +405,10 @@ def fit_preprocessing(
             encoder = TargetEncoder(target_type="continuous", random_state=random_state)
             encoder.fit(categories, target.reshape(len(target), -1).sum(axis=1))
     kinds = [_category_kind(frame[c]) for c in categorical_columns]
-    preprocessor = Preprocessor(numeric_columns, categorical_columns, numeric_fill, category_imputer, encoder, kinds)
+    first_values = [_first_values(frame[c]) for c in categorical_columns]
+    preprocessor = Preprocessor(
+        numeric_columns, categorical_columns, numeric_fill, category_imputer, encoder, kinds, first_values,
+        [c for c in frame.columns if c in set(with_missing)],
+    )
     tree_inputs = preprocessor.append_categories(numeric, frame)
     return preprocessor, tree_inputs, target

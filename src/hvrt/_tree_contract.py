@@ -12,12 +12,17 @@ An engine is a function ``fit(X_tree, target, params) -> FittedTree``:
 The fitted tree reports its leaves and labels rows with raw engine leaf ids; the
 partitioner maps those to contiguous labels and never needs to know which engine it holds.
 
+The fitted tree also reports its splits in the raw float64 values of the tree inputs
+(``splits``), which is what readable partition rules are built from; the bisections
+below find the exact boundary of a split whatever the engine compares internally.
+
 This module is a leaf (the standard library and numpy only), so the partitioner, the
 engine registry (``_engines``) and every engine import it without importing each other.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -58,5 +63,74 @@ class FittedTree(Protocol):
     def children(self) -> tuple[np.ndarray, np.ndarray]:
         """Left and right child (int64 node ids, -1 at a leaf) of every node; the root is 0."""
 
+    @property
+    def splits(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The split of every node, in the float64 values of the tree inputs.
+
+        ``feature`` (int64, -1 at a leaf): the tree input the node reads. ``left_max``
+        (float64, NaN at a leaf): a non-missing value goes left exactly when it is
+        ``<= left_max``, the largest float64 the engine sends left (``-inf`` when it sends
+        none, ``+inf`` when it sends every finite value). ``nan_left`` (bool): where a
+        missing value goes. Whatever the engine compares internally (float32 casts, bin
+        codes, moved columns), these describe what :meth:`apply` does to raw inputs.
+        """
+
     def get_tree(self) -> object:
         """The engine's own tree object, for inspection."""
+
+
+_SIGN = np.int64(-(2**63))
+
+
+def _order_keys(values: np.ndarray) -> np.ndarray:
+    """int64 keys that sort like the float64 ``values`` (-0.0 and 0.0 share a key)."""
+    bits = np.asarray(values, dtype=np.float64).view(np.int64)
+    return np.where(bits >= 0, bits, -(bits & np.int64(2**63 - 1)))
+
+
+def _from_order_keys(keys: np.ndarray) -> np.ndarray:
+    bits = np.where(keys >= 0, keys, (-keys) | _SIGN)
+    return bits.view(np.float64)
+
+
+def largest_integer_where(holds: Callable[[np.ndarray], np.ndarray], low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Per query ``i``, the largest int64 ``n`` in ``[low[i], high[i]]`` for which ``holds`` is true.
+
+    ``holds(candidates)`` takes one int64 candidate per query and returns one bool per
+    query; it must be true up to some point and false beyond it (a monotone predicate),
+    and true at ``low``. A vectorised bisection: at most 64 steps, whatever the number
+    of queries.
+    """
+    low = np.array(low, dtype=np.int64)
+    high = np.array(high, dtype=np.int64)
+    top = holds(high)
+    low[top] = high[top]  # from here on, holds(low) is true and holds(high) false
+    while True:
+        # the gap as uint64: high - low can exceed the int64 range, never 2**64
+        gap = high.view(np.uint64) - low.view(np.uint64)
+        open_ = gap > 1
+        if not open_.any():
+            return low
+        middle = (low.view(np.uint64) + np.where(open_, gap // 2, 0).astype(np.uint64)).view(np.int64)
+        middle_holds = holds(middle) & open_
+        low = np.where(middle_holds, middle, low)
+        high = np.where(open_ & ~middle_holds, middle, high)
+
+
+def largest_float_where(holds: Callable[[np.ndarray], np.ndarray], n_queries: int) -> np.ndarray:
+    """Per query, the largest finite float64 ``x`` for which the monotone ``holds(x)`` is true.
+
+    ``-inf`` where it holds for no finite value, ``+inf`` where it holds for every one.
+    Bisects over the float64 values in order (see :func:`largest_integer_where`).
+    """
+    biggest = np.finfo(np.float64).max
+    at_top = holds(np.full(n_queries, biggest))
+    at_bottom = holds(np.full(n_queries, -biggest))
+    low_key, high_key = _order_keys(np.array([-biggest, biggest]))
+    keys = largest_integer_where(
+        lambda candidate: holds(_from_order_keys(candidate)),
+        np.full(n_queries, low_key),
+        np.full(n_queries, high_key),
+    )
+    found = _from_order_keys(keys)
+    return np.where(at_top, np.inf, np.where(at_bottom, found, -np.inf))

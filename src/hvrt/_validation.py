@@ -73,14 +73,22 @@ def _nanoseconds(series: pd.Series) -> np.ndarray:
     return numbers
 
 
+# ``frame.attrs`` key under which to_frame records the original dtypes of the time columns it
+# turned into nanoseconds (readable rules write their bounds back as times).
+TIME_DTYPES = "hvrt_time_dtypes"
+
+
 def _dates_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     """Dates and durations become ordered numeric features: their nanoseconds since the epoch
     (or their length), scaled like any other column. One-hot encoding them would make one
-    column per distinct time, and a time unseen at fit would be an unknown category."""
+    column per distinct time, and a time unseen at fit would be an unknown category.
+    The original dtypes are kept in ``attrs[TIME_DTYPES]`` of the converted frame."""
     times = [c for c, dtype in frame.dtypes.items() if _is_time_dtype(dtype)]
     if not times:
         return frame
-    return frame.assign(**{c: _nanoseconds(frame[c]) for c in times})
+    converted = frame.assign(**{c: _nanoseconds(frame[c]) for c in times})
+    converted.attrs[TIME_DTYPES] = {c: frame[c].dtype for c in times}
+    return converted
 
 
 def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:

@@ -16,9 +16,10 @@ from sklearn.utils.validation import check_is_fitted
 from ._engines import ENGINE_NAMES, ENGINES, resolve_engine
 from ._preprocessing import CATEGORY_ENCODINGS, Preprocessor, fit_preprocessing, resolve_categorical
 from ._progress import StepLog
+from ._rules import build_rules
 from ._target import TARGET_MODES
 from ._tree_contract import FittedTree, GrowthParams
-from ._validation import match_columns, to_frame, to_target_frame
+from ._validation import TIME_DTYPES, match_columns, to_frame, to_target_frame
 
 AUTO_LEAVES_MAX = 4096
 
@@ -271,8 +272,26 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         tree.release_training_leaves()  # labels_ holds the same information
         self.n_partitions_ = len(leaf_ids)
         self.partition_sizes_ = np.bincount(self.labels_, minlength=self.n_partitions_)
+        # what partition_rules() writes: the user's own column labels and time dtypes, and y's means
+        self._column_labels = list(X.columns) if isinstance(X, pd.DataFrame) else list(frame.columns)
+        # dtypes as their names and the means as an array: plain values that a model file holds
+        self._time_dtypes = {column: str(dtype) for column, dtype in frame.attrs.get(TIME_DTYPES, {}).items()}
+        self._y_means = None if y_frame is None else self._partition_means(y_frame)
         log(f"fitted: {self.n_partitions_} partitions")
         return self
+
+    def _partition_means(self, y_frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+        """Mean of each ``y`` output over each partition's training rows (missing values skipped)."""
+        values = y_frame.to_numpy(dtype=np.float64, na_value=np.nan)
+        present = ~np.isnan(values)
+        means = np.empty((self.n_partitions_, values.shape[1]))
+        for j in range(values.shape[1]):  # a few outputs; bincount is vectorised over rows
+            counts = np.bincount(self.labels_[present[:, j]], minlength=self.n_partitions_)
+            sums = np.bincount(self.labels_[present[:, j]], weights=values[present[:, j], j], minlength=self.n_partitions_)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                means[:, j] = sums / counts
+        names = ["y_mean"] if values.shape[1] == 1 else [f"y_mean_{name}" for name in y_frame.columns]
+        return means, names
 
     def _subsample(self, n_samples: int) -> np.ndarray | None:
         """Sorted row indices to grow the tree on, or None for all rows."""
@@ -473,6 +492,147 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         parent[left[internal]] = internal
         parent[right[internal]] = internal
         return parent, self.tree_.leaf_ids.astype(np.int64)
+
+    def partition_rules(self, precision: int | None = None, *, missing: str = "all") -> pd.DataFrame:
+        """What each partition is: a pandas query over the original columns, with its size.
+
+        ``X.query(rules.loc[k, "rule"], engine="python")`` selects exactly the rows of
+        ``X`` that :meth:`get_partitions` puts in partition ``k``, on the training data
+        and on new rows, whichever engine grew the tree. A rule joins one clause per
+        column the partition's path splits on, in column order:
+
+        - numeric bounds, merged along the path into one lower and one upper bound
+          (``1.5 < carat <= 2.0``), written exactly as the tree splits (the exact engine
+          compares float32 values, so its bounds can carry many digits);
+        - category sets (``color in ['D', 'E']``); a partition that unseen categories
+          reach is written with ``not in``, so unseen values match as they are labelled;
+        - where missing values go (``x.isna()``, ``x.notna()``): with ``impute=True``,
+          wherever the imputed value goes;
+        - dates, durations and periods as quoted times
+          (``date <= '2013-06-01 12:00:00'``), which pandas compares with the column.
+
+        Column names that are not plain identifiers are in backticks. For array input
+        the names are ``f0, f1, ...``: query ``pd.DataFrame(X, columns=p.feature_names_in_)``.
+
+        Parameters
+        ----------
+        precision : int or None, default=None
+            Significant digits of numeric bounds, for reading. ``None`` writes each bound
+            exactly; rounded bounds can put rows that lie within the rounding of a bound
+            on the wrong side.
+        missing : {"all", "fit"}, default="all"
+            ``"all"``: say where missing values go in every column a rule constrains, so
+            the rule is exact on any rows, also those with missing values where the
+            training data had none. ``"fit"``: only in the columns that had missing
+            values at fit; shorter rules, exact on rows with no missing value in the
+            other columns.
+
+        Returns
+        -------
+        rules : DataFrame
+            Indexed by partition (``0 .. n_partitions_ - 1``, index name ``partition``),
+            with ``n_samples`` (training rows), the training mean of ``y`` when ``fit``
+            had one (``y_mean``, or ``y_mean_<name>`` per output of a multi-output ``y``;
+            missing values skipped) and ``rule``.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before :meth:`fit`.
+        ValueError
+            If ``precision`` is not a positive int or None, or ``missing`` not "all" or "fit".
+
+        Notes
+        -----
+        A categorical column listed in ``categorical_features`` whose values are not
+        strings, numbers or bools (dates as objects, say) is compared as text:
+        ``x.astype('str') in [...]``. pandas cannot refer to a column whose name holds a
+        tab or a line break, so such a column's rules cannot be queried as they are.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hvrt import HVRTPartitioner
+        >>> X = pd.DataFrame({"size": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "colour": ["red", "blue"] * 3})
+        >>> y = [1.0, 9.0, 1.0, 9.0, 2.0, 8.0]
+        >>> p = HVRTPartitioner(max_leaf_nodes=3, engine="hist").fit(X, y)
+        >>> p.partition_rules(missing="fit")
+                   n_samples    y_mean                                    rule
+        partition
+        0                  3  8.666667                      colour in ['blue']
+        1                  2  1.000000  size <= 3.5 and colour not in ['blue']
+        2                  1  2.000000   3.5 < size and colour not in ['blue']
+        >>> p.partition_rules().loc[0, "rule"]  # new rows with a missing colour go here too
+        "(colour in ['blue'] or colour.isna())"
+        """
+        check_is_fitted(self, "tree_")
+        if precision is not None and not (_is_int(precision) and precision >= 1):
+            raise ValueError(f"precision must be a positive int or None, got {precision!r}")
+        if missing not in ("all", "fit"):
+            raise ValueError(f"missing must be 'all' or 'fit', got {missing!r}")
+        names = [str(name) for name in self.feature_names_in_]
+        # (a model saved by an older version lacks these three: plain names, no times, no y)
+        rules = build_rules(
+            self.tree_,
+            self._preprocessor,
+            names,
+            dict(zip(names, getattr(self, "_column_labels", names))),
+            {column: pd.api.types.pandas_dtype(name) for column, name in getattr(self, "_time_dtypes", {}).items()},
+            precision,
+            missing,
+        )
+        table = pd.DataFrame({"n_samples": self.partition_sizes_})
+        y_means = getattr(self, "_y_means", None)
+        if y_means is not None:
+            means, names = y_means
+            table = pd.concat([table, pd.DataFrame(means, columns=names)], axis=1)
+        table["rule"] = rules
+        table.index.name = "partition"
+        return table
+
+    def export_rules(self, precision: int | None = None, *, missing: str = "all") -> str:
+        """The partition rules as text, one partition per line (for ``print``).
+
+        Each line reads ``partition  n=<rows>  [y_mean=<mean>]  <rule>``, the rule being
+        the query of :meth:`partition_rules`.
+
+        Parameters
+        ----------
+        precision : int or None, default=None
+            Significant digits of numeric bounds, as in :meth:`partition_rules`.
+        missing : {"all", "fit"}, default="all"
+            Which columns' missing values the rules mention, as in :meth:`partition_rules`.
+
+        Returns
+        -------
+        text : str
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before :meth:`fit`.
+        ValueError
+            For an invalid ``precision`` or ``missing``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from hvrt import HVRTPartitioner
+        >>> X = pd.DataFrame({"size": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "colour": ["red", "blue"] * 3})
+        >>> y = [1.0, 9.0, 1.0, 9.0, 2.0, 8.0]
+        >>> p = HVRTPartitioner(max_leaf_nodes=3, engine="hist").fit(X, y)
+        >>> print(p.export_rules(missing="fit"))
+        0  n=3  y_mean=8.667  colour in ['blue']
+        1  n=2  y_mean=1      size <= 3.5 and colour not in ['blue']
+        2  n=1  y_mean=2      3.5 < size and colour not in ['blue']
+        """
+        table = self.partition_rules(precision, missing=missing)
+        fields = [[str(k) for k in table.index], [f"n={n}" for n in table["n_samples"]]]
+        fields += [[f"{column}={v:.4g}" for v in table[column]] for column in table.columns.drop(["n_samples", "rule"])]
+        widths = [max(map(len, field)) for field in fields]
+        fields[0] = [k.rjust(widths[0]) for k in fields[0]]
+        fields[1:] = [[text.ljust(width) for text in field] for field, width in zip(fields[1:], widths[1:])]
+        return "\n".join("  ".join(parts) for parts in zip(*fields, table["rule"]))
 
     def get_tree(self) -> object:
         """The fitted tree, for inspection.

@@ -120,6 +120,22 @@ class HistFittedTree:
         """Left and right child of every node (-1 at a leaf)."""
         return self.tree.children_left, self.tree.children_right
 
+    @property
+    def splits(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each node's tree input, largest value sent left, and NaN direction.
+
+        Labelling compares raw values with the thresholds (``x <= threshold`` goes left),
+        and the training rows' bin codes agree with that (see ``_binning``), so the
+        thresholds are the boundaries as they are.
+        """
+        tree = self.tree
+        internal = tree.children_left >= 0
+        return (
+            np.where(internal, tree.feature, -1).astype(np.int64),
+            np.where(internal, tree.threshold, np.nan),
+            tree.nan_left & internal,
+        )
+
     def get_tree(self) -> HistTree:
         """The fitted :class:`HistTree`."""
         return self.tree

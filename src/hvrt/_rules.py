@@ -1,0 +1,351 @@
+"""Readable partition rules: each leaf's path through the tree as a pandas query expression.
+
+A rule is written in the user's column names and values, so that
+``X.query(rule, engine="python")`` selects exactly the rows the partitioner labels with
+that partition, on training data and on new rows alike:
+
+- A split on a numeric input is ``value <= left_max`` (the engine reports the exact
+  float64 boundary, whatever it compares internally, see ``FittedTree.splits``). Along a
+  path the bounds merge into one lower and one upper bound per column.
+- Missing values go where the tree sends them: where the imputed value goes when the
+  partitioner imputed, else the engine's NaN direction. The rule then says
+  ``x.isna()`` / ``x.notna()`` where that matters.
+- A split on an encoded categorical (a one-hot indicator, or a target encoding) is turned
+  back into a set of categories by running every fit-time category, a missing value and
+  an unseen category through the fitted encoding (``Preprocessor.category_probes``), so
+  imputation and the encoder's treatment of unknowns are part of the rule.
+- Dates, durations and periods (nanoseconds in the tree) get bounds written as time
+  strings, which pandas compares with the column's values.
+
+Work is vectorised over nodes: one pass per tree level, then one rendering per distinct
+constraint of each column (many partitions share a column's constraint).
+"""
+
+from __future__ import annotations
+
+import keyword
+import numbers
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._preprocessing import Preprocessor
+from ._tree_contract import FittedTree, largest_integer_where
+
+_INT64_LOW, _INT64_HIGH = -(2**63) + 1, 2**63 - 1  # -2**63 is NaT
+
+
+def quote_name(label: Hashable) -> str:
+    """A column label as pandas ``DataFrame.query`` reads it: bare when it is a plain
+    identifier, else in backticks (a backtick inside a string name is doubled, as pandas
+    expects; other labels are quoted as their ``str``)."""
+    if isinstance(label, str) and label.isidentifier() and not keyword.iskeyword(label):
+        return label
+    text = label.replace("`", "``") if isinstance(label, str) else str(label)
+    return f"`{text}`"
+
+
+# ----------------------------------------------------------------------------- tree walk
+
+
+class _PathBounds:
+    """Per tree node, the merged constraints of its path, filled level by level."""
+
+    def __init__(self, tree: FittedTree, preprocessor: Preprocessor) -> None:
+        left, right = tree.children
+        feature, left_max, nan_left = tree.splits
+        n_nodes = len(left)
+        n_numeric = len(preprocessor.numeric_columns)
+        numeric = (feature >= 0) & (feature < n_numeric)
+        if preprocessor.numeric_fill is not None:
+            # imputed: a missing value is the training mean, and goes wherever it goes
+            fill = preprocessor.numeric_fill[np.where(numeric, feature, 0)]
+            nan_left = np.where(numeric, fill <= left_max, nan_left)
+        self.lower = np.full((n_nodes, n_numeric), -np.inf)
+        self.upper = np.full((n_nodes, n_numeric), np.inf)
+        self.nan_ok = np.ones((n_nodes, n_numeric), dtype=bool)
+        self.probes = preprocessor.category_probes()
+        self.allowed = [np.ones((n_nodes, len(encoded)), dtype=bool) for _, encoded in self.probes]
+        offsets = n_numeric + np.cumsum([0, *preprocessor.encoded_widths()])
+
+        frontier = np.zeros(1, dtype=np.int64)
+        while True:
+            parents = frontier[left[frontier] >= 0]
+            if len(parents) == 0:
+                break
+            lefts, rights = left[parents], right[parents]
+            for table in (self.lower, self.upper, self.nan_ok, *self.allowed):
+                table[lefts] = table[parents]
+                table[rights] = table[parents]
+            inputs, bound, nan_goes_left = feature[parents], left_max[parents], nan_left[parents]
+            on_numeric = inputs < n_numeric
+            j, lo, ro, b = inputs[on_numeric], lefts[on_numeric], rights[on_numeric], bound[on_numeric]
+            self.upper[lo, j] = np.minimum(self.upper[lo, j], b)
+            self.lower[ro, j] = np.maximum(self.lower[ro, j], b)
+            self.nan_ok[lo, j] &= nan_goes_left[on_numeric]
+            self.nan_ok[ro, j] &= ~nan_goes_left[on_numeric]
+            for c, (_, encoded) in enumerate(self.probes):
+                on_column = (inputs >= offsets[c]) & (inputs < offsets[c + 1])
+                if not on_column.any():
+                    continue
+                local = inputs[on_column] - offsets[c]
+                goes_left = encoded[:, local].T <= bound[on_column, None]  # (splits, probes)
+                self.allowed[c][lefts[on_column]] &= goes_left
+                self.allowed[c][rights[on_column]] &= ~goes_left
+            frontier = np.concatenate([lefts, rights])
+
+
+def _distinct_rows(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each distinct row of a 2-D array first occurs, and each row's distinct id.
+
+    Rows are hashed as bytes (``np.unique(axis=0)`` would sort them bytewise, 20x slower
+    on the boolean category tables of 4096 partitions).
+    """
+    table = np.ascontiguousarray(np.packbits(table, axis=1) if table.dtype == bool else table)
+    # fixed-width byte strings: dropping trailing zero bytes (as numpy does) keeps rows apart
+    row_bytes = table.view(np.dtype(f"S{table.dtype.itemsize * table.shape[1]}")).ravel()
+    inverse, uniques = pd.factorize(row_bytes.astype(object))
+    first = np.empty(len(uniques), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(inverse) - 1, -1, -1)
+    return first, inverse
+
+
+# ----------------------------------------------------------------------------- literals
+
+
+def _float_literal(value: float, precision: int | None) -> str:
+    return repr(float(value)) if precision is None else format(float(value), f".{precision}g")
+
+
+def _time_literal(nanoseconds: int, dtype: Any) -> str:
+    """A quoted time string that pandas compares with a column of ``dtype`` exactly."""
+    if pd.api.types.is_timedelta64_dtype(dtype):
+        return repr(str(pd.Timedelta(nanoseconds, unit="ns")))
+    stamp = pd.Timestamp(nanoseconds, unit="ns")
+    if isinstance(dtype, pd.PeriodDtype):
+        # a period's nanoseconds are its start: start <= t exactly when period <= period(t)
+        return repr(str(stamp.to_period(dtype.freq)))
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return repr(str(stamp.tz_localize("UTC").tz_convert(dtype.tz)))
+    text = str(stamp)
+    return repr(text[:10] if text.endswith(" 00:00:00") else text)
+
+
+def _largest_nanoseconds(bounds: np.ndarray) -> np.ndarray:
+    """Per float64 bound, the largest int64 nanoseconds ``n`` with ``float64(n) <= bound``."""
+    finite = np.isfinite(bounds)
+    result = np.where(bounds > 0, _INT64_HIGH, _INT64_LOW).astype(np.int64)
+    if finite.any():
+        targets = bounds[finite]
+        result[finite] = largest_integer_where(
+            lambda n: n.astype(np.float64) <= targets,
+            np.full(len(targets), _INT64_LOW),
+            np.full(len(targets), _INT64_HIGH),
+        )
+    return result
+
+
+def _is_plain_literal(value: Any) -> bool:
+    """Values whose ``repr`` pandas' query parser reads back as the same value."""
+    return isinstance(value, (str, bool, np.bool_, numbers.Integral, numbers.Real)) and not isinstance(value, complex)
+
+
+def _value_literal(value: Any) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return repr(bool(value))
+    if isinstance(value, numbers.Integral):
+        return repr(int(value))
+    if isinstance(value, numbers.Real):
+        return repr(float(value))
+    return repr(str(value))
+
+
+# ----------------------------------------------------------------------------- clauses
+
+
+def _numeric_clauses(
+    name: str,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    nan_ok: np.ndarray,
+    dtype: Any,
+    precision: int | None,
+) -> np.ndarray:
+    """One clause per partition for a numeric (or time) column; "" where unconstrained."""
+    is_time = dtype is not None
+    first, inverse = _distinct_rows(np.column_stack([lower, upper, nan_ok]))
+    d_lower, d_upper, d_nan = lower[first], upper[first], nan_ok[first]
+    if is_time:
+        # bounds in whole nanoseconds: value > lower is n > lower_n, value <= upper is n <= upper_n
+        low_n, high_n = _largest_nanoseconds(d_lower), _largest_nanoseconds(d_upper)
+    texts = []
+    for i in range(len(first)):
+        has_lower, has_upper = d_lower[i] > -np.inf, d_upper[i] < np.inf
+        if is_time:
+            has_lower &= low_n[i] > _INT64_LOW
+            has_upper &= high_n[i] < _INT64_HIGH
+            empty = has_lower and has_upper and low_n[i] >= high_n[i]
+        else:
+            empty = not d_lower[i] < d_upper[i]
+        if empty:
+            # no value fits: only missing values reach this partition
+            texts.append(f"{name}.isna()" if d_nan[i] else f"{name}.isna() and {name}.notna()")
+            continue
+        if not (has_lower or has_upper):
+            texts.append("" if d_nan[i] else f"{name}.notna()")
+            continue
+        parts = []
+        if has_lower:
+            if is_time:
+                parts.append(_shorter_lower(_time_literal(int(low_n[i]), dtype), _next_time(int(low_n[i]), dtype)))
+            else:
+                parts.append(_lower_text(float(d_lower[i]), precision))
+        parts.append(name)
+        if has_upper:
+            if is_time:
+                parts.append(_shorter_upper(_time_literal(int(high_n[i]), dtype), _next_time(int(high_n[i]), dtype)))
+            else:
+                parts.append(_upper_text(float(d_upper[i]), precision))
+        text = "".join(parts)
+        texts.append(f"({text} or {name}.isna())" if d_nan[i] else text)
+    return np.asarray(texts, dtype=object)[inverse]
+
+
+def _shorter_upper(at: str, above: str | None) -> str:
+    """``<= at``, or the same set written ``< above`` (``above`` is the next value) when shorter."""
+    return f" < {above}" if above is not None and len(above) < len(at) else f" <= {at}"
+
+
+def _shorter_lower(at: str, above: str | None) -> str:
+    """``at <``, or the same set written ``above <=`` when shorter."""
+    return f"{above} <= " if above is not None and len(above) < len(at) else f"{at} < "
+
+
+def _upper_text(bound: float, precision: int | None) -> str:
+    above = None if precision is not None else _float_literal(np.nextafter(bound, np.inf), None)
+    return _shorter_upper(_float_literal(bound, precision), above)
+
+
+def _lower_text(bound: float, precision: int | None) -> str:
+    above = None if precision is not None else _float_literal(np.nextafter(bound, np.inf), None)
+    return _shorter_lower(_float_literal(bound, precision), above)
+
+
+def _next_time(nanoseconds: int, dtype: Any) -> str | None:
+    """The literal of the next nanosecond, where ``< next`` means ``<= this`` (not for
+    periods, whose literal is the period holding the time)."""
+    if isinstance(dtype, pd.PeriodDtype) or nanoseconds >= _INT64_HIGH:
+        return None
+    return _time_literal(nanoseconds + 1, dtype)
+
+
+def _category_clauses(name: str, keys: np.ndarray, values: Mapping[str, Any], allowed: np.ndarray) -> np.ndarray:
+    """One clause per partition for a categorical column, from its allowed probes.
+
+    ``allowed`` has one column per fit-time category, then one for a missing value and one
+    for an unseen category. A partition that takes unseen categories is written as the
+    categories it excludes (``not in``), so unseen values match as they do in the tree.
+    """
+    n_keys = len(keys)
+    originals = [values.get(key, key) for key in keys]
+    plain = all(_is_plain_literal(v) for v in originals)
+    literals = [_value_literal(v) for v in originals] if plain else [repr(str(key)) for key in keys]
+    subject = name if plain else f"{name}.astype('str')"
+    if plain and all(isinstance(v, numbers.Number) for v in originals):
+        order = np.argsort(np.asarray([float(v) for v in originals]), kind="stable")
+    else:  # the order of ``values``: a pandas categorical's own order, else by key
+        position = {key: i for i, key in enumerate(values)}
+        order = np.argsort(np.asarray([position.get(key, len(position)) for key in keys]), kind="stable")
+    first, inverse = _distinct_rows(allowed)
+    texts = []
+    for mask in allowed[first]:
+        category_ok, nan_ok, unseen_ok = mask[:n_keys], mask[n_keys], mask[n_keys + 1]
+        if mask.all():
+            texts.append("")
+            continue
+        if unseen_ok:
+            excluded = [literals[i] for i in order if not category_ok[i]]
+            if not excluded:
+                texts.append(f"{name}.notna()")  # only the missing value is excluded
+            elif nan_ok:
+                texts.append(f"{subject} not in [{', '.join(excluded)}]")
+            else:
+                texts.append(f"{subject} not in [{', '.join(excluded)}] and {name}.notna()")
+            continue
+        included = [literals[i] for i in order if category_ok[i]]
+        if not included:
+            texts.append(f"{name}.isna()" if nan_ok else f"{name}.isna() and {name}.notna()")
+        elif nan_ok:
+            texts.append(f"({subject} in [{', '.join(included)}] or {name}.isna())")
+        else:
+            texts.append(f"{subject} in [{', '.join(included)}]")
+    return np.asarray(texts, dtype=object)[inverse]
+
+
+def build_rules(
+    tree: FittedTree,
+    preprocessor: Preprocessor,
+    columns: Sequence[str],
+    labels: Mapping[str, Hashable],
+    time_dtypes: Mapping[str, Any],
+    precision: int | None = None,
+    missing: str = "all",
+) -> np.ndarray:
+    """The rule of every partition (partition ``k`` is ``tree.leaf_ids[k]``).
+
+    Parameters
+    ----------
+    tree : FittedTree
+    preprocessor : Preprocessor
+        The fitted preprocessing whose tree inputs ``tree`` was grown on.
+    columns : sequence of str
+        The fit-time column names, in order: clauses follow this order.
+    labels : mapping of str to hashable
+        The user's own label of each column (an int or a tuple for a pandas frame).
+    time_dtypes : mapping of str to dtype
+        The original dtype of each column that was a date, duration or period.
+    precision : int or None
+        Significant digits of numeric bounds; None writes them exactly.
+    missing : {"all", "fit"}
+        Say where missing values go in every column, or only in those that had missing
+        values at fit.
+
+    Returns
+    -------
+    ndarray of object, shape (n_partitions,)
+    """
+    paths = _PathBounds(tree, preprocessor)
+    leaves = tree.leaf_ids
+    clauses: dict[str, np.ndarray] = {}
+    quiet = set()  # columns whose missing values the rules leave unmentioned
+    if missing == "fit":
+        quiet = set(columns) - set(preprocessor.columns_with_missing or [])
+    for j, column in enumerate(preprocessor.numeric_columns):
+        lower, upper, nan_ok = paths.lower[leaves, j], paths.upper[leaves, j], paths.nan_ok[leaves, j]
+        if column in quiet:
+            # bounds alone leave missing values out; no bounds, no clause
+            nan_ok = (lower == -np.inf) & (upper == np.inf)
+        clauses[column] = _numeric_clauses(
+            quote_name(labels[column]),
+            lower,
+            upper,
+            nan_ok,
+            time_dtypes.get(column),
+            precision,
+        )
+    values = preprocessor.category_values or [{} for _ in preprocessor.categorical_columns]
+    for c, column in enumerate(preprocessor.categorical_columns):
+        keys, _ = paths.probes[c]
+        allowed = paths.allowed[c][leaves]
+        if column in quiet:
+            allowed[:, -2] = allowed[:, -1]  # missing as unseen: "in" leaves it out, "not in" takes it
+        clauses[column] = _category_clauses(quote_name(labels[column]), keys, values[c], allowed)
+    ordered = [clauses[c] for c in columns if c in clauses]
+    rules = [" and ".join(part for part in parts if part) for parts in zip(*ordered)]
+    if len(rules) == 1 and not rules[0]:
+        # a single partition holds every row; pandas needs an expression that says so
+        first = quote_name(labels[columns[0]])
+        rules = [f"{first}.isna() or {first}.notna()"]
+    return np.asarray(rules, dtype=object)

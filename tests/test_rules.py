@@ -1,0 +1,406 @@
+"""partition_rules(): every rule, as a pandas query, selects exactly its partition's rows."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import NotFittedError
+
+from hvrt import HVRTPartitioner
+from hvrt._rules import quote_name
+
+ENGINES = ("exact", "hist")
+ENCODINGS = ("ohe", "target")
+TEXT = ["D", "E", "F", "it's", "G H"]
+GRADES = [1, 2, 3, 10]
+
+
+def mixed_frame(n: int, seed: int, *, unseen: bool = False) -> pd.DataFrame:
+    """Numbers, categories of several kinds, times and awkward column names, with gaps."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2021-03-01")
+    frame = pd.DataFrame(
+        {
+            "carat size": rng.lognormal(0.0, 0.5, n).round(2),
+            "price-$": rng.integers(300, 20_000, n),
+            "class": rng.normal(size=n),  # a Python keyword
+            7: rng.normal(size=n),  # a label that is not a string
+            "odd`name": rng.normal(size=n),
+            "offset": 1e12 + rng.normal(size=n),  # the exact engine moves it for float32
+            "colour": rng.choice(TEXT + (["never seen"] if unseen else []), n).astype(object),
+            "cut": pd.Categorical(rng.choice(["Fair", "Good", "Ideal"], n)),
+            "flag": rng.random(n) < 0.4,
+            "grade": rng.choice(GRADES + ([99] if unseen else []), n),
+            "when": start + pd.to_timedelta(rng.integers(0, 10**15, n)),
+            "wait": pd.to_timedelta(rng.integers(0, 10**14, n)),
+            "local": (start + pd.to_timedelta(rng.integers(0, 10**15, n))).tz_localize("Europe/Paris"),
+            "month": pd.PeriodIndex(start + pd.to_timedelta(rng.integers(0, 400, n), unit="D"), freq="M"),
+        }
+    )
+    frame.index = pd.RangeIndex(1000 * seed, 1000 * seed + n)
+    for column, share in (("carat size", 0.1), ("colour", 0.1), ("when", 0.05), (7, 0.05)):
+        frame.loc[rng.random(n) < share, column] = None
+    return frame
+
+
+CATEGORICAL = ["colour", "cut", "flag", "grade"]
+
+
+def guiding_y(X: pd.DataFrame, seed: int) -> pd.Series:
+    """A y that the categorical columns (and one awkward name) drive, so the tree splits on them."""
+    effect = {"D": 0.0, "E": 1.0, "F": 2.0, "it's": 3.0, "G H": 4.0}
+    y = (
+        X["colour"].map(effect).fillna(2.0).to_numpy()
+        + 4.0 * X["grade"].isin([2, 10]).to_numpy()
+        + 4.0 * X["flag"].to_numpy()
+        + 3.0 * (X["cut"] == "Ideal").to_numpy()
+        + 1.5 * X["odd`name"].to_numpy()
+    )
+    return pd.Series(y + np.random.default_rng(seed).normal(0.0, 0.3, len(X)), index=X.index)
+
+
+def with_nan_everywhere(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """A copy with missing values in every column, including those that had none at fit."""
+    rng = np.random.default_rng(seed)
+    frame = frame.copy()
+    frame["price-$"] = frame["price-$"].astype(float)
+    frame["flag"] = frame["flag"].astype(object)
+    frame["grade"] = frame["grade"].astype(float)  # NaN makes it float; 1.0 is category 1
+    for column in frame.columns:
+        frame.loc[rng.random(len(frame)) < 0.1, column] = None
+    return frame
+
+
+def assert_rules_select_partitions(partitioner: HVRTPartitioner, X: pd.DataFrame, labels=None) -> None:
+    labels = partitioner.get_partitions(X) if labels is None else labels
+    rules = partitioner.partition_rules()
+    assert list(rules.index) == list(range(partitioner.n_partitions_))
+    for k, rule in rules["rule"].items():
+        selected = X.query(rule, engine="python").index
+        expected = X.index[labels == k]
+        assert selected.equals(expected), (
+            f"partition {k}: rule {rule!r} selects {len(selected)} rows, "
+            f"{len(selected.difference(expected))} not in the partition and "
+            f"{len(expected.difference(selected))} of it missed"
+        )
+
+
+def boundary_rows(partitioner: HVRTPartitioner, X: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Rows whose numeric values sit on every split's boundary and its neighbours."""
+    feature, left_max, _ = partitioner.tree_.splits
+    names = partitioner._preprocessor.numeric_columns
+    labels = dict(zip(map(str, X.columns), X.columns))
+    rng = np.random.default_rng(seed)
+    pieces = []
+    for node in np.flatnonzero((feature >= 0) & (feature < len(names)) & np.isfinite(left_max)):
+        column = labels[names[feature[node]]]
+        bound = left_max[node]
+        if isinstance(X[column].dtype, pd.PeriodDtype):
+            continue  # periods are whole months; the other tests cover them
+        if pd.api.types.is_datetime64_any_dtype(X[column].dtype) or pd.api.types.is_timedelta64_dtype(X[column].dtype):
+            # float64 nanoseconds are 256 ns apart here: step across the rounding
+            nanoseconds = int(bound) + np.array([-257, -256, -129, -128, -1, 0, 1, 127, 128, 129, 256, 257])
+            kind = "m8[ns]" if pd.api.types.is_timedelta64_dtype(X[column].dtype) else "M8[ns]"
+            values = pd.Series(nanoseconds.astype(kind))
+            if isinstance(X[column].dtype, pd.DatetimeTZDtype):
+                values = values.dt.tz_localize("UTC").dt.tz_convert(X[column].dtype.tz)
+        else:
+            values = pd.Series([np.nextafter(bound, -np.inf), bound, np.nextafter(bound, np.inf)])
+            if pd.api.types.is_integer_dtype(X[column].dtype):
+                values = pd.Series(np.unique(np.round(values)).astype(X[column].dtype))
+        rows = X.iloc[rng.integers(0, len(X), len(values))].copy()
+        rows[column] = values.to_numpy()
+        pieces.append(rows)
+    if not pieces:
+        return X.iloc[:0]
+    out = pd.concat(pieces)
+    out.index = pd.RangeIndex(len(out))
+    return out
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("encoding", ENCODINGS)
+@pytest.mark.parametrize("impute", [True, False])
+@pytest.mark.parametrize("guided", [True, False], ids=["y", "no_y"])
+def test_rules_select_exactly_the_labelled_rows(engine, encoding, impute, guided):
+    X = mixed_frame(300, seed=1)
+    partitioner = HVRTPartitioner(
+        max_leaf_nodes=24,
+        engine=engine,
+        impute=impute,
+        category_encoding=encoding,
+        categorical_features=CATEGORICAL,
+        y_weight=0.8,
+    ).fit(X, guiding_y(X, seed=2) if guided else None)
+    assert partitioner.n_partitions_ == 24
+    rules = " ".join(partitioner.partition_rules()["rule"])
+    # the tree splits on every kind of column: categories when y drives them, else times
+    split_on = ("colour", "grade", "flag", "cut", "`odd``name`") if guided else ("when", "wait", "local", "month")
+    assert [column for column in split_on if column not in rules] == []
+    # the training rows, then new rows: unseen categories and values, missing values in
+    # every column, and values on every split's boundary and its float neighbours
+    boundary = boundary_rows(partitioner, X, seed=6)
+    assert len(boundary) > 0
+    every_kind = pd.concat(
+        [
+            X,
+            mixed_frame(200, seed=3, unseen=True),
+            with_nan_everywhere(mixed_frame(200, seed=4, unseen=True), seed=5),
+            boundary,
+        ],
+        ignore_index=True,
+    )
+    np.testing.assert_array_equal(partitioner.get_partitions(every_kind)[: len(X)], partitioner.labels_)
+    assert_rules_select_partitions(partitioner, every_kind)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_rules_on_a_target_encoded_column_that_splits_often(engine):
+    # many categories and a strong effect, so the tree splits the encoded column repeatedly
+    rng = np.random.default_rng(7)
+    n = 600
+    shops = np.array([f"shop {i}" for i in range(30)], dtype=object)
+    X = pd.DataFrame({"shop": rng.choice(shops, n), "x": rng.normal(size=n)})
+    effect = dict(zip(shops, rng.normal(0, 5, len(shops))))
+    y = X["shop"].map(effect) + rng.normal(size=n)
+    partitioner = HVRTPartitioner(max_leaf_nodes=12, engine=engine, category_encoding="target").fit(X, y)
+    rules = partitioner.partition_rules()["rule"]
+    assert rules.str.contains("shop in ").sum() + rules.str.contains("shop not in ").sum() >= 6
+    assert_rules_select_partitions(partitioner, X)
+    new = pd.DataFrame({"shop": rng.choice(np.append(shops, "new shop"), n), "x": rng.normal(size=n)})
+    assert_rules_select_partitions(partitioner, new)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_bounds_merge_into_one_interval_per_column(engine):
+    rng = np.random.default_rng(8)
+    X = pd.DataFrame({"x": rng.normal(size=500)})
+    partitioner = HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(X)
+    parent, nodes = partitioner.partition_hierarchy()
+    depth = np.zeros(len(parent), dtype=int)
+    for node in range(1, len(parent)):  # parents come before children
+        depth[node] = depth[parent[node]] + 1
+    assert depth[nodes].max() >= 3  # paths split x three times or more: bounds were merged
+    # (new rows' missing values have a side too: "or x.isna()" on some partitions)
+    pattern = re.compile(r"^\(?(?:(\S+) (<|<=) )?x(?: (<=|<) ([^\s)]+))?(?: or x\.isna\(\)\))?$")
+    intervals = []
+    for rule in partitioner.partition_rules()["rule"]:
+        match = pattern.match(rule)
+        assert match, rule
+        low = -np.inf if match[1] is None else float(match[1])
+        high = np.inf if match[4] is None else float(match[4])
+        intervals.append((low, high))
+    # the 8 intervals tile the line: each lower bound is the previous partition's upper bound
+    # (up to the one-ulp choice between "<" and "<=")
+    intervals.sort()
+    assert intervals[0][0] == -np.inf and intervals[-1][1] == np.inf
+    for (_, high), (low, _) in itertools.pairwise(intervals):
+        assert low in (high, np.nextafter(high, -np.inf), np.nextafter(high, np.inf))
+
+
+def test_split_boundaries_are_exact_on_both_engines():
+    rng = np.random.default_rng(9)
+    X = pd.DataFrame({"carat": rng.choice([0.3, 0.5, 0.7, 0.9, 1.0, 1.2, 1.5, 2.0], 400), "big": 1e12 + rng.normal(size=400)})
+    hist = HVRTPartitioner(max_leaf_nodes=6, engine="hist").fit(X)
+    feature, left_max, _ = hist.tree_.splits
+    internal = feature >= 0
+    np.testing.assert_array_equal(left_max[internal], hist.get_tree().threshold[internal])
+    bounds = {float(b) for rule in hist.partition_rules()["rule"] for b in re.findall(r"\b\d+\.\d+\b", rule)}
+    assert {0.95, 1.1} & bounds  # midpoints between observed values
+
+    exact = HVRTPartitioner(max_leaf_nodes=6, engine="exact").fit(X)
+    feature, left_max, _ = exact.tree_.splits
+    tree = exact.get_tree().tree_
+    centre = np.zeros(2) if exact.tree_.centre is None else exact.tree_.centre
+    scale = np.ones(2) if exact.tree_.scale is None else exact.tree_.scale
+    assert centre[1] != 0  # the float32-hostile column was moved
+    for node in np.flatnonzero(feature >= 0):
+        j = feature[node]
+
+        def seen_by_tree(value, j=j):
+            return np.float32(value / scale[j] - centre[j] / scale[j])
+
+        # the boundary is the last float64 the tree sends left, whatever float32 does to it
+        assert seen_by_tree(left_max[node]) <= tree.threshold[node]
+        assert seen_by_tree(np.nextafter(left_max[node], np.inf)) > tree.threshold[node]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_imputed_missing_values_follow_the_training_mean(engine):
+    rng = np.random.default_rng(16)
+    X = pd.DataFrame({"x": rng.lognormal(0.0, 1.0, 400)})
+    X.loc[rng.random(400) < 0.1, "x"] = np.nan
+    partitioner = HVRTPartitioner(max_leaf_nodes=8, engine=engine, impute=True).fit(X)
+    mean_partition = partitioner.get_partitions(pd.DataFrame({"x": [X["x"].mean()]}))[0]
+    rules = partitioner.partition_rules()["rule"]
+    # one rule takes the missing values, the one whose interval holds the mean
+    assert list(rules.index[rules.str.contains(r"x\.isna\(\)")]) == [mean_partition]
+    assert_rules_select_partitions(partitioner, X)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_imputed_missing_categories_follow_the_most_frequent_category(engine, encoding):
+    rng = np.random.default_rng(17)
+    n = 400
+    colour = rng.choice(["red", "red", "red", "green", "blue", "grey"], n).astype(object)
+    x = rng.normal(size=n)
+    y = np.where(colour == "red", 10.0, 0.0) + x
+    X = pd.DataFrame({"colour": colour, "x": x})
+    X.loc[rng.random(n) < 0.1, "colour"] = None
+    partitioner = HVRTPartitioner(max_leaf_nodes=6, engine=engine, category_encoding=encoding, y_weight=0.9).fit(X, y)
+    rules = partitioner.partition_rules()["rule"]
+    assert rules.str.contains("colour").all()
+    assert_rules_select_partitions(partitioner, X)
+    # the missing colours share every partition with red
+    red = partitioner.get_partitions(X.assign(colour="red"))
+    missing = partitioner.get_partitions(X.assign(colour=None))
+    np.testing.assert_array_equal(red, missing)
+
+
+def test_partition_rules_table_columns_and_y_means():
+    X = mixed_frame(200, seed=10)
+    y = pd.DataFrame({"price": np.arange(200.0), "weight": np.arange(200.0) % 7}, index=X.index)
+    y.iloc[3, 0] = np.nan
+    partitioner = HVRTPartitioner(max_leaf_nodes=6, categorical_features=CATEGORICAL).fit(X, y)
+    table = partitioner.partition_rules()
+    assert list(table.columns) == ["n_samples", "y_mean_price", "y_mean_weight", "rule"]
+    assert table.index.name == "partition"
+    expected = y.groupby(partitioner.labels_).mean()  # skips the missing value
+    np.testing.assert_allclose(table["y_mean_price"], expected["price"])
+    np.testing.assert_allclose(table["y_mean_weight"], expected["weight"])
+    np.testing.assert_array_equal(table["n_samples"], np.bincount(partitioner.labels_))
+
+    single = HVRTPartitioner(max_leaf_nodes=6, categorical_features=CATEGORICAL).fit(X, y["weight"])
+    assert list(single.partition_rules().columns) == ["n_samples", "y_mean", "rule"]
+    unsupervised = HVRTPartitioner(max_leaf_nodes=6, categorical_features=CATEGORICAL).fit(X)
+    assert list(unsupervised.partition_rules().columns) == ["n_samples", "rule"]
+
+
+def test_rules_before_fit_raise_not_fitted():
+    with pytest.raises(NotFittedError):
+        HVRTPartitioner().partition_rules()
+    with pytest.raises(NotFittedError):
+        HVRTPartitioner().export_rules()
+
+
+def test_precision_rounds_bounds_for_reading_and_is_checked():
+    rng = np.random.default_rng(11)
+    X = pd.DataFrame({"x": rng.normal(size=300), "z": rng.normal(size=300)})
+    partitioner = HVRTPartitioner(max_leaf_nodes=10, engine="exact").fit(X)
+    exact_digits = max(len(b.replace("-", "").replace(".", "").lstrip("0")) for r in partitioner.partition_rules()["rule"] for b in re.findall(r"-?\d+\.\d+", r))
+    assert exact_digits > 4
+    for rule in partitioner.partition_rules(precision=3)["rule"]:
+        for bound in re.findall(r"-?[\d.]+(?:e-?\d+)?", rule):
+            assert len(bound.replace("-", "").replace(".", "").lstrip("0")) <= 3, rule
+    for bad in (0, -1, 2.5, "3", True):
+        with pytest.raises(ValueError, match="precision"):
+            partitioner.partition_rules(precision=bad)
+
+
+def test_export_rules_prints_one_partition_per_line():
+    X = mixed_frame(200, seed=12)
+    y = pd.Series(np.arange(200.0), index=X.index)
+    partitioner = HVRTPartitioner(max_leaf_nodes=9, categorical_features=CATEGORICAL).fit(X, y)
+    table = partitioner.partition_rules()
+    lines = partitioner.export_rules().splitlines()
+    assert len(lines) == 9
+    for k, line in enumerate(lines):
+        fields = line.split()
+        assert fields[0] == str(k)
+        assert fields[1] == f"n={table.loc[k, 'n_samples']}"
+        assert fields[2] == f"y_mean={table.loc[k, 'y_mean']:.4g}"
+        assert line.endswith(table.loc[k, "rule"])
+
+
+def test_array_input_rules_name_columns_f0_f1():
+    rng = np.random.default_rng(13)
+    X = rng.normal(size=(300, 3))
+    X[rng.random(X.shape) < 0.05] = np.nan
+    partitioner = HVRTPartitioner(max_leaf_nodes=7, impute=False).fit(X)
+    frame = pd.DataFrame(X, columns=partitioner.feature_names_in_)
+    assert_rules_select_partitions(partitioner, frame, labels=partitioner.get_partitions(X))
+    assert all(re.search(r"\bf[012]\b", rule) for rule in partitioner.partition_rules()["rule"])
+
+
+def test_one_partition_rule_selects_every_row():
+    X = pd.DataFrame({"x": np.ones(20), "y": np.arange(20.0)})
+    partitioner = HVRTPartitioner(max_leaf_nodes=2, min_samples_leaf=15).fit(X)
+    assert partitioner.n_partitions_ == 1
+    X.loc[3, "x"] = np.nan
+    assert_rules_select_partitions(partitioner, X)
+
+
+def test_categories_that_are_not_literals_are_compared_as_text():
+    rng = np.random.default_rng(14)
+    days = [datetime.date(2024, 1, d) for d in range(1, 6)]
+    X = pd.DataFrame({"day": [days[i] for i in rng.integers(0, 5, 300)], "x": rng.normal(size=300)})
+    y = X["day"].map(dict(zip(days, [0.0, 5.0, 10.0, 15.0, 20.0]))).to_numpy()
+    partitioner = HVRTPartitioner(max_leaf_nodes=5, categorical_features=["day"], y_weight=0.9).fit(X, y)
+    rules = partitioner.partition_rules()["rule"]
+    assert rules.str.contains(r"day\.astype\('str'\)").any()
+    assert_rules_select_partitions(partitioner, X)
+
+
+def test_max_samples_rules_describe_every_row():
+    X = mixed_frame(400, seed=15)
+    partitioner = HVRTPartitioner(max_leaf_nodes=8, max_samples=0.5, categorical_features=CATEGORICAL, engine="hist").fit(X)
+    assert_rules_select_partitions(partitioner, X)
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [("carat", "carat"), ("a b", "`a b`"), ("class", "`class`"), (7, "`7`"), ("x`y", "`x``y`"), ("é", "é")],
+)
+def test_quote_name(label, expected):
+    assert quote_name(label) == expected
+    frame = pd.DataFrame({label: [1.0, 2.0], "other": [2.0, 1.0]})
+    assert list(frame.query(f"{expected} <= 1.5", engine="python").index) == [0]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("impute", [True, False])
+def test_missing_fit_mentions_only_columns_that_had_missing_values(engine, impute):
+    X = mixed_frame(300, seed=18)
+    y = pd.Series(np.random.default_rng(19).normal(size=len(X)), index=X.index)
+    partitioner = HVRTPartitioner(
+        max_leaf_nodes=16, engine=engine, impute=impute, categorical_features=CATEGORICAL
+    ).fit(X, y)
+    full = partitioner.partition_rules()["rule"]
+    short = partitioner.partition_rules(missing="fit")["rule"]
+    assert (short.str.len() <= full.str.len()).all() and (short.str.len() < full.str.len()).any()
+    mentioned = set(re.findall(r"(`[^`]+`|\w+)\.(?:isna|notna)\(\)", " ".join(short)))
+    assert mentioned <= {"`carat size`", "colour", "when", "`7`"}  # the columns with gaps at fit
+    # exact on rows whose other columns have no gaps: the training rows, and new rows
+    complete_elsewhere = mixed_frame(300, seed=20, unseen=True)
+    for X_check in (X, complete_elsewhere):
+        labels = partitioner.get_partitions(X_check)
+        for k, rule in short.items():
+            assert X_check.query(rule, engine="python").index.equals(X_check.index[labels == k]), rule
+    with pytest.raises(ValueError, match="missing"):
+        partitioner.partition_rules(missing="some")
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from hvrt import partitioner as partitioner_module
+
+    result = doctest.testmod(partitioner_module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_rules_survive_pickling(engine):
+    import pickle
+
+    X = mixed_frame(200, seed=21)
+    partitioner = HVRTPartitioner(max_leaf_nodes=8, engine=engine, categorical_features=CATEGORICAL)
+    partitioner.fit(X, guiding_y(X, seed=22))
+    restored = pickle.loads(pickle.dumps(partitioner))
+    pd.testing.assert_frame_equal(restored.partition_rules(), partitioner.partition_rules())
