@@ -116,6 +116,27 @@ def test_label_a_parquet_file_of_many_row_groups(tmp_path, parquet, table):
     pd.testing.assert_frame_equal(labelled.drop(columns="partition"), table)
 
 
+def test_rules_of_a_saved_model_select_its_partitions(tmp_path, csv, table):
+    run("partition", csv, "-k", 12, "--y", "y", "--engine", "hist", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")
+    model = hvrt.load(tmp_path / "m.hvrt")
+    printed = run("rules", "--model", tmp_path / "m.hvrt")
+    assert printed.exit_code == 0, printed.stderr
+    assert printed.stdout == model.export_rules() + "\n"
+    result = run("rules", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "rules.csv")
+    assert result.exit_code == 0, result.stderr
+    written = pd.read_csv(tmp_path / "rules.csv")
+    assert list(written["partition"]) == list(range(model.n_partitions_))
+    labels = model.get_partitions(table)
+    for partition, rule in zip(written["partition"], written["rule"]):
+        selected = table.query(rule, engine="python").index
+        np.testing.assert_array_equal(selected, np.flatnonzero(labels == partition))
+    # a regressor's file gives its partitioner's rules
+    run("regress", csv, "--y", "y", "-k", 6, "--model", tmp_path / "r.hvrt", "--engine", "exact")
+    result = run("rules", "--model", tmp_path / "r.hvrt", "--precision", 3)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == hvrt.load(tmp_path / "r.hvrt").partitioner_.export_rules(3) + "\n"
+
+
 def test_regress_then_predict_equals_the_python_api(tmp_path, csv, table):
     result = run("regress", csv, "--y", "y", "--model", tmp_path / "r.hvrt", "-o", tmp_path / "fit.csv")
     assert result.exit_code == 0, result.stderr
@@ -169,6 +190,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "missing model": (["predict", csv, "--model", tmp_path / "absent.hvrt", "-o", out], "model file .* does not exist"),
         "output folder missing": (["label", csv, "--model", tmp_path / "part.hvrt", "-o", tmp_path / "no" / "x.csv"], "the folder of output"),
         "model folder missing": (["partition", csv, "-o", out, "--model", tmp_path / "no" / "m.hvrt"], "the folder of --model"),
+        "rules of a file that is not a model": (["rules", "--model", tmp_path / "notes.hvrt"], "is not an hvrt model file"),
     }  # fmt: skip
 
 
@@ -176,7 +198,7 @@ CASES = [
     "missing file", "unknown format", "unknown output format", "unknown --y column", "unknown --columns column",
     "non-numeric --y", "K < 2", "model without a column of the input", "a regressor given to label",
     "a partitioner given to predict", "not an hvrt model", "missing model", "output folder missing",
-    "model folder missing",
+    "model folder missing", "rules of a file that is not a model",
 ]  # fmt: skip
 
 

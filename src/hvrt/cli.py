@@ -443,6 +443,36 @@ def label(input_path: str, model_path: str, output: str, chunk_rows: int, quiet:
 
 
 @cli.command()
+@click.option("--model", "model_path", required=True, metavar="PATH",
+              help="A partitioner (`hvrt partition --model`) or a regressor (`hvrt regress --model`).")
+@click.option("-o", "--output", default=None, metavar="OUTPUT",
+              help="Write the rules as a table (CSV or Parquet) instead of printing them.")
+@click.option("--precision", type=click.IntRange(min=1), default=None,
+              help="Significant digits of numeric bounds, for reading (default: exact bounds).")
+@click.option("--missing", type=click.Choice(["all", "fit"]), default="all", show_default=True,
+              help="Say where missing values go in every constrained column, or only in those that had gaps at fit.")
+@_quiet_option
+def rules(model_path: str, output: str | None, precision: int | None, missing: str, quiet: bool) -> None:
+    """The partitions of a saved model as pandas queries, one per partition.
+
+    `DataFrame.query(rule, engine="python")` selects exactly the rows the model puts in
+    that partition (rounded bounds from --precision are for reading only).
+    """
+    from .persistence import load, model_info
+
+    target = None if output is None else _output_path(output)
+    info = model_info(model_path)
+    model = load(model_path)
+    partitioner = model.partitioner_ if info.kind == "PartitionedRegressor" else model
+    if target is None:
+        click.echo(partitioner.export_rules(precision, missing=missing))
+        return
+    table = partitioner.partition_rules(precision, missing=missing).reset_index()
+    write_table(table, *target)
+    _say(quiet, f"wrote the rules of {len(table):,} partitions of {model_path} to {target[0]}")
+
+
+@cli.command()
 @click.argument("input_path", metavar="INPUT")
 @click.option("--y", "y_column", required=True, metavar="COL", help="The numeric column to predict.")
 @click.option("-k", "--partitions", "k", type=click.IntRange(min=2), default=None,
