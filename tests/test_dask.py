@@ -282,3 +282,86 @@ def test_missing_dask_names_the_extra(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "dask", None)
     with pytest.raises(ImportError, match=r'pip install "hvrt-partitioner\[dask\]"'):
         import_dask()
+
+
+# --------------------------------------------------------------------------- the histogram route
+
+TREE_FIELDS = ("feature", "threshold", "nan_left", "children_left", "children_right", "n_node_samples", "depth")
+
+
+def assert_same_tree(ours, theirs, same_edges: bool = True) -> None:
+    """Split for split: every node's feature, bin, NaN side, children, size and depth.
+
+    ``same_edges=False`` where imputed values (the column means, merged across chunks in
+    another order) may move an edge next to them by one ulp.
+    """
+    names = TREE_FIELDS if same_edges else tuple(n for n in TREE_FIELDS if n != "threshold")
+    for name in names:
+        np.testing.assert_array_equal(getattr(ours, name), getattr(theirs, name), err_msg=name)
+    for edges, reference in zip(ours.bin_edges, theirs.bin_edges):
+        if same_edges:
+            np.testing.assert_array_equal(edges, reference)
+        else:
+            np.testing.assert_allclose(edges, reference, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(ours.threshold, theirs.threshold, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(ours.value, theirs.value, rtol=0, atol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def skewed() -> np.ndarray:
+    """25k rows (more than the 20k the edges are placed from), a lognormal column, NaN."""
+    rng = np.random.default_rng(5)
+    values = rng.normal(size=(25_000, 4))
+    values[:, 1] = np.exp(values[:, 1])
+    values[rng.random(values.shape) < 0.02] = np.nan
+    return values
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"max_leaf_nodes": 60},
+        {"max_leaf_nodes": 150, "impute": False, "min_samples_leaf": 5},
+        {"max_leaf_nodes": 20, "target": "features"},
+        {"max_leaf_nodes": None, "max_depth": 4, "min_variance_reduction": 0.001},
+    ],
+)
+def test_hist_route_grows_the_in_memory_tree_split_for_split(client, skewed, options) -> None:
+    X = da.from_array(skewed, chunks=(6000, 4))
+    model = DaskHVRTPartitioner(engine="hist", **options).fit(X, route="hist")
+    reference = HVRTPartitioner(engine="hist", **options).fit(skewed)
+    assert model.route_ == "hist" and model.n_samples_fit_ == len(skewed)
+    assert_same_tree(model.get_tree(), reference.get_tree(), same_edges=options.get("impute") is False)
+    np.testing.assert_array_equal(model.labels_.compute(), reference.labels_)
+    np.testing.assert_array_equal(model.partition_sizes_, reference.partition_sizes_)
+
+
+def test_hist_route_in_small_batches_grows_the_same_tree(client, skewed, monkeypatch) -> None:
+    from hvrt._hist import _distributed
+
+    X = da.from_array(skewed, chunks=(9000, 4))
+    whole = DaskHVRTPartitioner(max_leaf_nodes=40).fit(X, route="hist")
+    # two nodes' children per pass: many more passes, and speculative children left unsplit
+    monkeypatch.setattr(_distributed, "MAX_BATCH_NODES", 2)
+    batched = DaskHVRTPartitioner(max_leaf_nodes=40).fit(X, route="hist")
+    assert_same_tree(batched.get_tree(), whole.get_tree())
+
+
+def test_hist_route_with_y_and_categories(client, table) -> None:
+    frame = dd.from_pandas(table, npartitions=3)
+    y = dd.from_pandas(pd.Series(table["c"].to_numpy() ** 2, index=table.index), npartitions=3)
+    model = DaskHVRTPartitioner(max_leaf_nodes=25, engine="hist").fit(frame, y, route="hist")
+    reference = HVRTPartitioner(max_leaf_nodes=25, engine="hist").fit(table, table["c"] ** 2)
+    assert_same_tree(model.get_tree(), reference.get_tree(), same_edges=False)
+    np.testing.assert_array_equal(model.to_local().get_partitions(table), reference.labels_)
+
+
+def test_route_rule_and_errors(client, numbers) -> None:
+    X = da.from_array(numbers, chunks=(500, 4))
+    assert DaskHVRTPartitioner(max_leaf_nodes=4).fit(X).route_ == "sample"  # 2000 rows: all gathered
+    with pytest.raises(ValueError, match="route must be one of"):
+        DaskHVRTPartitioner().fit(X, route="fast")
+    with pytest.raises(ValueError, match="route='hist'.*engine='exact'"):
+        DaskHVRTPartitioner(engine="exact").fit(X, route="hist")
+    with pytest.raises(ValueError, match="route='hist'.*max_samples=500"):
+        DaskHVRTPartitioner(max_samples=500).fit(X, route="hist")

@@ -84,9 +84,11 @@ __all__ = [
     "partition_quality",
 ]
 
-# Rows gathered to the client for the tree when max_samples is None: about 80 MB at
-# 10 columns, and the in-memory hist engine grows 1M rows in a few seconds.
+# Up to this many rows (and max_samples=None) the tree grows in memory on all rows gathered
+# to the client (about 80 MB at 10 columns; the in-memory hist engine grows 1M rows in well
+# under a second); above it, on every row where it lives (route="hist").
 DEFAULT_SAMPLE_ROWS = 1_000_000
+ROUTES = ("auto", "sample", "hist")
 
 
 # --------------------------------------------------------------------------- collections
@@ -502,6 +504,94 @@ def _partition_counts(part: Any, local: HVRTPartitioner) -> np.ndarray:
     return np.bincount(_label_block(part, local), minlength=local.n_partitions_)
 
 
+def _gather_with_blend(chunks: _Chunks, y_chunks: list[Any] | None, scaling: _Scaling, rows: np.ndarray) -> tuple[list, list]:
+    """The given rows of X and y gathered to the client, and (with y) the blend's variances set."""
+    x_pieces = _gather(chunks.parts, scaling.chunk_rows, rows)
+    y_pieces = [] if y_chunks is None else _gather(y_chunks, scaling.chunk_rows, rows)
+    blend_tasks = []
+    if y_chunks is not None and 0.0 < scaling.y_weight:
+        moments = _delayed(_part_moments)
+        blend_tasks = [moments(part, y_part, scaling) for part, y_part in zip(chunks.parts, y_chunks)]
+    x_pieces, y_pieces, blend_parts = _compute(x_pieces, y_pieces, blend_tasks)
+    if blend_parts:
+        scaling.variances = (
+            _total_variance(_merge_moments([p[0] for p in blend_parts])),
+            _total_variance(_merge_moments([p[1] for p in blend_parts])),
+        )
+    return x_pieces, y_pieces
+
+
+def _fit_target_encoder(preprocessor: Preprocessor, frame: pd.DataFrame, target: np.ndarray, random_state: Any) -> None:
+    """``category_encoding="target"``, fitted on gathered rows (as in memory, on their target)."""
+    preprocessor.encoder = TargetEncoder(target_type="continuous", random_state=random_state).fit(
+        _imputed_categories(preprocessor, frame), target.reshape(len(target), -1).sum(axis=1)
+    )
+
+
+# --------------------------------------------------------------------------- the histogram route
+
+
+def _hist_chunk(part: Any, y_part: Any, scaling: _Scaling, mapper: Any) -> Any:
+    """One chunk binned, with its synthetic target, every row at the root."""
+    from ._hist._distributed import bin_chunk
+
+    frame = _frame_of(part)
+    y_values = None if y_part is None else _target_values(y_part)
+    return bin_chunk(scaling.preprocessor.tree_inputs(frame), scaling.target(frame, y_values), mapper)
+
+
+def _tree_sum(tasks: list[Any]) -> Any:
+    """The sum of delayed arrays, added pairwise where they live (the client gets one array)."""
+    add = _delayed(np.add)
+    while len(tasks) > 1:
+        tasks = [add(tasks[i], tasks[i + 1]) if i + 1 < len(tasks) else tasks[i] for i in range(0, len(tasks), 2)]
+    return tasks[0]
+
+
+def _grow_distributed(
+    chunks: _Chunks, y_chunks: list[Any] | None, scaling: _Scaling, params: Any, random_state: Any, encoding: str
+) -> tuple[Preprocessor, Any]:
+    """The histogram route: edges from the in-memory engine's edge sample, growth from
+    histograms built in the chunks and summed (see :mod:`hvrt._hist._distributed`)."""
+    from ._hist import _distributed as distributed
+
+    dask = import_dask()
+    columns = list(chunks.dtypes.index)
+    edge_rows = distributed.edge_rows(scaling.n_rows, random_state)
+    x_pieces, y_pieces = _gather_with_blend(chunks, y_chunks, scaling, edge_rows)
+    frame = _concat_rows(x_pieces, columns)
+    preprocessor = scaling.preprocessor
+    if encoding == "target" and preprocessor.categorical_columns:
+        y_values = _concat_target(y_pieces) if y_chunks is not None else None
+        _fit_target_encoder(preprocessor, frame, scaling.target(frame, y_values), random_state)
+    mapper = distributed.fit_edges(preprocessor.tree_inputs(frame), random_state)
+    n_features, n_codes, nan_code = len(mapper.n_value_bins), mapper.n_codes, mapper.nan_code
+
+    y_parts = y_chunks if y_chunks is not None else [None] * len(chunks.parts)
+    binned = _delayed(_hist_chunk)
+    states = dask.persist(*[binned(p, yp, scaling, mapper) for p, yp in zip(chunks.parts, y_parts)])
+    moments = _delayed(distributed.target_moments)
+    (parts,) = _compute([moments(state) for state in states])
+    _, mean, m2 = _merge_moments(parts)
+    centre = _delayed(distributed.centred)
+    states = dask.persist(*[centre(state, mean) for state in states])
+    root = _delayed(distributed.root_histogram)
+    (root_hist,) = _compute(_tree_sum([root(state, n_features, n_codes) for state in states]))
+
+    growth = distributed.ChunkedGrowth(mapper, scaling.n_rows, len(mean), float(m2.sum()), params)
+    advance = _delayed(distributed.advance_rows)
+    children = _delayed(distributed.children_histograms)
+
+    def run_pass(moves: Any, requests: Any) -> np.ndarray:
+        nonlocal states
+        if len(moves):
+            states = dask.persist(*[advance(state, moves, nan_code) for state in states])
+        (hists,) = _compute(_tree_sum([children(state, requests, n_features, n_codes, nan_code) for state in states]))
+        return hists
+
+    tree = growth.grow(root_hist, run_pass)
+    return preprocessor, distributed.fitted_tree(tree, mean)
+
 # --------------------------------------------------------------------------- the partitioner
 
 
@@ -546,7 +636,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
     8
     """
 
-    def fit(self, X: Any, y: Any = None) -> DaskHVRTPartitioner:
+    def fit(self, X: Any, y: Any = None, *, route: str = "auto") -> DaskHVRTPartitioner:
         """Grow the tree on a sample of ``X`` scaled with statistics of all its rows.
 
         Parameters
@@ -557,6 +647,11 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         y : dask array, Series or DataFrame of shape (n_samples,) or (n_samples, n_targets), default=None
             Numeric values that should guide the partitions (see ``y_weight``), as many
             rows as X (matched by position).
+        route : {"auto", "sample", "hist"}, default="auto"
+            ``"sample"``: grow the tree in memory on the gathered sample. ``"hist"``: grow a
+            histogram tree on every row where it lives. ``"auto"``: ``"hist"`` when
+            ``max_samples`` is None, the engine is not ``"exact"`` and the data has more than
+            :data:`DEFAULT_SAMPLE_ROWS` rows; ``"sample"`` otherwise.
 
         Returns
         -------
@@ -567,8 +662,9 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         TypeError
             If X or y is not a Dask collection, or a dask array X is not numeric.
         ValueError
-            For chunks along the columns, a non-numeric y, a y of another length, and
-            the in-memory estimator's errors (invalid parameters, ±inf, empty columns).
+            For chunks along the columns, a non-numeric y, a y of another length, an
+            unknown ``route`` (or ``"hist"`` with ``engine="exact"`` or ``max_samples``),
+            and the in-memory estimator's errors (invalid parameters, ±inf, empty columns).
         """
         chunks = _chunks_of(X)
         columns = list(chunks.dtypes.index)
@@ -590,34 +686,25 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         )
         n_rows = scaling.n_rows
         params = self._check_params(n_rows)
-        sample = self._subsample(n_rows)
-        rows = np.arange(n_rows) if sample is None else sample
-
-        x_pieces = _gather(chunks.parts, scaling.chunk_rows, rows)
-        y_pieces = [] if y_chunks is None else _gather(y_chunks, scaling.chunk_rows, rows)
-        blend_tasks = []
-        if y_chunks is not None and 0.0 < self.y_weight:
-            moments = _delayed(_part_moments)
-            blend_tasks = [moments(part, y_part, scaling) for part, y_part in zip(chunks.parts, y_chunks)]
-        x_pieces, y_pieces, blend_parts = _compute(x_pieces, y_pieces, blend_tasks)
-        if blend_parts:
-            scaling.variances = (
-                _total_variance(_merge_moments([p[0] for p in blend_parts])),
-                _total_variance(_merge_moments([p[1] for p in blend_parts])),
-            )
-        frame = _concat_rows(x_pieces, columns)
-        y_values = _concat_target(y_pieces) if y_chunks is not None else None
-        target = scaling.target(frame, y_values)
-        preprocessor = scaling.preprocessor
-        if self.category_encoding == "target" and preprocessor.categorical_columns:
-            categories = _imputed_categories(preprocessor, frame)
-            preprocessor.encoder = TargetEncoder(target_type="continuous", random_state=self.random_state).fit(
-                categories, target.reshape(len(target), -1).sum(axis=1)
-            )
-        tree_inputs = preprocessor.tree_inputs(frame)
-        engine = resolve_engine(self.engine, n_rows)
-        tree = ENGINES[engine](tree_inputs, target, params, overwrite_target=True)
-        tree.release_training_leaves()
+        route = self._resolve_route(route, n_rows)
+        if route == "hist":
+            rows = np.arange(n_rows)
+            preprocessor, tree = _grow_distributed(chunks, y_chunks, scaling, params, self.random_state, self.category_encoding)
+            engine = "hist"
+        else:
+            sample = self._subsample(n_rows)
+            rows = np.arange(n_rows) if sample is None else sample
+            x_pieces, y_pieces = _gather_with_blend(chunks, y_chunks, scaling, rows)
+            frame = _concat_rows(x_pieces, columns)
+            y_values = _concat_target(y_pieces) if y_chunks is not None else None
+            target = scaling.target(frame, y_values)
+            preprocessor = scaling.preprocessor
+            if self.category_encoding == "target" and preprocessor.categorical_columns:
+                _fit_target_encoder(preprocessor, frame, target, self.random_state)
+            tree_inputs = preprocessor.tree_inputs(frame)
+            engine = resolve_engine(self.engine, n_rows)
+            tree = ENGINES[engine](tree_inputs, target, params, overwrite_target=True)
+            tree.release_training_leaves()
 
         self._preprocessor = preprocessor
         self._fitted_with_names = chunks.is_frame
@@ -631,6 +718,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         self._leaf_to_label[leaf_ids] = np.arange(len(leaf_ids), dtype=np.int64)
         self.n_partitions_ = len(leaf_ids)
         self.n_samples_fit_ = len(rows)
+        self.route_ = route
         local = self.to_local()
         count = _delayed(_partition_counts)
         (counts,) = _compute([count(part, local) for part in chunks.parts])
@@ -720,6 +808,19 @@ class DaskHVRTPartitioner(HVRTPartitioner):
             As :meth:`fit`.
         """
         return self.fit(X, y).labels_
+
+    def _resolve_route(self, route: str, n_rows: int) -> str:
+        if route not in ROUTES:
+            raise ValueError(f"route must be one of {ROUTES}, got {route!r}")
+        if route == "hist" and (self.engine == "exact" or self.max_samples is not None):
+            raise ValueError(
+                "route='hist' grows a histogram tree on every row: it needs engine 'auto' or 'hist' and "
+                f"max_samples=None, got engine={self.engine!r}, max_samples={self.max_samples!r}"
+            )
+        if route == "auto":
+            distributed = self.max_samples is None and self.engine != "exact" and n_rows > DEFAULT_SAMPLE_ROWS
+            return "hist" if distributed else "sample"
+        return route
 
     def _subsample(self, n_samples: int) -> np.ndarray | None:
         if self.max_samples is None:
