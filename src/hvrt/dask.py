@@ -10,13 +10,23 @@ estimator. Nothing collects all rows on the client:
   the client merges (counts add, squared deviations merge with Chan's parallel formula,
   category counts add). The fitted preprocessing object is the one the in-memory fit
   computes on the same rows, up to the order of float summation.
-- **Fitting** (the sample route): a uniform random sample of ``max_samples`` rows (the
-  same rows the in-memory ``max_samples`` draws, seeded by ``random_state``) is gathered to
-  the client, its synthetic target is built with the distributed statistics, and the
-  in-memory engine grows the tree on it. ``max_samples=None`` means
-  :data:`DEFAULT_SAMPLE_ROWS`; with at least as many as the data has, every row is gathered
-  and the fit equals the in-memory one. A user ``scaler`` and ``category_encoding="target"``
-  are fitted on the sample (they are not sums over rows).
+- **Fitting**, two routes (``fit(..., route="auto")`` picks):
+
+  - *sample*: a uniform random sample of ``max_samples`` rows (the rows the in-memory
+    ``max_samples`` draws, seeded by ``random_state``) is gathered to the client, its
+    synthetic target built with the distributed statistics, and the in-memory engine grows
+    the tree on it. With ``max_samples=None`` and at most :data:`DEFAULT_SAMPLE_ROWS` rows,
+    every row is gathered and the fit is the in-memory one.
+  - *hist* (the default above :data:`DEFAULT_SAMPLE_ROWS` rows with ``max_samples=None``):
+    every row shapes every split. The bin edges come from the 20,000 rows the in-memory
+    hist engine samples for them (gathered: a quantile sketch would give other edges);
+    each chunk bins its rows where it lives and keeps them; per pass, the chunks build the
+    children histograms of a batch of open leaves and Dask sums them; the client replays
+    best-first growth with the engine's split search (:mod:`hvrt._hist._distributed`).
+    Given the same edges it grows the in-memory hist engine's tree, split for split.
+
+  A user ``scaler`` and ``category_encoding="target"`` are fitted on the gathered rows
+  (the sample, or the edge sample on the hist route): they are not sums over rows.
 - **Labelling** is lazy: ``get_partitions`` maps the fitted local estimator over the
   blocks (``map_blocks`` / ``map_partitions``).
 - **Local models**: per-partition ``XᵀWX`` and ``XᵀWy`` are computed where each chunk lives
@@ -598,18 +608,20 @@ def _grow_distributed(
 class DaskHVRTPartitioner(HVRTPartitioner):
     """:class:`~hvrt.HVRTPartitioner` on a ``dask.array`` or ``dask.dataframe``.
 
-    The parameters are :class:`~hvrt.HVRTPartitioner`'s. The tree is grown by the
-    in-memory engine on a uniform random sample of ``max_samples`` rows gathered to the
-    client, its target built with scaling statistics from all rows (one distributed pass);
-    see the module docstring. Labelling is lazy and runs where the data lives.
+    The parameters are :class:`~hvrt.HVRTPartitioner`'s. The scaling statistics come from
+    all rows (one distributed pass); the tree grows in memory on a gathered sample, or
+    (above :data:`DEFAULT_SAMPLE_ROWS` rows) from histograms of every row built where the
+    rows live: see ``route`` in :meth:`fit` and the module docstring. Labelling is lazy and
+    runs where the data lives.
 
     Parameters
     ----------
     max_samples : int >= 2, float in (0, 1] or None, default=None
-        Rows gathered to grow the tree on (or this fraction of the rows). ``None`` means
-        :data:`DEFAULT_SAMPLE_ROWS` (1,000,000). The rows drawn are those the in-memory
+        Rows gathered to grow the tree on (or this fraction of the rows), on the sample
+        route. ``None``: every row (gathered up to :data:`DEFAULT_SAMPLE_ROWS` rows, on the
+        hist route above). The rows drawn are those the in-memory
         ``HVRTPartitioner(max_samples=...)`` draws from the same number of rows and
-        ``random_state``; with at least as many as the data has, all rows are used.
+        ``random_state``.
     **other parameters
         As :class:`~hvrt.HVRTPartitioner`. ``max_leaf_nodes="auto"`` and ``engine="auto"``
         are resolved from the number of rows of the whole collection.
@@ -621,7 +633,9 @@ class DaskHVRTPartitioner(HVRTPartitioner):
     partition_sizes_ : ndarray of shape (n_partitions_,)
         Training rows per partition, counted across all chunks.
     n_samples_fit_ : int
-        Rows the tree was grown on (the sample).
+        Rows the tree was grown on (the sample, or all rows).
+    route_ : str
+        ``"sample"`` or ``"hist"``: how the tree was grown.
     Others
         As :class:`~hvrt.HVRTPartitioner`.
 
@@ -719,10 +733,13 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         self.n_partitions_ = len(leaf_ids)
         self.n_samples_fit_ = len(rows)
         self.route_ = route
-        local = self.to_local()
-        count = _delayed(_partition_counts)
-        (counts,) = _compute([count(part, local) for part in chunks.parts])
-        self.partition_sizes_ = np.sum(counts, axis=0).astype(np.int64)
+        if route == "hist":  # the tree counted every row already
+            self.partition_sizes_ = tree.get_tree().n_node_samples[leaf_ids].astype(np.int64)
+        else:
+            local = self.to_local()
+            count = _delayed(_partition_counts)
+            (counts,) = _compute([count(part, local) for part in chunks.parts])
+            self.partition_sizes_ = np.sum(counts, axis=0).astype(np.int64)
         self.labels_ = self.get_partitions(X)
         return self
 

@@ -82,14 +82,14 @@ class ChunkRows:
 
     codes: np.ndarray  # uint8 (n, width), from transform_bins
     target: np.ndarray  # float64 (n, m), C order; centred once the mean is known
-    nodes: np.ndarray  # int64 (n,), the tree node of each row
+    nodes: np.ndarray  # int32 (n,), the tree node of each row (ids stay below 2 * max leaves)
 
 
 def bin_chunk(X_tree: np.ndarray, target: np.ndarray, mapper: BinMapper) -> ChunkRows:
     """Codes of one chunk's tree inputs, its raw target, every row at the root."""
     X_tree = np.ascontiguousarray(X_tree, dtype=np.float64)
     target = np.ascontiguousarray(np.asarray(target, dtype=np.float64).reshape(len(X_tree), -1))
-    return ChunkRows(transform_bins(X_tree, mapper), target, np.zeros(len(X_tree), dtype=np.int64))
+    return ChunkRows(transform_bins(X_tree, mapper), target, np.zeros(len(X_tree), dtype=np.int32))
 
 
 def target_moments(rows: ChunkRows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
