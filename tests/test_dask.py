@@ -66,6 +66,12 @@ def test_array_fit_equals_in_memory_on_the_same_rows(client, numbers, options) -
     np.testing.assert_array_equal(model.partition_sizes_, reference.partition_sizes_)
     np.testing.assert_array_equal(model.to_local().get_partitions(numbers), labels)
     assert model.n_samples_fit_ == (700 if "max_samples" in options else 2000)
+    leaves = model.apply(X)
+    assert isinstance(leaves, da.Array)
+    np.testing.assert_array_equal(leaves.compute(), reference.apply(numbers))
+    with pytest.raises(TypeError, match="use get_partitions"):
+        model.transform(X)
+    assert model.transform(numbers).shape == (len(numbers), model.n_partitions_)
 
 
 def test_dataframe_preprocessing_matches_the_in_memory_fit(client, table) -> None:

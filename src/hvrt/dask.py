@@ -399,7 +399,10 @@ def _fit_scaling(
         y_imputed = impute and y_missing
         y_fill = y_mean.copy() if y_imputed else None
         y_mean, y_scale = _zscore((y_count, y_mean, y_m2), n_rows, y_imputed)
-        y_chunks = _aligned_target_chunks(y, chunk_rows)
+        y_rows_per_chunk = [s["rows"] for s in y_summaries]
+        # y cut like X (a column of the same frame, say) is used as it is; otherwise recut
+        same_cuts = y_rows_per_chunk == chunk_rows.tolist()
+        y_chunks = y_parts if same_cuts else _aligned_target_chunks(y, chunk_rows)
     if not numeric and y is None:
         raise ValueError(
             "X has no numeric column, so there is no target to grow the tree on; "
@@ -494,6 +497,12 @@ def _label_block(block: np.ndarray, local: HVRTPartitioner) -> np.ndarray:
     if len(block) == 0:
         return np.empty(0, dtype=np.int64)
     return local.get_partitions(block)
+
+
+def _leaf_block(block: Any, local: HVRTPartitioner) -> np.ndarray:
+    if len(block) == 0:
+        return np.empty(0, dtype=np.int64)
+    return local.apply(block)
 
 
 def _map_rows(X: Any, function: Any, model: Any, dtype: Any, name: str) -> Any:
@@ -786,6 +795,51 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         if not is_dask_collection(X):
             return super().get_partitions(X)
         return _map_rows(X, _label_block, self.to_local(), np.int64, "partition")
+
+    def apply(self, X: Any) -> Any:
+        """Raw engine leaf id of each row, lazily for Dask input.
+
+        Parameters
+        ----------
+        X : dask array, dask DataFrame, or in-memory input
+
+        Returns
+        -------
+        leaf_ids : dask array, dask Series (named ``leaf``) or ndarray of int64
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before :meth:`fit`.
+        """
+        check_is_fitted(self, "tree_")
+        if not is_dask_collection(X):
+            return super().apply(X)
+        return _map_rows(X, _leaf_block, self.to_local(), np.int64, "leaf")
+
+    def transform(self, X: Any) -> Any:
+        """Sparse one-hot partition membership, for in-memory input only.
+
+        Parameters
+        ----------
+        X : DataFrame, ndarray or polars DataFrame
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix of shape (n_samples, n_partitions_)
+
+        Raises
+        ------
+        TypeError
+            For Dask input: a sparse matrix of every row would gather them all; use
+            :meth:`get_partitions`.
+        """
+        if is_dask_collection(X):
+            raise TypeError(
+                "transform returns one scipy sparse matrix, which would gather every row; with Dask input "
+                "use get_partitions(X) (lazy labels) instead"
+            )
+        return super().transform(X)
 
     def predict(self, X: Any) -> Any:
         """The same as :meth:`get_partitions`.
