@@ -276,6 +276,12 @@ def test_other_bad_input(client, numbers) -> None:
         DaskPartitionedRegressor(estimator=PartitionedRegressor()).fit(X, da.ones(2000, chunks=500))
     with pytest.raises(ValueError, match="max_leaf_nodes must be"):
         DaskHVRTPartitioner(max_leaf_nodes=1).fit(X)
+    frame = dd.from_pandas(pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": ["x", "y", "x", "y"]}), npartitions=2)
+    with pytest.raises(ValueError, match=r"\['b'\] are not numeric"):
+        DaskHVRTPartitioner(categorical_features=[]).fit(frame)
+    with_nan = da.from_array(np.where(np.arange(2000) == 7, np.nan, 1.0), chunks=500)
+    with pytest.raises(ValueError, match="y has 1 missing value"):
+        DaskPartitionedRegressor(shrinkage=1.0, partition_on="X").fit(X, with_nan)
     infinite = numbers.copy()
     infinite[5, 2] = np.inf
     with pytest.raises(ValueError, match="f2"):
@@ -371,3 +377,24 @@ def test_route_rule_and_errors(client, numbers) -> None:
         DaskHVRTPartitioner(engine="exact").fit(X, route="hist")
     with pytest.raises(ValueError, match="route='hist'.*max_samples=500"):
         DaskHVRTPartitioner(max_samples=500).fit(X, route="hist")
+
+
+def test_public_names_document_parameters_and_returns() -> None:
+    import inspect
+    import re
+
+    for name in hvrt_dask.__all__:
+        obj = getattr(hvrt_dask, name)
+        members = [(name, obj)]
+        if inspect.isclass(obj):
+            members += [(f"{name}.{a}", m) for a, m in vars(obj).items() if not a.startswith("_") and inspect.isfunction(m)]
+        elif not callable(obj):
+            continue
+        for label, member in members:
+            doc = inspect.getdoc(member) or ""
+            assert doc, f"{label} has no docstring"
+            if inspect.isclass(member):
+                continue
+            if [p for p in inspect.signature(member).parameters if p not in ("self", "cls")]:
+                assert re.search(r"^Parameters\n-{10}", doc, re.M), f"{label} has no Parameters section"
+            assert re.search(r"^Returns\n-{7}", doc, re.M), f"{label} has no Returns section"
