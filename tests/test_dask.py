@@ -368,6 +368,18 @@ def test_hist_route_with_y_and_categories(client, table) -> None:
     np.testing.assert_array_equal(model.to_local().get_partitions(table), reference.labels_)
 
 
+def test_regressor_above_the_sample_size_grows_on_the_hist_route(client, piecewise, monkeypatch) -> None:
+    X, y, _ = piecewise
+    monkeypatch.setattr(hvrt_dask, "DEFAULT_SAMPLE_ROWS", 1000)  # 2400 rows: above it
+    options = {"shrinkage": 30.0, "partition_on": "residual"}
+    partitioner = HVRTPartitioner(max_leaf_nodes=12, min_samples_leaf=20, engine="hist")
+    model = DaskPartitionedRegressor(partitioner, **options).fit(da.from_array(X, chunks=(700, 3)), da.from_array(y, chunks=700))
+    reference = PartitionedRegressor(partitioner, **options).fit(X, y)
+    assert model.partitioner_.route_ == "hist"
+    assert_same_tree(model.partitioner_.get_tree(), reference.partitioner_.get_tree())
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=0, atol=1e-8)
+
+
 def test_route_rule_and_errors(client, numbers) -> None:
     X = da.from_array(numbers, chunks=(500, 4))
     assert DaskHVRTPartitioner(max_leaf_nodes=4).fit(X).route_ == "sample"  # 2000 rows: all gathered
