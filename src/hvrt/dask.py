@@ -155,7 +155,7 @@ def _target_chunks(y: Any, n_rows: int | None = None) -> list[Any]:
         raise TypeError(
             f"with Dask input, y must be a dask array, Series or DataFrame, got {type(y).__name__}"
         )
-    non_numeric = [str(d) for d in dtypes if not pd.api.types.is_numeric_dtype(d) or pd.api.types.is_bool_dtype(d)]
+    non_numeric = [str(d) for d in dtypes if not pd.api.types.is_numeric_dtype(d)]  # bool counts, as in memory
     if non_numeric:
         raise ValueError(f"y must be numeric, got dtype {non_numeric[0]}")
     if isinstance(y, dask.array.Array):
@@ -163,6 +163,13 @@ def _target_chunks(y: Any, n_rows: int | None = None) -> list[Any]:
             raise ValueError(f"y has {y.shape[0]} rows but X has {n_rows}; they must match")
         return list(y.to_delayed().ravel())
     return list(y.to_delayed())
+
+
+def _known_rows(X: Any) -> int | None:
+    """X's number of rows when Dask knows it without computing (a dask array's shape)."""
+    if not isinstance(X, import_dask().array.Array) or np.isnan(X.shape[0]):
+        return None  # a DataFrame's length is itself a computation
+    return int(X.shape[0])
 
 
 def _aligned_target_chunks(y: Any, chunk_rows: np.ndarray) -> list[Any]:
@@ -694,7 +701,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         meta = pd.DataFrame({c: pd.Series(dtype=d) for c, d in chunks.dtypes.items()})
         categorical = resolve_categorical(meta, self.categorical_features)
         if y is not None:
-            _target_chunks(y)  # the dtype check, before any computation
+            _target_chunks(y, _known_rows(X))  # the dtype and length checks, before any computation
         self._check_params(2)
         scaling, y_chunks = _fit_scaling(
             chunks,
@@ -1071,7 +1078,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         partitioner = DaskHVRTPartitioner(**template.get_params())
         meta = pd.DataFrame({c: pd.Series(dtype=d) for c, d in chunks.dtypes.items()})
         categorical = resolve_categorical(meta, partitioner.categorical_features)
-        _target_chunks(y)
+        _target_chunks(y, _known_rows(X))
         if sample_weight is not None:
             _target_chunks(sample_weight)
 
