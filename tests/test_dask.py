@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.preprocessing import StandardScaler
 
 from hvrt import HVRTPartitioner, PartitionedRegressor, full_report, partition_quality
 
@@ -175,7 +176,8 @@ def test_regressor_on_a_dataframe_with_categories(client, table) -> None:
     frame = dd.from_pandas(table, npartitions=3)
     y = dd.from_pandas(pd.Series(response, index=table.index), npartitions=3)
     options = {"shrinkage": 30.0, "partition_on": "y"}
-    partitioner = HVRTPartitioner(max_leaf_nodes=6, min_samples_leaf=30)
+    # a partitioner with a scaler: its parameters (not the scaler's) are handed on
+    partitioner = HVRTPartitioner(max_leaf_nodes=6, min_samples_leaf=30, scaler=StandardScaler())
     model = DaskPartitionedRegressor(partitioner, **options).fit(frame, y)
     reference = PartitionedRegressor(partitioner, **options).fit(table, response)
     assert list(model.model_input_names_) == list(reference.model_input_names_)
@@ -264,6 +266,9 @@ def test_y_of_another_length_is_refused(client, numbers, table) -> None:
         DaskPartitionedRegressor().fit(frame, short)
     with pytest.raises(ValueError, match="sample_weight has 1999 rows"):
         DaskPartitionedRegressor().fit(X, da.ones(2000, chunks=500), sample_weight=da.ones(1999, chunks=500))
+    short_weights = dd.from_pandas(pd.Series(np.ones(1990)), npartitions=3)
+    with pytest.raises(ValueError, match="sample_weight has 1990 rows but X has 2000"):
+        DaskPartitionedRegressor().fit(X, da.ones(2000, chunks=500), sample_weight=short_weights)
 
 
 def test_other_bad_input(client, numbers) -> None:

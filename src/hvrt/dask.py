@@ -172,11 +172,13 @@ def _known_rows(X: Any) -> int | None:
     return int(X.shape[0])
 
 
-def _aligned_target_chunks(y: Any, chunk_rows: np.ndarray) -> list[Any]:
+def _aligned_target_chunks(y: Any, chunk_rows: np.ndarray, name: str = "y") -> list[Any]:
     """``y``'s chunks cut at the same rows as X's (``chunk_rows`` rows each)."""
     dask = import_dask()
     if isinstance(y, (dask.dataframe.Series, dask.dataframe.DataFrame)):
         y = y.to_dask_array(lengths=True)
+    if y.shape[0] != int(chunk_rows.sum()):
+        raise ValueError(f"{name} has {y.shape[0]} rows but X has {int(chunk_rows.sum())}; they must match")
     if tuple(y.chunks[0]) != tuple(int(n) for n in chunk_rows):
         y = y.rechunk({0: tuple(int(n) for n in chunk_rows)})
     return _target_chunks(y)
@@ -1075,7 +1077,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
             raise ValueError("DaskPartitionedRegressor requires y to be passed, but the target y is None")
         chunks = _chunks_of(X)
         template = default_partitioner() if self.partitioner is None else clone(self.partitioner)
-        partitioner = DaskHVRTPartitioner(**template.get_params())
+        partitioner = DaskHVRTPartitioner(**template.get_params(deep=False))
         meta = pd.DataFrame({c: pd.Series(dtype=d) for c, d in chunks.dtypes.items()})
         categorical = resolve_categorical(meta, partitioner.categorical_features)
         _target_chunks(y, _known_rows(X))
@@ -1100,7 +1102,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
             length = sample_weight.shape[0] if isinstance(sample_weight, import_dask().array.Array) else None
             if length is not None and not np.isnan(length) and length != n_rows:
                 raise ValueError(f"sample_weight has {length} rows but X has {n_rows}; they must match")
-            w_chunks = _aligned_target_chunks(sample_weight, scaling.chunk_rows)
+            w_chunks = _aligned_target_chunks(sample_weight, scaling.chunk_rows, "sample_weight")
         preprocessor = scaling.preprocessor
         selection = partitioner._subsample(n_rows)
         rows = np.arange(n_rows) if selection is None else selection
