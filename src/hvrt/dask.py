@@ -189,7 +189,8 @@ def _compute(*collections: Any) -> tuple[Any, ...]:
 
 
 def _delayed(function: Any) -> Any:
-    return import_dask().delayed(function, pure=True)
+    # pure=False: no hashing of every argument (the scaling, the bin edges) for every chunk
+    return import_dask().delayed(function, pure=False)
 
 
 # --------------------------------------------------------------------------- chunk reductions
