@@ -181,7 +181,7 @@ def test_binning_table_runs_small() -> None:
         assert 0.0 < exact <= 1.0 and -100.0 < quantile <= 100.0 and -100.0 < default <= 100.0
 
 
-BENCHMARKS = ("partition", "plot_scaling", "options", "binning", "metrics", "profiler", "guidance")
+BENCHMARKS = ("partition", "plot_scaling", "options", "binning", "metrics", "profiler", "guidance", "dask")
 
 
 @pytest.mark.parametrize("name", BENCHMARKS)
@@ -303,3 +303,23 @@ def test_local_models_takes_the_shared_flags(capsys) -> None:
     text = capsys.readouterr().out
     for flag in ("--n", "--k", "--repeats", "--seed", "--out", "--datasets", "--methods", "--cap", "--max-train-rows"):
         assert f"{flag} " in text
+
+
+@pytest.mark.slow
+def test_dask_benchmark_runs_small(tmp_path) -> None:
+    pytest.importorskip("distributed")
+    from benchmarks import dask as dask_benchmark
+
+    out = tmp_path / "dask.md"
+    argv = ["--n", "20000", "--d", "3", "--k", "8", "--chunk-rows", "5000", "--sample", "5000",
+            "--methods", "hist", "sample", "memory", "--in-process", "--out", str(out)]  # fmt: skip
+    assert dask_benchmark.main(argv) == 0
+    text = out.read_text()
+    assert "`python -m benchmarks.dask --n 20000 --d 3 --k 8" in text
+    rows = {line.split("|")[1].strip(): line.split("|") for line in text.splitlines() if line.startswith("| hvrt") or line.startswith("| in-memory")}
+    assert set(rows) == {"hvrt.dask, hist route", "hvrt.dask, sample route", "in-memory hvrt (hist)"}
+    hist, memory = rows["hvrt.dask, hist route"], rows["in-memory hvrt (hist)"]
+    assert hist[6].strip() == "1.00x"
+    # every row shapes the hist route's splits, as in memory: the same explained variance
+    assert float(hist[5]) == pytest.approx(float(memory[5]), abs=1e-4)
+    assert "5,000 rows grew the tree" in rows["hvrt.dask, sample route"][7]

@@ -7,6 +7,7 @@ install it instead of a bare ``ModuleNotFoundError`` from deep inside a plot.
 
 from __future__ import annotations
 
+import sys
 from types import ModuleType
 
 VIZ_INSTALL_HINT = 'pip install "hvrt-partitioner[viz]"'
@@ -76,3 +77,45 @@ def import_pyarrow() -> ModuleType:
             f"{PARQUET_INSTALL_HINT}"
         ) from err
     return pyarrow
+
+DASK_INSTALL_HINT = 'pip install "hvrt-partitioner[dask]"'
+
+
+def import_dask() -> ModuleType:
+    """Import Dask's array and dataframe collections and return :mod:`dask`.
+
+    Returns
+    -------
+    module
+        The :mod:`dask` package, with ``dask.array`` and ``dask.dataframe`` loaded.
+
+    Raises
+    ------
+    ImportError
+        If dask (with its dataframe part) cannot be imported; the message names the
+        ``dask`` extra.
+    """
+    try:
+        import dask
+        import dask.array
+        import dask.dataframe
+    except ImportError as err:
+        raise ImportError(
+            f"hvrt.dask needs dask[dataframe] and distributed, which are not installed. Install the "
+            f"Dask extra with: {DASK_INSTALL_HINT}"
+        ) from err
+    return dask
+
+
+def is_dask_collection(value: object) -> bool:
+    """Whether ``value`` is a Dask collection, without importing Dask.
+
+    Dask is only looked up when something has imported it already: a value cannot be a
+    Dask collection otherwise, so in-memory callers never pay for the import.
+
+    Returns
+    -------
+    bool
+    """
+    module = sys.modules.get("dask")
+    return module is not None and bool(module.is_dask_collection(value))

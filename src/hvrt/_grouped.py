@@ -255,3 +255,74 @@ def stats_for(values: np.ndarray, labels: np.ndarray, stats: GroupedStats | None
             f"{n_rows} rows and {n_columns} numeric columns; group X's numeric columns by the same labels"
         )
     return stats
+
+
+def merge_grouped(parts: list[GroupedStats]) -> GroupedStats:
+    """One grouping from the groupings of several chunks of rows (Dask's partitions).
+
+    Partitions are matched by their ids. Counts and sizes add; means and squared
+    deviations merge with the parallel formula of Chan et al., ``M2 = sum_c M2_c +
+    sum_c n_c (mean_c - mean)**2``, which only ever subtracts means (no loss of precision
+    to a large offset, unlike sums of squares); minima and maxima merge as minima and
+    maxima. The merged grouping has no per-row ``codes`` (an empty array): the rows stayed
+    in their chunks.
+
+    Parameters
+    ----------
+    parts : list of GroupedStats
+        Groupings of the same columns; at least one.
+
+    Returns
+    -------
+    GroupedStats
+        With ``partition_ids`` the sorted union of the parts' ids.
+
+    Raises
+    ------
+    ValueError
+        If ``parts`` is empty or the parts group different numbers of columns.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = grouped_stats(np.array([1.0, 3.0]), np.array([0, 1]))
+    >>> b = grouped_stats(np.array([5.0, 7.0]), np.array([1, 1]))
+    >>> merged = merge_grouped([a, b])
+    >>> merged.sizes.tolist(), merged.mean.ravel().tolist(), merged.variance.ravel().tolist()
+    ([1, 3], [1.0, 5.0], [0.0, 2.6666666666666665])
+    """
+    if not parts:
+        raise ValueError("merge_grouped needs at least one grouping")
+    widths = {part.count.shape[1] for part in parts}
+    if len(widths) != 1:
+        raise ValueError(f"the groupings hold different numbers of columns: {sorted(widths)}")
+    ids = np.concatenate([part.partition_ids for part in parts])
+    partition_ids, slot = np.unique(ids, return_inverse=True)
+    n_groups, n_columns = len(partition_ids), widths.pop()
+    count_parts = np.concatenate([part.count for part in parts])
+    mean_parts = np.concatenate([part.mean for part in parts])
+    sizes = np.bincount(slot, weights=np.concatenate([part.sizes for part in parts]), minlength=n_groups)
+    count = np.zeros((n_groups, n_columns))
+    np.add.at(count, slot, count_parts)
+    weighted = np.where(count_parts > 0, mean_parts * count_parts, 0.0)
+    total = np.zeros((n_groups, n_columns))
+    np.add.at(total, slot, weighted)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / count  # NaN where a partition has no value in a column, as grouped_stats
+    shift = np.where(count_parts > 0, count_parts * (mean_parts - mean[slot]) ** 2, 0.0)
+    m2 = np.zeros((n_groups, n_columns))
+    np.add.at(m2, slot, np.where(count_parts > 0, np.concatenate([part.m2 for part in parts]), 0.0) + shift)
+    minimum = np.full((n_groups, n_columns), np.nan)
+    maximum = np.full((n_groups, n_columns), np.nan)
+    np.fmin.at(minimum, slot, np.concatenate([part.minimum for part in parts]))
+    np.fmax.at(maximum, slot, np.concatenate([part.maximum for part in parts]))
+    return GroupedStats(
+        partition_ids=partition_ids,
+        codes=np.empty(0, dtype=np.int64),
+        sizes=sizes.astype(np.int64),
+        count=count.astype(np.int64),
+        mean=mean,
+        m2=m2,
+        minimum=minimum,
+        maximum=maximum,
+    )

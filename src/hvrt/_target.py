@@ -42,11 +42,19 @@ def zscore_parameters(
         if imprecise.any():
             columns = np.flatnonzero(imprecise)
             variance[columns] = _two_pass_variance(values[:, columns], mean[columns], count[columns], False)
+    return mean, zscore_scale(mean, variance, count)
+
+
+def zscore_scale(mean: np.ndarray, variance: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Standard deviations from column moments, 1 for a constant column.
+
+    Shared by :func:`zscore_parameters` and the Dask estimators, which merge the moments
+    of many chunks.
+    """
     # scikit-learn's test for a constant feature: variance within rounding of zero.
     eps = np.finfo(np.float64).eps
     constant = variance <= count * eps * variance + (count * mean * eps) ** 2
-    scale = np.where(constant, 1.0, np.sqrt(np.maximum(variance, 0.0)))
-    return mean, scale
+    return np.where(constant, 1.0, np.sqrt(np.maximum(variance, 0.0)))
 
 
 _PRECISE_RATIO = 1e-4  # variance / mean^2 above this keeps >= 12 digits in E[x^2] - mean^2
@@ -104,6 +112,19 @@ def feature_outputs(
         scaled = _user_scaled(values, scaler) * weights
         return np.nansum(scaled, axis=1) if mode == "sum" else np.nan_to_num(scaled, nan=0.0)
     mean, scale = zscore_parameters(values, has_missing, moments)
+    return zscored_outputs(values, has_missing, weights, mode, mean, scale)
+
+
+def zscored_outputs(
+    values: np.ndarray, has_missing: bool, weights: np.ndarray, mode: str, mean: np.ndarray, scale: np.ndarray
+) -> np.ndarray:
+    """``sum_j w_j (x_j - mean_j) / scale_j`` or its columns, for given z-score parameters.
+
+    :func:`feature_outputs` with the parameters known beforehand: the Dask estimators
+    compute them in one distributed pass and apply them block by block.
+    """
+    if values.shape[1] == 0:
+        return np.zeros(len(values)) if mode == "sum" else np.empty((len(values), 0))
     coefficients = weights / scale
     if mode == "sum" and not has_missing and np.all(np.abs(mean) <= _OFFSET_LIMIT * scale):
         # One pass; centring afterwards is exact enough while offsets are moderate.
@@ -151,7 +172,12 @@ def _total_variance(outputs: np.ndarray) -> float:
     return float(np.var(outputs.reshape(len(outputs), -1), axis=0).sum())
 
 
-def blend_target(x_part: np.ndarray, y_part: np.ndarray | None, y_weight: float) -> np.ndarray:
+def blend_target(
+    x_part: np.ndarray,
+    y_part: np.ndarray | None,
+    y_weight: float,
+    variances: tuple[float, float] | None = None,
+) -> np.ndarray:
     """Combine the feature part and the ``y`` part of the target.
 
     Parameters
@@ -164,6 +190,10 @@ def blend_target(x_part: np.ndarray, y_part: np.ndarray | None, y_weight: float)
         The share of the target's total variance that ``y`` carries. The y part is scaled
         by ``c`` so that ``c**2 var(y) / (var(x) + c**2 var(y)) = y_weight``; added at
         weight 1, a single ``y`` would be drowned out by many features.
+    variances : (float, float), optional
+        The total variances of the x and y parts over all rows, when the parts given
+        are only some of the rows (the Dask estimators' sample); computed from the parts
+        otherwise.
 
     Returns
     -------
@@ -171,8 +201,9 @@ def blend_target(x_part: np.ndarray, y_part: np.ndarray | None, y_weight: float)
     """
     if y_part is None or y_weight == 0.0:
         return x_part
-    x_variance = _total_variance(x_part)
-    y_variance = _total_variance(y_part)
+    x_variance, y_variance = (
+        (_total_variance(x_part), _total_variance(y_part)) if variances is None else variances
+    )
     if y_variance == 0.0:
         return x_part
     if y_weight == 1.0 or x_variance == 0.0:

@@ -1,0 +1,1486 @@
+"""hvrt on Dask collections, for tables that outgrow one machine's memory.
+
+The estimators here subclass the in-memory ones (the style of ``lightgbm.dask``): they
+take a ``dask.array`` or ``dask.dataframe`` where the local ones take numpy or pandas,
+keep the same parameters, and :meth:`to_local` returns the equivalent in-memory
+estimator. Nothing collects all rows on the client:
+
+- **Scaling** (means, standard deviations, imputation values, category lists) comes from
+  one distributed pass: each chunk reduces its rows to a few numbers per column, which
+  the client merges (counts add, squared deviations merge with Chan's parallel formula,
+  category counts add). The fitted preprocessing object is the one the in-memory fit
+  computes on the same rows, up to the order of float summation.
+- **Fitting**, two routes (``fit(..., route="auto")`` picks):
+
+  - *sample*: a uniform random sample of ``max_samples`` rows (the rows the in-memory
+    ``max_samples`` draws, seeded by ``random_state``) is gathered to the client, its
+    synthetic target built with the distributed statistics, and the in-memory engine grows
+    the tree on it. With ``max_samples=None`` and at most :data:`DEFAULT_SAMPLE_ROWS` rows,
+    every row is gathered and the fit is the in-memory one.
+  - *hist* (the default above :data:`DEFAULT_SAMPLE_ROWS` rows with ``max_samples=None``):
+    every row shapes every split. The bin edges come from the 20,000 rows the in-memory
+    hist engine samples for them (gathered: a quantile sketch would give other edges);
+    each chunk bins its rows where it lives and keeps them; per pass, the chunks build the
+    children histograms of a batch of open leaves and Dask sums them; the client replays
+    best-first growth with the engine's split search (:mod:`hvrt._hist._distributed`).
+    Given the same edges it grows the in-memory hist engine's tree, split for split.
+
+  A user ``scaler`` and ``category_encoding="target"`` are fitted on the gathered rows
+  (the sample, or the edge sample on the hist route): they are not sums over rows.
+- **Labelling** is lazy: ``get_partitions`` maps the fitted local estimator over the
+  blocks (``map_blocks`` / ``map_partitions``).
+- **Local models**: per-partition ``XᵀWX`` and ``XᵀWy`` are computed where each chunk lives
+  and added; the shrinkage solve runs once on the client.
+- **Analysis**: :func:`full_report` and :func:`partition_quality` group each chunk and merge
+  the groupings (:func:`hvrt._grouped.merge_grouped`).
+
+Computations go through ``dask.compute``, so they run on the active
+``distributed.Client`` when there is one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.impute import SimpleImputer
+from sklearn.preprocessing import OneHotEncoder, TargetEncoder
+from sklearn.utils.validation import check_is_fitted
+
+from ._compat import import_dask, is_dask_collection
+from ._engines import ENGINES, resolve_engine
+from ._grouped import GroupedStats, grouped_stats, merge_grouped
+from ._grouped_products import GroupedProducts, grouped_cross_products
+from ._preprocessing import (
+    Preprocessor,
+    _category_kind,
+    _category_strings,
+    resolve_categorical,
+    resolve_weights,
+)
+from ._target import blend_target, feature_outputs, zscore_scale, zscored_outputs
+from ._validation import check_partitioned, has_missing_values, to_frame
+from .local_models import (
+    AUTO_FALLBACK,
+    AUTO_MIN_ROWS,
+    PARTITION_ON_AUTO,
+    PartitionedRegressor,
+    _batched_solve,
+    _local_r2,
+    _TreeSums,
+    default_partitioner,
+)
+from .metrics import (
+    FeatureReport,
+    FullReport,
+    PartitionQuality,
+    SpanReport,
+    VarianceReport,
+    _check_partition_count,
+    _distribution_summary,
+    _within_sse,
+)
+from .partitioner import HVRTPartitioner
+
+__all__ = [
+    "DEFAULT_SAMPLE_ROWS",
+    "DaskHVRTPartitioner",
+    "DaskPartitionedRegressor",
+    "full_report",
+    "partition_quality",
+]
+
+# Up to this many rows (and max_samples=None) the tree grows in memory on all rows gathered
+# to the client (about 80 MB at 10 columns; the in-memory hist engine grows 1M rows in well
+# under a second); above it, on every row where it lives (route="hist").
+DEFAULT_SAMPLE_ROWS = 1_000_000
+ROUTES = ("auto", "sample", "hist")
+
+
+# --------------------------------------------------------------------------- collections
+
+
+@dataclass(frozen=True)
+class _Chunks:
+    """A Dask collection as a list of delayed row chunks (numpy blocks or pandas partitions)."""
+
+    parts: list[Any]
+    is_frame: bool
+    dtypes: pd.Series  # the column dtypes, from the collection's metadata
+
+
+def _chunks_of(X: Any, name: str = "X") -> _Chunks:
+    """The row chunks of a 2-D dask array or a dask DataFrame, or a clear error."""
+    dask = import_dask()
+    if isinstance(X, dask.array.Array):
+        if X.ndim != 2:
+            raise ValueError(f"{name} must be a 2-D dask array, got {X.ndim} dimensions")
+        if X.numblocks[1] != 1 or any(np.isnan(c) for c in X.chunks[1]):
+            raise ValueError(
+                f"{name} is split into {X.numblocks[1]} chunks along its columns; hvrt.dask needs every "
+                f"row whole in one chunk: rechunk with {name}.rechunk({{1: -1}})"
+            )
+        if X.dtype.kind not in "fiub":
+            raise TypeError(
+                f"a dask array {name} must be numeric, got dtype {X.dtype}; pass a dask DataFrame for "
+                "categorical columns"
+            )
+        columns = [f"f{j}" for j in range(X.shape[1])]
+        return _Chunks(list(X.to_delayed()[:, 0]), False, pd.Series([X.dtype] * len(columns), index=columns))
+    if isinstance(X, dask.dataframe.DataFrame):
+        dtypes = X.dtypes.copy()
+        dtypes.index = [str(c) for c in dtypes.index]
+        return _Chunks(list(X.to_delayed()), True, dtypes)
+    raise TypeError(f"{name} must be a dask array or a dask DataFrame, got {type(X).__name__}")
+
+
+def _target_chunks(y: Any, n_rows: int | None = None) -> list[Any]:
+    """The row chunks of a 1-D/2-D dask array, a dask Series or DataFrame ``y``, after its dtype check."""
+    dask = import_dask()
+    if isinstance(y, dask.array.Array):
+        if y.ndim not in (1, 2):
+            raise ValueError(f"y must be 1-D or 2-D, got {y.ndim} dimensions")
+        dtypes = [y.dtype]
+        if y.ndim == 2 and y.numblocks[1] != 1:
+            y = y.rechunk({1: -1})
+    elif isinstance(y, dask.dataframe.Series):
+        dtypes = [y.dtype]
+    elif isinstance(y, dask.dataframe.DataFrame):
+        dtypes = list(y.dtypes)
+    else:
+        raise TypeError(
+            f"with Dask input, y must be a dask array, Series or DataFrame, got {type(y).__name__}"
+        )
+    non_numeric = [str(d) for d in dtypes if not pd.api.types.is_numeric_dtype(d)]  # bool counts, as in memory
+    if non_numeric:
+        raise ValueError(f"y must be numeric, got dtype {non_numeric[0]}")
+    if isinstance(y, dask.array.Array):
+        if n_rows is not None and not np.isnan(y.shape[0]) and y.shape[0] != n_rows:
+            raise ValueError(f"y has {y.shape[0]} rows but X has {n_rows}; they must match")
+        return list(y.to_delayed().ravel())
+    return list(y.to_delayed())
+
+
+def _known_rows(X: Any) -> int | None:
+    """X's number of rows when Dask knows it without computing (a dask array's shape)."""
+    if not isinstance(X, import_dask().array.Array) or np.isnan(X.shape[0]):
+        return None  # a DataFrame's length is itself a computation
+    return int(X.shape[0])
+
+
+def _aligned_target_chunks(y: Any, chunk_rows: np.ndarray, name: str = "y") -> list[Any]:
+    """``y``'s chunks cut at the same rows as X's (``chunk_rows`` rows each)."""
+    dask = import_dask()
+    if isinstance(y, (dask.dataframe.Series, dask.dataframe.DataFrame)):
+        y = y.to_dask_array(lengths=True)
+    if y.shape[0] != int(chunk_rows.sum()):
+        raise ValueError(f"{name} has {y.shape[0]} rows but X has {int(chunk_rows.sum())}; they must match")
+    if tuple(y.chunks[0]) != tuple(int(n) for n in chunk_rows):
+        y = y.rechunk({0: tuple(int(n) for n in chunk_rows)})
+    return _target_chunks(y)
+
+
+def _compute(*collections: Any) -> tuple[Any, ...]:
+    return import_dask().compute(*collections)
+
+
+def _delayed(function: Any) -> Any:
+    # pure=False: no hashing of every argument (the scaling, the bin edges) for every chunk
+    return import_dask().delayed(function, pure=False)
+
+
+# --------------------------------------------------------------------------- chunk reductions
+
+
+def _column_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Non-NaN count, mean (0 where empty) and squared deviations of each column."""
+    present = ~np.isnan(values)
+    count = present.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, np.nansum(values, axis=0) / np.maximum(count, 1), 0.0)
+    deviation = np.where(present, values - mean, 0.0)
+    return count, mean, np.einsum("ij,ij->j", deviation, deviation)
+
+
+def _merge_moments(parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Chan's parallel merge of per-chunk (count, mean, squared deviations)."""
+    count = np.stack([p[0] for p in parts]).astype(np.float64)
+    mean = np.stack([p[1] for p in parts])
+    m2 = np.stack([p[2] for p in parts])
+    total = count.sum(axis=0)
+    merged_mean = np.where(total > 0, (count * mean).sum(axis=0) / np.maximum(total, 1), np.nan)
+    merged_m2 = m2.sum(axis=0) + (count * (mean - np.nan_to_num(merged_mean)) ** 2).sum(axis=0)
+    return total, merged_mean, merged_m2
+
+
+def _target_values(part: Any) -> np.ndarray:
+    """One chunk of y as a 2-D float64 array, ±inf refused."""
+    if isinstance(part, (pd.Series, pd.DataFrame)):
+        values = part.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        values = np.asarray(part, dtype=np.float64)
+    values = values.reshape(len(values), -1)
+    has_missing_values(values, [f"target_{j}" for j in range(values.shape[1])], name="y")
+    return values
+
+
+def _frame_of(part: Any) -> pd.DataFrame:
+    """One chunk as the DataFrame the in-memory estimators see (an empty chunk stays empty)."""
+    if len(part) > 0:
+        return to_frame(part)[0]
+    if isinstance(part, pd.DataFrame):
+        return part.set_axis([str(c) for c in part.columns], axis=1)
+    return pd.DataFrame(np.empty((0, part.shape[1])), columns=[f"f{j}" for j in range(part.shape[1])])
+
+
+def _summarise_chunk(part: Any, numeric: list[str], categorical: list[str]) -> dict[str, Any]:
+    """What one chunk of X contributes to the preprocessing: moments, category counts, kinds."""
+    frame = _frame_of(part)
+    values = frame[numeric].to_numpy(dtype=np.float64, na_value=np.nan) if numeric else np.empty((len(frame), 0))
+    has_missing_values(values, numeric)  # refuses ±inf and huge values, naming the columns
+    summary: dict[str, Any] = {"rows": len(frame), "moments": _column_moments(values)}
+    keys = _category_strings(frame, categorical)
+    summary["category_counts"] = [pd.Series(keys[:, j]).value_counts(dropna=True) for j in range(len(categorical))]
+    summary["kinds"] = [
+        _category_kind(frame[c]) if frame[c].notna().any() else None for c in categorical
+    ]
+    return summary
+
+
+def _summarise_target(part: Any) -> dict[str, Any]:
+    values = _target_values(part)
+    return {"rows": len(values), "moments": _column_moments(values)}
+
+
+# --------------------------------------------------------------------------- the preprocessing
+
+
+@dataclass
+class _Scaling:
+    """The distributed preprocessing: the fitted object and the synthetic target's parameters."""
+
+    preprocessor: Preprocessor
+    chunk_rows: np.ndarray
+    column_weights: np.ndarray
+    x_mean: np.ndarray
+    x_scale: np.ndarray
+    y_fill: np.ndarray | None  # y's means, to impute (None without y)
+    y_mean: np.ndarray | None
+    y_scale: np.ndarray | None
+    mode: str
+    scaler: Any
+    y_weight: float
+    impute: bool
+    variances: tuple[float, float] | None = None  # total variances of the target's x and y parts
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.chunk_rows.sum())
+
+    def numeric(self, frame: pd.DataFrame) -> np.ndarray:
+        """The numeric block, imputed as the preprocessing says."""
+        columns = self.preprocessor.numeric_columns
+        values = frame[columns].to_numpy(dtype=np.float64, na_value=np.nan) if columns else np.empty((len(frame), 0))
+        fill = self.preprocessor.numeric_fill
+        return values if fill is None else np.where(np.isnan(values), fill, values)
+
+    def parts(self, frame: pd.DataFrame, y_values: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """The x and y parts of the synthetic target for some rows, before the blend."""
+        values = self.numeric(frame)
+        missing = bool(np.isnan(values).any())
+        if self.scaler is not None:
+            x_part = feature_outputs(values, missing, self.column_weights, self.mode, self.scaler)
+        else:
+            x_part = zscored_outputs(values, missing, self.column_weights, self.mode, self.x_mean, self.x_scale)
+        if y_values is None:
+            return x_part, None
+        if self.y_fill is not None:
+            y_values = np.where(np.isnan(y_values), self.y_fill, y_values)
+        y_missing = bool(np.isnan(y_values).any())
+        ones = np.ones(y_values.shape[1])
+        return x_part, zscored_outputs(y_values, y_missing, ones, self.mode, self.y_mean, self.y_scale)
+
+    def target(self, frame: pd.DataFrame, y_values: np.ndarray | None) -> np.ndarray:
+        x_part, y_part = self.parts(frame, y_values)
+        return blend_target(x_part, y_part, self.y_weight, self.variances)
+
+
+def _zscore(moments: tuple[np.ndarray, np.ndarray, np.ndarray], n_rows: int, imputed: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and scale as the in-memory z-score computes them (on imputed values, when imputing)."""
+    count, mean, m2 = moments
+    if imputed:  # a missing value became the mean: it adds a row and no deviation
+        count = np.full_like(count, n_rows)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        variance = m2 / count
+    return mean, zscore_scale(mean, variance, count)
+
+
+def _empty_columns(count: np.ndarray, columns: list[str], name: str) -> None:
+    if np.any(count == 0):
+        raise ValueError(f"{name} column(s) {[columns[i] for i in np.flatnonzero(count == 0)]} have no values (all missing)")
+
+
+def _merged_kind(kinds: list[str | None]) -> str:
+    present = {kind for kind in kinds if kind is not None}
+    if not present:
+        return "text"
+    return present.pop() if len(present) == 1 else "mixed"
+
+
+def _fit_imputer(modes: list[Any]) -> SimpleImputer:
+    """A most-frequent imputer whose statistics are ``modes`` (fitted on them, twice over)."""
+    return SimpleImputer(strategy="most_frequent").fit(np.array([modes, modes], dtype=object))
+
+
+def _fit_one_hot(categories: list[list[Any]]) -> OneHotEncoder:
+    """A one-hot encoder whose ``categories_`` are the given (sorted) lists."""
+    length = max(len(c) for c in categories)
+    columns = [list(c) + [c[0]] * (length - len(c)) for c in categories]
+    table = np.empty((length, len(columns)), dtype=object)
+    for j, column in enumerate(columns):
+        table[:, j] = column
+    return OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64).fit(table)
+
+
+def _imputed_categories(preprocessor: Preprocessor, frame: pd.DataFrame) -> np.ndarray:
+    """The categorical columns as category keys, imputed: what the target encoder is fitted on."""
+    categories = _category_strings(frame, preprocessor.categorical_columns)
+    if preprocessor.category_imputer is not None:
+        categories = preprocessor.category_imputer.transform(categories)
+    return categories
+
+
+def _most_frequent(counts: pd.Series) -> Any:
+    """scikit-learn's most frequent value: the smallest among the most frequent."""
+    top = counts.max()
+    return min(counts.index[counts == top])
+
+
+def _fit_scaling(
+    chunks: _Chunks,
+    y: Any,
+    *,
+    categorical: list[str],
+    weights: Any,
+    scaler: Any,
+    impute: bool,
+    category_encoding: str,
+    target_mode: str,
+    y_weight: float,
+) -> tuple[_Scaling, list[Any] | None]:
+    """The distributed pass: preprocessing statistics of X (and y), merged on the client."""
+    columns = list(chunks.dtypes.index)
+    numeric = [c for c in columns if c not in set(categorical)]
+    column_weights = resolve_weights(weights, numeric, categorical)
+    summarise = _delayed(_summarise_chunk)
+    x_tasks = [summarise(part, numeric, categorical) for part in chunks.parts]
+    y_tasks = []
+    if y is not None:
+        y_parts = _target_chunks(y)
+        summarise_y = _delayed(_summarise_target)
+        y_tasks = [summarise_y(part) for part in y_parts]
+    x_summaries, y_summaries = _compute(x_tasks, y_tasks)
+    chunk_rows = np.array([s["rows"] for s in x_summaries], dtype=np.int64)
+    n_rows = int(chunk_rows.sum())
+    if n_rows == 0:
+        raise ValueError("X has no rows")
+
+    count, mean, m2 = _merge_moments([s["moments"] for s in x_summaries]) if numeric else (np.zeros(0),) * 3
+    has_missing = bool(np.any(count < n_rows))
+    if has_missing:
+        _empty_columns(count, numeric, "X")
+    numeric_fill = mean.copy() if (impute and has_missing) else None
+    x_mean, x_scale = _zscore((count, mean, m2), n_rows, numeric_fill is not None)
+
+    y_fill = y_mean = y_scale = None
+    y_chunks = None
+    if y is not None:
+        y_rows = int(sum(s["rows"] for s in y_summaries))
+        if y_rows != n_rows:
+            raise ValueError(f"y has {y_rows} rows but X has {n_rows}; they must match")
+        y_count, y_mean, y_m2 = _merge_moments([s["moments"] for s in y_summaries])
+        y_missing = bool(np.any(y_count < n_rows))
+        if y_missing:
+            _empty_columns(y_count, [f"target_{j}" for j in range(len(y_count))], "y")
+        y_imputed = impute and y_missing
+        y_fill = y_mean.copy() if y_imputed else None
+        y_mean, y_scale = _zscore((y_count, y_mean, y_m2), n_rows, y_imputed)
+        y_rows_per_chunk = [s["rows"] for s in y_summaries]
+        # y cut like X (a column of the same frame, say) is used as it is; otherwise recut
+        same_cuts = y_rows_per_chunk == chunk_rows.tolist()
+        y_chunks = y_parts if same_cuts else _aligned_target_chunks(y, chunk_rows)
+    if not numeric and y is None:
+        raise ValueError(
+            "X has no numeric column, so there is no target to grow the tree on; "
+            "pass a numeric y or list fewer columns in categorical_features"
+        )
+
+    category_imputer = encoder = None
+    if categorical:
+        counts = [
+            pd.concat([s["category_counts"][j] for s in x_summaries]).groupby(level=0).sum()
+            for j in range(len(categorical))
+        ]
+        missing = [int(counts[j].sum()) < n_rows for j in range(len(categorical))]
+        empty = [c for c, values in zip(categorical, counts) if values.empty]
+        if empty:
+            raise ValueError(f"X column(s) {empty} have no values (all missing)")
+        if impute:
+            category_imputer = _fit_imputer([_most_frequent(values) for values in counts])
+        if category_encoding == "ohe":
+            lists = [
+                sorted(values.index) + ([np.nan] if (has_nan and not impute) else [])
+                for values, has_nan in zip(counts, missing)
+            ]
+            encoder = _fit_one_hot(lists)
+    kinds = [_merged_kind([s["kinds"][j] for s in x_summaries]) for j in range(len(categorical))]
+    preprocessor = Preprocessor(numeric, categorical, numeric_fill, category_imputer, encoder, kinds)
+    scaling = _Scaling(
+        preprocessor=preprocessor,
+        chunk_rows=chunk_rows,
+        column_weights=column_weights,
+        x_mean=x_mean,
+        x_scale=x_scale,
+        y_fill=y_fill,
+        y_mean=y_mean,
+        y_scale=y_scale,
+        mode=target_mode,
+        scaler=scaler,
+        y_weight=y_weight,
+        impute=impute,
+    )
+    return scaling, y_chunks
+
+
+def _part_moments(part: Any, y_part: Any, scaling: _Scaling) -> tuple[tuple, tuple]:
+    """Moments of one chunk's target parts (for the blend's variances)."""
+    frame = _frame_of(part)
+    x_part, y_values = scaling.parts(frame, _target_values(y_part))
+    return _column_moments(x_part.reshape(len(frame), -1)), _column_moments(y_values.reshape(len(frame), -1))
+
+
+def _total_variance(moments: tuple[np.ndarray, np.ndarray, np.ndarray]) -> float:
+    count, _, m2 = moments
+    return float((m2 / np.maximum(count, 1)).sum())
+
+
+# --------------------------------------------------------------------------- gathering rows
+
+
+def _take_rows(part: Any, rows: np.ndarray) -> Any:
+    if isinstance(part, (pd.DataFrame, pd.Series)):
+        return part.iloc[rows]
+    return np.asarray(part)[rows]
+
+
+def _gather(parts: list[Any], chunk_rows: np.ndarray, rows: np.ndarray) -> list[Any]:
+    """Delayed selections of the sorted global ``rows`` from each chunk (empty chunks skipped)."""
+    bounds = np.concatenate([[0], np.cumsum(chunk_rows)])
+    take = _delayed(_take_rows)
+    selections = []
+    for i, part in enumerate(parts):
+        low, high = np.searchsorted(rows, bounds[i]), np.searchsorted(rows, bounds[i + 1])
+        if high > low:
+            selections.append(take(part, rows[low:high] - bounds[i]))
+    return selections
+
+
+def _concat_rows(pieces: list[Any], columns: list[str]) -> pd.DataFrame:
+    if isinstance(pieces[0], pd.DataFrame):
+        frame = pd.concat(pieces)
+        return frame.set_axis([str(c) for c in frame.columns], axis=1)
+    return pd.DataFrame(np.concatenate(pieces), columns=columns)
+
+
+def _concat_target(pieces: list[Any]) -> np.ndarray:
+    return np.concatenate([_target_values(p) for p in pieces])
+
+
+# --------------------------------------------------------------------------- labelling
+
+
+def _label_block(block: np.ndarray, local: HVRTPartitioner) -> np.ndarray:
+    if len(block) == 0:
+        return np.empty(0, dtype=np.int64)
+    return local.get_partitions(block)
+
+
+def _leaf_block(block: Any, local: HVRTPartitioner) -> np.ndarray:
+    if len(block) == 0:
+        return np.empty(0, dtype=np.int64)
+    return local.apply(block)
+
+
+def _map_rows(X: Any, function: Any, model: Any, dtype: Any, name: str) -> Any:
+    """``function(chunk, model)`` over the row chunks of a dask array or DataFrame, lazily."""
+    dask = import_dask()
+    _chunks_of(X)  # the same checks as at fit
+    if isinstance(X, dask.array.Array):
+        return X.map_blocks(lambda block: function(block, model), drop_axis=1, dtype=dtype, meta=np.empty(0, dtype))
+
+    def on_frame(frame: pd.DataFrame) -> pd.Series:
+        values = function(frame, model) if len(frame) else np.empty(0, dtype)
+        return pd.Series(values, index=frame.index, name=name, dtype=dtype)
+
+    return X.map_partitions(on_frame, meta=pd.Series(dtype=dtype, name=name))
+
+
+def _partition_counts(part: Any, local: HVRTPartitioner) -> np.ndarray:
+    return np.bincount(_label_block(part, local), minlength=local.n_partitions_)
+
+
+def _gather_with_blend(chunks: _Chunks, y_chunks: list[Any] | None, scaling: _Scaling, rows: np.ndarray) -> tuple[list, list]:
+    """The given rows of X and y gathered to the client, and (with y) the blend's variances set."""
+    x_pieces = _gather(chunks.parts, scaling.chunk_rows, rows)
+    y_pieces = [] if y_chunks is None else _gather(y_chunks, scaling.chunk_rows, rows)
+    blend_tasks = []
+    if y_chunks is not None and 0.0 < scaling.y_weight:
+        moments = _delayed(_part_moments)
+        blend_tasks = [moments(part, y_part, scaling) for part, y_part in zip(chunks.parts, y_chunks)]
+    x_pieces, y_pieces, blend_parts = _compute(x_pieces, y_pieces, blend_tasks)
+    if blend_parts:
+        scaling.variances = (
+            _total_variance(_merge_moments([p[0] for p in blend_parts])),
+            _total_variance(_merge_moments([p[1] for p in blend_parts])),
+        )
+    return x_pieces, y_pieces
+
+
+def _fit_target_encoder(preprocessor: Preprocessor, frame: pd.DataFrame, target: np.ndarray, random_state: Any) -> None:
+    """``category_encoding="target"``, fitted on gathered rows (as in memory, on their target)."""
+    preprocessor.encoder = TargetEncoder(target_type="continuous", random_state=random_state).fit(
+        _imputed_categories(preprocessor, frame), target.reshape(len(target), -1).sum(axis=1)
+    )
+
+
+# --------------------------------------------------------------------------- the histogram route
+
+
+def _hist_chunk(part: Any, y_part: Any, scaling: _Scaling, mapper: Any) -> Any:
+    """One chunk binned, with its synthetic target, every row at the root."""
+    from ._hist._distributed import bin_chunk
+
+    frame = _frame_of(part)
+    y_values = None if y_part is None else _target_values(y_part)
+    return bin_chunk(scaling.preprocessor.tree_inputs(frame), scaling.target(frame, y_values), mapper)
+
+
+def _tree_sum(tasks: list[Any]) -> Any:
+    """The sum of delayed arrays, added pairwise where they live (the client gets one array)."""
+    add = _delayed(np.add)
+    while len(tasks) > 1:
+        tasks = [add(tasks[i], tasks[i + 1]) if i + 1 < len(tasks) else tasks[i] for i in range(0, len(tasks), 2)]
+    return tasks[0]
+
+
+def _grow_distributed(
+    chunks: _Chunks, y_chunks: list[Any] | None, scaling: _Scaling, params: Any, random_state: Any, encoding: str
+) -> tuple[Preprocessor, Any]:
+    """The histogram route: edges from the in-memory engine's edge sample, growth from
+    histograms built in the chunks and summed (see :mod:`hvrt._hist._distributed`)."""
+    from ._hist import _distributed as distributed
+
+    dask = import_dask()
+    columns = list(chunks.dtypes.index)
+    edge_rows = distributed.edge_rows(scaling.n_rows, random_state)
+    x_pieces, y_pieces = _gather_with_blend(chunks, y_chunks, scaling, edge_rows)
+    frame = _concat_rows(x_pieces, columns)
+    preprocessor = scaling.preprocessor
+    if encoding == "target" and preprocessor.categorical_columns:
+        y_values = _concat_target(y_pieces) if y_chunks is not None else None
+        _fit_target_encoder(preprocessor, frame, scaling.target(frame, y_values), random_state)
+    mapper = distributed.fit_edges(preprocessor.tree_inputs(frame), random_state)
+    n_features, n_codes, nan_code = len(mapper.n_value_bins), mapper.n_codes, mapper.nan_code
+
+    y_parts = y_chunks if y_chunks is not None else [None] * len(chunks.parts)
+    binned = _delayed(_hist_chunk)
+    states = dask.persist(*[binned(p, yp, scaling, mapper) for p, yp in zip(chunks.parts, y_parts)])
+    moments = _delayed(distributed.target_moments)
+    (parts,) = _compute([moments(state) for state in states])
+    _, mean, m2 = _merge_moments(parts)
+    centre = _delayed(distributed.centred)
+    states = dask.persist(*[centre(state, mean) for state in states])
+    root = _delayed(distributed.root_histogram)
+    (root_hist,) = _compute(_tree_sum([root(state, n_features, n_codes) for state in states]))
+
+    growth = distributed.ChunkedGrowth(mapper, scaling.n_rows, len(mean), float(m2.sum()), params)
+    advance = _delayed(distributed.advance_rows)
+    children = _delayed(distributed.children_histograms)
+
+    def run_pass(moves: Any, requests: Any) -> np.ndarray:
+        nonlocal states
+        if len(moves):
+            states = dask.persist(*[advance(state, moves, nan_code) for state in states])
+        (hists,) = _compute(_tree_sum([children(state, requests, n_features, n_codes, nan_code) for state in states]))
+        return hists
+
+    tree = growth.grow(root_hist, run_pass)
+    return preprocessor, distributed.fitted_tree(tree, mean)
+
+# --------------------------------------------------------------------------- the partitioner
+
+
+class DaskHVRTPartitioner(HVRTPartitioner):
+    """:class:`~hvrt.HVRTPartitioner` on a ``dask.array`` or ``dask.dataframe``.
+
+    The parameters are :class:`~hvrt.HVRTPartitioner`'s. The scaling statistics come from
+    all rows (one distributed pass); the tree grows in memory on a gathered sample, or
+    (above :data:`DEFAULT_SAMPLE_ROWS` rows) from histograms of every row built where the
+    rows live: see ``route`` in :meth:`fit` and the module docstring. Labelling is lazy and
+    runs where the data lives.
+
+    Parameters
+    ----------
+    max_samples : int >= 2, float in (0, 1] or None, default=None
+        Rows gathered to grow the tree on (or this fraction of the rows), on the sample
+        route. ``None``: every row (gathered up to :data:`DEFAULT_SAMPLE_ROWS` rows, on the
+        hist route above). The rows drawn are those the in-memory
+        ``HVRTPartitioner(max_samples=...)`` draws from the same number of rows and
+        ``random_state``.
+    **other parameters
+        As :class:`~hvrt.HVRTPartitioner`. ``max_leaf_nodes="auto"`` and ``engine="auto"``
+        are resolved from the number of rows of the whole collection.
+
+    Attributes
+    ----------
+    labels_ : dask array or dask Series of int64
+        Lazy labels of the training rows (``get_partitions(X)``).
+    partition_sizes_ : ndarray of shape (n_partitions_,)
+        Training rows per partition, counted across all chunks.
+    n_samples_fit_ : int
+        Rows the tree was grown on (the sample, or all rows).
+    route_ : str
+        ``"sample"`` or ``"hist"``: how the tree was grown.
+    Others
+        As :class:`~hvrt.HVRTPartitioner`.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from hvrt.dask import DaskHVRTPartitioner
+    >>> X = da.random.default_rng(0).normal(size=(4000, 3), chunks=(1000, 3))
+    >>> model = DaskHVRTPartitioner(max_leaf_nodes=8).fit(X)
+    >>> labels = model.get_partitions(X)  # lazy
+    >>> int(labels.max().compute()) + 1
+    8
+    """
+
+    def fit(self, X: Any, y: Any = None, *, route: str = "auto") -> DaskHVRTPartitioner:
+        """Grow the tree on a sample of ``X`` scaled with statistics of all its rows.
+
+        Parameters
+        ----------
+        X : dask array or dask DataFrame of shape (n_samples, n_features)
+            A dask array must be numeric and hold whole rows in each chunk (one chunk
+            along the columns). A DataFrame may hold categorical columns.
+        y : dask array, Series or DataFrame of shape (n_samples,) or (n_samples, n_targets), default=None
+            Numeric values that should guide the partitions (see ``y_weight``), as many
+            rows as X (matched by position).
+        route : {"auto", "sample", "hist"}, default="auto"
+            ``"sample"``: grow the tree in memory on the gathered sample. ``"hist"``: grow a
+            histogram tree on every row where it lives. ``"auto"``: ``"hist"`` when
+            ``max_samples`` is None, the engine is not ``"exact"`` and the data has more than
+            :data:`DEFAULT_SAMPLE_ROWS` rows; ``"sample"`` otherwise.
+
+        Returns
+        -------
+        self : DaskHVRTPartitioner
+
+        Raises
+        ------
+        TypeError
+            If X or y is not a Dask collection, or a dask array X is not numeric.
+        ValueError
+            For chunks along the columns, a non-numeric y, a y of another length, an
+            unknown ``route`` (or ``"hist"`` with ``engine="exact"`` or ``max_samples``),
+            and the in-memory estimator's errors (invalid parameters, ±inf, empty columns).
+        """
+        chunks = _chunks_of(X)
+        columns = list(chunks.dtypes.index)
+        meta = pd.DataFrame({c: pd.Series(dtype=d) for c, d in chunks.dtypes.items()})
+        categorical = resolve_categorical(meta, self.categorical_features)
+        if y is not None:
+            _target_chunks(y, _known_rows(X))  # the dtype and length checks, before any computation
+        self._check_params(2)
+        scaling, y_chunks = _fit_scaling(
+            chunks,
+            y,
+            categorical=categorical,
+            weights=self.weights,
+            scaler=self.scaler,
+            impute=bool(self.impute),
+            category_encoding=self.category_encoding,
+            target_mode=self.target,
+            y_weight=float(self.y_weight),
+        )
+        n_rows = scaling.n_rows
+        params = self._check_params(n_rows)
+        route = self._resolve_route(route, n_rows)
+        if route == "hist":
+            rows = np.arange(n_rows)
+            preprocessor, tree = _grow_distributed(chunks, y_chunks, scaling, params, self.random_state, self.category_encoding)
+            engine = "hist"
+        else:
+            sample = self._subsample(n_rows)
+            rows = np.arange(n_rows) if sample is None else sample
+            x_pieces, y_pieces = _gather_with_blend(chunks, y_chunks, scaling, rows)
+            frame = _concat_rows(x_pieces, columns)
+            y_values = _concat_target(y_pieces) if y_chunks is not None else None
+            target = scaling.target(frame, y_values)
+            preprocessor = scaling.preprocessor
+            if self.category_encoding == "target" and preprocessor.categorical_columns:
+                _fit_target_encoder(preprocessor, frame, target, self.random_state)
+            tree_inputs = preprocessor.tree_inputs(frame)
+            engine = resolve_engine(self.engine, n_rows)
+            tree = ENGINES[engine](tree_inputs, target, params, overwrite_target=True)
+            tree.release_training_leaves()
+
+        self._preprocessor = preprocessor
+        self._fitted_with_names = chunks.is_frame
+        self.tree_ = tree
+        self.engine_ = engine
+        self.max_leaf_nodes_ = params.max_leaf_nodes
+        self.n_features_in_ = len(columns)
+        self.feature_names_in_ = np.asarray(columns, dtype=object)
+        leaf_ids = tree.leaf_ids
+        self._leaf_to_label = np.full(int(leaf_ids.max()) + 1, -1, dtype=np.int64)
+        self._leaf_to_label[leaf_ids] = np.arange(len(leaf_ids), dtype=np.int64)
+        self.n_partitions_ = len(leaf_ids)
+        self.n_samples_fit_ = len(rows)
+        self.route_ = route
+        if route == "hist":  # the tree counted every row already
+            self.partition_sizes_ = tree.get_tree().n_node_samples[leaf_ids].astype(np.int64)
+        else:
+            local = self.to_local()
+            count = _delayed(_partition_counts)
+            (counts,) = _compute([count(part, local) for part in chunks.parts])
+            self.partition_sizes_ = np.sum(counts, axis=0).astype(np.int64)
+        self.labels_ = self.get_partitions(X)
+        return self
+
+    def to_local(self) -> HVRTPartitioner:
+        """The equivalent in-memory partitioner: same parameters, same tree, same labels.
+
+        Returns
+        -------
+        HVRTPartitioner
+            Without ``labels_`` (the training labels stay lazy here, in ``labels_``).
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before :meth:`fit`.
+        """
+        check_is_fitted(self, "tree_")
+        local = HVRTPartitioner(**self.get_params(deep=False))
+        state = {key: value for key, value in self.__dict__.items() if key not in self.get_params(deep=False) and key != "labels_"}
+        local.__dict__.update(state)
+        return local
+
+    def get_partitions(self, X: Any) -> Any:
+        """Partition label of each row of ``X``, lazily for Dask input.
+
+        Parameters
+        ----------
+        X : dask array, dask DataFrame, or any in-memory input of :class:`~hvrt.HVRTPartitioner`
+            Matched to the fit-time columns as in the in-memory estimator.
+
+        Returns
+        -------
+        labels : dask array, dask Series (named ``partition``) or ndarray of int64
+            Lazy for Dask input (nothing runs until ``.compute()``).
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before :meth:`fit`.
+        ValueError
+            For chunks along the columns; when computed, the in-memory estimator's errors.
+        """
+        check_is_fitted(self, "tree_")
+        if not is_dask_collection(X):
+            return super().get_partitions(X)
+        return _map_rows(X, _label_block, self.to_local(), np.int64, "partition")
+
+    def apply(self, X: Any) -> Any:
+        """Raw engine leaf id of each row, lazily for Dask input.
+
+        Parameters
+        ----------
+        X : dask array, dask DataFrame, or in-memory input
+
+        Returns
+        -------
+        leaf_ids : dask array, dask Series (named ``leaf``) or ndarray of int64
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before :meth:`fit`.
+        """
+        check_is_fitted(self, "tree_")
+        if not is_dask_collection(X):
+            return super().apply(X)
+        return _map_rows(X, _leaf_block, self.to_local(), np.int64, "leaf")
+
+    def transform(self, X: Any) -> Any:
+        """Sparse one-hot partition membership, for in-memory input only.
+
+        Parameters
+        ----------
+        X : DataFrame, ndarray or polars DataFrame
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix of shape (n_samples, n_partitions_)
+
+        Raises
+        ------
+        TypeError
+            For Dask input: a sparse matrix of every row would gather them all; use
+            :meth:`get_partitions`.
+        """
+        if is_dask_collection(X):
+            raise TypeError(
+                "transform returns one scipy sparse matrix, which would gather every row; with Dask input "
+                "use get_partitions(X) (lazy labels) instead"
+            )
+        return super().transform(X)
+
+    def predict(self, X: Any) -> Any:
+        """The same as :meth:`get_partitions`.
+
+        Parameters
+        ----------
+        X : dask array, dask DataFrame, or in-memory input
+
+        Returns
+        -------
+        labels : dask array, dask Series or ndarray of int64
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before :meth:`fit`.
+        """
+        return self.get_partitions(X)
+
+    def fit_predict(self, X: Any, y: Any = None, **kwargs: Any) -> Any:
+        """``fit(X, y).labels_``: lazy labels of the training rows.
+
+        Parameters
+        ----------
+        X : dask array or dask DataFrame
+        y : dask array, Series or DataFrame, default=None
+        **kwargs
+            Ignored.
+
+        Returns
+        -------
+        labels : dask array or dask Series of int64
+
+        Raises
+        ------
+        ValueError, TypeError
+            As :meth:`fit`.
+        """
+        return self.fit(X, y).labels_
+
+    def _resolve_route(self, route: str, n_rows: int) -> str:
+        if route not in ROUTES:
+            raise ValueError(f"route must be one of {ROUTES}, got {route!r}")
+        if route == "hist" and (self.engine == "exact" or self.max_samples is not None):
+            raise ValueError(
+                "route='hist' grows a histogram tree on every row: it needs engine 'auto' or 'hist' and "
+                f"max_samples=None, got engine={self.engine!r}, max_samples={self.max_samples!r}"
+            )
+        if route == "auto":
+            distributed = self.max_samples is None and self.engine != "exact" and n_rows > DEFAULT_SAMPLE_ROWS
+            return "hist" if distributed else "sample"
+        return route
+
+    def _subsample(self, n_samples: int) -> np.ndarray | None:
+        if self.max_samples is None:
+            if n_samples <= DEFAULT_SAMPLE_ROWS:
+                return None
+            # the rows the in-memory partitioner draws with max_samples=DEFAULT_SAMPLE_ROWS
+            probe = HVRTPartitioner(max_samples=DEFAULT_SAMPLE_ROWS, random_state=self.random_state)
+            return probe._subsample(n_samples)
+        return super()._subsample(n_samples)
+
+
+# --------------------------------------------------------------------------- local models
+
+
+def _regression_chunk(part: Any, y_part: Any, w_part: Any, preprocessor: Preprocessor) -> dict[str, Any]:
+    """One chunk's weighted input moments and response summary."""
+    frame = _frame_of(part)
+    inputs = preprocessor.tree_inputs(frame)
+    response = _checked_chunk_response(y_part, len(frame))
+    weights = _checked_chunk_weights(w_part, len(frame))
+    total = weights.sum()
+    mean = weights @ inputs / total if total > 0 else np.zeros(inputs.shape[1])
+    m2 = weights @ (inputs - mean) ** 2
+    return {
+        "weight": total,
+        "mean": mean,
+        "m2": m2,
+        "response_sum": float(weights @ response),
+        "low": float(response.min()) if len(response) else np.inf,
+        "high": float(response.max()) if len(response) else -np.inf,
+    }
+
+
+def _checked_chunk_response(y_part: Any, n_rows: int) -> np.ndarray:
+    values = _target_values(y_part)
+    if len(values) != n_rows:
+        raise ValueError(f"y has {len(values)} rows in a chunk where X has {n_rows}; they must match")
+    if values.shape[1] != 1:
+        raise ValueError(f"y must be 1-D, got {values.shape[1]} columns")
+    values = values[:, 0]
+    if np.isnan(values).any():
+        raise ValueError(
+            f"y has {int(np.isnan(values).sum())} missing value(s); every training row needs a finite target"
+        )
+    return values
+
+
+def _checked_chunk_weights(w_part: Any, n_rows: int) -> np.ndarray:
+    if w_part is None:
+        return np.ones(n_rows)
+    weights = _target_values(w_part).reshape(len(w_part), -1)
+    if weights.shape != (n_rows, 1):
+        raise ValueError(f"sample_weight has shape {weights.shape} in a chunk where X has {n_rows} rows; one weight per row")
+    weights = weights[:, 0]
+    if np.isnan(weights).any() or (weights < 0).any():
+        raise ValueError("sample_weight must be finite and non-negative")
+    return weights
+
+
+@dataclass
+class _Design:
+    """Everything a chunk needs to build its standardised design and centred response."""
+
+    preprocessor: Preprocessor
+    input_mean: np.ndarray
+    input_scale: np.ndarray
+    response_mean: float
+
+    def design(self, frame: pd.DataFrame) -> np.ndarray:
+        inputs = self.preprocessor.tree_inputs(frame)
+        design = np.empty((inputs.shape[0], inputs.shape[1] + 1))
+        design[:, 0] = 1.0
+        np.subtract(inputs, self.input_mean, out=design[:, 1:])
+        design[:, 1:] /= self.input_scale
+        return design
+
+
+def _chunk_products(
+    part: Any, y_part: Any, w_part: Any, design_of: _Design, local: HVRTPartitioner | None, box: bool
+) -> tuple[GroupedProducts, np.ndarray, GroupedStats | None]:
+    """One chunk's per-partition cross-products (one group without ``local``), weights and box."""
+    frame = _frame_of(part)
+    design = design_of.design(frame)
+    centred = _checked_chunk_response(y_part, len(frame)) - design_of.response_mean
+    weights = _checked_chunk_weights(w_part, len(frame))
+    if local is None:
+        labels, n_groups = np.zeros(len(frame), dtype=np.int64), 1
+    else:
+        labels, n_groups = _label_block(part, local), local.n_partitions_  # the raw chunk, as at fit
+    products = grouped_cross_products(design, centred, labels, n_groups, weights)
+    weight_sums = np.bincount(labels, weights=weights, minlength=n_groups)
+    stats = grouped_stats(design[:, 1:], labels) if box else None
+    return products, weight_sums, stats
+
+
+def _sum_products(parts: list[GroupedProducts]) -> GroupedProducts:
+    return GroupedProducts(
+        gram=np.sum([p.gram for p in parts], axis=0),
+        moment=np.sum([p.moment for p in parts], axis=0),
+        response_square=np.sum([p.response_square for p in parts], axis=0),
+    )
+
+
+def _residual_chunk(part: Any, y_part: Any, design_of: _Design, root: np.ndarray) -> np.ndarray:
+    frame = _frame_of(part)
+    return _checked_chunk_response(y_part, len(frame)) - design_of.response_mean - design_of.design(frame) @ root
+
+
+class DaskPartitionedRegressor(PartitionedRegressor):
+    """:class:`~hvrt.PartitionedRegressor` on a ``dask.array`` or ``dask.dataframe``.
+
+    The parameters are :class:`~hvrt.PartitionedRegressor`'s; ``partitioner`` is an
+    :class:`~hvrt.HVRTPartitioner` whose parameters a :class:`DaskHVRTPartitioner` takes
+    over (its ``max_samples`` sets the rows gathered to grow the tree). The model inputs'
+    scaling, the global ridge and every partition's ``XᵀWX`` and ``XᵀWy`` are sums over the
+    rows, computed where each chunk lives and added; the batched shrinkage solve runs once
+    on the client. Given the same partitions, the coefficients are those of the in-memory
+    estimator.
+
+    The choices made by cross-validation (``shrinkage="auto"``, ``partition_on="auto"``) run
+    the in-memory estimator on the partitioner's sample gathered to the client (the
+    validation needs row-level folds and a second partitioner); with a fixed
+    ``shrinkage`` and ``partition_on`` nothing but that sample is gathered.
+
+    Attributes
+    ----------
+    partitioner_ : DaskHVRTPartitioner
+    Others
+        As :class:`~hvrt.PartitionedRegressor`.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from hvrt import HVRTPartitioner
+    >>> from hvrt.dask import DaskPartitionedRegressor
+    >>> X = da.random.default_rng(0).uniform(-3, 3, size=(4000, 2), chunks=(1000, 2))
+    >>> y = 2 * X[:, 0] + X[:, 1]
+    >>> model = DaskPartitionedRegressor(HVRTPartitioner(max_leaf_nodes=4), shrinkage=10.0, partition_on="y")
+    >>> round(float(model.fit(X, y).coef_[0, 0]), 6)
+    2.0
+    """
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> DaskPartitionedRegressor:
+        """Fit the global model, the partitions and one shrunk model per partition.
+
+        Parameters
+        ----------
+        X : dask array or dask DataFrame of shape (n_samples, n_features)
+        y : dask array or dask Series of shape (n_samples,)
+            Finite numbers, as many as X has rows (matched by position).
+        sample_weight : dask array or dask Series of shape (n_samples,), default=None
+            Non-negative row weights for every linear model.
+
+        Returns
+        -------
+        self : DaskPartitionedRegressor
+
+        Raises
+        ------
+        ValueError
+            For an invalid parameter, ``estimator`` (not supported on Dask), a y or
+            sample_weight that is non-numeric, of another length or (when computed) not
+            finite, and the partitioner's input errors.
+        TypeError
+            For inputs that are not Dask collections, or a partitioner of the wrong type.
+        """
+        self._check_params()
+        if self.estimator is not None:
+            raise ValueError(
+                "estimator is not supported by DaskPartitionedRegressor (it fits one model per partition "
+                "in memory); use estimator=None, the batched ridge"
+            )
+        if y is None:
+            raise ValueError("DaskPartitionedRegressor requires y to be passed, but the target y is None")
+        chunks = _chunks_of(X)
+        template = default_partitioner() if self.partitioner is None else clone(self.partitioner)
+        partitioner = DaskHVRTPartitioner(**template.get_params(deep=False))
+        meta = pd.DataFrame({c: pd.Series(dtype=d) for c, d in chunks.dtypes.items()})
+        categorical = resolve_categorical(meta, partitioner.categorical_features)
+        _target_chunks(y, _known_rows(X))
+        if sample_weight is not None:
+            _target_chunks(sample_weight)
+
+        # 1. the model inputs' preprocessing (imputing), fitted on y as in memory
+        scaling, y_chunks = _fit_scaling(
+            chunks,
+            y,
+            categorical=categorical,
+            weights=None,
+            scaler=None,
+            impute=True,
+            category_encoding=partitioner.category_encoding,
+            target_mode="sum",
+            y_weight=1.0,
+        )
+        n_rows = scaling.n_rows
+        w_chunks = [None] * len(chunks.parts)
+        if sample_weight is not None:
+            length = sample_weight.shape[0] if isinstance(sample_weight, import_dask().array.Array) else None
+            if length is not None and not np.isnan(length) and length != n_rows:
+                raise ValueError(f"sample_weight has {length} rows but X has {n_rows}; they must match")
+            w_chunks = _aligned_target_chunks(sample_weight, scaling.chunk_rows, "sample_weight")
+        preprocessor = scaling.preprocessor
+        selection = partitioner._subsample(n_rows)
+        rows = np.arange(n_rows) if selection is None else selection
+        auto_shrinkage = isinstance(self.shrinkage, str)
+        candidates = PARTITION_ON_AUTO if self.partition_on == "auto" else (self.partition_on,)
+        validate = n_rows >= AUTO_MIN_ROWS and (auto_shrinkage or len(candidates) > 1)
+        needs_sample = validate or (partitioner.category_encoding == "target" and preprocessor.categorical_columns)
+        sample = None
+        if needs_sample:
+            pieces = _compute(
+                _gather(chunks.parts, scaling.chunk_rows, rows),
+                _gather(y_chunks, scaling.chunk_rows, rows),
+                [] if sample_weight is None else _gather(w_chunks, scaling.chunk_rows, rows),
+            )
+            sample = (
+                _concat_rows(pieces[0], list(chunks.dtypes.index)),
+                _concat_target(pieces[1])[:, 0],
+                _concat_target(pieces[2])[:, 0] if sample_weight is not None else None,
+            )
+        if partitioner.category_encoding == "target" and preprocessor.categorical_columns:
+            frame, response, _ = sample
+            target = scaling.target(frame, response[:, None])
+            preprocessor.encoder = TargetEncoder(target_type="continuous", random_state=partitioner.random_state).fit(
+                _imputed_categories(preprocessor, frame), target
+            )
+
+        # 2. weighted input means and spreads, the response's mean and range
+        summarise = _delayed(_regression_chunk)
+        (summaries,) = _compute(
+            [summarise(p, yp, wp, preprocessor) for p, yp, wp in zip(chunks.parts, y_chunks, w_chunks)]
+        )
+        weight_parts = np.array([s["weight"] for s in summaries])
+        weight_sum = weight_parts.sum()
+        if weight_sum <= 0:
+            raise ValueError("sample_weight sums to zero; at least one row must count")
+        means = np.stack([s["mean"] for s in summaries])
+        input_mean = weight_parts @ means / weight_sum
+        m2 = np.sum([s["m2"] for s in summaries], axis=0) + weight_parts @ (means - input_mean) ** 2
+        spread = np.sqrt(m2 / weight_sum)
+        design_of = _Design(
+            preprocessor=preprocessor,
+            input_mean=input_mean,
+            input_scale=np.where(spread > 0, spread, 1.0),
+            response_mean=float(sum(s["response_sum"] for s in summaries) / weight_sum),
+        )
+        response_range = (min(s["low"] for s in summaries), max(s["high"] for s in summaries))
+
+        # 3. the global ridge, from the chunks' cross-products
+        products_of = _delayed(_chunk_products)
+        (root_parts,) = _compute(
+            [products_of(p, yp, wp, design_of, None, False) for p, yp, wp in zip(chunks.parts, y_chunks, w_chunks)]
+        )
+        root_products = _sum_products([part[0] for part in root_parts])
+        width = root_products.gram.shape[1]
+        ridge = np.diag(np.r_[0.0, np.full(width - 1, float(self.alpha))])
+        root = _batched_solve(root_products.gram + ridge, root_products.moment)[0]
+
+        # 4. the choices cross-validation makes, on the gathered sample
+        if validate:
+            frame, response, weights = sample
+            chooser = PartitionedRegressor(**{**self.get_params(deep=False), "partitioner": template})
+            chooser.fit(frame if chunks.is_frame else frame.to_numpy(), response, weights)
+            self.partition_on_ = chooser.partition_on_
+            self.shrinkage_ = chooser.shrinkage_
+            self.shrinkage_path_ = chooser.shrinkage_path_
+        else:
+            self.partition_on_ = candidates[0]
+            self.shrinkage_ = AUTO_FALLBACK if auto_shrinkage else float(self.shrinkage)
+            self.shrinkage_path_ = None
+
+        # 5. the partitions, grown on the residual, y or X alone
+        guide = None
+        if self.partition_on_ == "y":
+            guide = y
+        elif self.partition_on_ == "residual":
+            dask = import_dask()
+            residual = _delayed(_residual_chunk)
+            guide = dask.array.concatenate(
+                [
+                    dask.array.from_delayed(residual(p, yp, design_of, root), shape=(int(n),), dtype=np.float64)
+                    for p, yp, n in zip(chunks.parts, y_chunks, scaling.chunk_rows)
+                ]
+            )
+        partitioner.fit(X, guide)
+        local = partitioner.to_local()
+
+        # 6. per-partition cross-products, summed across chunks; the solve on the client
+        box = self.clip == "xy"
+        (parts,) = _compute(
+            [products_of(p, yp, wp, design_of, local, box) for p, yp, wp in zip(chunks.parts, y_chunks, w_chunks)]
+        )
+        products = _sum_products([part[0] for part in parts])
+        tree = _TreeSums.from_partitioner(local)
+        self._coef = tree.solve(
+            *tree.node_sums(products), self.shrinkage_, self._level_shrinkage(self.shrinkage_), float(self.alpha)
+        )
+        self._local_r2 = _local_r2(products, self._coef)
+        self.estimators_ = None
+        if box:
+            stats = merge_grouped([part[2] for part in parts if part[2].n_partitions > 0])
+            low = np.full((local.n_partitions_, width - 1), np.nan)
+            high = np.full((local.n_partitions_, width - 1), np.nan)
+            low[stats.partition_ids] = stats.minimum
+            high[stats.partition_ids] = stats.maximum
+            self._box_low, self._box_high = low, high
+
+        self._preprocessor = preprocessor
+        self._fitted_with_names = chunks.is_frame
+        self._input_mean = design_of.input_mean
+        self._input_scale = design_of.input_scale
+        self._response_mean = design_of.response_mean
+        self._root = root
+        self._response_range = response_range
+        self.partitioner_ = partitioner
+        self.n_partitions_ = local.n_partitions_
+        self.n_features_in_ = len(chunks.dtypes)
+        self.feature_names_in_ = np.asarray(list(chunks.dtypes.index), dtype=object)
+        self.model_input_names_ = np.asarray(preprocessor.input_names(), dtype=object)
+        self._weight_sums = np.sum([part[1] for part in parts], axis=0)
+        return self
+
+    def to_local(self) -> PartitionedRegressor:
+        """The equivalent in-memory regressor: same parameters, partitions and coefficients.
+
+        Returns
+        -------
+        PartitionedRegressor
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before :meth:`fit`.
+        """
+        check_is_fitted(self, "partitioner_")
+        local = PartitionedRegressor(**self.get_params(deep=False))
+        state = {key: value for key, value in self.__dict__.items() if key not in self.get_params(deep=False)}
+        state["partitioner_"] = self.partitioner_.to_local()
+        local.__dict__.update(state)
+        return local
+
+    def predict(self, X: Any) -> Any:
+        """Predict with each row's partition model, lazily for Dask input.
+
+        Parameters
+        ----------
+        X : dask array, dask DataFrame, or in-memory input of :class:`~hvrt.PartitionedRegressor`
+
+        Returns
+        -------
+        dask array, dask Series (named ``prediction``) or ndarray of float64
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before :meth:`fit`.
+        ValueError
+            For chunks along the columns; when computed, the in-memory estimator's errors.
+        """
+        local = self.to_local()
+        if not is_dask_collection(X):
+            return local.predict(X)
+        return _map_rows(X, _predict_block, local, np.float64, "prediction")
+
+
+def _predict_block(block: Any, local: PartitionedRegressor) -> np.ndarray:
+    if len(block) == 0:
+        return np.empty(0)
+    return local.predict(block)
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+def _group_chunk(part: Any, labels: Any, y_part: Any) -> tuple[GroupedStats, GroupedStats | None, list[str], tuple[str, ...]]:
+    """One chunk grouped by its labels' own values (so chunks merge by label)."""
+    labels = labels.to_numpy() if isinstance(labels, pd.Series) else np.asarray(labels)
+    if len(part) == 0 and len(labels) == 0:
+        return grouped_stats(np.empty((0, 1)), labels), None, [], ()
+    data = check_partitioned(part, labels)
+    ids = data.original_labels(data.labels)
+    stats = grouped_stats(data.values, ids)
+    y_stats = None
+    if y_part is not None:
+        y_values = _target_values(y_part)
+        if y_values.shape[1] != 1 or len(y_values) != len(ids):
+            raise ValueError(f"y must be 1-D with one value per row of X, got shape {y_values.shape}")
+        y_stats = grouped_stats(y_values, ids)
+    return stats, y_stats, data.feature_names, data.skipped_columns
+
+
+def _merged_groupings(X: Any, labels: Any, y: Any = None) -> tuple[GroupedStats, GroupedStats | None, list[str], tuple[str, ...], int]:
+    """The merged per-partition statistics of X's numeric columns (and y), and its row count."""
+    chunks = _chunks_of(X)
+    label_chunks = _target_chunks_any(labels, "labels")
+    y_chunks = None
+    if y is not None:
+        _target_chunks(y)
+    if len(label_chunks) != len(chunks.parts):
+        # different chunking: line the labels up with X's rows
+        rows = _chunk_lengths(chunks)
+        label_chunks = _aligned_target_chunks(labels, rows)
+    if y is not None:
+        y_chunks = _target_chunks(y)
+        if len(y_chunks) != len(chunks.parts):
+            y_chunks = _aligned_target_chunks(y, _chunk_lengths(chunks))
+    group = _delayed(_group_chunk)
+    tasks = [
+        group(part, lab, None if y_chunks is None else y_chunks[i])
+        for i, (part, lab) in enumerate(zip(chunks.parts, label_chunks))
+    ]
+    (results,) = _compute(tasks)
+    present = [r for r in results if r[0].n_partitions > 0]
+    if not present:
+        raise ValueError("X has no rows")
+    stats = merge_grouped([r[0] for r in present])
+    y_stats = None if y is None else merge_grouped([r[1] for r in present])
+    n_rows = int(stats.sizes.sum())
+    return stats, y_stats, present[0][2], present[0][3], n_rows
+
+
+def _target_chunks_any(labels: Any, name: str) -> list[Any]:
+    dask = import_dask()
+    if isinstance(labels, dask.array.Array):
+        if labels.ndim != 1:
+            raise ValueError(f"{name} must be 1-D, got {labels.ndim} dimensions")
+        return list(labels.to_delayed())
+    if isinstance(labels, dask.dataframe.Series):
+        return list(labels.to_delayed())
+    raise TypeError(f"with Dask input, {name} must be a dask array or Series, got {type(labels).__name__}")
+
+
+def _chunk_lengths(chunks: _Chunks) -> np.ndarray:
+    (lengths,) = _compute([_delayed(len)(part) for part in chunks.parts])
+    return np.asarray(lengths, dtype=np.int64)
+
+
+def full_report(
+    X: Any, labels: Any, variance_proportions: bool = True, span_proportions: bool = True
+) -> FullReport:
+    """:func:`hvrt.full_report` for Dask collections, without collecting the rows.
+
+    Each chunk is grouped by its labels where it lives; the groupings merge on the client
+    (counts add, squared deviations merge with Chan's formula, minima and maxima as such).
+    The result equals the in-memory report on the same rows up to float rounding.
+
+    Parameters
+    ----------
+    X : dask array or dask DataFrame of shape (n_samples, n_features)
+        Non-numeric columns are skipped, as in memory.
+    labels : dask array or dask Series of shape (n_samples,)
+        Partition label of each row, matched by position (e.g. ``model.get_partitions(X)``).
+    variance_proportions, span_proportions : bool, default=True
+        As :func:`hvrt.full_report`.
+
+    Returns
+    -------
+    FullReport
+
+    Raises
+    ------
+    ValueError
+        As :func:`hvrt.full_report` (fewer than 2 partitions, ±inf, missing labels), and for
+        chunks along the columns or labels of another length.
+    TypeError
+        For inputs that are not Dask collections.
+    """
+    stats, _, names, skipped, _ = _merged_groupings(X, labels)
+    _check_partition_count(stats.n_partitions, 2)
+    variance_fields = _distribution_summary(stats.variance, bool(variance_proportions))
+    span_fields = _distribution_summary(stats.span, bool(span_proportions))
+    reports = {}
+    for name, var, span in zip(names, variance_fields, span_fields):
+        reports[name] = FeatureReport(
+            name=name,
+            variance_report=VarianceReport(
+                is_proportional=var["is_proportional"],
+                min_variance=var["min"],
+                max_variance=var["max"],
+                mean_variance=var["mean"],
+                median_variance=var["median"],
+                hhi=var["hhi"],
+                distribution=var["distribution"],
+                histogram=var["histogram"],
+            ),
+            span_report=SpanReport(
+                is_proportional=span["is_proportional"],
+                min_span=span["min"],
+                max_span=span["max"],
+                mean_span=span["mean"],
+                median_span=span["median"],
+                hhi=span["hhi"],
+                distribution=span["distribution"],
+                histogram=span["histogram"],
+            ),
+        )
+    return FullReport(reports, skipped, stats.partition_ids)
+
+
+def _one_group(stats: GroupedStats) -> GroupedStats:
+    """All partitions of ``stats`` merged into one (the column totals)."""
+    single = GroupedStats(
+        partition_ids=np.zeros(stats.n_partitions, dtype=np.int64),
+        codes=stats.codes,
+        sizes=stats.sizes,
+        count=stats.count,
+        mean=stats.mean,
+        m2=stats.m2,
+        minimum=stats.minimum,
+        maximum=stats.maximum,
+    )
+    return merge_grouped([single])
+
+
+def partition_quality(X: Any, labels: Any, y: Any = None) -> PartitionQuality:
+    """:func:`hvrt.partition_quality` for Dask collections, without collecting the rows.
+
+    The within-partition and total sums of squares come from the merged groupings (the
+    totals merge every partition once more with Chan's formula), so the result equals the
+    in-memory one on the same rows up to float rounding.
+
+    Parameters
+    ----------
+    X : dask array or dask DataFrame of shape (n_samples, n_features)
+    labels : dask array or dask Series of shape (n_samples,)
+    y : dask array or dask Series of shape (n_samples,), default=None
+        Numeric target; NaN values are skipped.
+
+    Returns
+    -------
+    PartitionQuality
+
+    Raises
+    ------
+    ValueError
+        As :func:`hvrt.partition_quality`, and for chunks along the columns, a
+        non-numeric y or inputs of different lengths.
+    TypeError
+        For inputs that are not Dask collections.
+    """
+    stats, y_stats, names, skipped, n_rows = _merged_groupings(X, labels, y)
+    if not names:
+        raise ValueError(f"X has no numeric column to measure; skipped columns: {list(skipped)}")
+    _check_partition_count(stats.n_partitions, 1)
+    within = _within_sse(stats)
+    total = np.nan_to_num(_one_group(stats).m2[0])
+    magnitude = np.nan_to_num(np.nanmax(np.fmax(np.abs(stats.minimum), np.abs(stats.maximum)), axis=0))
+    n_values = stats.count.sum(axis=0)
+    n_values_all = n_values
+    if y_stats is not None:
+        within = np.append(within, _within_sse(y_stats))
+        total = np.append(total, np.nan_to_num(_one_group(y_stats).m2[0]))
+        y_magnitude = np.nanmax(np.fmax(np.abs(y_stats.minimum), np.abs(y_stats.maximum)), initial=0.0)
+        magnitude = np.append(magnitude, np.nan_to_num(y_magnitude))
+        n_values_all = np.append(n_values, y_stats.count.sum())
+    varying = total > n_values_all * (16 * np.finfo(np.float64).eps * magnitude) ** 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r2 = np.where(varying, 1.0 - np.minimum(within / total, 1.0), np.nan)
+    n_features = len(names)
+    feature_varying = varying[:n_features]
+    weights = np.where(feature_varying, n_values, 0)
+    weight_sum = weights.sum()
+    within_ratio = (
+        float((weights * np.where(feature_varying, 1.0 - r2[:n_features], 0.0)).sum() / weight_sum)
+        if weight_sum > 0
+        else float("nan")
+    )
+    sizes = stats.sizes.astype(np.float64)
+    return PartitionQuality(
+        n_samples=n_rows,
+        n_partitions=int(stats.n_partitions),
+        within_sse_ratio=within_ratio,
+        feature_r2={name: float(value) for name, value in zip(names, r2[:n_features])},
+        y_r2=None if y is None else float(r2[n_features]),
+        min_size=float(sizes.min()),
+        median_size=float(np.median(sizes)),
+        max_size=float(sizes.max()),
+        size_cv=float(sizes.std() / sizes.mean()),
+        n_singletons=int(np.count_nonzero(stats.sizes == 1)),
+        skipped_columns=skipped,
+    )

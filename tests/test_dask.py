@@ -1,0 +1,417 @@
+"""hvrt.dask on a two-worker LocalCluster: the same answers as in memory on the same rows."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.preprocessing import StandardScaler
+
+from hvrt import HVRTPartitioner, PartitionedRegressor, full_report, partition_quality
+
+da = pytest.importorskip("dask.array")
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+
+from hvrt import dask as hvrt_dask
+from hvrt.dask import DaskHVRTPartitioner, DaskPartitionedRegressor
+
+
+@pytest.fixture(scope="module")
+def client():
+    # Threads in this process (inproc transport): nothing listens on a network port, and
+    # the cluster starts in a fraction of a second where worker processes take seconds.
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    )
+    with distributed.Client(cluster) as client:
+        yield client
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def table() -> pd.DataFrame:
+    """1500 rows: three numeric columns (one offset, some missing), a text and a category column."""
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame(rng.normal(size=(1500, 3)), columns=["a", "b", "c"])
+    frame["b"] += 1e4
+    frame.loc[rng.random(1500) < 0.05, "a"] = np.nan
+    frame["colour"] = pd.Series(rng.choice(["red", "green", "blue", None], size=1500), dtype=object)
+    frame["size"] = pd.Categorical(rng.choice(["S", "M", "L"], size=1500))
+    return frame
+
+
+@pytest.fixture(scope="module")
+def numbers() -> np.ndarray:
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=(2000, 4))
+    values[rng.random(values.shape) < 0.03] = np.nan
+    return values
+
+
+pytestmark = pytest.mark.slow
+
+
+# --------------------------------------------------------------------------- the partitioner
+
+
+@pytest.mark.parametrize("options", [{}, {"impute": False}, {"target": "features"}, {"max_samples": 700}])
+def test_array_fit_equals_in_memory_on_the_same_rows(client, numbers, options) -> None:
+    X = da.from_array(numbers, chunks=(450, 4))
+    model = DaskHVRTPartitioner(max_leaf_nodes=12, **options).fit(X)
+    reference = HVRTPartitioner(max_leaf_nodes=12, **options).fit(numbers)
+    labels = model.labels_.compute()
+    np.testing.assert_array_equal(labels, reference.labels_)
+    np.testing.assert_array_equal(model.partition_sizes_, reference.partition_sizes_)
+    np.testing.assert_array_equal(model.to_local().get_partitions(numbers), labels)
+    assert model.n_samples_fit_ == (700 if "max_samples" in options else 2000)
+    leaves = model.apply(X)
+    assert isinstance(leaves, da.Array)
+    np.testing.assert_array_equal(leaves.compute(), reference.apply(numbers))
+    with pytest.raises(TypeError, match="use get_partitions"):
+        model.transform(X)
+    assert model.transform(numbers).shape == (len(numbers), model.n_partitions_)
+
+
+def test_dataframe_preprocessing_matches_the_in_memory_fit(client, table) -> None:
+    frame = dd.from_pandas(table, npartitions=4)
+    model = DaskHVRTPartitioner(max_leaf_nodes=10).fit(frame)
+    reference = HVRTPartitioner(max_leaf_nodes=10).fit(table)
+    ours, theirs = model._preprocessor, reference._preprocessor
+    assert ours.numeric_columns == theirs.numeric_columns
+    assert ours.categorical_columns == theirs.categorical_columns
+    np.testing.assert_allclose(ours.numeric_fill, theirs.numeric_fill, rtol=1e-14)
+    assert [list(c) for c in ours.encoder.categories_] == [list(c) for c in theirs.encoder.categories_]
+    assert list(ours.category_imputer.statistics_) == list(theirs.category_imputer.statistics_)
+    assert ours.category_kinds == theirs.category_kinds
+    labels = model.get_partitions(frame).compute()
+    assert labels.name == "partition" and labels.index.equals(table.index)
+    np.testing.assert_array_equal(labels.to_numpy(), reference.labels_)
+
+
+@pytest.mark.parametrize("options", [{"impute": False}, {"category_encoding": "target"}])
+def test_dataframe_labels_equal_to_local_on_the_same_rows(client, table, options) -> None:
+    frame = dd.from_pandas(table, npartitions=3)
+    model = DaskHVRTPartitioner(max_leaf_nodes=15, max_samples=900, **options).fit(frame)
+    local = model.to_local()
+    assert type(local) is HVRTPartitioner and local.get_params() == model.get_params()
+    np.testing.assert_array_equal(model.labels_.compute().to_numpy(), local.get_partitions(table))
+    assert model.partition_sizes_.sum() == len(table)
+
+
+def test_y_guides_the_tree_as_in_memory(client, numbers) -> None:
+    y = np.nan_to_num(numbers[:, 0]) * 2.0 + np.random.default_rng(1).normal(size=len(numbers))
+    X = da.from_array(numbers, chunks=(600, 4))
+    y_chunked_differently = da.from_array(y, chunks=700)
+    model = DaskHVRTPartitioner(max_leaf_nodes=9, y_weight=0.7).fit(X, y_chunked_differently)
+    reference = HVRTPartitioner(max_leaf_nodes=9, y_weight=0.7).fit(numbers, y)
+    np.testing.assert_array_equal(model.labels_.compute(), reference.labels_)
+
+
+def test_empty_partitions_are_skipped(client, table) -> None:
+    frame = dd.from_pandas(table, npartitions=4)
+    start = len(table) // 4 + 5
+    kept = frame.map_partitions(lambda part: part[part.index >= start])  # empties the first partition
+    assert kept.partitions[0].compute().empty
+    model = DaskHVRTPartitioner(max_leaf_nodes=6).fit(kept)
+    expected = table[table.index >= start]
+    np.testing.assert_array_equal(
+        model.labels_.compute().to_numpy(), HVRTPartitioner(max_leaf_nodes=6).fit(expected).labels_
+    )
+
+
+# --------------------------------------------------------------------------- local models
+
+
+@pytest.fixture(scope="module")
+def piecewise() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(11)
+    X = rng.uniform(-3, 3, size=(2400, 3))
+    y = np.where(X[:, 0] > 0, 2.0 * X[:, 1], -X[:, 2]) + rng.normal(0, 0.1, 2400)
+    weights = rng.uniform(0.5, 2.0, 2400)
+    return X, y, weights
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"shrinkage": 30.0, "partition_on": "residual"},
+        {"shrinkage": 10.0, "partition_on": "y", "clip": "xy"},
+        {"shrinkage": 100.0, "partition_on": "X", "alpha": 3.0},
+    ],
+)
+def test_regressor_coefficients_equal_in_memory(client, piecewise, options) -> None:
+    X, y, weights = piecewise
+    partitioner = HVRTPartitioner(max_leaf_nodes=16, min_samples_leaf=20)
+    Xd, yd, wd = da.from_array(X, chunks=(500, 3)), da.from_array(y, chunks=500), da.from_array(weights, chunks=500)
+    model = DaskPartitionedRegressor(partitioner, **options).fit(Xd, yd, sample_weight=wd)
+    reference = PartitionedRegressor(partitioner, **options).fit(X, y, sample_weight=weights)
+    np.testing.assert_array_equal(model.partitioner_.labels_.compute(), reference.partitioner_.labels_)
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(model.intercept_, reference.intercept_, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(model.global_coef_, reference.global_coef_, rtol=0, atol=1e-8)
+    prediction = model.predict(Xd)
+    assert isinstance(prediction, da.Array)
+    np.testing.assert_allclose(prediction.compute(), reference.predict(X), rtol=0, atol=1e-8)
+    local = model.to_local()
+    assert type(local) is PartitionedRegressor
+    np.testing.assert_allclose(local.predict(X), reference.predict(X), rtol=0, atol=1e-8)
+    pd.testing.assert_frame_equal(model.partition_report(), reference.partition_report(), atol=1e-8)
+
+
+def test_regressor_auto_choices_on_a_sample_that_holds_every_row(client, piecewise, table) -> None:
+    X, y, _ = piecewise
+    partitioner = HVRTPartitioner(max_leaf_nodes=8, min_samples_leaf=20)
+    model = DaskPartitionedRegressor(partitioner).fit(da.from_array(X, chunks=(800, 3)), da.from_array(y, chunks=800))
+    reference = PartitionedRegressor(partitioner).fit(X, y)
+    assert (model.partition_on_, model.shrinkage_) == (reference.partition_on_, reference.shrinkage_)
+    pd.testing.assert_frame_equal(model.shrinkage_path_, reference.shrinkage_path_)
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=0, atol=1e-8)
+
+
+def test_regressor_on_a_dataframe_with_categories(client, table) -> None:
+    response = table["c"].to_numpy() * 3 + (table["size"] == "L").to_numpy()
+    frame = dd.from_pandas(table, npartitions=3)
+    y = dd.from_pandas(pd.Series(response, index=table.index), npartitions=3)
+    options = {"shrinkage": 30.0, "partition_on": "y"}
+    # a partitioner with a scaler: its parameters (not the scaler's) are handed on
+    partitioner = HVRTPartitioner(max_leaf_nodes=6, min_samples_leaf=30, scaler=StandardScaler())
+    model = DaskPartitionedRegressor(partitioner, **options).fit(frame, y)
+    reference = PartitionedRegressor(partitioner, **options).fit(table, response)
+    assert list(model.model_input_names_) == list(reference.model_input_names_)
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=0, atol=1e-8)
+    prediction = model.predict(frame).compute()
+    assert prediction.name == "prediction"
+    np.testing.assert_allclose(prediction.to_numpy(), reference.predict(table), rtol=0, atol=1e-8)
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+def test_full_report_equals_in_memory(client, table) -> None:
+    labels = (np.arange(len(table)) * 7) % 5
+    frame = dd.from_pandas(table, npartitions=4)
+    label_series = dd.from_pandas(pd.Series(labels, index=table.index), npartitions=4)
+    report = hvrt_dask.full_report(frame, label_series, span_proportions=False)
+    reference = full_report(table, labels, span_proportions=False)
+    assert list(report) == list(reference) and report.skipped_columns == reference.skipped_columns
+    np.testing.assert_array_equal(report.partition_ids, reference.partition_ids)
+    for name in reference:
+        for kind in ("variance_report", "span_report"):
+            ours, theirs = getattr(report[name], kind), getattr(reference[name], kind)
+            np.testing.assert_allclose(ours.distribution, theirs.distribution, rtol=1e-9)
+            assert ours.hhi == pytest.approx(theirs.hhi, rel=1e-12)
+
+
+def test_partition_quality_equals_in_memory_with_text_labels(client, numbers) -> None:
+    labels = np.array(["p", "q", "r"])[(np.nan_to_num(numbers[:, 1]) > 0).astype(int) + (numbers[:, 2] > 1)]
+    y = np.random.default_rng(2).normal(size=len(numbers)) + np.nan_to_num(numbers[:, 1])
+    quality = hvrt_dask.partition_quality(
+        da.from_array(numbers, chunks=(333, 4)), da.from_array(labels, chunks=333), da.from_array(y, chunks=500)
+    )
+    reference = partition_quality(numbers, labels, y)
+    ours, theirs = quality.to_dict(), reference.to_dict()
+    assert ours.keys() == theirs.keys()
+    for key, value in theirs.items():
+        if isinstance(value, float):
+            assert ours[key] == pytest.approx(value, rel=1e-10, abs=1e-12), key
+        else:
+            assert ours[key] == value, key
+
+
+def test_analysis_of_a_fitted_model_needs_no_rows_on_the_client(client, numbers) -> None:
+    X = da.from_array(numbers, chunks=(500, 4))
+    model = DaskHVRTPartitioner(max_leaf_nodes=20).fit(X)
+    quality = hvrt_dask.partition_quality(X, model.labels_)
+    reference = partition_quality(numbers, model.labels_.compute())
+    assert quality.within_sse_ratio == pytest.approx(reference.within_sse_ratio, rel=1e-10)
+    assert quality.n_partitions == 20
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_chunks_along_columns_are_refused(client, numbers) -> None:
+    X = da.from_array(numbers, chunks=(500, 2))
+    with pytest.raises(ValueError, match=r"2 chunks along its columns.*rechunk"):
+        DaskHVRTPartitioner().fit(X)
+    model = DaskHVRTPartitioner(max_leaf_nodes=4).fit(X.rechunk({1: -1}))
+    with pytest.raises(ValueError, match="chunks along its columns"):
+        model.get_partitions(X)
+    with pytest.raises(ValueError, match="chunks along its columns"):
+        hvrt_dask.full_report(X, da.zeros(len(numbers), chunks=500))
+
+
+def test_non_numeric_y_is_refused_before_computing(client, table) -> None:
+    frame = dd.from_pandas(table, npartitions=2)
+    with pytest.raises(ValueError, match="y must be numeric"):
+        DaskHVRTPartitioner().fit(frame, frame["colour"])
+    with pytest.raises(ValueError, match="y must be numeric"):
+        DaskPartitionedRegressor().fit(frame, frame["colour"])
+    with pytest.raises(ValueError, match="y must be numeric"):
+        hvrt_dask.partition_quality(frame, frame["a"].isna().astype(int), frame["colour"])
+
+
+def test_y_of_another_length_is_refused(client, numbers, table) -> None:
+    X = da.from_array(numbers, chunks=(500, 4))
+    with pytest.raises(ValueError, match=r"y has 1999 rows but X has 2000"):
+        DaskHVRTPartitioner().fit(X, da.ones(1999, chunks=500))
+    frame = dd.from_pandas(table, npartitions=2)
+    short = dd.from_pandas(pd.Series(np.ones(len(table) - 3)), npartitions=2)
+    with pytest.raises(ValueError, match=r"y has 1497 rows but X has 1500"):
+        DaskHVRTPartitioner().fit(frame, short)
+    with pytest.raises(ValueError, match=r"y has 1497 rows but X has 1500"):
+        DaskPartitionedRegressor().fit(frame, short)
+    with pytest.raises(ValueError, match="sample_weight has 1999 rows"):
+        DaskPartitionedRegressor().fit(X, da.ones(2000, chunks=500), sample_weight=da.ones(1999, chunks=500))
+    short_weights = dd.from_pandas(pd.Series(np.ones(1990)), npartitions=3)
+    with pytest.raises(ValueError, match="sample_weight has 1990 rows but X has 2000"):
+        DaskPartitionedRegressor().fit(X, da.ones(2000, chunks=500), sample_weight=short_weights)
+
+
+def test_other_bad_input(client, numbers) -> None:
+    with pytest.raises(TypeError, match="X must be a dask array or a dask DataFrame, got ndarray"):
+        DaskHVRTPartitioner().fit(numbers)
+    with pytest.raises(TypeError, match="must be numeric, got dtype <U"):
+        DaskHVRTPartitioner().fit(da.from_array(np.array([["a", "b"]] * 4), chunks=(2, 2)))
+    X = da.from_array(numbers, chunks=(500, 4))
+    with pytest.raises(ValueError, match="estimator is not supported"):
+        DaskPartitionedRegressor(estimator=PartitionedRegressor()).fit(X, da.ones(2000, chunks=500))
+    with pytest.raises(ValueError, match="max_leaf_nodes must be"):
+        DaskHVRTPartitioner(max_leaf_nodes=1).fit(X)
+    frame = dd.from_pandas(pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": ["x", "y", "x", "y"]}), npartitions=2)
+    with pytest.raises(ValueError, match=r"\['b'\] are not numeric"):
+        DaskHVRTPartitioner(categorical_features=[]).fit(frame)
+    with_nan = da.from_array(np.where(np.arange(2000) == 7, np.nan, 1.0), chunks=500)
+    with pytest.raises(ValueError, match="y has 1 missing value"):
+        DaskPartitionedRegressor(shrinkage=1.0, partition_on="X").fit(X, with_nan)
+    infinite = numbers.copy()
+    infinite[5, 2] = np.inf
+    with pytest.raises(ValueError, match="f2"):
+        DaskHVRTPartitioner().fit(da.from_array(infinite, chunks=(500, 4)))
+
+
+def test_missing_dask_names_the_extra(monkeypatch) -> None:
+    from hvrt._compat import import_dask
+
+    monkeypatch.setitem(sys.modules, "dask", None)
+    with pytest.raises(ImportError, match=r'pip install "hvrt-partitioner\[dask\]"'):
+        import_dask()
+
+
+# --------------------------------------------------------------------------- the histogram route
+
+TREE_FIELDS = ("feature", "threshold", "nan_left", "children_left", "children_right", "n_node_samples", "depth")
+
+
+def assert_same_tree(ours, theirs, same_edges: bool = True) -> None:
+    """Split for split: every node's feature, bin, NaN side, children, size and depth.
+
+    ``same_edges=False`` where imputed values (the column means, merged across chunks in
+    another order) may move an edge next to them by one ulp.
+    """
+    names = TREE_FIELDS if same_edges else tuple(n for n in TREE_FIELDS if n != "threshold")
+    for name in names:
+        np.testing.assert_array_equal(getattr(ours, name), getattr(theirs, name), err_msg=name)
+    for edges, reference in zip(ours.bin_edges, theirs.bin_edges):
+        if same_edges:
+            np.testing.assert_array_equal(edges, reference)
+        else:
+            np.testing.assert_allclose(edges, reference, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(ours.threshold, theirs.threshold, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(ours.value, theirs.value, rtol=0, atol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def skewed() -> np.ndarray:
+    """25k rows (more than the 20k the edges are placed from), a lognormal column, NaN."""
+    rng = np.random.default_rng(5)
+    values = rng.normal(size=(25_000, 4))
+    values[:, 1] = np.exp(values[:, 1])
+    values[rng.random(values.shape) < 0.02] = np.nan
+    return values
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"max_leaf_nodes": 60},
+        {"max_leaf_nodes": 150, "impute": False, "min_samples_leaf": 5},
+        {"max_leaf_nodes": 20, "target": "features"},
+        {"max_leaf_nodes": None, "max_depth": 4, "min_variance_reduction": 0.001},
+    ],
+)
+def test_hist_route_grows_the_in_memory_tree_split_for_split(client, skewed, options) -> None:
+    X = da.from_array(skewed, chunks=(6000, 4))
+    model = DaskHVRTPartitioner(engine="hist", **options).fit(X, route="hist")
+    reference = HVRTPartitioner(engine="hist", **options).fit(skewed)
+    assert model.route_ == "hist" and model.n_samples_fit_ == len(skewed)
+    assert_same_tree(model.get_tree(), reference.get_tree(), same_edges=options.get("impute") is False)
+    np.testing.assert_array_equal(model.labels_.compute(), reference.labels_)
+    np.testing.assert_array_equal(model.partition_sizes_, reference.partition_sizes_)
+
+
+def test_hist_route_in_small_batches_grows_the_same_tree(client, skewed, monkeypatch) -> None:
+    from hvrt._hist import _distributed
+
+    X = da.from_array(skewed, chunks=(9000, 4))
+    whole = DaskHVRTPartitioner(max_leaf_nodes=40).fit(X, route="hist")
+    # two nodes' children per pass: many more passes, and speculative children left unsplit
+    monkeypatch.setattr(_distributed, "MAX_BATCH_NODES", 2)
+    batched = DaskHVRTPartitioner(max_leaf_nodes=40).fit(X, route="hist")
+    assert_same_tree(batched.get_tree(), whole.get_tree())
+
+
+def test_hist_route_with_y_and_categories(client, table) -> None:
+    frame = dd.from_pandas(table, npartitions=3)
+    y = dd.from_pandas(pd.Series(table["c"].to_numpy() ** 2, index=table.index), npartitions=3)
+    model = DaskHVRTPartitioner(max_leaf_nodes=25, engine="hist").fit(frame, y, route="hist")
+    reference = HVRTPartitioner(max_leaf_nodes=25, engine="hist").fit(table, table["c"] ** 2)
+    assert_same_tree(model.get_tree(), reference.get_tree(), same_edges=False)
+    np.testing.assert_array_equal(model.to_local().get_partitions(table), reference.labels_)
+
+
+def test_regressor_above_the_sample_size_grows_on_the_hist_route(client, piecewise, monkeypatch) -> None:
+    X, y, _ = piecewise
+    monkeypatch.setattr(hvrt_dask, "DEFAULT_SAMPLE_ROWS", 1000)  # 2400 rows: above it
+    options = {"shrinkage": 30.0, "partition_on": "residual"}
+    partitioner = HVRTPartitioner(max_leaf_nodes=12, min_samples_leaf=20, engine="hist")
+    model = DaskPartitionedRegressor(partitioner, **options).fit(da.from_array(X, chunks=(700, 3)), da.from_array(y, chunks=700))
+    reference = PartitionedRegressor(partitioner, **options).fit(X, y)
+    assert model.partitioner_.route_ == "hist"
+    assert_same_tree(model.partitioner_.get_tree(), reference.partitioner_.get_tree())
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=0, atol=1e-8)
+
+
+def test_route_rule_and_errors(client, numbers) -> None:
+    X = da.from_array(numbers, chunks=(500, 4))
+    assert DaskHVRTPartitioner(max_leaf_nodes=4).fit(X).route_ == "sample"  # 2000 rows: all gathered
+    with pytest.raises(ValueError, match="route must be one of"):
+        DaskHVRTPartitioner().fit(X, route="fast")
+    with pytest.raises(ValueError, match="route='hist'.*engine='exact'"):
+        DaskHVRTPartitioner(engine="exact").fit(X, route="hist")
+    with pytest.raises(ValueError, match="route='hist'.*max_samples=500"):
+        DaskHVRTPartitioner(max_samples=500).fit(X, route="hist")
+
+
+def test_public_names_document_parameters_and_returns() -> None:
+    import inspect
+    import re
+
+    for name in hvrt_dask.__all__:
+        obj = getattr(hvrt_dask, name)
+        members = [(name, obj)]
+        if inspect.isclass(obj):
+            members += [(f"{name}.{a}", m) for a, m in vars(obj).items() if not a.startswith("_") and inspect.isfunction(m)]
+        elif not callable(obj):
+            continue
+        for label, member in members:
+            doc = inspect.getdoc(member) or ""
+            assert doc, f"{label} has no docstring"
+            if inspect.isclass(member):
+                continue
+            if [p for p in inspect.signature(member).parameters if p not in ("self", "cls")]:
+                assert re.search(r"^Parameters\n-{10}", doc, re.M), f"{label} has no Parameters section"
+            assert re.search(r"^Returns\n-{7}", doc, re.M), f"{label} has no Returns section"
