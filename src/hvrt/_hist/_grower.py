@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._histograms import fill_histogram, histogram_sum, subtract_histograms
+from ._histograms import fill_histogram, histogram_sum, histogram_sums, subtract_histograms
 from ._node_table import (
     BIN,
     DEPTH,
@@ -118,7 +118,7 @@ def grow(
     node_int = -np.ones((capacity, N_FIELDS), dtype=np.int64)
     node_float = np.zeros((capacity, 1 + m))
     heap = np.empty(capacity, dtype=np.int64)
-    heap_size = 0
+    heap_size = np.int64(0)  # not a literal 0: one compiled heap_push, not two
 
     n_slots = min(max_leaves, n // hist_min_rows) + 2
     hist = np.empty((n_slots + 2, p, width, m + 1))  # + two scratch histograms
@@ -236,7 +236,6 @@ def grow(
     return node_int[:n_nodes], node_float[:n_nodes]
 
 
-@njit(cache=True, nogil=True)
 def split_root(
     codes, words, y, rows, hists, root_sums, n_value_bins, nan_code, min_leaf, max_depth, min_gain
 ):
@@ -247,6 +246,10 @@ def split_root(
     the same arithmetic as in ``grow`` (the smaller child from its rows, the larger as the
     root minus it), so subtrees grown from them match serial growth exactly.
 
+    Plain Python over the kernels that :func:`grow` calls, with the argument types of
+    ``grow``'s own calls (int64, bool, C-ordered arrays): numba then reuses their compiled
+    code instead of compiling a second copy of every kernel for this one split.
+
     Returns
     -------
     (gain, feature, bin, nan_left, n_left, left_sums, right_sums); feature is -1 when the
@@ -256,28 +259,22 @@ def split_root(
     m = y.shape[1]
     scratch = np.empty((7, max(nan_code + 1, m)))
     gain, feature, split_bin, nan_left, n_left = evaluate_node(
-        hists[0], n_value_bins, nan_code, root_sums, n, 0, min_leaf, max_depth, min_gain, scratch
-    )
-    left_sums = np.zeros(m)
-    right_sums = np.zeros(m)
+        hists[0], n_value_bins, int(nan_code), root_sums, int(n), 0, int(min_leaf), int(max_depth),
+        float(min_gain), scratch,
+    )  # fmt: skip
     if feature < 0:
-        return gain, feature, split_bin, nan_left, n_left, left_sums, right_sums
+        return gain, feature, split_bin, nan_left, n_left, np.zeros(m), np.zeros(m)
     n_right = n - n_left
     left_is_small = n_left <= n_right
     small_size = n_left if left_is_small else n_right
-    split_rows(codes, words, y, rows, 0, n, feature, split_bin, nan_left, nan_code, small_size)
+    split_rows(codes, words, y, rows, 0, n, feature, split_bin, bool(nan_left), int(nan_code), small_size)
     small_start = 0 if left_is_small else n_left
     large_start = n_left if left_is_small else 0
     _child_histograms(hists, codes, y, 1, small_start, small_size, 0, large_start, n - small_size, False)
     if left_is_small:  # the children's histograms in left, right order
-        for f in range(hists.shape[1]):
-            for b in range(hists.shape[2]):
-                for k in range(hists.shape[3]):
-                    hists[0, f, b, k], hists[1, f, b, k] = hists[1, f, b, k], hists[0, f, b, k]
-    for k in range(m):
-        left_sums[k] = histogram_sum(hists[0], k)
-        right_sums[k] = root_sums[k] - left_sums[k]
-    return gain, feature, split_bin, nan_left, n_left, left_sums, right_sums
+        hists[[0, 1]] = hists[[1, 0]]
+    left_sums = histogram_sums(hists[0])
+    return gain, feature, split_bin, nan_left, n_left, left_sums, root_sums - left_sums
 
 
 @njit(cache=True, inline="always")
