@@ -277,18 +277,51 @@ def split_root(
     return gain, feature, split_bin, nan_left, n_left, left_sums, root_sums - left_sums
 
 
-@njit(cache=True, inline="always")
 def _split_sequence(node_int: np.ndarray) -> np.ndarray:
-    # the nodes of one tree in the order they were split
-    n_splits = (node_int.shape[0] - 1) // 2
-    sequence = np.empty(n_splits, dtype=np.int64)
-    for t in range(node_int.shape[0]):
-        if node_int[t, ORDER] >= 0:
-            sequence[node_int[t, ORDER]] = t
+    """The nodes of one tree in the order they were split."""
+    order = node_int[:, ORDER]
+    split = order >= 0
+    sequence = np.empty((node_int.shape[0] - 1) // 2, dtype=np.int64)
+    sequence[order[split]] = np.flatnonzero(split)
     return sequence
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
+def _merge_order(nodes, gains, counts, global_split, max_leaves) -> None:
+    """Replay best-first growth over the two subtrees' split sequences.
+
+    ``nodes`` and ``gains`` hold the left subtree's split sequence (its ``counts[0]``
+    splitting nodes and their gains) followed by the right one's. Fills
+    ``global_split[t]`` (-1 on entry) with the whole tree's split number of split ``t``,
+    for the splits taken; those of each side are a prefix of its sequence.
+    """
+    first = np.zeros(2, dtype=np.int64)
+    first[1] = counts[0]
+    taken = np.zeros(2, dtype=np.int64)
+    n_splits = 1  # the root's
+    while n_splits + 1 < max_leaves:
+        best = -1
+        best_gain = 0.0
+        best_id = 0
+        for s in range(2):
+            if taken[s] < counts[s]:
+                head = first[s] + taken[s]
+                local = nodes[head]
+                # a subtree's node 2j + 1 or 2j + 2 was made by its split j; its root is node 1 or 2
+                if local == 0:
+                    node_id = 1 + s
+                else:
+                    node_id = 2 * global_split[first[s] + (local - 1) // 2] + 1 + (local - 1) % 2
+                gain = gains[head]
+                if best < 0 or gain > best_gain or (gain == best_gain and node_id < best_id):
+                    best, best_gain, best_id = s, gain, node_id
+        if best < 0:
+            break
+        global_split[first[best] + taken[best]] = n_splits
+        taken[best] += 1
+        n_splits += 1
+
+
 def merge_subtrees(root_int, root_float, left_int, left_float, right_int, right_float, max_leaves):
     """The whole tree from the root's split and its two children's subtrees.
 
@@ -296,7 +329,7 @@ def merge_subtrees(root_int, root_float, left_int, left_float, right_int, right_
     gain (ties to the older node, i.e. the smaller global id) takes it, until
     ``max_leaves`` leaves or no split is left. Each subtree is cut after the splits it
     took, and nodes get the ids serial growth gives them (split ``t`` creates nodes
-    ``2t + 1`` and ``2t + 2``).
+    ``2t + 1`` and ``2t + 2``). The replay is a small kernel; the renumbering is numpy.
 
     Parameters
     ----------
@@ -310,58 +343,37 @@ def merge_subtrees(root_int, root_float, left_int, left_float, right_int, right_
     node_int, node_float : the whole tree's node tables, as :func:`grow` returns them
         (but for the SLOT column, which only growth itself reads).
     """
-    tables = (left_int, right_int)
-    sequences = (_split_sequence(left_int), _split_sequence(right_int))
-    global_id = (-np.ones(left_int.shape[0], dtype=np.int64), -np.ones(right_int.shape[0], dtype=np.int64))
-    global_order = (-np.ones(left_int.shape[0], dtype=np.int64), -np.ones(right_int.shape[0], dtype=np.int64))
-    global_id[0][0], global_id[1][0] = 1, 2
-    taken = np.zeros(2, dtype=np.int64)
-    n_splits = 1  # the root's
-    n_leaves = 2
-    while n_leaves < max_leaves:
-        best = -1
-        best_gain = 0.0
-        best_id = 0
-        for s in range(2):
-            if taken[s] < sequences[s].shape[0]:
-                node = sequences[s][taken[s]]
-                gain = left_float[node, GAIN] if s == 0 else right_float[node, GAIN]
-                if best < 0 or gain > best_gain or (gain == best_gain and global_id[s][node] < best_id):
-                    best, best_gain, best_id = s, gain, global_id[s][node]
-        if best < 0:
-            break
-        j = taken[best]
-        node = sequences[best][j]
-        global_order[best][node] = n_splits
-        global_id[best][2 * j + 1] = 2 * n_splits + 1
-        global_id[best][2 * j + 2] = 2 * n_splits + 2
-        taken[best] += 1
-        n_splits += 1
-        n_leaves += 1
+    tables = ((left_int, left_float), (right_int, right_float))
+    sequences = [_split_sequence(node_int) for node_int, _ in tables]
+    nodes = np.concatenate(sequences)
+    gains = np.concatenate([node_float[sequence, GAIN] for (_, node_float), sequence in zip(tables, sequences)])
+    counts = np.array([len(sequence) for sequence in sequences], dtype=np.int64)
+    global_split = np.full(len(nodes), -1, dtype=np.int64)
+    _merge_order(nodes, gains, counts, global_split, int(max_leaves))
 
-    n_nodes = 2 * n_splits + 1
-    m1 = root_float.shape[0]
-    node_int = -np.ones((n_nodes, N_FIELDS), dtype=np.int64)
-    node_float = np.zeros((n_nodes, m1))
-    for c in range(N_FIELDS):
-        node_int[0, c] = root_int[c]
-    for c in range(m1):
-        node_float[0, c] = root_float[c]
-    node_int[0, LEFT], node_int[0, RIGHT], node_int[0, ORDER] = 1, 2, 0
-    for s in range(2):
-        table = tables[s]
-        values = left_float if s == 0 else right_float
-        for local in range(2 * taken[s] + 1):
-            g = global_id[s][local]
-            for c in range(N_FIELDS):
-                node_int[g, c] = table[local, c]
-            for c in range(m1):
-                node_float[g, c] = values[local, c]
-            if global_order[s][local] >= 0:
-                node_int[g, LEFT] = global_id[s][table[local, LEFT]]
-                node_int[g, RIGHT] = global_id[s][table[local, RIGHT]]
-                node_int[g, ORDER] = global_order[s][local]
-            else:  # split later in its subtree, or never: a leaf of the whole tree
-                node_int[g, LEFT] = node_int[g, RIGHT] = node_int[g, ORDER] = -1
-                node_int[g, FEATURE] = node_int[g, BIN] = -1
+    n_splits = 1 + int(np.count_nonzero(global_split >= 0))
+    node_int = np.full((2 * n_splits + 1, N_FIELDS), -1, dtype=np.int64)
+    node_float = np.zeros((2 * n_splits + 1, root_float.shape[0]))
+    node_int[0], node_float[0] = root_int, root_float
+    node_int[0, [LEFT, RIGHT, ORDER]] = 1, 2, 0
+    for side, (table, values) in enumerate(tables):
+        start = 0 if side == 0 else counts[0]
+        splits = global_split[start : start + counts[side]]
+        taken = int(np.count_nonzero(splits >= 0))
+        n_local = 2 * taken + 1
+        local = np.arange(1, n_local)
+        global_id = np.empty(n_local, dtype=np.int64)
+        global_id[0] = 1 + side
+        global_id[1:] = 2 * splits[(local - 1) // 2] + 1 + (local - 1) % 2
+        table = table[:n_local]
+        node_int[global_id] = table
+        node_float[global_id] = values[:n_local]
+        order = table[:, ORDER]
+        internal = (order >= 0) & (order < taken)
+        inner = global_id[internal]
+        node_int[inner, LEFT] = global_id[table[internal, LEFT]]
+        node_int[inner, RIGHT] = global_id[table[internal, RIGHT]]
+        node_int[inner, ORDER] = splits[order[internal]]
+        # split later in its subtree, or never: a leaf of the whole tree
+        node_int[np.ix_(global_id[~internal], [LEFT, RIGHT, ORDER, FEATURE, BIN])] = -1
     return node_int, node_float
