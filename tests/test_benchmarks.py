@@ -315,14 +315,14 @@ def test_coldstart_table_ratios_and_targets() -> None:
         case = Case(*spec)
         # medians of three probes: the outliers (10x, 0x) must not count
         for scale in (1.0, 10.0, 0.0):
-            case.probes.append(Probe(1.0, first_fit[spec] * scale, 0.4 * scale, spec[2] == "cold"))
+            case.probes.append(Probe(1.0, first_fit[spec] * scale, 0.7 * scale, 0.4 * scale, spec[2] == "cold"))
         cases.append(case)
     lines = build_table(cases).splitlines()
     assert len(lines) == 2 + len(CASES)
     assert all(line.count("|") == lines[0].count("|") for line in lines)
     cold_sum = next(line for line in lines if line.startswith("| hist, sum, cold"))
-    assert "| 3.000 | 0.400 | 2.600 | 1.50× | yes |" in cold_sum
-    assert "| 0.500 | 0.400 | 0.100 | 0.25× | no |" in next(line for line in lines if "sum, warm" in line)
+    assert "| 3.000 | 0.400 | 2.600 | 1.50× | 0.70 | yes |" in cold_sum
+    assert "| 0.500 | 0.400 | 0.100 | 0.25× | 0.70 | no |" in next(line for line in lines if "sum, warm" in line)
     sum_line, features_line = targets_lines(cases)
     assert "cold first fit 1.50×" in sum_line and "met" in sum_line and "not met" not in sum_line
     assert "cold first fit 2.50×" in features_line and "(target ≤ 2×: not met)" in features_line

@@ -115,9 +115,9 @@ def grow(
     width = nan_code + 1
 
     capacity = min(2 * max_leaves, 4096)
-    node_int = -np.ones((capacity, N_FIELDS), dtype=np.int64)
-    node_float = np.zeros((capacity, 1 + m))
-    heap = np.empty(capacity, dtype=np.int64)
+    node_int, node_float, heap = enlarged(
+        np.empty((0, N_FIELDS), dtype=np.int64), np.empty((0, 1 + m)), np.empty(0, dtype=np.int64), capacity
+    )
     heap_size = np.int64(0)  # not a literal 0: one compiled heap_push, not two
 
     n_slots = min(max_leaves, n // hist_min_rows) + 2
@@ -205,12 +205,7 @@ def grow(
 
         if n_nodes + 2 > capacity:
             capacity *= 2
-            node_int = enlarged(node_int, capacity, -1)
-            node_float = enlarged(node_float, capacity, 0.0)
-            new_heap = np.empty(capacity, dtype=np.int64)
-            for t in range(heap_size):
-                new_heap[t] = heap[t]
-            heap = new_heap
+            node_int, node_float, heap = enlarged(node_int, node_float, heap, capacity)
         left, right = n_nodes, n_nodes + 1
         n_nodes += 2
         node_int[parent, LEFT], node_int[parent, RIGHT] = left, right
