@@ -181,7 +181,7 @@ def test_binning_table_runs_small() -> None:
         assert 0.0 < exact <= 1.0 and -100.0 < quantile <= 100.0 and -100.0 < default <= 100.0
 
 
-BENCHMARKS = ("partition", "plot_scaling", "options", "binning", "metrics", "profiler", "guidance", "dask")
+BENCHMARKS = ("partition", "plot_scaling", "options", "binning", "metrics", "profiler", "guidance", "dask", "coldstart")
 
 
 @pytest.mark.parametrize("name", BENCHMARKS)
@@ -323,3 +323,35 @@ def test_dask_benchmark_runs_small(tmp_path) -> None:
     # every row shapes the hist route's splits, as in memory: the same explained variance
     assert float(hist[5]) == pytest.approx(float(memory[5]), abs=1e-4)
     assert "5,000 rows grew the tree" in rows["hvrt.dask, sample route"][7]
+
+
+def test_coldstart_table_ratios_and_targets() -> None:
+    from benchmarks.coldstart import CASES, Case, Probe, build_table, targets_lines
+
+    first_fit = {("exact", "sum", None): 2.0, ("hist", "sum", "cold"): 3.0, ("hist", "sum", "warm"): 0.5,
+                 ("hist", "features", "cold"): 5.0, ("hist", "features", "warm"): 0.9}  # fmt: skip
+    cases = []
+    for spec in CASES:
+        case = Case(*spec)
+        # medians of three probes: the outliers (10x, 0x) must not count
+        for scale in (1.0, 10.0, 0.0):
+            case.probes.append(Probe(1.0, first_fit[spec] * scale, 0.7 * scale, 0.4 * scale, spec[2] == "cold"))
+        cases.append(case)
+    lines = build_table(cases).splitlines()
+    assert len(lines) == 2 + len(CASES)
+    assert all(line.count("|") == lines[0].count("|") for line in lines)
+    cold_sum = next(line for line in lines if line.startswith("| hist, sum, cold"))
+    assert "| 3.000 | 0.400 | 2.600 | 1.50× | 0.70 | yes |" in cold_sum
+    assert "| 0.500 | 0.400 | 0.100 | 0.25× | 0.70 | no |" in next(line for line in lines if "sum, warm" in line)
+    sum_line, features_line = targets_lines(cases)
+    assert "cold first fit 1.50×" in sum_line and "met" in sum_line and "not met" not in sum_line
+    assert "cold first fit 2.50×" in features_line and "(target ≤ 2×: not met)" in features_line
+    assert "warm first fit 0.50 s over a repeat fit (target ≤ 0.3 s: not met)" in features_line
+
+
+def test_coldstart_probe_runs_in_a_fresh_process() -> None:
+    from benchmarks.coldstart import run_probe
+
+    probe = run_probe("exact", "sum", None, n_samples=300, n_features=3, n_partitions=4, seed=0)
+    assert probe.first_fit_s > 0 and probe.repeat_fit_s > 0 and probe.import_s > 0
+    assert probe.compile_message is False  # the exact engine compiles nothing

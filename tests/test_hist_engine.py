@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import subprocess
 import sys
@@ -402,3 +403,22 @@ def test_auto_engine_rule():
     assert resolve_engine("hist", 10) == "hist"
     with pytest.raises(ValueError, match="engine"):
         resolve_engine("fast", 10)
+
+
+@pytest.mark.slow  # a cold compile: 8 s of CPU on a 2-core machine, over 20 s when it is busy
+def test_first_compile_is_announced_once_on_a_cold_cache_only(tmp_path):
+    # a new process per cache state; the engine's kernels compile into tmp_path, not the package
+    code = (
+        "import numpy as np\n"
+        "from hvrt import HVRTPartitioner\n"
+        "X = np.random.default_rng(0).normal(size=(2_000, 3))\n"
+        "for _ in range(2): HVRTPartitioner(max_leaf_nodes=8, engine='hist').fit(X)\n"
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+            for _ in range(2)]  # fmt: skip
+    assert [run.returncode for run in runs] == [0, 0], runs[0].stderr[-2000:]
+    message = "hvrt: compiling the histogram engine for this machine"
+    assert runs[0].stderr.count(message) == 1  # cold: said once, not again at the second fit
+    assert message not in runs[1].stderr  # warm: loaded from tmp_path silently
+    assert any(tmp_path.rglob("*.nbi"))  # the cache really went to tmp_path

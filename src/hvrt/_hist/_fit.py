@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import numbers
 
 import numpy as np
@@ -9,6 +10,7 @@ import numpy as np
 from .._tree_contract import GrowthParams
 from ._binning import EDGE_SAMPLE_ROWS, MAX_BINS, ROW_SHARE, fit_bins, transform_bins
 from ._grow_tree import grow_tree
+from ._grower import grow
 from ._model import HistFittedTree, HistTree
 from ._node_table import BIN, DEPTH, END, FEATURE, LEFT, NAN_LEFT, RIGHT, START
 from ._rows import rows_to_leaves
@@ -18,6 +20,33 @@ from ._rows import rows_to_leaves
 _HIST_MIN_ROWS = 1024
 # Splits must gain more than this fraction of the root SSE, so float noise never splits.
 _GAIN_TOLERANCE = 1e-12
+# What the first fit on a machine spends compiling (python -m benchmarks.coldstart, 2 cores).
+_COMPILE_SECONDS = 10
+
+logger = logging.getLogger("hvrt")
+_compile_checked = False
+
+
+def _announce_compile() -> None:
+    """Say once, through ``logging``, that this fit compiles the kernels (an empty cache).
+
+    The check reads the on-disk cache index of ``grow``, the largest kernel, which numba
+    writes with every other kernel a fit compiles; it costs a file read, once per process.
+    A warning, so that it shows without any logging set up: the user otherwise waits
+    seconds with nothing on screen.
+    """
+    global _compile_checked
+    if _compile_checked:
+        return
+    _compile_checked = True
+    try:
+        cold = not grow.signatures and not grow._cache._cache_file._load_index()
+    except Exception:  # numba internals moved: say nothing rather than fail a fit
+        return
+    if cold:
+        logger.warning(
+            "hvrt: compiling the histogram engine for this machine (once, about %d s)...", _COMPILE_SECONDS
+        )
 
 
 def _seed(random_state: object) -> int | None:
@@ -67,6 +96,7 @@ def fit_hist(
     -------
     HistFittedTree
     """
+    _announce_compile()
     X_tree = np.asarray(X_tree, dtype=np.float64)
     if X_tree.ndim != 2:
         raise ValueError(f"X_tree must be 2-D, got shape {X_tree.shape}")

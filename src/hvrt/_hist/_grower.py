@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._histograms import fill_histogram, histogram_sum, subtract_histograms
+from ._histograms import fill_histogram, histogram_sum, histogram_sums, subtract_histograms
 from ._node_table import (
     BIN,
     DEPTH,
@@ -115,10 +115,10 @@ def grow(
     width = nan_code + 1
 
     capacity = min(2 * max_leaves, 4096)
-    node_int = -np.ones((capacity, N_FIELDS), dtype=np.int64)
-    node_float = np.zeros((capacity, 1 + m))
-    heap = np.empty(capacity, dtype=np.int64)
-    heap_size = 0
+    node_int, node_float, heap = enlarged(
+        np.empty((0, N_FIELDS), dtype=np.int64), np.empty((0, 1 + m)), np.empty(0, dtype=np.int64), capacity
+    )
+    heap_size = np.int64(0)  # not a literal 0: one compiled heap_push, not two
 
     n_slots = min(max_leaves, n // hist_min_rows) + 2
     hist = np.empty((n_slots + 2, p, width, m + 1))  # + two scratch histograms
@@ -205,12 +205,7 @@ def grow(
 
         if n_nodes + 2 > capacity:
             capacity *= 2
-            node_int = enlarged(node_int, capacity, -1)
-            node_float = enlarged(node_float, capacity, 0.0)
-            new_heap = np.empty(capacity, dtype=np.int64)
-            for t in range(heap_size):
-                new_heap[t] = heap[t]
-            heap = new_heap
+            node_int, node_float, heap = enlarged(node_int, node_float, heap, capacity)
         left, right = n_nodes, n_nodes + 1
         n_nodes += 2
         node_int[parent, LEFT], node_int[parent, RIGHT] = left, right
@@ -236,7 +231,6 @@ def grow(
     return node_int[:n_nodes], node_float[:n_nodes]
 
 
-@njit(cache=True, nogil=True)
 def split_root(
     codes, words, y, rows, hists, root_sums, n_value_bins, nan_code, min_leaf, max_depth, min_gain
 ):
@@ -247,6 +241,10 @@ def split_root(
     the same arithmetic as in ``grow`` (the smaller child from its rows, the larger as the
     root minus it), so subtrees grown from them match serial growth exactly.
 
+    Plain Python over the kernels that :func:`grow` calls, with the argument types of
+    ``grow``'s own calls (int64, bool, C-ordered arrays): numba then reuses their compiled
+    code instead of compiling a second copy of every kernel for this one split.
+
     Returns
     -------
     (gain, feature, bin, nan_left, n_left, left_sums, right_sums); feature is -1 when the
@@ -256,42 +254,69 @@ def split_root(
     m = y.shape[1]
     scratch = np.empty((7, max(nan_code + 1, m)))
     gain, feature, split_bin, nan_left, n_left = evaluate_node(
-        hists[0], n_value_bins, nan_code, root_sums, n, 0, min_leaf, max_depth, min_gain, scratch
-    )
-    left_sums = np.zeros(m)
-    right_sums = np.zeros(m)
+        hists[0], n_value_bins, int(nan_code), root_sums, int(n), 0, int(min_leaf), int(max_depth),
+        float(min_gain), scratch,
+    )  # fmt: skip
     if feature < 0:
-        return gain, feature, split_bin, nan_left, n_left, left_sums, right_sums
+        return gain, feature, split_bin, nan_left, n_left, np.zeros(m), np.zeros(m)
     n_right = n - n_left
     left_is_small = n_left <= n_right
     small_size = n_left if left_is_small else n_right
-    split_rows(codes, words, y, rows, 0, n, feature, split_bin, nan_left, nan_code, small_size)
+    split_rows(codes, words, y, rows, 0, n, feature, split_bin, bool(nan_left), int(nan_code), small_size)
     small_start = 0 if left_is_small else n_left
     large_start = n_left if left_is_small else 0
     _child_histograms(hists, codes, y, 1, small_start, small_size, 0, large_start, n - small_size, False)
     if left_is_small:  # the children's histograms in left, right order
-        for f in range(hists.shape[1]):
-            for b in range(hists.shape[2]):
-                for k in range(hists.shape[3]):
-                    hists[0, f, b, k], hists[1, f, b, k] = hists[1, f, b, k], hists[0, f, b, k]
-    for k in range(m):
-        left_sums[k] = histogram_sum(hists[0], k)
-        right_sums[k] = root_sums[k] - left_sums[k]
-    return gain, feature, split_bin, nan_left, n_left, left_sums, right_sums
+        hists[[0, 1]] = hists[[1, 0]]
+    left_sums = histogram_sums(hists[0])
+    return gain, feature, split_bin, nan_left, n_left, left_sums, root_sums - left_sums
 
 
-@njit(cache=True, inline="always")
 def _split_sequence(node_int: np.ndarray) -> np.ndarray:
-    # the nodes of one tree in the order they were split
-    n_splits = (node_int.shape[0] - 1) // 2
-    sequence = np.empty(n_splits, dtype=np.int64)
-    for t in range(node_int.shape[0]):
-        if node_int[t, ORDER] >= 0:
-            sequence[node_int[t, ORDER]] = t
+    """The nodes of one tree in the order they were split."""
+    order = node_int[:, ORDER]
+    split = order >= 0
+    sequence = np.empty((node_int.shape[0] - 1) // 2, dtype=np.int64)
+    sequence[order[split]] = np.flatnonzero(split)
     return sequence
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
+def _merge_order(nodes, gains, counts, global_split, max_leaves) -> None:
+    """Replay best-first growth over the two subtrees' split sequences.
+
+    ``nodes`` and ``gains`` hold the left subtree's split sequence (its ``counts[0]``
+    splitting nodes and their gains) followed by the right one's. Fills
+    ``global_split[t]`` (-1 on entry) with the whole tree's split number of split ``t``,
+    for the splits taken; those of each side are a prefix of its sequence.
+    """
+    first = np.zeros(2, dtype=np.int64)
+    first[1] = counts[0]
+    taken = np.zeros(2, dtype=np.int64)
+    n_splits = 1  # the root's
+    while n_splits + 1 < max_leaves:
+        best = -1
+        best_gain = 0.0
+        best_id = 0
+        for s in range(2):
+            if taken[s] < counts[s]:
+                head = first[s] + taken[s]
+                local = nodes[head]
+                # a subtree's node 2j + 1 or 2j + 2 was made by its split j; its root is node 1 or 2
+                if local == 0:
+                    node_id = 1 + s
+                else:
+                    node_id = 2 * global_split[first[s] + (local - 1) // 2] + 1 + (local - 1) % 2
+                gain = gains[head]
+                if best < 0 or gain > best_gain or (gain == best_gain and node_id < best_id):
+                    best, best_gain, best_id = s, gain, node_id
+        if best < 0:
+            break
+        global_split[first[best] + taken[best]] = n_splits
+        taken[best] += 1
+        n_splits += 1
+
+
 def merge_subtrees(root_int, root_float, left_int, left_float, right_int, right_float, max_leaves):
     """The whole tree from the root's split and its two children's subtrees.
 
@@ -299,7 +324,7 @@ def merge_subtrees(root_int, root_float, left_int, left_float, right_int, right_
     gain (ties to the older node, i.e. the smaller global id) takes it, until
     ``max_leaves`` leaves or no split is left. Each subtree is cut after the splits it
     took, and nodes get the ids serial growth gives them (split ``t`` creates nodes
-    ``2t + 1`` and ``2t + 2``).
+    ``2t + 1`` and ``2t + 2``). The replay is a small kernel; the renumbering is numpy.
 
     Parameters
     ----------
@@ -313,58 +338,37 @@ def merge_subtrees(root_int, root_float, left_int, left_float, right_int, right_
     node_int, node_float : the whole tree's node tables, as :func:`grow` returns them
         (but for the SLOT column, which only growth itself reads).
     """
-    tables = (left_int, right_int)
-    sequences = (_split_sequence(left_int), _split_sequence(right_int))
-    global_id = (-np.ones(left_int.shape[0], dtype=np.int64), -np.ones(right_int.shape[0], dtype=np.int64))
-    global_order = (-np.ones(left_int.shape[0], dtype=np.int64), -np.ones(right_int.shape[0], dtype=np.int64))
-    global_id[0][0], global_id[1][0] = 1, 2
-    taken = np.zeros(2, dtype=np.int64)
-    n_splits = 1  # the root's
-    n_leaves = 2
-    while n_leaves < max_leaves:
-        best = -1
-        best_gain = 0.0
-        best_id = 0
-        for s in range(2):
-            if taken[s] < sequences[s].shape[0]:
-                node = sequences[s][taken[s]]
-                gain = left_float[node, GAIN] if s == 0 else right_float[node, GAIN]
-                if best < 0 or gain > best_gain or (gain == best_gain and global_id[s][node] < best_id):
-                    best, best_gain, best_id = s, gain, global_id[s][node]
-        if best < 0:
-            break
-        j = taken[best]
-        node = sequences[best][j]
-        global_order[best][node] = n_splits
-        global_id[best][2 * j + 1] = 2 * n_splits + 1
-        global_id[best][2 * j + 2] = 2 * n_splits + 2
-        taken[best] += 1
-        n_splits += 1
-        n_leaves += 1
+    tables = ((left_int, left_float), (right_int, right_float))
+    sequences = [_split_sequence(node_int) for node_int, _ in tables]
+    nodes = np.concatenate(sequences)
+    gains = np.concatenate([node_float[sequence, GAIN] for (_, node_float), sequence in zip(tables, sequences)])
+    counts = np.array([len(sequence) for sequence in sequences], dtype=np.int64)
+    global_split = np.full(len(nodes), -1, dtype=np.int64)
+    _merge_order(nodes, gains, counts, global_split, int(max_leaves))
 
-    n_nodes = 2 * n_splits + 1
-    m1 = root_float.shape[0]
-    node_int = -np.ones((n_nodes, N_FIELDS), dtype=np.int64)
-    node_float = np.zeros((n_nodes, m1))
-    for c in range(N_FIELDS):
-        node_int[0, c] = root_int[c]
-    for c in range(m1):
-        node_float[0, c] = root_float[c]
-    node_int[0, LEFT], node_int[0, RIGHT], node_int[0, ORDER] = 1, 2, 0
-    for s in range(2):
-        table = tables[s]
-        values = left_float if s == 0 else right_float
-        for local in range(2 * taken[s] + 1):
-            g = global_id[s][local]
-            for c in range(N_FIELDS):
-                node_int[g, c] = table[local, c]
-            for c in range(m1):
-                node_float[g, c] = values[local, c]
-            if global_order[s][local] >= 0:
-                node_int[g, LEFT] = global_id[s][table[local, LEFT]]
-                node_int[g, RIGHT] = global_id[s][table[local, RIGHT]]
-                node_int[g, ORDER] = global_order[s][local]
-            else:  # split later in its subtree, or never: a leaf of the whole tree
-                node_int[g, LEFT] = node_int[g, RIGHT] = node_int[g, ORDER] = -1
-                node_int[g, FEATURE] = node_int[g, BIN] = -1
+    n_splits = 1 + int(np.count_nonzero(global_split >= 0))
+    node_int = np.full((2 * n_splits + 1, N_FIELDS), -1, dtype=np.int64)
+    node_float = np.zeros((2 * n_splits + 1, root_float.shape[0]))
+    node_int[0], node_float[0] = root_int, root_float
+    node_int[0, [LEFT, RIGHT, ORDER]] = 1, 2, 0
+    for side, (table, values) in enumerate(tables):
+        start = 0 if side == 0 else counts[0]
+        splits = global_split[start : start + counts[side]]
+        taken = int(np.count_nonzero(splits >= 0))
+        n_local = 2 * taken + 1
+        local = np.arange(1, n_local)
+        global_id = np.empty(n_local, dtype=np.int64)
+        global_id[0] = 1 + side
+        global_id[1:] = 2 * splits[(local - 1) // 2] + 1 + (local - 1) % 2
+        table = table[:n_local]
+        node_int[global_id] = table
+        node_float[global_id] = values[:n_local]
+        order = table[:, ORDER]
+        internal = (order >= 0) & (order < taken)
+        inner = global_id[internal]
+        node_int[inner, LEFT] = global_id[table[internal, LEFT]]
+        node_int[inner, RIGHT] = global_id[table[internal, RIGHT]]
+        node_int[inner, ORDER] = splits[order[internal]]
+        # split later in its subtree, or never: a leaf of the whole tree
+        node_int[np.ix_(global_id[~internal], [LEFT, RIGHT, ORDER, FEATURE, BIN])] = -1
     return node_int, node_float

@@ -47,27 +47,24 @@ def subtract_histograms(hist: np.ndarray, other: np.ndarray) -> None:
                 hist[f, b, k] -= other[f, b, k]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def fill_histogram(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int) -> None:
-    """Histogram of rows [start, end) into ``hist`` (zeroed first), for other kernels to call."""
+    """Histogram of rows [start, end) into ``hist`` (zeroed first); releases the GIL.
+
+    Called from Python (the root's halves, on threads) and from the growth kernels with
+    the same argument types, so one compiled copy serves both.
+    """
     _zero(hist)
     for i in range(start, end):
         _add_row(hist, codes, y, i)
 
 
-@njit(cache=True, nogil=True)
-def build_histogram(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int) -> None:
-    """Histogram of rows [start, end) into ``hist`` (zeroed first); releases the GIL."""
-    fill_histogram(hist, codes, y, start, end)
+build_histogram = fill_histogram  # the name the root's histogram is built by
 
 
-@njit(cache=True, nogil=True)
 def add_histograms(hist: np.ndarray, other: np.ndarray) -> None:
-    """``hist += other``."""
-    for f in range(hist.shape[0]):
-        for b in range(hist.shape[1]):
-            for k in range(hist.shape[2]):
-                hist[f, b, k] += other[f, b, k]
+    """``hist += other`` (numpy: the same additions, and no kernel to compile)."""
+    hist += other
 
 
 @njit(cache=True, inline="always")

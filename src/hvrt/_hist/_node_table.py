@@ -58,10 +58,21 @@ def heap_pop(heap: np.ndarray, size: int, gain: np.ndarray) -> int:
 
 
 @njit(cache=True)
-def enlarged(table: np.ndarray, capacity: int, fill) -> np.ndarray:
-    """A copy of ``table`` with ``capacity`` rows, the new ones set to ``fill``."""
-    out = np.empty((capacity, table.shape[1]), dtype=table.dtype)
+def enlarged(node_int: np.ndarray, node_float: np.ndarray, heap: np.ndarray, capacity: int):
+    """Copies of the two node tables and the heap with room for ``capacity`` nodes.
+
+    New rows are -1 (integers) and 0.0 (floats). One kernel for the three arrays, also
+    used for the first allocation (from empty ones): one compiled copy instead of one per
+    table type, and no array expression such as ``-np.ones(...)`` to compile.
+    """
+    new_int = np.empty((capacity, node_int.shape[1]), dtype=np.int64)
+    new_float = np.empty((capacity, node_float.shape[1]))
+    new_heap = np.empty(capacity, dtype=np.int64)
     for t in range(capacity):
-        for c in range(table.shape[1]):
-            out[t, c] = table[t, c] if t < table.shape[0] else fill
-    return out
+        kept = t < node_int.shape[0]
+        for c in range(node_int.shape[1]):
+            new_int[t, c] = node_int[t, c] if kept else -1
+        for c in range(node_float.shape[1]):
+            new_float[t, c] = node_float[t, c] if kept else 0.0
+        new_heap[t] = heap[t] if t < heap.shape[0] else 0
+    return new_int, new_float, new_heap
