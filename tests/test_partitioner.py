@@ -568,3 +568,23 @@ def test_huge_magnitudes_partition_without_warnings_or_are_refused_by_name(engin
     ):
         with pytest.raises(ValueError, match=r"X column\(s\) \['f0'\] hold values beyond ±1e\+150"):
             call()
+
+
+def test_a_column_name_as_y_says_to_pass_the_column() -> None:
+    X = pd.DataFrame({"x": np.arange(20.0), "price": np.arange(20.0) % 7})
+    with pytest.raises(ValueError, match=r"got the string 'price'; pass X\['price'\]"):
+        HVRTPartitioner(max_leaf_nodes=2).fit(X, "price")
+    with pytest.raises(ValueError, match="got 0 dimensions"):
+        HVRTPartitioner(max_leaf_nodes=2).fit(X, 5.0)
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_a_list_of_mixed_rows_keeps_its_numeric_columns(engine: str) -> None:
+    # numpy alone would turn every value into a string and leave no numeric column
+    rows = [[float(i), "ab"[i % 2], i % 3] for i in range(30)]
+    partitioner = HVRTPartitioner(max_leaf_nodes=4, engine=engine).fit(rows)
+    assert partitioner._preprocessor.numeric_columns == ["f0", "f2"]
+    assert partitioner._preprocessor.categorical_columns == ["f1"]
+    as_frame = pd.DataFrame(rows).set_axis(["f0", "f1", "f2"], axis=1).to_numpy(dtype=object)
+    np.testing.assert_array_equal(partitioner.get_partitions(as_frame), partitioner.labels_)
+    np.testing.assert_array_equal(partitioner.get_partitions(rows), partitioner.labels_)

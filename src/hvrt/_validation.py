@@ -121,6 +121,10 @@ def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
             )
     else:
         array = np.asarray(X)
+        if array.dtype.kind in "US" and not isinstance(X, np.ndarray) and array.ndim == 2:
+            # A list of rows mixing numbers and strings: numpy would make every value a
+            # string; read it column by column instead, as pandas does.
+            array = pd.DataFrame(list(X)).to_numpy(dtype=object)
         if array.ndim != 2:
             raise ValueError(
                 f"Expected 2D array for {name}, got {array.ndim}D array instead; "
@@ -275,13 +279,21 @@ def to_target_frame(y: Any, X_frame: pd.DataFrame, X_is_pandas: bool) -> pd.Data
         if converted is not None:
             frame = converted
         else:
+            if isinstance(y, (str, bytes)):
+                hint = f"X[{y!r}]" if y in X_frame.columns else "the column itself"
+                raise ValueError(
+                    f"y must be an array or Series with one value per row of X, got the string {y!r}; "
+                    f"pass {hint} (and drop it from X if it should not be a feature)"
+                )
             array = np.asarray(y)
             if array.ndim == 1:
                 frame = pd.DataFrame({"target": array})
             elif array.ndim == 2:
                 frame = pd.DataFrame(array, columns=[f"target_{i}" for i in range(array.shape[1])])
             else:
-                raise ValueError(f"y must be 1-D or 2-D, got {array.ndim} dimensions")
+                raise ValueError(
+                    f"y must be 1-D or 2-D with one row per row of X, got {array.ndim} dimensions"
+                )
     if len(frame) != len(X_frame):
         raise ValueError(f"y has {len(frame)} rows but X has {len(X_frame)}; they must match")
     if isinstance(y, (pd.Series, pd.DataFrame)) and X_is_pandas:
