@@ -305,7 +305,7 @@ def to_target_frame(y: Any, X_frame: pd.DataFrame, X_is_pandas: bool) -> pd.Data
         else:
             if isinstance(y, (str, bytes)):
                 hint = f"X[{y!r}]" if y in X_frame.columns else "the column itself"
-                raise ValueError(
+                raise TypeError(
                     f"y must be an array or Series with one value per row of X, got the string {y!r}; "
                     f"pass {hint} (and drop it from X if it should not be a feature)"
                 )

@@ -182,6 +182,8 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
             )
         if self.engine not in ENGINE_NAMES:
             raise ValueError(f"engine must be one of {ENGINE_NAMES}, got {self.engine!r}")
+        if not (self.random_state is None or _is_int(self.random_state) or isinstance(self.random_state, np.random.RandomState)):
+            raise TypeError(f"random_state must be an int, a RandomState or None, got {self.random_state!r}")
         if self.max_samples is not None and not (
             (_is_int(self.max_samples) and self.max_samples >= 2)
             or (_is_real(self.max_samples) and not _is_int(self.max_samples) and 0.0 < self.max_samples <= 1.0)
@@ -216,8 +218,12 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            For an invalid parameter, infinite values, non-numeric columns not listed as
-            categorical, or a ``y`` whose length or index does not match X.
+            For an invalid parameter, infinite values, finite values beyond ±1e150, a column
+            of only values within ±1e-150, an all-missing column, non-numeric columns not
+            listed as categorical, or a ``y`` whose length or index does not match X.
+        TypeError
+            For a parameter of the wrong type, sparse input, or a string as ``y``. Every
+            case and its message: ``docs/errors.md``.
         """
         frame, had_names = to_frame(X)
         params = self._check_params(len(frame))
