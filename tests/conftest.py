@@ -18,7 +18,7 @@ if settings is not None:
     # database written into the tree. HYPOTHESIS_PROFILE=explore searches afresh, longer.
     _checks = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
     settings.register_profile(
-        "ci", derandomize=True, max_examples=60, deadline=None, database=None, suppress_health_check=_checks
+        "ci", derandomize=True, max_examples=200, deadline=None, database=None, suppress_health_check=_checks
     )
     settings.register_profile("explore", max_examples=1000, deadline=None, suppress_health_check=_checks)
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

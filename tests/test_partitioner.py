@@ -647,3 +647,15 @@ def test_columns_of_only_tiny_values_are_refused_at_fit_not_at_labelling() -> No
     partitioner = HVRTPartitioner(max_leaf_nodes=4).fit(X)
     np.testing.assert_array_equal(partitioner.get_partitions(X[:1]), partitioner.labels_[:1])
     np.testing.assert_array_equal(HVRTPartitioner(max_leaf_nodes=4).fit(np.c_[X, np.zeros(60)]).labels_, partitioner.labels_)
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+@pytest.mark.parametrize("target", ["sum", "features"])
+def test_a_constant_column_changes_nothing_whatever_its_magnitude(engine: str, target: str) -> None:
+    # Its raw value used to enter the target's sums (scale 1), and the rounding decided
+    # ties between equally good splits (found by tests/test_properties.py)
+    x = np.array([-3.0, 1.0, -2.0, 0.0, -1.0, 1.0, -3.0])
+    alone = HVRTPartitioner(max_leaf_nodes=2, engine=engine, target=target).fit(x[:, None]).labels_
+    for constant in (190976.0, 190976.0 * 2.0**-7, 294.5, 1e12):
+        with_constant = HVRTPartitioner(max_leaf_nodes=2, engine=engine, target=target).fit(np.c_[x, np.full(7, constant)])
+        np.testing.assert_array_equal(with_constant.labels_, alone)

@@ -18,8 +18,9 @@ _OFFSET_LIMIT = 1e4  # |mean| / std up to which the sum target is centred after 
 
 def zscore_parameters(
     values: np.ndarray, has_missing: bool, moments: tuple[np.ndarray, np.ndarray] | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Column means and population standard deviations, skipping NaN.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column means, population standard deviations and which columns are constant,
+    skipping NaN.
 
     A constant column gets scale 1 (as in scikit-learn's ``StandardScaler``). Clean
     columns take the one-pass ``E[x^2] - mean^2`` (from ``moments``, the
@@ -46,7 +47,7 @@ def zscore_parameters(
     eps = np.finfo(np.float64).eps
     constant = variance <= count * eps * variance + (count * mean * eps) ** 2
     scale = np.where(constant, 1.0, np.sqrt(np.maximum(variance, 0.0)))
-    return mean, scale
+    return mean, scale, constant
 
 
 _PRECISE_RATIO = 1e-4  # variance / mean^2 above this keeps >= 12 digits in E[x^2] - mean^2
@@ -62,6 +63,11 @@ def column_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     are added afterwards, a two-level sum that is also more precise. Both are finite
     exactly when every value is (barring overflow), so the pass doubles as the check.
     """
+    with np.errstate(over="ignore", invalid="ignore"):  # the caller checks the sums
+        return _column_moments(values)
+
+
+def _column_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if values.flags.f_contiguous:
         return values.sum(axis=0), np.einsum("ij,ij->j", values, values)
     block_rows = max(256, _MOMENT_BLOCK_BYTES // (8 * max(values.shape[1], 1)))
@@ -103,9 +109,12 @@ def feature_outputs(
     if scaler is not None:
         scaled = _user_scaled(values, scaler) * weights
         return np.nansum(scaled, axis=1) if mode == "sum" else np.nan_to_num(scaled, nan=0.0)
-    mean, scale = zscore_parameters(values, has_missing, moments)
-    coefficients = weights / scale
-    if mode == "sum" and not has_missing and np.all(np.abs(mean) <= _OFFSET_LIMIT * scale):
+    mean, scale, constant = zscore_parameters(values, has_missing, moments)
+    # A constant column's z-score is 0 by definition; its coefficient is 0 rather than
+    # 1 / scale, so its raw magnitude never enters the sums below, where its rounding made
+    # ties between equally good splits depend on the column's units.
+    coefficients = np.where(constant, 0.0, weights / scale)
+    if mode == "sum" and not has_missing and np.all((np.abs(mean) <= _OFFSET_LIMIT * scale) | constant):
         # One pass; centring afterwards is exact enough while offsets are moderate.
         out = _row_dot(values, coefficients)
         out -= float(np.dot(mean, coefficients))
