@@ -532,16 +532,17 @@ def test_large_offsets_keep_the_partitions(engine: str) -> None:
         np.testing.assert_array_equal(shifted.get_partitions(noise + offset), reference.labels_)
 
 
+@pytest.mark.parametrize("engine", ["exact", "hist"])
 @pytest.mark.parametrize("impute", [True, False])
-def test_missing_y_rows_are_placed_by_their_x_part(impute: bool) -> None:
+def test_missing_y_rows_are_placed_by_their_x_part(impute: bool, engine: str) -> None:
     rng = np.random.default_rng(12)
     X = rng.normal(size=(400, 2))
     y = X[:, 0] * 3 + rng.normal(size=400)
     y_missing = y.copy()
     y_missing[::7] = np.nan
     y_filled = np.where(np.isnan(y_missing), np.nanmean(y_missing), y_missing)
-    with_nan = HVRTPartitioner(max_leaf_nodes=10, engine="exact", impute=impute).fit(X, y_missing)
-    with_mean = HVRTPartitioner(max_leaf_nodes=10, engine="exact", impute=impute).fit(X, y_filled)
+    with_nan = HVRTPartitioner(max_leaf_nodes=10, engine=engine, impute=impute).fit(X, y_missing)
+    with_mean = HVRTPartitioner(max_leaf_nodes=10, engine=engine, impute=impute).fit(X, y_filled)
     np.testing.assert_array_equal(with_nan.labels_, with_mean.labels_)
 
 
