@@ -237,3 +237,10 @@ def test_every_named_test_exists() -> None:
             path, _, name = reference.partition("::")
             source = (ROOT / path).read_text(encoding="utf-8")
             assert re.search(rf"^def {re.escape(name.split('[')[0])}\(", source, re.M), reference
+
+
+def test_readme_errors_section_links_here() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Errors") :]
+    section = section[: section.index("\n## ")]
+    assert "(docs/errors.md)" in section

@@ -59,7 +59,7 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         flip a feature's sign in the sum.
     scaler : scikit-learn transformer, default=None
         Scales the numeric features for the target. ``None`` means z-score with the
-        population standard deviation; a constant column gets scale 1. Cloned in ``fit``.
+        population standard deviation; a constant column scores 0. Cloned in ``fit``.
     min_variance_reduction : float in [0, 1), default=0.0
         Every split must remove at least this fraction of the root's impurity.
     min_samples_leaf : int >= 1, default=1
