@@ -235,10 +235,11 @@ def test_a_positive_affine_map_of_x_keeps_the_partitions_for_a_given_target(
     data, engine, max_leaf_nodes, encoding, factor, shift_units
 ) -> None:
     # With y_weight=1 the target is y alone, so it does not move with X. X on a grid, mapped
-    # by a*x + b: distinct values stay distinct and in order (the grid step is far above
-    # float64's rounding of a*x + b, and the exact engine's float32 frame resolves 2**-21 of
-    # a column's half-range, which holds at most 2**12 grid steps). NaN is routed natively (impute=False): an imputed mean is computed
-    # afterwards, and its rounding can move it onto or off an equal data value.
+    # by a*x + b with b at most 2**40 grid steps: distinct values stay distinct and in order
+    # (the grid step is far above float64's rounding of a*x + b, and the exact engine's
+    # float32 frame resolves 2**-21 of a column's half-range, which holds at most 2**12 grid
+    # steps). NaN is routed natively (impute=False): an imputed mean is computed afterwards,
+    # and its rounding can move it onto or off an equal data value.
     frame = data.draw(tables(extremes=False))
     numeric = [c for c in frame if c.startswith("x")]
     assume(expected_error(frame) is None)

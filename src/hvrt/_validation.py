@@ -203,7 +203,9 @@ def squares_are_safe(squares: np.ndarray, n_rows: int) -> bool:
     return bool(((squares >= n_rows * MIN_MAGNITUDE**2) & (squares <= MAX_MAGNITUDE**2)).all())
 
 
-def has_missing_values(values: np.ndarray, columns: Sequence[str], name: str = "X", *, refuse_tiny: bool = True) -> bool:
+def has_missing_values(
+    values: np.ndarray, columns: Sequence[str], name: str = "X", *, refuse_tiny: bool = True
+) -> bool:
     """Whether ``values`` holds NaN; infinities and extreme magnitudes are refused, naming their columns.
 
     Raises
@@ -231,7 +233,8 @@ def has_missing_values(values: np.ndarray, columns: Sequence[str], name: str = "
     if refuse_tiny and tiny.any():
         bad = [columns[i] for i in np.flatnonzero(tiny)]
         raise ValueError(
-            f"{name} column(s) {bad} hold only values within ±{MIN_MAGNITUDE:.0e} (largest {largest[tiny].max():.3g}), "
+            f"{name} column(s) {bad} hold only values within ±{MIN_MAGNITUDE:.0e} "
+            f"(largest {largest[tiny].max():.3g}), "
             "where variances underflow; rescale them (multiply by a power of ten) before fitting"
         )
     return bool(np.isnan(values).any())

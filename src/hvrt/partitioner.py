@@ -182,7 +182,8 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
             )
         if self.engine not in ENGINE_NAMES:
             raise ValueError(f"engine must be one of {ENGINE_NAMES}, got {self.engine!r}")
-        if not (self.random_state is None or _is_int(self.random_state) or isinstance(self.random_state, np.random.RandomState)):
+        seed = self.random_state
+        if not (seed is None or _is_int(seed) or isinstance(seed, np.random.RandomState)):
             raise TypeError(f"random_state must be an int, a RandomState or None, got {self.random_state!r}")
         if self.max_samples is not None and not (
             (_is_int(self.max_samples) and self.max_samples >= 2)
