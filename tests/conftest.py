@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
+
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:  # only tests/test_properties.py needs it (the dev extra)
+    settings = None
+
+if settings is not None:
+    # "ci" (the default): the same examples on every run, a fixed budget, no example
+    # database written into the tree. HYPOTHESIS_PROFILE=explore searches afresh, longer.
+    _checks = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+    settings.register_profile(
+        "ci", derandomize=True, max_examples=200, deadline=None, database=None, suppress_health_check=_checks
+    )
+    settings.register_profile("explore", max_examples=1000, deadline=None, suppress_health_check=_checks)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture

@@ -532,16 +532,17 @@ def test_large_offsets_keep_the_partitions(engine: str) -> None:
         np.testing.assert_array_equal(shifted.get_partitions(noise + offset), reference.labels_)
 
 
+@pytest.mark.parametrize("engine", ["exact", "hist"])
 @pytest.mark.parametrize("impute", [True, False])
-def test_missing_y_rows_are_placed_by_their_x_part(impute: bool) -> None:
+def test_missing_y_rows_are_placed_by_their_x_part(impute: bool, engine: str) -> None:
     rng = np.random.default_rng(12)
     X = rng.normal(size=(400, 2))
     y = X[:, 0] * 3 + rng.normal(size=400)
     y_missing = y.copy()
     y_missing[::7] = np.nan
     y_filled = np.where(np.isnan(y_missing), np.nanmean(y_missing), y_missing)
-    with_nan = HVRTPartitioner(max_leaf_nodes=10, engine="exact", impute=impute).fit(X, y_missing)
-    with_mean = HVRTPartitioner(max_leaf_nodes=10, engine="exact", impute=impute).fit(X, y_filled)
+    with_nan = HVRTPartitioner(max_leaf_nodes=10, engine=engine, impute=impute).fit(X, y_missing)
+    with_mean = HVRTPartitioner(max_leaf_nodes=10, engine=engine, impute=impute).fit(X, y_filled)
     np.testing.assert_array_equal(with_nan.labels_, with_mean.labels_)
 
 
@@ -568,3 +569,94 @@ def test_huge_magnitudes_partition_without_warnings_or_are_refused_by_name(engin
     ):
         with pytest.raises(ValueError, match=r"X column\(s\) \['f0'\] hold values beyond ±1e\+150"):
             call()
+
+
+def test_a_column_name_as_y_says_to_pass_the_column() -> None:
+    X = pd.DataFrame({"x": np.arange(20.0), "price": np.arange(20.0) % 7})
+    with pytest.raises(TypeError, match=r"got the string 'price'; pass X\['price'\]"):
+        HVRTPartitioner(max_leaf_nodes=2).fit(X, "price")
+    with pytest.raises(ValueError, match="got 0 dimensions"):
+        HVRTPartitioner(max_leaf_nodes=2).fit(X, 5.0)
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_a_list_of_mixed_rows_keeps_its_numeric_columns(engine: str) -> None:
+    # numpy alone would turn every value into a string and leave no numeric column
+    rows = [[float(i), "ab"[i % 2], i % 3] for i in range(30)]
+    partitioner = HVRTPartitioner(max_leaf_nodes=4, engine=engine).fit(rows)
+    assert partitioner._preprocessor.numeric_columns == ["f0", "f2"]
+    assert partitioner._preprocessor.categorical_columns == ["f1"]
+    as_frame = pd.DataFrame(rows).set_axis(["f0", "f1", "f2"], axis=1).to_numpy(dtype=object)
+    np.testing.assert_array_equal(partitioner.get_partitions(as_frame), partitioner.labels_)
+    np.testing.assert_array_equal(partitioner.get_partitions(rows), partitioner.labels_)
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_small_units_keep_the_partitions(engine: str) -> None:
+    # scikit-learn's tree never splits between values closer than 1e-7: a column in small
+    # units used to be left unsplit (found by tests/test_properties.py)
+    rng = np.random.default_rng(14)
+    X = rng.normal(size=(300, 2))
+    reference = HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(X)
+    for factor in (1e-5, 1e-10, 1e-100):
+        small = HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(X * [factor, 1.0])
+        np.testing.assert_array_equal(small.labels_, reference.labels_)
+        np.testing.assert_array_equal(small.get_partitions(X * [factor, 1.0]), reference.labels_)
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_values_beyond_float32_at_labelling_follow_the_largest_seen(engine: str) -> None:
+    import warnings
+
+    X = np.random.default_rng(15).normal(size=(200, 2))
+    partitioner = HVRTPartitioner(max_leaf_nodes=6, engine=engine).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for sign in (1.0, -1.0):
+            beyond = partitioner.get_partitions(np.array([[sign * 1e39, 0.0], [sign * 1e140, 0.0]]))
+            np.testing.assert_array_equal(beyond, partitioner.get_partitions(np.array([[sign * 50.0, 0.0]] * 2)))
+
+
+@pytest.mark.parametrize("with_nan", [False, True])
+def test_values_just_beyond_the_limit_are_refused_with_or_without_nan(with_nan: bool) -> None:
+    # a finite sum of squares let values up to 1.3e154 through the fast path, while the
+    # NaN path refused them (found by tests/test_properties.py)
+    X = np.random.default_rng(16).normal(size=(50, 2))
+    X[0, 0] = 1e152
+    if with_nan:
+        X[1, 1] = np.nan
+    with pytest.raises(ValueError, match=r"\['f0'\] hold values beyond ±1e\+150"):
+        HVRTPartitioner(max_leaf_nodes=4).fit(X)
+
+
+def test_columns_of_only_tiny_values_are_refused_at_fit_not_at_labelling() -> None:
+    from hvrt import full_report, partition_quality
+
+    rng = np.random.default_rng(17)
+    X = rng.normal(size=(60, 2))
+    tiny = X * [1e-200, 1.0]  # its variance underflows: it read as a constant column
+    for call in (
+        lambda: HVRTPartitioner(max_leaf_nodes=4).fit(tiny),
+        lambda: HVRTPartitioner(max_leaf_nodes=4).fit(X, tiny[:, 0]),
+        lambda: full_report(tiny, np.arange(60) % 3),
+        lambda: partition_quality(tiny, np.arange(60) % 3),
+    ):
+        with pytest.raises(ValueError, match=r"\['(f0|target)'\] hold only values within ±1e-150"):
+            call()
+    # a batch may hold only small values of a column that was fine at fit
+    X[0, 0] = 5e-324
+    partitioner = HVRTPartitioner(max_leaf_nodes=4).fit(X)
+    np.testing.assert_array_equal(partitioner.get_partitions(X[:1]), partitioner.labels_[:1])
+    np.testing.assert_array_equal(HVRTPartitioner(max_leaf_nodes=4).fit(np.c_[X, np.zeros(60)]).labels_, partitioner.labels_)
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+@pytest.mark.parametrize("target", ["sum", "features"])
+def test_a_constant_column_changes_nothing_whatever_its_magnitude(engine: str, target: str) -> None:
+    # Its raw value used to enter the target's sums (scale 1), and the rounding decided
+    # ties between equally good splits (found by tests/test_properties.py)
+    x = np.array([-3.0, 1.0, -2.0, 0.0, -1.0, 1.0, -3.0])
+    alone = HVRTPartitioner(max_leaf_nodes=2, engine=engine, target=target).fit(x[:, None]).labels_
+    for constant in (190976.0, 190976.0 * 2.0**-7, 294.5, 1e12):
+        with_constant = HVRTPartitioner(max_leaf_nodes=2, engine=engine, target=target).fit(np.c_[x, np.full(7, constant)])
+        np.testing.assert_array_equal(with_constant.labels_, alone)

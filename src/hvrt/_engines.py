@@ -25,28 +25,43 @@ def root_impurity(target: np.ndarray) -> float:
 def float32_frame(X_tree: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Per-column centre and scale that make ``(X - centre) / scale`` safe in float32, or None.
 
-    scikit-learn's tree casts its inputs to float32 (24-bit mantissa): a column
-    ``1e12 + noise`` collapses to one value, and finite values beyond about 3.4e38 become
-    infinite. Centring each column on its mid-range keeps its spread; a column whose
-    half-range exceeds 1e30 is also divided by that half-range. The map is monotone, so
-    the partitions are those of the raw values. None when no column needs it (the usual
-    case: no copy, and the tree's thresholds stay in the raw units).
+    scikit-learn's tree casts its inputs to float32 (24-bit mantissa) and never splits
+    between two values closer than 1e-7 (its ``FEATURE_THRESHOLD``): a column
+    ``1e12 + noise`` collapses to one value, finite values beyond about 3.4e38 become
+    infinite, and a column measured in small units (a spread of 1e-6, say) loses most of
+    its splits or reads as constant. Centring each column on its mid-range keeps its
+    spread; a column whose half-range exceeds 1e30 is also divided by that half-range, and
+    one whose half-range is below ``2**-10`` by the power of two that brings it into
+    [1, 2) (exact, so equal values stay equal and distinct ones distinct). The map is
+    monotone, so the partitions are those of the raw values. None when no column needs it
+    (the usual case: no copy, and the tree's thresholds stay in the raw units).
     """
     with np.errstate(invalid="ignore"):
         low, high = np.nanmin(X_tree, axis=0), np.nanmax(X_tree, axis=0)
     low, high = np.nan_to_num(low), np.nan_to_num(high)
     half_range = high / 2 - low / 2  # halves first: never overflows
     middle = low / 2 + high / 2
-    # Only columns whose offset dwarfs their spread, or whose magnitude nears float32's
-    # limit, are moved: ordinary columns keep their raw units in the tree's thresholds.
+    # Only columns whose offset dwarfs their spread, whose magnitude nears float32's limit
+    # or whose spread nears the 1e-7 threshold are moved: ordinary columns keep their raw
+    # units in the tree's thresholds.
     offset = np.abs(middle) > 1e3 * np.maximum(half_range, np.finfo(np.float64).tiny)
     huge = np.maximum(np.abs(low), np.abs(high)) > 1e30
-    moved = offset | huge
+    small = (half_range > 0.0) & (half_range < _SMALL_HALF_RANGE)
+    moved = offset | huge | small
     if not moved.any():
         return None
     centre = np.where(moved, middle, 0.0)
     scale = np.where(huge & (half_range > 1e30), half_range, 1.0)
+    # 2**floor(log2(h)) from frexp: h = m * 2**e with m in [0.5, 1)
+    scale[small] = np.ldexp(1.0, np.frexp(half_range[small])[1] - 1)
     return centre, scale
+
+
+_FLOAT32_SAFE = 1e38  # below float32's largest value, 3.4e38
+
+# Half-range below which the exact engine rescales a column (see float32_frame): from
+# here values 1e-7 apart (scikit-learn's FEATURE_THRESHOLD) are 1e-4 of the spread.
+_SMALL_HALF_RANGE = 2.0**-10
 
 
 def _to_float32_frame(X_tree: np.ndarray, centre: np.ndarray, scale: np.ndarray) -> np.ndarray:
@@ -82,6 +97,12 @@ class ExactTree:
     def apply(self, X_tree: np.ndarray) -> np.ndarray:
         if self.centre is not None:
             X_tree = _to_float32_frame(X_tree, self.centre, self.scale)
+        # A value met only at labelling may pass float32's maximum, which scikit-learn
+        # refuses as infinite. Every threshold lies inside the training range (at most 1e30
+        # in the tree's units, see float32_frame), so clipping to ±1e38 routes it the same.
+        largest = np.fmax.reduce(np.fmax.reduce(np.abs(X_tree), axis=0), initial=0.0) if X_tree.size else 0.0
+        if largest > _FLOAT32_SAFE:
+            X_tree = np.clip(X_tree, -_FLOAT32_SAFE, _FLOAT32_SAFE)
         return self.tree.apply(X_tree).astype(np.int64)
 
     @property

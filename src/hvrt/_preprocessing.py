@@ -22,7 +22,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import OneHotEncoder, TargetEncoder
 
 from ._target import blend_target, column_moments, feature_outputs
-from ._validation import has_missing_values, is_categorical_dtype, numeric_block
+from ._validation import has_missing_values, is_categorical_dtype, numeric_block, squares_are_safe
 
 CATEGORY_ENCODINGS = ("ohe", "target")
 
@@ -252,7 +252,7 @@ class Preprocessor:
 
     def tree_inputs(self, frame: pd.DataFrame) -> np.ndarray:
         """The float64 tree inputs of ``frame``: numeric columns, then encoded categoricals."""
-        numeric, has_missing = numeric_block(frame, self.numeric_columns)
+        numeric, has_missing = numeric_block(frame, self.numeric_columns, refuse_tiny=False)
         if has_missing and self.numeric_fill is not None:
             numeric = np.where(np.isnan(numeric), self.numeric_fill, numeric)
         return self.append_categories(numeric, frame)
@@ -338,7 +338,7 @@ def _checked_numeric(
         return (*numeric_block(frame, columns), None)
     values, _ = numeric_block(frame, columns, check=False)
     moments = column_moments(values)
-    if np.isfinite(moments[0]).all() and np.isfinite(moments[1]).all():
+    if np.isfinite(moments[0]).all() and squares_are_safe(moments[1], len(values)):
         return values, False, moments
     return values, has_missing_values(values, columns), None
 

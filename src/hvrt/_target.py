@@ -18,8 +18,9 @@ _OFFSET_LIMIT = 1e4  # |mean| / std up to which the sum target is centred after 
 
 def zscore_parameters(
     values: np.ndarray, has_missing: bool, moments: tuple[np.ndarray, np.ndarray] | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Column means and population standard deviations, skipping NaN.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column means, population standard deviations and which columns are constant,
+    skipping NaN.
 
     A constant column gets scale 1 (as in scikit-learn's ``StandardScaler``). Clean
     columns take the one-pass ``E[x^2] - mean^2`` (from ``moments``, the
@@ -42,11 +43,11 @@ def zscore_parameters(
         if imprecise.any():
             columns = np.flatnonzero(imprecise)
             variance[columns] = _two_pass_variance(values[:, columns], mean[columns], count[columns], False)
-    return mean, zscore_scale(mean, variance, count)
+    return (mean, *zscore_scale(mean, variance, count))
 
 
-def zscore_scale(mean: np.ndarray, variance: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """Standard deviations from column moments, 1 for a constant column.
+def zscore_scale(mean: np.ndarray, variance: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Standard deviations from column moments (1 for a constant column), and which are constant.
 
     Shared by :func:`zscore_parameters` and the Dask estimators, which merge the moments
     of many chunks.
@@ -54,7 +55,7 @@ def zscore_scale(mean: np.ndarray, variance: np.ndarray, count: np.ndarray) -> n
     # scikit-learn's test for a constant feature: variance within rounding of zero.
     eps = np.finfo(np.float64).eps
     constant = variance <= count * eps * variance + (count * mean * eps) ** 2
-    return np.where(constant, 1.0, np.sqrt(np.maximum(variance, 0.0)))
+    return np.where(constant, 1.0, np.sqrt(np.maximum(variance, 0.0))), constant
 
 
 _PRECISE_RATIO = 1e-4  # variance / mean^2 above this keeps >= 12 digits in E[x^2] - mean^2
@@ -70,6 +71,11 @@ def column_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     are added afterwards, a two-level sum that is also more precise. Both are finite
     exactly when every value is (barring overflow), so the pass doubles as the check.
     """
+    with np.errstate(over="ignore", invalid="ignore"):  # the caller checks the sums
+        return _column_moments(values)
+
+
+def _column_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if values.flags.f_contiguous:
         return values.sum(axis=0), np.einsum("ij,ij->j", values, values)
     block_rows = max(256, _MOMENT_BLOCK_BYTES // (8 * max(values.shape[1], 1)))
@@ -111,12 +117,17 @@ def feature_outputs(
     if scaler is not None:
         scaled = _user_scaled(values, scaler) * weights
         return np.nansum(scaled, axis=1) if mode == "sum" else np.nan_to_num(scaled, nan=0.0)
-    mean, scale = zscore_parameters(values, has_missing, moments)
-    return zscored_outputs(values, has_missing, weights, mode, mean, scale)
+    return zscored_outputs(values, has_missing, weights, mode, *zscore_parameters(values, has_missing, moments))
 
 
 def zscored_outputs(
-    values: np.ndarray, has_missing: bool, weights: np.ndarray, mode: str, mean: np.ndarray, scale: np.ndarray
+    values: np.ndarray,
+    has_missing: bool,
+    weights: np.ndarray,
+    mode: str,
+    mean: np.ndarray,
+    scale: np.ndarray,
+    constant: np.ndarray,
 ) -> np.ndarray:
     """``sum_j w_j (x_j - mean_j) / scale_j`` or its columns, for given z-score parameters.
 
@@ -125,8 +136,11 @@ def zscored_outputs(
     """
     if values.shape[1] == 0:
         return np.zeros(len(values)) if mode == "sum" else np.empty((len(values), 0))
-    coefficients = weights / scale
-    if mode == "sum" and not has_missing and np.all(np.abs(mean) <= _OFFSET_LIMIT * scale):
+    # A constant column's z-score is 0 by definition; its coefficient is 0 rather than
+    # 1 / scale, so its raw magnitude never enters the sums below, where its rounding made
+    # ties between equally good splits depend on the column's units.
+    coefficients = np.where(constant, 0.0, weights / scale)
+    if mode == "sum" and not has_missing and np.all((np.abs(mean) <= _OFFSET_LIMIT * scale) | constant):
         # One pass; centring afterwards is exact enough while offsets are moderate.
         out = _row_dot(values, coefficients)
         out -= float(np.dot(mean, coefficients))

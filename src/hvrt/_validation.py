@@ -129,6 +129,10 @@ def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
             )
     else:
         array = np.asarray(X)
+        if array.dtype.kind in "US" and not isinstance(X, np.ndarray) and array.ndim == 2:
+            # A list of rows mixing numbers and strings: numpy would make every value a
+            # string; read it column by column instead, as pandas does.
+            array = pd.DataFrame(list(X)).to_numpy(dtype=object)
         if array.ndim != 2:
             raise ValueError(
                 f"Expected 2D array for {name}, got {array.ndim}D array instead; "
@@ -156,11 +160,14 @@ def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
 
 
 def numeric_block(
-    frame: pd.DataFrame, columns: Sequence[str], name: str = "X", *, check: bool = True
+    frame: pd.DataFrame, columns: Sequence[str], name: str = "X", *, check: bool = True, refuse_tiny: bool = True
 ) -> tuple[np.ndarray, bool]:
     """The given columns as float64 (a view when possible) and whether any value is NaN.
 
-    Complex values and infinities are refused with the offending column names. With
+    Complex values and infinities are refused with the offending column names, and so are
+    the magnitudes :func:`has_missing_values` refuses (``refuse_tiny=False`` at labelling
+    time: tiny values only matter where variances are taken, and a batch of rows may hold
+    only small ones of a column that was fine at fit). With
     ``check=False`` the values are not looked at (the NaN flag is False): the caller
     checks them with :func:`has_missing_values`, or with a pass it makes anyway.
     """
@@ -178,26 +185,42 @@ def numeric_block(
         ) from err
     if not check:
         return values, False
-    # One cheap reduction answers "all finite, none huge?" for the common clean case: a
-    # finite column sum of squares rules out NaN, ±inf and magnitudes whose squares
-    # overflow (einsum is about 4x as fast as ndarray.sum on row-major data).
-    if np.isfinite(np.einsum("ij,ij->j", values, values)).all():
+    # One cheap reduction answers "all finite, none huge or tiny?" for the common clean
+    # case (einsum is about 4x as fast as ndarray.sum on row-major data).
+    if squares_are_safe(np.einsum("ij,ij->j", values, values), len(values)):
         return values, False
-    return values, has_missing_values(values, columns, name)
+    return values, has_missing_values(values, columns, name, refuse_tiny=refuse_tiny)
 
 
 # Magnitudes above this are refused: the squares that variances, z-scores and split gains
 # are made of overflow float64 near 1.3e154, which would end in NaN partitions or metrics.
 MAX_MAGNITUDE = 1e150
+# A column whose every value is below this (and not all zero) is refused too: its squares
+# underflow, so its variance would read as 0 and the column as constant, silently.
+MIN_MAGNITUDE = 1e-150
 
 
-def has_missing_values(values: np.ndarray, columns: Sequence[str], name: str = "X") -> bool:
-    """Whether ``values`` holds NaN; infinities and huge magnitudes are refused, naming their columns.
+def squares_are_safe(squares: np.ndarray, n_rows: int) -> bool:
+    """Whether per-column sums of squares prove the columns clean: no NaN, no ±inf, no
+    magnitude beyond ``MAX_MAGNITUDE`` (a sum of at most ``MAX_MAGNITUDE**2`` rules that out,
+    and is finite) and none whose largest value
+    is below ``MIN_MAGNITUDE`` (a sum of at least ``n_rows * MIN_MAGNITUDE**2`` rules that
+    out). False means: look closer with :func:`has_missing_values` (an all-zero column
+    lands there too, and passes)."""
+    # squares <= MAX**2 bounds every value by MAX (and is False for NaN and inf)
+    return bool(((squares >= n_rows * MIN_MAGNITUDE**2) & (squares <= MAX_MAGNITUDE**2)).all())
+
+
+def has_missing_values(
+    values: np.ndarray, columns: Sequence[str], name: str = "X", *, refuse_tiny: bool = True
+) -> bool:
+    """Whether ``values`` holds NaN; infinities and extreme magnitudes are refused, naming their columns.
 
     Raises
     ------
     ValueError
-        If a column holds +inf or -inf, or a finite value beyond ±1e150.
+        If a column holds +inf or -inf, or a finite value beyond ±1e150, or (with
+        ``refuse_tiny``) holds only values within ±1e-150 without being all zero.
     """
     infinite = np.isinf(values).any(axis=0)
     if infinite.any():
@@ -213,6 +236,14 @@ def has_missing_values(values: np.ndarray, columns: Sequence[str], name: str = "
         raise ValueError(
             f"{name} column(s) {bad} hold values beyond ±{MAX_MAGNITUDE:.0e} (up to {largest[huge].max():.3g}), "
             "where variances overflow; rescale them (divide by a power of ten) before fitting"
+        )
+    tiny = (largest > 0.0) & (largest < MIN_MAGNITUDE)
+    if refuse_tiny and tiny.any():
+        bad = [columns[i] for i in np.flatnonzero(tiny)]
+        raise ValueError(
+            f"{name} column(s) {bad} hold only values within ±{MIN_MAGNITUDE:.0e} "
+            f"(largest {largest[tiny].max():.3g}), "
+            "where variances underflow; rescale them (multiply by a power of ten) before fitting"
         )
     return bool(np.isnan(values).any())
 
@@ -283,13 +314,21 @@ def to_target_frame(y: Any, X_frame: pd.DataFrame, X_is_pandas: bool) -> pd.Data
         if converted is not None:
             frame = converted
         else:
+            if isinstance(y, (str, bytes)):
+                hint = f"X[{y!r}]" if y in X_frame.columns else "the column itself"
+                raise TypeError(
+                    f"y must be an array or Series with one value per row of X, got the string {y!r}; "
+                    f"pass {hint} (and drop it from X if it should not be a feature)"
+                )
             array = np.asarray(y)
             if array.ndim == 1:
                 frame = pd.DataFrame({"target": array})
             elif array.ndim == 2:
                 frame = pd.DataFrame(array, columns=[f"target_{i}" for i in range(array.shape[1])])
             else:
-                raise ValueError(f"y must be 1-D or 2-D, got {array.ndim} dimensions")
+                raise ValueError(
+                    f"y must be 1-D or 2-D with one row per row of X, got {array.ndim} dimensions"
+                )
     if len(frame) != len(X_frame):
         raise ValueError(f"y has {len(frame)} rows but X has {len(X_frame)}; they must match")
     if isinstance(y, (pd.Series, pd.DataFrame)) and X_is_pandas:
@@ -447,7 +486,7 @@ def _numeric_part(
         # the common case without a DataFrame round trip
         values = np.asarray(X, dtype=np.float64)
         names = array_column_names(values.shape[1])
-        if np.isfinite(np.einsum("ij,ij->j", values, values)).all():  # as numeric_block
+        if squares_are_safe(np.einsum("ij,ij->j", values, values), len(values)):  # as numeric_block
             return values, names, (), None, False, None
         return values, names, (), None, has_missing_values(values, names, name), None
     frame, _ = to_frame(X, name=name)

@@ -268,9 +268,11 @@ class _Scaling:
     column_weights: np.ndarray
     x_mean: np.ndarray
     x_scale: np.ndarray
+    x_constant: np.ndarray  # constant columns enter the target with coefficient 0
     y_fill: np.ndarray | None  # y's means, to impute (None without y)
     y_mean: np.ndarray | None
     y_scale: np.ndarray | None
+    y_constant: np.ndarray | None
     mode: str
     scaler: Any
     y_weight: float
@@ -295,28 +297,32 @@ class _Scaling:
         if self.scaler is not None:
             x_part = feature_outputs(values, missing, self.column_weights, self.mode, self.scaler)
         else:
-            x_part = zscored_outputs(values, missing, self.column_weights, self.mode, self.x_mean, self.x_scale)
+            x_part = zscored_outputs(
+                values, missing, self.column_weights, self.mode, self.x_mean, self.x_scale, self.x_constant
+            )
         if y_values is None:
             return x_part, None
         if self.y_fill is not None:
             y_values = np.where(np.isnan(y_values), self.y_fill, y_values)
         y_missing = bool(np.isnan(y_values).any())
         ones = np.ones(y_values.shape[1])
-        return x_part, zscored_outputs(y_values, y_missing, ones, self.mode, self.y_mean, self.y_scale)
+        return x_part, zscored_outputs(y_values, y_missing, ones, self.mode, self.y_mean, self.y_scale, self.y_constant)
 
     def target(self, frame: pd.DataFrame, y_values: np.ndarray | None) -> np.ndarray:
         x_part, y_part = self.parts(frame, y_values)
         return blend_target(x_part, y_part, self.y_weight, self.variances)
 
 
-def _zscore(moments: tuple[np.ndarray, np.ndarray, np.ndarray], n_rows: int, imputed: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and scale as the in-memory z-score computes them (on imputed values, when imputing)."""
+def _zscore(
+    moments: tuple[np.ndarray, np.ndarray, np.ndarray], n_rows: int, imputed: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean, scale and constant columns as the in-memory z-score computes them (on imputed values, when imputing)."""
     count, mean, m2 = moments
     if imputed:  # a missing value became the mean: it adds a row and no deviation
         count = np.full_like(count, n_rows)
     with np.errstate(invalid="ignore", divide="ignore"):
         variance = m2 / count
-    return mean, zscore_scale(mean, variance, count)
+    return (mean, *zscore_scale(mean, variance, count))
 
 
 def _empty_columns(count: np.ndarray, columns: list[str], name: str) -> None:
@@ -394,9 +400,9 @@ def _fit_scaling(
     if has_missing:
         _empty_columns(count, numeric, "X")
     numeric_fill = mean.copy() if (impute and has_missing) else None
-    x_mean, x_scale = _zscore((count, mean, m2), n_rows, numeric_fill is not None)
+    x_mean, x_scale, x_constant = _zscore((count, mean, m2), n_rows, numeric_fill is not None)
 
-    y_fill = y_mean = y_scale = None
+    y_fill = y_mean = y_scale = y_constant = None
     y_chunks = None
     if y is not None:
         y_rows = int(sum(s["rows"] for s in y_summaries))
@@ -408,7 +414,7 @@ def _fit_scaling(
             _empty_columns(y_count, [f"target_{j}" for j in range(len(y_count))], "y")
         y_imputed = impute and y_missing
         y_fill = y_mean.copy() if y_imputed else None
-        y_mean, y_scale = _zscore((y_count, y_mean, y_m2), n_rows, y_imputed)
+        y_mean, y_scale, y_constant = _zscore((y_count, y_mean, y_m2), n_rows, y_imputed)
         y_rows_per_chunk = [s["rows"] for s in y_summaries]
         # y cut like X (a column of the same frame, say) is used as it is; otherwise recut
         same_cuts = y_rows_per_chunk == chunk_rows.tolist()
@@ -445,9 +451,11 @@ def _fit_scaling(
         column_weights=column_weights,
         x_mean=x_mean,
         x_scale=x_scale,
+        x_constant=x_constant,
         y_fill=y_fill,
         y_mean=y_mean,
         y_scale=y_scale,
+        y_constant=y_constant,
         mode=target_mode,
         scaler=scaler,
         y_weight=y_weight,

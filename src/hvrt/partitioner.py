@@ -61,7 +61,7 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         flip a feature's sign in the sum.
     scaler : scikit-learn transformer, default=None
         Scales the numeric features for the target. ``None`` means z-score with the
-        population standard deviation; a constant column gets scale 1. Cloned in ``fit``.
+        population standard deviation; a constant column scores 0. Cloned in ``fit``.
     min_variance_reduction : float in [0, 1), default=0.0
         Every split must remove at least this fraction of the root's impurity.
     min_samples_leaf : int >= 1, default=1
@@ -189,6 +189,9 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
             )
         if self.engine not in ENGINE_NAMES:
             raise ValueError(f"engine must be one of {ENGINE_NAMES}, got {self.engine!r}")
+        seed = self.random_state
+        if not (seed is None or _is_int(seed) or isinstance(seed, np.random.RandomState)):
+            raise TypeError(f"random_state must be an int, a RandomState or None, got {self.random_state!r}")
         if self.max_samples is not None and not (
             (_is_int(self.max_samples) and self.max_samples >= 2)
             or (_is_real(self.max_samples) and not _is_int(self.max_samples) and 0.0 < self.max_samples <= 1.0)
@@ -223,8 +226,12 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            For an invalid parameter, infinite values, non-numeric columns not listed as
-            categorical, or a ``y`` whose length or index does not match X.
+            For an invalid parameter, infinite values, finite values beyond ±1e150, a column
+            of only values within ±1e-150, an all-missing column, non-numeric columns not
+            listed as categorical, or a ``y`` whose length or index does not match X.
+        TypeError
+            For a parameter of the wrong type, sparse input, or a string as ``y``. Every
+            case and its message: ``docs/errors.md``.
         """
         log = StepLog(self.verbose, type(self).__name__)
         frame, had_names = to_frame(X)
