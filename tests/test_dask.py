@@ -309,6 +309,12 @@ def test_errors_name_sample_weight_labels_and_y_as_such(numbers) -> None:
     for call, message in cases:
         with pytest.raises((TypeError, ValueError), match=message):
             call()
+    # y's columns are named as in memory: a Series by its name, an array as "target"
+    named = dd.from_pandas(pd.Series(np.full(60, np.nan), name="price"), npartitions=3)
+    with pytest.raises(ValueError, match=r"y column\(s\) \['price'\] have no values"):
+        DaskHVRTPartitioner().fit(frame, named)
+    with pytest.raises(ValueError, match=r"y column\(s\) \['target'\] have no values"):
+        DaskHVRTPartitioner().fit(X, da.full(60, np.nan, chunks=20))
     # text labels cut into other chunks than X still work
     text = da.from_array(np.array(["p", "q", "r"] * 20, dtype=object), chunks=30)
     assert hvrt_dask.partition_quality(X, text).n_partitions == 3

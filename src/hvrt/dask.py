@@ -166,6 +166,18 @@ def _target_chunks(y: Any, n_rows: int | None = None, name: str = "y") -> list[A
     return list(y.to_delayed())
 
 
+def _target_names(y: Any, width: int) -> list[str]:
+    """y's column names as the in-memory estimator gives them in errors."""
+    dask = import_dask()
+    if isinstance(y, dask.dataframe.DataFrame):
+        return [str(c) for c in y.columns]
+    if isinstance(y, dask.dataframe.Series) and y.name is not None:
+        return [str(y.name)]
+    if isinstance(y, dask.dataframe.Series) or y.ndim == 1:
+        return ["target"]
+    return [f"target_{j}" for j in range(width)]
+
+
 def _known_rows(X: Any) -> int | None:
     """X's number of rows when Dask knows it without computing (a dask array's shape)."""
     if not isinstance(X, import_dask().array.Array) or np.isnan(X.shape[0]):
@@ -423,7 +435,7 @@ def _fit_scaling(
         y_count, y_mean, y_m2 = _merge_moments([s["moments"] for s in y_summaries])
         y_missing = bool(np.any(y_count < n_rows))
         if y_missing:
-            _empty_columns(y_count, [f"target_{j}" for j in range(len(y_count))], "y")
+            _empty_columns(y_count, _target_names(y, len(y_count)), "y")
         y_imputed = impute and y_missing
         y_fill = y_mean.copy() if y_imputed else None
         y_mean, y_scale, y_constant = _zscore((y_count, y_mean, y_m2), n_rows, y_imputed)
