@@ -23,8 +23,7 @@ def run(*args: str):
     return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
 
-@pytest.fixture(scope="module")
-def table() -> pd.DataFrame:
+def make_table() -> pd.DataFrame:
     """1,200 rows: numeric columns, a text categorical with NaN, a code column whose first
     rows all look like numbers (a CSV chunk of them alone parses as integers), missing values."""
     rng = np.random.default_rng(11)
@@ -42,6 +41,11 @@ def table() -> pd.DataFrame:
     frame.loc[rng.random(n) < 0.05, "city"] = np.nan
     frame["y"] = np.sin(frame["b"] / 10) * 3 + (frame["city"] == "oslo") * 2 + frame["c"] / 10 + rng.normal(0, 0.1, n)
     return frame
+
+
+@pytest.fixture(scope="module")
+def table() -> pd.DataFrame:
+    return make_table()
 
 
 @pytest.fixture
@@ -169,11 +173,19 @@ def test_quiet_prints_nothing(tmp_path, csv):
 
 
 def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
+    """Each bad input: the arguments and a pattern of its one error line. docs/errors.md
+    lists them too (tests/test_errors_doc.py runs them and compares the whole line)."""
     (tmp_path / "notes.txt").write_text("hello")
     (tmp_path / "notes.hvrt").write_text("hello")
+    (tmp_path / "folder.csv").mkdir(exist_ok=True)
     run("partition", csv, "-k", 4, "-o", tmp_path / "p.csv", "--model", tmp_path / "part.hvrt", "--engine", "exact")
     run("regress", csv, "--y", "y", "-k", 4, "--model", tmp_path / "reg.hvrt", "--engine", "exact")
-    pd.read_csv(csv).drop(columns="b").to_csv(tmp_path / "no_b.csv", index=False)
+    frame = pd.read_csv(csv)
+    frame.drop(columns="b").to_csv(tmp_path / "no_b.csv", index=False)
+    frame[["y"]].to_csv(tmp_path / "only_y.csv", index=False)
+    frame.assign(partition=0).to_csv(tmp_path / "labelled.csv", index=False)
+    frame.assign(b=np.r_[np.inf, frame["b"].to_numpy()[1:]]).to_csv(tmp_path / "inf.csv", index=False)
+    (tmp_path / "broken.csv").write_text('a,b\n1,2\n"3,4\n')
     out = tmp_path / "out.csv"
     return {
         "missing file": (["partition", tmp_path / "absent.csv", "-o", out], "input file '.*absent.csv' does not exist"),
@@ -191,6 +203,19 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "output folder missing": (["label", csv, "--model", tmp_path / "part.hvrt", "-o", tmp_path / "no" / "x.csv"], "the folder of output"),
         "model folder missing": (["partition", csv, "-o", out, "--model", tmp_path / "no" / "m.hvrt"], "the folder of --model"),
         "rules of a file that is not a model": (["rules", "--model", tmp_path / "notes.hvrt"], "is not an hvrt model file"),
+        "unknown command": (["sort", csv], "No such command 'sort'"),
+        "missing option": (["partition", csv], "Missing option '-o' / '--output'"),
+        "invalid choice": (["partition", csv, "-o", out, "--engine", "gpu"], "Invalid value for '--engine'"),
+        "a column both feature and --y": (["partition", csv, "--columns", "a,y", "--y", "y", "-o", out], "column 'y' is given both"),
+        "no feature left": (["regress", tmp_path / "only_y.csv", "--y", "y", "--model", tmp_path / "m.hvrt"], "no column left to partition on"),
+        "result column taken": (["partition", tmp_path / "labelled.csv", "-o", out], "already has a 'partition' column"),
+        "unreadable CSV": (["partition", tmp_path / "broken.csv", "-o", out], "cannot read '.*broken.csv' as CSV: "),
+        "a value the library refuses": (["partition", tmp_path / "inf.csv", "-o", out], r"X column\(s\) \['b'\] contain infinite values"),
+        "unknown --labels column": (["profile", csv, "--labels", "z", "--out", tmp_path / "report"], "unknown --labels column 'z'"),
+        "--out folder missing": (["profile", csv, "--labels", "c", "--out", tmp_path / "no" / "report"], "the folder of --out"),
+        "output is a folder": (["partition", csv, "-o", tmp_path / "folder.csv"], "output '.*folder.csv' is a folder"),
+        "--model is a folder": (["partition", csv, "-o", out, "--model", tmp_path], "--model '.*' is a folder"),
+        "model file is a folder": (["label", csv, "--model", tmp_path, "-o", out], "model file '.*' is a folder, not a file"),
     }  # fmt: skip
 
 
@@ -198,7 +223,10 @@ CASES = [
     "missing file", "unknown format", "unknown output format", "unknown --y column", "unknown --columns column",
     "non-numeric --y", "K < 2", "model without a column of the input", "a regressor given to label",
     "a partitioner given to predict", "not an hvrt model", "missing model", "output folder missing",
-    "model folder missing", "rules of a file that is not a model",
+    "model folder missing", "rules of a file that is not a model", "unknown command", "missing option", "invalid choice",
+    "a column both feature and --y", "no feature left", "result column taken", "unreadable CSV",
+    "a value the library refuses", "unknown --labels column", "--out folder missing", "output is a folder",
+    "--model is a folder", "model file is a folder",
 ]  # fmt: skip
 
 

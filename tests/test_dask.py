@@ -293,6 +293,33 @@ def test_other_bad_input(client, numbers) -> None:
         DaskHVRTPartitioner().fit(da.from_array(infinite, chunks=(500, 4)))
 
 
+def test_errors_name_sample_weight_labels_and_y_as_such(numbers) -> None:
+    # these checks run before any computation or on small chunks: dask's default scheduler
+    X = da.from_array(numbers[:60], chunks=(20, 4))
+    y = da.ones(60, chunks=20)
+    frame = dd.from_pandas(pd.DataFrame({"a": np.arange(60.0), "c": ["x", "y"] * 30}), npartitions=3)
+    cases = [
+        (lambda: DaskPartitionedRegressor().fit(frame, frame["a"], sample_weight=frame["c"]), "sample_weight must be numeric"),
+        (lambda: DaskPartitionedRegressor().fit(X, y, sample_weight=np.ones(60)), "sample_weight must be a dask array"),
+        (lambda: hvrt_dask.full_report(X, da.from_array(np.arange(59) % 3, chunks=30)), "labels has 59 rows but X has 60"),
+        (lambda: hvrt_dask.partition_quality(X, da.from_array(np.arange(60) % 3, chunks=20), y[:-1]), "y has 59 rows but X has 60"),
+        (lambda: hvrt_dask.partition_quality(X, da.from_array(np.arange(60) % 3, chunks=20), y * 1e200), r"y column\(s\) \['target'\] .* before measuring"),
+        (lambda: hvrt_dask.full_report(X * 1e200, da.from_array(np.arange(60) % 3, chunks=20)), "before measuring"),
+    ]
+    for call, message in cases:
+        with pytest.raises((TypeError, ValueError), match=message):
+            call()
+    # y's columns are named as in memory: a Series by its name, an array as "target"
+    named = dd.from_pandas(pd.Series(np.full(60, np.nan), name="price"), npartitions=3)
+    with pytest.raises(ValueError, match=r"y column\(s\) \['price'\] have no values"):
+        DaskHVRTPartitioner().fit(frame, named)
+    with pytest.raises(ValueError, match=r"y column\(s\) \['target'\] have no values"):
+        DaskHVRTPartitioner().fit(X, da.full(60, np.nan, chunks=20))
+    # text labels cut into other chunks than X still work
+    text = da.from_array(np.array(["p", "q", "r"] * 20, dtype=object), chunks=30)
+    assert hvrt_dask.partition_quality(X, text).n_partitions == 3
+
+
 def test_missing_dask_names_the_extra(monkeypatch) -> None:
     from hvrt._compat import import_dask
 

@@ -1,11 +1,24 @@
 """docs/errors.md stays true: every row's input raises the documented error and message,
-every row has a case here and every case a row, and every test the table names exists."""
+every row has a case here and every case a row, and every test the table names exists.
+
+Command-line rows are the bad inputs of ``tests/test_cli.py`` (its ``bad_inputs``): they
+are run here in a scratch folder, with paths relative to it, so the documented line is
+compared whole; every case there has a row, and that test checks the exit code, the one
+line and that nothing was written.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import pickle
 import re
 import sys
-from collections.abc import Callable
+import tempfile
+import warnings
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +26,10 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
-from sklearn.preprocessing import StandardScaler
+from sklearn.linear_model import HuberRegressor, Ridge
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+import hvrt
 
 from hvrt import (
     DistributionAnalyzer,
@@ -25,6 +41,8 @@ from hvrt import (
     grouped_stats,
     partition_quality,
 )
+from hvrt.persistence import MANIFEST, ModelFileError, ModelVersionWarning, model_info
+from tests import test_cli as cli_cases
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "errors.md"
@@ -86,6 +104,174 @@ def _partition(**params) -> Callable[[], object]:
     return lambda: HVRTPartitioner(**params).fit(X)
 
 
+def _without(module: str, load: Callable[[], object]) -> Callable[[], object]:
+    """``load`` run as if ``module`` were not installed."""
+
+    def call() -> object:
+        saved = {name: sys.modules.get(name) for name in (module, f"{module}.parquet")}
+        for name in saved:
+            sys.modules[name] = None  # import fails as if not installed
+        try:
+            return load()
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    sys.modules.pop(name)
+                else:
+                    sys.modules[name] = value
+
+    return call
+
+
+# ----------------------------------------------------------------------------- model files
+
+
+@contextmanager
+def _scratch_folder() -> Iterator[Path]:
+    """A fresh temporary working folder, so paths in messages are short and fixed."""
+    before = os.getcwd()
+    with tempfile.TemporaryDirectory() as folder:
+        os.chdir(folder)
+        try:
+            yield Path(folder)
+        finally:
+            os.chdir(before)
+
+
+def _rewritten(source: str, target: str, change: Callable[[str, bytes], bytes]) -> None:
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for item in old.namelist():
+            new.writestr(item, change(item, old.read(item)))
+
+
+def _manifest_edit(**changes) -> Callable[[str, bytes], bytes]:
+    def change(item: str, content: bytes) -> bytes:
+        if item != MANIFEST:
+            return content
+        manifest = json.loads(content)
+        for key, value in changes.items():
+            if value is None:
+                manifest.pop(key)
+            else:
+                manifest[key] = value
+        return json.dumps(manifest).encode()
+
+    return change
+
+
+def _model_file(name: str) -> str:
+    """Write the model file ``name`` describes into the working folder; return its name."""
+    model = HVRTPartitioner(max_leaf_nodes=4, engine="exact").fit(X)
+    hvrt.save(model, "model.hvrt")
+    if name == "model.pkl":
+        Path(name).write_bytes(pickle.dumps({"a": 1}))
+    elif name == "notes.txt":
+        Path(name).write_text("hello")
+    elif name == "arrays.npz":
+        np.savez(name, a=np.arange(3))
+    elif name == "future.hvrt":
+        _rewritten("model.hvrt", name, _manifest_edit(format_version=2, hvrt_version="9.0"))
+    elif name == "older.hvrt":
+        _rewritten("model.hvrt", name, _manifest_edit(hvrt_version="0.1.0"))
+    elif name == "unknown.hvrt":
+        _rewritten("model.hvrt", name, _manifest_edit(kind="Pipeline"))
+    elif name == "unversioned.hvrt":
+        _rewritten("model.hvrt", name, _manifest_edit(hvrt_version=None))
+    elif name == "untrusted.hvrt":
+        _rewritten("model.hvrt", name, _manifest_edit(model={"$object": "os.system", "state": None}))
+    elif name == "pickled_array.hvrt":
+
+        def pickled(item: str, content: bytes) -> bytes:
+            if item != "arrays/0.npy":
+                return content
+            with tempfile.TemporaryFile() as buffer:
+                np.save(buffer, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+                buffer.seek(0)
+                return buffer.read()
+
+        _rewritten("model.hvrt", name, pickled)
+    elif name == "forged.hvrt":
+        model.get_tree().tree_.children_left[0] = 10**9  # labelling would read far outside the nodes
+        hvrt.save(model, name)
+    elif name == "damaged.hvrt":
+        raw = bytearray(Path("model.hvrt").read_bytes())
+        with zipfile.ZipFile("model.hvrt") as archive:
+            start = archive.getinfo("arrays/1.npy").header_offset
+        raw[start : start + 40] = bytes(40)
+        Path(name).write_bytes(bytes(raw))
+    return name
+
+
+def _in_scratch(call: Callable[[], object]) -> Callable[[], object]:
+    def run() -> object:
+        with _scratch_folder():
+            return call()
+
+    return run
+
+
+def _load(name: str) -> Callable[[], object]:
+    return _in_scratch(lambda: hvrt.load(_model_file(name)))
+
+
+def _saving(model: Callable[[], object], path: str = "m.hvrt", **options) -> Callable[[], object]:
+    return _in_scratch(lambda: hvrt.save(model(), path, **options))
+
+
+# ----------------------------------------------------------------------------- Dask
+
+
+def _dask():
+    da = pytest.importorskip("dask.array")
+    dd = pytest.importorskip("dask.dataframe")
+    return da, dd
+
+
+def _dask_x():
+    da, _ = _dask()
+    return da.from_array(X.to_numpy(), chunks=(20, 2))
+
+
+def _dask_y(values: np.ndarray | None = None):
+    da, _ = _dask()
+    return da.from_array(Y.to_numpy() if values is None else values, chunks=20)
+
+
+def _dask_labels(values: np.ndarray = LABELS):
+    da, _ = _dask()
+    return da.from_array(values, chunks=20)
+
+
+def _dask_frame():
+    _, dd = _dask()
+    return dd.from_pandas(_with(code=list("ab") * 30), npartitions=3)
+
+
+def _dask_fit(**params) -> Callable[..., object]:
+    _dask()
+    from hvrt.dask import DaskHVRTPartitioner
+
+    return lambda *args, **kwargs: DaskHVRTPartitioner(max_leaf_nodes=4, **params).fit(*args, **kwargs)
+
+
+def _dask_regress(**params) -> Callable[..., object]:
+    _dask()
+    from hvrt.dask import DaskPartitionedRegressor
+
+    return lambda *args, **kwargs: DaskPartitionedRegressor(**params).fit(*args, **kwargs)
+
+
+def _dask_tool(name: str) -> Callable[..., object]:
+    _dask()
+    import hvrt.dask
+
+    return getattr(hvrt.dask, name)
+
+
+class CliCase(str):
+    """A documented command-line row: the name of its case in ``tests/test_cli.py``."""
+
+
 # One case per row of docs/errors.md, by its id.
 CASES: dict[str, Callable[[], object]] = {
     # HVRTPartitioner parameters
@@ -120,8 +306,8 @@ CASES: dict[str, Callable[[], object]] = {
     "X7": lambda: HVRTPartitioner().fit(pd.DataFrame(np.ones((4, 2)), columns=[1, "1"])),
     "X8": lambda: HVRTPartitioner().fit(np.array([[1.0, {}], [2.0, {}]], dtype=object)),
     "X9": lambda: HVRTPartitioner().fit(_with(b=np.r_[np.inf, np.ones(59)])),
-    "X10": lambda: HVRTPartitioner().fit(_with(b=X["b"] * 1e152)),
-    "X11": lambda: HVRTPartitioner().fit(_with(b=X["b"] * 1e-200)),
+    "X10": lambda: HVRTPartitioner().fit(_with(b=np.r_[2e152, np.ones(59)])),
+    "X11": lambda: HVRTPartitioner().fit(_with(b=np.r_[5e-200, np.full(59, 1e-200)])),
     "X12": lambda: HVRTPartitioner().fit(_with(b=np.nan)),
     "X13": lambda: HVRTPartitioner(categorical_features=["a"]).fit(_with(code=list("ab") * 30)),
     "X14": lambda: HVRTPartitioner().fit(pd.DataFrame({"code": list("ab") * 30})),
@@ -144,6 +330,7 @@ CASES: dict[str, Callable[[], object]] = {
     "L4": lambda: _fitted().get_partitions(_with(b=np.r_[np.inf, np.ones(59)])),
     "L5": lambda: _categorical_fit().get_partitions(_with(code=list("abcd") * 15)),
     "L6": lambda: _fitted().get_feature_names_out(["a"]),
+    "L7": lambda: _fitted().get_partitions(_with(b=np.r_[2e152, np.ones(59)])),
     # analysis tools: full_report, partition_quality, calculate_feature_hhi_metric, grouped_stats
     "A1": lambda: full_report(X, LABELS[:-1]),
     "A2": lambda: full_report(X, pd.Series(LABELS, index=X.index + 1)),
@@ -153,12 +340,12 @@ CASES: dict[str, Callable[[], object]] = {
     "A6": lambda: full_report(X, "labels"),
     "A7": lambda: full_report(X, np.zeros(60)),
     "A8": lambda: full_report(_with(b=np.r_[np.inf, np.ones(59)]), LABELS),
-    "A9": lambda: partition_quality(_with(b=X["b"] * 1e200), LABELS),
+    "A9": lambda: partition_quality(_with(b=np.r_[2e152, np.ones(59)]), LABELS),
     "A10": lambda: partition_quality(pd.DataFrame({"code": list("ab") * 30}), LABELS),
     "A11": lambda: partition_quality(X, LABELS, y=np.array(["a"] * 60)),
     "A12": lambda: full_report(X, LABELS, stats="grouped"),
     "A13": lambda: full_report(X, LABELS, stats=grouped_stats(X.to_numpy()[:, :1], LABELS)),
-    "A14": lambda: full_report(_with(b=X["b"] * 1e-200), LABELS),
+    "A14": lambda: full_report(_with(b=np.r_[5e-200, np.full(59, 1e-200)]), LABELS),
     "A15": lambda: grouped_stats(X.to_numpy(), LABELS[:-1]),
     # DistributionAnalyzer
     "D1": lambda: DistributionAnalyzer(X, LABELS, method="normal"),
@@ -189,9 +376,61 @@ CASES: dict[str, Callable[[], object]] = {
     "R11": lambda: PartitionedRegressor(clip="x").fit(X, Y),
     "R12": lambda: PartitionedRegressor(estimator="ridge").fit(X, Y),
     "R13": lambda: PartitionedRegressor().predict(X),
-    # plotting without the viz extra
+    # partition rules
+    "E1": lambda: _fitted().partition_rules(precision=0),
+    "E2": lambda: _fitted().export_rules(missing="some"),
+    "E3": lambda: HVRTPartitioner().partition_rules(),
+    # model files
+    "M1": _saving(lambda: Ridge()),
+    "M2": _saving(lambda: HVRTPartitioner(max_leaf_nodes=4, scaler=FunctionTransformer()).fit(X)),
+    "M3": _saving(lambda: PartitionedRegressor(estimator=HuberRegressor()).fit(X, Y)),
+    "M4": _saving(lambda: HVRTPartitioner(max_leaf_nodes=4, random_state=np.random.RandomState(0)).fit(X)),
+    "M5": _saving(lambda: HVRTPartitioner(), metadata=["a"]),
+    "M6": _saving(lambda: HVRTPartitioner(), metadata={"a": np.nan}),
+    "M7": _saving(lambda: HVRTPartitioner(), path="."),
+    "M8": _saving(lambda: HVRTPartitioner(), path="no/m.hvrt"),
+    "M9": lambda: hvrt.load(3),
+    "M10": _in_scratch(lambda: hvrt.load("absent.hvrt")),
+    "M11": _in_scratch(lambda: model_info(".")),
+    "M12": _load("model.pkl"),
+    "M13": _load("notes.txt"),
+    "M14": _load("arrays.npz"),
+    "M15": _load("future.hvrt"),
+    "M16": _in_scratch(lambda: model_info(_model_file("unknown.hvrt"))),
+    "M17": _load("unversioned.hvrt"),
+    "M18": _load("untrusted.hvrt"),
+    "M19": _load("pickled_array.hvrt"),
+    "M20": _load("forged.hvrt"),
+    "M21": _load("damaged.hvrt"),
+    "M22": _load("older.hvrt"),
+    # Dask
+    "K1": lambda: _dask_fit()(X),
+    "K2": lambda: _dask_fit()(_dask_y()),
+    "K3": lambda: _dask_fit()(_dask_x().rechunk((20, 1))),
+    "K4": lambda: _dask_fit()(_dask_x().astype(str)),
+    "K5": lambda: _dask_fit()(_dask_x(), Y.to_numpy()),
+    "K6": lambda: _dask_regress()(_dask_frame(), _dask_frame()["code"]),
+    "K7": lambda: _dask_fit()(_dask_x(), _dask_x()[:, :, None]),
+    "K8": lambda: _dask_regress()(_dask_x(), _dask_y(), sample_weight=_dask_y()[:-1]),
+    "K9": lambda: _dask_fit()(_dask_x(), route="fast"),
+    "K10": lambda: _dask_fit(engine="exact")(_dask_x(), route="hist"),
+    "K11": lambda: _dask_fit()(_dask_x()).transform(_dask_x()),
+    "K12": lambda: _dask_regress(estimator=Ridge())(_dask_x(), _dask_y()),
+    "K13": lambda: _dask_regress()(_dask_x(), None),
+    "K14": lambda: _dask_regress(shrinkage=1.0, partition_on="X")(_dask_x(), _dask_x()),
+    "K15": lambda: _dask_regress(shrinkage=1.0, partition_on="X")(_dask_x(), _dask_y(np.r_[np.nan, Y.to_numpy()[1:]])),
+    "K16": lambda: _dask_tool("full_report")(_dask_x(), LABELS),
+    "K17": lambda: _dask_tool("full_report")(_dask_x(), _dask_labels(np.c_[LABELS, LABELS])),
+    "K18": lambda: _dask_tool("partition_quality")(_dask_x(), _dask_labels(), _dask_x()),
+    "K19": lambda: _dask_tool("full_report")(_dask_x()[:0], _dask_labels()[:0]),
+    # optional extras
     "V1": _without_matplotlib,
+    "V2": _without("pyarrow", lambda: __import__("hvrt._compat", fromlist=["x"]).import_pyarrow()),
+    "V3": _without("dask", lambda: __import__("hvrt._compat", fromlist=["x"]).import_dask()),
 }
+# The command line: the row id -> the name of its case in tests/test_cli.py's bad_inputs.
+CLI_ROWS = dict(enumerate(cli_cases.CASES, start=1))
+CASES.update({f"C{i}": CliCase(name) for i, name in CLI_ROWS.items()})
 
 
 def documented_rows() -> list[dict[str, str]]:
@@ -200,8 +439,8 @@ def documented_rows() -> list[dict[str, str]]:
     for line in DOC.read_text(encoding="utf-8").splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
         if len(cells) == 5 and re.fullmatch(r"[A-Z]\d+", cells[0]):
-            case_id, _, error, message, test = cells
-            rows.append({"id": case_id, "error": error.strip("`"), "message": message, "test": test})
+            case_id, given, error, message, test = cells
+            rows.append({"id": case_id, "input": given, "error": error.strip("`"), "message": message, "test": test})
     return rows
 
 
@@ -211,7 +450,9 @@ ROWS = documented_rows()
 def _message_start(cell: str) -> str:
     """The message column without its code quotes and the trailing ellipsis."""
     text = cell.strip()
-    if text.startswith("`") and text.endswith("`"):
+    if text.startswith("`` ") and text.endswith(" ``"):  # a message that holds a backtick
+        text = text[3:-3]
+    elif text.startswith("`") and text.endswith("`"):
         text = text[1:-1]
     return text.removesuffix("...").replace("\\|", "|")
 
@@ -222,13 +463,64 @@ def test_every_row_has_a_case_and_every_case_a_row() -> None:
     assert sorted(ids) == sorted(CASES)
 
 
+@pytest.fixture(scope="module")
+def cli_runs() -> tuple[dict[str, list], dict[str, tuple[int, str]]]:
+    """Each command-line case's arguments, and its exit code and stderr, run in a scratch folder."""
+    with _scratch_folder():
+        cli_cases.make_table().to_csv("data.csv", index=False)
+        inputs = cli_cases.bad_inputs(Path("."), Path("data.csv"))
+        results = {}
+        for name in cli_cases.CASES:
+            result = cli_cases.run(*inputs[name][0])
+            results[name] = (result.exit_code, result.stderr)
+    return {name: args for name, (args, _) in inputs.items()}, results
+
+
+@pytest.fixture(scope="module")
+def cli_commands(cli_runs) -> dict[str, list]:
+    return cli_runs[0]
+
+
+@pytest.fixture(scope="module")
+def cli_lines(cli_runs) -> dict[str, tuple[int, str]]:
+    return cli_runs[1]
+
+
+ERRORS = {
+    "ValueError": ValueError,
+    "TypeError": TypeError,
+    "NotFittedError": NotFittedError,
+    "ImportError": ImportError,
+    "ModelFileError": ModelFileError,
+    "FileNotFoundError": FileNotFoundError,
+    "IsADirectoryError": IsADirectoryError,
+}
+WARNINGS = {"ModelVersionWarning": ModelVersionWarning}
+
+
 @pytest.mark.parametrize("row", ROWS, ids=[row["id"] for row in ROWS])
-def test_each_documented_input_raises_the_documented_error(row: dict[str, str]) -> None:
-    errors = {"ValueError": ValueError, "TypeError": TypeError, "NotFittedError": NotFittedError, "ImportError": ImportError}
-    with pytest.raises(errors[row["error"]]) as raised:
-        CASES[row["id"]]()
+def test_each_documented_input_raises_the_documented_error(row: dict[str, str], request: pytest.FixtureRequest) -> None:
+    case = CASES[row["id"]]
+    expected = _message_start(row["message"])
+    if isinstance(case, CliCase):
+        command = " ".join(str(a) for a in request.getfixturevalue("cli_commands")[case])
+        assert row["input"].startswith(f"`hvrt {command}`"), (row["input"], command)
+        code, stderr = request.getfixturevalue("cli_lines")[case]
+        assert row["error"] == f"exit {code}", (row["error"], code)
+        assert len(stderr.splitlines()) == 1 and stderr.startswith(expected), (stderr, row["message"])
+        return
+    if row["error"] in WARNINGS:
+        with pytest.warns(WARNINGS[row["error"]]) as caught:
+            case()
+        messages = [str(w.message) for w in caught if type(w.message).__name__ == row["error"]]
+        assert any(m.startswith(expected) for m in messages), (messages, row["message"])
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ModelVersionWarning)
+        with pytest.raises(ERRORS[row["error"]]) as raised:
+            case()
     assert type(raised.value).__name__ == row["error"]
-    assert str(raised.value).startswith(_message_start(row["message"])), (str(raised.value), row["message"])
+    assert str(raised.value).startswith(expected), (str(raised.value), row["message"])
 
 
 def test_every_named_test_exists() -> None:

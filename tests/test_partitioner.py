@@ -571,6 +571,41 @@ def test_huge_magnitudes_partition_without_warnings_or_are_refused_by_name(engin
             call()
 
 
+def test_a_magnitude_error_advises_what_fits_the_call() -> None:
+    # fitting, labelling and measuring each get advice that holds for them: labelling new
+    # rows cannot be fixed by rescaling those rows alone
+    from hvrt import full_report, partition_quality
+
+    rng = np.random.default_rng(19)
+    X = rng.normal(size=(60, 2))
+    labels = np.arange(60) % 3
+    huge = X * [1e200, 1.0]
+    fitted = HVRTPartitioner(max_leaf_nodes=4).fit(X)
+    expected = {
+        "before fitting": (
+            lambda: HVRTPartitioner(max_leaf_nodes=4).fit(huge),
+            lambda: HVRTPartitioner(max_leaf_nodes=4).fit(X, huge[:, 0]),
+            lambda: HVRTPartitioner(max_leaf_nodes=4).fit(X * [1e-200, 1.0]),
+        ),
+        "such rows cannot be labelled: replace those values with NaN": (
+            lambda: fitted.get_partitions(huge),
+            lambda: fitted.predict(huge),
+        ),
+        "before measuring": (
+            lambda: full_report(huge, labels),
+            lambda: partition_quality(huge, labels),
+            lambda: partition_quality(X, labels, y=huge[:, 0]),
+            lambda: full_report(X * [1e-200, 1.0], labels),
+        ),
+    }
+    for advice, calls in expected.items():
+        for call in calls:
+            with pytest.raises(ValueError, match=r"\['(f0|target|y)'\] hold (values beyond|only values within)") as raised:
+                call()
+            assert advice in str(raised.value), str(raised.value)
+            assert ("before fitting" in str(raised.value)) == (advice == "before fitting"), str(raised.value)
+
+
 def test_a_column_name_as_y_says_to_pass_the_column() -> None:
     X = pd.DataFrame({"x": np.arange(20.0), "price": np.arange(20.0) % 7})
     with pytest.raises(TypeError, match=r"got the string 'price'; pass X\['price'\]"):

@@ -203,3 +203,44 @@ def test_a_loaded_partitioner_writes_the_same_rules(tmp_path, data, engine):
     rules = model.partition_rules()
     assert "y_mean" in rules.columns and rules["rule"].str.contains("when").any()
     pd.testing.assert_frame_equal(loaded.partition_rules(), rules)
+
+
+def test_a_folder_or_a_non_path_is_refused_by_name(tmp_path, data):
+    X, _ = data
+    model = HVRTPartitioner(4, engine="exact").fit(X[["age", "load"]])
+    with pytest.raises(IsADirectoryError, match="is a folder; give the model file's name"):
+        hvrt.save(model, tmp_path)
+    assert list(tmp_path.iterdir()) == []  # no temporary file left behind
+    with pytest.raises(IsADirectoryError, match="is a folder, not a file"):
+        hvrt.load(tmp_path)
+    for call in (lambda: hvrt.save(model, 3), lambda: hvrt.load(None), lambda: model_info(3)):
+        with pytest.raises(TypeError, match="path must be a str or a path-like object, got"):
+            call()
+    with pytest.raises(TypeError, match="metadata must be a dict of plain JSON values, got list"):
+        hvrt.save(model, tmp_path / "m.hvrt", metadata=["a"])
+
+
+def test_a_damaged_or_incomplete_file_is_a_model_file_error(tmp_path, data):
+    X, _ = data
+    path = hvrt.save(HVRTPartitioner(4, engine="exact").fit(X[["age", "load"]]), tmp_path / "m.hvrt")
+    raw = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        member = archive.getinfo("arrays/1.npy")
+    # overwrite the member's local header and data: zipfile would raise BadZipFile
+    raw[member.header_offset : member.header_offset + 40] = bytes(40)
+    damaged = tmp_path / "damaged.hvrt"
+    damaged.write_bytes(bytes(raw))
+    with pytest.raises(ModelFileError, match=r"is a damaged hvrt model file \(arrays/1\.npy"):
+        hvrt.load(damaged)
+    unversioned = tmp_path / "unversioned.hvrt"
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(unversioned, "w") as new:
+        for item in old.namelist():
+            content = old.read(item)
+            if item == MANIFEST:
+                manifest = json.loads(content)
+                del manifest["hvrt_version"]
+                content = json.dumps(manifest).encode()
+            new.writestr(item, content)
+    for read in (hvrt.load, model_info):
+        with pytest.raises(ModelFileError, match="its hvrt_version or metadata is missing or malformed"):
+            read(unversioned)

@@ -252,7 +252,7 @@ class Preprocessor:
 
     def tree_inputs(self, frame: pd.DataFrame) -> np.ndarray:
         """The float64 tree inputs of ``frame``: numeric columns, then encoded categoricals."""
-        numeric, has_missing = numeric_block(frame, self.numeric_columns, refuse_tiny=False)
+        numeric, has_missing = numeric_block(frame, self.numeric_columns, refuse_tiny=False, when="label")
         if has_missing and self.numeric_fill is not None:
             numeric = np.where(np.isnan(numeric), self.numeric_fill, numeric)
         return self.append_categories(numeric, frame)

@@ -160,7 +160,13 @@ def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
 
 
 def numeric_block(
-    frame: pd.DataFrame, columns: Sequence[str], name: str = "X", *, check: bool = True, refuse_tiny: bool = True
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    name: str = "X",
+    *,
+    check: bool = True,
+    refuse_tiny: bool = True,
+    when: str = "fit",
 ) -> tuple[np.ndarray, bool]:
     """The given columns as float64 (a view when possible) and whether any value is NaN.
 
@@ -169,7 +175,9 @@ def numeric_block(
     time: tiny values only matter where variances are taken, and a batch of rows may hold
     only small ones of a column that was fine at fit). With
     ``check=False`` the values are not looked at (the NaN flag is False): the caller
-    checks them with :func:`has_missing_values`, or with a pass it makes anyway.
+    checks them with :func:`has_missing_values`, or with a pass it makes anyway. ``when``
+    says what the caller is doing, for the advice of a magnitude error (see
+    :data:`MAGNITUDE_ADVICE`).
     """
     if len(columns) == 0:
         return np.empty((len(frame), 0)), False
@@ -189,7 +197,7 @@ def numeric_block(
     # case (einsum is about 4x as fast as ndarray.sum on row-major data).
     if squares_are_safe(np.einsum("ij,ij->j", values, values), len(values)):
         return values, False
-    return values, has_missing_values(values, columns, name, refuse_tiny=refuse_tiny)
+    return values, has_missing_values(values, columns, name, refuse_tiny=refuse_tiny, when=when)
 
 
 # Magnitudes above this are refused: the squares that variances, z-scores and split gains
@@ -198,6 +206,23 @@ MAX_MAGNITUDE = 1e150
 # A column whose every value is below this (and not all zero) is refused too: its squares
 # underflow, so its variance would read as 0 and the column as constant, silently.
 MIN_MAGNITUDE = 1e-150
+# What a magnitude error advises, by what the caller was doing: (too large, too small).
+# Labelling refuses only the large ones, and rescaling new rows alone would mislabel them.
+MAGNITUDE_ADVICE = {
+    "fit": (
+        "rescale them (divide by a power of ten) before fitting",
+        "rescale them (multiply by a power of ten) before fitting",
+    ),
+    "label": (
+        "such rows cannot be labelled: replace those values with NaN, or rescale the column "
+        "(divide by a power of ten) both in the data the model is fitted on and in the rows it labels",
+        "",
+    ),
+    "measure": (
+        "rescale them (divide by a power of ten) before measuring",
+        "rescale them (multiply by a power of ten) before measuring",
+    ),
+}
 
 
 def squares_are_safe(squares: np.ndarray, n_rows: int) -> bool:
@@ -212,9 +237,12 @@ def squares_are_safe(squares: np.ndarray, n_rows: int) -> bool:
 
 
 def has_missing_values(
-    values: np.ndarray, columns: Sequence[str], name: str = "X", *, refuse_tiny: bool = True
+    values: np.ndarray, columns: Sequence[str], name: str = "X", *, refuse_tiny: bool = True, when: str = "fit"
 ) -> bool:
     """Whether ``values`` holds NaN; infinities and extreme magnitudes are refused, naming their columns.
+
+    ``when`` (``"fit"``, ``"label"`` or ``"measure"``) picks the advice of a magnitude
+    error from :data:`MAGNITUDE_ADVICE`.
 
     Raises
     ------
@@ -235,7 +263,7 @@ def has_missing_values(
         bad = [columns[i] for i in np.flatnonzero(huge)]
         raise ValueError(
             f"{name} column(s) {bad} hold values beyond ±{MAX_MAGNITUDE:.0e} (up to {largest[huge].max():.3g}), "
-            "where variances overflow; rescale them (divide by a power of ten) before fitting"
+            f"where variances overflow; {MAGNITUDE_ADVICE[when][0]}"
         )
     tiny = (largest > 0.0) & (largest < MIN_MAGNITUDE)
     if refuse_tiny and tiny.any():
@@ -243,7 +271,7 @@ def has_missing_values(
         raise ValueError(
             f"{name} column(s) {bad} hold only values within ±{MIN_MAGNITUDE:.0e} "
             f"(largest {largest[tiny].max():.3g}), "
-            "where variances underflow; rescale them (multiply by a power of ten) before fitting"
+            f"where variances underflow; {MAGNITUDE_ADVICE[when][1]}"
         )
     return bool(np.isnan(values).any())
 
@@ -488,11 +516,11 @@ def _numeric_part(
         names = array_column_names(values.shape[1])
         if squares_are_safe(np.einsum("ij,ij->j", values, values), len(values)):  # as numeric_block
             return values, names, (), None, False, None
-        return values, names, (), None, has_missing_values(values, names, name), None
+        return values, names, (), None, has_missing_values(values, names, name, when="measure"), None
     frame, _ = to_frame(X, name=name)
     names = numeric_columns(frame)
     skipped = tuple(c for c in frame.columns if c not in set(names))
-    values, missing = numeric_block(frame, names, name=name)
+    values, missing = numeric_block(frame, names, name=name, when="measure")
     return values, names, skipped, (frame.index if isinstance(X, pd.DataFrame) else None), missing, frame
 
 

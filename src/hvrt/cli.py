@@ -165,6 +165,8 @@ def _output_path(path: str) -> tuple[Path, str]:
     fmt = _format_of(target, "output")
     if not target.parent.is_dir():
         raise BadInput(f"the folder of output {path!r} does not exist")
+    if target.is_dir():
+        raise BadInput(f"output {path!r} is a folder; give a file name")
     return target, fmt
 
 
@@ -327,6 +329,8 @@ def _check_model_columns(frame: pd.DataFrame, model: Any, model_path: str, sourc
 def _check_model_folder(path: str | None) -> None:
     if path is not None and not Path(path).parent.is_dir():
         raise BadInput(f"the folder of --model {path!r} does not exist")
+    if path is not None and Path(path).is_dir():
+        raise BadInput(f"--model {path!r} is a folder; give the model file's name (e.g. model.hvrt)")
 
 
 def _save_model(model: Any, path: str, metadata: dict) -> Path:

@@ -138,12 +138,13 @@ def _chunks_of(X: Any, name: str = "X") -> _Chunks:
     raise TypeError(f"{name} must be a dask array or a dask DataFrame, got {type(X).__name__}")
 
 
-def _target_chunks(y: Any, n_rows: int | None = None) -> list[Any]:
-    """The row chunks of a 1-D/2-D dask array, a dask Series or DataFrame ``y``, after its dtype check."""
+def _target_chunks(y: Any, n_rows: int | None = None, name: str = "y") -> list[Any]:
+    """The row chunks of a 1-D/2-D dask array, a dask Series or DataFrame ``y`` (or
+    ``sample_weight``: ``name`` is used in errors), after its dtype check."""
     dask = import_dask()
     if isinstance(y, dask.array.Array):
         if y.ndim not in (1, 2):
-            raise ValueError(f"y must be 1-D or 2-D, got {y.ndim} dimensions")
+            raise ValueError(f"{name} must be 1-D or 2-D, got {y.ndim} dimensions")
         dtypes = [y.dtype]
         if y.ndim == 2 and y.numblocks[1] != 1:
             y = y.rechunk({1: -1})
@@ -153,16 +154,28 @@ def _target_chunks(y: Any, n_rows: int | None = None) -> list[Any]:
         dtypes = list(y.dtypes)
     else:
         raise TypeError(
-            f"with Dask input, y must be a dask array, Series or DataFrame, got {type(y).__name__}"
+            f"with Dask input, {name} must be a dask array, Series or DataFrame, got {type(y).__name__}"
         )
     non_numeric = [str(d) for d in dtypes if not pd.api.types.is_numeric_dtype(d)]  # bool counts, as in memory
     if non_numeric:
-        raise ValueError(f"y must be numeric, got dtype {non_numeric[0]}")
+        raise ValueError(f"{name} must be numeric, got dtype {non_numeric[0]}")
     if isinstance(y, dask.array.Array):
         if n_rows is not None and not np.isnan(y.shape[0]) and y.shape[0] != n_rows:
-            raise ValueError(f"y has {y.shape[0]} rows but X has {n_rows}; they must match")
+            raise ValueError(f"{name} has {y.shape[0]} rows but X has {n_rows}; they must match")
         return list(y.to_delayed().ravel())
     return list(y.to_delayed())
+
+
+def _target_names(y: Any, width: int) -> list[str]:
+    """y's column names as the in-memory estimator gives them in errors."""
+    dask = import_dask()
+    if isinstance(y, dask.dataframe.DataFrame):
+        return [str(c) for c in y.columns]
+    if isinstance(y, dask.dataframe.Series) and y.name is not None:
+        return [str(y.name)]
+    if isinstance(y, dask.dataframe.Series) or y.ndim == 1:
+        return ["target"]
+    return [f"target_{j}" for j in range(width)]
 
 
 def _known_rows(X: Any) -> int | None:
@@ -181,7 +194,9 @@ def _aligned_target_chunks(y: Any, chunk_rows: np.ndarray, name: str = "y") -> l
         raise ValueError(f"{name} has {y.shape[0]} rows but X has {int(chunk_rows.sum())}; they must match")
     if tuple(y.chunks[0]) != tuple(int(n) for n in chunk_rows):
         y = y.rechunk({0: tuple(int(n) for n in chunk_rows)})
-    return _target_chunks(y)
+    if name == "labels":  # any hashable values, checked where each chunk is grouped
+        return list(y.to_delayed().ravel())
+    return _target_chunks(y, name=name)
 
 
 def _compute(*collections: Any) -> tuple[Any, ...]:
@@ -217,14 +232,23 @@ def _merge_moments(parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]) -
     return total, merged_mean, merged_m2
 
 
-def _target_values(part: Any) -> np.ndarray:
-    """One chunk of y as a 2-D float64 array, ±inf refused."""
+def _target_values(part: Any, name: str = "y", when: str = "fit") -> np.ndarray:
+    """One chunk of y (or of ``name``) as a 2-D float64 array, ±inf and extreme magnitudes
+    refused with the column named as in memory (a Series' name, else ``target``)."""
     if isinstance(part, (pd.Series, pd.DataFrame)):
         values = part.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
         values = np.asarray(part, dtype=np.float64)
+    if isinstance(part, pd.DataFrame):
+        columns = [str(c) for c in part.columns]
+    elif isinstance(part, pd.Series) and part.name is not None:
+        columns = [str(part.name)]
+    elif values.ndim == 1:
+        columns = ["target" if name == "y" else name]
+    else:
+        columns = [f"target_{j}" for j in range(values.shape[1])]
     values = values.reshape(len(values), -1)
-    has_missing_values(values, [f"target_{j}" for j in range(values.shape[1])], name="y")
+    has_missing_values(values, columns, name=name, when=when)
     return values
 
 
@@ -411,7 +435,7 @@ def _fit_scaling(
         y_count, y_mean, y_m2 = _merge_moments([s["moments"] for s in y_summaries])
         y_missing = bool(np.any(y_count < n_rows))
         if y_missing:
-            _empty_columns(y_count, [f"target_{j}" for j in range(len(y_count))], "y")
+            _empty_columns(y_count, _target_names(y, len(y_count)), "y")
         y_imputed = impute and y_missing
         y_fill = y_mean.copy() if y_imputed else None
         y_mean, y_scale, y_constant = _zscore((y_count, y_mean, y_m2), n_rows, y_imputed)
@@ -960,7 +984,7 @@ def _checked_chunk_response(y_part: Any, n_rows: int) -> np.ndarray:
 def _checked_chunk_weights(w_part: Any, n_rows: int) -> np.ndarray:
     if w_part is None:
         return np.ones(n_rows)
-    weights = _target_values(w_part).reshape(len(w_part), -1)
+    weights = _target_values(w_part, "sample_weight").reshape(len(w_part), -1)
     if weights.shape != (n_rows, 1):
         raise ValueError(f"sample_weight has shape {weights.shape} in a chunk where X has {n_rows} rows; one weight per row")
     weights = weights[:, 0]
@@ -1091,7 +1115,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         categorical = resolve_categorical(meta, partitioner.categorical_features)
         _target_chunks(y, _known_rows(X))
         if sample_weight is not None:
-            _target_chunks(sample_weight)
+            _target_chunks(sample_weight, name="sample_weight")
 
         # 1. the model inputs' preprocessing (imputing), fitted on y as in memory
         scaling, y_chunks = _fit_scaling(
@@ -1295,9 +1319,11 @@ def _group_chunk(part: Any, labels: Any, y_part: Any) -> tuple[GroupedStats, Gro
     stats = grouped_stats(data.values, ids)
     y_stats = None
     if y_part is not None:
-        y_values = _target_values(y_part)
-        if y_values.shape[1] != 1 or len(y_values) != len(ids):
-            raise ValueError(f"y must be 1-D with one value per row of X, got shape {y_values.shape}")
+        y_values = _target_values(y_part, when="measure")
+        if y_values.shape[1] != 1:
+            raise ValueError(f"y must be 1-D with one value per row of X, got {y_values.shape[1]} columns")
+        if len(y_values) != len(ids):
+            raise ValueError(f"y has {len(y_values)} rows in a chunk where X has {len(ids)}; they must match")
         y_stats = grouped_stats(y_values, ids)
     return stats, y_stats, data.feature_names, data.skipped_columns
 
@@ -1308,11 +1334,11 @@ def _merged_groupings(X: Any, labels: Any, y: Any = None) -> tuple[GroupedStats,
     label_chunks = _target_chunks_any(labels, "labels")
     y_chunks = None
     if y is not None:
-        _target_chunks(y)
+        _target_chunks(y, _known_rows(X))
     if len(label_chunks) != len(chunks.parts):
         # different chunking: line the labels up with X's rows
         rows = _chunk_lengths(chunks)
-        label_chunks = _aligned_target_chunks(labels, rows)
+        label_chunks = _aligned_target_chunks(labels, rows, "labels")
     if y is not None:
         y_chunks = _target_chunks(y)
         if len(y_chunks) != len(chunks.parts):

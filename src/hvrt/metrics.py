@@ -855,7 +855,7 @@ def _target_values(y: Any, n_rows: int, index: pd.Index | None) -> np.ndarray:
         except (TypeError, ValueError):
             raise ValueError(f"y must be numeric, got dtype {y_array.dtype}") from None
     y_values = y_array.astype(np.float64)
-    has_missing_values(y_values[:, None], ["y"], name="y")  # refuses ±inf
+    has_missing_values(y_values[:, None], ["y"], name="y", when="measure")  # refuses ±inf
     return y_values
 
 

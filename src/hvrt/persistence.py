@@ -37,6 +37,7 @@ import os
 import tempfile
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -268,9 +269,14 @@ def save(model: HVRTPartitioner | PartitionedRegressor, path: str | os.PathLike,
         If ``model`` is neither estimator, or holds an object a model file may not hold
         (a ``scaler`` other than scikit-learn's standard scalers, a regressor other than
         ``Ridge``, ``LinearRegression``, ``Lasso`` or ``ElasticNet``, a ``RandomState``);
-        the message names where it sits.
+        the message names where it sits. Also if ``path`` is not a str or path-like, or
+        ``metadata`` not a dict.
     ValueError
         If ``metadata`` is not plain JSON.
+    IsADirectoryError
+        If ``path`` is a folder.
+    FileNotFoundError
+        If ``path``'s folder does not exist.
 
     Examples
     --------
@@ -286,6 +292,11 @@ def save(model: HVRTPartitioner | PartitionedRegressor, path: str | os.PathLike,
         raise TypeError(
             f"hvrt.save takes an HVRTPartitioner or a PartitionedRegressor, got {type(model).__name__}"
         )
+    target = _as_path(path)
+    if target.is_dir():
+        raise IsADirectoryError(f"{str(target)!r} is a folder; give the model file's name (e.g. model.hvrt)")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise TypeError(f"metadata must be a dict of plain JSON values, got {type(metadata).__name__}")
     try:
         metadata_text = json.dumps(metadata or {}, allow_nan=False)
     except (TypeError, ValueError) as err:
@@ -300,7 +311,6 @@ def save(model: HVRTPartitioner | PartitionedRegressor, path: str | os.PathLike,
         "metadata": json.loads(metadata_text),
         "model": encoder.encode(model, kind),
     }
-    target = Path(path)
     with atomic_path(target) as temporary:
         with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
             archive.writestr(MANIFEST, json.dumps(manifest, allow_nan=False))
@@ -309,6 +319,27 @@ def save(model: HVRTPartitioner | PartitionedRegressor, path: str | os.PathLike,
                 np.save(buffer, array, allow_pickle=False)
                 archive.writestr(f"{_ARRAY_DIR}{position}.npy", buffer.getvalue())
     return target
+
+
+def _as_path(path: Any) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or a path-like object, got {type(path).__name__}")
+    return Path(path)
+
+
+# what zipfile and zlib raise on a damaged archive (CRC mismatch, truncated deflate stream,
+# mangled headers, an encrypted or unknown compression member)
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, path: Path) -> bytes:
+    """A member of the archive; KeyError when it is absent, ModelFileError when damaged."""
+    try:
+        return archive.read(name)
+    except KeyError:
+        raise
+    except _DAMAGED as err:
+        raise ModelFileError(f"{str(path)!r} is a damaged hvrt model file ({name}: {err})") from None
 
 
 def _sklearn_version() -> str:
@@ -353,7 +384,7 @@ class atomic_path:
 
 def _read_manifest(archive: zipfile.ZipFile, path: Path) -> dict:
     try:
-        manifest = json.loads(archive.read(MANIFEST))
+        manifest = json.loads(_read_member(archive, MANIFEST, path))
     except KeyError:
         raise ModelFileError(f"{str(path)!r} is a zip archive but not an hvrt model file (no {MANIFEST})") from None
     except (ValueError, UnicodeDecodeError, RecursionError):
@@ -369,11 +400,15 @@ def _read_manifest(archive: zipfile.ZipFile, path: Path) -> dict:
         )
     if manifest.get("kind") not in MODEL_KINDS:
         raise ModelFileError(f"{str(path)!r} holds an unknown kind of model: {manifest.get('kind')!r}")
+    if not isinstance(manifest.get("hvrt_version"), str) or not isinstance(manifest.get("metadata", {}), dict):
+        raise ModelFileError(f"{str(path)!r} is not a valid hvrt model file: its hvrt_version or metadata is missing or malformed")
     return manifest
 
 
 def _open(path: str | os.PathLike) -> tuple[zipfile.ZipFile, Path]:
-    path = Path(path)
+    path = _as_path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"model file {str(path)!r} is a folder, not a file")
     if not path.is_file():
         raise FileNotFoundError(f"model file {str(path)!r} does not exist")
     with open(path, "rb") as handle:
@@ -383,7 +418,10 @@ def _open(path: str | os.PathLike) -> tuple[zipfile.ZipFile, Path]:
         if head[:1] == b"\x80" or head[:2] in (b"x\x9c", b"\x1f\x8b"):
             hint = " (it looks like a pickle or a joblib file; hvrt never loads those, because loading them runs code from the file)"
         raise ModelFileError(f"{str(path)!r} is not an hvrt model file{hint}; write one with hvrt.save")
-    return zipfile.ZipFile(path), path
+    try:
+        return zipfile.ZipFile(path), path
+    except _DAMAGED as err:
+        raise ModelFileError(f"{str(path)!r} is a damaged hvrt model file ({err})") from None
 
 
 def model_info(path: str | os.PathLike) -> ModelInfo:
@@ -401,9 +439,13 @@ def model_info(path: str | os.PathLike) -> ModelInfo:
     ------
     FileNotFoundError
         If there is no such file.
+    IsADirectoryError
+        If ``path`` is a folder.
+    TypeError
+        If ``path`` is not a str or path-like.
     ModelFileError
-        (a ``ValueError``) If the file is not an hvrt model file, or its format version is
-        not the one this hvrt reads.
+        (a ``ValueError``) If the file is not an hvrt model file, is damaged, or its format
+        version is not the one this hvrt reads.
     """
     archive, path = _open(path)
     with archive:
@@ -427,8 +469,12 @@ def load(path: str | os.PathLike) -> HVRTPartitioner | PartitionedRegressor:
     ------
     FileNotFoundError
         If there is no such file.
+    IsADirectoryError
+        If ``path`` is a folder.
+    TypeError
+        If ``path`` is not a str or path-like.
     ModelFileError
-        (a ``ValueError``) If the file is not an hvrt model file (a pickle, say), names a
+        (a ``ValueError``) If the file is not an hvrt model file (a pickle, say), is damaged, names a
         class that is not on the trusted list, or has a format version this hvrt does not
         read; the message says which versions.
 
@@ -554,7 +600,7 @@ class _Decoder:
         if not isinstance(position, int) or isinstance(position, bool):
             raise self.fail("an array reference that is not a number")
         try:
-            data = self.archive.read(f"{_ARRAY_DIR}{position}.npy")
+            data = _read_member(self.archive, f"{_ARRAY_DIR}{position}.npy", self.path)
         except KeyError:
             raise self.fail(f"array {position} is missing") from None
         try:
