@@ -115,7 +115,8 @@ def run_method(method: str, X: Any, target: Any, client: Any, args: argparse.Nam
         size_gb = X.shape[0] * X.shape[1] * 8 / 2**30
         if size_gb > args.in_memory_limit_gb:
             return Result(method, note=f"not run: {size_gb:.1f} GiB > --in-memory-limit-gb {args.in_memory_limit_gb}")
-        values = X.compute()
+        # chunk by chunk: X.compute() would first join the chunks on one worker, past its limit
+        values = np.concatenate(client.gather(client.compute(list(X.to_delayed().ravel()))))
         model = HVRTPartitioner(max_leaf_nodes=args.k, engine="hist", random_state=args.seed)
         start = time.perf_counter()
         model.fit(values)
@@ -217,7 +218,11 @@ def run(args: argparse.Namespace, argv: list[str] | None) -> str:
         mean, std = X.mean(axis=0), X.std(axis=0)
         target = ((X - mean) / std).sum(axis=1)
         for method in args.methods:
-            results.append(run_method(method, X, target, client, args))
+            try:
+                results.append(run_method(method, X, target, client, args))
+            except Exception as err:  # one method's failure must not lose the others' results
+                reason = str(err).splitlines()[0][:160]
+                results.append(Result(method, note=f"failed: {type(err).__name__}: {reason}"))
     limit = "none (threads in one process)" if args.in_process else f"{memory_limit / 2**20:,.0f} MB"
     lines = [
         f"`{command_line('dask', argv)}`",
