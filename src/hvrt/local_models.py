@@ -38,6 +38,7 @@ from ._grouped import grouped_stats
 from ._grouped_products import GroupedProducts, grouped_cross_products
 from ._preprocessing import Preprocessor, fit_preprocessing, resolve_categorical
 from ._progress import StepLog
+from ._shrunk_solve import solve_candidates
 from ._validation import aligned_1d, match_columns, to_frame
 from .partitioner import HVRTPartitioner
 
@@ -435,13 +436,29 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         node_sums = [tree.node_sums(part) for part in per_fold]
         total_gram = sum(gram for gram, _ in node_sums)
         total_moment = sum(moment for _, moment in node_sums)
-        errors = np.zeros(len(grid))
-        for i, slope in enumerate(grid):
-            for held_out, (gram, moment) in zip(per_fold[:CV_FOLDS], node_sums):
-                coef = tree.solve(
-                    total_gram - gram, total_moment - moment, slope, self._level_shrinkage(slope), float(self.alpha)
-                )
-                errors[i] += _validation_sse(held_out, coef).sum()
+        held_out = per_fold[:CV_FOLDS]
+        levels = np.array([self._level_shrinkage(slope) for slope in grid])
+        fold_gram = np.stack([gram for gram, _ in node_sums[:CV_FOLDS]])
+        fold_moment = np.stack([moment for _, moment in node_sums[:CV_FOLDS]])
+        coef, failed = solve_candidates(
+            tree.parent,
+            tree.partition_nodes,
+            (total_gram, total_moment),
+            (fold_gram, fold_moment),
+            grid,
+            levels,
+            float(self.alpha),
+        )
+        for i, f in zip(*np.nonzero(failed)):  # a singular system: the general solve, pseudo-inverse and all
+            coef[i, f] = tree.solve(
+                total_gram - fold_gram[f], total_moment - fold_moment[f], grid[i], levels[i], float(self.alpha)
+            )
+        held_gram = np.stack([part.gram for part in held_out])
+        held_moment = np.stack([part.moment for part in held_out])
+        held_square = np.stack([part.response_square for part in held_out])
+        fitted = np.einsum("cfki,cfki->cfk", np.einsum("fkij,cfkj->cfki", held_gram, coef), coef)
+        sse = held_square - 2.0 * np.einsum("cfki,fki->cfk", coef, held_moment) + fitted
+        errors = sse.sum(axis=(1, 2))
         validated = weights[~structure].sum()
         return pd.DataFrame({"shrinkage": grid, "cv_rmse": np.sqrt(errors / max(validated, 1e-300))})
 
