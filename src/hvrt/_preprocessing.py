@@ -131,7 +131,9 @@ def _first_values(values: pd.Series) -> dict[str, Any]:
     order of categories (``I1 < SI2 < ... < IF``), else by key. Keys as in :func:`_column_keys`.
     """
     first_values: dict[str, Any] = {}
-    for value in pd.unique(values.dropna().to_numpy(dtype=object)):  # distinct values only
+    # Distinct values first (in order of appearance), then to objects: converting every row
+    # to a Python object first costs more than the rest of the preprocessing of a column.
+    for value in np.asarray(values.dropna().unique(), dtype=object):
         is_number = isinstance(value, (numbers.Number, np.bool_)) and not isinstance(value, str)
         first_values.setdefault(_number_key(value) if is_number else str(value), value)
     if isinstance(values.dtype, pd.CategoricalDtype):

@@ -308,7 +308,8 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         centred = response - self._response_mean
 
         # The global ridge: the root model and the residual the partitions are grown on.
-        weighted_design = design * weights[:, None]
+        unit_weights = sample_weight is None
+        weighted_design = design if unit_weights else design * weights[:, None]
         root_gram = design.T @ weighted_design
         root_moment = weighted_design.T @ centred
         ridge = np.diag(np.r_[0.0, np.full(design.shape[1] - 1, float(self.alpha))])
@@ -423,7 +424,10 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         selector = clone(partitioner).fit(
             frame.iloc[np.flatnonzero(structure)], None if guide is None else guide[structure]
         )
-        labels = selector.get_partitions(frame)
+        # The structure rows' labels are the selector's own; only the other half needs labelling.
+        labels = np.empty(n_rows, dtype=np.int64)
+        labels[structure] = selector.labels_
+        labels[~structure] = selector.get_partitions(frame.iloc[np.flatnonzero(~structure)])
         n_partitions = selector.n_partitions_
         fold = np.where(structure, CV_FOLDS, rng.integers(0, CV_FOLDS, n_rows))
         products = grouped_cross_products(
