@@ -33,9 +33,10 @@ def _solve_all(
         for f in range(n_folds):
             ok = True
             for node in range(n_nodes):  # a parent's id is smaller than its children's
+                # Only the lower triangle is built and read: the systems are symmetric.
                 for a in range(width):
                     right[a] = total_moment[node, a] - fold_moment[f, node, a]
-                    for b in range(width):
+                    for b in range(a + 1):
                         system[a, b] = total_gram[node, a, b] - fold_gram[f, node, a, b]
                 for a in range(1, width):
                     system[a, a] += alpha
@@ -46,14 +47,12 @@ def _solve_all(
                     centre[0] = 0.0
                     centred_prior = 0.0
                     for a in range(1, width):
-                        centre[a] = system[0, a] / weight if weight > 0 else 0.0
+                        centre[a] = system[a, 0] / weight if weight > 0 else 0.0
                         centred_prior += centre[a] * node_coef[up, a]
-                    for a in range(width):
-                        for b in range(width):
-                            system[a, b] += level * centre[a] * centre[b]
                     for a in range(1, width):
-                        system[0, a] += level * centre[a]
                         system[a, 0] += level * centre[a]
+                        for b in range(1, a + 1):
+                            system[a, b] += level * centre[a] * centre[b]
                     system[0, 0] += level
                     right[0] += level * node_coef[up, 0] + level * centred_prior
                     for a in range(1, width):
