@@ -416,7 +416,8 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         the validation rows' own noise and the search picks too little shrinkage). Folds
         of the other half are held out in turn; structure rows always train. One kernel
         pass gives every (fold, partition) its cross-products; a fold's error is a closed
-        form of them, so each candidate costs a few batched solves.
+        form of them. Every (candidate, fold) is solved down the tree in one compiled pass
+        (:mod:`hvrt._shrunk_solve`).
         """
         rng = np.random.default_rng(0)
         n_rows = len(centred)
