@@ -184,6 +184,14 @@ def test_dataframes_with_categoricals_and_missing_values():
     assert {"n_samples", "r2", "own_share", "intercept", "colour_red"} <= set(report.columns)
     assert report["n_samples"].sum() == n
     np.testing.assert_allclose(model.predict(frame[frame.columns[::-1]]), model.predict(frame))  # by name
+    # The partitioner grew on the model inputs' preprocessing (shared, imputed with the mean
+    # of every row) and labels rows through its own: the two must agree on the training rows.
+    np.testing.assert_array_equal(model.partitioner_.get_partitions(frame), model.partitioner_.labels_)
+    # Target encoding depends on the guide, so that partitioner preprocesses on its own.
+    target_encoded = PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=32, category_encoding="target"))
+    target_encoded.fit(frame, y)
+    assert target_encoded.score(frame, y) > 0.9
+    np.testing.assert_array_equal(target_encoded.partitioner_.get_partitions(frame), target_encoded.partitioner_.labels_)
 
 
 def test_partition_on_choices_change_the_partitions():

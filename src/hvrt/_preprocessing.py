@@ -378,6 +378,58 @@ def _checked_numeric(
     return values, has_missing_values(values, columns), None
 
 
+def _synthetic_target(
+    numeric: np.ndarray,
+    has_missing: bool,
+    moments: tuple[np.ndarray, np.ndarray] | None,
+    y_frame: pd.DataFrame | None,
+    column_weights: np.ndarray,
+    scaler: TransformerMixin | None,
+    impute: bool,
+    target_mode: str,
+    y_weight: float,
+) -> np.ndarray:
+    """The tree's target from the numeric block (z-scored or scaled) blended with ``y``."""
+    y_part = None
+    if y_frame is not None:
+        y_values, y_missing = numeric_block(y_frame, list(y_frame.columns), name="y")
+        if y_missing:
+            _check_no_empty_columns(y_values, list(y_frame.columns), "y")
+            if impute:
+                y_values = np.where(np.isnan(y_values), np.nanmean(y_values, axis=0), y_values)
+                y_missing = False
+        y_part = feature_outputs(y_values, y_missing, np.ones(y_values.shape[1]), target_mode, None)
+    if numeric.shape[1] == 0 and y_part is None:
+        raise ValueError(
+            "X has no numeric column, so there is no target to grow the tree on; "
+            "pass a numeric y or list fewer columns in categorical_features"
+        )
+    x_part = feature_outputs(numeric, has_missing, column_weights, target_mode, scaler, moments)
+    return blend_target(x_part, y_part, y_weight)
+
+
+def prepared_target(
+    preprocessor: Preprocessor,
+    tree_inputs: np.ndarray,
+    y_frame: pd.DataFrame | None,
+    *,
+    weights: Mapping[str, float] | None,
+    scaler: TransformerMixin | None,
+    target_mode: str,
+    y_weight: float,
+) -> np.ndarray:
+    """The target :func:`fit_preprocessing` would make from rows whose tree inputs are known.
+
+    For a caller that already holds an imputing, one-hot preprocessing of these rows (or
+    of a superset of them): the tree inputs do not depend on the target then, so only the
+    target is left to compute. The numeric block is the first columns of ``tree_inputs``.
+    """
+    numeric_columns = preprocessor.numeric_columns
+    column_weights = resolve_weights(weights, numeric_columns, preprocessor.categorical_columns)
+    numeric = tree_inputs[:, : len(numeric_columns)]
+    return _synthetic_target(numeric, False, None, y_frame, column_weights, scaler, True, target_mode, y_weight)
+
+
 def fit_preprocessing(
     frame: pd.DataFrame,
     y_frame: pd.DataFrame | None,
@@ -405,22 +457,9 @@ def fit_preprocessing(
             numeric = np.where(np.isnan(numeric), numeric_fill, numeric)
             has_missing = False
 
-    y_part = None
-    if y_frame is not None:
-        y_values, y_missing = numeric_block(y_frame, list(y_frame.columns), name="y")
-        if y_missing:
-            _check_no_empty_columns(y_values, list(y_frame.columns), "y")
-            if impute:
-                y_values = np.where(np.isnan(y_values), np.nanmean(y_values, axis=0), y_values)
-                y_missing = False
-        y_part = feature_outputs(y_values, y_missing, np.ones(y_values.shape[1]), target_mode, None)
-    if not numeric_columns and y_part is None:
-        raise ValueError(
-            "X has no numeric column, so there is no target to grow the tree on; "
-            "pass a numeric y or list fewer columns in categorical_features"
-        )
-    x_part = feature_outputs(numeric, has_missing, column_weights, target_mode, scaler, moments)
-    target = blend_target(x_part, y_part, y_weight)
+    target = _synthetic_target(
+        numeric, has_missing, moments, y_frame, column_weights, scaler, impute, target_mode, y_weight
+    )
 
     category_imputer = encoder = None
     if categorical_columns and category_encoding == "ohe":

@@ -115,6 +115,12 @@ def _checked_weights(sample_weight: Any, n_rows: int, index: pd.Index | None) ->
     return weights
 
 
+def _shares_preprocessing(partitioner: HVRTPartitioner) -> bool:
+    """Whether the partitioner's tree inputs are the model inputs: imputed and one-hot
+    encoded, they do not depend on what the tree is grown on (target encoding does)."""
+    return bool(partitioner.impute) and partitioner.category_encoding == "ohe"
+
+
 def _node_depths(parent: np.ndarray) -> np.ndarray:
     """Depth of every node from the parent array (parents have smaller ids than children)."""
     depth = np.zeros(len(parent), dtype=np.int64)
@@ -321,8 +327,9 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         if validate and (auto_shrinkage or len(candidates) > 1):
             grid = SHRINKAGE_GRID if auto_shrinkage else np.array([float(self.shrinkage)])
             log(f"cross-validating the shrinkage on partitions grown on {' and on '.join(candidates)}")
+            shared = (preprocessor, inputs) if _shares_preprocessing(partitioner) else None
             paths = {
-                name: self._validation_path(frame, guides[name], design, centred, weights, partitioner, grid)
+                name: self._validation_path(frame, guides[name], design, centred, weights, partitioner, grid, shared)
                 for name in candidates
             }
             self.partition_on_ = min(paths, key=lambda name: paths[name]["cv_rmse"].min())
@@ -339,7 +346,10 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             self.shrinkage_ = None
         guide = guides[self.partition_on_]
         log(f"growing the partitions on {self.partition_on_} (shrinkage {self.shrinkage_})")
-        partitioner.fit(X, guide)
+        if _shares_preprocessing(partitioner):
+            partitioner._fit_prepared(X, guide, preprocessor, inputs)
+        else:
+            partitioner.fit(X, guide)
         labels = partitioner.labels_
         n_partitions = partitioner.n_partitions_
 
@@ -407,6 +417,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         weights: np.ndarray,
         partitioner: HVRTPartitioner,
         grid: np.ndarray,
+        shared: tuple[Preprocessor, np.ndarray] | None = None,
     ) -> pd.DataFrame:
         """The cross-validated RMSE of each shrinkage in ``grid``, partitions grown on ``guide``.
 
@@ -422,13 +433,19 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         rng = np.random.default_rng(0)
         n_rows = len(centred)
         structure = rng.random(n_rows) < 0.5
-        selector = clone(partitioner).fit(
-            frame.iloc[np.flatnonzero(structure)], None if guide is None else guide[structure]
-        )
+        grown, validated_rows = np.flatnonzero(structure), np.flatnonzero(~structure)
+        selector = clone(partitioner)
+        guide_rows = None if guide is None else guide[grown]
         # The structure rows' labels are the selector's own; only the other half needs labelling.
         labels = np.empty(n_rows, dtype=np.int64)
-        labels[structure] = selector.labels_
-        labels[~structure] = selector.get_partitions(frame.iloc[np.flatnonzero(~structure)])
+        if shared is None:
+            selector.fit(frame.iloc[grown], guide_rows)
+            labels[validated_rows] = selector.get_partitions(frame.iloc[validated_rows])
+        else:  # the model inputs' preprocessing, fitted on every row, serves the selector too
+            preprocessor, inputs = shared
+            selector._fit_prepared(frame.iloc[grown], guide_rows, preprocessor, inputs[grown])
+            labels[validated_rows] = selector._labels_of_prepared(inputs[validated_rows])
+        labels[grown] = selector.labels_
         n_partitions = selector.n_partitions_
         fold = np.where(structure, CV_FOLDS, rng.integers(0, CV_FOLDS, n_rows))
         products = grouped_cross_products(
