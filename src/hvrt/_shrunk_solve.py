@@ -18,7 +18,9 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, nogil=True)
+# Reassociation lets the dot products of the factorisation vectorise; NaN and infinity
+# keep their meaning (no "nnan"/"ninf"), so the positive-definiteness test stays exact.
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
 def _solve_all(
     parent, partition_nodes, total_gram, total_moment, fold_gram, fold_moment, slopes, levels, alpha, coef, failed
 ):  # pragma: no cover - compiled
