@@ -10,6 +10,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from hvrt import HVRTPartitioner, PartitionedRegressor
 from hvrt._grouped_products import grouped_cross_products
+from hvrt._shrunk_solve import solve_candidates
+from hvrt.local_models import _TreeSums
 
 
 def piecewise(n: int = 6000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -46,6 +48,30 @@ def test_grouped_cross_products_match_per_group_products():
         np.testing.assert_allclose(products.response_square[k], weights[rows] @ response[rows] ** 2, rtol=1e-12)
     with pytest.raises(ValueError, match="codes must lie in 0..6"):
         grouped_cross_products(design, response, codes + 1, 7)
+
+
+def test_compiled_candidate_solve_matches_the_level_by_level_solve():
+    # The cross-validation's kernel solves the same shrunk systems as the fitted model's path.
+    X, y = piecewise(3000)
+    partitioner = exact(16).fit(X, y)
+    tree = _TreeSums.from_partitioner(partitioner)
+    rng = np.random.default_rng(3)
+    design = np.c_[np.ones(len(y)), standardised(X)[0]]
+    weights = rng.uniform(0.5, 2.0, len(y))
+    fold = rng.integers(0, 3, len(y))
+    total = tree.node_sums(grouped_cross_products(design, y, partitioner.labels_, 16, weights))
+    parts = [tree.node_sums(grouped_cross_products(design, y * (fold == f), partitioner.labels_, 16, weights * (fold == f))) for f in range(3)]
+    folds = (np.stack([g for g, _ in parts]), np.stack([m for _, m in parts]))
+    slopes, levels = np.array([0.0, 30.0, 1e4]), np.array([0.0, 3.0, 50.0])
+    coef, failed = solve_candidates(tree.parent, tree.partition_nodes, total, folds, slopes, levels, 2.0)
+    assert coef.shape == (3, 3, 16, 4) and not failed.any()
+    for c in range(3):
+        for f in range(3):
+            expected = tree.solve(total[0] - folds[0][f], total[1] - folds[1][f], slopes[c], levels[c], 2.0)
+            np.testing.assert_allclose(coef[c, f], expected, rtol=1e-8, atol=1e-10)
+    # a node with no training weight and no penalty on its level is singular: reported, not guessed
+    _, failed = solve_candidates(tree.parent, tree.partition_nodes, total, (total[0][None], total[1][None]), slopes, levels, 2.0)
+    assert failed.all()
 
 
 # --------------------------------------------------------------------------- the fast path
@@ -158,6 +184,14 @@ def test_dataframes_with_categoricals_and_missing_values():
     assert {"n_samples", "r2", "own_share", "intercept", "colour_red"} <= set(report.columns)
     assert report["n_samples"].sum() == n
     np.testing.assert_allclose(model.predict(frame[frame.columns[::-1]]), model.predict(frame))  # by name
+    # The partitioner grew on the model inputs' preprocessing (shared, imputed with the mean
+    # of every row) and labels rows through its own: the two must agree on the training rows.
+    np.testing.assert_array_equal(model.partitioner_.get_partitions(frame), model.partitioner_.labels_)
+    # Target encoding depends on the guide, so that partitioner preprocesses on its own.
+    target_encoded = PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=32, category_encoding="target"))
+    target_encoded.fit(frame, y)
+    assert target_encoded.score(frame, y) > 0.9
+    np.testing.assert_array_equal(target_encoded.partitioner_.get_partitions(frame), target_encoded.partitioner_.labels_)
 
 
 def test_partition_on_choices_change_the_partitions():

@@ -695,3 +695,35 @@ def test_a_constant_column_changes_nothing_whatever_its_magnitude(engine: str, t
     for constant in (190976.0, 190976.0 * 2.0**-7, 294.5, 1e12):
         with_constant = HVRTPartitioner(max_leaf_nodes=2, engine=engine, target=target).fit(np.c_[x, np.full(7, constant)])
         np.testing.assert_array_equal(with_constant.labels_, alone)
+
+
+def test_prepared_fit_equals_fit_on_the_same_rows():
+    # The private seam PartitionedRegressor uses: a preprocessing fitted on every row serves a
+    # partitioner grown on a subset; with imputing one-hot inputs (no missing values here) the
+    # tree, the labels and the labelling of new rows are those of a plain fit on the subset.
+    from hvrt._preprocessing import fit_preprocessing
+
+    rng = np.random.default_rng(7)
+    n = 3000
+    frame = pd.DataFrame(
+        {
+            "a": rng.normal(size=n),
+            "b": rng.uniform(0, 100, n),
+            "kind": pd.Categorical(rng.choice(["x", "y", "z"], n)),
+        }
+    )
+    y = frame["a"] * (frame["kind"] == "x") + rng.normal(0, 0.1, n)
+    preprocessor, inputs, _ = fit_preprocessing(
+        frame, None, categorical_columns=["kind"], weights=None, scaler=None, impute=True,
+        category_encoding="ohe", target_mode="sum", y_weight=0.0, random_state=None,
+    )  # fmt: skip
+    rows = np.flatnonzero(rng.random(n) < 0.5)
+    subset, guide = frame.iloc[rows], y.to_numpy()[rows]
+    plain = HVRTPartitioner(max_leaf_nodes=16, y_weight=0.7, engine="exact").fit(subset, guide)
+    prepared = HVRTPartitioner(max_leaf_nodes=16, y_weight=0.7, engine="exact")
+    prepared._fit_prepared(subset, guide, preprocessor, inputs[rows])
+    np.testing.assert_array_equal(prepared.labels_, plain.labels_)
+    np.testing.assert_array_equal(prepared.get_partitions(frame), plain.get_partitions(frame))
+    np.testing.assert_array_equal(prepared._labels_of_prepared(inputs), plain.get_partitions(frame))
+    with pytest.raises(ValueError, match="needs impute=True and category_encoding='ohe'"):
+        HVRTPartitioner(category_encoding="target")._fit_prepared(subset, guide, preprocessor, inputs[rows])

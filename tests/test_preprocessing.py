@@ -55,3 +55,40 @@ def test_fast_encoding_equals_the_encoders_transform(encoding: str, impute: bool
     fresh["size"] = fresh["size"].replace(3.0, 4.0)
     assert (fresh["shade"] == "e").any() and fresh["shade"].isna().any() and (fresh["size"] == 4.0).any()
     np.testing.assert_array_equal(preprocessor.tree_inputs(fresh)[:, 1:], _reference(preprocessor, fresh))
+
+
+@pytest.mark.parametrize("impute", [True, False])
+def test_one_hot_from_key_counts_equals_the_encoders_fitted_on_every_row(impute):
+    # One-hot preprocessing fits its imputer and encoder from each column's distinct keys and
+    # counts; they must equal scikit-learn's fitted on the full object array of keys.
+    from sklearn.impute import SimpleImputer
+    from sklearn.preprocessing import OneHotEncoder
+
+    rng = np.random.default_rng(5)
+    n = 600
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            # a tie for the most frequent ("b" and "c", 200 each): the smaller key wins
+            "tied": pd.Categorical(rng.permutation(np.repeat(["c", "a", "b", None], [200, 160, 200, 40]))),
+            "numbers": rng.choice([1.0, 2.0, 10.0, np.nan], n, p=[0.2, 0.5, 0.2, 0.1]),
+            "text": rng.choice(["z", "y"], n).astype(object),
+        }
+    )
+    categorical = ["tied", "numbers", "text"]
+    preprocessor, inputs, _ = fit_preprocessing(
+        frame, None, categorical_columns=categorical, weights=None, scaler=None, impute=impute,
+        category_encoding="ohe", target_mode="sum", y_weight=0.0, random_state=None,
+    )  # fmt: skip
+    keys = _category_strings(frame, categorical)
+    if impute:
+        imputer = SimpleImputer(strategy="most_frequent").fit(keys)
+        np.testing.assert_array_equal(preprocessor.category_imputer.statistics_, imputer.statistics_)
+        keys = imputer.transform(keys)
+    else:
+        assert preprocessor.category_imputer is None
+    encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False).fit(keys)
+    for fitted, expected in zip(preprocessor.encoder.categories_, encoder.categories_):
+        assert pd.Index(fitted).equals(pd.Index(expected))  # NaN, unimputed, last in both
+    np.testing.assert_array_equal(inputs[:, 1:], encoder.transform(keys))
+    assert preprocessor.columns_with_missing == ["tied", "numbers"]

@@ -125,13 +125,48 @@ def _category_strings(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return np.column_stack([_column_keys(frame[c], c) for c in columns])
 
 
+def _key_counts(values: pd.Series, column: str) -> tuple[list[str], np.ndarray, bool]:
+    """A categorical column's distinct keys (as :func:`_column_keys`), their row counts, and
+    whether any row is missing."""
+    codes, keys = _column_codes(values, column)
+    counts = np.bincount(codes[codes >= 0], minlength=len(keys) - 1)
+    present = np.flatnonzero(counts)
+    return [keys[i] for i in present], counts[present], bool((codes < 0).any())
+
+
+def most_frequent(keys: Sequence[Any], counts: np.ndarray) -> Any:
+    """scikit-learn's most frequent value: the smallest among the most frequent."""
+    top = counts.max()
+    return min(key for key, count in zip(keys, counts) if count == top)
+
+
+def fit_imputer(modes: list[Any]) -> SimpleImputer:
+    """A most-frequent imputer whose statistics are ``modes`` (fitted on them, twice over)."""
+    return SimpleImputer(strategy="most_frequent").fit(np.array([modes, modes], dtype=object))
+
+
+def fit_one_hot(categories: list[list[Any]]) -> OneHotEncoder:
+    """A one-hot encoder whose ``categories_`` are the given (sorted) lists.
+
+    Unseen categories encode as all zeros: they follow every "not this category" branch.
+    """
+    length = max(len(c) for c in categories)
+    columns = [list(c) + [c[0]] * (length - len(c)) for c in categories]
+    table = np.empty((length, len(columns)), dtype=object)
+    for j, column in enumerate(columns):
+        table[:, j] = column
+    return OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64).fit(table)
+
+
 def _first_values(values: pd.Series) -> dict[str, Any]:
     """Each category key of a column and its first original value (what a readable rule
     writes for the category), in the order a reader expects: a pandas categorical's own
     order of categories (``I1 < SI2 < ... < IF``), else by key. Keys as in :func:`_column_keys`.
     """
     first_values: dict[str, Any] = {}
-    for value in pd.unique(values.dropna().to_numpy(dtype=object)):  # distinct values only
+    # Distinct values first (in order of appearance), then to objects: converting every row
+    # to a Python object first costs more than the rest of the preprocessing of a column.
+    for value in np.asarray(values.dropna().unique(), dtype=object):
         is_number = isinstance(value, (numbers.Number, np.bool_)) and not isinstance(value, str)
         first_values.setdefault(_number_key(value) if is_number else str(value), value)
     if isinstance(values.dtype, pd.CategoricalDtype):
@@ -343,6 +378,58 @@ def _checked_numeric(
     return values, has_missing_values(values, columns), None
 
 
+def _synthetic_target(
+    numeric: np.ndarray,
+    has_missing: bool,
+    moments: tuple[np.ndarray, np.ndarray] | None,
+    y_frame: pd.DataFrame | None,
+    column_weights: np.ndarray,
+    scaler: TransformerMixin | None,
+    impute: bool,
+    target_mode: str,
+    y_weight: float,
+) -> np.ndarray:
+    """The tree's target from the numeric block (z-scored or scaled) blended with ``y``."""
+    y_part = None
+    if y_frame is not None:
+        y_values, y_missing = numeric_block(y_frame, list(y_frame.columns), name="y")
+        if y_missing:
+            _check_no_empty_columns(y_values, list(y_frame.columns), "y")
+            if impute:
+                y_values = np.where(np.isnan(y_values), np.nanmean(y_values, axis=0), y_values)
+                y_missing = False
+        y_part = feature_outputs(y_values, y_missing, np.ones(y_values.shape[1]), target_mode, None)
+    if numeric.shape[1] == 0 and y_part is None:
+        raise ValueError(
+            "X has no numeric column, so there is no target to grow the tree on; "
+            "pass a numeric y or list fewer columns in categorical_features"
+        )
+    x_part = feature_outputs(numeric, has_missing, column_weights, target_mode, scaler, moments)
+    return blend_target(x_part, y_part, y_weight)
+
+
+def prepared_target(
+    preprocessor: Preprocessor,
+    tree_inputs: np.ndarray,
+    y_frame: pd.DataFrame | None,
+    *,
+    weights: Mapping[str, float] | None,
+    scaler: TransformerMixin | None,
+    target_mode: str,
+    y_weight: float,
+) -> np.ndarray:
+    """The target :func:`fit_preprocessing` would make from rows whose tree inputs are known.
+
+    For a caller that already holds an imputing, one-hot preprocessing of these rows (or
+    of a superset of them): the tree inputs do not depend on the target then, so only the
+    target is left to compute. The numeric block is the first columns of ``tree_inputs``.
+    """
+    numeric_columns = preprocessor.numeric_columns
+    column_weights = resolve_weights(weights, numeric_columns, preprocessor.categorical_columns)
+    numeric = tree_inputs[:, : len(numeric_columns)]
+    return _synthetic_target(numeric, False, None, y_frame, column_weights, scaler, True, target_mode, y_weight)
+
+
 def fit_preprocessing(
     frame: pd.DataFrame,
     y_frame: pd.DataFrame | None,
@@ -370,40 +457,35 @@ def fit_preprocessing(
             numeric = np.where(np.isnan(numeric), numeric_fill, numeric)
             has_missing = False
 
-    y_part = None
-    if y_frame is not None:
-        y_values, y_missing = numeric_block(y_frame, list(y_frame.columns), name="y")
-        if y_missing:
-            _check_no_empty_columns(y_values, list(y_frame.columns), "y")
-            if impute:
-                y_values = np.where(np.isnan(y_values), np.nanmean(y_values, axis=0), y_values)
-                y_missing = False
-        y_part = feature_outputs(y_values, y_missing, np.ones(y_values.shape[1]), target_mode, None)
-    if not numeric_columns and y_part is None:
-        raise ValueError(
-            "X has no numeric column, so there is no target to grow the tree on; "
-            "pass a numeric y or list fewer columns in categorical_features"
-        )
-    x_part = feature_outputs(numeric, has_missing, column_weights, target_mode, scaler, moments)
-    target = blend_target(x_part, y_part, y_weight)
+    target = _synthetic_target(
+        numeric, has_missing, moments, y_frame, column_weights, scaler, impute, target_mode, y_weight
+    )
 
     category_imputer = encoder = None
-    if categorical_columns:
+    if categorical_columns and category_encoding == "ohe":
+        # One-hot needs only each column's distinct keys and their counts, not an object
+        # array of every row: the same fitted imputer and encoder, from the factorised codes.
+        counted = [_key_counts(frame[c], c) for c in categorical_columns]
+        empty = [c for c, (_, counts, _) in zip(categorical_columns, counted) if counts.sum() == 0]
+        if empty:
+            raise ValueError(f"X column(s) {empty} have no values (all missing)")
+        with_missing += [c for c, (_, _, missing) in zip(categorical_columns, counted) if missing]
+        if impute:
+            category_imputer = fit_imputer([most_frequent(keys, counts) for keys, counts, _ in counted])
+        encoder = fit_one_hot(
+            [sorted(keys) + ([np.nan] if missing and not impute else []) for keys, _, missing in counted]
+        )
+    elif categorical_columns:
         categories = _category_strings(frame, categorical_columns)
         _check_no_empty_columns(categories, categorical_columns, "X")
         with_missing += [categorical_columns[j] for j in np.flatnonzero(pd.isna(categories).any(axis=0))]
         if impute:
             category_imputer = SimpleImputer(strategy="most_frequent").fit(categories)
             categories = category_imputer.transform(categories)
-        if category_encoding == "ohe":
-            # Unseen categories encode as all zeros: they follow every "not this category" branch.
-            encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64)
-            encoder.fit(categories)
-        else:
-            # fit + transform (not the cross-fitted fit_transform) so that training rows get
-            # the same encodings as at labelling time. Unseen categories get the target mean.
-            encoder = TargetEncoder(target_type="continuous", random_state=random_state)
-            encoder.fit(categories, target.reshape(len(target), -1).sum(axis=1))
+        # fit + transform (not the cross-fitted fit_transform) so that training rows get
+        # the same encodings as at labelling time. Unseen categories get the target mean.
+        encoder = TargetEncoder(target_type="continuous", random_state=random_state)
+        encoder.fit(categories, target.reshape(len(target), -1).sum(axis=1))
     kinds = [_category_kind(frame[c]) for c in categorical_columns]
     first_values = [_first_values(frame[c]) for c in categorical_columns]
     preprocessor = Preprocessor(

@@ -47,8 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.impute import SimpleImputer
-from sklearn.preprocessing import OneHotEncoder, TargetEncoder
+from sklearn.preprocessing import TargetEncoder
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import import_dask, is_dask_collection
@@ -59,6 +58,9 @@ from ._preprocessing import (
     Preprocessor,
     _category_kind,
     _category_strings,
+    fit_imputer,
+    fit_one_hot,
+    most_frequent,
     resolve_categorical,
     resolve_weights,
 )
@@ -361,33 +363,12 @@ def _merged_kind(kinds: list[str | None]) -> str:
     return present.pop() if len(present) == 1 else "mixed"
 
 
-def _fit_imputer(modes: list[Any]) -> SimpleImputer:
-    """A most-frequent imputer whose statistics are ``modes`` (fitted on them, twice over)."""
-    return SimpleImputer(strategy="most_frequent").fit(np.array([modes, modes], dtype=object))
-
-
-def _fit_one_hot(categories: list[list[Any]]) -> OneHotEncoder:
-    """A one-hot encoder whose ``categories_`` are the given (sorted) lists."""
-    length = max(len(c) for c in categories)
-    columns = [list(c) + [c[0]] * (length - len(c)) for c in categories]
-    table = np.empty((length, len(columns)), dtype=object)
-    for j, column in enumerate(columns):
-        table[:, j] = column
-    return OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64).fit(table)
-
-
 def _imputed_categories(preprocessor: Preprocessor, frame: pd.DataFrame) -> np.ndarray:
     """The categorical columns as category keys, imputed: what the target encoder is fitted on."""
     categories = _category_strings(frame, preprocessor.categorical_columns)
     if preprocessor.category_imputer is not None:
         categories = preprocessor.category_imputer.transform(categories)
     return categories
-
-
-def _most_frequent(counts: pd.Series) -> Any:
-    """scikit-learn's most frequent value: the smallest among the most frequent."""
-    top = counts.max()
-    return min(counts.index[counts == top])
 
 
 def _fit_scaling(
@@ -460,13 +441,13 @@ def _fit_scaling(
         if empty:
             raise ValueError(f"X column(s) {empty} have no values (all missing)")
         if impute:
-            category_imputer = _fit_imputer([_most_frequent(values) for values in counts])
+            category_imputer = fit_imputer([most_frequent(values.index, values.to_numpy()) for values in counts])
         if category_encoding == "ohe":
             lists = [
                 sorted(values.index) + ([np.nan] if (has_nan and not impute) else [])
                 for values, has_nan in zip(counts, missing)
             ]
-            encoder = _fit_one_hot(lists)
+            encoder = fit_one_hot(lists)
     kinds = [_merged_kind([s["kinds"][j] for s in x_summaries]) for j in range(len(categorical))]
     preprocessor = Preprocessor(numeric, categorical, numeric_fill, category_imputer, encoder, kinds)
     scaling = _Scaling(

@@ -38,6 +38,7 @@ from ._grouped import grouped_stats
 from ._grouped_products import GroupedProducts, grouped_cross_products
 from ._preprocessing import Preprocessor, fit_preprocessing, resolve_categorical
 from ._progress import StepLog
+from ._shrunk_solve import solve_candidates
 from ._validation import aligned_1d, match_columns, to_frame
 from .partitioner import HVRTPartitioner
 
@@ -112,6 +113,12 @@ def _checked_weights(sample_weight: Any, n_rows: int, index: pd.Index | None) ->
     if weights.sum() <= 0:
         raise ValueError("sample_weight sums to zero; at least one row must count")
     return weights
+
+
+def _shares_preprocessing(partitioner: HVRTPartitioner) -> bool:
+    """Whether the partitioner's tree inputs are the model inputs: imputed and one-hot
+    encoded, they do not depend on what the tree is grown on (target encoding does)."""
+    return bool(partitioner.impute) and partitioner.category_encoding == "ohe"
 
 
 def _node_depths(parent: np.ndarray) -> np.ndarray:
@@ -307,7 +314,8 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         centred = response - self._response_mean
 
         # The global ridge: the root model and the residual the partitions are grown on.
-        weighted_design = design * weights[:, None]
+        unit_weights = sample_weight is None
+        weighted_design = design if unit_weights else design * weights[:, None]
         root_gram = design.T @ weighted_design
         root_moment = weighted_design.T @ centred
         ridge = np.diag(np.r_[0.0, np.full(design.shape[1] - 1, float(self.alpha))])
@@ -319,8 +327,9 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         if validate and (auto_shrinkage or len(candidates) > 1):
             grid = SHRINKAGE_GRID if auto_shrinkage else np.array([float(self.shrinkage)])
             log(f"cross-validating the shrinkage on partitions grown on {' and on '.join(candidates)}")
+            shared = (preprocessor, inputs) if _shares_preprocessing(partitioner) else None
             paths = {
-                name: self._validation_path(frame, guides[name], design, centred, weights, partitioner, grid)
+                name: self._validation_path(frame, guides[name], design, centred, weights, partitioner, grid, shared)
                 for name in candidates
             }
             self.partition_on_ = min(paths, key=lambda name: paths[name]["cv_rmse"].min())
@@ -337,7 +346,10 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             self.shrinkage_ = None
         guide = guides[self.partition_on_]
         log(f"growing the partitions on {self.partition_on_} (shrinkage {self.shrinkage_})")
-        partitioner.fit(X, guide)
+        if _shares_preprocessing(partitioner):
+            partitioner._fit_prepared(X, guide, preprocessor, inputs)
+        else:
+            partitioner.fit(X, guide)
         labels = partitioner.labels_
         n_partitions = partitioner.n_partitions_
 
@@ -405,6 +417,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         weights: np.ndarray,
         partitioner: HVRTPartitioner,
         grid: np.ndarray,
+        shared: tuple[Preprocessor, np.ndarray] | None = None,
     ) -> pd.DataFrame:
         """The cross-validated RMSE of each shrinkage in ``grid``, partitions grown on ``guide``.
 
@@ -414,15 +427,25 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         the validation rows' own noise and the search picks too little shrinkage). Folds
         of the other half are held out in turn; structure rows always train. One kernel
         pass gives every (fold, partition) its cross-products; a fold's error is a closed
-        form of them, so each candidate costs a few batched solves.
+        form of them. Every (candidate, fold) is solved down the tree in one compiled pass
+        (:mod:`hvrt._shrunk_solve`).
         """
         rng = np.random.default_rng(0)
         n_rows = len(centred)
         structure = rng.random(n_rows) < 0.5
-        selector = clone(partitioner).fit(
-            frame.iloc[np.flatnonzero(structure)], None if guide is None else guide[structure]
-        )
-        labels = selector.get_partitions(frame)
+        grown, validated_rows = np.flatnonzero(structure), np.flatnonzero(~structure)
+        selector = clone(partitioner)
+        guide_rows = None if guide is None else guide[grown]
+        # The structure rows' labels are the selector's own; only the other half needs labelling.
+        labels = np.empty(n_rows, dtype=np.int64)
+        if shared is None:
+            selector.fit(frame.iloc[grown], guide_rows)
+            labels[validated_rows] = selector.get_partitions(frame.iloc[validated_rows])
+        else:  # the model inputs' preprocessing, fitted on every row, serves the selector too
+            preprocessor, inputs = shared
+            selector._fit_prepared(frame.iloc[grown], guide_rows, preprocessor, inputs[grown])
+            labels[validated_rows] = selector._labels_of_prepared(inputs[validated_rows])
+        labels[grown] = selector.labels_
         n_partitions = selector.n_partitions_
         fold = np.where(structure, CV_FOLDS, rng.integers(0, CV_FOLDS, n_rows))
         products = grouped_cross_products(
@@ -435,13 +458,29 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         node_sums = [tree.node_sums(part) for part in per_fold]
         total_gram = sum(gram for gram, _ in node_sums)
         total_moment = sum(moment for _, moment in node_sums)
-        errors = np.zeros(len(grid))
-        for i, slope in enumerate(grid):
-            for held_out, (gram, moment) in zip(per_fold[:CV_FOLDS], node_sums):
-                coef = tree.solve(
-                    total_gram - gram, total_moment - moment, slope, self._level_shrinkage(slope), float(self.alpha)
-                )
-                errors[i] += _validation_sse(held_out, coef).sum()
+        held_out = per_fold[:CV_FOLDS]
+        levels = np.array([self._level_shrinkage(slope) for slope in grid])
+        fold_gram = np.stack([gram for gram, _ in node_sums[:CV_FOLDS]])
+        fold_moment = np.stack([moment for _, moment in node_sums[:CV_FOLDS]])
+        coef, failed = solve_candidates(
+            tree.parent,
+            tree.partition_nodes,
+            (total_gram, total_moment),
+            (fold_gram, fold_moment),
+            grid,
+            levels,
+            float(self.alpha),
+        )
+        for i, f in zip(*np.nonzero(failed)):  # a singular system: the general solve, pseudo-inverse and all
+            coef[i, f] = tree.solve(
+                total_gram - fold_gram[f], total_moment - fold_moment[f], grid[i], levels[i], float(self.alpha)
+            )
+        held_gram = np.stack([part.gram for part in held_out])
+        held_moment = np.stack([part.moment for part in held_out])
+        held_square = np.stack([part.response_square for part in held_out])
+        fitted = np.einsum("cfki,cfki->cfk", np.einsum("fkij,cfkj->cfki", held_gram, coef), coef)
+        sse = held_square - 2.0 * np.einsum("cfki,fki->cfk", coef, held_moment) + fitted
+        errors = sse.sum(axis=(1, 2))
         validated = weights[~structure].sum()
         return pd.DataFrame({"shrinkage": grid, "cv_rmse": np.sqrt(errors / max(validated, 1e-300))})
 

@@ -14,7 +14,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._engines import ENGINE_NAMES, ENGINES, resolve_engine
-from ._preprocessing import CATEGORY_ENCODINGS, Preprocessor, fit_preprocessing, resolve_categorical
+from ._preprocessing import (
+    CATEGORY_ENCODINGS,
+    Preprocessor,
+    fit_preprocessing,
+    prepared_target,
+    resolve_categorical,
+)
 from ._progress import StepLog
 from ._rules import build_rules
 from ._target import TARGET_MODES
@@ -251,6 +257,48 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
             y_weight=float(self.y_weight),
             random_state=self.random_state,
         )
+        return self._grow(X, frame, had_names, y_frame, params, preprocessor, tree_inputs, target, log)
+
+    def _fit_prepared(self, X: Any, y: Any, preprocessor: Preprocessor, tree_inputs: np.ndarray) -> HVRTPartitioner:
+        """:meth:`fit` on rows whose preprocessing a caller already fitted (a private seam).
+
+        ``PartitionedRegressor`` fits one imputing, one-hot preprocessing for its model
+        inputs; with ``impute=True`` and ``category_encoding="ohe"`` the tree inputs do not
+        depend on the target, so its partitioners (grown on all rows or on a subset of
+        them) reuse that preprocessing and its ``tree_inputs`` rows, and compute only their
+        own target. ``X`` holds the rows of ``tree_inputs``, as :meth:`fit` takes them.
+        """
+        if not (self.impute and self.category_encoding == "ohe"):
+            raise ValueError("a prepared fit needs impute=True and category_encoding='ohe'")
+        log = StepLog(self.verbose, type(self).__name__)
+        frame, had_names = to_frame(X)
+        params = self._check_params(len(frame))
+        log(f"target of {frame.shape[0]:,} prepared rows")
+        y_frame = None if y is None else to_target_frame(y, frame, isinstance(X, pd.DataFrame))
+        target = prepared_target(
+            preprocessor,
+            tree_inputs,
+            y_frame,
+            weights=self.weights,
+            scaler=self.scaler,
+            target_mode=self.target,
+            y_weight=float(self.y_weight),
+        )
+        return self._grow(X, frame, had_names, y_frame, params, preprocessor, tree_inputs, target, log)
+
+    def _grow(
+        self,
+        X: Any,
+        frame: pd.DataFrame,
+        had_names: bool,
+        y_frame: pd.DataFrame | None,
+        params: GrowthParams,
+        preprocessor: Preprocessor,
+        tree_inputs: np.ndarray,
+        target: np.ndarray,
+        log: StepLog,
+    ) -> HVRTPartitioner:
+        """Grow the tree on preprocessed rows and label them: the rest of :meth:`fit`."""
         engine = resolve_engine(self.engine, len(frame))
         sample = self._subsample(len(frame))
         compiles = "; a machine's first hist fit compiles it, about 10 s" if engine == "hist" else ""
@@ -391,6 +439,12 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "tree_")
         return self._leaf_to_label[self.apply(X)]
+
+    def _labels_of_prepared(self, tree_inputs: np.ndarray) -> np.ndarray:
+        """Labels of rows already preprocessed by this partitioner's preprocessing (the seam
+        of :meth:`_fit_prepared`)."""
+        check_is_fitted(self, "tree_")
+        return self._leaf_to_label[self.tree_.apply(tree_inputs)]
 
     def predict(self, X: Any) -> np.ndarray:
         """Partition label of each row of ``X``; the same as :meth:`get_partitions`.
