@@ -77,14 +77,12 @@ from .local_models import (
     default_partitioner,
 )
 from .metrics import (
-    FeatureReport,
     FullReport,
     PartitionQuality,
-    SpanReport,
-    VarianceReport,
     _check_partition_count,
-    _distribution_summary,
-    _within_sse,
+    _column_magnitude,
+    _feature_reports,
+    _quality_from,
 )
 from .partitioner import HVRTPartitioner
 
@@ -1387,33 +1385,7 @@ def full_report(
     """
     stats, _, names, skipped, _ = _merged_groupings(X, labels)
     _check_partition_count(stats.n_partitions, 2)
-    variance_fields = _distribution_summary(stats.variance, bool(variance_proportions))
-    span_fields = _distribution_summary(stats.span, bool(span_proportions))
-    reports = {}
-    for name, var, span in zip(names, variance_fields, span_fields):
-        reports[name] = FeatureReport(
-            name=name,
-            variance_report=VarianceReport(
-                is_proportional=var["is_proportional"],
-                min_variance=var["min"],
-                max_variance=var["max"],
-                mean_variance=var["mean"],
-                median_variance=var["median"],
-                hhi=var["hhi"],
-                distribution=var["distribution"],
-                histogram=var["histogram"],
-            ),
-            span_report=SpanReport(
-                is_proportional=span["is_proportional"],
-                min_span=span["min"],
-                max_span=span["max"],
-                mean_span=span["mean"],
-                median_span=span["median"],
-                hhi=span["hhi"],
-                distribution=span["distribution"],
-                histogram=span["histogram"],
-            ),
-        )
+    reports = _feature_reports(names, stats, variance_proportions, span_proportions)
     return FullReport(reports, skipped, stats.partition_ids)
 
 
@@ -1462,40 +1434,9 @@ def partition_quality(X: Any, labels: Any, y: Any = None) -> PartitionQuality:
     if not names:
         raise ValueError(f"X has no numeric column to measure; skipped columns: {list(skipped)}")
     _check_partition_count(stats.n_partitions, 1)
-    within = _within_sse(stats)
     total = np.nan_to_num(_one_group(stats).m2[0])
-    magnitude = np.nan_to_num(np.nanmax(np.fmax(np.abs(stats.minimum), np.abs(stats.maximum)), axis=0))
-    n_values = stats.count.sum(axis=0)
-    n_values_all = n_values
+    magnitude = _column_magnitude(stats)
     if y_stats is not None:
-        within = np.append(within, _within_sse(y_stats))
         total = np.append(total, np.nan_to_num(_one_group(y_stats).m2[0]))
-        y_magnitude = np.nanmax(np.fmax(np.abs(y_stats.minimum), np.abs(y_stats.maximum)), initial=0.0)
-        magnitude = np.append(magnitude, np.nan_to_num(y_magnitude))
-        n_values_all = np.append(n_values, y_stats.count.sum())
-    varying = total > n_values_all * (16 * np.finfo(np.float64).eps * magnitude) ** 2
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r2 = np.where(varying, 1.0 - np.minimum(within / total, 1.0), np.nan)
-    n_features = len(names)
-    feature_varying = varying[:n_features]
-    weights = np.where(feature_varying, n_values, 0)
-    weight_sum = weights.sum()
-    within_ratio = (
-        float((weights * np.where(feature_varying, 1.0 - r2[:n_features], 0.0)).sum() / weight_sum)
-        if weight_sum > 0
-        else float("nan")
-    )
-    sizes = stats.sizes.astype(np.float64)
-    return PartitionQuality(
-        n_samples=n_rows,
-        n_partitions=int(stats.n_partitions),
-        within_sse_ratio=within_ratio,
-        feature_r2={name: float(value) for name, value in zip(names, r2[:n_features])},
-        y_r2=None if y is None else float(r2[n_features]),
-        min_size=float(sizes.min()),
-        median_size=float(np.median(sizes)),
-        max_size=float(sizes.max()),
-        size_cv=float(sizes.std() / sizes.mean()),
-        n_singletons=int(np.count_nonzero(stats.sizes == 1)),
-        skipped_columns=skipped,
-    )
+        magnitude = np.append(magnitude, _column_magnitude(y_stats))
+    return _quality_from(stats, y_stats, total, magnitude, names, n_rows, skipped)

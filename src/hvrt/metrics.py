@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -756,33 +757,7 @@ def full_report(
     _check_partition_count(stats.n_partitions, 2)
     names = data.feature_names
 
-    variance_fields = _distribution_summary(stats.variance, bool(variance_proportions))
-    span_fields = _distribution_summary(stats.span, bool(span_proportions))
-    reports = {}
-    for name, var, span in zip(names, variance_fields, span_fields):
-        reports[name] = FeatureReport(
-            name=name,
-            variance_report=VarianceReport(
-                is_proportional=var["is_proportional"],
-                min_variance=var["min"],
-                max_variance=var["max"],
-                mean_variance=var["mean"],
-                median_variance=var["median"],
-                hhi=var["hhi"],
-                distribution=var["distribution"],
-                histogram=var["histogram"],
-            ),
-            span_report=SpanReport(
-                is_proportional=span["is_proportional"],
-                min_span=span["min"],
-                max_span=span["max"],
-                mean_span=span["mean"],
-                median_span=span["median"],
-                hhi=span["hhi"],
-                distribution=span["distribution"],
-                histogram=span["histogram"],
-            ),
-        )
+    reports = _feature_reports(names, stats, variance_proportions, span_proportions)
     partition_ids = data.original_labels(stats.partition_ids)
     categorical_reports = {}
     if categorical and data.frame is not None:
@@ -937,26 +912,78 @@ def partition_quality(X: Any, labels: Any, y: Any = None, *, stats: GroupedStats
     stats = stats_for(data.values, data.labels, stats)
     _check_partition_count(stats.n_partitions, 1)
 
-    within = _within_sse(stats)
     total = _total_sse(data.values, data.has_missing)
+    magnitude = _column_magnitude(stats)
+    y_stats = None
     if y is not None:
         y_values = _target_values(y, data.n_samples, data.index)
         y_stats = grouped_stats(y_values, stats.codes)  # the labels' integer codes: no re-sort
-        y_missing = bool(np.isnan(y_values).any())
-        within = np.append(within, _within_sse(y_stats))
-        total = np.append(total, _total_sse(y_values[:, None], y_missing))
-    # A column is constant when its SSE is within the rounding of its mean: a constant
-    # 0.1 has a pairwise-summed mean a few ulps off, so a tiny positive "variance".
+        total = np.append(total, _total_sse(y_values[:, None], bool(np.isnan(y_values).any())))
+        magnitude = np.append(magnitude, _column_magnitude(y_stats))
+    return _quality_from(stats, y_stats, total, magnitude, names, data.n_samples, data.skipped_columns)
+
+
+def _feature_reports(
+    names: Sequence[str], stats: GroupedStats, variance_proportions: bool, span_proportions: bool
+) -> dict[str, FeatureReport]:
+    """One :class:`FeatureReport` per column, from its per-partition variances and spans."""
+    variance_fields = _distribution_summary(stats.variance, bool(variance_proportions))
+    span_fields = _distribution_summary(stats.span, bool(span_proportions))
+    reports = {}
+    for name, var, span in zip(names, variance_fields, span_fields):
+        reports[name] = FeatureReport(
+            name=name,
+            variance_report=VarianceReport(
+                is_proportional=var["is_proportional"],
+                min_variance=var["min"],
+                max_variance=var["max"],
+                mean_variance=var["mean"],
+                median_variance=var["median"],
+                hhi=var["hhi"],
+                distribution=var["distribution"],
+                histogram=var["histogram"],
+            ),
+            span_report=SpanReport(
+                is_proportional=span["is_proportional"],
+                min_span=span["min"],
+                max_span=span["max"],
+                mean_span=span["mean"],
+                median_span=span["median"],
+                hhi=span["hhi"],
+                distribution=span["distribution"],
+                histogram=span["histogram"],
+            ),
+        )
+    return reports
+
+
+def _column_magnitude(stats: GroupedStats) -> np.ndarray:
+    """Each column's largest absolute value over all partitions (0 for an all-missing column)."""
     magnitude = np.fmax(np.abs(stats.minimum), np.abs(stats.maximum))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
-        magnitude = np.nan_to_num(np.nanmax(magnitude, axis=0))
+        return np.nan_to_num(np.nanmax(magnitude, axis=0, initial=0.0))
+
+
+def _quality_from(
+    stats: GroupedStats,
+    y_stats: GroupedStats | None,
+    total: np.ndarray,
+    magnitude: np.ndarray,
+    names: Sequence[str],
+    n_samples: int,
+    skipped_columns: tuple,
+) -> PartitionQuality:
+    """:class:`PartitionQuality` from the groupings of X (and y) and each column's total SSE
+    and magnitude (y's last); shared by the in-memory and the Dask :func:`partition_quality`."""
+    within = _within_sse(stats)
     n_values = stats.count.sum(axis=0)
-    if y is not None:
-        magnitude = np.append(magnitude, np.nan_to_num(np.nanmax(np.abs(y_values), initial=0.0)))
+    n_values_all = n_values
+    if y_stats is not None:
+        within = np.append(within, _within_sse(y_stats))
         n_values_all = np.append(n_values, y_stats.count.sum())
-    else:
-        n_values_all = n_values
+    # A column is constant when its SSE is within the rounding of its mean: a constant
+    # 0.1 has a pairwise-summed mean a few ulps off, so a tiny positive "variance".
     varying = total > n_values_all * (16 * np.finfo(np.float64).eps * magnitude) ** 2
     with np.errstate(invalid="ignore", divide="ignore"):
         r2 = np.where(varying, 1.0 - np.minimum(within / total, 1.0), np.nan)
@@ -973,15 +1000,15 @@ def partition_quality(X: Any, labels: Any, y: Any = None, *, stats: GroupedStats
 
     sizes = stats.sizes.astype(np.float64)
     return PartitionQuality(
-        n_samples=data.n_samples,
+        n_samples=n_samples,
         n_partitions=int(stats.n_partitions),
         within_sse_ratio=within_ratio,
         feature_r2={name: float(value) for name, value in zip(names, r2[:n_features])},
-        y_r2=None if y is None else float(r2[n_features]),
+        y_r2=None if y_stats is None else float(r2[n_features]),
         min_size=float(sizes.min()),
         median_size=float(np.median(sizes)),
         max_size=float(sizes.max()),
         size_cv=float(sizes.std() / sizes.mean()),
         n_singletons=int(np.count_nonzero(stats.sizes == 1)),
-        skipped_columns=data.skipped_columns,
+        skipped_columns=skipped_columns,
     )
