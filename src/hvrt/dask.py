@@ -75,6 +75,7 @@ from .local_models import (
     _local_r2,
     _TreeSums,
     default_partitioner,
+    design_matrix,
 )
 from .metrics import (
     FullReport,
@@ -982,12 +983,7 @@ class _Design:
     response_mean: float
 
     def design(self, frame: pd.DataFrame) -> np.ndarray:
-        inputs = self.preprocessor.tree_inputs(frame)
-        design = np.empty((inputs.shape[0], inputs.shape[1] + 1))
-        design[:, 0] = 1.0
-        np.subtract(inputs, self.input_mean, out=design[:, 1:])
-        design[:, 1:] /= self.input_scale
-        return design
+        return design_matrix(self.preprocessor.tree_inputs(frame), self.input_mean, self.input_scale)
 
 
 def _chunk_products(

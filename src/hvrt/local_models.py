@@ -401,12 +401,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         return preprocessor, inputs
 
     def _design(self, inputs: np.ndarray) -> np.ndarray:
-        """A column of ones, then the standardised model inputs."""
-        design = np.empty((inputs.shape[0], inputs.shape[1] + 1))
-        design[:, 0] = 1.0
-        np.subtract(inputs, self._input_mean, out=design[:, 1:])
-        design[:, 1:] /= self._input_scale
-        return design
+        return design_matrix(inputs, self._input_mean, self._input_scale)
 
     def _validation_path(
         self,
@@ -607,6 +602,15 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         report["intercept"] = self.intercept_
         slopes = pd.DataFrame(self.coef_, index=index, columns=[str(n) for n in self.model_input_names_])
         return pd.concat([report, slopes], axis=1)
+
+
+def design_matrix(inputs: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """A column of ones, then the model inputs standardised by ``mean`` and ``scale``."""
+    design = np.empty((inputs.shape[0], inputs.shape[1] + 1))
+    design[:, 0] = 1.0
+    np.subtract(inputs, mean, out=design[:, 1:])
+    design[:, 1:] /= scale
+    return design
 
 
 class _TreeSums:
