@@ -61,16 +61,22 @@ def test_compiled_candidate_solve_matches_the_level_by_level_solve():
     fold = rng.integers(0, 3, len(y))
     total = tree.node_sums(grouped_cross_products(design, y, partitioner.labels_, 16, weights))
     parts = [tree.node_sums(grouped_cross_products(design, y * (fold == f), partitioner.labels_, 16, weights * (fold == f))) for f in range(3)]
-    folds = (np.stack([g for g, _ in parts]), np.stack([m for _, m in parts]))
+    held = [grouped_cross_products(design, y * (fold == f), partitioner.labels_, 16, weights * (fold == f)) for f in range(3)]
+    folds = (np.stack([g for g, _ in parts]), np.stack([m for _, m in parts]), np.stack([h.response_square for h in held]))
     slopes, levels = np.array([0.0, 30.0, 1e4]), np.array([0.0, 3.0, 50.0])
-    coef, failed = solve_candidates(tree.parent, tree.partition_nodes, total, folds, slopes, levels, 2.0)
-    assert coef.shape == (3, 3, 16, 4) and not failed.any()
+    errors, failed, coef = solve_candidates(tree.parent, tree.partition_nodes, total, folds, slopes, levels, 2.0, keep_coef=True)
+    assert coef.shape == (3, 3, 16, 4) and errors.shape == (3, 3) and not failed.any()
     for c in range(3):
         for f in range(3):
             expected = tree.solve(total[0] - folds[0][f], total[1] - folds[1][f], slopes[c], levels[c], 2.0)
             np.testing.assert_allclose(coef[c, f], expected, rtol=1e-8, atol=1e-10)
+            # the held-out error: the fold's rows scored by its partitions' models
+            rows = fold == f
+            fitted = np.einsum("ij,ij->i", design[rows], expected[partitioner.labels_[rows]])
+            np.testing.assert_allclose(errors[c, f], weights[rows] @ (y[rows] - fitted) ** 2, rtol=1e-8)
     # a node with no training weight and no penalty on its level is singular: reported, not guessed
-    _, failed = solve_candidates(tree.parent, tree.partition_nodes, total, (total[0][None], total[1][None]), slopes, levels, 2.0)
+    everything = (total[0][None], total[1][None], folds[2].sum(axis=0)[None])
+    _, failed, _ = solve_candidates(tree.parent, tree.partition_nodes, total, everything, slopes, levels, 2.0)
     assert failed.all()
 
 

@@ -453,29 +453,25 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         node_sums = [tree.node_sums(part) for part in per_fold]
         total_gram = sum(gram for gram, _ in node_sums)
         total_moment = sum(moment for _, moment in node_sums)
-        held_out = per_fold[:CV_FOLDS]
         levels = np.array([self._level_shrinkage(slope) for slope in grid])
         fold_gram = np.stack([gram for gram, _ in node_sums[:CV_FOLDS]])
         fold_moment = np.stack([moment for _, moment in node_sums[:CV_FOLDS]])
-        coef, failed = solve_candidates(
+        fold_square = np.stack([part.response_square for part in per_fold[:CV_FOLDS]])
+        sse, failed, _ = solve_candidates(
             tree.parent,
             tree.partition_nodes,
             (total_gram, total_moment),
-            (fold_gram, fold_moment),
+            (fold_gram, fold_moment, fold_square),
             grid,
             levels,
             float(self.alpha),
         )
         for i, f in zip(*np.nonzero(failed)):  # a singular system: the general solve, pseudo-inverse and all
-            coef[i, f] = tree.solve(
+            coef = tree.solve(
                 total_gram - fold_gram[f], total_moment - fold_moment[f], grid[i], levels[i], float(self.alpha)
             )
-        held_gram = np.stack([part.gram for part in held_out])
-        held_moment = np.stack([part.moment for part in held_out])
-        held_square = np.stack([part.response_square for part in held_out])
-        fitted = np.einsum("cfki,cfki->cfk", np.einsum("fkij,cfkj->cfki", held_gram, coef), coef)
-        sse = held_square - 2.0 * np.einsum("cfki,fki->cfk", coef, held_moment) + fitted
-        errors = sse.sum(axis=(1, 2))
+            sse[i, f] = _validation_sse(per_fold[f], coef).sum()
+        errors = sse.sum(axis=1)
         validated = weights[~structure].sum()
         return pd.DataFrame({"shrinkage": grid, "cv_rmse": np.sqrt(errors / max(validated, 1e-300))})
 
