@@ -447,17 +447,18 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         products = grouped_cross_products(
             design, centred, fold * n_partitions + labels, (CV_FOLDS + 1) * n_partitions, weights
         )
-        per_fold = [_slice_products(products, f, n_partitions) for f in range(CV_FOLDS + 1)]
         tree = _TreeSums.from_partitioner(selector)
-        # Node sums are linear in the rows: sum each fold up the tree once, then train on
-        # the total minus the held-out fold.
-        node_sums = [tree.node_sums(part) for part in per_fold]
-        total_gram = sum(gram for gram, _ in node_sums)
-        total_moment = sum(moment for _, moment in node_sums)
+        width = design.shape[1]
+        # Node sums are linear in the rows: sum every fold up the tree at once, then train
+        # on the total minus the held-out fold.
+        fold_gram, fold_moment = tree.stacked_node_sums(
+            products.gram.reshape(CV_FOLDS + 1, n_partitions, width, width),
+            products.moment.reshape(CV_FOLDS + 1, n_partitions, width),
+        )
+        total_gram, total_moment = fold_gram.sum(axis=0), fold_moment.sum(axis=0)
+        fold_gram, fold_moment = fold_gram[:CV_FOLDS], fold_moment[:CV_FOLDS]
+        fold_square = products.response_square.reshape(CV_FOLDS + 1, n_partitions)[:CV_FOLDS]
         levels = np.array([self._level_shrinkage(slope) for slope in grid])
-        fold_gram = np.stack([gram for gram, _ in node_sums[:CV_FOLDS]])
-        fold_moment = np.stack([moment for _, moment in node_sums[:CV_FOLDS]])
-        fold_square = np.stack([part.response_square for part in per_fold[:CV_FOLDS]])
         sse, failed, _ = solve_candidates(
             tree.parent,
             tree.partition_nodes,
@@ -471,7 +472,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             coef = tree.solve(
                 total_gram - fold_gram[f], total_moment - fold_moment[f], grid[i], levels[i], float(self.alpha)
             )
-            sse[i, f] = _validation_sse(per_fold[f], coef).sum()
+            sse[i, f] = _validation_sse(_slice_products(products, f, n_partitions), coef).sum()
         errors = sse.sum(axis=1)
         validated = weights[~structure].sum()
         return pd.DataFrame({"shrinkage": grid, "cv_rmse": np.sqrt(errors / max(validated, 1e-300))})
@@ -629,16 +630,27 @@ class _TreeSums:
 
     def node_sums(self, products: GroupedProducts) -> tuple[np.ndarray, np.ndarray]:
         """Cross-products of every tree node: its partitions' sums, added up level by level."""
-        n_nodes, width = len(self.parent), products.gram.shape[1]
-        gram = np.zeros((n_nodes, width, width))
-        moment = np.zeros((n_nodes, width))
-        gram[self.partition_nodes] = products.gram
-        moment[self.partition_nodes] = products.moment
+        return self.stacked_node_sums(products.gram[None], products.moment[None])
+
+    def stacked_node_sums(self, gram: np.ndarray, moment: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`node_sums` of a stack of partition cross-products at once.
+
+        ``gram`` (S, K, p, p) and ``moment`` (S, K, p) give node sums of shapes
+        (S, n_nodes, p, p) and (S, n_nodes, p); a single set comes back without its
+        leading axis, as :meth:`node_sums` returns it.
+        """
+        n_sets, _, width = moment.shape
+        node_gram = np.zeros((n_sets, len(self.parent), width, width))
+        node_moment = np.zeros((n_sets, len(self.parent), width))
+        node_gram[:, self.partition_nodes] = gram
+        node_moment[:, self.partition_nodes] = moment
         for pairs in reversed(self.sibling_pairs):  # deepest level first
             parents = self.parent[pairs[:, 0]]
-            gram[parents] = gram[pairs[:, 0]] + gram[pairs[:, 1]]
-            moment[parents] = moment[pairs[:, 0]] + moment[pairs[:, 1]]
-        return gram, moment
+            node_gram[:, parents] = node_gram[:, pairs[:, 0]] + node_gram[:, pairs[:, 1]]
+            node_moment[:, parents] = node_moment[:, pairs[:, 0]] + node_moment[:, pairs[:, 1]]
+        if n_sets == 1:
+            return node_gram[0], node_moment[0]
+        return node_gram, node_moment
 
     def solve(self, gram: np.ndarray, moment: np.ndarray, slope: float, level: float, alpha: float) -> np.ndarray:
         """Each partition's coefficients: the root's ridge, then each level shrunk toward its parents.
