@@ -80,6 +80,24 @@ def test_compiled_candidate_solve_matches_the_level_by_level_solve():
     assert failed.all()
 
 
+def test_compiled_final_solve_matches_the_level_by_level_solve_and_falls_back_when_singular():
+    X, y = piecewise(3000)
+    partitioner = exact(16).fit(X, y)
+    tree = _TreeSums.from_partitioner(partitioner)
+    design = np.c_[np.ones(len(y)), standardised(X)[0]]
+    sums = tree.node_sums(grouped_cross_products(design, y, partitioner.labels_, 16))
+    for slope, level, alpha in ((0.0, 0.0, 1.0), (300.0, 30.0, 1.0), (1e6, 1e5, 0.0)):
+        np.testing.assert_allclose(
+            tree.compiled_solve(*sums, slope, level, alpha), tree.solve(*sums, slope, level, alpha), rtol=1e-8, atol=1e-10
+        )
+    # a duplicated column without penalty: singular, so the general solve (pseudo-inverse) answers
+    doubled = np.c_[design, design[:, 1]]
+    sums = tree.node_sums(grouped_cross_products(doubled, y, partitioner.labels_, 16))
+    coef = tree.compiled_solve(*sums, 0.0, 0.0, 0.0)
+    np.testing.assert_allclose(coef, tree.solve(*sums, 0.0, 0.0, 0.0), rtol=1e-6, atol=1e-8)
+    assert np.isfinite(coef).all()
+
+
 # --------------------------------------------------------------------------- the fast path
 
 

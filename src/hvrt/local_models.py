@@ -357,7 +357,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         if self.estimator is None:
             products = grouped_cross_products(design, centred, labels, n_partitions, weights)
             tree = _TreeSums.from_partitioner(partitioner)
-            self._coef = tree.solve(
+            self._coef = tree.compiled_solve(
                 *tree.node_sums(products), self.shrinkage_, self._level_shrinkage(self.shrinkage_), float(self.alpha)
             )
             self._local_r2 = _local_r2(products, self._coef)
@@ -651,6 +651,21 @@ class _TreeSums:
         if n_sets == 1:
             return node_gram[0], node_moment[0]
         return node_gram, node_moment
+
+    def compiled_solve(
+        self, gram: np.ndarray, moment: np.ndarray, slope: float, level: float, alpha: float
+    ) -> np.ndarray:
+        """:meth:`solve` in the compiled Cholesky kernel of the cross-validation (one
+        candidate, nothing held out): no Python step per tree level. Falls back to
+        :meth:`solve` where a system is not numerically positive definite."""
+        n_nodes, width = gram.shape[:2]
+        nothing = (np.zeros((1, n_nodes, width, width)), np.zeros((1, n_nodes, width)), np.zeros((1, len(self.partition_nodes))))
+        _, failed, coef = solve_candidates(
+            self.parent, self.partition_nodes, (gram, moment), nothing, np.array([slope]), np.array([level]), alpha, keep_coef=True
+        )
+        if failed.any():
+            return self.solve(gram, moment, slope, level, alpha)
+        return coef[0, 0]
 
     def solve(self, gram: np.ndarray, moment: np.ndarray, slope: float, level: float, alpha: float) -> np.ndarray:
         """Each partition's coefficients: the root's ridge, then each level shrunk toward its parents.
