@@ -11,7 +11,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from hvrt import HVRTPartitioner, PartitionedRegressor
 from hvrt._grouped_products import grouped_cross_products
 from hvrt._shrunk_solve import solve_candidates
-from hvrt.local_models import _TreeSums
+from hvrt import local_models
+from hvrt.local_models import SHRINKAGE_GRID, _search_paths, _TreeSums
 
 
 def piecewise(n: int = 6000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -151,6 +152,51 @@ def test_auto_shrinkage_is_cross_validated_and_beats_ridge_on_piecewise_data():
     path = model.shrinkage_path_
     assert model.shrinkage_ == path["shrinkage"][path["cv_rmse"].idxmin()]
     assert model.score(X[6000:], y[6000:]) > 0.94 > Ridge().fit(X[:6000], y[:6000]).score(X[6000:], y[6000:]) + 0.5
+
+
+class _Curve:
+    """A stand-in selection whose cross-validated RMSE is a fixed curve over the grid."""
+
+    def __init__(self, curve):
+        self.curve, self.scored = np.asarray(curve, dtype=float), []
+
+    def cv_rmse(self, slopes, levels, alpha):
+        index = np.searchsorted(SHRINKAGE_GRID, slopes)
+        self.scored += list(index)
+        return self.curve[index]
+
+
+def test_coarse_to_fine_search_scores_every_other_candidate_then_the_winners_neighbours():
+    # the dip sits between two coarse candidates: the refinement finds it
+    residual = _Curve([5, 4, 3, 2.5, 2.8, 1.5, 2.9, 4, 5, 6])
+    y = _Curve([5, 4, 3.5, 3, 2.9, 3, 3.2, 4, 5, 6])
+    paths = _search_paths({"residual": residual, "y": y}, SHRINKAGE_GRID, lambda slope: slope / 10, 1.0)
+    assert sorted(residual.scored) == [0, 2, 3, 4, 5, 6, 8] and sorted(y.scored) == [0, 2, 4, 6, 8]
+    assert paths["residual"]["cv_rmse"].idxmin() == 5 and paths["y"]["cv_rmse"].isna().sum() == 5
+    # the last candidate is reached from its coarse neighbour
+    linear = _Curve(np.linspace(9, 1, 10))
+    paths = _search_paths({"y": linear}, SHRINKAGE_GRID, lambda slope: slope / 10, 1.0)
+    assert paths["y"]["cv_rmse"].idxmin() == 9
+
+
+def test_the_search_picks_what_the_full_grid_picks_on_piecewise_data(monkeypatch):
+    full = {}
+
+    def searched(selections, grid, level_of, alpha):
+        levels = np.array([level_of(slope) for slope in grid])
+        for name, selection in selections.items():
+            full[name] = selection.cv_rmse(grid, levels, alpha)
+        return _search_paths(selections, grid, level_of, alpha)
+
+    monkeypatch.setattr(local_models, "_search_paths", searched)
+    X, y = piecewise(8000)
+    model = PartitionedRegressor().fit(X, y)
+    best = min(full, key=lambda name: full[name].min())
+    assert model.partition_on_ == best and model.shrinkage_ == SHRINKAGE_GRID[np.argmin(full[best])]
+    scored = model.shrinkage_path_.dropna()
+    np.testing.assert_allclose(
+        scored["cv_rmse"], [full[row.partition_on][np.flatnonzero(SHRINKAGE_GRID == row.shrinkage)[0]] for row in scored.itertuples()]
+    )
 
 
 def test_not_worse_than_ridge_on_linear_data():
