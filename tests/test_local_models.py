@@ -51,6 +51,24 @@ def test_grouped_cross_products_match_per_group_products():
         grouped_cross_products(design, response, codes + 1, 7)
 
 
+def test_node_sums_add_every_partition_below_each_node():
+    X, y = piecewise(2000)
+    partitioner = exact(12).fit(X, y)
+    parent, leaves = partitioner.partition_hierarchy()
+    rng = np.random.default_rng(4)
+    gram, moment = rng.normal(size=(3, 12, 4, 4)), rng.normal(size=(3, 12, 4))
+    node_gram, node_moment = _TreeSums(parent, leaves).stacked_node_sums(gram, moment)
+    for node in range(len(parent)):
+        below = []
+        for k, leaf in enumerate(leaves):  # walk each partition's ancestors
+            while leaf >= 0 and leaf != node:
+                leaf = parent[leaf]
+            if leaf == node:
+                below.append(k)
+        np.testing.assert_allclose(node_gram[:, node], gram[:, below].sum(axis=1), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(node_moment[:, node], moment[:, below].sum(axis=1), rtol=1e-12, atol=1e-12)
+
+
 def test_compiled_candidate_solve_matches_the_level_by_level_solve():
     # The cross-validation's kernel solves the same shrunk systems as the fitted model's path.
     X, y = piecewise(3000)

@@ -11,15 +11,17 @@ The job H-VRT partitions prepare. A fit runs, in order:
 4. **Per-partition cross-products** ``XᵀWX`` and ``XᵀWy`` in one compiled pass
    (:mod:`hvrt._grouped_products`), summed up the tree to every internal node, level by
    level.
-5. **Hierarchical shrinkage**, solved down the tree level by level, each level one batched
-   solve: ``b_node = (S_node + Λ + αJ)⁻¹ (s_node + Λ b_parent)``, where ``Λ`` holds
+5. **Hierarchical shrinkage**, solved down the tree node by node (parents first) in one
+   compiled Cholesky pass (:mod:`hvrt._shrunk_solve`, the kernel the cross-validation
+   runs; :meth:`_TreeSums.solve`, one batched solve per level, where a system is
+   singular): ``b_node = (S_node + Λ + αJ)⁻¹ (s_node + Λ b_parent)``, where ``Λ`` holds
    ``intercept_shrinkage`` for the level and ``shrinkage`` for each slope, and ``αJ`` is the
    ridge penalty on the slopes. A partition with few rows stays close to its parent; one
    with many rows fits its own slope. Strong shrinkage is what lets many small partitions
    pay without overfitting.
 
 Nothing loops over rows or partitions in Python on the default path: the loops are over
-tree levels (tens) and inside the compiled kernel.
+tree levels (tens, summing up the tree) and inside the compiled kernels.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import check_is_fitted
 
 from ._grouped import grouped_stats
-from ._grouped_products import GroupedProducts, grouped_cross_products
+from ._grouped_products import GroupedProducts, grouped_cross_products, sum_up_tree
 from ._preprocessing import Preprocessor, fit_preprocessing, resolve_categorical
 from ._progress import StepLog
 from ._shrunk_solve import solve_candidates
@@ -658,17 +660,13 @@ class _TreeSums:
         self.partition_nodes = partition_nodes
         depth = _node_depths(parent)
         self.levels = [np.flatnonzero(depth == d) for d in range(int(depth.max()) + 1)]
-        # Siblings share a level, so each level's nodes sorted by parent come in pairs.
-        self.sibling_pairs = [
-            nodes[np.argsort(parent[nodes], kind="stable")].reshape(-1, 2) for nodes in self.levels[1:]
-        ]
 
     @classmethod
     def from_partitioner(cls, partitioner: HVRTPartitioner) -> _TreeSums:
         return cls(*partitioner.partition_hierarchy())
 
     def node_sums(self, products: GroupedProducts) -> tuple[np.ndarray, np.ndarray]:
-        """Cross-products of every tree node: its partitions' sums, added up level by level."""
+        """Cross-products of every tree node: its partitions' sums, added up the tree."""
         return self.stacked_node_sums(products.gram[None], products.moment[None])
 
     def stacked_node_sums(self, gram: np.ndarray, moment: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -678,15 +676,8 @@ class _TreeSums:
         (S, n_nodes, p, p) and (S, n_nodes, p); a single set comes back without its
         leading axis, as :meth:`node_sums` returns it.
         """
-        n_sets, _, width = moment.shape
-        node_gram = np.zeros((n_sets, len(self.parent), width, width))
-        node_moment = np.zeros((n_sets, len(self.parent), width))
-        node_gram[:, self.partition_nodes] = gram
-        node_moment[:, self.partition_nodes] = moment
-        for pairs in reversed(self.sibling_pairs):  # deepest level first
-            parents = self.parent[pairs[:, 0]]
-            node_gram[:, parents] = node_gram[:, pairs[:, 0]] + node_gram[:, pairs[:, 1]]
-            node_moment[:, parents] = node_moment[:, pairs[:, 0]] + node_moment[:, pairs[:, 1]]
+        node_gram, node_moment = sum_up_tree(self.parent, self.partition_nodes, gram, moment)
+        n_sets = len(node_gram)
         if n_sets == 1:
             return node_gram[0], node_moment[0]
         return node_gram, node_moment
