@@ -11,7 +11,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from hvrt import HVRTPartitioner, PartitionedRegressor
 from hvrt._grouped_products import grouped_cross_products
 from hvrt._shrunk_solve import solve_candidates
-from hvrt.local_models import _TreeSums
+from hvrt import local_models
+from hvrt.local_models import SHRINKAGE_GRID, _search_paths, _TreeSums
 
 
 def piecewise(n: int = 6000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -50,6 +51,24 @@ def test_grouped_cross_products_match_per_group_products():
         grouped_cross_products(design, response, codes + 1, 7)
 
 
+def test_node_sums_add_every_partition_below_each_node():
+    X, y = piecewise(2000)
+    partitioner = exact(12).fit(X, y)
+    parent, leaves = partitioner.partition_hierarchy()
+    rng = np.random.default_rng(4)
+    gram, moment = rng.normal(size=(3, 12, 4, 4)), rng.normal(size=(3, 12, 4))
+    node_gram, node_moment = _TreeSums(parent, leaves).stacked_node_sums(gram, moment)
+    for node in range(len(parent)):
+        below = []
+        for k, leaf in enumerate(leaves):  # walk each partition's ancestors
+            while leaf >= 0 and leaf != node:
+                leaf = parent[leaf]
+            if leaf == node:
+                below.append(k)
+        np.testing.assert_allclose(node_gram[:, node], gram[:, below].sum(axis=1), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(node_moment[:, node], moment[:, below].sum(axis=1), rtol=1e-12, atol=1e-12)
+
+
 def test_compiled_candidate_solve_matches_the_level_by_level_solve():
     # The cross-validation's kernel solves the same shrunk systems as the fitted model's path.
     X, y = piecewise(3000)
@@ -61,17 +80,41 @@ def test_compiled_candidate_solve_matches_the_level_by_level_solve():
     fold = rng.integers(0, 3, len(y))
     total = tree.node_sums(grouped_cross_products(design, y, partitioner.labels_, 16, weights))
     parts = [tree.node_sums(grouped_cross_products(design, y * (fold == f), partitioner.labels_, 16, weights * (fold == f))) for f in range(3)]
-    folds = (np.stack([g for g, _ in parts]), np.stack([m for _, m in parts]))
+    held = [grouped_cross_products(design, y * (fold == f), partitioner.labels_, 16, weights * (fold == f)) for f in range(3)]
+    folds = (np.stack([g for g, _ in parts]), np.stack([m for _, m in parts]), np.stack([h.response_square for h in held]))
     slopes, levels = np.array([0.0, 30.0, 1e4]), np.array([0.0, 3.0, 50.0])
-    coef, failed = solve_candidates(tree.parent, tree.partition_nodes, total, folds, slopes, levels, 2.0)
-    assert coef.shape == (3, 3, 16, 4) and not failed.any()
+    errors, failed, coef = solve_candidates(tree.parent, tree.partition_nodes, total, folds, slopes, levels, 2.0, keep_coef=True)
+    assert coef.shape == (3, 3, 16, 4) and errors.shape == (3, 3) and not failed.any()
     for c in range(3):
         for f in range(3):
             expected = tree.solve(total[0] - folds[0][f], total[1] - folds[1][f], slopes[c], levels[c], 2.0)
             np.testing.assert_allclose(coef[c, f], expected, rtol=1e-8, atol=1e-10)
+            # the held-out error: the fold's rows scored by its partitions' models
+            rows = fold == f
+            fitted = np.einsum("ij,ij->i", design[rows], expected[partitioner.labels_[rows]])
+            np.testing.assert_allclose(errors[c, f], weights[rows] @ (y[rows] - fitted) ** 2, rtol=1e-8)
     # a node with no training weight and no penalty on its level is singular: reported, not guessed
-    _, failed = solve_candidates(tree.parent, tree.partition_nodes, total, (total[0][None], total[1][None]), slopes, levels, 2.0)
+    everything = (total[0][None], total[1][None], folds[2].sum(axis=0)[None])
+    _, failed, _ = solve_candidates(tree.parent, tree.partition_nodes, total, everything, slopes, levels, 2.0)
     assert failed.all()
+
+
+def test_compiled_final_solve_matches_the_level_by_level_solve_and_falls_back_when_singular():
+    X, y = piecewise(3000)
+    partitioner = exact(16).fit(X, y)
+    tree = _TreeSums.from_partitioner(partitioner)
+    design = np.c_[np.ones(len(y)), standardised(X)[0]]
+    sums = tree.node_sums(grouped_cross_products(design, y, partitioner.labels_, 16))
+    for slope, level, alpha in ((0.0, 0.0, 1.0), (300.0, 30.0, 1.0), (1e6, 1e5, 0.0)):
+        np.testing.assert_allclose(
+            tree.compiled_solve(*sums, slope, level, alpha), tree.solve(*sums, slope, level, alpha), rtol=1e-8, atol=1e-10
+        )
+    # a duplicated column without penalty: singular, so the general solve (pseudo-inverse) answers
+    doubled = np.c_[design, design[:, 1]]
+    sums = tree.node_sums(grouped_cross_products(doubled, y, partitioner.labels_, 16))
+    coef = tree.compiled_solve(*sums, 0.0, 0.0, 0.0)
+    np.testing.assert_allclose(coef, tree.solve(*sums, 0.0, 0.0, 0.0), rtol=1e-6, atol=1e-8)
+    assert np.isfinite(coef).all()
 
 
 # --------------------------------------------------------------------------- the fast path
@@ -127,6 +170,51 @@ def test_auto_shrinkage_is_cross_validated_and_beats_ridge_on_piecewise_data():
     path = model.shrinkage_path_
     assert model.shrinkage_ == path["shrinkage"][path["cv_rmse"].idxmin()]
     assert model.score(X[6000:], y[6000:]) > 0.94 > Ridge().fit(X[:6000], y[:6000]).score(X[6000:], y[6000:]) + 0.5
+
+
+class _Curve:
+    """A stand-in selection whose cross-validated RMSE is a fixed curve over the grid."""
+
+    def __init__(self, curve):
+        self.curve, self.scored = np.asarray(curve, dtype=float), []
+
+    def cv_rmse(self, slopes, levels, alpha):
+        index = np.searchsorted(SHRINKAGE_GRID, slopes)
+        self.scored += list(index)
+        return self.curve[index]
+
+
+def test_coarse_to_fine_search_scores_every_other_candidate_then_the_winners_neighbours():
+    # the dip sits between two coarse candidates: the refinement finds it
+    residual = _Curve([5, 4, 3, 2.5, 2.8, 1.5, 2.9, 4, 5, 6])
+    y = _Curve([5, 4, 3.5, 3, 2.9, 3, 3.2, 4, 5, 6])
+    paths = _search_paths({"residual": residual, "y": y}, SHRINKAGE_GRID, lambda slope: slope / 10, 1.0)
+    assert sorted(residual.scored) == [0, 2, 3, 4, 5, 6, 8] and sorted(y.scored) == [0, 2, 4, 6, 8]
+    assert paths["residual"]["cv_rmse"].idxmin() == 5 and paths["y"]["cv_rmse"].isna().sum() == 5
+    # the last candidate is reached from its coarse neighbour
+    linear = _Curve(np.linspace(9, 1, 10))
+    paths = _search_paths({"y": linear}, SHRINKAGE_GRID, lambda slope: slope / 10, 1.0)
+    assert paths["y"]["cv_rmse"].idxmin() == 9
+
+
+def test_the_search_picks_what_the_full_grid_picks_on_piecewise_data(monkeypatch):
+    full = {}
+
+    def searched(selections, grid, level_of, alpha):
+        levels = np.array([level_of(slope) for slope in grid])
+        for name, selection in selections.items():
+            full[name] = selection.cv_rmse(grid, levels, alpha)
+        return _search_paths(selections, grid, level_of, alpha)
+
+    monkeypatch.setattr(local_models, "_search_paths", searched)
+    X, y = piecewise(8000)
+    model = PartitionedRegressor().fit(X, y)
+    best = min(full, key=lambda name: full[name].min())
+    assert model.partition_on_ == best and model.shrinkage_ == SHRINKAGE_GRID[np.argmin(full[best])]
+    scored = model.shrinkage_path_.dropna()
+    np.testing.assert_allclose(
+        scored["cv_rmse"], [full[row.partition_on][np.flatnonzero(SHRINKAGE_GRID == row.shrinkage)[0]] for row in scored.itertuples()]
+    )
 
 
 def test_not_worse_than_ridge_on_linear_data():

@@ -38,23 +38,24 @@ class GroupedProducts:
     response_square: np.ndarray
 
 
-@njit(cache=True, nogil=True)
+# Each row adds its whole outer product (not the upper triangle, then a mirror): twice the
+# multiplications, but every inner loop runs the full contiguous row, which vectorises;
+# 1.5-2x faster than the triangle on 27 and 30 columns. Reassociation lets it vectorise.
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
 def _accumulate(design, response, weights, codes, gram, moment, response_square):  # pragma: no cover - compiled
     n_rows, n_columns = design.shape
     for i in range(n_rows):
         k = codes[i]
         w = weights[i]
         y = response[i]
+        row = design[i]
+        group = gram[k]
         for a in range(n_columns):
-            weighted = w * design[i, a]
+            weighted = w * row[a]
             moment[k, a] += weighted * y
-            for b in range(a, n_columns):
-                gram[k, a, b] += weighted * design[i, b]
+            for b in range(n_columns):
+                group[a, b] += weighted * row[b]
         response_square[k] += w * y * y
-    for k in range(gram.shape[0]):  # mirror the upper triangle
-        for a in range(n_columns):
-            for b in range(a):
-                gram[k, a, b] = gram[k, b, a]
 
 
 def grouped_cross_products(
@@ -113,3 +114,57 @@ def grouped_cross_products(
     response_square = np.zeros(n_groups)
     _accumulate(design, response, weights, codes, gram, moment, response_square)
     return GroupedProducts(gram=gram, moment=moment, response_square=response_square)
+
+
+@njit(cache=True, nogil=True)
+def _sum_up_tree(parent, partition_nodes, gram, moment, node_gram, node_moment):  # pragma: no cover - compiled
+    for s in range(gram.shape[0]):
+        for k in range(partition_nodes.shape[0]):
+            node_gram[s, partition_nodes[k]] = gram[s, k]
+            node_moment[s, partition_nodes[k]] = moment[s, k]
+        # A parent's id is smaller than its children's: going down the ids, every node is
+        # complete before it is added into its parent.
+        for node in range(parent.shape[0] - 1, 0, -1):
+            node_gram[s, parent[node]] += node_gram[s, node]
+            node_moment[s, parent[node]] += node_moment[s, node]
+
+
+def sum_up_tree(
+    parent: np.ndarray, partition_nodes: np.ndarray, gram: np.ndarray, moment: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cross-products of every tree node: the sums of its partitions', in one compiled pass.
+
+    Parameters
+    ----------
+    parent : ndarray of int, shape (n_nodes,)
+        Each node's parent (-1 for the root, node 0); a parent's id is smaller than its
+        children's (as ``HVRTPartitioner.partition_hierarchy`` gives them).
+    partition_nodes : ndarray of int, shape (K,)
+        The node (a leaf) of each partition.
+    gram, moment : ndarrays of shapes (S, K, p, p) and (S, K, p)
+        S sets of per-partition cross-products (e.g. one per cross-validation fold).
+
+    Returns
+    -------
+    node_gram, node_moment : ndarrays of shapes (S, n_nodes, p, p) and (S, n_nodes, p)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> parent, leaves = np.array([-1, 0, 0]), np.array([1, 2])
+    >>> gram, moment = sum_up_tree(parent, leaves, np.ones((1, 2, 1, 1)), np.array([[[1.0], [2.0]]]))
+    >>> gram[0, :, 0, 0].tolist(), moment[0, :, 0].tolist()
+    ([2.0, 1.0, 1.0], [3.0, 1.0, 2.0])
+    """
+    n_sets, _, width = moment.shape
+    node_gram = np.zeros((n_sets, len(parent), width, width))
+    node_moment = np.zeros((n_sets, len(parent), width))
+    _sum_up_tree(
+        np.ascontiguousarray(parent, dtype=np.int64),
+        np.ascontiguousarray(partition_nodes, dtype=np.int64),
+        np.ascontiguousarray(gram, dtype=np.float64),
+        np.ascontiguousarray(moment, dtype=np.float64),
+        node_gram,
+        node_moment,
+    )
+    return node_gram, node_moment

@@ -6,10 +6,13 @@ toward its parent's solution. That is tens of thousands of small symmetric posit
 definite systems (10 candidates x 5 folds x ~500 nodes, ~27 unknowns each). numpy solves
 them one level at a time with a general LU per system; per level its call overhead and
 the temporaries cost more than the arithmetic. This kernel builds each system in place
-and solves it by Cholesky, without leaving compiled code. It solves exactly the systems
-of ``local_models._TreeSums.solve`` (whose docstring derives them); a candidate whose
-systems are not numerically positive definite is reported so the caller can solve it
-the general way. numba compiles it on first use and caches it on disk.
+and solves it by Cholesky, without leaving compiled code; the (candidate, fold) pairs are
+its innermost loop ("lanes"), so every step of the factorisation is one vector operation
+over all pairs at once (4-5x faster than one pair at a time). It solves exactly the
+systems of ``local_models._TreeSums.solve`` (whose docstring derives them), and scores
+each pair on its held-out fold from the fold's cross-products; a pair whose systems are
+not numerically positive definite is reported so the caller can solve it the general
+way. numba compiles it on first use and caches it on disk.
 """
 
 from __future__ import annotations
@@ -18,93 +21,150 @@ import numpy as np
 from numba import njit
 
 
-# Reassociation lets the dot products of the factorisation vectorise; NaN and infinity
-# keep their meaning (no "nnan"/"ninf"), so the positive-definiteness test stays exact.
+# Reassociation lets the lane loops and dot products vectorise; NaN and infinity keep
+# their meaning (no "nnan"/"ninf"), so the positive-definiteness test stays exact.
 @njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
 def _solve_all(
-    parent, partition_nodes, total_gram, total_moment, fold_gram, fold_moment, slopes, levels, alpha, coef, failed
+    parent,
+    partition_nodes,
+    total_gram,
+    total_moment,
+    fold_gram,
+    fold_moment,
+    fold_square,
+    slopes,
+    levels,
+    alpha,
+    coef,
+    errors,
+    failed,
 ):  # pragma: no cover - compiled
     n_candidates, n_folds = slopes.shape[0], fold_gram.shape[0]
     n_nodes, width = total_gram.shape[0], total_gram.shape[1]
-    node_coef = np.empty((n_nodes, width))
-    system = np.empty((width, width))
-    right = np.empty(width)
-    centre = np.zeros(width)
-    for c in range(n_candidates):
-        slope, level = slopes[c], levels[c]
+    lanes = n_folds * n_candidates  # lane f * n_candidates + c: fold f held out, candidate c
+    lane_slope = np.empty(lanes)
+    lane_level = np.empty(lanes)
+    for f in range(n_folds):
+        lane_slope[f * n_candidates : (f + 1) * n_candidates] = slopes
+        lane_level[f * n_candidates : (f + 1) * n_candidates] = levels
+    node_coef = np.empty((n_nodes, width, lanes))
+    system = np.empty((width, width, lanes))
+    right = np.empty((width, lanes))
+    centre = np.zeros((width, lanes))
+    centred_prior = np.empty(lanes)
+    pivot = np.empty(lanes)
+    diagonal = np.empty(lanes)
+    bad = np.zeros(lanes, dtype=np.bool_)
+    for node in range(n_nodes):  # a parent's id is smaller than its children's
+        # Each fold trains on the total minus its own rows; only the lower triangle is
+        # built and read, the systems being symmetric.
         for f in range(n_folds):
-            ok = True
-            for node in range(n_nodes):  # a parent's id is smaller than its children's
-                # Only the lower triangle is built and read: the systems are symmetric.
-                for a in range(width):
-                    right[a] = total_moment[node, a] - fold_moment[f, node, a]
-                    for b in range(a + 1):
-                        system[a, b] = total_gram[node, a, b] - fold_gram[f, node, a, b]
-                for a in range(1, width):
-                    system[a, a] += alpha
-                up = parent[node]
-                if up >= 0:
-                    # Shrink toward the parent in coordinates centred on the node's rows.
-                    weight = system[0, 0]
-                    centre[0] = 0.0
-                    centred_prior = 0.0
-                    for a in range(1, width):
-                        centre[a] = system[a, 0] / weight if weight > 0 else 0.0
-                        centred_prior += centre[a] * node_coef[up, a]
-                    for a in range(1, width):
-                        system[a, 0] += level * centre[a]
-                        for b in range(1, a + 1):
-                            system[a, b] += level * centre[a] * centre[b]
-                    system[0, 0] += level
-                    right[0] += level * node_coef[up, 0] + level * centred_prior
-                    for a in range(1, width):
-                        system[a, a] += slope
-                        right[a] += slope * node_coef[up, a] + level * centre[a] * (node_coef[up, 0] + centred_prior)
-                # Cholesky, lower triangle in place, then the two triangular solves.
-                for j in range(width):
-                    pivot = system[j, j]
-                    for k in range(j):
-                        pivot -= system[j, k] * system[j, k]
-                    if not pivot > 1e-12 * abs(system[j, j]) or not pivot > 0.0:
-                        ok = False
-                        break
-                    pivot = np.sqrt(pivot)
-                    system[j, j] = pivot
-                    for i in range(j + 1, width):
-                        total = system[i, j]
-                        for k in range(j):
-                            total -= system[i, k] * system[j, k]
-                        system[i, j] = total / pivot
-                if not ok:
-                    break
-                for i in range(width):
-                    total = right[i]
-                    for k in range(i):
-                        total -= system[i, k] * right[k]
-                    right[i] = total / system[i, i]
-                for i in range(width - 1, -1, -1):
-                    total = right[i]
-                    for k in range(i + 1, width):
-                        total -= system[k, i] * node_coef[node, k]
-                    node_coef[node, i] = total / system[i, i]
-            if not ok:
-                failed[c, f] = True
-                continue
-            for p in range(partition_nodes.shape[0]):
-                for a in range(width):
-                    coef[c, f, p, a] = node_coef[partition_nodes[p], a]
+            pairs = slice(f * n_candidates, (f + 1) * n_candidates)
+            for a in range(width):
+                right[a, pairs] = total_moment[node, a] - fold_moment[f, node, a]
+                for b in range(a + 1):
+                    system[a, b, pairs] = total_gram[node, a, b] - fold_gram[f, node, a, b]
+        for a in range(1, width):
+            system[a, a, :] += alpha
+        up = parent[node]
+        if up >= 0:
+            # Shrink toward the parent in coordinates centred on the node's rows.
+            centred_prior[:] = 0.0
+            for a in range(1, width):
+                for lane in range(lanes):
+                    weight = system[0, 0, lane]
+                    centre[a, lane] = system[a, 0, lane] / weight if weight > 0 else 0.0
+                    centred_prior[lane] += centre[a, lane] * node_coef[up, a, lane]
+            for a in range(1, width):
+                for lane in range(lanes):
+                    system[a, 0, lane] += lane_level[lane] * centre[a, lane]
+                for b in range(1, a + 1):
+                    for lane in range(lanes):
+                        system[a, b, lane] += lane_level[lane] * centre[a, lane] * centre[b, lane]
+            for lane in range(lanes):
+                system[0, 0, lane] += lane_level[lane]
+                right[0, lane] += lane_level[lane] * (node_coef[up, 0, lane] + centred_prior[lane])
+            for a in range(1, width):
+                for lane in range(lanes):
+                    system[a, a, lane] += lane_slope[lane]
+                    right[a, lane] += lane_slope[lane] * node_coef[up, a, lane] + lane_level[lane] * centre[
+                        a, lane
+                    ] * (node_coef[up, 0, lane] + centred_prior[lane])
+        # Cholesky, lower triangle in place; a lane whose pivot fails is marked and
+        # carried on with a unit pivot (its numbers are discarded).
+        for j in range(width):
+            for lane in range(lanes):
+                diagonal[lane] = system[j, j, lane]
+                pivot[lane] = system[j, j, lane]
+            for k in range(j):
+                for lane in range(lanes):
+                    pivot[lane] -= system[j, k, lane] * system[j, k, lane]
+            for lane in range(lanes):
+                ok = pivot[lane] > 1e-12 * abs(diagonal[lane]) and pivot[lane] > 0.0
+                bad[lane] = bad[lane] or not ok
+                pivot[lane] = np.sqrt(pivot[lane]) if ok else 1.0
+                system[j, j, lane] = pivot[lane]
+            for i in range(j + 1, width):
+                for k in range(j):
+                    for lane in range(lanes):
+                        system[i, j, lane] -= system[i, k, lane] * system[j, k, lane]
+                for lane in range(lanes):
+                    system[i, j, lane] /= pivot[lane]
+        # The two triangular solves.
+        for i in range(width):
+            for k in range(i):
+                for lane in range(lanes):
+                    right[i, lane] -= system[i, k, lane] * right[k, lane]
+            for lane in range(lanes):
+                right[i, lane] /= system[i, i, lane]
+        for i in range(width - 1, -1, -1):
+            for lane in range(lanes):
+                node_coef[node, i, lane] = right[i, lane]
+            for k in range(i + 1, width):
+                for lane in range(lanes):
+                    node_coef[node, i, lane] -= system[k, i, lane] * node_coef[node, k, lane]
+            for lane in range(lanes):
+                node_coef[node, i, lane] /= system[i, i, lane]
+    # Each pair's squared error on its held-out fold: y'y - 2 b'X'y + b'X'X b per partition.
+    sse = np.zeros(lanes)
+    for p in range(partition_nodes.shape[0]):
+        node = partition_nodes[p]
+        for f in range(n_folds):
+            pairs = slice(f * n_candidates, (f + 1) * n_candidates)
+            sse[pairs] += fold_square[f, p]
+            for a in range(width):
+                moment = fold_moment[f, node, a]
+                for lane in range(f * n_candidates, (f + 1) * n_candidates):
+                    sse[lane] -= 2.0 * moment * node_coef[node, a, lane]
+                for b in range(width):
+                    gram = fold_gram[f, node, a, b]
+                    for lane in range(f * n_candidates, (f + 1) * n_candidates):
+                        sse[lane] += node_coef[node, a, lane] * gram * node_coef[node, b, lane]
+    for f in range(n_folds):
+        for c in range(n_candidates):
+            lane = f * n_candidates + c
+            errors[c, f] = sse[lane]
+            failed[c, f] = bad[lane]
+    if coef.shape[0] > 0:
+        for f in range(n_folds):
+            for c in range(n_candidates):
+                for p in range(partition_nodes.shape[0]):
+                    for a in range(width):
+                        coef[c, f, p, a] = node_coef[partition_nodes[p], a, f * n_candidates + c]
 
 
 def solve_candidates(
     parent: np.ndarray,
     partition_nodes: np.ndarray,
     total: tuple[np.ndarray, np.ndarray],
-    folds: tuple[np.ndarray, np.ndarray],
+    folds: tuple[np.ndarray, np.ndarray, np.ndarray],
     slopes: np.ndarray,
     levels: np.ndarray,
     alpha: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each partition's coefficients for every (candidate, fold), trained on all but that fold.
+    *,
+    keep_coef: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Each (candidate, fold)'s held-out squared error, trained on all but that fold.
 
     Parameters
     ----------
@@ -114,23 +174,33 @@ def solve_candidates(
         The node of each partition.
     total : (gram, moment), shapes (n_nodes, p, p) and (n_nodes, p)
         Every node's cross-products over all training rows.
-    folds : (gram, moment), shapes (F, n_nodes, p, p) and (F, n_nodes, p)
+    folds : (gram, moment, response_square), shapes (F, n_nodes, p, p), (F, n_nodes, p), (F, K)
         The part of ``total`` each held-out fold contributes; fold ``f`` trains on
-        ``total - folds[f]``.
+        ``total - folds[f]`` and is scored on its own partitions' cross-products
+        (``response_square`` per partition, not per node).
     slopes, levels : ndarray of shape (C,)
         Each candidate's pull of the slopes and of the level toward the parent.
     alpha : float
         Ridge penalty on the slopes (column 0 of the design is the level).
+    keep_coef : bool, default=False
+        Also return every partition's coefficients (C x F x K x p floats).
 
     Returns
     -------
-    coef : ndarray of shape (C, F, K, p)
+    errors : ndarray of shape (C, F)
+        Weighted squared error of each (candidate, fold) on the fold's rows; undefined
+        where ``failed``.
     failed : ndarray of bool, shape (C, F)
-        Where a system was not numerically positive definite; ``coef`` there is undefined.
+        Where a system was not numerically positive definite.
+    coef : ndarray of shape (C, F, K, p) or None
+        With ``keep_coef``; undefined where ``failed``.
     """
     width = total[0].shape[1]
-    coef = np.empty((len(slopes), folds[0].shape[0], len(partition_nodes), width))
-    failed = np.zeros((len(slopes), folds[0].shape[0]), dtype=np.bool_)
+    n_candidates, n_folds = len(slopes), folds[0].shape[0]
+    shape = (n_candidates, n_folds, len(partition_nodes), width) if keep_coef else (0, 0, 0, 0)
+    coef = np.empty(shape)
+    errors = np.empty((n_candidates, n_folds))
+    failed = np.zeros((n_candidates, n_folds), dtype=np.bool_)
     _solve_all(
         np.ascontiguousarray(parent, dtype=np.int64),
         np.ascontiguousarray(partition_nodes, dtype=np.int64),
@@ -138,10 +208,12 @@ def solve_candidates(
         np.ascontiguousarray(total[1], dtype=np.float64),
         np.ascontiguousarray(folds[0], dtype=np.float64),
         np.ascontiguousarray(folds[1], dtype=np.float64),
+        np.ascontiguousarray(folds[2], dtype=np.float64),
         np.ascontiguousarray(slopes, dtype=np.float64),
         np.ascontiguousarray(levels, dtype=np.float64),
         float(alpha),
         coef,
+        errors,
         failed,
     )
-    return coef, failed
+    return errors, failed, coef if keep_coef else None

@@ -483,7 +483,8 @@ def rules(model_path: str, output: str | None, precision: int | None, missing: s
               help="Number of partitions (default 256, of at least 20 rows each).")
 @click.option("--columns", "columns", multiple=True, metavar="A,B,...",
               help="Feature columns (comma-separated or repeated; default: every column but --y).")
-@click.option("--engine", type=click.Choice(["auto", "exact", "hist"]), default="auto", show_default=True)
+@click.option("--engine", type=click.Choice(["auto", "exact", "hist"]), default="hist", show_default=True,
+              help="The partitioner's engine; hist, the regressor's default, at every size.")
 @click.option("--model", "model_path", required=True, metavar="PATH", help="Save the fitted regressor here (for `hvrt predict`).")
 @click.option("-o", "--output", default=None, metavar="OUTPUT", help="Also write the input rows plus a 'prediction' column.")
 @_quiet_option

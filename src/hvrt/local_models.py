@@ -11,21 +11,24 @@ The job H-VRT partitions prepare. A fit runs, in order:
 4. **Per-partition cross-products** ``XᵀWX`` and ``XᵀWy`` in one compiled pass
    (:mod:`hvrt._grouped_products`), summed up the tree to every internal node, level by
    level.
-5. **Hierarchical shrinkage**, solved down the tree level by level, each level one batched
-   solve: ``b_node = (S_node + Λ + αJ)⁻¹ (s_node + Λ b_parent)``, where ``Λ`` holds
+5. **Hierarchical shrinkage**, solved down the tree node by node (parents first) in one
+   compiled Cholesky pass (:mod:`hvrt._shrunk_solve`, the kernel the cross-validation
+   runs; :meth:`_TreeSums.solve`, one batched solve per level, where a system is
+   singular): ``b_node = (S_node + Λ + αJ)⁻¹ (s_node + Λ b_parent)``, where ``Λ`` holds
    ``intercept_shrinkage`` for the level and ``shrinkage`` for each slope, and ``αJ`` is the
    ridge penalty on the slopes. A partition with few rows stays close to its parent; one
    with many rows fits its own slope. Strong shrinkage is what lets many small partitions
    pay without overfitting.
 
 Nothing loops over rows or partitions in Python on the default path: the loops are over
-tree levels (tens) and inside the compiled kernel.
+tree levels (tens, summing up the tree) and inside the compiled kernels.
 """
 
 from __future__ import annotations
 
 import numbers
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,7 +38,7 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import check_is_fitted
 
 from ._grouped import grouped_stats
-from ._grouped_products import GroupedProducts, grouped_cross_products
+from ._grouped_products import GroupedProducts, grouped_cross_products, sum_up_tree
 from ._preprocessing import Preprocessor, fit_preprocessing, resolve_categorical
 from ._progress import StepLog
 from ._shrunk_solve import solve_candidates
@@ -61,8 +64,9 @@ _PREDICT_BLOCK_ROWS = 1 << 16
 
 
 def default_partitioner() -> HVRTPartitioner:
-    """The partitioner used when none is given: 256 partitions of at least 20 rows, grown on ``y`` only."""
-    return HVRTPartitioner(max_leaf_nodes=256, min_samples_leaf=20, y_weight=1.0)
+    """The partitioner used when none is given: 256 partitions of at least 20 rows, grown on ``y`` only,
+    with the histogram engine at every size (a fit grows three trees; see :class:`PartitionedRegressor`)."""
+    return HVRTPartitioner(max_leaf_nodes=256, min_samples_leaf=20, y_weight=1.0, engine="hist")
 
 
 def _is_real(value: Any) -> bool:
@@ -163,7 +167,10 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         it from 0, 10, 30, ..., 10000, 1e5, 1e6 (the last is the global model) by 5-fold
         cross-validation: a second partitioner grows on a random half of the rows and only
         the other half is validated, so no validation row shaped its partition; each
-        fold's error is a closed form of its cross-products. Below 200 rows: 1000.
+        fold's error is a closed form of its cross-products. The grid is searched coarse
+        to fine: every other value for each guide, then the neighbours of the best
+        guide's best value (the full grid's choice on every benchmark set and test).
+        Below 200 rows: 1000.
     intercept_shrinkage : float >= 0, default=None
         The same pull for the level: the prediction at the partition's centre. None:
         a tenth of the slopes' pull.
@@ -197,7 +204,8 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         The slopes' shrinkage used (chosen, with ``shrinkage="auto"``).
     shrinkage_path_ : DataFrame or None
         The cross-validated RMSE of each candidate (``shrinkage``, ``cv_rmse``,
-        ``partition_on``), when anything was chosen.
+        ``partition_on``), when anything was chosen; NaN for a candidate the coarse-to-fine
+        search did not score.
     partition_on_ : str
         What the partitions were grown on.
     estimators_ : list of regressors
@@ -328,11 +336,12 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             grid = SHRINKAGE_GRID if auto_shrinkage else np.array([float(self.shrinkage)])
             log(f"cross-validating the shrinkage on partitions grown on {' and on '.join(candidates)}")
             shared = (preprocessor, inputs) if _shares_preprocessing(partitioner) else None
-            paths = {
-                name: self._validation_path(frame, guides[name], design, centred, weights, partitioner, grid, shared)
+            selections = {
+                name: self._selection(frame, guides[name], design, centred, weights, partitioner, shared)
                 for name in candidates
             }
-            self.partition_on_ = min(paths, key=lambda name: paths[name]["cv_rmse"].min())
+            paths = _search_paths(selections, grid, self._level_shrinkage, float(self.alpha))
+            self.partition_on_ = min(paths, key=lambda name: np.nanmin(paths[name]["cv_rmse"]))
             path = paths[self.partition_on_]
             self.shrinkage_ = float(path["shrinkage"][path["cv_rmse"].idxmin()])
             self.shrinkage_path_ = pd.concat(
@@ -356,7 +365,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         if self.estimator is None:
             products = grouped_cross_products(design, centred, labels, n_partitions, weights)
             tree = _TreeSums.from_partitioner(partitioner)
-            self._coef = tree.solve(
+            self._coef = tree.compiled_solve(
                 *tree.node_sums(products), self.shrinkage_, self._level_shrinkage(self.shrinkage_), float(self.alpha)
             )
             self._local_r2 = _local_r2(products, self._coef)
@@ -403,7 +412,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
     def _design(self, inputs: np.ndarray) -> np.ndarray:
         return design_matrix(inputs, self._input_mean, self._input_scale)
 
-    def _validation_path(
+    def _selection(
         self,
         frame: pd.DataFrame,
         guide: np.ndarray | None,
@@ -411,19 +420,17 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         centred: np.ndarray,
         weights: np.ndarray,
         partitioner: HVRTPartitioner,
-        grid: np.ndarray,
         shared: tuple[Preprocessor, np.ndarray] | None = None,
-    ) -> pd.DataFrame:
-        """The cross-validated RMSE of each shrinkage in ``grid``, partitions grown on ``guide``.
+    ) -> _Selection:
+        """The honest cross-validation set-up for partitions grown on ``guide``.
 
         Honest: a selection partitioner grows on a random half of the rows (the structure
         half), and only rows of the other half are ever validated, so no validation row
         helped shape its partition (with the partitions grown on every row, the levels fit
         the validation rows' own noise and the search picks too little shrinkage). Folds
         of the other half are held out in turn; structure rows always train. One kernel
-        pass gives every (fold, partition) its cross-products; a fold's error is a closed
-        form of them. Every (candidate, fold) is solved down the tree in one compiled pass
-        (:mod:`hvrt._shrunk_solve`).
+        pass gives every (fold, partition) its cross-products, summed up the selection
+        tree; :meth:`_Selection.cv_rmse` scores shrinkage candidates from them.
         """
         rng = np.random.default_rng(0)
         n_rows = len(centred)
@@ -446,38 +453,25 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         products = grouped_cross_products(
             design, centred, fold * n_partitions + labels, (CV_FOLDS + 1) * n_partitions, weights
         )
-        per_fold = [_slice_products(products, f, n_partitions) for f in range(CV_FOLDS + 1)]
         tree = _TreeSums.from_partitioner(selector)
-        # Node sums are linear in the rows: sum each fold up the tree once, then train on
-        # the total minus the held-out fold.
-        node_sums = [tree.node_sums(part) for part in per_fold]
-        total_gram = sum(gram for gram, _ in node_sums)
-        total_moment = sum(moment for _, moment in node_sums)
-        held_out = per_fold[:CV_FOLDS]
-        levels = np.array([self._level_shrinkage(slope) for slope in grid])
-        fold_gram = np.stack([gram for gram, _ in node_sums[:CV_FOLDS]])
-        fold_moment = np.stack([moment for _, moment in node_sums[:CV_FOLDS]])
-        coef, failed = solve_candidates(
-            tree.parent,
-            tree.partition_nodes,
-            (total_gram, total_moment),
-            (fold_gram, fold_moment),
-            grid,
-            levels,
-            float(self.alpha),
+        width = design.shape[1]
+        # Node sums are linear in the rows: sum every fold up the tree at once, then train
+        # on the total minus the held-out fold.
+        fold_gram, fold_moment = tree.stacked_node_sums(
+            products.gram.reshape(CV_FOLDS + 1, n_partitions, width, width),
+            products.moment.reshape(CV_FOLDS + 1, n_partitions, width),
         )
-        for i, f in zip(*np.nonzero(failed)):  # a singular system: the general solve, pseudo-inverse and all
-            coef[i, f] = tree.solve(
-                total_gram - fold_gram[f], total_moment - fold_moment[f], grid[i], levels[i], float(self.alpha)
-            )
-        held_gram = np.stack([part.gram for part in held_out])
-        held_moment = np.stack([part.moment for part in held_out])
-        held_square = np.stack([part.response_square for part in held_out])
-        fitted = np.einsum("cfki,cfki->cfk", np.einsum("fkij,cfkj->cfki", held_gram, coef), coef)
-        sse = held_square - 2.0 * np.einsum("cfki,fki->cfk", coef, held_moment) + fitted
-        errors = sse.sum(axis=(1, 2))
-        validated = weights[~structure].sum()
-        return pd.DataFrame({"shrinkage": grid, "cv_rmse": np.sqrt(errors / max(validated, 1e-300))})
+        return _Selection(
+            tree=tree,
+            total=(fold_gram.sum(axis=0), fold_moment.sum(axis=0)),
+            folds=(
+                fold_gram[:CV_FOLDS],
+                fold_moment[:CV_FOLDS],
+                products.response_square.reshape(CV_FOLDS + 1, n_partitions)[:CV_FOLDS],
+            ),
+            products=products,
+            validated_weight=float(weights[~structure].sum()),
+        )
 
     def _level_shrinkage(self, slope: float) -> float:
         return slope * LEVEL_SHARE if self.intercept_shrinkage is None else float(self.intercept_shrinkage)
@@ -613,6 +607,51 @@ def design_matrix(inputs: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np
     return design
 
 
+@dataclass
+class _Selection:
+    """One guide's honest cross-validation: the selection tree and its fold sums."""
+
+    tree: _TreeSums
+    total: tuple[np.ndarray, np.ndarray]
+    folds: tuple[np.ndarray, np.ndarray, np.ndarray]
+    products: GroupedProducts
+    validated_weight: float
+
+    def cv_rmse(self, slopes: np.ndarray, levels: np.ndarray, alpha: float) -> np.ndarray:
+        """Cross-validated RMSE of each (slope, level) pull: every (candidate, fold) solved
+        down the tree and scored on its held-out fold in one compiled pass
+        (:mod:`hvrt._shrunk_solve`); each fold's error is a closed form of its cross-products."""
+        tree, (total_gram, total_moment), (fold_gram, fold_moment, _) = self.tree, self.total, self.folds
+        sse, failed, _ = solve_candidates(tree.parent, tree.partition_nodes, self.total, self.folds, slopes, levels, alpha)
+        n_partitions = len(tree.partition_nodes)
+        for i, f in zip(*np.nonzero(failed)):  # a singular system: the general solve, pseudo-inverse and all
+            coef = tree.solve(total_gram - fold_gram[f], total_moment - fold_moment[f], slopes[i], levels[i], alpha)
+            sse[i, f] = _validation_sse(_slice_products(self.products, f, n_partitions), coef).sum()
+        return np.sqrt(sse.sum(axis=1) / max(self.validated_weight, 1e-300))
+
+
+def _search_paths(
+    selections: dict[str, _Selection], grid: np.ndarray, level_of: Any, alpha: float
+) -> dict[str, pd.DataFrame]:
+    """The cross-validated RMSE of the shrinkage grid for each guide, searched coarse to fine.
+
+    Every other grid value is scored for every guide; the guide with the lowest error then
+    has the grid neighbours of its best value scored too, and the choice is the best of
+    what was scored. Candidates left unscored have NaN. Short grids are scored in full.
+    """
+    levels = np.array([level_of(slope) for slope in grid])
+    errors = {name: np.full(len(grid), np.nan) for name in selections}
+    coarse = np.arange(0, len(grid), 2) if len(grid) > 3 else np.arange(len(grid))
+    for name, selection in selections.items():
+        errors[name][coarse] = selection.cv_rmse(grid[coarse], levels[coarse], alpha)
+    best_guide = min(errors, key=lambda name: np.nanmin(errors[name]))
+    best = int(np.nanargmin(errors[best_guide]))
+    around = [i for i in (best - 1, best + 1) if 0 <= i < len(grid) and np.isnan(errors[best_guide][i])]
+    if around:
+        errors[best_guide][around] = selections[best_guide].cv_rmse(grid[around], levels[around], alpha)
+    return {name: pd.DataFrame({"shrinkage": grid, "cv_rmse": values}) for name, values in errors.items()}
+
+
 class _TreeSums:
     """The partitioner's tree, for summing partition cross-products up and solving down."""
 
@@ -621,27 +660,42 @@ class _TreeSums:
         self.partition_nodes = partition_nodes
         depth = _node_depths(parent)
         self.levels = [np.flatnonzero(depth == d) for d in range(int(depth.max()) + 1)]
-        # Siblings share a level, so each level's nodes sorted by parent come in pairs.
-        self.sibling_pairs = [
-            nodes[np.argsort(parent[nodes], kind="stable")].reshape(-1, 2) for nodes in self.levels[1:]
-        ]
 
     @classmethod
     def from_partitioner(cls, partitioner: HVRTPartitioner) -> _TreeSums:
         return cls(*partitioner.partition_hierarchy())
 
     def node_sums(self, products: GroupedProducts) -> tuple[np.ndarray, np.ndarray]:
-        """Cross-products of every tree node: its partitions' sums, added up level by level."""
-        n_nodes, width = len(self.parent), products.gram.shape[1]
-        gram = np.zeros((n_nodes, width, width))
-        moment = np.zeros((n_nodes, width))
-        gram[self.partition_nodes] = products.gram
-        moment[self.partition_nodes] = products.moment
-        for pairs in reversed(self.sibling_pairs):  # deepest level first
-            parents = self.parent[pairs[:, 0]]
-            gram[parents] = gram[pairs[:, 0]] + gram[pairs[:, 1]]
-            moment[parents] = moment[pairs[:, 0]] + moment[pairs[:, 1]]
-        return gram, moment
+        """Cross-products of every tree node: its partitions' sums, added up the tree."""
+        return self.stacked_node_sums(products.gram[None], products.moment[None])
+
+    def stacked_node_sums(self, gram: np.ndarray, moment: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`node_sums` of a stack of partition cross-products at once.
+
+        ``gram`` (S, K, p, p) and ``moment`` (S, K, p) give node sums of shapes
+        (S, n_nodes, p, p) and (S, n_nodes, p); a single set comes back without its
+        leading axis, as :meth:`node_sums` returns it.
+        """
+        node_gram, node_moment = sum_up_tree(self.parent, self.partition_nodes, gram, moment)
+        n_sets = len(node_gram)
+        if n_sets == 1:
+            return node_gram[0], node_moment[0]
+        return node_gram, node_moment
+
+    def compiled_solve(
+        self, gram: np.ndarray, moment: np.ndarray, slope: float, level: float, alpha: float
+    ) -> np.ndarray:
+        """:meth:`solve` in the compiled Cholesky kernel of the cross-validation (one
+        candidate, nothing held out): no Python step per tree level. Falls back to
+        :meth:`solve` where a system is not numerically positive definite."""
+        n_nodes, width = gram.shape[:2]
+        nothing = (np.zeros((1, n_nodes, width, width)), np.zeros((1, n_nodes, width)), np.zeros((1, len(self.partition_nodes))))
+        _, failed, coef = solve_candidates(
+            self.parent, self.partition_nodes, (gram, moment), nothing, np.array([slope]), np.array([level]), alpha, keep_coef=True
+        )
+        if failed.any():
+            return self.solve(gram, moment, slope, level, alpha)
+        return coef[0, 0]
 
     def solve(self, gram: np.ndarray, moment: np.ndarray, slope: float, level: float, alpha: float) -> np.ndarray:
         """Each partition's coefficients: the root's ridge, then each level shrunk toward its parents.
