@@ -15,7 +15,7 @@ import numpy as np
 
 from ._grower import grow, merge_subtrees, split_root
 from ._histograms import add_histograms, build_histogram, column_sums, histogram_sums
-from ._node_table import BIN, DEPTH, END, FEATURE, N_FIELDS, N_LEFT, NAN_LEFT, ORDER, START
+from ._node_table import BIN, CATEGORIES, DEPTH, END, FEATURE, N_FIELDS, N_LEFT, NAN_LEFT, ORDER, START
 from ._threads import MIN_ROWS_PER_THREAD, thread_count
 
 # The subtrees of the root's children grow on two threads from this many rows (when two
@@ -45,6 +45,7 @@ def grow_tree(
     codes: np.ndarray,
     y: np.ndarray,
     n_value_bins: np.ndarray,
+    categorical: np.ndarray,
     nan_code: int,
     max_leaves: int,
     min_leaf: int,
@@ -72,13 +73,14 @@ def grow_tree(
     root_sums = histogram_sums(hists[0]) if n_features else column_sums(y, 0, n)
     if threads == 1 or max_leaves <= 2:
         node_int, node_float = grow(
-            codes, words, y, rows, 0, n, hists[0], root_sums, 0, n_value_bins, nan_code, max_leaves,
+            codes, words, y, rows, 0, n, hists[0], root_sums, 0, n_value_bins, categorical, nan_code, max_leaves,
             min_leaf, max_depth, min_gain, hist_min_rows,
         )  # fmt: skip
         return node_int, node_float, rows
 
-    gain, feature, split_bin, nan_left, n_left, left_sums, right_sums = split_root(
-        codes, words, y, rows, hists, root_sums, n_value_bins, nan_code, min_leaf, max_depth, min_gain
+    gain, feature, split_bin, nan_left, n_left, left_sums, right_sums, bits = split_root(
+        codes, words, y, rows, hists, root_sums, n_value_bins, categorical, nan_code, min_leaf, max_depth,
+        min_gain,
     )
     root_int = np.full(N_FIELDS, -1, dtype=np.int64)
     root_int[[START, END, DEPTH]] = 0, n, 0
@@ -86,11 +88,13 @@ def grow_tree(
     if feature < 0:  # the root is the only leaf
         return root_int[None, :], root_float[None, :], rows
     root_int[[FEATURE, BIN, NAN_LEFT, N_LEFT, ORDER]] = feature, split_bin, nan_left, n_left, 0
+    root_int[CATEGORIES : CATEGORIES + 4] = bits
 
     def subtree(start: int, end: int, child: int, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # each subtree may take every leaf but the other's one; the merge cuts it back
         return grow(
-            codes, words, y, rows, start, end, hists[child], sums, 1, n_value_bins, nan_code, max_leaves - 1,
+            codes, words, y, rows, start, end, hists[child], sums, 1, n_value_bins, categorical, nan_code,
+            max_leaves - 1,
             min_leaf, max_depth, min_gain, hist_min_rows,
         )  # fmt: skip
 
