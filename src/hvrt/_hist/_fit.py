@@ -162,8 +162,8 @@ def fit_hist(
     if n_features == 0 or root_sse <= n_samples * n_outputs * np.finfo(np.float64).eps:
         max_leaves = 1  # nothing to split on, or nothing to explain
     node_int, node_float, rows = grow_tree(
-        codes, y, mapper.n_value_bins, categorical, mapper.nan_code, max_leaves, int(params.min_samples_leaf),
-        max_depth, float(min_gain), int(hist_min_rows),
+        codes, y, mapper.n_value_bins, mapper.nan_code, max_leaves, int(params.min_samples_leaf),
+        max_depth, float(min_gain), int(hist_min_rows), categorical,
     )  # fmt: skip
     del codes, y, target_2d
 
@@ -175,7 +175,7 @@ def fit_hist(
     internal = ~is_leaf
     # an edge index past the feature's last edge hits the +inf padding: values vs NaN
     threshold[internal] = mapper.edges[feature[internal], np.maximum(split_bin[internal], 0)]
-    categorical_node = internal & categorical[np.maximum(feature, 0)]
+    categorical_node = internal & (categorical[np.maximum(feature, 0)] if n_features else False)
     threshold[categorical_node] = np.nan  # a set of codes, not a threshold (category_left)
     sizes = node_int[:, END] - node_int[:, START]
     tree = HistTree(

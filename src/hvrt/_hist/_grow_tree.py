@@ -45,17 +45,18 @@ def grow_tree(
     codes: np.ndarray,
     y: np.ndarray,
     n_value_bins: np.ndarray,
-    categorical: np.ndarray,
     nan_code: int,
     max_leaves: int,
     min_leaf: int,
     max_depth: int,
     min_gain: float,
     hist_min_rows: int,
+    categorical: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Grow the tree on all rows; ``codes`` and ``y`` are permuted into node order in place.
 
-    Parameters are the like-named ones of :func:`hvrt._hist._grower.grow` (``codes``
+    Parameters are the like-named ones of :func:`hvrt._hist._grower.grow` (``categorical``
+    None: no native categorical feature; ``codes``
     from ``transform_bins``, ``y`` the centred target, C-ordered (n, m)).
 
     Returns
@@ -65,6 +66,8 @@ def grow_tree(
     """
     n = codes.shape[0]
     n_features = len(n_value_bins)
+    if categorical is None:
+        categorical = np.zeros(n_features, dtype=np.bool_)
     words = codes.view(np.uint64)
     rows = np.arange(n, dtype=np.int32)
     threads = 2 if thread_count() >= 2 and n >= TWO_SUBTREES_MIN_ROWS else 1
@@ -88,7 +91,8 @@ def grow_tree(
     if feature < 0:  # the root is the only leaf
         return root_int[None, :], root_float[None, :], rows
     root_int[[FEATURE, BIN, NAN_LEFT, N_LEFT, ORDER]] = feature, split_bin, nan_left, n_left, 0
-    root_int[CATEGORIES : CATEGORIES + 4] = bits
+    if categorical[feature]:  # as grow records it: the set of a categorical split only
+        root_int[CATEGORIES : CATEGORIES + 4] = bits
 
     def subtree(start: int, end: int, child: int, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # each subtree may take every leaf but the other's one; the merge cuts it back
