@@ -778,8 +778,7 @@ def test_native_labels_are_as_valid_as_one_hot_labels(engine_name: str, encoding
     assert labels.dtype == np.int64 and sorted(np.unique(labels)) == list(range(30))
     np.testing.assert_array_equal(partitioner.get_partitions(X.sample(frac=1.0, random_state=0).sort_index()), labels)
     assert partitioner.partition_sizes_.sum() == len(X)
-    # every category keeps its rows together at a native split, so a partition's
-    # categories are whole categories of the column, as with one-hot splits
+    # a refit gives the same labels (no randomness left in the split search)
     assert np.array_equal(HVRTPartitioner(**partitioner.get_params()).fit(X, y).labels_, labels)
 
 
@@ -799,6 +798,7 @@ def test_unseen_and_missing_categories_follow_the_documented_side(impute: bool) 
     X.loc[X.index[::7], "medium"] = None  # missing at fit in one column only
     partitioner = HVRTPartitioner(max_leaf_nodes=30, engine="hist", impute=impute, y_weight=0.9).fit(X, y)
     tree = partitioner.get_tree()
+    assert (tree.feature[tree.categorical_nodes] == 4).any()  # the tree splits on "large"
     new = X.iloc[:200].copy()
     new["large"] = new["large"].cat.add_categories(["never"]).astype(object)
     new.loc[new.index[:50], "large"] = "never"  # unseen: the larger child of every split on it
@@ -812,8 +812,9 @@ def test_unseen_and_missing_categories_follow_the_documented_side(impute: bool) 
         filled["medium"] = filled["medium"].fillna(X["medium"].mode()[0])
         np.testing.assert_array_equal(labels[50:150], partitioner.get_partitions(filled)[50:150])
     else:  # a missing category of its own where fit saw one, else unseen
-        assert np.isnan(codes[50:100, 3]).all() and not np.isnan(codes[100:150, 4]).any()
-    assert np.isnan(codes[:50, 5]).all()
+        # tree inputs: x, z, then the codes of small, medium, large
+        assert np.isnan(codes[50:100, 2]).all() and not np.isnan(codes[100:150, 3]).any()
+    assert np.isnan(codes[:50, 4]).all()
     # unseen values walk to the larger child of every native split
     for i in range(50):
         node = 0
