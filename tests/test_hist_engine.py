@@ -17,6 +17,7 @@ from hvrt import HVRTPartitioner
 from hvrt._engines import fit_exact, resolve_engine, root_impurity
 from hvrt._hist import HistTree, fit_hist
 from hvrt._hist._binning import fit_bins, transform_bins
+from hvrt._hist._categories import MIN_CATEGORY_ROWS
 from hvrt._target import feature_outputs
 from hvrt._tree_contract import GrowthParams
 
@@ -456,9 +457,10 @@ def root_gain(target: np.ndarray, leaves: np.ndarray) -> float:
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_native_split_is_the_best_split_of_the_categories(n_categories, n_outputs, min_leaf, seed):
     rng = np.random.default_rng(seed)
-    n = 120
-    codes = rng.integers(0, n_categories, n)
-    codes[:n_categories] = np.arange(n_categories)  # every category present
+    # every category with MIN_CATEGORY_ROWS rows or more, so each is split on its own
+    sizes = MIN_CATEGORY_ROWS + rng.integers(0, 60, n_categories)
+    codes = rng.permutation(np.repeat(np.arange(n_categories), sizes))
+    n = len(codes)
     effects = rng.normal(size=(n_categories, n_outputs))
     target = effects[codes] + rng.normal(0.0, 0.5, (n, n_outputs))
     X = codes.astype(float)[:, None]
@@ -480,8 +482,8 @@ def test_native_split_is_the_best_split_of_the_categories(n_categories, n_output
 def test_native_split_reads_the_codes_as_categories_not_numbers():
     # codes 0 and 2 behave alike, 1 apart: no threshold on the codes separates them
     rng = np.random.default_rng(0)
-    codes = rng.integers(0, 3, 300)
-    target = np.where(codes == 1, 5.0, 0.0) + rng.normal(0.0, 0.1, 300)
+    codes = rng.integers(0, 3, 1500)
+    target = np.where(codes == 1, 5.0, 0.0) + rng.normal(0.0, 0.1, 1500)
     X = codes.astype(float)[:, None]
     tree = fit_hist(X, target, params(max_leaf_nodes=2), category_bins=np.array([3]))
     leaves = tree.apply(X)
@@ -519,6 +521,25 @@ def test_unseen_codes_go_to_the_larger_child_at_every_native_split():
     native = hist_tree.categorical_nodes
     larger_left = hist_tree.n_node_samples[hist_tree.children_left] >= hist_tree.n_node_samples[hist_tree.children_right]
     np.testing.assert_array_equal(nan_left[native], larger_left[native])
+
+
+def test_categories_rarer_than_the_minimum_at_a_node_stay_together():
+    # 6 large categories and 10 rare ones (under MIN_CATEGORY_ROWS rows each, less than
+    # the mean partition too) whose means differ: the rare ones are ordered as one
+    rng = np.random.default_rng(3)
+    sizes = np.r_[np.full(6, 2 * MIN_CATEGORY_ROWS), np.full(10, MIN_CATEGORY_ROWS // 4)]
+    codes = rng.permutation(np.repeat(np.arange(16), sizes))
+    target = rng.normal(0.0, 3.0, 16)[codes] + rng.normal(0.0, 0.5, len(codes))
+    X = codes.astype(float)[:, None]
+    tree = fit_hist(X, target, params(max_leaf_nodes=4), category_bins=np.array([16]))
+    hist_tree = tree.get_tree()
+    native = np.flatnonzero(hist_tree.categorical_nodes)
+    assert len(native) == 3
+    for node in native:
+        left = hist_tree.category_left[node, :16]
+        # the rare ones go together, unless the split is one category against the rest
+        assert left[6:].all() or not left[6:].any() or left.sum() == 1
+    assert any(0 < hist_tree.category_left[node, :6].sum() < 6 for node in native)
 
 
 @pytest.mark.parametrize("bad", [np.nan, -1.0, 6.0, 2.5])

@@ -160,11 +160,10 @@ def _number_key(value: Any) -> str:
 
 def _category_kind(values: pd.Series) -> str:
     """``"numbers"``, ``"text"`` or ``"mixed"``: what kind of values a categorical column holds."""
-    present = values.dropna()
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
         return "numbers"
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        present = pd.Series(values.cat.categories)
+    # a pandas categorical's categories, else the values (no pass over the rows for the first)
+    present = pd.Series(values.cat.categories) if isinstance(values.dtype, pd.CategoricalDtype) else values.dropna()
     distinct = pd.unique(present.to_numpy(dtype=object))  # a few values, not every row
     is_number = [isinstance(v, (numbers.Number, np.bool_)) and not isinstance(v, str) for v in distinct]
     if all(is_number):
@@ -251,6 +250,14 @@ def fit_one_hot(categories: list[list[Any]]) -> OneHotEncoder:
     return OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64).fit(table)
 
 
+def _is_missing(value: Any) -> bool:
+    """Whether one value is missing (None, NaN, NaT, pd.NA), as ``Series.dropna`` sees it."""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # a value pandas reads as an array (a tuple, say)
+        return False
+
+
 def _first_values(values: pd.Series) -> dict[str, Any]:
     """Each category key of a column and its first original value (what a readable rule
     writes for the category), in the order a reader expects: a pandas categorical's own
@@ -259,7 +266,9 @@ def _first_values(values: pd.Series) -> dict[str, Any]:
     first_values: dict[str, Any] = {}
     # Distinct values first (in order of appearance), then to objects: converting every row
     # to a Python object first costs more than the rest of the preprocessing of a column.
-    for value in np.asarray(values.dropna().unique(), dtype=object):
+    for value in np.asarray(values.unique(), dtype=object):
+        if _is_missing(value):
+            continue  # a missing value is no category
         is_number = isinstance(value, (numbers.Number, np.bool_)) and not isinstance(value, str)
         first_values.setdefault(_number_key(value) if is_number else str(value), value)
     if isinstance(values.dtype, pd.CategoricalDtype):
@@ -397,7 +406,7 @@ class Preprocessor:
             numeric = np.where(np.isnan(numeric), self.numeric_fill, numeric)
         return self.append_categories(numeric, frame)
 
-    def append_categories(self, numeric: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
+    def append_categories(self, numeric: np.ndarray, frame: pd.DataFrame, check_kinds: bool = True) -> np.ndarray:
         """``numeric`` followed by the encoded categorical columns of ``frame``.
 
         Raises
@@ -411,7 +420,7 @@ class Preprocessor:
         native = isinstance(self.encoder, CategoryCodes)
         if one_hot:
             _check_one_hot_fits(self.encoder, self.categorical_columns, len(frame), numeric.shape[1])
-        if self.category_kinds is not None:
+        if check_kinds and self.category_kinds is not None:
             _check_category_kinds(frame, self.categorical_columns, self.category_kinds)
         widths = [len(c) if one_hot else 1 for c in self.encoder.categories_]
         inputs = np.zeros((len(frame), numeric.shape[1] + sum(widths)))
@@ -612,5 +621,6 @@ def fit_preprocessing(
         numeric_columns, categorical_columns, numeric_fill, category_imputer, encoder, kinds, first_values,
         [c for c in frame.columns if c in set(with_missing)],
     )
-    tree_inputs = preprocessor.append_categories(numeric, frame)
+    # (the kinds were just read from this frame: no need to check them against themselves)
+    tree_inputs = preprocessor.append_categories(numeric, frame, check_kinds=False)
     return preprocessor, tree_inputs, target

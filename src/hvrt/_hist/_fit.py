@@ -9,7 +9,7 @@ import numpy as np
 
 from .._tree_contract import GrowthParams
 from ._binning import EDGE_SAMPLE_ROWS, MAX_BINS, ROW_SHARE, fit_bins, transform_bins
-from ._categories import category_table
+from ._categories import MIN_CATEGORY_ROWS, category_table, first_bad_code
 from ._grow_tree import grow_tree
 from ._grower import grow
 from ._model import HistFittedTree, HistTree
@@ -62,15 +62,14 @@ def _seed(random_state: object) -> int | None:
 def _check_codes(X_tree: np.ndarray, category_bins: np.ndarray) -> None:
     """Refuse a categorical tree input that holds anything but its codes ``0 .. B - 1``."""
     for j in np.flatnonzero(category_bins > 0):
-        column = X_tree[:, j]
         n_bins = int(category_bins[j])
         if n_bins > MAX_BINS:
             raise ValueError(f"categorical tree input {j} has {n_bins} codes; at most {MAX_BINS} are supported")
-        valid = (column >= 0) & (column < n_bins) & (column == np.floor(column))
-        if not valid.all():
+        bad = first_bad_code(X_tree, int(j), n_bins)
+        if bad >= 0:
             raise ValueError(
                 f"categorical tree input {j} must hold the integer codes 0 .. {n_bins - 1}, "
-                f"got {column[~valid][0]!r}"
+                f"got {X_tree[bad, j]!r}"
             )
 
 
@@ -111,7 +110,9 @@ def fit_hist(
     category_bins : ndarray of int, shape (n_features,), optional
         For each native categorical tree input, its number of category codes ``B``
         (0 for a numeric input): the column holds the codes ``0 .. B - 1`` (``B <= 255``),
-        and its splits send a set of codes left (``_categories``). None: all numeric.
+        and its splits send a set of codes left (``_categories``); at a node, the
+        categories with fewer rows than the mean partition (``n / max_leaf_nodes``, at
+        most ``MIN_CATEGORY_ROWS``, 200) are kept together. None: all numeric.
 
     Returns
     -------
@@ -164,6 +165,9 @@ def fit_hist(
     node_int, node_float, rows = grow_tree(
         codes, y, mapper.n_value_bins, mapper.nan_code, max_leaves, int(params.min_samples_leaf),
         max_depth, float(min_gain), int(hist_min_rows), categorical,
+        # a category with fewer rows at a node than the mean partition (at most
+        # MIN_CATEGORY_ROWS) is split together with the other such categories
+        max(1, min(MIN_CATEGORY_ROWS, round(n_samples / max_leaves))),
     )  # fmt: skip
     del codes, y, target_2d
 

@@ -52,6 +52,7 @@ def grow_tree(
     min_gain: float,
     hist_min_rows: int,
     categorical: np.ndarray | None = None,
+    min_category_rows: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Grow the tree on all rows; ``codes`` and ``y`` are permuted into node order in place.
 
@@ -77,13 +78,13 @@ def grow_tree(
     if threads == 1 or max_leaves <= 2:
         node_int, node_float = grow(
             codes, words, y, rows, 0, n, hists[0], root_sums, 0, n_value_bins, categorical, nan_code, max_leaves,
-            min_leaf, max_depth, min_gain, hist_min_rows,
+            min_leaf, max_depth, min_gain, hist_min_rows, min_category_rows,
         )  # fmt: skip
         return node_int, node_float, rows
 
     gain, feature, split_bin, nan_left, n_left, left_sums, right_sums, bits = split_root(
         codes, words, y, rows, hists, root_sums, n_value_bins, categorical, nan_code, min_leaf, max_depth,
-        min_gain,
+        min_gain, min_category_rows,
     )
     root_int = np.full(N_FIELDS, -1, dtype=np.int64)
     root_int[[START, END, DEPTH]] = 0, n, 0
@@ -98,8 +99,7 @@ def grow_tree(
         # each subtree may take every leaf but the other's one; the merge cuts it back
         return grow(
             codes, words, y, rows, start, end, hists[child], sums, 1, n_value_bins, categorical, nan_code,
-            max_leaves - 1,
-            min_leaf, max_depth, min_gain, hist_min_rows,
+            max_leaves - 1, min_leaf, max_depth, min_gain, hist_min_rows, min_category_rows,
         )  # fmt: skip
 
     with ThreadPoolExecutor(max_workers=2) as pool:

@@ -84,6 +84,7 @@ def grow(
     max_depth: int,
     min_gain: float,
     hist_min_rows: int,
+    min_category_rows: int,
 ):
     """Grow a best-first tree on rows [seg_start, seg_end), permuting them into node order in place.
 
@@ -105,6 +106,7 @@ def grow(
     max_depth : int, nodes at this depth are not split.
     min_gain : float, a split's SSE reduction must be at least this (and positive).
     hist_min_rows : int, open leaves this large keep their histogram.
+    min_category_rows : int, categories with fewer rows at a node are split as one (``_categories``).
 
     Returns
     -------
@@ -164,7 +166,8 @@ def grow(
             size = node_int[node, END] - node_int[node, START]
             gain, feature, split_bin, nan_left, n_left = evaluate_mixed(
                 hist[slot], numeric_bins, n_value_bins, categorical, nan_code, node_float[node, 1:], size,
-                node_int[node, DEPTH], min_leaf, max_depth, min_gain, split_scratch, category_scratch, bits,
+                node_int[node, DEPTH], min_leaf, max_depth, min_gain, min_category_rows, split_scratch, category_scratch,
+                bits,
             )  # fmt: skip
             keep = False
             if feature >= 0:
@@ -249,7 +252,8 @@ def grow(
 
 
 def split_root(
-    codes, words, y, rows, hists, root_sums, n_value_bins, categorical, nan_code, min_leaf, max_depth, min_gain
+    codes, words, y, rows, hists, root_sums, n_value_bins, categorical, nan_code, min_leaf, max_depth, min_gain,
+    min_category_rows,
 ):
     """Split the whole tree's root (rows [0, n)) as :func:`grow` would.
 
@@ -275,7 +279,7 @@ def split_root(
     numeric_bins = np.where(categorical, 1, n_value_bins).astype(np.int64)
     gain, feature, split_bin, nan_left, n_left = evaluate_mixed(
         hists[0], numeric_bins, n_value_bins, categorical, int(nan_code), root_sums, int(n), 0, int(min_leaf),
-        int(max_depth), float(min_gain), scratch, category_scratch, bits,
+        int(max_depth), float(min_gain), int(min_category_rows), scratch, category_scratch, bits,
     )  # fmt: skip
     if feature < 0:
         return gain, feature, split_bin, nan_left, n_left, np.zeros(m), np.zeros(m), bits
