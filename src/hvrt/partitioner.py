@@ -639,13 +639,13 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         >>> y = [1.0, 9.0, 1.0, 9.0, 2.0, 8.0]
         >>> p = HVRTPartitioner(max_leaf_nodes=3, engine="hist").fit(X, y)
         >>> p.partition_rules(missing="fit")
-                   n_samples    y_mean                               rule
+                   n_samples    y_mean                                    rule
         partition
-        0                  3  8.666667              colour not in ['red']
-        1                  2  1.000000  size <= 3.5 and colour in ['red']
-        2                  1  2.000000   3.5 < size and colour in ['red']
-        >>> p.partition_rules().loc[0, "rule"]  # new colours and missing ones go here too
-        "colour not in ['red']"
+        0                  3  8.666667                      colour in ['blue']
+        1                  2  1.000000  size <= 3.5 and colour not in ['blue']
+        2                  1  2.000000   3.5 < size and colour not in ['blue']
+        >>> p.partition_rules().loc[0, "rule"]  # new rows with a missing colour go here too
+        "(colour in ['blue'] or colour.isna())"
         """
         check_is_fitted(self, "tree_")
         if precision is not None and not (_is_int(precision) and precision >= 1):
@@ -704,9 +704,9 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         >>> y = [1.0, 9.0, 1.0, 9.0, 2.0, 8.0]
         >>> p = HVRTPartitioner(max_leaf_nodes=3, engine="hist").fit(X, y)
         >>> print(p.export_rules(missing="fit"))
-        0  n=3  y_mean=8.667  colour not in ['red']
-        1  n=2  y_mean=1      size <= 3.5 and colour in ['red']
-        2  n=1  y_mean=2      3.5 < size and colour in ['red']
+        0  n=3  y_mean=8.667  colour in ['blue']
+        1  n=2  y_mean=1      size <= 3.5 and colour not in ['blue']
+        2  n=1  y_mean=2      3.5 < size and colour not in ['blue']
         """
         table = self.partition_rules(precision, missing=missing)
         fields = [[str(k) for k in table.index], [f"n={n}" for n in table["n_samples"]]]
@@ -725,7 +725,8 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
             scikit-learn's tree for the exact engine; for the histogram engine a
             ``HistTree`` of plain arrays (``feature``, ``threshold``, ``nan_left``,
             ``children_left``, ``children_right``, ``n_node_samples``, ``value``,
-            ``depth``, ``bin_edges``).
+            ``depth``, ``bin_edges``, and for native categorical splits ``categorical``
+            and ``category_left``).
 
         Raises
         ------
