@@ -190,8 +190,16 @@ def _column_keys(values: pd.Series, column: str) -> np.ndarray:
 def _column_codes(values: pd.Series, column: str) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_column_keys` as codes into its distinct keys: ``keys[codes]`` are the row keys.
 
-    ``keys`` ends with NaN, the key of every missing row (code -1).
+    ``keys`` ends with NaN, the key of every missing row (code -1). ``keys`` may hold
+    categories no row has (a pandas categorical's unused categories).
     """
+    if isinstance(values.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(values.cat.categories):
+        # a categorical of text: its own codes already are codes into distinct keys (no
+        # factorising pass over the rows)
+        keys = np.empty(len(values.cat.categories) + 1, dtype=object)
+        keys[:-1] = [str(category) for category in values.cat.categories]
+        keys[-1] = np.nan
+        return values.cat.codes.to_numpy(), keys
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     uniques = np.asarray(uniques, dtype=object)
     keys = np.empty(len(uniques) + 1, dtype=object)  # the last slot, for code -1, is NaN
@@ -221,9 +229,9 @@ def _key_counts(values: pd.Series, column: str) -> tuple[list[str], np.ndarray, 
     """A categorical column's distinct keys (as :func:`_column_keys`), their row counts, and
     whether any row is missing."""
     codes, keys = _column_codes(values, column)
-    counts = np.bincount(codes[codes >= 0], minlength=len(keys) - 1)
-    present = np.flatnonzero(counts)
-    return [keys[i] for i in present], counts[present], bool((codes < 0).any())
+    counts = np.bincount(codes.astype(np.intp) + 1, minlength=len(keys))  # slot 0: missing rows
+    present = np.flatnonzero(counts[1:])
+    return [keys[i] for i in present], counts[1:][present], bool(counts[0] > 0)
 
 
 def most_frequent(keys: Sequence[Any], counts: np.ndarray) -> Any:
@@ -423,7 +431,8 @@ class Preprocessor:
         if check_kinds and self.category_kinds is not None:
             _check_category_kinds(frame, self.categorical_columns, self.category_kinds)
         widths = [len(c) if one_hot else 1 for c in self.encoder.categories_]
-        inputs = np.zeros((len(frame), numeric.shape[1] + sum(widths)))
+        # one-hot leaves zeros; the other encodings write every column
+        inputs = (np.zeros if one_hot else np.empty)((len(frame), numeric.shape[1] + sum(widths)))
         inputs[:, : numeric.shape[1]] = numeric
         offset = numeric.shape[1]
         for j, column in enumerate(self.categorical_columns):
