@@ -95,7 +95,9 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         How categoricals reach the tree (the target never sees them). ``"native"`` (the
         histogram engine only): each categorical is one tree input of category codes, and
         a split sends any set of its categories left, found by ordering the categories by
-        their mean target (exact for one output); at most 255 codes per column, the
+        their mean target (exact for one output; categories with fewer rows at a node
+        than the mean partition, at most 200, are ordered as one group, and every
+        category against the rest is scored too); at most 255 codes per column, the
         rarest categories beyond 254 pooled into one; a category unseen in fit goes to the
         larger child of every such split. ``"ohe"``: one-hot; a category unseen in fit
         encodes as all zeros and follows every "not this category" branch. ``"target"``:
