@@ -181,7 +181,9 @@ def test_binning_table_runs_small() -> None:
         assert 0.0 < exact <= 1.0 and -100.0 < quantile <= 100.0 and -100.0 < default <= 100.0
 
 
-BENCHMARKS = ("partition", "plot_scaling", "options", "binning", "metrics", "profiler", "guidance", "dask", "coldstart")
+BENCHMARKS = (
+    "partition", "plot_scaling", "options", "binning", "metrics", "profiler", "guidance", "dask", "coldstart", "categoricals",
+)  # fmt: skip
 
 
 @pytest.mark.parametrize("name", BENCHMARKS)
@@ -355,3 +357,21 @@ def test_coldstart_probe_runs_in_a_fresh_process() -> None:
     probe = run_probe("exact", "sum", None, n_samples=300, n_features=3, n_partitions=4, seed=0)
     assert probe.first_fit_s > 0 and probe.repeat_fit_s > 0 and probe.import_s > 0
     assert probe.compile_message is False  # the exact engine compiles nothing
+
+
+def test_categoricals_rows_compare_encodings_on_one_table() -> None:
+    import pandas as pd
+
+    from benchmarks.categoricals import comparison_rows, high_cardinality
+
+    wide = high_cardinality(3000, seed=0)
+    assert wide["title"].nunique() > 255  # more levels than native codes: some are pooled
+    rows = comparison_rows(
+        wide, ["title"], [("numeric", "hist", "none"), ("native", "hist", "native"), ("target", "hist", "target")], 20, 1
+    )
+    cells = [row.strip("|").split("|") for row in rows]
+    assert [c[0].strip() for c in cells] == ["numeric", "native", "target"]
+    assert float(cells[0][4]) == 1.0  # the numeric-only fit is the reference of the ratios
+    assert all(0.0 < float(c[5]) < 1.0 for c in cells)  # within-partition SSE ratios
+    assert isinstance(wide, pd.DataFrame) and list(wide.columns) == [*"abcde", "title"]
+

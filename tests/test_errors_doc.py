@@ -296,6 +296,7 @@ CASES: dict[str, Callable[[], object]] = {
     "P19": _partition(categorical_features="code"),
     "P20": _partition(categorical_features=[5]),
     "P21": _partition(categorical_features=["code"]),
+    "P22": lambda: HVRTPartitioner(engine="exact", category_encoding="native").fit(X),
     # X at fit
     "X1": lambda: HVRTPartitioner().fit(sp.csr_matrix(np.ones((4, 2)))),
     "X2": lambda: HVRTPartitioner().fit(X["a"]),
@@ -423,6 +424,7 @@ CASES: dict[str, Callable[[], object]] = {
     "K17": lambda: _dask_tool("full_report")(_dask_x(), _dask_labels(np.c_[LABELS, LABELS])),
     "K18": lambda: _dask_tool("partition_quality")(_dask_x(), _dask_labels(), _dask_x()),
     "K19": lambda: _dask_tool("full_report")(_dask_x()[:0], _dask_labels()[:0]),
+    "K20": lambda: _dask_fit(engine="hist", category_encoding="native")(_dask_frame()),
     # optional extras
     "V1": _without_matplotlib,
     "V2": _without("pyarrow", lambda: __import__("hvrt._compat", fromlist=["x"]).import_pyarrow()),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
 import subprocess
@@ -16,6 +17,7 @@ from hvrt import HVRTPartitioner
 from hvrt._engines import fit_exact, resolve_engine, root_impurity
 from hvrt._hist import HistTree, fit_hist
 from hvrt._hist._binning import fit_bins, transform_bins
+from hvrt._hist._categories import MIN_CATEGORY_ROWS
 from hvrt._target import feature_outputs
 from hvrt._tree_contract import GrowthParams
 
@@ -422,3 +424,147 @@ def test_first_compile_is_announced_once_on_a_cold_cache_only(tmp_path):
     assert runs[0].stderr.count(message) == 1  # cold: said once, not again at the second fit
     assert message not in runs[1].stderr  # warm: loaded from tmp_path silently
     assert any(tmp_path.rglob("*.nbi"))  # the cache really went to tmp_path
+
+
+# ----------------------------------------------------------------------------- native categorical splits
+
+
+def brute_force_gain(codes: np.ndarray, target: np.ndarray, min_leaf: int = 1) -> float:
+    """The largest SSE reduction over every split of the categories present into two sets."""
+    target = target.reshape(len(target), -1)
+    present = np.unique(codes)
+    total = np.sum((target - target.mean(axis=0)) ** 2)
+    best = 0.0
+    for size in range(1, len(present)):
+        for subset in itertools.combinations(present, size):
+            left = np.isin(codes, subset)
+            if left.sum() < min_leaf or (~left).sum() < min_leaf:
+                continue
+            sse = sum(np.sum((part - part.mean(axis=0)) ** 2) for part in (target[left], target[~left]))
+            best = max(best, total - sse)
+    return best
+
+
+def root_gain(target: np.ndarray, leaves: np.ndarray) -> float:
+    target = target.reshape(len(target), -1)
+    sse = sum(np.sum((target[leaves == leaf] - target[leaves == leaf].mean(axis=0)) ** 2) for leaf in np.unique(leaves))
+    return float(np.sum((target - target.mean(axis=0)) ** 2) - sse)
+
+
+@pytest.mark.parametrize("n_categories", [2, 3, 4, 5, 6, 8])
+@pytest.mark.parametrize("n_outputs", [1, 3])
+@pytest.mark.parametrize("min_leaf", [1, 15])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_native_split_is_the_best_split_of_the_categories(n_categories, n_outputs, min_leaf, seed):
+    rng = np.random.default_rng(seed)
+    # every category with MIN_CATEGORY_ROWS rows or more, so each is split on its own
+    sizes = MIN_CATEGORY_ROWS + rng.integers(0, 60, n_categories)
+    codes = rng.permutation(np.repeat(np.arange(n_categories), sizes))
+    n = len(codes)
+    effects = rng.normal(size=(n_categories, n_outputs))
+    target = effects[codes] + rng.normal(0.0, 0.5, (n, n_outputs))
+    X = codes.astype(float)[:, None]
+    tree = fit_hist(X, target, params(max_leaf_nodes=2, min_samples_leaf=min_leaf), category_bins=np.array([n_categories]))
+    best = brute_force_gain(codes, target, min_leaf)
+    gain = root_gain(target, tree.apply(X))
+    if n_outputs == 1 or n_categories <= 4:
+        # Fisher's ordering is exact for one output; up to 4 categories every split is scored
+        assert gain == pytest.approx(best, rel=1e-12, abs=1e-9)
+    else:
+        # several outputs and more categories: an ordering heuristic, never above the best
+        assert gain <= best + 1e-9
+        assert gain >= 0.8 * best
+    # the split is a set of whole categories: every category's rows share a child
+    leaves = tree.apply(X)
+    assert all(len(np.unique(leaves[codes == c])) == 1 for c in range(n_categories))
+
+
+def test_native_split_reads_the_codes_as_categories_not_numbers():
+    # codes 0 and 2 behave alike, 1 apart: no threshold on the codes separates them
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, 3, 1500)
+    target = np.where(codes == 1, 5.0, 0.0) + rng.normal(0.0, 0.1, 1500)
+    X = codes.astype(float)[:, None]
+    tree = fit_hist(X, target, params(max_leaf_nodes=2), category_bins=np.array([3]))
+    leaves = tree.apply(X)
+    assert len(np.unique(leaves[codes != 1])) == 1 and np.unique(leaves[codes == 1]).size == 1
+    assert leaves[codes == 1][0] != leaves[codes == 0][0]
+    assert np.isnan(tree.splits[1][0]) and tree.category_splits[0, :3].tolist() in ([False, True, False], [True, False, True])
+
+
+def test_unseen_codes_go_to_the_larger_child_at_every_native_split():
+    rng = np.random.default_rng(1)
+    n = 2000
+    codes = rng.integers(0, 6, n)
+    x = rng.normal(size=n)
+    target = rng.normal(size=6)[codes] * 3 + x
+    X = np.column_stack([x, codes.astype(float)])
+    tree = fit_hist(X, target, params(max_leaf_nodes=12), category_bins=np.array([0, 6]))
+    hist_tree = tree.get_tree()
+    assert hist_tree.categorical_nodes.sum() >= 2
+    unseen = X.copy()
+    unseen[:, 1] = np.nan
+    # follow the larger child at native splits, the thresholds elsewhere
+    expected = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        node = 0
+        while hist_tree.children_left[node] >= 0:
+            left, right = hist_tree.children_left[node], hist_tree.children_right[node]
+            if hist_tree.categorical_nodes[node]:
+                node = left if hist_tree.n_node_samples[left] >= hist_tree.n_node_samples[right] else right
+            else:
+                node = left if unseen[i, hist_tree.feature[node]] <= hist_tree.threshold[node] else right
+        expected[i] = node
+    np.testing.assert_array_equal(tree.apply(unseen), expected)
+    # the same rule, reported by the contract: nan_left says where unseen categories go
+    feature, _, nan_left = tree.splits
+    native = hist_tree.categorical_nodes
+    larger_left = hist_tree.n_node_samples[hist_tree.children_left] >= hist_tree.n_node_samples[hist_tree.children_right]
+    np.testing.assert_array_equal(nan_left[native], larger_left[native])
+
+
+def test_categories_rarer_than_the_minimum_at_a_node_stay_together():
+    # 6 large categories and 10 rare ones (under MIN_CATEGORY_ROWS rows each, less than
+    # the mean partition too) whose means differ: the rare ones are ordered as one
+    rng = np.random.default_rng(3)
+    sizes = np.r_[np.full(6, 2 * MIN_CATEGORY_ROWS), np.full(10, MIN_CATEGORY_ROWS // 4)]
+    codes = rng.permutation(np.repeat(np.arange(16), sizes))
+    target = rng.normal(0.0, 3.0, 16)[codes] + rng.normal(0.0, 0.5, len(codes))
+    X = codes.astype(float)[:, None]
+    tree = fit_hist(X, target, params(max_leaf_nodes=4), category_bins=np.array([16]))
+    hist_tree = tree.get_tree()
+    native = np.flatnonzero(hist_tree.categorical_nodes)
+    assert len(native) == 3
+    for node in native:
+        left = hist_tree.category_left[node, :16]
+        # the rare ones go together, unless the split is one category against the rest
+        assert left[6:].all() or not left[6:].any() or left.sum() == 1
+    assert any(0 < hist_tree.category_left[node, :6].sum() < 6 for node in native)
+
+
+@pytest.mark.parametrize("bad", [np.nan, -1.0, 6.0, 2.5])
+def test_native_columns_must_hold_their_codes(bad):
+    X = np.column_stack([np.arange(20.0), np.arange(20) % 6.0])
+    X[3, 1] = bad
+    with pytest.raises(ValueError, match=r"categorical tree input 1 must hold the integer codes 0 \.\. 5"):
+        fit_hist(X, np.arange(20.0), params(4), category_bins=np.array([0, 6]))
+
+
+def test_native_growth_on_two_threads_matches_serial_growth(monkeypatch):
+    # from TWO_SUBTREES_MIN_ROWS rows the root's subtrees grow on two threads
+    from hvrt._hist import _grow_tree
+
+    rng = np.random.default_rng(2)
+    n = 140_000
+    codes = rng.integers(0, 40, n)
+    x = rng.normal(size=n)
+    target = rng.normal(size=40)[codes] + x
+    X = np.column_stack([x, codes.astype(float)])
+    bins = np.array([0, 40])
+    monkeypatch.setattr(_grow_tree, "thread_count", lambda: 2)
+    threaded = fit_hist(X, target, params(64), category_bins=bins)
+    monkeypatch.setattr(_grow_tree, "thread_count", lambda: 1)
+    serial = fit_hist(X, target, params(64), category_bins=bins)
+    assert threaded.get_tree().categorical_nodes.sum() > 5
+    np.testing.assert_array_equal(threaded.training_leaves, serial.training_leaves)
+    np.testing.assert_array_equal(threaded.get_tree().category_left, serial.get_tree().category_left)

@@ -727,3 +727,137 @@ def test_prepared_fit_equals_fit_on_the_same_rows():
     np.testing.assert_array_equal(prepared._labels_of_prepared(inputs), plain.get_partitions(frame))
     with pytest.raises(ValueError, match="needs impute=True and category_encoding='ohe'"):
         HVRTPartitioner(category_encoding="target")._fit_prepared(subset, guide, preprocessor, inputs[rows])
+
+
+# ----------------------------------------------------------------------------- native categoricals
+
+
+def categorical_heavy(n: int, seed: int) -> tuple[pd.DataFrame, pd.Series]:
+    """Two numeric columns and three categoricals (3, 12 and 15 levels) that drive y."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "z": rng.normal(size=n),
+            "small": rng.choice(["a", "b", "c"], n),
+            "medium": rng.choice([f"m{i}" for i in range(12)], n),
+            "large": pd.Categorical(rng.choice([f"l{i}" for i in range(15)], n)),
+        }
+    )
+    effects = {column: dict(zip(X[column].unique(), rng.normal(0, 2, X[column].nunique()))) for column in ("small", "medium", "large")}
+    y = X["x"] + sum(X[column].map(effects[column]).astype(float) for column in effects) + rng.normal(0, 0.3, n)
+    return X, y
+
+
+def test_category_encoding_auto_is_native_on_hist_and_one_hot_on_exact() -> None:
+    X, y = categorical_heavy(600, seed=0)
+    assert HVRTPartitioner(max_leaf_nodes=8, engine="hist").fit(X, y).category_encoding_ == "native"
+    assert HVRTPartitioner(max_leaf_nodes=8, engine="exact").fit(X, y).category_encoding_ == "ohe"
+    assert HVRTPartitioner(max_leaf_nodes=8).fit(X, y).category_encoding_ == "ohe"  # auto: exact below 50k rows
+    for encoding in ("ohe", "target"):
+        fitted = HVRTPartitioner(max_leaf_nodes=8, engine="hist", category_encoding=encoding).fit(X, y)
+        assert fitted.category_encoding_ == encoding and fitted.get_tree().categorical is None
+    tree = HVRTPartitioner(max_leaf_nodes=8, engine="hist").fit(X, y).get_tree()
+    assert tree.categorical.tolist() == [False, False, True, True, True]  # one input per categorical
+
+
+@pytest.mark.parametrize("engine_name", ["exact", "auto"])
+def test_native_encoding_without_the_hist_engine_is_an_error(engine_name: str) -> None:
+    X, y = categorical_heavy(200, seed=0)
+    with pytest.raises(ValueError, match="category_encoding='native' needs engine='hist'"):
+        HVRTPartitioner(max_leaf_nodes=8, engine=engine_name, category_encoding="native").fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("engine_name", "encoding"), [("exact", "ohe"), ("hist", "ohe"), ("hist", "native"), ("exact", "target")]
+)
+def test_native_labels_are_as_valid_as_one_hot_labels(engine_name: str, encoding: str) -> None:
+    X, y = categorical_heavy(1500, seed=1)
+    partitioner = HVRTPartitioner(max_leaf_nodes=30, engine=engine_name, category_encoding=encoding, y_weight=0.9)
+    labels = partitioner.fit_predict(X, y)
+    assert labels.dtype == np.int64 and sorted(np.unique(labels)) == list(range(30))
+    np.testing.assert_array_equal(partitioner.get_partitions(X.sample(frac=1.0, random_state=0).sort_index()), labels)
+    assert partitioner.partition_sizes_.sum() == len(X)
+    # a refit gives the same labels (no randomness left in the split search)
+    assert np.array_equal(HVRTPartitioner(**partitioner.get_params()).fit(X, y).labels_, labels)
+
+
+def test_native_splits_leave_no_more_within_partition_sse_than_one_hot() -> None:
+    X, y = categorical_heavy(4000, seed=2)
+    sse = {}
+    for encoding in ("native", "ohe"):
+        labels = HVRTPartitioner(max_leaf_nodes=40, engine="hist", category_encoding=encoding, y_weight=1.0).fit(X, y).labels_
+        means = np.bincount(labels, weights=y) / np.bincount(labels)
+        sse[encoding] = float(np.sum((y - means[labels]) ** 2))
+    assert sse["native"] < 0.9 * sse["ohe"]  # a set of levels in one split, not one level at a time
+
+
+@pytest.mark.parametrize("impute", [True, False])
+def test_unseen_and_missing_categories_follow_the_documented_side(impute: bool) -> None:
+    X, y = categorical_heavy(1500, seed=3)
+    X.loc[X.index[::7], "medium"] = None  # missing at fit in one column only
+    partitioner = HVRTPartitioner(max_leaf_nodes=30, engine="hist", impute=impute, y_weight=0.9).fit(X, y)
+    tree = partitioner.get_tree()
+    assert (tree.feature[tree.categorical_nodes] == 4).any()  # the tree splits on "large"
+    new = X.iloc[:200].copy()
+    new["large"] = new["large"].cat.add_categories(["never"]).astype(object)
+    new.loc[new.index[:50], "large"] = "never"  # unseen: the larger child of every split on it
+    new.loc[new.index[50:100], "small"] = None  # missing, never seen missing at fit
+    new.loc[new.index[100:150], "medium"] = None  # missing, seen at fit
+    labels = partitioner.get_partitions(new)
+    codes = partitioner._preprocessor.tree_inputs(new)
+    if impute:  # missing values take the most frequent category
+        filled = new.copy()
+        filled["small"] = filled["small"].fillna(X["small"].mode()[0])
+        filled["medium"] = filled["medium"].fillna(X["medium"].mode()[0])
+        np.testing.assert_array_equal(labels[50:150], partitioner.get_partitions(filled)[50:150])
+    else:  # a missing category of its own where fit saw one, else unseen
+        # tree inputs: x, z, then the codes of small, medium, large
+        assert np.isnan(codes[50:100, 2]).all() and not np.isnan(codes[100:150, 3]).any()
+    assert np.isnan(codes[:50, 4]).all()
+    # unseen values walk to the larger child of every native split
+    for i in range(50):
+        node = 0
+        while tree.children_left[node] >= 0:
+            left, right = tree.children_left[node], tree.children_right[node]
+            value = codes[i, tree.feature[node]]
+            if tree.categorical_nodes[node] and np.isnan(value):
+                node = left if tree.n_node_samples[left] >= tree.n_node_samples[right] else right
+            elif tree.categorical_nodes[node]:
+                node = left if tree.category_left[node, int(value)] else right
+            else:
+                node = left if value <= tree.threshold[node] else right
+        assert partitioner.partition_hierarchy()[1][labels[i]] == node
+
+
+def test_native_cap_pools_the_rarest_categories() -> None:
+    from hvrt._preprocessing import MAX_CATEGORY_BINS
+
+    rng = np.random.default_rng(4)
+    n_levels = MAX_CATEGORY_BINS + 45
+    # level i appears about (n_levels - i) times: the last ones are the rarest
+    levels = np.repeat([f"k{i:03d}" for i in range(n_levels)], np.arange(n_levels, 0, -1) // 10 + 1)
+    X = pd.DataFrame({"x": rng.normal(size=len(levels)), "key": rng.permutation(levels)})
+    y = X["key"].str[1:].astype(int) % 7 + X["x"]
+    partitioner = HVRTPartitioner(max_leaf_nodes=20, engine="hist", y_weight=0.9).fit(X, y)
+    codes = partitioner._preprocessor.encoder
+    assert codes.n_bins_.tolist() == [MAX_CATEGORY_BINS]
+    counts = X["key"].value_counts()
+    pooled = set(codes.pooled(0))
+    assert len(pooled) == n_levels - (MAX_CATEGORY_BINS - 1)
+    assert counts[list(pooled)].max() <= counts.drop(list(pooled)).min()  # the rarest are pooled
+    # pooled categories are labelled alike, and the rules list them
+    rows = X[X["key"].isin(pooled)]
+    inputs = partitioner._preprocessor.tree_inputs(rows)
+    assert (inputs[:, 1] == MAX_CATEGORY_BINS - 1).all()
+    same_x = rows.assign(x=0.0)
+    assert len(np.unique(partitioner.get_partitions(same_x))) == 1
+    rules = partitioner.partition_rules()
+    for k, rule in rules["rule"].items():
+        assert len(X.query(rule, engine="python")) == rules.loc[k, "n_samples"]
+
+
+def test_bad_category_encoding_is_named() -> None:
+    X, y = categorical_heavy(100, seed=0)
+    with pytest.raises(ValueError, match=r"category_encoding must be one of \('auto', 'native', 'ohe', 'target'\), got 'onehot'"):
+        HVRTPartitioner(category_encoding="onehot").fit(X, y)

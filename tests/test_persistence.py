@@ -193,6 +193,27 @@ def test_a_forged_tree_structure_is_refused_before_any_labelling(tmp_path, data,
         hvrt.load(path)
 
 
+def test_native_categorical_splits_round_trip(tmp_path, data):
+    X, _ = data
+    effect = {"north": 0.0, "south": 5.0, "east": -3.0, "west": 2.0}
+    y = X["region"].astype(object).map(effect).astype(float).fillna(1.0) + X["age"] / 50
+    model = HVRTPartitioner(max_leaf_nodes=16, engine="hist", impute=False, y_weight=0.9).fit(X, y)
+    tree = model.get_tree()
+    assert model.category_encoding_ == "native" and tree.categorical_nodes.any()
+    loaded = hvrt.load(hvrt.save(model, tmp_path / "native.hvrt"))
+    np.testing.assert_array_equal(loaded.get_tree().category_left, tree.category_left)
+    np.testing.assert_array_equal(loaded.get_tree().categorical, tree.categorical)
+    assert loaded._preprocessor.encoder.categories_[0].tolist()[:-1] == model._preprocessor.encoder.categories_[0].tolist()[:-1]
+    new = X.iloc[:300].astype({"region": object})
+    new.loc[new.index[:40], "region"] = "unseen region"
+    np.testing.assert_array_equal(loaded.get_partitions(new), model.get_partitions(new))
+    pd.testing.assert_frame_equal(loaded.partition_rules(), model.partition_rules())
+    # a forged set table (one row short) is refused before labelling
+    object.__setattr__(tree, "category_left", tree.category_left[:-1])
+    with pytest.raises(ModelFileError, match="categorical splits do not match its tree"):
+        hvrt.load(hvrt.save(model, tmp_path / "forged.hvrt"))
+
+
 @pytest.mark.parametrize("engine", ["exact", "hist"])
 def test_a_loaded_partitioner_writes_the_same_rules(tmp_path, data, engine):
     X, y = data

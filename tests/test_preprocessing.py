@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hvrt import HVRTPartitioner
 from hvrt._preprocessing import _category_strings, fit_preprocessing
 
 
@@ -92,3 +93,27 @@ def test_one_hot_from_key_counts_equals_the_encoders_fitted_on_every_row(impute)
         assert pd.Index(fitted).equals(pd.Index(expected))  # NaN, unimputed, last in both
     np.testing.assert_array_equal(inputs[:, 1:], encoder.transform(keys))
     assert preprocessor.columns_with_missing == ["tied", "numbers"]
+
+
+@pytest.mark.parametrize("encoding", ["native", "ohe"])
+def test_a_text_categorical_encodes_as_its_text_does(encoding):
+    # pandas categoricals of text are read through their own codes (no factorising pass):
+    # unused categories, missing values and the order of the categories change nothing
+    rng = np.random.default_rng(7)
+    n = 3000
+    text = rng.choice(["b", "a", "c", "d"], n).astype(object)
+    text[::11] = None
+    y = pd.Series(text).map({"a": 0.0, "b": 3.0, "c": -2.0, "d": 1.0}).fillna(5.0).to_numpy() + rng.normal(0, 0.1, n)
+    x = rng.normal(size=n)
+    as_text = pd.DataFrame({"x": x, "t": text})
+    as_category = pd.DataFrame({"x": x, "t": pd.Categorical(text, categories=["zz", "d", "c", "b", "a"])})
+    for impute in (True, False):
+        fitted = [
+            HVRTPartitioner(max_leaf_nodes=12, engine="hist", category_encoding=encoding, impute=impute).fit(frame, y)
+            for frame in (as_text, as_category)
+        ]
+        np.testing.assert_array_equal(fitted[0].labels_, fitted[1].labels_)
+        np.testing.assert_array_equal(fitted[1].get_partitions(as_text), fitted[0].labels_)
+        # the rules list the categories in the categorical's own order, and select the same rows
+        for k, rule in fitted[1].partition_rules()["rule"].items():
+            assert as_category.query(rule, engine="python").index.equals(as_text.index[fitted[0].labels_ == k])

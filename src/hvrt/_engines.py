@@ -138,6 +138,11 @@ class ExactTree:
         nan_left = structure.missing_go_to_left.astype(bool) & internal
         return feature, left_max, nan_left
 
+    @property
+    def category_splits(self) -> None:
+        """None: scikit-learn's tree has no native categorical splits."""
+        return None
+
     def get_tree(self) -> DecisionTreeRegressor:
         return self.tree
 
@@ -165,12 +170,21 @@ def fit_exact(
 
 
 def _fit_hist(
-    X_tree: np.ndarray, target: np.ndarray, params: GrowthParams, *, overwrite_target: bool = False
+    X_tree: np.ndarray,
+    target: np.ndarray,
+    params: GrowthParams,
+    *,
+    overwrite_target: bool = False,
+    category_bins: np.ndarray | None = None,
 ) -> FittedTree:
-    """Fit the numba histogram tree (``hvrt._hist``), importing numba only now."""
+    """Fit the numba histogram tree (``hvrt._hist``), importing numba only now.
+
+    ``category_bins``: per tree input, its number of category codes when it is split
+    natively as a categorical (0 for a numeric input), or None.
+    """
     from ._hist import fit_hist
 
-    return fit_hist(X_tree, target, params, overwrite_target=overwrite_target)
+    return fit_hist(X_tree, target, params, overwrite_target=overwrite_target, category_bins=category_bins)
 
 
 ENGINES: dict[str, Callable[..., FittedTree]] = {

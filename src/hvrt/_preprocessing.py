@@ -24,7 +24,100 @@ from sklearn.preprocessing import OneHotEncoder, TargetEncoder
 from ._target import blend_target, column_moments, feature_outputs
 from ._validation import has_missing_values, is_categorical_dtype, numeric_block, squares_are_safe
 
-CATEGORY_ENCODINGS = ("ohe", "target")
+CATEGORY_ENCODINGS = ("auto", "native", "ohe", "target")
+# Native categorical splits (the histogram engine): category bins per column at most. A
+# column with more categories keeps its MAX_CATEGORY_BINS - 1 most frequent ones (ties by
+# key) and pools the rest into one bin, which every split keeps together.
+MAX_CATEGORY_BINS = 255
+
+
+def resolve_category_encoding(category_encoding: str, engine: str) -> str:
+    """The encoding a fit uses: ``"auto"`` is ``"native"`` on the histogram engine and
+    ``"ohe"`` on the exact one.
+
+    Raises
+    ------
+    ValueError
+        For an unknown encoding, or ``"native"`` with the exact engine.
+    """
+    if category_encoding not in CATEGORY_ENCODINGS:
+        raise ValueError(f"category_encoding must be one of {CATEGORY_ENCODINGS}, got {category_encoding!r}")
+    if category_encoding == "auto":
+        return "native" if engine == "hist" else "ohe"
+    if category_encoding == "native" and engine != "hist":
+        raise ValueError(
+            f"category_encoding='native' needs engine='hist' (the {engine} engine has no categorical "
+            "splits); use engine='hist', or category_encoding='ohe' or 'target'"
+        )
+    return category_encoding
+
+
+class CategoryCodes:
+    """The native encoding: each categorical column becomes one tree input of category codes.
+
+    Attributes
+    ----------
+    categories_ : list of ndarray of object
+        Per column, its categories at fit (keys, sorted; NaN last when missing values are a
+        category of their own, ``impute=False``), as a one-hot encoder's ``categories_``.
+    bins_ : list of ndarray of int64
+        Per column, the code (bin) of each of its categories: the kept categories in key
+        order, then the pooled bin (see :data:`MAX_CATEGORY_BINS`).
+    n_bins_ : ndarray of int64
+        Codes per column.
+
+    A value that is none of a column's categories (unseen at fit) encodes as NaN, which
+    every native split sends to its larger child.
+    """
+
+    def __init__(self, categories: list[np.ndarray], bins: list[np.ndarray]) -> None:
+        self.categories_ = categories
+        self.bins_ = bins
+        self.n_bins_ = np.asarray([int(b.max()) + 1 if len(b) else 0 for b in bins], dtype=np.int64)
+
+    @classmethod
+    def fit(cls, keys: list[list[Any]], counts: list[np.ndarray]) -> CategoryCodes:
+        """Codes from each column's categories and their row counts (the rarest pooled
+        beyond :data:`MAX_CATEGORY_BINS`)."""
+        categories, bins = [], []
+        for column_keys, column_counts in zip(keys, counts):
+            column_keys = np.asarray(column_keys, dtype=object)
+            order = sorted(range(len(column_keys)), key=lambda i: _sort_key(column_keys[i]))
+            column_keys, column_counts = column_keys[order], np.asarray(column_counts)[order]
+            codes = np.arange(len(column_keys), dtype=np.int64)
+            if len(column_keys) > MAX_CATEGORY_BINS:
+                # most frequent first; ties in key order (a stable sort of the sorted keys)
+                by_count = np.argsort(-column_counts, kind="stable")
+                kept = np.zeros(len(column_keys), dtype=bool)
+                kept[by_count[: MAX_CATEGORY_BINS - 1]] = True
+                codes = np.full(len(column_keys), MAX_CATEGORY_BINS - 1, dtype=np.int64)
+                codes[kept] = np.arange(MAX_CATEGORY_BINS - 1)
+            categories.append(column_keys)
+            bins.append(codes)
+        return cls(categories, bins)
+
+    def transform(self, keys: np.ndarray) -> np.ndarray:
+        """float64 codes of an object array of keys (one column per categorical), NaN where unseen."""
+        out = np.empty(keys.shape, dtype=np.float64)
+        for j in range(keys.shape[1]):
+            out[:, j] = self.codes_of(pd.Index(self.categories_[j], dtype=object).get_indexer(keys[:, j]), j)
+        return out
+
+    def codes_of(self, positions: np.ndarray, j: int) -> np.ndarray:
+        """float64 codes of column ``j`` from positions in its categories (-1: unseen -> NaN)."""
+        table = np.r_[self.bins_[j].astype(np.float64), np.nan]
+        return table[positions]
+
+    def pooled(self, j: int) -> np.ndarray:
+        """The keys of column ``j`` that share the pooled bin (empty when nothing was pooled)."""
+        if len(self.categories_[j]) <= MAX_CATEGORY_BINS:
+            return np.empty(0, dtype=object)
+        return self.categories_[j][self.bins_[j] == MAX_CATEGORY_BINS - 1]
+
+
+def _sort_key(key: Any) -> tuple[int, str]:
+    # keys are strings; NaN (a missing value as a category) sorts last
+    return (1, "") if isinstance(key, float) and np.isnan(key) else (0, key)
 
 
 def resolve_categorical(frame: pd.DataFrame, categorical_features: Sequence[Any] | None) -> list[str]:
@@ -67,11 +160,10 @@ def _number_key(value: Any) -> str:
 
 def _category_kind(values: pd.Series) -> str:
     """``"numbers"``, ``"text"`` or ``"mixed"``: what kind of values a categorical column holds."""
-    present = values.dropna()
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
         return "numbers"
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        present = pd.Series(values.cat.categories)
+    # a pandas categorical's categories, else the values (no pass over the rows for the first)
+    present = pd.Series(values.cat.categories) if isinstance(values.dtype, pd.CategoricalDtype) else values.dropna()
     distinct = pd.unique(present.to_numpy(dtype=object))  # a few values, not every row
     is_number = [isinstance(v, (numbers.Number, np.bool_)) and not isinstance(v, str) for v in distinct]
     if all(is_number):
@@ -98,8 +190,16 @@ def _column_keys(values: pd.Series, column: str) -> np.ndarray:
 def _column_codes(values: pd.Series, column: str) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_column_keys` as codes into its distinct keys: ``keys[codes]`` are the row keys.
 
-    ``keys`` ends with NaN, the key of every missing row (code -1).
+    ``keys`` ends with NaN, the key of every missing row (code -1). ``keys`` may hold
+    categories no row has (a pandas categorical's unused categories).
     """
+    if isinstance(values.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(values.cat.categories):
+        # a categorical of text: its own codes already are codes into distinct keys (no
+        # factorising pass over the rows)
+        keys = np.empty(len(values.cat.categories) + 1, dtype=object)
+        keys[:-1] = [str(category) for category in values.cat.categories]
+        keys[-1] = np.nan
+        return values.cat.codes.to_numpy(), keys
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     uniques = np.asarray(uniques, dtype=object)
     keys = np.empty(len(uniques) + 1, dtype=object)  # the last slot, for code -1, is NaN
@@ -129,9 +229,9 @@ def _key_counts(values: pd.Series, column: str) -> tuple[list[str], np.ndarray, 
     """A categorical column's distinct keys (as :func:`_column_keys`), their row counts, and
     whether any row is missing."""
     codes, keys = _column_codes(values, column)
-    counts = np.bincount(codes[codes >= 0], minlength=len(keys) - 1)
-    present = np.flatnonzero(counts)
-    return [keys[i] for i in present], counts[present], bool((codes < 0).any())
+    counts = np.bincount(codes.astype(np.intp) + 1, minlength=len(keys))  # slot 0: missing rows
+    present = np.flatnonzero(counts[1:])
+    return [keys[i] for i in present], counts[1:][present], bool(counts[0] > 0)
 
 
 def most_frequent(keys: Sequence[Any], counts: np.ndarray) -> Any:
@@ -158,6 +258,14 @@ def fit_one_hot(categories: list[list[Any]]) -> OneHotEncoder:
     return OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64).fit(table)
 
 
+def _is_missing(value: Any) -> bool:
+    """Whether one value is missing (None, NaN, NaT, pd.NA), as ``Series.dropna`` sees it."""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # a value pandas reads as an array (a tuple, say)
+        return False
+
+
 def _first_values(values: pd.Series) -> dict[str, Any]:
     """Each category key of a column and its first original value (what a readable rule
     writes for the category), in the order a reader expects: a pandas categorical's own
@@ -166,7 +274,9 @@ def _first_values(values: pd.Series) -> dict[str, Any]:
     first_values: dict[str, Any] = {}
     # Distinct values first (in order of appearance), then to objects: converting every row
     # to a Python object first costs more than the rest of the preprocessing of a column.
-    for value in np.asarray(values.dropna().unique(), dtype=object):
+    for value in np.asarray(values.unique(), dtype=object):
+        if _is_missing(value):
+            continue  # a missing value is no category
         is_number = isinstance(value, (numbers.Number, np.bool_)) and not isinstance(value, str)
         first_values.setdefault(_number_key(value) if is_number else str(value), value)
     if isinstance(values.dtype, pd.CategoricalDtype):
@@ -227,7 +337,7 @@ class Preprocessor:
     categorical_columns: list[str]
     numeric_fill: np.ndarray | None  # training means, when imputing
     category_imputer: SimpleImputer | None
-    encoder: OneHotEncoder | TargetEncoder | None
+    encoder: OneHotEncoder | TargetEncoder | CategoryCodes | None
     category_kinds: list[str] | None = None  # "numbers" / "text" / "mixed" per categorical column
     # per categorical column, each category key's first original value at fit (for rules)
     category_values: list[dict[str, Any]] | None = None
@@ -239,7 +349,7 @@ class Preprocessor:
             return list(self.numeric_columns)
         if isinstance(self.encoder, OneHotEncoder):
             encoded = self.encoder.get_feature_names_out(self.categorical_columns)
-        else:  # target encoding: one column per categorical
+        else:  # target encoding or native codes: one column per categorical
             encoded = self.categorical_columns
         return [*self.numeric_columns, *map(str, encoded)]
 
@@ -248,6 +358,18 @@ class Preprocessor:
         if isinstance(self.encoder, OneHotEncoder):
             return [len(categories) for categories in self.encoder.categories_]
         return [1] * len(self.categorical_columns)
+
+    @property
+    def native(self) -> bool:
+        """Whether the categoricals reach the tree as codes for native splits."""
+        return isinstance(self.encoder, CategoryCodes)
+
+    def category_bins(self) -> np.ndarray | None:
+        """Per tree input, its number of category codes for a native categorical (0 for the
+        others), or None when the encoding is not native."""
+        if not self.native:
+            return None
+        return np.r_[np.zeros(len(self.numeric_columns), dtype=np.int64), self.encoder.n_bins_]
 
     def category_probes(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """How each categorical column's values reach the tree.
@@ -292,7 +414,7 @@ class Preprocessor:
             numeric = np.where(np.isnan(numeric), self.numeric_fill, numeric)
         return self.append_categories(numeric, frame)
 
-    def append_categories(self, numeric: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
+    def append_categories(self, numeric: np.ndarray, frame: pd.DataFrame, check_kinds: bool = True) -> np.ndarray:
         """``numeric`` followed by the encoded categorical columns of ``frame``.
 
         Raises
@@ -303,12 +425,14 @@ class Preprocessor:
         if self.encoder is None:
             return numeric
         one_hot = isinstance(self.encoder, OneHotEncoder)
+        native = isinstance(self.encoder, CategoryCodes)
         if one_hot:
             _check_one_hot_fits(self.encoder, self.categorical_columns, len(frame), numeric.shape[1])
-        if self.category_kinds is not None:
+        if check_kinds and self.category_kinds is not None:
             _check_category_kinds(frame, self.categorical_columns, self.category_kinds)
         widths = [len(c) if one_hot else 1 for c in self.encoder.categories_]
-        inputs = np.zeros((len(frame), numeric.shape[1] + sum(widths)))
+        # one-hot leaves zeros; the other encodings write every column
+        inputs = (np.zeros if one_hot else np.empty)((len(frame), numeric.shape[1] + sum(widths)))
         inputs[:, : numeric.shape[1]] = numeric
         offset = numeric.shape[1]
         for j, column in enumerate(self.categorical_columns):
@@ -318,6 +442,8 @@ class Preprocessor:
             if one_hot:
                 rows = np.flatnonzero(positions >= 0)  # unseen categories stay all zeros
                 inputs[rows, offset + positions[rows]] = 1.0
+            elif native:  # the category's code; unseen categories are NaN
+                inputs[:, offset] = self.encoder.codes_of(positions, j)
             else:  # target encoding: unseen categories get the target mean
                 table = np.r_[self.encoder.encodings_[j], self.encoder.target_mean_]
                 inputs[:, offset] = table[positions]
@@ -443,7 +569,12 @@ def fit_preprocessing(
     y_weight: float,
     random_state: Any,
 ) -> tuple[Preprocessor, np.ndarray, np.ndarray]:
-    """Fit the preprocessing and return it with the training tree inputs and target."""
+    """Fit the preprocessing and return it with the training tree inputs and target.
+
+    ``category_encoding`` is resolved already: "native", "ohe" or "target".
+    """
+    if category_encoding not in ("native", "ohe", "target"):
+        raise ValueError(f"category_encoding must be 'native', 'ohe' or 'target' here, got {category_encoding!r}")
     numeric_columns = [c for c in frame.columns if c not in set(categorical_columns)]
     column_weights = resolve_weights(weights, numeric_columns, categorical_columns)
     numeric, has_missing, moments = _checked_numeric(frame, numeric_columns, z_scored=scaler is None)
@@ -462,7 +593,7 @@ def fit_preprocessing(
     )
 
     category_imputer = encoder = None
-    if categorical_columns and category_encoding == "ohe":
+    if categorical_columns and category_encoding in ("ohe", "native"):
         # One-hot needs only each column's distinct keys and their counts, not an object
         # array of every row: the same fitted imputer and encoder, from the factorised codes.
         counted = [_key_counts(frame[c], c) for c in categorical_columns]
@@ -472,9 +603,16 @@ def fit_preprocessing(
         with_missing += [c for c, (_, _, missing) in zip(categorical_columns, counted) if missing]
         if impute:
             category_imputer = fit_imputer([most_frequent(keys, counts) for keys, counts, _ in counted])
-        encoder = fit_one_hot(
-            [sorted(keys) + ([np.nan] if missing and not impute else []) for keys, _, missing in counted]
-        )
+        if category_encoding == "ohe":
+            encoder = fit_one_hot(
+                [sorted(keys) + ([np.nan] if missing and not impute else []) for keys, _, missing in counted]
+            )
+        else:
+            n_missing = [int((frame[c].isna()).sum()) if missing and not impute else 0 for c, (_, _, missing) in zip(categorical_columns, counted)]
+            encoder = CategoryCodes.fit(
+                [list(keys) + ([np.nan] if n else []) for (keys, _, _), n in zip(counted, n_missing)],
+                [np.r_[counts, [n] if n else []] for (_, counts, _), n in zip(counted, n_missing)],
+            )
     elif categorical_columns:
         categories = _category_strings(frame, categorical_columns)
         _check_no_empty_columns(categories, categorical_columns, "X")
@@ -492,5 +630,6 @@ def fit_preprocessing(
         numeric_columns, categorical_columns, numeric_fill, category_imputer, encoder, kinds, first_values,
         [c for c in frame.columns if c in set(with_missing)],
     )
-    tree_inputs = preprocessor.append_categories(numeric, frame)
+    # (the kinds were just read from this frame: no need to check them against themselves)
+    tree_inputs = preprocessor.append_categories(numeric, frame, check_kinds=False)
     return preprocessor, tree_inputs, target

@@ -13,7 +13,10 @@ that partition, on training data and on new rows alike:
 - A split on an encoded categorical (a one-hot indicator, or a target encoding) is turned
   back into a set of categories by running every fit-time category, a missing value and
   an unseen category through the fitted encoding (``Preprocessor.category_probes``), so
-  imputation and the encoder's treatment of unknowns are part of the rule.
+  imputation and the encoder's treatment of unknowns are part of the rule. A native
+  categorical split (``FittedTree.category_splits``) is read the same way: each probe's
+  code is in the node's set or not, and an unseen category (NaN) goes to the node's
+  ``nan_left`` side.
 - Dates, durations and periods (nanoseconds in the tree) get bounds written as time
   strings, which pandas compares with the column's values.
 
@@ -67,6 +70,7 @@ class _PathBounds:
         self.upper = np.full((n_nodes, n_numeric), np.inf)
         self.nan_ok = np.ones((n_nodes, n_numeric), dtype=bool)
         self.probes = preprocessor.category_probes()
+        category_splits = tree.category_splits
         self.allowed = [np.ones((n_nodes, len(encoded)), dtype=bool) for _, encoded in self.probes]
         offsets = n_numeric + np.cumsum([0, *preprocessor.encoded_widths()])
 
@@ -91,7 +95,15 @@ class _PathBounds:
                 if not on_column.any():
                     continue
                 local = inputs[on_column] - offsets[c]
-                goes_left = encoded[:, local].T <= bound[on_column, None]  # (splits, probes)
+                if preprocessor.native:
+                    # a native split: each probe's code is in the node's set, or NaN (unseen)
+                    # goes where the node sends unseen categories
+                    codes = encoded[:, 0]
+                    known = ~np.isnan(codes)
+                    goes_left = np.repeat(nan_goes_left[on_column, None], len(codes), axis=1)
+                    goes_left[:, known] = category_splits[parents[on_column]][:, codes[known].astype(np.int64)]
+                else:
+                    goes_left = encoded[:, local].T <= bound[on_column, None]  # (splits, probes)
                 self.allowed[c][lefts[on_column]] &= goes_left
                 self.allowed[c][rights[on_column]] &= ~goes_left
             frontier = np.concatenate([lefts, rights])

@@ -75,6 +75,16 @@ class FittedTree(Protocol):
         codes, moved columns), these describe what :meth:`apply` does to raw inputs.
         """
 
+    @property
+    def category_splits(self) -> np.ndarray | None:
+        """Native categorical splits, or None when the tree has none.
+
+        bool (n_nodes, n_codes): at a node whose ``feature`` (in :attr:`splits`) is a
+        native categorical input, which category codes go left; all False elsewhere (and
+        ``left_max`` is NaN there). A value that is not one of the codes (NaN: a category
+        unseen at fit) goes where ``nan_left`` says. Only the histogram engine makes them.
+        """
+
     def get_tree(self) -> object:
         """The engine's own tree object, for inspection."""
 

@@ -441,7 +441,9 @@ def _fit_scaling(
             raise ValueError(f"X column(s) {empty} have no values (all missing)")
         if impute:
             category_imputer = fit_imputer([most_frequent(values.index, values.to_numpy()) for values in counts])
-        if category_encoding == "ohe":
+        if category_encoding == "native":
+            raise ValueError("category_encoding='native' is not supported by hvrt.dask; use 'auto' (one-hot here), 'ohe' or 'target'")
+        if category_encoding in ("ohe", "auto"):  # "auto" is one-hot here: no native splits in Dask
             lists = [
                 sorted(values.index) + ([np.nan] if (has_nan and not impute) else [])
                 for values, has_nan in zip(counts, missing)

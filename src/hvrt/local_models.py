@@ -122,7 +122,7 @@ def _checked_weights(sample_weight: Any, n_rows: int, index: pd.Index | None) ->
 def _shares_preprocessing(partitioner: HVRTPartitioner) -> bool:
     """Whether the partitioner's tree inputs are the model inputs: imputed and one-hot
     encoded, they do not depend on what the tree is grown on (target encoding does)."""
-    return bool(partitioner.impute) and partitioner.category_encoding == "ohe"
+    return bool(partitioner.impute) and partitioner.category_encoding in ("ohe", "auto")
 
 
 def _node_depths(parent: np.ndarray) -> np.ndarray:
@@ -151,7 +151,9 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         Cloned in :meth:`fit`. ``None`` uses ``HVRTPartitioner(max_leaf_nodes=256,
         min_samples_leaf=20, y_weight=1.0)``. Its ``categorical_features``,
         ``category_encoding`` and ``random_state`` also set how the model inputs are
-        encoded.
+        encoded (one-hot, unless ``"target"``). With ``category_encoding="auto"`` (and
+        ``impute=True``) the partitions grow on those one-hot inputs too, on either
+        engine; ``"native"`` grows them on native categorical splits.
     partition_on : {"auto", "residual", "y", "X"}, default="auto"
         What the partitioner is grown on besides X: the global ridge's residual, ``y``
         itself, or nothing (X alone). ``"auto"`` tries the residual and ``y`` in the same
@@ -402,7 +404,8 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             weights=None,
             scaler=None,
             impute=True,
-            category_encoding=partitioner.category_encoding,
+            # linear models need one-hot inputs: native codes are for the tree only
+            category_encoding="target" if partitioner.category_encoding == "target" else "ohe",
             target_mode="sum",
             y_weight=1.0,
             random_state=partitioner.random_state,

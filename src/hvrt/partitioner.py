@@ -20,6 +20,7 @@ from ._preprocessing import (
     fit_preprocessing,
     prepared_target,
     resolve_categorical,
+    resolve_category_encoding,
 )
 from ._progress import StepLog
 from ._rules import build_rules
@@ -33,6 +34,13 @@ AUTO_LEAVES_MAX = 4096
 def auto_max_leaf_nodes(n_samples: int) -> int:
     """The ``max_leaf_nodes="auto"`` rule: ``round(sqrt(n))`` clipped to [2, 4096]."""
     return int(np.clip(round(np.sqrt(n_samples)), 2, AUTO_LEAVES_MAX))
+
+
+def _encoding_name(preprocessor: Preprocessor, requested: str) -> str:
+    """The encoding a fitted preprocessing used ("native", "ohe" or "target")."""
+    if preprocessor.native:
+        return "native"
+    return "target" if requested == "target" else "ohe"
 
 
 def _is_int(value: Any) -> bool:
@@ -83,11 +91,20 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
     categorical_features : list of str or int, default=None
         Categorical columns by name or position. ``None`` means object, string,
         category and bool dtypes.
-    category_encoding : {"ohe", "target"}, default="ohe"
-        How categoricals reach the tree. ``"ohe"``: one-hot; a category unseen in fit
+    category_encoding : {"auto", "native", "ohe", "target"}, default="auto"
+        How categoricals reach the tree (the target never sees them). ``"native"`` (the
+        histogram engine only): each categorical is one tree input of category codes, and
+        a split sends any set of its categories left, found by ordering the categories by
+        their mean target (exact for one output; categories with fewer rows at a node
+        than the mean partition, at most 200, are ordered as one group, and every
+        category against the rest is scored too); at most 255 codes per column, the
+        rarest categories beyond 254 pooled into one; a category unseen in fit goes to the
+        larger child of every such split. ``"ohe"``: one-hot; a category unseen in fit
         encodes as all zeros and follows every "not this category" branch. ``"target"``:
         each category's mean of the synthetic target (fitted once, without cross-fitting,
         so fit and labelling agree); an unseen category gets the overall target mean.
+        ``"auto"``: ``"native"`` when the tree is grown by the histogram engine, ``"ohe"``
+        on the exact engine.
     engine : {"auto", "exact", "hist"}, default="auto"
         ``"exact"`` is scikit-learn's ``DecisionTreeRegressor``, the seed's reference.
     max_samples : int >= 2, float in (0, 1] or None, default=None
@@ -113,6 +130,8 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         The engine that grew the tree.
     max_leaf_nodes_ : int or None
         The resolved ``max_leaf_nodes``.
+    category_encoding_ : str
+        The encoding the fit used (``"auto"`` resolved): "native", "ohe" or "target".
 
     Examples
     --------
@@ -138,7 +157,7 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         random_state: int | np.random.RandomState | None = 42,
         impute: bool = True,
         categorical_features: Sequence[str | int] | None = None,
-        category_encoding: str = "ohe",
+        category_encoding: str = "auto",
         engine: str = "auto",
         max_samples: int | float | None = None,
         verbose: bool = False,
@@ -195,6 +214,7 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
             )
         if self.engine not in ENGINE_NAMES:
             raise ValueError(f"engine must be one of {ENGINE_NAMES}, got {self.engine!r}")
+        resolve_category_encoding(self.category_encoding, resolve_engine(self.engine, n_samples))
         seed = self.random_state
         if not (seed is None or _is_int(seed) or isinstance(seed, np.random.RandomState)):
             raise TypeError(f"random_state must be an int, a RandomState or None, got {self.random_state!r}")
@@ -252,7 +272,7 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
             weights=self.weights,
             scaler=self.scaler,
             impute=bool(self.impute),
-            category_encoding=self.category_encoding,
+            category_encoding=resolve_category_encoding(self.category_encoding, resolve_engine(self.engine, len(frame))),
             target_mode=self.target,
             y_weight=float(self.y_weight),
             random_state=self.random_state,
@@ -263,13 +283,14 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         """:meth:`fit` on rows whose preprocessing a caller already fitted (a private seam).
 
         ``PartitionedRegressor`` fits one imputing, one-hot preprocessing for its model
-        inputs; with ``impute=True`` and ``category_encoding="ohe"`` the tree inputs do not
+        inputs; with ``impute=True`` and ``category_encoding="ohe"`` (or ``"auto"``, which
+        here means one-hot on either engine) the tree inputs do not
         depend on the target, so its partitioners (grown on all rows or on a subset of
         them) reuse that preprocessing and its ``tree_inputs`` rows, and compute only their
         own target. ``X`` holds the rows of ``tree_inputs``, as :meth:`fit` takes them.
         """
-        if not (self.impute and self.category_encoding == "ohe"):
-            raise ValueError("a prepared fit needs impute=True and category_encoding='ohe'")
+        if not (self.impute and self.category_encoding in ("ohe", "auto")):
+            raise ValueError("a prepared fit needs impute=True and category_encoding='ohe' or 'auto'")
         log = StepLog(self.verbose, type(self).__name__)
         frame, had_names = to_frame(X)
         params = self._check_params(len(frame))
@@ -304,16 +325,18 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         compiles = "; a machine's first hist fit compiles it, about 10 s" if engine == "hist" else ""
         log(f"growing {params.max_leaf_nodes or 'unlimited'} leaves with the {engine} engine{compiles}")
         # the target is not needed after the fit, so the engine may use it as workspace
+        native = {"category_bins": preprocessor.category_bins()} if preprocessor.native else {}
         if sample is None:
-            tree = ENGINES[engine](tree_inputs, target, params, overwrite_target=True)
+            tree = ENGINES[engine](tree_inputs, target, params, overwrite_target=True, **native)
         else:
-            tree = ENGINES[engine](tree_inputs[sample], target[sample], params, overwrite_target=True)
+            tree = ENGINES[engine](tree_inputs[sample], target[sample], params, overwrite_target=True, **native)
         del target
 
         self._preprocessor: Preprocessor = preprocessor
         self._fitted_with_names = had_names
         self.tree_: FittedTree = tree
         self.engine_ = engine
+        self.category_encoding_ = _encoding_name(preprocessor, self.category_encoding)
         self.max_leaf_nodes_ = params.max_leaf_nodes
         self.n_features_in_ = frame.shape[1]
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
@@ -704,7 +727,8 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
             scikit-learn's tree for the exact engine; for the histogram engine a
             ``HistTree`` of plain arrays (``feature``, ``threshold``, ``nan_left``,
             ``children_left``, ``children_right``, ``n_node_samples``, ``value``,
-            ``depth``, ``bin_edges``).
+            ``depth``, ``bin_edges``, and for native categorical splits ``categorical``
+            and ``category_left``).
 
         Raises
         ------

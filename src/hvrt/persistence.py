@@ -64,6 +64,7 @@ _TRUSTED: dict[str, tuple[str, str]] = {
     "hvrt.HVRTPartitioner": ("hvrt.partitioner", "HVRTPartitioner"),
     "hvrt.PartitionedRegressor": ("hvrt.local_models", "PartitionedRegressor"),
     "hvrt._preprocessing.Preprocessor": ("hvrt._preprocessing", "Preprocessor"),
+    "hvrt._preprocessing.CategoryCodes": ("hvrt._preprocessing", "CategoryCodes"),
     "hvrt._engines.ExactTree": ("hvrt._engines", "ExactTree"),
     "hvrt._hist.HistTree": ("hvrt._hist._model", "HistTree"),
     "hvrt._hist.HistFittedTree": ("hvrt._hist._model", "HistFittedTree"),
@@ -523,6 +524,18 @@ def _check_tree(tree: Any, decoder: _Decoder) -> None:
         left, right, feature = tree.children_left, tree.children_right, tree.feature
         n_features = len(tree.bin_edges)
         arrays = [left, right, feature, tree.threshold, tree.nan_left]
+        categorical = getattr(tree, "categorical", None)
+        category_left = getattr(tree, "category_left", None)
+        if (categorical is None) != (category_left is None) or (
+            categorical is not None
+            and (
+                np.shape(categorical) != (n_features,)
+                or np.ndim(category_left) != 2
+                or len(category_left) != len(left)
+                or np.asarray(category_left).dtype != bool
+            )
+        ):
+            raise decoder.fail("its categorical splits do not match its tree")
     n_nodes = len(left)
     nodes = np.arange(n_nodes)
     leaf = left < 0

@@ -8,8 +8,9 @@ calls: after editing a kernel, delete ``_hist/__pycache__`` or its callers in ot
 modules keep running the old code.
 
 Imports go one way, each module importing only from those before it: ``_threads``,
-``_node_table``, ``_histograms``, ``_rows``, ``_split`` → ``_grower`` → ``_grow_tree``,
-``_binning``, ``_apply`` → ``_model`` → ``_fit`` (and ``.._tree_contract``, a leaf).
+``_node_table``, ``_histograms``, ``_rows``, ``_split`` → ``_categories`` (native
+categorical splits) → ``_grower`` → ``_grow_tree``, ``_binning``, ``_apply`` → ``_model``
+→ ``_fit`` (and ``.._tree_contract``, a leaf).
 
 Steps of a fit (``_fit.fit_hist``):
 

@@ -128,6 +128,7 @@ def fit_bins(
     sample_rows: int = EDGE_SAMPLE_ROWS,
     seed: int | None = 0,
     row_share: float = ROW_SHARE,
+    category_bins: np.ndarray | None = None,
 ) -> BinMapper:
     """Bin edges of every column of ``X`` from at most ``sample_rows`` random rows.
 
@@ -145,6 +146,10 @@ def fit_bins(
         Share of a bin's mass that is its share of the sample's rows, the rest being its
         share of their squared deviation (see ``_feature_edges``); 1.0 gives plain
         quantile bins.
+    category_bins : ndarray of int64, shape (n_features,), optional
+        Category codes of each native categorical feature (0 for a numeric one). Such a
+        feature holds the codes ``0 .. B - 1`` (``B <= max_bins``); its edges are the
+        half-integers between them, so each code is its own bin, whatever the sample.
 
     Returns
     -------
@@ -161,7 +166,17 @@ def fit_bins(
     edges = np.full((n_features, _PADDED_EDGES), np.inf)
     n_value_bins = np.ones(n_features, dtype=np.int64)
 
+    categorical = np.zeros(n_features, dtype=bool) if category_bins is None else np.asarray(category_bins) > 0
+    for j in np.flatnonzero(categorical):
+        n_bins = int(category_bins[j])
+        if n_bins > max_bins:
+            raise ValueError(f"tree input {j} has {n_bins} category codes, more than max_bins={max_bins}")
+        edges[j, : n_bins - 1] = np.arange(n_bins - 1) + 0.5
+        n_value_bins[j] = n_bins
+
     def place_edges(j: int) -> None:
+        if categorical[j]:
+            return
         column = np.sort(sample[:, j])  # NaN sorts last
         n_finite = len(column) - int(np.count_nonzero(np.isnan(column)))
         feature_edges = _feature_edges(column[:n_finite], max_bins, row_share)

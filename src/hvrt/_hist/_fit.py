@@ -9,6 +9,7 @@ import numpy as np
 
 from .._tree_contract import GrowthParams
 from ._binning import EDGE_SAMPLE_ROWS, MAX_BINS, ROW_SHARE, fit_bins, transform_bins
+from ._categories import MIN_CATEGORY_ROWS, category_table, first_bad_code
 from ._grow_tree import grow_tree
 from ._grower import grow
 from ._model import HistFittedTree, HistTree
@@ -58,6 +59,20 @@ def _seed(random_state: object) -> int | None:
     raise TypeError(f"random_state must be an int, a RandomState or None, got {random_state!r}")
 
 
+def _check_codes(X_tree: np.ndarray, category_bins: np.ndarray) -> None:
+    """Refuse a categorical tree input that holds anything but its codes ``0 .. B - 1``."""
+    for j in np.flatnonzero(category_bins > 0):
+        n_bins = int(category_bins[j])
+        if n_bins > MAX_BINS:
+            raise ValueError(f"categorical tree input {j} has {n_bins} codes; at most {MAX_BINS} are supported")
+        bad = first_bad_code(X_tree, int(j), n_bins)
+        if bad >= 0:
+            raise ValueError(
+                f"categorical tree input {j} must hold the integer codes 0 .. {n_bins - 1}, "
+                f"got {X_tree[bad, j]!r}"
+            )
+
+
 def fit_hist(
     X_tree: np.ndarray,
     target: np.ndarray,
@@ -67,6 +82,7 @@ def fit_hist(
     edge_sample_rows: int = EDGE_SAMPLE_ROWS,
     edge_row_share: float = ROW_SHARE,
     overwrite_target: bool = False,
+    category_bins: np.ndarray | None = None,
 ) -> HistFittedTree:
     """Grow a best-first histogram regression tree on ``X_tree`` to explain ``target``.
 
@@ -91,10 +107,21 @@ def fit_hist(
     overwrite_target : bool, default=False
         Centre and permute ``target`` in place (when it is a C-ordered float64 array)
         instead of working on a copy.
+    category_bins : ndarray of int, shape (n_features,), optional
+        For each native categorical tree input, its number of category codes ``B``
+        (0 for a numeric input): the column holds the codes ``0 .. B - 1`` (``B <= 255``),
+        and its splits send a set of codes left (``_categories``); at a node, the
+        categories with fewer rows than the mean partition (``n / max_leaf_nodes``, at
+        most ``MIN_CATEGORY_ROWS``, 200) are kept together. None: all numeric.
 
     Returns
     -------
     HistFittedTree
+
+    Raises
+    ------
+    ValueError
+        When a categorical column holds anything but its codes.
     """
     _announce_compile()
     X_tree = np.asarray(X_tree, dtype=np.float64)
@@ -114,9 +141,16 @@ def fit_hist(
         y = target_2d - target_mean
     root_sse = float(np.einsum("ij,ij->", y, y))
 
+    categorical = np.zeros(n_features, dtype=bool)
+    if category_bins is not None:
+        category_bins = np.asarray(category_bins, dtype=np.int64)
+        if category_bins.shape != (n_features,):
+            raise ValueError(f"category_bins must have one entry per tree input ({n_features}), got shape {category_bins.shape}")
+        categorical = category_bins > 0
+        _check_codes(X_tree, category_bins)
     mapper = fit_bins(
         X_tree, max_bins=max_bins, sample_rows=edge_sample_rows, seed=_seed(params.random_state),
-        row_share=edge_row_share,
+        row_share=edge_row_share, category_bins=category_bins,
     )  # fmt: skip
     codes = transform_bins(X_tree, mapper)
     n_outputs = y.shape[1]
@@ -130,7 +164,10 @@ def fit_hist(
         max_leaves = 1  # nothing to split on, or nothing to explain
     node_int, node_float, rows = grow_tree(
         codes, y, mapper.n_value_bins, mapper.nan_code, max_leaves, int(params.min_samples_leaf),
-        max_depth, float(min_gain), int(hist_min_rows),
+        max_depth, float(min_gain), int(hist_min_rows), categorical,
+        # a category with fewer rows at a node than the mean partition (at most
+        # MIN_CATEGORY_ROWS) is split together with the other such categories
+        max(1, min(MIN_CATEGORY_ROWS, round(n_samples / max_leaves))),
     )  # fmt: skip
     del codes, y, target_2d
 
@@ -141,7 +178,9 @@ def fit_hist(
     threshold = np.full(len(feature), -2.0)  # scikit-learn's leaf marker
     internal = ~is_leaf
     # an edge index past the feature's last edge hits the +inf padding: values vs NaN
-    threshold[internal] = mapper.edges[feature[internal], split_bin[internal]]
+    threshold[internal] = mapper.edges[feature[internal], np.maximum(split_bin[internal], 0)]
+    categorical_node = internal & (categorical[np.maximum(feature, 0)] if n_features else False)
+    threshold[categorical_node] = np.nan  # a set of codes, not a threshold (category_left)
     sizes = node_int[:, END] - node_int[:, START]
     tree = HistTree(
         feature=feature,
@@ -153,6 +192,10 @@ def fit_hist(
         value=node_float[:, 1:] / np.maximum(sizes, 1)[:, None] + target_mean,
         depth=node_int[:, DEPTH].copy(),
         bin_edges=[mapper.edges[j, : mapper.n_value_bins[j] - 1].copy() for j in range(n_features)],
+        categorical=categorical if categorical.any() else None,
+        category_left=(
+            category_table(node_int, categorical_node, int(category_bins.max())) if categorical.any() else None
+        ),
     )
     leaf_nodes = np.flatnonzero(is_leaf).astype(np.int64)
     training_leaves = rows_to_leaves(

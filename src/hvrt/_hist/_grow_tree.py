@@ -15,7 +15,7 @@ import numpy as np
 
 from ._grower import grow, merge_subtrees, split_root
 from ._histograms import add_histograms, build_histogram, column_sums, histogram_sums
-from ._node_table import BIN, DEPTH, END, FEATURE, N_FIELDS, N_LEFT, NAN_LEFT, ORDER, START
+from ._node_table import BIN, CATEGORIES, DEPTH, END, FEATURE, N_FIELDS, N_LEFT, NAN_LEFT, ORDER, START
 from ._threads import MIN_ROWS_PER_THREAD, thread_count
 
 # The subtrees of the root's children grow on two threads from this many rows (when two
@@ -51,10 +51,13 @@ def grow_tree(
     max_depth: int,
     min_gain: float,
     hist_min_rows: int,
+    categorical: np.ndarray | None = None,
+    min_category_rows: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Grow the tree on all rows; ``codes`` and ``y`` are permuted into node order in place.
 
-    Parameters are the like-named ones of :func:`hvrt._hist._grower.grow` (``codes``
+    Parameters are the like-named ones of :func:`hvrt._hist._grower.grow` (``categorical``
+    None: no native categorical feature; ``codes``
     from ``transform_bins``, ``y`` the centred target, C-ordered (n, m)).
 
     Returns
@@ -64,6 +67,8 @@ def grow_tree(
     """
     n = codes.shape[0]
     n_features = len(n_value_bins)
+    if categorical is None:
+        categorical = np.zeros(n_features, dtype=np.bool_)
     words = codes.view(np.uint64)
     rows = np.arange(n, dtype=np.int32)
     threads = 2 if thread_count() >= 2 and n >= TWO_SUBTREES_MIN_ROWS else 1
@@ -72,13 +77,14 @@ def grow_tree(
     root_sums = histogram_sums(hists[0]) if n_features else column_sums(y, 0, n)
     if threads == 1 or max_leaves <= 2:
         node_int, node_float = grow(
-            codes, words, y, rows, 0, n, hists[0], root_sums, 0, n_value_bins, nan_code, max_leaves,
-            min_leaf, max_depth, min_gain, hist_min_rows,
+            codes, words, y, rows, 0, n, hists[0], root_sums, 0, n_value_bins, categorical, nan_code, max_leaves,
+            min_leaf, max_depth, min_gain, hist_min_rows, min_category_rows,
         )  # fmt: skip
         return node_int, node_float, rows
 
-    gain, feature, split_bin, nan_left, n_left, left_sums, right_sums = split_root(
-        codes, words, y, rows, hists, root_sums, n_value_bins, nan_code, min_leaf, max_depth, min_gain
+    gain, feature, split_bin, nan_left, n_left, left_sums, right_sums, bits = split_root(
+        codes, words, y, rows, hists, root_sums, n_value_bins, categorical, nan_code, min_leaf, max_depth,
+        min_gain, min_category_rows,
     )
     root_int = np.full(N_FIELDS, -1, dtype=np.int64)
     root_int[[START, END, DEPTH]] = 0, n, 0
@@ -86,12 +92,14 @@ def grow_tree(
     if feature < 0:  # the root is the only leaf
         return root_int[None, :], root_float[None, :], rows
     root_int[[FEATURE, BIN, NAN_LEFT, N_LEFT, ORDER]] = feature, split_bin, nan_left, n_left, 0
+    if categorical[feature]:  # as grow records it: the set of a categorical split only
+        root_int[CATEGORIES : CATEGORIES + 4] = bits
 
     def subtree(start: int, end: int, child: int, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # each subtree may take every leaf but the other's one; the merge cuts it back
         return grow(
-            codes, words, y, rows, start, end, hists[child], sums, 1, n_value_bins, nan_code, max_leaves - 1,
-            min_leaf, max_depth, min_gain, hist_min_rows,
+            codes, words, y, rows, start, end, hists[child], sums, 1, n_value_bins, categorical, nan_code,
+            max_leaves - 1, min_leaf, max_depth, min_gain, hist_min_rows, min_category_rows,
         )  # fmt: skip
 
     with ThreadPoolExecutor(max_workers=2) as pool:

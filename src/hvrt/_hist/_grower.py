@@ -31,8 +31,10 @@ import numpy as np
 from numba import njit
 
 from ._histograms import fill_histogram, histogram_sum, histogram_sums, subtract_histograms
+from ._categories import evaluate_mixed, split_rows_by_set
 from ._node_table import (
     BIN,
+    CATEGORIES,
     DEPTH,
     END,
     FEATURE,
@@ -50,7 +52,6 @@ from ._node_table import (
     heap_push,
 )
 from ._rows import split_rows
-from ._split import evaluate_node
 
 
 @njit(cache=True)
@@ -76,12 +77,14 @@ def grow(
     root_sums: np.ndarray,
     root_depth: int,
     n_value_bins: np.ndarray,
+    categorical: np.ndarray,
     nan_code: int,
     max_leaves: int,
     min_leaf: int,
     max_depth: int,
     min_gain: float,
     hist_min_rows: int,
+    min_category_rows: int,
 ):
     """Grow a best-first tree on rows [seg_start, seg_end), permuting them into node order in place.
 
@@ -96,12 +99,14 @@ def grow(
     root_sums : float64 (m,), the root's per-output target sums.
     root_depth : int, the root's depth in the whole tree (0, or 1 for a root's child).
     n_value_bins : int64 array (p,).
+    categorical : bool array (p,), the features split natively as categories (``_categories``).
     nan_code : int, the NaN code (histogram width - 1).
     max_leaves : int, stop at this many leaves.
     min_leaf : int, minimum rows per child.
     max_depth : int, nodes at this depth are not split.
     min_gain : float, a split's SSE reduction must be at least this (and positive).
     hist_min_rows : int, open leaves this large keep their histogram.
+    min_category_rows : int, categories with fewer rows at a node are split as one (``_categories``).
 
     Returns
     -------
@@ -129,6 +134,12 @@ def grow(
     n_free = n_slots
     # per-bin work arrays of the split search (rows 0-5) and the per-output left sums (row 6)
     split_scratch = np.empty((7, max(width, m)))
+    # the numeric search skips categorical features (one value bin: no threshold)
+    numeric_bins = np.empty(p, dtype=np.int64)
+    for f in range(p):
+        numeric_bins[f] = 1 if categorical[f] else n_value_bins[f]
+    category_scratch = np.empty((4, max(width, m)))
+    bits = np.zeros(4, dtype=np.int64)
 
     # root
     node_int[0, START], node_int[0, END], node_int[0, DEPTH] = seg_start, seg_end, root_depth
@@ -153,12 +164,16 @@ def grow(
         for t in range(n_pending):
             node, slot = pending[t], pending_slot[t]
             size = node_int[node, END] - node_int[node, START]
-            gain, feature, split_bin, nan_left, n_left = evaluate_node(
-                hist[slot], n_value_bins, nan_code, node_float[node, 1:], size, node_int[node, DEPTH],
-                min_leaf, max_depth, min_gain, split_scratch,
+            gain, feature, split_bin, nan_left, n_left = evaluate_mixed(
+                hist[slot], numeric_bins, n_value_bins, categorical, nan_code, node_float[node, 1:], size,
+                node_int[node, DEPTH], min_leaf, max_depth, min_gain, min_category_rows, split_scratch, category_scratch,
+                bits,
             )  # fmt: skip
             keep = False
             if feature >= 0:
+                if categorical[feature]:
+                    for w in range(4):
+                        node_int[node, CATEGORIES + w] = bits[w]
                 node_float[node, GAIN] = gain
                 node_int[node, FEATURE], node_int[node, BIN] = feature, split_bin
                 node_int[node, NAN_LEFT], node_int[node, N_LEFT] = nan_left, n_left
@@ -195,7 +210,12 @@ def grow(
         right_slot = large_slot if left_is_small else small_slot
         feature, split_bin = node_int[parent, FEATURE], node_int[parent, BIN]
         nan_left = node_int[parent, NAN_LEFT] == 1
-        split_rows(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, small_size)
+        if categorical[feature]:
+            for w in range(4):
+                bits[w] = node_int[parent, CATEGORIES + w]
+            split_rows_by_set(codes, words, y, rows, start, end, feature, bits, nan_left, nan_code)
+        else:
+            split_rows(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, small_size)
         small_start = start if left_is_small else start + n_left
         large_start = start + n_left if left_is_small else start
         _child_histograms(
@@ -232,7 +252,8 @@ def grow(
 
 
 def split_root(
-    codes, words, y, rows, hists, root_sums, n_value_bins, nan_code, min_leaf, max_depth, min_gain
+    codes, words, y, rows, hists, root_sums, n_value_bins, categorical, nan_code, min_leaf, max_depth, min_gain,
+    min_category_rows,
 ):
     """Split the whole tree's root (rows [0, n)) as :func:`grow` would.
 
@@ -247,29 +268,35 @@ def split_root(
 
     Returns
     -------
-    (gain, feature, bin, nan_left, n_left, left_sums, right_sums); feature is -1 when the
-    root does not split.
+    (gain, feature, bin, nan_left, n_left, left_sums, right_sums, bits); feature is -1
+    when the root does not split; ``bits`` holds a categorical split's set.
     """
     n = codes.shape[0]
     m = y.shape[1]
     scratch = np.empty((7, max(nan_code + 1, m)))
-    gain, feature, split_bin, nan_left, n_left = evaluate_node(
-        hists[0], n_value_bins, int(nan_code), root_sums, int(n), 0, int(min_leaf), int(max_depth),
-        float(min_gain), scratch,
+    category_scratch = np.empty((4, max(nan_code + 1, m)))
+    bits = np.zeros(4, dtype=np.int64)
+    numeric_bins = np.where(categorical, 1, n_value_bins).astype(np.int64)
+    gain, feature, split_bin, nan_left, n_left = evaluate_mixed(
+        hists[0], numeric_bins, n_value_bins, categorical, int(nan_code), root_sums, int(n), 0, int(min_leaf),
+        int(max_depth), float(min_gain), int(min_category_rows), scratch, category_scratch, bits,
     )  # fmt: skip
     if feature < 0:
-        return gain, feature, split_bin, nan_left, n_left, np.zeros(m), np.zeros(m)
+        return gain, feature, split_bin, nan_left, n_left, np.zeros(m), np.zeros(m), bits
     n_right = n - n_left
     left_is_small = n_left <= n_right
     small_size = n_left if left_is_small else n_right
-    split_rows(codes, words, y, rows, 0, n, feature, split_bin, bool(nan_left), int(nan_code), small_size)
+    if categorical[feature]:
+        split_rows_by_set(codes, words, y, rows, 0, n, feature, bits, bool(nan_left), int(nan_code))
+    else:
+        split_rows(codes, words, y, rows, 0, n, feature, split_bin, bool(nan_left), int(nan_code), small_size)
     small_start = 0 if left_is_small else n_left
     large_start = n_left if left_is_small else 0
     _child_histograms(hists, codes, y, 1, small_start, small_size, 0, large_start, n - small_size, False)
     if left_is_small:  # the children's histograms in left, right order
         hists[[0, 1]] = hists[[1, 0]]
     left_sums = histogram_sums(hists[0])
-    return gain, feature, split_bin, nan_left, n_left, left_sums, root_sums - left_sums
+    return gain, feature, split_bin, nan_left, n_left, left_sums, root_sums - left_sums, bits
 
 
 def _split_sequence(node_int: np.ndarray) -> np.ndarray:

@@ -30,6 +30,13 @@ class HistTree:
     depth : ndarray of int64, shape (n_nodes,)
     bin_edges : list of ndarray
         Each tree input's bin edges (the candidate thresholds).
+    categorical : ndarray of bool, shape (n_features,), or None
+        The tree inputs split natively as categories (they hold category codes); None
+        when there are none.
+    category_left : ndarray of bool, shape (n_nodes, n_codes), or None
+        At a node that splits a categorical input, ``category_left[t, c]`` says whether
+        code ``c`` goes left (its ``threshold`` is NaN); a code it does not list (a
+        category unseen at fit, NaN in the tree input) goes left when ``nan_left[t]``.
     """
 
     feature: np.ndarray
@@ -41,6 +48,16 @@ class HistTree:
     value: np.ndarray
     depth: np.ndarray
     bin_edges: list = field(default_factory=list)
+    categorical: np.ndarray | None = None
+    category_left: np.ndarray | None = None
+
+    @property
+    def categorical_nodes(self) -> np.ndarray:
+        """bool (n_nodes,): the internal nodes that split a categorical input."""
+        if self.categorical is None:
+            return np.zeros(len(self.feature), dtype=bool)
+        internal = self.children_left >= 0
+        return internal & np.asarray(self.categorical, dtype=bool)[np.maximum(self.feature, 0)]
 
     @property
     def n_nodes(self) -> int:
@@ -77,7 +94,16 @@ class HistTree:
         arrays = traversal_arrays(
             self.feature, self.threshold, self.nan_left, self.children_left, self.children_right
         )
-        return apply_tree(X, arrays)
+        categorical_node = self.categorical_nodes
+        if not categorical_node.any():
+            return apply_tree(X, arrays)
+        from ._categories import apply_rows_mixed
+        from ._threads import run_in_chunks
+
+        table = np.ascontiguousarray(self.category_left, dtype=np.bool_)
+        out = np.empty(X.shape[0], dtype=np.int64)
+        run_in_chunks(lambda start, stop: apply_rows_mixed(X, *arrays, categorical_node, table, out, start, stop), X.shape[0])
+        return out
 
     def __repr__(self) -> str:
         return (
@@ -135,6 +161,15 @@ class HistFittedTree:
             np.where(internal, tree.threshold, np.nan),
             tree.nan_left & internal,
         )
+
+    @property
+    def category_splits(self) -> np.ndarray | None:
+        """bool (n_nodes, n_codes): the category codes each native categorical split sends
+        left (all False at other nodes); None when the tree has no such split."""
+        categorical_node = self.tree.categorical_nodes
+        if not categorical_node.any():
+            return None
+        return np.asarray(self.tree.category_left, dtype=bool) & categorical_node[:, None]
 
     def get_tree(self) -> HistTree:
         """The fitted :class:`HistTree`."""

@@ -13,7 +13,9 @@ from numba import njit
 
 # Columns of the integer node table; ORDER is the node's place in its tree's split sequence.
 START, END, DEPTH, SLOT, FEATURE, BIN, NAN_LEFT, N_LEFT, LEFT, RIGHT, ORDER = range(11)
-N_FIELDS = 11
+# A native categorical split's set of codes sent left: four 64-bit words from this column.
+CATEGORIES = 11
+N_FIELDS = 15
 # Columns of the float node table: the best split's gain, then the node's target sums.
 GAIN = 0
 
