@@ -18,11 +18,23 @@ it as y), with ``--k`` leaves:
 - ``in-memory hvrt (hist)``: the data gathered to the client first (only when it takes
   at most ``--in-memory-limit-gb``; the gather is not timed);
 - ``lightgbm.dask, one tree``: ``DaskLGBMRegressor(n_estimators=1, num_leaves=k)``
-  (needs the ``bench`` extra).
+  (needs the ``bench`` extra), given its listening ports (``machines``): left to find
+  them itself, it keeps an open socket as a task result on each worker, which a worker
+  near its memory limit fails to spill (``PickleError: Failed to pickle
+  '_acquire_port-...'``), hiding the real cause. LightGBM trains on the rows
+  concatenated in each worker's memory (the chunks plus their concatenation: twice the
+  worker's share of X), so it needs a memory limit above the data's size;
+- ``lightgbm-roomy``: the same, on a cluster of its own whose workers may use
+  ``--roomy-memory-limit`` each (a speed reference where the shared limit is too small;
+  not in the default methods);
+- ``dask-ml KMeans``: ``dask_ml.cluster.KMeans(n_clusters=k, init="random",
+  max_iter=10)`` (dask-ml's default ``k-means||`` initialisation took 173 s at 200,000 rows
+  and found 4 of 200 centres); only up to ``--dask-ml-max-rows`` rows, as each Lloyd
+  iteration is a pass over X.
 
-dask-ml's KMeans is not run: dask-ml is not a dependency of any extra.
-
-Columns: fit time; labelling time (a lazy ``get_partitions`` / ``predict`` computed down to
+Before timing, each method runs once, untimed, on the first 50,000 rows (``--no-warm-up`` skips
+it): worker processes load hvrt's compiled kernels, LightGBM's library and dask-ml once
+each, a cost the table does not compare. Columns: fit time; labelling time (a lazy ``get_partitions`` / ``predict`` computed down to
 per-leaf counts, so no labels travel); the largest per-worker peak resident memory during
 the fit (the kernel's high-water mark, reset before each method; "n/a" with
 ``--in-process``); the explained variance of the target (``1 - within-leaf SSE / total
@@ -42,7 +54,8 @@ import numpy as np
 from ._harness import add_common_arguments, command_line, machine_summary, peak_rss_bytes, print_and_write, reset_peak_rss
 from ._peers import import_peer
 
-METHODS = ("hist", "sample", "memory", "lightgbm")
+METHODS = ("hist", "sample", "memory", "lightgbm", "lightgbm-roomy", "dask-ml")
+DEFAULT_METHODS = ("hist", "sample", "memory", "lightgbm", "dask-ml")
 TITLE = "# Dask benchmark"
 
 
@@ -129,25 +142,76 @@ def run_method(method: str, X: Any, target: Any, client: Any, args: argparse.Nam
         labels = da.from_array(model.labels_, chunks=X.chunks[0])
         return Result(method, fit_s, label_s, None, _explained(target, labels), "on the client, data gathered first")
     if method == "lightgbm":
+        return _run_lightgbm(method, X, target, client, args, "n_estimators=1, learning_rate=1")
+    if method == "lightgbm-roomy":
+        import distributed
+
+        options = _cluster_options(args, args.roomy_memory_limit)
+        with distributed.LocalCluster(**options) as cluster, distributed.Client(cluster) as roomy:
+            note = f"n_estimators=1, learning_rate=1; its own cluster, memory limit per worker {args.roomy_memory_limit}"
+            return _run_lightgbm(method, X, target, roomy, args, note)
+    if method == "dask-ml":
+        if X.shape[0] > args.dask_ml_max_rows:
+            return Result(method, note=f"not run: more than --dask-ml-max-rows {args.dask_ml_max_rows:,} rows")
         try:
-            lightgbm = import_peer("lightgbm")
-            import lightgbm.dask  # noqa: F401
+            cluster = import_peer("dask_ml.cluster")
         except ImportError as err:
             return Result(method, note=f"not run: {err}")
-        model = lightgbm.DaskLGBMRegressor(
-            client=client, n_estimators=1, num_leaves=args.k, learning_rate=1.0, min_child_samples=1,
-            min_child_weight=0.0, verbose=-1, random_state=args.seed,
-        )  # fmt: skip
+        model = cluster.KMeans(n_clusters=args.k, init="random", max_iter=10, random_state=args.seed)
         start = time.perf_counter()
-        model.fit(X, target)
+        model.fit(X)
         fit_s = time.perf_counter() - start
         peak = _worker_peak_mb(client, in_process)
-        leaves = _leaf_codes(model.predict(X, pred_leaf=True))
+        labels = model.predict(X).astype(np.int64)
         start = time.perf_counter()
-        _label_counts(leaves, 2 * args.k)
+        _label_counts(labels, args.k)
         label_s = time.perf_counter() - start
-        return Result(method, fit_s, label_s, peak, _explained(target, leaves), "n_estimators=1, learning_rate=1")
+        note = f"init='random', {model.n_iter_} Lloyd iterations (max_iter=10)"
+        return Result(method, fit_s, label_s, peak, _explained(target, labels), note)
     raise ValueError(f"unknown method {method!r}; choose from {METHODS}")
+
+
+def _free_ports(count: int) -> list[int]:
+    """Ports free on this machine now (the cluster's workers listen on 127.0.0.1 too)."""
+    import socket
+
+    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def _run_lightgbm(method: str, X: Any, target: Any, client: Any, args: argparse.Namespace, note: str) -> Result:
+    try:
+        lightgbm = import_peer("lightgbm")
+        import lightgbm.dask  # noqa: F401
+    except ImportError as err:
+        return Result(method, note=f"not run: {err}")
+    in_process = args.in_process
+    if not in_process:
+        client.run(_reset_peak)
+    network = {}
+    if not in_process:  # worker processes on 127.0.0.1 (in-process workers have no host to name)
+        workers = list(client.scheduler_info()["workers"])
+        hosts = [w.split("://")[-1].rsplit(":", 1)[0] for w in workers]
+        network["machines"] = ",".join(f"{host}:{port}" for host, port in zip(hosts, _free_ports(len(workers))))
+    model = lightgbm.DaskLGBMRegressor(
+        client=client, n_estimators=1, num_leaves=args.k, learning_rate=1.0, min_child_samples=1,
+        min_child_weight=0.0, verbose=-1, random_state=args.seed, **network,
+    )  # fmt: skip
+    start = time.perf_counter()
+    model.fit(X, target)
+    fit_s = time.perf_counter() - start
+    peak = _worker_peak_mb(client, in_process)
+    leaves = _leaf_codes(model.predict(X, pred_leaf=True))
+    start = time.perf_counter()
+    _label_counts(leaves, 2 * args.k)
+    label_s = time.perf_counter() - start
+    return Result(method, fit_s, label_s, peak, _explained(target, leaves), note)
 
 
 NAMES = {
@@ -155,6 +219,8 @@ NAMES = {
     "sample": "hvrt.dask, sample route",
     "memory": "in-memory hvrt (hist)",
     "lightgbm": "lightgbm.dask, one tree",
+    "lightgbm-roomy": "lightgbm.dask, one tree, roomier workers",
+    "dask-ml": "dask-ml KMeans",
 }
 
 
@@ -190,12 +256,47 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     )  # fmt: skip
     parser.add_argument("--sample", type=int, default=1_000_000, help="rows of the sample route (default: %(default)s)")
     parser.add_argument("--in-memory-limit-gb", type=float, default=2.0, help="largest data gathered for in-memory hvrt")
-    parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS), help="methods to run")
+    parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(DEFAULT_METHODS), help="methods to run")
+    parser.add_argument(
+        "--roomy-memory-limit", type=str, default="6GB",
+        help="memory limit per worker of lightgbm-roomy's own cluster (default: %(default)s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--no-warm-up", dest="warm_up", action="store_false",
+        help="skip the untimed run of each method on 50,000 rows (loads kernels and libraries in the workers)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--dask-ml-max-rows", type=int, default=2_000_000,
+        help="largest data dask-ml KMeans is run on (default: %(default)s)",
+    )  # fmt: skip
     parser.add_argument(
         "--in-process", action="store_true",
         help="threads in this process instead of worker processes (quick checks; no per-worker memory)",
     )  # fmt: skip
     return parser.parse_args(argv)
+
+
+def _warm_up(methods: list[str], X: Any, target: Any, client: Any, args: argparse.Namespace) -> None:
+    """Each method once on 50,000 rows, untimed: the workers load compiled kernels and
+    libraries once per process, which is not what the table compares."""
+    rows = min(50_000, args.chunk_rows, args.n)
+    small = argparse.Namespace(**{**vars(args), "sample": min(args.sample, rows // 2), "n": rows})
+    for method in methods:
+        if method != "lightgbm-roomy":
+            try:
+                run_method(method, X[:rows], target[:rows], client, small)
+            except Exception:  # noqa: S112 - the timed run reports the failure
+                continue
+
+
+def _cluster_options(args: argparse.Namespace, memory_limit: int | str) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "n_workers": args.workers, "threads_per_worker": 1, "dashboard_address": None,
+        "processes": not args.in_process,
+    }  # fmt: skip
+    if not args.in_process:
+        options.update(host="127.0.0.1", memory_limit=memory_limit)
+    return options
 
 
 def run(args: argparse.Namespace, argv: list[str] | None) -> str:
@@ -206,18 +307,16 @@ def run(args: argparse.Namespace, argv: list[str] | None) -> str:
     data_bytes = args.n * args.d * 8
     # a worker process needs a few hundred MB of its own, whatever the data
     memory_limit = args.memory_limit or int(max(0.75 * data_bytes / args.workers, 2**30))
-    cluster_options: dict[str, Any] = {
-        "n_workers": args.workers, "threads_per_worker": 1, "dashboard_address": None,
-        "processes": not args.in_process,
-    }  # fmt: skip
-    if not args.in_process:
-        cluster_options.update(host="127.0.0.1", memory_limit=memory_limit)
     results = []
-    with distributed.LocalCluster(**cluster_options) as cluster, distributed.Client(cluster) as client:
+    with distributed.LocalCluster(**_cluster_options(args, memory_limit)) as cluster, distributed.Client(cluster) as client:
         X = da.random.default_rng(args.seed).normal(size=(args.n, args.d), chunks=(args.chunk_rows, args.d))
         mean, std = X.mean(axis=0), X.std(axis=0)
         target = ((X - mean) / std).sum(axis=1)
-        for method in args.methods:
+        # lightgbm-roomy last: closing its own client leaves no default client for the others
+        methods = sorted(args.methods, key=lambda m: m == "lightgbm-roomy")
+        if args.warm_up:
+            _warm_up(methods, X, target, client, args)
+        for method in methods:
             try:
                 results.append(run_method(method, X, target, client, args))
             except Exception as err:  # one method's failure must not lose the others' results
@@ -227,7 +326,7 @@ def run(args: argparse.Namespace, argv: list[str] | None) -> str:
     lines = [
         f"`{command_line('dask', argv)}`",
         "",
-        f"Machine: {machine_summary(('numpy', 'pandas', 'numba', 'dask', 'distributed', 'lightgbm'))}",
+        f"Machine: {machine_summary(('numpy', 'pandas', 'numba', 'dask', 'distributed', 'lightgbm', 'dask-ml'))}",
         "",
         f"{args.n:,} rows x {args.d} Gaussian features ({data_bytes / 2**20:,.0f} MB) as a dask array in chunks of "
         f"{args.chunk_rows:,} rows, K = {args.k}; {args.workers} workers with one thread each, memory limit per "
