@@ -391,6 +391,33 @@ def test_hist_route_in_small_batches_grows_the_same_tree(client, skewed, monkeyp
     assert_same_tree(batched.get_tree(), whole.get_tree())
 
 
+def test_a_pass_does_not_depend_on_the_chunks_node_cache(skewed) -> None:
+    """The per-row node cache is a shortcut: a chunk recomputed with every row at the root
+    (its cache lost) builds the same histograms as one whose cache followed every pass."""
+    from hvrt._hist import _distributed
+    from hvrt._tree_contract import GrowthParams
+
+    X = np.nan_to_num(skewed)
+    target = X @ np.array([1.0, -0.5, 2.0, 0.3])
+    target = target - target.mean()
+    mapper = _distributed.fit_edges(X[_distributed.edge_rows(len(X), 0)], 0)
+    cached = _distributed.bin_chunk(X, target, mapper)
+    params = GrowthParams(max_leaf_nodes=40, min_samples_leaf=1, max_depth=None, min_variance_reduction=0.0, random_state=0)
+    compared = []
+
+    def run_pass(plan):
+        fresh = _distributed.bin_chunk(X, target, mapper)  # every row at the root
+        hist = _distributed.pass_histograms(cached, plan, X.shape[1], mapper.n_codes)
+        np.testing.assert_array_equal(_distributed.pass_histograms(fresh, plan, X.shape[1], mapper.n_codes), hist)
+        compared.append(plan.n_out)
+        return hist
+
+    growth = _distributed.ChunkedGrowth(mapper, len(X), 1, float(target @ target), params)
+    tree = growth.grow(run_pass)
+    assert len(compared) == growth.passes > 3 and (tree.children_left >= 0).sum() == 39
+    assert cached.nodes.max() > 0  # the cache moved on
+
+
 def test_verbose_reports_each_pass_over_the_chunks_and_quiet_reports_nothing(client, skewed, caplog) -> None:
     import logging
 

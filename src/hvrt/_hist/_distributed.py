@@ -1,13 +1,15 @@
 """The histogram engine on rows that live in chunks elsewhere (the Dask route).
 
 The in-memory grower (``_grower.grow``) keeps every row in one process. Here the rows stay
-in their chunks; a chunk keeps only its binned codes and its centred target. The client
-keeps the tree and replays best-first growth as ``grow`` does, asking the chunks, in
-batches, for the children histograms of the open leaves it may split next. A pass over
-the chunks (:func:`pass_histograms`, summed across chunks by the caller) gets a
-:class:`PassPlan`: the tree so far, which each row walks on its codes to find its leaf
-(so a chunk keeps no per-row state and a pass is one task per chunk), and the requested
-leaves with their candidate splits. As in ``grow``, a leaf of at least ``hist_min_rows``
+in their chunks; a chunk keeps its binned codes, its centred target and a cache of each
+row's node. The client keeps the tree and replays best-first growth as ``grow`` does,
+asking the chunks, in batches, for the children histograms of the open leaves it may
+split next. A pass over the chunks (:func:`pass_histograms`, summed across chunks by the
+caller) gets a :class:`PassPlan`: the tree so far, which each row walks down on its codes
+from its cached node to find its leaf (the cache is only a shortcut: from any ancestor,
+even the root, the walk ends at the same leaf, so a pass is one task per chunk whose
+result does not depend on the cache), and the requested leaves with their candidate
+splits. As in ``grow``, a leaf of at least ``hist_min_rows``
 rows keeps its histogram on the client, and a pass builds only its smaller child's from
 the rows: the larger child's is the parent's minus it; a smaller leaf builds both.
 
@@ -78,17 +80,27 @@ def fit_edges(X_sample: np.ndarray, random_state: object, max_bins: int = MAX_BI
 
 @dataclass
 class ChunkRows:
-    """One chunk's rows as the distributed growth needs them, kept where the chunk lives."""
+    """One chunk's rows as the distributed growth needs them, kept where the chunk lives.
 
-    codes: np.ndarray  # uint8 (n, width), from transform_bins
+    ``nodes`` is a cache, not state: each row's node as of its last pass, which passes
+    update in place. Any ancestor of a row's leaf is a correct value (a pass walks the
+    tree down from it), so a cache that is lost (the chunk recomputed from its lineage,
+    every row at the root) or stale costs time, never correctness.
+    """
+
+    codes: np.ndarray  # uint8 (n, n_features), C order
     target: np.ndarray  # float64 (n, m), C order; centred once the mean is known
+    nodes: np.ndarray  # int32 (n,), the cache above
 
 
 def bin_chunk(X_tree: np.ndarray, target: np.ndarray, mapper: BinMapper) -> ChunkRows:
     """Codes of one chunk's tree inputs, and its raw target."""
     X_tree = np.ascontiguousarray(X_tree, dtype=np.float64)
     target = np.ascontiguousarray(np.asarray(target, dtype=np.float64).reshape(len(X_tree), -1))
-    return ChunkRows(transform_bins(X_tree, mapper), target)
+    # without transform_bins' padding to whole 8-byte words (the in-memory grower moves
+    # rows by words; here rows never move): 10 bytes a row at 10 features, not 16
+    codes = np.ascontiguousarray(transform_bins(X_tree, mapper)[:, : X_tree.shape[1]])
+    return ChunkRows(codes, target, np.zeros(len(X_tree), dtype=np.int32))
 
 
 def target_moments(rows: ChunkRows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -101,7 +113,7 @@ def target_moments(rows: ChunkRows) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 def centred(rows: ChunkRows, mean: np.ndarray) -> ChunkRows:
     """The chunk with its target centred on the whole data's mean (as ``fit_hist`` centres)."""
-    return ChunkRows(rows.codes, rows.target - mean)
+    return ChunkRows(rows.codes, rows.target - mean, rows.nodes)
 
 
 @dataclass(frozen=True)
@@ -139,18 +151,24 @@ class PassPlan:
 
 
 @njit(cache=True, nogil=True)
-def _fill_requested(hist, codes, y, t_feature, t_bin, t_nan_left, t_left, t_right, slot_of, feature, split_bin,
-                    nan_left, out_left, out_right, nan_code):  # pragma: no cover - compiled  # fmt: skip
+def _fill_requested(hist, codes, y, nodes, t_feature, t_bin, t_nan_left, t_left, t_right, slot_of, feature,
+                    split_bin, nan_left, out_left, out_right, nan_code):  # pragma: no cover - compiled  # fmt: skip
     m = y.shape[1]
     p = hist.shape[1]
     for i in range(codes.shape[0]):
-        node = 0
+        # down from the row's cached node (its leaf at the last pass): a level or two, where
+        # walking from the root costs a mispredicted branch per level
+        node = nodes[i]
+        moved = False
         while t_left[node] >= 0:
             code = codes[i, t_feature[node]]
             if code <= t_bin[node] or (t_nan_left[node] and code == nan_code):
                 node = t_left[node]
             else:
                 node = t_right[node]
+            moved = True
+        if moved:
+            nodes[i] = node
         s = slot_of[node]
         if s < 0:
             continue
@@ -179,7 +197,7 @@ def _fill_requested(hist, codes, y, t_feature, t_bin, t_nan_left, t_left, t_righ
 
 
 def pass_histograms(rows: ChunkRows, plan: PassPlan, n_features: int, n_codes: int) -> np.ndarray:
-    """The histograms a pass asks for, from the chunk's rows.
+    """The histograms a pass asks for, from the chunk's rows (updating its node cache).
 
     Returns
     -------
@@ -189,7 +207,7 @@ def pass_histograms(rows: ChunkRows, plan: PassPlan, n_features: int, n_codes: i
     hist = np.zeros((plan.n_out, n_features, n_codes, m + 1))
     if len(rows.target) and plan.n_out:
         _fill_requested(
-            hist, rows.codes, rows.target, plan.tree_feature, plan.tree_bin, plan.tree_nan_left, plan.tree_left,
+            hist, rows.codes, rows.target, rows.nodes, plan.tree_feature, plan.tree_bin, plan.tree_nan_left, plan.tree_left,
             plan.tree_right, plan.slot_of, plan.feature, plan.split_bin, plan.nan_left, plan.out_left,
             plan.out_right, plan.nan_code,
         )  # fmt: skip
