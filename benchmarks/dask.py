@@ -47,6 +47,7 @@ the hist route, measured in the same run.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -69,6 +70,16 @@ class Result:
     worker_peak_mb: float | None = None
     explained: float | None = None
     note: str = ""
+
+
+def _median_fit(fit: Any, repeats: int) -> float:
+    """Median wall time of ``repeats`` fits (the model keeps the last)."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fit()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
 
 
 def _reset_peak() -> bool:
@@ -116,9 +127,7 @@ def run_method(method: str, X: Any, target: Any, client: Any, args: argparse.Nam
     if method in ("hist", "sample"):
         options = {"max_samples": args.sample} if method == "sample" else {}
         model = DaskHVRTPartitioner(max_leaf_nodes=args.k, engine="hist", random_state=args.seed, **options)
-        start = time.perf_counter()
-        model.fit(X, route=method)
-        fit_s = time.perf_counter() - start
+        fit_s = _median_fit(lambda: model.fit(X, route=method), args.repeats)
         peak = _worker_peak_mb(client, in_process)
         labels = model.get_partitions(X)
         start = time.perf_counter()
@@ -133,9 +142,7 @@ def run_method(method: str, X: Any, target: Any, client: Any, args: argparse.Nam
         # chunk by chunk: X.compute() would first join the chunks on one worker, past its limit
         values = np.concatenate(client.gather(client.compute(list(X.to_delayed().ravel()))))
         model = HVRTPartitioner(max_leaf_nodes=args.k, engine="hist", random_state=args.seed)
-        start = time.perf_counter()
-        model.fit(values)
-        fit_s = time.perf_counter() - start
+        fit_s = _median_fit(lambda: model.fit(values), args.repeats)
         start = time.perf_counter()
         model.get_partitions(values)
         label_s = time.perf_counter() - start
@@ -168,9 +175,7 @@ def run_method(method: str, X: Any, target: Any, client: Any, args: argparse.Nam
         except ImportError as err:
             return Result(method, note=f"not run: {err}")
         model = cluster.KMeans(n_clusters=args.k, init="random", max_iter=10, random_state=args.seed)
-        start = time.perf_counter()
-        model.fit(X)
-        fit_s = time.perf_counter() - start
+        fit_s = _median_fit(lambda: model.fit(X), args.repeats)
         peak = _worker_peak_mb(client, in_process)
         labels = model.predict(X).astype(np.int64)
         start = time.perf_counter()
@@ -213,9 +218,7 @@ def _run_lightgbm(method: str, X: Any, target: Any, client: Any, args: argparse.
         client=client, n_estimators=1, num_leaves=args.k, learning_rate=1.0, min_child_samples=1,
         min_child_weight=0.0, verbose=-1, random_state=args.seed, **network,
     )  # fmt: skip
-    start = time.perf_counter()
-    model.fit(X, target)
-    fit_s = time.perf_counter() - start
+    fit_s = _median_fit(lambda: model.fit(X, target), args.repeats)
     peak = _worker_peak_mb(client, in_process)
     leaves = _leaf_codes(model.predict(X, pred_leaf=True))
     start = time.perf_counter()
@@ -257,7 +260,9 @@ def build_table(results: list[Result]) -> list[str]:
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_common_arguments(parser, n=20_000_000, d=10, k=200, seed=0, out="also write the table to this markdown file")
+    add_common_arguments(
+        parser, n=20_000_000, d=10, k=200, repeats=1, seed=0, out="also write the table to this markdown file"
+    )
     parser.add_argument("--chunk-rows", type=int, default=1_000_000, help="rows per dask chunk (default: %(default)s)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes, one thread each (default: %(default)s)")
     parser.add_argument(
@@ -290,7 +295,7 @@ def _warm_up(methods: list[str], X: Any, target: Any, client: Any, args: argpars
     """Each method once on 50,000 rows, untimed: the workers load compiled kernels and
     libraries once per process, which is not what the table compares."""
     rows = min(50_000, args.chunk_rows, args.n)
-    small = argparse.Namespace(**{**vars(args), "sample": min(args.sample, rows // 2), "n": rows})
+    small = argparse.Namespace(**{**vars(args), "sample": min(args.sample, rows // 2), "n": rows, "repeats": 1})
     for method in methods:
         if method != "lightgbm-roomy":
             try:
@@ -320,6 +325,7 @@ def run(args: argparse.Namespace, argv: list[str] | None) -> str:
     memory_limit = args.memory_limit or int(max(0.75 * data_bytes / args.workers, 2**30))
     args.memory_limit_bytes = dask.utils.parse_bytes(memory_limit) if isinstance(memory_limit, str) else memory_limit
     results = []
+    load_before = os.getloadavg()[0]
     with distributed.LocalCluster(**_cluster_options(args, memory_limit)) as cluster, distributed.Client(cluster) as client:
         X = da.random.default_rng(args.seed).normal(size=(args.n, args.d), chunks=(args.chunk_rows, args.d))
         mean, std = X.mean(axis=0), X.std(axis=0)
@@ -342,7 +348,9 @@ def run(args: argparse.Namespace, argv: list[str] | None) -> str:
         "",
         f"{args.n:,} rows x {args.d} Gaussian features ({data_bytes / 2**20:,.0f} MB) as a dask array in chunks of "
         f"{args.chunk_rows:,} rows, K = {args.k}; {args.workers} workers with one thread each, memory limit per "
-        f"worker {limit}. One run per method (no repeats: each is long).",
+        f"worker {limit}. "
+        + ("One timed fit per method." if args.repeats == 1 else f"Fit times are medians of {args.repeats} fits.")
+        + f" Load average (1 min) {load_before:.2f} before the run, {os.getloadavg()[0]:.2f} after.",
         "",
         *build_table(results),
     ]
