@@ -209,16 +209,20 @@ def _run_lightgbm(method: str, X: Any, target: Any, client: Any, args: argparse.
     in_process = args.in_process
     if not in_process:
         client.run(_reset_peak)
-    network = {}
-    if not in_process:  # worker processes on 127.0.0.1 (in-process workers have no host to name)
-        workers = list(client.scheduler_info()["workers"])
-        hosts = [w.split("://")[-1].rsplit(":", 1)[0] for w in workers]
-        network["machines"] = ",".join(f"{host}:{port}" for host, port in zip(hosts, _free_ports(len(workers))))
     model = lightgbm.DaskLGBMRegressor(
         client=client, n_estimators=1, num_leaves=args.k, learning_rate=1.0, min_child_samples=1,
-        min_child_weight=0.0, verbose=-1, random_state=args.seed, **network,
+        min_child_weight=0.0, verbose=-1, random_state=args.seed,
     )  # fmt: skip
-    fit_s = _median_fit(lambda: model.fit(X, target), args.repeats)
+    workers = list(client.scheduler_info()["workers"])
+    hosts = [w.split("://")[-1].rsplit(":", 1)[0] for w in workers]
+
+    def fit() -> None:
+        if not in_process:  # worker processes on 127.0.0.1 (in-process workers have no host to name)
+            # fresh ports for every fit: the last fit's may not be free again yet
+            model.set_params(machines=",".join(f"{h}:{p}" for h, p in zip(hosts, _free_ports(len(workers)))))
+        model.fit(X, target)
+
+    fit_s = _median_fit(fit, args.repeats)
     peak = _worker_peak_mb(client, in_process)
     leaves = _leaf_codes(model.predict(X, pred_leaf=True))
     start = time.perf_counter()
