@@ -57,7 +57,6 @@ from ._compat import import_dask, is_dask_collection
 from ._engines import ENGINES, resolve_engine
 from ._grouped import GroupedStats, grouped_stats, merge_grouped
 from ._grouped_products import GroupedProducts, grouped_cross_products
-from ._progress import StepLog
 from ._preprocessing import (
     Preprocessor,
     _category_kind,
@@ -68,6 +67,7 @@ from ._preprocessing import (
     resolve_categorical,
     resolve_weights,
 )
+from ._progress import StepLog
 from ._target import blend_target, feature_outputs, zscore_scale, zscored_outputs
 from ._validation import MAX_MAGNITUDE, MIN_MAGNITUDE, check_partitioned, has_missing_values, to_frame
 from .local_models import (
@@ -230,7 +230,7 @@ def _column_pass(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     for i in range(n):
         for j in range(d):
             v = values[i, j]
-            if v == v:
+            if not np.isnan(v):
                 count[j] += 1
                 total[j] += v
                 largest[j] = max(largest[j], abs(v))
@@ -242,7 +242,7 @@ def _column_pass(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     for i in range(n):
         for j in range(d):
             v = values[i, j]
-            if v == v:
+            if not np.isnan(v):
                 m2[j] += (v - mean[j]) ** 2
     return count, mean, m2, largest
 
