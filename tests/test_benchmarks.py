@@ -327,6 +327,24 @@ def test_dask_benchmark_runs_small(tmp_path) -> None:
     assert "5,000 rows grew the tree" in rows["hvrt.dask, sample route"][7]
 
 
+@pytest.mark.slow
+def test_dask_benchmark_peers_run_small(tmp_path) -> None:
+    pytest.importorskip("distributed")
+    pytest.importorskip("lightgbm")
+    pytest.importorskip("dask_ml")
+    from benchmarks import dask as dask_benchmark
+
+    out = tmp_path / "dask.md"
+    argv = ["--n", "20000", "--d", "3", "--k", "8", "--chunk-rows", "5000", "--methods", "hist", "lightgbm",
+            "dask-ml", "--in-process", "--no-warm-up", "--out", str(out)]  # fmt: skip
+    assert dask_benchmark.main(argv) == 0
+    rows = {line.split("|")[1].strip(): line.split("|") for line in out.read_text().splitlines() if line.startswith("| ")}
+    for name in ("lightgbm.dask, one tree", "dask-ml KMeans"):
+        # both ran (no "failed" note) and explain part of the target's variance
+        assert 0.3 < float(rows[name][5]) < 1.0, rows[name]
+    assert "Lloyd iterations" in rows["dask-ml KMeans"][7]
+
+
 def test_coldstart_table_ratios_and_targets() -> None:
     from benchmarks.coldstart import CASES, Case, Probe, build_table, targets_lines
 

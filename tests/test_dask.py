@@ -391,6 +391,66 @@ def test_hist_route_in_small_batches_grows_the_same_tree(client, skewed, monkeyp
     assert_same_tree(batched.get_tree(), whole.get_tree())
 
 
+def test_a_pass_does_not_depend_on_the_chunks_node_cache(skewed) -> None:
+    """The per-row node cache is a shortcut: a chunk recomputed with every row at the root
+    (its cache lost) builds the same histograms as one whose cache followed every pass."""
+    from hvrt._hist import _distributed
+    from hvrt._tree_contract import GrowthParams
+
+    X = np.nan_to_num(skewed)
+    target = X @ np.array([1.0, -0.5, 2.0, 0.3])
+    target = target - target.mean()
+    mapper = _distributed.fit_edges(X[_distributed.edge_rows(len(X), 0)], 0)
+    cached = _distributed.bin_chunk(X, target, mapper)
+    params = GrowthParams(max_leaf_nodes=40, min_samples_leaf=1, max_depth=None, min_variance_reduction=0.0, random_state=0)
+    compared = []
+
+    def run_pass(plan):
+        fresh = _distributed.bin_chunk(X, target, mapper)  # every row at the root
+        hist = _distributed.pass_histograms(cached, plan, X.shape[1], mapper.n_codes)
+        np.testing.assert_array_equal(_distributed.pass_histograms(fresh, plan, X.shape[1], mapper.n_codes), hist)
+        compared.append(plan.n_out)
+        return hist
+
+    growth = _distributed.ChunkedGrowth(mapper, len(X), 1, float(target @ target), params)
+    tree = growth.grow(run_pass)
+    assert len(compared) == growth.passes > 3 and (tree.children_left >= 0).sum() == 39
+    assert cached.nodes.max() > 0  # the cache moved on
+
+
+def test_verbose_reports_each_pass_over_the_chunks_and_quiet_reports_nothing(client, skewed, caplog) -> None:
+    import logging
+
+    X = da.from_array(skewed, chunks=(9000, 4))
+    with caplog.at_level(logging.INFO, logger="hvrt"):
+        DaskHVRTPartitioner(max_leaf_nodes=30).fit(X, route="hist")
+        assert [r for r in caplog.records if r.name == "hvrt"] == []
+        model = DaskHVRTPartitioner(max_leaf_nodes=30, verbose=True).fit(X, route="hist")
+    messages = [record.getMessage() for record in caplog.records if record.name == "hvrt"]
+    assert all(m.startswith("DaskHVRTPartitioner: ") for m in messages)
+    passes = [m for m in messages if ": pass " in m]
+    # one line per pass, the root's histogram first, numbered in order
+    assert [int(m.split("pass ")[1].split(":")[0]) for m in passes] == list(range(1, len(passes) + 1))
+    assert "the root's histogram" in passes[0] and len(passes) > 2
+    assert any(f"tree grown in {len(passes)} passes" in m for m in messages)
+    assert messages[-1].startswith(f"DaskHVRTPartitioner: fitted: {model.n_partitions_} partitions (hist route)")
+
+
+def test_verbose_regressor_reports_its_steps_and_its_partitioner(client, piecewise, caplog) -> None:
+    import logging
+
+    X, y, _ = piecewise
+    partitioner = HVRTPartitioner(max_leaf_nodes=6, min_samples_leaf=20)
+    with caplog.at_level(logging.INFO, logger="hvrt"):
+        model = DaskPartitionedRegressor(partitioner, shrinkage=10.0, partition_on="y", verbose=True).fit(
+            da.from_array(X, chunks=(700, 3)), da.from_array(y, chunks=700)
+        )
+    messages = [record.getMessage() for record in caplog.records if record.name == "hvrt"]
+    assert any(m.startswith("DaskHVRTPartitioner: fitted: 6 partitions") for m in messages)
+    assert any(m.startswith("DaskPartitionedRegressor: per-partition cross-products of 6 partitions") for m in messages)
+    assert messages[-1].startswith(f"DaskPartitionedRegressor: fitted: {model.n_partitions_} partition models")
+
+
 def test_hist_route_with_y_and_categories(client, table) -> None:
     frame = dd.from_pandas(table, npartitions=3)
     y = dd.from_pandas(pd.Series(table["c"].to_numpy() ** 2, index=table.index), npartitions=3)

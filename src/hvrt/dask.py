@@ -19,11 +19,13 @@ estimator. Nothing collects all rows on the client:
     every row is gathered and the fit is the in-memory one.
   - *hist* (the default above :data:`DEFAULT_SAMPLE_ROWS` rows with ``max_samples=None``):
     every row shapes every split. The bin edges come from the 20,000 rows the in-memory
-    hist engine samples for them (gathered: a quantile sketch would give other edges);
-    each chunk bins its rows where it lives and keeps them; per pass, the chunks build the
-    children histograms of a batch of open leaves and Dask sums them; the client replays
-    best-first growth with the engine's split search (:mod:`hvrt._hist._distributed`).
-    Given the same edges it grows the in-memory hist engine's tree, split for split.
+    hist engine samples for them (gathered: a quantile sketch would give other edges; on
+    a dask array without ``y`` the scaling pass gathers them); each chunk bins its rows
+    where it lives and keeps its codes and target (a second and last pass over X); per
+    growth pass, the chunks build the histograms of a batch of open leaves' smaller
+    children and Dask sums them; the client replays best-first growth with the engine's
+    split search (:mod:`hvrt._hist._distributed`). Given the same edges it grows the
+    in-memory hist engine's tree, split for split.
 
   A user ``scaler`` and ``category_encoding="target"`` are fitted on the gathered rows
   (the sample, or the edge sample on the hist route): they are not sums over rows.
@@ -46,6 +48,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numba import njit
 from sklearn.base import clone
 from sklearn.preprocessing import TargetEncoder
 from sklearn.utils.validation import check_is_fitted
@@ -64,8 +67,9 @@ from ._preprocessing import (
     resolve_categorical,
     resolve_weights,
 )
+from ._progress import StepLog
 from ._target import blend_target, feature_outputs, zscore_scale, zscored_outputs
-from ._validation import check_partitioned, has_missing_values, to_frame
+from ._validation import MAX_MAGNITUDE, MIN_MAGNITUDE, check_partitioned, has_missing_values, to_frame
 from .local_models import (
     AUTO_FALLBACK,
     AUTO_MIN_ROWS,
@@ -112,6 +116,7 @@ class _Chunks:
     parts: list[Any]
     is_frame: bool
     dtypes: pd.Series  # the column dtypes, from the collection's metadata
+    lengths: np.ndarray | None = None  # rows per chunk, when known without computing (a dask array's)
 
 
 def _chunks_of(X: Any, name: str = "X") -> _Chunks:
@@ -131,7 +136,9 @@ def _chunks_of(X: Any, name: str = "X") -> _Chunks:
                 "categorical columns"
             )
         columns = [f"f{j}" for j in range(X.shape[1])]
-        return _Chunks(list(X.to_delayed()[:, 0]), False, pd.Series([X.dtype] * len(columns), index=columns))
+        lengths = None if any(np.isnan(c) for c in X.chunks[0]) else np.asarray(X.chunks[0], dtype=np.int64)
+        dtypes = pd.Series([X.dtype] * len(columns), index=columns)
+        return _Chunks(list(X.to_delayed()[:, 0]), False, dtypes, lengths)
     if isinstance(X, dask.dataframe.DataFrame):
         dtypes = X.dtypes.copy()
         dtypes.index = [str(c) for c in dtypes.index]
@@ -212,14 +219,50 @@ def _delayed(function: Any) -> Any:
 # --------------------------------------------------------------------------- chunk reductions
 
 
+@njit(cache=True, nogil=True)
+def _column_pass(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    # two passes over the rows (mean, then squared deviations from it), NaN skipped; also
+    # each column's largest magnitude (inf for an infinite value), for the input checks
+    n, d = values.shape
+    count = np.zeros(d, dtype=np.int64)
+    total = np.zeros(d)
+    largest = np.zeros(d)
+    for i in range(n):
+        for j in range(d):
+            v = values[i, j]
+            if not np.isnan(v):
+                count[j] += 1
+                total[j] += v
+                largest[j] = max(largest[j], abs(v))
+    mean = np.zeros(d)
+    for j in range(d):
+        if count[j] > 0:
+            mean[j] = total[j] / count[j]
+    m2 = np.zeros(d)
+    for i in range(n):
+        for j in range(d):
+            v = values[i, j]
+            if not np.isnan(v):
+                m2[j] += (v - mean[j]) ** 2
+    return count, mean, m2, largest
+
+
+def _column_summary(values: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """(non-NaN count, mean (0 where empty), squared deviations) of each column, and its
+    largest magnitude; one compiled pass instead of a dozen numpy reductions."""
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    count, mean, m2, largest = _column_pass(values)  # 2-D
+    return (count, mean, m2), largest
+
+
 def _column_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Non-NaN count, mean (0 where empty) and squared deviations of each column."""
-    present = ~np.isnan(values)
-    count = present.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(count > 0, np.nansum(values, axis=0) / np.maximum(count, 1), 0.0)
-    deviation = np.where(present, values - mean, 0.0)
-    return count, mean, np.einsum("ij,ij->j", deviation, deviation)
+    return _column_summary(values)[0]
+
+
+def _suspect(largest: np.ndarray) -> bool:
+    """Whether a column's magnitudes need :func:`has_missing_values`' checks (to refuse them)."""
+    return bool(np.any(largest > MAX_MAGNITUDE) or np.any((largest > 0) & (largest < MIN_MAGNITUDE)))
 
 
 def _merge_moments(parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -262,17 +305,22 @@ def _frame_of(part: Any) -> pd.DataFrame:
     return pd.DataFrame(np.empty((0, part.shape[1])), columns=[f"f{j}" for j in range(part.shape[1])])
 
 
-def _summarise_chunk(part: Any, numeric: list[str], categorical: list[str]) -> dict[str, Any]:
-    """What one chunk of X contributes to the preprocessing: moments, category counts, kinds."""
+def _summarise_chunk(part: Any, numeric: list[str], categorical: list[str], take: np.ndarray | None = None) -> dict[str, Any]:
+    """What one chunk of X contributes to the preprocessing: moments, category counts, kinds
+    (and its rows at the positions ``take``, gathered in the same pass)."""
     frame = _frame_of(part)
     values = frame[numeric].to_numpy(dtype=np.float64, na_value=np.nan) if numeric else np.empty((len(frame), 0))
-    has_missing_values(values, numeric)  # refuses ±inf and huge values, naming the columns
-    summary: dict[str, Any] = {"rows": len(frame), "moments": _column_moments(values)}
+    moments, largest = _column_summary(values)
+    if _suspect(largest):
+        has_missing_values(values, numeric)  # refuses ±inf and huge values, naming the columns
+    summary: dict[str, Any] = {"rows": len(frame), "moments": moments}
     keys = _category_strings(frame, categorical)
     summary["category_counts"] = [pd.Series(keys[:, j]).value_counts(dropna=True) for j in range(len(categorical))]
     summary["kinds"] = [
         _category_kind(frame[c]) if frame[c].notna().any() else None for c in categorical
     ]
+    if take is not None:
+        summary["taken"] = _take_rows(part, take)
     return summary
 
 
@@ -303,6 +351,7 @@ class _Scaling:
     y_weight: float
     impute: bool
     variances: tuple[float, float] | None = None  # total variances of the target's x and y parts
+    taken: list[Any] | None = None  # rows gathered by the scaling pass (its ``take``)
 
     @property
     def n_rows(self) -> int:
@@ -381,13 +430,23 @@ def _fit_scaling(
     category_encoding: str,
     target_mode: str,
     y_weight: float,
+    take: np.ndarray | None = None,
 ) -> tuple[_Scaling, list[Any] | None]:
-    """The distributed pass: preprocessing statistics of X (and y), merged on the client."""
+    """The distributed pass: preprocessing statistics of X (and y), merged on the client.
+
+    ``take``: sorted row positions to gather in the same pass (X's chunk lengths must be
+    known); the pieces are then in ``scaling.taken``."""
     columns = list(chunks.dtypes.index)
     numeric = [c for c in columns if c not in set(categorical)]
     column_weights = resolve_weights(weights, numeric, categorical)
     summarise = _delayed(_summarise_chunk)
-    x_tasks = [summarise(part, numeric, categorical) for part in chunks.parts]
+    local_rows: list[np.ndarray | None] = [None] * len(chunks.parts)
+    if take is not None:
+        bounds = np.concatenate([[0], np.cumsum(chunks.lengths)])
+        for i in range(len(chunks.parts)):
+            low, high = np.searchsorted(take, bounds[i]), np.searchsorted(take, bounds[i + 1])
+            local_rows[i] = take[low:high] - bounds[i] if high > low else None
+    x_tasks = [summarise(part, numeric, categorical, rows) for part, rows in zip(chunks.parts, local_rows)]
     y_tasks = []
     if y is not None:
         y_parts = _target_chunks(y)
@@ -466,6 +525,7 @@ def _fit_scaling(
         scaler=scaler,
         y_weight=y_weight,
         impute=impute,
+        taken=[s["taken"] for s in x_summaries if "taken" in s] if take is not None else None,
     )
     return scaling, y_chunks
 
@@ -592,23 +652,37 @@ def _tree_sum(tasks: list[Any]) -> Any:
 
 
 def _grow_distributed(
-    chunks: _Chunks, y_chunks: list[Any] | None, scaling: _Scaling, params: Any, random_state: Any, encoding: str
+    chunks: _Chunks,
+    y_chunks: list[Any] | None,
+    scaling: _Scaling,
+    params: Any,
+    random_state: Any,
+    encoding: str,
+    log: StepLog,
+    edge_pieces: tuple[list, list] | None = None,
 ) -> tuple[Preprocessor, Any]:
     """The histogram route: edges from the in-memory engine's edge sample, growth from
-    histograms built in the chunks and summed (see :mod:`hvrt._hist._distributed`)."""
+    histograms built in the chunks and summed (see :mod:`hvrt._hist._distributed`).
+
+    Dask rounds: the edge sample (unless the scaling pass gathered it: ``edge_pieces``),
+    one pass that bins the chunks and keeps them where they are (with their target's
+    moments), one that centres the target and builds the root's histogram, then one per
+    growth pass, each building only the histograms the replay needs."""
     from ._hist import _distributed as distributed
 
     dask = import_dask()
     columns = list(chunks.dtypes.index)
-    edge_rows = distributed.edge_rows(scaling.n_rows, random_state)
-    x_pieces, y_pieces = _gather_with_blend(chunks, y_chunks, scaling, edge_rows)
+    if edge_pieces is None:
+        edge_pieces = _gather_with_blend(chunks, y_chunks, scaling, distributed.edge_rows(scaling.n_rows, random_state))
+    x_pieces, y_pieces = edge_pieces
     frame = _concat_rows(x_pieces, columns)
     preprocessor = scaling.preprocessor
     if encoding == "target" and preprocessor.categorical_columns:
         y_values = _concat_target(y_pieces) if y_chunks is not None else None
         _fit_target_encoder(preprocessor, frame, scaling.target(frame, y_values), random_state)
     mapper = distributed.fit_edges(preprocessor.tree_inputs(frame), random_state)
-    n_features, n_codes, nan_code = len(mapper.n_value_bins), mapper.n_codes, mapper.nan_code
+    n_features, n_codes = len(mapper.n_value_bins), mapper.n_codes
+    log(f"bin edges from {len(frame):,} rows; binning {len(chunks.parts)} chunks where they live")
 
     y_parts = y_chunks if y_chunks is not None else [None] * len(chunks.parts)
     binned = _delayed(_hist_chunk)
@@ -617,23 +691,20 @@ def _grow_distributed(
     (parts,) = _compute([moments(state) for state in states])
     _, mean, m2 = _merge_moments(parts)
     centre = _delayed(distributed.centred)
-    states = dask.persist(*[centre(state, mean) for state in states])
-    root = _delayed(distributed.root_histogram)
-    (root_hist,) = _compute(_tree_sum([root(state, n_features, n_codes) for state in states]))
+    states = dask.persist(*[centre(state, mean) for state in states])  # the raw targets are released
+    log("chunks binned")
 
-    growth = distributed.ChunkedGrowth(mapper, scaling.n_rows, len(mean), float(m2.sum()), params)
-    advance = _delayed(distributed.advance_rows)
-    children = _delayed(distributed.children_histograms)
+    histograms = _delayed(distributed.pass_histograms)
 
-    def run_pass(moves: Any, requests: Any) -> np.ndarray:
-        nonlocal states
-        if len(moves):
-            states = dask.persist(*[advance(state, moves, nan_code) for state in states])
-        (hists,) = _compute(_tree_sum([children(state, requests, n_features, n_codes, nan_code) for state in states]))
+    def run_pass(plan: Any) -> np.ndarray:
+        (hists,) = _compute(_tree_sum([histograms(state, plan, n_features, n_codes) for state in states]))
         return hists
 
-    tree = growth.grow(root_hist, run_pass)
+    growth = distributed.ChunkedGrowth(mapper, scaling.n_rows, len(mean), float(m2.sum()), params)
+    tree = growth.grow(run_pass, log)
+    log(f"tree grown in {growth.passes} passes over the chunks")
     return preprocessor, distributed.fitted_tree(tree, mean)
+
 
 # --------------------------------------------------------------------------- the partitioner
 
@@ -713,6 +784,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
             unknown ``route`` (or ``"hist"`` with ``engine="exact"`` or ``max_samples``),
             and the in-memory estimator's errors (invalid parameters, ±inf, empty columns).
         """
+        log = StepLog(self.verbose, type(self).__name__)
         chunks = _chunks_of(X)
         columns = list(chunks.dtypes.index)
         meta = pd.DataFrame({c: pd.Series(dtype=d) for c, d in chunks.dtypes.items()})
@@ -720,6 +792,13 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         if y is not None:
             _target_chunks(y, _known_rows(X))  # the dtype and length checks, before any computation
         self._check_params(2)
+        edge_sample = None
+        if y is None and chunks.lengths is not None and self._resolve_route(route, int(chunks.lengths.sum())) == "hist":
+            from ._hist._distributed import edge_rows
+
+            # the rows that place the bin edges, gathered by the scaling pass (one pass less)
+            edge_sample = edge_rows(int(chunks.lengths.sum()), self.random_state)
+        log(f"scaling statistics of {len(chunks.parts)} chunks x {len(columns)} columns")
         scaling, y_chunks = _fit_scaling(
             chunks,
             y,
@@ -730,17 +809,23 @@ class DaskHVRTPartitioner(HVRTPartitioner):
             category_encoding=self.category_encoding,
             target_mode=self.target,
             y_weight=float(self.y_weight),
+            take=edge_sample,
         )
         n_rows = scaling.n_rows
         params = self._check_params(n_rows)
         route = self._resolve_route(route, n_rows)
+        log(f"{n_rows:,} rows; growing the tree on the {route} route")
         if route == "hist":
             rows = np.arange(n_rows)
-            preprocessor, tree = _grow_distributed(chunks, y_chunks, scaling, params, self.random_state, self.category_encoding)
+            edge_pieces = None if scaling.taken is None else (scaling.taken, [])
+            preprocessor, tree = _grow_distributed(
+                chunks, y_chunks, scaling, params, self.random_state, self.category_encoding, log, edge_pieces
+            )
             engine = "hist"
         else:
             sample = self._subsample(n_rows)
             rows = np.arange(n_rows) if sample is None else sample
+            log(f"gathering {len(rows):,} rows to the client")
             x_pieces, y_pieces = _gather_with_blend(chunks, y_chunks, scaling, rows)
             frame = _concat_rows(x_pieces, columns)
             y_values = _concat_target(y_pieces) if y_chunks is not None else None
@@ -750,6 +835,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
                 _fit_target_encoder(preprocessor, frame, target, self.random_state)
             tree_inputs = preprocessor.tree_inputs(frame)
             engine = resolve_engine(self.engine, n_rows)
+            log(f"growing the tree in memory ({engine} engine)")
             tree = ENGINES[engine](tree_inputs, target, params, overwrite_target=True)
             tree.release_training_leaves()
 
@@ -774,6 +860,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
             (counts,) = _compute([count(part, local) for part in chunks.parts])
             self.partition_sizes_ = np.sum(counts, axis=0).astype(np.int64)
         self.labels_ = self.get_partitions(X)
+        log(f"fitted: {self.n_partitions_} partitions ({route} route); labels_ is lazy")
         return self
 
     def to_local(self) -> HVRTPartitioner:
@@ -1085,9 +1172,12 @@ class DaskPartitionedRegressor(PartitionedRegressor):
             )
         if y is None:
             raise ValueError("DaskPartitionedRegressor requires y to be passed, but the target y is None")
+        log = StepLog(self.verbose, type(self).__name__)
         chunks = _chunks_of(X)
         template = default_partitioner() if self.partitioner is None else clone(self.partitioner)
         partitioner = DaskHVRTPartitioner(**template.get_params(deep=False))
+        if self.verbose:
+            partitioner.set_params(verbose=True)
         meta = pd.DataFrame({c: pd.Series(dtype=d) for c, d in chunks.dtypes.items()})
         categorical = resolve_categorical(meta, partitioner.categorical_features)
         _target_chunks(y, _known_rows(X))
@@ -1095,6 +1185,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
             _target_chunks(sample_weight, name="sample_weight")
 
         # 1. the model inputs' preprocessing (imputing), fitted on y as in memory
+        log(f"model inputs' preprocessing from {len(chunks.parts)} chunks")
         scaling, y_chunks = _fit_scaling(
             chunks,
             y,
@@ -1140,6 +1231,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
             )
 
         # 2. weighted input means and spreads, the response's mean and range
+        log(f"input scaling and the global ridge, {n_rows:,} rows")
         summarise = _delayed(_regression_chunk)
         (summaries,) = _compute(
             [summarise(p, yp, wp, preprocessor) for p, yp, wp in zip(chunks.parts, y_chunks, w_chunks)]
@@ -1173,6 +1265,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         # 4. the choices cross-validation makes, on the gathered sample
         if validate:
             frame, response, weights = sample
+            log(f"cross-validating the choices on {len(frame):,} gathered rows")
             chooser = PartitionedRegressor(**{**self.get_params(deep=False), "partitioner": template})
             chooser.fit(frame if chunks.is_frame else frame.to_numpy(), response, weights)
             self.partition_on_ = chooser.partition_on_
@@ -1200,6 +1293,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         local = partitioner.to_local()
 
         # 6. per-partition cross-products, summed across chunks; the solve on the client
+        log(f"per-partition cross-products of {local.n_partitions_} partitions")
         box = self.clip == "xy"
         (parts,) = _compute(
             [products_of(p, yp, wp, design_of, local, box) for p, yp, wp in zip(chunks.parts, y_chunks, w_chunks)]
@@ -1232,6 +1326,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         self.feature_names_in_ = np.asarray(list(chunks.dtypes.index), dtype=object)
         self.model_input_names_ = np.asarray(preprocessor.input_names(), dtype=object)
         self._weight_sums = np.sum([part[1] for part in parts], axis=0)
+        log(f"fitted: {self.n_partitions_} partition models")
         return self
 
     def to_local(self) -> PartitionedRegressor:

@@ -1,23 +1,25 @@
 """The histogram engine on rows that live in chunks elsewhere (the Dask route).
 
 The in-memory grower (``_grower.grow``) keeps every row in one process. Here the rows stay
-in their chunks; a chunk keeps its binned codes, its centred target and the node each of
-its rows is in. The client keeps the tree and replays best-first growth as ``grow`` does,
-asking the chunks, in batches, for the histograms of the children of the open leaves it
-may split next. A pass over the chunks:
-
-1. moves the rows of the nodes split since the last pass into their children
-   (:func:`advance_rows`), and
-2. builds the children histograms of the requested nodes from the chunk's rows
-   (:func:`children_histograms`); the caller sums them across chunks.
+in their chunks; a chunk keeps its binned codes, its centred target and a cache of each
+row's node. The client keeps the tree and replays best-first growth as ``grow`` does,
+asking the chunks, in batches, for the children histograms of the open leaves it may
+split next. A pass over the chunks (:func:`pass_histograms`, summed across chunks by the
+caller) gets a :class:`PassPlan`: the tree so far, which each row walks down on its codes
+from its cached node to find its leaf (the cache is only a shortcut: from any ancestor,
+even the root, the walk ends at the same leaf, so a pass is one task per chunk whose
+result does not depend on the cache), and the requested leaves with their candidate
+splits. As in ``grow``, a leaf of at least ``hist_min_rows``
+rows keeps its histogram on the client, and a pass builds only its smaller child's from
+the rows: the larger child's is the parent's minus it; a smaller leaf builds both.
 
 The split search is the in-memory engine's (``_split.evaluate_node``) on the summed
 histograms, with the same node sums (the left child's from its histogram, the right
-child's as the parent's minus the left's), sizes, heap order (largest gain first, ties to
-the older node) and node numbering (split ``t`` makes nodes ``2t + 1`` and ``2t + 2``).
-Given the same bin edges, it grows the in-memory engine's tree on the same rows: the sums
-differ only in the order floats are added, so only splits whose gains tie to the last bit
-could go another way.
+child's as the parent's minus the left's), the same histogram subtractions, sizes, heap
+order (largest gain first, ties to the older node) and node numbering (split ``t`` makes
+nodes ``2t + 1`` and ``2t + 2``). Given the same bin edges, it grows the in-memory
+engine's tree on the same rows: the sums differ only in the order floats are added, so
+only splits whose gains tie to the last bit could go another way.
 
 A batch takes the open leaves of largest gain that could still split (at most as many as
 leaves are left to grow, and at most :data:`MAX_BATCH_NODES`); a leaf whose children were
@@ -38,8 +40,8 @@ from numba import njit
 
 from .._tree_contract import GrowthParams
 from ._binning import EDGE_SAMPLE_ROWS, MAX_BINS, ROW_SHARE, BinMapper, fit_bins, transform_bins
-from ._fit import _GAIN_TOLERANCE, _seed
-from ._histograms import build_histogram, histogram_sum, histogram_sums
+from ._fit import _GAIN_TOLERANCE, _HIST_MIN_ROWS, _seed
+from ._histograms import histogram_sum, histogram_sums
 from ._model import HistFittedTree, HistTree
 from ._split import evaluate_node
 
@@ -78,18 +80,27 @@ def fit_edges(X_sample: np.ndarray, random_state: object, max_bins: int = MAX_BI
 
 @dataclass
 class ChunkRows:
-    """One chunk's rows as the distributed growth needs them, kept where the chunk lives."""
+    """One chunk's rows as the distributed growth needs them, kept where the chunk lives.
 
-    codes: np.ndarray  # uint8 (n, width), from transform_bins
+    ``nodes`` is a cache, not state: each row's node as of its last pass, which passes
+    update in place. Any ancestor of a row's leaf is a correct value (a pass walks the
+    tree down from it), so a cache that is lost (the chunk recomputed from its lineage,
+    every row at the root) or stale costs time, never correctness.
+    """
+
+    codes: np.ndarray  # uint8 (n, n_features), C order
     target: np.ndarray  # float64 (n, m), C order; centred once the mean is known
-    nodes: np.ndarray  # int32 (n,), the tree node of each row (ids stay below 2 * max leaves)
+    nodes: np.ndarray  # int32 (n,), the cache above
 
 
 def bin_chunk(X_tree: np.ndarray, target: np.ndarray, mapper: BinMapper) -> ChunkRows:
-    """Codes of one chunk's tree inputs, its raw target, every row at the root."""
+    """Codes of one chunk's tree inputs, and its raw target."""
     X_tree = np.ascontiguousarray(X_tree, dtype=np.float64)
     target = np.ascontiguousarray(np.asarray(target, dtype=np.float64).reshape(len(X_tree), -1))
-    return ChunkRows(transform_bins(X_tree, mapper), target, np.zeros(len(X_tree), dtype=np.int32))
+    # without transform_bins' padding to whole 8-byte words (the in-memory grower moves
+    # rows by words; here rows never move): 10 bytes a row at 10 features, not 16
+    codes = np.ascontiguousarray(transform_bins(X_tree, mapper)[:, : X_tree.shape[1]])
+    return ChunkRows(codes, target, np.zeros(len(X_tree), dtype=np.int32))
 
 
 def target_moments(rows: ChunkRows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -105,81 +116,101 @@ def centred(rows: ChunkRows, mean: np.ndarray) -> ChunkRows:
     return ChunkRows(rows.codes, rows.target - mean, rows.nodes)
 
 
-def root_histogram(rows: ChunkRows, n_features: int, n_codes: int) -> np.ndarray:
-    """The chunk's part of the root histogram."""
-    hist = np.empty((n_features, n_codes, rows.target.shape[1] + 1))
-    build_histogram(hist, rows.codes, rows.target, 0, len(rows.target))
-    return hist
-
-
 @dataclass(frozen=True)
-class Splits:
-    """Nodes and their splits, as arrays (to move rows, or to build children histograms)."""
+class PassPlan:
+    """What one pass over the chunks builds, sent to every chunk.
 
-    node: np.ndarray  # int64
-    feature: np.ndarray  # int64
+    The tree grown so far (each row finds its leaf by walking it on its codes, so a chunk
+    keeps no per-row state between passes), and for each requested leaf its candidate
+    split and which of its children's histograms to build: ``out_left[s]`` and
+    ``out_right[s]`` index the pass's output (-1: not built, the client derives it as the
+    parent's minus its sibling's). A request with ``feature[s] == -1`` builds the
+    histogram of the whole leaf into ``out_left[s]`` (the root's).
+    """
+
+    tree_feature: np.ndarray  # int64 (n_nodes,), per node of the tree so far
+    tree_bin: np.ndarray  # int64
+    tree_nan_left: np.ndarray  # bool
+    tree_left: np.ndarray  # int64, -1 for a leaf
+    tree_right: np.ndarray  # int64
+    slot_of: np.ndarray  # int64 (n_nodes,), the request of each node, or -1
+    feature: np.ndarray  # int64 (n_requests,)
     split_bin: np.ndarray  # int64
     nan_left: np.ndarray  # bool
-    left: np.ndarray  # int64, the left child's id (-1 when not assigned yet)
-    right: np.ndarray  # int64
+    out_left: np.ndarray  # int64
+    out_right: np.ndarray  # int64
+    n_out: int
+    nan_code: int
 
-    def __len__(self) -> int:
-        return len(self.node)
-
-
-def advance_rows(rows: ChunkRows, splits: Splits, nan_code: int) -> ChunkRows:
-    """Rows of the split nodes moved into their children (other rows stay)."""
-    if len(splits) == 0 or len(rows.nodes) == 0:
-        return rows
-    position = np.full(int(max(rows.nodes.max(), splits.node.max())) + 1, -1, dtype=np.int64)
-    position[splits.node] = np.arange(len(splits))
-    slot = position[rows.nodes]
-    moving = np.flatnonzero(slot >= 0)
-    slot = slot[moving]
-    code = rows.codes[moving, splits.feature[slot]].astype(np.int64)
-    left = (code <= splits.split_bin[slot]) | (splits.nan_left[slot] & (code == nan_code))
-    nodes = rows.nodes.copy()
-    nodes[moving] = np.where(left, splits.left[slot], splits.right[slot])
-    return ChunkRows(rows.codes, rows.target, nodes)
+    @classmethod
+    def root(cls, nan_code: int) -> PassPlan:
+        """The plan that builds the root's histogram."""
+        one, minus = np.zeros(1, dtype=np.int64), np.full(1, -1, dtype=np.int64)
+        no = np.zeros(1, dtype=bool)
+        return cls(minus, minus, no, minus, minus, one, minus, minus, no, one, minus, 1, int(nan_code))
 
 
 @njit(cache=True, nogil=True)
-def _fill_children(hist, codes, y, nodes, slot_of, feature, split_bin, nan_left, nan_code):  # pragma: no cover - compiled
+def _fill_requested(hist, codes, y, nodes, t_feature, t_bin, t_nan_left, t_left, t_right, slot_of, feature,
+                    split_bin, nan_left, out_left, out_right, nan_code):  # pragma: no cover - compiled  # fmt: skip
     m = y.shape[1]
+    p = hist.shape[1]
     for i in range(codes.shape[0]):
+        # down from the row's cached node (its leaf at the last pass): a level or two, where
+        # walking from the root costs a mispredicted branch per level
         node = nodes[i]
-        if node >= slot_of.shape[0]:
-            continue
+        moved = False
+        while t_left[node] >= 0:
+            code = codes[i, t_feature[node]]
+            if code <= t_bin[node] or (t_nan_left[node] and code == nan_code):
+                node = t_left[node]
+            else:
+                node = t_right[node]
+            moved = True
+        if moved:
+            nodes[i] = node
         s = slot_of[node]
         if s < 0:
             continue
-        code = codes[i, feature[s]]
-        child = 2 * s + (0 if (code <= split_bin[s] or (nan_left[s] and code == nan_code)) else 1)
-        for f in range(hist.shape[1]):
-            b = codes[i, f]
-            for k in range(m):
-                hist[child, f, b, k] += y[i, k]
-            hist[child, f, b, m] += 1.0
+        if feature[s] < 0:
+            out = out_left[s]
+        else:
+            code = codes[i, feature[s]]
+            if code <= split_bin[s] or (nan_left[s] and code == nan_code):
+                out = out_left[s]
+            else:
+                out = out_right[s]
+        if out < 0:
+            continue
+        if m == 1:  # written out: the generic loop is about twice as slow
+            value = y[i, 0]
+            for f in range(p):
+                b = codes[i, f]
+                hist[out, f, b, 0] += value
+                hist[out, f, b, 1] += 1.0
+        else:
+            for f in range(p):
+                b = codes[i, f]
+                for k in range(m):
+                    hist[out, f, b, k] += y[i, k]
+                hist[out, f, b, m] += 1.0
 
 
-def children_histograms(rows: ChunkRows, requests: Splits, n_features: int, n_codes: int, nan_code: int) -> np.ndarray:
-    """Histograms of the two children of every requested node, from the chunk's rows.
+def pass_histograms(rows: ChunkRows, plan: PassPlan, n_features: int, n_codes: int) -> np.ndarray:
+    """The histograms a pass asks for, from the chunk's rows (updating its node cache).
 
     Returns
     -------
-    ndarray of float64, shape (2 * len(requests), n_features, n_codes, m + 1)
-        Left child of request ``s`` at ``2s``, right child at ``2s + 1``.
+    ndarray of float64, shape (plan.n_out, n_features, n_codes, m + 1)
     """
     m = rows.target.shape[1]
-    hist = np.zeros((2 * len(requests), n_features, n_codes, m + 1))
-    if len(rows.nodes) == 0 or len(requests) == 0:
-        return hist
-    slot_of = np.full(int(requests.node.max()) + 1, -1, dtype=np.int64)
-    slot_of[requests.node] = np.arange(len(requests))
-    _fill_children(
-        hist, rows.codes, rows.target, rows.nodes, slot_of, requests.feature, requests.split_bin,
-        requests.nan_left, nan_code,
-    )  # fmt: skip
+    hist = np.zeros((plan.n_out, n_features, n_codes, m + 1))
+    if len(rows.target) and plan.n_out:
+        _fill_requested(
+            hist, rows.codes, rows.target, rows.nodes, plan.tree_feature, plan.tree_bin, plan.tree_nan_left, plan.tree_left,
+            plan.tree_right, plan.slot_of, plan.feature, plan.split_bin, plan.nan_left, plan.out_left,
+            plan.out_right, plan.nan_code,
+        )  # fmt: skip
     return hist
 
 
@@ -198,10 +229,12 @@ class _Node:
     n_left: int = 0
     left: int = -1
     right: int = -1
-    children: tuple | None = None  # the children's (sums, size, evaluation), once built
+    hist: np.ndarray | None = None  # kept while its children are not built, as grow keeps it
+    children: tuple | None = None  # the children's (sums, size, evaluation, kept histogram), once built
 
 
-Pass = Callable[[Splits, Splits], np.ndarray]
+Pass = Callable[[PassPlan], np.ndarray]
+Report = Callable[[str], None]
 
 
 class ChunkedGrowth:
@@ -230,6 +263,9 @@ class ChunkedGrowth:
         self.min_gain = max(params.min_variance_reduction, _GAIN_TOLERANCE) * root_sse
         if self.n_features == 0 or root_sse <= n_rows * n_outputs * np.finfo(np.float64).eps:
             self.max_leaves = 1  # nothing to split on, or nothing to explain (as fit_hist)
+        # fit_hist's rule: a node this large keeps its histogram, and its larger child's is
+        # the parent's minus the smaller child's (built from rows); a smaller node builds both
+        self.hist_min_rows = max(_HIST_MIN_ROWS, 4 * mapper.n_codes * (n_outputs + 1))
         self._scratch = np.empty((7, max(mapper.n_codes, n_outputs)))
         hist_bytes = 2 * self.n_features * mapper.n_codes * (n_outputs + 1) * 8
         self.batch_nodes = int(max(1, min(MAX_BATCH_NODES, _BATCH_BYTES // max(hist_bytes, 1))))
@@ -249,16 +285,16 @@ class ChunkedGrowth:
         node.nan_left, node.n_left = bool(nan_left), int(n_left)
         return True
 
-    def grow(self, root_hist: np.ndarray, run_pass: Pass) -> HistTree:
+    def grow(self, run_pass: Pass, report: Report | None = None) -> HistTree:
         """Grow the tree.
 
         Parameters
         ----------
-        root_hist : ndarray, shape (n_features, n_codes, m + 1)
-            The root's histogram, summed across chunks.
-        run_pass : callable ``(moves, requests) -> histograms``
-            One pass over the chunks: move the rows of ``moves`` into their children, then
-            return :func:`children_histograms` of ``requests`` summed across chunks.
+        run_pass : callable ``(plan) -> histograms``
+            One pass over the chunks: :func:`pass_histograms` of ``plan`` summed across
+            chunks.
+        report : callable ``(message) -> None``, optional
+            Told one line per pass.
 
         Returns
         -------
@@ -266,59 +302,95 @@ class ChunkedGrowth:
             With thresholds in raw units and node values as centred target means (the
             caller adds the target's mean).
         """
+        root_hist = run_pass(PassPlan.root(self.mapper.nan_code))[0]
+        self.passes = 1
+        if report is not None:
+            report(f"pass 1: the root's histogram, {self.n_rows:,} rows")
         root_sums = histogram_sums(root_hist) if self.n_features else np.zeros(self.n_outputs)
-        nodes = [_Node(size=self.n_rows, depth=0, sums=root_sums)]
+        nodes = [_Node(size=self.n_rows, depth=0, sums=root_sums, hist=root_hist)]
         heap: list[tuple[float, int]] = []
         if self.max_leaves > 1 and self._set_split(nodes[0], self._evaluate(root_hist, root_sums, self.n_rows, 0)):
             heapq.heappush(heap, (-nodes[0].gain, 0))
-        moves: list[int] = []  # nodes split since the last pass
         n_leaves = 1
         while n_leaves < self.max_leaves and heap:
             top = heap[0][1]
             if nodes[top].children is None:
-                self._build_children(nodes, heap, moves, run_pass, self.max_leaves - n_leaves)
-                moves = []
+                built = self._build_children(nodes, heap, run_pass, self.max_leaves - n_leaves)
+                if report is not None:
+                    report(f"pass {self.passes}: children of {built} open leaves built, {n_leaves} leaves grown")
             _, parent_id = heapq.heappop(heap)
             parent = nodes[parent_id]
             parent.left, parent.right = len(nodes), len(nodes) + 1
-            for sums, size, evaluation in parent.children:
+            for sums, size, evaluation, hist in parent.children:
                 child = _Node(size=size, depth=parent.depth + 1, sums=sums)
                 if self._set_split(child, evaluation):
                     heapq.heappush(heap, (-child.gain, len(nodes)))
+                    child.hist = hist
                 nodes.append(child)
             parent.children = None
-            moves.append(parent_id)
             n_leaves += 1
         return self._tree(nodes)
 
-    def _build_children(self, nodes: list[_Node], heap: list, moves: list[int], run_pass: Pass, room: int) -> None:
-        """One pass: the children of the best open leaves not built yet."""
+    def _build_children(self, nodes: list[_Node], heap: list, run_pass: Pass, room: int) -> int:
+        """One pass: the children of the best open leaves not built yet; returns their number."""
         candidates = [node for _, node in heapq.nsmallest(min(room, len(heap)), heap) if nodes[node].children is None]
         requests = candidates[: self.batch_nodes]
-        hists = run_pass(self._splits(nodes, moves), self._splits(nodes, requests))
+        out_left = np.full(len(requests), -1, dtype=np.int64)
+        out_right = np.full(len(requests), -1, dtype=np.int64)
+        n_out = 0
+        for s, node_id in enumerate(requests):
+            node = nodes[node_id]
+            left_is_small = node.n_left <= node.size - node.n_left
+            if node.hist is None or left_is_small:
+                out_left[s], n_out = n_out, n_out + 1
+            if node.hist is None or not left_is_small:
+                out_right[s], n_out = n_out, n_out + 1
+        hists = run_pass(self._plan(nodes, requests, out_left, out_right, n_out))
         self.passes += 1
         for s, node_id in enumerate(requests):
             node = nodes[node_id]
-            left_hist = hists[2 * s]
+            if node.hist is None:
+                left_hist, right_hist = hists[out_left[s]], hists[out_right[s]]
+            elif out_left[s] >= 0:  # the left child is the smaller: the right is the rest
+                left_hist = hists[out_left[s]]
+                right_hist = node.hist - left_hist
+            else:
+                right_hist = hists[out_right[s]]
+                left_hist = node.hist - right_hist
+            node.hist = None
             left_sums = np.array([histogram_sum(left_hist, k) for k in range(self.n_outputs)])
             right_sums = node.sums - left_sums
             left_size, right_size = node.n_left, node.size - node.n_left
             depth = node.depth + 1
-            node.children = (
-                (left_sums, left_size, self._evaluate(left_hist, left_sums, left_size, depth)),
-                (right_sums, right_size, self._evaluate(hists[2 * s + 1], right_sums, right_size, depth)),
+            node.children = tuple(
+                (sums, size, self._evaluate(hist, sums, size, depth), self._kept(hist, size))
+                for sums, size, hist in ((left_sums, left_size, left_hist), (right_sums, right_size, right_hist))
             )
+        return len(requests)
 
-    @staticmethod
-    def _splits(nodes: list[_Node], ids: list[int]) -> Splits:
-        chosen = [nodes[i] for i in ids]
-        return Splits(
-            node=np.asarray(ids, dtype=np.int64),
+    def _kept(self, hist: np.ndarray, size: int) -> np.ndarray | None:
+        # a copy: a view would keep the whole pass's histograms alive
+        return np.array(hist) if size >= self.hist_min_rows else None
+
+    def _plan(self, nodes: list[_Node], requests: list[int], out_left: np.ndarray, out_right: np.ndarray, n_out: int) -> PassPlan:
+        internal = np.array([n.left >= 0 for n in nodes])
+        slot_of = np.full(len(nodes), -1, dtype=np.int64)
+        slot_of[requests] = np.arange(len(requests))
+        chosen = [nodes[i] for i in requests]
+        return PassPlan(
+            tree_feature=np.where(internal, [n.feature for n in nodes], -1).astype(np.int64),
+            tree_bin=np.where(internal, [n.split_bin for n in nodes], -1).astype(np.int64),
+            tree_nan_left=np.array([n.nan_left for n in nodes], dtype=bool) & internal,
+            tree_left=np.array([n.left for n in nodes], dtype=np.int64),
+            tree_right=np.array([n.right for n in nodes], dtype=np.int64),
+            slot_of=slot_of,
             feature=np.array([n.feature for n in chosen], dtype=np.int64),
             split_bin=np.array([n.split_bin for n in chosen], dtype=np.int64),
             nan_left=np.array([n.nan_left for n in chosen], dtype=bool),
-            left=np.array([n.left for n in chosen], dtype=np.int64),
-            right=np.array([n.right for n in chosen], dtype=np.int64),
+            out_left=out_left,
+            out_right=out_right,
+            n_out=n_out,
+            nan_code=int(self.mapper.nan_code),
         )
 
     def _tree(self, nodes: list[_Node]) -> HistTree:
