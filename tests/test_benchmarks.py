@@ -183,7 +183,11 @@ def test_targets_table_ratios_bounds_and_gap():
     ]
     line = targets_table(rows, input_mb=10.0, caps={"kmeans": 120.0}).splitlines()[-1]
     cells = [cell.strip() for cell in line.strip("|").split("|")]
-    assert cells == ["8", "40.0", "—", "—", "> 60", "+0.00%", "1.20"]
+    assert cells == ["8", "40.0", "—", "—", "> 60", "+0.00%", "—", "1.20"]
+    rows.append(Row("lightgbm", 8, [_run(8.0)]))
+    rows[-1].runs[0].explained_variance = 0.6  # hist's 0.5 is 16.67 % below
+    cells = [cell.strip() for cell in targets_table(rows, input_mb=10.0).splitlines()[-1].strip("|").split("|")]
+    assert cells[2] == "4.0" and cells[6] == "-16.67%"
     assert targets_table([Row("exact", 8, [_run(1.0)])], input_mb=1.0) == ""
 
 
