@@ -53,13 +53,16 @@ class Method:
 
 
 # --------------------------------------------------------------------------- hvrt
-def _hvrt_fit(engine: str) -> Callable[[np.ndarray, np.ndarray, int, int], Any]:
+def _hvrt_fit(engine: str, target_mode: str = "sum") -> Callable[[np.ndarray, np.ndarray, int, int], Any]:
     def fit(X: np.ndarray, target: np.ndarray, n_partitions: int, seed: int) -> Any:
         from hvrt import HVRTPartitioner
 
-        # hvrt builds the same sum-of-z-scores target itself, so ``target`` is unused:
-        # its fit time includes scaling and target synthesis, which the peers get free.
-        return HVRTPartitioner(max_leaf_nodes=n_partitions, engine=engine, random_state=seed).fit(X)
+        # hvrt builds its target (by default the same sum of z-scores) itself, so
+        # ``target`` is unused: its fit time includes scaling and target synthesis,
+        # which the peers get free.
+        return HVRTPartitioner(
+            max_leaf_nodes=n_partitions, engine=engine, target=target_mode, random_state=seed
+        ).fit(X)
 
     return fit
 
@@ -136,6 +139,9 @@ METHODS: dict[str, Method] = {
     for method in (
         Method("hist", _hvrt_fit("hist"), _hvrt_label, 'hvrt `engine="hist"`'),
         Method("exact", _hvrt_fit("exact"), _hvrt_label, 'hvrt `engine="exact"`'),
+        Method(
+            "hist-features", _hvrt_fit("hist", "features"), _hvrt_label, 'hvrt `engine="hist"`, `target="features"`'
+        ),
         Method("lightgbm", _lightgbm_fit, _lightgbm_label, "LightGBM single tree"),
         Method("faiss", _faiss_fit, _faiss_label, "faiss k-means"),
         Method("minibatch", _minibatch_fit, _sklearn_label, "MiniBatchKMeans"),

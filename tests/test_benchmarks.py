@@ -18,6 +18,7 @@ from benchmarks.partition import (  # noqa: E402
     Row,
     RunResult,
     build_table,
+    features_table,
     make_data,
     quality_row,
     run_benchmark,
@@ -95,6 +96,32 @@ def test_build_table_medians_ratios_and_status():
     assert "skipped (> 120 s cap)" in kmeans
 
 
+def test_features_table_compares_the_two_hvrt_targets_at_each_k():
+    rows = [
+        Row("hist", 8, [_run(1.0), _run(2.0), _run(3.0)]),
+        Row("hist-features", 8, [_run(3.0), _run(4.0), _run(5.0)]),
+        Row("hist", 16, [_run(1.0)]),  # no features run at this K: no line
+    ]
+    lines = features_table(rows).splitlines()
+    assert len(lines) == 3
+    assert lines[2].startswith("| 8 | 2.000 | 4.000 | 2.00 |")
+    assert features_table(rows[:1]) == ""
+
+
+def test_partition_runs_the_features_target_only_when_asked():
+    from benchmarks.partition import _parse_args as partition_args
+
+    assert "hist-features" not in partition_args([]).methods
+    assert partition_args(["--methods", "hist", "hist-features"]).methods == ["hist", "hist-features"]
+
+
+def test_hist_features_method_grows_on_the_features_target():
+    X = np.random.default_rng(3).normal(size=(600, 3))
+    model = _peers.METHODS["hist-features"].fit(X, X.sum(axis=1), 8, 0)
+    assert model.target == "features" and model.engine == "hist"
+    assert len(np.unique(_peers.METHODS["hist-features"].label(model, X))) == 8
+
+
 def test_build_table_without_reference_has_no_ratio():
     table = build_table([Row("exact", 8, [_run(4.0)])])
     assert "×" not in table.splitlines()[-1]
@@ -156,7 +183,11 @@ def test_targets_table_ratios_bounds_and_gap():
     ]
     line = targets_table(rows, input_mb=10.0, caps={"kmeans": 120.0}).splitlines()[-1]
     cells = [cell.strip() for cell in line.strip("|").split("|")]
-    assert cells == ["8", "40.0", "—", "—", "> 60", "+0.00%", "1.20"]
+    assert cells == ["8", "40.0", "—", "—", "> 60", "+0.00%", "—", "1.20"]
+    rows.append(Row("lightgbm", 8, [_run(8.0)]))
+    rows[-1].runs[0].explained_variance = 0.6  # hist's 0.5 is 16.67 % below
+    cells = [cell.strip() for cell in targets_table(rows, input_mb=10.0).splitlines()[-1].strip("|").split("|")]
+    assert cells[2] == "4.0" and cells[6] == "-16.67%"
     assert targets_table([Row("exact", 8, [_run(1.0)])], input_mb=1.0) == ""
 
 

@@ -11,6 +11,10 @@ from ._threads import run_in_chunks
 # overlaps them instead of stalling on each row's unpredictable branch (35-40 % faster
 # than one row at a time at 1M rows, K = 200 and 4096).
 _LOCKSTEP_ROWS = 16
+# Levels descended between checks for whether every row of a group reached its leaf (a row
+# at its leaf stays there, see traversal_arrays): checking every level cost more than the
+# few extra steps (1M x 10, single thread: 53 -> 44 ms at K = 1000, 83 -> 63 ms at 4096).
+_LEVELS_PER_CHECK = 4
 
 
 def traversal_arrays(
@@ -49,14 +53,15 @@ def _apply_rows(X, feature, threshold, nan_left, children, is_leaf, out, start, 
             nodes[r] = 0
         moving = True
         while moving:
+            for _ in range(_LEVELS_PER_CHECK):
+                for r in range(width):
+                    node = nodes[r]
+                    x = X[first + r, feature[node]]
+                    go_left = (x <= threshold[node]) | ((x != x) & nan_left[node])
+                    nodes[r] = children[node, 1 - go_left]
             moving = False
             for r in range(width):
-                node = nodes[r]
-                x = X[first + r, feature[node]]
-                go_left = (x <= threshold[node]) | ((x != x) & nan_left[node])
-                node = children[node, 1 - go_left]
-                nodes[r] = node
-                moving |= not is_leaf[node]
+                moving |= not is_leaf[nodes[r]]
         for r in range(width):
             out[first + r] = nodes[r]
 

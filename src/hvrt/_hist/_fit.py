@@ -12,12 +12,14 @@ from ._binning import EDGE_SAMPLE_ROWS, MAX_BINS, ROW_SHARE, fit_bins, transform
 from ._categories import MIN_CATEGORY_ROWS, category_table, first_bad_code
 from ._grow_tree import grow_tree
 from ._grower import grow
+from ._histograms import histogram_width
 from ._model import HistFittedTree, HistTree
 from ._node_table import BIN, DEPTH, END, FEATURE, LEFT, NAN_LEFT, RIGHT, START
 from ._rows import rows_to_leaves
 
 # Open leaves of at least this many rows keep their histogram (and at least enough rows that
-# the kept histograms take no more memory than a quarter of X); smaller leaves rebuild.
+# the kept histograms take no more memory than a quarter of X, or of X and the target with
+# several outputs); smaller leaves rebuild.
 _HIST_MIN_ROWS = 1024
 # Splits must gain more than this fraction of the root SSE, so float noise never splits.
 _GAIN_TOLERANCE = 1e-12
@@ -154,7 +156,13 @@ def fit_hist(
     )  # fmt: skip
     codes = transform_bins(X_tree, mapper)
     n_outputs = y.shape[1]
-    hist_min_rows = max(_HIST_MIN_ROWS, 4 * mapper.n_codes * (n_outputs + 1))
+    if n_outputs == 1:
+        hist_min_rows = max(_HIST_MIN_ROWS, 4 * mapper.n_codes * 2)
+    else:
+        # kept histograms within a quarter of X and the target together: with several
+        # outputs a smaller leaf's rebuild costs more, and the target's memory is there too
+        width = histogram_width(n_outputs)
+        hist_min_rows = max(_HIST_MIN_ROWS, 4 * mapper.n_codes * width * n_features // (n_features + n_outputs))
     max_leaves = n_samples if params.max_leaf_nodes is None else int(params.max_leaf_nodes)
     max_depth = np.iinfo(np.int32).max if params.max_depth is None else int(params.max_depth)
     min_gain = max(params.min_variance_reduction, _GAIN_TOLERANCE) * root_sse

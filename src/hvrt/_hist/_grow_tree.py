@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from ._grower import grow, merge_subtrees, split_root
-from ._histograms import add_histograms, build_histogram, column_sums, histogram_sums
+from ._histograms import add_histograms, build_histogram, column_sums, histogram_sums, histogram_width
 from ._node_table import BIN, CATEGORIES, DEPTH, END, FEATURE, N_FIELDS, N_LEFT, NAN_LEFT, ORDER, START
 from ._threads import MIN_ROWS_PER_THREAD, thread_count
 
@@ -28,7 +28,7 @@ def _root_histogram(codes: np.ndarray, y: np.ndarray, n_features: int, n_codes: 
     """Two histograms; the first is the root's, the sum of the two halves' (built on two
     threads when asked), the second is workspace for :func:`split_root`."""
     n, m = y.shape
-    hists = np.empty((2, n_features, n_codes, m + 1))
+    hists = np.empty((2, n_features, n_codes, histogram_width(m)))
     bounds = ((0, n // 2), (n // 2, n))
     if threads >= 2:
         with ThreadPoolExecutor(max_workers=2) as pool:
@@ -74,7 +74,7 @@ def grow_tree(
     threads = 2 if thread_count() >= 2 and n >= TWO_SUBTREES_MIN_ROWS else 1
     hists = _root_histogram(codes, y, n_features, nan_code + 1, threads)
     # from the histogram (one pass less), as every other node's; without features, from y
-    root_sums = histogram_sums(hists[0]) if n_features else column_sums(y, 0, n)
+    root_sums = histogram_sums(hists[0])[: y.shape[1]] if n_features else column_sums(y, 0, n)
     if threads == 1 or max_leaves <= 2:
         node_int, node_float = grow(
             codes, words, y, rows, 0, n, hists[0], root_sums, 0, n_value_bins, categorical, nan_code, max_leaves,

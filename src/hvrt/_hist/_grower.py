@@ -95,7 +95,8 @@ def grow(
     y : float64 array (n, m), C order (centred target).
     rows : int32 array (n,), the original row of each position; permuted with the rows.
     seg_start, seg_end : int, the rows of this tree's root.
-    root_hist : float64 (p, nan_code + 1, m + 1), the root's histogram (copied, not changed).
+    root_hist : float64 (p, nan_code + 1, histogram_width(m)), the root's histogram (copied,
+        not changed).
     root_sums : float64 (m,), the root's per-output target sums.
     root_depth : int, the root's depth in the whole tree (0, or 1 for a root's child).
     n_value_bins : int64 array (p,).
@@ -126,7 +127,7 @@ def grow(
     heap_size = np.int64(0)  # not a literal 0: one compiled heap_push, not two
 
     n_slots = min(max_leaves, n // hist_min_rows) + 2
-    hist = np.empty((n_slots + 2, p, width, m + 1))  # + two scratch histograms
+    hist = np.empty((n_slots + 2, p, width, root_hist.shape[2]))  # + two scratch histograms
     scratch_a, scratch_b = n_slots, n_slots + 1
     free_slots = np.empty(n_slots, dtype=np.int64)
     for t in range(n_slots):
@@ -147,7 +148,7 @@ def grow(
     root_slot = free_slots[n_free]
     for f in range(p):
         for b in range(width):
-            for k in range(m + 1):
+            for k in range(root_hist.shape[2]):
                 hist[root_slot, f, b, k] = root_hist[f, b, k]
     for k in range(m):
         node_float[0, 1 + k] = root_sums[k]
@@ -295,7 +296,7 @@ def split_root(
     _child_histograms(hists, codes, y, 1, small_start, small_size, 0, large_start, n - small_size, False)
     if left_is_small:  # the children's histograms in left, right order
         hists[[0, 1]] = hists[[1, 0]]
-    left_sums = histogram_sums(hists[0])
+    left_sums = histogram_sums(hists[0])[:m]
     return gain, feature, split_bin, nan_left, n_left, left_sums, root_sums - left_sums, bits
 
 
