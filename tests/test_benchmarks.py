@@ -181,7 +181,7 @@ def test_binning_table_runs_small() -> None:
         assert 0.0 < exact <= 1.0 and -100.0 < quantile <= 100.0 and -100.0 < default <= 100.0
 
 
-BENCHMARKS = ("partition", "plot_scaling", "options", "binning", "metrics", "profiler", "guidance", "dask", "coldstart")
+BENCHMARKS = ("partition", "plot_scaling", "options", "binning", "metrics", "profiler", "guidance", "dask", "coldstart", "compile_profile")
 
 
 @pytest.mark.parametrize("name", BENCHMARKS)
@@ -355,3 +355,23 @@ def test_coldstart_probe_runs_in_a_fresh_process() -> None:
     probe = run_probe("exact", "sum", None, n_samples=300, n_features=3, n_partitions=4, seed=0)
     assert probe.first_fit_s > 0 and probe.repeat_fit_s > 0 and probe.import_s > 0
     assert probe.compile_message is False  # the exact engine compiles nothing
+
+
+def test_compile_profile_tables_sort_kernels_and_sum_loads() -> None:
+    from benchmarks.compile_profile import TARGETS, build_tables
+
+    cold = {
+        "fit_s": 9.0,
+        "kernels": [["_rows.split_rows", "int64", 1.5, 0.5], ["_grower.grow", "float64, " * 30, 4.0, 2.0]],
+        "passes": {"native_lowering": 5.0, "nopython_type_inference": 2.0},
+    }
+    warm = {"numba_import_s": 0.2, "hist_import_s": 0.05, "fit_s": 0.6, "repeat_s": 0.1,
+            "loads": {"_binning._bin_rows": 0.3, "_grower.grow": 0.05}}  # fmt: skip
+    lines = build_tables({target: {"cold": cold, "warm": warm} for target in TARGETS})
+    kernel_rows = [line for line in lines if line.startswith("| _")]
+    # slowest kernel (exclusive time) first, long signatures cut, times as given
+    assert kernel_rows[0].startswith("| _grower.grow | `float64,") and kernel_rows[0].endswith("…` | 2.000 | 4.000 |")
+    assert kernel_rows[1] == "| _rows.split_rows | `int64` | 0.500 | 1.500 |"
+    assert any("compiling 2 kernel signatures took 2.50 s" in line for line in lines)
+    assert any("cache loads (dispatcher `compile` on a hit, 2 kernels) 0.350 s" in line for line in lines)
+    assert sum(line.startswith("## ") for line in lines) == 2 * len(TARGETS)
