@@ -30,7 +30,7 @@ partition benchmark, which hands freed memory back to the system before every ru
 measured 0.138 s and 0.026 s.
 
 The first fit on a machine compiles the kernels (``python -m benchmarks.coldstart``, 200k x
-10, K = 200, a busy 2-core machine: about 10 s of CPU, 3-4x the exact engine's fit) and
+10, K = 200, a busy 2-core machine: about 10 s of CPU, 4-4.5x the exact engine's fit) and
 logs one line saying so. ``python -m benchmarks.compile_profile`` splits that per kernel
 and signature: 24 signatures, one per kernel, shared by both targets; two thirds of the
 time is numba lowering to LLVM IR and LLVM optimising and emitting code, the growth kernel
