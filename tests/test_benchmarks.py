@@ -214,6 +214,7 @@ def test_binning_table_runs_small() -> None:
 
 BENCHMARKS = (
     "partition", "plot_scaling", "options", "binning", "metrics", "profiler", "guidance", "dask", "coldstart", "categoricals",
+    "compile_profile",
 )  # fmt: skip
 
 
@@ -424,3 +425,22 @@ def test_categoricals_rows_compare_encodings_on_one_table() -> None:
     assert all(0.0 < float(c[5]) < 1.0 for c in cells)  # within-partition SSE ratios
     assert isinstance(wide, pd.DataFrame) and list(wide.columns) == [*"abcde", "title"]
 
+
+def test_compile_profile_tables_sort_kernels_and_sum_loads() -> None:
+    from benchmarks.compile_profile import TARGETS, build_tables
+
+    cold = {
+        "fit_s": 9.0,
+        "kernels": [["_rows.split_rows", "int64", 1.5, 0.5], ["_grower.grow", "float64, " * 30, 4.0, 2.0]],
+        "passes": {"native_lowering": 5.0, "nopython_type_inference": 2.0},
+    }
+    warm = {"numba_import_s": 0.2, "hist_import_s": 0.05, "fit_s": 0.6, "repeat_s": 0.1,
+            "loads": {"_binning._bin_rows": 0.3, "_grower.grow": 0.05}}  # fmt: skip
+    lines = build_tables({target: {"cold": cold, "warm": warm} for target in TARGETS})
+    kernel_rows = [line for line in lines if line.startswith("| _")]
+    # slowest kernel (exclusive time) first, long signatures cut, times as given
+    assert kernel_rows[0].startswith("| _grower.grow | `float64,") and kernel_rows[0].endswith("…` | 2.000 | 4.000 |")
+    assert kernel_rows[1] == "| _rows.split_rows | `int64` | 0.500 | 1.500 |"
+    assert any("compiling 2 kernel signatures took 2.50 s" in line for line in lines)
+    assert any("cache loads (dispatcher `compile` on a hit, 2 kernels) 0.350 s" in line for line in lines)
+    assert sum(line.startswith("## ") for line in lines) == 2 * len(TARGETS)

@@ -13,13 +13,17 @@ import os
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from sklearn.base import TransformerMixin
-from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import OneHotEncoder, TargetEncoder
+
+if TYPE_CHECKING:
+    # imported where categoricals are imputed: ``sklearn.impute`` loads its KNN imputer and
+    # with it sklearn.neighbors (0.1-0.2 s), which a numeric fit would pay for nothing
+    from sklearn.impute import SimpleImputer
 
 from ._target import blend_target, column_moments, feature_outputs
 from ._validation import has_missing_values, is_categorical_dtype, numeric_block, squares_are_safe
@@ -242,6 +246,8 @@ def most_frequent(keys: Sequence[Any], counts: np.ndarray) -> Any:
 
 def fit_imputer(modes: list[Any]) -> SimpleImputer:
     """A most-frequent imputer whose statistics are ``modes`` (fitted on them, twice over)."""
+    from sklearn.impute import SimpleImputer
+
     return SimpleImputer(strategy="most_frequent").fit(np.array([modes, modes], dtype=object))
 
 
@@ -618,6 +624,8 @@ def fit_preprocessing(
         _check_no_empty_columns(categories, categorical_columns, "X")
         with_missing += [categorical_columns[j] for j in np.flatnonzero(pd.isna(categories).any(axis=0))]
         if impute:
+            from sklearn.impute import SimpleImputer
+
             category_imputer = SimpleImputer(strategy="most_frequent").fit(categories)
             categories = category_imputer.transform(categories)
         # fit + transform (not the cross-fitted fit_transform) so that training rows get

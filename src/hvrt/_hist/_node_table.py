@@ -4,6 +4,12 @@ A tree under growth is two tables with a row per node: integers (the columns bel
 node owns positions ``[START, END)`` of the permuted rows) and floats (its best split's
 gain, then its per-output target sums). The heap holds the open leaves that can split,
 the largest gain first, ties to the older (smaller) node id, so growth is deterministic.
+
+The heap and table helpers are inlined into ``grow``, their only caller, by numba
+(``inline="always"``) rather than compiled as kernels of their own: on an empty cache each
+separate kernel cost 0.2-0.4 s to compile and again to re-link into ``grow``
+(``python -m benchmarks.compile_profile``), and they run a few times per split, not per
+row, so how they are compiled does not show in a fit's time.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ def _before(gain: np.ndarray, a: int, b: int) -> bool:
     return gain[a] > gain[b] or (gain[a] == gain[b] and a < b)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def heap_push(heap: np.ndarray, size: int, node: int, gain: np.ndarray) -> int:
     """Push ``node`` onto the heap of ``size`` nodes ordered by ``gain``; returns the new size."""
     pos = size
@@ -39,7 +45,7 @@ def heap_push(heap: np.ndarray, size: int, node: int, gain: np.ndarray) -> int:
     return size + 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def heap_pop(heap: np.ndarray, size: int, gain: np.ndarray) -> int:
     """Remove and return the node of largest gain (the caller shrinks ``size`` by one)."""
     top = heap[0]
@@ -59,7 +65,7 @@ def heap_pop(heap: np.ndarray, size: int, gain: np.ndarray) -> int:
     return top
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def enlarged(node_int: np.ndarray, node_float: np.ndarray, heap: np.ndarray, capacity: int):
     """Copies of the two node tables and the heap with room for ``capacity`` nodes.
 
