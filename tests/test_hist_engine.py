@@ -568,3 +568,18 @@ def test_native_growth_on_two_threads_matches_serial_growth(monkeypatch):
     assert threaded.get_tree().categorical_nodes.sum() > 5
     np.testing.assert_array_equal(threaded.training_leaves, serial.training_leaves)
     np.testing.assert_array_equal(threaded.get_tree().category_left, serial.get_tree().category_left)
+
+
+def test_a_fit_without_categoricals_does_not_compile_the_categorical_kernels() -> None:
+    # grow() takes categorical=None then, and numba prunes the categorical branches; a
+    # regression would double the first fit's compile time on an empty cache
+    script = (
+        "import numpy as np\n"
+        "from hvrt import HVRTPartitioner\n"
+        "from hvrt._hist import _categories\n"
+        "X = np.random.default_rng(0).standard_normal((3000, 4))\n"
+        "HVRTPartitioner(max_leaf_nodes=20, engine='hist').fit(X)\n"
+        "print(len(_categories.evaluate_mixed.signatures), len(_categories.split_rows_by_set.signatures))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["0", "0"]

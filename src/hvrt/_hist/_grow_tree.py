@@ -67,8 +67,8 @@ def grow_tree(
     """
     n = codes.shape[0]
     n_features = len(n_value_bins)
-    if categorical is None:
-        categorical = np.zeros(n_features, dtype=np.bool_)
+    if categorical is not None and not categorical.any():
+        categorical = None  # grow's version without the categorical kernels
     words = codes.view(np.uint64)
     rows = np.arange(n, dtype=np.int32)
     threads = 2 if thread_count() >= 2 and n >= TWO_SUBTREES_MIN_ROWS else 1
@@ -92,7 +92,7 @@ def grow_tree(
     if feature < 0:  # the root is the only leaf
         return root_int[None, :], root_float[None, :], rows
     root_int[[FEATURE, BIN, NAN_LEFT, N_LEFT, ORDER]] = feature, split_bin, nan_left, n_left, 0
-    if categorical[feature]:  # as grow records it: the set of a categorical split only
+    if categorical is not None and categorical[feature]:  # as grow records it: the set of a categorical split only
         root_int[CATEGORIES : CATEGORIES + 4] = bits
 
     def subtree(start: int, end: int, child: int, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -52,6 +52,7 @@ from ._node_table import (
     heap_push,
 )
 from ._rows import split_rows
+from ._split import evaluate_node
 
 
 @njit(cache=True)
@@ -100,7 +101,8 @@ def grow(
     root_sums : float64 (m,), the root's per-output target sums.
     root_depth : int, the root's depth in the whole tree (0, or 1 for a root's child).
     n_value_bins : int64 array (p,).
-    categorical : bool array (p,), the features split natively as categories (``_categories``).
+    categorical : bool array (p,), the features split natively as categories (``_categories``), or
+        None when there are none (then their kernels are not compiled into this version).
     nan_code : int, the NaN code (histogram width - 1).
     max_leaves : int, stop at this many leaves.
     min_leaf : int, minimum rows per child.
@@ -136,9 +138,11 @@ def grow(
     # per-bin work arrays of the split search (rows 0-5) and the per-output left sums (row 6)
     split_scratch = np.empty((7, max(width, m)))
     # the numeric search skips categorical features (one value bin: no threshold)
-    numeric_bins = np.empty(p, dtype=np.int64)
-    for f in range(p):
-        numeric_bins[f] = 1 if categorical[f] else n_value_bins[f]
+    numeric_bins = n_value_bins.copy()
+    if categorical is not None:
+        for f in range(p):
+            if categorical[f]:
+                numeric_bins[f] = 1
     category_scratch = np.empty((4, max(width, m)))
     bits = np.zeros(4, dtype=np.int64)
 
@@ -165,16 +169,24 @@ def grow(
         for t in range(n_pending):
             node, slot = pending[t], pending_slot[t]
             size = node_int[node, END] - node_int[node, START]
-            gain, feature, split_bin, nan_left, n_left = evaluate_mixed(
-                hist[slot], numeric_bins, n_value_bins, categorical, nan_code, node_float[node, 1:], size,
-                node_int[node, DEPTH], min_leaf, max_depth, min_gain, min_category_rows, split_scratch, category_scratch,
-                bits,
-            )  # fmt: skip
-            keep = False
-            if feature >= 0:
-                if categorical[feature]:
+            # ``categorical is None`` is pruned at compile time (numba's dead-branch pass on a
+            # None argument): a fit without categorical inputs never compiles their kernels
+            if categorical is None:
+                gain, feature, split_bin, nan_left, n_left = evaluate_node(
+                    hist[slot], numeric_bins, nan_code, node_float[node, 1:], size, node_int[node, DEPTH],
+                    min_leaf, max_depth, min_gain, split_scratch,
+                )  # fmt: skip
+            else:
+                gain, feature, split_bin, nan_left, n_left = evaluate_mixed(
+                    hist[slot], numeric_bins, n_value_bins, categorical, nan_code, node_float[node, 1:], size,
+                    node_int[node, DEPTH], min_leaf, max_depth, min_gain, min_category_rows, split_scratch,
+                    category_scratch, bits,
+                )  # fmt: skip
+                if feature >= 0 and categorical[feature]:
                     for w in range(4):
                         node_int[node, CATEGORIES + w] = bits[w]
+            keep = False
+            if feature >= 0:
                 node_float[node, GAIN] = gain
                 node_int[node, FEATURE], node_int[node, BIN] = feature, split_bin
                 node_int[node, NAN_LEFT], node_int[node, N_LEFT] = nan_left, n_left
@@ -211,7 +223,9 @@ def grow(
         right_slot = large_slot if left_is_small else small_slot
         feature, split_bin = node_int[parent, FEATURE], node_int[parent, BIN]
         nan_left = node_int[parent, NAN_LEFT] == 1
-        if categorical[feature]:
+        if categorical is None:
+            split_rows(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, small_size)
+        elif categorical[feature]:
             for w in range(4):
                 bits[w] = node_int[parent, CATEGORIES + w]
             split_rows_by_set(codes, words, y, rows, start, end, feature, bits, nan_left, nan_code)
@@ -277,17 +291,23 @@ def split_root(
     scratch = np.empty((7, max(nan_code + 1, m)))
     category_scratch = np.empty((4, max(nan_code + 1, m)))
     bits = np.zeros(4, dtype=np.int64)
-    numeric_bins = np.where(categorical, 1, n_value_bins).astype(np.int64)
-    gain, feature, split_bin, nan_left, n_left = evaluate_mixed(
-        hists[0], numeric_bins, n_value_bins, categorical, int(nan_code), root_sums, int(n), 0, int(min_leaf),
-        int(max_depth), float(min_gain), int(min_category_rows), scratch, category_scratch, bits,
-    )  # fmt: skip
+    if categorical is None:
+        gain, feature, split_bin, nan_left, n_left = evaluate_node(
+            hists[0], n_value_bins, int(nan_code), root_sums, int(n), 0, int(min_leaf), int(max_depth),
+            float(min_gain), scratch,
+        )  # fmt: skip
+    else:
+        numeric_bins = np.where(categorical, 1, n_value_bins).astype(np.int64)
+        gain, feature, split_bin, nan_left, n_left = evaluate_mixed(
+            hists[0], numeric_bins, n_value_bins, categorical, int(nan_code), root_sums, int(n), 0, int(min_leaf),
+            int(max_depth), float(min_gain), int(min_category_rows), scratch, category_scratch, bits,
+        )  # fmt: skip
     if feature < 0:
         return gain, feature, split_bin, nan_left, n_left, np.zeros(m), np.zeros(m), bits
     n_right = n - n_left
     left_is_small = n_left <= n_right
     small_size = n_left if left_is_small else n_right
-    if categorical[feature]:
+    if categorical is not None and categorical[feature]:
         split_rows_by_set(codes, words, y, rows, 0, n, feature, bits, bool(nan_left), int(nan_code))
     else:
         split_rows(codes, words, y, rows, 0, n, feature, split_bin, bool(nan_left), int(nan_code), small_size)
