@@ -318,46 +318,48 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         log(f"model inputs and the global ridge, {len(frame):,} rows")
 
         preprocessor, inputs = self._fit_model_inputs(frame, response, partitioner)
-        weight_sum = weights.sum()
-        self._input_mean = weights @ inputs / weight_sum
-        spread = np.sqrt(weights @ (inputs - self._input_mean) ** 2 / weight_sum)
-        self._input_scale = np.where(spread > 0, spread, 1.0)
-        design = self._design(inputs)
-        self._response_mean = float(weights @ response / weight_sum)
-        centred = response - self._response_mean
-
-        # The global ridge: the root model and the residual the partitions are grown on.
-        unit_weights = sample_weight is None
-        weighted_design = design if unit_weights else design * weights[:, None]
-        root_gram = design.T @ weighted_design
-        root_moment = weighted_design.T @ centred
-        ridge = np.diag(np.r_[0.0, np.full(design.shape[1] - 1, float(self.alpha))])
-        root = _batched_solve((root_gram + ridge)[None], root_moment[None])[0]
-        guides = {"residual": centred - design @ root, "y": response, "X": None}
-        validate = self.estimator is None and len(frame) >= AUTO_MIN_ROWS
-        auto_shrinkage = isinstance(self.shrinkage, str)
         candidates = PARTITION_ON_AUTO if self.partition_on == "auto" else (self.partition_on,)
-        shared = None
-        if _shares_preprocessing(partitioner):
-            # the model inputs are every tree's inputs: binned once for all of them
-            shared = (preprocessor, inputs, partitioner._bin_prepared(inputs))
-
-        def grow_final(name: str) -> _FinalTree:
-            """The partitions grown on guide ``name`` and, for the built-in ridge, their node sums."""
-            log(f"growing the partitions on {name}")
-            if shared is not None:
-                bins = shared[2]
-                binned = None if bins is None else (bins[0], bins[1].copy())  # growth permutes the codes
-                partitioner._fit_prepared(X, guides[name], preprocessor, inputs, binned)
-            else:
-                partitioner.fit(X, guides[name])
-            if self.estimator is not None:
-                return _FinalTree(None, None, None)
-            products = grouped_cross_products(design, centred, partitioner.labels_, partitioner.n_partitions_, weights)
-            tree = _TreeSums.from_partitioner(partitioner)
-            return _FinalTree(products, tree, tree.node_sums(products))
-
         with _thread_pool(len(candidates)) as pool:
+            binning = None
+            if _shares_preprocessing(partitioner):
+                # the model inputs are every tree's inputs: binned once for all of them,
+                # on a thread while the global ridge is solved
+                binning = pool.submit(partitioner._bin_prepared, inputs)
+            weight_sum = weights.sum()
+            self._input_mean = weights @ inputs / weight_sum
+            spread = np.sqrt(weights @ (inputs - self._input_mean) ** 2 / weight_sum)
+            self._input_scale = np.where(spread > 0, spread, 1.0)
+            design = self._design(inputs)
+            self._response_mean = float(weights @ response / weight_sum)
+            centred = response - self._response_mean
+
+            # The global ridge: the root model and the residual the partitions are grown on.
+            unit_weights = sample_weight is None
+            weighted_design = design if unit_weights else design * weights[:, None]
+            root_gram = design.T @ weighted_design
+            root_moment = weighted_design.T @ centred
+            ridge = np.diag(np.r_[0.0, np.full(design.shape[1] - 1, float(self.alpha))])
+            root = _batched_solve((root_gram + ridge)[None], root_moment[None])[0]
+            guides = {"residual": centred - design @ root, "y": response, "X": None}
+            validate = self.estimator is None and len(frame) >= AUTO_MIN_ROWS
+            auto_shrinkage = isinstance(self.shrinkage, str)
+            shared = None if binning is None else (preprocessor, inputs, binning.result())
+
+            def grow_final(name: str) -> _FinalTree:
+                """The partitions grown on guide ``name`` and, for the built-in ridge, their node sums."""
+                log(f"growing the partitions on {name}")
+                if shared is not None:
+                    bins = shared[2]
+                    binned = None if bins is None else (bins[0], bins[1].copy())  # growth permutes the codes
+                    partitioner._fit_prepared(X, guides[name], preprocessor, inputs, binned)
+                else:
+                    partitioner.fit(X, guides[name])
+                if self.estimator is not None:
+                    return _FinalTree(None, None, None)
+                products = grouped_cross_products(design, centred, partitioner.labels_, partitioner.n_partitions_, weights)
+                tree = _TreeSums.from_partitioner(partitioner)
+                return _FinalTree(products, tree, tree.node_sums(products))
+
             if validate and (auto_shrinkage or len(candidates) > 1):
                 grid = SHRINKAGE_GRID if auto_shrinkage else np.array([float(self.shrinkage)])
                 log(f"cross-validating the shrinkage on partitions grown on {' and on '.join(candidates)}")
