@@ -22,6 +22,13 @@ The job H-VRT partitions prepare. A fit runs, in order:
 
 Nothing loops over rows or partitions in Python on the default path: the loops are over
 tree levels (tens, summing up the tree) and inside the compiled kernels.
+
+A fit grows three trees (two selection trees, one per guide, on half the rows, then the
+final one), all on the model inputs: those are binned for the histogram engine once per
+fit and every tree grows on their codes. The steps that do not depend on each other run
+on two threads (their heavy parts are numba kernels that release the GIL): the binning
+beside the global ridge, the two guides' selections and coarse searches side by side, and
+the final tree beside the refinement of the shrinkage.
 """
 
 from __future__ import annotations
@@ -383,8 +390,12 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
                 self.partition_on_ = min(paths, key=lambda name: np.nanmin(paths[name]["cv_rmse"]))
                 path = paths[self.partition_on_]
                 self.shrinkage_ = float(path["shrinkage"][path["cv_rmse"].idxmin()])
-                self.shrinkage_path_ = pd.concat(
-                    [frame_.assign(partition_on=name) for name, frame_ in paths.items()], ignore_index=True
+                self.shrinkage_path_ = pd.DataFrame(  # the paths one under the other (pd.concat costs ms)
+                    {
+                        "shrinkage": np.concatenate([path_["shrinkage"].to_numpy() for path_ in paths.values()]),
+                        "cv_rmse": np.concatenate([path_["cv_rmse"].to_numpy() for path_ in paths.values()]),
+                        "partition_on": np.repeat(list(paths), len(grid)).astype(object),
+                    }
                 )
                 final = final_tree[0].result() if final_tree else grow_final(self.partition_on_)
             else:  # nothing to choose, or too few rows to validate

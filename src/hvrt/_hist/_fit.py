@@ -81,7 +81,9 @@ def bin_inputs(X_tree: np.ndarray, random_state: object) -> tuple[BinMapper, np.
     subsets of their rows, bins them once and passes ``binned=(mapper, codes[rows])``.
     ``random_state`` seeds the edge sample, as ``GrowthParams.random_state`` does."""
     X_tree = np.asarray(X_tree, dtype=np.float64)
-    mapper = fit_bins(X_tree, max_bins=MAX_BINS, sample_rows=EDGE_SAMPLE_ROWS, seed=_seed(random_state), row_share=ROW_SHARE)
+    mapper = fit_bins(
+        X_tree, max_bins=MAX_BINS, sample_rows=EDGE_SAMPLE_ROWS, seed=_seed(random_state), row_share=ROW_SHARE
+    )
     return mapper, transform_bins(X_tree, mapper)
 
 
