@@ -26,9 +26,9 @@ tree levels (tens, summing up the tree) and inside the compiled kernels.
 A fit grows three trees (two selection trees, one per guide, on half the rows, then the
 final one), all on the model inputs: those are binned for the histogram engine once per
 fit and every tree grows on their codes. The steps that do not depend on each other run
-on two threads (their heavy parts are numba kernels that release the GIL): the binning
-beside the global ridge, the two guides' selections and coarse searches side by side, and
-the final tree beside the refinement of the shrinkage.
+on two threads where each is mostly one numba kernel that releases the GIL: the binning
+beside the global ridge, the two guides' coarse shrinkage searches side by side, and the
+final tree beside the refinement of the shrinkage.
 """
 
 from __future__ import annotations
@@ -370,14 +370,14 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             if validate and (auto_shrinkage or len(candidates) > 1):
                 grid = SHRINKAGE_GRID if auto_shrinkage else np.array([float(self.shrinkage)])
                 log(f"cross-validating the shrinkage on partitions grown on {' and on '.join(candidates)}")
-                # The guides' selections are independent: each on its own thread (the
-                # kernels release the GIL), and the final partitions grow while the
-                # search refines the chosen guide's shrinkage.
-                built = pool.map(
-                    lambda name: self._selection(frame, guides[name], design, centred, weights, partitioner, shared),
-                    candidates,
-                )
-                selections = dict(zip(candidates, built))
+                # The selections are built one after the other (much of their work holds
+                # the GIL, and two threads that both need it stall each other on a busy
+                # machine); their coarse searches, one compiled call each, run side by side,
+                # and the final partitions grow while the search refines.
+                selections = {
+                    name: self._selection(frame, guides[name], design, centred, weights, partitioner, shared)
+                    for name in candidates
+                }
                 final_tree = []
                 paths = _search_paths(
                     selections,
