@@ -738,8 +738,10 @@ class _SerialPool(Executor):
 def _thread_pool(tasks: int) -> Executor:
     """Threads for ``tasks`` independent steps of a fit, or a serial stand-in on one core.
 
-    The steps' heavy parts are numba kernels that release the GIL (tree growth,
-    cross-products, the candidate solves), so on two cores two guides cost about one.
+    Each step given a thread is mostly one numba kernel that releases the GIL (the
+    binning, a guide's coarse candidate solve, the final tree's growth and cross-products),
+    so two of them on two cores take about the time of one. ``NUMBA_NUM_THREADS=1`` runs
+    a fit serially.
     """
     workers = min(tasks, max(1, int(numba_config.NUMBA_NUM_THREADS)))
     return ThreadPoolExecutor(max_workers=workers) if workers > 1 else _SerialPool()
