@@ -200,11 +200,11 @@ def test_coarse_to_fine_search_scores_every_other_candidate_then_the_winners_nei
 def test_the_search_picks_what_the_full_grid_picks_on_piecewise_data(monkeypatch):
     full = {}
 
-    def searched(selections, grid, level_of, alpha):
+    def searched(selections, grid, level_of, alpha, **kwargs):
         levels = np.array([level_of(slope) for slope in grid])
         for name, selection in selections.items():
             full[name] = selection.cv_rmse(grid, levels, alpha)
-        return _search_paths(selections, grid, level_of, alpha)
+        return _search_paths(selections, grid, level_of, alpha, **kwargs)
 
     monkeypatch.setattr(local_models, "_search_paths", searched)
     X, y = piecewise(8000)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.tree import DecisionTreeRegressor
@@ -727,6 +728,39 @@ def test_prepared_fit_equals_fit_on_the_same_rows():
     np.testing.assert_array_equal(prepared._labels_of_prepared(inputs), plain.get_partitions(frame))
     with pytest.raises(ValueError, match="needs impute=True and category_encoding='ohe'"):
         HVRTPartitioner(category_encoding="target")._fit_prepared(subset, guide, preprocessor, inputs[rows])
+
+
+def test_prepared_fit_on_shared_bins_equals_the_fit_that_bins_its_own_rows():
+    # PartitionedRegressor bins the model inputs once and grows its hist trees on the codes of
+    # all rows or of a subset. With every row in the edge sample (fewer than 20k) and the
+    # subset holding every distinct value, the edges are the subset's own: same tree.
+    from hvrt._preprocessing import fit_preprocessing
+
+    rng = np.random.default_rng(11)
+    n = 4000
+    frame = pd.DataFrame(
+        {"a": rng.integers(0, 40, n).astype(float), "kind": pd.Categorical(rng.choice(["x", "y", "z"], n))}
+    )
+    y = frame["a"] * (frame["kind"] == "x") + rng.normal(0, 0.1, n)
+    preprocessor, inputs, _ = fit_preprocessing(
+        frame, None, categorical_columns=["kind"], weights=None, scaler=None, impute=True,
+        category_encoding="ohe", target_mode="sum", y_weight=0.0, random_state=None,
+    )  # fmt: skip
+    partitioner = HVRTPartitioner(max_leaf_nodes=24, y_weight=0.7, engine="hist")
+    binned = partitioner._bin_prepared(inputs)
+    assert HVRTPartitioner(engine="exact")._bin_prepared(inputs) is None  # only the hist engine bins
+    rows = np.flatnonzero(rng.random(n) < 0.5)
+    guide = y.to_numpy()
+    for subset in (rows, np.arange(n)):
+        own = clone(partitioner)._fit_prepared(frame.iloc[subset], guide[subset], preprocessor, inputs[subset])
+        codes = binned[1][subset]  # a copy: growth permutes it
+        shared = clone(partitioner)._fit_prepared(
+            frame.iloc[subset], guide[subset], preprocessor, inputs[subset], (binned[0], codes)
+        )
+        np.testing.assert_array_equal(shared.labels_, own.labels_)
+        np.testing.assert_array_equal(shared._labels_of_prepared(inputs), own._labels_of_prepared(inputs))
+    with pytest.raises(ValueError, match="do not match"):
+        clone(partitioner)._fit_prepared(frame.iloc[rows], guide[rows], preprocessor, inputs[rows], binned)
 
 
 # ----------------------------------------------------------------------------- native categoricals

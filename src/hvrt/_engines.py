@@ -184,15 +184,27 @@ def _fit_hist(
     *,
     overwrite_target: bool = False,
     category_bins: np.ndarray | None = None,
+    binned: tuple[object, np.ndarray] | None = None,
 ) -> FittedTree:
     """Fit the numba histogram tree (``hvrt._hist``), importing numba only now.
 
     ``category_bins``: per tree input, its number of category codes when it is split
-    natively as a categorical (0 for a numeric input), or None.
+    natively as a categorical (0 for a numeric input), or None. ``binned``: the rows'
+    edges and codes from :func:`bin_hist_inputs` (a private seam), or None to bin afresh.
     """
     from ._hist import fit_hist
 
-    return fit_hist(X_tree, target, params, overwrite_target=overwrite_target, category_bins=category_bins)
+    return fit_hist(
+        X_tree, target, params, overwrite_target=overwrite_target, category_bins=category_bins, binned=binned
+    )
+
+
+def bin_hist_inputs(X_tree: np.ndarray, random_state: object) -> tuple[object, np.ndarray]:
+    """The histogram engine's bin edges and uint8 codes of numeric ``X_tree`` (a private
+    seam: several trees grown on these rows, or on subsets of them, share one binning)."""
+    from ._hist._fit import bin_inputs
+
+    return bin_inputs(X_tree, random_state)
 
 
 ENGINES: dict[str, Callable[..., FittedTree]] = {

@@ -22,17 +22,27 @@ The job H-VRT partitions prepare. A fit runs, in order:
 
 Nothing loops over rows or partitions in Python on the default path: the loops are over
 tree levels (tens, summing up the tree) and inside the compiled kernels.
+
+A fit grows three trees (two selection trees, one per guide, on half the rows, then the
+final one), all on the model inputs: those are binned for the histogram engine once per
+fit and every tree grows on their codes. The steps that do not depend on each other run
+on two threads where each is mostly one numba kernel that releases the GIL: the binning
+beside the global ridge, the two guides' coarse shrinkage searches side by side, and the
+final tree beside the refinement of the shrinkage.
 """
 
 from __future__ import annotations
 
 import numbers
 import warnings
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from numba import config as numba_config
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import check_is_fitted
@@ -315,62 +325,96 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         log(f"model inputs and the global ridge, {len(frame):,} rows")
 
         preprocessor, inputs = self._fit_model_inputs(frame, response, partitioner)
-        weight_sum = weights.sum()
-        self._input_mean = weights @ inputs / weight_sum
-        spread = np.sqrt(weights @ (inputs - self._input_mean) ** 2 / weight_sum)
-        self._input_scale = np.where(spread > 0, spread, 1.0)
-        design = self._design(inputs)
-        self._response_mean = float(weights @ response / weight_sum)
-        centred = response - self._response_mean
-
-        # The global ridge: the root model and the residual the partitions are grown on.
-        unit_weights = sample_weight is None
-        weighted_design = design if unit_weights else design * weights[:, None]
-        root_gram = design.T @ weighted_design
-        root_moment = weighted_design.T @ centred
-        ridge = np.diag(np.r_[0.0, np.full(design.shape[1] - 1, float(self.alpha))])
-        root = _batched_solve((root_gram + ridge)[None], root_moment[None])[0]
-        guides = {"residual": centred - design @ root, "y": response, "X": None}
-        validate = self.estimator is None and len(frame) >= AUTO_MIN_ROWS
-        auto_shrinkage = isinstance(self.shrinkage, str)
         candidates = PARTITION_ON_AUTO if self.partition_on == "auto" else (self.partition_on,)
-        if validate and (auto_shrinkage or len(candidates) > 1):
-            grid = SHRINKAGE_GRID if auto_shrinkage else np.array([float(self.shrinkage)])
-            log(f"cross-validating the shrinkage on partitions grown on {' and on '.join(candidates)}")
-            shared = (preprocessor, inputs) if _shares_preprocessing(partitioner) else None
-            selections = {
-                name: self._selection(frame, guides[name], design, centred, weights, partitioner, shared)
-                for name in candidates
-            }
-            paths = _search_paths(selections, grid, self._level_shrinkage, float(self.alpha))
-            self.partition_on_ = min(paths, key=lambda name: np.nanmin(paths[name]["cv_rmse"]))
-            path = paths[self.partition_on_]
-            self.shrinkage_ = float(path["shrinkage"][path["cv_rmse"].idxmin()])
-            self.shrinkage_path_ = pd.concat(
-                [frame_.assign(partition_on=name) for name, frame_ in paths.items()], ignore_index=True
-            )
-        else:  # nothing to choose, or too few rows to validate
-            self.partition_on_ = candidates[0]
-            self.shrinkage_ = AUTO_FALLBACK if auto_shrinkage else float(self.shrinkage)
-            self.shrinkage_path_ = None
+        with _thread_pool(len(candidates)) as pool:
+            binning = None
+            if _shares_preprocessing(partitioner):
+                # the model inputs are every tree's inputs: binned once for all of them,
+                # on a thread while the global ridge is solved
+                binning = pool.submit(partitioner._bin_prepared, inputs)
+            weight_sum = weights.sum()
+            self._input_mean = weights @ inputs / weight_sum
+            spread = np.sqrt(weights @ (inputs - self._input_mean) ** 2 / weight_sum)
+            self._input_scale = np.where(spread > 0, spread, 1.0)
+            design = self._design(inputs)
+            self._response_mean = float(weights @ response / weight_sum)
+            centred = response - self._response_mean
+
+            # The global ridge: the root model and the residual the partitions are grown on.
+            unit_weights = sample_weight is None
+            weighted_design = design if unit_weights else design * weights[:, None]
+            root_gram = design.T @ weighted_design
+            root_moment = weighted_design.T @ centred
+            ridge = np.diag(np.r_[0.0, np.full(design.shape[1] - 1, float(self.alpha))])
+            root = _batched_solve((root_gram + ridge)[None], root_moment[None])[0]
+            guides = {"residual": centred - design @ root, "y": response, "X": None}
+            validate = self.estimator is None and len(frame) >= AUTO_MIN_ROWS
+            auto_shrinkage = isinstance(self.shrinkage, str)
+            shared = None if binning is None else (preprocessor, inputs, binning.result())
+
+            def grow_final(name: str) -> _FinalTree:
+                """The partitions grown on guide ``name`` and, for the built-in ridge, their node sums."""
+                log(f"growing the partitions on {name}")
+                if shared is not None:
+                    bins = shared[2]
+                    binned = None if bins is None else (bins[0], bins[1].copy())  # growth permutes the codes
+                    partitioner._fit_prepared(X, guides[name], preprocessor, inputs, binned)
+                else:
+                    partitioner.fit(X, guides[name])
+                if self.estimator is not None:
+                    return _FinalTree(None, None, None)
+                products = grouped_cross_products(design, centred, partitioner.labels_, partitioner.n_partitions_, weights)
+                tree = _TreeSums.from_partitioner(partitioner)
+                return _FinalTree(products, tree, tree.node_sums(products))
+
+            if validate and (auto_shrinkage or len(candidates) > 1):
+                grid = SHRINKAGE_GRID if auto_shrinkage else np.array([float(self.shrinkage)])
+                log(f"cross-validating the shrinkage on partitions grown on {' and on '.join(candidates)}")
+                # The selections are built one after the other (much of their work holds
+                # the GIL, and two threads that both need it stall each other on a busy
+                # machine); their coarse searches, one compiled call each, run side by side,
+                # and the final partitions grow while the search refines.
+                selections = {
+                    name: self._selection(frame, guides[name], design, centred, weights, partitioner, shared)
+                    for name in candidates
+                }
+                final_tree = []
+                paths = _search_paths(
+                    selections,
+                    grid,
+                    self._level_shrinkage,
+                    float(self.alpha),
+                    pool=pool,
+                    while_refining=lambda name: final_tree.append(pool.submit(grow_final, name)),
+                )
+                self.partition_on_ = min(paths, key=lambda name: np.nanmin(paths[name]["cv_rmse"]))
+                path = paths[self.partition_on_]
+                self.shrinkage_ = float(path["shrinkage"][path["cv_rmse"].idxmin()])
+                self.shrinkage_path_ = pd.DataFrame(  # the paths one under the other (pd.concat costs ms)
+                    {
+                        "shrinkage": np.concatenate([path_["shrinkage"].to_numpy() for path_ in paths.values()]),
+                        "cv_rmse": np.concatenate([path_["cv_rmse"].to_numpy() for path_ in paths.values()]),
+                        "partition_on": np.repeat(list(paths), len(grid)).astype(object),
+                    }
+                )
+                final = final_tree[0].result() if final_tree else grow_final(self.partition_on_)
+            else:  # nothing to choose, or too few rows to validate
+                self.partition_on_ = candidates[0]
+                self.shrinkage_ = AUTO_FALLBACK if auto_shrinkage else float(self.shrinkage)
+                self.shrinkage_path_ = None
+                final = grow_final(self.partition_on_)
         if self.estimator is not None:
             self.shrinkage_ = None
-        guide = guides[self.partition_on_]
-        log(f"growing the partitions on {self.partition_on_} (shrinkage {self.shrinkage_})")
-        if _shares_preprocessing(partitioner):
-            partitioner._fit_prepared(X, guide, preprocessor, inputs)
-        else:
-            partitioner.fit(X, guide)
+        log(f"partitions grown on {self.partition_on_} (shrinkage {self.shrinkage_})")
         labels = partitioner.labels_
         n_partitions = partitioner.n_partitions_
 
         if self.estimator is None:
-            products = grouped_cross_products(design, centred, labels, n_partitions, weights)
-            tree = _TreeSums.from_partitioner(partitioner)
+            tree = final.tree
             self._coef = tree.compiled_solve(
-                *tree.node_sums(products), self.shrinkage_, self._level_shrinkage(self.shrinkage_), float(self.alpha)
+                *final.node_sums, self.shrinkage_, self._level_shrinkage(self.shrinkage_), float(self.alpha)
             )
-            self._local_r2 = _local_r2(products, self._coef)
+            self._local_r2 = _local_r2(final.products, self._coef)
             self.estimators_ = None
         else:
             self._coef = None
@@ -423,7 +467,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         centred: np.ndarray,
         weights: np.ndarray,
         partitioner: HVRTPartitioner,
-        shared: tuple[Preprocessor, np.ndarray] | None = None,
+        shared: tuple[Preprocessor, np.ndarray, tuple[object, np.ndarray] | None] | None = None,
     ) -> _Selection:
         """The honest cross-validation set-up for partitions grown on ``guide``.
 
@@ -446,9 +490,10 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         if shared is None:
             selector.fit(frame.iloc[grown], guide_rows)
             labels[validated_rows] = selector.get_partitions(frame.iloc[validated_rows])
-        else:  # the model inputs' preprocessing, fitted on every row, serves the selector too
-            preprocessor, inputs = shared
-            selector._fit_prepared(frame.iloc[grown], guide_rows, preprocessor, inputs[grown])
+        else:  # the model inputs' preprocessing and binning, fitted on every row, serve the selector too
+            preprocessor, inputs, binned = shared
+            binned = None if binned is None else (binned[0], binned[1][grown])
+            selector._fit_prepared(frame.iloc[grown], guide_rows, preprocessor, inputs[grown], binned)
             labels[validated_rows] = selector._labels_of_prepared(inputs[validated_rows])
         labels[grown] = selector.labels_
         n_partitions = selector.n_partitions_
@@ -634,25 +679,72 @@ class _Selection:
 
 
 def _search_paths(
-    selections: dict[str, _Selection], grid: np.ndarray, level_of: Any, alpha: float
+    selections: dict[str, _Selection],
+    grid: np.ndarray,
+    level_of: Any,
+    alpha: float,
+    *,
+    pool: Executor | None = None,
+    while_refining: Callable[[str], Any] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The cross-validated RMSE of the shrinkage grid for each guide, searched coarse to fine.
 
-    Every other grid value is scored for every guide; the guide with the lowest error then
-    has the grid neighbours of its best value scored too, and the choice is the best of
-    what was scored. Candidates left unscored have NaN. Short grids are scored in full.
+    Every other grid value is scored for every guide (the guides side by side on ``pool``'s
+    threads, when given); the guide with the lowest error then has the grid neighbours of
+    its best value scored too, and the choice is the best of what was scored. Candidates
+    left unscored have NaN. Short grids are scored in full. ``while_refining`` is called
+    with the winning guide's name before the refinement (the guide cannot change there:
+    refining only lowers the winner's error), so its work can overlap the refinement.
     """
     levels = np.array([level_of(slope) for slope in grid])
     errors = {name: np.full(len(grid), np.nan) for name in selections}
     coarse = np.arange(0, len(grid), 2) if len(grid) > 3 else np.arange(len(grid))
-    for name, selection in selections.items():
-        errors[name][coarse] = selection.cv_rmse(grid[coarse], levels[coarse], alpha)
+    scored = (pool.map if pool is not None else map)(
+        lambda name: selections[name].cv_rmse(grid[coarse], levels[coarse], alpha), list(selections)
+    )
+    for name, values in zip(list(selections), scored):
+        errors[name][coarse] = values
     best_guide = min(errors, key=lambda name: np.nanmin(errors[name]))
+    if while_refining is not None:
+        while_refining(best_guide)
     best = int(np.nanargmin(errors[best_guide]))
     around = [i for i in (best - 1, best + 1) if 0 <= i < len(grid) and np.isnan(errors[best_guide][i])]
     if around:
         errors[best_guide][around] = selections[best_guide].cv_rmse(grid[around], levels[around], alpha)
     return {name: pd.DataFrame({"shrinkage": grid, "cv_rmse": values}) for name, values in errors.items()}
+
+
+@dataclass
+class _FinalTree:
+    """The final partitions' cross-products, tree and node sums (None with ``estimator``)."""
+
+    products: GroupedProducts | None
+    tree: _TreeSums | None
+    node_sums: tuple[np.ndarray, np.ndarray] | None
+
+
+class _SerialPool(Executor):
+    """An executor that runs each task at once, in the caller's thread (one core)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # re-raised by result(), as a thread pool does
+            future.set_exception(error)
+        return future
+
+
+def _thread_pool(tasks: int) -> Executor:
+    """Threads for ``tasks`` independent steps of a fit, or a serial stand-in on one core.
+
+    Each step given a thread is mostly one numba kernel that releases the GIL (the
+    binning, a guide's coarse candidate solve, the final tree's growth and cross-products),
+    so two of them on two cores take about the time of one. ``NUMBA_NUM_THREADS=1`` runs
+    a fit serially.
+    """
+    workers = min(tasks, max(1, int(numba_config.NUMBA_NUM_THREADS)))
+    return ThreadPoolExecutor(max_workers=workers) if workers > 1 else _SerialPool()
 
 
 class _TreeSums:

@@ -13,7 +13,7 @@ from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._engines import ENGINE_NAMES, ENGINES, resolve_engine
+from ._engines import ENGINE_NAMES, ENGINES, bin_hist_inputs, resolve_engine
 from ._preprocessing import (
     CATEGORY_ENCODINGS,
     Preprocessor,
@@ -279,7 +279,14 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         )
         return self._grow(X, frame, had_names, y_frame, params, preprocessor, tree_inputs, target, log)
 
-    def _fit_prepared(self, X: Any, y: Any, preprocessor: Preprocessor, tree_inputs: np.ndarray) -> HVRTPartitioner:
+    def _fit_prepared(
+        self,
+        X: Any,
+        y: Any,
+        preprocessor: Preprocessor,
+        tree_inputs: np.ndarray,
+        binned: tuple[object, np.ndarray] | None = None,
+    ) -> HVRTPartitioner:
         """:meth:`fit` on rows whose preprocessing a caller already fitted (a private seam).
 
         ``PartitionedRegressor`` fits one imputing, one-hot preprocessing for its model
@@ -288,6 +295,8 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         depend on the target, so its partitioners (grown on all rows or on a subset of
         them) reuse that preprocessing and its ``tree_inputs`` rows, and compute only their
         own target. ``X`` holds the rows of ``tree_inputs``, as :meth:`fit` takes them.
+        ``binned``: :meth:`_bin_prepared`'s edges with the codes of these rows (which the
+        histogram engine permutes in place), so trees on the same inputs bin them once.
         """
         if not (self.impute and self.category_encoding in ("ohe", "auto")):
             raise ValueError("a prepared fit needs impute=True and category_encoding='ohe' or 'auto'")
@@ -305,7 +314,15 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
             target_mode=self.target,
             y_weight=float(self.y_weight),
         )
-        return self._grow(X, frame, had_names, y_frame, params, preprocessor, tree_inputs, target, log)
+        return self._grow(X, frame, had_names, y_frame, params, preprocessor, tree_inputs, target, log, binned)
+
+    def _bin_prepared(self, tree_inputs: np.ndarray) -> tuple[object, np.ndarray] | None:
+        """The histogram engine's binning of prepared ``tree_inputs`` for
+        :meth:`_fit_prepared`'s ``binned`` (None when this partitioner's engine on these
+        rows is not the histogram engine)."""
+        if resolve_engine(self.engine, len(tree_inputs)) != "hist":
+            return None
+        return bin_hist_inputs(tree_inputs, self.random_state)
 
     def _grow(
         self,
@@ -318,6 +335,7 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         tree_inputs: np.ndarray,
         target: np.ndarray,
         log: StepLog,
+        binned: tuple[object, np.ndarray] | None = None,
     ) -> HVRTPartitioner:
         """Grow the tree on preprocessed rows and label them: the rest of :meth:`fit`."""
         engine = resolve_engine(self.engine, len(frame))
@@ -326,6 +344,9 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         log(f"growing {params.max_leaf_nodes or 'unlimited'} leaves with the {engine} engine{compiles}")
         # the target is not needed after the fit, so the engine may use it as workspace
         native = {"category_bins": preprocessor.category_bins()} if preprocessor.native else {}
+        if binned is not None and engine == "hist":
+            mapper, codes = binned
+            native["binned"] = (mapper, codes if sample is None else codes[sample])
         if sample is None:
             tree = ENGINES[engine](tree_inputs, target, params, overwrite_target=True, **native)
         else:

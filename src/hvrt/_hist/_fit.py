@@ -8,7 +8,7 @@ import numbers
 import numpy as np
 
 from .._tree_contract import GrowthParams
-from ._binning import EDGE_SAMPLE_ROWS, MAX_BINS, ROW_SHARE, fit_bins, transform_bins
+from ._binning import EDGE_SAMPLE_ROWS, MAX_BINS, ROW_SHARE, BinMapper, fit_bins, transform_bins
 from ._categories import MIN_CATEGORY_ROWS, category_table, first_bad_code
 from ._grow_tree import grow_tree
 from ._grower import grow
@@ -75,6 +75,18 @@ def _check_codes(X_tree: np.ndarray, category_bins: np.ndarray) -> None:
             )
 
 
+def bin_inputs(X_tree: np.ndarray, random_state: object) -> tuple[BinMapper, np.ndarray]:
+    """The bin edges and codes :func:`fit_hist` computes for numeric ``X_tree`` with its
+    defaults (a private seam): a caller that grows several trees on the same inputs, or on
+    subsets of their rows, bins them once and passes ``binned=(mapper, codes[rows])``.
+    ``random_state`` seeds the edge sample, as ``GrowthParams.random_state`` does."""
+    X_tree = np.asarray(X_tree, dtype=np.float64)
+    mapper = fit_bins(
+        X_tree, max_bins=MAX_BINS, sample_rows=EDGE_SAMPLE_ROWS, seed=_seed(random_state), row_share=ROW_SHARE
+    )
+    return mapper, transform_bins(X_tree, mapper)
+
+
 def fit_hist(
     X_tree: np.ndarray,
     target: np.ndarray,
@@ -85,6 +97,7 @@ def fit_hist(
     edge_row_share: float = ROW_SHARE,
     overwrite_target: bool = False,
     category_bins: np.ndarray | None = None,
+    binned: tuple[BinMapper, np.ndarray] | None = None,
 ) -> HistFittedTree:
     """Grow a best-first histogram regression tree on ``X_tree`` to explain ``target``.
 
@@ -115,6 +128,11 @@ def fit_hist(
         and its splits send a set of codes left (``_categories``); at a node, the
         categories with fewer rows than the mean partition (``n / max_leaf_nodes``, at
         most ``MIN_CATEGORY_ROWS``, 200) are kept together. None: all numeric.
+    binned : (BinMapper, ndarray of uint8), optional
+        A private seam: the edges and the codes of ``X_tree``'s rows from
+        :func:`bin_inputs` (on these rows or on a superset of them), used instead of
+        binning ``X_tree`` afresh; the codes are permuted in place. Numeric inputs only;
+        ``max_bins``, ``edge_sample_rows`` and ``edge_row_share`` are then the binning's.
 
     Returns
     -------
@@ -150,11 +168,18 @@ def fit_hist(
             raise ValueError(f"category_bins must have one entry per tree input ({n_features}), got shape {category_bins.shape}")
         categorical = category_bins > 0
         _check_codes(X_tree, category_bins)
-    mapper = fit_bins(
-        X_tree, max_bins=max_bins, sample_rows=edge_sample_rows, seed=_seed(params.random_state),
-        row_share=edge_row_share, category_bins=category_bins,
-    )  # fmt: skip
-    codes = transform_bins(X_tree, mapper)
+    if binned is not None:
+        if categorical.any():
+            raise ValueError("pre-binned inputs must be numeric (category_bins all 0 or None)")
+        mapper, codes = binned
+        if codes.shape[0] != n_samples or mapper.edges.shape[0] != n_features:
+            raise ValueError(f"binned codes of shape {codes.shape} do not match X_tree of shape {X_tree.shape}")
+    else:
+        mapper = fit_bins(
+            X_tree, max_bins=max_bins, sample_rows=edge_sample_rows, seed=_seed(params.random_state),
+            row_share=edge_row_share, category_bins=category_bins,
+        )  # fmt: skip
+        codes = transform_bins(X_tree, mapper)
     n_outputs = y.shape[1]
     if n_outputs == 1:
         hist_min_rows = max(_HIST_MIN_ROWS, 4 * mapper.n_codes * 2)
