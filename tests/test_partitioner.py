@@ -795,6 +795,30 @@ def test_category_encoding_auto_is_native_on_hist_and_one_hot_on_exact() -> None
     assert tree.categorical.tolist() == [False, False, True, True, True]  # one input per categorical
 
 
+def test_auto_one_hot_into_many_inputs_warns_with_the_column_and_the_remedies() -> None:
+    import warnings
+
+    from hvrt.partitioner import WIDE_ONE_HOT_COLUMNS
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame(rng.standard_normal((3000, 2)), columns=["a", "b"])
+    X["job"] = pd.Categorical(rng.integers(0, WIDE_ONE_HOT_COLUMNS + 1, len(X)).astype(str))
+    X["city"] = pd.Categorical(rng.integers(0, 5, len(X)).astype(str))
+    assert X["job"].nunique() + X["city"].nunique() > WIDE_ONE_HOT_COLUMNS
+    named = rf"'job' \({WIDE_ONE_HOT_COLUMNS + 1}\), 'city' \(5\)"
+    with pytest.warns(UserWarning, match=rf"{named}.*engine='hist'.*category_encoding='target'"):
+        HVRTPartitioner(max_leaf_nodes=8).fit(X)  # auto: the exact engine below 50k rows, so one-hot
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for params in (
+            {"category_encoding": "ohe"},  # asked for by name: no warning
+            {"category_encoding": "target"},
+            {"engine": "hist"},  # auto: native codes, one input per column
+        ):
+            HVRTPartitioner(max_leaf_nodes=8, **params).fit(X)
+        HVRTPartitioner(max_leaf_nodes=8).fit(X.iloc[:, [0, 1, 3]])  # 5 categories: narrow enough
+
+
 @pytest.mark.parametrize("engine_name", ["exact", "auto"])
 def test_native_encoding_without_the_hist_engine_is_an_error(engine_name: str) -> None:
     X, y = categorical_heavy(200, seed=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -277,6 +278,8 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
             y_weight=float(self.y_weight),
             random_state=self.random_state,
         )
+        if self.category_encoding == "auto":
+            _warn_wide_one_hot(preprocessor)
         return self._grow(X, frame, had_names, y_frame, params, preprocessor, tree_inputs, target, log)
 
     def _fit_prepared(
@@ -758,3 +761,26 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "tree_")
         return self.tree_.get_tree()
+
+
+# ``category_encoding="auto"`` one-hot encodes for the exact engine; past this many one-hot
+# columns the exact fit slows visibly (10,000 rows: about 1 ms per extra column, 1.2 s at
+# 1,000 categories against 0.07 s with target encoding), so the fit says why and what helps.
+WIDE_ONE_HOT_COLUMNS = 256
+
+
+def _warn_wide_one_hot(preprocessor: Preprocessor) -> None:
+    """Warn when ``"auto"`` one-hot encoded categoricals into many tree inputs."""
+    widths = preprocessor.encoded_widths()
+    if preprocessor.native or sum(widths) <= WIDE_ONE_HOT_COLUMNS:
+        return
+    widest = sorted(zip(widths, preprocessor.categorical_columns, strict=True), reverse=True)[:3]
+    named = ", ".join(f"{column!r} ({width:,})" for width, column in widest)
+    warnings.warn(
+        f"category_encoding='auto' one-hot encodes the categorical columns into {sum(widths):,} tree inputs "
+        f"for the exact engine (most categories: {named}), which makes the fit slow; engine='hist' splits "
+        "categoricals natively, and category_encoding='target' is fast on either engine "
+        "(pass category_encoding='ohe' to keep one-hot without this warning)",
+        UserWarning,
+        stacklevel=3,
+    )
