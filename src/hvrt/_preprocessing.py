@@ -191,13 +191,18 @@ def _column_keys(values: pd.Series, column: str) -> np.ndarray:
     return keys[codes]
 
 
+def _is_text_categorical(values: pd.Series) -> bool:
+    """Whether ``values`` is a pandas categorical of text, whose own codes :func:`_column_codes` uses."""
+    return isinstance(values.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(values.cat.categories)
+
+
 def _column_codes(values: pd.Series, column: str) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_column_keys` as codes into its distinct keys: ``keys[codes]`` are the row keys.
 
     ``keys`` ends with NaN, the key of every missing row (code -1). ``keys`` may hold
     categories no row has (a pandas categorical's unused categories).
     """
-    if isinstance(values.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(values.cat.categories):
+    if _is_text_categorical(values):
         # a categorical of text: its own codes already are codes into distinct keys (no
         # factorising pass over the rows)
         keys = np.empty(len(values.cat.categories) + 1, dtype=object)
@@ -229,13 +234,14 @@ def _category_strings(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return np.column_stack([_column_keys(frame[c], c) for c in columns])
 
 
-def _key_counts(values: pd.Series, column: str) -> tuple[list[str], np.ndarray, bool]:
-    """A categorical column's distinct keys (as :func:`_column_keys`), their row counts, and
-    whether any row is missing."""
+def _key_counts(values: pd.Series, column: str) -> tuple[list[str], np.ndarray, bool, np.ndarray]:
+    """A categorical column's distinct keys (as :func:`_column_keys`), their row counts,
+    whether any row is missing, and the positions of those keys among all the column's
+    keys (for a pandas categorical of text, the positions of its categories that rows hold)."""
     codes, keys = _column_codes(values, column)
     counts = np.bincount(codes.astype(np.intp) + 1, minlength=len(keys))  # slot 0: missing rows
     present = np.flatnonzero(counts[1:])
-    return [keys[i] for i in present], counts[1:][present], bool(counts[0] > 0)
+    return [keys[i] for i in present], counts[1:][present], bool(counts[0] > 0), present
 
 
 def most_frequent(keys: Sequence[Any], counts: np.ndarray) -> Any:
@@ -272,11 +278,18 @@ def _is_missing(value: Any) -> bool:
         return False
 
 
-def _first_values(values: pd.Series) -> dict[str, Any]:
+def _first_values(values: pd.Series, present: np.ndarray | None = None) -> dict[str, Any]:
     """Each category key of a column and its first original value (what a readable rule
     writes for the category), in the order a reader expects: a pandas categorical's own
     order of categories (``I1 < SI2 < ... < IF``), else by key. Keys as in :func:`_column_keys`.
+
+    ``present``, for a pandas categorical of text: the positions of the categories that
+    rows hold (:func:`_key_counts`), which spares a pass over the rows.
     """
+    if present is not None and _is_text_categorical(values):
+        # each category is its own key (str) and value; present positions are in category order
+        categories = values.cat.categories.to_numpy(dtype=object)  # (indexing the Index is slow)
+        return {str(categories[i]): categories[i] for i in present}
     first_values: dict[str, Any] = {}
     # Distinct values first (in order of appearance), then to objects: converting every row
     # to a Python object first costs more than the rest of the preprocessing of a column.
@@ -436,6 +449,8 @@ class Preprocessor:
             _check_one_hot_fits(self.encoder, self.categorical_columns, len(frame), numeric.shape[1])
         if check_kinds and self.category_kinds is not None:
             _check_category_kinds(frame, self.categorical_columns, self.category_kinds)
+        if native:
+            return self._append_codes(numeric, frame)
         widths = [len(c) if one_hot else 1 for c in self.encoder.categories_]
         # one-hot leaves zeros; the other encodings write every column
         inputs = (np.zeros if one_hot else np.empty)((len(frame), numeric.shape[1] + sum(widths)))
@@ -454,6 +469,27 @@ class Preprocessor:
                 table = np.r_[self.encoder.encodings_[j], self.encoder.target_mean_]
                 inputs[:, offset] = table[positions]
             offset += widths[j]
+        return inputs
+
+    def _append_codes(self, numeric: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
+        """``numeric`` followed by the native codes, column-major (Fortran order).
+
+        Column-major because ``numeric`` comes from pandas in that order: the copy is then
+        one block per column, the code columns are written contiguously, and the binning
+        and code check read a column at a time. Each code column is one gather of its
+        rows' category codes through a table of the codes of the column's distinct keys.
+        """
+        n_numeric = numeric.shape[1]
+        inputs = np.empty((len(frame), n_numeric + len(self.categorical_columns)), order="F")
+        inputs[:, :n_numeric] = numeric
+        for j, column in enumerate(self.categorical_columns):
+            codes, keys = _column_codes(frame[column], column)
+            if self.category_imputer is not None:
+                keys[-1] = self.category_imputer.statistics_[j]  # missing rows take the fitted mode
+            # the code of each distinct key (NaN: unseen); a row's key code -1 (missing)
+            # reads the last key, which mode="wrap" reaches without a buffered copy
+            table = self.encoder.codes_of(pd.Index(self.encoder.categories_[j], dtype=object).get_indexer(keys), j)
+            np.take(table, codes, out=inputs[:, n_numeric + j], mode="wrap")
         return inputs
 
     def _category_positions(self, values: pd.Series, column: str, j: int) -> np.ndarray:
@@ -599,10 +635,13 @@ def fit_preprocessing(
     )
 
     category_imputer = encoder = None
+    present: list[np.ndarray | None] = [None] * len(categorical_columns)
     if categorical_columns and category_encoding in ("ohe", "native"):
         # One-hot needs only each column's distinct keys and their counts, not an object
         # array of every row: the same fitted imputer and encoder, from the factorised codes.
         counted = [_key_counts(frame[c], c) for c in categorical_columns]
+        present = [positions for *_, positions in counted]
+        counted = [(keys, counts, missing) for keys, counts, missing, _ in counted]
         empty = [c for c, (_, counts, _) in zip(categorical_columns, counted) if counts.sum() == 0]
         if empty:
             raise ValueError(f"X column(s) {empty} have no values (all missing)")
@@ -633,7 +672,7 @@ def fit_preprocessing(
         encoder = TargetEncoder(target_type="continuous", random_state=random_state)
         encoder.fit(categories, target.reshape(len(target), -1).sum(axis=1))
     kinds = [_category_kind(frame[c]) for c in categorical_columns]
-    first_values = [_first_values(frame[c]) for c in categorical_columns]
+    first_values = [_first_values(frame[c], positions) for c, positions in zip(categorical_columns, present)]
     preprocessor = Preprocessor(
         numeric_columns, categorical_columns, numeric_fill, category_imputer, encoder, kinds, first_values,
         [c for c in frame.columns if c in set(with_missing)],
