@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from hvrt import HVRTPartitioner
-from hvrt._preprocessing import _category_strings, fit_preprocessing
+from hvrt._preprocessing import _category_strings, _first_values, _key_counts, fit_preprocessing
 
 
 def _reference(preprocessor, frame: pd.DataFrame) -> np.ndarray:
@@ -33,7 +33,7 @@ def _table(rng: np.random.Generator, n_rows: int, letters: str) -> pd.DataFrame:
     )
 
 
-@pytest.mark.parametrize("encoding", ["ohe", "target"])
+@pytest.mark.parametrize("encoding", ["ohe", "target", "native"])
 @pytest.mark.parametrize("impute", [True, False])
 def test_fast_encoding_equals_the_encoders_transform(encoding: str, impute: bool) -> None:
     rng = np.random.default_rng(0)
@@ -117,3 +117,16 @@ def test_a_text_categorical_encodes_as_its_text_does(encoding):
         # the rules list the categories in the categorical's own order, and select the same rows
         for k, rule in fitted[1].partition_rules()["rule"].items():
             assert as_category.query(rule, engine="python").index.equals(as_text.index[fitted[0].labels_ == k])
+
+
+def test_first_values_from_the_key_counts_equal_those_from_the_rows():
+    # a text categorical's first values come from the categories its rows hold (no pass
+    # over the rows): unused categories left out, the categorical's own order kept
+    rng = np.random.default_rng(11)
+    values = rng.choice(["SI2", "IF", "VS1", None], 500).astype(object)
+    for categories in (["IF", "VS1", "zz", "SI2", "I1"], ["SI2", "VS1", "IF"]):
+        column = pd.Series(pd.Categorical(values, categories=categories, ordered=True))
+        present = _key_counts(column, "clarity")[3]
+        fast = _first_values(column, present)
+        assert list(fast.items()) == list(_first_values(column).items())
+        assert list(fast) == [c for c in categories if c in {"SI2", "IF", "VS1"}]

@@ -336,13 +336,3 @@ def apply_rows_mixed(X, feature, threshold, nan_left, children, is_leaf, categor
                 go_left = (x <= threshold[node]) | ((x != x) & nan_left[node])
             node = children[node, 0] if go_left else children[node, 1]
         out[i] = node
-
-
-@njit(cache=True, nogil=True)
-def first_bad_code(X, j, n_bins):
-    """The first row whose column ``j`` is not one of the codes ``0 .. n_bins - 1`` (-1: none)."""
-    for i in range(X.shape[0]):
-        x = X[i, j]
-        if not (x >= 0.0 and x < n_bins and x == np.floor(x)):
-            return i
-    return -1
