@@ -480,6 +480,23 @@ def test_native_split_is_the_best_split_of_the_categories(n_categories, n_output
     assert all(len(np.unique(leaves[codes == c])) == 1 for c in range(n_categories))
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_category_order_is_a_stable_sort(seed):
+    # the compiled insertion sort orders as np.argsort(kind="stable"): ties (few distinct
+    # keys, signed zeros) in index order, NaN last, and only the first n_items keys read
+    from hvrt._hist._categories import _stable_order
+
+    rng = np.random.default_rng(seed)
+    for n_items in (0, 1, 2, 7, 100, 255):
+        keys = rng.integers(-3, 4, 300).astype(float) * rng.choice([1.0, 0.5], 300)
+        keys[rng.random(300) < 0.05] = -0.0
+        if seed % 2:
+            keys[rng.random(300) < 0.1] = np.nan
+        np.testing.assert_array_equal(_stable_order(keys, n_items), np.argsort(keys[:n_items], kind="stable"))
+        continuous = rng.normal(size=300)
+        np.testing.assert_array_equal(_stable_order(continuous, n_items), np.argsort(continuous[:n_items], kind="stable"))
+
+
 def test_native_split_reads_the_codes_as_categories_not_numbers():
     # codes 0 and 2 behave alike, 1 apart: no threshold on the codes separates them
     rng = np.random.default_rng(0)

@@ -63,13 +63,37 @@ def _pair_score(left_sums, node_sum, n_left, n_node, m):
 
 
 @njit(cache=True)
+def _stable_order(keys, n_items):
+    """The indices ``0 .. n_items - 1`` sorted by ``keys``, ties in index order and NaN
+    last: ``np.argsort(keys[:n_items], kind="stable")``.
+
+    An insertion sort: at most 255 items (one per category code), and numba compiles it in
+    a fraction of the time its ``np.argsort`` takes (1.7 s of an empty-cache categorical fit).
+    """
+    order = np.empty(n_items, dtype=np.int64)
+    for i in range(n_items):
+        key = keys[i]
+        t = i
+        # shift the earlier items that sort after this one (strictly: ties keep their order)
+        while t > 0:
+            previous = keys[order[t - 1]]
+            if previous > key or (previous != previous and key == key):
+                order[t] = order[t - 1]
+                t -= 1
+            else:
+                break
+        order[t] = i
+    return order
+
+
+@njit(cache=True)
 def _category_order(item_sums, item_counts, n_items, node_sum, n_node, m, keys, direction, work):
     """Order of the items (categories): by mean target (one output) or by the projection
     of their means on the first principal component of the means (several)."""
     if m == 1:
         for i in range(n_items):
             keys[i] = item_sums[i, 0] / item_counts[i]
-        return np.argsort(keys[:n_items], kind="mergesort")
+        return _stable_order(keys, n_items)
     # start from the output whose means spread most, then power iteration on the
     # count-weighted covariance of the item means (applied without forming it)
     best_k = 0
@@ -105,7 +129,7 @@ def _category_order(item_sums, item_counts, n_items, node_sum, n_node, m, keys, 
         for k in range(m):
             projection += item_sums[i, k] / item_counts[i] * direction[k]
         keys[i] = projection
-    return np.argsort(keys[:n_items], kind="mergesort")
+    return _stable_order(keys, n_items)
 
 
 @njit(cache=True)
