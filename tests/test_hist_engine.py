@@ -492,9 +492,12 @@ def test_category_order_is_a_stable_sort(seed):
         keys[rng.random(300) < 0.05] = -0.0
         if seed % 2:
             keys[rng.random(300) < 0.1] = np.nan
-        np.testing.assert_array_equal(_stable_order(keys, n_items), np.argsort(keys[:n_items], kind="stable"))
+        order = np.full(256, -1, dtype=np.int64)
+        np.testing.assert_array_equal(_stable_order(keys, n_items, order), np.argsort(keys[:n_items], kind="stable"))
         continuous = rng.normal(size=300)
-        np.testing.assert_array_equal(_stable_order(continuous, n_items), np.argsort(continuous[:n_items], kind="stable"))
+        np.testing.assert_array_equal(
+            _stable_order(continuous, n_items, order), np.argsort(continuous[:n_items], kind="stable")
+        )
 
 
 def test_native_split_reads_the_codes_as_categories_not_numbers():

@@ -130,3 +130,35 @@ def test_first_values_from_the_key_counts_equal_those_from_the_rows():
         fast = _first_values(column, present)
         assert list(fast.items()) == list(_first_values(column).items())
         assert list(fast) == [c for c in categories if c in {"SI2", "IF", "VS1"}]
+
+
+@pytest.mark.parametrize("impute", [True, False])
+@pytest.mark.parametrize("nullable", [True, False])
+def test_native_tree_inputs_hold_the_numeric_block_then_the_codes(impute, nullable):
+    # the native path writes the numeric columns straight into the tree inputs (plain numpy
+    # dtypes) or copies the block (anything else, or after imputation): the same values
+    # as the one-hot path's numeric block either way, then the codes
+    rng = np.random.default_rng(9)
+    n = 500
+    frame = pd.DataFrame(
+        {
+            "i": rng.integers(-5, 5, n),
+            "f32": rng.normal(size=n).astype(np.float32),
+            "c": pd.Categorical(rng.choice(["u", "v", "w"], n)),
+            "b": rng.random(n) < 0.3,
+            "f": np.where(rng.random(n) < 0.05, np.nan, rng.normal(size=n)),
+        }
+    )
+    if nullable:
+        frame["i"] = frame["i"].astype("Int64")
+    fitted = {
+        encoding: fit_preprocessing(
+            frame, None, categorical_columns=["c"], weights=None, scaler=None, impute=impute,
+            category_encoding=encoding, target_mode="sum", y_weight=0.0, random_state=0,
+        )  # fmt: skip
+        for encoding in ("native", "ohe")
+    }
+    native, one_hot = fitted["native"][1], fitted["ohe"][1]
+    np.testing.assert_array_equal(native[:, :4], one_hot[:, :4])
+    np.testing.assert_array_equal(native[:, 4], frame["c"].cat.codes.to_numpy())
+    np.testing.assert_array_equal(fitted["native"][2], fitted["ohe"][2])  # the same target

@@ -471,17 +471,26 @@ class Preprocessor:
             offset += widths[j]
         return inputs
 
-    def _append_codes(self, numeric: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
+    def _append_codes(self, numeric: np.ndarray, frame: pd.DataFrame, inputs: np.ndarray | None = None) -> np.ndarray:
         """``numeric`` followed by the native codes, column-major (Fortran order).
 
         Column-major because ``numeric`` comes from pandas in that order: the copy is then
         one block per column, the code columns are written contiguously, and the binning
         and code check read a column at a time. Each code column is one gather of its
         rows' category codes through a table of the codes of the column's distinct keys.
+        ``inputs``: the column-major array to fill; ``numeric`` may already be its
+        leading columns (nothing is copied then).
         """
         n_numeric = numeric.shape[1]
-        inputs = np.empty((len(frame), n_numeric + len(self.categorical_columns)), order="F")
-        inputs[:, :n_numeric] = numeric
+        if inputs is None:
+            inputs = np.empty((len(frame), n_numeric + len(self.categorical_columns)), order="F")
+        leading = inputs[:, :n_numeric]
+        if not (
+            numeric.shape == leading.shape
+            and numeric.strides == leading.strides
+            and numeric.__array_interface__["data"][0] == leading.__array_interface__["data"][0]
+        ):
+            leading[...] = numeric
         for j, column in enumerate(self.categorical_columns):
             codes, keys = _column_codes(frame[column], column)
             if self.category_imputer is not None:
@@ -531,15 +540,37 @@ def _check_one_hot_fits(encoder: OneHotEncoder, columns: list[str], n_rows: int,
     )
 
 
+def _numeric_into(frame: pd.DataFrame, columns: list[str], out: np.ndarray) -> bool:
+    """Write the numeric ``columns`` of ``frame`` into ``out`` (n, len(columns)), a column
+    at a time, when each is a plain numpy number or bool dtype (what ``to_numpy`` would
+    give, cast to float64); False, with nothing written, for anything else."""
+    if not frame.columns.is_unique:
+        return False
+    positions = [frame.columns.get_loc(column) for column in columns]
+    dtypes = frame.dtypes
+    if not all(isinstance(dtypes.iloc[k], np.dtype) and dtypes.iloc[k].kind in "biuf" for k in positions):
+        return False
+    for j, k in enumerate(positions):
+        out[:, j] = frame.iloc[:, k].to_numpy()
+    return True
+
+
 def _checked_numeric(
-    frame: pd.DataFrame, columns: list[str], z_scored: bool
+    frame: pd.DataFrame, columns: list[str], z_scored: bool, out: np.ndarray | None = None
 ) -> tuple[np.ndarray, bool, tuple[np.ndarray, np.ndarray] | None]:
     """The numeric block, whether it has NaN, and its column moments when it is clean and
     will be z-scored: the moments' pass doubles as the finiteness check, which saves the
-    separate pass over X that :func:`numeric_block` would make."""
+    separate pass over X that :func:`numeric_block` would make.
+
+    ``out``: where the block should go if it can (the leading columns of the native tree
+    inputs, which then need no copy); the block returned is ``out`` when it went there.
+    """
     if not (z_scored and columns):
         return (*numeric_block(frame, columns), None)
-    values, _ = numeric_block(frame, columns, check=False)
+    if out is not None and _numeric_into(frame, columns, out):
+        values = out
+    else:
+        values, _ = numeric_block(frame, columns, check=False)
     moments = column_moments(values)
     if np.isfinite(moments[0]).all() and squares_are_safe(moments[1], len(values)):
         return values, False, moments
@@ -619,7 +650,14 @@ def fit_preprocessing(
         raise ValueError(f"category_encoding must be 'native', 'ohe' or 'target' here, got {category_encoding!r}")
     numeric_columns = [c for c in frame.columns if c not in set(categorical_columns)]
     column_weights = resolve_weights(weights, numeric_columns, categorical_columns)
-    numeric, has_missing, moments = _checked_numeric(frame, numeric_columns, z_scored=scaler is None)
+    # native codes: one column-major array of tree inputs, the numeric block written
+    # straight into its leading columns when it can be (see Preprocessor._append_codes)
+    inputs = None
+    if category_encoding == "native" and categorical_columns:
+        inputs = np.empty((len(frame), len(numeric_columns) + len(categorical_columns)), order="F")
+    numeric, has_missing, moments = _checked_numeric(
+        frame, numeric_columns, z_scored=scaler is None, out=None if inputs is None else inputs[:, : len(numeric_columns)]
+    )
     numeric_fill = None
     with_missing = []
     if has_missing:
@@ -678,5 +716,8 @@ def fit_preprocessing(
         [c for c in frame.columns if c in set(with_missing)],
     )
     # (the kinds were just read from this frame: no need to check them against themselves)
-    tree_inputs = preprocessor.append_categories(numeric, frame, check_kinds=False)
+    if preprocessor.native:
+        tree_inputs = preprocessor._append_codes(numeric, frame, inputs)
+    else:
+        tree_inputs = preprocessor.append_categories(numeric, frame, check_kinds=False)
     return preprocessor, tree_inputs, target
