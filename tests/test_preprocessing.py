@@ -162,3 +162,18 @@ def test_native_tree_inputs_hold_the_numeric_block_then_the_codes(impute, nullab
     np.testing.assert_array_equal(native[:, :4], one_hot[:, :4])
     np.testing.assert_array_equal(native[:, 4], frame["c"].cat.codes.to_numpy())
     np.testing.assert_array_equal(fitted["native"][2], fitted["ohe"][2])  # the same target
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int64])
+@pytest.mark.parametrize("with_missing", [True, False])
+def test_code_counts_count_every_code_and_the_missing_rows_first(dtype, with_missing):
+    # pandas categorical codes (int8 / int16, -1 missing) are counted through their
+    # unsigned view; the slots must equal a plain bincount of the codes shifted by one
+    from hvrt._preprocessing import _code_counts
+
+    rng = np.random.default_rng(3)
+    for n_keys in (2, 5, 120):
+        codes = rng.integers(-1 if with_missing else 0, n_keys - 1, 2000).astype(dtype)
+        codes[:2] = [n_keys - 2, -1 if with_missing else 0]  # the largest code present
+        expected = np.bincount(codes.astype(np.intp) + 1, minlength=n_keys)
+        np.testing.assert_array_equal(_code_counts(codes, n_keys), expected)

@@ -234,12 +234,28 @@ def _category_strings(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return np.column_stack([_column_keys(frame[c], c) for c in columns])
 
 
+def _code_counts(codes: np.ndarray, n_keys: int) -> np.ndarray:
+    """Rows per code ``-1 .. n_keys - 2`` (``n_keys`` slots, the first for -1: missing).
+
+    A pandas categorical's int8 / int16 codes are counted as their unsigned view (-1 the
+    largest value): one temporary array of the rows less than shifting them by one.
+    """
+    if codes.dtype in (np.int8, np.int16):
+        unsigned = np.bincount(codes.view(np.uint8 if codes.dtype == np.int8 else np.uint16))
+        counts = np.zeros(n_keys, dtype=np.intp)
+        counts[1 : 1 + min(len(unsigned), n_keys - 1)] = unsigned[: n_keys - 1]
+        if len(unsigned) == np.iinfo(codes.dtype).max * 2 + 2:  # some code is -1
+            counts[0] = unsigned[-1]
+        return counts
+    return np.bincount(codes.astype(np.intp) + 1, minlength=n_keys)
+
+
 def _key_counts(values: pd.Series, column: str) -> tuple[list[str], np.ndarray, bool, np.ndarray]:
     """A categorical column's distinct keys (as :func:`_column_keys`), their row counts,
     whether any row is missing, and the positions of those keys among all the column's
     keys (for a pandas categorical of text, the positions of its categories that rows hold)."""
     codes, keys = _column_codes(values, column)
-    counts = np.bincount(codes.astype(np.intp) + 1, minlength=len(keys))  # slot 0: missing rows
+    counts = _code_counts(codes, len(keys))  # slot 0: missing rows
     present = np.flatnonzero(counts[1:])
     return [keys[i] for i in present], counts[1:][present], bool(counts[0] > 0), present
 
