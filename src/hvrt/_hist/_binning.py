@@ -56,6 +56,9 @@ class BinMapper:
         binning 1.5x faster than int32 tables).
     use_grid : ndarray of bool, shape (n_features,)
         Whether the feature is binned by the grid (else by binary search).
+    category_bins : ndarray of int64, shape (n_features,), or None
+        Category codes of each native categorical feature (0 for a numeric one), as
+        ``fit_bins`` got them; None when every feature is numeric.
     """
 
     edges: np.ndarray
@@ -65,6 +68,7 @@ class BinMapper:
     grid_scale: np.ndarray
     grid_first: np.ndarray
     use_grid: np.ndarray
+    category_bins: np.ndarray | None = None
 
     @property
     def n_codes(self) -> int:
@@ -192,7 +196,8 @@ def fit_bins(
         for j in range(n_features):
             place_edges(j)
     nan_code = int(n_value_bins.max()) if n_features else 1
-    return BinMapper(edges, n_value_bins, nan_code, *_edge_grid(edges, n_value_bins))
+    kept_bins = np.asarray(category_bins, dtype=np.int64) if categorical.any() else None
+    return BinMapper(edges, n_value_bins, nan_code, *_edge_grid(edges, n_value_bins), kept_bins)
 
 
 def _grid_cells(values: np.ndarray, low: float, scale: float) -> np.ndarray:
@@ -271,15 +276,69 @@ def transform_bins(X: np.ndarray, mapper: BinMapper) -> np.ndarray:
     Rows are padded with zeros to a multiple of 8 bytes, shape (n_samples, width), so the
     growth kernels can move a row as whole 8-byte words; column ``j < n_features`` holds
     feature ``j``'s codes.
+
+    Raises
+    ------
+    ValueError
+        When a native categorical feature (``mapper.category_bins``) holds anything but
+        its codes ``0 .. B - 1`` (NaN included: at fit, a missing category has a code).
     """
     width = max(8, -(-X.shape[1] // 8) * 8)
     codes = np.zeros((X.shape[0], width), dtype=np.uint8)
+    categorical = None if mapper.category_bins is None else np.flatnonzero(mapper.category_bins > 0)
+    numeric = X
+    if categorical is not None and X.flags.f_contiguous and np.array_equal(categorical, np.arange(len(categorical)) + X.shape[1] - len(categorical)):
+        # the categorical features last (as the preprocessing writes them): the numeric
+        # ones are a column-major block of their own, binned without the code columns
+        numeric = X[:, : X.shape[1] - len(categorical)]
 
     def bin_rows(start: int, stop: int) -> None:
         _bin_rows(
-            X, mapper.edges, mapper.grid_low, mapper.grid_scale, mapper.grid_first, mapper.use_grid,
+            numeric, mapper.edges, mapper.grid_low, mapper.grid_scale, mapper.grid_first, mapper.use_grid,
             mapper.nan_code, codes, start, stop,
         )
 
-    run_in_chunks(bin_rows, X.shape[0])
+    if numeric.shape[1]:
+        run_in_chunks(bin_rows, X.shape[0])
+    if categorical is not None:
+        _category_codes(X, categorical, mapper.category_bins[categorical], codes)
     return codes
+
+
+# ----------------------------------------------------------------------------- native categorical features
+
+
+@njit(cache=True, nogil=True)
+def _bin_category_rows(X, features, n_codes, codes, start, stop) -> bool:
+    # a native categorical value is its own code (the bin between the half-integer edges);
+    # returns whether a value in rows [start, stop) is not one of its feature's codes.
+    # A column at a time: X is column-major here (see transform_bins)
+    n_bad = 0
+    for f in range(features.shape[0]):
+        j = features[f]
+        top = float(n_codes[f])
+        for i in range(start, stop):
+            x = X[i, j]
+            inside = (x >= 0.0) & (x < top)  # False for NaN
+            code = np.uint8(x if inside else 0.0)
+            n_bad += (not inside) | (code != x)  # outside, or not an integer
+            codes[i, j] = code
+    return n_bad > 0
+
+
+def _category_codes(X: np.ndarray, features: np.ndarray, n_codes: np.ndarray, codes: np.ndarray) -> None:
+    """Write the codes of the native categorical ``features`` of ``X`` into ``codes``, and
+    check them in the same pass: each value must be one of its feature's codes."""
+    found = []
+    run_in_chunks(lambda start, stop: found.append(_bin_category_rows(X, features, n_codes, codes, start, stop)), X.shape[0])
+    if not any(found):
+        return
+    for j, n_bins in zip(features, n_codes):  # the error's path: the first bad row of the first bad feature
+        column = X[:, j]
+        with np.errstate(invalid="ignore"):
+            bad = ~((column >= 0.0) & (column < n_bins) & (column == np.floor(column)))
+        if bad.any():
+            raise ValueError(
+                f"categorical tree input {j} must hold the integer codes 0 .. {n_bins - 1}, "
+                f"got {float(column[np.argmax(bad)])!r}"
+            )

@@ -9,7 +9,7 @@ import numpy as np
 
 from .._tree_contract import GrowthParams
 from ._binning import EDGE_SAMPLE_ROWS, MAX_BINS, ROW_SHARE, BinMapper, fit_bins, transform_bins
-from ._categories import MIN_CATEGORY_ROWS, category_table, first_bad_code
+from ._categories import MIN_CATEGORY_ROWS, category_table
 from ._grow_tree import grow_tree
 from ._grower import grow
 from ._histograms import histogram_width
@@ -59,20 +59,6 @@ def _seed(random_state: object) -> int | None:
     if isinstance(random_state, np.random.RandomState):
         return int(random_state.randint(np.iinfo(np.int32).max))
     raise TypeError(f"random_state must be an int, a RandomState or None, got {random_state!r}")
-
-
-def _check_codes(X_tree: np.ndarray, category_bins: np.ndarray) -> None:
-    """Refuse a categorical tree input that holds anything but its codes ``0 .. B - 1``."""
-    for j in np.flatnonzero(category_bins > 0):
-        n_bins = int(category_bins[j])
-        if n_bins > MAX_BINS:
-            raise ValueError(f"categorical tree input {j} has {n_bins} codes; at most {MAX_BINS} are supported")
-        bad = first_bad_code(X_tree, int(j), n_bins)
-        if bad >= 0:
-            raise ValueError(
-                f"categorical tree input {j} must hold the integer codes 0 .. {n_bins - 1}, "
-                f"got {X_tree[bad, j]!r}"
-            )
 
 
 def bin_inputs(X_tree: np.ndarray, random_state: object) -> tuple[BinMapper, np.ndarray]:
@@ -166,8 +152,7 @@ def fit_hist(
         category_bins = np.asarray(category_bins, dtype=np.int64)
         if category_bins.shape != (n_features,):
             raise ValueError(f"category_bins must have one entry per tree input ({n_features}), got shape {category_bins.shape}")
-        categorical = category_bins > 0
-        _check_codes(X_tree, category_bins)
+        categorical = category_bins > 0  # (their codes are checked as they are binned)
     if binned is not None:
         if categorical.any():
             raise ValueError("pre-binned inputs must be numeric (category_bins all 0 or None)")
