@@ -113,3 +113,22 @@ def test_two_subtrees_equal_serial_growth_with_a_lopsided_root_split(monkeypatch
     left_size = one[0][1, END] - one[0][1, START]
     assert min(left_size, N_ROWS - left_size) < 2048  # the root split really is lopsided
     assert_same_growth(two, one)
+
+
+def test_rows_to_leaves_on_threads_matches_the_segments(monkeypatch):
+    # the leaves are shared out between threads by their rows; every row gets its leaf's id
+    rng = np.random.default_rng(5)
+    n = 2 * _threads.MIN_ROWS_PER_THREAD + 1_001
+    rows = rng.permutation(n).astype(np.int32)
+    cuts = np.sort(rng.choice(np.arange(1, n), size=99, replace=False))
+    order = rng.permutation(100)  # leaves listed in another order than their segments
+    starts = np.r_[0, cuts][order].astype(np.int64)
+    ends = np.r_[cuts, n][order].astype(np.int64)
+    leaves = (2 * np.arange(100, dtype=np.int64) + 1)[order]
+    expected = np.full(n, -1, dtype=np.int64)
+    for leaf, start, end in zip(leaves, starts, ends):
+        expected[rows[start:end]] = leaf
+    for threads in (2, 1):
+        monkeypatch.setattr(_threads.config, "NUMBA_NUM_THREADS", threads)
+        assert len(_threads.row_chunks(n)) == threads
+        np.testing.assert_array_equal(rows_to_leaves(rows, leaves, starts, ends), expected)

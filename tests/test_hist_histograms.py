@@ -1,4 +1,4 @@
-"""The histogram kernels: padded multi-output blocks filled by vector additions.
+"""The histogram kernels: padded multi-output blocks (and single-output pairs) filled by vector additions.
 
 The vector path must give bit for bit the histogram of the scalar loop (the same additions
 in the same row order), and so the same tree, node for node.

@@ -7,8 +7,12 @@ at the end the leaves' segments give every original row its leaf.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from numba import njit
+
+from ._threads import row_chunks
 
 
 @njit(cache=True, inline="always")
@@ -81,10 +85,32 @@ def split_rows(codes, words, y, rows, start, end, feature, split_bin, nan_left, 
 
 
 @njit(cache=True, nogil=True)
-def rows_to_leaves(rows: np.ndarray, leaf_nodes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Leaf node of every original row, from the leaves' segments of ``rows``."""
-    out = np.empty(rows.shape[0], dtype=np.int64)
+def _write_leaves(rows: np.ndarray, leaf_nodes: np.ndarray, starts: np.ndarray, ends: np.ndarray, out: np.ndarray) -> None:
     for t in range(leaf_nodes.shape[0]):
         for i in range(starts[t], ends[t]):
             out[rows[i]] = leaf_nodes[t]
+
+
+def rows_to_leaves(rows: np.ndarray, leaf_nodes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Leaf node (int64) of every original row, from the leaves' segments of ``rows``.
+
+    The leaves are shared out between threads by their rows (each original row is in one
+    leaf, so the threads write disjoint entries of the result).
+    """
+    out = np.empty(rows.shape[0], dtype=np.int64)
+    n_chunks = len(row_chunks(rows.shape[0]))
+    if n_chunks == 1 or len(leaf_nodes) < 2:
+        _write_leaves(rows, leaf_nodes, starts, ends, out)
+        return out
+    # cut the leaf list where the running row count crosses each chunk's share
+    cuts = np.searchsorted(np.cumsum(ends - starts), np.arange(1, n_chunks) * (rows.shape[0] / n_chunks))
+    bounds = np.concatenate([[0], cuts, [len(leaf_nodes)]])
+
+    def write(t: int) -> None:
+        a, b = bounds[t], bounds[t + 1]
+        _write_leaves(rows, leaf_nodes[a:b], starts[a:b], ends[a:b], out)
+
+    with ThreadPoolExecutor(max_workers=n_chunks) as pool:
+        for future in [pool.submit(write, t) for t in range(n_chunks)]:
+            future.result()
     return out
