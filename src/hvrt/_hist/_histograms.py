@@ -89,7 +89,7 @@ def _add_row(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, i: int) -> None
             hist[f, b, m] += 1.0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _zero(hist: np.ndarray) -> None:
     # explicit loops: numba's array-expression machinery costs seconds of compile time
     for f in range(hist.shape[0]):
@@ -98,7 +98,7 @@ def _zero(hist: np.ndarray) -> None:
                 hist[f, b, k] = 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def subtract_histograms(hist: np.ndarray, other: np.ndarray) -> None:
     """``hist -= other``."""
     for f in range(hist.shape[0]):

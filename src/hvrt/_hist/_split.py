@@ -17,11 +17,11 @@ def _score_bins(count, left_sq, right_sq, n_candidates, n_node, min_leaf, score)
     for b in range(n_candidates):
         n_left = count[b]
         n_right = n_node - n_left
-        value = left_sq[b] / max(n_left, 1.0) + right_sq[b] / max(n_right, 1.0)
+        value = left_sq[b] / (n_left if n_left > 1.0 else 1.0) + right_sq[b] / (n_right if n_right > 1.0 else 1.0)
         score[b] = value if (n_left >= min_leaf) & (n_right >= min_leaf) else -np.inf
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _best_split(hist, n_value_bins, nan_code, node_sum, n_node, min_leaf, scratch):
     """Best least-squares split of a node from its histogram.
 
