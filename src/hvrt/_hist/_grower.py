@@ -123,13 +123,13 @@ def grow(
     width = nan_code + 1
 
     # conditionals, not min() / max(): each builtin overload is one more function to compile
-    capacity = 2 * max_leaves if 2 * max_leaves < 4096 else 4096
+    capacity = 2 * max_leaves if 2 * max_leaves < 4096 else 4096  # noqa: FURB136
     node_int, node_float, heap = enlarged(
         np.empty((0, N_FIELDS), dtype=np.int64), np.empty((0, 1 + m)), np.empty(0, dtype=np.int64), capacity
     )
     heap_size = np.int64(0)  # not a literal 0: one compiled heap_push, not two
 
-    n_slots = (max_leaves if max_leaves < n // hist_min_rows else n // hist_min_rows) + 2
+    n_slots = (max_leaves if max_leaves < n // hist_min_rows else n // hist_min_rows) + 2  # noqa: FURB136
     hist = np.empty((n_slots + 2, p, width, root_hist.shape[2]))  # + two scratch histograms
     scratch_a, scratch_b = n_slots, n_slots + 1
     free_slots = np.empty(n_slots, dtype=np.int64)
@@ -137,7 +137,7 @@ def grow(
         free_slots[t] = n_slots - 1 - t
     n_free = n_slots
     # per-bin work arrays of the split search (rows 0-5) and the per-output left sums (row 6)
-    scratch_width = width if width > m else m
+    scratch_width = width if width > m else m  # noqa: FURB136
     split_scratch = np.empty((7, scratch_width))
     # the numeric search skips categorical features (one value bin: no threshold)
     numeric_bins = np.empty(p, dtype=np.int64)  # (np.empty + a loop: no copy() or zeros() overload to compile)
@@ -318,7 +318,6 @@ def split_root(
     else:
         split_rows(codes, words, y, rows, 0, n, feature, split_bin, bool(nan_left), int(nan_code), small_size)
     small_start = 0 if left_is_small else n_left
-    large_start = n_left if left_is_small else 0
     # as grow's _child_histograms (inlined there, not a kernel of its own): the smaller child
     # from its rows, the larger as the root minus it (numpy subtracts element by element)
     fill_histogram(hists[1], codes, y, small_start, small_start + small_size)
