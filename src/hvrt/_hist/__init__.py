@@ -36,14 +36,17 @@ benchmarks.compile_profile`` splits that per kernel and signature: one signature
 shared by both targets and both thread paths. Two costs set the time. Every kernel pays a
 fixed 0.15-0.4 s however small (numba types and lowers it with its Python wrapper, then
 LLVM optimises and emits its module), and a kernel that calls another links the callee's
-code into its own module, where LLVM optimises and emits it again. So a helper with one
-caller is inlined into it (``inline="always"``: ``_best_split``, the row partitions,
-``_zero``, ``_child_histograms``...), and only the kernels that Python calls are kernels
-of their own: ``_bin_rows``, ``fill_histogram``, ``evaluate_node``, ``split_rows``,
-``grow``, ``_merge_order`` and ``rows_to_leaves`` (the root's target sums and the root
-split's histogram subtraction are numpy, with the kernels' arithmetic). Inlining is not free
-either: numba re-reads a helper's bytecode at every call site (about 0.04 s a site), and
-``grow`` still costs 3-4 s, a third of it LLVM re-processing its callees. Each kernel is
+code into its own module, where LLVM optimises and emits it again. So small and medium
+helpers with one caller are inlined into it (``inline="always"``: the row partitions,
+``_zero``, ``_child_histograms``...), and nearly every kernel is one that Python calls:
+``_bin_rows``, ``fill_histogram``, ``evaluate_node``, ``split_rows``, ``grow``,
+``_merge_order`` and ``rows_to_leaves`` (the root's target sums and the root split's
+histogram subtraction are numpy, with the kernels' arithmetic). Inlining is not free either:
+numba re-reads a helper's bytecode and re-runs its front end at every call site (about
+0.04 s a small site), and inlining the large split search ``_best_split`` into
+``evaluate_node`` cost 0.4 s more than compiling it as a kernel (three runs each). ``grow``
+still costs 3-4 s, a third of it LLVM work on a module whose code is 60 % its callees
+linked in again. Each kernel is
 compiled for one type signature only (Python callers pass the types the kernels pass each
 other; a literal argument would compile a second copy; but the tree inputs of a DataFrame
 arrive in Fortran order, and ``_bin_rows`` and ``_apply_rows`` compile a copy for each

@@ -22,7 +22,7 @@ def _score_bins(count, left_sq, right_sq, n_candidates, n_node, min_leaf, score)
         score[b] = value if (n_left >= min_leaf) & (n_right >= min_leaf) else -np.inf
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _best_split(hist, n_value_bins, nan_code, node_sum, n_node, min_leaf, scratch):
     """Best least-squares split of a node from its histogram.
 
