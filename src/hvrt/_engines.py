@@ -225,7 +225,7 @@ def resolve_engine(engine: str, n_samples: int) -> str:
     size measured (2,000 to 1M rows; 3-12x faster), so the rule is set by its one-time
     costs, which small data should not pay: loading the cached kernels costs a new
     process about 0.7 s (importing numba included), and the very first fit on a machine
-    compiles them, about 10 s (``python -m benchmarks.coldstart``). At 50,000 rows the exact engine takes about 0.2 s at 5
+    compiles them, about 8-10 s (``python -m benchmarks.coldstart``). At 50,000 rows the exact engine takes about 0.2 s at 5
     features and 0.7 s at 20 (0.4 s at 10), the same order as that load; from there it
     costs about 0.5-0.8 µs per row and feature, the histogram engine 0.03-0.1 µs. The
     rule depends on the data size only, so a given data set always gets the same engine

@@ -343,7 +343,7 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         """Grow the tree on preprocessed rows and label them: the rest of :meth:`fit`."""
         engine = resolve_engine(self.engine, len(frame))
         sample = self._subsample(len(frame))
-        compiles = "; a machine's first hist fit compiles it, about 10 s" if engine == "hist" else ""
+        compiles = "; a machine's first hist fit compiles it, about 8 s" if engine == "hist" else ""
         log(f"growing {params.max_leaf_nodes or 'unlimited'} leaves with the {engine} engine{compiles}")
         # the target is not needed after the fit, so the engine may use it as workspace
         native = {"category_bins": preprocessor.category_bins()} if preprocessor.native else {}

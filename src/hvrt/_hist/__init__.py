@@ -31,24 +31,36 @@ partition benchmark, which hands freed memory back to the system before every ru
 measured 0.138 s and 0.026 s.
 
 The first fit on a machine compiles the kernels (``python -m benchmarks.coldstart``, 200k x
-10, K = 200, a busy 2-core machine: about 10 s of CPU, 4-4.5x the exact engine's fit) and
-logs one line saying so. ``python -m benchmarks.compile_profile`` splits that per kernel
-and signature: 24 signatures, one per kernel, shared by both targets; two thirds of the
-time is numba lowering to LLVM IR and LLVM optimising and emitting code, the growth kernel
-``grow`` about a third, the split search a sixth, and every kernel however small costs
-0.1-0.2 s, because numba compiles, links and caches each on its own (helpers that run per
-split, not per row, are therefore inlined into ``grow``; inlining the per-row helpers too
-made growth 5-10 % slower). Compile time follows the amount of kernel code compiled: each
-kernel is compiled for one type signature only (Python callers pass the types the kernels
-pass each other; a literal argument would compile a second copy; but the tree inputs
-of a DataFrame arrive in Fortran order, and ``_bin_rows`` and ``_apply_rows`` compile a
-copy for each order met), the two-subtree path
-adds one small kernel (its root split and merge are Python and numpy over the serial
-path's kernels), and no kernel builds an array expression.
+10, K = 200, 2-core machine) and logs one line saying so. ``python -m
+benchmarks.compile_profile`` splits that per kernel and signature: one signature per kernel,
+shared by both targets and both thread paths. Two costs set the time. Every kernel pays a
+fixed 0.15-0.4 s however small (numba types and lowers it with its Python wrapper, then
+LLVM optimises and emits its module), and a kernel that calls another links the callee's
+code into its own module, where LLVM optimises and emits it again. So small and medium
+helpers with one caller are inlined into it (``inline="always"``: the row partitions,
+``_zero``, ``_child_histograms``...), and nearly every kernel is one that Python calls:
+``_bin_rows``, ``fill_histogram``, ``evaluate_node``, ``split_rows``, ``grow``,
+``_merge_order`` and ``rows_to_leaves`` (the root's target sums and the root split's
+histogram subtraction are numpy, with the kernels' arithmetic). Inlining is not free either:
+numba re-reads a helper's bytecode and re-runs its front end at every call site (about
+0.04 s a small site), and inlining the large split search ``_best_split`` into
+``evaluate_node`` cost 0.4 s more than compiling it as a kernel (three runs each). ``grow``
+still costs 3-4 s, a third of it LLVM work on a module whose code is 60 % its callees
+linked in again. Each kernel is
+compiled for one type signature only (Python callers pass the types the kernels pass each
+other; a literal argument would compile a second copy; but the tree inputs of a DataFrame
+arrive in Fortran order, and ``_bin_rows`` and ``_apply_rows`` compile a copy for each
+order met), and no kernel calls a numpy function or builtin that numba would compile as an
+overload of its own (``min``, ``max``, ``np.zeros``, ``copy``) where a conditional or a loop
+does, nor builds an array expression.
 
-A new process with a warm cache pays numba's own start-up, ``import numba`` and its
-typing and target set-up on the first call of any cached kernel: 0.4 s on that machine
-with one trivial kernel, and the engine's nine kernels then load in less than 0.1 s more.
+A new process with a warm cache pays numba's own start-up: ``import numba`` (``import
+hvrt`` does not import it; the first histogram fit does), then, before the first cached
+kernel loads, numba's typing and target set-up (its cache runs ``refresh()`` on the target
+context, which imports and registers numba's whole library of typing and lowering
+implementations; no threading layer is involved, the kernels run on plain threads). That
+is 0.4-0.5 s on that machine with one trivial kernel, and it shows as the first kernel's
+(``_bin_rows``) cache load; the engine's five to seven kernels then load in less than 0.1 s more.
 """
 
 from __future__ import annotations

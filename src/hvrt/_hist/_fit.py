@@ -24,7 +24,7 @@ _HIST_MIN_ROWS = 1024
 # Splits must gain more than this fraction of the root SSE, so float noise never splits.
 _GAIN_TOLERANCE = 1e-12
 # What the first fit on a machine spends compiling (python -m benchmarks.coldstart, 2 cores).
-_COMPILE_SECONDS = 10
+_COMPILE_SECONDS = 8
 
 logger = logging.getLogger("hvrt")
 _compile_checked = False

@@ -55,7 +55,7 @@ from ._rows import split_rows
 from ._split import evaluate_node
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _child_histograms(hist, codes, y, small_slot, small_start, small_size, large_slot, large_start, large_size, build_both):
     # histograms from contiguous rows after the partition: a tight loop beats
     # accumulating inside the partition pass
@@ -122,13 +122,14 @@ def grow(
     m = y.shape[1]
     width = nan_code + 1
 
-    capacity = min(2 * max_leaves, 4096)
+    # conditionals, not min() / max(): each builtin overload is one more function to compile
+    capacity = 2 * max_leaves if 2 * max_leaves < 4096 else 4096  # noqa: FURB136
     node_int, node_float, heap = enlarged(
         np.empty((0, N_FIELDS), dtype=np.int64), np.empty((0, 1 + m)), np.empty(0, dtype=np.int64), capacity
     )
     heap_size = np.int64(0)  # not a literal 0: one compiled heap_push, not two
 
-    n_slots = min(max_leaves, n // hist_min_rows) + 2
+    n_slots = (max_leaves if max_leaves < n // hist_min_rows else n // hist_min_rows) + 2  # noqa: FURB136
     hist = np.empty((n_slots + 2, p, width, root_hist.shape[2]))  # + two scratch histograms
     scratch_a, scratch_b = n_slots, n_slots + 1
     free_slots = np.empty(n_slots, dtype=np.int64)
@@ -136,15 +137,20 @@ def grow(
         free_slots[t] = n_slots - 1 - t
     n_free = n_slots
     # per-bin work arrays of the split search (rows 0-5) and the per-output left sums (row 6)
-    split_scratch = np.empty((7, max(width, m)))
+    scratch_width = width if width > m else m  # noqa: FURB136
+    split_scratch = np.empty((7, scratch_width))
     # the numeric search skips categorical features (one value bin: no threshold)
-    numeric_bins = n_value_bins.copy()
+    numeric_bins = np.empty(p, dtype=np.int64)  # (np.empty + a loop: no copy() or zeros() overload to compile)
+    for f in range(p):
+        numeric_bins[f] = n_value_bins[f]
     if categorical is not None:
         for f in range(p):
             if categorical[f]:
                 numeric_bins[f] = 1
-    category_scratch = np.empty((4, max(width, m)))
-    bits = np.zeros(4, dtype=np.int64)
+    category_scratch = np.empty((4, scratch_width))
+    bits = np.empty(4, dtype=np.int64)
+    for w in range(4):
+        bits[w] = 0
 
     # root
     node_int[0, START], node_int[0, END], node_int[0, DEPTH] = seg_start, seg_end, root_depth
@@ -312,8 +318,10 @@ def split_root(
     else:
         split_rows(codes, words, y, rows, 0, n, feature, split_bin, bool(nan_left), int(nan_code), small_size)
     small_start = 0 if left_is_small else n_left
-    large_start = n_left if left_is_small else 0
-    _child_histograms(hists, codes, y, 1, small_start, small_size, 0, large_start, n - small_size, False)
+    # as grow's _child_histograms (inlined there, not a kernel of its own): the smaller child
+    # from its rows, the larger as the root minus it (numpy subtracts element by element)
+    fill_histogram(hists[1], codes, y, small_start, small_start + small_size)
+    hists[0] -= hists[1]
     if left_is_small:  # the children's histograms in left, right order
         hists[[0, 1]] = hists[[1, 0]]
     left_sums = histogram_sums(hists[0])[:m]
@@ -338,9 +346,10 @@ def _merge_order(nodes, gains, counts, global_split, max_leaves) -> None:
     ``global_split[t]`` (-1 on entry) with the whole tree's split number of split ``t``,
     for the splits taken; those of each side are a prefix of its sequence.
     """
-    first = np.zeros(2, dtype=np.int64)
-    first[1] = counts[0]
-    taken = np.zeros(2, dtype=np.int64)
+    first = np.empty(2, dtype=np.int64)
+    first[0], first[1] = 0, counts[0]
+    taken = np.empty(2, dtype=np.int64)
+    taken[0], taken[1] = 0, 0
     n_splits = 1  # the root's
     while n_splits + 1 < max_leaves:
         best = -1

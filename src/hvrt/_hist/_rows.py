@@ -36,7 +36,7 @@ def _swap_rows(words: np.ndarray, y: np.ndarray, rows: np.ndarray, i: int, j: in
     rows[j] = r
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _partition_swapping(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code) -> int:
     """Partition rows [start, end) in place by swapping misplaced pairs; returns the split point.
 
@@ -56,7 +56,7 @@ def _partition_swapping(codes, words, y, rows, start, end, feature, split_bin, n
         j -= 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _partition_branchless(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code) -> int:
     """Partition rows [start, end) in place without data-dependent branches.
 
