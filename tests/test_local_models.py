@@ -10,7 +10,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from hvrt import HVRTPartitioner, PartitionedRegressor
 from hvrt._grouped_products import grouped_cross_products
-from hvrt._shrunk_solve import solve_candidates
+from hvrt._shrunk_solve import solve_candidates, solve_one
 from hvrt import local_models
 from hvrt.local_models import SHRINKAGE_GRID, _search_paths, _TreeSums
 
@@ -116,6 +116,27 @@ def test_compiled_final_solve_matches_the_level_by_level_solve_and_falls_back_wh
     np.testing.assert_allclose(coef, tree.solve(*sums, 0.0, 0.0, 0.0), rtol=1e-6, atol=1e-8)
     assert np.isfinite(coef).all()
 
+
+
+def test_single_candidate_kernel_solves_the_systems_of_the_candidate_kernel():
+    X, y = piecewise(3000)
+    partitioner = exact(16).fit(X, y)
+    tree = _TreeSums.from_partitioner(partitioner)
+    design = np.c_[np.ones(len(y)), standardised(X)[0]]
+    sums = tree.node_sums(grouped_cross_products(design, y, partitioner.labels_, 16))
+    n_nodes, width = sums[0].shape[:2]
+    nothing = (np.zeros((1, n_nodes, width, width)), np.zeros((1, n_nodes, width)), np.zeros((1, 16)))
+    for slope, level, alpha in ((0.0, 0.0, 1.0), (300.0, 30.0, 1.0), (1e6, 1e5, 0.0)):
+        _, failed, expected = solve_candidates(
+            tree.parent, tree.partition_nodes, sums, nothing, np.array([slope]), np.array([level]), alpha, keep_coef=True
+        )
+        assert not failed.any()
+        coef = solve_one(tree.parent, tree.partition_nodes, sums, slope, level, alpha)
+        np.testing.assert_allclose(coef, expected[0, 0], rtol=1e-10, atol=1e-12)
+    # a duplicated column without penalty is not positive definite: reported, not guessed
+    doubled = np.c_[design, design[:, 1]]
+    sums = tree.node_sums(grouped_cross_products(doubled, y, partitioner.labels_, 16))
+    assert solve_one(tree.parent, tree.partition_nodes, sums, 0.0, 0.0, 0.0) is None
 
 # --------------------------------------------------------------------------- the fast path
 

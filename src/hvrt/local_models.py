@@ -51,7 +51,7 @@ from ._grouped import grouped_stats
 from ._grouped_products import GroupedProducts, grouped_cross_products, sum_up_tree
 from ._preprocessing import Preprocessor, fit_preprocessing, resolve_categorical
 from ._progress import StepLog
-from ._shrunk_solve import solve_candidates
+from ._shrunk_solve import solve_candidates, solve_one
 from ._validation import aligned_1d, match_columns, to_frame
 from .partitioner import HVRTPartitioner
 
@@ -780,17 +780,11 @@ class _TreeSums:
     def compiled_solve(
         self, gram: np.ndarray, moment: np.ndarray, slope: float, level: float, alpha: float
     ) -> np.ndarray:
-        """:meth:`solve` in the compiled Cholesky kernel of the cross-validation (one
+        """:meth:`solve` in a compiled Cholesky kernel (the cross-validation's systems, one
         candidate, nothing held out): no Python step per tree level. Falls back to
         :meth:`solve` where a system is not numerically positive definite."""
-        n_nodes, width = gram.shape[:2]
-        nothing = (np.zeros((1, n_nodes, width, width)), np.zeros((1, n_nodes, width)), np.zeros((1, len(self.partition_nodes))))
-        _, failed, coef = solve_candidates(
-            self.parent, self.partition_nodes, (gram, moment), nothing, np.array([slope]), np.array([level]), alpha, keep_coef=True
-        )
-        if failed.any():
-            return self.solve(gram, moment, slope, level, alpha)
-        return coef[0, 0]
+        coef = solve_one(self.parent, self.partition_nodes, (gram, moment), slope, level, alpha)
+        return self.solve(gram, moment, slope, level, alpha) if coef is None else coef
 
     def solve(self, gram: np.ndarray, moment: np.ndarray, slope: float, level: float, alpha: float) -> np.ndarray:
         """Each partition's coefficients: the root's ridge, then each level shrunk toward its parents.
