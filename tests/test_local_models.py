@@ -8,10 +8,9 @@ import pytest
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from hvrt import HVRTPartitioner, PartitionedRegressor
+from hvrt import HVRTPartitioner, PartitionedRegressor, local_models
 from hvrt._grouped_products import grouped_cross_products
 from hvrt._shrunk_solve import solve_candidates, solve_one
-from hvrt import local_models
 from hvrt.local_models import SHRINKAGE_GRID, _search_paths, _TreeSums
 
 
@@ -99,31 +98,31 @@ def test_compiled_candidate_solve_matches_the_level_by_level_solve():
     assert failed.all()
 
 
-def test_compiled_final_solve_matches_the_level_by_level_solve_and_falls_back_when_singular():
+def _piecewise_node_sums() -> tuple[_TreeSums, np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """A 16-partition tree of piecewise data: the tree, design, y, labels and its node sums."""
     X, y = piecewise(3000)
     partitioner = exact(16).fit(X, y)
     tree = _TreeSums.from_partitioner(partitioner)
     design = np.c_[np.ones(len(y)), standardised(X)[0]]
-    sums = tree.node_sums(grouped_cross_products(design, y, partitioner.labels_, 16))
+    return tree, design, y, partitioner.labels_, tree.node_sums(grouped_cross_products(design, y, partitioner.labels_, 16))
+
+
+def test_compiled_final_solve_matches_the_level_by_level_solve_and_falls_back_when_singular():
+    tree, design, y, labels, sums = _piecewise_node_sums()
     for slope, level, alpha in ((0.0, 0.0, 1.0), (300.0, 30.0, 1.0), (1e6, 1e5, 0.0)):
         np.testing.assert_allclose(
             tree.compiled_solve(*sums, slope, level, alpha), tree.solve(*sums, slope, level, alpha), rtol=1e-8, atol=1e-10
         )
     # a duplicated column without penalty: singular, so the general solve (pseudo-inverse) answers
     doubled = np.c_[design, design[:, 1]]
-    sums = tree.node_sums(grouped_cross_products(doubled, y, partitioner.labels_, 16))
+    sums = tree.node_sums(grouped_cross_products(doubled, y, labels, 16))
     coef = tree.compiled_solve(*sums, 0.0, 0.0, 0.0)
     np.testing.assert_allclose(coef, tree.solve(*sums, 0.0, 0.0, 0.0), rtol=1e-6, atol=1e-8)
     assert np.isfinite(coef).all()
 
 
-
 def test_single_candidate_kernel_solves_the_systems_of_the_candidate_kernel():
-    X, y = piecewise(3000)
-    partitioner = exact(16).fit(X, y)
-    tree = _TreeSums.from_partitioner(partitioner)
-    design = np.c_[np.ones(len(y)), standardised(X)[0]]
-    sums = tree.node_sums(grouped_cross_products(design, y, partitioner.labels_, 16))
+    tree, design, y, labels, sums = _piecewise_node_sums()
     n_nodes, width = sums[0].shape[:2]
     nothing = (np.zeros((1, n_nodes, width, width)), np.zeros((1, n_nodes, width)), np.zeros((1, 16)))
     for slope, level, alpha in ((0.0, 0.0, 1.0), (300.0, 30.0, 1.0), (1e6, 1e5, 0.0)):
@@ -135,7 +134,7 @@ def test_single_candidate_kernel_solves_the_systems_of_the_candidate_kernel():
         np.testing.assert_allclose(coef, expected[0, 0], rtol=1e-10, atol=1e-12)
     # a duplicated column without penalty is not positive definite: reported, not guessed
     doubled = np.c_[design, design[:, 1]]
-    sums = tree.node_sums(grouped_cross_products(doubled, y, partitioner.labels_, 16))
+    sums = tree.node_sums(grouped_cross_products(doubled, y, labels, 16))
     assert solve_one(tree.parent, tree.partition_nodes, sums, 0.0, 0.0, 0.0) is None
 
 # --------------------------------------------------------------------------- the fast path
@@ -169,7 +168,7 @@ def test_no_shrinkage_equals_a_ridge_per_partition(weighted):
 def test_infinite_shrinkage_gives_every_partition_the_global_model():
     X, y = piecewise()
     model = PartitionedRegressor(exact(), shrinkage=1e12, intercept_shrinkage=1e12, clip=None).fit(X, y)
-    Z, mean, scale = standardised(X)
+    Z, _mean, scale = standardised(X)
     ridge = Ridge(alpha=1.0).fit(Z, y)
     np.testing.assert_allclose(model.global_coef_, ridge.coef_ / scale, rtol=1e-9)
     np.testing.assert_allclose(model.coef_, np.broadcast_to(model.global_coef_, model.coef_.shape), rtol=1e-6, atol=1e-8)
