@@ -332,6 +332,7 @@ CASES: dict[str, Callable[[], object]] = {
     "L5": lambda: _categorical_fit().get_partitions(_with(code=list("abcd") * 15)),
     "L6": lambda: _fitted().get_feature_names_out(["a"]),
     "L7": lambda: _fitted().get_partitions(_with(b=np.r_[2e152, np.ones(59)])),
+    "L8": lambda: _fitted().get_partitions(_with(b=pd.date_range("2024-01-01", periods=60, freq="D"))),
     # analysis tools: full_report, partition_quality, calculate_feature_hhi_metric, grouped_stats
     "A1": lambda: full_report(X, LABELS[:-1]),
     "A2": lambda: full_report(X, pd.Series(LABELS, index=X.index + 1)),

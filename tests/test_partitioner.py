@@ -14,7 +14,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.tree import DecisionTreeRegressor
 
-from hvrt import HVRTPartitioner
+from hvrt import HVRTPartitioner, PartitionedRegressor
 from hvrt.partitioner import auto_max_leaf_nodes
 
 from .conftest import within_r2
@@ -520,6 +520,33 @@ def test_dates_and_durations_are_ordered_numeric_features(engine: str) -> None:
     later = X.assign(when=X["when"] + pd.Timedelta(hours=1))  # times never seen at fit
     assert (dated.get_partitions(later) == dated.labels_).mean() > 0.9
     assert dated.n_features_in_ == 3 and dated._preprocessor.categorical_columns == []
+
+
+def test_a_column_that_swaps_numbers_dates_or_durations_is_an_error() -> None:
+    # each becomes float64 (times as nanoseconds), so the swap would label silently
+    rng = np.random.default_rng(13)
+    n = 300
+    X = pd.DataFrame({
+        "x": rng.normal(size=n),
+        "when": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.uniform(0, 365, n), unit="D"),
+    })
+    partitioner = HVRTPartitioner(max_leaf_nodes=8, engine="exact").fit(X)
+    swaps = {
+        "'when' held dates at fit but holds numbers now": X.assign(when=rng.uniform(0, 1e18, n)),
+        "'when' held dates at fit but holds durations now": X.assign(when=pd.to_timedelta(rng.uniform(0, 9, n), unit="D")),
+        "'x' held numbers at fit but holds dates now": X.assign(x=X["when"]),
+    }
+    for message, swapped in swaps.items():
+        with pytest.raises(ValueError, match=message):
+            partitioner.get_partitions(swapped)
+    # a date column read back as all missing is not a swap, and other dates are fine
+    assert len(partitioner.get_partitions(X.assign(when=np.nan))) == n
+    tz = X.assign(when=X["when"].dt.tz_localize("UTC"))
+    np.testing.assert_array_equal(partitioner.get_partitions(tz), partitioner.labels_)
+    model = PartitionedRegressor(partitioner=HVRTPartitioner(max_leaf_nodes=4, min_samples_leaf=20), shrinkage=100.0)
+    model.fit(X, X["x"] * 2)
+    with pytest.raises(ValueError, match="'when' held dates at fit but holds numbers now"):
+        model.predict(swaps["'when' held dates at fit but holds numbers now"])
 
 
 @pytest.mark.parametrize("engine", ["exact", "hist"])

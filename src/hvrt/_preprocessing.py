@@ -26,7 +26,14 @@ if TYPE_CHECKING:
     from sklearn.impute import SimpleImputer
 
 from ._target import blend_target, column_moments, feature_outputs
-from ._validation import has_missing_values, is_categorical_dtype, numeric_block, squares_are_safe
+from ._validation import (
+    check_time_kinds,
+    has_missing_values,
+    is_categorical_dtype,
+    numeric_block,
+    squares_are_safe,
+    time_kinds,
+)
 
 CATEGORY_ENCODINGS = ("auto", "native", "ohe", "target")
 # Native categorical splits (the histogram engine): category bins per column at most. A
@@ -377,6 +384,9 @@ class Preprocessor:
     # per categorical column, each category key's first original value at fit (for rules)
     category_values: list[dict[str, Any]] | None = None
     columns_with_missing: list[str] | None = None  # columns that had missing values at fit
+    # numeric columns that held dates or durations at fit (None: a model file from before
+    # this was recorded, so nothing to check against)
+    time_kinds: dict[str, str] | None = None
 
     def input_names(self) -> list[str]:
         """Names of the tree inputs: the numeric columns, then the encoded categoricals."""
@@ -444,6 +454,8 @@ class Preprocessor:
 
     def tree_inputs(self, frame: pd.DataFrame) -> np.ndarray:
         """The float64 tree inputs of ``frame``: numeric columns, then encoded categoricals."""
+        if self.time_kinds is not None:
+            check_time_kinds(frame, self.time_kinds, self.numeric_columns)
         numeric, has_missing = numeric_block(frame, self.numeric_columns, refuse_tiny=False, when="label")
         if has_missing and self.numeric_fill is not None:
             numeric = np.where(np.isnan(numeric), self.numeric_fill, numeric)
@@ -730,6 +742,7 @@ def fit_preprocessing(
     preprocessor = Preprocessor(
         numeric_columns, categorical_columns, numeric_fill, category_imputer, encoder, kinds, first_values,
         [c for c in frame.columns if c in set(with_missing)],
+        {c: kind for c, kind in time_kinds(frame).items() if c in set(numeric_columns)},
     )
     # (the kinds were just read from this frame: no need to check them against themselves)
     if preprocessor.native:

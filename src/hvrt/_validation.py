@@ -12,7 +12,7 @@ coerced here, once, so that later stages see one type. Two entry points:
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -89,6 +89,40 @@ def _dates_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     converted = frame.assign(**{c: _nanoseconds(frame[c]) for c in times})
     converted.attrs[TIME_DTYPES] = {c: frame[c].dtype for c in times}
     return converted
+
+
+def time_kinds(frame: pd.DataFrame) -> dict[str, str]:
+    """The columns of a :func:`to_frame` result that held times: ``"dates"`` or ``"durations"``."""
+    return {
+        column: "durations" if pd.api.types.is_timedelta64_dtype(dtype) else "dates"
+        for column, dtype in frame.attrs.get(TIME_DTYPES, {}).items()
+    }
+
+
+def check_time_kinds(frame: pd.DataFrame, fitted: Mapping[str, str], columns: Sequence[str], name: str = "X") -> None:
+    """Refuse a column that held numbers, dates or durations at fit and holds another now.
+
+    Both become float64 (times as nanoseconds), so the swap would go through and put every
+    row in the wrong place without a word. A column of only missing values passes.
+
+    Raises
+    ------
+    ValueError
+        Naming each such column with its kind at fit and now.
+    """
+    now = time_kinds(frame)
+    changed = [
+        f"{column!r} held {fitted.get(column, 'numbers')} at fit but holds {now.get(column, 'numbers')} now"
+        for column in columns
+        if fitted.get(column, "numbers") != now.get(column, "numbers")
+        and not (column not in now and frame[column].isna().all())
+    ]
+    if changed:
+        raise ValueError(
+            f"{name} column(s) changed kind since fit: {'; '.join(changed)}. Dates and durations are read as "
+            "nanoseconds, so a number in their place (or the reverse) would be taken in the wrong unit; "
+            "convert the column back to the type it had at fit"
+        )
 
 
 def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
