@@ -522,6 +522,26 @@ def test_dates_and_durations_are_ordered_numeric_features(engine: str) -> None:
     assert dated.n_features_in_ == 3 and dated._preprocessor.categorical_columns == []
 
 
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_an_object_column_of_numbers_is_numeric(engine: str) -> None:
+    # as categories, each distinct value of "b" would be an unordered category of one row
+    rng = np.random.default_rng(14)
+    X = pd.DataFrame({"a": rng.normal(size=500), "b": rng.normal(size=500)})
+    X.loc[7, "b"] = np.nan
+    boxed = X.assign(b=pd.Series(list(X["b"]), dtype=object).where(X["b"].notna(), None))
+    reference = HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(X)
+    partitioner = HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(boxed)
+    assert partitioner._preprocessor.categorical_columns == []
+    np.testing.assert_array_equal(partitioner.labels_, reference.labels_)
+    np.testing.assert_array_equal(partitioner.get_partitions(boxed), reference.labels_)
+    # listed, it is a categorical of numbers; text in an object column stays categorical
+    codes = X.assign(b=pd.Series(np.arange(500) % 3, dtype=object))
+    listed = HVRTPartitioner(max_leaf_nodes=8, engine=engine, categorical_features=["b"]).fit(codes)
+    assert listed._preprocessor.categorical_columns == ["b"]
+    text = X.assign(b=pd.Series(["x", 1] * 250, dtype=object).astype(str).astype(object))
+    assert HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(text)._preprocessor.categorical_columns == ["b"]
+
+
 def test_a_column_that_swaps_numbers_dates_or_durations_is_an_error() -> None:
     # each becomes float64 (times as nanoseconds), so the swap would label silently
     rng = np.random.default_rng(13)

@@ -161,6 +161,11 @@ def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
             raise ValueError(
                 f"{name} has duplicate column names: {dupes} (names are compared as strings, so 1 and '1' clash)"
             )
+        if (frame.dtypes == object).any():
+            # An object column of numbers only (a transposed frame, rows built from JSON) is
+            # numeric data, as in an object array below; taken as categories, every distinct
+            # value would be an unordered category. Text and mixed columns stay object.
+            frame = frame.infer_objects()
     else:
         array = np.asarray(X)
         if array.dtype.kind in "US" and not isinstance(X, np.ndarray) and array.ndim == 2:
