@@ -295,6 +295,15 @@ def test_dataframes_with_categoricals_and_missing_values():
     # The partitioner grew on the model inputs' preprocessing (shared, imputed with the mean
     # of every row) and labels rows through its own: the two must agree on the training rows.
     np.testing.assert_array_equal(model.partitioner_.get_partitions(frame), model.partitioner_.labels_)
+    # predict labels the model inputs it made with the partitioner's own tree (one
+    # preprocessing of X, so an array after a frame warns once, not twice)
+    assert model.partitioner_._preprocessor is model._preprocessor
+    labels = model.partitioner_.get_partitions(frame)
+    predicted = np.einsum("ij,ij->i", model._design(model._model_inputs(frame)), model._coef[labels]) + model._response_mean
+    np.testing.assert_allclose(model.predict(frame), np.clip(predicted, *model._response_range))
+    with pytest.warns(UserWarning, match="does not have valid feature names") as record:
+        model.predict(frame.to_numpy(dtype=object))
+    assert len(record) == 1
     # Target encoding depends on the guide, so that partitioner preprocesses on its own.
     target_encoded = PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=32, category_encoding="target"))
     target_encoded.fit(frame, y)

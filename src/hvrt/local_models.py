@@ -570,7 +570,12 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             holds infinite values.
         """
         inputs = self._model_inputs(X)
-        labels = self.partitioner_.get_partitions(X)
+        if self.partitioner_._preprocessor is self._preprocessor:
+            # the partitions grew on the model inputs (see _shares_preprocessing): label
+            # them rather than preprocess X a second time
+            labels = self.partitioner_._labels_of_prepared(inputs)
+        else:
+            labels = self.partitioner_.get_partitions(X)
         if self.estimators_ is not None:
             prediction = np.empty(len(labels))
             for k in np.unique(labels):  # non-default path: one call per partition present
