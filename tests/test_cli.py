@@ -104,6 +104,30 @@ def test_partition_then_label_a_csv_in_chunks_gives_the_in_memory_labels(tmp_pat
     assert files_in(tmp_path) == {"data.csv", "parts.csv", "model.hvrt", "labels.csv"}
 
 
+def test_a_csv_column_of_iso_dates_is_read_as_dates_at_fit_and_in_every_chunk(tmp_path):
+    rng = np.random.default_rng(12)
+    n = 900
+    when = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.sort(rng.uniform(0, 300, n)), unit="D")
+    frame = pd.DataFrame({"when": when.strftime("%Y-%m-%dT%H:%M:%S"), "x": rng.normal(size=n), "tag": rng.choice(["a", "b"], n)})
+    frame["y"] = np.where(np.arange(n) < n // 2, 0.0, 5.0) + rng.normal(0, 0.1, n)  # a step in time
+    frame.loc[3, "when"] = None
+    frame.to_csv(tmp_path / "dated.csv", index=False)
+    model_path = tmp_path / "model.hvrt"
+    result = run("partition", tmp_path / "dated.csv", "-k", 6, "--y", "y", "--engine", "exact", "-o", tmp_path / "parts.csv", "--model", model_path)
+    assert result.exit_code == 0, result.stderr
+    model = hvrt.load(model_path)
+    assert set(model._time_dtypes) == {"when"}  # fitted on dates
+    assert model._preprocessor.categorical_columns == ["tag"]  # "when" is an ordered feature, not text
+    result = run("label", tmp_path / "dated.csv", "--model", model_path, "-o", tmp_path / "labels.csv", "--chunk-rows", 200)
+    assert result.exit_code == 0, result.stderr
+    labelled = pd.read_csv(tmp_path / "labels.csv")
+    np.testing.assert_array_equal(labelled["partition"], pd.read_csv(tmp_path / "parts.csv")["partition"])
+    # the same column holding numbers in a later file is refused by name, not labelled silently
+    frame.assign(when=np.arange(n, dtype=float)).to_csv(tmp_path / "numbers.csv", index=False)
+    result = run("label", tmp_path / "numbers.csv", "--model", model_path, "-o", tmp_path / "bad.csv")
+    assert result.exit_code == 2 and "'when' held dates at fit but holds numbers now" in result.stderr
+
+
 def test_label_a_parquet_file_of_many_row_groups(tmp_path, parquet, table):
     assert pq.ParquetFile(parquet).metadata.num_row_groups == 5
     result = run("partition", parquet, "-k", 16, "--columns", "a,b", "--columns", "city", "-o", tmp_path / "p.parquet",

@@ -569,3 +569,43 @@ def test_profiler_and_result_print_briefly():
     for text in (repr(profiler), repr(result), repr(result.report)):
         assert len(text.splitlines()) <= 10 and len(text) < 1000, text
     assert "200 partitions" in repr(result)
+
+
+def test_date_and_duration_features_are_drawn_on_date_and_duration_axes(tmp_path):
+    # the values are nanoseconds; the axes must say dates and hours, not 1.7e18
+    pytest.importorskip("matplotlib")
+    from hvrt import DistributionAnalyzer
+    from hvrt.plotting import _date_pattern, plot_distribution_comparison
+
+    rng = np.random.default_rng(21)
+    n = 4000
+    X = pd.DataFrame({
+        "when": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.uniform(0, 400, n), unit="D"),
+        "took": pd.to_timedelta(rng.uniform(0, 600, n), unit="min"),
+        "x": rng.normal(size=n),
+    })
+    labels = (X["when"].dt.month % 4).to_numpy()
+    result = PartitionProfiler(X, labels).run_profiling()
+    for feature, unit in (("when", "date"), ("took", "hours")):
+        ax = result.figures[f"{feature}/feature_distribution_detailed"].axes[0]
+        ax.figure.canvas.draw()
+        assert ax.get_ylabel() == f"{feature} ({unit})"
+        ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+        assert len(ticks) >= 3
+        if unit == "date":  # month starts over a year: written as year-month
+            assert all(re.fullmatch(r"20(23|24)-\d\d", t) for t in ticks), ticks
+        else:  # 0-10 hours in round numbers of hours (the locator may add one tick past each end)
+            hours = np.array([float(t.replace("\N{MINUS SIGN}", "-")) for t in ticks])
+            assert -3 <= hours.min() <= 0 and 10 <= hours.max() <= 13 and len(set(np.diff(hours))) == 1, ticks
+    figure = plot_distribution_comparison(DistributionAnalyzer(X, labels).fit().compare("when"))
+    figure.canvas.draw()
+    assert figure.axes[0].get_xlabel() == "when (date)"
+    # the shortest pattern that still tells the ticks apart
+    def ns(*stamps: str) -> np.ndarray:
+        return pd.to_datetime(list(stamps)).as_unit("ns").asi8
+
+    assert _date_pattern(ns("2024-01-01", "2025-01-01")) == "%Y"
+    assert _date_pattern(ns("2024-01-01", "2024-02-01")) == "%Y-%m"
+    assert _date_pattern(ns("2024-01-01", "2024-01-02")) == "%Y-%m-%d"
+    assert _date_pattern(ns("2024-01-01 06:00", "2024-01-01 12:00")) == "%Y-%m-%d %H:%M"
+    assert _date_pattern(ns("2024-01-01 06:00:30", "2024-01-01 06:01:00")) == "%Y-%m-%d %H:%M:%S"

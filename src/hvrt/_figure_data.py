@@ -127,6 +127,9 @@ class DistributionComparison:
         Non-missing values of the feature.
     original_bandwidth : float
         The bandwidth of ``original_density``; see :class:`~hvrt.DistributionAnalyzer`.
+    time_kind : {"dates", "durations"} or None
+        For a date or duration column (its values are nanoseconds): figures write the
+        value axis as dates or durations.
     """
 
     feature: str
@@ -143,6 +146,7 @@ class DistributionComparison:
     n_above: int = 0
     n_values: int = 0
     original_bandwidth: float = float("nan")
+    time_kind: str | None = None
 
     @property
     def is_constant(self) -> bool:
@@ -196,6 +200,8 @@ class BinnedSamples:
     below_per_bin, above_per_bin : ndarray of shape (n_bins,)
         Values of each bin below and above ``window``: counted and marked at the axis
         edge, not drawn.
+    time_kind : {"dates", "durations"} or None
+        As in :class:`DistributionComparison`.
     """
 
     feature: str
@@ -206,6 +212,7 @@ class BinnedSamples:
     window: tuple[float, float] = (float("nan"), float("nan"))
     below_per_bin: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     above_per_bin: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    time_kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -222,11 +229,14 @@ class PartitionBoxes:
     outside_per_box : ndarray of shape (len(stats),)
         Values of each box's partition beyond its whiskers, which the figure does not draw
         but counts.
+    time_kind : {"dates", "durations"} or None
+        As in :class:`DistributionComparison`.
     """
 
     feature: str
     stats: list[dict[str, Any]]
     outside_per_box: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    time_kind: str | None = None
 
 
 def binned_violin_samples(

@@ -541,6 +541,11 @@ class PartitionedData:
     def n_samples(self) -> int:
         return int(self.values.shape[0])
 
+    @property
+    def time_kinds(self) -> dict[str, str]:
+        """The features that were date or duration columns: ``"dates"`` or ``"durations"``."""
+        return {} if self.frame is None else time_kinds(self.frame)
+
     @cached_property
     def n_partitions(self) -> int:
         """Distinct labels (counted once, on first use)."""

@@ -177,26 +177,59 @@ def _pyarrow() -> Any:
 
 
 def read_table(path: Path, fmt: str) -> pd.DataFrame:
-    """The whole file as a DataFrame (CSV types inferred over every row, not per block)."""
+    """The whole file as a DataFrame (CSV types inferred over every row, not per block; a CSV
+    text column of ISO 8601 dates only is read as dates, see :func:`_iso_date_columns`)."""
     import pandas as pd
 
     try:
         if fmt == "parquet":
             _pyarrow()
             return pd.read_parquet(path)
-        return pd.read_csv(path, low_memory=False)
+        frame = pd.read_csv(path, low_memory=False)
     except (ImportError, FileNotFoundError):
         raise
     except Exception as error:  # a parser's own error, named once
         raise BadInput(f"cannot read {str(path)!r} as {fmt.upper()}: {_one_line(error)}") from None
+    dates = _iso_date_columns(frame)
+    return frame.assign(**{column: pd.to_datetime(frame[column], format="ISO8601") for column in dates}) if dates else frame
 
 
-def iter_chunks(path: Path, fmt: str, chunk_rows: int, text_columns: Sequence[str] = ()) -> Iterator[pd.DataFrame]:
+def _iso_date_columns(frame: pd.DataFrame) -> list[str]:
+    """Text columns whose every value reads as an ISO 8601 date or time.
+
+    A CSV has no types: read as text, a date column would be a categorical of every distinct
+    date, and the partitions would know nothing of its order. Read as dates, it is an ordered
+    feature (as a date column of a DataFrame or a Parquet file is).
+    """
+    import pandas as pd
+
+    found = []
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.infer_dtype(values, skipna=True) != "string":
+            continue
+        present = values.dropna()
+        try:  # one value first: most text columns fail it, without parsing every row
+            if present.empty or pd.isna(pd.to_datetime(present.iloc[:1], format="ISO8601", errors="coerce")).any():
+                continue
+            parsed = pd.to_datetime(present, format="ISO8601", errors="coerce")
+        except (ValueError, TypeError, OverflowError):  # e.g. mixed time zones: keep it as text
+            continue
+        if parsed.notna().all():
+            found.append(str(column))
+    return found
+
+
+def iter_chunks(
+    path: Path, fmt: str, chunk_rows: int, text_columns: Sequence[str] = (), date_columns: Sequence[str] = ()
+) -> Iterator[pd.DataFrame]:
     """The file in chunks of at most ``chunk_rows`` rows.
 
     ``text_columns`` (recorded in the model file at fit) are read as text in every CSV chunk,
     so a chunk whose values of such a column all look like numbers keeps them as the same
-    categories the whole file had.
+    categories the whole file had; ``date_columns`` (recorded too) are read as ISO 8601
+    dates, as :func:`read_table` read them at fit (a value that is not one leaves the column
+    as text, which labelling refuses by name).
     """
     import pandas as pd
 
@@ -207,7 +240,10 @@ def iter_chunks(path: Path, fmt: str, chunk_rows: int, text_columns: Sequence[st
         return
     header = pd.read_csv(path, nrows=0).columns
     dtypes = {column: str for column in text_columns if column in header}
-    yield from pd.read_csv(path, chunksize=chunk_rows, dtype=dtypes or None)
+    dates = [column for column in date_columns if column in header]
+    yield from pd.read_csv(
+        path, chunksize=chunk_rows, dtype=dtypes or None, parse_dates=dates or None, date_format="ISO8601" if dates else None
+    )
 
 
 def count_rows(path: Path, fmt: str) -> int | None:
@@ -290,6 +326,13 @@ def _text_columns(frame: pd.DataFrame) -> list[str]:
     import pandas as pd
 
     return [str(c) for c in frame.columns if pd.api.types.infer_dtype(frame[c], skipna=True) == "string"]
+
+
+def _date_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns of dates, which every later CSV chunk must read as dates too."""
+    import pandas as pd
+
+    return [str(c) for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
 
 
 def _features(frame: pd.DataFrame, columns: list[str], y: Sequence[str], source: Path) -> pd.DataFrame:
@@ -397,7 +440,7 @@ def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str,
                 f"(engine {model.engine_}, {seconds:.2f} s); sizes min {sizes.min()} / median {int(_median(sizes))} / max {sizes.max()}")
     _say(quiet, f"wrote {target_path}")
     if model_path:
-        saved = _save_model(model, model_path, {"text_columns": _text_columns(X), "y": list(y_columns)})
+        saved = _save_model(model, model_path, {"text_columns": _text_columns(X), "date_columns": _date_columns(X), "y": list(y_columns)})
         _say(quiet, f"saved the partitioner to {saved}")
 
 
@@ -420,7 +463,9 @@ def _chunked(command: str, kind: str, column: str, input_path: str, model_path: 
     with atomic_path(target_path) as temporary:
         writer = ChunkWriter(temporary, out_fmt)
         with progress.bar(count_rows(source, fmt), f"{command} {source.name}") as bar:
-            for chunk in iter_chunks(source, fmt, chunk_rows, metadata.get("text_columns", ())):
+            for chunk in iter_chunks(
+                source, fmt, chunk_rows, metadata.get("text_columns", ()), metadata.get("date_columns", ())
+            ):
                 if chunks == 0:
                     _check_free_column(chunk, column, source)
                     _check_model_columns(chunk, model, model_path, source)
@@ -513,7 +558,7 @@ def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, .
     seconds = time.perf_counter() - start
     fitted = model.predict(X)
     r2 = model.score(X, frame[y_column])
-    saved = _save_model(model, model_path, {"text_columns": _text_columns(X), "y": [y_column]})
+    saved = _save_model(model, model_path, {"text_columns": _text_columns(X), "date_columns": _date_columns(X), "y": [y_column]})
     _say(quiet, f"fitted {model.n_partitions_} local models of {y_column!r} on {len(frame):,} rows in {seconds:.2f} s "
                 f"(partitions grown on {model.partition_on_}, shrinkage {model.shrinkage_:g}); training R² {r2:.4f}")
     _say(quiet, f"saved the regressor to {saved}")

@@ -502,6 +502,7 @@ class DistributionAnalyzer(SeedArgumentNames):
             n_above=int(n - np.searchsorted(sorted_values, window[1], side="right")),
             n_values=n,
             original_bandwidth=bandwidth,
+            time_kind=self._data.time_kinds.get(name),
         )
 
     def score(self, feature_name: str) -> DistributionScore:

@@ -122,6 +122,91 @@ EDGE_PAD = 0.05
 OUTLIER_COLOR = "#444444"
 
 
+NS_PER_DAY = 86_400e9
+# A duration axis is written in the largest of these units that the visible span covers twice.
+_DURATION_UNITS = (("days", NS_PER_DAY), ("hours", 3_600e9), ("minutes", 60e9), ("seconds", 1e9), ("ms", 1e6))
+# Left margin (inches) of a figure whose y axis is written as dates, for labels up to
+# "2024-03-01 12:30" long.
+_DATE_AXIS_LEFT = 1.45
+
+
+def _duration_unit(span: float) -> tuple[str, float]:
+    """The (name, nanoseconds) of the unit a duration axis spanning ``span`` ns is written in."""
+    return next((unit for unit in _DURATION_UNITS if span >= 2 * unit[1]), _DURATION_UNITS[-1])
+
+
+def format_value(value: float, time_kind: str | None, digits: int = 4) -> str:
+    """A value for a figure's text: a date or a duration for a time column (nanoseconds),
+    else a number to ``digits`` significant digits."""
+    if time_kind is None or not np.isfinite(value):
+        return f"{value:.{digits}g}"
+    import pandas as pd
+
+    if time_kind == "dates":
+        return str(pd.Timestamp(round(value)).floor("s"))
+    return str(pd.Timedelta(round(value)).floor("s"))
+
+
+def _time_axis(axis: Any, time_kind: str | None, feature: str) -> None:
+    """Write a value axis of nanoseconds as dates or durations, and say so in its label.
+
+    The data stay in nanoseconds (what the partitions saw); only the ticks move to round
+    dates (matplotlib's date locator, whose date numbers are days since 1970) or to round
+    numbers of the duration unit the span calls for.
+    """
+    if time_kind is None:
+        return
+    import matplotlib.dates as mdates
+    from matplotlib.ticker import FuncFormatter, Locator, MaxNLocator
+
+    def span() -> float:
+        low, high = axis.get_view_interval()
+        return abs(high - low)
+
+    class NanosecondTicks(Locator):
+        def __call__(self) -> Sequence[float]:
+            low, high = sorted(axis.get_view_interval())
+            return self.tick_values(low, high)
+
+        def tick_values(self, vmin: float, vmax: float) -> Sequence[float]:
+            if time_kind == "dates":
+                days = mdates.AutoDateLocator().tick_values(
+                    mdates.num2date(vmin / NS_PER_DAY), mdates.num2date(max(vmax, vmin + 1e9) / NS_PER_DAY)
+                )
+                return np.asarray(days) * NS_PER_DAY
+            unit = _duration_unit(vmax - vmin)[1]
+            return MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10]).tick_values(vmin / unit, vmax / unit) * unit
+
+    def label(value: float, _position: int) -> str:
+        if time_kind == "dates":
+            return mdates.num2date(value / NS_PER_DAY).strftime(_date_pattern(axis.get_majorticklocs()))
+        return f"{value / _duration_unit(span())[1]:g}"
+
+    axis.set_major_locator(NanosecondTicks())
+    axis.set_major_formatter(FuncFormatter(label))
+    unit = "date" if time_kind == "dates" else _duration_unit(span())[0]
+    axis.set_label_text(f"{feature} ({unit})")
+    if time_kind == "dates" and axis.axis_name == "y":
+        figure = axis.get_figure(root=True)
+        figure.subplots_adjust(left=_DATE_AXIS_LEFT / figure.get_figwidth())
+
+
+def _date_pattern(ticks: Sequence[float]) -> str:
+    """The shortest date format that tells the ticks (nanoseconds) apart: the year alone when
+    they all fall on 1 January, the month when on the first of a month, and so on."""
+    # to whole microseconds: float64 nanoseconds of today's dates are only good to ~256 ns
+    stamps = np.round(np.asarray(ticks, dtype=np.float64) / 1e3).astype(np.int64).astype("datetime64[us]")
+    if len(stamps) == 0:
+        return "%Y-%m-%d"
+    if (stamps != stamps.astype("datetime64[m]")).any():
+        return "%Y-%m-%d %H:%M:%S"
+    if (stamps != stamps.astype("datetime64[D]")).any():
+        return "%Y-%m-%d %H:%M"
+    if (stamps != stamps.astype("datetime64[M]")).any():
+        return "%Y-%m-%d"
+    return "%Y-%m" if (stamps != stamps.astype("datetime64[Y]")).any() else "%Y"
+
+
 def _visible_window(comparison: DistributionComparison) -> tuple[float, float]:
     """The x range where either curve is above 0.1 % of the peak, inside the data's window.
 
@@ -143,12 +228,15 @@ def _visible_window(comparison: DistributionComparison) -> tuple[float, float]:
     return low, high
 
 
-def _mark_outside(ax: Axes, n_below: int, n_above: int, low: float, high: float) -> None:
+def _mark_outside(ax: Axes, n_below: int, n_above: int, low: float, high: float, time_kind: str | None = None) -> None:
     """Say how many values lie left and right of the x axis, with a triangle at that edge."""
     for count, edge, side in ((n_below, low, 0), (n_above, high, 1)):
         if not count:
             continue
-        text = f"{count:,} row{'' if count == 1 else 's'} {'below' if side == 0 else 'above'} {edge:.4g}, beyond the axis"
+        text = (
+            f"{count:,} row{'' if count == 1 else 's'} {'below' if side == 0 else 'above'} "
+            f"{format_value(edge, time_kind)}, beyond the axis"
+        )
         ax.scatter([side], [0.0], marker="<" if side == 0 else ">", s=80, color=OUTLIER_COLOR,
                    transform=ax.transAxes, clip_on=False, zorder=5)  # fmt: skip
         ax.annotate(text, xy=(0.01 if side == 0 else 0.99, 0.97), xycoords="axes fraction", va="top",
@@ -168,7 +256,7 @@ def _plot_point_mass(comparison: DistributionComparison, ax: Axes) -> None:
     ax.set_ylim(0, 1.15)
     ax.set_ylabel("Share of rows")
     ax.annotate(
-        f"Constant feature: every value is {value:.6g}, a point mass with no density to draw",
+        f"Constant feature: every value is {format_value(value, comparison.time_kind, 6)}, a point mass with no density to draw",
         xy=(0.01, 0.97), xycoords="axes fraction", va="top", fontsize=10, color=OUTLIER_COLOR,
     )  # fmt: skip
 
@@ -216,9 +304,10 @@ def plot_distribution_comparison(comparison: DistributionComparison, ax: Axes | 
     )
     ax.set_xlim(*_visible_window(comparison))
     ax.set_ylim(bottom=0)
-    _mark_outside(ax, comparison.n_below, comparison.n_above, *comparison.window)
+    _mark_outside(ax, comparison.n_below, comparison.n_above, *comparison.window, comparison.time_kind)
     ax.set_title(title, fontsize=12, pad=26)
     ax.set_xlabel(str(comparison.feature))
+    _time_axis(ax.xaxis, comparison.time_kind, str(comparison.feature))
     ax.set_ylabel("Density")
     ax.grid(True, linestyle="--", alpha=0.5)
     # Above the axes: inside, it would hide part of a curve whatever the distribution's shape.
@@ -322,8 +411,8 @@ def plot_binned_violin(binned: BinnedSamples) -> Figure:
                 ax.annotate(f"{counts[b]:,}", xy=(b + 1.12, level), va="center", fontsize=8, color=OUTLIER_COLOR)
         n_below, n_above = int(binned.below_per_bin.sum()), int(binned.above_per_bin.sum())
         if n_below or n_above:
-            parts = [f"{n_above:,} above {high:.4g}"] if n_above else []
-            parts += [f"{n_below:,} below {low:.4g}"] if n_below else []
+            parts = [f"{n_above:,} above {format_value(high, binned.time_kind)}"] if n_above else []
+            parts += [f"{n_below:,} below {format_value(low, binned.time_kind)}"] if n_below else []
             n_out = n_below + n_above
             title += (
                 f"\n{n_out:,} row{'' if n_out == 1 else 's'} beyond the axis ({', '.join(parts)}): "
@@ -335,6 +424,7 @@ def plot_binned_violin(binned: BinnedSamples) -> Figure:
         f"{n_bins} equal-width rank bins (about {binned.n_partitions / n_bins:.0f} partitions each)"
     )
     ax.set_ylabel(str(binned.feature))
+    _time_axis(ax.yaxis, binned.time_kind, str(binned.feature))
     ax.grid(True, axis="y", linestyle="--", alpha=0.5)
     return figure
 
@@ -375,5 +465,6 @@ def plot_partition_boxes(boxes: PartitionBoxes) -> Figure:
     ax.set_title(title)
     ax.set_xlabel("Partition")
     ax.set_ylabel(str(boxes.feature))
+    _time_axis(ax.yaxis, boxes.time_kind, str(boxes.feature))
     ax.grid(True, axis="y", linestyle="--", alpha=0.5)
     return figure

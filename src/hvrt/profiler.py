@@ -10,6 +10,7 @@ per-plot reductions come from :mod:`hvrt._figure_data`. The result
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import warnings
 from os import PathLike
@@ -242,14 +243,17 @@ class PartitionProfiler(SeedArgumentNames):
                 sizes.index.to_numpy(), sizes.to_numpy(), as_histogram=many
             )
         }
+        time_kinds = self._data.time_kinds
         for feature in top_features:
             j = self._data.feature_names.index(feature)
             values = self._data.values[:, j]
             if many:
                 binned = binned_violin_samples(values, stats.codes, stats.mean[:, j], feature)
+                binned = dataclasses.replace(binned, time_kind=time_kinds.get(feature))
                 figures[f"{feature}/feature_distribution_trend"] = plotting.plot_binned_violin(binned)
             else:
                 boxes = partition_box_stats(values, stats.codes, sizes.index.to_numpy(), feature)
+                boxes = dataclasses.replace(boxes, time_kind=time_kinds.get(feature))
                 figures[f"{feature}/feature_distribution_detailed"] = plotting.plot_partition_boxes(boxes)
             figures[f"{feature}/distribution_comparison"] = plotting.plot_distribution_comparison(
                 analyzer.compare(feature)
