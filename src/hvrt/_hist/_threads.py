@@ -10,20 +10,31 @@ other jobs shared the two cores. Plain threads have none of these problems.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from numba import config
 
 # Fewer rows than this per thread are not worth a thread.
 MIN_ROWS_PER_THREAD = 65_536
 
 
 def thread_count() -> int:
-    """Threads to use: ``NUMBA_NUM_THREADS``, which defaults to the CPU count."""
-    # read from the config: numba.get_num_threads() would start numba's threading layer
-    return max(1, int(config.NUMBA_NUM_THREADS))
+    """Threads to use: ``NUMBA_NUM_THREADS``, which defaults to the CPUs this process may use."""
+    numba = sys.modules.get("numba")
+    if numba is not None:
+        # numba's config once it is imported (numba.get_num_threads() would start its
+        # threading layer); the precompiled kernels run without importing it
+        return max(1, int(numba.config.NUMBA_NUM_THREADS))
+    try:
+        return max(1, int(os.environ["NUMBA_NUM_THREADS"]))
+    except (KeyError, ValueError):
+        pass
+    # numba's default, read the same way
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, available or 1)
 
 
 def row_chunks(n_rows: int, min_rows: int = MIN_ROWS_PER_THREAD) -> list[tuple[int, int]]:
