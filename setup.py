@@ -11,6 +11,7 @@ that other machines install). See ``src/hvrt/_hist/_jit.py``.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import types
@@ -63,6 +64,11 @@ class BuildKernels(build_ext):
             self._drop(ext)
             return
         print(f"hvrt: kernels compiled in {seconds:.0f} s: {target.name}", file=sys.stderr)
+        if getattr(self, "editable_mode", False) and not self.inplace:
+            # an editable install imports the package from src/, which must hold the module
+            in_source = SOURCE.joinpath(*AOT_MODULE.split(".")[:-1], target.name)
+            shutil.copyfile(target, in_source)
+            in_source.chmod(0o755)
 
     def _drop(self, ext: Extension) -> None:
         # not built: nothing to copy or install for it

@@ -26,6 +26,7 @@ import functools
 import importlib
 import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from types import FunctionType, ModuleType
 from typing import Any
@@ -38,6 +39,7 @@ _KERNELS: list[Kernel] = []
 _INTRINSICS: list[_Intrinsic] = []
 # module name -> the globals numba compiles that module's kernels with
 _NUMBA_GLOBALS: dict[str, dict[str, Any]] = {}
+_SYNC_LOCK = threading.Lock()  # kernels called on several threads at once create one dispatcher each
 
 
 class LazyModule:
@@ -187,9 +189,14 @@ def _sync_numba() -> None:
     import numba
     from numba.extending import intrinsic as numba_intrinsic
 
+    with _SYNC_LOCK:
+        _sync_numba_locked(numba.njit, numba_intrinsic)
+
+
+def _sync_numba_locked(numba_njit: Callable, numba_intrinsic: Callable) -> None:
     for kernel in _KERNELS:
         if kernel._numba is None:
-            kernel._numba = numba.njit(**kernel._options)(_numba_copy(kernel.py_func))
+            kernel._numba = numba_njit(**kernel._options)(_numba_copy(kernel.py_func))
     for wrapper in _INTRINSICS:
         if wrapper._numba is None:
             wrapper._numba = numba_intrinsic(_numba_copy(wrapper.py_func))
