@@ -214,7 +214,7 @@ def test_binning_table_runs_small() -> None:
 
 BENCHMARKS = (
     "partition", "plot_scaling", "options", "binning", "metrics", "profiler", "guidance", "dask", "coldstart", "categoricals",
-    "compile_profile",
+    "compile_profile", "aot_kernels",
 )  # fmt: skip
 
 
@@ -404,6 +404,24 @@ def test_coldstart_table_ratios_and_targets() -> None:
     assert "cold first fit 2.50×" in features_line and "(target ≤ 2×: not met)" in features_line
     assert "warm first fit 0.50 s over a repeat fit (target ≤ 0.3 s: not met)" in features_line
     assert numba_sum_line.startswith("- sum, numba kernels only: cold first fit 3.00×")
+
+
+def test_aot_kernels_tables_give_same_run_ratios() -> None:
+    from benchmarks.aot_kernels import build_tables
+
+    def result(scale: float, precompiled: bool) -> dict:
+        return {
+            "precompiled": precompiled, "numba_imported": not precompiled,
+            "fits": {"sum 200": 0.5 * scale, "features 200": 1.0 * scale},
+            "threads": {"serial": 0.04 * scale, "two threads": 0.02 * scale * (2 if precompiled else 1)},
+        }  # fmt: skip
+
+    lines = build_tables({"precompiled": result(1.0, True), "numba": result(2.0, False)})
+    assert lines[0].startswith("Precompiled module used: yes; numba imported by the precompiled run: no")
+    assert "| sum 200 | 0.500 | 1.000 | 0.50× |" in lines
+    assert "| features 200 | 1.000 | 2.000 | 0.50× |" in lines
+    assert "| two threads | 0.0400 | 0.0400 | 1.00× |" in lines
+    assert lines[-1] == "Two threads over serial: precompiled 1.00×, numba 2.00×."
 
 
 def test_coldstart_probe_runs_in_a_fresh_process() -> None:
