@@ -56,7 +56,8 @@ class BuildKernels(build_ext):
             seconds = _build_kernels(target)
         except Exception as error:  # noqa: BLE001 (any failure: numba compiles the kernels at first use)
             print(
-                f"hvrt: the kernels could not be compiled ahead of time ({type(error).__name__}: {error}); "
+                f"hvrt: the kernels could not be compiled ahead of time ({type(error).__name__}: "
+                f"{(str(error).strip().splitlines() or [''])[0]}); "
                 "numba will compile them on the first histogram fit instead",
                 file=sys.stderr,
             )

@@ -13,7 +13,9 @@ cache warmed by an untimed fit first, so no compile is timed):
   threads) on two halves of the rows, one after the other and then on two threads: a
   kernel that held the GIL would take as long on two threads as serially.
 
-Ratios are precompiled over numba in the same run.
+Ratios are precompiled over numba in the same run. ``--build`` also times building the
+module (``hvrt._hist._aot_build.build``, what ``pip install`` runs) into a temporary
+directory, in a fresh process: wall and CPU seconds, and the module's size.
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
+import sysconfig
+import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -109,6 +114,29 @@ def run_probe(kind: str, args: argparse.Namespace) -> dict:
     return json.loads(lines[-1].removeprefix("RESULT "))
 
 
+def time_build() -> dict:
+    """Build the precompiled module into a temporary directory in a new process.
+
+    Raises
+    ------
+    RuntimeError
+        If the build fails.
+    """
+    with tempfile.TemporaryDirectory(prefix="hvrt-aot-build-") as directory:
+        target = Path(directory) / ("_aot" + sysconfig.get_config_var("EXT_SUFFIX"))
+        code = f"from pathlib import Path; from hvrt._hist._aot_build import build; build(Path({str(target)!r}))"
+        env = dict(os.environ, NUMBA_CACHE_DIR=str(Path(directory) / "cache"))  # nothing compiled before
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+        wall = time.perf_counter() - start
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if done.returncode != 0 or not target.exists():
+            raise RuntimeError(f"build failed: {(done.stderr.strip().splitlines() or ['no output'])[-1]}")
+        cpu = cpu_after.ru_utime + cpu_after.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime
+        return {"wall_s": wall, "cpu_s": cpu, "size_kb": target.stat().st_size / 1024}
+
+
 def build_tables(results: dict[str, dict]) -> list[str]:
     """The fit table and the two-thread table; ratios precompiled / numba."""
     ours, numbas = results["precompiled"], results["numba"]
@@ -140,6 +168,7 @@ def build_tables(results: dict[str, dict]) -> list[str]:
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.aot_kernels", description=__doc__.split("\n")[0])
     add_common_arguments(parser, n=1_000_000, d=10, k=[200, 1000], repeats=5)
+    parser.add_argument("--build", action="store_true", help="also time building the precompiled module")
     parser.add_argument("--probe", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -152,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     load_before = os.getloadavg()
     results = {kind: run_probe(kind, args) for kind in KINDS}
+    built = time_build() if args.build else None
     load_after = os.getloadavg()
     body = "\n".join(
         [
@@ -165,6 +195,15 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"at the end: {', '.join(f'{v:.1f}' for v in load_after)} (other processes share the cores).",
             "",
             *build_tables(results),
+            *(
+                [
+                    "",
+                    f"Building the module (what `pip install` compiles, one process, an empty numba cache): "
+                    f"{built['wall_s']:.1f} s wall, {built['cpu_s']:.1f} s CPU; {built['size_kb']:.0f} KB.",
+                ]
+                if built
+                else []
+            ),
         ]
     )
     print_and_write(body, args.out, TITLE)
