@@ -127,3 +127,27 @@ def test_a_call_with_other_types_runs_numba_kernel() -> None:
         out = np.empty(4, dtype=np.int64)
         _rows._write_leaves(rows.astype(row_type), leaf_nodes, starts, ends, out)
         np.testing.assert_array_equal(out, expected)
+
+
+def test_kernel_modules_take_numba_through_jit_only() -> None:
+    # a kernel decorated by numba itself would hold _jit's wrappers among its globals,
+    # which numba cannot compile, and would import numba on the precompiled path
+    import ast
+
+    allowed = {"_jit.py", "_aot_build.py"}
+    offenders = []
+    for path in sorted((ROOT / "src" / "hvrt" / "_hist").glob("*.py")):
+        if path.name in allowed:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            offenders += [f"{path.name}: {name}" for name in names if name.split(".")[0] in ("numba", "llvmlite")]
+    assert offenders == []
+
+
+def test_a_kernel_pickles_by_name() -> None:
+    import pickle
+
+    assert pickle.loads(pickle.dumps(_rows._write_leaves)) is _rows._write_leaves

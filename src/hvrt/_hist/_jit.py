@@ -255,6 +255,14 @@ class Kernel:
     def __repr__(self) -> str:
         return f"<hvrt kernel {self.py_func.__module__}.{self.py_func.__qualname__}>"
 
+    def __reduce__(self) -> tuple:
+        # by name, as pickle does a function (Dask ships tasks that may refer to one)
+        return _kernel_named, (self.py_func.__module__, self.py_func.__qualname__)
+
+
+def _kernel_named(module: str, name: str) -> Kernel:
+    return getattr(importlib.import_module(module), name)
+
 
 class _Intrinsic:
     """``numba.extending.intrinsic``, applied when numba first compiles a kernel."""

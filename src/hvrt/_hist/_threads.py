@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -21,20 +22,29 @@ import numpy as np
 MIN_ROWS_PER_THREAD = 65_536
 
 
-def thread_count() -> int:
-    """Threads to use: ``NUMBA_NUM_THREADS``, which defaults to the CPUs this process may use."""
+def _numba_num_threads() -> int:
+    """``NUMBA_NUM_THREADS`` as numba reads it at its import (the environment variable, else
+    the CPUs this process may use), without importing numba."""
     numba = sys.modules.get("numba")
     if numba is not None:
-        # numba's config once it is imported (numba.get_num_threads() would start its
-        # threading layer); the precompiled kernels run without importing it
         return max(1, int(numba.config.NUMBA_NUM_THREADS))
     try:
         return max(1, int(os.environ["NUMBA_NUM_THREADS"]))
     except (KeyError, ValueError):
         pass
-    # numba's default, read the same way
     available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(1, available or 1)
+
+
+# read once, as numba does; tests set config.NUMBA_NUM_THREADS
+config = SimpleNamespace(NUMBA_NUM_THREADS=_numba_num_threads())
+
+
+def thread_count() -> int:
+    """Threads to use: ``NUMBA_NUM_THREADS``, which defaults to the CPU count."""
+    # not numba.get_num_threads(), which would start numba's threading layer (and import
+    # numba, which the precompiled kernels do not need)
+    return max(1, int(config.NUMBA_NUM_THREADS))
 
 
 def row_chunks(n_rows: int, min_rows: int = MIN_ROWS_PER_THREAD) -> list[tuple[int, int]]:
