@@ -4,8 +4,9 @@ Run from the repository root (after ``pip install -e .``, which builds the modul
 
     python -m benchmarks.aot_kernels --n 1000000 --d 10 --k 200 1000 --repeats 5 --out benchmarks/results/aot_kernels.md
 
-Each kind of kernel runs in a fresh process (``HVRT_NO_AOT=1`` for numba's, with numba's
-cache warmed by an untimed fit first, so no compile is timed):
+Each kind of kernel runs in fresh processes (``HVRT_NO_AOT=1`` for numba's, with numba's
+cache warmed by an untimed fit first, so no compile is timed), ``--rounds`` of them taking
+turns; every timing is the median over the rounds:
 
 - fit: ``HVRTPartitioner(engine="hist")`` on seeded Gaussian data, both targets, the
   median of ``--repeats`` fits after one untimed fit;
@@ -137,6 +138,19 @@ def time_build() -> dict:
         return {"wall_s": wall, "cpu_s": cpu, "size_kb": target.stat().st_size / 1024}
 
 
+def combine(runs: list[dict]) -> dict:
+    """One probe's result from several: the median of every timing."""
+    first = runs[0]
+    return {
+        "precompiled": first["precompiled"],
+        "numba_imported": any(run["numba_imported"] for run in runs),
+        **{
+            part: {key: statistics.median(run[part][key] for run in runs) for key in first[part]}
+            for part in ("fits", "threads")
+        },
+    }
+
+
 def build_tables(results: dict[str, dict]) -> list[str]:
     """The fit table and the two-thread table; ratios precompiled / numba."""
     ours, numbas = results["precompiled"], results["numba"]
@@ -168,6 +182,7 @@ def build_tables(results: dict[str, dict]) -> list[str]:
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.aot_kernels", description=__doc__.split("\n")[0])
     add_common_arguments(parser, n=1_000_000, d=10, k=[200, 1000], repeats=5)
+    parser.add_argument("--rounds", type=int, default=3, help="processes per kind of kernels, taking turns")
     parser.add_argument("--build", action="store_true", help="also time building the precompiled module")
     parser.add_argument("--probe", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -180,7 +195,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         print("RESULT " + json.dumps(probe(args.n, args.d, args.k, args.repeats, args.seed)), flush=True)
         return
     load_before = os.getloadavg()
-    results = {kind: run_probe(kind, args) for kind in KINDS}
+    # the kinds take turns, a new process each, so that a busy spell of the machine does not
+    # land on one kind only; medians over the rounds
+    runs = {kind: [] for kind in KINDS}
+    for _ in range(args.rounds):
+        for kind in KINDS:
+            runs[kind].append(run_probe(kind, args))
+    results = {kind: combine(kind_runs) for kind, kind_runs in runs.items()}
     built = time_build() if args.build else None
     load_after = os.getloadavg()
     body = "\n".join(
@@ -190,7 +211,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"- Machine: {machine_summary()}",
             f"- Code: {code_version(Path(__file__).resolve().parent.parent)}",
             f"- Data: `numpy.random.default_rng({args.seed}).standard_normal(({args.n}, {args.d}))`; "
-            f"fits: medians of {args.repeats} after one untimed fit, each kind in a fresh process.",
+            f"fits: medians of {args.repeats} after one untimed fit; each kind in {args.rounds} fresh processes "
+            "taking turns, medians over them.",
             f"- Load average (1, 5, 15 min) at the start: {', '.join(f'{v:.1f}' for v in load_before)}; "
             f"at the end: {', '.join(f'{v:.1f}' for v in load_after)} (other processes share the cores).",
             "",

@@ -407,7 +407,7 @@ def test_coldstart_table_ratios_and_targets() -> None:
 
 
 def test_aot_kernels_tables_give_same_run_ratios() -> None:
-    from benchmarks.aot_kernels import build_tables
+    from benchmarks.aot_kernels import build_tables, combine
 
     def result(scale: float, precompiled: bool) -> dict:
         return {
@@ -422,6 +422,8 @@ def test_aot_kernels_tables_give_same_run_ratios() -> None:
     assert "| features 200 | 1.000 | 2.000 | 0.50× |" in lines
     assert "| two threads | 0.0400 | 0.0400 | 1.00× |" in lines
     assert lines[-1] == "Two threads over serial: precompiled 1.00×, numba 2.00×."
+    combined = combine([result(1.0, True), result(9.0, True), result(2.0, True)])  # medians: the 9x is out
+    assert combined["fits"]["sum 200"] == 1.0 and combined["threads"]["serial"] == 0.08
 
 
 def test_coldstart_probe_runs_in_a_fresh_process() -> None:
