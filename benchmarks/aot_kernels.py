@@ -36,7 +36,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ._harness import add_common_arguments, code_version, command_line, machine_summary, print_and_write
+from ._harness import (
+    add_common_arguments,
+    code_version,
+    command_line,
+    machine_summary,
+    print_and_write,
+)
 
 TITLE = "# Kernels compiled at install against numba's"
 KINDS = ("precompiled", "numba")

@@ -20,13 +20,15 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from ._aot_exports import DTYPES, EXPORTS, source_digest
 
 
-def _numba_type(spec: object):  # noqa: ANN202 (a numba type)
+def _numba_type(spec: object) -> Any:
+    """numba's type for an argument or result code of ``_aot_exports``."""
     from numba.core import types
 
     if spec is None:
@@ -39,7 +41,7 @@ def _numba_type(spec: object):  # noqa: ANN202 (a numba type)
     return types.Tuple(tuple(_numba_type(item) for item in spec))
 
 
-def _constant(value: str):  # noqa: ANN202
+def _constant(value: str) -> Callable[[], str]:
     def constant() -> str:
         return value
 
