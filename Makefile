@@ -8,7 +8,9 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test clean clean-cache
 
-$(STAMP): pyproject.toml
+# setup.py compiles the histogram engine's kernels at install (hvrt._hist._aot), from
+# src/hvrt/_hist: editing those sources reinstalls, so the tests run the current ones
+$(STAMP): pyproject.toml setup.py $(wildcard src/hvrt/_hist/*.py)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
 	$(BIN)/python -m pip install -e ".[all]"
@@ -25,4 +27,4 @@ clean-cache:
 	find src -name __pycache__ -type d -prune -exec rm -rf {} +
 
 clean: clean-cache
-	rm -rf $(VENV) build dist src/*.egg-info
+	rm -rf $(VENV) build dist src/*.egg-info src/hvrt/_hist/_aot.*.so src/hvrt/_hist/_aot.*.pyd

@@ -5,7 +5,8 @@ Run from the repository root::
     python -m benchmarks.compile_profile --n 200000 --d 10 --k 200 --out benchmarks/results/compile_profile.md
 
 Two fresh processes per target (``"sum"``, ``"features"``), both with ``NUMBA_CACHE_DIR``
-pointed at a new directory:
+pointed at a new directory and ``HVRT_NO_AOT=1`` (numba's kernels, not the ones compiled
+at install):
 
 - cold (an empty cache): numba's event API (``numba.core.event``) records every
   ``numba:compile`` event, one per kernel and type signature, with its wall time
@@ -193,7 +194,8 @@ def run_probe(kind: str, target: str, cache_dir: str, args: argparse.Namespace) 
         sys.executable, "-m", "benchmarks.compile_profile", "--probe", kind, target,
         "--n", str(args.n), "--d", str(args.d), "--k", str(args.k), "--seed", str(args.seed),
     ]  # fmt: skip
-    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
+    # numba's kernels only: the precompiled ones (hvrt._hist._aot) would compile nothing
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir, HVRT_NO_AOT="1")
     done = subprocess.run(
         command, env=env, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent
     )

@@ -214,7 +214,7 @@ def test_binning_table_runs_small() -> None:
 
 BENCHMARKS = (
     "partition", "plot_scaling", "options", "binning", "metrics", "profiler", "guidance", "dask", "coldstart", "categoricals",
-    "compile_profile",
+    "compile_profile", "aot_kernels",
 )  # fmt: skip
 
 
@@ -385,20 +385,45 @@ def test_coldstart_table_ratios_and_targets() -> None:
     cases = []
     for spec in CASES:
         case = Case(*spec)
+        numba = spec[3] == "numba"  # numba's kernels only: twice the time in this made-up run
         # medians of three probes: the outliers (10x, 0x) must not count
         for scale in (1.0, 10.0, 0.0):
-            case.probes.append(Probe(1.0, first_fit[spec] * scale, 0.7 * scale, 0.4 * scale, spec[2] == "cold"))
+            seconds = first_fit[spec[:3]] * scale * (2 if numba else 1)
+            case.probes.append(Probe(1.0, seconds, 0.7 * scale, 0.4 * scale, numba and spec[2] == "cold", not numba, numba))
         cases.append(case)
     lines = build_table(cases).splitlines()
     assert len(lines) == 2 + len(CASES)
     assert all(line.count("|") == lines[0].count("|") for line in lines)
-    cold_sum = next(line for line in lines if line.startswith("| hist, sum, cold"))
-    assert "| 3.000 | 0.400 | 2.600 | 1.50× | 0.70 | yes |" in cold_sum
-    assert "| 0.500 | 0.400 | 0.100 | 0.25× | 0.70 | no |" in next(line for line in lines if "sum, warm" in line)
-    sum_line, features_line = targets_lines(cases)
+    cold_sum = next(line for line in lines if line.startswith("| hist, sum, cold cache |"))
+    assert "| 3.000 | 0.400 | 2.600 | 1.50× | 0.70 | no | no |" in cold_sum
+    assert "| 0.500 | 0.400 | 0.100 | 0.25× | 0.70 | no | no |" in next(line for line in lines if "sum, warm" in line)
+    numba_cold = next(line for line in lines if line.startswith("| hist, sum, cold cache, numba kernels only |"))
+    assert "| 6.000 | 0.400 | 5.600 | 3.00× | 0.70 | yes | yes |" in numba_cold
+    sum_line, features_line, numba_sum_line, _ = targets_lines(cases)
     assert "cold first fit 1.50×" in sum_line and "met" in sum_line and "not met" not in sum_line
     assert "cold first fit 2.50×" in features_line and "(target ≤ 2×: not met)" in features_line
     assert "warm first fit 0.50 s over a repeat fit (target ≤ 0.3 s: not met)" in features_line
+    assert numba_sum_line.startswith("- sum, numba kernels only: cold first fit 3.00×")
+
+
+def test_aot_kernels_tables_give_same_run_ratios() -> None:
+    from benchmarks.aot_kernels import build_tables, combine
+
+    def result(scale: float, precompiled: bool) -> dict:
+        return {
+            "precompiled": precompiled, "numba_imported": not precompiled,
+            "fits": {"sum 200": 0.5 * scale, "features 200": 1.0 * scale},
+            "threads": {"serial": 0.04 * scale, "two threads": 0.02 * scale * (2 if precompiled else 1)},
+        }  # fmt: skip
+
+    lines = build_tables({"precompiled": result(1.0, True), "numba": result(2.0, False)})
+    assert lines[0].startswith("Precompiled module used: yes; numba imported by the precompiled run: no")
+    assert "| sum 200 | 0.500 | 1.000 | 0.50× |" in lines
+    assert "| features 200 | 1.000 | 2.000 | 0.50× |" in lines
+    assert "| two threads | 0.0400 | 0.0400 | 1.00× |" in lines
+    assert lines[-1] == "Two threads over serial: precompiled 1.00×, numba 2.00×."
+    combined = combine([result(1.0, True), result(9.0, True), result(2.0, True)])  # medians: the 9x is out
+    assert combined["fits"]["sum 200"] == 1.0 and combined["threads"]["serial"] == 0.08
 
 
 def test_coldstart_probe_runs_in_a_fresh_process() -> None:

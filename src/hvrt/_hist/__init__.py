@@ -1,8 +1,11 @@
 """``engine="hist"``: a histogram least-squares tree in numba kernels.
 
-Importing this package imports numba; ``hvrt._engines`` imports it only on the first
-histogram fit, so ``import hvrt`` stays light. Kernels are compiled on first use and cached
-on disk (``@njit(cache=True)``), so later processes load them instead of compiling.
+``hvrt._engines`` imports this package only on the first histogram fit, so ``import hvrt``
+stays light. The kernels that Python calls are compiled at install into an extension
+module (``_aot``, by numba's ahead-of-time compiler: ``_jit``, ``_aot_build``); with it, a
+fit neither compiles nor imports numba. Without it, or for a call with other argument
+types, numba compiles the kernels on first use and caches them on disk
+(``@njit(cache=True)``), so later processes load them instead of compiling.
 numba checks a cached kernel against its own file only, not the files of the kernels it
 calls: after editing a kernel, delete ``_hist/__pycache__`` or its callers in other
 modules keep running the old code.

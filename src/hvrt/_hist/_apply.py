@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from ._jit import njit
 from ._threads import run_in_chunks
 
 # Rows advanced together, one level per step: their descents are independent, so the CPU

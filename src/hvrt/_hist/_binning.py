@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
+from ._jit import njit
 from ._threads import run_in_chunks, thread_count
 
 # 255 value bins at most, so value codes 0..254 and the NaN code fit in uint8.

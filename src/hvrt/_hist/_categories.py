@@ -34,8 +34,8 @@ rows (left on a tie), as NaN does at a numeric split that saw no NaN.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from ._jit import njit
 from ._node_table import CATEGORIES
 from ._rows import _swap_rows
 from ._split import evaluate_node

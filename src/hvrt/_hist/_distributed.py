@@ -36,12 +36,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 from .._tree_contract import GrowthParams
 from ._binning import EDGE_SAMPLE_ROWS, MAX_BINS, ROW_SHARE, BinMapper, fit_bins, transform_bins
 from ._fit import _GAIN_TOLERANCE, _HIST_MIN_ROWS, _seed
 from ._histograms import histogram_sum, histogram_sums
+from ._jit import njit
 from ._model import HistFittedTree, HistTree
 from ._split import evaluate_node
 

@@ -13,6 +13,7 @@ from ._categories import MIN_CATEGORY_ROWS, category_table
 from ._grow_tree import grow_tree
 from ._grower import grow
 from ._histograms import histogram_width
+from ._jit import aot_module
 from ._model import HistFittedTree, HistTree
 from ._node_table import BIN, DEPTH, END, FEATURE, LEFT, NAN_LEFT, RIGHT, START
 from ._rows import rows_to_leaves
@@ -42,6 +43,8 @@ def _announce_compile() -> None:
     if _compile_checked:
         return
     _compile_checked = True
+    if aot_module() is not None:
+        return  # the kernels were compiled at install (``_jit``)
     try:
         cold = not grow.signatures and not grow._cache._cache_file._load_index()
     except Exception:  # numba internals moved: say nothing rather than fail a fit
@@ -144,7 +147,8 @@ def fit_hist(
         y = target_2d
         y -= target_mean
     else:
-        y = target_2d - target_mean
+        # C order, as the growth kernels take it (a column-major target would compile a copy of each)
+        y = np.subtract(target_2d, target_mean, order="C")
     root_sse = float(np.einsum("ij,ij->", y, y))
 
     categorical = np.zeros(n_features, dtype=bool)

@@ -28,9 +28,9 @@ full histograms would save.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from ._histograms import fill_histogram, histogram_sum, histogram_sums, subtract_histograms
+from ._jit import njit
 from ._categories import evaluate_mixed, split_rows_by_set
 from ._node_table import (
     BIN,

@@ -15,9 +15,8 @@ is added as one two-lane vector likewise (about 1.5x faster than two scalar upda
 from __future__ import annotations
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.extending import intrinsic
+
+from ._jit import intrinsic, ir, njit, types
 
 # float64 lanes of one vector addition: one AVX2 register, two SSE2 ones.
 _LANES = 4

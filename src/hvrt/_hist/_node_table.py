@@ -15,7 +15,8 @@ row, so how they are compiled does not show in a fit's time.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from ._jit import njit
 
 # Columns of the integer node table; ORDER is the node's place in its tree's split sequence.
 START, END, DEPTH, SLOT, FEATURE, BIN, NAN_LEFT, N_LEFT, LEFT, RIGHT, ORDER = range(11)

@@ -8,7 +8,8 @@ so one histogram scan serves the single and the multi-output target.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from ._jit import njit
 
 
 @njit(cache=True, inline="always")

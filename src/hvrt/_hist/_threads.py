@@ -10,19 +10,40 @@ other jobs shared the two cores. Plain threads have none of these problems.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 
 import numpy as np
-from numba import config
 
 # Fewer rows than this per thread are not worth a thread.
 MIN_ROWS_PER_THREAD = 65_536
 
 
+def _numba_num_threads() -> int:
+    """``NUMBA_NUM_THREADS`` as numba reads it at its import (the environment variable, else
+    the CPUs this process may use), without importing numba."""
+    numba = sys.modules.get("numba")
+    if numba is not None:
+        return max(1, int(numba.config.NUMBA_NUM_THREADS))
+    try:
+        return max(1, int(os.environ["NUMBA_NUM_THREADS"]))
+    except (KeyError, ValueError):
+        pass
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, available or 1)
+
+
+# read once, as numba does; tests set config.NUMBA_NUM_THREADS
+config = SimpleNamespace(NUMBA_NUM_THREADS=_numba_num_threads())
+
+
 def thread_count() -> int:
     """Threads to use: ``NUMBA_NUM_THREADS``, which defaults to the CPU count."""
-    # read from the config: numba.get_num_threads() would start numba's threading layer
+    # not numba.get_num_threads(), which would start numba's threading layer (and import
+    # numba, which the precompiled kernels do not need)
     return max(1, int(config.NUMBA_NUM_THREADS))
 
 
