@@ -66,8 +66,7 @@ def partition(state: DemoState) -> None:
     report = full_report(state.X, partitioner.labels_)
     state.results.update(partition_seconds=seconds, quality=quality)
     state.echo("")
-    state.echo(f"Partitioned into {partitioner.n_partitions_} partitions (engine {partitioner.engine_}) in {seconds:.2f} s"
-               + (" (with loading the hist engine; a machine's first hist fit also compiles it)" if partitioner.engine_ == "hist" else ""))
+    state.echo(f"Partitioned into {partitioner.n_partitions_} partitions (engine {partitioner.engine_}) in {seconds:.2f} s")
     state.echo(f"  sizes: min {quality.min_size:.0f} / median {quality.median_size:.0f} / max {quality.max_size:.0f}"
                f" rows, {quality.n_singletons} single-row partitions")
     state.echo(f"  within-partition share of the scaled features' SSE: {quality.within_sse_ratio:.3f}"
