@@ -48,7 +48,7 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import check_is_fitted
 
 from ._grouped import grouped_stats
-from ._grouped_products import GroupedProducts, grouped_cross_products, sum_up_tree
+from ._grouped_products import GroupedProducts, grouped_cross_products, sum_folds_up_tree, sum_up_tree
 from ._preprocessing import Preprocessor, fit_preprocessing, resolve_categorical
 from ._progress import StepLog
 from ._shrunk_solve import solve_candidates, solve_one
@@ -374,8 +374,9 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
                 # the GIL, and two threads that both need it stall each other on a busy
                 # machine); their coarse searches, one compiled call each, run side by side,
                 # and the final partitions grow while the search refines.
+                split = _HonestSplit.draw(frame, weights, shared)
                 selections = {
-                    name: self._selection(frame, guides[name], design, centred, weights, partitioner, shared)
+                    name: self._selection(split, guides[name], design, centred, weights, partitioner, shared)
                     for name in candidates
                 }
                 final_tree = []
@@ -461,7 +462,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
 
     def _selection(
         self,
-        frame: pd.DataFrame,
+        split: _HonestSplit,
         guide: np.ndarray | None,
         design: np.ndarray,
         centred: np.ndarray,
@@ -476,49 +477,44 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         helped shape its partition (with the partitions grown on every row, the levels fit
         the validation rows' own noise and the search picks too little shrinkage). Folds
         of the other half are held out in turn; structure rows always train. One kernel
-        pass gives every (fold, partition) its cross-products, summed up the selection
-        tree; :meth:`_Selection.cv_rmse` scores shrinkage candidates from them.
+        pass gives every (fold, tree node) the cross-products of its rows, summed up the
+        selection tree in place; :meth:`_Selection.cv_rmse` scores shrinkage candidates
+        from them. ``split`` (the halves, folds and their rows' inputs) is the same for
+        every guide.
         """
-        rng = np.random.default_rng(0)
-        n_rows = len(centred)
-        structure = rng.random(n_rows) < 0.5
-        grown, validated_rows = np.flatnonzero(structure), np.flatnonzero(~structure)
         selector = clone(partitioner)
-        guide_rows = None if guide is None else guide[grown]
+        guide_rows = None if guide is None else guide[split.grown]
         # The structure rows' labels are the selector's own; only the other half needs labelling.
-        labels = np.empty(n_rows, dtype=np.int64)
+        labels = np.empty(len(centred), dtype=np.int64)
         if shared is None:
-            selector.fit(frame.iloc[grown], guide_rows)
-            labels[validated_rows] = selector.get_partitions(frame.iloc[validated_rows])
+            selector.fit(split.grown_frame, guide_rows)
+            labels[split.validated] = selector.get_partitions(split.validated_frame)
         else:  # the model inputs' preprocessing and binning, fitted on every row, serve the selector too
-            preprocessor, inputs, binned = shared
-            binned = None if binned is None else (binned[0], binned[1][grown])
-            selector._fit_prepared(frame.iloc[grown], guide_rows, preprocessor, inputs[grown], binned)
-            labels[validated_rows] = selector._labels_of_prepared(inputs[validated_rows])
-        labels[grown] = selector.labels_
-        n_partitions = selector.n_partitions_
-        fold = np.where(structure, CV_FOLDS, rng.integers(0, CV_FOLDS, n_rows))
-        products = grouped_cross_products(
-            design, centred, fold * n_partitions + labels, (CV_FOLDS + 1) * n_partitions, weights
-        )
+            preprocessor = shared[0]
+            # growth permutes the codes in place: each selector gets its own copy
+            binned = None if split.grown_codes is None else (shared[2][0], split.grown_codes.copy())
+            selector._fit_prepared(split.grown_frame, guide_rows, preprocessor, split.grown_inputs, binned)
+            labels[split.validated] = selector._labels_of_prepared(split.validated_inputs)
+        labels[split.grown] = selector.labels_
         tree = _TreeSums.from_partitioner(selector)
-        width = design.shape[1]
-        # Node sums are linear in the rows: sum every fold up the tree at once, then train
-        # on the total minus the held-out fold.
-        fold_gram, fold_moment = tree.stacked_node_sums(
-            products.gram.reshape(CV_FOLDS + 1, n_partitions, width, width),
-            products.moment.reshape(CV_FOLDS + 1, n_partitions, width),
+        n_nodes, width = len(tree.parent), design.shape[1]
+        # Each row's cross-products go straight to its (fold, partition node) slot; the
+        # structure rows' set is the last, and becomes the total over every row.
+        products = grouped_cross_products(
+            design, centred, split.fold * n_nodes + tree.partition_nodes[labels], (CV_FOLDS + 1) * n_nodes, weights
         )
+        node_gram = products.gram.reshape(CV_FOLDS + 1, n_nodes, width, width)
+        node_moment = products.moment.reshape(CV_FOLDS + 1, n_nodes, width)
+        sum_folds_up_tree(tree.parent, tree.partition_nodes, node_gram, node_moment)
         return _Selection(
             tree=tree,
-            total=(fold_gram.sum(axis=0), fold_moment.sum(axis=0)),
+            total=(node_gram[CV_FOLDS], node_moment[CV_FOLDS]),
             folds=(
-                fold_gram[:CV_FOLDS],
-                fold_moment[:CV_FOLDS],
-                products.response_square.reshape(CV_FOLDS + 1, n_partitions)[:CV_FOLDS],
+                node_gram[:CV_FOLDS],
+                node_moment[:CV_FOLDS],
+                products.response_square.reshape(CV_FOLDS + 1, n_nodes)[:CV_FOLDS, tree.partition_nodes],
             ),
-            products=products,
-            validated_weight=float(weights[~structure].sum()),
+            validated_weight=split.validated_weight,
         )
 
     def _level_shrinkage(self, slope: float) -> float:
@@ -656,25 +652,69 @@ def design_matrix(inputs: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np
 
 
 @dataclass
+class _HonestSplit:
+    """The halves and folds of the honest cross-validation (the same for every guide), with
+    the rows each selection reads taken once."""
+
+    grown: np.ndarray
+    validated: np.ndarray
+    fold: np.ndarray
+    grown_frame: pd.DataFrame
+    validated_frame: pd.DataFrame | None
+    grown_inputs: np.ndarray | None
+    validated_inputs: np.ndarray | None
+    grown_codes: np.ndarray | None
+    validated_weight: float
+
+    @classmethod
+    def draw(
+        cls,
+        frame: pd.DataFrame,
+        weights: np.ndarray,
+        shared: tuple[Preprocessor, np.ndarray, tuple[object, np.ndarray] | None] | None,
+    ) -> _HonestSplit:
+        """A seeded split: half the rows grow the selection trees (the structure half,
+        set ``CV_FOLDS``), the other half is dealt into ``CV_FOLDS`` folds."""
+        rng = np.random.default_rng(0)
+        n_rows = len(frame)
+        structure = rng.random(n_rows) < 0.5
+        grown, validated = np.flatnonzero(structure), np.flatnonzero(~structure)
+        fold = np.where(structure, CV_FOLDS, rng.integers(0, CV_FOLDS, n_rows))
+        inputs = None if shared is None else shared[1]
+        codes = None if shared is None or shared[2] is None else shared[2][1]
+        return cls(
+            grown=grown,
+            validated=validated,
+            fold=fold,
+            grown_frame=frame.iloc[grown],
+            validated_frame=frame.iloc[validated] if shared is None else None,
+            grown_inputs=None if inputs is None else inputs[grown],
+            validated_inputs=None if inputs is None else inputs[validated],
+            grown_codes=None if codes is None else codes[grown],
+            validated_weight=float(weights[validated].sum()),
+        )
+
+
+@dataclass
 class _Selection:
     """One guide's honest cross-validation: the selection tree and its fold sums."""
 
     tree: _TreeSums
     total: tuple[np.ndarray, np.ndarray]
     folds: tuple[np.ndarray, np.ndarray, np.ndarray]
-    products: GroupedProducts
     validated_weight: float
 
     def cv_rmse(self, slopes: np.ndarray, levels: np.ndarray, alpha: float) -> np.ndarray:
         """Cross-validated RMSE of each (slope, level) pull: every (candidate, fold) solved
         down the tree and scored on its held-out fold in one compiled pass
         (:mod:`hvrt._shrunk_solve`); each fold's error is a closed form of its cross-products."""
-        tree, (total_gram, total_moment), (fold_gram, fold_moment, _) = self.tree, self.total, self.folds
+        tree, (total_gram, total_moment), (fold_gram, fold_moment, fold_square) = self.tree, self.total, self.folds
         sse, failed, _ = solve_candidates(tree.parent, tree.partition_nodes, self.total, self.folds, slopes, levels, alpha)
-        n_partitions = len(tree.partition_nodes)
+        leaves = tree.partition_nodes
         for i, f in zip(*np.nonzero(failed)):  # a singular system: the general solve, pseudo-inverse and all
             coef = tree.solve(total_gram - fold_gram[f], total_moment - fold_moment[f], slopes[i], levels[i], alpha)
-            sse[i, f] = _validation_sse(_slice_products(self.products, f, n_partitions), coef).sum()
+            held_out = GroupedProducts(fold_gram[f][leaves], fold_moment[f][leaves], fold_square[f])
+            sse[i, f] = _validation_sse(held_out, coef).sum()
         return np.sqrt(sse.sum(axis=1) / max(self.validated_weight, 1e-300))
 
 
@@ -813,11 +853,6 @@ class _TreeSums:
             right[:, 0] += level * centred_prior
             coef[nodes] = _batched_solve(systems, right)
         return coef[self.partition_nodes]
-
-
-def _slice_products(products: GroupedProducts, fold: int, n_partitions: int) -> GroupedProducts:
-    part = slice(fold * n_partitions, (fold + 1) * n_partitions)
-    return GroupedProducts(products.gram[part], products.moment[part], products.response_square[part])
 
 
 def _validation_sse(products: GroupedProducts, coef: np.ndarray) -> np.ndarray:
