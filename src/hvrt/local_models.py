@@ -453,15 +453,19 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
     ) -> tuple[Preprocessor, np.ndarray]:
         """The partitioner's preprocessing, imputing, fitted on ``frame`` (target encoding on ``y``)."""
         categorical = resolve_categorical(frame, partitioner.categorical_features)
+        encoding = "target" if partitioner.category_encoding == "target" else "ohe"
+        # The synthetic target is not kept: y is needed only where target encoding learns
+        # from it, or where no numeric column makes one.
+        with_y = encoding == "target" or len(categorical) == frame.shape[1]
         preprocessor, inputs, _ = fit_preprocessing(
             frame,
-            pd.DataFrame({"y": response}, index=frame.index),
+            pd.DataFrame({"y": response}, index=frame.index) if with_y else None,
             categorical_columns=categorical,
             weights=None,
             scaler=None,
             impute=True,
             # linear models need one-hot inputs: native codes are for the tree only
-            category_encoding="target" if partitioner.category_encoding == "target" else "ohe",
+            category_encoding=encoding,
             target_mode="sum",
             y_weight=1.0,
             random_state=partitioner.random_state,
