@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     # with it sklearn.neighbors (0.1-0.2 s), which a numeric fit would pay for nothing
     from sklearn.impute import SimpleImputer
 
-from ._target import blend_target, column_moments, feature_outputs
+from ._target import blend_target, column_moments, feature_outputs, y_alone
 from ._validation import has_missing_values, is_categorical_dtype, numeric_block, squares_are_safe
 
 CATEGORY_ENCODINGS = ("auto", "native", "ohe", "target")
@@ -628,6 +628,8 @@ def _synthetic_target(
             "X has no numeric column, so there is no target to grow the tree on; "
             "pass a numeric y or list fewer columns in categorical_features"
         )
+    if y_alone(y_part, y_weight):
+        return y_part  # all that blend_target would keep: no feature part to make
     x_part = feature_outputs(numeric, has_missing, column_weights, target_mode, scaler, moments)
     return blend_target(x_part, y_part, y_weight)
 

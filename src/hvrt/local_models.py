@@ -33,6 +33,7 @@ final tree beside the refinement of the shrinkage.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import numbers
 import warnings
@@ -399,13 +400,12 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
                     pool=pool,
                     while_refining=lambda name: final_tree.append(pool.submit(grow_final, name)),
                 )
-                self.partition_on_ = min(paths, key=lambda name: np.nanmin(paths[name]["cv_rmse"]))
-                path = paths[self.partition_on_]
-                self.shrinkage_ = float(path["shrinkage"][path["cv_rmse"].idxmin()])
-                self.shrinkage_path_ = pd.DataFrame(  # the paths one under the other (pd.concat costs ms)
+                self.partition_on_ = min(paths, key=lambda name: np.nanmin(paths[name]))
+                self.shrinkage_ = float(grid[np.nanargmin(paths[self.partition_on_])])
+                self.shrinkage_path_ = pd.DataFrame(  # the paths one under the other
                     {
-                        "shrinkage": np.concatenate([path_["shrinkage"].to_numpy() for path_ in paths.values()]),
-                        "cv_rmse": np.concatenate([path_["cv_rmse"].to_numpy() for path_ in paths.values()]),
+                        "shrinkage": np.tile(grid, len(paths)),
+                        "cv_rmse": np.concatenate(list(paths.values())),
                         "partition_on": np.repeat(list(paths), len(grid)).astype(object),
                     }
                 )
@@ -772,8 +772,9 @@ def _search_paths(
     *,
     pool: Executor | None = None,
     while_refining: Callable[[str], Any] | None = None,
-) -> dict[str, pd.DataFrame]:
-    """The cross-validated RMSE of the shrinkage grid for each guide, searched coarse to fine.
+) -> dict[str, np.ndarray]:
+    """The cross-validated RMSE of each value of the shrinkage grid for each guide, searched
+    coarse to fine.
 
     Every other grid value is scored for every guide (the guides side by side on ``pool``'s
     threads, when given); the guide with the lowest error then has the grid neighbours of
@@ -797,7 +798,7 @@ def _search_paths(
     around = [i for i in (best - 1, best + 1) if 0 <= i < len(grid) and np.isnan(errors[best_guide][i])]
     if around:
         errors[best_guide][around] = selections[best_guide].cv_rmse(grid[around], levels[around], alpha)
-    return {name: pd.DataFrame({"shrinkage": grid, "cv_rmse": values}) for name, values in errors.items()}
+    return errors
 
 
 @dataclass
@@ -839,8 +840,12 @@ class _TreeSums:
     def __init__(self, parent: np.ndarray, partition_nodes: np.ndarray) -> None:
         self.parent = parent
         self.partition_nodes = partition_nodes
-        depth = _node_depths(parent)
-        self.levels = [np.flatnonzero(depth == d) for d in range(int(depth.max()) + 1)]
+
+    @functools.cached_property
+    def levels(self) -> list[np.ndarray]:
+        """The nodes of each depth, root first (for :meth:`solve`, the general path)."""
+        depth = _node_depths(self.parent)
+        return [np.flatnonzero(depth == d) for d in range(int(depth.max()) + 1)]
 
     @classmethod
     def from_partitioner(cls, partitioner: HVRTPartitioner) -> _TreeSums:
