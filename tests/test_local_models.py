@@ -9,7 +9,13 @@ from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from hvrt import HVRTPartitioner, PartitionedRegressor, local_models
-from hvrt._grouped_products import OneHotLayout, grouped_cross_products, sum_folds_up_tree, sum_up_tree
+from hvrt._grouped_products import (
+    OneHotLayout,
+    grouped_cross_products,
+    one_hot_columns,
+    sum_folds_up_tree,
+    sum_up_tree,
+)
 from hvrt._shrunk_solve import solve_candidates, solve_one
 from hvrt.local_models import SHRINKAGE_GRID, _search_paths, _TreeSums
 
@@ -117,6 +123,16 @@ def test_one_hot_products_equal_the_dense_products():
     broken = OneHotLayout(layout.first, np.where(layout.active == 3, 1, layout.active), layout.mean, layout.scale)
     with pytest.raises(ValueError, match="one_hot.active must"):
         grouped_cross_products(design, response, codes, 9, weights, one_hot=broken)
+
+
+def test_one_hot_columns_are_found_or_refused():
+    values = np.array([[7.0, 0.0, 1.0, 0.0, 1.0], [7.0, 1.0, 0.0, 0.0, 0.0], [7.0, 0.0, 0.0, 1.0, 0.0]])
+    starts, stops = np.array([1, 4]), np.array([4, 5])
+    np.testing.assert_array_equal(one_hot_columns(values, starts, stops), [[2, 4], [1, -1], [3, -1]])
+    for bad in ([0.0, 1.0, 1.0], [0.0, 0.5, 0.0], [np.nan, 0.0, 0.0]):  # two ones, not 0/1, NaN
+        broken = values.copy()
+        broken[1, 1:4] = bad
+        assert one_hot_columns(broken, starts, stops) is None
 
 
 def test_fit_with_one_hot_products_equals_the_dense_fit(monkeypatch):

@@ -140,6 +140,46 @@ def _accumulate_one_hot(
             moment[k, j] = (moment[k, j] - mean[j] * moment[k, 0]) / scale[j]
 
 
+@njit(cache=True, nogil=True)
+def _active_columns(values, starts, stops, active):  # pragma: no cover - compiled
+    # One pass over the rows: in each block the column holding 1 (-1: none); False as
+    # soon as a block holds anything but zeros and at most one 1.
+    for i in range(values.shape[0]):
+        for t in range(starts.shape[0]):
+            hot = -1
+            for j in range(starts[t], stops[t]):
+                value = values[i, j]
+                if value == 1.0 and hot < 0:
+                    hot = j
+                elif value != 0.0:
+                    return False
+            active[i, t] = hot
+    return True
+
+
+def one_hot_columns(values: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray | None:
+    """Each row's column holding 1 in each block ``starts[t]:stops[t]`` of ``values``
+    (-1: none), or None unless every block of every row holds zeros and at most one 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> values = np.array([[0.5, 1.0, 0.0, 0.0], [2.0, 0.0, 0.0, 1.0], [3.0, 0.0, 0.0, 0.0]])
+    >>> one_hot_columns(values, np.array([1]), np.array([4])).ravel().tolist()
+    [1, 3, -1]
+    >>> one_hot_columns(values, np.array([0]), np.array([2])) is None
+    True
+    """
+    active = np.empty((values.shape[0], len(starts)), dtype=np.int64)
+    found = _active_columns(
+        np.asarray(values, dtype=np.float64),
+        np.ascontiguousarray(starts, dtype=np.int64),
+        np.ascontiguousarray(stops, dtype=np.int64),
+        active,
+    )
+    return active if found else None
+
+
 def grouped_cross_products(
     design: np.ndarray,
     response: np.ndarray,

@@ -34,7 +34,6 @@ final tree beside the refinement of the shrinkage.
 from __future__ import annotations
 
 import functools
-import itertools
 import numbers
 import warnings
 from collections.abc import Callable
@@ -55,6 +54,7 @@ from ._grouped_products import (
     GroupedProducts,
     OneHotLayout,
     grouped_cross_products,
+    one_hot_columns,
     sum_folds_up_tree,
     sum_up_tree,
 )
@@ -685,15 +685,11 @@ def _one_hot_layout(
         # most of a row is nonzero anyway (CPS 1988: 7 of 13): the dense pass, which
         # vectorises, is as fast or faster
         return None
-    active = np.empty((len(inputs), len(widths)), dtype=np.int64)
-    rows = np.arange(len(inputs))
-    for t, (start, stop) in enumerate(itertools.pairwise(np.cumsum([first, *widths]))):
-        block = inputs[:, start:stop]
-        hot = block.argmax(axis=1)
-        is_hot = block[rows, hot] == 1.0
-        if np.count_nonzero(block) != np.count_nonzero(is_hot):  # anything but one 1 among 0s
-            return None
-        active[:, t] = np.where(is_hot, 1 + start + hot, -1)
+    bounds = np.cumsum([first, *widths])
+    active = one_hot_columns(inputs, bounds[:-1], bounds[1:])
+    if active is None:  # anything but one 1 among 0s
+        return None
+    active[active >= 0] += 1  # design columns: the level comes first
     return OneHotLayout(first=1 + first, active=active, mean=np.r_[0.0, mean], scale=np.r_[1.0, scale])
 
 
