@@ -9,8 +9,8 @@ The job H-VRT partitions prepare. A fit runs, in order:
 3. **Partitions shaped by where it is wrong**: the partitioner grows on the global model's
    residual, or on ``y`` (``partition_on="auto"`` validates both), or on X alone.
 4. **Per-partition cross-products** ``XᵀWX`` and ``XᵀWy`` in one compiled pass
-   (:mod:`hvrt._grouped_products`), summed up the tree to every internal node, level by
-   level.
+   (:mod:`hvrt._grouped_products`; one-hot columns skip their zeros where they are most
+   of a row), summed up the tree to every internal node.
 5. **Hierarchical shrinkage**, solved down the tree node by node (parents first) in one
    compiled Cholesky pass (:mod:`hvrt._shrunk_solve`, the kernel the cross-validation
    runs; :meth:`_TreeSums.solve`, one batched solve per level, where a system is
@@ -28,7 +28,8 @@ final one), all on the model inputs: those are binned for the histogram engine o
 fit and every tree grows on their codes. The steps that do not depend on each other run
 on two threads where each is mostly one numba kernel that releases the GIL: the binning
 beside the global ridge, the two guides' coarse shrinkage searches side by side, and the
-final tree beside the refinement of the shrinkage.
+final tree beside the refinement of the shrinkage. BLAS runs on one thread during a fit
+(its products here are small; OpenBLAS's spinning threads took the fit's cores).
 """
 
 from __future__ import annotations
