@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from hvrt import HVRTPartitioner
-from hvrt._preprocessing import _category_strings, _first_values, _key_counts, fit_preprocessing
+from hvrt._preprocessing import _category_strings, _first_values, _key_counts, _positions_in, fit_preprocessing
 
 
 def _reference(preprocessor, frame: pd.DataFrame) -> np.ndarray:
@@ -177,3 +177,10 @@ def test_code_counts_count_every_code_and_the_missing_rows_first(dtype, with_mis
         codes[:2] = [n_keys - 2, -1 if with_missing else 0]  # the largest code present
         expected = np.bincount(codes.astype(np.intp) + 1, minlength=n_keys)
         np.testing.assert_array_equal(_code_counts(codes, n_keys), expected)
+
+
+def test_positions_in_categories_match_nan_and_miss_unknown_keys():
+    categories = np.array(["b", "a", np.nan], dtype=object)
+    keys = np.array(["a", "c", np.nan, "b", "1"], dtype=object)
+    np.testing.assert_array_equal(_positions_in(categories, keys), [1, -1, 2, 0, -1])
+    np.testing.assert_array_equal(_positions_in(np.array(["1", "2"], dtype=object), np.array([np.nan], dtype=object)), [-1])

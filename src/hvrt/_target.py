@@ -187,6 +187,12 @@ def _total_variance(outputs: np.ndarray) -> float:
     return float(np.var(outputs.reshape(len(outputs), -1), axis=0).sum())
 
 
+def y_alone(y_part: np.ndarray | None, y_weight: float) -> bool:
+    """Whether :func:`blend_target` returns ``y_part`` whatever the feature part is (a
+    varying ``y`` at full weight), so a caller need not make the feature part."""
+    return y_part is not None and y_weight == 1.0 and _total_variance(y_part) != 0.0
+
+
 def blend_target(
     x_part: np.ndarray,
     y_part: np.ndarray | None,

@@ -9,8 +9,8 @@ The job H-VRT partitions prepare. A fit runs, in order:
 3. **Partitions shaped by where it is wrong**: the partitioner grows on the global model's
    residual, or on ``y`` (``partition_on="auto"`` validates both), or on X alone.
 4. **Per-partition cross-products** ``XᵀWX`` and ``XᵀWy`` in one compiled pass
-   (:mod:`hvrt._grouped_products`), summed up the tree to every internal node, level by
-   level.
+   (:mod:`hvrt._grouped_products`; one-hot columns skip their zeros where they are most
+   of a row), summed up the tree to every internal node.
 5. **Hierarchical shrinkage**, solved down the tree node by node (parents first) in one
    compiled Cholesky pass (:mod:`hvrt._shrunk_solve`, the kernel the cross-validation
    runs; :meth:`_TreeSums.solve`, one batched solve per level, where a system is
@@ -28,11 +28,13 @@ final one), all on the model inputs: those are binned for the histogram engine o
 fit and every tree grows on their codes. The steps that do not depend on each other run
 on two threads where each is mostly one numba kernel that releases the GIL: the binning
 beside the global ridge, the two guides' coarse shrinkage searches side by side, and the
-final tree beside the refinement of the shrinkage.
+final tree beside the refinement of the shrinkage. BLAS runs on one thread during a fit
+(its products here are small; OpenBLAS's spinning threads took the fit's cores).
 """
 
 from __future__ import annotations
 
+import functools
 import numbers
 import warnings
 from collections.abc import Callable
@@ -45,10 +47,19 @@ import pandas as pd
 from numba import config as numba_config
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.exceptions import DataConversionWarning
+from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import ThreadpoolController
 
 from ._grouped import grouped_stats
-from ._grouped_products import GroupedProducts, grouped_cross_products, sum_up_tree
+from ._grouped_products import (
+    GroupedProducts,
+    OneHotLayout,
+    grouped_cross_products,
+    one_hot_columns,
+    sum_folds_up_tree,
+    sum_up_tree,
+)
 from ._preprocessing import Preprocessor, fit_preprocessing, resolve_categorical
 from ._progress import StepLog
 from ._shrunk_solve import solve_candidates, solve_one
@@ -314,6 +325,10 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             For a partitioner or estimator of the wrong type.
         """
         self._check_params()
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            return self._fit(X, y, sample_weight)
+
+    def _fit(self, X: Any, y: Any, sample_weight: Any) -> PartitionedRegressor:
         log = StepLog(self.verbose, type(self).__name__)
         frame, had_names = to_frame(X)
         index = frame.index if isinstance(X, pd.DataFrame) else None
@@ -337,6 +352,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             spread = np.sqrt(weights @ (inputs - self._input_mean) ** 2 / weight_sum)
             self._input_scale = np.where(spread > 0, spread, 1.0)
             design = self._design(inputs)
+            one_hot = _one_hot_layout(preprocessor, inputs, self._input_mean, self._input_scale)
             self._response_mean = float(weights @ response / weight_sum)
             centred = response - self._response_mean
 
@@ -363,7 +379,9 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
                     partitioner.fit(X, guides[name])
                 if self.estimator is not None:
                     return _FinalTree(None, None, None)
-                products = grouped_cross_products(design, centred, partitioner.labels_, partitioner.n_partitions_, weights)
+                products = grouped_cross_products(
+                    design, centred, partitioner.labels_, partitioner.n_partitions_, weights, one_hot=one_hot
+                )
                 tree = _TreeSums.from_partitioner(partitioner)
                 return _FinalTree(products, tree, tree.node_sums(products))
 
@@ -374,8 +392,9 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
                 # the GIL, and two threads that both need it stall each other on a busy
                 # machine); their coarse searches, one compiled call each, run side by side,
                 # and the final partitions grow while the search refines.
+                split = _HonestSplit.draw(frame, weights, shared)
                 selections = {
-                    name: self._selection(frame, guides[name], design, centred, weights, partitioner, shared)
+                    name: self._selection(split, guides[name], design, centred, weights, partitioner, shared, one_hot)
                     for name in candidates
                 }
                 final_tree = []
@@ -387,13 +406,12 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
                     pool=pool,
                     while_refining=lambda name: final_tree.append(pool.submit(grow_final, name)),
                 )
-                self.partition_on_ = min(paths, key=lambda name: np.nanmin(paths[name]["cv_rmse"]))
-                path = paths[self.partition_on_]
-                self.shrinkage_ = float(path["shrinkage"][path["cv_rmse"].idxmin()])
-                self.shrinkage_path_ = pd.DataFrame(  # the paths one under the other (pd.concat costs ms)
+                self.partition_on_ = min(paths, key=lambda name: np.nanmin(paths[name]))
+                self.shrinkage_ = float(grid[np.nanargmin(paths[self.partition_on_])])
+                self.shrinkage_path_ = pd.DataFrame(  # the paths one under the other
                     {
-                        "shrinkage": np.concatenate([path_["shrinkage"].to_numpy() for path_ in paths.values()]),
-                        "cv_rmse": np.concatenate([path_["cv_rmse"].to_numpy() for path_ in paths.values()]),
+                        "shrinkage": np.tile(grid, len(paths)),
+                        "cv_rmse": np.concatenate(list(paths.values())),
                         "partition_on": np.repeat(list(paths), len(grid)).astype(object),
                     }
                 )
@@ -441,15 +459,19 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
     ) -> tuple[Preprocessor, np.ndarray]:
         """The partitioner's preprocessing, imputing, fitted on ``frame`` (target encoding on ``y``)."""
         categorical = resolve_categorical(frame, partitioner.categorical_features)
+        encoding = "target" if partitioner.category_encoding == "target" else "ohe"
+        # The synthetic target is not kept: y is needed only where target encoding learns
+        # from it, or where no numeric column makes one.
+        with_y = encoding == "target" or len(categorical) == frame.shape[1]
         preprocessor, inputs, _ = fit_preprocessing(
             frame,
-            pd.DataFrame({"y": response}, index=frame.index),
+            pd.DataFrame({"y": response}, index=frame.index) if with_y else None,
             categorical_columns=categorical,
             weights=None,
             scaler=None,
             impute=True,
             # linear models need one-hot inputs: native codes are for the tree only
-            category_encoding="target" if partitioner.category_encoding == "target" else "ohe",
+            category_encoding=encoding,
             target_mode="sum",
             y_weight=1.0,
             random_state=partitioner.random_state,
@@ -461,13 +483,14 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
 
     def _selection(
         self,
-        frame: pd.DataFrame,
+        split: _HonestSplit,
         guide: np.ndarray | None,
         design: np.ndarray,
         centred: np.ndarray,
         weights: np.ndarray,
         partitioner: HVRTPartitioner,
         shared: tuple[Preprocessor, np.ndarray, tuple[object, np.ndarray] | None] | None = None,
+        one_hot: OneHotLayout | None = None,
     ) -> _Selection:
         """The honest cross-validation set-up for partitions grown on ``guide``.
 
@@ -476,49 +499,49 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         helped shape its partition (with the partitions grown on every row, the levels fit
         the validation rows' own noise and the search picks too little shrinkage). Folds
         of the other half are held out in turn; structure rows always train. One kernel
-        pass gives every (fold, partition) its cross-products, summed up the selection
-        tree; :meth:`_Selection.cv_rmse` scores shrinkage candidates from them.
+        pass gives every (fold, tree node) the cross-products of its rows, summed up the
+        selection tree in place; :meth:`_Selection.cv_rmse` scores shrinkage candidates
+        from them. ``split`` (the halves, folds and their rows' inputs) is the same for
+        every guide.
         """
-        rng = np.random.default_rng(0)
-        n_rows = len(centred)
-        structure = rng.random(n_rows) < 0.5
-        grown, validated_rows = np.flatnonzero(structure), np.flatnonzero(~structure)
         selector = clone(partitioner)
-        guide_rows = None if guide is None else guide[grown]
+        guide_rows = None if guide is None else guide[split.grown]
         # The structure rows' labels are the selector's own; only the other half needs labelling.
-        labels = np.empty(n_rows, dtype=np.int64)
+        labels = np.empty(len(centred), dtype=np.int64)
         if shared is None:
-            selector.fit(frame.iloc[grown], guide_rows)
-            labels[validated_rows] = selector.get_partitions(frame.iloc[validated_rows])
+            selector.fit(split.grown_frame, guide_rows)
+            labels[split.validated] = selector.get_partitions(split.validated_frame)
         else:  # the model inputs' preprocessing and binning, fitted on every row, serve the selector too
-            preprocessor, inputs, binned = shared
-            binned = None if binned is None else (binned[0], binned[1][grown])
-            selector._fit_prepared(frame.iloc[grown], guide_rows, preprocessor, inputs[grown], binned)
-            labels[validated_rows] = selector._labels_of_prepared(inputs[validated_rows])
-        labels[grown] = selector.labels_
-        n_partitions = selector.n_partitions_
-        fold = np.where(structure, CV_FOLDS, rng.integers(0, CV_FOLDS, n_rows))
-        products = grouped_cross_products(
-            design, centred, fold * n_partitions + labels, (CV_FOLDS + 1) * n_partitions, weights
-        )
+            preprocessor = shared[0]
+            # growth permutes the codes in place: each selector gets its own copy
+            binned = None if split.grown_codes is None else (shared[2][0], split.grown_codes.copy())
+            selector._fit_prepared(split.grown_frame, guide_rows, preprocessor, split.grown_inputs, binned)
+            labels[split.validated] = selector._labels_of_prepared(split.validated_inputs)
+        labels[split.grown] = selector.labels_
         tree = _TreeSums.from_partitioner(selector)
-        width = design.shape[1]
-        # Node sums are linear in the rows: sum every fold up the tree at once, then train
-        # on the total minus the held-out fold.
-        fold_gram, fold_moment = tree.stacked_node_sums(
-            products.gram.reshape(CV_FOLDS + 1, n_partitions, width, width),
-            products.moment.reshape(CV_FOLDS + 1, n_partitions, width),
+        n_nodes, width = len(tree.parent), design.shape[1]
+        # Each row's cross-products go straight to its (fold, partition node) slot; the
+        # structure rows' set is the last, and becomes the total over every row.
+        products = grouped_cross_products(
+            design,
+            centred,
+            split.fold * n_nodes + tree.partition_nodes[labels],
+            (CV_FOLDS + 1) * n_nodes,
+            weights,
+            one_hot=one_hot,
         )
+        node_gram = products.gram.reshape(CV_FOLDS + 1, n_nodes, width, width)
+        node_moment = products.moment.reshape(CV_FOLDS + 1, n_nodes, width)
+        sum_folds_up_tree(tree.parent, tree.partition_nodes, node_gram, node_moment)
         return _Selection(
             tree=tree,
-            total=(fold_gram.sum(axis=0), fold_moment.sum(axis=0)),
+            total=(node_gram[CV_FOLDS], node_moment[CV_FOLDS]),
             folds=(
-                fold_gram[:CV_FOLDS],
-                fold_moment[:CV_FOLDS],
-                products.response_square.reshape(CV_FOLDS + 1, n_partitions)[:CV_FOLDS],
+                node_gram[:CV_FOLDS],
+                node_moment[:CV_FOLDS],
+                products.response_square.reshape(CV_FOLDS + 1, n_nodes)[:CV_FOLDS, tree.partition_nodes],
             ),
-            products=products,
-            validated_weight=float(weights[~structure].sum()),
+            validated_weight=split.validated_weight,
         )
 
     def _level_shrinkage(self, slope: float) -> float:
@@ -660,6 +683,71 @@ def design_matrix(inputs: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np
     return design
 
 
+def _one_hot_layout(
+    preprocessor: Preprocessor, inputs: np.ndarray, mean: np.ndarray, scale: np.ndarray
+) -> OneHotLayout | None:
+    """Where the design's one-hot columns are (:func:`design_matrix` of ``inputs``, ``mean``
+    and ``scale``), or None when the model inputs have none (or are not plain 0/1 blocks)."""
+    if not isinstance(preprocessor.encoder, OneHotEncoder):
+        return None
+    first = len(preprocessor.numeric_columns)  # in the inputs; the design has the level first
+    widths = preprocessor.encoded_widths()
+    if 2 * (1 + first + len(widths)) > 1 + inputs.shape[1]:
+        # most of a row is nonzero anyway (CPS 1988: 7 of 13): the dense pass, which
+        # vectorises, is as fast or faster
+        return None
+    bounds = np.cumsum([first, *widths])
+    active = one_hot_columns(inputs, bounds[:-1], bounds[1:])
+    if active is None:  # anything but one 1 among 0s
+        return None
+    active[active >= 0] += 1  # design columns: the level comes first
+    return OneHotLayout(first=1 + first, active=active, mean=np.r_[0.0, mean], scale=np.r_[1.0, scale])
+
+
+@dataclass
+class _HonestSplit:
+    """The halves and folds of the honest cross-validation (the same for every guide), with
+    the rows each selection reads taken once."""
+
+    grown: np.ndarray
+    validated: np.ndarray
+    fold: np.ndarray
+    grown_frame: pd.DataFrame
+    validated_frame: pd.DataFrame | None
+    grown_inputs: np.ndarray | None
+    validated_inputs: np.ndarray | None
+    grown_codes: np.ndarray | None
+    validated_weight: float
+
+    @classmethod
+    def draw(
+        cls,
+        frame: pd.DataFrame,
+        weights: np.ndarray,
+        shared: tuple[Preprocessor, np.ndarray, tuple[object, np.ndarray] | None] | None,
+    ) -> _HonestSplit:
+        """A seeded split: half the rows grow the selection trees (the structure half,
+        set ``CV_FOLDS``), the other half is dealt into ``CV_FOLDS`` folds."""
+        rng = np.random.default_rng(0)
+        n_rows = len(frame)
+        structure = rng.random(n_rows) < 0.5
+        grown, validated = np.flatnonzero(structure), np.flatnonzero(~structure)
+        fold = np.where(structure, CV_FOLDS, rng.integers(0, CV_FOLDS, n_rows))
+        inputs = None if shared is None else shared[1]
+        codes = None if shared is None or shared[2] is None else shared[2][1]
+        return cls(
+            grown=grown,
+            validated=validated,
+            fold=fold,
+            grown_frame=frame.iloc[grown],
+            validated_frame=frame.iloc[validated] if shared is None else None,
+            grown_inputs=None if inputs is None else inputs[grown],
+            validated_inputs=None if inputs is None else inputs[validated],
+            grown_codes=None if codes is None else codes[grown],
+            validated_weight=float(weights[validated].sum()),
+        )
+
+
 @dataclass
 class _Selection:
     """One guide's honest cross-validation: the selection tree and its fold sums."""
@@ -667,19 +755,19 @@ class _Selection:
     tree: _TreeSums
     total: tuple[np.ndarray, np.ndarray]
     folds: tuple[np.ndarray, np.ndarray, np.ndarray]
-    products: GroupedProducts
     validated_weight: float
 
     def cv_rmse(self, slopes: np.ndarray, levels: np.ndarray, alpha: float) -> np.ndarray:
         """Cross-validated RMSE of each (slope, level) pull: every (candidate, fold) solved
         down the tree and scored on its held-out fold in one compiled pass
         (:mod:`hvrt._shrunk_solve`); each fold's error is a closed form of its cross-products."""
-        tree, (total_gram, total_moment), (fold_gram, fold_moment, _) = self.tree, self.total, self.folds
+        tree, (total_gram, total_moment), (fold_gram, fold_moment, fold_square) = self.tree, self.total, self.folds
         sse, failed, _ = solve_candidates(tree.parent, tree.partition_nodes, self.total, self.folds, slopes, levels, alpha)
-        n_partitions = len(tree.partition_nodes)
+        leaves = tree.partition_nodes
         for i, f in zip(*np.nonzero(failed)):  # a singular system: the general solve, pseudo-inverse and all
             coef = tree.solve(total_gram - fold_gram[f], total_moment - fold_moment[f], slopes[i], levels[i], alpha)
-            sse[i, f] = _validation_sse(_slice_products(self.products, f, n_partitions), coef).sum()
+            held_out = GroupedProducts(fold_gram[f][leaves], fold_moment[f][leaves], fold_square[f])
+            sse[i, f] = _validation_sse(held_out, coef).sum()
         return np.sqrt(sse.sum(axis=1) / max(self.validated_weight, 1e-300))
 
 
@@ -691,8 +779,9 @@ def _search_paths(
     *,
     pool: Executor | None = None,
     while_refining: Callable[[str], Any] | None = None,
-) -> dict[str, pd.DataFrame]:
-    """The cross-validated RMSE of the shrinkage grid for each guide, searched coarse to fine.
+) -> dict[str, np.ndarray]:
+    """The cross-validated RMSE of each value of the shrinkage grid for each guide, searched
+    coarse to fine.
 
     Every other grid value is scored for every guide (the guides side by side on ``pool``'s
     threads, when given); the guide with the lowest error then has the grid neighbours of
@@ -716,7 +805,7 @@ def _search_paths(
     around = [i for i in (best - 1, best + 1) if 0 <= i < len(grid) and np.isnan(errors[best_guide][i])]
     if around:
         errors[best_guide][around] = selections[best_guide].cv_rmse(grid[around], levels[around], alpha)
-    return {name: pd.DataFrame({"shrinkage": grid, "cv_rmse": values}) for name, values in errors.items()}
+    return errors
 
 
 @dataclass
@@ -740,6 +829,18 @@ class _SerialPool(Executor):
         return future
 
 
+@functools.cache
+def _blas_controller() -> ThreadpoolController:
+    """The process's BLAS thread pools (found once, at the first fit).
+
+    A fit runs BLAS on one thread: its matrix products are small (tens of thousands of
+    rows by tens of columns, milliseconds), and OpenBLAS's extra threads, which spin
+    after each call, took the cores from the fit's own threads: with two cores shared
+    with other jobs, fits on diamonds and CPS 1988 took twice as long.
+    """
+    return ThreadpoolController()
+
+
 def _thread_pool(tasks: int) -> Executor:
     """Threads for ``tasks`` independent steps of a fit, or a serial stand-in on one core.
 
@@ -758,8 +859,12 @@ class _TreeSums:
     def __init__(self, parent: np.ndarray, partition_nodes: np.ndarray) -> None:
         self.parent = parent
         self.partition_nodes = partition_nodes
-        depth = _node_depths(parent)
-        self.levels = [np.flatnonzero(depth == d) for d in range(int(depth.max()) + 1)]
+
+    @functools.cached_property
+    def levels(self) -> list[np.ndarray]:
+        """The nodes of each depth, root first (for :meth:`solve`, the general path)."""
+        depth = _node_depths(self.parent)
+        return [np.flatnonzero(depth == d) for d in range(int(depth.max()) + 1)]
 
     @classmethod
     def from_partitioner(cls, partitioner: HVRTPartitioner) -> _TreeSums:
@@ -818,11 +923,6 @@ class _TreeSums:
             right[:, 0] += level * centred_prior
             coef[nodes] = _batched_solve(systems, right)
         return coef[self.partition_nodes]
-
-
-def _slice_products(products: GroupedProducts, fold: int, n_partitions: int) -> GroupedProducts:
-    part = slice(fold * n_partitions, (fold + 1) * n_partitions)
-    return GroupedProducts(products.gram[part], products.moment[part], products.response_square[part])
 
 
 def _validation_sse(products: GroupedProducts, coef: np.ndarray) -> np.ndarray:
