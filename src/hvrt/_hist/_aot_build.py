@@ -72,7 +72,7 @@ def _build_settings(host: bool, fastmath: dict[Callable, object]) -> Iterator[No
 
     compile_extra = pycc_compiler.compile_extra
 
-    def compile_with_options(typing_context, target_context, function, args, result, flags, **kwargs):  # noqa: ANN001, ANN202
+    def compile_with_options(typing_context, target_context, function, args, result, flags, **kwargs):
         # pycc compiles every export with the same flags; the kernel's own fastmath
         # (reassociation, which lets its loops vectorise) as numba's JIT applies it
         if fastmath.get(function):
