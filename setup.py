@@ -51,7 +51,7 @@ class BuildKernels(build_ext):
             print("hvrt: HVRT_BUILD_AOT=0, kernels not compiled ahead of time", file=sys.stderr)
             self._drop(ext)
             return
-        print("hvrt: compiling the histogram engine's and the local models' kernels for this machine (about 45 s)...", file=sys.stderr)
+        print("hvrt: compiling the histogram engine's and the local models' kernels for this machine (about 50 s)...", file=sys.stderr)
         try:
             seconds = _build_kernels(target)
         except Exception as error:  # noqa: BLE001 (any failure: numba compiles the kernels at first use)
