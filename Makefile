@@ -9,8 +9,8 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test clean clean-cache
 
 # setup.py compiles the histogram engine's kernels at install (hvrt._hist._aot), from
-# src/hvrt/_hist: editing those sources reinstalls, so the tests run the current ones
-$(STAMP): pyproject.toml setup.py $(wildcard src/hvrt/_hist/*.py)
+# src/hvrt/_hist and the local models' kernel modules: editing those sources reinstalls, so the tests run the current ones
+$(STAMP): pyproject.toml setup.py $(wildcard src/hvrt/_hist/*.py) src/hvrt/_grouped_products.py src/hvrt/_shrunk_solve.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
 	$(BIN)/python -m pip install -e ".[all]"

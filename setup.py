@@ -1,5 +1,5 @@
 """Build step of the package (the metadata is in pyproject.toml): the histogram engine's
-kernels compiled ahead of time into ``hvrt._hist._aot``, for this machine's CPU.
+kernels (and the local models') compiled ahead of time into ``hvrt._hist._aot``, for this machine's CPU.
 
 Optional: when it cannot be built (no C compiler, numba's ahead-of-time compiler missing
 or failing), the install goes on without it and numba compiles the kernels on their first
@@ -51,7 +51,7 @@ class BuildKernels(build_ext):
             print("hvrt: HVRT_BUILD_AOT=0, kernels not compiled ahead of time", file=sys.stderr)
             self._drop(ext)
             return
-        print("hvrt: compiling the histogram engine's kernels for this machine (about 30 s)...", file=sys.stderr)
+        print("hvrt: compiling the histogram engine's and the local models' kernels for this machine (about 50 s)...", file=sys.stderr)
         try:
             seconds = _build_kernels(target)
         except Exception as error:  # noqa: BLE001 (any failure: numba compiles the kernels at first use)

@@ -18,7 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+
+# numba's njit, or the kernel compiled at install (see _hist/_jit.py)
+from ._hist._jit import njit
 
 # The result holds n_groups * p * p floats; refuse what would not fit comfortably.
 MAX_RESULT_BYTES = 2 << 30

@@ -24,7 +24,9 @@ nodes x 27 unknowns).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+# numba's njit, or the kernel compiled at install (see _hist/_jit.py)
+from ._hist._jit import njit
 
 
 # Reassociation lets the lane loops and dot products vectorise; NaN and infinity keep

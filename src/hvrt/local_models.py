@@ -44,7 +44,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from numba import config as numba_config
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.exceptions import DataConversionWarning
 from sklearn.preprocessing import OneHotEncoder
@@ -60,6 +59,7 @@ from ._grouped_products import (
     sum_folds_up_tree,
     sum_up_tree,
 )
+from ._hist._threads import thread_count
 from ._preprocessing import Preprocessor, fit_preprocessing, resolve_categorical
 from ._progress import StepLog
 from ._shrunk_solve import solve_candidates, solve_one
@@ -849,7 +849,7 @@ def _thread_pool(tasks: int) -> Executor:
     so two of them on two cores take about the time of one. ``NUMBA_NUM_THREADS=1`` runs
     a fit serially.
     """
-    workers = min(tasks, max(1, int(numba_config.NUMBA_NUM_THREADS)))
+    workers = min(tasks, thread_count())  # NUMBA_NUM_THREADS, read without importing numba
     return ThreadPoolExecutor(max_workers=workers) if workers > 1 else _SerialPool()
 
 

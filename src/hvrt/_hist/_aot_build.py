@@ -18,6 +18,7 @@ dependencies a build environment does not have: ``setup.py`` sets up the package
 from __future__ import annotations
 
 import contextlib
+import importlib
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -56,25 +57,39 @@ def _host_cpu_flags() -> str:
 
 
 @contextlib.contextmanager
-def _build_settings(host: bool) -> Iterator[None]:
-    """numba.pycc with GIL-free wrappers and, for ``host``, this CPU's features."""
+def _build_settings(host: bool, fastmath: dict[Callable, object]) -> Iterator[None]:
+    """numba.pycc with GIL-free wrappers, each export's ``fastmath`` option (``fastmath``:
+    function -> the option given to ``njit``) and, for ``host``, this CPU's features."""
     import numba.pycc.compiler as pycc_compiler
     from numba.core import codegen
     from numba.core.compiler import Flags
+    from numba.core.cpu import FastMathOptions
 
     class GilFreeFlags(Flags):
         def __init__(self, *args: object, **kwargs: object) -> None:
             super().__init__(*args, **kwargs)
             self.release_gil = True
 
+    compile_extra = pycc_compiler.compile_extra
+
+    def compile_with_options(typing_context, target_context, function, args, result, flags, **kwargs):
+        # pycc compiles every export with the same flags; the kernel's own fastmath
+        # (reassociation, which lets its loops vectorise) as numba's JIT applies it
+        if fastmath.get(function):
+            flags = flags.copy()
+            flags.fastmath = FastMathOptions(fastmath[function])
+        return compile_extra(typing_context, target_context, function, args, result, flags, **kwargs)
+
     features = codegen.AOTCPUCodegen._customize_tm_features
     pycc_compiler.Flags = GilFreeFlags
+    pycc_compiler.compile_extra = compile_with_options
     if host:
         codegen.AOTCPUCodegen._customize_tm_features = lambda self: codegen.get_host_cpu_features()
     try:
         yield
     finally:
         pycc_compiler.Flags = Flags
+        pycc_compiler.compile_extra = compile_extra
         codegen.AOTCPUCodegen._customize_tm_features = features
 
 
@@ -87,13 +102,11 @@ def build(target: Path, host: bool = True, verbose: bool = False) -> float:
     start = time.perf_counter()
     from numba.pycc import CC
 
-    from . import _apply, _binning, _categories, _grower, _histograms, _rows, _split
     from ._jit import numba_function
 
     kernels = {
-        module.__name__ + "." + name: getattr(module, name)
-        for module in (_apply, _binning, _categories, _grower, _histograms, _rows, _split)
-        for name in dir(module)
+        key: getattr(importlib.import_module(key.rsplit(".", 1)[0]), key.rsplit(".", 1)[1])
+        for key in EXPORTS
     }
     cpu_flags = _host_cpu_flags() if host else ""
     host = host and bool(cpu_flags)
@@ -103,13 +116,15 @@ def build(target: Path, host: bool = True, verbose: bool = False) -> float:
     cc.output_file = target.name
     cc.target_cpu = "host" if host else ""
     cc.verbose = verbose
+    fastmath = {}
     for key, exports in EXPORTS.items():
         function = numba_function(kernels[key]).py_func  # over numba's globals (see _jit)
+        fastmath[function] = kernels[key]._options.get("fastmath", False)
         for name, arguments, result in exports:
             cc.export(name, _numba_type(result)(*(_numba_type(spec) for spec in arguments)))(function)
     cc.export("built_from", "unicode_type()")(_constant(source_digest()))
     cc.export("built_for", "unicode_type()")(_constant(cpu_flags if host else ""))
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _build_settings(host):
+    with _build_settings(host, fastmath):
         cc.compile()
     return time.perf_counter() - start

@@ -245,15 +245,48 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
     ),
 }
 
+# The local models' kernels (``PartitionedRegressor``), outside this package: the calls of
+# its default path (one-hot columns or not, with or without sample weights). To cover
+# another call, add one line here: the export's name (unique in the module) and the
+# arguments that ``record_misses`` in ``_jit`` printed for it, then reinstall
+# (``pip install -e .``); ``tests/test_local_models_aot.py`` fails while a fit misses.
+_F1, _F2, _F3, _F4 = (("f8", ndim, "C") for ndim in (1, 2, 3, 4))  # written by the kernel
+_R1, _R2, _R3, _R4 = (("f8", ndim, "C", "r") for ndim in (1, 2, 3, 4))  # only read
+_NODES = ("i8", 1, "C", "r")  # parent, partition_nodes
+EXPORTS |= {
+    # design, response, weights, codes, gram, moment, response_square
+    "hvrt._grouped_products._accumulate": (("accumulate", (_R2, _R1, _R1, _NODES, _F3, _F2, _F1), "void"),),
+    # parent, partition_nodes, gram, moment, node_gram, node_moment
+    "hvrt._grouped_products._sum_up_tree": (("sum_up_tree", (_NODES, _NODES, _R4, _R3, _F4, _F3), "void"),),
+    # parent, partition_nodes, total_gram, total_moment, fold_gram, fold_moment, fold_square,
+    # slopes, levels, alpha, coef, errors, failed
+    "hvrt._shrunk_solve._solve_all": (
+        ("solve_all", (_NODES, _NODES, _R3, _R2, _R4, _R3, _R2, _R1, _R1, "f8", _F4, _F2, ("b1", 2, "C")), "void"),
+    ),
+    # parent, partition_nodes, gram, moment, slope, level, alpha, coef
+    "hvrt._shrunk_solve._solve_one": (("solve_one", (_NODES, _NODES, _R3, _R2, "f8", "f8", "f8", _F2), "b1"),),
+}
+
 # Two more exports describe the build (``_jit`` checks them before using the module):
 # ``built_from()``, a digest of the engine's source files (``source_digest``), and
 # ``built_for()``, the CPU flags the code needs ("" for a generic x86-64 / arm64 build).
 
 
+def source_files() -> list[Path]:
+    """The files the module is compiled from: this package's ``*.py`` (the engine, and the
+    decorator and this list) and the file of every other module with an export."""
+    package = Path(__file__).parent
+    others = {key.rsplit(".", 1)[0] for key in EXPORTS if not key.startswith("hvrt._hist.")}
+    files = sorted(package.glob("*.py"))
+    files += sorted(package.parent.joinpath(*module.split(".")[1:]).with_suffix(".py") for module in others)
+    return files
+
+
 def source_digest() -> str:
-    """SHA-256 of the engine's Python files (this package's ``*.py``, by name): a module
-    built from other sources than the installed ones is not used (an edited checkout)."""
+    """SHA-256 of :func:`source_files` (by their paths under ``hvrt``): a module built
+    from other sources than the installed ones is not used (an edited checkout)."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    root = Path(__file__).parent.parent
+    for path in source_files():
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()

@@ -7,8 +7,9 @@ A kernel decorated with :func:`njit` here is a :class:`Kernel`: a call whose arg
 have the types of one of its exports runs the precompiled code and never imports numba;
 any other call compiles the kernel with numba's ``njit``, with the options given, exactly
 as before (one source for both). The module is used only when it was built from the
-installed sources (a digest of this package's files) for a CPU whose features this one
-has, and not with ``HVRT_NO_AOT=1``; without it (no C compiler at install, a failed build,
+installed sources (a digest of this package's files and of the other modules with
+exports: the local models' ``_grouped_products`` and ``_shrunk_solve``) for a CPU whose
+features this one has, and not with ``HVRT_NO_AOT=1``; without it (no C compiler at install, a failed build,
 an edited checkout), every kernel is numba's.
 
 numba compiles a kernel against its module's globals, where its callees must be numba's
@@ -22,12 +23,13 @@ same code, file and name as before, so cached kernels stay valid.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import os
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from types import FunctionType, ModuleType
 from typing import Any
 
@@ -240,6 +242,8 @@ class Kernel:
                 for name, matches in self._exports:
                     if matches(args):
                         return getattr(module, name)(*args)
+        if _misses is not None:
+            _record_miss(self, args)
         return self.numba_object(*args)
 
     def __getattr__(self, attribute: str) -> Any:
@@ -258,6 +262,57 @@ class Kernel:
     def __reduce__(self) -> tuple:
         # by name, as pickle does a function (Dask ships tasks that may refer to one)
         return _kernel_named, (self.py_func.__module__, self.py_func.__qualname__)
+
+
+# ----------------------------------------------------------------------------- finding exports to add
+
+_misses: set[tuple[str, tuple]] | None = None  # while record_misses() runs
+
+
+def describe_argument(value: Any) -> object:
+    """``value``'s type as an argument code of ``_aot_exports`` (what an export would list)."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return "b1"
+    if isinstance(value, (int, np.integer)):
+        return "i8"
+    if isinstance(value, (float, np.float64)):
+        return "f8"
+    if type(value) is np.ndarray:
+        codes = {np.dtype(name): code for code, name in DTYPES.items()}
+        dtype = codes.get(value.dtype, str(value.dtype))
+        order = "C" if value.flags.c_contiguous else "F" if value.flags.f_contiguous else "A"
+        return (dtype, value.ndim, order) + (() if value.flags.writeable else ("r",))
+    return type(value).__name__
+
+
+def _record_miss(kernel: Kernel, args: tuple) -> None:
+    if not any(matches(args) for _, matches in kernel._exports):
+        key = f"{kernel.py_func.__module__}.{kernel.py_func.__qualname__}"
+        _misses.add((key, tuple(describe_argument(value) for value in args)))
+
+
+@contextlib.contextmanager
+def record_misses() -> Iterator[set[tuple[str, tuple]]]:
+    """Record the kernel calls that no export covers, while the block runs.
+
+    Yields a set of ``(kernel, arguments)``: the kernel's ``module.function`` (its key in
+    ``_aot_exports.EXPORTS``) and its arguments' codes (:func:`describe_argument`), the
+    calls that compile with numba whether or not the module is built. Only calls from
+    Python count (a kernel called by a kernel is compiled into its caller). An export
+    with these arguments covers the call: see ``_aot_exports``. Not thread-safe to nest.
+
+    >>> with record_misses() as misses:  # doctest: +SKIP
+    ...     PartitionedRegressor().fit(X, y)
+    >>> sorted(misses)  # doctest: +SKIP
+    """
+    global _misses
+    previous, _misses = _misses, set()
+    try:
+        yield _misses
+    finally:
+        _misses = previous
 
 
 def _kernel_named(module: str, name: str) -> Kernel:
