@@ -34,7 +34,11 @@ def _fits(n_samples: int = 4000) -> list[tuple[pd.DataFrame, pd.Series, np.ndarr
     weights = np.random.default_rng(5).uniform(0.5, 2.0, n_samples)
     numeric = X.select_dtypes("number")
     assert numeric.shape[1] < X.shape[1]  # the demo data has a categorical column
-    return [(X, y, None), (X, y, weights), (numeric, y, None), (numeric, y, weights)]
+    # mostly one-hot values (as diamonds): the cross-products that skip the zeros
+    rng = np.random.default_rng(6)
+    coded = pd.DataFrame({c: rng.choice(list("abcdefgh"), n_samples) for c in ("c1", "c2", "c3")})
+    coded["x"] = X[numeric.columns[0]].to_numpy()
+    return [(X, y, None), (X, y, weights), (numeric, y, None), (numeric, y, weights), (coded, y, None), (coded, y, weights)]
 
 
 def _predictions() -> list[np.ndarray]:
