@@ -391,6 +391,24 @@ def test_infinite_values_are_refused_with_the_column(frame: pd.DataFrame) -> Non
         fitted.get_partitions(X)
 
 
+def test_a_bad_value_in_the_second_row_range_is_found_when_labelling(monkeypatch) -> None:
+    # from THREADED_MIN_ROWS rows the finiteness check sums row ranges on threads
+    from hvrt._validation import THREADED_MIN_ROWS
+
+    monkeypatch.setenv("NUMBA_NUM_THREADS", "2")
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(THREADED_MIN_ROWS + 1_000, 3))
+    fitted = HVRTPartitioner(max_leaf_nodes=4, engine="exact").fit(X[:500])
+    for bad, match in ((np.inf, "infinite"), (3e150, "beyond")):
+        Z = X.copy()
+        Z[-2, 1] = bad
+        with pytest.raises(ValueError, match=match):
+            fitted.get_partitions(Z)
+    Z = X.copy()
+    Z[-2, 1] = np.nan  # missing, labelled rather than refused
+    assert len(fitted.get_partitions(Z)) == len(Z)
+
+
 def test_non_numeric_array_errors(frame: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="2D"):
         HVRTPartitioner().fit(np.ones(10))

@@ -51,3 +51,35 @@ def test_y_alone_exactly_when_the_blend_keeps_y_whatever_the_features():
     assert not y_alone(constant, 1.0)
     np.testing.assert_array_equal(blend_target(x_part, constant, 1.0), x_part)  # the features then
     assert not y_alone(y_part, 0.5) and not y_alone(None, 1.0)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_moments_and_sum_target_on_two_threads_equal_one_thread_bit_for_bit(monkeypatch, order: str) -> None:
+    # from THREADED_MIN_ROWS rows the passes run on row ranges on threads; the per-row
+    # products and the per-block sums are the same whichever thread makes them
+    from hvrt import _validation
+    from hvrt._target import column_moments
+
+    rng = np.random.default_rng(4)
+    n_rows = _validation.THREADED_MIN_ROWS + 12_345
+    X = np.asarray(rng.normal(loc=rng.uniform(-50, 50, 7), scale=rng.uniform(0.1, 9, 7), size=(n_rows, 7)), order=order)
+    weights = rng.uniform(0.5, 2.0, 7)
+    results = []
+    for threads in ("1", "2"):
+        monkeypatch.setenv("NUMBA_NUM_THREADS", threads)
+        assert len(_validation.row_ranges(n_rows)) == int(threads)
+        moments = column_moments(X)
+        results.append((*moments, feature_outputs(X, False, weights, "sum", None, moments)))
+    for one, two in zip(*results):
+        np.testing.assert_array_equal(one, two)
+
+
+@pytest.mark.parametrize("n_rows, step", [(300_001, 1), (300_001, 26_214), (131_072, 70_000), (10, 4)])
+def test_row_ranges_cover_the_rows_on_step_bounds(monkeypatch, n_rows: int, step: int) -> None:
+    from hvrt._validation import row_ranges
+
+    monkeypatch.setenv("NUMBA_NUM_THREADS", "2")
+    ranges = row_ranges(n_rows, step=step)
+    assert ranges[0][0] == 0 and ranges[-1][1] == n_rows
+    assert all(stop == start for (_, stop), (start, _) in zip(ranges, ranges[1:]))
+    assert all(start % step == 0 and stop > start for start, stop in ranges)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import TransformerMixin, clone
 
+from ._validation import on_threads, row_ranges
+
 TARGET_MODES = ("sum", "features")
 _CHUNK_ROWS = 65_536  # rows per chunk: temporaries stay small and in cache
 _OFFSET_LIMIT = 1e4  # |mean| / std up to which the sum target is centred after the product
@@ -82,10 +84,14 @@ def _column_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n_blocks = -(-len(values) // block_rows)
     sums = np.empty((n_blocks, values.shape[1]))
     squares = np.empty((n_blocks, values.shape[1]))
-    for b in range(n_blocks):
-        block = values[b * block_rows : (b + 1) * block_rows]
-        np.einsum("ij->j", block, out=sums[b])
-        np.einsum("ij,ij->j", block, block, out=squares[b])
+
+    def sum_blocks(start: int, stop: int) -> None:  # whole blocks: the same sums on any thread
+        for b in range(start // block_rows, -(-stop // block_rows)):
+            block = values[b * block_rows : (b + 1) * block_rows]
+            np.einsum("ij->j", block, out=sums[b])
+            np.einsum("ij,ij->j", block, block, out=squares[b])
+
+    on_threads(sum_blocks, row_ranges(len(values), step=block_rows))
     return sums.sum(axis=0), squares.sum(axis=0)
 
 
@@ -142,8 +148,14 @@ def zscored_outputs(
     coefficients = np.where(constant, 0.0, weights / scale)
     if mode == "sum" and not has_missing and np.all((np.abs(mean) <= _OFFSET_LIMIT * scale) | constant):
         # One pass; centring afterwards is exact enough while offsets are moderate.
-        out = _row_dot(values, coefficients)
-        out -= float(np.dot(mean, coefficients))
+        out = np.empty(len(values))
+        offset = float(np.dot(mean, coefficients))
+
+        def centred_dot(start: int, stop: int) -> None:  # row by row: the same on any thread
+            _row_dot(values[start:stop], coefficients, out=out[start:stop])
+            out[start:stop] -= offset
+
+        on_threads(centred_dot, row_ranges(len(values)))
         return out
     if mode == "sum":
         out = np.empty(len(values))

@@ -11,8 +11,10 @@ coerced here, once, so that later stages see one type. Two entry points:
 
 from __future__ import annotations
 
+import os
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -234,12 +236,14 @@ def numeric_block(
         return values, False
     # One cheap reduction answers "all finite, none huge or tiny?" for the common clean
     # case (einsum is about 4x as fast as ndarray.sum on row-major data).
+    # (inf and NaN make the sums NaN or inf, and every overflow is a huge value, whatever
+    # the order of the additions: the row ranges on threads decide the same)
     if refuse_tiny:
-        clean = squares_are_safe(np.einsum("ij,ij->j", values, values), len(values))
+        clean = squares_are_safe(_sum_of_squares(values, per_column=True), len(values))
     else:
         # labelling: only NaN, infinities and huge values matter, and one total of squares
         # at most MAX_MAGNITUDE**2 rules them all out (a third faster than per column)
-        clean = bool(np.einsum("ij,ij->", values, values) <= MAX_MAGNITUDE**2)
+        clean = bool(_sum_of_squares(values, per_column=False) <= MAX_MAGNITUDE**2)
     if clean:
         return values, False
     return values, has_missing_values(values, columns, name, refuse_tiny=refuse_tiny, when=when)
@@ -268,6 +272,48 @@ MAGNITUDE_ADVICE = {
         "rescale them (multiply by a power of ten) before measuring",
     ),
 }
+
+
+# From this many rows, a numpy pass over an array's rows is shared out between threads in
+# contiguous row ranges (einsum releases the GIL). Each range's rows give the values they
+# give in the whole, so per-row results are the same bit for bit, and so are block sums
+# whose blocks a range boundary never cuts.
+THREADED_MIN_ROWS = 131_072
+
+
+def thread_count() -> int:
+    """Threads for numpy passes over rows: ``NUMBA_NUM_THREADS`` when set (the limit the
+    histogram engine's kernels follow), else the CPUs this process may run on."""
+    limit = os.environ.get("NUMBA_NUM_THREADS", "")
+    if limit.strip().isdigit() and int(limit) > 0:
+        return int(limit)
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def row_ranges(n_rows: int, step: int = 1) -> list[tuple[int, int]]:
+    """Contiguous ``(start, stop)`` row ranges, one per thread (one below
+    ``THREADED_MIN_ROWS`` rows), their bounds multiples of ``step`` (but the last)."""
+    n_threads = thread_count() if n_rows >= THREADED_MIN_ROWS else 1
+    n_steps = -(-n_rows // max(step, 1))
+    n_threads = max(1, min(n_threads, n_steps))
+    bounds = [min(n_rows, (n_steps * t // n_threads) * step) for t in range(n_threads + 1)]
+    bounds[-1] = n_rows
+    return [(bounds[t], bounds[t + 1]) for t in range(n_threads)]
+
+
+def on_threads(task: Callable[[int, int], Any], ranges: Sequence[tuple[int, int]]) -> list[Any]:
+    """``[task(start, stop) for each range]``, one thread per range when there are several."""
+    if len(ranges) == 1:
+        return [task(*ranges[0])]
+    with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
+        return [future.result() for future in [pool.submit(task, start, stop) for start, stop in ranges]]
+
+
+def _sum_of_squares(values: np.ndarray, per_column: bool) -> np.ndarray | float:
+    """Per-column sums of squares of ``values``, or their total, over row ranges on threads."""
+    subscripts = "ij,ij->j" if per_column else "ij,ij->"
+    parts = on_threads(lambda a, b: np.einsum(subscripts, values[a:b], values[a:b]), row_ranges(len(values)))
+    return parts[0] if len(parts) == 1 else sum(parts[1:], parts[0])
 
 
 def squares_are_safe(squares: np.ndarray, n_rows: int) -> bool:

@@ -56,13 +56,13 @@ def _grow(categorical: object) -> tuple:
 
 
 def _apply(order: str) -> tuple:
-    # X, feature, threshold, nan_left, children, is_leaf, out, start, stop
+    # X, feature, threshold, routes (four a node: left, right, NaN's side twice), is_leaf, out,
+    # start, stop
     return (
         ("f8", 2, order, "r"),
         ("i8", 1, "C", "r"),
         ("f8", 1, "C", "r"),
-        ("b1", 1, "C", "r"),
-        ("i8", 2, "C", "r"),
+        ("i8", 1, "C", "r"),
         ("b1", 1, "C", "r"),
         ("i8", 1, "C"),
         "i8",
@@ -71,9 +71,21 @@ def _apply(order: str) -> tuple:
 
 
 def _apply_mixed(order: str) -> tuple:
-    # as _apply, with categorical_node and table before out
-    arguments = _apply(order)
-    return arguments[:6] + (("b1", 1, "C", "r"), ("b1", 2, "C", "r")) + arguments[6:]
+    # X, feature, threshold, nan_left, children, is_leaf, categorical_node, table, out, start,
+    # stop
+    return (
+        ("f8", 2, order, "r"),
+        ("i8", 1, "C", "r"),
+        ("f8", 1, "C", "r"),
+        ("b1", 1, "C", "r"),
+        ("i8", 2, "C", "r"),
+        ("b1", 1, "C", "r"),
+        ("b1", 1, "C", "r"),
+        ("b1", 2, "C", "r"),
+        ("i8", 1, "C"),
+        "i8",
+        "i8",
+    )
 
 
 EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {

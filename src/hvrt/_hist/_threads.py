@@ -10,13 +10,14 @@ other jobs shared the two cores. Plain threads have none of these problems.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import numpy as np
+
+from .. import _validation
 
 # Fewer rows than this per thread are not worth a thread.
 MIN_ROWS_PER_THREAD = 65_536
@@ -28,12 +29,7 @@ def _numba_num_threads() -> int:
     numba = sys.modules.get("numba")
     if numba is not None:
         return max(1, int(numba.config.NUMBA_NUM_THREADS))
-    try:
-        return max(1, int(os.environ["NUMBA_NUM_THREADS"]))
-    except (KeyError, ValueError):
-        pass
-    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, available or 1)
+    return _validation.thread_count()
 
 
 # read once, as numba does; tests set config.NUMBA_NUM_THREADS
