@@ -10,6 +10,7 @@ other jobs shared the two cores. Plain threads have none of these problems.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -17,19 +18,23 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from .. import _validation
-
 # Fewer rows than this per thread are not worth a thread.
 MIN_ROWS_PER_THREAD = 65_536
 
 
 def _numba_num_threads() -> int:
     """``NUMBA_NUM_THREADS`` as numba reads it at its import (the environment variable, else
-    the CPUs this process may use), without importing numba."""
+    the CPUs this process may use), without importing numba. (Not ``_validation.thread_count``:
+    ``setup.py`` imports the engine's modules to compile them, without pandas.)"""
     numba = sys.modules.get("numba")
     if numba is not None:
         return max(1, int(numba.config.NUMBA_NUM_THREADS))
-    return _validation.thread_count()
+    try:
+        return max(1, int(os.environ["NUMBA_NUM_THREADS"]))
+    except (KeyError, ValueError):
+        pass
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, available or 1)
 
 
 # read once, as numba does; tests set config.NUMBA_NUM_THREADS
