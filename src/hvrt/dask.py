@@ -48,7 +48,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from numba import njit
 from sklearn.base import clone
 from sklearn.preprocessing import TargetEncoder
 from sklearn.utils.validation import check_is_fitted
@@ -219,39 +218,13 @@ def _delayed(function: Any) -> Any:
 # --------------------------------------------------------------------------- chunk reductions
 
 
-@njit(cache=True, nogil=True)
-def _column_pass(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    # two passes over the rows (mean, then squared deviations from it), NaN skipped; also
-    # each column's largest magnitude (inf for an infinite value), for the input checks
-    n, d = values.shape
-    count = np.zeros(d, dtype=np.int64)
-    total = np.zeros(d)
-    largest = np.zeros(d)
-    for i in range(n):
-        for j in range(d):
-            v = values[i, j]
-            if not np.isnan(v):
-                count[j] += 1
-                total[j] += v
-                largest[j] = max(largest[j], abs(v))
-    mean = np.zeros(d)
-    for j in range(d):
-        if count[j] > 0:
-            mean[j] = total[j] / count[j]
-    m2 = np.zeros(d)
-    for i in range(n):
-        for j in range(d):
-            v = values[i, j]
-            if not np.isnan(v):
-                m2[j] += (v - mean[j]) ** 2
-    return count, mean, m2, largest
-
-
 def _column_summary(values: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
     """(non-NaN count, mean (0 where empty), squared deviations) of each column, and its
     largest magnitude; one compiled pass instead of a dozen numpy reductions."""
+    from ._hist._distributed import column_pass  # compiled at install with the engine
+
     values = np.ascontiguousarray(values, dtype=np.float64)
-    count, mean, m2, largest = _column_pass(values)  # 2-D
+    count, mean, m2, largest = column_pass(values)  # 2-D
     return (count, mean, m2), largest
 
 

@@ -251,6 +251,14 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
     "hvrt._hist._apply._apply_rows": tuple(
         (f"apply_rows_{order.lower()}", _apply(order), "void") for order in "CF"
     ),
+    # values -> (non-NaN count, mean, squared deviations, largest magnitude) per column
+    "hvrt._hist._distributed.column_pass": (
+        (
+            "column_pass",
+            (("f8", 2, "C", "r"),),
+            (("i8", 1, "C"), ("f8", 1, "C"), ("f8", 1, "C"), ("f8", 1, "C")),
+        ),
+    ),
     "hvrt._hist._categories.apply_rows_mixed": tuple(
         (f"apply_rows_mixed_{order.lower()}", _apply_mixed(order), "void")
         for order in "CF"

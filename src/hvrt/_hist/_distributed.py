@@ -430,3 +430,34 @@ def fitted_tree(tree: HistTree, target_mean: np.ndarray) -> HistFittedTree:
         bin_edges=tree.bin_edges,
     )
     return HistFittedTree(shifted, None)
+
+
+# ---------------------------------------------------------------- chunk column moments
+
+
+@njit(cache=True, nogil=True)
+def column_pass(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    # two passes over the rows (mean, then squared deviations from it), NaN skipped; also
+    # each column's largest magnitude (inf for an infinite value), for the input checks
+    n, d = values.shape
+    count = np.zeros(d, dtype=np.int64)
+    total = np.zeros(d)
+    largest = np.zeros(d)
+    for i in range(n):
+        for j in range(d):
+            v = values[i, j]
+            if not np.isnan(v):
+                count[j] += 1
+                total[j] += v
+                largest[j] = max(largest[j], abs(v))
+    mean = np.zeros(d)
+    for j in range(d):
+        if count[j] > 0:
+            mean[j] = total[j] / count[j]
+    m2 = np.zeros(d)
+    for i in range(n):
+        for j in range(d):
+            v = values[i, j]
+            if not np.isnan(v):
+                m2[j] += (v - mean[j]) ** 2
+    return count, mean, m2, largest
