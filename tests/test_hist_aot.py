@@ -6,9 +6,6 @@ install -e .``, ``make test``); tests that need it are skipped without it, with 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +14,8 @@ import pytest
 
 from hvrt import HVRTPartitioner
 from hvrt._hist import _jit, _rows
+
+from .fresh_process import run_python
 
 ROOT = Path(__file__).resolve().parents[1]
 needs_aot = pytest.mark.skipif(
@@ -73,16 +72,12 @@ def test_a_fit_with_precompiled_kernels_does_not_import_numba() -> None:
         "        assert (model.predict(data) == model.labels_).all()\n"
         "print('numba' in sys.modules, 'llvmlite' in sys.modules)\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env)
-    assert out.stdout.split() == ["False", "False"], out.stderr
+    assert run_python(code).split() == ["False", "False"]
 
 
 def test_no_aot_environment_variable_selects_numba() -> None:
     code = "from hvrt._hist import _jit; print(_jit.aot_module())"
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "HVRT_NO_AOT": "1"}
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env)
-    assert out.stdout.strip() == "None"
+    assert run_python(code, HVRT_NO_AOT="1").strip() == "None"
 
 
 @needs_aot

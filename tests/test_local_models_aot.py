@@ -8,8 +8,6 @@ that need the module are skipped without it, with the reason.
 from __future__ import annotations
 
 import ast
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -20,6 +18,8 @@ import pytest
 from hvrt import PartitionedRegressor
 from hvrt._hist import _aot_exports, _jit
 from hvrt.datasets import make_demo_data
+
+from .fresh_process import run_python
 
 ROOT = Path(__file__).resolve().parents[1]
 needs_aot = pytest.mark.skipif(
@@ -122,6 +122,4 @@ def test_a_local_model_fit_with_precompiled_kernels_does_not_import_numba() -> N
         "        assert np.isfinite(model.predict(data)).all()\n"
         "print('numba' in sys.modules, 'llvmlite' in sys.modules)\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env)
-    assert out.stdout.split() == ["False", "False"], out.stderr
+    assert run_python(code).split() == ["False", "False"]
