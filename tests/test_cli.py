@@ -122,10 +122,10 @@ def test_a_csv_column_of_iso_dates_is_read_as_dates_at_fit_and_in_every_chunk(tm
     assert result.exit_code == 0, result.stderr
     labelled = pd.read_csv(tmp_path / "labels.csv")
     np.testing.assert_array_equal(labelled["partition"], pd.read_csv(tmp_path / "parts.csv")["partition"])
-    # the same column holding numbers in a later file is refused by name, not labelled silently
+    # the same column holding numbers in a later file stays text (not ISO dates) and is refused by name
     frame.assign(when=np.arange(n, dtype=float)).to_csv(tmp_path / "numbers.csv", index=False)
     result = run("label", tmp_path / "numbers.csv", "--model", model_path, "-o", tmp_path / "bad.csv")
-    assert result.exit_code == 2 and "'when' held dates at fit but holds numbers now" in result.stderr
+    assert result.exit_code == 2 and "'when' held dates at fit but holds text now" in result.stderr
 
 
 def test_label_a_parquet_file_of_many_row_groups(tmp_path, parquet, table):

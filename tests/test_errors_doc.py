@@ -333,6 +333,9 @@ CASES: dict[str, Callable[[], object]] = {
     "L6": lambda: _fitted().get_feature_names_out(["a"]),
     "L7": lambda: _fitted().get_partitions(_with(b=np.r_[2e152, np.ones(59)])),
     "L8": lambda: _fitted().get_partitions(_with(b=pd.date_range("2024-01-01", periods=60, freq="D"))),
+    "L9": lambda: HVRTPartitioner(max_leaf_nodes=4)
+    .fit(_with(when=pd.date_range("2024-01-01", periods=60, freq="D")))
+    .get_partitions(_with(when=pd.date_range("2024-01-01", periods=60, freq="D", tz="Europe/Berlin"))),
     # analysis tools: full_report, partition_quality, calculate_feature_hhi_metric, grouped_stats
     "A1": lambda: full_report(X, LABELS[:-1]),
     "A2": lambda: full_report(X, pd.Series(LABELS, index=X.index + 1)),

@@ -14,6 +14,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.tree import DecisionTreeRegressor
 
+import hvrt
 from hvrt import HVRTPartitioner, PartitionedRegressor
 from hvrt.partitioner import auto_max_leaf_nodes
 
@@ -581,10 +582,42 @@ def test_a_column_that_swaps_numbers_dates_or_durations_is_an_error() -> None:
     assert len(partitioner.get_partitions(X.assign(when=np.nan))) == n
     tz = X.assign(when=X["when"].dt.tz_localize("UTC"))
     np.testing.assert_array_equal(partitioner.get_partitions(tz), partitioner.labels_)
+    # text where dates were is named as text, not as numbers
+    with pytest.raises(ValueError, match="'when' held dates at fit but holds text now"):
+        partitioner.get_partitions(X.assign(when=X["when"].astype(str)))
     model = PartitionedRegressor(partitioner=HVRTPartitioner(max_leaf_nodes=4, min_samples_leaf=20), shrinkage=100.0)
     model.fit(X, X["x"] * 2)
     with pytest.raises(ValueError, match="'when' held dates at fit but holds numbers now"):
         model.predict(swaps["'when' held dates at fit but holds numbers now"])
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_naive_dates_against_zoned_dates_is_an_error(engine: str, tmp_path) -> None:
+    # naive dates are read as UTC: the same wall-clock times in another zone would move
+    # by its offset and land in other partitions without a word
+    rng = np.random.default_rng(17)
+    n = 400
+    naive = pd.DataFrame({
+        "x": rng.normal(size=n),
+        "when": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.uniform(0, 365, n), unit="D").round("min"),
+    })
+    berlin = naive.assign(when=naive["when"].dt.tz_localize("Europe/Berlin", nonexistent="shift_forward", ambiguous="NaT"))
+    fitted_naive = HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(naive)
+    fitted_berlin = HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(berlin)
+    with pytest.raises(ValueError, match="'when' held dates without a time zone at fit but holds dates in Europe/Berlin now"):
+        fitted_naive.get_partitions(berlin)
+    with pytest.raises(ValueError, match="'when' held dates in Europe/Berlin at fit but holds dates without a time zone now"):
+        fitted_berlin.get_partitions(naive)
+    reloaded = hvrt.load(hvrt.save(fitted_berlin, tmp_path / "berlin.hvrt"))
+    with pytest.raises(ValueError, match="changed time zone since fit"):
+        reloaded.get_partitions(naive)
+    # the same instants in another zone, and UTC against naive, are the same times
+    np.testing.assert_array_equal(
+        fitted_berlin.get_partitions(berlin.assign(when=berlin["when"].dt.tz_convert("Asia/Tokyo"))), fitted_berlin.labels_
+    )
+    np.testing.assert_array_equal(
+        fitted_naive.get_partitions(naive.assign(when=naive["when"].dt.tz_localize("UTC"))), fitted_naive.labels_
+    )
 
 
 @pytest.mark.parametrize("engine", ["exact", "hist"])

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 from ._target import blend_target, column_moments, feature_outputs, y_alone
 from ._validation import (
     check_time_kinds,
+    date_zones,
     has_missing_values,
     is_categorical_dtype,
     numeric_block,
@@ -396,6 +397,8 @@ class Preprocessor:
     # numeric columns that held dates or durations at fit (None: a model file from before
     # this was recorded, so nothing to check against)
     time_kinds: dict[str, str] | None = None
+    # date columns' time zones at fit (None: naive; the mapping is None in older model files)
+    date_zones: dict[str, str | None] | None = None
 
     def input_names(self) -> list[str]:
         """Names of the tree inputs: the numeric columns, then the encoded categoricals."""
@@ -464,7 +467,7 @@ class Preprocessor:
     def tree_inputs(self, frame: pd.DataFrame) -> np.ndarray:
         """The float64 tree inputs of ``frame``: numeric columns, then encoded categoricals."""
         if self.time_kinds is not None:
-            check_time_kinds(frame, self.time_kinds, self.numeric_columns)
+            check_time_kinds(frame, self.time_kinds, self.numeric_columns, zones=self.date_zones)
         numeric, has_missing = numeric_block(frame, self.numeric_columns, refuse_tiny=False, when="label")
         if has_missing and self.numeric_fill is not None:
             numeric = np.where(np.isnan(numeric), self.numeric_fill, numeric)
@@ -754,6 +757,7 @@ def fit_preprocessing(
         numeric_columns, categorical_columns, numeric_fill, category_imputer, encoder, kinds, first_values,
         [c for c in frame.columns if c in set(with_missing)],
         {c: kind for c, kind in time_kinds(frame).items() if c in set(numeric_columns)},
+        {c: zone for c, zone in date_zones(frame).items() if c in set(numeric_columns)},
     )
     # (the kinds were just read from this frame: no need to check them against themselves)
     if preprocessor.native:

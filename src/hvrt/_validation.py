@@ -101,11 +101,35 @@ def time_kinds(frame: pd.DataFrame) -> dict[str, str]:
     }
 
 
-def check_time_kinds(frame: pd.DataFrame, fitted: Mapping[str, str], columns: Sequence[str], name: str = "X") -> None:
+def date_zones(frame: pd.DataFrame) -> dict[str, str | None]:
+    """The date columns of a :func:`to_frame` result with their time zone (None: naive)."""
+    return {
+        column: str(dtype.tz) if isinstance(dtype, pd.DatetimeTZDtype) else None
+        for column, dtype in frame.attrs.get(TIME_DTYPES, {}).items()
+        if pd.api.types.is_datetime64_any_dtype(dtype)
+    }
+
+
+def _kind_now(frame: pd.DataFrame, column: str, now: Mapping[str, str]) -> str:
+    if column in now:
+        return now[column]
+    return "numbers" if pd.api.types.is_numeric_dtype(frame[column].dtype) else "text"
+
+
+def check_time_kinds(
+    frame: pd.DataFrame,
+    fitted: Mapping[str, str],
+    columns: Sequence[str],
+    name: str = "X",
+    zones: Mapping[str, str | None] | None = None,
+) -> None:
     """Refuse a column that held numbers, dates or durations at fit and holds another now.
 
     Both become float64 (times as nanoseconds), so the swap would go through and put every
-    row in the wrong place without a word. A column of only missing values passes.
+    row in the wrong place without a word. A column of only missing values passes. With
+    ``zones`` (each date column's time zone at fit, None for naive dates), a naive date
+    column that now carries a zone other than UTC, or the reverse, is refused too: naive
+    dates are read as UTC, so the same wall-clock times would move by the zone's offset.
 
     Raises
     ------
@@ -114,7 +138,7 @@ def check_time_kinds(frame: pd.DataFrame, fitted: Mapping[str, str], columns: Se
     """
     now = time_kinds(frame)
     changed = [
-        f"{column!r} held {fitted.get(column, 'numbers')} at fit but holds {now.get(column, 'numbers')} now"
+        f"{column!r} held {fitted.get(column, 'numbers')} at fit but holds {_kind_now(frame, column, now)} now"
         for column in columns
         if fitted.get(column, "numbers") != now.get(column, "numbers")
         and not (column not in now and frame[column].isna().all())
@@ -125,6 +149,26 @@ def check_time_kinds(frame: pd.DataFrame, fitted: Mapping[str, str], columns: Se
             "nanoseconds, so a number in their place (or the reverse) would be taken in the wrong unit; "
             "convert the column back to the type it had at fit"
         )
+    if zones is None:
+        return
+    zones_now = date_zones(frame)
+    moved = [
+        f"{column!r} held {_zone_words(zones[column])} at fit but holds {_zone_words(zones_now[column])} now"
+        for column in columns
+        if column in zones and column in zones_now
+        and (zones[column] is None) != (zones_now[column] is None)
+        and "UTC" not in (zones[column], zones_now[column])
+    ]
+    if moved:
+        raise ValueError(
+            f"{name} column(s) changed time zone since fit: {'; '.join(moved)}. Naive dates are read as UTC, "
+            "so these times would move by the zone's offset; make the column naive again "
+            "(Series.dt.tz_convert(zone).dt.tz_localize(None)) or give it the zone it had at fit"
+        )
+
+
+def _zone_words(zone: str | None) -> str:
+    return "dates without a time zone" if zone is None else f"dates in {zone}"
 
 
 def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
