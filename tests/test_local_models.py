@@ -430,6 +430,8 @@ def test_partition_hierarchy_parents_come_first(engine):
     [
         ({"y": np.ones(10)}, ValueError, "y has 10 entries but X has 100 rows"),
         ({"y": np.array(["a"] * 100)}, ValueError, "y must be numeric"),
+        ({"y": pd.Series(pd.date_range("2024-01-01", periods=100))}, ValueError, r"y must be numeric, got dates"),
+        ({"y": pd.to_timedelta(np.arange(100), unit="s").to_numpy()}, ValueError, r"y must be numeric, got durations"),
         ({"y": np.r_[np.nan, np.ones(99)]}, ValueError, "y has 1 missing or infinite value"),
         ({"y": np.r_[np.ones(99), np.inf]}, ValueError, "first at row 99"),
         ({"y": "price"}, TypeError, "pass the column itself"),

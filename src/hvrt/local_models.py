@@ -111,6 +111,12 @@ def _checked_response(y: Any, n_rows: int, index: pd.Index | None) -> np.ndarray
         )
         y = y.ravel()
     values = aligned_1d(y, "y", n_rows, index)
+    if values.dtype.kind in "mM":  # numpy would turn them into nanoseconds without a word
+        kind = "dates" if values.dtype.kind == "M" else "durations"
+        raise ValueError(
+            f"y must be numeric, got {kind} ({values.dtype}); convert them to numbers in the unit the "
+            "predictions should have, e.g. (y - y.min()) / pd.Timedelta(days=1)"
+        )
     try:
         values = values.astype(np.float64)
     except (TypeError, ValueError):
