@@ -503,7 +503,10 @@ def to_target_frame(y: Any, X_frame: pd.DataFrame, X_is_pandas: bool) -> pd.Data
     frame = frame.set_axis(X_frame.index, axis=0).infer_objects()
     non_numeric = [c for c, d in frame.dtypes.items() if not pd.api.types.is_numeric_dtype(d)]
     if non_numeric:
-        raise ValueError(f"Unknown label type: y must be numeric; column(s) {non_numeric} are not")
+        if frame.shape[1] == 1 and not isinstance(y, pd.DataFrame):  # one target: its name is ours
+            raise ValueError(f"Unknown label type: y must be numeric, got dtype {frame.dtypes.iloc[0]}")
+        described = ", ".join(f"{c!r} ({frame[c].dtype})" for c in non_numeric)
+        raise ValueError(f"Unknown label type: y must be numeric; column(s) {described} are not")
     return frame
 
 
