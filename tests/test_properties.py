@@ -1,4 +1,4 @@
-"""Property tests: HVRTPartitioner on generated tables, on both engines.
+"""Property tests: HVRTPartitioner (and PartitionedRegressor, last) on generated tables, on both engines.
 
 Every generated table (1-100 rows; numeric columns with NaN, duplicate rows, constant
 columns, subnormals, magnitudes up to and beyond the refused limits; categoricals) either
@@ -22,7 +22,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from hvrt import HVRTPartitioner
+from hvrt import HVRTPartitioner, PartitionedRegressor
 from hvrt._target import feature_outputs
 from hvrt._validation import MAX_MAGNITUDE, MIN_MAGNITUDE
 
@@ -278,3 +278,59 @@ def test_the_target_moves_by_rounding_only_under_an_affine_map(values, shifts, f
     # 1e-4 of its digits (n eps * (1 + offset**2) relative, at most n eps 1e4), times |z|
     per_column = (np.log2(n) + 3) * (1 + largest) + n * np.minimum(1 + offset**2, 1e4) * z
     np.testing.assert_allclose(moved, reference, rtol=0, atol=2 * eps * per_column.sum())
+
+
+# --------------------------------------------------------------------------- local models
+
+
+@given(
+    frame=tables(),
+    data=st.data(),
+    engine=st.sampled_from(ENGINES),
+    max_leaf_nodes=st.integers(2, 12),
+    min_samples_leaf=st.integers(1, 10),
+    partition_on=st.sampled_from(["auto", "residual", "y", "X"]),
+    shrinkage=st.sampled_from(["auto", 0.0, 10.0, 1e6]),
+    clip=st.sampled_from(["y", "xy", None]),
+    cuts=st.lists(st.integers(1, 99), max_size=3),
+)
+def test_a_regressor_fits_cleanly_or_is_refused_by_name(
+    frame, data, engine, max_leaf_nodes, min_samples_leaf, partition_on, shrinkage, clip, cuts
+) -> None:
+    # any table the partitioner takes gives a fit without a warning whose predictions are
+    # finite, inside y's training range when clipped, row by row (any batching gives the
+    # same values), and equal for an equal fit; the input is never modified
+    n = len(frame)
+    y = data.draw(arrays(np.float64, n, elements=st.integers(-(2**20), 2**20).map(float)))
+    categorical = categorical_names(frame)
+    before = frame.copy(deep=True)
+    partitioner = HVRTPartitioner(
+        max_leaf_nodes=max_leaf_nodes, min_samples_leaf=min_samples_leaf, engine=engine,
+        categorical_features=categorical or None,
+    )  # fmt: skip
+    params = dict(partitioner=partitioner, partition_on=partition_on, shrinkage=shrinkage, clip=clip)
+    error = expected_error(frame)
+    if error == "X has no numeric column":  # the model inputs (categoricals) are checked first
+        empty = [c for c in categorical if frame[c].isna().all()]
+        if empty:
+            error = rf"X column\(s\) \['{empty[0]}'.*\] have no values"
+        elif partition_on != "X":
+            error = None  # the tree grows on y (or its residual)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        if error is not None:
+            with pytest.raises(ValueError, match=error):
+                PartitionedRegressor(**params).fit(frame, y)
+            pd.testing.assert_frame_equal(frame, before)
+            return
+        model = PartitionedRegressor(**params).fit(frame, y)
+        predicted = model.predict(frame)
+        assert predicted.shape == (n,) and np.isfinite(predicted).all()
+        if clip is not None:
+            assert y.min() <= predicted.min() and predicted.max() <= y.max()
+        bounds = [0, *sorted({c for c in cuts if c < n}), n]
+        sliced = [model.predict(frame[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+        np.testing.assert_array_equal(np.concatenate(sliced), predicted)
+        again = PartitionedRegressor(**params).fit(before.copy(), y.copy())
+        np.testing.assert_array_equal(again.predict(frame), predicted)
+    pd.testing.assert_frame_equal(frame, before)
