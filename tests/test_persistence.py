@@ -155,7 +155,7 @@ def test_versions_are_recorded_checked_and_named(tmp_path, data):
     X, _ = data
     path = hvrt.save(HVRTPartitioner(8, engine="exact").fit(X), tmp_path / "m.hvrt", metadata={"source": "x.csv"})
     info = model_info(path)
-    assert (info.kind, info.format_version, info.hvrt_version) == ("HVRTPartitioner", 1, hvrt.__version__)
+    assert (info.kind, info.format_version, info.hvrt_version) == ("HVRTPartitioner", 2, hvrt.__version__)
     assert info.metadata == {"source": "x.csv"}
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -167,9 +167,55 @@ def test_versions_are_recorded_checked_and_named(tmp_path, data):
         assert isinstance(hvrt.load(older), HVRTPartitioner)
 
     future = tmp_path / "future.hvrt"
-    rewrite_manifest(path, future, format_version=2, hvrt_version="9.0")
-    with pytest.raises(ModelFileError, match=r"format version 2, written by hvrt 9\.0; .* reads format version 1 only"):
+    rewrite_manifest(path, future, format_version=3, hvrt_version="9.0")
+    with pytest.raises(ModelFileError, match=r"format version 3, written by hvrt 9\.0; .* reads format versions 1 and 2 only"):
         hvrt.load(future)
+
+
+def _as_format_1(manifest: dict) -> dict:
+    """A format-2 manifest without shared objects, written as format 1 wrote it (no ids)."""
+
+    def strip(value):
+        if isinstance(value, list):
+            return [strip(item) for item in value]
+        if isinstance(value, dict):
+            assert "$ref" not in value, "format 1 cannot hold a shared object"
+            return {key: strip(item) for key, item in value.items() if not (key == "id" and "$object" in value)}
+        return value
+
+    return {**manifest, "format_version": 1, "model": strip(manifest["model"])}
+
+
+def test_a_shared_object_is_written_once_and_loads_shared(tmp_path, data):
+    # the regressor and its partitioner share one preprocessor: the loaded model shares it
+    # too, so predict preprocesses X once, as before saving
+    X, y = data
+    model = PartitionedRegressor(HVRTPartitioner(16, engine="hist", min_samples_leaf=20)).fit(X, y)
+    assert model.partitioner_._preprocessor is model._preprocessor
+    path = hvrt.save(model, tmp_path / "m.hvrt")
+    with zipfile.ZipFile(path) as archive:
+        text = archive.read(MANIFEST).decode()
+    assert text.count('"$ref"') >= 1
+    loaded = hvrt.load(path)
+    assert loaded.partitioner_._preprocessor is loaded._preprocessor
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    # a reference to an object not read before it is refused by name
+    forged = tmp_path / "forged.hvrt"
+    rewrite_manifest(path, forged, model=json.loads(text.replace('{"$ref": ', '{"$ref": 1000', 1))["model"])
+    with pytest.raises(ModelFileError, match="a reference to object 1000"):
+        hvrt.load(forged)
+
+
+def test_a_format_1_file_still_loads(tmp_path, data):
+    X, _ = data
+    model = HVRTPartitioner(8, engine="hist").fit(X)
+    path = hvrt.save(model, tmp_path / "m.hvrt")
+    with zipfile.ZipFile(path) as archive:
+        manifest = json.loads(archive.read(MANIFEST))
+    old = tmp_path / "old.hvrt"
+    rewrite_manifest(path, old, **_as_format_1(manifest))
+    assert model_info(old).format_version == 1
+    np.testing.assert_array_equal(hvrt.load(old).get_partitions(X), model.labels_)
 
 
 def test_pickle_and_joblib_round_trips_keep_working(tmp_path, data):

@@ -14,10 +14,15 @@ runs whatever the file says.
 
 Layout of the archive::
 
-    hvrt-model.json   {"format": "hvrt-model", "format_version": 1, "hvrt_version": ...,
+    hvrt-model.json   {"format": "hvrt-model", "format_version": 2, "hvrt_version": ...,
                        "kind": "HVRTPartitioner", "metadata": {...}, "model": <encoded>}
     arrays/0.npy      one member per numeric array of the model
     ...
+
+An object the model holds in two places (a regressor and its partitioner share one
+preprocessor) is written once, with an ``"id"``, and referred to elsewhere as
+``{"$ref": id}``, so the loaded model shares it too (format version 2; version 1 files,
+without references, are still read).
 
 A user ``scaler=`` is kept only when it is one of scikit-learn's standard scalers
 (``StandardScaler``, ``RobustScaler``, ``MinMaxScaler``, ``MaxAbsScaler``,
@@ -52,7 +57,8 @@ from .partitioner import HVRTPartitioner
 __all__ = ["ModelFileError", "ModelInfo", "ModelVersionWarning", "load", "model_info", "save"]
 
 FORMAT_NAME = "hvrt-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # 2 added shared-object references
 MANIFEST = "hvrt-model.json"
 _ARRAY_DIR = "arrays/"
 MODEL_KINDS = {"HVRTPartitioner": HVRTPartitioner, "PartitionedRegressor": PartitionedRegressor}
@@ -138,6 +144,8 @@ class _Encoder:
     def __init__(self) -> None:
         self.arrays: list[np.ndarray] = []
         self._active: set[int] = set()
+        self._ids: dict[int, int] = {}  # id() of each object written -> its number in the file
+        self._written: list[Any] = []  # keeps them alive, so that no id() is reused
 
     def encode(self, value: Any, where: str) -> Any:
         if value is None or isinstance(value, (bool, str)):
@@ -200,6 +208,10 @@ class _Encoder:
             raise TypeError(_refusal(value, where))
         if id(value) in self._active:
             raise TypeError(f"cannot save {where}: the model refers to itself")
+        if id(value) in self._ids:
+            return {"$ref": self._ids[id(value)]}
+        number = self._ids[id(value)] = len(self._written)
+        self._written.append(value)
         reduced = value.__reduce_ex__(4)
         if len(reduced) > 3 and any(part is not None for part in reduced[3:]):
             raise TypeError(f"cannot save {where}: {cls.__name__} pickles as a container, which is not supported")
@@ -212,7 +224,7 @@ class _Encoder:
                 encoded_state: Any = {"$dict": [[key, self.encode(item, f"{where}.{key}")] for key, item in state.items()]}
             else:
                 encoded_state = self.encode(state, where)
-            encoded: dict[str, Any] = {"$object": name, "state": encoded_state}
+            encoded: dict[str, Any] = {"$object": name, "id": number, "state": encoded_state}
             if name in _CONSTRUCTED:
                 if constructor is not cls:
                     raise TypeError(f"cannot save {where}: {cls.__name__} does not rebuild from its own class")
@@ -394,10 +406,11 @@ def _read_manifest(archive: zipfile.ZipFile, path: Path) -> dict:
         raise ModelFileError(f"{str(path)!r} is not an hvrt model file")
     version = manifest.get("format_version")
     writer = manifest.get("hvrt_version", "unknown")
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
+        readable = " and ".join(map(str, READABLE_VERSIONS))
         raise ModelFileError(
             f"{str(path)!r} is an hvrt model file of format version {version!r}, written by hvrt {writer}; "
-            f"hvrt {__version__} reads format version {FORMAT_VERSION} only (load it with hvrt {writer})"
+            f"hvrt {__version__} reads format versions {readable} only (load it with hvrt {writer})"
         )
     if manifest.get("kind") not in MODEL_KINDS:
         raise ModelFileError(f"{str(path)!r} holds an unknown kind of model: {manifest.get('kind')!r}")
@@ -555,6 +568,7 @@ class _Decoder:
     def __init__(self, archive: zipfile.ZipFile, path: Path) -> None:
         self.archive = archive
         self.path = path
+        self._shared: dict[int, Any] = {}  # objects read so far, by their number in the file
 
     def fail(self, what: str) -> ModelFileError:
         return ModelFileError(f"{str(self.path)!r} is not a valid hvrt model file: {what}")
@@ -592,6 +606,10 @@ class _Decoder:
             return self._frame(value["$frame"])
         if tag == "$object":
             return self._object(value)
+        if tag == "$ref":
+            if value["$ref"] not in self._shared or isinstance(value["$ref"], bool):
+                raise self.fail(f"a reference to object {str(value['$ref'])[:20]}, which comes nowhere before it")
+            return self._shared[value["$ref"]]
         raise self.fail(f"unknown tag {tag!r}")
 
     def _bad(self, value: Any) -> Any:
@@ -656,4 +674,8 @@ class _Decoder:
                 obj.__dict__.update(state)
             else:
                 raise self.fail(f"the state of a {name} is not a dict")
+        if "id" in value:
+            if not isinstance(value["id"], int) or isinstance(value["id"], bool) or value["id"] in self._shared:
+                raise self.fail(f"an object number {str(value['id'])[:20]} that is not a new number")
+            self._shared[value["id"]] = obj
         return obj
