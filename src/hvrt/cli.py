@@ -273,7 +273,9 @@ class ChunkWriter:
     def write(self, frame: pd.DataFrame) -> None:
         """Append ``frame`` (the first chunk sets the columns and, for Parquet, the schema)."""
         if self.fmt == "csv":
-            frame.to_csv(self.path, mode="w" if self._first else "a", header=self._first, index=False)
+            from ._csv_output import write_csv
+
+            write_csv(frame, self.path, header=self._first)
         else:
             pa = _pyarrow()
             if self._writer is None:
