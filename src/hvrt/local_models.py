@@ -374,7 +374,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
                 if shared is not None:
                     bins = shared[2]
                     binned = None if bins is None else (bins[0], bins[1].copy())  # growth permutes the codes
-                    partitioner._fit_prepared(X, guides[name], preprocessor, inputs, binned)
+                    partitioner._fit_prepared(X, guides[name], preprocessor, inputs, binned, frame=(frame, had_names))
                 else:
                     partitioner.fit(X, guides[name])
                 if self.estimator is not None:
@@ -393,10 +393,13 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
                 # machine); their coarse searches, one compiled call each, run side by side,
                 # and the final partitions grow while the search refines.
                 split = _HonestSplit.draw(frame, weights, shared)
-                selections = {
-                    name: self._selection(split, guides[name], design, centred, weights, partitioner, shared, one_hot)
-                    for name in candidates
-                }
+                built = pool.map(
+                    lambda name: self._selection(
+                        split, guides[name], design, centred, weights, partitioner, shared, one_hot, (X, had_names)
+                    ),
+                    candidates,
+                )
+                selections = dict(zip(candidates, built))
                 final_tree = []
                 paths = _search_paths(
                     selections,
@@ -491,6 +494,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         partitioner: HVRTPartitioner,
         shared: tuple[Preprocessor, np.ndarray, tuple[object, np.ndarray] | None] | None = None,
         one_hot: OneHotLayout | None = None,
+        source: tuple[Any, bool] = (None, True),
     ) -> _Selection:
         """The honest cross-validation set-up for partitions grown on ``guide``.
 
@@ -502,7 +506,8 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         pass gives every (fold, tree node) the cross-products of its rows, summed up the
         selection tree in place; :meth:`_Selection.cv_rmse` scores shrinkage candidates
         from them. ``split`` (the halves, folds and their rows' inputs) is the same for
-        every guide.
+        every guide. ``source``: the fit's ``X`` and whether it had column names (with
+        ``shared``, the selectors take their columns from it, not from a frame of their rows).
         """
         selector = clone(partitioner)
         guide_rows = None if guide is None else guide[split.grown]
@@ -515,7 +520,8 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             preprocessor = shared[0]
             # growth permutes the codes in place: each selector gets its own copy
             binned = None if split.grown_codes is None else (shared[2][0], split.grown_codes.copy())
-            selector._fit_prepared(split.grown_frame, guide_rows, preprocessor, split.grown_inputs, binned)
+            X, had_names = source
+            selector._fit_prepared(X, guide_rows, preprocessor, split.grown_inputs, binned, frame=(split.frame, had_names))
             labels[split.validated] = selector._labels_of_prepared(split.validated_inputs)
         labels[split.grown] = selector.labels_
         tree = _TreeSums.from_partitioner(selector)
@@ -712,7 +718,8 @@ class _HonestSplit:
     grown: np.ndarray
     validated: np.ndarray
     fold: np.ndarray
-    grown_frame: pd.DataFrame
+    frame: pd.DataFrame
+    grown_frame: pd.DataFrame | None
     validated_frame: pd.DataFrame | None
     grown_inputs: np.ndarray | None
     validated_inputs: np.ndarray | None
@@ -739,7 +746,9 @@ class _HonestSplit:
             grown=grown,
             validated=validated,
             fold=fold,
-            grown_frame=frame.iloc[grown],
+            frame=frame,
+            # the frames of the halves are read only where the selectors preprocess their rows
+            grown_frame=frame.iloc[grown] if shared is None else None,
             validated_frame=frame.iloc[validated] if shared is None else None,
             grown_inputs=None if inputs is None else inputs[grown],
             validated_inputs=None if inputs is None else inputs[validated],
