@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from sklearn import config_context
 from sklearn.base import TransformerMixin
 from sklearn.preprocessing import OneHotEncoder, TargetEncoder
 
@@ -308,7 +309,8 @@ def fit_imputer(modes: list[Any]) -> SimpleImputer:
     """A most-frequent imputer whose statistics are ``modes`` (fitted on them, twice over)."""
     from sklearn.impute import SimpleImputer
 
-    return SimpleImputer(strategy="most_frequent").fit(np.array([modes, modes], dtype=object))
+    with config_context(skip_parameter_validation=True):  # constant, valid parameters
+        return SimpleImputer(strategy="most_frequent").fit(np.array([modes, modes], dtype=object))
 
 
 def fit_one_hot(categories: list[list[Any]]) -> OneHotEncoder:
@@ -321,7 +323,9 @@ def fit_one_hot(categories: list[list[Any]]) -> OneHotEncoder:
     table = np.empty((length, len(columns)), dtype=object)
     for j, column in enumerate(columns):
         table[:, j] = column
-    return OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64).fit(table)
+    # the parameters are constants known valid: their validation is a third of the fit's time
+    with config_context(skip_parameter_validation=True):
+        return OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64).fit(table)
 
 
 def _is_missing(value: Any) -> bool:
@@ -720,10 +724,13 @@ def fit_preprocessing(
     target_mode: str,
     y_weight: float,
     random_state: Any,
-) -> tuple[Preprocessor, np.ndarray, np.ndarray]:
+    make_target: bool = True,
+) -> tuple[Preprocessor, np.ndarray, np.ndarray | None]:
     """Fit the preprocessing and return it with the training tree inputs and target.
 
     ``category_encoding`` is resolved already: "native", "ohe" or "target".
+    ``make_target=False``: the caller has no use for the target (None is returned), unless
+    target encoding learns from it.
     """
     if category_encoding not in ("native", "ohe", "target"):
         raise ValueError(f"category_encoding must be 'native', 'ohe' or 'target' here, got {category_encoding!r}")
@@ -747,9 +754,11 @@ def fit_preprocessing(
             numeric = np.where(np.isnan(numeric), numeric_fill, numeric)
             has_missing = False
 
-    target = _synthetic_target(
-        numeric, has_missing, moments, y_frame, column_weights, scaler, impute, target_mode, y_weight
-    )
+    target = None
+    if make_target or category_encoding == "target":
+        target = _synthetic_target(
+            numeric, has_missing, moments, y_frame, column_weights, scaler, impute, target_mode, y_weight
+        )
 
     category_imputer = encoder = None
     column_codes = None

@@ -463,12 +463,11 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         """The partitioner's preprocessing, imputing, fitted on ``frame`` (target encoding on ``y``)."""
         categorical = resolve_categorical(frame, partitioner.categorical_features)
         encoding = "target" if partitioner.category_encoding == "target" else "ohe"
-        # The synthetic target is not kept: y is needed only where target encoding learns
-        # from it, or where no numeric column makes one.
-        with_y = encoding == "target" or len(categorical) == frame.shape[1]
+        # No synthetic target is made (make_target=False): y is needed only where target
+        # encoding learns from it.
         preprocessor, inputs, _ = fit_preprocessing(
             frame,
-            pd.DataFrame({"y": response}, index=frame.index) if with_y else None,
+            pd.DataFrame({"y": response}, index=frame.index) if encoding == "target" else None,
             categorical_columns=categorical,
             weights=None,
             scaler=None,
@@ -478,6 +477,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             target_mode="sum",
             y_weight=1.0,
             random_state=partitioner.random_state,
+            make_target=False,
         )
         return preprocessor, inputs
 
