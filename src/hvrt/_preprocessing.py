@@ -528,14 +528,19 @@ class Preprocessor:
         inputs = (np.zeros if one_hot else np.empty)((len(frame), numeric.shape[1] + sum(widths)))
         inputs[:, : numeric.shape[1]] = numeric
         offset = numeric.shape[1]
+        # each row's first element in the flat (row-major) inputs: a one-hot 1 is written by
+        # its flat index, 2-3x faster than numpy's (row, column) scatter
+        row_starts = np.arange(len(frame), dtype=np.intp) * inputs.shape[1] if one_hot else None
         for j, column in enumerate(self.categorical_columns):
             # What the fitted encoder's transform gives, from one hash lookup per distinct
             # value: scikit-learn's transform maps an object array row by row in Python.
             codes = None if column_codes is None else column_codes[j]
             positions = self._category_positions(frame[column], column, j, codes)
             if one_hot:
-                rows = np.flatnonzero(positions >= 0)  # unseen categories stay all zeros
-                inputs[rows, offset + positions[rows]] = 1.0
+                flat = row_starts + (offset + positions)
+                if (positions < 0).any():
+                    flat = flat[positions >= 0]  # unseen categories stay all zeros
+                np.put(inputs, flat, 1.0)
             elif native:  # the category's code; unseen categories are NaN
                 inputs[:, offset] = self.encoder.codes_of(positions, j)
             else:  # target encoding: unseen categories get the target mean
