@@ -366,7 +366,12 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             guides = {"residual": centred - design @ root, "y": response, "X": None}
             validate = self.estimator is None and len(frame) >= AUTO_MIN_ROWS
             auto_shrinkage = isinstance(self.shrinkage, str)
+            cross_validate = validate and (auto_shrinkage or len(candidates) > 1)
+            # the split needs no bins: drawn while the binning finishes
+            split = _HonestSplit.draw(frame, weights, None if binning is None else inputs) if cross_validate else None
             shared = None if binning is None else (preprocessor, inputs, binning.result())
+            if split is not None and shared is not None and shared[2] is not None:
+                split.grown_codes = shared[2][1][split.grown]
 
             def grow_final(name: str) -> _FinalTree:
                 """The partitions grown on guide ``name`` and, for the built-in ridge, their node sums."""
@@ -385,14 +390,13 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
                 tree = _TreeSums.from_partitioner(partitioner)
                 return _FinalTree(products, tree, tree.node_sums(products))
 
-            if validate and (auto_shrinkage or len(candidates) > 1):
+            if cross_validate:
                 grid = SHRINKAGE_GRID if auto_shrinkage else np.array([float(self.shrinkage)])
                 log(f"cross-validating the shrinkage on partitions grown on {' and on '.join(candidates)}")
-                # The selections are built one after the other (much of their work holds
-                # the GIL, and two threads that both need it stall each other on a busy
-                # machine); their coarse searches, one compiled call each, run side by side,
-                # and the final partitions grow while the search refines.
-                split = _HonestSplit.draw(frame, weights, shared)
+                # The selections are built side by side (their work is mostly compiled
+                # kernels that release the GIL: growth, labelling, cross-products), then
+                # their coarse searches, one compiled call each; the final partitions grow
+                # while the search refines.
                 built = pool.map(
                     lambda name: self._selection(
                         split, guides[name], design, centred, weights, partitioner, shared, one_hot, (X, had_names)
@@ -727,32 +731,31 @@ class _HonestSplit:
     validated_weight: float
 
     @classmethod
-    def draw(
-        cls,
-        frame: pd.DataFrame,
-        weights: np.ndarray,
-        shared: tuple[Preprocessor, np.ndarray, tuple[object, np.ndarray] | None] | None,
-    ) -> _HonestSplit:
+    def draw(cls, frame: pd.DataFrame, weights: np.ndarray, inputs: np.ndarray | None) -> _HonestSplit:
         """A seeded split: half the rows grow the selection trees (the structure half,
-        set ``CV_FOLDS``), the other half is dealt into ``CV_FOLDS`` folds."""
+        set ``CV_FOLDS``), the other half is dealt into ``CV_FOLDS`` folds.
+
+        ``inputs``: the model inputs when the selectors share them (the fit's ``shared``),
+        else None (the selectors preprocess frames of their rows). The structure rows'
+        bin codes (``grown_codes``) are the caller's to set, once the binning is done.
+        """
         rng = np.random.default_rng(0)
         n_rows = len(frame)
         structure = rng.random(n_rows) < 0.5
         grown, validated = np.flatnonzero(structure), np.flatnonzero(~structure)
         fold = np.where(structure, CV_FOLDS, rng.integers(0, CV_FOLDS, n_rows))
-        inputs = None if shared is None else shared[1]
-        codes = None if shared is None or shared[2] is None else shared[2][1]
+        shared = inputs is not None
         return cls(
             grown=grown,
             validated=validated,
             fold=fold,
             frame=frame,
             # the frames of the halves are read only where the selectors preprocess their rows
-            grown_frame=frame.iloc[grown] if shared is None else None,
-            validated_frame=frame.iloc[validated] if shared is None else None,
-            grown_inputs=None if inputs is None else inputs[grown],
-            validated_inputs=None if inputs is None else inputs[validated],
-            grown_codes=None if codes is None else codes[grown],
+            grown_frame=None if shared else frame.iloc[grown],
+            validated_frame=None if shared else frame.iloc[validated],
+            grown_inputs=inputs[grown] if shared else None,
+            validated_inputs=inputs[validated] if shared else None,
+            grown_codes=None,
             validated_weight=float(weights[validated].sum()),
         )
 
