@@ -26,10 +26,11 @@ tree levels (tens, summing up the tree) and inside the compiled kernels.
 A fit grows three trees (two selection trees, one per guide, on half the rows, then the
 final one), all on the model inputs: those are binned for the histogram engine once per
 fit and every tree grows on their codes. The steps that do not depend on each other run
-on two threads where each is mostly one numba kernel that releases the GIL: the binning
-beside the global ridge, the two guides' coarse shrinkage searches side by side, and the
-final tree beside the refinement of the shrinkage. BLAS runs on one thread during a fit
-(its products here are small; OpenBLAS's spinning threads took the fit's cores).
+on two threads where each is mostly numba kernels that release the GIL: the binning beside
+the global ridge, the two guides' selection trees with their cross-products side by side,
+then their coarse shrinkage searches, and the final tree beside the refinement of the
+shrinkage. BLAS runs on one thread during a fit (its products here are small; OpenBLAS's
+spinning threads took the fit's cores).
 """
 
 from __future__ import annotations
