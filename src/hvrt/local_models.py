@@ -26,10 +26,11 @@ tree levels (tens, summing up the tree) and inside the compiled kernels.
 A fit grows three trees (two selection trees, one per guide, on half the rows, then the
 final one), all on the model inputs: those are binned for the histogram engine once per
 fit and every tree grows on their codes. The steps that do not depend on each other run
-on two threads where each is mostly one numba kernel that releases the GIL: the binning
-beside the global ridge, the two guides' coarse shrinkage searches side by side, and the
-final tree beside the refinement of the shrinkage. BLAS runs on one thread during a fit
-(its products here are small; OpenBLAS's spinning threads took the fit's cores).
+on two threads where each is mostly numba kernels that release the GIL: the binning beside
+the global ridge, the two guides' selection trees with their cross-products side by side,
+then their coarse shrinkage searches, and the final tree beside the refinement of the
+shrinkage. BLAS runs on one thread during a fit (its products here are small; OpenBLAS's
+spinning threads took the fit's cores).
 """
 
 from __future__ import annotations
@@ -372,7 +373,12 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             guides = {"residual": centred - design @ root, "y": response, "X": None}
             validate = self.estimator is None and len(frame) >= AUTO_MIN_ROWS
             auto_shrinkage = isinstance(self.shrinkage, str)
+            cross_validate = validate and (auto_shrinkage or len(candidates) > 1)
+            # the split needs no bins: drawn while the binning finishes
+            split = _HonestSplit.draw(frame, weights, None if binning is None else inputs) if cross_validate else None
             shared = None if binning is None else (preprocessor, inputs, binning.result())
+            if split is not None and shared is not None and shared[2] is not None:
+                split.grown_codes = shared[2][1][split.grown]
 
             def grow_final(name: str) -> _FinalTree:
                 """The partitions grown on guide ``name`` and, for the built-in ridge, their node sums."""
@@ -380,7 +386,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
                 if shared is not None:
                     bins = shared[2]
                     binned = None if bins is None else (bins[0], bins[1].copy())  # growth permutes the codes
-                    partitioner._fit_prepared(X, guides[name], preprocessor, inputs, binned)
+                    partitioner._fit_prepared(X, guides[name], preprocessor, inputs, binned, frame=(frame, had_names))
                 else:
                     partitioner.fit(X, guides[name])
                 if self.estimator is not None:
@@ -391,18 +397,20 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
                 tree = _TreeSums.from_partitioner(partitioner)
                 return _FinalTree(products, tree, tree.node_sums(products))
 
-            if validate and (auto_shrinkage or len(candidates) > 1):
+            if cross_validate:
                 grid = SHRINKAGE_GRID if auto_shrinkage else np.array([float(self.shrinkage)])
                 log(f"cross-validating the shrinkage on partitions grown on {' and on '.join(candidates)}")
-                # The selections are built one after the other (much of their work holds
-                # the GIL, and two threads that both need it stall each other on a busy
-                # machine); their coarse searches, one compiled call each, run side by side,
-                # and the final partitions grow while the search refines.
-                split = _HonestSplit.draw(frame, weights, shared)
-                selections = {
-                    name: self._selection(split, guides[name], design, centred, weights, partitioner, shared, one_hot)
-                    for name in candidates
-                }
+                # The selections are built side by side (their work is mostly compiled
+                # kernels that release the GIL: growth, labelling, cross-products), then
+                # their coarse searches, one compiled call each; the final partitions grow
+                # while the search refines.
+                built = pool.map(
+                    lambda name: self._selection(
+                        split, guides[name], design, centred, weights, partitioner, shared, one_hot, (X, had_names)
+                    ),
+                    candidates,
+                )
+                selections = dict(zip(candidates, built))
                 final_tree = []
                 paths = _search_paths(
                     selections,
@@ -466,12 +474,11 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         """The partitioner's preprocessing, imputing, fitted on ``frame`` (target encoding on ``y``)."""
         categorical = resolve_categorical(frame, partitioner.categorical_features)
         encoding = "target" if partitioner.category_encoding == "target" else "ohe"
-        # The synthetic target is not kept: y is needed only where target encoding learns
-        # from it, or where no numeric column makes one.
-        with_y = encoding == "target" or len(categorical) == frame.shape[1]
+        # No synthetic target is made (make_target=False): y is needed only where target
+        # encoding learns from it.
         preprocessor, inputs, _ = fit_preprocessing(
             frame,
-            pd.DataFrame({"y": response}, index=frame.index) if with_y else None,
+            pd.DataFrame({"y": response}, index=frame.index) if encoding == "target" else None,
             categorical_columns=categorical,
             weights=None,
             scaler=None,
@@ -481,6 +488,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             target_mode="sum",
             y_weight=1.0,
             random_state=partitioner.random_state,
+            make_target=False,
         )
         return preprocessor, inputs
 
@@ -497,6 +505,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         partitioner: HVRTPartitioner,
         shared: tuple[Preprocessor, np.ndarray, tuple[object, np.ndarray] | None] | None = None,
         one_hot: OneHotLayout | None = None,
+        source: tuple[Any, bool] = (None, True),
     ) -> _Selection:
         """The honest cross-validation set-up for partitions grown on ``guide``.
 
@@ -508,7 +517,8 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         pass gives every (fold, tree node) the cross-products of its rows, summed up the
         selection tree in place; :meth:`_Selection.cv_rmse` scores shrinkage candidates
         from them. ``split`` (the halves, folds and their rows' inputs) is the same for
-        every guide.
+        every guide. ``source``: the fit's ``X`` and whether it had column names (with
+        ``shared``, the selectors take their columns from it, not from a frame of their rows).
         """
         selector = clone(partitioner)
         guide_rows = None if guide is None else guide[split.grown]
@@ -521,7 +531,8 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             preprocessor = shared[0]
             # growth permutes the codes in place: each selector gets its own copy
             binned = None if split.grown_codes is None else (shared[2][0], split.grown_codes.copy())
-            selector._fit_prepared(split.grown_frame, guide_rows, preprocessor, split.grown_inputs, binned)
+            X, had_names = source
+            selector._fit_prepared(X, guide_rows, preprocessor, split.grown_inputs, binned, frame=(split.frame, had_names))
             labels[split.validated] = selector._labels_of_prepared(split.validated_inputs)
         labels[split.grown] = selector.labels_
         tree = _TreeSums.from_partitioner(selector)
@@ -718,7 +729,8 @@ class _HonestSplit:
     grown: np.ndarray
     validated: np.ndarray
     fold: np.ndarray
-    grown_frame: pd.DataFrame
+    frame: pd.DataFrame
+    grown_frame: pd.DataFrame | None
     validated_frame: pd.DataFrame | None
     grown_inputs: np.ndarray | None
     validated_inputs: np.ndarray | None
@@ -726,30 +738,31 @@ class _HonestSplit:
     validated_weight: float
 
     @classmethod
-    def draw(
-        cls,
-        frame: pd.DataFrame,
-        weights: np.ndarray,
-        shared: tuple[Preprocessor, np.ndarray, tuple[object, np.ndarray] | None] | None,
-    ) -> _HonestSplit:
+    def draw(cls, frame: pd.DataFrame, weights: np.ndarray, inputs: np.ndarray | None) -> _HonestSplit:
         """A seeded split: half the rows grow the selection trees (the structure half,
-        set ``CV_FOLDS``), the other half is dealt into ``CV_FOLDS`` folds."""
+        set ``CV_FOLDS``), the other half is dealt into ``CV_FOLDS`` folds.
+
+        ``inputs``: the model inputs when the selectors share them (the fit's ``shared``),
+        else None (the selectors preprocess frames of their rows). The structure rows'
+        bin codes (``grown_codes``) are the caller's to set, once the binning is done.
+        """
         rng = np.random.default_rng(0)
         n_rows = len(frame)
         structure = rng.random(n_rows) < 0.5
         grown, validated = np.flatnonzero(structure), np.flatnonzero(~structure)
         fold = np.where(structure, CV_FOLDS, rng.integers(0, CV_FOLDS, n_rows))
-        inputs = None if shared is None else shared[1]
-        codes = None if shared is None or shared[2] is None else shared[2][1]
+        shared = inputs is not None
         return cls(
             grown=grown,
             validated=validated,
             fold=fold,
-            grown_frame=frame.iloc[grown],
-            validated_frame=frame.iloc[validated] if shared is None else None,
-            grown_inputs=None if inputs is None else inputs[grown],
-            validated_inputs=None if inputs is None else inputs[validated],
-            grown_codes=None if codes is None else codes[grown],
+            frame=frame,
+            # the frames of the halves are read only where the selectors preprocess their rows
+            grown_frame=None if shared else frame.iloc[grown],
+            validated_frame=None if shared else frame.iloc[validated],
+            grown_inputs=inputs[grown] if shared else None,
+            validated_inputs=inputs[validated] if shared else None,
+            grown_codes=None,
             validated_weight=float(weights[validated].sum()),
         )
 

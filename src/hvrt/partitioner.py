@@ -289,6 +289,8 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         preprocessor: Preprocessor,
         tree_inputs: np.ndarray,
         binned: tuple[object, np.ndarray] | None = None,
+        *,
+        frame: tuple[pd.DataFrame, bool] | None = None,
     ) -> HVRTPartitioner:
         """:meth:`fit` on rows whose preprocessing a caller already fitted (a private seam).
 
@@ -300,14 +302,31 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         own target. ``X`` holds the rows of ``tree_inputs``, as :meth:`fit` takes them.
         ``binned``: :meth:`_bin_prepared`'s edges with the codes of these rows (which the
         histogram engine permutes in place), so trees on the same inputs bin them once.
+        ``frame``: ``to_frame(X)``, when the caller has it; X (and this frame) may then be
+        the rows that ``tree_inputs`` were taken from, a superset (only their columns are
+        read). A 1-d finite float64 ``y`` with one value per row of ``tree_inputs`` (a
+        guide the caller computed) is taken as it is.
         """
         if not (self.impute and self.category_encoding in ("ohe", "auto")):
             raise ValueError("a prepared fit needs impute=True and category_encoding='ohe' or 'auto'")
         log = StepLog(self.verbose, type(self).__name__)
-        frame, had_names = to_frame(X)
-        params = self._check_params(len(frame))
-        log(f"target of {frame.shape[0]:,} prepared rows")
-        y_frame = None if y is None else to_target_frame(y, frame, isinstance(X, pd.DataFrame))
+        n_rows = len(tree_inputs)
+        frame, had_names = to_frame(X) if frame is None else frame
+        params = self._check_params(n_rows)
+        log(f"target of {n_rows:,} prepared rows")
+        if (
+            isinstance(y, np.ndarray)
+            and y.dtype == np.float64
+            and y.shape == (n_rows,)
+            and np.isfinite(y).all()
+        ):
+            y_frame = y.reshape(n_rows, 1)  # what to_target_frame's frame would hold, without pandas
+        elif y is None:
+            y_frame = None
+        elif len(frame) != n_rows:
+            raise ValueError(f"X has {len(frame)} rows but tree_inputs {n_rows}; y must then be a finite float64 array")
+        else:
+            y_frame = to_target_frame(y, frame, isinstance(X, pd.DataFrame))
         target = prepared_target(
             preprocessor,
             tree_inputs,
@@ -332,7 +351,7 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         X: Any,
         frame: pd.DataFrame,
         had_names: bool,
-        y_frame: pd.DataFrame | None,
+        y_frame: pd.DataFrame | np.ndarray | None,
         params: GrowthParams,
         preprocessor: Preprocessor,
         tree_inputs: np.ndarray,
@@ -340,9 +359,12 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         log: StepLog,
         binned: tuple[object, np.ndarray] | None = None,
     ) -> HVRTPartitioner:
-        """Grow the tree on preprocessed rows and label them: the rest of :meth:`fit`."""
-        engine = resolve_engine(self.engine, len(frame))
-        sample = self._subsample(len(frame))
+        """Grow the tree on preprocessed rows and label them: the rest of :meth:`fit`.
+
+        ``y_frame``: a frame, or a float64 array of one column per output (see :meth:`_fit_prepared`).
+        """
+        engine = resolve_engine(self.engine, len(tree_inputs))
+        sample = self._subsample(len(tree_inputs))
         compiles = "; a machine's first hist fit compiles it, about 8 s" if engine == "hist" else ""
         log(f"growing {params.max_leaf_nodes or 'unlimited'} leaves with the {engine} engine{compiles}")
         # the target is not needed after the fit, so the engine may use it as workspace
@@ -382,8 +404,12 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         log(f"fitted: {self.n_partitions_} partitions")
         return self
 
-    def _partition_means(self, y_frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    def _partition_means(self, y_frame: pd.DataFrame | np.ndarray) -> tuple[np.ndarray, list[str]]:
         """Mean of each ``y`` output over each partition's training rows (missing values skipped)."""
+        if isinstance(y_frame, np.ndarray):  # one finite output (see _fit_prepared)
+            sums = np.bincount(self.labels_, weights=y_frame[:, 0], minlength=self.n_partitions_)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return (sums / self.partition_sizes_)[:, None], ["y_mean"]
         values = y_frame.to_numpy(dtype=np.float64, na_value=np.nan)
         present = ~np.isnan(values)
         means = np.empty((self.n_partitions_, values.shape[1]))
