@@ -11,7 +11,8 @@ import pytest
 
 from hvrt._hist import _grow_tree, _threads
 from hvrt._hist._binning import fit_bins, transform_bins
-from hvrt._hist._node_table import END, LEFT, N_FIELDS, SLOT, START
+from hvrt._hist._grower import merge_subtrees
+from hvrt._hist._node_table import END, GAIN, LEFT, N_FIELDS, ORDER, SLOT, START
 from hvrt._hist._rows import rows_to_leaves
 
 N_ROWS = _grow_tree.TWO_SUBTREES_MIN_ROWS + 5_000
@@ -132,3 +133,63 @@ def test_rows_to_leaves_on_threads_matches_the_segments(monkeypatch):
         monkeypatch.setattr(_threads.config, "NUMBA_NUM_THREADS", threads)
         assert len(_threads.row_chunks(n)) == threads
         np.testing.assert_array_equal(rows_to_leaves(rows, leaves, starts, ends), expected)
+
+
+def capture_subtrees(monkeypatch):
+    """Record the subtree tables each two-subtree growth hands to the merge."""
+    captured = []
+    merge = _grow_tree.merge_subtrees
+
+    def recording_merge(root_int, root_float, left_int, left_float, right_int, right_float, max_leaves, published):
+        captured.append((left_int, left_float, right_int, right_float, published))
+        return merge(root_int, root_float, left_int, left_float, right_int, right_float, max_leaves, published)
+
+    monkeypatch.setattr(_grow_tree, "merge_subtrees", recording_merge)
+    return captured
+
+
+def splits_made(node_int):
+    return int(np.count_nonzero(node_int[:, LEFT] >= 0))
+
+
+def test_subtrees_stop_once_the_merge_no_longer_needs_their_splits(monkeypatch, gaussian):
+    # each subtree may take every leaf but one; without the board both would grow that far.
+    # Whatever the threads' timing, the one that finishes last stops where the merge is
+    # decided, so together they make far fewer splits than twice max_leaves - 2
+    X, y = gaussian
+    max_leaves = 400
+    captured = capture_subtrees(monkeypatch)
+    two, one = grow_both_ways(monkeypatch, X, y, max_leaves)
+    assert_same_growth(two, one)
+    (left_int, _, right_int, _, published), = captured
+    assert splits_made(left_int) + splits_made(right_int) <= 1.75 * (max_leaves - 2)
+    assert any(board is not None for board in published)  # a subtree stopped early
+
+
+def test_a_merge_that_needs_a_split_not_made_is_refused_and_the_tree_regrown(monkeypatch, gaussian):
+    X, y = gaussian
+    max_leaves = 120
+    monkeypatch.setattr(_grow_tree, "COORDINATED_MIN_ROWS_PER_LEAF", N_ROWS)  # full subtrees
+    captured = capture_subtrees(monkeypatch)
+    grow_both_ways(monkeypatch, X, y, max_leaves)
+    left_int, left_float, right_int, right_float, published = captured[0]
+    assert published == [None, None]
+    root_int = np.full(N_FIELDS, -1, dtype=np.int64)
+    root_float = np.zeros(left_float.shape[1])
+    tables = (root_int, root_float, left_int, left_float, right_int, right_float, max_leaves)
+    merged = merge_subtrees(*tables)
+    order = left_int[:, ORDER]
+    sequence = np.argsort(np.where(order >= 0, order, len(order)))[: splits_made(left_int)]
+    # the left subtree as if it had stopped after its first few splits: the merge needs more
+    few = 3
+    stopped = (sequence[:few], left_float[sequence[:few], GAIN])
+    assert merge_subtrees(*tables, (stopped, None)) is None
+    # ... and as if it had stopped after every split the merge takes from it: accepted, same tree
+    whole = (sequence, left_float[sequence, GAIN])
+    for got, expected in zip(merge_subtrees(*tables, (whole, None)), merged):
+        np.testing.assert_array_equal(got, expected)
+
+    # a refused merge regrows the tree serially from the rows' original order: the same tree
+    monkeypatch.setattr(_grow_tree, "merge_subtrees", lambda *args: None)
+    two, one = grow_both_ways(monkeypatch, X, y, max_leaves)
+    assert_same_growth(two, one)
