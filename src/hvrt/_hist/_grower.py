@@ -9,15 +9,18 @@ Best-first growth is serial by nature: which node splits next depends on every s
 before it. But the subtrees below the root's two children grow independently of each
 other, and the global best-first order is the merge of their own best-first orders (at
 every step the larger of the two next gains). So large inputs are grown as: split the
-root; grow each child's subtree on its own thread (releasing the GIL) as if it could
-take every remaining leaf; merge the two split sequences by gain, cut each subtree where
-the merge stops taking from it, and number the nodes as serial growth would. The result
-is node for node the tree that serial growth gives (all but the SLOT bookkeeping column),
-whatever the number of threads. The price: each subtree grows as if it could take every
-leaf, so up to about twice serial growth's work when one side takes few leaves, and about
-20 % more on balanced data (measured at 1M x 10, K = 200). Plain
-threads, no OpenMP region: no spinning threads on a busy machine and no fork hazards
-(GNU OpenMP aborts a forked child of a process that used it).
+root; grow each child's subtree on its own thread (releasing the GIL), up to every
+remaining leaf; merge the two split sequences by gain, cut each subtree where the merge
+stops taking from it, and number the nodes as serial growth would. The result is node for
+node the tree that serial growth gives (all but the SLOT bookkeeping column), whatever the
+number of threads. Neither subtree knows how many leaves it will get, so each publishes
+its splits, in order, on a shared board as it makes them, and both replay the merge as
+far as the published splits decide it: a subtree stops as soon as the merge is decided
+without its further splits. The thread that finishes last thus stops where serial growth
+would; only the other may have grown past its share in the meantime (before the board,
+each grew every leaf it could take: about twice serial growth's split searches at
+K = 4096). Plain threads, no OpenMP region: no spinning threads on a busy machine and no
+fork hazards (GNU OpenMP aborts a forked child of a process that used it).
 
 Histograms are kept between splits only for open leaves of at least ``hist_min_rows`` rows
 (their number is bounded by ``n / hist_min_rows``, which bounds the memory); a smaller leaf
