@@ -315,14 +315,11 @@ def grow(
         heap_size -= 1
         if coordinated:
             # publish the split before making it: the other thread's merge may need it
+            # (one call site of the inlined merge, at the loop's top: a split the merge
+            # turns out not to need costs less than a second inlined copy costs to compile)
             board_gain[side, n_splits] = node_float[parent, GAIN]
             board[side, ENTRIES + n_splits] = parent
-            merge_splits[side, n_splits] = -1
             _store_release(board, side * board.shape[1] + PUBLISHED, n_splits + 1)
-            n_merged = _advance_merge(board, board_gain, merge_splits, merge_taken, n_merged, max_leaves)
-            if n_merged < 0 and merge_splits[side, n_splits] < 0:  # decided, and without it
-                stopped = True
-                break
         start, end = node_int[parent, START], node_int[parent, END]
         n_left = node_int[parent, N_LEFT]
         n_right = end - start - n_left
