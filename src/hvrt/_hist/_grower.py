@@ -16,10 +16,12 @@ node the tree that serial growth gives (all but the SLOT bookkeeping column), wh
 number of threads. Neither subtree knows how many leaves it will get, so each publishes
 its splits, in order, on a shared board as it makes them, and both replay the merge as
 far as the published splits decide it: a subtree stops as soon as the merge is decided
-without its further splits. The thread that finishes last thus stops where serial growth
-would; only the other may have grown past its share in the meantime (before the board,
-each grew every leaf it could take: about twice serial growth's split searches at
-K = 4096). Plain threads, no OpenMP region: no spinning threads on a busy machine and no
+without its further splits, or once its splits that the merge has not yet taken are as
+many as the merge has left to take (a thread that runs ahead of the other, on a busy
+machine, stops there rather than grow every leaf it could take). The thread that finishes
+last thus stops where serial growth would; only the other may have grown past its share
+in the meantime (before the board, each grew every leaf it could take: about twice serial
+growth's split searches at K = 4096). Plain threads, no OpenMP region: no spinning threads on a busy machine and no
 fork hazards (GNU OpenMP aborts a forked child of a process that used it).
 
 Histograms are kept between splits only for open leaves of at least ``hist_min_rows`` rows
@@ -33,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._histograms import fill_histogram, histogram_sum, histogram_sums, subtract_histograms
-from ._jit import intrinsic, ir, njit, types
+from ._jit import intrinsic, njit, types
 from ._categories import evaluate_mixed, split_rows_by_set
 from ._node_table import (
     BIN,
@@ -198,8 +200,9 @@ def grow(
         this subtree is published there (its local node id, and its gain in
         ``board_gain``, float64 (2, max_leaves)) before it is made, and growth stops as
         soon as the merge of both sides' sequences (:func:`merge_subtrees`) is decided
-        without this subtree's further splits. A subtree that stops for any other reason
-        sets its FINAL flag. ``side`` -1: no other subtree, grow to ``max_leaves``.
+        without this subtree's further splits, or as soon as its splits not yet merged
+        are as many as the splits the merge has left to take (then the merge never
+        needs another). A subtree that stops for any other reason sets its FINAL flag. ``side`` -1: no other subtree, grow to ``max_leaves``.
 
     Returns
     -------
@@ -308,6 +311,11 @@ def grow(
             if n_merged >= 0:
                 n_merged = _advance_merge(board, board_gain, merge_splits, merge_taken, n_merged, max_leaves)
             if n_merged < 0:  # the merge is decided: no further split of this subtree is taken
+                stopped = True
+                break
+            if n_splits - merge_taken[side] >= max_leaves - n_merged:
+                # its splits not yet merged cover every split the merge has left to take, so
+                # the merge never needs another one (nor waits for this side's FINAL flag)
                 stopped = True
                 break
 
