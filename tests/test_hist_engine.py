@@ -252,6 +252,32 @@ def test_threaded_binning_and_labelling_match_one_thread(monkeypatch):
     np.testing.assert_array_equal(threaded.apply(X), single.apply(X))
 
 
+@pytest.mark.parametrize("n_outputs", [1, 2, 10])
+def test_target_centring_is_one_subtraction_and_its_total_ignores_threads(monkeypatch, n_outputs):
+    from hvrt._hist import _threads
+    from hvrt._hist._fit import centred_target, target_means
+
+    rng = np.random.default_rng(13)
+    target = np.ascontiguousarray(rng.normal(loc=0.3, size=(140_000, n_outputs)))  # two halves of 65k+ rows
+    mean = target_means(target)
+    # einsum's column sums (several outputs) add the rows in order, as mean(axis=0) does
+    np.testing.assert_array_equal(mean, target.mean(axis=0))
+    monkeypatch.setattr(_threads.config, "NUMBA_NUM_THREADS", 2)
+    threaded, threaded_total = centred_target(target, mean, in_place=False)
+    np.testing.assert_array_equal(threaded, target - mean)
+    # a column-major target gives the same C-ordered values (the growth kernels take C order)
+    from_f, from_f_total = centred_target(np.asfortranarray(target), mean, in_place=False)
+    assert from_f.flags.c_contiguous and from_f_total == threaded_total
+    np.testing.assert_array_equal(from_f, threaded)
+    monkeypatch.setattr(_threads.config, "NUMBA_NUM_THREADS", 1)
+    copy = target.copy()
+    single, single_total = centred_target(copy, mean, in_place=True)
+    assert single is copy
+    np.testing.assert_array_equal(single, threaded)
+    assert single_total == threaded_total
+    assert single_total == pytest.approx(float(np.sum((target - mean) ** 2)), rel=1e-12)
+
+
 def test_fork_after_fit_is_safe():
     # GNU OpenMP aborts a forked child of a process that ran a parallel region; the engine
     # uses plain threads, so a fork-based pool after a fit works.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import numbers
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -17,6 +18,7 @@ from ._jit import aot_module
 from ._model import HistFittedTree, HistTree
 from ._node_table import BIN, DEPTH, END, FEATURE, LEFT, NAN_LEFT, RIGHT, START
 from ._rows import rows_to_leaves
+from ._threads import MIN_ROWS_PER_THREAD, thread_count
 
 # Open leaves of at least this many rows keep their histogram (and at least enough rows that
 # the kept histograms take no more memory than a quarter of X, or of X and the target with
@@ -62,6 +64,48 @@ def _seed(random_state: object) -> int | None:
     if isinstance(random_state, np.random.RandomState):
         return int(random_state.randint(np.iinfo(np.int32).max))
     raise TypeError(f"random_state must be an int, a RandomState or None, got {random_state!r}")
+
+
+def target_means(target_2d: np.ndarray) -> np.ndarray:
+    """Column means of an (n, m) target, bit for bit ``target_2d.mean(axis=0)``.
+
+    With several outputs in C order, ``mean(axis=0)`` adds the rows one after another,
+    m columns per inner loop (28-40 ms at 1M x 10); ``einsum`` makes the same additions in
+    the same order about 2x faster. One output (a contiguous column) keeps numpy's
+    pairwise sum.
+    """
+    if target_2d.shape[1] > 1 and target_2d.flags.c_contiguous:
+        return np.einsum("ij->j", target_2d) / target_2d.shape[0]
+    return target_2d.mean(axis=0)
+
+
+def centred_target(target_2d: np.ndarray, target_mean: np.ndarray, in_place: bool) -> tuple[np.ndarray, float]:
+    """``target_2d - target_mean`` in C order (written over ``target_2d`` when ``in_place``)
+    and its total of squares.
+
+    By halves of the rows, on two threads when allowed (a ten-output target of 1M rows is
+    80 MB: each pass is memory-bound). The values are those of one subtraction; the total
+    is the two halves' ``einsum`` totals added, whatever the number of threads, so it
+    does not depend on it.
+    """
+    y = target_2d if in_place else np.empty(target_2d.shape)  # C order, as the growth kernels take it
+    half = len(y) // 2
+    totals = [0.0, 0.0]
+
+    def centre(h: int) -> None:
+        rows = slice(0, half) if h == 0 else slice(half, len(y))
+        block = y[rows]
+        np.subtract(target_2d[rows], target_mean, out=block)
+        totals[h] = float(np.einsum("ij,ij->", block, block))
+
+    if thread_count() >= 2 and half >= MIN_ROWS_PER_THREAD:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for future in [pool.submit(centre, h) for h in range(2)]:
+                future.result()
+    else:
+        centre(0)
+        centre(1)
+    return y, totals[0] + totals[1]
 
 
 def bin_inputs(X_tree: np.ndarray, random_state: object) -> tuple[BinMapper, np.ndarray]:
@@ -140,16 +184,11 @@ def fit_hist(
     if not (X_tree.flags.c_contiguous or X_tree.flags.f_contiguous):
         X_tree = np.ascontiguousarray(X_tree)
     target_2d = np.asarray(target, dtype=np.float64).reshape(n_samples, -1)
-    target_mean = target_2d.mean(axis=0)
+    target_mean = target_means(target_2d)
     # growth permutes y in place; centring keeps the gains' rounding error relative to
     # the target's spread rather than its offset
-    if overwrite_target and target_2d.flags.c_contiguous and target_2d.flags.writeable:
-        y = target_2d
-        y -= target_mean
-    else:
-        # C order, as the growth kernels take it (a column-major target would compile a copy of each)
-        y = np.subtract(target_2d, target_mean, order="C")
-    root_sse = float(np.einsum("ij,ij->", y, y))
+    in_place = overwrite_target and target_2d.flags.c_contiguous and target_2d.flags.writeable
+    y, root_sse = centred_target(target_2d, target_mean, in_place)
 
     categorical = np.zeros(n_features, dtype=bool)
     if category_bins is not None:
