@@ -671,3 +671,26 @@ def test_a_fit_without_categoricals_does_not_compile_the_categorical_kernels() -
     env = {**os.environ, "HVRT_NO_AOT": "1"}  # numba's kernels, not the ones compiled at install
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
     assert done.stdout.split() == ["0", "0"]
+
+
+def test_the_features_target_takes_fewer_bins_than_the_sum_target():
+    # several outputs: at most MULTI_OUTPUT_MAX_BINS value bins a feature (its edges one
+    # fewer), as the engine's default; one output keeps 255. With y the features target
+    # has one output more, and the same bins.
+    from hvrt._hist._binning import MAX_BINS, MULTI_OUTPUT_MAX_BINS
+
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(30_000, 3))
+    y = X[:, 0] + rng.normal(size=len(X))
+    edges = {}
+    for target, guide in (("sum", None), ("features", None), ("features", y)):
+        model = HVRTPartitioner(max_leaf_nodes=50, target=target, engine="hist").fit(X, guide)
+        edges[target, guide is None] = [len(e) for e in model.get_tree().bin_edges]
+    assert edges["sum", True] == [MAX_BINS - 1] * 3
+    assert edges["features", True] == edges["features", False] == [MULTI_OUTPUT_MAX_BINS - 1] * 3
+    # fit_hist's own default follows the target's outputs; an explicit max_bins wins
+    params = GrowthParams(max_leaf_nodes=20, min_samples_leaf=1, max_depth=None, min_variance_reduction=0.0, random_state=0)
+    outputs = feature_outputs(X, False, np.ones(3), "features", None)
+    assert [len(e) for e in fit_hist(X, outputs, params).get_tree().bin_edges] == [MULTI_OUTPUT_MAX_BINS - 1] * 3
+    assert [len(e) for e in fit_hist(X, outputs, params, max_bins=255).get_tree().bin_edges] == [254] * 3
+    assert [len(e) for e in fit_hist(X, outputs[:, 0], params).get_tree().bin_edges] == [254] * 3

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from .._tree_contract import GrowthParams
-from ._binning import EDGE_SAMPLE_ROWS, MAX_BINS, ROW_SHARE, BinMapper, fit_bins, transform_bins
+from ._binning import EDGE_SAMPLE_ROWS, MAX_BINS, ROW_SHARE, BinMapper, fit_bins, max_bins_for, transform_bins
 from ._categories import MIN_CATEGORY_ROWS, category_table
 from ._grow_tree import grow_tree
 from ._grower import grow
@@ -125,7 +125,7 @@ def fit_hist(
     target: np.ndarray,
     params: GrowthParams,
     *,
-    max_bins: int = MAX_BINS,
+    max_bins: int | None = None,
     edge_sample_rows: int = EDGE_SAMPLE_ROWS,
     edge_row_share: float = ROW_SHARE,
     overwrite_target: bool = False,
@@ -145,8 +145,9 @@ def fit_hist(
         ``max_depth``, ``min_variance_reduction`` (each split must remove this fraction of
         the root's SSE, scikit-learn's ``min_impurity_decrease`` rule) and
         ``random_state`` (seeds the row sample that places bin edges).
-    max_bins : int in [2, 255], default=255
-        Value bins per feature; NaN has a bin of its own.
+    max_bins : int in [2, 255] or None, default=None
+        Value bins per feature; NaN has a bin of its own. None: 255 for a target of one
+        output, ``MULTI_OUTPUT_MAX_BINS`` (127) for several (``_binning.max_bins_for``).
     edge_sample_rows : int, default=20_000
         Rows sampled to place the bin edges when there are more.
     edge_row_share : float in (0, 1], default=0.75
@@ -204,7 +205,7 @@ def fit_hist(
             raise ValueError(f"binned codes of shape {codes.shape} do not match X_tree of shape {X_tree.shape}")
     else:
         mapper = fit_bins(
-            X_tree, max_bins=max_bins, sample_rows=edge_sample_rows, seed=_seed(params.random_state),
+            X_tree, max_bins=max_bins_for(y.shape[1]) if max_bins is None else max_bins, sample_rows=edge_sample_rows, seed=_seed(params.random_state),
             row_share=edge_row_share, category_bins=category_bins,
         )  # fmt: skip
         codes = transform_bins(X_tree, mapper)
