@@ -325,9 +325,10 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
     def _bin_prepared(self, tree_inputs: np.ndarray) -> tuple[object, np.ndarray] | None:
         """The histogram engine's binning of prepared ``tree_inputs`` for
         :meth:`_fit_prepared`'s ``binned`` (None when this partitioner's engine on these
-        rows is not the histogram engine)."""
+        rows is not the histogram engine, or its target is ``"features"``, whose several
+        outputs take fewer bins: ``fit_hist`` bins those rows itself)."""
         if resolve_engine(self.engine, len(tree_inputs)) != "hist" or self.target == "features":
-            return None  # (the features target's several outputs take fewer bins: fit_hist bins them)
+            return None
         return bin_hist_inputs(tree_inputs, self.random_state)
 
     def _grow(
