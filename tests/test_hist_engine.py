@@ -252,6 +252,32 @@ def test_threaded_binning_and_labelling_match_one_thread(monkeypatch):
     np.testing.assert_array_equal(threaded.apply(X), single.apply(X))
 
 
+@pytest.mark.parametrize("n_outputs", [1, 2, 10])
+def test_target_centring_is_one_subtraction_and_its_total_ignores_threads(monkeypatch, n_outputs):
+    from hvrt._hist import _threads
+    from hvrt._hist._fit import centred_target, target_means
+
+    rng = np.random.default_rng(13)
+    target = np.ascontiguousarray(rng.normal(loc=0.3, size=(140_000, n_outputs)))  # two halves of 65k+ rows
+    mean = target_means(target)
+    # einsum's column sums (several outputs) add the rows in order, as mean(axis=0) does
+    np.testing.assert_array_equal(mean, target.mean(axis=0))
+    monkeypatch.setattr(_threads.config, "NUMBA_NUM_THREADS", 2)
+    threaded, threaded_total = centred_target(target, mean, in_place=False)
+    np.testing.assert_array_equal(threaded, target - mean)
+    # a column-major target gives the same C-ordered values (the growth kernels take C order)
+    from_f, from_f_total = centred_target(np.asfortranarray(target), mean, in_place=False)
+    assert from_f.flags.c_contiguous and from_f_total == threaded_total
+    np.testing.assert_array_equal(from_f, threaded)
+    monkeypatch.setattr(_threads.config, "NUMBA_NUM_THREADS", 1)
+    copy = target.copy()
+    single, single_total = centred_target(copy, mean, in_place=True)
+    assert single is copy
+    np.testing.assert_array_equal(single, threaded)
+    assert single_total == threaded_total
+    assert single_total == pytest.approx(float(np.sum((target - mean) ** 2)), rel=1e-12)
+
+
 def test_fork_after_fit_is_safe():
     # GNU OpenMP aborts a forked child of a process that ran a parallel region; the engine
     # uses plain threads, so a fork-based pool after a fit works.
@@ -354,7 +380,7 @@ def test_multi_output_gain_is_the_sum_of_per_output_reductions():
     tree = fit_hist(X, target, params(2)).tree
     assert tree.feature[0] == 1 and abs(tree.threshold[0] - 0.5) < 0.05
     assert tree.value.shape == (3, 2)
-    four = fit_hist(X, target, params(4))
+    four = fit_hist(X, target, params(4), max_bins=255)  # (two outputs default to 127 bins: coarser steps)
     assert set(four.tree.feature[four.tree.feature >= 0]) == {0, 1}
     assert explained(target, four.training_leaves) > 0.99  # up to the quantile bin around 0
 
@@ -645,3 +671,26 @@ def test_a_fit_without_categoricals_does_not_compile_the_categorical_kernels() -
     env = {**os.environ, "HVRT_NO_AOT": "1"}  # numba's kernels, not the ones compiled at install
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
     assert done.stdout.split() == ["0", "0"]
+
+
+def test_the_features_target_takes_fewer_bins_than_the_sum_target():
+    # several outputs: at most MULTI_OUTPUT_MAX_BINS value bins a feature (its edges one
+    # fewer), as the engine's default; one output keeps 255. With y the features target
+    # has one output more, and the same bins.
+    from hvrt._hist._binning import MAX_BINS, MULTI_OUTPUT_MAX_BINS
+
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(30_000, 3))
+    y = X[:, 0] + rng.normal(size=len(X))
+    edges = {}
+    for target, guide in (("sum", None), ("features", None), ("features", y)):
+        model = HVRTPartitioner(max_leaf_nodes=50, target=target, engine="hist").fit(X, guide)
+        edges[target, guide is None] = [len(e) for e in model.get_tree().bin_edges]
+    assert edges["sum", True] == [MAX_BINS - 1] * 3
+    assert edges["features", True] == edges["features", False] == [MULTI_OUTPUT_MAX_BINS - 1] * 3
+    # fit_hist's own default follows the target's outputs; an explicit max_bins wins
+    params = GrowthParams(max_leaf_nodes=20, min_samples_leaf=1, max_depth=None, min_variance_reduction=0.0, random_state=0)
+    outputs = feature_outputs(X, False, np.ones(3), "features", None)
+    assert [len(e) for e in fit_hist(X, outputs, params).get_tree().bin_edges] == [MULTI_OUTPUT_MAX_BINS - 1] * 3
+    assert [len(e) for e in fit_hist(X, outputs, params, max_bins=255).get_tree().bin_edges] == [254] * 3
+    assert [len(e) for e in fit_hist(X, outputs[:, 0], params).get_tree().bin_edges] == [254] * 3

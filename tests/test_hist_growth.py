@@ -11,7 +11,9 @@ import pytest
 
 from hvrt._hist import _grow_tree, _threads
 from hvrt._hist._binning import fit_bins, transform_bins
-from hvrt._hist._node_table import END, LEFT, N_FIELDS, SLOT, START
+from hvrt._hist._grower import ENTRIES, PUBLISHED, grow, merge_subtrees
+from hvrt._hist._histograms import fill_histogram, histogram_sums, histogram_width
+from hvrt._hist._node_table import END, GAIN, LEFT, N_FIELDS, ORDER, SLOT, START
 from hvrt._hist._rows import rows_to_leaves
 
 N_ROWS = _grow_tree.TWO_SUBTREES_MIN_ROWS + 5_000
@@ -132,3 +134,99 @@ def test_rows_to_leaves_on_threads_matches_the_segments(monkeypatch):
         monkeypatch.setattr(_threads.config, "NUMBA_NUM_THREADS", threads)
         assert len(_threads.row_chunks(n)) == threads
         np.testing.assert_array_equal(rows_to_leaves(rows, leaves, starts, ends), expected)
+
+
+def capture_subtrees(monkeypatch):
+    """Record the subtree tables each two-subtree growth hands to the merge."""
+    captured = []
+    merge = _grow_tree.merge_subtrees
+
+    def recording_merge(root_int, root_float, left_int, left_float, right_int, right_float, max_leaves, published):
+        captured.append((left_int, left_float, right_int, right_float, published))
+        return merge(root_int, root_float, left_int, left_float, right_int, right_float, max_leaves, published)
+
+    monkeypatch.setattr(_grow_tree, "merge_subtrees", recording_merge)
+    return captured
+
+
+def splits_made(node_int):
+    return int(np.count_nonzero(node_int[:, LEFT] >= 0))
+
+
+def test_subtrees_stop_once_the_merge_no_longer_needs_their_splits(monkeypatch, gaussian):
+    # each subtree may take every leaf but one; without the board both would grow that far.
+    # Whatever the threads' timing, the one that finishes last stops where the merge is
+    # decided, so together they make far fewer splits than twice max_leaves - 2
+    X, y = gaussian
+    max_leaves = 400
+    captured = capture_subtrees(monkeypatch)
+    two, one = grow_both_ways(monkeypatch, X, y, max_leaves)
+    assert_same_growth(two, one)
+    (left_int, _, right_int, _, published), = captured
+    assert splits_made(left_int) + splits_made(right_int) <= 1.75 * (max_leaves - 2)
+    assert any(board is not None for board in published)  # a subtree stopped early
+
+
+def test_a_merge_that_needs_a_split_not_made_is_refused_and_the_tree_regrown(monkeypatch, gaussian):
+    X, y = gaussian
+    max_leaves = 120
+    monkeypatch.setattr(_grow_tree, "COORDINATED_MIN_ROWS_PER_LEAF", N_ROWS)  # full subtrees
+    captured = capture_subtrees(monkeypatch)
+    grow_both_ways(monkeypatch, X, y, max_leaves)
+    left_int, left_float, right_int, right_float, published = captured[0]
+    assert published == [None, None]
+    root_int = np.full(N_FIELDS, -1, dtype=np.int64)
+    root_float = np.zeros(left_float.shape[1])
+    tables = (root_int, root_float, left_int, left_float, right_int, right_float, max_leaves)
+    merged = merge_subtrees(*tables)
+    order = left_int[:, ORDER]
+    sequence = np.argsort(np.where(order >= 0, order, len(order)))[: splits_made(left_int)]
+    # the left subtree as if it had stopped after its first few splits: the merge needs more
+    few = 3
+    stopped = (sequence[:few], left_float[sequence[:few], GAIN])
+    assert merge_subtrees(*tables, (stopped, None)) is None
+    # ... and as if it had stopped after every split the merge takes from it: accepted, same tree
+    whole = (sequence, left_float[sequence, GAIN])
+    for got, expected in zip(merge_subtrees(*tables, (whole, None)), merged):
+        np.testing.assert_array_equal(got, expected)
+
+    # a refused merge regrows the tree serially from the rows' original order: the same tree
+    monkeypatch.setattr(_grow_tree, "merge_subtrees", lambda *args: None)
+    two, one = grow_both_ways(monkeypatch, X, y, max_leaves)
+    assert_same_growth(two, one)
+
+
+def grow_one_side(X, y, max_leaves, board, board_gain):
+    """grow() as subtree 0 of two, against a board on which side 1's entries are set."""
+    mapper = fit_bins(X, sample_rows=20_000, seed=0)
+    codes = transform_bins(X, mapper)
+    target = np.array((y - y.mean()).reshape(len(y), 1), order="C")
+    root = np.empty((X.shape[1], mapper.nan_code + 1, histogram_width(1)))
+    fill_histogram(root, codes, target, 0, len(y))
+    node_int, _ = grow(
+        codes, codes.view(np.uint64), target, np.arange(len(y), dtype=np.int32), 0, len(y), root,
+        histogram_sums(root)[:1], 1, mapper.n_value_bins, None, mapper.nan_code, max_leaves, 1, 2**31 - 1, 0.0,
+        2048, 1, board, board_gain, 0,
+    )  # fmt: skip
+    return splits_made(node_int)
+
+
+def test_a_subtree_stops_once_its_unmerged_splits_cover_the_rest_of_the_merge(gaussian):
+    # side 1 has published three splits that outrank any of side 0's and nothing more, so the
+    # merge takes those three first and then waits for side 1's fourth. Side 0 cannot know
+    # where the merge ends, but once its own splits not yet merged number the splits the
+    # merge has left (max_leaves minus the root's and those three), it has all the merge can
+    # take from it: it stops there, one split short of where its own leaf limit would stop it
+    X, y = gaussian
+    max_leaves = 60
+    board = np.zeros((2, ENTRIES + max_leaves), dtype=np.int64)
+    board_gain = np.zeros((2, max_leaves))
+    board[1, ENTRIES : ENTRIES + 3] = [0, 1, 2]
+    board_gain[1, :3] = np.inf
+    board[1, PUBLISHED] = 3
+    assert grow_one_side(X[:30_000], y[:30_000], max_leaves, board, board_gain) == max_leaves - 4
+    assert board[0, PUBLISHED] == max_leaves - 4
+    # with side 1's sequence empty and complete, side 0 takes every split: its leaf limit stops it
+    board = np.zeros((2, ENTRIES + max_leaves), dtype=np.int64)
+    board[1, 1] = 1  # FINAL
+    assert grow_one_side(X[:30_000], y[:30_000], max_leaves, board, np.zeros((2, max_leaves))) == max_leaves - 1

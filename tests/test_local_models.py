@@ -472,3 +472,15 @@ def test_auto_partition_on_keeps_the_better_validated_guide():
     assert (model.partition_on_, model.shrinkage_) == (best["partition_on"], best["shrinkage"])
     fixed = PartitionedRegressor(partition_on="y", shrinkage=30.0).fit(X, y)
     assert fixed.partition_on_ == "y" and fixed.shrinkage_ == 30.0 and fixed.shrinkage_path_ is None
+
+
+def test_a_features_target_partitioner_takes_the_features_targets_bins():
+    # the model inputs' shared binning (255 bins) is skipped for the features target, whose
+    # several outputs take fewer bins, as in a plain fit
+    from hvrt._hist._binning import MULTI_OUTPUT_MAX_BINS
+
+    X, y = piecewise(3000)
+    partitioner = HVRTPartitioner(max_leaf_nodes=12, min_samples_leaf=20, target="features", engine="hist")
+    model = PartitionedRegressor(partitioner=partitioner).fit(X, y)
+    assert [len(e) for e in model.partitioner_.get_tree().bin_edges] == [MULTI_OUTPUT_MAX_BINS - 1] * 3
+    assert model.partitioner_.n_partitions_ == 12

@@ -83,3 +83,28 @@ def test_row_ranges_cover_the_rows_on_step_bounds(monkeypatch, n_rows: int, step
     assert ranges[0][0] == 0 and ranges[-1][1] == n_rows
     assert all(stop == start for (_, stop), (start, _) in zip(ranges, ranges[1:]))
     assert all(start % step == 0 and stop > start for start, stop in ranges)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("missing", [False, True])
+def test_features_target_on_two_threads_is_the_whole_array_arithmetic(monkeypatch, order: str, missing: bool) -> None:
+    # the features target is filled by row ranges on threads: the values must be those of
+    # one subtraction and one product over the whole array, on one thread or two
+    from hvrt import _validation
+    from hvrt._target import zscore_parameters
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(loc=2.0, scale=3.0, size=(_validation.THREADED_MIN_ROWS + 8_765, 4))
+    if missing:
+        X[rng.random(X.shape) < 0.01] = np.nan
+    X = np.asarray(X, order=order)
+    weights = np.array([1.0, 0.5, 2.0, 0.0])
+    mean, scale, constant = zscore_parameters(X, missing)
+    expected = (X - mean) * np.where(constant, 0.0, weights / scale)
+    expected = np.nan_to_num(expected, nan=0.0) if missing else expected
+    for threads in ("2", "1"):
+        monkeypatch.setenv("NUMBA_NUM_THREADS", threads)
+        assert len(_validation.row_ranges(len(X))) == int(threads)
+        outputs = feature_outputs(X, missing, weights, "features", None)
+        assert outputs.flags.c_contiguous
+        np.testing.assert_array_equal(outputs, expected)

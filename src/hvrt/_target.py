@@ -165,9 +165,19 @@ def zscored_outputs(
                 deviation = np.nan_to_num(deviation, nan=0.0)
             _row_dot(deviation, coefficients, out=out[start : start + _CHUNK_ROWS])
         return out
-    scaled = values - mean
-    scaled *= coefficients  # in place: one n x d temporary fewer (the same products)
-    return np.nan_to_num(scaled, nan=0.0) if has_missing else scaled
+    scaled = np.empty(values.shape)
+
+    def scale(start: int, stop: int) -> None:
+        # elementwise, so the same values on any number of threads; a fresh n x d array is
+        # memory-bound to fill (its page faults too), so two threads take about half the time
+        block = scaled[start:stop]
+        np.subtract(values[start:stop], mean, out=block)
+        block *= coefficients  # in place: one temporary fewer (the same products)
+        if has_missing:
+            np.nan_to_num(block, copy=False, nan=0.0)
+
+    on_threads(scale, row_ranges(len(values)))
+    return scaled
 
 
 def _row_dot(values: np.ndarray, coefficients: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

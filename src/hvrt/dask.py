@@ -650,10 +650,13 @@ def _grow_distributed(
     x_pieces, y_pieces = edge_pieces
     frame = _concat_rows(x_pieces, columns)
     preprocessor = scaling.preprocessor
+    y_values = _concat_target(y_pieces) if y_chunks is not None else None
+    sample_target = scaling.target(frame, y_values)
     if encoding == "target" and preprocessor.categorical_columns:
-        y_values = _concat_target(y_pieces) if y_chunks is not None else None
-        _fit_target_encoder(preprocessor, frame, scaling.target(frame, y_values), random_state)
-    mapper = distributed.fit_edges(preprocessor.tree_inputs(frame), random_state)
+        _fit_target_encoder(preprocessor, frame, sample_target, random_state)
+    # the in-memory engine's bins for this many outputs (fewer for the features target)
+    n_outputs = 1 if sample_target.ndim == 1 else sample_target.shape[1]
+    mapper = distributed.fit_edges(preprocessor.tree_inputs(frame), random_state, distributed.max_bins_for(n_outputs))
     n_features, n_codes = len(mapper.n_value_bins), mapper.n_codes
     log(f"bin edges from {len(frame):,} rows; binning {len(chunks.parts)} chunks where they live")
 

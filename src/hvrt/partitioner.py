@@ -68,7 +68,10 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         to [2, 4096]; ``None`` grows until no split helps (as in scikit-learn).
     target : {"sum", "features"}, default="sum"
         ``"sum"``: one target, ``sum_j w_j z_j`` over the scaled numeric features.
-        ``"features"``: one output per weighted scaled feature (multi-output tree).
+        ``"features"``: one output per weighted scaled feature (multi-output tree). The
+        histogram engine then places at most 127 bins per feature rather than 255 (each
+        bin holds every output's sum): about 12 % faster at 1M x 10 for a within-partition
+        SSE within 0.4 % of 255 bins' (see docs/performance.md).
     y_weight : float in [0, 1], default=0.5
         Share of the target's variance carried by the ``y`` passed to :meth:`fit`.
     weights : dict of str to float, default=None
@@ -341,8 +344,9 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
     def _bin_prepared(self, tree_inputs: np.ndarray) -> tuple[object, np.ndarray] | None:
         """The histogram engine's binning of prepared ``tree_inputs`` for
         :meth:`_fit_prepared`'s ``binned`` (None when this partitioner's engine on these
-        rows is not the histogram engine)."""
-        if resolve_engine(self.engine, len(tree_inputs)) != "hist":
+        rows is not the histogram engine, or its target is ``"features"``, whose several
+        outputs take fewer bins: ``fit_hist`` bins those rows itself)."""
+        if resolve_engine(self.engine, len(tree_inputs)) != "hist" or self.target == "features":
             return None
         return bin_hist_inputs(tree_inputs, self.random_state)
 

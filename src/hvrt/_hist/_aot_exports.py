@@ -32,7 +32,8 @@ _GROW_TABLES = (("i8", 2, "C"), ("f8", 2, "C"))  # node_int, node_float
 
 def _grow(categorical: object) -> tuple:
     # codes, words, y, rows, seg_start, seg_end, root_hist, root_sums, root_depth, n_value_bins,
-    # categorical, nan_code, max_leaves, min_leaf, max_depth, min_gain, hist_min_rows, min_category_rows
+    # categorical, nan_code, max_leaves, min_leaf, max_depth, min_gain, hist_min_rows, min_category_rows,
+    # board, board_gain, side
     return (
         ("u1", 2, "C"),
         ("u8", 2, "C"),
@@ -51,6 +52,9 @@ def _grow(categorical: object) -> tuple:
         "i8",
         "f8",
         "i8",
+        "i8",
+        ("i8", 2, "C"),
+        ("f8", 2, "C"),
         "i8",
     )
 

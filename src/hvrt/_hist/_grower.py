@@ -9,15 +9,20 @@ Best-first growth is serial by nature: which node splits next depends on every s
 before it. But the subtrees below the root's two children grow independently of each
 other, and the global best-first order is the merge of their own best-first orders (at
 every step the larger of the two next gains). So large inputs are grown as: split the
-root; grow each child's subtree on its own thread (releasing the GIL) as if it could
-take every remaining leaf; merge the two split sequences by gain, cut each subtree where
-the merge stops taking from it, and number the nodes as serial growth would. The result
-is node for node the tree that serial growth gives (all but the SLOT bookkeeping column),
-whatever the number of threads. The price: each subtree grows as if it could take every
-leaf, so up to about twice serial growth's work when one side takes few leaves, and about
-20 % more on balanced data (measured at 1M x 10, K = 200). Plain
-threads, no OpenMP region: no spinning threads on a busy machine and no fork hazards
-(GNU OpenMP aborts a forked child of a process that used it).
+root; grow each child's subtree on its own thread (releasing the GIL), up to every
+remaining leaf; merge the two split sequences by gain, cut each subtree where the merge
+stops taking from it, and number the nodes as serial growth would. The result is node for
+node the tree that serial growth gives (all but the SLOT bookkeeping column), whatever the
+number of threads. Neither subtree knows how many leaves it will get, so each publishes
+its splits, in order, on a shared board as it makes them, and both replay the merge as
+far as the published splits decide it: a subtree stops as soon as the merge is decided
+without its further splits, or once its splits that the merge has not yet taken are as
+many as the merge has left to take (a thread that runs ahead of the other, on a busy
+machine, stops there rather than grow every leaf it could take). The thread that finishes
+last thus stops where serial growth would; only the other may have grown past its share
+in the meantime (before the board, each grew every leaf it could take: about twice serial
+growth's split searches at K = 4096). Plain threads, no OpenMP region: no spinning threads on a busy machine and no
+fork hazards (GNU OpenMP aborts a forked child of a process that used it).
 
 Histograms are kept between splits only for open leaves of at least ``hist_min_rows`` rows
 (their number is bounded by ``n / hist_min_rows``, which bounds the memory); a smaller leaf
@@ -30,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._histograms import fill_histogram, histogram_sum, histogram_sums, subtract_histograms
-from ._jit import njit
+from ._jit import intrinsic, njit, types
 from ._categories import evaluate_mixed, split_rows_by_set
 from ._node_table import (
     BIN,
@@ -66,6 +71,83 @@ def _child_histograms(hist, codes, y, small_slot, small_start, small_size, large
         subtract_histograms(hist[large_slot], hist[small_slot])
 
 
+# The coordination board of two subtrees grown side by side (see ``grow``'s ``board``):
+# per side, the number of split-sequence entries published, whether the sequence is
+# complete, then each entry's local node id (the gains are in ``board_gain``).
+PUBLISHED, FINAL, ENTRIES = 0, 1, 2
+
+
+@intrinsic
+def _load_acquire(typingctx, board, offset):
+    """``board.flat[offset]`` read as an acquire load: what the other thread wrote before
+    its matching :func:`_store_release` is visible after it."""
+    if not (isinstance(board, types.Array) and board.layout == "C" and board.dtype == types.int64):
+        return None
+    signature = types.int64(board, offset)
+
+    def codegen(context, builder, sig, args):
+        array = context.make_array(sig.args[0])(context, builder, args[0])
+        index = context.cast(builder, args[1], sig.args[1], types.intp)
+        return builder.load_atomic(builder.gep(array.data, [index]), "acquire", 8)
+
+    return signature, codegen
+
+
+@intrinsic
+def _store_release(typingctx, board, offset, value):
+    """``board.flat[offset] = value`` as a release store: every write before it is visible
+    to a thread that reads ``value`` with :func:`_load_acquire`."""
+    if not (isinstance(board, types.Array) and board.layout == "C" and board.dtype == types.int64):
+        return None
+    signature = types.void(board, offset, value)
+
+    def codegen(context, builder, sig, args):
+        array = context.make_array(sig.args[0])(context, builder, args[0])
+        index = context.cast(builder, args[1], sig.args[1], types.intp)
+        stored = context.cast(builder, args[2], sig.args[2], types.int64)
+        builder.store_atomic(stored, builder.gep(array.data, [index]), "release", 8)
+        return context.get_dummy_value()
+
+    return signature, codegen
+
+
+@njit(cache=True, inline="always")
+def _advance_merge(board, board_gain, global_split, taken, n_merged, max_leaves):
+    """Replay the merge of the two subtrees' split sequences (``_merge_order``) as far as
+    the entries published on the board decide it; returns the merged split count, negated
+    (minus one) when the merge is complete.
+
+    A step needs each side's next entry, or that side's sequence complete; when one is
+    still missing the merge waits (returns) rather than guess. Both threads replay it on
+    their own copy of ``global_split`` and ``taken``, so no merge state is shared.
+    """
+    width = board.shape[1]
+    while n_merged < max_leaves:
+        best = -1
+        best_gain = 0.0
+        best_id = 0
+        for s in range(2):
+            if taken[s] >= _load_acquire(board, s * width + PUBLISHED):
+                if _load_acquire(board, s * width + FINAL) == 0:
+                    return n_merged  # its next split is not known yet
+                if taken[s] >= _load_acquire(board, s * width + PUBLISHED):
+                    continue  # (re-read: the last entry may have come with the flag)
+            local = board[s, ENTRIES + taken[s]]
+            if local == 0:
+                node_id = 1 + s
+            else:
+                node_id = 2 * global_split[s, (local - 1) // 2] + 1 + (local - 1) % 2
+            gain = board_gain[s, taken[s]]
+            if best < 0 or gain > best_gain or (gain == best_gain and node_id < best_id):
+                best, best_gain, best_id = s, gain, node_id
+        if best < 0:
+            break  # both sequences complete and taken
+        global_split[best, taken[best]] = n_merged
+        taken[best] += 1
+        n_merged += 1
+    return -n_merged - 1
+
+
 @njit(cache=True, nogil=True)
 def grow(
     codes: np.ndarray,
@@ -86,6 +168,9 @@ def grow(
     min_gain: float,
     hist_min_rows: int,
     min_category_rows: int,
+    board: np.ndarray,
+    board_gain: np.ndarray,
+    side: int,
 ):
     """Grow a best-first tree on rows [seg_start, seg_end), permuting them into node order in place.
 
@@ -110,6 +195,14 @@ def grow(
     min_gain : float, a split's SSE reduction must be at least this (and positive).
     hist_min_rows : int, open leaves this large keep their histogram.
     min_category_rows : int, categories with fewer rows at a node are split as one (``_categories``).
+    board : int64 array (2, ENTRIES + max_leaves), zeros on entry, shared by the two subtrees
+        of the root grown side by side; ``side`` (0 or 1) is this one's row. Each split of
+        this subtree is published there (its local node id, and its gain in
+        ``board_gain``, float64 (2, max_leaves)) before it is made, and growth stops as
+        soon as the merge of both sides' sequences (:func:`merge_subtrees`) is decided
+        without this subtree's further splits, or as soon as its splits not yet merged
+        are as many as the splits the merge has left to take (then the merge never
+        needs another). A subtree that stops for any other reason sets its FINAL flag. ``side`` -1: no other subtree, grow to ``max_leaves``.
 
     Returns
     -------
@@ -151,6 +244,13 @@ def grow(
     bits = np.empty(4, dtype=np.int64)
     for w in range(4):
         bits[w] = 0
+    # this thread's replay of the merge (see _advance_merge)
+    coordinated = side >= 0
+    merge_splits = np.empty((2, board_gain.shape[1]), dtype=np.int64)
+    merge_taken = np.empty(2, dtype=np.int64)
+    merge_taken[0], merge_taken[1] = 0, 0
+    n_merged = np.int64(1)  # the whole tree's root split
+    stopped = False
 
     # root
     node_int[0, START], node_int[0, END], node_int[0, DEPTH] = seg_start, seg_end, root_depth
@@ -207,9 +307,27 @@ def grow(
                     n_free += 1
         if n_leaves >= max_leaves or heap_size == 0:
             break
+        if coordinated:
+            if n_merged >= 0:
+                n_merged = _advance_merge(board, board_gain, merge_splits, merge_taken, n_merged, max_leaves)
+            if n_merged < 0:  # the merge is decided: no further split of this subtree is taken
+                stopped = True
+                break
+            if n_splits - merge_taken[side] >= max_leaves - n_merged:
+                # its splits not yet merged cover every split the merge has left to take, so
+                # the merge never needs another one (nor waits for this side's FINAL flag)
+                stopped = True
+                break
 
         parent = heap_pop(heap, heap_size, node_float[:, GAIN])
         heap_size -= 1
+        if coordinated:
+            # publish the split before making it: the other thread's merge may need it
+            # (one call site of the inlined merge, at the loop's top: a split the merge
+            # turns out not to need costs less than a second inlined copy costs to compile)
+            board_gain[side, n_splits] = node_float[parent, GAIN]
+            board[side, ENTRIES + n_splits] = parent
+            _store_release(board, side * board.shape[1] + PUBLISHED, n_splits + 1)
         start, end = node_int[parent, START], node_int[parent, END]
         n_left = node_int[parent, N_LEFT]
         n_right = end - start - n_left
@@ -264,6 +382,8 @@ def grow(
         pending[1], pending_slot[1] = right, right_slot
         n_pending = 2
 
+    if coordinated and not stopped:  # this subtree's whole sequence is published
+        _store_release(board, side * board.shape[1] + FINAL, 1)
     # open leaves left in the heap are leaves: forget their candidate splits
     for t in range(n_nodes):
         if node_int[t, LEFT] < 0:
@@ -374,7 +494,9 @@ def _merge_order(nodes, gains, counts, global_split, max_leaves) -> None:
         n_splits += 1
 
 
-def merge_subtrees(root_int, root_float, left_int, left_float, right_int, right_float, max_leaves):
+def merge_subtrees(
+    root_int, root_float, left_int, left_float, right_int, right_float, max_leaves, published=(None, None)
+):
     """The whole tree from the root's split and its two children's subtrees.
 
     Replays best-first growth: at each step, the subtree whose next split has the larger
@@ -389,28 +511,54 @@ def merge_subtrees(root_int, root_float, left_int, left_float, right_int, right_
     left_int, left_float, right_int, right_float : :func:`grow`'s tables of the subtrees
         under the root's left and right child.
     max_leaves : int
+    published : per subtree, None when it grew its whole split sequence, or the local node
+        ids and gains of the splits it published on its board before it stopped early
+        (see :func:`grow`): the table's sequence, perhaps followed by one split not made.
 
     Returns
     -------
     node_int, node_float : the whole tree's node tables, as :func:`grow` returns them
-        (but for the SLOT column, which only growth itself reads).
+        (but for the SLOT column, which only growth itself reads); None when the merge
+        needed a split that a subtree that stopped early did not make (or publish), which
+        ``grow``'s stopping rule rules out (the caller then grows the tree again).
     """
     tables = ((left_int, left_float), (right_int, right_float))
     sequences = [_split_sequence(node_int) for node_int, _ in tables]
-    nodes = np.concatenate(sequences)
-    gains = np.concatenate([node_float[sequence, GAIN] for (_, node_float), sequence in zip(tables, sequences)])
-    counts = np.array([len(sequence) for sequence in sequences], dtype=np.int64)
+    made = [len(sequence) for sequence in sequences]
+    merged = []
+    for (_, node_float), sequence, board in zip(tables, sequences, published):
+        if board is None:
+            merged.append((sequence, node_float[sequence, GAIN]))
+        elif len(board[0]) - len(sequence) not in (0, 1) or not np.array_equal(board[0][: len(sequence)], sequence):
+            return None  # the board and the table disagree
+        else:
+            merged.append(board)
+    nodes = np.concatenate([sequence for sequence, _ in merged])
+    gains = np.concatenate([gain for _, gain in merged])
+    counts = np.array([len(sequence) for sequence, _ in merged], dtype=np.int64)
     global_split = np.full(len(nodes), -1, dtype=np.int64)
     _merge_order(nodes, gains, counts, global_split, int(max_leaves))
 
     n_splits = 1 + int(np.count_nonzero(global_split >= 0))
+    for side in range(2):
+        splits = global_split[counts[0] :] if side else global_split[: counts[0]]
+        taken = int(np.count_nonzero(splits >= 0))
+        if published[side] is None:
+            continue
+        if taken > made[side]:
+            return None  # it took a split that was published but not made
+        # every published split taken: the merge must have ended (at max_leaves) with the
+        # last one, or it decided a step without this side's next split
+        last = int(splits[-1]) if len(splits) else 0
+        if taken == len(splits) and (n_splits + 1 < max_leaves or last != n_splits - 1):
+            return None
     node_int = np.full((2 * n_splits + 1, N_FIELDS), -1, dtype=np.int64)
     node_float = np.zeros((2 * n_splits + 1, root_float.shape[0]))
     node_int[0], node_float[0] = root_int, root_float
     node_int[0, [LEFT, RIGHT, ORDER]] = 1, 2, 0
     for side, (table, values) in enumerate(tables):
         start = 0 if side == 0 else counts[0]
-        splits = global_split[start : start + counts[side]]
+        splits = global_split[start : start + made[side]]
         taken = int(np.count_nonzero(splits >= 0))
         n_local = 2 * taken + 1
         local = np.arange(1, n_local)
