@@ -314,6 +314,9 @@ CASES: dict[str, Callable[[], object]] = {
     "X14": lambda: HVRTPartitioner().fit(pd.DataFrame({"code": list("ab") * 30})),
     "X15": _one_hot_too_wide,
     "X16": lambda: HVRTPartitioner(categorical_features=["code"]).fit(_with(code=[1, "1"] * 30)),
+    "X17": lambda: HVRTPartitioner(max_leaf_nodes=4).fit(
+        _with(day=pd.Series(pd.date_range("2024-01-01", periods=60, freq="D")).dt.date)
+    ),
     # y at fit
     "Y1": lambda: HVRTPartitioner().fit(X, "a"),
     "Y2": lambda: HVRTPartitioner().fit(X, np.ones((60, 1, 1))),
@@ -501,7 +504,7 @@ ERRORS = {
     "FileNotFoundError": FileNotFoundError,
     "IsADirectoryError": IsADirectoryError,
 }
-WARNINGS = {"ModelVersionWarning": ModelVersionWarning}
+WARNINGS = {"ModelVersionWarning": ModelVersionWarning, "UserWarning": UserWarning}
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row["id"] for row in ROWS])

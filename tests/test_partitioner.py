@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import warnings
 
 import joblib
 import numpy as np
@@ -564,6 +565,25 @@ def test_an_object_column_of_numbers_is_numeric(engine: str) -> None:
     assert listed._preprocessor.categorical_columns == ["b"]
     text = X.assign(b=pd.Series(["x", 1] * 250, dtype=object).astype(str).astype(object))
     assert HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(text)._preprocessor.categorical_columns == ["b"]
+
+
+def test_an_unlisted_column_of_python_dates_warns_that_it_is_categorical() -> None:
+    # Series.dt.date gives datetime.date objects: found categorical by their object dtype,
+    # one unordered category per day, where a datetime64 column is an ordered feature
+    rng = np.random.default_rng(19)
+    n = 400
+    days = pd.Series(pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 90, n), unit="D"))
+    X = pd.DataFrame({"x": rng.normal(size=n), "day": days.dt.date.astype(object)})
+    X.loc[:70, "day"] = None  # the first values are missing: the whole column is scanned
+    options = dict(max_leaf_nodes=8, engine="hist")
+    with pytest.warns(UserWarning, match=r"column\(s\) \['day'\] hold Python dates \(datetime.date\)"):
+        HVRTPartitioner(**options).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        HVRTPartitioner(**options, categorical_features=["day"]).fit(X)  # listed: the user's choice
+        HVRTPartitioner(**options).fit(X.assign(day=pd.to_datetime(X["day"])))  # ordered dates
+        mixed = X.assign(day=X["day"].where(np.arange(n) % 50 > 0, "unknown"))
+        HVRTPartitioner(**options).fit(mixed)  # dates and text: a categorical like any other
 
 
 def test_a_column_that_swaps_numbers_dates_or_durations_is_an_error() -> None:

@@ -136,7 +136,9 @@ def _sort_key(key: Any) -> tuple[int, str]:
 def resolve_categorical(frame: pd.DataFrame, categorical_features: Sequence[Any] | None) -> list[str]:
     """Names of the categorical columns: by dtype, or as listed by name or position."""
     if categorical_features is None:
-        return [c for c, d in frame.dtypes.items() if is_categorical_dtype(d)]
+        found = [c for c, d in frame.dtypes.items() if is_categorical_dtype(d)]
+        _warn_of_python_dates(frame, found)
+        return found
     if isinstance(categorical_features, str) or not isinstance(categorical_features, Sequence | np.ndarray):
         raise TypeError(
             "categorical_features must be None or a list of column names or positions, "
@@ -161,6 +163,27 @@ def resolve_categorical(frame: pd.DataFrame, categorical_features: Sequence[Any]
             f"column(s) {unlisted_text} are not numeric; list them in categorical_features too"
         )
     return [c for c in frame.columns if c in listed]
+
+
+def _warn_of_python_dates(frame: pd.DataFrame, categorical: Sequence[str]) -> None:
+    """Warn when a column found categorical by its dtype holds only ``datetime.date`` values
+    (``Series.dt.date``): an unordered category per day, where a datetime64, Arrow or polars
+    date column would be an ordered feature. Listed columns are the user's choice: no warning."""
+    dates = [
+        c for c in categorical
+        if frame[c].dtype == object
+        # the first values decide whether the whole column is worth a scan
+        and pd.api.types.infer_dtype(frame[c].iloc[:64], skipna=True) in ("date", "empty")
+        and pd.api.types.infer_dtype(frame[c], skipna=True) == "date"
+    ]  # fmt: skip
+    if dates:
+        warnings.warn(
+            f"column(s) {dates} hold Python dates (datetime.date) and are taken as unordered categories, "
+            "one per distinct day; convert them with pd.to_datetime(X[column]) to split them as ordered "
+            "dates, or list them in categorical_features to keep them categorical without this warning",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def _number_key(value: Any) -> str:
