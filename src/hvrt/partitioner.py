@@ -369,8 +369,8 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         """
         engine = resolve_engine(self.engine, len(tree_inputs))
         sample = self._subsample(len(tree_inputs))
-        compiles = "; a machine's first hist fit compiles it, about 8 s" if engine == "hist" else ""
-        log(f"growing {params.max_leaf_nodes or 'unlimited'} leaves with the {engine} engine{compiles}")
+        # (a compile of the hist kernels, where they were not compiled at install, logs its own line)
+        log(f"growing {params.max_leaf_nodes or 'unlimited'} leaves with the {engine} engine")
         # the target is not needed after the fit, so the engine may use it as workspace
         native = {"category_bins": preprocessor.category_bins()} if preprocessor.native else {}
         if binned is not None and engine == "hist":

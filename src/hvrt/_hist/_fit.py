@@ -26,8 +26,9 @@ from ._threads import MIN_ROWS_PER_THREAD, thread_count
 _HIST_MIN_ROWS = 1024
 # Splits must gain more than this fraction of the root SSE, so float noise never splits.
 _GAIN_TOLERANCE = 1e-12
-# What the first fit on a machine spends compiling (python -m benchmarks.coldstart, 2 cores).
-_COMPILE_SECONDS = 8
+# What the first fit on a machine spends compiling when the kernels were not compiled at
+# install (python -m benchmarks.coldstart, "numba only" rows, 2 cores: 10.0-10.1 s, session 8).
+_COMPILE_SECONDS = 10
 
 logger = logging.getLogger("hvrt")
 _compile_checked = False
