@@ -14,6 +14,10 @@ import numpy as np
 from ._jit import njit
 from ._threads import row_chunks
 
+# The row kernels index with unsigned positions (np.uint64): numba then leaves out the
+# fix-up of negative indices that it adds to every signed one, which cost 10-25 % in the
+# partition passes (1M x 10 rows, one thread, a balanced split: 8.0 -> 6.2 ms).
+
 
 @njit(cache=True, inline="always")
 def _goes_left(code: int, split_bin: int, nan_left: bool, nan_code: int) -> bool:
@@ -22,7 +26,9 @@ def _goes_left(code: int, split_bin: int, nan_left: bool, nan_code: int) -> bool
 
 @njit(cache=True, inline="always")
 def _swap_rows(words: np.ndarray, y: np.ndarray, rows: np.ndarray, i: int, j: int) -> None:
-    # a row's codes move as 8-byte words (1.5x faster than byte by byte at 10 features)
+    # a row's codes move as 8-byte words (1.5x faster than byte by byte at 10 features);
+    # unsigned positions spare numba's negative-index fix-ups (see the note above)
+    i, j = np.uint64(i), np.uint64(j)
     for w in range(words.shape[1]):
         c = words[i, w]
         words[i, w] = words[j, w]
@@ -43,11 +49,12 @@ def _partition_swapping(codes, words, y, rows, start, end, feature, split_bin, n
     Moves only misplaced rows but branches on every row: best for lopsided splits.
     """
     i = start
-    j = end - 1
+    j = end - 1  # (signed: it may end below start = 0)
+    column = np.uint64(feature)
     while True:
-        while i <= j and _goes_left(codes[i, feature], split_bin, nan_left, nan_code):
+        while i <= j and _goes_left(codes[np.uint64(i), column], split_bin, nan_left, nan_code):
             i += 1
-        while i <= j and not _goes_left(codes[j, feature], split_bin, nan_left, nan_code):
+        while i <= j and not _goes_left(codes[np.uint64(j), column], split_bin, nan_left, nan_code):
             j -= 1
         if i > j:
             return i
@@ -64,8 +71,9 @@ def _partition_branchless(codes, words, y, rows, start, end, feature, split_bin,
     the row's direction; no mispredicted branches, so it wins on balanced splits.
     """
     n_left = start
+    column = np.uint64(feature)
     for i in range(start, end):
-        goes_left = _goes_left(codes[i, feature], split_bin, nan_left, nan_code)
+        goes_left = _goes_left(codes[np.uint64(i), column], split_bin, nan_left, nan_code)
         _swap_rows(words, y, rows, i, n_left)
         n_left += goes_left
     return n_left
