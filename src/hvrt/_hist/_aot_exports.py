@@ -134,6 +134,10 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
         )
         for order in "CF"
     ),
+    "hvrt._hist._moments.block_moments": (
+        # values, block_rows, first_block, stop_block, sums, squares
+        ("block_moments", (("f8", 2, "C", "r"), "i8", "i8", "i8", ("f8", 2, "C"), ("f8", 2, "C")), "void"),
+    ),
     "hvrt._hist._binning._bin_category_rows": tuple(
         (
             f"bin_category_rows_{order.lower()}",
