@@ -93,12 +93,13 @@ def _add_row(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, i: int) -> None
         # the single-output case, written out (2.3x faster than the generic loop), and the
         # (sum, count) pair added as one vector
         # unsigned indices: no negative-index fix-ups (1M rows on one thread: 9.0 -> 7.4 ms)
+        # (names of their own: a name bound to int64 in the other branch would unify to float64)
         row = np.uint64(i)
         value = y[row, 0]
-        n_codes = np.uint64(hist.shape[1])
+        bins = np.uint64(hist.shape[1])
         for f in range(hist.shape[0]):
             column = np.uint64(f)
-            _add_pair(hist, (column * n_codes + codes[row, column]) * np.uint64(2), value, 1.0)
+            _add_pair(hist, (column * bins + codes[row, column]) * np.uint64(2), value, 1.0)
     elif hist.shape[2] % _LANES == 0:
         # padded blocks: a row's vector (outputs, count, zeros) added four lanes at a time
         n_codes, width = hist.shape[1], hist.shape[2]

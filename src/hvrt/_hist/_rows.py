@@ -28,18 +28,18 @@ def _goes_left(code: int, split_bin: int, nan_left: bool, nan_code: int) -> bool
 def _swap_rows(words: np.ndarray, y: np.ndarray, rows: np.ndarray, i: int, j: int) -> None:
     # a row's codes move as 8-byte words (1.5x faster than byte by byte at 10 features);
     # unsigned positions spare numba's negative-index fix-ups (see the note above)
-    i, j = np.uint64(i), np.uint64(j)
+    a, b = np.uint64(i), np.uint64(j)
     for w in range(words.shape[1]):
-        c = words[i, w]
-        words[i, w] = words[j, w]
-        words[j, w] = c
+        c = words[a, w]
+        words[a, w] = words[b, w]
+        words[b, w] = c
     for k in range(y.shape[1]):
-        v = y[i, k]
-        y[i, k] = y[j, k]
-        y[j, k] = v
-    r = rows[i]
-    rows[i] = rows[j]
-    rows[j] = r
+        v = y[a, k]
+        y[a, k] = y[b, k]
+        y[b, k] = v
+    r = rows[a]
+    rows[a] = rows[b]
+    rows[b] = r
 
 
 @njit(cache=True, inline="always")
