@@ -126,6 +126,31 @@ def test_grid_lookup_and_binary_search_agree_with_searchsorted(columns):
                 assert (codes[~finite, j] == mapper.nan_code).all()
 
 
+@pytest.mark.parametrize("kind", ["normal", "lognormal", "rounded", "integers", "offset_cauchy", "half_zeros"])
+def test_edge_kernel_is_the_numpy_steps_bit_for_bit(kind):
+    # _feature_edges runs a kernel (numpy's pairwise mean, the running squared deviations,
+    # the blended mass, the first rank reaching each target); its edges must be those of the
+    # numpy steps it replaced, or the codes and the trees would move
+    from hvrt._hist._binning import _feature_edges, _numpy_feature_edges
+
+    for seed, n in enumerate([1, 2, 7, 129, 255, 256, 3_000, 20_000]):
+        rng = np.random.default_rng(seed)
+        values = {
+            "normal": lambda: rng.standard_normal(n),
+            "lognormal": lambda: rng.lognormal(0, 3, n),
+            "rounded": lambda: np.round(rng.standard_normal(n), 1),
+            "integers": lambda: rng.integers(0, 300, n).astype(float),
+            "offset_cauchy": lambda: rng.standard_cauchy(n) * 1e5 + 1e8,
+            "half_zeros": lambda: np.where(rng.random(n) < 0.5, 0.0, rng.standard_normal(n)),
+        }[kind]()
+        values = np.sort(values)
+        for max_bins in (255, 127, 2):
+            for row_share in (0.75, 1.0):
+                expected = _numpy_feature_edges(values, max_bins, row_share)
+                np.testing.assert_array_equal(_feature_edges(values, max_bins, row_share), expected)
+    assert len(_feature_edges(np.sort(np.random.default_rng(0).standard_normal(5_000)), 255)) == 254
+
+
 def test_grid_lookup_compares_both_edges_that_share_a_cell():
     # two edges 1e-4 apart share a grid cell (a cell is span / 4096 = 7e-4 wide): a value
     # between them, on them and beyond them needs both comparisons of the grid lookup
