@@ -97,26 +97,78 @@ def test_codes_count_edges_strictly_below_and_nan_has_its_own_code():
     np.testing.assert_array_equal(mapper.edges[1, :3], [0.5, 1.5, 2.5])
 
 
-def test_grid_lookup_and_binary_search_agree_with_searchsorted():
+@pytest.mark.parametrize("columns", [[0, 1, 2, 3], [0, 2]])
+def test_grid_lookup_and_binary_search_agree_with_searchsorted(columns):
+    # all four columns: a kernel that branches per feature; the grid ones alone: the
+    # all-grid kernel (_bin_rows_grid)
     rng = np.random.default_rng(8)
     X = np.column_stack([
         rng.normal(size=20_000),  # even edges: grid lookup
         rng.lognormal(sigma=3.0, size=20_000),  # edges crowd near 0: binary search
         np.round(rng.normal(size=20_000), 1),  # many repeats, values equal to no edge
         rng.normal(size=20_000) * 1e-300,  # tiny span
-    ])
+    ])[:, columns]
     mapper = fit_bins(X, sample_rows=5_000, seed=0)
-    assert mapper.use_grid[0] and not mapper.use_grid[1]
+    assert mapper.use_grid.all() == (len(columns) == 2) and mapper.use_grid[0]
     # values the sample never saw, edges themselves and their float neighbours
-    probes = [rng.normal(size=(5_000, 4)) * [10, 1e4, 10, 1e-299]]
+    probes = [rng.normal(size=(5_000, 4))[:, columns] * np.array([10, 1e4, 10, 1e-299])[columns]]
     for shift in (-1, 0, 1):
         probes.append(np.nextafter(mapper.edges[:, :200].T, np.inf * shift) if shift else mapper.edges[:, :200].T)
     for data in [X, *probes]:
         data = np.where(np.isfinite(data), data, 0.0)
-        codes = transform_bins(np.ascontiguousarray(data), mapper)
-        for j in range(4):
-            edges = mapper.edges[j, : mapper.n_value_bins[j] - 1]
-            np.testing.assert_array_equal(codes[:, j], np.searchsorted(edges, data[:, j], side="left"))
+        data[::13, -1] = np.nan
+        for order in (np.ascontiguousarray, np.asfortranarray):
+            codes = transform_bins(order(data), mapper)
+            for j in range(len(columns)):
+                edges = mapper.edges[j, : mapper.n_value_bins[j] - 1]
+                finite = ~np.isnan(data[:, j])
+                np.testing.assert_array_equal(codes[finite, j], np.searchsorted(edges, data[finite, j], side="left"))
+                assert (codes[~finite, j] == mapper.nan_code).all()
+
+
+@pytest.mark.parametrize("kind", ["normal", "lognormal", "rounded", "integers", "offset_cauchy", "half_zeros"])
+def test_edge_kernel_is_the_numpy_steps_bit_for_bit(kind):
+    # _feature_edges runs a kernel (numpy's pairwise mean, the running squared deviations,
+    # the blended mass, the first rank reaching each target); its edges must be those of the
+    # numpy steps it replaced, or the codes and the trees would move
+    from hvrt._hist._binning import _feature_edges, _numpy_feature_edges
+
+    for seed, n in enumerate([1, 2, 7, 129, 255, 256, 3_000, 20_000]):
+        rng = np.random.default_rng(seed)
+        values = {
+            "normal": lambda: rng.standard_normal(n),
+            "lognormal": lambda: rng.lognormal(0, 3, n),
+            "rounded": lambda: np.round(rng.standard_normal(n), 1),
+            "integers": lambda: rng.integers(0, 300, n).astype(float),
+            "offset_cauchy": lambda: rng.standard_cauchy(n) * 1e5 + 1e8,
+            "half_zeros": lambda: np.where(rng.random(n) < 0.5, 0.0, rng.standard_normal(n)),
+        }[kind]()
+        values = np.sort(values)
+        for max_bins in (255, 127, 2):
+            for row_share in (0.75, 1.0):
+                expected = _numpy_feature_edges(values, max_bins, row_share)
+                np.testing.assert_array_equal(_feature_edges(values, max_bins, row_share), expected)
+    assert len(_feature_edges(np.sort(np.random.default_rng(0).standard_normal(5_000)), 255)) == 254
+
+
+def test_grid_lookup_compares_both_edges_that_share_a_cell():
+    # two edges 1e-4 apart share a grid cell (a cell is span / 4096 = 7e-4 wide): a value
+    # between them, on them and beyond them needs both comparisons of the grid lookup
+    from hvrt._hist._binning import _PADDED_EDGES, BinMapper, _edge_grid
+
+    feature_edges = [[0.0, 1e-4, 1.0, 2.0, 3.0], [-1.0, 0.0, 0.5, 0.5001, 1.0]]
+    edges = np.full((2, _PADDED_EDGES), np.inf)
+    for j, values in enumerate(feature_edges):
+        edges[j, : len(values)] = values
+    n_value_bins = np.array([6, 6])
+    mapper = BinMapper(edges, n_value_bins, 6, *_edge_grid(edges, n_value_bins))
+    assert mapper.use_grid.all()
+    probes = np.unique(np.concatenate([np.ravel(feature_edges), np.linspace(-2, 4, 4001)]))
+    probes = np.concatenate([probes, np.nextafter(probes, np.inf), np.nextafter(probes, -np.inf)])
+    X = np.column_stack([probes, probes[::-1]])
+    codes = transform_bins(X, mapper)
+    for j in range(2):
+        np.testing.assert_array_equal(codes[:, j], np.searchsorted(feature_edges[j], X[:, j], side="left"))
 
 
 # ---------------------------------------------------------------------- against exact

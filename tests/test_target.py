@@ -74,6 +74,29 @@ def test_moments_and_sum_target_on_two_threads_equal_one_thread_bit_for_bit(monk
         np.testing.assert_array_equal(one, two)
 
 
+def test_compiled_moments_make_the_einsum_blocks_additions_bit_for_bit() -> None:
+    # from THREADED_MIN_ROWS rows a row-major block's moments come from a compiled pass
+    # (_hist._moments): the same block sums as the two einsum passes it replaced, so the
+    # z-scores, the target and the trees stay those of numpy's arithmetic
+    from hvrt import _target, _validation
+
+    rng = np.random.default_rng(11)
+    n_rows = _validation.THREADED_MIN_ROWS + 54_321
+    X = rng.normal(loc=rng.uniform(-1e3, 1e3, 9), scale=rng.lognormal(0, 3, 9), size=(n_rows, 9))
+    block_rows = max(256, _target._MOMENT_BLOCK_BYTES // (8 * X.shape[1]))
+    blocks = [X[start : start + block_rows] for start in range(0, n_rows, block_rows)]
+    sums = np.array([np.einsum("ij->j", block) for block in blocks]).sum(axis=0)
+    squares = np.array([np.einsum("ij,ij->j", block, block) for block in blocks]).sum(axis=0)
+    moments = _target.column_moments(X)
+    np.testing.assert_array_equal(moments[0], sums)
+    np.testing.assert_array_equal(moments[1], squares)
+    # the pass doubles as the finiteness check: NaN and inf make the sums non-finite
+    X[n_rows - 1, 4] = np.nan
+    X[block_rows + 3, 2] = np.inf
+    bad = _target.column_moments(X)
+    assert not np.isfinite(bad[0][[2, 4]]).any() and np.isfinite(np.delete(bad[0], [2, 4])).all()
+
+
 @pytest.mark.parametrize("n_rows, step", [(300_001, 1), (300_001, 26_214), (131_072, 70_000), (10, 4)])
 def test_row_ranges_cover_the_rows_on_step_bounds(monkeypatch, n_rows: int, step: int) -> None:
     from hvrt._validation import row_ranges

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import TransformerMixin, clone
 
-from ._validation import on_threads, row_ranges
+from ._validation import THREADED_MIN_ROWS, on_threads, row_ranges
 
 TARGET_MODES = ("sum", "features")
 _CHUNK_ROWS = 65_536  # rows per chunk: temporaries stay small and in cache
@@ -70,8 +70,10 @@ def column_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Column-major data is summed per column (numpy's pairwise sum). On row-major data
     ``values.sum(axis=0)`` adds row after row, 4x slower than ``einsum`` here, so each
     block of rows is summed with ``einsum`` while it is in cache and the block totals
-    are added afterwards, a two-level sum that is also more precise. Both are finite
-    exactly when every value is (barring overflow), so the pass doubles as the check.
+    are added afterwards, a two-level sum that is also more precise; from
+    ``THREADED_MIN_ROWS`` rows, a compiled kernel makes the same additions in one pass
+    (``_hist._moments``). Both are finite exactly when every value is (barring overflow),
+    so the pass doubles as the check.
     """
     with np.errstate(over="ignore", invalid="ignore"):  # the caller checks the sums
         return _column_moments(values)
@@ -85,7 +87,16 @@ def _column_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     sums = np.empty((n_blocks, values.shape[1]))
     squares = np.empty((n_blocks, values.shape[1]))
 
+    kernel = None
+    if values.flags.c_contiguous and len(values) >= THREADED_MIN_ROWS:
+        # the same additions in one compiled pass (a histogram fit's size: imported here so
+        # that small fits, the exact engine's, never load the histogram engine)
+        from ._hist._moments import block_moments as kernel
+
     def sum_blocks(start: int, stop: int) -> None:  # whole blocks: the same sums on any thread
+        if kernel is not None:
+            kernel(values, block_rows, start // block_rows, -(-stop // block_rows), sums, squares)
+            return
         for b in range(start // block_rows, -(-stop // block_rows)):
             block = values[b * block_rows : (b + 1) * block_rows]
             np.einsum("ij->j", block, out=sums[b])

@@ -13,7 +13,8 @@ modules keep running the old code.
 Imports go one way, each module importing only from those before it: ``_threads``,
 ``_node_table``, ``_histograms``, ``_rows``, ``_split`` → ``_categories`` (native
 categorical splits) → ``_grower`` → ``_grow_tree``, ``_binning``, ``_apply`` → ``_model``
-→ ``_fit`` (and ``.._tree_contract``, a leaf).
+→ ``_fit`` (and ``.._tree_contract``, a leaf). ``_moments`` (the column moments of a large
+row-major X, for ``.._target``'s z-score) stands apart.
 
 Steps of a fit (``_fit.fit_hist``):
 
@@ -52,8 +53,8 @@ still costs 3-4 s, a third of it LLVM work on a module whose code is 60 % its ca
 linked in again. Each kernel is
 compiled for one type signature only (Python callers pass the types the kernels pass each
 other; a literal argument would compile a second copy; but the tree inputs of a DataFrame
-arrive in Fortran order, and ``_bin_rows`` and ``_apply_rows`` compile a copy for each
-order met), and no kernel calls a numpy function or builtin that numba would compile as an
+arrive in Fortran order, and ``_bin_rows`` and ``_bin_rows_grid`` compile a copy for each
+order met; ``_apply_rows`` reads X as a flat view in either order), and no kernel calls a numpy function or builtin that numba would compile as an
 overload of its own (``min``, ``max``, ``np.zeros``, ``copy``) where a conditional or a loop
 does, nor builds an array expression.
 

@@ -59,19 +59,21 @@ def _grow(categorical: object) -> tuple:
     )
 
 
-def _apply(order: str) -> tuple:
-    # X, feature, threshold, routes (four a node: left, right, NaN's side twice), is_leaf, out,
+_APPLY = (
+    # values (X flat in memory order), row_step, offsets (a node's feature's offset in a row),
+    # threshold, routes (four a node: left, right, NaN's side twice), is_leaf, max_depth, out,
     # start, stop
-    return (
-        ("f8", 2, order, "r"),
-        ("i8", 1, "C", "r"),
-        ("f8", 1, "C", "r"),
-        ("i8", 1, "C", "r"),
-        ("b1", 1, "C", "r"),
-        ("i8", 1, "C"),
-        "i8",
-        "i8",
-    )
+    ("f8", 1, "C", "r"),
+    "i8",
+    ("u8", 1, "C", "r"),
+    ("f8", 1, "C", "r"),
+    ("u8", 1, "C", "r"),
+    ("b1", 1, "C", "r"),
+    "i8",
+    ("i8", 1, "C"),
+    "i8",
+    "i8",
+)
 
 
 def _apply_mixed(order: str) -> tuple:
@@ -112,6 +114,33 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
             "void",
         )
         for order in "CF"
+    ),
+    "hvrt._hist._binning._bin_rows_grid": tuple(
+        (
+            f"bin_rows_grid_{order.lower()}",
+            # X, edges, grid_low, grid_scale, grid_first, nan_code, codes, start, stop
+            (
+                ("f8", 2, order, "r"),
+                ("f8", 2, "C", "r"),
+                ("f8", 1, "C", "r"),
+                ("f8", 1, "C", "r"),
+                ("u1", 2, "C", "r"),
+                "i8",
+                ("u1", 2, "C"),
+                "i8",
+                "i8",
+            ),
+            "void",
+        )
+        for order in "CF"
+    ),
+    "hvrt._hist._moments.block_moments": (
+        # values, block_rows, first_block, stop_block, sums, squares
+        ("block_moments", (("f8", 2, "C", "r"), "i8", "i8", "i8", ("f8", 2, "C"), ("f8", 2, "C")), "void"),
+    ),
+    "hvrt._hist._binning._edges_of_sorted": (
+        # values, max_bins, row_share, out -> number of edges
+        ("edges_of_sorted", (("f8", 1, "C", "r"), "i8", "f8", ("f8", 1, "C")), "i8"),
     ),
     "hvrt._hist._binning._bin_category_rows": tuple(
         (
@@ -252,9 +281,7 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
             "void",
         ),
     ),
-    "hvrt._hist._apply._apply_rows": tuple(
-        (f"apply_rows_{order.lower()}", _apply(order), "void") for order in "CF"
-    ),
+    "hvrt._hist._apply._apply_rows": (("apply_rows", _APPLY, "void"),),
     # values -> (non-NaN count, mean, squared deviations, largest magnitude) per column
     "hvrt._hist._distributed.column_pass": (
         (

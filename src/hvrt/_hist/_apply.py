@@ -52,22 +52,36 @@ def _routes(nan_left: np.ndarray, children: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def _apply_rows(X, feature, threshold, routes, is_leaf, out, start, stop) -> None:
+def _apply_rows(values, row_step, offsets, threshold, routes, is_leaf, max_depth, out, start, stop) -> None:
+    # ``values`` is X flat in memory order: row i's value of node t's feature is at
+    # i * row_step + offsets[t]. Node ids and offsets are unsigned, so numba indexes
+    # without its negative-index fix-ups, and a group stops at the tree's depth rather than
+    # at the next multiple of _LEVELS_PER_CHECK; together 2x faster than signed indices into the 2-D X
+    # (1M x 10 on one thread: 32 -> 14 ms at K = 64, 55 -> 31 ms at K = 4096).
     # x > threshold goes right and NaN (never > anything) takes the third route: one
     # table lookup instead of testing the node's NaN side at every step (20-25 % faster
     # than ``(x <= t) | (isnan(x) & nan_left)``, 1M x 10 on one thread, K = 64 and 4096)
-    nodes = np.empty(_LOCKSTEP_ROWS, dtype=np.int64)
+    nodes = np.empty(_LOCKSTEP_ROWS, dtype=np.uint64)
+    step = np.uint64(row_step)
     for first in range(start, stop, _LOCKSTEP_ROWS):
         width = min(stop, first + _LOCKSTEP_ROWS) - first
         for r in range(width):
             nodes[r] = 0
+        descended = 0
         moving = True
         while moving:
-            for _ in range(_LEVELS_PER_CHECK):
+            # the last levels before the tree's depth, not a whole _LEVELS_PER_CHECK (the
+            # check, not the depth, decides when to stop: a wrong depth costs only time)
+            remaining = max_depth - descended
+            levels = remaining if 0 < remaining < _LEVELS_PER_CHECK else _LEVELS_PER_CHECK
+            for _ in range(levels):
+                row = np.uint64(first) * step
                 for r in range(width):
                     node = nodes[r]
-                    x = X[first + r, feature[node]]
-                    nodes[r] = routes[4 * node + (x > threshold[node]) + 2 * (x != x)]
+                    x = values[row + offsets[node]]
+                    nodes[r] = routes[np.uint64(4) * node + np.uint64(x > threshold[node]) + np.uint64(2) * np.uint64(x != x)]
+                    row += step
+            descended += levels
             moving = False
             for r in range(width):
                 moving |= not is_leaf[nodes[r]]
@@ -75,10 +89,18 @@ def _apply_rows(X, feature, threshold, routes, is_leaf, out, start, stop) -> Non
             out[first + r] = nodes[r]
 
 
-def apply_tree(X: np.ndarray, arrays: tuple[np.ndarray, ...]) -> np.ndarray:
-    """Leaf node id (int64) of each row of ``X``, given :func:`traversal_arrays`'s output."""
+def apply_tree(X: np.ndarray, arrays: tuple[np.ndarray, ...], max_depth: int = 0) -> np.ndarray:
+    """Leaf node id (int64) of each row of ``X`` (C- or F-contiguous), given
+    :func:`traversal_arrays`'s output and the depth of the tree's deepest leaf (a hint
+    that saves steps; 0 or a wrong depth gives the same leaves)."""
     feature, threshold, nan_left, children, is_leaf = arrays
-    routes = _routes(nan_left, children)
+    routes = _routes(nan_left, children).astype(np.uint64)
+    values = np.ravel(X, order="K")  # a view of X's memory (X is contiguous)
+    row_step, column_step = (X.shape[1], 1) if X.flags.c_contiguous else (1, X.shape[0])
+    offsets = (feature * column_step).astype(np.uint64)
     out = np.empty(X.shape[0], dtype=np.int64)
-    run_in_chunks(lambda start, stop: _apply_rows(X, feature, threshold, routes, is_leaf, out, start, stop), X.shape[0])
+    run_in_chunks(
+        lambda start, stop: _apply_rows(values, row_step, offsets, threshold, routes, is_leaf, int(max_depth), out, start, stop),
+        X.shape[0],
+    )
     return out

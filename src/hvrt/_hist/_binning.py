@@ -115,7 +115,138 @@ def _feature_edges(sorted_values: np.ndarray, max_bins: int, row_share: float = 
     its own. Each edge is a midpoint between two consecutive unique values, as in
     scikit-learn's thresholds, so new values between them are split the same way the
     exact engine would.
+
+    The arithmetic is :func:`_numpy_feature_edges`' (the reference, which tests compare
+    it with), made by the kernel :func:`_edges_of_sorted` in one call: the numpy steps
+    took 0.4-0.6 ms a feature on a 20k-row sample, mostly allocating their temporaries.
     """
+    values = np.ascontiguousarray(sorted_values, dtype=np.float64)
+    out = np.empty(max(int(max_bins) - 1, 0))
+    n_edges = _edges_of_sorted(values, int(max_bins), float(row_share), out)
+    return out[:n_edges].copy()
+
+
+@njit(cache=True, inline="always")
+def _pairwise_block(values: np.ndarray, start: int, n: int) -> float:
+    # numpy's sum of at most 128 values: eight running sums from eight values on
+    if n < 8:
+        total = 0.0
+        for i in range(start, start + n):
+            total += values[i]
+        return total
+    r0, r1, r2, r3 = values[start], values[start + 1], values[start + 2], values[start + 3]
+    r4, r5, r6, r7 = values[start + 4], values[start + 5], values[start + 6], values[start + 7]
+    i = 8
+    while i < n - n % 8:
+        r0 += values[start + i]
+        r1 += values[start + i + 1]
+        r2 += values[start + i + 2]
+        r3 += values[start + i + 3]
+        r4 += values[start + i + 4]
+        r5 += values[start + i + 5]
+        r6 += values[start + i + 6]
+        r7 += values[start + i + 7]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        total += values[start + i]
+        i += 1
+    return total
+
+
+@njit(cache=True, inline="always")
+def _pairwise_sum(values: np.ndarray) -> float:
+    # numpy's pairwise summation (np.add.reduce on contiguous float64), bit for bit: blocks
+    # of at most 128 values, a longer range halved (at a multiple of eight) and the two
+    # halves' sums added. numpy recurses; this walks the same tree with a stack (a cached
+    # numba kernel must not recurse): stage 0 splits a range, 1 has its left half's sum
+    # (kept in ``partial``) and starts the right half, 2 adds the two
+    start = np.empty(64, dtype=np.int64)
+    size = np.empty(64, dtype=np.int64)
+    stage = np.empty(64, dtype=np.int64)
+    partial = np.empty(64)
+    top = 0
+    start[0], size[0], stage[0] = 0, values.shape[0], 0
+    value = 0.0
+    while True:
+        n = size[top]
+        if n <= 128:
+            value = _pairwise_block(values, start[top], n)
+        elif stage[top] < 2:
+            half = n // 2
+            half -= half % 8
+            if stage[top] == 1:
+                partial[top] = value
+            first = start[top] + (half if stage[top] == 1 else 0)
+            length = n - half if stage[top] == 1 else half
+            stage[top] += 1
+            top += 1
+            start[top], size[top], stage[top] = first, length, 0
+            continue
+        else:
+            value = partial[top] + value
+        top -= 1
+        if top < 0:
+            return value
+
+
+@njit(cache=True, nogil=True)
+def _edges_of_sorted(values, max_bins, row_share, out) -> int:
+    """:func:`_numpy_feature_edges` of the sorted, NaN-free ``values``, written into ``out``
+    (at least ``max_bins - 1`` long); returns the number of edges. The same floating-point
+    operations in the same order: numpy's pairwise sum for the mean, the running sum of
+    squared deviations, the blended mass, the first rank whose mass reaches each target."""
+    n = values.shape[0]
+    if n == 0:
+        return 0
+    starts = np.empty(n, dtype=np.int64)
+    n_unique = 0
+    for i in range(n):
+        if i == 0 or values[i] != values[i - 1]:
+            starts[n_unique] = i
+            n_unique += 1
+    upper = np.empty(max_bins, dtype=np.int64)
+    n_upper = 0
+    if n_unique <= max_bins:
+        for u in range(1, n_unique):
+            upper[n_upper] = u
+            n_upper += 1
+    else:
+        mean = (0.0 + _pairwise_sum(values)) / n
+        deviation = np.empty(n)
+        running = 0.0
+        for i in range(n):
+            d = values[i] - mean
+            running = d * d if i == 0 else running + d * d
+            deviation[i] = running
+        total = deviation[n - 1]
+        blend = row_share < 1.0 and np.isfinite(total) and total > 0.0
+        mass = np.empty(n_unique)
+        for u in range(n_unique):
+            rank_end = starts[u + 1] if u + 1 < n_unique else n
+            share = rank_end / n
+            mass[u] = row_share * share + (1.0 - row_share) * deviation[rank_end - 1] / total if blend else share
+        # the mass never decreases, so a forward scan finds each target's first rank with
+        # mass >= target (searchsorted, side="left"), and the ranks come out sorted
+        rank = 0
+        for t in range(1, max_bins):
+            target = t / max_bins
+            while rank < n_unique and mass[rank] < target:
+                rank += 1
+            if rank + 1 < n_unique and (n_upper == 0 or upper[n_upper - 1] != rank + 1):
+                upper[n_upper] = rank + 1
+                n_upper += 1
+    for e in range(n_upper):
+        lower_value = values[starts[upper[e] - 1]]
+        upper_value = values[starts[upper[e]]]
+        edge = lower_value / 2.0 + upper_value / 2.0
+        # the midpoint of two adjacent floats can round up onto the upper value
+        out[e] = lower_value if edge >= upper_value else edge
+    return n_upper
+
+
+def _numpy_feature_edges(sorted_values: np.ndarray, max_bins: int, row_share: float = ROW_SHARE) -> np.ndarray:
+    """The numpy steps of :func:`_feature_edges`: the reference its kernel is tested against."""
     if len(sorted_values) == 0:
         return np.empty(0)
     is_new = np.empty(len(sorted_values), dtype=bool)
@@ -291,6 +422,31 @@ def _bin_rows(X, edges, grid_low, grid_scale, grid_first, use_grid, nan_code, co
             codes[i, j] = code if x == x else nan_code
 
 
+@njit(cache=True, nogil=True)
+def _bin_rows_grid(X, edges, grid_low, grid_scale, grid_first, nan_code, codes, start, stop) -> None:
+    # _bin_rows when every feature takes the grid lookup (the common case): no per-value
+    # branch, and the tables read through flat views at unsigned offsets (no negative-index
+    # fix-ups), 1.25x faster on one thread (1M x 10: 33 -> 27 ms); the same codes
+    top = float(_GRID_CELLS - 1)
+    flat_edges = edges.ravel()
+    flat_first = grid_first.ravel()
+    edge_row = np.uint64(edges.shape[1])
+    cell_row = np.uint64(grid_first.shape[1])
+    one = np.uint64(1)
+    nan = np.uint64(nan_code)
+    for i in range(start, stop):
+        for j in range(X.shape[1]):
+            x = X[i, j]
+            position = (x - grid_low[j]) * grid_scale[j]
+            position = position if position > 0.0 else 0.0  # NaN lands in cell 0 too
+            position = position if position < top else top
+            feature = np.uint64(j)
+            k = np.uint64(flat_first[feature * cell_row + np.uint64(position)])
+            at = feature * edge_row + k
+            code = k + (flat_edges[at] < x) + (flat_edges[at + one] < x)  # _GRID_DEPTH comparisons
+            codes[i, j] = code if x == x else nan
+
+
 def transform_bins(X: np.ndarray, mapper: BinMapper) -> np.ndarray:
     """uint8 codes of ``X`` in C order (a row's codes together).
 
@@ -313,11 +469,19 @@ def transform_bins(X: np.ndarray, mapper: BinMapper) -> np.ndarray:
         # ones are a column-major block of their own, binned without the code columns
         numeric = X[:, : X.shape[1] - len(categorical)]
 
+    all_grid = bool(mapper.use_grid[: numeric.shape[1]].all())
+
     def bin_rows(start: int, stop: int) -> None:
-        _bin_rows(
-            numeric, mapper.edges, mapper.grid_low, mapper.grid_scale, mapper.grid_first, mapper.use_grid,
-            mapper.nan_code, codes, start, stop,
-        )
+        if all_grid:
+            _bin_rows_grid(
+                numeric, mapper.edges, mapper.grid_low, mapper.grid_scale, mapper.grid_first, mapper.nan_code,
+                codes, start, stop,
+            )
+        else:
+            _bin_rows(
+                numeric, mapper.edges, mapper.grid_low, mapper.grid_scale, mapper.grid_first, mapper.use_grid,
+                mapper.nan_code, codes, start, stop,
+            )
 
     if numeric.shape[1]:
         run_in_chunks(bin_rows, X.shape[0])

@@ -92,10 +92,14 @@ def _add_row(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, i: int) -> None
     if m == 1:
         # the single-output case, written out (2.3x faster than the generic loop), and the
         # (sum, count) pair added as one vector
-        value = y[i, 0]
-        n_codes = hist.shape[1]
+        # unsigned indices: no negative-index fix-ups (1M rows on one thread: 8.5-10.3 -> 7.3-8.0 ms)
+        # (names of their own: a name bound to int64 in the other branch would unify to float64)
+        row = np.uint64(i)
+        value = y[row, 0]
+        bins = np.uint64(hist.shape[1])
         for f in range(hist.shape[0]):
-            _add_pair(hist, (f * n_codes + codes[i, f]) * 2, value, 1.0)
+            column = np.uint64(f)
+            _add_pair(hist, (column * bins + codes[row, column]) * np.uint64(2), value, 1.0)
     elif hist.shape[2] % _LANES == 0:
         # padded blocks: a row's vector (outputs, count, zeros) added four lanes at a time
         n_codes, width = hist.shape[1], hist.shape[2]

@@ -96,7 +96,7 @@ class HistTree:
         )
         categorical_node = self.categorical_nodes
         if not categorical_node.any():
-            return apply_tree(X, arrays)
+            return apply_tree(X, arrays, self.max_depth)
         from ._categories import apply_rows_mixed
         from ._threads import run_in_chunks
 

@@ -14,6 +14,11 @@ import numpy as np
 from ._jit import njit
 from ._threads import row_chunks
 
+# The row kernels index with unsigned positions (np.uint64): numba then leaves out the
+# fix-up of negative indices that it adds to every signed one, which cost 15-30 % in the
+# partition passes (1M x 10 rows, one thread, minima: a balanced split 5.8 -> 4.1 ms, a 10 % one
+# 3.9 -> 3.3 ms).
+
 
 @njit(cache=True, inline="always")
 def _goes_left(code: int, split_bin: int, nan_left: bool, nan_code: int) -> bool:
@@ -22,18 +27,20 @@ def _goes_left(code: int, split_bin: int, nan_left: bool, nan_code: int) -> bool
 
 @njit(cache=True, inline="always")
 def _swap_rows(words: np.ndarray, y: np.ndarray, rows: np.ndarray, i: int, j: int) -> None:
-    # a row's codes move as 8-byte words (1.5x faster than byte by byte at 10 features)
+    # a row's codes move as 8-byte words (1.5x faster than byte by byte at 10 features);
+    # unsigned positions spare numba's negative-index fix-ups (see the note above)
+    a, b = np.uint64(i), np.uint64(j)
     for w in range(words.shape[1]):
-        c = words[i, w]
-        words[i, w] = words[j, w]
-        words[j, w] = c
+        c = words[a, w]
+        words[a, w] = words[b, w]
+        words[b, w] = c
     for k in range(y.shape[1]):
-        v = y[i, k]
-        y[i, k] = y[j, k]
-        y[j, k] = v
-    r = rows[i]
-    rows[i] = rows[j]
-    rows[j] = r
+        v = y[a, k]
+        y[a, k] = y[b, k]
+        y[b, k] = v
+    r = rows[a]
+    rows[a] = rows[b]
+    rows[b] = r
 
 
 @njit(cache=True, inline="always")
@@ -43,11 +50,12 @@ def _partition_swapping(codes, words, y, rows, start, end, feature, split_bin, n
     Moves only misplaced rows but branches on every row: best for lopsided splits.
     """
     i = start
-    j = end - 1
+    j = end - 1  # (signed: it may end below start = 0)
+    column = np.uint64(feature)
     while True:
-        while i <= j and _goes_left(codes[i, feature], split_bin, nan_left, nan_code):
+        while i <= j and _goes_left(codes[np.uint64(i), column], split_bin, nan_left, nan_code):
             i += 1
-        while i <= j and not _goes_left(codes[j, feature], split_bin, nan_left, nan_code):
+        while i <= j and not _goes_left(codes[np.uint64(j), column], split_bin, nan_left, nan_code):
             j -= 1
         if i > j:
             return i
@@ -64,8 +72,9 @@ def _partition_branchless(codes, words, y, rows, start, end, feature, split_bin,
     the row's direction; no mispredicted branches, so it wins on balanced splits.
     """
     n_left = start
+    column = np.uint64(feature)
     for i in range(start, end):
-        goes_left = _goes_left(codes[i, feature], split_bin, nan_left, nan_code)
+        goes_left = _goes_left(codes[np.uint64(i), column], split_bin, nan_left, nan_code)
         _swap_rows(words, y, rows, i, n_left)
         n_left += goes_left
     return n_left
