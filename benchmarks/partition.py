@@ -502,7 +502,7 @@ def report_section(
         f"float64, {input_mb:,.0f} MB; target = row sum of the z-scored columns.",
         f"- Times are medians over the `runs` column's runs (one run where the first took over "
         f"{single_run_above:g} s); quality is from the last run. Each method runs in its own worker "
-        "process, warmed up on 5,000 rows; methods take turns run by run.",
+        f"process, warmed up on {WARMUP_ROWS:,} rows; methods take turns run by run.",
         "",
         build_table(rows),
         "",
