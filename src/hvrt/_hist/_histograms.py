@@ -87,29 +87,52 @@ def _lane(y: np.ndarray, i: int, k: int, m: int) -> float:
 
 
 @njit(cache=True, inline="always")
-def _add_row(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, i: int) -> None:
-    m = y.shape[1]
-    if m == 1:
-        # the single-output case, written out (2.3x faster than the generic loop), and the
-        # (sum, count) pair added as one vector
+def _fill_single(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int) -> None:
+    # the single-output case, written out (2.3x faster than the generic loop), and the
+    # (sum, count) pair added as one vector
+    n_codes = hist.shape[1]
+    for i in range(start, end):
         value = y[i, 0]
-        n_codes = hist.shape[1]
         for f in range(hist.shape[0]):
             _add_pair(hist, (f * n_codes + codes[i, f]) * 2, value, 1.0)
-    elif hist.shape[2] % _LANES == 0:
-        # padded blocks: a row's vector (outputs, count, zeros) added four lanes at a time
-        n_codes, width = hist.shape[1], hist.shape[2]
+
+
+@njit(cache=True, inline="always")
+def _fill_blocks(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int) -> None:
+    # padded blocks of up to four vectors (up to 15 outputs): a row's vector (outputs,
+    # count, zeros) is read once into registers, then each feature's block takes its
+    # vectors in turn (1.5x faster than a pass over the features per vector, which reloads
+    # the codes and recomputes the offsets; 1M x 10 outputs, 127 bins)
+    m = y.shape[1]
+    n_codes, width = hist.shape[1], hist.shape[2]
+    for i in range(start, end):
+        a0, a1, a2, a3 = _lane(y, i, 0, m), _lane(y, i, 1, m), _lane(y, i, 2, m), _lane(y, i, 3, m)
+        b0, b1, b2, b3 = _lane(y, i, 4, m), _lane(y, i, 5, m), _lane(y, i, 6, m), _lane(y, i, 7, m)
+        c0, c1, c2, c3 = _lane(y, i, 8, m), _lane(y, i, 9, m), _lane(y, i, 10, m), _lane(y, i, 11, m)
+        d0, d1, d2, d3 = _lane(y, i, 12, m), _lane(y, i, 13, m), _lane(y, i, 14, m), _lane(y, i, 15, m)
+        for f in range(hist.shape[0]):
+            offset = (f * n_codes + codes[i, f]) * width
+            _add_lanes(hist, offset, a0, a1, a2, a3)
+            if width > _LANES:
+                _add_lanes(hist, offset + _LANES, b0, b1, b2, b3)
+                if width > 2 * _LANES:
+                    _add_lanes(hist, offset + 2 * _LANES, c0, c1, c2, c3)
+                    if width > 3 * _LANES:
+                        _add_lanes(hist, offset + 3 * _LANES, d0, d1, d2, d3)
+
+
+@njit(cache=True, inline="always")
+def _fill_wide(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int) -> None:
+    # wider padded blocks: a row's vector added four lanes at a time, a pass over the
+    # features per vector
+    m = y.shape[1]
+    n_codes, width = hist.shape[1], hist.shape[2]
+    for i in range(start, end):
         for base in range(0, width, _LANES):
             v0, v1 = _lane(y, i, base, m), _lane(y, i, base + 1, m)
             v2, v3 = _lane(y, i, base + 2, m), _lane(y, i, base + 3, m)
             for f in range(hist.shape[0]):
                 _add_lanes(hist, (f * n_codes + codes[i, f]) * width + base, v0, v1, v2, v3)
-    else:
-        for f in range(hist.shape[0]):
-            b = codes[i, f]
-            for k in range(m):
-                hist[f, b, k] += y[i, k]
-            hist[f, b, m] += 1.0
 
 
 @njit(cache=True, inline="always")
@@ -138,8 +161,22 @@ def fill_histogram(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: in
     the same argument types, so one compiled copy serves both.
     """
     _zero(hist)
-    for i in range(start, end):
-        _add_row(hist, codes, y, i)
+    # one row loop per layout, chosen once: a loop body holding every layout's code ran
+    # 3-4x slower once inlined into the growth kernel
+    m = y.shape[1]
+    if m == 1:
+        _fill_single(hist, codes, y, start, end)
+    elif hist.shape[2] % _LANES == 0 and hist.shape[2] <= 4 * _LANES:
+        _fill_blocks(hist, codes, y, start, end)
+    elif hist.shape[2] % _LANES == 0:
+        _fill_wide(hist, codes, y, start, end)
+    else:
+        for i in range(start, end):
+            for f in range(hist.shape[0]):
+                b = codes[i, f]
+                for k in range(m):
+                    hist[f, b, k] += y[i, k]
+                hist[f, b, m] += 1.0
 
 
 build_histogram = fill_histogram  # the name the root's histogram is built by
