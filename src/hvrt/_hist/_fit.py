@@ -24,6 +24,8 @@ from ._threads import MIN_ROWS_PER_THREAD, thread_count
 # the kept histograms take no more memory than a quarter of X, or of X and the target with
 # several outputs); smaller leaves rebuild.
 _HIST_MIN_ROWS = 1024
+# Rows per line of the target's centring with several outputs (see ``centred_target``).
+_TILE_ROWS = 64
 # Splits must gain more than this fraction of the root SSE, so float noise never splits.
 _GAIN_TOLERANCE = 1e-12
 # What the first fit on a machine spends compiling when the kernels were not compiled at
@@ -93,10 +95,20 @@ def centred_target(target_2d: np.ndarray, target_mean: np.ndarray, in_place: boo
     half = len(y) // 2
     totals = [0.0, 0.0]
 
+    m = y.shape[1]
+    # several outputs: C-ordered rows subtracted as lines of _TILE_ROWS rows, the means tiled
+    # to match (numpy's loop over a short last axis costs about 1.5x; the same values)
+    tiles = _TILE_ROWS if m > 1 and target_2d.flags.c_contiguous else 1
+    mean_tiled = np.tile(target_mean, tiles)
+
     def centre(h: int) -> None:
         rows = slice(0, half) if h == 0 else slice(half, len(y))
+        whole = rows.start + (rows.stop - rows.start) // tiles * tiles
+        for lo, hi, tile in ((rows.start, whole, tiles), (whole, rows.stop, 1)):
+            if hi > lo:
+                block = y[lo:hi].reshape(-1, m * tile)
+                np.subtract(target_2d[lo:hi].reshape(block.shape), mean_tiled[: m * tile], out=block)
         block = y[rows]
-        np.subtract(target_2d[rows], target_mean, out=block)
         totals[h] = float(np.einsum("ij,ij->", block, block))
 
     if thread_count() >= 2 and half >= MIN_ROWS_PER_THREAD:
