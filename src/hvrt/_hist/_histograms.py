@@ -33,28 +33,48 @@ def histogram_width(n_outputs: int) -> int:
     return -(-(n_outputs + 1) // _LANES) * _LANES
 
 
+def _vector_add(n_lanes: int):
+    """An intrinsic ``hist.flat[offset : offset + n_lanes] += (v0, ...)`` as one vector
+    load, add and store.
+
+    LLVM does not vectorise the scalar updates itself (it cannot prove them independent
+    through numba's index arithmetic), hence the explicit vector. Where the CPU's vectors
+    are narrower (eight lanes without AVX-512), LLVM splits the operation into several.
+    """
+
+    def typer(typingctx, hist, offset, *values):
+        if not (isinstance(hist, types.Array) and hist.layout == "C" and hist.dtype == types.float64):
+            return None
+        if len(values) != n_lanes:
+            return None
+        signature = types.void(hist, offset, *values)
+
+        def codegen(context, builder, sig, args):
+            array = context.make_array(sig.args[0])(context, builder, args[0])
+            vector_type = ir.VectorType(ir.DoubleType(), n_lanes)
+            pointer = builder.bitcast(builder.gep(array.data, [args[1]]), vector_type.as_pointer())
+            vector = ir.Constant(vector_type, ir.Undefined)
+            for lane in range(n_lanes):
+                vector = builder.insert_element(vector, args[2 + lane], ir.Constant(ir.IntType(32), lane))
+            builder.store(builder.fadd(builder.load(pointer, align=8), vector), pointer, align=8)
+            return context.get_dummy_value()
+
+        return signature, codegen
+
+    return typer
+
+
 @intrinsic
 def _add_lanes(typingctx, hist, offset, v0, v1, v2, v3):
-    """``hist.flat[offset : offset + 4] += (v0, v1, v2, v3)`` as one vector load, add and store.
+    """``hist.flat[offset : offset + 4] += (v0, v1, v2, v3)`` as one vector load, add and store."""
+    return _vector_add(_LANES)(typingctx, hist, offset, v0, v1, v2, v3)
 
-    LLVM does not vectorise the four scalar updates itself (it cannot prove them
-    independent through numba's index arithmetic), hence the explicit vector.
-    """
-    if not (isinstance(hist, types.Array) and hist.layout == "C" and hist.dtype == types.float64):
-        return None
-    signature = types.void(hist, offset, v0, v1, v2, v3)
 
-    def codegen(context, builder, sig, args):
-        array = context.make_array(sig.args[0])(context, builder, args[0])
-        vector_type = ir.VectorType(ir.DoubleType(), _LANES)
-        pointer = builder.bitcast(builder.gep(array.data, [args[1]]), vector_type.as_pointer())
-        values = ir.Constant(vector_type, ir.Undefined)
-        for lane in range(_LANES):
-            values = builder.insert_element(values, args[2 + lane], ir.Constant(ir.IntType(32), lane))
-        builder.store(builder.fadd(builder.load(pointer, align=8), values), pointer, align=8)
-        return context.get_dummy_value()
-
-    return signature, codegen
+@intrinsic
+def _add_eight(typingctx, hist, offset, v0, v1, v2, v3, v4, v5, v6, v7):
+    """``hist.flat[offset : offset + 8] += (v0, ..., v7)`` as one vector load, add and store
+    (one AVX-512 instruction, two AVX2 ones)."""
+    return _vector_add(2 * _LANES)(typingctx, hist, offset, v0, v1, v2, v3, v4, v5, v6, v7)
 
 
 @intrinsic
@@ -112,13 +132,14 @@ def _fill_blocks(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int,
         d0, d1, d2, d3 = _lane(y, i, 12, m), _lane(y, i, 13, m), _lane(y, i, 14, m), _lane(y, i, 15, m)
         for f in range(hist.shape[0]):
             offset = (f * n_codes + codes[i, f]) * width
-            _add_lanes(hist, offset, a0, a1, a2, a3)
-            if width > _LANES:
-                _add_lanes(hist, offset + _LANES, b0, b1, b2, b3)
-                if width > 2 * _LANES:
+            if width == _LANES:
+                _add_lanes(hist, offset, a0, a1, a2, a3)
+            else:  # eight lanes at a time where they fit (1.2x faster at 10 outputs, AVX-512)
+                _add_eight(hist, offset, a0, a1, a2, a3, b0, b1, b2, b3)
+                if width == 3 * _LANES:
                     _add_lanes(hist, offset + 2 * _LANES, c0, c1, c2, c3)
-                    if width > 3 * _LANES:
-                        _add_lanes(hist, offset + 3 * _LANES, d0, d1, d2, d3)
+                elif width == 4 * _LANES:
+                    _add_eight(hist, offset + 2 * _LANES, c0, c1, c2, c3, d0, d1, d2, d3)
 
 
 @njit(cache=True, inline="always")
