@@ -137,6 +137,15 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
             "void",
         ),
     ),
+    # y, start, end -> per-output sums and sums of squares (the features target's check
+    # that it is centred, in ``_fit``)
+    "hvrt._hist._histograms.column_moments": (
+        (
+            "column_moments",
+            (("f8", 2, "C", "r"), "i8", "i8"),
+            (("f8", 1, "C"), ("f8", 1, "C")),
+        ),
+    ),
     "hvrt._hist._grower.grow": (
         ("grow", _grow(None), _GROW_TABLES),
         ("grow_categorical", _grow(("b1", 1, "C", "r")), _GROW_TABLES),

@@ -235,3 +235,16 @@ def column_sums(y: np.ndarray, start: int, end: int) -> np.ndarray:
         for k in range(y.shape[1]):
             out[k] += y[i, k]
     return out
+
+
+@njit(cache=True, nogil=True)
+def column_moments(y: np.ndarray, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-output sums and sums of squares of y over rows [start, end), in one pass."""
+    sums = np.zeros(y.shape[1])
+    squares = np.zeros(y.shape[1])
+    for i in range(start, end):
+        for k in range(y.shape[1]):
+            v = y[i, k]
+            sums[k] += v
+            squares[k] += v * v
+    return sums, squares
