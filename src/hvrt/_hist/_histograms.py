@@ -6,8 +6,9 @@ gain of every split of the node needs (``_split``), for one output or many.
 
 With several outputs, each (feature, code) block is padded with zeros to a whole number of
 four-lane vectors (:func:`histogram_width`), and a row adds its outputs and its count to a
-block as whole vector additions (one instruction per four lanes rather than one per lane):
-lane for lane the same floating-point additions in the same row order, so the histogram,
+block as whole vector additions (one instruction per four lanes, or per eight with
+AVX-512, rather than one per lane; the row's vector read once, then added to each
+feature's block in turn): lane for lane the same floating-point additions in the same row order, so the histogram,
 and the tree, are bit for bit those of the scalar loop. A single output's (sum, count) pair
 is added as one two-lane vector likewise (about 1.5x faster than two scalar updates, 1M x 10).
 """
