@@ -201,7 +201,9 @@ def fit_hist(
         features' squared deviation; see ``_binning.fit_bins``.
     overwrite_target : bool, default=False
         Centre and permute ``target`` in place (when it is a C-ordered float64 array)
-        instead of working on a copy.
+        instead of working on a copy. (A target of several outputs whose column means
+        are rounding noise, such as the features target, is not centred: see
+        :func:`multi_output_centred`.)
     category_bins : ndarray of int, shape (n_features,), optional
         For each native categorical tree input, its number of category codes ``B``
         (0 for a numeric input): the column holds the codes ``0 .. B - 1`` (``B <= 255``),
