@@ -330,6 +330,35 @@ def test_target_centring_is_one_subtraction_and_its_total_ignores_threads(monkey
     assert single_total == pytest.approx(float(np.sum((target - mean) ** 2)), rel=1e-12)
 
 
+@pytest.mark.parametrize("n_rows", [140_001, 999])
+def test_a_centred_target_of_several_outputs_is_grown_on_as_it_is(monkeypatch, n_rows):
+    from hvrt._hist import _threads
+    from hvrt._hist._fit import multi_output_centred
+
+    rng = np.random.default_rng(17)
+    X = rng.normal(size=(n_rows, 3))
+    raw = rng.normal(loc=5.0, scale=[1.0, 3.0, 0.5, 2.0], size=(n_rows, 4)) + X[:, :1]
+    target = np.ascontiguousarray((raw - raw.mean(axis=0)) / raw.std(axis=0))  # means ~1e-17 of the spread
+    expected_total = float(np.sum((target - target.mean(axis=0)) ** 2))
+    totals = []
+    for threads in (2, 1):
+        monkeypatch.setattr(_threads.config, "NUMBA_NUM_THREADS", threads)
+        totals.append(multi_output_centred(target))
+    assert totals[0] == totals[1]  # the halves' totals added, whatever the threads
+    assert totals[0] == pytest.approx(expected_total, rel=1e-12)
+    # an offset of 1e-6 of the spread is not centred; one output keeps the sum target's path
+    assert multi_output_centred(target + 1e-6 * target.std(axis=0)) is None
+    assert multi_output_centred(np.ascontiguousarray(target[:, :1])) is None
+    # grown on as it is: the leaves' values are the target's means over their rows
+    fitted = fit_hist(X, target, params(20))
+    leaves = fitted.training_leaves
+    for leaf in np.unique(leaves)[:5]:
+        np.testing.assert_allclose(fitted.tree.value[leaf], target[leaves == leaf].mean(axis=0), rtol=1e-12, atol=1e-12)
+    # and the tree is the one grown on the exactly centred target, up to ties of rounding
+    centred = fit_hist(X, np.ascontiguousarray(target - target.mean(axis=0)), params(20))
+    assert np.mean(centred.training_leaves == leaves) > 0.99
+
+
 def test_fork_after_fit_is_safe():
     # GNU OpenMP aborts a forked child of a process that ran a parallel region; the engine
     # uses plain threads, so a fork-based pool after a fit works.

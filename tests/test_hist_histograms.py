@@ -36,7 +36,8 @@ def reference_histogram(codes, y, n_features, n_codes, start, end):
     return hist
 
 
-@pytest.mark.parametrize("n_outputs", [1, 2, 3, 4, 7, 10])
+# widths 2 (the pair), 4, 8, 12 (eight lanes and four), 16 (eight and eight), 20 (the wide path)
+@pytest.mark.parametrize("n_outputs", [1, 2, 3, 4, 7, 10, 11, 12, 15, 16])
 def test_padded_histogram_equals_the_scalar_one_bit_for_bit(n_outputs):
     codes, y, mapper = binned(3, 3_000, 5, n_outputs)
     width = histogram_width(n_outputs)

@@ -178,17 +178,34 @@ def zscored_outputs(
         return out
     scaled = np.empty(values.shape)
 
+    tiles = _TILE_ROWS if values.flags.c_contiguous else 1
+    mean_tiled, coefficients_tiled = np.tile(mean, tiles), np.tile(coefficients, tiles)
+
     def scale(start: int, stop: int) -> None:
         # elementwise, so the same values on any number of threads; a fresh n x d array is
         # memory-bound to fill (its page faults too), so two threads take about half the time
-        block = scaled[start:stop]
-        np.subtract(values[start:stop], mean, out=block)
-        block *= coefficients  # in place: one temporary fewer (the same products)
+        for lo, hi, tile in _tiled_rows(start, stop, tiles):
+            block = scaled[lo:hi].reshape(-1, values.shape[1] * tile)
+            np.subtract(values[lo:hi].reshape(block.shape), mean_tiled[: block.shape[1]], out=block)
+            block *= coefficients_tiled[: block.shape[1]]  # in place: one temporary fewer (the same products)
         if has_missing:
-            np.nan_to_num(block, copy=False, nan=0.0)
+            np.nan_to_num(scaled[start:stop], copy=False, nan=0.0)
 
-    on_threads(scale, row_ranges(len(values)))
+    on_threads(scale, row_ranges(len(values), step=tiles))
     return scaled
+
+
+# Rows per line of the features target's elementwise passes: numpy's loop over a short
+# last axis (one row of d values) costs about 1.5x a loop over long lines (1M x 10).
+_TILE_ROWS = 64
+
+
+def _tiled_rows(start: int, stop: int, tiles: int) -> list[tuple[int, int, int]]:
+    """Rows [start, stop) as (lo, hi, rows per line): whole lines of ``tiles`` rows, then
+    the rest one row per line. Reshaping a C-ordered block of rows to lines of ``tiles``
+    rows, with the per-column vectors tiled to match, gives the same elementwise results."""
+    whole = start + (stop - start) // tiles * tiles
+    return [(lo, hi, tile) for lo, hi, tile in ((start, whole, tiles), (whole, stop, 1)) if hi > lo]
 
 
 def _row_dot(values: np.ndarray, coefficients: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
