@@ -226,7 +226,7 @@ def resolve_engine(engine: str, n_samples: int) -> str:
     costs, which small data should not pay when the kernels were not compiled at install
     (``hvrt._hist._jit``; with them, a new process's first fit costs about 0.05 s more than
     a repeat): loading numba's cached kernels costs a new process about 0.7 s (importing
-    numba included), and the very first fit on a machine compiles them, about 8-10 s
+    numba included), and the very first fit on a machine compiles them, about 10-15 s
     (``python -m benchmarks.coldstart``). At 50,000 rows the exact engine takes about 0.2 s at 5
     features and 0.7 s at 20 (0.4 s at 10), the same order as that load; from there it
     costs about 0.5-0.8 µs per row and feature, the histogram engine 0.03-0.1 µs. The
