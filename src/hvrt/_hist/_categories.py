@@ -317,7 +317,9 @@ def evaluate_mixed(
 @njit(cache=True)
 def _partition_by_set(codes, words, y, rows, start, end, feature, table) -> int:
     """Partition rows [start, end) in place: codes with ``table[code] == 1`` go left."""
-    # unsigned positions: no negative-index fix-ups, as in ``_rows``
+    # unsigned positions: no negative-index fix-ups, as in ``_rows`` (whose _swap_rows
+    # already had them; the codes' read alone: 1M rows on one thread, medians 4-9 % lower,
+    # minima equal at 4.6 ms)
     n_left = start
     column = np.uint64(feature)
     for i in range(start, end):
@@ -359,7 +361,9 @@ def apply_rows_mixed(
     ``table[node * width + c]``; NaN (an unseen category) and a code outside the table go
     to the missing values' side (``routes``' third entry)."""
     # as ``_apply_rows``: X read through its flat memory (``values``, ``offsets``), unsigned
-    # node ids, rows in lockstep groups that stop at the tree's depth
+    # node ids, rows in lockstep groups that stop at the tree's depth: 3.5x faster than a
+    # row at a time with signed indices into the 2-D X (flights x 3, 1M rows, K = 1000, 7
+    # native nodes, one thread: minima 86-90 -> 23-26 ms)
     nodes = np.empty(_LOCKSTEP_ROWS, dtype=np.uint64)
     step = np.uint64(row_step)
     codes_wide = np.uint64(width)
