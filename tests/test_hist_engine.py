@@ -652,6 +652,42 @@ def test_unseen_codes_go_to_the_larger_child_at_every_native_split():
     np.testing.assert_array_equal(nan_left[native], larger_left[native])
 
 
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_mixed_tree_labels_any_value_as_a_row_by_row_walk(order):
+    # the lockstep traversal (flat X, unsigned node ids, groups stopping at the depth) against
+    # a plain walk: codes in the table go by it; NaN, negative and too large codes go to the
+    # unseen categories' side; NaN at a numeric split to its NaN side; fractions truncate
+    rng = np.random.default_rng(5)
+    n = 3000
+    codes = rng.integers(0, 6, n)
+    x = rng.normal(size=n)
+    x[rng.random(n) < 0.1] = np.nan
+    target = rng.normal(size=6)[codes] * 3 + np.nan_to_num(x)
+    X = np.column_stack([x, codes.astype(float)])
+    tree = fit_hist(X, target, params(max_leaf_nodes=40), category_bins=np.array([0, 6]))
+    hist_tree = tree.get_tree()
+    assert hist_tree.categorical_nodes.sum() >= 3
+    new = X[:1037].copy()  # not a whole number of lockstep groups
+    odd = rng.random(len(new)) < 0.3
+    new[odd, 1] = rng.choice([np.nan, -1.0, -0.5, 6.0, 300.0, 2.5, 5.999], odd.sum())
+    new = np.asarray(new, order=order)
+    _, _, nan_left = tree.splits
+    table = hist_tree.category_left
+    expected = np.empty(len(new), dtype=np.int64)
+    for i in range(len(new)):
+        node = 0
+        while hist_tree.children_left[node] >= 0:
+            value = new[i, hist_tree.feature[node]]
+            if hist_tree.categorical_nodes[node]:
+                inside = value == value and 0.0 <= value < table.shape[1]
+                go_left = table[node, int(value)] if inside else nan_left[node]
+            else:
+                go_left = value <= hist_tree.threshold[node] or (value != value and nan_left[node])
+            node = hist_tree.children_left[node] if go_left else hist_tree.children_right[node]
+        expected[i] = node
+    np.testing.assert_array_equal(tree.apply(new), expected)
+
+
 def test_categories_rarer_than_the_minimum_at_a_node_stay_together():
     # 6 large categories and 10 rare ones (under MIN_CATEGORY_ROWS rows each, less than
     # the mean partition too) whose means differ: the rare ones are ordered as one

@@ -11,8 +11,8 @@ calls: after editing a kernel, delete ``_hist/__pycache__`` or its callers in ot
 modules keep running the old code.
 
 Imports go one way, each module importing only from those before it: ``_threads``,
-``_node_table``, ``_histograms``, ``_rows``, ``_split`` → ``_categories`` (native
-categorical splits) → ``_grower`` → ``_grow_tree``, ``_binning``, ``_apply`` → ``_model``
+``_node_table``, ``_histograms``, ``_rows``, ``_split``, ``_apply`` → ``_categories`` (native
+categorical splits) → ``_grower`` → ``_grow_tree``, ``_binning`` → ``_model``
 → ``_fit`` (and ``.._tree_contract``, a leaf). ``_moments`` (the column moments of a large
 row-major X, for ``.._target``'s z-score) stands apart.
 
@@ -54,7 +54,7 @@ linked in again. Each kernel is
 compiled for one type signature only (Python callers pass the types the kernels pass each
 other; a literal argument would compile a second copy; but the tree inputs of a DataFrame
 arrive in Fortran order, and ``_bin_rows`` and ``_bin_rows_grid`` compile a copy for each
-order met; ``_apply_rows`` reads X as a flat view in either order), and no kernel calls a numpy function or builtin that numba would compile as an
+order met; ``_apply_rows`` and ``_categories.apply_rows_mixed`` read X as a flat view in either order), and no kernel calls a numpy function or builtin that numba would compile as an
 overload of its own (``min``, ``max``, ``np.zeros``, ``copy``) where a conditional or a loop
 does, nor builds an array expression.
 

@@ -76,22 +76,23 @@ _APPLY = (
 )
 
 
-def _apply_mixed(order: str) -> tuple:
-    # X, feature, threshold, nan_left, children, is_leaf, categorical_node, table, out, start,
-    # stop
-    return (
-        ("f8", 2, order, "r"),
-        ("i8", 1, "C", "r"),
-        ("f8", 1, "C", "r"),
-        ("b1", 1, "C", "r"),
-        ("i8", 2, "C", "r"),
-        ("b1", 1, "C", "r"),
-        ("b1", 1, "C", "r"),
-        ("b1", 2, "C", "r"),
-        ("i8", 1, "C"),
-        "i8",
-        "i8",
-    )
+_APPLY_MIXED = (
+    # values (X flat in memory order), row_step, offsets, threshold, routes, is_leaf,
+    # categorical_node, table (flat, node x width), width, max_depth, out, start, stop
+    ("f8", 1, "C", "r"),
+    "i8",
+    ("u8", 1, "C", "r"),
+    ("f8", 1, "C", "r"),
+    ("u8", 1, "C", "r"),
+    ("b1", 1, "C", "r"),
+    ("b1", 1, "C", "r"),
+    ("b1", 1, "C", "r"),
+    "i8",
+    "i8",
+    ("i8", 1, "C"),
+    "i8",
+    "i8",
+)
 
 
 EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
@@ -290,10 +291,7 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
             (("i8", 1, "C"), ("f8", 1, "C"), ("f8", 1, "C"), ("f8", 1, "C")),
         ),
     ),
-    "hvrt._hist._categories.apply_rows_mixed": tuple(
-        (f"apply_rows_mixed_{order.lower()}", _apply_mixed(order), "void")
-        for order in "CF"
-    ),
+    "hvrt._hist._categories.apply_rows_mixed": (("apply_rows_mixed", _APPLY_MIXED, "void"),),
 }
 
 # The local models' kernels (``PartitionedRegressor``), outside this package: the calls of

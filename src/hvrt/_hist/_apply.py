@@ -89,15 +89,24 @@ def _apply_rows(values, row_step, offsets, threshold, routes, is_leaf, max_depth
             out[first + r] = nodes[r]
 
 
+def flat_walk(
+    X: np.ndarray, feature: np.ndarray, nan_left: np.ndarray, children: np.ndarray
+) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+    """What :func:`_apply_rows` (and ``_categories.apply_rows_mixed``) read: ``X`` flat in
+    memory order (a view; ``X`` C- or F-contiguous), the step between rows, each node's
+    offset of its feature, and the routes (uint64)."""
+    values = np.ravel(X, order="K")  # a view of X's memory (X is contiguous)
+    row_step, column_step = (X.shape[1], 1) if X.flags.c_contiguous else (1, X.shape[0])
+    offsets = (feature * column_step).astype(np.uint64)
+    return values, row_step, offsets, _routes(nan_left, children).astype(np.uint64)
+
+
 def apply_tree(X: np.ndarray, arrays: tuple[np.ndarray, ...], max_depth: int = 0) -> np.ndarray:
     """Leaf node id (int64) of each row of ``X`` (C- or F-contiguous), given
     :func:`traversal_arrays`'s output and the depth of the tree's deepest leaf (a hint
     that saves steps; 0 or a wrong depth gives the same leaves)."""
     feature, threshold, nan_left, children, is_leaf = arrays
-    routes = _routes(nan_left, children).astype(np.uint64)
-    values = np.ravel(X, order="K")  # a view of X's memory (X is contiguous)
-    row_step, column_step = (X.shape[1], 1) if X.flags.c_contiguous else (1, X.shape[0])
-    offsets = (feature * column_step).astype(np.uint64)
+    values, row_step, offsets, routes = flat_walk(X, feature, nan_left, children)
     out = np.empty(X.shape[0], dtype=np.int64)
     run_in_chunks(
         lambda start, stop: _apply_rows(values, row_step, offsets, threshold, routes, is_leaf, int(max_depth), out, start, stop),

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._apply import _LEVELS_PER_CHECK, _LOCKSTEP_ROWS
 from ._jit import njit
 from ._node_table import CATEGORIES
 from ._rows import _swap_rows
@@ -316,9 +317,13 @@ def evaluate_mixed(
 @njit(cache=True)
 def _partition_by_set(codes, words, y, rows, start, end, feature, table) -> int:
     """Partition rows [start, end) in place: codes with ``table[code] == 1`` go left."""
+    # unsigned positions: no negative-index fix-ups, as in ``_rows`` (whose _swap_rows
+    # already had them; the codes' read alone: 1M rows on one thread, medians 4-9 % lower,
+    # minima equal at 4.6 ms)
     n_left = start
+    column = np.uint64(feature)
     for i in range(start, end):
-        goes_left = table[codes[i, feature]]
+        goes_left = table[codes[np.uint64(i), column]]
         _swap_rows(words, y, rows, i, n_left)
         n_left += goes_left
     return n_left
@@ -349,21 +354,46 @@ def category_table(node_int: np.ndarray, categorical_node: np.ndarray, width: in
 
 
 @njit(cache=True, nogil=True)
-def apply_rows_mixed(X, feature, threshold, nan_left, children, is_leaf, categorical_node, table, out, start, stop):
+def apply_rows_mixed(
+    values, row_step, offsets, threshold, routes, is_leaf, categorical_node, table, width, max_depth, out, start, stop,
+):  # fmt: skip
     """``_apply._apply_rows`` with native categorical nodes: code ``c`` goes left where
-    ``table[node, c]``; NaN (an unseen category) and a code outside the table go to the
-    ``nan_left`` side."""
-    width = table.shape[1]
-    for i in range(start, stop):
-        node = 0
-        while not is_leaf[node]:
-            x = X[i, feature[node]]
-            if categorical_node[node]:
-                if x == x and x >= 0.0 and x < width:
-                    go_left = table[node, int(x)]
-                else:
-                    go_left = nan_left[node]
-            else:
-                go_left = (x <= threshold[node]) | ((x != x) & nan_left[node])
-            node = children[node, 0] if go_left else children[node, 1]
-        out[i] = node
+    ``table[node * width + c]``; NaN (an unseen category) and a code outside the table go
+    to the missing values' side (``routes``' third entry)."""
+    # as ``_apply_rows``: X read through its flat memory (``values``, ``offsets``), unsigned
+    # node ids, rows in lockstep groups that stop at the tree's depth: 3.5x faster than a
+    # row at a time with signed indices into the 2-D X (flights x 3, 1M rows, K = 1000, 7
+    # native nodes, one thread: minima 86-90 -> 23-26 ms)
+    nodes = np.empty(_LOCKSTEP_ROWS, dtype=np.uint64)
+    step = np.uint64(row_step)
+    codes_wide = np.uint64(width)
+    upper = float(width)
+    for first in range(start, stop, _LOCKSTEP_ROWS):
+        group = min(stop, first + _LOCKSTEP_ROWS) - first
+        for r in range(group):
+            nodes[r] = 0
+        descended = 0
+        moving = True
+        while moving:
+            remaining = max_depth - descended
+            levels = remaining if 0 < remaining < _LEVELS_PER_CHECK else _LEVELS_PER_CHECK
+            for _ in range(levels):
+                row = np.uint64(first) * step
+                for r in range(group):
+                    node = nodes[r]
+                    x = values[row + offsets[node]]
+                    if categorical_node[node]:
+                        if x >= 0.0 and x < upper:  # (False for NaN)
+                            side = np.uint64(1) - np.uint64(table[node * codes_wide + np.uint64(x)])
+                        else:
+                            side = np.uint64(2)
+                    else:
+                        side = np.uint64(x > threshold[node]) + np.uint64(2) * np.uint64(x != x)
+                    nodes[r] = routes[np.uint64(4) * node + side]
+                    row += step
+            descended += levels
+            moving = False
+            for r in range(group):
+                moving |= not is_leaf[nodes[r]]
+        for r in range(group):
+            out[first + r] = nodes[r]

@@ -97,12 +97,22 @@ class HistTree:
         categorical_node = self.categorical_nodes
         if not categorical_node.any():
             return apply_tree(X, arrays, self.max_depth)
+        from ._apply import flat_walk
         from ._categories import apply_rows_mixed
         from ._threads import run_in_chunks
 
+        feature, threshold, nan_left, children, is_leaf = arrays
+        values, row_step, offsets, routes = flat_walk(X, feature, nan_left, children)
         table = np.ascontiguousarray(self.category_left, dtype=np.bool_)
+        width, depth, table = table.shape[1], self.max_depth, table.ravel()
         out = np.empty(X.shape[0], dtype=np.int64)
-        run_in_chunks(lambda start, stop: apply_rows_mixed(X, *arrays, categorical_node, table, out, start, stop), X.shape[0])
+        run_in_chunks(
+            lambda start, stop: apply_rows_mixed(
+                values, row_step, offsets, threshold, routes, is_leaf, categorical_node, table, width, depth,
+                out, start, stop,
+            ),
+            X.shape[0],
+        )  # fmt: skip
         return out
 
     def __repr__(self) -> str:
