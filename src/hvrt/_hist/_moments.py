@@ -33,3 +33,17 @@ def block_moments(values, block_rows, first_block, stop_block, sums, squares) ->
                 x = values[i, j]
                 sums[b, j] += x
                 squares[b, j] += x * x
+
+
+@njit(cache=True, nogil=True)
+def scaled_columns(values, mean, coefficients, out, start, stop) -> None:
+    """``out[i, j] = (values[i, j] - mean[j]) * coefficients[j]`` for rows ``start .. stop - 1``
+    (the features target's z-scored outputs); releases the GIL.
+
+    numpy's subtraction and then its in-place product make the same two operations on each
+    value (so the same results) in two passes over the output; this makes them in one
+    (1M x 10 on two threads, the output fresh: 20-22 -> 15-16 ms).
+    """
+    for i in range(start, stop):
+        for j in range(values.shape[1]):
+            out[i, j] = (values[i, j] - mean[j]) * coefficients[j]
