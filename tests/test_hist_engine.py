@@ -330,7 +330,7 @@ def test_target_centring_is_one_subtraction_and_its_total_ignores_threads(monkey
     assert single_total == pytest.approx(float(np.sum((target - mean) ** 2)), rel=1e-12)
 
 
-@pytest.mark.parametrize("n_rows", [140_001, 999])
+@pytest.mark.parametrize("n_rows", [140_001, 999])  # lines of 64 rows, and a rest
 def test_a_centred_target_of_several_outputs_is_grown_on_as_it_is(monkeypatch, n_rows):
     from hvrt._hist import _threads
     from hvrt._hist._fit import multi_output_centred
@@ -349,6 +349,8 @@ def test_a_centred_target_of_several_outputs_is_grown_on_as_it_is(monkeypatch, n
     # an offset of 1e-6 of the spread is not centred; one output keeps the sum target's path
     assert multi_output_centred(target + 1e-6 * target.std(axis=0)) is None
     assert multi_output_centred(np.ascontiguousarray(target[:, :1])) is None
+    few = raw[:40] - raw[:40].mean(axis=0)  # fewer rows than a line: the rest alone
+    assert multi_output_centred(few) == pytest.approx(float(np.sum(few**2)), rel=1e-12)
     # grown on as it is: the leaves' values are the target's means over their rows
     fitted = fit_hist(X, target, params(20))
     leaves = fitted.training_leaves
@@ -464,6 +466,84 @@ def test_multi_output_gain_is_the_sum_of_per_output_reductions():
     four = fit_hist(X, target, params(4), max_bins=255)  # (two outputs default to 127 bins: coarser steps)
     assert set(four.tree.feature[four.tree.feature >= 0]) == {0, 1}
     assert explained(target, four.training_leaves) > 0.99  # up to the quantile bin around 0
+
+
+def _every_bin_scored(hist, n_value_bins, nan_code, node_sum, n_node, min_leaf):
+    """The multi-output split search as it was before empty bins were skipped: every
+    candidate bin scored, with the kernel's arithmetic in the kernel's order."""
+    m = len(node_sum)
+    parent = sum(node_sum[k] * node_sum[k] / n_node for k in range(m))
+    best = (-np.inf, -1, 0, False, 0)
+
+    def score(n_left, sq_left, sq_right):
+        n_right = n_node - n_left
+        value = sq_left / (n_left if n_left > 1.0 else 1.0) + sq_right / (n_right if n_right > 1.0 else 1.0)
+        return value if n_left >= min_leaf and n_right >= min_leaf else -np.inf
+
+    for f in range(hist.shape[0]):
+        n_nan = hist[f, nan_code, m]
+        n_candidates = n_value_bins[f] if n_nan > 0 else n_value_bins[f] - 1
+        left, n_left, rows = [0.0] * m, 0.0, []
+        for b in range(n_candidates):
+            n_left += hist[f, b, m]
+            sq = [0.0, 0.0, 0.0, 0.0]
+            for k in range(m):
+                left[k] += hist[f, b, k]
+                right = node_sum[k] - left[k]
+                with_nan = left[k] + hist[f, nan_code, k]
+                sq = [sq[0] + left[k] * left[k], sq[1] + right * right, sq[2] + with_nan * with_nan,
+                      sq[3] + (node_sum[k] - with_nan) * (node_sum[k] - with_nan)]  # fmt: skip
+            rows.append((n_left, sq))
+        for b, (count, sq) in enumerate(rows):
+            if score(count, sq[0], sq[1]) > best[0]:
+                best = (score(count, sq[0], sq[1]), f, b, False, int(count))
+        if n_nan > 0:
+            for b, (count, sq) in enumerate(rows[: n_value_bins[f] - 1]):
+                if score(count + n_nan, sq[2], sq[3]) > best[0]:
+                    best = (score(count + n_nan, sq[2], sq[3]), f, b, True, int(count + n_nan))
+    gain, feature, split_bin, nan_left, n_left = best
+    if feature >= 0 and hist[feature, nan_code, m] == 0.0:
+        nan_left = 2 * n_left >= n_node
+    return gain - parent, feature, split_bin, nan_left, n_left
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_multi_output_search_skipping_empty_bins_finds_what_scoring_every_bin_finds(seed):
+    from hvrt._hist._histograms import fill_histogram, histogram_width
+    from hvrt._hist._split import _best_split
+
+    rng = np.random.default_rng(seed)
+    n_rows, n_features, n_value_bins, m = 400, 3, 12, 3
+    nan_code = n_value_bins
+    # each feature's rows in a few of its bins (the rest empty), NaN in some seeds
+    codes = np.zeros((n_rows, 8), dtype=np.uint8)
+    for f in range(n_features):
+        used = rng.choice(n_value_bins, size=rng.integers(2, 6), replace=False)
+        codes[:, f] = rng.choice(used, size=n_rows)
+        if seed % 2:
+            codes[rng.random(n_rows) < 0.1, f] = nan_code
+    small = n_rows // 3  # the smaller child's rows, which alone hold bin 0 of each feature
+    codes[rng.random(n_rows) < 0.5, :n_features] = 0
+    codes[small:, :n_features] = np.maximum(codes[small:, :n_features], 1)
+    # a step in each output on some feature, so the gains differ clearly
+    y = np.ascontiguousarray(rng.normal(size=(n_rows, m)) + (codes[:, :m] > 5))
+    hist = np.empty((n_features, nan_code + 1, histogram_width(m)))
+    fill_histogram(hist, codes, y, 0, n_rows)
+    # the larger child as growth makes it, the parent minus the smaller child, whose rows
+    # the partition reordered: the bins the smaller child holds alone are empty in the
+    # larger, their sums rounding left by the subtraction
+    child = np.empty_like(hist)
+    fill_histogram(child, np.ascontiguousarray(codes[small - 1 :: -1]), np.ascontiguousarray(y[small - 1 :: -1]), 0, small)
+    larger = hist - child
+    assert (larger[:n_features, 0, :m] != 0.0).any() and (larger[:n_features, 0, m] == 0.0).all()
+    cases = [(hist, y.sum(axis=0), n_rows), (larger, y[small:].sum(axis=0), n_rows - small)]
+    n_value = np.full(n_features, n_value_bins, dtype=np.int64)
+    for case, sums, size in cases:
+        assert (case[:, :n_value_bins, m] == 0.0).any()
+        for min_leaf in (1, 40):
+            scratch = np.empty((7, nan_code + 1))
+            found = _best_split(case, n_value, nan_code, sums, size, min_leaf, scratch)
+            assert found == _every_bin_scored(case, n_value, nan_code, sums, size, min_leaf)
 
 
 def test_target_features_through_the_partitioner(frame):

@@ -177,6 +177,14 @@ def zscored_outputs(
             _row_dot(deviation, coefficients, out=out[start : start + _CHUNK_ROWS])
         return out
     scaled = np.empty(values.shape)
+    if values.flags.c_contiguous and not has_missing and len(values) >= THREADED_MIN_ROWS:
+        # the same operations on each value in one compiled pass, where the column moments
+        # were compiled too (so small fits never load the histogram engine)
+        from ._hist._moments import scaled_columns
+
+        shift, factor = np.ascontiguousarray(mean, dtype=np.float64), np.ascontiguousarray(coefficients, dtype=np.float64)
+        on_threads(lambda start, stop: scaled_columns(values, shift, factor, scaled, start, stop), row_ranges(len(values)))
+        return scaled
 
     tiles = _TILE_ROWS if values.flags.c_contiguous else 1
     mean_tiled, coefficients_tiled = np.tile(mean, tiles), np.tile(coefficients, tiles)

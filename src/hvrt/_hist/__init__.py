@@ -14,7 +14,7 @@ Imports go one way, each module importing only from those before it: ``_threads`
 ``_node_table``, ``_histograms``, ``_rows``, ``_split``, ``_apply`` → ``_categories`` (native
 categorical splits) → ``_grower`` → ``_grow_tree``, ``_binning`` → ``_model``
 → ``_fit`` (and ``.._tree_contract``, a leaf). ``_moments`` (the column moments of a large
-row-major X, for ``.._target``'s z-score) stands apart.
+row-major X and its z-scored columns, for ``.._target``) stands apart.
 
 Steps of a fit (``_fit.fit_hist``):
 

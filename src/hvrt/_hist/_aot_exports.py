@@ -139,6 +139,10 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
         # values, block_rows, first_block, stop_block, sums, squares
         ("block_moments", (("f8", 2, "C", "r"), "i8", "i8", "i8", ("f8", 2, "C"), ("f8", 2, "C")), "void"),
     ),
+    "hvrt._hist._moments.scaled_columns": (
+        # values, mean, coefficients, out, start, stop
+        ("scaled_columns", (("f8", 2, "C", "r"), ("f8", 1, "C"), ("f8", 1, "C"), ("f8", 2, "C"), "i8", "i8"), "void"),
+    ),
     "hvrt._hist._binning._edges_of_sorted": (
         # values, max_bins, row_share, out -> number of edges
         ("edges_of_sorted", (("f8", 1, "C", "r"), "i8", "f8", ("f8", 1, "C")), "i8"),

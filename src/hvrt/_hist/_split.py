@@ -23,6 +23,16 @@ def _score_bins(count, left_sq, right_sq, n_candidates, n_node, min_leaf, score)
         score[b] = value if (n_left >= min_leaf) & (n_right >= min_leaf) else -np.inf
 
 
+@njit(cache=True, inline="always")
+def _empty_bin(hist, f, b, m) -> bool:
+    # every output's sum exactly zero too: a bin left empty by a subtraction may hold
+    # rounding in its sums, and is then scored as before (so the search is unchanged)
+    for k in range(m):
+        if hist[f, b, k] != 0.0:
+            return False
+    return True
+
+
 @njit(cache=True)
 def _best_split(hist, n_value_bins, nan_code, node_sum, n_node, min_leaf, scratch):
     """Best least-squares split of a node from its histogram.
@@ -72,7 +82,17 @@ def _best_split(hist, n_value_bins, nan_code, node_sum, n_node, min_leaf, scratc
             for k in range(m):
                 left_sum[k] = 0.0
             for b in range(n_candidates):
-                n_left += hist[f, b, m]
+                in_bin = hist[f, b, m]
+                if in_bin == 0.0 and _empty_bin(hist, f, b, m):
+                    # its split sends the same rows left as the previous bin's and scores
+                    # exactly as that one (the left sums stay as they were), so it never wins
+                    # (ties keep the first bin): not scored, a count of -inf rules it out in
+                    # both passes. Small nodes leave many bins empty in the features they were
+                    # split on, and a scored bin costs a pass over the outputs.
+                    count[b] = -np.inf
+                    left_sq[b] = right_sq[b] = nan_left_sq[b] = nan_right_sq[b] = 0.0
+                    continue
+                n_left += in_bin
                 count[b] = n_left
                 sq_left = sq_right = sq_nan_left = sq_nan_right = 0.0
                 for k in range(m):
