@@ -182,8 +182,11 @@ def zscored_outputs(
         # were compiled too (so small fits never load the histogram engine)
         from ._hist._moments import scaled_columns
 
-        shift, factor = np.ascontiguousarray(mean, dtype=np.float64), np.ascontiguousarray(coefficients, dtype=np.float64)
-        on_threads(lambda start, stop: scaled_columns(values, shift, factor, scaled, start, stop), row_ranges(len(values)))
+        shift = np.ascontiguousarray(mean, dtype=np.float64)
+        factor = np.ascontiguousarray(coefficients, dtype=np.float64)
+        on_threads(
+            lambda start, stop: scaled_columns(values, shift, factor, scaled, start, stop), row_ranges(len(values))
+        )
         return scaled
 
     tiles = _TILE_ROWS if values.flags.c_contiguous else 1
