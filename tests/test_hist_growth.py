@@ -11,10 +11,10 @@ import pytest
 
 from hvrt._hist import _grow_tree, _threads
 from hvrt._hist._binning import fit_bins, transform_bins
-from hvrt._hist._grower import ENTRIES, PUBLISHED, fill_histogram_features, grow, merge_subtrees, split_root
+from hvrt._hist._grower import ENTRIES, PUBLISHED, grow, merge_subtrees
 from hvrt._hist._histograms import fill_histogram, histogram_sums, histogram_width
 from hvrt._hist._node_table import END, GAIN, LEFT, N_FIELDS, ORDER, SLOT, START
-from hvrt._hist._rows import permute_rows, row_directions, rows_to_leaves, split_rows
+from hvrt._hist._rows import rows_to_leaves
 
 N_ROWS = _grow_tree.TWO_SUBTREES_MIN_ROWS + 5_000
 COMPARED = [c for c in range(N_FIELDS) if c != SLOT]  # histogram slots are bookkeeping
@@ -230,129 +230,3 @@ def test_a_subtree_stops_once_its_unmerged_splits_cover_the_rest_of_the_merge(ga
     board = np.zeros((2, ENTRIES + max_leaves), dtype=np.int64)
     board[1, 1] = 1  # FINAL
     assert grow_one_side(X[:30_000], y[:30_000], max_leaves, board, np.zeros((2, max_leaves))) == max_leaves - 1
-
-
-# ----------------------------------------------------------------------------- the root's split on two threads
-
-
-def _binned(X, y):
-    mapper = fit_bins(X, sample_rows=20_000, seed=0)
-    codes = transform_bins(X, mapper)
-    target = np.array(y.reshape(len(y), -1) - y.reshape(len(y), -1).mean(axis=0), order="C")
-    return mapper, codes, target
-
-
-def _split_root_both_ways(X, y, min_leaf=1, one_row=None):
-    """split_root on one thread and on two, from copies of the same inputs: everything it
-    returns and every array it permutes, per thread count. ``one_row``: feature 1's code
-    is 1 on that row, 0 on every other."""
-    mapper, codes, target = _binned(X, y)
-    if one_row is not None:
-        codes[:, 1] = 0
-        codes[one_row, 1] = 1
-    results = []
-    for threads in (1, 2):
-        c, t = codes.copy(), target.copy()
-        rows = np.arange(len(X), dtype=np.int32)
-        hists = _grow_tree._root_histogram(c, t, X.shape[1], mapper.nan_code + 1, 2)
-        sums = histogram_sums(hists[0])[: t.shape[1]]
-        out = split_root(
-            c, c.view(np.uint64), t, rows, hists, sums, mapper.n_value_bins, None, mapper.nan_code, min_leaf,
-            2**31 - 1, 0.0, 1, threads,
-        )  # fmt: skip
-        results.append((out, c, t, rows, hists))
-    return results
-
-
-def _assert_same_split(one, two):
-    (out_1, *arrays_1), (out_2, *arrays_2) = one, two
-    for a, b in zip(out_1, out_2):
-        np.testing.assert_array_equal(a, b)
-    for a, b in zip(arrays_1, arrays_2):  # codes, target, row ids in the same order; histograms bit for bit
-        np.testing.assert_array_equal(a, b)
-
-
-@pytest.mark.parametrize(
-    "case", ["balanced", "lopsided", "ties_and_nan", "nan_goes_left", "many_outputs", "one_row_apart"]
-)
-def test_the_root_split_on_two_threads_gives_the_rows_in_the_order_of_one(case):
-    rng = np.random.default_rng(11)
-    n = 150_001  # odd: the halves of the direction pass differ by a row
-    X = rng.normal(size=(n, 4))
-    y = X @ [1.0, 0.5, -2.0, 0.1]
-    if case == "lopsided":  # the swapping pass (one side under a fifth of the rows)
-        far = rng.random(n) < 0.03
-        X[far, 2] += 10.0
-        y = np.where(far, 100.0, 0.0) + 0.01 * y
-    elif case == "ties_and_nan":  # few values, NaN codes on the split feature
-        X = rng.integers(0, 5, size=(n, 4)).astype(float)
-        X[rng.random(n) < 0.2, 0] = np.nan
-        y = np.nan_to_num(X[:, 0], nan=-3.0) + 0.1 * X[:, 1]
-    elif case == "nan_goes_left":
-        X[rng.random(n) < 0.3, 0] = np.nan
-        y = np.where(np.isnan(X[:, 0]), -4.0, X[:, 0] * 2.0)
-    elif case == "many_outputs":
-        y = np.column_stack([X[:, 0], X[:, 1] - X[:, 2], X[:, 3] ** 2])
-    elif case == "one_row_apart":  # the smallest side allowed: a single row
-        y = np.where(np.arange(n) == 17, 1e6, 0.0) + 1e-3 * X[:, 0]
-    one, two = _split_root_both_ways(X, y, one_row=17 if case == "one_row_apart" else None)
-    n_left = one[0][4]
-    assert one[0][1] >= 0 and 0 < n_left < n  # the root did split
-    if case == "lopsided":
-        assert 5 * min(n_left, n - n_left) < n
-    if case in ("ties_and_nan", "nan_goes_left"):
-        assert one[0][1] == 0  # the split is on the feature with NaN
-    if case == "one_row_apart":
-        assert min(n_left, n - n_left) == 1
-    _assert_same_split(one, two)
-
-
-@pytest.mark.parametrize("nan_left", [False, True])
-@pytest.mark.parametrize("swapping", [False, True])
-@pytest.mark.parametrize("share", [0.0, 1e-5, 0.3, 0.5, 0.97, 1.0])
-def test_permuting_rows_by_their_directions_replays_split_rows(swapping, share, nan_left):
-    # on a segment inside the arrays, including every row going one way (an empty side)
-    rng = np.random.default_rng(3)
-    n, start, end = 5_000, 700, 4_300
-    codes = np.zeros((n, 8), dtype=np.uint8)
-    codes[:, :3] = rng.integers(0, 256, size=(n, 3))
-    codes[start:end, 1] = np.where(rng.random(end - start) < share, 7, 200)  # code 7 goes left
-    codes[rng.random(n) < (0.0 if share in (0.0, 1.0) else 0.1), 1] = 255  # NaN's code
-    y = rng.normal(size=(n, 2))
-    y_before = y.copy()
-    rows = np.arange(n, dtype=np.int32)
-    # the reference: split_rows with one output, its pass chosen by small_size
-    expected_codes, reference_rows = codes.copy(), rows.copy()
-    small = 1 if swapping else (end - start) // 2
-    split_rows(
-        expected_codes, expected_codes.view(np.uint64), np.ones((n, 1)), reference_rows, start, end, 1, 9, nan_left,
-        255, small,
-    )  # fmt: skip
-    directions = np.zeros(n, dtype=np.uint8)
-    count = row_directions(codes, 1, 9, nan_left, 255, directions, start, end)
-    goes_left = (codes[:, 1] <= 9) | (nan_left & (codes[:, 1] == 255))
-    assert count == int(np.sum(goes_left[start:end]))
-    words = codes.view(np.uint64)
-    permute_rows(directions, start, end, swapping, words, rows.reshape(-1, 1))
-    permute_rows(directions, start, end, swapping, y.view(np.uint64), np.empty((0, 0), dtype=np.int32))
-    np.testing.assert_array_equal(rows, reference_rows)
-    np.testing.assert_array_equal(codes, expected_codes)
-    np.testing.assert_array_equal(y, y_before[reference_rows])
-    moved = goes_left[reference_rows]
-    assert np.all(moved[start : start + count]) and not np.any(moved[start + count : end])
-
-
-@pytest.mark.parametrize("n_outputs", [1, 3, 7])
-def test_a_histogram_filled_by_feature_ranges_equals_fill_histogram(n_outputs):
-    rng = np.random.default_rng(8)
-    n, n_features, n_codes = 20_000, 5, 33
-    codes = np.zeros((n, 8), dtype=np.uint8)
-    codes[:, :n_features] = rng.integers(0, n_codes, size=(n, n_features))
-    y = rng.normal(size=(n, n_outputs)) * 1e3 + rng.normal(size=(n, n_outputs)) * 1e-7  # rounding shows
-    width = histogram_width(n_outputs)
-    expected = np.empty((n_features, n_codes, width))
-    fill_histogram(expected, codes, y, 101, 19_000)
-    hist = np.full((n_features, n_codes, width), np.nan)
-    for first, stop in ((0, 2), (2, 2), (2, 5)):
-        fill_histogram_features(hist, codes, y, 101, 19_000, first, stop)
-    np.testing.assert_array_equal(hist, expected)

@@ -88,7 +88,7 @@ def grow_tree(
 
     gain, feature, split_bin, nan_left, n_left, left_sums, right_sums, bits = split_root(
         codes, words, y, rows, hists, root_sums, n_value_bins, categorical, nan_code, min_leaf, max_depth,
-        min_gain, min_category_rows, threads,
+        min_gain, min_category_rows,
     )
     root_int = np.full(N_FIELDS, -1, dtype=np.int64)
     root_int[[START, END, DEPTH]] = 0, n, 0

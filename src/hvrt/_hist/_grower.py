@@ -32,11 +32,9 @@ full histograms would save.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 
-from ._histograms import _add_pair, fill_histogram, histogram_sum, histogram_sums, subtract_histograms
+from ._histograms import fill_histogram, histogram_sum, histogram_sums, subtract_histograms
 from ._jit import intrinsic, njit, types
 from ._categories import evaluate_mixed, split_rows_by_set
 from ._node_table import (
@@ -58,7 +56,7 @@ from ._node_table import (
     heap_pop,
     heap_push,
 )
-from ._rows import permute_rows, row_directions, split_rows
+from ._rows import split_rows
 from ._split import evaluate_node
 
 
@@ -394,91 +392,16 @@ def grow(
     return node_int[:n_nodes], node_float[:n_nodes]
 
 
-@njit(cache=True, nogil=True)
-def fill_histogram_features(hist, codes, y, start, end, first, stop) -> None:
-    """``fill_histogram``'s entries of features [first, stop) only (the others untouched).
-
-    Each bin takes the same additions in the same row order as in ``fill_histogram`` (which
-    adds a row's values to one feature's bin after another), so the two threads of the
-    root's split that fill half the features each give ``fill_histogram``'s histogram bit for bit.
-    """
-    for f in range(first, stop):
-        for b in range(hist.shape[1]):
-            for k in range(hist.shape[2]):
-                hist[f, b, k] = 0.0
-    m = y.shape[1]
-    if m == 1:  # as _fill_single: the (sum, count) pair as one vector, unsigned indices
-        bins = np.uint64(hist.shape[1])
-        for i in range(start, end):
-            row = np.uint64(i)
-            value = y[row, 0]
-            for f in range(first, stop):
-                column = np.uint64(f)
-                _add_pair(hist, (column * bins + codes[row, column]) * np.uint64(2), value, 1.0)
-    else:  # lane for lane the additions of the vector layouts (their padding stays 0)
-        for i in range(start, end):
-            for f in range(first, stop):
-                b = codes[i, f]
-                for k in range(m):
-                    hist[f, b, k] += y[i, k]
-                hist[f, b, m] += 1.0
-
-
-def _split_root_rows(codes, words, y, rows, hist, feature, split_bin, nan_left, nan_code, small_size, small_start):
-    """``split_rows`` of all rows and the smaller child's histogram (into ``hist``), on two
-    threads, with the same results bit for bit.
-
-    A pass (two threads, a half of the rows each) writes the rows' directions; then one
-    thread replays the partition's swaps on the codes' words, the other on the target (and
-    the row ids go with whichever moves fewer bytes); then each thread fills half the
-    features' histograms (one output; with several, one thread fills them all, as a vector
-    kernel, which is faster than the scalar additions on two).
-    """
-    n = len(rows)
-    half = n // 2
-    directions = np.empty(n, dtype=np.uint8)
-    rows_2d = rows.reshape(-1, 1)
-    no_rows = np.empty((0, 0), dtype=np.int32)
-    if y.shape[1] == 1:  # 16 bytes of words against 8 of target and 4 of row id
-        jobs = ((words, no_rows), (y.view(np.uint64), rows_2d))
-    else:
-        jobs = ((words, rows_2d), (y.view(np.uint64), no_rows))
-    swapping = bool(5 * small_size < n or y.shape[1] > 1)  # split_rows' choice
-    n_features = hist.shape[0]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        passes = [
-            pool.submit(row_directions, codes, feature, split_bin, nan_left, nan_code, directions, a, b)
-            for a, b in ((0, half), (half, n))
-        ]
-        for future in passes:
-            future.result()
-        passes = [pool.submit(permute_rows, directions, 0, n, swapping, table, more) for table, more in jobs]
-        for future in passes:
-            future.result()
-        if y.shape[1] == 1:
-            bounds = ((0, n_features // 2), (n_features // 2, n_features))
-            passes = [
-                pool.submit(fill_histogram_features, hist, codes, y, small_start, small_start + small_size, a, b)
-                for a, b in bounds
-            ]
-            for future in passes:
-                future.result()
-        else:
-            fill_histogram(hist, codes, y, small_start, small_start + small_size)
-
-
 def split_root(
     codes, words, y, rows, hists, root_sums, n_value_bins, categorical, nan_code, min_leaf, max_depth, min_gain,
-    min_category_rows, threads=1,
+    min_category_rows,
 ):
     """Split the whole tree's root (rows [0, n)) as :func:`grow` would.
 
     ``hists[0]`` holds the root's histogram on entry; on return, when the root splits,
     ``hists[0]`` and ``hists[1]`` hold the left and right children's histograms, built with
     the same arithmetic as in ``grow`` (the smaller child from its rows, the larger as the
-    root minus it), so subtrees grown from them match serial growth exactly. With
-    ``threads >= 2``, a numeric split's rows and histogram are made on two threads
-    (:func:`_split_root_rows`), with the same results.
+    root minus it), so subtrees grown from them match serial growth exactly.
 
     Plain Python over the kernels that :func:`grow` calls, with the argument types of
     ``grow``'s own calls (int64, bool, C-ordered arrays): numba then reuses their compiled
@@ -510,20 +433,14 @@ def split_root(
     n_right = n - n_left
     left_is_small = n_left <= n_right
     small_size = n_left if left_is_small else n_right
+    if categorical is not None and categorical[feature]:
+        split_rows_by_set(codes, words, y, rows, 0, n, feature, bits, bool(nan_left), int(nan_code))
+    else:
+        split_rows(codes, words, y, rows, 0, n, feature, split_bin, bool(nan_left), int(nan_code), small_size)
     small_start = 0 if left_is_small else n_left
     # as grow's _child_histograms (inlined there, not a kernel of its own): the smaller child
     # from its rows, the larger as the root minus it (numpy subtracts element by element)
-    if categorical is not None and categorical[feature]:
-        split_rows_by_set(codes, words, y, rows, 0, n, feature, bits, bool(nan_left), int(nan_code))
-        fill_histogram(hists[1], codes, y, small_start, small_start + small_size)
-    elif threads >= 2:
-        _split_root_rows(
-            codes, words, y, rows, hists[1], int(feature), int(split_bin), bool(nan_left), int(nan_code),
-            int(small_size), int(small_start),
-        )  # fmt: skip
-    else:
-        split_rows(codes, words, y, rows, 0, n, feature, split_bin, bool(nan_left), int(nan_code), small_size)
-        fill_histogram(hists[1], codes, y, small_start, small_start + small_size)
+    fill_histogram(hists[1], codes, y, small_start, small_start + small_size)
     hists[0] -= hists[1]
     if left_is_small:  # the children's histograms in left, right order
         hists[[0, 1]] = hists[[1, 0]]

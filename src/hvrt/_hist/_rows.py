@@ -93,66 +93,6 @@ def split_rows(codes, words, y, rows, start, end, feature, split_bin, nan_left, 
         _partition_branchless(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code)
 
 
-# The root's split on two threads (``_grower.split_root``): a pass writes every row's
-# direction, then each thread replays split_rows' swaps from the directions on its own
-# arrays (the codes' words on one, the target and the row ids on the other, or the row ids
-# with the words when the target is wide), so the rows end in exactly split_rows' order.
-# Each pass reads a direction at a position that no earlier swap has touched (both
-# partitions only swap positions they have passed), so the original rows' directions serve.
-
-
-@njit(cache=True, nogil=True)
-def row_directions(codes, feature, split_bin, nan_left, nan_code, directions, start, stop) -> int:
-    """``directions[i] = 1`` for each row of [start, stop) that goes left, else 0; returns their count."""
-    column = np.uint64(feature)
-    count = 0
-    for i in range(start, stop):
-        left = _goes_left(codes[np.uint64(i), column], split_bin, nan_left, nan_code)
-        directions[np.uint64(i)] = left
-        count += left
-    return count
-
-
-@njit(cache=True, inline="always")
-def _swap_entries(table: np.ndarray, a, b) -> None:
-    for w in range(table.shape[1]):
-        c = table[a, w]
-        table[a, w] = table[b, w]
-        table[b, w] = c
-
-
-@njit(cache=True, nogil=True)
-def permute_rows(directions, start, end, swapping, table, more) -> None:
-    """The swaps of ``split_rows`` on rows [start, end), from the rows' ``directions``,
-    applied to the rows of ``table`` (uint64 words) and ``more`` (int32; no columns for none).
-
-    ``swapping``: the pass split_rows takes (its rule: ``5 * small_size < end - start`` or
-    several outputs).
-    """
-    if swapping:
-        i = start
-        j = end - 1  # (signed: it may end below start = 0)
-        while True:
-            while i <= j and directions[np.uint64(i)]:
-                i += 1
-            while i <= j and not directions[np.uint64(j)]:
-                j -= 1
-            if i > j:
-                return
-            a, b = np.uint64(i), np.uint64(j)
-            _swap_entries(table, a, b)
-            _swap_entries(more, a, b)
-            i += 1
-            j -= 1
-    else:
-        n_left = np.uint64(start)
-        for i in range(start, end):
-            a = np.uint64(i)
-            _swap_entries(table, a, n_left)
-            _swap_entries(more, a, n_left)
-            n_left += np.uint64(directions[a])
-
-
 @njit(cache=True, nogil=True)
 def _write_leaves(rows: np.ndarray, leaf_nodes: np.ndarray, starts: np.ndarray, ends: np.ndarray, out: np.ndarray) -> None:
     for t in range(leaf_nodes.shape[0]):
