@@ -52,7 +52,9 @@ def _routes(nan_left: np.ndarray, children: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def _apply_rows(values, row_step, offsets, threshold, routes, is_leaf, max_depth, node_values, out, start, stop) -> None:
+def _apply_rows(
+    values, row_step, offsets, threshold, routes, is_leaf, max_depth, node_values, out, start, stop
+) -> None:
     # ``values`` is X flat in memory order: row i's value of node t's feature is at
     # i * row_step + offsets[t]. Node ids and offsets are unsigned, so numba indexes
     # without its negative-index fix-ups, and a group stops at the tree's depth rather than
@@ -81,7 +83,8 @@ def _apply_rows(values, row_step, offsets, threshold, routes, is_leaf, max_depth
                 for r in range(width):
                     node = nodes[r]
                     x = values[row + offsets[node]]
-                    nodes[r] = routes[np.uint64(4) * node + np.uint64(x > threshold[node]) + np.uint64(2) * np.uint64(x != x)]
+                    route = np.uint64(4) * node + np.uint64(x > threshold[node]) + np.uint64(2) * np.uint64(x != x)
+                    nodes[r] = routes[route]
                     row += step
             descended += levels
             moving = False
