@@ -59,3 +59,54 @@ def test_traversal_is_exact_in_either_order_and_for_any_depth_hint(order, depth_
     assert X_ordered.flags.f_contiguous == (order == "F") and max(tree.depth) % 4 != 0
     np.testing.assert_array_equal(apply_tree(X_ordered, arrays, max_depth), fitted.training_leaves)
     np.testing.assert_array_equal(fitted.apply(X_ordered), fitted.training_leaves)
+
+
+# ----------------------------------------------------------------------------- labels in the same pass
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_the_traversal_writes_each_leafs_value_and_the_fit_each_rows_label(order):
+    X, fitted = _lopsided_fit()
+    X_ordered = np.asfortranarray(X) if order == "F" else np.ascontiguousarray(X)
+    leaves = fitted.apply(X_ordered)
+    # a value per node, different from the node ids (labels count the leaves only)
+    rank = np.full(fitted.tree.n_nodes, -1, dtype=np.int64)
+    rank[fitted.leaf_ids] = np.arange(len(fitted.leaf_ids))[::-1]
+    np.testing.assert_array_equal(fitted.apply(X_ordered, rank), rank[leaves])
+    # the training rows' labels: each row's index in leaf_ids, as the last row pass wrote it
+    labels = fitted.training_labels
+    assert labels.dtype == np.int64
+    np.testing.assert_array_equal(fitted.leaf_ids[labels], leaves)
+    np.testing.assert_array_equal(fitted.training_leaves, leaves)
+
+
+def test_a_lone_leaf_and_a_categorical_tree_write_the_leaf_values():
+    rng = np.random.default_rng(2)
+    params = GrowthParams(max_leaf_nodes=12, min_samples_leaf=1, max_depth=None, min_variance_reduction=0.0,
+                          random_state=0)  # fmt: skip
+    X = rng.normal(size=(500, 2))
+    lone = fit_hist(X, np.ones(500), params)  # a constant target: the root is the only leaf
+    assert lone.tree.n_nodes == 1
+    np.testing.assert_array_equal(lone.apply(X, np.array([7])), np.full(500, 7))
+    np.testing.assert_array_equal(lone.training_labels, np.zeros(500))
+    codes = rng.integers(0, 6, 3_000).astype(float)
+    Xc = np.column_stack([rng.normal(size=3_000), codes])
+    y = np.where(np.isin(codes, [1, 4]), 5.0, 0.0) + Xc[:, 0]
+    mixed = fit_hist(Xc, y, params, category_bins=np.array([0, 6]))
+    assert mixed.category_splits is not None
+    values = np.arange(mixed.tree.n_nodes, dtype=np.int64) * 3 + 1
+    np.testing.assert_array_equal(mixed.apply(Xc, values), values[mixed.apply(Xc)])
+    np.testing.assert_array_equal(mixed.leaf_ids[mixed.training_labels], mixed.apply(Xc))
+
+
+def test_an_unpickled_tree_has_no_training_labels_and_reads_older_files():
+    import pickle
+
+    X, fitted = _lopsided_fit()
+    copy = pickle.loads(pickle.dumps(fitted))
+    assert copy.training_labels is None and copy.training_leaves is None
+    np.testing.assert_array_equal(copy.apply(X), fitted.training_leaves)
+    older = object.__new__(type(fitted))  # a file written before the labels: "_training_leaves"
+    older.__setstate__({"tree": fitted.tree, "_leaf_ids": fitted.leaf_ids, "_training_leaves": None})
+    assert older.training_labels is None
+    np.testing.assert_array_equal(older.apply(X), fitted.training_leaves)

@@ -45,7 +45,11 @@ def test_labels_are_contiguous_int64_and_stable(frame: pd.DataFrame, engine: str
     assert np.array_equal(partitioner.get_partitions(frame), labels)
     assert np.array_equal(partitioner.predict(frame), labels)
     assert np.array_equal(partitioner.partition_sizes_, np.bincount(labels))
+    assert partitioner.partition_sizes_.dtype == np.int64
     assert partitioner.partition_sizes_.sum() == len(frame)
+    # the raw leaf ids map to the same labels (labelling writes the labels in its one pass)
+    leaf_ids = partitioner.tree_.leaf_ids
+    assert np.array_equal(np.searchsorted(leaf_ids, partitioner.apply(frame)), labels)
     assert partitioner.n_features_in_ == 5
     assert list(partitioner.feature_names_in_) == list(frame.columns)
 

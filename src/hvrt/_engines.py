@@ -97,10 +97,14 @@ class ExactTree:
     def training_leaves(self) -> None:
         return None
 
+    @property
+    def training_labels(self) -> None:
+        return None
+
     def release_training_leaves(self) -> None:
         pass
 
-    def apply(self, X_tree: np.ndarray) -> np.ndarray:
+    def apply(self, X_tree: np.ndarray, node_values: np.ndarray | None = None) -> np.ndarray:
         if self.centre is not None:
             X_tree = _to_float32_frame(X_tree, self.centre, self.scale)
         # A value met only at labelling may pass float32's maximum, which scikit-learn
@@ -109,7 +113,8 @@ class ExactTree:
         largest = np.fmax.reduce(np.fmax.reduce(np.abs(X_tree), axis=0), initial=0.0) if X_tree.size else 0.0
         if largest > _FLOAT32_SAFE:
             X_tree = np.clip(X_tree, -_FLOAT32_SAFE, _FLOAT32_SAFE)
-        return self.tree.apply(X_tree).astype(np.int64)
+        leaves = self.tree.apply(X_tree).astype(np.int64)
+        return leaves if node_values is None else node_values[leaves]
 
     @property
     def children(self) -> tuple[np.ndarray, np.ndarray]:

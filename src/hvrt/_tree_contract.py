@@ -53,11 +53,18 @@ class FittedTree(Protocol):
     def training_leaves(self) -> np.ndarray | None:
         """Raw leaf id of each training row when the engine knows it for free, else None."""
 
-    def release_training_leaves(self) -> None:
-        """Forget ``training_leaves`` (as long as the training data) once it has been used."""
+    @property
+    def training_labels(self) -> np.ndarray | None:
+        """Index in :attr:`leaf_ids` of each training row's leaf (int64) when the engine
+        knows it for free, else None."""
 
-    def apply(self, X_tree: np.ndarray) -> np.ndarray:
-        """Raw leaf id (int64) of each row of ``X_tree``."""
+    def release_training_leaves(self) -> None:
+        """Forget ``training_leaves`` and ``training_labels`` (as long as the training data)
+        once they have been used."""
+
+    def apply(self, X_tree: np.ndarray, node_values: np.ndarray | None = None) -> np.ndarray:
+        """Raw leaf id (int64) of each row of ``X_tree``; with ``node_values`` (int64, one
+        per node), ``node_values`` of each row's leaf instead (the labels, in one pass)."""
 
     @property
     def children(self) -> tuple[np.ndarray, np.ndarray]:

@@ -393,13 +393,17 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
         leaf_ids = tree.leaf_ids
         self._leaf_to_label = np.full(int(leaf_ids.max()) + 1, -1, dtype=np.int64)
         self._leaf_to_label[leaf_ids] = np.arange(len(leaf_ids), dtype=np.int64)
-        training_leaves = tree.training_leaves if sample is None else None
-        if training_leaves is None:
-            training_leaves = tree.apply(tree_inputs)
-        self.labels_ = self._leaf_to_label[training_leaves]
-        tree.release_training_leaves()  # labels_ holds the same information
+        training_labels = tree.training_labels if sample is None else None
         self.n_partitions_ = len(leaf_ids)
-        self.partition_sizes_ = np.bincount(self.labels_, minlength=self.n_partitions_)
+        if training_labels is None:
+            self.labels_ = tree.apply(tree_inputs, self._leaf_to_label)
+            self.partition_sizes_ = np.bincount(self.labels_, minlength=self.n_partitions_)
+        else:  # the hist engine's labels, written as such by its last pass over the rows
+            self.labels_ = training_labels
+            # every training row grew the tree: its leaves' row counts are the sizes (as
+            # the Dask estimator takes them), without a pass over the labels
+            self.partition_sizes_ = tree.get_tree().n_node_samples[leaf_ids].astype(np.int64)
+        tree.release_training_leaves()  # labels_ holds the same information
         # what partition_rules() writes: the user's own column labels and time dtypes, and y's means
         self._column_labels = list(X.columns) if isinstance(X, pd.DataFrame) else list(frame.columns)
         # dtypes as their names and the means as an array: plain values that a model file holds
@@ -515,13 +519,14 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
             When a fit-time column is missing, or array input has the wrong width.
         """
         check_is_fitted(self, "tree_")
-        return self._leaf_to_label[self.apply(X)]
+        # the labels straight from the traversal (no second pass mapping leaf ids to labels)
+        return self.tree_.apply(self._tree_inputs(X), self._leaf_to_label)
 
     def _labels_of_prepared(self, tree_inputs: np.ndarray) -> np.ndarray:
         """Labels of rows already preprocessed by this partitioner's preprocessing (the seam
         of :meth:`_fit_prepared`)."""
         check_is_fitted(self, "tree_")
-        return self._leaf_to_label[self.tree_.apply(tree_inputs)]
+        return self.tree_.apply(tree_inputs, self._leaf_to_label)
 
     def predict(self, X: Any) -> np.ndarray:
         """Partition label of each row of ``X``; the same as :meth:`get_partitions`.

@@ -61,8 +61,8 @@ def _grow(categorical: object) -> tuple:
 
 _APPLY = (
     # values (X flat in memory order), row_step, offsets (a node's feature's offset in a row),
-    # threshold, routes (four a node: left, right, NaN's side twice), is_leaf, max_depth, out,
-    # start, stop
+    # threshold, routes (four a node: left, right, NaN's side twice), is_leaf, max_depth,
+    # node_values (what a row's leaf writes), out, start, stop
     ("f8", 1, "C", "r"),
     "i8",
     ("u8", 1, "C", "r"),
@@ -70,6 +70,7 @@ _APPLY = (
     ("u8", 1, "C", "r"),
     ("b1", 1, "C", "r"),
     "i8",
+    ("i8", 1, "C", "r"),
     ("i8", 1, "C"),
     "i8",
     "i8",

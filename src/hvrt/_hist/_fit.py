@@ -328,7 +328,9 @@ def fit_hist(
         ),
     )
     leaf_nodes = np.flatnonzero(is_leaf).astype(np.int64)
-    training_leaves = rows_to_leaves(
-        rows, leaf_nodes, node_int[leaf_nodes, START].copy(), node_int[leaf_nodes, END].copy()
-    )
-    return HistFittedTree(tree, training_leaves)
+    # each row's leaf as its index among the leaves (the partitioner's label), not its node id
+    training_labels = rows_to_leaves(
+        rows, np.arange(len(leaf_nodes), dtype=np.int64), node_int[leaf_nodes, START].copy(),
+        node_int[leaf_nodes, END].copy(),
+    )  # fmt: skip
+    return HistFittedTree(tree, training_labels)

@@ -79,8 +79,9 @@ class HistTree:
         """Depth of the deepest leaf (the root has depth 0)."""
         return int(self.depth.max())
 
-    def apply(self, X: np.ndarray) -> np.ndarray:
-        """Leaf node id (int64) of each row of the 2-D float array ``X``."""
+    def apply(self, X: np.ndarray, node_values: np.ndarray | None = None) -> np.ndarray:
+        """Leaf node id (int64) of each row of the 2-D float array ``X``; with
+        ``node_values`` (int64, one per node), ``node_values`` of each row's leaf instead."""
         X = np.asarray(X, dtype=np.float64)
         n_features = len(self.bin_edges)
         if X.ndim != 2 or X.shape[1] != n_features:
@@ -88,7 +89,7 @@ class HistTree:
         if not (X.flags.c_contiguous or X.flags.f_contiguous):
             X = np.ascontiguousarray(X)
         if self.children_left[0] < 0:  # a lone leaf (possibly with no feature to read)
-            return np.zeros(X.shape[0], dtype=np.int64)
+            return np.full(X.shape[0], 0 if node_values is None else node_values[0], dtype=np.int64)
         from ._apply import apply_tree, traversal_arrays
 
         arrays = traversal_arrays(
@@ -96,7 +97,7 @@ class HistTree:
         )
         categorical_node = self.categorical_nodes
         if not categorical_node.any():
-            return apply_tree(X, arrays, self.max_depth)
+            return apply_tree(X, arrays, self.max_depth, node_values)
         from ._apply import flat_walk
         from ._categories import apply_rows_mixed
         from ._threads import run_in_chunks
@@ -113,7 +114,7 @@ class HistTree:
             ),
             X.shape[0],
         )  # fmt: skip
-        return out
+        return out if node_values is None else np.asarray(node_values, dtype=np.int64)[out]
 
     def __repr__(self) -> str:
         return (
@@ -125,14 +126,16 @@ class HistTree:
 class HistFittedTree:
     """What ``engine="hist"`` returns: the tree, its leaves and the training rows' leaves.
 
-    ``training_leaves`` is not pickled (it is as long as the training data); an unpickled
-    object reports ``None`` and labels through :meth:`apply`.
+    The training rows' leaves are kept as ``training_labels``, each row's leaf as its index
+    in ``leaf_ids`` (the partitioner's labels, written so by the growth's last pass), not
+    pickled (as long as the training data); an unpickled object reports ``None`` and
+    labels through :meth:`apply`.
     """
 
-    def __init__(self, tree: HistTree, training_leaves: np.ndarray | None) -> None:
+    def __init__(self, tree: HistTree, training_labels: np.ndarray | None) -> None:
         self.tree = tree
         self._leaf_ids = tree.leaf_ids
-        self._training_leaves = training_leaves
+        self._training_labels = training_labels
 
     @property
     def leaf_ids(self) -> np.ndarray:
@@ -140,16 +143,22 @@ class HistFittedTree:
         return self._leaf_ids
 
     @property
+    def training_labels(self) -> np.ndarray | None:
+        """Index in :attr:`leaf_ids` of each training row's leaf, from the final row partition."""
+        return self._training_labels
+
+    @property
     def training_leaves(self) -> np.ndarray | None:
         """Raw leaf id of each training row, from the final row partition."""
-        return self._training_leaves
+        return None if self._training_labels is None else self._leaf_ids[self._training_labels]
 
     def release_training_leaves(self) -> None:
-        self._training_leaves = None
+        self._training_labels = None
 
-    def apply(self, X_tree: np.ndarray) -> np.ndarray:
-        """Raw leaf id (int64) of each row of ``X_tree``."""
-        return self.tree.apply(X_tree)
+    def apply(self, X_tree: np.ndarray, node_values: np.ndarray | None = None) -> np.ndarray:
+        """Raw leaf id (int64) of each row of ``X_tree``; with ``node_values`` (int64, one
+        per node), ``node_values`` of each row's leaf instead."""
+        return self.tree.apply(X_tree, node_values)
 
     @property
     def children(self) -> tuple[np.ndarray, np.ndarray]:
@@ -186,7 +195,12 @@ class HistFittedTree:
         return self.tree
 
     def __getstate__(self) -> dict:
-        return {"tree": self.tree, "_leaf_ids": self._leaf_ids, "_training_leaves": None}
+        return {"tree": self.tree, "_leaf_ids": self._leaf_ids, "_training_labels": None}
+
+    def __setstate__(self, state: dict) -> None:
+        # (a file written before the labels: its state named them ``_training_leaves``, None)
+        self.tree, self._leaf_ids = state["tree"], state["_leaf_ids"]
+        self._training_labels = None
 
     def __repr__(self) -> str:
         return f"HistFittedTree({self.tree!r})"
