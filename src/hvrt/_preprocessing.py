@@ -263,8 +263,10 @@ def _column_codes(values: pd.Series, column: str) -> tuple[np.ndarray, np.ndarra
     if _is_text_categorical(values):
         # a categorical of text: its own codes already are codes into distinct keys (no
         # factorising pass over the rows)
-        keys = np.empty(len(values.cat.categories) + 1, dtype=object)
-        keys[:-1] = [str(category) for category in values.cat.categories]
+        # (iterating the Index itself is slower: pyarrow-backed strings come out one by one)
+        categories = values.cat.categories.to_numpy(dtype=object)
+        keys = np.empty(len(categories) + 1, dtype=object)
+        keys[:-1] = [str(category) for category in categories]
         keys[-1] = np.nan
         return values.cat.codes.to_numpy(), keys
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
@@ -575,7 +577,13 @@ class Preprocessor:
             offset += widths[j]
         return inputs
 
-    def _append_codes(self, numeric: np.ndarray, frame: pd.DataFrame, inputs: np.ndarray | None = None) -> np.ndarray:
+    def _append_codes(
+        self,
+        numeric: np.ndarray,
+        frame: pd.DataFrame,
+        inputs: np.ndarray | None = None,
+        column_codes: list[tuple[np.ndarray, np.ndarray]] | None = None,
+    ) -> np.ndarray:
         """``numeric`` followed by the native codes, column-major (Fortran order).
 
         Column-major because ``numeric`` comes from pandas in that order: the copy is then
@@ -583,7 +591,14 @@ class Preprocessor:
         and code check read a column at a time. Each code column is one gather of its
         rows' category codes through a table of the codes of the column's distinct keys.
         ``inputs``: the column-major array to fill; ``numeric`` may already be its
-        leading columns (nothing is copied then).
+        leading columns (nothing is copied then). ``column_codes``: :func:`_column_codes`
+        of each categorical column of ``frame``, when the caller made them already (the
+        fit, counting categories).
+
+        When a column's codes are its own (the codes of its distinct keys are 0, 1, 2, ...:
+        a pandas categorical of text whose categories all occur, sorted as the keys are,
+        with no more than ``MAX_CATEGORY_BINS`` of them), its rows' codes are cast rather
+        than gathered: the same float64 values, 3x faster (flights' dest: 0.53 -> 0.16 ms).
         """
         n_numeric = numeric.shape[1]
         if inputs is None:
@@ -596,13 +611,20 @@ class Preprocessor:
         ):
             leading[...] = numeric
         for j, column in enumerate(self.categorical_columns):
-            codes, keys = _column_codes(frame[column], column)
+            codes, keys = _column_codes(frame[column], column) if column_codes is None else column_codes[j]
             if self.category_imputer is not None:
+                keys = keys.copy()  # (the caller's keys stay as they were)
                 keys[-1] = self.category_imputer.statistics_[j]  # missing rows take the fitted mode
             # the code of each distinct key (NaN: unseen); a row's key code -1 (missing)
             # reads the last key, which mode="wrap" reaches without a buffered copy
             table = self.encoder.codes_of(_positions_in(self.encoder.categories_[j], keys), j)
-            np.take(table, codes, out=inputs[:, n_numeric + j], mode="wrap")
+            out = inputs[:, n_numeric + j]
+            if np.array_equal(table[:-1], np.arange(len(table) - 1)) and codes.dtype.kind == "i":
+                np.copyto(out, codes, casting="unsafe")  # each code is its own
+                if codes.min(initial=0) < 0:  # missing rows: the last key's code
+                    out[codes < 0] = table[-1]
+            else:
+                np.take(table, codes, out=out, mode="wrap")
         return inputs
 
     def _category_positions(
@@ -840,7 +862,7 @@ def fit_preprocessing(
     )
     # (the kinds were just read from this frame: no need to check them against themselves)
     if preprocessor.native:
-        tree_inputs = preprocessor._append_codes(numeric, frame, inputs)
+        tree_inputs = preprocessor._append_codes(numeric, frame, inputs, column_codes)
     else:
         tree_inputs = preprocessor.append_categories(numeric, frame, check_kinds=False, column_codes=column_codes)
     return preprocessor, tree_inputs, target
