@@ -497,19 +497,23 @@ def transform_bins(X: np.ndarray, mapper: BinMapper) -> np.ndarray:
 def _bin_category_rows(X, features, n_codes, codes, start, stop) -> bool:
     # a native categorical value is its own code (the bin between the half-integer edges);
     # returns whether a value in rows [start, stop) is not one of its feature's codes.
-    # A column at a time: X is column-major here (see transform_bins). The value is
+    # A row at a time, so that each row's codes (C order, 8-byte words) are written in one
+    # visit (a column at a time re-read the whole codes array once per column); X, column-
+    # major here (see transform_bins), is read as one stream per column. The value is
     # clamped into [0, B) (NaN to 0) before its conversion, and a value is bad exactly when
-    # its code differs from it (outside, fractional or NaN): no branch in the loop, 1.6x
-    # faster than a range test then a conversion (flights' three codes, 1M values, one
-    # thread: 3.0 -> 1.8 ms)
+    # its code differs from it (outside, fractional or NaN): no branch. Flights' three
+    # codes, 1M values, one thread, numba's JIT: 4.6 -> 2.3 ms (the same run)
     n_bad = 0
-    for f in range(features.shape[0]):
-        j = features[f]
-        top = float(n_codes[f])
-        for i in range(start, stop):
+    n_features = features.shape[0]
+    tops = np.empty(n_features)
+    for f in range(n_features):
+        tops[f] = float(n_codes[f])
+    for i in range(start, stop):
+        for f in range(n_features):
+            j = features[f]
             x = X[i, j]
             clamped = x if x > 0.0 else 0.0  # (NaN: 0.0; -0.0 is code 0)
-            clamped = clamped if clamped < top else 0.0
+            clamped = clamped if clamped < tops[f] else 0.0
             code = np.uint8(clamped)
             n_bad += np.float64(code) != x
             codes[i, j] = code

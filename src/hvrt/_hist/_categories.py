@@ -180,7 +180,13 @@ def best_category_split(
             for k in range(m):
                 item_sums[rare_row, k] += hist_f[b, k]
         if count != n_node and count >= min_leaf and n_node - count >= min_leaf:
-            score = _pair_score(hist_f[b, :m], node_sum, count, n_node, m)
+            sq_left = 0.0
+            sq_right = 0.0
+            for k in range(m):  # _pair_score's arithmetic, without a view of the bin
+                right = node_sum[k] - hist_f[b, k]
+                sq_left += hist_f[b, k] * hist_f[b, k]
+                sq_right += right * right
+            score = sq_left / count + sq_right / (n_node - count)
             if score > single_score:
                 single_score, single_n_left, single_code = score, int(count), b
     if rare_count > 0.0:
