@@ -792,6 +792,22 @@ def test_native_columns_must_hold_their_codes(bad, order):
         fit_hist(X, np.arange(20.0), params(4), category_bins=np.array([0, 6]))
 
 
+def test_the_features_target_takes_a_native_column_of_more_codes_than_its_value_bins():
+    # the features target bins numeric features into MULTI_OUTPUT_MAX_BINS (127) values; a
+    # categorical column keeps up to 255 codes, each its own bin
+    from hvrt._hist._binning import MULTI_OUTPUT_MAX_BINS
+
+    rng = np.random.default_rng(2)
+    n = 4000
+    level = rng.integers(0, 200, n)
+    X = pd.DataFrame({"a": rng.normal(size=n) + (level % 4), "b": rng.normal(size=n)})
+    X["c"] = pd.Categorical([f"c{i:03d}" for i in level])
+    model = HVRTPartitioner(max_leaf_nodes=40, engine="hist", target="features").fit(X)  # (refused before)
+    assert model.category_encoding_ == "native" and 200 > MULTI_OUTPUT_MAX_BINS
+    assert model.n_partitions_ == 40
+    np.testing.assert_array_equal(model.get_partitions(X), model.labels_)
+
+
 def test_a_negative_zero_code_is_code_zero():
     # the code check compares each value with its code: -0.0 == 0.0, so it is a good code
     X = np.asfortranarray(np.column_stack([np.arange(20.0), np.arange(20) % 6.0]))

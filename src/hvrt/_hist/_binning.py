@@ -301,8 +301,9 @@ def fit_bins(
         quantile bins.
     category_bins : ndarray of int64, shape (n_features,), optional
         Category codes of each native categorical feature (0 for a numeric one). Such a
-        feature holds the codes ``0 .. B - 1`` (``B <= max_bins``); its edges are the
-        half-integers between them, so each code is its own bin, whatever the sample.
+        feature holds the codes ``0 .. B - 1`` (``B <= MAX_BINS``, whatever ``max_bins``);
+        its edges are the half-integers between them, so each code is its own bin, whatever
+        the sample.
 
     Returns
     -------
@@ -322,8 +323,10 @@ def fit_bins(
     categorical = np.zeros(n_features, dtype=bool) if category_bins is None else np.asarray(category_bins) > 0
     for j in np.flatnonzero(categorical):
         n_bins = int(category_bins[j])
-        if n_bins > max_bins:
-            raise ValueError(f"tree input {j} has {n_bins} category codes, more than max_bins={max_bins}")
+        # (not max_bins, which bins the numeric features: the features target's 127 must not
+        # refuse a column with 128-255 category codes, which the preprocessing allows)
+        if n_bins > MAX_BINS:
+            raise ValueError(f"tree input {j} has {n_bins} category codes, more than {MAX_BINS}")
         edges[j, : n_bins - 1] = np.arange(n_bins - 1) + 0.5
         n_value_bins[j] = n_bins
 
