@@ -473,9 +473,13 @@ def transform_bins(X: np.ndarray, mapper: BinMapper) -> np.ndarray:
         numeric = X[:, : X.shape[1] - len(categorical)]
 
     all_grid = bool(mapper.use_grid[: numeric.shape[1]].all())
+    n_codes = None if categorical is None else mapper.category_bins[categorical]
+    bad_codes: list[bool] = []
 
     def bin_rows(start: int, stop: int) -> None:
-        if all_grid:
+        if not numeric.shape[1]:
+            pass
+        elif all_grid:
             _bin_rows_grid(
                 numeric, mapper.edges, mapper.grid_low, mapper.grid_scale, mapper.grid_first, mapper.nan_code,
                 codes, start, stop,
@@ -485,11 +489,15 @@ def transform_bins(X: np.ndarray, mapper: BinMapper) -> np.ndarray:
                 numeric, mapper.edges, mapper.grid_low, mapper.grid_scale, mapper.grid_first, mapper.use_grid,
                 mapper.nan_code, codes, start, stop,
             )
+        if categorical is not None:
+            # the native codes of the same rows, by the same thread: their codes' rows are
+            # still in cache, and no second set of threads is started
+            bad_codes.append(_bin_category_rows(X, categorical, n_codes, codes, start, stop))
 
-    if numeric.shape[1]:
+    if numeric.shape[1] or categorical is not None:
         run_in_chunks(bin_rows, X.shape[0])
-    if categorical is not None:
-        _category_codes(X, categorical, mapper.category_bins[categorical], codes)
+    if any(bad_codes):
+        _raise_bad_code(X, categorical, n_codes)
     return codes
 
 
@@ -523,14 +531,10 @@ def _bin_category_rows(X, features, n_codes, codes, start, stop) -> bool:
     return n_bad > 0
 
 
-def _category_codes(X: np.ndarray, features: np.ndarray, n_codes: np.ndarray, codes: np.ndarray) -> None:
-    """Write the codes of the native categorical ``features`` of ``X`` into ``codes``, and
-    check them in the same pass: each value must be one of its feature's codes."""
-    found = []
-    run_in_chunks(lambda start, stop: found.append(_bin_category_rows(X, features, n_codes, codes, start, stop)), X.shape[0])
-    if not any(found):
-        return
-    for j, n_bins in zip(features, n_codes):  # the error's path: the first bad row of the first bad feature
+def _raise_bad_code(X: np.ndarray, features: np.ndarray, n_codes: np.ndarray) -> None:
+    """Name the first bad row of the first native categorical feature of ``X`` that holds
+    a value other than its codes (which :func:`_bin_category_rows` found)."""
+    for j, n_bins in zip(features, n_codes):
         column = X[:, j]
         with np.errstate(invalid="ignore"):
             bad = ~((column >= 0.0) & (column < n_bins) & (column == np.floor(column)))
