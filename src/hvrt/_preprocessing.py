@@ -263,12 +263,15 @@ def _column_codes(values: pd.Series, column: str) -> tuple[np.ndarray, np.ndarra
     if _is_text_categorical(values):
         # a categorical of text: its own codes already are codes into distinct keys (no
         # factorising pass over the rows)
-        # (iterating the Index itself is slower: pyarrow-backed strings come out one by one)
-        categories = values.cat.categories.to_numpy(dtype=object)
+        # (iterating the Index itself is slower: pyarrow-backed strings come out one by one;
+        # pandas' own string dtype holds Python strings already)
+        categories = values.dtype.categories
+        as_objects = categories.to_numpy(dtype=object)
         keys = np.empty(len(categories) + 1, dtype=object)
-        keys[:-1] = [str(category) for category in categories]
+        keys[:-1] = as_objects if isinstance(categories.dtype, pd.StringDtype) else [str(c) for c in as_objects]
         keys[-1] = np.nan
-        return values.cat.codes.to_numpy(), keys
+        # the Categorical's own codes (``values.cat.codes`` wraps them in a new Series first)
+        return np.asarray(values.array.codes), keys
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     uniques = np.asarray(uniques, dtype=object)
     keys = np.empty(len(uniques) + 1, dtype=object)  # the last slot, for code -1, is NaN
