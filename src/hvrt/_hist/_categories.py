@@ -301,11 +301,13 @@ def evaluate_mixed(
     direction = category_scratch[2, :m]
     work = category_scratch[3, :m]
     # workspace of every categorical feature's search at this node (allocated once here)
-    present = np.empty(SET_WIDTH, dtype=np.int64)
-    candidate = np.empty(4, dtype=np.int64)
-    order = np.empty(SET_WIDTH, dtype=np.int64)
-    item_sums = np.empty((SET_WIDTH + 1, m))  # (+ the rare codes' running sums)
-    item_counts = np.empty(SET_WIDTH)
+    # (two allocations, not five: each costs a malloc, a free and their reference counts, at
+    # every node)
+    ints = np.empty(2 * SET_WIDTH + 4, dtype=np.int64)
+    present, order, candidate = ints[:SET_WIDTH], ints[SET_WIDTH : 2 * SET_WIDTH], ints[2 * SET_WIDTH :]
+    floats = np.empty((SET_WIDTH + 1) * m + SET_WIDTH)
+    item_sums = floats[: (SET_WIDTH + 1) * m].reshape((SET_WIDTH + 1, m))  # (+ the rare codes' running sums)
+    item_counts = floats[(SET_WIDTH + 1) * m :]
     for f in range(categorical.shape[0]):
         if not categorical[f]:
             continue
