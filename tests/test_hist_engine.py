@@ -627,9 +627,9 @@ def _category_split_reference(hist_f, n_node, node_sum, min_leaf, min_rows):
             best = (score(left_sum, n_left), int(n_left), {b for i in chosen for b in items[i]})
     for b in range(len(counts)):
         n_left = counts[b]
-        if 0 < n_left != n_node and n_left >= min_leaf and n_node - n_left >= min_leaf:
-            if score(sums[b], n_left) > best[0]:
-                best = (score(sums[b], n_left), int(n_left), {b})
+        valid = 0 < n_left != n_node and n_left >= min_leaf and n_node - n_left >= min_leaf
+        if valid and score(sums[b], n_left) > best[0]:
+            best = (score(sums[b], n_left), int(n_left), {b})
     return best
 
 

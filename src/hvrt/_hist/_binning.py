@@ -523,7 +523,7 @@ def _bin_category_rows(X, features, n_codes, codes, start, stop) -> bool:
         for f in range(n_features):
             j = features[f]
             x = X[i, j]
-            clamped = x if x > 0.0 else 0.0  # (NaN: 0.0; -0.0 is code 0)
+            clamped = x if x > 0.0 else 0.0  # noqa: FURB136 (a conditional: NaN gives 0.0; -0.0 is code 0)
             clamped = clamped if clamped < tops[f] else 0.0
             code = np.uint8(clamped)
             n_bad += np.float64(code) != x
