@@ -668,6 +668,82 @@ def test_native_split_is_the_best_split_of_the_categories(n_categories, n_output
     assert all(len(np.unique(leaves[codes == c])) == 1 for c in range(n_categories))
 
 
+def _category_split_reference(hist_f, n_node, node_sum, min_leaf, min_rows):
+    """The category search of one output, step by step: the items (categories with
+    ``min_rows`` rows or more, then the rarer ones as one), every split of up to four items
+    or every prefix of their order by mean, then each category against the rest; a later
+    candidate replaces the best only when strictly better. Returns (score, n_left, codes left)."""
+    counts, sums = hist_f[:, 1], hist_f[:, 0]
+    items = [[b] for b in range(len(counts)) if counts[b] >= min_rows]
+    rare = [b for b in range(len(counts)) if 0 < counts[b] < min_rows]
+    items += [rare] if rare else []
+    item_counts = [float(sum(counts[b] for b in item)) for item in items]
+    item_sums = []
+    for item in items:
+        total = 0.0
+        for b in item:
+            total += sums[b]
+        item_sums.append(total)
+
+    def score(left_sum, n_left):
+        right = node_sum - left_sum
+        return (0.0 + left_sum * left_sum) / n_left + (0.0 + right * right) / (n_node - n_left)
+
+    best = (-np.inf, 0, set())
+    candidates = []
+    if 2 <= len(items) <= 4:
+        for mask in range((1 << (len(items) - 1)) - 1):
+            chosen = [0] + [i for i in range(1, len(items)) if (mask >> (i - 1)) & 1]
+            candidates.append(chosen)
+    elif len(items) > 4:
+        order = np.argsort([total / count for total, count in zip(item_sums, item_counts)], kind="stable")
+        candidates += [list(order[: t + 1]) for t in range(len(items) - 1)]
+    for chosen in candidates:
+        n_left, left_sum = item_counts[chosen[0]], item_sums[chosen[0]]
+        for i in chosen[1:]:
+            n_left += item_counts[i]
+            left_sum += item_sums[i]
+        if n_left >= min_leaf and n_node - n_left >= min_leaf and score(left_sum, n_left) > best[0]:
+            best = (score(left_sum, n_left), int(n_left), {b for i in chosen for b in items[i]})
+    for b in range(len(counts)):
+        n_left = counts[b]
+        valid = 0 < n_left != n_node and n_left >= min_leaf and n_node - n_left >= min_leaf
+        if valid and score(sums[b], n_left) > best[0]:
+            best = (score(sums[b], n_left), int(n_left), {b})
+    return best
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_category_search_keeps_the_first_best_split(seed):
+    # small integer sums make many candidates tie: the kernel's one pass over the codes
+    # (items, rare sums and the one-against-rest splits together) must keep the split the
+    # step-by-step search keeps, bit for bit
+    from hvrt._hist._categories import SET_WIDTH, best_category_split
+
+    rng = np.random.default_rng(seed)
+    for n_bins in (2, 3, 5, 9, 40):
+        for min_rows in (1.0, 4.0, 12.0):
+            counts = rng.integers(0, 20, n_bins).astype(float) * (rng.random(n_bins) < 0.8)
+            sums = rng.integers(-3, 4, n_bins).astype(float) * counts
+            hist_f = np.column_stack([sums, counts])
+            n_node = float(counts.sum())
+            node_sum = np.array([sums.sum()])
+            if n_node < 2:
+                continue
+            for min_leaf in (1, 3):
+                bits = np.zeros(4, dtype=np.int64)
+                score, n_left = best_category_split(
+                    hist_f, n_bins, node_sum, n_node, min_leaf, min_rows, np.empty(1),
+                    np.empty(SET_WIDTH, dtype=np.int64), np.empty(SET_WIDTH), np.empty(1), np.empty(1), bits,
+                    np.empty((SET_WIDTH + 1, 1)), np.empty(SET_WIDTH), np.empty(SET_WIDTH, dtype=np.int64),
+                )  # fmt: skip
+                expected_score, expected_left, expected_codes = _category_split_reference(
+                    hist_f, n_node, node_sum[0], min_leaf, min_rows
+                )
+                left = {c for c in range(n_bins) if (int(bits[c >> 6]) >> (c & 63)) & 1}
+                assert (score, n_left, left) == (expected_score, expected_left, expected_codes)
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_category_order_is_a_stable_sort(seed):
     # the compiled insertion sort orders as np.argsort(kind="stable"): ties (few distinct
@@ -787,13 +863,37 @@ def test_categories_rarer_than_the_minimum_at_a_node_stay_together():
     assert any(0 < hist_tree.category_left[node, :6].sum() < 6 for node in native)
 
 
-@pytest.mark.parametrize("bad", [np.nan, -1.0, 6.0, 2.5, 300.0, -0.5])
+@pytest.mark.parametrize("bad", [np.nan, -1.0, 6.0, 2.5, 300.0, -0.5, 5.5, 1e300, np.inf, -np.inf])
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_native_columns_must_hold_their_codes(bad, order):
     X = np.asarray(np.column_stack([np.arange(20.0), np.arange(20) % 6.0]), order=order)
     X[3, 1] = bad
     with pytest.raises(ValueError, match=r"categorical tree input 1 must hold the integer codes 0 \.\. 5"):
         fit_hist(X, np.arange(20.0), params(4), category_bins=np.array([0, 6]))
+
+
+def test_the_features_target_takes_a_native_column_of_more_codes_than_its_value_bins():
+    # the features target bins numeric features into MULTI_OUTPUT_MAX_BINS (127) values; a
+    # categorical column keeps up to 255 codes, each its own bin
+    from hvrt._hist._binning import MULTI_OUTPUT_MAX_BINS
+
+    rng = np.random.default_rng(2)
+    n = 4000
+    level = rng.integers(0, 200, n)
+    X = pd.DataFrame({"a": rng.normal(size=n) + (level % 4), "b": rng.normal(size=n)})
+    X["c"] = pd.Categorical([f"c{i:03d}" for i in level])
+    model = HVRTPartitioner(max_leaf_nodes=40, engine="hist", target="features").fit(X)  # (refused before)
+    assert model.category_encoding_ == "native" and 200 > MULTI_OUTPUT_MAX_BINS
+    assert model.n_partitions_ == 40
+    np.testing.assert_array_equal(model.get_partitions(X), model.labels_)
+
+
+def test_a_negative_zero_code_is_code_zero():
+    # the code check compares each value with its code: -0.0 == 0.0, so it is a good code
+    X = np.asfortranarray(np.column_stack([np.arange(20.0), np.arange(20) % 6.0]))
+    X[X[:, 1] == 0.0, 1] = -0.0
+    mapper = fit_bins(X, category_bins=np.array([0, 6]))
+    np.testing.assert_array_equal(transform_bins(X, mapper)[:, 1], np.arange(20) % 6)
 
 
 def test_native_codes_bin_as_their_own_bins_in_either_memory_order(monkeypatch):

@@ -59,6 +59,34 @@ def test_fast_encoding_equals_the_encoders_transform(encoding: str, impute: bool
 
 
 @pytest.mark.parametrize("impute", [True, False])
+def test_native_codes_are_cast_only_where_a_column_s_codes_are_its_own(impute: bool) -> None:
+    # a pandas categorical whose categories all occur, in key order, has codes equal to
+    # the native codes, which are then cast instead of gathered (missing rows take the
+    # last key's code); any other layout of categories must still go through the table
+    rng = np.random.default_rng(5)
+    n = 600
+    letters = rng.choice(list("abcd"), n).astype(object)
+    letters[rng.random(n) < 0.1] = None
+    frames = {
+        "own codes": pd.Categorical(letters),
+        "own codes, no missing": pd.Categorical(np.where(pd.isna(letters), "a", letters)),
+        "an unused category last": pd.Categorical(letters, categories=list("abcdz")),
+        "an unused category first": pd.Categorical(letters, categories=list("Aabcd")),
+        "categories out of key order": pd.Categorical(letters, categories=list("dbca")),
+    }
+    for name, column in frames.items():
+        train = pd.DataFrame({"x": rng.normal(size=n), "c": column})
+        preprocessor, inputs, _ = fit_preprocessing(
+            train, None, categorical_columns=["c"], weights=None, scaler=None, impute=impute,
+            category_encoding="native", target_mode="sum", y_weight=0.0, random_state=0,
+        )  # fmt: skip
+        np.testing.assert_array_equal(inputs[:, 1:], _reference(preprocessor, train), err_msg=name)
+        # labelling: the fitted codes, whichever categories the new rows' dtype lists
+        for fresh in (train.iloc[::-1], train.iloc[:50], train.assign(c=train["c"].astype(str).replace("nan", None))):
+            np.testing.assert_array_equal(preprocessor.tree_inputs(fresh)[:, 1:], _reference(preprocessor, fresh), err_msg=name)
+
+
+@pytest.mark.parametrize("impute", [True, False])
 def test_one_hot_from_key_counts_equals_the_encoders_fitted_on_every_row(impute):
     # One-hot preprocessing fits its imputer and encoder from each column's distinct keys and
     # counts; they must equal scikit-learn's fitted on the full object array of keys.
@@ -168,15 +196,19 @@ def test_native_tree_inputs_hold_the_numeric_block_then_the_codes(impute, nullab
 @pytest.mark.parametrize("with_missing", [True, False])
 def test_code_counts_count_every_code_and_the_missing_rows_first(dtype, with_missing):
     # pandas categorical codes (int8 / int16, -1 missing) are counted through their
-    # unsigned view; the slots must equal a plain bincount of the codes shifted by one
-    from hvrt._preprocessing import _code_counts
+    # unsigned view (int8 ones in pairs of bytes from _PAIR_COUNT_MIN_ROWS rows: an odd
+    # count leaves a last byte alone); the slots must equal a plain bincount of the codes
+    # shifted by one
+    from hvrt._preprocessing import _PAIR_COUNT_MIN_ROWS, _code_counts
 
     rng = np.random.default_rng(3)
-    for n_keys in (2, 5, 120):
-        codes = rng.integers(-1 if with_missing else 0, n_keys - 1, 2000).astype(dtype)
-        codes[:2] = [n_keys - 2, -1 if with_missing else 0]  # the largest code present
-        expected = np.bincount(codes.astype(np.intp) + 1, minlength=n_keys)
-        np.testing.assert_array_equal(_code_counts(codes, n_keys), expected)
+    for n_rows in (2000, _PAIR_COUNT_MIN_ROWS, _PAIR_COUNT_MIN_ROWS + 1):
+        for n_keys in (2, 5, 120):
+            codes = rng.integers(-1 if with_missing else 0, n_keys - 1, n_rows).astype(dtype)
+            codes[:2] = [n_keys - 2, -1 if with_missing else 0]  # the largest code present
+            codes[-1] = -1 if with_missing else n_keys - 2  # the last row (alone when odd)
+            expected = np.bincount(codes.astype(np.intp) + 1, minlength=n_keys)
+            np.testing.assert_array_equal(_code_counts(codes, n_keys), expected)
 
 
 def test_positions_in_categories_match_nan_and_miss_unknown_keys():

@@ -263,10 +263,15 @@ def _column_codes(values: pd.Series, column: str) -> tuple[np.ndarray, np.ndarra
     if _is_text_categorical(values):
         # a categorical of text: its own codes already are codes into distinct keys (no
         # factorising pass over the rows)
-        keys = np.empty(len(values.cat.categories) + 1, dtype=object)
-        keys[:-1] = [str(category) for category in values.cat.categories]
+        # (iterating the Index itself is slower: pyarrow-backed strings come out one by one;
+        # pandas' own string dtype holds Python strings already)
+        categories = values.dtype.categories
+        as_objects = categories.to_numpy(dtype=object)
+        keys = np.empty(len(categories) + 1, dtype=object)
+        keys[:-1] = as_objects if isinstance(categories.dtype, pd.StringDtype) else [str(c) for c in as_objects]
         keys[-1] = np.nan
-        return values.cat.codes.to_numpy(), keys
+        # the Categorical's own codes (``values.cat.codes`` wraps them in a new Series first)
+        return np.asarray(values.array.codes), keys
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     uniques = np.asarray(uniques, dtype=object)
     keys = np.empty(len(uniques) + 1, dtype=object)  # the last slot, for code -1, is NaN
@@ -292,12 +297,31 @@ def _category_strings(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return np.column_stack([_column_keys(frame[c], c) for c in columns])
 
 
+# int8 codes of at least this many rows are counted in pairs (see :func:`_code_counts`):
+# below it, the 65,536 pair counts cost more than they save.
+_PAIR_COUNT_MIN_ROWS = 65_536
+
+
 def _code_counts(codes: np.ndarray, n_keys: int) -> np.ndarray:
     """Rows per code ``-1 .. n_keys - 2`` (``n_keys`` slots, the first for -1: missing).
 
     A pandas categorical's int8 / int16 codes are counted as their unsigned view (-1 the
-    largest value): one temporary array of the rows less than shifting them by one.
+    largest value): one temporary array of the rows less than shifting them by one. int8
+    codes (up to 127 categories) are counted two at a time, each pair of bytes as one
+    uint16, then the 256 x 256 pair counts summed both ways: half the values to cast to
+    ``intp`` and to count, 1.4x faster (flights' dest, 336,776 rows: 0.66 -> 0.47 ms).
     """
+    if codes.dtype == np.int8 and codes.flags.c_contiguous and len(codes) >= _PAIR_COUNT_MIN_ROWS and n_keys <= 256:
+        unsigned = codes.view(np.uint8)
+        half = len(unsigned) // 2
+        pairs = np.bincount(unsigned[: 2 * half].view(np.uint16), minlength=1 << 16).reshape(256, 256)
+        by_byte = pairs.sum(axis=0) + pairs.sum(axis=1)  # (either byte order: both ways summed)
+        if len(unsigned) % 2:
+            by_byte[unsigned[-1]] += 1
+        counts = np.zeros(n_keys, dtype=np.intp)
+        counts[1:] = by_byte[: n_keys - 1]
+        counts[0] = by_byte[255]  # code -1
+        return counts
     if codes.dtype in (np.int8, np.int16):
         unsigned = np.bincount(codes.view(np.uint8 if codes.dtype == np.int8 else np.uint16))
         counts = np.zeros(n_keys, dtype=np.intp)
@@ -575,7 +599,13 @@ class Preprocessor:
             offset += widths[j]
         return inputs
 
-    def _append_codes(self, numeric: np.ndarray, frame: pd.DataFrame, inputs: np.ndarray | None = None) -> np.ndarray:
+    def _append_codes(
+        self,
+        numeric: np.ndarray,
+        frame: pd.DataFrame,
+        inputs: np.ndarray | None = None,
+        column_codes: list[tuple[np.ndarray, np.ndarray]] | None = None,
+    ) -> np.ndarray:
         """``numeric`` followed by the native codes, column-major (Fortran order).
 
         Column-major because ``numeric`` comes from pandas in that order: the copy is then
@@ -583,7 +613,14 @@ class Preprocessor:
         and code check read a column at a time. Each code column is one gather of its
         rows' category codes through a table of the codes of the column's distinct keys.
         ``inputs``: the column-major array to fill; ``numeric`` may already be its
-        leading columns (nothing is copied then).
+        leading columns (nothing is copied then). ``column_codes``: :func:`_column_codes`
+        of each categorical column of ``frame``, when the caller made them already (the
+        fit, counting categories).
+
+        When a column's codes are its own (the codes of its distinct keys are 0, 1, 2, ...:
+        a pandas categorical of text whose categories all occur, sorted as the keys are,
+        with no more than ``MAX_CATEGORY_BINS`` of them), its rows' codes are cast rather
+        than gathered: the same float64 values, 3x faster (flights' dest: 0.53 -> 0.16 ms).
         """
         n_numeric = numeric.shape[1]
         if inputs is None:
@@ -596,13 +633,20 @@ class Preprocessor:
         ):
             leading[...] = numeric
         for j, column in enumerate(self.categorical_columns):
-            codes, keys = _column_codes(frame[column], column)
+            codes, keys = _column_codes(frame[column], column) if column_codes is None else column_codes[j]
             if self.category_imputer is not None:
+                keys = keys.copy()  # (the caller's keys stay as they were)
                 keys[-1] = self.category_imputer.statistics_[j]  # missing rows take the fitted mode
             # the code of each distinct key (NaN: unseen); a row's key code -1 (missing)
             # reads the last key, which mode="wrap" reaches without a buffered copy
             table = self.encoder.codes_of(_positions_in(self.encoder.categories_[j], keys), j)
-            np.take(table, codes, out=inputs[:, n_numeric + j], mode="wrap")
+            out = inputs[:, n_numeric + j]
+            if np.array_equal(table[:-1], np.arange(len(table) - 1)) and codes.dtype.kind == "i":
+                np.copyto(out, codes, casting="unsafe")  # each code is its own
+                if codes.min(initial=0) < 0:  # missing rows: the last key's code
+                    out[codes < 0] = table[-1]
+            else:
+                np.take(table, codes, out=out, mode="wrap")
         return inputs
 
     def _category_positions(
@@ -840,7 +884,7 @@ def fit_preprocessing(
     )
     # (the kinds were just read from this frame: no need to check them against themselves)
     if preprocessor.native:
-        tree_inputs = preprocessor._append_codes(numeric, frame, inputs)
+        tree_inputs = preprocessor._append_codes(numeric, frame, inputs, column_codes)
     else:
         tree_inputs = preprocessor.append_categories(numeric, frame, check_kinds=False, column_codes=column_codes)
     return preprocessor, tree_inputs, target

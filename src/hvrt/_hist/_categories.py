@@ -143,36 +143,57 @@ def best_category_split(
     (codes x (m + 1)).
 
     The items split are the categories present with at least ``min_rows`` rows at the
-    node, and, as one more item, the rarer ones together. ``item_sums`` (>= n_bins + 1, m),
+    node, and, as one more item, the rarer ones together. ``item_sums`` (>= n_bins + 2, m),
     ``item_counts`` and ``order_buffer`` (>= n_bins + 1) are workspace.
 
     Returns (score, n_left): ``score`` is ``sum_k S_Lk^2 / n_L + S_Rk^2 / n_R`` (``-inf``
     when no split is valid); ``bits`` (4 int64) receives the set of codes sent left.
     """
     m = node_sum.shape[0]
-    # items: present[i] is a code, or -1 for the group of rare codes (the last item)
+    # One pass over the codes: the items (present[i] is a code, or -1 for the group of
+    # rare codes, the last item), the rare codes' sums (added in code order, in the last
+    # row of item_sums), and the best split of one category against the rest, for every
+    # category present, rare ones included: the splits a one-hot column offers (for one
+    # output and no rare category, never better than the best prefix below). The
+    # one-against-rest candidates are scored after the others, and replace them only when
+    # strictly better: the first best of them is what a later pass would have kept.
+    rare_row = item_sums.shape[0] - 1
     n_items = 0
     rare_count = 0.0
+    for k in range(m):
+        item_sums[rare_row, k] = 0.0
+    single_score = -np.inf
+    single_n_left = 0
+    single_code = 0
     for b in range(n_bins):
         count = hist_f[b, m]
+        if not count > 0.0:
+            continue
         if count >= min_rows:
             present[n_items] = b
             item_counts[n_items] = count
             for k in range(m):
                 item_sums[n_items, k] = hist_f[b, k]
             n_items += 1
-        elif count > 0.0:
+        else:
             rare_count += count
+            for k in range(m):
+                item_sums[rare_row, k] += hist_f[b, k]
+        if count != n_node and count >= min_leaf and n_node - count >= min_leaf:
+            sq_left = 0.0
+            sq_right = 0.0
+            for k in range(m):  # _pair_score's arithmetic, without a view of the bin
+                right = node_sum[k] - hist_f[b, k]
+                sq_left += hist_f[b, k] * hist_f[b, k]
+                sq_right += right * right
+            score = sq_left / count + sq_right / (n_node - count)
+            if score > single_score:
+                single_score, single_n_left, single_code = score, int(count), b
     if rare_count > 0.0:
         present[n_items] = -1
         item_counts[n_items] = rare_count
         for k in range(m):
-            item_sums[n_items, k] = 0.0
-        for b in range(n_bins):
-            count = hist_f[b, m]
-            if count > 0.0 and count < min_rows:
-                for k in range(m):
-                    item_sums[n_items, k] += hist_f[b, k]
+            item_sums[n_items, k] = item_sums[rare_row, k]
         n_items += 1
     best_score = -np.inf
     best_n_left = 0
@@ -180,7 +201,7 @@ def best_category_split(
     best_choice = 0
     order = order_buffer[:0]
     if n_items < 2:
-        pass  # one item: only the one-vs-rest splits of its codes below
+        pass  # one item: only the one-vs-rest splits of its codes
     elif n_items <= EXHAUSTIVE_MAX_CATEGORIES:
         # every split with item 0 on the left: a mask over the others, not all of them
         for mask in range((1 << (n_items - 1)) - 1):
@@ -210,19 +231,8 @@ def best_category_split(
                 score = _pair_score(left_sums, node_sum, n_left, n_node, m)
                 if score > best_score:
                     best_score, best_n_left, best_kind, best_choice = score, int(n_left), 2, t
-    # one category against the rest, for every category present, rare ones included: the
-    # splits a one-hot column offers (for one output and no rare category, never better
-    # than the best prefix above)
-    for b in range(n_bins):
-        n_left = hist_f[b, m]
-        if n_left <= 0.0 or n_left == n_node:
-            continue
-        for k in range(m):
-            left_sums[k] = hist_f[b, k]
-        if n_left >= min_leaf and n_node - n_left >= min_leaf:
-            score = _pair_score(left_sums, node_sum, n_left, n_node, m)
-            if score > best_score:
-                best_score, best_n_left, best_kind, best_choice = score, int(n_left), 3, b
+    if single_score > best_score:
+        best_score, best_n_left, best_kind, best_choice = single_score, single_n_left, 3, single_code
     for w in range(4):
         bits[w] = 0
     if best_kind == 1:
@@ -291,11 +301,13 @@ def evaluate_mixed(
     direction = category_scratch[2, :m]
     work = category_scratch[3, :m]
     # workspace of every categorical feature's search at this node (allocated once here)
-    present = np.empty(SET_WIDTH, dtype=np.int64)
-    candidate = np.empty(4, dtype=np.int64)
-    order = np.empty(SET_WIDTH, dtype=np.int64)
-    item_sums = np.empty((SET_WIDTH, m))
-    item_counts = np.empty(SET_WIDTH)
+    # (two allocations, not five: each costs a malloc, a free and their reference counts, at
+    # every node)
+    ints = np.empty(2 * SET_WIDTH + 4, dtype=np.int64)
+    present, order, candidate = ints[:SET_WIDTH], ints[SET_WIDTH : 2 * SET_WIDTH], ints[2 * SET_WIDTH :]
+    floats = np.empty((SET_WIDTH + 1) * m + SET_WIDTH)
+    item_sums = floats[: (SET_WIDTH + 1) * m].reshape((SET_WIDTH + 1, m))  # (+ the rare codes' running sums)
+    item_counts = floats[(SET_WIDTH + 1) * m :]
     for f in range(categorical.shape[0]):
         if not categorical[f]:
             continue
