@@ -193,6 +193,9 @@ def _model_file(name: str) -> str:
     elif name == "forged.hvrt":
         model.get_tree().tree_.children_left[0] = 10**9  # labelling would read far outside the nodes
         hvrt.save(model, name)
+    elif name == "forged_labels.hvrt":
+        model._leaf_to_label = model._leaf_to_label[:2]  # labelling would read past its end
+        hvrt.save(model, name)
     elif name == "damaged.hvrt":
         raw = bytearray(Path("model.hvrt").read_bytes())
         with zipfile.ZipFile("model.hvrt") as archive:
@@ -411,6 +414,7 @@ CASES: dict[str, Callable[[], object]] = {
     "M20": _load("forged.hvrt"),
     "M21": _load("damaged.hvrt"),
     "M22": _load("older.hvrt"),
+    "M23": _load("forged_labels.hvrt"),
     # Dask
     "K1": lambda: _dask_fit()(X),
     "K2": lambda: _dask_fit()(_dask_y()),

@@ -533,7 +533,9 @@ def test_multi_output_search_skipping_empty_bins_finds_what_scoring_every_bin_fi
     # the partition reordered: the bins the smaller child holds alone are empty in the
     # larger, their sums rounding left by the subtraction
     child = np.empty_like(hist)
-    fill_histogram(child, np.ascontiguousarray(codes[small - 1 :: -1]), np.ascontiguousarray(y[small - 1 :: -1]), 0, small)
+    reordered_codes = np.ascontiguousarray(codes[small - 1 :: -1])
+    reordered_y = np.ascontiguousarray(y[small - 1 :: -1])
+    fill_histogram(child, reordered_codes, reordered_y, 0, small)
     larger = hist - child
     assert (larger[:n_features, 0, :m] != 0.0).any() and (larger[:n_features, 0, m] == 0.0).all()
     cases = [(hist, y.sum(axis=0), n_rows), (larger, y[small:].sum(axis=0), n_rows - small)]
@@ -544,6 +546,31 @@ def test_multi_output_search_skipping_empty_bins_finds_what_scoring_every_bin_fi
             scratch = np.empty((7, nan_code + 1))
             found = _best_split(case, n_value, nan_code, sums, size, min_leaf, scratch)
             assert found == _every_bin_scored(case, n_value, nan_code, sums, size, min_leaf)
+
+
+def test_multi_output_search_scores_a_leading_empty_bin_when_nan_is_present():
+    # bin 0 empty and NaN present: bin 0's NaN-left split (the NaN rows alone on the left)
+    # has no earlier twin, and its mirror (values left, NaN right, at the last bin) scores
+    # the same up to rounding, so skipping bin 0 would change which of the two wins
+    from hvrt._hist._split import _best_split
+
+    rng = np.random.default_rng(7)
+    m, n_value_bins = 3, 5
+    nan_code = n_value_bins
+    n_value = np.array([n_value_bins], dtype=np.int64)
+    nan_left_won = 0
+    for _ in range(300):
+        counts = rng.integers(1, 50, size=n_value_bins + 1).astype(float)
+        counts[0] = 0.0
+        hist = np.zeros((1, n_value_bins + 1, m + 1))
+        hist[0, :, m] = counts
+        hist[0, 1:, :m] = rng.normal(size=(n_value_bins, m)) * counts[1:, None]
+        hist[0, nan_code, :m] += 40 * counts[nan_code]  # NaN apart from the values: the best split
+        sums, size = hist[0, :, :m].sum(axis=0), counts.sum()
+        found = _best_split(hist, n_value, nan_code, sums, size, 1.0, np.empty((7, nan_code + 1)))
+        assert found == _every_bin_scored(hist, n_value, nan_code, sums, size, 1.0)
+        nan_left_won += found[2] == 0 and found[3]
+    assert nan_left_won > 0  # the case the skip must not remove occurs here
 
 
 def test_target_features_through_the_partitioner(frame):

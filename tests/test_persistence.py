@@ -239,6 +239,32 @@ def test_a_forged_tree_structure_is_refused_before_any_labelling(tmp_path, data,
         hvrt.load(path)
 
 
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+@pytest.mark.parametrize("forge", ["short", "shuffled"])
+def test_a_forged_leaf_to_label_table_is_refused_before_any_labelling(tmp_path, data, engine, forge):
+    # the traversal writes table[leaf] unchecked: a short table would read past its end,
+    # a shuffled one would give every row another partition's label
+    X, _ = data
+    model = HVRTPartitioner(8, engine=engine).fit(X)
+    table = model._leaf_to_label
+    leaves = np.flatnonzero(table >= 0)
+    if forge == "short":
+        model._leaf_to_label = table[:2]
+    else:
+        table[leaves] = table[leaves[::-1]]
+    path = hvrt.save(model, tmp_path / "forged.hvrt")
+    with pytest.raises(ModelFileError, match="partition labels do not match its tree's leaves"):
+        hvrt.load(path)
+
+
+def test_a_short_leaf_to_label_table_is_an_error_at_labelling(data):
+    X, _ = data
+    model = HVRTPartitioner(8, engine="hist").fit(X)
+    model._leaf_to_label = model._leaf_to_label[:2]
+    with pytest.raises(ValueError, match="node_values must be a 1-D array with a value for every leaf"):
+        model.get_partitions(X)
+
+
 def test_native_categorical_splits_round_trip(tmp_path, data):
     X, _ = data
     effect = {"north": 0.0, "south": 5.0, "east": -3.0, "west": 2.0}

@@ -83,7 +83,9 @@ def test_native_codes_are_cast_only_where_a_column_s_codes_are_its_own(impute: b
         np.testing.assert_array_equal(inputs[:, 1:], _reference(preprocessor, train), err_msg=name)
         # labelling: the fitted codes, whichever categories the new rows' dtype lists
         for fresh in (train.iloc[::-1], train.iloc[:50], train.assign(c=train["c"].astype(str).replace("nan", None))):
-            np.testing.assert_array_equal(preprocessor.tree_inputs(fresh)[:, 1:], _reference(preprocessor, fresh), err_msg=name)
+            np.testing.assert_array_equal(
+                preprocessor.tree_inputs(fresh)[:, 1:], _reference(preprocessor, fresh), err_msg=name
+            )
 
 
 @pytest.mark.parametrize("impute", [True, False])

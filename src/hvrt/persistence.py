@@ -519,6 +519,7 @@ def load(path: str | os.PathLike) -> HVRTPartitioner | PartitionedRegressor:
     for partitioner in (model, getattr(model, "partitioner_", None)):
         if isinstance(partitioner, HVRTPartitioner) and hasattr(partitioner, "tree_"):
             _check_tree(partitioner.get_tree(), decoder)
+            _check_labels(partitioner, decoder)
     return model
 
 
@@ -562,6 +563,24 @@ def _check_tree(tree: Any, decoder: _Decoder) -> None:
     )  # fmt: skip
     if not well_formed:
         raise decoder.fail("its tree structure is inconsistent (child or feature indices out of range)")
+
+
+def _check_labels(partitioner: HVRTPartitioner, decoder: _Decoder) -> None:
+    """Refuse a leaf-to-label table that does not number the tree's leaves 0 .. K - 1 in
+    node order, as ``fit`` does: the labelling kernel reads it without a bounds check, and
+    any other numbering would label rows wrongly without a word."""
+    tree = partitioner.get_tree()
+    leaf_ids = np.flatnonzero((tree.tree_.children_left if hasattr(tree, "tree_") else tree.children_left) < 0)
+    table = getattr(partitioner, "_leaf_to_label", None)
+    if not (
+        isinstance(table, np.ndarray)
+        and table.ndim == 1
+        and table.dtype == np.int64
+        and len(table) > leaf_ids[-1]
+        and np.array_equal(table[leaf_ids], np.arange(len(leaf_ids)))
+        and partitioner.n_partitions_ == len(leaf_ids)
+    ):
+        raise decoder.fail("its partition labels do not match its tree's leaves")
 
 
 class _Decoder:

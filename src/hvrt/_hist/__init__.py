@@ -25,7 +25,8 @@ Steps of a fit (``_fit.fit_hist``):
    more than two leaves asked for) the root split and its two subtrees on two threads,
    merged back into the serial order.
 3. ``_model``: the tree as plain arrays with raw-value thresholds; the training rows'
-   leaves come from the final row partition, new rows go through ``_apply``.
+   labels (their leaves' indices) come from the final row partition, new rows go
+   through ``_apply``.
 
 Where a 1M x 10 fit at K = 200 spent its time (2-core development machine, medians of
 21 fits in one process with each phase wrapped in a timer, ``engine="hist"`` through the

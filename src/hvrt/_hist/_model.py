@@ -88,6 +88,14 @@ class HistTree:
             raise ValueError(f"X_tree must be a 2-D array with {n_features} columns, got shape {X.shape}")
         if not (X.flags.c_contiguous or X.flags.f_contiguous):
             X = np.ascontiguousarray(X)
+        if node_values is not None:
+            # the traversal kernel reads node_values[leaf] without a bounds check
+            node_values = np.ascontiguousarray(node_values, dtype=np.int64)
+            if node_values.ndim != 1 or len(node_values) <= self.leaf_ids[-1]:
+                raise ValueError(
+                    f"node_values must be a 1-D array with a value for every leaf (at least "
+                    f"{int(self.leaf_ids[-1]) + 1}), got shape {node_values.shape}"
+                )
         if self.children_left[0] < 0:  # a lone leaf (possibly with no feature to read)
             return np.full(X.shape[0], 0 if node_values is None else node_values[0], dtype=np.int64)
         from ._apply import apply_tree, traversal_arrays
@@ -114,7 +122,7 @@ class HistTree:
             ),
             X.shape[0],
         )  # fmt: skip
-        return out if node_values is None else np.asarray(node_values, dtype=np.int64)[out]
+        return out if node_values is None else node_values[out]
 
     def __repr__(self) -> str:
         return (

@@ -101,7 +101,9 @@ def _write_leaves(rows: np.ndarray, leaf_nodes: np.ndarray, starts: np.ndarray, 
 
 
 def rows_to_leaves(rows: np.ndarray, leaf_nodes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Leaf node (int64) of every original row, from the leaves' segments of ``rows``.
+    """The value of its leaf (int64) for every original row, from the leaves' segments of
+    ``rows``: ``leaf_nodes[t]`` for the rows of leaf ``t`` (``fit_hist`` passes each leaf's
+    index, which is the partitioner's label).
 
     The leaves are shared out between threads by their rows (each original row is in one
     leaf, so the threads write disjoint entries of the result).

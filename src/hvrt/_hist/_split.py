@@ -83,12 +83,13 @@ def _best_split(hist, n_value_bins, nan_code, node_sum, n_node, min_leaf, scratc
                 left_sum[k] = 0.0
             for b in range(n_candidates):
                 in_bin = hist[f, b, m]
-                if in_bin == 0.0 and _empty_bin(hist, f, b, m):
+                if b > 0 and in_bin == 0.0 and _empty_bin(hist, f, b, m):
                     # its split sends the same rows left as the previous bin's and scores
                     # exactly as that one (the left sums stay as they were), so it never wins
                     # (ties keep the first bin): not scored, a count of -inf rules it out in
                     # both passes. Small nodes leave many bins empty in the features they were
-                    # split on, and a scored bin costs a pass over the outputs.
+                    # split on, and a scored bin costs a pass over the outputs. Bin 0 has no
+                    # previous bin: empty, its NaN-left split (the NaN rows alone) is scored.
                     count[b] = -np.inf
                     left_sq[b] = right_sq[b] = nan_left_sq[b] = nan_right_sq[b] = 0.0
                     continue
