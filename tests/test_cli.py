@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 import hvrt
-from hvrt import PartitionedRegressor
+from hvrt import HVRTPartitioner, PartitionedRegressor
 from hvrt.cli import cli
 from hvrt.local_models import default_partitioner
 
@@ -158,11 +158,19 @@ def test_rules_of_a_saved_model_select_its_partitions(tmp_path, csv, table):
     for partition, rule in zip(written["partition"], written["rule"]):
         selected = table.query(rule, engine="python").index
         np.testing.assert_array_equal(selected, np.flatnonzero(labels == partition))
-    # a regressor's file gives its partitioner's rules
+    # a regressor's file gives its partitioner's rules; grown on the global ridge's residual,
+    # their mean is the residual's, and says so (it read y_mean, about 0, beside a y near 3)
     run("regress", csv, "--y", "y", "-k", 6, "--model", tmp_path / "r.hvrt", "--engine", "exact")
+    regressor = hvrt.load(tmp_path / "r.hvrt")
+    assert regressor.partition_on_ == "residual"
     result = run("rules", "--model", tmp_path / "r.hvrt", "--precision", 3)
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == hvrt.load(tmp_path / "r.hvrt").partitioner_.export_rules(3) + "\n"
+    expected = regressor.partitioner_.export_rules(3).replace("  y_mean=", "  residual_mean=")
+    assert result.stdout == expected + "\n" and "y_mean" not in result.stdout
+    result = run("rules", "--model", tmp_path / "r.hvrt", "-o", tmp_path / "r_rules.csv")
+    written = pd.read_csv(tmp_path / "r_rules.csv")
+    assert list(written.columns) == ["partition", "n_samples", "residual_mean", "rule"]
+    np.testing.assert_allclose(written["residual_mean"], regressor.partitioner_.partition_rules()["y_mean"])
 
 
 def test_regress_then_predict_equals_the_python_api(tmp_path, csv, table):
@@ -310,3 +318,29 @@ def test_python_m_hvrt_reports_bad_input_in_one_line(tmp_path):
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.startswith("hvrt: error: input file") and "Traceback" not in result.stderr
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_csv_date_column_across_a_daylight_saving_change_is_read_as_dates(tmp_path):
+    # pandas writes Europe/Paris times with their offset of the day: +01:00, then +02:00 from
+    # 31 March. Mixed offsets made pandas refuse the column as dates, so it became a
+    # categorical of 600 distinct times, the partitions blind to its order, without a word.
+    rng = np.random.default_rng(3)
+    n = 600
+    when = pd.Series(pd.date_range("2024-03-20", periods=n, freq="50min", tz="Europe/Paris"))
+    table = pd.DataFrame({"when": when, "x": rng.normal(size=n)})
+    table.to_csv(tmp_path / "t.csv", index=False)
+    assert {text[-6:] for text in pd.read_csv(tmp_path / "t.csv")["when"]} == {"+01:00", "+02:00"}
+    result = run("partition", tmp_path / "t.csv", "-k", 6, "--engine", "exact", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0, result.stderr
+    expected = HVRTPartitioner(max_leaf_nodes=6, engine="exact").fit(table).labels_
+    np.testing.assert_array_equal(pd.read_csv(tmp_path / "p.csv")["partition"], expected)
+    # labelled in chunks, some of which hold one offset only, the labels are those of the fit
+    result = run("label", tmp_path / "t.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", 100)
+    assert result.exit_code == 0, result.stderr
+    np.testing.assert_array_equal(pd.read_csv(tmp_path / "l.csv")["partition"], expected)
+    # naive times among times with an offset stay text: no zone for the naive ones is right
+    mixed = table.assign(when=table["when"].astype(str).where(table.index % 2 == 0, "2024-03-25 10:00:00"))
+    mixed.to_csv(tmp_path / "m.csv", index=False)
+    from hvrt.cli import read_table
+
+    assert not pd.api.types.is_datetime64_any_dtype(read_table(tmp_path / "m.csv", "csv")["when"])

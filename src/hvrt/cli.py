@@ -191,7 +191,35 @@ def read_table(path: Path, fmt: str) -> pd.DataFrame:
     except Exception as error:  # a parser's own error, named once
         raise BadInput(f"cannot read {str(path)!r} as {fmt.upper()}: {_one_line(error)}") from None
     dates = _iso_date_columns(frame)
-    return frame.assign(**{column: pd.to_datetime(frame[column], format="ISO8601") for column in dates}) if dates else frame
+    return frame.assign(**{column: _iso_dates(frame[column]) for column in dates}) if dates else frame
+
+
+# a time of day followed by its UTC offset (or Z): "12:30+02:00", "12:30:00.5 -0500", "12:30Z"
+_OFFSET_AT_END = r"\d{2}:\d{2}(?::\d{2}(?:\.\d*)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+
+
+def _iso_dates(values: pd.Series) -> pd.Series | None:
+    """``values`` (text) as ISO 8601 dates, or None if some value is not one.
+
+    A column whose every time carries a UTC offset, but not the same one (a log written in
+    Europe/Paris crosses a daylight-saving change: +01:00 in winter, +02:00 in summer), is
+    read as instants in UTC; pandas refuses to parse mixed offsets otherwise, and the column
+    would become a categorical of every distinct time. Naive times mixed with offsets stay
+    refused: no zone for the naive ones is right.
+    """
+    import pandas as pd
+
+    try:
+        parsed = pd.to_datetime(values, format="ISO8601", errors="coerce")
+    except (ValueError, TypeError, OverflowError):  # mixed time zones
+        present = values.dropna().astype(str)
+        if present.empty or not present.str.contains(_OFFSET_AT_END).all():
+            return None
+        try:
+            parsed = pd.to_datetime(values, format="ISO8601", errors="coerce", utc=True)
+        except (ValueError, TypeError, OverflowError):
+            return None
+    return parsed if parsed.notna().sum() == values.notna().sum() else None
 
 
 def _iso_date_columns(frame: pd.DataFrame) -> list[str]:
@@ -212,10 +240,9 @@ def _iso_date_columns(frame: pd.DataFrame) -> list[str]:
         try:  # one value first: most text columns fail it, without parsing every row
             if present.empty or pd.isna(pd.to_datetime(present.iloc[:1], format="ISO8601", errors="coerce")).any():
                 continue
-            parsed = pd.to_datetime(present, format="ISO8601", errors="coerce")
-        except (ValueError, TypeError, OverflowError):  # e.g. mixed time zones: keep it as text
+        except (ValueError, TypeError, OverflowError):
             continue
-        if parsed.notna().all():
+        if _iso_dates(present) is not None:
             found.append(str(column))
     return found
 
@@ -239,11 +266,14 @@ def iter_chunks(
             yield batch.to_pandas()
         return
     header = pd.read_csv(path, nrows=0).columns
-    dtypes = {column: str for column in text_columns if column in header}
     dates = [column for column in date_columns if column in header]
-    yield from pd.read_csv(
-        path, chunksize=chunk_rows, dtype=dtypes or None, parse_dates=dates or None, date_format="ISO8601" if dates else None
-    )
+    dtypes = {column: str for column in [*text_columns, *dates] if column in header}
+    for chunk in pd.read_csv(path, chunksize=chunk_rows, dtype=dtypes or None):
+        for column in dates:  # parsed as read_table parsed them (a chunk may hold one offset only)
+            parsed = _iso_dates(chunk[column])
+            if parsed is not None:
+                chunk[column] = parsed
+        yield chunk
 
 
 def count_rows(path: Path, fmt: str) -> int | None:
@@ -515,10 +545,18 @@ def rules(model_path: str, output: str | None, precision: int | None, missing: s
     info = model_info(model_path)
     model = load(model_path)
     partitioner = model.partitioner_ if info.kind == "PartitionedRegressor" else model
+    # A regressor's partitions grow on the global ridge's residual (or on y, or X alone): the
+    # mean of that guide is not the mean of y, so it is not called y_mean.
+    guide = getattr(model, "partition_on_", "y") if info.kind == "PartitionedRegressor" else "y"
     if target is None:
-        click.echo(partitioner.export_rules(precision, missing=missing))
+        text = partitioner.export_rules(precision, missing=missing)
+        if guide == "residual":
+            text = "\n".join(line.replace("  y_mean=", "  residual_mean=", 1) for line in text.split("\n"))
+        click.echo(text)
         return
     table = partitioner.partition_rules(precision, missing=missing).reset_index()
+    if guide == "residual":
+        table = table.rename(columns={"y_mean": "residual_mean"})
     write_table(table, *target)
     _say(quiet, f"wrote the rules of {len(table):,} partitions of {model_path} to {target[0]}")
 
