@@ -218,6 +218,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
     frame.assign(partition=0).to_csv(tmp_path / "labelled.csv", index=False)
     frame.assign(b=np.r_[np.inf, frame["b"].to_numpy()[1:]]).to_csv(tmp_path / "inf.csv", index=False)
     (tmp_path / "broken.csv").write_text('a,b\n1,2\n"3,4\n')
+    frame.iloc[:0].to_csv(tmp_path / "header_only.csv", index=False)
     out = tmp_path / "out.csv"
     return {
         "missing file": (["partition", tmp_path / "absent.csv", "-o", out], "input file '.*absent.csv' does not exist"),
@@ -248,6 +249,8 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "output is a folder": (["partition", csv, "-o", tmp_path / "folder.csv"], "output '.*folder.csv' is a folder"),
         "--model is a folder": (["partition", csv, "-o", out, "--model", tmp_path], "--model '.*' is a folder"),
         "model file is a folder": (["label", csv, "--model", tmp_path, "-o", out], "model file '.*' is a folder, not a file"),
+        "an input without rows": (["partition", tmp_path / "header_only.csv", "-o", out], "input '.*header_only.csv' has no rows"),
+        "labelling an input without rows": (["label", tmp_path / "header_only.csv", "--model", tmp_path / "part.hvrt", "-o", out], "input '.*header_only.csv' has no rows"),
     }  # fmt: skip
 
 
@@ -258,7 +261,7 @@ CASES = [
     "model folder missing", "rules of a file that is not a model", "unknown command", "missing option", "invalid choice",
     "a column both feature and --y", "no feature left", "result column taken", "unreadable CSV",
     "a value the library refuses", "unknown --labels column", "--out folder missing", "output is a folder",
-    "--model is a folder", "model file is a folder",
+    "--model is a folder", "model file is a folder", "an input without rows", "labelling an input without rows",
 ]  # fmt: skip
 
 

@@ -190,6 +190,8 @@ def read_table(path: Path, fmt: str) -> pd.DataFrame:
         raise
     except Exception as error:  # a parser's own error, named once
         raise BadInput(f"cannot read {str(path)!r} as {fmt.upper()}: {_one_line(error)}") from None
+    if len(frame) == 0:  # (scikit-learn would say "Found array with 0 sample(s)")
+        raise BadInput(f"input {str(path)!r} has no rows")
     dates = _iso_date_columns(frame)
     return frame.assign(**{column: _iso_dates(frame[column]) for column in dates}) if dates else frame
 
@@ -501,11 +503,15 @@ def _chunked(command: str, kind: str, column: str, input_path: str, model_path: 
                 if chunks == 0:
                     _check_free_column(chunk, column, source)
                     _check_model_columns(chunk, model, model_path, source)
+                if len(chunk) == 0:
+                    continue
                 values = model.predict(chunk)
                 writer.write(chunk.assign(**{column: values}))
                 rows += len(chunk)
                 chunks += 1
                 bar.update(len(chunk))
+        if rows == 0:
+            raise BadInput(f"input {str(source)!r} has no rows")
         writer.close()
     what = "labelled" if command == "label" else "predicted"
     _say(quiet, f"{what} {rows:,} rows in {chunks} chunk(s) with {model_path}; wrote {target_path}")
