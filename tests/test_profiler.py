@@ -597,9 +597,18 @@ def test_date_and_duration_features_are_drawn_on_date_and_duration_axes(tmp_path
         else:  # 0-10 hours in round numbers of hours (the locator may add one tick past each end)
             hours = np.array([float(t.replace("\N{MINUS SIGN}", "-")) for t in ticks])
             assert -3 <= hours.min() <= 0 and 10 <= hours.max() <= 13 and len(set(np.diff(hours))) == 1, ticks
-    figure = plot_distribution_comparison(DistributionAnalyzer(X, labels).fit().compare("when"))
+    analyzer = DistributionAnalyzer(X, labels).fit()
+    figure = plot_distribution_comparison(analyzer.compare("when"))
     figure.canvas.draw()
     assert figure.axes[0].get_xlabel() == "when (date)"
+    # densities per unit of the axis, not per nanosecond (a peak of 1e-16 read as nothing):
+    # the dates spread evenly over 400 days, about 1/400 a day
+    assert figure.axes[0].get_ylabel() == "Density (per day)"
+    assert 0.5 / 400 < max(figure.axes[0].lines[0].get_ydata()) < 2 / 400
+    figure = plot_distribution_comparison(analyzer.compare("took"))
+    figure.canvas.draw()
+    assert figure.axes[0].get_xlabel() == "took (hours)" and figure.axes[0].get_ylabel() == "Density (per hour)"
+    assert 0.5 / 10 < max(figure.axes[0].lines[0].get_ydata()) < 2 / 10  # even over 10 hours
     # the shortest pattern that still tells the ticks apart
     def ns(*stamps: str) -> np.ndarray:
         return pd.to_datetime(list(stamps)).as_unit("ns").asi8
