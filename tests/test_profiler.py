@@ -618,3 +618,15 @@ def test_date_and_duration_features_are_drawn_on_date_and_duration_axes(tmp_path
     assert _date_pattern(ns("2024-01-01", "2024-01-02")) == "%Y-%m-%d"
     assert _date_pattern(ns("2024-01-01 06:00", "2024-01-01 12:00")) == "%Y-%m-%d %H:%M"
     assert _date_pattern(ns("2024-01-01 06:00:30", "2024-01-01 06:01:00")) == "%Y-%m-%d %H:%M:%S"
+
+
+def test_a_column_with_no_value_is_never_a_top_feature(tmp_path):
+    # Its HHI is 0, so among three numeric columns it was one of the top 3, and drawing its
+    # distribution failed the whole run ("feature 'empty' has no non-missing value").
+    rng = np.random.default_rng(8)
+    X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.uniform(size=300), "empty": np.nan})
+    labels = np.arange(300) % 5
+    result = PartitionProfiler(X, labels, output_path=tmp_path).run_profiling()
+    assert result.top_features == ["a", "b"] or result.top_features == ["b", "a"]
+    assert "empty" in list(result.summary["feature"])  # still listed, with its HHI
+    assert not (tmp_path / "empty").exists() and (tmp_path / "report.html").exists()
