@@ -456,6 +456,9 @@ def test_partition_hierarchy_parents_come_first(engine):
     [
         ({"y": np.ones(10)}, ValueError, "y has 10 entries but X has 100 rows"),
         ({"y": np.array(["a"] * 100)}, ValueError, "y must be numeric"),
+        # numbers written as text were parsed, a categorical of "1" and "2" regressed as 1.0 and 2.0
+        ({"y": pd.Series(np.arange(100)).astype(str)}, ValueError, "y must be numeric, got dtype str holding text"),
+        ({"y": pd.Series(pd.Categorical(["1", "2"] * 50))}, ValueError, "got dtype category holding text"),
         ({"y": pd.Series(pd.date_range("2024-01-01", periods=100))}, ValueError, r"y must be numeric, got dates"),
         ({"y": pd.to_timedelta(np.arange(100), unit="s").to_numpy()}, ValueError, r"y must be numeric, got durations"),
         ({"y": np.r_[np.nan, np.ones(99)]}, ValueError, "y has 1 missing or infinite value"),

@@ -95,6 +95,10 @@ def _is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+# what pandas' infer_dtype calls an array holding text
+_TEXT_KINDS = ("string", "bytes", "mixed", "categorical")
+
+
 def _checked_response(y: Any, n_rows: int, index: pd.Index | None) -> np.ndarray:
     """``y`` as finite float64, or an error that names it."""
     if y is None:
@@ -118,10 +122,16 @@ def _checked_response(y: Any, n_rows: int, index: pd.Index | None) -> np.ndarray
             f"y must be numeric, got {kind} ({values.dtype}); convert them to numbers in the unit the "
             "predictions should have, e.g. (y - y.min()) / pd.Timedelta(days=1)"
         )
+    if values.dtype.kind in "OUS" and pd.api.types.infer_dtype(values, skipna=True) in _TEXT_KINDS:
+        # numpy would parse "1.5" (and a categorical of "1", "2") without a word
+        raise ValueError(
+            f"y must be numeric, got dtype {getattr(y, 'dtype', values.dtype)} holding text; "
+            "convert numbers written as text with pd.to_numeric(y)"
+        )
     try:
         values = values.astype(np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"y must be numeric, got dtype {values.dtype}") from None
+        raise ValueError(f"y must be numeric, got dtype {getattr(y, 'dtype', values.dtype)}") from None
     bad = ~np.isfinite(values)
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
