@@ -347,3 +347,28 @@ def test_a_csv_date_column_across_a_daylight_saving_change_is_read_as_dates(tmp_
     from hvrt.cli import read_table
 
     assert not pd.api.types.is_datetime64_any_dtype(read_table(tmp_path / "m.csv", "csv")["when"])
+
+
+def test_a_csv_duration_column_is_read_as_durations(tmp_path):
+    # pandas writes a duration as "0 days 00:19:13.704665921": read back as text, it was a
+    # categorical of every distinct duration (one-hot into thousands of inputs on the exact engine)
+    rng = np.random.default_rng(4)
+    n = 500
+    took = pd.Series(pd.to_timedelta(rng.gamma(2.0, 600.0, n), unit="s"))
+    table = pd.DataFrame({"took": took, "x": rng.normal(size=n)})
+    table.loc[7, "took"] = pd.NaT
+    table.to_csv(tmp_path / "t.csv", index=False)
+    result = run("partition", tmp_path / "t.csv", "-k", 6, "--engine", "exact", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0, result.stderr
+    expected = HVRTPartitioner(max_leaf_nodes=6, engine="exact").fit(table).labels_
+    np.testing.assert_array_equal(pd.read_csv(tmp_path / "p.csv")["partition"], expected)
+    result = run("label", tmp_path / "t.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", 90)
+    assert result.exit_code == 0, result.stderr
+    np.testing.assert_array_equal(pd.read_csv(tmp_path / "l.csv")["partition"], expected)
+    # ISO 8601 durations too; words or bare numbers as text are not durations
+    from hvrt.cli import read_table
+
+    pd.DataFrame({"iso": ["PT5M", "P2DT1H", "PT0.5S"], "word": ["5", "P", "days"]}).to_csv(tmp_path / "i.csv", index=False)
+    read = read_table(tmp_path / "i.csv", "csv")
+    assert list(read["iso"]) == list(pd.to_timedelta(["5min", "2D1h", "0.5s"]))
+    assert not pd.api.types.is_timedelta64_dtype(read["word"])

@@ -193,7 +193,37 @@ def read_table(path: Path, fmt: str) -> pd.DataFrame:
     if len(frame) == 0:  # (scikit-learn would say "Found array with 0 sample(s)")
         raise BadInput(f"input {str(path)!r} has no rows")
     dates = _iso_date_columns(frame)
-    return frame.assign(**{column: _iso_dates(frame[column]) for column in dates}) if dates else frame
+    durations = [column for column in _text_column_names(frame) if column not in dates and _durations(frame[column]) is not None]
+    parsed = {column: _iso_dates(frame[column]) for column in dates} | {column: _durations(frame[column]) for column in durations}
+    return frame.assign(**parsed) if parsed else frame
+
+
+def _text_column_names(frame: pd.DataFrame) -> list[str]:
+    import pandas as pd
+
+    return [column for column in frame.columns if pd.api.types.infer_dtype(frame[column], skipna=True) == "string"]
+
+
+# A duration as pandas writes it ("0 days 00:19:13.7", "-1 days +23:59:00") or in ISO 8601
+# ("PT19M13.7S", "P2D"); a bare number is not one ("5" would be read as 5 nanoseconds).
+_DURATION_TEXT = r"-?\d+ days? [+-]?\d{1,2}:\d{2}:\d{2}(?:\.\d+)?|-?P(?=\d|T\d)(?:\d+(?:\.\d+)?[WD])*(?:T(?:\d+(?:\.\d+)?[HMS])+)?"
+
+
+def _durations(values: pd.Series) -> pd.Series | None:
+    """``values`` (text) as durations, or None unless every value is one (see ``_DURATION_TEXT``).
+
+    A CSV has no types: a duration column written by pandas comes back as text, and would be a
+    categorical of every distinct duration.
+    """
+    import pandas as pd
+
+    present = values.dropna().astype(str)
+    if present.empty or not present.str.fullmatch(_DURATION_TEXT).all():
+        return None
+    try:
+        return pd.to_timedelta(values)
+    except (ValueError, TypeError, OverflowError):
+        return None
 
 
 # a time of day followed by its UTC offset (or Z): "12:30+02:00", "12:30:00.5 -0500", "12:30Z"
@@ -250,15 +280,20 @@ def _iso_date_columns(frame: pd.DataFrame) -> list[str]:
 
 
 def iter_chunks(
-    path: Path, fmt: str, chunk_rows: int, text_columns: Sequence[str] = (), date_columns: Sequence[str] = ()
+    path: Path,
+    fmt: str,
+    chunk_rows: int,
+    text_columns: Sequence[str] = (),
+    date_columns: Sequence[str] = (),
+    duration_columns: Sequence[str] = (),
 ) -> Iterator[pd.DataFrame]:
     """The file in chunks of at most ``chunk_rows`` rows.
 
     ``text_columns`` (recorded in the model file at fit) are read as text in every CSV chunk,
     so a chunk whose values of such a column all look like numbers keeps them as the same
-    categories the whole file had; ``date_columns`` (recorded too) are read as ISO 8601
-    dates, as :func:`read_table` read them at fit (a value that is not one leaves the column
-    as text, which labelling refuses by name).
+    categories the whole file had; ``date_columns`` and ``duration_columns`` (recorded too)
+    are read as dates and durations, as :func:`read_table` read them at fit (a value that is
+    not one leaves the column as text, which labelling refuses by name).
     """
     import pandas as pd
 
@@ -269,12 +304,15 @@ def iter_chunks(
         return
     header = pd.read_csv(path, nrows=0).columns
     dates = [column for column in date_columns if column in header]
-    dtypes = {column: str for column in [*text_columns, *dates] if column in header}
+    durations = [column for column in duration_columns if column in header]
+    dtypes = {column: str for column in [*text_columns, *dates, *durations] if column in header}
     for chunk in pd.read_csv(path, chunksize=chunk_rows, dtype=dtypes or None):
-        for column in dates:  # parsed as read_table parsed them (a chunk may hold one offset only)
-            parsed = _iso_dates(chunk[column])
-            if parsed is not None:
-                chunk[column] = parsed
+        # parsed as read_table parsed them (a chunk may hold one UTC offset only)
+        for columns, parse in ((dates, _iso_dates), (durations, _durations)):
+            for column in columns:
+                parsed = parse(chunk[column])
+                if parsed is not None:
+                    chunk[column] = parsed
         yield chunk
 
 
@@ -367,6 +405,13 @@ def _date_columns(frame: pd.DataFrame) -> list[str]:
     import pandas as pd
 
     return [str(c) for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
+
+
+def _duration_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns of durations, which every later CSV chunk must read as durations too."""
+    import pandas as pd
+
+    return [str(c) for c in frame.columns if pd.api.types.is_timedelta64_dtype(frame[c])]
 
 
 def _features(frame: pd.DataFrame, columns: list[str], y: Sequence[str], source: Path) -> pd.DataFrame:
@@ -474,7 +519,7 @@ def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str,
                 f"(engine {model.engine_}, {seconds:.2f} s); sizes min {sizes.min()} / median {int(_median(sizes))} / max {sizes.max()}")
     _say(quiet, f"wrote {target_path}")
     if model_path:
-        saved = _save_model(model, model_path, {"text_columns": _text_columns(X), "date_columns": _date_columns(X), "y": list(y_columns)})
+        saved = _save_model(model, model_path, {"text_columns": _text_columns(X), "date_columns": _date_columns(X), "duration_columns": _duration_columns(X), "y": list(y_columns)})
         _say(quiet, f"saved the partitioner to {saved}")
 
 
@@ -498,7 +543,8 @@ def _chunked(command: str, kind: str, column: str, input_path: str, model_path: 
         writer = ChunkWriter(temporary, out_fmt)
         with progress.bar(count_rows(source, fmt), f"{command} {source.name}") as bar:
             for chunk in iter_chunks(
-                source, fmt, chunk_rows, metadata.get("text_columns", ()), metadata.get("date_columns", ())
+                source, fmt, chunk_rows, metadata.get("text_columns", ()), metadata.get("date_columns", ()),
+                metadata.get("duration_columns", ()),
             ):
                 if chunks == 0:
                     _check_free_column(chunk, column, source)
@@ -604,7 +650,7 @@ def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, .
     seconds = time.perf_counter() - start
     fitted = model.predict(X)
     r2 = model.score(X, frame[y_column])
-    saved = _save_model(model, model_path, {"text_columns": _text_columns(X), "date_columns": _date_columns(X), "y": [y_column]})
+    saved = _save_model(model, model_path, {"text_columns": _text_columns(X), "date_columns": _date_columns(X), "duration_columns": _duration_columns(X), "y": [y_column]})
     _say(quiet, f"fitted {model.n_partitions_} local models of {y_column!r} on {len(frame):,} rows in {seconds:.2f} s "
                 f"(partitions grown on {model.partition_on_}, shrinkage {model.shrinkage_:g}); training R² {r2:.4f}")
     _say(quiet, f"saved the regressor to {saved}")
