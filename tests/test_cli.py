@@ -372,3 +372,34 @@ def test_a_csv_duration_column_is_read_as_durations(tmp_path):
     read = read_table(tmp_path / "i.csv", "csv")
     assert list(read["iso"]) == list(pd.to_timedelta(["5min", "2D1h", "0.5s"]))
     assert not pd.api.types.is_timedelta64_dtype(read["word"])
+
+
+def test_progress_lines_of_the_command_and_its_estimator_share_one_clock(tmp_path, csv, monkeypatch, caplog):
+    # the partitioner's step lines counted from the fit's start (0.00 s, 0.11 s, ...) between the
+    # command's lines counted from its own (reading 0.00 s, writing 2.05 s): two clocks in one list
+    import io
+    import logging
+    import re
+    import time
+
+    from hvrt import _progress
+    from hvrt.cli import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    with caplog.at_level(logging.INFO, logger="hvrt"):
+        progress = Progress(quiet=False)
+        progress.step("reading")
+        time.sleep(0.05)
+        progress.step("read")  # [0.05 s]: a fit counting from its own start would log 0.00 s next
+        HVRTPartitioner(4, engine="exact", verbose=True).fit(pd.read_csv(csv)[["a", "b", "c"]])
+        progress.step("writing")
+    seconds = [float(re.search(r"\[(\d+\.\d+) s\]$", record.getMessage()).group(1)) for record in caplog.records]
+    assert len(seconds) >= 4 and seconds == sorted(seconds)
+    assert _progress.StepLog(True, "x").start == progress._log.start
+    monkeypatch.undo()
+    run("partition", csv, "-k", 4, "-o", tmp_path / "p.csv", "--quiet")  # a command ends the sharing
+    assert _progress._shared_start is None

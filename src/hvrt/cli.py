@@ -89,6 +89,8 @@ class _HvrtGroup(click.Group):
             except ImportError as error:  # a missing extra: the message names it
                 click.echo(f"hvrt: error: {_one_line(error)}", err=True)
                 code = 1
+        if "hvrt._progress" in sys.modules:
+            sys.modules["hvrt._progress"].share_start(None)
         sys.exit(code)
 
 
@@ -118,9 +120,10 @@ class Progress:
     def __init__(self, quiet: bool) -> None:
         _State.quiet = quiet
         self.enabled = not quiet and sys.stderr.isatty()
-        from ._progress import StepLog
+        from ._progress import StepLog, share_start
 
         self._log = StepLog(self.enabled, "hvrt")
+        share_start(self._log.start)  # the estimators' step lines count from the command's start too
 
     def step(self, message: str) -> None:
         """One line on stderr (with the seconds since the command began)."""
