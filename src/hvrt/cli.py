@@ -221,7 +221,10 @@ def _durations(values: pd.Series) -> pd.Series | None:
     import pandas as pd
 
     present = values.dropna().astype(str)
-    if present.empty or not present.str.fullmatch(_DURATION_TEXT).all():
+    # one value first: most text columns fail it, without matching every row
+    if present.empty or not present.iloc[:1].str.fullmatch(_DURATION_TEXT).all():
+        return None
+    if not present.str.fullmatch(_DURATION_TEXT).all():
         return None
     try:
         return pd.to_timedelta(values)
