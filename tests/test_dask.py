@@ -503,3 +503,27 @@ def test_public_names_document_parameters_and_returns() -> None:
             if [p for p in inspect.signature(member).parameters if p not in ("self", "cls")]:
                 assert re.search(r"^Parameters\n-{10}", doc, re.M), f"{label} has no Parameters section"
             assert re.search(r"^Returns\n-{7}", doc, re.M), f"{label} has no Returns section"
+
+
+@pytest.mark.parametrize("route", ["sample", "hist"])
+def test_dates_and_durations_are_ordered_features_as_in_memory(client, route) -> None:
+    # The Dask estimators built their column list from the raw dtypes, so a date or duration
+    # column was taken for a categorical and every fit failed ("categorical column 'when' held
+    # numbers at fit but holds text now"); in memory they are ordered numeric features.
+    rng = np.random.default_rng(12)
+    n = 3000
+    frame = pd.DataFrame({
+        "when": pd.Series(pd.date_range("2024-03-20", periods=n, freq="37min", tz="Europe/Paris")),
+        "took": pd.to_timedelta(rng.gamma(2.0, 600.0, n), unit="s"),
+        "x": rng.normal(size=n),
+    })  # fmt: skip
+    X = dd.from_pandas(frame, npartitions=3)
+    model = DaskHVRTPartitioner(max_leaf_nodes=12, engine="hist").fit(X, route=route)
+    expected = HVRTPartitioner(max_leaf_nodes=12, engine="hist").fit(frame).labels_
+    np.testing.assert_array_equal(np.asarray(model.get_partitions(X).compute()), expected)
+    with pytest.raises(ValueError, match="'took' held durations at fit but holds numbers now"):
+        model.to_local().get_partitions(frame.assign(took=rng.normal(size=n)))
+    y = dd.from_pandas(pd.Series(frame["x"].to_numpy() * 2.0 + 1.0), npartitions=3)
+    regressor = DaskPartitionedRegressor(HVRTPartitioner(max_leaf_nodes=8), shrinkage=30.0).fit(X, y)
+    local = PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=8), shrinkage=30.0).fit(frame, frame["x"] * 2.0 + 1.0)
+    np.testing.assert_allclose(np.asarray(regressor.predict(X).compute()), local.predict(frame), atol=1e-8)

@@ -68,7 +68,16 @@ from ._preprocessing import (
 )
 from ._progress import StepLog
 from ._target import blend_target, feature_outputs, zscore_scale, zscored_outputs
-from ._validation import MAX_MAGNITUDE, MIN_MAGNITUDE, check_partitioned, has_missing_values, to_frame
+from ._validation import (
+    MAX_MAGNITUDE,
+    MIN_MAGNITUDE,
+    _dates_as_numbers,
+    check_partitioned,
+    date_zones,
+    has_missing_values,
+    time_kinds,
+    to_frame,
+)
 from .local_models import (
     AUTO_FALLBACK,
     AUTO_MIN_ROWS,
@@ -267,6 +276,13 @@ def _target_values(part: Any, name: str = "y", when: str = "fit") -> np.ndarray:
     values = values.reshape(len(values), -1)
     has_missing_values(values, columns, name=name, when=when)
     return values
+
+
+def _meta_of(chunks: _Chunks) -> pd.DataFrame:
+    """An empty frame of X's columns as the in-memory estimators see them: dates, durations and
+    periods as float64 nanoseconds (ordered numeric features, not categoricals), their dtypes
+    at fit kept in ``attrs`` as :func:`~hvrt._validation.to_frame` keeps them."""
+    return _dates_as_numbers(pd.DataFrame({c: pd.Series(dtype=d) for c, d in chunks.dtypes.items()}))
 
 
 def _frame_of(part: Any) -> pd.DataFrame:
@@ -482,7 +498,12 @@ def _fit_scaling(
             ]
             encoder = fit_one_hot(lists)
     kinds = [_merged_kind([s["kinds"][j] for s in x_summaries]) for j in range(len(categorical))]
-    preprocessor = Preprocessor(numeric, categorical, numeric_fill, category_imputer, encoder, kinds)
+    meta = _meta_of(chunks)  # the time columns' kinds and zones, checked at labelling as in memory
+    preprocessor = Preprocessor(
+        numeric, categorical, numeric_fill, category_imputer, encoder, kinds,
+        time_kinds={c: kind for c, kind in time_kinds(meta).items() if c in set(numeric)},
+        date_zones={c: zone for c, zone in date_zones(meta).items() if c in set(numeric)},
+    )
     scaling = _Scaling(
         preprocessor=preprocessor,
         chunk_rows=chunk_rows,
@@ -537,9 +558,9 @@ def _gather(parts: list[Any], chunk_rows: np.ndarray, rows: np.ndarray) -> list[
 
 
 def _concat_rows(pieces: list[Any], columns: list[str]) -> pd.DataFrame:
+    """Gathered rows as the in-memory estimators see them (times as nanoseconds, see :func:`_frame_of`)."""
     if isinstance(pieces[0], pd.DataFrame):
-        frame = pd.concat(pieces)
-        return frame.set_axis([str(c) for c in frame.columns], axis=1)
+        return _frame_of(pd.concat(pieces))
     return pd.DataFrame(np.concatenate(pieces), columns=columns)
 
 
@@ -763,8 +784,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         log = StepLog(self.verbose, type(self).__name__)
         chunks = _chunks_of(X)
         columns = list(chunks.dtypes.index)
-        meta = pd.DataFrame({c: pd.Series(dtype=d) for c, d in chunks.dtypes.items()})
-        categorical = resolve_categorical(meta, self.categorical_features)
+        categorical = resolve_categorical(_meta_of(chunks), self.categorical_features)
         if y is not None:
             _target_chunks(y, _known_rows(X))  # the dtype and length checks, before any computation
         self._check_params(2)
@@ -1154,8 +1174,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         partitioner = DaskHVRTPartitioner(**template.get_params(deep=False))
         if self.verbose:
             partitioner.set_params(verbose=True)
-        meta = pd.DataFrame({c: pd.Series(dtype=d) for c, d in chunks.dtypes.items()})
-        categorical = resolve_categorical(meta, partitioner.categorical_features)
+        categorical = resolve_categorical(_meta_of(chunks), partitioner.categorical_features)
         _target_chunks(y, _known_rows(X))
         if sample_weight is not None:
             _target_chunks(sample_weight, name="sample_weight")
