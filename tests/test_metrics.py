@@ -655,3 +655,18 @@ def test_categorical_view_is_left_out_when_asked_unavailable_or_unhashable():
     table = report.categorical_to_pandas()
     assert list(table.index) == ["word"] and table.loc["word", "cramers_v"] == pytest.approx(0.0)
     assert table.loc["word", "top_share"] == 0.5
+
+
+@pytest.mark.parametrize("proportional", [True, False])
+def test_full_report_of_shares_equal_up_to_rounding(proportional):
+    # Evenly spaced dates dealt round-robin into 5 partitions: every partition holds the same
+    # share of the variance up to a few ulps, and np.histogram raised "Too many bins for data
+    # range" from inside full_report (the profiler and `hvrt profile` with it).
+    X = pd.DataFrame({"when": pd.date_range("2024-01-01", periods=5000, freq="37min")})
+    labels = np.arange(5000) % 5
+    report = full_report(X, labels, variance_proportions=proportional, span_proportions=proportional)
+    for part in (report["when"].variance_report, report["when"].span_report):
+        counts, edges = part.histogram
+        assert counts.sum() == 5 and len(edges) == 11 and np.all(np.diff(edges) > 0)
+        assert edges[0] <= part.distribution.min() and part.distribution.max() <= edges[-1]
+    assert report["when"].variance_report.hhi == pytest.approx(0.2)

@@ -641,6 +641,19 @@ def _check_partition_count(n_partitions: int, minimum: int) -> None:
 # --------------------------------------------------------------------------- full_report
 
 
+def _histogram(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.histogram(values, bins=10)``, also for values a few ulps apart (equal shares up to
+    rounding), where numpy finds no 10 finite bins between them and raises: they are binned
+    as numpy bins equal values, in the middle of a window around them (±0.5, wider where
+    that is below the values' resolution)."""
+    try:
+        return np.histogram(values, bins=HISTOGRAM_BINS)
+    except ValueError:
+        centre = float(np.median(values))
+        half = max(0.5, 1e-6 * abs(centre))
+        return np.histogram(values, bins=HISTOGRAM_BINS, range=(centre - half, centre + half))
+
+
 def _distribution_summary(per_partition: np.ndarray, proportional: bool) -> list[dict[str, Any]]:
     """For a (K, d) array of non-negative values, each column's report fields."""
     totals = per_partition.sum(axis=0)
@@ -658,7 +671,7 @@ def _distribution_summary(per_partition: np.ndarray, proportional: bool) -> list
     for j in range(per_partition.shape[1]):
         column = np.ascontiguousarray(distribution[:, j])
         if positive[j]:
-            histogram = np.histogram(column, bins=HISTOGRAM_BINS)
+            histogram = _histogram(column)
         else:
             histogram = (np.array([], dtype=np.int64), np.array([], dtype=np.float64))
         summaries.append(
