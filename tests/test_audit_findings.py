@@ -90,3 +90,15 @@ def test_unhashable_cells_are_refused_naming_the_column() -> None:
     X = _frame().assign(tags=[["x"]] * 400)
     with pytest.raises(TypeError, match="'tags'"):
         HVRTPartitioner(max_leaf_nodes=8, engine="exact").fit(X)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a polars LazyFrame is read as a 0-D array: 'Expected 2D array for X, got 0D array instead; "
+    "Reshape your data...' (fix: to_frame refuses a LazyFrame with a TypeError saying to call "
+    ".collect() first)",
+)
+def test_a_polars_lazyframe_is_refused_saying_to_collect_it() -> None:
+    polars = pytest.importorskip("polars")
+    with pytest.raises(TypeError, match=r"collect\(\)"):
+        HVRTPartitioner(max_leaf_nodes=8, engine="exact").fit(polars.from_pandas(_frame()).lazy())
