@@ -609,6 +609,11 @@ def test_date_and_duration_features_are_drawn_on_date_and_duration_axes(tmp_path
     figure.canvas.draw()
     assert figure.axes[0].get_xlabel() == "took (hours)" and figure.axes[0].get_ylabel() == "Density (per hour)"
     assert 0.5 / 10 < max(figure.axes[0].lines[0].get_ydata()) < 2 / 10  # even over 10 hours
+    from hvrt.plotting import format_value
+
+    # a duration in the figures' text is written in a unit, as the axes are
+    assert format_value(5626e9, "durations") == "93.77 minutes"
+    assert format_value(3 * 86_400e9, "durations") == "3 days" and format_value(-7.5e9, "durations") == "-7.5 seconds"
     # the shortest pattern that still tells the ticks apart
     def ns(*stamps: str) -> np.ndarray:
         return pd.to_datetime(list(stamps)).as_unit("ns").asi8

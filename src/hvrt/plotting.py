@@ -147,15 +147,17 @@ def _density_unit(time_kind: str | None, span: float) -> tuple[str | None, float
 
 
 def format_value(value: float, time_kind: str | None, digits: int = 4) -> str:
-    """A value for a figure's text: a date or a duration for a time column (nanoseconds),
-    else a number to ``digits`` significant digits."""
+    """A value for a figure's text: a date, or a duration in the unit its size calls for
+    (``93.77 minutes``, as the duration axes are written, not ``0 days 01:33:46``), for a
+    time column (nanoseconds); else a number to ``digits`` significant digits."""
     if time_kind is None or not np.isfinite(value):
         return f"{value:.{digits}g}"
-    import pandas as pd
-
     if time_kind == "dates":
+        import pandas as pd
+
         return str(pd.Timestamp(round(value)).floor("s"))
-    return str(pd.Timedelta(round(value)).floor("s"))
+    name, nanoseconds = _duration_unit(abs(value))
+    return f"{value / nanoseconds:.{digits}g} {name}"
 
 
 def _time_axis(axis: Any, time_kind: str | None, feature: str) -> None:
