@@ -403,3 +403,10 @@ def test_progress_lines_of_the_command_and_its_estimator_share_one_clock(tmp_pat
     monkeypatch.undo()
     run("partition", csv, "-k", 4, "-o", tmp_path / "p.csv", "--quiet")  # a command ends the sharing
     assert _progress._shared_start is None
+
+
+def test_a_parquet_input_without_rows_is_named(tmp_path, table):
+    table.iloc[:0].to_parquet(tmp_path / "empty.parquet", index=False)
+    result = run("partition", tmp_path / "empty.parquet", "-o", tmp_path / "out.csv")
+    assert result.exit_code == 2 and result.stderr.strip().endswith("empty.parquet' has no rows"), result.stderr
+    assert not (tmp_path / "out.csv").exists()

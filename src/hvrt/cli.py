@@ -181,30 +181,25 @@ def _pyarrow() -> Any:
 
 def read_table(path: Path, fmt: str) -> pd.DataFrame:
     """The whole file as a DataFrame (CSV types inferred over every row, not per block; a CSV
-    text column of ISO 8601 dates only is read as dates, see :func:`_iso_date_columns`)."""
+    text column of ISO 8601 dates or of durations only is read as such, see :func:`_time_columns`)."""
     import pandas as pd
 
     try:
         if fmt == "parquet":
             _pyarrow()
-            return pd.read_parquet(path)
-        frame = pd.read_csv(path, low_memory=False)
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path, low_memory=False)
     except (ImportError, FileNotFoundError):
         raise
     except Exception as error:  # a parser's own error, named once
         raise BadInput(f"cannot read {str(path)!r} as {fmt.upper()}: {_one_line(error)}") from None
     if len(frame) == 0:  # (scikit-learn would say "Found array with 0 sample(s)")
         raise BadInput(f"input {str(path)!r} has no rows")
-    dates = _iso_date_columns(frame)
-    durations = [column for column in _text_column_names(frame) if column not in dates and _durations(frame[column]) is not None]
-    parsed = {column: _iso_dates(frame[column]) for column in dates} | {column: _durations(frame[column]) for column in durations}
-    return frame.assign(**parsed) if parsed else frame
-
-
-def _text_column_names(frame: pd.DataFrame) -> list[str]:
-    import pandas as pd
-
-    return [column for column in frame.columns if pd.api.types.infer_dtype(frame[column], skipna=True) == "string"]
+    if fmt == "parquet":
+        return frame
+    times = _time_columns(frame)
+    return frame.assign(**times) if times else frame
 
 
 # A duration as pandas writes it ("0 days 00:19:13.7", "-1 days +23:59:00") or in ISO 8601
@@ -260,28 +255,29 @@ def _iso_dates(values: pd.Series) -> pd.Series | None:
     return parsed if parsed.notna().sum() == values.notna().sum() else None
 
 
-def _iso_date_columns(frame: pd.DataFrame) -> list[str]:
-    """Text columns whose every value reads as an ISO 8601 date or time.
+def _time_columns(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """The text columns whose every value is an ISO 8601 date or time (see :func:`_iso_dates`)
+    or a duration (see :func:`_durations`), parsed.
 
     A CSV has no types: read as text, a date column would be a categorical of every distinct
     date, and the partitions would know nothing of its order. Read as dates, it is an ordered
-    feature (as a date column of a DataFrame or a Parquet file is).
+    feature (as a date column of a DataFrame or a Parquet file is); durations likewise.
     """
     import pandas as pd
 
-    found = []
+    found = {}
     for column in frame.columns:
         values = frame[column]
         if pd.api.types.infer_dtype(values, skipna=True) != "string":
             continue
         present = values.dropna()
         try:  # one value first: most text columns fail it, without parsing every row
-            if present.empty or pd.isna(pd.to_datetime(present.iloc[:1], format="ISO8601", errors="coerce")).any():
-                continue
+            looks_like_a_date = not pd.isna(pd.to_datetime(present.iloc[:1], format="ISO8601", errors="coerce")).any()
         except (ValueError, TypeError, OverflowError):
-            continue
-        if _iso_dates(present) is not None:
-            found.append(str(column))
+            looks_like_a_date = False
+        parsed = _iso_dates(values) if looks_like_a_date else _durations(values)
+        if parsed is not None:
+            found[str(column)] = parsed
     return found
 
 
