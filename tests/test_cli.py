@@ -217,6 +217,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
     frame[["y"]].to_csv(tmp_path / "only_y.csv", index=False)
     frame.assign(partition=0).to_csv(tmp_path / "labelled.csv", index=False)
     frame.assign(b=np.r_[np.inf, frame["b"].to_numpy()[1:]]).to_csv(tmp_path / "inf.csv", index=False)
+    frame.assign(y=np.r_[1.0, 2.0, np.nan, frame["y"].to_numpy()[3:]]).to_csv(tmp_path / "y_gap.csv", index=False)
     (tmp_path / "broken.csv").write_text('a,b\n1,2\n"3,4\n')
     frame.iloc[:0].to_csv(tmp_path / "header_only.csv", index=False)
     out = tmp_path / "out.csv"
@@ -249,6 +250,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "output is a folder": (["partition", csv, "-o", tmp_path / "folder.csv"], "output '.*folder.csv' is a folder"),
         "--model is a folder": (["partition", csv, "-o", out, "--model", tmp_path], "--model '.*' is a folder"),
         "model file is a folder": (["label", csv, "--model", tmp_path, "-o", out], "model file '.*' is a folder, not a file"),
+        "a --y with a gap for regress": (["regress", tmp_path / "y_gap.csv", "--y", "y", "--model", tmp_path / "m.hvrt"], "--y column 'y' of '.*y_gap.csv' has 1 missing or infinite value\\(s\\), first in data row 3"),
         "an input without rows": (["partition", tmp_path / "header_only.csv", "-o", out], "input '.*header_only.csv' has no rows"),
         "labelling an input without rows": (["label", tmp_path / "header_only.csv", "--model", tmp_path / "part.hvrt", "-o", out], "input '.*header_only.csv' has no rows"),
     }  # fmt: skip
@@ -262,6 +264,7 @@ CASES = [
     "a column both feature and --y", "no feature left", "result column taken", "unreadable CSV",
     "a value the library refuses", "unknown --labels column", "--out folder missing", "output is a folder",
     "--model is a folder", "model file is a folder", "an input without rows", "labelling an input without rows",
+    "a --y with a gap for regress",
 ]  # fmt: skip
 
 

@@ -395,6 +395,19 @@ def _numeric_target(frame: pd.DataFrame, names: Sequence[str], source: Path) -> 
             raise BadInput(f"--y column {name!r} of {str(source)!r} is not numeric (dtype {frame[name].dtype})")
 
 
+def _finite_target(values: pd.Series, source: Path) -> None:
+    """A regressor's --y must be finite in every row: say which column and which row of the file."""
+    import numpy as np
+
+    bad = ~np.isfinite(values.to_numpy(dtype=np.float64, na_value=np.nan))
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise BadInput(
+            f"--y column {values.name!r} of {str(source)!r} has {int(bad.sum()):,} missing or infinite value(s), "
+            f"first in data row {first + 1:,}; every training row needs a finite target (drop those rows)"
+        )
+
+
 def _text_columns(frame: pd.DataFrame) -> list[str]:
     """Columns that hold text, which every later CSV chunk must read as text too."""
     import pandas as pd
@@ -638,6 +651,7 @@ def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, .
     frame = read_table(source, fmt)
     _check_columns(frame, [y_column], "--y", source)
     _numeric_target(frame, [y_column], source)
+    _finite_target(frame[y_column], source)
     if target is not None:
         _check_free_column(frame, PREDICTION_COLUMN, source)
     X = _features(frame, _columns_option(columns), [y_column], source)
