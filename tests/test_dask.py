@@ -506,7 +506,7 @@ def test_public_names_document_parameters_and_returns() -> None:
 
 
 @pytest.mark.parametrize("route", ["sample", "hist"])
-def test_dates_and_durations_are_ordered_features_as_in_memory(client, route) -> None:
+def test_dates_and_durations_are_ordered_features_as_in_memory(client, route, tmp_path) -> None:
     # The Dask estimators built their column list from the raw dtypes, so a date or duration
     # column was taken for a categorical and every fit failed ("categorical column 'when' held
     # numbers at fit but holds text now"); in memory they are ordered numeric features.
@@ -523,6 +523,12 @@ def test_dates_and_durations_are_ordered_features_as_in_memory(client, route) ->
     np.testing.assert_array_equal(np.asarray(model.get_partitions(X).compute()), expected)
     with pytest.raises(ValueError, match="'took' held durations at fit but holds numbers now"):
         model.to_local().get_partitions(frame.assign(took=rng.normal(size=n)))
+    import hvrt
+
+    with pytest.raises(TypeError, match=r"got DaskHVRTPartitioner \(save its \.to_local\(\)"):
+        hvrt.save(model, tmp_path / "m.hvrt")
+    loaded = hvrt.load(hvrt.save(model.to_local(), tmp_path / "m.hvrt"))
+    np.testing.assert_array_equal(loaded.get_partitions(frame), expected)
     y = dd.from_pandas(pd.Series(frame["x"].to_numpy() * 2.0 + 1.0), npartitions=3)
     regressor = DaskPartitionedRegressor(HVRTPartitioner(max_leaf_nodes=8), shrinkage=30.0).fit(X, y)
     local = PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=8), shrinkage=30.0).fit(frame, frame["x"] * 2.0 + 1.0)
