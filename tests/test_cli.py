@@ -413,3 +413,13 @@ def test_a_parquet_input_without_rows_is_named(tmp_path, table):
     result = run("partition", tmp_path / "empty.parquet", "-o", tmp_path / "out.csv")
     assert result.exit_code == 2 and result.stderr.strip().endswith("empty.parquet' has no rows"), result.stderr
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_column_named_twice_counts_once(tmp_path, csv):
+    # --columns a --columns a,b was "X has duplicate column names: ['a']", a message about X
+    # the user never wrote; --y y --y y made y two identical columns
+    once = run("partition", csv, "--columns", "a,b", "--y", "y", "-k", 4, "--engine", "exact", "-o", tmp_path / "once.csv")
+    twice = run("partition", csv, "--columns", "a", "--columns", "a, b", "--y", "y", "--y", "y", "-k", 4,
+                "--engine", "exact", "-o", tmp_path / "twice.csv")
+    assert once.exit_code == 0 and twice.exit_code == 0, twice.stderr
+    assert pd.read_csv(tmp_path / "once.csv").equals(pd.read_csv(tmp_path / "twice.csv"))

@@ -376,8 +376,8 @@ def write_table(frame: pd.DataFrame, target: Path, fmt: str) -> None:
 
 
 def _columns_option(values: Sequence[str]) -> list[str]:
-    """``--columns a,b --columns c`` -> ``["a", "b", "c"]``."""
-    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+    """``--columns a,b --columns c`` -> ``["a", "b", "c"]`` (a name given twice counts once)."""
+    return list(dict.fromkeys(name.strip() for value in values for name in value.split(",") if name.strip()))
 
 
 def _check_columns(frame: pd.DataFrame, names: Sequence[str], role: str, source: Path) -> None:
@@ -510,6 +510,7 @@ def cli() -> None:
 def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str, ...], columns: tuple[str, ...],
               engine: str, output: str, model_path: str | None, quiet: bool) -> None:
     """Partition INPUT and write its rows with a 'partition' column to OUTPUT."""
+    y_columns = tuple(dict.fromkeys(y_columns))  # --y price --y price: one guide
     source, fmt = _input_path(input_path)
     target_path, out_fmt = _output_path(output)
     _check_model_folder(model_path)
