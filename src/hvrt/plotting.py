@@ -259,10 +259,12 @@ def _mark_outside(ax: Axes, n_below: int, n_above: int, low: float, high: float,
 def _plot_point_mass(comparison: DistributionComparison, ax: Axes) -> None:
     """A constant feature: one spike of height 1 (the share of rows), not a density."""
     value = comparison.data_range[0]
-    ax.vlines([value], 0, 1, color=ORIGINAL_COLOR, linewidth=4, label=f"Original: all {comparison.n_values:,} values")
+    values = "the 1 value" if comparison.n_values == 1 else f"all {comparison.n_values:,} values"
+    partitions = "1 partition" if comparison.n_partitions == 1 else f"{comparison.n_partitions} partitions"
+    ax.vlines([value], 0, 1, color=ORIGINAL_COLOR, linewidth=4, label=f"Original: {values}")
     ax.vlines(
         [value], 0, 1, color=RECONSTRUCTION_COLOR, linewidth=2, linestyle="--",
-        label=f"Reconstruction from {comparison.n_partitions} partitions",
+        label=f"Reconstruction from {partitions}",
     )  # fmt: skip
     half_width = max(abs(value) * 0.05, 1.0)
     ax.set_xlim(value - half_width, value + half_width)
