@@ -204,7 +204,10 @@ def read_table(path: Path, fmt: str) -> pd.DataFrame:
 
 # A duration as pandas writes it ("0 days 00:19:13.7", "-1 days +23:59:00") or in ISO 8601
 # ("PT19M13.7S", "P2D"); a bare number is not one ("5" would be read as 5 nanoseconds).
-_DURATION_TEXT = r"-?\d+ days? [+-]?\d{1,2}:\d{2}:\d{2}(?:\.\d+)?|-?P(?=\d|T\d)(?:\d+(?:\.\d+)?[WD])*(?:T(?:\d+(?:\.\d+)?[HMS])+)?"
+_DURATION_TEXT = (
+    r"-?\d+ days? [+-]?\d{1,2}:\d{2}:\d{2}(?:\.\d+)?"  # pandas
+    r"|-?P(?=\d|T\d)(?:\d+(?:\.\d+)?[WD])*(?:T(?:\d+(?:\.\d+)?[HMS])+)?"  # ISO 8601
+)
 
 
 def _durations(values: pd.Series) -> pd.Series | None:
@@ -422,6 +425,16 @@ def _date_columns(frame: pd.DataFrame) -> list[str]:
     return [str(c) for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
 
 
+def _column_metadata(X: pd.DataFrame, y: list[str]) -> dict:
+    """What a model file records of its input, for reading later CSV chunks as at fit."""
+    return {
+        "text_columns": _text_columns(X),
+        "date_columns": _date_columns(X),
+        "duration_columns": _duration_columns(X),
+        "y": y,
+    }
+
+
 def _duration_columns(frame: pd.DataFrame) -> list[str]:
     """Columns of durations, which every later CSV chunk must read as durations too."""
     import pandas as pd
@@ -535,7 +548,7 @@ def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str,
                 f"(engine {model.engine_}, {seconds:.2f} s); sizes min {sizes.min()} / median {int(_median(sizes))} / max {sizes.max()}")
     _say(quiet, f"wrote {target_path}")
     if model_path:
-        saved = _save_model(model, model_path, {"text_columns": _text_columns(X), "date_columns": _date_columns(X), "duration_columns": _duration_columns(X), "y": list(y_columns)})
+        saved = _save_model(model, model_path, _column_metadata(X, list(y_columns)))
         _say(quiet, f"saved the partitioner to {saved}")
 
 
@@ -667,7 +680,7 @@ def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, .
     seconds = time.perf_counter() - start
     fitted = model.predict(X)
     r2 = model.score(X, frame[y_column])
-    saved = _save_model(model, model_path, {"text_columns": _text_columns(X), "date_columns": _date_columns(X), "duration_columns": _duration_columns(X), "y": [y_column]})
+    saved = _save_model(model, model_path, _column_metadata(X, [y_column]))
     _say(quiet, f"fitted {model.n_partitions_} local models of {y_column!r} on {len(frame):,} rows in {seconds:.2f} s "
                 f"(partitions grown on {model.partition_on_}, shrinkage {model.shrinkage_:g}); training R² {r2:.4f}")
     _say(quiet, f"saved the regressor to {saved}")

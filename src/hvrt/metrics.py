@@ -835,7 +835,8 @@ def calculate_feature_hhi_metric(X: Any, labels: Any) -> float:
 def _target_values(y: Any, n_rows: int, index: pd.Index | None) -> np.ndarray:
     """``y`` as float64 with NaN for missing values (nullable pandas dtypes included)."""
     y_array = aligned_1d(y, "y", n_rows, index)
-    if y_array.dtype.kind in "OUS" and pd.api.types.infer_dtype(y_array, skipna=True) in ("string", "bytes", "mixed", "categorical"):
+    text_kinds = ("string", "bytes", "mixed", "categorical")
+    if y_array.dtype.kind in "OUS" and pd.api.types.infer_dtype(y_array, skipna=True) in text_kinds:
         # numpy would parse "1.5" (and a categorical of "1", "2") without a word
         raise ValueError(
             f"y must be numeric, got dtype {getattr(y, 'dtype', y_array.dtype)} holding text; "
