@@ -533,3 +533,29 @@ def test_dates_and_durations_are_ordered_features_as_in_memory(client, route, tm
     regressor = DaskPartitionedRegressor(HVRTPartitioner(max_leaf_nodes=8), shrinkage=30.0).fit(X, y)
     local = PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=8), shrinkage=30.0).fit(frame, frame["x"] * 2.0 + 1.0)
     np.testing.assert_allclose(np.asarray(regressor.predict(X).compute()), local.predict(frame), atol=1e-8)
+
+
+@pytest.mark.parametrize("target", ["sum", "features"])
+def test_an_empty_chunk_is_no_error_on_either_route(client, target) -> None:
+    # A filter can empty a chunk (X[X.price > 100]); reshape(0, -1) cannot shape no rows, so the
+    # hist route, a y and sample weights failed with "cannot reshape array of size 0" from numpy.
+    import dask
+
+    rng = np.random.default_rng(13)
+    n = 900
+    frame = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "when": pd.date_range("2024", periods=n, freq="h")})
+    y = pd.Series(frame["a"].to_numpy() * 2.0 + rng.normal(0, 0.1, n))
+    weight = pd.Series(1.0 + np.arange(n) % 2)
+    cuts = [slice(0, 400), slice(400, 400), slice(400, n)]
+
+    def chunked(pandas_object, meta):
+        return dd.from_delayed([dask.delayed(pandas_object.iloc[cut]) for cut in cuts], meta=meta)
+
+    X, Y, W = chunked(frame, frame.iloc[:0]), chunked(y, y.iloc[:0]), chunked(weight, weight.iloc[:0])
+    expected = HVRTPartitioner(max_leaf_nodes=8, engine="hist", target=target).fit(frame, y).labels_
+    for route in ("sample", "hist"):
+        model = DaskHVRTPartitioner(max_leaf_nodes=8, engine="hist", target=target).fit(X, Y, route=route)
+        np.testing.assert_array_equal(np.asarray(model.get_partitions(X).compute()), expected)
+    regressor = DaskPartitionedRegressor(HVRTPartitioner(max_leaf_nodes=8), shrinkage=30.0).fit(X, Y, sample_weight=W)
+    local = PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=8), shrinkage=30.0).fit(frame, y, sample_weight=weight)
+    np.testing.assert_allclose(np.asarray(regressor.predict(X).compute()), local.predict(frame), atol=1e-8)

@@ -273,7 +273,7 @@ def _target_values(part: Any, name: str = "y", when: str = "fit") -> np.ndarray:
         columns = ["target" if name == "y" else name]
     else:
         columns = [f"target_{j}" for j in range(values.shape[1])]
-    values = values.reshape(len(values), -1)
+    values = _as_rows(values)
     has_missing_values(values, columns, name=name, when=when)
     return values
 
@@ -524,11 +524,16 @@ def _fit_scaling(
     return scaling, y_chunks
 
 
+def _as_rows(values: np.ndarray) -> np.ndarray:
+    """``values`` as (rows, columns); ``reshape(n, -1)`` cannot shape an empty chunk's none."""
+    return values.reshape(len(values), values.shape[1] if values.ndim == 2 else 1)
+
+
 def _part_moments(part: Any, y_part: Any, scaling: _Scaling) -> tuple[tuple, tuple]:
     """Moments of one chunk's target parts (for the blend's variances)."""
     frame = _frame_of(part)
     x_part, y_values = scaling.parts(frame, _target_values(y_part))
-    return _column_moments(x_part.reshape(len(frame), -1)), _column_moments(y_values.reshape(len(frame), -1))
+    return _column_moments(_as_rows(x_part)), _column_moments(_as_rows(y_values))
 
 
 def _total_variance(moments: tuple[np.ndarray, np.ndarray, np.ndarray]) -> float:
@@ -634,7 +639,14 @@ def _hist_chunk(part: Any, y_part: Any, scaling: _Scaling, mapper: Any) -> Any:
 
     frame = _frame_of(part)
     y_values = None if y_part is None else _target_values(y_part)
-    return bin_chunk(scaling.preprocessor.tree_inputs(frame), scaling.target(frame, y_values), mapper)
+    X_tree = scaling.preprocessor.tree_inputs(frame)
+    target = np.asarray(scaling.target(frame, y_values), dtype=np.float64)
+    if len(X_tree) == 0:  # an empty chunk (a filter emptied it): bin_chunk cannot shape no rows
+        from ._hist._distributed import ChunkRows
+
+        outputs = 1 if target.ndim == 1 else target.shape[1]
+        return ChunkRows(np.zeros((0, X_tree.shape[1]), np.uint8), np.zeros((0, outputs)), np.zeros(0, np.int32))
+    return bin_chunk(X_tree, target, mapper)
 
 
 def _tree_sum(tasks: list[Any]) -> Any:
@@ -1049,7 +1061,7 @@ def _checked_chunk_response(y_part: Any, n_rows: int) -> np.ndarray:
 def _checked_chunk_weights(w_part: Any, n_rows: int) -> np.ndarray:
     if w_part is None:
         return np.ones(n_rows)
-    weights = _target_values(w_part, "sample_weight").reshape(len(w_part), -1)
+    weights = _as_rows(_target_values(w_part, "sample_weight"))
     if weights.shape != (n_rows, 1):
         raise ValueError(f"sample_weight has shape {weights.shape} in a chunk where X has {n_rows} rows; one weight per row")
     weights = weights[:, 0]
