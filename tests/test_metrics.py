@@ -670,3 +670,13 @@ def test_full_report_of_shares_equal_up_to_rounding(proportional):
         assert counts.sum() == 5 and len(edges) == 11 and np.all(np.diff(edges) > 0)
         assert edges[0] <= part.distribution.min() and part.distribution.max() <= edges[-1]
     assert report["when"].variance_report.hhi == pytest.approx(0.2)
+
+
+def test_full_report_finds_a_non_string_column_name():
+    # X's columns 0 and 1 are reported as "0" and "1" (names are compared as strings); report[0]
+    # was a KeyError while DistributionAnalyzer(X, labels).score(0) found the column
+    X = pd.DataFrame(np.random.default_rng(2).normal(size=(90, 2)), columns=[0, 1])
+    report = full_report(X, np.arange(90) % 3)
+    assert report[0] is report["0"] and report[1].name == "1"
+    with pytest.raises(KeyError):
+        report[2]

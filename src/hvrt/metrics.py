@@ -455,6 +455,13 @@ class FullReport(dict):
         self.partition_ids = partition_ids
         self.categorical = dict(categorical or {})
 
+    def __missing__(self, key: Any) -> FeatureReport:
+        # names are compared as strings everywhere: a frame's column 0 is the report's "0",
+        # and report[0] finds it as DistributionAnalyzer.score(0) does
+        if not isinstance(key, str) and str(key) in self:
+            return self[str(key)]
+        raise KeyError(key)
+
     def categorical_to_pandas(self) -> pd.DataFrame:
         """One row per categorical column: how its categories concentrate in partitions.
 
