@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 import hvrt
-from hvrt import PartitionedRegressor
+from hvrt import HVRTPartitioner, PartitionedRegressor
 from hvrt.cli import cli
 from hvrt.local_models import default_partitioner
 
@@ -158,11 +158,19 @@ def test_rules_of_a_saved_model_select_its_partitions(tmp_path, csv, table):
     for partition, rule in zip(written["partition"], written["rule"]):
         selected = table.query(rule, engine="python").index
         np.testing.assert_array_equal(selected, np.flatnonzero(labels == partition))
-    # a regressor's file gives its partitioner's rules
+    # a regressor's file gives its partitioner's rules; grown on the global ridge's residual,
+    # their mean is the residual's, and says so (it read y_mean, about 0, beside a y near 3)
     run("regress", csv, "--y", "y", "-k", 6, "--model", tmp_path / "r.hvrt", "--engine", "exact")
+    regressor = hvrt.load(tmp_path / "r.hvrt")
+    assert regressor.partition_on_ == "residual"
     result = run("rules", "--model", tmp_path / "r.hvrt", "--precision", 3)
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == hvrt.load(tmp_path / "r.hvrt").partitioner_.export_rules(3) + "\n"
+    expected = regressor.partitioner_.export_rules(3).replace("  y_mean=", "  residual_mean=")
+    assert result.stdout == expected + "\n" and "y_mean" not in result.stdout
+    result = run("rules", "--model", tmp_path / "r.hvrt", "-o", tmp_path / "r_rules.csv")
+    written = pd.read_csv(tmp_path / "r_rules.csv")
+    assert list(written.columns) == ["partition", "n_samples", "residual_mean", "rule"]
+    np.testing.assert_allclose(written["residual_mean"], regressor.partitioner_.partition_rules()["y_mean"])
 
 
 def test_regress_then_predict_equals_the_python_api(tmp_path, csv, table):
@@ -209,7 +217,9 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
     frame[["y"]].to_csv(tmp_path / "only_y.csv", index=False)
     frame.assign(partition=0).to_csv(tmp_path / "labelled.csv", index=False)
     frame.assign(b=np.r_[np.inf, frame["b"].to_numpy()[1:]]).to_csv(tmp_path / "inf.csv", index=False)
+    frame.assign(y=np.r_[1.0, 2.0, np.nan, frame["y"].to_numpy()[3:]]).to_csv(tmp_path / "y_gap.csv", index=False)
     (tmp_path / "broken.csv").write_text('a,b\n1,2\n"3,4\n')
+    frame.iloc[:0].to_csv(tmp_path / "header_only.csv", index=False)
     out = tmp_path / "out.csv"
     return {
         "missing file": (["partition", tmp_path / "absent.csv", "-o", out], "input file '.*absent.csv' does not exist"),
@@ -240,6 +250,9 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "output is a folder": (["partition", csv, "-o", tmp_path / "folder.csv"], "output '.*folder.csv' is a folder"),
         "--model is a folder": (["partition", csv, "-o", out, "--model", tmp_path], "--model '.*' is a folder"),
         "model file is a folder": (["label", csv, "--model", tmp_path, "-o", out], "model file '.*' is a folder, not a file"),
+        "a --y with a gap for regress": (["regress", tmp_path / "y_gap.csv", "--y", "y", "--model", tmp_path / "m.hvrt"], "--y column 'y' of '.*y_gap.csv' has 1 missing or infinite value\\(s\\), first in data row 3"),
+        "an input without rows": (["partition", tmp_path / "header_only.csv", "-o", out], "input '.*header_only.csv' has no rows"),
+        "labelling an input without rows": (["label", tmp_path / "header_only.csv", "--model", tmp_path / "part.hvrt", "-o", out], "input '.*header_only.csv' has no rows"),
     }  # fmt: skip
 
 
@@ -250,7 +263,8 @@ CASES = [
     "model folder missing", "rules of a file that is not a model", "unknown command", "missing option", "invalid choice",
     "a column both feature and --y", "no feature left", "result column taken", "unreadable CSV",
     "a value the library refuses", "unknown --labels column", "--out folder missing", "output is a folder",
-    "--model is a folder", "model file is a folder",
+    "--model is a folder", "model file is a folder", "an input without rows", "labelling an input without rows",
+    "a --y with a gap for regress",
 ]  # fmt: skip
 
 
@@ -310,3 +324,102 @@ def test_python_m_hvrt_reports_bad_input_in_one_line(tmp_path):
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.startswith("hvrt: error: input file") and "Traceback" not in result.stderr
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_csv_date_column_across_a_daylight_saving_change_is_read_as_dates(tmp_path):
+    # pandas writes Europe/Paris times with their offset of the day: +01:00, then +02:00 from
+    # 31 March. Mixed offsets made pandas refuse the column as dates, so it became a
+    # categorical of 600 distinct times, the partitions blind to its order, without a word.
+    rng = np.random.default_rng(3)
+    n = 600
+    when = pd.Series(pd.date_range("2024-03-20", periods=n, freq="50min", tz="Europe/Paris"))
+    table = pd.DataFrame({"when": when, "x": rng.normal(size=n)})
+    table.to_csv(tmp_path / "t.csv", index=False)
+    assert {text[-6:] for text in pd.read_csv(tmp_path / "t.csv")["when"]} == {"+01:00", "+02:00"}
+    result = run("partition", tmp_path / "t.csv", "-k", 6, "--engine", "exact", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0, result.stderr
+    expected = HVRTPartitioner(max_leaf_nodes=6, engine="exact").fit(table).labels_
+    np.testing.assert_array_equal(pd.read_csv(tmp_path / "p.csv")["partition"], expected)
+    # labelled in chunks, some of which hold one offset only, the labels are those of the fit
+    result = run("label", tmp_path / "t.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", 100)
+    assert result.exit_code == 0, result.stderr
+    np.testing.assert_array_equal(pd.read_csv(tmp_path / "l.csv")["partition"], expected)
+    # naive times among times with an offset stay text: no zone for the naive ones is right
+    mixed = table.assign(when=table["when"].astype(str).where(table.index % 2 == 0, "2024-03-25 10:00:00"))
+    mixed.to_csv(tmp_path / "m.csv", index=False)
+    from hvrt.cli import read_table
+
+    assert not pd.api.types.is_datetime64_any_dtype(read_table(tmp_path / "m.csv", "csv")["when"])
+
+
+def test_a_csv_duration_column_is_read_as_durations(tmp_path):
+    # pandas writes a duration as "0 days 00:19:13.704665921": read back as text, it was a
+    # categorical of every distinct duration (one-hot into thousands of inputs on the exact engine)
+    rng = np.random.default_rng(4)
+    n = 500
+    took = pd.Series(pd.to_timedelta(rng.gamma(2.0, 600.0, n), unit="s"))
+    table = pd.DataFrame({"took": took, "x": rng.normal(size=n)})
+    table.loc[7, "took"] = pd.NaT
+    table.to_csv(tmp_path / "t.csv", index=False)
+    result = run("partition", tmp_path / "t.csv", "-k", 6, "--engine", "exact", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0, result.stderr
+    expected = HVRTPartitioner(max_leaf_nodes=6, engine="exact").fit(table).labels_
+    np.testing.assert_array_equal(pd.read_csv(tmp_path / "p.csv")["partition"], expected)
+    result = run("label", tmp_path / "t.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", 90)
+    assert result.exit_code == 0, result.stderr
+    np.testing.assert_array_equal(pd.read_csv(tmp_path / "l.csv")["partition"], expected)
+    # ISO 8601 durations too; words or bare numbers as text are not durations
+    from hvrt.cli import read_table
+
+    pd.DataFrame({"iso": ["PT5M", "P2DT1H", "PT0.5S"], "word": ["5", "P", "days"]}).to_csv(tmp_path / "i.csv", index=False)
+    read = read_table(tmp_path / "i.csv", "csv")
+    assert list(read["iso"]) == list(pd.to_timedelta(["5min", "2D1h", "0.5s"]))
+    assert not pd.api.types.is_timedelta64_dtype(read["word"])
+
+
+def test_progress_lines_of_the_command_and_its_estimator_share_one_clock(tmp_path, csv, monkeypatch, caplog):
+    # the partitioner's step lines counted from the fit's start (0.00 s, 0.11 s, ...) between the
+    # command's lines counted from its own (reading 0.00 s, writing 2.05 s): two clocks in one list
+    import io
+    import logging
+    import re
+    import time
+
+    from hvrt import _progress
+    from hvrt.cli import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    with caplog.at_level(logging.INFO, logger="hvrt"):
+        progress = Progress(quiet=False)
+        progress.step("reading")
+        time.sleep(0.05)
+        progress.step("read")  # [0.05 s]: a fit counting from its own start would log 0.00 s next
+        HVRTPartitioner(4, engine="exact", verbose=True).fit(pd.read_csv(csv)[["a", "b", "c"]])
+        progress.step("writing")
+    seconds = [float(re.search(r"\[(\d+\.\d+) s\]$", record.getMessage()).group(1)) for record in caplog.records]
+    assert len(seconds) >= 4 and seconds == sorted(seconds)
+    assert _progress.StepLog(True, "x").start == progress._log.start
+    monkeypatch.undo()
+    run("partition", csv, "-k", 4, "-o", tmp_path / "p.csv", "--quiet")  # a command ends the sharing
+    assert _progress._shared_start is None
+
+
+def test_a_parquet_input_without_rows_is_named(tmp_path, table):
+    table.iloc[:0].to_parquet(tmp_path / "empty.parquet", index=False)
+    result = run("partition", tmp_path / "empty.parquet", "-o", tmp_path / "out.csv")
+    assert result.exit_code == 2 and result.stderr.strip().endswith("empty.parquet' has no rows"), result.stderr
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_column_named_twice_counts_once(tmp_path, csv):
+    # --columns a --columns a,b was "X has duplicate column names: ['a']", a message about X
+    # the user never wrote; --y y --y y made y two identical columns
+    once = run("partition", csv, "--columns", "a,b", "--y", "y", "-k", 4, "--engine", "exact", "-o", tmp_path / "once.csv")
+    twice = run("partition", csv, "--columns", "a", "--columns", "a, b", "--y", "y", "--y", "y", "-k", 4,
+                "--engine", "exact", "-o", tmp_path / "twice.csv")
+    assert once.exit_code == 0 and twice.exit_code == 0, twice.stderr
+    assert pd.read_csv(tmp_path / "once.csv").equals(pd.read_csv(tmp_path / "twice.csv"))

@@ -503,3 +503,59 @@ def test_public_names_document_parameters_and_returns() -> None:
             if [p for p in inspect.signature(member).parameters if p not in ("self", "cls")]:
                 assert re.search(r"^Parameters\n-{10}", doc, re.M), f"{label} has no Parameters section"
             assert re.search(r"^Returns\n-{7}", doc, re.M), f"{label} has no Returns section"
+
+
+@pytest.mark.parametrize("route", ["sample", "hist"])
+def test_dates_and_durations_are_ordered_features_as_in_memory(client, route, tmp_path) -> None:
+    # The Dask estimators built their column list from the raw dtypes, so a date or duration
+    # column was taken for a categorical and every fit failed ("categorical column 'when' held
+    # numbers at fit but holds text now"); in memory they are ordered numeric features.
+    rng = np.random.default_rng(12)
+    n = 3000
+    frame = pd.DataFrame({
+        "when": pd.Series(pd.date_range("2024-03-20", periods=n, freq="37min", tz="Europe/Paris")),
+        "took": pd.to_timedelta(rng.gamma(2.0, 600.0, n), unit="s"),
+        "x": rng.normal(size=n),
+    })  # fmt: skip
+    X = dd.from_pandas(frame, npartitions=3)
+    model = DaskHVRTPartitioner(max_leaf_nodes=12, engine="hist").fit(X, route=route)
+    expected = HVRTPartitioner(max_leaf_nodes=12, engine="hist").fit(frame).labels_
+    np.testing.assert_array_equal(np.asarray(model.get_partitions(X).compute()), expected)
+    with pytest.raises(ValueError, match="'took' held durations at fit but holds numbers now"):
+        model.to_local().get_partitions(frame.assign(took=rng.normal(size=n)))
+    import hvrt
+
+    with pytest.raises(TypeError, match=r"got DaskHVRTPartitioner \(save its \.to_local\(\)"):
+        hvrt.save(model, tmp_path / "m.hvrt")
+    loaded = hvrt.load(hvrt.save(model.to_local(), tmp_path / "m.hvrt"))
+    np.testing.assert_array_equal(loaded.get_partitions(frame), expected)
+    y = dd.from_pandas(pd.Series(frame["x"].to_numpy() * 2.0 + 1.0), npartitions=3)
+    regressor = DaskPartitionedRegressor(HVRTPartitioner(max_leaf_nodes=8), shrinkage=30.0).fit(X, y)
+    local = PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=8), shrinkage=30.0).fit(frame, frame["x"] * 2.0 + 1.0)
+    np.testing.assert_allclose(np.asarray(regressor.predict(X).compute()), local.predict(frame), atol=1e-8)
+
+
+@pytest.mark.parametrize("target", ["sum", "features"])
+def test_an_empty_chunk_is_no_error_on_either_route(client, target) -> None:
+    # A filter can empty a chunk (X[X.price > 100]); reshape(0, -1) cannot shape no rows, so the
+    # hist route, a y and sample weights failed with "cannot reshape array of size 0" from numpy.
+    import dask
+
+    rng = np.random.default_rng(13)
+    n = 900
+    frame = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "when": pd.date_range("2024", periods=n, freq="h")})
+    y = pd.Series(frame["a"].to_numpy() * 2.0 + rng.normal(0, 0.1, n))
+    weight = pd.Series(1.0 + np.arange(n) % 2)
+    cuts = [slice(0, 400), slice(400, 400), slice(400, n)]
+
+    def chunked(pandas_object, meta):
+        return dd.from_delayed([dask.delayed(pandas_object.iloc[cut]) for cut in cuts], meta=meta)
+
+    X, Y, W = chunked(frame, frame.iloc[:0]), chunked(y, y.iloc[:0]), chunked(weight, weight.iloc[:0])
+    expected = HVRTPartitioner(max_leaf_nodes=8, engine="hist", target=target).fit(frame, y).labels_
+    for route in ("sample", "hist"):
+        model = DaskHVRTPartitioner(max_leaf_nodes=8, engine="hist", target=target).fit(X, Y, route=route)
+        np.testing.assert_array_equal(np.asarray(model.get_partitions(X).compute()), expected)
+    regressor = DaskPartitionedRegressor(HVRTPartitioner(max_leaf_nodes=8), shrinkage=30.0).fit(X, Y, sample_weight=W)
+    local = PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=8), shrinkage=30.0).fit(frame, y, sample_weight=weight)
+    np.testing.assert_allclose(np.asarray(regressor.predict(X).compute()), local.predict(frame), atol=1e-8)

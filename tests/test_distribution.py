@@ -329,6 +329,12 @@ def test_a_constant_feature_is_drawn_as_a_spike_not_a_density():
     np.testing.assert_array_equal(segments[:, :, 0], 4.0)  # vertical at the value
     np.testing.assert_array_equal(segments[:, :, 1], [[0.0, 1.0]] * len(segments))  # all the mass
     assert any("Constant feature" in text.get_text() for text in ax.texts)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Original: all 300 values", "Reconstruction from 3 partitions"]
+    # one value in one partition, in words ("all 1 values", "1 partitions" before)
+    single = pd.DataFrame({"x": data["x"], "once": np.r_[7.0, np.full(299, np.nan)]})
+    figure = DistributionAnalyzer(single, np.arange(300) % 3).fit().plot_comparison("once")
+    legend = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    assert legend == ["Original: the 1 value", "Reconstruction from 1 partition"]
 
 
 def test_a_heaped_feature_keeps_its_heaps_in_the_original_density():

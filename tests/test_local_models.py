@@ -367,6 +367,32 @@ def test_estimator_path_fits_a_clone_per_partition():
     assert list(model.partition_report().columns) == ["n_samples", "weight"]
 
 
+def test_estimator_path_sees_standardised_inputs():
+    # A date column is nanoseconds (~1.6e18) beside unit-scale columns: fed raw, a
+    # least-squares solver dropped the small columns as numerically zero and the per-partition
+    # LinearRegression fitted y = 3 a + noise with a training R² of 0.5-0.75.
+    rng = np.random.default_rng(6)
+    n = 3000
+    X = pd.DataFrame({"a": rng.normal(size=n), "when": pd.date_range("2020-01-01", periods=n, freq="h")})
+    y = 3.0 * X["a"].to_numpy() + rng.normal(0, 0.1, n)
+    model = PartitionedRegressor(exact(8), estimator=LinearRegression(), clip=None).fit(X, y)
+    assert model.score(X, y) > 0.99
+    labels = model.partitioner_.labels_
+    k = int(np.argmax(np.bincount(labels)))
+    coef = model.estimators_[k].coef_  # per standard deviation of the inputs
+    np.testing.assert_allclose(coef[0], 3.0 * X["a"].std(ddof=0), rtol=0.05)
+
+
+def test_estimator_path_clips_inputs_to_the_partition_box():
+    X, y = piecewise(3000)
+    boxed = PartitionedRegressor(exact(6), estimator=LinearRegression(), clip="xy").fit(X, y)
+    far = X[:50] * 1000.0
+    labels = boxed.partitioner_.get_partitions(far)
+    lows = np.stack([X[boxed.partitioner_.labels_ == k].min(axis=0) for k in labels])
+    highs = np.stack([X[boxed.partitioner_.labels_ == k].max(axis=0) for k in labels])
+    np.testing.assert_allclose(boxed.predict(far), boxed.predict(np.clip(far, lows, highs)))
+
+
 def test_dataframes_with_categoricals_and_missing_values():
     rng = np.random.default_rng(5)
     n = 4000
@@ -430,6 +456,9 @@ def test_partition_hierarchy_parents_come_first(engine):
     [
         ({"y": np.ones(10)}, ValueError, "y has 10 entries but X has 100 rows"),
         ({"y": np.array(["a"] * 100)}, ValueError, "y must be numeric"),
+        # numbers written as text were parsed, a categorical of "1" and "2" regressed as 1.0 and 2.0
+        ({"y": pd.Series(np.arange(100)).astype(str)}, ValueError, "y must be numeric, got dtype str holding text"),
+        ({"y": pd.Series(pd.Categorical(["1", "2"] * 50))}, ValueError, "got dtype category holding text"),
         ({"y": pd.Series(pd.date_range("2024-01-01", periods=100))}, ValueError, r"y must be numeric, got dates"),
         ({"y": pd.to_timedelta(np.arange(100), unit="s").to_numpy()}, ValueError, r"y must be numeric, got durations"),
         ({"y": np.r_[np.nan, np.ones(99)]}, ValueError, "y has 1 missing or infinite value"),

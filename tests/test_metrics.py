@@ -398,6 +398,8 @@ def test_partition_quality_errors():
         partition_quality(frame, [0, 0, 1, 1], y=pd.Series([1, 2, 3, 4], index=[1, 2, 3, 4]))
     with pytest.raises(ValueError, match="y must be numeric"):
         partition_quality(frame, [0, 0, 1, 1], y=["a", "b", "c", "d"])
+    with pytest.raises(ValueError, match="y must be numeric, got dtype str holding text"):
+        partition_quality(frame, [0, 0, 1, 1], y=pd.Series(["1", "2", "3", "4"], dtype="str"))
     with pytest.raises(ValueError, match=r"y column\(s\) \[.y.\] contain infinite values"):
         partition_quality(frame, [0, 0, 1, 1], y=[1.0, np.inf, 0.0, 0.0])
     with pytest.raises(ValueError, match="labels has 5 entries but X has 4 rows"):
@@ -653,3 +655,28 @@ def test_categorical_view_is_left_out_when_asked_unavailable_or_unhashable():
     table = report.categorical_to_pandas()
     assert list(table.index) == ["word"] and table.loc["word", "cramers_v"] == pytest.approx(0.0)
     assert table.loc["word", "top_share"] == 0.5
+
+
+@pytest.mark.parametrize("proportional", [True, False])
+def test_full_report_of_shares_equal_up_to_rounding(proportional):
+    # Evenly spaced dates dealt round-robin into 5 partitions: every partition holds the same
+    # share of the variance up to a few ulps, and np.histogram raised "Too many bins for data
+    # range" from inside full_report (the profiler and `hvrt profile` with it).
+    X = pd.DataFrame({"when": pd.date_range("2024-01-01", periods=5000, freq="37min")})
+    labels = np.arange(5000) % 5
+    report = full_report(X, labels, variance_proportions=proportional, span_proportions=proportional)
+    for part in (report["when"].variance_report, report["when"].span_report):
+        counts, edges = part.histogram
+        assert counts.sum() == 5 and len(edges) == 11 and np.all(np.diff(edges) > 0)
+        assert edges[0] <= part.distribution.min() and part.distribution.max() <= edges[-1]
+    assert report["when"].variance_report.hhi == pytest.approx(0.2)
+
+
+def test_full_report_finds_a_non_string_column_name():
+    # X's columns 0 and 1 are reported as "0" and "1" (names are compared as strings); report[0]
+    # was a KeyError while DistributionAnalyzer(X, labels).score(0) found the column
+    X = pd.DataFrame(np.random.default_rng(2).normal(size=(90, 2)), columns=[0, 1])
+    report = full_report(X, np.arange(90) % 3)
+    assert report[0] is report["0"] and report[1].name == "1"
+    with pytest.raises(KeyError):
+        report[2]

@@ -597,9 +597,23 @@ def test_date_and_duration_features_are_drawn_on_date_and_duration_axes(tmp_path
         else:  # 0-10 hours in round numbers of hours (the locator may add one tick past each end)
             hours = np.array([float(t.replace("\N{MINUS SIGN}", "-")) for t in ticks])
             assert -3 <= hours.min() <= 0 and 10 <= hours.max() <= 13 and len(set(np.diff(hours))) == 1, ticks
-    figure = plot_distribution_comparison(DistributionAnalyzer(X, labels).fit().compare("when"))
+    analyzer = DistributionAnalyzer(X, labels).fit()
+    figure = plot_distribution_comparison(analyzer.compare("when"))
     figure.canvas.draw()
     assert figure.axes[0].get_xlabel() == "when (date)"
+    # densities per unit of the axis, not per nanosecond (a peak of 1e-16 read as nothing):
+    # the dates spread evenly over 400 days, about 1/400 a day
+    assert figure.axes[0].get_ylabel() == "Density (per day)"
+    assert 0.5 / 400 < max(figure.axes[0].lines[0].get_ydata()) < 2 / 400
+    figure = plot_distribution_comparison(analyzer.compare("took"))
+    figure.canvas.draw()
+    assert figure.axes[0].get_xlabel() == "took (hours)" and figure.axes[0].get_ylabel() == "Density (per hour)"
+    assert 0.5 / 10 < max(figure.axes[0].lines[0].get_ydata()) < 2 / 10  # even over 10 hours
+    from hvrt.plotting import format_value
+
+    # a duration in the figures' text is written in a unit, as the axes are
+    assert format_value(5626e9, "durations") == "93.77 minutes"
+    assert format_value(3 * 86_400e9, "durations") == "3 days" and format_value(-7.5e9, "durations") == "-7.5 seconds"
     # the shortest pattern that still tells the ticks apart
     def ns(*stamps: str) -> np.ndarray:
         return pd.to_datetime(list(stamps)).as_unit("ns").asi8
@@ -609,3 +623,15 @@ def test_date_and_duration_features_are_drawn_on_date_and_duration_axes(tmp_path
     assert _date_pattern(ns("2024-01-01", "2024-01-02")) == "%Y-%m-%d"
     assert _date_pattern(ns("2024-01-01 06:00", "2024-01-01 12:00")) == "%Y-%m-%d %H:%M"
     assert _date_pattern(ns("2024-01-01 06:00:30", "2024-01-01 06:01:00")) == "%Y-%m-%d %H:%M:%S"
+
+
+def test_a_column_with_no_value_is_never_a_top_feature(tmp_path):
+    # Its HHI is 0, so among three numeric columns it was one of the top 3, and drawing its
+    # distribution failed the whole run ("feature 'empty' has no non-missing value").
+    rng = np.random.default_rng(8)
+    X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.uniform(size=300), "empty": np.nan})
+    labels = np.arange(300) % 5
+    result = PartitionProfiler(X, labels, output_path=tmp_path).run_profiling()
+    assert result.top_features == ["a", "b"] or result.top_features == ["b", "a"]
+    assert "empty" in list(result.summary["feature"])  # still listed, with its HHI
+    assert not (tmp_path / "empty").exists() and (tmp_path / "report.html").exists()

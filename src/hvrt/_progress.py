@@ -38,8 +38,21 @@ def _make_visible() -> None:
         LOGGER.addHandler(_StderrHandler())
 
 
+# The command line's start, when a command runs: every step line then counts from it, so the
+# command's own steps and its estimator's (logged in between) read as one timeline.
+_shared_start: float | None = None
+
+
+def share_start(start: float | None) -> None:
+    """Count every :class:`StepLog`'s seconds from ``start`` (a ``time.perf_counter()``), or,
+    with None, each from its own creation again."""
+    global _shared_start
+    _shared_start = start
+
+
 class StepLog:
-    """Logs one line per step of a fit, each with the seconds since the fit began.
+    """Logs one line per step of a fit, each with the seconds since the fit began (or since
+    the command began, under the command line: see :func:`share_start`).
 
     Parameters
     ----------
@@ -52,7 +65,7 @@ class StepLog:
     def __init__(self, enabled: bool, owner: str) -> None:
         self.enabled = bool(enabled)
         self.owner = owner
-        self.start = time.perf_counter()
+        self.start = time.perf_counter() if _shared_start is None else _shared_start
         if self.enabled:
             _make_visible()
 

@@ -89,6 +89,8 @@ class _HvrtGroup(click.Group):
             except ImportError as error:  # a missing extra: the message names it
                 click.echo(f"hvrt: error: {_one_line(error)}", err=True)
                 code = 1
+        if "hvrt._progress" in sys.modules:
+            sys.modules["hvrt._progress"].share_start(None)
         sys.exit(code)
 
 
@@ -118,9 +120,10 @@ class Progress:
     def __init__(self, quiet: bool) -> None:
         _State.quiet = quiet
         self.enabled = not quiet and sys.stderr.isatty()
-        from ._progress import StepLog
+        from ._progress import StepLog, share_start
 
         self._log = StepLog(self.enabled, "hvrt")
+        share_start(self._log.start)  # the estimators' step lines count from the command's start too
 
     def step(self, message: str) -> None:
         """One line on stderr (with the seconds since the command began)."""
@@ -178,58 +181,124 @@ def _pyarrow() -> Any:
 
 def read_table(path: Path, fmt: str) -> pd.DataFrame:
     """The whole file as a DataFrame (CSV types inferred over every row, not per block; a CSV
-    text column of ISO 8601 dates only is read as dates, see :func:`_iso_date_columns`)."""
+    text column of ISO 8601 dates or of durations only is read as such, see :func:`_time_columns`)."""
     import pandas as pd
 
     try:
         if fmt == "parquet":
             _pyarrow()
-            return pd.read_parquet(path)
-        frame = pd.read_csv(path, low_memory=False)
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path, low_memory=False)
     except (ImportError, FileNotFoundError):
         raise
     except Exception as error:  # a parser's own error, named once
         raise BadInput(f"cannot read {str(path)!r} as {fmt.upper()}: {_one_line(error)}") from None
-    dates = _iso_date_columns(frame)
-    return frame.assign(**{column: pd.to_datetime(frame[column], format="ISO8601") for column in dates}) if dates else frame
+    if len(frame) == 0:  # (scikit-learn would say "Found array with 0 sample(s)")
+        raise BadInput(f"input {str(path)!r} has no rows")
+    if fmt == "parquet":
+        return frame
+    times = _time_columns(frame)
+    return frame.assign(**times) if times else frame
 
 
-def _iso_date_columns(frame: pd.DataFrame) -> list[str]:
-    """Text columns whose every value reads as an ISO 8601 date or time.
+# A duration as pandas writes it ("0 days 00:19:13.7", "-1 days +23:59:00") or in ISO 8601
+# ("PT19M13.7S", "P2D"); a bare number is not one ("5" would be read as 5 nanoseconds).
+_DURATION_TEXT = (
+    r"-?\d+ days? [+-]?\d{1,2}:\d{2}:\d{2}(?:\.\d+)?"  # pandas
+    r"|-?P(?=\d|T\d)(?:\d+(?:\.\d+)?[WD])*(?:T(?:\d+(?:\.\d+)?[HMS])+)?"  # ISO 8601
+)
 
-    A CSV has no types: read as text, a date column would be a categorical of every distinct
-    date, and the partitions would know nothing of its order. Read as dates, it is an ordered
-    feature (as a date column of a DataFrame or a Parquet file is).
+
+def _durations(values: pd.Series) -> pd.Series | None:
+    """``values`` (text) as durations, or None unless every value is one (see ``_DURATION_TEXT``).
+
+    A CSV has no types: a duration column written by pandas comes back as text, and would be a
+    categorical of every distinct duration.
     """
     import pandas as pd
 
-    found = []
+    present = values.dropna().astype(str)
+    # one value first: most text columns fail it, without matching every row
+    if present.empty or not present.iloc[:1].str.fullmatch(_DURATION_TEXT).all():
+        return None
+    if not present.str.fullmatch(_DURATION_TEXT).all():
+        return None
+    try:
+        return pd.to_timedelta(values)
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
+# a time of day followed by its UTC offset (or Z): "12:30+02:00", "12:30:00.5 -0500", "12:30Z"
+_OFFSET_AT_END = r"\d{2}:\d{2}(?::\d{2}(?:\.\d*)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+
+
+def _iso_dates(values: pd.Series) -> pd.Series | None:
+    """``values`` (text) as ISO 8601 dates, or None if some value is not one.
+
+    A column whose every time carries a UTC offset, but not the same one (a log written in
+    Europe/Paris crosses a daylight-saving change: +01:00 in winter, +02:00 in summer), is
+    read as instants in UTC; pandas refuses to parse mixed offsets otherwise, and the column
+    would become a categorical of every distinct time. Naive times mixed with offsets stay
+    refused: no zone for the naive ones is right.
+    """
+    import pandas as pd
+
+    try:
+        parsed = pd.to_datetime(values, format="ISO8601", errors="coerce")
+    except (ValueError, TypeError, OverflowError):  # mixed time zones
+        present = values.dropna().astype(str)
+        if present.empty or not present.str.contains(_OFFSET_AT_END).all():
+            return None
+        try:
+            parsed = pd.to_datetime(values, format="ISO8601", errors="coerce", utc=True)
+        except (ValueError, TypeError, OverflowError):
+            return None
+    return parsed if parsed.notna().sum() == values.notna().sum() else None
+
+
+def _time_columns(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """The text columns whose every value is an ISO 8601 date or time (see :func:`_iso_dates`)
+    or a duration (see :func:`_durations`), parsed.
+
+    A CSV has no types: read as text, a date column would be a categorical of every distinct
+    date, and the partitions would know nothing of its order. Read as dates, it is an ordered
+    feature (as a date column of a DataFrame or a Parquet file is); durations likewise.
+    """
+    import pandas as pd
+
+    found = {}
     for column in frame.columns:
         values = frame[column]
         if pd.api.types.infer_dtype(values, skipna=True) != "string":
             continue
         present = values.dropna()
         try:  # one value first: most text columns fail it, without parsing every row
-            if present.empty or pd.isna(pd.to_datetime(present.iloc[:1], format="ISO8601", errors="coerce")).any():
-                continue
-            parsed = pd.to_datetime(present, format="ISO8601", errors="coerce")
-        except (ValueError, TypeError, OverflowError):  # e.g. mixed time zones: keep it as text
-            continue
-        if parsed.notna().all():
-            found.append(str(column))
+            looks_like_a_date = not pd.isna(pd.to_datetime(present.iloc[:1], format="ISO8601", errors="coerce")).any()
+        except (ValueError, TypeError, OverflowError):
+            looks_like_a_date = False
+        parsed = _iso_dates(values) if looks_like_a_date else _durations(values)
+        if parsed is not None:
+            found[str(column)] = parsed
     return found
 
 
 def iter_chunks(
-    path: Path, fmt: str, chunk_rows: int, text_columns: Sequence[str] = (), date_columns: Sequence[str] = ()
+    path: Path,
+    fmt: str,
+    chunk_rows: int,
+    text_columns: Sequence[str] = (),
+    date_columns: Sequence[str] = (),
+    duration_columns: Sequence[str] = (),
 ) -> Iterator[pd.DataFrame]:
     """The file in chunks of at most ``chunk_rows`` rows.
 
     ``text_columns`` (recorded in the model file at fit) are read as text in every CSV chunk,
     so a chunk whose values of such a column all look like numbers keeps them as the same
-    categories the whole file had; ``date_columns`` (recorded too) are read as ISO 8601
-    dates, as :func:`read_table` read them at fit (a value that is not one leaves the column
-    as text, which labelling refuses by name).
+    categories the whole file had; ``date_columns`` and ``duration_columns`` (recorded too)
+    are read as dates and durations, as :func:`read_table` read them at fit (a value that is
+    not one leaves the column as text, which labelling refuses by name).
     """
     import pandas as pd
 
@@ -239,11 +308,17 @@ def iter_chunks(
             yield batch.to_pandas()
         return
     header = pd.read_csv(path, nrows=0).columns
-    dtypes = {column: str for column in text_columns if column in header}
     dates = [column for column in date_columns if column in header]
-    yield from pd.read_csv(
-        path, chunksize=chunk_rows, dtype=dtypes or None, parse_dates=dates or None, date_format="ISO8601" if dates else None
-    )
+    durations = [column for column in duration_columns if column in header]
+    dtypes = {column: str for column in [*text_columns, *dates, *durations] if column in header}
+    for chunk in pd.read_csv(path, chunksize=chunk_rows, dtype=dtypes or None):
+        # parsed as read_table parsed them (a chunk may hold one UTC offset only)
+        for columns, parse in ((dates, _iso_dates), (durations, _durations)):
+            for column in columns:
+                parsed = parse(chunk[column])
+                if parsed is not None:
+                    chunk[column] = parsed
+        yield chunk
 
 
 def count_rows(path: Path, fmt: str) -> int | None:
@@ -304,8 +379,8 @@ def write_table(frame: pd.DataFrame, target: Path, fmt: str) -> None:
 
 
 def _columns_option(values: Sequence[str]) -> list[str]:
-    """``--columns a,b --columns c`` -> ``["a", "b", "c"]``."""
-    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+    """``--columns a,b --columns c`` -> ``["a", "b", "c"]`` (a name given twice counts once)."""
+    return list(dict.fromkeys(name.strip() for value in values for name in value.split(",") if name.strip()))
 
 
 def _check_columns(frame: pd.DataFrame, names: Sequence[str], role: str, source: Path) -> None:
@@ -323,6 +398,19 @@ def _numeric_target(frame: pd.DataFrame, names: Sequence[str], source: Path) -> 
             raise BadInput(f"--y column {name!r} of {str(source)!r} is not numeric (dtype {frame[name].dtype})")
 
 
+def _finite_target(values: pd.Series, source: Path) -> None:
+    """A regressor's --y must be finite in every row: say which column and which row of the file."""
+    import numpy as np
+
+    bad = ~np.isfinite(values.to_numpy(dtype=np.float64, na_value=np.nan))
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise BadInput(
+            f"--y column {values.name!r} of {str(source)!r} has {int(bad.sum()):,} missing or infinite value(s), "
+            f"first in data row {first + 1:,}; every training row needs a finite target (drop those rows)"
+        )
+
+
 def _text_columns(frame: pd.DataFrame) -> list[str]:
     """Columns that hold text, which every later CSV chunk must read as text too."""
     import pandas as pd
@@ -335,6 +423,23 @@ def _date_columns(frame: pd.DataFrame) -> list[str]:
     import pandas as pd
 
     return [str(c) for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
+
+
+def _column_metadata(X: pd.DataFrame, y: list[str]) -> dict:
+    """What a model file records of its input, for reading later CSV chunks as at fit."""
+    return {
+        "text_columns": _text_columns(X),
+        "date_columns": _date_columns(X),
+        "duration_columns": _duration_columns(X),
+        "y": y,
+    }
+
+
+def _duration_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns of durations, which every later CSV chunk must read as durations too."""
+    import pandas as pd
+
+    return [str(c) for c in frame.columns if pd.api.types.is_timedelta64_dtype(frame[c])]
 
 
 def _features(frame: pd.DataFrame, columns: list[str], y: Sequence[str], source: Path) -> pd.DataFrame:
@@ -418,6 +523,7 @@ def cli() -> None:
 def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str, ...], columns: tuple[str, ...],
               engine: str, output: str, model_path: str | None, quiet: bool) -> None:
     """Partition INPUT and write its rows with a 'partition' column to OUTPUT."""
+    y_columns = tuple(dict.fromkeys(y_columns))  # --y price --y price: one guide
     source, fmt = _input_path(input_path)
     target_path, out_fmt = _output_path(output)
     _check_model_folder(model_path)
@@ -442,7 +548,7 @@ def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str,
                 f"(engine {model.engine_}, {seconds:.2f} s); sizes min {sizes.min()} / median {int(_median(sizes))} / max {sizes.max()}")
     _say(quiet, f"wrote {target_path}")
     if model_path:
-        saved = _save_model(model, model_path, {"text_columns": _text_columns(X), "date_columns": _date_columns(X), "y": list(y_columns)})
+        saved = _save_model(model, model_path, _column_metadata(X, list(y_columns)))
         _say(quiet, f"saved the partitioner to {saved}")
 
 
@@ -466,16 +572,21 @@ def _chunked(command: str, kind: str, column: str, input_path: str, model_path: 
         writer = ChunkWriter(temporary, out_fmt)
         with progress.bar(count_rows(source, fmt), f"{command} {source.name}") as bar:
             for chunk in iter_chunks(
-                source, fmt, chunk_rows, metadata.get("text_columns", ()), metadata.get("date_columns", ())
+                source, fmt, chunk_rows, metadata.get("text_columns", ()), metadata.get("date_columns", ()),
+                metadata.get("duration_columns", ()),
             ):
                 if chunks == 0:
                     _check_free_column(chunk, column, source)
                     _check_model_columns(chunk, model, model_path, source)
+                if len(chunk) == 0:
+                    continue
                 values = model.predict(chunk)
                 writer.write(chunk.assign(**{column: values}))
                 rows += len(chunk)
                 chunks += 1
                 bar.update(len(chunk))
+        if rows == 0:
+            raise BadInput(f"input {str(source)!r} has no rows")
         writer.close()
     what = "labelled" if command == "label" else "predicted"
     _say(quiet, f"{what} {rows:,} rows in {chunks} chunk(s) with {model_path}; wrote {target_path}")
@@ -515,10 +626,18 @@ def rules(model_path: str, output: str | None, precision: int | None, missing: s
     info = model_info(model_path)
     model = load(model_path)
     partitioner = model.partitioner_ if info.kind == "PartitionedRegressor" else model
+    # A regressor's partitions grow on the global ridge's residual (or on y, or X alone): the
+    # mean of that guide is not the mean of y, so it is not called y_mean.
+    guide = getattr(model, "partition_on_", "y") if info.kind == "PartitionedRegressor" else "y"
     if target is None:
-        click.echo(partitioner.export_rules(precision, missing=missing))
+        text = partitioner.export_rules(precision, missing=missing)
+        if guide == "residual":
+            text = "\n".join(line.replace("  y_mean=", "  residual_mean=", 1) for line in text.split("\n"))
+        click.echo(text)
         return
     table = partitioner.partition_rules(precision, missing=missing).reset_index()
+    if guide == "residual":
+        table = table.rename(columns={"y_mean": "residual_mean"})
     write_table(table, *target)
     _say(quiet, f"wrote the rules of {len(table):,} partitions of {model_path} to {target[0]}")
 
@@ -546,6 +665,7 @@ def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, .
     frame = read_table(source, fmt)
     _check_columns(frame, [y_column], "--y", source)
     _numeric_target(frame, [y_column], source)
+    _finite_target(frame[y_column], source)
     if target is not None:
         _check_free_column(frame, PREDICTION_COLUMN, source)
     X = _features(frame, _columns_option(columns), [y_column], source)
@@ -560,7 +680,7 @@ def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, .
     seconds = time.perf_counter() - start
     fitted = model.predict(X)
     r2 = model.score(X, frame[y_column])
-    saved = _save_model(model, model_path, {"text_columns": _text_columns(X), "date_columns": _date_columns(X), "y": [y_column]})
+    saved = _save_model(model, model_path, _column_metadata(X, [y_column]))
     _say(quiet, f"fitted {model.n_partitions_} local models of {y_column!r} on {len(frame):,} rows in {seconds:.2f} s "
                 f"(partitions grown on {model.partition_on_}, shrinkage {model.shrinkage_:g}); training R² {r2:.4f}")
     _say(quiet, f"saved the regressor to {saved}")

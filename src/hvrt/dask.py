@@ -68,7 +68,16 @@ from ._preprocessing import (
 )
 from ._progress import StepLog
 from ._target import blend_target, feature_outputs, zscore_scale, zscored_outputs
-from ._validation import MAX_MAGNITUDE, MIN_MAGNITUDE, check_partitioned, has_missing_values, to_frame
+from ._validation import (
+    MAX_MAGNITUDE,
+    MIN_MAGNITUDE,
+    _dates_as_numbers,
+    check_partitioned,
+    date_zones,
+    has_missing_values,
+    time_kinds,
+    to_frame,
+)
 from .local_models import (
     AUTO_FALLBACK,
     AUTO_MIN_ROWS,
@@ -264,9 +273,16 @@ def _target_values(part: Any, name: str = "y", when: str = "fit") -> np.ndarray:
         columns = ["target" if name == "y" else name]
     else:
         columns = [f"target_{j}" for j in range(values.shape[1])]
-    values = values.reshape(len(values), -1)
+    values = _as_rows(values)
     has_missing_values(values, columns, name=name, when=when)
     return values
+
+
+def _meta_of(chunks: _Chunks) -> pd.DataFrame:
+    """An empty frame of X's columns as the in-memory estimators see them: dates, durations and
+    periods as float64 nanoseconds (ordered numeric features, not categoricals), their dtypes
+    at fit kept in ``attrs`` as :func:`~hvrt._validation.to_frame` keeps them."""
+    return _dates_as_numbers(pd.DataFrame({c: pd.Series(dtype=d) for c, d in chunks.dtypes.items()}))
 
 
 def _frame_of(part: Any) -> pd.DataFrame:
@@ -482,7 +498,12 @@ def _fit_scaling(
             ]
             encoder = fit_one_hot(lists)
     kinds = [_merged_kind([s["kinds"][j] for s in x_summaries]) for j in range(len(categorical))]
-    preprocessor = Preprocessor(numeric, categorical, numeric_fill, category_imputer, encoder, kinds)
+    meta = _meta_of(chunks)  # the time columns' kinds and zones, checked at labelling as in memory
+    preprocessor = Preprocessor(
+        numeric, categorical, numeric_fill, category_imputer, encoder, kinds,
+        time_kinds={c: kind for c, kind in time_kinds(meta).items() if c in set(numeric)},
+        date_zones={c: zone for c, zone in date_zones(meta).items() if c in set(numeric)},
+    )
     scaling = _Scaling(
         preprocessor=preprocessor,
         chunk_rows=chunk_rows,
@@ -503,11 +524,16 @@ def _fit_scaling(
     return scaling, y_chunks
 
 
+def _as_rows(values: np.ndarray) -> np.ndarray:
+    """``values`` as (rows, columns); ``reshape(n, -1)`` cannot shape an empty chunk's none."""
+    return values.reshape(len(values), values.shape[1] if values.ndim == 2 else 1)
+
+
 def _part_moments(part: Any, y_part: Any, scaling: _Scaling) -> tuple[tuple, tuple]:
     """Moments of one chunk's target parts (for the blend's variances)."""
     frame = _frame_of(part)
     x_part, y_values = scaling.parts(frame, _target_values(y_part))
-    return _column_moments(x_part.reshape(len(frame), -1)), _column_moments(y_values.reshape(len(frame), -1))
+    return _column_moments(_as_rows(x_part)), _column_moments(_as_rows(y_values))
 
 
 def _total_variance(moments: tuple[np.ndarray, np.ndarray, np.ndarray]) -> float:
@@ -537,9 +563,9 @@ def _gather(parts: list[Any], chunk_rows: np.ndarray, rows: np.ndarray) -> list[
 
 
 def _concat_rows(pieces: list[Any], columns: list[str]) -> pd.DataFrame:
+    """Gathered rows as the in-memory estimators see them (times as nanoseconds, see :func:`_frame_of`)."""
     if isinstance(pieces[0], pd.DataFrame):
-        frame = pd.concat(pieces)
-        return frame.set_axis([str(c) for c in frame.columns], axis=1)
+        return _frame_of(pd.concat(pieces))
     return pd.DataFrame(np.concatenate(pieces), columns=columns)
 
 
@@ -613,7 +639,14 @@ def _hist_chunk(part: Any, y_part: Any, scaling: _Scaling, mapper: Any) -> Any:
 
     frame = _frame_of(part)
     y_values = None if y_part is None else _target_values(y_part)
-    return bin_chunk(scaling.preprocessor.tree_inputs(frame), scaling.target(frame, y_values), mapper)
+    X_tree = scaling.preprocessor.tree_inputs(frame)
+    target = np.asarray(scaling.target(frame, y_values), dtype=np.float64)
+    if len(X_tree) == 0:  # an empty chunk (a filter emptied it): bin_chunk cannot shape no rows
+        from ._hist._distributed import ChunkRows
+
+        outputs = 1 if target.ndim == 1 else target.shape[1]
+        return ChunkRows(np.zeros((0, X_tree.shape[1]), np.uint8), np.zeros((0, outputs)), np.zeros(0, np.int32))
+    return bin_chunk(X_tree, target, mapper)
 
 
 def _tree_sum(tasks: list[Any]) -> Any:
@@ -763,8 +796,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         log = StepLog(self.verbose, type(self).__name__)
         chunks = _chunks_of(X)
         columns = list(chunks.dtypes.index)
-        meta = pd.DataFrame({c: pd.Series(dtype=d) for c, d in chunks.dtypes.items()})
-        categorical = resolve_categorical(meta, self.categorical_features)
+        categorical = resolve_categorical(_meta_of(chunks), self.categorical_features)
         if y is not None:
             _target_chunks(y, _known_rows(X))  # the dtype and length checks, before any computation
         self._check_params(2)
@@ -1029,7 +1061,7 @@ def _checked_chunk_response(y_part: Any, n_rows: int) -> np.ndarray:
 def _checked_chunk_weights(w_part: Any, n_rows: int) -> np.ndarray:
     if w_part is None:
         return np.ones(n_rows)
-    weights = _target_values(w_part, "sample_weight").reshape(len(w_part), -1)
+    weights = _as_rows(_target_values(w_part, "sample_weight"))
     if weights.shape != (n_rows, 1):
         raise ValueError(f"sample_weight has shape {weights.shape} in a chunk where X has {n_rows} rows; one weight per row")
     weights = weights[:, 0]
@@ -1154,8 +1186,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         partitioner = DaskHVRTPartitioner(**template.get_params(deep=False))
         if self.verbose:
             partitioner.set_params(verbose=True)
-        meta = pd.DataFrame({c: pd.Series(dtype=d) for c, d in chunks.dtypes.items()})
-        categorical = resolve_categorical(meta, partitioner.categorical_features)
+        categorical = resolve_categorical(_meta_of(chunks), partitioner.categorical_features)
         _target_chunks(y, _known_rows(X))
         if sample_weight is not None:
             _target_chunks(sample_weight, name="sample_weight")

@@ -95,6 +95,10 @@ def _is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+# what pandas' infer_dtype calls an array holding text
+_TEXT_KINDS = ("string", "bytes", "mixed", "categorical")
+
+
 def _checked_response(y: Any, n_rows: int, index: pd.Index | None) -> np.ndarray:
     """``y`` as finite float64, or an error that names it."""
     if y is None:
@@ -118,10 +122,16 @@ def _checked_response(y: Any, n_rows: int, index: pd.Index | None) -> np.ndarray
             f"y must be numeric, got {kind} ({values.dtype}); convert them to numbers in the unit the "
             "predictions should have, e.g. (y - y.min()) / pd.Timedelta(days=1)"
         )
+    if values.dtype.kind in "OUS" and pd.api.types.infer_dtype(values, skipna=True) in _TEXT_KINDS:
+        # numpy would parse "1.5" (and a categorical of "1", "2") without a word
+        raise ValueError(
+            f"y must be numeric, got dtype {getattr(y, 'dtype', values.dtype)} holding text; "
+            "convert numbers written as text with pd.to_numeric(y)"
+        )
     try:
         values = values.astype(np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"y must be numeric, got dtype {values.dtype}") from None
+        raise ValueError(f"y must be numeric, got dtype {getattr(y, 'dtype', values.dtype)}") from None
     bad = ~np.isfinite(values)
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
@@ -210,7 +220,10 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         which guards against extrapolating a steep local slope. None: no clipping.
     estimator : scikit-learn regressor, default=None
         ``None`` uses the built-in batched ridge with shrinkage. Otherwise a clone is
-        fitted on each partition's rows and model inputs (no shrinkage), in parallel.
+        fitted on each partition's rows and model inputs (no shrinkage), in parallel. It
+        sees the inputs standardised (each less its training mean, over its training
+        standard deviation), as the built-in ridge does, so its ``coef_`` is per standard
+        deviation; ``clip="xy"`` clips them to the partition's box before it predicts.
     n_jobs : int, default=None
         Parallel jobs for ``estimator`` (joblib's convention).
     verbose : bool, default=False
@@ -450,7 +463,10 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             self.estimators_ = None
         else:
             self._coef = None
-            self.estimators_ = self._fit_estimators(inputs, response, weights, labels, n_partitions)
+            # standardised inputs, as the built-in ridge's: raw dates (nanoseconds, ~1e18)
+            # beside unit-scale columns make a least-squares solver drop the small columns
+            self._estimator_inputs = "standardised"
+            self.estimators_ = self._fit_estimators(design[:, 1:], response, weights, labels, n_partitions)
         if self.clip == "xy":
             stats = grouped_stats(design[:, 1:], labels)
             self._box_low, self._box_high = stats.minimum, stats.maximum
@@ -616,15 +632,18 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             labels = self.partitioner_._labels_of_prepared(inputs)
         else:
             labels = self.partitioner_.get_partitions(X)
-        if self.estimators_ is not None:
-            prediction = np.empty(len(labels))
-            for k in np.unique(labels):  # non-default path: one call per partition present
-                rows = np.flatnonzero(labels == k)
-                prediction[rows] = self.estimators_[k].predict(inputs[rows])
-        else:
+        standardised = self.estimators_ is None or getattr(self, "_estimator_inputs", None) == "standardised"
+        if standardised:  # (a model file of an older version fitted its estimators on the raw inputs)
             design = self._design(inputs)
             if self.clip == "xy":
                 np.clip(design[:, 1:], self._box_low[labels], self._box_high[labels], out=design[:, 1:])
+        if self.estimators_ is not None:
+            features = design[:, 1:] if standardised else inputs
+            prediction = np.empty(len(labels))
+            for k in np.unique(labels):  # non-default path: one call per partition present
+                rows = np.flatnonzero(labels == k)
+                prediction[rows] = self.estimators_[k].predict(features[rows])
+        else:
             prediction = np.empty(len(labels))
             for start in range(0, len(labels), _PREDICT_BLOCK_ROWS):
                 block = slice(start, start + _PREDICT_BLOCK_ROWS)

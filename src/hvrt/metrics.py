@@ -455,6 +455,13 @@ class FullReport(dict):
         self.partition_ids = partition_ids
         self.categorical = dict(categorical or {})
 
+    def __missing__(self, key: Any) -> FeatureReport:
+        # names are compared as strings everywhere: a frame's column 0 is the report's "0",
+        # and report[0] finds it as DistributionAnalyzer.score(0) does
+        if not isinstance(key, str) and str(key) in self:
+            return self[str(key)]
+        raise KeyError(key)
+
     def categorical_to_pandas(self) -> pd.DataFrame:
         """One row per categorical column: how its categories concentrate in partitions.
 
@@ -641,6 +648,19 @@ def _check_partition_count(n_partitions: int, minimum: int) -> None:
 # --------------------------------------------------------------------------- full_report
 
 
+def _histogram(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.histogram(values, bins=10)``, also for values a few ulps apart (equal shares up to
+    rounding), where numpy finds no 10 finite bins between them and raises: they are binned
+    as numpy bins equal values, in the middle of a window around them (±0.5, wider where
+    that is below the values' resolution)."""
+    try:
+        return np.histogram(values, bins=HISTOGRAM_BINS)
+    except ValueError:
+        centre = float(np.median(values))
+        half = max(0.5, 1e-6 * abs(centre))
+        return np.histogram(values, bins=HISTOGRAM_BINS, range=(centre - half, centre + half))
+
+
 def _distribution_summary(per_partition: np.ndarray, proportional: bool) -> list[dict[str, Any]]:
     """For a (K, d) array of non-negative values, each column's report fields."""
     totals = per_partition.sum(axis=0)
@@ -658,7 +678,7 @@ def _distribution_summary(per_partition: np.ndarray, proportional: bool) -> list
     for j in range(per_partition.shape[1]):
         column = np.ascontiguousarray(distribution[:, j])
         if positive[j]:
-            histogram = np.histogram(column, bins=HISTOGRAM_BINS)
+            histogram = _histogram(column)
         else:
             histogram = (np.array([], dtype=np.int64), np.array([], dtype=np.float64))
         summaries.append(
@@ -822,6 +842,13 @@ def calculate_feature_hhi_metric(X: Any, labels: Any) -> float:
 def _target_values(y: Any, n_rows: int, index: pd.Index | None) -> np.ndarray:
     """``y`` as float64 with NaN for missing values (nullable pandas dtypes included)."""
     y_array = aligned_1d(y, "y", n_rows, index)
+    text_kinds = ("string", "bytes", "mixed", "categorical")
+    if y_array.dtype.kind in "OUS" and pd.api.types.infer_dtype(y_array, skipna=True) in text_kinds:
+        # numpy would parse "1.5" (and a categorical of "1", "2") without a word
+        raise ValueError(
+            f"y must be numeric, got dtype {getattr(y, 'dtype', y_array.dtype)} holding text; "
+            "convert numbers written as text with pd.to_numeric(y)"
+        )
     if y_array.dtype.kind not in "fiub":
         if y_array.dtype.kind == "O":
             y_array = np.where(pd.isna(y_array), np.nan, y_array)

@@ -302,8 +302,9 @@ def save(model: HVRTPartitioner | PartitionedRegressor, path: str | os.PathLike,
     """
     kind = next((name for name, cls in MODEL_KINDS.items() if type(model) is cls), None)
     if kind is None:
+        local = " (save its .to_local(), the same model in memory)" if hasattr(model, "to_local") else ""
         raise TypeError(
-            f"hvrt.save takes an HVRTPartitioner or a PartitionedRegressor, got {type(model).__name__}"
+            f"hvrt.save takes an HVRTPartitioner or a PartitionedRegressor, got {type(model).__name__}{local}"
         )
     target = _as_path(path)
     if target.is_dir():

@@ -135,16 +135,29 @@ def _duration_unit(span: float) -> tuple[str, float]:
     return next((unit for unit in _DURATION_UNITS if span >= 2 * unit[1]), _DURATION_UNITS[-1])
 
 
+def _density_unit(time_kind: str | None, span: float) -> tuple[str | None, float]:
+    """The unit a density over a value axis spanning ``span`` is given per (None for a plain
+    number) and its nanoseconds: a day for dates, the duration axis's own unit otherwise."""
+    if time_kind is None:
+        return None, 1.0
+    if time_kind == "dates":
+        return "day", NS_PER_DAY
+    name, nanoseconds = _duration_unit(span)
+    return ("ms" if name == "ms" else name[:-1]), nanoseconds
+
+
 def format_value(value: float, time_kind: str | None, digits: int = 4) -> str:
-    """A value for a figure's text: a date or a duration for a time column (nanoseconds),
-    else a number to ``digits`` significant digits."""
+    """A value for a figure's text: a date, or a duration in the unit its size calls for
+    (``93.77 minutes``, as the duration axes are written, not ``0 days 01:33:46``), for a
+    time column (nanoseconds); else a number to ``digits`` significant digits."""
     if time_kind is None or not np.isfinite(value):
         return f"{value:.{digits}g}"
-    import pandas as pd
-
     if time_kind == "dates":
+        import pandas as pd
+
         return str(pd.Timestamp(round(value)).floor("s"))
-    return str(pd.Timedelta(round(value)).floor("s"))
+    name, nanoseconds = _duration_unit(abs(value))
+    return f"{value / nanoseconds:.{digits}g} {name}"
 
 
 def _time_axis(axis: Any, time_kind: str | None, feature: str) -> None:
@@ -246,10 +259,12 @@ def _mark_outside(ax: Axes, n_below: int, n_above: int, low: float, high: float,
 def _plot_point_mass(comparison: DistributionComparison, ax: Axes) -> None:
     """A constant feature: one spike of height 1 (the share of rows), not a density."""
     value = comparison.data_range[0]
-    ax.vlines([value], 0, 1, color=ORIGINAL_COLOR, linewidth=4, label=f"Original: all {comparison.n_values:,} values")
+    values = "the 1 value" if comparison.n_values == 1 else f"all {comparison.n_values:,} values"
+    partitions = "1 partition" if comparison.n_partitions == 1 else f"{comparison.n_partitions} partitions"
+    ax.vlines([value], 0, 1, color=ORIGINAL_COLOR, linewidth=4, label=f"Original: {values}")
     ax.vlines(
         [value], 0, 1, color=RECONSTRUCTION_COLOR, linewidth=2, linestyle="--",
-        label=f"Reconstruction from {comparison.n_partitions} partitions",
+        label=f"Reconstruction from {partitions}",
     )  # fmt: skip
     half_width = max(abs(value) * 0.05, 1.0)
     ax.set_xlim(value - half_width, value + half_width)
@@ -289,11 +304,16 @@ def plot_distribution_comparison(comparison: DistributionComparison, ax: Axes | 
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False)
         return figure
     grid = comparison.grid
-    ax.fill_between(grid, comparison.original_density, color=FILL_COLOR, alpha=0.25, linewidth=0)
-    ax.plot(grid, comparison.original_density, color=ORIGINAL_COLOR, linewidth=1.5, label="Original (KDE of the data)")
+    window = _visible_window(comparison)
+    # A time feature's densities are per nanosecond (1e-13 per ns reads as nothing): drawn
+    # per unit of the axis, per day for dates and per minute on an axis of minutes.
+    per, unit_ns = _density_unit(comparison.time_kind, window[1] - window[0])
+    original, reconstructed = comparison.original_density * unit_ns, comparison.reconstructed_density * unit_ns
+    ax.fill_between(grid, original, color=FILL_COLOR, alpha=0.25, linewidth=0)
+    ax.plot(grid, original, color=ORIGINAL_COLOR, linewidth=1.5, label="Original (KDE of the data)")
     ax.plot(
         grid,
-        comparison.reconstructed_density,
+        reconstructed,
         color=RECONSTRUCTION_COLOR,
         linewidth=2,
         linestyle="--",
@@ -302,13 +322,13 @@ def plot_distribution_comparison(comparison: DistributionComparison, ax: Axes | 
             f"partition{'' if comparison.n_partitions == 1 else 's'} ({comparison.method})"
         ),
     )
-    ax.set_xlim(*_visible_window(comparison))
+    ax.set_xlim(*window)
     ax.set_ylim(bottom=0)
     _mark_outside(ax, comparison.n_below, comparison.n_above, *comparison.window, comparison.time_kind)
     ax.set_title(title, fontsize=12, pad=26)
     ax.set_xlabel(str(comparison.feature))
     _time_axis(ax.xaxis, comparison.time_kind, str(comparison.feature))
-    ax.set_ylabel("Density")
+    ax.set_ylabel("Density" if per is None else f"Density (per {per})")
     ax.grid(True, linestyle="--", alpha=0.5)
     # Above the axes: inside, it would hide part of a curve whatever the distribution's shape.
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False)

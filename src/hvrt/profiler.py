@@ -202,7 +202,9 @@ class PartitionProfiler(SeedArgumentNames):
             name="size",
         )
         scores = analyzer.scores()
-        top_features = [str(f) for f in summary["feature"].head(TOP_FEATURES)]
+        # a column with no value at all has nothing to draw (scores() leaves it out too)
+        drawable = set(map(str, scores["feature"]))
+        top_features = [str(f) for f in summary["feature"] if str(f) in drawable][:TOP_FEATURES]
         logger.info("profiling %d partitions of %d rows", len(sizes), data.n_samples)
 
         plots = viz_available()
