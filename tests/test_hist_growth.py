@@ -206,7 +206,7 @@ def grow_one_side(X, y, max_leaves, board, board_gain):
     node_int, _ = grow(
         codes, codes.view(np.uint64), target, np.arange(len(y), dtype=np.int32), 0, len(y), root,
         histogram_sums(root)[:1], 1, mapper.n_value_bins, None, mapper.nan_code, max_leaves, 1, 2**31 - 1, 0.0,
-        2048, 1, board, board_gain, 0, np.empty((0, 1), dtype=np.int32), 0,
+        2048, 1, board, board_gain, 0,
     )  # fmt: skip
     return splits_made(node_int)
 

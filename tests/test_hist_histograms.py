@@ -74,7 +74,6 @@ def test_growth_on_padded_histograms_equals_growth_on_scalar_ones(n_outputs):
             codes, codes.view(np.uint64), y, np.arange(len(y), dtype=np.int32), 0, len(y), root,
             histogram_sums(root)[:n_outputs], 0, mapper.n_value_bins, np.zeros(6, dtype=np.bool_),
             mapper.nan_code, 300, 1, 2**31 - 1, 0.0, 1024, 1, np.zeros((2, ENTRIES), dtype=np.int64), np.zeros((2, 0)), -1,
-            np.empty((0, 1), dtype=np.int32), 0,
         )  # fmt: skip
         tables.append((node_int, node_float, y))
     (int_a, float_a, y_a), (int_b, float_b, y_b) = tables

@@ -33,7 +33,7 @@ _GROW_TABLES = (("i8", 2, "C"), ("f8", 2, "C"))  # node_int, node_float
 def _grow(categorical: object) -> tuple:
     # codes, words, y, rows, seg_start, seg_end, root_hist, root_sums, root_depth, n_value_bins,
     # categorical, nan_code, max_leaves, min_leaf, max_depth, min_gain, hist_min_rows, min_category_rows,
-    # board, board_gain, side, where, index_rows
+    # board, board_gain, side
     return (
         ("u1", 2, "C"),
         ("u8", 2, "C"),
@@ -55,8 +55,6 @@ def _grow(categorical: object) -> tuple:
         "i8",
         ("i8", 2, "C"),
         ("f8", 2, "C"),
-        "i8",
-        ("i4", 2, "C"),
         "i8",
     )
 

@@ -26,19 +26,6 @@ TWO_SUBTREES_MIN_ROWS = 2 * MIN_ROWS_PER_THREAD
 # per this many rows is asked for; beyond that (e.g. growth to purity) the board, 16 bytes
 # per leaf and side, is not worth its memory and every split is taken anyway.
 COORDINATED_MIN_ROWS_PER_LEAF = 16
-# With several outputs, nodes of fewer rows than this are split in index mode (see
-# ``grow``'s ``where``): their target (80 bytes a row at ten outputs, 1.3 MB at this size)
-# stays in cache while its rows' 4-byte indices move.
-INDEX_ROWS = 16_384
-
-
-def _index_mode(y: np.ndarray, index_rows: int | None) -> tuple[np.ndarray, int]:
-    """``grow``'s ``where`` and ``index_rows``: the identity over y's rows when y has
-    several outputs (None: ``INDEX_ROWS``), else an empty ``where`` and 0."""
-    index_rows = INDEX_ROWS if index_rows is None else index_rows
-    if y.shape[1] < 2 or index_rows <= 0:
-        return np.empty((0, 1), dtype=np.int32), 0
-    return np.arange(len(y), dtype=np.int32).reshape(-1, 1), int(index_rows)
 
 
 def _root_histogram(codes: np.ndarray, y: np.ndarray, n_features: int, n_codes: int, threads: int) -> np.ndarray:
@@ -70,15 +57,12 @@ def grow_tree(
     hist_min_rows: int,
     categorical: np.ndarray | None = None,
     min_category_rows: int = 1,
-    index_rows: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Grow the tree on all rows; ``codes`` and ``y`` are permuted into node order in place.
 
     Parameters are the like-named ones of :func:`hvrt._hist._grower.grow` (``categorical``
     None: no native categorical feature; ``codes``
-    from ``transform_bins``, ``y`` the centred target, C-ordered (n, m); ``index_rows``
-    None: ``INDEX_ROWS`` with several outputs). In index mode the target's rows end in an
-    order of their own, not ``rows``'.
+    from ``transform_bins``, ``y`` the centred target, C-ordered (n, m)).
 
     Returns
     -------
@@ -92,14 +76,13 @@ def grow_tree(
     words = codes.view(np.uint64)
     rows = np.arange(n, dtype=np.int32)
     threads = 2 if thread_count() >= 2 and n >= TWO_SUBTREES_MIN_ROWS else 1
-    where, index_rows = _index_mode(y, index_rows)
     hists = _root_histogram(codes, y, n_features, nan_code + 1, threads)
     # from the histogram (one pass less), as every other node's; without features, from y
     root_sums = histogram_sums(hists[0])[: y.shape[1]] if n_features else column_sums(y, 0, n)
     if threads == 1 or max_leaves <= 2:
         node_int, node_float = _grow_serial(
             codes, words, y, rows, hists[0], root_sums, n_value_bins, categorical, nan_code, max_leaves, min_leaf,
-            max_depth, min_gain, hist_min_rows, min_category_rows, where, index_rows,
+            max_depth, min_gain, hist_min_rows, min_category_rows,
         )  # fmt: skip
         return node_int, node_float, rows
 
@@ -127,7 +110,7 @@ def grow_tree(
         return grow(
             codes, words, y, rows, start, end, hists[child], sums, 1, n_value_bins, categorical, nan_code,
             max_leaves - 1, min_leaf, max_depth, min_gain, hist_min_rows, min_category_rows, board, board_gain,
-            child if coordinated else -1, where, index_rows,
+            child if coordinated else -1,
         )  # fmt: skip
 
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -144,40 +127,37 @@ def grow_tree(
     if merged is None:  # a subtree stopped before the merge was decided: never expected, see grow
         return _regrow_serially(
             codes, words, y, rows, n_value_bins, categorical, nan_code, max_leaves, min_leaf, max_depth, min_gain,
-            hist_min_rows, min_category_rows, where, index_rows,
+            hist_min_rows, min_category_rows,
         )  # fmt: skip
     return (*merged, rows)
 
 
 def _grow_serial(
     codes, words, y, rows, root_hist, root_sums, n_value_bins, categorical, nan_code, max_leaves, min_leaf,
-    max_depth, min_gain, hist_min_rows, min_category_rows, where, index_rows,
+    max_depth, min_gain, hist_min_rows, min_category_rows,
 ):  # fmt: skip
     """Serial best-first growth of the whole tree from the root's histogram."""
     no_board = np.zeros((2, ENTRIES), dtype=np.int64)
     return grow(
         codes, words, y, rows, 0, codes.shape[0], root_hist, root_sums, 0, n_value_bins, categorical, nan_code,
         max_leaves, min_leaf, max_depth, min_gain, hist_min_rows, min_category_rows, no_board, np.zeros((2, 0)), -1,
-        where, index_rows,
     )  # fmt: skip
 
 
 def _regrow_serially(
     codes, words, y, rows, n_value_bins, categorical, nan_code, max_leaves, min_leaf, max_depth, min_gain,
-    hist_min_rows, min_category_rows, where, index_rows,
+    hist_min_rows, min_category_rows,
 ):  # fmt: skip
     """Put the rows back in their original order and grow the whole tree serially."""
     for array in (codes, y):
         original = np.empty_like(array)
-        # in index mode the row at position i has its target at y[where[i]]
-        original[rows] = array if array is codes or not len(where) else array[where[:, 0]]
+        original[rows] = array
         array[...] = original
     rows[...] = np.arange(len(rows), dtype=rows.dtype)
-    where[:, 0] = np.arange(len(where), dtype=where.dtype)
     hists = _root_histogram(codes, y, len(n_value_bins), nan_code + 1, 1)
     root_sums = histogram_sums(hists[0])[: y.shape[1]]
     node_int, node_float = _grow_serial(
         codes, words, y, rows, hists[0], root_sums, n_value_bins, categorical, nan_code, max_leaves, min_leaf,
-        max_depth, min_gain, hist_min_rows, min_category_rows, where, index_rows,
+        max_depth, min_gain, hist_min_rows, min_category_rows,
     )  # fmt: skip
     return node_int, node_float, rows

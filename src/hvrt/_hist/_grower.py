@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._histograms import fill_histogram, fill_histogram_indexed, histogram_sum, histogram_sums, subtract_histograms
+from ._histograms import fill_histogram, histogram_sum, histogram_sums, subtract_histograms
 from ._jit import intrinsic, njit, types
 from ._categories import evaluate_mixed, split_rows_by_set
 from ._node_table import (
@@ -56,29 +56,19 @@ from ._node_table import (
     heap_pop,
     heap_push,
 )
-from ._rows import split_rows, split_rows_indexed
+from ._rows import split_rows
 from ._split import evaluate_node
 
 
 @njit(cache=True, inline="always")
-def _child_histograms(
-    hist, codes, y, where, indexed, small_slot, small_start, small_size, large_slot, large_start, large_size,
-    build_both,
-):  # fmt: skip
+def _child_histograms(hist, codes, y, small_slot, small_start, small_size, large_slot, large_start, large_size, build_both):
     # histograms from contiguous rows after the partition: a tight loop beats
-    # accumulating inside the partition pass; ``indexed``: the rows' target is read
-    # through ``where`` (see grow's index mode)
-    small_end, large_end = small_start + small_size, large_start + large_size
-    if indexed:
-        fill_histogram_indexed(hist[small_slot], codes, y, where, small_start, small_end)
+    # accumulating inside the partition pass
+    fill_histogram(hist[small_slot], codes, y, small_start, small_start + small_size)
+    if build_both:
+        fill_histogram(hist[large_slot], codes, y, large_start, large_start + large_size)
     else:
-        fill_histogram(hist[small_slot], codes, y, small_start, small_end)
-    if not build_both:
         subtract_histograms(hist[large_slot], hist[small_slot])
-    elif indexed:
-        fill_histogram_indexed(hist[large_slot], codes, y, where, large_start, large_end)
-    else:
-        fill_histogram(hist[large_slot], codes, y, large_start, large_end)
 
 
 # The coordination board of two subtrees grown side by side (see ``grow``'s ``board``):
@@ -181,8 +171,6 @@ def grow(
     board: np.ndarray,
     board_gain: np.ndarray,
     side: int,
-    where: np.ndarray,
-    index_rows: int,
 ):
     """Grow a best-first tree on rows [seg_start, seg_end), permuting them into node order in place.
 
@@ -214,17 +202,7 @@ def grow(
         soon as the merge of both sides' sequences (:func:`merge_subtrees`) is decided
         without this subtree's further splits, or as soon as its splits not yet merged
         are as many as the splits the merge has left to take (then the merge never
-        needs another). A subtree that stops for any other reason sets its FINAL flag.
-        ``side`` -1: no other subtree, grow to ``max_leaves``.
-    where : int32 array (n, 1), ``where[i, 0] == i`` on entry for the rows of this tree
-        (or empty when ``index_rows`` is 0): index mode. A node of fewer than
-        ``index_rows`` rows is split without moving its target: its rows' indices into
-        ``y`` move instead (4 bytes a row, not 8 per output), and its children's
-        histograms read the target through them (the same additions in the same order,
-        so the same tree). Its descendants' rows then hold their target at
-        ``y[where[i, 0]]``. Below about 16k rows (ten outputs: 1.3 MB of target) the
-        node's target stays in cache, where reading it out of order costs little.
-    index_rows : int, see ``where``; 0 moves the target at every split.
+        needs another). A subtree that stops for any other reason sets its FINAL flag. ``side`` -1: no other subtree, grow to ``max_leaves``.
 
     Returns
     -------
@@ -369,27 +347,18 @@ def grow(
         right_slot = large_slot if left_is_small else small_slot
         feature, split_bin = node_int[parent, FEATURE], node_int[parent, BIN]
         nan_left = node_int[parent, NAN_LEFT] == 1
-        indexed = end - start < index_rows  # (index mode: see ``where``)
         if categorical is None:
-            if indexed:
-                split_rows_indexed(codes, words, where, rows, start, end, feature, split_bin, nan_left, nan_code)
-            else:
-                split_rows(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, small_size)
+            split_rows(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, small_size)
         elif categorical[feature]:
             for w in range(4):
                 bits[w] = node_int[parent, CATEGORIES + w]
-            if indexed:
-                split_rows_by_set(codes, words, where, rows, start, end, feature, bits, nan_left, nan_code)
-            else:
-                split_rows_by_set(codes, words, y, rows, start, end, feature, bits, nan_left, nan_code)
-        elif indexed:
-            split_rows_indexed(codes, words, where, rows, start, end, feature, split_bin, nan_left, nan_code)
+            split_rows_by_set(codes, words, y, rows, start, end, feature, bits, nan_left, nan_code)
         else:
             split_rows(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, small_size)
         small_start = start if left_is_small else start + n_left
         large_start = start + n_left if left_is_small else start
         _child_histograms(
-            hist, codes, y, where, indexed, small_slot, small_start, small_size, large_slot, large_start,
+            hist, codes, y, small_slot, small_start, small_size, large_slot, large_start,
             end - start - small_size, parent_slot < 0,
         )  # fmt: skip
 

@@ -122,34 +122,28 @@ def _fill_single(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int,
 
 
 @njit(cache=True, inline="always")
-def _add_row_blocks(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, i: int, r: int, m: int) -> None:
-    # one row's padded vector (the target's row r, the codes' row i) added to each
-    # feature's block: read once into registers, then each block takes its vectors in turn
-    # (1.5x faster than a pass over the features per vector, which reloads the codes and
-    # recomputes the offsets; 1M x 10 outputs, 127 bins)
-    n_codes, width = hist.shape[1], hist.shape[2]
-    a0, a1, a2, a3 = _lane(y, r, 0, m), _lane(y, r, 1, m), _lane(y, r, 2, m), _lane(y, r, 3, m)
-    b0, b1, b2, b3 = _lane(y, r, 4, m), _lane(y, r, 5, m), _lane(y, r, 6, m), _lane(y, r, 7, m)
-    c0, c1, c2, c3 = _lane(y, r, 8, m), _lane(y, r, 9, m), _lane(y, r, 10, m), _lane(y, r, 11, m)
-    d0, d1, d2, d3 = _lane(y, r, 12, m), _lane(y, r, 13, m), _lane(y, r, 14, m), _lane(y, r, 15, m)
-    for f in range(hist.shape[0]):
-        offset = (f * n_codes + codes[i, f]) * width
-        if width == _LANES:
-            _add_lanes(hist, offset, a0, a1, a2, a3)
-        else:  # eight lanes at a time where they fit (1.2x faster at 10 outputs, AVX-512)
-            _add_eight(hist, offset, a0, a1, a2, a3, b0, b1, b2, b3)
-            if width == 3 * _LANES:
-                _add_lanes(hist, offset + 2 * _LANES, c0, c1, c2, c3)
-            elif width == 4 * _LANES:
-                _add_eight(hist, offset + 2 * _LANES, c0, c1, c2, c3, d0, d1, d2, d3)
-
-
-@njit(cache=True, inline="always")
 def _fill_blocks(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int) -> None:
-    # padded blocks of up to four vectors (up to 15 outputs)
+    # padded blocks of up to four vectors (up to 15 outputs): a row's vector (outputs,
+    # count, zeros) is read once into registers, then each feature's block takes its
+    # vectors in turn (1.5x faster than a pass over the features per vector, which reloads
+    # the codes and recomputes the offsets; 1M x 10 outputs, 127 bins)
     m = y.shape[1]
+    n_codes, width = hist.shape[1], hist.shape[2]
     for i in range(start, end):
-        _add_row_blocks(hist, codes, y, i, i, m)
+        a0, a1, a2, a3 = _lane(y, i, 0, m), _lane(y, i, 1, m), _lane(y, i, 2, m), _lane(y, i, 3, m)
+        b0, b1, b2, b3 = _lane(y, i, 4, m), _lane(y, i, 5, m), _lane(y, i, 6, m), _lane(y, i, 7, m)
+        c0, c1, c2, c3 = _lane(y, i, 8, m), _lane(y, i, 9, m), _lane(y, i, 10, m), _lane(y, i, 11, m)
+        d0, d1, d2, d3 = _lane(y, i, 12, m), _lane(y, i, 13, m), _lane(y, i, 14, m), _lane(y, i, 15, m)
+        for f in range(hist.shape[0]):
+            offset = (f * n_codes + codes[i, f]) * width
+            if width == _LANES:
+                _add_lanes(hist, offset, a0, a1, a2, a3)
+            else:  # eight lanes at a time where they fit (1.2x faster at 10 outputs, AVX-512)
+                _add_eight(hist, offset, a0, a1, a2, a3, b0, b1, b2, b3)
+                if width == 3 * _LANES:
+                    _add_lanes(hist, offset + 2 * _LANES, c0, c1, c2, c3)
+                elif width == 4 * _LANES:
+                    _add_eight(hist, offset + 2 * _LANES, c0, c1, c2, c3, d0, d1, d2, d3)
 
 
 @njit(cache=True, inline="always")
@@ -211,28 +205,6 @@ def fill_histogram(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: in
 
 
 build_histogram = fill_histogram  # the name the root's histogram is built by
-
-
-@njit(cache=True, nogil=True)
-def fill_histogram_indexed(
-    hist: np.ndarray, codes: np.ndarray, y: np.ndarray, where: np.ndarray, start: int, end: int
-) -> None:
-    """:func:`fill_histogram` of rows [start, end) whose target rows are ``y[where[i, 0]]``
-    (the growth kernel's small nodes of several outputs, see ``_grower``): the same
-    additions in the same row order, so the same histogram bit for bit."""
-    _zero(hist)
-    m = y.shape[1]
-    if hist.shape[2] % _LANES == 0 and hist.shape[2] <= 4 * _LANES:
-        for i in range(start, end):
-            _add_row_blocks(hist, codes, y, i, where[i, 0], m)
-    else:  # wider blocks: the generic loop, lane by lane (the same sums)
-        for i in range(start, end):
-            r = where[i, 0]
-            for f in range(hist.shape[0]):
-                b = codes[i, f]
-                for k in range(m):
-                    hist[f, b, k] += y[r, k]
-                hist[f, b, m] += 1.0
 
 
 def add_histograms(hist: np.ndarray, other: np.ndarray) -> None:

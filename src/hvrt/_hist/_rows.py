@@ -93,14 +93,6 @@ def split_rows(codes, words, y, rows, start, end, feature, split_bin, nan_left, 
         _partition_branchless(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code)
 
 
-@njit(cache=True)
-def split_rows_indexed(codes, words, where, rows, start, end, feature, split_bin, nan_left, nan_code) -> None:
-    """:func:`split_rows` of a target of several outputs that stays where it is: its row
-    indices ``where`` (int32 (n, 1)) move in its place, 4 bytes a row instead of 8 per
-    output, with the swaps ``split_rows`` makes for several outputs (the same permutation)."""
-    _partition_swapping(codes, words, where, rows, start, end, feature, split_bin, nan_left, nan_code)
-
-
 @njit(cache=True, nogil=True)
 def _write_leaves(rows: np.ndarray, leaf_nodes: np.ndarray, starts: np.ndarray, ends: np.ndarray, out: np.ndarray) -> None:
     for t in range(leaf_nodes.shape[0]):
