@@ -172,14 +172,6 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
             "void",
         ),
     ),
-    "hvrt._hist._histograms.fill_histogram_columns": (
-        # hist, codes, y, start, end, first
-        (
-            "fill_histogram_columns",
-            (("f8", 3, "C"), ("u1", 2, "C"), ("f8", 2, "C"), "i8", "i8", "i8"),
-            "void",
-        ),
-    ),
     "hvrt._hist._grower.grow": (
         ("grow", _grow(None), _GROW_TABLES),
         ("grow_categorical", _grow(("b1", 1, "C", "r")), _GROW_TABLES),

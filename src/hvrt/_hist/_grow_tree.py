@@ -86,22 +86,9 @@ def grow_tree(
         )  # fmt: skip
         return node_int, node_float, rows
 
-    with ThreadPoolExecutor(max_workers=2) as pool:  # the root's smaller child's histogram, then the subtrees
-        return _grow_two_subtrees(
-            codes, words, y, rows, hists, root_sums, n_value_bins, categorical, nan_code, max_leaves, min_leaf,
-            max_depth, min_gain, hist_min_rows, min_category_rows, pool,
-        )  # fmt: skip
-
-
-def _grow_two_subtrees(
-    codes, words, y, rows, hists, root_sums, n_value_bins, categorical, nan_code, max_leaves, min_leaf,
-    max_depth, min_gain, hist_min_rows, min_category_rows, pool,
-):  # fmt: skip
-    """Split the root, grow its children's subtrees on the two threads of ``pool``, merge them."""
-    n = codes.shape[0]
     gain, feature, split_bin, nan_left, n_left, left_sums, right_sums, bits = split_root(
         codes, words, y, rows, hists, root_sums, n_value_bins, categorical, nan_code, min_leaf, max_depth,
-        min_gain, min_category_rows, pool,
+        min_gain, min_category_rows,
     )
     root_int = np.full(N_FIELDS, -1, dtype=np.int64)
     root_int[[START, END, DEPTH]] = 0, n, 0
@@ -126,9 +113,10 @@ def _grow_two_subtrees(
             child if coordinated else -1,
         )  # fmt: skip
 
-    left = pool.submit(subtree, 0, n_left, 0, left_sums)
-    right = pool.submit(subtree, n_left, n, 1, right_sums)
-    (left_int, left_float), (right_int, right_float) = left.result(), right.result()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        left = pool.submit(subtree, 0, n_left, 0, left_sums)
+        right = pool.submit(subtree, n_left, n, 1, right_sums)
+        (left_int, left_float), (right_int, right_float) = left.result(), right.result()
     published = [
         None if not coordinated or board[s, FINAL] else (board[s, ENTRIES : ENTRIES + board[s, PUBLISHED]], board_gain[s, : board[s, PUBLISHED]])
         for s in range(2)

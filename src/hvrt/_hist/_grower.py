@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._histograms import fill_histogram, fill_histogram_columns, histogram_sum, histogram_sums, subtract_histograms
+from ._histograms import fill_histogram, histogram_sum, histogram_sums, subtract_histograms
 from ._jit import intrinsic, njit, types
 from ._categories import evaluate_mixed, split_rows_by_set
 from ._node_table import (
@@ -394,7 +394,7 @@ def grow(
 
 def split_root(
     codes, words, y, rows, hists, root_sums, n_value_bins, categorical, nan_code, min_leaf, max_depth, min_gain,
-    min_category_rows, pool=None,
+    min_category_rows,
 ):
     """Split the whole tree's root (rows [0, n)) as :func:`grow` would.
 
@@ -406,10 +406,6 @@ def split_root(
     Plain Python over the kernels that :func:`grow` calls, with the argument types of
     ``grow``'s own calls (int64, bool, C-ordered arrays): numba then reuses their compiled
     code instead of compiling a second copy of every kernel for this one split.
-
-    ``pool``: two worker threads, or None; with them the smaller child's histogram is built
-    by both, each over all its rows for half of the features (every block gets the same
-    additions in the same order, so the same histogram).
 
     Returns
     -------
@@ -444,17 +440,7 @@ def split_root(
     small_start = 0 if left_is_small else n_left
     # as grow's _child_histograms (inlined there, not a kernel of its own): the smaller child
     # from its rows, the larger as the root minus it (numpy subtracts element by element)
-    small_end = small_start + small_size
-    half = len(n_value_bins) // 2
-    if pool is None or half == 0:
-        fill_histogram(hists[1], codes, y, small_start, small_end)
-    else:
-        futures = [
-            pool.submit(fill_histogram_columns, part, codes, y, small_start, small_end, first)
-            for part, first in ((hists[1][:half], 0), (hists[1][half:], half))
-        ]
-        for future in futures:
-            future.result()
+    fill_histogram(hists[1], codes, y, small_start, small_start + small_size)
     hists[0] -= hists[1]
     if left_is_small:  # the children's histograms in left, right order
         hists[[0, 1]] = hists[[1, 0]]

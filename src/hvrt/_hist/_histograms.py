@@ -108,23 +108,21 @@ def _lane(y: np.ndarray, i: int, k: int, m: int) -> float:
 
 
 @njit(cache=True, inline="always")
-def _fill_single(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int, first: int) -> None:
+def _fill_single(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int) -> None:
     # the single-output case, written out (2.3x faster than the generic loop), and the
     # (sum, count) pair added as one vector; unsigned indices: no negative-index fix-ups
-    # (1M rows on one thread: 8.5-10.3 -> 7.3-8.0 ms); ``first``: the codes' column of
-    # the histogram's feature 0 (see fill_histogram_columns)
+    # (1M rows on one thread: 8.5-10.3 -> 7.3-8.0 ms)
     bins = np.uint64(hist.shape[1])
-    offset = np.uint64(first)
     for i in range(start, end):
         row = np.uint64(i)
         value = y[row, 0]
         for f in range(hist.shape[0]):
             column = np.uint64(f)
-            _add_pair(hist, (column * bins + codes[row, column + offset]) * np.uint64(2), value, 1.0)
+            _add_pair(hist, (column * bins + codes[row, column]) * np.uint64(2), value, 1.0)
 
 
 @njit(cache=True, inline="always")
-def _fill_blocks(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int, first: int) -> None:
+def _fill_blocks(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int) -> None:
     # padded blocks of up to four vectors (up to 15 outputs): a row's vector (outputs,
     # count, zeros) is read once into registers, then each feature's block takes its
     # vectors in turn (1.5x faster than a pass over the features per vector, which reloads
@@ -137,7 +135,7 @@ def _fill_blocks(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int,
         c0, c1, c2, c3 = _lane(y, i, 8, m), _lane(y, i, 9, m), _lane(y, i, 10, m), _lane(y, i, 11, m)
         d0, d1, d2, d3 = _lane(y, i, 12, m), _lane(y, i, 13, m), _lane(y, i, 14, m), _lane(y, i, 15, m)
         for f in range(hist.shape[0]):
-            offset = (f * n_codes + codes[i, first + f]) * width
+            offset = (f * n_codes + codes[i, f]) * width
             if width == _LANES:
                 _add_lanes(hist, offset, a0, a1, a2, a3)
             else:  # eight lanes at a time where they fit (1.2x faster at 10 outputs, AVX-512)
@@ -149,7 +147,7 @@ def _fill_blocks(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int,
 
 
 @njit(cache=True, inline="always")
-def _fill_wide(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int, first: int) -> None:
+def _fill_wide(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int) -> None:
     # wider padded blocks: a row's vector added four lanes at a time, a pass over the
     # features per vector
     m = y.shape[1]
@@ -159,7 +157,7 @@ def _fill_wide(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, e
             v0, v1 = _lane(y, i, base, m), _lane(y, i, base + 1, m)
             v2, v3 = _lane(y, i, base + 2, m), _lane(y, i, base + 3, m)
             for f in range(hist.shape[0]):
-                _add_lanes(hist, (f * n_codes + codes[i, first + f]) * width + base, v0, v1, v2, v3)
+                _add_lanes(hist, (f * n_codes + codes[i, f]) * width + base, v0, v1, v2, v3)
 
 
 @njit(cache=True, inline="always")
@@ -180,27 +178,6 @@ def subtract_histograms(hist: np.ndarray, other: np.ndarray) -> None:
                 hist[f, b, k] -= other[f, b, k]
 
 
-@njit(cache=True, inline="always")
-def _fill(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int, first: int) -> None:
-    _zero(hist)
-    # one row loop per layout, chosen once: a loop body holding every layout's code ran
-    # 3-4x slower once inlined into the growth kernel
-    m = y.shape[1]
-    if m == 1:
-        _fill_single(hist, codes, y, start, end, first)
-    elif hist.shape[2] % _LANES == 0 and hist.shape[2] <= 4 * _LANES:
-        _fill_blocks(hist, codes, y, start, end, first)
-    elif hist.shape[2] % _LANES == 0:
-        _fill_wide(hist, codes, y, start, end, first)
-    else:
-        for i in range(start, end):
-            for f in range(hist.shape[0]):
-                b = codes[i, first + f]
-                for k in range(m):
-                    hist[f, b, k] += y[i, k]
-                hist[f, b, m] += 1.0
-
-
 @njit(cache=True, nogil=True)
 def fill_histogram(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int) -> None:
     """Histogram of rows [start, end) into ``hist`` (zeroed first); releases the GIL.
@@ -208,19 +185,23 @@ def fill_histogram(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: in
     Called from Python (the root's halves, on threads) and from the growth kernels with
     the same argument types, so one compiled copy serves both.
     """
-    _fill(hist, codes, y, start, end, 0)
-
-
-@njit(cache=True, nogil=True)
-def fill_histogram_columns(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int, first: int) -> None:
-    """:func:`fill_histogram` of the features ``first`` to ``first + hist.shape[0] - 1``
-    alone (``hist`` holds their blocks only); releases the GIL.
-
-    Each feature's blocks get the additions :func:`fill_histogram` makes, in the same row
-    order, so two threads that each take some of the features build the whole histogram
-    bit for bit (the root's smaller child, ``_grower.split_root``).
-    """
-    _fill(hist, codes, y, start, end, first)
+    _zero(hist)
+    # one row loop per layout, chosen once: a loop body holding every layout's code ran
+    # 3-4x slower once inlined into the growth kernel
+    m = y.shape[1]
+    if m == 1:
+        _fill_single(hist, codes, y, start, end)
+    elif hist.shape[2] % _LANES == 0 and hist.shape[2] <= 4 * _LANES:
+        _fill_blocks(hist, codes, y, start, end)
+    elif hist.shape[2] % _LANES == 0:
+        _fill_wide(hist, codes, y, start, end)
+    else:
+        for i in range(start, end):
+            for f in range(hist.shape[0]):
+                b = codes[i, f]
+                for k in range(m):
+                    hist[f, b, k] += y[i, k]
+                hist[f, b, m] += 1.0
 
 
 build_histogram = fill_histogram  # the name the root's histogram is built by
