@@ -88,3 +88,26 @@ def test_grow_tree_allocates_padded_histograms():
     node_int, node_float, rows = grow_tree(codes, y, mapper.n_value_bins, mapper.nan_code, 20, 1, 2**31 - 1, 0.0, 1024)
     assert node_float.shape[1] == 11  # gain and the ten outputs' sums, never the padding
     np.testing.assert_allclose(node_float[0, 1:], 0.0, atol=1e-9)  # the centred target's sums
+
+
+def test_root_histograms_start_on_a_cache_line():
+    # a ten-output block is 96 bytes: from a base 16 or 48 bytes past a 64-byte line, half
+    # of its eight-lane additions straddle two lines (a quarter slower); numpy's own
+    # allocations are only 16-byte aligned, so a plain np.empty lands there often
+    from hvrt._hist._grow_tree import _aligned_empty, _root_histogram
+
+    codes, y, mapper = binned(9, 2_000, 3, 10)
+    keep = []
+    for trial in range(24):
+        keep.append(np.empty(trial * 3 + 1))  # other allocations in between: other bases
+        shape = (2, 3 + trial % 2, 5 + trial, histogram_width(10))
+        hists = _aligned_empty(shape)
+        assert hists.shape == shape and hists.dtype == np.float64 and hists.flags.c_contiguous
+        assert hists.ctypes.data % 64 == 0
+    hists = _root_histogram(codes, y, 3, mapper.n_codes, 1)
+    assert hists.ctypes.data % 64 == 0
+    expected = np.empty_like(hists[0])
+    fill_histogram(expected, codes, y, 0, len(y) // 2)
+    half = np.empty_like(hists[0])
+    fill_histogram(half, codes, y, len(y) // 2, len(y))
+    np.testing.assert_array_equal(hists[0], expected + half)
