@@ -149,6 +149,14 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
         # values, mean, coefficients, out, start, stop
         ("scaled_columns", (("f8", 2, "C", "r"), ("f8", 1, "C"), ("f8", 1, "C"), ("f8", 2, "C"), "i8", "i8"), "void"),
     ),
+    # values, coefficients, offset, out, start, stop (the sum target, centred)
+    "hvrt._hist._moments.centred_row_sums": (
+        (
+            "centred_row_sums",
+            (("f8", 2, "C", "r"), ("f8", 1, "C", "r"), "f8", ("f8", 1, "C"), "i8", "i8"),
+            "void",
+        ),
+    ),
     "hvrt._hist._binning._edges_of_sorted": (
         # values, max_bins, row_share, out -> number of edges
         ("edges_of_sorted", (("f8", 1, "C", "r"), "i8", "f8", ("f8", 1, "C")), "i8"),
