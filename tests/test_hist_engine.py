@@ -126,32 +126,6 @@ def test_grid_lookup_and_binary_search_agree_with_searchsorted(columns):
                 assert (codes[~finite, j] == mapper.nan_code).all()
 
 
-@pytest.mark.parametrize("n_features", [1, 3, 10, 33, 300])
-def test_tiled_binning_gives_the_row_by_row_kernels_codes(n_features):
-    # _bin_rows_tiles (C-ordered X, every feature on the grid) against _bin_rows_grid: the
-    # same code for every value, whatever the row range (tiles cut anywhere, fewer rows a
-    # tile for wide X), with NaN, infinities and values far outside the edges; rows
-    # outside the range untouched
-    from hvrt._hist._binning import _bin_rows_grid, _bin_rows_tiles
-
-    rng = np.random.default_rng(n_features)
-    X = rng.normal(size=(700, n_features)) * rng.uniform(0.1, 10, n_features)
-    mapper = fit_bins(X, seed=0)
-    assert mapper.use_grid.all()
-    X[rng.random(X.shape) < 0.05] = np.nan
-    X[3, 0], X[4, -1], X[5, 0], X[6, -1] = np.inf, -np.inf, 1e300, -1e300
-    X[7] = mapper.edges[np.arange(n_features), 0]  # values on an edge
-    tables = (mapper.edges, mapper.grid_low, mapper.grid_scale, mapper.grid_first, mapper.nan_code)
-    width = max(8, -(-n_features // 8) * 8)
-    for start, stop in ((0, 700), (1, 699), (63, 65), (130, 131), (5, 5)):
-        expected = np.full((700, width), 200, dtype=np.uint8)
-        codes = expected.copy()
-        _bin_rows_grid(X, *tables, expected, start, stop)
-        _bin_rows_tiles(X, *tables, codes, start, stop)
-        np.testing.assert_array_equal(codes, expected)
-        assert (np.delete(codes, np.arange(start, stop), axis=0) == 200).all()
-
-
 @pytest.mark.parametrize("kind", ["normal", "lognormal", "rounded", "integers", "offset_cauchy", "half_zeros"])
 def test_edge_kernel_is_the_numpy_steps_bit_for_bit(kind):
     # _feature_edges runs a kernel (numpy's pairwise mean, the running squared deviations,

@@ -141,24 +141,6 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
         )
         for order in "CF"
     ),
-    "hvrt._hist._binning._bin_rows_tiles": (
-        (
-            "bin_rows_tiles",
-            # X, edges, grid_low, grid_scale, grid_first, nan_code, codes, start, stop
-            (
-                ("f8", 2, "C", "r"),
-                ("f8", 2, "C", "r"),
-                ("f8", 1, "C", "r"),
-                ("f8", 1, "C", "r"),
-                ("u1", 2, "C", "r"),
-                "i8",
-                ("u1", 2, "C"),
-                "i8",
-                "i8",
-            ),
-            "void",
-        ),
-    ),
     "hvrt._hist._moments.block_moments": (
         # values, block_rows, first_block, stop_block, sums, squares
         ("block_moments", (("f8", 2, "C", "r"), "i8", "i8", "i8", ("f8", 2, "C"), ("f8", 2, "C")), "void"),

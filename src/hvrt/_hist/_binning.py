@@ -450,63 +450,6 @@ def _bin_rows_grid(X, edges, grid_low, grid_scale, grid_first, nan_code, codes, 
             codes[i, j] = code if x == x else nan
 
 
-# Rows binned together by _bin_rows_tiles (their values' cells computed in one vectorised
-# loop, then looked up), fewer when a tile would hold more than _TILE_VALUES values.
-_TILE_ROWS = 64
-_TILE_VALUES = 2048
-
-
-@njit(cache=True, nogil=True)
-def _bin_rows_tiles(X, edges, grid_low, grid_scale, grid_first, nan_code, codes, start, stop) -> None:
-    # _bin_rows_grid for a C-ordered X, the same codes. A tile of rows is one run of
-    # values, each with its feature's grid from arrays tiled to match: a first loop
-    # computes every value's cell (its index in the flat cell table) with vector
-    # instructions, a second looks the cells up and compares the at most _GRID_DEPTH
-    # edges; no per-value branch, flat views at unsigned offsets. 1M x 10 on one thread:
-    # about a fifth faster than _bin_rows_grid (docs/performance.md, session 11)
-    top = float(_GRID_CELLS - 1)
-    n_features = X.shape[1]
-    width = codes.shape[1]
-    flat_x = X.reshape(-1)  # views (C order)
-    flat_codes = codes.reshape(-1)
-    flat_edges = edges.ravel()
-    flat_first = grid_first.ravel()
-    tile_rows = max(1, min(_TILE_ROWS, _TILE_VALUES // max(n_features, 1)))
-    tiled = tile_rows * n_features
-    low = np.empty(tiled)
-    scale = np.empty(tiled)
-    cell_base = np.empty(tiled)  # the feature's first cell in the flat table (a float: added before the conversion)
-    edge_base = np.empty(tiled, dtype=np.uint64)
-    code_at = np.empty(tiled, dtype=np.uint64)  # the value's code in the tile's rows of codes
-    for r in range(tile_rows):
-        for j in range(n_features):
-            low[r * n_features + j] = grid_low[j]
-            scale[r * n_features + j] = grid_scale[j]
-            cell_base[r * n_features + j] = float(j * grid_first.shape[1])
-            edge_base[r * n_features + j] = np.uint64(j * edges.shape[1])
-            code_at[r * n_features + j] = np.uint64(r * width + j)
-    cell = np.empty(tiled, dtype=np.uint64)
-    one = np.uint64(1)
-    nan = np.uint64(nan_code)
-    first_row = start
-    while first_row < stop:
-        n_values = min(tile_rows, stop - first_row) * n_features
-        values_at = np.uint64(first_row * n_features)
-        for v in range(n_values):  # vectorised
-            position = (flat_x[values_at + np.uint64(v)] - low[v]) * scale[v]
-            position = position if position > 0.0 else 0.0  # NaN lands in cell 0 too
-            position = position if position < top else top
-            cell[v] = np.uint64(cell_base[v] + np.floor(position))
-        codes_at = np.uint64(first_row * width)
-        for v in range(n_values):
-            x = flat_x[values_at + np.uint64(v)]
-            k = np.uint64(flat_first[cell[v]])
-            at = edge_base[v] + k
-            code = k + (flat_edges[at] < x) + (flat_edges[at + one] < x)  # _GRID_DEPTH comparisons
-            flat_codes[codes_at + code_at[v]] = code if x == x else nan
-        first_row += tile_rows
-
-
 def transform_bins(X: np.ndarray, mapper: BinMapper) -> np.ndarray:
     """uint8 codes of ``X`` in C order (a row's codes together).
 
@@ -536,11 +479,6 @@ def transform_bins(X: np.ndarray, mapper: BinMapper) -> np.ndarray:
     def bin_rows(start: int, stop: int) -> None:
         if not numeric.shape[1]:
             pass
-        elif all_grid and numeric.flags.c_contiguous:
-            _bin_rows_tiles(
-                numeric, mapper.edges, mapper.grid_low, mapper.grid_scale, mapper.grid_first, mapper.nan_code,
-                codes, start, stop,
-            )
         elif all_grid:
             _bin_rows_grid(
                 numeric, mapper.edges, mapper.grid_low, mapper.grid_scale, mapper.grid_first, mapper.nan_code,
