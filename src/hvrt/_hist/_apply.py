@@ -65,13 +65,15 @@ def _apply_rows(
     # table lookup instead of testing the node's NaN side at every step (20-25 % faster
     # than ``(x <= t) | (isnan(x) & nan_left)``, 1M x 10 on one thread, K = 64 and 4096).
     # Each row's result is ``node_values[leaf]``: the partitioner's labels straight away
-    # (a lookup in a table in cache) rather than the node ids and a second pass to map them
+    # (a lookup in a table in cache) rather than the node ids and a second pass to map them.
     # With ``spans`` > 0, the values of each group's rows are also counted where beyond
-    # +-``limit`` (infinities too; NaN never: ``abs(x) > limit`` is false), and the count
-    # returned: the labelling's check of X made in the pass that reads X anyway, while the
-    # group's rows are in cache (see ``apply_tree``). The group's rows are ``spans`` runs
-    # of ``span_rows * width`` values, ``span_step`` apart (one run of whole rows in C
-    # order, one run a column in F order); each run is a branch-free count, vectorised.
+    # +-``limit`` (infinities too; NaN never: ``abs(x) > limit`` is false) once the group
+    # is at its leaves, and the count returned: the labelling's check of X, made in the
+    # pass that reads X anyway while the group's rows are in cache (see ``apply_tree``).
+    # The group's values are ``spans`` runs of ``span_rows * width`` values, ``span_step``
+    # apart (one run of whole rows in C order, one run a column in F order); each run is
+    # a branch-free count, vectorised (1M x 10, two threads: 1-2 ms more than the
+    # traversal alone, against 6-7 ms for numpy's total of squares before it).
     nodes = np.empty(_LOCKSTEP_ROWS, dtype=np.uint64)
     step = np.uint64(row_step)
     n_beyond = 0
