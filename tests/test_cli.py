@@ -408,6 +408,17 @@ def test_progress_lines_of_the_command_and_its_estimator_share_one_clock(tmp_pat
     assert _progress._shared_start is None
 
 
+def test_a_command_that_fails_with_a_traceback_still_ends_the_shared_clock(tmp_path, monkeypatch):
+    # HVRT_TRACEBACK=1 lets the error out of main: later library logs must not count from it
+    from hvrt import _progress
+
+    pd.DataFrame({"a": np.arange(50.0), "b": np.r_[np.arange(49.0), np.inf]}).to_csv(tmp_path / "i.csv", index=False)
+    monkeypatch.setenv("HVRT_TRACEBACK", "1")
+    with pytest.raises(ValueError, match="infinite"):
+        run("partition", tmp_path / "i.csv", "-o", tmp_path / "p.csv")
+    assert _progress._shared_start is None
+
+
 def test_a_parquet_input_without_rows_is_named(tmp_path, table):
     table.iloc[:0].to_parquet(tmp_path / "empty.parquet", index=False)
     result = run("partition", tmp_path / "empty.parquet", "-o", tmp_path / "out.csv")

@@ -170,7 +170,7 @@ def _model_file(name: str) -> str:
     elif name == "arrays.npz":
         np.savez(name, a=np.arange(3))
     elif name == "future.hvrt":
-        _rewritten("model.hvrt", name, _manifest_edit(format_version=3, hvrt_version="9.0"))
+        _rewritten("model.hvrt", name, _manifest_edit(format_version=4, hvrt_version="9.0"))
     elif name == "older.hvrt":
         _rewritten("model.hvrt", name, _manifest_edit(hvrt_version="0.1.0"))
     elif name == "unknown.hvrt":

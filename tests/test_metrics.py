@@ -672,6 +672,17 @@ def test_full_report_of_shares_equal_up_to_rounding(proportional):
     assert report["when"].variance_report.hhi == pytest.approx(0.2)
 
 
+@pytest.mark.parametrize("centre", [1 / 13, 3.0, 1e17])
+def test_values_a_few_ulps_apart_fall_in_one_bin_as_equal_values_do(centre):
+    # the window around the median could put its middle edge among them, splitting them 7 / 6
+    from hvrt.metrics import _histogram
+
+    values = np.nextafter(np.full(13, centre), np.where(np.arange(13) % 2, np.inf, -np.inf))
+    counts, edges = _histogram(values)
+    assert sorted(counts)[-1] == 13 and len(edges) == 11
+    assert edges[0] <= values.min() and values.max() <= edges[-1]
+
+
 def test_full_report_finds_a_non_string_column_name():
     # X's columns 0 and 1 are reported as "0" and "1" (names are compared as strings); report[0]
     # was a KeyError while DistributionAnalyzer(X, labels).score(0) found the column

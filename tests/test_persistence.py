@@ -85,6 +85,17 @@ def test_standard_scalers_and_linear_estimators_are_kept(tmp_path, data):
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
 
 
+def test_a_file_of_estimators_on_standardised_inputs_is_format_3_and_others_stay_2(tmp_path, data):
+    # an hvrt that reads format 2 would feed these estimators raw inputs: it must refuse the file
+    X, y = data
+    partitioner = HVRTPartitioner(16, engine="exact")
+    with_estimators = hvrt.save(PartitionedRegressor(partitioner, estimator=Ridge()).fit(X, y), tmp_path / "e.hvrt")
+    built_in = hvrt.save(PartitionedRegressor(partitioner).fit(X, y), tmp_path / "r.hvrt")
+    alone = hvrt.save(HVRTPartitioner(8, engine="exact").fit(X), tmp_path / "p.hvrt")
+    versions = [model_info(path).format_version for path in (with_estimators, built_in, alone)]
+    assert versions == [3, 2, 2]
+
+
 def test_an_unknown_scaler_or_a_random_state_object_is_refused_at_save(tmp_path, data):
     X, _ = data
     model = HVRTPartitioner(8, engine="exact", scaler=FunctionTransformer()).fit(X[["age", "load"]])
@@ -167,8 +178,8 @@ def test_versions_are_recorded_checked_and_named(tmp_path, data):
         assert isinstance(hvrt.load(older), HVRTPartitioner)
 
     future = tmp_path / "future.hvrt"
-    rewrite_manifest(path, future, format_version=3, hvrt_version="9.0")
-    with pytest.raises(ModelFileError, match=r"format version 3, written by hvrt 9\.0; .* reads format versions 1 and 2 only"):
+    rewrite_manifest(path, future, format_version=4, hvrt_version="9.0")
+    with pytest.raises(ModelFileError, match=r"format version 4, written by hvrt 9\.0; .* reads format versions 1, 2 and 3 only"):
         hvrt.load(future)
 
 

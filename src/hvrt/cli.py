@@ -64,33 +64,35 @@ class _HvrtGroup(click.Group):
         extra.pop("standalone_mode", None)
         _State.quiet = False
         code = 0
-        with warnings.catch_warnings():
-            warnings.showwarning = _show_warning
-            try:
-                result = super().main(args=args, prog_name=prog_name or "hvrt", standalone_mode=False, **extra)
-                code = result if isinstance(result, int) else 0
-            except click.exceptions.NoArgsIsHelpError as bare:  # plain `hvrt`: the help, as --help
-                click.echo(bare.ctx.get_help())
-            except click.exceptions.Exit as done:
-                code = done.exit_code
-            except (click.exceptions.Abort, KeyboardInterrupt):
-                click.echo("hvrt: interrupted", err=True)
-                code = 130
-            except click.ClickException as error:
-                click.echo(f"hvrt: error: {_one_line(error)}", err=True)
-                code = error.exit_code
-            except (FileNotFoundError, IsADirectoryError, ValueError, TypeError) as error:
-                # hvrt's own checks raise these with a message naming the column or parameter;
-                # HVRT_TRACEBACK=1 shows where one came from
-                if os.environ.get("HVRT_TRACEBACK"):
-                    raise
-                click.echo(f"hvrt: error: {_one_line(error)}", err=True)
-                code = 2
-            except ImportError as error:  # a missing extra: the message names it
-                click.echo(f"hvrt: error: {_one_line(error)}", err=True)
-                code = 1
-        if "hvrt._progress" in sys.modules:
-            sys.modules["hvrt._progress"].share_start(None)
+        try:
+            with warnings.catch_warnings():
+                warnings.showwarning = _show_warning
+                try:
+                    result = super().main(args=args, prog_name=prog_name or "hvrt", standalone_mode=False, **extra)
+                    code = result if isinstance(result, int) else 0
+                except click.exceptions.NoArgsIsHelpError as bare:  # plain `hvrt`: the help, as --help
+                    click.echo(bare.ctx.get_help())
+                except click.exceptions.Exit as done:
+                    code = done.exit_code
+                except (click.exceptions.Abort, KeyboardInterrupt):
+                    click.echo("hvrt: interrupted", err=True)
+                    code = 130
+                except click.ClickException as error:
+                    click.echo(f"hvrt: error: {_one_line(error)}", err=True)
+                    code = error.exit_code
+                except (FileNotFoundError, IsADirectoryError, ValueError, TypeError) as error:
+                    # hvrt's own checks raise these with a message naming the column or parameter;
+                    # HVRT_TRACEBACK=1 shows where one came from
+                    if os.environ.get("HVRT_TRACEBACK"):
+                        raise
+                    click.echo(f"hvrt: error: {_one_line(error)}", err=True)
+                    code = 2
+                except ImportError as error:  # a missing extra: the message names it
+                    click.echo(f"hvrt: error: {_one_line(error)}", err=True)
+                    code = 1
+        finally:  # also when an error escapes (HVRT_TRACEBACK=1): later logs keep their own clock
+            if "hvrt._progress" in sys.modules:
+                sys.modules["hvrt._progress"].share_start(None)
         sys.exit(code)
 
 

@@ -252,7 +252,9 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
     partition_on_ : str
         What the partitions were grown on.
     estimators_ : list of regressors
-        One per partition, with ``estimator`` only.
+        One per partition, with ``estimator`` only. They are fitted on the standardised
+        features (each column less its training mean, over its training scale), so call
+        :meth:`predict` rather than an estimator's own ``predict`` on raw rows.
     n_features_in_, feature_names_in_
         As scikit-learn.
 

@@ -651,14 +651,15 @@ def _check_partition_count(n_partitions: int, minimum: int) -> None:
 def _histogram(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.histogram(values, bins=10)``, also for values a few ulps apart (equal shares up to
     rounding), where numpy finds no 10 finite bins between them and raises: they are binned
-    as numpy bins equal values, in the middle of a window around them (±0.5, wider where
-    that is below the values' resolution)."""
+    as numpy bins equal values, all in the bin of their median, in the middle of a window
+    around it (±0.5, wider where that is below the values' resolution). Binning the values
+    themselves could split them at an edge that falls among them."""
     try:
         return np.histogram(values, bins=HISTOGRAM_BINS)
     except ValueError:
         centre = float(np.median(values))
         half = max(0.5, 1e-6 * abs(centre))
-        return np.histogram(values, bins=HISTOGRAM_BINS, range=(centre - half, centre + half))
+        return np.histogram(np.full(len(values), centre), bins=HISTOGRAM_BINS, range=(centre - half, centre + half))
 
 
 def _distribution_summary(per_partition: np.ndarray, proportional: bool) -> list[dict[str, Any]]:

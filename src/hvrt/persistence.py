@@ -22,7 +22,9 @@ Layout of the archive::
 An object the model holds in two places (a regressor and its partitioner share one
 preprocessor) is written once, with an ``"id"``, and referred to elsewhere as
 ``{"$ref": id}``, so the loaded model shares it too (format version 2; version 1 files,
-without references, are still read).
+without references, are still read). Version 3 is written only for a ``PartitionedRegressor``
+whose partitions' estimators take standardised inputs, so that an hvrt reading up to version 2
+refuses the file rather than feeding those estimators raw inputs.
 
 A user ``scaler=`` is kept only when it is one of scikit-learn's standard scalers
 (``StandardScaler``, ``RobustScaler``, ``MinMaxScaler``, ``MaxAbsScaler``,
@@ -57,8 +59,11 @@ from .partitioner import HVRTPartitioner
 __all__ = ["ModelFileError", "ModelInfo", "ModelVersionWarning", "load", "model_info", "save"]
 
 FORMAT_NAME = "hvrt-model"
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)  # 2 added shared-object references
+# 2 added shared-object references; 3 marks a regressor whose partitions' estimators take
+# standardised inputs (an hvrt that reads 2 would feed them raw inputs, silently wrong). A file
+# gets the lowest version that holds its model, so older hvrt still read what they can.
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 MANIFEST = "hvrt-model.json"
 _ARRAY_DIR = "arrays/"
 MODEL_KINDS = {"HVRTPartitioner": HVRTPartitioner, "PartitionedRegressor": PartitionedRegressor}
@@ -254,6 +259,13 @@ def _refusal(value: Any, where: str) -> str:
     return f"cannot save {where}: a {cls.__module__}.{cls.__qualname__} is not a type an hvrt model file may hold"
 
 
+def _format_version(model: Any) -> int:
+    """The lowest format version that holds ``model`` with its meaning."""
+    if getattr(model, "estimators_", None) is not None and getattr(model, "_estimator_inputs", None) == "standardised":
+        return FORMAT_VERSION
+    return 2
+
+
 def save(model: HVRTPartitioner | PartitionedRegressor, path: str | os.PathLike, *, metadata: dict | None = None) -> Path:
     """Write a partitioner or regressor to a model file that loads without running code.
 
@@ -318,7 +330,7 @@ def save(model: HVRTPartitioner | PartitionedRegressor, path: str | os.PathLike,
     encoder = _Encoder()
     manifest = {
         "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
+        "format_version": _format_version(model),
         "hvrt_version": __version__,
         "written_with": {"numpy": np.__version__, "pandas": pd.__version__, "scikit-learn": _sklearn_version()},
         "kind": kind,
@@ -408,7 +420,8 @@ def _read_manifest(archive: zipfile.ZipFile, path: Path) -> dict:
     version = manifest.get("format_version")
     writer = manifest.get("hvrt_version", "unknown")
     if version not in READABLE_VERSIONS or isinstance(version, bool):
-        readable = " and ".join(map(str, READABLE_VERSIONS))
+        *earlier, last = map(str, READABLE_VERSIONS)
+        readable = f"{', '.join(earlier)} and {last}" if earlier else last
         raise ModelFileError(
             f"{str(path)!r} is an hvrt model file of format version {version!r}, written by hvrt {writer}; "
             f"hvrt {__version__} reads format versions {readable} only (load it with hvrt {writer})"
