@@ -704,6 +704,9 @@ def test_naive_dates_against_zoned_dates_is_an_error(engine: str, tmp_path) -> N
     np.testing.assert_array_equal(
         fitted_naive.get_partitions(naive.assign(when=naive["when"].dt.tz_localize("UTC"))), fitted_naive.labels_
     )
+    # rows whose dates are all missing have no zone to compare (a CSV chunk of them reads as naive NaT)
+    labels = fitted_berlin.get_partitions(naive.assign(when=pd.NaT))
+    assert labels.shape == (n,) and 0 <= labels.min() and labels.max() < fitted_berlin.n_partitions_
 
 
 @pytest.mark.parametrize("engine", ["exact", "hist"])

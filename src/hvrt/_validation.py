@@ -158,6 +158,7 @@ def check_time_kinds(
         if column in zones and column in zones_now
         and (zones[column] is None) != (zones_now[column] is None)
         and "UTC" not in (zones[column], zones_now[column])
+        and not frame[column].isna().all()  # no date, no zone: as for the kinds above
     ]
     if moved:
         raise ValueError(
