@@ -202,11 +202,23 @@ def _category_kind(values: pd.Series) -> str:
         return "text"  # every category a string (what the values' scan below would find)
     # a pandas categorical's categories, else the values (no pass over the rows for the first)
     present = pd.Series(values.cat.categories) if isinstance(values.dtype, pd.CategoricalDtype) else values.dropna()
-    distinct = pd.unique(present.to_numpy(dtype=object))  # a few values, not every row
+    try:
+        distinct = pd.unique(present.to_numpy(dtype=object))  # a few values, not every row
+    except TypeError as err:
+        raise _unhashable(str(values.name), err) from None
     is_number = [isinstance(v, (numbers.Number, np.bool_)) and not isinstance(v, str) for v in distinct]
     if all(is_number):
         return "numbers" if len(distinct) else "text"
     return "text" if not any(is_number) else "mixed"
+
+
+def _unhashable(column: str, err: TypeError) -> TypeError:
+    """The error for a categorical column of unhashable cells (lists, dicts: JSON read into pandas)."""
+    return TypeError(
+        f"categorical column {column!r} holds values that cannot be categories ({err}); each cell must be "
+        "one value such as a string or a number: expand lists and dicts into columns, or make them text "
+        "with X[column].astype(str)"
+    )
 
 
 def _positions_in(categories: Sequence[Any], keys: np.ndarray) -> np.ndarray:
@@ -272,7 +284,10 @@ def _column_codes(values: pd.Series, column: str) -> tuple[np.ndarray, np.ndarra
         keys[-1] = np.nan
         # the Categorical's own codes (``values.cat.codes`` wraps them in a new Series first)
         return np.asarray(values.array.codes), keys
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError as err:
+        raise _unhashable(column, err) from None
     uniques = np.asarray(uniques, dtype=object)
     keys = np.empty(len(uniques) + 1, dtype=object)  # the last slot, for code -1, is NaN
     keys[-1] = np.nan
@@ -422,19 +437,33 @@ def _check_category_kinds(frame: pd.DataFrame, columns: list[str], fitted: list[
 
 
 def resolve_weights(weights: Mapping[str, float] | None, numeric_columns: list[str], categorical_columns: list[str]) -> np.ndarray:
-    """Per-numeric-column weights; unknown keys and non-finite values are errors."""
+    """Per-numeric-column weights; unknown keys and non-finite values are errors.
+
+    Keys are matched as column names are (see :func:`~hvrt._validation.to_frame`): by their
+    string form, so ``0`` names the column ``0`` of a frame and ``("g", "a")`` a column of
+    a MultiIndex. Two keys with the same string form (``0`` and ``"0"``) are refused.
+    """
     resolved = np.ones(len(numeric_columns))
     if weights is None:
         return resolved
     if not isinstance(weights, Mapping):
         raise TypeError(f"weights must be a dict of column name -> float, got {type(weights).__name__}")
     position = {name: i for i, name in enumerate(numeric_columns)}
+    categorical = set(categorical_columns)
+    given: dict[str, Any] = {}
     for key, value in weights.items():
-        if key in categorical_columns:
+        name = key if isinstance(key, str) else str(key)
+        if name in given:
+            raise ValueError(
+                f"weights keys {given[name]!r} and {key!r} both name column {name!r} (column names are "
+                "compared as strings); give one of them"
+            )
+        given[name] = key
+        if name in categorical:
             raise ValueError(
                 f"weights key {key!r} is a categorical column; only numeric columns enter the target"
             )
-        if key not in position:
+        if name not in position:
             raise ValueError(
                 f"weights key {key!r} is not a numeric column of X (numeric columns: {numeric_columns})"
             )
@@ -444,7 +473,7 @@ def resolve_weights(weights: Mapping[str, float] | None, numeric_columns: list[s
             raise ValueError(f"weights[{key!r}] must be a finite float, got {value!r}") from None
         if not np.isfinite(number):
             raise ValueError(f"weights[{key!r}] must be a finite float, got {value!r}")
-        resolved[position[key]] = number
+        resolved[position[name]] = number
     return resolved
 
 
