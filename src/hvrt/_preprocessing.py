@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     # with it sklearn.neighbors (0.1-0.2 s), which a numeric fit would pay for nothing
     from sklearn.impute import SimpleImputer
 
-from ._target import blend_target, column_moments, feature_outputs, y_alone
+from ._target import blend_target, column_moments, target_part, y_alone
 from ._validation import (
     check_time_kinds,
     date_zones,
@@ -477,6 +477,32 @@ def resolve_weights(weights: Mapping[str, float] | None, numeric_columns: list[s
     return resolved
 
 
+def missing_fill(values: np.ndarray) -> np.ndarray:
+    """Column means of the values present (none all missing), to the values' resolution.
+
+    ``np.nanmean`` adds a C-ordered array row after row, which leaves the mean of a
+    million values about 1e-12 off: filled in, it would give a constant column with gaps
+    two values, a spread far beyond the rounding that :func:`~hvrt._target.zscore_scale`
+    takes for constant. The mean of the deviations from it (computed where there is any
+    missing value) takes that rounding out.
+    """
+    mean = np.nanmean(values, axis=0)
+    gaps = np.flatnonzero(np.isnan(values).any(axis=0))
+    if len(gaps) == 0:
+        return mean
+    present = np.zeros(len(gaps))
+    total = np.zeros(len(gaps))
+    for start in range(0, len(values), _FILL_CHUNK_ROWS):
+        deviation = values[start : start + _FILL_CHUNK_ROWS, gaps] - mean[gaps]
+        present += np.count_nonzero(~np.isnan(deviation), axis=0)
+        total += np.nansum(deviation, axis=0)
+    mean[gaps] += total / present
+    return mean
+
+
+_FILL_CHUNK_ROWS = 65_536  # rows per chunk of missing_fill: its temporaries stay small
+
+
 def _check_no_empty_columns(values: np.ndarray, columns: list[str], name: str) -> None:
     empty = np.isnan(values).all(axis=0) if values.dtype.kind == "f" else pd.isna(values).all(axis=0)
     if np.any(empty):
@@ -771,26 +797,26 @@ def _synthetic_target(
 ) -> np.ndarray:
     """The tree's target from the numeric block (z-scored or scaled) blended with ``y``
     (``y_frame``: a frame, or a finite float64 array of shape (n, outputs) checked already)."""
-    y_part = None
+    y_part, y_noise = None, 0.0
     if isinstance(y_frame, np.ndarray):
-        y_part = feature_outputs(y_frame, False, np.ones(y_frame.shape[1]), target_mode, None)
+        y_part, y_noise = target_part(y_frame, False, np.ones(y_frame.shape[1]), target_mode, None)
     elif y_frame is not None:
         y_values, y_missing = numeric_block(y_frame, list(y_frame.columns), name="y")
         if y_missing:
             _check_no_empty_columns(y_values, list(y_frame.columns), "y")
             if impute:
-                y_values = np.where(np.isnan(y_values), np.nanmean(y_values, axis=0), y_values)
+                y_values = np.where(np.isnan(y_values), missing_fill(y_values), y_values)
                 y_missing = False
-        y_part = feature_outputs(y_values, y_missing, np.ones(y_values.shape[1]), target_mode, None)
+        y_part, y_noise = target_part(y_values, y_missing, np.ones(y_values.shape[1]), target_mode, None)
     if numeric.shape[1] == 0 and y_part is None:
         raise ValueError(
             "X has no numeric column, so there is no target to grow the tree on; "
             "pass a numeric y or list fewer columns in categorical_features"
         )
-    if y_alone(y_part, y_weight):
+    if y_alone(y_part, y_weight, y_noise):
         return y_part  # all that blend_target would keep: no feature part to make
-    x_part = feature_outputs(numeric, has_missing, column_weights, target_mode, scaler, moments)
-    return blend_target(x_part, y_part, y_weight)
+    x_part, x_noise = target_part(numeric, has_missing, column_weights, target_mode, scaler, moments)
+    return blend_target(x_part, y_part, y_weight, noise=(x_noise, y_noise))
 
 
 def prepared_target(
@@ -854,7 +880,7 @@ def fit_preprocessing(
         _check_no_empty_columns(numeric, numeric_columns, "X")
         with_missing = [numeric_columns[j] for j in np.flatnonzero(np.isnan(numeric).any(axis=0))]
         if impute:
-            numeric_fill = np.nanmean(numeric, axis=0)
+            numeric_fill = missing_fill(numeric)
             numeric = np.where(np.isnan(numeric), numeric_fill, numeric)
             has_missing = False
 
