@@ -110,3 +110,61 @@ def test_an_unpickled_tree_has_no_training_labels_and_reads_older_files():
     older.__setstate__({"tree": fitted.tree, "_leaf_ids": fitted.leaf_ids, "_training_leaves": None})
     assert older.training_labels is None
     np.testing.assert_array_equal(older.apply(X), fitted.training_leaves)
+
+
+# ----------------------------------------------------------------------------- the labelling check in the traversal
+
+
+def _beyond_reference(X, limit):
+    with np.errstate(invalid="ignore"):
+        return bool((np.abs(X) > limit).any())  # NaN is not beyond, +-inf is
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_the_traversal_finds_a_value_beyond_the_limit_wherever_it_is(order, monkeypatch):
+    # every row of a 16-row group and of the last, partial group, every column, both row
+    # chunks (two threads), either sign, infinities; NaN and the limit itself pass
+    from hvrt._hist import _threads
+
+    monkeypatch.setattr(_threads.config, "NUMBA_NUM_THREADS", 2)
+    monkeypatch.setattr(_threads, "MIN_ROWS_PER_THREAD", 100)
+    X, fitted = _lopsided_fit()
+    X = X[:1_003]  # two chunks, the last group of each partial
+    tree = fitted.tree
+    arrays = traversal_arrays(tree.feature, tree.threshold, tree.nan_left, tree.children_left, tree.children_right)
+    clean = np.asfortranarray(X) if order == "F" else np.ascontiguousarray(X)
+    expected = apply_tree(clean, arrays, tree.max_depth)
+    np.testing.assert_array_equal(apply_tree(clean, arrays, tree.max_depth, limit=1e150), expected)
+    rng = np.random.default_rng(5)
+    rows = [0, 7, 15, 16, 499, 500, 501, 1_000, 1_002, *rng.integers(0, len(X), 8)]
+    for row in rows:
+        for column in range(X.shape[1]):
+            for value in (np.inf, -np.inf, 1.0000001e150, -3e200, np.nan, 1e150, -1e150):
+                Z = clean.copy(order="K")
+                Z[row, column] = value
+                out = apply_tree(Z, arrays, tree.max_depth, limit=1e150)
+                if _beyond_reference(Z, 1e150):
+                    assert out is None, (row, column, value)
+                else:
+                    assert out is not None, (row, column, value)
+                    np.testing.assert_array_equal(out, apply_tree(Z, arrays, tree.max_depth))
+
+
+def test_a_tree_without_a_checking_traversal_checks_the_values_too():
+    # a lone leaf reads no value, a tree with native categorical splits takes the mixed
+    # traversal: both check with numpy
+    rng = np.random.default_rng(2)
+    params = GrowthParams(max_leaf_nodes=12, min_samples_leaf=1, max_depth=None, min_variance_reduction=0.0,
+                          random_state=0)  # fmt: skip
+    X = rng.normal(size=(500, 2))
+    lone = fit_hist(X, np.ones(500), params)
+    codes = rng.integers(0, 6, 3_000).astype(float)
+    Xc = np.column_stack([rng.normal(size=3_000), codes])
+    mixed = fit_hist(Xc, np.where(np.isin(codes, [1, 4]), 5.0, 0.0) + Xc[:, 0], params, category_bins=np.array([0, 6]))
+    assert mixed.category_splits is not None
+    for fitted, Z in ((lone, X), (mixed, Xc)):
+        np.testing.assert_array_equal(fitted.apply(Z, limit=1e150), fitted.apply(Z))
+        for value, refused in ((np.nan, False), (-np.inf, True), (2e150, True), (1e150, False)):
+            bad = Z.copy()
+            bad[-1, 0] = value
+            assert (fitted.apply(bad, limit=1e150) is None) == refused

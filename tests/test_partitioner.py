@@ -402,6 +402,63 @@ def test_infinite_values_are_refused_with_the_column(frame: pd.DataFrame) -> Non
         fitted.get_partitions(X)
 
 
+_INFINITE = r"^X column\(s\) \['(b|f1)'\] contain infinite values; replace them with finite numbers or NaN$"
+_HUGE = (
+    r"^X column\(s\) \['(b|f1)'\] hold values beyond ±1e\+150 \(up to 2e\+150\), where variances overflow; "
+    r"such rows cannot be labelled: replace those values with NaN, or rescale the column \(divide by a "
+    r"power of ten\) both in the data the model is fitted on and in the rows it labels$"
+)
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+@pytest.mark.parametrize("layout", ["C", "F", "frame", "native"])
+def test_labelling_checks_the_values_in_the_engines_pass_with_the_same_errors(engine, layout) -> None:
+    # the engine checks the tree inputs as it labels them; a refused value still gets the
+    # numeric check's error, word for word, and NaN and values up to the limit are labelled
+    rng = np.random.default_rng(21)
+    frame = pd.DataFrame(rng.normal(size=(3_000, 3)), columns=["a", "b", "c"])
+    y = None
+    if layout == "native":
+        frame["k"] = pd.Categorical(rng.choice(list("pqrs"), len(frame)))
+        y = np.where(frame["k"].isin(["q", "s"]), 5.0, 0.0) + frame["a"]
+    named = layout in ("frame", "native")
+    fitted = HVRTPartitioner(max_leaf_nodes=12, engine=engine, random_state=0).fit(
+        frame if named else frame.to_numpy(), y
+    )
+    if engine == "hist" and layout == "native":
+        assert fitted.tree_.category_splits is not None  # the mixed traversal
+    for value, error in ((np.inf, _INFINITE), (-np.inf, _INFINITE), (-2e150, _HUGE), (np.nan, None), (1e150, None)):
+        bad = frame.copy()
+        bad.iloc[2_999, 1] = value
+        X = bad if named else np.array(bad.to_numpy(), order=layout)
+        assert named or X.flags.f_contiguous == (layout == "F")
+        for call in (fitted.get_partitions, fitted.predict, fitted.apply):
+            if error is None:
+                assert len(call(X)) == len(X)
+            else:
+                with pytest.raises(ValueError, match=error):
+                    call(X)
+    np.testing.assert_array_equal(fitted.get_partitions(frame if named else frame.to_numpy()), fitted.labels_)
+
+
+def test_labelling_goes_on_when_only_the_engine_refuses_a_value(monkeypatch) -> None:
+    # a value beyond the limit in a tree input that the numeric check does not look at
+    # (an encoded column): the labels are those of the tree, as without the check
+    rng = np.random.default_rng(22)
+    X = rng.normal(size=(2_000, 3))
+    fitted = HVRTPartitioner(max_leaf_nodes=9, engine="hist", random_state=0).fit(X)
+    apply = type(fitted.tree_).apply
+    limits = []
+
+    def refusing(self, X_tree, node_values=None, limit=None):
+        limits.append(limit)
+        return None if limit is not None else apply(self, X_tree, node_values)
+
+    monkeypatch.setattr(type(fitted.tree_), "apply", refusing)
+    np.testing.assert_array_equal(fitted.get_partitions(X), fitted.labels_)
+    assert limits == [1e150, None]
+
+
 def test_a_bad_value_in_the_second_row_range_is_found_when_labelling(monkeypatch) -> None:
     # from THREADED_MIN_ROWS rows the finiteness check sums row ranges on threads
     from hvrt._validation import THREADED_MIN_ROWS

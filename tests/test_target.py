@@ -215,3 +215,53 @@ def test_constant_columns_stay_constant_whatever_their_rows(order: str) -> None:
         assert zscore_parameters(gaps, True)[2].tolist() == [True, False, False]
         filled = np.where(np.isnan(gaps), missing_fill(gaps), gaps)  # what imputing fills in
         assert filled[0, 0] == constant and zscore_parameters(filled, False)[2].tolist() == [True, False, False]
+
+
+@pytest.mark.parametrize("n_columns", [*range(1, 20), 24, 31, 40])
+def test_compiled_sum_target_makes_einsums_additions_bit_for_bit(n_columns: int) -> None:
+    # _hist._moments.centred_row_sums replaces einsum("ij,j->i") and the subtraction of the
+    # offset: the same value for every row, sign of zero included, at every width (whole
+    # blocks of eight columns, pairs, an odd last column), in every row of a group of four
+    # and the rows left over, with NaN and infinities where they fall
+    from hvrt._hist._moments import centred_row_sums
+
+    rng = np.random.default_rng(n_columns)
+    X = rng.normal(size=(203, n_columns)) * rng.choice([1e-3, 1.0, 1e5], size=n_columns)
+    X[rng.random(X.shape) < 0.1] = 0.0
+    X[5] = -0.0
+    X[9, 0] = np.nan
+    X[10, -1] = np.inf
+    X[11, 0], X[11, -1] = np.inf, -np.inf
+    coefficients = rng.normal(size=n_columns)
+    coefficients[::3] = -0.0
+    offset = float(rng.normal())
+    with np.errstate(invalid="ignore"):
+        expected = np.einsum("ij,j->i", X, coefficients) - offset
+        for start, stop in ((0, 203), (3, 200), (101, 102)):
+            out = np.full(203, 7.0)
+            centred_row_sums(X, coefficients, offset, out, start, stop)
+            rows = slice(start, stop)
+            np.testing.assert_array_equal(out[rows], expected[rows])
+            np.testing.assert_array_equal(np.signbit(out[rows]), np.signbit(expected[rows]))
+            assert (np.delete(out, np.arange(start, stop)) == 7.0).all()  # nothing else written
+
+
+def test_the_sum_target_of_a_large_array_is_einsums_in_either_order(monkeypatch) -> None:
+    # the compiled pass serves C-ordered arrays from THREADED_MIN_ROWS rows; F-ordered ones
+    # and smaller arrays keep einsum: each gives einsum's target for its layout
+    from hvrt import _validation
+    from hvrt._target import zscore_parameters, zscored_outputs
+
+    rng = np.random.default_rng(23)
+    X = rng.normal(loc=rng.uniform(-5, 5, 10), scale=rng.uniform(0.5, 4, 10), size=(_validation.THREADED_MIN_ROWS + 3, 10))
+    weights = rng.uniform(0.5, 2.0, 10)
+    mean, scale, constant = zscore_parameters(X, False)
+    coefficients = np.where(constant, 0.0, weights / scale)
+    offset = float(np.dot(mean, coefficients))
+    for threads in ("1", "2"):
+        monkeypatch.setenv("NUMBA_NUM_THREADS", threads)
+        for values in (X, np.asfortranarray(X), X[:5_000]):
+            expected = np.einsum("ij,j->i", values, coefficients) - offset
+            np.testing.assert_array_equal(zscored_outputs(values, False, weights, "sum", mean, scale, constant), expected)
+        expected = np.einsum("ij,j->i", X, coefficients) - offset
+        np.testing.assert_array_equal(feature_outputs(X, False, weights, "sum", None), expected)

@@ -70,6 +70,11 @@ _FLOAT32_SAFE = 1e38  # below float32's largest value, 3.4e38
 _SMALL_HALF_RANGE = 2.0**-10
 
 
+def _largest_magnitude(X_tree: np.ndarray) -> float:
+    """The largest ``abs`` of the values of ``X_tree``, NaN skipped (0 when there are none)."""
+    return float(np.fmax.reduce(np.fmax.reduce(np.abs(X_tree), axis=0), initial=0.0)) if X_tree.size else 0.0
+
+
 def _to_float32_frame(X_tree: np.ndarray, centre: np.ndarray, scale: np.ndarray) -> np.ndarray:
     return X_tree / scale - centre / scale
 
@@ -104,13 +109,18 @@ class ExactTree:
     def release_training_leaves(self) -> None:
         pass
 
-    def apply(self, X_tree: np.ndarray, node_values: np.ndarray | None = None) -> np.ndarray:
+    def apply(
+        self, X_tree: np.ndarray, node_values: np.ndarray | None = None, limit: float | None = None
+    ) -> np.ndarray | None:
+        largest = _largest_magnitude(X_tree)
+        if limit is not None and largest > limit:
+            return None
         if self.centre is not None:
             X_tree = _to_float32_frame(X_tree, self.centre, self.scale)
+            largest = _largest_magnitude(X_tree)
         # A value met only at labelling may pass float32's maximum, which scikit-learn
         # refuses as infinite. Every threshold lies inside the training range (at most 1e30
         # in the tree's units, see float32_frame), so clipping to ±1e38 routes it the same.
-        largest = np.fmax.reduce(np.fmax.reduce(np.abs(X_tree), axis=0), initial=0.0) if X_tree.size else 0.0
         if largest > _FLOAT32_SAFE:
             X_tree = np.clip(X_tree, -_FLOAT32_SAFE, _FLOAT32_SAFE)
         leaves = self.tree.apply(X_tree).astype(np.int64)

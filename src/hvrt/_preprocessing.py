@@ -592,14 +592,34 @@ class Preprocessor:
             for j, keys in enumerate(key_lists)
         ]
 
-    def tree_inputs(self, frame: pd.DataFrame) -> np.ndarray:
-        """The float64 tree inputs of ``frame``: numeric columns, then encoded categoricals."""
+    def tree_inputs(self, frame: pd.DataFrame, check: bool = True) -> np.ndarray:
+        """The float64 tree inputs of ``frame``: numeric columns, then encoded categoricals.
+
+        ``check=False``: the numeric values are not looked at for infinities and huge
+        magnitudes unless the imputation needs to (their missing values filled); the caller
+        checks the tree inputs in a pass it makes anyway (the engine's traversal, see
+        ``FittedTree.apply``'s ``limit``) and calls :meth:`check_numeric` when it finds one.
+        """
         if self.time_kinds is not None:
             check_time_kinds(frame, self.time_kinds, self.numeric_columns, zones=self.date_zones)
-        numeric, has_missing = numeric_block(frame, self.numeric_columns, refuse_tiny=False, when="label")
+        if not check and self.numeric_fill is None:
+            numeric, has_missing = numeric_block(frame, self.numeric_columns, check=False, when="label")
+        else:
+            numeric, has_missing = numeric_block(frame, self.numeric_columns, refuse_tiny=False, when="label")
         if has_missing and self.numeric_fill is not None:
             numeric = np.where(np.isnan(numeric), self.numeric_fill, numeric)
         return self.append_categories(numeric, frame)
+
+    def check_numeric(self, frame: pd.DataFrame) -> None:
+        """Refuse the numeric values of ``frame`` that :meth:`tree_inputs` refuses
+        (infinities, magnitudes beyond ``MAX_MAGNITUDE``), naming their columns.
+
+        Raises
+        ------
+        ValueError
+            As :meth:`tree_inputs`.
+        """
+        numeric_block(frame, self.numeric_columns, refuse_tiny=False, when="label")
 
     def append_categories(
         self,

@@ -231,6 +231,17 @@ def zscored_outputs(
         # One pass; centring afterwards is exact enough while offsets are moderate.
         out = np.empty(len(values))
         offset = float(np.dot(mean, coefficients))
+        if values.flags.c_contiguous and len(values) >= THREADED_MIN_ROWS:
+            # einsum's additions and the subtraction in one compiled pass, where the column
+            # moments were compiled too (so small fits never load the histogram engine)
+            from ._hist._moments import centred_row_sums
+
+            factor = np.ascontiguousarray(coefficients, dtype=np.float64)
+            on_threads(
+                lambda start, stop: centred_row_sums(values, factor, offset, out, start, stop),
+                row_ranges(len(values)),
+            )
+            return out
 
         def centred_dot(start: int, stop: int) -> None:  # row by row: the same on any thread
             _row_dot(values[start:stop], coefficients, out=out[start:stop])

@@ -62,9 +62,15 @@ class FittedTree(Protocol):
         """Forget ``training_leaves`` and ``training_labels`` (as long as the training data)
         once they have been used."""
 
-    def apply(self, X_tree: np.ndarray, node_values: np.ndarray | None = None) -> np.ndarray:
+    def apply(
+        self, X_tree: np.ndarray, node_values: np.ndarray | None = None, limit: float | None = None
+    ) -> np.ndarray | None:
         """Raw leaf id (int64) of each row of ``X_tree``; with ``node_values`` (int64, one
-        per node), ``node_values`` of each row's leaf instead (the labels, in one pass)."""
+        per node), ``node_values`` of each row's leaf instead (the labels, in one pass).
+        With ``limit``, None instead when a value of ``X_tree`` is beyond ``+-limit`` or
+        infinite (NaN is not): the check of the labelled values, made by the engine in a
+        pass it makes anyway, so that the caller checks them again (naming the column)
+        only then."""
 
     @property
     def children(self) -> tuple[np.ndarray, np.ndarray]:

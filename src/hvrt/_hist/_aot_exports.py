@@ -62,7 +62,8 @@ def _grow(categorical: object) -> tuple:
 _APPLY = (
     # values (X flat in memory order), row_step, offsets (a node's feature's offset in a row),
     # threshold, routes (four a node: left, right, NaN's side twice), is_leaf, max_depth,
-    # node_values (what a row's leaf writes), out, start, stop
+    # node_values (what a row's leaf writes), out, start, stop, and the check's spans,
+    # span_step, span_rows, limit (-> the count of values beyond it)
     ("f8", 1, "C", "r"),
     "i8",
     ("u8", 1, "C", "r"),
@@ -74,6 +75,10 @@ _APPLY = (
     ("i8", 1, "C"),
     "i8",
     "i8",
+    "i8",
+    "i8",
+    "i8",
+    "f8",
 )
 
 
@@ -143,6 +148,14 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
     "hvrt._hist._moments.scaled_columns": (
         # values, mean, coefficients, out, start, stop
         ("scaled_columns", (("f8", 2, "C", "r"), ("f8", 1, "C"), ("f8", 1, "C"), ("f8", 2, "C"), "i8", "i8"), "void"),
+    ),
+    # values, coefficients, offset, out, start, stop (the sum target, centred)
+    "hvrt._hist._moments.centred_row_sums": (
+        (
+            "centred_row_sums",
+            (("f8", 2, "C", "r"), ("f8", 1, "C", "r"), "f8", ("f8", 1, "C"), "i8", "i8"),
+            "void",
+        ),
     ),
     "hvrt._hist._binning._edges_of_sorted": (
         # values, max_bins, row_share, out -> number of edges
@@ -287,7 +300,7 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
             "void",
         ),
     ),
-    "hvrt._hist._apply._apply_rows": (("apply_rows", _APPLY, "void"),),
+    "hvrt._hist._apply._apply_rows": (("apply_rows", _APPLY, "i8"),),
     # values -> (non-NaN count, mean, squared deviations, largest magnitude) per column
     "hvrt._hist._distributed.column_pass": (
         (

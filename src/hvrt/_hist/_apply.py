@@ -53,8 +53,9 @@ def _routes(nan_left: np.ndarray, children: np.ndarray) -> np.ndarray:
 
 @njit(cache=True, nogil=True)
 def _apply_rows(
-    values, row_step, offsets, threshold, routes, is_leaf, max_depth, node_values, out, start, stop
-) -> None:
+    values, row_step, offsets, threshold, routes, is_leaf, max_depth, node_values, out, start, stop,
+    spans, span_step, span_rows, limit,
+) -> int:  # fmt: skip
     # ``values`` is X flat in memory order: row i's value of node t's feature is at
     # i * row_step + offsets[t]. Node ids and offsets are unsigned, so numba indexes
     # without its negative-index fix-ups, and a group stops at the tree's depth rather than
@@ -64,9 +65,18 @@ def _apply_rows(
     # table lookup instead of testing the node's NaN side at every step (20-25 % faster
     # than ``(x <= t) | (isnan(x) & nan_left)``, 1M x 10 on one thread, K = 64 and 4096).
     # Each row's result is ``node_values[leaf]``: the partitioner's labels straight away
-    # (a lookup in a table in cache) rather than the node ids and a second pass to map them
+    # (a lookup in a table in cache) rather than the node ids and a second pass to map them.
+    # With ``spans`` > 0, the values of each group's rows are also counted where beyond
+    # +-``limit`` (infinities too; NaN never: ``abs(x) > limit`` is false) once the group
+    # is at its leaves, and the count returned: the labelling's check of X, made in the
+    # pass that reads X anyway while the group's rows are in cache (see ``apply_tree``).
+    # The group's values are ``spans`` runs of ``span_rows * width`` values, ``span_step``
+    # apart (one run of whole rows in C order, one run a column in F order); each run is
+    # a branch-free count, vectorised (1M x 10, two threads: 1-2 ms more than the
+    # traversal alone, against 6-7 ms for numpy's total of squares before it).
     nodes = np.empty(_LOCKSTEP_ROWS, dtype=np.uint64)
     step = np.uint64(row_step)
+    n_beyond = 0
     for first in range(start, stop, _LOCKSTEP_ROWS):
         width = min(stop, first + _LOCKSTEP_ROWS) - first
         for r in range(width):
@@ -92,6 +102,12 @@ def _apply_rows(
                 moving |= not is_leaf[nodes[r]]
         for r in range(width):
             out[first + r] = node_values[nodes[r]]
+        for s in range(spans):
+            low = first * row_step + s * span_step
+            # unsigned positions: no negative-index fix-ups, so a vectorised loop
+            for k in range(np.uint64(low), np.uint64(low + span_rows * width)):
+                n_beyond += abs(values[k]) > limit
+    return n_beyond
 
 
 def flat_walk(
@@ -107,12 +123,18 @@ def flat_walk(
 
 
 def apply_tree(
-    X: np.ndarray, arrays: tuple[np.ndarray, ...], max_depth: int = 0, node_values: np.ndarray | None = None
-) -> np.ndarray:
+    X: np.ndarray,
+    arrays: tuple[np.ndarray, ...],
+    max_depth: int = 0,
+    node_values: np.ndarray | None = None,
+    limit: float | None = None,
+) -> np.ndarray | None:
     """Leaf node id (int64) of each row of ``X`` (C- or F-contiguous), given
     :func:`traversal_arrays`'s output and the depth of the tree's deepest leaf (a hint
     that saves steps; 0 or a wrong depth gives the same leaves); with ``node_values``
-    (int64, one per node), ``node_values[leaf]`` instead."""
+    (int64, one per node), ``node_values[leaf]`` instead. With ``limit``, every value of
+    ``X`` is compared with it on the way: None when one is beyond ``+-limit`` (or
+    infinite; NaN is not), so that the caller can say which column holds it."""
     feature, threshold, nan_left, children, is_leaf = arrays
     values, row_step, offsets, routes = flat_walk(X, feature, nan_left, children)
     if node_values is None:
@@ -120,10 +142,20 @@ def apply_tree(
     node_values = np.ascontiguousarray(node_values, dtype=np.int64)
     out = np.empty(X.shape[0], dtype=np.int64)
     depth = int(max_depth)
+    # the runs of a group's values that the check reads (see _apply_rows): none without a
+    # limit; in C order one run of whole rows; in F order one run per column
+    spans, span_step, span_rows = 0, 0, 0
+    if limit is not None:
+        spans, span_step, span_rows = (1, 0, X.shape[1]) if X.flags.c_contiguous else (X.shape[1], X.shape[0], 1)
+    bound = np.inf if limit is None else float(limit)
+    counts: list[int] = []
     run_in_chunks(
-        lambda start, stop: _apply_rows(
-            values, row_step, offsets, threshold, routes, is_leaf, depth, node_values, out, start, stop
+        lambda start, stop: counts.append(
+            _apply_rows(
+                values, row_step, offsets, threshold, routes, is_leaf, depth, node_values, out, start, stop,
+                spans, span_step, span_rows, bound,
+            )
         ),
         X.shape[0],
-    )
-    return out
+    )  # fmt: skip
+    return None if any(counts) else out

@@ -79,9 +79,13 @@ class HistTree:
         """Depth of the deepest leaf (the root has depth 0)."""
         return int(self.depth.max())
 
-    def apply(self, X: np.ndarray, node_values: np.ndarray | None = None) -> np.ndarray:
+    def apply(
+        self, X: np.ndarray, node_values: np.ndarray | None = None, limit: float | None = None
+    ) -> np.ndarray | None:
         """Leaf node id (int64) of each row of the 2-D float array ``X``; with
-        ``node_values`` (int64, one per node), ``node_values`` of each row's leaf instead."""
+        ``node_values`` (int64, one per node), ``node_values`` of each row's leaf instead.
+        With ``limit``, None when a value of ``X`` is beyond ``+-limit`` or infinite (NaN
+        is not): the numeric traversal checks every value as it reads the rows."""
         X = np.asarray(X, dtype=np.float64)
         n_features = len(self.bin_edges)
         if X.ndim != 2 or X.shape[1] != n_features:
@@ -96,16 +100,19 @@ class HistTree:
                     f"node_values must be a 1-D array with a value for every leaf (at least "
                     f"{int(self.leaf_ids[-1]) + 1}), got shape {node_values.shape}"
                 )
-        if self.children_left[0] < 0:  # a lone leaf (possibly with no feature to read)
+        categorical_node = self.categorical_nodes
+        lone_leaf = self.children_left[0] < 0
+        if limit is not None and (lone_leaf or categorical_node.any()) and _beyond(X, limit):
+            return None  # (no numeric traversal to check the values on the way)
+        if lone_leaf:  # (possibly with no feature to read)
             return np.full(X.shape[0], 0 if node_values is None else node_values[0], dtype=np.int64)
         from ._apply import apply_tree, traversal_arrays
 
         arrays = traversal_arrays(
             self.feature, self.threshold, self.nan_left, self.children_left, self.children_right
         )
-        categorical_node = self.categorical_nodes
         if not categorical_node.any():
-            return apply_tree(X, arrays, self.max_depth, node_values)
+            return apply_tree(X, arrays, self.max_depth, node_values, limit)
         from ._apply import flat_walk
         from ._categories import apply_rows_mixed
         from ._threads import run_in_chunks
@@ -129,6 +136,19 @@ class HistTree:
             f"HistTree(n_leaves={self.n_leaves}, n_nodes={self.n_nodes}, "
             f"max_depth={self.max_depth}, n_features={len(self.bin_edges)})"
         )
+
+
+_CHECK_ROWS = 65_536  # rows per block of _beyond's check: its temporary stays small
+
+
+def _beyond(X: np.ndarray, limit: float) -> bool:
+    """Whether a value of ``X`` is beyond ``+-limit`` or infinite (NaN is not), block by
+    block: for the trees whose traversal does not check (a lone leaf, native categorical
+    splits)."""
+    for start in range(0, X.shape[0], _CHECK_ROWS):
+        if np.fmax.reduce(np.abs(X[start : start + _CHECK_ROWS]), axis=None, initial=0.0) > limit:
+            return True
+    return False
 
 
 class HistFittedTree:
@@ -163,10 +183,13 @@ class HistFittedTree:
     def release_training_leaves(self) -> None:
         self._training_labels = None
 
-    def apply(self, X_tree: np.ndarray, node_values: np.ndarray | None = None) -> np.ndarray:
+    def apply(
+        self, X_tree: np.ndarray, node_values: np.ndarray | None = None, limit: float | None = None
+    ) -> np.ndarray | None:
         """Raw leaf id (int64) of each row of ``X_tree``; with ``node_values`` (int64, one
-        per node), ``node_values`` of each row's leaf instead."""
-        return self.tree.apply(X_tree, node_values)
+        per node), ``node_values`` of each row's leaf instead; with ``limit``, None when a
+        value is beyond ``+-limit`` or infinite (checked during the traversal)."""
+        return self.tree.apply(X_tree, node_values, limit)
 
     @property
     def children(self) -> tuple[np.ndarray, np.ndarray]:
