@@ -110,6 +110,17 @@ def test_y_guides_the_tree_as_in_memory(client, numbers) -> None:
     np.testing.assert_array_equal(model.labels_.compute(), reference.labels_)
 
 
+def test_a_y_whose_columns_cancel_counts_as_constant_as_in_memory(client, numbers) -> None:
+    # y and -y sum to rounding noise, which the blend must not scale up to half the target
+    y = np.nan_to_num(numbers[:, 0]) * 2.0 + np.random.default_rng(1).normal(size=len(numbers))
+    cancelling = np.c_[y, -y]
+    X = da.from_array(numbers, chunks=(600, 4))
+    model = DaskHVRTPartitioner(max_leaf_nodes=9).fit(X, da.from_array(cancelling, chunks=(700, 2)))
+    without = DaskHVRTPartitioner(max_leaf_nodes=9).fit(X)
+    np.testing.assert_array_equal(model.labels_.compute(), without.labels_.compute())
+    np.testing.assert_array_equal(model.labels_.compute(), HVRTPartitioner(max_leaf_nodes=9).fit(numbers).labels_)
+
+
 def test_empty_partitions_are_skipped(client, table) -> None:
     frame = dd.from_pandas(table, npartitions=4)
     start = len(table) // 4 + 5

@@ -61,6 +61,11 @@ def _fitted(**params) -> HVRTPartitioner:
     return HVRTPartitioner(max_leaf_nodes=4, **params).fit(X)
 
 
+def _lazy_frame():
+    polars = pytest.importorskip("polars")
+    return polars.from_pandas(X).lazy()
+
+
 def _categorical_fit() -> HVRTPartitioner:
     return HVRTPartitioner(max_leaf_nodes=4, categorical_features=["code"]).fit(_with(code=np.arange(60) % 4))
 
@@ -300,6 +305,7 @@ CASES: dict[str, Callable[[], object]] = {
     "P20": _partition(categorical_features=[5]),
     "P21": _partition(categorical_features=["code"]),
     "P22": lambda: HVRTPartitioner(engine="exact", category_encoding="native").fit(X),
+    "P23": lambda: HVRTPartitioner(weights={0: 1.0, "0": 2.0}).fit(X.set_axis([0, 1], axis=1)),
     # X at fit
     "X1": lambda: HVRTPartitioner().fit(sp.csr_matrix(np.ones((4, 2)))),
     "X2": lambda: HVRTPartitioner().fit(X["a"]),
@@ -320,6 +326,8 @@ CASES: dict[str, Callable[[], object]] = {
     "X17": lambda: HVRTPartitioner(max_leaf_nodes=4).fit(
         _with(day=pd.Series(pd.date_range("2024-01-01", periods=60, freq="D")).dt.date)
     ),
+    "X18": lambda: HVRTPartitioner(max_leaf_nodes=4).fit(_with(tags=[["x"]] * 60)),
+    "X19": lambda: HVRTPartitioner(max_leaf_nodes=4).fit(_lazy_frame()),
     # y at fit
     "Y1": lambda: HVRTPartitioner().fit(X, "a"),
     "Y2": lambda: HVRTPartitioner().fit(X, np.ones((60, 1, 1))),
@@ -339,6 +347,7 @@ CASES: dict[str, Callable[[], object]] = {
     "L6": lambda: _fitted().get_feature_names_out(["a"]),
     "L7": lambda: _fitted().get_partitions(_with(b=np.r_[2e152, np.ones(59)])),
     "L8": lambda: _fitted().get_partitions(_with(b=pd.date_range("2024-01-01", periods=60, freq="D"))),
+    "L10": lambda: _fitted().get_partitions(_with(b=["abc"] + ["1"] * 59)),
     "L9": lambda: HVRTPartitioner(max_leaf_nodes=4)
     .fit(_with(when=pd.date_range("2024-01-01", periods=60, freq="D")))
     .get_partitions(_with(when=pd.date_range("2024-01-01", periods=60, freq="D", tz="Europe/Berlin"))),

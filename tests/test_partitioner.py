@@ -1107,3 +1107,46 @@ def test_bad_category_encoding_is_named() -> None:
     X, y = categorical_heavy(100, seed=0)
     with pytest.raises(ValueError, match=r"category_encoding must be one of \('auto', 'native', 'ohe', 'target'\), got 'onehot'"):
         HVRTPartitioner(category_encoding="onehot").fit(X, y)
+
+
+@pytest.mark.parametrize("names", [[0, 1], [("g", "a"), ("g", "b")]], ids=["ints", "tuples"])
+def test_weights_keyed_by_non_string_column_names(names: list) -> None:
+    # keys are matched as the column names are: by their string form
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=400), "b": rng.uniform(size=400)})
+    named = X.set_axis(pd.MultiIndex.from_tuples(names) if isinstance(names[0], tuple) else names, axis=1)
+    as_text = HVRTPartitioner(max_leaf_nodes=8, engine="exact", weights={"a": 3.0}).fit(X)
+    weighted = HVRTPartitioner(max_leaf_nodes=8, engine="exact", weights={names[0]: 3.0}).fit(named)
+    np.testing.assert_array_equal(weighted.labels_, as_text.labels_)
+    assert not np.array_equal(HVRTPartitioner(max_leaf_nodes=8, engine="exact").fit(named).labels_, weighted.labels_)
+
+
+def test_weights_keys_that_name_one_column_are_refused() -> None:
+    X = pd.DataFrame(np.random.default_rng(0).normal(size=(60, 2)), columns=[0, 1])
+    with pytest.raises(ValueError, match=r"weights keys 0 and '0' both name column '0'"):
+        HVRTPartitioner(max_leaf_nodes=4, weights={0: 1.0, "0": 2.0}).fit(X)
+    with pytest.raises(ValueError, match=r"weights key 2 is not a numeric column of X \(numeric columns: \['0', '1'\]\)"):
+        HVRTPartitioner(max_leaf_nodes=4, weights={2: 1.0}).fit(X)
+
+
+def test_text_in_a_numeric_column_names_that_column_only(engine: str) -> None:
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=400), "b": rng.uniform(size=400), "i": np.arange(400) % 5})
+    partitioner = HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(X)
+    bad = X.assign(i=X["i"].astype(str).where(X.index > 3, "abc"))
+    with pytest.raises(ValueError) as caught:
+        partitioner.get_partitions(bad)
+    message = str(caught.value)
+    assert message.startswith("X column(s) ['i'] held numbers at fit but hold values that are not numbers now")
+    assert "'abc'" in message and "'a'" not in message and "'b'" not in message
+
+
+def test_a_polars_lazyframe_is_refused_saying_to_collect_it(frame: pd.DataFrame) -> None:
+    polars = pytest.importorskip("polars")
+    with pytest.raises(TypeError, match=r"^X is a polars LazyFrame.*call \.collect\(\)"):
+        HVRTPartitioner(max_leaf_nodes=8).fit(polars.from_pandas(frame).lazy())
+    with pytest.raises(TypeError, match=r"^y is a polars LazyFrame.*call \.collect\(\)"):
+        HVRTPartitioner(max_leaf_nodes=8).fit(frame, polars.from_pandas(frame.iloc[:, :1]).lazy())
+    fitted = HVRTPartitioner(max_leaf_nodes=8).fit(polars.from_pandas(frame).lazy().collect())
+    with pytest.raises(TypeError, match=r"call \.collect\(\)"):
+        fitted.get_partitions(polars.from_pandas(frame).lazy())

@@ -218,3 +218,36 @@ def test_positions_in_categories_match_nan_and_miss_unknown_keys():
     keys = np.array(["a", "c", np.nan, "b", "1"], dtype=object)
     np.testing.assert_array_equal(_positions_in(categories, keys), [1, -1, 2, 0, -1])
     np.testing.assert_array_equal(_positions_in(np.array(["1", "2"], dtype=object), np.array([np.nan], dtype=object)), [-1])
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_an_object_column_of_decimals_is_numeric(engine: str) -> None:
+    # SQL NUMERIC columns read into decimal.Decimal objects: numbers, not categories
+    import decimal
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=400), "b": rng.uniform(size=400)})
+    as_float = X.assign(d=np.round(X["a"] * 7.0, 3))
+    as_decimal = X.assign(d=[decimal.Decimal(f"{v:.3f}") if i % 50 else None for i, v in enumerate(as_float["d"])])
+    as_float.loc[::50, "d"] = np.nan
+    expected = HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(as_float)
+    fitted = HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(as_decimal)
+    assert fitted._preprocessor.numeric_columns == ["a", "b", "d"]
+    np.testing.assert_array_equal(fitted.labels_, expected.labels_)
+    np.testing.assert_array_equal(fitted.get_partitions(as_decimal), expected.labels_)
+    np.testing.assert_array_equal(fitted.get_partitions(as_float), expected.labels_)
+
+
+@pytest.mark.parametrize("encoding", ["ohe", "native", "target"])
+@pytest.mark.parametrize("cell", [["x"], {"x": 1}], ids=["list", "dict"])
+def test_unhashable_cells_are_refused_naming_the_column(encoding: str, cell: object) -> None:
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=60), "b": rng.uniform(size=60)})
+    engine = "hist" if encoding == "native" else "exact"
+    expected = r"^categorical column 'tags' holds values that cannot be categories \(unhashable type"
+    with pytest.raises(TypeError, match=expected):
+        HVRTPartitioner(max_leaf_nodes=4, engine=engine, category_encoding=encoding).fit(X.assign(tags=[cell] * 60))
+    # labelling too: a column of text at fit, of lists now
+    fitted = HVRTPartitioner(max_leaf_nodes=4, engine=engine, category_encoding=encoding).fit(X.assign(tags=["p", "q"] * 30))
+    with pytest.raises(TypeError, match=expected):
+        fitted.get_partitions(X.assign(tags=[cell] * 60))

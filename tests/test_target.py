@@ -133,6 +133,90 @@ def test_features_target_on_two_threads_is_the_whole_array_arithmetic(monkeypatc
         np.testing.assert_array_equal(outputs, expected)
 
 
+def _two_columns(n: int = 400):
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({"a": rng.normal(size=n), "b": rng.uniform(size=n)})
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+@pytest.mark.parametrize("y_weight", [0.5, 1.0])
+def test_sum_target_with_a_y_whose_columns_cancel(engine: str, y_weight: float) -> None:
+    # y and -y sum to rounding noise: blended in at half the variance, that noise was all
+    # the tree saw of y; it counts as a constant y now, so the features alone decide
+    import pandas as pd
+
+    from hvrt import HVRTPartitioner
+
+    X = _two_columns()
+    y = 2.0 * X["a"] + np.random.default_rng(1).normal(size=len(X))
+    cancelling = pd.DataFrame({"u": y, "v": -y})
+    without = HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(X)
+    with_y = HVRTPartitioner(max_leaf_nodes=8, engine=engine, y_weight=y_weight).fit(X, cancelling)
+    assert with_y.n_partitions_ == 8
+    np.testing.assert_array_equal(with_y.labels_, without.labels_)
+    # X's columns cancelling in turn (b weighs nothing) leave the target to y alone
+    mirrored = X.assign(c=-X["a"] * 3.0, a=X["a"] * 3.0)
+    x_cancels = HVRTPartitioner(max_leaf_nodes=8, engine=engine, weights={"b": 0.0}).fit(mirrored, y)
+    y_alone = HVRTPartitioner(max_leaf_nodes=8, engine=engine, y_weight=1.0).fit(mirrored, y)
+    np.testing.assert_array_equal(x_cancels.labels_, y_alone.labels_)
+
+
+def test_rounding_variance_bounds_the_rounding_and_nothing_more() -> None:
+    from hvrt._target import rounding_variance, target_part, zscore_parameters
+
+    rng = np.random.default_rng(2)
+    for offset in (0.0, 1e3, 1e8):
+        a = offset + rng.normal(size=5000)
+        cancelling = np.c_[a, 2.0 * offset - a, rng.normal(size=5000) * 0.0 + 3.0]  # a, its mirror, a constant
+        outputs, noise = target_part(cancelling, False, np.ones(3), "sum", None)
+        assert 0.0 < noise and np.var(outputs) <= noise
+        assert noise == rounding_variance(*zscore_parameters(cancelling, False), np.ones(3), "sum")
+        # a spread of a thousandth of the terms' is a signal, far above the bound
+        kept = np.c_[a, 2.0 * offset - a + 1e-3 * rng.normal(size=5000)]
+        outputs, noise = target_part(kept, False, np.ones(2), "sum", None)
+        assert np.var(outputs) > 1e6 * noise
+    # blend_target: a part within its noise counts as constant
+    x_part, y_part = rng.normal(size=50), rng.normal(size=50) * 1e-20
+    np.testing.assert_array_equal(blend_target(x_part, y_part, 0.5, noise=(0.0, 1e-38)), x_part)
+    np.testing.assert_array_equal(blend_target(y_part, x_part, 0.5, noise=(1e-38, 0.0)), x_part)
+    assert not y_alone(y_part, 1.0, 1e-38) and y_alone(y_part, 1.0)
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_a_column_with_a_large_offset_and_a_real_spread_shapes_the_partitions(engine: str) -> None:
+    # 1e14 + N(0, 10): a spread of 640 times the values' resolution; the constant test
+    # grew with the rows (n * eps * |mean|) and took it for constant at 4,000 rows
+    import pandas as pd
+
+    from hvrt import HVRTPartitioner, partition_quality
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"a": rng.normal(size=4000), "b": 1e14 + rng.normal(size=4000) * 10.0})
+    only_b = HVRTPartitioner(max_leaf_nodes=32, engine=engine, weights={"a": 0.0}).fit(X)
+    assert partition_quality(X, only_b.labels_).feature_r2["b"] > 0.9
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_constant_columns_stay_constant_whatever_their_rows(order: str) -> None:
+    # a C-ordered column is summed row after row, its mean 1e-12 off at 100,000 rows;
+    # the constant test must not read that rounding as a spread
+    from hvrt._preprocessing import missing_fill
+    from hvrt._target import zscore_parameters
+
+    rng = np.random.default_rng(4)
+    for constant in (0.1, 1 / 3, 123456.789, 1e14 + 0.5, 7.7e-3):
+        X = np.asarray(np.c_[np.full(100_000, constant), rng.normal(size=100_000), 1e14 + rng.normal(size=100_000) * 10.0], order=order)
+        assert zscore_parameters(X, False)[2].tolist() == [True, False, False]
+        gaps = X.copy(order=order)
+        gaps[::7, 0] = np.nan
+        gaps[rng.random(len(X)) < 0.01, 1] = np.nan
+        assert zscore_parameters(gaps, True)[2].tolist() == [True, False, False]
+        filled = np.where(np.isnan(gaps), missing_fill(gaps), gaps)  # what imputing fills in
+        assert filled[0, 0] == constant and zscore_parameters(filled, False)[2].tolist() == [True, False, False]
+
+
 @pytest.mark.parametrize("n_columns", [*range(1, 20), 24, 31, 40])
 def test_compiled_sum_target_makes_einsums_additions_bit_for_bit(n_columns: int) -> None:
     # _hist._moments.centred_row_sums replaces einsum("ij,j->i") and the subtraction of the

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     # with it sklearn.neighbors (0.1-0.2 s), which a numeric fit would pay for nothing
     from sklearn.impute import SimpleImputer
 
-from ._target import blend_target, column_moments, feature_outputs, y_alone
+from ._target import blend_target, column_moments, target_part, y_alone
 from ._validation import (
     check_time_kinds,
     date_zones,
@@ -202,11 +202,23 @@ def _category_kind(values: pd.Series) -> str:
         return "text"  # every category a string (what the values' scan below would find)
     # a pandas categorical's categories, else the values (no pass over the rows for the first)
     present = pd.Series(values.cat.categories) if isinstance(values.dtype, pd.CategoricalDtype) else values.dropna()
-    distinct = pd.unique(present.to_numpy(dtype=object))  # a few values, not every row
+    try:
+        distinct = pd.unique(present.to_numpy(dtype=object))  # a few values, not every row
+    except TypeError as err:
+        raise _unhashable(str(values.name), err) from None
     is_number = [isinstance(v, (numbers.Number, np.bool_)) and not isinstance(v, str) for v in distinct]
     if all(is_number):
         return "numbers" if len(distinct) else "text"
     return "text" if not any(is_number) else "mixed"
+
+
+def _unhashable(column: str, err: TypeError) -> TypeError:
+    """The error for a categorical column of unhashable cells (lists, dicts: JSON read into pandas)."""
+    return TypeError(
+        f"categorical column {column!r} holds values that cannot be categories ({err}); each cell must be "
+        "one value such as a string or a number: expand lists and dicts into columns, or make them text "
+        "with X[column].astype(str)"
+    )
 
 
 def _positions_in(categories: Sequence[Any], keys: np.ndarray) -> np.ndarray:
@@ -272,7 +284,10 @@ def _column_codes(values: pd.Series, column: str) -> tuple[np.ndarray, np.ndarra
         keys[-1] = np.nan
         # the Categorical's own codes (``values.cat.codes`` wraps them in a new Series first)
         return np.asarray(values.array.codes), keys
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError as err:
+        raise _unhashable(column, err) from None
     uniques = np.asarray(uniques, dtype=object)
     keys = np.empty(len(uniques) + 1, dtype=object)  # the last slot, for code -1, is NaN
     keys[-1] = np.nan
@@ -422,19 +437,33 @@ def _check_category_kinds(frame: pd.DataFrame, columns: list[str], fitted: list[
 
 
 def resolve_weights(weights: Mapping[str, float] | None, numeric_columns: list[str], categorical_columns: list[str]) -> np.ndarray:
-    """Per-numeric-column weights; unknown keys and non-finite values are errors."""
+    """Per-numeric-column weights; unknown keys and non-finite values are errors.
+
+    Keys are matched as column names are (see :func:`~hvrt._validation.to_frame`): by their
+    string form, so ``0`` names the column ``0`` of a frame and ``("g", "a")`` a column of
+    a MultiIndex. Two keys with the same string form (``0`` and ``"0"``) are refused.
+    """
     resolved = np.ones(len(numeric_columns))
     if weights is None:
         return resolved
     if not isinstance(weights, Mapping):
         raise TypeError(f"weights must be a dict of column name -> float, got {type(weights).__name__}")
     position = {name: i for i, name in enumerate(numeric_columns)}
+    categorical = set(categorical_columns)
+    given: dict[str, Any] = {}
     for key, value in weights.items():
-        if key in categorical_columns:
+        name = key if isinstance(key, str) else str(key)
+        if name in given:
+            raise ValueError(
+                f"weights keys {given[name]!r} and {key!r} both name column {name!r} (column names are "
+                "compared as strings); give one of them"
+            )
+        given[name] = key
+        if name in categorical:
             raise ValueError(
                 f"weights key {key!r} is a categorical column; only numeric columns enter the target"
             )
-        if key not in position:
+        if name not in position:
             raise ValueError(
                 f"weights key {key!r} is not a numeric column of X (numeric columns: {numeric_columns})"
             )
@@ -444,8 +473,34 @@ def resolve_weights(weights: Mapping[str, float] | None, numeric_columns: list[s
             raise ValueError(f"weights[{key!r}] must be a finite float, got {value!r}") from None
         if not np.isfinite(number):
             raise ValueError(f"weights[{key!r}] must be a finite float, got {value!r}")
-        resolved[position[key]] = number
+        resolved[position[name]] = number
     return resolved
+
+
+def missing_fill(values: np.ndarray) -> np.ndarray:
+    """Column means of the values present (none all missing), to the values' resolution.
+
+    ``np.nanmean`` adds a C-ordered array row after row, which leaves the mean of a
+    million values about 1e-12 off: filled in, it would give a constant column with gaps
+    two values, a spread far beyond the rounding that :func:`~hvrt._target.zscore_scale`
+    takes for constant. The mean of the deviations from it (computed where there is any
+    missing value) takes that rounding out.
+    """
+    mean = np.nanmean(values, axis=0)
+    gaps = np.flatnonzero(np.isnan(values).any(axis=0))
+    if len(gaps) == 0:
+        return mean
+    present = np.zeros(len(gaps))
+    total = np.zeros(len(gaps))
+    for start in range(0, len(values), _FILL_CHUNK_ROWS):
+        deviation = values[start : start + _FILL_CHUNK_ROWS, gaps] - mean[gaps]
+        present += np.count_nonzero(~np.isnan(deviation), axis=0)
+        total += np.nansum(deviation, axis=0)
+    mean[gaps] += total / present
+    return mean
+
+
+_FILL_CHUNK_ROWS = 65_536  # rows per chunk of missing_fill: its temporaries stay small
 
 
 def _check_no_empty_columns(values: np.ndarray, columns: list[str], name: str) -> None:
@@ -548,7 +603,7 @@ class Preprocessor:
         if self.time_kinds is not None:
             check_time_kinds(frame, self.time_kinds, self.numeric_columns, zones=self.date_zones)
         if not check and self.numeric_fill is None:
-            numeric, has_missing = numeric_block(frame, self.numeric_columns, check=False)
+            numeric, has_missing = numeric_block(frame, self.numeric_columns, check=False, when="label")
         else:
             numeric, has_missing = numeric_block(frame, self.numeric_columns, refuse_tiny=False, when="label")
         if has_missing and self.numeric_fill is not None:
@@ -762,26 +817,26 @@ def _synthetic_target(
 ) -> np.ndarray:
     """The tree's target from the numeric block (z-scored or scaled) blended with ``y``
     (``y_frame``: a frame, or a finite float64 array of shape (n, outputs) checked already)."""
-    y_part = None
+    y_part, y_noise = None, 0.0
     if isinstance(y_frame, np.ndarray):
-        y_part = feature_outputs(y_frame, False, np.ones(y_frame.shape[1]), target_mode, None)
+        y_part, y_noise = target_part(y_frame, False, np.ones(y_frame.shape[1]), target_mode, None)
     elif y_frame is not None:
         y_values, y_missing = numeric_block(y_frame, list(y_frame.columns), name="y")
         if y_missing:
             _check_no_empty_columns(y_values, list(y_frame.columns), "y")
             if impute:
-                y_values = np.where(np.isnan(y_values), np.nanmean(y_values, axis=0), y_values)
+                y_values = np.where(np.isnan(y_values), missing_fill(y_values), y_values)
                 y_missing = False
-        y_part = feature_outputs(y_values, y_missing, np.ones(y_values.shape[1]), target_mode, None)
+        y_part, y_noise = target_part(y_values, y_missing, np.ones(y_values.shape[1]), target_mode, None)
     if numeric.shape[1] == 0 and y_part is None:
         raise ValueError(
             "X has no numeric column, so there is no target to grow the tree on; "
             "pass a numeric y or list fewer columns in categorical_features"
         )
-    if y_alone(y_part, y_weight):
+    if y_alone(y_part, y_weight, y_noise):
         return y_part  # all that blend_target would keep: no feature part to make
-    x_part = feature_outputs(numeric, has_missing, column_weights, target_mode, scaler, moments)
-    return blend_target(x_part, y_part, y_weight)
+    x_part, x_noise = target_part(numeric, has_missing, column_weights, target_mode, scaler, moments)
+    return blend_target(x_part, y_part, y_weight, noise=(x_noise, y_noise))
 
 
 def prepared_target(
@@ -845,7 +900,7 @@ def fit_preprocessing(
         _check_no_empty_columns(numeric, numeric_columns, "X")
         with_missing = [numeric_columns[j] for j in np.flatnonzero(np.isnan(numeric).any(axis=0))]
         if impute:
-            numeric_fill = np.nanmean(numeric, axis=0)
+            numeric_fill = missing_fill(numeric)
             numeric = np.where(np.isnan(numeric), numeric_fill, numeric)
             has_missing = False
 

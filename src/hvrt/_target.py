@@ -48,16 +48,34 @@ def zscore_parameters(
     return (mean, *zscore_scale(mean, variance, count))
 
 
-def zscore_scale(mean: np.ndarray, variance: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def zscore_scale(
+    mean: np.ndarray, variance: np.ndarray, count: np.ndarray, mean_rounding: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Standard deviations from column moments (1 for a constant column), and which are constant.
+
+    A column is constant when its standard deviation is at most ``CONSTANT_ULPS * eps *
+    |mean|``: its values differ in their last few bits only, the rounding of whatever made
+    them (one unit in the last place of the mean is about ``eps * |mean|``); the bound
+    :func:`~hvrt.partition_quality` uses for a constant column. It depends on the values'
+    resolution alone, not on their number: the variance it is compared with is free of the
+    mean's own rounding (:func:`zscore_parameters` takes it out). ``mean_rounding=True``:
+    the variance was taken around means summed one row after another and still holds their
+    rounding (the Dask estimators' chunk pass), so scikit-learn's bound for that, which
+    grows with ``count``, is allowed for too.
 
     Shared by :func:`zscore_parameters` and the Dask estimators, which merge the moments
     of many chunks.
     """
-    # scikit-learn's test for a constant feature: variance within rounding of zero.
     eps = np.finfo(np.float64).eps
-    constant = variance <= count * eps * variance + (count * mean * eps) ** 2
+    constant = variance <= (CONSTANT_ULPS * eps * mean) ** 2
+    if mean_rounding:
+        constant |= variance <= count * eps * variance + (count * mean * eps) ** 2
     return np.where(constant, 1.0, np.sqrt(np.maximum(variance, 0.0))), constant
+
+
+# Units in the last place of a column's mean within which its spread is rounding: values
+# that differ in their last four bits only (see zscore_scale).
+CONSTANT_ULPS = 16
 
 
 _PRECISE_RATIO = 1e-4  # variance / mean^2 above this keeps >= 12 digits in E[x^2] - mean^2
@@ -107,13 +125,19 @@ def _column_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _two_pass_variance(values: np.ndarray, mean: np.ndarray, count: np.ndarray, has_missing: bool) -> np.ndarray:
+    """The variance from squared deviations from ``mean``, less the square of their own
+    mean (the corrected two-pass form): that is the rounding of ``mean``, which a sum of a
+    million values one row after another puts near 1e-12 of it, so a constant column's
+    deviations would read as a spread far beyond the values' resolution."""
     m2 = np.zeros(values.shape[1])
+    total = np.zeros(values.shape[1])
     for start in range(0, len(values), _CHUNK_ROWS):
         deviation = values[start : start + _CHUNK_ROWS] - mean
         if has_missing:
             deviation = np.nan_to_num(deviation, nan=0.0)
+        total += np.einsum("ij->j", deviation)
         m2 += np.einsum("ij,ij->j", deviation, deviation)
-    return m2 / count
+    return (m2 - total * total / count) / count
 
 
 def feature_outputs(
@@ -129,12 +153,58 @@ def feature_outputs(
     A missing value contributes 0, its column's mean in scaled units. ``moments``: the
     :func:`column_moments` of a NaN-free ``values``, if already computed.
     """
+    return target_part(values, has_missing, weights, mode, scaler, moments)[0]
+
+
+def target_part(
+    values: np.ndarray,
+    has_missing: bool,
+    weights: np.ndarray,
+    mode: str,
+    scaler: TransformerMixin | None,
+    moments: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, float]:
+    """:func:`feature_outputs` and its :func:`rounding_variance`, the total variance that
+    rounding alone can give it (for :func:`blend_target`)."""
     if values.shape[1] == 0:
-        return np.zeros(len(values)) if mode == "sum" else np.empty((len(values), 0))
+        return (np.zeros(len(values)) if mode == "sum" else np.empty((len(values), 0))), 0.0
     if scaler is not None:
         scaled = _user_scaled(values, scaler) * weights
-        return np.nansum(scaled, axis=1) if mode == "sum" else np.nan_to_num(scaled, nan=0.0)
-    return zscored_outputs(values, has_missing, weights, mode, *zscore_parameters(values, has_missing, moments))
+        # the scaled values' own magnitudes (offsets included) are their resolution
+        with np.errstate(invalid="ignore"):
+            magnitude = np.sqrt(np.nanmean(scaled * scaled, axis=0))
+        noise = _rounding_variance(np.nan_to_num(magnitude), mode)
+        return (np.nansum(scaled, axis=1) if mode == "sum" else np.nan_to_num(scaled, nan=0.0)), noise
+    mean, scale, constant = zscore_parameters(values, has_missing, moments)
+    outputs = zscored_outputs(values, has_missing, weights, mode, mean, scale, constant)
+    return outputs, rounding_variance(mean, scale, constant, weights, mode)
+
+
+def rounding_variance(
+    mean: np.ndarray, scale: np.ndarray, constant: np.ndarray, weights: np.ndarray, mode: str
+) -> float:
+    """The largest total variance that rounding alone can give :func:`zscored_outputs`
+    (with these z-score parameters): a part of the target whose variance is at most this
+    is rounding noise, as when columns cancel in the sum (``y`` and ``-y``).
+
+    A value ``x_j`` is known to within ``eps * |x_j|``, which is ``eps * |w_j| *
+    sqrt(1 + (mean_j / scale_j)**2)`` in units of the term ``w_j z_j`` (root mean square
+    over the rows); the centring subtracts ``sum_j w_j mean_j / scale_j``, and each of the
+    ``k`` additions of a row rounds by ``eps / 2`` of the partial sum at most. So a row
+    of the sum target is off by at most ``(k + 1) * eps * sum_j |w_j| (1 + 2 |mean_j| /
+    scale_j)`` (root mean square; constant columns enter with weight 0). The features
+    target's outputs are one term each, so each is within ``2 eps`` of its term's size.
+    """
+    size = np.where(constant, 0.0, np.abs(weights) * (1.0 + 2.0 * np.abs(mean) / scale))
+    return _rounding_variance(size, mode)
+
+
+def _rounding_variance(size: np.ndarray, mode: str) -> float:
+    """:func:`rounding_variance` from each term's root-mean-square size (0: absent)."""
+    eps = np.finfo(np.float64).eps
+    if mode == "sum":
+        return float(((np.count_nonzero(size) + 1) * eps * size.sum()) ** 2)
+    return float(((2.0 * eps * size) ** 2).sum())
 
 
 def zscored_outputs(
@@ -259,10 +329,11 @@ def _total_variance(outputs: np.ndarray) -> float:
     return float(np.var(outputs.reshape(len(outputs), -1), axis=0).sum())
 
 
-def y_alone(y_part: np.ndarray | None, y_weight: float) -> bool:
+def y_alone(y_part: np.ndarray | None, y_weight: float, y_noise: float = 0.0) -> bool:
     """Whether :func:`blend_target` returns ``y_part`` whatever the feature part is (a
-    varying ``y`` at full weight), so a caller need not make the feature part."""
-    return y_part is not None and y_weight == 1.0 and _total_variance(y_part) != 0.0
+    varying ``y`` at full weight), so a caller need not make the feature part. ``y_noise``:
+    as ``noise[1]`` of :func:`blend_target`."""
+    return y_part is not None and y_weight == 1.0 and _total_variance(y_part) > y_noise
 
 
 def blend_target(
@@ -270,6 +341,7 @@ def blend_target(
     y_part: np.ndarray | None,
     y_weight: float,
     variances: tuple[float, float] | None = None,
+    noise: tuple[float, float] = (0.0, 0.0),
 ) -> np.ndarray:
     """Combine the feature part and the ``y`` part of the target.
 
@@ -287,6 +359,11 @@ def blend_target(
         The total variances of the x and y parts over all rows, when the parts given
         are only some of the rows (the Dask estimators' sample); computed from the parts
         otherwise.
+    noise : (float, float), default=(0.0, 0.0)
+        The :func:`rounding_variance` of the x and y parts. A part whose total variance is
+        at most this is rounding noise and counts as constant, as a part of variance 0
+        does: the y part is not blended in (scaled up to its share, the noise would be all
+        the tree saw of it), and a noisy x part leaves the target to ``y`` alone.
 
     Returns
     -------
@@ -297,9 +374,9 @@ def blend_target(
     x_variance, y_variance = (
         (_total_variance(x_part), _total_variance(y_part)) if variances is None else variances
     )
-    if y_variance == 0.0:
+    if y_variance <= noise[1]:
         return x_part
-    if y_weight == 1.0 or x_variance == 0.0:
+    if y_weight == 1.0 or x_variance <= noise[0]:
         return y_part
     scale = np.sqrt(y_weight / (1.0 - y_weight) * x_variance / y_variance)
     if x_part.ndim == 1:

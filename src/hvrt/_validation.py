@@ -172,6 +172,37 @@ def _zone_words(zone: str | None) -> str:
     return "dates without a time zone" if zone is None else f"dates in {zone}"
 
 
+def _refuse_lazy_frame(data: Any, name: str) -> None:
+    """Refuse a polars LazyFrame: a query, not data (numpy would read it as one object)."""
+    kind = type(data)
+    if kind.__name__ == "LazyFrame" and kind.__module__.split(".")[0] == "polars":
+        raise TypeError(
+            f"{name} is a polars LazyFrame, a query that holds no rows yet; call .collect() on it "
+            "and pass the DataFrame it returns"
+        )
+
+
+def _holds_decimals(values: pd.Series) -> bool:
+    """Whether an object column holds only ``decimal.Decimal`` values (and missing ones)."""
+    # the first values decide whether the whole column is worth a scan
+    return pd.api.types.infer_dtype(values.iloc[:64], skipna=True) in ("decimal", "empty") and (
+        pd.api.types.infer_dtype(values, skipna=True) == "decimal"
+    )
+
+
+def _decimals_as_floats(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object columns of ``decimal.Decimal`` (what SQL NUMERIC columns read into) as float64.
+
+    They are columns of numbers, numeric as any object column of numbers is (``infer_objects``
+    leaves Decimals as objects); taken for categoricals, each distinct value would be an
+    unordered category.
+    """
+    decimals = [c for c, dtype in frame.dtypes.items() if dtype == object and _holds_decimals(frame[c])]
+    if not decimals:
+        return frame
+    return frame.assign(**{c: frame[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in decimals})
+
+
 def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
     """Coerce ``X`` to a DataFrame.
 
@@ -191,6 +222,7 @@ def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
         raise ValueError(
             f"Expected 2D array for {name}, got a pandas Series; use series.to_frame() for one feature"
         )
+    _refuse_lazy_frame(X, name)
     if not isinstance(X, pd.DataFrame):
         converted = _from_dataframe_protocol(X)
         if converted is not None:
@@ -212,7 +244,7 @@ def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
             # An object column of numbers only (a transposed frame, rows built from JSON) is
             # numeric data, as in an object array below; taken as categories, every distinct
             # value would be an unordered category. Text and mixed columns stay object.
-            frame = frame.infer_objects()
+            frame = _decimals_as_floats(frame.infer_objects())
     else:
         array = np.asarray(X)
         if array.dtype.kind in "US" and not isinstance(X, np.ndarray) and array.ndim == 2:
@@ -273,10 +305,9 @@ def numeric_block(
             raise ValueError(f"Complex data not supported: column {column!r} of {name}")
     try:
         values = block.to_numpy(dtype=np.float64, na_value=np.nan)
-    except (TypeError, ValueError) as err:
-        raise ValueError(
-            f"{name} columns {list(columns)} must be numeric (or be listed in categorical_features): {err}"
-        ) from err
+    except (TypeError, ValueError):
+        _refuse_non_numeric(block, name, when)
+        raise
     if not check:
         return values, False
     # One cheap reduction answers "all finite, none huge or tiny?" for the common clean
@@ -292,6 +323,27 @@ def numeric_block(
     if clean:
         return values, False
     return values, has_missing_values(values, columns, name, refuse_tiny=refuse_tiny, when=when)
+
+
+def _refuse_non_numeric(block: pd.DataFrame, name: str, when: str) -> None:
+    """Raise the ValueError for the columns of ``block`` that do not convert to float64
+    (text in a numeric column), naming only those, with the first failure's reason."""
+    failed: list[str] = []
+    reason = ""
+    for column in block.columns:
+        try:
+            block[column].to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError) as err:
+            failed.append(column)
+            reason = reason or str(err)
+    if not failed:
+        return
+    if when == "label":
+        raise ValueError(
+            f"{name} column(s) {failed} held numbers at fit but hold values that are not numbers now "
+            f"({reason}); convert them back to numbers"
+        )
+    raise ValueError(f"{name} column(s) {failed} must be numeric (or be listed in categorical_features): {reason}")
 
 
 # Magnitudes above this are refused: the squares that variances, z-scores and split gains
@@ -469,6 +521,7 @@ def to_target_frame(y: Any, X_frame: pd.DataFrame, X_is_pandas: bool) -> pd.Data
     """Validate the optional user ``y`` and return it as a numeric DataFrame aligned to X."""
     if sp.issparse(y):
         raise TypeError("y is a sparse matrix; pass a dense array, Series or DataFrame")
+    _refuse_lazy_frame(y, "y")
     if isinstance(y, pd.Series):
         frame = y.to_frame(name=str(y.name) if y.name is not None else "target")
     elif isinstance(y, pd.DataFrame):

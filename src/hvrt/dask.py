@@ -67,7 +67,7 @@ from ._preprocessing import (
     resolve_weights,
 )
 from ._progress import StepLog
-from ._target import blend_target, feature_outputs, zscore_scale, zscored_outputs
+from ._target import blend_target, feature_outputs, rounding_variance, zscore_scale, zscored_outputs
 from ._validation import (
     MAX_MAGNITUDE,
     MIN_MAGNITUDE,
@@ -373,7 +373,18 @@ class _Scaling:
 
     def target(self, frame: pd.DataFrame, y_values: np.ndarray | None) -> np.ndarray:
         x_part, y_part = self.parts(frame, y_values)
-        return blend_target(x_part, y_part, self.y_weight, self.variances)
+        return blend_target(x_part, y_part, self.y_weight, self.variances, self.noise())
+
+    def noise(self) -> tuple[float, float]:
+        """The rounding variances of the x and y parts (see ``blend_target``); 0 for a part
+        scaled by a user scaler, which is fitted block by block here."""
+        x_noise = 0.0
+        if self.scaler is None:
+            x_noise = rounding_variance(self.x_mean, self.x_scale, self.x_constant, self.column_weights, self.mode)
+        if self.y_mean is None:
+            return x_noise, 0.0
+        ones = np.ones(len(self.y_mean))
+        return x_noise, rounding_variance(self.y_mean, self.y_scale, self.y_constant, ones, self.mode)
 
 
 def _zscore(
@@ -385,7 +396,8 @@ def _zscore(
         count = np.full_like(count, n_rows)
     with np.errstate(invalid="ignore", divide="ignore"):
         variance = m2 / count
-    return (mean, *zscore_scale(mean, variance, count))
+    # (the chunks' means are sums row after row: their rounding is in m2, see zscore_scale)
+    return (mean, *zscore_scale(mean, variance, count, mean_rounding=True))
 
 
 def _empty_columns(count: np.ndarray, columns: list[str], name: str) -> None:

@@ -75,8 +75,9 @@ class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
     y_weight : float in [0, 1], default=0.5
         Share of the target's variance carried by the ``y`` passed to :meth:`fit`.
     weights : dict of str to float, default=None
-        Per-column weights ``w_j`` (keys ``f0, f1, ...`` for array input). Negative weights
-        flip a feature's sign in the sum.
+        Per-column weights ``w_j`` (keys ``f0, f1, ...`` for array input). Keys are matched
+        as column names are, by their string form (``0`` names the column ``0``, a tuple a
+        MultiIndex column). Negative weights flip a feature's sign in the sum.
     scaler : scikit-learn transformer, default=None
         Scales the numeric features for the target. ``None`` means z-score with the
         population standard deviation; a constant column scores 0. Cloned in ``fit``.
