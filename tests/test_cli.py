@@ -336,20 +336,26 @@ def test_a_csv_date_column_across_a_daylight_saving_change_is_read_as_dates(tmp_
     table = pd.DataFrame({"when": when, "x": rng.normal(size=n)})
     table.to_csv(tmp_path / "t.csv", index=False)
     assert {text[-6:] for text in pd.read_csv(tmp_path / "t.csv")["when"]} == {"+01:00", "+02:00"}
-    result = run("partition", tmp_path / "t.csv", "-k", 6, "--engine", "exact", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")
-    assert result.exit_code == 0, result.stderr
-    expected = HVRTPartitioner(max_leaf_nodes=6, engine="exact").fit(table).labels_
-    np.testing.assert_array_equal(pd.read_csv(tmp_path / "p.csv")["partition"], expected)
     # labelled in chunks, some of which hold one offset only, the labels are those of the fit
-    result = run("label", tmp_path / "t.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", 100)
-    assert result.exit_code == 0, result.stderr
-    np.testing.assert_array_equal(pd.read_csv(tmp_path / "l.csv")["partition"], expected)
+    _partition_and_label_in_chunks(tmp_path, table, chunk_rows=100)
     # naive times among times with an offset stay text: no zone for the naive ones is right
     mixed = table.assign(when=table["when"].astype(str).where(table.index % 2 == 0, "2024-03-25 10:00:00"))
     mixed.to_csv(tmp_path / "m.csv", index=False)
     from hvrt.cli import read_table
 
     assert not pd.api.types.is_datetime64_any_dtype(read_table(tmp_path / "m.csv", "csv")["when"])
+
+
+def _partition_and_label_in_chunks(tmp_path: Path, table: pd.DataFrame, chunk_rows: int) -> None:
+    """`hvrt partition` of t.csv gives the library's labels of ``table``, and `hvrt label` in
+    chunks of ``chunk_rows`` rows gives them again."""
+    result = run("partition", tmp_path / "t.csv", "-k", 6, "--engine", "exact", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0, result.stderr
+    expected = HVRTPartitioner(max_leaf_nodes=6, engine="exact").fit(table).labels_
+    np.testing.assert_array_equal(pd.read_csv(tmp_path / "p.csv")["partition"], expected)
+    result = run("label", tmp_path / "t.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", chunk_rows)
+    assert result.exit_code == 0, result.stderr
+    np.testing.assert_array_equal(pd.read_csv(tmp_path / "l.csv")["partition"], expected)
 
 
 def test_a_csv_duration_column_is_read_as_durations(tmp_path):
@@ -361,13 +367,7 @@ def test_a_csv_duration_column_is_read_as_durations(tmp_path):
     table = pd.DataFrame({"took": took, "x": rng.normal(size=n)})
     table.loc[7, "took"] = pd.NaT
     table.to_csv(tmp_path / "t.csv", index=False)
-    result = run("partition", tmp_path / "t.csv", "-k", 6, "--engine", "exact", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")
-    assert result.exit_code == 0, result.stderr
-    expected = HVRTPartitioner(max_leaf_nodes=6, engine="exact").fit(table).labels_
-    np.testing.assert_array_equal(pd.read_csv(tmp_path / "p.csv")["partition"], expected)
-    result = run("label", tmp_path / "t.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", 90)
-    assert result.exit_code == 0, result.stderr
-    np.testing.assert_array_equal(pd.read_csv(tmp_path / "l.csv")["partition"], expected)
+    _partition_and_label_in_chunks(tmp_path, table, chunk_rows=90)
     # ISO 8601 durations too; words or bare numbers as text are not durations
     from hvrt.cli import read_table
 
