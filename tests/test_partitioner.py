@@ -1139,6 +1139,9 @@ def test_text_in_a_numeric_column_names_that_column_only(engine: str) -> None:
     message = str(caught.value)
     assert message.startswith("X column(s) ['i'] held numbers at fit but hold values that are not numbers now")
     assert "'abc'" in message and "'a'" not in message and "'b'" not in message
+    # numbers written as text (a CSV read without dtypes) are parsed: the labels of the numbers
+    as_text = X.assign(b=X["b"].map(repr), i=X["i"].astype(str))
+    np.testing.assert_array_equal(partitioner.get_partitions(as_text), partitioner.labels_)
 
 
 def test_a_polars_lazyframe_is_refused_saying_to_collect_it(frame: pd.DataFrame) -> None:
