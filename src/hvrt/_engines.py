@@ -112,7 +112,9 @@ class ExactTree:
     def apply(
         self, X_tree: np.ndarray, node_values: np.ndarray | None = None, limit: float | None = None
     ) -> np.ndarray | None:
-        largest = _largest_magnitude(X_tree)
+        # the raw values against ``limit``; when centring follows, only the float32 frame's
+        # values matter for the clip below, so the raw pass is skipped without a limit
+        largest = _largest_magnitude(X_tree) if limit is not None or self.centre is None else 0.0
         if limit is not None and largest > limit:
             return None
         if self.centre is not None:
