@@ -429,6 +429,26 @@ def test_a_pass_does_not_depend_on_the_chunks_node_cache(skewed) -> None:
     assert cached.nodes.max() > 0  # the cache moved on
 
 
+def test_an_empty_chunk_bins_to_no_codes(skewed) -> None:
+    # bin_chunk shaped the target with reshape(len(X), -1), which numpy cannot do for no rows
+    # ("cannot reshape array of size 0"): dask.py worked around it for an emptied chunk
+    from hvrt._hist import _distributed
+
+    X = np.nan_to_num(skewed[:2000])
+    mapper = _distributed.fit_edges(X, 0)
+    for target, outputs in ((np.zeros(0), 1), (np.zeros((0, 3)), 3)):
+        rows = _distributed.bin_chunk(np.empty((0, X.shape[1])), target, mapper)
+        assert rows.codes.shape == (0, X.shape[1]) and rows.codes.dtype == np.uint8
+        assert rows.target.shape == (0, outputs) and rows.nodes.shape == (0,)
+        count, mean, residual, m2 = _distributed.target_moments(rows)
+        assert count.tolist() == [0] * outputs and not np.any(mean) and not np.any(residual) and not np.any(m2)
+        plan = _distributed.PassPlan.root(mapper.nan_code)
+        hist = _distributed.pass_histograms(rows, plan, X.shape[1], mapper.n_codes)
+        assert hist.shape == (1, X.shape[1], mapper.n_codes, outputs + 1) and not hist.any()
+    with pytest.raises(ValueError, match="the target has 3 rows where the chunk's tree inputs have 2"):
+        _distributed.bin_chunk(X[:2], np.zeros(3), mapper)
+
+
 def test_verbose_reports_each_pass_over_the_chunks_and_quiet_reports_nothing(client, skewed, caplog) -> None:
     import logging
 
@@ -570,3 +590,57 @@ def test_an_empty_chunk_is_no_error_on_either_route(client, target) -> None:
     regressor = DaskPartitionedRegressor(HVRTPartitioner(max_leaf_nodes=8), shrinkage=30.0).fit(X, Y, sample_weight=W)
     local = PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=8), shrinkage=30.0).fit(frame, y, sample_weight=weight)
     np.testing.assert_allclose(np.asarray(regressor.predict(X).compute()), local.predict(frame), atol=1e-8)
+
+
+# --------------------------------------------------------------------------- extreme magnitudes
+
+
+@pytest.mark.parametrize("route", ["sample", "hist"])
+def test_a_column_with_a_large_offset_and_a_real_spread_is_used_as_in_memory(client, route) -> None:
+    # 1e14 + N(0, 10): a spread of 640 ulps of its mean. The chunk pass left the means'
+    # rounding in the squared deviations, so hvrt.dask kept a constant test that grows with
+    # the rows (n * eps * |mean|): from 4,000 rows it took this column for constant and left
+    # it out of the target, silently (one partition), where the in-memory fit uses it
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"a": rng.normal(size=4000), "b": 1e14 + rng.normal(size=4000) * 10.0})
+    options = {"max_leaf_nodes": 32, "engine": "hist", "weights": {"a": 0.0}}
+    model = DaskHVRTPartitioner(**options).fit(dd.from_pandas(frame, npartitions=4), route=route)
+    reference = HVRTPartitioner(**options).fit(frame)
+    assert model.n_partitions_ == reference.n_partitions_ == 32
+    np.testing.assert_array_equal(np.asarray(model.labels_.compute()), reference.labels_)
+    assert partition_quality(frame, reference.labels_).feature_r2["b"] > 0.9
+
+
+def test_constant_columns_stay_constant_across_chunks_and_are_filled_as_in_memory(client) -> None:
+    # The in-memory z-score's constant test (16 ulps of the mean, whatever the rows) needs
+    # squared deviations and means free of the means' rounding; merged across chunks too,
+    # where Chan's term count * (chunk mean - mean)**2 reads the chunk means' rounding as a
+    # spread. The fill for missing values is the in-memory missing_fill, a constant column's
+    # exactly its value (filled in, the column stays constant).
+    from hvrt._preprocessing import missing_fill
+    from hvrt._target import zscore_parameters
+
+    rng = np.random.default_rng(4)
+    n = 100_000
+    for constant in (0.1, 1 / 3, 123456.789, 1e14 + 0.5, 7.7e-3):
+        X = np.c_[np.full(n, constant), rng.normal(size=n), 1e14 + rng.normal(size=n) * 10.0]
+        X[::7, 0] = np.nan
+        X[rng.random(n) < 0.01, 1] = np.nan
+        fill = missing_fill(X)
+        mean, scale, constant_columns = zscore_parameters(np.where(np.isnan(X), fill, X), False)
+        assert constant_columns.tolist() == [True, False, False]
+        y = da.from_array(X[:, [0, 2]], chunks=(11_000, 2))  # y cut elsewhere than X
+        for impute in (True, False):
+            scaling, _ = hvrt_dask._fit_scaling(
+                hvrt_dask._chunks_of(da.from_array(X, chunks=(13_000, 3))), y, categorical=[], weights=None,
+                scaler=None, impute=impute, category_encoding="auto", target_mode="sum", y_weight=0.5,
+            )  # fmt: skip
+            assert scaling.x_constant.tolist() == [True, False, False], (constant, impute)
+            assert scaling.y_constant.tolist() == [True, False], (constant, impute)
+            assert scaling.x_mean[0] == constant and scaling.y_mean[0] == constant
+            np.testing.assert_allclose(scaling.x_mean, fill, rtol=1e-15, atol=1e-15)  # column 1: a mean near 0
+            if impute:
+                np.testing.assert_array_equal(scaling.preprocessor.numeric_fill[0], constant)
+                np.testing.assert_allclose(scaling.preprocessor.numeric_fill, fill, rtol=1e-15, atol=1e-15)
+                np.testing.assert_allclose(scaling.x_scale, scale, rtol=1e-12)
+                assert scaling.y_fill[0] == constant

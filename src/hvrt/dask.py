@@ -227,18 +227,22 @@ def _delayed(function: Any) -> Any:
 # --------------------------------------------------------------------------- chunk reductions
 
 
-def _column_summary(values: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
-    """(non-NaN count, mean (0 where empty), squared deviations) of each column, and its
-    largest magnitude; one compiled pass instead of a dozen numpy reductions."""
+Moments = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # count, mean, its residual, squared deviations
+
+
+def _column_summary(values: np.ndarray) -> tuple[Moments, np.ndarray]:
+    """(non-NaN count, mean (0 where empty), the mean's residual, squared deviations) of
+    each column, and its largest magnitude; one compiled pass instead of a dozen numpy
+    reductions. See ``_hist._distributed.column_pass`` for the residual."""
     from ._hist._distributed import column_pass  # compiled at install with the engine
 
     values = np.ascontiguousarray(values, dtype=np.float64)
-    count, mean, m2, largest = column_pass(values)  # 2-D
-    return (count, mean, m2), largest
+    count, mean, residual, m2, largest = column_pass(values)  # 2-D
+    return (count, mean, residual, m2), largest
 
 
-def _column_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Non-NaN count, mean (0 where empty) and squared deviations of each column."""
+def _column_moments(values: np.ndarray) -> Moments:
+    """:func:`_column_summary` without the magnitudes."""
     return _column_summary(values)[0]
 
 
@@ -247,15 +251,31 @@ def _suspect(largest: np.ndarray) -> bool:
     return bool(np.any(largest > MAX_MAGNITUDE) or np.any((largest > 0) & (largest < MIN_MAGNITUDE)))
 
 
-def _merge_moments(parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Chan's parallel merge of per-chunk (count, mean, squared deviations)."""
+def _merge_moments(parts: Sequence[Moments]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Chan's parallel merge of per-chunk (count, mean, residual, squared deviations) into
+    (count, mean, squared deviations), in the corrected two-pass form at the chunks' level.
+
+    The chunks' squared deviations are free of their means' rounding (see ``column_pass``);
+    the merge must not put it back, for the in-memory constant test (16 ulps of the mean,
+    whatever the rows) to apply. So Chan's term ``count * (chunk mean - mean)**2`` takes
+    each chunk's mean as its rounded value plus its residual (a chunk mean of 1e14 rounded
+    to its ulp, 0.016, moved a spread of 10 by 1e-6), the deviations are from a first
+    merged mean (rounded too: a product and an addition per chunk), and their own mean is
+    taken out of the term and added to the mean, as ``_target._two_pass_variance`` does
+    for rows. A constant column stays constant across chunks, its mean to its last bit.
+    """
     count = np.stack([p[0] for p in parts]).astype(np.float64)
     mean = np.stack([p[1] for p in parts])
-    m2 = np.stack([p[2] for p in parts])
+    residual = np.stack([p[2] for p in parts])
+    m2 = np.stack([p[3] for p in parts])
     total = count.sum(axis=0)
-    merged_mean = np.where(total > 0, (count * mean).sum(axis=0) / np.maximum(total, 1), np.nan)
-    merged_m2 = m2.sum(axis=0) + (count * (mean - np.nan_to_num(merged_mean)) ** 2).sum(axis=0)
-    return total, merged_mean, merged_m2
+    rows = np.maximum(total, 1)
+    first = (count * mean).sum(axis=0) / rows
+    deviation = np.where(count > 0, (mean - first) + residual, 0.0)
+    shift = (count * deviation).sum(axis=0)
+    merged_mean = np.where(total > 0, first + shift / rows, np.nan)
+    between = np.maximum((count * deviation**2).sum(axis=0) - shift * shift / rows, 0.0)
+    return total, merged_mean, m2.sum(axis=0) + between
 
 
 def _target_values(part: Any, name: str = "y", when: str = "fit") -> np.ndarray:
@@ -396,8 +416,9 @@ def _zscore(
         count = np.full_like(count, n_rows)
     with np.errstate(invalid="ignore", divide="ignore"):
         variance = m2 / count
-    # (the chunks' means are sums row after row: their rounding is in m2, see zscore_scale)
-    return (mean, *zscore_scale(mean, variance, count, mean_rounding=True))
+    # m2 is free of the means' rounding (column_pass and _merge_moments take it out), so the
+    # in-memory constant test applies: within 16 ulps of the mean, whatever the rows' number
+    return (mean, *zscore_scale(mean, variance, count))
 
 
 def _empty_columns(count: np.ndarray, columns: list[str], name: str) -> None:
@@ -652,13 +673,7 @@ def _hist_chunk(part: Any, y_part: Any, scaling: _Scaling, mapper: Any) -> Any:
     frame = _frame_of(part)
     y_values = None if y_part is None else _target_values(y_part)
     X_tree = scaling.preprocessor.tree_inputs(frame)
-    target = np.asarray(scaling.target(frame, y_values), dtype=np.float64)
-    if len(X_tree) == 0:  # an empty chunk (a filter emptied it): bin_chunk cannot shape no rows
-        from ._hist._distributed import ChunkRows
-
-        outputs = 1 if target.ndim == 1 else target.shape[1]
-        return ChunkRows(np.zeros((0, X_tree.shape[1]), np.uint8), np.zeros((0, outputs)), np.zeros(0, np.int32))
-    return bin_chunk(X_tree, target, mapper)
+    return bin_chunk(X_tree, scaling.target(frame, y_values), mapper)  # an empty chunk too
 
 
 def _tree_sum(tasks: list[Any]) -> Any:

@@ -301,12 +301,12 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
         ),
     ),
     "hvrt._hist._apply._apply_rows": (("apply_rows", _APPLY, "i8"),),
-    # values -> (non-NaN count, mean, squared deviations, largest magnitude) per column
+    # values -> (non-NaN count, mean, its residual, squared deviations, largest magnitude) per column
     "hvrt._hist._distributed.column_pass": (
         (
             "column_pass",
             (("f8", 2, "C", "r"),),
-            (("i8", 1, "C"), ("f8", 1, "C"), ("f8", 1, "C"), ("f8", 1, "C")),
+            (("i8", 1, "C"), ("f8", 1, "C"), ("f8", 1, "C"), ("f8", 1, "C"), ("f8", 1, "C")),
         ),
     ),
     "hvrt._hist._categories.apply_rows_mixed": (("apply_rows_mixed", _APPLY_MIXED, "void"),),
