@@ -627,7 +627,7 @@ def test_constant_columns_stay_constant_across_chunks_and_are_filled_as_in_memor
         X[::7, 0] = np.nan
         X[rng.random(n) < 0.01, 1] = np.nan
         fill = missing_fill(X)
-        mean, scale, constant_columns = zscore_parameters(np.where(np.isnan(X), fill, X), False)
+        _, scale, constant_columns = zscore_parameters(np.where(np.isnan(X), fill, X), False)
         assert constant_columns.tolist() == [True, False, False]
         y = da.from_array(X[:, [0, 2]], chunks=(11_000, 2))  # y cut elsewhere than X
         for impute in (True, False):
@@ -644,3 +644,45 @@ def test_constant_columns_stay_constant_across_chunks_and_are_filled_as_in_memor
                 np.testing.assert_allclose(scaling.preprocessor.numeric_fill, fill, rtol=1e-15, atol=1e-15)
                 np.testing.assert_allclose(scaling.x_scale, scale, rtol=1e-12)
                 assert scaling.y_fill[0] == constant
+
+
+def test_a_column_tiny_in_one_chunk_only_is_no_error_as_in_memory(client) -> None:
+    # Each chunk refused a column whose values in that chunk were all within ±1e-150 (the
+    # in-memory check, where variances underflow), though the column as a whole is fine and
+    # the in-memory fit takes it; a column tiny in every chunk is refused with its message.
+    rng = np.random.default_rng(14)
+    n = 1200
+    frame = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    frame.loc[800:, "a"] = rng.normal(size=400) * 1e-200
+    y = pd.Series(frame["b"].to_numpy() * 2.0, name="response")
+    y[800:] = 1e-200
+    X, Y = dd.from_pandas(frame, npartitions=3, sort=False), dd.from_pandas(y, npartitions=3, sort=False)
+    assert X.partitions[2].compute()["a"].abs().max() < 1e-150  # the last chunk: tiny only
+    model = DaskHVRTPartitioner(max_leaf_nodes=8, y_weight=0.5).fit(X, Y)
+    reference = HVRTPartitioner(max_leaf_nodes=8, y_weight=0.5).fit(frame, y)
+    np.testing.assert_array_equal(np.asarray(model.labels_.compute()), reference.labels_)
+    tiny = frame.assign(a=frame["a"] * 1e-200)
+    with pytest.raises(ValueError, match=r"X column\(s\) \['a'\] hold only values within ±1e-150"):
+        HVRTPartitioner().fit(tiny)
+    with pytest.raises(ValueError, match=r"X column\(s\) \['a'\] hold only values within ±1e-150"):
+        DaskHVRTPartitioner().fit(dd.from_pandas(tiny, npartitions=3, sort=False))
+    with pytest.raises(ValueError, match=r"y column\(s\) \['response'\] hold only values within ±1e-150"):
+        DaskHVRTPartitioner().fit(X, Y * 1e-200)
+    labels = pd.Series(np.arange(n) % 3)
+    assert hvrt_dask.partition_quality(X[["b"]], dd.from_pandas(labels, npartitions=3, sort=False), Y).n_partitions == 3
+    with pytest.raises(ValueError, match=r"y column\(s\) \['y'\] hold only values within ±1e-150.*before measuring"):
+        partition_quality(frame[["b"]], labels, y * 1e-200)
+    with pytest.raises(ValueError, match=r"y column\(s\) \['y'\] hold only values within ±1e-150.*before measuring"):
+        hvrt_dask.partition_quality(X[["b"]], dd.from_pandas(labels, npartitions=3, sort=False), Y * 1e-200)
+
+
+@pytest.mark.xfail(strict=True, reason="check_partitioned (in _validation) refuses tiny values chunk by chunk; "
+                   "it needs a refuse_tiny switch for the merged check")  # fmt: skip
+def test_analysis_of_a_column_tiny_in_one_chunk_only_is_no_error_as_in_memory(client) -> None:
+    rng = np.random.default_rng(14)
+    frame = pd.DataFrame({"a": rng.normal(size=900), "b": rng.normal(size=900)})
+    frame.loc[600:, "a"] = 1e-200
+    labels = pd.Series(np.arange(900) % 3)
+    expected = partition_quality(frame, labels).feature_r2
+    X, L = dd.from_pandas(frame, npartitions=3, sort=False), dd.from_pandas(labels, npartitions=3, sort=False)
+    pd.testing.assert_series_equal(hvrt_dask.partition_quality(X, L).feature_r2, expected)

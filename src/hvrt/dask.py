@@ -70,7 +70,6 @@ from ._progress import StepLog
 from ._target import blend_target, feature_outputs, rounding_variance, zscore_scale, zscored_outputs
 from ._validation import (
     MAX_MAGNITUDE,
-    MIN_MAGNITUDE,
     _dates_as_numbers,
     check_partitioned,
     date_zones,
@@ -246,9 +245,12 @@ def _column_moments(values: np.ndarray) -> Moments:
     return _column_summary(values)[0]
 
 
-def _suspect(largest: np.ndarray) -> bool:
-    """Whether a column's magnitudes need :func:`has_missing_values`' checks (to refuse them)."""
-    return bool(np.any(largest > MAX_MAGNITUDE) or np.any((largest > 0) & (largest < MIN_MAGNITUDE)))
+def _refuse_tiny(largest: Sequence[np.ndarray], columns: list[str], name: str, when: str = "fit") -> None:
+    """The in-memory refusal of a column whose every value is within ±1e-150, from the
+    chunks' largest magnitudes (one array per chunk): a chunk is checked for ±inf and huge
+    values only, since a column of tiny values in one chunk may be fine in the others."""
+    if len(largest):
+        has_missing_values(np.max(np.stack(largest), axis=0)[None, :], columns, name=name, when=when)
 
 
 def _merge_moments(parts: Sequence[Moments]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -279,8 +281,9 @@ def _merge_moments(parts: Sequence[Moments]) -> tuple[np.ndarray, np.ndarray, np
 
 
 def _target_values(part: Any, name: str = "y", when: str = "fit") -> np.ndarray:
-    """One chunk of y (or of ``name``) as a 2-D float64 array, ±inf and extreme magnitudes
-    refused with the column named as in memory (a Series' name, else ``target``)."""
+    """One chunk of y (or of ``name``) as a 2-D float64 array, ±inf and huge magnitudes
+    refused with the column named as in memory (a Series' name, else ``target``). Tiny ones
+    are not: the chunk may be all of a column that is not (see :func:`_refuse_tiny`)."""
     if isinstance(part, (pd.Series, pd.DataFrame)):
         values = part.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
@@ -294,7 +297,7 @@ def _target_values(part: Any, name: str = "y", when: str = "fit") -> np.ndarray:
     else:
         columns = [f"target_{j}" for j in range(values.shape[1])]
     values = _as_rows(values)
-    has_missing_values(values, columns, name=name, when=when)
+    has_missing_values(values, columns, name=name, refuse_tiny=False, when=when)
     return values
 
 
@@ -320,9 +323,9 @@ def _summarise_chunk(part: Any, numeric: list[str], categorical: list[str], take
     frame = _frame_of(part)
     values = frame[numeric].to_numpy(dtype=np.float64, na_value=np.nan) if numeric else np.empty((len(frame), 0))
     moments, largest = _column_summary(values)
-    if _suspect(largest):
-        has_missing_values(values, numeric)  # refuses ±inf and huge values, naming the columns
-    summary: dict[str, Any] = {"rows": len(frame), "moments": moments}
+    if np.any(largest > MAX_MAGNITUDE):  # ±inf and huge values, refused naming the columns
+        has_missing_values(values, numeric, refuse_tiny=False)
+    summary: dict[str, Any] = {"rows": len(frame), "moments": moments, "largest": largest}
     keys = _category_strings(frame, categorical)
     summary["category_counts"] = [pd.Series(keys[:, j]).value_counts(dropna=True) for j in range(len(categorical))]
     summary["kinds"] = [
@@ -335,7 +338,8 @@ def _summarise_chunk(part: Any, numeric: list[str], categorical: list[str], take
 
 def _summarise_target(part: Any) -> dict[str, Any]:
     values = _target_values(part)
-    return {"rows": len(values), "moments": _column_moments(values)}
+    moments, largest = _column_summary(values)
+    return {"rows": len(values), "moments": moments, "largest": largest}
 
 
 # --------------------------------------------------------------------------- the preprocessing
@@ -481,6 +485,7 @@ def _fit_scaling(
         raise ValueError("X has no rows")
 
     count, mean, m2 = _merge_moments([s["moments"] for s in x_summaries]) if numeric else (np.zeros(0),) * 3
+    _refuse_tiny([s["largest"] for s in x_summaries], numeric, "X")
     has_missing = bool(np.any(count < n_rows))
     if has_missing:
         _empty_columns(count, numeric, "X")
@@ -494,6 +499,7 @@ def _fit_scaling(
         if y_rows != n_rows:
             raise ValueError(f"y has {y_rows} rows but X has {n_rows}; they must match")
         y_count, y_mean, y_m2 = _merge_moments([s["moments"] for s in y_summaries])
+        _refuse_tiny([s["largest"] for s in y_summaries], _target_names(y, len(y_count)), "y")
         y_missing = bool(np.any(y_count < n_rows))
         if y_missing:
             _empty_columns(y_count, _target_names(y, len(y_count)), "y")
@@ -1459,7 +1465,12 @@ def _merged_groupings(X: Any, labels: Any, y: Any = None) -> tuple[GroupedStats,
     if not present:
         raise ValueError("X has no rows")
     stats = merge_grouped([r[0] for r in present])
-    y_stats = None if y is None else merge_grouped([r[1] for r in present])
+    y_stats = None
+    if y is not None:
+        y_stats = merge_grouped([r[1] for r in present])
+        with np.errstate(invalid="ignore"):  # a partition without a value of y: NaN
+            largest = np.fmax(np.abs(y_stats.minimum), np.abs(y_stats.maximum))
+        _refuse_tiny([np.nan_to_num(largest).max(axis=0)], ["y"], "y", when="measure")  # named as in memory
     n_rows = int(stats.sizes.sum())
     return stats, y_stats, present[0][2], present[0][3], n_rows
 
