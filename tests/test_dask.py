@@ -685,4 +685,32 @@ def test_analysis_of_a_column_tiny_in_one_chunk_only_is_no_error_as_in_memory(cl
     labels = pd.Series(np.arange(900) % 3)
     expected = partition_quality(frame, labels).feature_r2
     X, L = dd.from_pandas(frame, npartitions=3, sort=False), dd.from_pandas(labels, npartitions=3, sort=False)
-    pd.testing.assert_series_equal(hvrt_dask.partition_quality(X, L).feature_r2, expected)
+    ours = hvrt_dask.partition_quality(X, L).feature_r2
+    assert list(ours) == list(expected)
+    np.testing.assert_allclose(list(ours.values()), list(expected.values()), rtol=1e-9)
+
+
+def test_analysis_of_columns_with_a_large_offset_matches_the_rows_without_it(client) -> None:
+    # Chan's merge across chunks subtracts partition means summed row after row, each a few
+    # ulps off at 1e14 (0.016 an ulp): that rounding read as a spread between the chunks
+    # moved a 1e14 + N(0, 10) column's R² by 1 % and gave a constant 1e14 + 0.5 column
+    # partition variances. The same rows without the offset are the reference.
+    rng = np.random.default_rng(15)
+    n = 40_000
+    labels = pd.Series(rng.integers(0, 20, n))
+    spread = rng.normal(size=n) * 10.0 + np.where(np.arange(n) % 20 == labels, 30.0, 0.0)
+    frame = pd.DataFrame({"a": rng.normal(size=n), "b": 1e14 + spread, "d": np.full(n, 1e14 + 0.5)})
+    y = pd.Series(1e14 + spread[::-1], name="y")
+    offset_free = frame.assign(b=frame["b"] - 1e14, d=frame["d"] - 1e14)  # exact: within a factor 2 of 1e14
+    X, L = dd.from_pandas(frame, npartitions=8, sort=False), dd.from_pandas(labels, npartitions=8, sort=False)
+    quality = hvrt_dask.partition_quality(X, L, dd.from_pandas(y, npartitions=8, sort=False))
+    expected = partition_quality(offset_free, labels, y - 1e14)
+    assert np.isnan(quality.feature_r2["d"]) and np.isnan(expected.feature_r2["d"])
+    for name in ("a", "b"):
+        np.testing.assert_allclose(quality.feature_r2[name], expected.feature_r2[name], rtol=1e-9)
+    np.testing.assert_allclose(quality.y_r2, expected.y_r2, rtol=1e-9)
+    report, reference = hvrt_dask.full_report(X, L), full_report(offset_free, labels)
+    for name in ("b", "d"):
+        ours, theirs = report[name].to_pandas(), reference[name].to_pandas()
+        np.testing.assert_allclose(ours.to_numpy(), theirs.to_numpy(), rtol=1e-9, atol=1e-12)
+    assert not report["d"].to_pandas()["variance_proportion"].any()

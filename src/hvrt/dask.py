@@ -43,7 +43,7 @@ Computations go through ``dask.compute``, so they run on the active
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -1421,14 +1421,58 @@ def _predict_block(block: Any, local: PartitionedRegressor) -> np.ndarray:
 # --------------------------------------------------------------------------- analysis
 
 
-def _group_chunk(part: Any, labels: Any, y_part: Any) -> tuple[GroupedStats, GroupedStats | None, list[str], tuple[str, ...]]:
+Grouping = tuple[GroupedStats, np.ndarray]  # a chunk's grouping and its means' residuals
+
+
+def _grouping(values: np.ndarray, ids: np.ndarray) -> Grouping:
+    """``grouped_stats`` of one chunk, its squared deviations freed of the partition means'
+    rounding, and those means' residuals (each partition's mean is ``mean + residual``).
+
+    ``grouped_stats`` sums a partition's values one after another: at 1e14 its mean is off
+    by a few ulps (0.016 each), which the merge across chunks (Chan's term ``count *
+    (chunk mean - mean)**2``) would read as a spread between the chunks: 1 % of a 1e14 +
+    N(0, 10) column's R² (see :func:`_merge_groupings`). The deviations from the means give
+    the residuals, as ``_hist._distributed.column_pass`` does for whole columns.
+    """
+    stats = grouped_stats(values, ids)
+    if stats.n_partitions == 0:
+        return stats, np.zeros_like(stats.mean)
+    shift = np.empty_like(stats.mean)
+    for j in range(values.shape[1]):  # one bincount per column: no temporary of the chunk's size
+        deviation = np.nan_to_num(values[:, j] - stats.mean[stats.codes, j], nan=0.0)
+        shift[:, j] = np.bincount(stats.codes, weights=deviation, minlength=stats.n_partitions)
+    residual = np.where(stats.count > 0, shift / np.maximum(stats.count, 1), 0.0)
+    m2 = np.where(stats.count > 0, np.maximum(stats.m2 - shift * residual, 0.0), stats.m2)
+    return replace(stats, m2=m2), residual
+
+
+def _merge_groupings(parts: list[Grouping]) -> tuple[GroupedStats, np.ndarray]:
+    """The chunks' groupings merged, and each column's total squared deviations.
+
+    Chan's merge (:func:`~hvrt._grouped.merge_grouped`, and once more over the partitions
+    for the total) subtracts means: it is exact enough only on means free of rounding
+    relative to their differences. So it runs on the means less a common shift per column
+    (the count-weighted mean of them all) plus their residuals, small numbers, and the
+    shift is added back to the merged means after (the in-memory totals come from the
+    rows, ``metrics._total_sse``; these match them, where the raw means lost 1 % of a
+    1e14 + N(0, 10) column's R²).
+    """
+    counts = np.concatenate([stats.count for stats, _ in parts])
+    means = np.concatenate([np.where(stats.count > 0, stats.mean, 0.0) for stats, _ in parts])
+    shift = (counts * means).sum(axis=0) / np.maximum(counts.sum(axis=0), 1)
+    merged = merge_grouped([replace(stats, mean=(stats.mean - shift) + residual) for stats, residual in parts])
+    total = np.nan_to_num(_one_group(merged).m2[0])
+    return replace(merged, mean=merged.mean + shift), total
+
+
+def _group_chunk(part: Any, labels: Any, y_part: Any) -> tuple[Grouping, Grouping | None, list[str], tuple[str, ...]]:
     """One chunk grouped by its labels' own values (so chunks merge by label)."""
     labels = labels.to_numpy() if isinstance(labels, pd.Series) else np.asarray(labels)
     if len(part) == 0 and len(labels) == 0:
-        return grouped_stats(np.empty((0, 1)), labels), None, [], ()
+        return _grouping(np.empty((0, 1)), labels), None, [], ()
     data = check_partitioned(part, labels)
     ids = data.original_labels(data.labels)
-    stats = grouped_stats(data.values, ids)
+    stats = _grouping(data.values, ids)
     y_stats = None
     if y_part is not None:
         y_values = _target_values(y_part, when="measure")
@@ -1436,12 +1480,28 @@ def _group_chunk(part: Any, labels: Any, y_part: Any) -> tuple[GroupedStats, Gro
             raise ValueError(f"y must be 1-D with one value per row of X, got {y_values.shape[1]} columns")
         if len(y_values) != len(ids):
             raise ValueError(f"y has {len(y_values)} rows in a chunk where X has {len(ids)}; they must match")
-        y_stats = grouped_stats(y_values, ids)
+        y_stats = _grouping(y_values, ids)
     return stats, y_stats, data.feature_names, data.skipped_columns
 
 
-def _merged_groupings(X: Any, labels: Any, y: Any = None) -> tuple[GroupedStats, GroupedStats | None, list[str], tuple[str, ...], int]:
-    """The merged per-partition statistics of X's numeric columns (and y), and its row count."""
+@dataclass
+class _Merged:
+    """The merged groupings of X's numeric columns (and y), their totals and names."""
+
+    stats: GroupedStats
+    total: np.ndarray  # each column's squared deviations from its mean
+    y_stats: GroupedStats | None
+    y_total: np.ndarray | None
+    names: list[str]
+    skipped: tuple[str, ...]
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.stats.sizes.sum())
+
+
+def _merged_groupings(X: Any, labels: Any, y: Any = None) -> _Merged:
+    """The merged per-partition statistics of X's numeric columns (and y)."""
     chunks = _chunks_of(X)
     label_chunks = _target_chunks_any(labels, "labels")
     y_chunks = None
@@ -1461,18 +1521,17 @@ def _merged_groupings(X: Any, labels: Any, y: Any = None) -> tuple[GroupedStats,
         for i, (part, lab) in enumerate(zip(chunks.parts, label_chunks))
     ]
     (results,) = _compute(tasks)
-    present = [r for r in results if r[0].n_partitions > 0]
+    present = [r for r in results if r[0][0].n_partitions > 0]
     if not present:
         raise ValueError("X has no rows")
-    stats = merge_grouped([r[0] for r in present])
-    y_stats = None
+    stats, total = _merge_groupings([r[0] for r in present])
+    y_stats = y_total = None
     if y is not None:
-        y_stats = merge_grouped([r[1] for r in present])
+        y_stats, y_total = _merge_groupings([r[1] for r in present])
         with np.errstate(invalid="ignore"):  # a partition without a value of y: NaN
             largest = np.fmax(np.abs(y_stats.minimum), np.abs(y_stats.maximum))
         _refuse_tiny([np.nan_to_num(largest).max(axis=0)], ["y"], "y", when="measure")  # named as in memory
-    n_rows = int(stats.sizes.sum())
-    return stats, y_stats, present[0][2], present[0][3], n_rows
+    return _Merged(stats, total, y_stats, y_total, present[0][2], present[0][3])
 
 
 def _target_chunks_any(labels: Any, name: str) -> list[Any]:
@@ -1521,7 +1580,8 @@ def full_report(
     TypeError
         For inputs that are not Dask collections.
     """
-    stats, _, names, skipped, _ = _merged_groupings(X, labels)
+    merged = _merged_groupings(X, labels)
+    stats, names, skipped = merged.stats, merged.names, merged.skipped
     _check_partition_count(stats.n_partitions, 2)
     reports = _feature_reports(names, stats, variance_proportions, span_proportions)
     return FullReport(reports, skipped, stats.partition_ids)
@@ -1546,8 +1606,8 @@ def partition_quality(X: Any, labels: Any, y: Any = None) -> PartitionQuality:
     """:func:`hvrt.partition_quality` for Dask collections, without collecting the rows.
 
     The within-partition and total sums of squares come from the merged groupings (the
-    totals merge every partition once more with Chan's formula), so the result equals the
-    in-memory one on the same rows up to float rounding.
+    totals merge every partition once more with Chan's formula, on means freed of their
+    rounding), so the result equals the in-memory one on the same rows up to float rounding.
 
     Parameters
     ----------
@@ -1568,13 +1628,14 @@ def partition_quality(X: Any, labels: Any, y: Any = None) -> PartitionQuality:
     TypeError
         For inputs that are not Dask collections.
     """
-    stats, y_stats, names, skipped, n_rows = _merged_groupings(X, labels, y)
+    merged = _merged_groupings(X, labels, y)
+    stats, y_stats, names = merged.stats, merged.y_stats, merged.names
     if not names:
-        raise ValueError(f"X has no numeric column to measure; skipped columns: {list(skipped)}")
+        raise ValueError(f"X has no numeric column to measure; skipped columns: {list(merged.skipped)}")
     _check_partition_count(stats.n_partitions, 1)
-    total = np.nan_to_num(_one_group(stats).m2[0])
+    total = merged.total
     magnitude = _column_magnitude(stats)
     if y_stats is not None:
-        total = np.append(total, np.nan_to_num(_one_group(y_stats).m2[0]))
+        total = np.append(total, merged.y_total)
         magnitude = np.append(magnitude, _column_magnitude(y_stats))
-    return _quality_from(stats, y_stats, total, magnitude, names, n_rows, skipped)
+    return _quality_from(stats, y_stats, total, magnitude, names, merged.n_rows, merged.skipped)
