@@ -1434,13 +1434,14 @@ def _grouping(values: np.ndarray, ids: np.ndarray) -> Grouping:
     N(0, 10) column's R² (see :func:`_merge_groupings`). The deviations from the means give
     the residuals, as ``_hist._distributed.column_pass`` does for whole columns.
     """
+    from ._hist._distributed import group_residuals  # compiled at install with the engine
+
     stats = grouped_stats(values, ids)
     if stats.n_partitions == 0:
         return stats, np.zeros_like(stats.mean)
-    shift = np.empty_like(stats.mean)
-    for j in range(values.shape[1]):  # one bincount per column: no temporary of the chunk's size
-        deviation = np.nan_to_num(values[:, j] - stats.mean[stats.codes, j], nan=0.0)
-        shift[:, j] = np.bincount(stats.codes, weights=deviation, minlength=stats.n_partitions)
+    if not (values.flags.c_contiguous or values.flags.f_contiguous):
+        values = np.ascontiguousarray(values)
+    shift = group_residuals(values, stats.codes, stats.mean)
     residual = np.where(stats.count > 0, shift / np.maximum(stats.count, 1), 0.0)
     m2 = np.where(stats.count > 0, np.maximum(stats.m2 - shift * residual, 0.0), stats.m2)
     return replace(stats, m2=m2), residual
