@@ -714,3 +714,27 @@ def test_analysis_of_columns_with_a_large_offset_matches_the_rows_without_it(cli
         ours, theirs = report[name].to_pandas(), reference[name].to_pandas()
         np.testing.assert_allclose(ours.to_numpy(), theirs.to_numpy(), rtol=1e-9, atol=1e-12)
     assert not report["d"].to_pandas()["variance_proportion"].any()
+
+
+def test_regressor_scales_inputs_with_a_large_offset_as_the_rows_without_it(client) -> None:
+    # The model inputs' spreads merged across chunks kept the chunks' means' rounding: a
+    # 1e14 + N(0, 10) input's scale was 1e-5 off. A constant input now has spread 0 (scale 1,
+    # coefficients 0), where its mean's rounding gave it a spread of 1e-15 and coefficients
+    # of tens (as in memory still: local_models' spread > 0 test).
+    rng = np.random.default_rng(16)
+    n = 20_000
+    frame = pd.DataFrame({"a": rng.normal(size=n), "b": 1e14 + rng.normal(size=n) * 10.0, "c": np.full(n, 0.1)})
+    offset_free = frame.assign(b=frame["b"] - 1e14)  # exact: within a factor 2 of 1e14
+    y = pd.Series(frame["a"].to_numpy() * 2.0 + offset_free["b"].to_numpy() * 0.3 + rng.normal(size=n) * 0.1)
+    options = {"shrinkage": 30.0, "partition_on": "y"}
+    X = dd.from_pandas(frame, npartitions=5, sort=False)
+    model = DaskPartitionedRegressor(HVRTPartitioner(max_leaf_nodes=8), **options).fit(
+        X, dd.from_pandas(y, npartitions=5, sort=False)
+    )
+    np.testing.assert_allclose(model._input_scale[:2], offset_free[["a", "b"]].std(ddof=0), rtol=1e-12)
+    assert model._input_mean[1] - 1e14 == pytest.approx(offset_free["b"].mean(), abs=0.016)  # one ulp of 1e14
+    assert model._input_scale[2] == 1.0 and not model.coef_[:, 2].any()
+    reference = PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=8), **options).fit(offset_free[["a", "b"]], y)
+    np.testing.assert_array_equal(np.asarray(model.partitioner_.labels_.compute()), reference.partitioner_.labels_)
+    np.testing.assert_allclose(model.coef_[:, :2], reference.coef_, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(model.predict(X).compute()), reference.predict(offset_free[["a", "b"]]), atol=1e-6)

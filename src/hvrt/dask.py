@@ -1066,11 +1066,15 @@ def _regression_chunk(part: Any, y_part: Any, w_part: Any, preprocessor: Preproc
     weights = _checked_chunk_weights(w_part, len(frame))
     total = weights.sum()
     mean = weights @ inputs / total if total > 0 else np.zeros(inputs.shape[1])
-    m2 = weights @ (inputs - mean) ** 2
+    deviation = inputs - mean
+    # the corrected two-pass form, merged by _merge_moments (see column_pass): a 1e14 + N(0, 10)
+    # input's spread came out 1e-5 off where the chunks' means' rounding stayed in
+    shift = weights @ deviation
+    residual = shift / total if total > 0 else np.zeros(inputs.shape[1])
+    m2 = np.maximum(weights @ deviation**2 - shift * residual, 0.0)
     return {
         "weight": total,
-        "mean": mean,
-        "m2": m2,
+        "moments": (np.full(inputs.shape[1], total), mean, residual, m2),
         "response_sum": float(weights @ response),
         "low": float(response.min()) if len(response) else np.inf,
         "high": float(response.max()) if len(response) else -np.inf,
@@ -1280,9 +1284,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         weight_sum = weight_parts.sum()
         if weight_sum <= 0:
             raise ValueError("sample_weight sums to zero; at least one row must count")
-        means = np.stack([s["mean"] for s in summaries])
-        input_mean = weight_parts @ means / weight_sum
-        m2 = np.sum([s["m2"] for s in summaries], axis=0) + weight_parts @ (means - input_mean) ** 2
+        _, input_mean, m2 = _merge_moments([s["moments"] for s in summaries])  # weights for counts
         spread = np.sqrt(m2 / weight_sum)
         design_of = _Design(
             preprocessor=preprocessor,
