@@ -738,3 +738,30 @@ def test_regressor_scales_inputs_with_a_large_offset_as_the_rows_without_it(clie
     np.testing.assert_array_equal(np.asarray(model.partitioner_.labels_.compute()), reference.partitioner_.labels_)
     np.testing.assert_allclose(model.coef_[:, :2], reference.coef_, rtol=1e-6)
     np.testing.assert_allclose(np.asarray(model.predict(X).compute()), reference.predict(offset_free[["a", "b"]]), atol=1e-6)
+
+
+def test_a_number_and_its_text_in_different_chunks_are_refused_as_in_memory(client) -> None:
+    # In memory, a categorical column holding 1 and "1" is refused (they would silently be
+    # one category). Each chunk checked only its own values: with "1" in another chunk than
+    # 1, and not among the rows gathered to grow the tree on, hvrt.dask merged them into one
+    # category. 1 and 1.0 are one value, as in memory.
+    import dask
+
+    rng = np.random.default_rng(17)
+    n = 1200
+    b = rng.normal(size=n)
+    mixed = pd.DataFrame({"o": pd.Series([1] * 1190 + ["1"] * 10, dtype=object), "b": b})
+    with pytest.raises(ValueError, match=r"categorical column 'o' holds both 1 and '1', which would be one category"):
+        HVRTPartitioner(categorical_features=["o"]).fit(mixed)
+    options = {"max_leaf_nodes": 8, "categorical_features": ["o"], "max_samples": 50, "random_state": 0}
+    assert HVRTPartitioner(**options)._subsample(n).max() < 1190  # "1" is not in the gathered rows
+    same = pd.DataFrame({"o": pd.Series([1] * 600 + [1.0] * 500 + [2] * 100, dtype=object), "b": b})
+    with dask.config.set({"dataframe.convert-string": False}):  # Dask would make every value text
+        X = dd.from_delayed([dask.delayed(mixed.iloc[:1190]), dask.delayed(mixed.iloc[1190:])], meta=mixed.iloc[:0])
+        assert X.partitions[1].compute()["o"].tolist() == ["1"] * 10  # a chunk of its own
+        with pytest.raises(ValueError, match=r"categorical column 'o' holds both 1 and '1', which would be one category"):
+            DaskHVRTPartitioner(**options).fit(X)
+        model = DaskHVRTPartitioner(**options).fit(dd.from_pandas(same, npartitions=2, sort=False))
+    reference = HVRTPartitioner(**options, category_encoding="ohe").fit(same)
+    assert [list(c) for c in model._preprocessor.encoder.categories_] == [["1", "2"]]
+    np.testing.assert_array_equal(np.asarray(model.labels_.compute()), reference.labels_)

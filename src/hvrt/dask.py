@@ -60,6 +60,8 @@ from ._preprocessing import (
     Preprocessor,
     _category_kind,
     _category_strings,
+    _column_codes,
+    _is_text_categorical,
     fit_imputer,
     fit_one_hot,
     most_frequent,
@@ -326,14 +328,54 @@ def _summarise_chunk(part: Any, numeric: list[str], categorical: list[str], take
     if np.any(largest > MAX_MAGNITUDE):  # ±inf and huge values, refused naming the columns
         has_missing_values(values, numeric, refuse_tiny=False)
     summary: dict[str, Any] = {"rows": len(frame), "moments": moments, "largest": largest}
-    keys = _category_strings(frame, categorical)
-    summary["category_counts"] = [pd.Series(keys[:, j]).value_counts(dropna=True) for j in range(len(categorical))]
+    categories = [_category_summary(frame[c], c) for c in categorical]
+    summary["category_counts"] = [counts for counts, _ in categories]
+    summary["category_values"] = [values for _, values in categories]
     summary["kinds"] = [
         _category_kind(frame[c]) if frame[c].notna().any() else None for c in categorical
     ]
     if take is not None:
         summary["taken"] = _take_rows(part, take)
     return summary
+
+
+def _category_summary(column: pd.Series, name: str) -> tuple[pd.Series, dict[str, Any] | None]:
+    """Rows per category key of one chunk's categorical column, and one value of the column
+    for each key (for :func:`_check_category_keys`; None for a pandas categorical of text,
+    whose categories are the keys). One factorising pass; the keys as in memory
+    (``_preprocessing._column_codes``, which refuses ``1`` and ``"1"`` within the chunk)."""
+    if _is_text_categorical(column):
+        codes, keys = _column_codes(column, name)
+        counts = np.bincount(codes[codes >= 0], minlength=len(keys) - 1)
+        present = counts > 0  # not its unused categories: as in memory, only the values seen
+        return pd.Series(counts[present], index=keys[:-1][present]), None
+    try:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    except TypeError:  # unhashable values: the in-memory error, naming the column
+        _column_codes(column, name)
+        raise
+    uniques = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+    _, keys = _column_codes(uniques, name)  # keys[:-1]: one per distinct value, in their order
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    return pd.Series(counts, index=keys[:-1]), dict(zip(keys[:-1], uniques))
+
+
+def _check_category_keys(values_by_key: list[dict[str, Any] | None], column: str) -> None:
+    """The in-memory refusal of a categorical column holding two values that give one key
+    (``1`` and ``"1"``), for values in different chunks: each chunk checks its own."""
+    seen: dict[str, Any] = {}
+    for chunk_values in values_by_key:
+        for key, value in (chunk_values or {}).items():
+            other = seen.setdefault(key, value)
+            try:
+                same = other is value or bool(other == value)  # 1 and 1.0 are one value, as pandas factorizes
+            except Exception:  # a value whose == is not a truth value
+                same = False
+            if not same:
+                raise ValueError(
+                    f"categorical column {column!r} holds both {other!r} and {value!r}, which would be "
+                    "one category; make the column one type (e.g. X[col].astype(str))"
+                )
 
 
 def _summarise_target(part: Any) -> dict[str, Any]:
@@ -517,6 +559,8 @@ def _fit_scaling(
         )
 
     category_imputer = encoder = None
+    for j, column in enumerate(categorical):
+        _check_category_keys([s["category_values"][j] for s in x_summaries], column)
     if categorical:
         counts = [
             pd.concat([s["category_counts"][j] for s in x_summaries]).groupby(level=0).sum()
