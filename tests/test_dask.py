@@ -632,7 +632,7 @@ def test_constant_columns_stay_constant_across_chunks_and_are_filled_as_in_memor
         y = da.from_array(X[:, [0, 2]], chunks=(11_000, 2))  # y cut elsewhere than X
         for impute in (True, False):
             scaling, _ = hvrt_dask._fit_scaling(
-                hvrt_dask._chunks_of(da.from_array(X, chunks=(13_000, 3))), y, categorical=[], weights=None,
+                hvrt_dask._chunks_of(da.from_array(X, chunks=(13_000, 3))), y, categorical_features=None, weights=None,
                 scaler=None, impute=impute, category_encoding="auto", target_mode="sum", y_weight=0.5,
             )  # fmt: skip
             assert scaling.x_constant.tolist() == [True, False, False], (constant, impute)
@@ -765,3 +765,38 @@ def test_a_number_and_its_text_in_different_chunks_are_refused_as_in_memory(clie
     reference = HVRTPartitioner(**options, category_encoding="ohe").fit(same)
     assert [list(c) for c in model._preprocessor.encoder.categories_] == [["1", "2"]]
     np.testing.assert_array_equal(np.asarray(model.labels_.compute()), reference.labels_)
+
+
+def test_object_columns_of_numbers_are_numeric_as_in_memory(client) -> None:
+    # In memory an object column holding only numbers (Decimals from a SQL NUMERIC column,
+    # numbers built from JSON) is numeric; hvrt.dask decided from the collection's dtype
+    # (object) and one-hot encoded every distinct value instead, silently. An object column
+    # of numbers in one chunk and text in another is categorical in both.
+    from decimal import Decimal
+
+    import dask
+
+    rng = np.random.default_rng(18)
+    n = 1500
+    frame = pd.DataFrame({
+        "price": pd.Series([Decimal(f"{v:.2f}") for v in rng.normal(100, 20, n)], dtype=object),
+        "count": pd.Series(list(rng.integers(0, 50, n)), dtype=object),
+        "b": rng.normal(size=n),
+        "code": pd.Series([7] * 1000 + ["x", "y"] * 250, dtype=object),
+    })  # fmt: skip
+    with dask.config.set({"dataframe.convert-string": False}):  # Dask would make every object column text
+        X = dd.from_pandas(frame, npartitions=3, sort=False)
+        assert (X.dtypes == object).sum() == 3
+        model = DaskHVRTPartitioner(max_leaf_nodes=12).fit(X)
+        labels = np.asarray(model.labels_.compute())
+        with pytest.raises(ValueError, match=r"column\(s\) \['code'\] are not numeric; list them in categorical_features"):
+            DaskHVRTPartitioner(categorical_features=["count"]).fit(X)
+        listed = DaskHVRTPartitioner(max_leaf_nodes=12, categorical_features=["code"]).fit(X)
+    with pytest.raises(ValueError, match=r"column\(s\) \['code'\] are not numeric; list them in categorical_features"):
+        HVRTPartitioner(categorical_features=["count"]).fit(frame)
+    reference = HVRTPartitioner(max_leaf_nodes=12, category_encoding="ohe").fit(frame)
+    assert model._preprocessor.numeric_columns == reference._preprocessor.numeric_columns == ["price", "count", "b"]
+    assert model._preprocessor.categorical_columns == ["code"]
+    assert [list(c) for c in model._preprocessor.encoder.categories_] == [["7", "x", "y"]]
+    np.testing.assert_array_equal(labels, reference.labels_)
+    np.testing.assert_array_equal(np.asarray(listed.labels_.compute()), reference.labels_)

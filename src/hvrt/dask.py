@@ -9,7 +9,12 @@ estimator. Nothing collects all rows on the client:
   one distributed pass: each chunk reduces its rows to a few numbers per column, which
   the client merges (counts add, squared deviations merge with Chan's parallel formula,
   category counts add). The fitted preprocessing object is the one the in-memory fit
-  computes on the same rows, up to the order of float summation.
+  computes on the same rows, up to the order of float summation: the chunks' means and
+  squared deviations are taken and merged in the corrected two-pass form, so the
+  in-memory constant-column test (16 ulps of the mean) applies whatever the chunks. An
+  object column is numeric when every chunk holds only numbers in it (as ``to_frame``
+  decides in memory); one that holds text somewhere has its categories counted in a
+  second pass, only then.
 - **Fitting**, two routes (``fit(..., route="auto")`` picks):
 
   - *sample*: a uniform random sample of ``max_samples`` rows (the rows the in-memory
@@ -319,24 +324,51 @@ def _frame_of(part: Any) -> pd.DataFrame:
     return pd.DataFrame(np.empty((0, part.shape[1])), columns=[f"f{j}" for j in range(part.shape[1])])
 
 
-def _summarise_chunk(part: Any, numeric: list[str], categorical: list[str], take: np.ndarray | None = None) -> dict[str, Any]:
+def _summarise_chunk(
+    part: Any, numeric: list[str], undecided: list[str], categorical: list[str], take: np.ndarray | None = None
+) -> dict[str, Any]:
     """What one chunk of X contributes to the preprocessing: moments, category counts, kinds
-    (and its rows at the positions ``take``, gathered in the same pass)."""
+    (and its rows at the positions ``take``, gathered in the same pass).
+
+    ``numeric`` holds the ``undecided`` columns too (object columns, numeric in memory when
+    they hold only numbers): their moments are taken where the chunk holds numbers only,
+    and ``"numbers"`` says which did; their categories, if it comes to that, are counted
+    by :func:`_summarise_categories`.
+    """
     frame = _frame_of(part)
-    values = frame[numeric].to_numpy(dtype=np.float64, na_value=np.nan) if numeric else np.empty((len(frame), 0))
+    numbers = [_holds_numbers(frame[c]) for c in undecided]
+    text = [c for c, is_number in zip(undecided, numbers) if not is_number]
+    values = frame[numeric].assign(**{c: np.nan for c in text}) if text else frame[numeric]
+    values = values.to_numpy(dtype=np.float64, na_value=np.nan) if numeric else np.empty((len(frame), 0))
     moments, largest = _column_summary(values)
     if np.any(largest > MAX_MAGNITUDE):  # ±inf and huge values, refused naming the columns
         has_missing_values(values, numeric, refuse_tiny=False)
-    summary: dict[str, Any] = {"rows": len(frame), "moments": moments, "largest": largest}
-    categories = [_category_summary(frame[c], c) for c in categorical]
-    summary["category_counts"] = [counts for counts, _ in categories]
-    summary["category_values"] = [values for _, values in categories]
-    summary["kinds"] = [
-        _category_kind(frame[c]) if frame[c].notna().any() else None for c in categorical
-    ]
+    summary: dict[str, Any] = {"rows": len(frame), "moments": moments, "largest": largest, "numbers": numbers}
+    summary.update(_summarise_categories(frame, categorical))
     if take is not None:
         summary["taken"] = _take_rows(part, take)
     return summary
+
+
+def _holds_numbers(column: pd.Series) -> bool:
+    """Whether a chunk's column (after :func:`_frame_of`, which makes an object column of
+    numbers or Decimals float64, as in memory) is numeric, or holds no value to say."""
+    numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+    return bool(numeric or column.isna().all())
+
+
+def _summarise_categories(frame: pd.DataFrame, categorical: list[str]) -> dict[str, Any]:
+    """A chunk's category counts, values by key and kinds, for its ``categorical`` columns."""
+    categories = [_category_summary(frame[c], c) for c in categorical]
+    return {
+        "category_counts": [counts for counts, _ in categories],
+        "category_values": [values for _, values in categories],
+        "kinds": [_category_kind(frame[c]) if frame[c].notna().any() else None for c in categorical],
+    }
+
+
+def _categories_chunk(part: Any, categorical: list[str]) -> dict[str, Any]:
+    return _summarise_categories(_frame_of(part), categorical)
 
 
 def _category_summary(column: pd.Series, name: str) -> tuple[pd.Series, dict[str, Any] | None]:
@@ -369,7 +401,7 @@ def _check_category_keys(values_by_key: list[dict[str, Any] | None], column: str
             other = seen.setdefault(key, value)
             try:
                 same = other is value or bool(other == value)  # 1 and 1.0 are one value, as pandas factorizes
-            except Exception:  # a value whose == is not a truth value
+            except (TypeError, ValueError):  # a value whose == is not a truth value
                 same = False
             if not same:
                 raise ValueError(
@@ -487,11 +519,38 @@ def _imputed_categories(preprocessor: Preprocessor, frame: pd.DataFrame) -> np.n
     return categories
 
 
+def _settle_object_columns(
+    chunks: _Chunks, summaries: list[dict], undecided: list[str], categorical: list[str], categorical_features: Any
+) -> list[dict]:
+    """The chunk summaries with the object columns settled: numeric when every chunk held
+    numbers only (its own check), else categorical, as ``to_frame`` decides on the whole
+    column in memory, with their categories counted now (a second pass, only for them).
+    Each summary's ``"categorical"`` lists the categorical columns in X's order."""
+    text = [c for j, c in enumerate(undecided) if not all(s["numbers"][j] for s in summaries)]
+    if text and categorical_features is not None:
+        # resolve_categorical's error, which the object columns' dtype could not raise
+        raise ValueError(f"column(s) {text} are not numeric; list them in categorical_features too")
+    columns = list(chunks.dtypes.index)
+    settled = [c for c in columns if c in set(categorical) | set(text)]
+    if text:
+        count = _delayed(_categories_chunk)
+        (extra,) = _compute([count(part, text) for part in chunks.parts])
+    for i, summary in enumerate(summaries):
+        if text:
+            by_column = {c: j for j, c in enumerate(categorical)}
+            by_column.update({c: len(categorical) + j for j, c in enumerate(text)})
+            for key in ("category_counts", "category_values", "kinds"):
+                values = summary[key] + extra[i][key]
+                summary[key] = [values[by_column[c]] for c in settled]
+        summary["categorical"] = settled
+    return summaries
+
+
 def _fit_scaling(
     chunks: _Chunks,
     y: Any,
     *,
-    categorical: list[str],
+    categorical_features: Any,
     weights: Any,
     scaler: Any,
     impute: bool,
@@ -503,10 +562,20 @@ def _fit_scaling(
     """The distributed pass: preprocessing statistics of X (and y), merged on the client.
 
     ``take``: sorted row positions to gather in the same pass (X's chunk lengths must be
-    known); the pieces are then in ``scaling.taken``."""
+    known); the pieces are then in ``scaling.taken``.
+
+    Which columns are categorical: as in memory, by dtype or as listed; but an object
+    column is numeric in memory when it holds only numbers (``to_frame``: Decimals, or
+    numbers built from JSON), which only its values say: the pass settles it (numeric
+    when every chunk holds numbers only), and counts the categories of those that are not
+    in a second pass, only then."""
     columns = list(chunks.dtypes.index)
+    meta = _meta_of(chunks)
+    undecided = [c for c, dtype in meta.dtypes.items() if dtype == object]
+    # the object columns as numbers here; listed ones are categorical whatever they hold
+    categorical = resolve_categorical(meta.astype({c: np.float64 for c in undecided}), categorical_features)
+    undecided = [c for c in undecided if c not in set(categorical)]
     numeric = [c for c in columns if c not in set(categorical)]
-    column_weights = resolve_weights(weights, numeric, categorical)
     summarise = _delayed(_summarise_chunk)
     local_rows: list[np.ndarray | None] = [None] * len(chunks.parts)
     if take is not None:
@@ -514,7 +583,7 @@ def _fit_scaling(
         for i in range(len(chunks.parts)):
             low, high = np.searchsorted(take, bounds[i]), np.searchsorted(take, bounds[i + 1])
             local_rows[i] = take[low:high] - bounds[i] if high > low else None
-    x_tasks = [summarise(part, numeric, categorical, rows) for part, rows in zip(chunks.parts, local_rows)]
+    x_tasks = [summarise(part, numeric, undecided, categorical, rows) for part, rows in zip(chunks.parts, local_rows)]
     y_tasks = []
     if y is not None:
         y_parts = _target_chunks(y)
@@ -525,9 +594,16 @@ def _fit_scaling(
     n_rows = int(chunk_rows.sum())
     if n_rows == 0:
         raise ValueError("X has no rows")
+    x_summaries = _settle_object_columns(chunks, x_summaries, undecided, categorical, categorical_features)
+    is_numeric = np.array([c not in set(x_summaries[0]["categorical"]) for c in numeric], dtype=bool)
+    categorical = x_summaries[0]["categorical"]
+    numeric = [c for c in numeric if c not in set(categorical)]
+    column_weights = resolve_weights(weights, numeric, categorical)
 
-    count, mean, m2 = _merge_moments([s["moments"] for s in x_summaries]) if numeric else (np.zeros(0),) * 3
-    _refuse_tiny([s["largest"] for s in x_summaries], numeric, "X")
+    count, mean, m2 = (
+        _merge_moments([tuple(a[is_numeric] for a in s["moments"]) for s in x_summaries]) if numeric else (np.zeros(0),) * 3
+    )
+    _refuse_tiny([s["largest"][is_numeric] for s in x_summaries], numeric, "X")
     has_missing = bool(np.any(count < n_rows))
     if has_missing:
         _empty_columns(count, numeric, "X")
@@ -873,7 +949,6 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         log = StepLog(self.verbose, type(self).__name__)
         chunks = _chunks_of(X)
         columns = list(chunks.dtypes.index)
-        categorical = resolve_categorical(_meta_of(chunks), self.categorical_features)
         if y is not None:
             _target_chunks(y, _known_rows(X))  # the dtype and length checks, before any computation
         self._check_params(2)
@@ -887,7 +962,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         scaling, y_chunks = _fit_scaling(
             chunks,
             y,
-            categorical=categorical,
+            categorical_features=self.categorical_features,
             weights=self.weights,
             scaler=self.scaler,
             impute=bool(self.impute),
@@ -1267,7 +1342,6 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         partitioner = DaskHVRTPartitioner(**template.get_params(deep=False))
         if self.verbose:
             partitioner.set_params(verbose=True)
-        categorical = resolve_categorical(_meta_of(chunks), partitioner.categorical_features)
         _target_chunks(y, _known_rows(X))
         if sample_weight is not None:
             _target_chunks(sample_weight, name="sample_weight")
@@ -1277,7 +1351,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         scaling, y_chunks = _fit_scaling(
             chunks,
             y,
-            categorical=categorical,
+            categorical_features=partitioner.categorical_features,
             weights=None,
             scaler=None,
             impute=True,
@@ -1480,7 +1554,7 @@ def _grouping(values: np.ndarray, ids: np.ndarray) -> Grouping:
     N(0, 10) column's R² (see :func:`_merge_groupings`). The deviations from the means give
     the residuals, as ``_hist._distributed.column_pass`` does for whole columns.
     """
-    from ._hist._distributed import group_residuals  # compiled at install with the engine
+    from ._hist._distributed import group_residuals  # compiled with the engine
 
     stats = grouped_stats(values, ids)
     if stats.n_partitions == 0:
