@@ -797,6 +797,7 @@ def test_object_columns_of_numbers_are_numeric_as_in_memory(client) -> None:
     reference = HVRTPartitioner(max_leaf_nodes=12, category_encoding="ohe").fit(frame)
     assert model._preprocessor.numeric_columns == reference._preprocessor.numeric_columns == ["price", "count", "b"]
     assert model._preprocessor.categorical_columns == ["code"]
+    assert model._preprocessor.category_kinds == reference._preprocessor.category_kinds == ["mixed"]
     assert [list(c) for c in model._preprocessor.encoder.categories_] == [["7", "x", "y"]]
     np.testing.assert_array_equal(labels, reference.labels_)
     np.testing.assert_array_equal(np.asarray(listed.labels_.compute()), reference.labels_)
