@@ -9,7 +9,12 @@ estimator. Nothing collects all rows on the client:
   one distributed pass: each chunk reduces its rows to a few numbers per column, which
   the client merges (counts add, squared deviations merge with Chan's parallel formula,
   category counts add). The fitted preprocessing object is the one the in-memory fit
-  computes on the same rows, up to the order of float summation.
+  computes on the same rows, up to the order of float summation: the chunks' means and
+  squared deviations are taken and merged in the corrected two-pass form, so the
+  in-memory constant-column test (16 ulps of the mean) applies whatever the chunks. An
+  object column is numeric when every chunk holds only numbers in it (as ``to_frame``
+  decides in memory); one that holds text somewhere has its categories counted in a
+  second pass, only then.
 - **Fitting**, two routes (``fit(..., route="auto")`` picks):
 
   - *sample*: a uniform random sample of ``max_samples`` rows (the rows the in-memory
@@ -43,7 +48,7 @@ Computations go through ``dask.compute``, so they run on the active
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -60,6 +65,8 @@ from ._preprocessing import (
     Preprocessor,
     _category_kind,
     _category_strings,
+    _column_codes,
+    _is_text_categorical,
     fit_imputer,
     fit_one_hot,
     most_frequent,
@@ -70,7 +77,6 @@ from ._progress import StepLog
 from ._target import blend_target, feature_outputs, rounding_variance, zscore_scale, zscored_outputs
 from ._validation import (
     MAX_MAGNITUDE,
-    MIN_MAGNITUDE,
     _dates_as_numbers,
     check_partitioned,
     date_zones,
@@ -227,40 +233,64 @@ def _delayed(function: Any) -> Any:
 # --------------------------------------------------------------------------- chunk reductions
 
 
-def _column_summary(values: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
-    """(non-NaN count, mean (0 where empty), squared deviations) of each column, and its
-    largest magnitude; one compiled pass instead of a dozen numpy reductions."""
+Moments = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # count, mean, its residual, squared deviations
+
+
+def _column_summary(values: np.ndarray) -> tuple[Moments, np.ndarray]:
+    """(non-NaN count, mean (0 where empty), the mean's residual, squared deviations) of
+    each column, and its largest magnitude; one compiled pass instead of a dozen numpy
+    reductions. See ``_hist._distributed.column_pass`` for the residual."""
     from ._hist._distributed import column_pass  # compiled at install with the engine
 
     values = np.ascontiguousarray(values, dtype=np.float64)
-    count, mean, m2, largest = column_pass(values)  # 2-D
-    return (count, mean, m2), largest
+    count, mean, residual, m2, largest = column_pass(values)  # 2-D
+    return (count, mean, residual, m2), largest
 
 
-def _column_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Non-NaN count, mean (0 where empty) and squared deviations of each column."""
+def _column_moments(values: np.ndarray) -> Moments:
+    """:func:`_column_summary` without the magnitudes."""
     return _column_summary(values)[0]
 
 
-def _suspect(largest: np.ndarray) -> bool:
-    """Whether a column's magnitudes need :func:`has_missing_values`' checks (to refuse them)."""
-    return bool(np.any(largest > MAX_MAGNITUDE) or np.any((largest > 0) & (largest < MIN_MAGNITUDE)))
+def _refuse_tiny(largest: Sequence[np.ndarray], columns: list[str], name: str, when: str = "fit") -> None:
+    """The in-memory refusal of a column whose every value is within ±1e-150, from the
+    chunks' largest magnitudes (one array per chunk): a chunk is checked for ±inf and huge
+    values only, since a column of tiny values in one chunk may be fine in the others."""
+    if len(largest):
+        has_missing_values(np.max(np.stack(largest), axis=0)[None, :], columns, name=name, when=when)
 
 
-def _merge_moments(parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Chan's parallel merge of per-chunk (count, mean, squared deviations)."""
+def _merge_moments(parts: Sequence[Moments]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Chan's parallel merge of per-chunk (count, mean, residual, squared deviations) into
+    (count, mean, squared deviations), in the corrected two-pass form at the chunks' level.
+
+    The chunks' squared deviations are free of their means' rounding (see ``column_pass``);
+    the merge must not put it back, for the in-memory constant test (16 ulps of the mean,
+    whatever the rows) to apply. So Chan's term ``count * (chunk mean - mean)**2`` takes
+    each chunk's mean as its rounded value plus its residual (a chunk mean of 1e14 rounded
+    to its ulp, 0.016, moved a spread of 10 by 1e-6), the deviations are from a first
+    merged mean (rounded too: a product and an addition per chunk), and their own mean is
+    taken out of the term and added to the mean, as ``_target._two_pass_variance`` does
+    for rows. A constant column stays constant across chunks, its mean to its last bit.
+    """
     count = np.stack([p[0] for p in parts]).astype(np.float64)
     mean = np.stack([p[1] for p in parts])
-    m2 = np.stack([p[2] for p in parts])
+    residual = np.stack([p[2] for p in parts])
+    m2 = np.stack([p[3] for p in parts])
     total = count.sum(axis=0)
-    merged_mean = np.where(total > 0, (count * mean).sum(axis=0) / np.maximum(total, 1), np.nan)
-    merged_m2 = m2.sum(axis=0) + (count * (mean - np.nan_to_num(merged_mean)) ** 2).sum(axis=0)
-    return total, merged_mean, merged_m2
+    rows = np.maximum(total, 1)
+    first = (count * mean).sum(axis=0) / rows
+    deviation = np.where(count > 0, (mean - first) + residual, 0.0)
+    shift = (count * deviation).sum(axis=0)
+    merged_mean = np.where(total > 0, first + shift / rows, np.nan)
+    between = np.maximum((count * deviation**2).sum(axis=0) - shift * shift / rows, 0.0)
+    return total, merged_mean, m2.sum(axis=0) + between
 
 
 def _target_values(part: Any, name: str = "y", when: str = "fit") -> np.ndarray:
-    """One chunk of y (or of ``name``) as a 2-D float64 array, ±inf and extreme magnitudes
-    refused with the column named as in memory (a Series' name, else ``target``)."""
+    """One chunk of y (or of ``name``) as a 2-D float64 array, ±inf and huge magnitudes
+    refused with the column named as in memory (a Series' name, else ``target``). Tiny ones
+    are not: the chunk may be all of a column that is not (see :func:`_refuse_tiny`)."""
     if isinstance(part, (pd.Series, pd.DataFrame)):
         values = part.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
@@ -274,7 +304,7 @@ def _target_values(part: Any, name: str = "y", when: str = "fit") -> np.ndarray:
     else:
         columns = [f"target_{j}" for j in range(values.shape[1])]
     values = _as_rows(values)
-    has_missing_values(values, columns, name=name, when=when)
+    has_missing_values(values, columns, name=name, refuse_tiny=False, when=when)
     return values
 
 
@@ -294,28 +324,96 @@ def _frame_of(part: Any) -> pd.DataFrame:
     return pd.DataFrame(np.empty((0, part.shape[1])), columns=[f"f{j}" for j in range(part.shape[1])])
 
 
-def _summarise_chunk(part: Any, numeric: list[str], categorical: list[str], take: np.ndarray | None = None) -> dict[str, Any]:
+def _summarise_chunk(
+    part: Any, numeric: list[str], undecided: list[str], categorical: list[str], take: np.ndarray | None = None
+) -> dict[str, Any]:
     """What one chunk of X contributes to the preprocessing: moments, category counts, kinds
-    (and its rows at the positions ``take``, gathered in the same pass)."""
+    (and its rows at the positions ``take``, gathered in the same pass).
+
+    ``numeric`` holds the ``undecided`` columns too (object columns, numeric in memory when
+    they hold only numbers): their moments are taken where the chunk holds numbers only,
+    and ``"numbers"`` says which did; their categories, if it comes to that, are counted
+    by :func:`_summarise_categories`.
+    """
     frame = _frame_of(part)
-    values = frame[numeric].to_numpy(dtype=np.float64, na_value=np.nan) if numeric else np.empty((len(frame), 0))
+    numbers = [_holds_numbers(frame[c]) for c in undecided]
+    text = [c for c, is_number in zip(undecided, numbers) if not is_number]
+    values = frame[numeric].assign(**{c: np.nan for c in text}) if text else frame[numeric]
+    values = values.to_numpy(dtype=np.float64, na_value=np.nan) if numeric else np.empty((len(frame), 0))
     moments, largest = _column_summary(values)
-    if _suspect(largest):
-        has_missing_values(values, numeric)  # refuses ±inf and huge values, naming the columns
-    summary: dict[str, Any] = {"rows": len(frame), "moments": moments}
-    keys = _category_strings(frame, categorical)
-    summary["category_counts"] = [pd.Series(keys[:, j]).value_counts(dropna=True) for j in range(len(categorical))]
-    summary["kinds"] = [
-        _category_kind(frame[c]) if frame[c].notna().any() else None for c in categorical
-    ]
+    if np.any(largest > MAX_MAGNITUDE):  # ±inf and huge values, refused naming the columns
+        has_missing_values(values, numeric, refuse_tiny=False)
+    summary: dict[str, Any] = {"rows": len(frame), "moments": moments, "largest": largest, "numbers": numbers}
+    summary.update(_summarise_categories(frame, categorical))
     if take is not None:
         summary["taken"] = _take_rows(part, take)
     return summary
 
 
+def _holds_numbers(column: pd.Series) -> bool:
+    """Whether a chunk's column (after :func:`_frame_of`, which makes an object column of
+    numbers or Decimals float64, as in memory) is numeric, or holds no value to say."""
+    numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+    return bool(numeric or column.isna().all())
+
+
+def _summarise_categories(frame: pd.DataFrame, categorical: list[str]) -> dict[str, Any]:
+    """A chunk's category counts, values by key and kinds, for its ``categorical`` columns."""
+    categories = [_category_summary(frame[c], c) for c in categorical]
+    return {
+        "category_counts": [counts for counts, _ in categories],
+        "category_values": [values for _, values in categories],
+        "kinds": [_category_kind(frame[c]) if frame[c].notna().any() else None for c in categorical],
+    }
+
+
+def _categories_chunk(part: Any, categorical: list[str]) -> dict[str, Any]:
+    return _summarise_categories(_frame_of(part), categorical)
+
+
+def _category_summary(column: pd.Series, name: str) -> tuple[pd.Series, dict[str, Any] | None]:
+    """Rows per category key of one chunk's categorical column, and one value of the column
+    for each key (for :func:`_check_category_keys`; None for a pandas categorical of text,
+    whose categories are the keys). One factorising pass; the keys as in memory
+    (``_preprocessing._column_codes``, which refuses ``1`` and ``"1"`` within the chunk)."""
+    if _is_text_categorical(column):
+        codes, keys = _column_codes(column, name)
+        counts = np.bincount(codes[codes >= 0], minlength=len(keys) - 1)
+        present = counts > 0  # not its unused categories: as in memory, only the values seen
+        return pd.Series(counts[present], index=keys[:-1][present]), None
+    try:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    except TypeError:  # unhashable values: the in-memory error, naming the column
+        _column_codes(column, name)
+        raise
+    uniques = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+    _, keys = _column_codes(uniques, name)  # keys[:-1]: one per distinct value, in their order
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    return pd.Series(counts, index=keys[:-1]), dict(zip(keys[:-1], uniques))
+
+
+def _check_category_keys(values_by_key: list[dict[str, Any] | None], column: str) -> None:
+    """The in-memory refusal of a categorical column holding two values that give one key
+    (``1`` and ``"1"``), for values in different chunks: each chunk checks its own."""
+    seen: dict[str, Any] = {}
+    for chunk_values in values_by_key:
+        for key, value in (chunk_values or {}).items():
+            other = seen.setdefault(key, value)
+            try:
+                same = other is value or bool(other == value)  # 1 and 1.0 are one value, as pandas factorizes
+            except (TypeError, ValueError):  # a value whose == is not a truth value
+                same = False
+            if not same:
+                raise ValueError(
+                    f"categorical column {column!r} holds both {other!r} and {value!r}, which would be "
+                    "one category; make the column one type (e.g. X[col].astype(str))"
+                )
+
+
 def _summarise_target(part: Any) -> dict[str, Any]:
     values = _target_values(part)
-    return {"rows": len(values), "moments": _column_moments(values)}
+    moments, largest = _column_summary(values)
+    return {"rows": len(values), "moments": moments, "largest": largest}
 
 
 # --------------------------------------------------------------------------- the preprocessing
@@ -396,8 +494,9 @@ def _zscore(
         count = np.full_like(count, n_rows)
     with np.errstate(invalid="ignore", divide="ignore"):
         variance = m2 / count
-    # (the chunks' means are sums row after row: their rounding is in m2, see zscore_scale)
-    return (mean, *zscore_scale(mean, variance, count, mean_rounding=True))
+    # m2 is free of the means' rounding (column_pass and _merge_moments take it out), so the
+    # in-memory constant test applies: within 16 ulps of the mean, whatever the rows' number
+    return (mean, *zscore_scale(mean, variance, count))
 
 
 def _empty_columns(count: np.ndarray, columns: list[str], name: str) -> None:
@@ -420,11 +519,38 @@ def _imputed_categories(preprocessor: Preprocessor, frame: pd.DataFrame) -> np.n
     return categories
 
 
+def _settle_object_columns(
+    chunks: _Chunks, summaries: list[dict], undecided: list[str], categorical: list[str], categorical_features: Any
+) -> list[dict]:
+    """The chunk summaries with the object columns settled: numeric when every chunk held
+    numbers only (its own check), else categorical, as ``to_frame`` decides on the whole
+    column in memory, with their categories counted now (a second pass, only for them).
+    Each summary's ``"categorical"`` lists the categorical columns in X's order."""
+    text = [c for j, c in enumerate(undecided) if not all(s["numbers"][j] for s in summaries)]
+    if text and categorical_features is not None:
+        # resolve_categorical's error, which the object columns' dtype could not raise
+        raise ValueError(f"column(s) {text} are not numeric; list them in categorical_features too")
+    columns = list(chunks.dtypes.index)
+    settled = [c for c in columns if c in set(categorical) | set(text)]
+    if text:
+        count = _delayed(_categories_chunk)
+        (extra,) = _compute([count(part, text) for part in chunks.parts])
+    for i, summary in enumerate(summaries):
+        if text:
+            by_column = {c: j for j, c in enumerate(categorical)}
+            by_column.update({c: len(categorical) + j for j, c in enumerate(text)})
+            for key in ("category_counts", "category_values", "kinds"):
+                values = summary[key] + extra[i][key]
+                summary[key] = [values[by_column[c]] for c in settled]
+        summary["categorical"] = settled
+    return summaries
+
+
 def _fit_scaling(
     chunks: _Chunks,
     y: Any,
     *,
-    categorical: list[str],
+    categorical_features: Any,
     weights: Any,
     scaler: Any,
     impute: bool,
@@ -436,10 +562,20 @@ def _fit_scaling(
     """The distributed pass: preprocessing statistics of X (and y), merged on the client.
 
     ``take``: sorted row positions to gather in the same pass (X's chunk lengths must be
-    known); the pieces are then in ``scaling.taken``."""
+    known); the pieces are then in ``scaling.taken``.
+
+    Which columns are categorical: as in memory, by dtype or as listed; but an object
+    column is numeric in memory when it holds only numbers (``to_frame``: Decimals, or
+    numbers built from JSON), which only its values say: the pass settles it (numeric
+    when every chunk holds numbers only), and counts the categories of those that are not
+    in a second pass, only then."""
     columns = list(chunks.dtypes.index)
+    meta = _meta_of(chunks)
+    undecided = [c for c, dtype in meta.dtypes.items() if dtype == object]
+    # the object columns as numbers here; listed ones are categorical whatever they hold
+    categorical = resolve_categorical(meta.astype({c: np.float64 for c in undecided}), categorical_features)
+    undecided = [c for c in undecided if c not in set(categorical)]
     numeric = [c for c in columns if c not in set(categorical)]
-    column_weights = resolve_weights(weights, numeric, categorical)
     summarise = _delayed(_summarise_chunk)
     local_rows: list[np.ndarray | None] = [None] * len(chunks.parts)
     if take is not None:
@@ -447,7 +583,7 @@ def _fit_scaling(
         for i in range(len(chunks.parts)):
             low, high = np.searchsorted(take, bounds[i]), np.searchsorted(take, bounds[i + 1])
             local_rows[i] = take[low:high] - bounds[i] if high > low else None
-    x_tasks = [summarise(part, numeric, categorical, rows) for part, rows in zip(chunks.parts, local_rows)]
+    x_tasks = [summarise(part, numeric, undecided, categorical, rows) for part, rows in zip(chunks.parts, local_rows)]
     y_tasks = []
     if y is not None:
         y_parts = _target_chunks(y)
@@ -458,8 +594,16 @@ def _fit_scaling(
     n_rows = int(chunk_rows.sum())
     if n_rows == 0:
         raise ValueError("X has no rows")
+    x_summaries = _settle_object_columns(chunks, x_summaries, undecided, categorical, categorical_features)
+    is_numeric = np.array([c not in set(x_summaries[0]["categorical"]) for c in numeric], dtype=bool)
+    categorical = x_summaries[0]["categorical"]
+    numeric = [c for c in numeric if c not in set(categorical)]
+    column_weights = resolve_weights(weights, numeric, categorical)
 
-    count, mean, m2 = _merge_moments([s["moments"] for s in x_summaries]) if numeric else (np.zeros(0),) * 3
+    count, mean, m2 = (
+        _merge_moments([tuple(a[is_numeric] for a in s["moments"]) for s in x_summaries]) if numeric else (np.zeros(0),) * 3
+    )
+    _refuse_tiny([s["largest"][is_numeric] for s in x_summaries], numeric, "X")
     has_missing = bool(np.any(count < n_rows))
     if has_missing:
         _empty_columns(count, numeric, "X")
@@ -473,6 +617,7 @@ def _fit_scaling(
         if y_rows != n_rows:
             raise ValueError(f"y has {y_rows} rows but X has {n_rows}; they must match")
         y_count, y_mean, y_m2 = _merge_moments([s["moments"] for s in y_summaries])
+        _refuse_tiny([s["largest"] for s in y_summaries], _target_names(y, len(y_count)), "y")
         y_missing = bool(np.any(y_count < n_rows))
         if y_missing:
             _empty_columns(y_count, _target_names(y, len(y_count)), "y")
@@ -490,6 +635,8 @@ def _fit_scaling(
         )
 
     category_imputer = encoder = None
+    for j, column in enumerate(categorical):
+        _check_category_keys([s["category_values"][j] for s in x_summaries], column)
     if categorical:
         counts = [
             pd.concat([s["category_counts"][j] for s in x_summaries]).groupby(level=0).sum()
@@ -652,13 +799,7 @@ def _hist_chunk(part: Any, y_part: Any, scaling: _Scaling, mapper: Any) -> Any:
     frame = _frame_of(part)
     y_values = None if y_part is None else _target_values(y_part)
     X_tree = scaling.preprocessor.tree_inputs(frame)
-    target = np.asarray(scaling.target(frame, y_values), dtype=np.float64)
-    if len(X_tree) == 0:  # an empty chunk (a filter emptied it): bin_chunk cannot shape no rows
-        from ._hist._distributed import ChunkRows
-
-        outputs = 1 if target.ndim == 1 else target.shape[1]
-        return ChunkRows(np.zeros((0, X_tree.shape[1]), np.uint8), np.zeros((0, outputs)), np.zeros(0, np.int32))
-    return bin_chunk(X_tree, target, mapper)
+    return bin_chunk(X_tree, scaling.target(frame, y_values), mapper)  # an empty chunk too
 
 
 def _tree_sum(tasks: list[Any]) -> Any:
@@ -808,7 +949,6 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         log = StepLog(self.verbose, type(self).__name__)
         chunks = _chunks_of(X)
         columns = list(chunks.dtypes.index)
-        categorical = resolve_categorical(_meta_of(chunks), self.categorical_features)
         if y is not None:
             _target_chunks(y, _known_rows(X))  # the dtype and length checks, before any computation
         self._check_params(2)
@@ -822,7 +962,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         scaling, y_chunks = _fit_scaling(
             chunks,
             y,
-            categorical=categorical,
+            categorical_features=self.categorical_features,
             weights=self.weights,
             scaler=self.scaler,
             impute=bool(self.impute),
@@ -1045,11 +1185,15 @@ def _regression_chunk(part: Any, y_part: Any, w_part: Any, preprocessor: Preproc
     weights = _checked_chunk_weights(w_part, len(frame))
     total = weights.sum()
     mean = weights @ inputs / total if total > 0 else np.zeros(inputs.shape[1])
-    m2 = weights @ (inputs - mean) ** 2
+    deviation = inputs - mean
+    # the corrected two-pass form, merged by _merge_moments (see column_pass): a 1e14 + N(0, 10)
+    # input's spread came out 1e-5 off where the chunks' means' rounding stayed in
+    shift = weights @ deviation
+    residual = shift / total if total > 0 else np.zeros(inputs.shape[1])
+    m2 = np.maximum(weights @ deviation**2 - shift * residual, 0.0)
     return {
         "weight": total,
-        "mean": mean,
-        "m2": m2,
+        "moments": (np.full(inputs.shape[1], total), mean, residual, m2),
         "response_sum": float(weights @ response),
         "low": float(response.min()) if len(response) else np.inf,
         "high": float(response.max()) if len(response) else -np.inf,
@@ -1198,7 +1342,6 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         partitioner = DaskHVRTPartitioner(**template.get_params(deep=False))
         if self.verbose:
             partitioner.set_params(verbose=True)
-        categorical = resolve_categorical(_meta_of(chunks), partitioner.categorical_features)
         _target_chunks(y, _known_rows(X))
         if sample_weight is not None:
             _target_chunks(sample_weight, name="sample_weight")
@@ -1208,7 +1351,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         scaling, y_chunks = _fit_scaling(
             chunks,
             y,
-            categorical=categorical,
+            categorical_features=partitioner.categorical_features,
             weights=None,
             scaler=None,
             impute=True,
@@ -1259,9 +1402,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         weight_sum = weight_parts.sum()
         if weight_sum <= 0:
             raise ValueError("sample_weight sums to zero; at least one row must count")
-        means = np.stack([s["mean"] for s in summaries])
-        input_mean = weight_parts @ means / weight_sum
-        m2 = np.sum([s["m2"] for s in summaries], axis=0) + weight_parts @ (means - input_mean) ** 2
+        _, input_mean, m2 = _merge_moments([s["moments"] for s in summaries])  # weights for counts
         spread = np.sqrt(m2 / weight_sum)
         design_of = _Design(
             preprocessor=preprocessor,
@@ -1400,14 +1541,59 @@ def _predict_block(block: Any, local: PartitionedRegressor) -> np.ndarray:
 # --------------------------------------------------------------------------- analysis
 
 
-def _group_chunk(part: Any, labels: Any, y_part: Any) -> tuple[GroupedStats, GroupedStats | None, list[str], tuple[str, ...]]:
+Grouping = tuple[GroupedStats, np.ndarray]  # a chunk's grouping and its means' residuals
+
+
+def _grouping(values: np.ndarray, ids: np.ndarray) -> Grouping:
+    """``grouped_stats`` of one chunk, its squared deviations freed of the partition means'
+    rounding, and those means' residuals (each partition's mean is ``mean + residual``).
+
+    ``grouped_stats`` sums a partition's values one after another: at 1e14 its mean is off
+    by a few ulps (0.016 each), which the merge across chunks (Chan's term ``count *
+    (chunk mean - mean)**2``) would read as a spread between the chunks: 1 % of a 1e14 +
+    N(0, 10) column's R² (see :func:`_merge_groupings`). The deviations from the means give
+    the residuals, as ``_hist._distributed.column_pass`` does for whole columns.
+    """
+    from ._hist._distributed import group_residuals  # compiled with the engine
+
+    stats = grouped_stats(values, ids)
+    if stats.n_partitions == 0:
+        return stats, np.zeros_like(stats.mean)
+    if not (values.flags.c_contiguous or values.flags.f_contiguous):
+        values = np.ascontiguousarray(values)
+    shift = group_residuals(values, stats.codes, stats.mean)
+    residual = np.where(stats.count > 0, shift / np.maximum(stats.count, 1), 0.0)
+    m2 = np.where(stats.count > 0, np.maximum(stats.m2 - shift * residual, 0.0), stats.m2)
+    return replace(stats, m2=m2), residual
+
+
+def _merge_groupings(parts: list[Grouping]) -> tuple[GroupedStats, np.ndarray]:
+    """The chunks' groupings merged, and each column's total squared deviations.
+
+    Chan's merge (:func:`~hvrt._grouped.merge_grouped`, and once more over the partitions
+    for the total) subtracts means: it is exact enough only on means free of rounding
+    relative to their differences. So it runs on the means less a common shift per column
+    (the count-weighted mean of them all) plus their residuals, small numbers, and the
+    shift is added back to the merged means after (the in-memory totals come from the
+    rows, ``metrics._total_sse``; these match them, where the raw means lost 1 % of a
+    1e14 + N(0, 10) column's R²).
+    """
+    counts = np.concatenate([stats.count for stats, _ in parts])
+    means = np.concatenate([np.where(stats.count > 0, stats.mean, 0.0) for stats, _ in parts])
+    shift = (counts * means).sum(axis=0) / np.maximum(counts.sum(axis=0), 1)
+    merged = merge_grouped([replace(stats, mean=(stats.mean - shift) + residual) for stats, residual in parts])
+    total = np.nan_to_num(_one_group(merged).m2[0])
+    return replace(merged, mean=merged.mean + shift), total
+
+
+def _group_chunk(part: Any, labels: Any, y_part: Any) -> tuple[Grouping, Grouping | None, list[str], tuple[str, ...]]:
     """One chunk grouped by its labels' own values (so chunks merge by label)."""
     labels = labels.to_numpy() if isinstance(labels, pd.Series) else np.asarray(labels)
     if len(part) == 0 and len(labels) == 0:
-        return grouped_stats(np.empty((0, 1)), labels), None, [], ()
+        return _grouping(np.empty((0, 1)), labels), None, [], ()
     data = check_partitioned(part, labels)
     ids = data.original_labels(data.labels)
-    stats = grouped_stats(data.values, ids)
+    stats = _grouping(data.values, ids)
     y_stats = None
     if y_part is not None:
         y_values = _target_values(y_part, when="measure")
@@ -1415,12 +1601,28 @@ def _group_chunk(part: Any, labels: Any, y_part: Any) -> tuple[GroupedStats, Gro
             raise ValueError(f"y must be 1-D with one value per row of X, got {y_values.shape[1]} columns")
         if len(y_values) != len(ids):
             raise ValueError(f"y has {len(y_values)} rows in a chunk where X has {len(ids)}; they must match")
-        y_stats = grouped_stats(y_values, ids)
+        y_stats = _grouping(y_values, ids)
     return stats, y_stats, data.feature_names, data.skipped_columns
 
 
-def _merged_groupings(X: Any, labels: Any, y: Any = None) -> tuple[GroupedStats, GroupedStats | None, list[str], tuple[str, ...], int]:
-    """The merged per-partition statistics of X's numeric columns (and y), and its row count."""
+@dataclass
+class _Merged:
+    """The merged groupings of X's numeric columns (and y), their totals and names."""
+
+    stats: GroupedStats
+    total: np.ndarray  # each column's squared deviations from its mean
+    y_stats: GroupedStats | None
+    y_total: np.ndarray | None
+    names: list[str]
+    skipped: tuple[str, ...]
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.stats.sizes.sum())
+
+
+def _merged_groupings(X: Any, labels: Any, y: Any = None) -> _Merged:
+    """The merged per-partition statistics of X's numeric columns (and y)."""
     chunks = _chunks_of(X)
     label_chunks = _target_chunks_any(labels, "labels")
     y_chunks = None
@@ -1440,13 +1642,17 @@ def _merged_groupings(X: Any, labels: Any, y: Any = None) -> tuple[GroupedStats,
         for i, (part, lab) in enumerate(zip(chunks.parts, label_chunks))
     ]
     (results,) = _compute(tasks)
-    present = [r for r in results if r[0].n_partitions > 0]
+    present = [r for r in results if r[0][0].n_partitions > 0]
     if not present:
         raise ValueError("X has no rows")
-    stats = merge_grouped([r[0] for r in present])
-    y_stats = None if y is None else merge_grouped([r[1] for r in present])
-    n_rows = int(stats.sizes.sum())
-    return stats, y_stats, present[0][2], present[0][3], n_rows
+    stats, total = _merge_groupings([r[0] for r in present])
+    y_stats = y_total = None
+    if y is not None:
+        y_stats, y_total = _merge_groupings([r[1] for r in present])
+        with np.errstate(invalid="ignore"):  # a partition without a value of y: NaN
+            largest = np.fmax(np.abs(y_stats.minimum), np.abs(y_stats.maximum))
+        _refuse_tiny([np.nan_to_num(largest).max(axis=0)], ["y"], "y", when="measure")  # named as in memory
+    return _Merged(stats, total, y_stats, y_total, present[0][2], present[0][3])
 
 
 def _target_chunks_any(labels: Any, name: str) -> list[Any]:
@@ -1495,7 +1701,8 @@ def full_report(
     TypeError
         For inputs that are not Dask collections.
     """
-    stats, _, names, skipped, _ = _merged_groupings(X, labels)
+    merged = _merged_groupings(X, labels)
+    stats, names, skipped = merged.stats, merged.names, merged.skipped
     _check_partition_count(stats.n_partitions, 2)
     reports = _feature_reports(names, stats, variance_proportions, span_proportions)
     return FullReport(reports, skipped, stats.partition_ids)
@@ -1520,8 +1727,8 @@ def partition_quality(X: Any, labels: Any, y: Any = None) -> PartitionQuality:
     """:func:`hvrt.partition_quality` for Dask collections, without collecting the rows.
 
     The within-partition and total sums of squares come from the merged groupings (the
-    totals merge every partition once more with Chan's formula), so the result equals the
-    in-memory one on the same rows up to float rounding.
+    totals merge every partition once more with Chan's formula, on means freed of their
+    rounding), so the result equals the in-memory one on the same rows up to float rounding.
 
     Parameters
     ----------
@@ -1542,13 +1749,14 @@ def partition_quality(X: Any, labels: Any, y: Any = None) -> PartitionQuality:
     TypeError
         For inputs that are not Dask collections.
     """
-    stats, y_stats, names, skipped, n_rows = _merged_groupings(X, labels, y)
+    merged = _merged_groupings(X, labels, y)
+    stats, y_stats, names = merged.stats, merged.y_stats, merged.names
     if not names:
-        raise ValueError(f"X has no numeric column to measure; skipped columns: {list(skipped)}")
+        raise ValueError(f"X has no numeric column to measure; skipped columns: {list(merged.skipped)}")
     _check_partition_count(stats.n_partitions, 1)
-    total = np.nan_to_num(_one_group(stats).m2[0])
+    total = merged.total
     magnitude = _column_magnitude(stats)
     if y_stats is not None:
-        total = np.append(total, np.nan_to_num(_one_group(y_stats).m2[0]))
+        total = np.append(total, merged.y_total)
         magnitude = np.append(magnitude, _column_magnitude(y_stats))
-    return _quality_from(stats, y_stats, total, magnitude, names, n_rows, skipped)
+    return _quality_from(stats, y_stats, total, magnitude, names, merged.n_rows, merged.skipped)

@@ -301,15 +301,21 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
         ),
     ),
     "hvrt._hist._apply._apply_rows": (("apply_rows", _APPLY, "i8"),),
-    # values -> (non-NaN count, mean, squared deviations, largest magnitude) per column
+    # values -> (non-NaN count, mean, its residual, squared deviations, largest magnitude) per column
     "hvrt._hist._distributed.column_pass": (
         (
             "column_pass",
             (("f8", 2, "C", "r"),),
-            (("i8", 1, "C"), ("f8", 1, "C"), ("f8", 1, "C"), ("f8", 1, "C")),
+            (("i8", 1, "C"), ("f8", 1, "C"), ("f8", 1, "C"), ("f8", 1, "C"), ("f8", 1, "C")),
         ),
     ),
     "hvrt._hist._categories.apply_rows_mixed": (("apply_rows_mixed", _APPLY_MIXED, "void"),),
+    # (values, group codes, group means) -> each group's sum of deviations per column; the
+    # values as a chunk's numeric columns come (C order, or F from a DataFrame)
+    "hvrt._hist._distributed.group_residuals": tuple(
+        (f"group_residuals_{order}", (("f8", 2, order, "r"), ("i8", 1, "C", "r"), ("f8", 2, "C", "r")), ("f8", 2, "C"))
+        for order in ("C", "F")
+    ),
 }
 
 # The local models' kernels (``PartitionedRegressor``), outside this package: the calls of

@@ -95,21 +95,33 @@ class ChunkRows:
 
 
 def bin_chunk(X_tree: np.ndarray, target: np.ndarray, mapper: BinMapper) -> ChunkRows:
-    """Codes of one chunk's tree inputs, and its raw target."""
+    """Codes of one chunk's tree inputs, and its raw target (one output: 1-D or a column).
+
+    An empty chunk (a filter emptied it) gives no codes and an empty target of as many
+    outputs; its passes add nothing.
+    """
     X_tree = np.ascontiguousarray(X_tree, dtype=np.float64)
-    target = np.ascontiguousarray(np.asarray(target, dtype=np.float64).reshape(len(X_tree), -1))
+    target = np.asarray(target, dtype=np.float64)
+    # not reshape(len(X_tree), -1): numpy cannot infer the -1 of an array of no rows
+    target = np.ascontiguousarray(target[:, None] if target.ndim == 1 else target)
+    if len(target) != len(X_tree):
+        raise ValueError(f"the target has {len(target)} rows where the chunk's tree inputs have {len(X_tree)}")
     # without transform_bins' padding to whole 8-byte words (the in-memory grower moves
     # rows by words; here rows never move): 10 bytes a row at 10 features, not 16
     codes = np.ascontiguousarray(transform_bins(X_tree, mapper)[:, : X_tree.shape[1]])
     return ChunkRows(codes, target, np.zeros(len(X_tree), dtype=np.int32))
 
 
-def target_moments(rows: ChunkRows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Row count, mean and squared deviations of each output of the chunk's target."""
+def target_moments(rows: ChunkRows) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Row count, mean, the mean's residual and squared deviations of each output of the
+    chunk's target, as :func:`column_pass` gives them (to merge the same way)."""
     n = len(rows.target)
     mean = rows.target.mean(axis=0) if n else np.zeros(rows.target.shape[1])
     deviation = rows.target - mean
-    return np.full(rows.target.shape[1], n), mean, np.einsum("ij,ij->j", deviation, deviation)
+    shift = deviation.sum(axis=0)
+    residual = shift / max(n, 1)
+    m2 = np.maximum(np.einsum("ij,ij->j", deviation, deviation) - shift * residual, 0.0)
+    return np.full(rows.target.shape[1], n), mean, residual, m2
 
 
 def centred(rows: ChunkRows, mean: np.ndarray) -> ChunkRows:
@@ -437,9 +449,18 @@ def fitted_tree(tree: HistTree, target_mean: np.ndarray) -> HistFittedTree:
 
 
 @njit(cache=True, nogil=True)
-def column_pass(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    # two passes over the rows (mean, then squared deviations from it), NaN skipped; also
-    # each column's largest magnitude (inf for an infinite value), for the input checks
+def column_pass(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled  # fmt: skip
+    # Each column's non-NaN count, mean, the mean's residual, squared deviations and largest
+    # magnitude (inf for an infinite value, for the input checks), NaN skipped.
+    # Two passes: the sum, then the deviations from its mean. A mean summed row after row is
+    # off by rounding that grows with the rows (about 1e-12 of it at a million), so the
+    # second pass also sums the deviations: their mean is the residual (the column's mean is
+    # mean + residual to well below one ulp of it) and is taken out of the squared
+    # deviations (the corrected two-pass form, as _target._two_pass_variance and
+    # _preprocessing.missing_fill in memory), so a constant column's are ~0 and the 16-ulp
+    # constant test applies. The residual is kept apart, not added to the mean: rounded to
+    # its ulp (0.016 at 1e14), a chunk's mean would put that rounding into the spread
+    # between the chunks when they are merged (see dask._merge_moments).
     n, d = values.shape
     count = np.zeros(d, dtype=np.int64)
     total = np.zeros(d)
@@ -456,9 +477,32 @@ def column_pass(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
         if count[j] > 0:
             mean[j] = total[j] / count[j]
     m2 = np.zeros(d)
+    shift = np.zeros(d)
     for i in range(n):
         for j in range(d):
             v = values[i, j]
             if not np.isnan(v):
-                m2[j] += (v - mean[j]) ** 2
-    return count, mean, m2, largest
+                deviation = v - mean[j]
+                shift[j] += deviation
+                m2[j] += deviation * deviation
+    residual = np.zeros(d)
+    for j in range(d):
+        if count[j] > 0:
+            residual[j] = shift[j] / count[j]
+            m2[j] = max(m2[j] - shift[j] * residual[j], 0.0)
+    return count, mean, residual, m2, largest
+
+
+@njit(cache=True, nogil=True)
+def group_residuals(values: np.ndarray, codes: np.ndarray, mean: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
+    # Per group and column, the sum of the values' deviations from the group's mean (NaN
+    # skipped): the second pass of the corrected two-pass form for a grouping (see
+    # dask._grouping). Rows in their order, in C or F order alike.
+    shift = np.zeros(mean.shape)
+    for i in range(values.shape[0]):
+        k = codes[i]
+        for j in range(values.shape[1]):
+            v = values[i, j]
+            if not np.isnan(v):
+                shift[k, j] += v - mean[k, j]
+    return shift
