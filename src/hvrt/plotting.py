@@ -183,10 +183,7 @@ def _time_axis(axis: Any, time_kind: str | None, feature: str) -> None:
 
         def tick_values(self, vmin: float, vmax: float) -> Sequence[float]:
             if time_kind == "dates":
-                days = mdates.AutoDateLocator().tick_values(
-                    mdates.num2date(vmin / NS_PER_DAY), mdates.num2date(max(vmax, vmin + 1e9) / NS_PER_DAY)
-                )
-                return np.asarray(days) * NS_PER_DAY
+                return _date_ticks(axis, vmin, vmax)
             unit = _duration_unit(vmax - vmin)[1]
             return MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10]).tick_values(vmin / unit, vmax / unit) * unit
 
@@ -202,6 +199,54 @@ def _time_axis(axis: Any, time_kind: str | None, feature: str) -> None:
     if time_kind == "dates" and axis.axis_name == "y":
         figure = axis.get_figure(root=True)
         figure.subplots_adjust(left=_DATE_AXIS_LEFT / figure.get_figwidth())
+
+
+def _date_ticks(axis: Any, vmin: float, vmax: float) -> np.ndarray:
+    """Round dates (nanoseconds) between ``vmin`` and ``vmax`` whose labels fit a horizontal axis.
+
+    A date label is long ("2023-01-01 13:00" is some 1.3 inches), so on the x axis the
+    ticks are limited to as many labels as the axis holds side by side, and a tick whose
+    label would overlap the previous one (the date locator restarts its steps at each
+    month) or run past the figure's edge (a tick at the axis end) is left out.
+    """
+    import matplotlib.dates as mdates
+
+    low, high = mdates.num2date(vmin / NS_PER_DAY), mdates.num2date(max(vmax, vmin + 1e9) / NS_PER_DAY)
+    ticks = np.asarray(mdates.AutoDateLocator().tick_values(low, high)) * NS_PER_DAY
+    if axis.axis_name != "x" or len(ticks) < 2 or not vmax > vmin:
+        return ticks
+    figure = axis.get_figure(root=True)
+    box = axis.axes.get_position()
+    inches_per_ns = box.width * figure.get_figwidth() / (vmax - vmin)
+    label_width = _date_label_width(axis, ticks)
+    fitting = max(2, int(box.width * figure.get_figwidth() / (1.3 * label_width)))
+    if len(ticks) > fitting:
+        ticks = np.asarray(mdates.AutoDateLocator(minticks=2, maxticks=fitting).tick_values(low, high)) * NS_PER_DAY
+    centres = box.x0 * figure.get_figwidth() + (ticks - vmin) * inches_per_ns  # inches from the figure's left
+    half, gap = _date_label_width(axis, ticks) / 2, 0.1
+    kept, right_of_last = [], -np.inf
+    for tick, centre in zip(ticks, centres):  # a handful of ticks
+        inside = vmin <= tick <= vmax
+        if inside and centre - half >= max(0.0, right_of_last + gap) and centre + half <= figure.get_figwidth():
+            kept.append(tick)
+            right_of_last = centre + half
+        elif not inside:
+            kept.append(tick)  # not drawn: matplotlib shows only the ticks inside the view
+    return np.asarray(kept)
+
+
+def _date_label_width(axis: Any, ticks: np.ndarray) -> float:
+    """The width in inches of the widest label of ``ticks`` as a date axis writes them."""
+    import matplotlib as mpl
+    import matplotlib.dates as mdates
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    pattern = _date_pattern(ticks)
+    labels = [mdates.num2date(tick / NS_PER_DAY).strftime(pattern) for tick in ticks]
+    font = FontProperties(size=mpl.rcParams[f"{axis.axis_name}tick.labelsize"])  # the labels are not made yet
+    widths = [TextToPath().get_text_width_height_descent(label, font, ismath=False)[0] for label in labels]
+    return max(widths) / 72
 
 
 def _date_pattern(ticks: Sequence[float]) -> str:
