@@ -253,6 +253,9 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "a --y with a gap for regress": (["regress", tmp_path / "y_gap.csv", "--y", "y", "--model", tmp_path / "m.hvrt"], "--y column 'y' of '.*y_gap.csv' has 1 missing or infinite value\\(s\\), first in data row 3"),
         "an input without rows": (["partition", tmp_path / "header_only.csv", "-o", out], "input '.*header_only.csv' has no rows"),
         "labelling an input without rows": (["label", tmp_path / "header_only.csv", "--model", tmp_path / "part.hvrt", "-o", out], "input '.*header_only.csv' has no rows"),
+        "output is the input": (["label", csv, "--model", tmp_path / "part.hvrt", "-o", csv], "output '.*' is the input file; write to another file, or pass --overwrite-input"),
+        "--model is the input": (["partition", csv, "-o", out, "--model", csv], "--model '.*' is the input file; saving the model there would replace that table"),
+        "--model is the output": (["regress", csv, "--y", "y", "--model", out, "-o", out], "--model '.*out.csv' is the output file"),
     }  # fmt: skip
 
 
@@ -264,7 +267,7 @@ CASES = [
     "a column both feature and --y", "no feature left", "result column taken", "unreadable CSV",
     "a value the library refuses", "unknown --labels column", "--out folder missing", "output is a folder",
     "--model is a folder", "model file is a folder", "an input without rows", "labelling an input without rows",
-    "a --y with a gap for regress",
+    "a --y with a gap for regress", "output is the input", "--model is the input", "--model is the output",
 ]  # fmt: skip
 
 
@@ -279,6 +282,36 @@ def test_bad_input_is_one_line_exit_2_and_no_output(tmp_path, csv, case):
     assert len(lines) == 1 and lines[0].startswith("hvrt: error: "), result.stderr
     assert pytest.importorskip("re").search(message, lines[0]), lines[0]
     assert files_in(tmp_path) == before  # no output, no temporary file
+
+
+def test_an_output_over_its_input_needs_overwrite_input(tmp_path, csv, table, monkeypatch):
+    # `hvrt label x.csv -o x.csv` replaced the input without a word (and a second run then
+    # failed on the 'partition' column the first had added)
+    before = csv.read_bytes()
+    run("partition", csv, "-k", 4, "-o", tmp_path / "p.csv", "--model", tmp_path / "part.hvrt", "--engine", "exact")
+    monkeypatch.chdir(tmp_path)  # the same file by another spelling, and through a link
+    (tmp_path / "link.csv").symlink_to(csv)
+    for output in ("./data.csv", "link.csv"):
+        refused = run("label", "data.csv", "--model", "part.hvrt", "-o", output)
+        assert refused.exit_code == 2 and "is the input file" in refused.stderr and "--overwrite-input" in refused.stderr
+    refused = run("partition", "data.csv", "-k", 4, "-o", "data.csv")
+    assert refused.exit_code == 2 and "is the input file" in refused.stderr
+    assert csv.read_bytes() == before
+    labelled = pd.read_csv(tmp_path / "p.csv")["partition"]
+    done = run("label", "data.csv", "--model", "part.hvrt", "-o", "data.csv", "--overwrite-input")
+    assert done.exit_code == 0, done.output
+    replaced = pd.read_csv(csv)
+    assert list(replaced.columns) == [*table.columns, "partition"]
+    np.testing.assert_array_equal(replaced["partition"], labelled)
+    # a --model over a table is refused with no flag to allow it, for every command that saves one
+    for args in (["partition", "p.csv", "-o", "q.csv", "--model", "p.csv"], ["regress", "data.csv", "--y", "y", "--model", "r.csv", "-o", "r.csv"]):
+        refused = run(*args)
+        assert refused.exit_code == 2 and "saving the model there would replace that table" in refused.stderr
+    # rules written over the model they are read from
+    (tmp_path / "model.csv").write_bytes((tmp_path / "part.hvrt").read_bytes())
+    refused = run("rules", "--model", "model.csv", "-o", "model.csv")
+    assert refused.exit_code == 2 and "is the --model file" in refused.stderr
+    assert (tmp_path / "model.csv").read_bytes() == (tmp_path / "part.hvrt").read_bytes()
 
 
 def test_a_crafted_pickle_given_as_model_is_refused_and_never_run(tmp_path, csv):

@@ -13,6 +13,9 @@ Conventions every command keeps:
   match the input or is of the wrong kind, a file that is not an hvrt model.
 - **No partial output**: every file is written to a temporary file in its target folder and
   renamed when complete (:class:`hvrt.persistence.atomic_path`).
+- **An output never replaces the input by accident**: OUTPUT naming INPUT is refused unless
+  ``--overwrite-input`` is given (as ``cp`` refuses a file onto itself), and a ``--model`` naming
+  the input or output table is always refused.
 - ``label`` and ``predict`` read and write in chunks (Parquet record batches, CSV chunks), so
   memory is bounded by ``--chunk-rows``, not by the file.
 """
@@ -140,6 +143,14 @@ class Progress:
 
 def _quiet_option(function: Any) -> Any:
     return click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (no progress, no summary).")(function)
+
+
+def _overwrite_input_option(column: str) -> Any:
+    return click.option(
+        "--overwrite-input", is_flag=True,
+        help=f"Allow OUTPUT to be INPUT: INPUT is replaced by its rows plus the {column!r} column (written "
+             "to a temporary file first, so a failure leaves it as it was). Without it, that is refused.",
+    )  # fmt: skip
 
 
 def _say(quiet: bool, text: str) -> None:
@@ -485,6 +496,38 @@ def _check_model_folder(path: str | None) -> None:
         raise BadInput(f"--model {path!r} is a folder; give the model file's name (e.g. model.hvrt)")
 
 
+def _same_file(first: Path, second: Path) -> bool:
+    """Whether two paths name one file: the same file on disk (links and ``./`` included), or
+    the same path when the second does not exist yet."""
+    try:
+        return os.path.samefile(first, second)
+    except OSError:  # one of them does not exist (yet)
+        return first.resolve() == second.resolve()
+
+
+def _check_not_input(source: Path, target: Path, output: str, column: str, overwrite_input: bool) -> None:
+    """Refuse an OUTPUT that is INPUT unless ``--overwrite-input`` says so, as ``cp`` refuses to copy a
+    file onto itself: the file would be replaced by its rows plus a column, and running the same
+    command again would then fail on that column."""
+    if not overwrite_input and _same_file(source, target):
+        raise BadInput(
+            f"output {output!r} is the input file; write to another file, or pass --overwrite-input "
+            f"to replace the input with its rows plus the {column!r} column"
+        )
+
+
+def _check_model_not_data(model_path: str | None, source: Path, target: Path | None) -> None:
+    """A model saved over the input or the output would replace that table (no flag allows it)."""
+    if model_path is None:
+        return
+    for path, role in ((source, "input"), (target, "output")):
+        if path is not None and _same_file(path, Path(model_path)):
+            raise BadInput(
+                f"--model {model_path!r} is the {role} file; saving the model there would replace that table: "
+                "give the model its own file (e.g. model.hvrt)"
+            )
+
+
 def _save_model(model: Any, path: str, metadata: dict) -> Path:
     from .persistence import save
 
@@ -521,14 +564,17 @@ def cli() -> None:
 @click.option("--engine", type=click.Choice(["auto", "exact", "hist"]), default="auto", show_default=True)
 @click.option("-o", "--output", required=True, metavar="OUTPUT", help="The input rows plus a 'partition' column.")
 @click.option("--model", "model_path", metavar="PATH", help="Save the fitted partitioner here (for `hvrt label`).")
+@_overwrite_input_option(PARTITION_COLUMN)
 @_quiet_option
 def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str, ...], columns: tuple[str, ...],
-              engine: str, output: str, model_path: str | None, quiet: bool) -> None:
+              engine: str, output: str, model_path: str | None, overwrite_input: bool, quiet: bool) -> None:
     """Partition INPUT and write its rows with a 'partition' column to OUTPUT."""
     y_columns = tuple(dict.fromkeys(y_columns))  # --y price --y price: one guide
     source, fmt = _input_path(input_path)
     target_path, out_fmt = _output_path(output)
+    _check_not_input(source, target_path, output, PARTITION_COLUMN, overwrite_input)
     _check_model_folder(model_path)
+    _check_model_not_data(model_path, source, target_path)
     progress = Progress(quiet)
     progress.step(f"reading {source}")
     frame = read_table(source, fmt)
@@ -561,12 +607,13 @@ def _median(values: Any) -> float:
 
 
 def _chunked(command: str, kind: str, column: str, input_path: str, model_path: str, output: str,
-             chunk_rows: int, quiet: bool) -> None:
+             chunk_rows: int, overwrite_input: bool, quiet: bool) -> None:
     """``label`` and ``predict``: read INPUT in chunks, add ``column``, append to OUTPUT."""
     from .persistence import atomic_path
 
     source, fmt = _input_path(input_path)
     target_path, out_fmt = _output_path(output)
+    _check_not_input(source, target_path, output, column, overwrite_input)
     progress = Progress(quiet)
     model, metadata = _load_model(model_path, kind, command)
     rows = chunks = 0
@@ -600,10 +647,11 @@ def _chunked(command: str, kind: str, column: str, input_path: str, model_path: 
 @click.option("-o", "--output", required=True, metavar="OUTPUT", help="The input rows plus a 'partition' column.")
 @click.option("--chunk-rows", type=click.IntRange(min=1), default=DEFAULT_CHUNK_ROWS, show_default=True,
               help="Rows read, labelled and written at a time (bounds the memory used).")
+@_overwrite_input_option(PARTITION_COLUMN)
 @_quiet_option
-def label(input_path: str, model_path: str, output: str, chunk_rows: int, quiet: bool) -> None:
+def label(input_path: str, model_path: str, output: str, chunk_rows: int, overwrite_input: bool, quiet: bool) -> None:
     """Label INPUT with a saved partitioner, in chunks, into OUTPUT."""
-    _chunked("label", "HVRTPartitioner", PARTITION_COLUMN, input_path, model_path, output, chunk_rows, quiet)
+    _chunked("label", "HVRTPartitioner", PARTITION_COLUMN, input_path, model_path, output, chunk_rows, overwrite_input, quiet)
 
 
 @cli.command()
@@ -625,6 +673,8 @@ def rules(model_path: str, output: str | None, precision: int | None, missing: s
     from .persistence import load, model_info
 
     target = None if output is None else _output_path(output)
+    if target is not None and _same_file(Path(model_path), target[0]):
+        raise BadInput(f"output {output!r} is the --model file; write the rules to another file")
     info = model_info(model_path)
     model = load(model_path)
     partitioner = model.partitioner_ if info.kind == "PartitionedRegressor" else model
@@ -655,13 +705,17 @@ def rules(model_path: str, output: str | None, precision: int | None, missing: s
               help="The partitioner's engine; hist, the regressor's default, at every size.")
 @click.option("--model", "model_path", required=True, metavar="PATH", help="Save the fitted regressor here (for `hvrt predict`).")
 @click.option("-o", "--output", default=None, metavar="OUTPUT", help="Also write the input rows plus a 'prediction' column.")
+@_overwrite_input_option(PREDICTION_COLUMN)
 @_quiet_option
 def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, ...], engine: str,
-            model_path: str, output: str | None, quiet: bool) -> None:
+            model_path: str, output: str | None, overwrite_input: bool, quiet: bool) -> None:
     """Fit a PartitionedRegressor (a shrunk ridge per partition) of --y on INPUT."""
     source, fmt = _input_path(input_path)
     target = _output_path(output) if output else None
+    if target is not None:
+        _check_not_input(source, target[0], output, PREDICTION_COLUMN, overwrite_input)
     _check_model_folder(model_path)
+    _check_model_not_data(model_path, source, None if target is None else target[0])
     progress = Progress(quiet)
     progress.step(f"reading {source}")
     frame = read_table(source, fmt)
@@ -697,10 +751,12 @@ def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, .
 @click.option("-o", "--output", required=True, metavar="OUTPUT", help="The input rows plus a 'prediction' column.")
 @click.option("--chunk-rows", type=click.IntRange(min=1), default=DEFAULT_CHUNK_ROWS, show_default=True,
               help="Rows read, predicted and written at a time (bounds the memory used).")
+@_overwrite_input_option(PREDICTION_COLUMN)
 @_quiet_option
-def predict(input_path: str, model_path: str, output: str, chunk_rows: int, quiet: bool) -> None:
+def predict(input_path: str, model_path: str, output: str, chunk_rows: int, overwrite_input: bool, quiet: bool) -> None:
     """Predict INPUT with a saved regressor, in chunks, into OUTPUT."""
-    _chunked("predict", "PartitionedRegressor", PREDICTION_COLUMN, input_path, model_path, output, chunk_rows, quiet)
+    _chunked("predict", "PartitionedRegressor", PREDICTION_COLUMN, input_path, model_path, output, chunk_rows,
+             overwrite_input, quiet)
 
 
 @cli.command()
