@@ -11,6 +11,7 @@ returned figures still display inline.
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Sequence
 from os import PathLike
 from pathlib import Path
@@ -125,9 +126,8 @@ OUTLIER_COLOR = "#444444"
 NS_PER_DAY = 86_400e9
 # A duration axis is written in the largest of these units that the visible span covers twice.
 _DURATION_UNITS = (("days", NS_PER_DAY), ("hours", 3_600e9), ("minutes", 60e9), ("seconds", 1e9), ("ms", 1e6))
-# Left margin (inches) of a figure whose y axis is written as dates, for labels up to
-# "2024-03-01 12:30" long.
-_DATE_AXIS_LEFT = 1.45
+# Room (inches) left of a date y axis's tick labels: the ticks, the pads and the axis label.
+_DATE_AXIS_LABEL_ROOM = 0.55
 
 
 def _duration_unit(span: float) -> tuple[str, float]:
@@ -197,8 +197,12 @@ def _time_axis(axis: Any, time_kind: str | None, feature: str) -> None:
     unit = "date" if time_kind == "dates" else _duration_unit(span())[0]
     axis.set_label_text(f"{feature} ({unit})")
     if time_kind == "dates" and axis.axis_name == "y":
+        # The left margin fits the widest date label and the axis label beside it (a fixed
+        # margin pushed "when (date)" off the figure behind "2024-03-01 12:00").
         figure = axis.get_figure(root=True)
-        figure.subplots_adjust(left=_DATE_AXIS_LEFT / figure.get_figwidth())
+        low, high = sorted(axis.get_view_interval())
+        width = _date_label_width(axis, _date_ticks(axis, low, high))
+        figure.subplots_adjust(left=max(0.8, width + _DATE_AXIS_LABEL_ROOM) / figure.get_figwidth())
 
 
 def _date_ticks(axis: Any, vmin: float, vmax: float) -> np.ndarray:
@@ -221,13 +225,18 @@ def _date_ticks(axis: Any, vmin: float, vmax: float) -> np.ndarray:
     label_width = _date_label_width(axis, ticks)
     fitting = max(2, int(box.width * figure.get_figwidth() / (1.3 * label_width)))
     if len(ticks) > fitting:
-        ticks = np.asarray(mdates.AutoDateLocator(minticks=2, maxticks=fitting).tick_values(low, high)) * NS_PER_DAY
+        fewer = mdates.AutoDateLocator(minticks=min(3, fitting), maxticks=fitting)
+        with warnings.catch_warnings():
+            # when no step of the unit gives few enough ticks, the locator warns and takes its
+            # largest step (12 hours, say); the labels that still collide are left out below
+            warnings.filterwarnings("ignore", "AutoDateLocator was unable to pick", UserWarning)
+            ticks = np.asarray(fewer.tick_values(low, high)) * NS_PER_DAY
     centres = box.x0 * figure.get_figwidth() + (ticks - vmin) * inches_per_ns  # inches from the figure's left
-    half, gap = _date_label_width(axis, ticks) / 2, 0.1
-    kept, right_of_last = [], -np.inf
+    half, gap = _date_label_width(axis, ticks) / 2, 0.1  # inches
+    kept, right_of_last = [], -gap / 2  # so the first label starts gap / 2 inside the figure
     for tick, centre in zip(ticks, centres):  # a handful of ticks
         inside = vmin <= tick <= vmax
-        if inside and centre - half >= max(0.0, right_of_last + gap) and centre + half <= figure.get_figwidth():
+        if inside and centre - half >= right_of_last + gap and centre + half <= figure.get_figwidth() - gap / 2:
             kept.append(tick)
             right_of_last = centre + half
         elif not inside:
