@@ -467,3 +467,14 @@ def test_a_column_named_twice_counts_once(tmp_path, csv):
                 "--engine", "exact", "-o", tmp_path / "twice.csv")
     assert once.exit_code == 0 and twice.exit_code == 0, twice.stderr
     assert pd.read_csv(tmp_path / "once.csv").equals(pd.read_csv(tmp_path / "twice.csv"))
+
+
+def test_summaries_count_one_in_the_singular(tmp_path, table):
+    # "partitioned 1 rows x 6 columns into 1 partitions", and a median of sizes 1 and 2 read 1
+    table.iloc[:1].to_csv(tmp_path / "one.csv", index=False)
+    table.iloc[:3].to_csv(tmp_path / "three.csv", index=False)
+    result = run("partition", tmp_path / "one.csv", "-o", tmp_path / "p1.csv")
+    assert result.exit_code == 0, result.output
+    assert f"partitioned 1 row x {table.shape[1]} columns into 1 partition (engine" in result.stdout
+    result = run("partition", tmp_path / "three.csv", "-k", 2, "-o", tmp_path / "p3.csv", "--engine", "exact")
+    assert "into 2 partitions" in result.stdout and "sizes min 1 / median 1.5 / max 2" in result.stdout, result.stdout

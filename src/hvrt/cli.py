@@ -153,6 +153,11 @@ def _overwrite_input_option(column: str) -> Any:
     )  # fmt: skip
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 row``, ``1,200 rows``: a summary read after a one-row input says it right too."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def _say(quiet: bool, text: str) -> None:
     if not quiet:
         click.echo(text)
@@ -592,8 +597,9 @@ def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str,
     progress.step(f"writing {target_path}")
     write_table(frame.assign(**{PARTITION_COLUMN: model.labels_}), target_path, out_fmt)
     sizes = model.partition_sizes_
-    _say(quiet, f"partitioned {len(frame):,} rows x {X.shape[1]} columns into {model.n_partitions_} partitions "
-                f"(engine {model.engine_}, {seconds:.2f} s); sizes min {sizes.min()} / median {int(_median(sizes))} / max {sizes.max()}")
+    _say(quiet, f"partitioned {_count(len(frame), 'row')} x {_count(X.shape[1], 'column')} into "
+                f"{_count(model.n_partitions_, 'partition')} (engine {model.engine_}, {seconds:.2f} s); "
+                f"sizes min {sizes.min()} / median {_median(sizes):g} / max {sizes.max()}")
     _say(quiet, f"wrote {target_path}")
     if model_path:
         saved = _save_model(model, model_path, _column_metadata(X, list(y_columns)))
@@ -638,7 +644,7 @@ def _chunked(command: str, kind: str, column: str, input_path: str, model_path: 
             raise BadInput(f"input {str(source)!r} has no rows")
         writer.close()
     what = "labelled" if command == "label" else "predicted"
-    _say(quiet, f"{what} {rows:,} rows in {chunks} chunk(s) with {model_path}; wrote {target_path}")
+    _say(quiet, f"{what} {_count(rows, 'row')} in {chunks} chunk(s) with {model_path}; wrote {target_path}")
 
 
 @cli.command()
@@ -691,7 +697,7 @@ def rules(model_path: str, output: str | None, precision: int | None, missing: s
     if guide == "residual":
         table = table.rename(columns={"y_mean": "residual_mean"})
     write_table(table, *target)
-    _say(quiet, f"wrote the rules of {len(table):,} partitions of {model_path} to {target[0]}")
+    _say(quiet, f"wrote the rules of {_count(len(table), 'partition')} of {model_path} to {target[0]}")
 
 
 @cli.command()
@@ -737,7 +743,7 @@ def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, .
     fitted = model.predict(X)
     r2 = model.score(X, frame[y_column])
     saved = _save_model(model, model_path, _column_metadata(X, [y_column]))
-    _say(quiet, f"fitted {model.n_partitions_} local models of {y_column!r} on {len(frame):,} rows in {seconds:.2f} s "
+    _say(quiet, f"fitted {_count(model.n_partitions_, 'local model')} of {y_column!r} on {_count(len(frame), 'row')} in {seconds:.2f} s "
                 f"(partitions grown on {model.partition_on_}, shrinkage {model.shrinkage_:g}); training R² {r2:.4f}")
     _say(quiet, f"saved the regressor to {saved}")
     if target is not None:
@@ -779,7 +785,7 @@ def profile(input_path: str, labels_column: str, columns: tuple[str, ...], out_d
     X = _features(frame, _columns_option(columns), [labels_column], source)
     progress.step("profiling")
     report = write_profile(X, frame[labels_column], out)
-    _say(quiet, f"profiled {len(frame):,} rows in {frame[labels_column].nunique()} partitions; wrote {out}")
+    _say(quiet, f"profiled {_count(len(frame), 'row')} in {_count(frame[labels_column].nunique(), 'partition')}; wrote {out}")
     _say(quiet, str(report))
 
 
