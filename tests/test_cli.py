@@ -220,6 +220,8 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
     frame.assign(y=np.r_[1.0, 2.0, np.nan, frame["y"].to_numpy()[3:]]).to_csv(tmp_path / "y_gap.csv", index=False)
     (tmp_path / "broken.csv").write_text('a,b\n1,2\n"3,4\n')
     frame.iloc[:0].to_csv(tmp_path / "header_only.csv", index=False)
+    (tmp_path / "twice_a.csv").write_text("a,a,b\n1,2,3\n4,5,6\n")
+    (tmp_path / "empty.csv").write_text("")
     out = tmp_path / "out.csv"
     return {
         "missing file": (["partition", tmp_path / "absent.csv", "-o", out], "input file '.*absent.csv' does not exist"),
@@ -256,6 +258,8 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "output is the input": (["label", csv, "--model", tmp_path / "part.hvrt", "-o", csv], "output '.*' is the input file; write to another file, or pass --overwrite-input"),
         "--model is the input": (["partition", csv, "-o", out, "--model", csv], "--model '.*' is the input file; saving the model there would replace that table"),
         "--model is the output": (["regress", csv, "--y", "y", "--model", out, "-o", out], "--model '.*out.csv' is the output file"),
+        "a header naming two columns alike": (["partition", tmp_path / "twice_a.csv", "-o", out], "'.*twice_a.csv' has two columns named 'a' \\(columns 1 and 2\\)"),
+        "labelling an empty file": (["label", tmp_path / "empty.csv", "--model", tmp_path / "part.hvrt", "-o", out], "cannot read '.*empty.csv' as CSV: No columns to parse from file"),
     }  # fmt: skip
 
 
@@ -268,6 +272,7 @@ CASES = [
     "a value the library refuses", "unknown --labels column", "--out folder missing", "output is a folder",
     "--model is a folder", "model file is a folder", "an input without rows", "labelling an input without rows",
     "a --y with a gap for regress", "output is the input", "--model is the input", "--model is the output",
+    "a header naming two columns alike", "labelling an empty file",
 ]  # fmt: skip
 
 
@@ -478,3 +483,15 @@ def test_summaries_count_one_in_the_singular(tmp_path, table):
     assert f"partitioned 1 row x {table.shape[1]} columns into 1 partition (engine" in result.stdout
     result = run("partition", tmp_path / "three.csv", "-k", 2, "-o", tmp_path / "p3.csv", "--engine", "exact")
     assert "into 2 partitions" in result.stdout and "sizes min 1 / median 1.5 / max 2" in result.stdout, result.stdout
+
+
+def test_a_nameless_column_used_as_a_feature_is_warned_of(tmp_path, table):
+    # DataFrame.to_csv writes the row index under an empty name by default; pandas reads it as
+    # 'Unnamed: 0', and it was partitioned on like any feature without a word
+    table.to_csv(tmp_path / "indexed.csv")
+    result = run("partition", tmp_path / "indexed.csv", "-k", 4, "-o", tmp_path / "p.csv", "--engine", "exact")
+    assert result.exit_code == 0, result.output
+    assert "hvrt: warning:" in result.stderr and "pandas calls it 'Unnamed: 0'" in result.stderr
+    assert "leave it out with --columns" in result.stderr
+    result = run("partition", tmp_path / "indexed.csv", "-k", 4, "-o", tmp_path / "p.csv", "--columns", "a,b")
+    assert result.exit_code == 0 and result.stderr == ""  # left out: nothing to say

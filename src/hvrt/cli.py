@@ -26,6 +26,7 @@ import os
 import sys
 import time
 import warnings
+from contextlib import contextmanager
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -197,25 +198,56 @@ def _pyarrow() -> Any:
     return import_pyarrow()
 
 
+@contextmanager
+def _reading(path: Path, fmt: str) -> Iterator[None]:
+    """A parser's own error (pandas, pyarrow) as one line that names the file."""
+    try:
+        yield
+    except (ImportError, FileNotFoundError, BadInput):
+        raise
+    except Exception as error:
+        raise BadInput(f"cannot read {str(path)!r} as {fmt.upper()}: {_one_line(error)}") from None
+
+
+def _check_csv_header(path: Path, fmt: str) -> list[str]:
+    """Refuse a CSV header that names two columns alike; return pandas's names of its nameless columns.
+
+    pandas reads a second column ``a`` as ``a.1`` and a nameless one as ``Unnamed: 0``, so the
+    output's header would differ from the input's without a word; a nameless first column is
+    most often a saved row index (``DataFrame.to_csv`` writes one by default), which would then
+    be partitioned on: :func:`_features` warns when one is a feature.
+    """
+    import pandas as pd
+
+    with _reading(path, fmt):
+        names = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0].tolist()
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        if name in seen:
+            raise BadInput(
+                f"{str(path)!r} has two columns named {name!r} (columns {seen[name]} and {position}); "
+                "give each column its own name"
+            )
+        seen[name] = position
+    return [f"Unnamed: {position - 1}" for position, name in enumerate(names, start=1) if not name.strip()]
+
+
 def read_table(path: Path, fmt: str) -> pd.DataFrame:
     """The whole file as a DataFrame (CSV types inferred over every row, not per block; a CSV
     text column of ISO 8601 dates or of durations only is read as such, see :func:`_time_columns`)."""
     import pandas as pd
 
-    try:
+    with _reading(path, fmt):
         if fmt == "parquet":
             _pyarrow()
             frame = pd.read_parquet(path)
         else:
             frame = pd.read_csv(path, low_memory=False)
-    except (ImportError, FileNotFoundError):
-        raise
-    except Exception as error:  # a parser's own error, named once
-        raise BadInput(f"cannot read {str(path)!r} as {fmt.upper()}: {_one_line(error)}") from None
     if len(frame) == 0:  # (scikit-learn would say "Found array with 0 sample(s)")
         raise BadInput(f"input {str(path)!r} has no rows")
     if fmt == "parquet":
         return frame
+    _check_csv_header(path, fmt)
     times = _time_columns(frame)
     return frame.assign(**times) if times else frame
 
@@ -325,11 +357,19 @@ def iter_chunks(
         for batch in parquet.iter_batches(batch_size=chunk_rows):
             yield batch.to_pandas()
         return
-    header = pd.read_csv(path, nrows=0).columns
+    with _reading(path, fmt):
+        header = pd.read_csv(path, nrows=0).columns
+    _check_csv_header(path, fmt)
     dates = [column for column in date_columns if column in header]
     durations = [column for column in duration_columns if column in header]
     dtypes = {column: str for column in [*text_columns, *dates, *durations] if column in header}
-    for chunk in pd.read_csv(path, chunksize=chunk_rows, dtype=dtypes or None):
+    with _reading(path, fmt):
+        reader = pd.read_csv(path, chunksize=chunk_rows, dtype=dtypes or None)
+    while True:
+        with _reading(path, fmt):  # a row the parser refuses, in a late chunk
+            chunk = next(reader, None)
+        if chunk is None:
+            break
         # parsed as read_table parsed them (a chunk may hold one UTC offset only)
         for columns, parse in ((dates, _iso_dates), (durations, _durations)):
             for column in columns:
@@ -468,6 +508,15 @@ def _features(frame: pd.DataFrame, columns: list[str], y: Sequence[str], source:
         raise BadInput(f"column {overlap[0]!r} is given both as a feature (--columns) and as --y")
     if not chosen:
         raise BadInput(f"{str(source)!r} has no column left to partition on besides --y")
+    fmt = _format_of(source, "input")
+    nameless = [column for column in _check_csv_header(source, fmt) if column in set(chosen)] if fmt == "csv" else []
+    if nameless:
+        warnings.warn(
+            f"{str(source)!r}: a column without a name in the header (pandas calls it {nameless[0]!r}) is used as a "
+            "feature; if it is a saved row index, leave it out with --columns",
+            UserWarning,
+            stacklevel=2,
+        )
     return frame[chosen]
 
 
