@@ -195,6 +195,24 @@ def test_profile_writes_the_report_and_prints_its_path(tmp_path, csv):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
 
 
+def test_profile_into_a_folder_of_the_users_keeps_their_files(tmp_path, table):
+    # The report was made in a staging folder and moved in: a folder of the user's named like
+    # a top feature was deleted with everything in it, and a re-run left the earlier run's files.
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300), "p": np.arange(300) % 4})
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "notes.txt").write_text("mine")
+    result = run("profile", tmp_path / "d.csv", "--labels", "p", "--out", tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "a" / "notes.txt").read_text() == "mine"
+    assert (tmp_path / "a" / "prop_variance_distribution.csv").exists() and (tmp_path / "b").is_dir()
+    result = run("profile", tmp_path / "d.csv", "--labels", "p", "--columns", "a", "--out", tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert not (tmp_path / "b").exists()  # the earlier run's folder, which this run does not write
+    assert (tmp_path / "a" / "notes.txt").read_text() == "mine" and (tmp_path / "d.csv").exists()
+
+
 def test_quiet_prints_nothing(tmp_path, csv):
     result = run("partition", csv, "-k", 4, "-o", tmp_path / "p.csv", "--quiet")
     assert result.exit_code == 0 and result.stdout == "" and result.stderr == ""
@@ -259,6 +277,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "--model is the input": (["partition", csv, "-o", out, "--model", csv], "--model '.*' is the input file; saving the model there would replace that table"),
         "--model is the output": (["regress", csv, "--y", "y", "--model", out, "-o", out], "--model '.*out.csv' is the output file"),
         "a header naming two columns alike": (["partition", tmp_path / "twice_a.csv", "-o", out], "'.*twice_a.csv' has two columns named 'a' \\(columns 1 and 2\\)"),
+        "--out is a file": (["profile", csv, "--labels", "c", "--out", csv], "--out '.*data.csv' is a file; give a folder for the report"),
         "labelling an empty file": (["label", tmp_path / "empty.csv", "--model", tmp_path / "part.hvrt", "-o", out], "cannot read '.*empty.csv' as CSV: No columns to parse from file"),
     }  # fmt: skip
 
@@ -272,7 +291,7 @@ CASES = [
     "a value the library refuses", "unknown --labels column", "--out folder missing", "output is a folder",
     "--model is a folder", "model file is a folder", "an input without rows", "labelling an input without rows",
     "a --y with a gap for regress", "output is the input", "--model is the input", "--model is the output",
-    "a header naming two columns alike", "labelling an empty file",
+    "a header naming two columns alike", "labelling an empty file", "--out is a file",
 ]  # fmt: skip
 
 

@@ -824,9 +824,7 @@ def predict(input_path: str, model_path: str, output: str, chunk_rows: int, over
 def profile(input_path: str, labels_column: str, columns: tuple[str, ...], out_dir: str, quiet: bool) -> None:
     """Profile the partitions of INPUT (tables, figures, summary.json, report.html) into DIR."""
     source, fmt = _input_path(input_path)
-    out = Path(out_dir)
-    if not out.parent.is_dir():
-        raise BadInput(f"the folder of --out {out_dir!r} does not exist")
+    out = _check_out_folder(out_dir)
     progress = Progress(quiet)
     progress.step(f"reading {source}")
     frame = read_table(source, fmt)
@@ -839,27 +837,33 @@ def profile(input_path: str, labels_column: str, columns: tuple[str, ...], out_d
 
 
 def write_profile(X: pd.DataFrame, labels: Any, out: Path) -> Path:
-    """Run the profiler into a temporary folder beside ``out``, then move its files into ``out``.
+    """Profile into ``out`` with the profiler's own writer; return the path of ``report.html``.
 
-    Returns the path of ``report.html``. A failed run leaves ``out`` as it was.
+    The profiler computes every table and renders every figure before it writes a file, so a
+    failed run leaves ``out`` as it was (a folder it had just made is removed again); a re-run
+    removes only what the earlier run wrote (its ``hvrt_manifest.json``), never a file or
+    folder of the user's. (Moving a finished run in from a staging folder replaced any folder
+    named like a feature, with the user's files in it, and left the earlier run's files.)
     """
-    import shutil
-    import tempfile
-
     from .profiler import PartitionProfiler
 
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
+    made = not out.exists()
     try:
-        PartitionProfiler(X, labels, output_path=staging).run_profiling()
-        out.mkdir(exist_ok=True)
-        for item in staging.iterdir():
-            destination = out / item.name
-            if destination.is_dir() and not destination.is_symlink():
-                shutil.rmtree(destination)
-            os.replace(item, destination)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        PartitionProfiler(X, labels, output_path=out).run_profiling()
+    except BaseException:
+        if made and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+        raise
     return out / "report.html"
+
+
+def _check_out_folder(out_dir: str) -> Path:
+    out = Path(out_dir)
+    if not out.parent.is_dir():
+        raise BadInput(f"the folder of --out {out_dir!r} does not exist")
+    if out.exists() and not out.is_dir():
+        raise BadInput(f"--out {out_dir!r} is a file; give a folder for the report")
+    return out
 
 
 @cli.command()
@@ -871,9 +875,7 @@ def demo(out_dir: str, rows: int | None, quiet: bool) -> None:
     """The whole job on embedded data: partition, local models against Ridge, a report."""
     from . import demo as demo_job
 
-    out = Path(out_dir)
-    if not out.parent.is_dir():
-        raise BadInput(f"the folder of --out {out_dir!r} does not exist")
+    out = _check_out_folder(out_dir)
     progress = Progress(quiet)
     demo_job.run(
         out,
