@@ -12,7 +12,8 @@ Conventions every command keeps:
   an unknown format or column, a non-numeric ``--y``, ``-k`` below 2, a model that does not
   match the input or is of the wrong kind, a file that is not an hvrt model.
 - **No partial output**: every file is written to a temporary file in its target folder and
-  renamed when complete (:class:`hvrt.persistence.atomic_path`).
+  renamed when complete (:class:`hvrt.persistence.atomic_path`); a profile report is computed
+  whole before its first file is written, and never removes a file it did not write.
 - **An output never replaces the input by accident**: OUTPUT naming INPUT is refused unless
   ``--overwrite-input`` is given (as ``cp`` refuses a file onto itself), and a ``--model`` naming
   the input or output table is always refused.
