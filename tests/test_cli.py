@@ -122,10 +122,11 @@ def test_a_csv_column_of_iso_dates_is_read_as_dates_at_fit_and_in_every_chunk(tm
     assert result.exit_code == 0, result.stderr
     labelled = pd.read_csv(tmp_path / "labels.csv")
     np.testing.assert_array_equal(labelled["partition"], pd.read_csv(tmp_path / "parts.csv")["partition"])
-    # the same column holding numbers in a later file stays text (not ISO dates) and is refused by name
+    # the same column holding numbers in a later file is not read as dates: refused by name, row and value
     frame.assign(when=np.arange(n, dtype=float)).to_csv(tmp_path / "numbers.csv", index=False)
     result = run("label", tmp_path / "numbers.csv", "--model", model_path, "-o", tmp_path / "bad.csv")
-    assert result.exit_code == 2 and "'when' held dates at fit but holds text now" in result.stderr
+    assert result.exit_code == 2
+    assert "column 'when' of " in result.stderr and "held dates at fit, but data row 1 holds '0.0'" in result.stderr
 
 
 def test_label_a_parquet_file_of_many_row_groups(tmp_path, parquet, table):
@@ -240,6 +241,10 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
     frame.iloc[:0].to_csv(tmp_path / "header_only.csv", index=False)
     (tmp_path / "twice_a.csv").write_text("a,a,b\n1,2,3\n4,5,6\n")
     (tmp_path / "empty.csv").write_text("")
+    dated = pd.DataFrame({"when": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(40), unit="D"), "v": np.arange(40.0)})
+    dated.to_csv(tmp_path / "dated.csv", index=False)
+    run("partition", tmp_path / "dated.csv", "-k", 2, "-o", tmp_path / "dated_p.csv", "--model", tmp_path / "dated.hvrt", "--engine", "exact")
+    (tmp_path / "not_a_date.csv").write_text("when,v\n2024-01-05,1\nsoon,2\n")
     out = tmp_path / "out.csv"
     return {
         "missing file": (["partition", tmp_path / "absent.csv", "-o", out], "input file '.*absent.csv' does not exist"),
@@ -278,6 +283,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "--model is the output": (["regress", csv, "--y", "y", "--model", out, "-o", out], "--model '.*out.csv' is the output file"),
         "a header naming two columns alike": (["partition", tmp_path / "twice_a.csv", "-o", out], "'.*twice_a.csv' has two columns named 'a' \\(columns 1 and 2\\)"),
         "--out is a file": (["profile", csv, "--labels", "c", "--out", csv], "--out '.*data.csv' is a file; give a folder for the report"),
+        "a value that is not a date in a date column": (["label", tmp_path / "not_a_date.csv", "--model", tmp_path / "dated.hvrt", "-o", out], "column 'when' of '.*not_a_date.csv' held dates at fit, but data row 2 holds 'soon'"),
         "labelling an empty file": (["label", tmp_path / "empty.csv", "--model", tmp_path / "part.hvrt", "-o", out], "cannot read '.*empty.csv' as CSV: No columns to parse from file"),
     }  # fmt: skip
 
@@ -292,6 +298,7 @@ CASES = [
     "--model is a folder", "model file is a folder", "an input without rows", "labelling an input without rows",
     "a --y with a gap for regress", "output is the input", "--model is the input", "--model is the output",
     "a header naming two columns alike", "labelling an empty file", "--out is a file",
+    "a value that is not a date in a date column",
 ]  # fmt: skip
 
 

@@ -349,7 +349,7 @@ def iter_chunks(
     so a chunk whose values of such a column all look like numbers keeps them as the same
     categories the whole file had; ``date_columns`` and ``duration_columns`` (recorded too)
     are read as dates and durations, as :func:`read_table` read them at fit (a value that is
-    not one leaves the column as text, which labelling refuses by name).
+    not one is refused with its row and value).
     """
     import pandas as pd
 
@@ -366,18 +366,39 @@ def iter_chunks(
     dtypes = {column: str for column in [*text_columns, *dates, *durations] if column in header}
     with _reading(path, fmt):
         reader = pd.read_csv(path, chunksize=chunk_rows, dtype=dtypes or None)
+    rows_before = 0
     while True:
         with _reading(path, fmt):  # a row the parser refuses, in a late chunk
             chunk = next(reader, None)
         if chunk is None:
             break
         # parsed as read_table parsed them (a chunk may hold one UTC offset only)
-        for columns, parse in ((dates, _iso_dates), (durations, _durations)):
+        for columns, parse, kind in ((dates, _iso_dates, "dates"), (durations, _durations, "durations")):
             for column in columns:
                 parsed = parse(chunk[column])
-                if parsed is not None:
+                if parsed is None:
+                    _refuse_time_text(chunk[column], parse, kind, column, path, rows_before)
+                else:
                     chunk[column] = parsed
+        rows_before += len(chunk)
         yield chunk
+
+
+def _refuse_time_text(values: pd.Series, parse: Any, kind: str, column: str, path: Path, rows_before: int) -> None:
+    """Name the first value of a date or duration column that is not one, with its data row.
+
+    Only on the way to an error, so a loop over the chunk's values is fine. When each value
+    parses alone (dates with naive and offset times mixed), the library's message follows.
+    """
+    import pandas as pd
+
+    for position, value in enumerate(values):  # the error path only
+        if pd.notna(value) and parse(pd.Series([value])) is None:
+            what = "an ISO 8601 date" if kind == "dates" else "a duration"
+            raise BadInput(
+                f"column {column!r} of {str(path)!r} held {kind} at fit, but data row {rows_before + position + 1} "
+                f"holds {value!r}, which is not {what}"
+            )
 
 
 def count_rows(path: Path, fmt: str) -> int | None:
