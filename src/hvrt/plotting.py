@@ -10,6 +10,7 @@ returned figures still display inline.
 
 from __future__ import annotations
 
+import functools
 import io
 import warnings
 from collections.abc import Sequence
@@ -181,9 +182,17 @@ def _time_axis(axis: Any, time_kind: str | None, feature: str) -> None:
             low, high = sorted(axis.get_view_interval())
             return self.tick_values(low, high)
 
+        last: tuple[tuple, np.ndarray] | None = None
+
         def tick_values(self, vmin: float, vmax: float) -> Sequence[float]:
             if time_kind == "dates":
-                return _date_ticks(axis, vmin, vmax)
+                # matplotlib asks a dozen times per draw (and once per label, through the
+                # formatter); the ticks depend only on the view and the axes' place and size
+                figure = axis.get_figure(root=True)
+                key = (vmin, vmax, tuple(axis.axes.get_position().bounds), tuple(figure.get_size_inches()))
+                if self.last is None or self.last[0] != key:
+                    self.last = (key, _date_ticks(axis, vmin, vmax))
+                return self.last[1].copy()
             unit = _duration_unit(vmax - vmin)[1]
             return MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10]).tick_values(vmin / unit, vmax / unit) * unit
 
@@ -249,13 +258,21 @@ def _date_label_width(axis: Any, ticks: np.ndarray) -> float:
     import matplotlib as mpl
     import matplotlib.dates as mdates
     from matplotlib.font_manager import FontProperties
-    from matplotlib.textpath import TextToPath
 
     pattern = _date_pattern(ticks)
     labels = [mdates.num2date(tick / NS_PER_DAY).strftime(pattern) for tick in ticks]
-    font = FontProperties(size=mpl.rcParams[f"{axis.axis_name}tick.labelsize"])  # the labels are not made yet
-    widths = [TextToPath().get_text_width_height_descent(label, font, ismath=False)[0] for label in labels]
-    return max(widths) / 72
+    size = FontProperties(size=mpl.rcParams[f"{axis.axis_name}tick.labelsize"]).get_size_in_points()  # labels not made yet
+    return max(_text_width(label, size, mpl.rcParams["font.family"][0]) for label in labels) / 72
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_width(text: str, size: float, family: str) -> float:
+    """The width in points of ``text`` in the default font (memoised: the tick locator asks for
+    the same labels every time a figure is drawn)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    return TextToPath().get_text_width_height_descent(text, FontProperties(family=family, size=size), ismath=False)[0]
 
 
 def _date_pattern(ticks: Sequence[float]) -> str:
