@@ -424,9 +424,12 @@ class ChunkWriter:
         self._writer: Any = None
         self._schema: Any = None
         self._first = True
+        self._rows = 0
+        self._filled: set[str] = set()  # Parquet columns with a value written so far (not only nulls)
 
     def write(self, frame: pd.DataFrame) -> None:
-        """Append ``frame`` (the first chunk sets the columns and, for Parquet, the schema)."""
+        """Append ``frame`` (the first chunk sets the columns and, for Parquet, the schema, which a
+        later chunk widens if it must: see :meth:`_widen`)."""
         if self.fmt == "csv":
             from ._csv_output import write_csv
 
@@ -438,14 +441,72 @@ class ChunkWriter:
                 self._schema = table.schema
                 self._writer = pa.parquet.ParquetWriter(self.path, self._schema)
             else:
-                table = pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False)
+                try:
+                    table = pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False)
+                except (pa.ArrowInvalid, pa.ArrowTypeError):
+                    table = pa.Table.from_pandas(frame, preserve_index=False)
+                    self._widen(table.schema)
+                    table = table.select(self._schema.names).cast(self._schema)
+            self._filled |= {name for name in table.column_names if table.column(name).null_count < table.num_rows}
             self._writer.write_table(table)
+        self._rows += len(frame)
         self._first = False
+
+    def _widen(self, chunk_schema: Any) -> None:
+        """Widen the Parquet schema to take a chunk whose types the first chunk's cannot hold, and
+        rewrite the rows written so far in it (rare: one more pass over them).
+
+        CSV chunks are typed one by one: a column of whole numbers in the first rows may hold
+        7.5 later, and a column empty in the first rows (read as floats) text later. Whole
+        numbers widen to floats; a column with nothing but gaps so far takes the chunk's type.
+        Other changes (text, then numbers) are refused by name: a CSV output takes them.
+        """
+        pa = _pyarrow()
+        fields = []
+        for field in self._schema:
+            other = chunk_schema.field(field.name)
+            if field.name not in self._filled:
+                fields.append(other)
+            elif other.type == field.type:
+                fields.append(field)
+            else:
+                try:
+                    wider_field = pa.unify_schemas([pa.schema([field]), pa.schema([other])], promote_options="permissive")
+                except (pa.ArrowInvalid, pa.ArrowTypeError):
+                    raise BadInput(
+                        f"column {field.name!r} holds {_arrow_kind(field.type)} in the first {self._rows:,} rows and "
+                        f"{_arrow_kind(other.type)} after them, which one Parquet column cannot hold; write a CSV output"
+                    ) from None
+                fields.append(wider_field.field(0))
+        wider = pa.schema(fields)  # without the first chunk's pandas metadata, which names its dtypes
+        self._writer.close()
+        copy = self.path.with_name(f"{self.path.name}.widening")
+        try:
+            with pa.parquet.ParquetWriter(copy, wider) as writer:
+                for batch in pa.parquet.ParquetFile(self.path).iter_batches():
+                    writer.write_table(pa.Table.from_batches([batch]).cast(wider))
+            self._writer = pa.parquet.ParquetWriter(self.path, wider)  # starts the file again
+            for batch in pa.parquet.ParquetFile(copy).iter_batches():
+                self._writer.write_table(pa.Table.from_batches([batch]))
+        finally:
+            copy.unlink(missing_ok=True)
+        self._schema = wider
 
     def close(self) -> None:
         """Finish the file (a Parquet footer); an empty input still gets a header."""
         if self._writer is not None:
             self._writer.close()
+
+
+def _arrow_kind(arrow_type: Any) -> str:
+    """What values of an Arrow type are, in words (``text``, not ``large_string``)."""
+    types = _pyarrow().types
+    for test, words in ((types.is_string, "text"), (types.is_large_string, "text"), (types.is_integer, "whole numbers"),
+                        (types.is_floating, "numbers"), (types.is_boolean, "true/false values"),
+                        (types.is_timestamp, "dates"), (types.is_duration, "durations")):  # fmt: skip
+        if test(arrow_type):
+            return words
+    return f"{arrow_type} values"
 
 
 def write_table(frame: pd.DataFrame, target: Path, fmt: str) -> None:
