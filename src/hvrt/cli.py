@@ -233,6 +233,35 @@ def _check_csv_header(path: Path, fmt: str) -> list[str]:
     return [f"Unnamed: {position - 1}" for position, name in enumerate(names, start=1) if not name.strip()]
 
 
+def _exact_whole_numbers(frame: pd.DataFrame, path: Path, rows_before: int = 0) -> pd.DataFrame:
+    """Read again, as nullable integers, the float columns of whole numbers beyond 2**53.
+
+    pandas reads a CSV column of integers with a gap as float64, which rounds
+    9007199254740993 to 9007199254740992: ids would come out changed in the output (and be
+    written ``9007199254740992.0``). Such columns (found by a vectorised test of each float
+    column) are parsed again, for the rows of ``frame``, as ``Int64``; a column that does not
+    parse so (decimals, values beyond int64) keeps its floats.
+    """
+    import numpy as np
+    import pandas as pd
+
+    flagged = []
+    for column in frame.columns:  # columns, not rows
+        if frame[column].dtype == np.float64:
+            values = frame[column].to_numpy()
+            present = values[~np.isnan(values)]
+            if len(present) and np.abs(present).max() >= 2.0**53 and (present == np.round(present)).all():
+                flagged.append(column)
+    if not flagged:
+        return frame
+    skip = (lambda row: 0 < row <= rows_before) if rows_before else None  # records, quoted newlines included
+    try:
+        exact = pd.read_csv(path, usecols=flagged, dtype={c: "Int64" for c in flagged}, skiprows=skip, nrows=len(frame))
+    except (ValueError, OverflowError, TypeError):
+        return frame
+    return frame.assign(**{column: exact[column].set_axis(frame.index) for column in flagged})
+
+
 def read_table(path: Path, fmt: str) -> pd.DataFrame:
     """The whole file as a DataFrame (CSV types inferred over every row, not per block; a CSV
     text column of ISO 8601 dates or of durations only is read as such, see :func:`_time_columns`)."""
@@ -249,6 +278,7 @@ def read_table(path: Path, fmt: str) -> pd.DataFrame:
     if fmt == "parquet":
         return frame
     _check_csv_header(path, fmt)
+    frame = _exact_whole_numbers(frame, path)
     times = _time_columns(frame)
     return frame.assign(**times) if times else frame
 
@@ -380,6 +410,7 @@ def iter_chunks(
                     _refuse_time_text(chunk[column], parse, kind, column, path, rows_before)
                 else:
                     chunk[column] = parsed
+        chunk = _exact_whole_numbers(chunk, path, rows_before)
         rows_before += len(chunk)
         yield chunk
 
@@ -446,7 +477,7 @@ class ChunkWriter:
                 except (pa.ArrowInvalid, pa.ArrowTypeError):
                     table = pa.Table.from_pandas(frame, preserve_index=False)
                     self._widen(table.schema)
-                    table = table.select(self._schema.names).cast(self._schema)
+                    table = table.select(self._schema.names).cast(self._schema, safe=False)
             self._filled |= {name for name in table.column_names if table.column(name).null_count < table.num_rows}
             self._writer.write_table(table)
         self._rows += len(frame)
@@ -459,6 +490,7 @@ class ChunkWriter:
         CSV chunks are typed one by one: a column of whole numbers in the first rows may hold
         7.5 later, and a column empty in the first rows (read as floats) text later. Whole
         numbers widen to floats; a column with nothing but gaps so far takes the chunk's type.
+        (Whole numbers beyond 2**53 become the nearest floats then, as a whole-file read gives.)
         Other changes (text, then numbers) are refused by name: a CSV output takes them.
         """
         pa = _pyarrow()
@@ -484,7 +516,7 @@ class ChunkWriter:
         try:
             with pa.parquet.ParquetWriter(copy, wider) as writer:
                 for batch in pa.parquet.ParquetFile(self.path).iter_batches():
-                    writer.write_table(pa.Table.from_batches([batch]).cast(wider))
+                    writer.write_table(pa.Table.from_batches([batch]).cast(wider, safe=False))
             self._writer = pa.parquet.ParquetWriter(self.path, wider)  # starts the file again
             for batch in pa.parquet.ParquetFile(copy).iter_batches():
                 self._writer.write_table(pa.Table.from_batches([batch]))
