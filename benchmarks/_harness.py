@@ -252,18 +252,47 @@ def print_and_write(table: str, out: str | Path | None, title: str) -> None:
         print(f"\nwritten to {out}", file=sys.stderr)
 
 
-def code_version(repo: str | Path = ".") -> str:
-    """The git commit the benchmark ran on, flagged when the tree under ``src`` had edits."""
+def _git(folder: Path, *args: str) -> str | None:
+    """``git args`` run in ``folder``: its output, or None when it fails (no git, not a checkout)."""
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src"], cwd=repo, capture_output=True, text=True, check=True
-        ).stdout.strip()
+        return subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-    return f"commit {commit}" + (" with uncommitted changes under src/" if dirty else "")
+        return None
+
+
+def code_version(repo: str | Path | None = None) -> str:
+    """The git commit of the tree ``hvrt`` is imported from, flagged when its ``src`` had edits.
+
+    That is the code the benchmark measured: with ``PYTHONPATH`` pointing at another tree (an
+    A/B run against a copy of main), it is that tree's commit, not the one of the benchmark
+    scripts, and the tree is named when it is not ``repo`` (the scripts' own checkout). An
+    hvrt that git does not track (an installed wheel, a ``git archive`` copy) is "unknown",
+    with where it was imported from.
+
+    Parameters
+    ----------
+    repo : str or path-like, optional
+        The benchmark scripts' checkout.
+
+    Returns
+    -------
+    str
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("hvrt")  # where this process imports hvrt from (the workers inherit it)
+    if spec is None or spec.origin is None:
+        return "unknown (hvrt is not importable)"
+    package = Path(spec.origin).resolve().parent
+    top = _git(package, "rev-parse", "--show-toplevel")
+    if top is None or _git(package, "ls-files", "--error-unmatch", Path(spec.origin).name) is None:
+        return f"unknown (hvrt imported from {package}, which is not in a git checkout)"
+    commit = _git(package, "rev-parse", "--short", "HEAD")
+    dirty = _git(package, "--no-optional-locks", "status", "--porcelain", "--", str(package.parent))  # reads only
+    text = f"commit {commit}" + (f" with uncommitted changes under {package.parent.name}/" if dirty else "")
+    if repo is not None and Path(top).resolve() != Path(repo).resolve():
+        text += f" of {top} (where hvrt is imported from, not the benchmark scripts' checkout)"
+    return text
 
 
 # --------------------------------------------------------------------------- worker processes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -469,3 +470,37 @@ def test_compile_profile_tables_sort_kernels_and_sum_loads() -> None:
     assert any("compiling 2 kernel signatures took 2.50 s" in line for line in lines)
     assert any("cache loads (dispatcher `compile` on a hit, 2 kernels) 0.350 s" in line for line in lines)
     assert sum(line.startswith("## ") for line in lines) == 2 * len(TARGETS)
+
+
+def test_code_line_names_the_commit_of_the_tree_hvrt_is_imported_from(tmp_path):
+    # The "Code:" line named the benchmark scripts' checkout even when PYTHONPATH imported hvrt
+    # from another tree (an A/B run against main): the table then credited the wrong code.
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    scripts = Path(__file__).resolve().parent.parent
+    other = tmp_path / "other"
+    (other / "src" / "hvrt").mkdir(parents=True)
+    (other / "src" / "hvrt" / "__init__.py").write_text("")
+
+    def git(*args: str) -> str:
+        command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args]
+        return subprocess.run(command, cwd=other, capture_output=True, text=True, check=True).stdout.strip()
+
+    def code_line(hvrt_tree: Path) -> str:
+        program = f"from benchmarks._harness import code_version; print(code_version({str(scripts)!r}))"
+        env = {**os.environ, "PYTHONPATH": f"{hvrt_tree / 'src'}{os.pathsep}{scripts}"}
+        return subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True, check=True).stdout.strip()
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-q", "-m", "other tree")
+    commit = git("rev-parse", "--short", "HEAD")
+    assert code_line(other) == f"commit {commit} of {other.resolve()} (where hvrt is imported from, not the benchmark scripts' checkout)"
+    (other / "src" / "hvrt" / "__init__.py").write_text("x = 1\n")
+    assert code_line(other).startswith(f"commit {commit} with uncommitted changes under src/ of ")
+    copy = tmp_path / "copy"
+    shutil.copytree(other / "src", copy / "src")  # a copy git does not track (a `git archive` extract)
+    assert code_line(copy) == f"unknown (hvrt imported from {(copy / 'src' / 'hvrt').resolve()}, which is not in a git checkout)"

@@ -122,10 +122,11 @@ def test_a_csv_column_of_iso_dates_is_read_as_dates_at_fit_and_in_every_chunk(tm
     assert result.exit_code == 0, result.stderr
     labelled = pd.read_csv(tmp_path / "labels.csv")
     np.testing.assert_array_equal(labelled["partition"], pd.read_csv(tmp_path / "parts.csv")["partition"])
-    # the same column holding numbers in a later file stays text (not ISO dates) and is refused by name
+    # the same column holding numbers in a later file is not read as dates: refused by name, row and value
     frame.assign(when=np.arange(n, dtype=float)).to_csv(tmp_path / "numbers.csv", index=False)
     result = run("label", tmp_path / "numbers.csv", "--model", model_path, "-o", tmp_path / "bad.csv")
-    assert result.exit_code == 2 and "'when' held dates at fit but holds text now" in result.stderr
+    assert result.exit_code == 2
+    assert "column 'when' of " in result.stderr and "held dates at fit, but data row 1 holds '0.0'" in result.stderr
 
 
 def test_label_a_parquet_file_of_many_row_groups(tmp_path, parquet, table):
@@ -195,6 +196,24 @@ def test_profile_writes_the_report_and_prints_its_path(tmp_path, csv):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
 
 
+def test_profile_into_a_folder_of_the_users_keeps_their_files(tmp_path, table):
+    # The report was made in a staging folder and moved in: a folder of the user's named like
+    # a top feature was deleted with everything in it, and a re-run left the earlier run's files.
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300), "p": np.arange(300) % 4})
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "notes.txt").write_text("mine")
+    result = run("profile", tmp_path / "d.csv", "--labels", "p", "--out", tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "a" / "notes.txt").read_text() == "mine"
+    assert (tmp_path / "a" / "prop_variance_distribution.csv").exists() and (tmp_path / "b").is_dir()
+    result = run("profile", tmp_path / "d.csv", "--labels", "p", "--columns", "a", "--out", tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert not (tmp_path / "b").exists()  # the earlier run's folder, which this run does not write
+    assert (tmp_path / "a" / "notes.txt").read_text() == "mine" and (tmp_path / "d.csv").exists()
+
+
 def test_quiet_prints_nothing(tmp_path, csv):
     result = run("partition", csv, "-k", 4, "-o", tmp_path / "p.csv", "--quiet")
     assert result.exit_code == 0 and result.stdout == "" and result.stderr == ""
@@ -220,6 +239,12 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
     frame.assign(y=np.r_[1.0, 2.0, np.nan, frame["y"].to_numpy()[3:]]).to_csv(tmp_path / "y_gap.csv", index=False)
     (tmp_path / "broken.csv").write_text('a,b\n1,2\n"3,4\n')
     frame.iloc[:0].to_csv(tmp_path / "header_only.csv", index=False)
+    (tmp_path / "twice_a.csv").write_text("a,a,b\n1,2,3\n4,5,6\n")
+    (tmp_path / "empty.csv").write_text("")
+    dated = pd.DataFrame({"when": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(40), unit="D"), "v": np.arange(40.0)})
+    dated.to_csv(tmp_path / "dated.csv", index=False)
+    run("partition", tmp_path / "dated.csv", "-k", 2, "-o", tmp_path / "dated_p.csv", "--model", tmp_path / "dated.hvrt", "--engine", "exact")
+    (tmp_path / "not_a_date.csv").write_text("when,v\n2024-01-05,1\nsoon,2\n")
     out = tmp_path / "out.csv"
     return {
         "missing file": (["partition", tmp_path / "absent.csv", "-o", out], "input file '.*absent.csv' does not exist"),
@@ -253,6 +278,13 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "a --y with a gap for regress": (["regress", tmp_path / "y_gap.csv", "--y", "y", "--model", tmp_path / "m.hvrt"], "--y column 'y' of '.*y_gap.csv' has 1 missing or infinite value\\(s\\), first in data row 3"),
         "an input without rows": (["partition", tmp_path / "header_only.csv", "-o", out], "input '.*header_only.csv' has no rows"),
         "labelling an input without rows": (["label", tmp_path / "header_only.csv", "--model", tmp_path / "part.hvrt", "-o", out], "input '.*header_only.csv' has no rows"),
+        "output is the input": (["label", csv, "--model", tmp_path / "part.hvrt", "-o", csv], "output '.*' is the input file; write to another file, or pass --overwrite-input"),
+        "--model is the input": (["partition", csv, "-o", out, "--model", csv], "--model '.*' is the input file; saving the model there would replace that table"),
+        "--model is the output": (["regress", csv, "--y", "y", "--model", out, "-o", out], "--model '.*out.csv' is the output file"),
+        "a header naming two columns alike": (["partition", tmp_path / "twice_a.csv", "-o", out], "'.*twice_a.csv' has two columns named 'a' \\(columns 1 and 2\\)"),
+        "--out is a file": (["profile", csv, "--labels", "c", "--out", csv], "--out '.*data.csv' is a file; give a folder for the report"),
+        "a value that is not a date in a date column": (["label", tmp_path / "not_a_date.csv", "--model", tmp_path / "dated.hvrt", "-o", out], "column 'when' of '.*not_a_date.csv' held dates at fit, but data row 2 holds 'soon'"),
+        "labelling an empty file": (["label", tmp_path / "empty.csv", "--model", tmp_path / "part.hvrt", "-o", out], "cannot read '.*empty.csv' as CSV: No columns to parse from file"),
     }  # fmt: skip
 
 
@@ -264,7 +296,9 @@ CASES = [
     "a column both feature and --y", "no feature left", "result column taken", "unreadable CSV",
     "a value the library refuses", "unknown --labels column", "--out folder missing", "output is a folder",
     "--model is a folder", "model file is a folder", "an input without rows", "labelling an input without rows",
-    "a --y with a gap for regress",
+    "a --y with a gap for regress", "output is the input", "--model is the input", "--model is the output",
+    "a header naming two columns alike", "labelling an empty file", "--out is a file",
+    "a value that is not a date in a date column",
 ]  # fmt: skip
 
 
@@ -279,6 +313,36 @@ def test_bad_input_is_one_line_exit_2_and_no_output(tmp_path, csv, case):
     assert len(lines) == 1 and lines[0].startswith("hvrt: error: "), result.stderr
     assert pytest.importorskip("re").search(message, lines[0]), lines[0]
     assert files_in(tmp_path) == before  # no output, no temporary file
+
+
+def test_an_output_over_its_input_needs_overwrite_input(tmp_path, csv, table, monkeypatch):
+    # `hvrt label x.csv -o x.csv` replaced the input without a word (and a second run then
+    # failed on the 'partition' column the first had added)
+    before = csv.read_bytes()
+    run("partition", csv, "-k", 4, "-o", tmp_path / "p.csv", "--model", tmp_path / "part.hvrt", "--engine", "exact")
+    monkeypatch.chdir(tmp_path)  # the same file by another spelling, and through a link
+    (tmp_path / "link.csv").symlink_to(csv)
+    for output in ("./data.csv", "link.csv"):
+        refused = run("label", "data.csv", "--model", "part.hvrt", "-o", output)
+        assert refused.exit_code == 2 and "is the input file" in refused.stderr and "--overwrite-input" in refused.stderr
+    refused = run("partition", "data.csv", "-k", 4, "-o", "data.csv")
+    assert refused.exit_code == 2 and "is the input file" in refused.stderr
+    assert csv.read_bytes() == before
+    labelled = pd.read_csv(tmp_path / "p.csv")["partition"]
+    done = run("label", "data.csv", "--model", "part.hvrt", "-o", "data.csv", "--overwrite-input")
+    assert done.exit_code == 0, done.output
+    replaced = pd.read_csv(csv)
+    assert list(replaced.columns) == [*table.columns, "partition"]
+    np.testing.assert_array_equal(replaced["partition"], labelled)
+    # a --model over a table is refused with no flag to allow it, for every command that saves one
+    for args in (["partition", "p.csv", "-o", "q.csv", "--model", "p.csv"], ["regress", "data.csv", "--y", "y", "--model", "r.csv", "-o", "r.csv"]):
+        refused = run(*args)
+        assert refused.exit_code == 2 and "saving the model there would replace that table" in refused.stderr
+    # rules written over the model they are read from
+    (tmp_path / "model.csv").write_bytes((tmp_path / "part.hvrt").read_bytes())
+    refused = run("rules", "--model", "model.csv", "-o", "model.csv")
+    assert refused.exit_code == 2 and "is the --model file" in refused.stderr
+    assert (tmp_path / "model.csv").read_bytes() == (tmp_path / "part.hvrt").read_bytes()
 
 
 def test_a_crafted_pickle_given_as_model_is_refused_and_never_run(tmp_path, csv):
@@ -434,3 +498,74 @@ def test_a_column_named_twice_counts_once(tmp_path, csv):
                 "--engine", "exact", "-o", tmp_path / "twice.csv")
     assert once.exit_code == 0 and twice.exit_code == 0, twice.stderr
     assert pd.read_csv(tmp_path / "once.csv").equals(pd.read_csv(tmp_path / "twice.csv"))
+
+
+def test_summaries_count_one_in_the_singular(tmp_path, table):
+    # "partitioned 1 rows x 6 columns into 1 partitions", and a median of sizes 1 and 2 read 1
+    table.iloc[:1].to_csv(tmp_path / "one.csv", index=False)
+    table.iloc[:3].to_csv(tmp_path / "three.csv", index=False)
+    result = run("partition", tmp_path / "one.csv", "-o", tmp_path / "p1.csv")
+    assert result.exit_code == 0, result.output
+    assert f"partitioned 1 row x {table.shape[1]} columns into 1 partition (engine" in result.stdout
+    result = run("partition", tmp_path / "three.csv", "-k", 2, "-o", tmp_path / "p3.csv", "--engine", "exact")
+    assert "into 2 partitions" in result.stdout and "sizes min 1 / median 1.5 / max 2" in result.stdout, result.stdout
+
+
+def test_a_nameless_column_used_as_a_feature_is_warned_of(tmp_path, table):
+    # DataFrame.to_csv writes the row index under an empty name by default; pandas reads it as
+    # 'Unnamed: 0', and it was partitioned on like any feature without a word
+    table.to_csv(tmp_path / "indexed.csv")
+    result = run("partition", tmp_path / "indexed.csv", "-k", 4, "-o", tmp_path / "p.csv", "--engine", "exact")
+    assert result.exit_code == 0, result.output
+    assert "hvrt: warning:" in result.stderr and "pandas calls it 'Unnamed: 0'" in result.stderr
+    assert "leave it out with --columns" in result.stderr
+    result = run("partition", tmp_path / "indexed.csv", "-k", 4, "-o", tmp_path / "p.csv", "--columns", "a,b")
+    assert result.exit_code == 0 and result.stderr == ""  # left out: nothing to say
+
+
+def test_a_parquet_output_takes_chunks_whose_csv_types_differ(tmp_path, table):
+    # CSV chunks are typed one by one: a column of whole numbers in the first chunk that holds
+    # 7.5 later, or one empty in the first chunk and text later, failed the whole run
+    # ("Float value 7.5 was truncated converting to int64") when the output was Parquet.
+    pytest.importorskip("pyarrow")
+    frame = table.copy()
+    n = len(frame)
+    frame["count"] = np.arange(n).astype(float)
+    frame.loc[n - 1, "count"] = 7.5  # whole numbers until the last chunk
+    frame["note"] = np.where(np.arange(n) >= n - 10, "late", None)  # empty until the last chunk
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    run("partition", tmp_path / "data.csv", "-k", 4, "--columns", "a,b", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt", "--engine", "exact")
+    result = run("label", tmp_path / "data.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.parquet", "--chunk-rows", 500)
+    assert result.exit_code == 0, result.stderr
+    labelled = pd.read_parquet(tmp_path / "l.parquet")
+    whole = pd.read_csv(tmp_path / "data.csv")
+    np.testing.assert_array_equal(labelled["count"].to_numpy(), whole["count"].to_numpy())
+    assert labelled["note"].isna().sum() == n - 10 and set(labelled["note"].dropna()) == {"late"}
+    np.testing.assert_array_equal(labelled["partition"], pd.read_csv(tmp_path / "p.csv")["partition"])
+    assert sorted(p.name for p in tmp_path.iterdir() if "widening" in p.name or p.name.endswith(".part")) == []
+    # text in the first chunk and numbers after it: refused by name (a CSV output takes it)
+    frame.assign(code=np.where(np.arange(n) < 500, "x", "5")).to_csv(tmp_path / "mixed.csv", index=False)
+    result = run("label", tmp_path / "mixed.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "x.parquet", "--chunk-rows", 500)
+    assert result.exit_code == 2 and not (tmp_path / "x.parquet").exists()
+    assert "column 'code' holds text in the first 500 rows and whole numbers after them" in result.stderr
+
+
+def test_whole_numbers_beyond_2_53_with_gaps_come_out_exact(tmp_path):
+    # pandas reads an integer column with a gap as float64: the id 9007199254740993 came out
+    # of `partition` (and of a `label` chunk with a gap) as 9007199254740992.0
+    ids = ["9007199254740993", "9007199254740995", "", "18014398509481985", "7"] * 4
+    lines = ["id,v"] + [f"{i},{k % 7}" for k, i in enumerate(ids)]
+    (tmp_path / "ids.csv").write_text("\n".join(lines) + "\n")
+    expected = [i for i in ids]
+    result = run("partition", tmp_path / "ids.csv", "-k", 2, "--columns", "v", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0, result.stderr
+    written = [line.split(",")[0] for line in (tmp_path / "p.csv").read_text().splitlines()[1:]]
+    assert written == expected
+    for chunk_rows in (3, 100):
+        result = run("label", tmp_path / "ids.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", chunk_rows)
+        assert result.exit_code == 0, result.stderr
+        assert [line.split(",")[0] for line in (tmp_path / "l.csv").read_text().splitlines()[1:]] == expected
+    # a column that also holds a decimal is floats, as pandas reads it (nothing to keep exact)
+    (tmp_path / "mixed.csv").write_text("id,v\n9007199254740993,1\n,2\n0.5,3\n4,4\n")
+    result = run("partition", tmp_path / "mixed.csv", "-k", 2, "--columns", "v", "-o", tmp_path / "q.csv")
+    assert result.exit_code == 0 and (tmp_path / "q.csv").read_text().splitlines()[1].startswith("9007199254740992.0,")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -237,6 +238,32 @@ def test_plot_comparison_without_matplotlib_names_the_extra(bimodal, monkeypatch
         analyzer.plot_comparison("x")
     # The numbers never needed matplotlib.
     assert analyzer.score("x").wasserstein >= 0
+
+
+@pytest.mark.parametrize("days", [0.4, 2.2, 30, 400])
+def test_date_tick_labels_stay_inside_the_figure_and_apart(days):
+    # Over 10 hours the labels are "2023-01-01 15:00" long: 10 of them overlapped each other
+    # and the last ran past the figure's right edge; over a month the locator's restart at
+    # the 1st put "2023-01-29" against "2023-02-01", which touched the edge.
+    pytest.importorskip("matplotlib")
+    from hvrt.plotting import plot_distribution_comparison
+
+    rng = np.random.default_rng(21)
+    n = 2000
+    when = pd.Timestamp("2023-01-01 13:17") + pd.to_timedelta(rng.uniform(0, days, n), unit="D")
+    X = pd.DataFrame({"when": when, "x": rng.normal(size=n)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (matplotlib's date locator warned over 2.2 days)
+        figure = plot_distribution_comparison(DistributionAnalyzer(X, np.arange(n) % 4).fit().compare("when"))
+        figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    boxes = sorted(
+        (label.get_window_extent(renderer) for label in figure.axes[0].get_xticklabels() if label.get_text()),
+        key=lambda box: box.x0,
+    )
+    assert len(boxes) >= 3
+    assert boxes[0].x0 >= 0 and boxes[-1].x1 <= figure.bbox.width
+    assert all(right.x0 > left.x1 for left, right in zip(boxes, boxes[1:]))
 
 
 

@@ -207,6 +207,10 @@ def _model_file(name: str) -> str:
             start = archive.getinfo("arrays/1.npy").header_offset
         raw[start : start + 40] = bytes(40)
         Path(name).write_bytes(bytes(raw))
+    elif name == "truncated.hvrt":  # an interrupted copy
+        Path(name).write_bytes(Path("model.hvrt").read_bytes()[:1000])
+    elif name == "empty.hvrt":
+        Path(name).write_bytes(b"")
     return name
 
 
@@ -306,6 +310,7 @@ CASES: dict[str, Callable[[], object]] = {
     "P21": _partition(categorical_features=["code"]),
     "P22": lambda: HVRTPartitioner(engine="exact", category_encoding="native").fit(X),
     "P23": lambda: HVRTPartitioner(weights={0: 1.0, "0": 2.0}).fit(X.set_axis([0, 1], axis=1)),
+    "P24": lambda: HVRTPartitioner(min_impurity_reduction=0.01),
     # X at fit
     "X1": lambda: HVRTPartitioner().fit(sp.csr_matrix(np.ones((4, 2)))),
     "X2": lambda: HVRTPartitioner().fit(X["a"]),
@@ -424,6 +429,8 @@ CASES: dict[str, Callable[[], object]] = {
     "M21": _load("damaged.hvrt"),
     "M22": _load("older.hvrt"),
     "M23": _load("forged_labels.hvrt"),
+    "M24": _load("truncated.hvrt"),
+    "M25": _load("empty.hvrt"),
     # Dask
     "K1": lambda: _dask_fit()(X),
     "K2": lambda: _dask_fit()(_dask_y()),

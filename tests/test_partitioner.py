@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import pickle
 import warnings
 
@@ -113,6 +114,22 @@ def test_parameters_are_stored_unchanged() -> None:
     partitioner = HVRTPartitioner(max_leaf_nodes="auto", weights=weights, scaler=None)
     assert partitioner.get_params()["weights"] is weights
     assert partitioner.get_params()["max_leaf_nodes"] == "auto"
+
+
+def test_the_parameter_name_of_0_6_1_names_its_successor() -> None:
+    # hvrt-partitioner 0.6.1 called it min_impurity_reduction; Python's own error said only
+    # "unexpected keyword argument". __init__ keeps scikit-learn's contract (no **kwargs).
+    with pytest.raises(TypeError, match=r"no parameter 'min_impurity_reduction' \(its name in hvrt-partitioner "
+                       r"0\.6\.1\); use min_variance_reduction=0\.01: .*default is now 0\.0"):
+        HVRTPartitioner(20, min_impurity_reduction=0.01)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):  # others: Python's error
+        HVRTPartitioner(bogus=1)
+    partitioner = HVRTPartitioner(20, min_variance_reduction=0.01)
+    assert "min_impurity_reduction" not in partitioner.get_params()
+    # the class still shows (and scikit-learn's checks still read) __init__'s parameters
+    assert list(inspect.signature(HVRTPartitioner).parameters)[:2] == ["max_leaf_nodes", "target"]
+    for copy in (clone(partitioner), pickle.loads(pickle.dumps(partitioner))):
+        assert copy.get_params() == partitioner.get_params()
 
 
 def test_features_target_is_multi_output(rng: np.random.Generator, engine: str) -> None:

@@ -150,6 +150,35 @@ def test_a_pickle_hidden_inside_a_model_file_never_runs(tmp_path, data):
     assert not marker.exists()
 
 
+def test_a_truncated_file_is_named_a_damaged_model_file_not_a_foreign_one(tmp_path, data):
+    # zipfile finds an archive by the directory at its end, which a cut-short copy has lost:
+    # such a file was reported as "not an hvrt model file", sending the user to look for another
+    X, _ = data
+    path = hvrt.save(HVRTPartitioner(4, engine="exact").fit(X[["age", "load"]]), tmp_path / "m.hvrt")
+    raw = path.read_bytes()
+    cut = tmp_path / "cut.hvrt"
+    for size in (60, len(raw) // 2, len(raw) - 1):
+        cut.write_bytes(raw[:size])
+        for read in (hvrt.load, model_info):
+            with pytest.raises(ModelFileError) as caught:
+                read(cut)
+            assert str(caught.value).startswith(
+                f"{str(cut)!r} is an hvrt model file, but damaged: it is truncated (it ends after {size:,} bytes"
+            )
+    cut.write_bytes(raw[:10])  # too short to name its first member
+    with pytest.raises(ModelFileError, match=r"is a damaged zip archive, cut short after 10 bytes \(too short to tell"):
+        hvrt.load(cut)
+    cut.write_bytes(b"")
+    with pytest.raises(ModelFileError, match=r"is empty \(0 bytes\), not an hvrt model file"):
+        hvrt.load(cut)
+    # a truncated zip archive of something else is still not an hvrt model file, and says what it is
+    np.savez(tmp_path / "arrays.npz", a=np.arange(3))
+    cut.write_bytes((tmp_path / "arrays.npz").read_bytes()[:100])
+    with pytest.raises(ModelFileError, match=r"is not an hvrt model file: it is a damaged or truncated zip archive "
+                       r"\(it ends after 100 bytes.*whose first member is 'a.npy', not hvrt-model.json"):
+        hvrt.load(cut)
+
+
 def test_foreign_files_are_refused_with_a_clear_error(tmp_path):
     text = tmp_path / "notes.txt"
     text.write_text("hello")

@@ -625,6 +625,27 @@ def test_date_and_duration_features_are_drawn_on_date_and_duration_axes(tmp_path
     assert _date_pattern(ns("2024-01-01 06:00:30", "2024-01-01 06:01:00")) == "%Y-%m-%d %H:%M:%S"
 
 
+@pytest.mark.parametrize("n_partitions", [8, 60])  # boxes, then the binned violins
+def test_a_date_axis_label_stays_beside_long_date_ticks(n_partitions):
+    # Over two days the ticks read "2024-03-01 12:00"; the fixed left margin of a date axis
+    # held them but pushed the axis label "when (date)" off the figure's left edge.
+    pytest.importorskip("matplotlib")
+    rng = np.random.default_rng(3)
+    n = 600
+    X = pd.DataFrame({"when": pd.Timestamp("2024-03-01") + pd.to_timedelta(rng.uniform(0, 2, n), unit="D"),
+                      "x": rng.normal(size=n)})  # fmt: skip
+    result = PartitionProfiler(X, np.arange(n) % n_partitions).run_profiling()
+    (figure,) = [f for name, f in result.figures.items() if name.startswith("when/feature_distribution")]
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    ax = figure.axes[0]
+    ticks = [label.get_window_extent(renderer) for label in ax.get_yticklabels() if label.get_text()]
+    assert any(len(label.get_text()) == len("2024-03-01 12:00") for label in ax.get_yticklabels())
+    assert ax.get_ylabel() == "when (date)"
+    label = ax.yaxis.label.get_window_extent(renderer)
+    assert 0 <= label.x0 and label.x1 < min(box.x0 for box in ticks)
+
+
 def test_a_column_with_no_value_is_never_a_top_feature(tmp_path):
     # Its HHI is 0, so among three numeric columns it was one of the top 3, and drawing its
     # distribution failed the whole run ("feature 'empty' has no non-missing value").

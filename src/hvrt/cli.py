@@ -12,7 +12,11 @@ Conventions every command keeps:
   an unknown format or column, a non-numeric ``--y``, ``-k`` below 2, a model that does not
   match the input or is of the wrong kind, a file that is not an hvrt model.
 - **No partial output**: every file is written to a temporary file in its target folder and
-  renamed when complete (:class:`hvrt.persistence.atomic_path`).
+  renamed when complete (:class:`hvrt.persistence.atomic_path`); a profile report is computed
+  whole before its first file is written, and never removes a file it did not write.
+- **An output never replaces the input by accident**: OUTPUT naming INPUT is refused unless
+  ``--overwrite-input`` is given (as ``cp`` refuses a file onto itself), and a ``--model`` naming
+  the input or output table is always refused.
 - ``label`` and ``predict`` read and write in chunks (Parquet record batches, CSV chunks), so
   memory is bounded by ``--chunk-rows``, not by the file.
 """
@@ -23,6 +27,7 @@ import os
 import sys
 import time
 import warnings
+from contextlib import contextmanager
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -142,6 +147,19 @@ def _quiet_option(function: Any) -> Any:
     return click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (no progress, no summary).")(function)
 
 
+def _overwrite_input_option(column: str) -> Any:
+    return click.option(
+        "--overwrite-input", is_flag=True,
+        help=f"Allow OUTPUT to be INPUT: INPUT is replaced by its rows plus the {column!r} column (written "
+             "to a temporary file first, so a failure leaves it as it was). Without it, that is refused.",
+    )  # fmt: skip
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 row``, ``1,200 rows``: a summary read after a one-row input says it right too."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def _say(quiet: bool, text: str) -> None:
     if not quiet:
         click.echo(text)
@@ -181,25 +199,86 @@ def _pyarrow() -> Any:
     return import_pyarrow()
 
 
+@contextmanager
+def _reading(path: Path, fmt: str) -> Iterator[None]:
+    """A parser's own error (pandas, pyarrow) as one line that names the file."""
+    try:
+        yield
+    except (ImportError, FileNotFoundError, BadInput):
+        raise
+    except Exception as error:
+        raise BadInput(f"cannot read {str(path)!r} as {fmt.upper()}: {_one_line(error)}") from None
+
+
+def _check_csv_header(path: Path, fmt: str) -> list[str]:
+    """Refuse a CSV header that names two columns alike; return pandas's names of its nameless columns.
+
+    pandas reads a second column ``a`` as ``a.1`` and a nameless one as ``Unnamed: 0``, so the
+    output's header would differ from the input's without a word; a nameless first column is
+    most often a saved row index (``DataFrame.to_csv`` writes one by default), which would then
+    be partitioned on: :func:`_features` warns when one is a feature.
+    """
+    import pandas as pd
+
+    with _reading(path, fmt):
+        names = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0].tolist()
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        if name in seen:
+            raise BadInput(
+                f"{str(path)!r} has two columns named {name!r} (columns {seen[name]} and {position}); "
+                "give each column its own name"
+            )
+        seen[name] = position
+    return [f"Unnamed: {position - 1}" for position, name in enumerate(names, start=1) if not name.strip()]
+
+
+def _exact_whole_numbers(frame: pd.DataFrame, path: Path, rows_before: int = 0) -> pd.DataFrame:
+    """Read again, as nullable integers, the float columns of whole numbers beyond 2**53.
+
+    pandas reads a CSV column of integers with a gap as float64, which rounds
+    9007199254740993 to 9007199254740992: ids would come out changed in the output (and be
+    written ``9007199254740992.0``). Such columns (found by a vectorised test of each float
+    column) are parsed again, for the rows of ``frame``, as ``Int64``; a column that does not
+    parse so (decimals, values beyond int64) keeps its floats.
+    """
+    import numpy as np
+    import pandas as pd
+
+    flagged = []
+    for column in frame.columns:  # columns, not rows
+        if frame[column].dtype == np.float64:
+            values = frame[column].to_numpy()
+            present = values[~np.isnan(values)]
+            if len(present) and np.abs(present).max() >= 2.0**53 and (present == np.round(present)).all():
+                flagged.append(column)
+    if not flagged:
+        return frame
+    skip = (lambda row: 0 < row <= rows_before) if rows_before else None  # records, quoted newlines included
+    try:
+        exact = pd.read_csv(path, usecols=flagged, dtype={c: "Int64" for c in flagged}, skiprows=skip, nrows=len(frame))
+    except (ValueError, OverflowError, TypeError):
+        return frame
+    return frame.assign(**{column: exact[column].set_axis(frame.index) for column in flagged})
+
+
 def read_table(path: Path, fmt: str) -> pd.DataFrame:
     """The whole file as a DataFrame (CSV types inferred over every row, not per block; a CSV
     text column of ISO 8601 dates or of durations only is read as such, see :func:`_time_columns`)."""
     import pandas as pd
 
-    try:
+    with _reading(path, fmt):
         if fmt == "parquet":
             _pyarrow()
             frame = pd.read_parquet(path)
         else:
             frame = pd.read_csv(path, low_memory=False)
-    except (ImportError, FileNotFoundError):
-        raise
-    except Exception as error:  # a parser's own error, named once
-        raise BadInput(f"cannot read {str(path)!r} as {fmt.upper()}: {_one_line(error)}") from None
     if len(frame) == 0:  # (scikit-learn would say "Found array with 0 sample(s)")
         raise BadInput(f"input {str(path)!r} has no rows")
     if fmt == "parquet":
         return frame
+    _check_csv_header(path, fmt)
+    frame = _exact_whole_numbers(frame, path)
     times = _time_columns(frame)
     return frame.assign(**times) if times else frame
 
@@ -300,7 +379,7 @@ def iter_chunks(
     so a chunk whose values of such a column all look like numbers keeps them as the same
     categories the whole file had; ``date_columns`` and ``duration_columns`` (recorded too)
     are read as dates and durations, as :func:`read_table` read them at fit (a value that is
-    not one leaves the column as text, which labelling refuses by name).
+    not one is refused with its row and value).
     """
     import pandas as pd
 
@@ -309,18 +388,48 @@ def iter_chunks(
         for batch in parquet.iter_batches(batch_size=chunk_rows):
             yield batch.to_pandas()
         return
-    header = pd.read_csv(path, nrows=0).columns
+    with _reading(path, fmt):
+        header = pd.read_csv(path, nrows=0).columns
+    _check_csv_header(path, fmt)
     dates = [column for column in date_columns if column in header]
     durations = [column for column in duration_columns if column in header]
     dtypes = {column: str for column in [*text_columns, *dates, *durations] if column in header}
-    for chunk in pd.read_csv(path, chunksize=chunk_rows, dtype=dtypes or None):
+    with _reading(path, fmt):
+        reader = pd.read_csv(path, chunksize=chunk_rows, dtype=dtypes or None)
+    rows_before = 0
+    while True:
+        with _reading(path, fmt):  # a row the parser refuses, in a late chunk
+            chunk = next(reader, None)
+        if chunk is None:
+            break
         # parsed as read_table parsed them (a chunk may hold one UTC offset only)
-        for columns, parse in ((dates, _iso_dates), (durations, _durations)):
+        for columns, parse, kind in ((dates, _iso_dates, "dates"), (durations, _durations, "durations")):
             for column in columns:
                 parsed = parse(chunk[column])
-                if parsed is not None:
+                if parsed is None:
+                    _refuse_time_text(chunk[column], parse, kind, column, path, rows_before)
+                else:
                     chunk[column] = parsed
+        chunk = _exact_whole_numbers(chunk, path, rows_before)
+        rows_before += len(chunk)
         yield chunk
+
+
+def _refuse_time_text(values: pd.Series, parse: Any, kind: str, column: str, path: Path, rows_before: int) -> None:
+    """Name the first value of a date or duration column that is not one, with its data row.
+
+    Only on the way to an error, so a loop over the chunk's values is fine. When each value
+    parses alone (dates with naive and offset times mixed), the library's message follows.
+    """
+    import pandas as pd
+
+    for position, value in enumerate(values):  # the error path only
+        if pd.notna(value) and parse(pd.Series([value])) is None:
+            what = "an ISO 8601 date" if kind == "dates" else "a duration"
+            raise BadInput(
+                f"column {column!r} of {str(path)!r} held {kind} at fit, but data row {rows_before + position + 1} "
+                f"holds {value!r}, which is not {what}"
+            )
 
 
 def count_rows(path: Path, fmt: str) -> int | None:
@@ -346,9 +455,12 @@ class ChunkWriter:
         self._writer: Any = None
         self._schema: Any = None
         self._first = True
+        self._rows = 0
+        self._filled: set[str] = set()  # Parquet columns with a value written so far (not only nulls)
 
     def write(self, frame: pd.DataFrame) -> None:
-        """Append ``frame`` (the first chunk sets the columns and, for Parquet, the schema)."""
+        """Append ``frame`` (the first chunk sets the columns and, for Parquet, the schema, which a
+        later chunk widens if it must: see :meth:`_widen`)."""
         if self.fmt == "csv":
             from ._csv_output import write_csv
 
@@ -360,14 +472,73 @@ class ChunkWriter:
                 self._schema = table.schema
                 self._writer = pa.parquet.ParquetWriter(self.path, self._schema)
             else:
-                table = pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False)
+                try:
+                    table = pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False)
+                except (pa.ArrowInvalid, pa.ArrowTypeError):
+                    table = pa.Table.from_pandas(frame, preserve_index=False)
+                    self._widen(table.schema)
+                    table = table.select(self._schema.names).cast(self._schema, safe=False)
+            self._filled |= {name for name in table.column_names if table.column(name).null_count < table.num_rows}
             self._writer.write_table(table)
+        self._rows += len(frame)
         self._first = False
+
+    def _widen(self, chunk_schema: Any) -> None:
+        """Widen the Parquet schema to take a chunk whose types the first chunk's cannot hold, and
+        rewrite the rows written so far in it (rare: one more pass over them).
+
+        CSV chunks are typed one by one: a column of whole numbers in the first rows may hold
+        7.5 later, and a column empty in the first rows (read as floats) text later. Whole
+        numbers widen to floats; a column with nothing but gaps so far takes the chunk's type.
+        (Whole numbers beyond 2**53 become the nearest floats then, as a whole-file read gives.)
+        Other changes (text, then numbers) are refused by name: a CSV output takes them.
+        """
+        pa = _pyarrow()
+        fields = []
+        for field in self._schema:
+            other = chunk_schema.field(field.name)
+            if field.name not in self._filled:
+                fields.append(other)
+            elif other.type == field.type:
+                fields.append(field)
+            else:
+                try:
+                    wider_field = pa.unify_schemas([pa.schema([field]), pa.schema([other])], promote_options="permissive")
+                except (pa.ArrowInvalid, pa.ArrowTypeError):
+                    raise BadInput(
+                        f"column {field.name!r} holds {_arrow_kind(field.type)} in the first {self._rows:,} rows and "
+                        f"{_arrow_kind(other.type)} after them, which one Parquet column cannot hold; write a CSV output"
+                    ) from None
+                fields.append(wider_field.field(0))
+        wider = pa.schema(fields)  # without the first chunk's pandas metadata, which names its dtypes
+        self._writer.close()
+        copy = self.path.with_name(f"{self.path.name}.widening")
+        try:
+            with pa.parquet.ParquetWriter(copy, wider) as writer:
+                for batch in pa.parquet.ParquetFile(self.path).iter_batches():
+                    writer.write_table(pa.Table.from_batches([batch]).cast(wider, safe=False))
+            self._writer = pa.parquet.ParquetWriter(self.path, wider)  # starts the file again
+            for batch in pa.parquet.ParquetFile(copy).iter_batches():
+                self._writer.write_table(pa.Table.from_batches([batch]))
+        finally:
+            copy.unlink(missing_ok=True)
+        self._schema = wider
 
     def close(self) -> None:
         """Finish the file (a Parquet footer); an empty input still gets a header."""
         if self._writer is not None:
             self._writer.close()
+
+
+def _arrow_kind(arrow_type: Any) -> str:
+    """What values of an Arrow type are, in words (``text``, not ``large_string``)."""
+    types = _pyarrow().types
+    for test, words in ((types.is_string, "text"), (types.is_large_string, "text"), (types.is_integer, "whole numbers"),
+                        (types.is_floating, "numbers"), (types.is_boolean, "true/false values"),
+                        (types.is_timestamp, "dates"), (types.is_duration, "durations")):  # fmt: skip
+        if test(arrow_type):
+            return words
+    return f"{arrow_type} values"
 
 
 def write_table(frame: pd.DataFrame, target: Path, fmt: str) -> None:
@@ -452,6 +623,15 @@ def _features(frame: pd.DataFrame, columns: list[str], y: Sequence[str], source:
         raise BadInput(f"column {overlap[0]!r} is given both as a feature (--columns) and as --y")
     if not chosen:
         raise BadInput(f"{str(source)!r} has no column left to partition on besides --y")
+    fmt = _format_of(source, "input")
+    nameless = [column for column in _check_csv_header(source, fmt) if column in set(chosen)] if fmt == "csv" else []
+    if nameless:
+        warnings.warn(
+            f"{str(source)!r}: a column without a name in the header (pandas calls it {nameless[0]!r}) is used as a "
+            "feature; if it is a saved row index, leave it out with --columns",
+            UserWarning,
+            stacklevel=2,
+        )
     return frame[chosen]
 
 
@@ -483,6 +663,38 @@ def _check_model_folder(path: str | None) -> None:
         raise BadInput(f"the folder of --model {path!r} does not exist")
     if path is not None and Path(path).is_dir():
         raise BadInput(f"--model {path!r} is a folder; give the model file's name (e.g. model.hvrt)")
+
+
+def _same_file(first: Path, second: Path) -> bool:
+    """Whether two paths name one file: the same file on disk (links and ``./`` included), or
+    the same path when the second does not exist yet."""
+    try:
+        return os.path.samefile(first, second)
+    except OSError:  # one of them does not exist (yet)
+        return first.resolve() == second.resolve()
+
+
+def _check_not_input(source: Path, target: Path, output: str, column: str, overwrite_input: bool) -> None:
+    """Refuse an OUTPUT that is INPUT unless ``--overwrite-input`` says so, as ``cp`` refuses to copy a
+    file onto itself: the file would be replaced by its rows plus a column, and running the same
+    command again would then fail on that column."""
+    if not overwrite_input and _same_file(source, target):
+        raise BadInput(
+            f"output {output!r} is the input file; write to another file, or pass --overwrite-input "
+            f"to replace the input with its rows plus the {column!r} column"
+        )
+
+
+def _check_model_not_data(model_path: str | None, source: Path, target: Path | None) -> None:
+    """A model saved over the input or the output would replace that table (no flag allows it)."""
+    if model_path is None:
+        return
+    for path, role in ((source, "input"), (target, "output")):
+        if path is not None and _same_file(path, Path(model_path)):
+            raise BadInput(
+                f"--model {model_path!r} is the {role} file; saving the model there would replace that table: "
+                "give the model its own file (e.g. model.hvrt)"
+            )
 
 
 def _save_model(model: Any, path: str, metadata: dict) -> Path:
@@ -521,14 +733,17 @@ def cli() -> None:
 @click.option("--engine", type=click.Choice(["auto", "exact", "hist"]), default="auto", show_default=True)
 @click.option("-o", "--output", required=True, metavar="OUTPUT", help="The input rows plus a 'partition' column.")
 @click.option("--model", "model_path", metavar="PATH", help="Save the fitted partitioner here (for `hvrt label`).")
+@_overwrite_input_option(PARTITION_COLUMN)
 @_quiet_option
 def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str, ...], columns: tuple[str, ...],
-              engine: str, output: str, model_path: str | None, quiet: bool) -> None:
+              engine: str, output: str, model_path: str | None, overwrite_input: bool, quiet: bool) -> None:
     """Partition INPUT and write its rows with a 'partition' column to OUTPUT."""
     y_columns = tuple(dict.fromkeys(y_columns))  # --y price --y price: one guide
     source, fmt = _input_path(input_path)
     target_path, out_fmt = _output_path(output)
+    _check_not_input(source, target_path, output, PARTITION_COLUMN, overwrite_input)
     _check_model_folder(model_path)
+    _check_model_not_data(model_path, source, target_path)
     progress = Progress(quiet)
     progress.step(f"reading {source}")
     frame = read_table(source, fmt)
@@ -546,8 +761,9 @@ def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str,
     progress.step(f"writing {target_path}")
     write_table(frame.assign(**{PARTITION_COLUMN: model.labels_}), target_path, out_fmt)
     sizes = model.partition_sizes_
-    _say(quiet, f"partitioned {len(frame):,} rows x {X.shape[1]} columns into {model.n_partitions_} partitions "
-                f"(engine {model.engine_}, {seconds:.2f} s); sizes min {sizes.min()} / median {int(_median(sizes))} / max {sizes.max()}")
+    _say(quiet, f"partitioned {_count(len(frame), 'row')} x {_count(X.shape[1], 'column')} into "
+                f"{_count(model.n_partitions_, 'partition')} (engine {model.engine_}, {seconds:.2f} s); "
+                f"sizes min {sizes.min()} / median {_median(sizes):g} / max {sizes.max()}")
     _say(quiet, f"wrote {target_path}")
     if model_path:
         saved = _save_model(model, model_path, _column_metadata(X, list(y_columns)))
@@ -561,12 +777,13 @@ def _median(values: Any) -> float:
 
 
 def _chunked(command: str, kind: str, column: str, input_path: str, model_path: str, output: str,
-             chunk_rows: int, quiet: bool) -> None:
+             chunk_rows: int, overwrite_input: bool, quiet: bool) -> None:
     """``label`` and ``predict``: read INPUT in chunks, add ``column``, append to OUTPUT."""
     from .persistence import atomic_path
 
     source, fmt = _input_path(input_path)
     target_path, out_fmt = _output_path(output)
+    _check_not_input(source, target_path, output, column, overwrite_input)
     progress = Progress(quiet)
     model, metadata = _load_model(model_path, kind, command)
     rows = chunks = 0
@@ -591,7 +808,7 @@ def _chunked(command: str, kind: str, column: str, input_path: str, model_path: 
             raise BadInput(f"input {str(source)!r} has no rows")
         writer.close()
     what = "labelled" if command == "label" else "predicted"
-    _say(quiet, f"{what} {rows:,} rows in {chunks} chunk(s) with {model_path}; wrote {target_path}")
+    _say(quiet, f"{what} {_count(rows, 'row')} in {chunks} chunk(s) with {model_path}; wrote {target_path}")
 
 
 @cli.command()
@@ -600,10 +817,11 @@ def _chunked(command: str, kind: str, column: str, input_path: str, model_path: 
 @click.option("-o", "--output", required=True, metavar="OUTPUT", help="The input rows plus a 'partition' column.")
 @click.option("--chunk-rows", type=click.IntRange(min=1), default=DEFAULT_CHUNK_ROWS, show_default=True,
               help="Rows read, labelled and written at a time (bounds the memory used).")
+@_overwrite_input_option(PARTITION_COLUMN)
 @_quiet_option
-def label(input_path: str, model_path: str, output: str, chunk_rows: int, quiet: bool) -> None:
+def label(input_path: str, model_path: str, output: str, chunk_rows: int, overwrite_input: bool, quiet: bool) -> None:
     """Label INPUT with a saved partitioner, in chunks, into OUTPUT."""
-    _chunked("label", "HVRTPartitioner", PARTITION_COLUMN, input_path, model_path, output, chunk_rows, quiet)
+    _chunked("label", "HVRTPartitioner", PARTITION_COLUMN, input_path, model_path, output, chunk_rows, overwrite_input, quiet)
 
 
 @cli.command()
@@ -625,6 +843,8 @@ def rules(model_path: str, output: str | None, precision: int | None, missing: s
     from .persistence import load, model_info
 
     target = None if output is None else _output_path(output)
+    if target is not None and _same_file(Path(model_path), target[0]):
+        raise BadInput(f"output {output!r} is the --model file; write the rules to another file")
     info = model_info(model_path)
     model = load(model_path)
     partitioner = model.partitioner_ if info.kind == "PartitionedRegressor" else model
@@ -641,7 +861,7 @@ def rules(model_path: str, output: str | None, precision: int | None, missing: s
     if guide == "residual":
         table = table.rename(columns={"y_mean": "residual_mean"})
     write_table(table, *target)
-    _say(quiet, f"wrote the rules of {len(table):,} partitions of {model_path} to {target[0]}")
+    _say(quiet, f"wrote the rules of {_count(len(table), 'partition')} of {model_path} to {target[0]}")
 
 
 @cli.command()
@@ -655,13 +875,17 @@ def rules(model_path: str, output: str | None, precision: int | None, missing: s
               help="The partitioner's engine; hist, the regressor's default, at every size.")
 @click.option("--model", "model_path", required=True, metavar="PATH", help="Save the fitted regressor here (for `hvrt predict`).")
 @click.option("-o", "--output", default=None, metavar="OUTPUT", help="Also write the input rows plus a 'prediction' column.")
+@_overwrite_input_option(PREDICTION_COLUMN)
 @_quiet_option
 def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, ...], engine: str,
-            model_path: str, output: str | None, quiet: bool) -> None:
+            model_path: str, output: str | None, overwrite_input: bool, quiet: bool) -> None:
     """Fit a PartitionedRegressor (a shrunk ridge per partition) of --y on INPUT."""
     source, fmt = _input_path(input_path)
     target = _output_path(output) if output else None
+    if target is not None:
+        _check_not_input(source, target[0], output, PREDICTION_COLUMN, overwrite_input)
     _check_model_folder(model_path)
+    _check_model_not_data(model_path, source, None if target is None else target[0])
     progress = Progress(quiet)
     progress.step(f"reading {source}")
     frame = read_table(source, fmt)
@@ -683,7 +907,7 @@ def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, .
     fitted = model.predict(X)
     r2 = model.score(X, frame[y_column])
     saved = _save_model(model, model_path, _column_metadata(X, [y_column]))
-    _say(quiet, f"fitted {model.n_partitions_} local models of {y_column!r} on {len(frame):,} rows in {seconds:.2f} s "
+    _say(quiet, f"fitted {_count(model.n_partitions_, 'local model')} of {y_column!r} on {_count(len(frame), 'row')} in {seconds:.2f} s "
                 f"(partitions grown on {model.partition_on_}, shrinkage {model.shrinkage_:g}); training R² {r2:.4f}")
     _say(quiet, f"saved the regressor to {saved}")
     if target is not None:
@@ -697,10 +921,12 @@ def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, .
 @click.option("-o", "--output", required=True, metavar="OUTPUT", help="The input rows plus a 'prediction' column.")
 @click.option("--chunk-rows", type=click.IntRange(min=1), default=DEFAULT_CHUNK_ROWS, show_default=True,
               help="Rows read, predicted and written at a time (bounds the memory used).")
+@_overwrite_input_option(PREDICTION_COLUMN)
 @_quiet_option
-def predict(input_path: str, model_path: str, output: str, chunk_rows: int, quiet: bool) -> None:
+def predict(input_path: str, model_path: str, output: str, chunk_rows: int, overwrite_input: bool, quiet: bool) -> None:
     """Predict INPUT with a saved regressor, in chunks, into OUTPUT."""
-    _chunked("predict", "PartitionedRegressor", PREDICTION_COLUMN, input_path, model_path, output, chunk_rows, quiet)
+    _chunked("predict", "PartitionedRegressor", PREDICTION_COLUMN, input_path, model_path, output, chunk_rows,
+             overwrite_input, quiet)
 
 
 @cli.command()
@@ -713,9 +939,7 @@ def predict(input_path: str, model_path: str, output: str, chunk_rows: int, quie
 def profile(input_path: str, labels_column: str, columns: tuple[str, ...], out_dir: str, quiet: bool) -> None:
     """Profile the partitions of INPUT (tables, figures, summary.json, report.html) into DIR."""
     source, fmt = _input_path(input_path)
-    out = Path(out_dir)
-    if not out.parent.is_dir():
-        raise BadInput(f"the folder of --out {out_dir!r} does not exist")
+    out = _check_out_folder(out_dir)
     progress = Progress(quiet)
     progress.step(f"reading {source}")
     frame = read_table(source, fmt)
@@ -723,32 +947,38 @@ def profile(input_path: str, labels_column: str, columns: tuple[str, ...], out_d
     X = _features(frame, _columns_option(columns), [labels_column], source)
     progress.step("profiling")
     report = write_profile(X, frame[labels_column], out)
-    _say(quiet, f"profiled {len(frame):,} rows in {frame[labels_column].nunique()} partitions; wrote {out}")
+    _say(quiet, f"profiled {_count(len(frame), 'row')} in {_count(frame[labels_column].nunique(), 'partition')}; wrote {out}")
     _say(quiet, str(report))
 
 
 def write_profile(X: pd.DataFrame, labels: Any, out: Path) -> Path:
-    """Run the profiler into a temporary folder beside ``out``, then move its files into ``out``.
+    """Profile into ``out`` with the profiler's own writer; return the path of ``report.html``.
 
-    Returns the path of ``report.html``. A failed run leaves ``out`` as it was.
+    The profiler computes every table and renders every figure before it writes a file, so a
+    failed run leaves ``out`` as it was (a folder it had just made is removed again); a re-run
+    removes only what the earlier run wrote (its ``hvrt_manifest.json``), never a file or
+    folder of the user's. (Moving a finished run in from a staging folder replaced any folder
+    named like a feature, with the user's files in it, and left the earlier run's files.)
     """
-    import shutil
-    import tempfile
-
     from .profiler import PartitionProfiler
 
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
+    made = not out.exists()
     try:
-        PartitionProfiler(X, labels, output_path=staging).run_profiling()
-        out.mkdir(exist_ok=True)
-        for item in staging.iterdir():
-            destination = out / item.name
-            if destination.is_dir() and not destination.is_symlink():
-                shutil.rmtree(destination)
-            os.replace(item, destination)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        PartitionProfiler(X, labels, output_path=out).run_profiling()
+    except BaseException:
+        if made and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+        raise
     return out / "report.html"
+
+
+def _check_out_folder(out_dir: str) -> Path:
+    out = Path(out_dir)
+    if not out.parent.is_dir():
+        raise BadInput(f"the folder of --out {out_dir!r} does not exist")
+    if out.exists() and not out.is_dir():
+        raise BadInput(f"--out {out_dir!r} is a file; give a folder for the report")
+    return out
 
 
 @cli.command()
@@ -760,9 +990,7 @@ def demo(out_dir: str, rows: int | None, quiet: bool) -> None:
     """The whole job on embedded data: partition, local models against Ridge, a report."""
     from . import demo as demo_job
 
-    out = Path(out_dir)
-    if not out.parent.is_dir():
-        raise BadInput(f"the folder of --out {out_dir!r} does not exist")
+    out = _check_out_folder(out_dir)
     progress = Progress(quiet)
     demo_job.run(
         out,

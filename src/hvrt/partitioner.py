@@ -52,7 +52,36 @@ def _is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-class HVRTPartitioner(ClusterMixin, TransformerMixin, BaseEstimator):
+# Parameters of the released predecessor (hvrt-partitioner 0.6.1) that have another name here,
+# with what the new one means, for the error that names it.
+_RENAMED_PARAMETERS = {
+    "min_impurity_reduction": (
+        "min_variance_reduction",
+        "the fraction of the root's impurity every split must remove; its default is now 0.0, not 0.01",
+    ),
+}
+
+
+class _NamesRenamedParameters:
+    """Gives an old parameter name a TypeError that names the new one.
+
+    scikit-learn reads an estimator's parameters from its ``__init__`` signature (``get_params``,
+    ``clone``), so ``__init__`` takes no ``**kwargs``; an old name is caught in ``__new__``, which
+    sees the same arguments first. It lives in this base class because ``inspect.signature`` of a
+    class that defines both ``__new__`` and ``__init__`` reads ``__new__``'s ``(*args, **kwargs)``.
+    """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        for old in sorted(kwargs.keys() & _RENAMED_PARAMETERS.keys()):
+            new, meaning = _RENAMED_PARAMETERS[old]
+            raise TypeError(
+                f"{cls.__name__} has no parameter {old!r} (its name in hvrt-partitioner 0.6.1); "
+                f"use {new}={kwargs[old]!r}: {meaning}"
+            )
+        return super().__new__(cls)
+
+
+class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, BaseEstimator):
     """Partition tabular data into many fine-grained, variance-reducing partitions.
 
     Each numeric feature is scaled (z-score by default) and a synthetic target is built

@@ -103,7 +103,8 @@ _TYPES.update({"float": float, "int": int, "bool": bool, "str": str, "object": o
 
 
 class ModelFileError(ValueError):
-    """A file that is not an hvrt model file, or one this version of hvrt cannot read."""
+    """A file that is not an hvrt model file, a damaged or truncated one, or one this version of
+    hvrt cannot read."""
 
 
 class ModelVersionWarning(UserWarning):
@@ -433,6 +434,43 @@ def _read_manifest(archive: zipfile.ZipFile, path: Path) -> dict:
     return manifest
 
 
+# A zip archive starts with the local header of its first member (the member's name follows
+# the header's 30 bytes); a model file's first member is its manifest. zipfile finds an
+# archive by the directory at its end, which a truncated file has lost.
+_LOCAL_HEADER = b"PK\x03\x04"
+_LOCAL_HEADER_SIZE = 30
+
+
+def _refuse_truncated_archive(path: Path, head: bytes) -> None:
+    """Name a file that starts as a zip archive but has no directory at its end: truncated
+    (an interrupted copy or download) or damaged at its end. It is said to be an hvrt model
+    file when its first member is the manifest, so the user knows to fetch it again rather
+    than look for a different file."""
+    size = path.stat().st_size
+    if size == 0:
+        raise ModelFileError(f"{str(path)!r} is empty (0 bytes), not an hvrt model file; write one with hvrt.save")
+    if not head.startswith(_LOCAL_HEADER):
+        return
+    name_length = int.from_bytes(head[26:28], "little")  # the header's file-name length field
+    name = head[_LOCAL_HEADER_SIZE : _LOCAL_HEADER_SIZE + name_length]
+    ending = f"it ends after {size:,} bytes, without the zip directory a model file ends with"
+    again = "copy the file again or save the model again"
+    if not name:
+        raise ModelFileError(
+            f"{str(path)!r} is a damaged zip archive, cut short after {size:,} bytes (too short to tell "
+            f"whether it was an hvrt model file); {again}"
+        )
+    if MANIFEST.encode().startswith(name):
+        raise ModelFileError(
+            f"{str(path)!r} is an hvrt model file, but damaged: it is truncated ({ending}), by an "
+            f"interrupted copy or download perhaps, or its end is overwritten; {again}"
+        )
+    raise ModelFileError(
+        f"{str(path)!r} is not an hvrt model file: it is a damaged or truncated zip archive ({ending}) "
+        f"whose first member is {name.decode(errors='replace')!r}, not {MANIFEST}"
+    )
+
+
 def _open(path: str | os.PathLike) -> tuple[zipfile.ZipFile, Path]:
     path = _as_path(path)
     if path.is_dir():
@@ -440,8 +478,9 @@ def _open(path: str | os.PathLike) -> tuple[zipfile.ZipFile, Path]:
     if not path.is_file():
         raise FileNotFoundError(f"model file {str(path)!r} does not exist")
     with open(path, "rb") as handle:
-        head = handle.read(4)
+        head = handle.read(_LOCAL_HEADER_SIZE + len(MANIFEST))
     if not zipfile.is_zipfile(path):
+        _refuse_truncated_archive(path, head)
         hint = ""
         if head[:1] == b"\x80" or head[:2] in (b"x\x9c", b"\x1f\x8b"):
             hint = " (it looks like a pickle or a joblib file; hvrt never loads those, because loading them runs code from the file)"

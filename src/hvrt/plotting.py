@@ -10,7 +10,9 @@ returned figures still display inline.
 
 from __future__ import annotations
 
+import functools
 import io
+import warnings
 from collections.abc import Sequence
 from os import PathLike
 from pathlib import Path
@@ -125,9 +127,8 @@ OUTLIER_COLOR = "#444444"
 NS_PER_DAY = 86_400e9
 # A duration axis is written in the largest of these units that the visible span covers twice.
 _DURATION_UNITS = (("days", NS_PER_DAY), ("hours", 3_600e9), ("minutes", 60e9), ("seconds", 1e9), ("ms", 1e6))
-# Left margin (inches) of a figure whose y axis is written as dates, for labels up to
-# "2024-03-01 12:30" long.
-_DATE_AXIS_LEFT = 1.45
+# Room (inches) left of a date y axis's tick labels: the ticks, the pads and the axis label.
+_DATE_AXIS_LABEL_ROOM = 0.55
 
 
 def _duration_unit(span: float) -> tuple[str, float]:
@@ -181,12 +182,17 @@ def _time_axis(axis: Any, time_kind: str | None, feature: str) -> None:
             low, high = sorted(axis.get_view_interval())
             return self.tick_values(low, high)
 
+        last: tuple[tuple, np.ndarray] | None = None
+
         def tick_values(self, vmin: float, vmax: float) -> Sequence[float]:
             if time_kind == "dates":
-                days = mdates.AutoDateLocator().tick_values(
-                    mdates.num2date(vmin / NS_PER_DAY), mdates.num2date(max(vmax, vmin + 1e9) / NS_PER_DAY)
-                )
-                return np.asarray(days) * NS_PER_DAY
+                # matplotlib asks a dozen times per draw (and once per label, through the
+                # formatter); the ticks depend only on the view and the axes' place and size
+                figure = axis.get_figure(root=True)
+                key = (vmin, vmax, tuple(axis.axes.get_position().bounds), tuple(figure.get_size_inches()))
+                if self.last is None or self.last[0] != key:
+                    self.last = (key, _date_ticks(axis, vmin, vmax))
+                return self.last[1].copy()
             unit = _duration_unit(vmax - vmin)[1]
             return MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10]).tick_values(vmin / unit, vmax / unit) * unit
 
@@ -200,8 +206,73 @@ def _time_axis(axis: Any, time_kind: str | None, feature: str) -> None:
     unit = "date" if time_kind == "dates" else _duration_unit(span())[0]
     axis.set_label_text(f"{feature} ({unit})")
     if time_kind == "dates" and axis.axis_name == "y":
+        # The left margin fits the widest date label and the axis label beside it (a fixed
+        # margin pushed "when (date)" off the figure behind "2024-03-01 12:00").
         figure = axis.get_figure(root=True)
-        figure.subplots_adjust(left=_DATE_AXIS_LEFT / figure.get_figwidth())
+        low, high = sorted(axis.get_view_interval())
+        width = _date_label_width(axis, _date_ticks(axis, low, high))
+        figure.subplots_adjust(left=max(0.8, width + _DATE_AXIS_LABEL_ROOM) / figure.get_figwidth())
+
+
+def _date_ticks(axis: Any, vmin: float, vmax: float) -> np.ndarray:
+    """Round dates (nanoseconds) between ``vmin`` and ``vmax`` whose labels fit a horizontal axis.
+
+    A date label is long ("2023-01-01 13:00" is some 1.3 inches), so on the x axis the
+    ticks are limited to as many labels as the axis holds side by side, and a tick whose
+    label would overlap the previous one (the date locator restarts its steps at each
+    month) or run past the figure's edge (a tick at the axis end) is left out.
+    """
+    import matplotlib.dates as mdates
+
+    low, high = mdates.num2date(vmin / NS_PER_DAY), mdates.num2date(max(vmax, vmin + 1e9) / NS_PER_DAY)
+    ticks = np.asarray(mdates.AutoDateLocator().tick_values(low, high)) * NS_PER_DAY
+    if axis.axis_name != "x" or len(ticks) < 2 or not vmax > vmin:
+        return ticks
+    figure = axis.get_figure(root=True)
+    box = axis.axes.get_position()
+    inches_per_ns = box.width * figure.get_figwidth() / (vmax - vmin)
+    label_width = _date_label_width(axis, ticks)
+    fitting = max(2, int(box.width * figure.get_figwidth() / (1.3 * label_width)))
+    if len(ticks) > fitting:
+        fewer = mdates.AutoDateLocator(minticks=min(3, fitting), maxticks=fitting)
+        with warnings.catch_warnings():
+            # when no step of the unit gives few enough ticks, the locator warns and takes its
+            # largest step (12 hours, say); the labels that still collide are left out below
+            warnings.filterwarnings("ignore", "AutoDateLocator was unable to pick", UserWarning)
+            ticks = np.asarray(fewer.tick_values(low, high)) * NS_PER_DAY
+    centres = box.x0 * figure.get_figwidth() + (ticks - vmin) * inches_per_ns  # inches from the figure's left
+    half, gap = _date_label_width(axis, ticks) / 2, 0.1  # inches
+    kept, right_of_last = [], -gap / 2  # so the first label starts gap / 2 inside the figure
+    for tick, centre in zip(ticks, centres):  # a handful of ticks
+        inside = vmin <= tick <= vmax
+        if inside and centre - half >= right_of_last + gap and centre + half <= figure.get_figwidth() - gap / 2:
+            kept.append(tick)
+            right_of_last = centre + half
+        elif not inside:
+            kept.append(tick)  # not drawn: matplotlib shows only the ticks inside the view
+    return np.asarray(kept)
+
+
+def _date_label_width(axis: Any, ticks: np.ndarray) -> float:
+    """The width in inches of the widest label of ``ticks`` as a date axis writes them."""
+    import matplotlib as mpl
+    import matplotlib.dates as mdates
+    from matplotlib.font_manager import FontProperties
+
+    pattern = _date_pattern(ticks)
+    labels = [mdates.num2date(tick / NS_PER_DAY).strftime(pattern) for tick in ticks]
+    size = FontProperties(size=mpl.rcParams[f"{axis.axis_name}tick.labelsize"]).get_size_in_points()  # labels not made yet
+    return max(_text_width(label, size, mpl.rcParams["font.family"][0]) for label in labels) / 72
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_width(text: str, size: float, family: str) -> float:
+    """The width in points of ``text`` in the default font (memoised: the tick locator asks for
+    the same labels every time a figure is drawn)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    return TextToPath().get_text_width_height_descent(text, FontProperties(family=family, size=size), ismath=False)[0]
 
 
 def _date_pattern(ticks: Sequence[float]) -> str:
