@@ -185,14 +185,6 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
             "void",
         ),
     ),
-    "hvrt._hist._histograms.fill_packed": (
-        # hist, codes, y, start, end, sums (feat13: the float32-block fill of 8-15 outputs)
-        (
-            "fill_packed",
-            (("f8", 3, "C"), ("u1", 2, "C"), ("f8", 2, "C"), "i8", "i8", ("f8", 1, "C")),
-            "void",
-        ),
-    ),
     "hvrt._hist._grower.grow": (
         ("grow", _grow(None), _GROW_TABLES),
         ("grow_categorical", _grow(("b1", 1, "C", "r")), _GROW_TABLES),
