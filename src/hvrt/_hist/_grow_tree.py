@@ -14,15 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from ._grower import ENTRIES, FINAL, PUBLISHED, grow, merge_subtrees, split_root
-from ._histograms import (
-    add_histograms,
-    build_histogram,
-    column_sums,
-    fill_packed,
-    histogram_sums,
-    histogram_width,
-    packs_outputs,
-)
+from ._histograms import add_histograms, build_histogram, column_sums, histogram_sums, histogram_width
 from ._node_table import BIN, CATEGORIES, DEPTH, END, FEATURE, N_FIELDS, N_LEFT, NAN_LEFT, ORDER, START
 from ._threads import MIN_ROWS_PER_THREAD, thread_count
 
@@ -54,39 +46,23 @@ def _aligned_empty(shape: tuple[int, ...]) -> np.ndarray:
     return buffer[start : start + size].reshape(shape)
 
 
-def _root_histogram(
-    codes: np.ndarray, y: np.ndarray, n_features: int, n_codes: int, threads: int
-) -> tuple[np.ndarray, np.ndarray]:
+def _root_histogram(codes: np.ndarray, y: np.ndarray, n_features: int, n_codes: int, threads: int) -> np.ndarray:
     """Two histograms; the first is the root's, the sum of the two halves' (built on two
     threads when asked), the second is workspace for :func:`split_root`. Both start on a
     ``_HISTOGRAM_ALIGNMENT`` boundary, or 32 bytes past one (a block is 96 bytes with ten
-    outputs). Also the root's per-output sums: read off the histogram, or, for histograms
-    that ``fill_packed`` builds, the two halves' sums of the rows added (whatever the
-    threads)."""
+    outputs)."""
     n, m = y.shape
-    width = histogram_width(m)
-    hists = _aligned_empty((2, n_features, n_codes, width))
+    hists = _aligned_empty((2, n_features, n_codes, histogram_width(m)))
     bounds = ((0, n // 2), (n // 2, n))
-    halves = np.empty((2, m))
-
-    def build(h: int) -> None:
-        if packs_outputs(width):
-            fill_packed(hists[h], codes, y, *bounds[h], halves[h])
-        else:
-            build_histogram(hists[h], codes, y, *bounds[h])
-
     if threads >= 2:
         with ThreadPoolExecutor(max_workers=2) as pool:
-            for future in [pool.submit(build, h) for h in range(2)]:
+            for future in [pool.submit(build_histogram, hists[h], codes, y, *bounds[h]) for h in range(2)]:
                 future.result()
     else:
         for h in range(2):
-            build(h)
+            build_histogram(hists[h], codes, y, *bounds[h])
     add_histograms(hists[0], hists[1])
-    # from the histogram (one pass less), as every other node's; without features, from y
-    if not n_features:
-        return hists, column_sums(y, 0, n)
-    return hists, halves[0] + halves[1] if packs_outputs(width) else histogram_sums(hists[0])[:m]
+    return hists
 
 
 def grow_tree(
@@ -120,7 +96,9 @@ def grow_tree(
     words = codes.view(np.uint64)
     rows = np.arange(n, dtype=np.int32)
     threads = 2 if thread_count() >= 2 and n >= TWO_SUBTREES_MIN_ROWS else 1
-    hists, root_sums = _root_histogram(codes, y, n_features, nan_code + 1, threads)
+    hists = _root_histogram(codes, y, n_features, nan_code + 1, threads)
+    # from the histogram (one pass less), as every other node's; without features, from y
+    root_sums = histogram_sums(hists[0])[: y.shape[1]] if n_features else column_sums(y, 0, n)
     if threads == 1 or max_leaves <= 2:
         node_int, node_float = _grow_serial(
             codes, words, y, rows, hists[0], root_sums, n_value_bins, categorical, nan_code, max_leaves, min_leaf,
@@ -196,7 +174,8 @@ def _regrow_serially(
         original[rows] = array
         array[...] = original
     rows[...] = np.arange(len(rows), dtype=rows.dtype)
-    hists, root_sums = _root_histogram(codes, y, len(n_value_bins), nan_code + 1, 1)
+    hists = _root_histogram(codes, y, len(n_value_bins), nan_code + 1, 1)
+    root_sums = histogram_sums(hists[0])[: y.shape[1]]
     node_int, node_float = _grow_serial(
         codes, words, y, rows, hists[0], root_sums, n_value_bins, categorical, nan_code, max_leaves, min_leaf,
         max_depth, min_gain, hist_min_rows, min_category_rows,

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._histograms import fill_histogram, fill_packed, histogram_sum, histogram_sums, packs_outputs, subtract_histograms
+from ._histograms import fill_histogram, histogram_sum, histogram_sums, subtract_histograms
 from ._jit import intrinsic, njit, types
 from ._categories import evaluate_mixed, split_rows_by_set
 from ._node_table import (
@@ -61,21 +61,13 @@ from ._split import evaluate_node
 
 
 @njit(cache=True, inline="always")
-def _child_histograms(
-    hist, codes, y, small_slot, small_start, small_size, large_slot, large_start, large_size, build_both, packed,
-    small_sums, large_sums,
-):  # fmt: skip
+def _child_histograms(hist, codes, y, small_slot, small_start, small_size, large_slot, large_start, large_size, build_both):
     # histograms from contiguous rows after the partition: a tight loop beats
     # accumulating inside the partition pass
-    if packed:  # (and the smaller child's exact sums; the larger's are not read)
-        fill_packed(hist[small_slot], codes, y, small_start, small_start + small_size, small_sums)
-        if build_both:
-            fill_packed(hist[large_slot], codes, y, large_start, large_start + large_size, large_sums)
+    fill_histogram(hist[small_slot], codes, y, small_start, small_start + small_size)
+    if build_both:
+        fill_histogram(hist[large_slot], codes, y, large_start, large_start + large_size)
     else:
-        fill_histogram(hist[small_slot], codes, y, small_start, small_start + small_size)
-        if build_both:
-            fill_histogram(hist[large_slot], codes, y, large_start, large_start + large_size)
-    if not build_both:
         subtract_histograms(hist[large_slot], hist[small_slot])
 
 
@@ -231,10 +223,6 @@ def grow(
     heap_size = np.int64(0)  # not a literal 0: one compiled heap_push, not two
 
     n_slots = (max_leaves if max_leaves < n // hist_min_rows else n // hist_min_rows) + 2  # noqa: FURB136
-    # 8-15 outputs: float32 blocks (fill_packed); a node's sums then come from its rows
-    packed = root_hist.shape[2] == 12 or root_hist.shape[2] == 16
-    small_sums = np.empty(m)
-    large_sums = np.empty(m)
     hist = np.empty((n_slots + 2, p, width, root_hist.shape[2]))  # + two scratch histograms
     scratch_a, scratch_b = n_slots, n_slots + 1
     free_slots = np.empty(n_slots, dtype=np.int64)
@@ -371,7 +359,7 @@ def grow(
         large_start = start + n_left if left_is_small else start
         _child_histograms(
             hist, codes, y, small_slot, small_start, small_size, large_slot, large_start,
-            end - start - small_size, parent_slot < 0, packed, small_sums, large_sums,
+            end - start - small_size, parent_slot < 0,
         )  # fmt: skip
 
         if n_nodes + 2 > capacity:
@@ -386,15 +374,9 @@ def grow(
         depth = node_int[parent, DEPTH] + 1
         node_int[left, START], node_int[left, END], node_int[left, DEPTH] = start, start + n_left, depth
         node_int[right, START], node_int[right, END], node_int[right, DEPTH] = start + n_left, end, depth
-        if packed:  # the smaller child's sums from its rows, the other's the parent's minus them
-            small, large = (left, right) if left_is_small else (right, left)
-            for k in range(m):
-                node_float[small, 1 + k] = small_sums[k]
-                node_float[large, 1 + k] = node_float[parent, 1 + k] - small_sums[k]
-        else:
-            for k in range(m):
-                node_float[left, 1 + k] = histogram_sum(hist[left_slot], k)
-                node_float[right, 1 + k] = node_float[parent, 1 + k] - node_float[left, 1 + k]
+        for k in range(m):
+            node_float[left, 1 + k] = histogram_sum(hist[left_slot], k)
+            node_float[right, 1 + k] = node_float[parent, 1 + k] - node_float[left, 1 + k]
         n_leaves += 1
         pending[0], pending_slot[0] = left, left_slot
         pending[1], pending_slot[1] = right, right_slot
@@ -458,22 +440,12 @@ def split_root(
     small_start = 0 if left_is_small else n_left
     # as grow's _child_histograms (inlined there, not a kernel of its own): the smaller child
     # from its rows, the larger as the root minus it (numpy subtracts element by element)
-    packed = packs_outputs(hists.shape[3])
-    small_sums = np.empty(m)
-    if packed:
-        fill_packed(hists[1], codes, y, small_start, small_start + small_size, small_sums)
-    else:
-        fill_histogram(hists[1], codes, y, small_start, small_start + small_size)
+    fill_histogram(hists[1], codes, y, small_start, small_start + small_size)
     hists[0] -= hists[1]
     if left_is_small:  # the children's histograms in left, right order
         hists[[0, 1]] = hists[[1, 0]]
-    if not packed:
-        left_sums = histogram_sums(hists[0])[:m]
-        return gain, feature, split_bin, nan_left, n_left, left_sums, root_sums - left_sums, bits
-    # as grow takes them: the smaller child's sums from its rows, the larger's the root's minus them
-    large_sums = root_sums - small_sums
-    left_sums, right_sums = (small_sums, large_sums) if left_is_small else (large_sums, small_sums)
-    return gain, feature, split_bin, nan_left, n_left, left_sums, right_sums, bits
+    left_sums = histogram_sums(hists[0])[:m]
+    return gain, feature, split_bin, nan_left, n_left, left_sums, root_sums - left_sums, bits
 
 
 def _split_sequence(node_int: np.ndarray) -> np.ndarray:
