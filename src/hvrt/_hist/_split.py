@@ -2,7 +2,10 @@
 
 The least-squares gain of a split into L and R is
 ``sum_k (S_Lk^2 / n_L + S_Rk^2 / n_R - S_k^2 / n)``, the drop in the summed per-output SSE,
-so one histogram scan serves the single and the multi-output target.
+so one histogram scan serves the single and the multi-output target. With 8-15 outputs
+(blocks of 12 or 16 entries) a bin's outputs are scored as one vector, their squares added
+as a fixed tree of halves rather than one output after another: the same left and right
+sums, the gains to rounding, so a split may differ from the output loop's at a tie to rounding.
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ def _squares(n_lanes: int, accumulate: bool):
             # lanes from m on (the count, the padding) count for nothing
             limit = context.cast(builder, args[4], sig.args[4], types.int64)
             lanes = ir.Constant(ir.VectorType(ir.IntType(64), n_lanes), list(range(n_lanes)))
-            splat = builder.insert_element(ir.Constant(ir.VectorType(ir.IntType(64), n_lanes), ir.Undefined), limit, ir.Constant(index, 0))
+            undefined = ir.Constant(ir.VectorType(ir.IntType(64), n_lanes), ir.Undefined)
+            splat = builder.insert_element(undefined, limit, ir.Constant(index, 0))
             splat = builder.shuffle_vector(splat, splat, ir.Constant(ir.VectorType(index, n_lanes), [0] * n_lanes))
             keep = builder.icmp_signed("<", lanes, splat)
             zero = ir.Constant(double, [0.0] * n_lanes)
@@ -53,7 +57,9 @@ def _squares(n_lanes: int, accumulate: bool):
                     half = size // 2
                     if size % 2:
                         extra.append(builder.extract_element(vector, ir.Constant(index, size - 1)))
-                    low = builder.shuffle_vector(vector, vector, ir.Constant(ir.VectorType(index, half), list(range(half))))
+                    low = builder.shuffle_vector(
+                        vector, vector, ir.Constant(ir.VectorType(index, half), list(range(half)))
+                    )
                     high = builder.shuffle_vector(
                         vector, vector, ir.Constant(ir.VectorType(index, half), list(range(half, 2 * half)))
                     )
@@ -63,7 +69,8 @@ def _squares(n_lanes: int, accumulate: bool):
                     value = builder.fadd(value, scalar)
                 return value
 
-            return context.make_tuple(builder, sig.return_type, [total_of_squares(added), total_of_squares(rest)])
+            squares = [total_of_squares(added), total_of_squares(rest)]
+            return context.make_tuple(builder, sig.return_type, squares)
 
         return signature, codegen
 
@@ -135,8 +142,9 @@ def _best_split(hist, n_value_bins, nan_code, node_sum, n_node, min_leaf, scratc
     parent_score = 0.0
     for k in range(m):
         parent_score += node_sum[k] * node_sum[k] / n_node
-    # blocks of 12 or 16 entries (8-15 outputs; the packed histograms, ``_histograms.packs_outputs``):
-    # the vector search, on a running vector of left sums and the node's sums, zero-padded
+    # blocks of 12 or 16 entries (8-15 outputs, ``histogram_width``): the vector search, on a
+    # running vector of left sums and the node's sums, zero-padded (1.6x faster than the
+    # output loop at ten outputs, 127 bins: 17-19 against 28-31 us a node)
     n_codes, width = hist.shape[1], hist.shape[2]
     blocks = m > 1 and (width == 12 or width == 16)
     lanes_left = np.zeros(16)
@@ -186,11 +194,15 @@ def _best_split(hist, n_value_bins, nan_code, node_sum, n_node, min_leaf, scratc
                 if width == 12:
                     left_sq[b], right_sq[b] = _squares_12(hist, offset, lanes_left, lanes_total, m)
                     if has_nan:
-                        nan_left_sq[b], nan_right_sq[b] = _shifted_squares_12(hist, nan_offset, lanes_left, lanes_total, m)
+                        nan_left_sq[b], nan_right_sq[b] = _shifted_squares_12(
+                            hist, nan_offset, lanes_left, lanes_total, m
+                        )
                 else:
                     left_sq[b], right_sq[b] = _squares_16(hist, offset, lanes_left, lanes_total, m)
                     if has_nan:
-                        nan_left_sq[b], nan_right_sq[b] = _shifted_squares_16(hist, nan_offset, lanes_left, lanes_total, m)
+                        nan_left_sq[b], nan_right_sq[b] = _shifted_squares_16(
+                            hist, nan_offset, lanes_left, lanes_total, m
+                        )
         else:
             for k in range(m):
                 left_sum[k] = 0.0
