@@ -598,8 +598,7 @@ def test_multi_output_vector_search_finds_what_the_output_loop_finds(seed, m):
     child = np.empty_like(padded)
     fill_histogram(child, codes, y, 0, n_rows // 3)
     n_value = np.full(n_features, n_value_bins, dtype=np.int64)
-    larger = (padded - child, y[n_rows // 3 :].sum(axis=0), n_rows - n_rows // 3)  # as growth subtracts
-    for hist, sums, size in ((padded, y.sum(axis=0), n_rows), larger):
+    for hist, sums, size in ((padded, y.sum(axis=0), n_rows), (padded - child, y[n_rows // 3 :].sum(axis=0), n_rows - n_rows // 3)):
         unpadded = np.ascontiguousarray(hist[:, :, : m + 1])
         for min_leaf in (1, 200):
             vector = _best_split(hist, n_value, nan_code, sums, size, min_leaf, np.empty((7, nan_code + 1)))

@@ -2,10 +2,7 @@
 
 The least-squares gain of a split into L and R is
 ``sum_k (S_Lk^2 / n_L + S_Rk^2 / n_R - S_k^2 / n)``, the drop in the summed per-output SSE,
-so one histogram scan serves the single and the multi-output target. With 8-15 outputs
-(blocks of 12 or 16 entries) a bin's outputs are scored as one vector, their squares added
-as a fixed tree of halves rather than one output after another: the same left and right
-sums, the gains to rounding, so a split may differ from the output loop's at a tie to rounding.
+so one histogram scan serves the single and the multi-output target.
 """
 
 from __future__ import annotations
@@ -43,8 +40,7 @@ def _squares(n_lanes: int, accumulate: bool):
             # lanes from m on (the count, the padding) count for nothing
             limit = context.cast(builder, args[4], sig.args[4], types.int64)
             lanes = ir.Constant(ir.VectorType(ir.IntType(64), n_lanes), list(range(n_lanes)))
-            undefined = ir.Constant(ir.VectorType(ir.IntType(64), n_lanes), ir.Undefined)
-            splat = builder.insert_element(undefined, limit, ir.Constant(index, 0))
+            splat = builder.insert_element(ir.Constant(ir.VectorType(ir.IntType(64), n_lanes), ir.Undefined), limit, ir.Constant(index, 0))
             splat = builder.shuffle_vector(splat, splat, ir.Constant(ir.VectorType(index, n_lanes), [0] * n_lanes))
             keep = builder.icmp_signed("<", lanes, splat)
             zero = ir.Constant(double, [0.0] * n_lanes)
@@ -57,9 +53,7 @@ def _squares(n_lanes: int, accumulate: bool):
                     half = size // 2
                     if size % 2:
                         extra.append(builder.extract_element(vector, ir.Constant(index, size - 1)))
-                    low = builder.shuffle_vector(
-                        vector, vector, ir.Constant(ir.VectorType(index, half), list(range(half)))
-                    )
+                    low = builder.shuffle_vector(vector, vector, ir.Constant(ir.VectorType(index, half), list(range(half))))
                     high = builder.shuffle_vector(
                         vector, vector, ir.Constant(ir.VectorType(index, half), list(range(half, 2 * half)))
                     )
@@ -69,8 +63,7 @@ def _squares(n_lanes: int, accumulate: bool):
                     value = builder.fadd(value, scalar)
                 return value
 
-            squares = [total_of_squares(added), total_of_squares(rest)]
-            return context.make_tuple(builder, sig.return_type, squares)
+            return context.make_tuple(builder, sig.return_type, [total_of_squares(added), total_of_squares(rest)])
 
         return signature, codegen
 
@@ -142,9 +135,8 @@ def _best_split(hist, n_value_bins, nan_code, node_sum, n_node, min_leaf, scratc
     parent_score = 0.0
     for k in range(m):
         parent_score += node_sum[k] * node_sum[k] / n_node
-    # blocks of 12 or 16 entries (8-15 outputs, ``histogram_width``): the vector search, on a
-    # running vector of left sums and the node's sums, zero-padded (1.6x faster than the
-    # output loop at ten outputs, 127 bins: 17-19 against 28-31 us a node)
+    # blocks of 12 or 16 entries (8-15 outputs; the packed histograms, ``_histograms.packs_outputs``):
+    # the vector search, on a running vector of left sums and the node's sums, zero-padded
     n_codes, width = hist.shape[1], hist.shape[2]
     blocks = m > 1 and (width == 12 or width == 16)
     lanes_left = np.zeros(16)
@@ -194,15 +186,11 @@ def _best_split(hist, n_value_bins, nan_code, node_sum, n_node, min_leaf, scratc
                 if width == 12:
                     left_sq[b], right_sq[b] = _squares_12(hist, offset, lanes_left, lanes_total, m)
                     if has_nan:
-                        nan_left_sq[b], nan_right_sq[b] = _shifted_squares_12(
-                            hist, nan_offset, lanes_left, lanes_total, m
-                        )
+                        nan_left_sq[b], nan_right_sq[b] = _shifted_squares_12(hist, nan_offset, lanes_left, lanes_total, m)
                 else:
                     left_sq[b], right_sq[b] = _squares_16(hist, offset, lanes_left, lanes_total, m)
                     if has_nan:
-                        nan_left_sq[b], nan_right_sq[b] = _shifted_squares_16(
-                            hist, nan_offset, lanes_left, lanes_total, m
-                        )
+                        nan_left_sq[b], nan_right_sq[b] = _shifted_squares_16(hist, nan_offset, lanes_left, lanes_total, m)
         else:
             for k in range(m):
                 left_sum[k] = 0.0
