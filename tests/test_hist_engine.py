@@ -573,40 +573,6 @@ def test_multi_output_search_scores_a_leading_empty_bin_when_nan_is_present():
     assert nan_left_won > 0  # the case the skip must not remove occurs here
 
 
-@pytest.mark.parametrize("seed", range(4))
-@pytest.mark.parametrize("m", [10, 14])
-def test_multi_output_vector_search_finds_what_the_output_loop_finds(seed, m):
-    # blocks of 12 or 16 entries (8-15 outputs) are searched a bin's outputs at a time, the
-    # squares added in another order: the same split, the gain to rounding; the same
-    # histograms without padding (width m + 1) take the output loop
-    from hvrt._hist._histograms import fill_histogram, histogram_width
-    from hvrt._hist._split import _best_split
-
-    rng = np.random.default_rng(seed)
-    n_rows, n_features, n_value_bins = 3_000, 4, 20
-    nan_code = n_value_bins
-    codes = np.zeros((n_rows, 8), dtype=np.uint8)
-    codes[:, :n_features] = rng.integers(0, n_value_bins, size=(n_rows, n_features))
-    codes[rng.random(n_rows) < 0.3, 1] = rng.integers(0, 3)  # some bins empty, others crowded
-    if seed % 2:
-        codes[rng.random(n_rows) < 0.1, 0] = nan_code
-    y = rng.normal(size=(n_rows, m)) + 0.5 * (codes[:, [seed % n_features]] > 8)
-    y = np.ascontiguousarray(y - y.mean(axis=0))
-    assert histogram_width(m) in (12, 16)
-    padded = np.empty((n_features, nan_code + 1, histogram_width(m)))
-    fill_histogram(padded, codes, y, 0, n_rows)
-    child = np.empty_like(padded)
-    fill_histogram(child, codes, y, 0, n_rows // 3)
-    n_value = np.full(n_features, n_value_bins, dtype=np.int64)
-    for hist, sums, size in ((padded, y.sum(axis=0), n_rows), (padded - child, y[n_rows // 3 :].sum(axis=0), n_rows - n_rows // 3)):
-        unpadded = np.ascontiguousarray(hist[:, :, : m + 1])
-        for min_leaf in (1, 200):
-            vector = _best_split(hist, n_value, nan_code, sums, size, min_leaf, np.empty((7, nan_code + 1)))
-            loop = _best_split(unpadded, n_value, nan_code, sums, size, min_leaf, np.empty((7, nan_code + 1)))
-            assert vector[1:] == loop[1:]
-            assert vector[0] == pytest.approx(loop[0], rel=1e-12, abs=1e-12 * float(np.sum(y**2)))
-
-
 def test_target_features_through_the_partitioner(frame):
     hist = HVRTPartitioner(max_leaf_nodes=50, target="features", engine="hist").fit(frame)
     exact = HVRTPartitioner(max_leaf_nodes=50, target="features", engine="exact").fit(frame)

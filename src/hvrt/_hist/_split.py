@@ -9,89 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._jit import intrinsic, ir, njit, types
-
-
-def _squares(n_lanes: int, accumulate: bool):
-    """An intrinsic ``(left, total, m) -> (sum_k<m left_k^2, sum_k<m (total_k - left_k)^2)``
-    over one histogram block of ``n_lanes`` entries, added to ``left`` (stored back when
-    ``accumulate``) as one vector addition; the squares are added as a fixed tree of vector
-    halves, not one output after another."""
-
-    def typer(typingctx, hist, offset, left, total, m):
-        if not (isinstance(hist, types.Array) and hist.layout == "C" and hist.dtype == types.float64):
-            return None
-        signature = types.UniTuple(types.float64, 2)(hist, offset, left, total, m)
-
-        def codegen(context, builder, sig, args):
-            double = ir.VectorType(ir.DoubleType(), n_lanes)
-            index = ir.IntType(32)
-
-            def pointer(position, at=None):
-                array = context.make_array(sig.args[position])(context, builder, args[position])
-                data = array.data if at is None else builder.gep(array.data, [at])
-                return builder.bitcast(data, double.as_pointer())
-
-            block, sums = pointer(0, args[1]), pointer(2)
-            added = builder.fadd(builder.load(sums, align=8), builder.load(block, align=8))
-            if accumulate:
-                builder.store(added, sums, align=8)
-            rest = builder.fsub(builder.load(pointer(3), align=8), added)
-            # lanes from m on (the count, the padding) count for nothing
-            limit = context.cast(builder, args[4], sig.args[4], types.int64)
-            lanes = ir.Constant(ir.VectorType(ir.IntType(64), n_lanes), list(range(n_lanes)))
-            splat = builder.insert_element(ir.Constant(ir.VectorType(ir.IntType(64), n_lanes), ir.Undefined), limit, ir.Constant(index, 0))
-            splat = builder.shuffle_vector(splat, splat, ir.Constant(ir.VectorType(index, n_lanes), [0] * n_lanes))
-            keep = builder.icmp_signed("<", lanes, splat)
-            zero = ir.Constant(double, [0.0] * n_lanes)
-
-            def total_of_squares(vector):
-                vector = builder.select(keep, vector, zero)
-                vector = builder.fmul(vector, vector)
-                size, extra = n_lanes, []
-                while size > 1:
-                    half = size // 2
-                    if size % 2:
-                        extra.append(builder.extract_element(vector, ir.Constant(index, size - 1)))
-                    low = builder.shuffle_vector(vector, vector, ir.Constant(ir.VectorType(index, half), list(range(half))))
-                    high = builder.shuffle_vector(
-                        vector, vector, ir.Constant(ir.VectorType(index, half), list(range(half, 2 * half)))
-                    )
-                    vector, size = builder.fadd(low, high), half
-                value = builder.extract_element(vector, ir.Constant(index, 0))
-                for scalar in extra:
-                    value = builder.fadd(value, scalar)
-                return value
-
-            return context.make_tuple(builder, sig.return_type, [total_of_squares(added), total_of_squares(rest)])
-
-        return signature, codegen
-
-    return typer
-
-
-@intrinsic
-def _squares_12(typingctx, hist, offset, left, total, m):
-    """:func:`_squares` of a 12-entry block, added to ``left``."""
-    return _squares(12, True)(typingctx, hist, offset, left, total, m)
-
-
-@intrinsic
-def _squares_16(typingctx, hist, offset, left, total, m):
-    """:func:`_squares` of a 16-entry block, added to ``left``."""
-    return _squares(16, True)(typingctx, hist, offset, left, total, m)
-
-
-@intrinsic
-def _shifted_squares_12(typingctx, hist, offset, left, total, m):
-    """:func:`_squares` of ``left`` plus a 12-entry block (the NaN bin's), ``left`` unchanged."""
-    return _squares(12, False)(typingctx, hist, offset, left, total, m)
-
-
-@intrinsic
-def _shifted_squares_16(typingctx, hist, offset, left, total, m):
-    """:func:`_squares` of ``left`` plus a 16-entry block (the NaN bin's), ``left`` unchanged."""
-    return _squares(16, False)(typingctx, hist, offset, left, total, m)
+from ._jit import njit
 
 
 @njit(cache=True, inline="always")
@@ -135,14 +53,6 @@ def _best_split(hist, n_value_bins, nan_code, node_sum, n_node, min_leaf, scratc
     parent_score = 0.0
     for k in range(m):
         parent_score += node_sum[k] * node_sum[k] / n_node
-    # blocks of 12 or 16 entries (8-15 outputs; the packed histograms, ``_histograms.packs_outputs``):
-    # the vector search, on a running vector of left sums and the node's sums, zero-padded
-    n_codes, width = hist.shape[1], hist.shape[2]
-    blocks = m > 1 and (width == 12 or width == 16)
-    lanes_left = np.zeros(16)
-    lanes_total = np.zeros(16)
-    for k in range(m):
-        lanes_total[k] = node_sum[k]
     best_score = -np.inf
     best_feature, best_bin, best_nan_left, best_n_left = -1, 0, False, 0
     for f in range(n_features):
@@ -168,29 +78,6 @@ def _best_split(hist, n_value_bins, nan_code, node_sum, n_node, min_leaf, scratc
                     with_nan = running + nan_sum
                     nan_left_sq[b] = with_nan * with_nan
                     nan_right_sq[b] = (total - with_nan) * (total - with_nan)
-        elif blocks:
-            # 8-15 outputs: each bin's outputs as one vector (_squares); the same left sums,
-            # their squares added in another order than the loop below
-            for k in range(width):
-                lanes_left[k] = 0.0
-            nan_offset = (f * n_codes + nan_code) * width
-            for b in range(n_candidates):
-                in_bin = hist[f, b, m]
-                if b > 0 and in_bin == 0.0 and _empty_bin(hist, f, b, m):  # as below
-                    count[b] = -np.inf
-                    left_sq[b] = right_sq[b] = nan_left_sq[b] = nan_right_sq[b] = 0.0
-                    continue
-                n_left += in_bin
-                count[b] = n_left
-                offset = (f * n_codes + b) * width
-                if width == 12:
-                    left_sq[b], right_sq[b] = _squares_12(hist, offset, lanes_left, lanes_total, m)
-                    if has_nan:
-                        nan_left_sq[b], nan_right_sq[b] = _shifted_squares_12(hist, nan_offset, lanes_left, lanes_total, m)
-                else:
-                    left_sq[b], right_sq[b] = _squares_16(hist, offset, lanes_left, lanes_total, m)
-                    if has_nan:
-                        nan_left_sq[b], nan_right_sq[b] = _shifted_squares_16(hist, nan_offset, lanes_left, lanes_total, m)
         else:
             for k in range(m):
                 left_sum[k] = 0.0
