@@ -231,14 +231,16 @@ def zscored_outputs(
         # One pass; centring afterwards is exact enough while offsets are moderate.
         out = np.empty(len(values))
         offset = float(np.dot(mean, coefficients))
-        if values.flags.c_contiguous and len(values) >= THREADED_MIN_ROWS:
-            # einsum's additions and the subtraction in one compiled pass, where the column
-            # moments were compiled too (so small fits never load the histogram engine)
-            from ._hist._moments import centred_row_sums
+        if (values.flags.c_contiguous or values.flags.f_contiguous) and len(values) >= THREADED_MIN_ROWS:
+            # einsum's additions and the subtraction in one compiled pass, for either memory
+            # order (a DataFrame's numeric block is column-major), where the column moments
+            # were compiled too (so small fits never load the histogram engine)
+            from ._hist._moments import centred_column_sums, centred_row_sums
 
+            kernel = centred_row_sums if values.flags.c_contiguous else centred_column_sums
             factor = np.ascontiguousarray(coefficients, dtype=np.float64)
             on_threads(
-                lambda start, stop: centred_row_sums(values, factor, offset, out, start, stop),
+                lambda start, stop: kernel(values, factor, offset, out, start, stop),
                 row_ranges(len(values)),
             )
             return out

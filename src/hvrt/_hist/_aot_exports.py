@@ -157,6 +157,14 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
             "void",
         ),
     ),
+    # values (column-major), coefficients, offset, out, start, stop (the sum target, centred)
+    "hvrt._hist._moments.centred_column_sums": (
+        (
+            "centred_column_sums",
+            (("f8", 2, "F", "r"), ("f8", 1, "C", "r"), "f8", ("f8", 1, "C"), "i8", "i8"),
+            "void",
+        ),
+    ),
     "hvrt._hist._binning._edges_of_sorted": (
         # values, max_bins, row_share, out -> number of edges
         ("edges_of_sorted", (("f8", 1, "C", "r"), "i8", "f8", ("f8", 1, "C")), "i8"),
