@@ -8,7 +8,8 @@ block instead of two and without einsum's per-row loop overhead (1M x 10 on one 
 13 ms, against 24-28 ms for the two einsum passes on two threads). ``_fit`` takes the same
 kernel over the two halves of a target of several outputs, read as lines of 64 rows, to see
 whether it is centred already. ``scaled_columns`` makes ``_target``'s features target (the
-z-scored columns) in one pass, ``centred_row_sums`` its sum target.
+z-scored columns) in one pass, ``centred_row_sums`` its sum target (``centred_column_sums``
+for a column-major X, a DataFrame's numeric block).
 """
 
 from __future__ import annotations
