@@ -279,6 +279,26 @@ def test_compiled_sum_target_of_columns_makes_einsums_additions_bit_for_bit(n_co
                 assert (np.delete(out, np.arange(start, stop)) == 7.0).all()  # nothing else written
 
 
+@pytest.mark.parametrize("threads", ["2", "3"])
+def test_column_moments_of_a_large_column_major_array_are_numpys_on_any_threads(monkeypatch, threads: str) -> None:
+    # from THREADED_MIN_ROWS rows the columns are shared out in ranges of two or more
+    # (numpy's loop for one column alone adds the squares differently): each column's
+    # sum and sum of squares keep the bits of numpy's passes over the whole array
+    from hvrt import _validation
+    from hvrt._target import column_moments
+
+    monkeypatch.setenv("NUMBA_NUM_THREADS", threads)
+    rng = np.random.default_rng(31)
+    X = rng.normal(size=(_validation.THREADED_MIN_ROWS + 5, 12)) * 10.0 ** rng.integers(-8, 8, size=12)
+    X += rng.choice([0.0, 1e4, -1e9], size=12)
+    X = np.asfortranarray(X)
+    for n_columns in (1, 2, 3, 4, 5, 7, 12):
+        values = X[:, :n_columns]
+        sums, squares = column_moments(values)
+        np.testing.assert_array_equal(sums, values.sum(axis=0))
+        np.testing.assert_array_equal(squares, np.einsum("ij,ij->j", values, values))
+
+
 def test_the_sum_target_of_a_large_array_is_einsums_in_either_order(monkeypatch) -> None:
     # the compiled passes serve C- and F-ordered arrays from THREADED_MIN_ROWS rows; smaller
     # arrays keep einsum: each gives einsum's target for its layout
