@@ -263,10 +263,11 @@ def test_compiled_sum_target_of_columns_makes_einsums_additions_bit_for_bit(n_co
     X[9, 0] = np.nan
     X[10, -1] = np.inf
     X[11, 0], X[11, -1] = np.inf, -np.inf
-    X[12, 0] = 1e300
+    X[12, -1] = 1e308  # its product overflows
     X = np.asfortranarray(X)
     coefficients = rng.normal(size=n_columns) * 10.0 ** rng.integers(-3, 3, size=n_columns)
     coefficients[::3] = -0.0
+    coefficients[-1] = 3.0
     for offset in (0.0, float(rng.normal())):
         with np.errstate(invalid="ignore", over="ignore"):
             expected = np.einsum("ij,j->i", X, coefficients) - offset
