@@ -306,9 +306,10 @@ def test_threaded_binning_and_labelling_match_one_thread(monkeypatch):
 
 @pytest.mark.parametrize("n_outputs", [1, 2, 10])
 def test_target_centring_is_one_subtraction_and_its_total_ignores_threads(monkeypatch, n_outputs):
-    from hvrt._hist import _threads
+    from hvrt._hist import _fit, _threads
     from hvrt._hist._fit import centred_target, target_means
 
+    monkeypatch.setattr(_fit, "_CENTRE_THREADED_VALUES", 0)  # two threads from any size here
     rng = np.random.default_rng(13)
     target = np.ascontiguousarray(rng.normal(loc=0.3, size=(140_000, n_outputs)))  # two halves of 65k+ rows
     mean = target_means(target)

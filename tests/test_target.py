@@ -246,9 +246,63 @@ def test_compiled_sum_target_makes_einsums_additions_bit_for_bit(n_columns: int)
             assert (np.delete(out, np.arange(start, stop)) == 7.0).all()  # nothing else written
 
 
+@pytest.mark.parametrize("n_columns", [1, 2, 3, 7, 8, 10, 17, 40])
+def test_compiled_sum_target_of_columns_makes_einsums_additions_bit_for_bit(n_columns: int) -> None:
+    # _hist._moments.centred_column_sums does the same for a column-major X (a DataFrame's
+    # numeric block), where einsum adds each row's products in column order: the same value
+    # for every row, sign of zero included, over blocks of rows and parts of blocks, with
+    # NaN, infinities, overflowing products and values far apart in magnitude
+    from hvrt._hist._moments import _COLUMN_BLOCK, centred_column_sums
+
+    rng = np.random.default_rng(100 + n_columns)
+    n_rows = 2 * _COLUMN_BLOCK + 179
+    X = rng.normal(size=(n_rows, n_columns)) * 10.0 ** rng.integers(-150, 150, size=n_columns)
+    X += rng.choice([0.0, 1e3, -1e8], size=n_columns)
+    X[rng.random(X.shape) < 0.1] = 0.0
+    X[5] = -0.0
+    X[9, 0] = np.nan
+    X[10, -1] = np.inf
+    X[11, 0], X[11, -1] = np.inf, -np.inf
+    X[12, -1] = 1e308  # its product overflows
+    X = np.asfortranarray(X)
+    coefficients = rng.normal(size=n_columns) * 10.0 ** rng.integers(-3, 3, size=n_columns)
+    coefficients[::3] = -0.0
+    coefficients[-1] = 3.0
+    for offset in (0.0, float(rng.normal())):
+        with np.errstate(invalid="ignore", over="ignore"):
+            expected = np.einsum("ij,j->i", X, coefficients) - offset
+            for start, stop in ((0, n_rows), (3, n_rows - 2), (_COLUMN_BLOCK - 1, _COLUMN_BLOCK + 2), (101, 102)):
+                out = np.full(n_rows, 7.0)
+                centred_column_sums(X, coefficients, offset, out, start, stop)
+                rows = slice(start, stop)
+                np.testing.assert_array_equal(out[rows], expected[rows])
+                np.testing.assert_array_equal(np.signbit(out[rows]), np.signbit(expected[rows]))
+                assert (np.delete(out, np.arange(start, stop)) == 7.0).all()  # nothing else written
+
+
+@pytest.mark.parametrize("threads", ["2", "3"])
+def test_column_moments_of_a_large_column_major_array_are_numpys_on_any_threads(monkeypatch, threads: str) -> None:
+    # from THREADED_MIN_ROWS rows the columns are shared out in ranges of two or more
+    # (numpy's loop for one column alone adds the squares differently): each column's
+    # sum and sum of squares keep the bits of numpy's passes over the whole array
+    from hvrt import _validation
+    from hvrt._target import column_moments
+
+    monkeypatch.setenv("NUMBA_NUM_THREADS", threads)
+    rng = np.random.default_rng(31)
+    X = rng.normal(size=(_validation.THREADED_MIN_ROWS + 5, 12)) * 10.0 ** rng.integers(-8, 8, size=12)
+    X += rng.choice([0.0, 1e4, -1e9], size=12)
+    X = np.asfortranarray(X)
+    for n_columns in (1, 2, 3, 4, 5, 7, 12):
+        values = X[:, :n_columns]
+        sums, squares = column_moments(values)
+        np.testing.assert_array_equal(sums, values.sum(axis=0))
+        np.testing.assert_array_equal(squares, np.einsum("ij,ij->j", values, values))
+
+
 def test_the_sum_target_of_a_large_array_is_einsums_in_either_order(monkeypatch) -> None:
-    # the compiled pass serves C-ordered arrays from THREADED_MIN_ROWS rows; F-ordered ones
-    # and smaller arrays keep einsum: each gives einsum's target for its layout
+    # the compiled passes serve C- and F-ordered arrays from THREADED_MIN_ROWS rows; smaller
+    # arrays keep einsum: each gives einsum's target for its layout
     from hvrt import _validation
     from hvrt._target import zscore_parameters, zscored_outputs
 

@@ -148,12 +148,22 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
     "hvrt._hist._moments.scaled_columns": (
         # values, mean, coefficients, out, start, stop
         ("scaled_columns", (("f8", 2, "C", "r"), ("f8", 1, "C"), ("f8", 1, "C"), ("f8", 2, "C"), "i8", "i8"), "void"),
+        # values column-major (a DataFrame's numeric block)
+        ("scaled_columns_f", (("f8", 2, "F", "r"), ("f8", 1, "C"), ("f8", 1, "C"), ("f8", 2, "C"), "i8", "i8"), "void"),
     ),
     # values, coefficients, offset, out, start, stop (the sum target, centred)
     "hvrt._hist._moments.centred_row_sums": (
         (
             "centred_row_sums",
             (("f8", 2, "C", "r"), ("f8", 1, "C", "r"), "f8", ("f8", 1, "C"), "i8", "i8"),
+            "void",
+        ),
+    ),
+    # values (column-major), coefficients, offset, out, start, stop (the sum target, centred)
+    "hvrt._hist._moments.centred_column_sums": (
+        (
+            "centred_column_sums",
+            (("f8", 2, "F", "r"), ("f8", 1, "C", "r"), "f8", ("f8", 1, "C"), "i8", "i8"),
             "void",
         ),
     ),

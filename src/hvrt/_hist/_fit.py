@@ -27,6 +27,9 @@ from ._threads import MIN_ROWS_PER_THREAD, thread_count
 _HIST_MIN_ROWS = 1024
 # Rows per line of the target's centring with several outputs (see ``centred_target``).
 _TILE_ROWS = 64
+# Values of a target from which centred_target takes two threads: below, starting them costs
+# more than they save (1M x 1, one output: 1.5-1.9 ms on one thread, 1.9-2.8 ms on two).
+_CENTRE_THREADED_VALUES = 1 << 22
 # A target of several outputs is grown on uncentred when its column means are within this
 # fraction of their standard deviations (see ``multi_output_centred``).
 _CENTRED_OFFSET = 1e-8
@@ -90,10 +93,11 @@ def centred_target(target_2d: np.ndarray, target_mean: np.ndarray, in_place: boo
     """``target_2d - target_mean`` in C order (written over ``target_2d`` when ``in_place``)
     and its total of squares.
 
-    By halves of the rows, on two threads when allowed (a ten-output target of 1M rows is
-    80 MB: each pass is memory-bound). The values are those of one subtraction; the total
-    is the two halves' ``einsum`` totals added, whatever the number of threads, so it
-    does not depend on it.
+    By halves of the rows, on two threads when allowed and the target is large (a
+    ten-output target of 1M rows is 80 MB: each pass is memory-bound; one output of 1M
+    rows, 8 MB, is done sooner than two threads start). The values are those of one
+    subtraction; the total is the two halves' ``einsum`` totals added, whatever the number
+    of threads, so it does not depend on it.
     """
     y = target_2d if in_place else np.empty(target_2d.shape)  # C order, as the growth kernels take it
     half = len(y) // 2
@@ -115,7 +119,7 @@ def centred_target(target_2d: np.ndarray, target_mean: np.ndarray, in_place: boo
         block = y[rows]
         totals[h] = float(np.einsum("ij,ij->", block, block))
 
-    if thread_count() >= 2 and half >= MIN_ROWS_PER_THREAD:
+    if thread_count() >= 2 and half >= MIN_ROWS_PER_THREAD and y.size >= _CENTRE_THREADED_VALUES:
         with ThreadPoolExecutor(max_workers=2) as pool:
             for future in [pool.submit(centre, h) for h in range(2)]:
                 future.result()
