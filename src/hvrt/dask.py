@@ -59,7 +59,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._compat import import_dask, is_dask_collection
 from ._engines import ENGINES, resolve_engine
-from ._grouped import GroupedStats, grouped_stats, merge_grouped
+from ._grouped import GroupedStats, grouped_stats, grouped_with_residuals, merge_grouped
 from ._grouped_products import GroupedProducts, grouped_cross_products
 from ._preprocessing import (
     Preprocessor,
@@ -1545,26 +1545,11 @@ Grouping = tuple[GroupedStats, np.ndarray]  # a chunk's grouping and its means' 
 
 
 def _grouping(values: np.ndarray, ids: np.ndarray) -> Grouping:
-    """``grouped_stats`` of one chunk, its squared deviations freed of the partition means'
-    rounding, and those means' residuals (each partition's mean is ``mean + residual``).
-
-    ``grouped_stats`` sums a partition's values one after another: at 1e14 its mean is off
-    by a few ulps (0.016 each), which the merge across chunks (Chan's term ``count *
-    (chunk mean - mean)**2``) would read as a spread between the chunks: 1 % of a 1e14 +
-    N(0, 10) column's R² (see :func:`_merge_groupings`). The deviations from the means give
-    the residuals, as ``_hist._distributed.column_pass`` does for whole columns.
-    """
-    from ._hist._distributed import group_residuals  # compiled with the engine
-
-    stats = grouped_stats(values, ids)
-    if stats.n_partitions == 0:
-        return stats, np.zeros_like(stats.mean)
-    if not (values.flags.c_contiguous or values.flags.f_contiguous):
-        values = np.ascontiguousarray(values)
-    shift = group_residuals(values, stats.codes, stats.mean)
-    residual = np.where(stats.count > 0, shift / np.maximum(stats.count, 1), 0.0)
-    m2 = np.where(stats.count > 0, np.maximum(stats.m2 - shift * residual, 0.0), stats.m2)
-    return replace(stats, m2=m2), residual
+    """``grouped_stats`` of one chunk and its means' residuals (each partition's mean is
+    ``mean + residual``): a mean rounded to its ulp (0.016 at 1e14) would be read by the
+    merge across chunks (Chan's term ``count * (chunk mean - mean)**2``) as a spread between
+    them, 1 % of a 1e14 + N(0, 10) column's R² (see :func:`_merge_groupings`)."""
+    return grouped_with_residuals(values, ids)
 
 
 def _merge_groupings(parts: list[Grouping]) -> tuple[GroupedStats, np.ndarray]:
