@@ -238,14 +238,13 @@ def grouped_with_residuals(values: np.ndarray, labels: np.ndarray) -> tuple[Grou
     m2 = np.empty_like(mean)
     shift = np.empty_like(mean)
     deviation = np.empty(n_rows)
-    square = np.empty(n_rows)
     for column in range(n_columns):
         np.subtract(sorted_columns[column], np.repeat(mean[column], sizes), out=deviation)
         if has_missing:
             deviation[missing[column]] = 0.0
         shift[column] = np.add.reduceat(deviation, starts)
-        np.multiply(deviation, deviation, out=square)
-        m2[column] = np.add.reduceat(square, starts)
+        np.multiply(deviation, deviation, out=deviation)
+        m2[column] = np.add.reduceat(deviation, starts)
     present = count > 0
     residual = np.where(present, shift / np.maximum(count, 1), 0.0)
     # the corrected two-pass form; a partition's equal values have none to correct (the
