@@ -1403,11 +1403,12 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         if weight_sum <= 0:
             raise ValueError("sample_weight sums to zero; at least one row must count")
         _, input_mean, m2 = _merge_moments([s["moments"] for s in summaries])  # weights for counts
-        spread = np.sqrt(m2 / weight_sum)
+        # constant by the in-memory test (local_models.input_scaling)
+        input_scale, _ = zscore_scale(input_mean, m2 / weight_sum, np.full(len(input_mean), n_rows))
         design_of = _Design(
             preprocessor=preprocessor,
             input_mean=input_mean,
-            input_scale=np.where(spread > 0, spread, 1.0),
+            input_scale=input_scale,
             response_mean=float(sum(s["response_sum"] for s in summaries) / weight_sum),
         )
         response_range = (min(s["low"] for s in summaries), max(s["high"] for s in summaries))

@@ -64,6 +64,7 @@ from ._hist._threads import thread_count
 from ._preprocessing import Preprocessor, fit_preprocessing, resolve_categorical
 from ._progress import StepLog
 from ._shrunk_solve import solve_candidates, solve_one
+from ._target import zscore_scale
 from ._validation import aligned_1d, match_columns, to_frame
 from .partitioner import HVRTPartitioner
 
@@ -370,9 +371,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
                 # on a thread while the global ridge is solved
                 binning = pool.submit(partitioner._bin_prepared, inputs)
             weight_sum = weights.sum()
-            self._input_mean = weights @ inputs / weight_sum
-            spread = np.sqrt(weights @ (inputs - self._input_mean) ** 2 / weight_sum)
-            self._input_scale = np.where(spread > 0, spread, 1.0)
+            self._input_mean, self._input_scale = input_scaling(inputs, weights, weight_sum)
             design = self._design(inputs)
             one_hot = _one_hot_layout(preprocessor, inputs, self._input_mean, self._input_scale)
             self._response_mean = float(weights @ response / weight_sum)
@@ -710,6 +709,26 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         report["intercept"] = self.intercept_
         slopes = pd.DataFrame(self.coef_, index=index, columns=[str(n) for n in self.model_input_names_])
         return pd.concat([report, slopes], axis=1)
+
+
+def input_scaling(inputs: np.ndarray, weights: np.ndarray, weight_sum: float) -> tuple[np.ndarray, np.ndarray]:
+    """The model inputs' weighted means and standard deviations, 1 for a constant input.
+
+    An input is constant by the partitioner's test (``_target.zscore_scale``: a spread
+    within 16 ulps of the mean), on a variance in the corrected two-pass form: a mean
+    summed over the rows is a few ulps off (a constant 0.1 over 20k rows), and squared
+    deviations from it read that as a spread of 1e-16..1e-14, which scaled the input by it
+    and gave slopes in the tens of thousands. The deviations' own mean, that rounding, is
+    taken out of the variance and added to the mean.
+    """
+    mean = weights @ inputs / weight_sum
+    deviation = inputs - mean
+    residual = weights @ deviation / weight_sum
+    np.multiply(deviation, deviation, out=deviation)
+    variance = np.maximum(weights @ deviation / weight_sum - residual * residual, 0.0)
+    mean = mean + residual
+    scale, _ = zscore_scale(mean, variance, np.full(len(mean), len(inputs)))
+    return mean, scale
 
 
 def design_matrix(inputs: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
