@@ -711,6 +711,9 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         return pd.concat([report, slopes], axis=1)
 
 
+_SCALING_BLOCK_ROWS = 8192  # rows of deviations per block in input_scaling: 650 kB at 10 inputs
+
+
 def input_scaling(inputs: np.ndarray, weights: np.ndarray, weight_sum: float) -> tuple[np.ndarray, np.ndarray]:
     """The model inputs' weighted means and standard deviations, 1 for a constant input.
 
@@ -722,10 +725,20 @@ def input_scaling(inputs: np.ndarray, weights: np.ndarray, weight_sum: float) ->
     taken out of the variance and added to the mean.
     """
     mean = weights @ inputs / weight_sum
-    deviation = inputs - mean
-    residual = weights @ deviation / weight_sum
-    np.multiply(deviation, deviation, out=deviation)
-    variance = np.maximum(weights @ deviation / weight_sum - residual * residual, 0.0)
+    shift = np.zeros(inputs.shape[1])
+    squares = np.zeros(inputs.shape[1])
+    # blocks of rows whose deviations stay in cache: 40 ms at 1M x 10 against 65 ms for
+    # the deviations and their squares as whole arrays (BLAS on one thread, as in fit)
+    deviation = np.empty((min(_SCALING_BLOCK_ROWS, len(inputs)), inputs.shape[1]))
+    for start in range(0, len(inputs), _SCALING_BLOCK_ROWS):
+        block = deviation[: len(inputs[start : start + _SCALING_BLOCK_ROWS])]
+        np.subtract(inputs[start : start + _SCALING_BLOCK_ROWS], mean, out=block)
+        block_weights = weights[start : start + _SCALING_BLOCK_ROWS]
+        shift += block_weights @ block
+        np.multiply(block, block, out=block)
+        squares += block_weights @ block
+    residual = shift / weight_sum
+    variance = np.maximum(squares / weight_sum - residual * residual, 0.0)
     mean = mean + residual
     scale, _ = zscore_scale(mean, variance, np.full(len(mean), len(inputs)))
     return mean, scale
