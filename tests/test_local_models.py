@@ -546,3 +546,32 @@ def test_an_input_with_a_large_offset_is_scaled_as_the_rows_without_it():
     reference = PartitionedRegressor(partitioner=exact(), shrinkage=30.0, partition_on="y").fit(offset_free, y, weights)
     np.testing.assert_allclose(model._input_scale, reference._input_scale, rtol=1e-12)
     assert model._input_mean[2] - 1e14 == pytest.approx(reference._input_mean[2], abs=0.008)  # half an ulp
+
+
+def test_local_r2_of_partitions_far_from_the_mean_response_matches_the_rows():
+    # Each partition's R² came from its cross-products, sum y² - (sum y)² / n: with a
+    # partition's mean response 1e6 away from the global mean, its spread of a few units
+    # was lost (NaN or digits off). It now comes from the rows, in the corrected two-pass form.
+    X, y = piecewise(20_000, seed=6)
+    y = y + 1e6 * np.round(X[:, 0])
+    weights = np.random.default_rng(7).uniform(0.5, 2.0, len(y))
+    model = PartitionedRegressor(partitioner=exact(24), shrinkage=1e-6, partition_on="y").fit(X, y, weights)
+    labels = model.partitioner_.labels_
+    fitted = model.intercept_[labels] + np.einsum("ij,ij->i", X, model.coef_[labels])
+    expected = []
+    for k in range(model.n_partitions_):
+        rows, w = labels == k, weights[labels == k]
+        mean = np.average(y[rows], weights=w)
+        expected.append(1.0 - (w * (y[rows] - fitted[rows]) ** 2).sum() / (w * (y[rows] - mean) ** 2).sum())
+    np.testing.assert_allclose(model.partition_report()["r2"].to_numpy(), expected, rtol=1e-6)
+
+
+def test_local_r2_is_nan_where_a_partition_response_is_constant():
+    X, y = piecewise(4000, seed=8)
+    y = np.where(X[:, 0] > 0, 1e14 + 0.5, y)  # constant on half the rows
+    model = PartitionedRegressor(partitioner=exact(8), shrinkage=30.0, partition_on="y").fit(X, y)
+    labels = model.partitioner_.labels_
+    constant = np.array([np.ptp(y[labels == k]) == 0 for k in range(model.n_partitions_)])
+    assert constant.any() and not constant.all()
+    r2 = model.partition_report()["r2"].to_numpy()
+    assert np.isnan(r2[constant]).all() and not np.isnan(r2[~constant]).any()

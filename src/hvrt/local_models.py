@@ -460,7 +460,9 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             self._coef = tree.compiled_solve(
                 *final.node_sums, self.shrinkage_, self._level_shrinkage(self.shrinkage_), float(self.alpha)
             )
-            self._local_r2 = _local_r2(final.products, self._coef)
+            self._local_r2 = _local_r2_of_rows(
+                design, centred, self._response_mean, weights, partitioner.labels_, self._coef
+            )
             self.estimators_ = None
         else:
             self._coef = None
@@ -1018,6 +1020,39 @@ def _batched_solve(systems: np.ndarray, right: np.ndarray) -> np.ndarray:
         return np.linalg.solve(systems, right[..., None])[..., 0]
     except np.linalg.LinAlgError:  # only without any penalty on an ill-posed partition
         return np.einsum("kij,kj->ki", np.linalg.pinv(systems), right)
+
+
+def _local_r2_of_rows(
+    design: np.ndarray,
+    centred: np.ndarray,
+    response_mean: float,
+    weights: np.ndarray,
+    codes: np.ndarray,
+    coef: np.ndarray,
+) -> np.ndarray:
+    """Training R² of each partition's model on its own rows (NaN where its response is
+    constant), from the rows: :func:`_local_r2`'s cross-products lose a partition's spread
+    when its mean response is far from the global one (``sum y² - (sum y)² / n`` at a mean
+    1e6 from it: NaN or digits off). The total squares are in the corrected two-pass form.
+    """
+    n_partitions = len(coef)
+    fitted = np.empty(len(centred))
+    for start in range(0, len(centred), _SCALING_BLOCK_ROWS):  # the gathered coefficients stay in cache
+        rows = slice(start, start + _SCALING_BLOCK_ROWS)
+        np.einsum("ij,ij->i", design[rows], coef[codes[rows]], out=fitted[rows])
+    weight = np.bincount(codes, weights=weights, minlength=n_partitions)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(codes, weights=weights * centred, minlength=n_partitions) / weight
+    deviation = centred - mean[codes]
+    residual = np.bincount(codes, weights=weights * deviation, minlength=n_partitions)
+    squares = np.bincount(codes, weights=weights * deviation * deviation, minlength=n_partitions)
+    fitted -= centred
+    sse = np.bincount(codes, weights=weights * fitted * fitted, minlength=n_partitions)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tss = squares - residual * residual / weight
+        # constant: a spread within 16 ulps of the mean response (the partitioner's test)
+        varying = tss > weight * (16 * np.finfo(np.float64).eps * (mean + response_mean)) ** 2
+        return np.where(varying & (weight > 0), 1.0 - sse / tss, np.nan)
 
 
 def _local_r2(products: GroupedProducts, coef: np.ndarray) -> np.ndarray:
