@@ -460,8 +460,8 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             self._coef = tree.compiled_solve(
                 *final.node_sums, self.shrinkage_, self._level_shrinkage(self.shrinkage_), float(self.alpha)
             )
-            self._local_r2 = _local_r2_of_rows(
-                design, centred, self._response_mean, weights, partitioner.labels_, self._coef
+            self._local_r2 = _local_r2(
+                final.products, self._coef, (design, centred, self._response_mean, weights, labels)
             )
             self.estimators_ = None
         else:
@@ -1030,16 +1030,14 @@ def _local_r2_of_rows(
     codes: np.ndarray,
     coef: np.ndarray,
 ) -> np.ndarray:
-    """Training R² of each partition's model on its own rows (NaN where its response is
-    constant), from the rows: :func:`_local_r2`'s cross-products lose a partition's spread
-    when its mean response is far from the global one (``sum y² - (sum y)² / n`` at a mean
-    1e6 from it: NaN or digits off). The total squares are in the corrected two-pass form.
-    """
+    """:func:`_local_r2` from the rows (all of them, or a selection with their partitions'
+    codes), the total squares in the corrected two-pass form; NaN where a partition's
+    response is constant (within 16 ulps of its mean, the partitioner's test) or absent."""
     n_partitions = len(coef)
     fitted = np.empty(len(centred))
     for start in range(0, len(centred), _SCALING_BLOCK_ROWS):  # the gathered coefficients stay in cache
-        rows = slice(start, start + _SCALING_BLOCK_ROWS)
-        np.einsum("ij,ij->i", design[rows], coef[codes[rows]], out=fitted[rows])
+        block = slice(start, start + _SCALING_BLOCK_ROWS)
+        np.einsum("ij,ij->i", design[block], coef[codes[block]], out=fitted[block])
     weight = np.bincount(codes, weights=weights, minlength=n_partitions)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.bincount(codes, weights=weights * centred, minlength=n_partitions) / weight
@@ -1050,16 +1048,37 @@ def _local_r2_of_rows(
     sse = np.bincount(codes, weights=weights * fitted * fitted, minlength=n_partitions)
     with np.errstate(invalid="ignore", divide="ignore"):
         tss = squares - residual * residual / weight
-        # constant: a spread within 16 ulps of the mean response (the partitioner's test)
         varying = tss > weight * (16 * np.finfo(np.float64).eps * (mean + response_mean)) ** 2
         return np.where(varying & (weight > 0), 1.0 - sse / tss, np.nan)
 
 
-def _local_r2(products: GroupedProducts, coef: np.ndarray) -> np.ndarray:
-    """Training R² of each partition's model on its own rows, from the cross-products alone."""
+def _local_r2(products: GroupedProducts, coef: np.ndarray, rows: tuple | None = None) -> np.ndarray:
+    """Training R² of each partition's model on its own rows, from the cross-products.
+
+    ``sum y² - (sum y)² / n`` and the squared error from the products lose a partition's
+    spread when its mean response is far from the global one (at 1e6 from it, a spread of a
+    few units: NaN or digits off). Where either keeps fewer than about 9 of 16 digits, the
+    R² is taken from the partition's rows (``rows``: the design, the centred response, its
+    mean, the weights and the partition codes; :func:`_local_r2_of_rows`), as
+    ``_target.zscore_parameters`` falls back to two passes. Without ``rows`` (Dask's chunks)
+    the products' figures stand.
+    """
     square = products.response_square
     sse = _validation_sse(products, coef)
     weight, total = products.gram[:, 0, 0], products.moment[:, 0]
     with np.errstate(invalid="ignore", divide="ignore"):
         tss = square - np.where(weight > 0, total**2 / weight, 0.0)
-        return np.where(tss > 1e-12 * np.maximum(square, 1e-300), 1.0 - sse / tss, np.nan)
+        r2 = np.where(tss > 1e-12 * np.maximum(square, 1e-300), 1.0 - sse / tss, np.nan)
+    imprecise = ~(np.minimum(tss, sse) > _PRECISE_SHARE * square)
+    if rows is None or not imprecise.any():
+        return r2
+    design, centred, response_mean, weights, codes = rows
+    selected = np.flatnonzero(imprecise[codes])
+    exact = _local_r2_of_rows(
+        design[selected], centred[selected], response_mean, weights[selected], codes[selected], coef
+    )
+    return np.where(imprecise, exact, r2)
+
+
+# a share of the summed squares above which a difference of them keeps ~9 of 16 digits
+_PRECISE_SHARE = 1e-7
