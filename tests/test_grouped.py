@@ -174,8 +174,8 @@ def test_repr_is_one_line_and_to_pandas_matches_pandas_groupby():
 
 def test_a_large_offset_leaves_the_partition_variances_as_without_it():
     # A partition's mean summed row after row is a few ulps off at 1e14 (0.016 each), and
-    # squared deviations from it carry count * rounding**2: 1e-3 of a N(0, 10) column's
-    # variance, and a variance for a constant column. The same rows less the offset
+    # squared deviations from it carry count * rounding**2: 2e-6 of a N(0, 10) column's
+    # variance here, and a variance for a constant column. The same rows less the offset
     # (exact: within a factor 2 of 1e14) are the reference.
     rng = np.random.default_rng(21)
     n = 40_000

@@ -869,7 +869,7 @@ def _total_sse(values: np.ndarray, has_missing: bool) -> np.ndarray:
     variance from partition means would not; in the corrected form (as the partitioner's
     ``_target._two_pass_variance``, not imported: it would load scikit-learn), which takes
     the rounding of the mean out: squared deviations from a mean a few ulps off (0.016 each
-    at 1e14) hold ``count * rounding**2``, 1e-5 of a 1e14 + N(0, 10) column's and a
+    at 1e14) hold ``count * rounding**2``, 3e-8 of a 1e14 + N(0, 10) column's (40k rows) and a
     "variance" for a constant column.
     """
     with warnings.catch_warnings():
