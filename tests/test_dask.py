@@ -718,9 +718,9 @@ def test_analysis_of_columns_with_a_large_offset_matches_the_rows_without_it(cli
 
 def test_regressor_scales_inputs_with_a_large_offset_as_the_rows_without_it(client) -> None:
     # The model inputs' spreads merged across chunks kept the chunks' means' rounding: a
-    # 1e14 + N(0, 10) input's scale was 1e-5 off. A constant input now has spread 0 (scale 1,
-    # coefficients 0), where its mean's rounding gave it a spread of 1e-15 and coefficients
-    # of tens (as in memory still: local_models' spread > 0 test).
+    # 1e14 + N(0, 10) input's scale was 1e-5 off. A constant input is constant by the
+    # in-memory test (local_models.input_scaling: scale 1, coefficients 0), where its mean's
+    # rounding gave it a spread of 1e-15 and coefficients of tens.
     rng = np.random.default_rng(16)
     n = 20_000
     frame = pd.DataFrame({"a": rng.normal(size=n), "b": 1e14 + rng.normal(size=n) * 10.0, "c": np.full(n, 0.1)})
@@ -734,6 +734,8 @@ def test_regressor_scales_inputs_with_a_large_offset_as_the_rows_without_it(clie
     np.testing.assert_allclose(model._input_scale[:2], offset_free[["a", "b"]].std(ddof=0), rtol=1e-12)
     assert model._input_mean[1] - 1e14 == pytest.approx(offset_free["b"].mean(), abs=0.016)  # one ulp of 1e14
     assert model._input_scale[2] == 1.0 and not model.coef_[:, 2].any()
+    in_memory = PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=8), **options).fit(frame, y)
+    np.testing.assert_allclose(model._input_scale, in_memory._input_scale, rtol=1e-12)
     reference = PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=8), **options).fit(offset_free[["a", "b"]], y)
     np.testing.assert_array_equal(np.asarray(model.partitioner_.labels_.compute()), reference.partitioner_.labels_)
     np.testing.assert_allclose(model.coef_[:, :2], reference.coef_, rtol=1e-6)

@@ -170,3 +170,22 @@ def test_repr_is_one_line_and_to_pandas_matches_pandas_groupby():
     np.testing.assert_array_equal(table[("", "size")], reference.size())
     with pytest.raises(ValueError, match="columns has 1 names for 2"):
         stats.to_pandas(["a"])
+
+
+def test_a_large_offset_leaves_the_partition_variances_as_without_it():
+    # A partition's mean summed row after row is a few ulps off at 1e14 (0.016 each), and
+    # squared deviations from it carry count * rounding**2: 2e-6 of a N(0, 10) column's
+    # variance here, and a variance for a constant column. The same rows less the offset
+    # (exact: within a factor 2 of 1e14) are the reference.
+    rng = np.random.default_rng(21)
+    n = 40_000
+    labels = rng.integers(0, 20, n)
+    spread = rng.normal(size=n) * 10.0 + 3.0 * labels
+    values = np.column_stack([1e14 + spread, np.full(n, 1e14 + 0.5), rng.normal(size=n)])
+    values[rng.random(n) < 0.05, 0] = np.nan  # the missing values' path too
+    offset_free = values - [1e14, 1e14, 0.0]
+    stats, reference = grouped_stats(values, labels), grouped_stats(offset_free, labels)
+    np.testing.assert_allclose(stats.m2[:, [0, 2]], reference.m2[:, [0, 2]], rtol=1e-9)
+    np.testing.assert_array_equal(stats.m2[:, 1], 0.0)  # constant in every partition
+    np.testing.assert_array_equal(stats.mean[:, 1], 1e14 + 0.5)
+    np.testing.assert_allclose(stats.mean[:, 0] - 1e14, reference.mean[:, 0], rtol=0, atol=0.008)  # half an ulp

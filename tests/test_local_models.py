@@ -513,3 +513,65 @@ def test_a_features_target_partitioner_takes_the_features_targets_bins():
     model = PartitionedRegressor(partitioner=partitioner).fit(X, y)
     assert [len(e) for e in model.partitioner_.get_tree().bin_edges] == [MULTI_OUTPUT_MAX_BINS - 1] * 3
     assert model.partitioner_.n_partitions_ == 12
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_a_constant_input_has_no_slope(weighted):
+    # A constant 0.1 averaged over 20k rows is a few ulps off, so its deviations from the
+    # mean read as a spread of 1e-16..1e-14: the input was scaled by that and its slopes
+    # came out in the tens of thousands. It is constant by the partitioner's test (16 ulps
+    # of the mean, the mean's rounding taken out of the variance): scale 1, slope 0.
+    X, y = piecewise(20_000, seed=3)
+    X[:, 2] = 0.1
+    weights = np.random.default_rng(4).uniform(0.5, 2.0, len(y)) if weighted else None
+    model = PartitionedRegressor(partitioner=exact()).fit(X, y, sample_weight=weights)
+    assert model._input_scale[2] == 1.0
+    np.testing.assert_array_equal(model.coef_[:, 2], 0.0)
+    assert model.global_coef_[2] == 0.0
+    assert np.abs(model.coef_[:, 1]).max() > 1.0  # the varying inputs keep theirs
+    reference = PartitionedRegressor(partitioner=exact()).fit(X[:, :2], y, sample_weight=weights)
+    np.testing.assert_allclose(model.predict(X), reference.predict(X[:, :2]), rtol=1e-9, atol=1e-9)
+
+
+def test_an_input_with_a_large_offset_is_scaled_as_the_rows_without_it():
+    # Squared deviations from a mean summed with rounding (a few ulps of 1e14, 0.016 each)
+    # hold count * rounding**2; the corrected two-pass form takes it out.
+    rng = np.random.default_rng(16)
+    X, y = piecewise(20_000, seed=5)
+    X[:, 2] = rng.normal(size=len(y)) * 10.0
+    shifted = X + [0.0, 0.0, 1e14]
+    offset_free = shifted - [0.0, 0.0, 1e14]  # exact: within a factor 2 of 1e14
+    weights = rng.uniform(0.5, 2.0, len(y))
+    model = PartitionedRegressor(partitioner=exact(), shrinkage=30.0, partition_on="y").fit(shifted, y, weights)
+    reference = PartitionedRegressor(partitioner=exact(), shrinkage=30.0, partition_on="y").fit(offset_free, y, weights)
+    np.testing.assert_allclose(model._input_scale, reference._input_scale, rtol=1e-12)
+    assert model._input_mean[2] - 1e14 == pytest.approx(reference._input_mean[2], abs=0.008)  # half an ulp
+
+
+def test_local_r2_of_partitions_far_from_the_mean_response_matches_the_rows():
+    # Each partition's R² came from its cross-products, sum y² - (sum y)² / n: with a
+    # partition's mean response 1e6 away from the global mean, its spread of a few units
+    # was lost (NaN or digits off). It now comes from the rows, in the corrected two-pass form.
+    X, y = piecewise(20_000, seed=6)
+    y = y + 1e6 * np.round(X[:, 0])
+    weights = np.random.default_rng(7).uniform(0.5, 2.0, len(y))
+    model = PartitionedRegressor(partitioner=exact(24), shrinkage=1e-6, partition_on="y").fit(X, y, weights)
+    labels = model.partitioner_.labels_
+    fitted = model.intercept_[labels] + np.einsum("ij,ij->i", X, model.coef_[labels])
+    expected = []
+    for k in range(model.n_partitions_):
+        rows, w = labels == k, weights[labels == k]
+        mean = np.average(y[rows], weights=w)
+        expected.append(1.0 - (w * (y[rows] - fitted[rows]) ** 2).sum() / (w * (y[rows] - mean) ** 2).sum())
+    np.testing.assert_allclose(model.partition_report()["r2"].to_numpy(), expected, rtol=1e-6)
+
+
+def test_local_r2_is_nan_where_a_partition_response_is_constant():
+    X, y = piecewise(4000, seed=8)
+    y = np.where(X[:, 0] > 0, 1e14 + 0.5, y)  # constant on half the rows
+    model = PartitionedRegressor(partitioner=exact(8), shrinkage=30.0, partition_on="y").fit(X, y)
+    labels = model.partitioner_.labels_
+    constant = np.array([np.ptp(y[labels == k]) == 0 for k in range(model.n_partitions_)])
+    assert constant.any() and not constant.all()
+    r2 = model.partition_report()["r2"].to_numpy()
+    assert np.isnan(r2[constant]).all() and not np.isnan(r2[~constant]).any()

@@ -691,3 +691,30 @@ def test_full_report_finds_a_non_string_column_name():
     assert report[0] is report["0"] and report[1].name == "1"
     with pytest.raises(KeyError):
         report[2]
+
+
+def test_a_large_offset_leaves_the_r2_and_the_report_as_without_it():
+    # Partition means and the column mean summed with rounding (a few ulps of 1e14, 0.016
+    # each) put count * rounding**2 into the squared deviations: 1e-3 of a 1e14 + N(0, 10)
+    # column's R², and a constant 1e14 + 0.5 column got an R² and variance proportions.
+    # The same rows less the offset (exact: within a factor 2 of 1e14) are the reference.
+    rng = np.random.default_rng(15)
+    n = 40_000
+    labels = rng.integers(0, 20, n)
+    spread = rng.normal(size=n) * 10.0 + np.where(np.arange(n) % 20 == labels, 30.0, 0.0)
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": 1e14 + spread, "d": np.full(n, 1e14 + 0.5)})
+    y = 1e14 + spread[::-1]
+    offset_free = X.assign(b=X["b"] - 1e14, d=X["d"] - 1e14)
+    quality, expected = partition_quality(X, labels, y=y), partition_quality(offset_free, labels, y=y - 1e14)
+    assert np.isnan(quality.feature_r2["d"]) and np.isnan(expected.feature_r2["d"])
+    for name in ("a", "b"):
+        assert quality.feature_r2[name] == pytest.approx(expected.feature_r2[name], rel=1e-9)
+    assert quality.y_r2 == pytest.approx(expected.y_r2, rel=1e-9)
+    assert quality.within_sse_ratio == pytest.approx(expected.within_sse_ratio, rel=1e-9)
+    report, reference = full_report(X, labels), full_report(offset_free, labels)
+    for name in ("b", "d"):
+        np.testing.assert_allclose(
+            report[name].to_pandas().to_numpy(), reference[name].to_pandas().to_numpy(), rtol=1e-9, atol=1e-12
+        )
+    assert not report["d"].to_pandas()["variance_proportion"].any()
+    assert report["d"].variance_report.hhi == 0.0

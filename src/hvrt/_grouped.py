@@ -10,7 +10,10 @@ The rows are sorted by label once (a radix sort for integer labels spanning fewe
 costs O(n log n + n·d), or O(n·d) with the radix sort, however many partitions there are
 (about 0.1 s for 1M rows x 10 columns x 4096 partitions; see ``benchmarks/metrics.py``).
 Variances use two passes (mean first, then squared deviations from it) so that data with
-a large offset (values around 1e9) keeps its precision.
+a large offset keeps its precision, in the corrected form: the second pass also sums the
+deviations, whose mean is the rounding of the first pass's mean (a partition's values summed
+one after another: a few ulps of it, 0.016 each at 1e14), taken out of the squared
+deviations and added to the mean.
 """
 
 from __future__ import annotations
@@ -129,6 +132,11 @@ def _sorted_transposed(values: np.ndarray, order: np.ndarray) -> np.ndarray:
 def grouped_stats(values: np.ndarray, labels: np.ndarray) -> GroupedStats:
     """Count, mean, squared deviations, min and max of every column per label.
 
+    Means and squared deviations are exact to float rounding whatever the values' offset:
+    the same rows less a constant give the same variances (to about 1e-12), and a
+    partition whose values in a column are all equal has squared deviations 0 and that
+    value for its mean.
+
     Parameters
     ----------
     values : ndarray of shape (n_samples, n_columns) or (n_samples,)
@@ -155,6 +163,23 @@ def grouped_stats(values: np.ndarray, labels: np.ndarray) -> GroupedStats:
     >>> stats.mean.ravel().tolist(), stats.variance.ravel().tolist()
     ([10.0, 2.0], [0.0, 1.0])
     """
+    return grouped_with_residuals(values, labels)[0]
+
+
+def grouped_with_residuals(values: np.ndarray, labels: np.ndarray) -> tuple[GroupedStats, np.ndarray]:
+    """:func:`grouped_stats` and the residual of each (partition, column) mean.
+
+    A partition's mean is ``mean + residual`` to well below an ulp of it: ``mean`` is
+    rounded to its ulp (0.016 at 1e14), which a merge across chunks of rows (Chan's term
+    ``count * (chunk mean - mean)**2``, the Dask analysis) would read as a spread between
+    them; the residual lets it subtract means at full precision. 0 where a partition has
+    no value in a column.
+
+    Raises
+    ------
+    ValueError
+        As :func:`grouped_stats`.
+    """
     values = np.asarray(values, dtype=np.float64)
     if values.ndim == 1:
         values = values[:, None]
@@ -177,7 +202,7 @@ def grouped_stats(values: np.ndarray, labels: np.ndarray) -> GroupedStats:
             m2=empty.copy(),
             minimum=empty.copy(),
             maximum=empty.copy(),
-        )
+        ), empty.copy()
     order = _label_order(labels)
     sorted_labels = labels[order]
     is_start = np.empty(n_rows, dtype=bool)
@@ -206,29 +231,42 @@ def grouped_stats(values: np.ndarray, labels: np.ndarray) -> GroupedStats:
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / count
     # Second pass: squared deviations from each partition's own mean (exact for data
-    # with a large offset, unlike sum-of-squares minus squared sum). One column at a
-    # time keeps the temporary at n values instead of n x d.
+    # with a large offset, unlike sum-of-squares minus squared sum), and the deviations'
+    # sums: their mean is the rounding of the first pass's mean, whose square would stay
+    # in every squared deviation (count * rounding**2: 2e-6 of a 1e14 + N(0, 10) column's
+    # variance at 2000 rows a partition, 1e-3 of its R²). One column at a time keeps the temporaries at n values instead of n x d.
     m2 = np.empty_like(mean)
+    shift = np.empty_like(mean)
     deviation = np.empty(n_rows)
     for column in range(n_columns):
         np.subtract(sorted_columns[column], np.repeat(mean[column], sizes), out=deviation)
-        np.multiply(deviation, deviation, out=deviation)
         if has_missing:
             deviation[missing[column]] = 0.0
+        shift[column] = np.add.reduceat(deviation, starts)
+        np.multiply(deviation, deviation, out=deviation)
         m2[column] = np.add.reduceat(deviation, starts)
-    count, mean, m2, minimum, maximum = (
-        np.ascontiguousarray(a.T) for a in (count, mean, m2, minimum, maximum)
+    present = count > 0
+    residual = np.where(present, shift / np.maximum(count, 1), 0.0)
+    # the corrected two-pass form; a partition's equal values have none to correct (the
+    # correction is itself rounded, a few 1e-16 of the squared deviations)
+    m2 = np.where(present & (maximum > minimum), np.maximum(m2 - shift * residual, 0.0), 0.0)
+    # the mean to its nearest value, and what is left of the residual beyond it
+    corrected = np.where(present, mean + residual, mean)
+    residual = np.where(present, residual - (corrected - mean), 0.0)
+    count, corrected, m2, minimum, maximum, residual = (
+        np.ascontiguousarray(a.T) for a in (count, corrected, m2, minimum, maximum, residual)
     )
-    return GroupedStats(
+    stats = GroupedStats(
         partition_ids=partition_ids,
         codes=codes,
         sizes=sizes,
         count=count,
-        mean=mean,
+        mean=corrected,
         m2=m2,
         minimum=minimum,
         maximum=maximum,
     )
+    return stats, residual
 
 
 def stats_for(values: np.ndarray, labels: np.ndarray, stats: GroupedStats | None = None) -> GroupedStats:

@@ -59,7 +59,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._compat import import_dask, is_dask_collection
 from ._engines import ENGINES, resolve_engine
-from ._grouped import GroupedStats, grouped_stats, merge_grouped
+from ._grouped import GroupedStats, grouped_stats, grouped_with_residuals, merge_grouped
 from ._grouped_products import GroupedProducts, grouped_cross_products
 from ._preprocessing import (
     Preprocessor,
@@ -1403,11 +1403,12 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         if weight_sum <= 0:
             raise ValueError("sample_weight sums to zero; at least one row must count")
         _, input_mean, m2 = _merge_moments([s["moments"] for s in summaries])  # weights for counts
-        spread = np.sqrt(m2 / weight_sum)
+        # constant by the in-memory test (local_models.input_scaling)
+        input_scale, _ = zscore_scale(input_mean, m2 / weight_sum, np.full(len(input_mean), n_rows))
         design_of = _Design(
             preprocessor=preprocessor,
             input_mean=input_mean,
-            input_scale=np.where(spread > 0, spread, 1.0),
+            input_scale=input_scale,
             response_mean=float(sum(s["response_sum"] for s in summaries) / weight_sum),
         )
         response_range = (min(s["low"] for s in summaries), max(s["high"] for s in summaries))
@@ -1545,26 +1546,11 @@ Grouping = tuple[GroupedStats, np.ndarray]  # a chunk's grouping and its means' 
 
 
 def _grouping(values: np.ndarray, ids: np.ndarray) -> Grouping:
-    """``grouped_stats`` of one chunk, its squared deviations freed of the partition means'
-    rounding, and those means' residuals (each partition's mean is ``mean + residual``).
-
-    ``grouped_stats`` sums a partition's values one after another: at 1e14 its mean is off
-    by a few ulps (0.016 each), which the merge across chunks (Chan's term ``count *
-    (chunk mean - mean)**2``) would read as a spread between the chunks: 1 % of a 1e14 +
-    N(0, 10) column's R² (see :func:`_merge_groupings`). The deviations from the means give
-    the residuals, as ``_hist._distributed.column_pass`` does for whole columns.
-    """
-    from ._hist._distributed import group_residuals  # compiled with the engine
-
-    stats = grouped_stats(values, ids)
-    if stats.n_partitions == 0:
-        return stats, np.zeros_like(stats.mean)
-    if not (values.flags.c_contiguous or values.flags.f_contiguous):
-        values = np.ascontiguousarray(values)
-    shift = group_residuals(values, stats.codes, stats.mean)
-    residual = np.where(stats.count > 0, shift / np.maximum(stats.count, 1), 0.0)
-    m2 = np.where(stats.count > 0, np.maximum(stats.m2 - shift * residual, 0.0), stats.m2)
-    return replace(stats, m2=m2), residual
+    """``grouped_stats`` of one chunk and its means' residuals (each partition's mean is
+    ``mean + residual``): a mean rounded to its ulp (0.016 at 1e14) would be read by the
+    merge across chunks (Chan's term ``count * (chunk mean - mean)**2``) as a spread between
+    them, 1 % of a 1e14 + N(0, 10) column's R² (see :func:`_merge_groupings`)."""
+    return grouped_with_residuals(values, ids)
 
 
 def _merge_groupings(parts: list[Grouping]) -> tuple[GroupedStats, np.ndarray]:

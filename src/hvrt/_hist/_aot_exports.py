@@ -320,12 +320,6 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
         ),
     ),
     "hvrt._hist._categories.apply_rows_mixed": (("apply_rows_mixed", _APPLY_MIXED, "void"),),
-    # (values, group codes, group means) -> each group's sum of deviations per column; the
-    # values as a chunk's numeric columns come (C order, or F from a DataFrame)
-    "hvrt._hist._distributed.group_residuals": tuple(
-        (f"group_residuals_{order}", (("f8", 2, order, "r"), ("i8", 1, "C", "r"), ("f8", 2, "C", "r")), ("f8", 2, "C"))
-        for order in ("C", "F")
-    ),
 }
 
 # The local models' kernels (``PartitionedRegressor``), outside this package: the calls of

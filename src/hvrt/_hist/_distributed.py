@@ -491,18 +491,3 @@ def column_pass(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
             residual[j] = shift[j] / count[j]
             m2[j] = max(m2[j] - shift[j] * residual[j], 0.0)
     return count, mean, residual, m2, largest
-
-
-@njit(cache=True, nogil=True)
-def group_residuals(values: np.ndarray, codes: np.ndarray, mean: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
-    # Per group and column, the sum of the values' deviations from the group's mean (NaN
-    # skipped): the second pass of the corrected two-pass form for a grouping (see
-    # dask._grouping). Rows in their order, in C or F order alike.
-    shift = np.zeros(mean.shape)
-    for i in range(values.shape[0]):
-        k = codes[i]
-        for j in range(values.shape[1]):
-            v = values[i, j]
-            if not np.isnan(v):
-                shift[k, j] += v - mean[k, j]
-    return shift
