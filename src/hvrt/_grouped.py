@@ -234,7 +234,8 @@ def grouped_with_residuals(values: np.ndarray, labels: np.ndarray) -> tuple[Grou
     # with a large offset, unlike sum-of-squares minus squared sum), and the deviations'
     # sums: their mean is the rounding of the first pass's mean, whose square would stay
     # in every squared deviation (count * rounding**2: 2e-6 of a 1e14 + N(0, 10) column's
-    # variance at 2000 rows a partition, 1e-3 of its R²). One column at a time keeps the temporaries at n values instead of n x d.
+    # variance at 2000 rows a partition, 1e-3 of its R²). One column at a time keeps the
+    # temporaries at n values instead of n x d.
     m2 = np.empty_like(mean)
     shift = np.empty_like(mean)
     deviation = np.empty(n_rows)
