@@ -45,12 +45,10 @@ def zscore_parameters(
         if imprecise.any():
             columns = np.flatnonzero(imprecise)
             variance[columns] = _two_pass_variance(values[:, columns], mean[columns], count[columns], False)
-    return (mean, *zscore_scale(mean, variance, count))
+    return (mean, *zscore_scale(mean, variance))
 
 
-def zscore_scale(
-    mean: np.ndarray, variance: np.ndarray, count: np.ndarray, mean_rounding: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
+def zscore_scale(mean: np.ndarray, variance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Standard deviations from column moments (1 for a constant column), and which are constant.
 
     A column is constant when its standard deviation is at most ``CONSTANT_ULPS * eps *
@@ -58,18 +56,14 @@ def zscore_scale(
     them (one unit in the last place of the mean is about ``eps * |mean|``); the bound
     :func:`~hvrt.partition_quality` uses for a constant column. It depends on the values'
     resolution alone, not on their number: the variance it is compared with is free of the
-    mean's own rounding (:func:`zscore_parameters` takes it out). ``mean_rounding=True``:
-    the variance was taken around means summed one row after another and still holds their
-    rounding (the Dask estimators' chunk pass), so scikit-learn's bound for that, which
-    grows with ``count``, is allowed for too.
+    mean's own rounding (:func:`zscore_parameters` takes it out, and the Dask estimators'
+    merge of their chunks' moments).
 
-    Shared by :func:`zscore_parameters` and the Dask estimators, which merge the moments
-    of many chunks.
+    Shared by :func:`zscore_parameters`, the local models' input scaling and the Dask
+    estimators.
     """
     eps = np.finfo(np.float64).eps
     constant = variance <= (CONSTANT_ULPS * eps * mean) ** 2
-    if mean_rounding:
-        constant |= variance <= count * eps * variance + (count * mean * eps) ** 2
     return np.where(constant, 1.0, np.sqrt(np.maximum(variance, 0.0))), constant
 
 

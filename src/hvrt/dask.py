@@ -496,7 +496,7 @@ def _zscore(
         variance = m2 / count
     # m2 is free of the means' rounding (column_pass and _merge_moments take it out), so the
     # in-memory constant test applies: within 16 ulps of the mean, whatever the rows' number
-    return (mean, *zscore_scale(mean, variance, count))
+    return (mean, *zscore_scale(mean, variance))
 
 
 def _empty_columns(count: np.ndarray, columns: list[str], name: str) -> None:
@@ -1404,7 +1404,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
             raise ValueError("sample_weight sums to zero; at least one row must count")
         _, input_mean, m2 = _merge_moments([s["moments"] for s in summaries])  # weights for counts
         # constant by the in-memory test (local_models.input_scaling)
-        input_scale, _ = zscore_scale(input_mean, m2 / weight_sum, np.full(len(input_mean), n_rows))
+        input_scale, _ = zscore_scale(input_mean, m2 / weight_sum)
         design_of = _Design(
             preprocessor=preprocessor,
             input_mean=input_mean,

@@ -742,7 +742,7 @@ def input_scaling(inputs: np.ndarray, weights: np.ndarray, weight_sum: float) ->
     residual = shift / weight_sum
     variance = np.maximum(squares / weight_sum - residual * residual, 0.0)
     mean = mean + residual
-    scale, _ = zscore_scale(mean, variance, np.full(len(mean), len(inputs)))
+    scale, _ = zscore_scale(mean, variance)
     return mean, scale
 
 
