@@ -925,3 +925,43 @@ def test_ints_in_one_chunk_and_decimals_in_another_are_numbers_as_in_memory(clie
         labels = np.asarray(model.labels_.compute())
     assert model._preprocessor.numeric_columns == reference._preprocessor.numeric_columns == ["o", "b"]
     np.testing.assert_array_equal(labels, reference.labels_)
+
+
+def test_text_columns_of_numbers_are_warned_of(client) -> None:
+    # Under Dask's default dataframe.convert-string=True, dd.from_pandas makes an object
+    # column of Decimals or ints text: categorical, as a pandas column of text is in memory,
+    # while the object column it came from is numeric in memory. Labels differed with no
+    # word; the original type is gone, so a warning names the columns and the two fixes.
+    import warnings
+    from decimal import Decimal
+
+    import dask
+
+    rng = np.random.default_rng(25)
+    n = 600
+    frame = pd.DataFrame({
+        "price": pd.Series([Decimal(f"{v:.2f}") for v in rng.normal(100, 20, n)], dtype=object),
+        "count": pd.Series(list(rng.integers(0, 50, n)), dtype=object),
+        "b": rng.normal(size=n),
+        "code": pd.Series(rng.choice(["x", "y", "z"], n), dtype=object),
+    })  # fmt: skip
+    as_text = frame.astype({"price": "string", "count": "string"})
+    with dask.config.set({"dataframe.convert-string": True}):
+        X = dd.from_pandas(frame, npartitions=3, sort=False)
+        assert not (X.dtypes == object).any()  # every object column became text
+        with pytest.warns(UserWarning, match=r"X column\(s\) \['price', 'count'\] hold text \(dtype .*\) whose every value reads as a number") as caught:
+            model = DaskHVRTPartitioner(max_leaf_nodes=8).fit(X)
+        assert "astype(float) before dd.from_pandas" in str(caught[0].message) and caught[0].filename == __file__
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # numbers as numbers, or the columns listed: no warning
+            fixed = DaskHVRTPartitioner(max_leaf_nodes=8).fit(
+                dd.from_pandas(frame.astype({"price": float, "count": float}), npartitions=3, sort=False)
+            )
+            DaskHVRTPartitioner(max_leaf_nodes=8, categorical_features=["price", "count", "code"]).fit(X)
+    # the same as in memory for the same (text) columns; the object columns are numeric there
+    reference = HVRTPartitioner(max_leaf_nodes=8, category_encoding="ohe").fit(as_text)
+    assert model._preprocessor.categorical_columns == reference._preprocessor.categorical_columns == ["price", "count", "code"]
+    np.testing.assert_array_equal(np.asarray(model.labels_.compute()), reference.labels_)
+    numeric = HVRTPartitioner(max_leaf_nodes=8, category_encoding="ohe").fit(frame)
+    assert numeric._preprocessor.numeric_columns == fixed._preprocessor.numeric_columns == ["price", "count", "b"]
+    np.testing.assert_array_equal(np.asarray(fixed.labels_.compute()), numeric.labels_)

@@ -49,6 +49,7 @@ Computations go through ``dask.compute``, so they run on the active
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -626,6 +627,32 @@ def _settle_object_columns(
     return summaries, settled_kinds
 
 
+def _warn_of_numbers_as_text(chunks: _Chunks, categorical: list[str], counts: list[pd.Series]) -> None:
+    """Warn of unlisted text columns whose every category reads as a number.
+
+    Under Dask's default ``dataframe.convert-string=True``, ``dd.from_pandas`` makes an
+    object column of Decimals or ints text: categorical here, as a pandas column of text is
+    in memory, where the object column it came from was numeric. The original type is gone
+    by the time a chunk is read, so this is a warning, not a decision."""
+    numbers_as_text = [
+        c for c, values in zip(categorical, counts)
+        if pd.api.types.is_string_dtype(chunks.dtypes[c]) and chunks.dtypes[c] != object and len(values)
+        and pd.to_numeric(pd.Series(values.index, dtype=object), errors="coerce").notna().all()
+    ]  # fmt: skip
+    if numbers_as_text:
+        dtype = chunks.dtypes[numbers_as_text[0]]
+        warnings.warn(
+            f"X column(s) {numbers_as_text} hold text (dtype {dtype}) whose every value reads as a number; they "
+            "are categorical, one category per distinct value, as a pandas column of text is in memory. If the "
+            "pandas frame held numbers there as objects (Decimals, ints), dd.from_pandas made them text under "
+            "Dask's default dataframe.convert-string=True: convert them with astype(float) before "
+            "dd.from_pandas, or set dask.config.set({'dataframe.convert-string': False}); list the column(s) in "
+            "categorical_features to keep them categorical without this warning",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
 def _fit_scaling(
     chunks: _Chunks,
     y: Any,
@@ -728,6 +755,8 @@ def _fit_scaling(
             pd.concat([s["category_counts"][j] for s in x_summaries]).groupby(level=0).sum()
             for j in range(len(categorical))
         ]
+        if categorical_features is None:
+            _warn_of_numbers_as_text(chunks, categorical, counts)
         missing = [int(counts[j].sum()) < n_rows for j in range(len(categorical))]
         empty = [c for c, values in zip(categorical, counts) if values.empty]
         if empty:
