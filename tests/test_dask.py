@@ -808,23 +808,26 @@ def test_object_columns_of_numbers_are_numeric_as_in_memory(client) -> None:
 def _in_chunks(frame: pd.DataFrame, sizes: list[int]):
     """``frame`` as a dask DataFrame cut into chunks of these sizes (object columns kept:
     call under ``dataframe.convert-string`` False)."""
+    import itertools
+
     import dask
 
     bounds = np.cumsum([0, *sizes])
-    parts = [dask.delayed(frame.iloc[low:high]) for low, high in zip(bounds[:-1], bounds[1:])]
+    parts = [dask.delayed(frame.iloc[low:high]) for low, high in itertools.pairwise(bounds)]
     return dd.from_delayed(parts, meta=frame.iloc[:0])
 
 
 @pytest.mark.parametrize(
-    "start, step, kind, zone",
+    "start, step, kind, zones",
     [
-        (pd.Timestamp("2024-01-01"), pd.Timedelta(days=1), "dates", None),
-        (pd.Timestamp("2024-01-01", tz="UTC"), pd.Timedelta(hours=5), "dates", "UTC"),
-        (pd.Timedelta(0), pd.Timedelta(minutes=7), "durations", None),
+        (pd.Timestamp("2024-01-01"), pd.Timedelta(days=1), "dates", {"o": None}),
+        (pd.Timestamp("2024-01-01", tz="UTC"), pd.Timedelta(hours=5), "dates", {"o": "UTC"}),
+        (pd.Period("2024-01", "M"), 1, "dates", {}),  # periods are dates, without a zone to check
+        (pd.Timedelta(0), pd.Timedelta(minutes=7), "durations", {}),
     ],
-    ids=["dates", "zoned", "durations"],
+    ids=["dates", "zoned", "periods", "durations"],
 )
-def test_an_object_column_of_dates_is_a_date_feature_as_in_memory(client, start, step, kind, zone) -> None:
+def test_an_object_column_of_dates_is_a_date_feature_as_in_memory(client, start, step, kind, zones) -> None:
     # In memory an object column holding only dates (or durations) is an ordered time
     # feature. The chunks' to_frame made them nanoseconds before the object columns were
     # judged, so they were taken for numbers, and labelling refused the column: "'o' held
@@ -844,7 +847,7 @@ def test_an_object_column_of_dates_is_a_date_feature_as_in_memory(client, start,
         again = np.asarray(model.get_partitions(_in_chunks(frame, [300, 900])).compute())
     assert model._preprocessor.numeric_columns == ["o", "b"]
     assert model._preprocessor.time_kinds == {"o": kind}
-    assert model._preprocessor.date_zones == reference._preprocessor.date_zones == ({"o": zone} if kind == "dates" else {})
+    assert model._preprocessor.date_zones == reference._preprocessor.date_zones == zones
     np.testing.assert_array_equal(labels, reference.labels_)
     np.testing.assert_array_equal(again, reference.labels_)
     with pytest.raises(ValueError, match=r"'o' held dates at fit but holds numbers now" if kind == "dates" else "durations"):

@@ -223,16 +223,6 @@ def _decimals_as_floats(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{c: frame[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in decimals})
 
 
-def infer_column(values: pd.Series) -> pd.Series:
-    """An object column as :func:`to_frame` reads it, before times become numbers: numbers
-    as int64 or float64 (Decimals among them too), dates, durations and periods as their
-    pandas dtypes, and anything else (text, a mix of kinds) left as objects."""
-    inferred = values.infer_objects()
-    if inferred.dtype == object and _holds_decimals(inferred):
-        return pd.Series(inferred.to_numpy(dtype=np.float64, na_value=np.nan), index=values.index, name=values.name)
-    return inferred
-
-
 def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
     """Coerce ``X`` to a DataFrame.
 

@@ -395,7 +395,7 @@ def _object_kind(frame: pd.DataFrame, column: str) -> str | None:
     dtype = frame.attrs.get(TIME_DTYPES, {}).get(column)
     if dtype is not None:
         if isinstance(dtype, pd.PeriodDtype):
-            return f"periods of {dtype.freqstr}"
+            return f"periods of {dtype.freq.freqstr}"
         if pd.api.types.is_timedelta64_dtype(dtype):
             return "durations"
         return f"dates in {dtype.tz}" if isinstance(dtype, pd.DatetimeTZDtype) else "dates"
