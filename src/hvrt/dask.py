@@ -334,8 +334,10 @@ def _frame_of(part: Any, raw: Sequence[str] = ()) -> pd.DataFrame:
         return part.set_axis([str(c) for c in part.columns], axis=1)
     else:
         return pd.DataFrame(np.empty((0, part.shape[1])), columns=[f"f{j}" for j in range(part.shape[1])])
-    times = frame.attrs.get(TIME_DTYPES, {})
-    back = [j for j, c in enumerate(frame.columns) if c in set(raw) and c in times and part.dtypes.iloc[j] == object]
+    if not raw or not isinstance(part, pd.DataFrame):
+        return frame
+    times, wanted = frame.attrs.get(TIME_DTYPES, {}), set(raw)
+    back = [j for j, c in enumerate(frame.columns) if c in wanted and c in times and part.dtypes.iloc[j] == object]
     if not back:
         return frame
     return frame.assign(**{frame.columns[j]: part.iloc[:, j].to_numpy() for j in back})
