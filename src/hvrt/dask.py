@@ -675,9 +675,10 @@ def _fit_scaling(
 
     Which columns are categorical: as in memory, by dtype or as listed; but an object
     column is numeric in memory when it holds only numbers (``to_frame``: Decimals, or
-    numbers built from JSON), which only its values say: the pass settles it (numeric
-    when every chunk holds numbers only), and counts the categories of those that are not
-    in a second pass, only then."""
+    numbers built from JSON), only dates or only durations, which only its values say:
+    the pass settles it (numeric when every chunk holds the same one of these, see
+    :func:`_settle_object_columns`), and counts the categories of those that are not in
+    a second pass, only then."""
     columns = list(chunks.dtypes.index)
     meta = _meta_of(chunks)
     undecided = [c for c, dtype in meta.dtypes.items() if dtype == object]
