@@ -803,3 +803,168 @@ def test_object_columns_of_numbers_are_numeric_as_in_memory(client) -> None:
     assert [list(c) for c in model._preprocessor.encoder.categories_] == [["7", "x", "y"]]
     np.testing.assert_array_equal(labels, reference.labels_)
     np.testing.assert_array_equal(np.asarray(listed.labels_.compute()), reference.labels_)
+
+
+def _in_chunks(frame: pd.DataFrame, sizes: list[int]):
+    """``frame`` as a dask DataFrame cut into chunks of these sizes (object columns kept:
+    call under ``dataframe.convert-string`` False)."""
+    import itertools
+
+    import dask
+
+    bounds = np.cumsum([0, *sizes])
+    parts = [dask.delayed(frame.iloc[low:high]) for low, high in itertools.pairwise(bounds)]
+    return dd.from_delayed(parts, meta=frame.iloc[:0])
+
+
+@pytest.mark.parametrize(
+    "start, step, kind, zones",
+    [
+        (pd.Timestamp("2024-01-01"), pd.Timedelta(days=1), "dates", {"o": None}),
+        (pd.Timestamp("2024-01-01", tz="UTC"), pd.Timedelta(hours=5), "dates", {"o": "UTC"}),
+        (pd.Period("2024-01", "M"), 1, "dates", {}),  # periods are dates, without a zone to check
+        (pd.Timedelta(0), pd.Timedelta(minutes=7), "durations", {}),
+    ],
+    ids=["dates", "zoned", "periods", "durations"],
+)
+def test_an_object_column_of_dates_is_a_date_feature_as_in_memory(client, start, step, kind, zones) -> None:
+    # In memory an object column holding only dates (or durations) is an ordered time
+    # feature. The chunks' to_frame made them nanoseconds before the object columns were
+    # judged, so they were taken for numbers, and labelling refused the column: "'o' held
+    # numbers at fit but holds dates now".
+    import dask
+
+    rng = np.random.default_rng(21)
+    n = 1200
+    values = pd.Series([start + step * int(k) for k in rng.integers(0, 300, n)], dtype=object)
+    values[rng.random(n) < 0.05] = None
+    frame = pd.DataFrame({"o": values, "b": rng.normal(size=n)})
+    reference = HVRTPartitioner(max_leaf_nodes=8).fit(frame)
+    assert reference._preprocessor.time_kinds == {"o": kind}
+    with dask.config.set({"dataframe.convert-string": False}):
+        model = DaskHVRTPartitioner(max_leaf_nodes=8).fit(_in_chunks(frame, [1000, 200]))
+        labels = np.asarray(model.labels_.compute())
+        again = np.asarray(model.get_partitions(_in_chunks(frame, [300, 900])).compute())
+    assert model._preprocessor.numeric_columns == ["o", "b"]
+    assert model._preprocessor.time_kinds == {"o": kind}
+    assert model._preprocessor.date_zones == reference._preprocessor.date_zones == zones
+    np.testing.assert_array_equal(labels, reference.labels_)
+    np.testing.assert_array_equal(again, reference.labels_)
+    with pytest.raises(ValueError, match=r"'o' held dates at fit but holds numbers now" if kind == "dates" else "durations"):
+        model.get_partitions(frame.assign(o=np.arange(n, dtype=float)))
+
+
+def test_dates_and_text_in_one_object_column_are_categories_as_in_memory(client) -> None:
+    # In memory an object column of dates and text is categorical, each date keyed as
+    # written ("2024-01-01 00:00:00"). A chunk holding only its dates made them nanoseconds:
+    # the categories were "1704067200000000000"..., which no row's key matched at
+    # labelling, so every date row had zero one-hot columns (1132 of 1200 labels differed).
+    import datetime as dt
+
+    import dask
+
+    rng = np.random.default_rng(22)
+    n = 1200
+    day = [(i % 4) * 3.0 if i < 1000 else 10.0 for i in range(n)]
+    column = [dt.datetime(2024, 1, 1) + dt.timedelta(days=i % 4) for i in range(1000)] + ["x", "y"] * 100
+    frame = pd.DataFrame({"o": pd.Series(column, dtype=object), "b": rng.normal(size=n) + day})
+    y = pd.Series(np.asarray(day) + rng.normal(size=n) * 0.1, name="y")
+    options = {"max_leaf_nodes": 8, "category_encoding": "ohe", "y_weight": 1.0}
+    reference = HVRTPartitioner(**options).fit(frame, y)
+    with dask.config.set({"dataframe.convert-string": False}):
+        model = DaskHVRTPartitioner(**options).fit(_in_chunks(frame, [1000, 200]), _in_chunks(y, [1000, 200]))
+        labels = np.asarray(model.labels_.compute())
+        again = np.asarray(model.get_partitions(_in_chunks(frame, [600, 600])).compute())
+        hist = DaskHVRTPartitioner(**options, engine="hist").fit(
+            _in_chunks(frame, [1000, 200]), _in_chunks(y, [1000, 200]), route="hist"
+        )
+        hist_labels = np.asarray(hist.labels_.compute())
+    categories = [list(c) for c in reference._preprocessor.encoder.categories_]
+    assert categories[0][:2] == ["2024-01-01 00:00:00", "2024-01-02 00:00:00"]
+    assert [list(c) for c in model._preprocessor.encoder.categories_] == categories
+    assert model._preprocessor.category_kinds == reference._preprocessor.category_kinds == ["text"]
+    np.testing.assert_array_equal(labels, reference.labels_)
+    np.testing.assert_array_equal(again, reference.labels_)
+    hist_reference = HVRTPartitioner(**options, engine="hist").fit(frame, y)
+    np.testing.assert_array_equal(hist_labels, hist_reference.labels_)
+
+
+def test_numbers_and_dates_in_different_chunks_are_categories_as_in_memory(client) -> None:
+    # In memory an object column of numbers and dates is categorical. Dask took the chunk of
+    # numbers for numbers and the chunk of dates for nanoseconds, called the column numeric
+    # and failed in pandas: "float() argument must be ... not 'Timestamp'".
+    import dask
+
+    rng = np.random.default_rng(23)
+    n = 1200
+    column = [1.5, 2.5] * 500 + [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-01")] * 100
+    frame = pd.DataFrame({"o": pd.Series(column, dtype=object), "b": rng.normal(size=n)})
+    reference = HVRTPartitioner(max_leaf_nodes=8, category_encoding="ohe").fit(frame)
+    with dask.config.set({"dataframe.convert-string": False}):
+        model = DaskHVRTPartitioner(max_leaf_nodes=8).fit(_in_chunks(frame, [1000, 200]))
+        labels = np.asarray(model.labels_.compute())
+    assert model._preprocessor.categorical_columns == reference._preprocessor.categorical_columns == ["o"]
+    assert model._preprocessor.category_kinds == reference._preprocessor.category_kinds == ["mixed"]
+    assert [list(c) for c in model._preprocessor.encoder.categories_] == [
+        list(c) for c in reference._preprocessor.encoder.categories_
+    ]
+    np.testing.assert_array_equal(labels, reference.labels_)
+
+
+def test_ints_in_one_chunk_and_decimals_in_another_are_numbers_as_in_memory(client) -> None:
+    # Dask took such a column for numbers (each chunk holds numbers); in memory a column of
+    # Decimals was numeric only when every value was one, so this one was categorical.
+    from decimal import Decimal
+
+    import dask
+
+    rng = np.random.default_rng(24)
+    n = 1200
+    values = [int(v) for v in rng.integers(0, 100, 600)] + [Decimal(f"{v:.2f}") for v in rng.normal(50, 20, 600)]
+    frame = pd.DataFrame({"o": pd.Series(values, dtype=object), "b": rng.normal(size=n)})
+    reference = HVRTPartitioner(max_leaf_nodes=8).fit(frame)
+    with dask.config.set({"dataframe.convert-string": False}):
+        model = DaskHVRTPartitioner(max_leaf_nodes=8).fit(_in_chunks(frame, [600, 600]))
+        labels = np.asarray(model.labels_.compute())
+    assert model._preprocessor.numeric_columns == reference._preprocessor.numeric_columns == ["o", "b"]
+    np.testing.assert_array_equal(labels, reference.labels_)
+
+
+def test_text_columns_of_numbers_are_warned_of(client) -> None:
+    # Under Dask's default dataframe.convert-string=True, dd.from_pandas makes an object
+    # column of Decimals or ints text: categorical, as a pandas column of text is in memory,
+    # while the object column it came from is numeric in memory. Labels differed with no
+    # word; the original type is gone, so a warning names the columns and the two fixes.
+    import warnings
+    from decimal import Decimal
+
+    import dask
+
+    rng = np.random.default_rng(25)
+    n = 600
+    frame = pd.DataFrame({
+        "price": pd.Series([Decimal(f"{v:.2f}") for v in rng.normal(100, 20, n)], dtype=object),
+        "count": pd.Series(list(rng.integers(0, 50, n)), dtype=object),
+        "b": rng.normal(size=n),
+        "code": pd.Series(rng.choice(["x", "y", "z"], n), dtype=object),
+    })  # fmt: skip
+    as_text = frame.astype({"price": "string", "count": "string"})
+    with dask.config.set({"dataframe.convert-string": True}):
+        X = dd.from_pandas(frame, npartitions=3, sort=False)
+        assert not (X.dtypes == object).any()  # every object column became text
+        with pytest.warns(UserWarning, match=r"X column\(s\) \['price', 'count'\] hold text \(dtype .*\) whose every value reads as a number") as caught:
+            model = DaskHVRTPartitioner(max_leaf_nodes=8).fit(X)
+        assert "astype(float) before dd.from_pandas" in str(caught[0].message) and caught[0].filename == __file__
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # numbers as numbers, or the columns listed: no warning
+            fixed = DaskHVRTPartitioner(max_leaf_nodes=8).fit(
+                dd.from_pandas(frame.astype({"price": float, "count": float}), npartitions=3, sort=False)
+            )
+            DaskHVRTPartitioner(max_leaf_nodes=8, categorical_features=["price", "count", "code"]).fit(X)
+    # the same as in memory for the same (text) columns; the object columns are numeric there
+    reference = HVRTPartitioner(max_leaf_nodes=8, category_encoding="ohe").fit(as_text)
+    assert model._preprocessor.categorical_columns == reference._preprocessor.categorical_columns == ["price", "count", "code"]
+    np.testing.assert_array_equal(np.asarray(model.labels_.compute()), reference.labels_)
+    numeric = HVRTPartitioner(max_leaf_nodes=8, category_encoding="ohe").fit(frame)
+    assert numeric._preprocessor.numeric_columns == fixed._preprocessor.numeric_columns == ["price", "count", "b"]
+    np.testing.assert_array_equal(np.asarray(fixed.labels_.compute()), numeric.labels_)

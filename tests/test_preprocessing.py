@@ -238,6 +238,28 @@ def test_an_object_column_of_decimals_is_numeric(engine: str) -> None:
     np.testing.assert_array_equal(fitted.get_partitions(as_float), expected.labels_)
 
 
+def test_an_object_column_of_ints_floats_and_decimals_is_numeric() -> None:
+    # A SQL NUMERIC column can come back as ints for whole values and Decimals for the rest
+    # (rows built from JSON too). Decimals were numbers only when every value was one: with
+    # ints among them the column was one-hot encoded, value by value. Bools are no numbers.
+    import decimal
+
+    rng = np.random.default_rng(4)
+    n = 400
+    values = rng.normal(50, 20, n).round(2)
+    mixed = [int(v) if i % 3 == 0 else (float(v) if i % 3 == 1 else decimal.Decimal(f"{v:.2f}")) for i, v in enumerate(values)]
+    mixed = [v if i % 40 else None for i, v in enumerate(mixed)]  # some missing
+    X = pd.DataFrame({"o": pd.Series(mixed, dtype=object), "b": rng.normal(size=n)})
+    as_float = X.assign(o=[np.nan if v is None else float(v) for v in mixed])
+    fitted = HVRTPartitioner(max_leaf_nodes=8).fit(X)
+    expected = HVRTPartitioner(max_leaf_nodes=8).fit(as_float)
+    assert fitted._preprocessor.numeric_columns == ["o", "b"]
+    np.testing.assert_array_equal(fitted.labels_, expected.labels_)
+    np.testing.assert_array_equal(fitted.get_partitions(X.iloc[::-1]), expected.labels_[::-1])
+    with_bool = X.assign(o=pd.Series([True, 2, *(decimal.Decimal(f"{k}.5") for k in range(n - 2))], dtype=object))
+    assert HVRTPartitioner(max_leaf_nodes=8, category_encoding="ohe").fit(with_bool)._preprocessor.categorical_columns == ["o"]
+
+
 @pytest.mark.parametrize("encoding", ["ohe", "native", "target"])
 @pytest.mark.parametrize("cell", [["x"], {"x": 1}], ids=["list", "dict"])
 def test_unhashable_cells_are_refused_naming_the_column(encoding: str, cell: object) -> None:

@@ -11,6 +11,8 @@ coerced here, once, so that later stages see one type. Two entry points:
 
 from __future__ import annotations
 
+import decimal
+import numbers
 import os
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -183,15 +185,33 @@ def _refuse_lazy_frame(data: Any, name: str) -> None:
 
 
 def _holds_decimals(values: pd.Series) -> bool:
-    """Whether an object column holds only ``decimal.Decimal`` values (and missing ones)."""
+    """Whether an object column holds only numbers with some ``decimal.Decimal`` among them
+    (and missing values): Decimals alone, or mixed with ints and floats (a SQL NUMERIC
+    column whose driver gives ints for whole values, rows built from JSON). Bools are no
+    numbers here, as elsewhere: a column holding them is categorical."""
     # the first values decide whether the whole column is worth a scan
-    return pd.api.types.infer_dtype(values.iloc[:64], skipna=True) in ("decimal", "empty") and (
-        pd.api.types.infer_dtype(values, skipna=True) == "decimal"
+    if pd.api.types.infer_dtype(values.iloc[:64], skipna=True) not in _DECIMAL_INFERENCES:
+        return False
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if inferred == "decimal":
+        return True
+    if inferred not in ("mixed", "mixed-integer", "mixed-integer-float"):
+        return False
+    # a mix: every value's type a real number or a Decimal (one C-level pass over the rows'
+    # types, then a check of the few distinct ones), and one Decimal at least
+    kinds = set(map(type, values.dropna()))
+    return decimal.Decimal in kinds and all(
+        issubclass(kind, (numbers.Real, decimal.Decimal)) and not issubclass(kind, (bool, np.bool_)) for kind in kinds
     )
 
 
+# what ``infer_dtype`` says of the first values of a column of Decimals, alone or among numbers
+_DECIMAL_INFERENCES = ("decimal", "empty", "integer", "floating", "mixed", "mixed-integer", "mixed-integer-float")
+
+
 def _decimals_as_floats(frame: pd.DataFrame) -> pd.DataFrame:
-    """Object columns of ``decimal.Decimal`` (what SQL NUMERIC columns read into) as float64.
+    """Object columns of ``decimal.Decimal`` (what SQL NUMERIC columns read into), alone or
+    mixed with ints and floats, as float64.
 
     They are columns of numbers, numeric as any object column of numbers is (``infer_objects``
     leaves Decimals as objects); taken for categoricals, each distinct value would be an

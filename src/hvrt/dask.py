@@ -12,9 +12,11 @@ estimator. Nothing collects all rows on the client:
   computes on the same rows, up to the order of float summation: the chunks' means and
   squared deviations are taken and merged in the corrected two-pass form, so the
   in-memory constant-column test (16 ulps of the mean) applies whatever the chunks. An
-  object column is numeric when every chunk holds only numbers in it (as ``to_frame``
-  decides in memory); one that holds text somewhere has its categories counted in a
-  second pass, only then.
+  object column is numeric when every chunk holds one kind in it, numbers only, dates
+  only or durations only (dates and durations as nanoseconds: ``to_frame`` decides so on
+  the whole column in memory); one that holds text somewhere, or two kinds, is
+  categorical, keyed on its values as they are (dates too, as in memory), its categories
+  counted in a second pass, only then.
 - **Fitting**, two routes (``fit(..., route="auto")`` picks):
 
   - *sample*: a uniform random sample of ``max_samples`` rows (the rows the in-memory
@@ -47,6 +49,7 @@ Computations go through ``dask.compute``, so they run on the active
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -77,10 +80,12 @@ from ._progress import StepLog
 from ._target import blend_target, feature_outputs, rounding_variance, zscore_scale, zscored_outputs
 from ._validation import (
     MAX_MAGNITUDE,
+    TIME_DTYPES,
     _dates_as_numbers,
     check_partitioned,
     date_zones,
     has_missing_values,
+    match_columns,
     time_kinds,
     to_frame,
 )
@@ -315,46 +320,89 @@ def _meta_of(chunks: _Chunks) -> pd.DataFrame:
     return _dates_as_numbers(pd.DataFrame({c: pd.Series(dtype=d) for c, d in chunks.dtypes.items()}))
 
 
-def _frame_of(part: Any) -> pd.DataFrame:
-    """One chunk as the DataFrame the in-memory estimators see (an empty chunk stays empty)."""
+def _frame_of(part: Any, raw: Sequence[str] = ()) -> pd.DataFrame:
+    """One chunk as the DataFrame the in-memory estimators see (an empty chunk stays empty).
+
+    ``raw``: categorical columns whose keys come from their values as they are. In memory
+    ``to_frame`` reads the whole column: dates with text stay objects, keyed as written
+    (``2024-01-01 00:00:00``). A chunk holding only the dates of such a column would make
+    them nanoseconds (``1704067200000000000``), keys no other chunk has; they are put back.
+    """
     if len(part) > 0:
-        return to_frame(part)[0]
-    if isinstance(part, pd.DataFrame):
+        frame = to_frame(part)[0]
+    elif isinstance(part, pd.DataFrame):
         return part.set_axis([str(c) for c in part.columns], axis=1)
-    return pd.DataFrame(np.empty((0, part.shape[1])), columns=[f"f{j}" for j in range(part.shape[1])])
+    else:
+        return pd.DataFrame(np.empty((0, part.shape[1])), columns=[f"f{j}" for j in range(part.shape[1])])
+    if not raw or not isinstance(part, pd.DataFrame):
+        return frame
+    times, wanted = frame.attrs.get(TIME_DTYPES, {}), set(raw)
+    back = [j for j, c in enumerate(frame.columns) if c in wanted and c in times and part.dtypes.iloc[j] == object]
+    if not back:
+        return frame
+    return frame.assign(**{frame.columns[j]: part.iloc[:, j].to_numpy() for j in back})
+
+
+def _raw_categoricals(preprocessor: Preprocessor) -> list[str]:
+    """The categorical columns keyed on their values as they are (see :func:`_frame_of`):
+    all but those whose categories were numbers (a listed column of dates only is keyed
+    on its nanoseconds in memory, as every chunk gives them)."""
+    kinds = preprocessor.category_kinds or ["numbers"] * len(preprocessor.categorical_columns)
+    return [c for c, kind in zip(preprocessor.categorical_columns, kinds) if kind != "numbers"]
 
 
 def _summarise_chunk(
-    part: Any, numeric: list[str], undecided: list[str], categorical: list[str], take: np.ndarray | None = None
+    part: Any,
+    numeric: list[str],
+    undecided: list[str],
+    categorical: list[str],
+    objects: list[str],
+    take: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """What one chunk of X contributes to the preprocessing: moments, category counts, kinds
     (and its rows at the positions ``take``, gathered in the same pass).
 
     ``numeric`` holds the ``undecided`` columns too (object columns, numeric in memory when
-    they hold only numbers): their moments are taken where the chunk holds numbers only,
-    and ``"numbers"`` says which did; their categories, if it comes to that, are counted
-    by :func:`_summarise_categories`.
+    they hold only numbers, or only dates, or only durations): their moments are taken
+    where the chunk holds one of these (dates as nanoseconds, as ``to_frame`` reads them),
+    and ``"object_kinds"`` says what the chunk holds in each of ``objects`` (the undecided
+    columns, then the listed categorical columns of objects); the undecided columns'
+    categories, if it comes to that, are counted by :func:`_categories_chunk`.
     """
-    frame = _frame_of(part)
-    numbers = [_holds_numbers(frame[c]) for c in undecided]
-    text = [c for c, is_number in zip(undecided, numbers) if not is_number]
+    listed = objects[len(undecided):]
+    frame = _frame_of(part, raw=listed)
+    kinds = [_object_kind(frame, c) for c in objects]
+    text = [c for c, kind in zip(undecided, kinds) if kind == "text"]
     values = frame[numeric].assign(**{c: np.nan for c in text}) if text else frame[numeric]
     values = values.to_numpy(dtype=np.float64, na_value=np.nan) if numeric else np.empty((len(frame), 0))
     moments, largest = _column_summary(values)
     if np.any(largest > MAX_MAGNITUDE):  # ±inf and huge values, refused naming the columns
         has_missing_values(values, numeric, refuse_tiny=False)
-    summary: dict[str, Any] = {"rows": len(frame), "moments": moments, "largest": largest, "numbers": numbers}
+    summary: dict[str, Any] = {"rows": len(frame), "moments": moments, "largest": largest, "object_kinds": kinds}
     summary.update(_summarise_categories(frame, categorical))
     if take is not None:
         summary["taken"] = _take_rows(part, take)
     return summary
 
 
-def _holds_numbers(column: pd.Series) -> bool:
-    """Whether a chunk's column (after :func:`_frame_of`, which makes an object column of
-    numbers or Decimals float64, as in memory) is numeric, or holds no value to say."""
-    numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
-    return bool(numeric or column.isna().all())
+def _object_kind(frame: pd.DataFrame, column: str) -> str | None:
+    """What a chunk's object column holds, as ``to_frame`` read it (``frame`` is its result):
+    ``"numbers"``, ``"dates"`` (``"dates in <zone>"`` when zoned; periods are
+    ``"periods of <freq>"``), ``"durations"``, ``"text"`` for anything else (text, bools, a
+    mix of kinds: a categorical column), or None when it holds no value. The same kind in
+    every chunk is what makes the whole column that kind in memory."""
+    values = frame[column]
+    if values.isna().all():  # (a time column's NaT are NaN by now)
+        return None
+    dtype = frame.attrs.get(TIME_DTYPES, {}).get(column)
+    if dtype is not None:
+        if isinstance(dtype, pd.PeriodDtype):
+            return f"periods of {dtype.freq.freqstr}"
+        if pd.api.types.is_timedelta64_dtype(dtype):
+            return "durations"
+        return f"dates in {dtype.tz}" if isinstance(dtype, pd.DatetimeTZDtype) else "dates"
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    return "numbers" if numeric else "text"
 
 
 def _summarise_categories(frame: pd.DataFrame, categorical: list[str]) -> dict[str, Any]:
@@ -367,8 +415,10 @@ def _summarise_categories(frame: pd.DataFrame, categorical: list[str]) -> dict[s
     }
 
 
-def _categories_chunk(part: Any, categorical: list[str]) -> dict[str, Any]:
-    return _summarise_categories(_frame_of(part), categorical)
+def _categories_chunk(part: Any, raw: list[str], converted: list[str]) -> dict[str, Any]:
+    """A chunk's categories of the ``raw`` columns (keyed on their values as they are, see
+    :func:`_frame_of`) and of the ``converted`` ones (as ``to_frame`` reads the chunk)."""
+    return _summarise_categories(_frame_of(part, raw=raw), raw + converted)
 
 
 def _category_summary(column: pd.Series, name: str) -> tuple[pd.Series, dict[str, Any] | None]:
@@ -519,31 +569,90 @@ def _imputed_categories(preprocessor: Preprocessor, frame: pd.DataFrame) -> np.n
     return categories
 
 
+def _settled_kind(kinds: list[str | None]) -> str:
+    """An object column's kind from its chunks' (:func:`_object_kind`): theirs when they
+    all hold one kind, ``"text"`` (a categorical) when they differ, as ``to_frame`` decides on
+    the whole column in memory; a column with no value anywhere is taken for numbers (and
+    refused as all missing)."""
+    present = {kind for kind in kinds if kind is not None}
+    if not present:
+        return "numbers"
+    return present.pop() if len(present) == 1 else "text"
+
+
+def _time_kind(kind: str) -> tuple[str, str | None] | None:
+    """A settled kind's ``time_kinds`` entry and time zone (None: naive), or None for numbers."""
+    if kind == "durations":
+        return "durations", None
+    if kind.startswith("dates in "):
+        return "dates", kind[len("dates in "):]
+    if kind == "dates" or kind.startswith("periods of "):
+        return "dates", None
+    return None
+
+
 def _settle_object_columns(
-    chunks: _Chunks, summaries: list[dict], undecided: list[str], categorical: list[str], categorical_features: Any
-) -> list[dict]:
-    """The chunk summaries with the object columns settled: numeric when every chunk held
-    numbers only (its own check), else categorical, as ``to_frame`` decides on the whole
-    column in memory, with their categories counted now (a second pass, only for them).
-    Each summary's ``"categorical"`` lists the categorical columns in X's order."""
-    text = [c for j, c in enumerate(undecided) if not all(s["numbers"][j] for s in summaries)]
+    chunks: _Chunks,
+    summaries: list[dict],
+    undecided: list[str],
+    categorical: list[str],
+    objects: list[str],
+    categorical_features: Any,
+) -> tuple[list[dict], dict[str, str]]:
+    """The chunk summaries with the object columns settled, as ``to_frame`` decides on the
+    whole column in memory: numeric when every chunk held one kind of numbers, dates or
+    durations in it, else categorical, keyed on its values as they are (dates too), with
+    their categories counted now (a second pass, only for them). A listed object column of
+    dates only is keyed on their nanoseconds, as in memory: recounted in that pass too.
+    Each summary's ``"categorical"`` lists the categorical columns in X's order.
+
+    Returns the summaries and the settled kind of each object column."""
+    settled_kinds = {c: _settled_kind([s["object_kinds"][j] for s in summaries]) for j, c in enumerate(objects)}
+    text = [c for c in undecided if settled_kinds[c] == "text"]
     if text and categorical_features is not None:
         # resolve_categorical's error, which the object columns' dtype could not raise
         raise ValueError(f"column(s) {text} are not numeric; list them in categorical_features too")
+    times = [c for c in objects[len(undecided):] if _time_kind(settled_kinds[c]) is not None]
     columns = list(chunks.dtypes.index)
     settled = [c for c in columns if c in set(categorical) | set(text)]
-    if text:
+    if text or times:
         count = _delayed(_categories_chunk)
-        (extra,) = _compute([count(part, text) for part in chunks.parts])
+        (extra,) = _compute([count(part, text, times) for part in chunks.parts])
     for i, summary in enumerate(summaries):
-        if text:
+        if text or times:
             by_column = {c: j for j, c in enumerate(categorical)}
-            by_column.update({c: len(categorical) + j for j, c in enumerate(text)})
+            by_column.update({c: len(categorical) + j for j, c in enumerate(text + times)})  # the recounts win
             for key in ("category_counts", "category_values", "kinds"):
                 values = summary[key] + extra[i][key]
                 summary[key] = [values[by_column[c]] for c in settled]
         summary["categorical"] = settled
-    return summaries
+    return summaries, settled_kinds
+
+
+def _warn_of_numbers_as_text(chunks: _Chunks, categorical: list[str], counts: list[pd.Series]) -> None:
+    """Warn of unlisted text columns whose every category reads as a number.
+
+    Under Dask's default ``dataframe.convert-string=True``, ``dd.from_pandas`` makes an
+    object column of Decimals or ints text: categorical here, as a pandas column of text is
+    in memory, where the object column it came from was numeric. The original type is gone
+    by the time a chunk is read, so this is a warning, not a decision."""
+    numbers_as_text = [
+        c for c, values in zip(categorical, counts)
+        if pd.api.types.is_string_dtype(chunks.dtypes[c]) and chunks.dtypes[c] != object and len(values)
+        and pd.to_numeric(pd.Series(values.index, dtype=object), errors="coerce").notna().all()
+    ]  # fmt: skip
+    if numbers_as_text:
+        dtype = chunks.dtypes[numbers_as_text[0]]
+        warnings.warn(
+            f"X column(s) {numbers_as_text} hold text (dtype {dtype}) whose every value reads as a number; they "
+            "are categorical, one category per distinct value, as a pandas column of text is in memory. If the "
+            "pandas frame held numbers there as objects (Decimals, ints), dd.from_pandas made them text under "
+            "Dask's default dataframe.convert-string=True: convert them with astype(float) before "
+            "dd.from_pandas, or set dask.config.set({'dataframe.convert-string': False}); list the column(s) in "
+            "categorical_features to keep them categorical without this warning",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def _fit_scaling(
@@ -566,14 +675,17 @@ def _fit_scaling(
 
     Which columns are categorical: as in memory, by dtype or as listed; but an object
     column is numeric in memory when it holds only numbers (``to_frame``: Decimals, or
-    numbers built from JSON), which only its values say: the pass settles it (numeric
-    when every chunk holds numbers only), and counts the categories of those that are not
-    in a second pass, only then."""
+    numbers built from JSON), only dates or only durations, which only its values say:
+    the pass settles it (numeric when every chunk holds the same one of these, see
+    :func:`_settle_object_columns`), and counts the categories of those that are not in
+    a second pass, only then."""
     columns = list(chunks.dtypes.index)
     meta = _meta_of(chunks)
     undecided = [c for c, dtype in meta.dtypes.items() if dtype == object]
     # the object columns as numbers here; listed ones are categorical whatever they hold
     categorical = resolve_categorical(meta.astype({c: np.float64 for c in undecided}), categorical_features)
+    objects = [c for c in undecided if c not in set(categorical)]
+    objects += [c for c in undecided if c in set(categorical)]  # the undecided ones, then the listed ones
     undecided = [c for c in undecided if c not in set(categorical)]
     numeric = [c for c in columns if c not in set(categorical)]
     summarise = _delayed(_summarise_chunk)
@@ -583,7 +695,9 @@ def _fit_scaling(
         for i in range(len(chunks.parts)):
             low, high = np.searchsorted(take, bounds[i]), np.searchsorted(take, bounds[i + 1])
             local_rows[i] = take[low:high] - bounds[i] if high > low else None
-    x_tasks = [summarise(part, numeric, undecided, categorical, rows) for part, rows in zip(chunks.parts, local_rows)]
+    x_tasks = [
+        summarise(part, numeric, undecided, categorical, objects, rows) for part, rows in zip(chunks.parts, local_rows)
+    ]
     y_tasks = []
     if y is not None:
         y_parts = _target_chunks(y)
@@ -594,7 +708,9 @@ def _fit_scaling(
     n_rows = int(chunk_rows.sum())
     if n_rows == 0:
         raise ValueError("X has no rows")
-    x_summaries = _settle_object_columns(chunks, x_summaries, undecided, categorical, categorical_features)
+    x_summaries, object_kinds = _settle_object_columns(
+        chunks, x_summaries, undecided, categorical, objects, categorical_features
+    )
     is_numeric = np.array([c not in set(x_summaries[0]["categorical"]) for c in numeric], dtype=bool)
     categorical = x_summaries[0]["categorical"]
     numeric = [c for c in numeric if c not in set(categorical)]
@@ -642,6 +758,8 @@ def _fit_scaling(
             pd.concat([s["category_counts"][j] for s in x_summaries]).groupby(level=0).sum()
             for j in range(len(categorical))
         ]
+        if categorical_features is None:
+            _warn_of_numbers_as_text(chunks, categorical, counts)
         missing = [int(counts[j].sum()) < n_rows for j in range(len(categorical))]
         empty = [c for c, values in zip(categorical, counts) if values.empty]
         if empty:
@@ -658,10 +776,16 @@ def _fit_scaling(
             encoder = fit_one_hot(lists)
     kinds = [_merged_kind([s["kinds"][j] for s in x_summaries]) for j in range(len(categorical))]
     meta = _meta_of(chunks)  # the time columns' kinds and zones, checked at labelling as in memory
+    column_times = {c: (kind, date_zones(meta).get(c)) for c, kind in time_kinds(meta).items()}
+    # and the object columns' that held one kind of dates or durations in every chunk
+    column_times.update({c: _time_kind(kind) for c, kind in object_kinds.items() if _time_kind(kind) is not None})
     preprocessor = Preprocessor(
         numeric, categorical, numeric_fill, category_imputer, encoder, kinds,
-        time_kinds={c: kind for c, kind in time_kinds(meta).items() if c in set(numeric)},
-        date_zones={c: zone for c, zone in date_zones(meta).items() if c in set(numeric)},
+        time_kinds={c: kind for c, (kind, _) in column_times.items() if c in set(numeric)},
+        date_zones={
+            c: zone for c, (kind, zone) in column_times.items()
+            if c in set(numeric) and kind == "dates" and not object_kinds.get(c, "").startswith("periods")
+        },
     )
     scaling = _Scaling(
         preprocessor=preprocessor,
@@ -721,10 +845,11 @@ def _gather(parts: list[Any], chunk_rows: np.ndarray, rows: np.ndarray) -> list[
     return selections
 
 
-def _concat_rows(pieces: list[Any], columns: list[str]) -> pd.DataFrame:
-    """Gathered rows as the in-memory estimators see them (times as nanoseconds, see :func:`_frame_of`)."""
+def _concat_rows(pieces: list[Any], columns: list[str], raw: Sequence[str] = ()) -> pd.DataFrame:
+    """Gathered rows as the in-memory estimators see them (times as nanoseconds, the ``raw``
+    columns as they are: see :func:`_frame_of`)."""
     if isinstance(pieces[0], pd.DataFrame):
-        return _frame_of(pd.concat(pieces))
+        return _frame_of(pd.concat(pieces), raw)
     return pd.DataFrame(np.concatenate(pieces), columns=columns)
 
 
@@ -738,13 +863,32 @@ def _concat_target(pieces: list[Any]) -> np.ndarray:
 def _label_block(block: np.ndarray, local: HVRTPartitioner) -> np.ndarray:
     if len(block) == 0:
         return np.empty(0, dtype=np.int64)
+    if _raw_categoricals(local._preprocessor) and isinstance(block, pd.DataFrame):
+        return _checked_apply(block, local, local._leaf_to_label)
     return local.get_partitions(block)
 
 
 def _leaf_block(block: Any, local: HVRTPartitioner) -> np.ndarray:
     if len(block) == 0:
         return np.empty(0, dtype=np.int64)
+    if _raw_categoricals(local._preprocessor) and isinstance(block, pd.DataFrame):
+        return _checked_apply(block, local, None)
     return local.apply(block)
+
+
+def _checked_apply(block: pd.DataFrame, local: HVRTPartitioner, node_values: np.ndarray | None) -> np.ndarray:
+    """``local.apply`` (or ``get_partitions``, with the leaves' labels) of a chunk whose
+    categorical columns are keyed on their values as they are (see :func:`_frame_of`): the
+    in-memory estimator reads the chunk alone, so a chunk holding only the dates of a
+    column of dates and text would reach its categories as nanoseconds."""
+    frame = _frame_of(block, _raw_categoricals(local._preprocessor))
+    frame = match_columns(frame, True, local.feature_names_in_, local._fitted_with_names, type(local).__name__)
+    inputs = local._preprocessor.tree_inputs(frame, check=False)
+    out = local.tree_.apply(inputs, node_values, limit=MAX_MAGNITUDE)
+    if out is None:  # a value beyond MAX_MAGNITUDE: refused naming its column, as in memory
+        local._preprocessor.check_numeric(frame)
+        out = local.tree_.apply(inputs, node_values)
+    return out
 
 
 def _map_rows(X: Any, function: Any, model: Any, dtype: Any, name: str) -> Any:
@@ -796,7 +940,7 @@ def _hist_chunk(part: Any, y_part: Any, scaling: _Scaling, mapper: Any) -> Any:
     """One chunk binned, with its synthetic target, every row at the root."""
     from ._hist._distributed import bin_chunk
 
-    frame = _frame_of(part)
+    frame = _frame_of(part, _raw_categoricals(scaling.preprocessor))
     y_values = None if y_part is None else _target_values(y_part)
     X_tree = scaling.preprocessor.tree_inputs(frame)
     return bin_chunk(X_tree, scaling.target(frame, y_values), mapper)  # an empty chunk too
@@ -834,8 +978,8 @@ def _grow_distributed(
     if edge_pieces is None:
         edge_pieces = _gather_with_blend(chunks, y_chunks, scaling, distributed.edge_rows(scaling.n_rows, random_state))
     x_pieces, y_pieces = edge_pieces
-    frame = _concat_rows(x_pieces, columns)
     preprocessor = scaling.preprocessor
+    frame = _concat_rows(x_pieces, columns, _raw_categoricals(preprocessor))
     y_values = _concat_target(y_pieces) if y_chunks is not None else None
     sample_target = scaling.target(frame, y_values)
     if encoding == "target" and preprocessor.categorical_columns:
@@ -987,7 +1131,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
             rows = np.arange(n_rows) if sample is None else sample
             log(f"gathering {len(rows):,} rows to the client")
             x_pieces, y_pieces = _gather_with_blend(chunks, y_chunks, scaling, rows)
-            frame = _concat_rows(x_pieces, columns)
+            frame = _concat_rows(x_pieces, columns, _raw_categoricals(scaling.preprocessor))
             y_values = _concat_target(y_pieces) if y_chunks is not None else None
             target = scaling.target(frame, y_values)
             preprocessor = scaling.preprocessor
@@ -1179,7 +1323,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
 
 def _regression_chunk(part: Any, y_part: Any, w_part: Any, preprocessor: Preprocessor) -> dict[str, Any]:
     """One chunk's weighted input moments and response summary."""
-    frame = _frame_of(part)
+    frame = _frame_of(part, _raw_categoricals(preprocessor))
     inputs = preprocessor.tree_inputs(frame)
     response = _checked_chunk_response(y_part, len(frame))
     weights = _checked_chunk_weights(w_part, len(frame))
@@ -1243,7 +1387,7 @@ def _chunk_products(
     part: Any, y_part: Any, w_part: Any, design_of: _Design, local: HVRTPartitioner | None, box: bool
 ) -> tuple[GroupedProducts, np.ndarray, GroupedStats | None]:
     """One chunk's per-partition cross-products (one group without ``local``), weights and box."""
-    frame = _frame_of(part)
+    frame = _frame_of(part, _raw_categoricals(design_of.preprocessor))
     design = design_of.design(frame)
     centred = _checked_chunk_response(y_part, len(frame)) - design_of.response_mean
     weights = _checked_chunk_weights(w_part, len(frame))
@@ -1266,7 +1410,7 @@ def _sum_products(parts: list[GroupedProducts]) -> GroupedProducts:
 
 
 def _residual_chunk(part: Any, y_part: Any, design_of: _Design, root: np.ndarray) -> np.ndarray:
-    frame = _frame_of(part)
+    frame = _frame_of(part, _raw_categoricals(design_of.preprocessor))
     return _checked_chunk_response(y_part, len(frame)) - design_of.response_mean - design_of.design(frame) @ root
 
 
@@ -1381,7 +1525,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
                 [] if sample_weight is None else _gather(w_chunks, scaling.chunk_rows, rows),
             )
             sample = (
-                _concat_rows(pieces[0], list(chunks.dtypes.index)),
+                _concat_rows(pieces[0], list(chunks.dtypes.index), _raw_categoricals(preprocessor)),
                 _concat_target(pieces[1])[:, 0],
                 _concat_target(pieces[2])[:, 0] if sample_weight is not None else None,
             )
