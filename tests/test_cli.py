@@ -569,3 +569,44 @@ def test_whole_numbers_beyond_2_53_with_gaps_come_out_exact(tmp_path):
     (tmp_path / "mixed.csv").write_text("id,v\n9007199254740993,1\n,2\n0.5,3\n4,4\n")
     result = run("partition", tmp_path / "mixed.csv", "-k", 2, "--columns", "v", "-o", tmp_path / "q.csv")
     assert result.exit_code == 0 and (tmp_path / "q.csv").read_text().splitlines()[1].startswith("9007199254740992.0,")
+
+
+def test_a_parquet_output_keeps_ids_beyond_2_53_that_come_after_a_chunk_of_small_ones(tmp_path):
+    # the first chunk's ids (a gap, small whole numbers) are floats, a later chunk's beyond 2**53
+    # are integers: the output widened to floats and wrote 9007199254741013 as 9007199254741012.0,
+    # where `partition` keeps it exact; read back, the column was float64, not Int64
+    pytest.importorskip("pyarrow")
+    ids = ["", "1", "2", "3"] + [str(2**53 + 21 + 2 * i) for i in range(4)] + ["", "5", "6", "9007199254741001"]
+    lines = ["id,v"] + [f"{i},{k % 5}" for k, i in enumerate(ids)]
+    (tmp_path / "ids.csv").write_text("\n".join(lines) + "\n")
+    result = run("partition", tmp_path / "ids.csv", "-k", 2, "--columns", "v", "-o", tmp_path / "p.parquet", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0, result.stderr
+    whole = pd.read_parquet(tmp_path / "p.parquet")
+    assert str(whole["id"].dtype) == "Int64" and whole["id"].iloc[4] == 2**53 + 21
+    for chunk_rows in (4, 3):
+        result = run("label", tmp_path / "ids.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.parquet", "--chunk-rows", chunk_rows)
+        assert result.exit_code == 0, result.stderr
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "l.parquet"), whole)
+    # floats that are not all whole before the big ids: floats, as a whole-file read gives
+    (tmp_path / "half.csv").write_text("id,v\n0.5,1\n,2\n9007199254740993,3\n9007199254740995,4\n")
+    run("partition", tmp_path / "half.csv", "-k", 2, "--columns", "v", "-o", tmp_path / "hp.parquet", "--model", tmp_path / "h.hvrt")
+    result = run("label", tmp_path / "half.csv", "--model", tmp_path / "h.hvrt", "-o", tmp_path / "hl.parquet", "--chunk-rows", 2)
+    assert result.exit_code == 0, result.stderr
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "hl.parquet"), pd.read_parquet(tmp_path / "hp.parquet"))
+
+
+def test_a_parquet_output_takes_a_chunk_with_nothing_in_a_text_column(tmp_path):
+    # text in the first rows and empty after them, while another column widens the schema:
+    # refused as "holds text in the first 20 rows and numbers after them"
+    pytest.importorskip("pyarrow")
+    n = 40
+    frame = pd.DataFrame({"v": np.arange(n) % 7, "note": np.where(np.arange(n) < 10, "early", None),
+                          "count": [str(i) for i in range(n - 1)] + ["7.5"]})
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    run("partition", tmp_path / "d.csv", "-k", 2, "--columns", "v", "-o", tmp_path / "p.parquet", "--model", tmp_path / "m.hvrt")
+    result = run("label", tmp_path / "d.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.parquet", "--chunk-rows", 20)
+    assert result.exit_code == 0, result.stderr
+    labelled = pd.read_parquet(tmp_path / "l.parquet")
+    assert labelled["note"].iloc[:10].tolist() == ["early"] * 10 and labelled["note"].iloc[10:].isna().all()
+    np.testing.assert_array_equal(labelled["count"], frame["count"].astype(float))
+    np.testing.assert_array_equal(labelled["partition"], pd.read_parquet(tmp_path / "p.parquet")["partition"])

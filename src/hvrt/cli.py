@@ -476,31 +476,43 @@ class ChunkWriter:
                     table = pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False)
                 except (pa.ArrowInvalid, pa.ArrowTypeError):
                     table = pa.Table.from_pandas(frame, preserve_index=False)
-                    self._widen(table.schema)
+                    self._widen(table)
                     table = table.select(self._schema.names).cast(self._schema, safe=False)
             self._filled |= {name for name in table.column_names if table.column(name).null_count < table.num_rows}
             self._writer.write_table(table)
         self._rows += len(frame)
         self._first = False
 
-    def _widen(self, chunk_schema: Any) -> None:
-        """Widen the Parquet schema to take a chunk whose types the first chunk's cannot hold, and
-        rewrite the rows written so far in it (rare: one more pass over them).
+    def _widen(self, chunk: Any) -> None:
+        """Widen the Parquet schema to take ``chunk`` (an Arrow table) whose types the first chunk's
+        cannot hold, and rewrite the rows written so far in it (rare: one more pass over them).
 
         CSV chunks are typed one by one: a column of whole numbers in the first rows may hold
         7.5 later, and a column empty in the first rows (read as floats) text later. Whole
-        numbers widen to floats; a column with nothing but gaps so far takes the chunk's type.
-        (Whole numbers beyond 2**53 become the nearest floats then, as a whole-file read gives.)
-        Other changes (text, then numbers) are refused by name: a CSV output takes them.
+        numbers widen to floats; a column with nothing but gaps so far takes the chunk's type,
+        and a chunk with nothing but gaps in a column keeps the column's type. Floats that are
+        all whole so far (an integer column with a gap, as pandas reads it) meeting integers
+        (ids beyond 2**53 in a later chunk) become nullable integers, so no id is rounded, as a
+        whole-file read keeps them (:func:`_exact_whole_numbers`). Other changes (text, then
+        numbers) are refused by name: a CSV output takes them.
         """
         pa = _pyarrow()
-        fields = []
+        self._writer.close()  # the rows so far are read back (a whole-number test) and rewritten
+        chunk_schema = chunk.schema
+        fields, entries = [], []
+        ours = _pandas_columns(self._schema)
+        theirs = _pandas_columns(chunk_schema)
         for field in self._schema:
             other = chunk_schema.field(field.name)
-            if field.name not in self._filled:
+            if field.name not in self._filled and chunk.column(field.name).null_count < chunk.num_rows:
                 fields.append(other)
-            elif other.type == field.type:
+                entries.append(theirs.get(field.name))
+            elif other.type == field.type or chunk.column(field.name).null_count == chunk.num_rows:
                 fields.append(field)
+                entries.append(ours.get(field.name))
+            elif pa.types.is_floating(field.type) and pa.types.is_integer(other.type) and self._whole_so_far(field.name):
+                fields.append(pa.field(field.name, pa.int64()))
+                entries.append(_nullable_integer_entry(field.name))
             else:
                 try:
                     wider_field = pa.unify_schemas([pa.schema([field]), pa.schema([other])], promote_options="permissive")
@@ -510,8 +522,10 @@ class ChunkWriter:
                         f"{_arrow_kind(other.type)} after them, which one Parquet column cannot hold; write a CSV output"
                     ) from None
                 fields.append(wider_field.field(0))
-        wider = pa.schema(fields)  # without the first chunk's pandas metadata, which names its dtypes
-        self._writer.close()
+                entries.append(theirs.get(field.name) if wider_field.field(0).type == other.type else ours.get(field.name))
+        # the pandas metadata names each column's dtype (Int64, not float64, when read back)
+        metadata = _pandas_metadata(chunk_schema, [entry for entry in entries if entry is not None])
+        wider = pa.schema(fields, metadata=metadata)
         copy = self.path.with_name(f"{self.path.name}.widening")
         try:
             with pa.parquet.ParquetWriter(copy, wider) as writer:
@@ -524,10 +538,38 @@ class ChunkWriter:
             copy.unlink(missing_ok=True)
         self._schema = wider
 
+    def _whole_so_far(self, name: str) -> bool:
+        """Whether the floats written so far in column ``name`` are all whole numbers within int64."""
+        import numpy as np
+
+        values = _pyarrow().parquet.read_table(self.path, columns=[name]).column(name).to_numpy()
+        present = values[~np.isnan(values)]
+        return bool(((present == np.floor(present)) & (present >= -(2.0**63)) & (present < 2.0**63)).all())
+
     def close(self) -> None:
         """Finish the file (a Parquet footer); an empty input still gets a header."""
         if self._writer is not None:
             self._writer.close()
+
+
+def _pandas_columns(schema: Any) -> dict[str, dict]:
+    """The pandas metadata's entry of each column of ``schema`` (none when it has no such metadata)."""
+    return {entry["field_name"]: entry for entry in (schema.pandas_metadata or {}).get("columns", [])}
+
+
+def _nullable_integer_entry(name: str) -> dict:
+    """The pandas metadata of an ``Int64`` column (as ``Table.from_pandas`` writes it)."""
+    return {"name": name, "field_name": name, "pandas_type": "int64", "numpy_type": "Int64", "metadata": None}
+
+
+def _pandas_metadata(schema: Any, columns: list[dict]) -> dict[bytes, bytes] | None:
+    """``schema``'s pandas metadata with its column entries replaced by ``columns``."""
+    import json
+
+    pandas = schema.pandas_metadata
+    if pandas is None:
+        return None
+    return {b"pandas": json.dumps({**pandas, "columns": columns}).encode()}
 
 
 def _arrow_kind(arrow_type: Any) -> str:
