@@ -214,6 +214,26 @@ def test_profile_into_a_folder_of_the_users_keeps_their_files(tmp_path, table):
     assert (tmp_path / "a" / "notes.txt").read_text() == "mine" and (tmp_path / "d.csv").exists()
 
 
+def test_profile_replaces_links_in_out_and_keeps_a_file_named_like_a_feature(tmp_path):
+    # rep/feature_summary.csv -> ../elsewhere/important.csv was overwritten through the link,
+    # and a file rep/a (named like a feature's folder) failed the run with a FileExistsError
+    # traceback, exit 1, after part of the report was written
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300), "p": np.arange(300) % 4})
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "important.csv").write_text("mine")
+    (tmp_path / "rep").mkdir()
+    (tmp_path / "rep" / "feature_summary.csv").symlink_to(tmp_path / "elsewhere" / "important.csv")
+    (tmp_path / "rep" / "a").write_text("mine too")
+    result = run("profile", tmp_path / "d.csv", "--labels", "p", "--out", tmp_path / "rep")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "elsewhere" / "important.csv").read_text() == "mine"
+    assert (tmp_path / "rep" / "a").read_text() == "mine too" and (tmp_path / "rep" / "a_2").is_dir()
+    assert "hvrt: warning:" in result.stderr and "go to 'a_2' instead" in result.stderr
+    assert "variance_hhi" in (tmp_path / "rep" / "feature_summary.csv").read_text()
+
+
 def test_quiet_prints_nothing(tmp_path, csv):
     result = run("partition", csv, "-k", 4, "-o", tmp_path / "p.csv", "--quiet")
     assert result.exit_code == 0 and result.stdout == "" and result.stderr == ""
@@ -245,6 +265,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
     dated.to_csv(tmp_path / "dated.csv", index=False)
     run("partition", tmp_path / "dated.csv", "-k", 2, "-o", tmp_path / "dated_p.csv", "--model", tmp_path / "dated.hvrt", "--engine", "exact")
     (tmp_path / "not_a_date.csv").write_text("when,v\n2024-01-05,1\nsoon,2\n")
+    (tmp_path / "rep" / "report.html").mkdir(parents=True, exist_ok=True)
     out = tmp_path / "out.csv"
     return {
         "missing file": (["partition", tmp_path / "absent.csv", "-o", out], "input file '.*absent.csv' does not exist"),
@@ -285,6 +306,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "--out is a file": (["profile", csv, "--labels", "c", "--out", csv], "--out '.*data.csv' is a file; give a folder for the report"),
         "a value that is not a date in a date column": (["label", tmp_path / "not_a_date.csv", "--model", tmp_path / "dated.hvrt", "-o", out], "column 'when' of '.*not_a_date.csv' held dates at fit, but data row 2 holds 'soon'"),
         "labelling an empty file": (["label", tmp_path / "empty.csv", "--model", tmp_path / "part.hvrt", "-o", out], "cannot read '.*empty.csv' as CSV: No columns to parse from file"),
+        "a folder where the report writes a file": (["profile", csv, "--labels", "c", "--out", tmp_path / "rep"], "'.*rep/report.html' is a folder, where the profile writes its file 'report.html'"),
     }  # fmt: skip
 
 
@@ -298,7 +320,7 @@ CASES = [
     "--model is a folder", "model file is a folder", "an input without rows", "labelling an input without rows",
     "a --y with a gap for regress", "output is the input", "--model is the input", "--model is the output",
     "a header naming two columns alike", "labelling an empty file", "--out is a file",
-    "a value that is not a date in a date column",
+    "a value that is not a date in a date column", "a folder where the report writes a file",
 ]  # fmt: skip
 
 

@@ -387,6 +387,7 @@ CASES: dict[str, Callable[[], object]] = {
     "F3": lambda: PartitionProfiler(X, LABELS, output_path=3),
     "F4": lambda: PartitionProfiler(X, np.zeros(60, dtype=int)),
     "F5": lambda: PartitionProfiler(pd.DataFrame({"code": list("ab") * 30}), LABELS).run_profiling(),
+    "F6": _in_scratch(lambda: (Path("out/report.html").mkdir(parents=True), PartitionProfiler(X, LABELS, output_path="out").run_profiling())),
     # PartitionedRegressor
     "R1": lambda: PartitionedRegressor().fit(X, None),
     "R2": lambda: PartitionedRegressor().fit(X, "a"),

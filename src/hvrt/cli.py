@@ -996,11 +996,34 @@ def profile(input_path: str, labels_column: str, columns: tuple[str, ...], out_d
 def write_profile(X: pd.DataFrame, labels: Any, out: Path) -> Path:
     """Profile into ``out`` with the profiler's own writer; return the path of ``report.html``.
 
-    The profiler computes every table and renders every figure before it writes a file, so a
-    failed run leaves ``out`` as it was (a folder it had just made is removed again); a re-run
-    removes only what the earlier run wrote (its ``hvrt_manifest.json``), never a file or
-    folder of the user's. (Moving a finished run in from a staging folder replaced any folder
-    named like a feature, with the user's files in it, and left the earlier run's files.)
+    The profiler computes every table and renders every figure, and checks that nothing in
+    ``out`` stands where a file goes, before it writes a file, so a run that fails on its
+    input or on ``out`` leaves ``out`` as it was (a folder it had just made is removed again);
+    a re-run removes only what the earlier run wrote (its ``hvrt_manifest.json``), never a
+    file or folder of the user's. Each file replaces a link at its place rather than writing
+    through it, and a feature whose folder name a file or a link of the user's holds is
+    written to ``<name>_2`` (a warning says so). (Moving a finished run in from a staging
+    folder replaced any folder named like a feature, with the user's files in it, and left
+    the earlier run's files.)
+
+    Parameters
+    ----------
+    X : DataFrame
+        The columns to profile.
+    labels : array-like
+        The partition label of each row of ``X``.
+    out : Path
+        The report's folder; made if it does not exist (its parent must).
+
+    Returns
+    -------
+    Path
+        ``out / "report.html"``.
+
+    Raises
+    ------
+    IsADirectoryError
+        If a folder in ``out`` stands where the report writes a file (see docs/errors.md, F6).
     """
     from .profiler import PartitionProfiler
 
