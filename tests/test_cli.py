@@ -545,6 +545,21 @@ def test_a_nameless_column_used_as_a_feature_is_warned_of(tmp_path, table):
     assert result.exit_code == 0 and result.stderr == ""  # left out: nothing to say
 
 
+def test_a_header_with_several_blank_names_is_read(tmp_path, table):
+    # a spreadsheet export with trailing commas (x,z,,) was refused as naming two columns alike
+    lines = ["a,b,,"] + [f"{a},{b},," for a, b in zip(table["b"].head(60), table["c"].head(60))]
+    (tmp_path / "export.csv").write_text("\n".join(lines) + "\n")
+    result = run("partition", tmp_path / "export.csv", "-k", 2, "--columns", "a,b", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0 and result.stderr == "", result.output
+    assert (tmp_path / "p.csv").read_text().splitlines()[0] == "a,b,Unnamed: 2,Unnamed: 3,partition"
+    result = run("label", tmp_path / "export.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", 25)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "l.csv").read_text() == (tmp_path / "p.csv").read_text()
+    (tmp_path / "twice.csv").write_text("a,,a\n1,2,3\n")  # a name given twice beside a blank: refused
+    result = run("partition", tmp_path / "twice.csv", "-o", tmp_path / "q.csv")
+    assert result.exit_code == 2 and "two columns named 'a' (columns 1 and 3)" in result.stderr
+
+
 def test_a_parquet_output_takes_chunks_whose_csv_types_differ(tmp_path, table):
     # CSV chunks are typed one by one: a column of whole numbers in the first chunk that holds
     # 7.5 later, or one empty in the first chunk and text later, failed the whole run

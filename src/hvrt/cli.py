@@ -213,6 +213,10 @@ def _reading(path: Path, fmt: str) -> Iterator[None]:
 def _check_csv_header(path: Path, fmt: str) -> list[str]:
     """Refuse a CSV header that names two columns alike; return pandas's names of its nameless columns.
 
+    Blank names are not compared (``x,z,,``, as a spreadsheet exports empty columns):
+    pandas names them ``Unnamed: 2`` and ``Unnamed: 3``, and :func:`_features` warns when
+    one is used as a feature.
+
     pandas reads a second column ``a`` as ``a.1`` and a nameless one as ``Unnamed: 0``, so the
     output's header would differ from the input's without a word; a nameless first column is
     most often a saved row index (``DataFrame.to_csv`` writes one by default), which would then
@@ -224,6 +228,8 @@ def _check_csv_header(path: Path, fmt: str) -> list[str]:
         names = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0].tolist()
     seen: dict[str, int] = {}
     for position, name in enumerate(names, start=1):
+        if not name.strip():  # trailing commas of a spreadsheet export: pandas names them apart
+            continue
         if name in seen:
             raise BadInput(
                 f"{str(path)!r} has two columns named {name!r} (columns {seen[name]} and {position}); "
