@@ -266,6 +266,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
     run("partition", tmp_path / "dated.csv", "-k", 2, "-o", tmp_path / "dated_p.csv", "--model", tmp_path / "dated.hvrt", "--engine", "exact")
     (tmp_path / "not_a_date.csv").write_text("when,v\n2024-01-05,1\nsoon,2\n")
     (tmp_path / "rep" / "report.html").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "model.csv").write_bytes((tmp_path / "part.hvrt").read_bytes())  # a model saved under a table's name
     out = tmp_path / "out.csv"
     return {
         "missing file": (["partition", tmp_path / "absent.csv", "-o", out], "input file '.*absent.csv' does not exist"),
@@ -306,6 +307,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "--out is a file": (["profile", csv, "--labels", "c", "--out", csv], "--out '.*data.csv' is a file; give a folder for the report"),
         "a value that is not a date in a date column": (["label", tmp_path / "not_a_date.csv", "--model", tmp_path / "dated.hvrt", "-o", out], "column 'when' of '.*not_a_date.csv' held dates at fit, but data row 2 holds 'soon'"),
         "labelling an empty file": (["label", tmp_path / "empty.csv", "--model", tmp_path / "part.hvrt", "-o", out], "cannot read '.*empty.csv' as CSV: No columns to parse from file"),
+        "an output over its --model": (["label", csv, "--model", tmp_path / "model.csv", "-o", tmp_path / "model.csv"], "output '.*model.csv' is the --model file; write the labels to another file"),
         "a folder where the report writes a file": (["profile", csv, "--labels", "c", "--out", tmp_path / "rep"], "'.*rep/report.html' is a folder, where the profile writes its file 'report.html'"),
     }  # fmt: skip
 
@@ -321,6 +323,7 @@ CASES = [
     "a --y with a gap for regress", "output is the input", "--model is the input", "--model is the output",
     "a header naming two columns alike", "labelling an empty file", "--out is a file",
     "a value that is not a date in a date column", "a folder where the report writes a file",
+    "an output over its --model",
 ]  # fmt: skip
 
 

@@ -745,6 +745,12 @@ def _check_model_not_data(model_path: str | None, source: Path, target: Path | N
             )
 
 
+def _check_output_not_model(model_path: str, target: Path, output: str, what: str) -> None:
+    """An output written over the --model it is made with would replace the model (no flag allows it)."""
+    if _same_file(Path(model_path), target):
+        raise BadInput(f"output {output!r} is the --model file; write the {what} to another file")
+
+
 def _save_model(model: Any, path: str, metadata: dict) -> Path:
     from .persistence import save
 
@@ -832,6 +838,7 @@ def _chunked(command: str, kind: str, column: str, input_path: str, model_path: 
     source, fmt = _input_path(input_path)
     target_path, out_fmt = _output_path(output)
     _check_not_input(source, target_path, output, column, overwrite_input)
+    _check_output_not_model(model_path, target_path, output, "labels" if command == "label" else "predictions")
     progress = Progress(quiet)
     model, metadata = _load_model(model_path, kind, command)
     rows = chunks = 0
@@ -891,8 +898,8 @@ def rules(model_path: str, output: str | None, precision: int | None, missing: s
     from .persistence import load, model_info
 
     target = None if output is None else _output_path(output)
-    if target is not None and _same_file(Path(model_path), target[0]):
-        raise BadInput(f"output {output!r} is the --model file; write the rules to another file")
+    if target is not None:
+        _check_output_not_model(model_path, target[0], output, "rules")
     info = model_info(model_path)
     model = load(model_path)
     partitioner = model.partitioner_ if info.kind == "PartitionedRegressor" else model
