@@ -695,6 +695,27 @@ def test_a_date_axis_label_stays_beside_long_date_ticks(n_partitions):
     assert 0 <= label.x0 and label.x1 < min(box.x0 for box in ticks)
 
 
+@pytest.mark.parametrize("width", [1.8, 2.0, 10.0])
+def test_a_date_y_axis_in_a_narrow_figure_keeps_its_axes(width):
+    # The left margin that fits the date labels passed the axes' right edge in a figure under
+    # 2 inches wide over one day, and matplotlib raised "left cannot be >= right"
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    from hvrt.plotting import NS_PER_DAY, _time_axis
+
+    figure = Figure(figsize=(width, 3))
+    ax = figure.add_subplot()
+    start = pd.Timestamp("2024-03-01").value
+    ax.plot(np.arange(50), start + np.linspace(0, NS_PER_DAY, 50))
+    _time_axis(ax.yaxis, "dates", "when")
+    figure.canvas.draw()
+    box = ax.get_position()
+    assert 0 < box.x0 < box.x1 <= figure.subplotpars.right
+    assert box.width >= 0.1 - 1e-12
+    assert ax.get_ylabel() == "when (date)" and any(label.get_text() for label in ax.get_yticklabels())
+
+
 def test_a_column_with_no_value_is_never_a_top_feature(tmp_path):
     # Its HHI is 0, so among three numeric columns it was one of the top 3, and drawing its
     # distribution failed the whole run ("feature 'empty' has no non-missing value").
