@@ -650,3 +650,31 @@ def test_a_parquet_output_takes_a_chunk_with_nothing_in_a_text_column(tmp_path):
     assert labelled["note"].iloc[:10].tolist() == ["early"] * 10 and labelled["note"].iloc[10:].isna().all()
     np.testing.assert_array_equal(labelled["count"], frame["count"].astype(float))
     np.testing.assert_array_equal(labelled["partition"], pd.read_parquet(tmp_path / "p.parquet")["partition"])
+
+
+def test_whole_numbers_beyond_2_53_stay_exact_whichever_chunk_first_needs_them(tmp_path):
+    # The columns to read again as integers are read by a second reader kept in step with the
+    # chunks (the file was read from its start for every chunk: rows²/chunk work); it starts
+    # at the first chunk that needs it, again when a later chunk needs another column, and
+    # keeps step across a quoted line break and a blank line.
+    big = 2**53 + 1
+    lines = ["id,ref,x,note"]
+    for i in range(30):
+        ident = "" if i % 7 == 3 else str(big + 2 * i)
+        ref = "" if i in (5, 22) else str(i if i < 17 else big + 10 * i)  # small until row 17
+        note = '"two\nlines"' if i == 9 else "n"
+        lines.append(f"{ident},{ref},{(i * 37 % 11) / 10},{note}")
+        if i == 12:
+            lines.append("")
+    (tmp_path / "ids.csv").write_text("\n".join(lines) + "\n")
+    result = run("partition", tmp_path / "ids.csv", "-k", 2, "--columns", "x", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0, result.stderr
+    expected = (tmp_path / "p.csv").read_text()
+    assert f"\n{big + 2 * 29},{big + 290}," in expected
+    for chunk_rows in (1, 2, 4, 5, 11, 100):
+        result = run("label", tmp_path / "ids.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", chunk_rows)
+        assert result.exit_code == 0, result.stderr
+        written = pd.read_csv(tmp_path / "l.csv", dtype=str, keep_default_na=False)
+        wanted = pd.read_csv(tmp_path / "p.csv", dtype=str, keep_default_na=False)
+        pd.testing.assert_series_equal(written["id"], wanted["id"])
+        assert [v for v in written["ref"] if len(v) > 15] == [v for v in wanted["ref"] if len(v) > 15], chunk_rows

@@ -239,33 +239,94 @@ def _check_csv_header(path: Path, fmt: str) -> list[str]:
     return [f"Unnamed: {position - 1}" for position, name in enumerate(names, start=1) if not name.strip()]
 
 
-def _exact_whole_numbers(frame: pd.DataFrame, path: Path, rows_before: int = 0) -> pd.DataFrame:
-    """Read again, as nullable integers, the float columns of whole numbers beyond 2**53.
+def _whole_number_columns(frame: pd.DataFrame) -> list[int]:
+    """Positions of the float columns of ``frame`` whose values are whole numbers, some beyond 2**53.
 
     pandas reads a CSV column of integers with a gap as float64, which rounds
     9007199254740993 to 9007199254740992: ids would come out changed in the output (and be
-    written ``9007199254740992.0``). Such columns (found by a vectorised test of each float
-    column) are parsed again, for the rows of ``frame``, as ``Int64``; a column that does not
-    parse so (decimals, values beyond int64) keeps its floats.
+    written ``9007199254740992.0``). Such columns are read again as text and made nullable
+    integers (:func:`_exact_integers`).
     """
     import numpy as np
-    import pandas as pd
 
-    flagged = []
-    for column in frame.columns:  # columns, not rows
+    found = []
+    for position, column in enumerate(frame.columns):  # columns, not rows
         if frame[column].dtype == np.float64:
             values = frame[column].to_numpy()
             present = values[~np.isnan(values)]
             if len(present) and np.abs(present).max() >= 2.0**53 and (present == np.round(present)).all():
-                flagged.append(column)
-    if not flagged:
+                found.append(position)
+    return found
+
+
+def _exact_integers(frame: pd.DataFrame, text: pd.DataFrame, positions: Sequence[int]) -> pd.DataFrame:
+    """``frame`` with its columns at ``positions`` made ``Int64`` from ``text`` (the same rows and
+    columns read as text, in file order); a column whose text is not all integers within int64
+    (decimals, ``1e20``) keeps its floats."""
+    import pandas as pd
+
+    exact = {}
+    for position, (_, values) in zip(sorted(positions), text.items()):
+        try:
+            try:  # Arrow's parser, fast; it takes no sign '+' nor spaces, which the CSV parser took
+                integers = values.astype("Int64")
+            except (ValueError, TypeError):
+                integers = pd.Series(pd.array(values.to_numpy(object), dtype="Int64"), index=values.index)
+        except (ValueError, TypeError, OverflowError):
+            continue
+        exact[frame.columns[position]] = integers.set_axis(frame.index)
+    return frame.assign(**exact) if exact else frame
+
+
+def _exact_whole_numbers(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """The whole file ``frame`` with its float columns of whole numbers beyond 2**53 read again
+    from ``path`` as nullable integers (see :func:`_whole_number_columns`)."""
+    import pandas as pd
+
+    positions = _whole_number_columns(frame)
+    if not positions:
         return frame
-    skip = (lambda row: 0 < row <= rows_before) if rows_before else None  # records, quoted newlines included
-    try:
-        exact = pd.read_csv(path, usecols=flagged, dtype={c: "Int64" for c in flagged}, skiprows=skip, nrows=len(frame))
-    except (ValueError, OverflowError, TypeError):
-        return frame
-    return frame.assign(**{column: exact[column].set_axis(frame.index) for column in flagged})
+    text = pd.read_csv(path, usecols=positions, dtype=str, nrows=len(frame))
+    return _exact_integers(frame, text, positions)
+
+
+class _ExactChunks:
+    """:func:`_exact_whole_numbers` for the chunks of one CSV file, read in order.
+
+    The columns to read again are read by a second reader that keeps step with the chunks,
+    so each row is parsed twice at most (the file is not read from its start for each
+    chunk, which took rows²/chunk work). It starts at the first chunk that needs it (passing
+    the rows before once), and again with more columns if a later chunk needs another one.
+    """
+
+    def __init__(self, path: Path, chunk_rows: int) -> None:
+        self.path = path
+        self.chunk_rows = chunk_rows
+        self.positions: list[int] = []
+        self.reader: Any = None
+
+    def __call__(self, chunk: pd.DataFrame, rows_before: int) -> pd.DataFrame:
+        import pandas as pd
+
+        positions = _whole_number_columns(chunk)
+        if set(positions) - set(self.positions):
+            if self.reader is not None:
+                self.reader.close()
+            self.positions = sorted({*self.positions, *positions})
+            self.reader = pd.read_csv(self.path, usecols=self.positions, dtype=str, iterator=True)
+            for start in range(0, rows_before, self.chunk_rows):  # once per new column set
+                self.reader.get_chunk(min(self.chunk_rows, rows_before - start))
+        if self.reader is None:
+            return chunk
+        text = self.reader.get_chunk(len(chunk))  # the chunk's own rows, in step
+        if not positions or len(text) != len(chunk):
+            return chunk
+        wanted = [self.positions.index(position) for position in positions]
+        return _exact_integers(chunk, text.iloc[:, wanted], positions)
+
+    def close(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
 
 
 def read_table(path: Path, fmt: str) -> pd.DataFrame:
@@ -402,6 +463,18 @@ def iter_chunks(
     dtypes = {column: str for column in [*text_columns, *dates, *durations] if column in header}
     with _reading(path, fmt):
         reader = pd.read_csv(path, chunksize=chunk_rows, dtype=dtypes or None)
+    exact = _ExactChunks(path, chunk_rows)
+    try:
+        yield from _csv_chunks(reader, exact, path, fmt, dates, durations)
+    finally:
+        exact.close()
+        reader.close()
+
+
+def _csv_chunks(
+    reader: Any, exact: _ExactChunks, path: Path, fmt: str, dates: list[str], durations: list[str]
+) -> Iterator[pd.DataFrame]:
+    """The chunks of ``reader``, dates and durations parsed, whole numbers beyond 2**53 exact."""
     rows_before = 0
     while True:
         with _reading(path, fmt):  # a row the parser refuses, in a late chunk
@@ -416,7 +489,7 @@ def iter_chunks(
                     _refuse_time_text(chunk[column], parse, kind, column, path, rows_before)
                 else:
                     chunk[column] = parsed
-        chunk = _exact_whole_numbers(chunk, path, rows_before)
+        chunk = exact(chunk, rows_before)
         rows_before += len(chunk)
         yield chunk
 
