@@ -627,6 +627,16 @@ def test_a_parquet_output_keeps_ids_beyond_2_53_that_come_after_a_chunk_of_small
         result = run("label", tmp_path / "ids.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.parquet", "--chunk-rows", chunk_rows)
         assert result.exit_code == 0, result.stderr
         pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "l.parquet"), whole)
+    # ids beyond 2**53 everywhere, a gap in a later chunk only: the file held them exactly, but
+    # its metadata named the column int64 (the first chunk's), which pandas reads back with
+    # gaps as floats: 9007199254740993 came back 9007199254740992.0
+    ids = [str(2**53 + 1 + 2 * i) for i in range(6)] + ["", str(2**53 + 99)]
+    (tmp_path / "late_gap.csv").write_text("id,v\n" + "".join(f"{i},{k % 3}\n" for k, i in enumerate(ids)))
+    run("partition", tmp_path / "late_gap.csv", "-k", 2, "--columns", "v", "-o", tmp_path / "gp.parquet", "--model", tmp_path / "g.hvrt")
+    for chunk_rows in (3, 1):  # the gap in a chunk of its own, too
+        result = run("label", tmp_path / "late_gap.csv", "--model", tmp_path / "g.hvrt", "-o", tmp_path / "gl.parquet", "--chunk-rows", chunk_rows)
+        assert result.exit_code == 0, result.stderr
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "gl.parquet"), pd.read_parquet(tmp_path / "gp.parquet"))
     # floats that are not all whole before the big ids: floats, as a whole-file read gives
     (tmp_path / "half.csv").write_text("id,v\n0.5,1\n,2\n9007199254740993,3\n9007199254740995,4\n")
     run("partition", tmp_path / "half.csv", "-k", 2, "--columns", "v", "-o", tmp_path / "hp.parquet", "--model", tmp_path / "h.hvrt")

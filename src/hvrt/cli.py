@@ -536,6 +536,8 @@ class ChunkWriter:
         self._first = True
         self._rows = 0
         self._filled: set[str] = set()  # Parquet columns with a value written so far (not only nulls)
+        self._gaps: set[str] = set()  # integer columns with a gap written so far
+        self._big: set[str] = set()  # integer columns with a value beyond 2**53 written so far
 
     def write(self, frame: pd.DataFrame) -> None:
         """Append ``frame`` (the first chunk sets the columns and, for Parquet, the schema, which a
@@ -558,6 +560,7 @@ class ChunkWriter:
                     self._widen(table)
                     table = table.select(self._schema.names).cast(self._schema, safe=False)
             self._filled |= {name for name in table.column_names if table.column(name).null_count < table.num_rows}
+            self._note_big_integers(table)
             self._writer.write_table(table)
         self._rows += len(frame)
         self._first = False
@@ -604,18 +607,54 @@ class ChunkWriter:
                 entries.append(theirs.get(field.name) if wider_field.field(0).type == other.type else ours.get(field.name))
         # the pandas metadata names each column's dtype (Int64, not float64, when read back)
         metadata = _pandas_metadata(chunk_schema, [entry for entry in entries if entry is not None])
-        wider = pa.schema(fields, metadata=metadata)
+        self._rewrite(pa.schema(fields, metadata=metadata))
+
+    def _rewrite(self, schema: Any) -> None:
+        """Write the rows so far (the writer closed) again in ``schema``; the writer then appends to them."""
+        pa = _pyarrow()
         copy = self.path.with_name(f"{self.path.name}.widening")
         try:
-            with pa.parquet.ParquetWriter(copy, wider) as writer:
+            with pa.parquet.ParquetWriter(copy, schema) as writer:
                 for batch in pa.parquet.ParquetFile(self.path).iter_batches():
-                    writer.write_table(pa.Table.from_batches([batch]).cast(wider, safe=False))
-            self._writer = pa.parquet.ParquetWriter(self.path, wider)  # starts the file again
+                    writer.write_table(pa.Table.from_batches([batch]).cast(schema, safe=False))
+            self._writer = pa.parquet.ParquetWriter(self.path, schema)  # starts the file again
             for batch in pa.parquet.ParquetFile(copy).iter_batches():
                 self._writer.write_table(pa.Table.from_batches([batch]))
         finally:
             copy.unlink(missing_ok=True)
-        self._schema = wider
+        self._schema = schema
+
+    def _note_big_integers(self, table: Any) -> None:
+        """Record the integer columns of ``table`` with a gap, and those with a value beyond 2**53."""
+        pa = _pyarrow()
+        import pyarrow.compute as pc
+
+        for name in table.column_names:
+            column = table.column(name)
+            if not pa.types.is_integer(column.type):
+                continue
+            if column.null_count:
+                self._gaps.add(name)
+            if name not in self._big and column.null_count < len(column):
+                bounds = pc.min_max(column)
+                if max(abs(bounds["min"].as_py()), abs(bounds["max"].as_py())) >= 2**53:
+                    self._big.add(name)
+
+    def _finish_metadata(self) -> None:
+        """Name as ``Int64`` in the pandas metadata each integer column with a gap and a value beyond
+        2**53 (rewriting the file once, rare): a first chunk without a gap named it ``int64``, which
+        pandas reads back with gaps as floats, rounding the ids a whole-file read keeps exact."""
+        entries = _pandas_columns(self._schema)
+        stale = [
+            name for name in self._gaps & self._big
+            if name in entries and entries[name].get("numpy_type") != "Int64"
+            and self._schema.field(name).type == _pyarrow().int64()
+        ]  # fmt: skip
+        if not stale:
+            return
+        columns = [_nullable_integer_entry(name) if name in stale else entry for name, entry in entries.items()]
+        self._rewrite(self._schema.with_metadata(_pandas_metadata(self._schema, columns)))
+        self._writer.close()
 
     def _whole_so_far(self, name: str) -> bool:
         """Whether the floats written so far in column ``name`` are all whole numbers within int64."""
@@ -629,6 +668,7 @@ class ChunkWriter:
         """Finish the file (a Parquet footer); an empty input still gets a header."""
         if self._writer is not None:
             self._writer.close()
+            self._finish_metadata()
 
 
 def _pandas_columns(schema: Any) -> dict[str, dict]:
