@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 import warnings
 import zipfile
 from pathlib import Path
@@ -165,6 +166,16 @@ def test_a_truncated_file_is_named_a_damaged_model_file_not_a_foreign_one(tmp_pa
             assert str(caught.value).startswith(
                 f"{str(cut)!r} is an hvrt model file, but damaged: it is truncated (it ends after {size:,} bytes"
             )
+    # a first member whose name only starts like the manifest's, or is its start, is not one
+    for name in ("h", "hvrt-model.json.bak", "hvrt-model.js"):
+        with zipfile.ZipFile(tmp_path / "other.zip", "w") as archive:
+            archive.writestr(name, "x" * 200)
+        cut.write_bytes((tmp_path / "other.zip").read_bytes()[:120])
+        with pytest.raises(ModelFileError, match=rf"is not an hvrt model file: .*whose first member is '{re.escape(name)}'"):
+            hvrt.load(cut)
+    cut.write_bytes(raw[:40])  # cut inside the manifest's name: still named a damaged model file
+    with pytest.raises(ModelFileError, match=r"is an hvrt model file, but damaged: it is truncated \(it ends after 40 bytes"):
+        hvrt.load(cut)
     cut.write_bytes(raw[:10])  # too short to name its first member
     with pytest.raises(ModelFileError, match=r"is a damaged zip archive, cut short after 10 bytes \(too short to tell"):
         hvrt.load(cut)

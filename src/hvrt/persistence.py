@@ -460,7 +460,9 @@ def _refuse_truncated_archive(path: Path, head: bytes) -> None:
             f"{str(path)!r} is a damaged zip archive, cut short after {size:,} bytes (too short to tell "
             f"whether it was an hvrt model file); {again}"
         )
-    if MANIFEST.encode().startswith(name):
+    # the manifest's name exactly (its start only when the file ends inside the name): a first
+    # member named "h" or "hvrt-model.json.bak" is another archive's
+    if name_length == len(MANIFEST) and MANIFEST.encode().startswith(name):
         raise ModelFileError(
             f"{str(path)!r} is an hvrt model file, but damaged: it is truncated ({ending}), by an "
             f"interrupted copy or download perhaps, or its end is overwritten; {again}"
@@ -478,7 +480,7 @@ def _open(path: str | os.PathLike) -> tuple[zipfile.ZipFile, Path]:
     if not path.is_file():
         raise FileNotFoundError(f"model file {str(path)!r} does not exist")
     with open(path, "rb") as handle:
-        head = handle.read(_LOCAL_HEADER_SIZE + len(MANIFEST))
+        head = handle.read(_LOCAL_HEADER_SIZE + 256)  # a first member's name, to show it
     if not zipfile.is_zipfile(path):
         _refuse_truncated_archive(path, head)
         hint = ""
