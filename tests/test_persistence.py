@@ -190,6 +190,18 @@ def test_a_truncated_file_is_named_a_damaged_model_file_not_a_foreign_one(tmp_pa
         hvrt.load(cut)
 
 
+def test_a_saved_file_gets_the_mode_a_plain_write_gives(tmp_path, data):
+    # files went through mkstemp, whose file is private (0600): a model saved (or a table the
+    # command line wrote) in a shared folder could not be read by the others
+    import os
+
+    X, _ = data
+    mask = os.umask(0o022)
+    os.umask(mask)
+    path = hvrt.save(HVRTPartitioner(4, engine="exact").fit(X[["age", "load"]]), tmp_path / "m.hvrt")
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
 def test_foreign_files_are_refused_with_a_clear_error(tmp_path):
     text = tmp_path / "notes.txt"
     text.write_text("hello")

@@ -375,11 +375,19 @@ def _sklearn_version() -> str:
     return sklearn.__version__
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it, as the standard library offers no getter before 3.13)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 class atomic_path:
     """A temporary file beside ``target``, renamed onto it when the ``with`` block succeeds.
 
     On an error (or an interrupt) the temporary file is removed and ``target`` is left as
-    it was, so no reader ever sees a half-written file.
+    it was, so no reader ever sees a half-written file. The file gets the mode a plain write
+    would give it (``0o666`` less the umask), not the temporary file's private ``0o600``.
 
     Parameters
     ----------
@@ -396,6 +404,7 @@ class atomic_path:
             raise FileNotFoundError(f"the folder of {str(self.target)!r} does not exist")
         handle, name = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".part", dir=folder)
         os.close(handle)
+        os.chmod(name, 0o666 & ~_umask())  # mkstemp's file is private (0600); the file written is not
         self.temporary = Path(name)
         return self.temporary
 
