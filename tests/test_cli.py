@@ -688,3 +688,16 @@ def test_whole_numbers_beyond_2_53_stay_exact_whichever_chunk_first_needs_them(t
         wanted = pd.read_csv(tmp_path / "p.csv", dtype=str, keep_default_na=False)
         pd.testing.assert_series_equal(written["id"], wanted["id"])
         assert [v for v in written["ref"] if len(v) > 15] == [v for v in wanted["ref"] if len(v) > 15], chunk_rows
+
+
+def test_a_csv_column_with_a_gap_in_the_first_chunk_stays_floats_in_later_chunks(tmp_path):
+    # pandas reads the first chunk's column with a gap as floats (0.0) and a later chunk's
+    # without one as integers: label wrote 0.0 then 3 where partition writes 0.0 and 3.0
+    lines = ["id,x"] + [f"{'' if i == 1 else i},{(i * 37 % 11) / 10}" for i in range(12)]
+    (tmp_path / "gap.csv").write_text("\n".join(lines) + "\n")
+    run("partition", tmp_path / "gap.csv", "-k", 2, "--columns", "x", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")
+    assert (tmp_path / "p.csv").read_text().splitlines()[4].startswith("3.0,")
+    for chunk_rows in (3, 5):
+        result = run("label", tmp_path / "gap.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", chunk_rows)
+        assert result.exit_code == 0, result.stderr
+        assert (tmp_path / "l.csv").read_text() == (tmp_path / "p.csv").read_text()

@@ -538,6 +538,7 @@ class ChunkWriter:
         self._filled: set[str] = set()  # Parquet columns with a value written so far (not only nulls)
         self._gaps: set[str] = set()  # integer columns with a gap written so far
         self._big: set[str] = set()  # integer columns with a value beyond 2**53 written so far
+        self._floats: set[str] = set()  # CSV columns written as floats so far
 
     def write(self, frame: pd.DataFrame) -> None:
         """Append ``frame`` (the first chunk sets the columns and, for Parquet, the schema, which a
@@ -545,6 +546,7 @@ class ChunkWriter:
         if self.fmt == "csv":
             from ._csv_output import write_csv
 
+            frame = self._floats_stay_floats(frame)
             write_csv(frame, self.path, header=self._first)
         else:
             pa = _pyarrow()
@@ -564,6 +566,23 @@ class ChunkWriter:
             self._writer.write_table(table)
         self._rows += len(frame)
         self._first = False
+
+    def _floats_stay_floats(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """A CSV column written as floats so far stays floats: ``3.0``, as a whole-file read writes it.
+
+        CSV chunks are typed one by one, so a column with a gap in the first chunk (floats, as
+        pandas reads it) holds integers in a chunk without one; they were written ``3`` after
+        ``0.0``. Integers beyond 2**53 stay integers (as floats they would change). A column
+        whose first float comes in a later chunk keeps the integers written before it.
+        """
+        import numpy as np
+
+        ints = [c for c in frame.columns if c in self._floats and frame[c].dtype.kind in "iu"]
+        exact = [c for c in ints if len(frame) == 0 or np.abs(frame[c].to_numpy()).max() < 2**53]
+        if exact:
+            frame = frame.astype({column: np.float64 for column in exact})
+        self._floats |= {c for c in frame.columns if frame[c].dtype == np.float64}
+        return frame
 
     def _widen(self, chunk: Any) -> None:
         """Widen the Parquet schema to take ``chunk`` (an Arrow table) whose types the first chunk's
