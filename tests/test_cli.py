@@ -214,6 +214,26 @@ def test_profile_into_a_folder_of_the_users_keeps_their_files(tmp_path, table):
     assert (tmp_path / "a" / "notes.txt").read_text() == "mine" and (tmp_path / "d.csv").exists()
 
 
+def test_profile_replaces_links_in_out_and_keeps_a_file_named_like_a_feature(tmp_path):
+    # rep/feature_summary.csv -> ../elsewhere/important.csv was overwritten through the link,
+    # and a file rep/a (named like a feature's folder) failed the run with a FileExistsError
+    # traceback, exit 1, after part of the report was written
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300), "p": np.arange(300) % 4})
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "important.csv").write_text("mine")
+    (tmp_path / "rep").mkdir()
+    (tmp_path / "rep" / "feature_summary.csv").symlink_to(tmp_path / "elsewhere" / "important.csv")
+    (tmp_path / "rep" / "a").write_text("mine too")
+    result = run("profile", tmp_path / "d.csv", "--labels", "p", "--out", tmp_path / "rep")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "elsewhere" / "important.csv").read_text() == "mine"
+    assert (tmp_path / "rep" / "a").read_text() == "mine too" and (tmp_path / "rep" / "a_2").is_dir()
+    assert "hvrt: warning:" in result.stderr and "go to 'a_2' instead" in result.stderr
+    assert "variance_hhi" in (tmp_path / "rep" / "feature_summary.csv").read_text()
+
+
 def test_quiet_prints_nothing(tmp_path, csv):
     result = run("partition", csv, "-k", 4, "-o", tmp_path / "p.csv", "--quiet")
     assert result.exit_code == 0 and result.stdout == "" and result.stderr == ""
@@ -245,6 +265,8 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
     dated.to_csv(tmp_path / "dated.csv", index=False)
     run("partition", tmp_path / "dated.csv", "-k", 2, "-o", tmp_path / "dated_p.csv", "--model", tmp_path / "dated.hvrt", "--engine", "exact")
     (tmp_path / "not_a_date.csv").write_text("when,v\n2024-01-05,1\nsoon,2\n")
+    (tmp_path / "rep" / "report.html").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "model.csv").write_bytes((tmp_path / "part.hvrt").read_bytes())  # a model saved under a table's name
     out = tmp_path / "out.csv"
     return {
         "missing file": (["partition", tmp_path / "absent.csv", "-o", out], "input file '.*absent.csv' does not exist"),
@@ -285,6 +307,8 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "--out is a file": (["profile", csv, "--labels", "c", "--out", csv], "--out '.*data.csv' is a file; give a folder for the report"),
         "a value that is not a date in a date column": (["label", tmp_path / "not_a_date.csv", "--model", tmp_path / "dated.hvrt", "-o", out], "column 'when' of '.*not_a_date.csv' held dates at fit, but data row 2 holds 'soon'"),
         "labelling an empty file": (["label", tmp_path / "empty.csv", "--model", tmp_path / "part.hvrt", "-o", out], "cannot read '.*empty.csv' as CSV: No columns to parse from file"),
+        "an output over its --model": (["label", csv, "--model", tmp_path / "model.csv", "-o", tmp_path / "model.csv"], "output '.*model.csv' is the --model file; write the labels to another file"),
+        "a folder where the report writes a file": (["profile", csv, "--labels", "c", "--out", tmp_path / "rep"], "'.*rep/report.html' is a folder, where the profile writes its file 'report.html'"),
     }  # fmt: skip
 
 
@@ -298,7 +322,8 @@ CASES = [
     "--model is a folder", "model file is a folder", "an input without rows", "labelling an input without rows",
     "a --y with a gap for regress", "output is the input", "--model is the input", "--model is the output",
     "a header naming two columns alike", "labelling an empty file", "--out is a file",
-    "a value that is not a date in a date column",
+    "a value that is not a date in a date column", "a folder where the report writes a file",
+    "an output over its --model",
 ]  # fmt: skip
 
 
@@ -523,6 +548,21 @@ def test_a_nameless_column_used_as_a_feature_is_warned_of(tmp_path, table):
     assert result.exit_code == 0 and result.stderr == ""  # left out: nothing to say
 
 
+def test_a_header_with_several_blank_names_is_read(tmp_path, table):
+    # a spreadsheet export with trailing commas (x,z,,) was refused as naming two columns alike
+    lines = ["a,b,,"] + [f"{a},{b},," for a, b in zip(table["b"].head(60), table["c"].head(60))]
+    (tmp_path / "export.csv").write_text("\n".join(lines) + "\n")
+    result = run("partition", tmp_path / "export.csv", "-k", 2, "--columns", "a,b", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0 and result.stderr == "", result.output
+    assert (tmp_path / "p.csv").read_text().splitlines()[0] == "a,b,Unnamed: 2,Unnamed: 3,partition"
+    result = run("label", tmp_path / "export.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", 25)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "l.csv").read_text() == (tmp_path / "p.csv").read_text()
+    (tmp_path / "twice.csv").write_text("a,,a\n1,2,3\n")  # a name given twice beside a blank: refused
+    result = run("partition", tmp_path / "twice.csv", "-o", tmp_path / "q.csv")
+    assert result.exit_code == 2 and "two columns named 'a' (columns 1 and 3)" in result.stderr
+
+
 def test_a_parquet_output_takes_chunks_whose_csv_types_differ(tmp_path, table):
     # CSV chunks are typed one by one: a column of whole numbers in the first chunk that holds
     # 7.5 later, or one empty in the first chunk and text later, failed the whole run
@@ -569,3 +609,95 @@ def test_whole_numbers_beyond_2_53_with_gaps_come_out_exact(tmp_path):
     (tmp_path / "mixed.csv").write_text("id,v\n9007199254740993,1\n,2\n0.5,3\n4,4\n")
     result = run("partition", tmp_path / "mixed.csv", "-k", 2, "--columns", "v", "-o", tmp_path / "q.csv")
     assert result.exit_code == 0 and (tmp_path / "q.csv").read_text().splitlines()[1].startswith("9007199254740992.0,")
+
+
+def test_a_parquet_output_keeps_ids_beyond_2_53_that_come_after_a_chunk_of_small_ones(tmp_path):
+    # the first chunk's ids (a gap, small whole numbers) are floats, a later chunk's beyond 2**53
+    # are integers: the output widened to floats and wrote 9007199254741013 as 9007199254741012.0,
+    # where `partition` keeps it exact; read back, the column was float64, not Int64
+    pytest.importorskip("pyarrow")
+    ids = ["", "1", "2", "3"] + [str(2**53 + 21 + 2 * i) for i in range(4)] + ["", "5", "6", "9007199254741001"]
+    lines = ["id,v"] + [f"{i},{k % 5}" for k, i in enumerate(ids)]
+    (tmp_path / "ids.csv").write_text("\n".join(lines) + "\n")
+    result = run("partition", tmp_path / "ids.csv", "-k", 2, "--columns", "v", "-o", tmp_path / "p.parquet", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0, result.stderr
+    whole = pd.read_parquet(tmp_path / "p.parquet")
+    assert str(whole["id"].dtype) == "Int64" and whole["id"].iloc[4] == 2**53 + 21
+    for chunk_rows in (4, 3):
+        result = run("label", tmp_path / "ids.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.parquet", "--chunk-rows", chunk_rows)
+        assert result.exit_code == 0, result.stderr
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "l.parquet"), whole)
+    # ids beyond 2**53 everywhere, a gap in a later chunk only: the file held them exactly, but
+    # its metadata named the column int64 (the first chunk's), which pandas reads back with
+    # gaps as floats: 9007199254740993 came back 9007199254740992.0
+    ids = [str(2**53 + 1 + 2 * i) for i in range(6)] + ["", str(2**53 + 99)]
+    (tmp_path / "late_gap.csv").write_text("id,v\n" + "".join(f"{i},{k % 3}\n" for k, i in enumerate(ids)))
+    run("partition", tmp_path / "late_gap.csv", "-k", 2, "--columns", "v", "-o", tmp_path / "gp.parquet", "--model", tmp_path / "g.hvrt")
+    for chunk_rows in (3, 1):  # the gap in a chunk of its own, too
+        result = run("label", tmp_path / "late_gap.csv", "--model", tmp_path / "g.hvrt", "-o", tmp_path / "gl.parquet", "--chunk-rows", chunk_rows)
+        assert result.exit_code == 0, result.stderr
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "gl.parquet"), pd.read_parquet(tmp_path / "gp.parquet"))
+    # floats that are not all whole before the big ids: floats, as a whole-file read gives
+    (tmp_path / "half.csv").write_text("id,v\n0.5,1\n,2\n9007199254740993,3\n9007199254740995,4\n")
+    run("partition", tmp_path / "half.csv", "-k", 2, "--columns", "v", "-o", tmp_path / "hp.parquet", "--model", tmp_path / "h.hvrt")
+    result = run("label", tmp_path / "half.csv", "--model", tmp_path / "h.hvrt", "-o", tmp_path / "hl.parquet", "--chunk-rows", 2)
+    assert result.exit_code == 0, result.stderr
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "hl.parquet"), pd.read_parquet(tmp_path / "hp.parquet"))
+
+
+def test_a_parquet_output_takes_a_chunk_with_nothing_in_a_text_column(tmp_path):
+    # text in the first rows and empty after them, while another column widens the schema:
+    # refused as "holds text in the first 20 rows and numbers after them"
+    pytest.importorskip("pyarrow")
+    n = 40
+    frame = pd.DataFrame({"v": np.arange(n) % 7, "note": np.where(np.arange(n) < 10, "early", None),
+                          "count": [str(i) for i in range(n - 1)] + ["7.5"]})
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    run("partition", tmp_path / "d.csv", "-k", 2, "--columns", "v", "-o", tmp_path / "p.parquet", "--model", tmp_path / "m.hvrt")
+    result = run("label", tmp_path / "d.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.parquet", "--chunk-rows", 20)
+    assert result.exit_code == 0, result.stderr
+    labelled = pd.read_parquet(tmp_path / "l.parquet")
+    assert labelled["note"].iloc[:10].tolist() == ["early"] * 10 and labelled["note"].iloc[10:].isna().all()
+    np.testing.assert_array_equal(labelled["count"], frame["count"].astype(float))
+    np.testing.assert_array_equal(labelled["partition"], pd.read_parquet(tmp_path / "p.parquet")["partition"])
+
+
+def test_whole_numbers_beyond_2_53_stay_exact_whichever_chunk_first_needs_them(tmp_path):
+    # The columns to read again as integers are read by a second reader kept in step with the
+    # chunks (the file was read from its start for every chunk: rows²/chunk work); it starts
+    # at the first chunk that needs it, again when a later chunk needs another column, and
+    # keeps step across a quoted line break and a blank line.
+    big = 2**53 + 1
+    lines = ["id,ref,x,note"]
+    for i in range(30):
+        ident = "" if i % 7 == 3 else str(big + 2 * i)
+        ref = "" if i in (5, 22) else str(i if i < 17 else big + 10 * i)  # small until row 17
+        note = '"two\nlines"' if i == 9 else "n"
+        lines.append(f"{ident},{ref},{(i * 37 % 11) / 10},{note}")
+        if i == 12:
+            lines.append("")
+    (tmp_path / "ids.csv").write_text("\n".join(lines) + "\n")
+    result = run("partition", tmp_path / "ids.csv", "-k", 2, "--columns", "x", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0, result.stderr
+    expected = (tmp_path / "p.csv").read_text()
+    assert f"\n{big + 2 * 29},{big + 290}," in expected
+    for chunk_rows in (1, 2, 4, 5, 11, 100):
+        result = run("label", tmp_path / "ids.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", chunk_rows)
+        assert result.exit_code == 0, result.stderr
+        written = pd.read_csv(tmp_path / "l.csv", dtype=str, keep_default_na=False)
+        wanted = pd.read_csv(tmp_path / "p.csv", dtype=str, keep_default_na=False)
+        pd.testing.assert_series_equal(written["id"], wanted["id"])
+        assert [v for v in written["ref"] if len(v) > 15] == [v for v in wanted["ref"] if len(v) > 15], chunk_rows
+
+
+def test_a_csv_column_with_a_gap_in_the_first_chunk_stays_floats_in_later_chunks(tmp_path):
+    # pandas reads the first chunk's column with a gap as floats (0.0) and a later chunk's
+    # without one as integers: label wrote 0.0 then 3 where partition writes 0.0 and 3.0
+    lines = ["id,x"] + [f"{'' if i == 1 else i},{(i * 37 % 11) / 10}" for i in range(12)]
+    (tmp_path / "gap.csv").write_text("\n".join(lines) + "\n")
+    run("partition", tmp_path / "gap.csv", "-k", 2, "--columns", "x", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")
+    assert (tmp_path / "p.csv").read_text().splitlines()[4].startswith("3.0,")
+    for chunk_rows in (3, 5):
+        result = run("label", tmp_path / "gap.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", chunk_rows)
+        assert result.exit_code == 0, result.stderr
+        assert (tmp_path / "l.csv").read_text() == (tmp_path / "p.csv").read_text()

@@ -311,6 +311,7 @@ CASES: dict[str, Callable[[], object]] = {
     "P22": lambda: HVRTPartitioner(engine="exact", category_encoding="native").fit(X),
     "P23": lambda: HVRTPartitioner(weights={0: 1.0, "0": 2.0}).fit(X.set_axis([0, 1], axis=1)),
     "P24": lambda: HVRTPartitioner(min_impurity_reduction=0.01),
+    "P25": lambda: HVRTPartitioner().set_params(min_impurity_reduction=0.01),
     # X at fit
     "X1": lambda: HVRTPartitioner().fit(sp.csr_matrix(np.ones((4, 2)))),
     "X2": lambda: HVRTPartitioner().fit(X["a"]),
@@ -387,6 +388,7 @@ CASES: dict[str, Callable[[], object]] = {
     "F3": lambda: PartitionProfiler(X, LABELS, output_path=3),
     "F4": lambda: PartitionProfiler(X, np.zeros(60, dtype=int)),
     "F5": lambda: PartitionProfiler(pd.DataFrame({"code": list("ab") * 30}), LABELS).run_profiling(),
+    "F6": _in_scratch(lambda: (Path("out/report.html").mkdir(parents=True), PartitionProfiler(X, LABELS, output_path="out").run_profiling())),
     # PartitionedRegressor
     "R1": lambda: PartitionedRegressor().fit(X, None),
     "R2": lambda: PartitionedRegressor().fit(X, "a"),

@@ -130,6 +130,14 @@ def test_the_parameter_name_of_0_6_1_names_its_successor() -> None:
     assert list(inspect.signature(HVRTPartitioner).parameters)[:2] == ["max_leaf_nodes", "target"]
     for copy in (clone(partitioner), pickle.loads(pickle.dumps(partitioner))):
         assert copy.get_params() == partitioner.get_params()
+    # set_params too: scikit-learn's ValueError for an unknown name, with the successor named
+    with pytest.raises(ValueError, match=r"no parameter 'min_impurity_reduction' .*use set_params\(min_variance_reduction=0\.2\)"):
+        partitioner.set_params(min_impurity_reduction=0.2)
+    with pytest.raises(ValueError, match="min_impurity_reduction.*use set_params"):  # nested, as a regressor's
+        PartitionedRegressor(partitioner).set_params(partitioner__min_impurity_reduction=0.2)
+    with pytest.raises(ValueError, match="Invalid parameter 'bogus'"):  # others: scikit-learn's error
+        partitioner.set_params(bogus=1)
+    assert partitioner.set_params(max_depth=3) is partitioner and partitioner.max_depth == 3
 
 
 def test_features_target_is_multi_output(rng: np.random.Generator, engine: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 import warnings
 import zipfile
 from pathlib import Path
@@ -165,6 +166,16 @@ def test_a_truncated_file_is_named_a_damaged_model_file_not_a_foreign_one(tmp_pa
             assert str(caught.value).startswith(
                 f"{str(cut)!r} is an hvrt model file, but damaged: it is truncated (it ends after {size:,} bytes"
             )
+    # a first member whose name only starts like the manifest's, or is its start, is not one
+    for name in ("h", "hvrt-model.json.bak", "hvrt-model.js"):
+        with zipfile.ZipFile(tmp_path / "other.zip", "w") as archive:
+            archive.writestr(name, "x" * 200)
+        cut.write_bytes((tmp_path / "other.zip").read_bytes()[:120])
+        with pytest.raises(ModelFileError, match=rf"is not an hvrt model file: .*whose first member is '{re.escape(name)}'"):
+            hvrt.load(cut)
+    cut.write_bytes(raw[:40])  # cut inside the manifest's name: still named a damaged model file
+    with pytest.raises(ModelFileError, match=r"is an hvrt model file, but damaged: it is truncated \(it ends after 40 bytes"):
+        hvrt.load(cut)
     cut.write_bytes(raw[:10])  # too short to name its first member
     with pytest.raises(ModelFileError, match=r"is a damaged zip archive, cut short after 10 bytes \(too short to tell"):
         hvrt.load(cut)
@@ -177,6 +188,18 @@ def test_a_truncated_file_is_named_a_damaged_model_file_not_a_foreign_one(tmp_pa
     with pytest.raises(ModelFileError, match=r"is not an hvrt model file: it is a damaged or truncated zip archive "
                        r"\(it ends after 100 bytes.*whose first member is 'a.npy', not hvrt-model.json"):
         hvrt.load(cut)
+
+
+def test_a_saved_file_gets_the_mode_a_plain_write_gives(tmp_path, data):
+    # files went through mkstemp, whose file is private (0600): a model saved (or a table the
+    # command line wrote) in a shared folder could not be read by the others
+    import os
+
+    X, _ = data
+    mask = os.umask(0o022)
+    os.umask(mask)
+    path = hvrt.save(HVRTPartitioner(4, engine="exact").fit(X[["age", "load"]]), tmp_path / "m.hvrt")
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
 
 
 def test_foreign_files_are_refused_with_a_clear_error(tmp_path):

@@ -4,6 +4,7 @@ figures without an output path, the degraded mode without matplotlib, and the se
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import warnings
@@ -268,6 +269,54 @@ def test_a_run_over_a_hostile_manifest_deletes_nothing_outside(tmp_path):
     PartitionProfiler(data, value_partitions(data, 4), output_path=out).run_profiling()
     assert (out / "notes.txt").exists() and (tmp_path / "outside.txt").exists()
     assert json.loads((out / "hvrt_manifest.json").read_text())["generator"] == "hvrt.PartitionProfiler"
+
+
+def test_links_in_the_output_folder_are_replaced_never_written_through(tmp_path):
+    # feature_summary.csv -> ../elsewhere/important.csv: the run overwrote the link's target
+    data = make_data(300)
+    labels = value_partitions(data, 4)
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    (elsewhere / "important.csv").write_text("mine")
+    (elsewhere / "other.json").write_text("mine too")
+    (out / "feature_summary.csv").symlink_to(elsewhere / "important.csv")
+    (out / "summary.json").hardlink_to(elsewhere / "other.json")
+    (out / "wide").symlink_to(elsewhere, target_is_directory=True)  # a feature folder that is a link
+    with pytest.warns(UserWarning, match=r"'wide' go to 'wide_2' instead"):
+        result = PartitionProfiler(data, labels, output_path=out).run_profiling()
+    assert "wide" in result.top_features
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["important.csv", "other.json"]
+    assert (elsewhere / "important.csv").read_text() == "mine" and (elsewhere / "other.json").read_text() == "mine too"
+    assert not (out / "feature_summary.csv").is_symlink() and "variance_hhi" in (out / "feature_summary.csv").read_text()
+    summary = json.loads((out / "summary.json").read_text())
+    assert {f["feature"]: f.get("folder") for f in summary["features"]}["wide"] == "wide_2"
+    assert (out / "wide_2" / "prop_span_distribution.csv").exists() and (out / "wide").is_symlink()
+    assert not [p for p in out.rglob("*.partial")]
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert (out / "report.html").stat().st_mode & 0o777 == 0o666 & ~mask  # as a plain write makes it, not 0600
+    # a re-run, with the link now gone, writes 'wide' and removes the earlier run's 'wide_2'
+    (out / "wide").unlink()
+    PartitionProfiler(data, labels, output_path=out).run_profiling()
+    assert (out / "wide" / "prop_span_distribution.csv").exists() and not (out / "wide_2").exists()
+
+
+def test_a_file_named_like_a_feature_folder_is_kept_and_a_folder_in_a_files_place_refused(tmp_path):
+    # a file 'wide' in the output folder failed the run with FileExistsError, after part of
+    # the report was written
+    data = make_data(300)
+    labels = value_partitions(data, 4)
+    (tmp_path / "wide").write_text("mine")
+    with pytest.warns(UserWarning, match=r"is a file, not a folder the profiler may write into"):
+        PartitionProfiler(data, labels, output_path=tmp_path).run_profiling()
+    assert (tmp_path / "wide").read_text() == "mine" and (tmp_path / "wide_2" / "prop_variance_distribution.csv").exists()
+    # a folder where a file goes: refused before the first file is written
+    out = tmp_path / "out"
+    (out / "report.html").mkdir(parents=True)
+    with pytest.raises(IsADirectoryError, match=r"is a folder, where the profile writes its file 'report.html'"):
+        PartitionProfiler(data, labels, output_path=out).run_profiling()
+    assert [p.name for p in out.iterdir()] == ["report.html"] and not any((out / "report.html").iterdir())
 
 
 def test_unsafe_feature_names_get_safe_unique_folders(tmp_path):
@@ -644,6 +693,27 @@ def test_a_date_axis_label_stays_beside_long_date_ticks(n_partitions):
     assert ax.get_ylabel() == "when (date)"
     label = ax.yaxis.label.get_window_extent(renderer)
     assert 0 <= label.x0 and label.x1 < min(box.x0 for box in ticks)
+
+
+@pytest.mark.parametrize("width", [1.8, 2.0, 10.0])
+def test_a_date_y_axis_in_a_narrow_figure_keeps_its_axes(width):
+    # The left margin that fits the date labels passed the axes' right edge in a figure under
+    # 2 inches wide over one day, and matplotlib raised "left cannot be >= right"
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    from hvrt.plotting import NS_PER_DAY, _time_axis
+
+    figure = Figure(figsize=(width, 3))
+    ax = figure.add_subplot()
+    start = pd.Timestamp("2024-03-01").value
+    ax.plot(np.arange(50), start + np.linspace(0, NS_PER_DAY, 50))
+    _time_axis(ax.yaxis, "dates", "when")
+    figure.canvas.draw()
+    box = ax.get_position()
+    assert 0 < box.x0 < box.x1 <= figure.subplotpars.right
+    assert box.width >= 0.1 - 1e-12
+    assert ax.get_ylabel() == "when (date)" and any(label.get_text() for label in ax.get_yticklabels())
 
 
 def test_a_column_with_no_value_is_never_a_top_feature(tmp_path):

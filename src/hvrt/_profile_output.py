@@ -11,6 +11,8 @@ import json
 import logging
 import os
 import re
+import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -77,11 +79,21 @@ def write_artifacts(result: ProfileResult, folders: dict[str, str]) -> None:
 
     A re-run into the same folder removes what the previous run wrote and this run does
     not (see :func:`_remove_stale`), so the folder holds exactly what ``summary.json``
-    lists, plus any file of the user's, which is never touched.
+    lists, plus any file of the user's, which is never touched. Each file is written to a
+    temporary file beside it and renamed over it, so a link in the folder is replaced, never
+    written through (its target is left as it was). A feature folder's name taken by a file
+    or a link of the user's goes to a free name instead (with a warning, see
+    :func:`_free_folders`); a folder where a file goes is refused before anything is written.
+
+    Raises
+    ------
+    IsADirectoryError
+        If a folder stands where the run writes a file (``report.html``, ``x/prop_span_distribution.csv``).
     """
     root = result.output_path
     assert root is not None
     root.mkdir(parents=True, exist_ok=True)
+    folders = _free_folders(root, folders, result.top_features)
     logger.info("saving artifacts to %s", root.resolve())
     contents: dict[str, bytes] = {}  # relative path -> bytes, in writing order
 
@@ -110,6 +122,12 @@ def write_artifacts(result: ProfileResult, folders: dict[str, str]) -> None:
     summary = summary_json(result, folders, artifacts)
     contents[SUMMARY_JSON] = json.dumps(summary, indent=2).encode("utf-8")
 
+    for path in [*contents, SUMMARY_JSON, MANIFEST_JSON]:  # before the first file is written
+        if (root / path).is_dir() and not (root / path).is_symlink():
+            raise IsADirectoryError(
+                f"{str(root / path)!r} is a folder, where the profile writes its file {path!r}; "
+                "move that folder or write the profile to another folder"
+            )
     previous = _read_manifest(root)
     used_folders = sorted({folders[feature] for feature in result.top_features})
     own_folders = [f for f in used_folders if f in previous.folders or not (root / f).exists()]
@@ -120,12 +138,70 @@ def write_artifacts(result: ProfileResult, folders: dict[str, str]) -> None:
     for path, data in contents.items():
         target = root / path
         target.parent.mkdir(exist_ok=True)
-        target.write_bytes(data)
+        _replace(target, data)
     _remove_stale(root, previous, keep_files=set(hashes), keep_folders=set(used_folders))
     # A folder the profiler made stays its own while user files keep it alive.
     left_over = [f for f in previous.folders if f not in used_folders and (root / f).is_dir()]
     _write_manifest(root, hashes, sorted({*own_folders, *left_over}))
     result.artifacts = [root / path for path in artifacts]
+
+
+def _free_folders(root: Path, folders: dict[str, str], features: list[str]) -> dict[str, str]:
+    """``folders`` with each feature folder that a file or a link holds in ``root`` renamed to a free name.
+
+    Writing into a link to a folder would write into its target, wherever that is, and a
+    file of the user's cannot hold the feature's files; either is left alone, and the
+    feature's files go to ``<name>_2`` (or the next free suffix), with a warning.
+    """
+    taken = {name.lower() for name in _TOP_LEVEL_NAMES} | {name.lower() for name in folders.values()}
+    free = dict(folders)
+    for feature in features:
+        base = folders[feature]
+        path = root / base
+        if not _blocked(path):
+            continue
+        counter = 2
+        while f"{base}_{counter}".lower() in taken or _blocked(root / f"{base}_{counter}"):
+            counter += 1
+        free[feature] = f"{base}_{counter}"
+        taken.add(free[feature].lower())
+        what = "a link" if path.is_symlink() else "a file"
+        warnings.warn(
+            f"{str(path)!r} is {what}, not a folder the profiler may write into; the files of feature "
+            f"{feature!r} go to {free[feature]!r} instead",
+            UserWarning,
+            stacklevel=4,
+        )
+    return free
+
+
+def _blocked(path: Path) -> bool:
+    """Whether a file or a link stands at ``path`` (so no feature folder of the profiler's can)."""
+    return path.is_symlink() or (path.exists() and not path.is_dir())
+
+
+def _replace(target: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``target`` and rename it over ``target``.
+
+    The rename replaces a link (symbolic or hard) that stands at ``target`` with a new file,
+    where writing to ``target`` would change the linked file too.
+    """
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's file is private (0600); a report is not
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it, as the standard library offers no getter before 3.13)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 @dataclass(frozen=True)
@@ -180,9 +256,7 @@ def _write_manifest(root: Path, files: dict[str, str], folders: list[str]) -> No
         "files": files,
         "folders": list(folders),
     }
-    partial = root / f".{MANIFEST_JSON}.partial"
-    partial.write_text(json.dumps(content, indent=2), encoding="utf-8")
-    os.replace(partial, root / MANIFEST_JSON)
+    _replace(root / MANIFEST_JSON, json.dumps(content, indent=2).encode("utf-8"))
 
 
 def _remove_stale(root: Path, previous: _Manifest, keep_files: set[str], keep_folders: set[str]) -> None:
@@ -194,7 +268,7 @@ def _remove_stale(root: Path, previous: _Manifest, keep_files: set[str], keep_fo
     """
     for relative, digest in previous.files.items():
         path = _inside(root, relative)
-        if relative in keep_files or path is None or path.is_symlink() or not path.is_file():
+        if relative in keep_files or path is None or _through_link(root, path) or not path.is_file():
             continue
         if _sha256(path.read_bytes()) == digest:
             path.unlink()
@@ -202,10 +276,16 @@ def _remove_stale(root: Path, previous: _Manifest, keep_files: set[str], keep_fo
             logger.info("keeping %s: changed since the profiler wrote it", path)
     for relative in previous.folders:
         path = _inside(root, relative)
-        if relative in keep_folders or path is None or path.is_symlink() or not path.is_dir():
+        if relative in keep_folders or path is None or _through_link(root, path) or not path.is_dir():
             continue
         if not any(path.iterdir()):
             path.rmdir()
+
+
+def _through_link(root: Path, path: Path) -> bool:
+    """Whether ``path`` (under ``root``) or a folder on the way to it is a link: deleting it
+    could delete a file elsewhere (a feature folder the user replaced by a link)."""
+    return any(part.is_symlink() for part in [path, *path.parents] if part != root and root in part.parents)
 
 
 def summary_json(result: ProfileResult, folders: dict[str, str], artifacts: list[str]) -> dict[str, Any]:

@@ -27,8 +27,8 @@ import os
 import sys
 import time
 import warnings
-from contextlib import contextmanager
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -213,6 +213,10 @@ def _reading(path: Path, fmt: str) -> Iterator[None]:
 def _check_csv_header(path: Path, fmt: str) -> list[str]:
     """Refuse a CSV header that names two columns alike; return pandas's names of its nameless columns.
 
+    Blank names are not compared (``x,z,,``, as a spreadsheet exports empty columns):
+    pandas names them ``Unnamed: 2`` and ``Unnamed: 3``, and :func:`_features` warns when
+    one is used as a feature.
+
     pandas reads a second column ``a`` as ``a.1`` and a nameless one as ``Unnamed: 0``, so the
     output's header would differ from the input's without a word; a nameless first column is
     most often a saved row index (``DataFrame.to_csv`` writes one by default), which would then
@@ -224,6 +228,8 @@ def _check_csv_header(path: Path, fmt: str) -> list[str]:
         names = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0].tolist()
     seen: dict[str, int] = {}
     for position, name in enumerate(names, start=1):
+        if not name.strip():  # trailing commas of a spreadsheet export: pandas names them apart
+            continue
         if name in seen:
             raise BadInput(
                 f"{str(path)!r} has two columns named {name!r} (columns {seen[name]} and {position}); "
@@ -233,33 +239,94 @@ def _check_csv_header(path: Path, fmt: str) -> list[str]:
     return [f"Unnamed: {position - 1}" for position, name in enumerate(names, start=1) if not name.strip()]
 
 
-def _exact_whole_numbers(frame: pd.DataFrame, path: Path, rows_before: int = 0) -> pd.DataFrame:
-    """Read again, as nullable integers, the float columns of whole numbers beyond 2**53.
+def _whole_number_columns(frame: pd.DataFrame) -> list[int]:
+    """Positions of the float columns of ``frame`` whose values are whole numbers, some beyond 2**53.
 
     pandas reads a CSV column of integers with a gap as float64, which rounds
     9007199254740993 to 9007199254740992: ids would come out changed in the output (and be
-    written ``9007199254740992.0``). Such columns (found by a vectorised test of each float
-    column) are parsed again, for the rows of ``frame``, as ``Int64``; a column that does not
-    parse so (decimals, values beyond int64) keeps its floats.
+    written ``9007199254740992.0``). Such columns are read again as text and made nullable
+    integers (:func:`_exact_integers`).
     """
     import numpy as np
-    import pandas as pd
 
-    flagged = []
-    for column in frame.columns:  # columns, not rows
+    found = []
+    for position, column in enumerate(frame.columns):  # columns, not rows
         if frame[column].dtype == np.float64:
             values = frame[column].to_numpy()
             present = values[~np.isnan(values)]
             if len(present) and np.abs(present).max() >= 2.0**53 and (present == np.round(present)).all():
-                flagged.append(column)
-    if not flagged:
+                found.append(position)
+    return found
+
+
+def _exact_integers(frame: pd.DataFrame, text: pd.DataFrame, positions: Sequence[int]) -> pd.DataFrame:
+    """``frame`` with its columns at ``positions`` made ``Int64`` from ``text`` (the same rows and
+    columns read as text, in file order); a column whose text is not all integers within int64
+    (decimals, ``1e20``) keeps its floats."""
+    import pandas as pd
+
+    exact = {}
+    for position, (_, values) in zip(sorted(positions), text.items()):
+        try:
+            try:  # Arrow's parser, fast; it takes no sign '+' nor spaces, which the CSV parser took
+                integers = values.astype("Int64")
+            except (ValueError, TypeError):
+                integers = pd.Series(pd.array(values.to_numpy(object), dtype="Int64"), index=values.index)
+        except (ValueError, TypeError, OverflowError):
+            continue
+        exact[frame.columns[position]] = integers.set_axis(frame.index)
+    return frame.assign(**exact) if exact else frame
+
+
+def _exact_whole_numbers(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """The whole file ``frame`` with its float columns of whole numbers beyond 2**53 read again
+    from ``path`` as nullable integers (see :func:`_whole_number_columns`)."""
+    import pandas as pd
+
+    positions = _whole_number_columns(frame)
+    if not positions:
         return frame
-    skip = (lambda row: 0 < row <= rows_before) if rows_before else None  # records, quoted newlines included
-    try:
-        exact = pd.read_csv(path, usecols=flagged, dtype={c: "Int64" for c in flagged}, skiprows=skip, nrows=len(frame))
-    except (ValueError, OverflowError, TypeError):
-        return frame
-    return frame.assign(**{column: exact[column].set_axis(frame.index) for column in flagged})
+    text = pd.read_csv(path, usecols=positions, dtype=str, nrows=len(frame))
+    return _exact_integers(frame, text, positions)
+
+
+class _ExactChunks:
+    """:func:`_exact_whole_numbers` for the chunks of one CSV file, read in order.
+
+    The columns to read again are read by a second reader that keeps step with the chunks,
+    so each row is parsed twice at most (the file is not read from its start for each
+    chunk, which took rows²/chunk work). It starts at the first chunk that needs it (passing
+    the rows before once), and again with more columns if a later chunk needs another one.
+    """
+
+    def __init__(self, path: Path, chunk_rows: int) -> None:
+        self.path = path
+        self.chunk_rows = chunk_rows
+        self.positions: list[int] = []
+        self.reader: Any = None
+
+    def __call__(self, chunk: pd.DataFrame, rows_before: int) -> pd.DataFrame:
+        import pandas as pd
+
+        positions = _whole_number_columns(chunk)
+        if set(positions) - set(self.positions):
+            if self.reader is not None:
+                self.reader.close()
+            self.positions = sorted({*self.positions, *positions})
+            self.reader = pd.read_csv(self.path, usecols=self.positions, dtype=str, iterator=True)
+            for start in range(0, rows_before, self.chunk_rows):  # once per new column set
+                self.reader.get_chunk(min(self.chunk_rows, rows_before - start))
+        if self.reader is None:
+            return chunk
+        text = self.reader.get_chunk(len(chunk))  # the chunk's own rows, in step
+        if not positions or len(text) != len(chunk):
+            return chunk
+        wanted = [self.positions.index(position) for position in positions]
+        return _exact_integers(chunk, text.iloc[:, wanted], positions)
+
+    def close(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
 
 
 def read_table(path: Path, fmt: str) -> pd.DataFrame:
@@ -396,6 +463,18 @@ def iter_chunks(
     dtypes = {column: str for column in [*text_columns, *dates, *durations] if column in header}
     with _reading(path, fmt):
         reader = pd.read_csv(path, chunksize=chunk_rows, dtype=dtypes or None)
+    exact = _ExactChunks(path, chunk_rows)
+    try:
+        yield from _csv_chunks(reader, exact, path, fmt, dates, durations)
+    finally:
+        exact.close()
+        reader.close()
+
+
+def _csv_chunks(
+    reader: Any, exact: _ExactChunks, path: Path, fmt: str, dates: list[str], durations: list[str]
+) -> Iterator[pd.DataFrame]:
+    """The chunks of ``reader``, dates and durations parsed, whole numbers beyond 2**53 exact."""
     rows_before = 0
     while True:
         with _reading(path, fmt):  # a row the parser refuses, in a late chunk
@@ -410,7 +489,7 @@ def iter_chunks(
                     _refuse_time_text(chunk[column], parse, kind, column, path, rows_before)
                 else:
                     chunk[column] = parsed
-        chunk = _exact_whole_numbers(chunk, path, rows_before)
+        chunk = exact(chunk, rows_before)
         rows_before += len(chunk)
         yield chunk
 
@@ -457,6 +536,9 @@ class ChunkWriter:
         self._first = True
         self._rows = 0
         self._filled: set[str] = set()  # Parquet columns with a value written so far (not only nulls)
+        self._gaps: set[str] = set()  # integer columns with a gap written so far
+        self._big: set[str] = set()  # integer columns with a value beyond 2**53 written so far
+        self._floats: set[str] = set()  # CSV columns written as floats so far
 
     def write(self, frame: pd.DataFrame) -> None:
         """Append ``frame`` (the first chunk sets the columns and, for Parquet, the schema, which a
@@ -464,6 +546,7 @@ class ChunkWriter:
         if self.fmt == "csv":
             from ._csv_output import write_csv
 
+            frame = self._floats_stay_floats(frame)
             write_csv(frame, self.path, header=self._first)
         else:
             pa = _pyarrow()
@@ -476,31 +559,61 @@ class ChunkWriter:
                     table = pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False)
                 except (pa.ArrowInvalid, pa.ArrowTypeError):
                     table = pa.Table.from_pandas(frame, preserve_index=False)
-                    self._widen(table.schema)
+                    self._widen(table)
                     table = table.select(self._schema.names).cast(self._schema, safe=False)
             self._filled |= {name for name in table.column_names if table.column(name).null_count < table.num_rows}
+            self._note_big_integers(table)
             self._writer.write_table(table)
         self._rows += len(frame)
         self._first = False
 
-    def _widen(self, chunk_schema: Any) -> None:
-        """Widen the Parquet schema to take a chunk whose types the first chunk's cannot hold, and
-        rewrite the rows written so far in it (rare: one more pass over them).
+    def _floats_stay_floats(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """A CSV column written as floats so far stays floats: ``3.0``, as a whole-file read writes it.
+
+        CSV chunks are typed one by one, so a column with a gap in the first chunk (floats, as
+        pandas reads it) holds integers in a chunk without one; they were written ``3`` after
+        ``0.0``. Integers beyond 2**53 stay integers (as floats they would change). A column
+        whose first float comes in a later chunk keeps the integers written before it.
+        """
+        import numpy as np
+
+        ints = [c for c in frame.columns if c in self._floats and frame[c].dtype.kind in "iu"]
+        exact = [c for c in ints if len(frame) == 0 or np.abs(frame[c].to_numpy()).max() < 2**53]
+        if exact:
+            frame = frame.astype({column: np.float64 for column in exact})
+        self._floats |= {c for c in frame.columns if frame[c].dtype == np.float64}
+        return frame
+
+    def _widen(self, chunk: Any) -> None:
+        """Widen the Parquet schema to take ``chunk`` (an Arrow table) whose types the first chunk's
+        cannot hold, and rewrite the rows written so far in it (rare: one more pass over them).
 
         CSV chunks are typed one by one: a column of whole numbers in the first rows may hold
         7.5 later, and a column empty in the first rows (read as floats) text later. Whole
-        numbers widen to floats; a column with nothing but gaps so far takes the chunk's type.
-        (Whole numbers beyond 2**53 become the nearest floats then, as a whole-file read gives.)
-        Other changes (text, then numbers) are refused by name: a CSV output takes them.
+        numbers widen to floats; a column with nothing but gaps so far takes the chunk's type,
+        and a chunk with nothing but gaps in a column keeps the column's type. Floats that are
+        all whole so far (an integer column with a gap, as pandas reads it) meeting integers
+        (ids beyond 2**53 in a later chunk) become nullable integers, so no id is rounded, as a
+        whole-file read keeps them (:func:`_exact_whole_numbers`). Other changes (text, then
+        numbers) are refused by name: a CSV output takes them.
         """
         pa = _pyarrow()
-        fields = []
+        self._writer.close()  # the rows so far are read back (a whole-number test) and rewritten
+        chunk_schema = chunk.schema
+        fields, entries = [], []
+        ours = _pandas_columns(self._schema)
+        theirs = _pandas_columns(chunk_schema)
         for field in self._schema:
             other = chunk_schema.field(field.name)
-            if field.name not in self._filled:
+            if field.name not in self._filled and chunk.column(field.name).null_count < chunk.num_rows:
                 fields.append(other)
-            elif other.type == field.type:
+                entries.append(theirs.get(field.name))
+            elif other.type == field.type or chunk.column(field.name).null_count == chunk.num_rows:
                 fields.append(field)
+                entries.append(ours.get(field.name))
+            elif pa.types.is_floating(field.type) and pa.types.is_integer(other.type) and self._whole_so_far(field.name):
+                fields.append(pa.field(field.name, pa.int64()))
+                entries.append(_nullable_integer_entry(field.name))
             else:
                 try:
                     wider_field = pa.unify_schemas([pa.schema([field]), pa.schema([other])], promote_options="permissive")
@@ -510,24 +623,91 @@ class ChunkWriter:
                         f"{_arrow_kind(other.type)} after them, which one Parquet column cannot hold; write a CSV output"
                     ) from None
                 fields.append(wider_field.field(0))
-        wider = pa.schema(fields)  # without the first chunk's pandas metadata, which names its dtypes
-        self._writer.close()
+                entries.append(theirs.get(field.name) if wider_field.field(0).type == other.type else ours.get(field.name))
+        # the pandas metadata names each column's dtype (Int64, not float64, when read back)
+        metadata = _pandas_metadata(chunk_schema, [entry for entry in entries if entry is not None])
+        self._rewrite(pa.schema(fields, metadata=metadata))
+
+    def _rewrite(self, schema: Any) -> None:
+        """Write the rows so far (the writer closed) again in ``schema``; the writer then appends to them."""
+        pa = _pyarrow()
         copy = self.path.with_name(f"{self.path.name}.widening")
         try:
-            with pa.parquet.ParquetWriter(copy, wider) as writer:
+            with pa.parquet.ParquetWriter(copy, schema) as writer:
                 for batch in pa.parquet.ParquetFile(self.path).iter_batches():
-                    writer.write_table(pa.Table.from_batches([batch]).cast(wider, safe=False))
-            self._writer = pa.parquet.ParquetWriter(self.path, wider)  # starts the file again
+                    writer.write_table(pa.Table.from_batches([batch]).cast(schema, safe=False))
+            self._writer = pa.parquet.ParquetWriter(self.path, schema)  # starts the file again
             for batch in pa.parquet.ParquetFile(copy).iter_batches():
                 self._writer.write_table(pa.Table.from_batches([batch]))
         finally:
             copy.unlink(missing_ok=True)
-        self._schema = wider
+        self._schema = schema
+
+    def _note_big_integers(self, table: Any) -> None:
+        """Record the integer columns of ``table`` with a gap, and those with a value beyond 2**53."""
+        pa = _pyarrow()
+        import pyarrow.compute as pc
+
+        for name in table.column_names:
+            column = table.column(name)
+            if not pa.types.is_integer(column.type):
+                continue
+            if column.null_count:
+                self._gaps.add(name)
+            if name not in self._big and column.null_count < len(column):
+                bounds = pc.min_max(column)
+                if max(abs(bounds["min"].as_py()), abs(bounds["max"].as_py())) >= 2**53:
+                    self._big.add(name)
+
+    def _finish_metadata(self) -> None:
+        """Name as ``Int64`` in the pandas metadata each integer column with a gap and a value beyond
+        2**53 (rewriting the file once, rare): a first chunk without a gap named it ``int64``, which
+        pandas reads back with gaps as floats, rounding the ids a whole-file read keeps exact."""
+        entries = _pandas_columns(self._schema)
+        stale = [
+            name for name in self._gaps & self._big
+            if name in entries and entries[name].get("numpy_type") != "Int64"
+            and self._schema.field(name).type == _pyarrow().int64()
+        ]  # fmt: skip
+        if not stale:
+            return
+        columns = [_nullable_integer_entry(name) if name in stale else entry for name, entry in entries.items()]
+        self._rewrite(self._schema.with_metadata(_pandas_metadata(self._schema, columns)))
+        self._writer.close()
+
+    def _whole_so_far(self, name: str) -> bool:
+        """Whether the floats written so far in column ``name`` are all whole numbers within int64."""
+        import numpy as np
+
+        values = _pyarrow().parquet.read_table(self.path, columns=[name]).column(name).to_numpy()
+        present = values[~np.isnan(values)]
+        return bool(((present == np.floor(present)) & (present >= -(2.0**63)) & (present < 2.0**63)).all())
 
     def close(self) -> None:
         """Finish the file (a Parquet footer); an empty input still gets a header."""
         if self._writer is not None:
             self._writer.close()
+            self._finish_metadata()
+
+
+def _pandas_columns(schema: Any) -> dict[str, dict]:
+    """The pandas metadata's entry of each column of ``schema`` (none when it has no such metadata)."""
+    return {entry["field_name"]: entry for entry in (schema.pandas_metadata or {}).get("columns", [])}
+
+
+def _nullable_integer_entry(name: str) -> dict:
+    """The pandas metadata of an ``Int64`` column (as ``Table.from_pandas`` writes it)."""
+    return {"name": name, "field_name": name, "pandas_type": "int64", "numpy_type": "Int64", "metadata": None}
+
+
+def _pandas_metadata(schema: Any, columns: list[dict]) -> dict[bytes, bytes] | None:
+    """``schema``'s pandas metadata with its column entries replaced by ``columns``."""
+    import json
+
+    pandas = schema.pandas_metadata
+    if pandas is None:
+        return None
+    return {b"pandas": json.dumps({**pandas, "columns": columns}).encode()}
 
 
 def _arrow_kind(arrow_type: Any) -> str:
@@ -697,6 +877,12 @@ def _check_model_not_data(model_path: str | None, source: Path, target: Path | N
             )
 
 
+def _check_output_not_model(model_path: str, target: Path, output: str, what: str) -> None:
+    """An output written over the --model it is made with would replace the model (no flag allows it)."""
+    if _same_file(Path(model_path), target):
+        raise BadInput(f"output {output!r} is the --model file; write the {what} to another file")
+
+
 def _save_model(model: Any, path: str, metadata: dict) -> Path:
     from .persistence import save
 
@@ -784,6 +970,7 @@ def _chunked(command: str, kind: str, column: str, input_path: str, model_path: 
     source, fmt = _input_path(input_path)
     target_path, out_fmt = _output_path(output)
     _check_not_input(source, target_path, output, column, overwrite_input)
+    _check_output_not_model(model_path, target_path, output, "labels" if command == "label" else "predictions")
     progress = Progress(quiet)
     model, metadata = _load_model(model_path, kind, command)
     rows = chunks = 0
@@ -843,8 +1030,8 @@ def rules(model_path: str, output: str | None, precision: int | None, missing: s
     from .persistence import load, model_info
 
     target = None if output is None else _output_path(output)
-    if target is not None and _same_file(Path(model_path), target[0]):
-        raise BadInput(f"output {output!r} is the --model file; write the rules to another file")
+    if target is not None:
+        _check_output_not_model(model_path, target[0], output, "rules")
     info = model_info(model_path)
     model = load(model_path)
     partitioner = model.partitioner_ if info.kind == "PartitionedRegressor" else model
@@ -954,11 +1141,34 @@ def profile(input_path: str, labels_column: str, columns: tuple[str, ...], out_d
 def write_profile(X: pd.DataFrame, labels: Any, out: Path) -> Path:
     """Profile into ``out`` with the profiler's own writer; return the path of ``report.html``.
 
-    The profiler computes every table and renders every figure before it writes a file, so a
-    failed run leaves ``out`` as it was (a folder it had just made is removed again); a re-run
-    removes only what the earlier run wrote (its ``hvrt_manifest.json``), never a file or
-    folder of the user's. (Moving a finished run in from a staging folder replaced any folder
-    named like a feature, with the user's files in it, and left the earlier run's files.)
+    The profiler computes every table and renders every figure, and checks that nothing in
+    ``out`` stands where a file goes, before it writes a file, so a run that fails on its
+    input or on ``out`` leaves ``out`` as it was (a folder it had just made is removed again);
+    a re-run removes only what the earlier run wrote (its ``hvrt_manifest.json``), never a
+    file or folder of the user's. Each file replaces a link at its place rather than writing
+    through it, and a feature whose folder name a file or a link of the user's holds is
+    written to ``<name>_2`` (a warning says so). (Moving a finished run in from a staging
+    folder replaced any folder named like a feature, with the user's files in it, and left
+    the earlier run's files.)
+
+    Parameters
+    ----------
+    X : DataFrame
+        The columns to profile.
+    labels : array-like
+        The partition label of each row of ``X``.
+    out : Path
+        The report's folder; made if it does not exist (its parent must).
+
+    Returns
+    -------
+    Path
+        ``out / "report.html"``.
+
+    Raises
+    ------
+    IsADirectoryError
+        If a folder in ``out`` stands where the report writes a file (see docs/errors.md, F6).
     """
     from .profiler import PartitionProfiler
 

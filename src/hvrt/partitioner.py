@@ -80,6 +80,17 @@ class _NamesRenamedParameters:
             )
         return super().__new__(cls)
 
+    def set_params(self, **params: Any) -> Any:
+        """Set parameters, as scikit-learn's ``set_params`` (an unknown one is a ValueError); an old
+        name of one (hvrt-partitioner 0.6.1) gets a ValueError that names its successor."""
+        for old in sorted(params.keys() & _RENAMED_PARAMETERS.keys()):
+            new, meaning = _RENAMED_PARAMETERS[old]
+            raise ValueError(
+                f"{type(self).__name__} has no parameter {old!r} (its name in hvrt-partitioner 0.6.1); "
+                f"use set_params({new}={params[old]!r}): {meaning}"
+            )
+        return super().set_params(**params)  # type: ignore[misc]
+
 
 class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, BaseEstimator):
     """Partition tabular data into many fine-grained, variance-reducing partitions.

@@ -375,11 +375,19 @@ def _sklearn_version() -> str:
     return sklearn.__version__
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it, as the standard library offers no getter before 3.13)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 class atomic_path:
     """A temporary file beside ``target``, renamed onto it when the ``with`` block succeeds.
 
     On an error (or an interrupt) the temporary file is removed and ``target`` is left as
-    it was, so no reader ever sees a half-written file.
+    it was, so no reader ever sees a half-written file. The file gets the mode a plain write
+    would give it (``0o666`` less the umask), not the temporary file's private ``0o600``.
 
     Parameters
     ----------
@@ -396,6 +404,7 @@ class atomic_path:
             raise FileNotFoundError(f"the folder of {str(self.target)!r} does not exist")
         handle, name = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".part", dir=folder)
         os.close(handle)
+        os.chmod(name, 0o666 & ~_umask())  # mkstemp's file is private (0600); the file written is not
         self.temporary = Path(name)
         return self.temporary
 
@@ -460,7 +469,9 @@ def _refuse_truncated_archive(path: Path, head: bytes) -> None:
             f"{str(path)!r} is a damaged zip archive, cut short after {size:,} bytes (too short to tell "
             f"whether it was an hvrt model file); {again}"
         )
-    if MANIFEST.encode().startswith(name):
+    # the manifest's name exactly (its start only when the file ends inside the name): a first
+    # member named "h" or "hvrt-model.json.bak" is another archive's
+    if name_length == len(MANIFEST) and MANIFEST.encode().startswith(name):
         raise ModelFileError(
             f"{str(path)!r} is an hvrt model file, but damaged: it is truncated ({ending}), by an "
             f"interrupted copy or download perhaps, or its end is overwritten; {again}"
@@ -478,7 +489,7 @@ def _open(path: str | os.PathLike) -> tuple[zipfile.ZipFile, Path]:
     if not path.is_file():
         raise FileNotFoundError(f"model file {str(path)!r} does not exist")
     with open(path, "rb") as handle:
-        head = handle.read(_LOCAL_HEADER_SIZE + len(MANIFEST))
+        head = handle.read(_LOCAL_HEADER_SIZE + 256)  # a first member's name, to show it
     if not zipfile.is_zipfile(path):
         _refuse_truncated_archive(path, head)
         hint = ""

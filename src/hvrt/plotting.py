@@ -211,7 +211,10 @@ def _time_axis(axis: Any, time_kind: str | None, feature: str) -> None:
         figure = axis.get_figure(root=True)
         low, high = sorted(axis.get_view_interval())
         width = _date_label_width(axis, _date_ticks(axis, low, high))
-        figure.subplots_adjust(left=max(0.8, width + _DATE_AXIS_LABEL_ROOM) / figure.get_figwidth())
+        left = max(0.8, width + _DATE_AXIS_LABEL_ROOM) / figure.get_figwidth()
+        # in a narrow figure the labels' room would pass the axes' right edge (matplotlib
+        # refuses that): the axes keep a tenth of the figure, the labels what is left
+        figure.subplots_adjust(left=min(left, figure.subplotpars.right - 0.1))
 
 
 def _date_ticks(axis: Any, vmin: float, vmax: float) -> np.ndarray:
