@@ -9,9 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -20,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from . import plotting
+from ._atomic import replace_with
 from ._compat import VIZ_INSTALL_HINT
 from ._profile_result import ProfileResult, json_number, size_facts
 from ._version import __version__
@@ -138,7 +137,7 @@ def write_artifacts(result: ProfileResult, folders: dict[str, str]) -> None:
     for path, data in contents.items():
         target = root / path
         target.parent.mkdir(exist_ok=True)
-        _replace(target, data)
+        replace_with(target, data)
     _remove_stale(root, previous, keep_files=set(hashes), keep_folders=set(used_folders))
     # A folder the profiler made stays its own while user files keep it alive.
     left_over = [f for f in previous.folders if f not in used_folders and (root / f).is_dir()]
@@ -178,30 +177,6 @@ def _free_folders(root: Path, folders: dict[str, str], features: list[str]) -> d
 def _blocked(path: Path) -> bool:
     """Whether a file or a link stands at ``path`` (so no feature folder of the profiler's can)."""
     return path.is_symlink() or (path.exists() and not path.is_dir())
-
-
-def _replace(target: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``target`` and rename it over ``target``.
-
-    The rename replaces a link (symbolic or hard) that stands at ``target`` with a new file,
-    where writing to ``target`` would change the linked file too.
-    """
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's file is private (0600); a report is not
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    """The process's umask (read by setting it, as the standard library offers no getter before 3.13)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 @dataclass(frozen=True)
@@ -256,7 +231,7 @@ def _write_manifest(root: Path, files: dict[str, str], folders: list[str]) -> No
         "files": files,
         "folders": list(folders),
     }
-    _replace(root / MANIFEST_JSON, json.dumps(content, indent=2).encode("utf-8"))
+    replace_with(root / MANIFEST_JSON, json.dumps(content, indent=2).encode("utf-8"))
 
 
 def _remove_stale(root: Path, previous: _Manifest, keep_files: set[str], keep_folders: set[str]) -> None:

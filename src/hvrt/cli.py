@@ -12,7 +12,7 @@ Conventions every command keeps:
   an unknown format or column, a non-numeric ``--y``, ``-k`` below 2, a model that does not
   match the input or is of the wrong kind, a file that is not an hvrt model.
 - **No partial output**: every file is written to a temporary file in its target folder and
-  renamed when complete (:class:`hvrt.persistence.atomic_path`); a profile report is computed
+  renamed when complete (:class:`hvrt._atomic.atomic_path`); a profile report is computed
   whole before its first file is written, and never removes a file it did not write.
 - **An output never replaces the input by accident**: OUTPUT naming INPUT is refused unless
   ``--overwrite-input`` is given (as ``cp`` refuses a file onto itself), and a ``--model`` naming
@@ -723,7 +723,7 @@ def _arrow_kind(arrow_type: Any) -> str:
 
 def write_table(frame: pd.DataFrame, target: Path, fmt: str) -> None:
     """Write ``frame`` to ``target`` through a temporary file in the same folder."""
-    from .persistence import atomic_path
+    from ._atomic import atomic_path
 
     with atomic_path(target) as temporary:
         writer = ChunkWriter(temporary, fmt)
@@ -965,7 +965,7 @@ def _median(values: Any) -> float:
 def _chunked(command: str, kind: str, column: str, input_path: str, model_path: str, output: str,
              chunk_rows: int, overwrite_input: bool, quiet: bool) -> None:
     """``label`` and ``predict``: read INPUT in chunks, add ``column``, append to OUTPUT."""
-    from .persistence import atomic_path
+    from ._atomic import atomic_path
 
     source, fmt = _input_path(input_path)
     target_path, out_fmt = _output_path(output)

@@ -41,7 +41,6 @@ import io
 import json
 import math
 import os
-import tempfile
 import warnings
 import zipfile
 import zlib
@@ -52,6 +51,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._atomic import atomic_path
 from ._version import __version__
 from .local_models import PartitionedRegressor
 from .partitioner import HVRTPartitioner
@@ -373,46 +373,6 @@ def _sklearn_version() -> str:
     import sklearn
 
     return sklearn.__version__
-
-
-def _umask() -> int:
-    """The process's umask (read by setting it, as the standard library offers no getter before 3.13)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-class atomic_path:
-    """A temporary file beside ``target``, renamed onto it when the ``with`` block succeeds.
-
-    On an error (or an interrupt) the temporary file is removed and ``target`` is left as
-    it was, so no reader ever sees a half-written file. The file gets the mode a plain write
-    would give it (``0o666`` less the umask), not the temporary file's private ``0o600``.
-
-    Parameters
-    ----------
-    target : Path
-        The file to write; its folder must exist.
-    """
-
-    def __init__(self, target: Path) -> None:
-        self.target = Path(target)
-
-    def __enter__(self) -> Path:
-        folder = self.target.parent
-        if not folder.is_dir():
-            raise FileNotFoundError(f"the folder of {str(self.target)!r} does not exist")
-        handle, name = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".part", dir=folder)
-        os.close(handle)
-        os.chmod(name, 0o666 & ~_umask())  # mkstemp's file is private (0600); the file written is not
-        self.temporary = Path(name)
-        return self.temporary
-
-    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
-        if kind is None:
-            os.replace(self.temporary, self.target)
-        else:
-            self.temporary.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- loading
