@@ -26,6 +26,18 @@ def test_a_written_file_gets_the_mode_of_a_plain_write(tmp_path, mask):
     assert _mode(tmp_path / "atomic") == 0o666 & ~mask
 
 
+def test_a_file_written_over_keeps_its_mode(tmp_path):
+    for path in (tmp_path / "private.hvrt", tmp_path / "shared.csv"):
+        path.write_bytes(b"old")
+    os.chmod(tmp_path / "private.hvrt", 0o600)
+    os.chmod(tmp_path / "shared.csv", 0o664)
+    with atomic_path(tmp_path / "private.hvrt") as temporary:
+        temporary.write_bytes(b"new")
+    replace_with(tmp_path / "shared.csv", b"new")
+    assert _mode(tmp_path / "private.hvrt") == 0o600
+    assert _mode(tmp_path / "shared.csv") == 0o664
+
+
 def test_a_failed_write_leaves_the_target_as_it_was_and_no_temporary_file(tmp_path):
     target = tmp_path / "out.csv"
     target.write_text("old")

@@ -3,14 +3,16 @@
 A reader never sees a half-written file, an error leaves the target as it was, and the
 rename replaces a link that stands at the target (symbolic or hard) rather than writing
 through it. The new file is created with mode ``0o666`` and the operating system applies
-the umask, so it gets the mode a plain write gives; ``tempfile.mkstemp`` makes a private
-``0o600`` file, and reading the umask means setting it, which races with other threads.
+the umask, so it gets the mode a plain write gives (and a file it replaces keeps its own
+mode); ``tempfile.mkstemp`` makes a private ``0o600`` file, and reading the umask means
+setting it, which races with other threads.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -55,9 +57,21 @@ class atomic_path:
 
     def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
         if kind is None:
+            _keep_mode(self.target, self.temporary)
             os.replace(self.temporary, self.target)
         else:
             self.temporary.unlink(missing_ok=True)
+
+
+def _keep_mode(target: Path, temporary: Path) -> None:
+    """Give ``temporary`` the mode of the regular file it replaces, as a plain write over
+    it would keep it (a model saved 0600 stays private); a new file keeps the umask's."""
+    try:
+        status = os.stat(target, follow_symlinks=False)
+    except FileNotFoundError:
+        return
+    if stat.S_ISREG(status.st_mode):
+        os.chmod(temporary, stat.S_IMODE(status.st_mode))
 
 
 def replace_with(target: Path, data: bytes) -> None:
