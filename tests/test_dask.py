@@ -968,3 +968,29 @@ def test_text_columns_of_numbers_are_warned_of(client) -> None:
     numeric = HVRTPartitioner(max_leaf_nodes=8, category_encoding="ohe").fit(frame)
     assert numeric._preprocessor.numeric_columns == fixed._preprocessor.numeric_columns == ["price", "count", "b"]
     np.testing.assert_array_equal(np.asarray(fixed.labels_.compute()), numeric.labels_)
+
+
+@pytest.mark.parametrize("other", [[1.5, 2.5], ["x"]], ids=["dates and numbers", "dates and text"])
+def test_predictions_of_a_chunk_of_dates_only_in_a_mixed_column_are_the_in_memory_ones(client, other) -> None:
+    # A column of dates and other values is categorical, keyed on its values as written. The
+    # regressor's predict read each chunk alone, so a chunk holding only its dates made them
+    # nanoseconds: with numbers the rows matched no category (predictions silently off by up
+    # to 5.6), with text the chunk was refused as "numbers now".
+    import dask
+
+    rng = np.random.default_rng(7)
+    days = [pd.Timestamp("2024-01-01") + pd.Timedelta(days=i) for i in range(4)]
+    codes = rng.integers(0, 4, 1000)
+    column = pd.Series([days[k] for k in codes] + [other[k] for k in rng.integers(0, len(other), 200)], dtype=object)
+    b = rng.normal(size=1200)
+    frame = pd.DataFrame({"o": column, "b": b})
+    y = pd.Series(np.r_[codes * 3.0, np.full(200, 10.0)] + b + rng.normal(size=1200) * 0.1, name="y")
+    options = dict(max_leaf_nodes=8, category_encoding="ohe")
+    reference = PartitionedRegressor(HVRTPartitioner(**options)).fit(frame, y)
+    with dask.config.set({"dataframe.convert-string": False}):
+        model = DaskPartitionedRegressor(DaskHVRTPartitioner(**options)).fit(
+            _in_chunks(frame, [1000, 200]), _in_chunks(y, [1000, 200])
+        )
+        predicted = np.asarray(model.predict(_in_chunks(frame, [600, 600])).compute())
+    np.testing.assert_allclose(predicted, model.predict(frame), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(predicted, reference.predict(frame), rtol=1e-9, atol=1e-9)

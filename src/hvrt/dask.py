@@ -1680,6 +1680,14 @@ class DaskPartitionedRegressor(PartitionedRegressor):
 def _predict_block(block: Any, local: PartitionedRegressor) -> np.ndarray:
     if len(block) == 0:
         return np.empty(0)
+    partitioner = local.partitioner_
+    raw = _raw_categoricals(local._preprocessor)
+    if isinstance(block, pd.DataFrame) and (raw or _raw_categoricals(partitioner._preprocessor)):
+        # read as the labelling reads it (see _checked_apply): the in-memory predict reads
+        # the chunk alone, and a chunk holding only the dates of a column of dates and
+        # other values would reach its categories as nanoseconds, matching none
+        inputs = local._inputs_of_frame(_frame_of(block, raw), True)
+        return local._predict_inputs(inputs, lambda: _checked_apply(block, partitioner, partitioner._leaf_to_label))
     return local.predict(block)
 
 

@@ -604,7 +604,11 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
     # ------------------------------------------------------------------ prediction
     def _model_inputs(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "partitioner_")
-        frame, had_names = to_frame(X)
+        return self._inputs_of_frame(*to_frame(X))
+
+    def _inputs_of_frame(self, frame: pd.DataFrame, had_names: bool) -> np.ndarray:
+        """The model inputs of a frame already read (``to_frame``'s, or the Dask estimator's
+        reading of a chunk, which keys some categorical columns on their values as they are)."""
         frame = match_columns(frame, had_names, self.feature_names_in_, self._fitted_with_names, type(self).__name__)
         return self._preprocessor.tree_inputs(frame)
 
@@ -628,13 +632,17 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             When a fit-time column is missing, array input has the wrong width, or X
             holds infinite values.
         """
-        inputs = self._model_inputs(X)
+        return self._predict_inputs(self._model_inputs(X), lambda: self.partitioner_.get_partitions(X))
+
+    def _predict_inputs(self, inputs: np.ndarray, partitions: Callable[[], np.ndarray]) -> np.ndarray:
+        """:meth:`predict` from the model inputs; ``partitions()`` labels the rows when the
+        partitioner has its own preprocessing."""
         if self.partitioner_._preprocessor is self._preprocessor:
             # the partitions grew on the model inputs (see _shares_preprocessing): label
             # them rather than preprocess X a second time
             labels = self.partitioner_._labels_of_prepared(inputs)
         else:
-            labels = self.partitioner_.get_partitions(X)
+            labels = partitions()
         standardised = self.estimators_ is None or getattr(self, "_estimator_inputs", None) == "standardised"
         if standardised:  # (a model file of an older version fitted its estimators on the raw inputs)
             design = self._design(inputs)
