@@ -961,6 +961,11 @@ def test_text_columns_of_numbers_are_warned_of(client) -> None:
                 dd.from_pandas(frame.astype({"price": float, "count": float}), npartitions=3, sort=False)
             )
             DaskHVRTPartitioner(max_leaf_nodes=8, categorical_features=["price", "count", "code"]).fit(X)
+            # codes written with a leading zero (zip codes) are no numbers made text
+            zips = pd.Series(rng.choice(["02139", "10001", "94105"], n), dtype="string")
+            DaskHVRTPartitioner(max_leaf_nodes=8).fit(
+                dd.from_pandas(frame.assign(zip=zips).astype({"price": float, "count": float}), npartitions=3, sort=False)
+            )
     # the same as in memory for the same (text) columns; the object columns are numeric there
     reference = HVRTPartitioner(max_leaf_nodes=8, category_encoding="ohe").fit(as_text)
     assert model._preprocessor.categorical_columns == reference._preprocessor.categorical_columns == ["price", "count", "code"]

@@ -640,16 +640,18 @@ def _warn_of_numbers_as_text(chunks: _Chunks, categorical: list[str], counts: li
         c for c, values in zip(categorical, counts)
         if pd.api.types.is_string_dtype(chunks.dtypes[c]) and chunks.dtypes[c] != object and len(values)
         and pd.to_numeric(pd.Series(values.index, dtype=object), errors="coerce").notna().all()
+        # a leading zero ("02139") is a code's, never how a Decimal or an int is written
+        and not pd.Series(values.index, dtype=object).astype(str).str.match(r"[+-]?0\d").any()
     ]  # fmt: skip
     if numbers_as_text:
         dtype = chunks.dtypes[numbers_as_text[0]]
         warnings.warn(
             f"X column(s) {numbers_as_text} hold text (dtype {dtype}) whose every value reads as a number; they "
-            "are categorical, one category per distinct value, as a pandas column of text is in memory. If the "
+            "are categorical, one category per distinct value, as a pandas column of text is in memory. If they "
+            "are codes, list them in categorical_features to keep them categorical without this warning. If the "
             "pandas frame held numbers there as objects (Decimals, ints), dd.from_pandas made them text under "
             "Dask's default dataframe.convert-string=True: convert them with astype(float) before "
-            "dd.from_pandas, or set dask.config.set({'dataframe.convert-string': False}); list the column(s) in "
-            "categorical_features to keep them categorical without this warning",
+            "dd.from_pandas, or set dask.config.set({'dataframe.convert-string': False})",
             UserWarning,
             stacklevel=4,
         )
