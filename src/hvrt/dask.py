@@ -85,7 +85,6 @@ from ._validation import (
     check_partitioned,
     date_zones,
     has_missing_values,
-    match_columns,
     time_kinds,
     to_frame,
 )
@@ -883,14 +882,7 @@ def _checked_apply(block: pd.DataFrame, local: HVRTPartitioner, node_values: np.
     categorical columns are keyed on their values as they are (see :func:`_frame_of`): the
     in-memory estimator reads the chunk alone, so a chunk holding only the dates of a
     column of dates and text would reach its categories as nanoseconds."""
-    frame = _frame_of(block, _raw_categoricals(local._preprocessor))
-    frame = match_columns(frame, True, local.feature_names_in_, local._fitted_with_names, type(local).__name__)
-    inputs = local._preprocessor.tree_inputs(frame, check=False)
-    out = local.tree_.apply(inputs, node_values, limit=MAX_MAGNITUDE)
-    if out is None:  # a value beyond MAX_MAGNITUDE: refused naming its column, as in memory
-        local._preprocessor.check_numeric(frame)
-        out = local.tree_.apply(inputs, node_values)
-    return out
+    return local._checked_apply_frame(_frame_of(block, _raw_categoricals(local._preprocessor)), True, node_values)
 
 
 def _map_rows(X: Any, function: Any, model: Any, dtype: Any, name: str) -> Any:

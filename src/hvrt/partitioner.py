@@ -511,7 +511,12 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         check about 1 ms); only when it meets a value beyond ``MAX_MAGNITUDE`` (or an
         infinity) does the numeric check run, to refuse it naming its column, as before."""
         check_is_fitted(self, "tree_")
-        frame, had_names = to_frame(X)
+        return self._checked_apply_frame(*to_frame(X), node_values)
+
+    def _checked_apply_frame(self, frame: pd.DataFrame, had_names: bool, node_values: np.ndarray | None) -> np.ndarray:
+        """:meth:`_checked_apply` of a frame already read (``to_frame``'s, or the Dask
+        estimator's reading of a chunk, which keys some categorical columns on their values
+        as they are)."""
         frame = match_columns(
             frame, had_names, self.feature_names_in_, self._fitted_with_names, type(self).__name__
         )
