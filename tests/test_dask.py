@@ -676,8 +676,6 @@ def test_a_column_tiny_in_one_chunk_only_is_no_error_as_in_memory(client) -> Non
         hvrt_dask.partition_quality(X[["b"]], dd.from_pandas(labels, npartitions=3, sort=False), Y * 1e-200)
 
 
-@pytest.mark.xfail(strict=True, reason="check_partitioned (in _validation) refuses tiny values chunk by chunk; "
-                   "it needs a refuse_tiny switch for the merged check")  # fmt: skip
 def test_analysis_of_a_column_tiny_in_one_chunk_only_is_no_error_as_in_memory(client) -> None:
     rng = np.random.default_rng(14)
     frame = pd.DataFrame({"a": rng.normal(size=900), "b": rng.normal(size=900)})
@@ -688,6 +686,13 @@ def test_analysis_of_a_column_tiny_in_one_chunk_only_is_no_error_as_in_memory(cl
     ours = hvrt_dask.partition_quality(X, L).feature_r2
     assert list(ours) == list(expected)
     np.testing.assert_allclose(list(ours.values()), list(expected.values()), rtol=1e-9)
+    # a column tiny in every chunk is still refused, naming it, as in memory
+    all_tiny = frame.assign(a=1e-200)
+    with pytest.raises(ValueError, match=r"X column\(s\) \['a'\] hold only values within") as in_memory:
+        partition_quality(all_tiny, labels)
+    with pytest.raises(ValueError, match=r"X column\(s\) \['a'\] hold only values within") as merged:
+        hvrt_dask.full_report(dd.from_pandas(all_tiny, npartitions=3, sort=False), L)
+    assert str(merged.value) == str(in_memory.value)
 
 
 def test_analysis_of_columns_with_a_large_offset_matches_the_rows_without_it(client) -> None:

@@ -724,7 +724,7 @@ class PartitionedData:
 
 
 def _numeric_part(
-    X: Any, name: str
+    X: Any, name: str, refuse_tiny: bool = True
 ) -> tuple[np.ndarray, list[str], tuple[str, ...], pd.Index | None, bool, pd.DataFrame | None]:
     """X's numeric columns as float64, their names, the skipped names, X's index, any NaN, X as a frame."""
     if isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind in "fiu" and X.shape[0] > 0 and X.shape[1] > 0:
@@ -733,15 +733,15 @@ def _numeric_part(
         names = array_column_names(values.shape[1])
         if squares_are_safe(np.einsum("ij,ij->j", values, values), len(values)):  # as numeric_block
             return values, names, (), None, False, None
-        return values, names, (), None, has_missing_values(values, names, name, when="measure"), None
+        return values, names, (), None, has_missing_values(values, names, name, refuse_tiny=refuse_tiny, when="measure"), None
     frame, _ = to_frame(X, name=name)
     names = numeric_columns(frame)
     skipped = tuple(c for c in frame.columns if c not in set(names))
-    values, missing = numeric_block(frame, names, name=name, when="measure")
+    values, missing = numeric_block(frame, names, name=name, refuse_tiny=refuse_tiny, when="measure")
     return values, names, skipped, (frame.index if isinstance(X, pd.DataFrame) else None), missing, frame
 
 
-def check_partitioned(X: Any, labels: Any, *, min_partitions: int = 1) -> PartitionedData:
+def check_partitioned(X: Any, labels: Any, *, min_partitions: int = 1, refuse_tiny: bool = True) -> PartitionedData:
     """Check ``X`` and its partition ``labels`` for an analysis tool.
 
     Parameters
@@ -753,6 +753,9 @@ def check_partitioned(X: Any, labels: Any, *, min_partitions: int = 1) -> Partit
         position.
     min_partitions : int, default=1
         Fewest distinct labels accepted.
+    refuse_tiny : bool, default=True
+        Refuse a column of values all within ±1e-150 (not all zero). False for a chunk of
+        rows (the Dask analysis), whose columns are checked once merged.
 
     Returns
     -------
@@ -766,7 +769,7 @@ def check_partitioned(X: Any, labels: Any, *, min_partitions: int = 1) -> Partit
         If X is empty, a numeric column holds ±inf (the message names it), labels are
         misaligned with X or missing, or there are fewer than ``min_partitions`` of them.
     """
-    values, names, skipped, index, missing, frame = _numeric_part(X, "X")
+    values, names, skipped, index, missing, frame = _numeric_part(X, "X", refuse_tiny)
     codes, label_values = label_codes(labels, values.shape[0], index)
     data = PartitionedData(
         values=values,

@@ -1723,7 +1723,7 @@ def _group_chunk(part: Any, labels: Any, y_part: Any) -> tuple[Grouping, Groupin
     labels = labels.to_numpy() if isinstance(labels, pd.Series) else np.asarray(labels)
     if len(part) == 0 and len(labels) == 0:
         return _grouping(np.empty((0, 1)), labels), None, [], ()
-    data = check_partitioned(part, labels)
+    data = check_partitioned(part, labels, refuse_tiny=False)  # tiny columns: checked once merged
     ids = data.original_labels(data.labels)
     stats = _grouping(data.values, ids)
     y_stats = None
@@ -1778,6 +1778,9 @@ def _merged_groupings(X: Any, labels: Any, y: Any = None) -> _Merged:
     if not present:
         raise ValueError("X has no rows")
     stats, total = _merge_groupings([r[0] for r in present])
+    with np.errstate(invalid="ignore"):  # a partition without a value in a column: NaN
+        largest = np.fmax(np.abs(stats.minimum), np.abs(stats.maximum))
+    _refuse_tiny([np.nan_to_num(largest).max(axis=0)], present[0][2], "X", when="measure")  # as in memory
     y_stats = y_total = None
     if y is not None:
         y_stats, y_total = _merge_groupings([r[1] for r in present])
