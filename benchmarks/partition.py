@@ -51,7 +51,7 @@ from hvrt import partition_quality
 # Internal seam: hvrt's own target builder, called as is (not copied), so
 # LightGBM and the quality columns get exactly the target hvrt grows its tree on; the
 # public API does not return the target.
-from hvrt._target import feature_outputs
+from hvrt._target import target_part
 
 from ._harness import (
     WorkerProcess,
@@ -83,7 +83,7 @@ def make_data(n_samples: int, n_features: int, seed: int) -> np.ndarray:
 
 def sum_target(X: np.ndarray) -> np.ndarray:
     """Row sum of the z-scored columns: hvrt's own ``target="sum"``, which LightGBM also gets."""
-    return feature_outputs(X, False, np.ones(X.shape[1]), "sum", None)
+    return target_part(X, False, np.ones(X.shape[1]), "sum", None)[0]
 
 
 # --------------------------------------------------------------------------- quality

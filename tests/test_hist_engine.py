@@ -19,7 +19,7 @@ from hvrt._engines import fit_exact, resolve_engine, root_impurity
 from hvrt._hist import HistTree, fit_hist
 from hvrt._hist._binning import fit_bins, transform_bins
 from hvrt._hist._categories import MIN_CATEGORY_ROWS
-from hvrt._target import feature_outputs
+from hvrt._target import target_part
 from hvrt._tree_contract import GrowthParams
 
 
@@ -207,7 +207,7 @@ def test_explained_variance_within_half_percent_of_exact_on_skewed_features(max_
     # rows of the top tail; plain quantile bins lump them together (1-2.6 % lost here),
     # so the edges follow the features' squared deviation too.
     X = np.random.default_rng(4).lognormal(0.0, 1.0, size=(60_000, 3))
-    y = feature_outputs(X, False, np.ones(3), "sum", None)
+    y = target_part(X, False, np.ones(3), "sum", None)[0]
     hist = fit_hist(X, y, params(max_leaf_nodes))
     exact = fit_exact(X, y, params(max_leaf_nodes))
     assert explained(y, hist.training_leaves) >= explained(y, exact.apply(X)) * (1 - 0.005)
@@ -1015,7 +1015,7 @@ def test_the_features_target_takes_fewer_bins_than_the_sum_target():
     assert edges["features", True] == edges["features", False] == [MULTI_OUTPUT_MAX_BINS - 1] * 3
     # fit_hist's own default follows the target's outputs; an explicit max_bins wins
     params = GrowthParams(max_leaf_nodes=20, min_samples_leaf=1, max_depth=None, min_variance_reduction=0.0, random_state=0)
-    outputs = feature_outputs(X, False, np.ones(3), "features", None)
+    outputs = target_part(X, False, np.ones(3), "features", None)[0]
     assert [len(e) for e in fit_hist(X, outputs, params).get_tree().bin_edges] == [MULTI_OUTPUT_MAX_BINS - 1] * 3
     assert [len(e) for e in fit_hist(X, outputs, params, max_bins=255).get_tree().bin_edges] == [254] * 3
     assert [len(e) for e in fit_hist(X, outputs[:, 0], params).get_tree().bin_edges] == [254] * 3

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from hvrt import HVRTPartitioner, PartitionedRegressor
-from hvrt._target import feature_outputs
+from hvrt._target import target_part
 from hvrt._validation import MAX_MAGNITUDE, MIN_MAGNITUDE
 
 ENGINES = ["exact", "hist"]
@@ -266,8 +266,8 @@ def test_the_target_moves_by_rounding_only_under_an_affine_map(values, shifts, f
     values[0] += np.ptp(values, axis=0) == 0  # no constant column: it has no spread to measure in
     scale = np.std(values, axis=0)
     mapped = factor * values + shifts * scale
-    reference = feature_outputs(values, False, np.ones(3), mode, None)
-    moved = feature_outputs(mapped, False, np.ones(3), mode, None)
+    reference = target_part(values, False, np.ones(3), mode, None)[0]
+    moved = target_part(mapped, False, np.ones(3), mode, None)[0]
     n, eps = len(values), np.finfo(np.float64).eps
     spread = factor * scale
     largest = np.abs(mapped).max(axis=0) / spread  # the largest value, in spreads

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.preprocessing import StandardScaler
 
-from hvrt._target import blend_target, feature_outputs, y_alone
+from hvrt._target import blend_target, target_part, y_alone
 
 
 @pytest.mark.parametrize("offset", [0.0, 1e3, 1e5, 1e9])
@@ -17,9 +17,9 @@ def test_sum_target_matches_standard_scaler(offset: float, order: str) -> None:
     X[:, 2] = offset  # a constant column gets scale 1 and contributes 0
     weights = np.array([1.0, -2.0, 1.0, 0.5, 0.0, 1.0])
     expected = StandardScaler().fit_transform(X) @ weights
-    np.testing.assert_allclose(feature_outputs(X, False, weights, "sum", None), expected, atol=1e-8)
+    np.testing.assert_allclose(target_part(X, False, weights, "sum", None)[0], expected, atol=1e-8)
     np.testing.assert_allclose(
-        feature_outputs(X, False, weights, "features", None), StandardScaler().fit_transform(X) * weights, atol=1e-8
+        target_part(X, False, weights, "features", None)[0], StandardScaler().fit_transform(X) * weights, atol=1e-8
     )
 
 
@@ -28,7 +28,7 @@ def test_missing_values_contribute_zero() -> None:
     X = rng.normal(size=(1000, 3))
     X[::4, 0] = np.nan
     z = StandardScaler().fit_transform(X)  # ignores NaN in fit, keeps it in transform
-    np.testing.assert_allclose(feature_outputs(X, True, np.ones(3), "sum", None), np.nansum(z, axis=1), atol=1e-12)
+    np.testing.assert_allclose(target_part(X, True, np.ones(3), "sum", None)[0], np.nansum(z, axis=1), atol=1e-12)
 
 
 def test_y_share_of_variance_is_y_weight() -> None:
@@ -69,7 +69,7 @@ def test_moments_and_sum_target_on_two_threads_equal_one_thread_bit_for_bit(monk
         monkeypatch.setenv("NUMBA_NUM_THREADS", threads)
         assert len(_validation.row_ranges(n_rows)) == int(threads)
         moments = column_moments(X)
-        results.append((*moments, feature_outputs(X, False, weights, "sum", None, moments)))
+        results.append((*moments, target_part(X, False, weights, "sum", None, moments)[0]))
     for one, two in zip(*results):
         np.testing.assert_array_equal(one, two)
 
@@ -128,7 +128,7 @@ def test_features_target_on_two_threads_is_the_whole_array_arithmetic(monkeypatc
     for threads in ("2", "1"):
         monkeypatch.setenv("NUMBA_NUM_THREADS", threads)
         assert len(_validation.row_ranges(len(X))) == int(threads)
-        outputs = feature_outputs(X, missing, weights, "features", None)
+        outputs = target_part(X, missing, weights, "features", None)[0]
         assert outputs.flags.c_contiguous
         np.testing.assert_array_equal(outputs, expected)
 
@@ -318,4 +318,4 @@ def test_the_sum_target_of_a_large_array_is_einsums_in_either_order(monkeypatch)
             expected = np.einsum("ij,j->i", values, coefficients) - offset
             np.testing.assert_array_equal(zscored_outputs(values, False, weights, "sum", mean, scale, constant), expected)
         expected = np.einsum("ij,j->i", X, coefficients) - offset
-        np.testing.assert_array_equal(feature_outputs(X, False, weights, "sum", None), expected)
+        np.testing.assert_array_equal(target_part(X, False, weights, "sum", None)[0], expected)

@@ -160,22 +160,6 @@ def _two_pass_variance(values: np.ndarray, mean: np.ndarray, count: np.ndarray, 
     return (m2 - total * total / count) / count
 
 
-def feature_outputs(
-    values: np.ndarray,
-    has_missing: bool,
-    weights: np.ndarray,
-    mode: str,
-    scaler: TransformerMixin | None,
-    moments: tuple[np.ndarray, np.ndarray] | None = None,
-) -> np.ndarray:
-    """The feature part of the target: ``sum_j w_j z_j`` or the columns ``w_j z_j``.
-
-    A missing value contributes 0, its column's mean in scaled units. ``moments``: the
-    :func:`column_moments` of a NaN-free ``values``, if already computed.
-    """
-    return target_part(values, has_missing, weights, mode, scaler, moments)[0]
-
-
 def target_part(
     values: np.ndarray,
     has_missing: bool,
@@ -184,8 +168,13 @@ def target_part(
     scaler: TransformerMixin | None,
     moments: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, float]:
-    """:func:`feature_outputs` and its :func:`rounding_variance`, the total variance that
-    rounding alone can give it (for :func:`blend_target`)."""
+    """The feature part of the target, ``sum_j w_j z_j`` or the columns ``w_j z_j``, and its
+    :func:`rounding_variance`, the total variance that rounding alone can give it (for
+    :func:`blend_target`).
+
+    A missing value contributes 0, its column's mean in scaled units. ``moments``: the
+    :func:`column_moments` of a NaN-free ``values``, if already computed.
+    """
     if values.shape[1] == 0:
         return (np.zeros(len(values)) if mode == "sum" else np.empty((len(values), 0))), 0.0
     if scaler is not None:
@@ -238,7 +227,7 @@ def zscored_outputs(
 ) -> np.ndarray:
     """``sum_j w_j (x_j - mean_j) / scale_j`` or its columns, for given z-score parameters.
 
-    :func:`feature_outputs` with the parameters known beforehand: the Dask estimators
+    :func:`target_part`'s outputs with the parameters known beforehand: the Dask estimators
     compute them in one distributed pass and apply them block by block.
     """
     if values.shape[1] == 0:
@@ -373,7 +362,7 @@ def blend_target(
     Parameters
     ----------
     x_part : ndarray of shape (n_samples,) or (n_samples, n_features)
-        From :func:`feature_outputs`.
+        From :func:`target_part`.
     y_part : ndarray of the same number of dimensions, or None
         The same construction applied to the user's ``y`` (unit weights).
     y_weight : float in [0, 1]

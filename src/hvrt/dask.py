@@ -77,7 +77,7 @@ from ._preprocessing import (
     resolve_weights,
 )
 from ._progress import StepLog
-from ._target import blend_target, feature_outputs, rounding_variance, zscore_scale, zscored_outputs
+from ._target import blend_target, rounding_variance, target_part, zscore_scale, zscored_outputs
 from ._validation import (
     MAX_MAGNITUDE,
     TIME_DTYPES,
@@ -505,7 +505,7 @@ class _Scaling:
         values = self.numeric(frame)
         missing = bool(np.isnan(values).any())
         if self.scaler is not None:
-            x_part = feature_outputs(values, missing, self.column_weights, self.mode, self.scaler)
+            x_part = target_part(values, missing, self.column_weights, self.mode, self.scaler)[0]
         else:
             x_part = zscored_outputs(
                 values, missing, self.column_weights, self.mode, self.x_mean, self.x_scale, self.x_constant
