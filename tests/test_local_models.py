@@ -575,3 +575,23 @@ def test_local_r2_is_nan_where_a_partition_response_is_constant():
     assert constant.any() and not constant.all()
     r2 = model.partition_report()["r2"].to_numpy()
     assert np.isnan(r2[constant]).all() and not np.isnan(r2[~constant]).any()
+
+
+def test_predict_reads_a_batch_of_a_mixed_object_column_as_at_fit() -> None:
+    # the model inputs of a batch of only the dates of a dates-and-text column were
+    # nanoseconds, refused ("held text at fit but holds numbers now"); they are the fit's keys
+    rng = np.random.default_rng(32)
+    n = 240
+    i = np.arange(n)
+    day = list(pd.Timestamp("2024-01-01") + pd.to_timedelta(i % 4, unit="D"))
+    X = pd.DataFrame({
+        "a": rng.normal(size=n),
+        "dt": pd.Series(["n/a" if k % 3 == 0 else day[k] for k in range(n)], dtype=object),
+        "nd": pd.Series([float(k % 4) if k % 3 == 1 else day[k] for k in range(n)], dtype=object),
+    })
+    y = X["a"] + 2.0 * (i % 4) + rng.normal(size=n) * 0.1
+    for partitioner in [None, HVRTPartitioner(max_leaf_nodes=8, category_encoding="target")]:
+        model = PartitionedRegressor(partitioner).fit(X, y)
+        whole = model.predict(X)
+        for rows in [i % 3 == r for r in range(3)]:
+            np.testing.assert_array_equal(model.predict(X[rows]), whole[rows])

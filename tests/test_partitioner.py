@@ -672,6 +672,59 @@ def test_an_unlisted_column_of_python_dates_warns_that_it_is_categorical() -> No
         HVRTPartitioner(**options).fit(mixed)  # dates and text: a categorical like any other
 
 
+def _mixed_object_columns(n: int) -> tuple[pd.DataFrame, pd.Series]:
+    """Object columns mixing what a fit accepts as categories, each kind on a residue of the
+    row number mod 3, so that the rows of one residue hold one kind per column: dates and
+    text (``dt``), numbers and dates (``nd``), numbers and text (``nt``), durations and
+    text (``du``). ``y`` follows the categories, so the tree splits on them."""
+    rng = np.random.default_rng(31)
+    i = np.arange(n)
+    day = pd.Timestamp("2024-01-01") + pd.to_timedelta(i % 4, unit="D")
+    took = pd.to_timedelta(i % 5, unit="h")
+    pick = lambda where, a, b: pd.Series([a[k] if where[k] else b[k] for k in range(n)], dtype=object)
+    words, numbers = np.array(["n/a", "late"])[i % 2], (i % 4).astype(float)
+    X = pd.DataFrame({
+        "a": rng.normal(size=n),
+        "dt": pick(i % 3 == 0, words, list(day)),
+        "nd": pick(i % 3 == 1, numbers, list(day)),
+        "nt": pick(i % 3 == 2, words, numbers),
+        "du": pick(i % 3 == 0, words, list(took)),
+    })
+    y = pd.Series(2.0 * (i % 4) + (i % 5) + rng.normal(size=n) * 0.1)
+    return X, y
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+@pytest.mark.parametrize("as_array", [False, True], ids=["frame", "object array"])
+def test_a_batch_of_one_kind_of_a_mixed_object_column_labels_as_at_fit(engine: str, as_array: bool) -> None:
+    # A batch was read alone: the dates of a dates-and-text column became nanoseconds, keys
+    # no category had (refused as "held text at fit but holds numbers now", or, for numbers
+    # and dates, every such row an unseen category, silently); it is read as at fit now.
+    X, y = _mixed_object_columns(240)
+    data = X.to_numpy() if as_array else X
+    listed = ["f1", "f2", "f3", "f4"] if as_array else None
+    model = HVRTPartitioner(max_leaf_nodes=12, engine=engine, y_weight=1.0, categorical_features=listed).fit(data, y)
+    assert model._preprocessor.category_kinds == ["text", "mixed", "mixed", "text"]
+    leaves = model.apply(data)
+    assert len(np.unique(model.labels_)) == 12
+    for rows in [np.arange(240) % 3 == r for r in range(3)] + [np.arange(240) < 7]:
+        batch = data[rows] if as_array else X[rows]
+        np.testing.assert_array_equal(model.get_partitions(batch), model.labels_[rows])
+        np.testing.assert_array_equal(model.apply(batch), leaves[rows])
+
+
+def test_an_object_array_of_times_and_strings_is_read_in_any_order() -> None:
+    # astype(float) stopped at the first value it could not read: a string first was fine,
+    # a Timestamp first was "neither a number nor a string"; the fit took the column, so a
+    # batch of its rows in another order must too; a dict is still refused, naming its column
+    X, y = _mixed_object_columns(60)
+    data = X.to_numpy()
+    model = HVRTPartitioner(max_leaf_nodes=4, engine="exact").fit(data, y)
+    np.testing.assert_array_equal(model.get_partitions(data[::-1]), model.labels_[::-1])
+    with pytest.raises(TypeError, match=r"neither a number nor a string: column 'f1' holds dict"):
+        model.get_partitions(np.array([[1.0, {}, "x", 1.0, "x"]], dtype=object))
+
+
 def test_a_column_that_swaps_numbers_dates_or_durations_is_an_error() -> None:
     # each becomes float64 (times as nanoseconds), so the swap would label silently
     rng = np.random.default_rng(13)

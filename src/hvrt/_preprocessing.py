@@ -528,6 +528,15 @@ class Preprocessor:
     # date columns' time zones at fit (None: naive; the mapping is None in older model files)
     date_zones: dict[str, str | None] | None = None
 
+    def raw_categoricals(self) -> list[str]:
+        """The categorical columns keyed on their values as they are, for ``to_frame(raw=...)``:
+        all but those whose categories were numbers. A column of dates and text at fit is
+        read as objects (its keys ``2024-01-01 00:00:00``, ``"n/a"``), and a batch of its
+        dates alone must be read so too, not as nanoseconds; a listed column of dates only
+        is keyed on its nanoseconds, as every batch reads them."""
+        kinds = self.category_kinds or ["numbers"] * len(self.categorical_columns)
+        return [c for c, kind in zip(self.categorical_columns, kinds) if kind != "numbers"]
+
     def input_names(self) -> list[str]:
         """Names of the tree inputs: the numeric columns, then the encoded categoricals."""
         if self.encoder is None:

@@ -11,11 +11,12 @@ coerced here, once, so that later stages see one type. Two entry points:
 
 from __future__ import annotations
 
+import datetime
 import decimal
 import numbers
 import os
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -223,8 +224,53 @@ def _decimals_as_floats(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{c: frame[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in decimals})
 
 
-def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
+def _keep_raw(frame: pd.DataFrame, raw: Collection[str], source: Callable[[int], np.ndarray | None]) -> pd.DataFrame:
+    """``frame`` with its columns named in ``raw`` that it read as times from objects put back
+    as those objects (``source(j)``: column ``j``'s values before they were read, or None
+    when they were no objects)."""
+    times = frame.attrs.get(TIME_DTYPES, {})
+    back = {}
+    for j, column in enumerate(frame.columns):
+        if column in times and column in raw:
+            values = source(j)
+            if values is not None:
+                back[column] = values
+    # (``attrs[TIME_DTYPES]`` keeps them: what the batch held, which hvrt.dask's chunks report)
+    return frame.assign(**back) if back else frame
+
+
+# objects an object array may hold besides numbers and strings: times, read as a frame reads them
+_TIME_OBJECTS = (datetime.date, datetime.timedelta, np.datetime64, np.timedelta64, pd.Period)
+
+
+def _refuse_odd_objects(array: np.ndarray, name: str, err: TypeError) -> None:
+    """Refuse an object array holding a value that is neither a number, a string nor a time
+    (a dict, a list), naming the column; times pass (one pass over the values' types)."""
+    for j in range(array.shape[1]):
+        odd = [
+            kind for kind in set(map(type, array[:, j]))
+            if not issubclass(kind, (numbers.Number, decimal.Decimal, str, bytes, type(None), *_TIME_OBJECTS))
+        ]
+        if odd:
+            raise TypeError(
+                f"{name} holds a value that is neither a number nor a string: column 'f{j}' holds "
+                f"{odd[0].__name__} ({err})"
+            ) from None
+
+
+def to_frame(X: Any, name: str = "X", raw: Collection[str] = ()) -> tuple[pd.DataFrame, bool]:
     """Coerce ``X`` to a DataFrame.
+
+    Parameters
+    ----------
+    X : DataFrame, ndarray, list of rows or narwhals frame
+    name : str, default="X"
+        What errors call ``X``.
+    raw : collection of str, default=()
+        Columns (named as in the result) to keep as they are when they are objects that this
+        batch alone would read as dates, durations or periods: a fitted categorical column
+        that held times among other values at fit (dates and text), whose categories are
+        those objects. A batch holding only its times is read as that column was at fit.
 
     Returns
     -------
@@ -247,6 +293,7 @@ def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
         converted = _from_dataframe_protocol(X)
         if converted is not None:
             X = converted
+    raw_values: Callable[[int], np.ndarray | None] = lambda j: None
     if isinstance(X, pd.DataFrame):
         # Every frame's columns are names, whatever their type (ints, tuples, a
         # MultiIndex): they are matched by name at labelling time, as strings.
@@ -265,6 +312,8 @@ def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
             # numeric data, as in an object array below; taken as categories, every distinct
             # value would be an unordered category. Text and mixed columns stay object.
             frame = _decimals_as_floats(frame.infer_objects())
+            source = X
+            raw_values = lambda j: source.iloc[:, j].to_numpy() if source.dtypes.iloc[j] == object else None
     else:
         array = np.asarray(X)
         if array.dtype.kind in "US" and not isinstance(X, np.ndarray) and array.ndim == 2:
@@ -284,12 +333,17 @@ def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
             except ValueError:  # strings: keep them, they are categorical columns
                 pass
             except TypeError as err:
-                raise TypeError(f"{name} holds a value that is neither a number nor a string: {err}") from None
+                # dates, durations and periods among the values are read as a frame's are
+                # (a string before them took the branch above, so a batch of some rows must too)
+                _refuse_odd_objects(array, name, err)
         frame = pd.DataFrame(array, columns=array_column_names(array.shape[1]), copy=False)
         if array.dtype == object:
             frame = frame.infer_objects()
+            raw_values = lambda j: array[:, j]
         had_names = False
     frame = _dates_as_numbers(frame)
+    if raw:
+        frame = _keep_raw(frame, raw, raw_values)
     if frame.shape[0] == 0:
         raise ValueError(f"Found array with 0 sample(s) (shape={frame.shape}) while a minimum of 1 is required ({name}).")
     if frame.shape[1] == 0:

@@ -328,26 +328,15 @@ def _frame_of(part: Any, raw: Sequence[str] = ()) -> pd.DataFrame:
     them nanoseconds (``1704067200000000000``), keys no other chunk has; they are put back.
     """
     if len(part) > 0:
-        frame = to_frame(part)[0]
-    elif isinstance(part, pd.DataFrame):
+        return to_frame(part, raw=raw)[0]
+    if isinstance(part, pd.DataFrame):
         return part.set_axis([str(c) for c in part.columns], axis=1)
-    else:
-        return pd.DataFrame(np.empty((0, part.shape[1])), columns=[f"f{j}" for j in range(part.shape[1])])
-    if not raw or not isinstance(part, pd.DataFrame):
-        return frame
-    times, wanted = frame.attrs.get(TIME_DTYPES, {}), set(raw)
-    back = [j for j, c in enumerate(frame.columns) if c in wanted and c in times and part.dtypes.iloc[j] == object]
-    if not back:
-        return frame
-    return frame.assign(**{frame.columns[j]: part.iloc[:, j].to_numpy() for j in back})
+    return pd.DataFrame(np.empty((0, part.shape[1])), columns=[f"f{j}" for j in range(part.shape[1])])
 
 
 def _raw_categoricals(preprocessor: Preprocessor) -> list[str]:
-    """The categorical columns keyed on their values as they are (see :func:`_frame_of`):
-    all but those whose categories were numbers (a listed column of dates only is keyed
-    on its nanoseconds in memory, as every chunk gives them)."""
-    kinds = preprocessor.category_kinds or ["numbers"] * len(preprocessor.categorical_columns)
-    return [c for c, kind in zip(preprocessor.categorical_columns, kinds) if kind != "numbers"]
+    """The categorical columns keyed on their values as they are (see :func:`_frame_of`)."""
+    return preprocessor.raw_categoricals()
 
 
 def _summarise_chunk(

@@ -604,7 +604,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
     # ------------------------------------------------------------------ prediction
     def _model_inputs(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "partitioner_")
-        return self._inputs_of_frame(*to_frame(X))
+        return self._inputs_of_frame(*to_frame(X, raw=self._preprocessor.raw_categoricals()))
 
     def _inputs_of_frame(self, frame: pd.DataFrame, had_names: bool) -> np.ndarray:
         """The model inputs of a frame already read (``to_frame``'s, or the Dask estimator's

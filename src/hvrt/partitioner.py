@@ -511,7 +511,7 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         check about 1 ms); only when it meets a value beyond ``MAX_MAGNITUDE`` (or an
         infinity) does the numeric check run, to refuse it naming its column, as before."""
         check_is_fitted(self, "tree_")
-        return self._checked_apply_frame(*to_frame(X), node_values)
+        return self._checked_apply_frame(*to_frame(X, raw=self._preprocessor.raw_categoricals()), node_values)
 
     def _checked_apply_frame(self, frame: pd.DataFrame, had_names: bool, node_values: np.ndarray | None) -> np.ndarray:
         """:meth:`_checked_apply` of a frame already read (``to_frame``'s, or the Dask
