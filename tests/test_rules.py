@@ -404,3 +404,35 @@ def test_rules_survive_pickling(engine):
     partitioner.fit(X, guiding_y(X, seed=22))
     restored = pickle.loads(pickle.dumps(partitioner))
     pd.testing.assert_frame_equal(restored.partition_rules(), partitioner.partition_rules())
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_precision_rounds_time_bounds_within_the_training_gap(engine, tmp_path):
+    # time bounds were written to the nanosecond whatever the precision; with one they are
+    # whole days ... microseconds between the training values each split separates
+    import hvrt
+
+    rng = np.random.default_rng(23)
+    n = 1500
+    when = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.uniform(0, 365, n), unit="D")
+    X = pd.DataFrame({  # times only: rounded numeric bounds may move training rows
+        "when": when.where(rng.uniform(size=n) > 0.05),
+        "zoned": (when + pd.to_timedelta(rng.uniform(0, 9, n), unit="D")).tz_localize("UTC").tz_convert("Europe/Paris"),
+        "day": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 60, n), unit="D"),
+        "took": pd.to_timedelta(rng.uniform(0, 48, n), unit="h"),
+    })
+    partitioner = HVRTPartitioner(max_leaf_nodes=20, engine=engine).fit(X)
+    hvrt.save(partitioner, tmp_path / "p.hvrt")
+    reloaded = hvrt.load(tmp_path / "p.hvrt")
+    for model in (partitioner, reloaded):
+        rules = model.partition_rules(precision=3)["rule"]
+        for k, rule in rules.items():
+            selected = X.query(rule, engine="python").index
+            np.testing.assert_array_equal(selected, np.flatnonzero(partitioner.labels_ == k), err_msg=rule)
+        times = re.findall(r"'([^']*\d\d:\d\d[^']*)'", " ".join(rules))
+        assert len(times) > 10
+        # no digit below the microsecond; most bounds whole minutes
+        assert not [t for t in times if re.search(r"\.\d{7,}", t)], times
+        assert sum(bool(re.search(r"\d\d:\d\d:00(?:\+|$)", t)) for t in times) > len(times) / 2, times
+    exact = " ".join(partitioner.partition_rules()["rule"])
+    assert re.search(r"\.\d{9}", exact)  # without a precision, still to the nanosecond

@@ -56,7 +56,7 @@ def quote_name(label: Hashable) -> str:
 class _PathBounds:
     """Per tree node, the merged constraints of its path, filled level by level."""
 
-    def __init__(self, tree: FittedTree, preprocessor: Preprocessor) -> None:
+    def __init__(self, tree: FittedTree, preprocessor: Preprocessor, gaps: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         left, right = tree.children
         feature, left_max, nan_left = tree.splits
         n_nodes = len(left)
@@ -69,6 +69,12 @@ class _PathBounds:
         self.lower = np.full((n_nodes, n_numeric), -np.inf)
         self.upper = np.full((n_nodes, n_numeric), np.inf)
         self.nan_ok = np.ones((n_nodes, n_numeric), dtype=bool)
+        # per node and column, the training gap of the split that set each bound: the largest
+        # training value it sent left and the smallest it sent right (see _split_gaps)
+        self.gaps = gaps is not None
+        if self.gaps:
+            self.upper_gap = np.full((n_nodes, n_numeric, 2), np.nan)
+            self.lower_gap = np.full((n_nodes, n_numeric, 2), np.nan)
         self.probes = preprocessor.category_probes()
         category_splits = tree.category_splits
         self.allowed = [np.ones((n_nodes, len(encoded)), dtype=bool) for _, encoded in self.probes]
@@ -80,12 +86,19 @@ class _PathBounds:
             if len(parents) == 0:
                 break
             lefts, rights = left[parents], right[parents]
-            for table in (self.lower, self.upper, self.nan_ok, *self.allowed):
+            carried = (self.upper_gap, self.lower_gap) if self.gaps else ()
+            for table in (self.lower, self.upper, self.nan_ok, *self.allowed, *carried):
                 table[lefts] = table[parents]
                 table[rights] = table[parents]
             inputs, bound, nan_goes_left = feature[parents], left_max[parents], nan_left[parents]
             on_numeric = inputs < n_numeric
             j, lo, ro, b = inputs[on_numeric], lefts[on_numeric], rights[on_numeric], bound[on_numeric]
+            if self.gaps:
+                gap = np.column_stack([gaps[0][parents[on_numeric]], gaps[1][parents[on_numeric]]])
+                tighter = b < self.upper[lo, j]
+                self.upper_gap[lo[tighter], j[tighter]] = gap[tighter]
+                tighter = b > self.lower[ro, j]
+                self.lower_gap[ro[tighter], j[tighter]] = gap[tighter]
             self.upper[lo, j] = np.minimum(self.upper[lo, j], b)
             self.lower[ro, j] = np.maximum(self.lower[ro, j], b)
             self.nan_ok[lo, j] &= nan_goes_left[on_numeric]
@@ -107,6 +120,37 @@ class _PathBounds:
                 self.allowed[c][lefts[on_column]] &= goes_left
                 self.allowed[c][rights[on_column]] &= ~goes_left
             frontier = np.concatenate([lefts, rights])
+
+
+def split_gaps(tree: FittedTree, feature_column: np.ndarray, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per tree node, the largest training value its split sent left and the smallest it sent
+    right, in the column it splits (NaN where the node splits no column of ``low``).
+
+    ``feature_column``: per tree input, its column in ``low`` / ``high`` (-1 for others);
+    ``low`` / ``high``: per partition and column, the smallest and largest training value
+    (NaN where the partition has none). A node's range is its leaves' ranges, summed up the
+    tree level by level.
+    """
+    left, right = tree.children
+    n_nodes = len(left)
+    node_low = np.full((n_nodes, low.shape[1]), np.inf)
+    node_high = np.full((n_nodes, low.shape[1]), -np.inf)
+    node_low[tree.leaf_ids] = np.where(np.isnan(low), np.inf, low)
+    node_high[tree.leaf_ids] = np.where(np.isnan(high), -np.inf, high)
+    levels, frontier = [], np.zeros(1, dtype=np.int64)
+    while len(frontier := frontier[left[frontier] >= 0]):
+        levels.append(frontier)
+        frontier = np.concatenate([left[frontier], right[frontier]])
+    for parents in reversed(levels):
+        node_low[parents] = np.minimum(node_low[left[parents]], node_low[right[parents]])
+        node_high[parents] = np.maximum(node_high[left[parents]], node_high[right[parents]])
+    feature = tree.splits[0]
+    column = np.where(feature >= 0, feature_column[np.maximum(feature, 0)], -1)
+    split = np.flatnonzero(column >= 0)
+    sent_left, sent_right = np.full(n_nodes, np.nan), np.full(n_nodes, np.nan)
+    sent_left[split] = node_high[left[split], column[split]]
+    sent_right[split] = node_low[right[split], column[split]]
+    return sent_left, sent_right
 
 
 def _distinct_rows(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -143,6 +187,28 @@ def _time_literal(nanoseconds: int, dtype: Any) -> str:
         return repr(str(stamp.tz_localize("UTC").tz_convert(dtype.tz)))
     text = str(stamp)
     return repr(text[:10] if text.endswith(" 00:00:00") else text)
+
+
+# a day, an hour, a minute, a second, a millisecond, a microsecond, in nanoseconds: the
+# units a time bound is rounded to, coarsest first
+_TIME_UNITS = (86_400 * 10**9, 3_600 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3)
+
+
+def _rounded_time(gap: np.ndarray) -> int | None:
+    """The coarsest whole day, hour, ..., microsecond ``t`` within a split's training gap
+    (``gap``: the largest value sent left, the smallest sent right, as float64 nanoseconds),
+    so that ``<= t`` and ``t <`` split the training rows as the exact bound does; None if
+    there is none."""
+    if not np.isfinite(gap).all():
+        return None
+    # the nanoseconds the float64 values can stand for: the largest left, the smallest right
+    sent_left = int(_largest_nanoseconds(gap[:1])[0])
+    sent_right = int(_largest_nanoseconds(np.nextafter(gap[1:], -np.inf))[0]) + 1
+    for unit in _TIME_UNITS:
+        candidate = ((sent_right - 1) // unit) * unit  # the largest multiple below the right side
+        if candidate >= sent_left:
+            return candidate
+    return None
 
 
 def _largest_nanoseconds(bounds: np.ndarray) -> np.ndarray:
@@ -184,14 +250,26 @@ def _numeric_clauses(
     nan_ok: np.ndarray,
     dtype: Any,
     precision: int | None,
+    gaps: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """One clause per partition for a numeric (or time) column; "" where unconstrained."""
+    """One clause per partition for a numeric (or time) column; "" where unconstrained.
+
+    ``gaps``: per partition, the training gap of the split behind its lower and upper bound
+    (a time column's, with a ``precision``): the bound is written as the coarsest round
+    time within it, which splits the training rows as the exact bound does."""
     is_time = dtype is not None
-    first, inverse = _distinct_rows(np.column_stack([lower, upper, nan_ok]))
+    keyed = [lower, upper, nan_ok] if gaps is None else [lower, upper, nan_ok, *gaps]
+    first, inverse = _distinct_rows(np.column_stack(keyed))
     d_lower, d_upper, d_nan = lower[first], upper[first], nan_ok[first]
     if is_time:
         # bounds in whole nanoseconds: value > lower is n > lower_n, value <= upper is n <= upper_n
         low_n, high_n = _largest_nanoseconds(d_lower), _largest_nanoseconds(d_upper)
+        if gaps is not None and precision is not None and not isinstance(dtype, pd.PeriodDtype):
+            for i in range(len(first)):  # one per distinct bound pair, not per row
+                rounded = _rounded_time(gaps[0][first[i]]) if d_lower[i] > -np.inf else None
+                low_n[i] = low_n[i] if rounded is None else rounded
+                rounded = _rounded_time(gaps[1][first[i]]) if d_upper[i] < np.inf else None
+                high_n[i] = high_n[i] if rounded is None else rounded
     texts = []
     for i in range(len(first)):
         has_lower, has_upper = d_lower[i] > -np.inf, d_upper[i] < np.inf
@@ -304,6 +382,7 @@ def build_rules(
     time_dtypes: Mapping[str, Any],
     precision: int | None = None,
     missing: str = "all",
+    time_ranges: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> np.ndarray:
     """The rule of every partition (partition ``k`` is ``tree.leaf_ids[k]``).
 
@@ -323,12 +402,26 @@ def build_rules(
     missing : {"all", "fit"}
         Say where missing values go in every column, or only in those that had missing
         values at fit.
+    time_ranges : mapping of str to (ndarray, ndarray), optional
+        Per numeric time column, the smallest and largest training value of each partition
+        (nanoseconds, NaN where none). With a ``precision``, a bound on such a column is
+        written as the coarsest whole day, hour, minute, second, millisecond or microsecond
+        that splits the training rows as the tree does; without them, to the nanosecond.
 
     Returns
     -------
     ndarray of object, shape (n_partitions,)
     """
-    paths = _PathBounds(tree, preprocessor)
+    ranged = [c for c in preprocessor.numeric_columns if c in (time_ranges or {})] if precision is not None else []
+    gaps = None
+    if ranged:
+        n_inputs = len(preprocessor.input_names())
+        feature_column = np.full(n_inputs, -1, dtype=np.int64)
+        feature_column[[preprocessor.numeric_columns.index(c) for c in ranged]] = np.arange(len(ranged))
+        low = np.column_stack([time_ranges[c][0] for c in ranged])
+        high = np.column_stack([time_ranges[c][1] for c in ranged])
+        gaps = split_gaps(tree, feature_column, low, high)
+    paths = _PathBounds(tree, preprocessor, gaps)
     leaves = tree.leaf_ids
     clauses: dict[str, np.ndarray] = {}
     quiet = set()  # columns whose missing values the rules leave unmentioned
@@ -346,6 +439,7 @@ def build_rules(
             nan_ok,
             time_dtypes.get(column),
             precision,
+            (paths.lower_gap[leaves, j], paths.upper_gap[leaves, j]) if column in ranged else None,
         )
     values = preprocessor.category_values or [{} for _ in preprocessor.categorical_columns]
     for c, column in enumerate(preprocessor.categorical_columns):

@@ -1017,7 +1017,9 @@ def label(input_path: str, model_path: str, output: str, chunk_rows: int, overwr
 @click.option("-o", "--output", default=None, metavar="OUTPUT",
               help="Write the rules as a table (CSV or Parquet) instead of printing them.")
 @click.option("--precision", type=click.IntRange(min=1), default=None,
-              help="Significant digits of numeric bounds, for reading (default: exact bounds).")
+              help="Significant digits of numeric bounds, for reading (default: exact bounds); date and "
+                   "duration bounds become the coarsest whole day, hour, ..., microsecond between the "
+                   "training values the split separates.")
 @click.option("--missing", type=click.Choice(["all", "fit"]), default="all", show_default=True,
               help="Say where missing values go in every constrained column, or only in those that had gaps at fit.")
 @_quiet_option

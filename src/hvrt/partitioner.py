@@ -449,9 +449,22 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         self._column_labels = list(X.columns) if isinstance(X, pd.DataFrame) else list(frame.columns)
         # dtypes as their names and the means as an array: plain values that a model file holds
         self._time_dtypes = {column: str(dtype) for column, dtype in frame.attrs.get(TIME_DTYPES, {}).items()}
+        self._time_ranges = self._partition_time_ranges(frame, preprocessor)
         self._y_means = None if y_frame is None else self._partition_means(y_frame)
         log(f"fitted: {self.n_partitions_} partitions")
         return self
+
+    def _partition_time_ranges(self, frame: pd.DataFrame, preprocessor: Preprocessor) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per numeric time column, each partition's smallest and largest training value
+        (nanoseconds, NaN where it has none): where ``partition_rules(precision=...)`` may
+        round a time bound without moving a training row (one grouped pass, times only)."""
+        columns = [c for c in self._time_dtypes if c in preprocessor.numeric_columns]
+        if not columns or len(frame) != len(self.labels_):
+            return {}  # (a prepared fit on a superset of the rows: bounds stay exact)
+        grouped = frame[columns].groupby(self.labels_)
+        low = grouped.min().reindex(range(self.n_partitions_))
+        high = grouped.max().reindex(range(self.n_partitions_))
+        return {c: (low[c].to_numpy(dtype=np.float64), high[c].to_numpy(dtype=np.float64)) for c in columns}
 
     def _partition_means(self, y_frame: pd.DataFrame | np.ndarray) -> tuple[np.ndarray, list[str]]:
         """Mean of each ``y`` output over each partition's training rows (missing values skipped)."""
@@ -716,7 +729,13 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         precision : int or None, default=None
             Significant digits of numeric bounds, for reading. ``None`` writes each bound
             exactly; rounded bounds can put rows that lie within the rounding of a bound
-            on the wrong side.
+            on the wrong side. A bound on a date or duration column (any ``precision``)
+            is written as the coarsest whole day, hour, minute, second, millisecond or
+            microsecond that lies between the training values the split separates, so
+            the rule still selects exactly the partition's training rows (new rows
+            between those values may fall on either side); where no such time exists,
+            or in a model file of an older version, to the nanosecond. Periods are
+            written as periods either way.
         missing : {"all", "fit"}, default="all"
             ``"all"``: say where missing values go in every column a rule constrains, so
             the rule is exact on any rows, also those with missing values where the
@@ -777,6 +796,7 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
             {column: pd.api.types.pandas_dtype(name) for column, name in getattr(self, "_time_dtypes", {}).items()},
             precision,
             missing,
+            getattr(self, "_time_ranges", None),  # (None in a model file of an older version)
         )
         table = pd.DataFrame({"n_samples": self.partition_sizes_})
         y_means = getattr(self, "_y_means", None)
