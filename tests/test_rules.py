@@ -406,8 +406,9 @@ def test_rules_survive_pickling(engine):
     pd.testing.assert_frame_equal(restored.partition_rules(), partitioner.partition_rules())
 
 
+@pytest.mark.parametrize("as_array", [False, True], ids=["frame", "array"])
 @pytest.mark.parametrize("engine", ["exact", "hist"])
-def test_precision_rounds_time_bounds_within_the_training_gap(engine, tmp_path):
+def test_precision_rounds_time_bounds_within_the_training_gap(engine, as_array, tmp_path):
     # time bounds were written to the nanosecond whatever the precision; with one they are
     # whole days ... microseconds between the training values each split separates
     import hvrt
@@ -421,7 +422,10 @@ def test_precision_rounds_time_bounds_within_the_training_gap(engine, tmp_path):
         "day": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 60, n), unit="D"),
         "took": pd.to_timedelta(rng.uniform(0, 48, n), unit="h"),
     })
-    partitioner = HVRTPartitioner(max_leaf_nodes=20, engine=engine).fit(X)
+    # (an array's times are read from their float64 nanoseconds, known to 256 ns)
+    partitioner = HVRTPartitioner(max_leaf_nodes=20, engine=engine).fit(X.to_numpy() if as_array else X)
+    if as_array:
+        X.columns = partitioner.feature_names_in_
     hvrt.save(partitioner, tmp_path / "p.hvrt")
     reloaded = hvrt.load(tmp_path / "p.hvrt")
     for model in (partitioner, reloaded):
@@ -434,5 +438,9 @@ def test_precision_rounds_time_bounds_within_the_training_gap(engine, tmp_path):
         # no digit below the microsecond; most bounds whole minutes
         assert not [t for t in times if re.search(r"\.\d{7,}", t)], times
         assert sum(bool(re.search(r"\d\d:\d\d:00(?:\+|$)", t)) for t in times) > len(times) / 2, times
+    # whole days between whole days: '2024-01-31' < day, not '2024-01-31 12:00:00' (nor,
+    # from float64 times, 23:00 the day before the next)
+    days = re.findall(r"(?:day|f3) <= '([^']*)'|'([^']*)' < (?:day|f3)", " ".join(rules))
+    assert days and all(re.fullmatch(r"2024-\d\d-\d\d", a or b) for a, b in days) != as_array, days
     exact = " ".join(partitioner.partition_rules()["rule"])
     assert re.search(r"\.\d{9}", exact)  # without a precision, still to the nanosecond

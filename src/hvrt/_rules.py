@@ -38,6 +38,8 @@ from ._preprocessing import Preprocessor
 from ._tree_contract import FittedTree, largest_integer_where
 
 _INT64_LOW, _INT64_HIGH = -(2**63) + 1, 2**63 - 1  # -2**63 is NaT
+# a split's training gap where a side holds no value (or the node splits no time column)
+_NO_LEFT, _NO_RIGHT = np.iinfo(np.int64).min, np.iinfo(np.int64).max
 
 
 def quote_name(label: Hashable) -> str:
@@ -56,7 +58,7 @@ def quote_name(label: Hashable) -> str:
 class _PathBounds:
     """Per tree node, the merged constraints of its path, filled level by level."""
 
-    def __init__(self, tree: FittedTree, preprocessor: Preprocessor, gaps: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+    def __init__(self, tree: FittedTree, preprocessor: Preprocessor, gaps: np.ndarray | None = None) -> None:
         left, right = tree.children
         feature, left_max, nan_left = tree.splits
         n_nodes = len(left)
@@ -73,8 +75,9 @@ class _PathBounds:
         # training value it sent left and the smallest it sent right (see _split_gaps)
         self.gaps = gaps is not None
         if self.gaps:
-            self.upper_gap = np.full((n_nodes, n_numeric, 2), np.nan)
-            self.lower_gap = np.full((n_nodes, n_numeric, 2), np.nan)
+            self.upper_gap = np.empty((n_nodes, n_numeric, 2), dtype=np.int64)
+            self.upper_gap[:] = (_NO_LEFT, _NO_RIGHT)
+            self.lower_gap = self.upper_gap.copy()
         self.probes = preprocessor.category_probes()
         category_splits = tree.category_splits
         self.allowed = [np.ones((n_nodes, len(encoded)), dtype=bool) for _, encoded in self.probes]
@@ -94,7 +97,7 @@ class _PathBounds:
             on_numeric = inputs < n_numeric
             j, lo, ro, b = inputs[on_numeric], lefts[on_numeric], rights[on_numeric], bound[on_numeric]
             if self.gaps:
-                gap = np.column_stack([gaps[0][parents[on_numeric]], gaps[1][parents[on_numeric]]])
+                gap = gaps[parents[on_numeric]]
                 tighter = b < self.upper[lo, j]
                 self.upper_gap[lo[tighter], j[tighter]] = gap[tighter]
                 tighter = b > self.lower[ro, j]
@@ -122,21 +125,22 @@ class _PathBounds:
             frontier = np.concatenate([lefts, rights])
 
 
-def split_gaps(tree: FittedTree, feature_column: np.ndarray, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def split_gaps(tree: FittedTree, feature_column: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     """Per tree node, the largest training value its split sent left and the smallest it sent
-    right, in the column it splits (NaN where the node splits no column of ``low``).
+    right, in the column it splits (int64 nanoseconds; the int64 minimum and maximum where
+    the node splits no column of ``low``, or a side holds no value), shape (n_nodes, 2).
 
     ``feature_column``: per tree input, its column in ``low`` / ``high`` (-1 for others);
     ``low`` / ``high``: per partition and column, the smallest and largest training value
-    (NaN where the partition has none). A node's range is its leaves' ranges, summed up the
-    tree level by level.
+    (the int64 maximum and minimum where the partition has none). A node's range is its
+    leaves' ranges, summed up the tree level by level.
     """
     left, right = tree.children
     n_nodes = len(left)
-    node_low = np.full((n_nodes, low.shape[1]), np.inf)
-    node_high = np.full((n_nodes, low.shape[1]), -np.inf)
-    node_low[tree.leaf_ids] = np.where(np.isnan(low), np.inf, low)
-    node_high[tree.leaf_ids] = np.where(np.isnan(high), -np.inf, high)
+    node_low = np.full((n_nodes, low.shape[1]), _NO_RIGHT, dtype=np.int64)
+    node_high = np.full((n_nodes, low.shape[1]), _NO_LEFT, dtype=np.int64)
+    node_low[tree.leaf_ids] = low
+    node_high[tree.leaf_ids] = high
     levels, frontier = [], np.zeros(1, dtype=np.int64)
     while len(frontier := frontier[left[frontier] >= 0]):
         levels.append(frontier)
@@ -147,10 +151,11 @@ def split_gaps(tree: FittedTree, feature_column: np.ndarray, low: np.ndarray, hi
     feature = tree.splits[0]
     column = np.where(feature >= 0, feature_column[np.maximum(feature, 0)], -1)
     split = np.flatnonzero(column >= 0)
-    sent_left, sent_right = np.full(n_nodes, np.nan), np.full(n_nodes, np.nan)
-    sent_left[split] = node_high[left[split], column[split]]
-    sent_right[split] = node_low[right[split], column[split]]
-    return sent_left, sent_right
+    gaps = np.empty((n_nodes, 2), dtype=np.int64)
+    gaps[:] = (_NO_LEFT, _NO_RIGHT)
+    gaps[split, 0] = node_high[left[split], column[split]]
+    gaps[split, 1] = node_low[right[split], column[split]]
+    return gaps
 
 
 def _distinct_rows(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -196,14 +201,12 @@ _TIME_UNITS = (86_400 * 10**9, 3_600 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3)
 
 def _rounded_time(gap: np.ndarray) -> int | None:
     """The coarsest whole day, hour, ..., microsecond ``t`` within a split's training gap
-    (``gap``: the largest value sent left, the smallest sent right, as float64 nanoseconds),
+    (``gap``: the largest value sent left, the smallest sent right, in int64 nanoseconds),
     so that ``<= t`` and ``t <`` split the training rows as the exact bound does; None if
     there is none."""
-    if not np.isfinite(gap).all():
+    sent_left, sent_right = int(gap[0]), int(gap[1])
+    if sent_left == _NO_LEFT or sent_right == _NO_RIGHT:
         return None
-    # the nanoseconds the float64 values can stand for: the largest left, the smallest right
-    sent_left = int(_largest_nanoseconds(gap[:1])[0])
-    sent_right = int(_largest_nanoseconds(np.nextafter(gap[1:], -np.inf))[0]) + 1
     for unit in _TIME_UNITS:
         candidate = ((sent_right - 1) // unit) * unit  # the largest multiple below the right side
         if candidate >= sent_left:
@@ -258,7 +261,8 @@ def _numeric_clauses(
     (a time column's, with a ``precision``): the bound is written as the coarsest round
     time within it, which splits the training rows as the exact bound does."""
     is_time = dtype is not None
-    keyed = [lower, upper, nan_ok] if gaps is None else [lower, upper, nan_ok, *gaps]
+    # (the gaps as their bits: distinct int64 values stay distinct)
+    keyed = [lower, upper, nan_ok] if gaps is None else [lower, upper, nan_ok, *(g.view(np.float64) for g in gaps)]
     first, inverse = _distinct_rows(np.column_stack(keyed))
     d_lower, d_upper, d_nan = lower[first], upper[first], nan_ok[first]
     if is_time:
@@ -404,7 +408,7 @@ def build_rules(
         values at fit.
     time_ranges : mapping of str to (ndarray, ndarray), optional
         Per numeric time column, the smallest and largest training value of each partition
-        (nanoseconds, NaN where none). With a ``precision``, a bound on such a column is
+        (int64 nanoseconds; the int64 maximum and minimum where it has none). With a ``precision``, a bound on such a column is
         written as the coarsest whole day, hour, minute, second, millisecond or microsecond
         that splits the training rows as the tree does; without them, to the nanosecond.
 
@@ -415,11 +419,10 @@ def build_rules(
     ranged = [c for c in preprocessor.numeric_columns if c in (time_ranges or {})] if precision is not None else []
     gaps = None
     if ranged:
-        n_inputs = len(preprocessor.input_names())
-        feature_column = np.full(n_inputs, -1, dtype=np.int64)
+        feature_column = np.full(len(preprocessor.input_names()), -1, dtype=np.int64)
         feature_column[[preprocessor.numeric_columns.index(c) for c in ranged]] = np.arange(len(ranged))
-        low = np.column_stack([time_ranges[c][0] for c in ranged])
-        high = np.column_stack([time_ranges[c][1] for c in ranged])
+        low = np.column_stack([np.asarray(time_ranges[c][0], dtype=np.int64) for c in ranged])
+        high = np.column_stack([np.asarray(time_ranges[c][1], dtype=np.int64) for c in ranged])
         gaps = split_gaps(tree, feature_column, low, high)
     paths = _PathBounds(tree, preprocessor, gaps)
     leaves = tree.leaf_ids

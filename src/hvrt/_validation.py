@@ -64,17 +64,24 @@ def _is_time_dtype(dtype: Any) -> bool:
     )
 
 
-def _nanoseconds(series: pd.Series) -> np.ndarray:
-    """A date, time-zone-aware date, duration or period column as float64 nanoseconds (NaN for NaT)."""
+def exact_nanoseconds(series: pd.Series) -> np.ndarray | None:
+    """A date, time-zone-aware date, duration or period column as int64 nanoseconds (NaT is
+    the int64 minimum), or None for a column of another dtype."""
+    if not _is_time_dtype(series.dtype):
+        return None
     if isinstance(series.dtype, pd.PeriodDtype):
         series = series.dt.to_timestamp()
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         series = series.dt.tz_convert("UTC").dt.tz_localize(None)
     unit = "datetime64[ns]" if pd.api.types.is_datetime64_any_dtype(series.dtype) else "timedelta64[ns]"
-    values = series.to_numpy(dtype=unit)
-    missing = np.isnat(values)
-    numbers = values.view(np.int64).astype(np.float64)
-    numbers[missing] = np.nan
+    return series.to_numpy(dtype=unit).view(np.int64)
+
+
+def _nanoseconds(series: pd.Series) -> np.ndarray:
+    """A date, time-zone-aware date, duration or period column as float64 nanoseconds (NaN for NaT)."""
+    exact = exact_nanoseconds(series)
+    numbers = exact.astype(np.float64)
+    numbers[exact == np.iinfo(np.int64).min] = np.nan
     return numbers
 
 

@@ -27,7 +27,7 @@ from ._progress import StepLog
 from ._rules import build_rules
 from ._target import TARGET_MODES
 from ._tree_contract import FittedTree, GrowthParams
-from ._validation import MAX_MAGNITUDE, TIME_DTYPES, match_columns, to_frame, to_target_frame
+from ._validation import MAX_MAGNITUDE, TIME_DTYPES, exact_nanoseconds, match_columns, to_frame, to_target_frame
 
 AUTO_LEAVES_MAX = 4096
 
@@ -449,22 +449,50 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         self._column_labels = list(X.columns) if isinstance(X, pd.DataFrame) else list(frame.columns)
         # dtypes as their names and the means as an array: plain values that a model file holds
         self._time_dtypes = {column: str(dtype) for column, dtype in frame.attrs.get(TIME_DTYPES, {}).items()}
-        self._time_ranges = self._partition_time_ranges(frame, preprocessor)
+        self._time_ranges = self._partition_time_ranges(X, frame, preprocessor)
         self._y_means = None if y_frame is None else self._partition_means(y_frame)
         log(f"fitted: {self.n_partitions_} partitions")
         return self
 
-    def _partition_time_ranges(self, frame: pd.DataFrame, preprocessor: Preprocessor) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Per numeric time column, each partition's smallest and largest training value
-        (nanoseconds, NaN where it has none): where ``partition_rules(precision=...)`` may
-        round a time bound without moving a training row (one grouped pass, times only)."""
+    def _partition_time_ranges(
+        self, X: Any, frame: pd.DataFrame, preprocessor: Preprocessor
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per numeric time column, each partition's smallest and largest training value in
+        int64 nanoseconds (the int64 maximum and minimum where it has none): where
+        ``partition_rules(precision=...)`` may round a time bound without moving a training
+        row (one grouped pass, time columns only).
+
+        The times are read from a pandas ``X`` as they are; from the float64 nanoseconds of
+        ``frame`` otherwise (256 ns apart today), widened to every time they may stand for.
+        """
         columns = [c for c in self._time_dtypes if c in preprocessor.numeric_columns]
         if not columns or len(frame) != len(self.labels_):
             return {}  # (a prepared fit on a superset of the rows: bounds stay exact)
-        grouped = frame[columns].groupby(self.labels_)
-        low = grouped.min().reindex(range(self.n_partitions_))
-        high = grouped.max().reindex(range(self.n_partitions_))
-        return {c: (low[c].to_numpy(dtype=np.float64), high[c].to_numpy(dtype=np.float64)) for c in columns}
+        never, always = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+        order = np.argsort(self.labels_, kind="stable")
+        starts = np.searchsorted(self.labels_[order], np.arange(self.n_partitions_))
+        present = np.bincount(self.labels_, minlength=self.n_partitions_) > 0
+        ranges = {}
+        for column in columns:
+            position = frame.columns.get_loc(column)
+            exact = exact_nanoseconds(X.iloc[:, position]) if isinstance(X, pd.DataFrame) else None
+            if exact is None:
+                values = frame[column].to_numpy(dtype=np.float64)
+                missing = np.isnan(values)
+                whole = np.where(missing, 0.0, values)
+                # one float64 stands for the integers within a spacing of it
+                widen = np.ceil(np.spacing(np.abs(whole))).astype(np.int64)
+                low_values = np.where(missing, never, whole.astype(np.int64) - widen)
+                high_values = np.where(missing, always, whole.astype(np.int64) + widen)
+            else:
+                low_values = np.where(exact == always, never, exact)  # NaT: no value
+                high_values = exact
+            low = np.full(self.n_partitions_, never, dtype=np.int64)
+            high = np.full(self.n_partitions_, always, dtype=np.int64)
+            low[present] = np.minimum.reduceat(low_values[order], starts[present])
+            high[present] = np.maximum.reduceat(high_values[order], starts[present])
+            ranges[column] = (low, high)
+        return ranges
 
     def _partition_means(self, y_frame: pd.DataFrame | np.ndarray) -> tuple[np.ndarray, list[str]]:
         """Mean of each ``y`` output over each partition's training rows (missing values skipped)."""
