@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -687,7 +688,35 @@ def test_whole_numbers_beyond_2_53_stay_exact_whichever_chunk_first_needs_them(t
         written = pd.read_csv(tmp_path / "l.csv", dtype=str, keep_default_na=False)
         wanted = pd.read_csv(tmp_path / "p.csv", dtype=str, keep_default_na=False)
         pd.testing.assert_series_equal(written["id"], wanted["id"])
-        assert [v for v in written["ref"] if len(v) > 15] == [v for v in wanted["ref"] if len(v) > 15], chunk_rows
+        # ref's small ids too: `3`, not the `3.0` its first chunks (a gap: floats) wrote
+        assert (tmp_path / "l.csv").read_text() == expected, chunk_rows
+
+
+def test_small_ids_with_a_gap_then_ids_beyond_2_53_are_written_as_partition_writes_them(tmp_path):
+    # a whole-file read makes such a column integers (`3`, the big ids exact); label's first
+    # chunks (a gap: floats) wrote `3.0`, whichever came first, the gap or the big ids
+    big = 2**60
+    cases = {
+        "gap first": ["", *map(str, range(1, 9)), *(str(big + i) for i in range(6))],
+        "gap with the big ids": ["7", "", *map(str, range(1, 8)), "", *(str(big + i) for i in range(5))],
+        "big ids first": [*(str(big + i) for i in range(5)), *map(str, range(5, 12)), "", "-0", "4"],
+    }
+    for case, ids in cases.items():
+        lines = ["id,x,note"] + [f"{i},{(k * 37 % 11) / 10},\"a, {k}\"" for k, i in enumerate(ids)]
+        (tmp_path / "ids.csv").write_text("\n".join(lines) + "\n")
+        run("partition", tmp_path / "ids.csv", "-k", 2, "--columns", "x", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")
+        expected = (tmp_path / "p.csv").read_text()
+        assert f"\n{big + 4}," in expected and "\n4," in expected and not re.search(r"^-?\d+\.0,", expected, re.M), case
+        for chunk_rows in (2, 4, 7):
+            result = run("label", tmp_path / "ids.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", chunk_rows)
+            assert result.exit_code == 0, result.stderr
+            assert (tmp_path / "l.csv").read_text() == expected, (case, chunk_rows)
+    # floats that are not all whole before the big ids stay floats, as a whole-file read has them
+    (tmp_path / "half.csv").write_text("id,x\n0.5,1\n,2\n3,3\n9007199254740993,4\n")
+    result = run("label", tmp_path / "half.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "h.csv", "--chunk-rows", 3)
+    assert result.exit_code == 0, result.stderr
+    written = [line.split(",")[0] for line in (tmp_path / "h.csv").read_text().splitlines()[1:]]
+    assert written == ["0.5", "", "3.0", "9007199254740993"]
 
 
 def test_a_csv_column_with_a_gap_in_the_first_chunk_stays_floats_in_later_chunks(tmp_path):
@@ -701,3 +730,21 @@ def test_a_csv_column_with_a_gap_in_the_first_chunk_stays_floats_in_later_chunks
         result = run("label", tmp_path / "gap.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", chunk_rows)
         assert result.exit_code == 0, result.stderr
         assert (tmp_path / "l.csv").read_text() == (tmp_path / "p.csv").read_text()
+
+
+def test_label_reads_chunks_of_a_dates_and_text_column_as_the_fit_did(tmp_path):
+    # a column of dates and text is text at fit (not every value a date); a chunk holding only
+    # its dates is read as text too (the model's text columns), so the labels are the fit's
+    n = 60
+    i = np.arange(n)
+    day = (pd.Timestamp("2024-01-01") + pd.to_timedelta(i % 4, unit="D")).strftime("%Y-%m-%d")
+    frame = pd.DataFrame({"x": (i * 37 % 11) / 10, "when": np.where(i >= 50, "unknown", day), "y": (i % 4) * 2.0})
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    result = run("partition", tmp_path / "d.csv", "-k", 6, "--y", "y", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0, result.stderr
+    fitted = pd.read_csv(tmp_path / "p.csv")["partition"]
+    assert fitted.nunique() == 6
+    for chunk_rows in (7, 50):  # chunks of dates only, then of dates and text
+        result = run("label", tmp_path / "d.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", chunk_rows)
+        assert result.exit_code == 0, result.stderr
+        np.testing.assert_array_equal(pd.read_csv(tmp_path / "l.csv")["partition"], fitted)

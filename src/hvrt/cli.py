@@ -37,6 +37,7 @@ import click
 from ._version import __version__
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 PARTITION_COLUMN = "partition"
@@ -222,6 +223,7 @@ def _check_csv_header(path: Path, fmt: str) -> list[str]:
     most often a saved row index (``DataFrame.to_csv`` writes one by default), which would then
     be partitioned on: :func:`_features` warns when one is a feature.
     """
+    import numpy as np
     import pandas as pd
 
     with _reading(path, fmt):
@@ -263,6 +265,7 @@ def _exact_integers(frame: pd.DataFrame, text: pd.DataFrame, positions: Sequence
     """``frame`` with its columns at ``positions`` made ``Int64`` from ``text`` (the same rows and
     columns read as text, in file order); a column whose text is not all integers within int64
     (decimals, ``1e20``) keeps its floats."""
+    import numpy as np
     import pandas as pd
 
     exact = {}
@@ -281,6 +284,7 @@ def _exact_integers(frame: pd.DataFrame, text: pd.DataFrame, positions: Sequence
 def _exact_whole_numbers(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     """The whole file ``frame`` with its float columns of whole numbers beyond 2**53 read again
     from ``path`` as nullable integers (see :func:`_whole_number_columns`)."""
+    import numpy as np
     import pandas as pd
 
     positions = _whole_number_columns(frame)
@@ -332,6 +336,7 @@ class _ExactChunks:
 def read_table(path: Path, fmt: str) -> pd.DataFrame:
     """The whole file as a DataFrame (CSV types inferred over every row, not per block; a CSV
     text column of ISO 8601 dates or of durations only is read as such, see :func:`_time_columns`)."""
+    import numpy as np
     import pandas as pd
 
     with _reading(path, fmt):
@@ -364,6 +369,7 @@ def _durations(values: pd.Series) -> pd.Series | None:
     A CSV has no types: a duration column written by pandas comes back as text, and would be a
     categorical of every distinct duration.
     """
+    import numpy as np
     import pandas as pd
 
     present = values.dropna().astype(str)
@@ -391,6 +397,7 @@ def _iso_dates(values: pd.Series) -> pd.Series | None:
     would become a categorical of every distinct time. Naive times mixed with offsets stay
     refused: no zone for the naive ones is right.
     """
+    import numpy as np
     import pandas as pd
 
     try:
@@ -414,6 +421,7 @@ def _time_columns(frame: pd.DataFrame) -> dict[str, pd.Series]:
     date, and the partitions would know nothing of its order. Read as dates, it is an ordered
     feature (as a date column of a DataFrame or a Parquet file is); durations likewise.
     """
+    import numpy as np
     import pandas as pd
 
     found = {}
@@ -448,6 +456,7 @@ def iter_chunks(
     are read as dates and durations, as :func:`read_table` read them at fit (a value that is
     not one is refused with its row and value).
     """
+    import numpy as np
     import pandas as pd
 
     if fmt == "parquet":
@@ -500,6 +509,7 @@ def _refuse_time_text(values: pd.Series, parse: Any, kind: str, column: str, pat
     Only on the way to an error, so a loop over the chunk's values is fine. When each value
     parses alone (dates with naive and offset times mixed), the library's message follows.
     """
+    import numpy as np
     import pandas as pd
 
     for position, value in enumerate(values):  # the error path only
@@ -516,6 +526,14 @@ def count_rows(path: Path, fmt: str) -> int | None:
     if fmt != "parquet":
         return None
     return _pyarrow().parquet.ParquetFile(path).metadata.num_rows
+
+
+def _all_whole(values: np.ndarray) -> bool:
+    """Whether every value of a float array is a whole number or NaN."""
+    import numpy as np
+
+    present = values[~np.isnan(values)]
+    return bool((present == np.round(present)).all())
 
 
 class ChunkWriter:
@@ -539,6 +557,8 @@ class ChunkWriter:
         self._gaps: set[str] = set()  # integer columns with a gap written so far
         self._big: set[str] = set()  # integer columns with a value beyond 2**53 written so far
         self._floats: set[str] = set()  # CSV columns written as floats so far
+        self._fractional: set[str] = set()  # ... of which some value was not a whole number
+        self._big_ints: set[str] = set()  # CSV columns written as integers, one beyond 2**53
 
     def write(self, frame: pd.DataFrame) -> None:
         """Append ``frame`` (the first chunk sets the columns and, for Parquet, the schema, which a
@@ -572,17 +592,54 @@ class ChunkWriter:
 
         CSV chunks are typed one by one, so a column with a gap in the first chunk (floats, as
         pandas reads it) holds integers in a chunk without one; they were written ``3`` after
-        ``0.0``. Integers beyond 2**53 stay integers (as floats they would change). A column
-        whose first float comes in a later chunk keeps the integers written before it.
+        ``0.0``. Integers beyond 2**53 stay integers (as floats they would change), and then
+        the column is what a whole-file read makes it, integers (:func:`_exact_whole_numbers`):
+        its whole floats written so far are written again as integers (:meth:`_as_integers`,
+        one more pass over the rows so far, only then), and its whole floats in later chunks
+        are written as integers. A column whose first float comes in a later chunk keeps the
+        integers written before it.
         """
         import numpy as np
 
-        ints = [c for c in frame.columns if c in self._floats and frame[c].dtype.kind in "iu"]
-        exact = [c for c in ints if len(frame) == 0 or np.abs(frame[c].to_numpy()).max() < 2**53]
+        ints = [c for c in frame.columns if frame[c].dtype.kind in "iu"]
+        big = {c for c in ints if ((frame[c] >= 2**53) | (frame[c] <= -(2**53))).any()}
+        again = [c for c in big if c in self._floats and c not in self._fractional]
+        if again:
+            self._as_integers(frame, again)
+            self._floats -= set(again)
+        self._big_ints |= big
+        exact = [c for c in ints if c in self._floats and c not in big]
         if exact:
             frame = frame.astype({column: np.float64 for column in exact})
-        self._floats |= {c for c in frame.columns if frame[c].dtype == np.float64}
+        floats = [c for c in frame.columns if frame[c].dtype == np.float64]
+        # (a column found fractional once is not tested again: most float columns, after one chunk)
+        whole = {c: _all_whole(frame[c].to_numpy()) for c in floats if c in self._big_ints or c not in self._fractional}
+        integral = [c for c in floats if c in self._big_ints and whole[c]]
+        if integral:
+            frame = frame.astype({column: "Int64" for column in integral})
+        self._floats |= {c for c in floats if c not in integral}
+        self._fractional |= {c for c in floats if c not in integral and not whole.get(c, False)}
         return frame
+
+    def _as_integers(self, frame: pd.DataFrame, columns: list[str]) -> None:
+        """Write the CSV rows so far again with the whole floats of ``columns`` as integers
+        (``3.0`` as ``3``, ``-0.0`` as ``0``), every other field as it was (read back as text)."""
+        import pandas as pd
+
+        positions = [frame.columns.get_loc(c) for c in columns]
+        copy = self.path.with_name(f"{self.path.name}.integers")
+        try:
+            self.path.replace(copy)
+            frame.iloc[:0].to_csv(self.path, index=False)  # the header, as it was written
+            reader = pd.read_csv(copy, dtype=str, keep_default_na=False, chunksize=100_000)
+            with reader:
+                for rows in reader:
+                    for j in positions:
+                        values = rows.iloc[:, j]
+                        rows.isetitem(j, values.str.replace(r"\.0$", "", regex=True).replace("-0", "0"))
+                    rows.to_csv(self.path, mode="a", header=False, index=False)
+        finally:
+            copy.unlink(missing_ok=True)
 
     def _widen(self, chunk: Any) -> None:
         """Widen the Parquet schema to take ``chunk`` (an Arrow table) whose types the first chunk's
@@ -744,6 +801,7 @@ def _check_columns(frame: pd.DataFrame, names: Sequence[str], role: str, source:
 
 
 def _numeric_target(frame: pd.DataFrame, names: Sequence[str], source: Path) -> None:
+    import numpy as np
     import pandas as pd
 
     for name in names:
@@ -766,6 +824,7 @@ def _finite_target(values: pd.Series, source: Path) -> None:
 
 def _text_columns(frame: pd.DataFrame) -> list[str]:
     """Columns that hold text, which every later CSV chunk must read as text too."""
+    import numpy as np
     import pandas as pd
 
     return [str(c) for c in frame.columns if pd.api.types.infer_dtype(frame[c], skipna=True) == "string"]
@@ -773,6 +832,7 @@ def _text_columns(frame: pd.DataFrame) -> list[str]:
 
 def _date_columns(frame: pd.DataFrame) -> list[str]:
     """Columns of dates, which every later CSV chunk must read as dates too."""
+    import numpy as np
     import pandas as pd
 
     return [str(c) for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
@@ -790,6 +850,7 @@ def _column_metadata(X: pd.DataFrame, y: list[str]) -> dict:
 
 def _duration_columns(frame: pd.DataFrame) -> list[str]:
     """Columns of durations, which every later CSV chunk must read as durations too."""
+    import numpy as np
     import pandas as pd
 
     return [str(c) for c in frame.columns if pd.api.types.is_timedelta64_dtype(frame[c])]
