@@ -72,7 +72,7 @@ class _PathBounds:
         self.upper = np.full((n_nodes, n_numeric), np.inf)
         self.nan_ok = np.ones((n_nodes, n_numeric), dtype=bool)
         # per node and column, the training gap of the split that set each bound: the largest
-        # training value it sent left and the smallest it sent right (see _split_gaps)
+        # training value it sent left and the smallest it sent right (see split_gaps)
         self.gaps = gaps is not None
         if self.gaps:
             self.upper_gap = np.empty((n_nodes, n_numeric, 2), dtype=np.int64)
@@ -408,9 +408,10 @@ def build_rules(
         values at fit.
     time_ranges : mapping of str to (ndarray, ndarray), optional
         Per numeric time column, the smallest and largest training value of each partition
-        (int64 nanoseconds; the int64 maximum and minimum where it has none). With a ``precision``, a bound on such a column is
-        written as the coarsest whole day, hour, minute, second, millisecond or microsecond
-        that splits the training rows as the tree does; without them, to the nanosecond.
+        (int64 nanoseconds; the int64 maximum and minimum where it has none). With a
+        ``precision``, a bound on such a column is written as the coarsest whole day, hour,
+        minute, second, millisecond or microsecond that splits the training rows as the
+        tree does; without them, to the nanosecond.
 
     Returns
     -------
