@@ -404,3 +404,48 @@ def test_rules_survive_pickling(engine):
     partitioner.fit(X, guiding_y(X, seed=22))
     restored = pickle.loads(pickle.dumps(partitioner))
     pd.testing.assert_frame_equal(restored.partition_rules(), partitioner.partition_rules())
+
+
+# names pandas' query reads as something else: its constant inf, its own prefixes, a line
+# break (read line by line), a tab or a null (no identifier), letters Python normalises (NFKC)
+UNNAMEABLE = ["inf", "Inf", "x\ny", "x\r\ny", "x\u2028y", "x\ty", "x\x00y", "ℌ", "__pd_eval_local_x"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("name", UNNAMEABLE)
+def test_a_column_pandas_cannot_name_is_refused_naming_it(engine, name):
+    rng = np.random.default_rng(23)
+    X = pd.DataFrame({name: rng.normal(size=400), "z": rng.normal(size=400)})
+    partitioner = HVRTPartitioner(max_leaf_nodes=6, engine=engine).fit(X)
+    for method in (partitioner.partition_rules, partitioner.export_rules):
+        with pytest.raises(ValueError, match=rf"name column {re.escape(repr(name))}.*rename the column"):
+            method()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_names_pandas_reads_otherwise_elsewhere_still_select_exactly(engine):
+    # names of pandas' own scope and syntax that backticks or a type lookup make readable
+    # ("datetime" too, but not from this module, which imports the module datetime: see Notes)
+    rng = np.random.default_rng(24)
+    names = ["nan", "NaN", "Timestamp", "list", "index", "True", "None", "and", "#", "", "x²", "é", 7]
+    X = pd.DataFrame({name: rng.normal(size=600) for name in names})
+    partitioner = HVRTPartitioner(max_leaf_nodes=24, engine=engine).fit(X)
+    used = " ".join(partitioner.partition_rules()["rule"])
+    assert sum(quote_name(name) in used for name in names) >= 8
+    assert_rules_select_partitions(partitioner, X)
+
+
+def test_a_name_that_pandas_reads_as_another_column_is_refused():
+    # pandas keeps "a b" under its quoted form BACKTICK_QUOTED_STRING_a_b: one would read the other
+    rng = np.random.default_rng(25)
+    X = pd.DataFrame({"a b": rng.normal(size=400), "BACKTICK_QUOTED_STRING_a_b": rng.normal(size=400)})
+    partitioner = HVRTPartitioner(max_leaf_nodes=6, engine="hist").fit(X)
+    with pytest.raises(ValueError, match="name column 'a b'.*rename the column"):
+        partitioner.partition_rules()
+
+
+def test_a_single_partition_rule_names_a_column_pandas_can_read():
+    X = pd.DataFrame({"inf": np.ones(20), "x": np.arange(20.0)})
+    partitioner = HVRTPartitioner(max_leaf_nodes=2, min_samples_leaf=15).fit(X)
+    assert partitioner.n_partitions_ == 1
+    assert_rules_select_partitions(partitioner, X)

@@ -50,6 +50,65 @@ def quote_name(label: Hashable) -> str:
     return f"`{text}`"
 
 
+# names pandas' query reads as something other than the column even when it is a plain
+# identifier: its constants ``inf`` / ``Inf``, and its own prefixes for locals and quoted names
+_NOT_PLAIN = ("inf", "Inf")
+_PANDAS_PREFIXES = ("__pd_eval_local_", "BACKTICK_QUOTED_STRING_")
+
+
+def _plainly_named(label: Hashable) -> bool:
+    """Whether ``quote_name(label)`` surely reads back as the column: an ASCII identifier
+    that pandas keeps for nothing else (Python normalises non-ASCII identifiers, NFKC)."""
+    return (
+        isinstance(label, str)
+        and label.isascii()
+        and label.isidentifier()
+        and not keyword.iskeyword(label)
+        and label not in _NOT_PLAIN
+        and not label.startswith(_PANDAS_PREFIXES)
+    )
+
+
+def check_query_names(named: Sequence[Hashable], every: Sequence[Hashable]) -> None:
+    """Refuse a column that a rule must name but that pandas' query cannot refer to.
+
+    A plain name passes at once; any other is looked up by pandas itself, in a one-row
+    frame of every fit-time column (``every``) holding its position, so a name pandas
+    reads as a constant, cannot parse, or resolves to another column is caught.
+
+    Raises
+    ------
+    ValueError
+        Naming the first such column, why, and what to do.
+    """
+    odd = [label for label in named if not _plainly_named(label)]
+    if not odd:
+        return
+    columns = pd.Index(list(every), dtype=object, tupleize_cols=False)
+    probe = pd.DataFrame([np.arange(len(columns), dtype=np.float64)], columns=columns)
+    for label in odd:
+        position = columns.get_loc(label)
+        try:
+            found = probe.eval(quote_name(label), engine="python")
+            ok = isinstance(found, pd.Series) and found.iloc[0] == position
+        except Exception:  # pandas' parser raises many kinds; each means it cannot name it
+            ok = False
+        if ok:
+            continue
+        text = str(label)
+        if "".join(text.splitlines()) != text:
+            why = "it holds a line break, and pandas reads a query line by line"
+        elif label in _NOT_PLAIN:
+            why = f"pandas reads {text} as the number infinity, even in backticks"
+        else:
+            why = f"pandas' query does not read {quote_name(label)!r} as this column"
+        raise ValueError(
+            f"the partition rules must name column {label!r}, but {why}, so no pandas query can "
+            f"select its partitions; rename the column (X.rename(columns={{{label!r}: 'new_name'}})) "
+            "and fit again"
+        )
+
+
 # ----------------------------------------------------------------------------- tree walk
 
 
@@ -356,8 +415,11 @@ def build_rules(
         clauses[column] = _category_clauses(quote_name(labels[column]), keys, values[c], allowed)
     ordered = [clauses[c] for c in columns if c in clauses]
     rules = [" and ".join(part for part in parts if part) for parts in zip(*ordered)]
+    named = [column for column in columns if column in clauses and any(clauses[column])]
     if len(rules) == 1 and not rules[0]:
         # a single partition holds every row; pandas needs an expression that says so
-        first = quote_name(labels[columns[0]])
+        named = [next((c for c in columns if _plainly_named(labels[c])), columns[0])]
+        first = quote_name(labels[named[0]])
         rules = [f"{first}.isna() or {first}.notna()"]
+    check_query_names([labels[column] for column in named], [labels[column] for column in columns])
     return np.asarray(rules, dtype=object)

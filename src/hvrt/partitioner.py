@@ -737,14 +737,20 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         sklearn.exceptions.NotFittedError
             Before :meth:`fit`.
         ValueError
-            If ``precision`` is not a positive int or None, or ``missing`` not "all" or "fit".
+            If ``precision`` is not a positive int or None, or ``missing`` not "all" or "fit";
+            if a rule must name a column that pandas' query cannot refer to, even in
+            backticks (``inf`` or ``Inf``, which it reads as the number; a name holding a
+            line break, a tab or a null character; a non-ASCII name Python reads as another,
+            ``ℌ`` as ``H``): the message names the column, to rename before fitting.
 
         Notes
         -----
         A categorical column listed in ``categorical_features`` whose values are not
         strings, numbers or bools (dates as objects, say) is compared as text:
-        ``x.astype('str') in [...]``. pandas cannot refer to a column whose name holds a
-        tab or a line break, so such a column's rules cannot be queried as they are.
+        ``x.astype('str') in [...]``. A column named ``datetime``, ``Timestamp``, ``list``
+        or ``tuple`` is read as the column only where the code that calls ``query`` does
+        not bind that name to something other than a class (``import datetime`` does):
+        pandas looks these names up there first.
 
         Examples
         --------
