@@ -449,3 +449,43 @@ def test_a_single_partition_rule_names_a_column_pandas_can_read():
     partitioner = HVRTPartitioner(max_leaf_nodes=2, min_samples_leaf=15).fit(X)
     assert partitioner.n_partitions_ == 1
     assert_rules_select_partitions(partitioner, X)
+
+
+def _arrow_float(name: str):
+    pa = pytest.importorskip("pyarrow")
+    return pd.ArrowDtype(getattr(pa, name)())
+
+
+NARROW_FLOATS = {
+    "float16": lambda: np.dtype(np.float16),
+    "float32": lambda: np.dtype(np.float32),
+    "Float32": lambda: pd.Float32Dtype(),
+    "float[pyarrow]": lambda: _arrow_float("float32"),
+    "halffloat[pyarrow]": lambda: _arrow_float("float16"),
+}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("dtype_name", list(NARROW_FLOATS))
+def test_bounds_of_a_narrow_float_column_are_values_of_its_width(engine, dtype_name):
+    # pandas compares a float16 / float32 column in its own width: a float64 bound between
+    # two of its values (a histogram midpoint) would round to either, moving a boundary row
+    dtype = NARROW_FLOATS[dtype_name]()
+    width = getattr(dtype, "numpy_dtype", dtype)
+    rng = np.random.default_rng(26)
+    n = 2000
+    X = pd.DataFrame({"a": rng.normal(size=n), "narrow": pd.Series(rng.normal(size=n).astype(width)).astype(dtype)})
+    partitioner = HVRTPartitioner(max_leaf_nodes=12, engine=engine, weights={"a": 0.0}).fit(X)
+    feature, left_max, _ = partitioner.tree_.splits
+    bounds = left_max[feature == 1]
+    assert len(bounds) >= 5
+    # new rows on each split's neighbours of that width, in the column's dtype
+    below = bounds.astype(width)
+    below = np.where(below.astype(np.float64) > bounds, np.nextafter(below, width.type(-np.inf)), below)
+    edges = np.concatenate([below, np.nextafter(below, width.type(np.inf)), np.nextafter(below, width.type(-np.inf))])
+    new = pd.DataFrame({"a": rng.normal(size=len(edges)), "narrow": pd.Series(edges).astype(dtype)})
+    every = pd.concat([X, new], ignore_index=True)
+    assert every["narrow"].dtype == dtype
+    assert_rules_select_partitions(partitioner, every)
+    # the same values read as float64 are selected alike: the bounds are values of the width
+    assert_rules_select_partitions(partitioner, every.astype({"narrow": np.float64}))

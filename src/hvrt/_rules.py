@@ -109,6 +109,56 @@ def check_query_names(named: Sequence[Hashable], every: Sequence[Hashable]) -> N
         )
 
 
+def column_forms(X: Any, frame: pd.DataFrame, time_dtypes: Mapping[str, Any]) -> dict[str, str]:
+    """What the rules need to know of the user's columns at fit besides their values.
+
+    ``"float16"`` / ``"float32"``: a float column narrower than float64 (numpy, nullable or
+    pyarrow), which pandas compares in its own width, so its bounds are written as values
+    of that width. ``"object"``: a date or duration column held as Python objects, which
+    pandas cannot compare with a time string (its rules convert it first).
+
+    Parameters
+    ----------
+    X : the input of ``fit``
+    frame : DataFrame
+        ``to_frame(X)``: the same columns, in order, under their string names.
+    time_dtypes : mapping of str to dtype
+        The columns of ``frame`` that held times, with their dtype.
+    """
+    if isinstance(X, pd.DataFrame) and X.shape[1] == frame.shape[1]:
+        dtypes = list(X.dtypes)
+    elif isinstance(X, np.ndarray) and X.ndim == 2:
+        dtypes = [X.dtype] * frame.shape[1]
+    else:
+        dtypes = list(frame.dtypes)
+    forms = {}
+    for column, dtype in zip(frame.columns, dtypes):
+        width = getattr(dtype, "numpy_dtype", dtype)  # nullable and pyarrow floats
+        if column in time_dtypes:
+            if dtype == object:
+                forms[column] = "object"
+        elif isinstance(width, np.dtype) and width.kind == "f" and width.itemsize < 8:
+            forms[column] = width.name
+    return forms
+
+
+def _largest_of_width(bounds: np.ndarray, width: np.dtype) -> np.ndarray:
+    """Per float64 bound, the largest value of the float dtype ``width`` at or below it.
+
+    A column of that width is compared by pandas in its width (a float64 literal between two
+    of its values would round to either), so ``x <= v`` and ``v < x`` with this ``v`` are
+    exactly ``x <= bound`` and ``bound < x`` for its values. A bound at or beyond the
+    width's largest value becomes inf: no value of the column is above it.
+    """
+    with np.errstate(over="ignore"):
+        nearest = bounds.astype(width)
+    above = nearest.astype(np.float64) > bounds
+    nearest[above] = np.nextafter(nearest[above], np.array(-np.inf, dtype=width))
+    result = nearest.astype(np.float64)
+    result[result >= np.finfo(width).max] = np.inf
+    return result
+
+
 # ----------------------------------------------------------------------------- tree walk
 
 
@@ -243,8 +293,12 @@ def _numeric_clauses(
     nan_ok: np.ndarray,
     dtype: Any,
     precision: int | None,
+    width: np.dtype = np.dtype(np.float64),
 ) -> np.ndarray:
-    """One clause per partition for a numeric (or time) column; "" where unconstrained."""
+    """One clause per partition for a numeric (or time) column; "" where unconstrained.
+
+    ``width``: the float dtype of the column, whose values the bounds are (see
+    :func:`_largest_of_width`), so ``< next`` is the next value of that width."""
     is_time = dtype is not None
     first, inverse = _distinct_rows(np.column_stack([lower, upper, nan_ok]))
     d_lower, d_upper, d_nan = lower[first], upper[first], nan_ok[first]
@@ -272,13 +326,13 @@ def _numeric_clauses(
             if is_time:
                 parts.append(_shorter_lower(_time_literal(int(low_n[i]), dtype), _next_time(int(low_n[i]), dtype)))
             else:
-                parts.append(_lower_text(float(d_lower[i]), precision))
+                parts.append(_lower_text(float(d_lower[i]), precision, width))
         parts.append(name)
         if has_upper:
             if is_time:
                 parts.append(_shorter_upper(_time_literal(int(high_n[i]), dtype), _next_time(int(high_n[i]), dtype)))
             else:
-                parts.append(_upper_text(float(d_upper[i]), precision))
+                parts.append(_upper_text(float(d_upper[i]), precision, width))
         text = "".join(parts)
         texts.append(f"({text} or {name}.isna())" if d_nan[i] else text)
     return np.asarray(texts, dtype=object)[inverse]
@@ -294,13 +348,18 @@ def _shorter_lower(at: str, above: str | None) -> str:
     return f"{above} <= " if above is not None and len(above) < len(at) else f"{at} < "
 
 
-def _upper_text(bound: float, precision: int | None) -> str:
-    above = None if precision is not None else _float_literal(np.nextafter(bound, np.inf), None)
+def _next_of_width(bound: float, width: np.dtype) -> float:
+    """The next value of the float dtype ``width`` above ``bound`` (a value of that width)."""
+    return float(np.nextafter(width.type(bound), np.array(np.inf, dtype=width)))
+
+
+def _upper_text(bound: float, precision: int | None, width: np.dtype = np.dtype(np.float64)) -> str:
+    above = None if precision is not None else _float_literal(_next_of_width(bound, width), None)
     return _shorter_upper(_float_literal(bound, precision), above)
 
 
-def _lower_text(bound: float, precision: int | None) -> str:
-    above = None if precision is not None else _float_literal(np.nextafter(bound, np.inf), None)
+def _lower_text(bound: float, precision: int | None, width: np.dtype = np.dtype(np.float64)) -> str:
+    above = None if precision is not None else _float_literal(_next_of_width(bound, width), None)
     return _shorter_lower(_float_literal(bound, precision), above)
 
 
@@ -363,6 +422,7 @@ def build_rules(
     time_dtypes: Mapping[str, Any],
     precision: int | None = None,
     missing: str = "all",
+    forms: Mapping[str, str] | None = None,
 ) -> np.ndarray:
     """The rule of every partition (partition ``k`` is ``tree.leaf_ids[k]``).
 
@@ -382,6 +442,9 @@ def build_rules(
     missing : {"all", "fit"}
         Say where missing values go in every column, or only in those that had missing
         values at fit.
+    forms : mapping of str to str, optional
+        :func:`column_forms` at fit: float columns narrower than float64, and time columns
+        held as objects.
 
     Returns
     -------
@@ -393,8 +456,12 @@ def build_rules(
     quiet = set()  # columns whose missing values the rules leave unmentioned
     if missing == "fit":
         quiet = set(columns) - set(preprocessor.columns_with_missing or [])
+    forms = forms or {}
     for j, column in enumerate(preprocessor.numeric_columns):
         lower, upper, nan_ok = paths.lower[leaves, j], paths.upper[leaves, j], paths.nan_ok[leaves, j]
+        width = np.dtype(forms[column] if forms.get(column, "").startswith("float") else np.float64)
+        if width != np.float64:
+            lower, upper = _largest_of_width(lower, width), _largest_of_width(upper, width)
         if column in quiet:
             # bounds alone leave missing values out; no bounds, no clause
             nan_ok = (lower == -np.inf) & (upper == np.inf)
@@ -405,6 +472,7 @@ def build_rules(
             nan_ok,
             time_dtypes.get(column),
             precision,
+            width,
         )
     values = preprocessor.category_values or [{} for _ in preprocessor.categorical_columns]
     for c, column in enumerate(preprocessor.categorical_columns):

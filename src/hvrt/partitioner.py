@@ -24,7 +24,7 @@ from ._preprocessing import (
     resolve_category_encoding,
 )
 from ._progress import StepLog
-from ._rules import build_rules
+from ._rules import build_rules, column_forms
 from ._target import TARGET_MODES
 from ._tree_contract import FittedTree, GrowthParams
 from ._validation import MAX_MAGNITUDE, TIME_DTYPES, match_columns, to_frame, to_target_frame
@@ -449,6 +449,8 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         self._column_labels = list(X.columns) if isinstance(X, pd.DataFrame) else list(frame.columns)
         # dtypes as their names and the means as an array: plain values that a model file holds
         self._time_dtypes = {column: str(dtype) for column, dtype in frame.attrs.get(TIME_DTYPES, {}).items()}
+        # float columns narrower than float64 and times held as objects, whose rules take another form
+        self._column_forms = column_forms(X, frame, self._time_dtypes)
         self._y_means = None if y_frame is None else self._partition_means(y_frame)
         log(f"fitted: {self.n_partitions_} partitions")
         return self
@@ -700,7 +702,8 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
 
         - numeric bounds, merged along the path into one lower and one upper bound
           (``1.5 < carat <= 2.0``), written exactly as the tree splits (the exact engine
-          compares float32 values, so its bounds can carry many digits);
+          compares float32 values, so its bounds can carry many digits); a float16 or
+          float32 column's bounds are values of its width, the width pandas compares in;
         - category sets (``color in ['D', 'E']``); a partition that unseen categories
           reach is written with ``not in``, so unseen values match as they are labelled;
         - where missing values go (``x.isna()``, ``x.notna()``): with ``impute=True``,
@@ -774,7 +777,7 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         if missing not in ("all", "fit"):
             raise ValueError(f"missing must be 'all' or 'fit', got {missing!r}")
         names = [str(name) for name in self.feature_names_in_]
-        # (a model saved by an older version lacks these three: plain names, no times, no y)
+        # (a model saved by an older version lacks these four: plain names, no times, no y, float64)
         rules = build_rules(
             self.tree_,
             self._preprocessor,
@@ -783,6 +786,7 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
             {column: pd.api.types.pandas_dtype(name) for column, name in getattr(self, "_time_dtypes", {}).items()},
             precision,
             missing,
+            getattr(self, "_column_forms", None),
         )
         table = pd.DataFrame({"n_samples": self.partition_sizes_})
         y_means = getattr(self, "_y_means", None)
