@@ -489,3 +489,61 @@ def test_bounds_of_a_narrow_float_column_are_values_of_its_width(engine, dtype_n
     assert_rules_select_partitions(partitioner, every)
     # the same values read as float64 are selected alike: the bounds are values of the width
     assert_rules_select_partitions(partitioner, every.astype({"narrow": np.float64}))
+
+
+def _arrow(name: str, *args, **kwargs):
+    pa = pytest.importorskip("pyarrow")
+    return pd.ArrowDtype(getattr(pa, name)(*args, **kwargs))
+
+
+def _from_nanoseconds(nanoseconds: np.ndarray, kind: str) -> pd.Series:
+    """Times in the column kind ``kind``, floored to what it can hold; -1 is a missing value."""
+    stamps = pd.Series(pd.to_datetime(np.where(nanoseconds == -1, np.iinfo(np.int64).min, nanoseconds)))
+    if kind in ("date32[pyarrow]", "date64[pyarrow]"):
+        days = stamps.dt.floor("D").dt.date
+        return days.astype(_arrow("date32") if kind.startswith("date32") else _arrow("date64"))
+    if kind == "timestamp[us, tz][pyarrow]":
+        return stamps.dt.floor("us").dt.tz_localize("UTC").astype(_arrow("timestamp", "us", tz="Asia/Tokyo"))
+    if kind == "object datetime":
+        return pd.Series([None if t is pd.NaT else t.to_pydatetime() for t in stamps.dt.floor("us")], dtype=object)
+    if kind == "object datetime, zoned":
+        zoned = stamps.dt.floor("us").dt.tz_localize("UTC").dt.tz_convert("America/New_York")
+        return pd.Series([None if t is pd.NaT else t.to_pydatetime() for t in zoned], dtype=object)
+    if kind == "object Timestamp":
+        return pd.Series(list(stamps), dtype=object)
+    assert kind == "object timedelta"
+    spans = pd.Series(pd.to_timedelta(np.where(nanoseconds == -1, np.iinfo(np.int64).min, nanoseconds)))
+    return pd.Series([None if t is pd.NaT else t.to_pytimedelta() for t in spans.dt.floor("us")], dtype=object)
+
+
+TIME_KINDS = ["date32[pyarrow]", "date64[pyarrow]", "timestamp[us, tz][pyarrow]", "object datetime",
+              "object datetime, zoned", "object Timestamp", "object timedelta"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("kind", TIME_KINDS)
+def test_rules_on_times_pandas_cannot_compare_with_text_select_exactly(engine, kind):
+    # pyarrow dates and durations and Python objects are compared once converted; a pyarrow
+    # timestamp with a zone with times written in that zone
+    rng = np.random.default_rng(27)
+    n = 600
+    start = pd.Timestamp("2019-06-01").value
+    nanoseconds = start + rng.integers(0, 3 * 365 * 86_400, n) * 10**9 + rng.integers(0, 10**9, n)
+    if not kind.startswith("date"):  # (fit cannot read a pyarrow date column with a gap yet)
+        nanoseconds[rng.random(n) < 0.05] = -1  # missing
+    X = pd.DataFrame({"a": rng.normal(size=n), "t": _from_nanoseconds(nanoseconds, kind)})
+    partitioner = HVRTPartitioner(max_leaf_nodes=8, engine=engine, weights={"a": 0.0}).fit(X)
+    rules = partitioner.partition_rules()["rule"]
+    assert rules.str.contains(r"\bt\b").all()
+    if kind == "timestamp[us, tz][pyarrow]":
+        # the column's zone, not naive UTC
+        assert all(text.endswith("+09:00") for rule in rules for text in re.findall(r"'([^']*)'", rule))
+    # new rows on each split's boundary and its neighbours, as the column holds them
+    feature, left_max, _ = partitioner.tree_.splits
+    bounds = left_max[feature == 1].astype(np.int64)
+    steps = np.array([-86_400 * 10**9, -1000, -1, 0, 1, 1000, 86_400 * 10**9])
+    edges = (bounds[:, None] + steps).ravel()
+    new = pd.DataFrame({"a": rng.normal(size=len(edges)), "t": _from_nanoseconds(edges, kind)})
+    every = pd.concat([X, new], ignore_index=True)
+    assert every["t"].dtype == X["t"].dtype
+    assert_rules_select_partitions(partitioner, every)

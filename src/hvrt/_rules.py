@@ -254,6 +254,34 @@ def _time_literal(nanoseconds: int, dtype: Any) -> str:
     return repr(text[:10] if text.endswith(" 00:00:00") else text)
 
 
+def _time_subject(name: str, dtype: Any, form: str | None) -> tuple[str, Any]:
+    """What a time column's bounds are compared with, and the dtype to write them for.
+
+    pandas compares a numpy or pandas time column and a pyarrow timestamp with a time string
+    (a pyarrow timestamp with a zone only when the string carries the offset: its literals
+    are written in that zone). A pyarrow date or duration, or Python objects (``form``
+    ``"object"``), it compares only once converted: ``name.astype(...)``, in the pyarrow
+    column's own unit (a date32 of year 9999 stays in range), objects in nanoseconds, as
+    the tree reads them.
+    """
+    if isinstance(dtype, pd.ArrowDtype):
+        arrow, numpy = dtype.pyarrow_dtype, dtype.numpy_dtype
+        if numpy.kind == "m":
+            return f"{name}.astype({str(numpy)!r})", np.dtype("timedelta64[ns]")
+        if getattr(arrow, "tz", None) is not None:
+            return name, pd.DatetimeTZDtype("ns", arrow.tz)
+        if getattr(arrow, "unit", None) is None:  # date32 / date64: no unit, no comparison with text
+            return f"{name}.astype({str(numpy)!r})", np.dtype("datetime64[ns]")
+        return name, np.dtype("datetime64[ns]")
+    if form == "object":
+        if isinstance(dtype, pd.DatetimeTZDtype):
+            target = f"datetime64[ns, {dtype.tz}]"
+        else:
+            target = "timedelta64[ns]" if pd.api.types.is_timedelta64_dtype(dtype) else "datetime64[ns]"
+        return f"{name}.astype({target!r})", dtype
+    return name, dtype
+
+
 def _largest_nanoseconds(bounds: np.ndarray) -> np.ndarray:
     """Per float64 bound, the largest int64 nanoseconds ``n`` with ``float64(n) <= bound``."""
     finite = np.isfinite(bounds)
@@ -294,11 +322,14 @@ def _numeric_clauses(
     dtype: Any,
     precision: int | None,
     width: np.dtype = np.dtype(np.float64),
+    subject: str | None = None,
 ) -> np.ndarray:
     """One clause per partition for a numeric (or time) column; "" where unconstrained.
 
     ``width``: the float dtype of the column, whose values the bounds are (see
-    :func:`_largest_of_width`), so ``< next`` is the next value of that width."""
+    :func:`_largest_of_width`), so ``< next`` is the next value of that width.
+    ``subject``: what the bounds compare with, when not the column as it is (see
+    :func:`_time_subject`)."""
     is_time = dtype is not None
     first, inverse = _distinct_rows(np.column_stack([lower, upper, nan_ok]))
     d_lower, d_upper, d_nan = lower[first], upper[first], nan_ok[first]
@@ -327,7 +358,7 @@ def _numeric_clauses(
                 parts.append(_shorter_lower(_time_literal(int(low_n[i]), dtype), _next_time(int(low_n[i]), dtype)))
             else:
                 parts.append(_lower_text(float(d_lower[i]), precision, width))
-        parts.append(name)
+        parts.append(subject or name)
         if has_upper:
             if is_time:
                 parts.append(_shorter_upper(_time_literal(int(high_n[i]), dtype), _next_time(int(high_n[i]), dtype)))
@@ -462,18 +493,13 @@ def build_rules(
         width = np.dtype(forms[column] if forms.get(column, "").startswith("float") else np.float64)
         if width != np.float64:
             lower, upper = _largest_of_width(lower, width), _largest_of_width(upper, width)
+        name, time_dtype, subject = quote_name(labels[column]), time_dtypes.get(column), None
+        if time_dtype is not None:
+            subject, time_dtype = _time_subject(name, time_dtype, forms.get(column))
         if column in quiet:
             # bounds alone leave missing values out; no bounds, no clause
             nan_ok = (lower == -np.inf) & (upper == np.inf)
-        clauses[column] = _numeric_clauses(
-            quote_name(labels[column]),
-            lower,
-            upper,
-            nan_ok,
-            time_dtypes.get(column),
-            precision,
-            width,
-        )
+        clauses[column] = _numeric_clauses(name, lower, upper, nan_ok, time_dtype, precision, width, subject)
     values = preprocessor.category_values or [{} for _ in preprocessor.categorical_columns]
     for c, column in enumerate(preprocessor.categorical_columns):
         keys, _ = paths.probes[c]

@@ -709,7 +709,10 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         - where missing values go (``x.isna()``, ``x.notna()``): with ``impute=True``,
           wherever the imputed value goes;
         - dates, durations and periods as quoted times
-          (``date <= '2013-06-01 12:00:00'``), which pandas compares with the column.
+          (``date <= '2013-06-01 12:00:00'``), which pandas compares with the column, in
+          its time zone when it has one; pyarrow dates and durations and columns of Python
+          ``datetime`` / ``timedelta`` objects are converted first
+          (``day.astype('datetime64[ms]') <= ...``).
 
         Column names that are not plain identifiers are in backticks. For array input
         the names are ``f0, f1, ...``: query ``pd.DataFrame(X, columns=p.feature_names_in_)``.
