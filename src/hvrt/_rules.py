@@ -18,7 +18,14 @@ that partition, on training data and on new rows alike:
   code is in the node's set or not, and an unseen category (NaN) goes to the node's
   ``nan_left`` side.
 - Dates, durations and periods (nanoseconds in the tree) get bounds written as time
-  strings, which pandas compares with the column's values.
+  strings, which pandas compares with the column's values (in the column's zone; a column
+  pandas cannot compare with text, pyarrow dates and durations or Python objects, is
+  converted first, ``name.astype(...)``).
+- A float16 / float32 column, which pandas compares in its own width, gets bounds that
+  are values of that width (``column_forms`` records the width at fit).
+- A column pandas' query cannot name (``inf``, a line break in the name, ...) is refused
+  with an error naming it, rather than written into a rule that fails or reads another
+  value (``check_query_names`` asks pandas itself).
 
 Work is vectorised over nodes: one pass per tree level, then one rendering per distinct
 constraint of each column (many partitions share a column's constraint).
@@ -38,6 +45,7 @@ from ._preprocessing import Preprocessor
 from ._tree_contract import FittedTree, largest_integer_where
 
 _INT64_LOW, _INT64_HIGH = -(2**63) + 1, 2**63 - 1  # -2**63 is NaT
+_FLOAT64 = np.dtype(np.float64)
 
 
 def quote_name(label: Hashable) -> str:
@@ -86,14 +94,21 @@ def check_query_names(named: Sequence[Hashable], every: Sequence[Hashable]) -> N
         return
     columns = pd.Index(list(every), dtype=object, tupleize_cols=False)
     probe = pd.DataFrame([np.arange(len(columns), dtype=np.float64)], columns=columns)
+
+    def read_back(labels: list[Hashable]) -> bool:
+        try:  # one list of every name: one parse (a name at a time costs ~1 ms each)
+            found = probe.eval(f"[{', '.join(quote_name(label) for label in labels)}]", engine="python")
+        except Exception:  # noqa: BLE001 (pandas' parser raises many kinds; each means it cannot name one)
+            return False
+        return isinstance(found, list) and len(found) == len(labels) and all(
+            isinstance(values, pd.Series) and values.iloc[0] == columns.get_loc(label)
+            for label, values in zip(labels, found)
+        )
+
+    if read_back(odd):
+        return
     for label in odd:
-        position = columns.get_loc(label)
-        try:
-            found = probe.eval(quote_name(label), engine="python")
-            ok = isinstance(found, pd.Series) and found.iloc[0] == position
-        except Exception:  # pandas' parser raises many kinds; each means it cannot name it
-            ok = False
-        if ok:
+        if read_back([label]):
             continue
         text = str(label)
         if "".join(text.splitlines()) != text:
@@ -321,7 +336,7 @@ def _numeric_clauses(
     nan_ok: np.ndarray,
     dtype: Any,
     precision: int | None,
-    width: np.dtype = np.dtype(np.float64),
+    width: np.dtype = _FLOAT64,
     subject: str | None = None,
 ) -> np.ndarray:
     """One clause per partition for a numeric (or time) column; "" where unconstrained.
@@ -384,12 +399,12 @@ def _next_of_width(bound: float, width: np.dtype) -> float:
     return float(np.nextafter(width.type(bound), np.array(np.inf, dtype=width)))
 
 
-def _upper_text(bound: float, precision: int | None, width: np.dtype = np.dtype(np.float64)) -> str:
+def _upper_text(bound: float, precision: int | None, width: np.dtype = _FLOAT64) -> str:
     above = None if precision is not None else _float_literal(_next_of_width(bound, width), None)
     return _shorter_upper(_float_literal(bound, precision), above)
 
 
-def _lower_text(bound: float, precision: int | None, width: np.dtype = np.dtype(np.float64)) -> str:
+def _lower_text(bound: float, precision: int | None, width: np.dtype = _FLOAT64) -> str:
     above = None if precision is not None else _float_literal(_next_of_width(bound, width), None)
     return _shorter_lower(_float_literal(bound, precision), above)
 
