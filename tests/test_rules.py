@@ -547,3 +547,22 @@ def test_rules_on_times_pandas_cannot_compare_with_text_select_exactly(engine, k
     every = pd.concat([X, new], ignore_index=True)
     assert every["t"].dtype == X["t"].dtype
     assert_rules_select_partitions(partitioner, every)
+
+
+def test_a_model_file_keeps_the_column_forms_of_its_rules(tmp_path):
+    import hvrt
+
+    rng = np.random.default_rng(28)
+    n = 800
+    X = pd.DataFrame(
+        {
+            "narrow": rng.normal(size=n).astype(np.float16),
+            "t": _from_nanoseconds(pd.Timestamp("2020-01-01").value + rng.integers(0, 10**17, n), "object datetime"),
+        }
+    )
+    partitioner = HVRTPartitioner(max_leaf_nodes=8, engine="hist").fit(X)
+    hvrt.save(partitioner, tmp_path / "model.hvrt")
+    reloaded = hvrt.load(tmp_path / "model.hvrt")
+    pd.testing.assert_frame_equal(reloaded.partition_rules(), partitioner.partition_rules())
+    assert reloaded.partition_rules()["rule"].str.contains(r"t\.astype\('datetime64\[ns\]'\)").any()
+    assert_rules_select_partitions(reloaded, X)
