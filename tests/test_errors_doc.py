@@ -407,6 +407,7 @@ CASES: dict[str, Callable[[], object]] = {
     "E1": lambda: _fitted().partition_rules(precision=0),
     "E2": lambda: _fitted().export_rules(missing="some"),
     "E3": lambda: HVRTPartitioner().partition_rules(),
+    "E4": lambda: HVRTPartitioner(max_leaf_nodes=4).fit(X.rename(columns={"a": "inf"})).partition_rules(),
     # model files
     "M1": _saving(lambda: Ridge()),
     "M2": _saving(lambda: HVRTPartitioner(max_leaf_nodes=4, scaler=FunctionTransformer()).fit(X)),

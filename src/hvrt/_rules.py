@@ -18,7 +18,14 @@ that partition, on training data and on new rows alike:
   code is in the node's set or not, and an unseen category (NaN) goes to the node's
   ``nan_left`` side.
 - Dates, durations and periods (nanoseconds in the tree) get bounds written as time
-  strings, which pandas compares with the column's values.
+  strings, which pandas compares with the column's values (in the column's zone; a column
+  pandas cannot compare with text, pyarrow dates and durations or Python objects, is
+  converted first, ``name.astype(...)``).
+- A float16 / float32 column, which pandas compares in its own width, gets bounds that
+  are values of that width (``column_forms`` records the width at fit).
+- A column pandas' query cannot name (``inf``, a line break in the name, ...) is refused
+  with an error naming it, rather than written into a rule that fails or reads another
+  value (``check_query_names`` asks pandas itself).
 
 Work is vectorised over nodes: one pass per tree level, then one rendering per distinct
 constraint of each column (many partitions share a column's constraint).
@@ -40,6 +47,7 @@ from ._tree_contract import FittedTree, largest_integer_where
 _INT64_LOW, _INT64_HIGH = -(2**63) + 1, 2**63 - 1  # -2**63 is NaT
 # a split's training gap where a side holds no value (or the node splits no time column)
 _NO_LEFT, _NO_RIGHT = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+_FLOAT64 = np.dtype(np.float64)
 
 
 def quote_name(label: Hashable) -> str:
@@ -50,6 +58,122 @@ def quote_name(label: Hashable) -> str:
         return label
     text = label.replace("`", "``") if isinstance(label, str) else str(label)
     return f"`{text}`"
+
+
+# names pandas' query reads as something other than the column even when it is a plain
+# identifier: its constants ``inf`` / ``Inf``, and its own prefixes for locals and quoted names
+_NOT_PLAIN = ("inf", "Inf")
+_PANDAS_PREFIXES = ("__pd_eval_local_", "BACKTICK_QUOTED_STRING_")
+
+
+def _plainly_named(label: Hashable) -> bool:
+    """Whether ``quote_name(label)`` surely reads back as the column: an ASCII identifier
+    that pandas keeps for nothing else (Python normalises non-ASCII identifiers, NFKC)."""
+    return (
+        isinstance(label, str)
+        and label.isascii()
+        and label.isidentifier()
+        and not keyword.iskeyword(label)
+        and label not in _NOT_PLAIN
+        and not label.startswith(_PANDAS_PREFIXES)
+    )
+
+
+def check_query_names(named: Sequence[Hashable], every: Sequence[Hashable]) -> None:
+    """Refuse a column that a rule must name but that pandas' query cannot refer to.
+
+    A plain name passes at once; any other is looked up by pandas itself, in a one-row
+    frame of every fit-time column (``every``) holding its position, so a name pandas
+    reads as a constant, cannot parse, or resolves to another column is caught.
+
+    Raises
+    ------
+    ValueError
+        Naming the first such column, why, and what to do.
+    """
+    odd = [label for label in named if not _plainly_named(label)]
+    if not odd:
+        return
+    columns = pd.Index(list(every), dtype=object, tupleize_cols=False)
+    probe = pd.DataFrame([np.arange(len(columns), dtype=np.float64)], columns=columns)
+
+    def read_back(labels: list[Hashable]) -> bool:
+        try:  # one list of every name: one parse (a name at a time costs ~1 ms each)
+            found = probe.eval(f"[{', '.join(quote_name(label) for label in labels)}]", engine="python")
+        except Exception:  # noqa: BLE001 (pandas' parser raises many kinds; each means it cannot name one)
+            return False
+        return isinstance(found, list) and len(found) == len(labels) and all(
+            isinstance(values, pd.Series) and values.iloc[0] == columns.get_loc(label)
+            for label, values in zip(labels, found)
+        )
+
+    if read_back(odd):
+        return
+    for label in odd:
+        if read_back([label]):
+            continue
+        text = str(label)
+        if "".join(text.splitlines()) != text:
+            why = "it holds a line break, and pandas reads a query line by line"
+        elif label in _NOT_PLAIN:
+            why = f"pandas reads {text} as the number infinity, even in backticks"
+        else:
+            why = f"pandas' query does not read {quote_name(label)!r} as this column"
+        raise ValueError(
+            f"the partition rules must name column {label!r}, but {why}, so no pandas query can "
+            f"select its partitions; rename the column (X.rename(columns={{{label!r}: 'new_name'}})) "
+            "and fit again"
+        )
+
+
+def column_forms(X: Any, frame: pd.DataFrame, time_dtypes: Mapping[str, Any]) -> dict[str, str]:
+    """What the rules need to know of the user's columns at fit besides their values.
+
+    ``"float16"`` / ``"float32"``: a float column narrower than float64 (numpy, nullable or
+    pyarrow), which pandas compares in its own width, so its bounds are written as values
+    of that width. ``"object"``: a date or duration column held as Python objects, which
+    pandas cannot compare with a time string (its rules convert it first).
+
+    Parameters
+    ----------
+    X : the input of ``fit``
+    frame : DataFrame
+        ``to_frame(X)``: the same columns, in order, under their string names.
+    time_dtypes : mapping of str to dtype
+        The columns of ``frame`` that held times, with their dtype.
+    """
+    if isinstance(X, pd.DataFrame) and X.shape[1] == frame.shape[1]:
+        dtypes = list(X.dtypes)
+    elif isinstance(X, np.ndarray) and X.ndim == 2:
+        dtypes = [X.dtype] * frame.shape[1]
+    else:
+        dtypes = list(frame.dtypes)
+    forms = {}
+    for column, dtype in zip(frame.columns, dtypes):
+        width = getattr(dtype, "numpy_dtype", dtype)  # nullable and pyarrow floats
+        if column in time_dtypes:
+            if dtype == object:
+                forms[column] = "object"
+        elif isinstance(width, np.dtype) and width.kind == "f" and width.itemsize < 8:
+            forms[column] = width.name
+    return forms
+
+
+def _largest_of_width(bounds: np.ndarray, width: np.dtype) -> np.ndarray:
+    """Per float64 bound, the largest value of the float dtype ``width`` at or below it.
+
+    A column of that width is compared by pandas in its width (a float64 literal between two
+    of its values would round to either), so ``x <= v`` and ``v < x`` with this ``v`` are
+    exactly ``x <= bound`` and ``bound < x`` for its values. A bound at or beyond the
+    width's largest value becomes inf: no value of the column is above it.
+    """
+    with np.errstate(over="ignore"):
+        nearest = bounds.astype(width)
+    above = nearest.astype(np.float64) > bounds
+    nearest[above] = np.nextafter(nearest[above], np.array(-np.inf, dtype=width))
+    result = nearest.astype(np.float64)
+    result[result >= np.finfo(width).max] = np.inf
+    return result
 
 
 # ----------------------------------------------------------------------------- tree walk
@@ -212,6 +336,32 @@ def _rounded_time(gap: np.ndarray) -> int | None:
         if candidate >= sent_left:
             return candidate
     return None
+def _time_subject(name: str, dtype: Any, form: str | None) -> tuple[str, Any]:
+    """What a time column's bounds are compared with, and the dtype to write them for.
+
+    pandas compares a numpy or pandas time column and a pyarrow timestamp with a time string
+    (a pyarrow timestamp with a zone only when the string carries the offset: its literals
+    are written in that zone). A pyarrow date or duration, or Python objects (``form``
+    ``"object"``), it compares only once converted: ``name.astype(...)``, in the pyarrow
+    column's own unit (a date32 of year 9999 stays in range), objects in nanoseconds, as
+    the tree reads them.
+    """
+    if isinstance(dtype, pd.ArrowDtype):
+        arrow, numpy = dtype.pyarrow_dtype, dtype.numpy_dtype
+        if numpy.kind == "m":
+            return f"{name}.astype({str(numpy)!r})", np.dtype("timedelta64[ns]")
+        if getattr(arrow, "tz", None) is not None:
+            return name, pd.DatetimeTZDtype("ns", arrow.tz)
+        if getattr(arrow, "unit", None) is None:  # date32 / date64: no unit, no comparison with text
+            return f"{name}.astype({str(numpy)!r})", np.dtype("datetime64[ns]")
+        return name, np.dtype("datetime64[ns]")
+    if form == "object":
+        if isinstance(dtype, pd.DatetimeTZDtype):
+            target = f"datetime64[ns, {dtype.tz}]"
+        else:
+            target = "timedelta64[ns]" if pd.api.types.is_timedelta64_dtype(dtype) else "datetime64[ns]"
+        return f"{name}.astype({target!r})", dtype
+    return name, dtype
 
 
 def _largest_nanoseconds(bounds: np.ndarray) -> np.ndarray:
@@ -254,12 +404,18 @@ def _numeric_clauses(
     dtype: Any,
     precision: int | None,
     gaps: tuple[np.ndarray, np.ndarray] | None = None,
+    width: np.dtype = _FLOAT64,
+    subject: str | None = None,
 ) -> np.ndarray:
     """One clause per partition for a numeric (or time) column; "" where unconstrained.
 
     ``gaps``: per partition, the training gap of the split behind its lower and upper bound
     (a time column's, with a ``precision``): the bound is written as the coarsest round
-    time within it, which splits the training rows as the exact bound does."""
+    time within it, which splits the training rows as the exact bound does.
+    ``width``: the float dtype of the column, whose values the bounds are (see
+    :func:`_largest_of_width`), so ``< next`` is the next value of that width.
+    ``subject``: what the bounds compare with, when not the column as it is (see
+    :func:`_time_subject`)."""
     is_time = dtype is not None
     # (the gaps as their bits: distinct int64 values stay distinct)
     keyed = [lower, upper, nan_ok] if gaps is None else [lower, upper, nan_ok, *(g.view(np.float64) for g in gaps)]
@@ -295,13 +451,13 @@ def _numeric_clauses(
             if is_time:
                 parts.append(_shorter_lower(_time_literal(int(low_n[i]), dtype), _next_time(int(low_n[i]), dtype)))
             else:
-                parts.append(_lower_text(float(d_lower[i]), precision))
-        parts.append(name)
+                parts.append(_lower_text(float(d_lower[i]), precision, width))
+        parts.append(subject or name)
         if has_upper:
             if is_time:
                 parts.append(_shorter_upper(_time_literal(int(high_n[i]), dtype), _next_time(int(high_n[i]), dtype)))
             else:
-                parts.append(_upper_text(float(d_upper[i]), precision))
+                parts.append(_upper_text(float(d_upper[i]), precision, width))
         text = "".join(parts)
         texts.append(f"({text} or {name}.isna())" if d_nan[i] else text)
     return np.asarray(texts, dtype=object)[inverse]
@@ -317,13 +473,18 @@ def _shorter_lower(at: str, above: str | None) -> str:
     return f"{above} <= " if above is not None and len(above) < len(at) else f"{at} < "
 
 
-def _upper_text(bound: float, precision: int | None) -> str:
-    above = None if precision is not None else _float_literal(np.nextafter(bound, np.inf), None)
+def _next_of_width(bound: float, width: np.dtype) -> float:
+    """The next value of the float dtype ``width`` above ``bound`` (a value of that width)."""
+    return float(np.nextafter(width.type(bound), np.array(np.inf, dtype=width)))
+
+
+def _upper_text(bound: float, precision: int | None, width: np.dtype = _FLOAT64) -> str:
+    above = None if precision is not None else _float_literal(_next_of_width(bound, width), None)
     return _shorter_upper(_float_literal(bound, precision), above)
 
 
-def _lower_text(bound: float, precision: int | None) -> str:
-    above = None if precision is not None else _float_literal(np.nextafter(bound, np.inf), None)
+def _lower_text(bound: float, precision: int | None, width: np.dtype = _FLOAT64) -> str:
+    above = None if precision is not None else _float_literal(_next_of_width(bound, width), None)
     return _shorter_lower(_float_literal(bound, precision), above)
 
 
@@ -387,6 +548,7 @@ def build_rules(
     precision: int | None = None,
     missing: str = "all",
     time_ranges: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    forms: Mapping[str, str] | None = None,
 ) -> np.ndarray:
     """The rule of every partition (partition ``k`` is ``tree.leaf_ids[k]``).
 
@@ -412,6 +574,9 @@ def build_rules(
         ``precision``, a bound on such a column is written as the coarsest whole day, hour,
         minute, second, millisecond or microsecond that splits the training rows as the
         tree does; without them, to the nanosecond.
+    forms : mapping of str to str, optional
+        :func:`column_forms` at fit: float columns narrower than float64, and time columns
+        held as objects.
 
     Returns
     -------
@@ -431,19 +596,28 @@ def build_rules(
     quiet = set()  # columns whose missing values the rules leave unmentioned
     if missing == "fit":
         quiet = set(columns) - set(preprocessor.columns_with_missing or [])
+    forms = forms or {}
     for j, column in enumerate(preprocessor.numeric_columns):
         lower, upper, nan_ok = paths.lower[leaves, j], paths.upper[leaves, j], paths.nan_ok[leaves, j]
+        width = np.dtype(forms[column] if forms.get(column, "").startswith("float") else np.float64)
+        if width != np.float64:
+            lower, upper = _largest_of_width(lower, width), _largest_of_width(upper, width)
+        name, time_dtype, subject = quote_name(labels[column]), time_dtypes.get(column), None
+        if time_dtype is not None:
+            subject, time_dtype = _time_subject(name, time_dtype, forms.get(column))
         if column in quiet:
             # bounds alone leave missing values out; no bounds, no clause
             nan_ok = (lower == -np.inf) & (upper == np.inf)
         clauses[column] = _numeric_clauses(
-            quote_name(labels[column]),
+            name,
             lower,
             upper,
             nan_ok,
-            time_dtypes.get(column),
+            time_dtype,
             precision,
             (paths.lower_gap[leaves, j], paths.upper_gap[leaves, j]) if column in ranged else None,
+            width,
+            subject,
         )
     values = preprocessor.category_values or [{} for _ in preprocessor.categorical_columns]
     for c, column in enumerate(preprocessor.categorical_columns):
@@ -454,8 +628,11 @@ def build_rules(
         clauses[column] = _category_clauses(quote_name(labels[column]), keys, values[c], allowed)
     ordered = [clauses[c] for c in columns if c in clauses]
     rules = [" and ".join(part for part in parts if part) for parts in zip(*ordered)]
+    named = [column for column in columns if column in clauses and any(clauses[column])]
     if len(rules) == 1 and not rules[0]:
         # a single partition holds every row; pandas needs an expression that says so
-        first = quote_name(labels[columns[0]])
+        named = [next((c for c in columns if _plainly_named(labels[c])), columns[0])]
+        first = quote_name(labels[named[0]])
         rules = [f"{first}.isna() or {first}.notna()"]
+    check_query_names([labels[column] for column in named], [labels[column] for column in columns])
     return np.asarray(rules, dtype=object)

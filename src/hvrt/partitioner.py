@@ -24,7 +24,7 @@ from ._preprocessing import (
     resolve_category_encoding,
 )
 from ._progress import StepLog
-from ._rules import build_rules
+from ._rules import build_rules, column_forms
 from ._target import TARGET_MODES
 from ._tree_contract import FittedTree, GrowthParams
 from ._validation import MAX_MAGNITUDE, TIME_DTYPES, exact_nanoseconds, match_columns, to_frame, to_target_frame
@@ -450,6 +450,8 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         # dtypes as their names and the means as an array: plain values that a model file holds
         self._time_dtypes = {column: str(dtype) for column, dtype in frame.attrs.get(TIME_DTYPES, {}).items()}
         self._time_ranges = self._partition_time_ranges(X, frame, preprocessor)
+        # float columns narrower than float64 and times held as objects, whose rules take another form
+        self._column_forms = column_forms(X, frame, self._time_dtypes)
         self._y_means = None if y_frame is None else self._partition_means(y_frame)
         log(f"fitted: {self.n_partitions_} partitions")
         return self
@@ -741,13 +743,17 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
 
         - numeric bounds, merged along the path into one lower and one upper bound
           (``1.5 < carat <= 2.0``), written exactly as the tree splits (the exact engine
-          compares float32 values, so its bounds can carry many digits);
+          compares float32 values, so its bounds can carry many digits); a float16 or
+          float32 column's bounds are values of its width, the width pandas compares in;
         - category sets (``color in ['D', 'E']``); a partition that unseen categories
           reach is written with ``not in``, so unseen values match as they are labelled;
         - where missing values go (``x.isna()``, ``x.notna()``): with ``impute=True``,
           wherever the imputed value goes;
         - dates, durations and periods as quoted times
-          (``date <= '2013-06-01 12:00:00'``), which pandas compares with the column.
+          (``date <= '2013-06-01 12:00:00'``), which pandas compares with the column, in
+          its time zone when it has one; pyarrow dates and durations and columns of Python
+          ``datetime`` / ``timedelta`` objects are converted first
+          (``day.astype('datetime64[ms]') <= ...``).
 
         Column names that are not plain identifiers are in backticks. For array input
         the names are ``f0, f1, ...``: query ``pd.DataFrame(X, columns=p.feature_names_in_)``.
@@ -784,14 +790,20 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         sklearn.exceptions.NotFittedError
             Before :meth:`fit`.
         ValueError
-            If ``precision`` is not a positive int or None, or ``missing`` not "all" or "fit".
+            If ``precision`` is not a positive int or None, or ``missing`` not "all" or "fit";
+            if a rule must name a column that pandas' query cannot refer to, even in
+            backticks (``inf`` or ``Inf``, which it reads as the number; a name holding a
+            line break, a tab or a null character; a non-ASCII name Python reads as another,
+            ``ℌ`` as ``H``): the message names the column, to rename before fitting.
 
         Notes
         -----
         A categorical column listed in ``categorical_features`` whose values are not
         strings, numbers or bools (dates as objects, say) is compared as text:
-        ``x.astype('str') in [...]``. pandas cannot refer to a column whose name holds a
-        tab or a line break, so such a column's rules cannot be queried as they are.
+        ``x.astype('str') in [...]``. A column named ``datetime``, ``Timestamp``, ``list``
+        or ``tuple`` is read as the column only where the code that calls ``query`` does
+        not bind that name to something other than a class (``import datetime`` does):
+        pandas looks these names up there first.
 
         Examples
         --------
@@ -815,7 +827,7 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         if missing not in ("all", "fit"):
             raise ValueError(f"missing must be 'all' or 'fit', got {missing!r}")
         names = [str(name) for name in self.feature_names_in_]
-        # (a model saved by an older version lacks these three: plain names, no times, no y)
+        # (a model saved by an older version lacks these four: plain names, no times, no y, float64)
         rules = build_rules(
             self.tree_,
             self._preprocessor,
@@ -825,6 +837,7 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
             precision,
             missing,
             getattr(self, "_time_ranges", None),  # (None in a model file of an older version)
+            getattr(self, "_column_forms", None),
         )
         table = pd.DataFrame({"n_samples": self.partition_sizes_})
         y_means = getattr(self, "_y_means", None)
