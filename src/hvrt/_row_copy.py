@@ -179,19 +179,25 @@ class RowCopyWriter:
         self.rows = 0
         self._parquet: Any = None
         self._schema: Any = None
-        if fmt == "csv":
-            self._bom, self._eol = csv_layout(source)
-            names = [*header_names(source), column]
-            with open(path, "wb") as handle:
-                if self._bom:
-                    handle.write(BOM)
-                handle.write(_text_lines(pd.DataFrame([names], dtype=object), None, self._eol))
+        self._eol = "\n"
+
+    def _start_csv(self) -> None:
+        """The header as written, behind the input's byte-order mark (at the first write: a file the
+        reader cannot parse is reported by the typed read, which comes first)."""
+        bom, self._eol = csv_layout(self.source)
+        names = [*header_names(self.source), self.column]
+        with open(self.path, "wb") as handle:
+            if bom:
+                handle.write(BOM)
+            handle.write(_text_lines(pd.DataFrame([names], dtype=object), None, self._eol))
 
     def write(self, block: Any, values: np.ndarray) -> None:
         """Append ``block`` (rows of the input) with ``values`` as the new column."""
         if _rows(block) != len(values):
             raise ValueError(f"{len(values)} values for {_rows(block)} rows")  # a bug, never the user's input
         if self.fmt == "csv":
+            if self.rows == 0:
+                self._start_csv()
             with open(self.path, "ab") as handle:
                 handle.write(_text_lines(block, values, self._eol))
         else:

@@ -226,6 +226,13 @@ def _check_csv_header(path: Path, fmt: str) -> list[str]:
 
     with _reading(path, fmt):
         names = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0].tolist()
+    separator = next((mark for mark in (";", "\t", "|") if mark in names[0]), None) if len(names) == 1 else None
+    if separator is not None:  # "a;b;y": pandas reads one column, and every later error would be about it
+        raise BadInput(
+            f"{str(path)!r} has one column, named {names[0]!r}: it looks separated by {separator!r}, but hvrt reads "
+            f"comma-separated files; write it with commas first (pandas: pd.read_csv(path, sep={separator!r}).to_csv(new_path, "
+            "index=False))"
+        )
     seen: dict[str, int] = {}
     for position, name in enumerate(names, start=1):
         if not name.strip():  # trailing commas of a spreadsheet export: pandas names them apart
@@ -814,15 +821,41 @@ def _copy_mismatch(source: Path, text_rows: int) -> NoReturn:
 
 
 def _columns_option(values: Sequence[str]) -> list[str]:
-    """``--columns a,b --columns c`` -> ``["a", "b", "c"]`` (a name given twice counts once)."""
-    return list(dict.fromkeys(name.strip() for value in values for name in value.split(",") if name.strip()))
+    """``--columns a,b --columns c`` -> ``["a", "b", "c"]`` (a name given twice counts once).
+
+    A comma preceded by a backslash is part of a name (``price\\, usd``), and so is a backslash
+    preceded by one (``\\\\``); any other backslash is itself.
+    """
+    names = []
+    for value in values:
+        name, escaped = [], False
+        for character in value:  # the option's characters, not the data's
+            if escaped:
+                name.append(character if character in ",\\" else "\\" + character)
+                escaped = False
+            elif character == "\\":
+                escaped = True
+            elif character == ",":
+                names.append("".join(name))
+                name = []
+            else:
+                name.append(character)
+        names.append("".join(name) + ("\\" if escaped else ""))
+    return list(dict.fromkeys(name.strip() for name in names if name.strip()))
 
 
 def _check_columns(frame: pd.DataFrame, names: Sequence[str], role: str, source: Path) -> None:
     missing = [name for name in names if name not in frame.columns]
     if missing:
-        shown = ", ".join(map(str, frame.columns[:12])) + (", ..." if frame.shape[1] > 12 else "")
-        raise BadInput(f"unknown {role} column {missing[0]!r} in {str(source)!r} (its columns: {shown})")
+        # a name holding a comma is quoted, so that 'price, usd' does not look like two columns
+        shown = ", ".join(repr(c) if "," in str(c) else str(c) for c in frame.columns[:12])
+        shown += ", ..." if frame.shape[1] > 12 else ""
+        hint = ""
+        comma = next((str(c) for c in frame.columns if "," in str(c)), None)
+        if role == "--columns" and comma is not None:
+            escaped = comma.replace("\\", "\\\\").replace(",", "\\,")
+            hint = f"; a comma inside a name is written with a backslash before it: --columns '{escaped}'"
+        raise BadInput(f"unknown {role} column {missing[0]!r} in {str(source)!r} (its columns: {shown}){hint}")
 
 
 def _numeric_target(frame: pd.DataFrame, names: Sequence[str], source: Path) -> None:
@@ -1072,10 +1105,9 @@ def _chunked(command: str, kind: str, column: str, input_path: str, model_path: 
     text = None
     with atomic_path(target_path) as temporary, ExitStack() as stack:
         if copy:
-            from ._row_copy import CsvRows, RowCopyWriter
+            from ._row_copy import RowCopyWriter
 
             writer: Any = RowCopyWriter(temporary, out_fmt, column, source)
-            text = stack.enter_context(closing(CsvRows(source))) if fmt == "csv" else None
         else:
             writer = ChunkWriter(temporary, out_fmt)
         if fmt == "parquet":
@@ -1092,6 +1124,10 @@ def _chunked(command: str, kind: str, column: str, input_path: str, model_path: 
                     _check_model_columns(chunk, model, model_path, source)
                 if len(chunk) == 0:
                     continue
+                if copy and fmt == "csv" and text is None:  # opened after the typed read checked the file
+                    from ._row_copy import CsvRows
+
+                    text = stack.enter_context(closing(CsvRows(source)))
                 values = model.predict(chunk)
                 if command == "predict":
                     _check_predictions(values, rows, source, model_path)
@@ -1246,11 +1282,24 @@ def profile(input_path: str, labels_column: str, columns: tuple[str, ...], out_d
     progress.step(f"reading {source}")
     frame = read_table(source, fmt)
     _check_columns(frame, [labels_column], "--labels", source)
+    _labelled_rows(frame[labels_column], source)
     X = _features(frame, _columns_option(columns), [labels_column], source)
     progress.step("profiling")
     report = write_profile(X, frame[labels_column], out)
     _say(quiet, f"profiled {_count(len(frame), 'row')} in {_count(frame[labels_column].nunique(), 'partition')}; wrote {out}")
     _say(quiet, str(report))
+
+
+def _labelled_rows(labels: pd.Series, source: Path) -> None:
+    """Every row needs a --labels value: say which column and which data row of the file (as C31)."""
+    import numpy as np
+
+    missing = labels.isna().to_numpy()
+    if missing.any():
+        raise BadInput(
+            f"--labels column {labels.name!r} of {str(source)!r} has {int(missing.sum()):,} missing value(s), first in "
+            f"data row {int(np.flatnonzero(missing)[0]) + 1:,}; every row needs a partition label (drop those rows)"
+        )
 
 
 def write_profile(X: pd.DataFrame, labels: Any, out: Path) -> Path:
