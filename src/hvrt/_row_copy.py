@@ -29,6 +29,7 @@ import pandas as pd
 BOM = b"\xef\xbb\xbf"
 _NEEDS_QUOTES = r'[,"\r\n]'
 _SKIP_BLOCK = 100_000  # rows passed at a time when the text reader changes to pandas mid-file
+_BLOCK_BYTES = 1 << 20  # bytes pyarrow's reader parses at a time (its default)
 
 
 def _arrow() -> Any:
@@ -84,6 +85,7 @@ class CsvRows:
             try:
                 self._arrow_reader = pa.csv.open_csv(
                     path,
+                    read_options=pa.csv.ReadOptions(block_size=_BLOCK_BYTES),
                     parse_options=pa.csv.ParseOptions(newlines_in_values=True),
                     convert_options=pa.csv.ConvertOptions(
                         column_types={name: pa.string() for name in self.names},
