@@ -267,6 +267,9 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
     (tmp_path / "not_a_date.csv").write_text("when,v\n2024-01-05,1\nsoon,2\n")
     (tmp_path / "rep" / "report.html").mkdir(parents=True, exist_ok=True)
     (tmp_path / "model.csv").write_bytes((tmp_path / "part.hvrt").read_bytes())  # a model saved under a table's name
+    (tmp_path / "semi.csv").write_text("a;b;y\n1;2;3\n4;5;6\n")
+    frame.assign(c=np.r_[1.0, np.nan, frame["c"].to_numpy()[2:]]).to_csv(tmp_path / "lab_gap.csv", index=False)
+    frame.rename(columns={"a": "price, usd"}).to_csv(tmp_path / "comma.csv", index=False)
     out = tmp_path / "out.csv"
     return {
         "missing file": (["partition", tmp_path / "absent.csv", "-o", out], "input file '.*absent.csv' does not exist"),
@@ -309,6 +312,9 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "labelling an empty file": (["label", tmp_path / "empty.csv", "--model", tmp_path / "part.hvrt", "-o", out], "cannot read '.*empty.csv' as CSV: No columns to parse from file"),
         "an output over its --model": (["label", csv, "--model", tmp_path / "model.csv", "-o", tmp_path / "model.csv"], "output '.*model.csv' is the --model file; write the labels to another file"),
         "a folder where the report writes a file": (["profile", csv, "--labels", "c", "--out", tmp_path / "rep"], "'.*rep/report.html' is a folder, where the profile writes its file 'report.html'"),
+        "a CSV separated by semicolons": (["partition", tmp_path / "semi.csv", "-o", out], "'.*semi.csv' has one column, named 'a;b;y': it looks separated by ';'"),
+        "a --labels column with a gap": (["profile", tmp_path / "lab_gap.csv", "--labels", "c", "--out", tmp_path / "report"], "--labels column 'c' of '.*lab_gap.csv' has 1 missing value\\(s\\), first in data row 2"),
+        "a --columns name holding a comma, unescaped": (["partition", tmp_path / "comma.csv", "--columns", "price, usd", "-o", out], "unknown --columns column 'price' .*'price, usd', b, .* --columns 'price\\\\, usd'"),
     }  # fmt: skip
 
 
@@ -323,7 +329,8 @@ CASES = [
     "a --y with a gap for regress", "output is the input", "--model is the input", "--model is the output",
     "a header naming two columns alike", "labelling an empty file", "--out is a file",
     "a value that is not a date in a date column", "a folder where the report writes a file",
-    "an output over its --model",
+    "an output over its --model", "a CSV separated by semicolons", "a --labels column with a gap",
+    "a --columns name holding a comma, unescaped",
 ]  # fmt: skip
 
 
