@@ -36,8 +36,8 @@ def _arrow() -> Any:
     """pyarrow and its CSV and compute modules, or None when it is not installed."""
     try:
         import pyarrow as pa
-        import pyarrow.compute  # noqa: F401
-        import pyarrow.csv  # noqa: F401
+        import pyarrow.compute
+        import pyarrow.csv
     except ImportError:
         return None
     return pa
@@ -239,9 +239,9 @@ def _text_lines(block: Any, values: np.ndarray | None, eol: str) -> bytes:
         fields.append(_arrow_value_text(values))
     if not fields or len(fields[0]) == 0:
         return b""
-    text = lambda value: pa.scalar(value, pa.large_string())  # noqa: E731
-    lines = pc.binary_join_element_wise(*fields, text(","))
-    lines = pc.binary_join_element_wise(lines, text(eol), text(""))
+    comma, end, nothing = (pa.scalar(value, pa.large_string()) for value in (",", eol, ""))
+    lines = pc.binary_join_element_wise(*fields, comma)
+    lines = pc.binary_join_element_wise(lines, end, nothing)
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset : lines.offset + len(lines) + 1]
     return memoryview(lines.buffers()[2])[offsets[0] : offsets[-1]].tobytes()
 
