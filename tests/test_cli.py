@@ -268,6 +268,9 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
     (tmp_path / "not_a_date.csv").write_text("when,v\n2024-01-05,1\nsoon,2\n")
     (tmp_path / "rep" / "report.html").mkdir(parents=True, exist_ok=True)
     (tmp_path / "model.csv").write_bytes((tmp_path / "part.hvrt").read_bytes())  # a model saved under a table's name
+    (tmp_path / "semi.csv").write_text("a;b;y\n1;2;3\n4;5;6\n")
+    frame.assign(c=np.r_[1.0, np.nan, frame["c"].to_numpy()[2:]]).to_csv(tmp_path / "lab_gap.csv", index=False)
+    frame.rename(columns={"a": "price, usd"}).to_csv(tmp_path / "comma.csv", index=False)
     out = tmp_path / "out.csv"
     return {
         "missing file": (["partition", tmp_path / "absent.csv", "-o", out], "input file '.*absent.csv' does not exist"),
@@ -310,6 +313,9 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "labelling an empty file": (["label", tmp_path / "empty.csv", "--model", tmp_path / "part.hvrt", "-o", out], "cannot read '.*empty.csv' as CSV: No columns to parse from file"),
         "an output over its --model": (["label", csv, "--model", tmp_path / "model.csv", "-o", tmp_path / "model.csv"], "output '.*model.csv' is the --model file; write the labels to another file"),
         "a folder where the report writes a file": (["profile", csv, "--labels", "c", "--out", tmp_path / "rep"], "'.*rep/report.html' is a folder, where the profile writes its file 'report.html'"),
+        "a CSV separated by semicolons": (["partition", tmp_path / "semi.csv", "-o", out], "'.*semi.csv' has one column, named 'a;b;y': it looks separated by ';'"),
+        "a --labels column with a gap": (["profile", tmp_path / "lab_gap.csv", "--labels", "c", "--out", tmp_path / "report"], "--labels column 'c' of '.*lab_gap.csv' has 1 missing value\\(s\\), first in data row 2"),
+        "a --columns name holding a comma, unescaped": (["partition", tmp_path / "comma.csv", "--columns", "price, usd", "-o", out], "unknown --columns column 'price' .*'price, usd', b, .* --columns 'price\\\\, usd'"),
     }  # fmt: skip
 
 
@@ -324,7 +330,8 @@ CASES = [
     "a --y with a gap for regress", "output is the input", "--model is the input", "--model is the output",
     "a header naming two columns alike", "labelling an empty file", "--out is a file",
     "a value that is not a date in a date column", "a folder where the report writes a file",
-    "an output over its --model",
+    "an output over its --model", "a CSV separated by semicolons", "a --labels column with a gap",
+    "a --columns name holding a comma, unescaped",
 ]  # fmt: skip
 
 
@@ -555,7 +562,7 @@ def test_a_header_with_several_blank_names_is_read(tmp_path, table):
     (tmp_path / "export.csv").write_text("\n".join(lines) + "\n")
     result = run("partition", tmp_path / "export.csv", "-k", 2, "--columns", "a,b", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")
     assert result.exit_code == 0 and result.stderr == "", result.output
-    assert (tmp_path / "p.csv").read_text().splitlines()[0] == "a,b,Unnamed: 2,Unnamed: 3,partition"
+    assert (tmp_path / "p.csv").read_text().splitlines()[0] == "a,b,,,partition"  # the header as written
     result = run("label", tmp_path / "export.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", 25)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "l.csv").read_text() == (tmp_path / "p.csv").read_text()
@@ -606,10 +613,10 @@ def test_whole_numbers_beyond_2_53_with_gaps_come_out_exact(tmp_path):
         result = run("label", tmp_path / "ids.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", chunk_rows)
         assert result.exit_code == 0, result.stderr
         assert [line.split(",")[0] for line in (tmp_path / "l.csv").read_text().splitlines()[1:]] == expected
-    # a column that also holds a decimal is floats, as pandas reads it (nothing to keep exact)
+    # a column that also holds a decimal is floats, as pandas reads it, but a CSV output copies its text
     (tmp_path / "mixed.csv").write_text("id,v\n9007199254740993,1\n,2\n0.5,3\n4,4\n")
     result = run("partition", tmp_path / "mixed.csv", "-k", 2, "--columns", "v", "-o", tmp_path / "q.csv")
-    assert result.exit_code == 0 and (tmp_path / "q.csv").read_text().splitlines()[1].startswith("9007199254740992.0,")
+    assert result.exit_code == 0 and (tmp_path / "q.csv").read_text().splitlines()[1].startswith("9007199254740993,1,")
 
 
 def test_a_parquet_output_keeps_ids_beyond_2_53_that_come_after_a_chunk_of_small_ones(tmp_path):
@@ -725,7 +732,7 @@ def test_a_csv_column_with_a_gap_in_the_first_chunk_stays_floats_in_later_chunks
     lines = ["id,x"] + [f"{'' if i == 1 else i},{(i * 37 % 11) / 10}" for i in range(12)]
     (tmp_path / "gap.csv").write_text("\n".join(lines) + "\n")
     run("partition", tmp_path / "gap.csv", "-k", 2, "--columns", "x", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")
-    assert (tmp_path / "p.csv").read_text().splitlines()[4].startswith("3.0,")
+    assert (tmp_path / "p.csv").read_text().splitlines()[4].startswith("3,")  # as written
     for chunk_rows in (3, 5):
         result = run("label", tmp_path / "gap.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", chunk_rows)
         assert result.exit_code == 0, result.stderr
@@ -748,3 +755,160 @@ def test_label_reads_chunks_of_a_dates_and_text_column_as_the_fit_did(tmp_path):
         result = run("label", tmp_path / "d.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", chunk_rows)
         assert result.exit_code == 0, result.stderr
         np.testing.assert_array_equal(pd.read_csv(tmp_path / "l.csv")["partition"], fitted)
+
+
+# --------------------------------------------------------------------------- the user's cells as written
+
+
+def test_a_csv_output_copies_the_users_cells_as_written(tmp_path, monkeypatch):
+    # pandas' types rewrote the user's own columns in every output, --overwrite-input too:
+    # 05004 -> 5004, TRUE -> True, NA -> empty, 0.37449676558788236314 -> 0.37449676558788236,
+    # 2021-01-01T00:00:00+01:00 -> 2020-12-31 23:00:00+00:00, the nameless header -> Unnamed: 0,
+    # CRLF -> LF and the byte-order mark dropped. The output is each input line plus a field.
+    rng = np.random.default_rng(31)
+    n = 40
+    records = [",zip,flag,note,ratio,when,text,x"]
+    for i in range(n):
+        when = f"2021-0{1 + i % 9}-0{1 + i % 9}T00:00:00+0{1 + i % 2}:00"
+        text = ['"a, b"', '"say ""hi"""', '"two\r\nlines"', "plain", " spaced "][i % 5]
+        records.append(f"{i},{i * 7 % 90000:05d},{'TRUE' if i % 2 else 'FALSE'},{'NA' if i % 3 else 'ok'},"
+                       f"0.{rng.integers(10**17, 10**18)}{i % 10}{i % 7}{i % 3},{when},{text},{rng.normal():.17g}")
+    raw = "\ufeff" + "".join(record + "\r\n" for record in records)
+    (tmp_path / "d.csv").write_bytes(raw.encode())
+    original = (tmp_path / "d.csv").read_bytes()
+    result = run("partition", tmp_path / "d.csv", "-k", 3, "--columns", "x,ratio", "-o", tmp_path / "p.csv",
+                 "--model", tmp_path / "m.hvrt")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    labels = hvrt.load(tmp_path / "m.hvrt").labels_
+    assert len(set(labels)) == 3
+    expected = ("\ufeff" + records[0] + ",partition\r\n"
+                + "".join(f"{record},{label}\r\n" for record, label in zip(records[1:], labels))).encode()  # fmt: skip
+    assert (tmp_path / "p.csv").read_bytes() == expected
+    for chunk_rows in (1, 3, 7, 100):
+        result = run("label", tmp_path / "d.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", chunk_rows)
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / "l.csv").read_bytes() == expected, chunk_rows
+    # the same bytes when pandas reads the text (without pyarrow, or when pyarrow refuses a line)
+    import hvrt._row_copy as row_copy
+
+    monkeypatch.setattr(row_copy, "_arrow", lambda: None)
+    for command in (["partition", tmp_path / "d.csv", "-k", 3, "--columns", "x,ratio"],
+                    ["label", tmp_path / "d.csv", "--model", tmp_path / "m.hvrt", "--chunk-rows", 7]):  # fmt: skip
+        result = run(*command, "-o", tmp_path / "q.csv")
+        assert result.exit_code == 0 and (tmp_path / "q.csv").read_bytes() == expected, command
+    monkeypatch.undo()
+    # over the input itself
+    result = run("label", tmp_path / "d.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "d.csv", "--overwrite-input")
+    assert result.exit_code == 0 and (tmp_path / "d.csv").read_bytes() == expected != original
+
+
+@pytest.mark.parametrize("block_bytes", [64, 1 << 20])
+def test_rows_pyarrow_refuses_are_copied_by_pandas_from_where_it_stopped(tmp_path, monkeypatch, block_bytes):
+    # pyarrow refuses a line of spaces (pandas skips it) and a short row (pandas fills it):
+    # the text is read on by pandas from the first row not yet taken, in step with the labels
+    # (with blocks of 64 bytes, pyarrow has read the first rows when it meets them)
+    import hvrt._row_copy as row_copy
+
+    monkeypatch.setattr(row_copy, "_BLOCK_BYTES", block_bytes)
+    lines = ["a,b,c"] + [f"{i},{(i * 37 % 11) / 10},0{i}" for i in range(30)]
+    lines[18] = "17,0.5"  # short: pandas reads c as empty
+    lines.insert(25, "   ")
+    (tmp_path / "d.csv").write_text("\n".join(lines) + "\n")
+    result = run("partition", tmp_path / "d.csv", "-k", 2, "--columns", "a,b", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0, result.output
+    labels = hvrt.load(tmp_path / "m.hvrt").labels_
+    kept = [line for line in lines[1:] if line.strip()]
+    expected = "a,b,c,partition\n" + "".join(
+        f"{line}{',' if line.count(',') == 1 else ''},{label}\n" for line, label in zip(kept, labels)
+    )
+    assert (tmp_path / "p.csv").read_text() == expected
+    for chunk_rows in (4, 20):
+        result = run("label", tmp_path / "d.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", chunk_rows)
+        assert result.exit_code == 0 and (tmp_path / "l.csv").read_text() == expected, chunk_rows
+
+
+def test_label_in_chunks_copies_small_ids_with_a_gap_then_big_ids_as_written(tmp_path):
+    # a column of small ids with a gap in the first chunk (floats, as pandas reads it) and ids
+    # beyond 2**53 later: label wrote 3.0 where partition writes 3; both copy the text now
+    ids = ["", "1", "2", "3"] + [str(2**53 + 21 + 2 * i) for i in range(4)] + ["", "5", "6", "9007199254741001"]
+    text = "id,v\n" + "".join(f"{i},{k % 5}\n" for k, i in enumerate(ids))
+    (tmp_path / "ids.csv").write_text(text)
+    result = run("partition", tmp_path / "ids.csv", "-k", 2, "--columns", "v", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0, result.output
+    labels = hvrt.load(tmp_path / "m.hvrt").labels_
+    expected = "id,v,partition\n" + "".join(f"{i},{k % 5},{label}\n" for k, (i, label) in enumerate(zip(ids, labels)))
+    assert (tmp_path / "p.csv").read_text() == expected
+    for chunk_rows in (4, 3, 5):
+        result = run("label", tmp_path / "ids.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", chunk_rows)
+        assert result.exit_code == 0 and (tmp_path / "l.csv").read_text() == expected, chunk_rows
+
+
+def test_a_parquet_output_of_a_parquet_input_keeps_its_types_and_values(tmp_path):
+    # a Parquet file not written by pandas: its int64 with a null came out as doubles (2**53 + 1
+    # rounded), its decimals and times through pandas' objects; the batches are copied as stored
+    pa = pytest.importorskip("pyarrow")
+    import datetime as dt
+    import decimal
+
+    n = 60
+    rng = np.random.default_rng(32)
+    table = pa.table({
+        "x": pa.array(rng.normal(size=n)),
+        "id": pa.array([None if i == 3 else 2**53 + 1 + i for i in range(n)], pa.int64()),
+        "price": pa.array([decimal.Decimal(f"{i}.10") for i in range(n)], pa.decimal128(12, 2)),
+        "day": pa.array([dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(n)], pa.date32()),
+        "at": pa.array([dt.datetime(2021, 1, 1, i % 24, tzinfo=dt.timezone.utc) for i in range(n)], pa.timestamp("us", "Europe/Paris")),
+        "tags": pa.array([["a", "b"][: i % 3] for i in range(n)], pa.list_(pa.string())),
+        "code": pa.array(["k" + str(i % 4) for i in range(n)]).dictionary_encode(),
+        "flag": pa.array([i % 2 == 0 for i in range(n)]),
+    })  # fmt: skip
+    pq.write_table(table, tmp_path / "d.parquet", row_group_size=25)
+    result = run("partition", tmp_path / "d.parquet", "-k", 2, "--columns", "x", "-o", tmp_path / "p.parquet", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0, result.output
+    written = pq.read_table(tmp_path / "p.parquet")
+    assert written.drop_columns(["partition"]).equals(pq.read_table(tmp_path / "d.parquet"))
+    np.testing.assert_array_equal(written["partition"].to_numpy(), hvrt.load(tmp_path / "m.hvrt").labels_)
+    for chunk_rows in (7, 100):
+        result = run("label", tmp_path / "d.parquet", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.parquet", "--chunk-rows", chunk_rows)
+        assert result.exit_code == 0, result.output
+        assert pq.read_table(tmp_path / "l.parquet").equals(written), chunk_rows
+    # a pandas-written file keeps its index and dtypes when read back by pandas
+    frame = pd.DataFrame({"x": rng.normal(size=n), "n": pd.array([None, *range(n - 1)], dtype="Int64")},
+                         index=pd.Index([f"r{i}" for i in range(n)], name="key"))  # fmt: skip
+    frame.to_parquet(tmp_path / "f.parquet")
+    result = run("label", tmp_path / "f.parquet", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "fl.parquet", "--chunk-rows", 9)
+    assert result.exit_code == 0, result.output
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "fl.parquet").drop(columns="partition"), frame)
+
+
+def test_a_missing_prediction_is_refused_not_written_empty(tmp_path, csv, monkeypatch):
+    # `hvrt predict` wrote an empty prediction field, exit 0, when the model returned NaN
+    run("regress", csv, "--y", "y", "-k", 4, "--model", tmp_path / "reg.hvrt", "--engine", "exact")
+    original = PartitionedRegressor.predict
+
+    def one_missing(self, X):
+        values = original(self, X).astype(float)
+        values[len(values) // 2] = np.nan
+        return values
+
+    monkeypatch.setattr(PartitionedRegressor, "predict", one_missing)
+    result = run("predict", csv, "--model", tmp_path / "reg.hvrt", "-o", tmp_path / "out.csv", "--chunk-rows", 500)
+    assert result.exit_code == 2 and not (tmp_path / "out.csv").exists()
+    assert result.stderr == (f"hvrt: error: the model '{tmp_path / 'reg.hvrt'}' gave no prediction for 1 row(s) of "
+                             f"'{csv}', first data row 251; nothing was written\n")  # fmt: skip
+    result = run("regress", csv, "--y", "y", "-k", 4, "--model", tmp_path / "r2.hvrt", "--engine", "exact", "-o", tmp_path / "out.csv")
+    assert result.exit_code == 2 and "first data row 601; nothing was written" in result.stderr
+    assert not (tmp_path / "out.csv").exists() and not (tmp_path / "r2.hvrt").exists()
+
+
+def test_a_column_name_holding_a_comma_is_given_with_a_backslash(tmp_path):
+    (tmp_path / "c.csv").write_text('"price, usd",qty,y\n' + "".join(f"{i + 0.5},{i % 7},{i % 3}\n" for i in range(30)))
+    result = run("partition", tmp_path / "c.csv", "-k", 2, "--columns", "price\\, usd,qty", "-o", tmp_path / "p.csv",
+                 "--model", tmp_path / "m.hvrt")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert list(hvrt.load(tmp_path / "m.hvrt").feature_names_in_) == ["price, usd", "qty"]
+    result = run("partition", tmp_path / "c.csv", "-k", 2, "--columns", "price, usd", "-o", tmp_path / "q.csv")
+    assert result.exit_code == 2
+    assert result.stderr == (f"hvrt: error: unknown --columns column 'price' in '{tmp_path / 'c.csv'}' (its columns: "
+                             "'price, usd', qty, y); a comma inside a name is written with a backslash before it: "
+                             "--columns 'price\\, usd'\n")  # fmt: skip

@@ -28,7 +28,7 @@ import sys
 import time
 import warnings
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -228,6 +228,13 @@ def _check_csv_header(path: Path, fmt: str) -> list[str]:
 
     with _reading(path, fmt):
         names = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0].tolist()
+    separator = next((mark for mark in (";", "\t", "|") if mark in names[0]), None) if len(names) == 1 else None
+    if separator is not None:  # "a;b;y": pandas reads one column, and every later error would be about it
+        raise BadInput(
+            f"{str(path)!r} has one column, named {names[0]!r}: it looks separated by {separator!r}, but hvrt reads "
+            f"comma-separated files; write it with commas first (pandas: pd.read_csv(path, sep={separator!r}).to_csv(new_path, "
+            "index=False))"
+        )
     seen: dict[str, int] = {}
     for position, name in enumerate(names, start=1):
         if not name.strip():  # trailing commas of a spreadsheet export: pandas names them apart
@@ -460,9 +467,7 @@ def iter_chunks(
     import pandas as pd
 
     if fmt == "parquet":
-        parquet = _pyarrow().parquet.ParquetFile(path)
-        for batch in parquet.iter_batches(batch_size=chunk_rows):
-            yield batch.to_pandas()
+        yield from (frame for frame, _ in _parquet_chunks(path, chunk_rows))
         return
     with _reading(path, fmt):
         header = pd.read_csv(path, nrows=0).columns
@@ -478,6 +483,12 @@ def iter_chunks(
     finally:
         exact.close()
         reader.close()
+
+
+def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[tuple[pd.DataFrame, Any]]:
+    """The record batches of a Parquet file, each as a DataFrame and as stored (to copy it)."""
+    for batch in _pyarrow().parquet.ParquetFile(path).iter_batches(batch_size=chunk_rows):
+        yield batch.to_pandas(), batch
 
 
 def _csv_chunks(
@@ -788,16 +799,120 @@ def write_table(frame: pd.DataFrame, target: Path, fmt: str) -> None:
         writer.close()
 
 
+COPY_BLOCK_ROWS = 100_000  # rows of the input copied at a time into a whole-file output
+
+
+def write_rows_plus(source: Path, fmt: str, frame: pd.DataFrame, column: str, values: Any, target: Path,
+                    out_fmt: str) -> None:
+    """Write the rows of ``source`` (read whole into ``frame``) plus ``column`` to ``target``.
+
+    An output of the input's format copies its rows as written (:mod:`hvrt._row_copy`: a CSV's
+    cells as text, a Parquet file's batches as stored), block by block; another format writes
+    ``frame``, the rows as read.
+    """
+    import numpy as np
+
+    from ._atomic import atomic_path
+
+    if out_fmt != fmt:
+        write_table(frame.assign(**{column: values}), target, out_fmt)
+        return
+    from ._row_copy import RowCopyWriter
+
+    values = np.asarray(values)
+    with atomic_path(target) as temporary:
+        writer = RowCopyWriter(temporary, out_fmt, column, source)
+        if fmt == "csv":
+            sizes = [min(COPY_BLOCK_ROWS, len(frame) - start) for start in range(0, len(frame), COPY_BLOCK_ROWS)]
+            blocks = _csv_rows(source, sizes)
+        else:
+            blocks = (batch for _, batch in _parquet_chunks(source, COPY_BLOCK_ROWS))
+        start = 0
+        for block in blocks:
+            writer.write(block, values[start : start + _block_rows(block)])
+            start += _block_rows(block)
+        writer.close()
+
+
+def _csv_rows(source: Path, sizes: Sequence[int]) -> Iterator[Any]:
+    """The rows of the CSV file ``source`` as written (:class:`hvrt._row_copy.CsvRows`), in blocks of
+    ``sizes`` rows, then a check that the file holds no more (see :func:`_take_text`)."""
+    from ._row_copy import CsvRows
+
+    rows = CsvRows(source)
+    try:
+        for size in sizes:
+            yield _take_text(rows, size, source)
+        _check_all_taken(rows, source)
+    finally:
+        rows.close()
+
+
+def _take_text(rows: Any, size: int, source: Path) -> Any:
+    """The next ``size`` rows of ``rows`` (a :class:`hvrt._row_copy.CsvRows`), which must have them.
+
+    A CSV's text rows must be the rows pandas read as a table: a block of fewer rows, or rows
+    left after the last, is refused (the two readers never disagreed on a file tried, but a
+    shifted row would put every later value beside another row's).
+    """
+    block = rows.take(size)
+    if _block_rows(block) != size:
+        _copy_mismatch(source, rows.taken)
+    return block
+
+
+def _check_all_taken(rows: Any, source: Path) -> None:
+    if not rows.exhausted():
+        _copy_mismatch(source, rows.taken)
+
+
+def _block_rows(block: Any) -> int:
+    return block.num_rows if hasattr(block, "num_rows") else len(block)
+
+
+def _copy_mismatch(source: Path, text_rows: int) -> NoReturn:
+    raise BadInput(
+        f"{str(source)!r} read as text gives other rows than read as a table (from data row {text_rows:,} on); "
+        "its rows cannot be copied as written: write a Parquet output, which takes the table as read"
+    )
+
+
 def _columns_option(values: Sequence[str]) -> list[str]:
-    """``--columns a,b --columns c`` -> ``["a", "b", "c"]`` (a name given twice counts once)."""
-    return list(dict.fromkeys(name.strip() for value in values for name in value.split(",") if name.strip()))
+    """``--columns a,b --columns c`` -> ``["a", "b", "c"]`` (a name given twice counts once).
+
+    A comma preceded by a backslash is part of a name (``price\\, usd``), and so is a backslash
+    preceded by one (``\\\\``); any other backslash is itself.
+    """
+    names = []
+    for value in values:
+        name, escaped = [], False
+        for character in value:  # the option's characters, not the data's
+            if escaped:
+                name.append(character if character in ",\\" else "\\" + character)
+                escaped = False
+            elif character == "\\":
+                escaped = True
+            elif character == ",":
+                names.append("".join(name))
+                name = []
+            else:
+                name.append(character)
+        names.append("".join(name) + ("\\" if escaped else ""))
+    return list(dict.fromkeys(name.strip() for name in names if name.strip()))
 
 
 def _check_columns(frame: pd.DataFrame, names: Sequence[str], role: str, source: Path) -> None:
     missing = [name for name in names if name not in frame.columns]
     if missing:
-        shown = ", ".join(map(str, frame.columns[:12])) + (", ..." if frame.shape[1] > 12 else "")
-        raise BadInput(f"unknown {role} column {missing[0]!r} in {str(source)!r} (its columns: {shown})")
+        # a name holding a comma is quoted, so that 'price, usd' does not look like two columns
+        shown = ", ".join(repr(c) if "," in str(c) else str(c) for c in frame.columns[:12])
+        shown += ", ..." if frame.shape[1] > 12 else ""
+        hint = ""
+        comma = next((str(c) for c in frame.columns if "," in str(c)), None)
+        if role == "--columns" and comma is not None:
+            escaped = comma.replace("\\", "\\\\").replace(",", "\\,")
+            hint = f"; a comma inside a name is written with a backslash before it: --columns '{escaped}'"
+        raise BadInput(f"unknown {role} column {missing[0]!r} in {str(source)!r} (its columns: {shown}){hint}")
 
 
 def _numeric_target(frame: pd.DataFrame, names: Sequence[str], source: Path) -> None:
@@ -1006,7 +1121,7 @@ def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str,
     model.fit(X, frame[list(y_columns)] if y_columns else None)
     seconds = time.perf_counter() - start
     progress.step(f"writing {target_path}")
-    write_table(frame.assign(**{PARTITION_COLUMN: model.labels_}), target_path, out_fmt)
+    write_rows_plus(source, fmt, frame, PARTITION_COLUMN, model.labels_, target_path, out_fmt)
     sizes = model.partition_sizes_
     _say(quiet, f"partitioned {_count(len(frame), 'row')} x {_count(X.shape[1], 'column')} into "
                 f"{_count(model.n_partitions_, 'partition')} (engine {model.engine_}, {seconds:.2f} s); "
@@ -1015,6 +1130,18 @@ def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str,
     if model_path:
         saved = _save_model(model, model_path, _column_metadata(X, list(y_columns)))
         _say(quiet, f"saved the partitioner to {saved}")
+
+
+def _check_predictions(values: Any, rows_before: int, source: Path, model_path: str) -> None:
+    """Refuse to write a prediction that is missing (an empty field, exit 0, was written before)."""
+    import numpy as np
+
+    missing = np.isnan(np.asarray(values, dtype=np.float64))
+    if missing.any():
+        raise BadInput(
+            f"the model {model_path!r} gave no prediction for {int(missing.sum()):,} row(s) of {str(source)!r}, "
+            f"first data row {rows_before + int(np.flatnonzero(missing)[0]) + 1:,}; nothing was written"
+        )
 
 
 def _median(values: Any) -> float:
@@ -1035,25 +1162,47 @@ def _chunked(command: str, kind: str, column: str, input_path: str, model_path: 
     progress = Progress(quiet)
     model, metadata = _load_model(model_path, kind, command)
     rows = chunks = 0
-    with atomic_path(target_path) as temporary:
-        writer = ChunkWriter(temporary, out_fmt)
-        with progress.bar(count_rows(source, fmt), f"{command} {source.name}") as bar:
-            for chunk in iter_chunks(
+    copy = out_fmt == fmt  # the input's rows copied as written (hvrt._row_copy), else as read
+    text = None
+    with atomic_path(target_path) as temporary, ExitStack() as stack:
+        if copy:
+            from ._row_copy import RowCopyWriter
+
+            writer: Any = RowCopyWriter(temporary, out_fmt, column, source)
+        else:
+            writer = ChunkWriter(temporary, out_fmt)
+        if fmt == "parquet":
+            pairs = _parquet_chunks(source, chunk_rows)
+        else:
+            pairs = ((chunk, None) for chunk in iter_chunks(
                 source, fmt, chunk_rows, metadata.get("text_columns", ()), metadata.get("date_columns", ()),
                 metadata.get("duration_columns", ()),
-            ):
+            ))  # fmt: skip
+        with progress.bar(count_rows(source, fmt), f"{command} {source.name}") as bar:
+            for chunk, batch in pairs:
                 if chunks == 0:
                     _check_free_column(chunk, column, source)
                     _check_model_columns(chunk, model, model_path, source)
                 if len(chunk) == 0:
                     continue
+                if copy and fmt == "csv" and text is None:  # opened after the typed read checked the file
+                    from ._row_copy import CsvRows
+
+                    text = stack.enter_context(closing(CsvRows(source)))
                 values = model.predict(chunk)
-                writer.write(chunk.assign(**{column: values}))
+                if command == "predict":
+                    _check_predictions(values, rows, source, model_path)
+                if not copy:
+                    writer.write(chunk.assign(**{column: values}))
+                else:
+                    writer.write(batch if text is None else _take_text(text, len(chunk), source), values)
                 rows += len(chunk)
                 chunks += 1
                 bar.update(len(chunk))
         if rows == 0:
             raise BadInput(f"input {str(source)!r} has no rows")
+        if text is not None:
+            _check_all_taken(text, source)
         writer.close()
     what = "labelled" if command == "label" else "predicted"
     _say(quiet, f"{what} {_count(rows, 'row')} in {chunks} chunk(s) with {model_path}; wrote {target_path}")
@@ -1155,13 +1304,15 @@ def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, .
     model = PartitionedRegressor(partitioner, verbose=progress.enabled).fit(X, frame[y_column])
     seconds = time.perf_counter() - start
     fitted = model.predict(X)
+    if target is not None:
+        _check_predictions(fitted, 0, source, model_path)
     r2 = model.score(X, frame[y_column])
     saved = _save_model(model, model_path, _column_metadata(X, [y_column]))
     _say(quiet, f"fitted {_count(model.n_partitions_, 'local model')} of {y_column!r} on {_count(len(frame), 'row')} in {seconds:.2f} s "
                 f"(partitions grown on {model.partition_on_}, shrinkage {model.shrinkage_:g}); training R² {r2:.4f}")
     _say(quiet, f"saved the regressor to {saved}")
     if target is not None:
-        write_table(frame.assign(**{PREDICTION_COLUMN: fitted}), *target)
+        write_rows_plus(source, fmt, frame, PREDICTION_COLUMN, fitted, *target)
         _say(quiet, f"wrote {target[0]}")
 
 
@@ -1194,11 +1345,24 @@ def profile(input_path: str, labels_column: str, columns: tuple[str, ...], out_d
     progress.step(f"reading {source}")
     frame = read_table(source, fmt)
     _check_columns(frame, [labels_column], "--labels", source)
+    _labelled_rows(frame[labels_column], source)
     X = _features(frame, _columns_option(columns), [labels_column], source)
     progress.step("profiling")
     report = write_profile(X, frame[labels_column], out)
     _say(quiet, f"profiled {_count(len(frame), 'row')} in {_count(frame[labels_column].nunique(), 'partition')}; wrote {out}")
     _say(quiet, str(report))
+
+
+def _labelled_rows(labels: pd.Series, source: Path) -> None:
+    """Every row needs a --labels value: say which column and which data row of the file (as C31)."""
+    import numpy as np
+
+    missing = labels.isna().to_numpy()
+    if missing.any():
+        raise BadInput(
+            f"--labels column {labels.name!r} of {str(source)!r} has {int(missing.sum()):,} missing value(s), first in "
+            f"data row {int(np.flatnonzero(missing)[0]) + 1:,}; every row needs a partition label (drop those rows)"
+        )
 
 
 def write_profile(X: pd.DataFrame, labels: Any, out: Path) -> Path:
