@@ -334,6 +334,10 @@ CASES: dict[str, Callable[[], object]] = {
     ),
     "X18": lambda: HVRTPartitioner(max_leaf_nodes=4).fit(_with(tags=[["x"]] * 60)),
     "X19": lambda: HVRTPartitioner(max_leaf_nodes=4).fit(_lazy_frame()),
+    "X20": lambda: HVRTPartitioner(max_leaf_nodes=4).fit(
+        _with(d=pd.Series(pd.date_range("2024-01-01", periods=60, freq="D")).astype("datetime64[s]").where(
+            np.arange(60) > 0, pd.Timestamp("9999-12-31")))
+    ),
     # y at fit
     "Y1": lambda: HVRTPartitioner().fit(X, "a"),
     "Y2": lambda: HVRTPartitioner().fit(X, np.ones((60, 1, 1))),
