@@ -338,6 +338,9 @@ CASES: dict[str, Callable[[], object]] = {
         _with(d=pd.Series(pd.date_range("2024-01-01", periods=60, freq="D")).astype("datetime64[s]").where(
             np.arange(60) > 0, pd.Timestamp("9999-12-31")))
     ),
+    "X21": lambda: HVRTPartitioner(max_leaf_nodes=4).fit(
+        _with(when=pd.Series([pd.Timestamp("2024-01-01", tz="UTC")] * 59 + [pd.Timestamp("2024-01-02")], dtype=object))
+    ),
     # y at fit
     "Y1": lambda: HVRTPartitioner().fit(X, "a"),
     "Y2": lambda: HVRTPartitioner().fit(X, np.ones((60, 1, 1))),

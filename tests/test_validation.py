@@ -115,3 +115,47 @@ def test_pyarrow_durations_are_measured_as_durations_by_the_analysis_tools() -> 
     assert checked.feature_names == ["took"] and checked.time_kinds == {"took": "durations"}
     np.testing.assert_array_equal(checked.values, check_partitioned(X, labels).values)
     assert partition_quality(arrow, labels).feature_r2 == pytest.approx(partition_quality(X, labels).feature_r2)
+
+
+def _times_in_two_zones(n: int) -> tuple[pd.Series, pd.Series]:
+    """n instants 5 hours apart (UTC), and the same instants alternating between two zones
+    (an object column: pandas keeps times in several zones as objects)."""
+    instants = pd.Series(pd.date_range("2021-01-01", periods=n, freq="5h", tz="UTC"))
+    zones = np.where(np.arange(n) % 2 == 1, "Europe/Berlin", "America/New_York")
+    mixed = pd.Series([stamp.tz_convert(zone) for stamp, zone in zip(instants, zones)], dtype=object)
+    return instants, mixed
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_object_column_of_times_in_several_zones_is_read_as_instants_in_utc(engine: str) -> None:
+    # it was a categorical of every distinct instant (2000 rows, 2000 levels), without a word
+    n = 600
+    rng = np.random.default_rng(6)
+    instants, mixed = _times_in_two_zones(n)
+    mixed.iloc[9] = None
+    instants.iloc[9] = pd.NaT
+    assert mixed.dtype == object
+    X = pd.DataFrame({"a": rng.normal(size=n), "when": mixed})
+    y = np.arange(n, dtype=float)
+    fitted = HVRTPartitioner(max_leaf_nodes=6, engine=engine, y_weight=1.0).fit(X, y)
+    in_utc = HVRTPartitioner(max_leaf_nodes=6, engine=engine, y_weight=1.0).fit(X.assign(when=instants), y)
+    assert fitted._preprocessor.categorical_columns == []
+    np.testing.assert_array_equal(fitted.labels_, in_utc.labels_)
+    # labelling reads them the same way, and the same instants in one zone label alike
+    np.testing.assert_array_equal(fitted.get_partitions(X), fitted.labels_)
+    np.testing.assert_array_equal(fitted.get_partitions(X.assign(when=instants.dt.tz_convert("Asia/Tokyo"))), fitted.labels_)
+    np.testing.assert_array_equal(in_utc.get_partitions(X), fitted.labels_)
+    assert check_partitioned(X, np.arange(n) % 3).time_kinds == {"when": "dates"}
+
+
+def test_an_object_column_of_zoned_and_naive_times_is_refused_naming_it() -> None:
+    n = 200
+    rng = np.random.default_rng(7)
+    instants, mixed = _times_in_two_zones(n)
+    naive_too = mixed.where(np.arange(n) % 10 > 0, pd.Timestamp("2021-01-01 12:00"))
+    message = r"X column 'when' holds times with a time zone and 20 without one"
+    with pytest.raises(ValueError, match=message):
+        HVRTPartitioner(max_leaf_nodes=4).fit(pd.DataFrame({"a": rng.normal(size=n), "when": naive_too}))
+    fitted = HVRTPartitioner(max_leaf_nodes=4).fit(pd.DataFrame({"a": rng.normal(size=n), "when": instants}))
+    with pytest.raises(ValueError, match=message):
+        fitted.get_partitions(pd.DataFrame({"a": rng.normal(size=n), "when": naive_too}))

@@ -305,6 +305,44 @@ def _decimals_as_floats(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{c: frame[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in decimals})
 
 
+def _zoned_times_as_instants(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Object columns of time-zone-aware times in several zones (``pd.concat`` of two
+    columns in different zones, rows built from JSON) as instants in UTC.
+
+    pandas keeps them as objects, which would be a categorical of every distinct time. Read
+    as instants they are one ordered date column, as the command line reads a CSV column of
+    times with several UTC offsets. Naive times mixed with zoned ones are refused: no zone
+    for the naive ones is right.
+
+    Raises
+    ------
+    ValueError
+        For a column mixing times with and without a time zone, naming it.
+    """
+    zoned = {}
+    for column, dtype in frame.dtypes.items():
+        if dtype != object:
+            continue
+        values = frame[column]
+        # the first values decide whether the whole column is worth a scan
+        if pd.api.types.infer_dtype(values.iloc[:64], skipna=True) not in ("datetime", "empty"):
+            continue
+        if pd.api.types.infer_dtype(values, skipna=True) != "datetime":
+            continue
+        present = values.dropna()
+        naive = sum(getattr(value, "tzinfo", None) is None for value in present)  # (a rare column, not a hot path)
+        if naive == len(present):
+            continue  # naive datetimes pandas did not convert: left as they are
+        if naive:
+            raise ValueError(
+                f"{name} column {column!r} holds times with a time zone and {naive:,} without one; no zone for "
+                f"the naive ones is right: give them one (pd.to_datetime({name}[{column!r}], utc=True) reads them "
+                "as UTC), or make the column text to split it as categories"
+            )
+        zoned[column] = pd.to_datetime(values, utc=True)
+    return frame.assign(**zoned) if zoned else frame
+
+
 def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
     """Coerce ``X`` to a DataFrame.
 
@@ -346,7 +384,7 @@ def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
             # An object column of numbers only (a transposed frame, rows built from JSON) is
             # numeric data, as in an object array below; taken as categories, every distinct
             # value would be an unordered category. Text and mixed columns stay object.
-            frame = _decimals_as_floats(frame.infer_objects())
+            frame = _zoned_times_as_instants(_decimals_as_floats(frame.infer_objects()), name)
     else:
         array = np.asarray(X)
         if array.dtype.kind in "US" and not isinstance(X, np.ndarray) and array.ndim == 2:
