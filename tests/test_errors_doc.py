@@ -312,6 +312,7 @@ CASES: dict[str, Callable[[], object]] = {
     "P23": lambda: HVRTPartitioner(weights={0: 1.0, "0": 2.0}).fit(X.set_axis([0, 1], axis=1)),
     "P24": lambda: HVRTPartitioner(min_impurity_reduction=0.01),
     "P25": lambda: HVRTPartitioner().set_params(min_impurity_reduction=0.01),
+    "P26": lambda: HVRTPartitioner(categorical_features=[0]).fit(X.set_axis([1, 0], axis=1)),
     # X at fit
     "X1": lambda: HVRTPartitioner().fit(sp.csr_matrix(np.ones((4, 2)))),
     "X2": lambda: HVRTPartitioner().fit(X["a"]),

@@ -273,3 +273,34 @@ def test_unhashable_cells_are_refused_naming_the_column(encoding: str, cell: obj
     fitted = HVRTPartitioner(max_leaf_nodes=4, engine=engine, category_encoding=encoding).fit(X.assign(tags=["p", "q"] * 30))
     with pytest.raises(TypeError, match=expected):
         fitted.get_partitions(X.assign(tags=[cell] * 60))
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_categorical_features_lists_int_and_tuple_column_names_as_pandas_reads_them(engine: str) -> None:
+    # ints were positions even where X had a column of that name, and tuples (a MultiIndex)
+    # could not be listed at all
+    rng = np.random.default_rng(30)
+    n = 400
+    measure, codes = rng.normal(size=n), rng.integers(0, 4, n)
+    options = dict(max_leaf_nodes=6, engine=engine, category_encoding="ohe" if engine == "exact" else "auto")
+    named = HVRTPartitioner(**options, categorical_features=[20]).fit(pd.DataFrame({10: measure, 20: codes}))
+    assert named._preprocessor.categorical_columns == ["20"]
+    reference = HVRTPartitioner(**options, categorical_features=["codes"]).fit(pd.DataFrame({"m": measure, "codes": codes}))
+    np.testing.assert_array_equal(named.labels_, reference.labels_)
+    # a name that is also its own position (an array's frame, columns 0, 1), and a string form
+    ranged = pd.DataFrame({0: measure, 1: codes})
+    assert HVRTPartitioner(**options, categorical_features=[1]).fit(ranged)._preprocessor.categorical_columns == ["1"]
+    assert HVRTPartitioner(**options, categorical_features=["1"]).fit(ranged)._preprocessor.categorical_columns == ["1"]
+    # a name that is another column's position is refused, saying how to name either
+    swapped = pd.DataFrame({1: measure, 0: codes})
+    with pytest.raises(ValueError, match=r"item 0 is ambiguous: X has a column named 0, and position 0 is column '1'; "
+                                         r"list these columns by their names as strings \('0' for the column named 0"):
+        HVRTPartitioner(**options, categorical_features=[0]).fit(swapped)
+    assert HVRTPartitioner(**options, categorical_features=["0"]).fit(swapped)._preprocessor.categorical_columns == ["0"]
+    # tuples name the columns of a MultiIndex, as weights' keys do
+    tupled = pd.DataFrame({("m", "x"): measure, ("m", "code"): codes.astype(str)})
+    fitted = HVRTPartitioner(**options, categorical_features=[("m", "code")]).fit(tupled)
+    assert fitted._preprocessor.categorical_columns == [str(("m", "code"))]
+    np.testing.assert_array_equal(fitted.labels_, reference.labels_)
+    with pytest.raises(ValueError, match=r"categorical_features names column \('m', 'y'\), which X does not have"):
+        HVRTPartitioner(**options, categorical_features=[("m", "y")]).fit(tupled)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 from ._target import blend_target, column_moments, target_part, y_alone
 from ._validation import (
     check_time_kinds,
+    column_labels,
     date_zones,
     has_missing_values,
     is_categorical_dtype,
@@ -134,7 +135,13 @@ def _sort_key(key: Any) -> tuple[int, str]:
 
 
 def resolve_categorical(frame: pd.DataFrame, categorical_features: Sequence[Any] | None) -> list[str]:
-    """Names of the categorical columns: by dtype, or as listed by name or position."""
+    """Names of the categorical columns: by dtype, or as listed by name or position.
+
+    A listed item is a column's name when it equals one of X's own column labels (ints,
+    tuples of a MultiIndex; as pandas' ``X[item]`` reads it) or, for a string, a column's
+    name as a string (``"0"`` for the column ``0``); otherwise an int is a position. An int
+    that names one column and is the position of another is refused as ambiguous.
+    """
     if categorical_features is None:
         found = [c for c, d in frame.dtypes.items() if is_categorical_dtype(d)]
         _warn_of_python_dates(frame, found)
@@ -144,15 +151,33 @@ def resolve_categorical(frame: pd.DataFrame, categorical_features: Sequence[Any]
             "categorical_features must be None or a list of column names or positions, "
             f"got {categorical_features!r}"
         )
+    by_label: dict[Any, str] = {}
+    for label, name in zip(column_labels(frame), frame.columns):
+        if not isinstance(label, str):
+            by_label.setdefault(label, name)
     names = []
     for item in categorical_features:
-        if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+        is_position = isinstance(item, (int, np.integer)) and not isinstance(item, bool)
+        try:
+            named = None if isinstance(item, str) else by_label.get(item)
+        except TypeError:  # an unhashable item (a list): no column's label
+            named = None
+        if named is not None:
+            if is_position and 0 <= item < frame.shape[1] and frame.columns[item] != named:
+                raise ValueError(
+                    f"categorical_features item {item!r} is ambiguous: X has a column named {item!r}, and "
+                    f"position {item} is column {frame.columns[item]!r}; list these columns by their names as "
+                    f"strings ({named!r} for the column named {item!r}, {frame.columns[item]!r} for the one at "
+                    f"position {item})"
+                )
+            names.append(named)
+        elif is_position:
             if not 0 <= item < frame.shape[1]:
                 raise ValueError(
                     f"categorical_features position {item} is out of range for {frame.shape[1]} columns"
                 )
             names.append(frame.columns[item])
-        elif item in frame.columns:
+        elif isinstance(item, str) and item in frame.columns:
             names.append(item)
         else:
             raise ValueError(f"categorical_features names column {item!r}, which X does not have")

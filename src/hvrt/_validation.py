@@ -177,6 +177,20 @@ def _dates_as_numbers(frame: pd.DataFrame, name: str = "X") -> pd.DataFrame:
     return converted
 
 
+# ``frame.attrs`` key under which to_frame keeps a DataFrame's own column labels when they are
+# not all strings (ints, tuples, a MultiIndex), which ``categorical_features`` may list.
+COLUMN_LABELS = "hvrt_column_labels"
+
+
+def column_labels(frame: pd.DataFrame) -> list[Any]:
+    """The user's own label of each column of a :func:`to_frame` result (its string name
+    when the labels were strings, or are not known)."""
+    labels = frame.attrs.get(COLUMN_LABELS)
+    if labels is None or len(labels) != frame.shape[1] or [str(c) for c in labels] != list(frame.columns):
+        return list(frame.columns)
+    return list(labels)
+
+
 def time_kinds(frame: pd.DataFrame) -> dict[str, str]:
     """The columns of a :func:`to_frame` result that held times: ``"dates"`` or ``"durations"``."""
     return {
@@ -375,6 +389,7 @@ def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
             frame = X
         else:
             frame = X.set_axis([str(c) for c in X.columns], axis=1)
+            frame.attrs[COLUMN_LABELS] = X.columns  # (an Index: cheap to copy along with the frame)
         if frame.columns.has_duplicates:
             dupes = sorted(set(frame.columns[frame.columns.duplicated()]))
             raise ValueError(

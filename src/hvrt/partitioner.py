@@ -133,9 +133,12 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         ``True``: mean imputation for numeric columns, most frequent value for
         categoricals. ``False``: missing numeric values add nothing to the target and the
         tree routes NaN natively; a missing category is a category of its own.
-    categorical_features : list of str or int, default=None
+    categorical_features : list of str, int or tuple, default=None
         Categorical columns by name or position. ``None`` means object, string,
-        category and bool dtypes.
+        category and bool dtypes. An item equal to one of X's column labels (an int, a
+        tuple of a MultiIndex) names that column, as ``X[item]`` would; a string also
+        names a column by its label's string form; any other int is a position. An int
+        that names one column and is the position of another is refused as ambiguous.
     category_encoding : {"auto", "native", "ohe", "target"}, default="auto"
         How categoricals reach the tree (the target never sees them). ``"native"`` (the
         histogram engine only): each categorical is one tree input of category codes, and
