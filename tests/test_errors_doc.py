@@ -175,7 +175,7 @@ def _model_file(name: str) -> str:
     elif name == "arrays.npz":
         np.savez(name, a=np.arange(3))
     elif name == "future.hvrt":
-        _rewritten("model.hvrt", name, _manifest_edit(format_version=4, hvrt_version="9.0"))
+        _rewritten("model.hvrt", name, _manifest_edit(format_version=5, hvrt_version="9.0"))
     elif name == "older.hvrt":
         _rewritten("model.hvrt", name, _manifest_edit(hvrt_version="0.1.0"))
     elif name == "unknown.hvrt":
@@ -441,6 +441,9 @@ CASES: dict[str, Callable[[], object]] = {
     "M23": _load("forged_labels.hvrt"),
     "M24": _load("truncated.hvrt"),
     "M25": _load("empty.hvrt"),
+    "M26": _saving(lambda: HVRTPartitioner(max_leaf_nodes=4, categorical_features=["tags"]).fit(
+        _with(tags=pd.Series([frozenset({i % 2}) for i in range(60)], dtype=object))
+    )),
     # Dask
     "K1": lambda: _dask_fit()(X),
     "K2": lambda: _dask_fit()(_dask_y()),
