@@ -568,6 +568,18 @@ def test_a_nameless_column_used_as_a_feature_is_warned_of(tmp_path, table):
     assert result.exit_code == 0 and result.stderr == ""  # left out: nothing to say
 
 
+def test_a_numeric_column_with_a_stray_text_value_is_warned_of(tmp_path):
+    # one "unknown" among 1,000 quantities made the column a categorical of every quantity, exit 0, no word
+    rng = np.random.default_rng(22)
+    qty = rng.integers(1, 200, 1000).astype(object)
+    qty[456] = "unknown"
+    pd.DataFrame({"qty": qty, "b": rng.normal(size=1000)}).to_csv(tmp_path / "typo.csv", index=False)
+    result = run("partition", tmp_path / "typo.csv", "-k", 4, "-o", tmp_path / "p.csv")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("hvrt: warning: column 'qty' holds numbers but for 1 of its 1,000 values, which are not numbers ('unknown')")
+    assert len(result.stderr.splitlines()) == 1
+
+
 def test_a_header_with_several_blank_names_is_read(tmp_path, table):
     # a spreadsheet export with trailing commas (x,z,,) was refused as naming two columns alike
     lines = ["a,b,,"] + [f"{a},{b},," for a, b in zip(table["b"].head(60), table["c"].head(60))]

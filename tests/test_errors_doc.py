@@ -342,6 +342,9 @@ CASES: dict[str, Callable[[], object]] = {
     "X21": lambda: HVRTPartitioner(max_leaf_nodes=4).fit(
         _with(when=pd.Series([pd.Timestamp("2024-01-01", tz="UTC")] * 59 + [pd.Timestamp("2024-01-02")], dtype=object))
     ),
+    "X22": lambda: HVRTPartitioner(max_leaf_nodes=4).fit(
+        _with(b=pd.Series(["unknown", *X["b"].iloc[1:]], dtype=object))
+    ),
     # y at fit
     "Y1": lambda: HVRTPartitioner().fit(X, "a"),
     "Y2": lambda: HVRTPartitioner().fit(X, np.ones((60, 1, 1))),

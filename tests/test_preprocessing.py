@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -304,3 +306,29 @@ def test_categorical_features_lists_int_and_tuple_column_names_as_pandas_reads_t
     np.testing.assert_array_equal(fitted.labels_, reference.labels_)
     with pytest.raises(ValueError, match=r"categorical_features names column \('m', 'y'\), which X does not have"):
         HVRTPartitioner(**options, categorical_features=[("m", "y")]).fit(tupled)
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_a_numeric_column_with_a_stray_text_value_is_warned_of_by_name(engine: str) -> None:
+    # one "unknown" among 5,000 quantities made the column a 199-level categorical, silently
+    rng = np.random.default_rng(31)
+    n = 2000
+    qty = rng.integers(1, 200, n).astype(object)
+    qty[[123, 1500]] = "unknown"
+    qty[77] = "n/a"
+    X = pd.DataFrame({"qty": qty, "b": rng.normal(size=n)})
+    options = dict(max_leaf_nodes=4, engine=engine)
+    message = (r"column 'qty' holds numbers but for 3 of its 2,000 values, which are not numbers \('n/a', 'unknown'\), "
+               r"so it is taken as unordered categories, one per distinct value \(201\)")
+    with pytest.warns(UserWarning, match=message):
+        fitted = HVRTPartitioner(**options).fit(X)
+    assert fitted._preprocessor.categorical_columns == ["qty"]
+    # the same as text (a CSV read without dtypes): warned of too
+    with pytest.warns(UserWarning, match=message):
+        HVRTPartitioner(**options).fit(X.assign(qty=X["qty"].astype(str)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        HVRTPartitioner(**options, categorical_features=["qty"]).fit(X)  # listed: the user's choice
+        HVRTPartitioner(**options).fit(X.assign(qty=pd.to_numeric(X["qty"], errors="coerce")))  # numeric
+        codes = X.assign(qty=np.where(np.arange(n) % 3 == 0, "A1", X["qty"].astype(str)))
+        HVRTPartitioner(**options).fit(codes)  # a third text: a categorical like any other
