@@ -61,6 +61,11 @@ def _fitted(**params) -> HVRTPartitioner:
     return HVRTPartitioner(max_leaf_nodes=4, **params).fit(X)
 
 
+def _polars_output(model: HVRTPartitioner) -> HVRTPartitioner:
+    model._sklearn_output_config = {"transform": "polars"}  # (set_output checks that polars is installed)
+    return model
+
+
 def _lazy_frame():
     polars = pytest.importorskip("polars")
     return polars.from_pandas(X).lazy()
@@ -365,6 +370,7 @@ CASES: dict[str, Callable[[], object]] = {
     "L7": lambda: _fitted().get_partitions(_with(b=np.r_[2e152, np.ones(59)])),
     "L8": lambda: _fitted().get_partitions(_with(b=pd.date_range("2024-01-01", periods=60, freq="D"))),
     "L10": lambda: _fitted().get_partitions(_with(b=["abc"] + ["1"] * 59)),
+    "L11": lambda: _polars_output(_fitted()).transform(X),
     "L9": lambda: HVRTPartitioner(max_leaf_nodes=4)
     .fit(_with(when=pd.date_range("2024-01-01", periods=60, freq="D")))
     .get_partitions(_with(when=pd.date_range("2024-01-01", periods=60, freq="D", tz="Europe/Berlin"))),

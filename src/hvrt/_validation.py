@@ -377,6 +377,10 @@ def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
             f"Expected 2D array for {name}, got a pandas Series; use series.to_frame() for one feature"
         )
     _refuse_lazy_frame(X, name)
+    if isinstance(X, (list, tuple)) and len(X) and all(isinstance(row, Mapping) for row in X):
+        # records (rows as dicts, as JSON gives them): their keys are the column names, a key
+        # missing from a record a missing value
+        X = pd.DataFrame.from_records(list(X))
     if not isinstance(X, pd.DataFrame):
         converted = _from_dataframe_protocol(X)
         if converted is not None:
