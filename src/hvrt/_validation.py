@@ -393,7 +393,9 @@ def to_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool]:
             frame = X
         else:
             frame = X.set_axis([str(c) for c in X.columns], axis=1)
-            frame.attrs[COLUMN_LABELS] = X.columns  # (an Index: cheap to copy along with the frame)
+            if not X.columns.equals(pd.RangeIndex(X.shape[1])):  # (there, each label is its position)
+                # plain values (an Index in attrs would break pandas' comparison of attrs in concat)
+                frame.attrs[COLUMN_LABELS] = tuple(X.columns)
         if frame.columns.has_duplicates:
             dupes = sorted(set(frame.columns[frame.columns.duplicated()]))
             raise ValueError(
