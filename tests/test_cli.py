@@ -130,6 +130,26 @@ def test_a_csv_column_of_iso_dates_is_read_as_dates_at_fit_and_in_every_chunk(tm
     assert "column 'when' of " in result.stderr and "held dates at fit, but data row 1 holds '0.0'" in result.stderr
 
 
+def test_a_csv_date_beyond_the_nanosecond_range_is_refused_at_fit_and_at_labelling(tmp_path):
+    # a 9999-12-31 "open-ended" sentinel parses as datetime64[s]; cast to nanoseconds it was
+    # ordered before 1908 (its rows partitioned with the earliest dates), exit 0
+    rng = np.random.default_rng(21)
+    n = 300
+    end = pd.Series(pd.date_range("2000-01-01", periods=n, freq="D").strftime("%Y-%m-%d"))
+    frame = pd.DataFrame({"end": end, "v": rng.normal(size=n)})
+    frame.to_csv(tmp_path / "plain.csv", index=False)
+    frame.assign(end=end.where(np.arange(n) >= 20, "9999-12-31")).to_csv(tmp_path / "sentinel.csv", index=False)
+    result = run("partition", tmp_path / "sentinel.csv", "-k", 3, "-o", tmp_path / "out.csv")
+    message = "hvrt: error: X column 'end' holds 20 date(s) beyond the range hvrt reads times in"
+    assert result.exit_code == 2 and result.stderr.startswith(message) and "first '9999-12-31'" in result.stderr
+    assert not (tmp_path / "out.csv").exists()
+    result = run("partition", tmp_path / "plain.csv", "-k", 3, "-o", tmp_path / "out.csv", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0, result.stderr
+    result = run("label", tmp_path / "sentinel.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", 50)
+    assert result.exit_code == 2 and "X column 'end' holds 20 date(s) beyond" in result.stderr
+    assert not (tmp_path / "l.csv").exists()
+
+
 def test_label_a_parquet_file_of_many_row_groups(tmp_path, parquet, table):
     assert pq.ParquetFile(parquet).metadata.num_row_groups == 5
     result = run("partition", parquet, "-k", 16, "--columns", "a,b", "--columns", "city", "-o", tmp_path / "p.parquet",
@@ -554,6 +574,18 @@ def test_a_nameless_column_used_as_a_feature_is_warned_of(tmp_path, table):
     assert "leave it out with --columns" in result.stderr
     result = run("partition", tmp_path / "indexed.csv", "-k", 4, "-o", tmp_path / "p.csv", "--columns", "a,b")
     assert result.exit_code == 0 and result.stderr == ""  # left out: nothing to say
+
+
+def test_a_numeric_column_with_a_stray_text_value_is_warned_of(tmp_path):
+    # one "unknown" among 1,000 quantities made the column a categorical of every quantity, exit 0, no word
+    rng = np.random.default_rng(22)
+    qty = rng.integers(1, 200, 1000).astype(object)
+    qty[456] = "unknown"
+    pd.DataFrame({"qty": qty, "b": rng.normal(size=1000)}).to_csv(tmp_path / "typo.csv", index=False)
+    result = run("partition", tmp_path / "typo.csv", "-k", 4, "-o", tmp_path / "p.csv")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("hvrt: warning: column 'qty' holds numbers but for 1 of its 1,000 values, which are not numbers ('unknown')")
+    assert len(result.stderr.splitlines()) == 1
 
 
 def test_a_header_with_several_blank_names_is_read(tmp_path, table):

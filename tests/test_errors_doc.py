@@ -61,6 +61,11 @@ def _fitted(**params) -> HVRTPartitioner:
     return HVRTPartitioner(max_leaf_nodes=4, **params).fit(X)
 
 
+def _polars_output(model: HVRTPartitioner) -> HVRTPartitioner:
+    model._sklearn_output_config = {"transform": "polars"}  # (set_output checks that polars is installed)
+    return model
+
+
 def _lazy_frame():
     polars = pytest.importorskip("polars")
     return polars.from_pandas(X).lazy()
@@ -175,7 +180,7 @@ def _model_file(name: str) -> str:
     elif name == "arrays.npz":
         np.savez(name, a=np.arange(3))
     elif name == "future.hvrt":
-        _rewritten("model.hvrt", name, _manifest_edit(format_version=4, hvrt_version="9.0"))
+        _rewritten("model.hvrt", name, _manifest_edit(format_version=5, hvrt_version="9.0"))
     elif name == "older.hvrt":
         _rewritten("model.hvrt", name, _manifest_edit(hvrt_version="0.1.0"))
     elif name == "unknown.hvrt":
@@ -312,6 +317,7 @@ CASES: dict[str, Callable[[], object]] = {
     "P23": lambda: HVRTPartitioner(weights={0: 1.0, "0": 2.0}).fit(X.set_axis([0, 1], axis=1)),
     "P24": lambda: HVRTPartitioner(min_impurity_reduction=0.01),
     "P25": lambda: HVRTPartitioner().set_params(min_impurity_reduction=0.01),
+    "P26": lambda: HVRTPartitioner(categorical_features=[0]).fit(X.set_axis([1, 0], axis=1)),
     # X at fit
     "X1": lambda: HVRTPartitioner().fit(sp.csr_matrix(np.ones((4, 2)))),
     "X2": lambda: HVRTPartitioner().fit(X["a"]),
@@ -334,6 +340,16 @@ CASES: dict[str, Callable[[], object]] = {
     ),
     "X18": lambda: HVRTPartitioner(max_leaf_nodes=4).fit(_with(tags=[["x"]] * 60)),
     "X19": lambda: HVRTPartitioner(max_leaf_nodes=4).fit(_lazy_frame()),
+    "X20": lambda: HVRTPartitioner(max_leaf_nodes=4).fit(
+        _with(d=pd.Series(pd.date_range("2024-01-01", periods=60, freq="D")).astype("datetime64[s]").where(
+            np.arange(60) > 0, pd.Timestamp("9999-12-31")))
+    ),
+    "X21": lambda: HVRTPartitioner(max_leaf_nodes=4).fit(
+        _with(when=pd.Series([pd.Timestamp("2024-01-01", tz="UTC")] * 59 + [pd.Timestamp("2024-01-02")], dtype=object))
+    ),
+    "X22": lambda: HVRTPartitioner(max_leaf_nodes=4).fit(
+        _with(b=pd.Series(["unknown", *X["b"].iloc[1:]], dtype=object))
+    ),
     # y at fit
     "Y1": lambda: HVRTPartitioner().fit(X, "a"),
     "Y2": lambda: HVRTPartitioner().fit(X, np.ones((60, 1, 1))),
@@ -354,6 +370,7 @@ CASES: dict[str, Callable[[], object]] = {
     "L7": lambda: _fitted().get_partitions(_with(b=np.r_[2e152, np.ones(59)])),
     "L8": lambda: _fitted().get_partitions(_with(b=pd.date_range("2024-01-01", periods=60, freq="D"))),
     "L10": lambda: _fitted().get_partitions(_with(b=["abc"] + ["1"] * 59)),
+    "L11": lambda: _polars_output(_fitted()).transform(X),
     "L9": lambda: HVRTPartitioner(max_leaf_nodes=4)
     .fit(_with(when=pd.date_range("2024-01-01", periods=60, freq="D")))
     .get_partitions(_with(when=pd.date_range("2024-01-01", periods=60, freq="D", tz="Europe/Berlin"))),
@@ -434,6 +451,9 @@ CASES: dict[str, Callable[[], object]] = {
     "M23": _load("forged_labels.hvrt"),
     "M24": _load("truncated.hvrt"),
     "M25": _load("empty.hvrt"),
+    "M26": _saving(lambda: HVRTPartitioner(max_leaf_nodes=4, categorical_features=["tags"]).fit(
+        _with(tags=pd.Series([frozenset({i % 2}) for i in range(60)], dtype=object))
+    )),
     # Dask
     "K1": lambda: _dask_fit()(X),
     "K2": lambda: _dask_fit()(_dask_y()),

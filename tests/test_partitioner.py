@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+import sklearn
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
@@ -531,6 +532,42 @@ def test_transform_is_sparse_membership(frame: pd.DataFrame, engine: str) -> Non
     assert np.array_equal(membership.argmax(axis=1).A1, partitioner.labels_)
     names = partitioner.get_feature_names_out()
     assert list(names[:2]) == ["partition_0", "partition_1"] and len(names) == 12
+
+
+def test_set_output_pandas_gives_a_frame_of_sparse_membership_columns(frame: pd.DataFrame, engine: str) -> None:
+    # it failed with scikit-learn's "The transformer outputs a scipy sparse matrix" error
+    shifted = frame.set_axis(frame.index + 1000)
+    partitioner = HVRTPartitioner(max_leaf_nodes=12, engine=engine).set_output(transform="pandas").fit(shifted)
+    membership = partitioner.transform(shifted)
+    assert isinstance(membership, pd.DataFrame) and membership.index.equals(shifted.index)
+    assert list(membership.columns) == list(partitioner.get_feature_names_out())
+    assert all(isinstance(dtype, pd.SparseDtype) for dtype in membership.dtypes)
+    np.testing.assert_array_equal(membership.to_numpy().argmax(axis=1), partitioner.labels_)
+    np.testing.assert_array_equal(partitioner.fit_transform(shifted).sparse.to_coo().toarray(), membership.to_numpy())
+    with sklearn.config_context(transform_output="pandas"):  # the global setting too
+        assert isinstance(HVRTPartitioner(max_leaf_nodes=4, engine=engine).fit(frame).transform(frame), pd.DataFrame)
+    assert sp.issparse(partitioner.set_output(transform="default").transform(shifted))
+    polars_output = HVRTPartitioner(max_leaf_nodes=4, engine=engine).fit(frame)
+    polars_output._sklearn_output_config = {"transform": "polars"}  # (set_output checks that polars is installed)
+    with pytest.raises(ValueError, match=r"transform's output is a sparse one-hot matrix \(2,000 x 4\), which "
+                                         r"set_output\(transform='polars'\) cannot hold"):
+        polars_output.transform(frame)
+
+
+def test_a_list_of_dict_records_is_read_as_a_frame_of_their_keys() -> None:
+    # it was "Expected 2D array, got 1D array instead; Reshape your data with array.reshape(-1, 1)"
+    rng = np.random.default_rng(32)
+    X = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200), "city": rng.choice(["x", "y"], 200)})
+    records = X.to_dict("records")
+    reference = HVRTPartitioner(max_leaf_nodes=8, engine="exact").fit(X)
+    fitted = HVRTPartitioner(max_leaf_nodes=8, engine="exact").fit(records)
+    assert list(fitted.feature_names_in_) == ["a", "b", "city"]
+    np.testing.assert_array_equal(fitted.labels_, reference.labels_)
+    # matched by name at labelling: keys in another order, an extra key, a missing value
+    reordered = [{"city": row["city"], "extra": 1, "b": row["b"], "a": row["a"]} for row in records]
+    np.testing.assert_array_equal(reference.get_partitions(reordered), reference.labels_)
+    del reordered[0]["a"]
+    assert reference.get_partitions(reordered)[0] == reference.get_partitions(X.assign(a=X["a"].where(X.index > 0)))[0]
 
 
 def test_apply_gives_raw_engine_leaf_ids(frame: pd.DataFrame) -> None:

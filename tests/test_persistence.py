@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import json
 import pickle
 import re
@@ -230,8 +232,8 @@ def test_versions_are_recorded_checked_and_named(tmp_path, data):
         assert isinstance(hvrt.load(older), HVRTPartitioner)
 
     future = tmp_path / "future.hvrt"
-    rewrite_manifest(path, future, format_version=4, hvrt_version="9.0")
-    with pytest.raises(ModelFileError, match=r"format version 4, written by hvrt 9\.0; .* reads format versions 1, 2 and 3 only"):
+    rewrite_manifest(path, future, format_version=5, hvrt_version="9.0")
+    with pytest.raises(ModelFileError, match=r"format version 5, written by hvrt 9\.0; .* reads format versions 1, 2, 3 and 4 only"):
         hvrt.load(future)
 
 
@@ -400,3 +402,74 @@ def test_a_damaged_or_incomplete_file_is_a_model_file_error(tmp_path, data):
     for read in (hvrt.load, model_info):
         with pytest.raises(ModelFileError, match="its hvrt_version or metadata is missing or malformed"):
             read(unversioned)
+
+
+def _categories_of_every_kind(n: int, rng: np.random.Generator) -> dict[str, pd.Series]:
+    """Categorical columns whose categories are values of the types a model file holds besides
+    numbers and text (a model holding them could not be saved)."""
+    def pick(values):
+        return [values[i] for i in rng.integers(0, len(values), n)]
+
+    days = pd.date_range("2020-01-01", periods=4)
+    return {
+        "stamps": pd.Series(pd.Categorical(pick(days))),
+        "zoned": pd.Series(pd.Categorical(pick(days.tz_localize("Europe/Berlin")))),
+        "far": pd.Series(pd.Categorical(pick([pd.Timestamp("9999-12-31"), pd.Timestamp("2020-01-01")]))),
+        "python_days": pd.Series(pick(list(days.date)), dtype=object),
+        "months": pd.Series(pd.Categorical(pick(list(pd.period_range("2020-01", periods=4, freq="M"))))),
+        "bins": pd.Series(pd.cut(rng.normal(size=n), 4)),
+        "raw": pd.Series(pick([b"x", b"y\x00"]), dtype=object),
+        "waits": pd.Series(pd.Categorical(pick(list(pd.to_timedelta([1, 90], unit="min"))))),
+        "clock": pd.Series(pick([datetime.time(9, 30), datetime.time(17, 0)]), dtype=object),
+        "exact": pd.Series(pd.Categorical(pick([decimal.Decimal("0.10"), decimal.Decimal("2.5")]))),
+    }
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_categories_that_are_dates_periods_intervals_or_bytes_round_trip(tmp_path: Path, engine: str) -> None:
+    # save refused them all, naming HVRTPartitioner._preprocessor.category_values[0]['2020-01-01']
+    rng = np.random.default_rng(40)
+    n = 400
+    columns = _categories_of_every_kind(n, rng)
+    X = pd.DataFrame({"a": rng.normal(size=n), **columns})
+    model = HVRTPartitioner(max_leaf_nodes=16, engine=engine, y_weight=1.0, categorical_features=list(columns))
+    y = rng.normal(size=n) + X["raw"].eq(b"x") + X["stamps"].astype("datetime64[ns]").dt.day
+    model.fit(X, y)
+    path = hvrt.save(model, tmp_path / "m.hvrt")
+    assert model_info(path).format_version == 4  # older hvrt refuse it by its version, not by its content
+    loaded = hvrt.load(path)
+    np.testing.assert_array_equal(loaded.get_partitions(X), model.labels_)
+    pd.testing.assert_frame_equal(loaded.partition_rules(), model.partition_rules())
+    for saved, read in zip(model._preprocessor.category_values, loaded._preprocessor.category_values):
+        assert list(read) == list(saved)
+        for key in saved:
+            assert type(read[key]) is type(saved[key]) and read[key] == saved[key] and str(read[key]) == str(saved[key])
+    # a plain model keeps the lowest version that holds it
+    plain = HVRTPartitioner(max_leaf_nodes=4, engine=engine).fit(X[["a"]])
+    assert model_info(hvrt.save(plain, tmp_path / "plain.hvrt")).format_version == 2
+
+
+def test_a_category_a_model_file_cannot_hold_is_refused_naming_its_column(tmp_path: Path) -> None:
+    n = 100
+    X = pd.DataFrame({"a": np.arange(n, dtype=float), "tags": pd.Series([frozenset({i % 3}) for i in range(n)], dtype=object)})
+    model = HVRTPartitioner(max_leaf_nodes=4, categorical_features=["tags"]).fit(X)
+    with pytest.raises(TypeError, match=r"cannot save HVRTPartitioner\._preprocessor: categorical column 'tags' holds "
+                                         r"the category frozenset\(\{0\}\), a builtins\.frozenset, which a model file cannot hold"):
+        hvrt.save(model, tmp_path / "m.hvrt")
+    assert not (tmp_path / "m.hvrt").exists()
+
+
+def test_a_forged_value_in_a_model_file_is_a_model_file_error(tmp_path: Path) -> None:
+    X = pd.DataFrame({"a": np.arange(60.0), "day": pd.Series(pd.date_range("2020-01-01", periods=60).date, dtype=object)})
+    model = HVRTPartitioner(max_leaf_nodes=4, categorical_features=["day"]).fit(X)
+    path = hvrt.save(model, tmp_path / "m.hvrt")
+    text = zipfile.ZipFile(path).read(MANIFEST).decode()
+    for forged in ('"$value": "os.system"', '"$value": "Decimal", "text": "not a number"'):
+        edited = re.sub(r'"\$value": "date", "text": "2020-01-01"', forged, text, count=1)
+        assert edited != text
+        bad = tmp_path / "forged.hvrt"
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(bad, "w") as target:
+            for item in source.namelist():
+                target.writestr(item, edited if item == MANIFEST else source.read(item))
+        with pytest.raises(ModelFileError, match="'.*forged.hvrt' is not a valid hvrt model file"):
+            hvrt.load(bad)

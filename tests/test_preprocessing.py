@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -257,7 +259,9 @@ def test_an_object_column_of_ints_floats_and_decimals_is_numeric() -> None:
     np.testing.assert_array_equal(fitted.labels_, expected.labels_)
     np.testing.assert_array_equal(fitted.get_partitions(X.iloc[::-1]), expected.labels_[::-1])
     with_bool = X.assign(o=pd.Series([True, 2, *(decimal.Decimal(f"{k}.5") for k in range(n - 2))], dtype=object))
-    assert HVRTPartitioner(max_leaf_nodes=8, category_encoding="ohe").fit(with_bool)._preprocessor.categorical_columns == ["o"]
+    with pytest.warns(UserWarning, match=r"column 'o' holds numbers but for 1 of its 400 values, which are not numbers \(True\)"):
+        fitted_with_bool = HVRTPartitioner(max_leaf_nodes=8, category_encoding="ohe").fit(with_bool)
+    assert fitted_with_bool._preprocessor.categorical_columns == ["o"]
 
 
 @pytest.mark.parametrize("encoding", ["ohe", "native", "target"])
@@ -273,3 +277,60 @@ def test_unhashable_cells_are_refused_naming_the_column(encoding: str, cell: obj
     fitted = HVRTPartitioner(max_leaf_nodes=4, engine=engine, category_encoding=encoding).fit(X.assign(tags=["p", "q"] * 30))
     with pytest.raises(TypeError, match=expected):
         fitted.get_partitions(X.assign(tags=[cell] * 60))
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_categorical_features_lists_int_and_tuple_column_names_as_pandas_reads_them(engine: str) -> None:
+    # ints were positions even where X had a column of that name, and tuples (a MultiIndex)
+    # could not be listed at all
+    rng = np.random.default_rng(30)
+    n = 400
+    measure, codes = rng.normal(size=n), rng.integers(0, 4, n)
+    options = dict(max_leaf_nodes=6, engine=engine, category_encoding="ohe" if engine == "exact" else "auto")
+    named = HVRTPartitioner(**options, categorical_features=[20]).fit(pd.DataFrame({10: measure, 20: codes}))
+    assert named._preprocessor.categorical_columns == ["20"]
+    reference = HVRTPartitioner(**options, categorical_features=["codes"]).fit(pd.DataFrame({"m": measure, "codes": codes}))
+    np.testing.assert_array_equal(named.labels_, reference.labels_)
+    # a name that is also its own position (an array's frame, columns 0, 1), and a string form
+    ranged = pd.DataFrame({0: measure, 1: codes})
+    assert HVRTPartitioner(**options, categorical_features=[1]).fit(ranged)._preprocessor.categorical_columns == ["1"]
+    assert HVRTPartitioner(**options, categorical_features=["1"]).fit(ranged)._preprocessor.categorical_columns == ["1"]
+    # a name that is another column's position is refused, saying how to name either
+    swapped = pd.DataFrame({1: measure, 0: codes})
+    with pytest.raises(ValueError, match=r"item 0 is ambiguous: X has a column named 0, and position 0 is column '1'; "
+                                         r"list these columns by their names as strings \('0' for the column named 0"):
+        HVRTPartitioner(**options, categorical_features=[0]).fit(swapped)
+    assert HVRTPartitioner(**options, categorical_features=["0"]).fit(swapped)._preprocessor.categorical_columns == ["0"]
+    # tuples name the columns of a MultiIndex, as weights' keys do
+    tupled = pd.DataFrame({("m", "x"): measure, ("m", "code"): codes.astype(str)})
+    fitted = HVRTPartitioner(**options, categorical_features=[("m", "code")]).fit(tupled)
+    assert fitted._preprocessor.categorical_columns == [str(("m", "code"))]
+    np.testing.assert_array_equal(fitted.labels_, reference.labels_)
+    with pytest.raises(ValueError, match=r"categorical_features names column \('m', 'y'\), which X does not have"):
+        HVRTPartitioner(**options, categorical_features=[("m", "y")]).fit(tupled)
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_a_numeric_column_with_a_stray_text_value_is_warned_of_by_name(engine: str) -> None:
+    # one "unknown" among 5,000 quantities made the column a 199-level categorical, silently
+    rng = np.random.default_rng(31)
+    n = 2000
+    qty = rng.integers(1, 200, n).astype(object)
+    qty[[123, 1500]] = "unknown"
+    qty[77] = "n/a"
+    X = pd.DataFrame({"qty": qty, "b": rng.normal(size=n)})
+    options = dict(max_leaf_nodes=4, engine=engine)
+    message = (r"column 'qty' holds numbers but for 3 of its 2,000 values, which are not numbers \('n/a', 'unknown'\), "
+               r"so it is taken as unordered categories, one per distinct value \(201\)")
+    with pytest.warns(UserWarning, match=message):
+        fitted = HVRTPartitioner(**options).fit(X)
+    assert fitted._preprocessor.categorical_columns == ["qty"]
+    # the same as text (a CSV read without dtypes): warned of too
+    with pytest.warns(UserWarning, match=message):
+        HVRTPartitioner(**options).fit(X.assign(qty=X["qty"].astype(str)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        HVRTPartitioner(**options, categorical_features=["qty"]).fit(X)  # listed: the user's choice
+        HVRTPartitioner(**options).fit(X.assign(qty=pd.to_numeric(X["qty"], errors="coerce")))  # numeric
+        codes = X.assign(qty=np.where(np.arange(n) % 3 == 0, "A1", X["qty"].astype(str)))
+        HVRTPartitioner(**options).fit(codes)  # a third text: a categorical like any other

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 from ._target import blend_target, column_moments, target_part, y_alone
 from ._validation import (
     check_time_kinds,
+    column_labels,
     date_zones,
     has_missing_values,
     is_categorical_dtype,
@@ -134,25 +135,50 @@ def _sort_key(key: Any) -> tuple[int, str]:
 
 
 def resolve_categorical(frame: pd.DataFrame, categorical_features: Sequence[Any] | None) -> list[str]:
-    """Names of the categorical columns: by dtype, or as listed by name or position."""
+    """Names of the categorical columns: by dtype, or as listed by name or position.
+
+    A listed item is a column's name when it equals one of X's own column labels (ints,
+    tuples of a MultiIndex; as pandas' ``X[item]`` reads it) or, for a string, a column's
+    name as a string (``"0"`` for the column ``0``); otherwise an int is a position. An int
+    that names one column and is the position of another is refused as ambiguous.
+    """
     if categorical_features is None:
         found = [c for c, d in frame.dtypes.items() if is_categorical_dtype(d)]
         _warn_of_python_dates(frame, found)
+        _warn_of_stray_text(frame, found)
         return found
     if isinstance(categorical_features, str) or not isinstance(categorical_features, Sequence | np.ndarray):
         raise TypeError(
             "categorical_features must be None or a list of column names or positions, "
             f"got {categorical_features!r}"
         )
+    by_label: dict[Any, str] = {}
+    for label, name in zip(column_labels(frame), frame.columns):
+        if not isinstance(label, str):
+            by_label.setdefault(label, name)
     names = []
     for item in categorical_features:
-        if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+        is_position = isinstance(item, (int, np.integer)) and not isinstance(item, bool)
+        try:
+            named = None if isinstance(item, str) else by_label.get(item)
+        except TypeError:  # an unhashable item (a list): no column's label
+            named = None
+        if named is not None:
+            if is_position and 0 <= item < frame.shape[1] and frame.columns[item] != named:
+                raise ValueError(
+                    f"categorical_features item {item!r} is ambiguous: X has a column named {item!r}, and "
+                    f"position {item} is column {frame.columns[item]!r}; list these columns by their names as "
+                    f"strings ({named!r} for the column named {item!r}, {frame.columns[item]!r} for the one at "
+                    f"position {item})"
+                )
+            names.append(named)
+        elif is_position:
             if not 0 <= item < frame.shape[1]:
                 raise ValueError(
                     f"categorical_features position {item} is out of range for {frame.shape[1]} columns"
                 )
             names.append(frame.columns[item])
-        elif item in frame.columns:
+        elif isinstance(item, str) and item in frame.columns:
             names.append(item)
         else:
             raise ValueError(f"categorical_features names column {item!r}, which X does not have")
@@ -163,6 +189,49 @@ def resolve_categorical(frame: pd.DataFrame, categorical_features: Sequence[Any]
             f"column(s) {unlisted_text} are not numeric; list them in categorical_features too"
         )
     return [c for c in frame.columns if c in listed]
+
+
+# A column found categorical by its dtype whose values are numbers (or numbers written as
+# text) but for at most this share of them (or a single one) is warned of: most likely a typo
+# or a marker ("unknown") that made a numeric column a categorical of every distinct number.
+STRAY_TEXT_SHARE = 0.01
+
+
+def _warn_of_stray_text(frame: pd.DataFrame, categorical: Sequence[str]) -> None:
+    """Warn when a column found categorical by its dtype (object or string, not a pandas
+    categorical) holds numbers but for a few values that are not (see :data:`STRAY_TEXT_SHARE`),
+    naming the column, how many there are and the first few. Listed columns are the user's
+    choice: no warning."""
+    for column in categorical:
+        values = frame[column]
+        if not (values.dtype == object or isinstance(values.dtype, pd.StringDtype)):
+            continue
+        # the first values decide whether the whole column is worth a look: mostly numbers
+        head = values.iloc[:64].dropna()
+        if len(head) == 0 or pd.to_numeric(head, errors="coerce").notna().sum() * 2 < len(head):
+            continue
+        try:
+            codes, distinct = pd.factorize(values, use_na_sentinel=True)
+        except TypeError:  # unhashable cells: refused with their own error later
+            continue
+        distinct = pd.Series(np.asarray(distinct, dtype=object))
+        is_number = pd.to_numeric(distinct, errors="coerce").notna().to_numpy() & ~distinct.map(
+            lambda value: isinstance(value, (bool, np.bool_))
+        ).to_numpy(dtype=bool)  # (over the distinct values only)
+        counts = np.bincount(codes[codes >= 0], minlength=len(distinct))
+        stray, present = int(counts[~is_number].sum()), int(counts.sum())
+        if stray == 0 or stray > max(1, STRAY_TEXT_SHARE * present):
+            continue
+        first = [distinct[i] for i in np.flatnonzero(~is_number)[:5]]
+        listed = ", ".join(repr(value) for value in first) + (", ..." if (~is_number).sum() > len(first) else "")
+        warnings.warn(
+            f"column {column!r} holds numbers but for {stray:,} of its {present:,} values, which are not numbers "
+            f"({listed}), so it is taken as unordered categories, one per distinct value ({len(distinct):,}); "
+            f"replace those values with NaN to split it as ordered numbers (pd.to_numeric(X[{column!r}], "
+            "errors='coerce')), or list it in categorical_features to keep it categorical without this warning",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def _warn_of_python_dates(frame: pd.DataFrame, categorical: Sequence[str]) -> None:

@@ -59,27 +59,110 @@ def _from_series_protocol(data: Any) -> np.ndarray | None:
 def _is_time_dtype(dtype: Any) -> bool:
     return (
         pd.api.types.is_datetime64_any_dtype(dtype)
-        or pd.api.types.is_timedelta64_dtype(dtype)
+        or is_duration_dtype(dtype)
         or isinstance(dtype, pd.PeriodDtype)
     )
 
 
-def exact_nanoseconds(series: pd.Series) -> np.ndarray | None:
+def is_duration_dtype(dtype: Any) -> bool:
+    """Whether ``dtype`` holds durations: numpy's ``timedelta64`` or pyarrow's ``duration``
+    (``convert_dtypes(dtype_backend="pyarrow")``, ``read_parquet(dtype_backend="pyarrow")``),
+    which ``is_timedelta64_dtype`` does not recognise."""
+    return pd.api.types.is_timedelta64_dtype(dtype) or (isinstance(dtype, pd.ArrowDtype) and dtype.kind == "m")
+
+
+def dtype_zone(dtype: Any) -> str | None:
+    """The time zone of a date dtype (numpy-backed or pyarrow ``timestamp[unit, tz=...]``), None if naive."""
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return str(dtype.tz)
+    if isinstance(dtype, pd.ArrowDtype) and dtype.kind == "M":
+        zone = getattr(dtype.pyarrow_dtype, "tz", None)  # (date32 / date64 have none)
+        return None if zone is None else str(zone)
+    return None
+
+
+def _numpy_backed_time(series: pd.Series) -> pd.Series:
+    """A pyarrow-backed date, timestamp or duration column as its numpy-backed counterpart
+    (the same instants or lengths, in the same unit; a zone kept as ``DatetimeTZDtype``), so
+    it is read exactly as the numpy-backed table would be."""
+    dtype = series.dtype
+    if not isinstance(dtype, pd.ArrowDtype):
+        return series
+    zone = dtype_zone(dtype)
+    if zone is not None:
+        return series.astype(pd.DatetimeTZDtype(unit=dtype.pyarrow_dtype.unit, tz=zone))
+    return series.astype(dtype.numpy_dtype)  # datetime64[unit] (date32/date64: [ms]), timedelta64[unit]
+
+
+# The span of float64 nanoseconds hvrt reads times in: int64 nanoseconds since the epoch
+# (1677-09-21 to 2262-04-11, or +-292 years for durations). pandas keeps times beyond it in
+# coarser units (datetime64[s], a 9999-12-31 "open-ended" sentinel, dates read from Parquet),
+# where a cast to nanoseconds wraps around without a word.
+_NS_LOW, _NS_HIGH = np.iinfo(np.int64).min + 1, np.iinfo(np.int64).max
+
+
+def _refuse_beyond_nanoseconds(values: np.ndarray, column: str, name: str) -> None:
+    """Refuse a datetime64 / timedelta64 array (any unit) holding a time that int64
+    nanoseconds cannot hold, naming the column, the value and how many there are.
+
+    Raises
+    ------
+    ValueError
+        Naming the column, the first such value and the range hvrt reads.
+    """
+    unit, step = np.datetime_data(values.dtype)
+    per_unit = int(np.timedelta64(step, unit) // np.timedelta64(1, "ns")) if unit != "ns" else step
+    if per_unit <= 1:
+        return  # nanoseconds (or finer): nothing beyond the range
+    ticks = values.view(np.int64)
+    present = ticks != np.iinfo(np.int64).min  # NaT
+    beyond = present & ((ticks < -(-_NS_LOW // per_unit)) | (ticks > _NS_HIGH // per_unit))
+    if not beyond.any():
+        return
+    first = values[np.flatnonzero(beyond)[0]]
+    is_duration = values.dtype.kind == "m"
+    if is_duration:
+        shown = str(pd.Timedelta(first))
+    else:  # ISO, without a zero fraction or a midnight time
+        shown = str(first)
+        shown = (shown.rstrip("0").rstrip(".") if "." in shown else shown).removesuffix("T00:00:00").replace("T", " ")
+    span = (
+        "durations of up to 292 years either way" if is_duration
+        else f"dates from {pd.Timestamp.min.ceil('s')} to {pd.Timestamp.max.floor('s')}"
+    )
+    raise ValueError(
+        f"{name} column {column!r} holds {int(beyond.sum()):,} {'duration' if is_duration else 'date'}(s) "
+        f"beyond the range hvrt reads times in (nanoseconds: {span}), first {shown!r}; replace them with "
+        f"NaT, a missing value ({name}[{column!r}].where({name}[{column!r}].between(low, high)); a sentinel such "
+        "as 9999-12-31 mostly means no date), or make the column text to split it as categories"
+    )
+
+
+def exact_nanoseconds(series: pd.Series, column: str = "", name: str = "X") -> np.ndarray | None:
     """A date, time-zone-aware date, duration or period column as int64 nanoseconds (NaT is
-    the int64 minimum), or None for a column of another dtype."""
+    the int64 minimum), or None for a column of another dtype.
+
+    pyarrow-backed columns are read as their numpy-backed counterparts. A time beyond the
+    int64 nanoseconds' range is refused (see :func:`_refuse_beyond_nanoseconds`).
+    """
     if not _is_time_dtype(series.dtype):
         return None
+    series = _numpy_backed_time(series)
     if isinstance(series.dtype, pd.PeriodDtype):
         series = series.dt.to_timestamp()
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         series = series.dt.tz_convert("UTC").dt.tz_localize(None)
     unit = "datetime64[ns]" if pd.api.types.is_datetime64_any_dtype(series.dtype) else "timedelta64[ns]"
-    return series.to_numpy(dtype=unit).view(np.int64)
+    native = series.to_numpy()
+    if native.dtype.kind in "mM" and native.dtype != unit:
+        _refuse_beyond_nanoseconds(native, column, name)
+    values = native.astype(unit, copy=False) if native.dtype.kind in "mM" else series.to_numpy(dtype=unit)
+    return values.view(np.int64)
 
 
-def _nanoseconds(series: pd.Series) -> np.ndarray:
+def _nanoseconds(series: pd.Series, column: str = "", name: str = "X") -> np.ndarray:
     """A date, time-zone-aware date, duration or period column as float64 nanoseconds (NaN for NaT)."""
-    exact = exact_nanoseconds(series)
+    exact = exact_nanoseconds(series, column, name)
     numbers = exact.astype(np.float64)
     numbers[exact == np.iinfo(np.int64).min] = np.nan
     return numbers
@@ -90,7 +173,7 @@ def _nanoseconds(series: pd.Series) -> np.ndarray:
 TIME_DTYPES = "hvrt_time_dtypes"
 
 
-def _dates_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+def _dates_as_numbers(frame: pd.DataFrame, name: str = "X") -> pd.DataFrame:
     """Dates and durations become ordered numeric features: their nanoseconds since the epoch
     (or their length), scaled like any other column. One-hot encoding them would make one
     column per distinct time, and a time unseen at fit would be an unknown category.
@@ -98,15 +181,29 @@ def _dates_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     times = [c for c, dtype in frame.dtypes.items() if _is_time_dtype(dtype)]
     if not times:
         return frame
-    converted = frame.assign(**{c: _nanoseconds(frame[c]) for c in times})
+    converted = frame.assign(**{c: _nanoseconds(frame[c], c, name) for c in times})
     converted.attrs[TIME_DTYPES] = {c: frame[c].dtype for c in times}
     return converted
+
+
+# ``frame.attrs`` key under which to_frame keeps a DataFrame's own column labels when they are
+# not all strings (ints, tuples, a MultiIndex), which ``categorical_features`` may list.
+COLUMN_LABELS = "hvrt_column_labels"
+
+
+def column_labels(frame: pd.DataFrame) -> list[Any]:
+    """The user's own label of each column of a :func:`to_frame` result (its string name
+    when the labels were strings, or are not known)."""
+    labels = frame.attrs.get(COLUMN_LABELS)
+    if labels is None or len(labels) != frame.shape[1] or [str(c) for c in labels] != list(frame.columns):
+        return list(frame.columns)
+    return list(labels)
 
 
 def time_kinds(frame: pd.DataFrame) -> dict[str, str]:
     """The columns of a :func:`to_frame` result that held times: ``"dates"`` or ``"durations"``."""
     return {
-        column: "durations" if pd.api.types.is_timedelta64_dtype(dtype) else "dates"
+        column: "durations" if is_duration_dtype(dtype) else "dates"
         for column, dtype in frame.attrs.get(TIME_DTYPES, {}).items()
     }
 
@@ -114,7 +211,7 @@ def time_kinds(frame: pd.DataFrame) -> dict[str, str]:
 def date_zones(frame: pd.DataFrame) -> dict[str, str | None]:
     """The date columns of a :func:`to_frame` result with their time zone (None: naive)."""
     return {
-        column: str(dtype.tz) if isinstance(dtype, pd.DatetimeTZDtype) else None
+        column: dtype_zone(dtype)
         for column, dtype in frame.attrs.get(TIME_DTYPES, {}).items()
         if pd.api.types.is_datetime64_any_dtype(dtype)
     }
@@ -265,6 +362,44 @@ def _refuse_odd_objects(array: np.ndarray, name: str, err: TypeError) -> None:
             ) from None
 
 
+def _zoned_times_as_instants(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Object columns of time-zone-aware times in several zones (``pd.concat`` of two
+    columns in different zones, rows built from JSON) as instants in UTC.
+
+    pandas keeps them as objects, which would be a categorical of every distinct time. Read
+    as instants they are one ordered date column, as the command line reads a CSV column of
+    times with several UTC offsets. Naive times mixed with zoned ones are refused: no zone
+    for the naive ones is right.
+
+    Raises
+    ------
+    ValueError
+        For a column mixing times with and without a time zone, naming it.
+    """
+    zoned = {}
+    for column, dtype in frame.dtypes.items():
+        if dtype != object:
+            continue
+        values = frame[column]
+        # the first values decide whether the whole column is worth a scan
+        if pd.api.types.infer_dtype(values.iloc[:64], skipna=True) not in ("datetime", "empty"):
+            continue
+        if pd.api.types.infer_dtype(values, skipna=True) != "datetime":
+            continue
+        present = values.dropna()
+        naive = sum(getattr(value, "tzinfo", None) is None for value in present)  # (a rare column, not a hot path)
+        if naive == len(present):
+            continue  # naive datetimes pandas did not convert: left as they are
+        if naive:
+            raise ValueError(
+                f"{name} column {column!r} holds times with a time zone and {naive:,} without one; no zone for "
+                f"the naive ones is right: give them one (pd.to_datetime({name}[{column!r}], utc=True) reads them "
+                "as UTC), or make the column text to split it as categories"
+            )
+        zoned[column] = pd.to_datetime(values, utc=True)
+    return frame.assign(**zoned) if zoned else frame
+
+
 def to_frame(X: Any, name: str = "X", raw: Collection[str] = ()) -> tuple[pd.DataFrame, bool]:
     """Coerce ``X`` to a DataFrame.
 
@@ -296,6 +431,10 @@ def to_frame(X: Any, name: str = "X", raw: Collection[str] = ()) -> tuple[pd.Dat
             f"Expected 2D array for {name}, got a pandas Series; use series.to_frame() for one feature"
         )
     _refuse_lazy_frame(X, name)
+    if isinstance(X, (list, tuple)) and len(X) and all(isinstance(row, Mapping) for row in X):
+        # records (rows as dicts, as JSON gives them): their keys are the column names, a key
+        # missing from a record a missing value
+        X = pd.DataFrame.from_records(list(X))
     if not isinstance(X, pd.DataFrame):
         converted = _from_dataframe_protocol(X)
         if converted is not None:
@@ -309,6 +448,9 @@ def to_frame(X: Any, name: str = "X", raw: Collection[str] = ()) -> tuple[pd.Dat
             frame = X
         else:
             frame = X.set_axis([str(c) for c in X.columns], axis=1)
+            if not X.columns.equals(pd.RangeIndex(X.shape[1])):  # (there, each label is its position)
+                # plain values (an Index in attrs would break pandas' comparison of attrs in concat)
+                frame.attrs[COLUMN_LABELS] = tuple(X.columns)
         if frame.columns.has_duplicates:
             dupes = sorted(set(frame.columns[frame.columns.duplicated()]))
             raise ValueError(
@@ -318,7 +460,7 @@ def to_frame(X: Any, name: str = "X", raw: Collection[str] = ()) -> tuple[pd.Dat
             # An object column of numbers only (a transposed frame, rows built from JSON) is
             # numeric data, as in an object array below; taken as categories, every distinct
             # value would be an unordered category. Text and mixed columns stay object.
-            frame = _decimals_as_floats(frame.infer_objects())
+            frame = _zoned_times_as_instants(_decimals_as_floats(frame.infer_objects()), name)
             source = X
             raw_values = lambda j: source.iloc[:, j].to_numpy() if source.dtypes.iloc[j] == object else None
     else:
@@ -348,7 +490,7 @@ def to_frame(X: Any, name: str = "X", raw: Collection[str] = ()) -> tuple[pd.Dat
             frame = frame.infer_objects()
             raw_values = lambda j: array[:, j]
         had_names = False
-    frame = _dates_as_numbers(frame)
+    frame = _dates_as_numbers(frame, name)
     if raw:
         frame = _keep_raw(frame, raw, raw_values)
     if frame.shape[0] == 0:

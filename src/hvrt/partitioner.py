@@ -133,9 +133,12 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         ``True``: mean imputation for numeric columns, most frequent value for
         categoricals. ``False``: missing numeric values add nothing to the target and the
         tree routes NaN natively; a missing category is a category of its own.
-    categorical_features : list of str or int, default=None
+    categorical_features : list of str, int or tuple, default=None
         Categorical columns by name or position. ``None`` means object, string,
-        category and bool dtypes.
+        category and bool dtypes. An item equal to one of X's column labels (an int, a
+        tuple of a MultiIndex) names that column, as ``X[item]`` would; a string also
+        names a column by its label's string form; any other int is a position. An int
+        that names one column and is the position of another is refused as ambiguous.
     category_encoding : {"auto", "native", "ohe", "target"}, default="auto"
         How categoricals reach the tree (the target never sees them). ``"native"`` (the
         histogram engine only): each categorical is one tree input of category codes, and
@@ -658,20 +661,35 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         -------
         membership : scipy.sparse.csr_matrix of shape (n_samples, n_partitions_)
             One 1.0 per row, in the column of its partition; columns are named by
-            :meth:`get_feature_names_out`.
+            :meth:`get_feature_names_out`. After ``set_output(transform="pandas")``, a
+            DataFrame of sparse columns with those names (and X's index).
 
         Raises
         ------
         sklearn.exceptions.NotFittedError
             Before :meth:`fit`.
         ValueError
-            When a fit-time column is missing, or array input has the wrong width.
+            When a fit-time column is missing, or array input has the wrong width; or
+            when ``set_output`` asked for a container of dense columns only (polars).
         """
         labels = self.get_partitions(X)
         n_rows = len(labels)
-        return sp.csr_matrix(
+        membership = sp.csr_matrix(
             (np.ones(n_rows), labels, np.arange(n_rows + 1)), shape=(n_rows, self.n_partitions_)
         )
+        output = _transform_output(self)
+        if output == "pandas":
+            # a frame of sparse columns: scikit-learn's pandas output refuses a sparse matrix,
+            # and a dense one would take n_samples x n_partitions_ floats
+            frame = pd.DataFrame.sparse.from_spmatrix(membership, columns=self.get_feature_names_out())
+            return frame.set_axis(X.index, axis=0) if isinstance(X, pd.DataFrame) else frame
+        if output not in ("default", None):
+            raise ValueError(
+                f"transform's output is a sparse one-hot matrix ({n_rows:,} x {self.n_partitions_:,}), which "
+                f"set_output(transform={output!r}) cannot hold; use set_output(transform='pandas') (a frame of "
+                "sparse columns) or 'default' (a scipy sparse matrix)"
+            )
+        return membership
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Output names of :meth:`transform`: ``partition_0 ... partition_{K-1}``.
@@ -917,6 +935,17 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
 # columns the exact fit slows visibly (10,000 rows: about 1 ms per extra column, 1.2 s at
 # 1,000 categories against 0.07 s with target encoding), so the fit says why and what helps.
 WIDE_ONE_HOT_COLUMNS = 256
+
+
+def _transform_output(estimator: Any) -> str | None:
+    """The container ``set_output`` asked of ``transform`` ("default", "pandas", "polars"), or
+    the global ``sklearn.set_config(transform_output=...)`` when the estimator was not told."""
+    configured = getattr(estimator, "_sklearn_output_config", {})
+    if "transform" in configured:
+        return configured["transform"]
+    from sklearn import get_config
+
+    return get_config().get("transform_output", "default")
 
 
 def _warn_wide_one_hot(preprocessor: Preprocessor) -> None:

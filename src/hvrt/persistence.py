@@ -36,6 +36,8 @@ at save time with an error naming where it sits.
 from __future__ import annotations
 
 import copyreg
+import datetime
+import decimal
 import importlib
 import io
 import json
@@ -60,10 +62,12 @@ __all__ = ["ModelFileError", "ModelInfo", "ModelVersionWarning", "load", "model_
 
 FORMAT_NAME = "hvrt-model"
 # 2 added shared-object references; 3 marks a regressor whose partitions' estimators take
-# standardised inputs (an hvrt that reads 2 would feed them raw inputs, silently wrong). A file
-# gets the lowest version that holds its model, so older hvrt still read what they can.
-FORMAT_VERSION = 3
-READABLE_VERSIONS = (1, 2, 3)
+# standardised inputs (an hvrt that reads 2 would feed them raw inputs, silently wrong); 4 adds
+# values of a few more types (dates, times, durations, periods, intervals, bytes, Decimals: the
+# categories of a categorical column, see ``_VALUE_TYPES``). A file gets the lowest version that
+# holds its model, so older hvrt still read what they can.
+FORMAT_VERSION = 4
+READABLE_VERSIONS = (1, 2, 3, 4)
 MANIFEST = "hvrt-model.json"
 _ARRAY_DIR = "arrays/"
 MODEL_KINDS = {"HVRTPartitioner": HVRTPartitioner, "PartitionedRegressor": PartitionedRegressor}
@@ -149,6 +153,7 @@ class _Encoder:
 
     def __init__(self) -> None:
         self.arrays: list[np.ndarray] = []
+        self.holds_values = False  # whether a value of _VALUE_TYPES was written (format version 4)
         self._active: set[int] = set()
         self._ids: dict[int, int] = {}  # id() of each object written -> its number in the file
         self._written: list[Any] = []  # keeps them alive, so that no id() is reused
@@ -181,7 +186,52 @@ class _Encoder:
             return {"$dict": [[self.encode(k, where), self.encode(v, f"{where}[{k!r}]")] for k, v in value.items()]}
         if isinstance(value, pd.DataFrame):
             return self._frame(value, where)
+        encoded_value = self._value(value, where)
+        if encoded_value is not None:
+            return encoded_value
         return self._object(value, where)
+
+    def _attribute(self, state: dict, key: str, where: str) -> Any:
+        """An object's attribute; a preprocessing's categories that cannot be written are
+        refused naming their column, not their place in the model."""
+        try:
+            return self.encode(state[key], where)
+        except TypeError:
+            if key == "category_values" and "categorical_columns" in state:
+                refusal = _category_refusal(state, where)
+                if refusal is not None:
+                    raise refusal from None
+            raise
+
+    def _value(self, value: Any, where: str) -> dict | None:
+        """A date, time, duration, period, interval, bytes or Decimal (a category of a
+        categorical column, kept for its readable rules) as plain values, or None for any
+        other object. Each is rebuilt by :meth:`_Decoder._value` from the same fields."""
+        if isinstance(value, pd.Timestamp):  # (before datetime, its base class)
+            encoded = {"$value": "Timestamp", "text": value.isoformat(), "unit": value.unit, "tz": _zone_name(value.tzinfo)}
+        elif isinstance(value, pd.Timedelta):  # (before timedelta)
+            encoded = {"$value": "Timedelta", "ticks": int(value.asm8.view(np.int64)), "unit": value.unit}
+        elif isinstance(value, pd.Period):
+            encoded = {"$value": "Period", "ordinal": int(value.ordinal), "freq": value.freqstr}
+        elif isinstance(value, pd.Interval):
+            ends = [self.encode(value.left, where), self.encode(value.right, where)]
+            encoded = {"$value": "Interval", "ends": ends, "closed": value.closed}
+        elif isinstance(value, datetime.datetime):
+            encoded = {"$value": "datetime", "text": value.isoformat(), "tz": _zone_name(value.tzinfo)}
+        elif isinstance(value, datetime.date):
+            encoded = {"$value": "date", "text": value.isoformat()}
+        elif isinstance(value, datetime.time):
+            encoded = {"$value": "time", "text": value.isoformat()}
+        elif isinstance(value, datetime.timedelta):
+            encoded = {"$value": "timedelta", "parts": [value.days, value.seconds, value.microseconds]}
+        elif isinstance(value, bytes):
+            encoded = {"$value": "bytes", "hex": value.hex()}
+        elif isinstance(value, decimal.Decimal):
+            encoded = {"$value": "Decimal", "text": str(value)}
+        else:
+            return None
+        self.holds_values = True
+        return encoded
 
     def _array(self, value: np.ndarray, where: str) -> Any:
         if value.dtype == object:
@@ -227,7 +277,7 @@ class _Encoder:
         try:
             if isinstance(state, dict) and all(isinstance(key, str) for key in state):
                 # attributes: name them in errors as a user writes them (model.partitioner_.scaler)
-                encoded_state: Any = {"$dict": [[key, self.encode(item, f"{where}.{key}")] for key, item in state.items()]}
+                encoded_state: Any = {"$dict": [[key, self._attribute(state, key, f"{where}.{key}")] for key in state]}
             else:
                 encoded_state = self.encode(state, where)
             encoded: dict[str, Any] = {"$object": name, "id": number, "state": encoded_state}
@@ -240,6 +290,36 @@ class _Encoder:
         finally:
             self._active.discard(id(value))
         return encoded
+
+
+def _zone_name(zone: Any) -> str | None:
+    """The name of a named time zone (zoneinfo, pytz, dateutil's UTC), else None: a fixed
+    offset is kept by the time's ISO text itself."""
+    if zone is None:
+        return None
+    name = getattr(zone, "key", None) or getattr(zone, "zone", None)
+    if name is None and zone.utcoffset(None) == datetime.timedelta(0) and str(zone) in ("UTC", "tzutc()"):
+        name = "UTC"
+    return str(name) if name is not None else None
+
+
+def _category_refusal(state: dict, where: str) -> TypeError | None:
+    """The error for a preprocessing's category (``category_values``) that a model file cannot
+    hold, naming its categorical column; None when every category can be written."""
+    columns = state.get("categorical_columns") or []
+    for column, values in zip(columns, state.get("category_values") or []):
+        for value in values.values():
+            try:
+                _Encoder().encode(value, where)
+            except TypeError:
+                kind = type(value)
+                return TypeError(
+                    f"cannot save {where.rsplit('.', 1)[0]}: categorical column {column!r} holds the category "
+                    f"{value!r}, a {kind.__module__}.{kind.__qualname__}, which a model file cannot hold (it holds "
+                    "numbers, text, bools, dates, times, durations, periods, intervals, bytes and Decimals); "
+                    f"make the column text before fitting (X[{column!r}].astype(str)), or save the model with joblib"
+                )
+    return None
 
 
 def _refusal(value: Any, where: str) -> str:
@@ -260,10 +340,12 @@ def _refusal(value: Any, where: str) -> str:
     return f"cannot save {where}: a {cls.__module__}.{cls.__qualname__} is not a type an hvrt model file may hold"
 
 
-def _format_version(model: Any) -> int:
-    """The lowest format version that holds ``model`` with its meaning."""
+def _format_version(model: Any, encoder: _Encoder) -> int:
+    """The lowest format version that holds ``model`` (written by ``encoder``) with its meaning."""
+    if encoder.holds_values:
+        return 4
     if getattr(model, "estimators_", None) is not None and getattr(model, "_estimator_inputs", None) == "standardised":
-        return FORMAT_VERSION
+        return 3
     return 2
 
 
@@ -329,14 +411,15 @@ def save(model: HVRTPartitioner | PartitionedRegressor, path: str | os.PathLike,
     except (TypeError, ValueError) as err:
         raise ValueError(f"metadata must hold plain JSON values (str, numbers, lists, dicts): {err}") from None
     encoder = _Encoder()
+    encoded_model = encoder.encode(model, kind)
     manifest = {
         "format": FORMAT_NAME,
-        "format_version": _format_version(model),
+        "format_version": _format_version(model, encoder),
         "hvrt_version": __version__,
         "written_with": {"numpy": np.__version__, "pandas": pd.__version__, "scikit-learn": _sklearn_version()},
         "kind": kind,
         "metadata": json.loads(metadata_text),
-        "model": encoder.encode(model, kind),
+        "model": encoded_model,
     }
     with atomic_path(target) as temporary:
         with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
@@ -536,7 +619,7 @@ def load(path: str | os.PathLike) -> HVRTPartitioner | PartitionedRegressor:
             model = decoder.decode(manifest["model"])
         except ModelFileError:
             raise
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError) as err:
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError, ArithmeticError) as err:
             raise decoder.fail(f"{type(err).__name__}: {err}") from None
     if type(model) is not MODEL_KINDS[manifest["kind"]]:
         raise ModelFileError(f"{str(path)!r} says it holds a {manifest['kind']} but does not")
@@ -649,11 +732,48 @@ class _Decoder:
             return self._frame(value["$frame"])
         if tag == "$object":
             return self._object(value)
+        if tag == "$value":
+            return self._value(value)
         if tag == "$ref":
             if value["$ref"] not in self._shared or isinstance(value["$ref"], bool):
                 raise self.fail(f"a reference to object {str(value['$ref'])[:20]}, which comes nowhere before it")
             return self._shared[value["$ref"]]
         raise self.fail(f"unknown tag {tag!r}")
+
+    def _value(self, value: dict) -> Any:
+        """A value :meth:`_Encoder._value` wrote, rebuilt from its plain fields by its type's
+        own constructor (nothing from the file is run; a malformed field raises, and ``load``
+        names the file)."""
+        kind = value["$value"]
+        if kind == "Timestamp":
+            stamp = pd.Timestamp(str(value["text"])).as_unit(str(value["unit"]))
+            return stamp if value["tz"] is None else stamp.tz_convert(str(value["tz"]))
+        if kind == "Timedelta":
+            return pd.Timedelta(np.timedelta64(int(value["ticks"]), str(value["unit"])))
+        if kind == "Period":
+            return pd.Period(ordinal=int(value["ordinal"]), freq=str(value["freq"]))
+        if kind == "Interval":
+            left, right = (self.decode(end) for end in value["ends"])
+            return pd.Interval(left, right, closed=str(value["closed"]))
+        if kind == "datetime":
+            moment = datetime.datetime.fromisoformat(str(value["text"]))
+            if value["tz"] is None:
+                return moment
+            import zoneinfo
+
+            return moment.astimezone(zoneinfo.ZoneInfo(str(value["tz"])))
+        if kind == "date":
+            return datetime.date.fromisoformat(str(value["text"]))
+        if kind == "time":
+            return datetime.time.fromisoformat(str(value["text"]))
+        if kind == "timedelta":
+            days, seconds, microseconds = (int(part) for part in value["parts"])
+            return datetime.timedelta(days=days, seconds=seconds, microseconds=microseconds)
+        if kind == "bytes":
+            return bytes.fromhex(str(value["hex"]))
+        if kind == "Decimal":
+            return decimal.Decimal(str(value["text"]))
+        raise self.fail(f"unknown kind of value {str(kind)[:40]!r}")
 
     def _bad(self, value: Any) -> Any:
         raise self.fail(f"unexpected value {str(value)[:80]}")

@@ -1,0 +1,161 @@
+"""How hvrt reads a table's columns (``hvrt._validation``): times, their units and backends."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hvrt import HVRTPartitioner, partition_quality
+from hvrt._validation import check_partitioned
+
+ENGINES = ["exact", "hist"]
+
+
+def _days(n: int, unit: str = "s") -> pd.Series:
+    return pd.Series(pd.date_range("2000-01-01", periods=n, freq="D").astype(f"datetime64[{unit}]"))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("sentinel", ["9999-12-31", "1500-01-01"])
+def test_dates_beyond_the_nanosecond_range_are_refused_naming_column_and_value(engine: str, sentinel: str) -> None:
+    # pandas keeps them in datetime64[s]; cast to nanoseconds they wrapped around: the
+    # 9999-12-31 sentinel was ordered before 1908, and rules disagreed with the labels
+    n = 300
+    days = _days(n)
+    X = pd.DataFrame({"a": np.random.default_rng(1).normal(size=n), "d": days})
+    X.loc[:4, "d"] = pd.Timestamp(sentinel)
+    message = rf"X column 'd' holds 5 date\(s\) beyond the range hvrt reads times in .*, first '{sentinel}'"
+    with pytest.raises(ValueError, match=message):
+        HVRTPartitioner(max_leaf_nodes=4, engine=engine).fit(X)
+    # labelling refuses them the same way; NaT in their place is a missing value
+    fitted = HVRTPartitioner(max_leaf_nodes=4, engine=engine).fit(X.assign(d=days))
+    with pytest.raises(ValueError, match=message):
+        fitted.get_partitions(X)
+    cleared = X.assign(d=X["d"].where(X["d"].between(pd.Timestamp("1900-01-01"), pd.Timestamp("2200-01-01"))))
+    assert len(fitted.get_partitions(cleared)) == n
+    # and so do the analysis tools, which read X the same way
+    with pytest.raises(ValueError, match=message):
+        partition_quality(X, np.arange(n) % 3)
+
+
+def test_far_durations_periods_and_arrow_timestamps_are_refused_too() -> None:
+    n = 50
+    far = pd.Series(pd.to_timedelta(np.arange(n), unit="D").astype("timedelta64[s]"))
+    far.iloc[3] = pd.Timedelta(days=400 * 365).as_unit("s")
+    with pytest.raises(ValueError, match=r"column 'took' holds 1 duration\(s\) beyond .*first '146000 days"):
+        HVRTPartitioner(max_leaf_nodes=2).fit(pd.DataFrame({"took": far}))
+    months = pd.Series(pd.period_range("2000-01", periods=n, freq="M"))
+    months.iloc[-1] = pd.Period("9000-01", freq="M")
+    with pytest.raises(ValueError, match=r"column 'month' holds 1 date\(s\) beyond .*first '9000-01-01'"):
+        HVRTPartitioner(max_leaf_nodes=2).fit(pd.DataFrame({"month": months}))
+    stamps = _days(n).astype("timestamp[s][pyarrow]")
+    stamps.iloc[0] = pd.Timestamp("9999-12-31")
+    with pytest.raises(ValueError, match=r"column 'd' holds 1 date\(s\) beyond .*first '9999-12-31'"):
+        HVRTPartitioner(max_leaf_nodes=2).fit(pd.DataFrame({"d": stamps}))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_dates_in_coarse_units_within_the_range_read_as_in_nanoseconds(engine: str) -> None:
+    n = 400
+    rng = np.random.default_rng(2)
+    days = _days(n).sample(frac=1.0, random_state=3).reset_index(drop=True)
+    X = pd.DataFrame({"a": rng.normal(size=n), "d": days})
+    reference = HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(X.assign(d=days.astype("datetime64[ns]")))
+    for unit in ("s", "ms", "us"):
+        fitted = HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(X.assign(d=days.astype(f"datetime64[{unit}]")))
+        np.testing.assert_array_equal(fitted.labels_, reference.labels_)
+
+
+def _arrow_backed(frame: pd.DataFrame) -> pd.DataFrame:
+    pytest.importorskip("pyarrow")
+    return frame.convert_dtypes(dtype_backend="pyarrow")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_pyarrow_backed_times_label_as_their_numpy_backed_table(engine: str) -> None:
+    # pyarrow durations were unordered categoricals (one level per value): 6 % of the labels
+    # agreed with the numpy-backed table's, and a numpy-fitted model refused them as "text"
+    n = 800
+    rng = np.random.default_rng(4)
+    start = pd.Timestamp("2020-01-01")
+    X = pd.DataFrame({
+        "a": rng.normal(size=n),
+        "took": pd.to_timedelta(rng.integers(0, 10**6, n), unit="s"),
+        "when": start + pd.to_timedelta(rng.integers(0, 10**7, n), unit="s"),
+        "zoned": (start + pd.to_timedelta(rng.integers(0, 10**7, n), unit="s")).tz_localize("Asia/Tokyo"),
+    })
+    X.loc[5, ["took", "when", "zoned"]] = [pd.NaT, pd.NaT, pd.NaT]
+    y = X["took"].dt.total_seconds().fillna(0).to_numpy()
+    arrow = _arrow_backed(X)
+    assert str(arrow["took"].dtype).startswith("duration[") and "tz=Asia/Tokyo" in str(arrow["zoned"].dtype)
+    numpy_fit = HVRTPartitioner(max_leaf_nodes=16, engine=engine, y_weight=0.7).fit(X, y)
+    arrow_fit = HVRTPartitioner(max_leaf_nodes=16, engine=engine, y_weight=0.7).fit(arrow, y)
+    assert arrow_fit._preprocessor.categorical_columns == []
+    np.testing.assert_array_equal(arrow_fit.labels_, numpy_fit.labels_)
+    # either model labels either backend alike (no false "changed kind" or "time zone" refusal)
+    np.testing.assert_array_equal(numpy_fit.get_partitions(arrow), numpy_fit.labels_)
+    np.testing.assert_array_equal(arrow_fit.get_partitions(X), numpy_fit.labels_)
+    # dates kept as dates by pyarrow (date32, date64) read as the numpy-backed midnights
+    days = pd.DataFrame({"a": X["a"], "day": X["when"].dt.normalize()})
+    day_fit = HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(days)
+    for kind in ("date32[pyarrow]", "date64[pyarrow]"):
+        as_dates = days.assign(day=days["day"].astype(kind))
+        np.testing.assert_array_equal(HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(as_dates).labels_, day_fit.labels_)
+        np.testing.assert_array_equal(day_fit.get_partitions(as_dates), day_fit.labels_)
+
+
+def test_pyarrow_durations_are_measured_as_durations_by_the_analysis_tools() -> None:
+    n = 200
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame({"took": pd.to_timedelta(rng.integers(0, 10**6, n), unit="s")})
+    labels = np.arange(n) % 4
+    arrow = _arrow_backed(X)
+    checked = check_partitioned(arrow, labels)
+    assert checked.feature_names == ["took"] and checked.time_kinds == {"took": "durations"}
+    np.testing.assert_array_equal(checked.values, check_partitioned(X, labels).values)
+    assert partition_quality(arrow, labels).feature_r2 == pytest.approx(partition_quality(X, labels).feature_r2)
+
+
+def _times_in_two_zones(n: int) -> tuple[pd.Series, pd.Series]:
+    """n instants 5 hours apart (UTC), and the same instants alternating between two zones
+    (an object column: pandas keeps times in several zones as objects)."""
+    instants = pd.Series(pd.date_range("2021-01-01", periods=n, freq="5h", tz="UTC"))
+    zones = np.where(np.arange(n) % 2 == 1, "Europe/Berlin", "America/New_York")
+    mixed = pd.Series([stamp.tz_convert(zone) for stamp, zone in zip(instants, zones)], dtype=object)
+    return instants, mixed
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_object_column_of_times_in_several_zones_is_read_as_instants_in_utc(engine: str) -> None:
+    # it was a categorical of every distinct instant (2000 rows, 2000 levels), without a word
+    n = 600
+    rng = np.random.default_rng(6)
+    instants, mixed = _times_in_two_zones(n)
+    mixed.iloc[9] = None
+    instants.iloc[9] = pd.NaT
+    assert mixed.dtype == object
+    X = pd.DataFrame({"a": rng.normal(size=n), "when": mixed})
+    y = np.arange(n, dtype=float)
+    fitted = HVRTPartitioner(max_leaf_nodes=6, engine=engine, y_weight=1.0).fit(X, y)
+    in_utc = HVRTPartitioner(max_leaf_nodes=6, engine=engine, y_weight=1.0).fit(X.assign(when=instants), y)
+    assert fitted._preprocessor.categorical_columns == []
+    np.testing.assert_array_equal(fitted.labels_, in_utc.labels_)
+    # labelling reads them the same way, and the same instants in one zone label alike
+    np.testing.assert_array_equal(fitted.get_partitions(X), fitted.labels_)
+    np.testing.assert_array_equal(fitted.get_partitions(X.assign(when=instants.dt.tz_convert("Asia/Tokyo"))), fitted.labels_)
+    np.testing.assert_array_equal(in_utc.get_partitions(X), fitted.labels_)
+    assert check_partitioned(X, np.arange(n) % 3).time_kinds == {"when": "dates"}
+
+
+def test_an_object_column_of_zoned_and_naive_times_is_refused_naming_it() -> None:
+    n = 200
+    rng = np.random.default_rng(7)
+    instants, mixed = _times_in_two_zones(n)
+    naive_too = mixed.where(np.arange(n) % 10 > 0, pd.Timestamp("2021-01-01 12:00"))
+    message = r"X column 'when' holds times with a time zone and 20 without one"
+    with pytest.raises(ValueError, match=message):
+        HVRTPartitioner(max_leaf_nodes=4).fit(pd.DataFrame({"a": rng.normal(size=n), "when": naive_too}))
+    fitted = HVRTPartitioner(max_leaf_nodes=4).fit(pd.DataFrame({"a": rng.normal(size=n), "when": instants}))
+    with pytest.raises(ValueError, match=message):
+        fitted.get_partitions(pd.DataFrame({"a": rng.normal(size=n), "when": naive_too}))
