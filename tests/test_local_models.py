@@ -575,3 +575,67 @@ def test_local_r2_is_nan_where_a_partition_response_is_constant():
     assert constant.any() and not constant.all()
     r2 = model.partition_report()["r2"].to_numpy()
     assert np.isnan(r2[constant]).all() and not np.isnan(r2[~constant]).any()
+
+
+# --------------------------------------------------------------------------- gaps at predict
+
+
+def _table_without_gaps(n: int = 3000, seed: int = 8) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "c": rng.choice(list("pqrs"), n)})
+    y = np.where(X["c"] == "p", 3.0, -1.0) * X["a"].to_numpy() + X["b"].to_numpy() ** 2 + rng.normal(0, 0.2, n)
+    return X, y
+
+
+def _with_gaps(X: pd.DataFrame) -> pd.DataFrame:
+    new = X.iloc[:8].copy()
+    new.loc[new.index[:4], "a"] = np.nan
+    new.loc[new.index[3:6], "b"] = np.nan
+    new.loc[new.index[6], "c"] = np.nan
+    return new
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"partitioner": exact(16)},
+        {"clip": None},
+        {"clip": "xy"},
+        {"partitioner": HVRTPartitioner(16, min_samples_leaf=20, impute=False)},
+        {"partitioner": HVRTPartitioner(16, min_samples_leaf=20, category_encoding="target")},
+        {"partitioner": HVRTPartitioner(16, min_samples_leaf=20, engine="hist", category_encoding="native")},
+        {"partitioner": exact(8), "estimator": LinearRegression()},
+    ],
+)
+def test_a_gap_at_predict_in_a_column_without_gaps_at_fit_takes_the_column_mean(options):
+    # predict gave NaN for a missing value in a column that had none at fit: the
+    # preprocessing fills only the columns it saw gaps in (the tree routes the others).
+    # The linear models take the column's mean at fit; the row is placed as the
+    # partitioner places it (its own impute).
+    X, y = _table_without_gaps()
+    model = PartitionedRegressor(**options).fit(X, y)
+    new = _with_gaps(X)
+    predicted = model.predict(new)
+    assert np.isfinite(predicted).all()
+    filled = new.fillna({"a": X["a"].mean(), "b": X["b"].mean(), "c": X["c"].mode()[0]})
+    partitions = model.partitioner_.get_partitions(new)
+    same = partitions == model.partitioner_.get_partitions(filled)
+    assert same[:6].sum() >= 3  # gap rows placed where their filled rows are: the same model
+    np.testing.assert_allclose(predicted[same], model.predict(filled)[same], rtol=1e-12, atol=1e-12)
+
+
+def test_a_gap_at_predict_is_the_column_mean_in_the_partition_the_partitioner_gives():
+    X, y = _table_without_gaps()
+    model = PartitionedRegressor(partitioner=exact(16), clip=None).fit(X, y)
+    new = _with_gaps(X)
+    partitions = model.partitioner_.get_partitions(new)
+    filled = new.fillna({"a": X["a"].mean(), "b": X["b"].mean(), "c": X["c"].mode()[0]})
+    inputs = np.column_stack([filled[["a", "b"]].to_numpy(), (filled["c"].to_numpy()[:, None] == list("pqrs"))])
+    assert list(model.model_input_names_) == ["a", "b", "c_p", "c_q", "c_r", "c_s"]
+    expected = model.intercept_[partitions] + np.einsum("ij,ij->i", inputs, model.coef_[partitions])
+    np.testing.assert_allclose(model.predict(new), expected, rtol=1e-9)
+    # a model saved before the fill was stored (no _numeric_fill) fills with the inputs' means at fit
+    del model._numeric_fill
+    np.testing.assert_allclose(model.predict(new), expected, rtol=1e-9)
+

@@ -1613,6 +1613,8 @@ class DaskPartitionedRegressor(PartitionedRegressor):
             self._box_low, self._box_high = low, high
 
         self._preprocessor = preprocessor
+        # a missing numeric value's fill at predict, as in memory: the column's mean at fit
+        self._numeric_fill = np.array(scaling.x_mean, dtype=np.float64)
         self._fitted_with_names = chunks.is_frame
         self._input_mean = design_of.input_mean
         self._input_scale = design_of.input_scale

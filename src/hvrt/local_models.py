@@ -475,6 +475,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             self._box_low, self._box_high = stats.minimum, stats.maximum
 
         self._preprocessor = preprocessor
+        self._numeric_fill = numeric_fill(preprocessor, inputs)
         self._fitted_with_names = had_names
         self._root = root
         self._response_range = (float(response.min()), float(response.max()))
@@ -619,6 +620,10 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         ----------
         X : DataFrame, ndarray or polars DataFrame of shape (n_samples, n_features)
             Named columns are matched by name, arrays by position (as the partitioner).
+            A missing numeric value is imputed with its column's mean at fit for the
+            linear models, whether or not the column had gaps at fit (the partitioner
+            places the row by its own ``impute``); a missing category takes the most
+            frequent one.
 
         Returns
         -------
@@ -643,6 +648,9 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             labels = self.partitioner_._labels_of_prepared(inputs)
         else:
             labels = partitions()
+        # labelled as the partitioner labels (its own impute); the linear models take the
+        # column's mean at fit for a gap, whether or not the column had one at fit
+        inputs = self._impute_numeric(inputs)
         standardised = self.estimators_ is None or getattr(self, "_estimator_inputs", None) == "standardised"
         if standardised:  # (a model file of an older version fitted its estimators on the raw inputs)
             design = self._design(inputs)
@@ -663,6 +671,27 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         if self.clip is not None:
             np.clip(prediction, *self._response_range, out=prediction)
         return prediction
+
+    def _impute_numeric(self, inputs: np.ndarray) -> np.ndarray:
+        """The model inputs with each missing numeric value filled by its column's mean at fit.
+
+        The preprocessing fills only the columns that had a gap at fit (those it learnt a
+        fill for; the partitioner's tree routes a gap in the others), but a linear model
+        needs a number in every column. ``inputs`` is not written to (a Dask chunk's may
+        be read-only).
+        """
+        n_numeric = len(self._preprocessor.numeric_columns)
+        gaps = np.isnan(inputs[:, :n_numeric])
+        if not gaps.any():
+            return inputs
+        fill = getattr(self, "_numeric_fill", None)
+        if fill is None:  # a model file from before the fill was stored: the inputs' means at fit
+            fill = self._preprocessor.numeric_fill
+            if fill is None:  # (weighted as the fit's sample_weight)
+                fill = self._input_mean[:n_numeric]
+        filled = np.array(inputs, dtype=np.float64)
+        np.copyto(filled[:, :n_numeric], fill, where=gaps)
+        return filled
 
     # ------------------------------------------------------------------ inspection
     @property
@@ -752,6 +781,14 @@ def input_scaling(inputs: np.ndarray, weights: np.ndarray, weight_sum: float) ->
     mean = mean + residual
     scale, _ = zscore_scale(mean, variance)
     return mean, scale
+
+
+def numeric_fill(preprocessor: Preprocessor, inputs: np.ndarray) -> np.ndarray:
+    """Each numeric model input's fill for a missing value: the column's mean at fit (of
+    the values present, unweighted), the preprocessing's own fill where it has one."""
+    if preprocessor.numeric_fill is not None:  # every numeric column's, when any had a gap
+        return preprocessor.numeric_fill
+    return inputs[:, : len(preprocessor.numeric_columns)].mean(axis=0)
 
 
 def design_matrix(inputs: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
