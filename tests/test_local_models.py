@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -639,3 +641,54 @@ def test_a_gap_at_predict_is_the_column_mean_in_the_partition_the_partitioner_gi
     del model._numeric_fill
     np.testing.assert_allclose(model.predict(new), expected, rtol=1e-9)
 
+
+
+# --------------------------------------------------------------------------- wide categoricals
+
+
+def _with_stores(levels: int, n: int = 1200, seed: int = 4) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    X["store"] = [f"s{i}" for i in np.r_[np.arange(levels), rng.integers(0, levels, n - levels)]]
+    effect = rng.normal(size=levels)
+    y = 2 * X["a"].to_numpy() + X["b"].to_numpy() ** 2 + effect[X["store"].str[1:].astype(int)] + rng.normal(0, 0.2, n)
+    return X, y
+
+
+def test_the_default_target_encodes_categoricals_beyond_the_one_hot_cap_with_a_warning():
+    # A 600-level column made the default fit fail after its trees grew (601² cross-products
+    # per node), and 300 levels took 54 s: "auto" now target encodes beyond the cap.
+    X, y = _with_stores(local_models.MAX_ONE_HOT_INPUTS + 1)
+    with pytest.warns(UserWarning, match=r"'store' \(65 categories\) would make 65 one-hot model inputs, more than the 64"):
+        model = PartitionedRegressor(partitioner=HVRTPartitioner(32, min_samples_leaf=20)).fit(X, y)
+    assert model.partitioner_.category_encoding == "target"
+    assert list(model.model_input_names_) == ["a", "b", "store"]
+    target = PartitionedRegressor(partitioner=HVRTPartitioner(32, min_samples_leaf=20, category_encoding="target"))
+    np.testing.assert_array_equal(target.fit(X, y).predict(X), model.predict(X))
+    # at the cap: one-hot, no warning
+    X, y = _with_stores(local_models.MAX_ONE_HOT_INPUTS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = PartitionedRegressor(partitioner=HVRTPartitioner(32, min_samples_leaf=20)).fit(X, y)
+    assert len(model.model_input_names_) == 2 + local_models.MAX_ONE_HOT_INPUTS
+
+
+def test_one_hot_inputs_whose_cross_products_are_too_large_are_refused_naming_the_column(monkeypatch):
+    # explicit one-hot: refused before any tree grows, with the column, the count of tree
+    # nodes the estimate is for (not the (fold, node) slots) and the fix
+    X, y = _with_stores(40)
+    monkeypatch.setattr(local_models, "MAX_RESULT_BYTES", 2 << 20)
+    partitioner = HVRTPartitioner(256, min_samples_leaf=20, category_encoding="ohe")
+    message = (
+        r"the local models' 42 model inputs \(one-hot: 'store' \(40 categories\)\) need 43² cross-products per tree "
+        r"node; 6 cross-validation sets of up to 59 tree nodes \(30 partitions of 600 rows, at least 20 each\) would "
+        r"take 5.0 MiB, more than 2.0 MiB: use category_encoding='target'"
+    )
+    with pytest.raises(ValueError, match=message):
+        PartitionedRegressor(partitioner=partitioner).fit(X, y)
+    monkeypatch.setattr(local_models, "MAX_RESULT_BYTES", 1 << 20)
+    with pytest.raises(ValueError, match=r"per tree node; up to 79 tree nodes \(40 partitions of 1,200 rows"):
+        PartitionedRegressor(partitioner=partitioner.set_params(max_leaf_nodes=40), shrinkage=10.0, partition_on="y").fit(X, y)
+    # within the limit it fits
+    monkeypatch.setattr(local_models, "MAX_RESULT_BYTES", 2 << 30)
+    assert PartitionedRegressor(partitioner=partitioner).fit(X, y).score(X, y) > 0.9

@@ -53,6 +53,7 @@ from threadpoolctl import ThreadpoolController
 
 from ._grouped import grouped_stats
 from ._grouped_products import (
+    MAX_RESULT_BYTES,
     GroupedProducts,
     OneHotLayout,
     grouped_cross_products,
@@ -84,6 +85,11 @@ AUTO_MIN_ROWS = 200
 AUTO_FALLBACK = 1000.0
 # Rows per block when predicting, so the gathered coefficients stay small.
 _PREDICT_BLOCK_ROWS = 1 << 16
+# With category_encoding="auto" the linear models take the categoricals one-hot up to this
+# many one-hot inputs in all, target encoded beyond (with a warning): each tree node's
+# system grows as the square of the inputs and its solves as their cube (300 categories,
+# 4,000 rows: 54 s one-hot).
+MAX_ONE_HOT_INPUTS = 64
 
 
 def default_partitioner() -> HVRTPartitioner:
@@ -156,6 +162,85 @@ def _checked_weights(sample_weight: Any, n_rows: int, index: pd.Index | None) ->
     if weights.sum() <= 0:
         raise ValueError("sample_weight sums to zero; at least one row must count")
     return weights
+
+
+def _category_counts(frame: pd.DataFrame, categorical: list[str]) -> dict[str, int]:
+    """Each categorical column's number of distinct values present (what one-hot makes of it)."""
+    counts = {}
+    for column in categorical:
+        try:
+            counts[column] = int(frame[column].nunique())
+        except TypeError:  # unhashable cells: the preprocessing refuses them, naming the column
+            counts[column] = 0
+    return counts
+
+
+def _listed(counts: dict[str, int]) -> str:
+    """The widest categorical columns, for a message: 'store' (600 categories), ..."""
+    widest = sorted(counts.items(), key=lambda item: -item[1])[:3]
+    return ", ".join(f"{str(name)!r} ({count:,} categories)" for name, count in widest)
+
+
+def warn_of_wide_one_hot(counts: dict[str, int], stacklevel: int = 4) -> None:
+    """The warning of a fit that target encodes (``category_encoding="auto"``) categoricals
+    whose one-hot inputs would exceed ``MAX_ONE_HOT_INPUTS``."""
+    warnings.warn(
+        f"categorical column(s) {_listed(counts)} would make {sum(counts.values()):,} one-hot model inputs, "
+        f"more than the {MAX_ONE_HOT_INPUTS} that category_encoding='auto' one-hot encodes for the local "
+        "linear models (their cost grows as the cube of the inputs); the categoricals are target encoded "
+        "instead, for the models and the partitions. Pass a partitioner with category_encoding='target' "
+        "to do so without this warning, or 'ohe' to keep one-hot",
+        UserWarning,
+        stacklevel=stacklevel,
+    )
+
+
+def _encoding_for(partitioner: HVRTPartitioner, frame: pd.DataFrame, categorical: list[str]) -> HVRTPartitioner:
+    """The partitioner, set to target encoding when ``"auto"`` would one-hot more than
+    ``MAX_ONE_HOT_INPUTS`` model inputs (with a warning naming the widest columns)."""
+    if partitioner.category_encoding != "auto" or not categorical:
+        return partitioner
+    counts = _category_counts(frame, categorical)
+    if sum(counts.values()) <= MAX_ONE_HOT_INPUTS:
+        return partitioner
+    warn_of_wide_one_hot(counts)
+    return partitioner.set_params(category_encoding="target")
+
+
+def _size(n_bytes: int) -> str:
+    return f"{n_bytes / 2**30:.1f} GiB" if n_bytes >= 2**30 else f"{n_bytes / 2**20:.1f} MiB"
+
+
+def _check_cross_products(
+    preprocessor: Preprocessor, width: int, n_rows: int, partitioner: HVRTPartitioner, cross_validated: bool
+) -> None:
+    """Refuse, before any tree grows, model inputs whose cross-products would take more than
+    ``MAX_RESULT_BYTES``: ``width``² per tree node, for each fold and the total when
+    cross-validating (on the selection trees, grown on half the rows)."""
+    rows = n_rows // 2 if cross_validated else n_rows
+    growth = partitioner._check_params(n_rows)  # (refuses a bad parameter as the partitioner's fit would)
+    leaves = max(rows // growth.min_samples_leaf, 1)
+    if growth.max_leaf_nodes is not None:
+        leaves = min(leaves, growth.max_leaf_nodes)
+    nodes = 2 * leaves - 1
+    sets = CV_FOLDS + 1 if cross_validated else 1
+    needed = sets * nodes * width * width * 8
+    if needed <= MAX_RESULT_BYTES:
+        return
+    counts = dict(zip(preprocessor.categorical_columns, preprocessor.encoded_widths()))
+    one_hot = isinstance(preprocessor.encoder, OneHotEncoder) and counts
+    source = f" (one-hot: {_listed(counts)})" if one_hot else ""
+    where = f"{sets} cross-validation sets of " if cross_validated else ""
+    raise ValueError(
+        f"the local models' {width - 1:,} model inputs{source} need {width:,}² cross-products per tree node; "
+        f"{where}up to {nodes:,} tree nodes ({leaves:,} partitions of {rows:,} rows, at least "
+        f"{growth.min_samples_leaf} each) would take {_size(needed)}, more than {_size(MAX_RESULT_BYTES)}: "
+        + (
+            "use category_encoding='target' (or 'auto'), group rare categories, or grow fewer partitions"
+            if one_hot
+            else "grow fewer partitions (max_leaf_nodes) or pass fewer columns"
+        )
+    )
 
 
 def _shares_preprocessing(partitioner: HVRTPartitioner) -> bool:
@@ -362,8 +447,13 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             partitioner.set_params(verbose=True)
         log(f"model inputs and the global ridge, {len(frame):,} rows")
 
-        preprocessor, inputs = self._fit_model_inputs(frame, response, partitioner)
+        categorical = resolve_categorical(frame, partitioner.categorical_features)
+        partitioner = _encoding_for(partitioner, frame, categorical)
+        preprocessor, inputs = self._fit_model_inputs(frame, response, partitioner, categorical)
         candidates = PARTITION_ON_AUTO if self.partition_on == "auto" else (self.partition_on,)
+        if self.estimator is None:
+            will_validate = len(frame) >= AUTO_MIN_ROWS and (isinstance(self.shrinkage, str) or len(candidates) > 1)
+            _check_cross_products(preprocessor, inputs.shape[1] + 1, len(frame), partitioner, will_validate)
         with _thread_pool(len(candidates)) as pool:
             binning = None
             if _shares_preprocessing(partitioner):
@@ -489,10 +579,10 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         return self
 
     def _fit_model_inputs(
-        self, frame: pd.DataFrame, response: np.ndarray, partitioner: HVRTPartitioner
+        self, frame: pd.DataFrame, response: np.ndarray, partitioner: HVRTPartitioner, categorical: list[str]
     ) -> tuple[Preprocessor, np.ndarray]:
-        """The partitioner's preprocessing, imputing, fitted on ``frame`` (target encoding on ``y``)."""
-        categorical = resolve_categorical(frame, partitioner.categorical_features)
+        """The partitioner's preprocessing, imputing, fitted on ``frame`` (target encoding on
+        ``y``); ``categorical``: the categorical columns, resolved."""
         encoding = "target" if partitioner.category_encoding == "target" else "ohe"
         # No synthetic target is made (make_target=False): y is needed only where target
         # encoding learns from it.
