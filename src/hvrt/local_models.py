@@ -277,7 +277,9 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         ``category_encoding`` and ``random_state`` also set how the model inputs are
         encoded (one-hot, unless ``"target"``). With ``category_encoding="auto"`` (and
         ``impute=True``) the partitions grow on those one-hot inputs too, on either
-        engine; ``"native"`` grows them on native categorical splits.
+        engine; ``"native"`` grows them on native categorical splits. ``"auto"`` target
+        encodes instead, with a warning, where one-hot would make more than 64 model
+        inputs (``MAX_ONE_HOT_INPUTS``).
     partition_on : {"auto", "residual", "y", "X"}, default="auto"
         What the partitioner is grown on besides X: the global ridge's residual, ``y``
         itself, or nothing (X alone). ``"auto"`` tries the residual and ``y`` in the same
@@ -428,7 +430,9 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         ------
         ValueError
             For an invalid parameter; a ``y`` or ``sample_weight`` that is misaligned, not
-            numeric, not finite (or negative weights); or any input error of the partitioner.
+            numeric, not finite (or negative weights); model inputs whose cross-products
+            would take more than 2 GiB (one-hot columns of many categories with
+            ``category_encoding="ohe"``); or any input error of the partitioner.
         TypeError
             For a partitioner or estimator of the wrong type.
         """
