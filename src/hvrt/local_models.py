@@ -87,8 +87,8 @@ AUTO_FALLBACK = 1000.0
 _PREDICT_BLOCK_ROWS = 1 << 16
 # With category_encoding="auto" the linear models take the categoricals one-hot up to this
 # many one-hot inputs in all, target encoded beyond (with a warning): each tree node's
-# system grows as the square of the inputs and its solves as their cube (300 categories,
-# 4,000 rows: 54 s one-hot).
+# system grows as the square of the inputs and its solves as their cube (a 300-level column,
+# 3,000 rows: a default fit took 58-67 s one-hot, 0.2 s target encoded, with a better holdout R²).
 MAX_ONE_HOT_INPUTS = 64
 
 
