@@ -13,6 +13,7 @@ from hvrt import HVRTPartitioner, PartitionedRegressor, full_report, partition_q
 
 da = pytest.importorskip("dask.array")
 dd = pytest.importorskip("dask.dataframe")
+dask = pytest.importorskip("dask")
 distributed = pytest.importorskip("distributed")
 
 from hvrt import dask as hvrt_dask
@@ -171,6 +172,47 @@ def test_regressor_coefficients_equal_in_memory(client, piecewise, options) -> N
     np.testing.assert_allclose(local.predict(X), reference.predict(X), rtol=0, atol=1e-8)
     pd.testing.assert_frame_equal(model.partition_report(), reference.partition_report(), atol=1e-8)
 
+
+def test_regressor_predicts_a_gap_in_a_column_without_gaps_at_fit_as_in_memory(client, piecewise) -> None:
+    # predict gave NaN for a missing value in a column that had none at fit (in memory and
+    # on Dask alike); the linear models take the column's mean at fit
+    X, y, weights = piecewise
+    partitioner = HVRTPartitioner(max_leaf_nodes=16, min_samples_leaf=20)
+    options = {"shrinkage": 30.0, "partition_on": "residual"}
+    model = DaskPartitionedRegressor(partitioner, **options).fit(
+        da.from_array(X, chunks=(500, 3)), da.from_array(y, chunks=500), sample_weight=da.from_array(weights, chunks=500)
+    )
+    reference = PartitionedRegressor(partitioner, **options).fit(X, y, sample_weight=weights)
+    new = X[:600].copy()
+    new[::7, 0] = np.nan
+    new[::11, 2] = np.nan
+    prediction = model.predict(da.from_array(new, chunks=(200, 3))).compute()
+    assert np.isfinite(prediction).all()
+    np.testing.assert_allclose(prediction, reference.predict(new), rtol=0, atol=1e-8)
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    by_name = DaskPartitionedRegressor(partitioner, **options).fit(
+        dd.from_pandas(frame, npartitions=3), dd.from_pandas(pd.Series(y), npartitions=3)
+    )
+    gaps = dd.from_pandas(pd.DataFrame(new, columns=["a", "b", "c"]), npartitions=3)
+    expected = PartitionedRegressor(partitioner, **options).fit(frame, y).predict(pd.DataFrame(new, columns=["a", "b", "c"]))
+    np.testing.assert_allclose(by_name.predict(gaps).compute().to_numpy(), expected, rtol=0, atol=1e-8)
+
+def test_regressor_target_encodes_categoricals_beyond_the_one_hot_cap_as_in_memory(client) -> None:
+    rng = np.random.default_rng(12)
+    n = 1500
+    frame = pd.DataFrame({"a": rng.normal(size=n), "store": [f"s{i}" for i in rng.integers(0, 70, n)]})
+    y = 2.0 * frame["a"].to_numpy() + rng.normal(size=70)[frame["store"].str[1:].astype(int)] + rng.normal(0, 0.1, n)
+    partitioner = HVRTPartitioner(max_leaf_nodes=8, min_samples_leaf=20)
+    options = {"shrinkage": 30.0, "partition_on": "y"}
+    with dask.config.set({"dataframe.convert-string": False}):
+        chunks = dd.from_pandas(frame, npartitions=3)
+    with pytest.warns(UserWarning, match=r"'store' \(70 categories\) would make 70 one-hot model inputs"):
+        model = DaskPartitionedRegressor(partitioner, **options).fit(chunks, dd.from_pandas(pd.Series(y), npartitions=3))
+    with pytest.warns(UserWarning, match="would make 70 one-hot model inputs"):
+        reference = PartitionedRegressor(partitioner, **options).fit(frame, y)
+    assert model.partitioner_.category_encoding == "target"
+    assert list(model.model_input_names_) == list(reference.model_input_names_) == ["a", "store"]
+    np.testing.assert_allclose(model.predict(chunks).compute().to_numpy(), reference.predict(frame), rtol=0, atol=1e-8)
 
 def test_regressor_auto_choices_on_a_sample_that_holds_every_row(client, piecewise, table) -> None:
     X, y, _ = piecewise

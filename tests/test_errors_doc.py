@@ -75,6 +75,12 @@ def _categorical_fit() -> HVRTPartitioner:
     return HVRTPartitioner(max_leaf_nodes=4, categorical_features=["code"]).fit(_with(code=np.arange(60) % 4))
 
 
+def _stores(levels: int, n_rows: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """A numeric column and a categorical of ``levels`` stores, every store present."""
+    frame = pd.DataFrame({"a": np.arange(n_rows) % 7.0, "store": [f"s{i % levels}" for i in range(n_rows)]})
+    return frame, np.arange(n_rows) % 11.0
+
+
 class _FailingScaler(StandardScaler):
     def fit_transform(self, X, y=None, **params):
         raise RuntimeError("no")
@@ -420,6 +426,10 @@ CASES: dict[str, Callable[[], object]] = {
     "R11": lambda: PartitionedRegressor(clip="x").fit(X, Y),
     "R12": lambda: PartitionedRegressor(estimator="ridge").fit(X, Y),
     "R13": lambda: PartitionedRegressor().predict(X),
+    "R14": lambda: PartitionedRegressor().fit(*_stores(70, 300)),
+    "R15": lambda: PartitionedRegressor(
+        HVRTPartitioner(max_leaf_nodes=None, min_samples_leaf=1, category_encoding="ohe")
+    ).fit(*_stores(200, 2000)),
     # partition rules
     "E1": lambda: _fitted().partition_rules(precision=0),
     "E2": lambda: _fitted().export_rules(missing="some"),

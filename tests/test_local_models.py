@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -595,3 +597,118 @@ def test_predict_reads_a_batch_of_a_mixed_object_column_as_at_fit() -> None:
         whole = model.predict(X)
         for rows in [i % 3 == r for r in range(3)]:
             np.testing.assert_array_equal(model.predict(X[rows]), whole[rows])
+
+
+# --------------------------------------------------------------------------- gaps at predict
+
+
+def _table_without_gaps(n: int = 3000, seed: int = 8) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "c": rng.choice(list("pqrs"), n)})
+    y = np.where(X["c"] == "p", 3.0, -1.0) * X["a"].to_numpy() + X["b"].to_numpy() ** 2 + rng.normal(0, 0.2, n)
+    return X, y
+
+
+def _with_gaps(X: pd.DataFrame) -> pd.DataFrame:
+    new = X.iloc[:8].copy()
+    new.loc[new.index[:4], "a"] = np.nan
+    new.loc[new.index[3:6], "b"] = np.nan
+    new.loc[new.index[6], "c"] = np.nan
+    return new
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"partitioner": exact(16)},
+        {"clip": None},
+        {"clip": "xy"},
+        {"partitioner": HVRTPartitioner(16, min_samples_leaf=20, impute=False)},
+        {"partitioner": HVRTPartitioner(16, min_samples_leaf=20, category_encoding="target")},
+        {"partitioner": HVRTPartitioner(16, min_samples_leaf=20, engine="hist", category_encoding="native")},
+        {"partitioner": exact(8), "estimator": LinearRegression()},
+    ],
+)
+def test_a_gap_at_predict_in_a_column_without_gaps_at_fit_takes_the_column_mean(options):
+    # predict gave NaN for a missing value in a column that had none at fit: the
+    # preprocessing fills only the columns it saw gaps in (the tree routes the others).
+    # The linear models take the column's mean at fit; the row is placed as the
+    # partitioner places it (its own impute).
+    X, y = _table_without_gaps()
+    model = PartitionedRegressor(**options).fit(X, y)
+    new = _with_gaps(X)
+    predicted = model.predict(new)
+    assert np.isfinite(predicted).all()
+    filled = new.fillna({"a": X["a"].mean(), "b": X["b"].mean(), "c": X["c"].mode()[0]})
+    partitions = model.partitioner_.get_partitions(new)
+    same = partitions == model.partitioner_.get_partitions(filled)
+    assert same[:6].sum() >= 3  # gap rows placed where their filled rows are: the same model
+    np.testing.assert_allclose(predicted[same], model.predict(filled)[same], rtol=1e-12, atol=1e-12)
+
+
+def test_a_gap_at_predict_is_the_column_mean_in_the_partition_the_partitioner_gives():
+    X, y = _table_without_gaps()
+    model = PartitionedRegressor(partitioner=exact(16), clip=None).fit(X, y)
+    new = _with_gaps(X)
+    partitions = model.partitioner_.get_partitions(new)
+    filled = new.fillna({"a": X["a"].mean(), "b": X["b"].mean(), "c": X["c"].mode()[0]})
+    inputs = np.column_stack([filled[["a", "b"]].to_numpy(), (filled["c"].to_numpy()[:, None] == list("pqrs"))])
+    assert list(model.model_input_names_) == ["a", "b", "c_p", "c_q", "c_r", "c_s"]
+    expected = model.intercept_[partitions] + np.einsum("ij,ij->i", inputs, model.coef_[partitions])
+    np.testing.assert_allclose(model.predict(new), expected, rtol=1e-9)
+    # a model saved before the fill was stored (no _numeric_fill) fills with the inputs' means at fit
+    del model._numeric_fill
+    np.testing.assert_allclose(model.predict(new), expected, rtol=1e-9)
+
+
+
+# --------------------------------------------------------------------------- wide categoricals
+
+
+def _with_stores(levels: int, n: int = 1200, seed: int = 4) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    X["store"] = [f"s{i}" for i in np.r_[np.arange(levels), rng.integers(0, levels, n - levels)]]
+    effect = rng.normal(size=levels)
+    y = 2 * X["a"].to_numpy() + X["b"].to_numpy() ** 2 + effect[X["store"].str[1:].astype(int)] + rng.normal(0, 0.2, n)
+    return X, y
+
+
+def test_the_default_target_encodes_categoricals_beyond_the_one_hot_cap_with_a_warning():
+    # A 600-level column made the default fit fail after its trees grew (601² cross-products
+    # per node), and 300 levels took 54 s: "auto" now target encodes beyond the cap.
+    X, y = _with_stores(local_models.MAX_ONE_HOT_INPUTS + 1)
+    with pytest.warns(UserWarning, match=r"'store' \(65 categories\) would make 65 one-hot model inputs, more than the 64"):
+        model = PartitionedRegressor(partitioner=HVRTPartitioner(32, min_samples_leaf=20)).fit(X, y)
+    assert model.partitioner_.category_encoding == "target"
+    assert list(model.model_input_names_) == ["a", "b", "store"]
+    target = PartitionedRegressor(partitioner=HVRTPartitioner(32, min_samples_leaf=20, category_encoding="target"))
+    np.testing.assert_array_equal(target.fit(X, y).predict(X), model.predict(X))
+    # at the cap: one-hot, no warning
+    X, y = _with_stores(local_models.MAX_ONE_HOT_INPUTS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = PartitionedRegressor(partitioner=HVRTPartitioner(32, min_samples_leaf=20)).fit(X, y)
+    assert len(model.model_input_names_) == 2 + local_models.MAX_ONE_HOT_INPUTS
+
+
+def test_one_hot_inputs_whose_cross_products_are_too_large_are_refused_naming_the_column(monkeypatch):
+    # explicit one-hot: refused before any tree grows, with the column, the count of tree
+    # nodes the estimate is for (not the (fold, node) slots) and the fix
+    X, y = _with_stores(40)
+    monkeypatch.setattr(local_models, "MAX_RESULT_BYTES", 2 << 20)
+    partitioner = HVRTPartitioner(256, min_samples_leaf=20, category_encoding="ohe")
+    message = (
+        r"the local models' 42 model inputs \(one-hot: 'store' \(40 categories\)\) need 43² cross-products per tree "
+        r"node; 6 cross-validation sets of up to 59 tree nodes \(30 partitions of 600 rows, at least 20 each\) would "
+        r"take 5.0 MiB, more than 2.0 MiB: use category_encoding='target'"
+    )
+    with pytest.raises(ValueError, match=message):
+        PartitionedRegressor(partitioner=partitioner).fit(X, y)
+    monkeypatch.setattr(local_models, "MAX_RESULT_BYTES", 1 << 20)
+    with pytest.raises(ValueError, match=r"per tree node; up to 79 tree nodes \(40 partitions of 1,200 rows"):
+        PartitionedRegressor(partitioner=partitioner.set_params(max_leaf_nodes=40), shrinkage=10.0, partition_on="y").fit(X, y)
+    # within the limit it fits
+    monkeypatch.setattr(local_models, "MAX_RESULT_BYTES", 2 << 30)
+    assert PartitionedRegressor(partitioner=partitioner).fit(X, y).score(X, y) > 0.9

@@ -283,6 +283,29 @@ def test_a_format_1_file_still_loads(tmp_path, data):
     np.testing.assert_array_equal(hvrt.load(old).get_partitions(X), model.labels_)
 
 
+def test_a_regressor_saved_before_the_gap_fill_was_stored_predicts_gaps_with_the_means(tmp_path, data):
+    # a model file written before _numeric_fill was stored (format 2, an older hvrt): a gap
+    # at predict in a column that had none at fit takes the model inputs' means at fit
+    X, y = data
+    X = X.assign(income=X["income"].fillna(X["income"].median()))
+    model = PartitionedRegressor(HVRTPartitioner(16, engine="hist", min_samples_leaf=20)).fit(X, y)
+    new = X.iloc[:20].copy()
+    new.loc[new.index[::3], "income"] = np.nan
+    expected = model.predict(new)
+    assert np.isfinite(expected).all()
+    path = hvrt.save(model, tmp_path / "m.hvrt")
+    np.testing.assert_array_equal(hvrt.load(path).predict(new), expected)
+    with zipfile.ZipFile(path) as archive:
+        manifest = json.loads(archive.read(MANIFEST))
+    state = manifest["model"]["state"]["$dict"]
+    assert any(key == "_numeric_fill" for key, _ in state)
+    manifest["model"]["state"]["$dict"] = [[key, value] for key, value in state if key != "_numeric_fill"]
+    old = tmp_path / "old.hvrt"
+    rewrite_manifest(path, old, model=manifest["model"], hvrt_version=manifest["hvrt_version"])
+    loaded = hvrt.load(old)
+    assert not hasattr(loaded, "_numeric_fill")
+    np.testing.assert_allclose(loaded.predict(new), expected, rtol=1e-12)
+
 def test_pickle_and_joblib_round_trips_keep_working(tmp_path, data):
     X, y = data
     model = PartitionedRegressor(HVRTPartitioner(16, engine="hist", min_samples_leaf=20)).fit(X, y)

@@ -245,7 +245,8 @@ def grouped_cross_products(
     needed = n_groups * n_columns * n_columns * 8
     if needed > MAX_RESULT_BYTES:
         raise ValueError(
-            f"{n_groups:,} partitions x {n_columns:,}² cross-products would take {needed / 2**30:.1f} GiB; "
+            f"{n_groups:,} groups (partitions, or cross-validation folds x tree nodes) x {n_columns:,}² "
+            f"cross-products would take {needed / 2**30:.1f} GiB; "
             "use fewer partitions or fewer model inputs (e.g. category_encoding='target')"
         )
     weights = np.ones(n_rows) if weights is None else np.ascontiguousarray(weights, dtype=np.float64)

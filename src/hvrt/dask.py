@@ -91,6 +91,7 @@ from ._validation import (
 from .local_models import (
     AUTO_FALLBACK,
     AUTO_MIN_ROWS,
+    MAX_ONE_HOT_INPUTS,
     PARTITION_ON_AUTO,
     PartitionedRegressor,
     _batched_solve,
@@ -98,6 +99,7 @@ from .local_models import (
     _TreeSums,
     default_partitioner,
     design_matrix,
+    warn_of_wide_one_hot,
 )
 from .metrics import (
     FullReport,
@@ -1494,6 +1496,13 @@ class DaskPartitionedRegressor(PartitionedRegressor):
                 raise ValueError(f"sample_weight has {length} rows but X has {n_rows}; they must match")
             w_chunks = _aligned_target_chunks(sample_weight, scaling.chunk_rows, "sample_weight")
         preprocessor = scaling.preprocessor
+        widths = dict(zip(preprocessor.categorical_columns, preprocessor.encoded_widths()))
+        if partitioner.category_encoding == "auto" and sum(widths.values()) > MAX_ONE_HOT_INPUTS:
+            # as in memory: beyond MAX_ONE_HOT_INPUTS one-hot inputs, target encoding (its
+            # encoder replaces the one-hot one below)
+            warn_of_wide_one_hot(widths, stacklevel=3)
+            template.set_params(category_encoding="target")
+            partitioner.set_params(category_encoding="target")
         selection = partitioner._subsample(n_rows)
         rows = np.arange(n_rows) if selection is None else selection
         auto_shrinkage = isinstance(self.shrinkage, str)
@@ -1602,6 +1611,8 @@ class DaskPartitionedRegressor(PartitionedRegressor):
             self._box_low, self._box_high = low, high
 
         self._preprocessor = preprocessor
+        # a missing numeric value's fill at predict, as in memory: the column's mean at fit
+        self._numeric_fill = np.array(scaling.x_mean, dtype=np.float64)
         self._fitted_with_names = chunks.is_frame
         self._input_mean = design_of.input_mean
         self._input_scale = design_of.input_scale

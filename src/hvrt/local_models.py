@@ -53,6 +53,7 @@ from threadpoolctl import ThreadpoolController
 
 from ._grouped import grouped_stats
 from ._grouped_products import (
+    MAX_RESULT_BYTES,
     GroupedProducts,
     OneHotLayout,
     grouped_cross_products,
@@ -84,6 +85,11 @@ AUTO_MIN_ROWS = 200
 AUTO_FALLBACK = 1000.0
 # Rows per block when predicting, so the gathered coefficients stay small.
 _PREDICT_BLOCK_ROWS = 1 << 16
+# With category_encoding="auto" the linear models take the categoricals one-hot up to this
+# many one-hot inputs in all, target encoded beyond (with a warning): each tree node's
+# system grows as the square of the inputs and its solves as their cube (a 300-level column,
+# 3,000 rows: a default fit took 58-67 s one-hot, 0.2 s target encoded, with a better holdout R²).
+MAX_ONE_HOT_INPUTS = 64
 
 
 def default_partitioner() -> HVRTPartitioner:
@@ -158,6 +164,85 @@ def _checked_weights(sample_weight: Any, n_rows: int, index: pd.Index | None) ->
     return weights
 
 
+def _category_counts(frame: pd.DataFrame, categorical: list[str]) -> dict[str, int]:
+    """Each categorical column's number of distinct values present (what one-hot makes of it)."""
+    counts = {}
+    for column in categorical:
+        try:
+            counts[column] = int(frame[column].nunique())
+        except TypeError:  # unhashable cells: the preprocessing refuses them, naming the column
+            counts[column] = 0
+    return counts
+
+
+def _listed(counts: dict[str, int]) -> str:
+    """The widest categorical columns, for a message: 'store' (600 categories), ..."""
+    widest = sorted(counts.items(), key=lambda item: -item[1])[:3]
+    return ", ".join(f"{str(name)!r} ({count:,} categories)" for name, count in widest)
+
+
+def warn_of_wide_one_hot(counts: dict[str, int], stacklevel: int = 4) -> None:
+    """The warning of a fit that target encodes (``category_encoding="auto"``) categoricals
+    whose one-hot inputs would exceed ``MAX_ONE_HOT_INPUTS``."""
+    warnings.warn(
+        f"categorical column(s) {_listed(counts)} would make {sum(counts.values()):,} one-hot model inputs, "
+        f"more than the {MAX_ONE_HOT_INPUTS} that category_encoding='auto' one-hot encodes for the local "
+        "linear models (their cost grows as the cube of the inputs); the categoricals are target encoded "
+        "instead, for the models and the partitions. Pass a partitioner with category_encoding='target' "
+        "to do so without this warning, or 'ohe' to keep one-hot",
+        UserWarning,
+        stacklevel=stacklevel,
+    )
+
+
+def _encoding_for(partitioner: HVRTPartitioner, frame: pd.DataFrame, categorical: list[str]) -> HVRTPartitioner:
+    """The partitioner, set to target encoding when ``"auto"`` would one-hot more than
+    ``MAX_ONE_HOT_INPUTS`` model inputs (with a warning naming the widest columns)."""
+    if partitioner.category_encoding != "auto" or not categorical:
+        return partitioner
+    counts = _category_counts(frame, categorical)
+    if sum(counts.values()) <= MAX_ONE_HOT_INPUTS:
+        return partitioner
+    warn_of_wide_one_hot(counts)
+    return partitioner.set_params(category_encoding="target")
+
+
+def _size(n_bytes: int) -> str:
+    return f"{n_bytes / 2**30:.1f} GiB" if n_bytes >= 2**30 else f"{n_bytes / 2**20:.1f} MiB"
+
+
+def _check_cross_products(
+    preprocessor: Preprocessor, width: int, n_rows: int, partitioner: HVRTPartitioner, cross_validated: bool
+) -> None:
+    """Refuse, before any tree grows, model inputs whose cross-products would take more than
+    ``MAX_RESULT_BYTES``: ``width``² per tree node, for each fold and the total when
+    cross-validating (on the selection trees, grown on half the rows)."""
+    rows = n_rows // 2 if cross_validated else n_rows
+    growth = partitioner._check_params(n_rows)  # (refuses a bad parameter as the partitioner's fit would)
+    leaves = max(rows // growth.min_samples_leaf, 1)
+    if growth.max_leaf_nodes is not None:
+        leaves = min(leaves, growth.max_leaf_nodes)
+    nodes = 2 * leaves - 1
+    sets = CV_FOLDS + 1 if cross_validated else 1
+    needed = sets * nodes * width * width * 8
+    if needed <= MAX_RESULT_BYTES:
+        return
+    counts = dict(zip(preprocessor.categorical_columns, preprocessor.encoded_widths()))
+    one_hot = isinstance(preprocessor.encoder, OneHotEncoder) and counts
+    source = f" (one-hot: {_listed(counts)})" if one_hot else ""
+    where = f"{sets} cross-validation sets of " if cross_validated else ""
+    raise ValueError(
+        f"the local models' {width - 1:,} model inputs{source} need {width:,}² cross-products per tree node; "
+        f"{where}up to {nodes:,} tree nodes ({leaves:,} partitions of {rows:,} rows, at least "
+        f"{growth.min_samples_leaf} each) would take {_size(needed)}, more than {_size(MAX_RESULT_BYTES)}: "
+        + (
+            "use category_encoding='target' (or 'auto'), group rare categories, or grow fewer partitions"
+            if one_hot
+            else "grow fewer partitions (max_leaf_nodes) or pass fewer columns"
+        )
+    )
+
+
 def _shares_preprocessing(partitioner: HVRTPartitioner) -> bool:
     """Whether the partitioner's tree inputs are the model inputs: imputed and one-hot
     encoded, they do not depend on what the tree is grown on (target encoding does)."""
@@ -192,7 +277,9 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         ``category_encoding`` and ``random_state`` also set how the model inputs are
         encoded (one-hot, unless ``"target"``). With ``category_encoding="auto"`` (and
         ``impute=True``) the partitions grow on those one-hot inputs too, on either
-        engine; ``"native"`` grows them on native categorical splits.
+        engine; ``"native"`` grows them on native categorical splits. ``"auto"`` target
+        encodes instead, with a warning, where one-hot would make more than 64 model
+        inputs (``MAX_ONE_HOT_INPUTS``).
     partition_on : {"auto", "residual", "y", "X"}, default="auto"
         What the partitioner is grown on besides X: the global ridge's residual, ``y``
         itself, or nothing (X alone). ``"auto"`` tries the residual and ``y`` in the same
@@ -343,7 +430,9 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         ------
         ValueError
             For an invalid parameter; a ``y`` or ``sample_weight`` that is misaligned, not
-            numeric, not finite (or negative weights); or any input error of the partitioner.
+            numeric, not finite (or negative weights); model inputs whose cross-products
+            would take more than 2 GiB (one-hot columns of many categories with
+            ``category_encoding="ohe"``); or any input error of the partitioner.
         TypeError
             For a partitioner or estimator of the wrong type.
         """
@@ -362,8 +451,13 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             partitioner.set_params(verbose=True)
         log(f"model inputs and the global ridge, {len(frame):,} rows")
 
-        preprocessor, inputs = self._fit_model_inputs(frame, response, partitioner)
+        categorical = resolve_categorical(frame, partitioner.categorical_features)
+        partitioner = _encoding_for(partitioner, frame, categorical)
+        preprocessor, inputs = self._fit_model_inputs(frame, response, partitioner, categorical)
         candidates = PARTITION_ON_AUTO if self.partition_on == "auto" else (self.partition_on,)
+        if self.estimator is None:
+            will_validate = len(frame) >= AUTO_MIN_ROWS and (isinstance(self.shrinkage, str) or len(candidates) > 1)
+            _check_cross_products(preprocessor, inputs.shape[1] + 1, len(frame), partitioner, will_validate)
         with _thread_pool(len(candidates)) as pool:
             binning = None
             if _shares_preprocessing(partitioner):
@@ -475,6 +569,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             self._box_low, self._box_high = stats.minimum, stats.maximum
 
         self._preprocessor = preprocessor
+        self._numeric_fill = numeric_fill(preprocessor, inputs)
         self._fitted_with_names = had_names
         self._root = root
         self._response_range = (float(response.min()), float(response.max()))
@@ -488,10 +583,10 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         return self
 
     def _fit_model_inputs(
-        self, frame: pd.DataFrame, response: np.ndarray, partitioner: HVRTPartitioner
+        self, frame: pd.DataFrame, response: np.ndarray, partitioner: HVRTPartitioner, categorical: list[str]
     ) -> tuple[Preprocessor, np.ndarray]:
-        """The partitioner's preprocessing, imputing, fitted on ``frame`` (target encoding on ``y``)."""
-        categorical = resolve_categorical(frame, partitioner.categorical_features)
+        """The partitioner's preprocessing, imputing, fitted on ``frame`` (target encoding on
+        ``y``); ``categorical``: the categorical columns, resolved."""
         encoding = "target" if partitioner.category_encoding == "target" else "ohe"
         # No synthetic target is made (make_target=False): y is needed only where target
         # encoding learns from it.
@@ -619,6 +714,10 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         ----------
         X : DataFrame, ndarray or polars DataFrame of shape (n_samples, n_features)
             Named columns are matched by name, arrays by position (as the partitioner).
+            A missing numeric value is imputed with its column's mean at fit for the
+            linear models, whether or not the column had gaps at fit (the partitioner
+            places the row by its own ``impute``); a missing category takes the most
+            frequent one.
 
         Returns
         -------
@@ -643,6 +742,9 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             labels = self.partitioner_._labels_of_prepared(inputs)
         else:
             labels = partitions()
+        # labelled as the partitioner labels (its own impute); the linear models take the
+        # column's mean at fit for a gap, whether or not the column had one at fit
+        inputs = self._impute_numeric(inputs)
         standardised = self.estimators_ is None or getattr(self, "_estimator_inputs", None) == "standardised"
         if standardised:  # (a model file of an older version fitted its estimators on the raw inputs)
             design = self._design(inputs)
@@ -663,6 +765,27 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         if self.clip is not None:
             np.clip(prediction, *self._response_range, out=prediction)
         return prediction
+
+    def _impute_numeric(self, inputs: np.ndarray) -> np.ndarray:
+        """The model inputs with each missing numeric value filled by its column's mean at fit.
+
+        The preprocessing fills only the columns that had a gap at fit (those it learnt a
+        fill for; the partitioner's tree routes a gap in the others), but a linear model
+        needs a number in every column. ``inputs`` is not written to (a Dask chunk's may
+        be read-only).
+        """
+        n_numeric = len(self._preprocessor.numeric_columns)
+        gaps = np.isnan(inputs[:, :n_numeric])
+        if not gaps.any():
+            return inputs
+        fill = getattr(self, "_numeric_fill", None)
+        if fill is None:  # a model file from before the fill was stored: the inputs' means at fit
+            fill = self._preprocessor.numeric_fill
+            if fill is None:  # (weighted as the fit's sample_weight)
+                fill = self._input_mean[:n_numeric]
+        filled = np.array(inputs, dtype=np.float64)
+        np.copyto(filled[:, :n_numeric], fill, where=gaps)
+        return filled
 
     # ------------------------------------------------------------------ inspection
     @property
@@ -752,6 +875,14 @@ def input_scaling(inputs: np.ndarray, weights: np.ndarray, weight_sum: float) ->
     mean = mean + residual
     scale, _ = zscore_scale(mean, variance)
     return mean, scale
+
+
+def numeric_fill(preprocessor: Preprocessor, inputs: np.ndarray) -> np.ndarray:
+    """Each numeric model input's fill for a missing value: the column's mean at fit (of
+    the values present, unweighted), the preprocessing's own fill where it has one."""
+    if preprocessor.numeric_fill is not None:  # every numeric column's, when any had a gap
+        return preprocessor.numeric_fill
+    return inputs[:, : len(preprocessor.numeric_columns)].mean(axis=0)
 
 
 def design_matrix(inputs: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
