@@ -60,24 +60,53 @@ class GroupedProducts:
         ``sum_i w_i x_i y_i``.
     response_square : ndarray of shape (K,)
         ``sum_i w_i y_i²``.
+    shift, response_shift : ndarrays of shapes (K, p) and (K,), or None
+        When set, the sums above are of the rows less these (``x_i - shift[k]``,
+        ``y_i - response_shift[k]``; the level's shift is 0), as
+        :func:`grouped_cross_products` gives them with ``shifted=True``.
+        :meth:`unshifted` gives the plain sums.
     """
 
     gram: np.ndarray
     moment: np.ndarray
     response_square: np.ndarray
+    shift: np.ndarray | None = None
+    response_shift: np.ndarray | None = None
+
+    def unshifted(self) -> GroupedProducts:
+        """The plain sums (no shift) of shifted ones; any leading axes before the group's.
+
+        With ``d = x - s`` (``d_0 = 1``, ``s_0 = 0``) and ``e = y - t``:
+        ``sum w x xᵀ = G + g sᵀ + s gᵀ + W s sᵀ``, ``sum w x y = m + t g + (m_0 + W t) s``
+        and ``sum w y² = q + 2 t m_0 + W t²``, where ``g = G[:, 0] = sum w d`` and ``W = G[0, 0]``.
+        """
+        if self.shift is None:
+            return self
+        s, t = self.shift, self.response_shift
+        g = self.gram[..., :, 0]
+        weight, level = self.gram[..., 0, 0], self.moment[..., 0]
+        outer = g[..., :, None] * s[..., None, :]
+        gram = self.gram + outer + np.swapaxes(outer, -1, -2) + weight[..., None, None] * (s[..., :, None] * s[..., None, :])
+        moment = self.moment + t[..., None] * g + (level + weight * t)[..., None] * s
+        square = self.response_square + t * (2.0 * level + weight * t)
+        return GroupedProducts(gram=gram, moment=moment, response_square=square)
 
 
 # Each row adds its whole outer product (not the upper triangle, then a mirror): twice the
 # multiplications, but every inner loop runs the full contiguous row, which vectorises;
 # 1.5-2x faster than the triangle on 27 and 30 columns. Reassociation lets it vectorise.
+# Each group's sums are of the rows less a shift (``_shift_row``): its first row where
+# ``seen`` starts False, else the zeros it holds.
 @njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
-def _accumulate(design, response, weights, codes, gram, moment, response_square):  # pragma: no cover - compiled
+def _accumulate(
+    design, response, weights, codes, shift, response_shift, seen, gram, moment, response_square
+):  # pragma: no cover - compiled
     n_rows, n_columns = design.shape
+    row = np.empty(n_columns)
     for i in range(n_rows):
         k = codes[i]
         w = weights[i]
-        y = response[i]
-        row = design[i]
+        y = _shift_row(design[i], response[i], k, n_columns, shift, response_shift, seen, row)
         group = gram[k]
         for a in range(n_columns):
             weighted = w * row[a]
@@ -87,20 +116,36 @@ def _accumulate(design, response, weights, codes, gram, moment, response_square)
         response_square[k] += w * y * y
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _shift_row(values, value, k, stop, shift, response_shift, seen, row):  # pragma: no cover - compiled
+    # The first row of group k becomes its shift (columns 1 .. stop - 1 and the response;
+    # the level, column 0, is never shifted); ``row`` gets the row less the shift, and the
+    # shifted response is returned.
+    if not seen[k]:
+        seen[k] = True
+        for a in range(1, stop):
+            shift[k, a] = values[a]
+        response_shift[k] = value
+    row[0] = values[0]
+    for a in range(1, stop):
+        row[a] = values[a] - shift[k, a]
+    return value - response_shift[k]
+
+
 @njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
 def _accumulate_one_hot(
-    design, first, active, mean, scale, response, weights, codes, gram, moment, response_square
+    design, first, active, mean, scale, response, weights, codes, shift, response_shift, seen, gram, moment, response_square
 ):  # pragma: no cover - compiled
     # The raw products (one-hot columns as 0/1): only the rows of the dense columns and
     # the active columns' entries are written; the dense-by-one-hot block in the dense
-    # rows only (mirrored below).
+    # rows only (mirrored below). Only the dense columns and the response are shifted.
     n_rows, n_columns = design.shape
     n_blocks = active.shape[1]
+    row = np.empty(first)
     for i in range(n_rows):
         k = codes[i]
         w = weights[i]
-        y = response[i]
-        row = design[i]
+        y = _shift_row(design[i], response[i], k, first, shift, response_shift, seen, row)
         group = gram[k]
         for a in range(first):
             weighted = w * row[a]
@@ -190,6 +235,7 @@ def grouped_cross_products(
     weights: np.ndarray | None = None,
     *,
     one_hot: OneHotLayout | None = None,
+    shifted: bool = False,
 ) -> GroupedProducts:
     """``XᵀWX``, ``XᵀWy`` and ``yᵀWy`` of every partition, in one pass over the rows.
 
@@ -206,6 +252,12 @@ def grouped_cross_products(
     one_hot : OneHotLayout, optional
         Where ``design``'s standardised one-hot columns are: their products then skip
         the zeros (the same sums, to rounding). ``design`` must hold exactly those values.
+    shifted : bool, default=False
+        Sum each group's rows less its first row (the response and every column but the
+        level and the one-hot ones), and return those shifts with the sums. Plain sums
+        of a group far from the origin (a partition whose mean response is 1e8 from the
+        global one) keep few of their digits beside its spread; a squared error taken
+        from them can even come out negative. The shifted sums keep them.
 
     Returns
     -------
@@ -252,8 +304,11 @@ def grouped_cross_products(
     gram = np.zeros((n_groups, n_columns, n_columns))
     moment = np.zeros((n_groups, n_columns))
     response_square = np.zeros(n_groups)
+    shift = np.zeros((n_groups, n_columns))
+    response_shift = np.zeros(n_groups)
+    seen = np.full(n_groups, not shifted)  # a group seen keeps its shift: zeros unless shifted
     if one_hot is None or one_hot.first >= n_columns:
-        _accumulate(design, response, weights, codes, gram, moment, response_square)
+        _accumulate(design, response, weights, codes, shift, response_shift, seen, gram, moment, response_square)
     else:
         _accumulate_one_hot(
             design,
@@ -264,11 +319,16 @@ def grouped_cross_products(
             response,
             weights,
             codes,
+            shift,
+            response_shift,
+            seen,
             gram,
             moment,
             response_square,
         )
-    return GroupedProducts(gram=gram, moment=moment, response_square=response_square)
+    if not shifted:
+        return GroupedProducts(gram=gram, moment=moment, response_square=response_square)
+    return GroupedProducts(gram, moment, response_square, shift=shift, response_shift=response_shift)
 
 
 @njit(cache=True, nogil=True)

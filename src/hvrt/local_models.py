@@ -558,25 +558,37 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         n_nodes, width = len(tree.parent), design.shape[1]
         # Each row's cross-products go straight to its (fold, partition node) slot; the
         # structure rows' set is the last, and becomes the total over every row.
-        products = grouped_cross_products(
+        # Each slot's rows are summed less its first row (shifted): the held-out folds are
+        # scored on those sums, which stay exact for a partition far from the global
+        # means; the plain sums, which the solves add up the tree, are taken from them.
+        shifted = grouped_cross_products(
             design,
             centred,
             split.fold * n_nodes + tree.partition_nodes[labels],
             (CV_FOLDS + 1) * n_nodes,
             weights,
             one_hot=one_hot,
+            shifted=True,
         )
+        leaves = tree.partition_nodes
+
+        def held_out(values: np.ndarray) -> np.ndarray:  # the folds' slots at the partitions
+            return values.reshape(CV_FOLDS + 1, n_nodes, *values.shape[1:])[:CV_FOLDS, leaves]
+
+        held = GroupedProducts(
+            *(held_out(values) for values in (shifted.gram, shifted.moment, shifted.response_square)),
+            shift=held_out(shifted.shift),
+            response_shift=held_out(shifted.response_shift),
+        )
+        products = shifted.unshifted()
         node_gram = products.gram.reshape(CV_FOLDS + 1, n_nodes, width, width)
         node_moment = products.moment.reshape(CV_FOLDS + 1, n_nodes, width)
         sum_folds_up_tree(tree.parent, tree.partition_nodes, node_gram, node_moment)
         return _Selection(
             tree=tree,
             total=(node_gram[CV_FOLDS], node_moment[CV_FOLDS]),
-            folds=(
-                node_gram[:CV_FOLDS],
-                node_moment[:CV_FOLDS],
-                products.response_square.reshape(CV_FOLDS + 1, n_nodes)[:CV_FOLDS, tree.partition_nodes],
-            ),
+            folds=(node_gram[:CV_FOLDS], node_moment[:CV_FOLDS]),
+            held=held,
             validated_weight=split.validated_weight,
         )
 
@@ -832,24 +844,29 @@ class _HonestSplit:
 
 @dataclass
 class _Selection:
-    """One guide's honest cross-validation: the selection tree and its fold sums."""
+    """One guide's honest cross-validation: the selection tree, its fold sums at every node
+    (``folds``: what each fold's training leaves out) and, per partition, the shifted sums
+    each fold is scored on (``held``, stacked (fold, partition))."""
 
     tree: _TreeSums
     total: tuple[np.ndarray, np.ndarray]
-    folds: tuple[np.ndarray, np.ndarray, np.ndarray]
+    folds: tuple[np.ndarray, np.ndarray]
+    held: GroupedProducts
     validated_weight: float
 
     def cv_rmse(self, slopes: np.ndarray, levels: np.ndarray, alpha: float) -> np.ndarray:
         """Cross-validated RMSE of each (slope, level) pull: every (candidate, fold) solved
         down the tree and scored on its held-out fold in one compiled pass
         (:mod:`hvrt._shrunk_solve`); each fold's error is a closed form of its cross-products."""
-        tree, (total_gram, total_moment), (fold_gram, fold_moment, fold_square) = self.tree, self.total, self.folds
-        sse, failed, _ = solve_candidates(tree.parent, tree.partition_nodes, self.total, self.folds, slopes, levels, alpha)
-        leaves = tree.partition_nodes
+        tree, (total_gram, total_moment), (fold_gram, fold_moment), held = self.tree, self.total, self.folds, self.held
+        sse, failed, _ = solve_candidates(
+            tree.parent, tree.partition_nodes, self.total, (fold_gram, fold_moment, held.response_square),
+            slopes, levels, alpha, held=held,
+        )
         for i, f in zip(*np.nonzero(failed)):  # a singular system: the general solve, pseudo-inverse and all
             coef = tree.solve(total_gram - fold_gram[f], total_moment - fold_moment[f], slopes[i], levels[i], alpha)
-            held_out = GroupedProducts(fold_gram[f][leaves], fold_moment[f][leaves], fold_square[f])
-            sse[i, f] = _validation_sse(held_out, coef).sum()
+            fold = GroupedProducts(held.gram[f], held.moment[f], held.response_square[f], held.shift[f], held.response_shift[f])
+            sse[i, f] = _validation_sse(fold, coef).sum()
         return np.sqrt(sse.sum(axis=1) / max(self.validated_weight, 1e-300))
 
 
@@ -1008,7 +1025,11 @@ class _TreeSums:
 
 
 def _validation_sse(products: GroupedProducts, coef: np.ndarray) -> np.ndarray:
-    """Each partition's weighted squared error of ``coef`` on the rows ``products`` sums."""
+    """Each partition's weighted squared error of ``coef`` on the rows ``products`` sums
+    (shifted sums scored with the level at the shift: see :mod:`hvrt._shrunk_solve`)."""
+    if products.shift is not None:
+        coef = coef.copy()
+        coef[:, 0] += np.einsum("ki,ki->k", products.shift[:, 1:], coef[:, 1:]) - products.response_shift
     fitted = np.einsum("ki,kij,kj->k", coef, products.gram, coef)
     return products.response_square - 2.0 * np.einsum("ki,ki->k", coef, products.moment) + fitted
 
