@@ -74,22 +74,73 @@ class GroupedProducts:
     response_shift: np.ndarray | None = None
 
     def unshifted(self) -> GroupedProducts:
-        """The plain sums (no shift) of shifted ones; any leading axes before the group's.
+        """The plain sums (no shift) of shifted ones, in one compiled pass (:func:`unshift`).
 
-        With ``d = x - s`` (``d_0 = 1``, ``s_0 = 0``) and ``e = y - t``:
-        ``sum w x xᵀ = G + g sᵀ + s gᵀ + W s sᵀ``, ``sum w x y = m + t g + (m_0 + W t) s``
-        and ``sum w y² = q + 2 t m_0 + W t²``, where ``g = G[:, 0] = sum w d`` and ``W = G[0, 0]``.
+        Any axes before the group's are groups too. Shifted sums come back as they are
+        when ``shift`` is None.
         """
         if self.shift is None:
             return self
-        s, t = self.shift, self.response_shift
-        g = self.gram[..., :, 0]
-        weight, level = self.gram[..., 0, 0], self.moment[..., 0]
-        outer = g[..., :, None] * s[..., None, :]
-        gram = self.gram + outer + np.swapaxes(outer, -1, -2) + weight[..., None, None] * (s[..., :, None] * s[..., None, :])
-        moment = self.moment + t[..., None] * g + (level + weight * t)[..., None] * s
-        square = self.response_square + t * (2.0 * level + weight * t)
-        return GroupedProducts(gram=gram, moment=moment, response_square=square)
+        width = self.moment.shape[-1]
+        gram = self.gram.reshape(-1, width, width).copy()
+        moment = self.moment.reshape(-1, width).copy()
+        square = self.response_square.ravel().copy()
+        unshift(gram, moment, square, self.shift.reshape(-1, width), self.response_shift.ravel())
+        return GroupedProducts(
+            gram.reshape(self.gram.shape), moment.reshape(self.moment.shape), square.reshape(self.response_square.shape)
+        )
+
+
+def unshift(
+    gram: np.ndarray, moment: np.ndarray, response_square: np.ndarray, shift: np.ndarray, response_shift: np.ndarray
+) -> None:
+    """Shifted sums (of shapes (S, p, p), (S, p), (S,)) made plain, in place.
+
+    With ``d = x - s`` (``d_0 = 1``, ``s_0 = 0``) and ``e = y - t``:
+    ``sum w x xᵀ = G + g sᵀ + s hᵀ`` with ``h = g + W s``, ``sum w x y = m + t g + (m_0 + W t) s``
+    and ``sum w y² = q + t (2 m_0 + W t)``, where ``g = G[:, 0] = sum w d`` and ``W = G[0, 0]``.
+    A group without weight is left as it is (its sums are zero, whatever its shift).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x, y = np.array([[1.0, 5.0], [1.0, 7.0]]), np.array([2.0, 4.0])
+    >>> shifted = grouped_cross_products(x, y, np.zeros(2, dtype=np.int64), 1, shifted=True)
+    >>> shifted.gram[0].tolist(), shifted.unshifted().gram[0].tolist()
+    ([[2.0, 2.0], [2.0, 4.0]], [[2.0, 12.0], [12.0, 74.0]])
+    """
+    if not (gram.flags.c_contiguous and moment.flags.c_contiguous and response_square.flags.c_contiguous):
+        raise ValueError("gram, moment and response_square must be C-contiguous: they are changed in place")
+    _unshift(
+        gram,
+        moment,
+        response_square,
+        np.ascontiguousarray(shift, dtype=np.float64),
+        np.ascontiguousarray(response_shift, dtype=np.float64),
+    )
+
+
+@njit(cache=True, nogil=True)
+def _unshift(gram, moment, response_square, shift, response_shift):  # pragma: no cover - compiled
+    width = gram.shape[1]
+    g = np.empty(width)
+    h = np.empty(width)
+    for k in range(gram.shape[0]):
+        group = gram[k]
+        weight = group[0, 0]
+        if weight == 0.0:
+            continue
+        s = shift[k]
+        t = response_shift[k]
+        level = moment[k, 0]
+        for a in range(width):
+            g[a] = group[a, 0]
+            h[a] = g[a] + weight * s[a]
+        for a in range(width):
+            for b in range(width):
+                group[a, b] += g[a] * s[b] + s[a] * h[b]
+            moment[k, a] += t * g[a] + (level + weight * t) * s[a]
+        response_square[k] += t * (2.0 * level + weight * t)
 
 
 # Each row adds its whole outer product (not the upper triangle, then a mirror): twice the

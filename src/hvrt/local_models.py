@@ -59,6 +59,7 @@ from ._grouped_products import (
     one_hot_columns,
     sum_folds_up_tree,
     sum_up_tree,
+    unshift,
 )
 from ._hist._threads import thread_count
 from ._preprocessing import Preprocessor, fit_preprocessing, resolve_categorical
@@ -580,9 +581,10 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             shift=held_out(shifted.shift),
             response_shift=held_out(shifted.response_shift),
         )
-        products = shifted.unshifted()
-        node_gram = products.gram.reshape(CV_FOLDS + 1, n_nodes, width, width)
-        node_moment = products.moment.reshape(CV_FOLDS + 1, n_nodes, width)
+        # (the held-out copies taken, the sums are made plain in place)
+        unshift(shifted.gram, shifted.moment, shifted.response_square, shifted.shift, shifted.response_shift)
+        node_gram = shifted.gram.reshape(CV_FOLDS + 1, n_nodes, width, width)
+        node_moment = shifted.moment.reshape(CV_FOLDS + 1, n_nodes, width)
         sum_folds_up_tree(tree.parent, tree.partition_nodes, node_gram, node_moment)
         return _Selection(
             tree=tree,

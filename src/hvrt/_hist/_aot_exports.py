@@ -344,6 +344,8 @@ EXPORTS |= {
             "void",
         ),
     ),
+    # gram, moment, response_square, shift, response_shift (made plain in place)
+    "hvrt._grouped_products._unshift": (("unshift", (_F3, _F2, _F1, _R2, _R1), "void"),),
     # values, starts, stops, active
     "hvrt._grouped_products._active_columns": (("active_columns", (_R2, _NODES, _NODES, ("i8", 2, "C")), "b1"),),
     # parent, partition_nodes, gram, moment, node_gram, node_moment
