@@ -403,6 +403,7 @@ CASES: dict[str, Callable[[], object]] = {
     "R11": lambda: PartitionedRegressor(clip="x").fit(X, Y),
     "R12": lambda: PartitionedRegressor(estimator="ridge").fit(X, Y),
     "R13": lambda: PartitionedRegressor().predict(X),
+    "R14": lambda: PartitionedRegressor().fit(X, Y, sample_weight=np.full(60, 1e200)),
     # partition rules
     "E1": lambda: _fitted().partition_rules(precision=0),
     "E2": lambda: _fitted().export_rules(missing="some"),

@@ -243,6 +243,41 @@ def test_cross_validation_scores_partitions_far_from_the_global_mean_exactly():
     assert 0.5 * in_sample < path[0.0] < 2.0 * in_sample
 
 
+def test_a_partition_without_weight_takes_its_parents_model():
+    # Weights of zero on every row of a partition (the tree grows unweighted): with no pull
+    # toward the parent its level was undetermined, and the pseudo-inverse made it the global
+    # mean with zero slopes (RMSE 8.5 on its rows, 2.0 with the parent's model). Every solve
+    # (the compiled one, the level-by-level one, the cross-validation's) gives the parent's.
+    X, y = piecewise(3000)
+    base = PartitionedRegressor(exact(12), partition_on="y", shrinkage=0.0).fit(X, y)
+    weights = np.where(base.partitioner_.labels_ == 10, 0.0, 1.0)
+    model = PartitionedRegressor(exact(12), partition_on="y", shrinkage=0.0, intercept_shrinkage=0.0)
+    model.fit(X, y, sample_weight=weights)
+    tree = _TreeSums.from_partitioner(model.partitioner_)
+    node = tree.partition_nodes[10]
+    parent_partitions = model.partitioner_.labels_ == 10
+    assert (model.partitioner_.labels_ == base.partitioner_.labels_).all()
+    design = np.c_[np.ones(len(y)), (X - model._input_mean) / model._input_scale]
+    centred = y - model._response_mean
+    sums = tree.node_sums(grouped_cross_products(design, centred, model.partitioner_.labels_, 12, weights))
+    every_node = np.empty((len(tree.parent), design.shape[1]))
+    every_node_tree = _TreeSums(tree.parent, np.arange(len(tree.parent)))
+    every_node[:] = every_node_tree.solve(*sums, 0.0, 0.0, 1.0)
+    parent_coef = every_node[tree.parent[node]]
+    np.testing.assert_allclose(model._coef[10], parent_coef, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(tree.solve(*sums, 0.0, 0.0, 1.0)[10], parent_coef, rtol=1e-8, atol=1e-10)
+    n_nodes, width = sums[0].shape[:2]
+    nothing = (np.zeros((1, n_nodes, width, width)), np.zeros((1, n_nodes, width)), np.zeros((1, 12)))
+    _, failed, coef = solve_candidates(
+        tree.parent, tree.partition_nodes, sums, nothing, np.array([0.0]), np.array([0.0]), 1.0, keep_coef=True
+    )
+    assert not failed.any()
+    np.testing.assert_allclose(coef[0, 0, 10], parent_coef, rtol=1e-8, atol=1e-10)
+    assert model.partition_report().loc[10, "own_share"] == 0.0
+    rmse = np.sqrt(np.mean((model.predict(X)[parent_partitions] - y[parent_partitions]) ** 2))
+    assert rmse < 3.0
+
+
 def _piecewise_node_sums() -> tuple[_TreeSums, np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """A 16-partition tree of piecewise data: the tree, design, y, labels and its node sums."""
     X, y = piecewise(3000)

@@ -69,6 +69,7 @@ def _solve_all(
     pivot = np.empty(lanes)
     diagonal = np.empty(lanes)
     bad = np.zeros(lanes, dtype=np.bool_)
+    empty = np.zeros(lanes, dtype=np.bool_)
     for node in range(n_nodes):  # a parent's id is smaller than its children's
         # Each fold trains on the total minus its own rows; only the lower triangle is
         # built and read, the systems being symmetric.
@@ -81,6 +82,8 @@ def _solve_all(
         for a in range(1, width):
             system[a, a, :] += alpha
         up = parent[node]
+        for lane in range(lanes):  # no training weight: the parent's model (see _solve_one)
+            empty[lane] = up >= 0 and system[0, 0, lane] == 0.0
         if up >= 0:
             # Shrink toward the parent in coordinates centred on the node's rows.
             centred_prior[:] = 0.0
@@ -115,7 +118,7 @@ def _solve_all(
                     pivot[lane] -= system[j, k, lane] * system[j, k, lane]
             for lane in range(lanes):
                 ok = pivot[lane] > 1e-12 * abs(diagonal[lane]) and pivot[lane] > 0.0
-                bad[lane] = bad[lane] or not ok
+                bad[lane] = bad[lane] or not (ok or empty[lane])
                 pivot[lane] = np.sqrt(pivot[lane]) if ok else 1.0
                 system[j, j, lane] = pivot[lane]
             for i in range(j + 1, width):
@@ -139,6 +142,10 @@ def _solve_all(
                     node_coef[node, i, lane] -= system[k, i, lane] * node_coef[node, k, lane]
             for lane in range(lanes):
                 node_coef[node, i, lane] /= system[i, i, lane]
+        for lane in range(lanes):
+            if empty[lane]:
+                for a in range(width):
+                    node_coef[node, a, lane] = node_coef[up, a, lane]
     # Each pair's squared error on its held-out fold, y'y - 2 b'X'y + b'X'X b per partition,
     # from the fold's sums of its rows less a shift (x - s, y - t): the level then is the
     # prediction at the shift less t, b0 + s'b - t, and the sums stay near the rows'
@@ -195,6 +202,13 @@ def _solve_one(parent, partition_nodes, gram, moment, slope, level, alpha, coef)
         for a in range(1, width):
             system[a, a] += alpha
         up = parent[node]
+        if up >= 0 and system[0, 0] == 0.0:
+            # No training weight (sample weights of zero on every row of a partition): the
+            # parent's model, the limit of any pull toward it; unpulled, its level would be
+            # undetermined (the general solve's pseudo-inverse made it the global mean).
+            for a in range(width):
+                node_coef[node, a] = node_coef[up, a]
+            continue
         if up >= 0:
             weight = system[0, 0]
             prior = node_coef[up, 0]  # the parent's prediction at the node's centre

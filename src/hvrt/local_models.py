@@ -66,7 +66,7 @@ from ._preprocessing import Preprocessor, fit_preprocessing, resolve_categorical
 from ._progress import StepLog
 from ._shrunk_solve import solve_candidates, solve_one
 from ._target import zscore_scale
-from ._validation import aligned_1d, match_columns, to_frame
+from ._validation import MAX_MAGNITUDE, aligned_1d, match_columns, to_frame
 from .partitioner import HVRTPartitioner
 
 __all__ = ["PartitionedRegressor"]
@@ -144,6 +144,30 @@ def _checked_response(y: Any, n_rows: int, index: pd.Index | None) -> np.ndarray
     return values
 
 
+def check_weight_values(weights: np.ndarray) -> None:
+    """The rule on ``sample_weight``'s values, in memory and in every Dask chunk alike.
+
+    Raises
+    ------
+    ValueError
+        For a NaN, infinite or negative weight, or one beyond ``MAX_MAGNITUDE`` (1e150, the
+        bound on X and y): the weighted sums of squares would overflow (at 1e200 every
+        partition's R² came out NaN, silently). Tiny weights are fine: only their ratios
+        and their size against ``alpha`` and ``shrinkage`` (in rows of weight 1) count.
+    """
+    valid = (weights >= 0) & (weights <= MAX_MAGNITUDE)  # False for NaN
+    if valid.all():
+        return
+    bad = weights[~valid][0]
+    if np.isfinite(bad) and bad > 0:
+        raise ValueError(
+            f"sample_weight must be at most {MAX_MAGNITUDE:.0e}, got {bad:.3g}: the weighted sums would overflow; "
+            "divide the weights by a common factor (alpha and shrinkage count rows of weight 1: divide them "
+            "by it too for the same model)"
+        )
+    raise ValueError(f"sample_weight must be finite and non-negative, got {bad}")
+
+
 def _checked_weights(sample_weight: Any, n_rows: int, index: pd.Index | None) -> np.ndarray:
     if sample_weight is None:
         return np.ones(n_rows)
@@ -152,8 +176,7 @@ def _checked_weights(sample_weight: Any, n_rows: int, index: pd.Index | None) ->
         weights = weights.astype(np.float64)
     except (TypeError, ValueError):
         raise ValueError(f"sample_weight must be numeric, got dtype {weights.dtype}") from None
-    if not np.isfinite(weights).all() or (weights < 0).any():
-        raise ValueError("sample_weight must be finite and non-negative")
+    check_weight_values(weights)
     if weights.sum() <= 0:
         raise ValueError("sample_weight sums to zero; at least one row must count")
     return weights
@@ -333,8 +356,10 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         y : array-like or Series of shape (n_samples,)
             Finite numbers; a pandas Series must share a DataFrame X's index.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative row weights for every linear model. The partitioner's tree is
-            grown unweighted.
+            Non-negative row weights for every linear model, at most 1e150. They are not
+            normalised: ``alpha`` and ``shrinkage`` count rows of weight 1. The
+            partitioner's tree is grown unweighted; a partition whose rows all weigh zero
+            takes its parent's model.
 
         Returns
         -------
@@ -344,7 +369,8 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         ------
         ValueError
             For an invalid parameter; a ``y`` or ``sample_weight`` that is misaligned, not
-            numeric, not finite (or negative weights); or any input error of the partitioner.
+            numeric, not finite (or negative weights, or weights beyond 1e150); or any
+            input error of the partitioner.
         TypeError
             For a partitioner or estimator of the wrong type.
         """
@@ -729,7 +755,10 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         if self._coef is None:
             return report
         report["r2"] = self._local_r2
-        report["own_share"] = self._weight_sums / (self._weight_sums + self.shrinkage_)
+        with np.errstate(invalid="ignore", divide="ignore"):  # a partition without weight has its parent's model
+            report["own_share"] = np.where(
+                self._weight_sums > 0, self._weight_sums / (self._weight_sums + self.shrinkage_), 0.0
+            )
         report["intercept"] = self.intercept_
         slopes = pd.DataFrame(self.coef_, index=index, columns=[str(n) for n in self.model_input_names_])
         return pd.concat([report, slopes], axis=1)
@@ -1023,6 +1052,8 @@ class _TreeSums:
             right = moment[nodes] + shrink * prior + level * (centre * (prior[:, :1] + centred_prior[:, None]))
             right[:, 0] += level * centred_prior
             coef[nodes] = _batched_solve(systems, right)
+            weightless = gram[nodes, 0, 0] == 0.0  # the parent's model (see _shrunk_solve._solve_one)
+            coef[nodes[weightless]] = prior[weightless]
         return coef[self.partition_nodes]
 
 
