@@ -1046,3 +1046,25 @@ def test_predictions_of_a_chunk_of_dates_only_in_a_mixed_column_are_the_in_memor
         predicted = np.asarray(model.predict(_in_chunks(frame, [600, 600])).compute())
     np.testing.assert_allclose(predicted, model.predict(frame), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(predicted, reference.predict(frame), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "weights, message",
+    [
+        (np.full(60, 1e200), r"sample_weight must be at most 1e\+150, got 1e\+200"),
+        (np.r_[np.inf, np.ones(59)], "sample_weight must be finite and non-negative, got inf"),
+        (np.r_[np.ones(59), np.nan], "sample_weight must be finite and non-negative, got nan"),
+        (np.r_[np.ones(30), -1.0, np.ones(29)], r"sample_weight must be finite and non-negative, got -1.0"),
+    ],
+)
+def test_sample_weight_follows_the_in_memory_rule(numbers, weights, message) -> None:
+    # one rule for both (local_models.check_weight_values): at 1e200 in memory every
+    # partition's R² came out NaN without a word, and Dask called inf "replace with NaN"
+    X = np.nan_to_num(numbers[:60, :2])
+    y = X[:, 0] * 2.0
+    with pytest.raises(ValueError, match=message):
+        PartitionedRegressor().fit(X, y, sample_weight=weights)
+    with pytest.raises(ValueError, match=message):
+        DaskPartitionedRegressor(shrinkage=10.0, partition_on="y").fit(
+            da.from_array(X, chunks=(20, 2)), da.from_array(y, chunks=20), sample_weight=da.from_array(weights, chunks=20)
+        )

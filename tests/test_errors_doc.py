@@ -430,6 +430,7 @@ CASES: dict[str, Callable[[], object]] = {
     "R15": lambda: PartitionedRegressor(
         HVRTPartitioner(max_leaf_nodes=None, min_samples_leaf=1, category_encoding="ohe")
     ).fit(*_stores(200, 2000)),
+    "R16": lambda: PartitionedRegressor().fit(X, Y, sample_weight=np.full(60, 1e200)),
     # partition rules
     "E1": lambda: _fitted().partition_rules(precision=0),
     "E2": lambda: _fitted().export_rules(missing="some"),

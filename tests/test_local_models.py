@@ -194,6 +194,92 @@ def test_compiled_candidate_solve_matches_the_level_by_level_solve():
     assert failed.all()
 
 
+def clusters_far_apart(n: int, spacing: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Eight clusters of x0 with gaps between them, y = spacing * cluster + a small signal."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(0, 1, size=(n, 3))
+    cluster = np.floor(8 * X[:, 0])
+    X[:, 0] = cluster + 0.5 * X[:, 0]
+    return X, spacing * cluster + np.sin(6 * X[:, 1]) + 0.5 * X[:, 2] + rng.normal(0, 0.05, n)
+
+
+def test_shifted_cross_products_give_the_plain_sums_and_exact_errors_far_from_the_origin():
+    # A group 1e8 from the origin: its plain sums hold y² ~ 1e16 per row beside a squared
+    # error of ~1e-2, so the closed form's error loses every digit (and can come out
+    # negative); summed less a shift, the same closed form is exact.
+    rng = np.random.default_rng(5)
+    n = 3000
+    codes = rng.integers(0, 6, n)
+    design = np.c_[np.ones(n), rng.normal(size=(n, 2)) + 1e3 * codes[:, None]]
+    coef = rng.normal(size=(6, 3))
+    coef[:, 0] = 1e8 * np.arange(6)
+    response = np.einsum("ij,ij->i", design, coef[codes]) + rng.normal(0, 0.1, n)
+    weights = rng.uniform(0.5, 2.0, n)
+    plain = grouped_cross_products(design, response, codes, 6, weights)
+    shifted = grouped_cross_products(design, response, codes, 6, weights, shifted=True)
+    first = np.array([np.flatnonzero(codes == k)[0] for k in range(6)])
+    np.testing.assert_array_equal(shifted.shift[:, 1:], design[first, 1:])
+    np.testing.assert_array_equal(shifted.response_shift, response[first])
+    assert (shifted.shift[:, 0] == 0).all()
+    back = shifted.unshifted()
+    for got, expected in ((back.gram, plain.gram), (back.moment, plain.moment), (back.response_square, plain.response_square)):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-9 * np.abs(expected).max())
+    residual = response - np.einsum("ij,ij->i", design, coef[codes])
+    expected = np.bincount(codes, weights=weights * residual**2, minlength=6)
+    # (the rows themselves hold y to 1e-7, so their residuals to about 7 digits)
+    np.testing.assert_allclose(local_models._validation_sse(shifted, coef), expected, rtol=1e-6)
+    # the plain sums cannot tell the error from their rounding
+    assert not np.allclose(local_models._validation_sse(plain, coef), expected, rtol=0.1)
+
+
+def test_cross_validation_scores_partitions_far_from_the_global_mean_exactly():
+    # Partition means 1e9 apart (clusters of x0), a signal of unit size within them: the
+    # held-out errors taken from plain cross-products gave no shrinkage a CV RMSE of 30.7
+    # (their rounding) and, on other data, a negative squared error (NaN, so the search
+    # skipped the best candidate). The held-out error of a model is about its in-sample one.
+    X, y = clusters_far_apart(4000, 1e9)
+    model = PartitionedRegressor(exact(64), partition_on="y").fit(X, y)
+    path = model.shrinkage_path_.set_index("shrinkage")["cv_rmse"]
+    in_sample = np.sqrt(np.mean((model.predict(X) - y) ** 2))
+    assert model.shrinkage_ == 0.0 and in_sample < 1.0
+    assert 0.5 * in_sample < path[0.0] < 2.0 * in_sample
+
+
+def test_a_partition_without_weight_takes_its_parents_model():
+    # Weights of zero on every row of a partition (the tree grows unweighted): with no pull
+    # toward the parent its level was undetermined, and the pseudo-inverse made it the global
+    # mean with zero slopes (RMSE 8.5 on its rows, 2.0 with the parent's model). Every solve
+    # (the compiled one, the level-by-level one, the cross-validation's) gives the parent's.
+    X, y = piecewise(3000)
+    base = PartitionedRegressor(exact(12), partition_on="y", shrinkage=0.0).fit(X, y)
+    weights = np.where(base.partitioner_.labels_ == 10, 0.0, 1.0)
+    model = PartitionedRegressor(exact(12), partition_on="y", shrinkage=0.0, intercept_shrinkage=0.0)
+    model.fit(X, y, sample_weight=weights)
+    tree = _TreeSums.from_partitioner(model.partitioner_)
+    node = tree.partition_nodes[10]
+    parent_partitions = model.partitioner_.labels_ == 10
+    assert (model.partitioner_.labels_ == base.partitioner_.labels_).all()
+    design = np.c_[np.ones(len(y)), (X - model._input_mean) / model._input_scale]
+    centred = y - model._response_mean
+    sums = tree.node_sums(grouped_cross_products(design, centred, model.partitioner_.labels_, 12, weights))
+    every_node = np.empty((len(tree.parent), design.shape[1]))
+    every_node_tree = _TreeSums(tree.parent, np.arange(len(tree.parent)))
+    every_node[:] = every_node_tree.solve(*sums, 0.0, 0.0, 1.0)
+    parent_coef = every_node[tree.parent[node]]
+    np.testing.assert_allclose(model._coef[10], parent_coef, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(tree.solve(*sums, 0.0, 0.0, 1.0)[10], parent_coef, rtol=1e-8, atol=1e-10)
+    n_nodes, width = sums[0].shape[:2]
+    nothing = (np.zeros((1, n_nodes, width, width)), np.zeros((1, n_nodes, width)), np.zeros((1, 12)))
+    _, failed, coef = solve_candidates(
+        tree.parent, tree.partition_nodes, sums, nothing, np.array([0.0]), np.array([0.0]), 1.0, keep_coef=True
+    )
+    assert not failed.any()
+    np.testing.assert_allclose(coef[0, 0, 10], parent_coef, rtol=1e-8, atol=1e-10)
+    assert model.partition_report().loc[10, "own_share"] == 0.0
+    rmse = np.sqrt(np.mean((model.predict(X)[parent_partitions] - y[parent_partitions]) ** 2))
+    assert rmse < 3.0
+
+
 def _piecewise_node_sums() -> tuple[_TreeSums, np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """A 16-partition tree of piecewise data: the tree, design, y, labels and its node sums."""
     X, y = piecewise(3000)

@@ -65,12 +65,19 @@ def test_recording_misses_names_the_kernel_and_its_argument_types() -> None:
     assert misses == set()  # the wrapper converts to the exported types first
     kernel = sys.modules["hvrt._grouped_products"]._accumulate
     gram, moment, square = np.zeros((1, 2, 2)), np.zeros((1, 2)), np.zeros(1)
+    shift, response_shift, seen = np.zeros((1, 2)), np.zeros(1), np.ones(1, dtype=bool)
     with _jit.record_misses() as misses:
-        kernel(np.asfortranarray(np.ones((3, 2))), np.ones(3), np.ones(3), np.zeros(3, dtype=np.int64), gram, moment, square)
+        kernel(
+            np.asfortranarray(np.ones((3, 2))), np.ones(3), np.ones(3), np.zeros(3, dtype=np.int64),
+            shift, response_shift, seen, gram, moment, square,
+        )
     assert misses == {
         (
             "hvrt._grouped_products._accumulate",
-            (("f8", 2, "F"), ("f8", 1, "C"), ("f8", 1, "C"), ("i8", 1, "C"), ("f8", 3, "C"), ("f8", 2, "C"), ("f8", 1, "C")),
+            (
+                ("f8", 2, "F"), ("f8", 1, "C"), ("f8", 1, "C"), ("i8", 1, "C"), ("f8", 2, "C"), ("f8", 1, "C"),
+                ("b1", 1, "C"), ("f8", 3, "C"), ("f8", 2, "C"), ("f8", 1, "C"),
+            ),
         )
     }
     np.testing.assert_array_equal(gram[0], np.full((2, 2), 3.0))

@@ -212,6 +212,21 @@ def test_array_y_with_pandas_x_matches_by_position(frame: pd.DataFrame) -> None:
     assert np.array_equal(a, b)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_only_the_weights_ratios_shape_the_partitions(engine: str) -> None:
+    # Weights of 1e-10 on every column grew partitions unrelated to the target (its R² 0);
+    # 1e200 failed inside scikit-learn (exact) or grew one partition (hist), without a word.
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(5000, 3)), columns=list("abc"))
+    unweighted = HVRTPartitioner(max_leaf_nodes=20, engine=engine).fit(X).labels_
+    for w in (1e-10, 1e-200, 1e200):
+        weighted = HVRTPartitioner(max_leaf_nodes=20, engine=engine, weights={"a": w, "b": w, "c": w}).fit(X)
+        np.testing.assert_array_equal(weighted.labels_, unweighted)
+    tilted = HVRTPartitioner(max_leaf_nodes=20, engine=engine, weights={"a": 3.0, "b": 1.0}).fit(X).labels_
+    tiny = {"a": 3.0 * 2.0**-60, "b": 2.0**-60, "c": 2.0**-60}
+    np.testing.assert_array_equal(HVRTPartitioner(max_leaf_nodes=20, engine=engine, weights=tiny).fit(X).labels_, tilted)
+
+
 def test_weights_errors_name_the_key(frame: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="'nope'"):
         HVRTPartitioner(weights={"nope": 1.0}).fit(frame)

@@ -506,7 +506,8 @@ def _check_category_kinds(frame: pd.DataFrame, columns: list[str], fitted: list[
 
 
 def resolve_weights(weights: Mapping[str, float] | None, numeric_columns: list[str], categorical_columns: list[str]) -> np.ndarray:
-    """Per-numeric-column weights; unknown keys and non-finite values are errors.
+    """Per-numeric-column weights, scaled by a power of two (largest magnitude in [1, 2));
+    unknown keys and non-finite values are errors.
 
     Keys are matched as column names are (see :func:`~hvrt._validation.to_frame`): by their
     string form, so ``0`` names the column ``0`` of a frame and ``("g", "a")`` a column of
@@ -543,6 +544,15 @@ def resolve_weights(weights: Mapping[str, float] | None, numeric_columns: list[s
         if not np.isfinite(number):
             raise ValueError(f"weights[{key!r}] must be a finite float, got {value!r}")
         resolved[position[name]] = number
+    # Only the weights' ratios shape the target (the y blend scales y to the features'
+    # variance): scaled by the power of two that brings the largest magnitude into [1, 2),
+    # exactly, so weights of 1e-10 on every column (partitions unrelated to the target, R²
+    # 0) or 1e200 (the exact engine failed inside scikit-learn, the histogram engine grew
+    # one partition) give the partitions of weights of 1. Weights of at most 1 in
+    # magnitude with one of 1 are unchanged.
+    largest = float(np.abs(resolved).max())
+    if largest > 0.0:
+        resolved = np.ldexp(resolved, -(np.frexp(largest)[1] - 1))
     return resolved
 
 

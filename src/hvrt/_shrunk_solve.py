@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._grouped_products import GroupedProducts
+
 # numba's njit, or the kernel compiled at install (see _hist/_jit.py)
 from ._hist._jit import njit
 
@@ -39,7 +41,11 @@ def _solve_all(
     total_moment,
     fold_gram,
     fold_moment,
-    fold_square,
+    held_gram,
+    held_moment,
+    held_square,
+    held_shift,
+    held_response_shift,
     slopes,
     levels,
     alpha,
@@ -63,6 +69,7 @@ def _solve_all(
     pivot = np.empty(lanes)
     diagonal = np.empty(lanes)
     bad = np.zeros(lanes, dtype=np.bool_)
+    empty = np.zeros(lanes, dtype=np.bool_)
     for node in range(n_nodes):  # a parent's id is smaller than its children's
         # Each fold trains on the total minus its own rows; only the lower triangle is
         # built and read, the systems being symmetric.
@@ -75,6 +82,8 @@ def _solve_all(
         for a in range(1, width):
             system[a, a, :] += alpha
         up = parent[node]
+        for lane in range(lanes):  # no training weight: the parent's model (see _solve_one)
+            empty[lane] = up >= 0 and system[0, 0, lane] == 0.0
         if up >= 0:
             # Shrink toward the parent in coordinates centred on the node's rows.
             centred_prior[:] = 0.0
@@ -109,7 +118,7 @@ def _solve_all(
                     pivot[lane] -= system[j, k, lane] * system[j, k, lane]
             for lane in range(lanes):
                 ok = pivot[lane] > 1e-12 * abs(diagonal[lane]) and pivot[lane] > 0.0
-                bad[lane] = bad[lane] or not ok
+                bad[lane] = bad[lane] or not (ok or empty[lane])
                 pivot[lane] = np.sqrt(pivot[lane]) if ok else 1.0
                 system[j, j, lane] = pivot[lane]
             for i in range(j + 1, width):
@@ -133,24 +142,34 @@ def _solve_all(
                     node_coef[node, i, lane] -= system[k, i, lane] * node_coef[node, k, lane]
             for lane in range(lanes):
                 node_coef[node, i, lane] /= system[i, i, lane]
-    # Each pair's squared error on its held-out fold: y'y - 2 b'X'y + b'X'X b per partition.
-    # Each lane's coefficients are gathered into a contiguous vector first, so the
-    # quadratic form runs contiguous dot products (the lanes' stride made it a quarter of
-    # the kernel's time).
+        for lane in range(lanes):
+            if empty[lane]:
+                for a in range(width):
+                    node_coef[node, a, lane] = node_coef[up, a, lane]
+    # Each pair's squared error on its held-out fold, y'y - 2 b'X'y + b'X'X b per partition,
+    # from the fold's sums of its rows less a shift (x - s, y - t): the level then is the
+    # prediction at the shift less t, b0 + s'b - t, and the sums stay near the rows'
+    # spread, however far the partition lies from the origin (plain sums of a partition
+    # 1e8 from it left squared errors of the wrong sign). Each lane's coefficients are
+    # gathered into a contiguous vector first, so the quadratic form runs contiguous dot
+    # products (the lanes' stride made it a quarter of the kernel's time).
     sse = np.zeros(lanes)
     b_ = np.empty(width)
     for p in range(partition_nodes.shape[0]):
         node = partition_nodes[p]
         for f in range(n_folds):
             for lane in range(f * n_candidates, (f + 1) * n_candidates):
-                for a in range(width):
+                level = node_coef[node, 0, lane] - held_response_shift[f, p]
+                for a in range(1, width):
                     b_[a] = node_coef[node, a, lane]
-                total = fold_square[f, p]
+                    level += held_shift[f, p, a] * b_[a]
+                b_[0] = level
+                total = held_square[f, p]
                 for a in range(width):
                     inner = 0.0
                     for b in range(width):
-                        inner += fold_gram[f, node, a, b] * b_[b]
-                    total += b_[a] * (inner - 2.0 * fold_moment[f, node, a])
+                        inner += held_gram[f, p, a, b] * b_[b]
+                    total += b_[a] * (inner - 2.0 * held_moment[f, p, a])
                 sse[lane] += total
     for f in range(n_folds):
         for c in range(n_candidates):
@@ -183,6 +202,13 @@ def _solve_one(parent, partition_nodes, gram, moment, slope, level, alpha, coef)
         for a in range(1, width):
             system[a, a] += alpha
         up = parent[node]
+        if up >= 0 and system[0, 0] == 0.0:
+            # No training weight (sample weights of zero on every row of a partition): the
+            # parent's model, the limit of any pull toward it; unpulled, its level would be
+            # undetermined (the general solve's pseudo-inverse made it the global mean).
+            for a in range(width):
+                node_coef[node, a] = node_coef[up, a]
+            continue
         if up >= 0:
             weight = system[0, 0]
             prior = node_coef[up, 0]  # the parent's prediction at the node's centre
@@ -237,6 +263,7 @@ def solve_candidates(
     levels: np.ndarray,
     alpha: float,
     *,
+    held: GroupedProducts | None = None,
     keep_coef: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Each (candidate, fold)'s held-out squared error, trained on all but that fold.
@@ -257,6 +284,12 @@ def solve_candidates(
         Each candidate's pull of the slopes and of the level toward the parent.
     alpha : float
         Ridge penalty on the slopes (column 0 of the design is the level).
+    held : GroupedProducts, optional
+        What each fold is scored on, per partition (gram (F, K, p, p), moment (F, K, p),
+        response_square (F, K)), best shifted (``shift`` (F, K, p), ``response_shift``
+        (F, K): :func:`~hvrt._grouped_products.grouped_cross_products` with
+        ``shifted=True``), which keeps the errors of partitions far from the origin exact.
+        None: ``folds``' sums at the partitions' nodes.
     keep_coef : bool, default=False
         Also return every partition's coefficients (C x F x K x p floats).
 
@@ -276,6 +309,10 @@ def solve_candidates(
     coef = np.empty(shape)
     errors = np.empty((n_candidates, n_folds))
     failed = np.zeros((n_candidates, n_folds), dtype=np.bool_)
+    if held is None:
+        held = GroupedProducts(folds[0][:, partition_nodes], folds[1][:, partition_nodes], folds[2])
+    shift = np.zeros(held.moment.shape) if held.shift is None else held.shift
+    response_shift = np.zeros(held.response_square.shape) if held.response_shift is None else held.response_shift
     _solve_all(
         np.ascontiguousarray(parent, dtype=np.int64),
         np.ascontiguousarray(partition_nodes, dtype=np.int64),
@@ -283,7 +320,11 @@ def solve_candidates(
         np.ascontiguousarray(total[1], dtype=np.float64),
         np.ascontiguousarray(folds[0], dtype=np.float64),
         np.ascontiguousarray(folds[1], dtype=np.float64),
-        np.ascontiguousarray(folds[2], dtype=np.float64),
+        np.ascontiguousarray(held.gram, dtype=np.float64),
+        np.ascontiguousarray(held.moment, dtype=np.float64),
+        np.ascontiguousarray(held.response_square, dtype=np.float64),
+        np.ascontiguousarray(shift, dtype=np.float64),
+        np.ascontiguousarray(response_shift, dtype=np.float64),
         np.ascontiguousarray(slopes, dtype=np.float64),
         np.ascontiguousarray(levels, dtype=np.float64),
         float(alpha),

@@ -97,6 +97,7 @@ from .local_models import (
     _batched_solve,
     _local_r2,
     _TreeSums,
+    check_weight_values,
     default_partitioner,
     design_matrix,
     warn_of_wide_one_hot,
@@ -1344,14 +1345,18 @@ def _checked_chunk_response(y_part: Any, n_rows: int) -> np.ndarray:
 
 
 def _checked_chunk_weights(w_part: Any, n_rows: int) -> np.ndarray:
+    """One chunk's weights, by the in-memory rule (``local_models.check_weight_values``)."""
     if w_part is None:
         return np.ones(n_rows)
-    weights = _as_rows(_target_values(w_part, "sample_weight"))
+    if isinstance(w_part, (pd.Series, pd.DataFrame)):
+        values = w_part.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        values = np.asarray(w_part, dtype=np.float64)
+    weights = _as_rows(values)
     if weights.shape != (n_rows, 1):
         raise ValueError(f"sample_weight has shape {weights.shape} in a chunk where X has {n_rows} rows; one weight per row")
     weights = weights[:, 0]
-    if np.isnan(weights).any() or (weights < 0).any():
-        raise ValueError("sample_weight must be finite and non-negative")
+    check_weight_values(weights)
     return weights
 
 
@@ -1442,7 +1447,8 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         y : dask array or dask Series of shape (n_samples,)
             Finite numbers, as many as X has rows (matched by position).
         sample_weight : dask array or dask Series of shape (n_samples,), default=None
-            Non-negative row weights for every linear model.
+            Non-negative row weights for every linear model, at most 1e150 (the in-memory
+            rule, checked in every chunk).
 
         Returns
         -------

@@ -60,13 +60,14 @@ from ._grouped_products import (
     one_hot_columns,
     sum_folds_up_tree,
     sum_up_tree,
+    unshift,
 )
 from ._hist._threads import thread_count
 from ._preprocessing import Preprocessor, fit_preprocessing, resolve_categorical
 from ._progress import StepLog
 from ._shrunk_solve import solve_candidates, solve_one
 from ._target import zscore_scale
-from ._validation import aligned_1d, match_columns, to_frame
+from ._validation import MAX_MAGNITUDE, aligned_1d, match_columns, to_frame
 from .partitioner import HVRTPartitioner
 
 __all__ = ["PartitionedRegressor"]
@@ -149,6 +150,30 @@ def _checked_response(y: Any, n_rows: int, index: pd.Index | None) -> np.ndarray
     return values
 
 
+def check_weight_values(weights: np.ndarray) -> None:
+    """The rule on ``sample_weight``'s values, in memory and in every Dask chunk alike.
+
+    Raises
+    ------
+    ValueError
+        For a NaN, infinite or negative weight, or one beyond ``MAX_MAGNITUDE`` (1e150, the
+        bound on X and y): the weighted sums of squares would overflow (at 1e200 every
+        partition's R² came out NaN, silently). Tiny weights are fine: only their ratios
+        and their size against ``alpha`` and ``shrinkage`` (in rows of weight 1) count.
+    """
+    valid = (weights >= 0) & (weights <= MAX_MAGNITUDE)  # False for NaN
+    if valid.all():
+        return
+    bad = weights[~valid][0]
+    if np.isfinite(bad) and bad > 0:
+        raise ValueError(
+            f"sample_weight must be at most {MAX_MAGNITUDE:.0e}, got {bad:.3g}: the weighted sums would overflow; "
+            "divide the weights by a common factor (alpha and shrinkage count rows of weight 1: divide them "
+            "by it too for the same model)"
+        )
+    raise ValueError(f"sample_weight must be finite and non-negative, got {bad}")
+
+
 def _checked_weights(sample_weight: Any, n_rows: int, index: pd.Index | None) -> np.ndarray:
     if sample_weight is None:
         return np.ones(n_rows)
@@ -157,8 +182,7 @@ def _checked_weights(sample_weight: Any, n_rows: int, index: pd.Index | None) ->
         weights = weights.astype(np.float64)
     except (TypeError, ValueError):
         raise ValueError(f"sample_weight must be numeric, got dtype {weights.dtype}") from None
-    if not np.isfinite(weights).all() or (weights < 0).any():
-        raise ValueError("sample_weight must be finite and non-negative")
+    check_weight_values(weights)
     if weights.sum() <= 0:
         raise ValueError("sample_weight sums to zero; at least one row must count")
     return weights
@@ -419,8 +443,10 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         y : array-like or Series of shape (n_samples,)
             Finite numbers; a pandas Series must share a DataFrame X's index.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative row weights for every linear model. The partitioner's tree is
-            grown unweighted.
+            Non-negative row weights for every linear model, at most 1e150. They are not
+            normalised: ``alpha`` and ``shrinkage`` count rows of weight 1. The
+            partitioner's tree is grown unweighted; a partition whose rows all weigh zero
+            takes its parent's model.
 
         Returns
         -------
@@ -430,9 +456,9 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         ------
         ValueError
             For an invalid parameter; a ``y`` or ``sample_weight`` that is misaligned, not
-            numeric, not finite (or negative weights); model inputs whose cross-products
-            would take more than 2 GiB (one-hot columns of many categories with
-            ``category_encoding="ohe"``); or any input error of the partitioner.
+            numeric, not finite (or negative weights, or weights beyond 1e150); model inputs
+            whose cross-products would take more than 2 GiB (one-hot columns of many
+            categories with ``category_encoding="ohe"``); or any input error of the partitioner.
         TypeError
             For a partitioner or estimator of the wrong type.
         """
@@ -653,25 +679,38 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         n_nodes, width = len(tree.parent), design.shape[1]
         # Each row's cross-products go straight to its (fold, partition node) slot; the
         # structure rows' set is the last, and becomes the total over every row.
-        products = grouped_cross_products(
+        # Each slot's rows are summed less its first row (shifted): the held-out folds are
+        # scored on those sums, which stay exact for a partition far from the global
+        # means; the plain sums, which the solves add up the tree, are taken from them.
+        shifted = grouped_cross_products(
             design,
             centred,
             split.fold * n_nodes + tree.partition_nodes[labels],
             (CV_FOLDS + 1) * n_nodes,
             weights,
             one_hot=one_hot,
+            shifted=True,
         )
-        node_gram = products.gram.reshape(CV_FOLDS + 1, n_nodes, width, width)
-        node_moment = products.moment.reshape(CV_FOLDS + 1, n_nodes, width)
+        leaves = tree.partition_nodes
+
+        def held_out(values: np.ndarray) -> np.ndarray:  # the folds' slots at the partitions
+            return values.reshape(CV_FOLDS + 1, n_nodes, *values.shape[1:])[:CV_FOLDS, leaves]
+
+        held = GroupedProducts(
+            *(held_out(values) for values in (shifted.gram, shifted.moment, shifted.response_square)),
+            shift=held_out(shifted.shift),
+            response_shift=held_out(shifted.response_shift),
+        )
+        # (the held-out copies taken, the sums are made plain in place)
+        unshift(shifted.gram, shifted.moment, shifted.response_square, shifted.shift, shifted.response_shift)
+        node_gram = shifted.gram.reshape(CV_FOLDS + 1, n_nodes, width, width)
+        node_moment = shifted.moment.reshape(CV_FOLDS + 1, n_nodes, width)
         sum_folds_up_tree(tree.parent, tree.partition_nodes, node_gram, node_moment)
         return _Selection(
             tree=tree,
             total=(node_gram[CV_FOLDS], node_moment[CV_FOLDS]),
-            folds=(
-                node_gram[:CV_FOLDS],
-                node_moment[:CV_FOLDS],
-                products.response_square.reshape(CV_FOLDS + 1, n_nodes)[:CV_FOLDS, tree.partition_nodes],
-            ),
+            folds=(node_gram[:CV_FOLDS], node_moment[:CV_FOLDS]),
+            held=held,
             validated_weight=split.validated_weight,
         )
 
@@ -838,7 +877,10 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         if self._coef is None:
             return report
         report["r2"] = self._local_r2
-        report["own_share"] = self._weight_sums / (self._weight_sums + self.shrinkage_)
+        with np.errstate(invalid="ignore", divide="ignore"):  # a partition without weight has its parent's model
+            report["own_share"] = np.where(
+                self._weight_sums > 0, self._weight_sums / (self._weight_sums + self.shrinkage_), 0.0
+            )
         report["intercept"] = self.intercept_
         slopes = pd.DataFrame(self.coef_, index=index, columns=[str(n) for n in self.model_input_names_])
         return pd.concat([report, slopes], axis=1)
@@ -963,24 +1005,29 @@ class _HonestSplit:
 
 @dataclass
 class _Selection:
-    """One guide's honest cross-validation: the selection tree and its fold sums."""
+    """One guide's honest cross-validation: the selection tree, its fold sums at every node
+    (``folds``: what each fold's training leaves out) and, per partition, the shifted sums
+    each fold is scored on (``held``, stacked (fold, partition))."""
 
     tree: _TreeSums
     total: tuple[np.ndarray, np.ndarray]
-    folds: tuple[np.ndarray, np.ndarray, np.ndarray]
+    folds: tuple[np.ndarray, np.ndarray]
+    held: GroupedProducts
     validated_weight: float
 
     def cv_rmse(self, slopes: np.ndarray, levels: np.ndarray, alpha: float) -> np.ndarray:
         """Cross-validated RMSE of each (slope, level) pull: every (candidate, fold) solved
         down the tree and scored on its held-out fold in one compiled pass
         (:mod:`hvrt._shrunk_solve`); each fold's error is a closed form of its cross-products."""
-        tree, (total_gram, total_moment), (fold_gram, fold_moment, fold_square) = self.tree, self.total, self.folds
-        sse, failed, _ = solve_candidates(tree.parent, tree.partition_nodes, self.total, self.folds, slopes, levels, alpha)
-        leaves = tree.partition_nodes
+        tree, (total_gram, total_moment), (fold_gram, fold_moment), held = self.tree, self.total, self.folds, self.held
+        sse, failed, _ = solve_candidates(
+            tree.parent, tree.partition_nodes, self.total, (fold_gram, fold_moment, held.response_square),
+            slopes, levels, alpha, held=held,
+        )
         for i, f in zip(*np.nonzero(failed)):  # a singular system: the general solve, pseudo-inverse and all
             coef = tree.solve(total_gram - fold_gram[f], total_moment - fold_moment[f], slopes[i], levels[i], alpha)
-            held_out = GroupedProducts(fold_gram[f][leaves], fold_moment[f][leaves], fold_square[f])
-            sse[i, f] = _validation_sse(held_out, coef).sum()
+            fold = GroupedProducts(held.gram[f], held.moment[f], held.response_square[f], held.shift[f], held.response_shift[f])
+            sse[i, f] = _validation_sse(fold, coef).sum()
         return np.sqrt(sse.sum(axis=1) / max(self.validated_weight, 1e-300))
 
 
@@ -1135,11 +1182,17 @@ class _TreeSums:
             right = moment[nodes] + shrink * prior + level * (centre * (prior[:, :1] + centred_prior[:, None]))
             right[:, 0] += level * centred_prior
             coef[nodes] = _batched_solve(systems, right)
+            weightless = gram[nodes, 0, 0] == 0.0  # the parent's model (see _shrunk_solve._solve_one)
+            coef[nodes[weightless]] = prior[weightless]
         return coef[self.partition_nodes]
 
 
 def _validation_sse(products: GroupedProducts, coef: np.ndarray) -> np.ndarray:
-    """Each partition's weighted squared error of ``coef`` on the rows ``products`` sums."""
+    """Each partition's weighted squared error of ``coef`` on the rows ``products`` sums
+    (shifted sums scored with the level at the shift: see :mod:`hvrt._shrunk_solve`)."""
+    if products.shift is not None:
+        coef = coef.copy()
+        coef[:, 0] += np.einsum("ki,ki->k", products.shift[:, 1:], coef[:, 1:]) - products.response_shift
     fitted = np.einsum("ki,kij,kj->k", coef, products.gram, coef)
     return products.response_square - 2.0 * np.einsum("ki,ki->k", coef, products.moment) + fitted
 

@@ -331,26 +331,36 @@ _F1, _F2, _F3, _F4 = (("f8", ndim, "C") for ndim in (1, 2, 3, 4))  # written by 
 _R1, _R2, _R3, _R4 = (("f8", ndim, "C", "r") for ndim in (1, 2, 3, 4))  # only read
 _NODES = ("i8", 1, "C", "r")  # parent, partition_nodes
 EXPORTS |= {
-    # design, response, weights, codes, gram, moment, response_square
-    "hvrt._grouped_products._accumulate": (("accumulate", (_R2, _R1, _R1, _NODES, _F3, _F2, _F1), "void"),),
-    # design, first, active, mean, scale, response, weights, codes, gram, moment, response_square
+    # design, response, weights, codes, shift, response_shift, seen, gram, moment, response_square
+    "hvrt._grouped_products._accumulate": (
+        ("accumulate", (_R2, _R1, _R1, _NODES, _F2, _F1, ("b1", 1, "C"), _F3, _F2, _F1), "void"),
+    ),
+    # design, first, active, mean, scale, response, weights, codes, shift, response_shift, seen,
+    # gram, moment, response_square
     "hvrt._grouped_products._accumulate_one_hot": (
         (
             "accumulate_one_hot",
-            (_R2, "i8", ("i8", 2, "C", "r"), _R1, _R1, _R1, _R1, _NODES, _F3, _F2, _F1),
+            (_R2, "i8", ("i8", 2, "C", "r"), _R1, _R1, _R1, _R1, _NODES, _F2, _F1, ("b1", 1, "C"), _F3, _F2, _F1),
             "void",
         ),
     ),
+    # gram, moment, response_square, shift, response_shift (made plain in place)
+    "hvrt._grouped_products._unshift": (("unshift", (_F3, _F2, _F1, _R2, _R1), "void"),),
     # values, starts, stops, active
     "hvrt._grouped_products._active_columns": (("active_columns", (_R2, _NODES, _NODES, ("i8", 2, "C")), "b1"),),
     # parent, partition_nodes, gram, moment, node_gram, node_moment
     "hvrt._grouped_products._sum_up_tree": (("sum_up_tree", (_NODES, _NODES, _R4, _R3, _F4, _F3), "void"),),
     # parent, partition_nodes, node_gram, node_moment (the folds' sums, added in place)
     "hvrt._grouped_products._sum_folds_up_tree": (("sum_folds_up_tree", (_NODES, _NODES, _F4, _F3), "void"),),
-    # parent, partition_nodes, total_gram, total_moment, fold_gram, fold_moment, fold_square,
-    # slopes, levels, alpha, coef, errors, failed
+    # parent, partition_nodes, total_gram, total_moment, fold_gram, fold_moment, held_gram,
+    # held_moment, held_square, held_shift, held_response_shift, slopes, levels, alpha, coef,
+    # errors, failed
     "hvrt._shrunk_solve._solve_all": (
-        ("solve_all", (_NODES, _NODES, _R3, _R2, _R4, _R3, _R2, _R1, _R1, "f8", _F4, _F2, ("b1", 2, "C")), "void"),
+        (
+            "solve_all",
+            (_NODES, _NODES, _R3, _R2, _R4, _R3, _R4, _R3, _R2, _R3, _R2, _R1, _R1, "f8", _F4, _F2, ("b1", 2, "C")),
+            "void",
+        ),
     ),
     # parent, partition_nodes, gram, moment, slope, level, alpha, coef
     "hvrt._shrunk_solve._solve_one": (("solve_one", (_NODES, _NODES, _R3, _R2, "f8", "f8", "f8", _F2), "b1"),),
