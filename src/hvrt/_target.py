@@ -277,6 +277,7 @@ def zscored_outputs(
         # too (so small fits never load the histogram engine)
         from ._hist._moments import scaled_columns
 
+        scaled = np.empty(values.shape, dtype=np.float32)
         shift = np.ascontiguousarray(mean, dtype=np.float64)
         factor = np.ascontiguousarray(coefficients, dtype=np.float64)
         on_threads(

@@ -250,7 +250,11 @@ def fit_hist(
     n_samples, n_features = X_tree.shape
     if not (X_tree.flags.c_contiguous or X_tree.flags.f_contiguous):
         X_tree = np.ascontiguousarray(X_tree)
-    target_2d = np.asarray(target, dtype=np.float64).reshape(n_samples, -1)
+    target = np.asarray(target)
+    if target.dtype == np.float32 and target.ndim == 2 and target.shape[1] > 1 and target.flags.c_contiguous:
+        target_2d = target
+    else:
+        target_2d = np.asarray(target, dtype=np.float64).reshape(n_samples, -1)
     # growth permutes y in place; centring keeps the gains' rounding error relative to
     # the target's spread rather than its offset
     in_place = overwrite_target and target_2d.flags.c_contiguous and target_2d.flags.writeable

@@ -45,10 +45,10 @@ def block_moments(values, block_rows, first_block, stop_block, sums, squares) ->
             row = np.uint64(i) * d
             for j in range(n_columns):
                 at = row + np.uint64(j)
-                x0 = flat[at]
-                x1 = flat[at + d]
-                x2 = flat[at + d + d]
-                x3 = flat[at + d + d + d]
+                x0 = np.float64(flat[at])
+                x1 = np.float64(flat[at + d])
+                x2 = np.float64(flat[at + d + d])
+                x3 = np.float64(flat[at + d + d + d])
                 total = sums[b, j]
                 total = total + x0
                 total = total + x1
@@ -62,7 +62,7 @@ def block_moments(values, block_rows, first_block, stop_block, sums, squares) ->
             i += 4
         for rest in range(i, stop):
             for j in range(n_columns):
-                x = values[rest, j]
+                x = np.float64(values[rest, j])
                 sums[b, j] += x
                 squares[b, j] += x * x
 
