@@ -204,6 +204,13 @@ def fit_hist(
         Tree inputs; NaN allowed (routed to the better side of each split), no infinities.
     target : ndarray of float64, shape (n_samples,) or (n_samples, n_outputs)
         Target to explain; the gain of a split is its summed per-output SSE reduction.
+        A C-ordered float32 target of several outputs whose column means are rounding
+        noise (the partitioner's features target, ``_engines.target_dtype``) is grown on
+        in float32: half the bytes per row to read into each histogram and to move in
+        each split (the histograms, node sums and gains are float64 all the same); the
+        tree's ``value`` is then the mean of those float32 values over each node's rows,
+        exact to them (a float32 target that needs centring is centred into float64).
+        Any other target is taken as float64.
     params : GrowthParams
         ``max_leaf_nodes`` (None: until no split gains), ``min_samples_leaf``,
         ``max_depth``, ``min_variance_reduction`` (each split must remove this fraction of
@@ -252,7 +259,7 @@ def fit_hist(
         X_tree = np.ascontiguousarray(X_tree)
     target = np.asarray(target)
     if target.dtype == np.float32 and target.ndim == 2 and target.shape[1] > 1 and target.flags.c_contiguous:
-        target_2d = target
+        target_2d = target  # grown on as it is (see the docstring); the rest in float64
     else:
         target_2d = np.asarray(target, dtype=np.float64).reshape(n_samples, -1)
     # growth permutes y in place; centring keeps the gains' rounding error relative to
