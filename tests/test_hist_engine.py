@@ -362,6 +362,30 @@ def test_a_centred_target_of_several_outputs_is_grown_on_as_it_is(monkeypatch, n
     assert np.mean(centred.training_leaves == leaves) > 0.99
 
 
+@pytest.mark.parametrize("n_rows", [3_000, 300_000])
+def test_a_float32_target_of_several_outputs_is_grown_on_exactly(n_rows):
+    # the partitioner's features target for this engine (_engines.target_dtype): the kernels
+    # widen each float32 value exactly, so the tree is the one grown on those values in
+    # float64, node for node, and its values are their means (not the float64 outputs')
+    rng = np.random.default_rng(23)
+    X = rng.normal(size=(n_rows, 4))
+    raw = X @ rng.normal(size=(4, 6)) + rng.normal(scale=0.5, size=(n_rows, 6))
+    exact = np.ascontiguousarray((raw - raw.mean(axis=0)) / raw.std(axis=0))
+    narrow = exact.astype(np.float32)
+    fitted = fit_hist(X, narrow.copy(), params(40), overwrite_target=True)
+    widened = fit_hist(X, narrow.astype(np.float64), params(40))
+    for name in ("feature", "threshold", "nan_left", "children_left", "children_right", "n_node_samples"):
+        np.testing.assert_array_equal(getattr(fitted.tree, name), getattr(widened.tree, name), err_msg=name)
+    np.testing.assert_array_equal(fitted.training_leaves, widened.training_leaves)
+    np.testing.assert_allclose(fitted.tree.value, widened.tree.value, rtol=0, atol=1e-12)
+    leaves = fitted.training_leaves
+    for leaf in np.unique(leaves)[:5]:
+        rows = leaves == leaf
+        np.testing.assert_allclose(fitted.tree.value[leaf], narrow[rows].astype(np.float64).mean(axis=0), atol=1e-12)
+        # the documented tolerance against the float64 outputs: float32's rounding, 6e-8 of a value
+        np.testing.assert_allclose(fitted.tree.value[leaf], exact[rows].mean(axis=0), rtol=0, atol=1e-6)
+
+
 def test_fork_after_fit_is_safe():
     # GNU OpenMP aborts a forked child of a process that ran a parallel region; the engine
     # uses plain threads, so a fork-based pool after a fit works.

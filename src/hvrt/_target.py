@@ -187,7 +187,9 @@ def target_part(
         noise = _rounding_variance(np.nan_to_num(magnitude), mode)
         if mode == "sum":
             return np.nansum(scaled, axis=1), noise
-        return np.nan_to_num(scaled, nan=0.0).astype(dtype, copy=False), noise
+        scaled = np.nan_to_num(scaled, nan=0.0)
+        # a float32 target in C order, as the histogram engine grows on it (else it widens it)
+        return (scaled if dtype == np.float64 else np.ascontiguousarray(scaled, dtype=dtype)), noise
     mean, scale, constant = zscore_parameters(values, has_missing, moments)
     outputs = zscored_outputs(values, has_missing, weights, mode, mean, scale, constant, dtype)
     return outputs, rounding_variance(mean, scale, constant, weights, mode)
