@@ -667,6 +667,37 @@ def test_first_compile_is_announced_once_on_a_cold_cache_only(tmp_path):
     assert any(tmp_path.rglob("*.nbi"))  # the cache really went to tmp_path
 
 
+def test_a_cache_of_the_float64_kernels_is_cold_for_a_float32_target(monkeypatch, caplog):
+    # the features target grows in float32 (_engines.target_dtype) on kernels of its own: after
+    # a sum target's fit filled the cache, its first fit compiles again and must say so
+    from types import SimpleNamespace
+
+    from numba import types
+
+    from hvrt._hist import _fit
+
+    def index_of(*dtypes):
+        return {((types.Array(types.uint8, 2, "C"), types.Array(types.uint64, 2, "C"), types.Array(d, 2, "C")), "m"): 0
+                for d in dtypes}  # fmt: skip
+
+    message = "compiling the histogram engine"
+    for cached, target, announced in [
+        ((types.float64,), "float64", False),
+        ((types.float64,), "float32", True),
+        ((types.float64, types.float32), "float32", False),
+        ((), "float64", True),
+    ]:
+        fake = SimpleNamespace(signatures=[], _cache=SimpleNamespace(_cache_file=SimpleNamespace(_load_index=lambda c=cached: index_of(*c))))
+        monkeypatch.setattr(_fit, "grow", fake)
+        monkeypatch.setattr(_fit, "aot_module", lambda: None)
+        monkeypatch.setattr(_fit, "_compile_checked", set())
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="hvrt"):
+            _fit._announce_compile(target)
+            _fit._announce_compile(target)  # once per process and target type
+        assert caplog.text.count(message) == int(announced), (cached, target)
+
+
 # ----------------------------------------------------------------------------- native categorical splits
 
 

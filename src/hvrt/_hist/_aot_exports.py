@@ -150,7 +150,11 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
     "hvrt._hist._moments.scaled_columns": tuple(
         # values (column-major: a DataFrame's numeric block), mean, coefficients, out (float32:
         # the histogram engine's features target), start, stop
-        (f"scaled_columns{suffix}", (("f8", 2, order, "r"), ("f8", 1, "C"), ("f8", 1, "C"), (out, 2, "C"), "i8", "i8"), "void")
+        (
+            f"scaled_columns{suffix}",
+            (("f8", 2, order, "r"), ("f8", 1, "C"), ("f8", 1, "C"), (out, 2, "C"), "i8", "i8"),
+            "void",
+        )
         for order, out, suffix in (("C", "f8", ""), ("F", "f8", "_f"), ("C", "f4", "_f4"), ("F", "f4", "_f_f4"))
     ),
     # values, coefficients, offset, out, start, stop (the sum target, centred)
@@ -262,7 +266,8 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
         # codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, small_size
         (
             name,
-            (("u1", 2, "C"), ("u8", 2, "C"), (target, 2, "C"), ("i4", 1, "C"), "i8", "i8", "i8", "i8", "b1", "i8", "i8"),
+            (("u1", 2, "C"), ("u8", 2, "C"), (target, 2, "C"), ("i4", 1, "C"), "i8", "i8", "i8", "i8", "b1", "i8",
+             "i8"),  # fmt: skip
             "void",
         )
         for name, target in (("split_rows", "f8"), ("split_rows_f4", "f4"))
@@ -271,7 +276,8 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
         # codes, words, y, rows, start, end, feature, bits, nan_left, nan_code
         (
             name,
-            (("u1", 2, "C"), ("u8", 2, "C"), (target, 2, "C"), ("i4", 1, "C"), "i8", "i8", "i8", ("i8", 1, "C", "r"), "b1", "i8"),
+            (("u1", 2, "C"), ("u8", 2, "C"), (target, 2, "C"), ("i4", 1, "C"), "i8", "i8", "i8", ("i8", 1, "C", "r"),
+             "b1", "i8"),  # fmt: skip
             "void",
         )
         for name, target in (("split_rows_by_set", "f8"), ("split_rows_by_set_f4", "f4"))

@@ -40,25 +40,27 @@ _GAIN_TOLERANCE = 1e-12
 _COMPILE_SECONDS = 15
 
 logger = logging.getLogger("hvrt")
-_compile_checked = False
+_compile_checked: set[str] = set()  # the target types (float64, float32) checked in this process
 
 
-def _announce_compile() -> None:
+def _announce_compile(target_type: str) -> None:
     """Say once, through ``logging``, that this fit compiles the kernels (an empty cache).
 
     The check reads the on-disk cache index of ``grow``, the largest kernel, which numba
-    writes with every other kernel a fit compiles; it costs a file read, once per process.
-    A warning, so that it shows without any logging set up: the user otherwise waits
-    seconds with nothing on screen.
+    writes with every other kernel a fit compiles; it costs a file read, once per process
+    and target type. A float32 target (the features target, ``_engines.target_dtype``)
+    runs its own compiled versions of the growth kernels, so a cache that holds only the
+    float64 ones (a sum target's fit) is cold for it. A warning, so that it shows
+    without any logging set up: the user otherwise waits seconds with nothing on screen.
     """
-    global _compile_checked
-    if _compile_checked:
+    if target_type in _compile_checked:
         return
-    _compile_checked = True
+    _compile_checked.add(target_type)
     if aot_module() is not None:
         return  # the kernels were compiled at install (``_jit``)
     try:
-        cold = not grow.signatures and not grow._cache._cache_file._load_index()
+        signatures = [*grow.signatures, *(key[0] for key in grow._cache._cache_file._load_index())]
+        cold = not any(str(signature[2].dtype) == target_type for signature in signatures)  # (y, the target)
     except Exception:  # numba internals moved: say nothing rather than fail a fit
         return
     if cold:
@@ -250,7 +252,6 @@ def fit_hist(
     ValueError
         When a categorical column holds anything but its codes.
     """
-    _announce_compile()
     X_tree = np.asarray(X_tree, dtype=np.float64)
     if X_tree.ndim != 2:
         raise ValueError(f"X_tree must be 2-D, got shape {X_tree.shape}")
@@ -262,6 +263,7 @@ def fit_hist(
         target_2d = target  # grown on as it is (see the docstring); the rest in float64
     else:
         target_2d = np.asarray(target, dtype=np.float64).reshape(n_samples, -1)
+    _announce_compile(target_2d.dtype.name)
     # growth permutes y in place; centring keeps the gains' rounding error relative to
     # the target's spread rather than its offset
     in_place = overwrite_target and target_2d.flags.c_contiguous and target_2d.flags.writeable
