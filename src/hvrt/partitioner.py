@@ -845,7 +845,9 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
             ``HistTree`` of plain arrays (``feature``, ``threshold``, ``nan_left``,
             ``children_left``, ``children_right``, ``n_node_samples``, ``value``,
             ``depth``, ``bin_edges``, and for native categorical splits ``categorical``
-            and ``category_left``).
+            and ``category_left``). Its ``value`` with ``target="features"`` (and no ``y``
+            blended in) holds the means of the target rounded to float32, which that tree
+            is grown on: within about 6e-8 of a value of the float64 means.
 
         Raises
         ------
