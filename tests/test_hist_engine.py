@@ -384,6 +384,14 @@ def test_a_float32_target_of_several_outputs_is_grown_on_exactly(n_rows):
         np.testing.assert_allclose(fitted.tree.value[leaf], narrow[rows].astype(np.float64).mean(axis=0), atol=1e-12)
         # the documented tolerance against the float64 outputs: float32's rounding, 6e-8 of a value
         np.testing.assert_allclose(fitted.tree.value[leaf], exact[rows].mean(axis=0), rtol=0, atol=1e-6)
+    # a float32 target that needs centring is centred as its float64 values (and left as it is)
+    offset = (narrow + np.float32(3.0)).astype(np.float32)
+    kept = offset.copy()
+    moved = fit_hist(X, offset, params(40), overwrite_target=True)
+    reference = fit_hist(X, kept.astype(np.float64), params(40))
+    np.testing.assert_array_equal(offset, kept)
+    np.testing.assert_array_equal(moved.training_leaves, reference.training_leaves)
+    np.testing.assert_array_equal(moved.tree.value, reference.tree.value)
 
 
 def test_fork_after_fit_is_safe():

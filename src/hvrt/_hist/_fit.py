@@ -273,6 +273,8 @@ def fit_hist(
         target_mean = np.zeros(target_2d.shape[1])
         y = target_2d if in_place else np.array(target_2d, order="C")
     else:
+        if target_2d.dtype != np.float64:  # a float32 target that needs centring: as float64 values
+            target_2d, in_place = target_2d.astype(np.float64), True
         target_mean = target_means(target_2d)
         y, root_sse = centred_target(target_2d, target_mean, in_place)
 
