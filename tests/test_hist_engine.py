@@ -362,6 +362,38 @@ def test_a_centred_target_of_several_outputs_is_grown_on_as_it_is(monkeypatch, n
     assert np.mean(centred.training_leaves == leaves) > 0.99
 
 
+@pytest.mark.parametrize("n_rows", [3_000, 300_000])
+def test_a_float32_target_of_several_outputs_is_grown_on_exactly(n_rows):
+    # the partitioner's features target for this engine (_engines.target_dtype): the kernels
+    # widen each float32 value exactly, so the tree is the one grown on those values in
+    # float64, node for node, and its values are their means (not the float64 outputs')
+    rng = np.random.default_rng(23)
+    X = rng.normal(size=(n_rows, 4))
+    raw = X @ rng.normal(size=(4, 6)) + rng.normal(scale=0.5, size=(n_rows, 6))
+    exact = np.ascontiguousarray((raw - raw.mean(axis=0)) / raw.std(axis=0))
+    narrow = exact.astype(np.float32)
+    fitted = fit_hist(X, narrow.copy(), params(40), overwrite_target=True)
+    widened = fit_hist(X, narrow.astype(np.float64), params(40))
+    for name in ("feature", "threshold", "nan_left", "children_left", "children_right", "n_node_samples"):
+        np.testing.assert_array_equal(getattr(fitted.tree, name), getattr(widened.tree, name), err_msg=name)
+    np.testing.assert_array_equal(fitted.training_leaves, widened.training_leaves)
+    np.testing.assert_allclose(fitted.tree.value, widened.tree.value, rtol=0, atol=1e-12)
+    leaves = fitted.training_leaves
+    for leaf in np.unique(leaves)[:5]:
+        rows = leaves == leaf
+        np.testing.assert_allclose(fitted.tree.value[leaf], narrow[rows].astype(np.float64).mean(axis=0), atol=1e-12)
+        # the documented tolerance against the float64 outputs: float32's rounding, 6e-8 of a value
+        np.testing.assert_allclose(fitted.tree.value[leaf], exact[rows].mean(axis=0), rtol=0, atol=1e-6)
+    # a float32 target that needs centring is centred as its float64 values (and left as it is)
+    offset = (narrow + np.float32(3.0)).astype(np.float32)
+    kept = offset.copy()
+    moved = fit_hist(X, offset, params(40), overwrite_target=True)
+    reference = fit_hist(X, kept.astype(np.float64), params(40))
+    np.testing.assert_array_equal(offset, kept)
+    np.testing.assert_array_equal(moved.training_leaves, reference.training_leaves)
+    np.testing.assert_array_equal(moved.tree.value, reference.tree.value)
+
+
 def test_fork_after_fit_is_safe():
     # GNU OpenMP aborts a forked child of a process that ran a parallel region; the engine
     # uses plain threads, so a fork-based pool after a fit works.
@@ -641,6 +673,37 @@ def test_first_compile_is_announced_once_on_a_cold_cache_only(tmp_path):
     assert runs[0].stderr.count(message) == 1  # cold: said once, not again at the second fit
     assert message not in runs[1].stderr  # warm: loaded from tmp_path silently
     assert any(tmp_path.rglob("*.nbi"))  # the cache really went to tmp_path
+
+
+def test_a_cache_of_the_float64_kernels_is_cold_for_a_float32_target(monkeypatch, caplog):
+    # the features target grows in float32 (_engines.target_dtype) on kernels of its own: after
+    # a sum target's fit filled the cache, its first fit compiles again and must say so
+    from types import SimpleNamespace
+
+    from numba import types
+
+    from hvrt._hist import _fit
+
+    def index_of(*dtypes):
+        return {((types.Array(types.uint8, 2, "C"), types.Array(types.uint64, 2, "C"), types.Array(d, 2, "C")), "m"): 0
+                for d in dtypes}  # fmt: skip
+
+    message = "compiling the histogram engine"
+    for cached, target, announced in [
+        ((types.float64,), "float64", False),
+        ((types.float64,), "float32", True),
+        ((types.float64, types.float32), "float32", False),
+        ((), "float64", True),
+    ]:
+        fake = SimpleNamespace(signatures=[], _cache=SimpleNamespace(_cache_file=SimpleNamespace(_load_index=lambda c=cached: index_of(*c))))
+        monkeypatch.setattr(_fit, "grow", fake)
+        monkeypatch.setattr(_fit, "aot_module", lambda: None)
+        monkeypatch.setattr(_fit, "_compile_checked", set())
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="hvrt"):
+            _fit._announce_compile(target)
+            _fit._announce_compile(target)  # once per process and target type
+        assert caplog.text.count(message) == int(announced), (cached, target)
 
 
 # ----------------------------------------------------------------------------- native categorical splits

@@ -154,6 +154,49 @@ def test_features_target_is_multi_output(rng: np.random.Generator, engine: str) 
         assert features.get_tree().n_outputs_ == 2
 
 
+@pytest.mark.parametrize(
+    "options, with_y, expected",
+    [
+        ({"engine": "hist", "target": "features"}, False, np.float32),
+        ({"engine": "hist", "target": "features", "y_weight": 0.0}, True, np.float32),
+        ({"engine": "hist", "target": "features"}, True, np.float64),  # y blended in
+        ({"engine": "hist", "target": "features", "category_encoding": "target"}, False, np.float64),
+        ({"engine": "hist", "target": "sum"}, False, np.float64),
+        ({"engine": "exact", "target": "features"}, False, np.float64),
+    ],
+)
+def test_the_target_an_engine_grows_on(monkeypatch, options: dict, with_y: bool, expected: type) -> None:
+    # float32 for the histogram engine's features target alone (_engines.target_dtype); its
+    # node values are then the means of the rounded outputs, within float32's rounding
+    from hvrt import _engines
+
+    rng = np.random.default_rng(29)
+    X = pd.DataFrame(rng.normal(loc=3.0, size=(2000, 3)), columns=["a", "b", "c"])
+    X["c"] *= 1e4
+    X["kind"] = pd.Categorical(rng.choice(["p", "q", "r"], size=len(X)))
+    seen = []
+
+    def recording(fit):
+        def fit_and_record(X_tree, target, params, **options):
+            seen.append(target.dtype)
+            return fit(X_tree, target, params, **options)
+
+        return fit_and_record
+
+    for name, fit in dict(_engines.ENGINES).items():
+        monkeypatch.setitem(_engines.ENGINES, name, recording(fit))
+    y = rng.normal(size=len(X)) if with_y else None
+    model = HVRTPartitioner(max_leaf_nodes=12, random_state=0, **options).fit(X, y)
+    assert seen == [np.dtype(expected)]
+    if options["target"] == "features" and options["engine"] == "hist" and not with_y and "category_encoding" not in options:
+        numeric = X[["a", "b", "c"]].to_numpy()
+        outputs = (numeric - numeric.mean(axis=0)) / numeric.std(axis=0)
+        tree = model.get_tree()
+        for label, leaf in enumerate(model.tree_.leaf_ids):
+            rows = model.labels_ == label
+            np.testing.assert_allclose(tree.value[leaf], outputs[rows].mean(axis=0), rtol=0, atol=1e-6)
+
+
 def test_y_guides_partitions_by_default(engine: str) -> None:
     # y depends on one of six features, non-linearly; added at weight 1 it would be drowned out.
     rng = np.random.default_rng(7)

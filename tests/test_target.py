@@ -133,6 +133,32 @@ def test_features_target_on_two_threads_is_the_whole_array_arithmetic(monkeypatc
         np.testing.assert_array_equal(outputs, expected)
 
 
+@pytest.mark.parametrize("n_rows", [5_000, None])
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("missing", [False, True])
+def test_a_float32_features_target_is_the_float64_one_rounded_once(order: str, missing: bool, n_rows) -> None:
+    # the histogram engine's features target (_engines.target_dtype): every path (the
+    # compiled pass of large clean inputs, numpy's otherwise, a user scaler's) rounds each
+    # float64 output once, so in-memory fits and the Dask chunks see the same values
+    from hvrt import _validation
+
+    rng = np.random.default_rng(11)
+    n_rows = n_rows or _validation.THREADED_MIN_ROWS + 8_765
+    X = rng.normal(loc=2.0, scale=3.0, size=(n_rows, 4))
+    if missing:
+        X[rng.random(X.shape) < 0.01] = np.nan
+    X = np.asarray(X, order=order)
+    weights = np.array([1.0, 0.5, 2.0, 0.0])
+    for scaler in (None, StandardScaler()):
+        wide = target_part(X, missing, weights, "features", scaler)[0]
+        narrow, noise = target_part(X, missing, weights, "features", scaler, dtype=np.float32)
+        assert narrow.dtype == np.float32 and narrow.flags.c_contiguous
+        np.testing.assert_array_equal(narrow, wide.astype(np.float32))
+        assert noise == target_part(X, missing, weights, "features", scaler)[1]
+    # the sum target (one output) stays float64
+    assert target_part(X, missing, weights, "sum", None, dtype=np.float32)[0].dtype == np.float64
+
+
 def _two_columns(n: int = 400):
     import pandas as pd
 

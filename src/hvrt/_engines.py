@@ -22,6 +22,26 @@ if TYPE_CHECKING:
 ENGINE_NAMES = ("auto", "exact", "hist")
 
 
+def target_dtype(engine: str, mode: str, categorical_target_encoding: bool = False) -> type:
+    """The float type in which the synthetic target of ``mode`` is made for ``engine``
+    (resolved: "exact" or "hist"), when no ``y`` is blended into it.
+
+    float32 for the histogram engine's ``"features"`` target (one output per numeric
+    column): its fills stream each row's target from memory, and its row moves carry it,
+    so 4 bytes an output instead of 8 make growth cheaper (1M x 10, K = 1000: about 6 % of
+    a fit, docs/performance.md, issue 12 item 4, session 13); the histograms, node sums
+    and gains stay float64. Each output is its float64 value rounded once (about 7
+    significant digits), so the tree's node values (``HistTree.value``) are the means of
+    the rounded outputs. float64 otherwise: the exact engine, the sum target (one
+    output), a target a ``y`` is blended into (``_preprocessing._synthetic_target``
+    decides that), and a target that categories are target-encoded from
+    (``categorical_target_encoding``), which keep their float64 values as before.
+    """
+    if engine == "hist" and mode == "features" and not categorical_target_encoding:
+        return np.float32
+    return np.float64
+
+
 def root_impurity(target: np.ndarray) -> float:
     """Impurity of the root: the mean over outputs of the target's population variance."""
     target = target.reshape(len(target), -1)

@@ -902,9 +902,13 @@ def _synthetic_target(
     impute: bool,
     target_mode: str,
     y_weight: float,
+    dtype: type = np.float64,
 ) -> np.ndarray:
     """The tree's target from the numeric block (z-scored or scaled) blended with ``y``
-    (``y_frame``: a frame, or a finite float64 array of shape (n, outputs) checked already)."""
+    (``y_frame``: a frame, or a finite float64 array of shape (n, outputs) checked already).
+
+    ``dtype``: of a ``"features"`` target that no ``y`` is blended into (float32 for the
+    histogram engine, ``_engines.target_dtype``); a blended target stays float64."""
     y_part, y_noise = None, 0.0
     if isinstance(y_frame, np.ndarray):
         y_part, y_noise = target_part(y_frame, False, np.ones(y_frame.shape[1]), target_mode, None)
@@ -923,7 +927,8 @@ def _synthetic_target(
         )
     if y_alone(y_part, y_weight, y_noise):
         return y_part  # all that blend_target would keep: no feature part to make
-    x_part, x_noise = target_part(numeric, has_missing, column_weights, target_mode, scaler, moments)
+    x_dtype = dtype if y_part is None or y_weight == 0.0 else np.float64
+    x_part, x_noise = target_part(numeric, has_missing, column_weights, target_mode, scaler, moments, x_dtype)
     return blend_target(x_part, y_part, y_weight, noise=(x_noise, y_noise))
 
 
@@ -936,18 +941,21 @@ def prepared_target(
     scaler: TransformerMixin | None,
     target_mode: str,
     y_weight: float,
+    dtype: type = np.float64,
 ) -> np.ndarray:
     """The target :func:`fit_preprocessing` would make from rows whose tree inputs are known.
 
     For a caller that already holds an imputing, one-hot preprocessing of these rows (or
     of a superset of them): the tree inputs do not depend on the target then, so only the
     target is left to compute. The numeric block is the first columns of ``tree_inputs``.
-    ``y_frame``: as for :func:`_synthetic_target`.
+    ``y_frame`` and ``dtype``: as for :func:`_synthetic_target`.
     """
     numeric_columns = preprocessor.numeric_columns
     column_weights = resolve_weights(weights, numeric_columns, preprocessor.categorical_columns)
     numeric = tree_inputs[:, : len(numeric_columns)]
-    return _synthetic_target(numeric, False, None, y_frame, column_weights, scaler, True, target_mode, y_weight)
+    return _synthetic_target(
+        numeric, False, None, y_frame, column_weights, scaler, True, target_mode, y_weight, dtype
+    )
 
 
 def fit_preprocessing(
@@ -963,12 +971,15 @@ def fit_preprocessing(
     y_weight: float,
     random_state: Any,
     make_target: bool = True,
+    target_dtype: type = np.float64,
 ) -> tuple[Preprocessor, np.ndarray, np.ndarray | None]:
     """Fit the preprocessing and return it with the training tree inputs and target.
 
     ``category_encoding`` is resolved already: "native", "ohe" or "target".
     ``make_target=False``: the caller has no use for the target (None is returned), unless
-    target encoding learns from it.
+    target encoding learns from it. ``target_dtype``: as ``dtype`` of
+    :func:`_synthetic_target` (the caller passes float64 when target encoding learns
+    from the target).
     """
     if category_encoding not in ("native", "ohe", "target"):
         raise ValueError(f"category_encoding must be 'native', 'ohe' or 'target' here, got {category_encoding!r}")
@@ -995,8 +1006,9 @@ def fit_preprocessing(
     target = None
     if make_target or category_encoding == "target":
         target = _synthetic_target(
-            numeric, has_missing, moments, y_frame, column_weights, scaler, impute, target_mode, y_weight
-        )
+            numeric, has_missing, moments, y_frame, column_weights, scaler, impute, target_mode, y_weight,
+            target_dtype,
+        )  # fmt: skip
 
     category_imputer = encoder = None
     column_codes = None

@@ -167,25 +167,31 @@ def target_part(
     mode: str,
     scaler: TransformerMixin | None,
     moments: tuple[np.ndarray, np.ndarray] | None = None,
+    dtype: type = np.float64,
 ) -> tuple[np.ndarray, float]:
     """The feature part of the target, ``sum_j w_j z_j`` or the columns ``w_j z_j``, and its
     :func:`rounding_variance`, the total variance that rounding alone can give it (for
-    :func:`blend_target`).
+    :func:`blend_target`; of the float64 values, before any rounding to ``dtype``).
 
     A missing value contributes 0, its column's mean in scaled units. ``moments``: the
-    :func:`column_moments` of a NaN-free ``values``, if already computed.
+    :func:`column_moments` of a NaN-free ``values``, if already computed. ``dtype``: of
+    the ``"features"`` outputs (see :func:`zscored_outputs`); the sum is float64.
     """
     if values.shape[1] == 0:
-        return (np.zeros(len(values)) if mode == "sum" else np.empty((len(values), 0))), 0.0
+        return (np.zeros(len(values)) if mode == "sum" else np.empty((len(values), 0), dtype=dtype)), 0.0
     if scaler is not None:
         scaled = _user_scaled(values, scaler) * weights
         # the scaled values' own magnitudes (offsets included) are their resolution
         with np.errstate(invalid="ignore"):
             magnitude = np.sqrt(np.nanmean(scaled * scaled, axis=0))
         noise = _rounding_variance(np.nan_to_num(magnitude), mode)
-        return (np.nansum(scaled, axis=1) if mode == "sum" else np.nan_to_num(scaled, nan=0.0)), noise
+        if mode == "sum":
+            return np.nansum(scaled, axis=1), noise
+        scaled = np.nan_to_num(scaled, nan=0.0)
+        # a float32 target in C order, as the histogram engine grows on it (else it widens it)
+        return (scaled if dtype == np.float64 else np.ascontiguousarray(scaled, dtype=dtype)), noise
     mean, scale, constant = zscore_parameters(values, has_missing, moments)
-    outputs = zscored_outputs(values, has_missing, weights, mode, mean, scale, constant)
+    outputs = zscored_outputs(values, has_missing, weights, mode, mean, scale, constant, dtype)
     return outputs, rounding_variance(mean, scale, constant, weights, mode)
 
 
@@ -224,14 +230,19 @@ def zscored_outputs(
     mean: np.ndarray,
     scale: np.ndarray,
     constant: np.ndarray,
+    dtype: type = np.float64,
 ) -> np.ndarray:
     """``sum_j w_j (x_j - mean_j) / scale_j`` or its columns, for given z-score parameters.
 
     :func:`target_part`'s outputs with the parameters known beforehand: the Dask estimators
     compute them in one distributed pass and apply them block by block.
+
+    ``dtype``: of the ``"features"`` outputs, float64 or float32 (the sum is float64). In
+    float32 each output is its float64 value rounded once, the same on every path (the
+    histogram engine grows on these: ``_engines.target_dtype``).
     """
     if values.shape[1] == 0:
-        return np.zeros(len(values)) if mode == "sum" else np.empty((len(values), 0))
+        return np.zeros(len(values)) if mode == "sum" else np.empty((len(values), 0), dtype=dtype)
     # A constant column's z-score is 0 by definition; its coefficient is 0 rather than
     # 1 / scale, so its raw magnitude never enters the sums below, where its rounding made
     # ties between equally good splits depend on the column's units.
@@ -268,13 +279,14 @@ def zscored_outputs(
                 deviation = np.nan_to_num(deviation, nan=0.0)
             _row_dot(deviation, coefficients, out=out[start : start + _CHUNK_ROWS])
         return out
-    scaled = np.empty(values.shape)
+    scaled = np.empty(values.shape, dtype=dtype)
     contiguous = values.flags.c_contiguous or values.flags.f_contiguous
     if contiguous and not has_missing and len(values) >= THREADED_MIN_ROWS:
         # the same operations on each value in one compiled pass, from either memory order
         # (numpy's elementwise passes from a column-major X into the row-major output took
         # 82-97 ms at 1M x 10, the kernel 46-52), where the column moments were compiled
-        # too (so small fits never load the histogram engine)
+        # too (so small fits never load the histogram engine); a float32 output is each
+        # float64 result rounded as it is stored (and half the memory to write)
         from ._hist._moments import scaled_columns
 
         shift = np.ascontiguousarray(mean, dtype=np.float64)
@@ -297,7 +309,15 @@ def zscored_outputs(
         if has_missing:
             np.nan_to_num(scaled[start:stop], copy=False, nan=0.0)
 
-    on_threads(scale, row_ranges(len(values), step=tiles))
+    def scale_rounded(start: int, stop: int) -> None:
+        # float64 blocks rounded into the output once (rounding each operation to float32
+        # would give other values than the kernel's)
+        for lo in range(start, stop, _CHUNK_ROWS):
+            hi = min(lo + _CHUNK_ROWS, stop)
+            block = (values[lo:hi] - mean) * coefficients
+            scaled[lo:hi] = np.nan_to_num(block, copy=False, nan=0.0) if has_missing else block
+
+    on_threads(scale if scaled.dtype == np.float64 else scale_rounded, row_ranges(len(values), step=tiles))
     return scaled
 
 

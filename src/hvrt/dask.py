@@ -61,7 +61,7 @@ from sklearn.preprocessing import TargetEncoder
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import import_dask, is_dask_collection
-from ._engines import ENGINES, resolve_engine
+from ._engines import ENGINES, resolve_engine, target_dtype
 from ._grouped import GroupedStats, grouped_stats, grouped_with_residuals, merge_grouped
 from ._grouped_products import GroupedProducts, grouped_cross_products
 from ._preprocessing import (
@@ -479,6 +479,7 @@ class _Scaling:
     y_weight: float
     impute: bool
     variances: tuple[float, float] | None = None  # total variances of the target's x and y parts
+    dtype: type = np.float64  # of a features target no y is blended into (_engines.target_dtype)
     taken: list[Any] | None = None  # rows gathered by the scaling pass (its ``take``)
 
     @property
@@ -496,11 +497,13 @@ class _Scaling:
         """The x and y parts of the synthetic target for some rows, before the blend."""
         values = self.numeric(frame)
         missing = bool(np.isnan(values).any())
+        # the in-memory rule (_preprocessing._synthetic_target): float64 where y is blended in
+        dtype = self.dtype if y_values is None or self.y_weight == 0.0 else np.float64
         if self.scaler is not None:
-            x_part = target_part(values, missing, self.column_weights, self.mode, self.scaler)[0]
+            x_part = target_part(values, missing, self.column_weights, self.mode, self.scaler, dtype=dtype)[0]
         else:
             x_part = zscored_outputs(
-                values, missing, self.column_weights, self.mode, self.x_mean, self.x_scale, self.x_constant
+                values, missing, self.column_weights, self.mode, self.x_mean, self.x_scale, self.x_constant, dtype
             )
         if y_values is None:
             return x_part, None
@@ -1105,6 +1108,11 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         params = self._check_params(n_rows)
         route = self._resolve_route(route, n_rows)
         log(f"{n_rows:,} rows; growing the tree on the {route} route")
+        # the target the in-memory fit grows on (float32 for the histogram engine's features
+        # target), so that both routes grow the in-memory tree
+        encoded = self.category_encoding == "target" and bool(scaling.preprocessor.categorical_columns)
+        engine = "hist" if route == "hist" else resolve_engine(self.engine, n_rows)
+        scaling.dtype = target_dtype(engine, self.target, encoded)
         if route == "hist":
             rows = np.arange(n_rows)
             edge_pieces = None if scaling.taken is None else (scaling.taken, [])

@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._engines import ENGINE_NAMES, ENGINES, bin_hist_inputs, resolve_engine
+from ._engines import ENGINE_NAMES, ENGINES, bin_hist_inputs, resolve_engine, target_dtype
 from ._preprocessing import (
     CATEGORY_ENCODINGS,
     Preprocessor,
@@ -313,6 +313,8 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         log(f"preprocessing {frame.shape[0]:,} rows x {frame.shape[1]} columns")
         categorical = resolve_categorical(frame, self.categorical_features)
         y_frame = None if y is None else to_target_frame(y, frame, isinstance(X, pd.DataFrame))
+        engine = resolve_engine(self.engine, len(frame))
+        encoding = resolve_category_encoding(self.category_encoding, engine)
         preprocessor, tree_inputs, target = fit_preprocessing(
             frame,
             y_frame,
@@ -320,10 +322,11 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
             weights=self.weights,
             scaler=self.scaler,
             impute=bool(self.impute),
-            category_encoding=resolve_category_encoding(self.category_encoding, resolve_engine(self.engine, len(frame))),
+            category_encoding=encoding,
             target_mode=self.target,
             y_weight=float(self.y_weight),
             random_state=self.random_state,
+            target_dtype=target_dtype(engine, self.target, encoding == "target" and bool(categorical)),
         )
         if self.category_encoding == "auto":
             _warn_wide_one_hot(preprocessor)
@@ -382,6 +385,7 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
             scaler=self.scaler,
             target_mode=self.target,
             y_weight=float(self.y_weight),
+            dtype=target_dtype(resolve_engine(self.engine, n_rows), self.target),
         )
         return self._grow(X, frame, had_names, y_frame, params, preprocessor, tree_inputs, target, log, binned)
 
@@ -920,7 +924,9 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
             ``HistTree`` of plain arrays (``feature``, ``threshold``, ``nan_left``,
             ``children_left``, ``children_right``, ``n_node_samples``, ``value``,
             ``depth``, ``bin_edges``, and for native categorical splits ``categorical``
-            and ``category_left``).
+            and ``category_left``). Its ``value`` with ``target="features"`` (and no ``y``
+            blended in) holds the means of the target rounded to float32, which that tree
+            is grown on: within about 6e-8 of a value of the float64 means.
 
         Raises
         ------

@@ -19,6 +19,7 @@ from pathlib import Path
 
 DTYPES = {
     "f8": "float64",
+    "f4": "float32",
     "i8": "int64",
     "i4": "int32",
     "u1": "uint8",
@@ -30,14 +31,14 @@ _NODE = ("f8", "i8", "i8", "b1", "i8")  # gain, feature, bin, nan_left, n_left
 _GROW_TABLES = (("i8", 2, "C"), ("f8", 2, "C"))  # node_int, node_float
 
 
-def _grow(categorical: object) -> tuple:
+def _grow(categorical: object, target: str = "f8") -> tuple:
     # codes, words, y, rows, seg_start, seg_end, root_hist, root_sums, root_depth, n_value_bins,
     # categorical, nan_code, max_leaves, min_leaf, max_depth, min_gain, hist_min_rows, min_category_rows,
-    # board, board_gain, side
+    # board, board_gain, side (y: "f4" for the features target, see _engines.target_dtype)
     return (
         ("u1", 2, "C"),
         ("u8", 2, "C"),
-        ("f8", 2, "C"),
+        (target, 2, "C"),
         ("i4", 1, "C"),
         "i8",
         "i8",
@@ -141,15 +142,20 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
         )
         for order in "CF"
     ),
-    "hvrt._hist._moments.block_moments": (
-        # values, block_rows, first_block, stop_block, sums, squares
-        ("block_moments", (("f8", 2, "C", "r"), "i8", "i8", "i8", ("f8", 2, "C"), ("f8", 2, "C")), "void"),
+    "hvrt._hist._moments.block_moments": tuple(
+        # values (X, or a float32 features target), block_rows, first_block, stop_block, sums, squares
+        (name, ((dtype, 2, "C", "r"), "i8", "i8", "i8", ("f8", 2, "C"), ("f8", 2, "C")), "void")
+        for name, dtype in (("block_moments", "f8"), ("block_moments_f4", "f4"))
     ),
-    "hvrt._hist._moments.scaled_columns": (
-        # values, mean, coefficients, out, start, stop
-        ("scaled_columns", (("f8", 2, "C", "r"), ("f8", 1, "C"), ("f8", 1, "C"), ("f8", 2, "C"), "i8", "i8"), "void"),
-        # values column-major (a DataFrame's numeric block)
-        ("scaled_columns_f", (("f8", 2, "F", "r"), ("f8", 1, "C"), ("f8", 1, "C"), ("f8", 2, "C"), "i8", "i8"), "void"),
+    "hvrt._hist._moments.scaled_columns": tuple(
+        # values (column-major: a DataFrame's numeric block), mean, coefficients, out (float32:
+        # the histogram engine's features target), start, stop
+        (
+            f"scaled_columns{suffix}",
+            (("f8", 2, order, "r"), ("f8", 1, "C"), ("f8", 1, "C"), (out, 2, "C"), "i8", "i8"),
+            "void",
+        )
+        for order, out, suffix in (("C", "f8", ""), ("F", "f8", "_f"), ("C", "f4", "_f4"), ("F", "f4", "_f_f4"))
     ),
     # values, coefficients, offset, out, start, stop (the sum target, centred)
     "hvrt._hist._moments.centred_row_sums": (
@@ -187,17 +193,16 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
         )
         for order in "CF"
     ),
-    "hvrt._hist._histograms.fill_histogram": (
+    "hvrt._hist._histograms.fill_histogram": tuple(
         # hist, codes, y, start, end
-        (
-            "fill_histogram",
-            (("f8", 3, "C"), ("u1", 2, "C"), ("f8", 2, "C"), "i8", "i8"),
-            "void",
-        ),
+        (name, (("f8", 3, "C"), ("u1", 2, "C"), (target, 2, "C"), "i8", "i8"), "void")
+        for name, target in (("fill_histogram", "f8"), ("fill_histogram_f4", "f4"))
     ),
     "hvrt._hist._grower.grow": (
         ("grow", _grow(None), _GROW_TABLES),
         ("grow_categorical", _grow(("b1", 1, "C", "r")), _GROW_TABLES),
+        ("grow_f4", _grow(None, "f4"), _GROW_TABLES),
+        ("grow_categorical_f4", _grow(("b1", 1, "C", "r"), "f4"), _GROW_TABLES),
     ),
     "hvrt._hist._grower._merge_order": (
         # nodes, gains, counts, global_split, max_leaves
@@ -257,44 +262,25 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
             _NODE,
         ),
     ),
-    "hvrt._hist._rows.split_rows": (
+    "hvrt._hist._rows.split_rows": tuple(
         # codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, small_size
         (
-            "split_rows",
-            (
-                ("u1", 2, "C"),
-                ("u8", 2, "C"),
-                ("f8", 2, "C"),
-                ("i4", 1, "C"),
-                "i8",
-                "i8",
-                "i8",
-                "i8",
-                "b1",
-                "i8",
-                "i8",
-            ),
+            name,
+            (("u1", 2, "C"), ("u8", 2, "C"), (target, 2, "C"), ("i4", 1, "C"), "i8", "i8", "i8", "i8", "b1", "i8",
+             "i8"),  # fmt: skip
             "void",
-        ),
+        )
+        for name, target in (("split_rows", "f8"), ("split_rows_f4", "f4"))
     ),
-    "hvrt._hist._categories.split_rows_by_set": (
+    "hvrt._hist._categories.split_rows_by_set": tuple(
         # codes, words, y, rows, start, end, feature, bits, nan_left, nan_code
         (
-            "split_rows_by_set",
-            (
-                ("u1", 2, "C"),
-                ("u8", 2, "C"),
-                ("f8", 2, "C"),
-                ("i4", 1, "C"),
-                "i8",
-                "i8",
-                "i8",
-                ("i8", 1, "C", "r"),
-                "b1",
-                "i8",
-            ),
+            name,
+            (("u1", 2, "C"), ("u8", 2, "C"), (target, 2, "C"), ("i4", 1, "C"), "i8", "i8", "i8", ("i8", 1, "C", "r"),
+             "b1", "i8"),  # fmt: skip
             "void",
-        ),
+        )
+        for name, target in (("split_rows_by_set", "f8"), ("split_rows_by_set_f4", "f4"))
     ),
     "hvrt._hist._rows._write_leaves": (
         # rows, leaf_nodes, starts, ends, out

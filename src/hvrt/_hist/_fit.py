@@ -40,25 +40,27 @@ _GAIN_TOLERANCE = 1e-12
 _COMPILE_SECONDS = 15
 
 logger = logging.getLogger("hvrt")
-_compile_checked = False
+_compile_checked: set[str] = set()  # the target types (float64, float32) checked in this process
 
 
-def _announce_compile() -> None:
+def _announce_compile(target_type: str) -> None:
     """Say once, through ``logging``, that this fit compiles the kernels (an empty cache).
 
     The check reads the on-disk cache index of ``grow``, the largest kernel, which numba
-    writes with every other kernel a fit compiles; it costs a file read, once per process.
-    A warning, so that it shows without any logging set up: the user otherwise waits
-    seconds with nothing on screen.
+    writes with every other kernel a fit compiles; it costs a file read, once per process
+    and target type. A float32 target (the features target, ``_engines.target_dtype``)
+    runs its own compiled versions of the growth kernels, so a cache that holds only the
+    float64 ones (a sum target's fit) is cold for it. A warning, so that it shows
+    without any logging set up: the user otherwise waits seconds with nothing on screen.
     """
-    global _compile_checked
-    if _compile_checked:
+    if target_type in _compile_checked:
         return
-    _compile_checked = True
+    _compile_checked.add(target_type)
     if aot_module() is not None:
         return  # the kernels were compiled at install (``_jit``)
     try:
-        cold = not grow.signatures and not grow._cache._cache_file._load_index()
+        signatures = [*grow.signatures, *(key[0] for key in grow._cache._cache_file._load_index())]
+        cold = not any(str(signature[2].dtype) == target_type for signature in signatures)  # (y, the target)
     except Exception:  # numba internals moved: say nothing rather than fail a fit
         return
     if cold:
@@ -204,6 +206,13 @@ def fit_hist(
         Tree inputs; NaN allowed (routed to the better side of each split), no infinities.
     target : ndarray of float64, shape (n_samples,) or (n_samples, n_outputs)
         Target to explain; the gain of a split is its summed per-output SSE reduction.
+        A C-ordered float32 target of several outputs whose column means are rounding
+        noise (the partitioner's features target, ``_engines.target_dtype``) is grown on
+        in float32: half the bytes per row to read into each histogram and to move in
+        each split (the histograms, node sums and gains are float64 all the same); the
+        tree's ``value`` is then the mean of those float32 values over each node's rows,
+        exact to them (a float32 target that needs centring is centred into float64).
+        Any other target is taken as float64.
     params : GrowthParams
         ``max_leaf_nodes`` (None: until no split gains), ``min_samples_leaf``,
         ``max_depth``, ``min_variance_reduction`` (each split must remove this fraction of
@@ -243,14 +252,18 @@ def fit_hist(
     ValueError
         When a categorical column holds anything but its codes.
     """
-    _announce_compile()
     X_tree = np.asarray(X_tree, dtype=np.float64)
     if X_tree.ndim != 2:
         raise ValueError(f"X_tree must be 2-D, got shape {X_tree.shape}")
     n_samples, n_features = X_tree.shape
     if not (X_tree.flags.c_contiguous or X_tree.flags.f_contiguous):
         X_tree = np.ascontiguousarray(X_tree)
-    target_2d = np.asarray(target, dtype=np.float64).reshape(n_samples, -1)
+    target = np.asarray(target)
+    if target.dtype == np.float32 and target.ndim == 2 and target.shape[1] > 1 and target.flags.c_contiguous:
+        target_2d = target  # grown on as it is (see the docstring); the rest in float64
+    else:
+        target_2d = np.asarray(target, dtype=np.float64).reshape(n_samples, -1)
+    _announce_compile(target_2d.dtype.name)
     # growth permutes y in place; centring keeps the gains' rounding error relative to
     # the target's spread rather than its offset
     in_place = overwrite_target and target_2d.flags.c_contiguous and target_2d.flags.writeable
@@ -260,6 +273,8 @@ def fit_hist(
         target_mean = np.zeros(target_2d.shape[1])
         y = target_2d if in_place else np.array(target_2d, order="C")
     else:
+        if target_2d.dtype != np.float64:  # a float32 target that needs centring: as float64 values
+            target_2d, in_place = target_2d.astype(np.float64), True
         target_mean = target_means(target_2d)
         y, root_sse = centred_target(target_2d, target_mean, in_place)
 

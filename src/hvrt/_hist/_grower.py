@@ -178,7 +178,7 @@ def grow(
     ----------
     codes : uint8 array (n, width), C order, width a multiple of 8 >= p (from transform_bins).
     words : the same memory as uint64 (n, width // 8), to move rows word by word.
-    y : float64 array (n, m), C order (centred target).
+    y : float64 or float32 array (n, m), C order (the target, centred; see ``fit_hist``).
     rows : int32 array (n,), the original row of each position; permuted with the rows.
     seg_start, seg_end : int, the rows of this tree's root.
     root_hist : float64 (p, nan_code + 1, histogram_width(m)), the root's histogram (copied,

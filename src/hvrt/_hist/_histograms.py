@@ -103,8 +103,9 @@ def _add_pair(typingctx, hist, offset, v0, v1):
 
 @njit(cache=True, inline="always")
 def _lane(y: np.ndarray, i: int, k: int, m: int) -> float:
-    # entry k of row i's padded vector: its m outputs, then 1 (the count), then zeros
-    return y[i, k] if k < m else (1.0 if k == m else 0.0)
+    # entry k of row i's padded vector: its m outputs, then 1 (the count), then zeros;
+    # a float32 target's output widened exactly (the histograms are float64)
+    return np.float64(y[i, k]) if k < m else (1.0 if k == m else 0.0)
 
 
 @njit(cache=True, inline="always")
@@ -115,7 +116,7 @@ def _fill_single(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int,
     bins = np.uint64(hist.shape[1])
     for i in range(start, end):
         row = np.uint64(i)
-        value = y[row, 0]
+        value = np.float64(y[row, 0])  # (the vector's lanes are float64)
         for f in range(hist.shape[0]):
             column = np.uint64(f)
             _add_pair(hist, (column * bins + codes[row, column]) * np.uint64(2), value, 1.0)

@@ -26,7 +26,10 @@ class HistTree:
     n_node_samples : ndarray of int64, shape (n_nodes,)
         Training rows that reached each node.
     value : ndarray of float64, shape (n_nodes, n_outputs)
-        Mean synthetic target of each node's training rows.
+        Mean synthetic target of each node's training rows. The partitioner's
+        ``target="features"`` (no ``y`` blended in) is grown on in float32, so its means
+        are those of the outputs rounded to float32: within about 6e-8 of each output's
+        magnitude of the float64 outputs' means.
     depth : ndarray of int64, shape (n_nodes,)
     bin_edges : list of ndarray
         Each tree input's bin edges (the candidate thresholds).
