@@ -80,6 +80,37 @@ def _partition_branchless(codes, words, y, rows, start, end, feature, split_bin,
     return n_left
 
 
+@njit(cache=True, inline="always")
+def _partition_narrow(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, n_words) -> int:
+    """:func:`_partition_branchless` for one output and rows of ``n_words`` code words,
+    a constant at the call (1 or 2: up to 16 features), with the same swaps. The arrays
+    are read through flat views at unsigned offsets of constant strides, and NaN's side is
+    folded into the code it matches, so the loop's state stays in registers: the general
+    loop reloaded half of it from the stack (1M rows, 10 features, a balanced split, one
+    thread, precompiled: 4.1-4.2 -> 3.4-3.5 ms, minima)."""
+    flat_codes = codes.reshape(codes.size)
+    flat_words = words.reshape(words.size)
+    flat_y = y.reshape(y.size)
+    nan_match = np.int64(nan_code) if nan_left else np.int64(-1)  # -1: no code goes left as NaN
+    width = np.uint64(n_words)
+    row_bytes = np.uint64(8 * n_words)
+    column = np.uint64(feature)
+    n_left = np.uint64(start)
+    for t in range(start, end):
+        i = np.uint64(t)
+        code = np.int64(flat_codes[i * row_bytes + column])
+        for w in range(n_words):
+            a, b = i * width + np.uint64(w), n_left * width + np.uint64(w)
+            word = flat_words[a]
+            flat_words[a] = flat_words[b]
+            flat_words[b] = word
+        value, row = flat_y[i], rows[i]
+        flat_y[i], rows[i] = flat_y[n_left], rows[n_left]
+        flat_y[n_left], rows[n_left] = value, row
+        n_left += np.uint64((code <= split_bin) | (code == nan_match))
+    return n_left
+
+
 @njit(cache=True)
 def split_rows(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, small_size) -> None:
     """Partition rows [start, end) in place by the split (``small_size``: the smaller side's rows)."""
@@ -89,6 +120,10 @@ def split_rows(codes, words, y, rows, start, end, feature, split_bin, nan_left, 
     # ten) swapping wins at every q (1M x 10 outputs, q = 0.5: 11.5 against 13.9 ns/row)
     if 5 * small_size < end - start or y.shape[1] > 1:
         _partition_swapping(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code)
+    elif words.shape[1] == 1:
+        _partition_narrow(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, 1)
+    elif words.shape[1] == 2:
+        _partition_narrow(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, 2)
     else:
         _partition_branchless(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code)
 

@@ -1,0 +1,66 @@
+"""Row partitioning: ``split_rows`` must leave the rows in exactly the order of its reference
+swaps (every later histogram adds rows in that order, so a different order could change the
+tree's last bits), whatever the path it takes (branch-free, its narrow version, swapping)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hvrt._hist._rows import split_rows
+
+
+def _goes_left(code, split_bin, nan_left, nan_code):
+    return code <= split_bin or (nan_left and code == nan_code)
+
+
+def reference_split(codes, y, rows, start, end, feature, split_bin, nan_left, nan_code, small_size):
+    """The partition's swaps, one row at a time in Python (the kernels' original loops)."""
+    codes, y, rows = codes.copy(), y.copy(), rows.copy()
+
+    def swap(i, j):
+        for array in (codes, y, rows):
+            array[[i, j]] = array[[j, i]]
+
+    if 5 * small_size < end - start or y.shape[1] > 1:  # swapping misplaced pairs
+        i, j = start, end - 1
+        while True:
+            while i <= j and _goes_left(codes[i, feature], split_bin, nan_left, nan_code):
+                i += 1
+            while i <= j and not _goes_left(codes[j, feature], split_bin, nan_left, nan_code):
+                j -= 1
+            if i > j:
+                break
+            swap(i, j)
+            i, j = i + 1, j - 1
+    else:  # branch-free: every row swapped with the first right-going one
+        n_left = start
+        for i in range(start, end):
+            goes_left = _goes_left(codes[i, feature], split_bin, nan_left, nan_code)
+            swap(i, n_left)
+            n_left += goes_left
+    return codes, y, rows
+
+
+@pytest.mark.parametrize("n_features", [3, 10, 16, 17])
+@pytest.mark.parametrize("n_outputs", [1, 3])
+@pytest.mark.parametrize("nan_left", [False, True])
+@pytest.mark.parametrize("split_bin", [0, 40, 100, 199])
+def test_split_rows_leaves_the_reference_order(n_features, n_outputs, nan_left, split_bin):
+    rng = np.random.default_rng(n_features * 1000 + n_outputs * 100 + split_bin + nan_left)
+    n, nan_code = 3_000, 201
+    width = max(8, -(-n_features // 8) * 8)
+    codes = np.zeros((n, width), dtype=np.uint8)
+    codes[:, :n_features] = rng.integers(0, 200, (n, n_features))
+    codes[rng.random(n) < 0.1, 1] = nan_code  # NaN in the split feature
+    y = rng.standard_normal((n, n_outputs))
+    rows = rng.permutation(n).astype(np.int32)
+    start, end = 137, n - 211  # a segment inside the arrays: rows outside it stay put
+    goes_left = (codes[start:end, 1] <= split_bin) | (nan_left & (codes[start:end, 1] == nan_code))
+    small_size = int(min(goes_left.sum(), (~goes_left).sum()))
+    expected = reference_split(codes, y, rows, start, end, 1, split_bin, nan_left, nan_code, small_size)
+    split_rows(codes, codes.view(np.uint64), y, rows, start, end, 1, split_bin, nan_left, nan_code, small_size)
+    for got, want in zip((codes, y, rows), expected):
+        np.testing.assert_array_equal(got, want)
+    n_left = start + int(goes_left.sum())
+    assert ((codes[start:n_left, 1] <= split_bin) | (nan_left & (codes[start:n_left, 1] == nan_code))).all()
