@@ -235,6 +235,7 @@ def _check_csv_header(path: Path, fmt: str) -> list[str]:
             f"comma-separated files; write it with commas first (pandas: pd.read_csv(path, sep={separator!r}).to_csv(new_path, "
             "index=False))"
         )
+    _check_no_implicit_index(path, fmt, len(names))
     seen: dict[str, int] = {}
     for position, name in enumerate(names, start=1):
         if not name.strip():  # trailing commas of a spreadsheet export: pandas names them apart
@@ -246,6 +247,29 @@ def _check_csv_header(path: Path, fmt: str) -> list[str]:
             )
         seen[name] = position
     return [f"Unnamed: {position - 1}" for position, name in enumerate(names, start=1) if not name.strip()]
+
+
+def _check_no_implicit_index(path: Path, fmt: str, n_names: int) -> None:
+    """Refuse a CSV whose first data row has more fields than the header has names.
+
+    pandas then reads the leading fields as the row index (``DataFrame.to_csv`` with its index
+    and the index's header cell left out): they would be neither a feature nor copied to the output.
+    """
+    import pandas as pd
+
+    with _reading(path, fmt):
+        try:
+            first = pd.read_csv(path, header=None, skiprows=1, nrows=1, dtype=str, keep_default_na=False)
+        except pd.errors.EmptyDataError:  # a header alone
+            return
+    extra = first.shape[1] - n_names
+    if extra > 0:
+        more = "one field" if extra == 1 else f"{extra} fields"
+        raise BadInput(
+            f"{str(path)!r}: its rows have {more} more than its header ({first.shape[1]} fields, {n_names} names), "
+            "so pandas would take the first field as a row index and hvrt would drop it; name every column in the "
+            "header (a saved row index: write the file with DataFrame.to_csv(path, index=False))"
+        )
 
 
 def _whole_number_columns(frame: pd.DataFrame) -> list[int]:
