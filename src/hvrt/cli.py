@@ -509,9 +509,14 @@ def iter_chunks(
         reader.close()
 
 
+def _parquet_batches(path: Path, chunk_rows: int) -> Iterator[Any]:
+    """The record batches of a Parquet file, as stored, of at most ``chunk_rows`` rows."""
+    yield from _pyarrow().parquet.ParquetFile(path).iter_batches(batch_size=chunk_rows)
+
+
 def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[tuple[pd.DataFrame, Any]]:
     """The record batches of a Parquet file, each as a DataFrame and as stored (to copy it)."""
-    for batch in _pyarrow().parquet.ParquetFile(path).iter_batches(batch_size=chunk_rows):
+    for batch in _parquet_batches(path, chunk_rows):
         yield batch.to_pandas(), batch
 
 
@@ -850,7 +855,7 @@ def write_rows_plus(source: Path, fmt: str, frame: pd.DataFrame, column: str, va
             sizes = [min(COPY_BLOCK_ROWS, len(frame) - start) for start in range(0, len(frame), COPY_BLOCK_ROWS)]
             blocks = _csv_rows(source, sizes)
         else:
-            blocks = (batch for _, batch in _parquet_chunks(source, COPY_BLOCK_ROWS))
+            blocks = _parquet_batches(source, COPY_BLOCK_ROWS)  # copied as stored: no frame of each
         start = 0
         for block in blocks:
             writer.write(block, values[start : start + _block_rows(block)])
