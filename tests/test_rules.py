@@ -352,7 +352,7 @@ def test_categories_that_are_not_literals_are_compared_as_text():
 def test_decimal_categories_are_compared_as_numbers(engine):
     # str(Decimal) is "1E-40" and the float key "1e-40": the rule must use neither text
     rng = np.random.default_rng(21)
-    decimals = [decimal.Decimal("0.1000000000000000055511151231257827"), decimal.Decimal("1e-40"), decimal.Decimal("3")]
+    decimals = [decimal.Decimal("0.1000000000000000055511151231257827"), decimal.Decimal("1e-40"), decimal.Decimal(3)]
     c = pd.Series([decimals[i] for i in rng.integers(0, 3, 600)], dtype=object)
     X = pd.DataFrame({"x": rng.normal(size=600), "c": c.astype("category"), "d": c})
     y = X["x"] + pd.Series(pd.factorize(X["c"])[0]) * 2.0
