@@ -291,6 +291,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
     (tmp_path / "semi.csv").write_text("a;b;y\n1;2;3\n4;5;6\n")
     frame.assign(c=np.r_[1.0, np.nan, frame["c"].to_numpy()[2:]]).to_csv(tmp_path / "lab_gap.csv", index=False)
     frame.rename(columns={"a": "price, usd"}).to_csv(tmp_path / "comma.csv", index=False)
+    (tmp_path / "implicit.csv").write_text("a,b\n0,1.5,2\n1,3.5,4\n2,0.5,1\n")  # a row index without its header cell
     out = tmp_path / "out.csv"
     return {
         "missing file": (["partition", tmp_path / "absent.csv", "-o", out], "input file '.*absent.csv' does not exist"),
@@ -336,6 +337,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "a CSV separated by semicolons": (["partition", tmp_path / "semi.csv", "-o", out], "'.*semi.csv' has one column, named 'a;b;y': it looks separated by ';'"),
         "a --labels column with a gap": (["profile", tmp_path / "lab_gap.csv", "--labels", "c", "--out", tmp_path / "report"], "--labels column 'c' of '.*lab_gap.csv' has 1 missing value\\(s\\), first in data row 2"),
         "a --columns name holding a comma, unescaped": (["partition", tmp_path / "comma.csv", "--columns", "price, usd", "-o", out], "unknown --columns column 'price' .*'price, usd', b, .* --columns 'price\\\\, usd'"),
+        "rows one field longer than the header": (["partition", tmp_path / "implicit.csv", "-o", out], "'.*implicit.csv': its rows have one field more than its header \\(3 fields, 2 names\\)"),
     }  # fmt: skip
 
 
@@ -351,7 +353,7 @@ CASES = [
     "a header naming two columns alike", "labelling an empty file", "--out is a file",
     "a value that is not a date in a date column", "a folder where the report writes a file",
     "an output over its --model", "a CSV separated by semicolons", "a --labels column with a gap",
-    "a --columns name holding a comma, unescaped",
+    "a --columns name holding a comma, unescaped", "rows one field longer than the header",
 ]  # fmt: skip
 
 
@@ -574,6 +576,19 @@ def test_a_nameless_column_used_as_a_feature_is_warned_of(tmp_path, table):
     assert "leave it out with --columns" in result.stderr
     result = run("partition", tmp_path / "indexed.csv", "-k", 4, "-o", tmp_path / "p.csv", "--columns", "a,b")
     assert result.exit_code == 0 and result.stderr == ""  # left out: nothing to say
+
+
+def test_rows_one_field_longer_than_the_header_are_refused_by_label_too(tmp_path, table):
+    # a row index saved without its header cell: pandas took it as the index, and the output dropped it, exit 0
+    table.to_csv(tmp_path / "plain.csv", index=False)
+    run("partition", tmp_path / "plain.csv", "-k", 4, "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")
+    text = (tmp_path / "plain.csv").read_text().splitlines()
+    rows = [text[0]] + [f"{i + 10},{line}" for i, line in enumerate(text[1:])]
+    (tmp_path / "implicit.csv").write_text("\n".join(rows) + "\n")
+    result = run("label", tmp_path / "implicit.csv", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv")
+    assert result.exit_code == 2, result.output
+    assert "its rows have one field more than its header" in result.stderr
+    assert not (tmp_path / "l.csv").exists()
 
 
 def test_a_numeric_column_with_a_stray_text_value_is_warned_of(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import decimal
 import itertools
 import re
 
@@ -345,6 +346,40 @@ def test_categories_that_are_not_literals_are_compared_as_text():
     rules = partitioner.partition_rules()["rule"]
     assert rules.str.contains(r"day\.astype\('str'\)").any()
     assert_rules_select_partitions(partitioner, X)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_decimal_categories_are_compared_as_numbers(engine):
+    # str(Decimal) is "1E-40" and the float key "1e-40": the rule must use neither text
+    rng = np.random.default_rng(21)
+    decimals = [decimal.Decimal("0.1000000000000000055511151231257827"), decimal.Decimal("1e-40"), decimal.Decimal(3)]
+    c = pd.Series([decimals[i] for i in rng.integers(0, 3, 600)], dtype=object)
+    X = pd.DataFrame({"x": rng.normal(size=600), "c": c.astype("category"), "d": c})
+    y = X["x"] + pd.Series(pd.factorize(X["c"])[0]) * 2.0
+    partitioner = HVRTPartitioner(
+        max_leaf_nodes=8, engine=engine, y_weight=0.9, categorical_features=["c", "d"]
+    ).fit(X, y)
+    assert partitioner.partition_rules()["rule"].str.contains("astype('float64')", regex=False).any()
+    assert_rules_select_partitions(partitioner, X)
+
+
+def test_text_categories_are_written_as_astype_str_gives_them():
+    rng = np.random.default_rng(22)
+    values = [b"ab", b"cd", decimal.Decimal("1e-40"), "x"]  # bytes decode, Decimal is "1E-40"
+    X = pd.DataFrame({"c": [values[i] for i in rng.integers(0, 4, 400)], "x": rng.normal(size=400)})
+    y = pd.Series([values.index(v) * 5.0 for v in X["c"]])
+    partitioner = HVRTPartitioner(max_leaf_nodes=5, categorical_features=["c"], y_weight=0.9).fit(X, y)
+    assert_rules_select_partitions(partitioner, X)
+
+
+def test_categories_one_text_apart_refuse_rules_naming_the_column():
+    rng = np.random.default_rng(23)
+    values = [b"ab", "ab", "cd"]  # keys "b'ab'" and "ab", but astype('str') makes both "ab"
+    X = pd.DataFrame({"code": [values[i] for i in rng.integers(0, 3, 300)], "x": rng.normal(size=300)})
+    y = pd.Series([values.index(v) * 5.0 for v in X["code"]])
+    partitioner = HVRTPartitioner(max_leaf_nodes=4, categorical_features=["code"], y_weight=0.9).fit(X, y)
+    with pytest.raises(ValueError, match=r"column code .*b'ab'.*'ab'.*tell them apart"):
+        partitioner.partition_rules()
 
 
 def test_max_samples_rules_describe_every_row():

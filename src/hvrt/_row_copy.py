@@ -146,14 +146,15 @@ class CsvRows:
 
     def exhausted(self) -> bool:
         """Whether every row has been taken (a row more is read to see)."""
-        return _rows(self.take(1)) == 0
+        return block_rows(self.take(1)) == 0
 
     def close(self) -> None:
         if self._pandas_reader is not None:
             self._pandas_reader.close()
 
 
-def _rows(block: Any) -> int:
+def block_rows(block: Any) -> int:
+    """The number of rows of a block: a DataFrame, or an Arrow table or record batch."""
     return len(block) if isinstance(block, pd.DataFrame) else block.num_rows
 
 
@@ -195,8 +196,8 @@ class RowCopyWriter:
 
     def write(self, block: Any, values: np.ndarray) -> None:
         """Append ``block`` (rows of the input) with ``values`` as the new column."""
-        if _rows(block) != len(values):
-            raise ValueError(f"{len(values)} values for {_rows(block)} rows")  # a bug, never the user's input
+        if block_rows(block) != len(values):
+            raise ValueError(f"{len(values)} values for {block_rows(block)} rows")  # a bug, never the user's input
         if self.fmt == "csv":
             if self.rows == 0:
                 self._start_csv()

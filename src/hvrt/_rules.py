@@ -496,6 +496,28 @@ def _next_time(nanoseconds: int, dtype: Any) -> str | None:
     return _time_literal(nanoseconds + 1, dtype)
 
 
+def _text_literals(name: str, originals: list[Any]) -> list[str]:
+    """Each category as ``name.astype('str')`` writes it (``b'x'`` is ``'x'``, not ``"b'x'"``).
+
+    Raises
+    ------
+    ValueError
+        If two categories are one text: no rule on the text tells them apart.
+    """
+    texts = list(pd.Series(originals, dtype=object).astype("str"))
+    if len(set(texts)) < len(texts):
+        first = {}
+        for value, text in zip(originals, texts):
+            if text in first:
+                raise ValueError(
+                    f"categorical column {name} holds {first[text]!r} and {value!r}, which are both "
+                    f"{text!r} as text: a rule cannot tell them apart; make the column one type "
+                    "(e.g. X[col].astype(str)) to get rules"
+                )
+            first[text] = value
+    return [repr(text) for text in texts]
+
+
 def _category_clauses(name: str, keys: np.ndarray, values: Mapping[str, Any], allowed: np.ndarray) -> np.ndarray:
     """One clause per partition for a categorical column, from its allowed probes.
 
@@ -506,9 +528,16 @@ def _category_clauses(name: str, keys: np.ndarray, values: Mapping[str, Any], al
     n_keys = len(keys)
     originals = [values.get(key, key) for key in keys]
     plain = all(_is_plain_literal(v) for v in originals)
-    literals = [_value_literal(v) for v in originals] if plain else [repr(str(key)) for key in keys]
-    subject = name if plain else f"{name}.astype('str')"
-    if plain and all(isinstance(v, numbers.Number) for v in originals):
+    numeric = all(isinstance(v, numbers.Number) and not isinstance(v, complex) for v in originals)
+    if plain:
+        literals, subject = [_value_literal(v) for v in originals], name
+    elif numeric:
+        # numbers the parser cannot write (``decimal.Decimal``): the tree keyed them by their
+        # float value (``_number_key``), so compare that value
+        literals, subject = [repr(float(v)) for v in originals], f"{name}.astype('float64')"
+    else:
+        literals, subject = _text_literals(name, originals), f"{name}.astype('str')"
+    if numeric:
         order = np.argsort(np.asarray([float(v) for v in originals]), kind="stable")
     else:  # the order of ``values``: a pandas categorical's own order, else by key
         position = {key: i for i, key in enumerate(values)}

@@ -207,7 +207,7 @@ def _reading(path: Path, fmt: str) -> Iterator[None]:
         yield
     except (ImportError, FileNotFoundError, BadInput):
         raise
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 (each parser error becomes one line naming the file)
         raise BadInput(f"cannot read {str(path)!r} as {fmt.upper()}: {_one_line(error)}") from None
 
 
@@ -223,7 +223,6 @@ def _check_csv_header(path: Path, fmt: str) -> list[str]:
     most often a saved row index (``DataFrame.to_csv`` writes one by default), which would then
     be partitioned on: :func:`_features` warns when one is a feature.
     """
-    import numpy as np
     import pandas as pd
 
     with _reading(path, fmt):
@@ -235,6 +234,7 @@ def _check_csv_header(path: Path, fmt: str) -> list[str]:
             f"comma-separated files; write it with commas first (pandas: pd.read_csv(path, sep={separator!r}).to_csv(new_path, "
             "index=False))"
         )
+    _check_no_implicit_index(path, fmt, len(names))
     seen: dict[str, int] = {}
     for position, name in enumerate(names, start=1):
         if not name.strip():  # trailing commas of a spreadsheet export: pandas names them apart
@@ -246,6 +246,29 @@ def _check_csv_header(path: Path, fmt: str) -> list[str]:
             )
         seen[name] = position
     return [f"Unnamed: {position - 1}" for position, name in enumerate(names, start=1) if not name.strip()]
+
+
+def _check_no_implicit_index(path: Path, fmt: str, n_names: int) -> None:
+    """Refuse a CSV whose first data row has more fields than the header has names.
+
+    pandas then reads the leading fields as the row index (``DataFrame.to_csv`` with its index
+    and the index's header cell left out): they would be neither a feature nor copied to the output.
+    """
+    import pandas as pd
+
+    with _reading(path, fmt):
+        try:
+            first = pd.read_csv(path, header=None, skiprows=1, nrows=1, dtype=str, keep_default_na=False)
+        except pd.errors.EmptyDataError:  # a header alone
+            return
+    extra = first.shape[1] - n_names
+    if extra > 0:
+        more = "one field" if extra == 1 else f"{extra} fields"
+        raise BadInput(
+            f"{str(path)!r}: its rows have {more} more than its header ({first.shape[1]} fields, {n_names} names), "
+            "so pandas would take the first field as a row index and hvrt would drop it; name every column in the "
+            "header (a saved row index: write the file with DataFrame.to_csv(path, index=False))"
+        )
 
 
 def _whole_number_columns(frame: pd.DataFrame) -> list[int]:
@@ -272,7 +295,6 @@ def _exact_integers(frame: pd.DataFrame, text: pd.DataFrame, positions: Sequence
     """``frame`` with its columns at ``positions`` made ``Int64`` from ``text`` (the same rows and
     columns read as text, in file order); a column whose text is not all integers within int64
     (decimals, ``1e20``) keeps its floats."""
-    import numpy as np
     import pandas as pd
 
     exact = {}
@@ -291,7 +313,6 @@ def _exact_integers(frame: pd.DataFrame, text: pd.DataFrame, positions: Sequence
 def _exact_whole_numbers(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     """The whole file ``frame`` with its float columns of whole numbers beyond 2**53 read again
     from ``path`` as nullable integers (see :func:`_whole_number_columns`)."""
-    import numpy as np
     import pandas as pd
 
     positions = _whole_number_columns(frame)
@@ -343,7 +364,6 @@ class _ExactChunks:
 def read_table(path: Path, fmt: str) -> pd.DataFrame:
     """The whole file as a DataFrame (CSV types inferred over every row, not per block; a CSV
     text column of ISO 8601 dates or of durations only is read as such, see :func:`_time_columns`)."""
-    import numpy as np
     import pandas as pd
 
     with _reading(path, fmt):
@@ -376,7 +396,6 @@ def _durations(values: pd.Series) -> pd.Series | None:
     A CSV has no types: a duration column written by pandas comes back as text, and would be a
     categorical of every distinct duration.
     """
-    import numpy as np
     import pandas as pd
 
     present = values.dropna().astype(str)
@@ -404,7 +423,6 @@ def _iso_dates(values: pd.Series) -> pd.Series | None:
     would become a categorical of every distinct time. Naive times mixed with offsets stay
     refused: no zone for the naive ones is right.
     """
-    import numpy as np
     import pandas as pd
 
     try:
@@ -428,7 +446,6 @@ def _time_columns(frame: pd.DataFrame) -> dict[str, pd.Series]:
     date, and the partitions would know nothing of its order. Read as dates, it is an ordered
     feature (as a date column of a DataFrame or a Parquet file is); durations likewise.
     """
-    import numpy as np
     import pandas as pd
 
     found = {}
@@ -463,7 +480,6 @@ def iter_chunks(
     are read as dates and durations, as :func:`read_table` read them at fit (a value that is
     not one is refused with its row and value).
     """
-    import numpy as np
     import pandas as pd
 
     if fmt == "parquet":
@@ -485,9 +501,14 @@ def iter_chunks(
         reader.close()
 
 
+def _parquet_batches(path: Path, chunk_rows: int) -> Iterator[Any]:
+    """The record batches of a Parquet file, as stored, of at most ``chunk_rows`` rows."""
+    yield from _pyarrow().parquet.ParquetFile(path).iter_batches(batch_size=chunk_rows)
+
+
 def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[tuple[pd.DataFrame, Any]]:
     """The record batches of a Parquet file, each as a DataFrame and as stored (to copy it)."""
-    for batch in _pyarrow().parquet.ParquetFile(path).iter_batches(batch_size=chunk_rows):
+    for batch in _parquet_batches(path, chunk_rows):
         yield batch.to_pandas(), batch
 
 
@@ -520,7 +541,6 @@ def _refuse_time_text(values: pd.Series, parse: Any, kind: str, column: str, pat
     Only on the way to an error, so a loop over the chunk's values is fine. When each value
     parses alone (dates with naive and offset times mixed), the library's message follows.
     """
-    import numpy as np
     import pandas as pd
 
     for position, value in enumerate(values):  # the error path only
@@ -817,7 +837,7 @@ def write_rows_plus(source: Path, fmt: str, frame: pd.DataFrame, column: str, va
     if out_fmt != fmt:
         write_table(frame.assign(**{column: values}), target, out_fmt)
         return
-    from ._row_copy import RowCopyWriter
+    from ._row_copy import RowCopyWriter, block_rows
 
     values = np.asarray(values)
     with atomic_path(target) as temporary:
@@ -826,11 +846,11 @@ def write_rows_plus(source: Path, fmt: str, frame: pd.DataFrame, column: str, va
             sizes = [min(COPY_BLOCK_ROWS, len(frame) - start) for start in range(0, len(frame), COPY_BLOCK_ROWS)]
             blocks = _csv_rows(source, sizes)
         else:
-            blocks = (batch for _, batch in _parquet_chunks(source, COPY_BLOCK_ROWS))
+            blocks = _parquet_batches(source, COPY_BLOCK_ROWS)  # copied as stored: no frame of each
         start = 0
         for block in blocks:
-            writer.write(block, values[start : start + _block_rows(block)])
-            start += _block_rows(block)
+            writer.write(block, values[start : start + block_rows(block)])
+            start += block_rows(block)
         writer.close()
 
 
@@ -855,8 +875,10 @@ def _take_text(rows: Any, size: int, source: Path) -> Any:
     left after the last, is refused (the two readers never disagreed on a file tried, but a
     shifted row would put every later value beside another row's).
     """
+    from ._row_copy import block_rows
+
     block = rows.take(size)
-    if _block_rows(block) != size:
+    if block_rows(block) != size:
         _copy_mismatch(source, rows.taken)
     return block
 
@@ -864,10 +886,6 @@ def _take_text(rows: Any, size: int, source: Path) -> Any:
 def _check_all_taken(rows: Any, source: Path) -> None:
     if not rows.exhausted():
         _copy_mismatch(source, rows.taken)
-
-
-def _block_rows(block: Any) -> int:
-    return block.num_rows if hasattr(block, "num_rows") else len(block)
 
 
 def _copy_mismatch(source: Path, text_rows: int) -> NoReturn:
@@ -916,7 +934,6 @@ def _check_columns(frame: pd.DataFrame, names: Sequence[str], role: str, source:
 
 
 def _numeric_target(frame: pd.DataFrame, names: Sequence[str], source: Path) -> None:
-    import numpy as np
     import pandas as pd
 
     for name in names:
@@ -939,7 +956,6 @@ def _finite_target(values: pd.Series, source: Path) -> None:
 
 def _text_columns(frame: pd.DataFrame) -> list[str]:
     """Columns that hold text, which every later CSV chunk must read as text too."""
-    import numpy as np
     import pandas as pd
 
     return [str(c) for c in frame.columns if pd.api.types.infer_dtype(frame[c], skipna=True) == "string"]
@@ -947,7 +963,6 @@ def _text_columns(frame: pd.DataFrame) -> list[str]:
 
 def _date_columns(frame: pd.DataFrame) -> list[str]:
     """Columns of dates, which every later CSV chunk must read as dates too."""
-    import numpy as np
     import pandas as pd
 
     return [str(c) for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
@@ -965,7 +980,6 @@ def _column_metadata(X: pd.DataFrame, y: list[str]) -> dict:
 
 def _duration_columns(frame: pd.DataFrame) -> list[str]:
     """Columns of durations, which every later CSV chunk must read as durations too."""
-    import numpy as np
     import pandas as pd
 
     return [str(c) for c in frame.columns if pd.api.types.is_timedelta64_dtype(frame[c])]
