@@ -641,3 +641,19 @@ def test_a_model_file_keeps_the_column_forms_of_its_rules(tmp_path):
     pd.testing.assert_frame_equal(reloaded.partition_rules(), partitioner.partition_rules())
     assert reloaded.partition_rules()["rule"].str.contains(r"t\.astype\('datetime64\[ns\]'\)").any()
     assert_rules_select_partitions(reloaded, X)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_listed_object_column_of_decimals_with_a_gap_selects_exactly(engine):
+    # Decimals with a gap are read as floats at fit; the rule wrote `c in [0.1]`, which no
+    # Decimal('0.10') equals (0 rows of partitions of 100): they are compared as floats now
+    rng = np.random.default_rng(1)
+    n = 900
+    values = [decimal.Decimal("0.10"), decimal.Decimal("1e-40"), decimal.Decimal(3), None]
+    X = pd.DataFrame({"x": rng.normal(size=n), "c": pd.Series([values[i] for i in rng.integers(0, 4, n)], dtype=object)})
+    y = X["x"] + pd.Series(pd.factorize(X["c"])[0]) * 2.0
+    partitioner = HVRTPartitioner(max_leaf_nodes=8, engine=engine, y_weight=0.9, categorical_features=["c"]).fit(X, y)
+    rules = partitioner.partition_rules()["rule"]
+    assert any("c.astype('float64')" in rule for rule in rules)
+    for k, rule in rules.items():
+        np.testing.assert_array_equal(X.query(rule, engine="python").index, np.flatnonzero(partitioner.labels_ == k), err_msg=rule)

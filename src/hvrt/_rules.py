@@ -132,7 +132,9 @@ def column_forms(X: Any, frame: pd.DataFrame, time_dtypes: Mapping[str, Any]) ->
     ``"float16"`` / ``"float32"``: a float column narrower than float64 (numpy, nullable or
     pyarrow), which pandas compares in its own width, so its bounds are written as values
     of that width. ``"object"``: a date or duration column held as Python objects, which
-    pandas cannot compare with a time string (its rules convert it first).
+    pandas cannot compare with a time string (its rules convert it first). ``"object
+    numbers"``: numbers held as Python objects (Decimals), whose categories are compared as
+    floats.
 
     Parameters
     ----------
@@ -154,6 +156,8 @@ def column_forms(X: Any, frame: pd.DataFrame, time_dtypes: Mapping[str, Any]) ->
         if column in time_dtypes:
             if dtype == object:
                 forms[column] = "object"
+        elif dtype == object and frame[column].dtype.kind in "fiu":
+            forms[column] = "object numbers"  # (Decimals, read as floats: a float compares unequal to them)
         elif isinstance(width, np.dtype) and width.kind == "f" and width.itemsize < 8:
             forms[column] = width.name
     return forms
@@ -518,17 +522,21 @@ def _text_literals(name: str, originals: list[Any]) -> list[str]:
     return [repr(text) for text in texts]
 
 
-def _category_clauses(name: str, keys: np.ndarray, values: Mapping[str, Any], allowed: np.ndarray) -> np.ndarray:
+def _category_clauses(
+    name: str, keys: np.ndarray, values: Mapping[str, Any], allowed: np.ndarray, form: str | None = None
+) -> np.ndarray:
     """One clause per partition for a categorical column, from its allowed probes.
 
     ``allowed`` has one column per fit-time category, then one for a missing value and one
     for an unseen category. A partition that takes unseen categories is written as the
     categories it excludes (``not in``), so unseen values match as they do in the tree.
+    ``form`` ``"object numbers"``: the column held numbers as Python objects at fit (Decimals
+    with a gap, which the fit read as floats), so the rule compares their float values.
     """
     n_keys = len(keys)
     originals = [values.get(key, key) for key in keys]
-    plain = all(_is_plain_literal(v) for v in originals)
     numeric = all(isinstance(v, numbers.Number) and not isinstance(v, complex) for v in originals)
+    plain = all(_is_plain_literal(v) for v in originals) and not (numeric and form == "object numbers")
     if plain:
         literals, subject = [_value_literal(v) for v in originals], name
     elif numeric:
@@ -654,7 +662,7 @@ def build_rules(
         allowed = paths.allowed[c][leaves]
         if column in quiet:
             allowed[:, -2] = allowed[:, -1]  # missing as unseen: "in" leaves it out, "not in" takes it
-        clauses[column] = _category_clauses(quote_name(labels[column]), keys, values[c], allowed)
+        clauses[column] = _category_clauses(quote_name(labels[column]), keys, values[c], allowed, forms.get(column))
     ordered = [clauses[c] for c in columns if c in clauses]
     rules = [" and ".join(part for part in parts if part) for parts in zip(*ordered)]
     named = [column for column in columns if column in clauses and any(clauses[column])]
