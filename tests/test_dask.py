@@ -640,6 +640,7 @@ def test_rules_of_narrow_floats_and_times_are_the_in_memory_ones(client, route) 
     np.testing.assert_array_equal(np.asarray(model.labels_.compute()), reference.labels_)
     split_on = {str(frame.columns[j]) for j in model.tree_.splits[0]}
     assert split_on == set(frame.columns)  # every kind of column has bounds to write
+    _assert_rules_select_their_partitions(model, reference, frame)
     assert model._column_forms == reference._column_forms == {"half": "float16", "single": "float32"}
     assert model._time_dtypes == reference._time_dtypes
     for local in (model.to_local(), DaskPartitionedRegressor(HVRTPartitioner(max_leaf_nodes=24, engine="hist"))
@@ -650,7 +651,6 @@ def test_rules_of_narrow_floats_and_times_are_the_in_memory_ones(client, route) 
     for column, (low, high) in reference._time_ranges.items():
         np.testing.assert_array_equal(model._time_ranges[column][0], low)
         np.testing.assert_array_equal(model._time_ranges[column][1], high)
-    _assert_rules_select_their_partitions(model, reference, frame)
 
 
 def test_rules_of_an_object_column_of_dates_are_the_in_memory_ones(client) -> None:
@@ -664,9 +664,9 @@ def test_rules_of_an_object_column_of_dates_are_the_in_memory_ones(client) -> No
     reference = HVRTPartitioner(max_leaf_nodes=8).fit(frame)
     with dask.config.set({"dataframe.convert-string": False}):
         model = DaskHVRTPartitioner(max_leaf_nodes=8).fit(_in_chunks(frame, [1000, 200]))
+    _assert_rules_select_their_partitions(model, reference, frame)
     assert model._column_forms == reference._column_forms == {"o": "object"}
     assert model._time_dtypes == reference._time_dtypes and "o" in model._time_ranges
-    _assert_rules_select_their_partitions(model, reference, frame)
 
 
 @pytest.mark.parametrize("target", ["sum", "features"])
