@@ -643,9 +643,9 @@ def test_rules_of_narrow_floats_and_times_are_the_in_memory_ones(client, route) 
     _assert_rules_select_their_partitions(model, reference, frame)
     assert model._column_forms == reference._column_forms == {"half": "float16", "single": "float32"}
     assert model._time_dtypes == reference._time_dtypes
-    for local in (model.to_local(), DaskPartitionedRegressor(HVRTPartitioner(max_leaf_nodes=24, engine="hist"))
-                  .fit(dd.from_pandas(frame, npartitions=3), dd.from_pandas(pd.Series(np.arange(n, dtype=float)), npartitions=3))
-                  .partitioner_):  # fmt: skip
+    y = dd.from_pandas(pd.Series(np.arange(n, dtype=float)), npartitions=3)
+    regressor = DaskPartitionedRegressor(HVRTPartitioner(max_leaf_nodes=24, engine="hist"))
+    for local in (model.to_local(), regressor.fit(dd.from_pandas(frame, npartitions=3), y).partitioner_):
         assert local._column_forms == reference._column_forms and local._time_dtypes == reference._time_dtypes
     assert model._time_ranges.keys() == reference._time_ranges.keys() == {"when", "took", "zoned"}
     for column, (low, high) in reference._time_ranges.items():
@@ -659,7 +659,8 @@ def test_rules_of_an_object_column_of_dates_are_the_in_memory_ones(client) -> No
 
     rng = np.random.default_rng(15)
     n = 1200
-    values = pd.Series([pd.Timestamp("2024-01-01") + pd.Timedelta(hours=int(k)) for k in rng.integers(0, 3000, n)], dtype=object)
+    hours = rng.integers(0, 3000, n)
+    values = pd.Series([pd.Timestamp("2024-01-01") + pd.Timedelta(hours=int(k)) for k in hours], dtype=object)
     frame = pd.DataFrame({"o": values, "b": rng.normal(size=n)})
     reference = HVRTPartitioner(max_leaf_nodes=8).fit(frame)
     with dask.config.set({"dataframe.convert-string": False}):

@@ -1187,6 +1187,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
             local = self.to_local()
             facts = _delayed(_fit_chunk_facts)
             time_columns = self._time_range_columns(preprocessor)
+            log(f"partition sizes and time ranges for the rules from {len(chunks.parts)} chunks")
             (parts,) = _compute([facts(part, local, counted, objects, time_columns) for part in chunks.parts])
             for part in parts:  # an object column's time dtype from the first chunk that read it so
                 for column, dtype in part["time_dtypes"].items():
