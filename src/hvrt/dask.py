@@ -900,8 +900,9 @@ def _fit_chunk_facts(
     """What one chunk tells ``partition_rules``: its rows per partition (when ``counted``),
     the time dtypes ``to_frame`` read in its ``objects`` columns, and each partition's
     smallest and largest time in ``time_columns`` (:func:`~hvrt.partitioner.time_ranges`)."""
-    frame = _frame_of(part, _raw_categoricals(local._preprocessor))
-    read = frame.attrs.get(TIME_DTYPES, {})
+    # (the chunk read as in memory only where times are asked of it: labelling reads it too)
+    frame = _frame_of(part, _raw_categoricals(local._preprocessor)) if objects or time_columns else None
+    read = {} if frame is None else frame.attrs.get(TIME_DTYPES, {})
     facts: dict[str, Any] = {"time_dtypes": {c: str(read[c]) for c in objects if c in read}, "ranges": {}}
     if counted or time_columns:
         labels = _label_block(part, local)
