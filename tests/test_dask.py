@@ -608,6 +608,68 @@ def test_dates_and_durations_are_ordered_features_as_in_memory(client, route, tm
     np.testing.assert_allclose(np.asarray(regressor.predict(X).compute()), local.predict(frame), atol=1e-8)
 
 
+def _assert_rules_select_their_partitions(model, reference, frame: pd.DataFrame) -> None:
+    """The Dask model's rules are the in-memory model's, with and without ``precision``
+    (rounded bounds may move a row), and each exact one selects its partition's rows of ``frame``."""
+    labels = reference.labels_
+    pd.testing.assert_frame_equal(model.partition_rules(precision=2), reference.partition_rules(precision=2))
+    rules = model.partition_rules()
+    pd.testing.assert_frame_equal(rules, reference.partition_rules())
+    for k, rule in rules["rule"].items():
+        selected = np.zeros(len(frame), dtype=bool)
+        selected[frame.reset_index(drop=True).query(rule, engine="python").index] = True
+        np.testing.assert_array_equal(selected, labels == k, err_msg=f"partition {k}: {rule}")
+
+
+@pytest.mark.parametrize("route", ["sample", "hist"])
+def test_rules_of_narrow_floats_and_times_are_the_in_memory_ones(client, route) -> None:
+    # The Dask fit kept none of what partition_rules() writes from: float16/float32 bounds
+    # came out as float64 values that select the wrong rows, and time bounds as float
+    # nanoseconds (t <= 1.57e+18) that pandas' query cannot compare with a date.
+    rng = np.random.default_rng(14)
+    n = 4000
+    frame = pd.DataFrame({
+        "half": rng.normal(size=n).astype(np.float16),
+        "single": rng.normal(size=n).astype(np.float32),
+        "when": pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 10**6, n), unit="s"),
+        "took": pd.to_timedelta(rng.gamma(2.0, 600.0, n), unit="s"),
+        "zoned": pd.date_range("2024-03-20", periods=n, freq="37min", tz="Europe/Paris")[rng.permutation(n)],
+    })  # fmt: skip
+    reference = HVRTPartitioner(max_leaf_nodes=24, engine="hist").fit(frame)
+    model = DaskHVRTPartitioner(max_leaf_nodes=24, engine="hist").fit(dd.from_pandas(frame, npartitions=3), route=route)
+    np.testing.assert_array_equal(np.asarray(model.labels_.compute()), reference.labels_)
+    split_on = {str(frame.columns[j]) for j in model.tree_.splits[0]}
+    assert split_on == set(frame.columns)  # every kind of column has bounds to write
+    _assert_rules_select_their_partitions(model, reference, frame)
+    assert model._column_forms == reference._column_forms == {"half": "float16", "single": "float32"}
+    assert model._time_dtypes == reference._time_dtypes
+    y = dd.from_pandas(pd.Series(np.arange(n, dtype=float)), npartitions=3)
+    regressor = DaskPartitionedRegressor(HVRTPartitioner(max_leaf_nodes=24, engine="hist"))
+    for local in (model.to_local(), regressor.fit(dd.from_pandas(frame, npartitions=3), y).partitioner_):
+        assert local._column_forms == reference._column_forms and local._time_dtypes == reference._time_dtypes
+    assert model._time_ranges.keys() == reference._time_ranges.keys() == {"when", "took", "zoned"}
+    for column, (low, high) in reference._time_ranges.items():
+        np.testing.assert_array_equal(model._time_ranges[column][0], low)
+        np.testing.assert_array_equal(model._time_ranges[column][1], high)
+
+
+def test_rules_of_an_object_column_of_dates_are_the_in_memory_ones(client) -> None:
+    # Its time dtype is known only once a chunk is read (the metadata says object).
+    import dask
+
+    rng = np.random.default_rng(15)
+    n = 1200
+    hours = rng.integers(0, 3000, n)
+    values = pd.Series([pd.Timestamp("2024-01-01") + pd.Timedelta(hours=int(k)) for k in hours], dtype=object)
+    frame = pd.DataFrame({"o": values, "b": rng.normal(size=n)})
+    reference = HVRTPartitioner(max_leaf_nodes=8).fit(frame)
+    with dask.config.set({"dataframe.convert-string": False}):
+        model = DaskHVRTPartitioner(max_leaf_nodes=8).fit(_in_chunks(frame, [1000, 200]))
+    _assert_rules_select_their_partitions(model, reference, frame)
+    assert model._column_forms == reference._column_forms == {"o": "object"}
+    assert model._time_dtypes == reference._time_dtypes and "o" in model._time_ranges
+
+
 @pytest.mark.parametrize("target", ["sum", "features"])
 def test_an_empty_chunk_is_no_error_on_either_route(client, target) -> None:
     # A filter can empty a chunk (X[X.price > 100]); reshape(0, -1) cannot shape no rows, so the

@@ -110,7 +110,7 @@ from .metrics import (
     _feature_reports,
     _quality_from,
 )
-from .partitioner import HVRTPartitioner
+from .partitioner import HVRTPartitioner, time_ranges
 
 __all__ = [
     "DEFAULT_SAMPLE_ROWS",
@@ -894,8 +894,34 @@ def _map_rows(X: Any, function: Any, model: Any, dtype: Any, name: str) -> Any:
     return X.map_partitions(on_frame, meta=pd.Series(dtype=dtype, name=name))
 
 
-def _partition_counts(part: Any, local: HVRTPartitioner) -> np.ndarray:
-    return np.bincount(_label_block(part, local), minlength=local.n_partitions_)
+def _fit_chunk_facts(
+    part: Any, local: HVRTPartitioner, counted: bool, objects: list[str], time_columns: list[str]
+) -> dict[str, Any]:
+    """What one chunk tells ``partition_rules``: its rows per partition (when ``counted``),
+    the time dtypes ``to_frame`` read in its ``objects`` columns, and each partition's
+    smallest and largest time in ``time_columns`` (:func:`~hvrt.partitioner.time_ranges`)."""
+    # (the chunk read as in memory only where times are asked of it: labelling reads it too)
+    frame = _frame_of(part, _raw_categoricals(local._preprocessor)) if objects or time_columns else None
+    read = {} if frame is None else frame.attrs.get(TIME_DTYPES, {})
+    facts: dict[str, Any] = {"time_dtypes": {c: str(read[c]) for c in objects if c in read}, "ranges": {}}
+    if counted or time_columns:
+        labels = _label_block(part, local)
+        if counted:
+            facts["counts"] = np.bincount(labels, minlength=local.n_partitions_)
+        if time_columns and len(part):
+            facts["ranges"] = time_ranges(part, frame, labels, local.n_partitions_, time_columns)
+    return facts
+
+
+def _merge_time_ranges(parts: list[dict[str, tuple[np.ndarray, np.ndarray]]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The chunks' per-partition time ranges merged: the smallest low, the largest high."""
+    merged: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for ranges in parts:
+        for column, (low, high) in ranges.items():
+            if column in merged:
+                low, high = np.minimum(merged[column][0], low), np.maximum(merged[column][1], high)
+            merged[column] = (low, high)
+    return merged
 
 
 def _gather_with_blend(chunks: _Chunks, y_chunks: list[Any] | None, scaling: _Scaling, rows: np.ndarray) -> tuple[list, list]:
@@ -1150,13 +1176,35 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         self.n_partitions_ = len(leaf_ids)
         self.n_samples_fit_ = len(rows)
         self.route_ = route
-        if route == "hist":  # the tree counted every row already
-            self.partition_sizes_ = tree.get_tree().n_node_samples[leaf_ids].astype(np.int64)
-        else:
+        # what partition_rules() writes, as the in-memory fit keeps it (HVRTPartitioner._grow)
+        meta = _meta_of(chunks)
+        # an empty frame of X's own labels and dtypes (a dask array's columns are f0, f1, ...)
+        x_meta = X._meta if chunks.is_frame else pd.DataFrame({c: pd.Series(dtype=d) for c, d in chunks.dtypes.items()})
+        self._keep_rule_columns(x_meta, meta, meta.attrs.get(TIME_DTYPES, {}))
+        objects = [c for c, dtype in chunks.dtypes.items() if dtype == object]  # may hold times: read per chunk
+        self._time_ranges = {}
+        counted = route != "hist"  # the hist tree counted every row already
+        if counted or objects or self._time_range_columns(preprocessor):
             local = self.to_local()
-            count = _delayed(_partition_counts)
-            (counts,) = _compute([count(part, local) for part in chunks.parts])
-            self.partition_sizes_ = np.sum(counts, axis=0).astype(np.int64)
+            facts = _delayed(_fit_chunk_facts)
+            time_columns = self._time_range_columns(preprocessor)
+            log(f"partition sizes and time ranges for the rules from {len(chunks.parts)} chunks")
+            (parts,) = _compute([facts(part, local, counted, objects, time_columns) for part in chunks.parts])
+            for part in parts:  # an object column's time dtype from the first chunk that read it so
+                for column, dtype in part["time_dtypes"].items():
+                    self._time_dtypes.setdefault(column, dtype)
+            # (in X's order, as in memory)
+            self._keep_rule_columns(x_meta, meta, {c: self._time_dtypes[c] for c in columns if c in self._time_dtypes})
+            if counted:
+                self.partition_sizes_ = np.sum([part["counts"] for part in parts], axis=0).astype(np.int64)
+            # the object columns of times may add split-on columns, ranged on a second pass
+            extra = [c for c in self._time_range_columns(preprocessor) if c not in time_columns]
+            if extra:
+                (more,) = _compute([facts(part, local, False, [], extra) for part in chunks.parts])
+                parts = [{**a, "ranges": {**a["ranges"], **b["ranges"]}} for a, b in zip(parts, more)]
+            self._time_ranges = _merge_time_ranges([part["ranges"] for part in parts])
+        if not counted:
+            self.partition_sizes_ = tree.get_tree().n_node_samples[leaf_ids].astype(np.int64)
         self.labels_ = self.get_partitions(X)
         log(f"fitted: {self.n_partitions_} partitions ({route} route); labels_ is lazy")
         return self

@@ -453,15 +453,21 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
             self.partition_sizes_ = tree.get_tree().n_node_samples[leaf_ids].astype(np.int64)
         tree.release_training_leaves()  # labels_ holds the same information
         # what partition_rules() writes: the user's own column labels and time dtypes, and y's means
-        self._column_labels = list(X.columns) if isinstance(X, pd.DataFrame) else list(frame.columns)
-        # dtypes as their names and the means as an array: plain values that a model file holds
-        self._time_dtypes = {column: str(dtype) for column, dtype in frame.attrs.get(TIME_DTYPES, {}).items()}
+        self._keep_rule_columns(X, frame, frame.attrs.get(TIME_DTYPES, {}))
         self._time_ranges = self._partition_time_ranges(X, frame, preprocessor)
-        # float columns narrower than float64 and times held as objects, whose rules take another form
-        self._column_forms = column_forms(X, frame, self._time_dtypes)
         self._y_means = None if y_frame is None else self._partition_means(y_frame)
         log(f"fitted: {self.n_partitions_} partitions")
         return self
+
+    def _keep_rule_columns(self, X: Any, frame: pd.DataFrame, time_dtypes: Mapping[str, Any]) -> None:
+        """Keep what :meth:`partition_rules` needs of the columns: the user's own labels, the
+        time columns' dtypes and the forms of :func:`~hvrt._rules.column_forms` (``X`` may be
+        an empty frame of the fit input's labels and dtypes, as ``hvrt.dask`` passes it)."""
+        self._column_labels = list(X.columns) if isinstance(X, pd.DataFrame) else list(frame.columns)
+        # dtypes as their names: plain values that a model file holds
+        self._time_dtypes = {column: str(dtype) for column, dtype in time_dtypes.items()}
+        # float columns narrower than float64 and times held as objects, whose rules take another form
+        self._column_forms = column_forms(X, frame, self._time_dtypes)
 
     def _partition_time_ranges(
         self, X: Any, frame: pd.DataFrame, preprocessor: Preprocessor
@@ -476,32 +482,14 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         """
         if len(frame) != len(self.labels_):
             return {}  # a prepared fit on a superset of the rows: its bounds stay exact
-        split_on = set(self.tree_.splits[0].tolist())  # the tree inputs split on (a column never split has no bound)
+        return time_ranges(X, frame, self.labels_, self.n_partitions_, self._time_range_columns(preprocessor))
+
+    def _time_range_columns(self, preprocessor: Preprocessor) -> list[str]:
+        """The time columns the tree splits on (a column never split has no bound), whose
+        partitions' time ranges ``partition_rules(precision=...)`` needs."""
+        split_on = set(self.tree_.splits[0].tolist())  # the tree inputs split on
         numeric = preprocessor.numeric_columns
-        columns = [c for c in self._time_dtypes if c in numeric and numeric.index(c) in split_on]
-        never, always = np.iinfo(np.int64).max, np.iinfo(np.int64).min
-        ranges = {}
-        for column in columns:
-            position = frame.columns.get_loc(column)
-            exact = exact_nanoseconds(X.iloc[:, position]) if isinstance(X, pd.DataFrame) else None
-            if exact is None:
-                values = frame[column].to_numpy(dtype=np.float64)
-                missing = np.isnan(values)
-                whole = np.where(missing, 0.0, values)
-                # one float64 stands for the integers within a spacing of it
-                widen = np.ceil(np.spacing(np.abs(whole))).astype(np.int64)
-                low_values = np.where(missing, never, whole.astype(np.int64) - widen)
-                high_values = np.where(missing, always, whole.astype(np.int64) + widen)
-            else:
-                low_values = np.where(exact == always, never, exact)  # NaT: no value
-                high_values = exact
-            # (ufunc.at: 10 ms at 1M rows, where sorting by label took 270 ms)
-            low = np.full(self.n_partitions_, never, dtype=np.int64)
-            high = np.full(self.n_partitions_, always, dtype=np.int64)
-            np.minimum.at(low, self.labels_, low_values)
-            np.maximum.at(high, self.labels_, high_values)
-            ranges[column] = (low, high)
-        return ranges
+        return [c for c in self._time_dtypes if c in numeric and numeric.index(c) in split_on]
 
     def _partition_means(self, y_frame: pd.DataFrame | np.ndarray) -> tuple[np.ndarray, list[str]]:
         """Mean of each ``y`` output over each partition's training rows (missing values skipped)."""
@@ -941,6 +929,42 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
 # columns the exact fit slows visibly (10,000 rows: about 1 ms per extra column, 1.2 s at
 # 1,000 categories against 0.07 s with target encoding), so the fit says why and what helps.
 WIDE_ONE_HOT_COLUMNS = 256
+
+
+def time_ranges(
+    X: Any, frame: pd.DataFrame, labels: np.ndarray, n_partitions: int, columns: Sequence[str]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per time column in ``columns``, each partition's smallest and largest value among the
+    rows of ``X`` (labelled ``labels``) in int64 nanoseconds, the int64 maximum and minimum
+    where it has none (see :meth:`HVRTPartitioner._partition_time_ranges`). Ranges of row
+    chunks merge by ``np.minimum`` / ``np.maximum`` (as ``hvrt.dask`` does).
+
+    ``frame``: ``to_frame(X)``; the times are read from a pandas ``X`` as they are, from the
+    float64 nanoseconds of ``frame`` otherwise, widened to every time they may stand for.
+    """
+    never, always = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+    ranges = {}
+    for column in columns:
+        position = frame.columns.get_loc(column)
+        exact = exact_nanoseconds(X.iloc[:, position]) if isinstance(X, pd.DataFrame) else None
+        if exact is None:
+            values = frame[column].to_numpy(dtype=np.float64)
+            missing = np.isnan(values)
+            whole = np.where(missing, 0.0, values)
+            # one float64 stands for the integers within a spacing of it
+            widen = np.ceil(np.spacing(np.abs(whole))).astype(np.int64)
+            low_values = np.where(missing, never, whole.astype(np.int64) - widen)
+            high_values = np.where(missing, always, whole.astype(np.int64) + widen)
+        else:
+            low_values = np.where(exact == always, never, exact)  # NaT: no value
+            high_values = exact
+        # (ufunc.at: 10 ms at 1M rows, where sorting by label took 270 ms)
+        low = np.full(n_partitions, never, dtype=np.int64)
+        high = np.full(n_partitions, always, dtype=np.int64)
+        np.minimum.at(low, labels, low_values)
+        np.maximum.at(high, labels, high_values)
+        ranges[column] = (low, high)
+    return ranges
 
 
 def _transform_output(estimator: Any) -> str | None:
