@@ -653,6 +653,30 @@ def test_rules_of_narrow_floats_and_times_are_the_in_memory_ones(client, route) 
         np.testing.assert_array_equal(model._time_ranges[column][1], high)
 
 
+@pytest.mark.parametrize("route", ["sample", "hist"])
+@pytest.mark.parametrize("kind", ["series", "frame", "array"])
+def test_rules_carry_the_y_means_as_in_memory(client, route, kind) -> None:
+    # partition_rules() after a Dask fit with y had no y_mean column: the fit kept no means
+    rng = np.random.default_rng(16)
+    n = 3000
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    first = X["a"] * 3 + rng.normal(size=n)
+    first[::37] = np.nan  # missing values are skipped, as in memory
+    if kind == "series":
+        y_memory, y_dask = first.rename("price"), dd.from_pandas(first.rename("price"), npartitions=4)
+    else:
+        both = pd.DataFrame({"p": first, "q": X["b"] - 1.0})
+        y_memory = both if kind == "frame" else both.to_numpy()
+        y_dask = dd.from_pandas(both, npartitions=4) if kind == "frame" else da.from_array(both.to_numpy(), chunks=(700, 2))
+    reference = HVRTPartitioner(max_leaf_nodes=16, engine="hist").fit(X, y_memory)
+    model = DaskHVRTPartitioner(max_leaf_nodes=16, engine="hist").fit(dd.from_pandas(X, npartitions=4), y_dask, route=route)
+    np.testing.assert_array_equal(np.asarray(model.labels_.compute()), reference.labels_)
+    expected, got = reference.partition_rules(), model.partition_rules()
+    assert [c for c in got.columns if c.startswith("y_mean")] == [c for c in expected.columns if c.startswith("y_mean")]
+    assert len([c for c in got.columns if c.startswith("y_mean")]) == (1 if kind == "series" else 2)
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+
+
 def test_rules_of_an_object_column_of_dates_are_the_in_memory_ones(client) -> None:
     # Its time dtype is known only once a chunk is read (the metadata says object).
     import dask

@@ -895,21 +895,40 @@ def _map_rows(X: Any, function: Any, model: Any, dtype: Any, name: str) -> Any:
 
 
 def _fit_chunk_facts(
-    part: Any, local: HVRTPartitioner, counted: bool, objects: list[str], time_columns: list[str]
+    part: Any,
+    local: HVRTPartitioner,
+    counted: bool,
+    objects: list[str],
+    time_columns: list[str],
+    y_part: Any = None,
 ) -> dict[str, Any]:
     """What one chunk tells ``partition_rules``: its rows per partition (when ``counted``),
-    the time dtypes ``to_frame`` read in its ``objects`` columns, and each partition's
-    smallest and largest time in ``time_columns`` (:func:`~hvrt.partitioner.time_ranges`)."""
+    the time dtypes ``to_frame`` read in its ``objects`` columns, each partition's
+    smallest and largest time in ``time_columns`` (:func:`~hvrt.partitioner.time_ranges`),
+    and with ``y_part`` (the chunk's rows of y) each partition's sum and count of every y
+    output's present values (the in-memory fit's ``_partition_means``, merged)."""
     # (the chunk read as in memory only where times are asked of it: labelling reads it too)
     frame = _frame_of(part, _raw_categoricals(local._preprocessor)) if objects or time_columns else None
     read = {} if frame is None else frame.attrs.get(TIME_DTYPES, {})
     facts: dict[str, Any] = {"time_dtypes": {c: str(read[c]) for c in objects if c in read}, "ranges": {}}
-    if counted or time_columns:
+    if counted or time_columns or y_part is not None:
         labels = _label_block(part, local)
         if counted:
             facts["counts"] = np.bincount(labels, minlength=local.n_partitions_)
         if time_columns and len(part):
             facts["ranges"] = time_ranges(part, frame, labels, local.n_partitions_, time_columns)
+        if y_part is not None:
+            values = _target_values(y_part)
+            present = ~np.isnan(values)
+            k = local.n_partitions_
+            # (a few outputs; bincount is vectorised over the rows)
+            facts["y_sums"] = np.stack(
+                [np.bincount(labels[present[:, j]], weights=values[present[:, j], j], minlength=k) for j in range(values.shape[1])],
+                axis=1,
+            )  # fmt: skip
+            facts["y_counts"] = np.stack(
+                [np.bincount(labels[present[:, j]], minlength=k) for j in range(values.shape[1])], axis=1
+            )
     return facts
 
 
@@ -1183,13 +1202,25 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         self._keep_rule_columns(x_meta, meta, meta.attrs.get(TIME_DTYPES, {}))
         objects = [c for c, dtype in chunks.dtypes.items() if dtype == object]  # may hold times: read per chunk
         self._time_ranges = {}
+        self._y_means = None
         counted = route != "hist"  # the hist tree counted every row already
-        if counted or objects or self._time_range_columns(preprocessor):
+        if counted or objects or self._time_range_columns(preprocessor) or y_chunks is not None:
             local = self.to_local()
             facts = _delayed(_fit_chunk_facts)
             time_columns = self._time_range_columns(preprocessor)
-            log(f"partition sizes and time ranges for the rules from {len(chunks.parts)} chunks")
-            (parts,) = _compute([facts(part, local, counted, objects, time_columns) for part in chunks.parts])
+            y_parts = y_chunks if y_chunks is not None else [None] * len(chunks.parts)
+            log(f"partition sizes, time ranges and y means for the rules from {len(chunks.parts)} chunks")
+            (parts,) = _compute(
+                [facts(part, local, counted, objects, time_columns, y_part) for part, y_part in zip(chunks.parts, y_parts)]
+            )
+            if y_chunks is not None:
+                sums = np.sum([part["y_sums"] for part in parts], axis=0)
+                counts = np.sum([part["y_counts"] for part in parts], axis=0)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    means = sums / counts
+                n_outputs = means.shape[1]
+                names = ["y_mean"] if n_outputs == 1 else [f"y_mean_{name}" for name in _target_names(y, n_outputs)]
+                self._y_means = (means, names)
             for part in parts:  # an object column's time dtype from the first chunk that read it so
                 for column, dtype in part["time_dtypes"].items():
                     self._time_dtypes.setdefault(column, dtype)
