@@ -959,3 +959,131 @@ def test_a_column_name_holding_a_comma_is_given_with_a_backslash(tmp_path):
     assert result.stderr == (f"hvrt: error: unknown --columns column 'price' in '{tmp_path / 'c.csv'}' (its columns: "
                              "'price, usd', qty, y); a comma inside a name is written with a backslash before it: "
                              "--columns 'price\\, usd'\n")  # fmt: skip
+
+
+def test_category_encoding_is_an_option_of_partition_and_regress(tmp_path, csv):
+    # R14's advice, category_encoding='target', could not be followed from the command line
+    from hvrt.cli import CATEGORY_ENCODINGS
+    from hvrt.partitioner import CATEGORY_ENCODINGS as LIBRARY_ENCODINGS
+
+    assert CATEGORY_ENCODINGS == tuple(LIBRARY_ENCODINGS)
+    result = run("partition", csv, "-k", 4, "--category-encoding", "target", "-o", tmp_path / "p.csv", "--model", tmp_path / "p.hvrt")
+    assert result.exit_code == 0, result.output
+    partitioner = hvrt.load(tmp_path / "p.hvrt")
+    assert partitioner.category_encoding == "target" and partitioner.category_encoding_ == "target"
+    result = run("regress", csv, "--y", "y", "-k", 4, "--engine", "exact", "--category-encoding", "ohe", "--model", tmp_path / "r.hvrt")
+    assert result.exit_code == 0, result.output
+    assert hvrt.load(tmp_path / "r.hvrt").partitioner_.category_encoding == "ohe"
+    result = run("partition", csv, "-k", 4, "-o", tmp_path / "q.csv", "--model", tmp_path / "q.hvrt")  # the default
+    assert hvrt.load(tmp_path / "q.hvrt").category_encoding == HVRTPartitioner().category_encoding == "auto"
+    for command in ("partition", "regress"):
+        assert "--category-encoding [auto|native|ohe|target]" in run(command, "--help").output
+
+
+# what a Python user is told to run or pass, which a command-line user cannot
+PYTHON_ADVICE = re.compile(r"X\[|pd\.|\.astype\(|\.where\(|Series\.|categorical_features|\w+='|partitioner with")
+
+
+def test_library_advice_is_given_in_command_line_terms(tmp_path):
+    # the library's messages told a command-line user to run pandas code or pass a parameter
+    rng = np.random.default_rng(41)
+    n = 300
+    end = pd.Series(pd.date_range("2000-01-01", periods=n, freq="D").strftime("%Y-%m-%d"))
+    pd.DataFrame({"end": end.where(np.arange(n) != 7, "9999-12-31"), "v": rng.normal(size=n)}).to_csv(tmp_path / "s.csv", index=False)
+    qty = rng.integers(1, 200, n).astype(object)
+    qty[45] = "unknown"
+    pd.DataFrame({"qty": qty, "v": rng.normal(size=n)}).to_csv(tmp_path / "typo.csv", index=False)
+    when = pd.date_range("2024-01-01", periods=n, freq="h", tz="Europe/Paris")
+    pd.DataFrame({"w": when.strftime("%Y-%m-%dT%H:%M:%S%z"), "v": rng.normal(size=n)}).to_csv(tmp_path / "zoned.csv", index=False)
+    pd.DataFrame({"w": when.strftime("%Y-%m-%dT%H:%M:%S"), "v": rng.normal(size=n)}).to_csv(tmp_path / "naive.csv", index=False)
+    wide = pd.DataFrame({"store": [f"s{i % 70}" for i in range(n)], "v": rng.normal(size=n), "y": rng.normal(size=n)})
+    wide.to_csv(tmp_path / "wide.csv", index=False)
+    assert run("partition", tmp_path / "zoned.csv", "-k", 2, "-o", tmp_path / "z.csv", "--model", tmp_path / "z.hvrt").exit_code == 0
+    cases = {
+        "partition s.csv": (["partition", tmp_path / "s.csv", "-o", tmp_path / "o.csv"], 2,
+                            "make them missing in the file (an empty field of a CSV, a null of Parquet; a sentinel such as "
+                            "9999-12-31 mostly means no date)"),
+        "partition typo.csv": (["partition", tmp_path / "typo.csv", "-k", 2, "-o", tmp_path / "o.csv"], 0,
+                               "empty those fields in the file (a missing value) to split it as ordered numbers"),
+        "label naive.csv": (["label", tmp_path / "naive.csv", "--model", tmp_path / "z.hvrt", "-o", tmp_path / "o.csv"], 2,
+                            "write its times as they were at fit: with a UTC offset"),
+        "partition native": (["partition", tmp_path / "wide.csv", "--engine", "exact", "--category-encoding", "native",
+                              "-o", tmp_path / "o.csv"], 2,
+                             "--category-encoding native needs --engine hist (the exact engine has no categorical splits); "
+                             "use --engine hist, or --category-encoding ohe or 'target'"),
+        "regress wide.csv": (["regress", tmp_path / "wide.csv", "--y", "y", "-k", 2, "--engine", "exact", "--model", tmp_path / "w.hvrt"], 0,
+                             "more than the 64 that --category-encoding auto one-hot encodes for the local linear models"),
+    }  # fmt: skip
+    for name, (args, code, advice) in cases.items():
+        result = run(*args)
+        assert result.exit_code == code, (name, result.output)
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1 and advice in lines[0], (name, result.stderr)
+        assert not PYTHON_ADVICE.search(lines[0]), (name, lines[0])
+    assert "Pass --category-encoding target to do so without this warning, or 'ohe' to keep one-hot" in result.stderr
+    assert hvrt.load(tmp_path / "w.hvrt").partitioner_.category_encoding_ == "target"
+    # the advice followed: no warning
+    result = run("regress", tmp_path / "wide.csv", "--y", "y", "-k", 2, "--engine", "exact", "--category-encoding", "target",
+                 "--model", tmp_path / "w.hvrt")  # fmt: skip
+    assert result.exit_code == 0 and result.stderr == "", result.output
+
+
+def test_a_parquet_date_column_is_an_ordered_feature(tmp_path):
+    # pandas reads a Parquet date32 column as datetime.date objects: a categorical of days (with a
+    # warning, shown twice, to run pd.to_datetime), and a 9999-12-31 sentinel went through, exit 0
+    pa = pytest.importorskip("pyarrow")
+    import datetime as dt
+
+    n = 200
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(n)]
+    values = np.sin(np.arange(n) / 20.0)
+    pq.write_table(pa.table({"d": pa.array(days, pa.date32()), "v": values}), tmp_path / "d.parquet", row_group_size=64)
+    result = run("partition", tmp_path / "d.parquet", "-k", 4, "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0 and result.stderr == "", result.output
+    model = hvrt.load(tmp_path / "m.hvrt")
+    frame = pd.DataFrame({"d": pd.to_datetime(days), "v": values})
+    expected = HVRTPartitioner(4).fit(frame).labels_
+    np.testing.assert_array_equal(model.labels_, expected)
+    assert pd.read_csv(tmp_path / "p.csv")["d"].tolist() == [day.isoformat() for day in days]
+    result = run("label", tmp_path / "d.parquet", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", 50)
+    assert result.exit_code == 0 and result.stderr == "", result.output
+    assert (tmp_path / "l.csv").read_bytes() == (tmp_path / "p.csv").read_bytes()
+    days[5] = dt.date(9999, 12, 31)
+    pq.write_table(pa.table({"d": pa.array(days, pa.date32()), "v": values}), tmp_path / "s.parquet")
+    result = run("partition", tmp_path / "s.parquet", "-k", 4, "-o", tmp_path / "s.csv")
+    assert result.exit_code == 2 and "X column 'd' holds 1 date(s) beyond the range" in result.stderr
+    assert "first '9999-12-31'; make them missing in the file" in result.stderr
+
+
+def test_a_parquet_input_written_as_csv_reads_back_equal(tmp_path):
+    # Parquet has no text to copy: a CSV output holds the values as written by pandas (floats through
+    # pyarrow's writer); each must read back (as hvrt reads a CSV) to the value stored, to the bit and
+    # the nanosecond, times with a zone as the same instants (a CSV holds offsets, not zone names)
+    from hvrt.cli import read_table
+
+    rng = np.random.default_rng(43)
+    n = 90
+    frame = pd.DataFrame({
+        "x": np.r_[0.1, 1 / 3, 5e-324, -0.0, 1e100, 2.0**53 + 2, 123456.789, np.nan, rng.normal(size=n - 8)],
+        "f32": np.r_[np.float32(0.1), np.float32(1 / 3), rng.normal(size=n - 2)].astype(np.float32),
+        "whole": np.r_[3.0, -0.0, np.arange(n - 2.0)],
+        "ns": pd.Timestamp("2024-03-01 12:00") + pd.to_timedelta(np.arange(n) * 1_000_000_001, unit="ns"),
+        "us": (pd.Timestamp("1900-03-01") + pd.to_timedelta(np.arange(n) * 1500, unit="us")).as_unit("us"),
+        "paris": pd.date_range("2024-03-30 22:00", periods=n, freq="37min", tz="Europe/Paris"),
+        "utc": pd.date_range("2024-03-30", periods=n, freq="s", tz="UTC") + pd.Timedelta(1, "ns"),
+        "dur": pd.to_timedelta(np.arange(n) * 1_000_000_007 - 5, unit="ns"),
+        "flag": rng.random(n) > 0.5,
+        "text": rng.choice(["a,b", 'q"x', "plain", "line\nbreak"], n),
+    })  # fmt: skip
+    frame.to_parquet(tmp_path / "in.parquet", index=False, row_group_size=40)
+    outputs = {"partition": ["partition", tmp_path / "in.parquet", "-k", 3, "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt"]}
+    outputs["label"] = ["label", tmp_path / "in.parquet", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", 40]
+    for command, args in outputs.items():
+        result = run(*args)
+        assert result.exit_code == 0, (command, result.output)
+        back = read_table(Path(args[args.index("-o") + 1]), "csv")
+        for column in ["x", "whole"]:
+            assert back[column].to_numpy().view(np.int64).tolist() == frame[column].to_numpy().view(np.int64).tolist(), column
+        assert back["f32"].astype(np.float32).to_numpy().view(np.int32).tolist() == frame["f32"].to_numpy().view(np.int32).tolist()
+        for column in ["ns", "us", "paris", "utc", "dur", "flag", "text"]:
+            assert back[column].tolist() == frame[column].tolist(), (command, column)

@@ -69,6 +69,7 @@ class _HvrtGroup(click.Group):
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any) -> NoReturn:  # type: ignore[override]
         extra.pop("standalone_mode", None)
         _State.quiet = False
+        _State.warned = set()
         code = 0
         try:
             with warnings.catch_warnings():
@@ -91,7 +92,7 @@ class _HvrtGroup(click.Group):
                     # HVRT_TRACEBACK=1 shows where one came from
                     if os.environ.get("HVRT_TRACEBACK"):
                         raise
-                    click.echo(f"hvrt: error: {_one_line(error)}", err=True)
+                    click.echo(f"hvrt: error: {_for_the_command_line(_one_line(error))}", err=True)
                     code = 2
                 except ImportError as error:  # a missing extra: the message names it
                     click.echo(f"hvrt: error: {_one_line(error)}", err=True)
@@ -103,14 +104,74 @@ class _HvrtGroup(click.Group):
 
 
 def _show_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
-    if not _State.quiet:
-        click.echo(f"hvrt: warning: {' '.join(str(message).split())}", err=True)
+    text = _for_the_command_line(" ".join(str(message).split()))
+    if not _State.quiet and text not in _State.warned:  # (a fit that grows several trees warns once)
+        _State.warned.add(text)
+        click.echo(f"hvrt: warning: {text}", err=True)
 
 
 class _State:
-    """Whether this run is quiet (set by each command's --quiet)."""
+    """Whether this run is quiet (set by each command's --quiet), and the warnings it has shown."""
 
     quiet = False
+    warned: set[str] = set()
+
+
+# The library's messages advise a Python user: code to run on the frame, parameters to pass.
+# The command line shows them (errors, C23, and warnings) with that advice in its own terms:
+# the file to change, or the option to give. Each entry is the advice as the library words it
+# (a pattern over the message; its row in docs/errors.md) and what the command line says
+# instead. tests/test_cli.py runs every message the command line can reach and checks that
+# none gives Python advice, so an entry that no longer matches its message is found.
+_COMMAND_LINE_ADVICE: tuple[tuple[str, str, str], ...] = (
+    # X20: a date beyond the nanosecond range (a 9999-12-31 sentinel)
+    (
+        r"replace them with NaT, a missing value \(\w+\[.*?\]\.where\(.*?\)\); (a sentinel such as 9999-12-31 "
+        r"mostly means no date)\), or make the column text to split it as categories",
+        r"make them missing in the file (an empty field of a CSV, a null of Parquet; \1)",
+        "X20",
+    ),
+    # X22: a column of numbers holding a stray text value (a warning)
+    (
+        r"replace those values with NaN to split it as ordered numbers \(pd\.to_numeric\(.*?\)\), or list it in "
+        r"categorical_features to keep it categorical without this warning",
+        "empty those fields in the file (a missing value) to split it as ordered numbers",
+        "X22",
+    ),
+    # X18: a categorical column of lists or dicts (a Parquet list column)
+    (
+        r"expand lists and dicts into columns, or make them text with X\[column\]\.astype\(str\)",
+        "expand them into columns of the file, or leave the column out with --columns",
+        "X18",
+    ),
+    # L9: a date column whose time zone changed since fit (a CSV's UTC offsets dropped or added)
+    (
+        r"make the column naive again \(Series\.dt\.tz_convert\(zone\)\.dt\.tz_localize\(None\)\) or give it "
+        r"the zone it had at fit",
+        "write its times as they were at fit: with a UTC offset (such as +01:00) if they had one, else without",
+        "L9",
+    ),
+    # R14: categoricals target encoded beyond the one-hot cap (a warning)
+    (r"Pass a partitioner with category_encoding='target'", "Pass --category-encoding target", "R14"),
+)
+# Estimator parameters the commands take as options: `category_encoding='target'` is
+# `--category-encoding target`, `max_leaf_nodes` is `-k`.
+_PARAMETER_OPTIONS = {"category_encoding": "--category-encoding", "engine": "--engine", "max_leaf_nodes": "-k"}
+
+
+def _for_the_command_line(message: str) -> str:
+    """A library message with its Python advice in the command line's terms (see above)."""
+    import re
+
+    for pattern, advice, _ in _COMMAND_LINE_ADVICE:
+        message = re.sub(pattern, advice, message)
+    names = "|".join(_PARAMETER_OPTIONS)
+    message = re.sub(
+        rf"\b({names})=(?:'([^']*)'|(\w+))",
+        lambda found: f"{_PARAMETER_OPTIONS[found[1]]} {found[2] if found[2] is not None else found[3]}",
+        message,
+    )
+    return re.sub(rf"\(({names})\)", lambda found: f"({_PARAMETER_OPTIONS[found[1]]})", message)
 
 
 # --------------------------------------------------------------------------- progress
@@ -153,6 +214,19 @@ def _overwrite_input_option(column: str) -> Any:
         "--overwrite-input", is_flag=True,
         help=f"Allow OUTPUT to be INPUT: INPUT is replaced by its rows plus the {column!r} column (written "
              "to a temporary file first, so a failure leaves it as it was). Without it, that is refused.",
+    )  # fmt: skip
+
+
+CATEGORY_ENCODINGS = ("auto", "native", "ohe", "target")  # HVRTPartitioner's category_encoding
+
+
+def _category_encoding_option(default_is: str) -> Any:
+    return click.option(
+        "--category-encoding", "category_encoding", type=click.Choice(CATEGORY_ENCODINGS), default="auto",
+        show_default=True,
+        help="How text (categorical) columns enter, as the partitioner's category_encoding: native (category "
+             "splits; --engine hist only), ohe (one-hot), target (each category's mean target; fast for many "
+             f"categories), or auto: {default_is}.",
     )  # fmt: skip
 
 
@@ -369,7 +443,7 @@ def read_table(path: Path, fmt: str) -> pd.DataFrame:
     with _reading(path, fmt):
         if fmt == "parquet":
             _pyarrow()
-            frame = pd.read_parquet(path)
+            frame = _parquet_dates_as_times(pd.read_parquet(path), path)
         else:
             frame = pd.read_csv(path, low_memory=False)
     if len(frame) == 0:  # (scikit-learn would say "Found array with 0 sample(s)")
@@ -507,9 +581,26 @@ def _parquet_batches(path: Path, chunk_rows: int) -> Iterator[Any]:
 
 
 def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[tuple[pd.DataFrame, Any]]:
-    """The record batches of a Parquet file, each as a DataFrame and as stored (to copy it)."""
+    """The record batches of a Parquet file, each as a DataFrame and as stored (to copy it);
+    dates as ``datetime64``, as :func:`read_table` reads them."""
     for batch in _parquet_batches(path, chunk_rows):
-        yield batch.to_pandas(), batch
+        yield batch.to_pandas(date_as_object=False), batch
+
+
+def _parquet_dates_as_times(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """``frame`` (read from the Parquet file ``path``) with its date columns as ``datetime64``.
+
+    pandas reads a Parquet date column as Python ``datetime.date`` objects, which the
+    partitioner takes as unordered categories, one per day (and warned of with pandas code to
+    run); as ``datetime64`` they are an ordered feature, as a CSV's ISO dates are.
+    """
+    pa = _pyarrow()
+    dates = [field.name for field in pa.parquet.read_schema(path) if pa.types.is_date(field.type)]
+    dates = [name for name in dates if name in frame.columns]
+    if not dates:
+        return frame
+    times = pa.parquet.read_table(path, columns=dates).to_pandas(date_as_object=False)
+    return frame.assign(**{name: times[name].to_numpy() for name in dates})
 
 
 def _csv_chunks(
@@ -1106,13 +1197,16 @@ def cli() -> None:
               help="A numeric column that guides the partitions (repeatable); it is not a feature.")
 @click.option("--columns", "columns", multiple=True, metavar="A,B,...",
               help="Feature columns (comma-separated or repeated; default: every column but --y).")
-@click.option("--engine", type=click.Choice(["auto", "exact", "hist"]), default="auto", show_default=True)
+@click.option("--engine", type=click.Choice(["auto", "exact", "hist"]), default="auto", show_default=True,
+              help="exact (scikit-learn's tree), hist (histograms), or auto: hist from 50,000 rows.")
+@_category_encoding_option("native on the hist engine, ohe on the exact one")
 @click.option("-o", "--output", required=True, metavar="OUTPUT", help="The input rows plus a 'partition' column.")
 @click.option("--model", "model_path", metavar="PATH", help="Save the fitted partitioner here (for `hvrt label`).")
 @_overwrite_input_option(PARTITION_COLUMN)
 @_quiet_option
 def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str, ...], columns: tuple[str, ...],
-              engine: str, output: str, model_path: str | None, overwrite_input: bool, quiet: bool) -> None:
+              engine: str, category_encoding: str, output: str, model_path: str | None, overwrite_input: bool,
+              quiet: bool) -> None:
     """Partition INPUT and write its rows with a 'partition' column to OUTPUT."""
     y_columns = tuple(dict.fromkeys(y_columns))  # --y price --y price: one guide
     source, fmt = _input_path(input_path)
@@ -1131,7 +1225,10 @@ def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str,
     from .partitioner import HVRTPartitioner
 
     start = time.perf_counter()
-    model = HVRTPartitioner(k if k is not None else "auto", target=target, engine=engine, verbose=progress.enabled)
+    model = HVRTPartitioner(
+        k if k is not None else "auto", target=target, engine=engine, category_encoding=category_encoding,
+        verbose=progress.enabled,
+    )
     model.fit(X, frame[list(y_columns)] if y_columns else None)
     seconds = time.perf_counter() - start
     progress.step(f"writing {target_path}")
@@ -1286,12 +1383,15 @@ def rules(model_path: str, output: str | None, precision: int | None, missing: s
               help="Feature columns (comma-separated or repeated; default: every column but --y).")
 @click.option("--engine", type=click.Choice(["auto", "exact", "hist"]), default="hist", show_default=True,
               help="The partitioner's engine; hist, the regressor's default, at every size.")
+@_category_encoding_option(
+    "one-hot for the local models and the partitions, target encoded (with a warning) beyond 64 one-hot inputs"
+)
 @click.option("--model", "model_path", required=True, metavar="PATH", help="Save the fitted regressor here (for `hvrt predict`).")
 @click.option("-o", "--output", default=None, metavar="OUTPUT", help="Also write the input rows plus a 'prediction' column.")
 @_overwrite_input_option(PREDICTION_COLUMN)
 @_quiet_option
 def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, ...], engine: str,
-            model_path: str, output: str | None, overwrite_input: bool, quiet: bool) -> None:
+            category_encoding: str, model_path: str, output: str | None, overwrite_input: bool, quiet: bool) -> None:
     """Fit a PartitionedRegressor (a shrunk ridge per partition) of --y on INPUT."""
     source, fmt = _input_path(input_path)
     target = _output_path(output) if output else None
@@ -1311,7 +1411,7 @@ def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, .
 
     from .local_models import PartitionedRegressor, default_partitioner
 
-    partitioner = default_partitioner().set_params(engine=engine)
+    partitioner = default_partitioner().set_params(engine=engine, category_encoding=category_encoding)
     if k is not None:
         partitioner.set_params(max_leaf_nodes=k)
     start = time.perf_counter()
