@@ -292,6 +292,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
     frame.assign(c=np.r_[1.0, np.nan, frame["c"].to_numpy()[2:]]).to_csv(tmp_path / "lab_gap.csv", index=False)
     frame.rename(columns={"a": "price, usd"}).to_csv(tmp_path / "comma.csv", index=False)
     (tmp_path / "implicit.csv").write_text("a,b\n0,1.5,2\n1,3.5,4\n2,0.5,1\n")  # a row index without its header cell
+    (tmp_path / "sentinel.csv").write_text("end,v\n2020-01-01,1\n9999-12-31,2\n2021-05-06,3\n")
     out = tmp_path / "out.csv"
     return {
         "missing file": (["partition", tmp_path / "absent.csv", "-o", out], "input file '.*absent.csv' does not exist"),
@@ -338,6 +339,8 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "a --labels column with a gap": (["profile", tmp_path / "lab_gap.csv", "--labels", "c", "--out", tmp_path / "report"], "--labels column 'c' of '.*lab_gap.csv' has 1 missing value\\(s\\), first in data row 2"),
         "a --columns name holding a comma, unescaped": (["partition", tmp_path / "comma.csv", "--columns", "price, usd", "-o", out], "unknown --columns column 'price' .*'price, usd', b, .* --columns 'price\\\\, usd'"),
         "rows one field longer than the header": (["partition", tmp_path / "implicit.csv", "-o", out], "'.*implicit.csv': its rows have one field more than its header \\(3 fields, 2 names\\)"),
+        "library advice in command-line terms": (["partition", tmp_path / "sentinel.csv", "-o", out], "first '9999-12-31'; make them missing in the file"),
+        "native encoding without the hist engine": (["partition", csv, "-o", out, "--engine", "exact", "--category-encoding", "native"], "--category-encoding native needs --engine hist"),
     }  # fmt: skip
 
 
@@ -354,6 +357,7 @@ CASES = [
     "a value that is not a date in a date column", "a folder where the report writes a file",
     "an output over its --model", "a CSV separated by semicolons", "a --labels column with a gap",
     "a --columns name holding a comma, unescaped", "rows one field longer than the header",
+    "library advice in command-line terms", "native encoding without the hist engine",
 ]  # fmt: skip
 
 
