@@ -1091,3 +1091,10 @@ def test_a_parquet_input_written_as_csv_reads_back_equal(tmp_path):
         assert back["f32"].astype(np.float32).to_numpy().view(np.int32).tolist() == frame["f32"].to_numpy().view(np.int32).tolist()
         for column in ["ns", "us", "paris", "utc", "dur", "flag", "text"]:
             assert back[column].tolist() == frame[column].tolist(), (command, column)
+
+
+def test_the_command_list_is_not_cut_short():
+    # `hvrt --help` cut five of the seven command descriptions with "..."
+    listing = run("--help").output.split("Commands:")[1].splitlines()
+    described = [line for line in listing if line.strip()]
+    assert len(described) == 7 and not any(line.endswith("...") for line in described), described

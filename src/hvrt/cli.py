@@ -1187,7 +1187,7 @@ def cli() -> None:
     """
 
 
-@cli.command()
+@cli.command(short_help="Partition INPUT; write its rows plus a 'partition' column.")
 @click.argument("input_path", metavar="INPUT")
 @click.option("-k", "--partitions", "k", type=click.IntRange(min=2), default=None,
               help="Number of partitions (default: sqrt(rows), clipped to [2, 4096]).")
@@ -1332,7 +1332,7 @@ def label(input_path: str, model_path: str, output: str, chunk_rows: int, overwr
     _chunked("label", "HVRTPartitioner", PARTITION_COLUMN, input_path, model_path, output, chunk_rows, overwrite_input, quiet)
 
 
-@cli.command()
+@cli.command(short_help='The partitions of a saved model as pandas queries.')
 @click.option("--model", "model_path", required=True, metavar="PATH",
               help="A partitioner (`hvrt partition --model`) or a regressor (`hvrt regress --model`).")
 @click.option("-o", "--output", default=None, metavar="OUTPUT",
@@ -1374,7 +1374,7 @@ def rules(model_path: str, output: str | None, precision: int | None, missing: s
     _say(quiet, f"wrote the rules of {_count(len(table), 'partition')} of {model_path} to {target[0]}")
 
 
-@cli.command()
+@cli.command(short_help='Fit a PartitionedRegressor of --y on INPUT; save it for predict.')
 @click.argument("input_path", metavar="INPUT")
 @click.option("--y", "y_column", required=True, metavar="COL", help="The numeric column to predict.")
 @click.option("-k", "--partitions", "k", type=click.IntRange(min=2), default=None,
@@ -1444,7 +1444,7 @@ def predict(input_path: str, model_path: str, output: str, chunk_rows: int, over
              overwrite_input, quiet)
 
 
-@cli.command()
+@cli.command(short_help='Profile the partitions of INPUT into the --out folder.')
 @click.argument("input_path", metavar="INPUT")
 @click.option("--labels", "labels_column", required=True, metavar="COL", help="The column that holds the partition labels.")
 @click.option("--columns", "columns", multiple=True, metavar="A,B,...",
@@ -1532,7 +1532,7 @@ def _check_out_folder(out_dir: str) -> Path:
     return out
 
 
-@cli.command()
+@cli.command(short_help='The whole job on demo data: partitions, local models, a report.')
 @click.option("--out", "out_dir", default="hvrt-demo", show_default=True, metavar="DIR",
               help="Folder for the profiler's report of the demo partitions.")
 @click.option("--rows", type=click.IntRange(min=1000), default=None, help="Rows of demo data (default 250,000).")
