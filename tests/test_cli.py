@@ -1002,6 +1002,8 @@ def test_library_advice_is_given_in_command_line_terms(tmp_path):
     pd.DataFrame({"w": when.strftime("%Y-%m-%dT%H:%M:%S"), "v": rng.normal(size=n)}).to_csv(tmp_path / "naive.csv", index=False)
     wide = pd.DataFrame({"store": [f"s{i % 70}" for i in range(n)], "v": rng.normal(size=n), "y": rng.normal(size=n)})
     wide.to_csv(tmp_path / "wide.csv", index=False)
+    pd.DataFrame({"city": rng.choice(["oslo", "lima"], n)}).to_csv(tmp_path / "text.csv", index=False)
+    pd.DataFrame({"store": [f"s{i}" for i in range(n)], "v": rng.normal(size=n)}).to_csv(tmp_path / "stores.csv", index=False)
     assert run("partition", tmp_path / "zoned.csv", "-k", 2, "-o", tmp_path / "z.csv", "--model", tmp_path / "z.hvrt").exit_code == 0
     cases = {
         "partition s.csv": (["partition", tmp_path / "s.csv", "-o", tmp_path / "o.csv"], 2,
@@ -1015,6 +1017,11 @@ def test_library_advice_is_given_in_command_line_terms(tmp_path):
                               "-o", tmp_path / "o.csv"], 2,
                              "--category-encoding native needs --engine hist (the exact engine has no categorical splits); "
                              "use --engine hist, or --category-encoding ohe or 'target'"),
+        "partition text.csv": (["partition", tmp_path / "text.csv", "-o", tmp_path / "o.csv"], 2,
+                               "no target to grow the tree on; give a numeric column of the file as --y, or as a feature"),
+        "partition stores.csv": (["partition", tmp_path / "stores.csv", "-k", 2, "--engine", "exact", "-o", tmp_path / "o.csv"], 0,
+                                 "--engine hist splits categoricals natively, and --category-encoding target is fast on either "
+                                 "engine (pass --category-encoding ohe to keep one-hot without this warning)"),
         "regress wide.csv": (["regress", tmp_path / "wide.csv", "--y", "y", "-k", 2, "--engine", "exact", "--model", tmp_path / "w.hvrt"], 0,
                              "more than the 64 that --category-encoding auto one-hot encodes for the local linear models"),
     }  # fmt: skip

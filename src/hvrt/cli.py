@@ -151,6 +151,12 @@ _COMMAND_LINE_ADVICE: tuple[tuple[str, str, str], ...] = (
         "write its times as they were at fit: with a UTC offset (such as +01:00) if they had one, else without",
         "L9",
     ),
+    # X14: only text columns, and no y
+    (
+        r"pass a numeric y or list fewer columns in categorical_features",
+        "give a numeric column of the file as --y, or as a feature",
+        "X14",
+    ),
     # R14: categoricals target encoded beyond the one-hot cap (a warning)
     (r"Pass a partitioner with category_encoding='target'", "Pass --category-encoding target", "R14"),
 )
