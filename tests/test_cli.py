@@ -1105,3 +1105,31 @@ def test_the_command_list_is_not_cut_short():
     listing = run("--help").output.split("Commands:")[1].splitlines()
     described = [line for line in listing if line.strip()]
     assert len(described) == 7 and not any(line.endswith("...") for line in described), described
+
+
+def test_a_file_the_system_refuses_to_write_is_one_line_naming_it(tmp_path, csv, monkeypatch):
+    # a folder without write permission (or a full disk) was a traceback naming the temporary
+    # file beside the output; now one line naming the output, exit 1 (not bad input)
+    import os
+
+    real_open = os.open
+
+    def refuse(path, *args, **kwargs):
+        if str(path).endswith(".part"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    before = files_in(tmp_path)
+    monkeypatch.setattr(os, "open", refuse)
+    for args, named in (
+        (["partition", csv, "-k", 3, "-o", tmp_path / "out.csv"], tmp_path / "out.csv"),
+        (["regress", csv, "--y", "y", "-k", 3, "--engine", "exact", "--model", tmp_path / "m.hvrt"], tmp_path / "m.hvrt"),
+    ):
+        result = run(*args)
+        assert result.exit_code == 1 and result.stdout == "", result.output
+        assert result.stderr == f"hvrt: error: cannot write {str(named)!r}: Permission denied\n"
+    assert files_in(tmp_path) == before
+    monkeypatch.setattr(os, "open", real_open)
+    # hvrt's own FileNotFoundError (no errno) stays bad input, exit 2
+    result = run("label", csv, "--model", tmp_path / "absent.hvrt", "-o", tmp_path / "out.csv")
+    assert result.exit_code == 2 and "model file" in result.stderr

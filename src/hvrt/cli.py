@@ -87,13 +87,20 @@ class _HvrtGroup(click.Group):
                 except click.ClickException as error:
                     click.echo(f"hvrt: error: {_one_line(error)}", err=True)
                     code = error.exit_code
-                except (FileNotFoundError, IsADirectoryError, ValueError, TypeError) as error:
-                    # hvrt's own checks raise these with a message naming the column or parameter;
-                    # HVRT_TRACEBACK=1 shows where one came from
+                except (OSError, ValueError, TypeError) as error:
+                    # hvrt's own checks raise ValueError, TypeError, FileNotFoundError and
+                    # IsADirectoryError with a message naming the column, parameter or file: bad
+                    # input, 2; an OSError with an errno is the system refusing a read or a write
+                    # (a folder without permission, a full disk): 1. HVRT_TRACEBACK=1 shows where
+                    # one came from.
                     if os.environ.get("HVRT_TRACEBACK"):
                         raise
-                    click.echo(f"hvrt: error: {_for_the_command_line(_one_line(error))}", err=True)
-                    code = 2
+                    if isinstance(error, OSError) and error.errno is not None:
+                        click.echo(f"hvrt: error: {_system_error(error)}", err=True)
+                        code = 1
+                    else:
+                        click.echo(f"hvrt: error: {_for_the_command_line(_one_line(error))}", err=True)
+                        code = 2
                 except ImportError as error:  # a missing extra: the message names it
                     click.echo(f"hvrt: error: {_one_line(error)}", err=True)
                     code = 1
@@ -101,6 +108,21 @@ class _HvrtGroup(click.Group):
             if "hvrt._progress" in sys.modules:
                 sys.modules["hvrt._progress"].share_start(None)
         sys.exit(code)
+
+
+def _system_error(error: OSError) -> str:
+    """An error of the operating system in one line naming the file: the file the user named, not
+    the temporary file beside it that :class:`hvrt._atomic.atomic_path` writes first."""
+    import re
+
+    text = error.strerror or type(error).__name__
+    if error.filename is None:
+        return text
+    path = Path(os.fsdecode(error.filename))
+    written = re.fullmatch(r"\.(.+)\.[0-9a-f]{8}\.(?:part|partial)", path.name)
+    if written:
+        return f"cannot write {str(path.with_name(written[1]))!r}: {text}"
+    return f"{text}: {str(path)!r}"
 
 
 def _show_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
