@@ -182,9 +182,14 @@ _COMMAND_LINE_ADVICE: tuple[tuple[str, str, str], ...] = (
     # R14: categoricals target encoded beyond the one-hot cap (a warning)
     (r"Pass a partitioner with category_encoding='target'", "Pass --category-encoding target", "R14"),
 )
-# Estimator parameters the commands take as options: `category_encoding='target'` is
-# `--category-encoding target`, `max_leaf_nodes` is `-k`.
-_PARAMETER_OPTIONS = {"category_encoding": "--category-encoding", "engine": "--engine", "max_leaf_nodes": "-k"}
+# Estimator parameters the commands take as options, with the values the option takes:
+# `category_encoding='target'` is `--category-encoding target` (`engine='python'`, pandas'
+# query engine, is not `--engine`), and `(max_leaf_nodes)` is `(-k)`.
+_PARAMETER_OPTIONS = {
+    "category_encoding": ("--category-encoding", ("auto", "native", "ohe", "target")),
+    "engine": ("--engine", ("auto", "exact", "hist")),
+}
+_PARAMETER_NAMES = {"max_leaf_nodes": "-k"}
 
 
 def _for_the_command_line(message: str) -> str:
@@ -193,13 +198,11 @@ def _for_the_command_line(message: str) -> str:
 
     for pattern, advice, _ in _COMMAND_LINE_ADVICE:
         message = re.sub(pattern, advice, message)
-    names = "|".join(_PARAMETER_OPTIONS)
-    message = re.sub(
-        rf"\b({names})=(?:'([^']*)'|(\w+))",
-        lambda found: f"{_PARAMETER_OPTIONS[found[1]]} {found[2] if found[2] is not None else found[3]}",
-        message,
-    )
-    return re.sub(rf"\(({names})\)", lambda found: f"({_PARAMETER_OPTIONS[found[1]]})", message)
+    for name, (option, values) in _PARAMETER_OPTIONS.items():
+        message = re.sub(rf"\b{name}='({'|'.join(values)})'", rf"{option} \1", message)
+    for name, option in _PARAMETER_NAMES.items():
+        message = message.replace(f"({name})", f"({option})")
+    return message
 
 
 # --------------------------------------------------------------------------- progress
@@ -245,7 +248,7 @@ def _overwrite_input_option(column: str) -> Any:
     )  # fmt: skip
 
 
-CATEGORY_ENCODINGS = ("auto", "native", "ohe", "target")  # HVRTPartitioner's category_encoding
+CATEGORY_ENCODINGS = _PARAMETER_OPTIONS["category_encoding"][1]  # HVRTPartitioner's category_encoding
 
 
 def _category_encoding_option(default_is: str) -> Any:
@@ -1360,7 +1363,7 @@ def label(input_path: str, model_path: str, output: str, chunk_rows: int, overwr
     _chunked("label", "HVRTPartitioner", PARTITION_COLUMN, input_path, model_path, output, chunk_rows, overwrite_input, quiet)
 
 
-@cli.command(short_help='The partitions of a saved model as pandas queries.')
+@cli.command(short_help="The partitions of a saved model as pandas queries.")
 @click.option("--model", "model_path", required=True, metavar="PATH",
               help="A partitioner (`hvrt partition --model`) or a regressor (`hvrt regress --model`).")
 @click.option("-o", "--output", default=None, metavar="OUTPUT",
@@ -1402,7 +1405,7 @@ def rules(model_path: str, output: str | None, precision: int | None, missing: s
     _say(quiet, f"wrote the rules of {_count(len(table), 'partition')} of {model_path} to {target[0]}")
 
 
-@cli.command(short_help='Fit a PartitionedRegressor of --y on INPUT; save it for predict.')
+@cli.command(short_help="Fit a PartitionedRegressor of --y on INPUT; save it for predict.")
 @click.argument("input_path", metavar="INPUT")
 @click.option("--y", "y_column", required=True, metavar="COL", help="The numeric column to predict.")
 @click.option("-k", "--partitions", "k", type=click.IntRange(min=2), default=None,
@@ -1472,7 +1475,7 @@ def predict(input_path: str, model_path: str, output: str, chunk_rows: int, over
              overwrite_input, quiet)
 
 
-@cli.command(short_help='Profile the partitions of INPUT into the --out folder.')
+@cli.command(short_help="Profile the partitions of INPUT into the --out folder.")
 @click.argument("input_path", metavar="INPUT")
 @click.option("--labels", "labels_column", required=True, metavar="COL", help="The column that holds the partition labels.")
 @click.option("--columns", "columns", multiple=True, metavar="A,B,...",
@@ -1560,7 +1563,7 @@ def _check_out_folder(out_dir: str) -> Path:
     return out
 
 
-@cli.command(short_help='The whole job on demo data: partitions, local models, a report.')
+@cli.command(short_help="The whole job on demo data: partitions, local models, a report.")
 @click.option("--out", "out_dir", default="hvrt-demo", show_default=True, metavar="DIR",
               help="Folder for the profiler's report of the demo partitions.")
 @click.option("--rows", type=click.IntRange(min=1000), default=None, help="Rows of demo data (default 250,000).")
