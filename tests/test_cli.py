@@ -1059,6 +1059,14 @@ def test_a_parquet_date_column_is_an_ordered_feature(tmp_path):
     result = run("label", tmp_path / "d.parquet", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", 50)
     assert result.exit_code == 0 and result.stderr == "", result.output
     assert (tmp_path / "l.csv").read_bytes() == (tmp_path / "p.csv").read_bytes()
+    # a model fitted on the dates as pandas reads them (Python dates: categories), as an older
+    # hvrt did, labels them as it saw them
+    with pytest.warns(UserWarning, match="hold Python dates"):
+        old = HVRTPartitioner(4).fit(pd.read_parquet(tmp_path / "d.parquet"))
+    hvrt.save(old, tmp_path / "old.hvrt")
+    result = run("label", tmp_path / "d.parquet", "--model", tmp_path / "old.hvrt", "-o", tmp_path / "o.csv", "--chunk-rows", 50)
+    assert result.exit_code == 0, result.output
+    np.testing.assert_array_equal(pd.read_csv(tmp_path / "o.csv")["partition"], old.labels_)
     days[5] = dt.date(9999, 12, 31)
     pq.write_table(pa.table({"d": pa.array(days, pa.date32()), "v": values}), tmp_path / "s.parquet")
     result = run("partition", tmp_path / "s.parquet", "-k", 4, "-o", tmp_path / "s.csv")

@@ -583,12 +583,13 @@ def iter_chunks(
     so a chunk whose values of such a column all look like numbers keeps them as the same
     categories the whole file had; ``date_columns`` and ``duration_columns`` (recorded too)
     are read as dates and durations, as :func:`read_table` read them at fit (a value that is
-    not one is refused with its row and value).
+    not one is refused with its row and value; of a Parquet file, its date columns named in
+    ``date_columns`` are read as ``datetime64``).
     """
     import pandas as pd
 
     if fmt == "parquet":
-        yield from (frame for frame, _ in _parquet_chunks(path, chunk_rows))
+        yield from (frame for frame, _ in _parquet_chunks(path, chunk_rows, date_columns))
         return
     with _reading(path, fmt):
         header = pd.read_csv(path, nrows=0).columns
@@ -611,11 +612,21 @@ def _parquet_batches(path: Path, chunk_rows: int) -> Iterator[Any]:
     yield from _pyarrow().parquet.ParquetFile(path).iter_batches(batch_size=chunk_rows)
 
 
-def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[tuple[pd.DataFrame, Any]]:
-    """The record batches of a Parquet file, each as a DataFrame and as stored (to copy it);
-    dates as ``datetime64``, as :func:`read_table` reads them."""
+def _parquet_chunks(path: Path, chunk_rows: int, dates: Sequence[str] = ()) -> Iterator[tuple[pd.DataFrame, Any]]:
+    """The record batches of a Parquet file, each as a DataFrame and as stored (to copy it).
+
+    Its date columns named in ``dates`` (the model's ``date_columns``: read as ``datetime64`` at
+    fit, by :func:`read_table`) are ``datetime64`` too; any other stays Python dates, as a model
+    fitted on them as categories (saved by an older ``hvrt``, or from Python) saw them.
+    """
     for batch in _parquet_batches(path, chunk_rows):
-        yield batch.to_pandas(date_as_object=False), batch
+        frame = batch.to_pandas()
+        schema = batch.schema
+        times = {
+            name: batch.column(name).to_pandas(date_as_object=False).to_numpy() for name in dates
+            if name in schema.names and _pyarrow().types.is_date(schema.field(name).type)
+        }  # fmt: skip
+        yield (frame.assign(**times) if times else frame), batch
 
 
 def _parquet_dates_as_times(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
@@ -1314,7 +1325,7 @@ def _chunked(command: str, kind: str, column: str, input_path: str, model_path: 
         else:
             writer = ChunkWriter(temporary, out_fmt)
         if fmt == "parquet":
-            pairs = _parquet_chunks(source, chunk_rows)
+            pairs = _parquet_chunks(source, chunk_rows, metadata.get("date_columns", ()))
         else:
             pairs = ((chunk, None) for chunk in iter_chunks(
                 source, fmt, chunk_rows, metadata.get("text_columns", ()), metadata.get("date_columns", ()),
