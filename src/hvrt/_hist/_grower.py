@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._histograms import FLOAT32_MAX_ROWS, fill_histogram, histogram_sum, histogram_sums, subtract_histograms
+from ._histograms import fill_histogram, histogram_sum, histogram_sums, subtract_histograms
 from ._jit import intrinsic, njit, types
 from ._categories import evaluate_mixed, split_rows_by_set
 from ._node_table import (
@@ -200,10 +200,11 @@ def grow(
     y : float64 or float32 array (n, m), C order (the target, centred; see ``fit_hist``).
     rows : int32 array (n,), the original row of each position; permuted with the rows.
     seg_start, seg_end : int, the rows of this tree's root.
-    root_hist : float64 (p, nan_code + 1, histogram_width(m)), the root's histogram (copied,
-        not changed). With a float32 target of several outputs, the children of a node
-        smaller than ``hist_min_rows`` are histogrammed in float32 (``_histograms.
-        narrow_histograms``); the node sums returned are then the rows' own, in float64.
+    root_hist : float64 or float32 (p, nan_code + 1, histogram_width(m)), the root's histogram
+        (copied, not changed); every histogram of the growth takes its type
+        (``_histograms.histogram_dtype``). With float32 histograms the node sums that the
+        gains use are theirs, and the returned node sums are taken from the rows instead
+        (in float64, once growth is done), so the tree's values stay the rows' means.
     root_sums : float64 (m,), the root's per-output target sums.
     root_depth : int, the root's depth in the whole tree (0, or 1 for a root's child).
     n_value_bins : int64 array (p,).
@@ -244,13 +245,7 @@ def grow(
     heap_size = np.int64(0)  # not a literal 0: one compiled heap_push, not two
 
     n_slots = (max_leaves if max_leaves < n // hist_min_rows else n // hist_min_rows) + 2  # noqa: FURB136
-    hist = np.empty((n_slots + 2, p, width, root_hist.shape[2]))  # + two scratch histograms
-    # a float32 target of several outputs: the children of a node too small to keep its
-    # histogram are rebuilt from their rows into float32 histograms (_histograms.
-    # narrow_histograms, the same rule; their counts, below hist_min_rows, are exact)
-    narrow = y.itemsize == 4 and m > 1 and hist_min_rows <= FLOAT32_MAX_ROWS
-    narrow_hist = np.empty((2 if narrow else 0, p, width, root_hist.shape[2]), dtype=np.float32)
-    narrow_base = n_slots + 2  # the slot numbers of narrow_hist's two histograms
+    hist = np.empty((n_slots + 2, p, width, root_hist.shape[2]), dtype=root_hist.dtype)  # + two scratch histograms
     scratch_a, scratch_b = n_slots, n_slots + 1
     free_slots = np.empty(n_slots, dtype=np.int64)
     for t in range(n_slots):
@@ -304,31 +299,17 @@ def grow(
             size = node_int[node, END] - node_int[node, START]
             # ``categorical is None`` is pruned at compile time (numba's dead-branch pass on a
             # None argument): a fit without categorical inputs never compiles their kernels
-            # (one call site per histogram type: numba cannot hold either in one variable)
             if categorical is None:
-                if slot >= narrow_base:
-                    gain, feature, split_bin, nan_left, n_left = evaluate_node(
-                        narrow_hist[slot - narrow_base], numeric_bins, nan_code, node_float[node, 1:], size,
-                        node_int[node, DEPTH], min_leaf, max_depth, min_gain, split_scratch,
-                    )  # fmt: skip
-                else:
-                    gain, feature, split_bin, nan_left, n_left = evaluate_node(
-                        hist[slot], numeric_bins, nan_code, node_float[node, 1:], size, node_int[node, DEPTH],
-                        min_leaf, max_depth, min_gain, split_scratch,
-                    )  # fmt: skip
+                gain, feature, split_bin, nan_left, n_left = evaluate_node(
+                    hist[slot], numeric_bins, nan_code, node_float[node, 1:], size, node_int[node, DEPTH],
+                    min_leaf, max_depth, min_gain, split_scratch,
+                )  # fmt: skip
             else:
-                if slot >= narrow_base:
-                    gain, feature, split_bin, nan_left, n_left = evaluate_mixed(
-                        narrow_hist[slot - narrow_base], numeric_bins, n_value_bins, categorical, nan_code,
-                        node_float[node, 1:], size, node_int[node, DEPTH], min_leaf, max_depth, min_gain,
-                        min_category_rows, split_scratch, category_scratch, bits,
-                    )  # fmt: skip
-                else:
-                    gain, feature, split_bin, nan_left, n_left = evaluate_mixed(
-                        hist[slot], numeric_bins, n_value_bins, categorical, nan_code, node_float[node, 1:], size,
-                        node_int[node, DEPTH], min_leaf, max_depth, min_gain, min_category_rows, split_scratch,
-                        category_scratch, bits,
-                    )  # fmt: skip
+                gain, feature, split_bin, nan_left, n_left = evaluate_mixed(
+                    hist[slot], numeric_bins, n_value_bins, categorical, nan_code, node_float[node, 1:], size,
+                    node_int[node, DEPTH], min_leaf, max_depth, min_gain, min_category_rows, split_scratch,
+                    category_scratch, bits,
+                )  # fmt: skip
                 if feature >= 0 and categorical[feature]:
                     for w in range(4):
                         node_int[node, CATEGORIES + w] = bits[w]
@@ -398,16 +379,10 @@ def grow(
             split_rows(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, small_size)
         small_start = start if left_is_small else start + n_left
         large_start = start + n_left if left_is_small else start
-        narrow_children = narrow and parent_slot < 0
-        if narrow_children:  # both children from their rows, in float32
-            fill_histogram(narrow_hist[0], codes, y, start, start + n_left)
-            fill_histogram(narrow_hist[1], codes, y, start + n_left, end)
-            left_slot, right_slot = narrow_base, narrow_base + 1
-        else:
-            _child_histograms(
-                hist, codes, y, small_slot, small_start, small_size, large_slot, large_start,
-                end - start - small_size, parent_slot < 0,
-            )  # fmt: skip
+        _child_histograms(
+            hist, codes, y, small_slot, small_start, small_size, large_slot, large_start,
+            end - start - small_size, parent_slot < 0,
+        )  # fmt: skip
 
         if n_nodes + 2 > capacity:
             capacity *= 2
@@ -422,10 +397,7 @@ def grow(
         node_int[left, START], node_int[left, END], node_int[left, DEPTH] = start, start + n_left, depth
         node_int[right, START], node_int[right, END], node_int[right, DEPTH] = start + n_left, end, depth
         for k in range(m):
-            if narrow_children:
-                node_float[left, 1 + k] = histogram_sum(narrow_hist[0], k)
-            else:
-                node_float[left, 1 + k] = histogram_sum(hist[left_slot], k)
+            node_float[left, 1 + k] = histogram_sum(hist[left_slot], k)
             node_float[right, 1 + k] = node_float[parent, 1 + k] - node_float[left, 1 + k]
         n_leaves += 1
         pending[0], pending_slot[0] = left, left_slot
@@ -434,9 +406,9 @@ def grow(
 
     if coordinated and not stopped:  # this subtree's whole sequence is published
         _store_release(board, side * board.shape[1] + FINAL, 1)
-    if narrow:
-        # float32 histograms' sums served the gains of small nodes; the node values are the
-        # rows' sums (the tree's documented values), taken once the rows are in place
+    if root_hist.itemsize == 4:
+        # float32 histograms: their sums served the gains; the node values are the exact
+        # sums of the rows (the tree's documented values), taken once the rows are in place
         _exact_node_sums(y, node_int, node_float, n_nodes)
     # open leaves left in the heap are leaves: forget their candidate splits
     for t in range(n_nodes):

@@ -3,8 +3,8 @@
 A histogram holds, for each feature and code, the per-output target sums and the row count
 (``hist[feature, code, :m]`` and ``hist[feature, code, m]``): all that the least-squares
 gain of every split of the node needs (``_split``), for one output or many. Histograms are
-float64, or float32 for the small nodes of a float32 target of several outputs
-(:func:`narrow_histograms`); the kernels take either.
+float64, or float32 for a float32 target of several outputs (:func:`histogram_dtype`); the
+kernels take either.
 
 With several outputs, each (feature, code) block is padded with zeros to a whole number of
 four-lane vectors (:func:`histogram_width`), and a row adds its outputs and its count to a
@@ -28,26 +28,24 @@ _LANES = 4
 _LANE_TYPES = {types.float64: ir.DoubleType, types.float32: ir.FloatType}
 
 
-# Rows up to which a float32 histogram counts exactly.
+# Rows up to which a float32 histogram is kept: float32 holds every count up to 2**24 exactly.
 FLOAT32_MAX_ROWS = 2**24
 
 
-def narrow_histograms(y: np.ndarray, hist_min_rows: int) -> bool:
-    """Whether growth histograms small nodes' children in float32 (``grow``'s rule).
+def histogram_dtype(n_rows: int, y: np.ndarray) -> type:
+    """The element type of the histograms of a tree grown on ``n_rows`` rows of target ``y``.
 
-    For a float32 target of several outputs (the features target, ``fit_hist``), a node
-    too small to keep its histogram (under ``hist_min_rows`` rows) has both children
-    rebuilt from their rows into float32 histograms: a ten-output (feature, code) block is
-    48 bytes instead of 96, half the memory traffic of their adds, zeroing and split
-    searches. Their counts are exact (fewer than ``FLOAT32_MAX_ROWS`` rows); their sums are
-    rounded to float32 as they are added, and the bins of such nodes are small (a relative
-    error of at most about ``hist_min_rows * 2**-24`` even where every row holds the same
-    value), so a split can move only where two candidates nearly tie. Larger nodes keep
-    float64 histograms: summed in float32, a bin of tens of thousands of equal values
-    (an integer-valued column) drifts by up to 1e-3, which moved flights' partitions. The
-    node values do not come from the float32 sums (``grow`` takes them from the rows).
+    float32 for a float32 target of several outputs (the features target, ``fit_hist``)
+    of at most :data:`FLOAT32_MAX_ROWS` rows, else float64. A ten-output (feature, code)
+    block is then 48 bytes instead of 96: half the memory traffic of every histogram add,
+    subtraction, zeroing and split search. The counts stay exact; the sums are rounded to
+    float32 as they are added (relative error about 1e-7 per addition), which can move a
+    split only where two candidates tie to that rounding. The tree's node values do not
+    come from them (``grow`` takes them from the rows).
     """
-    return y.dtype == np.float32 and y.ndim == 2 and y.shape[1] > 1 and hist_min_rows <= FLOAT32_MAX_ROWS
+    if y.dtype == np.float32 and y.ndim == 2 and y.shape[1] > 1 and n_rows <= FLOAT32_MAX_ROWS:
+        return np.float32
+    return np.float64
 
 
 def histogram_width(n_outputs: int) -> int:
