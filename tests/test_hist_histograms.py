@@ -12,8 +12,7 @@ import pytest
 from hvrt._hist._binning import fit_bins, transform_bins
 from hvrt._hist._grow_tree import grow_tree
 from hvrt._hist._grower import ENTRIES, grow
-from hvrt._hist._histograms import fill_histogram, histogram_dtype, histogram_sums, histogram_width
-from hvrt._hist._node_table import BIN, END, FEATURE, START
+from hvrt._hist._histograms import fill_histogram, histogram_sums, histogram_width
 
 
 def binned(seed, n_rows, n_features, n_outputs, nan_share=0.05):
@@ -102,10 +101,9 @@ def test_root_histograms_start_on_a_cache_line():
     for trial in range(24):
         keep.append(np.empty(trial * 3 + 1))  # other allocations in between: other bases
         shape = (2, 3 + trial % 2, 5 + trial, histogram_width(10))
-        for dtype in (np.float64, np.float32):  # float32: the features target's (histogram_dtype)
-            hists = _aligned_empty(shape, dtype)
-            assert hists.shape == shape and hists.dtype == dtype and hists.flags.c_contiguous
-            assert hists.ctypes.data % 64 == 0
+        hists = _aligned_empty(shape)
+        assert hists.shape == shape and hists.dtype == np.float64 and hists.flags.c_contiguous
+        assert hists.ctypes.data % 64 == 0
     hists = _root_histogram(codes, y, 3, mapper.n_codes, 1)
     assert hists.ctypes.data % 64 == 0
     expected = np.empty_like(hists[0])
@@ -113,96 +111,3 @@ def test_root_histograms_start_on_a_cache_line():
     half = np.empty_like(hists[0])
     fill_histogram(half, codes, y, len(y) // 2, len(y))
     np.testing.assert_array_equal(hists[0], expected + half)
-
-
-def reference_histogram_f32(codes, y, n_features, n_codes, start, end):
-    """As reference_histogram, in float32: each addition rounded to float32, in row order."""
-    m = y.shape[1]
-    hist = np.zeros((n_features, n_codes, m + 1), dtype=np.float32)
-    rows = np.arange(start, end)
-    for f in range(n_features):
-        for k in range(m):
-            np.add.at(hist[f, :, k], codes[rows, f], y[rows, k])
-        np.add.at(hist[f, :, m], codes[rows, f], np.float32(1.0))
-    return hist
-
-
-# widths 4, 8, 12 (eight lanes and four), 16 (eight and eight), 20 (the wide path)
-@pytest.mark.parametrize("n_outputs", [2, 3, 7, 10, 11, 15, 16])
-def test_float32_histogram_equals_the_scalar_float32_one_bit_for_bit(n_outputs):
-    # the features target's histograms (histogram_dtype): float32 lanes, the same additions
-    # in the same row order as a float32 scalar loop, counts exact
-    codes, y, mapper = binned(3, 3_000, 5, n_outputs)
-    y32 = y.astype(np.float32)
-    width = histogram_width(n_outputs)
-    hist = np.full((5, mapper.n_codes, width), np.nan, dtype=np.float32)
-    fill_histogram(hist, codes, y32, 250, 2_750)
-    expected = reference_histogram_f32(codes, y32, 5, mapper.n_codes, 250, 2_750)
-    np.testing.assert_array_equal(hist[:, :, : n_outputs + 1], expected)
-    np.testing.assert_array_equal(hist[:, :, n_outputs + 1 :], 0.0)
-    np.testing.assert_array_equal(hist[0, :, n_outputs].sum(), 2_500)
-    # the node sums off a float32 histogram: its bins added in float64, in order
-    sums = histogram_sums(hist)[:n_outputs]
-    assert sums.dtype == np.float64
-    np.testing.assert_array_equal(sums, expected[0, :, :n_outputs].astype(np.float64).cumsum(axis=0)[-1])
-
-
-def test_histograms_are_float32_for_a_float32_target_of_several_outputs_only(monkeypatch):
-    from hvrt._hist import _histograms
-
-    several = np.zeros((10, 3), dtype=np.float32)
-    assert histogram_dtype(10, several) == np.float32
-    assert histogram_dtype(10, several.astype(np.float64)) == np.float64
-    assert histogram_dtype(10, np.zeros((10, 1), dtype=np.float32)) == np.float64  # one output
-    # float32 counts are exact to 2**24 rows: beyond, float64
-    assert histogram_dtype(2**24, several) == np.float32
-    assert histogram_dtype(2**24 + 1, several) == np.float64
-    monkeypatch.setattr(_histograms, "FLOAT32_MAX_ROWS", 5)
-    assert histogram_dtype(10, several) == np.float64
-
-
-@pytest.mark.parametrize("threads", [1, 2])
-def test_growth_on_float32_histograms_keeps_exact_node_values(monkeypatch, threads):
-    # a float32 target of several outputs grows on float32 histograms; every node's sums
-    # (the tree's values) are still its rows' sums in float64, the root's included
-    from hvrt._hist import _grow_tree, _histograms, _threads
-
-    monkeypatch.setattr(_threads.config, "NUMBA_NUM_THREADS", threads)
-    n_rows = _grow_tree.TWO_SUBTREES_MIN_ROWS + 3_000
-    codes0, y0, mapper = binned(12, n_rows, 4, 6)
-    y32 = np.ascontiguousarray(y0.astype(np.float32))
-    seen = []
-
-    def spying(*args):
-        seen.append(args[6].dtype)  # root_hist
-        return grow(*args)
-
-    monkeypatch.setattr(_grow_tree, "grow", spying)
-    grown = {}
-    for limit in (_histograms.FLOAT32_MAX_ROWS, 0):  # float32 histograms, then float64 ones
-        monkeypatch.setattr(_histograms, "FLOAT32_MAX_ROWS", limit)
-        codes, y = codes0.copy(), y32.copy()
-        node_int, node_float, rows = grow_tree(
-            codes, y, mapper.n_value_bins, mapper.nan_code, 60, 1, 2**31 - 1, 0.0, 1024
-        )
-        np.testing.assert_array_equal(y, y32[rows])  # the rows moved with their target
-        exact = np.array([y[s:e].astype(np.float64).sum(axis=0) for s, e in node_int[:, [START, END]]])
-        np.testing.assert_allclose(node_float[:, 1:], exact, rtol=0, atol=1e-9)
-        grown[limit] = node_int, rows
-    assert set(seen[: len(seen) // 2]) == {np.dtype(np.float32)}
-    assert set(seen[len(seen) // 2 :]) == {np.dtype(np.float64)}
-    # the same tree either way here (float32 rounding moves a split only at a near tie)
-    (int_32, rows_32), (int_64, rows_64) = grown.values()
-    np.testing.assert_array_equal(int_32[:, [START, END, FEATURE, BIN]], int_64[:, [START, END, FEATURE, BIN]])
-
-
-def test_a_float32_root_that_cannot_split_has_its_rows_sums(monkeypatch):
-    from hvrt._hist import _grow_tree, _threads
-
-    monkeypatch.setattr(_threads.config, "NUMBA_NUM_THREADS", 2)
-    n_rows = _grow_tree.TWO_SUBTREES_MIN_ROWS + 3_000
-    codes, y0, mapper = binned(13, n_rows, 3, 4)
-    y = np.ascontiguousarray(y0.astype(np.float32))
-    node_int, node_float, _ = grow_tree(codes, y, mapper.n_value_bins, mapper.nan_code, 50, n_rows // 2 + 1, 2**31 - 1, 0.0, 1024)
-    assert len(node_int) == 1
-    np.testing.assert_allclose(node_float[0, 1:], y.astype(np.float64).sum(axis=0), rtol=0, atol=1e-9)

@@ -31,11 +31,10 @@ _NODE = ("f8", "i8", "i8", "b1", "i8")  # gain, feature, bin, nan_left, n_left
 _GROW_TABLES = (("i8", 2, "C"), ("f8", 2, "C"))  # node_int, node_float
 
 
-def _grow(categorical: object, target: str = "f8", hist: str = "f8") -> tuple:
+def _grow(categorical: object, target: str = "f8") -> tuple:
     # codes, words, y, rows, seg_start, seg_end, root_hist, root_sums, root_depth, n_value_bins,
     # categorical, nan_code, max_leaves, min_leaf, max_depth, min_gain, hist_min_rows, min_category_rows,
-    # board, board_gain, side (y: "f4" for the features target, see _engines.target_dtype; its
-    # histograms "f4" up to 2**24 rows, see _histograms.histogram_dtype)
+    # board, board_gain, side (y: "f4" for the features target, see _engines.target_dtype)
     return (
         ("u1", 2, "C"),
         ("u8", 2, "C"),
@@ -43,7 +42,7 @@ def _grow(categorical: object, target: str = "f8", hist: str = "f8") -> tuple:
         ("i4", 1, "C"),
         "i8",
         "i8",
-        (hist, 3, "C"),
+        ("f8", 3, "C"),
         ("f8", 1, "C", "r"),
         "i8",
         ("i8", 1, "C", "r"),
@@ -196,18 +195,14 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
     ),
     "hvrt._hist._histograms.fill_histogram": tuple(
         # hist, codes, y, start, end
-        (name, ((hist, 3, "C"), ("u1", 2, "C"), (target, 2, "C"), "i8", "i8"), "void")
-        for name, hist, target in (
-            ("fill_histogram", "f8", "f8"), ("fill_histogram_f4", "f8", "f4"), ("fill_histogram_f4h", "f4", "f4")
-        )
+        (name, (("f8", 3, "C"), ("u1", 2, "C"), (target, 2, "C"), "i8", "i8"), "void")
+        for name, target in (("fill_histogram", "f8"), ("fill_histogram_f4", "f4"))
     ),
     "hvrt._hist._grower.grow": (
         ("grow", _grow(None), _GROW_TABLES),
         ("grow_categorical", _grow(("b1", 1, "C", "r")), _GROW_TABLES),
         ("grow_f4", _grow(None, "f4"), _GROW_TABLES),
         ("grow_categorical_f4", _grow(("b1", 1, "C", "r"), "f4"), _GROW_TABLES),
-        ("grow_f4h", _grow(None, "f4", "f4"), _GROW_TABLES),
-        ("grow_categorical_f4h", _grow(("b1", 1, "C", "r"), "f4", "f4"), _GROW_TABLES),
     ),
     "hvrt._hist._grower._merge_order": (
         # nodes, gains, counts, global_split, max_leaves
@@ -223,12 +218,12 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
             "void",
         ),
     ),
-    "hvrt._hist._split.evaluate_node": tuple(
+    "hvrt._hist._split.evaluate_node": (
         # hist, n_value_bins, nan_code, sums, size, depth, min_leaf, max_depth, min_gain, scratch
         (
-            name,
+            "evaluate_node",
             (
-                (hist, 3, "C"),
+                ("f8", 3, "C"),
                 ("i8", 1, "C", "r"),
                 "i8",
                 ("f8", 1, "C", "r"),
@@ -240,16 +235,15 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
                 ("f8", 2, "C"),
             ),
             _NODE,
-        )
-        for name, hist in (("evaluate_node", "f8"), ("evaluate_node_f4h", "f4"))
+        ),
     ),
-    "hvrt._hist._categories.evaluate_mixed": tuple(
+    "hvrt._hist._categories.evaluate_mixed": (
         # hist, numeric_bins, n_value_bins, categorical, nan_code, sums, size, depth, min_leaf,
         # max_depth, min_gain, min_category_rows, scratch, category_scratch, bits
         (
-            name,
+            "evaluate_mixed",
             (
-                (hist, 3, "C"),
+                ("f8", 3, "C"),
                 ("i8", 1, "C", "r"),
                 ("i8", 1, "C", "r"),
                 ("b1", 1, "C", "r"),
@@ -266,8 +260,7 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
                 ("i8", 1, "C"),
             ),
             _NODE,
-        )
-        for name, hist in (("evaluate_mixed", "f8"), ("evaluate_mixed_f4h", "f4"))
+        ),
     ),
     "hvrt._hist._rows.split_rows": tuple(
         # codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, small_size

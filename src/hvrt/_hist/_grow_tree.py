@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from ._grower import ENTRIES, FINAL, PUBLISHED, grow, merge_subtrees, split_root
-from ._histograms import add_histograms, build_histogram, column_sums, histogram_dtype, histogram_sums, histogram_width
+from ._histograms import add_histograms, build_histogram, column_sums, histogram_sums, histogram_width
 from ._node_table import BIN, CATEGORIES, DEPTH, END, FEATURE, N_FIELDS, N_LEFT, NAN_LEFT, ORDER, START
 from ._threads import MIN_ROWS_PER_THREAD, thread_count
 
@@ -37,13 +37,12 @@ COORDINATED_MIN_ROWS_PER_LEAF = 16
 _HISTOGRAM_ALIGNMENT = 64
 
 
-def _aligned_empty(shape: tuple[int, ...], dtype: type = np.float64) -> np.ndarray:
-    """``np.empty(shape, dtype)`` (C order) starting on a ``_HISTOGRAM_ALIGNMENT`` boundary."""
+def _aligned_empty(shape: tuple[int, ...]) -> np.ndarray:
+    """``np.empty(shape)`` (float64, C order) starting on a ``_HISTOGRAM_ALIGNMENT`` boundary."""
     size = int(np.prod(shape))
-    itemsize = np.dtype(dtype).itemsize
-    per_line = _HISTOGRAM_ALIGNMENT // itemsize
-    buffer = np.empty(size + per_line, dtype=dtype)
-    start = (-buffer.ctypes.data % _HISTOGRAM_ALIGNMENT) // itemsize  # (numpy's base is 8-byte aligned at least)
+    per_line = _HISTOGRAM_ALIGNMENT // 8
+    buffer = np.empty(size + per_line)
+    start = (-buffer.ctypes.data % _HISTOGRAM_ALIGNMENT) // 8  # (numpy's base is 8-byte aligned at least)
     return buffer[start : start + size].reshape(shape)
 
 
@@ -53,7 +52,7 @@ def _root_histogram(codes: np.ndarray, y: np.ndarray, n_features: int, n_codes: 
     ``_HISTOGRAM_ALIGNMENT`` boundary, or 32 bytes past one (a block is 96 bytes with ten
     outputs)."""
     n, m = y.shape
-    hists = _aligned_empty((2, n_features, n_codes, histogram_width(m)), histogram_dtype(n, y))
+    hists = _aligned_empty((2, n_features, n_codes, histogram_width(m)))
     bounds = ((0, n // 2), (n // 2, n))
     if threads >= 2:
         with ThreadPoolExecutor(max_workers=2) as pool:
@@ -115,8 +114,6 @@ def grow_tree(
     root_int[[START, END, DEPTH]] = 0, n, 0
     root_float = np.concatenate([[gain], root_sums])
     if feature < 0:  # the root is the only leaf
-        if hists.dtype == np.float32:  # its value from its rows, as grow's nodes (see grow)
-            root_float[1:] = y.sum(axis=0, dtype=np.float64)
         return root_int[None, :], root_float[None, :], rows
     root_int[[FEATURE, BIN, NAN_LEFT, N_LEFT, ORDER]] = feature, split_bin, nan_left, n_left, 0
     if categorical is not None and categorical[feature]:  # as grow records it: the set of a categorical split only
@@ -152,8 +149,6 @@ def grow_tree(
             codes, words, y, rows, n_value_bins, categorical, nan_code, max_leaves, min_leaf, max_depth, min_gain,
             hist_min_rows, min_category_rows,
         )  # fmt: skip
-    if hists.dtype == np.float32:  # the root's value as its children's exact sums (see grow)
-        merged[1][0, 1:] = merged[1][1, 1:] + merged[1][2, 1:]
     return (*merged, rows)
 
 

@@ -71,25 +71,6 @@ def _child_histograms(hist, codes, y, small_slot, small_start, small_size, large
         subtract_histograms(hist[large_slot], hist[small_slot])
 
 
-@njit(cache=True, inline="always")
-def _exact_node_sums(y, node_int, node_float, n_nodes) -> None:
-    # children are numbered after their parent: a leaf's sums from its rows (in float64,
-    # in row order), an inner node's as its children's
-    m = y.shape[1]
-    for t in range(n_nodes - 1, -1, -1):
-        left = node_int[t, LEFT]
-        if left >= 0:
-            right = node_int[t, RIGHT]
-            for k in range(m):
-                node_float[t, 1 + k] = node_float[left, 1 + k] + node_float[right, 1 + k]
-        else:
-            for k in range(m):
-                node_float[t, 1 + k] = 0.0
-            for i in range(node_int[t, START], node_int[t, END]):
-                for k in range(m):
-                    node_float[t, 1 + k] += y[i, k]
-
-
 # The coordination board of two subtrees grown side by side (see ``grow``'s ``board``):
 # per side, the number of split-sequence entries published, whether the sequence is
 # complete, then each entry's local node id (the gains are in ``board_gain``).
@@ -200,11 +181,8 @@ def grow(
     y : float64 or float32 array (n, m), C order (the target, centred; see ``fit_hist``).
     rows : int32 array (n,), the original row of each position; permuted with the rows.
     seg_start, seg_end : int, the rows of this tree's root.
-    root_hist : float64 or float32 (p, nan_code + 1, histogram_width(m)), the root's histogram
-        (copied, not changed); every histogram of the growth takes its type
-        (``_histograms.histogram_dtype``). With float32 histograms the node sums that the
-        gains use are theirs, and the returned node sums are taken from the rows instead
-        (in float64, once growth is done), so the tree's values stay the rows' means.
+    root_hist : float64 (p, nan_code + 1, histogram_width(m)), the root's histogram (copied,
+        not changed).
     root_sums : float64 (m,), the root's per-output target sums.
     root_depth : int, the root's depth in the whole tree (0, or 1 for a root's child).
     n_value_bins : int64 array (p,).
@@ -245,7 +223,7 @@ def grow(
     heap_size = np.int64(0)  # not a literal 0: one compiled heap_push, not two
 
     n_slots = (max_leaves if max_leaves < n // hist_min_rows else n // hist_min_rows) + 2  # noqa: FURB136
-    hist = np.empty((n_slots + 2, p, width, root_hist.shape[2]), dtype=root_hist.dtype)  # + two scratch histograms
+    hist = np.empty((n_slots + 2, p, width, root_hist.shape[2]))  # + two scratch histograms
     scratch_a, scratch_b = n_slots, n_slots + 1
     free_slots = np.empty(n_slots, dtype=np.int64)
     for t in range(n_slots):
@@ -406,10 +384,6 @@ def grow(
 
     if coordinated and not stopped:  # this subtree's whole sequence is published
         _store_release(board, side * board.shape[1] + FINAL, 1)
-    if root_hist.itemsize == 4:
-        # float32 histograms: their sums served the gains; the node values are the exact
-        # sums of the rows (the tree's documented values), taken once the rows are in place
-        _exact_node_sums(y, node_int, node_float, n_nodes)
     # open leaves left in the heap are leaves: forget their candidate splits
     for t in range(n_nodes):
         if node_int[t, LEFT] < 0:

@@ -2,9 +2,7 @@
 
 A histogram holds, for each feature and code, the per-output target sums and the row count
 (``hist[feature, code, :m]`` and ``hist[feature, code, m]``): all that the least-squares
-gain of every split of the node needs (``_split``), for one output or many. Histograms are
-float64, or float32 for a float32 target of several outputs (:func:`histogram_dtype`); the
-kernels take either.
+gain of every split of the node needs (``_split``), for one output or many.
 
 With several outputs, each (feature, code) block is padded with zeros to a whole number of
 four-lane vectors (:func:`histogram_width`), and a row adds its outputs and its count to a
@@ -23,29 +21,6 @@ from ._jit import intrinsic, ir, njit, types
 
 # float64 lanes of one vector addition: one AVX2 register, two SSE2 ones.
 _LANES = 4
-# histogram element types the vector additions take (float32: the multi-output histograms,
-# see histogram_dtype)
-_LANE_TYPES = {types.float64: ir.DoubleType, types.float32: ir.FloatType}
-
-
-# Rows up to which a float32 histogram is kept: float32 holds every count up to 2**24 exactly.
-FLOAT32_MAX_ROWS = 2**24
-
-
-def histogram_dtype(n_rows: int, y: np.ndarray) -> type:
-    """The element type of the histograms of a tree grown on ``n_rows`` rows of target ``y``.
-
-    float32 for a float32 target of several outputs (the features target, ``fit_hist``)
-    of at most :data:`FLOAT32_MAX_ROWS` rows, else float64. A ten-output (feature, code)
-    block is then 48 bytes instead of 96: half the memory traffic of every histogram add,
-    subtraction, zeroing and split search. The counts stay exact; the sums are rounded to
-    float32 as they are added (relative error about 1e-7 per addition), which can move a
-    split only where two candidates tie to that rounding. The tree's node values do not
-    come from them (``grow`` takes them from the rows).
-    """
-    if y.dtype == np.float32 and y.ndim == 2 and y.shape[1] > 1 and n_rows <= FLOAT32_MAX_ROWS:
-        return np.float32
-    return np.float64
 
 
 def histogram_width(n_outputs: int) -> int:
@@ -69,7 +44,7 @@ def _vector_add(n_lanes: int):
     """
 
     def typer(typingctx, hist, offset, *values):
-        if not (isinstance(hist, types.Array) and hist.layout == "C" and hist.dtype in _LANE_TYPES):
+        if not (isinstance(hist, types.Array) and hist.layout == "C" and hist.dtype == types.float64):
             return None
         if len(values) != n_lanes:
             return None
@@ -77,15 +52,12 @@ def _vector_add(n_lanes: int):
 
         def codegen(context, builder, sig, args):
             array = context.make_array(sig.args[0])(context, builder, args[0])
-            element = sig.args[0].dtype
-            vector_type = ir.VectorType(_LANE_TYPES[element](), n_lanes)
+            vector_type = ir.VectorType(ir.DoubleType(), n_lanes)
             pointer = builder.bitcast(builder.gep(array.data, [args[1]]), vector_type.as_pointer())
             vector = ir.Constant(vector_type, ir.Undefined)
             for lane in range(n_lanes):
-                value = context.cast(builder, args[2 + lane], sig.args[2 + lane], element)
-                vector = builder.insert_element(vector, value, ir.Constant(ir.IntType(32), lane))
-            align = element.bitwidth // 8
-            builder.store(builder.fadd(builder.load(pointer, align=align), vector), pointer, align=align)
+                vector = builder.insert_element(vector, args[2 + lane], ir.Constant(ir.IntType(32), lane))
+            builder.store(builder.fadd(builder.load(pointer, align=8), vector), pointer, align=8)
             return context.get_dummy_value()
 
         return signature, codegen
@@ -112,14 +84,27 @@ def _add_pair(typingctx, hist, offset, v0, v1):
 
     A single output's (sum, count) pair: one read-modify-write of the bin instead of two.
     """
-    return _vector_add(2)(typingctx, hist, offset, v0, v1)
+    if not (isinstance(hist, types.Array) and hist.layout == "C" and hist.dtype == types.float64):
+        return None
+    signature = types.void(hist, offset, v0, v1)
+
+    def codegen(context, builder, sig, args):
+        array = context.make_array(sig.args[0])(context, builder, args[0])
+        vector_type = ir.VectorType(ir.DoubleType(), 2)
+        pointer = builder.bitcast(builder.gep(array.data, [args[1]]), vector_type.as_pointer())
+        values = ir.Constant(vector_type, ir.Undefined)
+        for lane in range(2):
+            values = builder.insert_element(values, args[2 + lane], ir.Constant(ir.IntType(32), lane))
+        builder.store(builder.fadd(builder.load(pointer, align=8), values), pointer, align=8)
+        return context.get_dummy_value()
+
+    return signature, codegen
 
 
 @njit(cache=True, inline="always")
 def _lane(y: np.ndarray, i: int, k: int, m: int) -> float:
     # entry k of row i's padded vector: its m outputs, then 1 (the count), then zeros;
-    # a float32 target's output widened exactly (and narrowed back, exactly, where the
-    # histogram is float32: LLVM drops the round trip)
+    # a float32 target's output widened exactly (the histograms are float64)
     return np.float64(y[i, k]) if k < m else (1.0 if k == m else 0.0)
 
 
@@ -244,7 +229,7 @@ def histogram_sums(hist: np.ndarray) -> np.ndarray:
     a cumulative sum adds the bins one by one in order, as :func:`histogram_sum` does in
     the growth kernel, so the sums are bit for bit the same.
     """
-    return hist[0, :, :-1].cumsum(axis=0, dtype=np.float64)[-1]
+    return hist[0, :, :-1].cumsum(axis=0)[-1]
 
 
 @njit(cache=True, nogil=True)
