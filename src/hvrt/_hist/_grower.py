@@ -57,7 +57,7 @@ from ._node_table import (
     heap_push,
 )
 from ._rows import split_rows
-from ._split import RANGE_HIGH, RANGE_LOW, evaluate_node
+from ._split import evaluate_node
 
 
 @njit(cache=True, inline="always")
@@ -231,14 +231,7 @@ def grow(
     n_free = n_slots
     # per-bin work arrays of the split search (rows 0-5) and the per-output left sums (row 6)
     scratch_width = width if width > m else m  # noqa: FURB136
-    scratch_width = scratch_width if scratch_width > p else p  # noqa: FURB136
-    # + each feature's value-bin range at the node (RANGE_LOW, RANGE_HIGH), for a search of
-    # several outputs; node_range holds every node's, narrowed by its ancestors' thresholds
-    split_scratch = np.empty((9 if m > 1 else 7, scratch_width))
-    node_range = np.empty((capacity, 2, p), dtype=np.int64)
-    for f in range(p):
-        node_range[0, 0, f] = 0
-        node_range[0, 1, f] = n_value_bins[f] - 1
+    split_scratch = np.empty((7, scratch_width))
     # the numeric search skips categorical features (one value bin: no threshold)
     numeric_bins = np.empty(p, dtype=np.int64)  # (np.empty + a loop: no copy() or zeros() overload to compile)
     for f in range(p):
@@ -284,10 +277,6 @@ def grow(
             size = node_int[node, END] - node_int[node, START]
             # ``categorical is None`` is pruned at compile time (numba's dead-branch pass on a
             # None argument): a fit without categorical inputs never compiles their kernels
-            if m > 1:
-                for f in range(p):
-                    split_scratch[RANGE_LOW, f] = node_range[node, 0, f]
-                    split_scratch[RANGE_HIGH, f] = node_range[node, 1, f]
             if categorical is None:
                 gain, feature, split_bin, nan_left, n_left = evaluate_node(
                     hist[slot], numeric_bins, nan_code, node_float[node, 1:], size, node_int[node, DEPTH],
@@ -376,11 +365,6 @@ def grow(
         if n_nodes + 2 > capacity:
             capacity *= 2
             node_int, node_float, heap = enlarged(node_int, node_float, heap, capacity)
-            wider = np.empty((capacity, 2, p), dtype=np.int64)
-            for t in range(n_nodes):
-                for f in range(p):
-                    wider[t, 0, f], wider[t, 1, f] = node_range[t, 0, f], node_range[t, 1, f]
-            node_range = wider
         left, right = n_nodes, n_nodes + 1
         n_nodes += 2
         node_int[parent, LEFT], node_int[parent, RIGHT] = left, right
@@ -390,15 +374,6 @@ def grow(
         depth = node_int[parent, DEPTH] + 1
         node_int[left, START], node_int[left, END], node_int[left, DEPTH] = start, start + n_left, depth
         node_int[right, START], node_int[right, END], node_int[right, DEPTH] = start + n_left, end, depth
-        for f in range(p):
-            for end_of in range(2):
-                node_range[left, end_of, f] = node_range[parent, end_of, f]
-                node_range[right, end_of, f] = node_range[parent, end_of, f]
-        if (categorical is None or not categorical[feature]) and min_category_rows != 12345:
-            if split_bin < node_range[left, 1, feature]:
-                node_range[left, 1, feature] = split_bin
-            if split_bin + 1 > node_range[right, 0, feature]:
-                node_range[right, 0, feature] = split_bin + 1
         for k in range(m):
             node_float[left, 1 + k] = histogram_sum(hist[left_slot], k)
             node_float[right, 1 + k] = node_float[parent, 1 + k] - node_float[left, 1 + k]

@@ -11,11 +11,6 @@ import numpy as np
 
 from ._jit import njit
 
-# Rows of the search's scratch array that, when present, hold each feature's lowest and
-# highest value bin that the node's rows can hold (its ancestors' thresholds, ``grow``):
-# the multi-output search skips the bins outside without reading them (they are empty).
-RANGE_LOW, RANGE_HIGH = 7, 8
-
 
 @njit(cache=True, inline="always")
 def _score_bins(count, left_sq, right_sq, n_candidates, n_node, min_leaf, score) -> None:
@@ -60,7 +55,6 @@ def _best_split(hist, n_value_bins, nan_code, node_sum, n_node, min_leaf, scratc
         parent_score += node_sum[k] * node_sum[k] / n_node
     best_score = -np.inf
     best_feature, best_bin, best_nan_left, best_n_left = -1, 0, False, 0
-    bounded = scratch.shape[0] > RANGE_LOW  # the node's value bins per feature, see above
     for f in range(n_features):
         n_bins = n_value_bins[f]
         n_nan = hist[f, nan_code, m]
@@ -87,15 +81,7 @@ def _best_split(hist, n_value_bins, nan_code, node_sum, n_node, min_leaf, scratc
         else:
             for k in range(m):
                 left_sum[k] = 0.0
-            low = int(scratch[RANGE_LOW, f]) if bounded else 0
-            high = int(scratch[RANGE_HIGH, f]) if bounded else n_candidates
             for b in range(n_candidates):
-                if b > 0 and (b < low or b > high):
-                    # outside the node's value bins (its ancestors' thresholds): empty, as below,
-                    # without reading the histogram
-                    count[b] = -np.inf
-                    left_sq[b] = right_sq[b] = nan_left_sq[b] = nan_right_sq[b] = 0.0
-                    continue
                 in_bin = hist[f, b, m]
                 if b > 0 and in_bin == 0.0 and _empty_bin(hist, f, b, m):
                     # its split sends the same rows left as the previous bin's and scores
