@@ -1242,8 +1242,8 @@ def test_full_report_categorical_view_with_empty_chunks_and_lumped_categories(cl
     n = 6000
     frame = pd.DataFrame({"a": np.sort(rng.normal(size=n))})
     part = rng.integers(0, 6, n)
-    frame["id"] = pd.Series([f"id{v}" for v in np.where(rng.random(n) < 0.5, rng.integers(0, 5, n), rng.integers(5, 3000, n))],
-                            dtype=object)  # fmt: skip
+    ids = np.where(rng.random(n) < 0.5, rng.integers(0, 5, n), rng.integers(5, 3000, n))
+    frame["id"] = pd.Series([f"id{v}" for v in ids], dtype=object)
     frame["one_per_part"] = np.array(list("abcdef"))[part]
     labels = pd.Series(part * 10)
     X = dd.from_pandas(frame, npartitions=6, sort=False)
@@ -1276,7 +1276,8 @@ def test_analysis_refuses_dask_series_whose_index_is_not_xs(numbers) -> None:
         # both with known divisions over other index ranges: refused before any computation
         shifted = dd.from_pandas(labels.set_axis(labels.index + 100), npartitions=3)
         sorted_X = dd.from_pandas(frame, npartitions=3)
-        with pytest.raises(ValueError, match=r"index differs from X's index \(it runs from 100 to 699, X's from 0 to 599\)"):
+        ranges = r"index differs from X's index \(it runs from 100 to 699, X's from 0 to 599\)"
+        with pytest.raises(ValueError, match=ranges):
             hvrt_dask.partition_quality(sorted_X, shifted)
         # by position, as asked
         by_position = hvrt_dask.partition_quality(X, reversed_labels.to_dask_array(lengths=True))
@@ -1304,11 +1305,32 @@ def test_analysis_pairs_dask_arrays_cut_at_other_rows(numbers) -> None:
     assert ours.within_sse_ratio == pytest.approx(partition_quality(numbers[:60], labels).within_sse_ratio, rel=1e-10)
 
 
-def test_analysis_refuses_a_column_read_differently_by_its_chunks() -> None:
-    # an object column of numbers only in one chunk and text in another: each chunk reads it
-    # alone, numeric in the first; the merge failed deep in numpy
-    frame = pd.DataFrame({"a": np.arange(40.0), "m": pd.Series([1, 2] * 10 + ["x", "y"] * 10, dtype=object)})
-    with dask.config.set({"dataframe.convert-string": False, "scheduler": "synchronous"}):
-        X = dd.from_pandas(frame, npartitions=2, sort=False)
-        with pytest.raises(ValueError, match=r"X column\(s\) \['m'\] are numeric in some chunks and not in others"):
-            hvrt_dask.full_report(X, dd.from_pandas(pd.Series(np.arange(40) % 3), npartitions=2, sort=False))
+def test_analysis_reads_an_object_column_as_in_memory_whatever_each_chunk_holds(client) -> None:
+    # each chunk reads its object columns alone: "m" holds only numbers in its first chunk
+    # (numeric there) and text in the second (categorical in memory); "n" holds numbers and
+    # a chunk of None only (numeric in memory). The merge failed deep in numpy
+    rng = np.random.default_rng(24)
+    frame = pd.DataFrame(
+        {
+            "a": rng.normal(size=60),
+            "m": pd.Series([1, 2.5] * 15 + ["x", 2, None] * 10, dtype=object),
+            "n": pd.Series(list(rng.normal(size=40)) + [None] * 20, dtype=object),
+            "when": pd.Series(list(pd.date_range("2024-01-01", periods=20)) + ["soon"] * 40, dtype=object),
+        }
+    )
+    labels = pd.Series(np.arange(60) % 3)
+    with dask.config.set({"dataframe.convert-string": False}):
+        X = dd.from_pandas(frame, npartitions=3, sort=False)
+        L = dd.from_pandas(labels, npartitions=3, sort=False)
+        report = hvrt_dask.full_report(X, L)
+        quality = hvrt_dask.partition_quality(X, L)
+    reference = full_report(frame, labels)
+    assert list(report) == list(reference) == ["a", "n"]
+    assert report.skipped_columns == reference.skipped_columns == ("m", "when")
+    _same_categorical(report, reference)
+    for name in reference:
+        ours, theirs = report[name].to_pandas().to_numpy(), reference[name].to_pandas().to_numpy()
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9)
+    expected = partition_quality(frame, labels)
+    assert list(quality.feature_r2) == list(expected.feature_r2)
+    np.testing.assert_allclose(list(quality.feature_r2.values()), list(expected.feature_r2.values()), rtol=1e-9)

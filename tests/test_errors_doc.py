@@ -284,16 +284,6 @@ def _dask_regress(**params) -> Callable[..., object]:
     return lambda *args, **kwargs: DaskPartitionedRegressor(**params).fit(*args, **kwargs)
 
 
-def _dask_mixed_chunks() -> object:
-    """An object column of numbers in one chunk and text in the other, as Dask holds it."""
-    dask = pytest.importorskip("dask")
-    _, dd = _dask()
-    code = pd.Series([1, 2] * 15 + ["x", "y"] * 15, dtype=object)
-    with dask.config.set({"dataframe.convert-string": False, "scheduler": "synchronous"}):
-        frame = dd.from_pandas(_with(code=code), npartitions=2, sort=False)
-        return _dask_tool("full_report")(frame, dd.from_pandas(pd.Series(LABELS), npartitions=2, sort=False))
-
-
 def _dask_tool(name: str) -> Callable[..., object]:
     _dask()
     import hvrt.dask
@@ -500,7 +490,6 @@ CASES: dict[str, Callable[[], object]] = {
     "K22": lambda: _dask_tool("full_report")(
         _dask()[1].from_pandas(X, npartitions=3), _dask()[1].from_pandas(pd.Series(LABELS, index=X.index + 100), npartitions=3)
     ),
-    "K23": _dask_mixed_chunks,
     # optional extras
     "V1": _without_matplotlib,
     "V2": _without("pyarrow", lambda: __import__("hvrt._compat", fromlist=["x"]).import_pyarrow()),

@@ -54,7 +54,7 @@ from __future__ import annotations
 import itertools
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -1822,13 +1822,16 @@ Cells = tuple[Any, np.ndarray, np.ndarray, np.ndarray]  # a chunk's categories a
 
 @dataclass
 class _ChunkGrouping:
-    """One chunk of rows reduced: its groupings, column names and categorical cells."""
+    """One chunk of rows reduced: its groupings, column names, object columns' kinds and
+    categorical cells (the groupings without their per-row codes: they stay in the chunk)."""
 
     stats: Grouping
     y_stats: Grouping | None
     names: list[str]
     skipped: tuple[str, ...]
+    kinds: dict[str, str | None]  # per object column of X, what this chunk holds (_object_kind)
     cells: dict[str, Cells | None]  # per non-numeric column (None: values that cannot be hashed)
+    cell_ids: dict[str, np.ndarray] = field(default_factory=dict)  # partition ids of recounted cells
 
 
 def _refuse_other_index(values: Any, part: Any, name: str) -> None:
@@ -1846,13 +1849,20 @@ def _refuse_other_index(values: Any, part: Any, name: str) -> None:
         )
 
 
-def _group_chunk(part: Any, labels: Any, y_part: Any, categorical: bool = False) -> _ChunkGrouping:
-    """One chunk grouped by its labels' own values (so chunks merge by label), and with
-    ``categorical`` each non-numeric column's (partition, category) cells."""
+def _without_codes(grouping: Grouping) -> Grouping:
+    return replace(grouping[0], codes=np.empty(0, dtype=np.int64)), grouping[1]
+
+
+def _group_chunk(
+    part: Any, labels: Any, y_part: Any, categorical: bool = False, objects: Sequence[str] = ()
+) -> _ChunkGrouping:
+    """One chunk grouped by its labels' own values (so chunks merge by label), the kind of
+    each of X's ``objects`` columns in it, and with ``categorical`` each non-numeric
+    column's (partition, category) cells."""
     _refuse_other_index(labels, part, "labels")
     labels = labels.to_numpy() if isinstance(labels, pd.Series) else np.asarray(labels)
     if len(part) == 0 and len(labels) == 0:
-        return _ChunkGrouping(_grouping(np.empty((0, 1)), labels), None, [], (), {})
+        return _ChunkGrouping(_grouping(np.empty((0, 1)), labels), None, [], (), {}, {})
     data = check_partitioned(part, labels, refuse_tiny=False)  # tiny columns: checked once merged
     ids = data.original_labels(data.labels)
     stats = _grouping(data.values, ids)
@@ -1864,13 +1874,23 @@ def _group_chunk(part: Any, labels: Any, y_part: Any, categorical: bool = False)
             raise ValueError(f"y must be 1-D with one value per row of X, got {y_values.shape[1]} columns")
         if len(y_values) != len(ids):
             raise ValueError(f"y has {len(y_values)} rows in a chunk where X has {len(ids)}; they must match")
-        y_stats = _grouping(y_values, ids)
+        y_stats = _without_codes(_grouping(y_values, ids))
+    kinds = {c: _object_kind(data.frame, c) for c in objects} if data.frame is not None else {}
     cells: dict[str, Cells | None] = {}
     if categorical and data.frame is not None:
         grouping = stats[0]
         for name in data.skipped_columns:
             cells[name] = category_cells(data.frame[name], grouping.codes, grouping.n_partitions)
-    return _ChunkGrouping(stats, y_stats, data.feature_names, data.skipped_columns, cells)
+    return _ChunkGrouping(_without_codes(stats), y_stats, data.feature_names, data.skipped_columns, kinds, cells)
+
+
+def _recount_chunk(part: Any, labels: Any, columns: list[str]) -> tuple[np.ndarray, dict[str, Cells | None]]:
+    """The cells of ``columns`` in one chunk, on their values as they are, with the chunk's
+    partition ids: for an object column categorical in memory that this chunk read as
+    numbers (it held only numbers, dates or durations), where its first pass kept none."""
+    labels = labels.to_numpy() if isinstance(labels, pd.Series) else np.asarray(labels)
+    codes, partition_ids = pd.factorize(labels, sort=True)  # sorted: the grouping's order
+    return np.asarray(partition_ids), {c: category_cells(part[c], codes, len(partition_ids)) for c in columns}
 
 
 @dataclass
@@ -1892,7 +1912,9 @@ class _Merged:
 
 def _merged_groupings(X: Any, labels: Any, y: Any = None, categorical: bool = False) -> _Merged:
     """The merged per-partition statistics of X's numeric columns (and y), in one pass
-    over X's chunks (which also gathers the categorical cells with ``categorical``)."""
+    over X's chunks (which also gathers the categorical cells with ``categorical``; a
+    second pass over some chunks only for an object column read as numbers in some chunks
+    and text in others, see :func:`_settled_columns`)."""
     chunks = _chunks_of(X)
     _target_chunks_any(labels, "labels")  # its type and shape, before any computation
     if y is not None:
@@ -1900,45 +1922,92 @@ def _merged_groupings(X: Any, labels: Any, y: Any = None, categorical: bool = Fa
     lengths: list[np.ndarray] = []  # X's chunk lengths, computed at most once
     label_chunks = _paired_chunks(labels, X, chunks, "labels", lengths)
     y_chunks = None if y is None else _paired_chunks(y, X, chunks, "y", lengths)
+    objects = [c for c, dtype in chunks.dtypes.items() if dtype == object] if chunks.is_frame else []
     group = _delayed(_group_chunk)
     tasks = [
-        group(part, lab, None if y_chunks is None else y_chunks[i], categorical)
+        group(part, lab, None if y_chunks is None else y_chunks[i], categorical, objects)
         for i, (part, lab) in enumerate(zip(chunks.parts, label_chunks))
     ]
     (results,) = _compute(tasks)
-    present = [r for r in results if r.stats[0].n_partitions > 0]
-    if not present:
+    holding = [i for i, r in enumerate(results) if r.stats[0].n_partitions > 0]
+    if not holding:
         raise ValueError("X has no rows")
-    _refuse_mixed_columns(present)
+    present = [results[i] for i in holding]
+    names, skipped = _settled_columns(present, list(chunks.dtypes.index), objects)
+    recount = [c for c in skipped if any(c not in r.cells for r in present)] if categorical else []
+    if recount:  # object columns some chunks read as numbers: their values, counted as they are
+        count = _delayed(_recount_chunk)
+        lacking = {i: [c for c in recount if c not in r.cells] for i, r in zip(holding, present)}
+        missing = [i for i, columns in lacking.items() if columns]
+        (extra,) = _compute([count(chunks.parts[i], label_chunks[i], lacking[i]) for i in missing])
+        for i, (partition_ids, cells) in zip(missing, extra):
+            results[i].cells.update(cells)
+            results[i].cell_ids.update(dict.fromkeys(cells, partition_ids))
+    for chunk in present:
+        chunk.stats = _with_columns(chunk.stats, chunk.names, names)
+        chunk.names = names
     stats, total = _merge_groupings([r.stats for r in present])
     with np.errstate(invalid="ignore"):  # a partition without a value in a column: NaN
         largest = np.fmax(np.abs(stats.minimum), np.abs(stats.maximum))
-    _refuse_tiny([np.nan_to_num(largest).max(axis=0)], present[0].names, "X", when="measure")  # as in memory
+    _refuse_tiny([np.nan_to_num(largest).max(axis=0)], names, "X", when="measure")  # as in memory
     y_stats = y_total = None
     if y is not None:
         y_stats, y_total = _merge_groupings([r.y_stats for r in present])
         with np.errstate(invalid="ignore"):  # a partition without a value of y: NaN
             largest = np.fmax(np.abs(y_stats.minimum), np.abs(y_stats.maximum))
         _refuse_tiny([np.nan_to_num(largest).max(axis=0)], ["y"], "y", when="measure")  # named as in memory
-    return _Merged(stats, total, y_stats, y_total, present[0].names, present[0].skipped, present)
+    return _Merged(stats, total, y_stats, y_total, names, skipped, present)
 
 
-def _refuse_mixed_columns(present: list[_ChunkGrouping]) -> None:
-    """Refuse chunks that read a column differently (numeric in one, categorical in another).
+def _settled_columns(
+    present: list[_ChunkGrouping], columns: list[str], objects: list[str]
+) -> tuple[list[str], tuple[str, ...]]:
+    """X's numeric and non-numeric columns as in memory, from what each chunk read.
 
-    Each chunk reads its object columns alone (``to_frame``): one holding only numbers is
-    numeric there and text elsewhere, where in memory the whole column is categorical.
-    Merged, the chunks' numeric columns would not line up.
+    Each chunk reads its object columns alone (``to_frame``): one holding only numbers
+    (or only missing values) there is numeric (or not) in that chunk whatever the rest.
+    In memory the whole column decides, as :func:`_settled_kind` says for the estimators:
+    numeric when the chunks that hold a value all hold one kind of numbers, dates or
+    durations; categorical otherwise, and when no chunk holds a value (an object column of
+    None stays object). Other columns read the same in every chunk (their dtype decides).
     """
-    first = present[0]
-    for other in present[1:]:
-        if other.names != first.names or other.skipped != first.skipped:
-            odd = sorted(set(first.names) ^ set(other.names)) or sorted(set(first.skipped) ^ set(other.skipped))
-            raise ValueError(
-                f"X column(s) {odd} are numeric in some chunks and not in others (an object column holding "
-                "only numbers in some chunks and text in others); convert them first, e.g. "
-                "X.astype({column: str}) or dd.to_numeric"
-            )
+    numeric = []
+    for column in columns:
+        if column in objects:
+            kinds = {r.kinds.get(column) for r in present} - {None}
+            is_numeric = len(kinds) == 1 and kinds != {"text"}
+        else:
+            reads = {column in r.names for r in present}
+            if len(reads) > 1:
+                raise ValueError(f"X column {column!r} is numeric in some chunks of X and not in others")
+            is_numeric = reads.pop()
+        if is_numeric:
+            numeric.append(column)
+    return numeric, tuple(c for c in columns if c not in set(numeric))
+
+
+def _with_columns(grouping: Grouping, names: list[str], wanted: list[str]) -> Grouping:
+    """A chunk's grouping of ``names`` as one of ``wanted``: columns it read otherwise
+    dropped, those it lacks (an object column of None there) without values."""
+    if names == wanted:
+        return grouping
+    stats, residual = grouping
+    position = {name: j for j, name in enumerate(names)}
+    take = np.array([position.get(name, len(names)) for name in wanted], dtype=np.int64)
+
+    def pick(values: np.ndarray, empty: float) -> np.ndarray:
+        padded = np.concatenate([values, np.full((len(values), 1), empty, dtype=values.dtype)], axis=1)
+        return padded[:, take]
+
+    stats = replace(
+        stats,
+        count=pick(stats.count, 0),
+        mean=pick(stats.mean, np.nan),
+        m2=pick(stats.m2, 0.0),
+        minimum=pick(stats.minimum, np.nan),
+        maximum=pick(stats.maximum, np.nan),
+    )
+    return stats, pick(residual, 0.0)
 
 
 def _paired_chunks(values: Any, X: Any, chunks: _Chunks, name: str, lengths: list[np.ndarray]) -> list[Any]:
@@ -2019,11 +2088,12 @@ def _merged_categories(chunks: list[_ChunkGrouping], column: str, partition_ids:
     parts = [chunk.cells.get(column) for chunk in chunks]
     if any(part is None for part in parts):
         return None
+    ids = [chunk.cell_ids.get(column, chunk.stats[0].partition_ids) for chunk in chunks]
     joined = pd.concat([pd.Series(part[0]) for part in parts], ignore_index=True)
     merged_codes, uniques = category_codes(joined)
     offsets = np.cumsum([0] + [len(part[0]) for part in parts])
     codes = np.concatenate([merged_codes[offset + part[2]] for offset, part in zip(offsets, parts)])
-    slots = [np.searchsorted(partition_ids, chunk.stats[0].partition_ids) for chunk in chunks]
+    slots = [np.searchsorted(partition_ids, chunk_ids) for chunk_ids in ids]
     partitions = np.concatenate([slot[part[1]] for slot, part in zip(slots, parts)])
     rows = np.concatenate([part[3] for part in parts])
     return uniques, partitions, codes, rows
