@@ -1843,9 +1843,10 @@ def _refuse_other_index(values: Any, part: Any, name: str) -> None:
     """
     indexed = isinstance(values, (pd.Series, pd.DataFrame)) and isinstance(part, pd.DataFrame)
     if indexed and not values.index.equals(part.index):
+        other = f", where its chunk has {len(values)}" if len(values) != len(part) else ""
         raise ValueError(
             f"{name} is a dask Series whose index differs from X's index (in a chunk of {len(part)} "
-            f"rows of X); align them, or pass {name}.to_dask_array(lengths=True) to match rows by position"
+            f"rows of X{other}); align them, or pass {name}.to_dask_array(lengths=True) to match rows by position"
         )
 
 

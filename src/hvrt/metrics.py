@@ -378,8 +378,16 @@ def categorical_report(
 def category_codes(values: Any) -> tuple[np.ndarray, Any] | None:
     """A column's category codes and its categories, as :func:`categorical_report` keys them.
 
-    ``pd.factorize`` keeping missing values as a category of their own: ``uniques`` in
-    order of first appearance, ``codes`` indexing it. None when the values cannot be hashed.
+    Parameters
+    ----------
+    values : Series or array of shape (n_samples,)
+
+    Returns
+    -------
+    (codes, uniques) or None
+        ``pd.factorize`` keeping missing values as a category of their own: ``uniques`` in
+        order of first appearance, ``codes`` indexing it. None when the values cannot be
+        hashed.
     """
     try:
         return pd.factorize(values, use_na_sentinel=False)
@@ -396,6 +404,13 @@ def category_cells(
     cells as rows (a column of identifiers has one per row, a few categories a few per
     partition): one ``bincount`` of ``partition * C + category`` when the table is small,
     a sort (``np.unique``) otherwise.
+
+    Parameters
+    ----------
+    values : Series or array of shape (n_samples,)
+    partition_codes : ndarray of int, shape (n_samples,)
+        Partition of each row in ``0..n_partitions-1``.
+    n_partitions : int
 
     Returns
     -------
@@ -444,6 +459,10 @@ def categorical_report_of_cells(
         The label of each partition code.
     rows : ndarray of int, shape (n_cells,), optional
         Each cell's rows (all positive); 1 each when None.
+
+    Returns
+    -------
+    CategoricalReport
     """
     n_partitions = len(partition_ids)
     frequency = _cell_sum(codes, rows, len(uniques))
