@@ -1154,3 +1154,183 @@ def test_sample_weight_follows_the_in_memory_rule(numbers, weights, message) -> 
         DaskPartitionedRegressor(shrinkage=10.0, partition_on="y").fit(
             da.from_array(X, chunks=(20, 2)), da.from_array(y, chunks=20), sample_weight=da.from_array(weights, chunks=20)
         )
+
+
+# --------------------------------------------------------------------------- the report's categorical view
+# (session 14): hvrt.dask.full_report builds each non-numeric column's CategoricalReport from
+# the chunks' (partition x category) cells, merged; it equals the in-memory report on the
+# rows Dask holds (dd.from_pandas may turn object columns into strings: the reference is
+# computed on X.compute()). Labels and y that are dask Series carry X's index, as in memory.
+
+
+def _same_categorical(report, reference) -> None:
+    assert list(report.categorical) == list(reference.categorical)
+    for name, theirs in reference.categorical.items():
+        ours = report.categorical[name]
+        assert ours.categories == theirs.categories, name
+        np.testing.assert_array_equal(ours.counts, theirs.counts)
+        np.testing.assert_array_equal(ours.partition_ids, theirs.partition_ids)
+        for field in ("n_categories", "n_lumped", "cramers_v", "r2", "within_hhi", "overall_hhi", "pure_share"):
+            # the same counts go through the same arithmetic: equal, not merely close
+            assert getattr(ours, field) == getattr(theirs, field) or (
+                np.isnan(getattr(ours, field)) and np.isnan(getattr(theirs, field))
+            ), (name, field)
+    pd.testing.assert_frame_equal(report.categorical_to_pandas(), reference.categorical_to_pandas())
+
+
+@pytest.fixture(scope="module")
+def mixed() -> tuple[pd.DataFrame, pd.Series]:
+    """1200 rows: numbers, a Categorical with an unused category and NaN, object with None,
+    bool, nullable text, a column only NaN in places; text labels tied to some of them."""
+    rng = np.random.default_rng(21)
+    n = 1200
+    part = rng.integers(0, 5, n)
+    frame = pd.DataFrame(
+        {
+            "a": rng.normal(size=n) + part,
+            "size": pd.Categorical(
+                np.where(rng.random(n) < 0.1, None, np.array(["S", "M", "L"])[(part + (rng.random(n) < 0.3)) % 3]),
+                categories=["XS", "S", "M", "L", "XL"],
+            ),
+            "colour": pd.Series(np.array(["red", "green", None], dtype=object)[rng.integers(0, 3, n)], dtype=object),
+            "flag": part % 2 == 0,
+            "name": pd.Series(np.where(rng.random(n) < 0.05, None, np.array(list("uvwxyz"))[rng.integers(0, 6, n)])),
+            "only": np.full(n, "the same"),
+        }
+    )
+    labels = pd.Series(np.array(["p", "q", "r", "s", "t"])[part], name="part")
+    frame["name"] = frame["name"].astype("string")
+    return frame, labels
+
+
+@pytest.mark.parametrize("chunks, label_chunks", [(1, 1), (3, 3), (7, 7), (7, 2)])
+def test_full_report_categorical_view_equals_in_memory(client, mixed, chunks, label_chunks) -> None:
+    frame, labels = mixed
+    X = dd.from_pandas(frame, npartitions=chunks, sort=False)
+    L = dd.from_pandas(labels, npartitions=label_chunks, sort=False)
+    report = hvrt_dask.full_report(X, L)
+    reference = full_report(X.compute(), labels)
+    assert report.skipped_columns == reference.skipped_columns == ("size", "colour", "flag", "name", "only")
+    _same_categorical(report, reference)
+    assert report.categorical["size"].n_categories == 4  # S, M, L and missing: XS and XL hold no row
+    assert "(missing)" in report.categorical["colour"].categories
+    assert np.isnan(report.categorical["only"].cramers_v)  # one category
+    assert repr(report) == repr(reference)
+
+
+def test_full_report_categorical_view_of_object_columns_as_they_are(mixed) -> None:
+    # without Dask's string conversion: None and NaN in one object column are one missing
+    # category, 1 and 1.0 one category, 1 and "1" two; first appearances may sit in any chunk
+    frame, labels = mixed
+    rng = np.random.default_rng(22)
+    mixed_objects = np.array([1, 1.0, "1", None, np.nan, "a", 2.5], dtype=object)
+    frame = frame.assign(obj=pd.Series(mixed_objects[rng.integers(0, 7, len(frame))], dtype=object))
+    frame.loc[::40, "obj"] = "a"  # text in every chunk: each chunk reads the column as categorical
+    with dask.config.set({"dataframe.convert-string": False, "scheduler": "synchronous"}):
+        for chunks in (2, 5):
+            X = dd.from_pandas(frame, npartitions=chunks, sort=False)
+            report = hvrt_dask.full_report(X, dd.from_pandas(labels, npartitions=chunks, sort=False))
+            reference = full_report(frame, labels)
+            _same_categorical(report, reference)
+            assert report.categorical["obj"].n_categories == 5  # 1, "1", missing, "a", 2.5
+
+
+def test_full_report_categorical_view_with_empty_chunks_and_lumped_categories(client) -> None:
+    # a filter that leaves whole chunks empty, and an identifier-like column of more
+    # categories than the report keeps (1000): the lumped "(other)" and pure_share as in memory
+    rng = np.random.default_rng(23)
+    n = 6000
+    frame = pd.DataFrame({"a": np.sort(rng.normal(size=n))})
+    part = rng.integers(0, 6, n)
+    ids = np.where(rng.random(n) < 0.5, rng.integers(0, 5, n), rng.integers(5, 3000, n))
+    frame["id"] = pd.Series([f"id{v}" for v in ids], dtype=object)
+    frame["one_per_part"] = np.array(list("abcdef"))[part]
+    labels = pd.Series(part * 10)
+    X = dd.from_pandas(frame, npartitions=6, sort=False)
+    L = dd.from_pandas(labels, npartitions=6, sort=False)
+    kept = X["a"] > -0.5
+    assert 0 in X[kept].map_partitions(len).compute().tolist()
+    report = hvrt_dask.full_report(X[kept], L[kept])
+    reference = full_report(X[kept].compute(), L[kept].compute())
+    assert report.categorical["id"].n_lumped > 0
+    assert report.categorical["one_per_part"].pure_share == 1.0
+    _same_categorical(report, reference)
+
+
+def test_analysis_refuses_dask_series_whose_index_is_not_xs(numbers) -> None:
+    frame = pd.DataFrame(numbers[:600], columns=list("abcd"))
+    labels = pd.Series(np.arange(600) % 4)
+    y = pd.Series(np.nan_to_num(numbers[:600, 0]))
+    X = dd.from_pandas(frame, npartitions=3, sort=False)
+    with dask.config.set(scheduler="synchronous"):
+        # reversed: the in-memory tools refuse the same pandas Series; Dask paired the rows
+        # by position and gave an R² near 0 without a word
+        reversed_labels = dd.from_pandas(labels[::-1], npartitions=3, sort=False)
+        with pytest.raises(ValueError, match=r"labels is a dask Series whose index differs from X's index"):
+            hvrt_dask.full_report(X, reversed_labels)
+        with pytest.raises(ValueError, match="labels is a pandas Series whose index differs"):
+            full_report(frame, labels[::-1])
+        with pytest.raises(ValueError, match=r"y is a dask Series whose index differs from X's index"):
+            hvrt_dask.partition_quality(X, dd.from_pandas(labels, npartitions=3, sort=False),
+                                        dd.from_pandas(y[::-1], npartitions=3, sort=False))  # fmt: skip
+        # both with known divisions over other index ranges: refused before any computation
+        shifted = dd.from_pandas(labels.set_axis(labels.index + 100), npartitions=3)
+        sorted_X = dd.from_pandas(frame, npartitions=3)
+        ranges = r"index differs from X's index \(it runs from 100 to 699, X's from 0 to 599\)"
+        with pytest.raises(ValueError, match=ranges):
+            hvrt_dask.partition_quality(sorted_X, shifted)
+        # by position, as asked
+        by_position = hvrt_dask.partition_quality(X, reversed_labels.to_dask_array(lengths=True))
+        assert by_position.within_sse_ratio == pytest.approx(
+            partition_quality(frame, labels[::-1].to_numpy()).within_sse_ratio, rel=1e-10
+        )
+        # the same index cut into other chunks: paired by index, as in memory
+        expected = partition_quality(frame, labels, y).to_dict()
+        for L, Y in [
+            (dd.from_pandas(labels, npartitions=5), dd.from_pandas(y, npartitions=2)),  # known divisions
+            (dd.from_pandas(labels, npartitions=5, sort=False), dd.from_pandas(y, npartitions=3, sort=False)),
+        ]:
+            for X_ in (X, sorted_X):
+                ours = hvrt_dask.partition_quality(X_, L, Y).to_dict()
+                assert ours["within_sse_ratio"] == pytest.approx(expected["within_sse_ratio"], rel=1e-10)
+                assert ours["y_r2"] == pytest.approx(expected["y_r2"], rel=1e-10)
+
+
+def test_analysis_pairs_dask_arrays_cut_at_other_rows(numbers) -> None:
+    # as many chunks as X but other lengths: cut at X's rows (was an error naming a chunk)
+    X = da.from_array(numbers[:60], chunks=(20, 4)).rechunk({0: (20, 40)})
+    labels = np.arange(60) % 3
+    with dask.config.set(scheduler="synchronous"):
+        ours = hvrt_dask.partition_quality(X, da.from_array(labels, chunks=30))
+    assert ours.within_sse_ratio == pytest.approx(partition_quality(numbers[:60], labels).within_sse_ratio, rel=1e-10)
+
+
+def test_analysis_reads_an_object_column_as_in_memory_whatever_each_chunk_holds(client) -> None:
+    # each chunk reads its object columns alone: "m" holds only numbers in its first chunk
+    # (numeric there) and text in the second (categorical in memory); "n" holds numbers and
+    # a chunk of None only (numeric in memory). The merge failed deep in numpy
+    rng = np.random.default_rng(24)
+    frame = pd.DataFrame(
+        {
+            "a": rng.normal(size=60),
+            "m": pd.Series([1, 2.5] * 15 + ["x", 2, None] * 10, dtype=object),
+            "n": pd.Series(list(rng.normal(size=40)) + [None] * 20, dtype=object),
+            "when": pd.Series(list(pd.date_range("2024-01-01", periods=20)) + ["soon"] * 40, dtype=object),
+        }
+    )
+    labels = pd.Series(np.arange(60) % 3)
+    with dask.config.set({"dataframe.convert-string": False}):
+        X = dd.from_pandas(frame, npartitions=3, sort=False)
+        L = dd.from_pandas(labels, npartitions=3, sort=False)
+        report = hvrt_dask.full_report(X, L)
+        quality = hvrt_dask.partition_quality(X, L)
+    reference = full_report(frame, labels)
+    assert list(report) == list(reference) == ["a", "n"]
+    assert report.skipped_columns == reference.skipped_columns == ("m", "when")
+    _same_categorical(report, reference)
+    for name in reference:
+        ours, theirs = report[name].to_pandas().to_numpy(), reference[name].to_pandas().to_numpy()
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9)
+    expected = partition_quality(frame, labels)
+    assert list(quality.feature_r2) == list(expected.feature_r2)
+    np.testing.assert_allclose(list(quality.feature_r2.values()), list(expected.feature_r2.values()), rtol=1e-9)

@@ -487,6 +487,9 @@ CASES: dict[str, Callable[[], object]] = {
     "K19": lambda: _dask_tool("full_report")(_dask_x()[:0], _dask_labels()[:0]),
     "K20": lambda: _dask_fit(engine="hist", category_encoding="native")(_dask_frame()),
     "K21": lambda: _dask_fit()(_dask()[1].from_pandas(_with(code=[str(i % 4) for i in range(60)]), npartitions=3)),
+    "K22": lambda: _dask_tool("full_report")(
+        _dask()[1].from_pandas(X, npartitions=3), _dask()[1].from_pandas(pd.Series(LABELS, index=X.index + 100), npartitions=3)
+    ),
     # optional extras
     "V1": _without_matplotlib,
     "V2": _without("pyarrow", lambda: __import__("hvrt._compat", fromlist=["x"]).import_pyarrow()),

@@ -41,7 +41,9 @@ estimator. Nothing collects all rows on the client:
 - **Local models**: per-partition ``XᵀWX`` and ``XᵀWy`` are computed where each chunk lives
   and added; the shrinkage solve runs once on the client.
 - **Analysis**: :func:`full_report` and :func:`partition_quality` group each chunk and merge
-  the groupings (:func:`hvrt._grouped.merge_grouped`).
+  the groupings (:func:`hvrt._grouped.merge_grouped`); :func:`full_report` also counts each
+  non-numeric column's (partition, category) cells in the same pass, merged into the
+  in-memory :class:`~hvrt.CategoricalReport`.
 
 Computations go through ``dask.compute``, so they run on the active
 ``distributed.Client`` when there is one.
@@ -49,9 +51,10 @@ Computations go through ``dask.compute``, so they run on the active
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -109,6 +112,9 @@ from .metrics import (
     _column_magnitude,
     _feature_reports,
     _quality_from,
+    categorical_report_of_cells,
+    category_cells,
+    category_codes,
 )
 from .partitioner import HVRTPartitioner, time_ranges
 
@@ -1811,23 +1817,81 @@ def _merge_groupings(parts: list[Grouping]) -> tuple[GroupedStats, np.ndarray]:
     return replace(merged, mean=merged.mean + shift), total
 
 
-def _group_chunk(part: Any, labels: Any, y_part: Any) -> tuple[Grouping, Grouping | None, list[str], tuple[str, ...]]:
-    """One chunk grouped by its labels' own values (so chunks merge by label)."""
+Cells = tuple[Any, np.ndarray, np.ndarray, np.ndarray]  # a chunk's categories and (partition, category, rows) cells
+
+
+@dataclass
+class _ChunkGrouping:
+    """One chunk of rows reduced: its groupings, column names, object columns' kinds and
+    categorical cells (the groupings without their per-row codes: they stay in the chunk)."""
+
+    stats: Grouping
+    y_stats: Grouping | None
+    names: list[str]
+    skipped: tuple[str, ...]
+    kinds: dict[str, str | None]  # per object column of X, what this chunk holds (_object_kind)
+    cells: dict[str, Cells | None]  # per non-numeric column (None: values that cannot be hashed)
+    cell_ids: dict[str, np.ndarray] = field(default_factory=dict)  # partition ids of recounted cells
+
+
+def _refuse_other_index(values: Any, part: Any, name: str) -> None:
+    """Refuse a chunk of a dask Series whose index is not X's chunk's, as in memory.
+
+    In memory a pandas Series must carry a DataFrame X's index (``aligned_1d``); a dask
+    Series paired with a dask DataFrame is held to the same, chunk by chunk (the chunks
+    pair by index when both have known divisions, else by position).
+    """
+    indexed = isinstance(values, (pd.Series, pd.DataFrame)) and isinstance(part, pd.DataFrame)
+    if indexed and not values.index.equals(part.index):
+        other = f", where its chunk has {len(values)}" if len(values) != len(part) else ""
+        raise ValueError(
+            f"{name} is a dask Series whose index differs from X's index (in a chunk of {len(part)} "
+            f"rows of X{other}); align them, or pass {name}.to_dask_array(lengths=True) to match rows by position"
+        )
+
+
+def _without_codes(grouping: Grouping) -> Grouping:
+    return replace(grouping[0], codes=np.empty(0, dtype=np.int64)), grouping[1]
+
+
+def _group_chunk(
+    part: Any, labels: Any, y_part: Any, categorical: bool = False, objects: Sequence[str] = ()
+) -> _ChunkGrouping:
+    """One chunk grouped by its labels' own values (so chunks merge by label), the kind of
+    each of X's ``objects`` columns in it, and with ``categorical`` each non-numeric
+    column's (partition, category) cells."""
+    _refuse_other_index(labels, part, "labels")
     labels = labels.to_numpy() if isinstance(labels, pd.Series) else np.asarray(labels)
     if len(part) == 0 and len(labels) == 0:
-        return _grouping(np.empty((0, 1)), labels), None, [], ()
+        return _ChunkGrouping(_grouping(np.empty((0, 1)), labels), None, [], (), {}, {})
     data = check_partitioned(part, labels, refuse_tiny=False)  # tiny columns: checked once merged
     ids = data.original_labels(data.labels)
     stats = _grouping(data.values, ids)
     y_stats = None
     if y_part is not None:
+        _refuse_other_index(y_part, part, "y")
         y_values = _target_values(y_part, when="measure")
         if y_values.shape[1] != 1:
             raise ValueError(f"y must be 1-D with one value per row of X, got {y_values.shape[1]} columns")
         if len(y_values) != len(ids):
             raise ValueError(f"y has {len(y_values)} rows in a chunk where X has {len(ids)}; they must match")
-        y_stats = _grouping(y_values, ids)
-    return stats, y_stats, data.feature_names, data.skipped_columns
+        y_stats = _without_codes(_grouping(y_values, ids))
+    kinds = {c: _object_kind(data.frame, c) for c in objects} if data.frame is not None else {}
+    cells: dict[str, Cells | None] = {}
+    if categorical and data.frame is not None:
+        grouping = stats[0]
+        for name in data.skipped_columns:
+            cells[name] = category_cells(data.frame[name], grouping.codes, grouping.n_partitions)
+    return _ChunkGrouping(_without_codes(stats), y_stats, data.feature_names, data.skipped_columns, kinds, cells)
+
+
+def _recount_chunk(part: Any, labels: Any, columns: list[str]) -> tuple[np.ndarray, dict[str, Cells | None]]:
+    """The cells of ``columns`` in one chunk, on their values as they are, with the chunk's
+    partition ids: for an object column categorical in memory that this chunk read as
+    numbers (it held only numbers, dates or durations), where its first pass kept none."""
+    labels = labels.to_numpy() if isinstance(labels, pd.Series) else np.asarray(labels)
+    codes, partition_ids = pd.factorize(labels, sort=True)  # sorted: the grouping's order
+    return np.asarray(partition_ids), {c: category_cells(part[c], codes, len(partition_ids)) for c in columns}
 
 
 @dataclass
@@ -1840,47 +1904,200 @@ class _Merged:
     y_total: np.ndarray | None
     names: list[str]
     skipped: tuple[str, ...]
+    chunks: list[_ChunkGrouping]  # the chunks that hold rows
 
     @property
     def n_rows(self) -> int:
         return int(self.stats.sizes.sum())
 
 
-def _merged_groupings(X: Any, labels: Any, y: Any = None) -> _Merged:
-    """The merged per-partition statistics of X's numeric columns (and y)."""
+def _merged_groupings(X: Any, labels: Any, y: Any = None, categorical: bool = False) -> _Merged:
+    """The merged per-partition statistics of X's numeric columns (and y), in one pass
+    over X's chunks (which also gathers the categorical cells with ``categorical``; a
+    second pass over some chunks only for an object column read as numbers in some chunks
+    and text in others, see :func:`_settled_columns`)."""
     chunks = _chunks_of(X)
-    label_chunks = _target_chunks_any(labels, "labels")
-    y_chunks = None
+    _target_chunks_any(labels, "labels")  # its type and shape, before any computation
     if y is not None:
         _target_chunks(y, _known_rows(X))
-    if len(label_chunks) != len(chunks.parts):
-        # different chunking: line the labels up with X's rows
-        rows = _chunk_lengths(chunks)
-        label_chunks = _aligned_target_chunks(labels, rows, "labels")
-    if y is not None:
-        y_chunks = _target_chunks(y)
-        if len(y_chunks) != len(chunks.parts):
-            y_chunks = _aligned_target_chunks(y, _chunk_lengths(chunks))
+    lengths: list[np.ndarray] = []  # X's chunk lengths, computed at most once
+    label_chunks = _paired_chunks(labels, X, chunks, "labels", lengths)
+    y_chunks = None if y is None else _paired_chunks(y, X, chunks, "y", lengths)
+    objects = [c for c, dtype in chunks.dtypes.items() if dtype == object] if chunks.is_frame else []
     group = _delayed(_group_chunk)
     tasks = [
-        group(part, lab, None if y_chunks is None else y_chunks[i])
+        group(part, lab, None if y_chunks is None else y_chunks[i], categorical, objects)
         for i, (part, lab) in enumerate(zip(chunks.parts, label_chunks))
     ]
     (results,) = _compute(tasks)
-    present = [r for r in results if r[0][0].n_partitions > 0]
-    if not present:
+    holding = [i for i, r in enumerate(results) if r.stats[0].n_partitions > 0]
+    if not holding:
         raise ValueError("X has no rows")
-    stats, total = _merge_groupings([r[0] for r in present])
+    present = [results[i] for i in holding]
+    names, skipped = _settled_columns(present, list(chunks.dtypes.index), objects)
+    recount = [c for c in skipped if any(c not in r.cells for r in present)] if categorical else []
+    if recount:  # object columns some chunks read as numbers: their values, counted as they are
+        count = _delayed(_recount_chunk)
+        lacking = {i: [c for c in recount if c not in r.cells] for i, r in zip(holding, present)}
+        missing = [i for i, columns in lacking.items() if columns]
+        (extra,) = _compute([count(chunks.parts[i], label_chunks[i], lacking[i]) for i in missing])
+        for i, (partition_ids, cells) in zip(missing, extra):
+            results[i].cells.update(cells)
+            results[i].cell_ids.update(dict.fromkeys(cells, partition_ids))
+    for chunk in present:
+        chunk.stats = _with_columns(chunk.stats, chunk.names, names)
+        chunk.names = names
+    stats, total = _merge_groupings([r.stats for r in present])
     with np.errstate(invalid="ignore"):  # a partition without a value in a column: NaN
         largest = np.fmax(np.abs(stats.minimum), np.abs(stats.maximum))
-    _refuse_tiny([np.nan_to_num(largest).max(axis=0)], present[0][2], "X", when="measure")  # as in memory
+    _refuse_tiny([np.nan_to_num(largest).max(axis=0)], names, "X", when="measure")  # as in memory
     y_stats = y_total = None
     if y is not None:
-        y_stats, y_total = _merge_groupings([r[1] for r in present])
+        y_stats, y_total = _merge_groupings([r.y_stats for r in present])
         with np.errstate(invalid="ignore"):  # a partition without a value of y: NaN
             largest = np.fmax(np.abs(y_stats.minimum), np.abs(y_stats.maximum))
         _refuse_tiny([np.nan_to_num(largest).max(axis=0)], ["y"], "y", when="measure")  # named as in memory
-    return _Merged(stats, total, y_stats, y_total, present[0][2], present[0][3])
+    return _Merged(stats, total, y_stats, y_total, names, skipped, present)
+
+
+def _settled_columns(
+    present: list[_ChunkGrouping], columns: list[str], objects: list[str]
+) -> tuple[list[str], tuple[str, ...]]:
+    """X's numeric and non-numeric columns as in memory, from what each chunk read.
+
+    Each chunk reads its object columns alone (``to_frame``): one holding only numbers
+    (or only missing values) there is numeric (or not) in that chunk whatever the rest.
+    In memory the whole column decides, as :func:`_settled_kind` says for the estimators:
+    numeric when the chunks that hold a value all hold one kind of numbers, dates or
+    durations; categorical otherwise, and when no chunk holds a value (an object column of
+    None stays object). Other columns read the same in every chunk (their dtype decides).
+    """
+    numeric = []
+    for column in columns:
+        if column in objects:
+            kinds = {r.kinds.get(column) for r in present} - {None}
+            is_numeric = len(kinds) == 1 and kinds != {"text"}
+        else:
+            reads = {column in r.names for r in present}
+            if len(reads) > 1:
+                raise ValueError(f"X column {column!r} is numeric in some chunks of X and not in others")
+            is_numeric = reads.pop()
+        if is_numeric:
+            numeric.append(column)
+    return numeric, tuple(c for c in columns if c not in set(numeric))
+
+
+def _with_columns(grouping: Grouping, names: list[str], wanted: list[str]) -> Grouping:
+    """A chunk's grouping of ``names`` as one of ``wanted``: columns it read otherwise
+    dropped, those it lacks (an object column of None there) without values."""
+    if names == wanted:
+        return grouping
+    stats, residual = grouping
+    position = {name: j for j, name in enumerate(names)}
+    take = np.array([position.get(name, len(names)) for name in wanted], dtype=np.int64)
+
+    def pick(values: np.ndarray, empty: float) -> np.ndarray:
+        padded = np.concatenate([values, np.full((len(values), 1), empty, dtype=values.dtype)], axis=1)
+        return padded[:, take]
+
+    stats = replace(
+        stats,
+        count=pick(stats.count, 0),
+        mean=pick(stats.mean, np.nan),
+        m2=pick(stats.m2, 0.0),
+        minimum=pick(stats.minimum, np.nan),
+        maximum=pick(stats.maximum, np.nan),
+    )
+    return stats, pick(residual, 0.0)
+
+
+def _paired_chunks(values: Any, X: Any, chunks: _Chunks, name: str, lengths: list[np.ndarray]) -> list[Any]:
+    """The chunks of ``values`` (labels or y) holding the rows of X's chunks, in order.
+
+    A dask Series with a dask DataFrame X pairs by index as in memory: when both have known
+    divisions, ``values`` is cut at X's (lazily; an index range of its own is refused at
+    once); the chunks' indexes are compared where they are grouped
+    (:func:`_refuse_other_index`). Otherwise chunks pair by position: as they are when
+    there are as many (and, where known, as long), else cut at X's rows (``lengths``
+    caches X's chunk lengths, a pass over X).
+    """
+    dask = import_dask()
+    frames = (dask.dataframe.Series, dask.dataframe.DataFrame)
+    indexed = isinstance(values, frames) and isinstance(X, dask.dataframe.DataFrame)
+    if indexed and values.known_divisions and X.known_divisions:
+        if values.divisions != X.divisions:
+            ends, x_ends = (values.divisions[0], values.divisions[-1]), (X.divisions[0], X.divisions[-1])
+            if ends != x_ends:
+                raise ValueError(
+                    f"{name} is a dask Series whose index differs from X's index (it runs from "
+                    f"{ends[0]!r} to {ends[1]!r}, X's from {x_ends[0]!r} to {x_ends[1]!r}); align them, or "
+                    f"pass {name}.to_dask_array(lengths=True) to match rows by position"
+                )
+            values = values.repartition(divisions=list(X.divisions))
+        return list(values.to_delayed())
+    if isinstance(values, dask.array.Array):
+        parts = list(values.to_delayed().ravel())
+        value_rows = None if np.isnan(values.shape[0]) else np.asarray(values.chunks[0], dtype=np.int64)
+    else:
+        parts, value_rows = list(values.to_delayed()), None
+    if len(parts) == len(chunks.parts) and (
+        value_rows is None or chunks.lengths is None or np.array_equal(value_rows, chunks.lengths)
+    ):
+        return parts
+    if not lengths:
+        lengths.append(chunks.lengths if chunks.lengths is not None else _chunk_lengths(chunks))
+    x_rows = lengths[0]
+    if value_rows is None:
+        (counted,) = _compute([_delayed(len)(part) for part in parts])
+        value_rows = np.asarray(counted, dtype=np.int64)
+    if value_rows.sum() != x_rows.sum():
+        raise ValueError(f"{name} has {int(value_rows.sum())} rows but X has {int(x_rows.sum())}; they must match")
+    return _cut_like(parts, value_rows, x_rows)
+
+
+def _cut_like(parts: list[Any], part_rows: np.ndarray, rows: np.ndarray) -> list[Any]:
+    """``parts`` (chunks of ``part_rows`` rows) re-cut into chunks of ``rows`` rows, each
+    one delayed concatenation of the pieces it spans (a pandas chunk keeps its index)."""
+    starts = np.concatenate([[0], np.cumsum(part_rows)])
+    bounds = np.concatenate([[0], np.cumsum(rows)])
+    rows_of = _delayed(_rows_of)
+    cut = []
+    for begin, end in itertools.pairwise(bounds):  # one task per chunk of X
+        first = max(int(np.searchsorted(starts, begin, side="right")) - 1, 0)
+        last = max(int(np.searchsorted(starts, end, side="left")), first + 1)
+        pieces = [(parts[j], int(max(begin - starts[j], 0)), int(min(end, starts[j + 1]) - starts[j]))
+                  for j in range(first, min(last, len(parts)))]  # fmt: skip
+        cut.append(rows_of([p for p, _, _ in pieces], [(a, b) for _, a, b in pieces]))
+    return cut
+
+
+def _rows_of(pieces: list[Any], spans: list[tuple[int, int]]) -> Any:
+    """The rows ``spans`` of ``pieces``, concatenated (pandas pieces with their index)."""
+    taken = [piece.iloc[a:b] if isinstance(piece, (pd.Series, pd.DataFrame)) else piece[a:b]
+             for piece, (a, b) in zip(pieces, spans)]  # fmt: skip
+    if not taken:
+        return np.empty(0)
+    if isinstance(taken[0], (pd.Series, pd.DataFrame)):
+        return pd.concat(taken) if len(taken) > 1 else taken[0]
+    return np.concatenate(taken) if len(taken) > 1 else taken[0]
+
+
+def _merged_categories(chunks: list[_ChunkGrouping], column: str, partition_ids: np.ndarray) -> Cells | None:
+    """One column's chunk cells merged: its categories in order of first appearance (the
+    chunks' first appearances, in chunk order, factorized again), each cell's partition as
+    a position in the merged ``partition_ids``. None when a chunk could not hash it."""
+    parts = [chunk.cells.get(column) for chunk in chunks]
+    if any(part is None for part in parts):
+        return None
+    ids = [chunk.cell_ids.get(column, chunk.stats[0].partition_ids) for chunk in chunks]
+    joined = pd.concat([pd.Series(part[0]) for part in parts], ignore_index=True)
+    merged_codes, uniques = category_codes(joined)
+    offsets = np.cumsum([0] + [len(part[0]) for part in parts])
+    codes = np.concatenate([merged_codes[offset + part[2]] for offset, part in zip(offsets, parts)])
+    slots = [np.searchsorted(partition_ids, chunk_ids) for chunk_ids in ids]
+    partitions = np.concatenate([slot[part[1]] for slot, part in zip(slots, parts)])
+    rows = np.concatenate([part[3] for part in parts])
+    return uniques, partitions, codes, rows
 
 
 def _target_chunks_any(labels: Any, name: str) -> list[Any]:
@@ -1906,34 +2123,56 @@ def full_report(
 
     Each chunk is grouped by its labels where it lives; the groupings merge on the client
     (counts add, squared deviations merge with Chan's formula, minima and maxima as such).
-    The result equals the in-memory report on the same rows up to float rounding.
+    In the same pass each non-numeric column's (partition, category) cells are counted per
+    chunk (:func:`hvrt.metrics.category_cells`); the client unions the chunks' categories
+    in order of first appearance and adds the counts, and the in-memory computation
+    (:func:`hvrt.metrics.categorical_report_of_cells`) turns them into each column's
+    :class:`~hvrt.CategoricalReport`. The result equals the in-memory report on the same
+    rows (``full_report(X.compute(), labels.compute())``): the feature reports up to float
+    rounding, the categorical views exactly (categories, names, order, counts, NaN as
+    ``"(missing)"``, Cramér's V, R²). The client holds each non-numeric column's distinct
+    values and its non-empty (partition, category) cells: a few per partition for a
+    categorical column, up to one per row for a column of identifiers.
 
     Parameters
     ----------
     X : dask array or dask DataFrame of shape (n_samples, n_features)
-        Non-numeric columns are skipped, as in memory.
+        Non-numeric columns get a :class:`~hvrt.CategoricalReport` in the result's
+        ``categorical`` instead of a feature report, as in memory. ``dd.from_pandas`` may
+        turn an object column into text (Dask's ``dataframe.convert-string``): the report
+        is that of the rows as Dask holds them.
     labels : dask array or dask Series of shape (n_samples,)
-        Partition label of each row, matched by position (e.g. ``model.get_partitions(X)``).
+        Partition label of each row (e.g. ``model.get_partitions(X)``). A dask Series with a
+        dask DataFrame X must carry X's index, as a pandas Series must in memory; a dask
+        array (or ``labels.to_dask_array(lengths=True)``) is matched by position.
     variance_proportions, span_proportions : bool, default=True
         As :func:`hvrt.full_report`.
 
     Returns
     -------
     FullReport
+        With ``skipped_columns`` and ``categorical`` as in memory.
 
     Raises
     ------
     ValueError
-        As :func:`hvrt.full_report` (fewer than 2 partitions, ±inf, missing labels), and for
-        chunks along the columns or labels of another length.
+        As :func:`hvrt.full_report` (fewer than 2 partitions, ±inf, missing labels, a Series
+        whose index is not X's), and for chunks along the columns, labels of another
+        length, or an object column that some chunks read as numbers and others as text.
     TypeError
         For inputs that are not Dask collections.
     """
-    merged = _merged_groupings(X, labels)
+    merged = _merged_groupings(X, labels, categorical=True)
     stats, names, skipped = merged.stats, merged.names, merged.skipped
     _check_partition_count(stats.n_partitions, 2)
     reports = _feature_reports(names, stats, variance_proportions, span_proportions)
-    return FullReport(reports, skipped, stats.partition_ids)
+    views = {}
+    for name in skipped:
+        cells = _merged_categories(merged.chunks, name, stats.partition_ids)
+        if cells is not None:
+            uniques, partitions, codes, rows = cells
+            views[name] = categorical_report_of_cells(name, uniques, partitions, codes, stats.partition_ids, rows)
+    return FullReport(reports, skipped, stats.partition_ids, views)
 
 
 def _one_group(stats: GroupedStats) -> GroupedStats:
@@ -1962,8 +2201,9 @@ def partition_quality(X: Any, labels: Any, y: Any = None) -> PartitionQuality:
     ----------
     X : dask array or dask DataFrame of shape (n_samples, n_features)
     labels : dask array or dask Series of shape (n_samples,)
+        As in :func:`full_report`: a dask Series must carry a dask DataFrame X's index.
     y : dask array or dask Series of shape (n_samples,), default=None
-        Numeric target; NaN values are skipped.
+        Numeric target; NaN values are skipped. A dask Series must carry X's index too.
 
     Returns
     -------
@@ -1972,8 +2212,8 @@ def partition_quality(X: Any, labels: Any, y: Any = None) -> PartitionQuality:
     Raises
     ------
     ValueError
-        As :func:`hvrt.partition_quality`, and for chunks along the columns, a
-        non-numeric y or inputs of different lengths.
+        As :func:`hvrt.partition_quality` (including a Series whose index is not X's), and
+        for chunks along the columns, a non-numeric y or inputs of different lengths.
     TypeError
         For inputs that are not Dask collections.
     """

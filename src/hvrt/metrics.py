@@ -368,12 +368,104 @@ def categorical_report(
     CategoricalReport or None
         None when the values cannot be hashed (e.g. lists), so have no categories.
     """
+    factorized = category_codes(values)
+    if factorized is None:
+        return None
+    codes, uniques = factorized
+    return categorical_report_of_cells(name, uniques, partition_codes, codes, partition_ids)
+
+
+def category_codes(values: Any) -> tuple[np.ndarray, Any] | None:
+    """A column's category codes and its categories, as :func:`categorical_report` keys them.
+
+    Parameters
+    ----------
+    values : Series or array of shape (n_samples,)
+
+    Returns
+    -------
+    (codes, uniques) or None
+        ``pd.factorize`` keeping missing values as a category of their own: ``uniques`` in
+        order of first appearance, ``codes`` indexing it. None when the values cannot be
+        hashed.
+    """
     try:
-        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        return pd.factorize(values, use_na_sentinel=False)
     except TypeError:
         return None
+
+
+def category_cells(
+    values: Any, partition_codes: np.ndarray, n_partitions: int
+) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray] | None:
+    """A column's categories and its distinct (partition, category) cells with their rows.
+
+    What :func:`categorical_report_of_cells` needs of a chunk of rows, in at most as many
+    cells as rows (a column of identifiers has one per row, a few categories a few per
+    partition): one ``bincount`` of ``partition * C + category`` when the table is small,
+    a sort (``np.unique``) otherwise.
+
+    Parameters
+    ----------
+    values : Series or array of shape (n_samples,)
+    partition_codes : ndarray of int, shape (n_samples,)
+        Partition of each row in ``0..n_partitions-1``.
+    n_partitions : int
+
+    Returns
+    -------
+    (uniques, partition_codes, codes, rows) or None
+        ``uniques`` as :func:`category_codes` gives them; per cell its partition, its
+        category and its rows (all positive). None when the values cannot be hashed.
+    """
+    factorized = category_codes(values)
+    if factorized is None:
+        return None
+    codes, uniques = factorized
+    n_categories = len(uniques)
+    keys = np.asarray(partition_codes, dtype=np.int64) * n_categories + codes
+    if n_partitions * n_categories <= max(4 * len(keys), 1 << 16):
+        table = np.bincount(keys, minlength=n_partitions * n_categories)
+        cells = np.flatnonzero(table)
+        rows = table[cells]
+    else:
+        cells, rows = np.unique(keys, return_counts=True)
+    return uniques, cells // max(n_categories, 1), cells % max(n_categories, 1), rows.astype(np.int64)
+
+
+def categorical_report_of_cells(
+    name: str,
+    uniques: Any,
+    partition_codes: np.ndarray,
+    codes: np.ndarray,
+    partition_ids: np.ndarray,
+    rows: np.ndarray | None = None,
+) -> CategoricalReport:
+    """The :class:`CategoricalReport` of (partition, category) cells and their row counts.
+
+    In memory every row is a cell of one row (``rows=None``); the Dask report passes each
+    chunk's distinct cells with their counts, merged (:func:`hvrt.dask.full_report`). The
+    report is a function of the counts alone, so both give the same one.
+
+    Parameters
+    ----------
+    name : str
+    uniques : array-like of shape (C,)
+        The column's categories in order of first appearance (:func:`category_codes`);
+        every one holds rows.
+    partition_codes, codes : ndarray of int, shape (n_cells,)
+        Each cell's partition (in ``0..K-1``) and category (in ``0..C-1``).
+    partition_ids : ndarray of shape (K,)
+        The label of each partition code.
+    rows : ndarray of int, shape (n_cells,), optional
+        Each cell's rows (all positive); 1 each when None.
+
+    Returns
+    -------
+    CategoricalReport
+    """
     n_partitions = len(partition_ids)
-    frequency = np.bincount(codes, minlength=len(uniques))
+    frequency = _cell_sum(codes, rows, len(uniques))
     order = np.argsort(-frequency, kind="stable")  # most frequent first; ties by appearance
     n_categories = len(uniques)
     kept = min(n_categories, MAX_CATEGORIES, max(2, MAX_CATEGORY_CELLS // n_partitions))
@@ -387,9 +479,9 @@ def categorical_report(
         categories.append(OTHER_CATEGORY)
 
     n_columns = len(categories)
-    counts = np.bincount(
-        partition_codes * n_columns + column_of[codes], minlength=n_partitions * n_columns
-    ).reshape(n_partitions, n_columns)
+    counts = _cell_sum(partition_codes * n_columns + column_of[codes], rows, n_partitions * n_columns).reshape(
+        n_partitions, n_columns
+    )
     sizes = counts.sum(axis=1)
     totals = counts.sum(axis=0)
     n_rows = int(sizes.sum())
@@ -423,6 +515,14 @@ def categorical_report(
         overall_hhi=overall_hhi,
         pure_share=pure_share,
     )
+
+
+def _cell_sum(keys: np.ndarray, rows: np.ndarray | None, length: int) -> np.ndarray:
+    """Rows per key (``np.bincount``), each cell counting ``rows`` rows when given."""
+    if rows is None:
+        return np.bincount(keys, minlength=length)
+    # float64 sums of integers are exact below 2**53 rows
+    return np.bincount(keys, weights=rows, minlength=length).astype(np.int64)
 
 
 # Rows of the summary a report's repr shows before it says how many more there are.
