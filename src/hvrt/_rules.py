@@ -22,9 +22,8 @@ that partition, on training data and on new rows alike:
   pandas cannot compare with text, pyarrow dates and durations or Python objects, is
   converted first, ``name.astype(...)``).
 - A float16 / float32 column, which pandas compares in its own width, gets bounds that
-  are values of that width (``column_forms`` records the width at fit), written as the
-  last value on their side (``x <= v``, ``v < x``), never as the next one: the labelling
-  reads a float64 value between two values of the width as the next one above it.
+  are values of that width (``column_forms`` records the width at fit): exact for values
+  of that width, not for a float64 value between the bound and the tree's threshold.
 - A categorical column compared as text (values the query cannot write) that holds
   numbers is refused: the partitioner keys numbers by value, ``astype('str')`` by text.
 - A column named as one of pandas' class globals (``datetime``, ...), which its query
@@ -499,20 +498,13 @@ def _next_of_width(bound: float, width: np.dtype) -> float:
     return float(np.nextafter(width.type(bound), np.array(np.inf, dtype=width)))
 
 
-# A narrow column's bound stays the last value of its width (``x <= v``, ``v < x``): ``x < next``
-# says the same of the width's values, but of a float64 value between ``v`` and ``next`` the
-# opposite of the labelling, which reads it as ``next`` (``HVRTPartitioner._narrow_values_raised``).
-
-
 def _upper_text(bound: float, precision: int | None, width: np.dtype = _FLOAT64) -> str:
-    exact = precision is None and width == _FLOAT64
-    above = _float_literal(_next_of_width(bound, width), None) if exact else None
+    above = None if precision is not None else _float_literal(_next_of_width(bound, width), None)
     return _shorter_upper(_float_literal(bound, precision), above)
 
 
 def _lower_text(bound: float, precision: int | None, width: np.dtype = _FLOAT64) -> str:
-    exact = precision is None and width == _FLOAT64
-    above = _float_literal(_next_of_width(bound, width), None) if exact else None
+    above = None if precision is not None else _float_literal(_next_of_width(bound, width), None)
     return _shorter_lower(_float_literal(bound, precision), above)
 
 

@@ -558,7 +558,7 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         frame = match_columns(
             frame, had_names, self.feature_names_in_, self._fitted_with_names, type(self).__name__
         )
-        inputs = self._narrow_values_raised(self._preprocessor.tree_inputs(frame, check=False))
+        inputs = self._preprocessor.tree_inputs(frame, check=False)
         out = self.tree_.apply(inputs, node_values, limit=MAX_MAGNITUDE)
         if out is None:
             self._preprocessor.check_numeric(frame)  # raises, naming the column
@@ -618,40 +618,7 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         """Labels of rows already preprocessed by this partitioner's preprocessing (the seam
         of :meth:`_fit_prepared`)."""
         check_is_fitted(self, "tree_")
-        return self.tree_.apply(self._narrow_values_raised(tree_inputs), self._leaf_to_label)
-
-    def _narrow_values_raised(self, tree_inputs: np.ndarray) -> np.ndarray:
-        """The tree inputs with each value of a column that was float16 / float32 at fit
-        that is no value of that width raised to the next value of the width above it.
-
-        A rule's bound on such a column is the last value of the width on its side, and the
-        tree's threshold lies between it and the next value of the width (no training value
-        does): a float64 value in that gap was labelled as the bound is while the rule put it
-        beyond. Raised, it is labelled as the rule selects it. Values of the width (every
-        training row), missing values and values beyond the width's range are kept; the
-        array is copied only when a value changes (it may be the caller's).
-        """
-        forms = getattr(self, "_column_forms", None)  # (None in a model file of an older version)
-        if not forms:
-            return tree_inputs
-        copied = False
-        for j, column in enumerate(self._preprocessor.numeric_columns):
-            form = forms.get(column, "")
-            if not form.startswith("float"):
-                continue
-            width = np.dtype(form)
-            values = tree_inputs[:, j]
-            with np.errstate(over="ignore", invalid="ignore"):
-                raised = values.astype(width)  # the nearest value of the width
-            below = raised.astype(np.float64) < values
-            raised[below] = np.nextafter(raised[below], width.type(np.inf))
-            raised = raised.astype(np.float64)
-            changed = (raised != values) & np.isfinite(raised)  # (NaN and beyond the range: kept)
-            if changed.any():
-                if not copied:
-                    tree_inputs, copied = tree_inputs.copy(), True
-                tree_inputs[changed, j] = raised[changed]
-        return tree_inputs
+        return self.tree_.apply(tree_inputs, self._leaf_to_label)
 
     def predict(self, X: Any) -> np.ndarray:
         """Partition label of each row of ``X``; the same as :meth:`get_partitions`.
@@ -858,10 +825,12 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         names (``date``, ``time``, ``pd``, ``np``) are columns before the caller's variables.
 
         A bound on a float16 or float32 column is the last value of that width on its
-        side (``a <= v``, ``v < a``), which pandas compares in the column's width. A new
-        float64 value between two values of the width is labelled as the next value of
-        the width above it (the tree's threshold lies in that gap, which no training value
-        does), so the rule selects it as :meth:`get_partitions` labels it.
+        side, so the rule is exact for values of that width (the column as fitted, or its
+        values read as float64). :meth:`get_partitions` compares a float64 value with the
+        tree's own threshold, which lies between that value and the next of the width: a
+        value strictly between two values of the width, in that gap, is labelled as the
+        bound is while the rule puts it beyond. Label and query such a batch in the
+        column's width (``X.astype({"a": "float32"})``) for the two to agree.
 
         Examples
         --------
