@@ -23,7 +23,7 @@ that partition, on training data and on new rows alike:
   converted first, ``name.astype(...)``).
 - A float16 / float32 column, which pandas compares in its own width, gets bounds that
   are values of that width (``column_forms`` records the width at fit): exact for values
-  of that width, not for a float64 value between the bound and the tree's threshold.
+  of that width (the contract), not for a float64 value between two of them, near a bound.
 - A categorical column compared as text (values the query cannot write) that holds
   numbers is refused: the partitioner keys numbers by value, ``astype('str')`` by text.
 - A column named as one of pandas' class globals (``datetime``, ...), which its query

@@ -824,13 +824,14 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         engine="python", local_dict={}, global_dict={})`` reads the column anywhere. Other
         names (``date``, ``time``, ``pd``, ``np``) are columns before the caller's variables.
 
-        A bound on a float16 or float32 column is the last value of that width on its
-        side, so the rule is exact for values of that width (the column as fitted, or its
-        values read as float64). :meth:`get_partitions` compares a float64 value with the
-        tree's own threshold, which lies between that value and the next of the width: a
-        value strictly between two values of the width, in that gap, is labelled as the
-        bound is while the rule puts it beyond. Label and query such a batch in the
-        column's width (``X.astype({"a": "float32"})``) for the two to agree.
+        A bound on a float16 or float32 column is a value of that width (``a <= v``, or
+        ``a < w`` with ``w`` the next value where that is shorter), so the rule is exact
+        for values of that width: the column as fitted, or its values read as float64.
+        That is the contract. :meth:`get_partitions` compares a float64 value with the
+        tree's own threshold, which lies between ``v`` and ``w``: a value strictly between
+        the two may be labelled on the other side from what the rule selects. Label and
+        query such a batch in the column's width (``X.astype({"a": "float32"})``) for the
+        two to agree.
 
         Examples
         --------
