@@ -987,6 +987,42 @@ def test_an_object_column_of_dates_is_a_date_feature_as_in_memory(client, start,
         model.get_partitions(frame.assign(o=np.arange(n, dtype=float)))
 
 
+@pytest.mark.parametrize(
+    "arrow_type, kind, zones",
+    [
+        (("duration", "ns"), "durations", {}),
+        (("timestamp", "ns", "Europe/Berlin"), "dates", {"o": "Europe/Berlin"}),
+    ],
+    ids=["durations", "zoned"],
+)
+def test_pyarrow_times_in_a_column_dask_calls_objects_read_as_in_memory(client, arrow_type, kind, zones) -> None:
+    # Dask's meta says object (read_parquet / from_delayed with an object meta) while each
+    # chunk holds pyarrow durations or zoned timestamps. The chunks' kind was asked with
+    # is_timedelta64_dtype and isinstance(DatetimeTZDtype), which miss pyarrow's: the fit
+    # took durations for dates ("'o' held dates at fit but holds durations now") and a
+    # zoned column for a naive one.
+    import dask
+
+    pa = pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(23)
+    n = 1200
+    seconds = pd.Series(pd.to_timedelta(rng.integers(0, 10**6, n), unit="s"))
+    values = seconds if kind == "durations" else pd.Timestamp("2024-01-01", tz="UTC") + seconds
+    name, unit, *zone = arrow_type
+    frame = pd.DataFrame({"o": values.astype(pd.ArrowDtype(getattr(pa, name)(unit, *zone))), "b": rng.normal(size=n)})
+    reference = HVRTPartitioner(max_leaf_nodes=8).fit(frame)
+    assert reference._preprocessor.time_kinds == {"o": kind}
+    meta = frame.iloc[:0].astype({"o": object})
+    with dask.config.set({"dataframe.convert-string": False}):
+        parts = [dask.delayed(frame.iloc[:700]), dask.delayed(frame.iloc[700:])]
+        model = DaskHVRTPartitioner(max_leaf_nodes=8).fit(dd.from_delayed(parts, meta=meta, verify_meta=False))
+        labels = np.asarray(model.labels_.compute())
+    assert model._preprocessor.time_kinds == {"o": kind}
+    assert model._preprocessor.date_zones == reference._preprocessor.date_zones == zones
+    np.testing.assert_array_equal(labels, reference.labels_)
+    pd.testing.assert_frame_equal(model.partition_rules(), reference.partition_rules())
+
+
 def test_dates_and_text_in_one_object_column_are_categories_as_in_memory(client) -> None:
     # In memory an object column of dates and text is categorical, each date keyed as
     # written ("2024-01-01 00:00:00"). A chunk holding only its dates made them nanoseconds:

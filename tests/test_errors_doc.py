@@ -9,6 +9,7 @@ line and that nothing was written.
 
 from __future__ import annotations
 
+import decimal
 import json
 import os
 import pickle
@@ -436,6 +437,12 @@ CASES: dict[str, Callable[[], object]] = {
     "E2": lambda: _fitted().export_rules(missing="some"),
     "E3": lambda: HVRTPartitioner().partition_rules(),
     "E4": lambda: HVRTPartitioner(max_leaf_nodes=4).fit(X.rename(columns={"a": "inf"})).partition_rules(),
+    "E5": lambda: HVRTPartitioner(max_leaf_nodes=4, y_weight=1.0)
+    .fit(_with(code=[decimal.Decimal("0.1"), "x"] * 30), np.tile([0.0, 5.0], 30))
+    .partition_rules(),
+    "E6": lambda: HVRTPartitioner(max_leaf_nodes=4, y_weight=1.0)
+    .fit(_with(code=[b"ab", "ab"] * 30), np.tile([0.0, 5.0], 30))
+    .partition_rules(),
     # model files
     "M1": _saving(lambda: Ridge()),
     "M2": _saving(lambda: HVRTPartitioner(max_leaf_nodes=4, scaler=FunctionTransformer()).fit(X)),

@@ -779,6 +779,29 @@ def test_the_default_target_encodes_categoricals_beyond_the_one_hot_cap_with_a_w
     assert len(model.model_input_names_) == 2 + local_models.MAX_ONE_HOT_INPUTS
 
 
+def test_categories_are_counted_for_the_one_hot_cap_as_the_preprocessing_keys_them():
+    # The cap counted distinct values (nunique): 1 and "1" were two, so a column of 64 numbers
+    # and one "1" warned of 65 one-hot inputs and switched to target encoding, and only then
+    # did the preprocessing refuse the pair; 1, 1.0 and True (one category) were one already
+    rng = np.random.default_rng(5)
+    n = 600
+    codes = pd.Series(rng.integers(0, local_models.MAX_ONE_HOT_INPUTS, n), dtype=object)
+    X = pd.DataFrame({"a": rng.normal(size=n), "code": codes})
+    y = X["a"].to_numpy() + rng.normal(0, 0.1, n)
+    X.loc[0, "code"], X.loc[1, "code"] = 1, "1"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning of a wide one-hot encoding first
+        with pytest.raises(ValueError, match=r"^categorical column 'code' holds both 1 and '1', which would be one category"):
+            PartitionedRegressor().fit(X, y)
+    # numbers that drift in type stay one category each: 64, at the cap, one-hot without a warning
+    X.loc[1, "code"], X.loc[2, "code"], X.loc[3, "code"] = 1.0, True, np.int8(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = PartitionedRegressor(partitioner=HVRTPartitioner(8, min_samples_leaf=20)).fit(X, y)
+    assert model.partitioner_.category_encoding == "auto"
+    assert len(model.model_input_names_) == 1 + local_models.MAX_ONE_HOT_INPUTS
+
+
 def test_one_hot_inputs_whose_cross_products_are_too_large_are_refused_naming_the_column(monkeypatch):
     # explicit one-hot: refused before any tree grows, with the column, the count of tree
     # nodes the estimate is for (not the (fold, node) slots) and the fix

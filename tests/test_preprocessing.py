@@ -9,7 +9,14 @@ import pandas as pd
 import pytest
 
 from hvrt import HVRTPartitioner
-from hvrt._preprocessing import _category_strings, _first_values, _key_counts, _positions_in, fit_preprocessing
+from hvrt._preprocessing import (
+    _category_strings,
+    _first_values,
+    _key_counts,
+    _positions_in,
+    category_count,
+    fit_preprocessing,
+)
 
 
 def _reference(preprocessor, frame: pd.DataFrame) -> np.ndarray:
@@ -334,3 +341,14 @@ def test_a_numeric_column_with_a_stray_text_value_is_warned_of_by_name(engine: s
         HVRTPartitioner(**options).fit(X.assign(qty=pd.to_numeric(X["qty"], errors="coerce")))  # numeric
         codes = X.assign(qty=np.where(np.arange(n) % 3 == 0, "A1", X["qty"].astype(str)))
         HVRTPartitioner(**options).fit(codes)  # a third text: a categorical like any other
+
+
+def test_category_count_counts_categories_as_the_preprocessing_keys_them() -> None:
+    # PartitionedRegressor's one-hot cap counts with it: 1, 1.0, True and np.int8(1) are one
+    # category, missing values none, a categorical's unused categories none
+    assert category_count(pd.Series([1, 1.0, True, np.int8(1), "a", None, np.nan], dtype=object), "c") == 2
+    assert category_count(pd.Series(pd.Categorical(["x", "y", "x"], categories=["x", "y", "z"])), "c") == 2
+    with pytest.raises(ValueError, match=r"^categorical column 'c' holds both 1 and '1'"):
+        category_count(pd.Series([1, "1", "b"], dtype=object), "c")
+    with pytest.raises(TypeError, match=r"^categorical column 'c' holds values that cannot be categories"):
+        category_count(pd.Series([[1], [2]], dtype=object), "c")

@@ -365,7 +365,7 @@ def test_decimal_categories_are_compared_as_numbers(engine):
 
 def test_text_categories_are_written_as_astype_str_gives_them():
     rng = np.random.default_rng(22)
-    values = [b"ab", b"cd", decimal.Decimal("1e-40"), "x"]  # bytes decode, Decimal is "1E-40"
+    values = [b"ab", b"cd", datetime.date(2024, 1, 2), "x"]  # bytes decode, a date is "2024-01-02"
     X = pd.DataFrame({"c": [values[i] for i in rng.integers(0, 4, 400)], "x": rng.normal(size=400)})
     y = pd.Series([values.index(v) * 5.0 for v in X["c"]])
     partitioner = HVRTPartitioner(max_leaf_nodes=5, categorical_features=["c"], y_weight=0.9).fit(X, y)
@@ -586,13 +586,16 @@ def _from_nanoseconds(nanoseconds: np.ndarray, kind: str) -> pd.Series:
         return pd.Series([None if t is pd.NaT else t.to_pydatetime() for t in zoned], dtype=object)
     if kind == "object Timestamp":
         return pd.Series(list(stamps), dtype=object)
+    if kind == "duration[us][pyarrow]":
+        spans = pd.Series(pd.to_timedelta(np.where(nanoseconds == -1, np.iinfo(np.int64).min, nanoseconds)))
+        return spans.dt.floor("us").astype(_arrow("duration", "us"))
     assert kind == "object timedelta"
     spans = pd.Series(pd.to_timedelta(np.where(nanoseconds == -1, np.iinfo(np.int64).min, nanoseconds)))
     return pd.Series([None if t is pd.NaT else t.to_pytimedelta() for t in spans.dt.floor("us")], dtype=object)
 
 
 TIME_KINDS = ["date32[pyarrow]", "date64[pyarrow]", "timestamp[us, tz][pyarrow]", "object datetime",
-              "object datetime, zoned", "object Timestamp", "object timedelta"]
+              "object datetime, zoned", "object Timestamp", "object timedelta", "duration[us][pyarrow]"]
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -657,3 +660,158 @@ def test_a_listed_object_column_of_decimals_with_a_gap_selects_exactly(engine):
     assert any("c.astype('float64')" in rule for rule in rules)
     for k, rule in rules.items():
         np.testing.assert_array_equal(X.query(rule, engine="python").index, np.flatnonzero(partitioner.labels_ == k), err_msg=rule)
+
+
+def test_a_time_column_is_read_with_the_zone_and_kind_the_fit_reads():
+    # _rules asks _validation's dtype_zone / is_duration_dtype, as the fit's checks do
+    pa = pytest.importorskip("pyarrow")
+    from hvrt._rules import _time_subject
+
+    paris, new_york = pd.DatetimeTZDtype("ns", "Europe/Paris"), pd.DatetimeTZDtype("ns", "America/New_York")
+    cases = [
+        (paris, None, ("t", paris)),
+        (pd.ArrowDtype(pa.timestamp("us", tz="Asia/Tokyo")), None, ("t", pd.DatetimeTZDtype("ns", "Asia/Tokyo"))),
+        (pd.ArrowDtype(pa.timestamp("us")), None, ("t", np.dtype("M8[ns]"))),
+        (new_york, "object", ("t.astype('datetime64[ns, America/New_York]')", new_york)),
+        (np.dtype("M8[ns]"), "object", ("t.astype('datetime64[ns]')", np.dtype("M8[ns]"))),
+        (np.dtype("m8[ns]"), "object", ("t.astype('timedelta64[ns]')", np.dtype("m8[ns]"))),
+        (pd.ArrowDtype(pa.duration("us")), None, ("t.astype('timedelta64[us]')", np.dtype("m8[ns]"))),
+        (pd.ArrowDtype(pa.date32()), None, ("t.astype('datetime64[ms]')", np.dtype("M8[ns]"))),
+    ]
+    for dtype, form, expected in cases:
+        assert _time_subject("t", dtype, form) == expected, dtype
+
+
+# pandas' query looks these names up among the caller's variables first (its class globals)
+SCOPE_FIRST = ["datetime", "Timestamp", "list", "tuple"]
+
+
+@pytest.mark.parametrize("name", SCOPE_FIRST)
+def test_a_category_rule_on_a_name_the_caller_binds_raises_rather_than_selects_other_rows(name):
+    # With `import datetime` in the calling module, `datetime in ['b']` compared the module
+    # with the list: a plain False, so the rule selected no row of a partition of 39 (and
+    # `not in` every row of the other columns' clauses), without a word
+    rng = np.random.default_rng(29)
+    n = 400
+    X = pd.DataFrame({name: rng.choice(list("abcdef"), n).astype(object), "b": rng.normal(size=n)})
+    y = X[name].isin(["a", "b"]).to_numpy() * 3.0 + rng.normal(0.0, 0.1, n)
+    partitioner = HVRTPartitioner(max_leaf_nodes=6, y_weight=1.0, random_state=0).fit(X, y)
+    rules = partitioner.partition_rules()["rule"]
+    assert rules.str.contains(f"{name}.isin(", regex=False).any()
+    bindings = {"datetime": datetime, "Timestamp": 3, "list": ["a"], "tuple": "a"}  # what a caller may bind
+    labels = partitioner.labels_
+    for k, rule in rules.items():
+        try:
+            selected = X.query(rule, engine="python", local_dict=bindings).index
+        except (AttributeError, TypeError):
+            pass  # the name is not the column there: an error, not other rows
+        else:
+            assert selected.equals(X.index[labels == k]), rule
+        # where the name is unbound (or a class), the rule reads the column
+        selected = X.query(rule, engine="python", local_dict={}, global_dict={}).index
+        assert selected.equals(X.index[labels == k]), rule
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_columns_named_as_modules_the_caller_imports_select_exactly(engine):
+    # names pandas reads as the column before the caller's variables: only its class
+    # globals (above) are looked up there first
+    import time
+
+    rng = np.random.default_rng(30)
+    n = 600
+    X = pd.DataFrame(
+        {
+            "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 10**7, n), unit="s"),
+            "pd": rng.normal(size=n),
+            "np": rng.choice(list("abcd"), n).astype(object),
+            "time": pd.to_timedelta(rng.integers(0, 10**6, n), unit="s"),
+        }
+    )
+    y = X["np"].map({"a": 0.0, "b": 4.0, "c": 8.0, "d": 12.0}).to_numpy() + rng.normal(0.0, 0.1, n)
+    partitioner = HVRTPartitioner(max_leaf_nodes=16, engine=engine, y_weight=0.5, random_state=0).fit(X, y)
+    rules = partitioner.partition_rules()["rule"]
+    used = " ".join(rules)
+    assert all(re.search(rf"\b{name}\b", used) for name in ["date", "pd", "np", "time"])
+    bindings = {"date": datetime.date(2024, 1, 1), "pd": pd, "np": np, "time": time}
+    for k, rule in rules.items():
+        selected = X.query(rule, engine="python", local_dict=bindings).index
+        assert selected.equals(X.index[partitioner.labels_ == k]), rule
+        assert X.query(rule).index.equals(selected), rule  # pandas' default engine, this module's names
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [decimal.Decimal("0.1"), decimal.Decimal("0.10"), decimal.Decimal("2.5"), "abc", "xyz"],
+        [datetime.date(2024, 1, 1), datetime.date(2024, 1, 2), 1, 1.0, 7],
+    ],
+    ids=["decimals and text", "dates and numbers"],
+)
+def test_a_column_compared_as_text_that_holds_numbers_refuses_rules_naming_it(values):
+    # The partitioner takes numbers by value (Decimal('0.1') == Decimal('0.10'), 1 and 1.0 one
+    # category), a rule compares this column as text ('0.1' is not '0.10'): the rules
+    # selected none of the Decimal('0.10') rows of their partitions (4 of 8 rules wrong)
+    rng = np.random.default_rng(31)
+    n = 400
+    column = pd.Series([values[i] for i in rng.integers(0, len(values), n)], dtype=object)
+    X = pd.DataFrame({"x": rng.normal(size=n), "code": column})
+    y = pd.Series(pd.factorize(column.astype(str))[0] * 3.0) + rng.normal(0.0, 0.1, n)
+    partitioner = HVRTPartitioner(max_leaf_nodes=8, y_weight=0.9, categorical_features=["code"]).fit(X, y)
+    for method in (partitioner.partition_rules, partitioner.export_rules):
+        with pytest.raises(ValueError, match=r"categorical column code mixes numbers \(.*\) with other values .*fit again"):
+            method()
+    # made one type, its rules select exactly
+    partitioner.fit(X.assign(code=column.astype(str)), y)
+    assert_rules_select_partitions(partitioner, X.assign(code=column.astype(str)))
+
+
+def test_fraction_categories_are_compared_as_numbers():
+    # Fraction(1, 10) was written as the float 0.1, which it does not equal
+    import fractions
+
+    rng = np.random.default_rng(32)
+    n = 400
+    values = [fractions.Fraction(1, 10), fractions.Fraction(1, 3), fractions.Fraction(5, 2)]
+    X = pd.DataFrame({"x": rng.normal(size=n), "c": pd.Series([values[i] for i in rng.integers(0, 3, n)], dtype=object)})
+    y = pd.Series([float(v) * 10.0 for v in X["c"]]) + rng.normal(0.0, 0.1, n)
+    partitioner = HVRTPartitioner(max_leaf_nodes=6, y_weight=0.9, categorical_features=["c"]).fit(X, y)
+    assert partitioner.partition_rules()["rule"].str.contains("c.astype('float64')", regex=False).any()
+    assert_rules_select_partitions(partitioner, X)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("dtype_name", ["float16", "float32"])
+def test_narrow_float_rules_are_exact_for_values_of_the_columns_width(engine, dtype_name):
+    # The contract (partition_rules' Notes, README): a bound on a float16 / float32 column is
+    # a value of that width, exact for such values. The tree's threshold lies between the last
+    # value of the width on its side and the next: a float64 value in that gap (no value of
+    # the width is) is labelled by the threshold, where the rule (`a <= v` or `a < next`) may
+    # put it on the other side. Cast to the width, the batch's labels and the rules agree.
+    # (Raising such values at labelling made them agree, at 20x the labelling time.)
+    width = np.dtype(dtype_name)
+    rng = np.random.default_rng(33)
+    n = 1000
+    X = pd.DataFrame({"a": rng.normal(size=n), "narrow": rng.normal(size=n).astype(width)})
+    partitioner = HVRTPartitioner(max_leaf_nodes=12, engine=engine, weights={"a": 0.0}).fit(X)
+    feature, left_max, _ = partitioner.tree_.splits
+    thresholds = left_max[feature == 1]
+    bounds = thresholds.astype(width)
+    bounds = np.where(bounds.astype(np.float64) > thresholds, np.nextafter(bounds, width.type(-np.inf)), bounds)
+    in_gap = bounds.astype(np.float64) < thresholds
+    assert in_gap.any()
+    # float64 values in (bound, threshold], between two values of the width
+    gap = np.concatenate([np.nextafter(bounds[in_gap].astype(np.float64), np.inf), thresholds[in_gap]])
+    rows = X.iloc[rng.integers(0, n, len(gap))].reset_index(drop=True).assign(narrow=gap)
+    labels = partitioner.get_partitions(rows)
+    on_bound = partitioner.get_partitions(rows.assign(narrow=np.concatenate([bounds[in_gap]] * 2).astype(np.float64)))
+    np.testing.assert_array_equal(labels, on_bound)  # labelled by the threshold: as the bound is
+    rules = partitioner.partition_rules()["rule"]
+    selected = np.full(len(rows), -1)
+    for k, rule in rules.items():
+        selected[rows.query(rule, engine="python").index] = k
+    # where the split is on a row's path, its rule puts it beyond the bound
+    assert (selected != labels).sum() >= len(gap) // 4
+    # in the column's width (the values round to the bound or the next value) they agree
+    assert_rules_select_partitions(partitioner, rows.astype({"narrow": width}))
+    assert_rules_select_partitions(partitioner, rows.astype({"narrow": width}).astype({"narrow": np.float64}))

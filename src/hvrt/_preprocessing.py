@@ -431,6 +431,21 @@ def _key_counts(
     return [keys[i] for i in present], counts[1:][present], bool(counts[0] > 0), present
 
 
+def category_count(values: pd.Series, column: str) -> int:
+    """How many categories a categorical column holds, as the preprocessing keys them
+    (:func:`_column_keys`: ``1``, ``1.0`` and ``True`` are one, missing values none, a
+    pandas categorical's unused categories none): what one-hot encoding makes of it.
+
+    Raises
+    ------
+    ValueError
+        For a number and its string (``1`` and ``"1"``), which the preprocessing refuses.
+    TypeError
+        For cells that cannot be categories (lists, dicts), naming the column.
+    """
+    return len(_key_counts(values, column)[0])
+
+
 def most_frequent(keys: Sequence[Any], counts: np.ndarray) -> Any:
     """scikit-learn's most frequent value: the smallest among the most frequent."""
     top = counts.max()

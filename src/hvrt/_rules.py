@@ -22,7 +22,13 @@ that partition, on training data and on new rows alike:
   pandas cannot compare with text, pyarrow dates and durations or Python objects, is
   converted first, ``name.astype(...)``).
 - A float16 / float32 column, which pandas compares in its own width, gets bounds that
-  are values of that width (``column_forms`` records the width at fit).
+  are values of that width (``column_forms`` records the width at fit): exact for values
+  of that width (the contract), not for a float64 value between two of them, near a bound.
+- A categorical column compared as text (values the query cannot write) that holds
+  numbers is refused: the partitioner keys numbers by value, ``astype('str')`` by text.
+- A column named as one of pandas' class globals (``datetime``, ...), which its query
+  looks up among the caller's variables first, gets its category sets as
+  ``name.isin([...])``: where the name is bound to a module, the rule raises.
 - A column pandas' query cannot name (``inf``, a line break in the name, ...) is refused
   with an error naming it, rather than written into a rule that fails or reads another
   value (``check_query_names`` asks pandas itself).
@@ -43,6 +49,7 @@ import pandas as pd
 
 from ._preprocessing import Preprocessor
 from ._tree_contract import FittedTree, largest_integer_where
+from ._validation import dtype_zone, is_duration_dtype
 
 _INT64_LOW, _INT64_HIGH = -(2**63) + 1, 2**63 - 1  # -2**63 is NaT
 # a split's training gap where a side holds no value (or the node splits no time column)
@@ -64,6 +71,13 @@ def quote_name(label: Hashable) -> str:
 # identifier: its constants ``inf`` / ``Inf``, and its own prefixes for locals and quoted names
 _NOT_PLAIN = ("inf", "Inf")
 _PANDAS_PREFIXES = ("__pd_eval_local_", "BACKTICK_QUOTED_STRING_")
+# pandas' own globals that are classes (``DEFAULT_GLOBALS`` of pandas.core.computation.scope):
+# its query looks such a name up among the calling code's variables first, and reads the
+# column only where the name is bound to a class (``import datetime`` binds a module, and
+# backticks change nothing for an identifier). A category set on such a column is written
+# ``name.isin([...])``: ``module in [...]`` would be a plain False, selecting other rows,
+# where ``module.isin`` raises.
+_SCOPE_FIRST = ("datetime", "Timestamp", "list", "tuple")
 
 
 def _plainly_named(label: Hashable) -> bool:
@@ -310,7 +324,7 @@ def _float_literal(value: float, precision: int | None) -> str:
 
 def _time_literal(nanoseconds: int, dtype: Any) -> str:
     """A quoted time string that pandas compares with a column of ``dtype`` exactly."""
-    if pd.api.types.is_timedelta64_dtype(dtype):
+    if is_duration_dtype(dtype):
         return repr(str(pd.Timedelta(nanoseconds, unit="ns")))
     stamp = pd.Timestamp(nanoseconds, unit="ns")
     if isinstance(dtype, pd.PeriodDtype):
@@ -350,20 +364,21 @@ def _time_subject(name: str, dtype: Any, form: str | None) -> tuple[str, Any]:
     column's own unit (a date32 of year 9999 stays in range), objects in nanoseconds, as
     the tree reads them.
     """
+    zone = dtype_zone(dtype)  # (the zone, the same lookup as the fit's check of zones)
     if isinstance(dtype, pd.ArrowDtype):
-        arrow, numpy = dtype.pyarrow_dtype, dtype.numpy_dtype
-        if numpy.kind == "m":
+        numpy = dtype.numpy_dtype
+        if is_duration_dtype(dtype):
             return f"{name}.astype({str(numpy)!r})", np.dtype("timedelta64[ns]")
-        if getattr(arrow, "tz", None) is not None:
-            return name, pd.DatetimeTZDtype("ns", arrow.tz)
-        if getattr(arrow, "unit", None) is None:  # date32 / date64: no unit, no comparison with text
+        if zone is not None:
+            return name, pd.DatetimeTZDtype("ns", zone)
+        if getattr(dtype.pyarrow_dtype, "unit", None) is None:  # date32 / date64: no unit, no comparison with text
             return f"{name}.astype({str(numpy)!r})", np.dtype("datetime64[ns]")
         return name, np.dtype("datetime64[ns]")
     if form == "object":
-        if isinstance(dtype, pd.DatetimeTZDtype):
-            target = f"datetime64[ns, {dtype.tz}]"
+        if zone is not None:
+            target = f"datetime64[ns, {zone}]"
         else:
-            target = "timedelta64[ns]" if pd.api.types.is_timedelta64_dtype(dtype) else "datetime64[ns]"
+            target = "timedelta64[ns]" if is_duration_dtype(dtype) else "datetime64[ns]"
         return f"{name}.astype({target!r})", dtype
     return name, dtype
 
@@ -383,8 +398,9 @@ def _largest_nanoseconds(bounds: np.ndarray) -> np.ndarray:
 
 
 def _is_plain_literal(value: Any) -> bool:
-    """Values whose ``repr`` pandas' query parser reads back as the same value."""
-    return isinstance(value, (str, bool, np.bool_, numbers.Integral, numbers.Real)) and not isinstance(value, complex)
+    """Values whose literal (:func:`_value_literal`) pandas' query parser reads back as a
+    value equal to them: not a ``Fraction`` (1/10 is no float), nor a ``Decimal``."""
+    return isinstance(value, (str, bool, np.bool_, numbers.Integral, float, np.floating))
 
 
 def _value_literal(value: Any) -> str:
@@ -522,6 +538,43 @@ def _text_literals(name: str, originals: list[Any]) -> list[str]:
     return [repr(text) for text in texts]
 
 
+def _membership(subject: str, literals: list[str], negated: bool) -> str:
+    """``subject in [...]`` (``not in``), or ``subject.isin([...])`` (``~``) for a column
+    named as one of pandas' class globals (see ``_SCOPE_FIRST``), so that a rule run where
+    the name means something else raises instead of selecting other rows."""
+    listed = f"[{', '.join(literals)}]"
+    if subject in _SCOPE_FIRST:
+        return f"~{subject}.isin({listed})" if negated else f"{subject}.isin({listed})"
+    return f"{subject} {'not in' if negated else 'in'} {listed}"
+
+
+def _refuse_numbers_as_text(name: str, originals: list[Any]) -> None:
+    """Refuse a categorical column that a rule must compare as text but that holds numbers.
+
+    Such a column holds values the query cannot write (dates, bytes) or numbers it cannot
+    (``Decimal``) beside text. The partitioner takes a number by its value
+    (``Decimal('0.1')`` and ``Decimal('0.10')`` are one category, and ``1``, ``1.0`` and
+    ``True``: ``_preprocessing._number_key``), but ``astype('str')`` writes each as it is,
+    so no text rule selects the category's rows exactly.
+
+    Raises
+    ------
+    ValueError
+        Naming the column, one of its numbers and one of its other values.
+    """
+    is_number = [isinstance(v, (numbers.Number, np.bool_)) and not isinstance(v, str) for v in originals]
+    if not any(is_number):
+        return
+    number = originals[is_number.index(True)]
+    other = originals[is_number.index(False)] if not all(is_number) else number
+    raise ValueError(
+        f"categorical column {name} mixes numbers ({number!r}) with other values ({other!r}), so a rule must "
+        f"compare it as text ({name}.astype('str')), where equal numbers differ (Decimal('0.10') is not '0.1', "
+        "1.0 is not '1') but the partitioner takes them as one category: no rule selects its partitions "
+        "exactly; make the column one type, text (X[col].astype(str)) or numbers, and fit again"
+    )
+
+
 def _category_clauses(
     name: str, keys: np.ndarray, values: Mapping[str, Any], allowed: np.ndarray, form: str | None = None
 ) -> np.ndarray:
@@ -534,6 +587,8 @@ def _category_clauses(
     with a gap, which the fit read as floats), so the rule compares their float values.
     """
     n_keys = len(keys)
+    if allowed.all():
+        return np.full(len(allowed), "", dtype=object)  # no partition constrains the column
     originals = [values.get(key, key) for key in keys]
     numeric = all(isinstance(v, numbers.Number) and not isinstance(v, complex) for v in originals)
     plain = all(_is_plain_literal(v) for v in originals) and not (numeric and form == "object numbers")
@@ -544,6 +599,7 @@ def _category_clauses(
         # float value (``_number_key``), so compare that value
         literals, subject = [repr(float(v)) for v in originals], f"{name}.astype('float64')"
     else:
+        _refuse_numbers_as_text(name, originals)
         literals, subject = _text_literals(name, originals), f"{name}.astype('str')"
     if numeric:
         order = np.argsort(np.asarray([float(v) for v in originals]), kind="stable")
@@ -562,17 +618,17 @@ def _category_clauses(
             if not excluded:
                 texts.append(f"{name}.notna()")  # only the missing value is excluded
             elif nan_ok:
-                texts.append(f"{subject} not in [{', '.join(excluded)}]")
+                texts.append(_membership(subject, excluded, negated=True))
             else:
-                texts.append(f"{subject} not in [{', '.join(excluded)}] and {name}.notna()")
+                texts.append(f"{_membership(subject, excluded, negated=True)} and {name}.notna()")
             continue
         included = [literals[i] for i in order if category_ok[i]]
         if not included:
             texts.append(f"{name}.isna()" if nan_ok else f"{name}.isna() and {name}.notna()")
         elif nan_ok:
-            texts.append(f"({subject} in [{', '.join(included)}] or {name}.isna())")
+            texts.append(f"({_membership(subject, included, negated=False)} or {name}.isna())")
         else:
-            texts.append(f"{subject} in [{', '.join(included)}]")
+            texts.append(_membership(subject, included, negated=False))
     return np.asarray(texts, dtype=object)[inverse]
 
 

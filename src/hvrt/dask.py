@@ -87,7 +87,9 @@ from ._validation import (
     _dates_as_numbers,
     check_partitioned,
     date_zones,
+    dtype_zone,
     has_missing_values,
+    is_duration_dtype,
     time_kinds,
     to_frame,
 )
@@ -395,9 +397,12 @@ def _object_kind(frame: pd.DataFrame, column: str) -> str | None:
     if dtype is not None:
         if isinstance(dtype, pd.PeriodDtype):
             return f"periods of {dtype.freq.freqstr}"
-        if pd.api.types.is_timedelta64_dtype(dtype):
+        # the in-memory reading of the same dtype (``time_kinds``, ``date_zones``): pyarrow
+        # durations and zoned timestamps too
+        if is_duration_dtype(dtype):
             return "durations"
-        return f"dates in {dtype.tz}" if isinstance(dtype, pd.DatetimeTZDtype) else "dates"
+        zone = dtype_zone(dtype)
+        return "dates" if zone is None else f"dates in {zone}"
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
     return "numbers" if numeric else "text"
 

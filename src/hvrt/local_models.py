@@ -63,7 +63,12 @@ from ._grouped_products import (
     unshift,
 )
 from ._hist._threads import thread_count
-from ._preprocessing import Preprocessor, fit_preprocessing, resolve_categorical
+from ._preprocessing import (
+    Preprocessor,
+    category_count,
+    fit_preprocessing,
+    resolve_categorical,
+)
 from ._progress import StepLog
 from ._shrunk_solve import solve_candidates, solve_one
 from ._target import zscore_scale
@@ -189,14 +194,10 @@ def _checked_weights(sample_weight: Any, n_rows: int, index: pd.Index | None) ->
 
 
 def _category_counts(frame: pd.DataFrame, categorical: list[str]) -> dict[str, int]:
-    """Each categorical column's number of distinct values present (what one-hot makes of it)."""
-    counts = {}
-    for column in categorical:
-        try:
-            counts[column] = int(frame[column].nunique())
-        except TypeError:  # unhashable cells: the preprocessing refuses them, naming the column
-            counts[column] = 0
-    return counts
+    """Each categorical column's number of categories present (what one-hot makes of it),
+    counted as the preprocessing keys them, whose errors (``1`` beside ``"1"``, unhashable
+    cells) it raises before any warning of a wide one-hot encoding."""
+    return {column: category_count(frame[column], column) for column in categorical}
 
 
 def _listed(counts: dict[str, int]) -> str:

@@ -810,10 +810,28 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         -----
         A categorical column listed in ``categorical_features`` whose values are not
         strings, numbers or bools (dates as objects, say) is compared as text:
-        ``x.astype('str') in [...]``. A column named ``datetime``, ``Timestamp``, ``list``
-        or ``tuple`` is read as the column only where the code that calls ``query`` does
-        not bind that name to something other than a class (``import datetime`` does):
-        pandas looks these names up there first.
+        ``x.astype('str') in [...]``. Such a column that also holds numbers, or a column of
+        text and ``Decimal`` numbers, gets no rules (a ``ValueError`` naming it): the
+        partitioner takes equal numbers as one category, which their texts are not
+        (``Decimal('0.10')`` is not ``'0.1'``).
+
+        A column named ``datetime``, ``Timestamp``, ``list`` or ``tuple`` is read as the
+        column only where the code that calls ``query`` does not bind that name to
+        something other than a class (``import datetime`` does): pandas looks these names
+        up there first, backticks or not. Its category sets are written
+        ``datetime.isin([...])``, so that there a rule raises rather than selects other
+        rows (a bound compares whatever the name is bound to); ``X.query(rule,
+        engine="python", local_dict={}, global_dict={})`` reads the column anywhere. Other
+        names (``date``, ``time``, ``pd``, ``np``) are columns before the caller's variables.
+
+        A bound on a float16 or float32 column is a value of that width (``a <= v``, or
+        ``a < w`` with ``w`` the next value where that is shorter), so the rule is exact
+        for values of that width: the column as fitted, or its values read as float64.
+        That is the contract. :meth:`get_partitions` compares a float64 value with the
+        tree's own threshold, which lies between ``v`` and ``w``: a value strictly between
+        the two may be labelled on the other side from what the rule selects. Label and
+        query such a batch in the column's width (``X.astype({"a": "float32"})``) for the
+        two to agree.
 
         Examples
         --------
