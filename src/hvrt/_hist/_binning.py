@@ -230,14 +230,23 @@ def _gap_uppers(values, starts, n_unique, upper, n_upper, forced, n_forced, room
     # GAP_RATIO times both the narrower of the bin's neighbours and the median bin width
     # (bins bounded by the edges and the sample's extremes), joins ``forced`` (kept sorted,
     # at most ``room`` in all: the widest gaps first); returns the new number forced
-    lowest, highest = values[0], values[starts[n_unique - 1]]
     for b in range(n_upper + 1):
-        low = lowest if b == 0 else _midpoint(values[starts[upper[b - 1] - 1]], values[starts[upper[b - 1]]])
-        high = highest if b == n_upper else _midpoint(values[starts[upper[b] - 1]], values[starts[upper[b]]])
+        low = values[0] if b == 0 else _midpoint(values[starts[upper[b - 1] - 1]], values[starts[upper[b - 1]]])
+        high = values[starts[n_unique - 1]] if b == n_upper else _midpoint(values[starts[upper[b] - 1]], values[starts[upper[b]]])
         widths[b] = high - low
     typical = np.sort(widths[: n_upper + 1])[n_upper // 2]
     n_found = 0
     for b in range(n_upper + 1):
+        neighbour = typical
+        if b > 0:
+            neighbour = widths[b - 1]
+        if b < n_upper and (b == 0 or widths[b + 1] < neighbour):
+            neighbour = widths[b + 1]
+        bound = GAP_RATIO * (neighbour if neighbour > typical else typical)
+        # a gap inside the bin is at most its width (float subtraction is monotone): most
+        # bins are ruled out without reading their values
+        if not widths[b] > bound:
+            continue
         first = 0 if b == 0 else upper[b - 1]
         stop = n_unique if b == n_upper else upper[b]
         widest, at = -1.0, -1
@@ -245,14 +254,7 @@ def _gap_uppers(values, starts, n_unique, upper, n_upper, forced, n_forced, room
             gap = values[starts[u]] - values[starts[u - 1]]
             if gap > widest:
                 widest, at = gap, u
-        if at < 0:
-            continue
-        neighbour = typical
-        if b > 0:
-            neighbour = widths[b - 1]
-        if b < n_upper and (b == 0 or widths[b + 1] < neighbour):
-            neighbour = widths[b + 1]
-        if widest > GAP_RATIO * neighbour and widest > GAP_RATIO * typical:
+        if at > 0 and widest > GAP_RATIO * neighbour and widest > GAP_RATIO * typical:
             gaps[n_found] = -widest  # (sorted ascending below: the widest first)
             order[n_found] = at
             n_found += 1
