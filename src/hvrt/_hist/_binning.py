@@ -248,6 +248,16 @@ def _gap_uppers(values, starts, n_unique, upper, n_upper, forced, n_forced, room
         low = values[0] if b == 0 else _midpoint(values[starts[upper[b - 1] - 1]], values[starts[upper[b - 1]]])
         high = values[starts[n_unique - 1]] if b == n_upper else _midpoint(values[starts[upper[b] - 1]], values[starts[upper[b]]])
         widths[b] = high - low
+    # the gap must pass the neighbour before the median (a sort) is worth taking: the bins of
+    # a feature without gaps are never this much wider than both their neighbours
+    wide = False
+    for b in range(1, n_upper + 1):
+        narrower = widths[b - 1] if b == n_upper or widths[b - 1] < widths[b + 1] else widths[b + 1]
+        wide = wide or widths[b] > GAP_RATIO * narrower
+    if n_upper > 0:
+        wide = wide or widths[0] > GAP_RATIO * widths[1]
+    if not wide:
+        return n_forced
     typical = np.sort(widths[: n_upper + 1])[n_upper // 2]
     n_found = 0
     for b in range(n_upper + 1):
