@@ -8,7 +8,12 @@ import pytest
 
 from hvrt import HVRTPartitioner
 from hvrt._hist import _binning, fit_hist
-from hvrt._hist._binning import _feature_edges, _numpy_feature_edges, fit_bins, transform_bins
+from hvrt._hist._binning import (
+    _feature_edges,
+    _numpy_feature_edges,
+    fit_bins,
+    transform_bins,
+)
 from hvrt._tree_contract import GrowthParams
 
 CENTRES = np.array([0, 1e4, 3e4, 1e5, 2e5, 5e5, 8e5, 1e6])
@@ -56,7 +61,7 @@ def test_far_clusters_are_separated_into_as_many_partitions_as_asked(K):
 
 
 def test_far_clusters_match_the_exact_engine_partition_count_in_features_mode():
-    X, cluster = clusters(20_000, seed=1)
+    X, _ = clusters(20_000, seed=1)
     X2 = np.column_stack([X, np.random.default_rng(2).normal(size=len(X))])
     for engine in ("hist", "exact"):
         model = HVRTPartitioner(max_leaf_nodes=24, engine=engine, target="features").fit(X2)

@@ -246,7 +246,9 @@ def _gap_uppers(values, starts, n_unique, upper, n_upper, forced, n_forced, room
     # at most ``room`` in all: the widest gaps first); returns the new number forced
     for b in range(n_upper + 1):
         low = values[0] if b == 0 else _midpoint(values[starts[upper[b - 1] - 1]], values[starts[upper[b - 1]]])
-        high = values[starts[n_unique - 1]] if b == n_upper else _midpoint(values[starts[upper[b] - 1]], values[starts[upper[b]]])
+        high = values[starts[n_unique - 1]]
+        if b < n_upper:
+            high = _midpoint(values[starts[upper[b] - 1]], values[starts[upper[b]]])
         widths[b] = high - low
     # the gap must pass the neighbour before the median (a sort) is worth taking: the bins of
     # a feature without gaps are never this much wider than both their neighbours
@@ -266,7 +268,7 @@ def _gap_uppers(values, starts, n_unique, upper, n_upper, forced, n_forced, room
             neighbour = widths[b - 1]
         if b < n_upper and (b == 0 or widths[b + 1] < neighbour):
             neighbour = widths[b + 1]
-        bound = GAP_RATIO * (neighbour if neighbour > typical else typical)
+        bound = GAP_RATIO * (neighbour if neighbour > typical else typical)  # noqa: FURB136
         # a gap inside the bin is at most its width (float subtraction is monotone): most
         # bins are ruled out without reading their values
         if not widths[b] > bound:
@@ -347,7 +349,9 @@ def _edges_of_sorted(values, max_bins, row_share, out) -> int:
             n_upper = _quantile_uppers(mass, n_unique, max_bins - n_forced, forced, n_forced, upper)
             if round_ == _GAP_ROUNDS:
                 break
-            found = _gap_uppers(values, starts, n_unique, upper, n_upper, forced, n_forced, max_bins - 1, widths, gaps, order)
+            found = _gap_uppers(
+                values, starts, n_unique, upper, n_upper, forced, n_forced, max_bins - 1, widths, gaps, order
+            )
             if found == n_forced:
                 break
             n_forced = found
