@@ -433,6 +433,21 @@ def test_hist_route_grows_the_in_memory_tree_split_for_split(client, skewed, opt
     np.testing.assert_array_equal(model.partition_sizes_, reference.partition_sizes_)
 
 
+def test_hist_route_separates_far_clusters_as_in_memory(client) -> None:
+    # eight clusters of unit spread 1e4-1e6 apart: the edges come from the same code (an
+    # edge in every gap) and the splits inside a cluster, which gain less than 1e-12 of the
+    # root SSE, are made on both routes
+    rng = np.random.default_rng(0)
+    cluster = rng.integers(0, 8, 25_000)
+    values = (np.array([0, 1e4, 3e4, 1e5, 2e5, 5e5, 8e5, 1e6])[cluster] + rng.normal(size=25_000))[:, None]
+    model = DaskHVRTPartitioner(max_leaf_nodes=31).fit(da.from_array(values, chunks=(6000, 1)), route="hist")
+    reference = HVRTPartitioner(max_leaf_nodes=31, engine="hist").fit(values)
+    labels = model.labels_.compute()
+    np.testing.assert_array_equal(labels, reference.labels_)
+    assert model.n_partitions_ == 31
+    assert len(np.unique(np.stack([labels, cluster], axis=1), axis=0)) == 31  # no partition holds two clusters
+
+
 def test_hist_route_in_small_batches_grows_the_same_tree(client, skewed, monkeypatch) -> None:
     from hvrt._hist import _distributed
 
