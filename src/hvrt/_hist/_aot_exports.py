@@ -348,8 +348,21 @@ EXPORTS |= {
             "void",
         ),
     ),
-    # parent, partition_nodes, gram, moment, slope, level, alpha, coef
-    "hvrt._shrunk_solve._solve_one": (("solve_one", (_NODES, _NODES, _R3, _R2, "f8", "f8", "f8", _F2), "b1"),),
+    # parent, partition_nodes, gram, moment, centre, response_mean, slope, level, alpha, coef
+    "hvrt._shrunk_solve._solve_centred": (
+        ("solve_centred", (_NODES, _NODES, _R3, _R2, _R2, _R1, "f8", "f8", "f8", _F2), "b1"),
+    ),
+    # parent, partition_nodes, then a partition's and a node's gram, moment, response_square,
+    # shift, response_shift
+    "hvrt._grouped_products._centre_up_tree": (
+        ("centre_up_tree", (_NODES, _NODES, _F3, _F2, _F1, _F2, _F1, _F3, _F2, _F1, _F2, _F1), "void"),
+    ),
+    # gram, moment, response_square, shift, response_shift (centred in place)
+    "hvrt._grouped_products._centre_groups": (("centre_groups", (_F3, _F2, _F1, _F2, _F1), "void"),),
+    # the same five of the target (merged into in place), then of the source (Dask's chunks)
+    "hvrt._grouped_products._merge_shifted": (
+        ("merge_shifted", (_F3, _F2, _F1, _F2, _F1, _F3, _F2, _F1, _F2, _F1), "void"),
+    ),
 }
 
 # Two more exports describe the build (``_jit`` checks them before using the module):
