@@ -56,7 +56,7 @@ from ._grouped_products import (
     MAX_RESULT_BYTES,
     GroupedProducts,
     OneHotLayout,
-    centred,
+    centred as centred_sums,
     centred_up_tree,
     grouped_cross_products,
     one_hot_columns,
@@ -1303,7 +1303,7 @@ def _local_r2(products: GroupedProducts, coef: np.ndarray, response_mean: float,
     of 1) it is taken from the partition's rows when given (``rows``: the design, the
     centred response, the weights and the partition codes; :func:`_local_r2_of_rows`).
     """
-    about_mean = centred(products)
+    about_mean = centred_sums(products)
     tss, weight = about_mean.response_square, about_mean.gram[:, 0, 0]
     sse = _validation_sse(about_mean, coef)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
