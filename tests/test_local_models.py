@@ -249,6 +249,32 @@ def test_cross_validation_scores_partitions_far_from_the_global_mean_exactly():
     assert 0.5 * in_sample < path[0.0] < 2.0 * in_sample
 
 
+def far_in_x(n: int, spacing: float, seed: int = 13) -> tuple[np.ndarray, np.ndarray]:
+    """Eight clusters of x0 ``spacing`` apart, each with a slope of its own along x0."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(0, 1, size=(n, 3))
+    cluster = np.floor(8 * X[:, 0])
+    local = 8 * X[:, 0] - cluster
+    slopes = np.array([1.0, -2.0, 3.0, -1.0, 2.0, -3.0, 1.5, -0.5])
+    y = slopes[cluster.astype(int)] * local + np.sin(6 * X[:, 1]) + 0.5 * X[:, 2] + rng.normal(0, 0.05, n)
+    X[:, 0] = spacing * cluster + local
+    return X, y
+
+
+def test_cross_validation_trains_partitions_far_from_the_origin_exactly():
+    # Clusters of x0 1e8 apart: each fold's training sums were the plain total less the
+    # fold's, which kept nothing of a cluster's spread, so no shrinkage scored a CV RMSE of
+    # 447 and the search picked 10 (a rows' RMSE of 0.59); every node's sets are now
+    # summed about a row of its own, and no shrinkage scores about its in-sample error.
+    X, y = far_in_x(6000, 1e8)
+    partitioner = HVRTPartitioner(max_leaf_nodes=32, min_samples_leaf=20, y_weight=1.0, engine="exact")
+    model = PartitionedRegressor(partitioner, partition_on="y", alpha=1e-30, clip=None).fit(X, y)
+    path = model.shrinkage_path_.dropna().set_index("shrinkage")["cv_rmse"]
+    in_sample = np.sqrt(np.mean((model.predict(X) - y) ** 2))
+    assert model.shrinkage_ == 0.0 and in_sample < 0.3
+    assert 0.8 * in_sample < path[0.0] < 1.5 * in_sample
+
+
 def test_a_partition_without_weight_takes_its_parents_model():
     # Weights of zero on every row of a partition (the tree grows unweighted): with no pull
     # toward the parent its level was undetermined, and the pseudo-inverse made it the global
@@ -405,14 +431,8 @@ def test_the_final_fit_is_exact_for_partitions_far_from_the_origin():
     # at 1e8 and 1.3 at 1e6 against 0.099 at 1e4); with each partition's sums taken less one
     # of its rows and centred on its mean up the tree, it is each partition's own least
     # squares (no penalty, no pull), to about 7 digits.
-    rng = np.random.default_rng(13)
     n = 3000
-    X = rng.uniform(0, 1, size=(n, 3))
-    cluster = np.floor(8 * X[:, 0])
-    local = 8 * X[:, 0] - cluster
-    slopes = np.array([1.0, -2.0, 3.0, -1.0, 2.0, -3.0, 1.5, -0.5])
-    y = slopes[cluster.astype(int)] * local + np.sin(6 * X[:, 1]) + 0.5 * X[:, 2] + rng.normal(0, 0.05, n)
-    X[:, 0] = 1e8 * cluster + local
+    X, y = far_in_x(n, 1e8)
     model = PartitionedRegressor(
         exact(16), partition_on="y", alpha=1e-30, shrinkage=0.0, intercept_shrinkage=0.0, clip=None
     ).fit(X, y)

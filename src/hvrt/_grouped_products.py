@@ -735,3 +735,106 @@ def centred(products: GroupedProducts) -> GroupedProducts:
     arrays = _arrays(products)
     _centre_groups(*arrays)
     return GroupedProducts(*arrays)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _reshift_group(gram, moment, square, shift, response_shift, k, new_shift, new_response_shift, delta, old):  # pragma: no cover - compiled
+    # Group k's shifted sums moved to another shift (d + D, e + E with D and E the old shift
+    # less the new), in place; a group without weight just takes the new shift.
+    width = gram.shape[1]
+    weight = gram[k, 0, 0]
+    if weight > 0.0:
+        delta[0] = 0.0
+        for a in range(1, width):
+            delta[a] = shift[k, a] - new_shift[a]
+        gap = response_shift[k] - new_response_shift
+        level = moment[k, 0]
+        for a in range(width):
+            old[a] = gram[k, a, 0]
+        for a in range(width):
+            for b in range(width):
+                gram[k, a, b] += old[a] * delta[b] + delta[a] * (old[b] + weight * delta[b])
+            moment[k, a] += gap * old[a] + delta[a] * (level + weight * gap)
+        square[k] += gap * (2.0 * level + weight * gap)
+    for a in range(1, width):
+        shift[k, a] = new_shift[a]
+    response_shift[k] = new_response_shift
+
+
+@njit(cache=True, nogil=True)
+def _shifted_sets_up_tree(
+    parent, n_sets, gram, moment, square, shift, response_shift, node_shift, node_response_shift
+):  # pragma: no cover - compiled
+    n_nodes, width = parent.shape[0], gram.shape[1]
+    delta = np.zeros(width)
+    old = np.zeros(width)
+    arrays = (gram, moment, square, shift, response_shift)
+    for s in range(n_sets):  # each set's sums up the tree (a parent's id is smaller than its children's)
+        base = s * n_nodes
+        for node in range(n_nodes - 1, 0, -1):
+            _merge_group(gram, moment, square, shift, response_shift, base + parent[node], arrays, base + node, delta)
+    for node in range(n_nodes):
+        # the node's shift: that of the first set with weight there (a row of the node)
+        for s in range(n_sets):
+            if gram[s * n_nodes + node, 0, 0] > 0.0:
+                for a in range(width):
+                    node_shift[node, a] = shift[s * n_nodes + node, a]
+                node_response_shift[node] = response_shift[s * n_nodes + node]
+                break
+        for s in range(n_sets):
+            _reshift_group(
+                gram, moment, square, shift, response_shift, s * n_nodes + node,
+                node_shift[node], node_response_shift[node], delta, old,
+            )
+    last = (n_sets - 1) * n_nodes
+    for s in range(n_sets - 1):  # the last set becomes the total over every set's rows
+        for node in range(n_nodes):
+            k = s * n_nodes + node
+            for a in range(width):
+                moment[last + node, a] += moment[k, a]
+                for b in range(width):
+                    gram[last + node, a, b] += gram[k, a, b]
+            square[last + node] += square[k]
+
+
+def shifted_sets_up_tree(parent: np.ndarray, n_sets: int, products: GroupedProducts) -> tuple[np.ndarray, np.ndarray]:
+    """Sets of rows (e.g. cross-validation folds) summed up the tree, every set's sums at a
+    node about one shift, the node's own, in place; the last set becomes every set's total.
+
+    Parameters
+    ----------
+    parent : ndarray of int, shape (n_nodes,)
+        As for :func:`sum_up_tree`.
+    n_sets : int
+    products : GroupedProducts
+        Shifted sums (``grouped_cross_products(..., shifted=True)``) of ``n_sets * n_nodes``
+        groups, group ``s * n_nodes + node`` holding set ``s``'s rows at their partition's
+        node (zero at every other node); C-contiguous float64, changed in place.
+
+    Returns
+    -------
+    node_shift, node_response_shift : ndarrays of shapes (n_nodes, p) and (n_nodes,)
+        Each node's shift (a row of the node, 0 in the level's slot; zeros at a node without
+        weight), which every set's sums at the node are now taken about: the difference of
+        two sets' sums (a fold's training rows) keeps the digits of the node's spread,
+        however far the node lies from the origin.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> design = np.c_[np.ones(4), [1e8, 1e8 + 1, 1e8 + 2, 3e8]]
+    >>> slots = np.array([1, 2, 3 + 1, 3 + 2])  # set 0: rows 0, 1; set 1: rows 2, 3 (3 nodes each)
+    >>> sums = grouped_cross_products(design, np.zeros(4), slots, 6, shifted=True)
+    >>> node_shift, _ = shifted_sets_up_tree(np.array([-1, 0, 0]), 2, sums)
+    >>> node_shift[:, 1].tolist(), sums.gram[3:, 0, 0].tolist(), sums.gram[3 + 1].tolist()
+    ([100000001.0, 100000000.0, 100000001.0], [4.0, 2.0, 2.0], [[2.0, 2.0], [2.0, 4.0]])
+    """
+    arrays = (products.gram, products.moment, products.response_square, products.shift, products.response_shift)
+    if any(a is None or a.dtype != np.float64 or not a.flags.c_contiguous for a in arrays):
+        raise ValueError("shifted_sets_up_tree needs shifted, C-contiguous float64 sums: they are changed in place")
+    n_nodes, width = len(parent), products.moment.shape[-1]
+    node_shift, node_response_shift = np.zeros((n_nodes, width)), np.zeros(n_nodes)
+    _shifted_sets_up_tree(
+        np.ascontiguousarray(parent, dtype=np.int64), int(n_sets), *arrays, node_shift, node_response_shift
+    )
+    return node_shift, node_response_shift

@@ -49,6 +49,8 @@ def _solve_all(
     held_square,
     held_shift,
     held_response_shift,
+    node_shift,
+    node_response_shift,
     slopes,
     levels,
     alpha,
@@ -56,6 +58,10 @@ def _solve_all(
     errors,
     failed,
 ):  # pragma: no cover - compiled
+    # Each node's sums (total and folds) are of its rows less its shift (node_shift,
+    # node_response_shift; zeros: plain sums), and its coefficients are in those
+    # coordinates: the level predicts y less the node's response shift at the node's shift.
+    # The parent's prediction at the node's centre moves by the difference of the shifts.
     n_candidates, n_folds = slopes.shape[0], fold_gram.shape[0]
     n_nodes, width = total_gram.shape[0], total_gram.shape[1]
     lanes = n_folds * n_candidates  # lane f * n_candidates + c: fold f held out, candidate c
@@ -68,6 +74,7 @@ def _solve_all(
     system = np.empty((width, width, lanes))
     right = np.empty((width, lanes))
     centre = np.zeros((width, lanes))
+    offset = np.zeros(width)
     centred_prior = np.empty(lanes)
     pivot = np.empty(lanes)
     diagonal = np.empty(lanes)
@@ -89,12 +96,14 @@ def _solve_all(
             empty[lane] = up >= 0 and system[0, 0, lane] == 0.0
         if up >= 0:
             # Shrink toward the parent in coordinates centred on the node's rows.
-            centred_prior[:] = 0.0
+            for a in range(1, width):
+                offset[a] = node_shift[node, a] - node_shift[up, a]
+            centred_prior[:] = node_response_shift[up] - node_response_shift[node]
             for a in range(1, width):
                 for lane in range(lanes):
                     weight = system[0, 0, lane]
                     centre[a, lane] = system[a, 0, lane] / weight if weight > 0 else 0.0
-                    centred_prior[lane] += centre[a, lane] * node_coef[up, a, lane]
+                    centred_prior[lane] += (centre[a, lane] + offset[a]) * node_coef[up, a, lane]
             for a in range(1, width):
                 for lane in range(lanes):
                     system[a, 0, lane] += lane_level[lane] * centre[a, lane]
@@ -146,9 +155,11 @@ def _solve_all(
             for lane in range(lanes):
                 node_coef[node, i, lane] /= system[i, i, lane]
         for lane in range(lanes):
-            if empty[lane]:
-                for a in range(width):
+            if empty[lane]:  # the parent's model, its level moved to the node's shift
+                node_coef[node, 0, lane] = node_coef[up, 0, lane] + node_response_shift[up] - node_response_shift[node]
+                for a in range(1, width):
                     node_coef[node, a, lane] = node_coef[up, a, lane]
+                    node_coef[node, 0, lane] += (node_shift[node, a] - node_shift[up, a]) * node_coef[up, a, lane]
     # Each pair's squared error on its held-out fold, y'y - 2 b'X'y + b'X'X b per partition,
     # from the fold's sums of its rows less a shift (x - s, y - t): the level then is the
     # prediction at the shift less t, b0 + s'b - t, and the sums stay near the rows'
@@ -199,6 +210,7 @@ def solve_candidates(
     *,
     held: GroupedProducts | None = None,
     keep_coef: bool = False,
+    node_shift: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Each (candidate, fold)'s held-out squared error, trained on all but that fold.
 
@@ -226,6 +238,11 @@ def solve_candidates(
         None: ``folds``' sums at the partitions' nodes.
     keep_coef : bool, default=False
         Also return every partition's coefficients (C x F x K x p floats).
+    node_shift : (shift, response_shift), shapes (n_nodes, p) and (n_nodes,), optional
+        When ``total`` and ``folds`` are every node's sums of its rows less the node's shift
+        (:func:`~hvrt._grouped_products.shifted_sets_up_tree`'s): each node is then solved
+        in those coordinates, so a training fold's sums (the total less the fold's) keep
+        the digits of a node far from the origin. None: plain sums.
 
     Returns
     -------
@@ -247,6 +264,12 @@ def solve_candidates(
         held = GroupedProducts(folds[0][:, partition_nodes], folds[1][:, partition_nodes], folds[2])
     shift = np.zeros(held.moment.shape) if held.shift is None else held.shift
     response_shift = np.zeros(held.response_square.shape) if held.response_shift is None else held.response_shift
+    n_nodes = total[0].shape[0]
+    if node_shift is None:
+        node_shift = (np.zeros((n_nodes, width)), np.zeros(n_nodes))
+    else:  # the held-out rows' shifts in their partition node's coordinates
+        shift = shift - node_shift[0][partition_nodes]
+        response_shift = response_shift - node_shift[1][partition_nodes]
     _solve_all(
         np.ascontiguousarray(parent, dtype=np.int64),
         np.ascontiguousarray(partition_nodes, dtype=np.int64),
@@ -259,6 +282,8 @@ def solve_candidates(
         np.ascontiguousarray(held.response_square, dtype=np.float64),
         np.ascontiguousarray(shift, dtype=np.float64),
         np.ascontiguousarray(response_shift, dtype=np.float64),
+        np.ascontiguousarray(node_shift[0], dtype=np.float64),
+        np.ascontiguousarray(node_shift[1], dtype=np.float64),
         np.ascontiguousarray(slopes, dtype=np.float64),
         np.ascontiguousarray(levels, dtype=np.float64),
         float(alpha),
@@ -266,6 +291,9 @@ def solve_candidates(
         errors,
         failed,
     )
+    if keep_coef:  # the level at the design's origin, as the other solves give it
+        leaves_shift = node_shift[0][partition_nodes]
+        coef[..., 0] += node_shift[1][partition_nodes] - np.einsum("ka,cfka->cfk", leaves_shift[:, 1:], coef[..., 1:])
     return errors, failed, coef if keep_coef else None
 
 

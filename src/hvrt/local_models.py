@@ -60,9 +60,8 @@ from ._grouped_products import (
     centred_up_tree,
     grouped_cross_products,
     one_hot_columns,
-    sum_folds_up_tree,
+    shifted_sets_up_tree,
     sum_up_tree,
-    unshift,
 )
 from ._hist._threads import thread_count
 from ._preprocessing import Preprocessor, fit_preprocessing, resolve_categorical
@@ -732,17 +731,19 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             shift=held_out(shifted.shift),
             response_shift=held_out(shifted.response_shift),
         )
-        # (the held-out copies taken, the sums are made plain in place)
-        unshift(shifted.gram, shifted.moment, shifted.response_square, shifted.shift, shifted.response_shift)
+        # (the held-out copies taken) every set's sums up the tree in place, each node's
+        # about one shift of its own, the last set becoming the total: a training fold's
+        # sums, the total less the fold's, keep a node's spread however far it lies out
+        node_shift = shifted_sets_up_tree(tree.parent, CV_FOLDS + 1, shifted)
         node_gram = shifted.gram.reshape(CV_FOLDS + 1, n_nodes, width, width)
         node_moment = shifted.moment.reshape(CV_FOLDS + 1, n_nodes, width)
-        sum_folds_up_tree(tree.parent, tree.partition_nodes, node_gram, node_moment)
         return _Selection(
             tree=tree,
             total=(node_gram[CV_FOLDS], node_moment[CV_FOLDS]),
             folds=(node_gram[:CV_FOLDS], node_moment[:CV_FOLDS]),
             held=held,
             validated_weight=split.validated_weight,
+            node_shift=node_shift,
         )
 
     def _level_shrinkage(self, slope: float) -> float:
@@ -1045,6 +1046,7 @@ class _Selection:
     folds: tuple[np.ndarray, np.ndarray]
     held: GroupedProducts
     validated_weight: float
+    node_shift: tuple[np.ndarray, np.ndarray] | None = None
 
     def cv_rmse(self, slopes: np.ndarray, levels: np.ndarray, alpha: float) -> np.ndarray:
         """Cross-validated RMSE of each (slope, level) pull: every (candidate, fold) solved
@@ -1053,10 +1055,14 @@ class _Selection:
         tree, (total_gram, total_moment), (fold_gram, fold_moment), held = self.tree, self.total, self.folds, self.held
         sse, failed, _ = solve_candidates(
             tree.parent, tree.partition_nodes, self.total, (fold_gram, fold_moment, held.response_square),
-            slopes, levels, alpha, held=held,
+            slopes, levels, alpha, held=held, node_shift=self.node_shift,
         )
         for i, f in zip(*np.nonzero(failed)):  # a singular system: the general solve, pseudo-inverse and all
-            coef = tree.solve(total_gram - fold_gram[f], total_moment - fold_moment[f], slopes[i], levels[i], alpha)
+            gram, moment = total_gram - fold_gram[f], total_moment - fold_moment[f]
+            if self.node_shift is not None:  # (on plain sums: the general solve's coordinates are global)
+                plain = GroupedProducts(gram, moment, np.zeros(len(gram)), *self.node_shift).unshifted()
+                gram, moment = plain.gram, plain.moment
+            coef = tree.solve(gram, moment, slopes[i], levels[i], alpha)
             fold = GroupedProducts(held.gram[f], held.moment[f], held.response_square[f], held.shift[f], held.response_shift[f])
             sse[i, f] = _validation_sse(fold, coef).sum()
         return np.sqrt(sse.sum(axis=1) / max(self.validated_weight, 1e-300))

@@ -339,14 +339,22 @@ EXPORTS |= {
     # parent, partition_nodes, node_gram, node_moment (the folds' sums, added in place)
     "hvrt._grouped_products._sum_folds_up_tree": (("sum_folds_up_tree", (_NODES, _NODES, _F4, _F3), "void"),),
     # parent, partition_nodes, total_gram, total_moment, fold_gram, fold_moment, held_gram,
-    # held_moment, held_square, held_shift, held_response_shift, slopes, levels, alpha, coef,
-    # errors, failed
+    # held_moment, held_square, held_shift, held_response_shift, node_shift,
+    # node_response_shift, slopes, levels, alpha, coef, errors, failed
     "hvrt._shrunk_solve._solve_all": (
         (
             "solve_all",
-            (_NODES, _NODES, _R3, _R2, _R4, _R3, _R4, _R3, _R2, _R3, _R2, _R1, _R1, "f8", _F4, _F2, ("b1", 2, "C")),
+            (
+                _NODES, _NODES, _R3, _R2, _R4, _R3, _R4, _R3, _R2, _R3, _R2, _R2, _R1, _R1, _R1, "f8", _F4, _F2,
+                ("b1", 2, "C"),
+            ),
             "void",
         ),
+    ),
+    # parent, n_sets, gram, moment, response_square, shift, response_shift (in place),
+    # node_shift, node_response_shift
+    "hvrt._grouped_products._shifted_sets_up_tree": (
+        ("shifted_sets_up_tree", (_NODES, "i8", _F3, _F2, _F1, _F2, _F1, _F2, _F1), "void"),
     ),
     # parent, partition_nodes, gram, moment, centre, response_mean, slope, level, alpha, coef
     "hvrt._shrunk_solve._solve_centred": (
