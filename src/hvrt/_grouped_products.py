@@ -761,7 +761,7 @@ def _reshift_group(gram, moment, square, shift, response_shift, k, new_shift, ne
     response_shift[k] = new_response_shift
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
 def _shifted_sets_up_tree(
     parent, n_sets, gram, moment, square, shift, response_shift, node_shift, node_response_shift
 ):  # pragma: no cover - compiled

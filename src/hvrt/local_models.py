@@ -10,10 +10,13 @@ The job H-VRT partitions prepare. A fit runs, in order:
    residual, or on ``y`` (``partition_on="auto"`` validates both), or on X alone.
 4. **Per-partition cross-products** ``XᵀWX`` and ``XᵀWy`` in one compiled pass
    (:mod:`hvrt._grouped_products`; one-hot columns skip their zeros where they are most
-   of a row), summed up the tree to every internal node.
+   of a row), each partition's of its rows less one of them, merged up the tree to every
+   internal node about a row of its own and centred on its mean: no sum holds a node's
+   distance from the origin, only its spread, so a partition far out keeps its digits.
 5. **Hierarchical shrinkage**, solved down the tree node by node (parents first) in one
-   compiled Cholesky pass (:mod:`hvrt._shrunk_solve`, the kernel the cross-validation
-   runs; :meth:`_TreeSums.solve`, one batched solve per level, where a system is
+   compiled Cholesky pass, each node in coordinates centred on its own rows
+   (:mod:`hvrt._shrunk_solve`, the systems the cross-validation solves;
+   :meth:`_TreeSums.solve`, one batched solve per level, where a system is
    singular): ``b_node = (S_node + Λ + αJ)⁻¹ (s_node + Λ b_parent)``, where ``Λ`` holds
    ``intercept_shrinkage`` for the level and ``shrinkage`` for each slope, and ``αJ`` is the
    ridge penalty on the slopes. A partition with few rows stays close to its parent; one
