@@ -173,6 +173,32 @@ def test_regressor_coefficients_equal_in_memory(client, piecewise, options) -> N
     pd.testing.assert_frame_equal(model.partition_report(), reference.partition_report(), atol=1e-8)
 
 
+def test_regressor_fits_partitions_far_from_the_mean_response_exactly_as_in_memory(client, piecewise) -> None:
+    # Partitions whose mean response lies 1e6 from the global one: Dask added its chunks'
+    # plain sums, so each partition's R² (sum y² - (sum y)² / n against a spread of a few
+    # units) lost its digits (NaN for one partition here, 6e-4 off for another), where the in-memory fit takes it
+    # from the rows; the chunks' sums are now merged about a row of each partition and
+    # centred, as the in-memory fit solves them.
+    X, y, weights = piecewise
+    y = y + 1e6 * np.round(X[:, 0])
+    partitioner = HVRTPartitioner(max_leaf_nodes=16, min_samples_leaf=20)
+    options = {"shrinkage": 1e-6, "partition_on": "y"}
+    Xd, yd, wd = da.from_array(X, chunks=(500, 3)), da.from_array(y, chunks=500), da.from_array(weights, chunks=500)
+    model = DaskPartitionedRegressor(partitioner, **options).fit(Xd, yd, sample_weight=wd)
+    reference = PartitionedRegressor(partitioner, **options).fit(X, y, sample_weight=weights)
+    labels = reference.partitioner_.labels_
+    np.testing.assert_array_equal(model.partitioner_.labels_.compute(), labels)
+    fitted = reference.intercept_[labels] + np.einsum("ij,ij->i", X, reference.coef_[labels])
+    expected = []
+    for k in range(reference.n_partitions_):
+        rows, w = labels == k, weights[labels == k]
+        mean = np.average(y[rows], weights=w)
+        expected.append(1.0 - (w * (y[rows] - fitted[rows]) ** 2).sum() / (w * (y[rows] - mean) ** 2).sum())
+    np.testing.assert_allclose(model.partition_report()["r2"].to_numpy(), expected, rtol=1e-6)
+    np.testing.assert_allclose(reference.partition_report()["r2"].to_numpy(), expected, rtol=1e-6)
+    np.testing.assert_allclose(model.predict(Xd).compute(), reference.predict(X), rtol=0, atol=1e-6)
+
+
 def test_regressor_predicts_a_gap_in_a_column_without_gaps_at_fit_as_in_memory(client, piecewise) -> None:
     # predict gave NaN for a missing value in a column that had none at fit (in memory and
     # on Dask alike); the linear models take the column's mean at fit
@@ -1192,6 +1218,8 @@ def test_predictions_of_a_chunk_of_dates_only_in_a_mixed_column_are_the_in_memor
         (np.r_[np.inf, np.ones(59)], "sample_weight must be finite and non-negative, got inf"),
         (np.r_[np.ones(59), np.nan], "sample_weight must be finite and non-negative, got nan"),
         (np.r_[np.ones(30), -1.0, np.ones(29)], r"sample_weight must be finite and non-negative, got -1.0"),
+        # subnormal: every partition's R² came out NaN
+        (np.full(60, 5e-324), r"sample_weight sums to 2.96e-322, less than 1e-150"),
     ],
 )
 def test_sample_weight_follows_the_in_memory_rule(numbers, weights, message) -> None:
