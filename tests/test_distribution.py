@@ -397,9 +397,9 @@ def test_a_far_outlier_is_counted_beyond_the_axis_not_drawn(tmp_path):
     assert 1 <= comparison.n_above <= 5  # the outlier, and at most a few Normal tail rows
     # The grid spans the window, so its step does not depend on the outlier; the scores
     # see every row all the same (test_one_far_outlier_leaves_curves_and_scores_exact).
-    assert comparison.grid[-1] < 6.0
+    assert comparison.grid[-1] < 15.0  # the top partition's Normal (mean 2.5, std 1.8) and its tails
     in_window = np.count_nonzero((comparison.grid >= low) & (comparison.grid <= high))
-    assert in_window > 1500
+    assert in_window >= 2047 // 3  # at least a third of grid_size
     pytest.importorskip("matplotlib")
     figure = DistributionAnalyzer(data, rank_partitions(x, 40)).fit().plot_comparison("x")
     ax = figure.axes[0]

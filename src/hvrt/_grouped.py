@@ -350,12 +350,32 @@ def _check_same_partitions(stats: GroupedStats, labels: np.ndarray) -> None:
         )
 
 
+# Rows folded into one when reducing a C-ordered array down its columns (see _column_extremes).
+_FOLD_ROWS = 64
+
+
+def _column_extremes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each column's smallest and largest value, NaN skipped (NaN for an all-NaN column).
+
+    Down the rows of a C-ordered (n, 10) array numpy's reduction runs 10-wide inner loops:
+    23 ms each for min and max at 1M rows. Viewed as (n / 64, 64 * 10) the inner loops are
+    640 wide, 3 ms each; the 64 partial results are then reduced.
+    """
+    n_rows, n_columns = values.shape
+    if values.flags.c_contiguous and n_rows >= 2 * _FOLD_ROWS:
+        whole = n_rows // _FOLD_ROWS * _FOLD_ROWS
+        folded = values[:whole].reshape(-1, _FOLD_ROWS * n_columns)
+        low = np.vstack((np.fmin.reduce(folded, axis=0).reshape(_FOLD_ROWS, n_columns), values[whole:]))
+        high = np.vstack((np.fmax.reduce(folded, axis=0).reshape(_FOLD_ROWS, n_columns), values[whole:]))
+        return np.fmin.reduce(low, axis=0), np.fmax.reduce(high, axis=0)
+    return np.fmin.reduce(values, axis=0), np.fmax.reduce(values, axis=0)
+
+
 def _check_same_columns(stats: GroupedStats, values: np.ndarray, names: list[str] | None) -> None:
     """Refuse ``stats`` of other columns: each column's extremes must be ``values``' (O(n·d))."""
     if values.shape[0] == 0 or values.shape[1] == 0:
         return
-    lowest = np.fmin.reduce(values, axis=0)
-    highest = np.fmax.reduce(values, axis=0)
+    lowest, highest = _column_extremes(values)
     stats_lowest = np.fmin.reduce(stats.minimum, axis=0)
     stats_highest = np.fmax.reduce(stats.maximum, axis=0)
 

@@ -206,7 +206,7 @@ def _silverman_bandwidth(sorted_values: np.ndarray, std: float) -> float:
     return 0.9 * spread * len(sorted_values) ** -0.2
 
 
-# Most points a feature's grid gets, as a multiple of grid_size (for far outliers).
+# Points of the coarse grid for kernels beyond the window, as a multiple of grid_size.
 GRID_GROWTH = 8.0
 # Values repeating this many times on average make a feature heaped (see original_bandwidth).
 HEAPED_REPEATS = 10
@@ -244,10 +244,14 @@ def original_bandwidth(sorted_values: np.ndarray, std: float) -> float:
     return silverman
 
 
-# A kernel centred in the window and at most this share of its width wide is smoothed on
-# the window's grid; the others (an outlier's partition, a partition spread over the whole
-# range) are evaluated exactly, so no far value widens the grid's step.
-NEAR_SCALE_SHARE = 0.125
+# A kernel centred in the window and at most as wide as the window is smoothed on the
+# window's grid; the others (an outlier's partition, a partition spread over a far value)
+# are evaluated exactly, so no far value widens the grid's step.
+NEAR_SCALE_SHARE = 1.0
+# The grid's grid_size points cover at most this many window widths (the window and a
+# margin of one width each side: 4 std of one Normal over normal data); a wider margin adds
+# points, so at least a third of them stay in the window whatever its kernels' tails need.
+_WINDOW_SHARE = 3.0
 # Most (kernel, point) pairs of the exact evaluation, about 0.2 s; past it the kernels beyond
 # the window are smoothed on a grid over their own range instead (GRID_GROWTH x grid_size points).
 EXACT_PAIRS = 1 << 24
@@ -298,7 +302,8 @@ def reconstruct(
     """The mixture ``sum_i weights[i] * Normal(centres[i], scales[i])``, on a grid over ``window``.
 
     The grid spans the window (the data's range when the window is empty) plus a margin
-    holding the tails of the kernels drawn on it, in ``grid_size`` points: its step never
+    holding the tails of the kernels drawn on it, in ``grid_size`` points (more when that
+    margin is wider than the window each side, up to 3 times as many): its step never
     depends on how far an outlier lies. Kernels centred in the window and at most
     ``NEAR_SCALE_SHARE`` of its width wide are binned onto it and smoothed by FFT (scales
     floored at one step); the rest are evaluated exactly, both on the grid and at the
@@ -334,10 +339,13 @@ def reconstruct(
     near = (centres >= start) & (centres <= stop) & (scales <= NEAR_SCALE_SHARE * width)
     least = bandwidth if width > 0 else 0.02 * unit
     margin = 4.0 * max(float(scales[near].max(initial=0.0)), least, 0.025 * width)
-    grid = np.linspace(start - margin, stop + margin, grid_size)
+    n_grid = grid_size
+    if width > 0:  # the margin holds 4 of the widest near kernels (at most 4 widths); keep the step
+        n_grid = max(grid_size, math.ceil((width + 2.0 * margin) / (_WINDOW_SHARE * width) * (grid_size - 1)) + 1)
+    grid = np.linspace(start - margin, stop + margin, n_grid)
     step = grid[1] - grid[0]
 
-    density = np.zeros(grid_size)
+    density = np.zeros(n_grid)
     if near.any():
         classes, class_scales = scale_classes(np.maximum(scales[near], step))
         density = mixture_density_on_grid(grid, centres[near], weights[near], classes, class_scales)
@@ -358,7 +366,7 @@ def reconstruct(
     points_cdf = np.interp(points, grid, near_cdf, left=0.0, right=near_mass)
     if len(far_centres) * len(points) <= EXACT_PAIRS:
         far_cdf, far_density = normal_mixture_at(points, far_centres, far_weights, far_scales)
-        far_density = far_density[:grid_size]
+        far_density = far_density[:n_grid]
     else:
         # Too many to evaluate one by one (a KDE's rows): smooth them on a grid of their own.
         coarse = np.linspace(reach_low, reach_high, int(GRID_GROWTH * grid_size))
@@ -370,7 +378,7 @@ def reconstruct(
         far_cdf = np.interp(points, coarse, coarse_cdf, left=0.0, right=far_mass)
         far_density = np.interp(grid, coarse, coarse_density)
     points_cdf += far_cdf
-    cdf = points_cdf[:grid_size].copy()
+    cdf = points_cdf[:n_grid].copy()
     order = np.argsort(points, kind="stable")
     return grid, density + far_density, cdf, points[order], np.maximum.accumulate(points_cdf[order])
 
