@@ -26,6 +26,10 @@ Densities and CDFs are evaluated on a grid, vectorised over partitions: every ke
 and smoothed by a product in the Fourier domain, one transform per distinct kernel width.
 Widths are rounded to within 0.5 %, so 4096 partitions cost a few hundred FFTs, not a
 (grid x partitions) matrix of normal CDFs; the CDF is the running integral of the density.
+The grid spans the robust window of the data (see :func:`reconstruct`), not its full range:
+kernels centred beyond the window or wider than it are evaluated exactly with the Normal CDF,
+on the grid and at the points past it, so a far outlier neither coarsens the grid nor escapes
+the scores.
 """
 
 from __future__ import annotations
@@ -169,7 +173,7 @@ def _cdf_from_density(density: np.ndarray, step: float) -> np.ndarray:
 
 
 def score_against_data(sorted_values: np.ndarray, grid: np.ndarray, cdf: np.ndarray) -> tuple[float, float]:
-    """W1 and KS distances between a sorted sample and a CDF tabulated on a grid.
+    """W1 and KS distances between a sorted sample and a CDF tabulated at ascending points.
 
     W1 is the mean absolute gap between the sample's order statistics and the CDF's
     quantiles at the mid-ranks ``(i - 1/2) / N``; KS is the largest gap between the CDFs,
@@ -180,7 +184,7 @@ def score_against_data(sorted_values: np.ndarray, grid: np.ndarray, cdf: np.ndar
     sorted_values : ndarray of shape (N,)
         Finite values in ascending order.
     grid, cdf : ndarray of shape (G,)
-        Evenly spaced points and the non-decreasing CDF at them.
+        Ascending points (not necessarily evenly spaced) and the non-decreasing CDF at them.
 
     Returns
     -------
@@ -395,6 +399,9 @@ class DistributionAnalyzer(SeedArgumentNames):
     own bandwidth ``1.06 * std_k * n_k**(-1/5)`` (``method="kde"``). ``n_k`` counts the
     partition's non-missing values. Kernel scales are floored at one grid step, so a
     partition with zero spread becomes a narrow spike instead of a division by zero.
+    Kernels centred in the figure's window and at most as wide as it are smoothed on the
+    grid; the others (the partition of a far outlier) are evaluated exactly, so one value
+    far out changes neither the step nor the curves inside the window.
 
     Unlike scikit-learn estimators, the data is given to the constructor (as in the
     predecessor's API) and checked there, so mistakes surface where they are made.
@@ -411,9 +418,10 @@ class DistributionAnalyzer(SeedArgumentNames):
     method : {"gaussian", "kde"}, default="gaussian"
         Per-partition summary used in the reconstruction.
     grid_size : int >= 64, default=2048
-        Evaluation points per feature. A feature whose outliers stretch its range past
-        the window a figure shows (its robust range) gets more, in proportion, up to 8
-        times as many, so the window keeps its resolution.
+        Evaluation points per feature, over the window a figure shows (the robust range of
+        the data) and a margin for the kernels' tails; up to 3 times as many when that margin
+        is wider than the window each side. Far outliers do not stretch the grid: the
+        kernels beyond the window are evaluated exactly.
 
     Attributes
     ----------
@@ -509,7 +517,7 @@ class DistributionAnalyzer(SeedArgumentNames):
         ------
         ValueError
             If X has no numeric column, or ``stats`` does not describe X's numeric
-            columns.
+            columns grouped by these labels.
         """
         data = self._data
         if not data.feature_names:

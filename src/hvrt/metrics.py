@@ -594,7 +594,8 @@ class PartitionQuality:
         constant.
     feature_r2 : dict of str to float
         Per numeric feature, ``1 - within SSE / total SSE``: the share of its variance
-        explained by the partition means. NaN for a constant feature.
+        explained by the partition means. NaN for a constant feature
+        (its smallest and largest values equal).
     y_r2 : float or None
         The same R² for ``y``; None when no ``y`` was given.
     min_size, median_size, max_size : float
@@ -992,8 +993,8 @@ def partition_quality(X: Any, labels: Any, y: Any = None, *, stats: GroupedStats
     ------
     ValueError
         If ``X`` has no numeric column, if ``labels`` or ``y`` is misaligned with ``X``
-        (length, or Series index), if ``labels`` has missing values, or if ``y`` is not
-        numeric.
+        (length, or Series index), if ``labels`` has missing values, if ``y`` is not
+        numeric, or if ``stats`` was grouped by other labels or from other columns.
 
     Examples
     --------
