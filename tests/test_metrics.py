@@ -487,6 +487,13 @@ def test_a_grouping_of_other_labels_or_reordered_columns_is_refused():
     expected = partition_quality(X, labels).feature_r2
     assert partition_quality(X, labels * 10 - 3, stats=grouped_stats(X.to_numpy(), labels)).feature_r2 == expected
     assert partition_quality(X, names, stats=grouped_stats(X.to_numpy(), names)).feature_r2 == expected
+    # full_report names the partitions by the labels given (it failed with an IndexError on
+    # a grouping by strings, whose ids it took for codes)
+    by_codes = full_report(X.assign(c="k"), names, stats=grouped_stats(X.to_numpy(), labels))
+    by_names = full_report(X.assign(c="k"), names, stats=grouped_stats(X.to_numpy(), names))
+    for report in (by_codes, by_names):
+        assert list(report.partition_ids) == ["w", "x", "y", "z"]
+        assert list(report.categorical["c"].partition_ids) == ["w", "x", "y", "z"]
 
 
 def test_full_report_flags_must_be_bools():

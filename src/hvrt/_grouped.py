@@ -322,15 +322,24 @@ def _plain(value: object) -> object:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def partition_labels(stats: GroupedStats, labels: np.ndarray) -> np.ndarray:
+    """The label in ``labels`` of each of ``stats``' partitions, read at its first row.
+
+    ``stats.partition_ids`` when ``stats`` was grouped by ``labels`` themselves; the labels'
+    own values when it was grouped by the same partition under other names (codes,
+    strings). O(n), no sort.
+    """
+    label_of = np.empty(stats.n_partitions, dtype=labels.dtype)
+    label_of[stats.codes[::-1]] = labels[::-1]  # reversed writes: a partition's first row lands last
+    return label_of
+
+
 def _check_same_partitions(stats: GroupedStats, labels: np.ndarray) -> None:
     """Refuse ``stats`` whose partitions are not those of ``labels`` (O(n), no sort)."""
     if len(labels) == 0:
         return
-    # The label of each of stats' partitions, read at its first row (reversed writes: the
-    # first one lands last); then every row must carry its partition's label, and no two
-    # partitions may share one.
-    label_of = np.empty(stats.n_partitions, dtype=labels.dtype)
-    label_of[stats.codes[::-1]] = labels[::-1]
+    # Every row must carry its partition's label, and no two partitions may share one.
+    label_of = partition_labels(stats, labels)
     differs = np.flatnonzero(label_of[stats.codes] != labels)
     if len(differs):
         row = int(differs[0])

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._grouped import GroupedStats, grouped_stats, stats_for
+from ._grouped import GroupedStats, grouped_stats, partition_labels, stats_for
 from ._validation import aligned_1d, check_partitioned, has_missing_values
 
 __all__ = [
@@ -811,12 +811,15 @@ def full_report(
             # bool("no") is True: a string or number would quietly pick the other reading
             raise TypeError(f"{flag} must be True or False, got {value!r}")
     data = check_partitioned(X, labels)
+    given = stats is not None
     stats = stats_for(data.values, data.labels, stats, data.feature_names)
     _check_partition_count(stats.n_partitions, 2)
     names = data.feature_names
 
     reports = _feature_reports(names, stats, variance_proportions, span_proportions)
-    partition_ids = data.original_labels(stats.partition_ids)
+    # A given grouping may name the partitions otherwise (strings where data.labels are codes).
+    ids = partition_labels(stats, data.labels) if given else stats.partition_ids
+    partition_ids = data.original_labels(ids)
     categorical_reports = {}
     if categorical and data.frame is not None:
         for name in data.skipped_columns:
