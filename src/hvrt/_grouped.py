@@ -347,7 +347,7 @@ def _check_same_partitions(stats: GroupedStats, labels: np.ndarray) -> None:
             f"stats were grouped by other labels than the labels given: row {row} is in stats' partition "
             f"{_plain(stats.partition_ids[stats.codes[row]])!r} with rows labelled "
             f"{_plain(label_of[stats.codes[row]])!r}, but its label is {_plain(labels[row])!r} "
-            f"({len(differs):,} rows differ); pass "
+            f"({len(differs):,} {'row differs' if len(differs) == 1 else 'rows differ'}); pass "
             "stats=hvrt.grouped_stats(X's numeric columns, labels) of these labels"
         )
     n_distinct = len(np.unique(label_of))
