@@ -213,7 +213,8 @@ def test_stats_for_checks_labels_and_columns_in_one_pass():
     assert _grouped.stats_for(values, labels + 100, stats) is stats  # renamed partitions
     moved = labels.copy()
     moved[-1] = (labels[-1] + 1) % 6  # one row in another partition
-    with pytest.raises(ValueError, match=rf"other labels than the labels given: row 499 .* its label is {moved[-1]} \(1 row differs\)"):
+    expected = rf"other labels than the labels given: row 499 .* its label is {moved[-1]} \(1 row differs\)"
+    with pytest.raises(ValueError, match=expected):
         _grouped.stats_for(values, moved, stats)
     with pytest.raises(ValueError, match=r"column 'b' \(position 1\) spans"):
         _grouped.stats_for(values * [1.0, 2.0], labels, stats, ["a", "b"])
