@@ -13,6 +13,7 @@ from scipy import stats
 from sklearn.exceptions import NotFittedError
 
 from hvrt import DistributionAnalyzer
+from hvrt import distribution as distribution_module
 from hvrt.distribution import (
     DistributionScore,
     mixture_density_on_grid,
@@ -374,7 +375,7 @@ def _mixture_cdf(points, centres, weights, scales):
     return (weights[:, None] * stats.norm.cdf(points[None, :], centres[:, None], scales[:, None])).sum(axis=0)
 
 
-def test_kde_scores_with_a_far_outlier_match_the_exact_mixture():
+def test_kde_scores_with_a_far_outlier_match_the_exact_mixture(monkeypatch):
     rng = np.random.default_rng(5)
     labels = rng.integers(0, 6, 1500)
     x = np.r_[rng.normal(size=1499), 1e6]
@@ -384,6 +385,11 @@ def test_kde_scores_with_a_far_outlier_match_the_exact_mixture():
     wasserstein, ks = _exact_mixture_scores(x, x, np.full(len(x), 1 / len(x)), bandwidth[labels])
     assert score.ks == pytest.approx(ks, abs=2e-3)
     assert score.wasserstein == pytest.approx(wasserstein, rel=0.01)
+    # Past EXACT_PAIRS the kernels beyond the window are smoothed on a coarse grid of their own.
+    monkeypatch.setattr(distribution_module, "EXACT_PAIRS", 0)
+    coarse = DistributionAnalyzer(pd.DataFrame({"x": x}), labels, method="kde").fit().score("x")
+    assert coarse.ks == pytest.approx(ks, abs=2e-3)
+    assert coarse.wasserstein == pytest.approx(wasserstein, rel=0.02)
 
 
 def test_a_far_outlier_is_counted_beyond_the_axis_not_drawn(tmp_path):

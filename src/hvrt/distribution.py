@@ -330,8 +330,9 @@ def reconstruct(
 
     Returns
     -------
-    grid : ndarray of shape (grid_size,)
-    density, cdf : ndarray of shape (grid_size,)
+    grid : ndarray of shape (n_grid,)
+        ``n_grid >= grid_size`` evenly spaced points.
+    density, cdf : ndarray of shape (n_grid,)
         The mixture's density and CDF on the grid.
     points, points_cdf : ndarray
         Ascending points covering the data and the mixture's mass (the grid among them),
