@@ -393,10 +393,10 @@ def fit_scaler(values: np.ndarray, scaler: TransformerMixin) -> TransformerMixin
     size = float(np.nanmax(np.abs(once), initial=0.0))
     if not np.allclose(once, again, rtol=1e-9, atol=1e-12 * max(size, 1.0), equal_nan=True):
         raise ValueError(
-            f"scaler {scaler!r} gives other values from transform than from fit_transform on the rows it was "
-            "fitted on; hvrt.dask fits the scaler once on the gathered rows and transforms each chunk with it, "
-            "so it needs a scaler whose transform scales each row alone (StandardScaler, MinMaxScaler, "
-            "RobustScaler, QuantileTransformer, ...), or scaler=None"
+            "scaler cannot be applied chunk by chunk: its transform of the rows it was fitted on, in two halves, "
+            f"differs from its fit_transform of them ({scaler!r}). hvrt.dask fits the scaler once on the gathered "
+            "rows and transforms each chunk with it, so it needs a scaler that scales each row alone "
+            "(StandardScaler, MinMaxScaler, RobustScaler, QuantileTransformer, ...), or scaler=None"
         )
     return fitted
 

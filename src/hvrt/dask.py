@@ -23,7 +23,10 @@ estimator. Nothing collects all rows on the client:
     ``max_samples`` draws, seeded by ``random_state``) is gathered to the client, its
     synthetic target built with the distributed statistics, and the in-memory engine grows
     the tree on it. With ``max_samples=None`` and at most :data:`DEFAULT_SAMPLE_ROWS` rows,
-    every row is gathered and the fit is the in-memory one.
+    every row is gathered and the fit is the in-memory one up to ties: where two splits
+    are exactly as good (a regular grid: hourly dates, a row counter), the statistics'
+    last-bit differences from the one-pass in-memory ones may pick the other split, for
+    partitions of the same sizes and quality (on either route).
   - *hist* (the default above :data:`DEFAULT_SAMPLE_ROWS` rows with ``max_samples=None``):
     every row shapes every split. The bin edges come from the 20,000 rows the in-memory
     hist engine samples for them (gathered: a quantile sketch would give other edges; on
@@ -35,7 +38,13 @@ estimator. Nothing collects all rows on the client:
     in-memory hist engine's tree, split for split.
 
   A user ``scaler`` and ``category_encoding="target"`` are fitted on the gathered rows
-  (the sample, or the edge sample on the hist route): they are not sums over rows.
+  (the sample, or the edge sample on the hist route): they are not sums over rows. The
+  scaler is fitted once and transforms each chunk where it lives (one whose output
+  depends on the rows it is given cannot be applied so, and is refused).
+- **y and sample_weight** pair with X's chunks as the analysis tools' labels do
+  (:func:`_paired_chunks`): a dask Series with a dask DataFrame X by index, refused where
+  it differs from X's, as in memory; otherwise by position, recut at X's rows when cut
+  otherwise (chunk sizes unknown are counted).
 - **Labelling** is lazy: ``get_partitions`` maps the fitted local estimator over the
   blocks (``map_blocks`` / ``map_partitions``).
 - **Local models**: per-partition ``XᵀWX`` and ``XᵀWy`` are computed where each chunk lives
@@ -1165,7 +1174,8 @@ class DaskHVRTPartitioner(HVRTPartitioner):
             along the columns). A DataFrame may hold categorical columns.
         y : dask array, Series or DataFrame of shape (n_samples,) or (n_samples, n_targets), default=None
             Numeric values that should guide the partitions (see ``y_weight``), as many
-            rows as X (matched by position).
+            rows as X: a dask Series with a dask DataFrame X must carry X's index (as in
+            memory); otherwise matched by position.
         route : {"auto", "sample", "hist"}, default="auto"
             ``"sample"``: grow the tree in memory on the gathered sample. ``"hist"``: grow a
             histogram tree on every row where it lives. ``"auto"``: ``"hist"`` when
@@ -1181,8 +1191,9 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         TypeError
             If X or y is not a Dask collection, or a dask array X is not numeric.
         ValueError
-            For chunks along the columns, a non-numeric y, a y of another length, an
-            unknown ``route`` (or ``"hist"`` with ``engine="exact"`` or ``max_samples``),
+            For chunks along the columns, a non-numeric y, a y of another length or
+            (a dask Series) another index than X's, a ``scaler`` whose output depends on
+            the rows it is given, an unknown ``route`` (or ``"hist"`` with ``engine="exact"`` or ``max_samples``),
             and the in-memory estimator's errors (invalid parameters, ±inf, empty columns).
         """
         log = StepLog(self.verbose, type(self).__name__)
@@ -1595,10 +1606,11 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         ----------
         X : dask array or dask DataFrame of shape (n_samples, n_features)
         y : dask array or dask Series of shape (n_samples,)
-            Finite numbers, as many as X has rows (matched by position).
+            Finite numbers, as many as X has rows: a dask Series with a dask DataFrame X
+            must carry X's index (as in memory); otherwise matched by position.
         sample_weight : dask array or dask Series of shape (n_samples,), default=None
             Non-negative row weights for every linear model, at most 1e150 (the in-memory
-            rule, checked in every chunk).
+            rule, checked in every chunk); paired with X as ``y`` is.
 
         Returns
         -------
@@ -1608,8 +1620,8 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         ------
         ValueError
             For an invalid parameter, ``estimator`` (not supported on Dask), a y or
-            sample_weight that is non-numeric, of another length or (when computed) not
-            finite, and the partitioner's input errors.
+            sample_weight that is non-numeric, of another length or index than X or (when
+            computed) not finite, and the partitioner's input errors.
         TypeError
             For inputs that are not Dask collections, or a partitioner of the wrong type.
         """
