@@ -271,6 +271,11 @@ def _dask_frame():
     return dd.from_pandas(_with(code=list("ab") * 30), npartitions=3)
 
 
+def _centred_on_the_rows_given(values: np.ndarray) -> np.ndarray:
+    """A scaler's function whose output depends on which rows it is given (K23)."""
+    return values - values.mean(axis=0)
+
+
 def _dask_fit(**params) -> Callable[..., object]:
     _dask()
     from hvrt.dask import DaskHVRTPartitioner
@@ -500,6 +505,7 @@ CASES: dict[str, Callable[[], object]] = {
     "K22": lambda: _dask_tool("full_report")(
         _dask()[1].from_pandas(X, npartitions=3), _dask()[1].from_pandas(pd.Series(LABELS, index=X.index + 100), npartitions=3)
     ),
+    "K23": lambda: _dask_fit(scaler=FunctionTransformer(_centred_on_the_rows_given))(_dask_x()),
     # optional extras
     "V1": _without_matplotlib,
     "V2": _without("pyarrow", lambda: __import__("hvrt._compat", fromlist=["x"]).import_pyarrow()),

@@ -8,6 +8,8 @@ copy (StandardScaler costs a full copy of X and about 10x the time at a million 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from sklearn.base import TransformerMixin, clone
 
@@ -168,6 +170,7 @@ def target_part(
     scaler: TransformerMixin | None,
     moments: tuple[np.ndarray, np.ndarray] | None = None,
     dtype: type = np.float64,
+    fitted: bool = False,
 ) -> tuple[np.ndarray, float]:
     """The feature part of the target, ``sum_j w_j z_j`` or the columns ``w_j z_j``, and its
     :func:`rounding_variance`, the total variance that rounding alone can give it (for
@@ -176,11 +179,13 @@ def target_part(
     A missing value contributes 0, its column's mean in scaled units. ``moments``: the
     :func:`column_moments` of a NaN-free ``values``, if already computed. ``dtype``: of
     the ``"features"`` outputs (see :func:`zscored_outputs`); the sum is float64.
+    ``fitted``: ``scaler`` is fitted already (:func:`fit_scaler`) and only transforms
+    ``values`` (the Dask estimators' chunks); otherwise a clone is fitted on them.
     """
     if values.shape[1] == 0:
         return (np.zeros(len(values)) if mode == "sum" else np.empty((len(values), 0), dtype=dtype)), 0.0
     if scaler is not None:
-        scaled = _user_scaled(values, scaler) * weights
+        scaled = _user_scaled(values, scaler, fitted) * weights
         # the scaled values' own magnitudes (offsets included) are their resolution
         with np.errstate(invalid="ignore"):
             magnitude = np.sqrt(np.nanmean(scaled * scaled, axis=0))
@@ -345,11 +350,15 @@ def _row_dot(values: np.ndarray, coefficients: np.ndarray, out: np.ndarray | Non
     return np.einsum("ij,j->i", values, coefficients, out=out)
 
 
-def _user_scaled(values: np.ndarray, scaler: TransformerMixin) -> np.ndarray:
+def _user_scaled(values: np.ndarray, scaler: TransformerMixin, fitted: bool = False) -> np.ndarray:
     try:
-        scaled = clone(scaler).fit_transform(values)
+        scaled = scaler.transform(values) if fitted else clone(scaler).fit_transform(values)
     except Exception as err:  # report the user's scaler, not a deep traceback
         raise ValueError(f"scaler {scaler!r} failed on the numeric columns of X: {err}") from err
+    return _checked_scaled(scaled, values)
+
+
+def _checked_scaled(scaled: Any, values: np.ndarray) -> np.ndarray:
     scaled = np.asarray(scaled.toarray() if hasattr(scaled, "toarray") else scaled, dtype=np.float64)
     if scaled.shape != values.shape:
         raise ValueError(
@@ -357,6 +366,39 @@ def _user_scaled(values: np.ndarray, scaler: TransformerMixin) -> np.ndarray:
             f"expected {values.shape}"
         )
     return scaled
+
+
+def fit_scaler(values: np.ndarray, scaler: TransformerMixin) -> TransformerMixin:
+    """A clone of the user's ``scaler`` fitted once on ``values`` (some rows), to transform
+    any rows after (the Dask estimators fit it on the rows they gather, then transform each
+    chunk where it lives).
+
+    Raises
+    ------
+    ValueError
+        When the scaler fails, or when its ``transform`` of these rows, in two halves, is
+        not its ``fit_transform`` of them: its output then depends on which rows are scaled
+        together, and cannot be applied chunk by chunk.
+    """
+    fitted = clone(scaler)
+    half = len(values) // 2
+    try:
+        once = fitted.fit_transform(values)
+        halves = [fitted.transform(values[:half]), fitted.transform(values[half:])] if half else [once]
+    except Exception as err:  # report the user's scaler, not a deep traceback
+        raise ValueError(f"scaler {scaler!r} failed on the numeric columns of X: {err}") from err
+    once = _checked_scaled(once, values)
+    again = np.concatenate([_checked_scaled(part, values[: len(part)] if i == 0 else values[half:])
+                            for i, part in enumerate(halves)])  # fmt: skip
+    size = float(np.nanmax(np.abs(once), initial=0.0))
+    if not np.allclose(once, again, rtol=1e-9, atol=1e-12 * max(size, 1.0), equal_nan=True):
+        raise ValueError(
+            "scaler cannot be applied chunk by chunk: its transform of the rows it was fitted on, in two halves, "
+            f"differs from its fit_transform of them ({scaler!r}). hvrt.dask fits the scaler once on the gathered "
+            "rows and transforms each chunk with it, so it needs a scaler that scales each row alone "
+            "(StandardScaler, MinMaxScaler, RobustScaler, QuantileTransformer, ...), or scaler=None"
+        )
+    return fitted
 
 
 def _total_variance(outputs: np.ndarray) -> float:

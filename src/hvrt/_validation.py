@@ -737,7 +737,14 @@ def match_columns(
             UserWarning,
             stacklevel=3,
         )
-    return frame.set_axis(list(feature_names), axis=1)
+    renamed = frame.set_axis(list(feature_names), axis=1)
+    times = frame.attrs.get(TIME_DTYPES)
+    if times:
+        # what to_frame read as times, under the fit-time names too: keyed by the input's
+        # names (f0, f1, ...), a column of dates would be taken for numbers by the kind check
+        by_position = dict(zip(frame.columns, renamed.columns))
+        renamed.attrs[TIME_DTYPES] = {by_position[c]: dtype for c, dtype in times.items() if c in by_position}
+    return renamed
 
 
 def to_target_frame(y: Any, X_frame: pd.DataFrame, X_is_pandas: bool) -> pd.DataFrame:

@@ -23,7 +23,10 @@ estimator. Nothing collects all rows on the client:
     ``max_samples`` draws, seeded by ``random_state``) is gathered to the client, its
     synthetic target built with the distributed statistics, and the in-memory engine grows
     the tree on it. With ``max_samples=None`` and at most :data:`DEFAULT_SAMPLE_ROWS` rows,
-    every row is gathered and the fit is the in-memory one.
+    every row is gathered and the fit is the in-memory one up to ties: where two splits
+    are exactly as good (a regular grid: hourly dates, a row counter), the statistics'
+    last-bit differences from the one-pass in-memory ones may pick the other split, for
+    partitions of the same sizes and quality (on either route).
   - *hist* (the default above :data:`DEFAULT_SAMPLE_ROWS` rows with ``max_samples=None``):
     every row shapes every split. The bin edges come from the 20,000 rows the in-memory
     hist engine samples for them (gathered: a quantile sketch would give other edges; on
@@ -35,7 +38,13 @@ estimator. Nothing collects all rows on the client:
     in-memory hist engine's tree, split for split.
 
   A user ``scaler`` and ``category_encoding="target"`` are fitted on the gathered rows
-  (the sample, or the edge sample on the hist route): they are not sums over rows.
+  (the sample, or the edge sample on the hist route): they are not sums over rows. The
+  scaler is fitted once and transforms each chunk where it lives (one whose output
+  depends on the rows it is given cannot be applied so, and is refused).
+- **y and sample_weight** pair with X's chunks as the analysis tools' labels do
+  (:func:`_paired_chunks`): a dask Series with a dask DataFrame X by index, refused where
+  it differs from X's, as in memory; otherwise by position, recut at X's rows when cut
+  otherwise (chunk sizes unknown are counted).
 - **Labelling** is lazy: ``get_partitions`` maps the fitted local estimator over the
   blocks (``map_blocks`` / ``map_partitions``).
 - **Local models**: per-partition ``XᵀWX`` and ``XᵀWy`` are computed where each chunk lives
@@ -81,7 +90,14 @@ from ._preprocessing import (
     resolve_weights,
 )
 from ._progress import StepLog
-from ._target import blend_target, rounding_variance, target_part, zscore_scale, zscored_outputs
+from ._target import (
+    blend_target,
+    fit_scaler,
+    rounding_variance,
+    target_part,
+    zscore_scale,
+    zscored_outputs,
+)
 from ._validation import (
     MAX_MAGNITUDE,
     TIME_DTYPES,
@@ -222,20 +238,6 @@ def _known_rows(X: Any) -> int | None:
     if not isinstance(X, import_dask().array.Array) or np.isnan(X.shape[0]):
         return None  # a DataFrame's length is itself a computation
     return int(X.shape[0])
-
-
-def _aligned_target_chunks(y: Any, chunk_rows: np.ndarray, name: str = "y") -> list[Any]:
-    """``y``'s chunks cut at the same rows as X's (``chunk_rows`` rows each)."""
-    dask = import_dask()
-    if isinstance(y, (dask.dataframe.Series, dask.dataframe.DataFrame)):
-        y = y.to_dask_array(lengths=True)
-    if y.shape[0] != int(chunk_rows.sum()):
-        raise ValueError(f"{name} has {y.shape[0]} rows but X has {int(chunk_rows.sum())}; they must match")
-    if tuple(y.chunks[0]) != tuple(int(n) for n in chunk_rows):
-        y = y.rechunk({0: tuple(int(n) for n in chunk_rows)})
-    if name == "labels":  # any hashable values, checked where each chunk is grouped
-        return list(y.to_delayed().ravel())
-    return _target_chunks(y, name=name)
 
 
 def _compute(*collections: Any) -> tuple[Any, ...]:
@@ -494,6 +496,8 @@ class _Scaling:
     variances: tuple[float, float] | None = None  # total variances of the target's x and y parts
     dtype: type = np.float64  # of a features target no y is blended into (_engines.target_dtype)
     taken: list[Any] | None = None  # rows gathered by the scaling pass (its ``take``)
+    fitted_scaler: Any = None  # ``scaler`` fitted once on gathered rows (:meth:`fit_scaler`)
+    scaler_noise: float = 0.0  # the rounding variance of its part, on those rows
 
     @property
     def n_rows(self) -> int:
@@ -513,7 +517,11 @@ class _Scaling:
         # the in-memory rule (_preprocessing._synthetic_target): float64 where y is blended in
         dtype = self.dtype if y_values is None or self.y_weight == 0.0 else np.float64
         if self.scaler is not None:
-            x_part = target_part(values, missing, self.column_weights, self.mode, self.scaler, dtype=dtype)[0]
+            if self.fitted_scaler is None:
+                raise RuntimeError("the user scaler must be fitted on gathered rows first (_Scaling.fit_scaler)")
+            x_part = target_part(
+                values, missing, self.column_weights, self.mode, self.fitted_scaler, dtype=dtype, fitted=True
+            )[0]
         else:
             x_part = zscored_outputs(
                 values, missing, self.column_weights, self.mode, self.x_mean, self.x_scale, self.x_constant, dtype
@@ -530,10 +538,24 @@ class _Scaling:
         x_part, y_part = self.parts(frame, y_values)
         return blend_target(x_part, y_part, self.y_weight, self.variances, self.noise())
 
+    def fit_scaler(self, frame: pd.DataFrame) -> None:
+        """Fit the user ``scaler`` once, on gathered rows (the sample, or the hist route's
+        edge sample), for every chunk to be transformed with: fitted on each chunk, it would
+        scale each by its own statistics and the tree would split on where chunks begin.
+        Its part's rounding variance (for the blend) is taken on these rows too."""
+        if self.scaler is None or self.fitted_scaler is not None:
+            return
+        values = self.numeric(frame)
+        missing = bool(np.isnan(values).any())
+        self.fitted_scaler = fit_scaler(values, self.scaler)
+        self.scaler_noise = target_part(
+            values, missing, self.column_weights, self.mode, self.fitted_scaler, fitted=True
+        )[1]
+
     def noise(self) -> tuple[float, float]:
-        """The rounding variances of the x and y parts (see ``blend_target``); 0 for a part
-        scaled by a user scaler, which is fitted block by block here."""
-        x_noise = 0.0
+        """The rounding variances of the x and y parts (see ``blend_target``); a user
+        scaler's part's from the rows it was fitted on."""
+        x_noise = self.scaler_noise
         if self.scaler is None:
             x_noise = rounding_variance(self.x_mean, self.x_scale, self.x_constant, self.column_weights, self.mode)
         if self.y_mean is None:
@@ -665,6 +687,7 @@ def _warn_of_numbers_as_text(chunks: _Chunks, categorical: list[str], counts: li
 
 
 def _fit_scaling(
+    X: Any,
     chunks: _Chunks,
     y: Any,
     *,
@@ -749,10 +772,10 @@ def _fit_scaling(
         y_imputed = impute and y_missing
         y_fill = y_mean.copy() if y_imputed else None
         y_mean, y_scale, y_constant = _zscore((y_count, y_mean, y_m2), n_rows, y_imputed)
-        y_rows_per_chunk = [s["rows"] for s in y_summaries]
         # y cut like X (a column of the same frame, say) is used as it is; otherwise recut
-        same_cuts = y_rows_per_chunk == chunk_rows.tolist()
-        y_chunks = y_parts if same_cuts else _aligned_target_chunks(y, chunk_rows)
+        # (by index, or by position: as the analysis tools pair labels, K22)
+        y_rows = np.array([s["rows"] for s in y_summaries], dtype=np.int64)
+        y_chunks = _paired_chunks(y, X, chunks, "y", [chunk_rows], y_rows)
     if not numeric and y is None:
         raise ValueError(
             "X has no numeric column, so there is no target to grow the tree on; "
@@ -823,8 +846,12 @@ def _as_rows(values: np.ndarray) -> np.ndarray:
 
 def _part_moments(part: Any, y_part: Any, scaling: _Scaling) -> tuple[tuple, tuple]:
     """Moments of one chunk's target parts (for the blend's variances)."""
+    _refuse_other_index(y_part, part, "y")
     frame = _frame_of(part)
-    x_part, y_values = scaling.parts(frame, _target_values(y_part))
+    y_values = _target_values(y_part)
+    if len(y_values) != len(frame):
+        raise ValueError(f"y has {len(y_values)} rows in a chunk where X has {len(frame)}; they must match")
+    x_part, y_values = scaling.parts(frame, y_values)
     return _column_moments(_as_rows(x_part)), _column_moments(_as_rows(y_values))
 
 
@@ -842,15 +869,31 @@ def _take_rows(part: Any, rows: np.ndarray) -> Any:
     return np.asarray(part)[rows]
 
 
-def _gather(parts: list[Any], chunk_rows: np.ndarray, rows: np.ndarray) -> list[Any]:
-    """Delayed selections of the sorted global ``rows`` from each chunk (empty chunks skipped)."""
+def _take_paired(part: Any, x_part: Any, rows: np.ndarray, name: str) -> Any:
+    """:func:`_take_rows` of a chunk of y (or ``name``) paired with X's chunk ``x_part``,
+    after checking they hold the same rows (their indexes, as in memory: K22)."""
+    _refuse_other_index(part, x_part, name)
+    if len(part) != len(x_part):
+        raise ValueError(f"{name} has {len(part)} rows in a chunk where X has {len(x_part)}; they must match")
+    return _take_rows(part, rows)
+
+
+def _gather(
+    parts: list[Any], chunk_rows: np.ndarray, rows: np.ndarray, paired: list[Any] | None = None, name: str = "y"
+) -> list[Any]:
+    """Delayed selections of the sorted global ``rows`` from each chunk (empty chunks skipped).
+
+    ``paired``: X's chunks, when ``parts`` are y's (or ``name``'s) cut like them: each
+    selection checks its chunk against X's first (:func:`_take_paired`; in the same
+    computation as X's own selections, X's chunks are read once)."""
     bounds = np.concatenate([[0], np.cumsum(chunk_rows)])
-    take = _delayed(_take_rows)
+    take, take_paired = _delayed(_take_rows), _delayed(_take_paired)
     selections = []
     for i, part in enumerate(parts):
         low, high = np.searchsorted(rows, bounds[i]), np.searchsorted(rows, bounds[i + 1])
         if high > low:
-            selections.append(take(part, rows[low:high] - bounds[i]))
+            local = rows[low:high] - bounds[i]
+            selections.append(take(part, local) if paired is None else take_paired(part, paired[i], local, name))
     return selections
 
 
@@ -931,7 +974,10 @@ def _fit_chunk_facts(
         if time_columns and len(part):
             facts["ranges"] = time_ranges(part, frame, labels, local.n_partitions_, time_columns)
         if y_part is not None:
+            _refuse_other_index(y_part, part, "y")
             values = _target_values(y_part)
+            if len(values) != len(labels):
+                raise ValueError(f"y has {len(values)} rows in a chunk where X has {len(labels)}; they must match")
             present = ~np.isnan(values)
             k = local.n_partitions_
             # (a few outputs; bincount is vectorised over the rows)
@@ -956,21 +1002,30 @@ def _merge_time_ranges(parts: list[dict[str, tuple[np.ndarray, np.ndarray]]]) ->
     return merged
 
 
-def _gather_with_blend(chunks: _Chunks, y_chunks: list[Any] | None, scaling: _Scaling, rows: np.ndarray) -> tuple[list, list]:
-    """The given rows of X and y gathered to the client, and (with y) the blend's variances set."""
+def _gather_with_blend(
+    chunks: _Chunks, y_chunks: list[Any] | None, scaling: _Scaling, rows: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """The given rows of X and y gathered to the client (as the in-memory estimators see
+    them), the user scaler fitted on them, and (with y) the blend's variances set: in the
+    same pass, or after it with a user scaler (each chunk's part needs it fitted)."""
     x_pieces = _gather(chunks.parts, scaling.chunk_rows, rows)
-    y_pieces = [] if y_chunks is None else _gather(y_chunks, scaling.chunk_rows, rows)
-    blend_tasks = []
-    if y_chunks is not None and 0.0 < scaling.y_weight:
-        moments = _delayed(_part_moments)
-        blend_tasks = [moments(part, y_part, scaling) for part, y_part in zip(chunks.parts, y_chunks)]
-    x_pieces, y_pieces, blend_parts = _compute(x_pieces, y_pieces, blend_tasks)
+    y_pieces = [] if y_chunks is None else _gather(y_chunks, scaling.chunk_rows, rows, chunks.parts)
+    blend = y_chunks is not None and 0.0 < scaling.y_weight
+    moments = _delayed(_part_moments)
+    blend_tasks = [moments(part, y_part, scaling) for part, y_part in zip(chunks.parts, y_chunks)] if blend else []
+    x_pieces, y_pieces, blend_parts = _compute(x_pieces, y_pieces, [] if scaling.scaler is not None else blend_tasks)
+    frame = _concat_rows(x_pieces, list(chunks.dtypes.index), _raw_categoricals(scaling.preprocessor))
+    y_values = _concat_target(y_pieces) if y_chunks is not None else None
+    if scaling.scaler is not None:
+        scaling.fit_scaler(frame)
+        if blend:
+            (blend_parts,) = _compute([moments(part, y_part, scaling) for part, y_part in zip(chunks.parts, y_chunks)])
     if blend_parts:
         scaling.variances = (
             _total_variance(_merge_moments([p[0] for p in blend_parts])),
             _total_variance(_merge_moments([p[1] for p in blend_parts])),
         )
-    return x_pieces, y_pieces
+    return frame, y_values
 
 
 def _fit_target_encoder(preprocessor: Preprocessor, frame: pd.DataFrame, target: np.ndarray, random_state: Any) -> None:
@@ -987,8 +1042,12 @@ def _hist_chunk(part: Any, y_part: Any, scaling: _Scaling, mapper: Any) -> Any:
     """One chunk binned, with its synthetic target, every row at the root."""
     from ._hist._distributed import bin_chunk
 
+    if y_part is not None:
+        _refuse_other_index(y_part, part, "y")
     frame = _frame_of(part, _raw_categoricals(scaling.preprocessor))
     y_values = None if y_part is None else _target_values(y_part)
+    if y_values is not None and len(y_values) != len(frame):
+        raise ValueError(f"y has {len(y_values)} rows in a chunk where X has {len(frame)}; they must match")
     X_tree = scaling.preprocessor.tree_inputs(frame)
     return bin_chunk(X_tree, scaling.target(frame, y_values), mapper)  # an empty chunk too
 
@@ -1009,7 +1068,7 @@ def _grow_distributed(
     random_state: Any,
     encoding: str,
     log: StepLog,
-    edge_pieces: tuple[list, list] | None = None,
+    edge_pieces: list[Any] | None = None,
 ) -> tuple[Preprocessor, Any]:
     """The histogram route: edges from the in-memory engine's edge sample, growth from
     histograms built in the chunks and summed (see :mod:`hvrt._hist._distributed`).
@@ -1022,12 +1081,12 @@ def _grow_distributed(
 
     dask = import_dask()
     columns = list(chunks.dtypes.index)
-    if edge_pieces is None:
-        edge_pieces = _gather_with_blend(chunks, y_chunks, scaling, distributed.edge_rows(scaling.n_rows, random_state))
-    x_pieces, y_pieces = edge_pieces
     preprocessor = scaling.preprocessor
-    frame = _concat_rows(x_pieces, columns, _raw_categoricals(preprocessor))
-    y_values = _concat_target(y_pieces) if y_chunks is not None else None
+    if edge_pieces is None:
+        frame, y_values = _gather_with_blend(chunks, y_chunks, scaling, distributed.edge_rows(scaling.n_rows, random_state))
+    else:  # gathered by the scaling pass (without y)
+        frame, y_values = _concat_rows(edge_pieces, columns, _raw_categoricals(preprocessor)), None
+        scaling.fit_scaler(frame)
     sample_target = scaling.target(frame, y_values)
     if encoding == "target" and preprocessor.categorical_columns:
         _fit_target_encoder(preprocessor, frame, sample_target, random_state)
@@ -1117,7 +1176,8 @@ class DaskHVRTPartitioner(HVRTPartitioner):
             along the columns). A DataFrame may hold categorical columns.
         y : dask array, Series or DataFrame of shape (n_samples,) or (n_samples, n_targets), default=None
             Numeric values that should guide the partitions (see ``y_weight``), as many
-            rows as X (matched by position).
+            rows as X: a dask Series with a dask DataFrame X must carry X's index (as in
+            memory); otherwise matched by position.
         route : {"auto", "sample", "hist"}, default="auto"
             ``"sample"``: grow the tree in memory on the gathered sample. ``"hist"``: grow a
             histogram tree on every row where it lives. ``"auto"``: ``"hist"`` when
@@ -1133,8 +1193,9 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         TypeError
             If X or y is not a Dask collection, or a dask array X is not numeric.
         ValueError
-            For chunks along the columns, a non-numeric y, a y of another length, an
-            unknown ``route`` (or ``"hist"`` with ``engine="exact"`` or ``max_samples``),
+            For chunks along the columns, a non-numeric y, a y of another length or
+            (a dask Series) another index than X's, a ``scaler`` whose output depends on
+            the rows it is given, an unknown ``route`` (or ``"hist"`` with ``engine="exact"`` or ``max_samples``),
             and the in-memory estimator's errors (invalid parameters, ±inf, empty columns).
         """
         log = StepLog(self.verbose, type(self).__name__)
@@ -1151,6 +1212,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
             edge_sample = edge_rows(int(chunks.lengths.sum()), self.random_state)
         log(f"scaling statistics of {len(chunks.parts)} chunks x {len(columns)} columns")
         scaling, y_chunks = _fit_scaling(
+            X,
             chunks,
             y,
             categorical_features=self.categorical_features,
@@ -1173,7 +1235,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         scaling.dtype = target_dtype(engine, self.target, encoded)
         if route == "hist":
             rows = np.arange(n_rows)
-            edge_pieces = None if scaling.taken is None else (scaling.taken, [])
+            edge_pieces = scaling.taken
             preprocessor, tree = _grow_distributed(
                 chunks, y_chunks, scaling, params, self.random_state, self.category_encoding, log, edge_pieces
             )
@@ -1182,9 +1244,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
             sample = self._subsample(n_rows)
             rows = np.arange(n_rows) if sample is None else sample
             log(f"gathering {len(rows):,} rows to the client")
-            x_pieces, y_pieces = _gather_with_blend(chunks, y_chunks, scaling, rows)
-            frame = _concat_rows(x_pieces, columns, _raw_categoricals(scaling.preprocessor))
-            y_values = _concat_target(y_pieces) if y_chunks is not None else None
+            frame, y_values = _gather_with_blend(chunks, y_chunks, scaling, rows)
             target = scaling.target(frame, y_values)
             preprocessor = scaling.preprocessor
             if self.category_encoding == "target" and preprocessor.categorical_columns:
@@ -1409,6 +1469,9 @@ class DaskHVRTPartitioner(HVRTPartitioner):
 
 def _regression_chunk(part: Any, y_part: Any, w_part: Any, preprocessor: Preprocessor) -> dict[str, Any]:
     """One chunk's weighted input moments and response summary."""
+    _refuse_other_index(y_part, part, "y")
+    if w_part is not None:
+        _refuse_other_index(w_part, part, "sample_weight")
     frame = _frame_of(part, _raw_categoricals(preprocessor))
     inputs = preprocessor.tree_inputs(frame)
     response = _checked_chunk_response(y_part, len(frame))
@@ -1555,10 +1618,11 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         ----------
         X : dask array or dask DataFrame of shape (n_samples, n_features)
         y : dask array or dask Series of shape (n_samples,)
-            Finite numbers, as many as X has rows (matched by position).
+            Finite numbers, as many as X has rows: a dask Series with a dask DataFrame X
+            must carry X's index (as in memory); otherwise matched by position.
         sample_weight : dask array or dask Series of shape (n_samples,), default=None
             Non-negative row weights for every linear model, at most 1e150 (the in-memory
-            rule, checked in every chunk).
+            rule, checked in every chunk); paired with X as ``y`` is.
 
         Returns
         -------
@@ -1568,8 +1632,8 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         ------
         ValueError
             For an invalid parameter, ``estimator`` (not supported on Dask), a y or
-            sample_weight that is non-numeric, of another length or (when computed) not
-            finite, and the partitioner's input errors.
+            sample_weight that is non-numeric, of another length or index than X or (when
+            computed) not finite, and the partitioner's input errors.
         TypeError
             For inputs that are not Dask collections, or a partitioner of the wrong type.
         """
@@ -1594,6 +1658,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         # 1. the model inputs' preprocessing (imputing), fitted on y as in memory
         log(f"model inputs' preprocessing from {len(chunks.parts)} chunks")
         scaling, y_chunks = _fit_scaling(
+            X,
             chunks,
             y,
             categorical_features=partitioner.categorical_features,
@@ -1610,7 +1675,8 @@ class DaskPartitionedRegressor(PartitionedRegressor):
             length = sample_weight.shape[0] if isinstance(sample_weight, import_dask().array.Array) else None
             if length is not None and not np.isnan(length) and length != n_rows:
                 raise ValueError(f"sample_weight has {length} rows but X has {n_rows}; they must match")
-            w_chunks = _aligned_target_chunks(sample_weight, scaling.chunk_rows, "sample_weight")
+            # paired as y is (by index, or by position; K22), its chunks' sizes counted if unknown
+            w_chunks = _paired_chunks(sample_weight, X, chunks, "sample_weight", [scaling.chunk_rows])
         preprocessor = scaling.preprocessor
         widths = dict(zip(preprocessor.categorical_columns, preprocessor.encoded_widths()))
         if partitioner.category_encoding == "auto" and sum(widths.values()) > MAX_ONE_HOT_INPUTS:
@@ -1629,8 +1695,8 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         if needs_sample:
             pieces = _compute(
                 _gather(chunks.parts, scaling.chunk_rows, rows),
-                _gather(y_chunks, scaling.chunk_rows, rows),
-                [] if sample_weight is None else _gather(w_chunks, scaling.chunk_rows, rows),
+                _gather(y_chunks, scaling.chunk_rows, rows, chunks.parts),
+                [] if sample_weight is None else _gather(w_chunks, scaling.chunk_rows, rows, chunks.parts, "sample_weight"),
             )
             sample = (
                 _concat_rows(pieces[0], list(chunks.dtypes.index), _raw_categoricals(preprocessor)),
@@ -2029,15 +2095,21 @@ def _with_columns(grouping: Grouping, names: list[str], wanted: list[str]) -> Gr
     return stats, pick(residual, 0.0)
 
 
-def _paired_chunks(values: Any, X: Any, chunks: _Chunks, name: str, lengths: list[np.ndarray]) -> list[Any]:
-    """The chunks of ``values`` (labels or y) holding the rows of X's chunks, in order.
+def _paired_chunks(
+    values: Any, X: Any, chunks: _Chunks, name: str, lengths: list[np.ndarray], value_rows: Any = None
+) -> list[Any]:
+    """The chunks of ``values`` (labels, y or sample_weight) holding the rows of X's chunks,
+    in order. One rule for the analysis tools and the estimators.
 
     A dask Series with a dask DataFrame X pairs by index as in memory: when both have known
     divisions, ``values`` is cut at X's (lazily; an index range of its own is refused at
-    once); the chunks' indexes are compared where they are grouped
-    (:func:`_refuse_other_index`). Otherwise chunks pair by position: as they are when
-    there are as many (and, where known, as long), else cut at X's rows (``lengths``
-    caches X's chunk lengths, a pass over X).
+    once); the chunks' indexes are compared where they are used with X's
+    (:func:`_refuse_other_index`, K22). Otherwise chunks pair by position: as they are when
+    there are as many (and, where known, as long), else cut at X's rows. ``lengths``
+    caches X's chunk lengths (a pass over X when not known: give them when they are);
+    ``value_rows``: the rows of each chunk of ``values``, when counted already (else
+    counted here if needed, a pass over ``values``: a dask array of unknown chunk sizes,
+    say).
     """
     dask = import_dask()
     frames = (dask.dataframe.Series, dask.dataframe.DataFrame)
@@ -2054,12 +2126,16 @@ def _paired_chunks(values: Any, X: Any, chunks: _Chunks, name: str, lengths: lis
             values = values.repartition(divisions=list(X.divisions))
         return list(values.to_delayed())
     if isinstance(values, dask.array.Array):
+        if values.ndim == 2 and values.numblocks[1] != 1:
+            values = values.rechunk({1: -1})
         parts = list(values.to_delayed().ravel())
-        value_rows = None if np.isnan(values.shape[0]) else np.asarray(values.chunks[0], dtype=np.int64)
+        if value_rows is None and not np.isnan(values.shape[0]):
+            value_rows = np.asarray(values.chunks[0], dtype=np.int64)
     else:
-        parts, value_rows = list(values.to_delayed()), None
+        parts = list(values.to_delayed())
+    x_known = chunks.lengths if chunks.lengths is not None else (lengths[0] if lengths else None)
     if len(parts) == len(chunks.parts) and (
-        value_rows is None or chunks.lengths is None or np.array_equal(value_rows, chunks.lengths)
+        value_rows is None or x_known is None or np.array_equal(value_rows, x_known)
     ):
         return parts
     if not lengths:
@@ -2068,6 +2144,7 @@ def _paired_chunks(values: Any, X: Any, chunks: _Chunks, name: str, lengths: lis
     if value_rows is None:
         (counted,) = _compute([_delayed(len)(part) for part in parts])
         value_rows = np.asarray(counted, dtype=np.int64)
+    value_rows = np.asarray(value_rows, dtype=np.int64)
     if value_rows.sum() != x_rows.sum():
         raise ValueError(f"{name} has {int(value_rows.sum())} rows but X has {int(x_rows.sum())}; they must match")
     return _cut_like(parts, value_rows, x_rows)
