@@ -1016,7 +1016,7 @@ def test_library_advice_is_given_in_command_line_terms(tmp_path):
         "partition native": (["partition", tmp_path / "wide.csv", "--engine", "exact", "--category-encoding", "native",
                               "-o", tmp_path / "o.csv"], 2,
                              "--category-encoding native needs --engine hist (the exact engine has no categorical splits); "
-                             "use --engine hist, or --category-encoding ohe or 'target'"),
+                             "use --engine hist, or --category-encoding ohe or --category-encoding target"),
         "partition text.csv": (["partition", tmp_path / "text.csv", "-o", tmp_path / "o.csv"], 2,
                                "no target to grow the tree on; give a numeric column of the file as --y, or as a feature"),
         "partition stores.csv": (["partition", tmp_path / "stores.csv", "-k", 2, "--engine", "exact", "-o", tmp_path / "o.csv"], 0,
@@ -1031,7 +1031,7 @@ def test_library_advice_is_given_in_command_line_terms(tmp_path):
         lines = result.stderr.splitlines()
         assert len(lines) == 1 and advice in lines[0], (name, result.stderr)
         assert not PYTHON_ADVICE.search(lines[0]), (name, lines[0])
-    assert "Pass --category-encoding target to do so without this warning, or 'ohe' to keep one-hot" in result.stderr
+    assert "Pass --category-encoding target to do so without this warning, or --category-encoding ohe to keep one-hot" in result.stderr
     assert hvrt.load(tmp_path / "w.hvrt").partitioner_.category_encoding_ == "target"
     # the advice followed: no warning
     result = run("regress", tmp_path / "wide.csv", "--y", "y", "-k", 2, "--engine", "exact", "--category-encoding", "target",

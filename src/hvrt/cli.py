@@ -180,7 +180,11 @@ _COMMAND_LINE_ADVICE: tuple[tuple[str, str, str], ...] = (
         "X14",
     ),
     # R14: categoricals target encoded beyond the one-hot cap (a warning)
-    (r"Pass a partitioner with category_encoding='target'", "Pass --category-encoding target", "R14"),
+    (
+        r"Pass a partitioner with category_encoding='target' to do so without this warning, or 'ohe' to keep one-hot",
+        "Pass --category-encoding target to do so without this warning, or --category-encoding ohe to keep one-hot",
+        "R14",
+    ),
 )
 # Estimator parameters the commands take as options, with the values the option takes:
 # `category_encoding='target'` is `--category-encoding target` (`engine='python'`, pandas'
@@ -199,7 +203,15 @@ def _for_the_command_line(message: str) -> str:
     for pattern, advice, _ in _COMMAND_LINE_ADVICE:
         message = re.sub(pattern, advice, message)
     for name, (option, values) in _PARAMETER_OPTIONS.items():
-        message = re.sub(rf"\b{name}='({'|'.join(values)})'", rf"{option} \1", message)
+        value = "|".join(values)
+        # "category_encoding='ohe' or 'target'": each alternative value becomes the option too
+        message = re.sub(
+            rf"\b{name}='({value})'((?: or '(?:{value})')*)",
+            lambda found, option=option: " or ".join(
+                f"{option} {choice}" for choice in re.findall("'([^']*)'", found[0])
+            ),
+            message,
+        )
     for name, option in _PARAMETER_NAMES.items():
         message = message.replace(f"({name})", f"({option})")
     return message
