@@ -173,6 +173,32 @@ def test_regressor_coefficients_equal_in_memory(client, piecewise, options) -> N
     pd.testing.assert_frame_equal(model.partition_report(), reference.partition_report(), atol=1e-8)
 
 
+def test_regressor_fits_partitions_far_from_the_mean_response_exactly_as_in_memory(client, piecewise) -> None:
+    # Partitions whose mean response lies 1e6 from the global one: Dask added its chunks'
+    # plain sums, so each partition's R² (sum y² - (sum y)² / n against a spread of a few
+    # units) lost its digits (NaN for one partition here, 6e-4 off for another), where the in-memory fit takes it
+    # from the rows; the chunks' sums are now merged about a row of each partition and
+    # centred, as the in-memory fit solves them.
+    X, y, weights = piecewise
+    y = y + 1e6 * np.round(X[:, 0])
+    partitioner = HVRTPartitioner(max_leaf_nodes=16, min_samples_leaf=20)
+    options = {"shrinkage": 1e-6, "partition_on": "y"}
+    Xd, yd, wd = da.from_array(X, chunks=(500, 3)), da.from_array(y, chunks=500), da.from_array(weights, chunks=500)
+    model = DaskPartitionedRegressor(partitioner, **options).fit(Xd, yd, sample_weight=wd)
+    reference = PartitionedRegressor(partitioner, **options).fit(X, y, sample_weight=weights)
+    labels = reference.partitioner_.labels_
+    np.testing.assert_array_equal(model.partitioner_.labels_.compute(), labels)
+    fitted = reference.intercept_[labels] + np.einsum("ij,ij->i", X, reference.coef_[labels])
+    expected = []
+    for k in range(reference.n_partitions_):
+        rows, w = labels == k, weights[labels == k]
+        mean = np.average(y[rows], weights=w)
+        expected.append(1.0 - (w * (y[rows] - fitted[rows]) ** 2).sum() / (w * (y[rows] - mean) ** 2).sum())
+    np.testing.assert_allclose(model.partition_report()["r2"].to_numpy(), expected, rtol=1e-6)
+    np.testing.assert_allclose(reference.partition_report()["r2"].to_numpy(), expected, rtol=1e-6)
+    np.testing.assert_allclose(model.predict(Xd).compute(), reference.predict(X), rtol=0, atol=1e-6)
+
+
 def test_regressor_predicts_a_gap_in_a_column_without_gaps_at_fit_as_in_memory(client, piecewise) -> None:
     # predict gave NaN for a missing value in a column that had none at fit (in memory and
     # on Dask alike); the linear models take the column's mean at fit
@@ -431,6 +457,21 @@ def test_hist_route_grows_the_in_memory_tree_split_for_split(client, skewed, opt
     assert_same_tree(model.get_tree(), reference.get_tree(), same_edges=options.get("impute") is False)
     np.testing.assert_array_equal(model.labels_.compute(), reference.labels_)
     np.testing.assert_array_equal(model.partition_sizes_, reference.partition_sizes_)
+
+
+def test_hist_route_separates_far_clusters_as_in_memory(client) -> None:
+    # eight clusters of unit spread 1e4-1e6 apart: the edges come from the same code (an
+    # edge in every gap) and the splits inside a cluster, which gain less than 1e-12 of the
+    # root SSE, are made on both routes
+    rng = np.random.default_rng(0)
+    cluster = rng.integers(0, 8, 25_000)
+    values = (np.array([0, 1e4, 3e4, 1e5, 2e5, 5e5, 8e5, 1e6])[cluster] + rng.normal(size=25_000))[:, None]
+    model = DaskHVRTPartitioner(max_leaf_nodes=31).fit(da.from_array(values, chunks=(6000, 1)), route="hist")
+    reference = HVRTPartitioner(max_leaf_nodes=31, engine="hist").fit(values)
+    labels = model.labels_.compute()
+    np.testing.assert_array_equal(labels, reference.labels_)
+    assert model.n_partitions_ == 31
+    assert len(np.unique(np.stack([labels, cluster], axis=1), axis=0)) == 31  # no partition holds two clusters
 
 
 def test_hist_route_in_small_batches_grows_the_same_tree(client, skewed, monkeypatch) -> None:
@@ -1177,6 +1218,8 @@ def test_predictions_of_a_chunk_of_dates_only_in_a_mixed_column_are_the_in_memor
         (np.r_[np.inf, np.ones(59)], "sample_weight must be finite and non-negative, got inf"),
         (np.r_[np.ones(59), np.nan], "sample_weight must be finite and non-negative, got nan"),
         (np.r_[np.ones(30), -1.0, np.ones(29)], r"sample_weight must be finite and non-negative, got -1.0"),
+        # subnormal: every partition's R² came out NaN
+        (np.full(60, 5e-324), r"sample_weight sums to 2.96e-322, less than 1e-150"),
     ],
 )
 def test_sample_weight_follows_the_in_memory_rule(numbers, weights, message) -> None:

@@ -13,6 +13,7 @@ from scipy import stats
 from sklearn.exceptions import NotFittedError
 
 from hvrt import DistributionAnalyzer
+from hvrt import distribution as distribution_module
 from hvrt.distribution import (
     DistributionScore,
     mixture_density_on_grid,
@@ -323,6 +324,74 @@ def test_seed_keywords_repr_and_to_pandas(bimodal):
 # --------------------------------------------------------------------------- honest figures
 
 
+def _exact_mixture_scores(x: np.ndarray, centres, weights, scales) -> tuple[float, float]:
+    """W1 / std and KS of the data against a Normal mixture, from scipy's Normal CDF."""
+    x = np.sort(x)
+    n = len(x)
+
+    def cdf(points: np.ndarray) -> np.ndarray:
+        return (weights[:, None] * stats.norm.cdf(points[None, :], centres[:, None], scales[:, None])).sum(axis=0)
+
+    at_data = cdf(x)
+    upper = np.arange(1, n + 1) / n
+    ks = max(np.max(upper - at_data), np.max(at_data - (upper - 1 / n)))
+    levels = (np.arange(n) + 0.5) / n
+    low, high = np.full(n, (centres - 40 * scales).min()), np.full(n, (centres + 40 * scales).max())
+    for _ in range(80):  # bisection for the mixture's quantiles
+        middle = (low + high) / 2
+        below = cdf(middle) < levels
+        low, high = np.where(below, middle, low), np.where(below, high, middle)
+    return float(np.mean(np.abs(x - (low + high) / 2)) / x.std()), float(ks)
+
+
+@pytest.mark.parametrize("far", [1e2, 1e6, 1e9])
+def test_one_far_outlier_leaves_curves_and_scores_exact(far):
+    # The grid once ran from the smallest to the largest value, and every kernel was widened
+    # to its step: with one value at 1e6 among N(0, 1) rows both curves were flat lines at
+    # 0.0045 and KS was 0.49 where the exact figure is 0.064.
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 8, 2000)
+    x = np.r_[rng.normal(size=1999), far]
+    frame = pd.DataFrame({"x": x})
+    comparison = DistributionAnalyzer(frame, labels).fit().compare("x")
+    grouped = pd.Series(x).groupby(labels)
+    centres, scales = grouped.mean().to_numpy(), grouped.std(ddof=0).to_numpy()
+    weights = grouped.size().to_numpy() / len(x)
+    wasserstein, ks = _exact_mixture_scores(x, centres, weights, scales)
+    assert comparison.score.ks == pytest.approx(ks, abs=1e-3)
+    assert comparison.score.wasserstein == pytest.approx(wasserstein, rel=5e-3)
+    # Inside the window both curves are those of the mixture and of the data's KDE.
+    grid = comparison.grid
+    expected = (weights[:, None] * stats.norm.pdf(grid[None, :], centres[:, None], scales[:, None])).sum(axis=0)
+    np.testing.assert_allclose(comparison.reconstructed_density, expected, atol=2e-3 * expected.max())
+    np.testing.assert_allclose(comparison.reconstructed_cdf, _mixture_cdf(grid, centres, weights, scales), atol=1e-3)
+    kde = stats.gaussian_kde(x[:-1], bw_method=comparison.original_bandwidth / x[:-1].std(ddof=1))
+    inside = (grid > -2.5) & (grid < 2.5)
+    np.testing.assert_allclose(comparison.original_density[inside], kde(grid[inside]) * 1999 / 2000, rtol=0.02)
+    assert 0.3 < comparison.original_density.max() < 0.5  # N(0, 1)'s peak, not a flat line
+
+
+def _mixture_cdf(points, centres, weights, scales):
+    return (weights[:, None] * stats.norm.cdf(points[None, :], centres[:, None], scales[:, None])).sum(axis=0)
+
+
+def test_kde_scores_with_a_far_outlier_match_the_exact_mixture(monkeypatch):
+    rng = np.random.default_rng(5)
+    labels = rng.integers(0, 6, 1500)
+    x = np.r_[rng.normal(size=1499), 1e6]
+    score = DistributionAnalyzer(pd.DataFrame({"x": x}), labels, method="kde").fit().score("x")
+    grouped = pd.Series(x).groupby(labels)
+    bandwidth = (1.06 * grouped.std(ddof=0) * grouped.size() ** -0.2).to_numpy()
+    wasserstein, ks = _exact_mixture_scores(x, x, np.full(len(x), 1 / len(x)), bandwidth[labels])
+    assert score.ks == pytest.approx(ks, abs=2e-3)
+    assert score.wasserstein == pytest.approx(wasserstein, rel=0.01)
+    # Past EXACT_PAIRS the kernels beyond the window are smoothed on a coarse grid of their own.
+    monkeypatch.setattr(distribution_module, "EXACT_PAIRS", 0)
+    coarse = DistributionAnalyzer(pd.DataFrame({"x": x}), labels, method="kde").fit().score("x")
+    assert coarse.ks == pytest.approx(ks, abs=2e-3)
+    assert coarse.wasserstein == pytest.approx(wasserstein, rel=0.02)
+
+
 def test_a_far_outlier_is_counted_beyond_the_axis_not_drawn(tmp_path):
     rng = np.random.default_rng(11)
     x = np.append(rng.normal(0.0, 1.0, 10_000), 30.0)  # one row at z = 30
@@ -332,10 +401,11 @@ def test_a_far_outlier_is_counted_beyond_the_axis_not_drawn(tmp_path):
     assert 3.0 < high < 5.0 and -5.0 < low < -3.0
     assert comparison.n_above == int(np.sum(x > high)) and comparison.n_below == int(np.sum(x < low))
     assert 1 <= comparison.n_above <= 5  # the outlier, and at most a few Normal tail rows
-    # The grid still covers the outlier (scores see every row), with grid_size points in the window.
-    assert comparison.grid[-1] > 30.0
+    # The grid spans the window, so its step does not depend on the outlier; the scores
+    # see every row all the same (test_one_far_outlier_leaves_curves_and_scores_exact).
+    assert comparison.grid[-1] < 15.0  # the top partition's Normal (mean 2.5, std 1.8) and its tails
     in_window = np.count_nonzero((comparison.grid >= low) & (comparison.grid <= high))
-    assert in_window > 1000  # without the added points: about 320
+    assert in_window >= 2047 // 3  # at least a third of grid_size
     pytest.importorskip("matplotlib")
     figure = DistributionAnalyzer(data, rank_partitions(x, 40)).fit().plot_comparison("x")
     ax = figure.axes[0]

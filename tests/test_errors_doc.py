@@ -398,6 +398,9 @@ CASES: dict[str, Callable[[], object]] = {
     "A13": lambda: full_report(X, LABELS, stats=grouped_stats(X.to_numpy()[:, :1], LABELS)),
     "A14": lambda: full_report(_with(b=np.r_[5e-200, np.full(59, 1e-200)]), LABELS),
     "A15": lambda: grouped_stats(X.to_numpy(), LABELS[:-1]),
+    "A16": lambda: full_report(X, LABELS, stats=grouped_stats(X.to_numpy(), np.arange(60) % 4)),
+    "A17": lambda: full_report(X, LABELS, stats=grouped_stats(X[["b", "a"]].to_numpy(), LABELS)),
+    "A18": lambda: full_report(X, LABELS, variance_proportions="no"),
     # DistributionAnalyzer
     "D1": lambda: DistributionAnalyzer(X, LABELS, method="normal"),
     "D2": lambda: DistributionAnalyzer(X, LABELS, grid_size=10),

@@ -189,3 +189,33 @@ def test_a_large_offset_leaves_the_partition_variances_as_without_it():
     np.testing.assert_array_equal(stats.m2[:, 1], 0.0)  # constant in every partition
     np.testing.assert_array_equal(stats.mean[:, 1], 1e14 + 0.5)
     np.testing.assert_allclose(stats.mean[:, 0] - 1e14, reference.mean[:, 0], rtol=0, atol=0.008)  # half an ulp
+
+
+def test_column_extremes_match_nanmin_and_nanmax_in_any_layout():
+    rng = np.random.default_rng(4)
+    values = rng.normal(size=(1000 + 37, 3))  # a remainder beyond the folded rows
+    values[rng.random(values.shape) < 0.1] = np.nan
+    values[:, 2] = np.nan  # an all-missing column stays NaN
+    for layout in (values, np.asfortranarray(values), values[::2]):
+        low, high = _grouped._column_extremes(layout)
+        with np.errstate(invalid="ignore"), pytest.warns(RuntimeWarning):
+            expected_low, expected_high = np.nanmin(layout, axis=0), np.nanmax(layout, axis=0)
+        np.testing.assert_array_equal(low, expected_low)
+        np.testing.assert_array_equal(high, expected_high)
+
+
+def test_stats_for_checks_labels_and_columns_in_one_pass():
+    rng = np.random.default_rng(5)
+    values = rng.normal(size=(500, 2)) * [1.0, 50.0]
+    labels = rng.integers(0, 6, 500)
+    stats = grouped_stats(values, labels)
+    assert _grouped.stats_for(values, labels, stats) is stats
+    assert _grouped.stats_for(values, labels + 100, stats) is stats  # renamed partitions
+    moved = labels.copy()
+    moved[-1] = (labels[-1] + 1) % 6  # one row in another partition
+    expected = rf"other labels than the labels given: row 499 .* its label is {moved[-1]} \(1 row differs\)"
+    with pytest.raises(ValueError, match=expected):
+        _grouped.stats_for(values, moved, stats)
+    with pytest.raises(ValueError, match=r"column 'b' \(position 1\) spans"):
+        _grouped.stats_for(values * [1.0, 2.0], labels, stats, ["a", "b"])
+    np.testing.assert_array_equal(_grouped.partition_labels(stats, labels + 100), stats.partition_ids + 100)

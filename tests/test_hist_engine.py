@@ -126,7 +126,9 @@ def test_grid_lookup_and_binary_search_agree_with_searchsorted(columns):
                 assert (codes[~finite, j] == mapper.nan_code).all()
 
 
-@pytest.mark.parametrize("kind", ["normal", "lognormal", "rounded", "integers", "offset_cauchy", "half_zeros"])
+@pytest.mark.parametrize(
+    "kind", ["normal", "lognormal", "rounded", "integers", "offset_cauchy", "half_zeros", "clusters", "tiny_clusters"]
+)
 def test_edge_kernel_is_the_numpy_steps_bit_for_bit(kind):
     # _feature_edges runs a kernel (numpy's pairwise mean, the running squared deviations,
     # the blended mass, the first rank reaching each target); its edges must be those of the
@@ -142,6 +144,10 @@ def test_edge_kernel_is_the_numpy_steps_bit_for_bit(kind):
             "integers": lambda: rng.integers(0, 300, n).astype(float),
             "offset_cauchy": lambda: rng.standard_cauchy(n) * 1e5 + 1e8,
             "half_zeros": lambda: np.where(rng.random(n) < 0.5, 0.0, rng.standard_normal(n)),
+            # empty stretches between clusters (edges placed in the gaps, in rounds)
+            "clusters": lambda: 10.0 ** rng.integers(0, 7, n) + rng.standard_normal(n),
+            # many clusters of a few rows: more gaps than the bin budget
+            "tiny_clusters": lambda: 1e3 * rng.integers(0, n // 3 + 1, n) + rng.random(n),
         }[kind]()
         values = np.sort(values)
         for max_bins in (255, 127, 2):

@@ -460,6 +460,80 @@ def test_a_grouping_of_other_data_is_refused():
         partition_quality(X, labels, stats={"count": 1})
 
 
+def test_a_grouping_of_other_labels_or_reordered_columns_is_refused():
+    # A grouping of the right shape used to pass, and the reports described its labels
+    # and columns as if they were the ones given.
+    from hvrt import DistributionAnalyzer, grouped_stats
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400) * 100})
+    labels = (X["a"] > 0).to_numpy().astype(int) + 2 * (X["b"] > 0).to_numpy().astype(int)
+    other = rng.integers(0, 7, 400)
+    calls = (
+        lambda stats: full_report(X, labels, stats=stats),
+        lambda stats: partition_quality(X, labels, stats=stats),
+        lambda stats: DistributionAnalyzer(X, labels).fit(stats=stats),
+    )
+    for call in calls:
+        with pytest.raises(ValueError, match=r"stats were grouped by other labels than the labels given: row \d+"):
+            call(grouped_stats(X.to_numpy(), other))
+        with pytest.raises(ValueError, match=r"stats describe other columns than X's numeric columns: column 'a'"):
+            call(grouped_stats(X[["b", "a"]].to_numpy(), labels))
+    coarse = labels % 2  # stats finer than the labels: each stats partition is one label, but two share it
+    with pytest.raises(ValueError, match="stats hold 4 partitions, which the labels merge into 2"):
+        partition_quality(X, coarse, stats=grouped_stats(X.to_numpy(), labels))
+    # The same partitions under other names (codes, strings) are the same grouping.
+    names = np.array(["w", "x", "y", "z"])[labels]
+    expected = partition_quality(X, labels).feature_r2
+    assert partition_quality(X, labels * 10 - 3, stats=grouped_stats(X.to_numpy(), labels)).feature_r2 == expected
+    assert partition_quality(X, names, stats=grouped_stats(X.to_numpy(), names)).feature_r2 == expected
+    # full_report names the partitions by the labels given (it failed with an IndexError on
+    # a grouping by strings, whose ids it took for codes)
+    by_codes = full_report(X.assign(c="k"), names, stats=grouped_stats(X.to_numpy(), labels))
+    by_names = full_report(X.assign(c="k"), names, stats=grouped_stats(X.to_numpy(), names))
+    for report in (by_codes, by_names):
+        assert list(report.partition_ids) == ["w", "x", "y", "z"]
+        assert list(report.categorical["c"].partition_ids) == ["w", "x", "y", "z"]
+
+
+def test_full_report_flags_must_be_bools():
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    labels = np.arange(30) % 3
+    for flag in ("variance_proportions", "span_proportions", "categorical"):
+        for value in ("no", "False", 0, None):
+            with pytest.raises(TypeError, match=f"{flag} must be True or False, got {value!r}"):
+                full_report(X, labels, **{flag: value})
+    raw = full_report(X, labels, variance_proportions=np.bool_(False), span_proportions=False)
+    assert not raw["f0"].variance_report.is_proportional and not raw["f0"].span_report.is_proportional
+
+
+def test_a_time_column_microseconds_apart_is_not_called_constant():
+    # Times near 2024 are 1.7e18 ns: the constant test scaled with that magnitude called a
+    # spread of a few microseconds constant (R² NaN, left out of within_sse_ratio), and so
+    # for an int64 column beyond 2**53, while full_report saw the variance.
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 4, 2000)
+    ns = labels * 3000 + rng.integers(0, 1000, 2000)
+    noise = rng.normal(size=2000)
+    exact = 1 - pd.Series(ns.astype(float)).groupby(labels).var(ddof=0).mul(np.bincount(labels)).sum() / (
+        len(ns) * ns.astype(float).var()
+    )
+    frames = {
+        "t": pd.DataFrame({"t": pd.Timestamp("2024-01-01") + pd.to_timedelta(ns, unit="ns"), "x": noise}),
+        "epoch_ns": pd.DataFrame({"epoch_ns": np.int64(1_700_000_000_000_000_000) + ns, "x": noise}),
+    }
+    for name, X in frames.items():
+        quality = partition_quality(X, labels)
+        # float64 holds these values to 256 ns, so R² is that exact to about (256 / 2900)**2
+        assert quality.feature_r2[name] == pytest.approx(exact, abs=2e-3)
+        weights = np.array([1.0, 1.0])
+        r2 = np.array([quality.feature_r2[name], quality.feature_r2["x"]])
+        assert quality.within_sse_ratio == pytest.approx(float(np.average(1 - r2, weights=weights)))
+        assert full_report(X, labels)[name].variance_report.hhi > 0
+    constant = pd.DataFrame({"t": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.zeros(2000), unit="ns"), "x": noise})
+    assert np.isnan(partition_quality(constant, labels).feature_r2["t"])
+
+
 def test_partition_quality_is_exact_for_constant_and_offset_columns():
     rng = np.random.default_rng(2)
     noise = rng.normal(size=5000)
@@ -590,6 +664,20 @@ def test_a_missing_value_is_a_category_of_its_own():
     assert "(missing)" in view.categories and view.n_categories == 4
     missing = view.counts[:, view.categories.index("(missing)")]
     np.testing.assert_array_equal(missing, pd.Series(frame["with_nan"].isna().to_numpy()).groupby(labels).sum())
+
+
+def test_categories_that_print_alike_get_distinct_names():
+    # The int 1 and the text '1' are two categories (1 and 1.0 are one, as in pandas); both
+    # were named '1', so the table had two rows '1' and to_pandas() two columns '1'.
+    values = pd.Series([1, 1, 1.0, 1.0, "1", "1", "1", "1", "a", "(missing)", None, None], dtype=object)
+    labels = np.array([0, 0, 0, 0, 1, 1, 1, 1, 0, 1, 0, 1])
+    view = full_report(pd.DataFrame({"x": np.arange(12.0), "c": values}), labels).categorical["c"]
+    assert view.categories == ["1 (int)", "1 (str)", "(missing)", "a", "(missing) (str)"]
+    assert view.counts[:, 0].tolist() == [4, 0] and view.counts[:, 1].tolist() == [0, 4]
+    assert view.to_pandas().columns.is_unique
+    # Names that do not collide stay str(value).
+    plain = full_report(pd.DataFrame({"x": np.arange(4.0), "c": [1, "a", 2.5, "b"]}), [0, 0, 1, 1])
+    assert plain.categorical["c"].categories == ["1", "a", "2.5", "b"]
 
 
 def test_a_column_the_partition_determines_has_v_1_and_an_independent_one_about_0():

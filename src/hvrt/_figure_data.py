@@ -106,15 +106,17 @@ class DistributionComparison:
     n_partitions : int
         Partitions holding at least one non-missing value of the feature.
     grid : ndarray of shape (n_grid,)
-        Evenly spaced evaluation points; they extend past the data range by four of the
-        widest partition's kernel scales, where the reconstruction still has mass.
+        Evenly spaced evaluation points over ``window``, extended on each side by four of the
+        widest kernel scales drawn on it (the grid never stretches to a far outlier; the
+        scores see every row all the same).
     original_density : ndarray of shape (n_grid,)
         Gaussian KDE of all the data, the reference curve: Silverman's bandwidth, at most the
         data's resolution for a heaped feature (``original_bandwidth``).
     reconstructed_density : ndarray of shape (n_grid,)
         Density of the size-weighted mixture of partition summaries.
     reconstructed_cdf : ndarray of shape (n_grid,)
-        CDF of that mixture.
+        CDF of that mixture, the mass below the grid included (so it starts above 0 and
+        ends below 1 when some of the mixture lies beyond the grid).
     data_range : tuple of float
         Smallest and largest observed value.
     score : DistributionScore

@@ -51,6 +51,7 @@ Computations go through ``dask.compute``, so they run on the active
 
 from __future__ import annotations
 
+import functools
 import itertools
 import warnings
 from collections.abc import Sequence
@@ -66,7 +67,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._compat import import_dask, is_dask_collection
 from ._engines import ENGINES, resolve_engine, target_dtype
 from ._grouped import GroupedStats, grouped_stats, grouped_with_residuals, merge_grouped
-from ._grouped_products import GroupedProducts, grouped_cross_products
+from ._grouped_products import GroupedProducts, grouped_cross_products, merge_shifted
 from ._preprocessing import (
     Preprocessor,
     _category_kind,
@@ -102,6 +103,7 @@ from .local_models import (
     _batched_solve,
     _local_r2,
     _TreeSums,
+    check_weight_sum,
     check_weight_values,
     default_partitioner,
     design_matrix,
@@ -1474,7 +1476,11 @@ class _Design:
 def _chunk_products(
     part: Any, y_part: Any, w_part: Any, design_of: _Design, local: HVRTPartitioner | None, box: bool
 ) -> tuple[GroupedProducts, np.ndarray, GroupedStats | None]:
-    """One chunk's per-partition cross-products (one group without ``local``), weights and box."""
+    """One chunk's per-partition cross-products (one group without ``local``), weights and box.
+
+    A partition's sums are taken less one of its rows (shifted; merged across chunks by
+    :func:`_merge_products`), the one group's plain (the global ridge's).
+    """
     frame = _frame_of(part, _raw_categoricals(design_of.preprocessor))
     design = design_of.design(frame)
     centred = _checked_chunk_response(y_part, len(frame)) - design_of.response_mean
@@ -1483,10 +1489,16 @@ def _chunk_products(
         labels, n_groups = np.zeros(len(frame), dtype=np.int64), 1
     else:
         labels, n_groups = _label_block(part, local), local.n_partitions_  # the raw chunk, as at fit
-    products = grouped_cross_products(design, centred, labels, n_groups, weights)
+    products = grouped_cross_products(design, centred, labels, n_groups, weights, shifted=local is not None)
     weight_sums = np.bincount(labels, weights=weights, minlength=n_groups)
     stats = grouped_stats(design[:, 1:], labels) if box else None
     return products, weight_sums, stats
+
+
+def _merge_products(parts: list[GroupedProducts]) -> GroupedProducts:
+    """The chunks' shifted sums of every partition, merged about one row of the partition:
+    exact however far a partition lies from the origin (adding plain sums is not)."""
+    return functools.reduce(merge_shifted, parts)
 
 
 def _sum_products(parts: list[GroupedProducts]) -> GroupedProducts:
@@ -1640,8 +1652,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         )
         weight_parts = np.array([s["weight"] for s in summaries])
         weight_sum = weight_parts.sum()
-        if weight_sum <= 0:
-            raise ValueError("sample_weight sums to zero; at least one row must count")
+        check_weight_sum(float(weight_sum))
         _, input_mean, m2 = _merge_moments([s["moments"] for s in summaries])  # weights for counts
         # constant by the in-memory test (local_models.input_scaling)
         input_scale, _ = zscore_scale(input_mean, m2 / weight_sum)
@@ -1699,12 +1710,14 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         (parts,) = _compute(
             [products_of(p, yp, wp, design_of, local, box) for p, yp, wp in zip(chunks.parts, y_chunks, w_chunks)]
         )
-        products = _sum_products([part[0] for part in parts])
+        products = _merge_products([part[0] for part in parts])
         tree = _TreeSums.from_partitioner(local)
-        self._coef = tree.solve(
-            *tree.node_sums(products), self.shrinkage_, self._level_shrinkage(self.shrinkage_), float(self.alpha)
+        # centred up the tree and solved as in memory: exact far from the origin
+        nodes = tree.centred_node_sums(products)
+        self._coef = tree.centred_solve(
+            nodes, self.shrinkage_, self._level_shrinkage(self.shrinkage_), float(self.alpha)
         )
-        self._local_r2 = _local_r2(products, self._coef)
+        self._local_r2 = _local_r2(tree.partitions_of(nodes), self._coef, design_of.response_mean)
         self.estimators_ = None
         if box:
             stats = merge_grouped([part[2] for part in parts if part[2].n_partitions > 0])

@@ -26,6 +26,10 @@ Densities and CDFs are evaluated on a grid, vectorised over partitions: every ke
 and smoothed by a product in the Fourier domain, one transform per distinct kernel width.
 Widths are rounded to within 0.5 %, so 4096 partitions cost a few hundred FFTs, not a
 (grid x partitions) matrix of normal CDFs; the CDF is the running integral of the density.
+The grid spans the robust window of the data (see :func:`reconstruct`), not its full range:
+kernels centred beyond the window or wider than it are evaluated exactly with the Normal CDF,
+on the grid and at the points past it, so a far outlier neither coarsens the grid nor escapes
+the scores.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from scipy import special
 from sklearn.exceptions import NotFittedError
 
 from ._figure_data import DistributionComparison, DistributionScore, robust_window
@@ -168,7 +173,7 @@ def _cdf_from_density(density: np.ndarray, step: float) -> np.ndarray:
 
 
 def score_against_data(sorted_values: np.ndarray, grid: np.ndarray, cdf: np.ndarray) -> tuple[float, float]:
-    """W1 and KS distances between a sorted sample and a CDF tabulated on a grid.
+    """W1 and KS distances between a sorted sample and a CDF tabulated at ascending points.
 
     W1 is the mean absolute gap between the sample's order statistics and the CDF's
     quantiles at the mid-ranks ``(i - 1/2) / N``; KS is the largest gap between the CDFs,
@@ -179,7 +184,7 @@ def score_against_data(sorted_values: np.ndarray, grid: np.ndarray, cdf: np.ndar
     sorted_values : ndarray of shape (N,)
         Finite values in ascending order.
     grid, cdf : ndarray of shape (G,)
-        Evenly spaced points and the non-decreasing CDF at them.
+        Ascending points (not necessarily evenly spaced) and the non-decreasing CDF at them.
 
     Returns
     -------
@@ -205,7 +210,7 @@ def _silverman_bandwidth(sorted_values: np.ndarray, std: float) -> float:
     return 0.9 * spread * len(sorted_values) ** -0.2
 
 
-# Most points a feature's grid gets, as a multiple of grid_size (for far outliers).
+# Points of the coarse grid for kernels beyond the window, as a multiple of grid_size.
 GRID_GROWTH = 8.0
 # Values repeating this many times on average make a feature heaped (see original_bandwidth).
 HEAPED_REPEATS = 10
@@ -243,6 +248,146 @@ def original_bandwidth(sorted_values: np.ndarray, std: float) -> float:
     return silverman
 
 
+# A kernel centred in the window and at most as wide as the window is smoothed on the
+# window's grid; the others (an outlier's partition, a partition spread over a far value)
+# are evaluated exactly, so no far value widens the grid's step.
+NEAR_SCALE_SHARE = 1.0
+# The grid's grid_size points cover at most this many window widths (the window and a
+# margin of one width each side: 4 std of one Normal over normal data); a wider margin adds
+# points, so at least a third of them stay in the window whatever its kernels' tails need.
+_WINDOW_SHARE = 3.0
+# Most (kernel, point) pairs of the exact evaluation, about 0.2 s; past it the kernels beyond
+# the window are smoothed on a grid over their own range instead (GRID_GROWTH x grid_size points).
+EXACT_PAIRS = 1 << 24
+
+
+def normal_mixture_at(
+    points: np.ndarray, centres: np.ndarray, weights: np.ndarray | float, scales: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """CDF and density of ``sum_i weights[i] * Normal(centres[i], scales[i])`` at ``points``.
+
+    Exact (the closed-form Normal CDF), in blocks of kernels to bound memory; costs
+    O(len(points) * len(centres)).
+
+    Parameters
+    ----------
+    points : ndarray of shape (P,)
+    centres : ndarray of shape (M,)
+    weights : ndarray of shape (M,) or float
+    scales : ndarray of shape (M,)
+        Positive standard deviations.
+
+    Returns
+    -------
+    cdf, density : ndarray of shape (P,)
+    """
+    cdf = np.zeros(len(points))
+    density = np.zeros(len(points))
+    weights = np.broadcast_to(np.asarray(weights, dtype=np.float64), centres.shape)
+    block = max(1, _BLOCK_ELEMENTS // max(len(points), 1))
+    for start in range(0, len(centres), block):
+        rows = slice(start, start + block)
+        z = (points[None, :] - centres[rows, None]) / scales[rows, None]
+        cdf += weights[rows] @ special.ndtr(z)
+        density += (weights[rows] / scales[rows]) @ np.exp(-0.5 * z * z)
+    return cdf, density / math.sqrt(2.0 * math.pi)
+
+
+def reconstruct(
+    centres: np.ndarray,
+    weights: np.ndarray,
+    scales: np.ndarray,
+    sorted_values: np.ndarray,
+    window: tuple[float, float],
+    grid_size: int,
+    bandwidth: float,
+    unit: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The mixture ``sum_i weights[i] * Normal(centres[i], scales[i])``, on a grid over ``window``.
+
+    The grid spans the window (the data's range when the window is empty) plus a margin
+    holding the tails of the kernels drawn on it, in ``grid_size`` points (more when that
+    margin is wider than the window each side, up to 3 times as many): its step never
+    depends on how far an outlier lies. Kernels centred in the window and at most
+    ``NEAR_SCALE_SHARE`` of its width wide are binned onto it and smoothed by FFT (scales
+    floored at one step); the rest are evaluated exactly, both on the grid and at the
+    points beyond it (data outside the grid, and a spread of points over the range the
+    kernels reach), so the scores see every row and all the reconstruction's mass.
+
+    Parameters
+    ----------
+    centres, weights, scales : ndarray of shape (M,)
+        The kernels; weights sum to 1.
+    sorted_values : ndarray of shape (N,)
+        The data, ascending.
+    window : tuple of float
+        The range a figure shows (:func:`robust_window`).
+    grid_size : int
+    bandwidth : float
+        The data's own KDE bandwidth; the margin holds four of them.
+    unit : float
+        The feature's scale, for the margin of a constant feature (2 % of it, four times).
+
+    Returns
+    -------
+    grid : ndarray of shape (n_grid,)
+        ``n_grid >= grid_size`` evenly spaced points.
+    density, cdf : ndarray of shape (n_grid,)
+        The mixture's density and CDF on the grid.
+    points, points_cdf : ndarray
+        Ascending points covering the data and the mixture's mass (the grid among them),
+        and the mixture's CDF there, for :func:`score_against_data`.
+    """
+    low, high = float(sorted_values[0]), float(sorted_values[-1])
+    start, stop = window if window[1] > window[0] else (low, high)
+    width = stop - start
+    near = (centres >= start) & (centres <= stop) & (scales <= NEAR_SCALE_SHARE * width)
+    least = bandwidth if width > 0 else 0.02 * unit
+    margin = 4.0 * max(float(scales[near].max(initial=0.0)), least, 0.025 * width)
+    n_grid = grid_size
+    if width > 0:  # the margin holds 4 of the widest near kernels (at most 4 widths); keep the step
+        n_grid = max(grid_size, math.ceil((width + 2.0 * margin) / (_WINDOW_SHARE * width) * (grid_size - 1)) + 1)
+    grid = np.linspace(start - margin, stop + margin, n_grid)
+    step = grid[1] - grid[0]
+
+    density = np.zeros(n_grid)
+    if near.any():
+        classes, class_scales = scale_classes(np.maximum(scales[near], step))
+        density = mixture_density_on_grid(grid, centres[near], weights[near], classes, class_scales)
+    near_mass = float(weights[near].sum())
+    near_cdf = _cdf_from_density(density, step) * near_mass
+
+    far = ~near
+    far_centres, far_weights = centres[far], weights[far]
+    far_scales = np.maximum(scales[far], step)
+    outside = sorted_values[(sorted_values < grid[0]) | (sorted_values > grid[-1])]
+    extra = np.empty(0)
+    if len(far_centres) or len(outside):
+        reach_low = min(low, float((far_centres - 5.0 * far_scales).min(initial=low)))
+        reach_high = max(high, float((far_centres + 5.0 * far_scales).max(initial=high)))
+        spread = np.linspace(reach_low, reach_high, grid_size)
+        extra = np.concatenate((outside, spread[(spread < grid[0]) | (spread > grid[-1])]))
+    points = np.concatenate((grid, extra))
+    points_cdf = np.interp(points, grid, near_cdf, left=0.0, right=near_mass)
+    if len(far_centres) * len(points) <= EXACT_PAIRS:
+        far_cdf, far_density = normal_mixture_at(points, far_centres, far_weights, far_scales)
+        far_density = far_density[:n_grid]
+    else:
+        # Too many to evaluate one by one (a KDE's rows): smooth them on a grid of their own.
+        coarse = np.linspace(reach_low, reach_high, int(GRID_GROWTH * grid_size))
+        coarse_step = coarse[1] - coarse[0]
+        coarse_classes, coarse_scales = scale_classes(np.maximum(far_scales, coarse_step))
+        coarse_density = mixture_density_on_grid(coarse, far_centres, far_weights, coarse_classes, coarse_scales)
+        far_mass = float(far_weights.sum())
+        coarse_cdf = _cdf_from_density(coarse_density, coarse_step) * far_mass
+        far_cdf = np.interp(points, coarse, coarse_cdf, left=0.0, right=far_mass)
+        far_density = np.interp(grid, coarse, coarse_density)
+    points_cdf += far_cdf
+    cdf = points_cdf[:n_grid].copy()
+    order = np.argsort(points, kind="stable")
+    return grid, density + far_density, cdf, points[order], np.maximum.accumulate(points_cdf[order])
+
+
 # --------------------------------------------------------------------------- the analyzer
 
 
@@ -255,6 +400,9 @@ class DistributionAnalyzer(SeedArgumentNames):
     own bandwidth ``1.06 * std_k * n_k**(-1/5)`` (``method="kde"``). ``n_k`` counts the
     partition's non-missing values. Kernel scales are floored at one grid step, so a
     partition with zero spread becomes a narrow spike instead of a division by zero.
+    Kernels centred in the figure's window and at most as wide as it are smoothed on the
+    grid; the others (the partition of a far outlier) are evaluated exactly, so one value
+    far out changes neither the step nor the curves inside the window.
 
     Unlike scikit-learn estimators, the data is given to the constructor (as in the
     predecessor's API) and checked there, so mistakes surface where they are made.
@@ -271,9 +419,10 @@ class DistributionAnalyzer(SeedArgumentNames):
     method : {"gaussian", "kde"}, default="gaussian"
         Per-partition summary used in the reconstruction.
     grid_size : int >= 64, default=2048
-        Evaluation points per feature. A feature whose outliers stretch its range past
-        the window a figure shows (its robust range) gets more, in proportion, up to 8
-        times as many, so the window keeps its resolution.
+        Evaluation points per feature, over the window a figure shows (the robust range of
+        the data) and a margin for the kernels' tails; up to 3 times as many when that margin
+        is wider than the window each side. Far outliers do not stretch the grid: the
+        kernels beyond the window are evaluated exactly.
 
     Attributes
     ----------
@@ -369,14 +518,14 @@ class DistributionAnalyzer(SeedArgumentNames):
         ------
         ValueError
             If X has no numeric column, or ``stats`` does not describe X's numeric
-            columns.
+            columns grouped by these labels.
         """
         data = self._data
         if not data.feature_names:
             raise ValueError(
                 f"X has no numeric column to analyse; its columns are {list(data.skipped_columns)}"
             )
-        self.stats_: GroupedStats = stats_for(data.values, data.labels, stats)
+        self.stats_: GroupedStats = stats_for(data.values, data.labels, stats, data.feature_names)
         self.feature_names_ = list(data.feature_names)
         self._column_of = {name: j for j, name in enumerate(self.feature_names_)}
         self.skipped_columns_ = list(data.skipped_columns)
@@ -443,45 +592,31 @@ class DistributionAnalyzer(SeedArgumentNames):
         stats = self.stats_
         counts = stats.count[:, j].astype(np.float64)
         active = counts > 0
-        weights = counts[active] / n
-        means = stats.mean[active, j]
         spreads = np.sqrt(stats.variance[active, j])
         if self.method == "gaussian":
-            scales = spreads
-        else:
-            scales = 1.06 * spreads * counts[active] ** -0.2
-
-        # The reconstruction has mass beyond the data range; extend the grid to hold it.
-        unit = std if std > 0 else max(abs(low), 1.0)
-        margin = 4.0 * max(float(scales.max(initial=0.0)), 0.02 * unit)
-        # Outliers stretch the grid; add points in proportion (at most GRID_GROWTH times as
-        # many), so the window a figure shows keeps as many as the data without them would.
-        window = robust_window(sorted_values)
-        n_grid = self.grid_size
-        if window[1] > window[0]:
-            stretch = (high - low) / (window[1] - window[0])
-            n_grid = int(min(GRID_GROWTH, stretch) * self.grid_size)
-        grid = np.linspace(low - margin, high + margin, n_grid)
-        step = grid[1] - grid[0]
-        scales = np.maximum(scales, step)
-
-        classes, class_scales = scale_classes(scales)
-        if self.method == "gaussian":
             # A Normal per partition: one kernel at the partition mean, weighted by its size.
-            density = mixture_density_on_grid(grid, means, weights, classes, class_scales)
+            centres, scales = stats.mean[active, j], spreads
+            weights = counts[active] / n
         else:
             # Every row is a kernel with its partition's bandwidth.
             row_partition = (np.cumsum(active) - 1)[stats.codes[present]]
-            density = mixture_density_on_grid(
-                grid, column[present], 1.0 / n, classes[row_partition], class_scales
-            )
-        cdf = _cdf_from_density(density, step)
+            centres = column[present]
+            scales = (1.06 * spreads * counts[active] ** -0.2)[row_partition]
+            weights = np.full(n, 1.0 / n)
 
-        bandwidth = max(original_bandwidth(sorted_values, std), step)
-        original = mixture_density_on_grid(
-            grid, sorted_values, 1.0 / n, np.zeros(n, dtype=np.int64), np.array([bandwidth])
+        window = robust_window(sorted_values)
+        own_bandwidth = original_bandwidth(sorted_values, std)
+        unit = std if std > 0 else max(abs(low), 1.0)
+        grid, density, cdf, points, points_cdf = reconstruct(
+            centres, weights, scales, sorted_values, window, self.grid_size, own_bandwidth, unit
         )
-        wasserstein, ks = score_against_data(sorted_values, grid, cdf)
+        bandwidth = max(own_bandwidth, grid[1] - grid[0])
+        # The data's own KDE, drawn on the grid; rows beyond the grid are far past the window.
+        on_grid = sorted_values[np.searchsorted(sorted_values, grid[0]) : np.searchsorted(sorted_values, grid[-1], "right")]
+        original = mixture_density_on_grid(
+            grid, on_grid, 1.0 / n, np.zeros(len(on_grid), dtype=np.int64), np.array([bandwidth])
+        )
+        wasserstein, ks = score_against_data(sorted_values, points, points_cdf)
         score = DistributionScore(
             feature=name,
             wasserstein=wasserstein / std if std > 0 else 0.0,

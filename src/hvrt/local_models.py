@@ -10,10 +10,13 @@ The job H-VRT partitions prepare. A fit runs, in order:
    residual, or on ``y`` (``partition_on="auto"`` validates both), or on X alone.
 4. **Per-partition cross-products** ``XᵀWX`` and ``XᵀWy`` in one compiled pass
    (:mod:`hvrt._grouped_products`; one-hot columns skip their zeros where they are most
-   of a row), summed up the tree to every internal node.
+   of a row), each partition's of its rows less one of them, merged up the tree to every
+   internal node about a row of its own and centred on its mean: no sum holds a node's
+   distance from the origin, only its spread, so a partition far out keeps its digits.
 5. **Hierarchical shrinkage**, solved down the tree node by node (parents first) in one
-   compiled Cholesky pass (:mod:`hvrt._shrunk_solve`, the kernel the cross-validation
-   runs; :meth:`_TreeSums.solve`, one batched solve per level, where a system is
+   compiled Cholesky pass, each node in coordinates centred on its own rows
+   (:mod:`hvrt._shrunk_solve`, the systems the cross-validation solves;
+   :meth:`_TreeSums.solve`, one batched solve per level, where a system is
    singular): ``b_node = (S_node + Λ + αJ)⁻¹ (s_node + Λ b_parent)``, where ``Λ`` holds
    ``intercept_shrinkage`` for the level and ``shrinkage`` for each slope, and ``αJ`` is the
    ridge penalty on the slopes. A partition with few rows stays close to its parent; one
@@ -56,11 +59,12 @@ from ._grouped_products import (
     MAX_RESULT_BYTES,
     GroupedProducts,
     OneHotLayout,
+    centred as centred_sums,
+    centred_up_tree,
     grouped_cross_products,
     one_hot_columns,
-    sum_folds_up_tree,
+    shifted_sets_up_tree,
     sum_up_tree,
-    unshift,
 )
 from ._hist._threads import thread_count
 from ._preprocessing import (
@@ -70,10 +74,11 @@ from ._preprocessing import (
     resolve_categorical,
 )
 from ._progress import StepLog
-from ._shrunk_solve import solve_candidates, solve_one
+from ._shrunk_solve import solve_candidates, solve_centred
 from ._target import zscore_scale
 from ._validation import (
     MAX_MAGNITUDE,
+    MIN_MAGNITUDE,
     aligned_1d,
     has_missing_values,
     match_columns,
@@ -182,8 +187,9 @@ def check_weight_values(weights: np.ndarray) -> None:
     ValueError
         For a NaN, infinite or negative weight, or one beyond ``MAX_MAGNITUDE`` (1e150, the
         bound on X and y): the weighted sums of squares would overflow (at 1e200 every
-        partition's R² came out NaN, silently). Tiny weights are fine: only their ratios
-        and their size against ``alpha`` and ``shrinkage`` (in rows of weight 1) count.
+        partition's R² came out NaN, silently). Small weights are fine: only their ratios
+        and their size against ``alpha`` and ``shrinkage`` (in rows of weight 1) count;
+        their sum's bound is :func:`check_weight_sum`'s.
     """
     valid = (weights >= 0) & (weights <= MAX_MAGNITUDE)  # False for NaN
     if valid.all():
@@ -198,6 +204,29 @@ def check_weight_values(weights: np.ndarray) -> None:
     raise ValueError(f"sample_weight must be finite and non-negative, got {bad}")
 
 
+def check_weight_sum(total: float) -> None:
+    """The rule on the sum of ``sample_weight`` (in memory and over Dask's chunks alike).
+
+    Raises
+    ------
+    ValueError
+        For weights summing to zero (no row counts), or to less than ``MIN_MAGNITUDE``
+        (1e-150, the bound on a column of X): the weighted sums of squares would underflow
+        (weights of 5e-324, subnormal, gave every partition an R² of NaN, silently).
+        Refused rather than rescaled: ``alpha`` and ``shrinkage`` count rows of weight 1, so
+        a model from such weights is the penalties' alone (the data weigh 1e-150 of one
+        row), and the factor that would rescale 5e-324 to 1 overflows once applied to them.
+    """
+    if not total > 0:
+        raise ValueError("sample_weight sums to zero; at least one row must count")
+    if total < MIN_MAGNITUDE:
+        raise ValueError(
+            f"sample_weight sums to {total:.3g}, less than {MIN_MAGNITUDE:.0e}: the weighted sums of squares would "
+            "underflow; multiply the weights by a common factor (alpha and shrinkage count rows of weight 1: "
+            "multiply them by it too for the same model)"
+        )
+
+
 def _checked_weights(sample_weight: Any, n_rows: int, index: pd.Index | None) -> np.ndarray:
     if sample_weight is None:
         return np.ones(n_rows)
@@ -207,8 +236,7 @@ def _checked_weights(sample_weight: Any, n_rows: int, index: pd.Index | None) ->
     except (TypeError, ValueError):
         raise ValueError(f"sample_weight must be numeric, got dtype {weights.dtype}") from None
     check_weight_values(weights)
-    if weights.sum() <= 0:
-        raise ValueError("sample_weight sums to zero; at least one row must count")
+    check_weight_sum(float(weights.sum()))
     return weights
 
 
@@ -463,10 +491,10 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         y : array-like or Series of shape (n_samples,)
             Finite numbers; a pandas Series must share a DataFrame X's index.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative row weights for every linear model, at most 1e150. They are not
-            normalised: ``alpha`` and ``shrinkage`` count rows of weight 1. The
-            partitioner's tree is grown unweighted; a partition whose rows all weigh zero
-            takes its parent's model.
+            Non-negative row weights for every linear model, at most 1e150, summing to at
+            least 1e-150. They are not normalised: ``alpha`` and ``shrinkage`` count rows of
+            weight 1. The partitioner's tree is grown unweighted; a partition whose rows all
+            weigh zero takes its parent's model.
 
         Returns
         -------
@@ -476,7 +504,8 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         ------
         ValueError
             For an invalid parameter; a ``y`` or ``sample_weight`` that is misaligned, not
-            numeric, not finite (or negative weights, or weights beyond 1e150); model inputs
+            numeric, not finite (or negative weights, weights beyond 1e150, or weights summing
+            to less than 1e-150); model inputs
             whose cross-products would take more than 2 GiB (one-hot columns of many
             categories with ``category_encoding="ohe"``); or any input error of the partitioner.
         TypeError
@@ -544,12 +573,14 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
                 else:
                     partitioner.fit(X, guides[name])
                 if self.estimator is not None:
-                    return _FinalTree(None, None, None)
+                    return _FinalTree(None, None)
+                # each partition's sums less one of its rows, centred on its mean up the tree:
+                # exact however far a partition lies from the origin (and the global means)
                 products = grouped_cross_products(
-                    design, centred, partitioner.labels_, partitioner.n_partitions_, weights, one_hot=one_hot
+                    design, centred, partitioner.labels_, partitioner.n_partitions_, weights, one_hot=one_hot, shifted=True
                 )
                 tree = _TreeSums.from_partitioner(partitioner)
-                return _FinalTree(products, tree, tree.node_sums(products))
+                return _FinalTree(tree, tree.centred_node_sums(products))
 
             if cross_validate:
                 grid = SHRINKAGE_GRID if auto_shrinkage else np.array([float(self.shrinkage)])
@@ -597,11 +628,14 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
 
         if self.estimator is None:
             tree = final.tree
-            self._coef = tree.compiled_solve(
-                *final.node_sums, self.shrinkage_, self._level_shrinkage(self.shrinkage_), float(self.alpha)
+            self._coef = tree.centred_solve(
+                final.nodes, self.shrinkage_, self._level_shrinkage(self.shrinkage_), float(self.alpha)
             )
             self._local_r2 = _local_r2(
-                final.products, self._coef, (design, centred, self._response_mean, weights, labels)
+                tree.partitions_of(final.nodes),
+                self._coef,
+                self._response_mean,
+                (design, centred, weights, labels),
             )
             self.estimators_ = None
         else:
@@ -721,17 +755,19 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             shift=held_out(shifted.shift),
             response_shift=held_out(shifted.response_shift),
         )
-        # (the held-out copies taken, the sums are made plain in place)
-        unshift(shifted.gram, shifted.moment, shifted.response_square, shifted.shift, shifted.response_shift)
+        # (the held-out copies taken) every set's sums up the tree in place, each node's
+        # about one shift of its own, the last set becoming the total: a training fold's
+        # sums, the total less the fold's, keep a node's spread however far it lies out
+        node_shift = shifted_sets_up_tree(tree.parent, CV_FOLDS + 1, shifted)
         node_gram = shifted.gram.reshape(CV_FOLDS + 1, n_nodes, width, width)
         node_moment = shifted.moment.reshape(CV_FOLDS + 1, n_nodes, width)
-        sum_folds_up_tree(tree.parent, tree.partition_nodes, node_gram, node_moment)
         return _Selection(
             tree=tree,
             total=(node_gram[CV_FOLDS], node_moment[CV_FOLDS]),
             folds=(node_gram[:CV_FOLDS], node_moment[:CV_FOLDS]),
             held=held,
             validated_weight=split.validated_weight,
+            node_shift=node_shift,
         )
 
     def _level_shrinkage(self, slope: float) -> float:
@@ -1034,6 +1070,7 @@ class _Selection:
     folds: tuple[np.ndarray, np.ndarray]
     held: GroupedProducts
     validated_weight: float
+    node_shift: tuple[np.ndarray, np.ndarray] | None = None
 
     def cv_rmse(self, slopes: np.ndarray, levels: np.ndarray, alpha: float) -> np.ndarray:
         """Cross-validated RMSE of each (slope, level) pull: every (candidate, fold) solved
@@ -1042,10 +1079,14 @@ class _Selection:
         tree, (total_gram, total_moment), (fold_gram, fold_moment), held = self.tree, self.total, self.folds, self.held
         sse, failed, _ = solve_candidates(
             tree.parent, tree.partition_nodes, self.total, (fold_gram, fold_moment, held.response_square),
-            slopes, levels, alpha, held=held,
+            slopes, levels, alpha, held=held, node_shift=self.node_shift,
         )
         for i, f in zip(*np.nonzero(failed)):  # a singular system: the general solve, pseudo-inverse and all
-            coef = tree.solve(total_gram - fold_gram[f], total_moment - fold_moment[f], slopes[i], levels[i], alpha)
+            gram, moment = total_gram - fold_gram[f], total_moment - fold_moment[f]
+            if self.node_shift is not None:  # (on plain sums: the general solve's coordinates are global)
+                plain = GroupedProducts(gram, moment, np.zeros(len(gram)), *self.node_shift).unshifted()
+                gram, moment = plain.gram, plain.moment
+            coef = tree.solve(gram, moment, slopes[i], levels[i], alpha)
             fold = GroupedProducts(held.gram[f], held.moment[f], held.response_square[f], held.shift[f], held.response_shift[f])
             sse[i, f] = _validation_sse(fold, coef).sum()
         return np.sqrt(sse.sum(axis=1) / max(self.validated_weight, 1e-300))
@@ -1090,11 +1131,10 @@ def _search_paths(
 
 @dataclass
 class _FinalTree:
-    """The final partitions' cross-products, tree and node sums (None with ``estimator``)."""
+    """The final partitions' tree and every node's centred sums (None with ``estimator``)."""
 
-    products: GroupedProducts | None
     tree: _TreeSums | None
-    node_sums: tuple[np.ndarray, np.ndarray] | None
+    nodes: GroupedProducts | None
 
 
 class _SerialPool(Executor):
@@ -1167,14 +1207,31 @@ class _TreeSums:
             return node_gram[0], node_moment[0]
         return node_gram, node_moment
 
-    def compiled_solve(
-        self, gram: np.ndarray, moment: np.ndarray, slope: float, level: float, alpha: float
-    ) -> np.ndarray:
-        """:meth:`solve` in a compiled Cholesky kernel (the cross-validation's systems, one
-        candidate, nothing held out): no Python step per tree level. Falls back to
-        :meth:`solve` where a system is not numerically positive definite."""
-        coef = solve_one(self.parent, self.partition_nodes, (gram, moment), slope, level, alpha)
-        return self.solve(gram, moment, slope, level, alpha) if coef is None else coef
+    def centred_node_sums(self, products: GroupedProducts) -> GroupedProducts:
+        """Every node's sums centred on its weighted mean (:func:`~hvrt._grouped_products.centred_up_tree`)
+        from its partitions' sums (best shifted), in one compiled pass."""
+        return centred_up_tree(self.parent, self.partition_nodes, products)
+
+    def partitions_of(self, nodes: GroupedProducts) -> GroupedProducts:
+        """The partitions' own sums among every node's."""
+        leaves = self.partition_nodes
+        return GroupedProducts(
+            nodes.gram[leaves], nodes.moment[leaves], nodes.response_square[leaves],
+            None if nodes.shift is None else nodes.shift[leaves],
+            None if nodes.response_shift is None else nodes.response_shift[leaves],
+        )
+
+    def centred_solve(self, nodes: GroupedProducts, slope: float, level: float, alpha: float) -> np.ndarray:
+        """:meth:`solve` in a compiled Cholesky kernel, from every node's centred sums
+        (:meth:`centred_node_sums`): each node's system in coordinates centred on its own
+        rows, so the fit is exact however far a partition lies from the origin. Falls back
+        to :meth:`solve` on the plain sums where a system is not numerically positive
+        definite (singular without a penalty)."""
+        coef = solve_centred(self.parent, self.partition_nodes, nodes, slope, level, alpha)
+        if coef is None:
+            plain = nodes.unshifted()
+            return self.solve(plain.gram, plain.moment, slope, level, alpha)
+        return coef
 
     def solve(self, gram: np.ndarray, moment: np.ndarray, slope: float, level: float, alpha: float) -> np.ndarray:
         """Each partition's coefficients: the root's ridge, then each level shrunk toward its parents.
@@ -1202,7 +1259,7 @@ class _TreeSums:
             right = moment[nodes] + shrink * prior + level * (centre * (prior[:, :1] + centred_prior[:, None]))
             right[:, 0] += level * centred_prior
             coef[nodes] = _batched_solve(systems, right)
-            weightless = gram[nodes, 0, 0] == 0.0  # the parent's model (see _shrunk_solve._solve_one)
+            weightless = gram[nodes, 0, 0] == 0.0  # the parent's model (see _shrunk_solve._solve_centred)
             coef[nodes[weightless]] = prior[weightless]
         return coef[self.partition_nodes]
 
@@ -1264,30 +1321,32 @@ def _local_r2_of_rows(
         return np.where(varying & (weight > 0), 1.0 - sse / tss, np.nan)
 
 
-def _local_r2(products: GroupedProducts, coef: np.ndarray, rows: tuple | None = None) -> np.ndarray:
-    """Training R² of each partition's model on its own rows, from the cross-products.
+def _local_r2(products: GroupedProducts, coef: np.ndarray, response_mean: float, rows: tuple | None = None) -> np.ndarray:
+    """Training R² of each partition's model on its own rows, from its cross-products.
 
-    ``sum y² - (sum y)² / n`` and the squared error from the products lose a partition's
-    spread when its mean response is far from the global one (at 1e6 from it, a spread of a
-    few units: NaN or digits off). Where either keeps fewer than about 9 of 16 digits, the
-    R² is taken from the partition's rows (``rows``: the design, the centred response, its
-    mean, the weights and the partition codes; :func:`_local_r2_of_rows`), as
-    ``_target.zscore_parameters`` falls back to two passes. Without ``rows`` (Dask's chunks)
-    the products' figures stand.
+    The sums are centred on each partition's mean (:func:`~hvrt._grouped_products.centred`;
+    exact when ``products`` are shifted or centred), so the total squares keep a partition's
+    spread however far its mean response lies from the global one. NaN where a partition's
+    response is constant (within 16 ulps of its mean, the partitioner's test; ``response_mean``:
+    the mean the response was centred on) or has no weight. The squared error is a
+    difference of sums; where it keeps fewer than about 9 of 16 digits (an R² within 1e-7
+    of 1) it is taken from the partition's rows when given (``rows``: the design, the
+    centred response, the weights and the partition codes; :func:`_local_r2_of_rows`).
     """
-    square = products.response_square
-    sse = _validation_sse(products, coef)
-    weight, total = products.gram[:, 0, 0], products.moment[:, 0]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tss = square - np.where(weight > 0, total**2 / weight, 0.0)
-        r2 = np.where(tss > 1e-12 * np.maximum(square, 1e-300), 1.0 - sse / tss, np.nan)
-    imprecise = ~(np.minimum(tss, sse) > _PRECISE_SHARE * square)
+    about_mean = centred_sums(products)
+    tss, weight = about_mean.response_square, about_mean.gram[:, 0, 0]
+    sse = _validation_sse(about_mean, coef)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        floor = weight * (16 * np.finfo(np.float64).eps * (about_mean.response_shift + response_mean)) ** 2
+        varying = (tss > floor) & (weight > 0)
+        r2 = np.where(varying, 1.0 - sse / tss, np.nan)
+    imprecise = varying & ~(sse > _PRECISE_SHARE * tss)
     if rows is None or not imprecise.any():
         return r2
-    design, centred, response_mean, weights, codes = rows
+    design, centred_response, weights, codes = rows
     selected = np.flatnonzero(imprecise[codes])
     exact = _local_r2_of_rows(
-        design[selected], centred[selected], response_mean, weights[selected], codes[selected], coef
+        design[selected], centred_response[selected], response_mean, weights[selected], codes[selected], coef
     )
     return np.where(imprecise, exact, r2)
 

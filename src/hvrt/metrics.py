@@ -18,6 +18,7 @@ Every per-(partition, feature) statistic comes from one call to
 
 from __future__ import annotations
 
+import collections
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._grouped import GroupedStats, grouped_stats, stats_for
+from ._grouped import GroupedStats, grouped_stats, partition_labels, stats_for
 from ._validation import aligned_1d, check_partitioned, has_missing_values
 
 __all__ = [
@@ -345,6 +346,32 @@ class CategoricalReport:
         return table if n is None else table.head(n)
 
 
+def _category_names(values: np.ndarray, missing: np.ndarray) -> list[str]:
+    """``str(value)`` of each category, made distinct where two would share a name.
+
+    An object column holding the int ``1`` and the text ``'1'`` has two categories that
+    both print as ``1``: those become ``1 (int)`` and ``1 (str)``, only where names
+    collide (with each other, ``"(missing)"`` or ``"(other)"``); ``1 #2`` etc. if the type
+    names collide too. Only the named categories are looked at (at most MAX_CATEGORIES).
+    """
+    names = [MISSING_CATEGORY if gone else str(v) for v, gone in zip(values, missing)]
+    count = collections.Counter(names)
+    clashes = [count[name] > 1 or (not gone and name in (MISSING_CATEGORY, OTHER_CATEGORY))
+               for name, gone in zip(names, missing)]  # fmt: skip
+    if not any(clashes):
+        return names
+    typed = [
+        f"{name} ({type(v).__name__})" if clash and not gone else name
+        for name, v, gone, clash in zip(names, values, missing, clashes)
+    ]
+    seen: collections.Counter[str] = collections.Counter()
+    distinct = []
+    for name in typed:  # at most MAX_CATEGORIES names
+        seen[name] += 1
+        distinct.append(name if seen[name] == 1 else f"{name} #{seen[name]}")
+    return distinct
+
+
 def categorical_report(
     values: Any, name: str, partition_codes: np.ndarray, partition_ids: np.ndarray
 ) -> CategoricalReport | None:
@@ -474,7 +501,7 @@ def categorical_report_of_cells(
     column_of = np.full(n_categories, n_named, dtype=np.int64)  # the lumped rest: last column
     column_of[order[:n_named]] = np.arange(n_named)
     missing = pd.isna(np.asarray(uniques, dtype=object)[order[:n_named]])
-    categories = [MISSING_CATEGORY if gone else str(v) for v, gone in zip(uniques[order[:n_named]], missing)]
+    categories = _category_names(uniques[order[:n_named]], missing)
     if lumps:
         categories.append(OTHER_CATEGORY)
 
@@ -667,7 +694,8 @@ class PartitionQuality:
         constant.
     feature_r2 : dict of str to float
         Per numeric feature, ``1 - within SSE / total SSE``: the share of its variance
-        explained by the partition means. NaN for a constant feature.
+        explained by the partition means. NaN for a constant feature
+        (its smallest and largest values equal).
     y_r2 : float or None
         The same R² for ``y``; None when no ``y`` was given.
     min_size, median_size, max_size : float
@@ -854,9 +882,11 @@ def full_report(
     ValueError
         If ``labels`` holds fewer than 2 distinct partitions, has missing values, is not
         1-D, has a different length from ``X``, or is a Series whose index differs from
-        a DataFrame ``X``'s; if a numeric column holds infinite values.
+        a DataFrame ``X``'s; if a numeric column holds infinite values; if ``stats`` was
+        grouped by other labels or from other columns.
     TypeError
-        If ``labels`` holds unhashable values.
+        If ``labels`` holds unhashable values, or ``variance_proportions``,
+        ``span_proportions`` or ``categorical`` is not a bool.
 
     Examples
     --------
@@ -873,13 +903,23 @@ def full_report(
     >>> report.skipped_columns
     ()
     """
+    for flag, value in (
+        ("variance_proportions", variance_proportions), ("span_proportions", span_proportions),
+        ("categorical", categorical),
+    ):  # fmt: skip
+        if not isinstance(value, (bool, np.bool_)):
+            # bool("no") is True: a string or number would quietly pick the other reading
+            raise TypeError(f"{flag} must be True or False, got {value!r}")
     data = check_partitioned(X, labels)
-    stats = stats_for(data.values, data.labels, stats)
+    given = stats is not None
+    stats = stats_for(data.values, data.labels, stats, data.feature_names)
     _check_partition_count(stats.n_partitions, 2)
     names = data.feature_names
 
     reports = _feature_reports(names, stats, variance_proportions, span_proportions)
-    partition_ids = data.original_labels(stats.partition_ids)
+    # A given grouping may name the partitions otherwise (strings where data.labels are codes).
+    ids = partition_labels(stats, data.labels) if given else stats.partition_ids
+    partition_ids = data.original_labels(ids)
     categorical_reports = {}
     if categorical and data.frame is not None:
         for name in data.skipped_columns:
@@ -1056,8 +1096,8 @@ def partition_quality(X: Any, labels: Any, y: Any = None, *, stats: GroupedStats
     ------
     ValueError
         If ``X`` has no numeric column, if ``labels`` or ``y`` is misaligned with ``X``
-        (length, or Series index), if ``labels`` has missing values, or if ``y`` is not
-        numeric.
+        (length, or Series index), if ``labels`` has missing values, if ``y`` is not
+        numeric, or if ``stats`` was grouped by other labels or from other columns.
 
     Examples
     --------
@@ -1074,7 +1114,7 @@ def partition_quality(X: Any, labels: Any, y: Any = None, *, stats: GroupedStats
     names = data.feature_names
     if not names:
         raise ValueError(f"X has no numeric column to measure; skipped columns: {list(data.skipped_columns)}")
-    stats = stats_for(data.values, data.labels, stats)
+    stats = stats_for(data.values, data.labels, stats, data.feature_names)
     _check_partition_count(stats.n_partitions, 1)
 
     total = _total_sse(data.values, data.has_missing)
@@ -1130,6 +1170,13 @@ def _column_magnitude(stats: GroupedStats) -> np.ndarray:
         return np.nan_to_num(np.nanmax(magnitude, axis=0, initial=0.0))
 
 
+def _column_varies(stats: GroupedStats) -> np.ndarray:
+    """Whether each grouped column holds two different values (NaN skipped)."""
+    highest = np.fmax.reduce(stats.maximum, axis=0, initial=-np.inf)
+    lowest = np.fmin.reduce(stats.minimum, axis=0, initial=np.inf)
+    return highest > lowest
+
+
 def _quality_from(
     stats: GroupedStats,
     y_stats: GroupedStats | None,
@@ -1140,16 +1187,21 @@ def _quality_from(
     skipped_columns: tuple,
 ) -> PartitionQuality:
     """:class:`PartitionQuality` from the groupings of X (and y) and each column's total SSE
-    and magnitude (y's last); shared by the in-memory and the Dask :func:`partition_quality`."""
+    (y's last); shared by the in-memory and the Dask :func:`partition_quality`. ``magnitude``
+    is not read any more (the constant test reads the groupings' ranges); kept so callers
+    need not change."""
     within = _within_sse(stats)
     n_values = stats.count.sum(axis=0)
-    n_values_all = n_values
     if y_stats is not None:
         within = np.append(within, _within_sse(y_stats))
-        n_values_all = np.append(n_values, y_stats.count.sum())
-    # A column is constant when its SSE is within the rounding of its mean: a constant
-    # 0.1 has a pairwise-summed mean a few ulps off, so a tiny positive "variance".
-    varying = total > n_values_all * (16 * np.finfo(np.float64).eps * magnitude) ** 2
+    # A column is constant when its smallest and largest values are equal: a test on its
+    # range, not on its SSE against its magnitude, which called times microseconds apart
+    # (1.7e18 ns) and int64 columns beyond 2**53 constant while full_report saw them vary.
+    # (``magnitude`` is no longer needed; the Dask caller still passes it.)
+    varying = _column_varies(stats)
+    if y_stats is not None:
+        varying = np.append(varying, _column_varies(y_stats))
+    varying &= total > 0
     with np.errstate(invalid="ignore", divide="ignore"):
         r2 = np.where(varying, 1.0 - np.minimum(within / total, 1.0), np.nan)
     n_features = len(names)

@@ -339,17 +339,38 @@ EXPORTS |= {
     # parent, partition_nodes, node_gram, node_moment (the folds' sums, added in place)
     "hvrt._grouped_products._sum_folds_up_tree": (("sum_folds_up_tree", (_NODES, _NODES, _F4, _F3), "void"),),
     # parent, partition_nodes, total_gram, total_moment, fold_gram, fold_moment, held_gram,
-    # held_moment, held_square, held_shift, held_response_shift, slopes, levels, alpha, coef,
-    # errors, failed
+    # held_moment, held_square, held_shift, held_response_shift, node_shift,
+    # node_response_shift, slopes, levels, alpha, coef, errors, failed
     "hvrt._shrunk_solve._solve_all": (
         (
             "solve_all",
-            (_NODES, _NODES, _R3, _R2, _R4, _R3, _R4, _R3, _R2, _R3, _R2, _R1, _R1, "f8", _F4, _F2, ("b1", 2, "C")),
+            (
+                _NODES, _NODES, _R3, _R2, _R4, _R3, _R4, _R3, _R2, _R3, _R2, _R2, _R1, _R1, _R1, "f8", _F4, _F2,
+                ("b1", 2, "C"),
+            ),
             "void",
         ),
     ),
-    # parent, partition_nodes, gram, moment, slope, level, alpha, coef
-    "hvrt._shrunk_solve._solve_one": (("solve_one", (_NODES, _NODES, _R3, _R2, "f8", "f8", "f8", _F2), "b1"),),
+    # parent, n_sets, gram, moment, response_square, shift, response_shift (in place),
+    # node_shift, node_response_shift
+    "hvrt._grouped_products._shifted_sets_up_tree": (
+        ("shifted_sets_up_tree", (_NODES, "i8", _F3, _F2, _F1, _F2, _F1, _F2, _F1), "void"),
+    ),
+    # parent, partition_nodes, gram, moment, centre, response_mean, slope, level, alpha, coef
+    "hvrt._shrunk_solve._solve_centred": (
+        ("solve_centred", (_NODES, _NODES, _R3, _R2, _R2, _R1, "f8", "f8", "f8", _F2), "b1"),
+    ),
+    # parent, partition_nodes, then a partition's and a node's gram, moment, response_square,
+    # shift, response_shift
+    "hvrt._grouped_products._centre_up_tree": (
+        ("centre_up_tree", (_NODES, _NODES, _F3, _F2, _F1, _F2, _F1, _F3, _F2, _F1, _F2, _F1), "void"),
+    ),
+    # gram, moment, response_square, shift, response_shift (centred in place)
+    "hvrt._grouped_products._centre_groups": (("centre_groups", (_F3, _F2, _F1, _F2, _F1), "void"),),
+    # the same five of the target (merged into in place), then of the source (Dask's chunks)
+    "hvrt._grouped_products._merge_shifted": (
+        ("merge_shifted", (_F3, _F2, _F1, _F2, _F1, _F3, _F2, _F1, _F2, _F1), "void"),
+    ),
 }
 
 # Two more exports describe the build (``_jit`` checks them before using the module):

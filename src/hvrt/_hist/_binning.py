@@ -97,6 +97,13 @@ class BinMapper:
 # Share of a bin's "mass" that is its share of the sample's rows; the rest is its share of
 # the sample's squared deviation from the mean (see _feature_edges). 1.0: plain quantiles.
 ROW_SHARE = 0.75
+# A bin's widest gap between consecutive distinct sample values gets an edge of its own when
+# it is more than this many times both the narrower neighbouring bin and the median bin width:
+# an empty stretch between two clusters of values is then never inside a bin (see
+# _feature_edges). The edges' rounds of gap search: each round's new edges take bins from
+# the quantile budget, which widens the other bins and may show a gap more.
+GAP_RATIO = 16.0
+_GAP_ROUNDS = 8
 
 
 def _feature_edges(sorted_values: np.ndarray, max_bins: int, row_share: float = ROW_SHARE) -> np.ndarray:
@@ -111,10 +118,24 @@ def _feature_edges(sorted_values: np.ndarray, max_bins: int, row_share: float = 
     features lose 2.6 / 4.1 / 2.4 % of the exact engine's explained variance with plain
     quantile bins and 0.3 / 0.2 / 0.1 % with this mass; Gaussian features lose at most
     0.4 % either way. Values beyond the sample's extremes still share its outer bins: with
-    a Cauchy feature up to 3 % is lost at small K. A heavily repeated value gets a bin of
-    its own. Each edge is a midpoint between two consecutive unique values, as in
+    a Cauchy feature about 1 % is lost at small K (3 % before the gap edges below). A
+    heavily repeated value gets a bin of its own. Each edge is a midpoint between two consecutive unique values, as in
     scikit-learn's thresholds, so new values between them are split the same way the
     exact engine would.
+
+    Quantile bins know nothing of the empty stretches between clusters of values: eight
+    clusters 1e4-1e6 apart got a bin across every gap (the top of one cluster and the
+    bottom of the next), so no split could part them. So, in rounds, a bin whose widest gap
+    between consecutive unique values is more than ``GAP_RATIO`` (16) times both its
+    narrower neighbouring bin and the median bin width gets an edge at that gap's
+    midpoint; the quantile edges are then placed again with that many fewer bins (the
+    widest gaps first when they would take the whole budget). With at least two quantile
+    bins per cluster every such gap gets its edge; a feature without such a gap (Gaussian,
+    lognormal, integers, evenly spaced values) keeps its quantile edges bit for bit.
+    LightGBM, too, makes its bins from the distinct sampled values and puts each bound
+    midway between two of them, but it places them by counts alone (a value with more
+    rows than a bin's share gets its own bin, and zero a bound of its own): a bin across an
+    empty stretch is left as it is there.
 
     The arithmetic is :func:`_numpy_feature_edges`' (the reference, which tests compare
     it with), made by the kernel :func:`_edges_of_sorted` in one call: the numpy steps
@@ -190,12 +211,105 @@ def _pairwise_sum(values: np.ndarray) -> float:
             return value
 
 
+@njit(cache=True, inline="always")
+def _quantile_uppers(mass, n_unique, n_bins, forced, n_forced, upper) -> int:
+    # the first unique value above each edge: the first rank whose mass reaches each of
+    # t / n_bins (t = 1 .. n_bins - 1), merged in order with the ``forced`` ones (sorted)
+    n_upper = 0
+    rank = 0
+    f = 0
+    for t in range(1, n_bins + 1):
+        candidate = n_unique  # (t == n_bins: none, only the forced ones left to merge)
+        if t < n_bins:
+            target = t / n_bins
+            # the mass never decreases, so a forward scan finds each target's first rank
+            # with mass >= target (searchsorted, side="left"), and the ranks come out sorted
+            while rank < n_unique and mass[rank] < target:
+                rank += 1
+            candidate = rank + 1
+        while f < n_forced and forced[f] <= candidate:
+            if forced[f] < candidate and (n_upper == 0 or upper[n_upper - 1] != forced[f]):
+                upper[n_upper] = forced[f]
+                n_upper += 1
+            f += 1
+        if candidate < n_unique and (n_upper == 0 or upper[n_upper - 1] != candidate):
+            upper[n_upper] = candidate
+            n_upper += 1
+    return n_upper
+
+
+@njit(cache=True, inline="always")
+def _gap_uppers(values, starts, n_unique, upper, n_upper, forced, n_forced, room, widths, gaps, order) -> int:
+    # each bin's widest gap between consecutive unique values, where it is more than
+    # GAP_RATIO times both the narrower of the bin's neighbours and the median bin width
+    # (bins bounded by the edges and the sample's extremes), joins ``forced`` (kept sorted,
+    # at most ``room`` in all: the widest gaps first); returns the new number forced
+    for b in range(n_upper + 1):
+        low = values[0] if b == 0 else _midpoint(values[starts[upper[b - 1] - 1]], values[starts[upper[b - 1]]])
+        high = values[starts[n_unique - 1]]
+        if b < n_upper:
+            high = _midpoint(values[starts[upper[b] - 1]], values[starts[upper[b]]])
+        widths[b] = high - low
+    # the gap must pass the neighbour before the median (a sort) is worth taking: the bins of
+    # a feature without gaps are never this much wider than both their neighbours
+    wide = False
+    for b in range(1, n_upper + 1):
+        narrower = widths[b - 1] if b == n_upper or widths[b - 1] < widths[b + 1] else widths[b + 1]
+        wide = wide or widths[b] > GAP_RATIO * narrower
+    if n_upper > 0:
+        wide = wide or widths[0] > GAP_RATIO * widths[1]
+    if not wide:
+        return n_forced
+    typical = np.sort(widths[: n_upper + 1])[n_upper // 2]
+    n_found = 0
+    for b in range(n_upper + 1):
+        neighbour = typical
+        if b > 0:
+            neighbour = widths[b - 1]
+        if b < n_upper and (b == 0 or widths[b + 1] < neighbour):
+            neighbour = widths[b + 1]
+        bound = GAP_RATIO * (neighbour if neighbour > typical else typical)  # noqa: FURB136
+        # a gap inside the bin is at most its width (float subtraction is monotone): most
+        # bins are ruled out without reading their values
+        if not widths[b] > bound:
+            continue
+        first = 0 if b == 0 else upper[b - 1]
+        stop = n_unique if b == n_upper else upper[b]
+        widest, at = -1.0, -1
+        for u in range(first + 1, stop):
+            gap = values[starts[u]] - values[starts[u - 1]]
+            if gap > widest:
+                widest, at = gap, u
+        if at > 0 and widest > GAP_RATIO * neighbour and widest > GAP_RATIO * typical:
+            gaps[n_found] = -widest  # (sorted ascending below: the widest first)
+            order[n_found] = at
+            n_found += 1
+    if n_found == 0:
+        return n_forced
+    keep = np.argsort(gaps[:n_found], kind="mergesort")
+    for i in range(n_found):
+        if n_forced >= room:
+            break
+        forced[n_forced] = order[keep[i]]
+        n_forced += 1
+    forced[:n_forced] = np.sort(forced[:n_forced])
+    return n_forced
+
+
+@njit(cache=True, inline="always")
+def _midpoint(lower_value, upper_value) -> float:
+    edge = lower_value / 2.0 + upper_value / 2.0
+    # the midpoint of two adjacent floats can round up onto the upper value
+    return lower_value if edge >= upper_value else edge
+
+
 @njit(cache=True, nogil=True)
 def _edges_of_sorted(values, max_bins, row_share, out) -> int:
     """:func:`_numpy_feature_edges` of the sorted, NaN-free ``values``, written into ``out``
     (at least ``max_bins - 1`` long); returns the number of edges. The same floating-point
     operations in the same order: numpy's pairwise sum for the mean, the running sum of
-    squared deviations, the blended mass, the first rank whose mass reaches each target."""
+    squared deviations, the blended mass, the first rank whose mass reaches each target,
+    then the gap rounds (see :func:`_feature_edges`)."""
     n = values.shape[0]
     if n == 0:
         return 0
@@ -226,22 +340,23 @@ def _edges_of_sorted(values, max_bins, row_share, out) -> int:
             rank_end = starts[u + 1] if u + 1 < n_unique else n
             share = rank_end / n
             mass[u] = row_share * share + (1.0 - row_share) * deviation[rank_end - 1] / total if blend else share
-        # the mass never decreases, so a forward scan finds each target's first rank with
-        # mass >= target (searchsorted, side="left"), and the ranks come out sorted
-        rank = 0
-        for t in range(1, max_bins):
-            target = t / max_bins
-            while rank < n_unique and mass[rank] < target:
-                rank += 1
-            if rank + 1 < n_unique and (n_upper == 0 or upper[n_upper - 1] != rank + 1):
-                upper[n_upper] = rank + 1
-                n_upper += 1
+        forced = np.empty(max_bins, dtype=np.int64)
+        widths = np.empty(max_bins)
+        gaps = np.empty(max_bins)
+        order = np.empty(max_bins, dtype=np.int64)
+        n_forced = 0
+        for round_ in range(_GAP_ROUNDS + 1):
+            n_upper = _quantile_uppers(mass, n_unique, max_bins - n_forced, forced, n_forced, upper)
+            if round_ == _GAP_ROUNDS:
+                break
+            found = _gap_uppers(
+                values, starts, n_unique, upper, n_upper, forced, n_forced, max_bins - 1, widths, gaps, order
+            )
+            if found == n_forced:
+                break
+            n_forced = found
     for e in range(n_upper):
-        lower_value = values[starts[upper[e] - 1]]
-        upper_value = values[starts[upper[e]]]
-        edge = lower_value / 2.0 + upper_value / 2.0
-        # the midpoint of two adjacent floats can round up onto the upper value
-        out[e] = lower_value if edge >= upper_value else edge
+        out[e] = _midpoint(values[starts[upper[e] - 1]], values[starts[upper[e]]])
     return n_upper
 
 
@@ -264,15 +379,48 @@ def _numpy_feature_edges(sorted_values: np.ndarray, max_bins: int, row_share: fl
         deviation = np.cumsum((sorted_values - sorted_values.mean()) ** 2)
         if row_share < 1.0 and np.isfinite(deviation[-1]) and deviation[-1] > 0.0:  # (no overflow)
             mass = row_share * mass + (1.0 - row_share) * deviation[rank_end - 1] / deviation[-1]
-        targets = np.arange(1, max_bins) / max_bins
-        upper = np.unique(np.searchsorted(mass, targets, side="left")) + 1
-        upper = upper[upper < len(unique)]
+        forced = np.empty(0, dtype=np.int64)
+        for round_ in range(_GAP_ROUNDS + 1):
+            n_bins = max_bins - len(forced)
+            quantile = np.searchsorted(mass, np.arange(1, n_bins) / n_bins, side="left") + 1
+            upper = np.union1d(quantile[quantile < len(unique)], forced)
+            if round_ == _GAP_ROUNDS:
+                break
+            found = _numpy_gap_uppers(unique, upper, max_bins - 1 - len(forced))
+            if not len(found):
+                break
+            forced = np.union1d(forced, found)
     lower_values, upper_values = unique[upper - 1], unique[upper]
     edges = lower_values / 2.0 + upper_values / 2.0
     # the midpoint of two adjacent floats can round up onto the upper value
     rounded_up = edges >= upper_values
     edges[rounded_up] = lower_values[rounded_up]
     return edges
+
+
+def _numpy_gap_uppers(unique: np.ndarray, upper: np.ndarray, room: int) -> np.ndarray:
+    """The reference of :func:`_gap_uppers`: the bins' widest gaps that dwarf both the
+    narrower neighbouring bin and the median bin width (the widest ``room`` of them)."""
+    edges = unique[upper - 1] / 2.0 + unique[upper] / 2.0
+    edges = np.where(edges >= unique[upper], unique[upper - 1], edges)
+    widths = np.diff(np.concatenate([[unique[0]], edges, [unique[-1]]]))
+    typical = np.sort(widths)[len(upper) // 2]
+    neighbour = np.minimum(np.append(np.inf, widths[:-1]), np.append(widths[1:], np.inf))
+    neighbour[np.isinf(neighbour)] = typical  # (a single bin)
+    gaps = np.diff(unique)  # gaps[u - 1]: between unique values u - 1 and u
+    first = np.concatenate([[0], upper])
+    stop = np.concatenate([upper, [len(unique)]])
+    found, widths_found = [], []
+    for b, (lo, hi) in enumerate(zip(first, stop)):
+        if hi - lo < 2:
+            continue
+        at = lo + 1 + int(np.argmax(gaps[lo : hi - 1]))
+        widest = gaps[at - 1]
+        if widest > GAP_RATIO * neighbour[b] and widest > GAP_RATIO * typical:
+            found.append(at)
+            widths_found.append(-widest)
+    keep = np.argsort(np.asarray(widths_found), kind="mergesort")[:room]
+    return np.sort(np.asarray(found, dtype=np.int64)[keep])
 
 
 def fit_bins(

@@ -39,7 +39,7 @@ from ._apply import _LEVELS_PER_CHECK, _LOCKSTEP_ROWS
 from ._jit import njit
 from ._node_table import CATEGORIES
 from ._rows import _swap_rows
-from ._split import evaluate_node
+from ._split import ROUNDING_GAIN, evaluate_node
 
 # Categories present at a node up to which every split of them is scored.
 EXHAUSTIVE_MAX_CATEGORIES = 4
@@ -316,7 +316,7 @@ def evaluate_mixed(
             direction, work, candidate, item_sums, item_counts, order,
         )  # fmt: skip
         f_gain = score - parent_score
-        if not (f_gain > 0.0 and f_gain >= min_gain):
+        if not (f_gain > 0.0 and f_gain >= min_gain and f_gain > ROUNDING_GAIN * parent_score):
             continue
         if feature < 0 or f_gain > gain or (f_gain == gain and f < feature):
             gain, feature, split_bin, n_left = f_gain, f, -1, f_left

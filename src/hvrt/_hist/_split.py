@@ -127,9 +127,28 @@ def _best_split(hist, n_value_bins, nan_code, node_sum, n_node, min_leaf, scratc
     return best_score - parent_score, best_feature, best_bin, best_nan_left, best_n_left
 
 
+# A gain is the difference of two scores near the node's sum(S_k^2) / n: below this many
+# machine epsilons of that it is the rounding of its own arithmetic (a node whose target
+# is constant away from the mean scores such gains for every split), not a reduction.
+ROUNDING_GAIN = 64.0 * np.finfo(np.float64).eps
+
+
+@njit(cache=True, inline="always")
+def resolved_gain(gain, sums, size) -> bool:
+    """Whether ``gain`` is above the rounding of the scores it is the difference of."""
+    parent_score = 0.0
+    for k in range(sums.shape[0]):
+        parent_score += sums[k] * sums[k] / size
+    return gain > ROUNDING_GAIN * parent_score
+
+
 @njit(cache=True)
 def evaluate_node(hist, n_value_bins, nan_code, sums, size, depth, min_leaf, max_depth, min_gain, scratch):
     """A node's best split if it passes the growth limits, else ``feature == -1``.
+
+    ``min_gain`` is an absolute floor; the gain must also be resolved against the node's
+    own scores (:func:`resolved_gain`), so that a node far from the target's mean is split
+    where its gains are real, however small against the root's SSE.
 
     Returns (gain, feature, bin, nan_left, n_left), as :func:`_best_split`.
     """
@@ -137,6 +156,6 @@ def evaluate_node(hist, n_value_bins, nan_code, sums, size, depth, min_leaf, max
         gain, feature, split_bin, nan_left, n_left = _best_split(
             hist, n_value_bins, nan_code, sums, size, min_leaf, scratch
         )
-        if feature >= 0 and gain > 0.0 and gain >= min_gain:
+        if feature >= 0 and gain > 0.0 and gain >= min_gain and resolved_gain(gain, sums, size):
             return gain, feature, split_bin, nan_left, n_left
     return 0.0, -1, 0, False, 0
