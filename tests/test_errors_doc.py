@@ -362,6 +362,7 @@ CASES: dict[str, Callable[[], object]] = {
     "X22": lambda: HVRTPartitioner(max_leaf_nodes=4).fit(
         _with(b=pd.Series(["unknown", *X["b"].iloc[1:]], dtype=object))
     ),
+    "X23": lambda: HVRTPartitioner(max_leaf_nodes=4).fit(_dask()[1].from_pandas(X, npartitions=3)),
     # y at fit
     "Y1": lambda: HVRTPartitioner().fit(X, "a"),
     "Y2": lambda: HVRTPartitioner().fit(X, np.ones((60, 1, 1))),
@@ -440,6 +441,8 @@ CASES: dict[str, Callable[[], object]] = {
         HVRTPartitioner(max_leaf_nodes=None, min_samples_leaf=1, category_encoding="ohe")
     ).fit(*_stores(200, 2000)),
     "R16": lambda: PartitionedRegressor().fit(X, Y, sample_weight=np.full(60, 1e200)),
+    "R17": lambda: PartitionedRegressor().fit(X, np.r_[2e152, Y.to_numpy()[1:]]),
+    "R18": lambda: PartitionedRegressor().fit(X, np.linspace(-2e-200, 2e-200, 60)),
     # partition rules
     "E1": lambda: _fitted().partition_rules(precision=0),
     "E2": lambda: _fitted().export_rules(missing="some"),

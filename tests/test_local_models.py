@@ -949,3 +949,68 @@ def test_one_hot_inputs_whose_cross_products_are_too_large_are_refused_naming_th
     # within the limit it fits
     monkeypatch.setattr(local_models, "MAX_RESULT_BYTES", 2 << 30)
     assert PartitionedRegressor(partitioner=partitioner).fit(X, y).score(X, y) > 0.9
+
+
+# --------------------------------------------------------------------------- y's magnitude
+# (red team 15b, finding 2: the regressor took a y beyond ±1e150 or within ±1e-150 that the
+# partitioner refuses; its guide's variance over- or underflowed and the partitions and
+# predictions changed by 10-18 % of the scale without a word, or scikit-learn failed on a NaN
+# min_impurity_decrease from 1e170)
+
+
+def _linear_rows(n: int = 2000) -> tuple[pd.DataFrame, pd.Series]:
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    return X, 3 * X["a"] - X["b"] + rng.normal(size=n) * 0.1
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e155, 1e170])
+@pytest.mark.parametrize("partition_on", ["y", "residual", "auto"])
+def test_a_y_of_extreme_magnitude_is_refused_as_the_partitioner_refuses_it(scale: float, partition_on: str) -> None:
+    X, y = _linear_rows()
+    with pytest.raises(ValueError) as by_partitioner:
+        HVRTPartitioner(max_leaf_nodes=6).fit(X, y * scale)
+    message = str(by_partitioner.value)
+    assert message.startswith("y column(s) ['target'] hold ")
+    regressor = PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=6, random_state=0), partition_on=partition_on)
+    for values in (y * scale, (y * scale).to_numpy()):
+        with pytest.raises(ValueError) as raised:
+            regressor.fit(X, values)
+        assert str(raised.value) == message
+    # a named y is named, as by the partitioner
+    with pytest.raises(ValueError, match=r"^y column\(s\) \['price'\] hold "):
+        regressor.fit(X, (y * scale).rename("price"))
+
+
+def test_a_y_of_extreme_magnitude_gets_the_dask_regressors_message() -> None:
+    dd = pytest.importorskip("dask.dataframe")
+    import dask
+
+    from hvrt.dask import DaskPartitionedRegressor
+
+    X, y = _linear_rows(400)
+    for scale in (1e-200, 1e155):
+        with pytest.raises(ValueError) as in_memory:
+            PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=6), shrinkage=5.0).fit(X, y * scale)
+        with dask.config.set(scheduler="synchronous"), pytest.raises(ValueError) as on_dask:
+            DaskPartitionedRegressor(HVRTPartitioner(max_leaf_nodes=6), shrinkage=5.0).fit(
+                dd.from_pandas(X, npartitions=2), dd.from_pandas(y * scale, npartitions=2)
+            )
+        assert str(in_memory.value) == str(on_dask.value)
+
+
+@pytest.mark.parametrize("partition_on", ["y", "residual"])
+def test_a_y_just_within_the_magnitude_bounds_fits_as_the_unscaled_y(partition_on: str) -> None:
+    # powers of two scale exactly: the partitions are the unscaled ones and the predictions
+    # scale with y, so neither y nor the ridge's residual over- or underflows at the bounds
+    X, y = _linear_rows()
+    reference = PartitionedRegressor(
+        HVRTPartitioner(max_leaf_nodes=6, random_state=0), shrinkage=5.0, partition_on=partition_on
+    ).fit(X, y)
+    for scale in (2.0**494, 2.0**-500):  # max |y| 6.4e149 and 3.8e-150
+        assert 1e-150 < np.abs(y * scale).max() < 1e150
+        model = PartitionedRegressor(
+            HVRTPartitioner(max_leaf_nodes=6, random_state=0), shrinkage=5.0, partition_on=partition_on
+        ).fit(X, y * scale)
+        np.testing.assert_array_equal(model.partitioner_.labels_, reference.partitioner_.labels_)
+        np.testing.assert_allclose(model.predict(X) / scale, reference.predict(X), rtol=1e-12, atol=1e-12)

@@ -159,3 +159,84 @@ def test_an_object_column_of_zoned_and_naive_times_is_refused_naming_it() -> Non
     fitted = HVRTPartitioner(max_leaf_nodes=4).fit(pd.DataFrame({"a": rng.normal(size=n), "when": instants}))
     with pytest.raises(ValueError, match=message):
         fitted.get_partitions(pd.DataFrame({"a": rng.normal(size=n), "when": naive_too}))
+
+
+# --------------------------------------------------------------------------- Dask collections
+# outside hvrt.dask (red team 15b, finding 3: an in-memory model given a dask DataFrame whose
+# columns were in another order matched them by position, a prediction error of 13.2, with a
+# warning that the frame had no feature names)
+
+
+def _dask_frames() -> tuple[pd.DataFrame, np.ndarray, object]:
+    dd = pytest.importorskip("dask.dataframe")
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=600), "b": rng.normal(size=600) * 3})
+    y = 2 * X["a"].to_numpy() + rng.normal(size=600)
+    return X, y, dd.from_pandas(X[["b", "a"]], npartitions=3)
+
+
+def test_dask_collections_are_refused_by_every_in_memory_entry_point_pointing_to_hvrt_dask() -> None:
+    import dask
+
+    from hvrt import (
+        DistributionAnalyzer,
+        PartitionedRegressor,
+        PartitionProfiler,
+        full_report,
+    )
+
+    X, y, ddf = _dask_frames()
+    labels = np.arange(len(X)) % 3
+    partitioner = HVRTPartitioner(max_leaf_nodes=6, random_state=0).fit(X)
+    regressor = PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=6, random_state=0), shrinkage=5.0).fit(X, y)
+    refused = {
+        "X is a dask DataFrame": [
+            lambda: HVRTPartitioner(max_leaf_nodes=6).fit(ddf),
+            lambda: partitioner.get_partitions(ddf),
+            lambda: partitioner.predict(ddf),
+            lambda: partitioner.apply(ddf),
+            lambda: partitioner.transform(ddf),
+            lambda: regressor.predict(ddf),
+            lambda: regressor.score(ddf, y),
+            lambda: PartitionedRegressor().fit(ddf, y),
+            lambda: full_report(ddf, labels),
+            lambda: partition_quality(ddf, labels),
+            lambda: DistributionAnalyzer(ddf, labels),
+            lambda: PartitionProfiler(ddf, labels),
+        ],
+        "X is a dask Array": [lambda: partitioner.get_partitions(ddf.to_dask_array(lengths=True))],
+        "y is a dask Series": [
+            lambda: HVRTPartitioner(max_leaf_nodes=6).fit(X, ddf["a"]),
+            lambda: PartitionedRegressor().fit(X, ddf["a"]),
+            lambda: partition_quality(X, labels, ddf["a"]),
+        ],
+        "labels is a dask Series": [lambda: full_report(X, ddf["a"] > 0)],
+        "sample_weight is a dask Array": [
+            lambda: PartitionedRegressor().fit(X, y, sample_weight=ddf["a"].abs().to_dask_array(lengths=True))
+        ],
+    }
+    with dask.config.set(scheduler="synchronous"):
+        for start, calls in refused.items():
+            for call in calls:
+                with pytest.raises(TypeError, match=rf"^{start}, which the in-memory estimators .*hvrt\.dask .*\.compute\(\)"):
+                    call()
+        # what the message advises: the chunks of a dask DataFrame through a model fitted in
+        # memory (as hvrt.load gives), their columns matched by name
+        by_chunk = ddf.map_partitions(lambda part: pd.Series(regressor.predict(part), index=part.index), meta=("p", "f8"))
+        np.testing.assert_array_equal(by_chunk.compute().to_numpy(), regressor.predict(X))
+        np.testing.assert_array_equal(partitioner.get_partitions(ddf.compute()), partitioner.labels_)
+
+
+def test_the_dask_estimators_still_take_dask_and_in_memory_input() -> None:
+    import dask
+
+    from hvrt.dask import DaskHVRTPartitioner
+
+    X, _, ddf = _dask_frames()
+    with dask.config.set(scheduler="synchronous"):
+        fitted = DaskHVRTPartitioner(max_leaf_nodes=6, random_state=0).fit(ddf[["a", "b"]])
+        expected = HVRTPartitioner(max_leaf_nodes=6, random_state=0).fit(X).labels_
+        np.testing.assert_array_equal(fitted.get_partitions(ddf).compute(), expected)  # columns by name
+        np.testing.assert_array_equal(fitted.get_partitions(X), expected)
+        with pytest.raises(TypeError, match=r"^X is a dask DataFrame"):
+            fitted.to_local().get_partitions(ddf)

@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ._compat import is_dask_collection
+
 
 def array_column_names(n_columns: int) -> list[str]:
     """Names given to the columns of array input: ``f0, f1, ...``."""
@@ -289,6 +291,22 @@ def _refuse_lazy_frame(data: Any, name: str) -> None:
         )
 
 
+def _refuse_dask_collection(data: Any, name: str) -> None:
+    """Refuse a Dask collection (X, ``y``, labels, weights) outside ``hvrt.dask``.
+
+    numpy would compute all of it on the client, and a dask DataFrame would lose its column
+    names: its columns, in another order, would be matched by position, without a word.
+    """
+    if is_dask_collection(data):
+        raise TypeError(
+            f"{name} is a dask {type(data).__name__}, which the in-memory estimators and analysis tools do not "
+            "take (they would compute all of it on this machine); use hvrt.dask (DaskHVRTPartitioner, "
+            "DaskPartitionedRegressor, hvrt.dask.full_report, hvrt.dask.partition_quality), which work chunk "
+            "by chunk, apply a model fitted in memory (hvrt.load, to_local()) to each chunk with "
+            f"{name}.map_partitions, or pass {name}.compute() if it fits in memory"
+        )
+
+
 def _holds_decimals(values: pd.Series) -> bool:
     """Whether an object column holds only numbers with some ``decimal.Decimal`` among them
     (and missing values): Decimals alone, or mixed with ints and floats (a SQL NUMERIC
@@ -431,6 +449,7 @@ def to_frame(X: Any, name: str = "X", raw: Collection[str] = ()) -> tuple[pd.Dat
             f"Expected 2D array for {name}, got a pandas Series; use series.to_frame() for one feature"
         )
     _refuse_lazy_frame(X, name)
+    _refuse_dask_collection(X, name)
     if isinstance(X, (list, tuple)) and len(X) and all(isinstance(row, Mapping) for row in X):
         # records (rows as dicts, as JSON gives them): their keys are the column names, a key
         # missing from a record a missing value
@@ -752,6 +771,7 @@ def to_target_frame(y: Any, X_frame: pd.DataFrame, X_is_pandas: bool) -> pd.Data
     if sp.issparse(y):
         raise TypeError("y is a sparse matrix; pass a dense array, Series or DataFrame")
     _refuse_lazy_frame(y, "y")
+    _refuse_dask_collection(y, "y")
     if isinstance(y, pd.Series):
         frame = y.to_frame(name=str(y.name) if y.name is not None else "target")
     elif isinstance(y, pd.DataFrame):
@@ -810,6 +830,7 @@ def aligned_1d(values: Any, name: str, n_rows: int, index: pd.Index | None) -> n
     ValueError
         For the wrong shape or length, or a Series whose index differs from X's.
     """
+    _refuse_dask_collection(values, name)
     if isinstance(values, pd.DataFrame):
         if values.shape[1] != 1:
             raise ValueError(f"{name} must be 1-D, got a DataFrame with {values.shape[1]} columns")
@@ -821,7 +842,7 @@ def aligned_1d(values: Any, name: str, n_rows: int, index: pd.Index | None) -> n
     else:
         array = _from_series_protocol(values)
         if array is None and hasattr(values, "__array__") and not isinstance(values, (str, bytes)):
-            array = np.asarray(values)  # another array-like (e.g. a dask-computed or xarray object)
+            array = np.asarray(values)  # another array-like (e.g. an xarray object)
         if array is None:
             raise TypeError(
                 f"{name} must be a 1-D array, list or Series with one entry per row of X, "

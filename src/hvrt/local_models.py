@@ -76,7 +76,14 @@ from ._preprocessing import (
 from ._progress import StepLog
 from ._shrunk_solve import solve_candidates, solve_centred
 from ._target import zscore_scale
-from ._validation import MAX_MAGNITUDE, MIN_MAGNITUDE, aligned_1d, match_columns, to_frame
+from ._validation import (
+    MAX_MAGNITUDE,
+    MIN_MAGNITUDE,
+    aligned_1d,
+    has_missing_values,
+    match_columns,
+    to_frame,
+)
 from .partitioner import HVRTPartitioner
 
 __all__ = ["PartitionedRegressor"]
@@ -156,7 +163,20 @@ def _checked_response(y: Any, n_rows: int, index: pd.Index | None) -> np.ndarray
             f"y has {int(bad.sum())} missing or infinite value(s), first at row {first} ({values[first]}); "
             "every training row needs a finite target"
         )
+    # HVRTPartitioner.fit's and hvrt.dask's check of y's magnitude (beyond ±1e150 its
+    # variance overflows, within ±1e-150 it underflows: the y or residual guide would stop
+    # shaping the partitions without a word), naming y as they do
+    has_missing_values(values[:, None], [_response_name(y)], name="y")
     return values
+
+
+def _response_name(y: Any) -> str:
+    """What ``to_target_frame`` calls a one-column ``y``: its Series or column name, else ``target``."""
+    if isinstance(y, pd.DataFrame) and y.shape[1] == 1:
+        return str(y.columns[0])
+    if isinstance(y, pd.Series) and y.name is not None:
+        return str(y.name)
+    return "target"
 
 
 def check_weight_values(weights: np.ndarray) -> None:
