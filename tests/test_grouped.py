@@ -219,3 +219,33 @@ def test_stats_for_checks_labels_and_columns_in_one_pass():
     with pytest.raises(ValueError, match=r"column 'b' \(position 1\) spans"):
         _grouped.stats_for(values * [1.0, 2.0], labels, stats, ["a", "b"])
     np.testing.assert_array_equal(_grouped.partition_labels(stats, labels + 100), stats.partition_ids + 100)
+
+
+def test_stats_for_compares_each_columns_count_and_sum_to_rounding():
+    rng = np.random.default_rng(6)
+    n = 2000
+    labels = rng.integers(0, 50, n)
+    flags = (rng.random((n, 2)) < [0.3, 0.7]) * 1.0
+    with pytest.raises(ValueError, match=r"column 0 \(position 0\) holds 2,000 values summing to \d+ in X"):
+        _grouped.stats_for(flags, labels, grouped_stats(flags[:, ::-1], labels))
+    # A grouping with one more value missing: the counts differ.
+    values = rng.normal(size=(n, 2))
+    values[[0, 1], 1] = [np.nan, 5.0]
+    gaps = values.copy()
+    gaps[2, 1] = np.nan
+    with pytest.raises(ValueError, match=r"column 'y' \(position 1\) holds 1,999 values .* but 1,998"):
+        _grouped.stats_for(values, labels, grouped_stats(gaps, labels), ["x", "y"])
+    # Rounding never refuses the data's own grouping: offsets, heavy tails, NaN, one
+    # partition per row, either memory order.
+    for column in (
+        rng.normal(size=n) * 1e-3 + 1e14,
+        rng.standard_cauchy(size=n) * 1e9,
+        rng.lognormal(0, 8, size=n) * rng.choice([-1.0, 1.0], size=n),
+        np.where(rng.random(n) < 0.3, np.nan, rng.normal(size=n) + 1e12),
+        np.full(n, np.nan),
+    ):
+        data = np.column_stack((column, flags[:, 0]))
+        for grouping in (labels, np.arange(n)):
+            for layout in (data, np.asfortranarray(data)):
+                stats = grouped_stats(layout, grouping)
+                assert _grouped.stats_for(layout, grouping, stats) is stats

@@ -496,6 +496,30 @@ def test_a_grouping_of_other_labels_or_reordered_columns_is_refused():
         assert list(report.categorical["c"].partition_ids) == ["w", "x", "y", "z"]
 
 
+def test_a_grouping_with_two_flag_columns_swapped_is_refused():
+    # Two 0/1 columns share their extremes, so a grouping with them swapped passed the
+    # check of extremes, and partition_quality gave flag2 an R² of 0.12 (truly 0.002).
+    from hvrt import DistributionAnalyzer, grouped_stats
+
+    rng = np.random.default_rng(13)
+    n = 3000
+    X = pd.DataFrame(
+        {"a": rng.normal(size=n), "flag1": (rng.random(n) < 0.1) * 1.0, "flag2": (rng.random(n) < 0.9) * 1.0}
+    )
+    labels = np.digitize(X["a"].to_numpy(), [-1.0, 0.0, 1.0])
+    swapped = grouped_stats(X[["a", "flag2", "flag1"]].to_numpy(), labels)
+    expected = r"stats describe other columns than X's numeric columns: column 'flag1' \(position 1\) holds 3,000"
+    for call in (
+        lambda stats: full_report(X, labels, stats=stats),
+        lambda stats: partition_quality(X, labels, stats=stats),
+        lambda stats: DistributionAnalyzer(X, labels).fit(stats=stats),
+    ):
+        with pytest.raises(ValueError, match=expected):
+            call(swapped)
+    good = grouped_stats(X.to_numpy(), labels)
+    assert partition_quality(X, labels, stats=good).feature_r2 == partition_quality(X, labels).feature_r2
+
+
 def test_full_report_flags_must_be_bools():
     X = np.random.default_rng(0).normal(size=(30, 2))
     labels = np.arange(30) % 3

@@ -282,8 +282,9 @@ def stats_for(
     checked, in O(n·d) and without grouping again: its rows and columns must match
     ``values``; its partitions must be those of ``labels`` (each of its partitions holds
     one label, a different one each: the labels may be renamed, as codes are); and each
-    column's smallest and largest values must be those of ``values``' column, which a
-    grouping of other columns or of the columns in another order fails.
+    column's smallest and largest values, its number of present (non-NaN) values and their
+    sum (to rounding) must be those of ``values``' column, which a grouping of other columns
+    or of the columns in another order fails (two 0/1 flags swapped differ in their sums).
 
     Parameters
     ----------
@@ -380,8 +381,41 @@ def _column_extremes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.fmin.reduce(values, axis=0), np.fmax.reduce(values, axis=0)
 
 
+def _column_totals(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each column's number of non-NaN values and their sum (0 for an all-NaN column).
+
+    One pass, folded as in :func:`_column_extremes`; only a column whose plain sum is not
+    finite (it holds NaN) is read again, to skip its NaN.
+    """
+    n_rows, n_columns = values.shape
+    if values.flags.c_contiguous and n_rows >= 2 * _FOLD_ROWS:
+        whole = n_rows // _FOLD_ROWS * _FOLD_ROWS
+        folded = np.add.reduce(values[:whole].reshape(-1, _FOLD_ROWS * n_columns), axis=0)
+        total = np.add.reduce(np.vstack((folded.reshape(_FOLD_ROWS, n_columns), values[whole:])), axis=0)
+    else:
+        total = np.add.reduce(values, axis=0)
+    count = np.full(n_columns, n_rows, dtype=np.int64)
+    for j in np.flatnonzero(~np.isfinite(total)):  # columns with NaN (or infinities) only
+        column = values[:, j]
+        present = ~np.isnan(column)
+        count[j] = np.count_nonzero(present)
+        total[j] = np.add.reduce(column[present])
+    return count, total
+
+
+# Rounding allowed between two sums of a column's values, in units of eps x (values summed
+# one after another) x (the sum of their magnitudes): each side sums at most n + K terms
+# in sequence (rows within partitions, then partitions; or rows within folded lanes).
+_SUM_ROUNDING = 8.0
+
+
 def _check_same_columns(stats: GroupedStats, values: np.ndarray, names: list[str] | None) -> None:
-    """Refuse ``stats`` of other columns: each column's extremes must be ``values``' (O(n·d))."""
+    """Refuse ``stats`` of other columns (O(n·d)).
+
+    Each column's extremes, count of present values and sum must be ``values``'; the sum
+    to rounding, ``8 eps (n + K) n max|x|``, far above what summing in another order
+    moves it and far below what a column of other values (a swapped 0/1 flag) does.
+    """
     if values.shape[0] == 0 or values.shape[1] == 0:
         return
     lowest, highest = _column_extremes(values)
@@ -391,14 +425,30 @@ def _check_same_columns(stats: GroupedStats, values: np.ndarray, names: list[str
     def same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return (a == b) | (np.isnan(a) & np.isnan(b))
 
+    name_of = (lambda j: repr(names[j])) if names is not None else str
     differs = np.flatnonzero(~(same(lowest, stats_lowest) & same(highest, stats_highest)))
     if len(differs):
         j = int(differs[0])
-        name = repr(names[j]) if names is not None else str(j)
         raise ValueError(
-            f"stats describe other columns than X's numeric columns: column {name} (position {j}) "
+            f"stats describe other columns than X's numeric columns: column {name_of(j)} (position {j}) "
             f"spans [{lowest[j]:.6g}, {highest[j]:.6g}] in X but [{stats_lowest[j]:.6g}, "
             f"{stats_highest[j]:.6g}] in stats; group X's numeric columns, in X's order"
+        )
+    count, total = _column_totals(values)
+    stats_count = stats.count.sum(axis=0)
+    stats_total = np.where(stats.count > 0, stats.mean * stats.count, 0.0).sum(axis=0)
+    magnitude = np.nan_to_num(np.fmax(np.abs(lowest), np.abs(highest)))  # 0 for an all-NaN column
+    n_terms = values.shape[0] + stats.n_partitions
+    tolerance = _SUM_ROUNDING * np.finfo(np.float64).eps * n_terms * count * magnitude
+    with np.errstate(invalid="ignore"):
+        close = np.abs(total - stats_total) <= tolerance
+    differs = np.flatnonzero((count != stats_count) | ~(close | same(total, stats_total)))
+    if len(differs):
+        j = int(differs[0])
+        raise ValueError(
+            f"stats describe other columns than X's numeric columns: column {name_of(j)} (position {j}) "
+            f"holds {count[j]:,} values summing to {total[j]:.9g} in X but {int(stats_count[j]):,} summing "
+            f"to {stats_total[j]:.9g} in stats; group X's numeric columns, in X's order"
         )
 
 

@@ -2322,4 +2322,4 @@ def partition_quality(X: Any, labels: Any, y: Any = None) -> PartitionQuality:
     if y_stats is not None:
         total = np.append(total, merged.y_total)
         magnitude = np.append(magnitude, _column_magnitude(y_stats))
-    return _quality_from(stats, y_stats, total, magnitude, names, merged.n_rows, merged.skipped)
+    return _quality_from(stats, y_stats, total, names, merged.n_rows, merged.skipped)

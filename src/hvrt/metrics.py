@@ -209,8 +209,6 @@ class CategoricalReport:
         ``sqrt(chi2 / (N * min(K - 1, C - 1)))``, in [0, 1]: 0 when every partition has
         the column's overall category mix, 1 when the partition determines the category
         (and, with fewer partitions than categories, each category lives in one
-        partition) determines the category
-        (and, with fewer partitions than categories, each category lives in one
         partition). Under independence it is not 0 but about :attr:`v_if_unrelated`
         (``sqrt((K - 1) / N)`` when ``K >= C``), more for many small partitions: read it
         against that. NaN for a column with one category.
@@ -1118,14 +1116,12 @@ def partition_quality(X: Any, labels: Any, y: Any = None, *, stats: GroupedStats
     _check_partition_count(stats.n_partitions, 1)
 
     total = _total_sse(data.values, data.has_missing)
-    magnitude = _column_magnitude(stats)
     y_stats = None
     if y is not None:
         y_values = _target_values(y, data.n_samples, data.index)
         y_stats = grouped_stats(y_values, stats.codes)  # the labels' integer codes: no re-sort
         total = np.append(total, _total_sse(y_values[:, None], bool(np.isnan(y_values).any())))
-        magnitude = np.append(magnitude, _column_magnitude(y_stats))
-    return _quality_from(stats, y_stats, total, magnitude, names, data.n_samples, data.skipped_columns)
+    return _quality_from(stats, y_stats, total, names, data.n_samples, data.skipped_columns)
 
 
 def _feature_reports(
@@ -1181,15 +1177,12 @@ def _quality_from(
     stats: GroupedStats,
     y_stats: GroupedStats | None,
     total: np.ndarray,
-    magnitude: np.ndarray,
     names: Sequence[str],
     n_samples: int,
     skipped_columns: tuple,
 ) -> PartitionQuality:
     """:class:`PartitionQuality` from the groupings of X (and y) and each column's total SSE
-    (y's last); shared by the in-memory and the Dask :func:`partition_quality`. ``magnitude``
-    is not read any more (the constant test reads the groupings' ranges); kept so callers
-    need not change."""
+    (y's last); shared by the in-memory and the Dask :func:`partition_quality`."""
     within = _within_sse(stats)
     n_values = stats.count.sum(axis=0)
     if y_stats is not None:
@@ -1197,7 +1190,6 @@ def _quality_from(
     # A column is constant when its smallest and largest values are equal: a test on its
     # range, not on its SSE against its magnitude, which called times microseconds apart
     # (1.7e18 ns) and int64 columns beyond 2**53 constant while full_report saw them vary.
-    # (``magnitude`` is no longer needed; the Dask caller still passes it.)
     varying = _column_varies(stats)
     if y_stats is not None:
         varying = np.append(varying, _column_varies(y_stats))
