@@ -442,7 +442,7 @@ def reconstruct(
         work = np.searchsorted(data_on_grid, centres[candidates] + reach, "right") - np.searchsorted(
             data_on_grid, centres[candidates] - reach, "left"
         )
-        work = work + 2.0 * reach / step + 1.0  # and the grid points in reach
+        work = work + 2.0 * reach / step + 1.0 + len(_TAIL_POINTS)  # and the grid and tail points
         taken = candidates[np.cumsum(work) <= EXACT_PAIRS]  # the rest stay widened on the grid
         narrow[:] = False
         narrow[taken] = True
