@@ -337,38 +337,6 @@ def local_normal_mixture(
     return cdf, density
 
 
-def normal_mixture_at(
-    points: np.ndarray, centres: np.ndarray, weights: np.ndarray | float, scales: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """CDF and density of ``sum_i weights[i] * Normal(centres[i], scales[i])`` at ``points``.
-
-    Exact (the closed-form Normal CDF), in blocks of kernels to bound memory; costs
-    O(len(points) * len(centres)).
-
-    Parameters
-    ----------
-    points : ndarray of shape (P,)
-    centres : ndarray of shape (M,)
-    weights : ndarray of shape (M,) or float
-    scales : ndarray of shape (M,)
-        Positive standard deviations.
-
-    Returns
-    -------
-    cdf, density : ndarray of shape (P,)
-    """
-    cdf = np.zeros(len(points))
-    density = np.zeros(len(points))
-    weights = np.broadcast_to(np.asarray(weights, dtype=np.float64), centres.shape)
-    block = max(1, _BLOCK_ELEMENTS // max(len(points), 1))
-    for start in range(0, len(centres), block):
-        rows = slice(start, start + block)
-        z = (points[None, :] - centres[rows, None]) / scales[rows, None]
-        cdf += weights[rows] @ special.ndtr(z)
-        density += (weights[rows] / scales[rows]) @ np.exp(-0.5 * z * z)
-    return cdf, density / math.sqrt(2.0 * math.pi)
-
-
 def reconstruct(
     centres: np.ndarray,
     weights: np.ndarray,
