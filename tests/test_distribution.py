@@ -12,7 +12,7 @@ import pytest
 from scipy import stats
 from sklearn.exceptions import NotFittedError
 
-from hvrt import DistributionAnalyzer
+from hvrt import DistributionAnalyzer, HVRTPartitioner
 from hvrt import distribution as distribution_module
 from hvrt.distribution import (
     DistributionScore,
@@ -454,3 +454,29 @@ def test_a_heaped_feature_keeps_its_heaps_in_the_original_density():
     # Continuous data (no repeats) keeps Silverman's rule.
     continuous = np.sort(rng.normal(size=5_000))
     assert original_bandwidth(continuous, 1.0) == _silverman_bandwidth(continuous, 1.0)
+
+
+@pytest.mark.parametrize("method", ["gaussian", "kde"])
+@pytest.mark.parametrize("share", [0.001, 0.01, 0.1])
+def test_a_far_cluster_keeps_the_scores_of_the_exact_mixture(share, method):
+    # A cluster at 1e6 holding 1 % of the rows or more stretches the figure's window over
+    # both clusters (step ~600): every kernel was widened to that step and KS was 0.47-0.49
+    # for partitions that reconstruct the data to KS 0.01.
+    rng = np.random.default_rng(5)
+    n = 2000
+    x = np.where(rng.random(n) < share, 1e6, 0.0) + rng.normal(size=n)
+    labels = HVRTPartitioner(max_leaf_nodes=20).fit(pd.DataFrame({"x": x})).labels_
+    score = DistributionAnalyzer(pd.DataFrame({"x": x}), labels, method=method).fit().score("x")
+    grouped = pd.Series(x).groupby(labels)
+    spreads, sizes = grouped.std(ddof=0), grouped.size()
+    if method == "gaussian":
+        centres, weights, scales = grouped.mean().to_numpy(), (sizes / n).to_numpy(), spreads.to_numpy()
+    else:
+        centres, weights = x, np.full(n, 1 / n)
+        scales = (1.06 * spreads * sizes**-0.2).reindex(labels).to_numpy()
+    # A partition of the far rows alone may have no spread: a step in the exact mixture.
+    wasserstein, ks = _exact_mixture_scores(x, centres, weights, np.maximum(scales, 1e-9))
+    assert ks < 0.05
+    assert score.ks == pytest.approx(ks, abs=2e-3)
+    # W1 / std to within a thousandth of the partitions' unit spread (it was 370 units off).
+    assert score.wasserstein == pytest.approx(wasserstein, rel=0.02, abs=1e-3 / x.std())

@@ -29,11 +29,14 @@ Widths are rounded to within 0.5 %, so 4096 partitions cost a few hundred FFTs, 
 The grid spans the robust window of the data (see :func:`reconstruct`), not its full range:
 kernels centred beyond the window or wider than it are evaluated exactly with the Normal CDF,
 on the grid and at the points past it, so a far outlier neither coarsens the grid nor escapes
-the scores.
+the scores. Kernels narrower than ``NARROW_STEPS`` grid steps (unit-sd partitions when a far
+cluster stretches the window over both clusters) are evaluated exactly too, at the rows they
+reach, narrowest first within ``EXACT_PAIRS``; past that budget the rest are widened to one step.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from os import PathLike
 from pathlib import Path
@@ -257,21 +260,50 @@ NEAR_SCALE_SHARE = 1.0
 # points, so at least a third of them stay in the window whatever its kernels' tails need.
 _WINDOW_SHARE = 3.0
 # Most (kernel, point) pairs of the exact evaluation, about 0.2 s; past it the kernels beyond
-# the window are smoothed on a grid over their own range instead (GRID_GROWTH x grid_size points).
+# the window are smoothed on a grid over their own range instead (GRID_GROWTH x grid_size points),
+# and the narrow kernels in the window past it are widened to one step (a budget of its own).
 EXACT_PAIRS = 1 << 24
 
 
-def normal_mixture_at(
+# Kernels narrower than this many grid steps are evaluated exactly (within EXACT_PAIRS):
+# the grid would widen them to its step, and its linear CDF cannot follow them between points.
+NARROW_STEPS = 4.0
+# An exact kernel is evaluated within this many of its scales of its centre; past it its CDF
+# is 0 or its weight to within 1e-15.
+EXACT_REACH = 8.0
+_TAIL_POINTS = np.array([-EXACT_REACH, -4.0, -2.0, 2.0, 4.0, EXACT_REACH])
+
+
+def _tiny_scale(step: float) -> float:
+    """The floor of an exact kernel's scale: far below anything a grid resolves, above zero."""
+    return 1e-9 * step if step > 0 else 1e-300
+
+
+def _reach(points: np.ndarray, centres: np.ndarray, scales: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and past-last index of the sorted ``points`` within ``EXACT_REACH`` scales of each centre."""
+    reach = EXACT_REACH * scales
+    return np.searchsorted(points, centres - reach, "left"), np.searchsorted(points, centres + reach, "right")
+
+
+def _reach_pairs(points: np.ndarray, centres: np.ndarray, scales: np.ndarray) -> int:
+    """(kernel, point) pairs :func:`local_normal_mixture` evaluates."""
+    first, last = _reach(points, centres, scales)
+    return int((last - first).sum())
+
+
+def local_normal_mixture(
     points: np.ndarray, centres: np.ndarray, weights: np.ndarray | float, scales: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """CDF and density of ``sum_i weights[i] * Normal(centres[i], scales[i])`` at ``points``.
+    """CDF and density of ``sum_i weights[i] * Normal(centres[i], scales[i])`` at sorted ``points``.
 
-    Exact (the closed-form Normal CDF), in blocks of kernels to bound memory; costs
-    O(len(points) * len(centres)).
+    Exact (the closed-form Normal CDF) within ``EXACT_REACH`` scales of each centre; past
+    it a kernel adds its whole weight to the CDF (a running sum), nothing to the density.
+    Costs O(pairs in reach + M log P), in blocks of kernels to bound memory.
 
     Parameters
     ----------
     points : ndarray of shape (P,)
+        Ascending.
     centres : ndarray of shape (M,)
     weights : ndarray of shape (M,) or float
     scales : ndarray of shape (M,)
@@ -281,16 +313,28 @@ def normal_mixture_at(
     -------
     cdf, density : ndarray of shape (P,)
     """
-    cdf = np.zeros(len(points))
-    density = np.zeros(len(points))
+    n_points = len(points)
     weights = np.broadcast_to(np.asarray(weights, dtype=np.float64), centres.shape)
-    block = max(1, _BLOCK_ELEMENTS // max(len(points), 1))
-    for start in range(0, len(centres), block):
-        rows = slice(start, start + block)
-        z = (points[None, :] - centres[rows, None]) / scales[rows, None]
-        cdf += weights[rows] @ special.ndtr(z)
-        density += (weights[rows] / scales[rows]) @ np.exp(-0.5 * z * z)
-    return cdf, density / math.sqrt(2.0 * math.pi)
+    first, last = _reach(points, centres, scales)
+    cdf = np.cumsum(np.bincount(last, weights=weights, minlength=n_points + 1))[:n_points]
+    density = np.zeros(n_points)
+    lengths = last - first
+    ends = np.cumsum(lengths)
+    # Blocks of kernels holding about _BLOCK_ELEMENTS pairs each.
+    bounds = np.unique(np.searchsorted(ends, np.arange(0, int(ends[-1]) if len(ends) else 0, _BLOCK_ELEMENTS)))
+    bounds = np.append(bounds[bounds < len(ends)], len(ends)) if len(ends) else np.array([0])
+    for start, stop in itertools.pairwise(bounds):
+        size = lengths[start:stop]
+        kernel = np.repeat(np.arange(start, stop), size)
+        offset = np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
+        index = first[kernel] + offset
+        z = (points[index] - centres[kernel]) / scales[kernel]
+        cdf += np.bincount(index, weights=weights[kernel] * special.ndtr(z), minlength=n_points)
+        density += np.bincount(
+            index, weights=weights[kernel] * np.exp(-0.5 * z * z) / (scales[kernel] * math.sqrt(2.0 * math.pi)),
+            minlength=n_points,
+        )
+    return cdf, density
 
 
 def reconstruct(
@@ -308,11 +352,15 @@ def reconstruct(
     The grid spans the window (the data's range when the window is empty) plus a margin
     holding the tails of the kernels drawn on it, in ``grid_size`` points (more when that
     margin is wider than the window each side, up to 3 times as many): its step never
-    depends on how far an outlier lies. Kernels centred in the window and at most
-    ``NEAR_SCALE_SHARE`` of its width wide are binned onto it and smoothed by FFT (scales
-    floored at one step); the rest are evaluated exactly, both on the grid and at the
-    points beyond it (data outside the grid, and a spread of points over the range the
-    kernels reach), so the scores see every row and all the reconstruction's mass.
+    depends on how far an outlier lies. Kernels centred in the window, at most
+    ``NEAR_SCALE_SHARE`` of its width wide and at least ``NARROW_STEPS`` steps wide are
+    binned onto it and smoothed by FFT; the rest are evaluated exactly with their own
+    scales, both on the grid and at the points beyond it (data outside the grid, and a
+    spread of points over the range the kernels reach), and the narrow ones also at the
+    rows they reach, so the scores see every row and all the reconstruction's mass. The
+    narrow kernels in the window are taken narrowest first while their pairs stay within
+    ``EXACT_PAIRS``; the rest are smoothed at one step. The density draws every kernel at
+    least one step wide.
 
     Parameters
     ----------
@@ -350,28 +398,80 @@ def reconstruct(
     grid = np.linspace(start - margin, stop + margin, n_grid)
     step = grid[1] - grid[0]
 
+    # Kernels narrower than NARROW_STEPS steps would be widened by the grid (a cluster of
+    # unit-sd partitions drawn as step-wide Normals when the window spans two far clusters):
+    # evaluate them exactly at the points they reach, narrowest first, within EXACT_PAIRS.
+    narrow = near & (scales < NARROW_STEPS * step)
+    data_on_grid = sorted_values[(sorted_values >= grid[0]) & (sorted_values <= grid[-1])]
+    if narrow.any():
+        candidates = np.flatnonzero(narrow)
+        candidates = candidates[np.argsort(scales[candidates], kind="stable")]
+        reach = EXACT_REACH * np.maximum(scales[candidates], _tiny_scale(step))
+        work = np.searchsorted(data_on_grid, centres[candidates] + reach, "right") - np.searchsorted(
+            data_on_grid, centres[candidates] - reach, "left"
+        )
+        work = work + 2.0 * reach / step + 1.0 + len(_TAIL_POINTS)  # and the grid and tail points
+        taken = candidates[np.cumsum(work) <= EXACT_PAIRS]  # the rest stay widened on the grid
+        narrow[:] = False
+        narrow[taken] = True
+    smoothed = near & ~narrow
     density = np.zeros(n_grid)
-    if near.any():
-        classes, class_scales = scale_classes(np.maximum(scales[near], step))
-        density = mixture_density_on_grid(grid, centres[near], weights[near], classes, class_scales)
-    near_mass = float(weights[near].sum())
-    near_cdf = _cdf_from_density(density, step) * near_mass
+    if smoothed.any():
+        classes, class_scales = scale_classes(np.maximum(scales[smoothed], step))
+        density = mixture_density_on_grid(grid, centres[smoothed], weights[smoothed], classes, class_scales)
+    smoothed_mass = float(weights[smoothed].sum())
+    near_cdf = _cdf_from_density(density, step) * smoothed_mass
 
     far = ~near
     far_centres, far_weights = centres[far], weights[far]
-    far_scales = np.maximum(scales[far], step)
+    # Exact kernels keep their own scale (floored far below a step only to avoid 0 / 0).
+    far_scales = np.maximum(scales[far], _tiny_scale(step))
     outside = sorted_values[(sorted_values < grid[0]) | (sorted_values > grid[-1])]
     extra = np.empty(0)
     if len(far_centres) or len(outside):
-        reach_low = min(low, float((far_centres - 5.0 * far_scales).min(initial=low)))
-        reach_high = max(high, float((far_centres + 5.0 * far_scales).max(initial=high)))
+        widened = np.maximum(far_scales, step)
+        reach_low = min(low, float((far_centres - 5.0 * widened).min(initial=low)))
+        reach_high = max(high, float((far_centres + 5.0 * widened).max(initial=high)))
         spread = np.linspace(reach_low, reach_high, grid_size)
         extra = np.concatenate((outside, spread[(spread < grid[0]) | (spread > grid[-1])]))
-    points = np.concatenate((grid, extra))
-    points_cdf = np.interp(points, grid, near_cdf, left=0.0, right=near_mass)
-    if len(far_centres) * len(points) <= EXACT_PAIRS:
-        far_cdf, far_density = normal_mixture_at(points, far_centres, far_weights, far_scales)
-        far_density = far_density[:n_grid]
+    # Rows on the grid within reach of an exact kernel narrower than a few steps are scored
+    # at their own value: between grid points such a kernel's CDF is not linear.
+    exact = narrow | far
+    small = exact & (scales < NARROW_STEPS * step)
+    if small.any():
+        reach = EXACT_REACH * np.maximum(scales[small], _tiny_scale(step))
+        first = np.searchsorted(data_on_grid, centres[small] - reach, "left")
+        last = np.searchsorted(data_on_grid, centres[small] + reach, "right")
+        covered = np.cumsum(np.bincount(first, minlength=len(data_on_grid) + 1)[:-1]) > np.cumsum(
+            np.bincount(last, minlength=len(data_on_grid) + 1)[:-1]
+        )
+        # and points across each kernel's tails, so the quantiles (W1) between rows follow it.
+        tails = centres[small][:, None] + np.maximum(scales[small], _tiny_scale(step))[:, None] * _TAIL_POINTS
+        extra = np.concatenate((extra, tails.ravel()))
+        added = data_on_grid[covered]
+    else:
+        added = np.empty(0)
+    base = np.sort(np.concatenate((grid, extra)))
+    points = np.concatenate((grid, extra, added))
+    order = np.argsort(points, kind="stable")
+    points = points[order]
+    on_grid = np.argsort(order, kind="stable")[:n_grid]  # where the grid went
+    points_cdf = np.interp(points, grid, near_cdf, left=0.0, right=smoothed_mass)
+    if narrow.any():
+        narrow_scales = np.maximum(scales[narrow], _tiny_scale(step))
+        points_cdf += local_normal_mixture(points, centres[narrow], weights[narrow], narrow_scales)[0]
+        # Drawn one step wide: the figure cannot show narrower.
+        density += local_normal_mixture(grid, centres[narrow], weights[narrow], np.maximum(narrow_scales, step))[1]
+    # A far kernel a few steps wide or more is evaluated at the grid and beyond it, and
+    # interpolated at the rows added for the narrow kernels (its CDF is smooth between them).
+    far_small = far_scales < NARROW_STEPS * step
+    if _reach_pairs(points, far_centres[far_small], far_scales[far_small]) + _reach_pairs(
+        base, far_centres[~far_small], far_scales[~far_small]
+    ) <= EXACT_PAIRS:
+        points_cdf += local_normal_mixture(points, far_centres[far_small], far_weights[far_small], far_scales[far_small])[0]
+        wide_cdf = local_normal_mixture(base, far_centres[~far_small], far_weights[~far_small], far_scales[~far_small])[0]
+        points_cdf += np.interp(points, base, wide_cdf)
+        far_density = local_normal_mixture(grid, far_centres, far_weights, np.maximum(far_scales, step))[1]
     else:
         # Too many to evaluate one by one (a KDE's rows): smooth them on a grid of their own.
         coarse = np.linspace(reach_low, reach_high, int(GRID_GROWTH * grid_size))
@@ -380,12 +480,10 @@ def reconstruct(
         coarse_density = mixture_density_on_grid(coarse, far_centres, far_weights, coarse_classes, coarse_scales)
         far_mass = float(far_weights.sum())
         coarse_cdf = _cdf_from_density(coarse_density, coarse_step) * far_mass
-        far_cdf = np.interp(points, coarse, coarse_cdf, left=0.0, right=far_mass)
+        points_cdf += np.interp(points, coarse, coarse_cdf, left=0.0, right=far_mass)
         far_density = np.interp(grid, coarse, coarse_density)
-    points_cdf += far_cdf
-    cdf = points_cdf[:n_grid].copy()
-    order = np.argsort(points, kind="stable")
-    return grid, density + far_density, cdf, points[order], np.maximum.accumulate(points_cdf[order])
+    cdf = points_cdf[on_grid].copy()
+    return grid, density + far_density, cdf, points, np.maximum.accumulate(points_cdf)
 
 
 # --------------------------------------------------------------------------- the analyzer
@@ -398,11 +496,13 @@ class DistributionAnalyzer(SeedArgumentNames):
     per-partition summaries ``p_k``: a Normal with the partition's mean and standard
     deviation (``method="gaussian"``), or a Gaussian KDE of the partition's rows with its
     own bandwidth ``1.06 * std_k * n_k**(-1/5)`` (``method="kde"``). ``n_k`` counts the
-    partition's non-missing values. Kernel scales are floored at one grid step, so a
-    partition with zero spread becomes a narrow spike instead of a division by zero.
-    Kernels centred in the figure's window and at most as wide as it are smoothed on the
-    grid; the others (the partition of a far outlier) are evaluated exactly, so one value
-    far out changes neither the step nor the curves inside the window.
+    partition's non-missing values. Kernels centred in the figure's window, at most as
+    wide as it and at least ``NARROW_STEPS`` grid steps wide are smoothed on the grid; the
+    others (the partition of a far outlier, unit-sd partitions when a far cluster stretches
+    the window) are evaluated exactly with the Normal CDF, so far values change neither the
+    step nor the scores. The curves draw every kernel at least one step wide (a partition
+    with zero spread is a one-step spike). Past ``EXACT_PAIRS`` (kernel, point) pairs, the
+    narrow kernels left over are widened to one step in the scores too.
 
     Unlike scikit-learn estimators, the data is given to the constructor (as in the
     predecessor's API) and checked there, so mistakes surface where they are made.
