@@ -1662,3 +1662,29 @@ def test_fit_scaler_takes_power_transformer_on_a_far_offset_column() -> None:
         fit_scaler(values, scaler)
     with pytest.raises(ValueError, match="scaler cannot be applied chunk by chunk"):
         fit_scaler(values, _RowSetScaler())
+
+
+def test_x_read_from_csv_with_y_from_pandas_pairs_by_position(tmp_path) -> None:
+    # X's per-block index restarts at 0 (read_csv), y's is pandas' 0..n-1 cut otherwise: X's
+    # index does not identify rows, so they pair by position, as pandas pairs the file read
+    # whole; a re-sorted X (its index rises nowhere) is still compared and refused
+    rng = np.random.default_rng(3)
+    n = 3000
+    frame = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    y_mem = pd.Series(2 * frame["a"] + rng.normal(size=n), name="y")
+    frame.to_csv(tmp_path / "X.csv", index=False)
+    X_mem = pd.read_csv(tmp_path / "X.csv")
+    memory = HVRTPartitioner(max_leaf_nodes=8, y_weight=0.5, random_state=0).fit(X_mem, y_mem)
+    with dask.config.set(scheduler="synchronous"):
+        X = dd.read_csv(tmp_path / "X.csv", blocksize=20_000)
+        y = dd.from_pandas(y_mem, npartitions=2)
+        assert X.npartitions != 2
+        model = DaskHVRTPartitioner(max_leaf_nodes=8, y_weight=0.5, random_state=0).fit(X, y, route="sample")
+        np.testing.assert_array_equal(model.get_partitions(X_mem), memory.get_partitions(X_mem))
+        DaskPartitionedRegressor(shrinkage=5.0).fit(X, y, dd.from_pandas(pd.Series(np.ones(n)), npartitions=3))
+        expected = partition_quality(X_mem, memory.labels_, y_mem).to_dict()
+        labels = dd.from_pandas(pd.Series(memory.labels_), npartitions=2)
+        assert hvrt_dask.partition_quality(X, labels, y).to_dict()["y_r2"] == pytest.approx(expected["y_r2"], rel=1e-10)
+        resorted = dd.from_pandas(frame.sort_values("b"), npartitions=3, sort=False)
+        with pytest.raises(ValueError, match="y is a dask Series whose index differs from X's index"):
+            DaskHVRTPartitioner(max_leaf_nodes=8).fit(resorted, y, route="sample")

@@ -383,7 +383,10 @@ def _summarise_chunk(
     moments, largest = _column_summary(values)
     if np.any(largest > MAX_MAGNITUDE):  # ±inf and huge values, refused naming the columns
         has_missing_values(values, numeric, refuse_tiny=False)
-    summary: dict[str, Any] = {"rows": len(frame), "moments": moments, "largest": largest, "object_kinds": kinds}
+    extent = _index_extent(part) if isinstance(part, pd.DataFrame) else None  # for _paired_chunks
+    summary: dict[str, Any] = {
+        "rows": len(frame), "moments": moments, "largest": largest, "object_kinds": kinds, "extent": extent
+    }
     summary.update(_summarise_categories(frame, categorical))
     if take is not None:
         summary["taken"] = _take_rows(part, take)
@@ -501,6 +504,7 @@ class _Scaling:
     taken: list[Any] | None = None  # rows gathered by the scaling pass (its ``take``)
     fitted_scaler: Any = None  # ``scaler`` fitted once on gathered rows (:meth:`fit_scaler`)
     scaler_noise: float = 0.0  # the rounding variance of its part, on those rows
+    index_repeats: bool = False  # X's index repeats across its chunks (read_csv's): see _paired_chunks
 
     @property
     def n_rows(self) -> int:
@@ -741,6 +745,7 @@ def _fit_scaling(
     x_summaries, y_summaries = _compute(x_tasks, y_tasks)
     chunk_rows = np.array([s["rows"] for s in x_summaries], dtype=np.int64)
     n_rows = int(chunk_rows.sum())
+    index_repeats = _repeats([s["extent"] for s in x_summaries])
     if n_rows == 0:
         raise ValueError("X has no rows")
     x_summaries, object_kinds = _settle_object_columns(
@@ -780,7 +785,7 @@ def _fit_scaling(
         y_extents = [s["extent"] for s in y_summaries]  # a pandas chunk's rows and index range
         if any(extent is None for extent in y_extents):
             y_extents = np.array([s["rows"] for s in y_summaries], dtype=np.int64)
-        y_chunks = _paired_chunks(y, X, chunks, "y", [chunk_rows], y_extents)
+        y_chunks = _paired_chunks(y, X, chunks, "y", [chunk_rows, index_repeats], y_extents)
     if not numeric and y is None:
         raise ValueError(
             "X has no numeric column, so there is no target to grow the tree on; "
@@ -827,6 +832,7 @@ def _fit_scaling(
     scaling = _Scaling(
         preprocessor=preprocessor,
         chunk_rows=chunk_rows,
+        index_repeats=index_repeats,
         column_weights=column_weights,
         x_mean=x_mean,
         x_scale=x_scale,
@@ -1673,7 +1679,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
             if length is not None and not np.isnan(length) and length != n_rows:
                 raise ValueError(f"sample_weight has {length} rows but X has {n_rows}; they must match")
             # paired as y is (by index, or by position; K22), its chunks' sizes counted if unknown
-            w_chunks = _paired_chunks(sample_weight, X, chunks, "sample_weight", [scaling.chunk_rows])
+            w_chunks = _paired_chunks(sample_weight, X, chunks, "sample_weight", [scaling.chunk_rows, scaling.index_repeats])
         preprocessor = scaling.preprocessor
         widths = dict(zip(preprocessor.categorical_columns, preprocessor.encoded_widths()))
         if partitioner.category_encoding == "auto" and sum(widths.values()) > MAX_ONE_HOT_INPUTS:
@@ -2009,7 +2015,7 @@ def _merged_groupings(X: Any, labels: Any, y: Any = None, categorical: bool = Fa
     _target_chunks_any(labels, "labels")  # its type and shape, before any computation
     if y is not None:
         _target_chunks(y, _known_rows(X))
-    lengths: list[np.ndarray] = []  # X's chunk lengths, computed at most once
+    lengths: list[Any] = []  # X's chunk lengths (and whether its index repeats), computed at most once
     label_chunks = _paired_chunks(labels, X, chunks, "labels", lengths)
     y_chunks = None if y is None else _paired_chunks(y, X, chunks, "y", lengths)
     objects = [c for c, dtype in chunks.dtypes.items() if dtype == object] if chunks.is_frame else []
@@ -2101,7 +2107,7 @@ def _with_columns(grouping: Grouping, names: list[str], wanted: list[str]) -> Gr
 
 
 def _paired_chunks(
-    values: Any, X: Any, chunks: _Chunks, name: str, lengths: list[np.ndarray], value_rows: Any = None
+    values: Any, X: Any, chunks: _Chunks, name: str, lengths: list[Any], value_rows: Any = None
 ) -> list[Any]:
     """The chunks of ``values`` (labels, y or sample_weight) holding the rows of X's chunks,
     in order. One rule for the analysis tools and the estimators.
@@ -2112,15 +2118,16 @@ def _paired_chunks(
     keeps its old ones); the chunks' indexes are compared where they are used with X's
     (:func:`_check_paired`, K22). Otherwise chunks pair by position: as they are when
     there are as many (and, where known, as long), else cut at X's rows. ``lengths``
-    caches X's chunk lengths (a pass over X when not known: give them when they are);
+    caches X's chunk lengths and, for a DataFrame X, whether its index repeats
+    (:func:`_repeats`) (a pass over X when not known: give them when they are);
     ``value_rows``: the rows of each chunk of ``values``, when counted already (else
     counted here if needed, a pass over ``values``: a dask array of unknown chunk sizes,
     say), or for a dask Series or DataFrame each chunk's :func:`_index_extent`.
 
     Cut at X's rows, the chunks of a dask Series are compared with X's by index only when
-    its index identifies its rows, its chunks holding disjoint index ranges; an index
-    that repeats across chunks (``dd.read_csv`` restarts it at 0 in each block) pairs by
-    position, as a dask array does.
+    both indexes identify rows; one that restarts across chunks (:func:`_repeats`:
+    ``dd.read_csv``'s starts at 0 in each block), X's or the Series', pairs by position,
+    as a dask array does.
     """
     dask = import_dask()
     frames = (dask.dataframe.Series, dask.dataframe.DataFrame)
@@ -2154,24 +2161,27 @@ def _paired_chunks(
         parts = list(values.to_delayed())
     extents = None
     if value_rows is not None and len(value_rows) and isinstance(value_rows[0], tuple):
-        extents, value_rows = value_rows, np.asarray([rows for rows, _, _ in value_rows], dtype=np.int64)
+        extents, value_rows = value_rows, np.asarray([extent[0] for extent in value_rows], dtype=np.int64)
     x_known = chunks.lengths if chunks.lengths is not None else (lengths[0] if lengths else None)
     if len(parts) == len(chunks.parts) and (
         value_rows is None or x_known is None or np.array_equal(value_rows, x_known)
     ):
         return parts
+    if not lengths and chunks.is_frame:  # X's lengths and whether its index repeats, in one pass
+        (x_extents,) = _compute([_delayed(_index_extent)(part) for part in chunks.parts])
+        lengths.extend([np.asarray([extent[0] for extent in x_extents], dtype=np.int64), _repeats(x_extents)])
     if not lengths:
         lengths.append(chunks.lengths if chunks.lengths is not None else _chunk_lengths(chunks))
     x_rows = lengths[0]
-    by_position = False
+    by_position = bool(indexed and len(lengths) > 1 and lengths[1])  # X's index repeats
     if indexed and len(parts) > 1:
         # cut at X's rows: its index identifies its rows only when its chunks hold disjoint
         # index ranges; one that repeats across chunks (read_csv's restarts at 0 in each
         # block) pairs by position, its index not compared (one pass counts and measures)
         if extents is None:
             (extents,) = _compute([_delayed(_index_extent)(part) for part in parts])
-        value_rows = np.asarray([rows for rows, _, _ in extents], dtype=np.int64)
-        by_position = _ranges_overlap([(low, high) for rows, low, high in extents if rows])
+        value_rows = np.asarray([extent[0] for extent in extents], dtype=np.int64)
+        by_position = by_position or _repeats(extents)
     elif value_rows is None:
         (counted,) = _compute([_delayed(len)(part) for part in parts])
         value_rows = np.asarray(counted, dtype=np.int64)
@@ -2181,15 +2191,21 @@ def _paired_chunks(
     return _cut_like(parts, value_rows, x_rows, by_position)
 
 
-def _index_extent(part: Any) -> tuple[int, Any, Any]:
-    """A pandas chunk's rows and its index's least and greatest values."""
+def _index_extent(part: Any) -> tuple[int, Any, Any, bool]:
+    """A pandas chunk's rows, its index's least and greatest values, and whether it rises."""
     if len(part) == 0:
-        return 0, None, None
-    return len(part), part.index.min(), part.index.max()
+        return 0, None, None, True
+    return len(part), part.index.min(), part.index.max(), bool(part.index.is_monotonic_increasing)
 
 
-def _ranges_overlap(ranges: list[tuple[Any, Any]]) -> bool:
-    """Whether any two of the closed ranges ``(low, high)`` overlap."""
+def _repeats(extents: list[Any]) -> bool:
+    """Whether an index restarts across chunks, by their :func:`_index_extent` (None: not
+    pandas chunks): each chunk's index rises, and two non-empty chunks' ranges overlap (as
+    read_csv's per-block RangeIndex does). A shuffled index (X re-sorted, say) does not
+    rise within its chunks: it identifies rows and is compared."""
+    if any(extent is None for extent in extents) or not all(extent[3] for extent in extents):
+        return False
+    ranges = [(low, high) for rows, low, high, _ in extents if rows]
     try:
         ordered = sorted(ranges, key=lambda r: r[0])
         return any(ordered[i + 1][0] <= ordered[i][1] for i in range(len(ordered) - 1))
