@@ -1353,11 +1353,15 @@ def test_analysis_refuses_dask_series_whose_index_is_not_xs(numbers) -> None:
         with pytest.raises(ValueError, match=r"y is a dask Series whose index differs from X's index"):
             hvrt_dask.partition_quality(X, dd.from_pandas(labels, npartitions=3, sort=False),
                                         dd.from_pandas(y[::-1], npartitions=3, sort=False))  # fmt: skip
-        # both with known divisions over other index ranges: refused before any computation
-        shifted = dd.from_pandas(labels.set_axis(labels.index + 100), npartitions=3)
+        # both with known divisions: over index ranges that cannot overlap, refused before any
+        # computation; over ranges that overlap (divisions are bounds), chunk by chunk
         sorted_X = dd.from_pandas(frame, npartitions=3)
-        ranges = r"index differs from X's index \(it runs from 100 to 699, X's from 0 to 599\)"
+        apart = dd.from_pandas(labels.set_axis(labels.index + 1000), npartitions=3)
+        ranges = r"index differs from X's index \(its index lies within 1000 to 1599, X's within 0 to 599\)"
         with pytest.raises(ValueError, match=ranges):
+            hvrt_dask.partition_quality(sorted_X, apart)
+        shifted = dd.from_pandas(labels.set_axis(labels.index + 100), npartitions=3)
+        with pytest.raises(ValueError, match=r"labels is a dask Series whose index differs from X's index \(in a chunk"):
             hvrt_dask.partition_quality(sorted_X, shifted)
         # by position, as asked
         by_position = hvrt_dask.partition_quality(X, reversed_labels.to_dask_array(lengths=True))
@@ -1583,3 +1587,104 @@ def test_an_object_array_of_timestamps_labels_by_position() -> None:
     numbers = frame.assign(d=frame["d"].astype("int64")).to_numpy()
     with pytest.raises(ValueError, match="'d' held dates at fit but holds numbers now"), pytest.warns(UserWarning):
         model.get_partitions(numbers)
+
+
+# --------------------------------------------------------------------------- session 15 review: K22 and K23 false refusals
+
+
+def test_filtered_x_and_y_of_the_same_rows_pair_by_index() -> None:
+    # a filtered X keeps its divisions (0, ..., 5999), a y built from the same filtered rows has
+    # its own (1, ..., 5998): both carry one index row for row, yet K22 refused them from the
+    # divisions' ends alone (naming X's index as running from 0 to 5999, which it did not)
+    rng = np.random.default_rng(17)
+    n = 3000
+    df = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "y": rng.normal(size=n)})
+    df.loc[0, "a"], df.loc[n - 1, "a"] = 5.0, -5.0  # the first and last rows are filtered out
+    keep = (df.a > -1.5) & (df.a < 1.5)
+    labels = pd.Series(rng.integers(0, 5, int(keep.sum())), index=df.index[keep])
+    expected = partition_quality(df.loc[keep, ["a", "b"]], labels, df.loc[keep, "y"]).to_dict()
+    with dask.config.set(scheduler="synchronous"):
+        ddf = dd.from_pandas(df, npartitions=4)
+        X = ddf[(ddf.a > -1.5) & (ddf.a < 1.5)][["a", "b"]]
+        y = dd.from_pandas(df.loc[keep, "y"], npartitions=4)
+        assert (X.divisions[0], y.divisions[0]) == (0, 1)
+        ours = hvrt_dask.partition_quality(X, dd.from_pandas(labels, npartitions=3), y).to_dict()
+        assert ours["within_sse_ratio"] == pytest.approx(expected["within_sse_ratio"], rel=1e-10)
+        assert ours["y_r2"] == pytest.approx(expected["y_r2"], rel=1e-10)
+        DaskHVRTPartitioner(max_leaf_nodes=8).fit(X, y, route="sample")
+        # the same rows' values on an index shifted by one: the ranges overlap, the chunks differ
+        shifted = dd.from_pandas(df.loc[keep, "y"].set_axis(df.index[keep] + 1), npartitions=4)
+        with pytest.raises(ValueError, match="y is a dask Series whose index differs from X's index"):
+            hvrt_dask.partition_quality(X, dd.from_pandas(labels, npartitions=3), shifted)
+        with pytest.raises(ValueError, match="y is a dask Series whose index differs from X's index"):
+            DaskHVRTPartitioner(max_leaf_nodes=8).fit(X, shifted, route="sample")
+
+
+def test_x_and_y_read_from_two_csv_files_pair_by_position(tmp_path) -> None:
+    # dd.read_csv restarts the index at 0 in each block: X and y read from two files (blocks of
+    # other sizes) were refused chunk by chunk, where pandas takes the same files read whole
+    rng = np.random.default_rng(7)
+    n = 3000
+    frame = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    target = pd.DataFrame({"y": 2 * frame["a"] + rng.normal(size=n)})
+    frame.to_csv(tmp_path / "X.csv", index=False)
+    target.to_csv(tmp_path / "y.csv", index=False)
+    X_mem, y_mem = pd.read_csv(tmp_path / "X.csv"), pd.read_csv(tmp_path / "y.csv")["y"]
+    labels = np.arange(n) % 5
+    expected = partition_quality(X_mem, labels, y_mem).to_dict()
+    with dask.config.set(scheduler="synchronous"):
+        X = dd.read_csv(tmp_path / "X.csv", blocksize=20_000)
+        y = dd.read_csv(tmp_path / "y.csv", blocksize=12_000)["y"]
+        assert X.npartitions not in (y.npartitions, 3) and not X.known_divisions
+        ours = hvrt_dask.partition_quality(X, da.from_array(labels, chunks=1000), y).to_dict()
+        assert ours["y_r2"] == pytest.approx(expected["y_r2"], rel=1e-10)
+        model = DaskHVRTPartitioner(max_leaf_nodes=8, y_weight=0.5, random_state=0).fit(X, y, route="sample")
+        memory = HVRTPartitioner(max_leaf_nodes=8, y_weight=0.5, random_state=0).fit(X_mem, y_mem)
+        np.testing.assert_array_equal(model.get_partitions(X_mem), memory.get_partitions(X_mem))
+        regressor = DaskPartitionedRegressor(shrinkage=5.0).fit(X, y)
+        assert np.isfinite(regressor.predict(X_mem)).all()
+
+
+def test_fit_scaler_takes_power_transformer_on_a_far_offset_column() -> None:
+    # sklearn's PowerTransformer's own fit_transform and transform differ by 1.8e-3 on
+    # 1e12 + N(0, 1): comparing them refused a per-row transform; transform is now compared
+    # with itself (halves against whole), which still refuses a row-set dependent one
+    from sklearn import preprocessing
+
+    from hvrt._target import fit_scaler
+
+    PowerTransformer, QuantileTransformer = preprocessing.PowerTransformer, preprocessing.QuantileTransformer
+    RobustScaler = preprocessing.RobustScaler
+
+    rng = np.random.default_rng(6)
+    values = np.c_[rng.normal(size=12000), np.full(12000, 5.0), 1e12 + rng.normal(size=12000)]
+    for scaler in [PowerTransformer(), StandardScaler(), MinMaxScaler(), RobustScaler(), QuantileTransformer(n_quantiles=100)]:
+        fit_scaler(values, scaler)
+    with pytest.raises(ValueError, match="scaler cannot be applied chunk by chunk"):
+        fit_scaler(values, _RowSetScaler())
+
+
+def test_x_read_from_csv_with_y_from_pandas_pairs_by_position(tmp_path) -> None:
+    # X's per-block index restarts at 0 (read_csv), y's is pandas' 0..n-1 cut otherwise: X's
+    # index does not identify rows, so they pair by position, as pandas pairs the file read
+    # whole; a re-sorted X (its index rises nowhere) is still compared and refused
+    rng = np.random.default_rng(3)
+    n = 3000
+    frame = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    y_mem = pd.Series(2 * frame["a"] + rng.normal(size=n), name="y")
+    frame.to_csv(tmp_path / "X.csv", index=False)
+    X_mem = pd.read_csv(tmp_path / "X.csv")
+    memory = HVRTPartitioner(max_leaf_nodes=8, y_weight=0.5, random_state=0).fit(X_mem, y_mem)
+    with dask.config.set(scheduler="synchronous"):
+        X = dd.read_csv(tmp_path / "X.csv", blocksize=20_000)
+        y = dd.from_pandas(y_mem, npartitions=2)
+        assert X.npartitions != 2
+        model = DaskHVRTPartitioner(max_leaf_nodes=8, y_weight=0.5, random_state=0).fit(X, y, route="sample")
+        np.testing.assert_array_equal(model.get_partitions(X_mem), memory.get_partitions(X_mem))
+        DaskPartitionedRegressor(shrinkage=5.0).fit(X, y, dd.from_pandas(pd.Series(np.ones(n)), npartitions=3))
+        expected = partition_quality(X_mem, memory.labels_, y_mem).to_dict()
+        labels = dd.from_pandas(pd.Series(memory.labels_), npartitions=2)
+        assert hvrt_dask.partition_quality(X, labels, y).to_dict()["y_r2"] == pytest.approx(expected["y_r2"], rel=1e-10)
+        resorted = dd.from_pandas(frame.sort_values("b"), npartitions=3, sort=False)
+        with pytest.raises(ValueError, match="y is a dask Series whose index differs from X's index"):
+            DaskHVRTPartitioner(max_leaf_nodes=8).fit(resorted, y, route="sample")

@@ -376,25 +376,28 @@ def fit_scaler(values: np.ndarray, scaler: TransformerMixin) -> TransformerMixin
     Raises
     ------
     ValueError
-        When the scaler fails, or when its ``transform`` of these rows, in two halves, is
-        not its ``fit_transform`` of them: its output then depends on which rows are scaled
-        together, and cannot be applied chunk by chunk.
+        When the scaler fails, or when its ``transform`` of these rows in two halves is not
+        its ``transform`` of them whole: its output then depends on which rows are scaled
+        together, and cannot be applied chunk by chunk. (``transform`` is compared with
+        itself, not with ``fit_transform``: sklearn's own may differ from its ``transform``
+        by rounding, e.g. PowerTransformer on a column like 1e12 + N(0, 1).)
     """
     fitted = clone(scaler)
     half = len(values) // 2
     try:
-        once = fitted.fit_transform(values)
-        halves = [fitted.transform(values[:half]), fitted.transform(values[half:])] if half else [once]
+        fitted.fit(values)
+        whole = fitted.transform(values)
+        halves = [fitted.transform(values[:half]), fitted.transform(values[half:])] if half else [whole]
     except Exception as err:  # report the user's scaler, not a deep traceback
         raise ValueError(f"scaler {scaler!r} failed on the numeric columns of X: {err}") from err
-    once = _checked_scaled(once, values)
+    whole = _checked_scaled(whole, values)
     again = np.concatenate([_checked_scaled(part, values[: len(part)] if i == 0 else values[half:])
                             for i, part in enumerate(halves)])  # fmt: skip
-    size = float(np.nanmax(np.abs(once), initial=0.0))
-    if not np.allclose(once, again, rtol=1e-9, atol=1e-12 * max(size, 1.0), equal_nan=True):
+    size = float(np.nanmax(np.abs(whole), initial=0.0))
+    if not np.allclose(whole, again, rtol=1e-9, atol=1e-12 * max(size, 1.0), equal_nan=True):
         raise ValueError(
             "scaler cannot be applied chunk by chunk: its transform of the rows it was fitted on, in two halves, "
-            f"differs from its fit_transform of them ({scaler!r}). hvrt.dask fits the scaler once on the gathered "
+            f"differs from its transform of them whole ({scaler!r}). hvrt.dask fits the scaler once on the gathered "
             "rows and transforms each chunk with it, so it needs a scaler that scales each row alone "
             "(StandardScaler, MinMaxScaler, RobustScaler, QuantileTransformer, ...), or scaler=None"
         )

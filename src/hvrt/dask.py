@@ -42,9 +42,11 @@ estimator. Nothing collects all rows on the client:
   scaler is fitted once and transforms each chunk where it lives (one whose output
   depends on the rows it is given cannot be applied so, and is refused).
 - **y and sample_weight** pair with X's chunks as the analysis tools' labels do
-  (:func:`_paired_chunks`): a dask Series with a dask DataFrame X by index, refused where
-  it differs from X's, as in memory; otherwise by position, recut at X's rows when cut
-  otherwise (chunk sizes unknown are counted).
+  (:func:`_paired_chunks`): a dask Series with a dask DataFrame X, both of known
+  divisions, by index, refused where it differs from X's, as in memory; otherwise by
+  position, recut at X's rows when cut otherwise (chunk sizes unknown are counted), the
+  index compared only where it identifies rows (not one that restarts in each block, as
+  ``dd.read_csv``'s does).
 - **Labelling** is lazy: ``get_partitions`` maps the fitted local estimator over the
   blocks (``map_blocks`` / ``map_partitions``).
 - **Local models**: per-partition ``XᵀWX`` and ``XᵀWy`` are computed where each chunk lives
@@ -381,7 +383,10 @@ def _summarise_chunk(
     moments, largest = _column_summary(values)
     if np.any(largest > MAX_MAGNITUDE):  # ±inf and huge values, refused naming the columns
         has_missing_values(values, numeric, refuse_tiny=False)
-    summary: dict[str, Any] = {"rows": len(frame), "moments": moments, "largest": largest, "object_kinds": kinds}
+    extent = _index_extent(part) if isinstance(part, pd.DataFrame) else None  # for _paired_chunks
+    summary: dict[str, Any] = {
+        "rows": len(frame), "moments": moments, "largest": largest, "object_kinds": kinds, "extent": extent
+    }
     summary.update(_summarise_categories(frame, categorical))
     if take is not None:
         summary["taken"] = _take_rows(part, take)
@@ -469,7 +474,8 @@ def _check_category_keys(values_by_key: list[dict[str, Any] | None], column: str
 def _summarise_target(part: Any) -> dict[str, Any]:
     values = _target_values(part)
     moments, largest = _column_summary(values)
-    return {"rows": len(values), "moments": moments, "largest": largest}
+    extent = _index_extent(part) if isinstance(part, (pd.Series, pd.DataFrame)) else None
+    return {"rows": len(values), "moments": moments, "largest": largest, "extent": extent}
 
 
 # --------------------------------------------------------------------------- the preprocessing
@@ -498,6 +504,7 @@ class _Scaling:
     taken: list[Any] | None = None  # rows gathered by the scaling pass (its ``take``)
     fitted_scaler: Any = None  # ``scaler`` fitted once on gathered rows (:meth:`fit_scaler`)
     scaler_noise: float = 0.0  # the rounding variance of its part, on those rows
+    index_repeats: bool = False  # X's index repeats across its chunks (read_csv's): see _paired_chunks
 
     @property
     def n_rows(self) -> int:
@@ -738,6 +745,7 @@ def _fit_scaling(
     x_summaries, y_summaries = _compute(x_tasks, y_tasks)
     chunk_rows = np.array([s["rows"] for s in x_summaries], dtype=np.int64)
     n_rows = int(chunk_rows.sum())
+    index_repeats = _repeats([s["extent"] for s in x_summaries])
     if n_rows == 0:
         raise ValueError("X has no rows")
     x_summaries, object_kinds = _settle_object_columns(
@@ -774,8 +782,10 @@ def _fit_scaling(
         y_mean, y_scale, y_constant = _zscore((y_count, y_mean, y_m2), n_rows, y_imputed)
         # y cut like X (a column of the same frame, say) is used as it is; otherwise recut
         # (by index, or by position: as the analysis tools pair labels, K22)
-        y_rows = np.array([s["rows"] for s in y_summaries], dtype=np.int64)
-        y_chunks = _paired_chunks(y, X, chunks, "y", [chunk_rows], y_rows)
+        y_extents = [s["extent"] for s in y_summaries]  # a pandas chunk's rows and index range
+        if any(extent is None for extent in y_extents):
+            y_extents = np.array([s["rows"] for s in y_summaries], dtype=np.int64)
+        y_chunks = _paired_chunks(y, X, chunks, "y", [chunk_rows, index_repeats], y_extents)
     if not numeric and y is None:
         raise ValueError(
             "X has no numeric column, so there is no target to grow the tree on; "
@@ -822,6 +832,7 @@ def _fit_scaling(
     scaling = _Scaling(
         preprocessor=preprocessor,
         chunk_rows=chunk_rows,
+        index_repeats=index_repeats,
         column_weights=column_weights,
         x_mean=x_mean,
         x_scale=x_scale,
@@ -846,11 +857,9 @@ def _as_rows(values: np.ndarray) -> np.ndarray:
 
 def _part_moments(part: Any, y_part: Any, scaling: _Scaling) -> tuple[tuple, tuple]:
     """Moments of one chunk's target parts (for the blend's variances)."""
-    _refuse_other_index(y_part, part, "y")
+    _check_paired(y_part, part, "y")
     frame = _frame_of(part)
     y_values = _target_values(y_part)
-    if len(y_values) != len(frame):
-        raise ValueError(f"y has {len(y_values)} rows in a chunk where X has {len(frame)}; they must match")
     x_part, y_values = scaling.parts(frame, y_values)
     return _column_moments(_as_rows(x_part)), _column_moments(_as_rows(y_values))
 
@@ -872,9 +881,7 @@ def _take_rows(part: Any, rows: np.ndarray) -> Any:
 def _take_paired(part: Any, x_part: Any, rows: np.ndarray, name: str) -> Any:
     """:func:`_take_rows` of a chunk of y (or ``name``) paired with X's chunk ``x_part``,
     after checking they hold the same rows (their indexes, as in memory: K22)."""
-    _refuse_other_index(part, x_part, name)
-    if len(part) != len(x_part):
-        raise ValueError(f"{name} has {len(part)} rows in a chunk where X has {len(x_part)}; they must match")
+    _check_paired(part, x_part, name)
     return _take_rows(part, rows)
 
 
@@ -974,10 +981,8 @@ def _fit_chunk_facts(
         if time_columns and len(part):
             facts["ranges"] = time_ranges(part, frame, labels, local.n_partitions_, time_columns)
         if y_part is not None:
-            _refuse_other_index(y_part, part, "y")
+            _check_paired(y_part, part, "y")
             values = _target_values(y_part)
-            if len(values) != len(labels):
-                raise ValueError(f"y has {len(values)} rows in a chunk where X has {len(labels)}; they must match")
             present = ~np.isnan(values)
             k = local.n_partitions_
             # (a few outputs; bincount is vectorised over the rows)
@@ -1043,11 +1048,9 @@ def _hist_chunk(part: Any, y_part: Any, scaling: _Scaling, mapper: Any) -> Any:
     from ._hist._distributed import bin_chunk
 
     if y_part is not None:
-        _refuse_other_index(y_part, part, "y")
+        _check_paired(y_part, part, "y")
     frame = _frame_of(part, _raw_categoricals(scaling.preprocessor))
     y_values = None if y_part is None else _target_values(y_part)
-    if y_values is not None and len(y_values) != len(frame):
-        raise ValueError(f"y has {len(y_values)} rows in a chunk where X has {len(frame)}; they must match")
     X_tree = scaling.preprocessor.tree_inputs(frame)
     return bin_chunk(X_tree, scaling.target(frame, y_values), mapper)  # an empty chunk too
 
@@ -1469,9 +1472,9 @@ class DaskHVRTPartitioner(HVRTPartitioner):
 
 def _regression_chunk(part: Any, y_part: Any, w_part: Any, preprocessor: Preprocessor) -> dict[str, Any]:
     """One chunk's weighted input moments and response summary."""
-    _refuse_other_index(y_part, part, "y")
+    _check_paired(y_part, part, "y")
     if w_part is not None:
-        _refuse_other_index(w_part, part, "sample_weight")
+        _check_paired(w_part, part, "sample_weight")
     frame = _frame_of(part, _raw_categoricals(preprocessor))
     inputs = preprocessor.tree_inputs(frame)
     response = _checked_chunk_response(y_part, len(frame))
@@ -1676,7 +1679,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
             if length is not None and not np.isnan(length) and length != n_rows:
                 raise ValueError(f"sample_weight has {length} rows but X has {n_rows}; they must match")
             # paired as y is (by index, or by position; K22), its chunks' sizes counted if unknown
-            w_chunks = _paired_chunks(sample_weight, X, chunks, "sample_weight", [scaling.chunk_rows])
+            w_chunks = _paired_chunks(sample_weight, X, chunks, "sample_weight", [scaling.chunk_rows, scaling.index_repeats])
         preprocessor = scaling.preprocessor
         widths = dict(zip(preprocessor.categorical_columns, preprocessor.encoded_widths()))
         if partitioner.category_encoding == "auto" and sum(widths.values()) > MAX_ONE_HOT_INPUTS:
@@ -1923,15 +1926,25 @@ def _refuse_other_index(values: Any, part: Any, name: str) -> None:
 
     In memory a pandas Series must carry a DataFrame X's index (``aligned_1d``); a dask
     Series paired with a dask DataFrame is held to the same, chunk by chunk (the chunks
-    pair by index when both have known divisions, else by position).
+    pair by index when both have known divisions, else by position). Not a chunk marked
+    by :func:`_paired_chunks` as paired by position (its index repeats across chunks).
     """
     indexed = isinstance(values, (pd.Series, pd.DataFrame)) and isinstance(part, pd.DataFrame)
-    if indexed and not values.index.equals(part.index):
+    if indexed and not values.attrs.get(_BY_POSITION) and not values.index.equals(part.index):
         other = f", where its chunk has {len(values)}" if len(values) != len(part) else ""
         raise ValueError(
             f"{name} is a dask Series whose index differs from X's index (in a chunk of {len(part)} "
             f"rows of X{other}); align them, or pass {name}.to_dask_array(lengths=True) to match rows by position"
         )
+
+
+def _check_paired(values: Any, part: Any, name: str) -> None:
+    """Refuse a chunk of ``values`` (y, sample_weight or labels) that does not hold the rows
+    of X's chunk ``part``: another index where it is compared (K22), or another row count.
+    Every consumer of :func:`_paired_chunks`' chunks checks through this one function."""
+    _refuse_other_index(values, part, name)
+    if len(values) != len(part):
+        raise ValueError(f"{name} has {len(values)} rows in a chunk where X has {len(part)}; they must match")
 
 
 def _without_codes(grouping: Grouping) -> Grouping:
@@ -1953,12 +1966,10 @@ def _group_chunk(
     stats = _grouping(data.values, ids)
     y_stats = None
     if y_part is not None:
-        _refuse_other_index(y_part, part, "y")
+        _check_paired(y_part, part, "y")
         y_values = _target_values(y_part, when="measure")
         if y_values.shape[1] != 1:
             raise ValueError(f"y must be 1-D with one value per row of X, got {y_values.shape[1]} columns")
-        if len(y_values) != len(ids):
-            raise ValueError(f"y has {len(y_values)} rows in a chunk where X has {len(ids)}; they must match")
         y_stats = _without_codes(_grouping(y_values, ids))
     kinds = {c: _object_kind(data.frame, c) for c in objects} if data.frame is not None else {}
     cells: dict[str, Cells | None] = {}
@@ -2004,7 +2015,7 @@ def _merged_groupings(X: Any, labels: Any, y: Any = None, categorical: bool = Fa
     _target_chunks_any(labels, "labels")  # its type and shape, before any computation
     if y is not None:
         _target_chunks(y, _known_rows(X))
-    lengths: list[np.ndarray] = []  # X's chunk lengths, computed at most once
+    lengths: list[Any] = []  # X's chunk lengths (and whether its index repeats), computed at most once
     label_chunks = _paired_chunks(labels, X, chunks, "labels", lengths)
     y_chunks = None if y is None else _paired_chunks(y, X, chunks, "y", lengths)
     objects = [c for c, dtype in chunks.dtypes.items() if dtype == object] if chunks.is_frame else []
@@ -2096,34 +2107,49 @@ def _with_columns(grouping: Grouping, names: list[str], wanted: list[str]) -> Gr
 
 
 def _paired_chunks(
-    values: Any, X: Any, chunks: _Chunks, name: str, lengths: list[np.ndarray], value_rows: Any = None
+    values: Any, X: Any, chunks: _Chunks, name: str, lengths: list[Any], value_rows: Any = None
 ) -> list[Any]:
     """The chunks of ``values`` (labels, y or sample_weight) holding the rows of X's chunks,
     in order. One rule for the analysis tools and the estimators.
 
     A dask Series with a dask DataFrame X pairs by index as in memory: when both have known
-    divisions, ``values`` is cut at X's (lazily; an index range of its own is refused at
-    once); the chunks' indexes are compared where they are used with X's
-    (:func:`_refuse_other_index`, K22). Otherwise chunks pair by position: as they are when
+    divisions, ``values`` is cut at X's, widened to hold all its rows (lazily; refused at
+    once only when the two ranges cannot overlap: divisions bound an index, a filtered X
+    keeps its old ones); the chunks' indexes are compared where they are used with X's
+    (:func:`_check_paired`, K22). Otherwise chunks pair by position: as they are when
     there are as many (and, where known, as long), else cut at X's rows. ``lengths``
-    caches X's chunk lengths (a pass over X when not known: give them when they are);
+    caches X's chunk lengths and, for a DataFrame X, whether its index repeats
+    (:func:`_repeats`) (a pass over X when not known: give them when they are);
     ``value_rows``: the rows of each chunk of ``values``, when counted already (else
     counted here if needed, a pass over ``values``: a dask array of unknown chunk sizes,
-    say).
+    say), or for a dask Series or DataFrame each chunk's :func:`_index_extent`.
+
+    Cut at X's rows, the chunks of a dask Series are compared with X's by index only when
+    both indexes identify rows; one that restarts across chunks (:func:`_repeats`:
+    ``dd.read_csv``'s starts at 0 in each block), X's or the Series', pairs by position,
+    as a dask array does.
     """
     dask = import_dask()
     frames = (dask.dataframe.Series, dask.dataframe.DataFrame)
     indexed = isinstance(values, frames) and isinstance(X, dask.dataframe.DataFrame)
     if indexed and values.known_divisions and X.known_divisions:
         if values.divisions != X.divisions:
-            ends, x_ends = (values.divisions[0], values.divisions[-1]), (X.divisions[0], X.divisions[-1])
-            if ends != x_ends:
+            # divisions bound an index, they are not its extent (a filtered X keeps its old
+            # ones): refused here only when the two ranges cannot overlap; otherwise cut at
+            # X's divisions, widened to hold every row of values, and compared chunk by chunk
+            (low, high), (x_low, x_high) = (values.divisions[0], values.divisions[-1]), (X.divisions[0], X.divisions[-1])
+            try:
+                apart = bool(high < x_low or x_high < low)
+            except TypeError:  # indexes of values that do not compare (text and numbers)
+                apart = True
+            if apart:
                 raise ValueError(
-                    f"{name} is a dask Series whose index differs from X's index (it runs from "
-                    f"{ends[0]!r} to {ends[1]!r}, X's from {x_ends[0]!r} to {x_ends[1]!r}); align them, or "
+                    f"{name} is a dask Series whose index differs from X's index (its index lies within "
+                    f"{low!r} to {high!r}, X's within {x_low!r} to {x_high!r}); align them, or "
                     f"pass {name}.to_dask_array(lengths=True) to match rows by position"
                 )
-            values = values.repartition(divisions=list(X.divisions))
+            cuts = [min(low, x_low), *X.divisions[1:-1], max(high, x_high)]
+            values = values.repartition(divisions=cuts, force=True)
         return list(values.to_delayed())
     if isinstance(values, dask.array.Array):
         if values.ndim == 2 and values.numblocks[1] != 1:
@@ -2133,26 +2159,64 @@ def _paired_chunks(
             value_rows = np.asarray(values.chunks[0], dtype=np.int64)
     else:
         parts = list(values.to_delayed())
+    extents = None
+    if value_rows is not None and len(value_rows) and isinstance(value_rows[0], tuple):
+        extents, value_rows = value_rows, np.asarray([extent[0] for extent in value_rows], dtype=np.int64)
     x_known = chunks.lengths if chunks.lengths is not None else (lengths[0] if lengths else None)
     if len(parts) == len(chunks.parts) and (
         value_rows is None or x_known is None or np.array_equal(value_rows, x_known)
     ):
         return parts
+    if not lengths and chunks.is_frame:  # X's lengths and whether its index repeats, in one pass
+        (x_extents,) = _compute([_delayed(_index_extent)(part) for part in chunks.parts])
+        lengths.extend([np.asarray([extent[0] for extent in x_extents], dtype=np.int64), _repeats(x_extents)])
     if not lengths:
         lengths.append(chunks.lengths if chunks.lengths is not None else _chunk_lengths(chunks))
     x_rows = lengths[0]
-    if value_rows is None:
+    by_position = bool(indexed and len(lengths) > 1 and lengths[1])  # X's index repeats
+    if indexed and len(parts) > 1:
+        # cut at X's rows: its index identifies its rows only when its chunks hold disjoint
+        # index ranges; one that repeats across chunks (read_csv's restarts at 0 in each
+        # block) pairs by position, its index not compared (one pass counts and measures)
+        if extents is None:
+            (extents,) = _compute([_delayed(_index_extent)(part) for part in parts])
+        value_rows = np.asarray([extent[0] for extent in extents], dtype=np.int64)
+        by_position = by_position or _repeats(extents)
+    elif value_rows is None:
         (counted,) = _compute([_delayed(len)(part) for part in parts])
         value_rows = np.asarray(counted, dtype=np.int64)
     value_rows = np.asarray(value_rows, dtype=np.int64)
     if value_rows.sum() != x_rows.sum():
         raise ValueError(f"{name} has {int(value_rows.sum())} rows but X has {int(x_rows.sum())}; they must match")
-    return _cut_like(parts, value_rows, x_rows)
+    return _cut_like(parts, value_rows, x_rows, by_position)
 
 
-def _cut_like(parts: list[Any], part_rows: np.ndarray, rows: np.ndarray) -> list[Any]:
+def _index_extent(part: Any) -> tuple[int, Any, Any, bool]:
+    """A pandas chunk's rows, its index's least and greatest values, and whether it rises."""
+    if len(part) == 0:
+        return 0, None, None, True
+    return len(part), part.index.min(), part.index.max(), bool(part.index.is_monotonic_increasing)
+
+
+def _repeats(extents: list[Any]) -> bool:
+    """Whether an index restarts across chunks, by their :func:`_index_extent` (None: not
+    pandas chunks): each chunk's index rises, and two non-empty chunks' ranges overlap (as
+    read_csv's per-block RangeIndex does). A shuffled index (X re-sorted, say) does not
+    rise within its chunks: it identifies rows and is compared."""
+    if any(extent is None for extent in extents) or not all(extent[3] for extent in extents):
+        return False
+    ranges = [(low, high) for rows, low, high, _ in extents if rows]
+    try:
+        ordered = sorted(ranges, key=lambda r: r[0])
+        return any(ordered[i + 1][0] <= ordered[i][1] for i in range(len(ordered) - 1))
+    except TypeError:  # an index of values that do not order: nothing says it identifies rows
+        return True
+
+
+def _cut_like(parts: list[Any], part_rows: np.ndarray, rows: np.ndarray, by_position: bool = False) -> list[Any]:
     """``parts`` (chunks of ``part_rows`` rows) re-cut into chunks of ``rows`` rows, each
-    one delayed concatenation of the pieces it spans (a pandas chunk keeps its index)."""
+    one delayed concatenation of the pieces it spans (a pandas chunk keeps its index;
+    marked ``by_position`` when it is not to be compared with X's, see :func:`_refuse_other_index`)."""
     starts = np.concatenate([[0], np.cumsum(part_rows)])
     bounds = np.concatenate([[0], np.cumsum(rows)])
     rows_of = _delayed(_rows_of)
@@ -2162,18 +2226,24 @@ def _cut_like(parts: list[Any], part_rows: np.ndarray, rows: np.ndarray) -> list
         last = max(int(np.searchsorted(starts, end, side="left")), first + 1)
         pieces = [(parts[j], int(max(begin - starts[j], 0)), int(min(end, starts[j + 1]) - starts[j]))
                   for j in range(first, min(last, len(parts)))]  # fmt: skip
-        cut.append(rows_of([p for p, _, _ in pieces], [(a, b) for _, a, b in pieces]))
+        cut.append(rows_of([p for p, _, _ in pieces], [(a, b) for _, a, b in pieces], by_position))
     return cut
 
 
-def _rows_of(pieces: list[Any], spans: list[tuple[int, int]]) -> Any:
+_BY_POSITION = "hvrt_by_position"  # attrs key: a chunk paired with X's by position, not by index
+
+
+def _rows_of(pieces: list[Any], spans: list[tuple[int, int]], by_position: bool = False) -> Any:
     """The rows ``spans`` of ``pieces``, concatenated (pandas pieces with their index)."""
     taken = [piece.iloc[a:b] if isinstance(piece, (pd.Series, pd.DataFrame)) else piece[a:b]
              for piece, (a, b) in zip(pieces, spans)]  # fmt: skip
     if not taken:
         return np.empty(0)
     if isinstance(taken[0], (pd.Series, pd.DataFrame)):
-        return pd.concat(taken) if len(taken) > 1 else taken[0]
+        joined = pd.concat(taken) if len(taken) > 1 else taken[0].copy(deep=False)
+        if by_position:
+            joined.attrs[_BY_POSITION] = True
+        return joined
     return np.concatenate(taken) if len(taken) > 1 else taken[0]
 
 
