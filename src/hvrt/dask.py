@@ -131,7 +131,6 @@ from .metrics import (
     FullReport,
     PartitionQuality,
     _check_partition_count,
-    _column_magnitude,
     _feature_reports,
     _quality_from,
     categorical_report_of_cells,
@@ -2388,8 +2387,6 @@ def partition_quality(X: Any, labels: Any, y: Any = None) -> PartitionQuality:
         raise ValueError(f"X has no numeric column to measure; skipped columns: {list(merged.skipped)}")
     _check_partition_count(stats.n_partitions, 1)
     total = merged.total
-    magnitude = _column_magnitude(stats)
     if y_stats is not None:
         total = np.append(total, merged.y_total)
-        magnitude = np.append(magnitude, _column_magnitude(y_stats))
     return _quality_from(stats, y_stats, total, names, merged.n_rows, merged.skipped)

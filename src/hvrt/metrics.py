@@ -1158,14 +1158,6 @@ def _feature_reports(
     return reports
 
 
-def _column_magnitude(stats: GroupedStats) -> np.ndarray:
-    """Each column's largest absolute value over all partitions (0 for an all-missing column)."""
-    magnitude = np.fmax(np.abs(stats.minimum), np.abs(stats.maximum))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
-        return np.nan_to_num(np.nanmax(magnitude, axis=0, initial=0.0))
-
-
 def _column_varies(stats: GroupedStats) -> np.ndarray:
     """Whether each grouped column holds two different values (NaN skipped)."""
     highest = np.fmax.reduce(stats.maximum, axis=0, initial=-np.inf)
