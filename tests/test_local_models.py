@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import warnings
 
 import numpy as np
@@ -996,7 +998,9 @@ def test_a_y_of_extreme_magnitude_gets_the_dask_regressors_message() -> None:
             DaskPartitionedRegressor(HVRTPartitioner(max_leaf_nodes=6), shrinkage=5.0).fit(
                 dd.from_pandas(X, npartitions=2), dd.from_pandas(y * scale, npartitions=2)
             )
-        assert str(in_memory.value) == str(on_dask.value)
+        # the same rule and wording; the value each quotes first depends on the order it reads the rows
+        number = r"[-+]?\d[\d.]*e[-+]?\d+"
+        assert re.sub(number, "V", str(in_memory.value)) == re.sub(number, "V", str(on_dask.value))
 
 
 @pytest.mark.parametrize("partition_on", ["y", "residual"])
