@@ -155,7 +155,7 @@ def test_report_counts_missing_values_per_feature_and_partition(tmp_path):
     assert f"missing values {n_missing:,} (89%)" in text  # the feature card of 'a'
     assert "partitions without a value 1 of 5" in text
     assert "1 partition (3) has no value of 'a'" in text and "share 0 of the variance" in text
-    assert f"missing numeric values {n_missing:,} (" in text  # the overview
+    assert "numeric features with missing values 1 of 2" in text  # the overview
 
 
 def test_binned_violin_says_how_many_values_are_missing():
@@ -169,6 +169,9 @@ def test_binned_violin_says_how_many_values_are_missing():
     assert n_empty >= 4
     assert f"'a' is missing in {n_missing:,} of 3,000 rows" in title
     assert f"{n_empty} partitions with no value, ranked last" in title
+    # the last bin holds only partitions without values (4 partitions per bin): marked, not blank
+    [marker] = [t for t in result.figures["a/feature_distribution_trend"].axes[0].texts if t.get_text() == "no value"]
+    assert marker.get_position()[0] == 20
 
 
 def test_a_feature_with_one_value_is_not_called_constant_without_its_missing_rows():

@@ -380,12 +380,11 @@ def _count(n: int, noun: str) -> str:
 
 
 def _missing_overview(result: ProfileResult) -> list[tuple[str, str]]:
-    """The overview's count of missing numeric values (none without a missing table)."""
-    if result.missing.empty or not result.n_samples:
+    """The overview's count of numeric features with missing values (none without a missing table)."""
+    if result.missing.empty:
         return []
-    total = int(result.missing["n_missing"].sum())
-    share = total / (result.n_samples * len(result.missing))
-    return [("missing numeric values", f"{total:,} ({plotting.format_share(share)})")]
+    with_missing = int((result.missing["n_missing"] > 0).sum())
+    return [("numeric features with missing values", f"{with_missing:,} of {len(result.missing):,}")]
 
 
 def _missing_facts(result: ProfileResult, feature: str, row: pd.Series) -> tuple[list[tuple[str, str]], list[str]]:
@@ -406,9 +405,9 @@ def _missing_facts(result: ProfileResult, feature: str, row: pd.Series) -> tuple
         shown = ", ".join(str(label) for label in labels[:10]) + (f" and {len(labels) - 10:,} more" if len(labels) > 10 else "")
         notes.append(
             f"{_count(empty, 'partition')} ({shown}) {'has' if empty == 1 else 'have'} no value of {feature!r}. "
-            "Such a partition holds a share 0 of the variance and of the span, as a one-row partition does, "
-            "and still counts among the K partitions: the HHI is higher than if the values present were "
-            "spread as evenly over the partitions that have some."
+            "Such a partition holds a share 0 of the variance and of the span (as a one-row partition does) "
+            f"and still counts as one of the {len(result.partition_sizes):,} partitions, so the HHIs can read "
+            "more concentrated than the values present are."
         )
     return facts, notes
 

@@ -582,6 +582,9 @@ def plot_binned_violin(binned: BinnedSamples) -> Figure:
                 parts[key].set_color(ORIGINAL_COLOR)
                 parts[key].set_linewidth(1)
     n_bins = len(binned.samples)
+    for b in np.flatnonzero(binned.rows_per_bin == 0):  # a bin of partitions without values
+        ax.text(b + 1, 0.5, "no value", transform=ax.get_xaxis_transform(), rotation=90,
+                ha="center", va="center", fontsize=9, color=OUTLIER_COLOR)  # fmt: skip
     ax.set_xticks(np.arange(1, n_bins + 1))
     ax.set_xlim(0.4, n_bins + 0.6)
     low, high = binned.window
