@@ -414,7 +414,8 @@ def _mark_point_masses(
     a spike that passes it is cut, and the legend says so.
     """
     grid = comparison.grid
-    masses, values = comparison.point_masses, comparison.point_mass_values
+    in_view = (comparison.point_masses >= window[0]) & (comparison.point_masses <= window[1])
+    masses, values = comparison.point_masses[in_view], comparison.point_mass_values[in_view]
     near = np.zeros(len(grid), dtype=bool)
     centre = np.searchsorted(grid, masses)
     for offset in range(-SPIKE_STEPS, SPIKE_STEPS + 1):  # a dozen shifts, each vectorised
@@ -424,13 +425,12 @@ def _mark_point_masses(
     cut = top > 0 and float(reconstructed[shown & near].max(initial=0.0)) > 1.08 * top
     if cut:
         ax.set_ylim(0, 1.08 * top)
-    inside = masses[(masses >= window[0]) & (masses <= window[1])]
     m = len(masses)
     rows = "with a single value" if np.all(values == 1) else "whose values are equal"
     label = f"{m:,} partition{'s' if m > 1 else ''} {rows}: point mass{'es' if m > 1 else ''} (ticks)"
     if cut:
         label += ", spikes cut"
-    ax.plot(inside, np.zeros(len(inside)), linestyle="none", marker="|", markersize=18, markeredgewidth=2,
+    ax.plot(masses, np.zeros(m), linestyle="none", marker="|", markersize=18, markeredgewidth=2,
             color=RECONSTRUCTION_COLOR, transform=ax.get_xaxis_transform(), clip_on=False, label=label)  # fmt: skip
 
 
@@ -448,7 +448,11 @@ def plot_distribution_comparison(comparison: DistributionComparison, ax: Axes | 
     -------
     Figure
     """
-    masses = comparison.point_masses if not comparison.is_constant else np.zeros(0)
+    masses = np.zeros(0)
+    if not comparison.is_constant and len(comparison.point_masses):
+        # those beyond the axis are counted there, as other values beyond it
+        low, high = _visible_window(comparison)
+        masses = comparison.point_masses[(comparison.point_masses >= low) & (comparison.point_masses <= high)]
     # two-line title and the legend row (two rows with point masses)
     figure, ax = _figure_and_axes(ax, 10, 5, top=1.2 if len(masses) else 0.95)
     score = comparison.score
@@ -488,7 +492,7 @@ def plot_distribution_comparison(comparison: DistributionComparison, ax: Axes | 
     ax.set_xlim(*window)
     ax.set_ylim(bottom=0)
     if len(masses):
-        _mark_point_masses(ax, comparison, original, reconstructed, window)
+        _mark_point_masses(ax, comparison, original, reconstructed, window)  # those in view
     _mark_outside(ax, comparison.n_below, comparison.n_above, *comparison.window, comparison.time_kind)
     ax.set_title(title, fontsize=12, pad=40 if len(masses) else 26)
     ax.set_xlabel(_literal(comparison.feature))
