@@ -122,7 +122,10 @@ def test_run_profiling_returns_a_result_and_keeps_the_report():
     assert list(result.partition_sizes.index) == sorted(value_partitions(data, 12).unique())
     assert list(result.distribution_scores["feature"]) == ["wide", "bimodal", "skewed", "uniform"]
     merged = result.to_pandas()
-    assert list(merged.columns) == ["feature", "variance_hhi", "span_hhi", "wasserstein", "ks"]
+    assert list(merged.columns) == [
+        "feature", "variance_hhi", "span_hhi", "wasserstein", "ks", "n_missing", "missing_share",
+        "partitions_without_values",
+    ]  # fmt: skip
 
 
 # --------------------------------------------------------------------------- artifacts
@@ -158,7 +161,8 @@ def test_artifact_contents(tmp_path):
             ("prop_span_distribution.csv", "span_proportion", result.report[feature].span_report),
         ):
             table = pd.read_csv(tmp_path / feature / file_name)
-            assert list(table.columns) == ["partition", column]
+            assert list(table.columns) == ["partition", column, "n_values", "n_missing"]
+            assert (table["n_values"] == result.partition_sizes.to_numpy()).all() and not table["n_missing"].any()
             np.testing.assert_array_equal(table["partition"], partition_ids)
             np.testing.assert_allclose(table[column], sub_report.distribution, rtol=1e-12)
             assert table[column].sum() == pytest.approx(1.0)

@@ -21,6 +21,7 @@ __all__ = [
     "binned_violin_samples",
     "partition_box_stats",
     "robust_window",
+    "zero_spread_partitions",
 ]
 
 VIOLIN_BINS = 20
@@ -132,6 +133,15 @@ class DistributionComparison:
     time_kind : {"dates", "durations"} or None
         For a date or duration column (its values are nanoseconds): figures write the
         value axis as dates or durations.
+    n_missing : int
+        Missing values of the feature (rows left out of both curves); a figure says how many.
+    point_masses : ndarray of shape (m,)
+        The value of each partition whose values are all equal (one value, or a partition of
+        a constant): its kernel has no width, so the reconstruction draws it as a spike one
+        grid step wide whose height says nothing. A figure marks these values on the axis
+        and does not let the spikes set the height of the plot.
+    point_mass_values : ndarray of shape (m,)
+        Non-missing values in each of those partitions.
     """
 
     feature: str
@@ -149,6 +159,9 @@ class DistributionComparison:
     n_values: int = 0
     original_bandwidth: float = float("nan")
     time_kind: str | None = None
+    n_missing: int = 0
+    point_masses: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    point_mass_values: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def is_constant(self) -> bool:
@@ -204,6 +217,10 @@ class BinnedSamples:
         edge, not drawn.
     time_kind : {"dates", "durations"} or None
         As in :class:`DistributionComparison`.
+    n_missing : int
+        Missing values of the feature, which no violin shows.
+    n_empty_partitions : int
+        Partitions without a value of the feature (their mean is missing, so they rank last).
     """
 
     feature: str
@@ -215,6 +232,8 @@ class BinnedSamples:
     below_per_bin: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     above_per_bin: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     time_kind: str | None = None
+    n_missing: int = 0
+    n_empty_partitions: int = 0
 
 
 @dataclass(frozen=True)
@@ -227,18 +246,32 @@ class PartitionBoxes:
     stats : list of dict
         In :meth:`matplotlib.axes.Axes.bxp` form: ``label``, ``q1``, ``med``, ``q3``,
         ``whislo``, ``whishi`` (whiskers at the most extreme values within 1.5 IQR).
-        Partitions without a value of the feature are left out.
+        Partitions without a value of the feature have no box (see ``empty_labels``).
     outside_per_box : ndarray of shape (len(stats),)
         Values of each box's partition beyond its whiskers, which the figure does not draw
         but counts.
     time_kind : {"dates", "durations"} or None
         As in :class:`DistributionComparison`.
+    positions : ndarray of shape (len(stats),) or None
+        Place of each box among all partitions (``0..K-1``); None for ``0..len(stats)-1``.
+    empty_labels : list
+        Labels of the partitions without a value of the feature, which a figure keeps a
+        marked place for.
+    empty_positions : ndarray of shape (len(empty_labels),)
+        Their places among all partitions.
+    n_missing, n_values : int
+        Missing and non-missing values of the feature, over all partitions.
     """
 
     feature: str
     stats: list[dict[str, Any]]
     outside_per_box: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     time_kind: str | None = None
+    positions: np.ndarray | None = None
+    empty_labels: list[Any] = field(default_factory=list)
+    empty_positions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    n_missing: int = 0
+    n_values: int = 0
 
 
 def binned_violin_samples(
@@ -320,6 +353,8 @@ def binned_violin_samples(
         window=(low_edge, high_edge),
         below_per_bin=below_per_bin,
         above_per_bin=above_per_bin,
+        n_missing=int(len(values) - present.sum()),
+        n_empty_partitions=int(np.sum(np.bincount(codes[present], minlength=n_partitions) == 0)),
     )
 
 
@@ -379,4 +414,36 @@ def partition_box_stats(
         for i, k in enumerate(filled)  # at most plot_threshold boxes
     ]
     outside = np.add.reduceat(((data < low_fence) | (data > high_fence)).astype(np.int64), starts)
-    return PartitionBoxes(feature=feature, stats=stats, outside_per_box=outside)
+    empty = np.flatnonzero(counts == 0)
+    return PartitionBoxes(
+        feature=feature,
+        stats=stats,
+        outside_per_box=outside,
+        positions=filled,
+        empty_labels=list(np.asarray(partition_ids)[empty]),
+        empty_positions=empty,
+        n_missing=int(len(values) - len(data)),
+        n_values=len(data),
+    )
+
+
+def zero_spread_partitions(count: np.ndarray, minimum: np.ndarray, maximum: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The value and the number of values of each partition whose values are all equal.
+
+    Such a partition (one value, or several equal ones) is a point mass: its kernel in a
+    reconstruction has no width (see :attr:`DistributionComparison.point_masses`). Equal
+    smallest and largest values tell it exactly, where a variance may keep a rounding
+    residue.
+
+    Parameters
+    ----------
+    count, minimum, maximum : ndarray of shape (K,)
+        One feature's non-missing values, smallest and largest value per partition.
+
+    Returns
+    -------
+    values : ndarray of shape (m,)
+    counts : ndarray of shape (m,)
+    """
+    point = (count > 0) & (minimum == maximum)
+    return minimum[point].astype(np.float64), count[point].astype(np.int64)

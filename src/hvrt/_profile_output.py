@@ -105,6 +105,11 @@ def write_artifacts(result: ProfileResult, folders: dict[str, str]) -> None:
             (SPAN_CSV, feature_report.span_report, "span_proportion"),
         ):
             frame = pd.DataFrame({"partition": partition_ids, column: sub_report.distribution})
+            if feature in result.values_per_partition:
+                # a share of 0 may be a partition without a value of the feature: say which
+                present = result.values_per_partition[feature].to_numpy()
+                frame["n_values"] = present
+                frame["n_missing"] = result.partition_sizes.to_numpy() - present
             contents[f"{folders[feature]}/{file_name}"] = frame.to_csv(index=False).encode("utf-8")
 
     images: dict[str, bytes] = {}
@@ -269,6 +274,7 @@ def summary_json(result: ProfileResult, folders: dict[str, str], artifacts: list
     ``artifacts`` are the relative paths of every file the run writes, this one included.
     """
     scores = result.distribution_scores.set_index("feature")
+    missing = result.missing.set_index("feature") if not result.missing.empty else None
     features = []
     for row in result.summary.itertuples(index=False):
         feature_report = result.report[row.feature]
@@ -290,6 +296,10 @@ def summary_json(result: ProfileResult, folders: dict[str, str], artifacts: list
             "wasserstein": json_number(scores.at[row.feature, "wasserstein"]) if row.feature in scores.index else None,
             "ks": json_number(scores.at[row.feature, "ks"]) if row.feature in scores.index else None,
         }
+        if missing is not None and row.feature in missing.index:
+            entry["n_missing"] = int(missing.at[row.feature, "n_missing"])
+            entry["missing_share"] = json_number(missing.at[row.feature, "missing_share"])
+            entry["partitions_without_values"] = int(missing.at[row.feature, "partitions_without_values"])
         if row.feature in folders:
             entry["folder"] = folders[row.feature]
         features.append(entry)
@@ -369,11 +379,45 @@ def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
+def _missing_overview(result: ProfileResult) -> list[tuple[str, str]]:
+    """The overview's count of numeric features with missing values (none without a missing table)."""
+    if result.missing.empty:
+        return []
+    with_missing = int((result.missing["n_missing"] > 0).sum())
+    return [("numeric features with missing values", f"{with_missing:,} of {len(result.missing):,}")]
+
+
+def _missing_facts(result: ProfileResult, feature: str, row: pd.Series) -> tuple[list[tuple[str, str]], list[str]]:
+    """A feature section's missing values (a fact) and, when some partition has none, a note."""
+    n_missing, empty = int(row["n_missing"]), int(row["partitions_without_values"])
+    facts = [("missing values", f"{n_missing:,} ({plotting.format_share(row['missing_share'])})")]
+    notes = []
+    if n_missing:
+        notes.append(
+            f"{n_missing:,} of {result.n_samples:,} rows have no value of {feature!r}; "
+            "the figures, shares and HHIs are of the values present."
+        )
+    if empty:
+        facts.append(("partitions without a value", f"{empty:,} of {len(result.partition_sizes):,}"))
+        labels = []
+        if feature in result.values_per_partition:
+            labels = list(result.partition_sizes.index[result.values_per_partition[feature].to_numpy() == 0])
+        shown = ", ".join(str(label) for label in labels[:10]) + (f" and {len(labels) - 10:,} more" if len(labels) > 10 else "")
+        notes.append(
+            f"{_count(empty, 'partition')} ({shown}) {'has' if empty == 1 else 'have'} no value of {feature!r}. "
+            "Such a partition holds a share 0 of the variance and of the span (as a one-row partition does) "
+            f"and still counts as one of the {len(result.partition_sizes):,} partitions, so the HHIs can read "
+            "more concentrated than the values present are."
+        )
+    return facts, notes
+
+
 def render_html(result: ProfileResult, images: dict[str, bytes]) -> str:
     """``report.html``: the result mapped onto the report template, images inlined."""
     sizes = size_facts(result.partition_sizes.to_numpy())
     many = len(result.partition_sizes) > result.plot_threshold
     scores = result.distribution_scores.set_index("feature")
+    missing = result.missing.set_index("feature") if not result.missing.empty else None
     sections = []
     for feature in result.top_features:
         variance = result.report[feature].variance_report
@@ -391,6 +435,10 @@ def render_html(result: ProfileResult, images: dict[str, bytes]) -> str:
                 ("Wasserstein / std", f"{scores.at[feature, 'wasserstein']:.3g}"),
                 ("KS", f"{scores.at[feature, 'ks']:.3g}"),
             ]
+        notes = []
+        if missing is not None and feature in missing.index:
+            facts_missing, notes = _missing_facts(result, feature, missing.loc[feature])
+            facts += facts_missing
         kind = "feature_distribution_trend" if many else "feature_distribution_detailed"
         caption = (
             "Binned violin plot: partitions sorted by their mean, 20 equal-width rank bins; "
@@ -399,7 +447,7 @@ def render_html(result: ProfileResult, images: dict[str, bytes]) -> str:
             else "One box per partition (whiskers at 1.5 IQR; values beyond them are counted in the title, not drawn)"
         )
         own = [ReportImage(images[f"{feature}/{kind}"], caption)] if f"{feature}/{kind}" in images else []
-        sections.append(FeatureSection(feature=feature, facts=facts, table=table, images=own))
+        sections.append(FeatureSection(feature=feature, facts=facts, table=table, images=own, notes=notes))
     comparisons = [
         ReportImage(images[f"{f}/distribution_comparison"], f"'{f}': original (solid) vs. reconstruction (dashed)")
         for f in result.top_features
@@ -423,6 +471,7 @@ def render_html(result: ProfileResult, images: dict[str, bytes]) -> str:
             ("categorical columns", str(len(result.report.categorical))),
             ("partitions", f"{len(result.partition_sizes):,}"),
             ("median partition size", f"{sizes['median']:g}"),
+            *_missing_overview(result),
         ],
         summary_table=result.to_pandas(),
         size_facts=[

@@ -50,6 +50,14 @@ class ProfileResult:
         Rows profiled.
     plot_threshold : int
         The profiler's ``plot_threshold``: above it, plots summarise the partitions.
+    missing : DataFrame
+        One row per numeric feature: ``feature``, ``n_missing`` (rows without a value),
+        ``missing_share`` (of all rows) and ``partitions_without_values``. The HHIs, plots
+        and scores are of the values present; a partition without a value holds a share 0 of
+        a feature's variance and span.
+    values_per_partition : DataFrame
+        Non-missing values of each top feature (columns) in each partition (rows, as
+        ``partition_sizes``).
     """
 
     summary: pd.DataFrame
@@ -64,15 +72,21 @@ class ProfileResult:
     plots: bool = True
     n_samples: int = 0
     plot_threshold: int = 50
+    missing: pd.DataFrame = field(default_factory=pd.DataFrame)
+    values_per_partition: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def to_pandas(self) -> pd.DataFrame:
-        """The summary table joined with the distribution scores, one row per feature.
+        """The summary table joined with the distribution scores and the missing values,
+        one row per feature.
 
         Returns
         -------
         DataFrame
+            ``feature``, ``variance_hhi``, ``span_hhi``, ``wasserstein``, ``ks``,
+            ``n_missing``, ``missing_share``, ``partitions_without_values``.
         """
-        return self.summary.merge(self.distribution_scores, on="feature", how="left")
+        table = self.summary.merge(self.distribution_scores, on="feature", how="left")
+        return table.merge(self.missing, on="feature", how="left") if not self.missing.empty else table
 
     def __repr__(self) -> str:
         where = f"written to {str(self.output_path)!r}" if self.output_path else "nothing written"

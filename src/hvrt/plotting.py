@@ -74,6 +74,18 @@ def _new_figure(width: float, height: float, bottom: float = 0.6, top: float = 0
     return figure
 
 
+def _literal(text: Any) -> str:
+    """``text`` as a figure shows it verbatim: every ``$`` escaped.
+
+    matplotlib reads text between two ``$`` as mathtext, so a column named ``$x$`` would
+    show as an italic x (the same as a column ``x``) and one named ``$\\frac$`` would fail
+    to draw at all. Escaping (rather than ``parse_math=False``) also holds for tick labels,
+    which matplotlib may re-create without that property. A backslash needs no escape:
+    outside mathtext only a backslash before ``$`` is read.
+    """
+    return str(text).replace("$", r"\$")
+
+
 def _figure_and_axes(ax: Axes | None, width: float, height: float, top: float) -> tuple[Figure, Axes]:
     if ax is not None:
         return ax.get_figure(), ax
@@ -161,6 +173,29 @@ def format_value(value: float, time_kind: str | None, digits: int = 4) -> str:
     return f"{value / nanoseconds:.{digits}g} {name}"
 
 
+def format_share(share: float) -> str:
+    """A share as a percentage that never rounds a few to none or nearly all to all
+    (``0.04%``, ``85%``, ``99.7%``)."""
+    if share == 0 or share == 1:
+        return f"{share:.0%}"
+    if share < 0.001:
+        return "< 0.1%"
+    if share > 0.999:
+        return "> 99.9%"
+    return f"{share:.0%}" if 0.1 <= share <= 0.9 else f"{share:.1%}"
+
+
+def _some(labels: Sequence[Any], shown: int = 5) -> str:
+    """Up to ``shown`` labels, literal, then how many more."""
+    text = ", ".join(_literal(label) for label in labels[:shown])
+    return text + (f" and {len(labels) - shown:,} more" if len(labels) > shown else "")
+
+
+def missing_note(feature: Any, n_missing: int, n_rows: int) -> str:
+    """``'a' is missing in 850 of 1,000 rows (85%)``, for a figure's title (``$`` escaped)."""
+    return f"'{_literal(feature)}' is missing in {n_missing:,} of {n_rows:,} rows ({format_share(n_missing / n_rows)})"
+
+
 def _time_axis(axis: Any, time_kind: str | None, feature: str) -> None:
     """Write a value axis of nanoseconds as dates or durations, and say so in its label.
 
@@ -204,7 +239,7 @@ def _time_axis(axis: Any, time_kind: str | None, feature: str) -> None:
     axis.set_major_locator(NanosecondTicks())
     axis.set_major_formatter(FuncFormatter(label))
     unit = "date" if time_kind == "dates" else _duration_unit(span())[0]
-    axis.set_label_text(f"{feature} ({unit})")
+    axis.set_label_text(f"{_literal(feature)} ({unit})")
     if time_kind == "dates" and axis.axis_name == "y":
         # The left margin fits the widest date label and the axis label beside it (a fixed
         # margin pushed "when (date)" off the figure behind "2024-03-01 12:00").
@@ -331,9 +366,16 @@ def _mark_outside(ax: Axes, n_below: int, n_above: int, low: float, high: float,
 
 
 def _plot_point_mass(comparison: DistributionComparison, ax: Axes) -> None:
-    """A constant feature: one spike of height 1 (the share of rows), not a density."""
+    """A constant feature: one spike of height 1 (the share of rows), not a density.
+
+    With missing values, the share and the words are of the values present, and the figure
+    says how many rows have none (one value among 300 rows is no "constant" column).
+    """
     value = comparison.data_range[0]
     values = "the 1 value" if comparison.n_values == 1 else f"all {comparison.n_values:,} values"
+    n_missing = comparison.n_missing
+    if n_missing:
+        values += " present"
     partitions = "1 partition" if comparison.n_partitions == 1 else f"{comparison.n_partitions} partitions"
     ax.vlines([value], 0, 1, color=ORIGINAL_COLOR, linewidth=4, label=f"Original: {values}")
     ax.vlines(
@@ -343,11 +385,53 @@ def _plot_point_mass(comparison: DistributionComparison, ax: Axes) -> None:
     half_width = max(abs(value) * 0.05, 1.0)
     ax.set_xlim(value - half_width, value + half_width)
     ax.set_ylim(0, 1.15)
-    ax.set_ylabel("Share of rows")
-    ax.annotate(
-        f"Constant feature: every value is {format_value(value, comparison.time_kind, 6)}, a point mass with no density to draw",
-        xy=(0.01, 0.97), xycoords="axes fraction", va="top", fontsize=10, color=OUTLIER_COLOR,
-    )  # fmt: skip
+    ax.set_ylabel("Share of values present" if n_missing else "Share of rows")
+    shown = format_value(value, comparison.time_kind, 6)
+    if not n_missing:
+        text = f"Constant feature: every value is {shown}, a point mass with no density to draw"
+    else:
+        present = f"{comparison.n_values:,} value{'' if comparison.n_values == 1 else 's'} present"
+        text = (
+            f"{present}, {n_missing:,} missing: {'it is' if comparison.n_values == 1 else 'every one is'} {shown}, "
+            "a point mass with no density to draw"
+        )
+    ax.annotate(text, xy=(0.01, 0.97), xycoords="axes fraction", va="top", fontsize=10, color=OUTLIER_COLOR)
+
+
+# Grid steps either side of a point mass that its spike (a kernel one step wide) may reach.
+SPIKE_STEPS = 6
+
+
+def _mark_point_masses(
+    ax: Axes, comparison: DistributionComparison, original: np.ndarray, reconstructed: np.ndarray, window: tuple[float, float]
+) -> None:
+    """Mark the partitions of equal values with ticks on the x axis, and keep their spikes
+    from setting the plot's height.
+
+    A partition whose values are all equal (a single row, most often) has a kernel of no
+    width, which the reconstruction draws one grid step wide: a spike whose height depends
+    on the grid, not on the data. The y axis is fitted to both curves away from the spikes,
+    a spike that passes it is cut, and the legend says so.
+    """
+    grid = comparison.grid
+    in_view = (comparison.point_masses >= window[0]) & (comparison.point_masses <= window[1])
+    masses, values = comparison.point_masses[in_view], comparison.point_mass_values[in_view]
+    near = np.zeros(len(grid), dtype=bool)
+    centre = np.searchsorted(grid, masses)
+    for offset in range(-SPIKE_STEPS, SPIKE_STEPS + 1):  # a dozen shifts, each vectorised
+        near[np.clip(centre + offset, 0, len(grid) - 1)] = True
+    shown = (grid >= window[0]) & (grid <= window[1])
+    top = max(float(original[shown].max(initial=0.0)), float(reconstructed[shown & ~near].max(initial=0.0)))
+    cut = top > 0 and float(reconstructed[shown & near].max(initial=0.0)) > 1.08 * top
+    if cut:
+        ax.set_ylim(0, 1.08 * top)
+    m = len(masses)
+    rows = "with a single value" if np.all(values == 1) else "whose values are equal"
+    label = f"{m:,} partition{'s' if m > 1 else ''} {rows}: point mass{'es' if m > 1 else ''} (ticks)"
+    if cut:
+        label += ", spikes cut"
+    ax.plot(masses, np.zeros(m), linestyle="none", marker="|", markersize=18, markeredgewidth=2,
+            color=RECONSTRUCTION_COLOR, transform=ax.get_xaxis_transform(), clip_on=False, label=label)  # fmt: skip
 
 
 def plot_distribution_comparison(comparison: DistributionComparison, ax: Axes | None = None) -> Figure:
@@ -364,16 +448,25 @@ def plot_distribution_comparison(comparison: DistributionComparison, ax: Axes | 
     -------
     Figure
     """
-    figure, ax = _figure_and_axes(ax, 10, 5, top=0.95)  # two-line title and the legend row
+    masses = np.zeros(0)
+    if not comparison.is_constant and len(comparison.point_masses):
+        # those beyond the axis are counted there, as other values beyond it
+        low, high = _visible_window(comparison)
+        masses = comparison.point_masses[(comparison.point_masses >= low) & (comparison.point_masses <= high)]
+    # two-line title and the legend row (two rows with point masses)
+    figure, ax = _figure_and_axes(ax, 10, 5, top=1.2 if len(masses) else 0.95)
     score = comparison.score
     title = (
-        f"Original vs. reconstructed distribution of '{comparison.feature}'\n"
+        f"Original vs. reconstructed distribution of '{_literal(comparison.feature)}'\n"
         f"Wasserstein-1 / std = {score.wasserstein:.3f}   KS = {score.ks:.3f}"
     )
+    if comparison.n_missing:
+        n_rows = comparison.n_missing + comparison.n_values
+        title += f"   ({comparison.n_missing:,} of {n_rows:,} rows missing, {format_share(comparison.n_missing / n_rows)}: not drawn)"
     if comparison.is_constant:
         _plot_point_mass(comparison, ax)
         ax.set_title(title, fontsize=12, pad=26)
-        ax.set_xlabel(str(comparison.feature))
+        ax.set_xlabel(_literal(comparison.feature))
         ax.grid(True, linestyle="--", alpha=0.5)
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False)
         return figure
@@ -398,9 +491,11 @@ def plot_distribution_comparison(comparison: DistributionComparison, ax: Axes | 
     )
     ax.set_xlim(*window)
     ax.set_ylim(bottom=0)
+    if len(masses):
+        _mark_point_masses(ax, comparison, original, reconstructed, window)  # those in view
     _mark_outside(ax, comparison.n_below, comparison.n_above, *comparison.window, comparison.time_kind)
-    ax.set_title(title, fontsize=12, pad=26)
-    ax.set_xlabel(str(comparison.feature))
+    ax.set_title(title, fontsize=12, pad=40 if len(masses) else 26)
+    ax.set_xlabel(_literal(comparison.feature))
     _time_axis(ax.xaxis, comparison.time_kind, str(comparison.feature))
     ax.set_ylabel("Density" if per is None else f"Density (per {per})")
     ax.grid(True, linestyle="--", alpha=0.5)
@@ -444,7 +539,7 @@ def plot_partition_sizes(
     else:
         positions = np.arange(n_partitions)
         ax.bar(positions, sizes, color=FILL_COLOR, edgecolor=ORIGINAL_COLOR)
-        ax.set_xticks(positions, [str(p) for p in partition_ids], rotation=90 if n_partitions > 20 else 0)
+        ax.set_xticks(positions, [_literal(p) for p in partition_ids], rotation=90 if n_partitions > 20 else 0)
         ax.set_title(f"Rows per partition ({n_partitions} partitions)")
         ax.set_xlabel("Partition")
         ax.set_ylabel("Rows")
@@ -491,10 +586,13 @@ def plot_binned_violin(binned: BinnedSamples) -> Figure:
                 parts[key].set_color(ORIGINAL_COLOR)
                 parts[key].set_linewidth(1)
     n_bins = len(binned.samples)
+    for b in np.flatnonzero(binned.rows_per_bin == 0):  # a bin of partitions without values
+        ax.text(b + 1, 0.5, "no value", transform=ax.get_xaxis_transform(), rotation=90,
+                ha="center", va="center", fontsize=9, color=OUTLIER_COLOR)  # fmt: skip
     ax.set_xticks(np.arange(1, n_bins + 1))
     ax.set_xlim(0.4, n_bins + 0.6)
     low, high = binned.window
-    title = f"Binned distribution trend for '{binned.feature}'"
+    title = f"Binned distribution trend for '{_literal(binned.feature)}'"
     if np.isfinite(low):
         pad = EDGE_PAD * (high - low) if high > low else max(abs(high) * 0.05, 0.5)
         ax.set_ylim(low - pad, high + pad)
@@ -512,12 +610,19 @@ def plot_binned_violin(binned: BinnedSamples) -> Figure:
                 f"\n{n_out:,} row{'' if n_out == 1 else 's'} beyond the axis ({', '.join(parts)}): "
                 "counted per bin at the edge"
             )
+    if binned.n_missing:
+        title += "\n" + missing_note(binned.feature, binned.n_missing, binned.n_missing + int(binned.rows_per_bin.sum()))
+        n_empty = binned.n_empty_partitions
+        if n_empty:
+            title += f"; {n_empty:,} partition{'s' if n_empty > 1 else ''} with no value, ranked last"
     ax.set_title(title)
+    if title.count("\n") > 1:  # a third title line
+        figure.subplots_adjust(top=1 - (0.45 + 0.25 * title.count("\n")) / figure.get_figheight())
     ax.set_xlabel(
-        f"Partition bins: {binned.n_partitions} partitions sorted by mean '{binned.feature}', "
+        f"Partition bins: {binned.n_partitions} partitions sorted by mean '{_literal(binned.feature)}', "
         f"{n_bins} equal-width rank bins (about {binned.n_partitions / n_bins:.0f} partitions each)"
     )
-    ax.set_ylabel(str(binned.feature))
+    ax.set_ylabel(_literal(binned.feature))
     _time_axis(ax.yaxis, binned.time_kind, str(binned.feature))
     ax.grid(True, axis="y", linestyle="--", alpha=0.5)
     return figure
@@ -536,29 +641,44 @@ def plot_partition_boxes(boxes: PartitionBoxes) -> Figure:
     Figure
     """
     n_boxes = len(boxes.stats)
-    figure = _new_figure(max(10.0, min(0.3 * n_boxes, 16.0)), 5, bottom=1.0 if n_boxes > 20 else 0.6, top=0.7)
+    n_empty = len(boxes.empty_labels)
+    n_slots = n_boxes + n_empty  # every partition keeps its place, with or without a box
+    positions = np.arange(n_boxes) if boxes.positions is None else np.asarray(boxes.positions)
+    lines = [f"Distribution of '{_literal(boxes.feature)}' across partitions"]
+    if boxes.n_missing:
+        note = missing_note(boxes.feature, boxes.n_missing, boxes.n_missing + boxes.n_values)
+        if n_empty:
+            label = _some(boxes.empty_labels)
+            note += f"; partition{'s' if n_empty > 1 else ''} {label} {'have' if n_empty > 1 else 'has'} no value (no box)"
+        lines.append(note)
+    n_outside = int(boxes.outside_per_box.sum())
+    if n_outside:
+        lines.append(f"{n_outside:,} value{'' if n_outside == 1 else 's'} beyond the whiskers (1.5 IQR) not drawn")
+    figure = _new_figure(
+        max(10.0, min(0.3 * n_slots, 16.0)), 5, bottom=1.0 if n_slots > 20 else 0.6, top=0.45 + 0.25 * (len(lines) - 1)
+    )
     ax = figure.add_subplot()
     if n_boxes:
         ax.bxp(
             boxes.stats,
-            positions=np.arange(n_boxes),
+            positions=positions,
             showfliers=False,
             patch_artist=True,
             boxprops={"facecolor": FILL_COLOR, "edgecolor": ORIGINAL_COLOR},
             medianprops={"color": RECONSTRUCTION_COLOR},
         )
-        ax.set_xticks(
-            np.arange(n_boxes),
-            [str(s["label"]) for s in boxes.stats],
-            rotation=90 if n_boxes > 20 else 0,
-        )
-    title = f"Distribution of '{boxes.feature}' across partitions"
-    n_outside = int(boxes.outside_per_box.sum())
-    if n_outside:
-        title += f"\n{n_outside:,} value{'' if n_outside == 1 else 's'} beyond the whiskers (1.5 IQR) not drawn"
-    ax.set_title(title)
+    for position in boxes.empty_positions:  # at most plot_threshold places
+        ax.text(position, 0.5, "no value", transform=ax.get_xaxis_transform(), rotation=90,
+                ha="center", va="center", fontsize=9, color=OUTLIER_COLOR)  # fmt: skip
+    if n_slots:
+        slots = np.concatenate((positions, boxes.empty_positions))
+        labels = [s["label"] for s in boxes.stats] + list(boxes.empty_labels)
+        order = np.argsort(slots, kind="stable")
+        ax.set_xticks(slots[order], [_literal(labels[i]) for i in order], rotation=90 if n_slots > 20 else 0)
+        ax.set_xlim(slots.min() - 0.6, slots.max() + 0.6)
+    ax.set_title("\n".join(lines))
     ax.set_xlabel("Partition")
-    ax.set_ylabel(str(boxes.feature))
+    ax.set_ylabel(_literal(boxes.feature))
     _time_axis(ax.yaxis, boxes.time_kind, str(boxes.feature))
     ax.grid(True, axis="y", linestyle="--", alpha=0.5)
     return figure

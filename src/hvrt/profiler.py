@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ._compat import VIZ_INSTALL_HINT, viz_available
-from ._figure_data import binned_violin_samples, partition_box_stats
+from ._figure_data import binned_violin_samples, partition_box_stats, zero_spread_partitions
 from ._grouped import GroupedStats, grouped_stats
 from ._profile_output import feature_folder_names, write_artifacts
 from ._profile_result import ProfileResult
@@ -216,6 +216,7 @@ class PartitionProfiler(SeedArgumentNames):
                 stacklevel=2,
             )
         figures = self._figures(analyzer, stats, sizes, top_features) if plots else {}
+        columns = [data.feature_names.index(f) for f in top_features]
         result = ProfileResult(
             summary=summary,
             report=report,
@@ -228,6 +229,8 @@ class PartitionProfiler(SeedArgumentNames):
             plots=plots,
             n_samples=data.n_samples,
             plot_threshold=self.plot_threshold,
+            missing=missing_table(stats, data.feature_names),
+            values_per_partition=pd.DataFrame(stats.count[:, columns], index=sizes.index, columns=top_features),
         )
         if result.output_path is not None:
             write_artifacts(result, feature_folder_names(top_features))
@@ -257,7 +260,39 @@ class PartitionProfiler(SeedArgumentNames):
                 boxes = partition_box_stats(values, stats.codes, sizes.index.to_numpy(), feature)
                 boxes = dataclasses.replace(boxes, time_kind=time_kinds.get(feature))
                 figures[f"{feature}/feature_distribution_detailed"] = plotting.plot_partition_boxes(boxes)
-            figures[f"{feature}/distribution_comparison"] = plotting.plot_distribution_comparison(
-                analyzer.compare(feature)
+            masses, mass_values = zero_spread_partitions(stats.count[:, j], stats.minimum[:, j], stats.maximum[:, j])
+            comparison = dataclasses.replace(
+                analyzer.compare(feature),
+                n_missing=int(self._data.n_samples - stats.count[:, j].sum()),
+                point_masses=masses,
+                point_mass_values=mass_values,
             )
+            figures[f"{feature}/distribution_comparison"] = plotting.plot_distribution_comparison(comparison)
         return figures
+
+
+def missing_table(stats: GroupedStats, features: list[str]) -> pd.DataFrame:
+    """Per numeric feature: its missing values, their share of the rows, and the partitions
+    that have no value of it.
+
+    Parameters
+    ----------
+    stats : GroupedStats
+        The grouping of the numeric columns, in ``features`` order.
+    features : list of str
+
+    Returns
+    -------
+    DataFrame
+        Columns ``feature``, ``n_missing``, ``missing_share``, ``partitions_without_values``.
+    """
+    n_rows = len(stats.codes)
+    present = stats.count.sum(axis=0)
+    return pd.DataFrame(
+        {
+            "feature": features,
+            "n_missing": (n_rows - present).astype(np.int64),
+            "missing_share": (n_rows - present) / n_rows,
+            "partitions_without_values": (stats.count == 0).sum(axis=0).astype(np.int64),
+        }
+    )

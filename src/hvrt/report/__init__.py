@@ -50,12 +50,15 @@ class FeatureSection:
         Detail table (e.g. variance and span proportion statistics).
     images : sequence of ReportImage
         The feature's plots.
+    notes : sequence of str
+        Plain-text remarks shown under the facts (e.g. about missing values).
     """
 
     feature: str
     facts: Sequence[tuple[str, str]]
     table: pd.DataFrame
     images: Sequence[ReportImage] = ()
+    notes: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,9 @@ _SUMMARY_EXPLANATION = (
     "the same share, 1 when one partition holds all of it. High values mean the "
     "partitioning left that feature's spread concentrated in a few partitions. "
     "Wasserstein (W1 / std) and KS measure how far the feature's distribution rebuilt from "
-    "per-partition summaries is from the data; 0 is perfect."
+    "per-partition summaries is from the data; 0 is perfect. n_missing and missing_share count "
+    "the rows without a value of the feature (every other number is of the values present); "
+    "partitions_without_values counts the partitions that have none, which hold a share 0."
 )
 
 
@@ -194,6 +199,7 @@ def render_report(content: ReportContent) -> str:
         sections.append(
             f'<section id="{_anchor(index)}"><h2>Feature: {html.escape(feature_section.feature)}</h2>'
             + _facts(feature_section.facts)
+            + "".join(f'<p class="explain">{html.escape(note)}</p>' for note in feature_section.notes)
             + "".join(_image(image) for image in feature_section.images)
             + "<h3>How variance and span are shared among partitions</h3>"
             + _table(feature_section.table)
