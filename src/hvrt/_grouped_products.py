@@ -505,6 +505,20 @@ def _centre_group(gram, moment, square, shift, response_shift, k, delta):  # pra
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _copy_group(gram, moment, square, shift, response_shift, k, source, j):  # pragma: no cover - compiled
+    # Group j of ``source`` (a tuple of the same five arrays) copied over group k, shift and all.
+    s_gram, s_moment, s_square, s_shift, s_response_shift = source
+    width = gram.shape[1]
+    for a in range(width):
+        moment[k, a] = s_moment[j, a]
+        shift[k, a] = s_shift[j, a]
+        for b in range(width):
+            gram[k, a, b] = s_gram[j, a, b]
+    square[k] = s_square[j]
+    response_shift[k] = s_response_shift[j]
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _merge_group(gram, moment, square, shift, response_shift, k, source, j, delta):  # pragma: no cover - compiled
     # Group j of ``source`` (a tuple of the same five arrays) added into group k, both
     # shifted: j's sums moved to k's shift (d + D and e + E, D and E the differences of
@@ -515,13 +529,7 @@ def _merge_group(gram, moment, square, shift, response_shift, k, source, j, delt
     if added <= 0.0:
         return
     if gram[k, 0, 0] <= 0.0:
-        for a in range(width):
-            moment[k, a] = s_moment[j, a]
-            shift[k, a] = s_shift[j, a]
-            for b in range(width):
-                gram[k, a, b] = s_gram[j, a, b]
-        square[k] = s_square[j]
-        response_shift[k] = s_response_shift[j]
+        _copy_group(gram, moment, square, shift, response_shift, k, source, j)
         return
     delta[0] = 0.0  # the level is never shifted
     for a in range(1, width):
@@ -543,15 +551,9 @@ def _centre_up_tree(
 ):  # pragma: no cover - compiled
     width = gram.shape[1]
     delta = np.zeros(width)
+    partitions = (gram, moment, square, shift, response_shift)
     for k in range(partition_nodes.shape[0]):
-        node = partition_nodes[k]
-        for a in range(width):
-            node_moment[node, a] = moment[k, a]
-            node_shift[node, a] = shift[k, a]
-            for b in range(width):
-                node_gram[node, a, b] = gram[k, a, b]
-        node_square[node] = square[k]
-        node_response_shift[node] = response_shift[k]
+        _copy_group(node_gram, node_moment, node_square, node_shift, node_response_shift, partition_nodes[k], partitions, k)
     # A parent's id is smaller than its children's: going down the ids, every node is
     # complete before it is merged into its parent.
     nodes = (node_gram, node_moment, node_square, node_shift, node_response_shift)
