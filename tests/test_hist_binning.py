@@ -90,6 +90,51 @@ def test_a_budget_smaller_than_the_clusters_still_gives_valid_edges():
         assert 1 <= len(edges) <= max_bins - 1 and np.all(np.diff(edges) > 0)
 
 
+def sparse_tail(n_small: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """One cluster of 20,000 rows and ``n_small`` clusters of 3 rows, 1e5 apart (and labels)."""
+    rng = np.random.default_rng(seed)
+    cluster = np.concatenate([np.zeros(20_000, dtype=np.int64), np.repeat(np.arange(1, n_small + 1), 3)])
+    return 1e5 * cluster + rng.standard_normal(len(cluster)), cluster
+
+
+@pytest.mark.parametrize("n_small", [20, 60])
+def test_a_sparse_tail_of_small_clusters_has_an_edge_between_every_two(n_small):
+    # every bin in the tail spans a gap and is as wide as its neighbours, so the neighbour
+    # rule found none: main left 3 / 17 bins holding rows of two clusters (227 / 247 of 254
+    # edges used: the quantile targets collapse on the same ranks); now 229 / 241 edges
+    values, cluster = sparse_tail(n_small)
+    mapper = fit_bins(values[:, None], sample_rows=len(values))  # (a sample would drop some rows)
+    codes = transform_bins(values[:, None], mapper)[:, 0]
+    pairs = np.unique(np.stack([codes, cluster], axis=1), axis=0)
+    assert len(np.unique(pairs[:, 0])) == len(pairs)  # no bin holds two clusters
+    assert mapper.n_value_bins[0] <= 255
+    ordered = np.sort(values)
+    np.testing.assert_array_equal(_feature_edges(ordered, 255), _numpy_feature_edges(ordered, 255))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda rng, n: rng.standard_cauchy(n),
+        lambda rng, n: rng.lognormal(0.0, 2.0, n),
+        lambda rng, n: rng.pareto(1.0, n),
+        lambda rng, n: rng.pareto(0.5, n),
+        lambda rng, n: rng.standard_t(2, n),
+    ],
+    ids=["cauchy", "lognormal", "pareto1", "pareto05", "t2"],
+)
+def test_heavy_tails_are_not_taken_for_small_clusters(monkeypatch, make):
+    # their tails leave budget unused and their spacings vary, but no gap in them is 64
+    # times the span of the two gaps on each side: the same edges as without that rule
+    for seed in range(3):
+        values = np.sort(make(np.random.default_rng(seed), 20_000))
+        edges = {max_bins: _feature_edges(values, max_bins) for max_bins in (255, 64)}
+        monkeypatch.setattr(_binning, "CLUSTER_RATIO", np.inf)
+        for max_bins, found in edges.items():
+            np.testing.assert_array_equal(found, _numpy_feature_edges(values, max_bins))
+        monkeypatch.undo()
+
+
 @pytest.mark.parametrize(
     "make",
     [

@@ -13,17 +13,16 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from hvrt import HVRTPartitioner, PartitionedRegressor, local_models
 from hvrt._grouped_products import (
+    GroupedProducts,
     OneHotLayout,
     centred,
     centred_up_tree,
     grouped_cross_products,
     merge_shifted,
     one_hot_columns,
-    sum_folds_up_tree,
-    sum_up_tree,
+    shifted_sets_up_tree,
 )
 from hvrt._shrunk_solve import solve_candidates, solve_centred
-from hvrt._grouped_products import GroupedProducts
 from hvrt.local_models import SHRINKAGE_GRID, _search_paths, _TreeSums
 
 
@@ -81,22 +80,46 @@ def test_node_sums_add_every_partition_below_each_node():
         np.testing.assert_allclose(node_moment[:, node], moment[:, below].sum(axis=1), rtol=1e-12, atol=1e-12)
 
 
-def test_fold_sums_in_place_match_each_set_summed_up_and_their_total():
+def test_fold_sums_up_the_tree_match_each_fold_summed_about_the_node_shift_and_their_total():
+    # The shrinkage search's sums (shifted_sets_up_tree, as _Selection builds them): set
+    # f < F holds fold f's rows below each node, set F every row's, all about the node's
+    # shift; checked against the rows summed directly, far from the origin.
     X, y = piecewise(2000)
     partitioner = exact(12).fit(X, y)
     parent, leaves = partitioner.partition_hierarchy()
+    labels = partitioner.labels_
+    n_nodes, n_folds = len(parent), 3
     rng = np.random.default_rng(6)
-    gram, moment = rng.normal(size=(4, 12, 3, 3)), rng.normal(size=(4, 12, 3))  # 3 folds, then the rest
-    node_gram, node_moment = np.zeros((4, len(parent), 3, 3)), np.zeros((4, len(parent), 3))
-    node_gram[:, leaves], node_moment[:, leaves] = gram, moment
-    sum_folds_up_tree(parent, leaves, node_gram, node_moment)
-    expected_gram, expected_moment = sum_up_tree(parent, leaves, gram, moment)
-    np.testing.assert_allclose(node_gram[:3], expected_gram[:3], rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(node_moment[:3], expected_moment[:3], rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(node_gram[3], expected_gram.sum(axis=0), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(node_moment[3], expected_moment.sum(axis=0), rtol=1e-12, atol=1e-12)
+    design = np.c_[np.ones(len(X)), X[:, :2] + 1e6]
+    response = y + 1e6
+    weights = rng.uniform(0.5, 2.0, len(X))
+    fold = rng.integers(0, n_folds + 1, len(X))  # fold n_folds: rows never held out
+    sums = grouped_cross_products(
+        design, response, fold * n_nodes + leaves[labels], (n_folds + 1) * n_nodes, weights, shifted=True
+    )
+    node_shift, node_response_shift = shifted_sets_up_tree(parent, n_folds + 1, sums)
+    gram = sums.gram.reshape(n_folds + 1, n_nodes, 3, 3)
+    moment = sums.moment.reshape(n_folds + 1, n_nodes, 3)
+    square = sums.response_square.reshape(n_folds + 1, n_nodes)
+    ancestors = leaves[labels]
+    below = np.zeros((n_nodes, len(X)), dtype=bool)  # rows below each node
+    while (ancestors >= 0).any():
+        live = ancestors >= 0
+        below[ancestors[live], np.flatnonzero(live)] = True
+        ancestors = np.where(live, parent[np.maximum(ancestors, 0)], -1)
+    for node in range(n_nodes):
+        d = design - node_shift[node]
+        d[:, 0] = 1.0
+        e = response - node_response_shift[node]
+        for s in range(n_folds + 1):
+            rows = below[node] & (fold == s) if s < n_folds else below[node]
+            w = weights[rows]
+            scale = w.sum() * 1e-9 * max(1.0, np.abs(d[rows]).max(initial=0.0) ** 2)
+            np.testing.assert_allclose(gram[s, node], (d[rows].T * w) @ d[rows], rtol=1e-9, atol=scale)
+            np.testing.assert_allclose(moment[s, node], (d[rows].T * w) @ e[rows], rtol=1e-9, atol=scale)
+            np.testing.assert_allclose(square[s, node], w @ e[rows] ** 2, rtol=1e-9, atol=scale)
     with pytest.raises(ValueError, match="C-contiguous"):
-        sum_folds_up_tree(parent, leaves, node_gram[:, :, :, ::-1], node_moment)
+        shifted_sets_up_tree(parent, n_folds + 1, grouped_cross_products(design, response, labels, 12))
 
 
 def _one_hot_design(n: int = 3000, seed: int = 2) -> tuple[np.ndarray, OneHotLayout, np.ndarray, np.ndarray]:

@@ -463,64 +463,6 @@ def sum_up_tree(
     return node_gram, node_moment
 
 
-@njit(cache=True, nogil=True)
-def _sum_folds_up_tree(parent, partition_nodes, node_gram, node_moment):  # pragma: no cover - compiled
-    n_held, width = node_gram.shape[0] - 1, node_gram.shape[2]
-    for k in range(partition_nodes.shape[0]):  # the total's partitions: every set's rows
-        node = partition_nodes[k]
-        for s in range(n_held):
-            for a in range(width):
-                node_moment[n_held, node, a] += node_moment[s, node, a]
-                for b in range(width):
-                    node_gram[n_held, node, a, b] += node_gram[s, node, a, b]
-    # A parent's id is smaller than its children's: going down the ids, every node is
-    # complete before it is added into its parent.
-    for node in range(parent.shape[0] - 1, 0, -1):
-        up = parent[node]
-        for s in range(n_held + 1):
-            for a in range(width):
-                node_moment[s, up, a] += node_moment[s, node, a]
-                for b in range(width):
-                    node_gram[s, up, a, b] += node_gram[s, node, a, b]
-
-
-def sum_folds_up_tree(parent: np.ndarray, partition_nodes: np.ndarray, node_gram: np.ndarray, node_moment: np.ndarray) -> None:
-    """Cross-validation folds' and their total's node sums, in place, in one compiled pass.
-
-    The local models' shrinkage search trains on every row but a held-out fold's, so it
-    needs each fold's cross-products at every tree node and the total over all rows.
-    Accumulated straight into node-indexed arrays (rows at their partition's node), the
-    sums need no per-partition copy and no separate pass for the total.
-
-    Parameters
-    ----------
-    parent, partition_nodes
-        As for :func:`sum_up_tree`.
-    node_gram, node_moment : ndarrays of shapes (F + 1, n_nodes, p, p) and (F + 1, n_nodes, p)
-        On entry, set ``f < F`` holds fold ``f``'s rows and set ``F`` the rows never held
-        out, each at its partition's node (zero at every other node). On return set
-        ``f < F`` holds fold ``f``'s sums at every node, and set ``F`` every row's.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> parent, leaves = np.array([-1, 0, 0]), np.array([1, 2])
-    >>> gram = np.zeros((2, 3, 1, 1)); moment = np.zeros((2, 3, 1))
-    >>> moment[0, 1, 0], moment[1, 1, 0], moment[1, 2, 0] = 1.0, 2.0, 4.0
-    >>> sum_folds_up_tree(parent, leaves, gram, moment)
-    >>> moment[0, :, 0].tolist(), moment[1, :, 0].tolist()
-    ([1.0, 1.0, 0.0], [7.0, 3.0, 4.0])
-    """
-    if not (node_gram.flags.c_contiguous and node_moment.flags.c_contiguous):
-        raise ValueError("node_gram and node_moment must be C-contiguous: they are summed in place")
-    _sum_folds_up_tree(
-        np.ascontiguousarray(parent, dtype=np.int64),
-        np.ascontiguousarray(partition_nodes, dtype=np.int64),
-        node_gram,
-        node_moment,
-    )
-
-
 # ----------------------------------------------------------------------------- centred sums
 # Sums centred on each group's weighted mean: with these, no sum holds a group's distance
 # from the origin (or the global means), only its spread, so a partition 1e8 from the
@@ -563,6 +505,20 @@ def _centre_group(gram, moment, square, shift, response_shift, k, delta):  # pra
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _copy_group(gram, moment, square, shift, response_shift, k, source, j):  # pragma: no cover - compiled
+    # Group j of ``source`` (a tuple of the same five arrays) copied over group k, shift and all.
+    s_gram, s_moment, s_square, s_shift, s_response_shift = source
+    width = gram.shape[1]
+    for a in range(width):
+        moment[k, a] = s_moment[j, a]
+        shift[k, a] = s_shift[j, a]
+        for b in range(width):
+            gram[k, a, b] = s_gram[j, a, b]
+    square[k] = s_square[j]
+    response_shift[k] = s_response_shift[j]
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _merge_group(gram, moment, square, shift, response_shift, k, source, j, delta):  # pragma: no cover - compiled
     # Group j of ``source`` (a tuple of the same five arrays) added into group k, both
     # shifted: j's sums moved to k's shift (d + D and e + E, D and E the differences of
@@ -573,13 +529,7 @@ def _merge_group(gram, moment, square, shift, response_shift, k, source, j, delt
     if added <= 0.0:
         return
     if gram[k, 0, 0] <= 0.0:
-        for a in range(width):
-            moment[k, a] = s_moment[j, a]
-            shift[k, a] = s_shift[j, a]
-            for b in range(width):
-                gram[k, a, b] = s_gram[j, a, b]
-        square[k] = s_square[j]
-        response_shift[k] = s_response_shift[j]
+        _copy_group(gram, moment, square, shift, response_shift, k, source, j)
         return
     delta[0] = 0.0  # the level is never shifted
     for a in range(1, width):
@@ -601,15 +551,9 @@ def _centre_up_tree(
 ):  # pragma: no cover - compiled
     width = gram.shape[1]
     delta = np.zeros(width)
+    partitions = (gram, moment, square, shift, response_shift)
     for k in range(partition_nodes.shape[0]):
-        node = partition_nodes[k]
-        for a in range(width):
-            node_moment[node, a] = moment[k, a]
-            node_shift[node, a] = shift[k, a]
-            for b in range(width):
-                node_gram[node, a, b] = gram[k, a, b]
-        node_square[node] = square[k]
-        node_response_shift[node] = response_shift[k]
+        _copy_group(node_gram, node_moment, node_square, node_shift, node_response_shift, partition_nodes[k], partitions, k)
     # A parent's id is smaller than its children's: going down the ids, every node is
     # complete before it is merged into its parent.
     nodes = (node_gram, node_moment, node_square, node_shift, node_response_shift)

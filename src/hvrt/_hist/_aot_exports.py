@@ -336,8 +336,6 @@ EXPORTS |= {
     "hvrt._grouped_products._active_columns": (("active_columns", (_R2, _NODES, _NODES, ("i8", 2, "C")), "b1"),),
     # parent, partition_nodes, gram, moment, node_gram, node_moment
     "hvrt._grouped_products._sum_up_tree": (("sum_up_tree", (_NODES, _NODES, _R4, _R3, _F4, _F3), "void"),),
-    # parent, partition_nodes, node_gram, node_moment (the folds' sums, added in place)
-    "hvrt._grouped_products._sum_folds_up_tree": (("sum_folds_up_tree", (_NODES, _NODES, _F4, _F3), "void"),),
     # parent, partition_nodes, total_gram, total_moment, fold_gram, fold_moment, held_gram,
     # held_moment, held_square, held_shift, held_response_shift, node_shift,
     # node_response_shift, slopes, levels, alpha, coef, errors, failed
