@@ -134,3 +134,16 @@ def test_dask_orients_y_over_all_rows_as_in_memory(route: str) -> None:
                 dd.from_pandas(X, npartitions=3), dd.from_pandas(negated, npartitions=3), route=route
             )
             np.testing.assert_array_equal(model.labels_.compute().to_numpy(), expected, err_msg=str(flipped))
+
+
+def test_dask_co_moments_merge_to_the_covariance_of_all_rows() -> None:
+    pytest.importorskip("dask")
+    from hvrt.dask import _co_moments, _merge_co_moments
+
+    rng = np.random.default_rng(4)
+    values = rng.normal(size=(1000, 3)) @ rng.normal(size=(3, 3)) + [1e3, 0.0, -5.0]
+    bounds = [0, 0, 17, 400, 1000]  # an empty chunk too
+    parts = [_co_moments(np.ascontiguousarray(values[a:b].T)) for a, b in itertools.pairwise(bounds)]
+    rows, covariance = _merge_co_moments(parts)
+    assert rows == 1000
+    np.testing.assert_allclose(covariance, np.cov(values.T, bias=True), rtol=1e-12, atol=1e-12)

@@ -873,18 +873,20 @@ def _part_moments(part: Any, y_part: Any, scaling: _Scaling) -> tuple[tuple, tup
     summed = scaling.mode == "sum"
     x_part, y_values = scaling.parts(frame, y_values, y_columns=summed)
     if summed:
-        return _column_moments(_as_rows(x_part)), _co_moments(np.column_stack([x_part, y_values]))
+        lines = np.empty((1 + y_values.shape[1], len(x_part)))  # one column per line (see _target._z_gram)
+        lines[0], lines[1:] = x_part, y_values.T
+        return _column_moments(_as_rows(x_part)), _co_moments(lines)
     return _column_moments(_as_rows(x_part)), _column_moments(_as_rows(y_values))
 
 
-def _co_moments(values: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
-    """(rows, column means, centred cross products) of a chunk's columns, for
-    :func:`_merge_co_moments`."""
-    if len(values) == 0:
-        return 0, np.zeros(values.shape[1]), np.zeros((values.shape[1],) * 2)
-    mean = values.mean(axis=0)
-    centred = values - mean
-    return len(values), mean, np.einsum("ij,ik->jk", centred, centred)  # einsum: see _target._row_dot
+def _co_moments(lines: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """(rows, means, centred cross products) of a chunk's columns, given one per line (the
+    line is overwritten), for :func:`_merge_co_moments`."""
+    if lines.shape[1] == 0:
+        return 0, np.zeros(len(lines)), np.zeros((len(lines),) * 2)
+    mean = lines.mean(axis=1)
+    lines -= mean[:, None]
+    return lines.shape[1], mean, np.einsum("ij,kj->ik", lines, lines)  # einsum, not BLAS: see _target._row_dot
 
 
 def _merge_co_moments(parts: Sequence[tuple[int, np.ndarray, np.ndarray]]) -> tuple[int, np.ndarray]:
