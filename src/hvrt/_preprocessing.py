@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     # with it sklearn.neighbors (0.1-0.2 s), which a numeric fit would pay for nothing
     from sklearn.impute import SimpleImputer
 
-from ._target import blend_target, column_moments, target_part, y_alone
+from ._target import blend_target, column_moments, target_part, y_alone, y_target_part
 from ._validation import (
     check_time_kinds,
     column_labels,
@@ -926,7 +926,7 @@ def _synthetic_target(
     histogram engine, ``_engines.target_dtype``); a blended target stays float64."""
     y_part, y_noise = None, 0.0
     if isinstance(y_frame, np.ndarray):
-        y_part, y_noise = target_part(y_frame, False, np.ones(y_frame.shape[1]), target_mode, None)
+        y_part, y_noise = y_target_part(y_frame, False, target_mode)
     elif y_frame is not None:
         y_values, y_missing = numeric_block(y_frame, list(y_frame.columns), name="y")
         if y_missing:
@@ -934,7 +934,7 @@ def _synthetic_target(
             if impute:
                 y_values = np.where(np.isnan(y_values), missing_fill(y_values), y_values)
                 y_missing = False
-        y_part, y_noise = target_part(y_values, y_missing, np.ones(y_values.shape[1]), target_mode, None)
+        y_part, y_noise = y_target_part(y_values, y_missing, target_mode)
     if numeric.shape[1] == 0 and y_part is None:
         raise ValueError(
             "X has no numeric column, so there is no target to grow the tree on; "

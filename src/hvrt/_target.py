@@ -415,12 +415,77 @@ def y_alone(y_part: np.ndarray | None, y_weight: float, y_noise: float = 0.0) ->
     return y_part is not None and y_weight == 1.0 and _total_variance(y_part) > y_noise
 
 
+def y_column_signs(gram: np.ndarray) -> np.ndarray:
+    """+1 or -1 for each of ``y``'s z-scored columns in the ``"sum"`` target: each column
+    after the first is negated when its covariance with the sum of the oriented columns
+    before it is negative (ties +1).
+
+    Summed as they come, columns that move against each other (revenue and cost) cancel,
+    and the sum keeps only what they do not share. Oriented, each column adds at least its
+    own variance to the sum. ``y``'s signs are arbitrary and the tree ignores its target's
+    sign, so nothing is lost: negating any of ``y``'s columns negates its row and column
+    of ``gram`` (exactly, in floating point too), flips its sign here and, if it is the
+    first, every other sign, so the oriented sum is the same or its negation (which
+    :func:`blend_target` orients against the feature part).
+
+    Parameters
+    ----------
+    gram : ndarray of shape (n_columns, n_columns)
+        The columns' covariances (or cross products: only signs are read).
+    """
+    signs = np.ones(len(gram))
+    for j in range(1, len(gram)):  # over y's columns, a handful
+        if float(np.dot(signs[:j], gram[:j, j])) < 0.0:
+            signs[j] = -1.0
+    return signs
+
+
+def y_target_part(values: np.ndarray, has_missing: bool, mode: str) -> tuple[np.ndarray, float]:
+    """:func:`target_part` of ``y`` (unit weights, z-scored), its columns oriented by
+    :func:`y_column_signs` before they are summed in the ``"sum"`` target."""
+    ones = np.ones(values.shape[1])
+    if mode != "sum" or values.shape[1] < 2:
+        return target_part(values, has_missing, ones, mode, None)
+    mean, scale, constant = zscore_parameters(values, has_missing)
+    signs = y_column_signs(_z_gram(values, has_missing, mean, np.where(constant, 0.0, 1.0 / scale)))
+    # a sign in the weights negates the column's z-score exactly, as negating its values would
+    part = zscored_outputs(values, has_missing, signs, "sum", mean, scale, constant)
+    return part, rounding_variance(mean, scale, constant, ones, mode)
+
+
+def _z_gram(values: np.ndarray, has_missing: bool, mean: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
+    """The cross products of the columns ``(values - mean) * coefficients`` (missing: 0),
+    a block of rows at a time, each block one column per line in a buffer that stays in
+    cache: einsum over rows of a fresh (n, m) array took 3-5x as long (einsum, not BLAS:
+    see :func:`_row_dot`)."""
+    gram = np.zeros((values.shape[1],) * 2)
+    lines = np.empty((values.shape[1], min(len(values), _CHUNK_ROWS)))
+    for start in range(0, len(values), _CHUNK_ROWS):  # blocks of rows
+        block = values[start : start + _CHUNK_ROWS].T
+        line = lines[:, : block.shape[1]]
+        np.subtract(block, mean[:, None], out=line)
+        line *= coefficients[:, None]
+        if has_missing:
+            np.nan_to_num(line, copy=False, nan=0.0)
+        gram += np.einsum("ij,kj->ik", line, line)
+    return gram
+
+
+def _covariance(x_part: np.ndarray, y_part: np.ndarray) -> float:
+    """Of two 1-D parts, without a copy of either (a z-scored ``y_part`` is centred, so
+    the mean product loses nothing that decides a sign); negating ``y_part`` negates it
+    exactly."""
+    rows = max(len(x_part), 1)
+    return float(np.einsum("i,i->", x_part, y_part)) / rows - float(x_part.mean()) * float(y_part.mean())
+
+
 def blend_target(
     x_part: np.ndarray,
     y_part: np.ndarray | None,
     y_weight: float,
     variances: tuple[float, float] | None = None,
     noise: tuple[float, float] = (0.0, 0.0),
+    covariance: float | None = None,
 ) -> np.ndarray:
     """Combine the feature part and the ``y`` part of the target.
 
@@ -429,11 +494,18 @@ def blend_target(
     x_part : ndarray of shape (n_samples,) or (n_samples, n_features)
         From :func:`target_part`.
     y_part : ndarray of the same number of dimensions, or None
-        The same construction applied to the user's ``y`` (unit weights).
+        The same construction applied to the user's ``y`` (unit weights;
+        :func:`y_target_part`).
     y_weight : float in [0, 1]
-        The share of the target's total variance that ``y`` carries. The y part is scaled
-        by ``c`` so that ``c**2 var(y) / (var(x) + c**2 var(y)) = y_weight``; added at
-        weight 1, a single ``y`` would be drowned out by many features.
+        The y part is scaled by ``c`` so that ``c**2 var(y) / (var(x) + c**2 var(y)) =
+        y_weight``: the share of the target's total variance that ``y`` carries when it is
+        uncorrelated with the features. Added at weight 1, a single ``y`` would be drowned
+        out by many features. In the ``"sum"`` target the y part is first negated if its
+        covariance with the feature part is negative (ties keep it): the tree ignores its
+        target's sign and ``y``'s is arbitrary, and a y that moved against the features
+        cancelled them (at ``y_weight=0.5`` a ``y = -x`` left a constant target). So
+        ``var(target) >= var(x) + c**2 var(y)``, and the target is the same whatever
+        ``y``'s sign. The features target keeps ``y``'s columns as outputs of their own.
     variances : (float, float), optional
         The total variances of the x and y parts over all rows, when the parts given
         are only some of the rows (the Dask estimators' sample); computed from the parts
@@ -443,6 +515,9 @@ def blend_target(
         at most this is rounding noise and counts as constant, as a part of variance 0
         does: the y part is not blended in (scaled up to its share, the noise would be all
         the tree saw of it), and a noisy x part leaves the target to ``y`` alone.
+    covariance : float, optional
+        The covariance of the x and y parts of the sum target over all rows, given with
+        ``variances``; computed from the parts otherwise.
 
     Returns
     -------
@@ -459,5 +534,7 @@ def blend_target(
         return y_part
     scale = np.sqrt(y_weight / (1.0 - y_weight) * x_variance / y_variance)
     if x_part.ndim == 1:
+        if (_covariance(x_part, y_part) if covariance is None else covariance) < 0.0:
+            scale = -scale  # the same products negated: exactly the target of -y
         return x_part + scale * y_part
     return np.hstack([x_part, scale * y_part])

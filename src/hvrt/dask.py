@@ -97,6 +97,7 @@ from ._target import (
     fit_scaler,
     rounding_variance,
     target_part,
+    y_column_signs,
     zscore_scale,
     zscored_outputs,
 )
@@ -499,6 +500,10 @@ class _Scaling:
     y_weight: float
     impute: bool
     variances: tuple[float, float] | None = None  # total variances of the target's x and y parts
+    # the sum target's orientation of y (see _target.y_column_signs, blend_target), over all
+    # rows as the variances: y's columns' signs and the covariance of the x and y parts
+    y_signs: np.ndarray | None = None
+    covariance: float | None = None
     dtype: type = np.float64  # of a features target no y is blended into (_engines.target_dtype)
     taken: list[Any] | None = None  # rows gathered by the scaling pass (its ``take``)
     fitted_scaler: Any = None  # ``scaler`` fitted once on gathered rows (:meth:`fit_scaler`)
@@ -516,8 +521,11 @@ class _Scaling:
         fill = self.preprocessor.numeric_fill
         return values if fill is None else np.where(np.isnan(values), fill, values)
 
-    def parts(self, frame: pd.DataFrame, y_values: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
-        """The x and y parts of the synthetic target for some rows, before the blend."""
+    def parts(
+        self, frame: pd.DataFrame, y_values: np.ndarray | None, y_columns: bool = False
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The x and y parts of the synthetic target for some rows, before the blend.
+        ``y_columns``: y as its z-scored columns, for the covariances that orient them."""
         values = self.numeric(frame)
         missing = bool(np.isnan(values).any())
         # the in-memory rule (_preprocessing._synthetic_target): float64 where y is blended in
@@ -537,12 +545,13 @@ class _Scaling:
         if self.y_fill is not None:
             y_values = np.where(np.isnan(y_values), self.y_fill, y_values)
         y_missing = bool(np.isnan(y_values).any())
-        ones = np.ones(y_values.shape[1])
-        return x_part, zscored_outputs(y_values, y_missing, ones, self.mode, self.y_mean, self.y_scale, self.y_constant)
+        mode, weights = ("features", None) if y_columns else (self.mode, self.y_signs)
+        weights = np.ones(y_values.shape[1]) if weights is None else weights
+        return x_part, zscored_outputs(y_values, y_missing, weights, mode, self.y_mean, self.y_scale, self.y_constant)
 
     def target(self, frame: pd.DataFrame, y_values: np.ndarray | None) -> np.ndarray:
         x_part, y_part = self.parts(frame, y_values)
-        return blend_target(x_part, y_part, self.y_weight, self.variances, self.noise())
+        return blend_target(x_part, y_part, self.y_weight, self.variances, self.noise(), self.covariance)
 
     def fit_scaler(self, frame: pd.DataFrame) -> None:
         """Fit the user ``scaler`` once, on gathered rows (the sample, or the hist route's
@@ -855,12 +864,40 @@ def _as_rows(values: np.ndarray) -> np.ndarray:
 
 
 def _part_moments(part: Any, y_part: Any, scaling: _Scaling) -> tuple[tuple, tuple]:
-    """Moments of one chunk's target parts (for the blend's variances)."""
+    """Moments of one chunk's target parts (for the blend's variances): the x part's, and
+    the y part's, or for the sum target the co-moments of the x part and y's z-scored
+    columns (whose signs in the y part they decide)."""
     _check_paired(y_part, part, "y")
     frame = _frame_of(part)
     y_values = _target_values(y_part)
-    x_part, y_values = scaling.parts(frame, y_values)
+    summed = scaling.mode == "sum"
+    x_part, y_values = scaling.parts(frame, y_values, y_columns=summed)
+    if summed:
+        lines = np.empty((1 + y_values.shape[1], len(x_part)))  # one column per line (see _target._z_gram)
+        lines[0], lines[1:] = x_part, y_values.T
+        return _column_moments(_as_rows(x_part)), _co_moments(lines)
     return _column_moments(_as_rows(x_part)), _column_moments(_as_rows(y_values))
+
+
+def _co_moments(lines: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """(rows, means, centred cross products) of a chunk's columns, given one per line (the
+    line is overwritten), for :func:`_merge_co_moments`."""
+    if lines.shape[1] == 0:
+        return 0, np.zeros(len(lines)), np.zeros((len(lines),) * 2)
+    mean = lines.mean(axis=1)
+    lines -= mean[:, None]
+    return lines.shape[1], mean, np.einsum("ij,kj->ik", lines, lines)  # einsum, not BLAS: see _target._row_dot
+
+
+def _merge_co_moments(parts: Sequence[tuple[int, np.ndarray, np.ndarray]]) -> tuple[int, np.ndarray]:
+    """Chan's parallel merge of :func:`_co_moments`: (rows, covariance matrix)."""
+    count = np.array([p[0] for p in parts], dtype=np.float64)
+    mean = np.stack([p[1] for p in parts])
+    total = count.sum()
+    merged_mean = (count[:, None] * mean).sum(axis=0) / max(total, 1.0)
+    deviation = mean - merged_mean
+    between = np.einsum("k,ki,kj->ij", count, deviation, deviation)
+    return int(total), (np.sum([p[2] for p in parts], axis=0) + between) / max(total, 1.0)
 
 
 def _total_variance(moments: tuple[np.ndarray, np.ndarray, np.ndarray]) -> float:
@@ -1025,10 +1062,14 @@ def _gather_with_blend(
         if blend:
             (blend_parts,) = _compute([moments(part, y_part, scaling) for part, y_part in zip(chunks.parts, y_chunks)])
     if blend_parts:
-        scaling.variances = (
-            _total_variance(_merge_moments([p[0] for p in blend_parts])),
-            _total_variance(_merge_moments([p[1] for p in blend_parts])),
-        )
+        x_variance = _total_variance(_merge_moments([p[0] for p in blend_parts]))
+        if scaling.mode == "sum":  # y oriented over all rows, as in memory (_target.y_target_part, blend_target)
+            _, covariance = _merge_co_moments([p[1] for p in blend_parts])
+            signs = y_column_signs(covariance[1:, 1:])
+            scaling.y_signs, scaling.covariance = signs, float(np.dot(signs, covariance[0, 1:]))
+            scaling.variances = (x_variance, float(signs @ covariance[1:, 1:] @ signs))
+        else:
+            scaling.variances = (x_variance, _total_variance(_merge_moments([p[1] for p in blend_parts])))
     return frame, y_values
 
 
