@@ -793,14 +793,46 @@ class _Decoder:
     def _array(self, position: Any) -> np.ndarray:
         if not isinstance(position, int) or isinstance(position, bool):
             raise self.fail("an array reference that is not a number")
+        member = f"{_ARRAY_DIR}{position}.npy"
         try:
-            data = _read_member(self.archive, f"{_ARRAY_DIR}{position}.npy", self.path)
+            data = _read_member(self.archive, member, self.path)
         except KeyError:
             raise self.fail(f"array {position} is missing") from None
+        self._check_array_size(member, data)
         try:
             return np.load(io.BytesIO(data), allow_pickle=False)
         except ValueError as err:
             raise self.fail(f"array {position} cannot be read without pickle ({err})") from None
+
+    def _check_array_size(self, member: str, data: bytes) -> None:
+        """Refuse an ``.npy`` member whose header claims more (or fewer) bytes than it holds.
+
+        numpy allocates the array the header describes before reading its data, so a forged
+        header of a few bytes claiming a huge shape would otherwise end in a raw MemoryError,
+        or in a multi-gigabyte allocation before the short read is noticed.
+        """
+        stream = io.BytesIO(data)
+        try:
+            version = np.lib.format.read_magic(stream)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(stream)
+            elif version == (2, 0):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(stream)
+            else:  # 3.0 only adds UTF-8 field names: structured dtypes, which a model never holds
+                raise ValueError(f"npy format version {version[0]}.{version[1]}")
+        except ValueError as err:
+            raise self.fail(f"{member} is not a readable .npy array ({err})") from None
+        if dtype.hasobject:
+            return  # refused by np.load(allow_pickle=False), with its own message
+        if any(extent < 0 for extent in shape):
+            raise self.fail(f"{member} claims the shape {shape}, with a negative extent")
+        claimed = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
+        held = len(data) - stream.tell()
+        if claimed != held:
+            raise self.fail(
+                f"{member} claims an array of shape {shape} and dtype {dtype.str} ({claimed:,} bytes) "
+                f"but holds {held:,} bytes of data; the file is damaged or forged"
+            )
 
     def _frame(self, spec: dict) -> pd.DataFrame:
         columns = [self._key(c) for c in spec["columns"]]
