@@ -226,3 +226,111 @@ def test_an_array_member_that_is_not_npy_is_a_model_file_error(tmp_path: Path) -
             ModelFileError, match=r"arrays/0\.npy is not a readable \.npy array"
         ):
             hvrt.load(tmp_path / "forged.hvrt")
+
+
+# ------------------------------------------------------------------ numbers written as text
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_numbers_written_as_text_are_read_as_pd_to_numeric_reads_them(
+    engine: str,
+) -> None:
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=300) * 1000, "b": rng.normal(size=300)})
+    model = HVRTPartitioner(max_leaf_nodes=20, engine=engine).fit(X)
+
+    def labelled(value: object) -> int:
+        row = X.iloc[[0]].astype({"a": object})
+        row["a"] = [value]
+        return int(model.predict(row)[0])
+
+    # pandas' notation: signs, exponents, whitespace; blank text and "nan" are missing
+    for text, number in [
+        ("1000", 1000.0),
+        (" -1.5e3 ", -1500.0),
+        ("+.5", 0.5),
+        ("", np.nan),
+        ("NaN", np.nan),
+    ]:
+        assert labelled(text) == labelled(number), text
+    # what Python's float() also takes but pd.to_numeric does not, and bytes (on main: parsed)
+    for refused in ["1_000", "\u0661\u0662", "1,000", "NA", b"12"]:
+        with pytest.raises(
+            ValueError,
+            match=r"^X column\(s\) \['a'\] held numbers at fit but hold values that are not numbers now",
+        ):
+            labelled(refused)
+    # a numpy object array of text as well
+    as_objects = X.to_numpy(dtype=object, copy=True)
+    as_objects[0, 0] = "1_000"
+    with pytest.raises(ValueError, match=r"could not convert string to float: '1_000'"):
+        HVRTPartitioner(max_leaf_nodes=20, engine=engine).fit(X.to_numpy()).predict(
+            as_objects
+        )
+
+
+def test_sample_weight_written_as_text_is_refused_as_y_is() -> None:
+    from hvrt import PartitionedRegressor
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)})
+    y = X["a"] * 2.0 + rng.normal(size=200)
+    weights = pd.Series(rng.uniform(0.5, 2.0, 200))
+    # (on main: parsed by numpy and fitted)
+    for text in (
+        weights.astype(str),
+        weights.astype(str).to_numpy(dtype=object),
+        list(weights.astype(str)),
+    ):
+        with pytest.raises(
+            ValueError,
+            match=r"^sample_weight must be numeric, got dtype \S+ holding text",
+        ):
+            PartitionedRegressor(shrinkage=0).fit(X, y, sample_weight=text)
+    PartitionedRegressor(shrinkage=0).fit(
+        X, y, sample_weight=weights
+    )  # numbers still fit
+
+
+# ------------------------------------------------------------------ model files: paths, metadata, names
+
+
+def test_a_path_that_is_not_a_regular_file_is_named_so(tmp_path: Path) -> None:
+    import os
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes here")
+    os.mkfifo(tmp_path / "pipe")
+    # (on main: "does not exist", a FileNotFoundError)
+    for read in (hvrt.load, hvrt.persistence.model_info):
+        with pytest.raises(
+            ModelFileError, match=r"'.*pipe' is not a regular file \(a named pipe"
+        ):
+            read(tmp_path / "pipe")
+
+
+def test_metadata_comes_back_as_saved_or_is_refused(tmp_path: Path) -> None:
+    X = pd.DataFrame({"a": np.arange(100.0), "b": np.arange(100.0) % 7})
+    model = HVRTPartitioner(max_leaf_nodes=5).fit(X)
+    kept = {"a": {"b": [1, {"c": None}], "d": 1.5, "e": True}, "f": "x"}
+    hvrt.save(model, tmp_path / "m.hvrt", metadata=kept)
+    assert hvrt.persistence.model_info(tmp_path / "m.hvrt").metadata == kept
+    # (on main: saved, and read back as {'1': 2} and a list)
+    for changed, where in [
+        ({1: 2}, "metadata has the key 1"),
+        ({"a": [0, (1, 2)]}, r"metadata\['a'\]\[1\] is a tuple"),
+    ]:
+        with pytest.raises(
+            ValueError, match=rf"^metadata must hold plain JSON values .*{where}"
+        ):
+            hvrt.save(model, tmp_path / "n.hvrt", metadata=changed)
+    assert not (tmp_path / "n.hvrt").exists()
+
+
+def test_the_model_file_exceptions_are_importable_from_hvrt() -> None:
+    from hvrt import ModelFileError as top_level_error
+    from hvrt import ModelVersionWarning
+
+    assert top_level_error is ModelFileError and issubclass(top_level_error, ValueError)
+    assert ModelVersionWarning is hvrt.persistence.ModelVersionWarning
+    assert {"ModelFileError", "ModelVersionWarning"} <= set(hvrt.__all__)
