@@ -438,18 +438,18 @@ def save(model: HVRTPartitioner | PartitionedRegressor, path: str | os.PathLike,
 def _check_round_trip(value: Any, where: str) -> None:
     """Refuse metadata that JSON would give back changed: a key that is not a str (``1``
     comes back as ``"1"``) or a tuple (it comes back a list). ``json.dumps`` refuses the
-    rest (NaN, objects) itself."""
+    rest (NaN, objects) itself. (``save`` turns the TypeError into its ValueError.)"""
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
-                raise ValueError(
+                raise TypeError(
                     f"{where} has the key {key!r}, which would be read back as the string {str(key)!r} "
                     "(JSON keys are strings); use str keys"
                 )
             _check_round_trip(item, f"{where}[{key!r}]")
     elif isinstance(value, (list, tuple)):
         if isinstance(value, tuple):
-            raise ValueError(f"{where} is a tuple, which would be read back as a list; pass a list")
+            raise TypeError(f"{where} is a tuple, which would be read back as a list; pass a list")
         for position, item in enumerate(value):
             _check_round_trip(item, f"{where}[{position}]")
 
