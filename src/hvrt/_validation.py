@@ -15,7 +15,6 @@ import datetime
 import decimal
 import numbers
 import os
-import re
 import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -581,9 +580,13 @@ def numeric_block(
 # separators ("1_000") and any script's digits ("١٢"), which no CSV reader produces and
 # ``pd.to_numeric`` refuses. An empty (or blank) text, and "nan", are missing values: what
 # ``DataFrame.to_csv`` and ``repr`` write for NaN.
-_NUMBER_TEXT = re.compile(
-    r"\s*(?:[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|inf|infinity)|[+-]?nan)?\s*", re.ASCII | re.IGNORECASE
+# (ASCII spelled out, no flags: pandas hands a plain pattern to pyarrow's RE2 engine for its
+# string dtype, 10x faster than Python's re, and both read it alike)
+_BLANK = r"[ \t\n\r\x0b\x0c]*"
+_NUMBER_TEXT = (
+    rf"(?i){_BLANK}(?:[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?|inf|infinity)|[+-]?nan)?{_BLANK}"
 )
+_MISSING_TEXT = rf"(?i){_BLANK}(?:[+-]?nan)?{_BLANK}"
 
 
 # what pandas' infer_dtype calls values that are all numbers (or missing)
@@ -597,10 +600,25 @@ def _may_hold_text(dtype: Any) -> bool:
     return dtype == object or pd.api.types.is_string_dtype(dtype)
 
 
+def _text_numbers(texts: pd.Series) -> np.ndarray:
+    """Strings as float64 by ``_NUMBER_TEXT`` (blank and "nan": NaN); ValueError naming the
+    first that is not a number."""
+    texts = texts.astype(str)
+    valid = texts.str.fullmatch(_NUMBER_TEXT).to_numpy(dtype=bool)
+    if not valid.all():
+        raise ValueError(f"could not convert string to float: {texts.iloc[int(np.argmin(valid))]!r}")
+    missing = texts.str.fullmatch(_MISSING_TEXT).to_numpy(dtype=bool)
+    parsed = np.full(len(texts), np.nan)
+    parsed[~missing] = texts[~missing].to_numpy(dtype=object).astype(np.float64)
+    return parsed
+
+
 def parse_number_text(values: np.ndarray) -> np.ndarray:
     """An object array of numbers and numbers written as text as float64 (see ``_NUMBER_TEXT``).
 
-    Only the distinct values are looked at. Missing values (None, NaN, pd.NA) stay missing.
+    Missing values (None, NaN, pd.NA) stay missing. A column of text alone is read row by
+    row (numbers written as text are mostly distinct); any other mix through its distinct
+    values.
 
     Raises
     ------
@@ -611,26 +629,22 @@ def parse_number_text(values: np.ndarray) -> np.ndarray:
     TypeError
         For other objects that are not numbers.
     """
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    series = pd.Series(values, dtype=object)
+    if pd.api.types.infer_dtype(series, skipna=True) == "string":
+        present = series.notna().to_numpy()
+        numbers = np.full(len(series), np.nan)
+        numbers[present] = _text_numbers(series[present])
+        return numbers
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
     uniques = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
     numbers_of = np.empty(len(uniques) + 1)
     numbers_of[-1] = np.nan  # code -1: missing
-    kind = pd.api.types.infer_dtype(uniques, skipna=True)
-    if kind == "string":
-        is_text = np.ones(len(uniques), dtype=bool)
-    elif kind in ("mixed", "mixed-integer"):
+    if pd.api.types.infer_dtype(uniques, skipna=True) in ("mixed", "mixed-integer"):
         is_text = np.asarray([isinstance(value, str) for value in uniques], dtype=bool)
     else:  # numbers (or bytes, odd objects: refused below)
         is_text = np.zeros(len(uniques), dtype=bool)
     if is_text.any():
-        texts = uniques[is_text].astype(str)
-        valid = texts.str.fullmatch(_NUMBER_TEXT).to_numpy(dtype=bool)
-        if not valid.all():
-            raise ValueError(f"could not convert string to float: {texts.iloc[int(np.argmin(valid))]!r}")
-        missing = texts.str.strip().str.lower().str.lstrip("+-").isin(["", "nan"]).to_numpy()
-        parsed = np.full(len(texts), np.nan)
-        parsed[~missing] = texts[~missing].to_numpy(dtype=object).astype(np.float64)
-        numbers_of[:-1][is_text] = parsed
+        numbers_of[:-1][is_text] = _text_numbers(uniques[is_text])
     others = uniques[~is_text]
     if len(others):
         bytes_at = np.flatnonzero(others.map(type).isin([bytes, np.bytes_]).to_numpy())
