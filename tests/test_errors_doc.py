@@ -219,6 +219,11 @@ def _model_file(name: str) -> str:
             start = archive.getinfo("arrays/1.npy").header_offset
         raw[start : start + 40] = bytes(40)
         Path(name).write_bytes(bytes(raw))
+    elif name == "huge_array.hvrt":  # a forged .npy header: 29 TiB claimed, 16 bytes held
+        header = b"{'descr': '<f8', 'fortran_order': False, 'shape': (4000000000000,), }"
+        header += b" " * (118 - len(header)) + b"\n"
+        npy = b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header + bytes(16)
+        _rewritten("model.hvrt", name, lambda item, content: npy if item == "arrays/0.npy" else content)
     elif name == "truncated.hvrt":  # an interrupted copy
         Path(name).write_bytes(Path("model.hvrt").read_bytes()[:1000])
     elif name == "empty.hvrt":
@@ -384,6 +389,9 @@ CASES: dict[str, Callable[[], object]] = {
     "L8": lambda: _fitted().get_partitions(_with(b=pd.date_range("2024-01-01", periods=60, freq="D"))),
     "L10": lambda: _fitted().get_partitions(_with(b=["abc"] + ["1"] * 59)),
     "L11": lambda: _polars_output(_fitted()).transform(X),
+    "L12": lambda: HVRTPartitioner(max_leaf_nodes=4, categorical_features=["code"])
+    .fit(_with(code=list("abcd") * 15))
+    .get_partitions(_with(code=[c.encode() for c in "abcd" * 15])),
     "L9": lambda: HVRTPartitioner(max_leaf_nodes=4)
     .fit(_with(when=pd.date_range("2024-01-01", periods=60, freq="D")))
     .get_partitions(_with(when=pd.date_range("2024-01-01", periods=60, freq="D", tz="Europe/Berlin"))),
@@ -443,6 +451,7 @@ CASES: dict[str, Callable[[], object]] = {
     "R16": lambda: PartitionedRegressor().fit(X, Y, sample_weight=np.full(60, 1e200)),
     "R17": lambda: PartitionedRegressor().fit(X, np.r_[2e152, Y.to_numpy()[1:]]),
     "R18": lambda: PartitionedRegressor().fit(X, np.linspace(-2e-200, 2e-200, 60)),
+    "R19": lambda: PartitionedRegressor().fit(X, Y, sample_weight=np.array(["1.5"] * 60)),
     # partition rules
     "E1": lambda: _fitted().partition_rules(precision=0),
     "E2": lambda: _fitted().export_rules(missing="some"),
@@ -453,6 +462,9 @@ CASES: dict[str, Callable[[], object]] = {
     .partition_rules(),
     "E6": lambda: HVRTPartitioner(max_leaf_nodes=4, y_weight=1.0)
     .fit(_with(code=[b"ab", "ab"] * 30), np.tile([0.0, 5.0], 30))
+    .partition_rules(),
+    "E7": lambda: HVRTPartitioner(max_leaf_nodes=4, y_weight=1.0)
+    .fit(_with(code=[b"\xff", b"ab"] * 30), np.tile([0.0, 5.0], 30))
     .partition_rules(),
     # model files
     "M1": _saving(lambda: Ridge()),
@@ -483,6 +495,8 @@ CASES: dict[str, Callable[[], object]] = {
     "M26": _saving(lambda: HVRTPartitioner(max_leaf_nodes=4, categorical_features=["tags"]).fit(
         _with(tags=pd.Series([frozenset({i % 2}) for i in range(60)], dtype=object))
     )),
+    "M27": _in_scratch(lambda: (os.mkfifo("pipe"), hvrt.load("pipe"))),
+    "M28": _load("huge_array.hvrt"),
     # Dask
     "K1": lambda: _dask_fit()(X),
     "K2": lambda: _dask_fit()(_dask_y()),

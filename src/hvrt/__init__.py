@@ -34,6 +34,8 @@ _LAZY = {
     "PartitionedRegressor": "local_models",
     "save": "persistence",
     "load": "persistence",
+    "ModelFileError": "persistence",
+    "ModelVersionWarning": "persistence",
 }
 
 __all__ = ["__version__", *_LAZY]

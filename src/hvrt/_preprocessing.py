@@ -263,22 +263,50 @@ def _number_key(value: Any) -> str:
     return str(int(number)) if number.is_integer() and abs(number) < 2**63 else repr(number)
 
 
+def _value_kind(value: Any) -> str:
+    """``"numbers"``, ``"bytes"`` or ``"text"``: what kind of category one value is (dates and
+    other objects key by their text, so they count as text)."""
+    if isinstance(value, (numbers.Number, np.bool_)) and not isinstance(value, str):
+        return "numbers"
+    return "bytes" if isinstance(value, bytes) else "text"
+
+
 def _category_kind(values: pd.Series) -> str:
-    """``"numbers"``, ``"text"`` or ``"mixed"``: what kind of values a categorical column holds."""
+    """``"numbers"``, ``"text"``, ``"bytes"`` or ``"mixed"``: what kind of values a categorical
+    column holds.
+
+    Bytes are their own kind: a category is keyed by ``str(value)``, and ``str(b"x")`` is
+    ``"b'x'"``, not ``"x"``, so a column that swaps text for bytes (or the reverse) between
+    fit and labelling would silently match no category.
+    """
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
         return "numbers"
     if _is_text_categorical(values):
         return "text"  # every category a string (what the values' scan below would find)
+    if values.dtype.kind == "S":  # a numpy bytes dtype
+        return "bytes"
     # a pandas categorical's categories, else the values (no pass over the rows for the first)
     present = pd.Series(values.cat.categories) if isinstance(values.dtype, pd.CategoricalDtype) else values.dropna()
     try:
         distinct = pd.unique(present.to_numpy(dtype=object))  # a few values, not every row
     except TypeError as err:
         raise _unhashable(str(values.name), err) from None
-    is_number = [isinstance(v, (numbers.Number, np.bool_)) and not isinstance(v, str) for v in distinct]
-    if all(is_number):
-        return "numbers" if len(distinct) else "text"
-    return "text" if not any(is_number) else "mixed"
+    kinds = {_value_kind(v) for v in distinct}
+    if not kinds:
+        return "text"
+    return kinds.pop() if len(kinds) == 1 else "mixed"
+
+
+def fitted_category_kind(kind: str, first_values: Mapping[str, Any] | None) -> str:
+    """A column's kind at fit, as :func:`_category_kind` reads it now.
+
+    Models fitted before bytes were a kind of their own (pickles, model files) recorded a
+    column of bytes as ``"text"``; its categories' values (``category_values``) tell.
+    """
+    if kind != "text" or not first_values:
+        return kind
+    kinds = {_value_kind(v) for v in first_values.values()}
+    return kinds.pop() if len(kinds) == 1 else "mixed"
 
 
 def _unhashable(column: str, err: TypeError) -> TypeError:
@@ -510,13 +538,20 @@ def _first_values(values: pd.Series, present: np.ndarray | None = None) -> dict[
 
 
 def _check_category_kinds(frame: pd.DataFrame, columns: list[str], fitted: list[str]) -> None:
-    """Refuse a categorical column whose values changed kind (numbers <-> text) since fit."""
+    """Refuse a categorical column whose values changed kind (numbers, text, bytes) since fit."""
     for column, kind in zip(columns, fitted):
         now = _category_kind(frame[column])
         if now != kind and "mixed" not in (now, kind) and frame[column].notna().any():
+            advice = " (convert it back to the type it had at fit)"
+            if {now, kind} == {"text", "bytes"}:
+                convert = "decode" if now == "bytes" else "encode"
+                advice = (
+                    f": text and bytes are different categories ('x' is not b'x'); {convert} it to the {kind} "
+                    f"it held at fit (X[{column!r}].str.{convert}('utf-8'))"
+                )
             raise ValueError(
                 f"categorical column {column!r} held {kind} at fit but holds {now} now; its categories "
-                "cannot be matched (convert it back to the type it had at fit)"
+                f"cannot be matched{advice}"
             )
 
 
@@ -621,6 +656,15 @@ class Preprocessor:
     time_kinds: dict[str, str] | None = None
     # date columns' time zones at fit (None: naive; the mapping is None in older model files)
     date_zones: dict[str, str | None] | None = None
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a pickled (or model-file) preprocessor; one from before bytes were a kind
+        of their own recorded a column of bytes as text, which its categories correct."""
+        self.__dict__.update(state)
+        if self.category_kinds is not None and self.category_values is not None:
+            self.category_kinds = [
+                fitted_category_kind(kind, values) for kind, values in zip(self.category_kinds, self.category_values)
+            ]
 
     def raw_categoricals(self) -> list[str]:
         """The categorical columns keyed on their values as they are, for ``to_frame(raw=...)``:

@@ -522,9 +522,19 @@ def _text_literals(name: str, originals: list[Any]) -> list[str]:
     Raises
     ------
     ValueError
-        If two categories are one text: no rule on the text tells them apart.
+        If two categories are one text: no rule on the text tells them apart; or if a
+        category is bytes that are not UTF-8, which ``astype('str')`` cannot decode (the
+        rule would raise on any data holding them).
     """
-    texts = list(pd.Series(originals, dtype=object).astype("str"))
+    try:
+        texts = list(pd.Series(originals, dtype=object).astype("str"))
+    except UnicodeDecodeError:
+        undecodable = next(v for v in originals if isinstance(v, bytes) and not _is_utf8(v))
+        raise ValueError(
+            f"categorical column {name} holds {undecodable!r}, bytes that are not UTF-8, which a rule "
+            f"compares as text ({name}.astype('str')) and pandas cannot decode: no rule can select its "
+            "partitions; decode the column before fitting (e.g. X[col].str.decode('latin-1')) to get rules"
+        ) from None
     if len(set(texts)) < len(texts):
         first = {}
         for value, text in zip(originals, texts):
@@ -536,6 +546,14 @@ def _text_literals(name: str, originals: list[Any]) -> list[str]:
                 )
             first[text] = value
     return [repr(text) for text in texts]
+
+
+def _is_utf8(value: bytes) -> bool:
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _membership(subject: str, literals: list[str], negated: bool) -> str:

@@ -497,7 +497,11 @@ def to_frame(X: Any, name: str = "X", raw: Collection[str] = ()) -> tuple[pd.Dat
             raise ValueError(f"Complex data not supported in {name}")
         if array.dtype == object:
             try:  # object arrays of numbers are numeric data
-                array = array.astype(np.float64)
+                numbers = array.astype(np.float64)
+                if pd.api.types.infer_dtype(array.ravel(order="K"), skipna=True) not in _NUMBER_KINDS:
+                    # numbers written as text among them: read as pd.to_numeric reads them
+                    numbers = np.column_stack([parse_number_text(array[:, j]) for j in range(array.shape[1])])
+                array = numbers
             except ValueError:  # strings: keep them, they are categorical columns
                 pass
             except TypeError as err:
@@ -545,6 +549,9 @@ def numeric_block(
     for column, dtype in block.dtypes.items():
         if pd.api.types.is_complex_dtype(dtype):
             raise ValueError(f"Complex data not supported: column {column!r} of {name}")
+    text = [c for c, dtype in block.dtypes.items() if _may_hold_text(dtype)]
+    if text:
+        block = _text_as_numbers(block, text, name, when)
     try:
         values = block.to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError):
@@ -567,6 +574,117 @@ def numeric_block(
     return values, has_missing_values(values, columns, name, refuse_tiny=refuse_tiny, when=when)
 
 
+# Numbers written as text, as pandas' ``pd.to_numeric`` reads them: ASCII digits with an
+# optional sign, decimal point and exponent, surrounding whitespace, and infinities (refused
+# later as infinite values). Python's ``float()``, which numpy uses, also takes digit
+# separators ("1_000") and any script's digits ("١٢"), which no CSV reader produces and
+# ``pd.to_numeric`` refuses. An empty (or blank) text, and "nan", are missing values: what
+# ``DataFrame.to_csv`` and ``repr`` write for NaN.
+# (ASCII spelled out, no flags: pandas hands a plain pattern to pyarrow's RE2 engine for its
+# string dtype, 10x faster than Python's re, and both read it alike)
+_BLANK = r"[ \t\n\r\x0b\x0c]*"
+_NUMBER_TEXT = (
+    rf"(?i){_BLANK}(?:[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?|inf|infinity)|[+-]?nan)?{_BLANK}"
+)
+_MISSING_TEXT = rf"(?i){_BLANK}(?:[+-]?nan)?{_BLANK}"
+
+
+# what pandas' infer_dtype calls values that are all numbers (or missing)
+_NUMBER_KINDS = ("floating", "integer", "mixed-integer-float", "boolean", "decimal", "empty")
+
+
+def _may_hold_text(dtype: Any) -> bool:
+    """Whether a column of this dtype may hold text (objects, strings, a categorical of either)."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+    return dtype == object or pd.api.types.is_string_dtype(dtype)
+
+
+def _text_numbers(texts: pd.Series) -> np.ndarray:
+    """Strings as float64 by ``_NUMBER_TEXT`` (blank and "nan": NaN); ValueError naming the
+    first that is not a number."""
+    texts = texts.astype(str)
+    valid = texts.str.fullmatch(_NUMBER_TEXT).to_numpy(dtype=bool)
+    if not valid.all():
+        raise ValueError(f"could not convert string to float: {texts.iloc[int(np.argmin(valid))]!r}")
+    missing = texts.str.fullmatch(_MISSING_TEXT).to_numpy(dtype=bool)
+    parsed = np.full(len(texts), np.nan)
+    parsed[~missing] = texts[~missing].to_numpy(dtype=object).astype(np.float64)
+    return parsed
+
+
+def parse_number_text(values: np.ndarray) -> np.ndarray:
+    """An object array of numbers and numbers written as text as float64 (see ``_NUMBER_TEXT``).
+
+    Missing values (None, NaN, pd.NA) stay missing. A column of text alone is read row by
+    row (numbers written as text are mostly distinct); any other mix through its distinct
+    values.
+
+    Raises
+    ------
+    ValueError
+        For text that is not a number in ``pd.to_numeric``'s notation, and for bytes (they
+        are not text: ``b"12"`` is refused as categories refuse bytes for text), with the
+        first such value.
+    TypeError
+        For other objects that are not numbers.
+    """
+    series = pd.Series(values, dtype=object)
+    if pd.api.types.infer_dtype(series, skipna=True) == "string":
+        present = series.notna().to_numpy()
+        numbers = np.full(len(series), np.nan)
+        numbers[present] = _text_numbers(series[present])
+        return numbers
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    uniques = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+    numbers_of = np.empty(len(uniques) + 1)
+    numbers_of[-1] = np.nan  # code -1: missing
+    if pd.api.types.infer_dtype(uniques, skipna=True) in ("mixed", "mixed-integer"):
+        is_text = np.asarray([isinstance(value, str) for value in uniques], dtype=bool)
+    else:  # numbers (or bytes, odd objects: refused below)
+        is_text = np.zeros(len(uniques), dtype=bool)
+    if is_text.any():
+        numbers_of[:-1][is_text] = _text_numbers(uniques[is_text])
+    others = uniques[~is_text]
+    if len(others):
+        bytes_at = np.flatnonzero(others.map(type).isin([bytes, np.bytes_]).to_numpy())
+        if len(bytes_at):
+            raise ValueError(f"bytes are not numbers: {others.iloc[int(bytes_at[0])]!r}")
+        numbers_of[:-1][~is_text] = others.to_numpy(dtype=object).astype(np.float64)
+    return numbers_of[codes]
+
+
+def _text_as_numbers(block: pd.DataFrame, columns: list[Any], name: str, when: str) -> pd.DataFrame:
+    """``block`` with its ``columns`` that may hold text read as numbers (:func:`parse_number_text`).
+
+    Raises
+    ------
+    ValueError
+        Naming the columns holding values that are not numbers, with the first one's reason.
+    """
+    block = block.copy(deep=False)
+    failed: list[Any] = []
+    reason = ""
+    for column in columns:
+        try:
+            block[column] = parse_number_text(block[column].to_numpy(dtype=object))
+        except (TypeError, ValueError) as err:
+            failed.append(column)
+            reason = reason or str(err)
+    if failed:
+        _raise_non_numeric(failed, reason, name, when)
+    return block
+
+
+def _raise_non_numeric(failed: list[Any], reason: str, name: str, when: str) -> None:
+    if when == "label":
+        raise ValueError(
+            f"{name} column(s) {failed} held numbers at fit but hold values that are not numbers now "
+            f"({reason}); convert them back to numbers"
+        )
+    raise ValueError(f"{name} column(s) {failed} must be numeric (or be listed in categorical_features): {reason}")
+
+
 def _refuse_non_numeric(block: pd.DataFrame, name: str, when: str) -> None:
     """Raise the ValueError for the columns of ``block`` that do not convert to float64
     (text in a numeric column), naming only those, with the first failure's reason."""
@@ -578,14 +696,8 @@ def _refuse_non_numeric(block: pd.DataFrame, name: str, when: str) -> None:
         except (TypeError, ValueError) as err:
             failed.append(column)
             reason = reason or str(err)
-    if not failed:
-        return
-    if when == "label":
-        raise ValueError(
-            f"{name} column(s) {failed} held numbers at fit but hold values that are not numbers now "
-            f"({reason}); convert them back to numbers"
-        )
-    raise ValueError(f"{name} column(s) {failed} must be numeric (or be listed in categorical_features): {reason}")
+    if failed:
+        _raise_non_numeric(failed, reason, name, when)
 
 
 # Magnitudes above this are refused: the squares that variances, z-scores and split gains

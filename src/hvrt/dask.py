@@ -1471,7 +1471,8 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         X : dask array or dask DataFrame
         y : dask array, Series or DataFrame, default=None
         **kwargs
-            Ignored.
+            Passed on to :meth:`fit` (``route``); any other keyword raises ``TypeError``
+            rather than being silently ignored.
 
         Returns
         -------
@@ -1482,7 +1483,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         ValueError, TypeError
             As :meth:`fit`.
         """
-        return self.fit(X, y).labels_
+        return self.fit(X, y, **kwargs).labels_
 
     def _resolve_route(self, route: str, n_rows: int) -> str:
         if route not in ROUTES:

@@ -231,6 +231,12 @@ def _checked_weights(sample_weight: Any, n_rows: int, index: pd.Index | None) ->
     if sample_weight is None:
         return np.ones(n_rows)
     weights = aligned_1d(sample_weight, "sample_weight", n_rows, index)
+    if weights.dtype.kind in "OUS" and pd.api.types.infer_dtype(weights, skipna=True) in _TEXT_KINDS:
+        # numpy would parse "1.5" without a word, as it would for y (refused there too)
+        raise ValueError(
+            f"sample_weight must be numeric, got dtype {getattr(sample_weight, 'dtype', weights.dtype)} holding "
+            "text; convert numbers written as text with pd.to_numeric(sample_weight)"
+        )
     try:
         weights = weights.astype(np.float64)
     except (TypeError, ValueError):

@@ -528,7 +528,9 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         y : Series, DataFrame or array of shape (n_samples,) or (n_samples, n_targets), default=None
             Values that should guide the partitions, as in :meth:`fit`.
         **kwargs
-            Ignored; accepted for scikit-learn's ``fit_predict`` signature.
+            Passed on to :meth:`fit`, as scikit-learn's ``fit_predict`` does: :meth:`fit` takes
+            none, so any keyword (``sample_weight``, a misspelt parameter) raises rather than
+            being silently ignored.
 
         Returns
         -------
@@ -539,8 +541,10 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         ------
         ValueError
             As :meth:`fit`.
+        TypeError
+            For a keyword :meth:`fit` does not take.
         """
-        return self.fit(X, y).labels_
+        return self.fit(X, y, **kwargs).labels_
 
     # ------------------------------------------------------------------ labelling
     def _checked_apply(self, X: Any, node_values: np.ndarray | None) -> np.ndarray:

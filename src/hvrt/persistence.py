@@ -364,7 +364,9 @@ def save(model: HVRTPartitioner | PartitionedRegressor, path: str | os.PathLike,
     path : str or path-like
         Any file name; ``.hvrt`` is a good suffix.
     metadata : dict, optional
-        Plain JSON values kept beside the model (read back by :func:`model_info`).
+        Plain JSON values kept beside the model and read back as given by
+        :func:`model_info`: str keys, and lists rather than tuples (others would come back
+        changed, so they are refused).
 
     Returns
     -------
@@ -380,7 +382,8 @@ def save(model: HVRTPartitioner | PartitionedRegressor, path: str | os.PathLike,
         the message names where it sits. Also if ``path`` is not a str or path-like, or
         ``metadata`` not a dict.
     ValueError
-        If ``metadata`` is not plain JSON.
+        If ``metadata`` is not plain JSON, or would not be read back as given (a key that
+        is not a str, a tuple).
     IsADirectoryError
         If ``path`` is a folder.
     FileNotFoundError
@@ -408,6 +411,7 @@ def save(model: HVRTPartitioner | PartitionedRegressor, path: str | os.PathLike,
         raise TypeError(f"metadata must be a dict of plain JSON values, got {type(metadata).__name__}")
     try:
         metadata_text = json.dumps(metadata or {}, allow_nan=False)
+        _check_round_trip(metadata or {}, "metadata")
     except (TypeError, ValueError) as err:
         raise ValueError(f"metadata must hold plain JSON values (str, numbers, lists, dicts): {err}") from None
     encoder = _Encoder()
@@ -429,6 +433,25 @@ def save(model: HVRTPartitioner | PartitionedRegressor, path: str | os.PathLike,
                 np.save(buffer, array, allow_pickle=False)
                 archive.writestr(f"{_ARRAY_DIR}{position}.npy", buffer.getvalue())
     return target
+
+
+def _check_round_trip(value: Any, where: str) -> None:
+    """Refuse metadata that JSON would give back changed: a key that is not a str (``1``
+    comes back as ``"1"``) or a tuple (it comes back a list). ``json.dumps`` refuses the
+    rest (NaN, objects) itself. (``save`` turns the TypeError into its ValueError.)"""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(
+                    f"{where} has the key {key!r}, which would be read back as the string {str(key)!r} "
+                    "(JSON keys are strings); use str keys"
+                )
+            _check_round_trip(item, f"{where}[{key!r}]")
+    elif isinstance(value, (list, tuple)):
+        if isinstance(value, tuple):
+            raise TypeError(f"{where} is a tuple, which would be read back as a list; pass a list")
+        for position, item in enumerate(value):
+            _check_round_trip(item, f"{where}[{position}]")
 
 
 def _as_path(path: Any) -> Path:
@@ -530,6 +553,11 @@ def _open(path: str | os.PathLike) -> tuple[zipfile.ZipFile, Path]:
     if path.is_dir():
         raise IsADirectoryError(f"model file {str(path)!r} is a folder, not a file")
     if not path.is_file():
+        if path.exists():  # a named pipe, a device or a socket: reading it might block or never end
+            raise ModelFileError(
+                f"model file {str(path)!r} is not a regular file (a named pipe, a device or a socket), "
+                "so not an hvrt model file; give the path of a file written by hvrt.save"
+            )
         raise FileNotFoundError(f"model file {str(path)!r} does not exist")
     with open(path, "rb") as handle:
         head = handle.read(_LOCAL_HEADER_SIZE + 256)  # a first member's name, to show it
@@ -565,8 +593,8 @@ def model_info(path: str | os.PathLike) -> ModelInfo:
     TypeError
         If ``path`` is not a str or path-like.
     ModelFileError
-        (a ``ValueError``) If the file is not an hvrt model file, is damaged, or its format
-        version is not the one this hvrt reads.
+        (a ``ValueError``) If the file is not an hvrt model file (or not a regular file: a
+        named pipe, a device), is damaged, or its format version is not the one this hvrt reads.
     """
     archive, path = _open(path)
     with archive:
@@ -595,7 +623,8 @@ def load(path: str | os.PathLike) -> HVRTPartitioner | PartitionedRegressor:
     TypeError
         If ``path`` is not a str or path-like.
     ModelFileError
-        (a ``ValueError``) If the file is not an hvrt model file (a pickle, say), is damaged, names a
+        (a ``ValueError``) If the file is not an hvrt model file (a pickle, say, or not a regular
+        file: a named pipe, a device), is damaged, names a
         class that is not on the trusted list, or has a format version this hvrt does not
         read; the message says which versions.
 
@@ -793,14 +822,46 @@ class _Decoder:
     def _array(self, position: Any) -> np.ndarray:
         if not isinstance(position, int) or isinstance(position, bool):
             raise self.fail("an array reference that is not a number")
+        member = f"{_ARRAY_DIR}{position}.npy"
         try:
-            data = _read_member(self.archive, f"{_ARRAY_DIR}{position}.npy", self.path)
+            data = _read_member(self.archive, member, self.path)
         except KeyError:
             raise self.fail(f"array {position} is missing") from None
+        self._check_array_size(member, data)
         try:
             return np.load(io.BytesIO(data), allow_pickle=False)
         except ValueError as err:
             raise self.fail(f"array {position} cannot be read without pickle ({err})") from None
+
+    def _check_array_size(self, member: str, data: bytes) -> None:
+        """Refuse an ``.npy`` member whose header claims more (or fewer) bytes than it holds.
+
+        numpy allocates the array the header describes before reading its data, so a forged
+        header of a few bytes claiming a huge shape would otherwise end in a raw MemoryError,
+        or in a multi-gigabyte allocation before the short read is noticed.
+        """
+        stream = io.BytesIO(data)
+        try:
+            version = np.lib.format.read_magic(stream)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(stream)
+            elif version == (2, 0):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(stream)
+            else:  # 3.0 only adds UTF-8 field names: structured dtypes, which a model never holds
+                raise ValueError(f"npy format version {version[0]}.{version[1]}")
+        except ValueError as err:
+            raise self.fail(f"{member} is not a readable .npy array ({err})") from None
+        if dtype.hasobject:
+            return  # refused by np.load(allow_pickle=False), with its own message
+        if any(extent < 0 for extent in shape):
+            raise self.fail(f"{member} claims the shape {shape}, with a negative extent")
+        claimed = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
+        held = len(data) - stream.tell()
+        if claimed != held:
+            raise self.fail(
+                f"{member} claims an array of shape {shape} and dtype {dtype.str} ({claimed:,} bytes) "
+                f"but holds {held:,} bytes of data; the file is damaged or forged"
+            )
 
     def _frame(self, spec: dict) -> pd.DataFrame:
         columns = [self._key(c) for c in spec["columns"]]
