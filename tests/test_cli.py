@@ -1141,3 +1141,24 @@ def test_a_file_the_system_refuses_to_write_is_one_line_naming_it(tmp_path, csv,
     # hvrt's own FileNotFoundError (no errno) stays bad input, exit 2
     result = run("label", csv, "--model", tmp_path / "absent.hvrt", "-o", tmp_path / "out.csv")
     assert result.exit_code == 2 and "model file" in result.stderr
+
+
+def test_a_progress_line_names_hvrt_once(monkeypatch, caplog):
+    # "[hvrt] hvrt: reading data.csv": the handler's prefix and the command's own name both
+    import io
+    import logging
+
+    from hvrt._progress import _StderrHandler
+    from hvrt.cli import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    with caplog.at_level(logging.INFO, logger="hvrt"):
+        Progress(quiet=False).step("reading data.csv")
+        HVRTPartitioner(2, engine="exact", verbose=True).fit(pd.DataFrame({"a": np.arange(8.0)}))
+    lines = [_StderrHandler().format(record) for record in caplog.records]
+    assert re.fullmatch(r"\[hvrt\] reading data\.csv \[\d+\.\d\d s\]", lines[0]), lines[0]
+    assert all(line.startswith("[hvrt] HVRTPartitioner: ") for line in lines[1:]), lines

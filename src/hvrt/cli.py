@@ -234,7 +234,7 @@ class Progress:
         self.enabled = not quiet and sys.stderr.isatty()
         from ._progress import StepLog, share_start
 
-        self._log = StepLog(self.enabled, "hvrt")
+        self._log = StepLog(self.enabled, "")  # "[hvrt] reading ...": the handler names hvrt once
         share_start(self._log.start)  # the estimators' step lines count from the command's start too
 
     def step(self, message: str) -> None:
