@@ -1162,3 +1162,21 @@ def test_a_progress_line_names_hvrt_once(monkeypatch, caplog):
     lines = [_StderrHandler().format(record) for record in caplog.records]
     assert re.fullmatch(r"\[hvrt\] reading data\.csv \[\d+\.\d\d s\]", lines[0]), lines[0]
     assert all(line.startswith("[hvrt] HVRTPartitioner: ") for line in lines[1:]), lines
+
+
+def test_duration_columns_of_any_backend_are_recorded():
+    # is_timedelta64_dtype misses pyarrow's duration dtype: such a column was not recorded as
+    # durations in the model file, so later CSV chunks would read it as text
+    from hvrt.cli import _duration_columns
+
+    seconds = pd.to_timedelta([1, 2, 3], unit="s")
+    frame = pd.DataFrame(
+        {
+            "ns": seconds,
+            "s": pd.Series(seconds).astype("timedelta64[s]"),
+            "arrow": pd.Series(seconds).astype("duration[ns][pyarrow]"),
+            "v": [1.0, 2.0, 3.0],
+            "when": pd.Series(pd.to_datetime(["2024-01-01"] * 3)),
+        }
+    )
+    assert _duration_columns(frame) == ["ns", "s", "arrow"]

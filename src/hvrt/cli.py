@@ -1124,10 +1124,12 @@ def _column_metadata(X: pd.DataFrame, y: list[str]) -> dict:
 
 
 def _duration_columns(frame: pd.DataFrame) -> list[str]:
-    """Columns of durations, which every later CSV chunk must read as durations too."""
-    import pandas as pd
+    """Columns of durations, which every later CSV chunk must read as durations too.
 
-    return [str(c) for c in frame.columns if pd.api.types.is_timedelta64_dtype(frame[c])]
+    A dtype of kind ``"m"``: numpy's ``timedelta64`` (any unit) and pyarrow's ``duration``, which
+    ``is_timedelta64_dtype`` misses (``_validation.is_duration_dtype`` reads durations so too).
+    """
+    return [str(c) for c in frame.columns if frame[c].dtype.kind == "m"]
 
 
 def _features(frame: pd.DataFrame, columns: list[str], y: Sequence[str], source: Path) -> pd.DataFrame:
