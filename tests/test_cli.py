@@ -1180,3 +1180,23 @@ def test_duration_columns_of_any_backend_are_recorded():
         }
     )
     assert _duration_columns(frame) == ["ns", "s", "arrow"]
+
+
+def test_a_parquet_input_with_dates_is_read_once(tmp_path, monkeypatch):
+    # its date columns were read a second time, to make them datetime64
+    import datetime as dt
+
+    import pyarrow as pa
+
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=int(i)) for i in range(60)]
+    days[3] = None
+    pq.write_table(pa.table({"d": pa.array(days, pa.date32()), "v": np.sin(np.arange(60.0))}), tmp_path / "d.parquet")
+    reads = []
+    real = pq.read_table
+    monkeypatch.setattr(pq, "read_table", lambda *args, **kwargs: reads.append(kwargs.get("columns")) or real(*args, **kwargs))
+    result = run("partition", tmp_path / "d.parquet", "-k", 3, "--engine", "exact", "-o", tmp_path / "p.parquet", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0, result.output
+    assert reads == [None]  # the whole file, once
+    assert hvrt.load(tmp_path / "m.hvrt").n_partitions_ == 3
+    back = pd.read_parquet(tmp_path / "p.parquet")
+    assert back["d"].tolist() == days  # copied as stored: still dates
