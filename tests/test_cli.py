@@ -1200,3 +1200,30 @@ def test_a_parquet_input_with_dates_is_read_once(tmp_path, monkeypatch):
     assert hvrt.load(tmp_path / "m.hvrt").n_partitions_ == 3
     back = pd.read_parquet(tmp_path / "p.parquet")
     assert back["d"].tolist() == days  # copied as stored: still dates
+
+
+def test_k_beyond_what_the_rows_can_fill_is_warned_of(tmp_path, table):
+    # -k 100 on 30 rows grew 30 partitions of one row each without a word; the library takes
+    # max_leaf_nodes as a bound (as scikit-learn does), so the command warns and goes on
+    table.iloc[:30].to_csv(tmp_path / "small.csv", index=False)
+    table.iloc[:200].to_csv(tmp_path / "mid.csv", index=False)
+    result = run("partition", tmp_path / "small.csv", "-k", 100, "--engine", "exact", "-o", tmp_path / "p.csv")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"hvrt: warning: -k 100 asks for more partitions than {str(tmp_path / 'small.csv')!r} has rows (30): the "
+        "partitioner grows at most 30 partitions, of one row each; give a smaller -k\n"
+    )
+    assert "into 30 partitions" in result.stdout
+    result = run("regress", tmp_path / "mid.csv", "--y", "y", "-k", 11, "--engine", "exact", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(
+        f"hvrt: warning: -k 11 asks for more partitions than the 200 rows of {str(tmp_path / 'mid.csv')!r} can fill at "
+        "20 rows each (the least a local model gets): the regressor grows at most 10 partitions; give a smaller -k"
+    ), result.stderr
+    for args in (
+        ["partition", tmp_path / "small.csv", "-k", 30, "--engine", "exact", "-o", tmp_path / "p.csv"],
+        ["regress", tmp_path / "mid.csv", "--y", "y", "-k", 10, "--engine", "exact", "--model", tmp_path / "m.hvrt"],
+        ["partition", tmp_path / "small.csv", "-k", 100, "--engine", "exact", "-o", tmp_path / "p.csv", "--quiet"],
+    ):
+        result = run(*args)
+        assert result.exit_code == 0 and "warning" not in result.stderr, result.stderr

@@ -1242,6 +1242,28 @@ def _check_free_column(frame: pd.DataFrame, column: str, source: Path) -> None:
         raise BadInput(f"{str(source)!r} already has a {column!r} column; rename it first")
 
 
+def _warn_of_k_beyond_rows(k: int | None, rows: int, least: int, source: Path) -> None:
+    """Warn when ``-k`` asks for more partitions than ``rows`` can fill at ``least`` rows each.
+
+    The partitioner, as scikit-learn's ``max_leaf_nodes``, takes ``-k`` as a bound and grows
+    what the rows allow, without a word: ``-k 500`` on 30 rows gave 30 partitions of one row,
+    most likely a -k meant for a larger file. A warning, not an error: the output is what the
+    library gives for that bound, and a script running one -k over files of several sizes
+    keeps working on the small ones.
+    """
+    most = rows // least
+    if k is None or k <= most:
+        return
+    if least == 1:
+        what = f"{str(source)!r} has rows ({rows:,}): the partitioner grows at most {_count(most, 'partition')}, of one row each"
+    else:
+        what = (
+            f"the {_count(rows, 'row')} of {str(source)!r} can fill at {least} rows each (the least a local model "
+            f"gets): the regressor grows at most {_count(most, 'partition')}"
+        )
+    warnings.warn(f"-k {k} asks for more partitions than {what}; give a smaller -k", UserWarning, stacklevel=2)
+
+
 # --------------------------------------------------------------------------- commands
 
 
@@ -1288,6 +1310,7 @@ def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str,
     _numeric_target(frame, y_columns, source)
     X = _features(frame, _columns_option(columns), y_columns, source)
     _check_free_column(frame, PARTITION_COLUMN, source)
+    _warn_of_k_beyond_rows(k, len(frame), 1, source)
 
     from .partitioner import HVRTPartitioner
 
@@ -1481,6 +1504,7 @@ def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, .
     partitioner = default_partitioner().set_params(engine=engine, category_encoding=category_encoding)
     if k is not None:
         partitioner.set_params(max_leaf_nodes=k)
+    _warn_of_k_beyond_rows(k, len(frame), partitioner.min_samples_leaf, source)
     start = time.perf_counter()
     model = PartitionedRegressor(partitioner, verbose=progress.enabled).fit(X, frame[y_column])
     seconds = time.perf_counter() - start
