@@ -341,6 +341,8 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "rows one field longer than the header": (["partition", tmp_path / "implicit.csv", "-o", out], "'.*implicit.csv': its rows have one field more than its header \\(3 fields, 2 names\\)"),
         "library advice in command-line terms": (["partition", tmp_path / "sentinel.csv", "-o", out], "first '9999-12-31'; make them missing in the file"),
         "native encoding without the hist engine": (["partition", csv, "-o", out, "--engine", "exact", "--category-encoding", "native"], "--category-encoding native needs --engine hist"),
+        "an unknown --categorical-features column": (["partition", csv, "--categorical-features", "c,zz", "-o", out], "unknown --categorical-features column 'zz' in '.*data.csv'"),
+        "a --categorical-features column that is --y": (["regress", csv, "--y", "y", "--categorical-features", "c,y", "--model", tmp_path / "m.hvrt"], "--categorical-features column 'y' is --y, not a feature; list feature columns only"),
     }  # fmt: skip
 
 
@@ -358,6 +360,7 @@ CASES = [
     "an output over its --model", "a CSV separated by semicolons", "a --labels column with a gap",
     "a --columns name holding a comma, unescaped", "rows one field longer than the header",
     "library advice in command-line terms", "native encoding without the hist engine",
+    "an unknown --categorical-features column", "a --categorical-features column that is --y",
 ]  # fmt: skip
 
 
@@ -1010,7 +1013,8 @@ def test_library_advice_is_given_in_command_line_terms(tmp_path):
                             "make them missing in the file (an empty field of a CSV, a null of Parquet; a sentinel such as "
                             "9999-12-31 mostly means no date)"),
         "partition typo.csv": (["partition", tmp_path / "typo.csv", "-k", 2, "-o", tmp_path / "o.csv"], 0,
-                               "empty those fields in the file (a missing value) to split it as ordered numbers"),
+                               ("empty those fields in the file (a missing value) to split it as ordered numbers, or give it "
+                                "to --categorical-features to keep it categorical without this warning")),
         "label naive.csv": (["label", tmp_path / "naive.csv", "--model", tmp_path / "z.hvrt", "-o", tmp_path / "o.csv"], 2,
                             "write its times as they were at fit: with a UTC offset"),
         "partition native": (["partition", tmp_path / "wide.csv", "--engine", "exact", "--category-encoding", "native",
@@ -1034,6 +1038,8 @@ def test_library_advice_is_given_in_command_line_terms(tmp_path):
     assert "Pass --category-encoding target to do so without this warning, or --category-encoding ohe to keep one-hot" in result.stderr
     assert hvrt.load(tmp_path / "w.hvrt").partitioner_.category_encoding_ == "target"
     # the advice followed: no warning
+    result = run("partition", tmp_path / "typo.csv", "-k", 2, "--categorical-features", "qty", "-o", tmp_path / "o.csv")
+    assert result.exit_code == 0 and result.stderr == "", result.output
     result = run("regress", tmp_path / "wide.csv", "--y", "y", "-k", 2, "--engine", "exact", "--category-encoding", "target",
                  "--model", tmp_path / "w.hvrt")  # fmt: skip
     assert result.exit_code == 0 and result.stderr == "", result.output
@@ -1227,3 +1233,50 @@ def test_k_beyond_what_the_rows_can_fill_is_warned_of(tmp_path, table):
     ):
         result = run(*args)
         assert result.exit_code == 0 and "warning" not in result.stderr, result.stderr
+
+
+def test_categorical_features_are_an_option_of_partition_and_regress(tmp_path):
+    # the library's categorical_features had no option: a column of codes (zip codes, store ids)
+    # could only be split as ordered numbers, and lost its leading zeros
+    rng = np.random.default_rng(5)
+    n = 400
+    frame = pd.DataFrame({
+        "zip": rng.choice(["02134", "10001", "94105", "00501"], n),
+        "v": rng.normal(size=n),
+        "city": rng.choice(["oslo", "lima"], n),
+        "y": rng.normal(size=n),
+    })  # fmt: skip
+    frame.loc[::37, "zip"] = np.nan
+    frame["y"] += frame["zip"].map({"02134": 3.0, "00501": -3.0}).fillna(0.0)
+    frame.to_csv(tmp_path / "z.csv", index=False)
+    result = run("partition", tmp_path / "z.csv", "-k", 6, "--y", "y", "--engine", "exact", "--categorical-features", "zip",
+                 "-o", tmp_path / "p.csv", "--model", tmp_path / "p.hvrt")  # fmt: skip
+    assert result.exit_code == 0 and result.stderr == "", result.output
+    model = hvrt.load(tmp_path / "p.hvrt")
+    assert model.categorical_features == ["zip", "city"]  # the listed column and the text one
+    as_text = pd.read_csv(tmp_path / "z.csv", dtype={"zip": str})
+    expected = HVRTPartitioner(6, engine="exact", categorical_features=["zip", "city"]).fit(
+        as_text[["zip", "v", "city"]], as_text[["y"]]
+    )
+    np.testing.assert_array_equal(pd.read_csv(tmp_path / "p.csv")["partition"], expected.labels_)
+    assert "'02134'" in run("rules", "--model", tmp_path / "p.hvrt").stdout  # codes as written
+    # labelled in chunks (some of them with nothing but numbers-like codes, or a gap) alike
+    result = run("label", tmp_path / "z.csv", "--model", tmp_path / "p.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", 3)
+    assert result.exit_code == 0, result.output
+    np.testing.assert_array_equal(pd.read_csv(tmp_path / "l.csv")["partition"], expected.labels_)
+    result = run("regress", tmp_path / "z.csv", "--y", "y", "-k", 4, "--engine", "exact", "--categorical-features", "zip",
+                 "--model", tmp_path / "r.hvrt")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert hvrt.load(tmp_path / "r.hvrt").partitioner_.categorical_features == ["zip", "city"]
+    # a Parquet file's column of numbers stays as stored: categories of numbers
+    frame.assign(zip=pd.to_numeric(frame["zip"])).to_parquet(tmp_path / "z.parquet", index=False)
+    result = run("partition", tmp_path / "z.parquet", "-k", 6, "--engine", "exact", "--categorical-features", "zip",
+                 "-o", tmp_path / "p.parquet", "--model", tmp_path / "q.hvrt")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert hvrt.load(tmp_path / "q.hvrt").categorical_features == ["zip", "city"]
+    # a listed column the features leave out is named
+    result = run("partition", tmp_path / "z.csv", "--columns", "v,city", "--categorical-features", "zip", "-o", tmp_path / "o.csv")
+    assert result.exit_code == 2 and result.stderr == (
+        "hvrt: error: --categorical-features column 'zip' is left out by --columns, not a feature; list feature columns only\n"
+    )
+    assert "--categorical-features A,B,..." in run("partition", "--help").output

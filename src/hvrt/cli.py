@@ -157,7 +157,10 @@ _COMMAND_LINE_ADVICE: tuple[tuple[str, str, str], ...] = (
     (
         r"replace those values with NaN to split it as ordered numbers \(pd\.to_numeric\(.*?\)\), or list it in "
         r"categorical_features to keep it categorical without this warning",
-        "empty those fields in the file (a missing value) to split it as ordered numbers",
+        (
+            "empty those fields in the file (a missing value) to split it as ordered numbers, or give it to "
+            "--categorical-features to keep it categorical without this warning"
+        ),
         "X22",
     ),
     # X18: a categorical column of lists or dicts (a Parquet list column)
@@ -271,6 +274,15 @@ def _category_encoding_option(default_is: str) -> Any:
              "splits; --engine hist only), ohe (one-hot), target (each category's mean target; fast for many "
              f"categories), or auto: {default_is}.",
     )  # fmt: skip
+
+
+def _categorical_features_option(function: Any) -> Any:
+    return click.option(
+        "--categorical-features", "categorical_features", multiple=True, metavar="A,B,...",
+        help="Feature columns of numbers to take as unordered categories (codes, ids; a CSV's read as text, as "
+             "written), as the partitioner's categorical_features; comma-separated or repeated. Text and "
+             "true/false columns are categories anyway.",
+    )(function)  # fmt: skip
 
 
 def _count(n: int, noun: str) -> str:
@@ -478,9 +490,13 @@ class _ExactChunks:
             self.reader.close()
 
 
-def read_table(path: Path, fmt: str) -> pd.DataFrame:
+def read_table(path: Path, fmt: str, text_columns: Sequence[str] = ()) -> pd.DataFrame:
     """The whole file as a DataFrame (CSV types inferred over every row, not per block; a CSV
-    text column of ISO 8601 dates or of durations only is read as such, see :func:`_time_columns`)."""
+    text column of ISO 8601 dates or of durations only is read as such, see :func:`_time_columns`).
+
+    A CSV's ``text_columns`` (``--categorical-features``) are read as text, as written: codes
+    keep their leading zeros (``02134``), and every later chunk reads them alike.
+    """
     import pandas as pd
 
     with _reading(path, fmt):
@@ -488,14 +504,14 @@ def read_table(path: Path, fmt: str) -> pd.DataFrame:
             _pyarrow()
             frame = _read_parquet(path)
         else:
-            frame = pd.read_csv(path, low_memory=False)
+            frame = pd.read_csv(path, low_memory=False, dtype=dict.fromkeys(text_columns, str) or None)
     if len(frame) == 0:  # (scikit-learn would say "Found array with 0 sample(s)")
         raise BadInput(f"input {str(path)!r} has no rows")
     if fmt == "parquet":
         return frame
     _check_csv_header(path, fmt)
     frame = _exact_whole_numbers(frame, path)
-    times = _time_columns(frame)
+    times = {name: values for name, values in _time_columns(frame).items() if name not in set(text_columns)}
     return frame.assign(**times) if times else frame
 
 
@@ -1124,10 +1140,15 @@ def _date_columns(frame: pd.DataFrame) -> list[str]:
     return [str(c) for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
 
 
-def _column_metadata(X: pd.DataFrame, y: list[str]) -> dict:
-    """What a model file records of its input, for reading later CSV chunks as at fit."""
+def _column_metadata(X: pd.DataFrame, y: list[str], categorical: Sequence[str] = ()) -> dict:
+    """What a model file records of its input, for reading later CSV chunks as at fit (a
+    ``--categorical-features`` column read as text is text in every chunk, even one with
+    nothing in it)."""
+    import pandas as pd
+
+    listed = [str(c) for c in categorical if not pd.api.types.is_numeric_dtype(X[c])]
     return {
-        "text_columns": _text_columns(X),
+        "text_columns": list(dict.fromkeys([*_text_columns(X), *listed])),
         "date_columns": _date_columns(X),
         "duration_columns": _duration_columns(X),
         "y": y,
@@ -1161,6 +1182,31 @@ def _features(frame: pd.DataFrame, columns: list[str], y: Sequence[str], source:
             stacklevel=2,
         )
     return frame[chosen]
+
+
+def _categorical(frame: pd.DataFrame, X: pd.DataFrame, listed: Sequence[str], y: Sequence[str], source: Path) -> list[str] | None:
+    """The partitioner's ``categorical_features``: the ``--categorical-features`` columns, which must be
+    features, and the features the library takes as categories by their dtype (text, true/false),
+    which an explicit list must name too; None (found by dtype) when none is listed.
+    """
+    import pandas as pd
+
+    if not listed:
+        return None
+    _check_columns(frame, listed, "--categorical-features", source)
+    features = {str(c) for c in X.columns}
+    for name in listed:
+        if name not in features:
+            why = "is --y" if name in set(y) else "is left out by --columns"
+            raise BadInput(f"--categorical-features column {name!r} {why}, not a feature; list feature columns only")
+
+    def by_dtype(dtype: Any) -> bool:  # as the library finds categoricals; times are ordered
+        if pd.api.types.is_bool_dtype(dtype):
+            return True
+        return not (pd.api.types.is_numeric_dtype(dtype) or dtype.kind in "mM" or isinstance(dtype, pd.PeriodDtype))
+
+    chosen = set(listed)
+    return [str(c) for c in X.columns if str(c) in chosen or by_dtype(X[c].dtype)]
 
 
 def _load_model(path: str, kind: str, command: str) -> tuple[Any, dict]:
@@ -1289,13 +1335,14 @@ def cli() -> None:
 @click.option("--engine", type=click.Choice(["auto", "exact", "hist"]), default="auto", show_default=True,
               help="exact (scikit-learn's tree), hist (histograms), or auto: hist from 50,000 rows.")
 @_category_encoding_option("native on the hist engine, ohe on the exact one")
+@_categorical_features_option
 @click.option("-o", "--output", required=True, metavar="OUTPUT", help="The input rows plus a 'partition' column.")
 @click.option("--model", "model_path", metavar="PATH", help="Save the fitted partitioner here (for `hvrt label`).")
 @_overwrite_input_option(PARTITION_COLUMN)
 @_quiet_option
 def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str, ...], columns: tuple[str, ...],
-              engine: str, category_encoding: str, output: str, model_path: str | None, overwrite_input: bool,
-              quiet: bool) -> None:
+              engine: str, category_encoding: str, categorical_features: tuple[str, ...], output: str,
+              model_path: str | None, overwrite_input: bool, quiet: bool) -> None:
     """Partition INPUT and write its rows with a 'partition' column to OUTPUT."""
     y_columns = tuple(dict.fromkeys(y_columns))  # --y price --y price: one guide
     source, fmt = _input_path(input_path)
@@ -1304,11 +1351,13 @@ def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str,
     _check_model_folder(model_path)
     _check_model_not_data(model_path, source, target_path)
     progress = Progress(quiet)
+    listed = _columns_option(categorical_features)
     progress.step(f"reading {source}")
-    frame = read_table(source, fmt)
+    frame = read_table(source, fmt, [name for name in listed if name not in set(y_columns)])
     _check_columns(frame, y_columns, "--y", source)
     _numeric_target(frame, y_columns, source)
     X = _features(frame, _columns_option(columns), y_columns, source)
+    categorical = _categorical(frame, X, listed, y_columns, source)
     _check_free_column(frame, PARTITION_COLUMN, source)
     _warn_of_k_beyond_rows(k, len(frame), 1, source)
 
@@ -1317,7 +1366,7 @@ def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str,
     start = time.perf_counter()
     model = HVRTPartitioner(
         k if k is not None else "auto", target=target, engine=engine, category_encoding=category_encoding,
-        verbose=progress.enabled,
+        categorical_features=categorical, verbose=progress.enabled,
     )
     model.fit(X, frame[list(y_columns)] if y_columns else None)
     seconds = time.perf_counter() - start
@@ -1329,7 +1378,7 @@ def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str,
                 f"sizes min {sizes.min()} / median {_median(sizes):g} / max {sizes.max()}")
     _say(quiet, f"wrote {target_path}")
     if model_path:
-        saved = _save_model(model, model_path, _column_metadata(X, list(y_columns)))
+        saved = _save_model(model, model_path, _column_metadata(X, list(y_columns), listed))
         _say(quiet, f"saved the partitioner to {saved}")
 
 
@@ -1476,12 +1525,14 @@ def rules(model_path: str, output: str | None, precision: int | None, missing: s
 @_category_encoding_option(
     "one-hot for the local models and the partitions, target encoded (with a warning) beyond 64 one-hot inputs"
 )
+@_categorical_features_option
 @click.option("--model", "model_path", required=True, metavar="PATH", help="Save the fitted regressor here (for `hvrt predict`).")
 @click.option("-o", "--output", default=None, metavar="OUTPUT", help="Also write the input rows plus a 'prediction' column.")
 @_overwrite_input_option(PREDICTION_COLUMN)
 @_quiet_option
 def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, ...], engine: str,
-            category_encoding: str, model_path: str, output: str | None, overwrite_input: bool, quiet: bool) -> None:
+            category_encoding: str, categorical_features: tuple[str, ...], model_path: str, output: str | None,
+            overwrite_input: bool, quiet: bool) -> None:
     """Fit a PartitionedRegressor (a shrunk ridge per partition) of --y on INPUT."""
     source, fmt = _input_path(input_path)
     target = _output_path(output) if output else None
@@ -1490,18 +1541,22 @@ def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, .
     _check_model_folder(model_path)
     _check_model_not_data(model_path, source, None if target is None else target[0])
     progress = Progress(quiet)
+    listed = _columns_option(categorical_features)
     progress.step(f"reading {source}")
-    frame = read_table(source, fmt)
+    frame = read_table(source, fmt, [name for name in listed if name != y_column])
     _check_columns(frame, [y_column], "--y", source)
     _numeric_target(frame, [y_column], source)
     _finite_target(frame[y_column], source)
     if target is not None:
         _check_free_column(frame, PREDICTION_COLUMN, source)
     X = _features(frame, _columns_option(columns), [y_column], source)
+    categorical = _categorical(frame, X, listed, [y_column], source)
 
     from .local_models import PartitionedRegressor, default_partitioner
 
-    partitioner = default_partitioner().set_params(engine=engine, category_encoding=category_encoding)
+    partitioner = default_partitioner().set_params(
+        engine=engine, category_encoding=category_encoding, categorical_features=categorical
+    )
     if k is not None:
         partitioner.set_params(max_leaf_nodes=k)
     _warn_of_k_beyond_rows(k, len(frame), partitioner.min_samples_leaf, source)
@@ -1512,7 +1567,7 @@ def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, .
     if target is not None:
         _check_predictions(fitted, 0, source, model_path)
     r2 = model.score(X, frame[y_column])
-    saved = _save_model(model, model_path, _column_metadata(X, [y_column]))
+    saved = _save_model(model, model_path, _column_metadata(X, [y_column], listed))
     _say(quiet, f"fitted {_count(model.n_partitions_, 'local model')} of {y_column!r} on {_count(len(frame), 'row')} in {seconds:.2f} s "
                 f"(partitions grown on {model.partition_on_}, shrinkage {model.shrinkage_:g}); training R² {r2:.4f}")
     _say(quiet, f"saved the regressor to {saved}")
