@@ -1280,3 +1280,11 @@ def test_categorical_features_are_an_option_of_partition_and_regress(tmp_path):
         "hvrt: error: --categorical-features column 'zip' is left out by --columns, not a feature; list feature columns only\n"
     )
     assert "--categorical-features A,B,..." in run("partition", "--help").output
+
+
+def test_regress_on_one_row_says_its_r2_is_not_defined(tmp_path, table):
+    # it printed scikit-learn's warning and "training R² nan"
+    table.iloc[:1].to_csv(tmp_path / "one.csv", index=False)
+    result = run("regress", tmp_path / "one.csv", "--y", "y", "--engine", "exact", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0 and result.stderr == "", result.output
+    assert "training R² not defined on 1 row" in result.stdout and "nan" not in result.stdout

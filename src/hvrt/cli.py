@@ -1566,10 +1566,11 @@ def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, .
     fitted = model.predict(X)
     if target is not None:
         _check_predictions(fitted, 0, source, model_path)
-    r2 = model.score(X, frame[y_column])
+    # R² of one row is not defined (scikit-learn warns and gives nan)
+    r2 = f"{model.score(X, frame[y_column]):.4f}" if len(frame) > 1 else "not defined on 1 row"
     saved = _save_model(model, model_path, _column_metadata(X, [y_column], listed))
     _say(quiet, f"fitted {_count(model.n_partitions_, 'local model')} of {y_column!r} on {_count(len(frame), 'row')} in {seconds:.2f} s "
-                f"(partitions grown on {model.partition_on_}, shrinkage {model.shrinkage_:g}); training R² {r2:.4f}")
+                f"(partitions grown on {model.partition_on_}, shrinkage {model.shrinkage_:g}); training R² {r2}")
     _say(quiet, f"saved the regressor to {saved}")
     if target is not None:
         write_rows_plus(source, fmt, frame, PREDICTION_COLUMN, fitted, *target)
