@@ -1325,7 +1325,7 @@ def cli() -> None:
 @cli.command(short_help="Partition INPUT; write its rows plus a 'partition' column.")
 @click.argument("input_path", metavar="INPUT")
 @click.option("-k", "--partitions", "k", type=click.IntRange(min=2), default=None,
-              help="Number of partitions (default: sqrt(rows), clipped to [2, 4096]).")
+              help="Number of partitions, at most (at most the rows; default: sqrt(rows), clipped to [2, 4096]).")
 @click.option("--target", type=click.Choice(["sum", "features"]), default="sum", show_default=True,
               help="Synthetic target: the sum of the scaled features, or one output per feature.")
 @click.option("--y", "y_columns", multiple=True, metavar="COL",
@@ -1517,7 +1517,7 @@ def rules(model_path: str, output: str | None, precision: int | None, missing: s
 @click.argument("input_path", metavar="INPUT")
 @click.option("--y", "y_column", required=True, metavar="COL", help="The numeric column to predict.")
 @click.option("-k", "--partitions", "k", type=click.IntRange(min=2), default=None,
-              help="Number of partitions (default 256, of at least 20 rows each).")
+              help="Number of partitions, at most (default 256, of at least 20 rows each: at most rows / 20).")
 @click.option("--columns", "columns", multiple=True, metavar="A,B,...",
               help="Feature columns (comma-separated or repeated; default: every column but --y).")
 @click.option("--engine", type=click.Choice(["auto", "exact", "hist"]), default="hist", show_default=True,
