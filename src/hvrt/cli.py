@@ -336,8 +336,27 @@ def _reading(path: Path, fmt: str) -> Iterator[None]:
         yield
     except (ImportError, FileNotFoundError, BadInput):
         raise
+    except UnicodeDecodeError:  # pandas' words name the codec and a place in its buffer, not the file's line
+        raise BadInput(
+            f"cannot read {str(path)!r} as CSV: it is not UTF-8 text ({_first_non_utf8(path)}); hvrt reads UTF-8 "
+            "files (with or without a byte-order mark): save it as UTF-8"
+        ) from None
     except Exception as error:  # noqa: BLE001 (each parser error becomes one line naming the file)
         raise BadInput(f"cannot read {str(path)!r} as {fmt.upper()}: {_one_line(error)}") from None
+
+
+def _first_non_utf8(path: Path) -> str:
+    """Where the file ``path`` first is not UTF-8: its line and byte (on the way to an error only)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as file:
+        for number, line in enumerate(file, start=1):  # the error path only
+            try:
+                decoder.decode(line)
+            except UnicodeDecodeError as error:
+                return f"line {number:,} holds the byte 0x{line[min(error.start, len(line) - 1)]:02x}"
+    return "it ends inside a character"
 
 
 def _check_csv_header(path: Path, fmt: str) -> list[str]:
