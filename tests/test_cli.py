@@ -306,7 +306,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "model without a column of the input": (["label", tmp_path / "no_b.csv", "--model", tmp_path / "part.hvrt", "-o", out], "lacks column 'b', which the model"),
         "a regressor given to label": (["label", csv, "--model", tmp_path / "reg.hvrt", "-o", out], "holds a PartitionedRegressor; `hvrt label` needs a partitioner"),
         "a partitioner given to predict": (["predict", csv, "--model", tmp_path / "part.hvrt", "-o", out], "holds an HVRTPartitioner; `hvrt predict` needs a regressor"),
-        "not an hvrt model": (["label", csv, "--model", tmp_path / "notes.hvrt", "-o", out], "is not an hvrt model file"),
+        "not an hvrt model": (["label", csv, "--model", tmp_path / "notes.hvrt", "-o", out], "is not an hvrt model file; save one with `hvrt partition --model` or `hvrt regress --model`"),
         "missing model": (["predict", csv, "--model", tmp_path / "absent.hvrt", "-o", out], "model file .* does not exist"),
         "output folder missing": (["label", csv, "--model", tmp_path / "part.hvrt", "-o", tmp_path / "no" / "x.csv"], "the folder of output"),
         "model folder missing": (["partition", csv, "-o", out, "--model", tmp_path / "no" / "m.hvrt"], "the folder of --model"),
@@ -990,7 +990,7 @@ def test_category_encoding_is_an_option_of_partition_and_regress(tmp_path, csv):
 
 
 # what a Python user is told to run or pass, which a command-line user cannot
-PYTHON_ADVICE = re.compile(r"X\[|pd\.|\.astype\(|\.where\(|Series\.|categorical_features|\w+='|partitioner with")
+PYTHON_ADVICE = re.compile(r"X\[|pd\.|\.astype\(|\.where\(|Series\.|categorical_features|\w+='|partitioner with|hvrt\.save")
 
 
 def test_library_advice_is_given_in_command_line_terms(tmp_path):
@@ -1007,6 +1007,7 @@ def test_library_advice_is_given_in_command_line_terms(tmp_path):
     pd.DataFrame({"w": when.strftime("%Y-%m-%dT%H:%M:%S"), "v": rng.normal(size=n)}).to_csv(tmp_path / "naive.csv", index=False)
     wide = pd.DataFrame({"store": [f"s{i % 70}" for i in range(n)], "v": rng.normal(size=n), "y": rng.normal(size=n)})
     wide.to_csv(tmp_path / "wide.csv", index=False)
+    (tmp_path / "notes.hvrt").write_text("hello")
     pd.DataFrame({"city": rng.choice(["oslo", "lima"], n)}).to_csv(tmp_path / "text.csv", index=False)
     pd.DataFrame({"store": [f"s{i}" for i in range(n)], "v": rng.normal(size=n)}).to_csv(tmp_path / "stores.csv", index=False)
     assert run("partition", tmp_path / "zoned.csv", "-k", 2, "-o", tmp_path / "z.csv", "--model", tmp_path / "z.hvrt").exit_code == 0
@@ -1028,6 +1029,8 @@ def test_library_advice_is_given_in_command_line_terms(tmp_path):
         "partition stores.csv": (["partition", tmp_path / "stores.csv", "-k", 2, "--engine", "exact", "-o", tmp_path / "o.csv"], 0,
                                  "--engine hist splits categoricals natively, and --category-encoding target is fast on either "
                                  "engine (pass --category-encoding ohe to keep one-hot without this warning)"),
+        "label notes.hvrt": (["label", tmp_path / "text.csv", "--model", tmp_path / "notes.hvrt", "-o", tmp_path / "o.csv"], 2,
+                             "is not an hvrt model file; save one with `hvrt partition --model` or `hvrt regress --model`"),
         "regress wide.csv": (["regress", tmp_path / "wide.csv", "--y", "y", "-k", 2, "--engine", "exact", "--model", tmp_path / "w.hvrt"], 0,
                              "more than the 64 that --category-encoding auto one-hot encodes for the local linear models"),
     }  # fmt: skip

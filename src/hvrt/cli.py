@@ -182,6 +182,12 @@ _COMMAND_LINE_ADVICE: tuple[tuple[str, str, str], ...] = (
         "give a numeric column of the file as --y, or as a feature",
         "X14",
     ),
+    # M12, M13, M25: a --model file that is not a model file
+    (
+        r"write one with hvrt\.save",
+        "save one with `hvrt partition --model` or `hvrt regress --model`",
+        "M13",
+    ),
     # R14: categoricals target encoded beyond the one-hot cap (a warning)
     (
         r"Pass a partitioner with category_encoding='target' to do so without this warning, or 'ohe' to keep one-hot",
