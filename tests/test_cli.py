@@ -1293,3 +1293,18 @@ def test_regress_on_one_row_says_its_r2_is_not_defined(tmp_path, table):
     result = run("regress", tmp_path / "one.csv", "--y", "y", "--engine", "exact", "--model", tmp_path / "m.hvrt")
     assert result.exit_code == 0 and result.stderr == "", result.output
     assert "training R² not defined on 1 row" in result.stdout and "nan" not in result.stdout
+
+
+def test_profile_names_its_labels_option_not_y(tmp_path, table):
+    # profile's column checks spoke of --y, an option profile does not have
+    table.assign(partition=np.arange(len(table)) % 3).to_csv(tmp_path / "l.csv", index=False)
+    table[["c"]].to_csv(tmp_path / "only.csv", index=False)
+    result = run("profile", tmp_path / "l.csv", "--labels", "partition", "--columns", "a,partition", "--out", tmp_path / "r")
+    assert result.exit_code == 2 and result.stderr == (
+        "hvrt: error: column 'partition' is given both as a feature (--columns) and as --labels\n"
+    )
+    result = run("profile", tmp_path / "only.csv", "--labels", "c", "--out", tmp_path / "r")
+    assert result.exit_code == 2 and result.stderr == (
+        f"hvrt: error: {str(tmp_path / 'only.csv')!r} has no column left to profile besides --labels\n"
+    )
+    assert not (tmp_path / "r").exists()

@@ -1189,14 +1189,17 @@ def _duration_columns(frame: pd.DataFrame) -> list[str]:
     return [str(c) for c in frame.columns if frame[c].dtype.kind == "m"]
 
 
-def _features(frame: pd.DataFrame, columns: list[str], y: Sequence[str], source: Path) -> pd.DataFrame:
+def _features(
+    frame: pd.DataFrame, columns: list[str], y: Sequence[str], source: Path, role: str = "--y", job: str = "partition on"
+) -> pd.DataFrame:
+    """The feature columns: ``--columns``, or every column but ``y`` (the columns of the option ``role``)."""
     _check_columns(frame, columns, "--columns", source)
     chosen = columns or [c for c in frame.columns if c not in set(y)]
     overlap = sorted(set(chosen) & set(y))
     if overlap:
-        raise BadInput(f"column {overlap[0]!r} is given both as a feature (--columns) and as --y")
+        raise BadInput(f"column {overlap[0]!r} is given both as a feature (--columns) and as {role}")
     if not chosen:
-        raise BadInput(f"{str(source)!r} has no column left to partition on besides --y")
+        raise BadInput(f"{str(source)!r} has no column left to {job} besides {role}")
     fmt = _format_of(source, "input")
     nameless = [column for column in _check_csv_header(source, fmt) if column in set(chosen)] if fmt == "csv" else []
     if nameless:
@@ -1632,7 +1635,7 @@ def profile(input_path: str, labels_column: str, columns: tuple[str, ...], out_d
     frame = read_table(source, fmt)
     _check_columns(frame, [labels_column], "--labels", source)
     _labelled_rows(frame[labels_column], source)
-    X = _features(frame, _columns_option(columns), [labels_column], source)
+    X = _features(frame, _columns_option(columns), [labels_column], source, "--labels", "profile")
     progress.step("profiling")
     report = write_profile(X, frame[labels_column], out)
     _say(quiet, f"profiled {_count(len(frame), 'row')} in {_count(frame[labels_column].nunique(), 'partition')}; wrote {out}")
