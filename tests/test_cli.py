@@ -1308,3 +1308,34 @@ def test_profile_names_its_labels_option_not_y(tmp_path, table):
         f"hvrt: error: {str(tmp_path / 'only.csv')!r} has no column left to profile besides --labels\n"
     )
     assert not (tmp_path / "r").exists()
+
+
+def test_a_parquet_file_with_integer_column_names_is_partitioned_labelled_and_read_back(tmp_path):
+    # pandas stores integer column names as text, with metadata to make them integers again:
+    # --y 2 named no column ("its columns: 0, 1, 2"), label refused the file the model was
+    # fitted on ("lacks column '0'"), and a Parquet output could not be read by pandas
+    # (invalid literal for int(): 'partition'); MultiIndex names likewise (tuples)
+    import pyarrow as pa
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(rng.normal(size=(60, 3)))
+    pq.write_table(pa.Table.from_pandas(frame), tmp_path / "ints.parquet")
+    result = run("partition", tmp_path / "ints.parquet", "-k", 3, "--y", "2", "--engine", "exact", "-o", tmp_path / "p.parquet",
+                 "--model", tmp_path / "m.hvrt")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    back = pd.read_parquet(tmp_path / "p.parquet")
+    assert back.columns.tolist() == ["0", "1", "2", "partition"]
+    expected = HVRTPartitioner(3, engine="exact").fit(frame.set_axis(["0", "1", "2"], axis=1)[["0", "1"]], frame[[2]])
+    np.testing.assert_array_equal(back["partition"], expected.labels_)
+    result = run("label", tmp_path / "ints.parquet", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.parquet", "--chunk-rows", 7)
+    assert result.exit_code == 0, result.output
+    np.testing.assert_array_equal(pd.read_parquet(tmp_path / "l.parquet")["partition"], expected.labels_)
+    result = run("regress", tmp_path / "ints.parquet", "--y", "2", "--columns", "0", "-k", 2, "--engine", "exact",
+                 "--model", tmp_path / "r.hvrt", "-o", tmp_path / "r.parquet")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert pd.read_parquet(tmp_path / "r.parquet").columns.tolist() == ["0", "1", "2", "prediction"]
+    multi = frame.set_axis(pd.MultiIndex.from_tuples([("a", "x"), ("a", "y"), ("b", "z")]), axis=1)
+    pq.write_table(pa.Table.from_pandas(multi), tmp_path / "multi.parquet")
+    result = run("partition", tmp_path / "multi.parquet", "-k", 3, "--engine", "exact", "-o", tmp_path / "mp.parquet")
+    assert result.exit_code == 0, result.output
+    assert pd.read_parquet(tmp_path / "mp.parquet").columns.tolist()[-1] == "partition"

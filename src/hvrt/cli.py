@@ -673,13 +673,28 @@ def _parquet_chunks(path: Path, chunk_rows: int, dates: Sequence[str] = ()) -> I
     fitted on them as categories (saved by an older ``hvrt``, or from Python) saw them.
     """
     for batch in _parquet_batches(path, chunk_rows):
-        frame = batch.to_pandas()
+        frame = _string_names(batch.to_pandas())
         schema = batch.schema
         times = {
             name: batch.column(name).to_pandas(date_as_object=False).to_numpy() for name in dates
             if name in schema.names and _pyarrow().types.is_date(schema.field(name).type)
         }  # fmt: skip
         yield (frame.assign(**times) if times else frame), batch
+
+
+def _string_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its column names as the file stores them, text.
+
+    A Parquet file written from a frame with integer column names stores them as text and
+    says, in its pandas metadata, to make them integers again: ``--y 2`` or ``--columns 0,1``
+    then named no column (while the error listed ``0, 1, 2``), and ``label`` refused the very
+    file the model was fitted on (the model records its names as text, ``'0'``).
+    """
+    import pandas as pd
+
+    if isinstance(frame.columns, pd.MultiIndex) or all(isinstance(name, str) for name in frame.columns):
+        return frame
+    return frame.set_axis([str(name) for name in frame.columns], axis=1)
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -699,8 +714,8 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 
     pa = _pyarrow()
     if "to_pandas_kwargs" in inspect.signature(pd.read_parquet).parameters:  # pandas >= 3.0
-        return pd.read_parquet(path, to_pandas_kwargs={"date_as_object": False})
-    frame = pd.read_parquet(path)
+        return _string_names(pd.read_parquet(path, to_pandas_kwargs={"date_as_object": False}))
+    frame = _string_names(pd.read_parquet(path))
     dates = [field.name for field in pa.parquet.read_schema(path) if pa.types.is_date(field.type)]
     dates = [name for name in dates if name in frame.columns]
     if not dates:
