@@ -1339,3 +1339,24 @@ def test_a_parquet_file_with_integer_column_names_is_partitioned_labelled_and_re
     result = run("partition", tmp_path / "multi.parquet", "-k", 3, "--engine", "exact", "-o", tmp_path / "mp.parquet")
     assert result.exit_code == 0, result.output
     assert pd.read_parquet(tmp_path / "mp.parquet").columns.tolist()[-1] == "partition"
+
+
+def test_a_header_name_with_spaces_around_is_named_by_options(tmp_path):
+    # a header "a, b" names its second column ' b': --columns "a, b" (and " b") dropped the space
+    # and named no column, while the error listed "a, b, y"
+    rng = np.random.default_rng(8)
+    n = 80
+    codes = rng.choice(["02134", "10001"], n)
+    text = "a, b, zip,y\n" + "".join(f"{a:.3f},{b:.3f},{z},{y:.3f}\n" for a, b, z, y in
+                                      zip(rng.normal(size=n), rng.normal(size=n), codes, rng.normal(size=n)))  # fmt: skip
+    (tmp_path / "s.csv").write_text(text)
+    result = run("partition", tmp_path / "s.csv", "--columns", "a, b, zip", "--categorical-features", "zip", "--y", "y",
+                 "-k", 3, "--engine", "exact", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    model = hvrt.load(tmp_path / "m.hvrt")
+    assert list(model.feature_names_in_) == ["a", " b", " zip"] and model.categorical_features == [" zip"]
+    frame = pd.read_csv(tmp_path / "s.csv", dtype={" zip": str})
+    expected = HVRTPartitioner(3, engine="exact", categorical_features=[" zip"]).fit(frame[["a", " b", " zip"]], frame[["y"]])
+    np.testing.assert_array_equal(pd.read_csv(tmp_path / "p.csv")["partition"], expected.labels_)
+    result = run("partition", tmp_path / "s.csv", "--columns", "c", "-o", tmp_path / "p.csv")
+    assert result.exit_code == 2 and "(its columns: a, ' b', ' zip', y)" in result.stderr

@@ -529,6 +529,8 @@ def read_table(path: Path, fmt: str, text_columns: Sequence[str] = ()) -> pd.Dat
             _pyarrow()
             frame = _read_parquet(path)
         else:
+            if text_columns:  # (named as the options name them: see _named)
+                text_columns = _named(list(pd.read_csv(path, nrows=0).columns), text_columns)
             frame = pd.read_csv(path, low_memory=False, dtype=dict.fromkeys(text_columns, str) or None)
     if len(frame) == 0:  # (scikit-learn would say "Found array with 0 sample(s)")
         raise BadInput(f"input {str(path)!r} has no rows")
@@ -1131,11 +1133,27 @@ def _columns_option(values: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(name.strip() for name in names if name.strip()))
 
 
+def _named(columns: Sequence[Any], names: Sequence[str]) -> list[Any]:
+    """``names`` from ``--columns``-style options (spaces around each name dropped, so that
+    ``--columns "a, b"`` names ``b``) as the columns they name: a name is a column's when equal
+    to it, or else to the column's name without its spaces around, if one column's only (a
+    header ``a, b`` names its second column ``' b'``, which no option could name). A name no
+    column has is kept, for the error that names it."""
+    found = []
+    for name in names:
+        if name in columns:
+            found.append(name)
+            continue
+        spaced = [column for column in columns if str(column).strip() == name]
+        found.append(spaced[0] if len(spaced) == 1 else name)
+    return found
+
+
 def _check_columns(frame: pd.DataFrame, names: Sequence[str], role: str, source: Path) -> None:
     missing = [name for name in names if name not in frame.columns]
     if missing:
         # a name holding a comma is quoted, so that 'price, usd' does not look like two columns
-        shown = ", ".join(repr(c) if "," in str(c) else str(c) for c in frame.columns[:12])
+        shown = ", ".join(repr(c) if "," in str(c) or str(c) != str(c).strip() else str(c) for c in frame.columns[:12])
         shown += ", ..." if frame.shape[1] > 12 else ""
         hint = ""
         comma = next((str(c) for c in frame.columns if "," in str(c)), None)
@@ -1208,6 +1226,7 @@ def _features(
     frame: pd.DataFrame, columns: list[str], y: Sequence[str], source: Path, role: str = "--y", job: str = "partition on"
 ) -> pd.DataFrame:
     """The feature columns: ``--columns``, or every column but ``y`` (the columns of the option ``role``)."""
+    columns = _named(list(frame.columns), columns)
     _check_columns(frame, columns, "--columns", source)
     chosen = columns or [c for c in frame.columns if c not in set(y)]
     overlap = sorted(set(chosen) & set(y))
@@ -1236,6 +1255,7 @@ def _categorical(frame: pd.DataFrame, X: pd.DataFrame, listed: Sequence[str], y:
 
     if not listed:
         return None
+    listed = _named(list(frame.columns), listed)
     _check_columns(frame, listed, "--categorical-features", source)
     features = {str(c) for c in X.columns}
     for name in listed:
@@ -1421,7 +1441,7 @@ def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str,
                 f"sizes min {sizes.min()} / median {_median(sizes):g} / max {sizes.max()}")
     _say(quiet, f"wrote {target_path}")
     if model_path:
-        saved = _save_model(model, model_path, _column_metadata(X, list(y_columns), listed))
+        saved = _save_model(model, model_path, _column_metadata(X, list(y_columns), categorical or ()))
         _say(quiet, f"saved the partitioner to {saved}")
 
 
@@ -1611,7 +1631,7 @@ def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, .
         _check_predictions(fitted, 0, source, model_path)
     # R² of one row is not defined (scikit-learn warns and gives nan)
     r2 = f"{model.score(X, frame[y_column]):.4f}" if len(frame) > 1 else "not defined on 1 row"
-    saved = _save_model(model, model_path, _column_metadata(X, [y_column], listed))
+    saved = _save_model(model, model_path, _column_metadata(X, [y_column], categorical or ()))
     _say(quiet, f"fitted {_count(model.n_partitions_, 'local model')} of {y_column!r} on {_count(len(frame), 'row')} in {seconds:.2f} s "
                 f"(partitions grown on {model.partition_on_}, shrinkage {model.shrinkage_:g}); training R² {r2}")
     _say(quiet, f"saved the regressor to {saved}")
