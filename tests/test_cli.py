@@ -292,6 +292,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
     frame.assign(c=np.r_[1.0, np.nan, frame["c"].to_numpy()[2:]]).to_csv(tmp_path / "lab_gap.csv", index=False)
     frame.rename(columns={"a": "price, usd"}).to_csv(tmp_path / "comma.csv", index=False)
     (tmp_path / "implicit.csv").write_text("a,b\n0,1.5,2\n1,3.5,4\n2,0.5,1\n")  # a row index without its header cell
+    (tmp_path / "cut.parquet").write_bytes(b"PAR1" + bytes(60))  # a Parquet file cut short: no footer
     (tmp_path / "latin1.csv").write_bytes("a,b\n1,2\ncafé,3\n".encode("latin-1"))
     (tmp_path / "sentinel.csv").write_text("end,v\n2020-01-01,1\n9999-12-31,2\n2021-05-06,3\n")
     out = tmp_path / "out.csv"
@@ -344,6 +345,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "native encoding without the hist engine": (["partition", csv, "-o", out, "--engine", "exact", "--category-encoding", "native"], "--category-encoding native needs --engine hist"),
         "an unknown --categorical-features column": (["partition", csv, "--categorical-features", "c,zz", "-o", out], "unknown --categorical-features column 'zz' in '.*data.csv'"),
         "a CSV that is not UTF-8": (["partition", tmp_path / "latin1.csv", "-o", out], "cannot read '.*latin1.csv' as CSV: it is not UTF-8 text \\(line 3 holds the byte 0xe9\\); hvrt reads UTF-8 files"),
+        "labelling a Parquet file cut short": (["label", tmp_path / "cut.parquet", "--model", tmp_path / "part.hvrt", "-o", out], "cannot read '.*cut.parquet' as PARQUET: Parquet magic bytes not found in footer"),
         "a --categorical-features column that is --y": (["regress", csv, "--y", "y", "--categorical-features", "c,y", "--model", tmp_path / "m.hvrt"], "--categorical-features column 'y' is --y, not a feature; list feature columns only"),
     }  # fmt: skip
 
@@ -363,6 +365,7 @@ CASES = [
     "a --columns name holding a comma, unescaped", "rows one field longer than the header",
     "library advice in command-line terms", "native encoding without the hist engine",
     "an unknown --categorical-features column", "a --categorical-features column that is --y", "a CSV that is not UTF-8",
+    "labelling a Parquet file cut short",
 ]  # fmt: skip
 
 

@@ -663,8 +663,16 @@ def iter_chunks(
 
 
 def _parquet_batches(path: Path, chunk_rows: int) -> Iterator[Any]:
-    """The record batches of a Parquet file, as stored, of at most ``chunk_rows`` rows."""
-    yield from _pyarrow().parquet.ParquetFile(path).iter_batches(batch_size=chunk_rows)
+    """The record batches of a Parquet file, as stored, of at most ``chunk_rows`` rows (a file
+    pyarrow cannot read, or a damaged batch, is an error naming the file)."""
+    with _reading(path, "parquet"):
+        batches = _pyarrow().parquet.ParquetFile(path).iter_batches(batch_size=chunk_rows)
+    while True:
+        with _reading(path, "parquet"):  # (not around the yield: the consumer's errors are its own)
+            batch = next(batches, None)
+        if batch is None:
+            return
+        yield batch
 
 
 def _parquet_chunks(path: Path, chunk_rows: int, dates: Sequence[str] = ()) -> Iterator[tuple[pd.DataFrame, Any]]:
@@ -770,7 +778,8 @@ def count_rows(path: Path, fmt: str) -> int | None:
     """Rows of a Parquet file from its footer; None for CSV (it would need a pass)."""
     if fmt != "parquet":
         return None
-    return _pyarrow().parquet.ParquetFile(path).metadata.num_rows
+    with _reading(path, fmt):
+        return _pyarrow().parquet.ParquetFile(path).metadata.num_rows
 
 
 def _all_whole(values: np.ndarray) -> bool:
