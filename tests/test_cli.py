@@ -346,6 +346,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "an unknown --categorical-features column": (["partition", csv, "--categorical-features", "c,zz", "-o", out], "unknown --categorical-features column 'zz' in '.*data.csv'"),
         "a CSV that is not UTF-8": (["partition", tmp_path / "latin1.csv", "-o", out], "cannot read '.*latin1.csv' as CSV: it is not UTF-8 text \\(line 3 holds the byte 0xe9\\); hvrt reads UTF-8 files"),
         "labelling a Parquet file cut short": (["label", tmp_path / "cut.parquet", "--model", tmp_path / "part.hvrt", "-o", out], "cannot read '.*cut.parquet' as PARQUET: Parquet magic bytes not found in footer"),
+        "regress given two --y columns": (["regress", csv, "--y", "y", "--y", "a", "--model", tmp_path / "m.hvrt"], "--y is given 2 columns \\('y', 'a'\\); regress predicts one: give one --y"),
         "a --categorical-features column that is --y": (["regress", csv, "--y", "y", "--categorical-features", "c,y", "--model", tmp_path / "m.hvrt"], "--categorical-features column 'y' is --y, not a feature; list feature columns only"),
     }  # fmt: skip
 
@@ -365,7 +366,7 @@ CASES = [
     "a --columns name holding a comma, unescaped", "rows one field longer than the header",
     "library advice in command-line terms", "native encoding without the hist engine",
     "an unknown --categorical-features column", "a --categorical-features column that is --y", "a CSV that is not UTF-8",
-    "labelling a Parquet file cut short",
+    "labelling a Parquet file cut short", "regress given two --y columns",
 ]  # fmt: skip
 
 
@@ -1363,3 +1364,13 @@ def test_a_header_name_with_spaces_around_is_named_by_options(tmp_path):
     np.testing.assert_array_equal(pd.read_csv(tmp_path / "p.csv")["partition"], expected.labels_)
     result = run("partition", tmp_path / "s.csv", "--columns", "c", "-o", tmp_path / "p.csv")
     assert result.exit_code == 2 and "(its columns: a, ' b', ' zip', y)" in result.stderr
+
+
+def test_several_y_columns_are_given_one_y_each(tmp_path, csv):
+    # --y a,b named no column; the error now says how to give several
+    result = run("partition", csv, "-k", 2, "--y", "a,c", "-o", tmp_path / "p.csv")
+    assert result.exit_code == 2 and result.stderr.endswith(
+        "(its columns: a, b, c, city, code, y); give each column its own --y: --y a --y c\n"
+    ), result.stderr
+    result = run("regress", csv, "--y", "y", "--y", "y", "-k", 2, "--engine", "exact", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0, result.output  # the same column twice is one

@@ -1158,7 +1158,9 @@ def _named(columns: Sequence[Any], names: Sequence[str]) -> list[Any]:
     return found
 
 
-def _check_columns(frame: pd.DataFrame, names: Sequence[str], role: str, source: Path) -> None:
+def _check_columns(frame: pd.DataFrame, names: Sequence[str], role: str, source: Path, repeatable: bool = False) -> None:
+    """Refuse a name ``frame`` lacks, listing its columns (``repeatable``: the option takes several
+    columns one by one, and ``a,b`` gets that hint)."""
     missing = [name for name in names if name not in frame.columns]
     if missing:
         # a name holding a comma is quoted, so that 'price, usd' does not look like two columns
@@ -1169,6 +1171,9 @@ def _check_columns(frame: pd.DataFrame, names: Sequence[str], role: str, source:
         if role == "--columns" and comma is not None:
             escaped = comma.replace("\\", "\\\\").replace(",", "\\,")
             hint = f"; a comma inside a name is written with a backslash before it: --columns '{escaped}'"
+        parts = str(missing[0]).split(",")
+        if repeatable and len(parts) > 1 and all(part.strip() in frame.columns for part in parts):
+            hint = f"; give each column its own {role}: " + " ".join(f"{role} {part.strip()}" for part in parts)
         raise BadInput(f"unknown {role} column {missing[0]!r} in {str(source)!r} (its columns: {shown}){hint}")
 
 
@@ -1426,7 +1431,7 @@ def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str,
     listed = _columns_option(categorical_features)
     progress.step(f"reading {source}")
     frame = read_table(source, fmt, [name for name in listed if name not in set(y_columns)])
-    _check_columns(frame, y_columns, "--y", source)
+    _check_columns(frame, y_columns, "--y", source, repeatable=True)
     _numeric_target(frame, y_columns, source)
     X = _features(frame, _columns_option(columns), y_columns, source)
     categorical = _categorical(frame, X, listed, y_columns, source)
@@ -1587,7 +1592,7 @@ def rules(model_path: str, output: str | None, precision: int | None, missing: s
 
 @cli.command(short_help="Fit a PartitionedRegressor of --y on INPUT; save it for predict.")
 @click.argument("input_path", metavar="INPUT")
-@click.option("--y", "y_column", required=True, metavar="COL", help="The numeric column to predict.")
+@click.option("--y", "y_columns", required=True, multiple=True, metavar="COL", help="The numeric column to predict.")
 @click.option("-k", "--partitions", "k", type=click.IntRange(min=2), default=None,
               help="Number of partitions, at most (default 256, of at least 20 rows each: at most rows / 20).")
 @click.option("--columns", "columns", multiple=True, metavar="A,B,...",
@@ -1602,10 +1607,14 @@ def rules(model_path: str, output: str | None, precision: int | None, missing: s
 @click.option("-o", "--output", default=None, metavar="OUTPUT", help="Also write the input rows plus a 'prediction' column.")
 @_overwrite_input_option(PREDICTION_COLUMN)
 @_quiet_option
-def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, ...], engine: str,
+def regress(input_path: str, y_columns: tuple[str, ...], k: int | None, columns: tuple[str, ...], engine: str,
             category_encoding: str, categorical_features: tuple[str, ...], model_path: str, output: str | None,
             overwrite_input: bool, quiet: bool) -> None:
     """Fit a PartitionedRegressor (a shrunk ridge per partition) of --y on INPUT."""
+    given = list(dict.fromkeys(y_columns))
+    if len(given) > 1:  # click would keep the last one without a word
+        raise BadInput(f"--y is given {len(given)} columns ({', '.join(map(repr, given))}); regress predicts one: give one --y")
+    y_column = given[0]
     source, fmt = _input_path(input_path)
     target = _output_path(output) if output else None
     if target is not None:
