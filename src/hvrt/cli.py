@@ -1,6 +1,6 @@
 """The ``hvrt`` command line (also ``python -m hvrt``).
 
-Commands: ``partition``, ``label``, ``regress``, ``predict``, ``profile`` and ``demo``. The
+Commands: ``partition``, ``label``, ``regress``, ``predict``, ``rules``, ``profile`` and ``demo``. The
 module imports click and the standard library only; numpy, pandas, scikit-learn, numba and
 pyarrow load inside the command that needs them, so ``hvrt --help`` stays quick.
 
@@ -10,7 +10,8 @@ Conventions every command keeps:
   terminal; ``--quiet`` silences everything but errors.
 - **Bad input is one line on stderr and exit code 2**, never a traceback: a missing file,
   an unknown format or column, a non-numeric ``--y``, ``-k`` below 2, a model that does not
-  match the input or is of the wrong kind, a file that is not an hvrt model.
+  match the input or is of the wrong kind, a file that is not an hvrt model. A ``-k`` above
+  what the rows can fill is a warning (the library takes it as a bound, as scikit-learn does).
 - **No partial output**: every file is written to a temporary file in its target folder and
   renamed when complete (:class:`hvrt._atomic.atomic_path`); a profile report is computed
   whole before its first file is written, and never removes a file it did not write.
