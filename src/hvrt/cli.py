@@ -343,7 +343,9 @@ def _reading(path: Path, fmt: str) -> Iterator[None]:
         yield
     except (ImportError, FileNotFoundError, BadInput):
         raise
-    except UnicodeDecodeError:  # pandas' words name the codec and a place in its buffer, not the file's line
+    except UnicodeDecodeError as error:  # pandas' words name the codec and a place in its buffer, not the line
+        if fmt != "csv":
+            raise BadInput(f"cannot read {str(path)!r} as {fmt.upper()}: {_one_line(error)}") from None
         raise BadInput(
             f"cannot read {str(path)!r} as CSV: it is not UTF-8 text ({_first_non_utf8(path)}); hvrt reads UTF-8 "
             "files (with or without a byte-order mark): save it as UTF-8"
@@ -717,7 +719,8 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     passes pyarrow's ``date_as_object=False`` on, so the file is read once (and no date
     object is made); before pandas 3, the date columns (named by the schema, read from the
     footer alone) are read a second time, as pyarrow converts them (converting the objects
-    pandas made took about 2 s for 2,000,000 dates, that second read 0.05 s). Either way 9999-12-31 stays (milliseconds hold it; the partitioner names it, X20).
+    pandas made took about 2 s for 2,000,000 dates, that second read 0.05 s). Either way
+    9999-12-31 stays (milliseconds hold it; the partitioner names it, X20).
     """
     import inspect
 
