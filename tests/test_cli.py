@@ -347,6 +347,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "a CSV that is not UTF-8": (["partition", tmp_path / "latin1.csv", "-o", out], "cannot read '.*latin1.csv' as CSV: it is not UTF-8 text \\(line 3 holds the byte 0xe9\\); hvrt reads UTF-8 files"),
         "labelling a Parquet file cut short": (["label", tmp_path / "cut.parquet", "--model", tmp_path / "part.hvrt", "-o", out], "cannot read '.*cut.parquet' as PARQUET: Parquet magic bytes not found in footer"),
         "regress given two --y columns": (["regress", csv, "--y", "y", "--y", "a", "--model", tmp_path / "m.hvrt"], "--y is given 2 columns \\('y', 'a'\\); regress predicts one: give one --y"),
+        "an input that is a folder": (["label", tmp_path / "folder.csv", "--model", tmp_path / "part.hvrt", "-o", out], "input '.*folder.csv' is a folder; give a file \\(hvrt reads one CSV or Parquet file\\)"),
         "a --categorical-features column that is --y": (["regress", csv, "--y", "y", "--categorical-features", "c,y", "--model", tmp_path / "m.hvrt"], "--categorical-features column 'y' is --y, not a feature; list feature columns only"),
     }  # fmt: skip
 
@@ -367,6 +368,7 @@ CASES = [
     "library advice in command-line terms", "native encoding without the hist engine",
     "an unknown --categorical-features column", "a --categorical-features column that is --y", "a CSV that is not UTF-8",
     "labelling a Parquet file cut short", "regress given two --y columns",
+    "an input that is a folder",
 ]  # fmt: skip
 
 

@@ -315,6 +315,8 @@ def _format_of(path: Path, role: str) -> str:
 def _input_path(path: str) -> tuple[Path, str]:
     source = Path(path)
     fmt = _format_of(source, "input")
+    if source.is_dir():
+        raise BadInput(f"input {path!r} is a folder; give a file (hvrt reads one CSV or Parquet file)")
     if not source.is_file():
         raise BadInput(f"input file {path!r} does not exist")
     return source, fmt
