@@ -292,6 +292,8 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
     frame.assign(c=np.r_[1.0, np.nan, frame["c"].to_numpy()[2:]]).to_csv(tmp_path / "lab_gap.csv", index=False)
     frame.rename(columns={"a": "price, usd"}).to_csv(tmp_path / "comma.csv", index=False)
     (tmp_path / "implicit.csv").write_text("a,b\n0,1.5,2\n1,3.5,4\n2,0.5,1\n")  # a row index without its header cell
+    (tmp_path / "cut.parquet").write_bytes(b"PAR1" + bytes(60))  # a Parquet file cut short: no footer
+    (tmp_path / "latin1.csv").write_bytes("a,b\n1,2\ncafé,3\n".encode("latin-1"))
     (tmp_path / "sentinel.csv").write_text("end,v\n2020-01-01,1\n9999-12-31,2\n2021-05-06,3\n")
     out = tmp_path / "out.csv"
     return {
@@ -305,7 +307,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "model without a column of the input": (["label", tmp_path / "no_b.csv", "--model", tmp_path / "part.hvrt", "-o", out], "lacks column 'b', which the model"),
         "a regressor given to label": (["label", csv, "--model", tmp_path / "reg.hvrt", "-o", out], "holds a PartitionedRegressor; `hvrt label` needs a partitioner"),
         "a partitioner given to predict": (["predict", csv, "--model", tmp_path / "part.hvrt", "-o", out], "holds an HVRTPartitioner; `hvrt predict` needs a regressor"),
-        "not an hvrt model": (["label", csv, "--model", tmp_path / "notes.hvrt", "-o", out], "is not an hvrt model file"),
+        "not an hvrt model": (["label", csv, "--model", tmp_path / "notes.hvrt", "-o", out], "is not an hvrt model file; save one with `hvrt partition --model` or `hvrt regress --model`"),
         "missing model": (["predict", csv, "--model", tmp_path / "absent.hvrt", "-o", out], "model file .* does not exist"),
         "output folder missing": (["label", csv, "--model", tmp_path / "part.hvrt", "-o", tmp_path / "no" / "x.csv"], "the folder of output"),
         "model folder missing": (["partition", csv, "-o", out, "--model", tmp_path / "no" / "m.hvrt"], "the folder of --model"),
@@ -341,6 +343,12 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "rows one field longer than the header": (["partition", tmp_path / "implicit.csv", "-o", out], "'.*implicit.csv': its rows have one field more than its header \\(3 fields, 2 names\\)"),
         "library advice in command-line terms": (["partition", tmp_path / "sentinel.csv", "-o", out], "first '9999-12-31'; make them missing in the file"),
         "native encoding without the hist engine": (["partition", csv, "-o", out, "--engine", "exact", "--category-encoding", "native"], "--category-encoding native needs --engine hist"),
+        "an unknown --categorical-features column": (["partition", csv, "--categorical-features", "c,zz", "-o", out], "unknown --categorical-features column 'zz' in '.*data.csv'"),
+        "a CSV that is not UTF-8": (["partition", tmp_path / "latin1.csv", "-o", out], "cannot read '.*latin1.csv' as CSV: it is not UTF-8 text \\(line 3 holds the byte 0xe9\\); hvrt reads UTF-8 files"),
+        "labelling a Parquet file cut short": (["label", tmp_path / "cut.parquet", "--model", tmp_path / "part.hvrt", "-o", out], "cannot read '.*cut.parquet' as PARQUET: Parquet magic bytes not found in footer"),
+        "regress given two --y columns": (["regress", csv, "--y", "y", "--y", "a", "--model", tmp_path / "m.hvrt"], "--y is given 2 columns \\('y', 'a'\\); regress predicts one: give one --y"),
+        "an input that is a folder": (["label", tmp_path / "folder.csv", "--model", tmp_path / "part.hvrt", "-o", out], "input '.*folder.csv' is a folder; give a file \\(hvrt reads one CSV or Parquet file\\)"),
+        "a --categorical-features column that is --y": (["regress", csv, "--y", "y", "--categorical-features", "c,y", "--model", tmp_path / "m.hvrt"], "--categorical-features column 'y' is --y, not a feature; list feature columns only"),
     }  # fmt: skip
 
 
@@ -358,6 +366,9 @@ CASES = [
     "an output over its --model", "a CSV separated by semicolons", "a --labels column with a gap",
     "a --columns name holding a comma, unescaped", "rows one field longer than the header",
     "library advice in command-line terms", "native encoding without the hist engine",
+    "an unknown --categorical-features column", "a --categorical-features column that is --y", "a CSV that is not UTF-8",
+    "labelling a Parquet file cut short", "regress given two --y columns",
+    "an input that is a folder",
 ]  # fmt: skip
 
 
@@ -985,7 +996,7 @@ def test_category_encoding_is_an_option_of_partition_and_regress(tmp_path, csv):
 
 
 # what a Python user is told to run or pass, which a command-line user cannot
-PYTHON_ADVICE = re.compile(r"X\[|pd\.|\.astype\(|\.where\(|Series\.|categorical_features|\w+='|partitioner with")
+PYTHON_ADVICE = re.compile(r"X\[|pd\.|\.astype\(|\.where\(|Series\.|categorical_features|\w+='|partitioner with|hvrt\.save")
 
 
 def test_library_advice_is_given_in_command_line_terms(tmp_path):
@@ -1002,6 +1013,7 @@ def test_library_advice_is_given_in_command_line_terms(tmp_path):
     pd.DataFrame({"w": when.strftime("%Y-%m-%dT%H:%M:%S"), "v": rng.normal(size=n)}).to_csv(tmp_path / "naive.csv", index=False)
     wide = pd.DataFrame({"store": [f"s{i % 70}" for i in range(n)], "v": rng.normal(size=n), "y": rng.normal(size=n)})
     wide.to_csv(tmp_path / "wide.csv", index=False)
+    (tmp_path / "notes.hvrt").write_text("hello")
     pd.DataFrame({"city": rng.choice(["oslo", "lima"], n)}).to_csv(tmp_path / "text.csv", index=False)
     pd.DataFrame({"store": [f"s{i}" for i in range(n)], "v": rng.normal(size=n)}).to_csv(tmp_path / "stores.csv", index=False)
     assert run("partition", tmp_path / "zoned.csv", "-k", 2, "-o", tmp_path / "z.csv", "--model", tmp_path / "z.hvrt").exit_code == 0
@@ -1010,7 +1022,8 @@ def test_library_advice_is_given_in_command_line_terms(tmp_path):
                             "make them missing in the file (an empty field of a CSV, a null of Parquet; a sentinel such as "
                             "9999-12-31 mostly means no date)"),
         "partition typo.csv": (["partition", tmp_path / "typo.csv", "-k", 2, "-o", tmp_path / "o.csv"], 0,
-                               "empty those fields in the file (a missing value) to split it as ordered numbers"),
+                               ("empty those fields in the file (a missing value) to split it as ordered numbers, or give it "
+                                "to --categorical-features to keep it categorical without this warning")),
         "label naive.csv": (["label", tmp_path / "naive.csv", "--model", tmp_path / "z.hvrt", "-o", tmp_path / "o.csv"], 2,
                             "write its times as they were at fit: with a UTC offset"),
         "partition native": (["partition", tmp_path / "wide.csv", "--engine", "exact", "--category-encoding", "native",
@@ -1022,6 +1035,8 @@ def test_library_advice_is_given_in_command_line_terms(tmp_path):
         "partition stores.csv": (["partition", tmp_path / "stores.csv", "-k", 2, "--engine", "exact", "-o", tmp_path / "o.csv"], 0,
                                  "--engine hist splits categoricals natively, and --category-encoding target is fast on either "
                                  "engine (pass --category-encoding ohe to keep one-hot without this warning)"),
+        "label notes.hvrt": (["label", tmp_path / "text.csv", "--model", tmp_path / "notes.hvrt", "-o", tmp_path / "o.csv"], 2,
+                             "is not an hvrt model file; save one with `hvrt partition --model` or `hvrt regress --model`"),
         "regress wide.csv": (["regress", tmp_path / "wide.csv", "--y", "y", "-k", 2, "--engine", "exact", "--model", tmp_path / "w.hvrt"], 0,
                              "more than the 64 that --category-encoding auto one-hot encodes for the local linear models"),
     }  # fmt: skip
@@ -1034,6 +1049,8 @@ def test_library_advice_is_given_in_command_line_terms(tmp_path):
     assert "Pass --category-encoding target to do so without this warning, or --category-encoding ohe to keep one-hot" in result.stderr
     assert hvrt.load(tmp_path / "w.hvrt").partitioner_.category_encoding_ == "target"
     # the advice followed: no warning
+    result = run("partition", tmp_path / "typo.csv", "-k", 2, "--categorical-features", "qty", "-o", tmp_path / "o.csv")
+    assert result.exit_code == 0 and result.stderr == "", result.output
     result = run("regress", tmp_path / "wide.csv", "--y", "y", "-k", 2, "--engine", "exact", "--category-encoding", "target",
                  "--model", tmp_path / "w.hvrt")  # fmt: skip
     assert result.exit_code == 0 and result.stderr == "", result.output
@@ -1141,3 +1158,221 @@ def test_a_file_the_system_refuses_to_write_is_one_line_naming_it(tmp_path, csv,
     # hvrt's own FileNotFoundError (no errno) stays bad input, exit 2
     result = run("label", csv, "--model", tmp_path / "absent.hvrt", "-o", tmp_path / "out.csv")
     assert result.exit_code == 2 and "model file" in result.stderr
+
+
+def test_a_progress_line_names_hvrt_once(monkeypatch, caplog):
+    # "[hvrt] hvrt: reading data.csv": the handler's prefix and the command's own name both
+    import io
+    import logging
+
+    from hvrt._progress import _StderrHandler
+    from hvrt.cli import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    with caplog.at_level(logging.INFO, logger="hvrt"):
+        Progress(quiet=False).step("reading data.csv")
+        HVRTPartitioner(2, engine="exact", verbose=True).fit(pd.DataFrame({"a": np.arange(8.0)}))
+    lines = [_StderrHandler().format(record) for record in caplog.records]
+    assert re.fullmatch(r"\[hvrt\] reading data\.csv \[\d+\.\d\d s\]", lines[0]), lines[0]
+    assert all(line.startswith("[hvrt] HVRTPartitioner: ") for line in lines[1:]), lines
+
+
+def test_duration_columns_of_any_backend_are_recorded():
+    # is_timedelta64_dtype misses pyarrow's duration dtype: such a column was not recorded as
+    # durations in the model file, so later CSV chunks would read it as text
+    from hvrt.cli import _duration_columns
+
+    seconds = pd.to_timedelta([1, 2, 3], unit="s")
+    frame = pd.DataFrame(
+        {
+            "ns": seconds,
+            "s": pd.Series(seconds).astype("timedelta64[s]"),
+            "arrow": pd.Series(seconds).astype("duration[ns][pyarrow]"),
+            "v": [1.0, 2.0, 3.0],
+            "when": pd.Series(pd.to_datetime(["2024-01-01"] * 3)),
+        }
+    )
+    assert _duration_columns(frame) == ["ns", "s", "arrow"]
+
+
+def test_a_parquet_input_with_dates_is_read_once(tmp_path, monkeypatch):
+    # its date columns were read a second time, to make them datetime64
+    import datetime as dt
+
+    import pyarrow as pa
+
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=int(i)) for i in range(60)]
+    days[3] = None
+    pq.write_table(pa.table({"d": pa.array(days, pa.date32()), "v": np.sin(np.arange(60.0))}), tmp_path / "d.parquet")
+    reads = []
+    real = pq.read_table
+    monkeypatch.setattr(pq, "read_table", lambda *args, **kwargs: reads.append(kwargs.get("columns")) or real(*args, **kwargs))
+    result = run("partition", tmp_path / "d.parquet", "-k", 3, "--engine", "exact", "-o", tmp_path / "p.parquet", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0, result.output
+    assert reads == [None]  # the whole file, once
+    assert hvrt.load(tmp_path / "m.hvrt").n_partitions_ == 3
+    back = pd.read_parquet(tmp_path / "p.parquet")
+    assert back["d"].tolist() == days  # copied as stored: still dates
+
+
+def test_k_beyond_what_the_rows_can_fill_is_warned_of(tmp_path, table):
+    # -k 100 on 30 rows grew 30 partitions of one row each without a word; the library takes
+    # max_leaf_nodes as a bound (as scikit-learn does), so the command warns and goes on
+    table.iloc[:30].to_csv(tmp_path / "small.csv", index=False)
+    table.iloc[:200].to_csv(tmp_path / "mid.csv", index=False)
+    result = run("partition", tmp_path / "small.csv", "-k", 100, "--engine", "exact", "-o", tmp_path / "p.csv")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"hvrt: warning: -k 100 asks for more partitions than {str(tmp_path / 'small.csv')!r} has rows (30): the "
+        "partitioner grows at most 30 partitions, of one row each; give a smaller -k\n"
+    )
+    assert "into 30 partitions" in result.stdout
+    result = run("regress", tmp_path / "mid.csv", "--y", "y", "-k", 11, "--engine", "exact", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(
+        f"hvrt: warning: -k 11 asks for more partitions than the 200 rows of {str(tmp_path / 'mid.csv')!r} can fill at "
+        "20 rows each (the least a local model gets): the regressor grows at most 10 partitions; give a smaller -k"
+    ), result.stderr
+    for args in (
+        ["partition", tmp_path / "small.csv", "-k", 30, "--engine", "exact", "-o", tmp_path / "p.csv"],
+        ["regress", tmp_path / "mid.csv", "--y", "y", "-k", 10, "--engine", "exact", "--model", tmp_path / "m.hvrt"],
+        ["partition", tmp_path / "small.csv", "-k", 100, "--engine", "exact", "-o", tmp_path / "p.csv", "--quiet"],
+    ):
+        result = run(*args)
+        assert result.exit_code == 0 and "warning" not in result.stderr, result.stderr
+
+
+def test_categorical_features_are_an_option_of_partition_and_regress(tmp_path):
+    # the library's categorical_features had no option: a column of codes (zip codes, store ids)
+    # could only be split as ordered numbers, and lost its leading zeros
+    rng = np.random.default_rng(5)
+    n = 400
+    frame = pd.DataFrame({
+        "zip": rng.choice(["02134", "10001", "94105", "00501"], n),
+        "v": rng.normal(size=n),
+        "city": rng.choice(["oslo", "lima"], n),
+        "y": rng.normal(size=n),
+    })  # fmt: skip
+    frame.loc[::37, "zip"] = np.nan
+    frame["y"] += frame["zip"].map({"02134": 3.0, "00501": -3.0}).fillna(0.0)
+    frame.to_csv(tmp_path / "z.csv", index=False)
+    result = run("partition", tmp_path / "z.csv", "-k", 6, "--y", "y", "--engine", "exact", "--categorical-features", "zip",
+                 "-o", tmp_path / "p.csv", "--model", tmp_path / "p.hvrt")  # fmt: skip
+    assert result.exit_code == 0 and result.stderr == "", result.output
+    model = hvrt.load(tmp_path / "p.hvrt")
+    assert model.categorical_features == ["zip", "city"]  # the listed column and the text one
+    as_text = pd.read_csv(tmp_path / "z.csv", dtype={"zip": str})
+    expected = HVRTPartitioner(6, engine="exact", categorical_features=["zip", "city"]).fit(
+        as_text[["zip", "v", "city"]], as_text[["y"]]
+    )
+    np.testing.assert_array_equal(pd.read_csv(tmp_path / "p.csv")["partition"], expected.labels_)
+    assert "'02134'" in run("rules", "--model", tmp_path / "p.hvrt").stdout  # codes as written
+    # labelled in chunks (some of them with nothing but numbers-like codes, or a gap) alike
+    result = run("label", tmp_path / "z.csv", "--model", tmp_path / "p.hvrt", "-o", tmp_path / "l.csv", "--chunk-rows", 3)
+    assert result.exit_code == 0, result.output
+    np.testing.assert_array_equal(pd.read_csv(tmp_path / "l.csv")["partition"], expected.labels_)
+    result = run("regress", tmp_path / "z.csv", "--y", "y", "-k", 4, "--engine", "exact", "--categorical-features", "zip",
+                 "--model", tmp_path / "r.hvrt")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert hvrt.load(tmp_path / "r.hvrt").partitioner_.categorical_features == ["zip", "city"]
+    # a Parquet file's column of numbers stays as stored: categories of numbers
+    frame.assign(zip=pd.to_numeric(frame["zip"])).to_parquet(tmp_path / "z.parquet", index=False)
+    result = run("partition", tmp_path / "z.parquet", "-k", 6, "--engine", "exact", "--categorical-features", "zip",
+                 "-o", tmp_path / "p.parquet", "--model", tmp_path / "q.hvrt")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert hvrt.load(tmp_path / "q.hvrt").categorical_features == ["zip", "city"]
+    # a listed column the features leave out is named
+    result = run("partition", tmp_path / "z.csv", "--columns", "v,city", "--categorical-features", "zip", "-o", tmp_path / "o.csv")
+    assert result.exit_code == 2 and result.stderr == (
+        "hvrt: error: --categorical-features column 'zip' is left out by --columns, not a feature; list feature columns only\n"
+    )
+    assert "--categorical-features A,B,..." in run("partition", "--help").output
+
+
+def test_regress_on_one_row_says_its_r2_is_not_defined(tmp_path, table):
+    # it printed scikit-learn's warning and "training R² nan"
+    table.iloc[:1].to_csv(tmp_path / "one.csv", index=False)
+    result = run("regress", tmp_path / "one.csv", "--y", "y", "--engine", "exact", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0 and result.stderr == "", result.output
+    assert "training R² not defined on 1 row" in result.stdout and "nan" not in result.stdout
+
+
+def test_profile_names_its_labels_option_not_y(tmp_path, table):
+    # profile's column checks spoke of --y, an option profile does not have
+    table.assign(partition=np.arange(len(table)) % 3).to_csv(tmp_path / "l.csv", index=False)
+    table[["c"]].to_csv(tmp_path / "only.csv", index=False)
+    result = run("profile", tmp_path / "l.csv", "--labels", "partition", "--columns", "a,partition", "--out", tmp_path / "r")
+    assert result.exit_code == 2 and result.stderr == (
+        "hvrt: error: column 'partition' is given both as a feature (--columns) and as --labels\n"
+    )
+    result = run("profile", tmp_path / "only.csv", "--labels", "c", "--out", tmp_path / "r")
+    assert result.exit_code == 2 and result.stderr == (
+        f"hvrt: error: {str(tmp_path / 'only.csv')!r} has no column left to profile besides --labels\n"
+    )
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_parquet_file_with_integer_column_names_is_partitioned_labelled_and_read_back(tmp_path):
+    # pandas stores integer column names as text, with metadata to make them integers again:
+    # --y 2 named no column ("its columns: 0, 1, 2"), label refused the file the model was
+    # fitted on ("lacks column '0'"), and a Parquet output could not be read by pandas
+    # (invalid literal for int(): 'partition'); MultiIndex names likewise (tuples)
+    import pyarrow as pa
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(rng.normal(size=(60, 3)))
+    pq.write_table(pa.Table.from_pandas(frame), tmp_path / "ints.parquet")
+    result = run("partition", tmp_path / "ints.parquet", "-k", 3, "--y", "2", "--engine", "exact", "-o", tmp_path / "p.parquet",
+                 "--model", tmp_path / "m.hvrt")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    back = pd.read_parquet(tmp_path / "p.parquet")
+    assert back.columns.tolist() == ["0", "1", "2", "partition"]
+    expected = HVRTPartitioner(3, engine="exact").fit(frame.set_axis(["0", "1", "2"], axis=1)[["0", "1"]], frame[[2]])
+    np.testing.assert_array_equal(back["partition"], expected.labels_)
+    result = run("label", tmp_path / "ints.parquet", "--model", tmp_path / "m.hvrt", "-o", tmp_path / "l.parquet", "--chunk-rows", 7)
+    assert result.exit_code == 0, result.output
+    np.testing.assert_array_equal(pd.read_parquet(tmp_path / "l.parquet")["partition"], expected.labels_)
+    result = run("regress", tmp_path / "ints.parquet", "--y", "2", "--columns", "0", "-k", 2, "--engine", "exact",
+                 "--model", tmp_path / "r.hvrt", "-o", tmp_path / "r.parquet")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert pd.read_parquet(tmp_path / "r.parquet").columns.tolist() == ["0", "1", "2", "prediction"]
+    multi = frame.set_axis(pd.MultiIndex.from_tuples([("a", "x"), ("a", "y"), ("b", "z")]), axis=1)
+    pq.write_table(pa.Table.from_pandas(multi), tmp_path / "multi.parquet")
+    result = run("partition", tmp_path / "multi.parquet", "-k", 3, "--engine", "exact", "-o", tmp_path / "mp.parquet")
+    assert result.exit_code == 0, result.output
+    assert pd.read_parquet(tmp_path / "mp.parquet").columns.tolist()[-1] == "partition"
+
+
+def test_a_header_name_with_spaces_around_is_named_by_options(tmp_path):
+    # a header "a, b" names its second column ' b': --columns "a, b" (and " b") dropped the space
+    # and named no column, while the error listed "a, b, y"
+    rng = np.random.default_rng(8)
+    n = 80
+    codes = rng.choice(["02134", "10001"], n)
+    text = "a, b, zip,y\n" + "".join(f"{a:.3f},{b:.3f},{z},{y:.3f}\n" for a, b, z, y in
+                                      zip(rng.normal(size=n), rng.normal(size=n), codes, rng.normal(size=n)))  # fmt: skip
+    (tmp_path / "s.csv").write_text(text)
+    result = run("partition", tmp_path / "s.csv", "--columns", "a, b, zip", "--categorical-features", "zip", "--y", "y",
+                 "-k", 3, "--engine", "exact", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    model = hvrt.load(tmp_path / "m.hvrt")
+    assert list(model.feature_names_in_) == ["a", " b", " zip"] and model.categorical_features == [" zip"]
+    frame = pd.read_csv(tmp_path / "s.csv", dtype={" zip": str})
+    expected = HVRTPartitioner(3, engine="exact", categorical_features=[" zip"]).fit(frame[["a", " b", " zip"]], frame[["y"]])
+    np.testing.assert_array_equal(pd.read_csv(tmp_path / "p.csv")["partition"], expected.labels_)
+    result = run("partition", tmp_path / "s.csv", "--columns", "c", "-o", tmp_path / "p.csv")
+    assert result.exit_code == 2 and "(its columns: a, ' b', ' zip', y)" in result.stderr
+
+
+def test_several_y_columns_are_given_one_y_each(tmp_path, csv):
+    # --y a,b named no column; the error now says how to give several
+    result = run("partition", csv, "-k", 2, "--y", "a,c", "-o", tmp_path / "p.csv")
+    assert result.exit_code == 2 and result.stderr.endswith(
+        "(its columns: a, b, c, city, code, y); give each column its own --y: --y a --y c\n"
+    ), result.stderr
+    result = run("regress", csv, "--y", "y", "--y", "y", "-k", 2, "--engine", "exact", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 0, result.output  # the same column twice is one

@@ -59,7 +59,8 @@ class StepLog:
     enabled : bool
         The estimator's ``verbose``; when False every call is a no-op.
     owner : str
-        Who speaks (the estimator's class name).
+        Who speaks (the estimator's class name); empty for the command line's own steps, whose
+        lines the handler's ``[hvrt]`` already names.
     """
 
     def __init__(self, enabled: bool, owner: str) -> None:
@@ -70,5 +71,10 @@ class StepLog:
             _make_visible()
 
     def __call__(self, message: str) -> None:
-        if self.enabled:
-            LOGGER.info("%s: %s [%.2f s]", self.owner, message, time.perf_counter() - self.start)
+        if not self.enabled:
+            return
+        seconds = time.perf_counter() - self.start
+        if self.owner:
+            LOGGER.info("%s: %s [%.2f s]", self.owner, message, seconds)
+        else:
+            LOGGER.info("%s [%.2f s]", message, seconds)

@@ -158,6 +158,31 @@ def block_rows(block: Any) -> int:
     return len(block) if isinstance(block, pd.DataFrame) else block.num_rows
 
 
+def _pandas_metadata_with(schema: Any, column: str, arrow_type: Any) -> dict | None:
+    """``schema``'s metadata with ``column`` in its pandas part, whose column names are then text.
+
+    A frame with integer (or tuple) column names, written by pandas, says in its metadata to
+    make the stored names integers again (or tuples): with the added column (``partition``)
+    pandas could not read the output (``invalid literal for int()``). Its column index
+    becomes one level of text, as for a frame with text names (``0`` reads back ``'0'``).
+    """
+    import json
+
+    metadata = schema.metadata
+    pandas = schema.pandas_metadata
+    if pandas is None:
+        return metadata
+    text = {"name": None, "field_name": None, "pandas_type": "unicode", "numpy_type": "object",
+            "metadata": {"encoding": "UTF-8"}}  # fmt: skip
+    levels = pandas.get("column_indexes", [])
+    if len(levels) != 1 or levels[0].get("pandas_type") != "unicode":
+        pandas["column_indexes"] = [text]
+    kind = {"int64": "int64", "double": "float64"}.get(str(arrow_type), "object")  # labels, predictions
+    entry = {"name": column, "field_name": column, "pandas_type": kind, "numpy_type": kind, "metadata": None}
+    pandas["columns"] = [*pandas.get("columns", []), entry]
+    return {**metadata, b"pandas": json.dumps(pandas).encode()}
+
+
 class RowCopyWriter:
     """Writes blocks of the input's rows (from :class:`CsvRows`, or Parquet record batches) with
     one column added, to a CSV or Parquet file.
@@ -213,7 +238,8 @@ class RowCopyWriter:
 
         added = pa.array(values)
         if self._parquet is None:
-            self._schema = batch.schema.append(pa.field(self.column, added.type))
+            schema = batch.schema.append(pa.field(self.column, added.type))
+            self._schema = schema.with_metadata(_pandas_metadata_with(schema, self.column, added.type))
             self._parquet = pq.ParquetWriter(self.path, self._schema)
         added = added.cast(self._schema.field(self.column).type)
         self._parquet.write_batch(pa.RecordBatch.from_arrays([*batch.columns, added], schema=self._schema))

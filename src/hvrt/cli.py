@@ -1,6 +1,6 @@
 """The ``hvrt`` command line (also ``python -m hvrt``).
 
-Commands: ``partition``, ``label``, ``regress``, ``predict``, ``profile`` and ``demo``. The
+Commands: ``partition``, ``label``, ``regress``, ``predict``, ``rules``, ``profile`` and ``demo``. The
 module imports click and the standard library only; numpy, pandas, scikit-learn, numba and
 pyarrow load inside the command that needs them, so ``hvrt --help`` stays quick.
 
@@ -10,7 +10,8 @@ Conventions every command keeps:
   terminal; ``--quiet`` silences everything but errors.
 - **Bad input is one line on stderr and exit code 2**, never a traceback: a missing file,
   an unknown format or column, a non-numeric ``--y``, ``-k`` below 2, a model that does not
-  match the input or is of the wrong kind, a file that is not an hvrt model.
+  match the input or is of the wrong kind, a file that is not an hvrt model. A ``-k`` above
+  what the rows can fill is a warning (the library takes it as a bound, as scikit-learn does).
 - **No partial output**: every file is written to a temporary file in its target folder and
   renamed when complete (:class:`hvrt._atomic.atomic_path`); a profile report is computed
   whole before its first file is written, and never removes a file it did not write.
@@ -157,7 +158,10 @@ _COMMAND_LINE_ADVICE: tuple[tuple[str, str, str], ...] = (
     (
         r"replace those values with NaN to split it as ordered numbers \(pd\.to_numeric\(.*?\)\), or list it in "
         r"categorical_features to keep it categorical without this warning",
-        "empty those fields in the file (a missing value) to split it as ordered numbers",
+        (
+            "empty those fields in the file (a missing value) to split it as ordered numbers, or give it to "
+            "--categorical-features to keep it categorical without this warning"
+        ),
         "X22",
     ),
     # X18: a categorical column of lists or dicts (a Parquet list column)
@@ -178,6 +182,12 @@ _COMMAND_LINE_ADVICE: tuple[tuple[str, str, str], ...] = (
         r"pass a numeric y or list fewer columns in categorical_features",
         "give a numeric column of the file as --y, or as a feature",
         "X14",
+    ),
+    # M12, M13, M25: a --model file that is not a model file
+    (
+        r"write one with hvrt\.save",
+        "save one with `hvrt partition --model` or `hvrt regress --model`",
+        "M13",
     ),
     # R14: categoricals target encoded beyond the one-hot cap (a warning)
     (
@@ -234,7 +244,7 @@ class Progress:
         self.enabled = not quiet and sys.stderr.isatty()
         from ._progress import StepLog, share_start
 
-        self._log = StepLog(self.enabled, "hvrt")
+        self._log = StepLog(self.enabled, "")  # "[hvrt] reading ...": the handler names hvrt once
         share_start(self._log.start)  # the estimators' step lines count from the command's start too
 
     def step(self, message: str) -> None:
@@ -273,6 +283,15 @@ def _category_encoding_option(default_is: str) -> Any:
     )  # fmt: skip
 
 
+def _categorical_features_option(function: Any) -> Any:
+    return click.option(
+        "--categorical-features", "categorical_features", multiple=True, metavar="A,B,...",
+        help="Feature columns of numbers to take as unordered categories (codes, ids; a CSV's read as text, as "
+             "written), as the partitioner's categorical_features; comma-separated or repeated. Text and "
+             "true/false columns are categories anyway.",
+    )(function)  # fmt: skip
+
+
 def _count(n: int, noun: str) -> str:
     """``1 row``, ``1,200 rows``: a summary read after a one-row input says it right too."""
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
@@ -296,6 +315,8 @@ def _format_of(path: Path, role: str) -> str:
 def _input_path(path: str) -> tuple[Path, str]:
     source = Path(path)
     fmt = _format_of(source, "input")
+    if source.is_dir():
+        raise BadInput(f"input {path!r} is a folder; give a file (hvrt reads one CSV or Parquet file)")
     if not source.is_file():
         raise BadInput(f"input file {path!r} does not exist")
     return source, fmt
@@ -324,8 +345,29 @@ def _reading(path: Path, fmt: str) -> Iterator[None]:
         yield
     except (ImportError, FileNotFoundError, BadInput):
         raise
+    except UnicodeDecodeError as error:  # pandas' words name the codec and a place in its buffer, not the line
+        if fmt != "csv":
+            raise BadInput(f"cannot read {str(path)!r} as {fmt.upper()}: {_one_line(error)}") from None
+        raise BadInput(
+            f"cannot read {str(path)!r} as CSV: it is not UTF-8 text ({_first_non_utf8(path)}); hvrt reads UTF-8 "
+            "files (with or without a byte-order mark): save it as UTF-8"
+        ) from None
     except Exception as error:  # noqa: BLE001 (each parser error becomes one line naming the file)
         raise BadInput(f"cannot read {str(path)!r} as {fmt.upper()}: {_one_line(error)}") from None
+
+
+def _first_non_utf8(path: Path) -> str:
+    """Where the file ``path`` first is not UTF-8: its line and byte (on the way to an error only)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as file:
+        for number, line in enumerate(file, start=1):  # the error path only
+            try:
+                decoder.decode(line)
+            except UnicodeDecodeError as error:
+                return f"line {number:,} holds the byte 0x{line[min(error.start, len(line) - 1)]:02x}"
+    return "it ends inside a character"
 
 
 def _check_csv_header(path: Path, fmt: str) -> list[str]:
@@ -478,24 +520,30 @@ class _ExactChunks:
             self.reader.close()
 
 
-def read_table(path: Path, fmt: str) -> pd.DataFrame:
+def read_table(path: Path, fmt: str, text_columns: Sequence[str] = ()) -> pd.DataFrame:
     """The whole file as a DataFrame (CSV types inferred over every row, not per block; a CSV
-    text column of ISO 8601 dates or of durations only is read as such, see :func:`_time_columns`)."""
+    text column of ISO 8601 dates or of durations only is read as such, see :func:`_time_columns`).
+
+    A CSV's ``text_columns`` (``--categorical-features``) are read as text, as written: codes
+    keep their leading zeros (``02134``), and every later chunk reads them alike.
+    """
     import pandas as pd
 
     with _reading(path, fmt):
         if fmt == "parquet":
             _pyarrow()
-            frame = _parquet_dates_as_times(pd.read_parquet(path), path)
+            frame = _read_parquet(path)
         else:
-            frame = pd.read_csv(path, low_memory=False)
+            if text_columns:  # (named as the options name them: see _named)
+                text_columns = _named(list(pd.read_csv(path, nrows=0).columns), text_columns)
+            frame = pd.read_csv(path, low_memory=False, dtype=dict.fromkeys(text_columns, str) or None)
     if len(frame) == 0:  # (scikit-learn would say "Found array with 0 sample(s)")
         raise BadInput(f"input {str(path)!r} has no rows")
     if fmt == "parquet":
         return frame
     _check_csv_header(path, fmt)
     frame = _exact_whole_numbers(frame, path)
-    times = _time_columns(frame)
+    times = {name: values for name, values in _time_columns(frame).items() if name not in set(text_columns)}
     return frame.assign(**times) if times else frame
 
 
@@ -620,8 +668,16 @@ def iter_chunks(
 
 
 def _parquet_batches(path: Path, chunk_rows: int) -> Iterator[Any]:
-    """The record batches of a Parquet file, as stored, of at most ``chunk_rows`` rows."""
-    yield from _pyarrow().parquet.ParquetFile(path).iter_batches(batch_size=chunk_rows)
+    """The record batches of a Parquet file, as stored, of at most ``chunk_rows`` rows (a file
+    pyarrow cannot read, or a damaged batch, is an error naming the file)."""
+    with _reading(path, "parquet"):
+        batches = _pyarrow().parquet.ParquetFile(path).iter_batches(batch_size=chunk_rows)
+    while True:
+        with _reading(path, "parquet"):  # (not around the yield: the consumer's errors are its own)
+            batch = next(batches, None)
+        if batch is None:
+            return
+        yield batch
 
 
 def _parquet_chunks(path: Path, chunk_rows: int, dates: Sequence[str] = ()) -> Iterator[tuple[pd.DataFrame, Any]]:
@@ -632,7 +688,7 @@ def _parquet_chunks(path: Path, chunk_rows: int, dates: Sequence[str] = ()) -> I
     fitted on them as categories (saved by an older ``hvrt``, or from Python) saw them.
     """
     for batch in _parquet_batches(path, chunk_rows):
-        frame = batch.to_pandas()
+        frame = _string_names(batch.to_pandas())
         schema = batch.schema
         times = {
             name: batch.column(name).to_pandas(date_as_object=False).to_numpy() for name in dates
@@ -641,14 +697,41 @@ def _parquet_chunks(path: Path, chunk_rows: int, dates: Sequence[str] = ()) -> I
         yield (frame.assign(**times) if times else frame), batch
 
 
-def _parquet_dates_as_times(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
-    """``frame`` (read from the Parquet file ``path``) with its date columns as ``datetime64``.
+def _string_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its column names as the file stores them, text.
+
+    A Parquet file written from a frame with integer column names stores them as text and
+    says, in its pandas metadata, to make them integers again: ``--y 2`` or ``--columns 0,1``
+    then named no column (while the error listed ``0, 1, 2``), and ``label`` refused the very
+    file the model was fitted on (the model records its names as text, ``'0'``).
+    """
+    import pandas as pd
+
+    if isinstance(frame.columns, pd.MultiIndex) or all(isinstance(name, str) for name in frame.columns):
+        return frame
+    return frame.set_axis([str(name) for name in frame.columns], axis=1)
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    """The Parquet file ``path`` as pandas reads it, with its date columns as ``datetime64[ms]``.
 
     pandas reads a Parquet date column as Python ``datetime.date`` objects, which the
     partitioner takes as unordered categories, one per day (and warned of with pandas code to
-    run); as ``datetime64`` they are an ordered feature, as a CSV's ISO dates are.
+    run); as ``datetime64`` they are an ordered feature, as a CSV's ISO dates are. pandas 3
+    passes pyarrow's ``date_as_object=False`` on, so the file is read once (and no date
+    object is made); before pandas 3, the date columns (named by the schema, read from the
+    footer alone) are read a second time, as pyarrow converts them (converting the objects
+    pandas made took about 2 s for 2,000,000 dates, that second read 0.05 s). Either way
+    9999-12-31 stays (milliseconds hold it; the partitioner names it, X20).
     """
+    import inspect
+
+    import pandas as pd
+
     pa = _pyarrow()
+    if "to_pandas_kwargs" in inspect.signature(pd.read_parquet).parameters:  # pandas >= 3.0
+        return _string_names(pd.read_parquet(path, to_pandas_kwargs={"date_as_object": False}))
+    frame = _string_names(pd.read_parquet(path))
     dates = [field.name for field in pa.parquet.read_schema(path) if pa.types.is_date(field.type)]
     dates = [name for name in dates if name in frame.columns]
     if not dates:
@@ -701,7 +784,8 @@ def count_rows(path: Path, fmt: str) -> int | None:
     """Rows of a Parquet file from its footer; None for CSV (it would need a pass)."""
     if fmt != "parquet":
         return None
-    return _pyarrow().parquet.ParquetFile(path).metadata.num_rows
+    with _reading(path, fmt):
+        return _pyarrow().parquet.ParquetFile(path).metadata.num_rows
 
 
 def _all_whole(values: np.ndarray) -> bool:
@@ -1064,17 +1148,38 @@ def _columns_option(values: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(name.strip() for name in names if name.strip()))
 
 
-def _check_columns(frame: pd.DataFrame, names: Sequence[str], role: str, source: Path) -> None:
+def _named(columns: Sequence[Any], names: Sequence[str]) -> list[Any]:
+    """``names`` from ``--columns``-style options (spaces around each name dropped, so that
+    ``--columns "a, b"`` names ``b``) as the columns they name: a name is a column's when equal
+    to it, or else to the column's name without its spaces around, if one column's only (a
+    header ``a, b`` names its second column ``' b'``, which no option could name). A name no
+    column has is kept, for the error that names it."""
+    found = []
+    for name in names:
+        if name in columns:
+            found.append(name)
+            continue
+        spaced = [column for column in columns if str(column).strip() == name]
+        found.append(spaced[0] if len(spaced) == 1 else name)
+    return found
+
+
+def _check_columns(frame: pd.DataFrame, names: Sequence[str], role: str, source: Path, repeatable: bool = False) -> None:
+    """Refuse a name ``frame`` lacks, listing its columns (``repeatable``: the option takes several
+    columns one by one, and ``a,b`` gets that hint)."""
     missing = [name for name in names if name not in frame.columns]
     if missing:
         # a name holding a comma is quoted, so that 'price, usd' does not look like two columns
-        shown = ", ".join(repr(c) if "," in str(c) else str(c) for c in frame.columns[:12])
+        shown = ", ".join(repr(c) if "," in str(c) or str(c) != str(c).strip() else str(c) for c in frame.columns[:12])
         shown += ", ..." if frame.shape[1] > 12 else ""
         hint = ""
         comma = next((str(c) for c in frame.columns if "," in str(c)), None)
         if role == "--columns" and comma is not None:
             escaped = comma.replace("\\", "\\\\").replace(",", "\\,")
             hint = f"; a comma inside a name is written with a backslash before it: --columns '{escaped}'"
+        parts = str(missing[0]).split(",")
+        if repeatable and len(parts) > 1 and all(part.strip() in frame.columns for part in parts):
+            hint = f"; give each column its own {role}: " + " ".join(f"{role} {part.strip()}" for part in parts)
         raise BadInput(f"unknown {role} column {missing[0]!r} in {str(source)!r} (its columns: {shown}){hint}")
 
 
@@ -1113,10 +1218,15 @@ def _date_columns(frame: pd.DataFrame) -> list[str]:
     return [str(c) for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
 
 
-def _column_metadata(X: pd.DataFrame, y: list[str]) -> dict:
-    """What a model file records of its input, for reading later CSV chunks as at fit."""
+def _column_metadata(X: pd.DataFrame, y: list[str], categorical: Sequence[str] = ()) -> dict:
+    """What a model file records of its input, for reading later CSV chunks as at fit (a
+    ``--categorical-features`` column read as text is text in every chunk, even one with
+    nothing in it)."""
+    import pandas as pd
+
+    listed = [str(c) for c in categorical if not pd.api.types.is_numeric_dtype(X[c])]
     return {
-        "text_columns": _text_columns(X),
+        "text_columns": list(dict.fromkeys([*_text_columns(X), *listed])),
         "date_columns": _date_columns(X),
         "duration_columns": _duration_columns(X),
         "y": y,
@@ -1124,20 +1234,26 @@ def _column_metadata(X: pd.DataFrame, y: list[str]) -> dict:
 
 
 def _duration_columns(frame: pd.DataFrame) -> list[str]:
-    """Columns of durations, which every later CSV chunk must read as durations too."""
-    import pandas as pd
+    """Columns of durations, which every later CSV chunk must read as durations too.
 
-    return [str(c) for c in frame.columns if pd.api.types.is_timedelta64_dtype(frame[c])]
+    A dtype of kind ``"m"``: numpy's ``timedelta64`` (any unit) and pyarrow's ``duration``, which
+    ``is_timedelta64_dtype`` misses (``_validation.is_duration_dtype`` reads durations so too).
+    """
+    return [str(c) for c in frame.columns if frame[c].dtype.kind == "m"]
 
 
-def _features(frame: pd.DataFrame, columns: list[str], y: Sequence[str], source: Path) -> pd.DataFrame:
+def _features(
+    frame: pd.DataFrame, columns: list[str], y: Sequence[str], source: Path, role: str = "--y", job: str = "partition on"
+) -> pd.DataFrame:
+    """The feature columns: ``--columns``, or every column but ``y`` (the columns of the option ``role``)."""
+    columns = _named(list(frame.columns), columns)
     _check_columns(frame, columns, "--columns", source)
     chosen = columns or [c for c in frame.columns if c not in set(y)]
     overlap = sorted(set(chosen) & set(y))
     if overlap:
-        raise BadInput(f"column {overlap[0]!r} is given both as a feature (--columns) and as --y")
+        raise BadInput(f"column {overlap[0]!r} is given both as a feature (--columns) and as {role}")
     if not chosen:
-        raise BadInput(f"{str(source)!r} has no column left to partition on besides --y")
+        raise BadInput(f"{str(source)!r} has no column left to {job} besides {role}")
     fmt = _format_of(source, "input")
     nameless = [column for column in _check_csv_header(source, fmt) if column in set(chosen)] if fmt == "csv" else []
     if nameless:
@@ -1148,6 +1264,32 @@ def _features(frame: pd.DataFrame, columns: list[str], y: Sequence[str], source:
             stacklevel=2,
         )
     return frame[chosen]
+
+
+def _categorical(frame: pd.DataFrame, X: pd.DataFrame, listed: Sequence[str], y: Sequence[str], source: Path) -> list[str] | None:
+    """The partitioner's ``categorical_features``: the ``--categorical-features`` columns, which must be
+    features, and the features the library takes as categories by their dtype (text, true/false),
+    which an explicit list must name too; None (found by dtype) when none is listed.
+    """
+    import pandas as pd
+
+    if not listed:
+        return None
+    listed = _named(list(frame.columns), listed)
+    _check_columns(frame, listed, "--categorical-features", source)
+    features = {str(c) for c in X.columns}
+    for name in listed:
+        if name not in features:
+            why = "is --y" if name in set(y) else "is left out by --columns"
+            raise BadInput(f"--categorical-features column {name!r} {why}, not a feature; list feature columns only")
+
+    def by_dtype(dtype: Any) -> bool:  # as the library finds categoricals; times are ordered
+        if pd.api.types.is_bool_dtype(dtype):
+            return True
+        return not (pd.api.types.is_numeric_dtype(dtype) or dtype.kind in "mM" or isinstance(dtype, pd.PeriodDtype))
+
+    chosen = set(listed)
+    return [str(c) for c in X.columns if str(c) in chosen or by_dtype(X[c].dtype)]
 
 
 def _load_model(path: str, kind: str, command: str) -> tuple[Any, dict]:
@@ -1229,6 +1371,28 @@ def _check_free_column(frame: pd.DataFrame, column: str, source: Path) -> None:
         raise BadInput(f"{str(source)!r} already has a {column!r} column; rename it first")
 
 
+def _warn_of_k_beyond_rows(k: int | None, rows: int, least: int, source: Path) -> None:
+    """Warn when ``-k`` asks for more partitions than ``rows`` can fill at ``least`` rows each.
+
+    The partitioner, as scikit-learn's ``max_leaf_nodes``, takes ``-k`` as a bound and grows
+    what the rows allow, without a word: ``-k 500`` on 30 rows gave 30 partitions of one row,
+    most likely a -k meant for a larger file. A warning, not an error: the output is what the
+    library gives for that bound, and a script running one -k over files of several sizes
+    keeps working on the small ones.
+    """
+    most = rows // least
+    if k is None or k <= most:
+        return
+    if least == 1:
+        what = f"{str(source)!r} has rows ({rows:,}): the partitioner grows at most {_count(most, 'partition')}, of one row each"
+    else:
+        what = (
+            f"the {_count(rows, 'row')} of {str(source)!r} can fill at {least} rows each (the least a local model "
+            f"gets): the regressor grows at most {_count(most, 'partition')}"
+        )
+    warnings.warn(f"-k {k} asks for more partitions than {what}; give a smaller -k", UserWarning, stacklevel=2)
+
+
 # --------------------------------------------------------------------------- commands
 
 
@@ -1244,7 +1408,7 @@ def cli() -> None:
 @cli.command(short_help="Partition INPUT; write its rows plus a 'partition' column.")
 @click.argument("input_path", metavar="INPUT")
 @click.option("-k", "--partitions", "k", type=click.IntRange(min=2), default=None,
-              help="Number of partitions (default: sqrt(rows), clipped to [2, 4096]).")
+              help="Number of partitions, at most (at most the rows; default: sqrt(rows), clipped to [2, 4096]).")
 @click.option("--target", type=click.Choice(["sum", "features"]), default="sum", show_default=True,
               help="Synthetic target: the sum of the scaled features, or one output per feature.")
 @click.option("--y", "y_columns", multiple=True, metavar="COL",
@@ -1254,13 +1418,14 @@ def cli() -> None:
 @click.option("--engine", type=click.Choice(["auto", "exact", "hist"]), default="auto", show_default=True,
               help="exact (scikit-learn's tree), hist (histograms), or auto: hist from 50,000 rows.")
 @_category_encoding_option("native on the hist engine, ohe on the exact one")
+@_categorical_features_option
 @click.option("-o", "--output", required=True, metavar="OUTPUT", help="The input rows plus a 'partition' column.")
 @click.option("--model", "model_path", metavar="PATH", help="Save the fitted partitioner here (for `hvrt label`).")
 @_overwrite_input_option(PARTITION_COLUMN)
 @_quiet_option
 def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str, ...], columns: tuple[str, ...],
-              engine: str, category_encoding: str, output: str, model_path: str | None, overwrite_input: bool,
-              quiet: bool) -> None:
+              engine: str, category_encoding: str, categorical_features: tuple[str, ...], output: str,
+              model_path: str | None, overwrite_input: bool, quiet: bool) -> None:
     """Partition INPUT and write its rows with a 'partition' column to OUTPUT."""
     y_columns = tuple(dict.fromkeys(y_columns))  # --y price --y price: one guide
     source, fmt = _input_path(input_path)
@@ -1269,19 +1434,22 @@ def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str,
     _check_model_folder(model_path)
     _check_model_not_data(model_path, source, target_path)
     progress = Progress(quiet)
+    listed = _columns_option(categorical_features)
     progress.step(f"reading {source}")
-    frame = read_table(source, fmt)
-    _check_columns(frame, y_columns, "--y", source)
+    frame = read_table(source, fmt, [name for name in listed if name not in set(y_columns)])
+    _check_columns(frame, y_columns, "--y", source, repeatable=True)
     _numeric_target(frame, y_columns, source)
     X = _features(frame, _columns_option(columns), y_columns, source)
+    categorical = _categorical(frame, X, listed, y_columns, source)
     _check_free_column(frame, PARTITION_COLUMN, source)
+    _warn_of_k_beyond_rows(k, len(frame), 1, source)
 
     from .partitioner import HVRTPartitioner
 
     start = time.perf_counter()
     model = HVRTPartitioner(
         k if k is not None else "auto", target=target, engine=engine, category_encoding=category_encoding,
-        verbose=progress.enabled,
+        categorical_features=categorical, verbose=progress.enabled,
     )
     model.fit(X, frame[list(y_columns)] if y_columns else None)
     seconds = time.perf_counter() - start
@@ -1293,7 +1461,7 @@ def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str,
                 f"sizes min {sizes.min()} / median {_median(sizes):g} / max {sizes.max()}")
     _say(quiet, f"wrote {target_path}")
     if model_path:
-        saved = _save_model(model, model_path, _column_metadata(X, list(y_columns)))
+        saved = _save_model(model, model_path, _column_metadata(X, list(y_columns), categorical or ()))
         _say(quiet, f"saved the partitioner to {saved}")
 
 
@@ -1430,9 +1598,9 @@ def rules(model_path: str, output: str | None, precision: int | None, missing: s
 
 @cli.command(short_help="Fit a PartitionedRegressor of --y on INPUT; save it for predict.")
 @click.argument("input_path", metavar="INPUT")
-@click.option("--y", "y_column", required=True, metavar="COL", help="The numeric column to predict.")
+@click.option("--y", "y_columns", required=True, multiple=True, metavar="COL", help="The numeric column to predict.")
 @click.option("-k", "--partitions", "k", type=click.IntRange(min=2), default=None,
-              help="Number of partitions (default 256, of at least 20 rows each).")
+              help="Number of partitions, at most (default 256, of at least 20 rows each: at most rows / 20).")
 @click.option("--columns", "columns", multiple=True, metavar="A,B,...",
               help="Feature columns (comma-separated or repeated; default: every column but --y).")
 @click.option("--engine", type=click.Choice(["auto", "exact", "hist"]), default="hist", show_default=True,
@@ -1440,13 +1608,19 @@ def rules(model_path: str, output: str | None, precision: int | None, missing: s
 @_category_encoding_option(
     "one-hot for the local models and the partitions, target encoded (with a warning) beyond 64 one-hot inputs"
 )
+@_categorical_features_option
 @click.option("--model", "model_path", required=True, metavar="PATH", help="Save the fitted regressor here (for `hvrt predict`).")
 @click.option("-o", "--output", default=None, metavar="OUTPUT", help="Also write the input rows plus a 'prediction' column.")
 @_overwrite_input_option(PREDICTION_COLUMN)
 @_quiet_option
-def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, ...], engine: str,
-            category_encoding: str, model_path: str, output: str | None, overwrite_input: bool, quiet: bool) -> None:
+def regress(input_path: str, y_columns: tuple[str, ...], k: int | None, columns: tuple[str, ...], engine: str,
+            category_encoding: str, categorical_features: tuple[str, ...], model_path: str, output: str | None,
+            overwrite_input: bool, quiet: bool) -> None:
     """Fit a PartitionedRegressor (a shrunk ridge per partition) of --y on INPUT."""
+    given = list(dict.fromkeys(y_columns))
+    if len(given) > 1:  # click would keep the last one without a word
+        raise BadInput(f"--y is given {len(given)} columns ({', '.join(map(repr, given))}); regress predicts one: give one --y")
+    y_column = given[0]
     source, fmt = _input_path(input_path)
     target = _output_path(output) if output else None
     if target is not None:
@@ -1454,30 +1628,36 @@ def regress(input_path: str, y_column: str, k: int | None, columns: tuple[str, .
     _check_model_folder(model_path)
     _check_model_not_data(model_path, source, None if target is None else target[0])
     progress = Progress(quiet)
+    listed = _columns_option(categorical_features)
     progress.step(f"reading {source}")
-    frame = read_table(source, fmt)
+    frame = read_table(source, fmt, [name for name in listed if name != y_column])
     _check_columns(frame, [y_column], "--y", source)
     _numeric_target(frame, [y_column], source)
     _finite_target(frame[y_column], source)
     if target is not None:
         _check_free_column(frame, PREDICTION_COLUMN, source)
     X = _features(frame, _columns_option(columns), [y_column], source)
+    categorical = _categorical(frame, X, listed, [y_column], source)
 
     from .local_models import PartitionedRegressor, default_partitioner
 
-    partitioner = default_partitioner().set_params(engine=engine, category_encoding=category_encoding)
+    partitioner = default_partitioner().set_params(
+        engine=engine, category_encoding=category_encoding, categorical_features=categorical
+    )
     if k is not None:
         partitioner.set_params(max_leaf_nodes=k)
+    _warn_of_k_beyond_rows(k, len(frame), partitioner.min_samples_leaf, source)
     start = time.perf_counter()
     model = PartitionedRegressor(partitioner, verbose=progress.enabled).fit(X, frame[y_column])
     seconds = time.perf_counter() - start
     fitted = model.predict(X)
     if target is not None:
         _check_predictions(fitted, 0, source, model_path)
-    r2 = model.score(X, frame[y_column])
-    saved = _save_model(model, model_path, _column_metadata(X, [y_column]))
+    # R² of one row is not defined (scikit-learn warns and gives nan)
+    r2 = f"{model.score(X, frame[y_column]):.4f}" if len(frame) > 1 else "not defined on 1 row"
+    saved = _save_model(model, model_path, _column_metadata(X, [y_column], categorical or ()))
     _say(quiet, f"fitted {_count(model.n_partitions_, 'local model')} of {y_column!r} on {_count(len(frame), 'row')} in {seconds:.2f} s "
-                f"(partitions grown on {model.partition_on_}, shrinkage {model.shrinkage_:g}); training R² {r2:.4f}")
+                f"(partitions grown on {model.partition_on_}, shrinkage {model.shrinkage_:g}); training R² {r2}")
     _say(quiet, f"saved the regressor to {saved}")
     if target is not None:
         write_rows_plus(source, fmt, frame, PREDICTION_COLUMN, fitted, *target)
@@ -1514,7 +1694,7 @@ def profile(input_path: str, labels_column: str, columns: tuple[str, ...], out_d
     frame = read_table(source, fmt)
     _check_columns(frame, [labels_column], "--labels", source)
     _labelled_rows(frame[labels_column], source)
-    X = _features(frame, _columns_option(columns), [labels_column], source)
+    X = _features(frame, _columns_option(columns), [labels_column], source, "--labels", "profile")
     progress.step("profiling")
     report = write_profile(X, frame[labels_column], out)
     _say(quiet, f"profiled {_count(len(frame), 'row')} in {_count(frame[labels_column].nunique(), 'partition')}; wrote {out}")
