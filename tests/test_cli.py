@@ -349,6 +349,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "regress given two --y columns": (["regress", csv, "--y", "y", "--y", "a", "--model", tmp_path / "m.hvrt"], "--y is given 2 columns \\('y', 'a'\\); regress predicts one: give one --y"),
         "an input that is a folder": (["label", tmp_path / "folder.csv", "--model", tmp_path / "part.hvrt", "-o", out], "input '.*folder.csv' is a folder; give a file \\(hvrt reads one CSV or Parquet file\\)"),
         "a --categorical-features column that is --y": (["regress", csv, "--y", "y", "--categorical-features", "c,y", "--model", tmp_path / "m.hvrt"], "--categorical-features column 'y' is --y, not a feature; list feature columns only"),
+        "--y-weight without --y": (["partition", csv, "--y-weight", "1", "-o", out], "--y-weight is the share of the target that --y carries; name the --y column\\(s\\) it weighs"),
     }  # fmt: skip
 
 
@@ -368,7 +369,7 @@ CASES = [
     "library advice in command-line terms", "native encoding without the hist engine",
     "an unknown --categorical-features column", "a --categorical-features column that is --y", "a CSV that is not UTF-8",
     "labelling a Parquet file cut short", "regress given two --y columns",
-    "an input that is a folder",
+    "an input that is a folder", "--y-weight without --y",
 ]  # fmt: skip
 
 
@@ -993,6 +994,21 @@ def test_category_encoding_is_an_option_of_partition_and_regress(tmp_path, csv):
     assert hvrt.load(tmp_path / "q.hvrt").category_encoding == HVRTPartitioner().category_encoding == "auto"
     for command in ("partition", "regress"):
         assert "--category-encoding [auto|native|ohe|target]" in run(command, "--help").output
+
+
+def test_y_weight_is_an_option_of_partition(tmp_path, csv, table):
+    # the y blend's share could not be set from the command line: 0.5 always
+    for weight in ("0", "1"):
+        result = run("partition", csv, "-k", 4, "--y", "y", "--y-weight", weight, "--engine", "exact", "-o", tmp_path / f"p{weight}.csv", "--model", tmp_path / f"p{weight}.hvrt")
+        assert result.exit_code == 0, result.output
+        assert hvrt.load(tmp_path / f"p{weight}.hvrt").y_weight == float(weight)
+        features = table.drop(columns="y")
+        library = HVRTPartitioner(4, y_weight=float(weight), engine="exact").fit(features, table[["y"]])
+        np.testing.assert_array_equal(pd.read_csv(tmp_path / f"p{weight}.csv")["partition"], library.labels_)
+    run("partition", csv, "-k", 4, "--y", "y", "-o", tmp_path / "d.csv", "--model", tmp_path / "d.hvrt")
+    assert hvrt.load(tmp_path / "d.hvrt").y_weight == HVRTPartitioner().y_weight == 0.5
+    refused = run("partition", csv, "-k", 4, "--y", "y", "--y-weight", "1.5", "-o", tmp_path / "x.csv")
+    assert refused.exit_code == 2 and "--y-weight" in refused.stderr
 
 
 # what a Python user is told to run or pass, which a command-line user cannot

@@ -1413,6 +1413,8 @@ def cli() -> None:
               help="Synthetic target: the sum of the scaled features, or one output per feature.")
 @click.option("--y", "y_columns", multiple=True, metavar="COL",
               help="A numeric column that guides the partitions (repeatable); it is not a feature.")
+@click.option("--y-weight", "y_weight", type=click.FloatRange(0.0, 1.0), default=None,
+              help="Share of the target that --y carries (default 0.5): 0 ignores it, 1 partitions on --y alone.")
 @click.option("--columns", "columns", multiple=True, metavar="A,B,...",
               help="Feature columns (comma-separated or repeated; default: every column but --y).")
 @click.option("--engine", type=click.Choice(["auto", "exact", "hist"]), default="auto", show_default=True,
@@ -1423,11 +1425,13 @@ def cli() -> None:
 @click.option("--model", "model_path", metavar="PATH", help="Save the fitted partitioner here (for `hvrt label`).")
 @_overwrite_input_option(PARTITION_COLUMN)
 @_quiet_option
-def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str, ...], columns: tuple[str, ...],
-              engine: str, category_encoding: str, categorical_features: tuple[str, ...], output: str,
+def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str, ...], y_weight: float | None,
+              columns: tuple[str, ...], engine: str, category_encoding: str, categorical_features: tuple[str, ...], output: str,
               model_path: str | None, overwrite_input: bool, quiet: bool) -> None:
     """Partition INPUT and write its rows with a 'partition' column to OUTPUT."""
     y_columns = tuple(dict.fromkeys(y_columns))  # --y price --y price: one guide
+    if y_weight is not None and not y_columns:
+        raise BadInput("--y-weight is the share of the target that --y carries; name the --y column(s) it weighs")
     source, fmt = _input_path(input_path)
     target_path, out_fmt = _output_path(output)
     _check_not_input(source, target_path, output, PARTITION_COLUMN, overwrite_input)
@@ -1448,8 +1452,8 @@ def partition(input_path: str, k: int | None, target: str, y_columns: tuple[str,
 
     start = time.perf_counter()
     model = HVRTPartitioner(
-        k if k is not None else "auto", target=target, engine=engine, category_encoding=category_encoding,
-        categorical_features=categorical, verbose=progress.enabled,
+        k if k is not None else "auto", target=target, y_weight=0.5 if y_weight is None else y_weight, engine=engine,
+        category_encoding=category_encoding, categorical_features=categorical, verbose=progress.enabled,
     )
     model.fit(X, frame[list(y_columns)] if y_columns else None)
     seconds = time.perf_counter() - start
