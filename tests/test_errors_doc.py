@@ -368,6 +368,13 @@ CASES: dict[str, Callable[[], object]] = {
         _with(b=pd.Series(["unknown", *X["b"].iloc[1:]], dtype=object))
     ),
     "X23": lambda: HVRTPartitioner(max_leaf_nodes=4).fit(_dask()[1].from_pandas(X, npartitions=3)),
+    "X24": lambda: HVRTPartitioner(categorical_features=["code"]).fit(_with(code=pd.Series([1 + 1j, 2] * 30, dtype=object))),
+    "X25": lambda: HVRTPartitioner(categorical_features=["code"]).fit(
+        _with(code=pd.Series(["x", decimal.Decimal("0.1"), decimal.Decimal("0.1000000000000000001")] * 20, dtype=object))
+    ),
+    "X26": lambda: HVRTPartitioner(max_leaf_nodes=4, categorical_features=["code"]).fit(
+        _with(code=pd.Series([2**60 + 1, None] * 30, dtype=object))
+    ),
     # y at fit
     "Y1": lambda: HVRTPartitioner().fit(X, "a"),
     "Y2": lambda: HVRTPartitioner().fit(X, np.ones((60, 1, 1))),

@@ -8,8 +8,10 @@ the user's units and labelling never needs the scaler.
 
 from __future__ import annotations
 
+import math
 import numbers
 import os
+import sys
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -258,9 +260,58 @@ def _warn_of_python_dates(frame: pd.DataFrame, categorical: Sequence[str]) -> No
 def _number_key(value: Any) -> str:
     """One string per numeric value, whatever its type: ``1``, ``1.0``, ``np.int8(1)`` and
     ``True`` are all ``"1"``, so a column whose dtype drifts (ints that became floats
-    through one NaN, bools read back as 0/1) keeps its categories."""
+    through one NaN, bools read back as 0/1) keeps its categories.
+
+    Two numbers share a key exactly when they are equal, as Python compares them: an int
+    (Python's, numpy's, a bool) is keyed by its own digits, never through a float, so
+    64-bit IDs beyond 2**53 stay apart; a float by its value (``2.0**60`` is the int
+    ``2**60``). Other numbers (``Decimal``, ``Fraction``) are keyed by their float64 value,
+    as a column of them is read (and compared in the rules). Keys of models fitted before
+    are unchanged for every value a float64 holds exactly (beyond 2**63 a float's key is
+    its ``repr``, and an int's too when a float64 holds it).
+    """
+    if isinstance(value, (numbers.Integral, np.bool_)):
+        whole = int(value)
+        if -(2**63) < whole < 2**63:
+            return str(whole)
+        number = float(whole) if abs(whole) < 2**1024 else math.inf  # (float() overflows there)
+        return repr(number) if number == whole else str(whole)
     number = float(value)
     return str(int(number)) if number.is_integer() and abs(number) < 2**63 else repr(number)
+
+
+# A float categorical's whole values from here on may be ints that were rounded (an int64
+# column made float64 by a missing value): float64 cannot hold every integer beyond 2**53.
+_EXACT_FLOAT_INTEGERS = 2**53
+
+
+def _is_rounded_integer(number: float) -> bool:
+    """Whether a float is whole and beyond 2**53 (see :data:`_EXACT_FLOAT_INTEGERS`)."""
+    return math.isfinite(number) and number.is_integer() and abs(number) >= _EXACT_FLOAT_INTEGERS
+
+
+def _warn_of_rounded_integers(column: str, value: Any) -> None:
+    """Warn that a categorical column holds a whole float beyond 2**53: if the column held
+    integer IDs that became floats (pandas does so for an int column with a missing value,
+    or an object column of ints and None), some were rounded and match other IDs."""
+    warnings.warn(
+        f"categorical column {column!r} holds whole numbers as floats beyond 2**53 ({value!r}), where "
+        "float64 cannot hold every integer: if they are integer IDs made floats (pandas does so for an "
+        "int column with a missing value), some were rounded to other IDs and take those IDs' partitions; "
+        f"keep them as integers (X[{column!r}].astype('Int64')) or as text",
+        UserWarning,
+        stacklevel=_outside_hvrt(),
+    )
+
+
+def _outside_hvrt() -> int:
+    """The ``stacklevel`` of the first caller outside the hvrt package (fit and labelling
+    reach the preprocessing through a varying number of its own frames)."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1  # the caller of warnings.warn
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package + os.sep):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _value_kind(value: Any) -> str:
@@ -389,17 +440,50 @@ def _column_codes(values: pd.Series, column: str) -> tuple[np.ndarray, np.ndarra
     keys = np.empty(len(uniques) + 1, dtype=object)  # the last slot, for code -1, is NaN
     keys[-1] = np.nan
     seen: dict[str, Any] = {}
+    rounded = None  # a whole float beyond 2**53, warned of
     for position, value in enumerate(uniques):  # distinct values only
         is_number = isinstance(value, (numbers.Number, np.bool_)) and not isinstance(value, str)
-        key = _number_key(value) if is_number else str(value)
+        if is_number:
+            if isinstance(value, (complex, np.complexfloating)):
+                raise _complex_category(column, value)
+            key = _number_key(value)
+            if rounded is None and isinstance(value, (float, np.floating)) and _is_rounded_integer(float(value)):
+                rounded = value
+        else:
+            key = str(value)
         if key in seen:
-            raise ValueError(
-                f"categorical column {column!r} holds both {seen[key]!r} and {value!r}, which would be "
-                "one category; make the column one type (e.g. X[col].astype(str))"
-            )
+            raise _one_key(column, seen[key], value)
         seen[key] = value
         keys[position] = key
+    if rounded is not None:
+        _warn_of_rounded_integers(column, rounded)
     return codes, keys
+
+
+def _complex_category(column: str, value: Any) -> ValueError:
+    """The error for a complex number in a categorical column: complex input is refused
+    everywhere (unlisted, the same column is refused as numeric data)."""
+    return ValueError(
+        f"Complex data not supported: categorical column {column!r} holds {value!r}; split it into "
+        f"real columns (its .real and .imag) or make it text (X[{column!r}].astype(str))"
+    )
+
+
+def _one_key(column: str, first: Any, value: Any) -> ValueError:
+    """The error for two distinct values of a categorical column that would be one category."""
+    numbers_only = all(isinstance(v, (numbers.Number, np.bool_)) and not isinstance(v, str) for v in (first, value))
+    if numbers_only:
+        # an int and a float are one only if equal (and pandas then factorizes them as one):
+        # these are Decimals or Fractions apart by less than float64's precision
+        return ValueError(
+            f"categorical column {column!r} holds both {first!r} and {value!r}, which would be one "
+            "category: numbers that are not ints are matched by their float64 value (about 17 "
+            f"significant digits); round them to fewer digits, or make the column text (X[{column!r}].astype(str))"
+        )
+    return ValueError(
+        f"categorical column {column!r} holds both {first!r} and {value!r}, which would be "
+        "one category; make the column one type (e.g. X[col].astype(str))"
+    )
 
 
 def _category_strings(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:

@@ -40,6 +40,7 @@ constraint of each column (many partitions share a column's constraint).
 from __future__ import annotations
 
 import keyword
+import math
 import numbers
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
@@ -407,10 +408,19 @@ def _value_literal(value: Any) -> str:
     if isinstance(value, (bool, np.bool_)):
         return repr(bool(value))
     if isinstance(value, numbers.Integral):
-        return repr(int(value))
+        return repr(int(value))  # exactly, also beyond 2**53 (categories of 64-bit IDs)
     if isinstance(value, numbers.Real):
-        return repr(float(value))
+        return _number_literal(float(value))
     return repr(str(value))
+
+
+def _number_literal(number: float) -> str:
+    """A float as pandas' query reads it back: ``repr``, but infinity as ``1e999`` (Python
+    reads it as inf), since pandas takes ``inf`` in a list for a name it cannot evaluate.
+    (NaN is never a category: it is the missing value, written ``isna()``.)"""
+    if math.isinf(number):
+        return "1e999" if number > 0 else "-1e999"
+    return repr(number)
 
 
 # ----------------------------------------------------------------------------- clauses
@@ -593,6 +603,16 @@ def _refuse_numbers_as_text(name: str, originals: list[Any]) -> None:
     )
 
 
+def _numeric_order(originals: list[Any]) -> np.ndarray:
+    """The order of numeric categories by value: exactly (ints beyond 2**53 and beyond
+    float64's range included), or by their float values for numbers Python will not compare
+    with each other."""
+    try:
+        return np.asarray(sorted(range(len(originals)), key=originals.__getitem__), dtype=np.intp)
+    except TypeError:
+        return np.argsort(np.asarray([float(v) for v in originals]), kind="stable")
+
+
 def _category_clauses(
     name: str, keys: np.ndarray, values: Mapping[str, Any], allowed: np.ndarray, form: str | None = None
 ) -> np.ndarray:
@@ -609,18 +629,21 @@ def _category_clauses(
         return np.full(len(allowed), "", dtype=object)  # no partition constrains the column
     originals = [values.get(key, key) for key in keys]
     numeric = all(isinstance(v, numbers.Number) and not isinstance(v, complex) for v in originals)
-    plain = all(_is_plain_literal(v) for v in originals) and not (numeric and form == "object numbers")
+    # a column of Python objects read as floats (Decimals) is compared by its float values;
+    # one whose categories are all ints is compared as ints, exactly (IDs beyond 2**53)
+    as_floats = form == "object numbers" and not all(isinstance(v, numbers.Integral) for v in originals)
+    plain = all(_is_plain_literal(v) for v in originals) and not (numeric and as_floats)
     if plain:
         literals, subject = [_value_literal(v) for v in originals], name
     elif numeric:
         # numbers the parser cannot write (``decimal.Decimal``): the tree keyed them by their
         # float value (``_number_key``), so compare that value
-        literals, subject = [repr(float(v)) for v in originals], f"{name}.astype('float64')"
+        literals, subject = [_number_literal(float(v)) for v in originals], f"{name}.astype('float64')"
     else:
         _refuse_numbers_as_text(name, originals)
         literals, subject = _text_literals(name, originals), f"{name}.astype('str')"
     if numeric:
-        order = np.argsort(np.asarray([float(v) for v in originals]), kind="stable")
+        order = _numeric_order(originals)
     else:  # the order of ``values``: a pandas categorical's own order, else by key
         position = {key: i for i, key in enumerate(values)}
         order = np.argsort(np.asarray([position.get(key, len(position)) for key in keys]), kind="stable")

@@ -85,6 +85,7 @@ from ._preprocessing import (
     _category_strings,
     _column_codes,
     _is_text_categorical,
+    _one_key,
     fit_imputer,
     fit_one_hot,
     most_frequent,
@@ -138,7 +139,7 @@ from .metrics import (
     category_cells,
     category_codes,
 )
-from .partitioner import HVRTPartitioner, time_ranges
+from .partitioner import HVRTPartitioner, _encoding_name, time_ranges
 
 __all__ = [
     "DEFAULT_SAMPLE_ROWS",
@@ -465,10 +466,7 @@ def _check_category_keys(values_by_key: list[dict[str, Any] | None], column: str
             except (TypeError, ValueError):  # a value whose == is not a truth value
                 same = False
             if not same:
-                raise ValueError(
-                    f"categorical column {column!r} holds both {other!r} and {value!r}, which would be "
-                    "one category; make the column one type (e.g. X[col].astype(str))"
-                )
+                raise _one_key(column, other, value)
 
 
 def _summarise_target(part: Any) -> dict[str, Any]:
@@ -801,8 +799,15 @@ def _fit_scaling(
         )
 
     category_imputer = encoder = None
+    category_values = []  # each key's first value, which the rules write (as in memory)
     for j, column in enumerate(categorical):
-        _check_category_keys([s["category_values"][j] for s in x_summaries], column)
+        chunk_values = [s["category_values"][j] for s in x_summaries]
+        _check_category_keys(chunk_values, column)
+        first: dict[str, Any] = {}
+        for values in chunk_values:  # (None: a pandas categorical of text, its keys its values)
+            for key, value in (values or {}).items():
+                first.setdefault(key, value)
+        category_values.append(dict(sorted(first.items())))
     if categorical:
         counts = [
             pd.concat([s["category_counts"][j] for s in x_summaries]).groupby(level=0).sum()
@@ -831,6 +836,7 @@ def _fit_scaling(
     column_times.update({c: _time_kind(kind) for c, kind in object_kinds.items() if _time_kind(kind) is not None})
     preprocessor = Preprocessor(
         numeric, categorical, numeric_fill, category_imputer, encoder, kinds,
+        category_values=category_values,
         time_kinds={c: kind for c, (kind, _) in column_times.items() if c in set(numeric)},
         date_zones={
             c: zone for c, (kind, zone) in column_times.items()
@@ -1302,6 +1308,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         self._fitted_with_names = chunks.is_frame
         self.tree_ = tree
         self.engine_ = engine
+        self.category_encoding_ = _encoding_name(preprocessor, self.category_encoding)  # as in memory
         self.max_leaf_nodes_ = params.max_leaf_nodes
         self.n_features_in_ = len(columns)
         self.feature_names_in_ = np.asarray(columns, dtype=object)

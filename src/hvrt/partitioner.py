@@ -231,6 +231,14 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         tags.input_tags.allow_nan = True
         return tags
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a pickled (or model-file) partitioner. One fitted before
+        ``category_encoding_`` was kept (or by an ``hvrt.dask`` partitioner that did not
+        keep it) gets it from its preprocessing, as ``fit`` sets it."""
+        super().__setstate__(state)
+        if "category_encoding_" not in self.__dict__ and "_preprocessor" in self.__dict__:
+            self.category_encoding_ = _encoding_name(self._preprocessor, self.category_encoding)
+
     # ------------------------------------------------------------------ validation
     def _check_params(self, n_samples: int) -> GrowthParams:
         leaves = self.max_leaf_nodes
