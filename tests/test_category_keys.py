@@ -218,3 +218,31 @@ def test_dask_rules_write_number_and_bool_categories_as_values() -> None:
     rules = " ".join(model.partition_rules()["rule"])
     assert "id in [" in rules and "'" not in rules
     _assert_rules_select_labels(model.to_local(), X)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.array([0, 1, -1, 2**53 + 1, BASE + 1, 2**63 - 1, -(2**63)], dtype=np.int64),
+        np.array([0, 7, 2**63, 2**63 + 1, 2**64 - 1], dtype=np.uint64),
+        np.array([1, 200], dtype=np.uint8),
+        np.array([True, False]),
+        np.array(
+            [0.0, -0.0, 1.0, -2.5, 0.1, 1e-310, 2.0**53, float(BASE + 1024), 2.0**63, 1e20, 1e300, np.inf, -np.inf]
+        ),
+        np.array([0.1, 1.5, 3.0, 1e30], dtype=np.float32),
+        pd.array([1, 2, BASE + 1], dtype="Int64"),
+        pd.array([0.5, 2.0], dtype="Float64"),
+    ],
+    ids=["int64", "uint64", "uint8", "bool", "float64", "float32", "Int64", "Float64"],
+)
+def test_a_numeric_column_is_keyed_at_once_as_value_by_value(values) -> None:
+    from hvrt._preprocessing import _column_codes
+
+    column = pd.Series(values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (the warning of whole floats beyond 2**53)
+        codes, keys = _column_codes(column, "c")
+        _, by_value = _column_codes(column.astype(object), "c")  # the loop over Python objects
+    assert list(keys[codes]) == list(by_value[codes]) == [_number_key(v) for v in column.tolist()]
+    assert all(type(key) is str for key in keys[:-1])
