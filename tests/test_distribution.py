@@ -75,6 +75,25 @@ def test_scores_do_not_depend_on_the_feature_scale(bimodal):
         np.testing.assert_allclose(rescaled[["wasserstein", "ks"]], base[["wasserstein", "ks"]], rtol=0.02, atol=1e-4)
 
 
+@pytest.mark.parametrize("method", ["gaussian", "kde"])
+@pytest.mark.parametrize("offset", [1e15, -1e16, 1e17])
+def test_scores_at_a_large_offset_match_those_at_zero(offset, method):
+    # At 1e15 float64 resolves 0.125: a grid built there was uneven at a step of a few
+    # units, and the scores drifted (W1 0.0103 -> 0.0209 at 1e15, 0.52 at 1e16, NaN at 1e17).
+    # The stored values differ from the base by at most half a spacing (ulp), and so do
+    # the partition means: W1 may move by one ulp / std, KS by the data's mass within one ulp.
+    rng = np.random.default_rng(1)
+    base = rng.normal(0.0, 1e3, 5000)
+    labels = rank_partitions(base, 32)
+    ulp = float(np.spacing(abs(offset)))
+    reference = DistributionAnalyzer(pd.DataFrame({"x": base}), labels, method=method).fit().score("x")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no division by a zero step on the way
+        shifted = DistributionAnalyzer(pd.DataFrame({"x": base + offset}), labels, method=method).fit().score("x")
+    assert shifted.wasserstein == pytest.approx(reference.wasserstein, abs=ulp / 1e3 + 1e-5)
+    assert shifted.ks == pytest.approx(reference.ks, abs=ulp * stats.norm.pdf(0.0, scale=1e3) + 1e-5)
+
+
 def test_kde_reconstruction_is_not_the_global_kde_by_construction(bimodal):
     # Random partitions each mix both modes, so their own (wide) bandwidths blur the
     # modes; a shared bandwidth would have reproduced the global KDE exactly.

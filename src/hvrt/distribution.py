@@ -504,6 +504,12 @@ class DistributionAnalyzer(SeedArgumentNames):
     with zero spread is a one-step spike). Past ``EXACT_PAIRS`` (kernel, point) pairs, the
     narrow kernels left over are widened to one step in the scores too.
 
+    Each feature is analysed relative to its median row, so its offset does not change the
+    scores (N(1e15, 1000) rows score as N(0, 1000) rows, to within one float spacing of the
+    values, 0.125 there). Values float64 has rounded onto a spacing comparable to their
+    spread (``|x| * 2**-52``: 2 at 1e16, 256 for int64 values near 2**60) are scored as the
+    heaped feature they are stored as.
+
     Unlike scikit-learn estimators, the data is given to the constructor (as in the
     predecessor's API) and checked there, so mistakes surface where they are made.
 
@@ -682,12 +688,18 @@ class DistributionAnalyzer(SeedArgumentNames):
         name = self.feature_names_[j]
         column = self._data.values[:, j]
         present = ~np.isnan(column)
-        sorted_values = np.sort(column[present])
-        n = len(sorted_values)
+        values = np.sort(column[present])
+        n = len(values)
         if n == 0:
             raise ValueError(f"feature {name!r} has no non-missing value to compare")
+        low, high = float(values[0]), float(values[-1])
+        window = robust_window(values)
+        # Work relative to the median row: at 1e15 float64 resolves 0.125, so a grid built
+        # there is uneven at a step of a few units and the FFT sees the wrong grid. Values
+        # near the median subtract exactly (Sterbenz); the scores do not depend on the shift.
+        origin = float(values[n // 2])
+        sorted_values = values - origin
         std = float(sorted_values.std())
-        low, high = float(sorted_values[0]), float(sorted_values[-1])
 
         stats = self.stats_
         counts = stats.count[:, j].astype(np.float64)
@@ -695,20 +707,20 @@ class DistributionAnalyzer(SeedArgumentNames):
         spreads = np.sqrt(stats.variance[active, j])
         if self.method == "gaussian":
             # A Normal per partition: one kernel at the partition mean, weighted by its size.
-            centres, scales = stats.mean[active, j], spreads
+            centres, scales = stats.mean[active, j] - origin, spreads
             weights = counts[active] / n
         else:
             # Every row is a kernel with its partition's bandwidth.
             row_partition = (np.cumsum(active) - 1)[stats.codes[present]]
-            centres = column[present]
+            centres = column[present] - origin
             scales = (1.06 * spreads * counts[active] ** -0.2)[row_partition]
             weights = np.full(n, 1.0 / n)
 
-        window = robust_window(sorted_values)
         own_bandwidth = original_bandwidth(sorted_values, std)
         unit = std if std > 0 else max(abs(low), 1.0)
+        relative_window = (window[0] - origin, window[1] - origin)
         grid, density, cdf, points, points_cdf = reconstruct(
-            centres, weights, scales, sorted_values, window, self.grid_size, own_bandwidth, unit
+            centres, weights, scales, sorted_values, relative_window, self.grid_size, own_bandwidth, unit
         )
         bandwidth = max(own_bandwidth, grid[1] - grid[0])
         # The data's own KDE, drawn on the grid; rows beyond the grid are far past the window.
@@ -726,15 +738,15 @@ class DistributionAnalyzer(SeedArgumentNames):
             feature=name,
             method=self.method,
             n_partitions=int(active.sum()),
-            grid=grid,
+            grid=grid + origin,
             original_density=original,
             reconstructed_density=density,
             reconstructed_cdf=cdf,
             data_range=(low, high),
             score=score,
             window=window,
-            n_below=int(np.searchsorted(sorted_values, window[0], side="left")),
-            n_above=int(n - np.searchsorted(sorted_values, window[1], side="right")),
+            n_below=int(np.searchsorted(values, window[0], side="left")),
+            n_above=int(n - np.searchsorted(values, window[1], side="right")),
             n_values=n,
             original_bandwidth=bandwidth,
             time_kind=self._data.time_kinds.get(name),
