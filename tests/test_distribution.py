@@ -126,6 +126,20 @@ def test_mixture_density_matches_direct_evaluation():
     assert density.sum() * (grid[1] - grid[0]) == pytest.approx(mass_on_grid, abs=1e-5)
 
 
+@pytest.mark.parametrize("n_grid", [2048, 2902])  # 2 x 2902 = 4 x 1451 is padded to a fast length
+def test_sorted_density_bins_like_the_general_mixture(n_grid):
+    # The data's own KDE bins its sorted rows by searching the grid's points in them; rows
+    # below and beyond the grid, on grid points and in empty cells bin as the general path does.
+    rng = np.random.default_rng(3)
+    grid = np.linspace(-3.0, 5.0, n_grid)
+    points = np.sort(np.r_[rng.normal(0.0, 1.0, 5000), rng.uniform(4.0, 7.0, 50), -4.0, grid[[0, 17, -1]], 2.5])
+    general = mixture_density_on_grid(grid, points, 1.0 / len(points), np.zeros(len(points), dtype=np.int64), np.array([0.05]))
+    sorted_path = distribution_module.sorted_density_on_grid(grid, points, 1.0 / len(points), 0.05)
+    np.testing.assert_allclose(sorted_path, general, rtol=1e-9, atol=1e-12 * general.max())
+    direct = stats.norm.pdf(grid[:, None], points[(points >= -3.0) & (points <= 5.0)], 0.05).sum(axis=1) / len(points)
+    np.testing.assert_allclose(sorted_path[100:-100], direct[100:-100], atol=2e-3 * direct.max())
+
+
 def test_scale_classes_keep_each_scale_within_tolerance():
     scales = np.geomspace(0.01, 50.0, 5000)
     classes, class_scales = scale_classes(scales, rel_tol=0.005)

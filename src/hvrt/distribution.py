@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import scipy.fft
 from scipy import special
 from sklearn.exceptions import NotFittedError
 
@@ -116,8 +117,9 @@ def mixture_density_on_grid(
 
     The points of each scale class are linearly binned onto the grid and smoothed with
     that class's Gaussian by a product in the Fourier domain; the classes are summed
-    before one inverse transform. The transform is zero-padded to twice the grid so no
-    mass wraps around. Cost O(N + C * G log G), in blocks of classes to bound memory.
+    before one inverse transform. The transform is zero-padded to at least twice the grid
+    (a length that factors into small primes) so no mass wraps around. Cost
+    O(N + C * G log G), in blocks of classes to bound memory.
 
     Parameters
     ----------
@@ -153,8 +155,8 @@ def mixture_density_on_grid(
         bounds = np.searchsorted(classes, np.arange(0, n_classes + block, block))
     else:
         bounds = np.array([0, len(classes)])
-    frequencies = np.fft.rfftfreq(2 * n_grid, d=step)
-    spectrum = np.zeros(n_grid + 1, dtype=np.complex128)
+    n_fft = _fft_length(n_grid)
+    spectrum = np.zeros(n_fft // 2 + 1, dtype=np.complex128)
     for block_index, start in enumerate(range(0, n_classes, block)):
         stop = min(start + block, n_classes)
         rows = slice(bounds[block_index], bounds[block_index + 1])
@@ -162,11 +164,68 @@ def mixture_density_on_grid(
         size = (stop - start) * n_grid
         binned = np.bincount(flat, weights=left_weight[rows], minlength=size)
         binned += np.bincount(flat + 1, weights=right_weight[rows], minlength=size + 1)[:size]
-        transfer = np.exp(-2.0 * (math.pi * frequencies[None, :] * class_scales[start:stop, None]) ** 2)
-        transformed = np.fft.rfft(binned.reshape(stop - start, n_grid), n=2 * n_grid, axis=1)
-        spectrum += np.einsum("kf,kf->f", transformed, transfer)
-    density = np.fft.irfft(spectrum, n=2 * n_grid)[:n_grid] / step
+        spectrum += _smoothed_spectrum(binned.reshape(stop - start, n_grid), class_scales[start:stop], step, n_fft)
+    return _density_from_spectrum(spectrum, n_grid, step, n_fft)
+
+
+def _fft_length(n_grid: int) -> int:
+    """At least twice the grid, so no mass wraps around, and a length that factors into small
+    primes: a grid stretched to 2902 points made it 5804 = 4 x 1451, six times slower."""
+    return scipy.fft.next_fast_len(2 * n_grid, real=True)
+
+
+def _smoothed_spectrum(binned: np.ndarray, scales: np.ndarray, step: float, n_fft: int) -> np.ndarray:
+    """Sum over rows of the transform of ``binned[c]`` smoothed by a Normal of sd ``scales[c]``."""
+    frequencies = np.fft.rfftfreq(n_fft, d=step)
+    transfer = np.exp(-2.0 * (math.pi * frequencies[None, :] * scales[:, None]) ** 2)
+    transformed = scipy.fft.rfft(binned, n=n_fft, axis=1)
+    return np.einsum("kf,kf->f", transformed, transfer)
+
+
+def _density_from_spectrum(spectrum: np.ndarray, n_grid: int, step: float, n_fft: int) -> np.ndarray:
+    density = scipy.fft.irfft(spectrum, n=n_fft)[:n_grid] / step
     return np.clip(density, 0.0, None)
+
+
+def sorted_density_on_grid(grid: np.ndarray, sorted_points: np.ndarray, weight: float, scale: float) -> np.ndarray:
+    """:func:`mixture_density_on_grid` for sorted points of one weight and one scale (a KDE of data).
+
+    The points are binned by the grid's positions in them (G binary searches) and one pass
+    over the points for their offsets within their cells, instead of the general binning's
+    dozen passes: 1M rows bin in about 3 ms instead of 15.
+
+    Parameters
+    ----------
+    grid : ndarray of shape (G,)
+        Evenly spaced points.
+    sorted_points : ndarray of shape (N,)
+        Ascending finite kernel centres.
+    weight, scale : float
+        Weight and standard deviation of every kernel.
+
+    Returns
+    -------
+    ndarray of shape (G,)
+    """
+    n_grid = len(grid)
+    step = grid[1] - grid[0]
+    # Cell c holds the points in [grid[c], grid[c + 1]); those below the grid go to its first
+    # point, those from its last point on to its last point (as _linear_binning clips them).
+    starts = np.searchsorted(sorted_points, grid, "left")
+    inside = sorted_points[starts[0] : starts[-1]]
+    counts = np.diff(starts).astype(np.float64)
+    offsets = (inside - np.repeat(grid[:-1], np.diff(starts))) / step
+    right = np.zeros(n_grid - 1)
+    filled = np.flatnonzero(counts > 0)
+    if len(filled):
+        right[filled] = np.add.reduceat(np.clip(offsets, 0.0, 1.0), starts[filled] - starts[0])
+    binned = np.zeros(n_grid)
+    binned[:-1] = counts - right
+    binned[1:] += right
+    binned[0] += starts[0]
+    binned[-1] += len(sorted_points) - starts[-1]
+    spectrum = _smoothed_spectrum((binned * weight)[None, :], np.array([scale]), step, _fft_length(n_grid))
+    return _density_from_spectrum(spectrum, n_grid, step, _fft_length(n_grid))
 
 
 def _cdf_from_density(density: np.ndarray, step: float) -> np.ndarray:
@@ -195,20 +254,28 @@ def score_against_data(sorted_values: np.ndarray, grid: np.ndarray, cdf: np.ndar
         W1 in the data's units, and KS in [0, 1].
     """
     n = len(sorted_values)
-    upper = np.arange(1, n + 1) / n
-    at_data = np.interp(sorted_values, grid, cdf)
-    ks = max(float(np.max(upper - at_data)), float(np.max(at_data - (upper - 1.0 / n))))
+    levels = np.arange(0.5, n, 1.0)  # mid-ranks, scaled below
+    levels /= n
+    # The data's CDF is levels + 1/(2n) at a row and levels - 1/(2n) just before it.
+    gap = np.interp(sorted_values, grid, cdf)
+    np.subtract(levels, gap, out=gap)
+    ks = float(max(gap.max(), -gap.min()) + 0.5 / n)
     # Invert the CDF through its last point of every flat run, so the quantile of a level
     # just above a plateau is where the mass actually resumes.
     increasing = np.append(np.diff(cdf) > 0, True)
-    quantiles = np.interp((np.arange(n) + 0.5) / n, cdf[increasing], grid[increasing])
-    wasserstein = float(np.mean(np.abs(sorted_values - quantiles)))
+    quantiles = np.interp(levels, cdf[increasing], grid[increasing])
+    np.subtract(sorted_values, quantiles, out=quantiles)
+    wasserstein = float(np.abs(quantiles, out=quantiles).mean())
     return wasserstein, max(ks, 0.0)
 
 
 def _silverman_bandwidth(sorted_values: np.ndarray, std: float) -> float:
     """Silverman's rule of thumb, ``0.9 * min(std, IQR / 1.34) * n**(-1/5)``."""
-    q1, q3 = np.quantile(sorted_values, [0.25, 0.75])
+    # Quantiles of sorted values by index (numpy's default, linear): no O(n) partition.
+    position = np.array([0.25, 0.75]) * (len(sorted_values) - 1)
+    below = np.floor(position).astype(np.int64)
+    above = np.minimum(below + 1, len(sorted_values) - 1)
+    q1, q3 = sorted_values[below] + (position - below) * (sorted_values[above] - sorted_values[below])
     spread = min(std, (q3 - q1) / 1.34) if q3 > q1 else std
     return 0.9 * spread * len(sorted_values) ** -0.2
 
@@ -725,9 +792,7 @@ class DistributionAnalyzer(SeedArgumentNames):
         bandwidth = max(own_bandwidth, grid[1] - grid[0])
         # The data's own KDE, drawn on the grid; rows beyond the grid are far past the window.
         on_grid = sorted_values[np.searchsorted(sorted_values, grid[0]) : np.searchsorted(sorted_values, grid[-1], "right")]
-        original = mixture_density_on_grid(
-            grid, on_grid, 1.0 / n, np.zeros(len(on_grid), dtype=np.int64), np.array([bandwidth])
-        )
+        original = sorted_density_on_grid(grid, on_grid, 1.0 / n, bandwidth)
         wasserstein, ks = score_against_data(sorted_values, points, points_cdf)
         score = DistributionScore(
             feature=name,
