@@ -94,6 +94,43 @@ def test_scores_at_a_large_offset_match_those_at_zero(offset, method):
     assert shifted.ks == pytest.approx(reference.ks, abs=ulp * stats.norm.pdf(0.0, scale=1e3) + 1e-5)
 
 
+def exact_mixture_ks(values: np.ndarray, means: np.ndarray, sds: np.ndarray, weights: np.ndarray) -> float:
+    """KS between a sample and a mixture whose zero-sd parts are point masses, at both sides of every row."""
+    xs = np.sort(values)
+    normal = sds > 0
+    smooth = (weights[normal] * stats.norm.cdf(xs[:, None], means[normal], sds[normal])).sum(axis=1)
+    at = smooth + (weights[~normal] * (xs[:, None] >= means[~normal])).sum(axis=1)
+    before = smooth + (weights[~normal] * (xs[:, None] > means[~normal])).sum(axis=1)
+    n = len(xs)
+    return max(
+        np.abs(np.searchsorted(xs, xs, "right") / n - at).max(), np.abs(np.searchsorted(xs, xs, "left") / n - before).max()
+    )
+
+
+@pytest.mark.parametrize("method", ["gaussian", "kde"])
+def test_constant_partitions_count_as_point_masses_in_ks(method):
+    # A zero-inflated feature: the partitions of the zeros are constant, so the reconstruction
+    # holds point masses at 0 as the data does. A zero-sd kernel's CDF at its own centre read
+    # 0.5 instead of 1, which made KS 0.31 where the exact value is 0.006.
+    rng = np.random.default_rng(0)
+    n = 4000
+    x = np.where(rng.random(n) < 0.6, 0.0, rng.lognormal(0.0, 0.5, n))
+    labels = rank_partitions(x, 40)
+    analyzer = DistributionAnalyzer(pd.DataFrame({"x": x}), labels, method=method).fit()
+    score = analyzer.score("x")
+    if method == "gaussian":
+        grouped = analyzer.stats_
+        exact = exact_mixture_ks(
+            x, grouped.mean[:, 0], np.sqrt(grouped.variance[:, 0]), grouped.count[:, 0] / n
+        )
+        assert score.ks == pytest.approx(exact, abs=2e-3)
+    assert score.ks < 0.02
+    # One row per partition: every partition is its own point mass, a perfect reconstruction.
+    single = DistributionAnalyzer(pd.DataFrame({"x": x}), np.arange(n), method=method).fit().score("x")
+    assert single.ks == pytest.approx(0.0, abs=1e-12)
+    assert single.wasserstein == pytest.approx(0.0, abs=1e-9)
+
+
 def test_kde_reconstruction_is_not_the_global_kde_by_construction(bimodal):
     # Random partitions each mix both modes, so their own (wide) bandwidths blur the
     # modes; a shared bandwidth would have reproduced the global KDE exactly.
@@ -153,6 +190,19 @@ def test_score_against_data_is_zero_for_the_data_own_cdf():
     wasserstein, ks = score_against_data(values, grid, stats.norm.cdf(grid))
     assert wasserstein == pytest.approx(stats.wasserstein_distance(values, stats.norm.ppf((np.arange(100_000) + 0.5) / 100_000)), rel=0.02)
     assert ks == pytest.approx(stats.kstest(values, "norm").statistic, abs=1e-4)
+
+
+def test_score_against_data_inverts_a_cdf_with_a_plateau():
+    # Two clusters with nothing between them: the CDF is flat from 2 to 10. Levels just
+    # below the plateau are reached at 2, not part-way to 10 (which dropping the plateau's
+    # first point did: W1 0.0025 x 4 for this sample).
+    grid = np.r_[np.linspace(0.0, 2.0, 201), np.linspace(10.0, 11.0, 101)]
+    cdf = np.r_[np.linspace(0.0, 0.5, 201), np.linspace(0.5, 1.0, 101)]
+    n = 2000
+    sample = np.interp((np.arange(n) + 0.5) / n, cdf, grid)  # its own mid-rank quantiles
+    wasserstein, ks = score_against_data(np.sort(sample), grid, cdf)
+    assert wasserstein == pytest.approx(0.0, abs=1e-9)
+    assert ks == pytest.approx(0.5 / n, abs=1e-9)
 
 
 def test_comparison_curves_are_densities(bimodal):

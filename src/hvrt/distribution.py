@@ -32,6 +32,7 @@ on the grid and at the points past it, so a far outlier neither coarsens the gri
 the scores. Kernels narrower than ``NARROW_STEPS`` grid steps (unit-sd partitions when a far
 cluster stretches the window over both clusters) are evaluated exactly too, at the rows they
 reach, narrowest first within ``EXACT_PAIRS``; past that budget the rest are widened to one step.
+Kernels of zero width (constant partitions) are point masses, added to the CDF as jumps.
 """
 
 from __future__ import annotations
@@ -234,7 +235,12 @@ def _cdf_from_density(density: np.ndarray, step: float) -> np.ndarray:
     return cdf / cdf[-1] if cdf[-1] > 0 else cdf
 
 
-def score_against_data(sorted_values: np.ndarray, grid: np.ndarray, cdf: np.ndarray) -> tuple[float, float]:
+def score_against_data(
+    sorted_values: np.ndarray,
+    grid: np.ndarray,
+    cdf: np.ndarray,
+    atoms: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[float, float]:
     """W1 and KS distances between a sorted sample and a CDF tabulated at ascending points.
 
     W1 is the mean absolute gap between the sample's order statistics and the CDF's
@@ -247,6 +253,10 @@ def score_against_data(sorted_values: np.ndarray, grid: np.ndarray, cdf: np.ndar
         Finite values in ascending order.
     grid, cdf : ndarray of shape (G,)
         Ascending points (not necessarily evenly spaced) and the non-decreasing CDF at them.
+    atoms : (positions, weights), optional
+        Point masses added to ``cdf``: ascending distinct positions and their weights. The
+        CDF jumps by the weight at its position, so a row there is compared with the CDF
+        just before the jump and with the CDF after it.
 
     Returns
     -------
@@ -257,13 +267,35 @@ def score_against_data(sorted_values: np.ndarray, grid: np.ndarray, cdf: np.ndar
     levels = np.arange(0.5, n, 1.0)  # mid-ranks, scaled below
     levels /= n
     # The data's CDF is levels + 1/(2n) at a row and levels - 1/(2n) just before it.
-    gap = np.interp(sorted_values, grid, cdf)
-    np.subtract(levels, gap, out=gap)
-    ks = float(max(gap.max(), -gap.min()) + 0.5 / n)
-    # Invert the CDF through its last point of every flat run, so the quantile of a level
-    # just above a plateau is where the mass actually resumes.
-    increasing = np.append(np.diff(cdf) > 0, True)
-    quantiles = np.interp(levels, cdf[increasing], grid[increasing])
+    if atoms is None or len(atoms[0]) == 0:
+        gap = np.interp(sorted_values, grid, cdf)
+        np.subtract(levels, gap, out=gap)
+        ks = float(max(gap.max(), -gap.min()) + 0.5 / n)
+    else:
+        positions, masses = atoms
+        mass_below = np.concatenate(([0.0], np.cumsum(masses)))
+        smooth = np.interp(sorted_values, grid, cdf)
+        after = smooth + mass_below[np.searchsorted(positions, sorted_values, "right")]
+        before = smooth + mass_below[np.searchsorted(positions, sorted_values, "left")]
+        ks = float(max((levels - after).max(), (before - levels).max()) + 0.5 / n)
+        # The CDF at the points, and just before and after every jump, for the quantiles.
+        at_positions = np.interp(positions, grid, cdf)
+        grid = np.concatenate((grid, positions, positions))
+        cdf = np.concatenate(
+            (
+                cdf + mass_below[np.searchsorted(positions, grid[: len(cdf)], "right")],
+                at_positions + mass_below[:-1],
+                at_positions + mass_below[1:],
+            )
+        )
+        order = np.lexsort((cdf, grid))
+        grid, cdf = grid[order], np.maximum.accumulate(cdf[order])
+    # Invert the CDF through the first and last point of every flat run: a level just above a
+    # plateau maps to where the mass resumes, one just below it to where the plateau starts,
+    # and one within a jump (a point mass: the same position at two heights) to the jump.
+    rises = np.diff(cdf) > 0
+    ends = np.concatenate(([True], rises)) | np.concatenate((rises, [True]))
+    quantiles = np.interp(levels, cdf[ends], grid[ends])
     np.subtract(sorted_values, quantiles, out=quantiles)
     wasserstein = float(np.abs(quantiles, out=quantiles).mean())
     return wasserstein, max(ks, 0.0)
@@ -432,7 +464,8 @@ def reconstruct(
     Parameters
     ----------
     centres, weights, scales : ndarray of shape (M,)
-        The kernels; weights sum to 1.
+        The kernels; weights sum to at most 1 (the caller adds zero-width kernels itself,
+        as point masses).
     sorted_values : ndarray of shape (N,)
         The data, ascending.
     window : tuple of float
@@ -567,9 +600,12 @@ class DistributionAnalyzer(SeedArgumentNames):
     wide as it and at least ``NARROW_STEPS`` grid steps wide are smoothed on the grid; the
     others (the partition of a far outlier, unit-sd partitions when a far cluster stretches
     the window) are evaluated exactly with the Normal CDF, so far values change neither the
-    step nor the scores. The curves draw every kernel at least one step wide (a partition
-    with zero spread is a one-step spike). Past ``EXACT_PAIRS`` (kernel, point) pairs, the
-    narrow kernels left over are widened to one step in the scores too.
+    step nor the scores. A partition with zero spread (all its values equal, or one row) is
+    a point mass in the scores: the reconstruction's CDF jumps by its weight at its value,
+    and KS compares the data with it just before and after the jump. The curves draw every
+    kernel at least one step wide (a point mass is a one-step spike). Past ``EXACT_PAIRS``
+    (kernel, point) pairs, the narrow kernels left over are widened to one step in the
+    scores too.
 
     Each feature is analysed relative to its median row, so its offset does not change the
     scores (N(1e15, 1000) rows score as N(0, 1000) rows, to within one float spacing of the
@@ -783,17 +819,28 @@ class DistributionAnalyzer(SeedArgumentNames):
             scales = (1.06 * spreads * counts[active] ** -0.2)[row_partition]
             weights = np.full(n, 1.0 / n)
 
+        # A zero-sd kernel (a constant partition, or a row of one) is a point mass: its CDF
+        # jumps at its value, which a Normal of tiny sd would put at half its weight there.
+        point_mass = scales == 0
+        atoms, atom_index = np.unique(centres[point_mass], return_inverse=True)
+        atom_weights = np.bincount(atom_index.ravel(), weights=weights[point_mass], minlength=len(atoms))
+        keep = ~point_mass
         own_bandwidth = original_bandwidth(sorted_values, std)
         unit = std if std > 0 else max(abs(low), 1.0)
         relative_window = (window[0] - origin, window[1] - origin)
         grid, density, cdf, points, points_cdf = reconstruct(
-            centres, weights, scales, sorted_values, relative_window, self.grid_size, own_bandwidth, unit
+            centres[keep], weights[keep], scales[keep], sorted_values, relative_window, self.grid_size,
+            own_bandwidth, unit,
         )
+        if len(atoms):
+            step = grid[1] - grid[0]
+            density = density + local_normal_mixture(grid, atoms, atom_weights, np.full(len(atoms), step))[1]
+            cdf = cdf + np.concatenate(([0.0], np.cumsum(atom_weights)))[np.searchsorted(atoms, grid, "right")]
         bandwidth = max(own_bandwidth, grid[1] - grid[0])
         # The data's own KDE, drawn on the grid; rows beyond the grid are far past the window.
         on_grid = sorted_values[np.searchsorted(sorted_values, grid[0]) : np.searchsorted(sorted_values, grid[-1], "right")]
         original = sorted_density_on_grid(grid, on_grid, 1.0 / n, bandwidth)
-        wasserstein, ks = score_against_data(sorted_values, points, points_cdf)
+        wasserstein, ks = score_against_data(sorted_values, points, points_cdf, (atoms, atom_weights))
         score = DistributionScore(
             feature=name,
             wasserstein=wasserstein / std if std > 0 else 0.0,
