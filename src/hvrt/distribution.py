@@ -275,9 +275,13 @@ def score_against_data(
         positions, masses = atoms
         mass_below = np.concatenate(([0.0], np.cumsum(masses)))
         smooth = np.interp(sorted_values, grid, cdf)
-        after = smooth + mass_below[np.searchsorted(positions, sorted_values, "right")]
-        before = smooth + mass_below[np.searchsorted(positions, sorted_values, "left")]
-        ks = float(max((levels - after).max(), (before - levels).max()) + 0.5 / n)
+        # The point mass at and below each row (and strictly below it), by where each
+        # position falls among the rows: K searches rather than N.
+        bounds = np.concatenate(([0], np.searchsorted(sorted_values, positions, "left"), [n]))
+        after = smooth + np.repeat(mass_below, np.diff(bounds))
+        bounds[1:-1] = np.searchsorted(sorted_values, positions, "right")
+        smooth += np.repeat(mass_below, np.diff(bounds))
+        ks = float(max((levels - after).max(), (smooth - levels).max()) + 0.5 / n)
         # The CDF at the points, and just before and after every jump, for the quantiles.
         at_positions = np.interp(positions, grid, cdf)
         grid = np.concatenate((grid, positions, positions))
