@@ -514,7 +514,7 @@ def test_a_constant_feature_is_drawn_as_a_spike_not_a_density():
     single = pd.DataFrame({"x": data["x"], "once": np.r_[7.0, np.full(299, np.nan)]})
     figure = DistributionAnalyzer(single, np.arange(300) % 3).fit().plot_comparison("once")
     legend = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
-    assert legend == ["Original: the 1 value", "Reconstruction from 1 partition"]
+    assert legend == ["Original: the 1 value present", "Reconstruction from 1 partition"]
 
 
 def test_a_heaped_feature_keeps_its_heaps_in_the_original_density():

@@ -49,7 +49,7 @@ import scipy.fft
 from scipy import special
 from sklearn.exceptions import NotFittedError
 
-from ._figure_data import DistributionComparison, DistributionScore, robust_window
+from ._figure_data import DistributionComparison, DistributionScore, robust_window, zero_spread_partitions
 from ._grouped import GroupedStats, stats_for
 from ._validation import PartitionedData, SeedArgumentNames, check_partitioned, resolve_alias
 
@@ -845,6 +845,8 @@ class DistributionAnalyzer(SeedArgumentNames):
         on_grid = sorted_values[np.searchsorted(sorted_values, grid[0]) : np.searchsorted(sorted_values, grid[-1], "right")]
         original = sorted_density_on_grid(grid, on_grid, 1.0 / n, bandwidth)
         wasserstein, ks = score_against_data(sorted_values, points, points_cdf, (atoms, atom_weights))
+        # drawn as ticks by plot_comparison (each partition of one repeated value)
+        masses, mass_values = zero_spread_partitions(stats.count[:, j], stats.minimum[:, j], stats.maximum[:, j])
         score = DistributionScore(
             feature=name,
             wasserstein=wasserstein / std if std > 0 else 0.0,
@@ -864,6 +866,9 @@ class DistributionAnalyzer(SeedArgumentNames):
             n_below=int(np.searchsorted(values, window[0], side="left")),
             n_above=int(n - np.searchsorted(values, window[1], side="right")),
             n_values=n,
+            n_missing=len(column) - n,
+            point_masses=masses,
+            point_mass_values=mass_values,
             original_bandwidth=bandwidth,
             time_kind=self._data.time_kinds.get(name),
         )
