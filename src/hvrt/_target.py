@@ -538,3 +538,65 @@ def blend_target(
             scale = -scale  # the same products negated: exactly the target of -y
         return x_part + scale * y_part
     return np.hstack([x_part, scale * y_part])
+
+
+def encoder_guide(target: np.ndarray, x_part: np.ndarray | None, y_part: np.ndarray | None) -> np.ndarray:
+    """The value per row that ``category_encoding="target"`` encodes the categories by: the
+    mean of this over a category's rows is its encoding.
+
+    ``target`` is :func:`blend_target`'s result from ``x_part`` and ``y_part`` (or
+    ``y_part`` itself where the caller knew that ``y`` stands alone, :func:`y_alone`; a
+    part left out of the blend comes back as that very array, which tells the cases
+    apart). Without ``y`` it is the target's row sum, as it always was: for the sum target
+    the target itself, for the features target the sum target's feature part (its columns
+    ``w_j z_j`` summed, so X's own columns cancel as they do in the sum target, by its
+    definition). ``y`` enters oriented, so that negating any of its columns leaves the
+    guide as it was, bit for bit, whatever the target:
+
+    - the blended sum target is oriented already (:func:`y_column_signs`, :func:`blend_target`);
+    - the features target's ``y`` outputs are summed as :func:`y_column_signs` orients
+      them, and that sum negated if its covariance with the feature columns' sum is
+      negative (the sum target's orientation, from the target's own columns);
+    - where ``y`` stands alone (``y_weight=1``, or a constant feature part) there is no
+      feature part to orient it against, and ``y``'s oriented part is negated if its first
+      nonzero value is negative. (An encoding of ``-t`` is the negated encoding of ``t``:
+      the tree splits its reversed category order into the same partitions up to exact
+      ties of the split scores, but its children swap, and so do the labels.)
+
+    Exact ties excepted: a blended ``y`` whose covariance with the feature part is exactly
+    0 is kept as it comes, here and in :func:`blend_target`.
+    """
+    if y_part is None or target is x_part:
+        return target if target.ndim == 1 else target.reshape(len(target), -1).sum(axis=1)
+    alone = target is y_part
+    if target.ndim == 1:
+        return -target if alone and _first_nonzero(target) < 0.0 else target
+    n_x = target.shape[1] - y_part.shape[1]
+    ys = target[:, n_x:]
+    x_sum = target[:, :n_x].sum(axis=1) if n_x else np.zeros(len(target))
+    columns = np.column_stack([x_sum, ys])
+    # centred by their means, which negate exactly with a column: so do their cross products
+    gram = _z_gram(columns, False, columns.mean(axis=0), np.ones(columns.shape[1]))
+    signs = y_column_signs(gram[1:, 1:])
+    covariance = float(np.dot(signs, gram[0, 1:]))
+    if covariance == 0.0:  # y alone (no feature columns), or an exact tie: y's own first nonzero
+        covariance = _first_nonzero(ys, signs)
+    factors = np.r_[np.ones(n_x), signs if covariance >= 0.0 else -signs]
+    guide = np.empty(len(target))
+    for start in range(0, len(target), _CHUNK_ROWS):  # each row's oriented values summed as numpy sums a row
+        block = target[start : start + _CHUNK_ROWS] * factors
+        block.sum(axis=1, out=guide[start : start + _CHUNK_ROWS])
+    return guide
+
+
+def _first_nonzero(values: np.ndarray, signs: np.ndarray | None = None) -> float:
+    """The first nonzero value of a 1-D ``values``, or of the rows of a 2-D ``values``
+    summed with ``signs`` (0 if none): negating ``values`` negates it exactly."""
+    for start in range(0, len(values), _CHUNK_ROWS):  # usually the first row
+        block = values[start : start + _CHUNK_ROWS]
+        if signs is not None:
+            block = (block * signs).sum(axis=1)
+        nonzero = np.flatnonzero(block)
+        if len(nonzero):
+            return float(block[nonzero[0]])
+    return 0.0
