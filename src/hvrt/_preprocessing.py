@@ -26,7 +26,14 @@ if TYPE_CHECKING:
     # with it sklearn.neighbors (0.1-0.2 s), which a numeric fit would pay for nothing
     from sklearn.impute import SimpleImputer
 
-from ._target import blend_target, column_moments, encoder_guide, target_part, y_alone, y_target_part
+from ._target import (
+    blend_target,
+    column_moments,
+    encoder_guide,
+    target_part,
+    y_alone,
+    y_target_part,
+)
 from ._validation import (
     check_time_kinds,
     column_labels,

@@ -558,45 +558,49 @@ def encoder_guide(target: np.ndarray, x_part: np.ndarray | None, y_part: np.ndar
       them, and that sum negated if its covariance with the feature columns' sum is
       negative (the sum target's orientation, from the target's own columns);
     - where ``y`` stands alone (``y_weight=1``, or a constant feature part) there is no
-      feature part to orient it against, and ``y``'s oriented part is negated if its first
-      nonzero value is negative. (An encoding of ``-t`` is the negated encoding of ``t``:
-      the tree splits its reversed category order into the same partitions up to exact
-      ties of the split scores, but its children swap, and so do the labels.)
+      feature part to orient it against: its oriented part is negated if its third central
+      moment is negative (a long tail is kept positive, as a price's or a count's is).
+      An encoding of ``-t`` is the negated encoding of ``t``, whose reversed category
+      order the tree splits into the same partitions but with its children swapped, and
+      so its labels.
 
     Exact ties excepted: a blended ``y`` whose covariance with the feature part is exactly
-    0 is kept as it comes, here and in :func:`blend_target`.
+    0 is kept as it comes in the sum target (:func:`blend_target`), and a y alone whose
+    third moment is exactly 0 (symmetric values) is oriented by its first nonzero value.
     """
     if y_part is None or target is x_part:
         return target if target.ndim == 1 else target.reshape(len(target), -1).sum(axis=1)
     alone = target is y_part
     if target.ndim == 1:
-        return -target if alone and _first_nonzero(target) < 0.0 else target
-    n_x = target.shape[1] - y_part.shape[1]
+        return target if not alone or _orientation(target) > 0.0 else -target
+    n_x = 0 if alone else target.shape[1] - y_part.shape[1]
     ys = target[:, n_x:]
     x_sum = target[:, :n_x].sum(axis=1) if n_x else np.zeros(len(target))
     columns = np.column_stack([x_sum, ys])
     # centred by their means, which negate exactly with a column: so do their cross products
     gram = _z_gram(columns, False, columns.mean(axis=0), np.ones(columns.shape[1]))
     signs = y_column_signs(gram[1:, 1:])
-    covariance = float(np.dot(signs, gram[0, 1:]))
-    if covariance == 0.0:  # y alone (no feature columns), or an exact tie: y's own first nonzero
-        covariance = _first_nonzero(ys, signs)
-    factors = np.r_[np.ones(n_x), signs if covariance >= 0.0 else -signs]
-    guide = np.empty(len(target))
-    for start in range(0, len(target), _CHUNK_ROWS):  # each row's oriented values summed as numpy sums a row
-        block = target[start : start + _CHUNK_ROWS] * factors
-        block.sum(axis=1, out=guide[start : start + _CHUNK_ROWS])
-    return guide
+    orientation = float(np.dot(signs, gram[0, 1:])) if n_x else 0.0
+    if orientation == 0.0:  # y alone (or an exact tie): by its own oriented sum
+        orientation = _orientation(_signed_row_sums(ys, signs))
+    return _signed_row_sums(target, np.r_[np.ones(n_x), signs if orientation >= 0.0 else -signs])
 
 
-def _first_nonzero(values: np.ndarray, signs: np.ndarray | None = None) -> float:
-    """The first nonzero value of a 1-D ``values``, or of the rows of a 2-D ``values``
-    summed with ``signs`` (0 if none): negating ``values`` negates it exactly."""
-    for start in range(0, len(values), _CHUNK_ROWS):  # usually the first row
-        block = values[start : start + _CHUNK_ROWS]
-        if signs is not None:
-            block = (block * signs).sum(axis=1)
-        nonzero = np.flatnonzero(block)
-        if len(nonzero):
-            return float(block[nonzero[0]])
-    return 0.0
+def _signed_row_sums(values: np.ndarray, signs: np.ndarray) -> np.ndarray:
+    """Each row of ``values`` times ``signs``, summed as numpy sums a row (a block of rows
+    at a time): rows that differ only in the signs ``signs`` undoes give the same bits."""
+    out = np.empty(len(values))
+    for start in range(0, len(values), _CHUNK_ROWS):
+        np.sum(values[start : start + _CHUNK_ROWS] * signs, axis=1, out=out[start : start + _CHUNK_ROWS])
+    return out
+
+
+def _orientation(values: np.ndarray) -> float:
+    """+1 or -1 for a 1-D ``values`` that negating it flips exactly: the sign of its third
+    central moment, or where that is 0 of its first nonzero value (+1 if none)."""
+    deviation = values - values.mean()
+    moment = float(np.einsum("i,i,i->", deviation, deviation, deviation))
+    if moment == 0.0:
+        nonzero = np.flatnonzero(values)
+        moment = float(values[nonzero[0]]) if len(nonzero) else 1.0
+    return 1.0 if moment > 0.0 else -1.0
