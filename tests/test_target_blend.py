@@ -1,4 +1,5 @@
-"""The y blend of the sum target: y is oriented, never cancels the features or itself."""
+"""The y blend of the sum target: y is oriented, never cancels the features or itself; and
+the target encoding's guide, oriented the same way."""
 
 from __future__ import annotations
 
