@@ -75,6 +75,62 @@ def test_scores_do_not_depend_on_the_feature_scale(bimodal):
         np.testing.assert_allclose(rescaled[["wasserstein", "ks"]], base[["wasserstein", "ks"]], rtol=0.02, atol=1e-4)
 
 
+@pytest.mark.parametrize("method", ["gaussian", "kde"])
+@pytest.mark.parametrize("offset", [1e15, -1e16, 1e17])
+def test_scores_at_a_large_offset_match_those_at_zero(offset, method):
+    # At 1e15 float64 resolves 0.125: a grid built there was uneven at a step of a few
+    # units, and the scores drifted (W1 0.0103 -> 0.0209 at 1e15, 0.52 at 1e16, NaN at 1e17).
+    # The stored values differ from the base by at most half a spacing (ulp), and so do
+    # the partition means: W1 may move by one ulp / std, KS by the data's mass within one ulp.
+    rng = np.random.default_rng(1)
+    base = rng.normal(0.0, 1e3, 5000)
+    labels = rank_partitions(base, 32)
+    ulp = float(np.spacing(abs(offset)))
+    reference = DistributionAnalyzer(pd.DataFrame({"x": base}), labels, method=method).fit().score("x")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no division by a zero step on the way
+        shifted = DistributionAnalyzer(pd.DataFrame({"x": base + offset}), labels, method=method).fit().score("x")
+    assert shifted.wasserstein == pytest.approx(reference.wasserstein, abs=ulp / 1e3 + 1e-5)
+    assert shifted.ks == pytest.approx(reference.ks, abs=ulp * stats.norm.pdf(0.0, scale=1e3) + 1e-5)
+
+
+def exact_mixture_ks(values: np.ndarray, means: np.ndarray, sds: np.ndarray, weights: np.ndarray) -> float:
+    """KS between a sample and a mixture whose zero-sd parts are point masses, at both sides of every row."""
+    xs = np.sort(values)
+    normal = sds > 0
+    smooth = (weights[normal] * stats.norm.cdf(xs[:, None], means[normal], sds[normal])).sum(axis=1)
+    at = smooth + (weights[~normal] * (xs[:, None] >= means[~normal])).sum(axis=1)
+    before = smooth + (weights[~normal] * (xs[:, None] > means[~normal])).sum(axis=1)
+    n = len(xs)
+    return max(
+        np.abs(np.searchsorted(xs, xs, "right") / n - at).max(), np.abs(np.searchsorted(xs, xs, "left") / n - before).max()
+    )
+
+
+@pytest.mark.parametrize("method", ["gaussian", "kde"])
+def test_constant_partitions_count_as_point_masses_in_ks(method):
+    # A zero-inflated feature: the partitions of the zeros are constant, so the reconstruction
+    # holds point masses at 0 as the data does. A zero-sd kernel's CDF at its own centre read
+    # 0.5 instead of 1, which made KS 0.31 where the exact value is 0.006.
+    rng = np.random.default_rng(0)
+    n = 4000
+    x = np.where(rng.random(n) < 0.6, 0.0, rng.lognormal(0.0, 0.5, n))
+    labels = rank_partitions(x, 40)
+    analyzer = DistributionAnalyzer(pd.DataFrame({"x": x}), labels, method=method).fit()
+    score = analyzer.score("x")
+    if method == "gaussian":
+        grouped = analyzer.stats_
+        exact = exact_mixture_ks(
+            x, grouped.mean[:, 0], np.sqrt(grouped.variance[:, 0]), grouped.count[:, 0] / n
+        )
+        assert score.ks == pytest.approx(exact, abs=2e-3)
+    assert score.ks < 0.02
+    # One row per partition: every partition is its own point mass, a perfect reconstruction.
+    single = DistributionAnalyzer(pd.DataFrame({"x": x}), np.arange(n), method=method).fit().score("x")
+    assert single.ks == pytest.approx(0.0, abs=1e-12)
+    assert single.wasserstein == pytest.approx(0.0, abs=1e-9)
+
+
 def test_kde_reconstruction_is_not_the_global_kde_by_construction(bimodal):
     # Random partitions each mix both modes, so their own (wide) bandwidths blur the
     # modes; a shared bandwidth would have reproduced the global KDE exactly.
@@ -107,6 +163,20 @@ def test_mixture_density_matches_direct_evaluation():
     assert density.sum() * (grid[1] - grid[0]) == pytest.approx(mass_on_grid, abs=1e-5)
 
 
+@pytest.mark.parametrize("n_grid", [2048, 2902])  # 2 x 2902 = 4 x 1451 is padded to a fast length
+def test_sorted_density_bins_like_the_general_mixture(n_grid):
+    # The data's own KDE bins its sorted rows by searching the grid's points in them; rows
+    # below and beyond the grid, on grid points and in empty cells bin as the general path does.
+    rng = np.random.default_rng(3)
+    grid = np.linspace(-3.0, 5.0, n_grid)
+    points = np.sort(np.r_[rng.normal(0.0, 1.0, 5000), rng.uniform(4.0, 7.0, 50), -4.0, grid[[0, 17, -1]], 2.5])
+    general = mixture_density_on_grid(grid, points, 1.0 / len(points), np.zeros(len(points), dtype=np.int64), np.array([0.05]))
+    sorted_path = distribution_module.sorted_density_on_grid(grid, points, 1.0 / len(points), 0.05)
+    np.testing.assert_allclose(sorted_path, general, rtol=1e-9, atol=1e-12 * general.max())
+    direct = stats.norm.pdf(grid[:, None], points[(points >= -3.0) & (points <= 5.0)], 0.05).sum(axis=1) / len(points)
+    np.testing.assert_allclose(sorted_path[100:-100], direct[100:-100], atol=2e-3 * direct.max())
+
+
 def test_scale_classes_keep_each_scale_within_tolerance():
     scales = np.geomspace(0.01, 50.0, 5000)
     classes, class_scales = scale_classes(scales, rel_tol=0.005)
@@ -120,6 +190,19 @@ def test_score_against_data_is_zero_for_the_data_own_cdf():
     wasserstein, ks = score_against_data(values, grid, stats.norm.cdf(grid))
     assert wasserstein == pytest.approx(stats.wasserstein_distance(values, stats.norm.ppf((np.arange(100_000) + 0.5) / 100_000)), rel=0.02)
     assert ks == pytest.approx(stats.kstest(values, "norm").statistic, abs=1e-4)
+
+
+def test_score_against_data_inverts_a_cdf_with_a_plateau():
+    # Two clusters with nothing between them: the CDF is flat from 2 to 10. Levels just
+    # below the plateau are reached at 2, not part-way to 10 (which dropping the plateau's
+    # first point did: W1 0.0025 x 4 for this sample).
+    grid = np.r_[np.linspace(0.0, 2.0, 201), np.linspace(10.0, 11.0, 101)]
+    cdf = np.r_[np.linspace(0.0, 0.5, 201), np.linspace(0.5, 1.0, 101)]
+    n = 2000
+    sample = np.interp((np.arange(n) + 0.5) / n, cdf, grid)  # its own mid-rank quantiles
+    wasserstein, ks = score_against_data(np.sort(sample), grid, cdf)
+    assert wasserstein == pytest.approx(0.0, abs=1e-9)
+    assert ks == pytest.approx(0.5 / n, abs=1e-9)
 
 
 def test_comparison_curves_are_densities(bimodal):
@@ -431,7 +514,7 @@ def test_a_constant_feature_is_drawn_as_a_spike_not_a_density():
     single = pd.DataFrame({"x": data["x"], "once": np.r_[7.0, np.full(299, np.nan)]})
     figure = DistributionAnalyzer(single, np.arange(300) % 3).fit().plot_comparison("once")
     legend = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
-    assert legend == ["Original: the 1 value", "Reconstruction from 1 partition"]
+    assert legend == ["Original: the 1 value present", "Reconstruction from 1 partition"]
 
 
 def test_a_heaped_feature_keeps_its_heaps_in_the_original_density():

@@ -220,9 +220,29 @@ def test_single_value_partitions_are_marked_and_their_spikes_do_not_set_the_heig
     assert sorted(rug.get_xdata()) == sorted(X["a"][np.isin(labels, ["single1", "single2"])])
 
 
-def test_without_point_masses_the_comparison_is_unchanged():
+def test_the_analyzers_own_comparison_carries_missing_values_and_point_masses():
+    # DistributionAnalyzer.plot_comparison called directly said "every value is 1" with 299
+    # of 300 rows missing, and drew single-row partitions as spikes: only the profiler's
+    # figures had the counts and the marks
+    n = 300
+    X = pd.DataFrame({"a": np.random.default_rng(0).normal(size=n), "one": np.r_[np.full(n - 1, np.nan), 1.0]})
+    analyzer = DistributionAnalyzer(X, np.arange(n) % 3).fit()
+    assert analyzer.compare("one").n_missing == n - 1 and analyzer.compare("a").n_missing == 0
+    words = " ".join(texts(analyzer.plot_comparison("one")))
+    assert "1 value present, 299 missing: it is 1" in words and "every value is" not in words
     X, labels = single_row_data()
     comparison = DistributionAnalyzer(X, labels).fit().compare("a")
+    assert sorted(comparison.point_masses) == sorted(X["a"][np.isin(labels, ["single1", "single2"])])
+    assert list(comparison.point_mass_values) == [1, 1]
+    legend = [shown(t) for t in DistributionAnalyzer(X, labels).fit().plot_comparison("a").axes[0].get_legend().get_texts()]
+    assert "2 partitions with a single value: point masses (ticks), spikes cut" in legend
+
+
+def test_without_point_masses_the_comparison_is_unchanged():
+    X, labels = single_row_data()
+    comparison = dataclasses.replace(
+        DistributionAnalyzer(X, labels).fit().compare("a"), point_masses=np.zeros(0), point_mass_values=np.zeros(0, dtype=np.int64)
+    )
     plain = plotting.plot_distribution_comparison(comparison)
     assert not [line for line in plain.axes[0].get_lines() if line.get_marker() == "|"]
     assert plain.axes[0].get_ylim()[1] > comparison.reconstructed_density.max()

@@ -1,4 +1,5 @@
-"""The y blend of the sum target: y is oriented, never cancels the features or itself."""
+"""The y blend of the sum target: y is oriented, never cancels the features or itself; and
+the target encoding's guide, oriented the same way."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pandas as pd
 import pytest
 
 from hvrt import HVRTPartitioner
-from hvrt._target import blend_target, y_column_signs, y_target_part
+from hvrt._target import blend_target, encoder_guide, y_column_signs, y_target_part
 
 
 def _md5(labels) -> str:
@@ -147,3 +148,105 @@ def test_dask_co_moments_merge_to_the_covariance_of_all_rows() -> None:
     rows, covariance = _merge_co_moments(parts)
     assert rows == 1000
     np.testing.assert_allclose(covariance, np.cov(values.T, bias=True), rtol=1e-12, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- target encoding
+
+
+def _with_categories(n: int = 600) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two numeric columns and a 12-category column whose effect y shares, and a y of three
+    columns (two against each other, one through the category's effect squared): no two
+    categories' encodings tie."""
+    rng = np.random.default_rng(5)
+    code = rng.integers(0, 12, n)
+    effect = rng.normal(size=12)
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.exponential(size=n), "g": [f"c{k:02d}" for k in code]})
+    t = X["a"] + effect[code]
+    Y = pd.DataFrame(
+        {
+            "p": -t + 0.3 * rng.normal(size=n),
+            "q": t + 0.5 * rng.normal(size=n),
+            "r": rng.normal(size=n) + effect[code] ** 2,
+        }
+    )
+    return X, Y
+
+
+_SIGN_PATTERNS = [flipped for size in (1, 2, 3) for flipped in itertools.combinations("pqr", size)]
+
+
+@pytest.mark.parametrize(
+    ("engine", "encoding"), [("exact", "target"), ("hist", "target"), ("hist", "native"), ("exact", "ohe")]
+)
+@pytest.mark.parametrize("target", ["sum", "features"])
+@pytest.mark.parametrize("y_weight", [0.5, 1.0])
+def test_negating_ys_columns_keeps_categorical_partitions(engine: str, encoding: str, target: str, y_weight: float) -> None:
+    # target encoding learnt from the target's row sum: the features target's y columns
+    # (and at y_weight=1 any y alone) entered with the signs they came with, so a negated
+    # y column changed the categories' encodings, and the partitions (3-7 md5 of 8 here);
+    # native splits and one-hot never depended on them
+    X, Y = _with_categories()
+    params = {"max_leaf_nodes": 12, "engine": engine, "target": target, "y_weight": y_weight}
+    params |= {"category_encoding": encoding, "random_state": 0}
+    expected = _md5(HVRTPartitioner(**params).fit(X, Y).labels_)
+    for flipped in _SIGN_PATTERNS:
+        negated = Y.assign(**{column: -Y[column] for column in flipped})
+        assert _md5(HVRTPartitioner(**params).fit(X, negated).labels_) == expected, flipped
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_a_target_encoded_y_alone_keeps_the_partitions_when_negated(engine: str) -> None:
+    # y alone: at y_weight=1, or where X has no numeric column (nothing to orient y against);
+    # its encodings were negated with it, and the tree's children swapped
+    X, Y = _with_categories()
+    params = {"max_leaf_nodes": 10, "engine": engine, "category_encoding": "target", "random_state": 0}
+    for frame, y_weight in ((X, 1.0), (X[["g"]].assign(h=X["a"].gt(0).map({True: "u", False: "v"})), 0.5)):
+        negated = HVRTPartitioner(y_weight=y_weight, **params).fit(frame, -Y["q"])
+        again = HVRTPartitioner(y_weight=y_weight, **params).fit(frame, Y["q"])
+        np.testing.assert_array_equal(negated.labels_, again.labels_)
+
+
+def test_the_encoder_guide_is_the_same_whatever_ys_signs() -> None:
+    rng = np.random.default_rng(6)
+    x_part = rng.normal(size=(500, 3)) * [1.0, 2.0, 0.5]
+    y = np.c_[-x_part.sum(axis=1) + rng.normal(size=500), x_part[:, 0] + rng.normal(size=500), rng.normal(size=500)]
+    # without y: the target's row sum, as before
+    np.testing.assert_array_equal(encoder_guide(x_part, x_part, None), x_part.sum(axis=1))
+    for mode, y_weight in itertools.product(("sum", "features"), (0.5, 1.0)):
+        x = x_part.sum(axis=1) if mode == "sum" else x_part
+        guides = []
+        for flipped in ([], [0], [1, 2], [0, 1, 2]):
+            negated = y.copy()
+            negated[:, flipped] *= -1.0
+            y_part = y_target_part(negated, False, mode)[0]
+            target = y_part if y_weight == 1.0 else blend_target(x, y_part, y_weight)
+            guides.append(encoder_guide(target, None if y_weight == 1.0 else x, y_part))
+        for guide in guides[1:]:
+            np.testing.assert_array_equal(guide, guides[0], err_msg=f"{mode} {y_weight}")
+        if y_weight == 1.0:  # y alone: its long tail kept positive
+            assert np.mean((guides[0] - guides[0].mean()) ** 3) > 0.0
+        else:  # the oriented y adds to the feature part's sum, never cancels it
+            assert np.corrcoef(guides[0], x_part.sum(axis=1))[0, 1] > 0.5
+
+
+@pytest.mark.parametrize("route", ["sample", "hist"])
+def test_dask_target_encodes_with_the_same_guide(route: str) -> None:
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    from hvrt.dask import DaskHVRTPartitioner
+
+    X, Y = _with_categories()
+    engine = "hist" if route == "hist" else "exact"
+    for target, y_weight in (("features", 0.5), ("sum", 1.0)):
+        params = {"max_leaf_nodes": 12, "engine": engine, "target": target, "y_weight": y_weight}
+        params |= {"category_encoding": "target", "random_state": 0}
+        expected = HVRTPartitioner(**params).fit(X, Y).labels_
+        with dask.config.set(scheduler="synchronous"):
+            for flipped in ((), ("p",), ("q", "r")):
+                negated = Y.assign(**{column: -Y[column] for column in flipped})
+                model = DaskHVRTPartitioner(**params).fit(
+                    dd.from_pandas(X, npartitions=3), dd.from_pandas(negated, npartitions=3), route=route
+                )
+                np.testing.assert_array_equal(
+                    model.labels_.compute().to_numpy(), expected, err_msg=f"{target} {y_weight} {flipped}"
+                )

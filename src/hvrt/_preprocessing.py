@@ -28,7 +28,14 @@ if TYPE_CHECKING:
     # with it sklearn.neighbors (0.1-0.2 s), which a numeric fit would pay for nothing
     from sklearn.impute import SimpleImputer
 
-from ._target import blend_target, column_moments, target_part, y_alone, y_target_part
+from ._target import (
+    blend_target,
+    column_moments,
+    encoder_guide,
+    target_part,
+    y_alone,
+    y_target_part,
+)
 from ._validation import (
     check_time_kinds,
     column_labels,
@@ -1089,6 +1096,25 @@ def _synthetic_target(
 
     ``dtype``: of a ``"features"`` target that no ``y`` is blended into (float32 for the
     histogram engine, ``_engines.target_dtype``); a blended target stays float64."""
+    return _target_with_parts(
+        numeric, has_missing, moments, y_frame, column_weights, scaler, impute, target_mode, y_weight, dtype
+    )[0]
+
+
+def _target_with_parts(
+    numeric: np.ndarray,
+    has_missing: bool,
+    moments: tuple[np.ndarray, np.ndarray] | None,
+    y_frame: pd.DataFrame | np.ndarray | None,
+    column_weights: np.ndarray,
+    scaler: TransformerMixin | None,
+    impute: bool,
+    target_mode: str,
+    y_weight: float,
+    dtype: type = np.float64,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """:func:`_synthetic_target` with the x and y parts it was blended from (None: not made),
+    for :func:`~hvrt._target.encoder_guide`."""
     y_part, y_noise = None, 0.0
     if isinstance(y_frame, np.ndarray):
         y_part, y_noise = y_target_part(y_frame, False, target_mode)
@@ -1106,10 +1132,10 @@ def _synthetic_target(
             "pass a numeric y or list fewer columns in categorical_features"
         )
     if y_alone(y_part, y_weight, y_noise):
-        return y_part  # all that blend_target would keep: no feature part to make
+        return y_part, None, y_part  # all that blend_target would keep: no feature part to make
     x_dtype = dtype if y_part is None or y_weight == 0.0 else np.float64
     x_part, x_noise = target_part(numeric, has_missing, column_weights, target_mode, scaler, moments, x_dtype)
-    return blend_target(x_part, y_part, y_weight, noise=(x_noise, y_noise))
+    return blend_target(x_part, y_part, y_weight, noise=(x_noise, y_noise)), x_part, y_part
 
 
 def prepared_target(
@@ -1152,6 +1178,7 @@ def fit_preprocessing(
     random_state: Any,
     make_target: bool = True,
     target_dtype: type = np.float64,
+    oriented_guide: bool = True,
 ) -> tuple[Preprocessor, np.ndarray, np.ndarray | None]:
     """Fit the preprocessing and return it with the training tree inputs and target.
 
@@ -1159,7 +1186,10 @@ def fit_preprocessing(
     ``make_target=False``: the caller has no use for the target (None is returned), unless
     target encoding learns from it. ``target_dtype``: as ``dtype`` of
     :func:`_synthetic_target` (the caller passes float64 when target encoding learns
-    from the target).
+    from the target). ``oriented_guide``: target encoding learns from
+    :func:`~hvrt._target.encoder_guide` (whatever the signs of ``y``'s columns, the same
+    encodings); False: from the target's row sum as it is (the local models' inputs, which
+    encode each category by its mean response, sign and all).
     """
     if category_encoding not in ("native", "ohe", "target"):
         raise ValueError(f"category_encoding must be 'native', 'ohe' or 'target' here, got {category_encoding!r}")
@@ -1183,12 +1213,15 @@ def fit_preprocessing(
             numeric = np.where(np.isnan(numeric), numeric_fill, numeric)
             has_missing = False
 
-    target = None
+    target = guide = None
     if make_target or category_encoding == "target":
-        target = _synthetic_target(
+        target, x_part, y_part = _target_with_parts(
             numeric, has_missing, moments, y_frame, column_weights, scaler, impute, target_mode, y_weight,
             target_dtype,
         )  # fmt: skip
+        if category_encoding == "target" and categorical_columns:
+            guide = encoder_guide(target, x_part, y_part) if oriented_guide else encoder_guide(target, None, None)
+        del x_part, y_part
 
     category_imputer = encoder = None
     column_codes = None
@@ -1228,7 +1261,8 @@ def fit_preprocessing(
         # fit + transform (not the cross-fitted fit_transform) so that training rows get
         # the same encodings as at labelling time. Unseen categories get the target mean.
         encoder = TargetEncoder(target_type="continuous", random_state=random_state)
-        encoder.fit(categories, target.reshape(len(target), -1).sum(axis=1))
+        encoder.fit(categories, guide)
+        del guide
     kinds = [_category_kind(frame[c]) for c in categorical_columns]
     first_values = [_first_values(frame[c], positions) for c, positions in zip(categorical_columns, present)]
     preprocessor = Preprocessor(

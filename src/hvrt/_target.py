@@ -538,3 +538,69 @@ def blend_target(
             scale = -scale  # the same products negated: exactly the target of -y
         return x_part + scale * y_part
     return np.hstack([x_part, scale * y_part])
+
+
+def encoder_guide(target: np.ndarray, x_part: np.ndarray | None, y_part: np.ndarray | None) -> np.ndarray:
+    """The value per row that ``category_encoding="target"`` encodes the categories by: the
+    mean of this over a category's rows is its encoding.
+
+    ``target`` is :func:`blend_target`'s result from ``x_part`` and ``y_part`` (or
+    ``y_part`` itself where the caller knew that ``y`` stands alone, :func:`y_alone`; a
+    part left out of the blend comes back as that very array, which tells the cases
+    apart). Without ``y`` it is the target's row sum, as it always was: for the sum target
+    the target itself, for the features target the sum target's feature part (its columns
+    ``w_j z_j`` summed, so X's own columns cancel as they do in the sum target, by its
+    definition). ``y`` enters oriented, so that negating any of its columns leaves the
+    guide as it was, bit for bit, whatever the target:
+
+    - the blended sum target is oriented already (:func:`y_column_signs`, :func:`blend_target`);
+    - the features target's ``y`` outputs are summed as :func:`y_column_signs` orients
+      them, and that sum negated if its covariance with the feature columns' sum is
+      negative (the sum target's orientation, from the target's own columns);
+    - where ``y`` stands alone (``y_weight=1``, or a constant feature part) there is no
+      feature part to orient it against: its oriented part is negated if its third central
+      moment is negative (a long tail is kept positive, as a price's or a count's is).
+      An encoding of ``-t`` is the negated encoding of ``t``, whose reversed category
+      order the tree splits into the same partitions but with its children swapped, and
+      so its labels.
+
+    Exact ties excepted: a blended ``y`` whose covariance with the feature part is exactly
+    0 is kept as it comes in the sum target (:func:`blend_target`), and a y alone whose
+    third moment is exactly 0 (symmetric values) is oriented by its first nonzero value.
+    """
+    if y_part is None or target is x_part:
+        return target if target.ndim == 1 else target.reshape(len(target), -1).sum(axis=1)
+    alone = target is y_part
+    if target.ndim == 1:
+        return target if not alone or _orientation(target) > 0.0 else -target
+    n_x = 0 if alone else target.shape[1] - y_part.shape[1]
+    ys = target[:, n_x:]
+    x_sum = target[:, :n_x].sum(axis=1) if n_x else np.zeros(len(target))
+    columns = np.column_stack([x_sum, ys])
+    # centred by their means, which negate exactly with a column: so do their cross products
+    gram = _z_gram(columns, False, columns.mean(axis=0), np.ones(columns.shape[1]))
+    signs = y_column_signs(gram[1:, 1:])
+    orientation = float(np.dot(signs, gram[0, 1:])) if n_x else 0.0
+    if orientation == 0.0:  # y alone (or an exact tie): by its own oriented sum
+        orientation = _orientation(_signed_row_sums(ys, signs))
+    return _signed_row_sums(target, np.r_[np.ones(n_x), signs if orientation >= 0.0 else -signs])
+
+
+def _signed_row_sums(values: np.ndarray, signs: np.ndarray) -> np.ndarray:
+    """Each row of ``values`` times ``signs``, summed as numpy sums a row (a block of rows
+    at a time): rows that differ only in the signs ``signs`` undoes give the same bits."""
+    out = np.empty(len(values))
+    for start in range(0, len(values), _CHUNK_ROWS):
+        np.sum(values[start : start + _CHUNK_ROWS] * signs, axis=1, out=out[start : start + _CHUNK_ROWS])
+    return out
+
+
+def _orientation(values: np.ndarray) -> float:
+    """+1 or -1 for a 1-D ``values`` that negating it flips exactly: the sign of its third
+    central moment, or where that is 0 of its first nonzero value (+1 if none)."""
+    deviation = values - values.mean()
+    moment = float(np.einsum("i,i,i->", deviation, deviation, deviation))
+    if moment == 0.0:
+        nonzero = np.flatnonzero(values)
+        moment = float(values[nonzero[0]]) if len(nonzero) else 1.0
+    return 1.0 if moment > 0.0 else -1.0

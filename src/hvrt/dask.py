@@ -95,6 +95,7 @@ from ._preprocessing import (
 from ._progress import StepLog
 from ._target import (
     blend_target,
+    encoder_guide,
     fit_scaler,
     rounding_variance,
     target_part,
@@ -548,8 +549,17 @@ class _Scaling:
         return x_part, zscored_outputs(y_values, y_missing, weights, mode, self.y_mean, self.y_scale, self.y_constant)
 
     def target(self, frame: pd.DataFrame, y_values: np.ndarray | None) -> np.ndarray:
+        return self.guided_target(frame, y_values, False)[0]
+
+    def guided_target(
+        self, frame: pd.DataFrame, y_values: np.ndarray | None, guide: bool = True
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The target of some rows and (``guide``) the guide that target encoding learns
+        from on them (:func:`~hvrt._target.encoder_guide`, oriented over these rows as in
+        memory over the rows it fits on)."""
         x_part, y_part = self.parts(frame, y_values)
-        return blend_target(x_part, y_part, self.y_weight, self.variances, self.noise(), self.covariance)
+        target = blend_target(x_part, y_part, self.y_weight, self.variances, self.noise(), self.covariance)
+        return target, encoder_guide(target, x_part, y_part) if guide else None
 
     def fit_scaler(self, frame: pd.DataFrame) -> None:
         """Fit the user ``scaler`` once, on gathered rows (the sample, or the hist route's
@@ -1079,10 +1089,11 @@ def _gather_with_blend(
     return frame, y_values
 
 
-def _fit_target_encoder(preprocessor: Preprocessor, frame: pd.DataFrame, target: np.ndarray, random_state: Any) -> None:
-    """``category_encoding="target"``, fitted on gathered rows (as in memory, on their target)."""
+def _fit_target_encoder(preprocessor: Preprocessor, frame: pd.DataFrame, guide: np.ndarray, random_state: Any) -> None:
+    """``category_encoding="target"``, fitted on gathered rows (as in memory, on their
+    target's :func:`~hvrt._target.encoder_guide`, from :meth:`_Scaling.guided_target`)."""
     preprocessor.encoder = TargetEncoder(target_type="continuous", random_state=random_state).fit(
-        _imputed_categories(preprocessor, frame), target.reshape(len(target), -1).sum(axis=1)
+        _imputed_categories(preprocessor, frame), guide
     )
 
 
@@ -1136,9 +1147,10 @@ def _grow_distributed(
     else:  # gathered by the scaling pass (without y)
         frame, y_values = _concat_rows(edge_pieces, columns, _raw_categoricals(preprocessor)), None
         scaling.fit_scaler(frame)
-    sample_target = scaling.target(frame, y_values)
-    if encoding == "target" and preprocessor.categorical_columns:
-        _fit_target_encoder(preprocessor, frame, sample_target, random_state)
+    encoded = encoding == "target" and bool(preprocessor.categorical_columns)
+    sample_target, guide = scaling.guided_target(frame, y_values, encoded)
+    if encoded:
+        _fit_target_encoder(preprocessor, frame, guide, random_state)
     # the in-memory engine's bins for this many outputs (fewer for the features target)
     n_outputs = 1 if sample_target.ndim == 1 else sample_target.shape[1]
     mapper = distributed.fit_edges(preprocessor.tree_inputs(frame), random_state, distributed.max_bins_for(n_outputs))
@@ -1294,10 +1306,11 @@ class DaskHVRTPartitioner(HVRTPartitioner):
             rows = np.arange(n_rows) if sample is None else sample
             log(f"gathering {len(rows):,} rows to the client")
             frame, y_values = _gather_with_blend(chunks, y_chunks, scaling, rows)
-            target = scaling.target(frame, y_values)
             preprocessor = scaling.preprocessor
-            if self.category_encoding == "target" and preprocessor.categorical_columns:
-                _fit_target_encoder(preprocessor, frame, target, self.random_state)
+            target, guide = scaling.guided_target(frame, y_values, encoded)
+            if encoded:
+                _fit_target_encoder(preprocessor, frame, guide, self.random_state)
+            del guide
             tree_inputs = preprocessor.tree_inputs(frame)
             engine = resolve_engine(self.engine, n_rows)
             log(f"growing the tree in memory ({engine} engine)")

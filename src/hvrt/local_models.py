@@ -689,6 +689,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             y_weight=1.0,
             random_state=partitioner.random_state,
             make_target=False,
+            oriented_guide=False,  # each category's mean response, sign and all
         )
         return preprocessor, inputs
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ._compat import VIZ_INSTALL_HINT, viz_available
-from ._figure_data import binned_violin_samples, partition_box_stats, zero_spread_partitions
+from ._figure_data import binned_violin_samples, partition_box_stats
 from ._grouped import GroupedStats, grouped_stats
 from ._profile_output import feature_folder_names, write_artifacts
 from ._profile_result import ProfileResult
@@ -260,14 +260,8 @@ class PartitionProfiler(SeedArgumentNames):
                 boxes = partition_box_stats(values, stats.codes, sizes.index.to_numpy(), feature)
                 boxes = dataclasses.replace(boxes, time_kind=time_kinds.get(feature))
                 figures[f"{feature}/feature_distribution_detailed"] = plotting.plot_partition_boxes(boxes)
-            masses, mass_values = zero_spread_partitions(stats.count[:, j], stats.minimum[:, j], stats.maximum[:, j])
-            comparison = dataclasses.replace(
-                analyzer.compare(feature),
-                n_missing=int(self._data.n_samples - stats.count[:, j].sum()),
-                point_masses=masses,
-                point_mass_values=mass_values,
-            )
-            figures[f"{feature}/distribution_comparison"] = plotting.plot_distribution_comparison(comparison)
+            # the analyzer's comparison carries the missing count and the point masses
+            figures[f"{feature}/distribution_comparison"] = plotting.plot_distribution_comparison(analyzer.compare(feature))
         return figures
 
 
