@@ -766,54 +766,42 @@ def test_native_split_is_the_best_split_of_the_categories(n_categories, n_output
 
 
 def _category_split_reference(hist_f, n_node, node_sum, min_leaf, min_rows):
-    """The category search of one output, step by step: every category present is an item;
-    every split of up to four items, or every prefix of their order by mean (a category
-    with fewer than ``min_rows`` rows: its deviation from the node mean scaled by
-    ``count / min_rows``, in the order and, then, in the prefix scores); then each category
-    against the rest; a later candidate replaces the best only when strictly better.
-    Returns (score, n_left, codes left)."""
+    """The category search of one output, step by step: the items (categories with
+    ``min_rows`` rows or more, then the rarer ones as one), every split of up to four items
+    or every prefix of their order by mean, then each category against the rest; a later
+    candidate replaces the best only when strictly better. Returns (score, n_left, codes left)."""
     counts, sums = hist_f[:, 1], hist_f[:, 0]
-    items = [b for b in range(len(counts)) if counts[b] > 0]
-    centre = node_sum / n_node
+    items = [[b] for b in range(len(counts)) if counts[b] >= min_rows]
+    rare = [b for b in range(len(counts)) if 0 < counts[b] < min_rows]
+    items += [rare] if rare else []
+    item_counts = [float(sum(counts[b] for b in item)) for item in items]
+    item_sums = []
+    for item in items:
+        total = 0.0
+        for b in item:
+            total += sums[b]
+        item_sums.append(total)
 
     def score(left_sum, n_left):
         right = node_sum - left_sum
         return (0.0 + left_sum * left_sum) / n_left + (0.0 + right * right) / (n_node - n_left)
 
-    def discounted(b):
-        return (sums[b] - counts[b] * centre) * min(1.0, counts[b] / min_rows)
-
     best = (-np.inf, 0, set())
+    candidates = []
     if 2 <= len(items) <= 4:
         for mask in range((1 << (len(items) - 1)) - 1):
-            chosen = [items[0]] + [items[i] for i in range(1, len(items)) if (mask >> (i - 1)) & 1]
-            n_left, left_sum = counts[chosen[0]], sums[chosen[0]]
-            for b in chosen[1:]:
-                n_left += counts[b]
-                left_sum += sums[b]
-            if n_left >= min_leaf and n_node - n_left >= min_leaf and score(left_sum, n_left) > best[0]:
-                best = (score(left_sum, n_left), int(n_left), set(chosen))
+            chosen = [0] + [i for i in range(1, len(items)) if (mask >> (i - 1)) & 1]
+            candidates.append(chosen)
     elif len(items) > 4:
-        keys = [sums[b] / counts[b] if counts[b] >= min_rows else centre + (sums[b] - counts[b] * centre) / min_rows for b in items]
-        order = [items[i] for i in np.argsort(keys, kind="stable")]
-        rare = any(counts[b] < min_rows for b in items)
-        parent = node_sum * node_sum / n_node
-        total = 0.0
-        for b in items:
-            total += discounted(b)
-        n_left, left_sum = 0.0, 0.0
-        for t in range(len(order) - 1):
-            n_left += counts[order[t]]
-            left_sum += discounted(order[t]) if rare else sums[order[t]]
-            if not (n_left >= min_leaf and n_node - n_left >= min_leaf):
-                continue
-            if rare:
-                right = total - left_sum
-                candidate = parent + (left_sum * left_sum / n_left + right * right / (n_node - n_left))
-            else:
-                candidate = score(left_sum, n_left)
-            if candidate > best[0]:
-                best = (candidate, int(n_left), set(order[: t + 1]))
+        order = np.argsort([total / count for total, count in zip(item_sums, item_counts)], kind="stable")
+        candidates += [list(order[: t + 1]) for t in range(len(items) - 1)]
+    for chosen in candidates:
+        n_left, left_sum = item_counts[chosen[0]], item_sums[chosen[0]]
+        for i in chosen[1:]:
+            n_left += item_counts[i]
+            left_sum += item_sums[i]
+        if n_left >= min_leaf and n_node - n_left >= min_leaf and score(left_sum, n_left) > best[0]:
+            best = (score(left_sum, n_left), int(n_left), {b for i in chosen for b in items[i]})
     for b in range(len(counts)):
         n_left = counts[b]
         valid = 0 < n_left != n_node and n_left >= min_leaf and n_node - n_left >= min_leaf
@@ -953,10 +941,9 @@ def test_mixed_tree_labels_any_value_as_a_row_by_row_walk(order):
     np.testing.assert_array_equal(tree.apply(new), expected)
 
 
-def test_categories_rarer_than_the_minimum_at_a_node_are_ordered_by_their_discounted_means():
+def test_categories_rarer_than_the_minimum_at_a_node_stay_together():
     # 6 large categories and 10 rare ones (under MIN_CATEGORY_ROWS rows each, less than
-    # the mean partition too) whose means differ: the rare ones are no longer one item;
-    # their scaled deviations place them in the order, so a cut can part them
+    # the mean partition too) whose means differ: the rare ones are ordered as one
     rng = np.random.default_rng(3)
     sizes = np.r_[np.full(6, 2 * MIN_CATEGORY_ROWS), np.full(10, MIN_CATEGORY_ROWS // 4)]
     codes = rng.permutation(np.repeat(np.arange(16), sizes))
@@ -966,7 +953,10 @@ def test_categories_rarer_than_the_minimum_at_a_node_are_ordered_by_their_discou
     hist_tree = tree.get_tree()
     native = np.flatnonzero(hist_tree.categorical_nodes)
     assert len(native) == 3
-    assert any(0 < hist_tree.category_left[node, 6:16].sum() < 10 for node in native)
+    for node in native:
+        left = hist_tree.category_left[node, :16]
+        # the rare ones go together, unless the split is one category against the rest
+        assert left[6:].all() or not left[6:].any() or left.sum() == 1
     assert any(0 < hist_tree.category_left[node, :6].sum() < 6 for node in native)
 
 

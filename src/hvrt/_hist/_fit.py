@@ -240,8 +240,8 @@ def fit_hist(
         For each native categorical tree input, its number of category codes ``B``
         (0 for a numeric input): the column holds the codes ``0 .. B - 1`` (``B <= 255``),
         and its splits send a set of codes left (``_categories``); at a node, the
-        categories with fewer than ``MIN_CATEGORY_ROWS`` (200) rows count with their
-        deviations from the node mean scaled down. None: all numeric.
+        categories with fewer rows than the mean partition (``n / max_leaf_nodes``, at
+        most ``MIN_CATEGORY_ROWS``, 200) are kept together. None: all numeric.
     binned : (BinMapper, ndarray of uint8), optional
         A private seam: the edges and the codes of ``X_tree``'s rows from
         :func:`bin_inputs` (on these rows or on a superset of them), used instead of
@@ -319,10 +319,9 @@ def fit_hist(
     node_int, node_float, rows = grow_tree(
         codes, y, mapper.n_value_bins, mapper.nan_code, max_leaves, int(params.min_samples_leaf),
         max_depth, float(min_gain), int(hist_min_rows), categorical,
-        # a category with fewer rows at a node than MIN_CATEGORY_ROWS counts in the category
-        # search with a discounted deviation (not tied to n / max_leaf_nodes: at K = 3000 on
-        # flights, 112 rows fitted more noise than 200)
-        MIN_CATEGORY_ROWS,
+        # a category with fewer rows at a node than the mean partition (at most
+        # MIN_CATEGORY_ROWS) is split together with the other such categories
+        max(1, min(MIN_CATEGORY_ROWS, round(n_samples / max_leaves))),
     )  # fmt: skip
     del codes, y, target_2d
 

@@ -194,7 +194,7 @@ def grow(
     max_depth : int, nodes at this depth are not split.
     min_gain : float, a split's SSE reduction must be at least this (and positive).
     hist_min_rows : int, open leaves this large keep their histogram.
-    min_category_rows : int, categories with fewer rows at a node count with discounted deviations (``_categories``).
+    min_category_rows : int, categories with fewer rows at a node are split as one (``_categories``).
     board : int64 array (2, ENTRIES + max_leaves), zeros on entry, shared by the two subtrees
         of the root grown side by side; ``side`` (0 or 1) is this one's row. Each split of
         this subtree is published there (its local node id, and its gain in
