@@ -335,6 +335,7 @@ CASES: dict[str, Callable[[], object]] = {
     "P24": lambda: HVRTPartitioner(min_impurity_reduction=0.01),
     "P25": lambda: HVRTPartitioner().set_params(min_impurity_reduction=0.01),
     "P26": lambda: HVRTPartitioner(categorical_features=[0]).fit(X.set_axis([1, 0], axis=1)),
+    "P27": lambda: HVRTPartitioner(max_leaf_nodes=3, engine="hist").fit(_with(code=list("pqrs") * 15)),
     # X at fit
     "X1": lambda: HVRTPartitioner().fit(sp.csr_matrix(np.ones((4, 2)))),
     "X2": lambda: HVRTPartitioner().fit(X["a"]),

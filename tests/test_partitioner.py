@@ -1174,10 +1174,44 @@ def test_auto_one_hot_into_many_inputs_warns_with_the_column_and_the_remedies() 
         for params in (
             {"category_encoding": "ohe"},  # asked for by name: no warning
             {"category_encoding": "target"},
-            {"engine": "hist"},  # auto: native codes, one input per column
+            {"engine": "hist", "category_encoding": "native"},  # native codes, one input per column
         ):
             HVRTPartitioner(max_leaf_nodes=8, **params).fit(X)
         HVRTPartitioner(max_leaf_nodes=8).fit(X.iloc[:, [0, 1, 3]])  # 5 categories: narrow enough
+    # auto on the hist engine: not one-hot, but 'job's categories (12 rows each) are too rare to order
+    with pytest.warns(UserWarning, match="most rows of 'job'") as caught:
+        HVRTPartitioner(max_leaf_nodes=8, engine="hist").fit(X)
+    assert not [w for w in caught if "one-hot encodes" in str(w.message)]
+
+
+def rare_levels(levels: int, rows_per_level: int, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """A numeric column and a categorical of equally frequent levels that drive ``y``."""
+    rng = np.random.default_rng(seed)
+    n = levels * rows_per_level
+    code = rng.permutation(np.repeat(np.arange(levels), rows_per_level))
+    effect = rng.normal(scale=3.0, size=levels)
+    X = pd.DataFrame({"x1": rng.normal(size=n), "level": pd.Categorical(code.astype(str))})
+    return X, X["x1"].to_numpy() + effect[code] + 0.1 * rng.normal(size=n)
+
+
+def test_auto_native_warns_when_a_columns_categories_are_too_rare_to_order() -> None:
+    # 30 levels of 196 rows: each below the native splits' minimum of 200 rows, so the column
+    # was split only as one-vs-rest and its pooled group (within-partition SSE of y 0.26, the
+    # same as one-hot's, against 0.05 with target encoding), without a word
+    import warnings
+
+    X, y = rare_levels(30, 196)
+    with pytest.warns(UserWarning, match=r"most rows of 'level' \(100% of its rows in 30 categories\) are in categories of fewer than 200 rows.*category_encoding='target'"):
+        HVRTPartitioner(max_leaf_nodes=20, engine="hist", y_weight=1.0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        HVRTPartitioner(max_leaf_nodes=20, engine="hist", y_weight=1.0, category_encoding="native").fit(X, y)  # by name
+        HVRTPartitioner(max_leaf_nodes=20, engine="hist", y_weight=1.0, category_encoding="target").fit(X, y)
+        HVRTPartitioner(max_leaf_nodes=20, engine="exact", y_weight=1.0).fit(X, y)  # one-hot
+        X, y = rare_levels(30, 210)  # every level ordered on its own
+        HVRTPartitioner(max_leaf_nodes=20, engine="hist", y_weight=1.0).fit(X, y)
+        X, y = rare_levels(30, 150)  # the minimum is the mean partition: 4,500 rows / 40 partitions
+        HVRTPartitioner(max_leaf_nodes=40, engine="hist", y_weight=1.0).fit(X, y)
 
 
 @pytest.mark.parametrize("engine_name", ["exact", "auto"])

@@ -236,6 +236,14 @@ def _fit_hist(
     )
 
 
+def native_min_category_rows(n_samples: int, max_leaf_nodes: int | None) -> int:
+    """The histogram engine's fewest rows for a category to be ordered on its own at a
+    node (``hvrt._hist._categories.min_category_rows``; the fit's rule)."""
+    from ._hist._categories import min_category_rows
+
+    return min_category_rows(n_samples, n_samples if max_leaf_nodes is None else int(max_leaf_nodes))
+
+
 def bin_hist_inputs(X_tree: np.ndarray, random_state: object) -> tuple[object, np.ndarray]:
     """The histogram engine's bin edges and uint8 codes of numeric ``X_tree`` (a private
     seam: several trees grown on these rows, or on subsets of them, share one binning)."""

@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._engines import ENGINE_NAMES, ENGINES, bin_hist_inputs, resolve_engine, target_dtype
+from ._engines import ENGINE_NAMES, ENGINES, bin_hist_inputs, native_min_category_rows, resolve_engine, target_dtype
 from ._preprocessing import (
     CATEGORY_ENCODINGS,
     Preprocessor,
@@ -429,6 +429,8 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         log(f"growing {params.max_leaf_nodes or 'unlimited'} leaves with the {engine} engine")
         # the target is not needed after the fit, so the engine may use it as workspace
         native = {"category_bins": preprocessor.category_bins()} if preprocessor.native else {}
+        if preprocessor.native and self.category_encoding == "auto":
+            _warn_rare_native_levels(preprocessor, tree_inputs if sample is None else tree_inputs[sample], params)
         if binned is not None and engine == "hist":
             mapper, codes = binned
             native["binned"] = (mapper, codes if sample is None else codes[sample])
@@ -1006,6 +1008,36 @@ def _transform_output(estimator: Any) -> str | None:
     from sklearn import get_config
 
     return get_config().get("transform_output", "default")
+
+
+def _warn_rare_native_levels(preprocessor: Preprocessor, tree_inputs: np.ndarray, params: GrowthParams) -> None:
+    """Warn when ``"auto"``'s native splits cannot use a categorical's order: most of its
+    rows are in categories below the engine's minimum rows for a category of its own
+    (:func:`native_min_category_rows`), which are split as one group at every node, so the
+    column helps the partitions no more than one-hot would (docs/performance.md, session 15)."""
+    n_rows = len(tree_inputs)
+    minimum = native_min_category_rows(n_rows, params.max_leaf_nodes)
+    columns = preprocessor.categorical_columns
+    codes = tree_inputs[:, tree_inputs.shape[1] - len(columns) :]
+    rare = []
+    for j, column in enumerate(columns):  # over the categorical columns, a handful
+        present = codes[:, j][~np.isnan(codes[:, j])].astype(np.int64)
+        counts = np.bincount(present)
+        below = int(counts[(counts > 0) & (counts < minimum)].sum())
+        if 2 * below > len(present) and int((counts > 0).sum()) > 3:  # 3 or fewer: one-vs-rest is every split
+            rare.append(f"{column!r} ({below / len(present):.0%} of its rows in {int(((counts > 0) & (counts < minimum)).sum()):,} categories)")
+    if not rare:
+        return
+    warnings.warn(
+        f"category_encoding='auto' splits categoricals natively on the histogram engine, but most rows of "
+        f"{', '.join(rare[:3])}{' and others' if len(rare) > 3 else ''} are in categories of fewer than "
+        f"{minimum:,} rows, which native splits keep together as one group (ordering the means of so few rows "
+        "fits noise); such a column helps the partitions no more than one-hot would. "
+        "category_encoding='target' uses each category's mean target instead "
+        "(pass category_encoding='native' to keep native splits without this warning)",
+        UserWarning,
+        stacklevel=4,
+    )
 
 
 def _warn_wide_one_hot(preprocessor: Preprocessor) -> None:

@@ -52,6 +52,12 @@ MIN_CATEGORY_ROWS = 200
 SET_WIDTH = 256
 
 
+def min_category_rows(n_samples: int, max_leaves: int) -> int:
+    """The fewest rows a category needs at a node to be ordered on its own (the rarer ones
+    are split as one group): the mean partition size, at most ``MIN_CATEGORY_ROWS``."""
+    return max(1, min(MIN_CATEGORY_ROWS, round(n_samples / max_leaves)))
+
+
 @njit(cache=True, inline="always")
 def _pair_score(left_sums, node_sum, n_left, n_node, m):
     sq_left = 0.0

@@ -10,7 +10,7 @@ import numpy as np
 
 from .._tree_contract import GrowthParams
 from ._binning import EDGE_SAMPLE_ROWS, MAX_BINS, ROW_SHARE, BinMapper, fit_bins, max_bins_for, transform_bins
-from ._categories import MIN_CATEGORY_ROWS, category_table
+from ._categories import category_table, min_category_rows
 from ._grow_tree import grow_tree
 from ._grower import grow
 from ._histograms import histogram_width
@@ -321,7 +321,7 @@ def fit_hist(
         max_depth, float(min_gain), int(hist_min_rows), categorical,
         # a category with fewer rows at a node than the mean partition (at most
         # MIN_CATEGORY_ROWS) is split together with the other such categories
-        max(1, min(MIN_CATEGORY_ROWS, round(n_samples / max_leaves))),
+        min_category_rows(n_samples, max_leaves),
     )  # fmt: skip
     del codes, y, target_2d
 
