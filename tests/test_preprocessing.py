@@ -335,6 +335,8 @@ def test_a_numeric_column_with_a_stray_text_value_is_warned_of_by_name(engine: s
     # the same as text (a CSV read without dtypes): warned of too
     with pytest.warns(UserWarning, match=message):
         HVRTPartitioner(**options).fit(X.assign(qty=X["qty"].astype(str)))
+    if engine == "hist":  # 201 levels in 2,000 rows are too rare to order: native by name (P27)
+        options["category_encoding"] = "native"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         HVRTPartitioner(**options, categorical_features=["qty"]).fit(X)  # listed: the user's choice
