@@ -44,9 +44,19 @@ def categorical_by_dtype(X: Any, listed: Sequence[str] = ()) -> list[str]:
     ordered. The command line adds them to its ``--categorical-features``, which the library
     would otherwise refuse for leaving text columns out.
 
-    Columns not in ``listed`` (names as strings) get the warnings ``fit`` gives of columns it
-    finds categorical (Python dates, numbers with a few stray values); the listed ones are the
-    user's choice, and are not returned.
+    Parameters
+    ----------
+    X : DataFrame, ndarray, list of rows or narwhals frame
+        The features, as ``fit`` takes them.
+    listed : sequence of str, default=()
+        Columns the user lists as categorical (names as strings): not returned, and not warned
+        of. The others get the warnings ``fit`` gives of the columns it finds categorical
+        (Python dates, numbers with a few stray values).
+
+    Returns
+    -------
+    list of str
+        The columns found categorical by their dtype, in X's order, ``listed`` left out.
     """
     frame, _ = to_frame(X)
     chosen = set(listed)
