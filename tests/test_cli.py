@@ -1309,6 +1309,47 @@ def test_categorical_features_are_an_option_of_partition_and_regress(tmp_path):
     assert "--categorical-features A,B,..." in run("partition", "--help").output
 
 
+def test_categorical_features_add_the_columns_the_library_finds_as_it_reads_them(tmp_path):
+    # a Parquet decimal128 column (pandas reads objects of Decimal, which the library reads as
+    # floats) became unordered categories as soon as any --categorical-features was given
+    import decimal
+
+    import pyarrow as pa
+
+    rng = np.random.default_rng(16)
+    n = 300
+    qty = [f"{v:.1f}" for v in rng.uniform(0, 10, n)]
+    qty[5] = "unknown"  # numbers as text but for one value: categories, with a warning
+    table = pa.table({
+        "price": pa.array([None if i % 50 == 0 else decimal.Decimal(f"{v:.2f}") for i, v in enumerate(rng.uniform(1, 100, n))],
+                          pa.decimal128(10, 2)),
+        "qty": pa.array(qty),
+        "flag": pa.array([None if i % 40 == 0 else bool(v) for i, v in enumerate(rng.integers(0, 2, n))]),
+        "x": rng.normal(size=n),
+        "code": rng.integers(0, 5, n),
+    })  # fmt: skip
+    pq.write_table(table, tmp_path / "d.parquet")
+    found = {}
+    for listed in ([], ["--categorical-features", "code"]):
+        result = run("partition", tmp_path / "d.parquet", "-k", 6, "--engine", "exact", *listed,
+                     "-o", tmp_path / "p.csv", "--model", tmp_path / "p.hvrt")  # fmt: skip
+        assert result.exit_code == 0, result.output
+        model = hvrt.load(tmp_path / "p.hvrt")
+        found[bool(listed)] = model._preprocessor.categorical_columns
+        assert "price" in model.partition_rules()["rule"].str.cat()  # an ordered feature
+        # the stray value is warned of either way (a column added by its dtype was silent)
+        assert "hvrt: warning: column 'qty' holds numbers but for 1 of its 300 values" in result.stderr
+    assert found == {False: ["qty", "flag"], True: ["qty", "flag", "code"]}
+    expected = HVRTPartitioner(6, engine="exact", categorical_features=["qty", "flag", "code"]).fit(
+        pd.read_parquet(tmp_path / "d.parquet")
+    )
+    np.testing.assert_array_equal(pd.read_csv(tmp_path / "p.csv")["partition"], expected.labels_)
+    result = run("regress", tmp_path / "d.parquet", "--y", "x", "-k", 3, "--engine", "exact", "--categorical-features", "code",
+                 "--model", tmp_path / "r.hvrt")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert hvrt.load(tmp_path / "r.hvrt").partitioner_.categorical_features == ["qty", "flag", "code"]
+
+
 def test_regress_on_one_row_says_its_r2_is_not_defined(tmp_path, table):
     # it printed scikit-learn's warning and "training R² nan"
     table.iloc[:1].to_csv(tmp_path / "one.csv", index=False)

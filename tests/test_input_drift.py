@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import pickle
 import tracemalloc
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -267,6 +268,37 @@ def test_numbers_written_as_text_are_read_as_pd_to_numeric_reads_them(
         HVRTPartitioner(max_leaf_nodes=20, engine=engine).fit(X.to_numpy()).predict(
             as_objects
         )
+
+
+@pytest.mark.parametrize("engine", ["exact", "hist"])
+def test_a_stray_bytes_value_in_a_column_of_numbers_is_warned_of_as_stray_text(
+    engine: str,
+) -> None:
+    # bytes are not numbers (b"12" at labelling is refused, L10), so one among numbers makes
+    # the column categorical at fit; pd.to_numeric reads bytes, so that was silent
+    rng = np.random.default_rng(16)
+    A = rng.normal(size=(400, 2)).astype(object)
+    A[3, 0] = b"1.5"
+    message = (
+        r"column 'f0' holds numbers but for 1 of its 400 values, which are not numbers "
+        r"\((np\.bytes_\()?b'1\.5'\)?\), so it is taken as unordered categories"
+    )
+    options = {"max_leaf_nodes": 8, "engine": engine, "category_encoding": "target"}
+    with pytest.warns(UserWarning, match=message):
+        fitted = HVRTPartitioner(**options).fit(A)
+    assert fitted._preprocessor.categorical_columns == ["f0"]
+    # numbers written as text beside it, numpy's bytes, a DataFrame's object column: alike
+    as_text = A.copy()
+    as_text[:, 0] = [str(value) for value in A[:, 0]]
+    as_text[3, 0] = np.bytes_(b"1.5")
+    with pytest.warns(UserWarning, match=message):
+        HVRTPartitioner(**options).fit(as_text)
+    frame = pd.DataFrame({"f0": A[:, 0], "f1": A[:, 1].astype(float)})
+    with pytest.warns(UserWarning, match=message):
+        HVRTPartitioner(**options).fit(frame)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # listed: the user's choice
+        HVRTPartitioner(**options, categorical_features=["f0"]).fit(frame)
 
 
 def test_sample_weight_written_as_text_is_refused_as_y_is() -> None:

@@ -224,8 +224,10 @@ def _warn_of_stray_text(frame: pd.DataFrame, categorical: Sequence[str]) -> None
         except TypeError:  # unhashable cells: refused with their own error later
             continue
         distinct = pd.Series(np.asarray(distinct, dtype=object))
+        # pd.to_numeric reads bools and bytes (b"1.5") as numbers; hvrt does not (bytes in a
+        # numeric column are refused at labelling, L10), so they are stray values too
         is_number = pd.to_numeric(distinct, errors="coerce").notna().to_numpy() & ~distinct.map(
-            lambda value: isinstance(value, (bool, np.bool_))
+            lambda value: isinstance(value, (bool, np.bool_, bytes))  # (np.bytes_ is a bytes)
         ).to_numpy(dtype=bool)  # (over the distinct values only)
         counts = np.bincount(codes[codes >= 0], minlength=len(distinct))
         stray, present = int(counts[~is_number].sum()), int(counts.sum())

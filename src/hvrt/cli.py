@@ -1269,10 +1269,9 @@ def _features(
 def _categorical(frame: pd.DataFrame, X: pd.DataFrame, listed: Sequence[str], y: Sequence[str], source: Path) -> list[str] | None:
     """The partitioner's ``categorical_features``: the ``--categorical-features`` columns, which must be
     features, and the features the library takes as categories by their dtype (text, true/false),
-    which an explicit list must name too; None (found by dtype) when none is listed.
+    which an explicit list must name too, found as it reads them (``categorical_by_dtype``: a
+    Parquet decimal128 column is numbers); None (found by dtype) when none is listed.
     """
-    import pandas as pd
-
     if not listed:
         return None
     listed = _named(list(frame.columns), listed)
@@ -1283,13 +1282,11 @@ def _categorical(frame: pd.DataFrame, X: pd.DataFrame, listed: Sequence[str], y:
             why = "is --y" if name in set(y) else "is left out by --columns"
             raise BadInput(f"--categorical-features column {name!r} {why}, not a feature; list feature columns only")
 
-    def by_dtype(dtype: Any) -> bool:  # as the library finds categoricals; times are ordered
-        if pd.api.types.is_bool_dtype(dtype):
-            return True
-        return not (pd.api.types.is_numeric_dtype(dtype) or dtype.kind in "mM" or isinstance(dtype, pd.PeriodDtype))
+    from .partitioner import categorical_by_dtype
 
-    chosen = set(listed)
-    return [str(c) for c in X.columns if str(c) in chosen or by_dtype(X[c].dtype)]
+    # the library's own reading of X, not a copy of its rule (which missed its Decimal reading)
+    chosen = set(listed) | set(categorical_by_dtype(X, listed))
+    return [str(c) for c in X.columns if str(c) in chosen]
 
 
 def _load_model(path: str, kind: str, command: str) -> tuple[Any, dict]:

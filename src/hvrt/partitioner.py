@@ -37,6 +37,32 @@ def auto_max_leaf_nodes(n_samples: int) -> int:
     return int(np.clip(round(np.sqrt(n_samples)), 2, AUTO_LEAVES_MAX))
 
 
+def categorical_by_dtype(X: Any, listed: Sequence[str] = ()) -> list[str]:
+    """The columns of ``X`` that ``fit`` takes as categorical by their dtype (its
+    ``categorical_features=None``), as ``fit`` reads ``X``: an object column of numbers
+    (``Decimal`` ones too, as a Parquet ``decimal128`` column reads) is numeric, times are
+    ordered. The command line adds them to its ``--categorical-features``, which the library
+    would otherwise refuse for leaving text columns out.
+
+    Parameters
+    ----------
+    X : DataFrame, ndarray, list of rows or narwhals frame
+        The features, as ``fit`` takes them.
+    listed : sequence of str, default=()
+        Columns the user lists as categorical (names as strings): not returned, and not warned
+        of. The others get the warnings ``fit`` gives of the columns it finds categorical
+        (Python dates, numbers with a few stray values).
+
+    Returns
+    -------
+    list of str
+        The columns found categorical by their dtype, in X's order, ``listed`` left out.
+    """
+    frame, _ = to_frame(X)
+    chosen = set(listed)
+    return resolve_categorical(frame[[c for c in frame.columns if c not in chosen]], None)
+
+
 def _encoding_name(preprocessor: Preprocessor, requested: str) -> str:
     """The encoding a fitted preprocessing used ("native", "ohe" or "target")."""
     if preprocessor.native:
