@@ -275,7 +275,8 @@ def _number_key(value: Any) -> str:
     ``2**60``). Other numbers (``Decimal``, ``Fraction``) are keyed by their float64 value,
     as a column of them is read (and compared in the rules). Keys of models fitted before
     are unchanged for every value a float64 holds exactly (beyond 2**63 a float's key is
-    its ``repr``, and an int's too when a float64 holds it).
+    its ``repr``, and an int's too when a float64 holds it); their other ints' keys are
+    renamed when they are loaded (:func:`_rekey_float_keyed_ints`).
     """
     if isinstance(value, (numbers.Integral, np.bool_)):
         whole = int(value)
