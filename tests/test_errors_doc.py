@@ -505,6 +505,7 @@ CASES: dict[str, Callable[[], object]] = {
     )),
     "M27": _in_scratch(lambda: (os.mkfifo("pipe"), hvrt.load("pipe"))),
     "M28": _load("huge_array.hvrt"),
+    "M29": lambda: hvrt.load(ROOT / "tests" / "data" / "fe13466_int_keys" / "twin.hvrt"),
     # Dask
     "K1": lambda: _dask_fit()(X),
     "K2": lambda: _dask_fit()(_dask_y()),

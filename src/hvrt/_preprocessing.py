@@ -277,7 +277,8 @@ def _number_key(value: Any) -> str:
     ``2**60``). Other numbers (``Decimal``, ``Fraction``) are keyed by their float64 value,
     as a column of them is read (and compared in the rules). Keys of models fitted before
     are unchanged for every value a float64 holds exactly (beyond 2**63 a float's key is
-    its ``repr``, and an int's too when a float64 holds it).
+    its ``repr``, and an int's too when a float64 holds it); their other ints' keys are
+    renamed when they are loaded (:func:`_rekey_float_keyed_ints`).
     """
     if isinstance(value, (numbers.Integral, np.bool_)):
         whole = int(value)
@@ -786,15 +787,28 @@ class Preprocessor:
     time_kinds: dict[str, str] | None = None
     # date columns' time zones at fit (None: naive; the mapping is None in older model files)
     date_zones: dict[str, str | None] | None = None
+    # how int categories are keyed: "exact", by their digits (:func:`_number_key`). Pickles
+    # and model files from before lack it: their ints were keyed through float64, and
+    # :meth:`__setstate__` re-keys them.
+    int_keys: str = "exact"
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        """Restore a pickled (or model-file) preprocessor; one from before bytes were a kind
-        of their own recorded a column of bytes as text, which its categories correct."""
+        """Restore a pickled (or model-file) preprocessor, made current.
+
+        One from before bytes were a kind of their own recorded a column of bytes as text,
+        which its categories correct. One from before ints were keyed by their digits keyed
+        them through float64 (``2**60 + 1`` was ``"1152921504606846976"``): its categories
+        are re-keyed (see :func:`_rekey_float_keyed_ints`), so that it labels every value
+        it was fitted on as it did.
+        """
         self.__dict__.update(state)
         if self.category_kinds is not None and self.category_values is not None:
             self.category_kinds = [
                 fitted_category_kind(kind, values) for kind, values in zip(self.category_kinds, self.category_values)
             ]
+        if "int_keys" not in state:
+            _rekey_float_keyed_ints(self)
+            self.int_keys = "exact"
 
     def raw_categoricals(self) -> list[str]:
         """The categorical columns keyed on their values as they are, for ``to_frame(raw=...)``:
@@ -1012,6 +1026,103 @@ class Preprocessor:
             keys[-1] = self.category_imputer.statistics_[j]  # missing rows take the fitted mode
         # pandas matches NaN to a NaN category, as scikit-learn's encoders do.
         return _positions_in(self.encoder.categories_[j], keys)[codes]
+
+
+def _float_key(value: Any) -> str:
+    """The key hvrt gave a number before ints were keyed by their digits: through float64,
+    so ints beyond 2**53 were rounded (``2**60 + 1`` was ``"1152921504606846976"``)."""
+    number = float(value)
+    return str(int(number)) if number.is_integer() and abs(number) < 2**63 else repr(number)
+
+
+def _rekeyed_ints(values: Mapping[str, Any]) -> dict[str, str]:
+    """Old key -> current key, for the categories of one column (key -> first value at fit)
+    that are ints keyed through float64 (:func:`_float_key`); only those beyond 2**53 differ."""
+    renamed = {}
+    for key, value in values.items():
+        if type(value) is int and -_EXACT_FLOAT_INTEGERS <= value <= _EXACT_FLOAT_INTEGERS:
+            continue  # (the common case, at a glance: keyed alike both ways)
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            current = _number_key(value)
+            if current != key and key == _float_key(value):
+                renamed[key] = current
+    return renamed
+
+
+def _rekey_float_keyed_ints(preprocessor: Preprocessor) -> None:
+    """Re-key the int categories of a preprocessor fitted before ints were keyed by their
+    digits (a pickle or model file written before, under the same hvrt version number, so
+    no ``ModelVersionWarning`` tells), in place.
+
+    Its keys of ints beyond 2**53 were their float64 values' (:func:`_float_key`); today's
+    keys of the same values differ, so every such category would be unseen, silently. The
+    categories' first values at fit (``category_values``) give each old key's value, hence
+    its current key, renamed wherever keys are held: ``category_values``, the encoder's
+    categories (one-hot, target or native, positions and codes unchanged) and the
+    imputer's modes. The fit refused two ints of one old key, so each is recovered
+    exactly: the model labels every value it was fitted on as it did. An int it never saw
+    that rounds to one it saw (``2**60 + 2`` to ``2**60 + 1``) used to take that one's
+    category and is now unseen, as for a model fitted today.
+
+    A column whose keys cannot all be recovered is warned of, naming it: its first values
+    were not recorded (models from before the rules kept them), or an int's digits are also
+    a text category of the column (``"1152921504606846977"`` beside ``2**60 + 1``, which the
+    fit kept apart and today's keys would not; the int keeps its old key, the other ints
+    of the column are re-keyed).
+    """
+    columns = preprocessor.categorical_columns
+    encoder, imputer = preprocessor.encoder, preprocessor.category_imputer
+    if not columns or encoder is None:
+        return
+    kinds = preprocessor.category_kinds or [None] * len(columns)
+    first_values = preprocessor.category_values
+    unrecovered = []
+    renamed_values = list(first_values) if first_values is not None else None
+    for j, column in enumerate(columns):
+        if kinds[j] in ("text", "bytes"):
+            continue  # keyed by str(value): unchanged
+        if first_values is None:
+            if any(_may_be_rounded_int(key) for key in encoder.categories_[j]):
+                unrecovered.append(column)
+            continue
+        renamed = _rekeyed_ints(first_values[j])
+        kept = set(first_values[j]) - set(renamed)
+        if any(key in kept for key in renamed.values()):  # an int's digits are a text category too
+            unrecovered.append(column)
+            renamed = {old: key for old, key in renamed.items() if key not in kept}
+        if not renamed:
+            continue
+        renamed_values[j] = {renamed.get(key, key): value for key, value in first_values[j].items()}
+        categories = encoder.categories_[j]
+        rekeyed = np.empty(len(categories), dtype=object)
+        rekeyed[:] = [renamed.get(key, key) if isinstance(key, str) else key for key in categories]
+        encoder.categories_[j] = rekeyed
+        if imputer is not None and isinstance(imputer.statistics_[j], str) and imputer.statistics_[j] in renamed:
+            statistics = imputer.statistics_.copy()
+            statistics[j] = renamed[statistics[j]]
+            imputer.statistics_ = statistics
+    if renamed_values is not None:
+        preprocessor.category_values = renamed_values
+    if unrecovered:
+        warnings.warn(
+            f"categorical column(s) {unrecovered} of this model were fitted by an hvrt that matched integers "
+            "beyond 2**53 through float64 (rounded), and some of them cannot be re-keyed to their exact values: "
+            "those IDs may now be unseen categories, or match another category, where the model placed them at "
+            "fit; refit the model to label them as at fit",
+            UserWarning,
+            stacklevel=_outside_hvrt(),
+        )
+
+
+def _may_be_rounded_int(key: Any) -> bool:
+    """Whether a category key is a whole number beyond 2**53 (an int keyed through float64, perhaps)."""
+    if not isinstance(key, str):
+        return False
+    try:
+        number = float(key)
+    except ValueError:
+        return False
+    return _is_rounded_integer(number)
 
 
 def _physical_memory_bytes() -> int | None:
