@@ -224,6 +224,16 @@ def _model_file(name: str) -> str:
         header += b" " * (118 - len(header)) + b"\n"
         npy = b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header + bytes(16)
         _rewritten("model.hvrt", name, lambda item, content: npy if item == "arrays/0.npy" else content)
+    elif name == "bomb.hvrt":  # a zip bomb: 70 MB of zeros in a .npy member, deflated to 70 kB
+        with zipfile.ZipFile("model.hvrt") as old, zipfile.ZipFile(name, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as new:
+            for item in old.namelist():
+                if item != "arrays/0.npy":
+                    new.writestr(item, old.read(item))
+                    continue
+                with new.open(item, "w", force_zip64=True) as stream:
+                    np.lib.format.write_array_header_1_0(stream, {"descr": "<f8", "fortran_order": False, "shape": (70 * 2**17,)})
+                    for _ in range(70):
+                        stream.write(bytes(2**20))
     elif name == "truncated.hvrt":  # an interrupted copy
         Path(name).write_bytes(Path("model.hvrt").read_bytes()[:1000])
     elif name == "empty.hvrt":
@@ -505,6 +515,7 @@ CASES: dict[str, Callable[[], object]] = {
     )),
     "M27": _in_scratch(lambda: (os.mkfifo("pipe"), hvrt.load("pipe"))),
     "M28": _load("huge_array.hvrt"),
+    "M30": _load("bomb.hvrt"),
     "M29": lambda: hvrt.load(ROOT / "tests" / "data" / "fe13466_int_keys" / "twin.hvrt"),
     # Dask
     "K1": lambda: _dask_fit()(X),

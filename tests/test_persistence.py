@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import io
 import json
 import pickle
 import re
@@ -496,3 +497,138 @@ def test_a_forged_value_in_a_model_file_is_a_model_file_error(tmp_path: Path) ->
                 target.writestr(item, edited if item == MANIFEST else source.read(item))
         with pytest.raises(ModelFileError, match="'.*forged.hvrt' is not a valid hvrt model file"):
             hvrt.load(bad)
+
+
+# ------------------------------------------------------------------ zip bombs (M30)
+
+_BOMB_BYTES = 100_000_000  # what the forged members below declare (and hold, as zeros)
+
+
+def _small_model_file(tmp_path: Path) -> Path:
+    X = pd.DataFrame({"a": np.arange(100.0), "b": np.arange(100.0) % 7})
+    return hvrt.save(HVRTPartitioner(max_leaf_nodes=5).fit(X), tmp_path / "ok.hvrt")
+
+
+def _rewrite(source: Path, target: Path, name: str, write) -> None:
+    """``source`` with member ``name`` written by ``write(stream)`` (deflate level 9, its zip
+    entry declaring what it holds), streamed: the test itself never holds the member."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as new:
+        for item in old.namelist():
+            if item == name:
+                with new.open(item, "w", force_zip64=True) as stream:
+                    write(stream)
+            else:
+                new.writestr(item, old.read(item))
+
+
+def _repeat(stream, byte: bytes, n_bytes: int) -> None:
+    chunk = byte * 2**20
+    for start in range(0, n_bytes, len(chunk)):
+        stream.write(chunk[: min(len(chunk), n_bytes - start)])
+
+
+def _declare(path: Path, name: str, size: int) -> None:
+    """Make the zip entries of member ``name`` declare ``size`` uncompressed bytes (its CRC
+    and data unchanged): a member lying about its size."""
+    raw = bytearray(path.read_bytes())
+    encoded = name.encode()
+    # central directory entry: the size at offset 24, the name at 46; local header: 22 and 30
+    for signature, size_at, name_at in ((b"PK\x01\x02", 24, 46), (b"PK\x03\x04", 22, 30)):
+        start = raw.find(signature)
+        while start >= 0:
+            if raw[start + name_at : start + name_at + len(encoded)] == encoded:
+                raw[start + size_at : start + size_at + 4] = size.to_bytes(4, "little")
+                break
+            start = raw.find(signature, start + 1)
+        else:
+            raise AssertionError(f"no {signature!r} entry for {name}")
+    path.write_bytes(bytes(raw))
+
+
+def _peak_while(action) -> int:
+    """The peak of memory traced while ``action`` runs (and raises)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelFileError) as caught:
+            action()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak, str(caught.value)
+
+
+def test_a_zip_bomb_array_is_refused_from_its_zip_entry_before_anything_is_read(tmp_path: Path) -> None:
+    # a valid .npy of 100 MB of zeros, deflated to about 100 kB: its header and its zip entry
+    # agree, but no model file compresses 1,000 times (hvrt.save's level 1 stops at 229)
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (_BOMB_BYTES // 8,)})
+    bomb = tmp_path / "bomb.hvrt"
+    _rewrite(_small_model_file(tmp_path), bomb, "arrays/0.npy", lambda s: (s.write(header.getvalue()), _repeat(s, b"\0", _BOMB_BYTES)))
+    assert bomb.stat().st_size < 200_000
+    for read in (hvrt.load, model_info):
+        # (on main: load reads the 100 MB member whole and numpy copies it; model_info passes)
+        peak, message = _peak_while(lambda read=read: read(bomb))
+        assert peak < 20_000_000
+        assert re.search(r"'.*bomb\.hvrt' is not a valid hvrt model file: its members declare more bytes uncompressed "
+                         r"than a model file of its size holds \(arrays/0\.npy alone 100,000,128, all 100,00\d,\d{3}: "
+                         r"[\d,]+ times the file's [\d,]+ bytes, where a model file holds at most 500 times its size", message), message
+
+
+def test_a_zip_bomb_manifest_is_refused_before_it_is_read(tmp_path: Path, monkeypatch) -> None:
+    source = _small_model_file(tmp_path)
+    text = zipfile.ZipFile(source).read(MANIFEST)
+    bomb = tmp_path / "bomb.hvrt"
+    # valid JSON: the manifest followed by 100 MB of spaces
+    _rewrite(source, bomb, MANIFEST, lambda s: (s.write(text), _repeat(s, b" ", _BOMB_BYTES)))
+    # (on main: both read and parse the 100 MB manifest, and load then loads the model)
+    for read in (hvrt.load, model_info):
+        peak, message = _peak_while(lambda read=read: read(bomb))
+        assert peak < 20_000_000 and f"({MANIFEST} alone 100,00" in message, message
+    # the manifest's own limit, below the compression limit: nothing of the member is read
+    from hvrt import persistence
+
+    monkeypatch.setattr(persistence, "MANIFEST_LIMIT", len(text) - 1)
+    monkeypatch.setattr(zipfile.ZipFile, "open", lambda *a, **k: pytest.fail("a member was read"))
+    with pytest.raises(ModelFileError, match=rf"'.*ok\.hvrt' is not a valid hvrt model file: its hvrt-model\.json "
+                                             rf"declares {len(text):,} bytes, more than the {len(text) - 1:,} a model's manifest may hold"):
+        model_info(source)
+
+
+def test_real_model_files_are_far_below_the_limits(tmp_path: Path) -> None:
+    # the worst ratio hvrt.save writes: a constant column labels every row 0 (229 times at level 1)
+    X = pd.DataFrame({"a": np.ones(200_000)})
+    path = hvrt.save(HVRTPartitioner(max_leaf_nodes=4).fit(X), tmp_path / "constant.hvrt")
+    with zipfile.ZipFile(path) as archive:
+        declared = sum(info.file_size for info in archive.infolist())
+    assert 100 < declared / path.stat().st_size < 250
+    assert np.array_equal(hvrt.load(path).labels_, np.zeros(len(X)))
+
+
+def test_a_member_declaring_more_bytes_than_it_holds_is_refused(tmp_path: Path) -> None:
+    source = _small_model_file(tmp_path)
+    for name in (MANIFEST, "arrays/0.npy"):
+        forged = tmp_path / "forged.hvrt"
+        forged.write_bytes(source.read_bytes())
+        size = zipfile.ZipFile(source).getinfo(name).file_size
+        _declare(forged, name, size + 1000)
+        # (on main: the manifest's short read was taken as the whole manifest, and the model loaded)
+        pattern = (rf"'.*forged\.hvrt' is not a valid hvrt model file: {re.escape(name)} holds {size:,} bytes but its zip "
+                   rf"entry declares {size + 1000:,}" if name == MANIFEST else r"arrays/0\.npy claims an array")
+        for read in (hvrt.load, model_info) if name == MANIFEST else (hvrt.load,):
+            with pytest.raises(ModelFileError, match=pattern):
+                read(forged)
+
+
+def test_a_member_holding_more_than_it_declares_is_cut_at_its_declared_size(tmp_path: Path) -> None:
+    # 100 MB of zeros declaring 1,000 bytes: zipfile stops decompressing at the declared size,
+    # where the CRC of what was read does not match, so nothing near 100 MB is allocated
+    forged = tmp_path / "forged.hvrt"
+    text = zipfile.ZipFile(_small_model_file(tmp_path)).read(MANIFEST)
+    _rewrite(tmp_path / "ok.hvrt", forged, MANIFEST, lambda s: (s.write(text), _repeat(s, b" ", _BOMB_BYTES)))
+    _declare(forged, MANIFEST, 1000)
+    for read in (hvrt.load, model_info):
+        peak, message = _peak_while(lambda read=read: read(forged))
+        assert peak < 20_000_000
+        assert re.search(r"'.*forged\.hvrt' is a damaged hvrt model file \(hvrt-model\.json: Bad CRC-32", message), message

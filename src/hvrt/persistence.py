@@ -465,14 +465,66 @@ def _as_path(path: Any) -> Path:
 _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
 
 
+# What a model file may declare, checked from its zip directory before any member is read:
+# a zip entry's uncompressed size is the size a read allocates, and a few kilobytes of deflate
+# can declare (and hold) gigabytes of zeros.
+# - The manifest: 2-4 kB for a model without categories; each category adds about 45 bytes
+#   (2.3 MB for a column of 50,000 short names). 128 MiB holds some 3 million of them.
+MANIFEST_LIMIT = 128 * 2**20
+# - All members together: hvrt.save deflates at level 1, which never compresses more than
+#   229 times (a member of zeros; a fitted partitioner of constant rows is 208 times its file
+#   at 1M rows, real models 3-10 times, a native column of 50,000 categories 6.5 times), while
+#   deflate at its best level reaches 1,030 times. A file may declare up to this many times
+#   its own size, and up to COMPRESSION_FLOOR whatever its size (a small model zipped again
+#   by another tool).
+COMPRESSION_LIMIT = 500
+COMPRESSION_FLOOR = 64 * 2**20
+
+
+def _check_declared_sizes(archive: zipfile.ZipFile, path: Path) -> None:
+    """Refuse an archive whose members declare more bytes than a model file of its size can
+    hold, from its zip directory, before any member is read (M30)."""
+    infos = archive.infolist()
+    size = path.stat().st_size
+    declared = sum(info.file_size for info in infos)
+    if infos and declared > max(COMPRESSION_FLOOR, COMPRESSION_LIMIT * size):
+        biggest = max(infos, key=lambda info: info.file_size)
+        raise ModelFileError(
+            f"{str(path)!r} is not a valid hvrt model file: its members declare more bytes uncompressed than a "
+            f"model file of its size holds ({biggest.filename} alone {biggest.file_size:,}, all {declared:,}: "
+            f"{declared / max(size, 1):,.0f} times the file's {size:,} bytes, where a model file holds at most "
+            f"{COMPRESSION_LIMIT} times its size, or {COMPRESSION_FLOOR:,} bytes); it is forged (a zip bomb) or "
+            "damaged, and nothing in it was read"
+        )
+    manifest = next((info for info in infos if info.filename == MANIFEST), None)
+    if manifest is not None and manifest.file_size > MANIFEST_LIMIT:
+        raise ModelFileError(
+            f"{str(path)!r} is not a valid hvrt model file: its {MANIFEST} declares {manifest.file_size:,} bytes, "
+            f"more than the {MANIFEST_LIMIT:,} a model's manifest may hold; it is forged (a zip bomb) or damaged, "
+            "and it was not read"
+        )
+
+
 def _read_member(archive: zipfile.ZipFile, name: str, path: Path) -> bytes:
-    """A member of the archive; KeyError when it is absent, ModelFileError when damaged."""
+    """A member of the archive; KeyError when it is absent, ModelFileError when damaged.
+
+    At most the size its zip entry declares is read (zipfile cuts a member's data there and
+    then checks its CRC, so a member holding more is refused as damaged at that size); a
+    member holding fewer bytes than it declares is refused (M30)."""
     try:
-        return archive.read(name)
+        info = archive.getinfo(name)
+        with archive.open(info) as stream:
+            data = stream.read(info.file_size)
     except KeyError:
         raise
     except _DAMAGED as err:
         raise ModelFileError(f"{str(path)!r} is a damaged hvrt model file ({name}: {err})") from None
+    if len(data) != info.file_size:
+        raise ModelFileError(
+            f"{str(path)!r} is not a valid hvrt model file: {name} holds {len(data):,} bytes but its zip entry "
+            f"declares {info.file_size:,}; the file is forged or damaged"
+        )
+    return data
 
 
 def _sklearn_version() -> str:
@@ -486,9 +538,11 @@ def _sklearn_version() -> str:
 
 def _read_manifest(archive: zipfile.ZipFile, path: Path) -> dict:
     try:
-        manifest = json.loads(_read_member(archive, MANIFEST, path))
+        text = _read_member(archive, MANIFEST, path)
     except KeyError:
         raise ModelFileError(f"{str(path)!r} is a zip archive but not an hvrt model file (no {MANIFEST})") from None
+    try:
+        manifest = json.loads(text)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise ModelFileError(f"{str(path)!r} is not an hvrt model file (its {MANIFEST} is not JSON)") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
@@ -513,6 +567,9 @@ def _read_manifest(archive: zipfile.ZipFile, path: Path) -> dict:
 # the header's 30 bytes); a model file's first member is its manifest. zipfile finds an
 # archive by the directory at its end, which a truncated file has lost.
 _LOCAL_HEADER = b"PK\x03\x04"
+# bytes read of an .npy member to check its header before its data: numpy's magic (8 bytes),
+# the header's length (4) and the header, which numpy itself refuses beyond 10,000 bytes
+_NPY_HEAD = 12 + 10_000
 _LOCAL_HEADER_SIZE = 30
 
 
@@ -568,9 +625,15 @@ def _open(path: str | os.PathLike) -> tuple[zipfile.ZipFile, Path]:
             hint = " (it looks like a pickle or a joblib file; hvrt never loads those, because loading them runs code from the file)"
         raise ModelFileError(f"{str(path)!r} is not an hvrt model file{hint}; write one with hvrt.save")
     try:
-        return zipfile.ZipFile(path), path
+        archive = zipfile.ZipFile(path)
     except _DAMAGED as err:
         raise ModelFileError(f"{str(path)!r} is a damaged hvrt model file ({err})") from None
+    try:
+        _check_declared_sizes(archive, path)
+    except BaseException:
+        archive.close()
+        raise
+    return archive, path
 
 
 def model_info(path: str | os.PathLike) -> ModelInfo:
@@ -824,21 +887,33 @@ class _Decoder:
             raise self.fail("an array reference that is not a number")
         member = f"{_ARRAY_DIR}{position}.npy"
         try:
-            data = _read_member(self.archive, member, self.path)
+            info = self.archive.getinfo(member)
         except KeyError:
             raise self.fail(f"array {position} is missing") from None
-        self._check_array_size(member, data)
+        # the header's claim is checked against the size the zip entry declares before the
+        # data is read, and against the bytes read after
+        try:
+            with self.archive.open(info) as stream:
+                head = stream.read(_NPY_HEAD)
+        except _DAMAGED as err:
+            raise ModelFileError(f"{str(self.path)!r} is a damaged hvrt model file ({member}: {err})") from None
+        self._check_array_size(member, head, info.file_size)
+        data = _read_member(self.archive, member, self.path)
+        self._check_array_size(member, data, len(data))
         try:
             return np.load(io.BytesIO(data), allow_pickle=False)
         except ValueError as err:
             raise self.fail(f"array {position} cannot be read without pickle ({err})") from None
 
-    def _check_array_size(self, member: str, data: bytes) -> None:
+    def _check_array_size(self, member: str, data: bytes, size: int) -> None:
         """Refuse an ``.npy`` member whose header claims more (or fewer) bytes than it holds.
 
         numpy allocates the array the header describes before reading its data, so a forged
         header of a few bytes claiming a huge shape would otherwise end in a raw MemoryError,
         or in a multi-gigabyte allocation before the short read is noticed.
+
+        ``data``: the member's bytes, or only their start (at least the header); ``size``:
+        the member's size (as its zip entry declares it, before the data is read).
         """
         stream = io.BytesIO(data)
         try:
@@ -856,7 +931,7 @@ class _Decoder:
         if any(extent < 0 for extent in shape):
             raise self.fail(f"{member} claims the shape {shape}, with a negative extent")
         claimed = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
-        held = len(data) - stream.tell()
+        held = size - stream.tell()
         if claimed != held:
             raise self.fail(
                 f"{member} claims an array of shape {shape} and dtype {dtype.str} ({claimed:,} bytes) "
