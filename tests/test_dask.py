@@ -267,6 +267,63 @@ def test_regressor_on_a_dataframe_with_categories(client, table) -> None:
     np.testing.assert_allclose(prediction.to_numpy(), reference.predict(table), rtol=0, atol=1e-8)
 
 
+# --------------------------------------------------------------------------- pickling
+
+
+def _pickle_modules():
+    import pickle
+
+    cloudpickle = pytest.importorskip("cloudpickle")
+    return [pickle, cloudpickle]
+
+
+def _holds_no_dask(text: bytes) -> bool:
+    """Whether a pickle names no module of dask or distributed (no collection, graph or client)."""
+    import pickletools
+
+    names = {arg for op, arg, _ in pickletools.genops(text) if isinstance(arg, str)}
+    return not any(name.split(".")[0] in ("dask", "distributed") for name in names)
+
+
+def test_fitted_and_unfitted_estimators_pickle_and_label_as_before(client, table) -> None:
+    # a fitted DaskHVRTPartitioner could not be pickled at all (labels_, a lazy graph over the
+    # training rows, held a lambda): nor joblib, nor a regressor holding it
+    import pickle
+
+    frame = dd.from_pandas(table, npartitions=3)
+    y = dd.from_pandas(table["c"] * 3 + (table["size"] == "L"), npartitions=3)
+    partitioner = DaskHVRTPartitioner(max_leaf_nodes=6, min_samples_leaf=30).fit(frame)
+    regressor = DaskPartitionedRegressor(
+        HVRTPartitioner(max_leaf_nodes=6, min_samples_leaf=30), shrinkage=30.0, partition_on="y"
+    ).fit(frame, y)
+    labels = partitioner.get_partitions(frame).compute().to_numpy()
+    prediction = regressor.predict(frame).compute().to_numpy()
+    for module in _pickle_modules():
+        text = module.dumps(partitioner)
+        # what the pickle holds: the fitted model, no dask collection (labels_ would hold the
+        # training rows' graph, which a loaded model could not compute once they are gone)
+        assert len(text) < 50_000 and _holds_no_dask(text)
+        loaded = pickle.loads(text)
+        np.testing.assert_array_equal(loaded.get_partitions(frame).compute().to_numpy(), labels)
+        np.testing.assert_array_equal(loaded.apply(frame).compute(), partitioner.apply(frame).compute())
+        np.testing.assert_array_equal(loaded.partition_sizes_, partitioner.partition_sizes_)
+        with pytest.raises(AttributeError, match="keeps no labels_ .*call get_partitions"):
+            loaded.labels_  # noqa: B018
+        text = module.dumps(regressor)
+        assert len(text) < 50_000 and _holds_no_dask(text)
+        loaded = pickle.loads(text)
+        np.testing.assert_array_equal(loaded.predict(frame).compute().to_numpy(), prediction)
+        np.testing.assert_array_equal(loaded.coef_, regressor.coef_)
+        for unfitted in (DaskHVRTPartitioner(max_leaf_nodes=6), DaskPartitionedRegressor(shrinkage=3.0)):
+            loaded = pickle.loads(module.dumps(unfitted))
+            assert type(loaded) is type(unfitted) and loaded.get_params() == unfitted.get_params()
+    # the original keeps its lazy labels_, and lazy labels pickle with plain pickle too
+    np.testing.assert_array_equal(partitioner.labels_.compute().to_numpy(), labels)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(partitioner.get_partitions(frame))).compute().to_numpy(), labels)
+    with pytest.raises(AttributeError, match="'DaskHVRTPartitioner' object has no attribute 'nothing'"):
+        partitioner.nothing  # noqa: B018
+
+
 # --------------------------------------------------------------------------- analysis
 
 

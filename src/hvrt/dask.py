@@ -996,17 +996,26 @@ def _checked_apply(block: pd.DataFrame, local: HVRTPartitioner, node_values: np.
 
 
 def _map_rows(X: Any, function: Any, model: Any, dtype: Any, name: str) -> Any:
-    """``function(chunk, model)`` over the row chunks of a dask array or DataFrame, lazily."""
+    """``function(chunk, model)`` over the row chunks of a dask array or DataFrame, lazily.
+
+    The tasks are module-level functions bound with :func:`functools.partial` (not
+    closures), so the graph pickles with plain ``pickle`` as well as with cloudpickle."""
     dask = import_dask()
     _chunks_of(X)  # the same checks as at fit
     if isinstance(X, dask.array.Array):
-        return X.map_blocks(lambda block: function(block, model), drop_axis=1, dtype=dtype, meta=np.empty(0, dtype))
-
-    def on_frame(frame: pd.DataFrame) -> pd.Series:
-        values = function(frame, model) if len(frame) else np.empty(0, dtype)
-        return pd.Series(values, index=frame.index, name=name, dtype=dtype)
-
+        on_block = functools.partial(_on_block, function=function, model=model)
+        return X.map_blocks(on_block, drop_axis=1, dtype=dtype, meta=np.empty(0, dtype))
+    on_frame = functools.partial(_on_frame, function=function, model=model, dtype=dtype, name=name)
     return X.map_partitions(on_frame, meta=pd.Series(dtype=dtype, name=name))
+
+
+def _on_block(block: np.ndarray, *, function: Any, model: Any) -> np.ndarray:
+    return function(block, model)
+
+
+def _on_frame(frame: pd.DataFrame, *, function: Any, model: Any, dtype: Any, name: str) -> pd.Series:
+    values = function(frame, model) if len(frame) else np.empty(0, dtype)
+    return pd.Series(values, index=frame.index, name=name, dtype=dtype)
 
 
 def _fit_chunk_facts(
@@ -1375,6 +1384,24 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         self.labels_ = self.get_partitions(X)
         log(f"fitted: {self.n_partitions_} partitions ({route} route); labels_ is lazy")
         return self
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The pickled state: the parameters and the fitted model (tree, preprocessing,
+        partition sizes), without ``labels_``: a lazy graph over the training data, which a
+        pickle would hold whole (a ``dask.array.from_array`` of a million rows, say) and
+        which a loaded model could not compute once the data is gone. No dask collection or
+        client is held otherwise. A loaded model labels as the pickled one."""
+        state = super().__getstate__()
+        return {key: value for key, value in state.items() if key != "labels_"}
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached for an attribute the instance lacks: name the one a pickle drops
+        if name == "labels_" and "tree_" in self.__dict__:
+            raise AttributeError(
+                "this DaskHVRTPartitioner was pickled (or copied), which keeps no labels_ (a lazy graph "
+                "over the training data); call get_partitions(X) on the training data"
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def to_local(self) -> HVRTPartitioner:
         """The equivalent in-memory partitioner: same parameters, same tree, same labels.
