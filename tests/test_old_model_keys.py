@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 import hvrt
-from hvrt import HVRTPartitioner, ModelVersionWarning
+from hvrt import HVRTPartitioner, ModelVersionWarning, PartitionedRegressor
 
 DATA = Path(__file__).parent / "data" / "fe13466_int_keys"
 SAVED = json.loads((DATA / "data.json").read_text(encoding="utf-8"))
@@ -187,6 +187,43 @@ def test_a_pickle_keyed_through_float_is_rekeyed_when_loaded(encoding: str) -> N
         warnings.simplefilter("error")
         loaded = pickle.loads(pickle.dumps(old))
     np.testing.assert_array_equal(loaded.predict(X), labels)
+
+
+def _fresh_regressor() -> PartitionedRegressor:
+    """The fixture's regressor (``make.py``), fitted today on its rows."""
+    partitioner = HVRTPartitioner(
+        max_leaf_nodes=6,
+        category_encoding="ohe",
+        categorical_features=CATEGORICAL,
+        random_state=0,
+    )
+    return PartitionedRegressor(partitioner).fit(
+        _rows(), np.asarray(SAVED["at_save"]["regressor"])
+    )
+
+
+def test_a_rekeyed_regressor_names_its_one_hot_inputs_as_a_fit_today() -> None:
+    # model_input_names_ (which label coef_ in partition_report) kept the old keys:
+    # "id_1152921504606846976" for 2**60 + 1, which a fit today names "id_1152921504606846977"
+    model = _load("regressor")
+    expected = list(_fresh_regressor().model_input_names_)
+    assert f"id_{2**60 + 1}" in expected and f"u_{2**64 - 1}" in expected
+    assert list(model.model_input_names_) == expected
+    assert list(model.partition_report().columns[-len(expected) :]) == expected
+    assert list(pickle.loads(pickle.dumps(model)).model_input_names_) == expected
+    # unpickling a regressor of that time re-keys its names too
+    fresh = _fresh_regressor()
+    old_names = [
+        str(name).replace(str(2**60 + 1), "1152921504606846976")
+        for name in fresh.model_input_names_
+    ]
+    assert fresh._preprocessor is fresh.partitioner_._preprocessor
+    _as_keyed_through_float(fresh.partitioner_)
+    fresh.model_input_names_ = np.asarray(old_names, dtype=object)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = pickle.loads(pickle.dumps(fresh))
+    assert list(loaded.model_input_names_) == expected
 
 
 def test_a_text_category_of_an_ints_digits_is_warned_of_naming_its_column() -> None:

@@ -464,6 +464,19 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         tags.input_tags.allow_nan = True
         return tags
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a pickled (or model-file) regressor. ``model_input_names_`` are its
+        preprocessing's input names at fit; a preprocessing fitted before ints were keyed by
+        their digits is re-keyed when restored (before this, see ``Preprocessor.__setstate__``),
+        and the one-hot names that label ``coef_`` follow it (``id_1152921504606846977``, as a
+        fit today names ``2**60 + 1``, not ``id_1152921504606846976``)."""
+        super().__setstate__(state)
+        preprocessor, names = self.__dict__.get("_preprocessor"), self.__dict__.get("model_input_names_")
+        if preprocessor is not None and names is not None:
+            current = preprocessor.input_names()
+            if len(current) == len(names) and list(current) != [str(name) for name in names]:
+                self.model_input_names_ = np.asarray(current, dtype=object)
+
     # ------------------------------------------------------------------ validation
     def _check_params(self) -> None:
         if self.partitioner is not None and not isinstance(self.partitioner, HVRTPartitioner):
