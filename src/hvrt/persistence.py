@@ -10,7 +10,10 @@ Loading never runs code from the file: the JSON is parsed, each array is read wi
 ``numpy.load(allow_pickle=False)``, and an object is rebuilt only when its class is on the
 trusted list, from the state the file gives. A pickle, or any other file, is refused before
 anything in it is interpreted. This is the whole reason for the format: unpickling a file
-runs whatever the file says.
+runs whatever the file says. Nor is a member read beyond what a model file of its size can
+hold: the sizes its zip directory declares are checked first (a zip bomb of a few kilobytes
+declaring gigabytes is refused unread, see ``COMPRESSION_LIMIT``), and each member is read
+no further than it declares.
 
 Layout of the archive::
 
