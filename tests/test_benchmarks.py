@@ -353,6 +353,7 @@ def test_dask_benchmark_runs_small(tmp_path) -> None:
     assert dask_benchmark.main(argv) == 0
     text = out.read_text()
     assert "`python -m benchmarks.dask --n 20000 --d 3 --k 8" in text
+    assert "- Date: " in text and "- Code: " in text and "- Load average (1, 5, 15 min) at the start: " in text
     rows = {line.split("|")[1].strip(): line.split("|") for line in text.splitlines() if line.startswith("| hvrt") or line.startswith("| in-memory")}
     assert set(rows) == {"hvrt.dask, hist route", "hvrt.dask, sample route", "in-memory hvrt (hist)"}
     hist, memory = rows["hvrt.dask, hist route"], rows["in-memory hvrt (hist)"]
@@ -555,3 +556,18 @@ def test_compile_cost_line_names_the_kernels_the_probe_ran() -> None:
     assert "numba compile" not in aot and "`import hvrt`, timed as the first import of a new interpreter, takes 0.09 s" in aot
     jit = compile_cost_line({state: {**timings, "precompiled": False} for state in ("cold", "warm")}, 20_000, 10, 200)
     assert jit.startswith("Kernels compiled at install: not used, so numba compiles them.")
+
+
+def test_coldstart_regressor_table_names_its_kernels() -> None:
+    from benchmarks.coldstart import Case, Probe, _parse_args, regressor_table
+
+    cases = [Case("regressor", "sum", "cold", kernels) for kernels in ("precompiled", "numba")]
+    for case, (first, numba) in zip(cases, [(0.3, False), (15.0, True)]):
+        for scale in (1.0, 1.2, 0.9):
+            case.probes.append(Probe(0.1, first * scale, first, 0.2, numba, not numba, numba))
+    lines = regressor_table(cases).splitlines()
+    assert lines[2].startswith("| PartitionedRegressor, empty numba cache | 0.300 | 0.200 | 0.100 |")
+    assert lines[2].endswith("| no | no | 3 |")
+    assert lines[3].startswith("| PartitionedRegressor, empty numba cache, numba kernels only | 15.000 |")
+    assert lines[3].endswith("| yes | yes | 3 |")
+    assert _parse_args([]).regressor == 0 and _parse_args(["--regressor", "50000"]).regressor == 50_000
