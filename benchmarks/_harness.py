@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -261,7 +262,8 @@ def _git(folder: Path, *args: str) -> str | None:
 
 
 def code_version(repo: str | Path | None = None) -> str:
-    """The git commit of the tree ``hvrt`` is imported from, flagged when its ``src`` had edits.
+    """The git commit of the tree ``hvrt`` is imported from, flagged when its ``src`` (or the
+    benchmark scripts under ``repo``'s ``benchmarks/``, results aside) had edits.
 
     That is the code the benchmark measured: with ``PYTHONPATH`` pointing at another tree (an
     A/B run against a copy of main), it is that tree's commit, not the one of the benchmark
@@ -290,9 +292,51 @@ def code_version(repo: str | Path | None = None) -> str:
     commit = _git(package, "rev-parse", "--short", "HEAD")
     dirty = _git(package, "--no-optional-locks", "status", "--porcelain", "--", str(package.parent))  # reads only
     text = f"commit {commit}" + (f" with uncommitted changes under {package.parent.name}/" if dirty else "")
-    if repo is not None and Path(top).resolve() != Path(repo).resolve():
+    elsewhere = repo is not None and Path(top).resolve() != Path(repo).resolve()
+    if elsewhere:
         text += f" of {top} (where hvrt is imported from, not the benchmark scripts' checkout)"
+    # the scripts themselves (peer parameters, protocol) count too, not the results they write
+    scripts = None if repo is None else Path(repo).resolve() / "benchmarks"
+    if scripts is not None and _git(scripts, "--no-optional-locks", "status", "--porcelain", "--", ".", ":(exclude)results"):
+        text += "; the benchmark scripts" + (f" in {Path(repo).resolve()}" if elsewhere else "") + " have uncommitted changes"
     return text
+
+
+def load_line(before: Sequence[float], after: Sequence[float]) -> str:
+    """How busy the (shared) machine was, so readers can judge the noise."""
+    return (
+        f"Load average (1, 5, 15 min) at the start: {', '.join(f'{v:.1f}' for v in before)}; "
+        f"at the end: {', '.join(f'{v:.1f}' for v in after)} (other processes share the cores)."
+    )
+
+
+def run_context(
+    load_before: Sequence[float],
+    packages: tuple[str, ...] = ("numpy", "pandas", "scikit-learn", "numba"),
+) -> list[str]:
+    """The lines every result file opens with: UTC date, machine, code commit, load average.
+
+    Call it when the measurements are done; ``load_before`` is ``os.getloadavg()`` from
+    before they started.
+
+    Parameters
+    ----------
+    load_before : sequence of float
+        The 1, 5 and 15 minute load averages at the start of the run.
+    packages : tuple of str
+        Distributions whose versions :func:`machine_summary` names.
+
+    Returns
+    -------
+    list of str
+        Markdown list items.
+    """
+    return [
+        f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- Machine: {machine_summary(packages)}",
+        f"- Code: {code_version(Path(__file__).resolve().parent.parent)}",
+        f"- {load_line(load_before, os.getloadavg())}",
+    ]
 
 
 # --------------------------------------------------------------------------- worker processes

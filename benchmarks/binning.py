@@ -16,6 +16,7 @@ The quality it reports comes from the public :func:`hvrt.partition_quality`.
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable
 
 import numpy as np
@@ -26,7 +27,7 @@ from hvrt._hist import fit_hist
 from hvrt._hist._binning import ROW_SHARE
 from hvrt._tree_contract import GrowthParams
 
-from ._harness import add_common_arguments, command_line, machine_summary, print_and_write
+from ._harness import add_common_arguments, command_line, print_and_write, run_context
 from .partition import sum_target
 
 
@@ -72,21 +73,24 @@ def quality_table(n_samples: int, ks: list[int], seed: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.binning", description=__doc__.splitlines()[0])
     add_common_arguments(parser, n=300_000, k=[50, 200, 1000], seed=3, out="also write the table to this markdown file")
     args = parser.parse_args(argv)
     command = command_line("binning", argv)
+    load_before = os.getloadavg()
+    quality = quality_table(args.n, args.k, args.seed)
+    context = run_context(load_before)
     data = "; ".join(f"{name}: {description}" for name, (description, _) in DATASETS.items())
     table = "\n".join(
         [
             f"`{command}`",
             "",
-            f"Machine: {machine_summary()}",
+            *context,
             "",
             f"{args.n:,} rows per data set (`numpy.random.default_rng({args.seed})`): {data}. "
             "Explained variance of the sum target; hist's columns are relative to exact's.",
             "",
-            quality_table(args.n, args.k, args.seed),
+            quality,
         ]
     )
     print_and_write(table, args.out, "# Binning benchmark")

@@ -20,6 +20,9 @@ state does not matter), and with numba's kernels only (``HVRT_NO_AOT=1``, what a
 without the precompiled module runs).
 
 Both targets are run (``"sum"``: one output, ``"features"``: one output per feature).
+``--regressor N`` adds a table of a first ``PartitionedRegressor().fit`` of ``N`` rows of
+:func:`hvrt.datasets.make_demo_data` in a fresh process on an empty numba cache, with the
+kernels compiled at install and with numba's only.
 Repeats alternate the cases, each cold run with a new directory; medians are reported.
 
 Columns: first fit s, repeat fit s, first - repeat (the one-time cost), first / exact (the
@@ -92,6 +95,9 @@ class Case:
     def name(self) -> str:
         if self.engine == "exact":
             return "exact"
+        if self.engine == "regressor":
+            name = "PartitionedRegressor, " + ("empty" if self.cache == "cold" else "warm") + " numba cache"
+            return name + (", numba kernels only" if self.kernels == "numba" else "")
         name = f"hist, {self.target}, {self.cache} cache"
         return name + (", numba kernels only" if self.kernels == "numba" else "")
 
@@ -118,19 +124,31 @@ def probe(engine: str, target: str, n_samples: int, n_features: int, n_partition
     logger.addHandler(Recorder())
     logger.setLevel(logging.INFO)
 
-    from .partition import make_data
+    if engine == "regressor":  # the local models' defaults on the demo data, as `hvrt demo` fits them
+        from hvrt import PartitionedRegressor
+        from hvrt.datasets import make_demo_data
 
-    X = make_data(n_samples, n_features, seed)
+        X, y = make_demo_data(n_samples=n_samples, random_state=seed)
+
+        def fit() -> None:
+            PartitionedRegressor().fit(X, y)
+    else:
+        from .partition import make_data
+
+        X = make_data(n_samples, n_features, seed)
+
+        def fit() -> None:
+            HVRTPartitioner(max_leaf_nodes=n_partitions, engine=engine, target=target, random_state=seed).fit(X)
+
     fits, cpu = [], []
     for _ in range(2):
-        model = HVRTPartitioner(max_leaf_nodes=n_partitions, engine=engine, target=target, random_state=seed)
         start_fit, start_cpu = time.perf_counter(), time.process_time()
-        model.fit(X)
+        fit()
         fits.append(time.perf_counter() - start_fit)
         cpu.append(time.process_time() - start_cpu)
     compiled = any("compiling" in message for message in messages)
     precompiled = False
-    if engine == "hist":
+    if engine in ("hist", "regressor"):
         from hvrt._hist._jit import aot_module
 
         precompiled = aot_module() is not None
@@ -197,6 +215,43 @@ def run_benchmark(n_samples: int, n_features: int, n_partitions: int, repeats: i
     return cases
 
 
+def run_regressor(n_samples: int, repeats: int, seed: int) -> list[Case]:
+    """A first ``PartitionedRegressor().fit`` on an empty numba cache, precompiled and numba-only
+    kernels taking turns, ``repeats`` times each (a new empty cache every time)."""
+    cases = [Case("regressor", "sum", "cold", kernels) for kernels in ("precompiled", "numba")]
+    for repeat in range(repeats):
+        for case in cases:
+            with tempfile.TemporaryDirectory(prefix="hvrt-coldstart-") as cache_dir:
+                result = run_probe(
+                    "regressor", "sum", cache_dir, n_samples, 0, 0, seed, numba_only=case.kernels == "numba"
+                )
+            case.probes.append(result)
+            print(
+                f"{case.name:>48} run {repeat + 1}: first fit {result.first_fit_s:.3f} s, "
+                f"repeat {result.repeat_fit_s:.3f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+    return cases
+
+
+def regressor_table(cases: Sequence[Case]) -> str:
+    """Medians of the regressor's cases, with the numba-only first fit over the precompiled one."""
+    header = (
+        "| case | first fit s | repeat fit s | first − repeat s | first fit CPU s | compile message | "
+        "numba imported | runs |"
+    )
+    lines = [header, "|" + "---|" * (header.count("|") - 1)]
+    for case in cases:
+        first, repeat = case.median("first_fit_s"), case.median("repeat_fit_s")
+        lines.append(
+            f"| {case.name} | {first:.3f} | {repeat:.3f} | {first - repeat:.3f} | "
+            f"{case.median('first_fit_cpu_s'):.2f} | {'yes' if case.probes[-1].compile_message else 'no'} | "
+            f"{'yes' if case.probes[-1].numba_imported else 'no'} | {len(case.probes)} |"
+        )
+    return "\n".join(lines)
+
+
 def build_table(cases: Sequence[Case]) -> str:
     """Medians per case, with the first fit over the exact engine's first fit (same run)."""
     exact = next((case for case in cases if case.engine == "exact" and case.probes), None)
@@ -243,6 +298,10 @@ def targets_lines(cases: Sequence[Case]) -> list[str]:
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.coldstart", description=__doc__.split("\n")[0])
     add_common_arguments(parser, n=200_000, d=10, k=200, repeats=1, out="write the result table to this markdown file")
+    parser.add_argument(
+        "--regressor", type=int, default=0, metavar="N",
+        help="also time a first PartitionedRegressor().fit of N demo rows (0: skip; default: %(default)s)",
+    )  # fmt: skip
     parser.add_argument("--probe", nargs=2, metavar=("ENGINE", "TARGET"), help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -257,7 +316,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     load_before = os.getloadavg()
     cases = run_benchmark(args.n, args.d, args.k, args.repeats, args.seed)
+    regressor = run_regressor(args.regressor, args.repeats, args.seed) if args.regressor else []
     load_after = os.getloadavg()
+    if regressor:
+        regressor_lines = [
+            "",
+            f"A first `PartitionedRegressor().fit` of {args.regressor:,} rows of "
+            f"`hvrt.datasets.make_demo_data(random_state={args.seed})` in a fresh process on an empty numba cache "
+            f"(medians of {args.repeats} run(s)):",
+            "",
+            regressor_table(regressor),
+        ]
+    else:
+        regressor_lines = []
     body = "\n".join(
         [
             f"- Command: `{command_line('coldstart', argv)}`",
@@ -272,6 +343,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             build_table(cases),
             "",
             *targets_lines(cases),
+            *regressor_lines,
         ]
     )
     print_and_write(body, args.out, TITLE)

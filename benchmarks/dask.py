@@ -54,7 +54,7 @@ from typing import Any
 
 import numpy as np
 
-from ._harness import add_common_arguments, command_line, machine_summary, peak_rss_bytes, print_and_write, reset_peak_rss
+from ._harness import add_common_arguments, command_line, peak_rss_bytes, print_and_write, reset_peak_rss, run_context
 from ._peers import import_peer
 
 METHODS = ("hist", "sample", "memory", "lightgbm", "lightgbm-roomy", "dask-ml")
@@ -329,7 +329,7 @@ def run(args: argparse.Namespace, argv: list[str] | None) -> str:
     memory_limit = args.memory_limit or int(max(0.75 * data_bytes / args.workers, 2**30))
     args.memory_limit_bytes = dask.utils.parse_bytes(memory_limit) if isinstance(memory_limit, str) else memory_limit
     results = []
-    load_before = os.getloadavg()[0]
+    load_before = os.getloadavg()
     with distributed.LocalCluster(**_cluster_options(args, memory_limit)) as cluster, distributed.Client(cluster) as client:
         X = da.random.default_rng(args.seed).normal(size=(args.n, args.d), chunks=(args.chunk_rows, args.d))
         mean, std = X.mean(axis=0), X.std(axis=0)
@@ -348,13 +348,12 @@ def run(args: argparse.Namespace, argv: list[str] | None) -> str:
     lines = [
         f"`{command_line('dask', argv)}`",
         "",
-        f"Machine: {machine_summary(('numpy', 'pandas', 'numba', 'dask', 'distributed', 'lightgbm', 'dask-ml'))}",
+        *run_context(load_before, ("numpy", "pandas", "numba", "dask", "distributed", "lightgbm", "dask-ml")),
         "",
         f"{args.n:,} rows x {args.d} Gaussian features ({data_bytes / 2**20:,.0f} MB) as a dask array in chunks of "
         f"{args.chunk_rows:,} rows, K = {args.k}; {args.workers} workers with one thread each, memory limit per "
         f"worker {limit}. "
-        + ("One timed fit per method." if args.repeats == 1 else f"Fit times are medians of {args.repeats} fits.")
-        + f" Load average (1 min) {load_before:.2f} before the run, {os.getloadavg()[0]:.2f} after.",
+        + ("One timed fit per method." if args.repeats == 1 else f"Fit times are medians of {args.repeats} fits."),
         "",
         *build_table(results),
     ]

@@ -13,6 +13,7 @@ Run as ``python -m benchmarks.guidance [--out benchmarks/results/guidance.md]`` 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -23,8 +24,8 @@ from hvrt import HVRTPartitioner, partition_quality
 from ._harness import (
     add_common_arguments,
     command_line,
-    machine_summary,
     print_and_write,
+    run_context,
 )
 from .datasets import diamonds, flights, holdout_split
 
@@ -85,13 +86,14 @@ def min_samples_leaf_table(name: str, X: pd.DataFrame, y: np.ndarray, seed: int)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.guidance", description=__doc__.splitlines()[0])
     add_common_arguments(parser, seed=0, out="also write the tables to this markdown file")
     parser.add_argument("--k", type=int, nargs=2, default=[200, 1000], metavar=("K_DIAMONDS", "K_FLIGHTS"),
                         help="partitions for the target comparison on diamonds and on flights")  # fmt: skip
     parser.add_argument("--n", type=int, default=None, help="use only the first N rows of each table (a quick run)")
     args = parser.parse_args(argv)
     command = command_line("guidance", argv)
+    load_before = os.getloadavg()
     tables = {"diamonds": diamonds()[:2], "flights": flights()[:2]}
     if args.n is not None:
         tables = {name: (X.iloc[: args.n], y[: args.n]) for name, (X, y) in tables.items()}
@@ -114,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         [
             f"`{command}`",
             "",
-            f"Machine: {machine_summary()}",
+            *run_context(load_before),
             "",
             '## target="sum" against target="features" (no y)',
             "",

@@ -12,7 +12,7 @@ every method is fit on the training rows and scored on the holdout rows.
 Methods (``--methods``):
 
 - ``partitioned``: :class:`hvrt.PartitionedRegressor` with its defaults (global ridge,
-  an HVRT partitioning of the residual, K = 256 partitions, one ridge per partition
+  an HVRT partitioning grown on the residual or on y, as ``partition_on="auto"`` chooses, K = 256 partitions, one ridge per partition
   shrunk toward its parent node); it takes the data frame, categoricals and all;
 - ``ridge``: one global ``Ridge()`` on the shared numeric encoding;
 - ``kmeans_ridge``: ``MiniBatchKMeans(n_clusters=K, random_state=seed)`` on the shared
@@ -479,7 +479,7 @@ def report(command: str, args: argparse.Namespace, sections: Sequence[str], load
         f"- Times: median of {args.repeats} run(s); fit s includes each method's own encoding "
         "(PartitionedRegressor's internal one-hot, the shared standardise + one-hot pipeline, LightGBM's "
         f"Dataset construction, Cubist's data file). Each method {'runs in its own worker process' if args.cap else 'runs in this process'}, "
-        f"warmed up first on {WARMUP_ROWS:,} training rows; {cap}. LightGBM uses both cores, Cubist one.",
+        f"warmed up first on its first {WARMUP_ROWS:,} training rows (all of them in a smaller training set); {cap}. LightGBM uses both cores, Cubist one.",
         f"- K = {args.k} for PartitionedRegressor (its default), MiniBatchKMeans' clusters and the linear tree's leaves.",
         "- Load average (1, 5, 15 min) at the start: "
         + ", ".join(f"{v:.1f}" for v in load_before)

@@ -16,6 +16,7 @@ output on that subset is checked against full_report's, so both compute the same
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable
 
 import numpy as np
@@ -24,7 +25,7 @@ import pandas as pd
 from hvrt import full_report, partition_quality
 from hvrt._grouped import grouped_stats  # internal seam: the grouped kernel is itself a row of the table
 
-from ._harness import Measurement, add_common_arguments, machine_summary, median_measure, print_and_write
+from ._harness import Measurement, add_common_arguments, median_measure, print_and_write, run_context
 
 
 def masked_loop_report(X: np.ndarray, labels: np.ndarray, partition_ids: np.ndarray) -> dict[int, dict]:
@@ -74,6 +75,7 @@ def _row(step: str, measurement: Measurement, reference_seconds: float, note: st
 
 def run(n_samples: int, n_features: int, n_partitions: int, baseline_partitions: int, repeats: int, seed: int) -> str:
     """Measure everything and return the markdown table (with its heading lines)."""
+    load_before = os.getloadavg()
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n_samples, n_features)) * rng.uniform(0.5, 100.0, size=n_features)
     labels = rng.integers(0, n_partitions, size=n_samples)
@@ -91,6 +93,7 @@ def run(n_samples: int, n_features: int, n_partitions: int, baseline_partitions:
     report = timed(lambda: full_report(X, labels))
     report_frame = timed(lambda: full_report(frame, labels))
     quality = timed(lambda: partition_quality(X, labels, y=y))
+    masked_loop_report(X, labels, subset[:1])  # the same warm-up as the steps above, on one partition
     loop = median_measure(lambda: masked_loop_report(X, labels, subset), max(1, min(repeats, 3)))
     kind_loop = median_measure(lambda: masked_loop_one_mask_per_partition(X, labels, subset), max(1, min(repeats, 3)))
 
@@ -107,12 +110,12 @@ def run(n_samples: int, n_features: int, n_partitions: int, baseline_partitions:
     loop_full = Measurement(loop.seconds * scale, loop.peak_mb, None)
     kind_loop_full = Measurement(kind_loop.seconds * scale, kind_loop.peak_mb, None)
     base = report.seconds
-    extrapolated = f"measured on {len(subset)} of {len(partition_ids)} partitions, x{scale:.0f}"
+    extrapolated = f"measured on {len(subset)} of {len(partition_ids)} partitions, x{scale:.3g}"
     lines = [
         f"`python -m benchmarks.metrics --n {n_samples} --d {n_features} --k {n_partitions} "
         f"--baseline-partitions {baseline_partitions} --repeats {repeats} --seed {seed}`",
         "",
-        f"Machine: {machine_summary()}",
+        *run_context(load_before),
         "",
         f"{n_samples:,} rows x {n_features} features x {len(partition_ids)} partitions (uniform random labels, "
         f"seed {seed}); median of {repeats} runs after a warm-up; peak MB is resident memory above "
@@ -134,7 +137,7 @@ def run(n_samples: int, n_features: int, n_partitions: int, baseline_partitions:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.metrics", description=__doc__.splitlines()[0])
     add_common_arguments(parser, n=1_000_000, d=10, k=4096, repeats=5, out="also write the table to this markdown file")
     parser.add_argument(
         "--baseline-partitions",

@@ -52,6 +52,7 @@ from hvrt import partition_quality
 # LightGBM and the quality columns get exactly the target hvrt grows its tree on; the
 # public API does not return the target.
 from hvrt._target import target_part
+from hvrt._validation import THREADED_MIN_ROWS
 
 from ._harness import (
     WorkerProcess,
@@ -59,6 +60,7 @@ from ._harness import (
     add_common_arguments,
     code_version,
     command_line,
+    load_line,
     machine_summary,
     measure,
     write_markdown_section,
@@ -153,11 +155,12 @@ def _serve(method: str, n_samples: int, n_features: int, seed: int) -> None:
     """
     X = make_data(n_samples, n_features, seed)
     target = sum_target(X)
-    # A first fit pays numba's cache load, thread-pool start-up and lazy imports outside
-    # the timings, for every method alike; the one-time compile cost is measured separately.
+    # A first fit and a first labelling pay kernel loads, thread-pool start-up and lazy imports
+    # outside the timings, for every method alike; the first-fit cost is measured separately.
     warmup_rows = min(WARMUP_ROWS, n_samples)
     try:
-        METHODS[method].fit(X[:warmup_rows], target[:warmup_rows], min(32, warmup_rows // 2), seed)
+        spec = METHODS[method]
+        spec.label(spec.fit(X[:warmup_rows], target[:warmup_rows], min(32, warmup_rows // 2), seed), X[:warmup_rows])
     except Exception as error:  # report any failure, e.g. an engine that is not there yet
         print(f"UNAVAILABLE {type(error).__name__}: {error}".replace("\n", " "), flush=True)
         return
@@ -407,42 +410,47 @@ def run_benchmark(
 
 
 # --------------------------------------------------------------------------- compile cost
-def _probe_compile(n_samples: int, n_features: int, n_partitions: int, seed: int) -> None:
-    """Child side: time ``import hvrt``, the first hist fit and a second one."""
+# Run as ``python -c`` in a fresh interpreter, so ``import hvrt`` is the first thing it imports
+# (this module imports hvrt, scikit-learn and pandas at load time, which would hide the cost).
+_COMPILE_PROBE = """
+import json, sys, time
+start = time.perf_counter()
+import hvrt
+import_s = time.perf_counter() - start
+import numpy as np
+from hvrt._hist._jit import aot_module
+n_samples, n_features, n_partitions, seed = map(int, sys.argv[1:5])
+X = np.random.default_rng(seed).standard_normal((n_samples, n_features))
+timings = {"import_s": import_s, "precompiled": aot_module() is not None}
+for name in ("first_fit_s", "second_fit_s"):
     start = time.perf_counter()
-    from hvrt import HVRTPartitioner
-
-    imported = time.perf_counter()
-    X = make_data(n_samples, n_features, seed)
-    timings = {"import_s": imported - start}
-    for name in ("first_fit_s", "second_fit_s"):
-        start = time.perf_counter()
-        HVRTPartitioner(max_leaf_nodes=n_partitions, engine="hist").fit(X)
-        timings[name] = time.perf_counter() - start
-    print("RESULT " + json.dumps(timings), flush=True)
+    hvrt.HVRTPartitioner(max_leaf_nodes=n_partitions, engine="hist").fit(X)
+    timings[name] = time.perf_counter() - start
+timings["numba_imported"] = "numba" in sys.modules
+print("RESULT " + json.dumps(timings), flush=True)
+"""
 
 
-def measure_compile_cost(n_samples: int = 20_000, n_features: int = 10, n_partitions: int = 200, seed: int = 0) -> dict[str, dict[str, float]]:
+def measure_compile_cost(n_samples: int = 20_000, n_features: int = 10, n_partitions: int = 200, seed: int = 0) -> dict[str, dict]:
     """First hist fit in a fresh process with an empty numba cache, then with a warm one.
 
     Both processes point ``NUMBA_CACHE_DIR`` at one new temporary directory: the first
-    compiles and fills it, the second loads from it.
+    fills it (when numba compiles the kernels), the second loads from it. Each times
+    ``import hvrt`` as the first import of a new interpreter.
 
     Returns
     -------
     dict
-        ``{"cold": timings, "warm": timings}``, each with ``import_s``, ``first_fit_s``
-        and ``second_fit_s``.
+        ``{"cold": timings, "warm": timings}``, each with ``import_s``, ``first_fit_s``,
+        ``second_fit_s``, ``precompiled`` (the kernels compiled at install were used) and
+        ``numba_imported``.
 
     Raises
     ------
     RuntimeError
         If a probe process fails (e.g. the hist engine is not available).
     """
-    command = [
-        sys.executable, "-m", "benchmarks.partition", "--probe-compile",
-        "--n", str(n_samples), "--d", str(n_features), "--k", str(n_partitions), "--seed", str(seed),
-    ]  # fmt: skip
+    command = [sys.executable, "-c", _COMPILE_PROBE, str(n_samples), str(n_features), str(n_partitions), str(seed)]
     results = {}
     with tempfile.TemporaryDirectory(prefix="hvrt-numba-cache-") as cache_dir:
         env = {**os.environ, "NUMBA_CACHE_DIR": cache_dir}
@@ -459,26 +467,26 @@ def measure_compile_cost(n_samples: int = 20_000, n_features: int = 10, n_partit
     return results
 
 
-def compile_cost_line(cost: dict[str, dict[str, float]], n_samples: int, n_features: int, n_partitions: int) -> str:
-    """One sentence for the report."""
+def compile_cost_line(cost: dict[str, dict], n_samples: int, n_features: int, n_partitions: int) -> str:
+    """One sentence for the report, naming which kernels the fresh processes ran."""
     cold, warm = cost["cold"], cost["warm"]
-    return (
-        f"One-time numba compile of hvrt hist (first fit in a fresh process, {n_samples:,} x "
-        f"{n_features}, K={n_partitions}): **{cold['first_fit_s']:.1f} s** with an empty cache, "
-        f"**{warm['first_fit_s']:.2f} s** with a warm disk cache; a second fit in the same process "
-        f"takes {warm['second_fit_s']:.3f} s. `import hvrt` takes {warm['import_s']:.2f} s and compiles nothing."
+    fits = (
+        f"first hist fit in a fresh process ({n_samples:,} x {n_features}, K={n_partitions}; it also pays the "
+        f"imports `import hvrt` defers, such as scikit-learn's): **{cold['first_fit_s']:.2f} s** with an empty "
+        f"numba cache, **{warm['first_fit_s']:.2f} s** with a warm one; a second fit in the same process takes "
+        f"{warm['second_fit_s']:.3f} s. `import hvrt`, timed as the first import of a new interpreter, takes "
+        f"{warm['import_s']:.2f} s."
     )
+    if cold["precompiled"] and warm["precompiled"]:
+        numba = "imported" if cold["numba_imported"] else "not imported"
+        return (
+            f"Kernels compiled at install: used (nothing compiled, numba {numba}; `python -m benchmarks.coldstart` "
+            f"measures numba's fallback). One-time cost of the {fits}"
+        )
+    return f"Kernels compiled at install: not used, so numba compiles them. One-time compile cost of the {fits}"
 
 
 # --------------------------------------------------------------------------- report
-def load_line(before: Sequence[float], after: Sequence[float]) -> str:
-    """How busy the (shared) machine was, so readers can judge the noise."""
-    return (
-        f"Load average (1, 5, 15 min) at the start: {', '.join(f'{v:.1f}' for v in before)}; "
-        f"at the end: {', '.join(f'{v:.1f}' for v in after)} (other processes share the cores)."
-    )
-
-
 def report_section(
     rows: Sequence[Row],
     command: str,
@@ -502,7 +510,10 @@ def report_section(
         f"float64, {input_mb:,.0f} MB; target = row sum of the z-scored columns.",
         f"- Times are medians over the `runs` column's runs (one run where the first took over "
         f"{single_run_above:g} s); quality is from the last run. Each method runs in its own worker "
-        f"process, warmed up on {WARMUP_ROWS:,} rows; methods take turns run by run.",
+        f"process, warmed up by a fit and a labelling of {min(WARMUP_ROWS, n_samples):,} rows; methods take "
+        "turns run by run.",
+        f"- Threads: every method's default on this machine's {os.cpu_count()} cores (LightGBM's OpenMP, faiss, "
+        f"scikit-learn's k-means use all of them; hvrt hist from {THREADED_MIN_ROWS:,} rows).",
         "",
         build_table(rows),
         "",
@@ -510,10 +521,8 @@ def report_section(
     peers_ran = any(row.runs for row in rows if row.method in ("exact", "lightgbm", "faiss", "kmeans"))
     targets = targets_table(rows, input_mb, caps) if peers_ran else ""
     if targets:
-        lines += [
-            "Targets (issue 3; LightGBM's ≥ 4, faiss's at K = 64 and 200 and the gap to LightGBM from issue 12), "
-            "as same-run ratios of total time (peer / hvrt hist):", "", targets, "",
-        ]  # fmt: skip
+        heading = "The project's targets (in each column's heading), as same-run ratios of total time (peer / hvrt hist):"
+        lines += [heading, "", targets, ""]
     features = features_table(rows)
     if features:
         lines += ['hvrt\'s `target="features"` against its sum target, same-run medians:', "", features, ""]
@@ -537,10 +546,11 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--single-run-above", type=float, default=30.0, help="do not repeat a run that took longer (seconds)"
     )
-    parser.add_argument("--no-compile-cost", action="store_true", help="skip the numba compile-cost probe")
+    parser.add_argument(
+        "--no-compile-cost", action="store_true", help="skip the first-fit probe (two fresh processes, 20,000 rows)"
+    )
     parser.add_argument("--section", help="section name in --out (default: from n and d)")
     parser.add_argument("--worker", choices=list(METHODS), help=argparse.SUPPRESS)
-    parser.add_argument("--probe-compile", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -549,9 +559,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = _parse_args(argv)
     if args.worker:
         _serve(args.worker, args.n, args.d, args.seed)
-        return
-    if args.probe_compile:
-        _probe_compile(args.n, args.d, args.k[0], args.seed)
         return
     command = command_line("partition", argv)
     caps = {"kmeans": args.kmeans_cap}

@@ -14,6 +14,7 @@ to PNG, the CSV/JSON files and the self-contained report.html. The target is <= 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -23,7 +24,7 @@ import pandas as pd
 
 from hvrt import DistributionAnalyzer, HVRTPartitioner, PartitionProfiler, full_report
 
-from ._harness import Measurement, add_common_arguments, machine_summary, measure, median_measure, print_and_write
+from ._harness import Measurement, add_common_arguments, measure, median_measure, print_and_write, run_context
 
 TARGET_SECONDS = 20.0
 
@@ -52,6 +53,7 @@ def _row(step: str, measurement: Measurement, note: str = "") -> str:
 
 def run(n_samples: int, n_features: int, max_leaf_nodes: int, repeats: int, seed: int) -> str:
     """Measure everything and return the markdown table (with its heading lines)."""
+    load_before = os.getloadavg()
     data = make_data(n_samples, n_features, seed)
     labels = HVRTPartitioner(max_leaf_nodes=max_leaf_nodes).fit(data).labels_
     n_partitions = len(np.unique(labels))
@@ -81,7 +83,7 @@ def run(n_samples: int, n_features: int, max_leaf_nodes: int, repeats: int, seed
         f"`python -m benchmarks.profiler --n {n_samples} --d {n_features} --k {max_leaf_nodes} "
         f"--repeats {repeats} --seed {seed}`",
         "",
-        f"Machine: {machine_summary(('numpy', 'pandas', 'scikit-learn', 'numba', 'matplotlib'))}",
+        *run_context(load_before, ("numpy", "pandas", "scikit-learn", "numba", "matplotlib")),
         "",
         f"{n_samples:,} rows x {n_features} features (Normal, bimodal, log-normal, uniform) x {n_partitions} "
         f"partitions from `HVRTPartitioner(max_leaf_nodes={max_leaf_nodes})` (seed {seed}; fitting not timed). "
@@ -109,7 +111,7 @@ def run(n_samples: int, n_features: int, max_leaf_nodes: int, repeats: int, seed
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.profiler", description=__doc__.splitlines()[0])
     add_common_arguments(parser, n=1_000_000, d=10, k=4096, repeats=3, out="also write the table to this markdown file")
     args = parser.parse_args(argv)
     table = run(args.n, args.d, args.k, args.repeats, args.seed)

@@ -259,6 +259,8 @@ def test_benchmark_main_runs_small(name, argv, echoed, tmp_path) -> None:
     text = out.read_text()
     assert text.startswith("# ") and "|---" in text
     assert f"`python -m benchmarks.{name} {echoed}" in text  # the command as run, in the one vocabulary
+    for line in ("- Date: ", "- Machine: ", "- Code: ", "- Load average (1, 5, 15 min) at the start: "):
+        assert line in text  # every results file can be traced to a run
 
 
 def _local_methods() -> list[str]:
@@ -351,6 +353,7 @@ def test_dask_benchmark_runs_small(tmp_path) -> None:
     assert dask_benchmark.main(argv) == 0
     text = out.read_text()
     assert "`python -m benchmarks.dask --n 20000 --d 3 --k 8" in text
+    assert "- Date: " in text and "- Code: " in text and "- Load average (1, 5, 15 min) at the start: " in text
     rows = {line.split("|")[1].strip(): line.split("|") for line in text.splitlines() if line.startswith("| hvrt") or line.startswith("| in-memory")}
     assert set(rows) == {"hvrt.dask, hist route", "hvrt.dask, sample route", "in-memory hvrt (hist)"}
     hist, memory = rows["hvrt.dask, hist route"], rows["in-memory hvrt (hist)"]
@@ -498,9 +501,73 @@ def test_code_line_names_the_commit_of_the_tree_hvrt_is_imported_from(tmp_path):
     git("add", "-A")
     git("commit", "-q", "-m", "other tree")
     commit = git("rev-parse", "--short", "HEAD")
-    assert code_line(other) == f"commit {commit} of {other.resolve()} (where hvrt is imported from, not the benchmark scripts' checkout)"
+    # (the part after "; " says whether this checkout's benchmark scripts have edits)
+    assert code_line(other).split("; ")[0] == f"commit {commit} of {other.resolve()} (where hvrt is imported from, not the benchmark scripts' checkout)"
     (other / "src" / "hvrt" / "__init__.py").write_text("x = 1\n")
     assert code_line(other).startswith(f"commit {commit} with uncommitted changes under src/ of ")
     copy = tmp_path / "copy"
     shutil.copytree(other / "src", copy / "src")  # a copy git does not track (a `git archive` extract)
     assert code_line(copy) == f"unknown (hvrt imported from {(copy / 'src' / 'hvrt').resolve()}, which is not in a git checkout)"
+
+
+def test_code_line_flags_edited_benchmark_scripts_but_not_results(tmp_path):
+    # Only src/ was checked: a run with edited peer parameters or protocol looked committed.
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    repo = tmp_path / "repo"
+    (repo / "src" / "hvrt").mkdir(parents=True)
+    (repo / "src" / "hvrt" / "__init__.py").write_text("")
+    (repo / "benchmarks" / "results").mkdir(parents=True)
+    (repo / "benchmarks" / "peers.py").write_text("K = 1\n")
+    (repo / "benchmarks" / "results" / "table.md").write_text("# old\n")
+
+    def git(*args: str) -> str:
+        command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args]
+        return subprocess.run(command, cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
+
+    def code_line() -> str:
+        program = f"from benchmarks._harness import code_version; print(code_version({str(repo)!r}))"
+        env = {**os.environ, "PYTHONPATH": f"{repo / 'src'}{os.pathsep}{Path(__file__).resolve().parent.parent}"}
+        return subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True, check=True).stdout.strip()
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-q", "-m", "repo")
+    commit = git("rev-parse", "--short", "HEAD")
+    (repo / "benchmarks" / "results" / "table.md").write_text("# a run's own output\n")
+    assert code_line() == f"commit {commit}"
+    (repo / "benchmarks" / "peers.py").write_text("K = 2\n")
+    assert code_line() == f"commit {commit}; the benchmark scripts have uncommitted changes"
+
+
+def test_compile_cost_line_names_the_kernels_the_probe_ran() -> None:
+    # With the kernels compiled at install the line said "numba compile ... 0.0 s", and its
+    # `import hvrt` time was a cached import (the probe had imported hvrt already): 0.00 s.
+    from benchmarks.partition import _COMPILE_PROBE, compile_cost_line
+
+    first_import = [line for line in _COMPILE_PROBE.splitlines() if line.startswith(("import", "from"))][:2]
+    assert first_import == ["import json, sys, time", "import hvrt"]
+    timings = {"import_s": 0.09, "first_fit_s": 0.4, "second_fit_s": 0.02, "numba_imported": False}
+    aot = compile_cost_line({state: {**timings, "precompiled": True} for state in ("cold", "warm")}, 20_000, 10, 200)
+    assert aot.startswith("Kernels compiled at install: used (nothing compiled, numba not imported;")
+    assert "numba compile" not in aot and "`import hvrt`, timed as the first import of a new interpreter, takes 0.09 s" in aot
+    jit = compile_cost_line({state: {**timings, "precompiled": False} for state in ("cold", "warm")}, 20_000, 10, 200)
+    assert jit.startswith("Kernels compiled at install: not used, so numba compiles them.")
+
+
+def test_coldstart_regressor_table_names_its_kernels() -> None:
+    from benchmarks.coldstart import Case, Probe, _parse_args, regressor_table
+
+    cases = [Case("regressor", "sum", "cold", kernels) for kernels in ("precompiled", "numba")]
+    for case, (first, numba) in zip(cases, [(0.3, False), (15.0, True)]):
+        for scale in (1.0, 1.2, 0.9):
+            case.probes.append(Probe(0.1, first * scale, first, 0.2, numba, not numba, numba))
+    lines = regressor_table(cases).splitlines()
+    assert lines[2].startswith("| PartitionedRegressor, empty numba cache | 0.300 | 0.200 | 0.100 |")
+    assert lines[2].endswith("| no | no | 3 |")
+    assert lines[3].startswith("| PartitionedRegressor, empty numba cache, numba kernels only | 15.000 |")
+    assert lines[3].endswith("| yes | yes | 3 |")
+    assert _parse_args([]).regressor == 0 and _parse_args(["--regressor", "50000"]).regressor == 50_000

@@ -69,20 +69,24 @@ def partition(state: DemoState) -> None:
     state.echo(f"Partitioned into {partitioner.n_partitions_} partitions (engine {partitioner.engine_}) in {seconds:.2f} s")
     state.echo(f"  sizes: min {quality.min_size:.0f} / median {quality.median_size:.0f} / max {quality.max_size:.0f}"
                f" rows, {quality.n_singletons} single-row partitions")
-    state.echo(f"  within-partition share of the scaled features' SSE: {quality.within_sse_ratio:.3f}"
+    state.echo(f"  within-partition share of the scaled numeric columns' SSE: {quality.within_sse_ratio:.3f}"
                f" (1 = no better than one partition)")
-    state.echo(f"  share of the variance of {state.y.name!r} explained by the partition means: {quality.y_r2:.3f}")
+    state.echo(f"  share of the variance of {state.y.name!r} explained by the partition means: {quality.y_r2:.3f}"
+               f" (in-sample: {state.y.name!r} guided the partitions)")
     concentrated = sorted(report.items(), key=lambda item: item[1].variance_report.hhi)[-3:][::-1]
-    state.echo("  most concentrated variance (HHI over partitions, 1/K is even): "
+    even = 1 / partitioner.n_partitions_
+    state.echo(f"  most concentrated variance (HHI over partitions; 1/K = {even:.2g} would be perfectly even): "
                + ", ".join(f"{name} {feature.variance_report.hhi:.4f}" for name, feature in concentrated))
 
 
 def largest_rules(state: DemoState) -> None:
-    rules = state.partitioner.partition_rules(precision=4, missing="fit")
+    # Full precision: a rounded bound would move the rows within the rounding to a
+    # neighbour, and each query must select exactly the n rows printed beside it.
+    rules = state.partitioner.partition_rules(missing="fit")
     largest = rules.sort_values("n_samples", ascending=False, kind="stable").head(3)
     state.results["largest_rules"] = largest
     state.echo("")
-    state.echo("The three largest partitions, as pandas queries (partition_rules(); bounds rounded to 4 digits):")
+    state.echo("The three largest partitions, as pandas queries (partition_rules(); X.query(rule) selects the n rows):")
     for partition, row in largest.iterrows():
         state.echo(f"  {partition:>4}  n={row['n_samples']:,}  mean {state.y.name}={row['y_mean']:.3g}")
         state.echo(f"        {row['rule']}")
