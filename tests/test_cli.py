@@ -1012,7 +1012,18 @@ def test_y_weight_is_an_option_of_partition(tmp_path, csv, table):
 
 
 # what a Python user is told to run or pass, which a command-line user cannot
-PYTHON_ADVICE = re.compile(r"X\[|pd\.|\.astype\(|\.where\(|Series\.|categorical_features|\w+='|partitioner with|hvrt\.save")
+PYTHON_ADVICE = re.compile(
+    r"X\[|pd\.|\.astype\(|\.where\(|Series\.|DataFrame\.|\.to_csv\(|categorical_features|\w+='|partitioner with|hvrt\.save"
+)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_no_error_of_the_command_line_gives_python_advice(tmp_path, csv, case):
+    # C41 told a user of the command line to run pd.read_csv(path, sep=';').to_csv(...), and C44
+    # to write the file with DataFrame.to_csv(path, index=False): advice for the file or an option
+    args, _ = bad_inputs(tmp_path, csv)[case]
+    line = run(*args).stderr.strip()
+    assert not PYTHON_ADVICE.search(line), line
 
 
 def test_library_advice_is_given_in_command_line_terms(tmp_path):

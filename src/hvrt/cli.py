@@ -390,8 +390,8 @@ def _check_csv_header(path: Path, fmt: str) -> list[str]:
     if separator is not None:  # "a;b;y": pandas reads one column, and every later error would be about it
         raise BadInput(
             f"{str(path)!r} has one column, named {names[0]!r}: it looks separated by {separator!r}, but hvrt reads "
-            f"comma-separated files; write it with commas first (pandas: pd.read_csv(path, sep={separator!r}).to_csv(new_path, "
-            "index=False))"
+            "comma-separated files only (no option takes another separator); save it comma-separated first (a "
+            "spreadsheet's CSV export, comma-delimited)"
         )
     _check_no_implicit_index(path, fmt, len(names))
     seen: dict[str, int] = {}
@@ -426,7 +426,8 @@ def _check_no_implicit_index(path: Path, fmt: str, n_names: int) -> None:
         raise BadInput(
             f"{str(path)!r}: its rows have {more} more than its header ({first.shape[1]} fields, {n_names} names), "
             "so pandas would take the first field as a row index and hvrt would drop it; name every column in the "
-            "header (a saved row index: write the file with DataFrame.to_csv(path, index=False))"
+            "header (a saved row index: put a name such as 'index' first in the header, and give --columns the other "
+            "columns)"
         )
 
 
