@@ -1383,6 +1383,48 @@ def test_profile_names_its_labels_option_not_y(tmp_path, table):
     )
     assert not (tmp_path / "r").exists()
 
+def _strict_json(path: Path) -> dict:
+    """``path`` read as JSON proper: NaN and Infinity (which json.dumps writes) are refused."""
+    import json
+
+    def refuse(constant):
+        raise AssertionError(f"{path.name} holds {constant}, which is not JSON")
+
+    return json.loads(path.read_text(), parse_constant=refuse)
+
+
+def test_profile_summary_has_no_number_where_there_was_no_spread(tmp_path):
+    # summary.json gave an all-NaN column's variance_hhi as 0.0 (and its shares 0.0), which reads
+    # as "perfectly even"; a constant column and partitions of one row each likewise
+    rng = np.random.default_rng(17)
+    n = 40
+    frame = pd.DataFrame({"a": rng.normal(size=n), "none": np.nan, "same": 3.0, "p": np.r_[np.arange(n - 1) % 3, 3]})
+    frame.to_csv(tmp_path / "edge.csv", index=False)
+    # the library's own figure, which the files do not repeat (full_report documents 0.0)
+    assert hvrt.full_report(frame[["none", "same"]], frame["p"])["same"].variance_report.hhi == 0.0
+    result = run("profile", tmp_path / "edge.csv", "--labels", "p", "--out", tmp_path / "r")
+    assert result.exit_code == 0, result.output
+    summary = _strict_json(tmp_path / "r" / "summary.json")
+    features = {entry["feature"]: entry for entry in summary["features"]}
+    for name in ("none", "same"):
+        entry = features[name]
+        assert entry["variance_hhi"] is None and entry["span_hhi"] is None, entry
+        assert set(entry["variance_proportion"].values()) == {None} == set(entry["span_proportion"].values()), entry
+    assert features["same"]["wasserstein"] == 0.0  # a constant is rebuilt exactly: a measured 0
+    a = features["a"]  # measured: numbers, a partition of one row holding a share 0
+    assert 1 / 4 <= a["variance_hhi"] <= 1 and a["variance_proportion"]["min"] == 0.0
+    table = pd.read_csv(tmp_path / "r" / "feature_summary.csv").set_index("feature")
+    assert table.loc[["none", "same"]].isna().all().all() and table.loc["a"].notna().all()
+    shares = pd.read_csv(tmp_path / "r" / features["same"]["folder"] / "prop_variance_distribution.csv")
+    assert shares["variance_proportion"].isna().all() and (shares["n_values"] > 0).all()
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert "not defined (no variance in any partition)" in html
+    # partitions of one row each: no variance in any partition, of any feature
+    frame.assign(p=np.arange(n)).to_csv(tmp_path / "ones.csv", index=False)
+    assert run("profile", tmp_path / "ones.csv", "--labels", "p", "--out", tmp_path / "r1").exit_code == 0
+    entry = {e["feature"]: e for e in _strict_json(tmp_path / "r1" / "summary.json")["features"]}["a"]
+    assert entry["variance_hhi"] is None and entry["span_hhi"] is None
+
 
 def test_a_parquet_file_with_integer_column_names_is_partitioned_labelled_and_read_back(tmp_path):
     # pandas stores integer column names as text, with metadata to make them integers again:
