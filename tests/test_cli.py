@@ -295,6 +295,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
     (tmp_path / "cut.parquet").write_bytes(b"PAR1" + bytes(60))  # a Parquet file cut short: no footer
     (tmp_path / "latin1.csv").write_bytes("a,b\n1,2\ncafé,3\n".encode("latin-1"))
     (tmp_path / "sentinel.csv").write_text("end,v\n2020-01-01,1\n9999-12-31,2\n2021-05-06,3\n")
+    frame.assign(c=np.r_[1.0, 2.5, frame["c"].to_numpy()[2:]]).to_csv(tmp_path / "lab_frac.csv", index=False)
     out = tmp_path / "out.csv"
     return {
         "missing file": (["partition", tmp_path / "absent.csv", "-o", out], "input file '.*absent.csv' does not exist"),
@@ -350,6 +351,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "an input that is a folder": (["label", tmp_path / "folder.csv", "--model", tmp_path / "part.hvrt", "-o", out], "input '.*folder.csv' is a folder; give a file \\(hvrt reads one CSV or Parquet file\\)"),
         "a --categorical-features column that is --y": (["regress", csv, "--y", "y", "--categorical-features", "c,y", "--model", tmp_path / "m.hvrt"], "--categorical-features column 'y' is --y, not a feature; list feature columns only"),
         "--y-weight without --y": (["partition", csv, "--y-weight", "1", "-o", out], "--y-weight is the share of the target that --y carries; name the --y column\\(s\\) it weighs"),
+        "a --labels column of fractions": (["profile", tmp_path / "lab_frac.csv", "--labels", "c", "--out", tmp_path / "report"], "--labels column 'c' of '.*lab_frac.csv' holds 1 value\\(s\\) that are not whole numbers, first 2.5 in data row 2"),
     }  # fmt: skip
 
 
@@ -369,7 +371,7 @@ CASES = [
     "library advice in command-line terms", "native encoding without the hist engine",
     "an unknown --categorical-features column", "a --categorical-features column that is --y", "a CSV that is not UTF-8",
     "labelling a Parquet file cut short", "regress given two --y columns",
-    "an input that is a folder", "--y-weight without --y",
+    "an input that is a folder", "--y-weight without --y", "a --labels column of fractions",
 ]  # fmt: skip
 
 
@@ -1382,6 +1384,28 @@ def test_profile_names_its_labels_option_not_y(tmp_path, table):
         f"hvrt: error: {str(tmp_path / 'only.csv')!r} has no column left to profile besides --labels\n"
     )
     assert not (tmp_path / "r").exists()
+
+def test_profile_reads_whole_float_labels_as_integers_and_refuses_fractions(tmp_path):
+    # a float --labels column (a CSV's '2.0', a Parquet double) was profiled as one partition per
+    # distinct value without a word: 2.5 was a partition, and the files named partitions '0.0', '1.0'
+    rng = np.random.default_rng(54)
+    n = 60
+    frame = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "p": (np.arange(n) % 3).astype(float)})
+    frame.to_csv(tmp_path / "f.csv", index=False)
+    frame.astype({"p": np.float32}).to_parquet(tmp_path / "f.parquet", index=False)
+    frame.astype({"p": np.int64}).to_csv(tmp_path / "i.csv", index=False)
+    for name in ("f.csv", "f.parquet", "i.csv"):
+        result = run("profile", tmp_path / name, "--labels", "p", "--out", tmp_path / name.replace(".", "_"))
+        assert result.exit_code == 0 and "in 3 partitions" in result.stdout, result.output
+    wanted = (tmp_path / "i_csv" / "a" / "prop_variance_distribution.csv").read_text()
+    assert wanted.splitlines()[1].startswith("0,")
+    for folder in ("f_csv", "f_parquet"):  # the same files as integer labels give
+        assert (tmp_path / folder / "a" / "prop_variance_distribution.csv").read_text() == wanted
+    for value, shown in ((2.5, "2.5"), (np.inf, "inf"), (-1e300, "-1e+300")):
+        frame.assign(p=np.r_[frame["p"].to_numpy()[:-1], value]).to_csv(tmp_path / "x.csv", index=False)
+        result = run("profile", tmp_path / "x.csv", "--labels", "p", "--out", tmp_path / "x")
+        assert result.exit_code == 2 and f"that are not whole numbers, first {shown} in data row {n:,}" in result.stderr
+        assert not (tmp_path / "x").exists()
 
 def _strict_json(path: Path) -> dict:
     """``path`` read as JSON proper: NaN and Infinity (which json.dumps writes) are refused."""

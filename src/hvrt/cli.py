@@ -1682,7 +1682,9 @@ def predict(input_path: str, model_path: str, output: str, chunk_rows: int, over
 
 @cli.command(short_help="Profile the partitions of INPUT into the --out folder.")
 @click.argument("input_path", metavar="INPUT")
-@click.option("--labels", "labels_column", required=True, metavar="COL", help="The column that holds the partition labels.")
+@click.option("--labels", "labels_column", required=True, metavar="COL",
+              help="The column that holds the partition labels: integers or text, such as the 'partition' column "
+                   "`hvrt partition` writes (whole-number floats such as 2.0 are read as integers); every row needs one.")
 @click.option("--columns", "columns", multiple=True, metavar="A,B,...",
               help="Columns to profile (default: every column but the labels).")
 @click.option("--out", "out_dir", required=True, metavar="DIR", help="Folder for the tables, figures and report.html.")
@@ -1696,6 +1698,7 @@ def profile(input_path: str, labels_column: str, columns: tuple[str, ...], out_d
     frame = read_table(source, fmt)
     _check_columns(frame, [labels_column], "--labels", source)
     _labelled_rows(frame[labels_column], source)
+    frame[labels_column] = _integer_labels(frame[labels_column], source)
     X = _features(frame, _columns_option(columns), [labels_column], source, "--labels", "profile")
     progress.step("profiling")
     report = write_profile(X, frame[labels_column], out)
@@ -1713,6 +1716,32 @@ def _labelled_rows(labels: pd.Series, source: Path) -> None:
             f"--labels column {labels.name!r} of {str(source)!r} has {int(missing.sum()):,} missing value(s), first in "
             f"data row {int(np.flatnonzero(missing)[0]) + 1:,}; every row needs a partition label (drop those rows)"
         )
+
+
+def _integer_labels(labels: pd.Series, source: Path) -> pd.Series:
+    """``labels`` of floats as integers, which they must all be (``2.0``); any other column as it is.
+
+    A CSV column of labels is read as floats when a value is written ``2.0`` (or when it
+    had a gap, refused before by :func:`_labelled_rows`): whole numbers are the partitions
+    ``2``, ... they name. A value such as ``2.5`` names no partition ``hvrt partition``
+    writes: the column is most likely a feature (the profile would be one partition per
+    distinct value, without a word), so it is refused, with its first such value and row.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if labels.dtype.kind != "f":
+        return labels
+    values = labels.to_numpy(dtype=np.float64)
+    whole = np.isfinite(values) & (values == np.round(values)) & (np.abs(values) < 2.0**63)
+    if not whole.all():
+        first = int(np.flatnonzero(~whole)[0])
+        raise BadInput(
+            f"--labels column {labels.name!r} of {str(source)!r} holds {int((~whole).sum()):,} value(s) that are not "
+            f"whole numbers, first {float(values[first])!r} in data row {first + 1:,}; partition labels are integers or text "
+            "(such as the 'partition' column `hvrt partition` writes): give --labels the column that holds them"
+        )
+    return pd.Series(values.astype(np.int64), index=labels.index, name=labels.name)
 
 
 def write_profile(X: pd.DataFrame, labels: Any, out: Path) -> Path:
