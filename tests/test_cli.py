@@ -1028,6 +1028,24 @@ def test_no_error_of_the_command_line_gives_python_advice(tmp_path, csv, case):
     assert not PYTHON_ADVICE.search(line), line
 
 
+def test_the_advice_of_x22_makes_every_stray_value_missing():
+    # X22 advised pd.to_numeric(X['b'], errors='coerce') to make the stray values NaN, but it
+    # reads a stray b'1.5' as 1.5: the column stayed wrong, without a word
+    import warnings
+
+    rng = np.random.default_rng(22)
+    for stray in (b"1.5", np.bytes_(b"7"), "unknown"):
+        values = rng.integers(1, 200, 150).astype(object)
+        values[40] = stray
+        X = pd.DataFrame({"b": values, "v": rng.normal(size=150)})
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            HVRTPartitioner(2, engine="exact").fit(X)
+        message = next(str(w.message) for w in caught if "holds numbers but for 1 of its 150 values" in str(w.message))
+        advice = re.search(r"\((pd\.to_numeric\(.*?\))\), or list it", message)[1]
+        fixed = eval(advice, {"pd": pd, "X": X})  # the code the message gives, as a user runs it
+        assert np.isnan(fixed[40]) and fixed.drop(40).tolist() == X["b"].drop(40).astype(float).tolist(), stray
+
 def test_library_advice_is_given_in_command_line_terms(tmp_path):
     # the library's messages told a command-line user to run pandas code or pass a parameter
     rng = np.random.default_rng(41)
@@ -1119,6 +1137,31 @@ def test_a_parquet_date_column_is_an_ordered_feature(tmp_path):
     assert result.exit_code == 2 and "X column 'd' holds 1 date(s) beyond the range" in result.stderr
     assert "first '9999-12-31'; make them missing in the file" in result.stderr
 
+
+@pytest.mark.parametrize("pandas_2", [False, True])
+def test_a_parquet_file_with_dates_is_read_once_by_pandas_2_and_3(tmp_path, monkeypatch, pandas_2):
+    # before pandas 3 (whose read_parquet cannot pass date_as_object on), the date columns of a
+    # Parquet input were read a second time; each pandas now reads the file once
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from hvrt.cli import read_table
+
+    n = 50
+    days = pa.array([dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(n)], pa.date32())
+    pq.write_table(pa.table({"d": days, "e": days, "v": np.arange(n) / 7.0, "s": ["x", "y"] * 25}), tmp_path / "d.parquet")
+    expected = read_table(tmp_path / "d.parquet", "parquet")
+    if pandas_2:  # read_parquet as pandas 2 has it: no to_pandas_kwargs, dates as Python objects
+        plain = pd.read_parquet
+        monkeypatch.setattr(pd, "read_parquet", lambda path, **options: plain(path, **options))
+    reads = []
+    whole = pq.read_table
+    monkeypatch.setattr(pq, "read_table", lambda *args, **options: reads.append(args) or whole(*args, **options))
+    frame = read_table(tmp_path / "d.parquet", "parquet")
+    assert len(reads) == 1, reads
+    assert frame["d"].dtype.kind == "M" and frame["e"].dtype.kind == "M"
+    pd.testing.assert_frame_equal(frame, expected)
 
 def test_a_parquet_input_written_as_csv_reads_back_equal(tmp_path):
     # Parquet has no text to copy: a CSV output holds the values as written by pandas (floats through

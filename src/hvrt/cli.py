@@ -720,25 +720,22 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     partitioner takes as unordered categories, one per day (and warned of with pandas code to
     run); as ``datetime64`` they are an ordered feature, as a CSV's ISO dates are. pandas 3
     passes pyarrow's ``date_as_object=False`` on, so the file is read once (and no date
-    object is made); before pandas 3, the date columns (named by the schema, read from the
-    footer alone) are read a second time, as pyarrow converts them (converting the objects
-    pandas made took about 2 s for 2,000,000 dates, that second read 0.05 s). Either way
-    9999-12-31 stays (milliseconds hold it; the partitioner names it, X20).
+    object is made). Before pandas 3, ``read_parquet`` cannot pass it on, so the file is read
+    here as it reads it (pyarrow's ``read_table``, then ``Table.to_pandas``), once too: the
+    date columns were read a second time (converting the objects pandas made took about 2 s
+    for 2,000,000 dates). Either way 9999-12-31 stays (milliseconds hold it; the partitioner
+    names it, X20).
     """
     import inspect
 
     import pandas as pd
 
-    pa = _pyarrow()
     if "to_pandas_kwargs" in inspect.signature(pd.read_parquet).parameters:  # pandas >= 3.0
         return _string_names(pd.read_parquet(path, to_pandas_kwargs={"date_as_object": False}))
-    frame = _string_names(pd.read_parquet(path))
-    dates = [field.name for field in pa.parquet.read_schema(path) if pa.types.is_date(field.type)]
-    dates = [name for name in dates if name in frame.columns]
-    if not dates:
-        return frame
-    times = pa.parquet.read_table(path, columns=dates).to_pandas(date_as_object=False)
-    return frame.assign(**{name: times[name].to_numpy() for name in dates})
+    # (pandas 2's opt-in future.infer_string would make text its string dtype: here it stays
+    # Python strings, which hvrt reads alike)
+    table = _pyarrow().parquet.read_table(path, use_pandas_metadata=True)
+    return _string_names(table.to_pandas(date_as_object=False))
 
 
 def _csv_chunks(
