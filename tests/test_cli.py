@@ -453,6 +453,15 @@ def test_parquet_without_pyarrow_names_the_extra(tmp_path, parquet, monkeypatch)
     assert 'pip install "hvrt-partitioner[parquet]"' in result.stderr and len(result.stderr.splitlines()) == 1
 
 
+def test_help_states_the_exit_codes(tmp_path):
+    # `hvrt --help` said nothing of the exit codes a script should test
+    result = run("--help")
+    assert result.exit_code == 0
+    codes = dict(re.findall(r"^\s+(\d+)\s+(\S.*)$", result.stdout, re.MULTILINE))
+    assert set(codes) == {"0", "1", "2", "130"}, result.stdout
+    assert run("partition", tmp_path / "absent.csv", "-o", tmp_path / "o.csv").exit_code == 2
+    assert "bad input" in codes["2"]
+
 def test_python_m_hvrt_reports_bad_input_in_one_line(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "hvrt", "label", str(tmp_path / "absent.csv"), "--model", "m.hvrt", "-o", "x.csv"],

@@ -1397,6 +1397,13 @@ def cli() -> None:
     """H-VRT: fine-grained partitions of tabular data, local models on them, and reports.
 
     Files are CSV or Parquet, by extension. Results go to stdout, progress to stderr.
+
+    \b
+    Exit status:
+      0    done
+      1    the system refused a file (permission, a full disk), or a missing extra
+      2    bad input (a file, a column, an option): one line on stderr
+      130  interrupted
     """
 
 
@@ -1687,7 +1694,7 @@ def predict(input_path: str, model_path: str, output: str, chunk_rows: int, over
 @click.option("--out", "out_dir", required=True, metavar="DIR", help="Folder for the tables, figures and report.html.")
 @_quiet_option
 def profile(input_path: str, labels_column: str, columns: tuple[str, ...], out_dir: str, quiet: bool) -> None:
-    """Profile the partitions of INPUT (tables, figures, summary.json, report.html) into DIR."""
+    """Profile the partitions of INPUT (tables, figures, summary.json, report.html) into the --out folder."""
     source, fmt = _input_path(input_path)
     out = _check_out_folder(out_dir)
     progress = Progress(quiet)
