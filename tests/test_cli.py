@@ -295,6 +295,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
     (tmp_path / "cut.parquet").write_bytes(b"PAR1" + bytes(60))  # a Parquet file cut short: no footer
     (tmp_path / "latin1.csv").write_bytes("a,b\n1,2\ncafé,3\n".encode("latin-1"))
     (tmp_path / "sentinel.csv").write_text("end,v\n2020-01-01,1\n9999-12-31,2\n2021-05-06,3\n")
+    frame.assign(c=np.r_[1.0, 2.5, frame["c"].to_numpy()[2:]]).to_csv(tmp_path / "lab_frac.csv", index=False)
     out = tmp_path / "out.csv"
     return {
         "missing file": (["partition", tmp_path / "absent.csv", "-o", out], "input file '.*absent.csv' does not exist"),
@@ -350,6 +351,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "an input that is a folder": (["label", tmp_path / "folder.csv", "--model", tmp_path / "part.hvrt", "-o", out], "input '.*folder.csv' is a folder; give a file \\(hvrt reads one CSV or Parquet file\\)"),
         "a --categorical-features column that is --y": (["regress", csv, "--y", "y", "--categorical-features", "c,y", "--model", tmp_path / "m.hvrt"], "--categorical-features column 'y' is --y, not a feature; list feature columns only"),
         "--y-weight without --y": (["partition", csv, "--y-weight", "1", "-o", out], "--y-weight is the share of the target that --y carries; name the --y column\\(s\\) it weighs"),
+        "a --labels column of fractions": (["profile", tmp_path / "lab_frac.csv", "--labels", "c", "--out", tmp_path / "report"], "--labels column 'c' of '.*lab_frac.csv' holds 1 value\\(s\\) that are not whole numbers, first 2.5 in data row 2"),
     }  # fmt: skip
 
 
@@ -369,7 +371,7 @@ CASES = [
     "library advice in command-line terms", "native encoding without the hist engine",
     "an unknown --categorical-features column", "a --categorical-features column that is --y", "a CSV that is not UTF-8",
     "labelling a Parquet file cut short", "regress given two --y columns",
-    "an input that is a folder", "--y-weight without --y",
+    "an input that is a folder", "--y-weight without --y", "a --labels column of fractions",
 ]  # fmt: skip
 
 
@@ -450,6 +452,15 @@ def test_parquet_without_pyarrow_names_the_extra(tmp_path, parquet, monkeypatch)
     assert result.exit_code == 1
     assert 'pip install "hvrt-partitioner[parquet]"' in result.stderr and len(result.stderr.splitlines()) == 1
 
+
+def test_help_states_the_exit_codes(tmp_path):
+    # `hvrt --help` said nothing of the exit codes a script should test
+    result = run("--help")
+    assert result.exit_code == 0
+    codes = dict(re.findall(r"^\s+(\d+)\s+(\S.*)$", result.stdout, re.MULTILINE))
+    assert set(codes) == {"0", "1", "2", "130"}, result.stdout
+    assert run("partition", tmp_path / "absent.csv", "-o", tmp_path / "o.csv").exit_code == 2
+    assert "bad input" in codes["2"]
 
 def test_python_m_hvrt_reports_bad_input_in_one_line(tmp_path):
     result = subprocess.run(
@@ -1012,8 +1023,37 @@ def test_y_weight_is_an_option_of_partition(tmp_path, csv, table):
 
 
 # what a Python user is told to run or pass, which a command-line user cannot
-PYTHON_ADVICE = re.compile(r"X\[|pd\.|\.astype\(|\.where\(|Series\.|categorical_features|\w+='|partitioner with|hvrt\.save")
+PYTHON_ADVICE = re.compile(
+    r"X\[|pd\.|\.astype\(|\.where\(|Series\.|DataFrame\.|\.to_csv\(|categorical_features|\w+='|partitioner with|hvrt\.save"
+)
 
+
+@pytest.mark.parametrize("case", CASES)
+def test_no_error_of_the_command_line_gives_python_advice(tmp_path, csv, case):
+    # C41 told a user of the command line to run pd.read_csv(path, sep=';').to_csv(...), and C44
+    # to write the file with DataFrame.to_csv(path, index=False): advice for the file or an option
+    args, _ = bad_inputs(tmp_path, csv)[case]
+    line = run(*args).stderr.strip()
+    assert not PYTHON_ADVICE.search(line), line
+
+
+def test_the_advice_of_x22_makes_every_stray_value_missing():
+    # X22 advised pd.to_numeric(X['b'], errors='coerce') to make the stray values NaN, but it
+    # reads a stray b'1.5' as 1.5: the column stayed wrong, without a word
+    import warnings
+
+    rng = np.random.default_rng(22)
+    for stray in (b"1.5", np.bytes_(b"7"), "unknown"):
+        values = rng.integers(1, 200, 150).astype(object)
+        values[40] = stray
+        X = pd.DataFrame({"b": values, "v": rng.normal(size=150)})
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            HVRTPartitioner(2, engine="exact").fit(X)
+        message = next(str(w.message) for w in caught if "holds numbers but for 1 of its 150 values" in str(w.message))
+        advice = re.search(r"\((pd\.to_numeric\(.*?\))\), or list it", message)[1]
+        fixed = eval(advice, {"pd": pd, "X": X})  # the code the message gives, as a user runs it
+        assert np.isnan(fixed[40]) and fixed.drop(40).tolist() == X["b"].drop(40).astype(float).tolist(), stray
 
 def test_library_advice_is_given_in_command_line_terms(tmp_path):
     # the library's messages told a command-line user to run pandas code or pass a parameter
@@ -1106,6 +1146,31 @@ def test_a_parquet_date_column_is_an_ordered_feature(tmp_path):
     assert result.exit_code == 2 and "X column 'd' holds 1 date(s) beyond the range" in result.stderr
     assert "first '9999-12-31'; make them missing in the file" in result.stderr
 
+
+@pytest.mark.parametrize("pandas_2", [False, True])
+def test_a_parquet_file_with_dates_is_read_once_by_pandas_2_and_3(tmp_path, monkeypatch, pandas_2):
+    # before pandas 3 (whose read_parquet cannot pass date_as_object on), the date columns of a
+    # Parquet input were read a second time; each pandas now reads the file once
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from hvrt.cli import read_table
+
+    n = 50
+    days = pa.array([dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(n)], pa.date32())
+    pq.write_table(pa.table({"d": days, "e": days, "v": np.arange(n) / 7.0, "s": ["x", "y"] * 25}), tmp_path / "d.parquet")
+    expected = read_table(tmp_path / "d.parquet", "parquet")
+    if pandas_2:  # read_parquet as pandas 2 has it: no to_pandas_kwargs, dates as Python objects
+        plain = pd.read_parquet
+        monkeypatch.setattr(pd, "read_parquet", lambda path, **options: plain(path, **options))
+    reads = []
+    whole = pq.read_table
+    monkeypatch.setattr(pq, "read_table", lambda *args, **options: reads.append(args) or whole(*args, **options))
+    frame = read_table(tmp_path / "d.parquet", "parquet")
+    assert len(reads) == 1, reads
+    assert frame["d"].dtype.kind == "M" and frame["e"].dtype.kind == "M"
+    pd.testing.assert_frame_equal(frame, expected)
 
 def test_a_parquet_input_written_as_csv_reads_back_equal(tmp_path):
     # Parquet has no text to copy: a CSV output holds the values as written by pandas (floats through
@@ -1371,6 +1436,70 @@ def test_profile_names_its_labels_option_not_y(tmp_path, table):
         f"hvrt: error: {str(tmp_path / 'only.csv')!r} has no column left to profile besides --labels\n"
     )
     assert not (tmp_path / "r").exists()
+
+def test_profile_reads_whole_float_labels_as_integers_and_refuses_fractions(tmp_path):
+    # a float --labels column (a CSV's '2.0', a Parquet double) was profiled as one partition per
+    # distinct value without a word: 2.5 was a partition, and the files named partitions '0.0', '1.0'
+    rng = np.random.default_rng(54)
+    n = 60
+    frame = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "p": (np.arange(n) % 3).astype(float)})
+    frame.to_csv(tmp_path / "f.csv", index=False)
+    frame.astype({"p": np.float32}).to_parquet(tmp_path / "f.parquet", index=False)
+    frame.astype({"p": np.int64}).to_csv(tmp_path / "i.csv", index=False)
+    for name in ("f.csv", "f.parquet", "i.csv"):
+        result = run("profile", tmp_path / name, "--labels", "p", "--out", tmp_path / name.replace(".", "_"))
+        assert result.exit_code == 0 and "in 3 partitions" in result.stdout, result.output
+    wanted = (tmp_path / "i_csv" / "a" / "prop_variance_distribution.csv").read_text()
+    assert wanted.splitlines()[1].startswith("0,")
+    for folder in ("f_csv", "f_parquet"):  # the same files as integer labels give
+        assert (tmp_path / folder / "a" / "prop_variance_distribution.csv").read_text() == wanted
+    for value, shown in ((2.5, "2.5"), (np.inf, "inf"), (-1e300, "-1e+300")):
+        frame.assign(p=np.r_[frame["p"].to_numpy()[:-1], value]).to_csv(tmp_path / "x.csv", index=False)
+        result = run("profile", tmp_path / "x.csv", "--labels", "p", "--out", tmp_path / "x")
+        assert result.exit_code == 2 and f"that are not whole numbers, first {shown} in data row {n:,}" in result.stderr
+        assert not (tmp_path / "x").exists()
+
+def _strict_json(path: Path) -> dict:
+    """``path`` read as JSON proper: NaN and Infinity (which json.dumps writes) are refused."""
+    import json
+
+    def refuse(constant):
+        raise AssertionError(f"{path.name} holds {constant}, which is not JSON")
+
+    return json.loads(path.read_text(), parse_constant=refuse)
+
+
+def test_profile_summary_has_no_number_where_there_was_no_spread(tmp_path):
+    # summary.json gave an all-NaN column's variance_hhi as 0.0 (and its shares 0.0), which reads
+    # as "perfectly even"; a constant column and partitions of one row each likewise
+    rng = np.random.default_rng(17)
+    n = 40
+    frame = pd.DataFrame({"a": rng.normal(size=n), "none": np.nan, "same": 3.0, "p": np.r_[np.arange(n - 1) % 3, 3]})
+    frame.to_csv(tmp_path / "edge.csv", index=False)
+    # the library's own figure, which the files do not repeat (full_report documents 0.0)
+    assert hvrt.full_report(frame[["none", "same"]], frame["p"])["same"].variance_report.hhi == 0.0
+    result = run("profile", tmp_path / "edge.csv", "--labels", "p", "--out", tmp_path / "r")
+    assert result.exit_code == 0, result.output
+    summary = _strict_json(tmp_path / "r" / "summary.json")
+    features = {entry["feature"]: entry for entry in summary["features"]}
+    for name in ("none", "same"):
+        entry = features[name]
+        assert entry["variance_hhi"] is None and entry["span_hhi"] is None, entry
+        assert set(entry["variance_proportion"].values()) == {None} == set(entry["span_proportion"].values()), entry
+    assert features["same"]["wasserstein"] == 0.0  # a constant is rebuilt exactly: a measured 0
+    a = features["a"]  # measured: numbers, a partition of one row holding a share 0
+    assert 1 / 4 <= a["variance_hhi"] <= 1 and a["variance_proportion"]["min"] == 0.0
+    table = pd.read_csv(tmp_path / "r" / "feature_summary.csv").set_index("feature")
+    assert table.loc[["none", "same"]].isna().all().all() and table.loc["a"].notna().all()
+    shares = pd.read_csv(tmp_path / "r" / features["same"]["folder"] / "prop_variance_distribution.csv")
+    assert shares["variance_proportion"].isna().all() and (shares["n_values"] > 0).all()
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert "not defined (no variance in any partition)" in html
+    # partitions of one row each: no variance in any partition, of any feature
+    frame.assign(p=np.arange(n)).to_csv(tmp_path / "ones.csv", index=False)
+    assert run("profile", tmp_path / "ones.csv", "--labels", "p", "--out", tmp_path / "r1").exit_code == 0
+    entry = {e["feature"]: e for e in _strict_json(tmp_path / "r1" / "summary.json")["features"]}["a"]
+    assert entry["variance_hhi"] is None and entry["span_hhi"] is None
 
 
 def test_a_parquet_file_with_integer_column_names_is_partitioned_labelled_and_read_back(tmp_path):

@@ -238,7 +238,7 @@ def _warn_of_stray_text(frame: pd.DataFrame, categorical: Sequence[str]) -> None
         warnings.warn(
             f"column {column!r} holds numbers but for {stray:,} of its {present:,} values, which are not numbers "
             f"({listed}), so it is taken as unordered categories, one per distinct value ({len(distinct):,}); "
-            f"replace those values with NaN to split it as ordered numbers (pd.to_numeric(X[{column!r}], "
+            f"replace those values with NaN to split it as ordered numbers (pd.to_numeric(X[{column!r}].map(str), "
             "errors='coerce')), or list it in categorical_features to keep it categorical without this warning",
             UserWarning,
             stacklevel=4,

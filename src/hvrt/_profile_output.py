@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import plotting
@@ -96,7 +97,7 @@ def write_artifacts(result: ProfileResult, folders: dict[str, str]) -> None:
     logger.info("saving artifacts to %s", root.resolve())
     contents: dict[str, bytes] = {}  # relative path -> bytes, in writing order
 
-    contents[SUMMARY_CSV] = result.summary.to_csv(index=False).encode("utf-8")
+    contents[SUMMARY_CSV] = _without_undefined_hhi(result.summary).to_csv(index=False).encode("utf-8")
     partition_ids = result.partition_sizes.index
     for feature in result.top_features:
         feature_report = result.report[feature]
@@ -104,7 +105,9 @@ def write_artifacts(result: ProfileResult, folders: dict[str, str]) -> None:
             (VARIANCE_CSV, feature_report.variance_report, "variance_proportion"),
             (SPAN_CSV, feature_report.span_report, "span_proportion"),
         ):
-            frame = pd.DataFrame({"partition": partition_ids, column: sub_report.distribution})
+            # shares of a total of 0 are not measured: empty fields (see _spread)
+            shares = sub_report.distribution if _spread(sub_report) else np.full(len(partition_ids), np.nan)
+            frame = pd.DataFrame({"partition": partition_ids, column: shares})
             if feature in result.values_per_partition:
                 # a share of 0 may be a partition without a value of the feature: say which
                 present = result.values_per_partition[feature].to_numpy()
@@ -268,10 +271,34 @@ def _through_link(root: Path, path: Path) -> bool:
     return any(part.is_symlink() for part in [path, *path.parents] if part != root and root in part.parents)
 
 
+def _spread(report: Any) -> bool:
+    """Whether a feature's variance (or span) report found a spread to share among the partitions.
+
+    :func:`hvrt.full_report` gives an HHI of 0.0 and shares of 0.0 when every partition's
+    variance (span) is 0: a column with no value, a constant, or partitions of one row each.
+    An HHI is otherwise at least 1/K, so 0.0 marks that case; the files then write no number
+    (null, an empty field, "–"), where 0.0 would read as "perfectly even" and shares of 0 as measured.
+    """
+    return bool(report.hhi > 0)
+
+
+def _defined(value: Any, defined: bool) -> float | None:
+    """``value`` for JSON (see :func:`json_number`), or null when there was nothing to measure."""
+    return json_number(value) if defined else None
+
+
+def _without_undefined_hhi(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with its HHIs of 0.0 (no spread to share, see :func:`_spread`) made missing."""
+    hhi = [column for column in ("variance_hhi", "span_hhi") if column in table.columns]
+    return table.assign(**{column: table[column].where(table[column] > 0) for column in hhi})
+
+
 def summary_json(result: ProfileResult, folders: dict[str, str], artifacts: list[str]) -> dict[str, Any]:
     """The content of ``summary.json``: run facts, per-feature figures, artifact list.
 
     ``artifacts`` are the relative paths of every file the run writes, this one included.
+    A feature whose variance (span) is 0 in every partition (no value, a constant) has its
+    variance (span) HHI and shares null: there was nothing to share out (see :func:`_spread`).
     """
     scores = result.distribution_scores.set_index("feature")
     missing = result.missing.set_index("feature") if not result.missing.empty else None
@@ -279,19 +306,22 @@ def summary_json(result: ProfileResult, folders: dict[str, str], artifacts: list
     for row in result.summary.itertuples(index=False):
         feature_report = result.report[row.feature]
         variance, span = feature_report.variance_report, feature_report.span_report
+        # raw variances (spans) of 0 are measured; shares of a total of 0 are not
+        share_variance = _spread(variance) or not variance.is_proportional
+        share_span = _spread(span) or not span.is_proportional
         entry: dict[str, Any] = {
             "feature": row.feature,
-            "variance_hhi": json_number(row.variance_hhi),
-            "span_hhi": json_number(row.span_hhi),
+            "variance_hhi": _defined(row.variance_hhi, _spread(variance)),
+            "span_hhi": _defined(row.span_hhi, _spread(span)),
             "variance_proportion": {
-                "min": json_number(variance.min_variance),
-                "median": json_number(variance.median_variance),
-                "max": json_number(variance.max_variance),
+                "min": _defined(variance.min_variance, share_variance),
+                "median": _defined(variance.median_variance, share_variance),
+                "max": _defined(variance.max_variance, share_variance),
             },
             "span_proportion": {
-                "min": json_number(span.min_span),
-                "median": json_number(span.median_span),
-                "max": json_number(span.max_span),
+                "min": _defined(span.min_span, share_span),
+                "median": _defined(span.median_span, share_span),
+                "max": _defined(span.max_span, share_span),
             },
             "wasserstein": json_number(scores.at[row.feature, "wasserstein"]) if row.feature in scores.index else None,
             "ks": json_number(scores.at[row.feature, "ks"]) if row.feature in scores.index else None,
@@ -422,14 +452,19 @@ def render_html(result: ProfileResult, images: dict[str, bytes]) -> str:
     for feature in result.top_features:
         variance = result.report[feature].variance_report
         span = result.report[feature].span_report
+        nothing = [float("nan")] * 4  # no spread to share (see _spread): shown as "–"
         table = pd.DataFrame(
             {
                 "statistic": ["HHI", "min share", "median share", "max share"],
-                "variance": [variance.hhi, variance.min_variance, variance.median_variance, variance.max_variance],
-                "span": [span.hhi, span.min_span, span.median_span, span.max_span],
+                "variance": [variance.hhi, variance.min_variance, variance.median_variance, variance.max_variance]
+                if _spread(variance) else nothing,
+                "span": [span.hhi, span.min_span, span.median_span, span.max_span] if _spread(span) else nothing,
             }
-        )
-        facts = [("variance HHI", f"{variance.hhi:.4g}"), ("span HHI", f"{span.hhi:.4g}")]
+        )  # fmt: skip
+        facts = [
+            ("variance HHI", f"{variance.hhi:.4g}" if _spread(variance) else "not defined (no variance in any partition)"),
+            ("span HHI", f"{span.hhi:.4g}" if _spread(span) else "not defined (no span in any partition)"),
+        ]
         if feature in scores.index:
             facts += [
                 ("Wasserstein / std", f"{scores.at[feature, 'wasserstein']:.3g}"),
@@ -473,7 +508,7 @@ def render_html(result: ProfileResult, images: dict[str, bytes]) -> str:
             ("median partition size", f"{sizes['median']:g}"),
             *_missing_overview(result),
         ],
-        summary_table=result.to_pandas(),
+        summary_table=_without_undefined_hhi(result.to_pandas()),
         size_facts=[
             ("min", str(sizes["min"])),
             ("median", f"{sizes['median']:g}"),

@@ -390,8 +390,8 @@ def _check_csv_header(path: Path, fmt: str) -> list[str]:
     if separator is not None:  # "a;b;y": pandas reads one column, and every later error would be about it
         raise BadInput(
             f"{str(path)!r} has one column, named {names[0]!r}: it looks separated by {separator!r}, but hvrt reads "
-            f"comma-separated files; write it with commas first (pandas: pd.read_csv(path, sep={separator!r}).to_csv(new_path, "
-            "index=False))"
+            "comma-separated files only (no option takes another separator); save it comma-separated first (a "
+            "spreadsheet's CSV export, comma-delimited)"
         )
     _check_no_implicit_index(path, fmt, len(names))
     seen: dict[str, int] = {}
@@ -426,7 +426,8 @@ def _check_no_implicit_index(path: Path, fmt: str, n_names: int) -> None:
         raise BadInput(
             f"{str(path)!r}: its rows have {more} more than its header ({first.shape[1]} fields, {n_names} names), "
             "so pandas would take the first field as a row index and hvrt would drop it; name every column in the "
-            "header (a saved row index: write the file with DataFrame.to_csv(path, index=False))"
+            "header (a saved row index: put a name such as 'index' first in the header, and give --columns the other "
+            "columns)"
         )
 
 
@@ -719,25 +720,22 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     partitioner takes as unordered categories, one per day (and warned of with pandas code to
     run); as ``datetime64`` they are an ordered feature, as a CSV's ISO dates are. pandas 3
     passes pyarrow's ``date_as_object=False`` on, so the file is read once (and no date
-    object is made); before pandas 3, the date columns (named by the schema, read from the
-    footer alone) are read a second time, as pyarrow converts them (converting the objects
-    pandas made took about 2 s for 2,000,000 dates, that second read 0.05 s). Either way
-    9999-12-31 stays (milliseconds hold it; the partitioner names it, X20).
+    object is made). Before pandas 3, ``read_parquet`` cannot pass it on, so the file is read
+    here as it reads it (pyarrow's ``read_table``, then ``Table.to_pandas``), once too: the
+    date columns were read a second time (converting the objects pandas made took about 2 s
+    for 2,000,000 dates). Either way 9999-12-31 stays (milliseconds hold it; the partitioner
+    names it, X20).
     """
     import inspect
 
     import pandas as pd
 
-    pa = _pyarrow()
     if "to_pandas_kwargs" in inspect.signature(pd.read_parquet).parameters:  # pandas >= 3.0
         return _string_names(pd.read_parquet(path, to_pandas_kwargs={"date_as_object": False}))
-    frame = _string_names(pd.read_parquet(path))
-    dates = [field.name for field in pa.parquet.read_schema(path) if pa.types.is_date(field.type)]
-    dates = [name for name in dates if name in frame.columns]
-    if not dates:
-        return frame
-    times = pa.parquet.read_table(path, columns=dates).to_pandas(date_as_object=False)
-    return frame.assign(**{name: times[name].to_numpy() for name in dates})
+    # (pandas 2's opt-in future.infer_string would make text its string dtype: here it stays
+    # Python strings, which hvrt reads alike)
+    table = _pyarrow().parquet.read_table(path, use_pandas_metadata=True)
+    return _string_names(table.to_pandas(date_as_object=False))
 
 
 def _csv_chunks(
@@ -1399,6 +1397,13 @@ def cli() -> None:
     """H-VRT: fine-grained partitions of tabular data, local models on them, and reports.
 
     Files are CSV or Parquet, by extension. Results go to stdout, progress to stderr.
+
+    \b
+    Exit status:
+      0    done
+      1    the system refused a file (permission, a full disk), or a missing extra
+      2    bad input (a file, a column, an option): one line on stderr
+      130  interrupted
     """
 
 
@@ -1681,13 +1686,15 @@ def predict(input_path: str, model_path: str, output: str, chunk_rows: int, over
 
 @cli.command(short_help="Profile the partitions of INPUT into the --out folder.")
 @click.argument("input_path", metavar="INPUT")
-@click.option("--labels", "labels_column", required=True, metavar="COL", help="The column that holds the partition labels.")
+@click.option("--labels", "labels_column", required=True, metavar="COL",
+              help="The column that holds the partition labels: integers or text, such as the 'partition' column "
+                   "`hvrt partition` writes (whole-number floats such as 2.0 are read as integers); every row needs one.")
 @click.option("--columns", "columns", multiple=True, metavar="A,B,...",
               help="Columns to profile (default: every column but the labels).")
 @click.option("--out", "out_dir", required=True, metavar="DIR", help="Folder for the tables, figures and report.html.")
 @_quiet_option
 def profile(input_path: str, labels_column: str, columns: tuple[str, ...], out_dir: str, quiet: bool) -> None:
-    """Profile the partitions of INPUT (tables, figures, summary.json, report.html) into DIR."""
+    """Profile the partitions of INPUT (tables, figures, summary.json, report.html) into the --out folder."""
     source, fmt = _input_path(input_path)
     out = _check_out_folder(out_dir)
     progress = Progress(quiet)
@@ -1695,6 +1702,7 @@ def profile(input_path: str, labels_column: str, columns: tuple[str, ...], out_d
     frame = read_table(source, fmt)
     _check_columns(frame, [labels_column], "--labels", source)
     _labelled_rows(frame[labels_column], source)
+    frame[labels_column] = _integer_labels(frame[labels_column], source)
     X = _features(frame, _columns_option(columns), [labels_column], source, "--labels", "profile")
     progress.step("profiling")
     report = write_profile(X, frame[labels_column], out)
@@ -1712,6 +1720,32 @@ def _labelled_rows(labels: pd.Series, source: Path) -> None:
             f"--labels column {labels.name!r} of {str(source)!r} has {int(missing.sum()):,} missing value(s), first in "
             f"data row {int(np.flatnonzero(missing)[0]) + 1:,}; every row needs a partition label (drop those rows)"
         )
+
+
+def _integer_labels(labels: pd.Series, source: Path) -> pd.Series:
+    """``labels`` of floats as integers, which they must all be (``2.0``); any other column as it is.
+
+    A CSV column of labels is read as floats when a value is written ``2.0`` (or when it
+    had a gap, refused before by :func:`_labelled_rows`): whole numbers are the partitions
+    ``2``, ... they name. A value such as ``2.5`` names no partition ``hvrt partition``
+    writes: the column is most likely a feature (the profile would be one partition per
+    distinct value, without a word), so it is refused, with its first such value and row.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if labels.dtype.kind != "f":
+        return labels
+    values = labels.to_numpy(dtype=np.float64)
+    whole = np.isfinite(values) & (values == np.round(values)) & (np.abs(values) < 2.0**63)
+    if not whole.all():
+        first = int(np.flatnonzero(~whole)[0])
+        raise BadInput(
+            f"--labels column {labels.name!r} of {str(source)!r} holds {int((~whole).sum()):,} value(s) that are not "
+            f"whole numbers, first {float(values[first])!r} in data row {first + 1:,}; partition labels are integers or text "
+            "(such as the 'partition' column `hvrt partition` writes): give --labels the column that holds them"
+        )
+    return pd.Series(values.astype(np.int64), index=labels.index, name=labels.name)
 
 
 def write_profile(X: pd.DataFrame, labels: Any, out: Path) -> Path:
