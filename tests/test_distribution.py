@@ -563,3 +563,41 @@ def test_a_far_cluster_keeps_the_scores_of_the_exact_mixture(share, method):
     assert score.ks == pytest.approx(ks, abs=2e-3)
     # W1 / std to within a thousandth of the partitions' unit spread (it was 370 units off).
     assert score.wasserstein == pytest.approx(wasserstein, rel=0.02, abs=1e-3 / x.std())
+
+
+# --------------------------------------------------------------------------- window
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 200, 1001])
+def test_quantiles_read_off_sorted_values_equal_numpys(n):
+    from hvrt._figure_data import sorted_quantiles
+
+    rng = np.random.default_rng(n)
+    samples = {
+        "normal": rng.normal(size=n) * 1e3,
+        "ties": rng.integers(0, 3, n).astype(np.float64),
+        "offset": rng.normal(size=n) + 1e15,  # float spacing 0.125: neighbours blend unevenly
+    }
+    quantiles = [0.0, 0.005, 0.25, 0.5, 0.75, 0.995, 1.0, *rng.random(5)]
+    for values in samples.values():
+        expected = np.quantile(values, quantiles)
+        assert np.array_equal(sorted_quantiles(np.sort(values), quantiles), expected)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 400])
+def test_the_window_of_sorted_values_is_that_of_the_values(n):
+    from hvrt._figure_data import robust_window
+
+    rng = np.random.default_rng(n)
+    values = np.r_[rng.normal(size=n), [np.nan] * 3, np.repeat(rng.normal(size=1), n)]  # NaN, ties
+    rng.shuffle(values)
+    assert robust_window(np.sort(values), presorted=True) == robust_window(values)
+    assert robust_window(np.full(3, np.nan), presorted=True) == (pytest.approx(np.nan, nan_ok=True),) * 2
+
+
+def test_the_analyzer_window_is_the_robust_window_of_the_data(bimodal):
+    from hvrt._figure_data import robust_window
+
+    data = bimodal.assign(x=bimodal["x"].where(np.arange(len(bimodal)) % 50 != 0))  # missing values
+    analyzer = DistributionAnalyzer(data, rank_partitions(bimodal["noise"].to_numpy(), 16)).fit()
+    assert analyzer.compare("x").window == robust_window(data["x"].to_numpy())

@@ -386,6 +386,7 @@ CASES: dict[str, Callable[[], object]] = {
     "X26": lambda: HVRTPartitioner(max_leaf_nodes=4, categorical_features=["code"]).fit(
         _with(code=pd.Series([2**60 + 1, None] * 30, dtype=object))
     ),
+    "X27": lambda: HVRTPartitioner(max_leaf_nodes=4).fit(_with(id=2**60 + np.arange(60))),
     # y at fit
     "Y1": lambda: HVRTPartitioner().fit(X, "a"),
     "Y2": lambda: HVRTPartitioner().fit(X, np.ones((60, 1, 1))),

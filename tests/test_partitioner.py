@@ -74,6 +74,17 @@ def test_auto_leaves_follow_the_rule(rng: np.random.Generator, engine: str) -> N
     assert partitioner.n_partitions_ == 30
 
 
+def test_max_leaf_nodes_is_the_cap_asked_for_and_n_partitions_what_grew(engine: str, tmp_path) -> None:
+    # 6 distinct rows cannot make 20 leaves: the cap stays what the fit asked for, the
+    # leaves grown are n_partitions_, and a saved model keeps both
+    X = np.repeat(np.arange(6.0), 10).reshape(-1, 1)
+    partitioner = HVRTPartitioner(max_leaf_nodes=20, engine=engine).fit(X)
+    assert (partitioner.max_leaf_nodes_, partitioner.n_partitions_) == (20, 6)
+    assert len(np.unique(partitioner.labels_)) == 6
+    loaded = hvrt.load(hvrt.save(partitioner, tmp_path / "model"))
+    assert (loaded.max_leaf_nodes_, loaded.n_partitions_) == (20, 6)
+
+
 def test_unlimited_leaves_separate_distinct_rows(rng: np.random.Generator) -> None:
     X = rng.normal(size=(200, 3))
     partitioner = HVRTPartitioner(max_leaf_nodes=None, engine="exact").fit(X)

@@ -815,3 +815,34 @@ def test_narrow_float_rules_are_exact_for_values_of_the_columns_width(engine, dt
     # in the column's width (the values round to the bound or the next value) they agree
     assert_rules_select_partitions(partitioner, rows.astype({"narrow": width}))
     assert_rules_select_partitions(partitioner, rows.astype({"narrow": width}).astype({"narrow": np.float64}))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("dtype", ["int64", "uint64", "Int64", "int64[pyarrow]", "object"])
+def test_rules_on_integers_near_2_60_select_the_labelled_rows(engine, dtype):
+    # float64 holds every 256th integer near 2**60: the tree splits the rounded values, and
+    # a bound printed from a float must select the rows the labels give, also for IDs a few
+    # integers either side of it. pandas compares an int64 column with a float in float64,
+    # as the tree does; an object column of Python ints compared them exactly (a rule of a
+    # partition of 64 training rows missed 2 of them and took 1 of another), so its rules
+    # now compare its float64 values
+    rng = np.random.default_rng(3)
+    n = 400
+    offsets = rng.integers(0, 40_000, n)
+    X = pd.DataFrame({"id": 2**60 + offsets, "x": rng.normal(size=n) + offsets / 10_000})
+    X["id"] = pd.Series([int(v) for v in X["id"]], dtype=object) if dtype == "object" else X["id"].astype(dtype)
+    with pytest.warns(UserWarning, match=r"\d+ value\(s\) of 'id' read rounded"):
+        partitioner = HVRTPartitioner(max_leaf_nodes=8, engine=engine, random_state=0).fit(X)
+    rules = partitioner.partition_rules()["rule"]
+    assert rules.str.contains("id", regex=False).sum() >= 2  # the IDs are split on
+    assert_rules_select_partitions(partitioner, X, partitioner.labels_)
+    # IDs around every bound on the IDs: within 300 of it, every 7th integer
+    _, left_max, _ = partitioner.tree_.splits
+    bounds = [int(b) for b in left_max[np.isfinite(left_max)] if abs(b) > 2**59]
+    assert bounds
+    near = np.unique(np.concatenate([b + np.arange(-300, 301, 7) for b in bounds]))
+    probe = X.iloc[np.arange(len(near)) % n].reset_index(drop=True)
+    probe["id"] = pd.Series([int(v) for v in near], dtype=object) if dtype == "object" else pd.Series(near).astype(dtype)
+    with pytest.warns(UserWarning, match="beyond 2"):
+        labels = partitioner.get_partitions(probe)
+    assert_rules_select_partitions(partitioner, probe, labels)

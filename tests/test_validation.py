@@ -240,3 +240,71 @@ def test_the_dask_estimators_still_take_dask_and_in_memory_input() -> None:
         np.testing.assert_array_equal(fitted.get_partitions(X), expected)
         with pytest.raises(TypeError, match=r"^X is a dask DataFrame"):
             fitted.to_local().get_partitions(ddf)
+
+
+# --------------------------------------------------------------------------- 64-bit integers
+
+
+def _ids_near_2_60(n: int, seed: int = 0) -> np.ndarray:
+    """int64 IDs near 2**60, where float64 holds only every 256th integer."""
+    return 2**60 + np.random.default_rng(seed).integers(0, 20_000, n)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "uint64", "Int64", "int64[pyarrow]"])
+def test_integers_that_float64_rounds_are_warned_of_in_every_tool_naming_the_column(dtype: str) -> None:
+    import warnings
+
+    from hvrt import DistributionAnalyzer, PartitionedRegressor, PartitionProfiler, full_report
+
+    n = 300
+    ids = pd.Series(_ids_near_2_60(n)).astype(dtype)
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"id": ids, "x": rng.normal(size=n)})
+    labels = np.arange(n) % 4
+    # 'id': distinct values float64 makes one (each 256 integers share a float)
+    message = (
+        r"X column\(s\) \['id'\] hold integers beyond 2\*\*53, .*: \d+ value\(s\) of 'id' read rounded \(first \d+ as \d+\), "
+        r"\d+ distinct value\(s\) merged into others"
+    )
+    with pytest.warns(UserWarning, match=message + r".*list the column in categorical_features"):
+        partitioner = HVRTPartitioner(max_leaf_nodes=6, random_state=0).fit(X)
+    with pytest.warns(UserWarning, match=message + r".*fit with the column in categorical_features"):
+        partitioner.get_partitions(X)
+    with pytest.warns(UserWarning, match=message):
+        PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=4, random_state=0)).fit(X, X["x"])
+    for tool in (
+        lambda: full_report(X, labels),
+        lambda: DistributionAnalyzer(X, labels).fit(),
+        lambda: PartitionProfiler(X, labels).run_profiling(),
+    ):
+        with pytest.warns(UserWarning, match=message + r".*they measure nothing"):
+            tool()
+    # exact integers say nothing: the same IDs less their offset, or listed as categories
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        HVRTPartitioner(max_leaf_nodes=6, random_state=0).fit(X.assign(id=X["id"] - X["id"].min())).get_partitions(X.assign(id=X["id"] - X["id"].min()))
+        HVRTPartitioner(max_leaf_nodes=6, random_state=0, categorical_features=["id"], category_encoding="target").fit(X)
+        full_report(X.assign(id=X["id"] - X["id"].min()), labels)
+
+
+def test_rounded_integers_of_a_numpy_array_are_warned_of_and_exact_ones_are_not() -> None:
+    import warnings
+
+    from hvrt import DistributionAnalyzer
+
+    n = 200
+    exact = 2**53 + 2 * np.arange(n, dtype=np.int64)  # even integers past 2**53: float64 holds them
+    X = np.column_stack([np.arange(n), exact, exact + 1])  # odd ones it rounds, each onto an even one
+    labels = np.arange(n) % 2
+    with pytest.warns(UserWarning, match=r"\['f2'\] hold .* 200 value\(s\) of 'f2' read rounded \(first 9007199254740993 as 9007199254740992\), 99 distinct value\(s\) merged") as record:
+        DistributionAnalyzer(X, labels)
+    assert "'f1'" not in str(record[0].message) and "'f0'" not in str(record[0].message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        DistributionAnalyzer(X[:, :2], labels)
+        partition_quality(np.array([[-(2**53)], [2**53]]), [0, 1])  # the edges are exact
+    # the largest int64 rounds to 2**63, which no int64 is: changed, not an overflow
+    with pytest.warns(UserWarning, match=r"1 value\(s\) of 'f0' read rounded \(first 9223372036854775807 as 9223372036854775808\)"):
+        partition_quality(np.array([[0], [np.iinfo(np.int64).max]]), [0, 1])
+    with pytest.warns(UserWarning, match=r"first 18446744073709551615 as 18446744073709551616"):
+        partition_quality(np.array([[0], [np.iinfo(np.uint64).max]], dtype=np.uint64), [0, 1])

@@ -45,6 +45,7 @@ from ._validation import (
     numeric_block,
     squares_are_safe,
     time_kinds,
+    warn_of_rounded_integers,
 )
 
 CATEGORY_ENCODINGS = ("auto", "native", "ohe", "target")
@@ -1184,6 +1185,7 @@ def _checked_numeric(
         return (*numeric_block(frame, columns), None)
     if out is not None and _numeric_into(frame, columns, out):
         values = out
+        warn_of_rounded_integers(frame, columns, values=values)  # (as numeric_block does)
     else:
         values, _ = numeric_block(frame, columns, check=False)
     moments = column_moments(values)

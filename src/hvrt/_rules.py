@@ -24,6 +24,10 @@ that partition, on training data and on new rows alike:
 - A float16 / float32 column, which pandas compares in its own width, gets bounds that
   are values of that width (``column_forms`` records the width at fit): exact for values
   of that width (the contract), not for a float64 value between two of them, near a bound.
+- A numeric column of numbers held as Python objects (ints beyond what pandas makes int64,
+  Decimals) is compared as ``name.astype('float64')``: Python compares an int or a Decimal
+  with a float exactly, the tree compared their float64 values, which differ beyond 2**53
+  (and for most Decimals).
 - A categorical column compared as text (values the query cannot write) that holds
   numbers is refused: the partitioner keys numbers by value, ``astype('str')`` by text.
 - A column named as one of pandas' class globals (``datetime``, ...), which its query
@@ -739,6 +743,10 @@ def build_rules(
         name, time_dtype, subject = quote_name(labels[column]), time_dtypes.get(column), None
         if time_dtype is not None:
             subject, time_dtype = _time_subject(name, time_dtype, forms.get(column))
+        elif forms.get(column) == "object numbers":
+            # Python ints and Decimals compare with a float exactly, where the tree saw their
+            # float64 values: 2**60 + 1 <= 2.0**60 is False, its float64 value equals it
+            subject = f"{name}.astype('float64')"
         if column in quiet:
             # bounds alone leave missing values out; no bounds, no clause
             nan_ok = (lower == -np.inf) & (upper == np.inf)

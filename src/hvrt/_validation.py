@@ -15,6 +15,7 @@ import datetime
 import decimal
 import numbers
 import os
+import sys
 import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -541,7 +542,9 @@ def numeric_block(
     ``check=False`` the values are not looked at (the NaN flag is False): the caller
     checks them with :func:`has_missing_values`, or with a pass it makes anyway. ``when``
     says what the caller is doing, for the advice of a magnitude error (see
-    :data:`MAGNITUDE_ADVICE`).
+    :data:`MAGNITUDE_ADVICE`). A 64-bit integer column that float64 rounds is warned of
+    (:func:`warn_of_rounded_integers`), checked or not, unless ``name`` is ``"y"``: a
+    target rounded by a relative 1e-16 places no row elsewhere.
     """
     if len(columns) == 0:
         return np.empty((len(frame), 0)), False
@@ -557,21 +560,42 @@ def numeric_block(
     except (TypeError, ValueError):
         _refuse_non_numeric(block, name, when)
         raise
+    # 64-bit integer columns float64 may have rounded (not y's: a target rounded by a
+    # relative 1e-16 places no row elsewhere)
+    wide = [] if name == "y" else [c for c, dtype in block.dtypes.items() if _int64_dtype(dtype) is not None]
     if not check:
+        if wide:
+            warn_of_rounded_integers(block, list(block.columns), name, when, values=values)
         return values, False
     # One cheap reduction answers "all finite, none huge or tiny?" for the common clean
     # case (einsum is about 4x as fast as ndarray.sum on row-major data).
     # (inf and NaN make the sums NaN or inf, and every overflow is a huge value, whatever
     # the order of the additions: the row ranges on threads decide the same)
     if refuse_tiny:
-        clean = squares_are_safe(_sum_of_squares(values, per_column=True), len(values))
+        squares = _sum_of_squares(values, per_column=True)
+        clean = squares_are_safe(squares, len(values))
+        if wide:  # squares below 2**104 keep every value within 2**52: nothing rounded
+            wide = [c for c, square in zip(block.columns, squares) if c in set(wide) and not square < 2.0**104]
     else:
         # labelling: only NaN, infinities and huge values matter, and one total of squares
         # at most MAX_MAGNITUDE**2 rules them all out (a third faster than per column)
-        clean = bool(_sum_of_squares(values, per_column=False) <= MAX_MAGNITUDE**2)
+        total = _sum_of_squares(values, per_column=False)
+        clean = bool(total <= MAX_MAGNITUDE**2)
+        wide = wide if not total < 2.0**104 else []
+    if wide:
+        warn_of_rounded_integers(block, wide, name, when)
     if clean:
         return values, False
     return values, has_missing_values(values, columns, name, refuse_tiny=refuse_tiny, when=when)
+
+
+def _squares_below(values: np.ndarray, positions: list[int], limit: float) -> bool:
+    """Whether the sum of squares of ``values``' columns at ``positions`` is below ``limit``
+    (then no value of them is beyond its square root): one einsum over the rows, on
+    threads, faster than a min and a max of each column."""
+    if len(positions) == values.shape[1]:
+        return bool(_sum_of_squares(values, per_column=False) < limit)
+    return bool(sum(float(np.dot(values[:, j], values[:, j])) for j in positions) < limit)
 
 
 # Numbers written as text, as pandas' ``pd.to_numeric`` reads them: ASCII digits with an
@@ -698,6 +722,129 @@ def _refuse_non_numeric(block: pd.DataFrame, name: str, when: str) -> None:
             reason = reason or str(err)
     if failed:
         _raise_non_numeric(failed, reason, name, when)
+
+
+# float64 holds every integer up to 2**53 in magnitude, and from there only every 2nd, 4th,
+# ... (every 256th near 2**60): a 64-bit integer column beyond it is read rounded.
+EXACT_FLOAT_INTEGERS = 2**53
+# What the warning of such a column (X27) advises, by what the caller was doing.
+_ROUNDED_ADVICE = {
+    "fit": (
+        "if they are IDs, list the column in categorical_features (ints are matched exactly as categories); "
+        "if only their differences matter (nanosecond counts, amounts in cents), subtract an offset first "
+        "({column} - {column}.min(), and the same offset from the rows to label)"
+    ),
+    "label": (
+        "if they are IDs, fit with the column in categorical_features (ints are matched exactly as "
+        "categories); if only their differences matter, subtract one offset from the column both in the data "
+        "the model is fitted on and in the rows it labels ({column} - offset)"
+    ),
+    "measure": (
+        "if they are IDs, they measure nothing: leave the column out or make it a category "
+        "({column}.astype('category'), which the analysis tools skip); if only their differences matter "
+        "(nanosecond counts, amounts in cents), subtract an offset first ({column} - {column}.min())"
+    ),
+}
+
+
+def _stacklevel_outside_hvrt() -> int:
+    """The ``stacklevel`` of the first caller outside the hvrt package, for a warning raised
+    through a varying number of its own frames."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1  # the caller of warnings.warn
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package + os.sep):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _int64_dtype(dtype: Any) -> np.dtype | None:
+    """The numpy dtype of a 64-bit integer column (numpy, nullable or pyarrow), else None:
+    narrower integers are exact in float64."""
+    numpy_dtype = getattr(dtype, "numpy_dtype", dtype)  # Int64 / UInt64 / int64[pyarrow]
+    if isinstance(numpy_dtype, np.dtype) and numpy_dtype.kind in "iu" and numpy_dtype.itemsize == 8:
+        return numpy_dtype
+    return None
+
+
+def _rounded_integers(ints: np.ndarray) -> tuple[int, int, int, float] | None:
+    """How float64 reads a 64-bit integer array: None when every value is exact, else the
+    number of values it changes, the number of distinct values it merges away, the first
+    changed value and what it becomes.
+
+    Cheap when there is nothing to find: one min and one max; the values beyond 2**53 alone
+    are converted back and compared."""
+    if len(ints) == 0:
+        return None
+    low, high = int(ints.min()), int(ints.max())
+    if -EXACT_FLOAT_INTEGERS <= low and high <= EXACT_FLOAT_INTEGERS:
+        return None
+    if ints.dtype.kind == "u":
+        far = ints[ints >= np.uint64(EXACT_FLOAT_INTEGERS)]
+    else:
+        far = ints[(ints >= EXACT_FLOAT_INTEGERS) | (ints <= -EXACT_FLOAT_INTEGERS)]  # (2**53 itself: a merge target)
+    floats = far.astype(np.float64)
+    # back to integers where they fit (2**63 or 2**64, a rounding of the largest ints, does not)
+    fits = floats < (2.0**64 if ints.dtype.kind == "u" else 2.0**63)
+    changed = ~fits
+    changed[fits] = floats[fits].astype(ints.dtype) != far[fits]
+    if not changed.any():
+        return None
+    first = int(np.flatnonzero(changed)[0])
+    merged = len(np.unique(far)) - len(np.unique(floats))
+    return int(changed.sum()), merged, int(far[first]), float(floats[first])
+
+
+def warn_of_rounded_integers(
+    frame: pd.DataFrame | None,
+    columns: Sequence[Any],
+    name: str = "X",
+    when: str = "fit",
+    array: np.ndarray | None = None,
+    values: np.ndarray | None = None,
+) -> None:
+    """Warn (X27) of the 64-bit integer columns among ``columns`` holding values beyond
+    2**53 that float64, in which hvrt computes, changes: distinct IDs may become one value,
+    and partitions, rules and statistics see the rounded values.
+
+    ``array``: a 2-D integer array whose columns are ``columns`` (the analysis tools' numpy
+    input), in place of ``frame``. ``values``: ``columns`` as float64 already, whose sums of
+    squares (one einsum, about 5x as fast as a min and a max) rule out the columns within
+    2**52 first. ``when``: as :data:`MAGNITUDE_ADVICE`. Nothing is looked at unless a column
+    is a 64-bit integer; then (unless ruled out) one min and max of it, and only a column
+    beyond 2**53 is checked value by value.
+    """
+    found = []
+    if array is not None:
+        if _int64_dtype(array.dtype) is not None:
+            found = [(columns[j], _rounded_integers(array[:, j])) for j in range(array.shape[1])]
+    elif frame is not None:
+        wide = [j for j, column in enumerate(columns) if _int64_dtype(frame[column].dtype) is not None]
+        if wide and values is not None and _squares_below(values, wide, 2.0**104):
+            wide = []  # (squares below 2**104: no value beyond 2**52)
+        for column in [columns[j] for j in wide]:
+            series = frame[column]
+            dtype = _int64_dtype(series.dtype)
+            if isinstance(series.dtype, np.dtype):
+                ints = series.to_numpy()
+            else:  # nullable or pyarrow: the present values
+                ints = series[series.notna()].to_numpy(dtype=dtype)
+            found.append((column, _rounded_integers(ints)))
+    found = [(column, rounded) for column, rounded in found if rounded is not None]
+    if not found:
+        return
+    details = "; ".join(
+        f"{n_changed:,} value(s) of {column!r} read rounded (first {value} as {int(read)}), "
+        + (f"{merged:,} distinct value(s) merged into others" if merged else "no two distinct values merged")
+        for column, (n_changed, merged, value, read) in found
+    )
+    advice = _ROUNDED_ADVICE.get(when, _ROUNDED_ADVICE["fit"]).format(column=f"{name}[{found[0][0]!r}]")
+    warnings.warn(
+        f"{name} column(s) {[column for column, _ in found]} hold integers beyond 2**53, which float64 (what hvrt "
+        f"computes in) cannot all hold: {details}; partitions, rules and statistics see the rounded values. "
+        f"{advice[0].upper()}{advice[1:]}",
+        UserWarning,
+        stacklevel=_stacklevel_outside_hvrt(),
+    )
 
 
 # Magnitudes above this are refused: the squares that variances, z-scores and split gains
@@ -1074,7 +1221,12 @@ def _numeric_part(
         # the common case without a DataFrame round trip
         values = np.asarray(X, dtype=np.float64)
         names = array_column_names(values.shape[1])
-        if squares_are_safe(np.einsum("ij,ij->j", values, values), len(values)):  # as numeric_block
+        squares = np.einsum("ij,ij->j", values, values)
+        if _int64_dtype(X.dtype) is not None:  # (squares below 2**104: no value beyond 2**52)
+            far = np.flatnonzero(~(squares < 2.0**104))
+            if len(far):
+                warn_of_rounded_integers(None, [names[j] for j in far], name, "measure", array=X[:, far])
+        if squares_are_safe(squares, len(values)):  # as numeric_block
             return values, names, (), None, False, None
         return values, names, (), None, has_missing_values(values, names, name, refuse_tiny=refuse_tiny, when="measure"), None
     frame, _ = to_frame(X, name=name)

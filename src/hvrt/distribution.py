@@ -615,7 +615,8 @@ class DistributionAnalyzer(SeedArgumentNames):
     scores (N(1e15, 1000) rows score as N(0, 1000) rows, to within one float spacing of the
     values, 0.125 there). Values float64 has rounded onto a spacing comparable to their
     spread (``|x| * 2**-52``: 2 at 1e16, 256 for int64 values near 2**60) are scored as the
-    heaped feature they are stored as.
+    heaped feature they are stored as; a 64-bit integer column that float64 rounds so is
+    warned of by name when the analyzer reads it (X27 in docs/errors.md).
 
     Unlike scikit-learn estimators, the data is given to the constructor (as in the
     predecessor's API) and checked there, so mistakes surface where they are made.
@@ -800,7 +801,7 @@ class DistributionAnalyzer(SeedArgumentNames):
         if n == 0:
             raise ValueError(f"feature {name!r} has no non-missing value to compare")
         low, high = float(values[0]), float(values[-1])
-        window = robust_window(values)
+        window = robust_window(values, presorted=True)
         # Work relative to the median row: at 1e15 float64 resolves 0.125, so a grid built
         # there is uneven at a step of a few units and the FFT sees the wrong grid. Values
         # near the median subtract exactly (Sterbenz); the scores do not depend on the shift.

@@ -193,7 +193,9 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
     labels_ : ndarray of shape (n_samples,)
         Partition of each training row, int64 in ``0 .. n_partitions_ - 1``.
     n_partitions_ : int
-        Number of partitions (tree leaves).
+        Number of partitions: the leaves the tree grew. At most ``max_leaf_nodes_``, and
+        fewer when the tree stopped early (no split left that helps, ``min_samples_leaf``,
+        ``max_depth``, ``min_variance_reduction``, or fewer distinct rows than leaves).
     partition_sizes_ : ndarray of shape (n_partitions_,)
         Training rows per partition.
     n_features_in_ : int
@@ -203,7 +205,10 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
     engine_ : str
         The engine that grew the tree.
     max_leaf_nodes_ : int or None
-        The resolved ``max_leaf_nodes``.
+        The cap on leaves the fit asked for: ``max_leaf_nodes`` with ``"auto"`` resolved
+        (scikit-learn's convention for a parameter resolved at fit, as its trees'
+        ``max_features_``); None for no cap. Not what was grown: that is
+        ``n_partitions_``, which is smaller when the tree stopped early.
     category_encoding_ : str
         The encoding the fit used (``"auto"`` resolved): "native", "ohe" or "target".
 
