@@ -3,8 +3,9 @@
 The job H-VRT partitions prepare. A fit runs, in order:
 
 1. **Model inputs**: the partitioner's own preprocessing (numeric columns with missing
-   values imputed by their mean, categoricals one-hot or target encoded), standardised
-   with the training (weighted) means and standard deviations, with a column of ones.
+   values imputed by their mean, categoricals one-hot or target encoded: cross-fitted,
+   each row from the other folds' rows), standardised with the training (weighted)
+   means and standard deviations, with a column of ones.
 2. **A global ridge** on all rows: the root model.
 3. **Partitions shaped by where it is wrong**: the partitioner grows on the global model's
    residual, or on ``y`` (``partition_on="auto"`` validates both), or on X alone.
@@ -323,8 +324,10 @@ def _check_cross_products(
 
 def _shares_preprocessing(partitioner: HVRTPartitioner) -> bool:
     """Whether the partitioner's tree inputs are the model inputs: imputed and one-hot
-    encoded, they do not depend on what the tree is grown on (target encoding does)."""
-    return bool(partitioner.impute) and partitioner.category_encoding in ("ohe", "auto")
+    encoded, they do not depend on what the tree is grown on. Target encoded, they are
+    the model inputs' cross-fitted encodings (on its own in-sample encodings a tree finds
+    the rows' own ``y`` in a rare category's value, and its partitions leak it)."""
+    return bool(partitioner.impute) and partitioner.category_encoding in ("ohe", "auto", "target")
 
 
 def _node_depths(parent: np.ndarray) -> np.ndarray:
@@ -357,7 +360,14 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         ``impute=True``) the partitions grow on those one-hot inputs too, on either
         engine; ``"native"`` grows them on native categorical splits. ``"auto"`` target
         encodes instead, with a warning, where one-hot would make more than 64 model
-        inputs (``MAX_ONE_HOT_INPUTS``).
+        inputs (``MAX_ONE_HOT_INPUTS``). Target encoded model inputs (each category's
+        smoothed mean ``y``) are cross-fitted at fit, as scikit-learn's
+        ``TargetEncoder.fit_transform``: 5 folds seeded by ``random_state`` (0 for None),
+        each row encoded from the other folds' rows, so that a rare category's value does
+        not carry the row's own ``y`` into the models; :meth:`predict` encodes with every
+        training row. With ``impute=True`` the partitions grow on those same encodings,
+        so ``partitioner_.labels_`` (the rows as they grew) may differ from
+        ``partitioner_.get_partitions`` of the training rows for rare categories.
     partition_on : {"auto", "residual", "y", "X"}, default="auto"
         What the partitioner is grown on besides X: the global ridge's residual, ``y``
         itself, or nothing (X alone). ``"auto"`` tries the residual and ``y`` in the same
@@ -672,7 +682,13 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         self, frame: pd.DataFrame, response: np.ndarray, partitioner: HVRTPartitioner, categorical: list[str]
     ) -> tuple[Preprocessor, np.ndarray]:
         """The partitioner's preprocessing, imputing, fitted on ``frame`` (target encoding on
-        ``y``); ``categorical``: the categorical columns, resolved."""
+        ``y``); ``categorical``: the categorical columns, resolved.
+
+        Target encoded training inputs are cross-fitted (each row's encoding from the
+        other folds' rows, as scikit-learn's ``TargetEncoder.fit_transform``): encoded on
+        every row, a rare category's value holds its rows' own ``y``, and the models would
+        take it for signal (a noise ID column of 2 rows per category took a holdout R² from
+        0.66 to 0.24). ``predict`` encodes with every training row's encodings."""
         encoding = "target" if partitioner.category_encoding == "target" else "ohe"
         # No synthetic target is made (make_target=False): y is needed only where target
         # encoding learns from it.
@@ -690,6 +706,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             random_state=partitioner.random_state,
             make_target=False,
             oriented_guide=False,  # each category's mean response, sign and all
+            cross_fitted=True,
         )
         return preprocessor, inputs
 
