@@ -28,6 +28,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import HuberRegressor, Ridge
+from sklearn.neighbors import KNeighborsRegressor
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 import hvrt
@@ -460,6 +461,7 @@ CASES: dict[str, Callable[[], object]] = {
     "R17": lambda: PartitionedRegressor().fit(X, np.r_[2e152, Y.to_numpy()[1:]]),
     "R18": lambda: PartitionedRegressor().fit(X, np.linspace(-2e-200, 2e-200, 60)),
     "R19": lambda: PartitionedRegressor().fit(X, Y, sample_weight=np.array(["1.5"] * 60)),
+    "R20": lambda: PartitionedRegressor(estimator=KNeighborsRegressor()).fit(X, Y, sample_weight=np.ones(60)),
     # partition rules
     "E1": lambda: _fitted().partition_rules(precision=0),
     "E2": lambda: _fitted().export_rules(missing="some"),

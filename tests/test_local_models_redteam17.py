@@ -7,6 +7,8 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator, RegressorMixin
 
 from hvrt import HVRTPartitioner, PartitionedRegressor
 from hvrt._preprocessing import fit_preprocessing
@@ -66,3 +68,82 @@ def test_target_encoded_model_inputs_are_cross_fitted_and_predict_uses_every_row
     assert own > 0.3 and abs(honest) < 0.15
     # (the splitter is not kept: a model file holds plain parameters)
     assert isinstance(crossed.encoder.get_params()["cv"], int)
+
+
+# --------------------------------------------------------------------------- 2-3. estimator weights
+
+
+def _corrupted_region(n: int = 2000) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, size=(n, 2))
+    clean = 2 * X[:, 0] + X[:, 1]
+    bad = X[:, 0] > 0.5
+    observed = np.where(bad, -100 * X[:, 1], clean)  # corrupted rows ...
+    return X, clean, observed, np.where(bad, 0.0, 1.0)  # ... which the user weighs 0
+
+
+def test_estimator_partitions_whose_rows_all_weigh_zero_are_not_fitted_on_them():
+    # such a partition was fitted on its rows unweighted: the excluded rows made its model
+    from sklearn.linear_model import LinearRegression
+
+    X, clean, observed, weights = _corrupted_region()
+    partitioner = HVRTPartitioner(max_leaf_nodes=32, min_samples_leaf=30, random_state=0)
+    model = PartitionedRegressor(partitioner, estimator=LinearRegression(), partition_on="y", clip=None)
+    model.fit(X, observed, sample_weight=weights)
+    report = model.partition_report()
+    weightless = report.index[report["weight"] == 0]
+    assert len(weightless) >= 2
+    rows = np.isin(model.partitioner_.labels_, weightless)
+    # they take the model of their nearest ancestor with weight, fitted on its weighted rows
+    np.testing.assert_allclose(model.predict(X[rows]), clean[rows], atol=1e-8)
+
+
+def test_estimator_gets_the_given_weights_even_when_equal_within_a_partition():
+    # weights all 1e-3 were dropped (np.ptp == 0), so Ridge's alpha=1 counted against rows of
+    # weight 1 (R² 0.9993) where the built-in ridge and slightly varying weights gave 0.71
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(1000, 3))
+    y = X @ [1.0, 2.0, 3.0] + rng.normal(0, 0.1, 1000)
+    partitioner = HVRTPartitioner(max_leaf_nodes=4, min_samples_leaf=50, engine="hist")
+    weights = np.full(1000, 1e-3)
+    options = {"alpha": 1.0, "shrinkage": 0.0, "clip": None}
+    built_in = PartitionedRegressor(partitioner, **options).fit(X, y, sample_weight=weights)
+    ridge = PartitionedRegressor(partitioner, estimator=Ridge(alpha=1.0), **options).fit(X, y, sample_weight=weights)
+    np.testing.assert_allclose(ridge.predict(X), built_in.predict(X), atol=1e-8)
+
+
+def test_an_estimator_without_sample_weight_is_refused_when_weights_are_given():
+    from sklearn.neighbors import KNeighborsRegressor
+
+    X, y = np.random.default_rng(1).normal(size=(300, 2)), np.arange(300.0)
+    model = PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=4, min_samples_leaf=30), estimator=KNeighborsRegressor())
+    with pytest.raises(TypeError, match="^estimator KNeighborsRegressor does not take sample_weight in fit"):
+        model.fit(X, y, sample_weight=np.ones(300))  # (equal weights were dropped without a word)
+    model.fit(X, y)  # without weights it is fine
+
+
+class _FailsOnSmallPartitions(RegressorMixin, BaseEstimator):
+    def fit(self, X, y, sample_weight=None):
+        if len(X) < 100:
+            raise ValueError("too few rows")
+        self.mean_ = float(np.mean(y))
+        return self
+
+    def predict(self, X):
+        if len(X) > 1000:
+            raise ValueError("too many rows")
+        return np.full(len(X), self.mean_)
+
+
+def test_a_per_partition_estimator_error_names_the_partition():
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(2000, 2)), rng.normal(size=2000)
+    small = PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=64, min_samples_leaf=20), estimator=_FailsOnSmallPartitions())
+    with pytest.raises(ValueError, match=r"^estimator _FailsOnSmallPartitions failed to fit partition \d+ \(\d+ rows\): too few rows"):
+        small.fit(X, y)
+    big = PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=2, min_samples_leaf=200), estimator=_FailsOnSmallPartitions())
+    big.fit(X, y)
+    with pytest.raises(ValueError, match=r"^estimator _FailsOnSmallPartitions of partition \d+ failed to predict: too many rows"):
+        big.predict(np.zeros((5000, 2)))

@@ -52,7 +52,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.exceptions import DataConversionWarning
 from sklearn.preprocessing import OneHotEncoder
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 from threadpoolctl import ThreadpoolController
 
 from ._grouped import grouped_stats
@@ -330,6 +330,57 @@ def _shares_preprocessing(partitioner: HVRTPartitioner) -> bool:
     return bool(partitioner.impute) and partitioner.category_encoding in ("ohe", "auto", "target")
 
 
+def _check_takes_weights(estimator: Any) -> None:
+    """Refuse, before any fit, an ``estimator`` whose ``fit`` takes no ``sample_weight`` when
+    weights were given (its own error came only where a partition's weights varied)."""
+    if not has_fit_parameter(estimator, "sample_weight"):
+        raise TypeError(
+            f"estimator {type(estimator).__name__} does not take sample_weight in fit, but sample_weight was "
+            "given; fit without sample_weight, or pass an estimator whose fit takes it"
+        )
+
+
+def _in_context(error: Exception, context: str) -> Exception:
+    """``error`` with ``context`` (which partition's fit or predict) before its message: the
+    same type for a ValueError or TypeError, else the error itself with a note."""
+    if type(error) in (ValueError, TypeError):
+        return type(error)(f"{context}: {error}")
+    if hasattr(error, "add_note"):  # Python 3.11
+        error.add_note(context)
+    return error
+
+
+def _weighted_ancestors(
+    partitioner: HVRTPartitioner, partition_weight: np.ndarray, labels: np.ndarray
+) -> dict[int, tuple[list[int], np.ndarray]]:
+    """For the partitions whose rows all weigh zero: their nearest ancestor node with weight,
+    mapped to (those partitions, that node's rows)."""
+    weightless = np.flatnonzero(partition_weight == 0)
+    if not len(weightless):
+        return {}
+    parent, partition_nodes = partitioner.partition_hierarchy()
+    node_weight = np.zeros(len(parent))
+    node_weight[partition_nodes] = partition_weight
+    depth = _node_depths(parent)
+    for d in range(int(depth.max()), 0, -1):  # children into parents, the deepest level first
+        nodes = np.flatnonzero(depth == d)
+        np.add.at(node_weight, parent[nodes], node_weight[nodes])
+    # every partition's chain of ancestors, one row per depth (-1 above the root)
+    chain = [partition_nodes]
+    while (chain[-1] >= 0).any():
+        chain.append(np.where(chain[-1] >= 0, parent[np.maximum(chain[-1], 0)], -1))
+    chain = np.array(chain)
+    stand_in: dict[int, tuple[list[int], np.ndarray]] = {}
+    for k in weightless:  # few partitions, on the non-default path
+        ancestors = chain[:, k]
+        node = int(ancestors[np.argmax(node_weight[np.maximum(ancestors, 0)] > 0)])
+        if node not in stand_in:
+            under = np.flatnonzero((chain == node).any(axis=0))
+            stand_in[node] = ([], np.flatnonzero(np.isin(labels, under)))
+        stand_in[node][0].append(int(k))
+    return stand_in
+
+
 def _node_depths(parent: np.ndarray) -> np.ndarray:
     """Depth of every node from the parent array (parents have smaller ids than children)."""
     depth = np.zeros(len(parent), dtype=np.int64)
@@ -400,6 +451,9 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         sees the inputs standardised (each less its training mean, over its training
         standard deviation), as the built-in ridge does, so its ``coef_`` is per standard
         deviation; ``clip="xy"`` clips them to the partition's box before it predicts.
+        A ``sample_weight`` reaches every fit as it is (an estimator whose ``fit`` takes
+        none is refused); a partition whose rows all weigh zero takes the estimator
+        fitted on the rows of its nearest ancestor node with weight.
     n_jobs : int, default=None
         Parallel jobs for ``estimator`` (joblib's convention).
     verbose : bool, default=False
@@ -510,7 +564,8 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             Non-negative row weights for every linear model, at most 1e150, summing to at
             least 1e-150. They are not normalised: ``alpha`` and ``shrinkage`` count rows of
             weight 1. The partitioner's tree is grown unweighted; a partition whose rows all
-            weigh zero takes its parent's model.
+            weigh zero takes its parent's model (with ``estimator``, the estimator fitted
+            on its nearest ancestor node with weight).
 
         Returns
         -------
@@ -525,7 +580,9 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             whose cross-products would take more than 2 GiB (one-hot columns of many
             categories with ``category_encoding="ohe"``); or any input error of the partitioner.
         TypeError
-            For a partitioner or estimator of the wrong type.
+            For a partitioner or estimator of the wrong type, or ``sample_weight`` with an
+            estimator whose ``fit`` takes none. An estimator's own error in a partition's
+            fit comes with the partition named.
         """
         self._check_params()
         with _blas_controller().limit(limits=1, user_api="blas"):
@@ -659,7 +716,9 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             # standardised inputs, as the built-in ridge's: raw dates (nanoseconds, ~1e18)
             # beside unit-scale columns make a least-squares solver drop the small columns
             self._estimator_inputs = "standardised"
-            self.estimators_ = self._fit_estimators(design[:, 1:], response, weights, labels, n_partitions)
+            self.estimators_ = self._fit_estimators(
+                design[:, 1:], response, None if sample_weight is None else weights, labels, partitioner
+            )
         if self.clip == "xy":
             stats = grouped_stats(design[:, 1:], labels)
             self._box_low, self._box_high = stats.minimum, stats.maximum
@@ -798,22 +857,56 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         return slope * LEVEL_SHARE if self.intercept_shrinkage is None else float(self.intercept_shrinkage)
 
     def _fit_estimators(
-        self, inputs: np.ndarray, response: np.ndarray, weights: np.ndarray, labels: np.ndarray, n_partitions: int
+        self,
+        inputs: np.ndarray,
+        response: np.ndarray,
+        weights: np.ndarray | None,
+        labels: np.ndarray,
+        partitioner: HVRTPartitioner,
     ) -> list[Any]:
-        """A clone of ``estimator`` per partition (the non-default path: any regressor)."""
+        """A clone of ``estimator`` per partition (the non-default path: any regressor).
+
+        ``weights``: the user's ``sample_weight`` (None when none was given), passed to
+        every fit as it is: dropping weights that happen to be equal within a partition
+        would change a penalised estimator's effective penalty (``alpha`` against rows of
+        weight 1e-3 or 1). A partition whose rows all weigh zero is not fitted on them
+        (the rows the user excluded): it takes the estimator fitted on the rows of its
+        nearest ancestor node with weight, as the built-in ridge gives it its parent's model.
+        """
         from joblib import Parallel, delayed
 
+        n_partitions = partitioner.n_partitions_
         order = np.argsort(labels, kind="stable")
         bounds = np.searchsorted(labels[order], np.arange(n_partitions + 1))
         rows = [order[bounds[k] : bounds[k + 1]] for k in range(n_partitions)]
+        if weights is None:
+            fits = list(enumerate(rows))
+            stand_in = {}
+        else:
+            _check_takes_weights(self.estimator)
+            partition_weight = np.bincount(labels, weights=weights, minlength=n_partitions)
+            fits = [(k, part) for k, part in enumerate(rows) if partition_weight[k] > 0]
+            stand_in = _weighted_ancestors(partitioner, partition_weight, labels)
 
-        def fit_one(part: np.ndarray) -> Any:
+        def fit_one(name: str, part: np.ndarray) -> Any:
             model = clone(self.estimator)
-            if np.ptp(weights[part]) > 0:
+            try:
+                if weights is None:
+                    return model.fit(inputs[part], response[part])
                 return model.fit(inputs[part], response[part], sample_weight=weights[part])
-            return model.fit(inputs[part], response[part])
+            except Exception as error:
+                raise _in_context(error, f"estimator {type(self.estimator).__name__} failed to fit {name} ({len(part):,} rows)") from error
 
-        return Parallel(n_jobs=self.n_jobs)(delayed(fit_one)(part) for part in rows)
+        tasks = [(f"partition {k}", part) for k, part in fits]
+        tasks += [(f"node {node} (for partition(s) {sorted(ks)}, whose rows all weigh 0)", part) for node, (ks, part) in stand_in.items()]
+        fitted = Parallel(n_jobs=self.n_jobs)(delayed(fit_one)(name, part) for name, part in tasks)
+        estimators: list[Any] = [None] * n_partitions
+        for (k, _), model in zip(fits, fitted):
+            estimators[k] = model
+        for (ks, _), model in zip(stand_in.values(), fitted[len(fits) :]):
+            for k in ks:
+                estimators[k] = model
+        return estimators
 
     # ------------------------------------------------------------------ prediction
     def _model_inputs(self, X: Any) -> np.ndarray:
@@ -874,7 +967,11 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             prediction = np.empty(len(labels))
             for k in np.unique(labels):  # non-default path: one call per partition present
                 rows = np.flatnonzero(labels == k)
-                prediction[rows] = self.estimators_[k].predict(features[rows])
+                try:
+                    prediction[rows] = self.estimators_[k].predict(features[rows])
+                except Exception as error:
+                    estimator = type(self.estimators_[k]).__name__
+                    raise _in_context(error, f"estimator {estimator} of partition {k} failed to predict") from error
         else:
             prediction = np.empty(len(labels))
             for start in range(0, len(labels), _PREDICT_BLOCK_ROWS):
