@@ -147,3 +147,30 @@ def test_a_per_partition_estimator_error_names_the_partition():
     big.fit(X, y)
     with pytest.raises(ValueError, match=r"^estimator _FailsOnSmallPartitions of partition \d+ failed to predict: too many rows"):
         big.predict(np.zeros((5000, 2)))
+
+
+# --------------------------------------------------------------------------- 4. failed refit
+
+
+@pytest.mark.parametrize("estimator", [None, "ridge"])
+def test_a_refit_that_fails_part_way_leaves_the_previous_model_as_it_was(estimator):
+    # the new data's scaling was set before the partitioner's checks of the new X: the old
+    # coefficients then predicted with it (off by up to 16 on a y of scale 3)
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.default_rng(0)
+    X1 = rng.normal(size=(1000, 2))
+    y1 = 3 * X1[:, 0] + X1[:, 1]
+    X2 = 1000 + 50 * rng.normal(size=(1000, 2))
+    model = PartitionedRegressor(
+        HVRTPartitioner(max_leaf_nodes=4, min_samples_leaf=50), estimator=None if estimator is None else Ridge()
+    ).fit(X1, y1)
+    before = model.predict(X1)
+    state = dict(vars(model))
+    with pytest.raises(ValueError, match="weights key 'no_such_column'"):
+        model.set_params(partitioner__weights={"no_such_column": 2.0}).fit(X2, X2[:, 0])
+    np.testing.assert_array_equal(model.predict(X1), before)
+    assert set(vars(model)) == set(state)
+    for name, value in state.items():
+        if name != "partitioner":  # (the parameter set_params changed)
+            assert vars(model)[name] is value, name

@@ -589,6 +589,12 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             return self._fit(X, y, sample_weight)
 
     def _fit(self, X: Any, y: Any, sample_weight: Any) -> PartitionedRegressor:
+        # The fitted attributes are gathered here and set together once the whole fit has
+        # succeeded: set as they came, a refit that failed part-way (a partitioner's check
+        # of the new X, an estimator's error) left the new data's scaling beside the old
+        # coefficients, a model that still passed check_is_fitted and predicted values off
+        # by up to 16 on a y of scale 3.
+        fitted: dict[str, Any] = {}
         log = StepLog(self.verbose, type(self).__name__)
         frame, had_names = to_frame(X)
         index = frame.index if isinstance(X, pd.DataFrame) else None
@@ -613,11 +619,11 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
                 # on a thread while the global ridge is solved
                 binning = pool.submit(partitioner._bin_prepared, inputs)
             weight_sum = weights.sum()
-            self._input_mean, self._input_scale = input_scaling(inputs, weights, weight_sum)
-            design = self._design(inputs)
-            one_hot = _one_hot_layout(preprocessor, inputs, self._input_mean, self._input_scale)
-            self._response_mean = float(weights @ response / weight_sum)
-            centred = response - self._response_mean
+            fitted["_input_mean"], fitted["_input_scale"] = input_scaling(inputs, weights, weight_sum)
+            design = design_matrix(inputs, fitted["_input_mean"], fitted["_input_scale"])
+            one_hot = _one_hot_layout(preprocessor, inputs, fitted["_input_mean"], fitted["_input_scale"])
+            fitted["_response_mean"] = float(weights @ response / weight_sum)
+            centred = response - fitted["_response_mean"]
 
             # The global ridge: the root model and the residual the partitions are grown on.
             unit_weights = sample_weight is None
@@ -678,62 +684,64 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
                     pool=pool,
                     while_refining=lambda name: final_tree.append(pool.submit(grow_final, name)),
                 )
-                self.partition_on_ = min(paths, key=lambda name: np.nanmin(paths[name]))
-                self.shrinkage_ = float(grid[np.nanargmin(paths[self.partition_on_])])
-                self.shrinkage_path_ = pd.DataFrame(  # the paths one under the other
+                fitted["partition_on_"] = min(paths, key=lambda name: np.nanmin(paths[name]))
+                fitted["shrinkage_"] = float(grid[np.nanargmin(paths[fitted["partition_on_"]])])
+                fitted["shrinkage_path_"] = pd.DataFrame(  # the paths one under the other
                     {
                         "shrinkage": np.tile(grid, len(paths)),
                         "cv_rmse": np.concatenate(list(paths.values())),
                         "partition_on": np.repeat(list(paths), len(grid)).astype(object),
                     }
                 )
-                final = final_tree[0].result() if final_tree else grow_final(self.partition_on_)
+                final = final_tree[0].result() if final_tree else grow_final(fitted["partition_on_"])
             else:  # nothing to choose, or too few rows to validate
-                self.partition_on_ = candidates[0]
-                self.shrinkage_ = AUTO_FALLBACK if auto_shrinkage else float(self.shrinkage)
-                self.shrinkage_path_ = None
-                final = grow_final(self.partition_on_)
+                fitted["partition_on_"] = candidates[0]
+                fitted["shrinkage_"] = AUTO_FALLBACK if auto_shrinkage else float(self.shrinkage)
+                fitted["shrinkage_path_"] = None
+                final = grow_final(fitted["partition_on_"])
         if self.estimator is not None:
-            self.shrinkage_ = None
-        log(f"partitions grown on {self.partition_on_} (shrinkage {self.shrinkage_})")
+            fitted["shrinkage_"] = None
+        log(f"partitions grown on {fitted['partition_on_']} (shrinkage {fitted['shrinkage_']})")
         labels = partitioner.labels_
         n_partitions = partitioner.n_partitions_
 
         if self.estimator is None:
             tree = final.tree
-            self._coef = tree.centred_solve(
-                final.nodes, self.shrinkage_, self._level_shrinkage(self.shrinkage_), float(self.alpha)
+            fitted["_coef"] = tree.centred_solve(
+                final.nodes, fitted["shrinkage_"], self._level_shrinkage(fitted["shrinkage_"]), float(self.alpha)
             )
-            self._local_r2 = _local_r2(
+            fitted["_local_r2"] = _local_r2(
                 tree.partitions_of(final.nodes),
-                self._coef,
-                self._response_mean,
+                fitted["_coef"],
+                fitted["_response_mean"],
                 (design, centred, weights, labels),
             )
-            self.estimators_ = None
+            fitted["estimators_"] = None
         else:
-            self._coef = None
+            fitted["_coef"] = None
             # standardised inputs, as the built-in ridge's: raw dates (nanoseconds, ~1e18)
             # beside unit-scale columns make a least-squares solver drop the small columns
-            self._estimator_inputs = "standardised"
-            self.estimators_ = self._fit_estimators(
+            fitted["_estimator_inputs"] = "standardised"
+            fitted["estimators_"] = self._fit_estimators(
                 design[:, 1:], response, None if sample_weight is None else weights, labels, partitioner
             )
         if self.clip == "xy":
             stats = grouped_stats(design[:, 1:], labels)
-            self._box_low, self._box_high = stats.minimum, stats.maximum
+            fitted["_box_low"], fitted["_box_high"] = stats.minimum, stats.maximum
 
-        self._preprocessor = preprocessor
-        self._numeric_fill = numeric_fill(preprocessor, inputs)
-        self._fitted_with_names = had_names
-        self._root = root
-        self._response_range = (float(response.min()), float(response.max()))
-        self.partitioner_ = partitioner
-        self.n_partitions_ = n_partitions
-        self.n_features_in_ = frame.shape[1]
-        self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
-        self.model_input_names_ = np.asarray(preprocessor.input_names(), dtype=object)
-        self._weight_sums = np.bincount(labels, weights=weights, minlength=n_partitions)
+        fitted["_preprocessor"] = preprocessor
+        fitted["_numeric_fill"] = numeric_fill(preprocessor, inputs)
+        fitted["_fitted_with_names"] = had_names
+        fitted["_root"] = root
+        fitted["_response_range"] = (float(response.min()), float(response.max()))
+        fitted["partitioner_"] = partitioner
+        fitted["n_partitions_"] = n_partitions
+        fitted["n_features_in_"] = frame.shape[1]
+        fitted["feature_names_in_"] = np.asarray(frame.columns, dtype=object)
+        fitted["model_input_names_"] = np.asarray(preprocessor.input_names(), dtype=object)
+        fitted["_weight_sums"] = np.bincount(labels, weights=weights, minlength=n_partitions)
+        for name, value in fitted.items():
+            setattr(self, name, value)
         log(f"fitted: {n_partitions} partition models")
         return self
 
