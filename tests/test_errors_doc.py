@@ -462,6 +462,8 @@ CASES: dict[str, Callable[[], object]] = {
     "R18": lambda: PartitionedRegressor().fit(X, np.linspace(-2e-200, 2e-200, 60)),
     "R19": lambda: PartitionedRegressor().fit(X, Y, sample_weight=np.array(["1.5"] * 60)),
     "R20": lambda: PartitionedRegressor(estimator=KNeighborsRegressor()).fit(X, Y, sample_weight=np.ones(60)),
+    "R21": lambda: PartitionedRegressor(partition_on="y").fit(X, 1e12 + 1e-3 * Y),
+    "R22": lambda: PartitionedRegressor().fit(X.assign(a=1e15 + X["a"]), Y),
     # partition rules
     "E1": lambda: _fitted().partition_rules(precision=0),
     "E2": lambda: _fitted().export_rules(missing="some"),

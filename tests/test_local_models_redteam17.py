@@ -174,3 +174,34 @@ def test_a_refit_that_fails_part_way_leaves_the_previous_model_as_it_was(estimat
     for name, value in state.items():
         if name != "partitioner":  # (the parameter set_params changed)
             assert vars(model)[name] is value, name
+
+
+# --------------------------------------------------------------------------- 5. near-constant y and X
+
+
+def test_a_y_varying_within_the_rounding_band_of_its_mean_is_warned_of():
+    # y = 1e12 + 1e-3 * signal has ~20 float64 steps across its spread, within 16 ulps of its
+    # mean: the partitioner reads it as constant, and partition_on="y" grew on X alone, silently
+    rng = np.random.default_rng(5)
+    Z = rng.normal(size=(1000, 2))
+    signal = np.where(Z[:, 0] > 0, 3 * Z[:, 1], -2 * Z[:, 1])
+    partitioner = HVRTPartitioner(max_leaf_nodes=8, min_samples_leaf=50, engine="hist")
+    with pytest.warns(UserWarning, match=r"^y varies only within 16 units in the last place of its mean \(a spread of"):
+        PartitionedRegressor(partitioner, partition_on="y").fit(Z, 1e12 + 1e-3 * signal)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        PartitionedRegressor(partitioner, partition_on="y").fit(Z, 1e6 + 1e-3 * signal)  # 1e5 ulps: no warning
+        PartitionedRegressor(partitioner, partition_on="y").fit(Z, np.full(1000, 1e12))  # constant: nothing to warn of
+        PartitionedRegressor(partitioner, partition_on="residual").fit(Z, 1e12 + 1e-3 * signal)  # (centred)
+
+
+def test_an_x_column_varying_within_the_rounding_band_of_its_mean_is_warned_of_by_name():
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"near": 1e15 + rng.normal(size=1000), "fine": rng.normal(size=1000)})
+    y = frame["fine"].to_numpy() + rng.normal(0, 0.1, 1000)
+    partitioner = HVRTPartitioner(max_leaf_nodes=8, min_samples_leaf=50, engine="hist")
+    with pytest.warns(UserWarning, match=r"^X column\(s\) \['near'\] vary only within 16 units in the last place"):
+        PartitionedRegressor(partitioner).fit(frame, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        PartitionedRegressor(partitioner).fit(frame.assign(near=1e15), y)  # exactly constant

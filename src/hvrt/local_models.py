@@ -76,7 +76,7 @@ from ._preprocessing import (
 )
 from ._progress import StepLog
 from ._shrunk_solve import solve_candidates, solve_centred
-from ._target import zscore_scale
+from ._target import CONSTANT_ULPS, zscore_scale
 from ._validation import (
     MAX_MAGNITUDE,
     MIN_MAGNITUDE,
@@ -328,6 +328,47 @@ def _shares_preprocessing(partitioner: HVRTPartitioner) -> bool:
     the model inputs' cross-fitted encodings (on its own in-sample encodings a tree finds
     the rows' own ``y`` in a rare category's value, and its partitions leak it)."""
     return bool(partitioner.impute) and partitioner.category_encoding in ("ohe", "auto", "target")
+
+
+def _warn_of_rounding_constants(
+    inputs: np.ndarray, constant: np.ndarray, preprocessor: Preprocessor, response: np.ndarray | None
+) -> None:
+    """Warn of a ``y`` or numeric model input that varies, but only within
+    ``CONSTANT_ULPS`` units in the last place of its mean (``1e12 + 1e-3 * signal``,
+    ``1e15 + N(0, 1)``): float64 cannot tell that spread from the rounding of a constant,
+    so the partitioner's target (and, for an input, the local models' scaling) reads it as
+    constant. The rule stays (a constant computed two ways differs in its last bits, and
+    scaled by that spread it became a full-scale column); the warning says what it did.
+    ``response``: ``y`` where a y guide is grown on (else None: the residual is centred)."""
+    n_numeric = len(preprocessor.numeric_columns)
+    flagged = np.flatnonzero(constant[:n_numeric])
+    varying = [j for j in flagged if np.ptp(inputs[:, j]) > 0]  # (a pass over the flagged columns only)
+    if varying:
+        j = varying[0]
+        names = [str(preprocessor.numeric_columns[i]) for i in varying]
+        offset = float(np.median(inputs[:, j]))
+        warnings.warn(
+            f"X column(s) {names} vary only within {CONSTANT_ULPS} units in the last place of their mean "
+            f"({names[0]!r}: a spread of {np.std(inputs[:, j]):.3g} around {offset:.6g}): float64 cannot tell "
+            "that from rounding, so the partitioner and the local models' scaling treat them as constant; "
+            f"subtract the offset (e.g. X[{names[0]!r}] - {offset:.6g}) to keep them",
+            UserWarning,
+            stacklevel=4,
+        )
+    if response is None:
+        return
+    low, high = float(response.min()), float(response.max())
+    mean = float(np.mean(response))
+    spread = float(np.std(response - mean))
+    if high > low and zscore_scale(np.array([mean]), np.array([spread * spread]))[1][0]:
+        warnings.warn(
+            f"y varies only within {CONSTANT_ULPS} units in the last place of its mean (a spread of "
+            f"{spread:.3g} around {mean:.6g}): float64 cannot tell that from rounding, so the partitioner "
+            "treats it as constant and partitions grown on y (partition_on='y', or 'auto''s y candidate) "
+            f"ignore it; subtract the offset (y - {mean:.6g}) to keep it",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def _check_takes_weights(estimator: Any) -> None:
@@ -619,7 +660,9 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
                 # on a thread while the global ridge is solved
                 binning = pool.submit(partitioner._bin_prepared, inputs)
             weight_sum = weights.sum()
-            fitted["_input_mean"], fitted["_input_scale"] = input_scaling(inputs, weights, weight_sum)
+            constant: list[np.ndarray] = []
+            fitted["_input_mean"], fitted["_input_scale"] = input_scaling(inputs, weights, weight_sum, constant)
+            _warn_of_rounding_constants(inputs, constant[0], preprocessor, response if "y" in candidates else None)
             design = design_matrix(inputs, fitted["_input_mean"], fitted["_input_scale"])
             one_hot = _one_hot_layout(preprocessor, inputs, fitted["_input_mean"], fitted["_input_scale"])
             fitted["_response_mean"] = float(weights @ response / weight_sum)
@@ -1074,7 +1117,9 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
 _SCALING_BLOCK_ROWS = 8192  # rows of deviations per block in input_scaling: 650 kB at 10 inputs
 
 
-def input_scaling(inputs: np.ndarray, weights: np.ndarray, weight_sum: float) -> tuple[np.ndarray, np.ndarray]:
+def input_scaling(
+    inputs: np.ndarray, weights: np.ndarray, weight_sum: float, constant: list[np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The model inputs' weighted means and standard deviations, 1 for a constant input.
 
     An input is constant by the partitioner's test (``_target.zscore_scale``: a spread
@@ -1082,7 +1127,8 @@ def input_scaling(inputs: np.ndarray, weights: np.ndarray, weight_sum: float) ->
     summed over the rows is a few ulps off (a constant 0.1 over 20k rows), and squared
     deviations from it read that as a spread of 1e-16..1e-14, which scaled the input by it
     and gave slopes in the tens of thousands. The deviations' own mean, that rounding, is
-    taken out of the variance and added to the mean.
+    taken out of the variance and added to the mean. ``constant``: a list the inputs'
+    constant flags are appended to, when given.
     """
     mean = weights @ inputs / weight_sum
     shift = np.zeros(inputs.shape[1])
@@ -1100,7 +1146,9 @@ def input_scaling(inputs: np.ndarray, weights: np.ndarray, weight_sum: float) ->
     residual = shift / weight_sum
     variance = np.maximum(squares / weight_sum - residual * residual, 0.0)
     mean = mean + residual
-    scale, _ = zscore_scale(mean, variance)
+    scale, is_constant = zscore_scale(mean, variance)
+    if constant is not None:
+        constant.append(is_constant)
     return mean, scale
 
 
