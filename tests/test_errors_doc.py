@@ -464,6 +464,8 @@ CASES: dict[str, Callable[[], object]] = {
     "R20": lambda: PartitionedRegressor(estimator=KNeighborsRegressor()).fit(X, Y, sample_weight=np.ones(60)),
     "R21": lambda: PartitionedRegressor(partition_on="y").fit(X, 1e12 + 1e-3 * Y),
     "R22": lambda: PartitionedRegressor().fit(X.assign(a=1e15 + X["a"]), Y),
+    "R23": lambda: PartitionedRegressor().fit(X, Y + 1j),
+    "R24": lambda: PartitionedRegressor(HVRTPartitioner(y_weight=0.0), partition_on="y").fit(X, Y),
     # partition rules
     "E1": lambda: _fitted().partition_rules(precision=0),
     "E2": lambda: _fitted().export_rules(missing="some"),

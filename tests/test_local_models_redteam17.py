@@ -205,3 +205,42 @@ def test_an_x_column_varying_within_the_rounding_band_of_its_mean_is_warned_of_b
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         PartitionedRegressor(partitioner).fit(frame.assign(near=1e15), y)  # exactly constant
+
+
+# --------------------------------------------------------------------------- small items
+
+
+def test_a_one_hot_input_named_as_a_numeric_column_is_renamed():
+    # numeric c_a and the one-hot of c == "a" were both "c_a": partition_report()["c_a"] held 2 columns
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"c": rng.choice(["a", "b"], 600), "c_a": rng.normal(size=600)})
+    y = frame["c_a"] * 2 + (frame["c"] == "a")
+    model = PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=4, min_samples_leaf=50, engine="hist")).fit(frame, y)
+    assert list(model.model_input_names_) == ["c_a", "c=a", "c_b"]
+    assert model.partition_report()["c_a"].ndim == 1
+
+
+def test_a_complex_y_is_refused():
+    # its imaginary part was dropped with only numpy's ComplexWarning (complex X is refused)
+    X = np.random.default_rng(3).normal(size=(100, 2))
+    with pytest.raises(ValueError, match=r"^y must be real numbers, got complex values \(dtype complex128\)"):
+        PartitionedRegressor().fit(X, X[:, 0] + 1j * X[:, 1])
+    with pytest.raises(ValueError, match=r"^y must be real numbers, got complex values \(dtype object\)"):
+        PartitionedRegressor().fit(X, np.array([complex(v, 1) for v in X[:, 0]], dtype=object))
+
+
+def test_y_weight_zero_grows_on_x_and_says_so():
+    # partition_on_ said "residual" (and "auto" cross-validated two identical guides)
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(600, 2))
+    y = X[:, 0] ** 2
+    partitioner = HVRTPartitioner(max_leaf_nodes=4, min_samples_leaf=50, engine="hist", y_weight=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        auto = PartitionedRegressor(partitioner).fit(X, y)
+    assert auto.partition_on_ == "X"
+    assert set(auto.shrinkage_path_["partition_on"]) == {"X"}
+    with pytest.warns(UserWarning, match=r"^partition_on='y' has no effect with the partitioner's y_weight=0"):
+        named = PartitionedRegressor(partitioner, partition_on="y").fit(X, y)
+    assert named.partition_on_ == "X"
+    np.testing.assert_array_equal(named.partitioner_.labels_, auto.partitioner_.labels_)

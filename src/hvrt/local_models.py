@@ -147,6 +147,12 @@ def _checked_response(y: Any, n_rows: int, index: pd.Index | None) -> np.ndarray
             f"y must be numeric, got {kind} ({values.dtype}); convert them to numbers in the unit the "
             "predictions should have, e.g. (y - y.min()) / pd.Timedelta(days=1)"
         )
+    if values.dtype.kind == "c" or (values.dtype.kind == "O" and pd.api.types.infer_dtype(values, skipna=True) == "complex"):
+        # numpy would drop the imaginary part with only its ComplexWarning (complex X is refused)
+        raise ValueError(
+            f"y must be real numbers, got complex values (dtype {getattr(y, 'dtype', values.dtype)}); "
+            "pass the part to predict, e.g. y.real or abs(y)"
+        )
     if values.dtype.kind in "OUS" and pd.api.types.infer_dtype(values, skipna=True) in _TEXT_KINDS:
         # numpy would parse "1.5" (and a categorical of "1", "2") without a word
         raise ValueError(
@@ -465,7 +471,8 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         itself, or nothing (X alone). ``"auto"`` tries the residual and ``y`` in the same
         honest cross-validation that picks the shrinkage (below) and keeps the better
         (the residual won on flights and CPS 1988, ``y`` on diamonds). The partitioner's
-        ``y_weight`` sets the blend.
+        ``y_weight`` sets the blend; at ``y_weight=0`` the partitions grow on X alone
+        (``partition_on_`` is ``"X"``; a warning where ``"y"`` or ``"residual"`` was named).
     alpha : float >= 0, default=1.0
         Ridge penalty on the standardised slopes, in every model.
     shrinkage : float >= 0 or "auto", default="auto"
@@ -511,7 +518,8 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
     intercept_ : ndarray of shape (n_partitions_,)
         Each partition's intercept in those units (None with ``estimator``).
     model_input_names_ : ndarray of str
-        Names of the model inputs: the numeric columns, then the encoded categoricals.
+        Names of the model inputs: the numeric columns, then the encoded categoricals
+        (one-hot ``c_a`` for ``c == "a"``, or ``c=a`` where a numeric column is named ``c_a``).
     global_coef_, global_intercept_ : ndarray, float
         The global ridge, in the same units.
     shrinkage_ : float
@@ -650,6 +658,18 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         partitioner = _encoding_for(partitioner, frame, categorical)
         preprocessor, inputs = self._fit_model_inputs(frame, response, partitioner, categorical)
         candidates = PARTITION_ON_AUTO if self.partition_on == "auto" else (self.partition_on,)
+        if float(partitioner.y_weight) == 0.0 and self.partition_on != "X":
+            # the partitioner ignores any guide: its partitions grow on X alone, whatever
+            # partition_on names (and "auto" would validate two identical candidates)
+            if self.partition_on != "auto":
+                warnings.warn(
+                    f"partition_on={self.partition_on!r} has no effect with the partitioner's y_weight=0, which "
+                    "grows the partitions on X alone (partition_on_ is 'X'); give the partitioner a y_weight "
+                    "above 0 to grow them on the guide",
+                    UserWarning,
+                    stacklevel=3,
+                )
+            candidates = ("X",)
         if self.estimator is None:
             will_validate = len(frame) >= AUTO_MIN_ROWS and (isinstance(self.shrinkage, str) or len(candidates) > 1)
             _check_cross_products(preprocessor, inputs.shape[1] + 1, len(frame), partitioner, will_validate)
@@ -781,7 +801,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         fitted["n_partitions_"] = n_partitions
         fitted["n_features_in_"] = frame.shape[1]
         fitted["feature_names_in_"] = np.asarray(frame.columns, dtype=object)
-        fitted["model_input_names_"] = np.asarray(preprocessor.input_names(), dtype=object)
+        fitted["model_input_names_"] = np.asarray(model_input_names(preprocessor), dtype=object)
         fitted["_weight_sums"] = np.bincount(labels, weights=weights, minlength=n_partitions)
         for name, value in fitted.items():
             setattr(self, name, value)
@@ -1150,6 +1170,35 @@ def input_scaling(
     if constant is not None:
         constant.append(is_constant)
     return mean, scale
+
+
+def model_input_names(preprocessor: Preprocessor) -> list[str]:
+    """The model inputs' names, each distinct: a one-hot input whose name (``c_a``, for
+    ``c == "a"``) is another input's (a numeric column ``c_a``) is named ``c=a`` instead.
+
+    Raises
+    ------
+    ValueError
+        Where names still collide (a numeric column named ``c=a`` too), naming them.
+    """
+    names = [str(name) for name in preprocessor.input_names()]
+    if len(set(names)) == len(names):
+        return names
+    if isinstance(preprocessor.encoder, OneHotEncoder):
+        taken = {name for name in names[: len(preprocessor.numeric_columns)]}
+        position = len(preprocessor.numeric_columns)
+        for column, categories in zip(preprocessor.categorical_columns, preprocessor.encoder.categories_):
+            for category in categories:
+                if names[position] in taken or names.count(names[position]) > 1:
+                    names[position] = f"{column}={category}"
+                position += 1
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(
+            f"model input name(s) {repeated} are given to more than one input (a numeric column and a "
+            "category's one-hot input); rename the column(s) so that each input has its own name"
+        )
+    return names
 
 
 def numeric_fill(preprocessor: Preprocessor, inputs: np.ndarray) -> np.ndarray:
