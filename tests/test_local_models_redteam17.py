@@ -244,3 +244,17 @@ def test_y_weight_zero_grows_on_x_and_says_so():
         named = PartitionedRegressor(partitioner, partition_on="y").fit(X, y)
     assert named.partition_on_ == "X"
     np.testing.assert_array_equal(named.partitioner_.labels_, auto.partitioner_.labels_)
+
+
+def test_the_clip_range_is_that_of_the_rows_with_weight():
+    # a zero-weighted outlier widened the range of clip="y" and so disabled the guard
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(600, 2))
+    y = X[:, 0].copy()
+    y[0] = -1e9
+    weights = np.r_[0.0, np.ones(599)]
+    model = PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=4, min_samples_leaf=50, engine="hist")).fit(
+        X, y, sample_weight=weights
+    )
+    prediction = model.predict(np.array([[-50.0, 0.0], [50.0, 0.0]]))
+    np.testing.assert_array_equal(prediction, [y[1:].min(), y[1:].max()])

@@ -490,7 +490,8 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         The same pull for the level: the prediction at the partition's centre. None:
         a tenth of the slopes' pull.
     clip : {"y", "xy"} or None, default="y"
-        ``"y"``: predictions are clipped to the training range of ``y``. ``"xy"``: also
+        ``"y"``: predictions are clipped to the training range of ``y`` (of the rows
+        with weight). ``"xy"``: also
         each row's standardised inputs to its partition's training box before predicting,
         which guards against extrapolating a steep local slope. None: no clipping.
     estimator : scikit-learn regressor, default=None
@@ -796,7 +797,10 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         fitted["_numeric_fill"] = numeric_fill(preprocessor, inputs)
         fitted["_fitted_with_names"] = had_names
         fitted["_root"] = root
-        fitted["_response_range"] = (float(response.min()), float(response.max()))
+        # the rows that count: a zero-weighted outlier (a corrupted y of -1e9) widened the
+        # clip range and so disabled the guard
+        counted = response if sample_weight is None else response[weights > 0]
+        fitted["_response_range"] = (float(counted.min()), float(counted.max()))
         fitted["partitioner_"] = partitioner
         fitted["n_partitions_"] = n_partitions
         fitted["n_features_in_"] = frame.shape[1]
