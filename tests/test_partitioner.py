@@ -1090,7 +1090,7 @@ def test_prepared_fit_equals_fit_on_the_same_rows():
     np.testing.assert_array_equal(prepared.get_partitions(frame), plain.get_partitions(frame))
     np.testing.assert_array_equal(prepared._labels_of_prepared(inputs), plain.get_partitions(frame))
     with pytest.raises(ValueError, match="needs impute=True and category_encoding='ohe'"):
-        HVRTPartitioner(category_encoding="native")._fit_prepared(subset, guide, preprocessor, inputs[rows])
+        HVRTPartitioner(category_encoding="target")._fit_prepared(subset, guide, preprocessor, inputs[rows])
 
 
 def test_prepared_fit_on_shared_bins_equals_the_fit_that_bins_its_own_rows():

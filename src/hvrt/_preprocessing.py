@@ -1339,8 +1339,9 @@ def fit_preprocessing(
     returned inputs' target-encoded columns are cross-fitted (:func:`cross_fitting_encoder`:
     each row encoded from the other folds' rows, so a rare category's encoding does not
     hold the row's own target); the fitted encoder, which labels every later batch, is
-    still the one of every row. For the local models' inputs: the partitioner's own tree
-    inputs are not cross-fitted, so that its training rows are labelled as they grew.
+    still the one of every row. For the local models' inputs and the trees
+    ``PartitionedRegressor`` grows; HVRTPartitioner's own fit is not cross-fitted, so
+    that its training rows are labelled as they grew.
     """
     if category_encoding not in ("native", "ohe", "target"):
         raise ValueError(f"category_encoding must be 'native', 'ohe' or 'target' here, got {category_encoding!r}")

@@ -361,6 +361,8 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
             y_weight=float(self.y_weight),
             random_state=self.random_state,
             target_dtype=target_dtype(engine, self.target, encoding == "target" and bool(categorical)),
+            # (a private seam: PartitionedRegressor grows its trees on cross-fitted encodings)
+            cross_fitted=bool(getattr(self, "_cross_fitted_encoding", False)),
         )
         if self.category_encoding == "auto":
             _warn_wide_one_hot(preprocessor)
@@ -383,9 +385,7 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         here means one-hot on either engine) the tree inputs do not
         depend on the target, so its partitioners (grown on all rows or on a subset of
         them) reuse that preprocessing and its ``tree_inputs`` rows, and compute only their
-        own target. With ``category_encoding="target"`` the caller's ``tree_inputs`` hold
-        its cross-fitted encodings (its rows' labels then follow those, and may differ from
-        :meth:`get_partitions` of the same rows, which reads every row's encodings). ``X`` holds the rows of ``tree_inputs``, as :meth:`fit` takes them.
+        own target. ``X`` holds the rows of ``tree_inputs``, as :meth:`fit` takes them.
         ``binned``: :meth:`_bin_prepared`'s edges with the codes of these rows (which the
         histogram engine permutes in place), so trees on the same inputs bin them once.
         ``frame``: ``to_frame(X)``, when the caller has it; X (and this frame) may then be
@@ -393,8 +393,8 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         read). A 1-d finite float64 ``y`` with one value per row of ``tree_inputs`` (a
         guide the caller computed) is taken as it is.
         """
-        if not (self.impute and self.category_encoding in ("ohe", "auto", "target")):
-            raise ValueError("a prepared fit needs impute=True and category_encoding='ohe', 'auto' or 'target'")
+        if not (self.impute and self.category_encoding in ("ohe", "auto")):
+            raise ValueError("a prepared fit needs impute=True and category_encoding='ohe' or 'auto'")
         log = StepLog(self.verbose, type(self).__name__)
         n_rows = len(tree_inputs)
         frame, had_names = to_frame(X) if frame is None else frame
