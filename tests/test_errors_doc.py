@@ -28,6 +28,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import HuberRegressor, Ridge
+from sklearn.neighbors import KNeighborsRegressor
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 import hvrt
@@ -471,6 +472,11 @@ CASES: dict[str, Callable[[], object]] = {
     "R17": lambda: PartitionedRegressor().fit(X, np.r_[2e152, Y.to_numpy()[1:]]),
     "R18": lambda: PartitionedRegressor().fit(X, np.linspace(-2e-200, 2e-200, 60)),
     "R19": lambda: PartitionedRegressor().fit(X, Y, sample_weight=np.array(["1.5"] * 60)),
+    "R20": lambda: PartitionedRegressor(estimator=KNeighborsRegressor()).fit(X, Y, sample_weight=np.ones(60)),
+    "R21": lambda: PartitionedRegressor(partition_on="y").fit(X, 1e12 + 1e-3 * Y),
+    "R22": lambda: PartitionedRegressor().fit(X.assign(a=1e15 + X["a"]), Y),
+    "R23": lambda: PartitionedRegressor().fit(X, Y + 1j),
+    "R24": lambda: PartitionedRegressor(HVRTPartitioner(y_weight=0.0), partition_on="y").fit(X, Y),
     # partition rules
     "E1": lambda: _fitted().partition_rules(precision=0),
     "E2": lambda: _fitted().export_rules(missing="some"),

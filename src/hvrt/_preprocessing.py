@@ -8,6 +8,7 @@ the user's units and labelling never needs the scaler.
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 import os
@@ -1279,6 +1280,37 @@ def prepared_target(
     )
 
 
+# Folds of the cross-fitted target encoding of the local models' inputs (scikit-learn's default).
+CROSS_FIT_FOLDS = 5
+
+
+def _fold_seed(random_state: Any) -> int | None:
+    """An int seed for the cross-fitting folds from a ``random_state``: the int itself, 0 for
+    None (a fit of the same rows gives the same model, as its cross-validation split is
+    seeded too), or a draw from a copy of a RandomState (the partitioner's own draws from
+    it stay as they were)."""
+    if random_state is None:
+        return 0
+    if isinstance(random_state, np.random.RandomState):
+        return int(copy.deepcopy(random_state).randint(np.iinfo(np.int32).max))
+    return int(random_state)
+
+
+def cross_fitting_encoder(random_state: Any) -> TargetEncoder:
+    """A continuous ``TargetEncoder`` whose ``fit_transform`` cross-fits on
+    ``CROSS_FIT_FOLDS`` shuffled folds seeded by :func:`_fold_seed` of ``random_state``.
+
+    scikit-learn 1.9 takes the shuffle and its seed as a splitter (``cv=KFold(...)``) and
+    deprecates ``shuffle`` and ``random_state``; earlier versions take only those.
+    """
+    seed = _fold_seed(random_state)
+    if TargetEncoder().get_params().get("shuffle") == "deprecated":
+        from sklearn.model_selection import KFold
+
+        return TargetEncoder(target_type="continuous", cv=KFold(CROSS_FIT_FOLDS, shuffle=True, random_state=seed))
+    return TargetEncoder(target_type="continuous", cv=CROSS_FIT_FOLDS, shuffle=True, random_state=seed)
+
+
 def fit_preprocessing(
     frame: pd.DataFrame,
     y_frame: pd.DataFrame | None,
@@ -1294,6 +1326,7 @@ def fit_preprocessing(
     make_target: bool = True,
     target_dtype: type = np.float64,
     oriented_guide: bool = True,
+    cross_fitted: bool = False,
 ) -> tuple[Preprocessor, np.ndarray, np.ndarray | None]:
     """Fit the preprocessing and return it with the training tree inputs and target.
 
@@ -1304,7 +1337,13 @@ def fit_preprocessing(
     from the target). ``oriented_guide``: target encoding learns from
     :func:`~hvrt._target.encoder_guide` (whatever the signs of ``y``'s columns, the same
     encodings); False: from the target's row sum as it is (the local models' inputs, which
-    encode each category by its mean response, sign and all).
+    encode each category by its mean response, sign and all). ``cross_fitted``: the
+    returned inputs' target-encoded columns are cross-fitted (:func:`cross_fitting_encoder`:
+    each row encoded from the other folds' rows, so a rare category's encoding does not
+    hold the row's own target); the fitted encoder, which labels every later batch, is
+    still the one of every row. For the local models' inputs and the trees
+    ``PartitionedRegressor`` grows; HVRTPartitioner's own fit is not cross-fitted, so
+    that its training rows are labelled as they grew.
     """
     if category_encoding not in ("native", "ohe", "target"):
         raise ValueError(f"category_encoding must be 'native', 'ohe' or 'target' here, got {category_encoding!r}")
@@ -1338,7 +1377,7 @@ def fit_preprocessing(
             guide = encoder_guide(target, x_part, y_part) if oriented_guide else encoder_guide(target, None, None)
         del x_part, y_part
 
-    category_imputer = encoder = None
+    category_imputer = encoder = crossed = None
     column_codes = None
     present: list[np.ndarray | None] = [None] * len(categorical_columns)
     if categorical_columns and category_encoding in ("ohe", "native"):
@@ -1373,10 +1412,15 @@ def fit_preprocessing(
 
             category_imputer = SimpleImputer(strategy="most_frequent").fit(categories)
             categories = category_imputer.transform(categories)
-        # fit + transform (not the cross-fitted fit_transform) so that training rows get
-        # the same encodings as at labelling time. Unseen categories get the target mean.
-        encoder = TargetEncoder(target_type="continuous", random_state=random_state)
-        encoder.fit(categories, guide)
+        if cross_fitted:
+            encoder = cross_fitting_encoder(random_state)
+            crossed = encoder.fit_transform(categories, guide)
+            encoder.set_params(cv=CROSS_FIT_FOLDS)  # (a model file holds plain parameters, not a splitter)
+        else:
+            # fit + transform (not the cross-fitted fit_transform) so that training rows get
+            # the same encodings as at labelling time. Unseen categories get the target mean.
+            encoder = TargetEncoder(target_type="continuous", random_state=random_state)
+            encoder.fit(categories, guide)
         del guide
     kinds = [_category_kind(frame[c]) for c in categorical_columns]
     first_values = [_first_values(frame[c], positions) for c, positions in zip(categorical_columns, present)]
@@ -1391,4 +1435,6 @@ def fit_preprocessing(
         tree_inputs = preprocessor._append_codes(numeric, frame, inputs, column_codes)
     else:
         tree_inputs = preprocessor.append_categories(numeric, frame, check_kinds=False, column_codes=column_codes)
+    if crossed is not None:
+        tree_inputs[:, len(numeric_columns) :] = crossed
     return preprocessor, tree_inputs, target

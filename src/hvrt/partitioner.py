@@ -366,6 +366,8 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
             y_weight=float(self.y_weight),
             random_state=self.random_state,
             target_dtype=target_dtype(engine, self.target, encoding == "target" and bool(categorical)),
+            # (a private seam: PartitionedRegressor grows its trees on cross-fitted encodings)
+            cross_fitted=bool(getattr(self, "_cross_fitted_encoding", False)),
         )
         if self.category_encoding == "auto":
             _warn_wide_one_hot(preprocessor)
