@@ -1,5 +1,5 @@
-"""PartitionedRegressor: fixes of red-team report 17B (target leakage, per-partition
-estimators' weights, failed refits, near-constant columns, small items)."""
+"""PartitionedRegressor on awkward inputs: target leakage through encoded categories,
+per-partition estimators' weights, failed refits, near-constant columns, name clashes."""
 
 from __future__ import annotations
 
