@@ -629,6 +629,10 @@ def _settled_kind(kinds: list[str | None]) -> str:
     present = {kind for kind in kinds if kind is not None}
     if not present:
         return "numbers"
+    if len(present) > 1 and all(kind.startswith("dates in ") for kind in present):
+        # zoned dates in several zones: instants in UTC, as to_frame reads the whole column
+        # (_validation._zoned_times_as_instants); each chunk's nanoseconds are instants already
+        return "dates in UTC"
     return present.pop() if len(present) == 1 else "text"
 
 
@@ -844,9 +848,13 @@ def _fit_scaling(
     column_times = {c: (kind, date_zones(meta).get(c)) for c, kind in time_kinds(meta).items()}
     # and the object columns' that held one kind of dates or durations in every chunk
     column_times.update({c: _time_kind(kind) for c, kind in object_kinds.items() if _time_kind(kind) is not None})
+    # the columns that had a missing value at fit, in X's order (the rules' ``missing="fit"``)
+    with_missing = {c for c, present in zip(numeric, count) if present < n_rows}
+    with_missing |= {c for c, absent in zip(categorical, missing) if absent} if categorical else set()
     preprocessor = Preprocessor(
         numeric, categorical, numeric_fill, category_imputer, encoder, kinds,
         category_values=category_values,
+        columns_with_missing=[c for c in columns if c in with_missing],
         time_kinds={c: kind for c, (kind, _) in column_times.items() if c in set(numeric)},
         date_zones={
             c: zone for c, (kind, zone) in column_times.items()
@@ -1046,6 +1054,20 @@ def _fit_chunk_facts(
                 [np.bincount(labels[present[:, j]], minlength=k) for j in range(values.shape[1])], axis=1
             )
     return facts
+
+
+def _zones_as_settled(time_dtypes: dict[str, str], preprocessor: Preprocessor, objects: list[str]) -> None:
+    """An object column of zoned dates in several zones is read as instants in UTC, as in
+    memory (:func:`_settled_kind`): its time dtype for the rules is then UTC's, whatever
+    zone the first chunk held."""
+    zones = preprocessor.date_zones or {}
+    for column in objects:
+        dtype = time_dtypes.get(column)
+        if dtype is None or zones.get(column) is None:
+            continue
+        read = pd.api.types.pandas_dtype(dtype)
+        if isinstance(read, pd.DatetimeTZDtype) and str(read.tz) != zones[column]:
+            time_dtypes[column] = str(pd.DatetimeTZDtype(unit=read.unit, tz=zones[column]))
 
 
 def _merge_time_ranges(parts: list[dict[str, tuple[np.ndarray, np.ndarray]]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -1360,6 +1382,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
             for part in parts:  # an object column's time dtype from the first chunk that read it so
                 for column, dtype in part["time_dtypes"].items():
                     self._time_dtypes.setdefault(column, dtype)
+            _zones_as_settled(self._time_dtypes, preprocessor, objects)
             # (in X's order, as in memory)
             self._keep_rule_columns(x_meta, meta, {c: self._time_dtypes[c] for c in columns if c in self._time_dtypes})
             if counted:
