@@ -100,3 +100,78 @@ def test_object_dates_in_several_zones_are_instants_as_in_memory(first_zone) -> 
     assert list(model.partition_rules()["rule"]) == list(
         memory.partition_rules()["rule"]
     )
+
+
+def _target_encoded_table(n: int = 3000) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(5)
+    levels = [f"c{i}" for i in range(40)]
+    X = pd.DataFrame(
+        {
+            "a": rng.normal(size=n),
+            "b": rng.normal(size=n),
+            "k": pd.Series(rng.choice(levels, n), dtype=object),
+            "j": pd.Series(rng.choice(list("pqrs"), n), dtype=object),
+        }
+    )
+    X.loc[rng.random(n) < 0.05, "k"] = None
+    effect = X.k.map(dict(zip(levels, rng.normal(size=40)))).fillna(0.0)
+    y = effect * 0.5 + 0.3 * X.a + rng.normal(size=n) * 0.5
+    Y = pd.DataFrame(
+        {
+            "y1": y,
+            "y2": -y + rng.normal(size=n) * 0.3 + X.j.map(dict(p=1, q=2, r=0, s=-1)),
+        }
+    )
+    return X, Y
+
+
+@pytest.mark.parametrize(
+    ("outputs", "options"),
+    [
+        (["y1"], {}),
+        (["y1"], {"y_weight": 1.0}),  # y alone: oriented by its merged third moment
+        (
+            ["y1", "y2"],
+            {"target": "features"},
+        ),  # y's columns oriented by merged covariances
+        ([], {"impute": False}),
+    ],
+)
+def test_target_encoding_learns_from_every_row_on_a_sample(outputs, options) -> None:
+    X, Y = _target_encoded_table()
+    y = Y[outputs] if outputs else None
+    kw = dict(max_leaf_nodes=10, category_encoding="target", max_samples=0.4, **options)
+    memory = HVRTPartitioner(**kw).fit(X, y)
+    dX = dd.from_pandas(X, npartitions=5)
+    model = DaskHVRTPartitioner(**kw).fit(
+        dX, None if y is None else dd.from_pandas(y, npartitions=5)
+    )
+    ours, theirs = model._preprocessor.encoder, memory._preprocessor.encoder
+    for mine, reference in zip(ours.encodings_, theirs.encodings_, strict=True):
+        np.testing.assert_allclose(mine, reference, rtol=0, atol=1e-12)
+    for mine, categories in zip(ours.categories_, theirs.categories_, strict=True):
+        assert list(map(str, mine)) == list(map(str, categories))
+    assert abs(float(ours.target_mean_) - float(theirs.target_mean_)) < 1e-12
+    np.testing.assert_array_equal(
+        model.get_partitions(dX).compute().to_numpy(), memory.get_partitions(X)
+    )
+
+
+def test_target_encoding_on_the_hist_route_learns_from_every_row(monkeypatch) -> None:
+    from hvrt._hist import _distributed
+
+    edge_rows = _distributed.edge_rows
+    monkeypatch.setattr(
+        _distributed, "edge_rows", lambda n, seed: edge_rows(n, seed, 800)
+    )  # not every row
+    X, Y = _target_encoded_table(2400)
+    kw = dict(max_leaf_nodes=10, category_encoding="target")
+    dX, dy = dd.from_pandas(X, npartitions=4), dd.from_pandas(-Y["y1"], npartitions=4)
+    model = DaskHVRTPartitioner(**kw).fit(dX, dy, route="hist")
+    memory = HVRTPartitioner(engine="hist", **kw).fit(X, -Y["y1"])
+    for mine, reference in zip(
+        model._preprocessor.encoder.encodings_,
+        memory._preprocessor.encoder.encodings_,
+        strict=True,
+    ):
+        np.testing.assert_allclose(mine, reference, rtol=0, atol=1e-12)

@@ -94,6 +94,7 @@ from ._preprocessing import (
 )
 from ._progress import StepLog
 from ._target import (
+    _signed_row_sums,
     blend_target,
     encoder_guide,
     fit_scaler,
@@ -1119,6 +1120,191 @@ def _fit_target_encoder(preprocessor: Preprocessor, frame: pd.DataFrame, guide: 
     )
 
 
+# --------------------------------------------------------------------------- target encoding from every row
+#
+# In memory, category_encoding="target" fits sklearn's TargetEncoder on every row, on the
+# target's encoder_guide. Its encodings are functions of each category's count, mean and
+# squared deviations of the guide and of the guide's overall mean and variance: sums over
+# rows, which the chunks reduce and the client merges. The guide's orientation
+# (_target.encoder_guide) is decided over all rows the same way: y's columns' signs from
+# their merged covariances (y_column_signs), the sign of a y that stands alone from its
+# merged third central moment.
+
+
+def _chunk_target(part: Any, y_part: Any, scaling: _Scaling) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, pd.DataFrame]:
+    """A chunk's synthetic target with its x and y parts (as :meth:`_Scaling.guided_target`
+    builds them: a part left out of the blend comes back as that very array) and its frame."""
+    if y_part is not None:
+        _check_paired(y_part, part, "y")
+    frame = _frame_of(part, _raw_categoricals(scaling.preprocessor))
+    y_values = None if y_part is None else _target_values(y_part)
+    x_part, y_target = scaling.parts(frame, y_values)
+    target = blend_target(x_part, y_target, scaling.y_weight, scaling.variances, scaling.noise(), scaling.covariance)
+    return target, x_part, y_target, frame
+
+
+def _guide_columns(target: np.ndarray, x_part: np.ndarray, y_part: np.ndarray | None) -> tuple[int, np.ndarray] | None:
+    """For a features target with ``y``: the feature columns' count in it and the columns
+    (their sum, then y's) whose covariances orient the guide (as ``encoder_guide``)."""
+    if y_part is None or target is x_part or target.ndim == 1:
+        return None
+    n_x = 0 if target is y_part else target.shape[1] - y_part.shape[1]
+    x_sum = target[:, :n_x].sum(axis=1) if n_x else np.zeros(len(target))
+    return n_x, np.column_stack([x_sum, target[:, n_x:]])
+
+
+def _guide_orientation_chunk(part: Any, y_part: Any, scaling: _Scaling) -> tuple[int, tuple] | None:
+    """A chunk's co-moments of :func:`_guide_columns` (None: no y columns to orient)."""
+    columns = _guide_columns(*_chunk_target(part, y_part, scaling)[:3])
+    if columns is None:
+        return None
+    n_x, values = columns
+    return n_x, _co_moments(np.ascontiguousarray(values.T))
+
+
+def _third_moments(values: np.ndarray) -> tuple[int, float, float, float, float]:
+    """(rows, mean, squared and cubed deviations, first nonzero value or 0) of a 1-D chunk."""
+    if len(values) == 0:
+        return 0, 0.0, 0.0, 0.0, 0.0
+    mean = float(values.mean())
+    deviation = values - mean
+    nonzero = np.flatnonzero(values)
+    first = float(values[nonzero[0]]) if len(nonzero) else 0.0
+    return len(values), mean, float(deviation @ deviation), float(np.einsum("i,i,i->", deviation, deviation, deviation)), first
+
+
+def _merged_orientation(parts: list[tuple[int, float, float, float, float]]) -> float:
+    """``_target._orientation`` over all rows from the chunks' :func:`_third_moments`: the
+    sign of the merged third central moment (Chan's pairwise formula), where it is 0 the
+    sign of the first nonzero value (+1 if none)."""
+    count, mean, m2, m3 = 0, 0.0, 0.0, 0.0
+    first = 0.0
+    for n_b, mean_b, m2_b, m3_b, first_b in parts:
+        if n_b == 0:
+            continue
+        first = first or first_b
+        total = count + n_b
+        delta = mean_b - mean
+        m3 = m3 + m3_b + delta**3 * count * n_b * (count - n_b) / total**2 + 3.0 * delta * (count * m2_b - n_b * m2) / total
+        m2 = m2 + m2_b + delta**2 * count * n_b / total
+        mean, count = mean + delta * n_b / total, total
+    moment = m3 if m3 != 0.0 else (first if first != 0.0 else 1.0)
+    return 1.0 if moment > 0.0 else -1.0
+
+
+def _guide_stats_chunk(part: Any, y_part: Any, scaling: _Scaling, signs: np.ndarray | None) -> dict[str, Any]:
+    """A chunk's guide (``encoder_guide`` with y's columns oriented by ``signs``, before any
+    overall flip): its moments, per categorical column each category key's count, mean and
+    squared deviations (missing values a key of their own, as sklearn takes them), and the
+    third moments of what decides the overall flip (a y that stands alone)."""
+    target, x_part, y_target, frame = _chunk_target(part, y_part, scaling)
+    decider = None
+    if y_target is None or target is x_part:
+        guide = target if target.ndim == 1 else target.reshape(len(target), -1).sum(axis=1)
+    elif target.ndim == 1:
+        guide = target
+        decider = target if target is y_target else None
+    else:
+        n_x, _ = _guide_columns(target, x_part, y_target)
+        guide = _signed_row_sums(target, np.r_[np.ones(n_x), signs])
+        decider = _signed_row_sums(target[:, n_x:], signs)
+    guide = np.asarray(guide, dtype=np.float64)
+    categories = _imputed_categories(scaling.preprocessor, frame)
+    stats = []
+    for j in range(categories.shape[1]):
+        codes, keys = pd.factorize(pd.Series(categories[:, j], dtype=object), use_na_sentinel=False)
+        counts = np.bincount(codes, minlength=len(keys)).astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.bincount(codes, weights=guide, minlength=len(keys)) / counts
+        deviation = guide - means[codes]
+        m2 = np.bincount(codes, weights=deviation * deviation, minlength=len(keys))
+        stats.append(pd.DataFrame({"key": np.asarray(keys, dtype=object), "count": counts, "mean": means, "m2": m2}))
+    return {
+        "moments": _column_moments(guide[:, None]),
+        "categories": stats,
+        "decider": None if decider is None else _third_moments(np.asarray(decider, dtype=np.float64)),
+    }
+
+
+def _merged_category_stats(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The chunks' per-key (count, mean, squared deviations) of one column, merged (Chan)."""
+    stats = pd.concat(parts, ignore_index=True)
+    stats["key"] = stats["key"].map(lambda key: _MISSING_KEY if pd.isna(key) else key)
+    stats["sum"] = stats["count"] * stats["mean"]
+    grouped = stats.groupby("key", sort=False)
+    merged = grouped[["count", "sum", "m2"]].sum()
+    merged["mean"] = merged["sum"] / merged["count"]
+    spread = stats["count"] * (stats["mean"] - stats["key"].map(merged["mean"])) ** 2
+    merged["m2"] += spread.groupby(stats["key"], sort=False).sum()
+    return merged
+
+
+_MISSING_KEY = ("hvrt", "missing")  # a missing category's key while merging (NaN does not equal itself)
+
+
+def _fit_target_encoder_distributed(
+    preprocessor: Preprocessor, chunks: _Chunks, y_chunks: list[Any] | None, scaling: _Scaling, random_state: Any
+) -> None:
+    """``category_encoding="target"`` fitted on every row, as in memory: the TargetEncoder
+    whose encodings sklearn computes (smooth="auto": each category's mean shrunk to the
+    overall mean by its count and spread) from the guide's merged per-category statistics.
+
+    One pass over the chunks, two for a features target with ``y`` (y's columns' signs come
+    first), and a third where that target's orientation is an exact tie."""
+    y_parts = y_chunks if y_chunks is not None else [None] * len(chunks.parts)
+    signs = None
+    n_x = 0
+    orientation = 0.0  # unknown: decided by the third moment where y stands alone
+    if scaling.mode == "features" and y_chunks is not None:
+        orient = _delayed(_guide_orientation_chunk)
+        (parts,) = _compute([orient(p, yp, scaling) for p, yp in zip(chunks.parts, y_parts)])
+        parts = [p for p in parts if p is not None]
+        if parts:
+            n_x = parts[0][0]
+            _, covariance = _merge_co_moments([p[1] for p in parts])
+            signs = y_column_signs(covariance[1:, 1:])
+            orientation = float(np.dot(signs, covariance[0, 1:])) if n_x else 0.0
+    stats_of = _delayed(_guide_stats_chunk)
+
+    def reduce(oriented: np.ndarray | None) -> list[dict[str, Any]]:
+        (result,) = _compute([stats_of(p, yp, scaling, oriented) for p, yp in zip(chunks.parts, y_parts)])
+        return result
+
+    parts = reduce(None if signs is None else (signs if orientation >= 0.0 else -signs))
+    flip = 1.0
+    deciders = [p["decider"] for p in parts if p["decider"] is not None]
+    if deciders and orientation == 0.0 and _merged_orientation(deciders) < 0.0:
+        if signs is not None and n_x > 0:  # an exact tie: the feature part kept, y's negated
+            parts = reduce(-signs)
+        else:
+            flip = -1.0  # the guide is y alone: negated whole, exactly
+    _, mean, m2 = _merge_moments([p["moments"] for p in parts])
+    n_rows = scaling.n_rows
+    target_mean = flip * float(mean[0])
+    variance = float(m2[0]) / n_rows
+    encoder = TargetEncoder(target_type="continuous", random_state=random_state)
+    merged = [_merged_category_stats([p["categories"][j] for p in parts]) for j in range(len(preprocessor.categorical_columns))]
+    # sklearn's categories (sorted, a missing one last), from one row per category
+    keys = [list(m.index) for m in merged]
+    width = max(len(k) for k in keys)
+    rows = np.empty((width, len(keys)), dtype=object)
+    for j, column_keys in enumerate(keys):
+        values = [np.nan if key == _MISSING_KEY else key for key in column_keys]
+        rows[:, j] = values + [values[0]] * (width - len(values))
+    encoder.fit(rows, np.zeros(width))
+    encodings = []
+    for j, stats in enumerate(merged):
+        order = [_MISSING_KEY if pd.isna(c) else c for c in encoder.categories_[j]]
+        count = stats["count"].reindex(order).to_numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = flip * stats["mean"].reindex(order).to_numpy()
+            shrink = variance * count / (variance * count + stats["m2"].reindex(order).to_numpy() / count)
+        encodings.append(np.where(np.isnan(shrink), target_mean, shrink * means + (1 - shrink) * target_mean))
+    encoder.encodings_ = encodings
+    encoder.target_mean_ = np.float64(target_mean)
+    preprocessor.encoder = encoder
+
+
 # --------------------------------------------------------------------------- the histogram route
 
 
@@ -1170,9 +1356,14 @@ def _grow_distributed(
         frame, y_values = _concat_rows(edge_pieces, columns, _raw_categoricals(preprocessor)), None
         scaling.fit_scaler(frame)
     encoded = encoding == "target" and bool(preprocessor.categorical_columns)
-    sample_target, guide = scaling.guided_target(frame, y_values, encoded)
-    if encoded:
+    every_row = len(frame) == scaling.n_rows
+    sample_target, guide = scaling.guided_target(frame, y_values, encoded and every_row)
+    if encoded and every_row:
         _fit_target_encoder(preprocessor, frame, guide, random_state)
+    elif encoded:  # from every row where it lives, as in memory (not the edge sample)
+        log("target encoding from every row")
+        _fit_target_encoder_distributed(preprocessor, chunks, y_chunks, scaling, random_state)
+    del guide
     # the in-memory engine's bins for this many outputs (fewer for the features target)
     n_outputs = 1 if sample_target.ndim == 1 else sample_target.shape[1]
     mapper = distributed.fit_edges(preprocessor.tree_inputs(frame), random_state, distributed.max_bins_for(n_outputs))
@@ -1329,9 +1520,14 @@ class DaskHVRTPartitioner(HVRTPartitioner):
             log(f"gathering {len(rows):,} rows to the client")
             frame, y_values = _gather_with_blend(chunks, y_chunks, scaling, rows)
             preprocessor = scaling.preprocessor
-            target, guide = scaling.guided_target(frame, y_values, encoded)
-            if encoded:
+            # the encoder from every row, as in memory: on the gathered rows when they are all
+            every_row = sample is None
+            target, guide = scaling.guided_target(frame, y_values, encoded and every_row)
+            if encoded and every_row:
                 _fit_target_encoder(preprocessor, frame, guide, self.random_state)
+            elif encoded:
+                log("target encoding from every row")
+                _fit_target_encoder_distributed(preprocessor, chunks, y_chunks, scaling, self.random_state)
             del guide
             tree_inputs = preprocessor.tree_inputs(frame)
             engine = resolve_engine(self.engine, n_rows)
