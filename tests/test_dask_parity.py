@@ -119,7 +119,9 @@ def _target_encoded_table(n: int = 3000) -> tuple[pd.DataFrame, pd.DataFrame]:
     Y = pd.DataFrame(
         {
             "y1": y,
-            "y2": -y + rng.normal(size=n) * 0.3 + X.j.map(dict(p=1, q=2, r=0, s=-1)),
+            "y2": -y
+            + rng.normal(size=n) * 0.3
+            + X.j.map({"p": 1, "q": 2, "r": 0, "s": -1}),
         }
     )
     return X, Y
@@ -165,7 +167,7 @@ def test_target_encoding_on_the_hist_route_learns_from_every_row(monkeypatch) ->
         _distributed, "edge_rows", lambda n, seed: edge_rows(n, seed, 800)
     )  # not every row
     X, Y = _target_encoded_table(2400)
-    kw = dict(max_leaf_nodes=10, category_encoding="target")
+    kw = {"max_leaf_nodes": 10, "category_encoding": "target"}
     dX, dy = dd.from_pandas(X, npartitions=4), dd.from_pandas(-Y["y1"], npartitions=4)
     model = DaskHVRTPartitioner(**kw).fit(dX, dy, route="hist")
     memory = HVRTPartitioner(engine="hist", **kw).fit(X, -Y["y1"])

@@ -37,10 +37,12 @@ estimator. Nothing collects all rows on the client:
     split search (:mod:`hvrt._hist._distributed`). Given the same edges it grows the
     in-memory hist engine's tree, split for split.
 
-  A user ``scaler`` and ``category_encoding="target"`` are fitted on the gathered rows
-  (the sample, or the edge sample on the hist route): they are not sums over rows. The
-  scaler is fitted once and transforms each chunk where it lives (one whose output
-  depends on the rows it is given cannot be applied so, and is refused).
+  A user ``scaler`` is fitted on the gathered rows (the sample, or the edge sample on the
+  hist route): it is not a sum over rows. It is fitted once and transforms each chunk
+  where it lives (one whose output depends on the rows it is given cannot be applied so,
+  and is refused). ``category_encoding="target"`` learns from every row, as in memory:
+  its encodings come from sums over rows per category, reduced in the chunks and merged
+  (:func:`_fit_target_encoder_distributed`).
 - **y and sample_weight** pair with X's chunks as the analysis tools' labels do
   (:func:`_paired_chunks`): a dask Series with a dask DataFrame X, both of known
   divisions, by index, refused where it differs from X's, as in memory; otherwise by
