@@ -4,6 +4,7 @@ rows, zoned dates, warnings, y checks, the orientation tie, chunks drifting from
 
 from __future__ import annotations
 
+import datetime
 import warnings
 
 import numpy as np
@@ -177,3 +178,84 @@ def test_target_encoding_on_the_hist_route_learns_from_every_row(monkeypatch) ->
         strict=True,
     ):
         np.testing.assert_allclose(mine, reference, rtol=0, atol=1e-12)
+
+
+def _warnings_of_both(X: pd.DataFrame, **options) -> tuple[list[str], list[str]]:
+    memory = _messages(lambda: HVRTPartitioner(max_leaf_nodes=6, **options).fit(X))
+    dask_fit = _messages(
+        lambda: DaskHVRTPartitioner(max_leaf_nodes=6, **options).fit(
+            dd.from_pandas(X, npartitions=4)
+        )
+    )
+    return memory, dask_fit
+
+
+def test_a_numeric_column_with_a_few_blanks_warns_once_as_in_memory() -> None:
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame(
+        {"a": rng.normal(size=800), "b": rng.normal(size=800).round(1).astype(object)}
+    )
+    X.loc[400:403, "b"] = ""
+    memory, dask_fit = _warnings_of_both(X, category_encoding="ohe")
+    stray = [m for m in memory if "holds numbers but for 4 of its 800 values" in m]
+    assert len(stray) == 1
+    assert [m for m in dask_fit if "holds numbers but for" in m] == stray
+
+
+def test_python_dates_warn_as_in_memory() -> None:
+    rng = np.random.default_rng(2)
+    days = [
+        datetime.date(2020, 1, 1) + datetime.timedelta(days=int(i))
+        for i in rng.integers(0, 30, 800)
+    ]
+    X = pd.DataFrame({"a": rng.normal(size=800), "d": pd.Series(days, dtype=object)})
+    memory, dask_fit = _warnings_of_both(X)
+    dates = [m for m in memory if "hold Python dates" in m]
+    assert len(dates) == 1
+    assert [m for m in dask_fit if "hold Python dates" in m] == dates
+
+
+def test_a_wide_one_hot_warns_with_advice_for_dask() -> None:
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame(
+        {
+            "a": rng.normal(size=2000),
+            "k": pd.Series(
+                [f"id{i}" for i in rng.integers(0, 300, 2000)], dtype=object
+            ),
+        }
+    )
+    memory, dask_fit = _warnings_of_both(X)
+    assert any("one-hot encodes the categorical columns into" in m for m in memory)
+    wide = [m for m in dask_fit if "one-hot encodes the categorical columns into" in m]
+    assert (
+        len(wide) == 1
+        and "hvrt.dask has no native splits" in wide[0]
+        and "'k'" in wide[0]
+    )
+    assert not any(
+        "one-hot encodes" in m for m in _warnings_of_both(X, category_encoding="ohe")[1]
+    )
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"category_encoding": "ohe"}, {"category_encoding": "target", "max_samples": 300}],
+)
+def test_floats_beyond_2_53_are_warned_of_once_at_fit(options) -> None:
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(
+        {
+            "a": rng.normal(size=800),
+            "s": np.array([2**53, 2**53 + 1], dtype=object)[rng.integers(0, 2, 800)],
+        }
+    )
+    X.loc[::5, "s"] = float(2**53)
+    y = X["a"]
+    messages = _messages(
+        lambda: DaskHVRTPartitioner(
+            max_leaf_nodes=6, categorical_features=["s"], **options
+        ).fit(dd.from_pandas(X, npartitions=4), dd.from_pandas(y, npartitions=4))
+    )
+    rounded = [m for m in messages if "beyond 2**53" in m]
+    assert len(rounded) == 1 and "(9007199254740992.0)" in rounded[0]

@@ -86,13 +86,19 @@ from ._preprocessing import (
     _category_kind,
     _category_strings,
     _column_codes,
+    _is_rounded_integer,
     _is_text_categorical,
     _one_key,
+    _warn_of_rounded_integers,
     fit_imputer,
     fit_one_hot,
     most_frequent,
+    mostly_numbers,
     resolve_categorical,
     resolve_weights,
+    rounding_warned_elsewhere,
+    warn_of_python_dates,
+    warn_of_stray_values,
 )
 from ._progress import StepLog
 from ._target import (
@@ -143,7 +149,12 @@ from .metrics import (
     category_cells,
     category_codes,
 )
-from .partitioner import HVRTPartitioner, _encoding_name, time_ranges
+from .partitioner import (
+    WIDE_ONE_HOT_COLUMNS,
+    HVRTPartitioner,
+    _encoding_name,
+    time_ranges,
+)
 
 __all__ = [
     "DEFAULT_SAMPLE_ROWS",
@@ -393,9 +404,66 @@ def _summarise_chunk(
         "rows": len(frame), "moments": moments, "largest": largest, "object_kinds": kinds, "extent": extent
     }
     summary.update(_summarise_categories(frame, categorical))
+    summary.update(_warning_facts(part, objects))
     if take is not None:
         summary["taken"] = _take_rows(part, take)
     return summary
+
+
+def _warning_facts(part: Any, objects: list[str]) -> dict[str, Any]:
+    """What the in-memory fit's warnings of a column found categorical read of a chunk
+    (``_preprocessing._warn_of_stray_text``, ``_warn_of_python_dates``): the first 64 values
+    of its object and text columns, and whether each object column holds only
+    ``datetime.date`` values (``"date"``), none (``"empty"``) or anything else."""
+    if not isinstance(part, pd.DataFrame):
+        return {"heads": None, "date_kinds": {}}
+    names = [str(c) for c in part.columns]
+    textual = [j for j, dtype in enumerate(part.dtypes) if dtype == object or isinstance(dtype, pd.StringDtype)]
+    heads = part.iloc[:64, textual].set_axis([names[j] for j in textual], axis=1)
+    date_kinds = {}
+    for j, column in enumerate(names):
+        if column in objects and part.dtypes.iloc[j] == object:
+            values = part.iloc[:, j]
+            kind = pd.api.types.infer_dtype(values.iloc[:64], skipna=True)  # the head decides whether to scan
+            date_kinds[column] = pd.api.types.infer_dtype(values, skipna=True) if kind in ("date", "empty") else kind
+    return {"heads": heads, "date_kinds": date_kinds}
+
+
+def _warn_as_in_memory(
+    chunks: _Chunks,
+    summaries: list[dict],
+    categorical: list[str],
+    counts: list[pd.Series],
+    category_values: list[dict[str, Any]],
+    found: bool,
+) -> None:
+    """The in-memory fit's warnings of its categorical columns, once for all chunks: a
+    whole float beyond 2**53 (of any categorical column), and of the columns found
+    categorical (``found``: none listed) a numeric column with a few stray values and a
+    column of Python dates (``_preprocessing.resolve_categorical``)."""
+    for column, values in zip(categorical, category_values):
+        rounded = next(
+            (v for v in values.values() if isinstance(v, (float, np.floating)) and _is_rounded_integer(float(v))), None
+        )
+        if rounded is not None:
+            _warn_of_rounded_integers(column, rounded)
+    if not found:
+        return
+    dates = [
+        c for c in categorical
+        if chunks.dtypes[c] == object
+        and {s["date_kinds"].get(c, "empty") for s in summaries} <= {"date", "empty"}
+        and any(s["date_kinds"].get(c) == "date" for s in summaries)
+    ]  # fmt: skip
+    warn_of_python_dates(dates, stacklevel=5)
+    heads = [s["heads"] for s in summaries if s["heads"] is not None and len(s["heads"])]
+    for column, values, firsts in zip(categorical, counts, category_values):
+        if not heads or column not in heads[0].columns:
+            continue
+        if not mostly_numbers(pd.concat([head[column] for head in heads]).iloc[:64]):
+            continue
+        distinct = pd.Series([firsts.get(key, key) for key in values.index], dtype=object)
+        warn_of_stray_values(column, distinct, values.to_numpy(), stacklevel=5)
 
 
 def _object_kind(frame: pd.DataFrame, column: str) -> str | None:
@@ -453,7 +521,10 @@ def _category_summary(column: pd.Series, name: str) -> tuple[pd.Series, dict[str
         _column_codes(column, name)
         raise
     uniques = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
-    _, keys = _column_codes(uniques, name)  # keys[:-1]: one per distinct value, in their order
+    # keys[:-1]: one per distinct value, in their order (floats beyond 2**53 are warned of
+    # once, on the client: _warn_as_in_memory)
+    with rounding_warned_elsewhere():
+        _, keys = _column_codes(uniques, name)
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
     return pd.Series(counts, index=keys[:-1]), dict(zip(keys[:-1], uniques))
 
@@ -817,6 +888,7 @@ def _fit_scaling(
 
     category_imputer = encoder = None
     category_values = []  # each key's first value, which the rules write (as in memory)
+    appearing: list[dict[str, Any]] = []  # the same, in the order the values appear
     for j, column in enumerate(categorical):
         chunk_values = [s["category_values"][j] for s in x_summaries]
         _check_category_keys(chunk_values, column)
@@ -825,6 +897,7 @@ def _fit_scaling(
             for key, value in (values or {}).items():
                 first.setdefault(key, value)
         category_values.append(dict(sorted(first.items())))
+        appearing.append(first)
     if categorical:
         counts = [
             pd.concat([s["category_counts"][j] for s in x_summaries]).groupby(level=0).sum()
@@ -832,6 +905,7 @@ def _fit_scaling(
         ]
         if categorical_features is None:
             _warn_of_numbers_as_text(chunks, categorical, counts)
+        _warn_as_in_memory(chunks, x_summaries, categorical, counts, appearing, categorical_features is None)
         missing = [int(counts[j].sum()) < n_rows for j in range(len(categorical))]
         empty = [c for c, values in zip(categorical, counts) if values.empty]
         if empty:
@@ -1038,7 +1112,8 @@ def _fit_chunk_facts(
     read = {} if frame is None else frame.attrs.get(TIME_DTYPES, {})
     facts: dict[str, Any] = {"time_dtypes": {c: str(read[c]) for c in objects if c in read}, "ranges": {}}
     if counted or time_columns or y_part is not None:
-        labels = _label_block(part, local)
+        with rounding_warned_elsewhere():  # warned of once by the fit's first pass
+            labels = _label_block(part, local)
         if counted:
             facts["counts"] = np.bincount(labels, minlength=local.n_partitions_)
         if time_columns and len(part):
@@ -1211,7 +1286,8 @@ def _guide_stats_chunk(part: Any, y_part: Any, scaling: _Scaling, signs: np.ndar
         guide = _signed_row_sums(target, np.r_[np.ones(n_x), signs])
         decider = _signed_row_sums(target[:, n_x:], signs)
     guide = np.asarray(guide, dtype=np.float64)
-    categories = _imputed_categories(scaling.preprocessor, frame)
+    with rounding_warned_elsewhere():  # warned of once by the scaling pass
+        categories = _imputed_categories(scaling.preprocessor, frame)
     stats = []
     for j in range(categories.shape[1]):
         codes, keys = pd.factorize(pd.Series(categories[:, j], dtype=object), use_na_sentinel=False)
@@ -1318,7 +1394,8 @@ def _hist_chunk(part: Any, y_part: Any, scaling: _Scaling, mapper: Any) -> Any:
         _check_paired(y_part, part, "y")
     frame = _frame_of(part, _raw_categoricals(scaling.preprocessor))
     y_values = None if y_part is None else _target_values(y_part)
-    X_tree = scaling.preprocessor.tree_inputs(frame)
+    with rounding_warned_elsewhere():  # warned of once by the scaling pass
+        X_tree = scaling.preprocessor.tree_inputs(frame)
     return bin_chunk(X_tree, scaling.target(frame, y_values), mapper)  # an empty chunk too
 
 
@@ -1368,7 +1445,9 @@ def _grow_distributed(
     del guide
     # the in-memory engine's bins for this many outputs (fewer for the features target)
     n_outputs = 1 if sample_target.ndim == 1 else sample_target.shape[1]
-    mapper = distributed.fit_edges(preprocessor.tree_inputs(frame), random_state, distributed.max_bins_for(n_outputs))
+    with rounding_warned_elsewhere():  # warned of once by the scaling pass
+        edge_inputs = preprocessor.tree_inputs(frame)
+    mapper = distributed.fit_edges(edge_inputs, random_state, distributed.max_bins_for(n_outputs))
     n_features, n_codes = len(mapper.n_value_bins), mapper.n_codes
     log(f"bin edges from {len(frame):,} rows; binning {len(chunks.parts)} chunks where they live")
 
@@ -1395,6 +1474,24 @@ def _grow_distributed(
 
 
 # --------------------------------------------------------------------------- the partitioner
+
+
+def _warn_of_wide_one_hot(preprocessor: Preprocessor) -> None:
+    """The in-memory ``category_encoding="auto"`` warning of a wide one-hot encoding
+    (``partitioner._warn_wide_one_hot``), with the advice that holds here: no native
+    splits in Dask, so ``"auto"`` is one-hot on either route."""
+    widths = preprocessor.encoded_widths()
+    if sum(widths) <= WIDE_ONE_HOT_COLUMNS:
+        return
+    widest = sorted(zip(widths, preprocessor.categorical_columns, strict=True), reverse=True)[:3]
+    named = ", ".join(f"{column!r} ({width:,})" for width, column in widest)
+    warnings.warn(
+        f"category_encoding='auto' one-hot encodes the categorical columns into {sum(widths):,} tree inputs "
+        f"(most categories: {named}), which makes the fit slow; hvrt.dask has no native splits, and "
+        "category_encoding='target' is fast (pass category_encoding='ohe' to keep one-hot without this warning)",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 class DaskHVRTPartitioner(HVRTPartitioner):
@@ -1502,6 +1599,8 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         )
         n_rows = scaling.n_rows
         params = self._check_params(n_rows)
+        if self.category_encoding == "auto":
+            _warn_of_wide_one_hot(scaling.preprocessor)
         route = self._resolve_route(route, n_rows)
         log(f"{n_rows:,} rows; growing the tree on the {route} route")
         # the target the in-memory fit grows on (float32 for the histogram engine's features
@@ -1531,7 +1630,8 @@ class DaskHVRTPartitioner(HVRTPartitioner):
                 log("target encoding from every row")
                 _fit_target_encoder_distributed(preprocessor, chunks, y_chunks, scaling, self.random_state)
             del guide
-            tree_inputs = preprocessor.tree_inputs(frame)
+            with rounding_warned_elsewhere():  # warned of once by the scaling pass
+                tree_inputs = preprocessor.tree_inputs(frame)
             engine = resolve_engine(self.engine, n_rows)
             log(f"growing the tree in memory ({engine} engine)")
             tree = ENGINES[engine](tree_inputs, target, params, overwrite_target=True)
