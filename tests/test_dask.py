@@ -365,7 +365,7 @@ def test_other_bad_input(client, numbers) -> None:
     with pytest.raises(ValueError, match=r"\['b'\] are not numeric"):
         DaskHVRTPartitioner(categorical_features=[]).fit(frame)
     with_nan = da.from_array(np.where(np.arange(2000) == 7, np.nan, 1.0), chunks=500)
-    with pytest.raises(ValueError, match="y has 1 missing value"):
+    with pytest.raises(ValueError, match=r"y has 1 missing or infinite value\(s\), first at row 7 \(nan\)"):
         DaskPartitionedRegressor(shrinkage=1.0, partition_on="X").fit(X, with_nan)
     infinite = numbers.copy()
     infinite[5, 2] = np.inf

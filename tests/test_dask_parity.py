@@ -259,3 +259,55 @@ def test_floats_beyond_2_53_are_warned_of_once_at_fit(options) -> None:
     )
     rounded = [m for m in messages if "beyond 2**53" in m]
     assert len(rounded) == 1 and "(9007199254740992.0)" in rounded[0]
+
+
+def test_complex_y_and_y_without_columns_are_refused() -> None:
+    from hvrt.dask import DaskPartitionedRegressor
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+    dX = dd.from_pandas(X, npartitions=3)
+    complex_y = da.from_array(X.a.to_numpy() + 1j * X.b.to_numpy(), chunks=100)
+    with pytest.raises(
+        ValueError, match="Complex data not supported: column 'target' of y"
+    ) as raised:
+        HVRTPartitioner(max_leaf_nodes=4).fit(X, X.a.to_numpy() + 1j * X.b.to_numpy())
+    with pytest.raises(ValueError, match=str(raised.value)):
+        DaskHVRTPartitioner(max_leaf_nodes=4).fit(dX, complex_y)
+    with pytest.raises(ValueError, match="Complex data not supported: column 'y' of y"):
+        DaskPartitionedRegressor(shrinkage=5.0).fit(
+            dX, dd.from_pandas(pd.Series(X.a + 1j, name="y"), npartitions=3)
+        )
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        DaskPartitionedRegressor(shrinkage=5.0).fit(dX, dX.a, sample_weight=complex_y)
+    with pytest.raises(ValueError, match="y has no columns; pass y=None"):
+        DaskHVRTPartitioner(max_leaf_nodes=4).fit(
+            dX, dd.from_pandas(pd.DataFrame(index=X.index), npartitions=3)
+        )
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_regressor_y_errors_are_the_in_memory_ones(bad) -> None:
+    from hvrt import PartitionedRegressor
+    from hvrt.dask import DaskPartitionedRegressor
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+    y = pd.Series(X.a * 2 + rng.normal(size=300), name="y")
+    y.iloc[[250, 260]] = bad
+    with pytest.raises(ValueError) as memory:
+        PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=4), shrinkage=5.0).fit(X, y)
+    with pytest.raises(ValueError) as dask_fit:
+        DaskPartitionedRegressor(HVRTPartitioner(max_leaf_nodes=4), shrinkage=5.0).fit(
+            dd.from_pandas(X, npartitions=3), dd.from_pandas(y, npartitions=3)
+        )
+    assert str(dask_fit.value) == str(memory.value)
+    assert "first at row 250" in str(memory.value)
+    text = dd.from_pandas(y.astype(str).astype(object), npartitions=3)
+    with pytest.raises(
+        ValueError,
+        match=r"y must be numeric, got dtype object; convert numbers written as text with dd.to_numeric\(y\)",
+    ):
+        DaskPartitionedRegressor(shrinkage=5.0).fit(
+            dd.from_pandas(X, npartitions=3), text
+        )

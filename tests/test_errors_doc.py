@@ -532,6 +532,8 @@ CASES: dict[str, Callable[[], object]] = {
         _dask()[1].from_pandas(X, npartitions=3), _dask()[1].from_pandas(pd.Series(LABELS, index=X.index + 100), npartitions=3)
     ),
     "K23": lambda: _dask_fit(scaler=FunctionTransformer(_centred_on_the_rows_given))(_dask_x()),
+    "K24": lambda: _dask_fit()(_dask_x(), _dask_y(Y.to_numpy() + 1j)),
+    "K25": lambda: _dask_fit()(_dask_frame(), _dask()[1].from_pandas(pd.DataFrame(index=X.index), npartitions=3)),
     # optional extras
     "V1": _without_matplotlib,
     "V2": _without("pyarrow", lambda: __import__("hvrt._compat", fromlist=["x"]).import_pyarrow()),

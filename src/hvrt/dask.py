@@ -229,9 +229,19 @@ def _target_chunks(y: Any, n_rows: int | None = None, name: str = "y") -> list[A
         raise TypeError(
             f"with Dask input, {name} must be a dask array, Series or DataFrame, got {type(y).__name__}"
         )
-    non_numeric = [str(d) for d in dtypes if not pd.api.types.is_numeric_dtype(d)]  # bool counts, as in memory
+    non_numeric = [d for d in dtypes if not pd.api.types.is_numeric_dtype(d)]  # bool counts, as in memory
     if non_numeric:
-        raise ValueError(f"{name} must be numeric, got dtype {non_numeric[0]}")
+        dtype = non_numeric[0]
+        # (the values are not read yet: the in-memory regressor's hint, for a dtype that may hold text)
+        hint = "" if not pd.api.types.is_string_dtype(dtype) else f"; convert numbers written as text with dd.to_numeric({name})"
+        raise ValueError(f"{name} must be numeric, got dtype {dtype}{hint}")
+    if isinstance(y, dask.dataframe.DataFrame) and len(dtypes) == 0:
+        raise ValueError(f"{name} has no columns; pass {name}=None to fit without it, or give it a column")
+    complex_columns = [j for j, d in enumerate(dtypes) if pd.api.types.is_complex_dtype(d)]
+    if complex_columns:  # the in-memory refusal (numpy would drop the imaginary part)
+        width = len(dtypes) if not isinstance(y, dask.array.Array) or y.ndim == 1 else int(y.shape[1])
+        names = _target_names(y, width) if name == "y" else [name] * width
+        raise ValueError(f"Complex data not supported: column {names[complex_columns[0]]!r} of {name}")
     if isinstance(y, dask.array.Array):
         if n_rows is not None and not np.isnan(y.shape[0]) and y.shape[0] != n_rows:
             raise ValueError(f"{name} has {y.shape[0]} rows but X has {n_rows}; they must match")
@@ -544,7 +554,30 @@ def _check_category_keys(values_by_key: list[dict[str, Any] | None], column: str
                 raise _one_key(column, other, value)
 
 
-def _summarise_target(part: Any) -> dict[str, Any]:
+def _refuse_bad_response(summaries: list[dict[str, Any]]) -> None:
+    """The in-memory regressor's error for a missing or infinite ``y`` (``local_models``),
+    counted over every chunk, the first one's row counted from the first chunk."""
+    bad = [(i, s["bad"]) for i, s in enumerate(summaries) if "bad" in s]
+    if not bad:
+        return
+    i, (_, first, value) = bad[0]
+    row = sum(s["rows"] for s in summaries[:i]) + first
+    count = sum(b[0] for _, b in bad)
+    raise ValueError(
+        f"y has {count} missing or infinite value(s), first at row {row} ({value}); every training row needs a finite target"
+    )
+
+
+def _summarise_target(part: Any, response: bool = False) -> dict[str, Any]:
+    """A chunk of y's rows, moments and largest magnitudes; with ``response`` (a model's
+    response, which must be finite), first its missing or infinite values: their count,
+    and the first one's position in the chunk and value (for :func:`_refuse_bad_response`)."""
+    if response:
+        raw = part.to_numpy(dtype=np.float64, na_value=np.nan) if isinstance(part, (pd.Series, pd.DataFrame)) else np.asarray(part, dtype=np.float64)
+        bad = ~np.isfinite(raw.reshape(len(raw), -1)[:, 0]) if raw.size else np.zeros(len(raw), dtype=bool)
+        if bad.any():
+            first = int(np.flatnonzero(bad)[0])
+            return {"rows": len(raw), "bad": (int(bad.sum()), first, float(raw.reshape(len(raw), -1)[first, 0]))}
     values = _target_values(part)
     moments, largest = _column_summary(values)
     extent = _index_extent(part) if isinstance(part, (pd.Series, pd.DataFrame)) else None
@@ -800,11 +833,13 @@ def _fit_scaling(
     target_mode: str,
     y_weight: float,
     take: np.ndarray | None = None,
+    response: bool = False,
 ) -> tuple[_Scaling, list[Any] | None]:
     """The distributed pass: preprocessing statistics of X (and y), merged on the client.
 
     ``take``: sorted row positions to gather in the same pass (X's chunk lengths must be
-    known); the pieces are then in ``scaling.taken``.
+    known); the pieces are then in ``scaling.taken``. ``response``: y is a model's
+    response, refused where missing or infinite as in memory (:func:`_refuse_bad_response`).
 
     Which columns are categorical: as in memory, by dtype or as listed; but an object
     column is numeric in memory when it holds only numbers (``to_frame``: Decimals, or
@@ -835,8 +870,10 @@ def _fit_scaling(
     if y is not None:
         y_parts = _target_chunks(y)
         summarise_y = _delayed(_summarise_target)
-        y_tasks = [summarise_y(part) for part in y_parts]
+        y_tasks = [summarise_y(part, response) for part in y_parts]
     x_summaries, y_summaries = _compute(x_tasks, y_tasks)
+    if response:
+        _refuse_bad_response(y_summaries)
     chunk_rows = np.array([s["rows"] for s in x_summaries], dtype=np.int64)
     n_rows = int(chunk_rows.sum())
     index_repeats = _repeats([s["extent"] for s in x_summaries])
@@ -2053,6 +2090,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
             category_encoding=partitioner.category_encoding,
             target_mode="sum",
             y_weight=1.0,
+            response=True,
         )
         n_rows = scaling.n_rows
         w_chunks = [None] * len(chunks.parts)
