@@ -311,3 +311,19 @@ def test_regressor_y_errors_are_the_in_memory_ones(bad) -> None:
         DaskPartitionedRegressor(shrinkage=5.0).fit(
             dd.from_pandas(X, npartitions=3), text
         )
+
+
+def test_a_rounding_level_covariance_is_a_tie_whatever_the_chunks() -> None:
+    # y = z(a) - z(b) is uncorrelated with the sum target's z(a) + z(b) in exact arithmetic:
+    # the sign of its rounding residue (about -2e-17 in memory) must not orient y, or the
+    # chunks' merged co-moments (another residue) would flip it for some chunkings
+    rng = np.random.default_rng(0)
+    u, v = rng.normal(size=1200), rng.normal(size=1200)
+    X = pd.DataFrame({"a": u + v, "b": u - v})
+    X = (X - X.mean()) / X.std(ddof=0)
+    y = pd.Series(X.a - X.b, name="y")
+    labels = HVRTPartitioner(max_leaf_nodes=8).fit(X, y).labels_
+    for chunks in (2, 3, 5):
+        dX, dy = dd.from_pandas(X, npartitions=chunks), dd.from_pandas(y, npartitions=chunks)
+        model = DaskHVRTPartitioner(max_leaf_nodes=8).fit(dX, dy)
+        np.testing.assert_array_equal(model.get_partitions(dX).compute().to_numpy(), labels)

@@ -106,6 +106,7 @@ from ._target import (
     blend_target,
     encoder_guide,
     fit_scaler,
+    guide_orientation,
     rounding_variance,
     target_part,
     y_column_signs,
@@ -1377,8 +1378,7 @@ def _fit_target_encoder_distributed(
         if parts:
             n_x = parts[0][0]
             _, covariance = _merge_co_moments([p[1] for p in parts])
-            signs = y_column_signs(covariance[1:, 1:])
-            orientation = float(np.dot(signs, covariance[0, 1:])) if n_x else 0.0
+            signs, orientation = guide_orientation(covariance, n_x > 0)  # as encoder_guide
     stats_of = _delayed(_guide_stats_chunk)
 
     def reduce(oriented: np.ndarray | None) -> list[dict[str, Any]]:
