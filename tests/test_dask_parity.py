@@ -324,6 +324,54 @@ def test_a_rounding_level_covariance_is_a_tie_whatever_the_chunks() -> None:
     y = pd.Series(X.a - X.b, name="y")
     labels = HVRTPartitioner(max_leaf_nodes=8).fit(X, y).labels_
     for chunks in (2, 3, 5):
-        dX, dy = dd.from_pandas(X, npartitions=chunks), dd.from_pandas(y, npartitions=chunks)
+        dX, dy = (
+            dd.from_pandas(X, npartitions=chunks),
+            dd.from_pandas(y, npartitions=chunks),
+        )
         model = DaskHVRTPartitioner(max_leaf_nodes=8).fit(dX, dy)
-        np.testing.assert_array_equal(model.get_partitions(dX).compute().to_numpy(), labels)
+        np.testing.assert_array_equal(
+            model.get_partitions(dX).compute().to_numpy(), labels
+        )
+
+
+def _drifting_frame() -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame(
+        {
+            "a": rng.normal(size=800),
+            "b": rng.normal(size=800),
+            "f": rng.random(800) < 0.5,
+        }
+    )
+    return X, [X.iloc[i * 200 : (i + 1) * 200].copy() for i in range(4)]
+
+
+def test_a_chunk_holding_text_where_meta_says_numbers_is_refused_naming_the_column() -> (
+    None
+):
+    X, parts = _drifting_frame()
+    parts[2]["b"] = parts[2]["b"].astype(object)
+    parts[2].loc[parts[2].index[:3], "b"] = "n/a"
+    with pytest.raises(
+        ValueError,
+        match=r"X column\(s\) \['b'\] hold numbers by the dask metadata \(float64\) but a chunk holds values that are not \(could not convert string to float: 'n/a'\)",
+    ):
+        DaskHVRTPartitioner(max_leaf_nodes=6).fit(_from_parts(parts, X.iloc[:0]))
+
+
+def test_a_chunk_whose_dtype_drifts_from_meta_is_refused() -> None:
+    X, parts = _drifting_frame()
+    parts[1]["f"] = parts[1]["f"].astype(
+        int
+    )  # pd.concat(parts) would be int64: numeric in memory
+    with pytest.raises(
+        ValueError,
+        match=r"X column\(s\) \['f'\] hold bools by the dask metadata \(bool\) but a chunk holds numbers there",
+    ):
+        DaskHVRTPartitioner(max_leaf_nodes=6).fit(_from_parts(parts, X.iloc[:0]))
+    # drift within one kind stays accepted: float32 numbers, an object chunk of numbers
+    parts = _drifting_frame()[1]
+    parts[1]["a"] = parts[1]["a"].astype(np.float32)
+    parts[3]["b"] = parts[3]["b"].astype(object)
+    model = DaskHVRTPartitioner(max_leaf_nodes=6).fit(_from_parts(parts, X.iloc[:0]))
+    assert model._preprocessor.numeric_columns == ["a", "b"]

@@ -390,9 +390,13 @@ def _summarise_chunk(
     categorical: list[str],
     objects: list[str],
     take: np.ndarray | None = None,
+    expected: dict[str, tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
     """What one chunk of X contributes to the preprocessing: moments, category counts, kinds
     (and its rows at the positions ``take``, gathered in the same pass).
+
+    ``expected``: the dask metadata's kind and dtype of the columns it says hold bools,
+    numbers or times (:func:`_dtype_family`), which each chunk is checked against.
 
     ``numeric`` holds the ``undecided`` columns too (object columns, numeric in memory when
     they hold only numbers, or only dates, or only durations): their moments are taken
@@ -402,11 +406,17 @@ def _summarise_chunk(
     categories, if it comes to that, are counted by :func:`_categories_chunk`.
     """
     listed = objects[len(undecided):]
+    if expected and isinstance(part, pd.DataFrame) and len(part):
+        _check_chunk_dtypes(part, expected)
     frame = _frame_of(part, raw=listed)
     kinds = [_object_kind(frame, c) for c in objects]
     text = [c for c, kind in zip(undecided, kinds) if kind == "text"]
     values = frame[numeric].assign(**{c: np.nan for c in text}) if text else frame[numeric]
-    values = values.to_numpy(dtype=np.float64, na_value=np.nan) if numeric else np.empty((len(frame), 0))
+    try:
+        values = values.to_numpy(dtype=np.float64, na_value=np.nan) if numeric else np.empty((len(frame), 0))
+    except (TypeError, ValueError) as err:
+        _refuse_values_unlike_meta(values, expected or {}, err)
+        raise
     moments, largest = _column_summary(values)
     if np.any(largest > MAX_MAGNITUDE):  # ±inf and huge values, refused naming the columns
         has_missing_values(values, numeric, refuse_tiny=False)
@@ -419,6 +429,76 @@ def _summarise_chunk(
     if take is not None:
         summary["taken"] = _take_rows(part, take)
     return summary
+
+
+def _dtype_family(dtype: Any) -> str:
+    """What a column of this dtype holds as hvrt reads it: ``"bools"`` (categorical),
+    ``"numbers"``, ``"dates"``, ``"durations"``, ``"periods"`` (numeric), or ``"other"``
+    (objects, text, pandas categoricals: decided by their values or as categories)."""
+    if isinstance(dtype, pd.CategoricalDtype) or dtype == object or pd.api.types.is_string_dtype(dtype):
+        return "other"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bools"
+    if isinstance(dtype, pd.PeriodDtype):
+        return "periods"
+    if is_duration_dtype(dtype):
+        return "durations"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "dates"
+    return "numbers" if pd.api.types.is_numeric_dtype(dtype) else "other"
+
+
+def _expected_families(chunks: _Chunks) -> dict[str, tuple[str, str]]:
+    """The metadata's kind and dtype of the columns whose every chunk must hold that kind."""
+    if not chunks.is_frame:
+        return {}
+    families = {c: (_dtype_family(dtype), str(dtype)) for c, dtype in chunks.dtypes.items()}
+    return {c: family for c, family in families.items() if family[0] != "other"}
+
+
+def _check_chunk_dtypes(part: pd.DataFrame, expected: dict[str, tuple[str, str]]) -> None:
+    """Refuse a chunk whose column holds another kind than the dask metadata says (bools
+    where it says numbers, numbers where it says dates: ``dd.from_delayed`` / ``from_map``
+    over files of differing schemas). The fit decides each column from the metadata; in
+    memory ``pd.concat`` of the chunks would read the whole column otherwise (ints and bools
+    as ints: numeric, not categorical). Objects and text in a chunk are read by their values
+    (numbers in them are numbers; text is refused by :func:`_refuse_values_unlike_meta`)."""
+    drifted = []
+    for column, dtype in zip(part.columns, part.dtypes):
+        want = expected.get(str(column))
+        if want is None:
+            continue
+        family = _dtype_family(dtype)
+        if family not in ("other", want[0]):
+            drifted.append((str(column), want, dtype))
+    if drifted:
+        column, (family, meta), dtype = drifted[0]
+        raise ValueError(
+            f"X column(s) {[c for c, _, _ in drifted]} hold {family} by the dask metadata ({meta}) but a chunk "
+            f"holds {_dtype_family(dtype)} there ({column!r}: {dtype}); in memory the whole column would be read "
+            "otherwise. Cast the chunks to one dtype, or give the collection the metadata of what they hold "
+            "(meta= of dd.from_delayed / dd.from_map)"
+        )
+
+
+def _refuse_values_unlike_meta(values: pd.DataFrame, expected: dict[str, tuple[str, str]], err: Exception) -> None:
+    """Refuse, naming them, the columns the dask metadata says hold numbers (or times) where
+    a chunk holds values that are not (text: ``"n/a"``), as labelling refuses them."""
+    bad = []
+    for column in values.columns:
+        if column not in expected:
+            continue
+        try:
+            values[[column]].to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError):
+            bad.append(column)
+    if bad:
+        family, meta = expected[bad[0]]
+        raise ValueError(
+            f"X column(s) {bad} hold {family} by the dask metadata ({meta}) but a chunk holds values that are not "
+            f"({err}); convert them (dd.to_numeric(X[{bad[0]!r}], errors='coerce') turns text into NaN), or give the "
+            "collection the metadata of what its chunks hold (meta= of dd.from_delayed / dd.from_map)"
+        ) from None
 
 
 def _warning_facts(part: Any, objects: list[str]) -> dict[str, Any]:
@@ -864,8 +944,10 @@ def _fit_scaling(
         for i in range(len(chunks.parts)):
             low, high = np.searchsorted(take, bounds[i]), np.searchsorted(take, bounds[i + 1])
             local_rows[i] = take[low:high] - bounds[i] if high > low else None
+    expected = _expected_families(chunks)
     x_tasks = [
-        summarise(part, numeric, undecided, categorical, objects, rows) for part, rows in zip(chunks.parts, local_rows)
+        summarise(part, numeric, undecided, categorical, objects, rows, expected)
+        for part, rows in zip(chunks.parts, local_rows)
     ]
     y_tasks = []
     if y is not None:
