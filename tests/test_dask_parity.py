@@ -375,3 +375,27 @@ def test_a_chunk_whose_dtype_drifts_from_meta_is_refused() -> None:
     parts[3]["b"] = parts[3]["b"].astype(object)
     model = DaskHVRTPartitioner(max_leaf_nodes=6).fit(_from_parts(parts, X.iloc[:0]))
     assert model._preprocessor.numeric_columns == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    "first_zoned", [600, 550]
+)  # each chunk pure, or one chunk holding both
+def test_naive_and_zoned_times_are_counted_over_the_column(first_zoned) -> None:
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=800), "b": rng.normal(size=800)})
+    times = [
+        pd.Timestamp("2020-01-01") + pd.Timedelta(days=int(i))
+        for i in rng.integers(0, 50, 800)
+    ]
+    X["s"] = pd.Series(
+        [t.tz_localize("UTC") if i >= first_zoned else t for i, t in enumerate(times)],
+        dtype=object,
+    )
+    with pytest.raises(ValueError) as memory:
+        HVRTPartitioner(max_leaf_nodes=6).fit(X)
+    assert f"and {first_zoned:,} without one" in str(memory.value)
+    with pytest.raises(ValueError) as dask_fit:
+        DaskHVRTPartitioner(max_leaf_nodes=6, max_samples=100).fit(
+            dd.from_pandas(X, npartitions=4)
+        )
+    assert str(dask_fit.value) == str(memory.value)

@@ -408,7 +408,13 @@ def _summarise_chunk(
     listed = objects[len(undecided):]
     if expected and isinstance(part, pd.DataFrame) and len(part):
         _check_chunk_dtypes(part, expected)
-    frame = _frame_of(part, raw=listed)
+    try:
+        frame = _frame_of(part, raw=listed)
+    except ValueError:
+        mixed = _naive_and_zoned(part, objects)
+        if not mixed:
+            raise
+        return {"rows": len(part), "mixed_times": mixed}  # refused on the client, counted over every chunk
     kinds = [_object_kind(frame, c) for c in objects]
     text = [c for c, kind in zip(undecided, kinds) if kind == "text"]
     values = frame[numeric].assign(**{c: np.nan for c in text}) if text else frame[numeric]
@@ -422,13 +428,55 @@ def _summarise_chunk(
         has_missing_values(values, numeric, refuse_tiny=False)
     extent = _index_extent(part) if isinstance(part, pd.DataFrame) else None  # for _paired_chunks
     summary: dict[str, Any] = {
-        "rows": len(frame), "moments": moments, "largest": largest, "object_kinds": kinds, "extent": extent
+        "rows": len(frame), "moments": moments, "largest": largest, "object_kinds": kinds, "extent": extent,
+        "object_counts": [int(frame[c].notna().sum()) for c in objects],
     }
     summary.update(_summarise_categories(frame, categorical))
     summary.update(_warning_facts(part, objects))
     if take is not None:
         summary["taken"] = _take_rows(part, take)
     return summary
+
+
+def _naive_and_zoned(part: Any, objects: list[str]) -> dict[str, int]:
+    """The object columns of a chunk holding times both with and without a time zone (which
+    ``to_frame`` refuses), with their naive times' count."""
+    if not isinstance(part, pd.DataFrame):
+        return {}
+    mixed = {}
+    for j, column in enumerate(str(c) for c in part.columns):
+        if column not in objects or part.dtypes.iloc[j] != object:
+            continue
+        present = part.iloc[:, j].dropna()
+        if pd.api.types.infer_dtype(present, skipna=True) != "datetime":
+            continue
+        naive = sum(getattr(value, "tzinfo", None) is None for value in present)  # (a rare column: a refusal)
+        if 0 < naive < len(present):
+            mixed[column] = naive
+    return mixed
+
+
+def _refuse_naive_and_zoned(summaries: list[dict], objects: list[str]) -> None:
+    """The in-memory refusal of an object column of times with and without a time zone
+    (``_validation._zoned_times_as_instants``), whether one chunk holds both or each chunk
+    one: the naive times counted over every chunk, as in memory over the column."""
+    for j, column in enumerate(objects):
+        naive, zoned = 0, False
+        for summary in summaries:
+            if "mixed_times" in summary:  # this chunk held both (in this column or another)
+                naive += summary["mixed_times"].get(column, 0)
+                zoned = zoned or column in summary["mixed_times"]
+                continue
+            kind = summary["object_kinds"][j]
+            if kind == "dates":
+                naive += summary["object_counts"][j]
+            zoned = zoned or (kind is not None and kind.startswith("dates in "))
+        if naive and zoned:
+            raise ValueError(
+                f"X column {column!r} holds times with a time zone and {naive:,} without one; no zone for the naive "
+                f"ones is right: give them one (pd.to_datetime(X[{column!r}], utc=True) reads them as UTC), or make "
+                "the column text to split it as categories"
+            )
 
 
 def _dtype_family(dtype: Any) -> str:
@@ -955,6 +1003,7 @@ def _fit_scaling(
         summarise_y = _delayed(_summarise_target)
         y_tasks = [summarise_y(part, response) for part in y_parts]
     x_summaries, y_summaries = _compute(x_tasks, y_tasks)
+    _refuse_naive_and_zoned(x_summaries, objects)
     if response:
         _refuse_bad_response(y_summaries)
     chunk_rows = np.array([s["rows"] for s in x_summaries], dtype=np.int64)
