@@ -399,3 +399,38 @@ def test_naive_and_zoned_times_are_counted_over_the_column(first_zoned) -> None:
             dd.from_pandas(X, npartitions=4)
         )
     assert str(dask_fit.value) == str(memory.value)
+
+
+def test_labelling_errors_and_warnings_name_the_dask_class() -> None:
+    from hvrt.dask import DaskPartitionedRegressor
+
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame(
+        {
+            "a": rng.normal(size=400),
+            "b": rng.normal(size=400),
+            "i": rng.integers(0, 3, 400),
+        }
+    )
+    dX = dd.from_pandas(X, npartitions=2)
+    model = DaskHVRTPartitioner(max_leaf_nodes=4).fit(dX)
+    with pytest.raises(
+        ValueError,
+        match=r"seen at fit time: \['i'\]; DaskHVRTPartitioner was fitted on",
+    ):
+        model.get_partitions(dX[["a", "b"]]).compute()
+    array_model = DaskHVRTPartitioner(max_leaf_nodes=4).fit(
+        da.from_array(X.to_numpy(), chunks=(200, 3))
+    )
+    messages = _messages(lambda: array_model.get_partitions(dX).compute())
+    assert messages and all(
+        "but DaskHVRTPartitioner was fitted without feature names" in m
+        for m in messages
+    )
+    regressor = DaskPartitionedRegressor(
+        HVRTPartitioner(max_leaf_nodes=4), shrinkage=5.0
+    ).fit(dX, dX.a * 2)
+    with pytest.raises(ValueError, match=r"DaskPartitionedRegressor was fitted on"):
+        regressor.predict(dX[["a", "b"]]).compute()
+    # to_local() still gives the in-memory classes themselves
+    assert type(model.to_local()) is HVRTPartitioner

@@ -1644,6 +1644,23 @@ def _grow_distributed(
 # --------------------------------------------------------------------------- the partitioner
 
 
+class _DaskNamedPartitioner(HVRTPartitioner):
+    """The in-memory partitioner that labels a :class:`DaskHVRTPartitioner`'s chunks (its
+    :meth:`~DaskHVRTPartitioner.to_local` state): its errors and warnings name the class
+    the user holds, not ``HVRTPartitioner``."""
+
+
+_DaskNamedPartitioner.__name__ = "DaskHVRTPartitioner"  # (what type(self).__name__ gives; pickled by __qualname__)
+
+
+def _labeller(local: Any, cls: type) -> Any:
+    """``local`` (an in-memory estimator) as an instance of ``cls``, a subclass named as the
+    Dask estimator it stands for, with the same state."""
+    labeller = cls.__new__(cls)
+    labeller.__dict__.update(local.__dict__)
+    return labeller
+
+
 def _warn_of_wide_one_hot(preprocessor: Preprocessor) -> None:
     """The in-memory ``category_encoding="auto"`` warning of a wide one-hot encoding
     (``partitioner._warn_wide_one_hot``), with the advice that holds here: no native
@@ -1829,7 +1846,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         self._y_means = None
         counted = route != "hist"  # the hist tree counted every row already
         if counted or objects or self._time_range_columns(preprocessor) or y_chunks is not None:
-            local = self.to_local()
+            local = _labeller(self.to_local(), _DaskNamedPartitioner)
             facts = _delayed(_fit_chunk_facts)
             time_columns = self._time_range_columns(preprocessor)
             y_parts = y_chunks if y_chunks is not None else [None] * len(chunks.parts)
@@ -1907,7 +1924,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         check_is_fitted(self, "tree_")
         if not is_dask_collection(X):
             return super().get_partitions(X)
-        return _map_rows(X, _label_block, self.to_local(), np.int64, "partition")
+        return _map_rows(X, _label_block, _labeller(self.to_local(), _DaskNamedPartitioner), np.int64, "partition")
 
     def apply(self, X: Any) -> Any:
         """Raw engine leaf id of each row, lazily for Dask input.
@@ -1928,7 +1945,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         check_is_fitted(self, "tree_")
         if not is_dask_collection(X):
             return super().apply(X)
-        return _map_rows(X, _leaf_block, self.to_local(), np.int64, "leaf")
+        return _map_rows(X, _leaf_block, _labeller(self.to_local(), _DaskNamedPartitioner), np.int64, "leaf")
 
     def transform(self, X: Any) -> Any:
         """Sparse one-hot partition membership, for in-memory input only.
@@ -2018,6 +2035,14 @@ class DaskHVRTPartitioner(HVRTPartitioner):
 
 
 # --------------------------------------------------------------------------- local models
+
+
+class _DaskNamedRegressor(PartitionedRegressor):
+    """The in-memory regressor that predicts a :class:`DaskPartitionedRegressor`'s chunks:
+    its errors and warnings name the class the user holds."""
+
+
+_DaskNamedRegressor.__name__ = "DaskPartitionedRegressor"  # (pickled by __qualname__)
 
 
 def _regression_chunk(part: Any, y_part: Any, w_part: Any, preprocessor: Preprocessor) -> dict[str, Any]:
@@ -2402,7 +2427,8 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         ValueError
             For chunks along the columns; when computed, the in-memory estimator's errors.
         """
-        local = self.to_local()
+        local = _labeller(self.to_local(), _DaskNamedRegressor)  # (errors name this class)
+        local.partitioner_ = _labeller(local.partitioner_, _DaskNamedPartitioner)
         if not is_dask_collection(X):
             return local.predict(X)
         return _map_rows(X, _predict_block, local, np.float64, "prediction")
