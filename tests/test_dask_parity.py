@@ -434,3 +434,25 @@ def test_labelling_errors_and_warnings_name_the_dask_class() -> None:
         regressor.predict(dX[["a", "b"]]).compute()
     # to_local() still gives the in-memory classes themselves
     assert type(model.to_local()) is HVRTPartitioner
+
+
+@pytest.mark.parametrize("options", [{}, {"target": "features", "impute": False}])
+def test_target_encoding_with_empty_chunks(options) -> None:
+    X, Y = _target_encoded_table(1600)
+    keep = np.arange(1600) < 400
+    kw = {
+        "max_leaf_nodes": 6,
+        "category_encoding": "target",
+        "max_samples": 200,
+        **options,
+    }
+    dX, dy = dd.from_pandas(X, npartitions=4), dd.from_pandas(Y, npartitions=4)
+    kept = dX.a.map_partitions(
+        lambda s: pd.Series(s.index < 400, index=s.index), meta=("a", bool)
+    )
+    model = DaskHVRTPartitioner(**kw).fit(dX[kept], dy[kept])  # three empty chunks
+    memory = HVRTPartitioner(**kw).fit(X[keep], Y[keep])
+    np.testing.assert_array_equal(
+        model.get_partitions(dX[kept]).compute().to_numpy(),
+        memory.get_partitions(X[keep]),
+    )

@@ -1443,6 +1443,10 @@ def _guide_stats_chunk(part: Any, y_part: Any, scaling: _Scaling, signs: np.ndar
     overall flip): its moments, per categorical column each category key's count, mean and
     squared deviations (missing values a key of their own, as sklearn takes them), and the
     third moments of what decides the overall flip (a y that stands alone)."""
+    if len(part) == 0:  # (the imputer refuses no rows)
+        empty = pd.DataFrame({"key": np.empty(0, dtype=object), "count": [], "mean": [], "m2": []})
+        categorical = scaling.preprocessor.categorical_columns
+        return {"moments": _column_moments(np.empty((0, 1))), "categories": [empty] * len(categorical), "decider": None}
     target, x_part, y_target, frame = _chunk_target(part, y_part, scaling)
     decider = None
     if y_target is None or target is x_part:
