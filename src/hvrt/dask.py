@@ -1497,11 +1497,14 @@ def _fit_target_encoder_distributed(
     preprocessor: Preprocessor, chunks: _Chunks, y_chunks: list[Any] | None, scaling: _Scaling, random_state: Any
 ) -> None:
     """``category_encoding="target"`` fitted on every row, as in memory: the TargetEncoder
-    whose encodings sklearn computes (smooth="auto": each category's mean shrunk to the
-    overall mean by its count and spread) from the guide's merged per-category statistics.
+    whose encodings are those sklearn computes from every row (``smooth="auto"``,
+    ``_fit_encoding_fast_auto_smooth``: each category's mean guide shrunk to the overall
+    mean by ``var * count / (var * count + spread / count)``), from the guide's merged
+    per-category count, mean and squared deviations; its categories are sklearn's own
+    (fitted on one row per category).
 
     One pass over the chunks, two for a features target with ``y`` (y's columns' signs come
-    first), and a third where that target's orientation is an exact tie."""
+    first), and a third where that target's orientation is a tie (see ``encoder_guide``)."""
     y_parts = y_chunks if y_chunks is not None else [None] * len(chunks.parts)
     signs = None
     n_x = 0
@@ -1524,7 +1527,7 @@ def _fit_target_encoder_distributed(
     flip = 1.0
     deciders = [p["decider"] for p in parts if p["decider"] is not None]
     if deciders and orientation == 0.0 and _merged_orientation(deciders) < 0.0:
-        if signs is not None and n_x > 0:  # an exact tie: the feature part kept, y's negated
+        if signs is not None and n_x > 0:  # a tie: the feature part kept, y's negated
             parts = reduce(-signs)
         else:
             flip = -1.0  # the guide is y alone: negated whole, exactly
