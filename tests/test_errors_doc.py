@@ -287,6 +287,13 @@ def _dask_frame():
     return dd.from_pandas(_with(code=list("ab") * 30), npartitions=3)
 
 
+def _dask_from_parts(parts: list[pd.DataFrame], meta: pd.DataFrame):
+    """A dask frame of these pandas parts whose metadata is ``meta`` (as over files of differing schemas)."""
+    dask = pytest.importorskip("dask")
+    _, dd = _dask()
+    return dd.from_delayed([dask.delayed(lambda p=p: p)() for p in parts], meta=meta, verify_meta=False)
+
+
 def _centred_on_the_rows_given(values: np.ndarray) -> np.ndarray:
     """A scaler's function whose output depends on which rows it is given (K23)."""
     return values - values.mean(axis=0)
@@ -550,6 +557,10 @@ CASES: dict[str, Callable[[], object]] = {
         _dask()[1].from_pandas(X, npartitions=3), _dask()[1].from_pandas(pd.Series(LABELS, index=X.index + 100), npartitions=3)
     ),
     "K23": lambda: _dask_fit(scaler=FunctionTransformer(_centred_on_the_rows_given))(_dask_x()),
+    "K24": lambda: _dask_fit()(_dask_x(), _dask_y(Y.to_numpy() + 1j)),
+    "K26": lambda: _dask_fit()(_dask_from_parts([X.iloc[:30], X.iloc[30:].astype({"a": bool})], X.iloc[:0])),
+    "K27": lambda: _dask_fit()(_dask_from_parts([X.iloc[:30], X.iloc[30:].astype({"a": object}).assign(a="n/a")], X.iloc[:0])),
+    "K25": lambda: _dask_fit()(_dask_frame(), _dask()[1].from_pandas(pd.DataFrame(index=X.index), npartitions=3)),
     # optional extras
     "V1": _without_matplotlib,
     "V2": _without("pyarrow", lambda: __import__("hvrt._compat", fromlist=["x"]).import_pyarrow()),

@@ -8,13 +8,15 @@ the user's units and labelling never needs the scaler.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import copy
 import math
 import numbers
 import os
 import sys
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -218,33 +220,44 @@ def _warn_of_stray_text(frame: pd.DataFrame, categorical: Sequence[str]) -> None
         if not (values.dtype == object or isinstance(values.dtype, pd.StringDtype)):
             continue
         # the first values decide whether the whole column is worth a look: mostly numbers
-        head = values.iloc[:64].dropna()
-        if len(head) == 0 or pd.to_numeric(head, errors="coerce").notna().sum() * 2 < len(head):
+        if not mostly_numbers(values.iloc[:64]):
             continue
         try:
             codes, distinct = pd.factorize(values, use_na_sentinel=True)
         except TypeError:  # unhashable cells: refused with their own error later
             continue
         distinct = pd.Series(np.asarray(distinct, dtype=object))
-        # pd.to_numeric reads bools and bytes (b"1.5") as numbers; hvrt does not (bytes in a
-        # numeric column are refused at labelling, L10), so they are stray values too
-        is_number = pd.to_numeric(distinct, errors="coerce").notna().to_numpy() & ~distinct.map(
-            lambda value: isinstance(value, (bool, np.bool_, bytes))  # (np.bytes_ is a bytes)
-        ).to_numpy(dtype=bool)  # (over the distinct values only)
-        counts = np.bincount(codes[codes >= 0], minlength=len(distinct))
-        stray, present = int(counts[~is_number].sum()), int(counts.sum())
-        if stray == 0 or stray > max(1, STRAY_TEXT_SHARE * present):
-            continue
-        first = [distinct[i] for i in np.flatnonzero(~is_number)[:5]]
-        listed = ", ".join(repr(value) for value in first) + (", ..." if (~is_number).sum() > len(first) else "")
-        warnings.warn(
-            f"column {column!r} holds numbers but for {stray:,} of its {present:,} values, which are not numbers "
-            f"({listed}), so it is taken as unordered categories, one per distinct value ({len(distinct):,}); "
-            f"replace those values with NaN to split it as ordered numbers (pd.to_numeric(X[{column!r}].map(str), "
-            "errors='coerce')), or list it in categorical_features to keep it categorical without this warning",
-            UserWarning,
-            stacklevel=4,
-        )
+        warn_of_stray_values(column, distinct, np.bincount(codes[codes >= 0], minlength=len(distinct)), stacklevel=5)
+
+
+def mostly_numbers(head: pd.Series) -> bool:
+    """Whether a column's first values (``head``, missing ones aside) are mostly numbers:
+    the gate of :func:`_warn_of_stray_text`."""
+    head = head.dropna()
+    return len(head) > 0 and pd.to_numeric(head, errors="coerce").notna().sum() * 2 >= len(head)
+
+
+def warn_of_stray_values(column: str, distinct: pd.Series, counts: np.ndarray, stacklevel: int = 4) -> None:
+    """:func:`_warn_of_stray_text`'s warning from a column's distinct values (an object
+    Series) and their counts: the whole column's, or (``hvrt.dask``) its chunks' merged."""
+    # pd.to_numeric reads bools and bytes (b"1.5") as numbers; hvrt does not (bytes in a
+    # numeric column are refused at labelling, L10), so they are stray values too
+    is_number = pd.to_numeric(distinct, errors="coerce").notna().to_numpy() & ~distinct.map(
+        lambda value: isinstance(value, (bool, np.bool_, bytes))  # (np.bytes_ is a bytes)
+    ).to_numpy(dtype=bool)  # (over the distinct values only)
+    stray, present = int(counts[~is_number].sum()), int(counts.sum())
+    if stray == 0 or stray > max(1, STRAY_TEXT_SHARE * present):
+        return
+    first = [distinct[i] for i in np.flatnonzero(~is_number)[:5]]
+    listed = ", ".join(repr(value) for value in first) + (", ..." if (~is_number).sum() > len(first) else "")
+    warnings.warn(
+        f"column {column!r} holds numbers but for {stray:,} of its {present:,} values, which are not numbers "
+        f"({listed}), so it is taken as unordered categories, one per distinct value ({len(distinct):,}); "
+        f"replace those values with NaN to split it as ordered numbers (pd.to_numeric(X[{column!r}].map(str), "
+        "errors='coerce')), or list it in categorical_features to keep it categorical without this warning",
+        UserWarning,
+        stacklevel=stacklevel,
+    )
 
 
 def _warn_of_python_dates(frame: pd.DataFrame, categorical: Sequence[str]) -> None:
@@ -258,13 +271,18 @@ def _warn_of_python_dates(frame: pd.DataFrame, categorical: Sequence[str]) -> No
         and pd.api.types.infer_dtype(frame[c].iloc[:64], skipna=True) in ("date", "empty")
         and pd.api.types.infer_dtype(frame[c], skipna=True) == "date"
     ]  # fmt: skip
+    warn_of_python_dates(dates, stacklevel=5)
+
+
+def warn_of_python_dates(dates: list[str], stacklevel: int = 4) -> None:
+    """:func:`_warn_of_python_dates`'s warning for the columns ``dates`` (if any)."""
     if dates:
         warnings.warn(
             f"column(s) {dates} hold Python dates (datetime.date) and are taken as unordered categories, "
             "one per distinct day; convert them with pd.to_datetime(X[column]) to split them as ordered "
             "dates, or list them in categorical_features to keep them categorical without this warning",
             UserWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
 
 
@@ -302,10 +320,27 @@ def _is_rounded_integer(number: float) -> bool:
     return math.isfinite(number) and number.is_integer() and abs(number) >= _EXACT_FLOAT_INTEGERS
 
 
+# True where the caller warns of whole floats beyond 2**53 itself (hvrt.dask, once for all
+# its chunks); a context variable, so each thread (a Dask worker's) has its own
+_ROUNDING_WARNED_ELSEWHERE: contextvars.ContextVar[bool] = contextvars.ContextVar("hvrt_rounding_warned", default=False)
+
+
+@contextlib.contextmanager
+def rounding_warned_elsewhere() -> Iterator[None]:
+    """No :func:`_warn_of_rounded_integers` in this block (in this thread): the caller warns."""
+    token = _ROUNDING_WARNED_ELSEWHERE.set(True)
+    try:
+        yield
+    finally:
+        _ROUNDING_WARNED_ELSEWHERE.reset(token)
+
+
 def _warn_of_rounded_integers(column: str, value: Any) -> None:
     """Warn that a categorical column holds a whole float beyond 2**53: if the column held
     integer IDs that became floats (pandas does so for an int column with a missing value,
     or an object column of ints and None), some were rounded and match other IDs."""
+    if _ROUNDING_WARNED_ELSEWHERE.get():
+        return
     warnings.warn(
         f"categorical column {column!r} holds whole numbers as floats beyond 2**53 ({value!r}), where "
         "float64 cannot hold every integer: if they are integer IDs made floats (pandas does so for an "

@@ -435,9 +435,42 @@ def y_column_signs(gram: np.ndarray) -> np.ndarray:
     """
     signs = np.ones(len(gram))
     for j in range(1, len(gram)):  # over y's columns, a handful
-        if float(np.dot(signs[:j], gram[:j, j])) < 0.0:
+        before = float(signs[:j] @ gram[:j, :j] @ signs[:j])  # the sum's variance (or square sum)
+        if is_negative_covariance(float(np.dot(signs[:j], gram[:j, j])), before, float(gram[j, j])):
             signs[j] = -1.0
     return signs
+
+
+# A covariance smaller than this times the product of the two standard deviations (a
+# correlation below 1e-10 in magnitude) is a tie, as one of exactly 0 is: its sign is
+# rounding's (y = z(a) - z(b) against z(a) + z(b) is uncorrelated in exact arithmetic), and
+# would differ between the in-memory sums and hvrt.dask's merged chunks, or between chunkings.
+TIE_CORRELATION = 1e-10
+
+
+def is_negative_covariance(covariance: float, variance_a: float, variance_b: float) -> bool:
+    """Whether a covariance (or cross product, with the square sums) is negative beyond the
+    tie (:data:`TIE_CORRELATION`): what orients ``y`` (:func:`y_column_signs`,
+    :func:`blend_target`, :func:`encoder_guide`), in memory and in ``hvrt.dask`` alike."""
+    return covariance < -TIE_CORRELATION * float(np.sqrt(max(variance_a, 0.0) * max(variance_b, 0.0)))
+
+
+def guide_orientation(gram: np.ndarray, with_features: bool) -> tuple[np.ndarray, float]:
+    """:func:`encoder_guide`'s orientation of a features target's ``y`` outputs from the
+    cross products (or covariances) of its columns, the feature columns' sum first: y's
+    signs (:func:`y_column_signs`) and the sign of their oriented sum's covariance with the
+    feature sum, 0.0 where that is a tie (or there is no feature part), to be decided by
+    :func:`_orientation` of the oriented y sum."""
+    signs = y_column_signs(gram[1:, 1:])
+    if not with_features:
+        return signs, 0.0
+    covariance = float(np.dot(signs, gram[0, 1:]))
+    y_variance = float(signs @ gram[1:, 1:] @ signs)
+    if is_negative_covariance(covariance, float(gram[0, 0]), y_variance):
+        return signs, -1.0
+    if is_negative_covariance(-covariance, float(gram[0, 0]), y_variance):
+        return signs, 1.0
+    return signs, 0.0
 
 
 def y_target_part(values: np.ndarray, has_missing: bool, mode: str) -> tuple[np.ndarray, float]:
@@ -534,7 +567,8 @@ def blend_target(
         return y_part
     scale = np.sqrt(y_weight / (1.0 - y_weight) * x_variance / y_variance)
     if x_part.ndim == 1:
-        if (_covariance(x_part, y_part) if covariance is None else covariance) < 0.0:
+        covariance = _covariance(x_part, y_part) if covariance is None else covariance
+        if is_negative_covariance(covariance, x_variance, y_variance):  # (a tie keeps y as it comes)
             scale = -scale  # the same products negated: exactly the target of -y
         return x_part + scale * y_part
     return np.hstack([x_part, scale * y_part])
@@ -564,9 +598,10 @@ def encoder_guide(target: np.ndarray, x_part: np.ndarray | None, y_part: np.ndar
       order the tree splits into the same partitions but with its children swapped, and
       so its labels.
 
-    Exact ties excepted: a blended ``y`` whose covariance with the feature part is exactly
-    0 is kept as it comes in the sum target (:func:`blend_target`), and a y alone whose
-    third moment is exactly 0 (symmetric values) is oriented by its first nonzero value.
+    Ties excepted: a blended ``y`` whose covariance with the feature part is a tie (0, or
+    a correlation below :data:`TIE_CORRELATION`) is kept as it comes in the sum target
+    (:func:`blend_target`), and a y alone whose third moment is exactly 0 (symmetric
+    values) is oriented by its first nonzero value.
     """
     if y_part is None or target is x_part:
         return target if target.ndim == 1 else target.reshape(len(target), -1).sum(axis=1)
@@ -579,9 +614,8 @@ def encoder_guide(target: np.ndarray, x_part: np.ndarray | None, y_part: np.ndar
     columns = np.column_stack([x_sum, ys])
     # centred by their means, which negate exactly with a column: so do their cross products
     gram = _z_gram(columns, False, columns.mean(axis=0), np.ones(columns.shape[1]))
-    signs = y_column_signs(gram[1:, 1:])
-    orientation = float(np.dot(signs, gram[0, 1:])) if n_x else 0.0
-    if orientation == 0.0:  # y alone (or an exact tie): by its own oriented sum
+    signs, orientation = guide_orientation(gram, bool(n_x))
+    if orientation == 0.0:  # y alone (or a tie): by its own oriented sum
         orientation = _orientation(_signed_row_sums(ys, signs))
     return _signed_row_sums(target, np.r_[np.ones(n_x), signs if orientation >= 0.0 else -signs])
 

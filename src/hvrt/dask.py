@@ -37,10 +37,12 @@ estimator. Nothing collects all rows on the client:
     split search (:mod:`hvrt._hist._distributed`). Given the same edges it grows the
     in-memory hist engine's tree, split for split.
 
-  A user ``scaler`` and ``category_encoding="target"`` are fitted on the gathered rows
-  (the sample, or the edge sample on the hist route): they are not sums over rows. The
-  scaler is fitted once and transforms each chunk where it lives (one whose output
-  depends on the rows it is given cannot be applied so, and is refused).
+  A user ``scaler`` is fitted on the gathered rows (the sample, or the edge sample on the
+  hist route): it is not a sum over rows. It is fitted once and transforms each chunk
+  where it lives (one whose output depends on the rows it is given cannot be applied so,
+  and is refused). ``category_encoding="target"`` learns from every row, as in memory:
+  its encodings come from sums over rows per category, reduced in the chunks and merged
+  (:func:`_fit_target_encoder_distributed`).
 - **y and sample_weight** pair with X's chunks as the analysis tools' labels do
   (:func:`_paired_chunks`): a dask Series with a dask DataFrame X, both of known
   divisions, by index, refused where it differs from X's, as in memory; otherwise by
@@ -84,19 +86,27 @@ from ._preprocessing import (
     _category_kind,
     _category_strings,
     _column_codes,
+    _is_rounded_integer,
     _is_text_categorical,
     _one_key,
+    _warn_of_rounded_integers,
     fit_imputer,
     fit_one_hot,
     most_frequent,
+    mostly_numbers,
     resolve_categorical,
     resolve_weights,
+    rounding_warned_elsewhere,
+    warn_of_python_dates,
+    warn_of_stray_values,
 )
 from ._progress import StepLog
 from ._target import (
+    _signed_row_sums,
     blend_target,
     encoder_guide,
     fit_scaler,
+    guide_orientation,
     rounding_variance,
     target_part,
     y_column_signs,
@@ -140,7 +150,12 @@ from .metrics import (
     category_cells,
     category_codes,
 )
-from .partitioner import HVRTPartitioner, _encoding_name, time_ranges
+from .partitioner import (
+    WIDE_ONE_HOT_COLUMNS,
+    HVRTPartitioner,
+    _encoding_name,
+    time_ranges,
+)
 
 __all__ = [
     "DEFAULT_SAMPLE_ROWS",
@@ -215,9 +230,19 @@ def _target_chunks(y: Any, n_rows: int | None = None, name: str = "y") -> list[A
         raise TypeError(
             f"with Dask input, {name} must be a dask array, Series or DataFrame, got {type(y).__name__}"
         )
-    non_numeric = [str(d) for d in dtypes if not pd.api.types.is_numeric_dtype(d)]  # bool counts, as in memory
+    non_numeric = [d for d in dtypes if not pd.api.types.is_numeric_dtype(d)]  # bool counts, as in memory
     if non_numeric:
-        raise ValueError(f"{name} must be numeric, got dtype {non_numeric[0]}")
+        dtype = non_numeric[0]
+        # (the values are not read yet: the in-memory regressor's hint, for a dtype that may hold text)
+        hint = "" if not pd.api.types.is_string_dtype(dtype) else f"; convert numbers written as text with dd.to_numeric({name})"
+        raise ValueError(f"{name} must be numeric, got dtype {dtype}{hint}")
+    if isinstance(y, dask.dataframe.DataFrame) and len(dtypes) == 0:
+        raise ValueError(f"{name} has no columns; pass {name}=None to fit without it, or give it a column")
+    complex_columns = [j for j, d in enumerate(dtypes) if pd.api.types.is_complex_dtype(d)]
+    if complex_columns:  # the in-memory refusal (numpy would drop the imaginary part)
+        width = len(dtypes) if not isinstance(y, dask.array.Array) or y.ndim == 1 else int(y.shape[1])
+        names = _target_names(y, width) if name == "y" else [name] * width
+        raise ValueError(f"Complex data not supported: column {names[complex_columns[0]]!r} of {name}")
     if isinstance(y, dask.array.Array):
         if n_rows is not None and not np.isnan(y.shape[0]) and y.shape[0] != n_rows:
             raise ValueError(f"{name} has {y.shape[0]} rows but X has {n_rows}; they must match")
@@ -365,9 +390,13 @@ def _summarise_chunk(
     categorical: list[str],
     objects: list[str],
     take: np.ndarray | None = None,
+    expected: dict[str, tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
     """What one chunk of X contributes to the preprocessing: moments, category counts, kinds
     (and its rows at the positions ``take``, gathered in the same pass).
+
+    ``expected``: the dask metadata's kind and dtype of the columns it says hold bools,
+    numbers or times (:func:`_dtype_family`), which each chunk is checked against.
 
     ``numeric`` holds the ``undecided`` columns too (object columns, numeric in memory when
     they hold only numbers, or only dates, or only durations): their moments are taken
@@ -377,22 +406,203 @@ def _summarise_chunk(
     categories, if it comes to that, are counted by :func:`_categories_chunk`.
     """
     listed = objects[len(undecided):]
-    frame = _frame_of(part, raw=listed)
+    if expected and isinstance(part, pd.DataFrame) and len(part):
+        _check_chunk_dtypes(part, expected)
+    try:
+        frame = _frame_of(part, raw=listed)
+    except ValueError:
+        mixed = _naive_and_zoned(part, objects)
+        if not mixed:
+            raise
+        return {"rows": len(part), "mixed_times": mixed}  # refused on the client, counted over every chunk
     kinds = [_object_kind(frame, c) for c in objects]
     text = [c for c, kind in zip(undecided, kinds) if kind == "text"]
     values = frame[numeric].assign(**{c: np.nan for c in text}) if text else frame[numeric]
-    values = values.to_numpy(dtype=np.float64, na_value=np.nan) if numeric else np.empty((len(frame), 0))
+    try:
+        values = values.to_numpy(dtype=np.float64, na_value=np.nan) if numeric else np.empty((len(frame), 0))
+    except (TypeError, ValueError) as err:
+        _refuse_values_unlike_meta(values, expected or {}, err)
+        raise
     moments, largest = _column_summary(values)
     if np.any(largest > MAX_MAGNITUDE):  # ±inf and huge values, refused naming the columns
         has_missing_values(values, numeric, refuse_tiny=False)
     extent = _index_extent(part) if isinstance(part, pd.DataFrame) else None  # for _paired_chunks
     summary: dict[str, Any] = {
-        "rows": len(frame), "moments": moments, "largest": largest, "object_kinds": kinds, "extent": extent
+        "rows": len(frame), "moments": moments, "largest": largest, "object_kinds": kinds, "extent": extent,
+        "object_counts": [int(frame[c].notna().sum()) for c in objects],
     }
     summary.update(_summarise_categories(frame, categorical))
+    summary.update(_warning_facts(part, objects))
     if take is not None:
         summary["taken"] = _take_rows(part, take)
     return summary
+
+
+def _naive_and_zoned(part: Any, objects: list[str]) -> dict[str, int]:
+    """The object columns of a chunk holding times both with and without a time zone (which
+    ``to_frame`` refuses), with their naive times' count."""
+    if not isinstance(part, pd.DataFrame):
+        return {}
+    mixed = {}
+    for j, column in enumerate(str(c) for c in part.columns):
+        if column not in objects or part.dtypes.iloc[j] != object:
+            continue
+        present = part.iloc[:, j].dropna()
+        if pd.api.types.infer_dtype(present, skipna=True) != "datetime":
+            continue
+        naive = sum(getattr(value, "tzinfo", None) is None for value in present)  # (a rare column: a refusal)
+        if 0 < naive < len(present):
+            mixed[column] = naive
+    return mixed
+
+
+def _refuse_naive_and_zoned(summaries: list[dict], objects: list[str]) -> None:
+    """The in-memory refusal of an object column of times with and without a time zone
+    (``_validation._zoned_times_as_instants``), whether one chunk holds both or each chunk
+    one: the naive times counted over every chunk, as in memory over the column."""
+    for j, column in enumerate(objects):
+        naive, zoned = 0, False
+        for summary in summaries:
+            if "mixed_times" in summary:  # this chunk held both (in this column or another)
+                naive += summary["mixed_times"].get(column, 0)
+                zoned = zoned or column in summary["mixed_times"]
+                continue
+            kind = summary["object_kinds"][j]
+            if kind == "dates":
+                naive += summary["object_counts"][j]
+            zoned = zoned or (kind is not None and kind.startswith("dates in "))
+        if naive and zoned:
+            raise ValueError(
+                f"X column {column!r} holds times with a time zone and {naive:,} without one; no zone for the naive "
+                f"ones is right: give them one (pd.to_datetime(X[{column!r}], utc=True) reads them as UTC), or make "
+                "the column text to split it as categories"
+            )
+
+
+def _dtype_family(dtype: Any) -> str:
+    """What a column of this dtype holds as hvrt reads it: ``"bools"`` (categorical),
+    ``"numbers"``, ``"dates"``, ``"durations"``, ``"periods"`` (numeric), or ``"other"``
+    (objects, text, pandas categoricals: decided by their values or as categories)."""
+    if isinstance(dtype, pd.CategoricalDtype) or dtype == object or pd.api.types.is_string_dtype(dtype):
+        return "other"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bools"
+    if isinstance(dtype, pd.PeriodDtype):
+        return "periods"
+    if is_duration_dtype(dtype):
+        return "durations"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "dates"
+    return "numbers" if pd.api.types.is_numeric_dtype(dtype) else "other"
+
+
+def _expected_families(chunks: _Chunks) -> dict[str, tuple[str, str]]:
+    """The metadata's kind and dtype of the columns whose every chunk must hold that kind."""
+    if not chunks.is_frame:
+        return {}
+    families = {c: (_dtype_family(dtype), str(dtype)) for c, dtype in chunks.dtypes.items()}
+    return {c: family for c, family in families.items() if family[0] != "other"}
+
+
+def _check_chunk_dtypes(part: pd.DataFrame, expected: dict[str, tuple[str, str]]) -> None:
+    """Refuse a chunk whose column holds another kind than the dask metadata says (bools
+    where it says numbers, numbers where it says dates: ``dd.from_delayed`` / ``from_map``
+    over files of differing schemas). The fit decides each column from the metadata; in
+    memory ``pd.concat`` of the chunks would read the whole column otherwise (ints and bools
+    as ints: numeric, not categorical). Objects and text in a chunk are read by their values
+    (numbers in them are numbers; text is refused by :func:`_refuse_values_unlike_meta`)."""
+    drifted = []
+    for column, dtype in zip(part.columns, part.dtypes):
+        want = expected.get(str(column))
+        if want is None:
+            continue
+        family = _dtype_family(dtype)
+        if family not in ("other", want[0]):
+            drifted.append((str(column), want, dtype))
+    if drifted:
+        column, (family, meta), dtype = drifted[0]
+        raise ValueError(
+            f"X column(s) {[c for c, _, _ in drifted]} hold {family} by the dask metadata ({meta}) but a chunk "
+            f"holds {_dtype_family(dtype)} there ({column!r}: {dtype}); in memory the whole column would be read "
+            "otherwise. Cast the chunks to one dtype, or give the collection the metadata of what they hold "
+            "(meta= of dd.from_delayed / dd.from_map)"
+        )
+
+
+def _refuse_values_unlike_meta(values: pd.DataFrame, expected: dict[str, tuple[str, str]], err: Exception) -> None:
+    """Refuse, naming them, the columns the dask metadata says hold numbers (or times) where
+    a chunk holds values that are not (text: ``"n/a"``), as labelling refuses them."""
+    bad = []
+    for column in values.columns:
+        if column not in expected:
+            continue
+        try:
+            values[[column]].to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError):
+            bad.append(column)
+    if bad:
+        family, meta = expected[bad[0]]
+        raise ValueError(
+            f"X column(s) {bad} hold {family} by the dask metadata ({meta}) but a chunk holds values that are not "
+            f"({err}); convert them (dd.to_numeric(X[{bad[0]!r}], errors='coerce') turns text into NaN), or give the "
+            "collection the metadata of what its chunks hold (meta= of dd.from_delayed / dd.from_map)"
+        ) from None
+
+
+def _warning_facts(part: Any, objects: list[str]) -> dict[str, Any]:
+    """What the in-memory fit's warnings of a column found categorical read of a chunk
+    (``_preprocessing._warn_of_stray_text``, ``_warn_of_python_dates``): the first 64 values
+    of its object and text columns, and whether each object column holds only
+    ``datetime.date`` values (``"date"``), none (``"empty"``) or anything else."""
+    if not isinstance(part, pd.DataFrame):
+        return {"heads": None, "date_kinds": {}}
+    names = [str(c) for c in part.columns]
+    textual = [j for j, dtype in enumerate(part.dtypes) if dtype == object or isinstance(dtype, pd.StringDtype)]
+    heads = part.iloc[:64, textual].set_axis([names[j] for j in textual], axis=1)
+    date_kinds = {}
+    for j, column in enumerate(names):
+        if column in objects and part.dtypes.iloc[j] == object:
+            values = part.iloc[:, j]
+            kind = pd.api.types.infer_dtype(values.iloc[:64], skipna=True)  # the head decides whether to scan
+            date_kinds[column] = pd.api.types.infer_dtype(values, skipna=True) if kind in ("date", "empty") else kind
+    return {"heads": heads, "date_kinds": date_kinds}
+
+
+def _warn_as_in_memory(
+    chunks: _Chunks,
+    summaries: list[dict],
+    categorical: list[str],
+    counts: list[pd.Series],
+    category_values: list[dict[str, Any]],
+    found: bool,
+) -> None:
+    """The in-memory fit's warnings of its categorical columns, once for all chunks: a
+    whole float beyond 2**53 (of any categorical column), and of the columns found
+    categorical (``found``: none listed) a numeric column with a few stray values and a
+    column of Python dates (``_preprocessing.resolve_categorical``)."""
+    for column, values in zip(categorical, category_values):
+        rounded = next(
+            (v for v in values.values() if isinstance(v, (float, np.floating)) and _is_rounded_integer(float(v))), None
+        )
+        if rounded is not None:
+            _warn_of_rounded_integers(column, rounded)
+    if not found:
+        return
+    dates = [
+        c for c in categorical
+        if chunks.dtypes[c] == object
+        and {s["date_kinds"].get(c, "empty") for s in summaries} <= {"date", "empty"}
+        and any(s["date_kinds"].get(c) == "date" for s in summaries)
+    ]  # fmt: skip
+    warn_of_python_dates(dates, stacklevel=5)
+    heads = [s["heads"] for s in summaries if s["heads"] is not None and len(s["heads"])]
+    for column, values, firsts in zip(categorical, counts, category_values):
+        if not heads or column not in heads[0].columns:
+            continue
+        if not mostly_numbers(pd.concat([head[column] for head in heads]).iloc[:64]):
+            continue
+        distinct = pd.Series([firsts.get(key, key) for key in values.index], dtype=object)
+        warn_of_stray_values(column, distinct, values.to_numpy(), stacklevel=5)
 
 
 def _object_kind(frame: pd.DataFrame, column: str) -> str | None:
@@ -450,7 +660,10 @@ def _category_summary(column: pd.Series, name: str) -> tuple[pd.Series, dict[str
         _column_codes(column, name)
         raise
     uniques = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
-    _, keys = _column_codes(uniques, name)  # keys[:-1]: one per distinct value, in their order
+    # keys[:-1]: one per distinct value, in their order (floats beyond 2**53 are warned of
+    # once, on the client: _warn_as_in_memory)
+    with rounding_warned_elsewhere():
+        _, keys = _column_codes(uniques, name)
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
     return pd.Series(counts, index=keys[:-1]), dict(zip(keys[:-1], uniques))
 
@@ -470,7 +683,30 @@ def _check_category_keys(values_by_key: list[dict[str, Any] | None], column: str
                 raise _one_key(column, other, value)
 
 
-def _summarise_target(part: Any) -> dict[str, Any]:
+def _refuse_bad_response(summaries: list[dict[str, Any]]) -> None:
+    """The in-memory regressor's error for a missing or infinite ``y`` (``local_models``),
+    counted over every chunk, the first one's row counted from the first chunk."""
+    bad = [(i, s["bad"]) for i, s in enumerate(summaries) if "bad" in s]
+    if not bad:
+        return
+    i, (_, first, value) = bad[0]
+    row = sum(s["rows"] for s in summaries[:i]) + first
+    count = sum(b[0] for _, b in bad)
+    raise ValueError(
+        f"y has {count} missing or infinite value(s), first at row {row} ({value}); every training row needs a finite target"
+    )
+
+
+def _summarise_target(part: Any, response: bool = False) -> dict[str, Any]:
+    """A chunk of y's rows, moments and largest magnitudes; with ``response`` (a model's
+    response, which must be finite), first its missing or infinite values: their count,
+    and the first one's position in the chunk and value (for :func:`_refuse_bad_response`)."""
+    if response:
+        raw = part.to_numpy(dtype=np.float64, na_value=np.nan) if isinstance(part, (pd.Series, pd.DataFrame)) else np.asarray(part, dtype=np.float64)
+        bad = ~np.isfinite(raw.reshape(len(raw), -1)[:, 0]) if raw.size else np.zeros(len(raw), dtype=bool)
+        if bad.any():
+            first = int(np.flatnonzero(bad)[0])
+            return {"rows": len(raw), "bad": (int(bad.sum()), first, float(raw.reshape(len(raw), -1)[first, 0]))}
     values = _target_values(part)
     moments, largest = _column_summary(values)
     extent = _index_extent(part) if isinstance(part, (pd.Series, pd.DataFrame)) else None
@@ -629,6 +865,10 @@ def _settled_kind(kinds: list[str | None]) -> str:
     present = {kind for kind in kinds if kind is not None}
     if not present:
         return "numbers"
+    if len(present) > 1 and all(kind.startswith("dates in ") for kind in present):
+        # zoned dates in several zones: instants in UTC, as to_frame reads the whole column
+        # (_validation._zoned_times_as_instants); each chunk's nanoseconds are instants already
+        return "dates in UTC"
     return present.pop() if len(present) == 1 else "text"
 
 
@@ -722,11 +962,13 @@ def _fit_scaling(
     target_mode: str,
     y_weight: float,
     take: np.ndarray | None = None,
+    response: bool = False,
 ) -> tuple[_Scaling, list[Any] | None]:
     """The distributed pass: preprocessing statistics of X (and y), merged on the client.
 
     ``take``: sorted row positions to gather in the same pass (X's chunk lengths must be
-    known); the pieces are then in ``scaling.taken``.
+    known); the pieces are then in ``scaling.taken``. ``response``: y is a model's
+    response, refused where missing or infinite as in memory (:func:`_refuse_bad_response`).
 
     Which columns are categorical: as in memory, by dtype or as listed; but an object
     column is numeric in memory when it holds only numbers (``to_frame``: Decimals, or
@@ -750,15 +992,20 @@ def _fit_scaling(
         for i in range(len(chunks.parts)):
             low, high = np.searchsorted(take, bounds[i]), np.searchsorted(take, bounds[i + 1])
             local_rows[i] = take[low:high] - bounds[i] if high > low else None
+    expected = _expected_families(chunks)
     x_tasks = [
-        summarise(part, numeric, undecided, categorical, objects, rows) for part, rows in zip(chunks.parts, local_rows)
+        summarise(part, numeric, undecided, categorical, objects, rows, expected)
+        for part, rows in zip(chunks.parts, local_rows)
     ]
     y_tasks = []
     if y is not None:
         y_parts = _target_chunks(y)
         summarise_y = _delayed(_summarise_target)
-        y_tasks = [summarise_y(part) for part in y_parts]
+        y_tasks = [summarise_y(part, response) for part in y_parts]
     x_summaries, y_summaries = _compute(x_tasks, y_tasks)
+    _refuse_naive_and_zoned(x_summaries, objects)
+    if response:
+        _refuse_bad_response(y_summaries)
     chunk_rows = np.array([s["rows"] for s in x_summaries], dtype=np.int64)
     n_rows = int(chunk_rows.sum())
     index_repeats = _repeats([s["extent"] for s in x_summaries])
@@ -810,6 +1057,7 @@ def _fit_scaling(
 
     category_imputer = encoder = None
     category_values = []  # each key's first value, which the rules write (as in memory)
+    appearing: list[dict[str, Any]] = []  # the same, in the order the values appear
     for j, column in enumerate(categorical):
         chunk_values = [s["category_values"][j] for s in x_summaries]
         _check_category_keys(chunk_values, column)
@@ -818,6 +1066,7 @@ def _fit_scaling(
             for key, value in (values or {}).items():
                 first.setdefault(key, value)
         category_values.append(dict(sorted(first.items())))
+        appearing.append(first)
     if categorical:
         counts = [
             pd.concat([s["category_counts"][j] for s in x_summaries]).groupby(level=0).sum()
@@ -825,6 +1074,7 @@ def _fit_scaling(
         ]
         if categorical_features is None:
             _warn_of_numbers_as_text(chunks, categorical, counts)
+        _warn_as_in_memory(chunks, x_summaries, categorical, counts, appearing, categorical_features is None)
         missing = [int(counts[j].sum()) < n_rows for j in range(len(categorical))]
         empty = [c for c, values in zip(categorical, counts) if values.empty]
         if empty:
@@ -844,9 +1094,13 @@ def _fit_scaling(
     column_times = {c: (kind, date_zones(meta).get(c)) for c, kind in time_kinds(meta).items()}
     # and the object columns' that held one kind of dates or durations in every chunk
     column_times.update({c: _time_kind(kind) for c, kind in object_kinds.items() if _time_kind(kind) is not None})
+    # the columns that had a missing value at fit, in X's order (the rules' ``missing="fit"``)
+    with_missing = {c for c, present in zip(numeric, count) if present < n_rows}
+    with_missing |= {c for c, absent in zip(categorical, missing) if absent} if categorical else set()
     preprocessor = Preprocessor(
         numeric, categorical, numeric_fill, category_imputer, encoder, kinds,
         category_values=category_values,
+        columns_with_missing=[c for c in columns if c in with_missing],
         time_kinds={c: kind for c, (kind, _) in column_times.items() if c in set(numeric)},
         date_zones={
             c: zone for c, (kind, zone) in column_times.items()
@@ -1036,7 +1290,8 @@ def _fit_chunk_facts(
     read = {} if frame is None else frame.attrs.get(TIME_DTYPES, {})
     facts: dict[str, Any] = {"time_dtypes": {c: str(read[c]) for c in objects if c in read}, "ranges": {}}
     if counted or time_columns or y_part is not None:
-        labels = _label_block(part, local)
+        with rounding_warned_elsewhere():  # warned of once by the fit's first pass
+            labels = _label_block(part, local)
         if counted:
             facts["counts"] = np.bincount(labels, minlength=local.n_partitions_)
         if time_columns and len(part):
@@ -1055,6 +1310,20 @@ def _fit_chunk_facts(
                 [np.bincount(labels[present[:, j]], minlength=k) for j in range(values.shape[1])], axis=1
             )
     return facts
+
+
+def _zones_as_settled(time_dtypes: dict[str, str], preprocessor: Preprocessor, objects: list[str]) -> None:
+    """An object column of zoned dates in several zones is read as instants in UTC, as in
+    memory (:func:`_settled_kind`): its time dtype for the rules is then UTC's, whatever
+    zone the first chunk held."""
+    zones = preprocessor.date_zones or {}
+    for column in objects:
+        dtype = time_dtypes.get(column)
+        if dtype is None or zones.get(column) is None:
+            continue
+        read = pd.api.types.pandas_dtype(dtype)
+        if isinstance(read, pd.DatetimeTZDtype) and str(read.tz) != zones[column]:
+            time_dtypes[column] = str(pd.DatetimeTZDtype(unit=read.unit, tz=zones[column]))
 
 
 def _merge_time_ranges(parts: list[dict[str, tuple[np.ndarray, np.ndarray]]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -1106,6 +1375,198 @@ def _fit_target_encoder(preprocessor: Preprocessor, frame: pd.DataFrame, guide: 
     )
 
 
+# --------------------------------------------------------------------------- target encoding from every row
+#
+# In memory, category_encoding="target" fits sklearn's TargetEncoder on every row, on the
+# target's encoder_guide. Its encodings are functions of each category's count, mean and
+# squared deviations of the guide and of the guide's overall mean and variance: sums over
+# rows, which the chunks reduce and the client merges. The guide's orientation
+# (_target.encoder_guide) is decided over all rows the same way: y's columns' signs from
+# their merged covariances (y_column_signs), the sign of a y that stands alone from its
+# merged third central moment.
+
+
+def _chunk_target(part: Any, y_part: Any, scaling: _Scaling) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, pd.DataFrame]:
+    """A chunk's synthetic target with its x and y parts (as :meth:`_Scaling.guided_target`
+    builds them: a part left out of the blend comes back as that very array) and its frame."""
+    if y_part is not None:
+        _check_paired(y_part, part, "y")
+    frame = _frame_of(part, _raw_categoricals(scaling.preprocessor))
+    y_values = None if y_part is None else _target_values(y_part)
+    x_part, y_target = scaling.parts(frame, y_values)
+    target = blend_target(x_part, y_target, scaling.y_weight, scaling.variances, scaling.noise(), scaling.covariance)
+    return target, x_part, y_target, frame
+
+
+def _guide_columns(target: np.ndarray, x_part: np.ndarray, y_part: np.ndarray | None) -> tuple[int, np.ndarray] | None:
+    """For a features target with ``y``: the feature columns' count in it and the columns
+    (their sum, then y's) whose covariances orient the guide (as ``encoder_guide``)."""
+    if y_part is None or target is x_part or target.ndim == 1:
+        return None
+    n_x = 0 if target is y_part else target.shape[1] - y_part.shape[1]
+    x_sum = target[:, :n_x].sum(axis=1) if n_x else np.zeros(len(target))
+    return n_x, np.column_stack([x_sum, target[:, n_x:]])
+
+
+def _guide_orientation_chunk(part: Any, y_part: Any, scaling: _Scaling) -> tuple[int, tuple] | None:
+    """A chunk's co-moments of :func:`_guide_columns` (None: no y columns to orient)."""
+    columns = _guide_columns(*_chunk_target(part, y_part, scaling)[:3])
+    if columns is None:
+        return None
+    n_x, values = columns
+    return n_x, _co_moments(np.ascontiguousarray(values.T))
+
+
+def _third_moments(values: np.ndarray) -> tuple[int, float, float, float, float]:
+    """(rows, mean, squared and cubed deviations, first nonzero value or 0) of a 1-D chunk."""
+    if len(values) == 0:
+        return 0, 0.0, 0.0, 0.0, 0.0
+    mean = float(values.mean())
+    deviation = values - mean
+    nonzero = np.flatnonzero(values)
+    first = float(values[nonzero[0]]) if len(nonzero) else 0.0
+    return len(values), mean, float(deviation @ deviation), float(np.einsum("i,i,i->", deviation, deviation, deviation)), first
+
+
+def _merged_orientation(parts: list[tuple[int, float, float, float, float]]) -> float:
+    """``_target._orientation`` over all rows from the chunks' :func:`_third_moments`: the
+    sign of the merged third central moment (Chan's pairwise formula), where it is 0 the
+    sign of the first nonzero value (+1 if none)."""
+    count, mean, m2, m3 = 0, 0.0, 0.0, 0.0
+    first = 0.0
+    for n_b, mean_b, m2_b, m3_b, first_b in parts:
+        if n_b == 0:
+            continue
+        first = first or first_b
+        total = count + n_b
+        delta = mean_b - mean
+        m3 = m3 + m3_b + delta**3 * count * n_b * (count - n_b) / total**2 + 3.0 * delta * (count * m2_b - n_b * m2) / total
+        m2 = m2 + m2_b + delta**2 * count * n_b / total
+        mean, count = mean + delta * n_b / total, total
+    moment = m3 if m3 != 0.0 else (first if first != 0.0 else 1.0)
+    return 1.0 if moment > 0.0 else -1.0
+
+
+def _guide_stats_chunk(part: Any, y_part: Any, scaling: _Scaling, signs: np.ndarray | None) -> dict[str, Any]:
+    """A chunk's guide (``encoder_guide`` with y's columns oriented by ``signs``, before any
+    overall flip): its moments, per categorical column each category key's count, mean and
+    squared deviations (missing values a key of their own, as sklearn takes them), and the
+    third moments of what decides the overall flip (a y that stands alone)."""
+    if len(part) == 0:  # (the imputer refuses no rows)
+        empty = pd.DataFrame({"key": np.empty(0, dtype=object), "count": [], "mean": [], "m2": []})
+        categorical = scaling.preprocessor.categorical_columns
+        return {"moments": _column_moments(np.empty((0, 1))), "categories": [empty] * len(categorical), "decider": None}
+    target, x_part, y_target, frame = _chunk_target(part, y_part, scaling)
+    decider = None
+    if y_target is None or target is x_part:
+        guide = target if target.ndim == 1 else target.reshape(len(target), -1).sum(axis=1)
+    elif target.ndim == 1:
+        guide = target
+        decider = target if target is y_target else None
+    else:
+        n_x, _ = _guide_columns(target, x_part, y_target)
+        guide = _signed_row_sums(target, np.r_[np.ones(n_x), signs])
+        decider = _signed_row_sums(target[:, n_x:], signs)
+    guide = np.asarray(guide, dtype=np.float64)
+    with rounding_warned_elsewhere():  # warned of once by the scaling pass
+        categories = _imputed_categories(scaling.preprocessor, frame)
+    stats = []
+    for j in range(categories.shape[1]):
+        codes, keys = pd.factorize(pd.Series(categories[:, j], dtype=object), use_na_sentinel=False)
+        counts = np.bincount(codes, minlength=len(keys)).astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.bincount(codes, weights=guide, minlength=len(keys)) / counts
+        deviation = guide - means[codes]
+        m2 = np.bincount(codes, weights=deviation * deviation, minlength=len(keys))
+        stats.append(pd.DataFrame({"key": np.asarray(keys, dtype=object), "count": counts, "mean": means, "m2": m2}))
+    return {
+        "moments": _column_moments(guide[:, None]),
+        "categories": stats,
+        "decider": None if decider is None else _third_moments(np.asarray(decider, dtype=np.float64)),
+    }
+
+
+def _merged_category_stats(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The chunks' per-key (count, mean, squared deviations) of one column, merged (Chan)."""
+    stats = pd.concat(parts, ignore_index=True)
+    stats["key"] = stats["key"].map(lambda key: _MISSING_KEY if pd.isna(key) else key)
+    stats["sum"] = stats["count"] * stats["mean"]
+    grouped = stats.groupby("key", sort=False)
+    merged = grouped[["count", "sum", "m2"]].sum()
+    merged["mean"] = merged["sum"] / merged["count"]
+    spread = stats["count"] * (stats["mean"] - stats["key"].map(merged["mean"])) ** 2
+    merged["m2"] += spread.groupby(stats["key"], sort=False).sum()
+    return merged
+
+
+_MISSING_KEY = ("hvrt", "missing")  # a missing category's key while merging (NaN does not equal itself)
+
+
+def _fit_target_encoder_distributed(
+    preprocessor: Preprocessor, chunks: _Chunks, y_chunks: list[Any] | None, scaling: _Scaling, random_state: Any
+) -> None:
+    """``category_encoding="target"`` fitted on every row, as in memory: the TargetEncoder
+    whose encodings are those sklearn computes from every row (``smooth="auto"``,
+    ``_fit_encoding_fast_auto_smooth``: each category's mean guide shrunk to the overall
+    mean by ``var * count / (var * count + spread / count)``), from the guide's merged
+    per-category count, mean and squared deviations; its categories are sklearn's own
+    (fitted on one row per category).
+
+    One pass over the chunks, two for a features target with ``y`` (y's columns' signs come
+    first), and a third where that target's orientation is a tie (see ``encoder_guide``)."""
+    y_parts = y_chunks if y_chunks is not None else [None] * len(chunks.parts)
+    signs = None
+    n_x = 0
+    orientation = 0.0  # unknown: decided by the third moment where y stands alone
+    if scaling.mode == "features" and y_chunks is not None:
+        orient = _delayed(_guide_orientation_chunk)
+        (parts,) = _compute([orient(p, yp, scaling) for p, yp in zip(chunks.parts, y_parts)])
+        parts = [p for p in parts if p is not None]
+        if parts:
+            n_x = parts[0][0]
+            _, covariance = _merge_co_moments([p[1] for p in parts])
+            signs, orientation = guide_orientation(covariance, n_x > 0)  # as encoder_guide
+    stats_of = _delayed(_guide_stats_chunk)
+
+    def reduce(oriented: np.ndarray | None) -> list[dict[str, Any]]:
+        (result,) = _compute([stats_of(p, yp, scaling, oriented) for p, yp in zip(chunks.parts, y_parts)])
+        return result
+
+    parts = reduce(None if signs is None else (signs if orientation >= 0.0 else -signs))
+    flip = 1.0
+    deciders = [p["decider"] for p in parts if p["decider"] is not None]
+    if deciders and orientation == 0.0 and _merged_orientation(deciders) < 0.0:
+        if signs is not None and n_x > 0:  # a tie: the feature part kept, y's negated
+            parts = reduce(-signs)
+        else:
+            flip = -1.0  # the guide is y alone: negated whole, exactly
+    _, mean, m2 = _merge_moments([p["moments"] for p in parts])
+    n_rows = scaling.n_rows
+    target_mean = flip * float(mean[0])
+    variance = float(m2[0]) / n_rows
+    encoder = TargetEncoder(target_type="continuous", random_state=random_state)
+    merged = [_merged_category_stats([p["categories"][j] for p in parts]) for j in range(len(preprocessor.categorical_columns))]
+    # sklearn's categories (sorted, a missing one last), from one row per category
+    keys = [list(m.index) for m in merged]
+    width = max(len(k) for k in keys)
+    rows = np.empty((width, len(keys)), dtype=object)
+    for j, column_keys in enumerate(keys):
+        values = [np.nan if key == _MISSING_KEY else key for key in column_keys]
+        rows[:, j] = values + [values[0]] * (width - len(values))
+    encoder.fit(rows, np.zeros(width))
+    encodings = []
+    for j, stats in enumerate(merged):
+        order = [_MISSING_KEY if pd.isna(c) else c for c in encoder.categories_[j]]
+        count = stats["count"].reindex(order).to_numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = flip * stats["mean"].reindex(order).to_numpy()
+            shrink = variance * count / (variance * count + stats["m2"].reindex(order).to_numpy() / count)
+        encodings.append(np.where(np.isnan(shrink), target_mean, shrink * means + (1 - shrink) * target_mean))
+    encoder.encodings_ = encodings
+    encoder.target_mean_ = np.float64(target_mean)
+    preprocessor.encoder = encoder
+
+
 # --------------------------------------------------------------------------- the histogram route
 
 
@@ -1117,7 +1578,8 @@ def _hist_chunk(part: Any, y_part: Any, scaling: _Scaling, mapper: Any) -> Any:
         _check_paired(y_part, part, "y")
     frame = _frame_of(part, _raw_categoricals(scaling.preprocessor))
     y_values = None if y_part is None else _target_values(y_part)
-    X_tree = scaling.preprocessor.tree_inputs(frame)
+    with rounding_warned_elsewhere():  # warned of once by the scaling pass
+        X_tree = scaling.preprocessor.tree_inputs(frame)
     return bin_chunk(X_tree, scaling.target(frame, y_values), mapper)  # an empty chunk too
 
 
@@ -1157,12 +1619,19 @@ def _grow_distributed(
         frame, y_values = _concat_rows(edge_pieces, columns, _raw_categoricals(preprocessor)), None
         scaling.fit_scaler(frame)
     encoded = encoding == "target" and bool(preprocessor.categorical_columns)
-    sample_target, guide = scaling.guided_target(frame, y_values, encoded)
-    if encoded:
+    every_row = len(frame) == scaling.n_rows
+    sample_target, guide = scaling.guided_target(frame, y_values, encoded and every_row)
+    if encoded and every_row:
         _fit_target_encoder(preprocessor, frame, guide, random_state)
+    elif encoded:  # from every row where it lives, as in memory (not the edge sample)
+        log("target encoding from every row")
+        _fit_target_encoder_distributed(preprocessor, chunks, y_chunks, scaling, random_state)
+    del guide
     # the in-memory engine's bins for this many outputs (fewer for the features target)
     n_outputs = 1 if sample_target.ndim == 1 else sample_target.shape[1]
-    mapper = distributed.fit_edges(preprocessor.tree_inputs(frame), random_state, distributed.max_bins_for(n_outputs))
+    with rounding_warned_elsewhere():  # warned of once by the scaling pass
+        edge_inputs = preprocessor.tree_inputs(frame)
+    mapper = distributed.fit_edges(edge_inputs, random_state, distributed.max_bins_for(n_outputs))
     n_features, n_codes = len(mapper.n_value_bins), mapper.n_codes
     log(f"bin edges from {len(frame):,} rows; binning {len(chunks.parts)} chunks where they live")
 
@@ -1189,6 +1658,41 @@ def _grow_distributed(
 
 
 # --------------------------------------------------------------------------- the partitioner
+
+
+class _DaskNamedPartitioner(HVRTPartitioner):
+    """The in-memory partitioner that labels a :class:`DaskHVRTPartitioner`'s chunks (its
+    :meth:`~DaskHVRTPartitioner.to_local` state): its errors and warnings name the class
+    the user holds, not ``HVRTPartitioner``."""
+
+
+_DaskNamedPartitioner.__name__ = "DaskHVRTPartitioner"  # (what type(self).__name__ gives; pickled by __qualname__)
+
+
+def _labeller(local: Any, cls: type) -> Any:
+    """``local`` (an in-memory estimator) as an instance of ``cls``, a subclass named as the
+    Dask estimator it stands for, with the same state."""
+    labeller = cls.__new__(cls)
+    labeller.__dict__.update(local.__dict__)
+    return labeller
+
+
+def _warn_of_wide_one_hot(preprocessor: Preprocessor) -> None:
+    """The in-memory ``category_encoding="auto"`` warning of a wide one-hot encoding
+    (``partitioner._warn_wide_one_hot``), with the advice that holds here: no native
+    splits in Dask, so ``"auto"`` is one-hot on either route."""
+    widths = preprocessor.encoded_widths()
+    if sum(widths) <= WIDE_ONE_HOT_COLUMNS:
+        return
+    widest = sorted(zip(widths, preprocessor.categorical_columns, strict=True), reverse=True)[:3]
+    named = ", ".join(f"{column!r} ({width:,})" for width, column in widest)
+    warnings.warn(
+        f"category_encoding='auto' one-hot encodes the categorical columns into {sum(widths):,} tree inputs "
+        f"(most categories: {named}), which makes the fit slow; hvrt.dask has no native splits, and "
+        "category_encoding='target' is fast (pass category_encoding='ohe' to keep one-hot without this warning)",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 class DaskHVRTPartitioner(HVRTPartitioner):
@@ -1296,6 +1800,8 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         )
         n_rows = scaling.n_rows
         params = self._check_params(n_rows)
+        if self.category_encoding == "auto":
+            _warn_of_wide_one_hot(scaling.preprocessor)
         route = self._resolve_route(route, n_rows)
         log(f"{n_rows:,} rows; growing the tree on the {route} route")
         # the target the in-memory fit grows on (float32 for the histogram engine's features
@@ -1316,11 +1822,17 @@ class DaskHVRTPartitioner(HVRTPartitioner):
             log(f"gathering {len(rows):,} rows to the client")
             frame, y_values = _gather_with_blend(chunks, y_chunks, scaling, rows)
             preprocessor = scaling.preprocessor
-            target, guide = scaling.guided_target(frame, y_values, encoded)
-            if encoded:
+            # the encoder from every row, as in memory: on the gathered rows when they are all
+            every_row = sample is None
+            target, guide = scaling.guided_target(frame, y_values, encoded and every_row)
+            if encoded and every_row:
                 _fit_target_encoder(preprocessor, frame, guide, self.random_state)
+            elif encoded:
+                log("target encoding from every row")
+                _fit_target_encoder_distributed(preprocessor, chunks, y_chunks, scaling, self.random_state)
             del guide
-            tree_inputs = preprocessor.tree_inputs(frame)
+            with rounding_warned_elsewhere():  # warned of once by the scaling pass
+                tree_inputs = preprocessor.tree_inputs(frame)
             engine = resolve_engine(self.engine, n_rows)
             log(f"growing the tree in memory ({engine} engine)")
             tree = ENGINES[engine](tree_inputs, target, params, overwrite_target=True)
@@ -1350,7 +1862,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         self._y_means = None
         counted = route != "hist"  # the hist tree counted every row already
         if counted or objects or self._time_range_columns(preprocessor) or y_chunks is not None:
-            local = self.to_local()
+            local = _labeller(self.to_local(), _DaskNamedPartitioner)
             facts = _delayed(_fit_chunk_facts)
             time_columns = self._time_range_columns(preprocessor)
             y_parts = y_chunks if y_chunks is not None else [None] * len(chunks.parts)
@@ -1369,6 +1881,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
             for part in parts:  # an object column's time dtype from the first chunk that read it so
                 for column, dtype in part["time_dtypes"].items():
                     self._time_dtypes.setdefault(column, dtype)
+            _zones_as_settled(self._time_dtypes, preprocessor, objects)
             # (in X's order, as in memory)
             self._keep_rule_columns(x_meta, meta, {c: self._time_dtypes[c] for c in columns if c in self._time_dtypes})
             if counted:
@@ -1445,7 +1958,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         check_is_fitted(self, "tree_")
         if not is_dask_collection(X):
             return super().get_partitions(X)
-        return _map_rows(X, _label_block, self.to_local(), np.int64, "partition")
+        return _map_rows(X, _label_block, _labeller(self.to_local(), _DaskNamedPartitioner), np.int64, "partition")
 
     def apply(self, X: Any) -> Any:
         """Raw engine leaf id of each row, lazily for Dask input.
@@ -1466,7 +1979,7 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         check_is_fitted(self, "tree_")
         if not is_dask_collection(X):
             return super().apply(X)
-        return _map_rows(X, _leaf_block, self.to_local(), np.int64, "leaf")
+        return _map_rows(X, _leaf_block, _labeller(self.to_local(), _DaskNamedPartitioner), np.int64, "leaf")
 
     def transform(self, X: Any) -> Any:
         """Sparse one-hot partition membership, for in-memory input only.
@@ -1556,6 +2069,14 @@ class DaskHVRTPartitioner(HVRTPartitioner):
 
 
 # --------------------------------------------------------------------------- local models
+
+
+class _DaskNamedRegressor(PartitionedRegressor):
+    """The in-memory regressor that predicts a :class:`DaskPartitionedRegressor`'s chunks:
+    its errors and warnings name the class the user holds."""
+
+
+_DaskNamedRegressor.__name__ = "DaskPartitionedRegressor"  # (pickled by __qualname__)
 
 
 def _regression_chunk(part: Any, y_part: Any, w_part: Any, preprocessor: Preprocessor) -> dict[str, Any]:
@@ -1759,6 +2280,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
             category_encoding=partitioner.category_encoding,
             target_mode="sum",
             y_weight=1.0,
+            response=True,
         )
         n_rows = scaling.n_rows
         w_chunks = [None] * len(chunks.parts)
@@ -1939,7 +2461,8 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         ValueError
             For chunks along the columns; when computed, the in-memory estimator's errors.
         """
-        local = self.to_local()
+        local = _labeller(self.to_local(), _DaskNamedRegressor)  # (errors name this class)
+        local.partitioner_ = _labeller(local.partitioner_, _DaskNamedPartitioner)
         if not is_dask_collection(X):
             return local.predict(X)
         return _map_rows(X, _predict_block, local, np.float64, "prediction")
