@@ -64,3 +64,61 @@ def test_split_rows_leaves_the_reference_order(n_features, n_outputs, nan_left, 
         np.testing.assert_array_equal(got, want)
     n_left = start + int(goes_left.sum())
     assert ((codes[start:n_left, 1] <= split_bin) | (nan_left & (codes[start:n_left, 1] == nan_code))).all()
+
+
+def _split_case(seed, n, n_features, n_outputs, share_left, nan_share, dtype):
+    rng = np.random.default_rng(seed)
+    nan_code = 201
+    width = max(8, -(-n_features // 8) * 8)
+    codes = np.zeros((n, width), dtype=np.uint8)
+    codes[:, :n_features] = rng.integers(0, 200, (n, n_features))
+    codes[:, 1] = np.where(rng.random(n) < share_left, rng.integers(0, 100, n), rng.integers(100, 200, n))
+    codes[rng.random(n) < nan_share, 1] = nan_code
+    y = rng.standard_normal((n, n_outputs)).astype(dtype)
+    rows = rng.permutation(n).astype(np.int32)
+    return codes, y, rows, nan_code
+
+
+@pytest.mark.parametrize("share_left", [0.0, 0.03, 0.5, 0.9, 1.0])
+@pytest.mark.parametrize("nan_left", [False, True])
+@pytest.mark.parametrize(("n_outputs", "dtype"), [(1, np.float64), (10, np.float32), (7, np.float32), (3, np.float64)])
+def test_split_rows_halves_make_the_one_thread_partition(share_left, nan_left, n_outputs, dtype):
+    # split_root shares the root's swapping partition between two threads pair by pair:
+    # the rows must end in exactly split_rows' order, on threads or one half after the other
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hvrt._hist._rows import split_rows_half, target_words, uses_swapping
+
+    n, start, end = 5_000, 0, 5_000
+    codes, y, rows, nan_code = _split_case(int(share_left * 100) + nan_left + n_outputs, n, 10, n_outputs, share_left,
+                                           0.1, dtype)  # fmt: skip
+    if share_left not in (0.0, 1.0):
+        start, end = 123, n - 77  # a segment inside the arrays
+    goes_left = (codes[start:end, 1] <= 99) | (nan_left & (codes[start:end, 1] == nan_code))
+    n_left = int(goes_left.sum())
+    small_size = min(n_left, end - start - n_left)
+    if not uses_swapping(small_size, end - start, n_outputs):
+        small_size = 0  # (the reference then swaps too: the kernel is for swapping splits only)
+    expected = reference_split(codes, y, rows, start, end, 1, 99, nan_left, nan_code, small_size)
+    for threaded in (False, True):
+        got = [codes.copy(), y.copy(), rows.copy()]
+        arguments = [(got[0], got[0].view(np.uint64), target_words(got[1]), got[2], start, end, 1, 99, nan_left,
+                      nan_code, n_left, half) for half in range(2)]  # fmt: skip
+        if threaded:
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                for future in [pool.submit(split_rows_half, *a) for a in arguments]:
+                    future.result()
+        else:
+            for a in arguments[::-1]:
+                split_rows_half(*a)
+        for array, want in zip(got, expected):
+            np.testing.assert_array_equal(array, want)
+
+
+def test_target_words_views_the_same_bytes():
+    from hvrt._hist._rows import target_words
+
+    for shape, dtype, words in (((4, 10), np.float32, np.uint64), ((4, 7), np.float32, np.uint32), ((4, 3), np.float64, np.uint64)):
+        y = np.arange(np.prod(shape), dtype=dtype).reshape(shape)
+        view = target_words(y)
+        assert view.dtype == words and view.shape[0] == 4 and np.shares_memory(view, y)

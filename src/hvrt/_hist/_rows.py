@@ -129,6 +129,61 @@ def split_rows(codes, words, y, rows, start, end, feature, split_bin, nan_left, 
 
 
 @njit(cache=True, nogil=True)
+def split_rows_half(codes, words, y_words, rows, start, end, feature, split_bin, nan_left, nan_code, n_left, half) -> None:
+    """One of two threads' halves of the swapping partition of rows [start, end) that
+    :func:`split_rows` makes (``_partition_swapping``), for a split whose left side holds
+    ``n_left`` rows (exactly: the count from the node's histogram). ``half`` 0 or 1.
+
+    The swapping partition pairs the t-th row of [start, start + n_left) that goes right
+    (from the left) with the t-th row of [start + n_left, end) that goes left (from the
+    end), and swaps each pair. Half 0 swaps the pairs whose first row lies in the first
+    half of the left side (rows from the end for their partners), half 1 the others
+    (walking both sides from the boundary outwards); the two sets of pairs are disjoint,
+    so both halves can run at once, and together they swap exactly split_rows' pairs:
+    the same row order, bit for bit. ``y_words`` is the target's memory as unsigned words
+    (``y.view(np.uint64)``, or ``np.uint32`` for a float32 target of an odd width): a row
+    moves the same bytes in fewer, wider moves.
+    """
+    boundary = start + n_left
+    middle = start + n_left // 2
+    column = np.uint64(feature)
+    if half == 0:
+        j = end - 1
+        for i in range(start, middle):
+            if _goes_left(codes[np.uint64(i), column], split_bin, nan_left, nan_code):
+                continue
+            while j >= boundary and not _goes_left(codes[np.uint64(j), column], split_bin, nan_left, nan_code):
+                j -= 1
+            if j < boundary:  # (never, with n_left exact)
+                return
+            _swap_rows(words, y_words, rows, i, j)
+            j -= 1
+    else:
+        j = boundary
+        for i in range(boundary - 1, middle - 1, -1):
+            if _goes_left(codes[np.uint64(i), column], split_bin, nan_left, nan_code):
+                continue
+            while j < end and not _goes_left(codes[np.uint64(j), column], split_bin, nan_left, nan_code):
+                j += 1
+            if j >= end:  # (never, with n_left exact)
+                return
+            _swap_rows(words, y_words, rows, i, j)
+            j += 1
+
+
+def target_words(y: np.ndarray) -> np.ndarray:
+    """The C-ordered target's memory as unsigned words for row moves: uint64 where a row is
+    a whole number of 8-byte words, else uint32 (a float32 target of an odd width)."""
+    return y.view(np.uint64) if (y.shape[1] * y.itemsize) % 8 == 0 else y.view(np.uint32)
+
+
+def uses_swapping(small_size: int, n_rows: int, n_outputs: int) -> bool:
+    """Whether :func:`split_rows` partitions a segment of ``n_rows`` by swapping misplaced
+    pairs (the partition :func:`split_rows_half` shares between two threads)."""
+    return 5 * small_size < n_rows or n_outputs > 1
+
+
+@njit(cache=True, nogil=True)
 def _write_leaves(rows: np.ndarray, leaf_nodes: np.ndarray, starts: np.ndarray, ends: np.ndarray, out: np.ndarray) -> None:
     for t in range(leaf_nodes.shape[0]):
         for i in range(starts[t], ends[t]):
