@@ -269,7 +269,7 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
         ),
     ),
     "hvrt._hist._rows.split_rows": tuple(
-        # codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, small_size
+        # codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, n_left
         (
             name,
             (("u1", 2, "C"), ("u8", 2, "C"), (target, 2, "C"), ("i4", 1, "C"), "i8", "i8", "i8", "i8", "b1", "i8",

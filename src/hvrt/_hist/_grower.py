@@ -348,13 +348,13 @@ def grow(
         feature, split_bin = node_int[parent, FEATURE], node_int[parent, BIN]
         nan_left = node_int[parent, NAN_LEFT] == 1
         if categorical is None:
-            split_rows(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, small_size)
+            split_rows(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, n_left)
         elif categorical[feature]:
             for w in range(4):
                 bits[w] = node_int[parent, CATEGORIES + w]
             split_rows_by_set(codes, words, y, rows, start, end, feature, bits, nan_left, nan_code)
         else:
-            split_rows(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, small_size)
+            split_rows(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, n_left)
         small_start = start if left_is_small else start + n_left
         large_start = start + n_left if left_is_small else start
         _child_histograms(
@@ -449,7 +449,7 @@ def split_root(
             ),
         )  # fmt: skip
     else:
-        split_rows(codes, words, y, rows, 0, n, feature, split_bin, bool(nan_left), int(nan_code), small_size)
+        split_rows(codes, words, y, rows, 0, n, feature, split_bin, bool(nan_left), int(nan_code), n_left)
     small_start = 0 if left_is_small else n_left
     # as grow's _child_histograms (inlined there, not a kernel of its own): the smaller child
     # from its rows, the larger as the root minus it (numpy subtracts element by element)
