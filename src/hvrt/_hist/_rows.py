@@ -168,7 +168,7 @@ def split_rows(codes, words, y, rows, start, end, feature, split_bin, nan_left, 
     # from q = 0.2 its swaps are made by blocks, without the scans' mispredicted branches
     # (1M x 10 float32 outputs in segments of 20k-100k rows, q 0.16-0.66, one thread,
     # minima: 5.0-5.3 -> 4.0-4.3 ms; at q = 0.09 no faster; segments of 1M rows, memory-bound, equal)
-    small_size = n_left if 2 * n_left <= end - start else end - start - n_left  # noqa: FURB136
+    small_size = n_left if 2 * n_left <= end - start else end - start - n_left
     if y.shape[1] > 1 and 5 * small_size >= end - start:
         _partition_blocks(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, n_left)
     elif 5 * small_size < end - start or y.shape[1] > 1:
