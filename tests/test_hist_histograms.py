@@ -104,10 +104,34 @@ def test_root_histograms_start_on_a_cache_line():
         hists = _aligned_empty(shape)
         assert hists.shape == shape and hists.dtype == np.float64 and hists.flags.c_contiguous
         assert hists.ctypes.data % 64 == 0
-    hists = _root_histogram(codes, y, 3, mapper.n_codes, 1)
+    hists = _root_histogram(codes, y, 3, mapper.n_codes)
     assert hists.ctypes.data % 64 == 0
     expected = np.empty_like(hists[0])
     fill_histogram(expected, codes, y, 0, len(y) // 2)
     half = np.empty_like(hists[0])
     fill_histogram(half, codes, y, len(y) // 2, len(y))
     np.testing.assert_array_equal(hists[0], expected + half)
+
+
+@pytest.mark.parametrize("n_outputs", [1, 3, 10, 16])
+def test_features_filled_in_two_ranges_equal_one_fill(n_outputs):
+    # the root's smaller child is filled by two threads a half of the features each
+    # (split_root): each range's bins get the rows in the same order, so the same bits
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hvrt._hist._histograms import fill_features
+
+    codes, y, mapper = binned(5, 4_000, 5, n_outputs)
+    y32 = y.astype(np.float32)
+    for target in (y, y32):
+        width = histogram_width(n_outputs)
+        expected = np.empty((5, mapper.n_codes, width))
+        fill_histogram(expected, codes, target, 300, 3_700)
+        hist = np.full_like(expected, np.nan)  # each range zeroed first
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for future in [pool.submit(fill_features, hist, codes, target, 300, 3_700, a, b) for a, b in ((0, 2), (2, 5))]:
+                future.result()
+        np.testing.assert_array_equal(hist, expected)
+        # a range leaves the other features as they were
+        fill_features(hist, codes, target, 0, 10, 1, 3)
+        np.testing.assert_array_equal(hist[[0, 3, 4]], expected[[0, 3, 4]])

@@ -43,7 +43,7 @@ fixed 0.15-0.4 s however small (numba types and lowers it with its Python wrappe
 LLVM optimises and emits its module), and a kernel that calls another links the callee's
 code into its own module, where LLVM optimises and emits it again. So small and medium
 helpers with one caller are inlined into it (``inline="always"``: the row partitions,
-``_zero``, ``_child_histograms``...), and nearly every kernel is one that Python calls:
+``_fill_features``, ``_child_histograms``...), and nearly every kernel is one that Python calls:
 ``_bin_rows``, ``fill_histogram``, ``evaluate_node``, ``split_rows``, ``grow``,
 ``_merge_order`` and ``rows_to_leaves`` (the root's target sums and the root split's
 histogram subtraction are numpy, with the kernels' arithmetic). Inlining is not free either:

@@ -23,6 +23,7 @@ DTYPES = {
     "i8": "int64",
     "i4": "int32",
     "u1": "uint8",
+    "u4": "uint32",
     "u8": "uint64",
     "b1": "bool",
 }
@@ -198,6 +199,11 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
         (name, (("f8", 3, "C"), ("u1", 2, "C"), (target, 2, "C"), "i8", "i8"), "void")
         for name, target in (("fill_histogram", "f8"), ("fill_histogram_f4", "f4"))
     ),
+    "hvrt._hist._histograms.fill_features": tuple(
+        # hist, codes, y, start, end, first, last
+        (name, (("f8", 3, "C"), ("u1", 2, "C"), (target, 2, "C"), "i8", "i8", "i8", "i8"), "void")
+        for name, target in (("fill_features", "f8"), ("fill_features_f4", "f4"))
+    ),
     "hvrt._hist._grower.grow": (
         ("grow", _grow(None), _GROW_TABLES),
         ("grow_categorical", _grow(("b1", 1, "C", "r")), _GROW_TABLES),
@@ -263,7 +269,7 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
         ),
     ),
     "hvrt._hist._rows.split_rows": tuple(
-        # codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, small_size
+        # codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, n_left
         (
             name,
             (("u1", 2, "C"), ("u8", 2, "C"), (target, 2, "C"), ("i4", 1, "C"), "i8", "i8", "i8", "i8", "b1", "i8",
@@ -271,6 +277,18 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
             "void",
         )
         for name, target in (("split_rows", "f8"), ("split_rows_f4", "f4"))
+    ),
+    "hvrt._hist._rows.split_rows_half": tuple(
+        # codes, words, y_words, rows, start, end, feature, split_bin, nan_left, nan_code, n_left, half
+        (
+            name,
+            (
+                *(("u1", 2, "C"), ("u8", 2, "C"), (target, 2, "C"), ("i4", 1, "C")),
+                *("i8", "i8", "i8", "i8", "b1", "i8", "i8", "i8"),
+            ),
+            "void",
+        )
+        for name, target in (("split_rows_half", "u8"), ("split_rows_half_u4", "u4"))
     ),
     "hvrt._hist._categories.split_rows_by_set": tuple(
         # codes, words, y, rows, start, end, feature, bits, nan_left, nan_code

@@ -46,18 +46,17 @@ def _aligned_empty(shape: tuple[int, ...]) -> np.ndarray:
     return buffer[start : start + size].reshape(shape)
 
 
-def _root_histogram(codes: np.ndarray, y: np.ndarray, n_features: int, n_codes: int, threads: int) -> np.ndarray:
-    """Two histograms; the first is the root's, the sum of the two halves' (built on two
-    threads when asked), the second is workspace for :func:`split_root`. Both start on a
-    ``_HISTOGRAM_ALIGNMENT`` boundary, or 32 bytes past one (a block is 96 bytes with ten
-    outputs)."""
+def _root_histogram(codes: np.ndarray, y: np.ndarray, n_features: int, n_codes: int, pool=None) -> np.ndarray:
+    """Two histograms; the first is the root's, the sum of the two halves' (built on the
+    pool's two threads when there is one), the second is workspace for :func:`split_root`.
+    Both start on a ``_HISTOGRAM_ALIGNMENT`` boundary, or 32 bytes past one (a block is 96
+    bytes with ten outputs)."""
     n, m = y.shape
     hists = _aligned_empty((2, n_features, n_codes, histogram_width(m)))
     bounds = ((0, n // 2), (n // 2, n))
-    if threads >= 2:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            for future in [pool.submit(build_histogram, hists[h], codes, y, *bounds[h]) for h in range(2)]:
-                future.result()
+    if pool is not None:
+        for future in [pool.submit(build_histogram, hists[h], codes, y, *bounds[h]) for h in range(2)]:
+            future.result()
     else:
         for h in range(2):
             build_histogram(hists[h], codes, y, *bounds[h])
@@ -96,10 +95,33 @@ def grow_tree(
     words = codes.view(np.uint64)
     rows = np.arange(n, dtype=np.int32)
     threads = 2 if thread_count() >= 2 and n >= TWO_SUBTREES_MIN_ROWS else 1
-    hists = _root_histogram(codes, y, n_features, nan_code + 1, threads)
+    if threads == 1:
+        hists = _root_histogram(codes, y, n_features, nan_code + 1)
+        root_sums = histogram_sums(hists[0])[: y.shape[1]] if n_features else column_sums(y, 0, n)
+        node_int, node_float = _grow_serial(
+            codes, words, y, rows, hists[0], root_sums, n_value_bins, categorical, nan_code, max_leaves, min_leaf,
+            max_depth, min_gain, hist_min_rows, min_category_rows,
+        )  # fmt: skip
+        return node_int, node_float, rows
+    # one pool of two threads for the root's histogram, its split and the two subtrees
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return _grow_on_two_threads(
+            codes, words, y, rows, n_value_bins, categorical, nan_code, max_leaves, min_leaf, max_depth, min_gain,
+            hist_min_rows, min_category_rows, pool,
+        )  # fmt: skip
+
+
+def _grow_on_two_threads(
+    codes, words, y, rows, n_value_bins, categorical, nan_code, max_leaves, min_leaf, max_depth, min_gain,
+    hist_min_rows, min_category_rows, pool,
+):  # fmt: skip
+    """:func:`grow_tree` on the pool's two threads: the root's histogram by halves, the
+    root's split (:func:`split_root`), then its children's subtrees side by side."""
+    n = codes.shape[0]
+    hists = _root_histogram(codes, y, len(n_value_bins), nan_code + 1, pool)
     # from the histogram (one pass less), as every other node's; without features, from y
-    root_sums = histogram_sums(hists[0])[: y.shape[1]] if n_features else column_sums(y, 0, n)
-    if threads == 1 or max_leaves <= 2:
+    root_sums = histogram_sums(hists[0])[: y.shape[1]] if len(n_value_bins) else column_sums(y, 0, n)
+    if max_leaves <= 2:
         node_int, node_float = _grow_serial(
             codes, words, y, rows, hists[0], root_sums, n_value_bins, categorical, nan_code, max_leaves, min_leaf,
             max_depth, min_gain, hist_min_rows, min_category_rows,
@@ -108,7 +130,7 @@ def grow_tree(
 
     gain, feature, split_bin, nan_left, n_left, left_sums, right_sums, bits = split_root(
         codes, words, y, rows, hists, root_sums, n_value_bins, categorical, nan_code, min_leaf, max_depth,
-        min_gain, min_category_rows,
+        min_gain, min_category_rows, pool,
     )
     root_int = np.full(N_FIELDS, -1, dtype=np.int64)
     root_int[[START, END, DEPTH]] = 0, n, 0
@@ -133,10 +155,9 @@ def grow_tree(
             child if coordinated else -1,
         )  # fmt: skip
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        left = pool.submit(subtree, 0, n_left, 0, left_sums)
-        right = pool.submit(subtree, n_left, n, 1, right_sums)
-        (left_int, left_float), (right_int, right_float) = left.result(), right.result()
+    left = pool.submit(subtree, 0, n_left, 0, left_sums)
+    right = pool.submit(subtree, n_left, n, 1, right_sums)
+    (left_int, left_float), (right_int, right_float) = left.result(), right.result()
     published = [
         None if not coordinated or board[s, FINAL] else (board[s, ENTRIES : ENTRIES + board[s, PUBLISHED]], board_gain[s, : board[s, PUBLISHED]])
         for s in range(2)
@@ -174,7 +195,7 @@ def _regrow_serially(
         original[rows] = array
         array[...] = original
     rows[...] = np.arange(len(rows), dtype=rows.dtype)
-    hists = _root_histogram(codes, y, len(n_value_bins), nan_code + 1, 1)
+    hists = _root_histogram(codes, y, len(n_value_bins), nan_code + 1)
     root_sums = histogram_sums(hists[0])[: y.shape[1]]
     node_int, node_float = _grow_serial(
         codes, words, y, rows, hists[0], root_sums, n_value_bins, categorical, nan_code, max_leaves, min_leaf,

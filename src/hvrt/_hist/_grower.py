@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._histograms import fill_histogram, histogram_sum, histogram_sums, subtract_histograms
+from ._histograms import fill_features, fill_histogram, histogram_sum, histogram_sums, subtract_histograms
 from ._jit import intrinsic, njit, types
 from ._categories import evaluate_mixed, split_rows_by_set
 from ._node_table import (
@@ -56,7 +56,7 @@ from ._node_table import (
     heap_pop,
     heap_push,
 )
-from ._rows import split_rows
+from ._rows import split_rows, split_rows_half, target_words, uses_swapping
 from ._split import evaluate_node
 
 
@@ -348,13 +348,13 @@ def grow(
         feature, split_bin = node_int[parent, FEATURE], node_int[parent, BIN]
         nan_left = node_int[parent, NAN_LEFT] == 1
         if categorical is None:
-            split_rows(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, small_size)
+            split_rows(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, n_left)
         elif categorical[feature]:
             for w in range(4):
                 bits[w] = node_int[parent, CATEGORIES + w]
             split_rows_by_set(codes, words, y, rows, start, end, feature, bits, nan_left, nan_code)
         else:
-            split_rows(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, small_size)
+            split_rows(codes, words, y, rows, start, end, feature, split_bin, nan_left, nan_code, n_left)
         small_start = start if left_is_small else start + n_left
         large_start = start + n_left if left_is_small else start
         _child_histograms(
@@ -394,7 +394,7 @@ def grow(
 
 def split_root(
     codes, words, y, rows, hists, root_sums, n_value_bins, categorical, nan_code, min_leaf, max_depth, min_gain,
-    min_category_rows,
+    min_category_rows, pool=None,
 ):
     """Split the whole tree's root (rows [0, n)) as :func:`grow` would.
 
@@ -406,6 +406,12 @@ def split_root(
     Plain Python over the kernels that :func:`grow` calls, with the argument types of
     ``grow``'s own calls (int64, bool, C-ordered arrays): numba then reuses their compiled
     code instead of compiling a second copy of every kernel for this one split.
+
+    ``pool``: two worker threads, or None. With them, the root's row partition (where
+    ``split_rows`` swaps misplaced pairs) is shared between the threads pair by pair
+    (:func:`split_rows_half`), and the smaller child's histogram is filled by two
+    threads a half of the features each (:func:`fill_features`): the same swaps and the
+    same additions in the same order as on one thread, so the same rows and histograms.
 
     Returns
     -------
@@ -435,17 +441,37 @@ def split_root(
     small_size = n_left if left_is_small else n_right
     if categorical is not None and categorical[feature]:
         split_rows_by_set(codes, words, y, rows, 0, n, feature, bits, bool(nan_left), int(nan_code))
+    elif pool is not None and uses_swapping(small_size, n, m):
+        y_words = target_words(y)
+        _on_both(
+            pool, split_rows_half, lambda half: (
+                codes, words, y_words, rows, 0, n, feature, split_bin, bool(nan_left), int(nan_code), n_left, half,
+            ),
+        )  # fmt: skip
     else:
-        split_rows(codes, words, y, rows, 0, n, feature, split_bin, bool(nan_left), int(nan_code), small_size)
+        split_rows(codes, words, y, rows, 0, n, feature, split_bin, bool(nan_left), int(nan_code), n_left)
     small_start = 0 if left_is_small else n_left
     # as grow's _child_histograms (inlined there, not a kernel of its own): the smaller child
     # from its rows, the larger as the root minus it (numpy subtracts element by element)
-    fill_histogram(hists[1], codes, y, small_start, small_start + small_size)
+    p = hists.shape[1]
+    if pool is not None and p >= 2:
+        bounds = (0, p // 2, p)
+        _on_both(pool, fill_features, lambda half: (
+            hists[1], codes, y, small_start, small_start + small_size, bounds[half], bounds[half + 1],
+        ))  # fmt: skip
+    else:
+        fill_histogram(hists[1], codes, y, small_start, small_start + small_size)
     hists[0] -= hists[1]
     if left_is_small:  # the children's histograms in left, right order
         hists[[0, 1]] = hists[[1, 0]]
     left_sums = histogram_sums(hists[0])[:m]
     return gain, feature, split_bin, nan_left, n_left, left_sums, root_sums - left_sums, bits
+
+
+def _on_both(pool, kernel, arguments) -> None:
+    """``kernel(*arguments(half))`` for half 0 and 1 on the pool's two threads."""
+    for future in [pool.submit(kernel, *arguments(half)) for half in range(2)]:
+        future.result()
 
 
 def _split_sequence(node_int: np.ndarray) -> np.ndarray:

@@ -109,7 +109,7 @@ def _lane(y: np.ndarray, i: int, k: int, m: int) -> float:
 
 
 @njit(cache=True, inline="always")
-def _fill_single(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int) -> None:
+def _fill_single(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int, first: int, last: int) -> None:
     # the single-output case, written out (2.3x faster than the generic loop), and the
     # (sum, count) pair added as one vector; unsigned indices: no negative-index fix-ups
     # (1M rows on one thread: 8.5-10.3 -> 7.3-8.0 ms)
@@ -117,13 +117,13 @@ def _fill_single(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int,
     for i in range(start, end):
         row = np.uint64(i)
         value = np.float64(y[row, 0])  # (the vector's lanes are float64)
-        for f in range(hist.shape[0]):
+        for f in range(first, last):
             column = np.uint64(f)
             _add_pair(hist, (column * bins + codes[row, column]) * np.uint64(2), value, 1.0)
 
 
 @njit(cache=True, inline="always")
-def _fill_blocks(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int) -> None:
+def _fill_blocks(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int, first: int, last: int) -> None:
     # padded blocks of up to four vectors (up to 15 outputs): a row's vector (outputs,
     # count, zeros) is read once into registers, then each feature's block takes its
     # vectors in turn (1.5x faster than a pass over the features per vector, which reloads
@@ -135,7 +135,7 @@ def _fill_blocks(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int,
         b0, b1, b2, b3 = _lane(y, i, 4, m), _lane(y, i, 5, m), _lane(y, i, 6, m), _lane(y, i, 7, m)
         c0, c1, c2, c3 = _lane(y, i, 8, m), _lane(y, i, 9, m), _lane(y, i, 10, m), _lane(y, i, 11, m)
         d0, d1, d2, d3 = _lane(y, i, 12, m), _lane(y, i, 13, m), _lane(y, i, 14, m), _lane(y, i, 15, m)
-        for f in range(hist.shape[0]):
+        for f in range(first, last):
             offset = (f * n_codes + codes[i, f]) * width
             if width == _LANES:
                 _add_lanes(hist, offset, a0, a1, a2, a3)
@@ -148,7 +148,7 @@ def _fill_blocks(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int,
 
 
 @njit(cache=True, inline="always")
-def _fill_wide(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int) -> None:
+def _fill_wide(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int, first: int, last: int) -> None:
     # wider padded blocks: a row's vector added four lanes at a time, a pass over the
     # features per vector
     m = y.shape[1]
@@ -157,17 +157,8 @@ def _fill_wide(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, e
         for base in range(0, width, _LANES):
             v0, v1 = _lane(y, i, base, m), _lane(y, i, base + 1, m)
             v2, v3 = _lane(y, i, base + 2, m), _lane(y, i, base + 3, m)
-            for f in range(hist.shape[0]):
+            for f in range(first, last):
                 _add_lanes(hist, (f * n_codes + codes[i, f]) * width + base, v0, v1, v2, v3)
-
-
-@njit(cache=True, inline="always")
-def _zero(hist: np.ndarray) -> None:
-    # explicit loops: numba's array-expression machinery costs seconds of compile time
-    for f in range(hist.shape[0]):
-        for b in range(hist.shape[1]):
-            for k in range(hist.shape[2]):
-                hist[f, b, k] = 0.0
 
 
 @njit(cache=True, inline="always")
@@ -179,6 +170,31 @@ def subtract_histograms(hist: np.ndarray, other: np.ndarray) -> None:
                 hist[f, b, k] -= other[f, b, k]
 
 
+@njit(cache=True, inline="always")
+def _fill_features(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int, first: int, last: int) -> None:
+    # features [first, last) of the histogram of rows [start, end), zeroed first: one row
+    # loop per layout, chosen once (a loop body holding every layout's code ran 3-4x slower
+    # once inlined into the growth kernel)
+    for f in range(first, last):
+        for b in range(hist.shape[1]):
+            for k in range(hist.shape[2]):
+                hist[f, b, k] = 0.0
+    m = y.shape[1]
+    if m == 1:
+        _fill_single(hist, codes, y, start, end, first, last)
+    elif hist.shape[2] % _LANES == 0 and hist.shape[2] <= 4 * _LANES:
+        _fill_blocks(hist, codes, y, start, end, first, last)
+    elif hist.shape[2] % _LANES == 0:
+        _fill_wide(hist, codes, y, start, end, first, last)
+    else:
+        for i in range(start, end):
+            for f in range(first, last):
+                b = codes[i, f]
+                for k in range(m):
+                    hist[f, b, k] += y[i, k]
+                hist[f, b, m] += 1.0
+
+
 @njit(cache=True, nogil=True)
 def fill_histogram(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int) -> None:
     """Histogram of rows [start, end) into ``hist`` (zeroed first); releases the GIL.
@@ -186,23 +202,19 @@ def fill_histogram(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: in
     Called from Python (the root's halves, on threads) and from the growth kernels with
     the same argument types, so one compiled copy serves both.
     """
-    _zero(hist)
-    # one row loop per layout, chosen once: a loop body holding every layout's code ran
-    # 3-4x slower once inlined into the growth kernel
-    m = y.shape[1]
-    if m == 1:
-        _fill_single(hist, codes, y, start, end)
-    elif hist.shape[2] % _LANES == 0 and hist.shape[2] <= 4 * _LANES:
-        _fill_blocks(hist, codes, y, start, end)
-    elif hist.shape[2] % _LANES == 0:
-        _fill_wide(hist, codes, y, start, end)
-    else:
-        for i in range(start, end):
-            for f in range(hist.shape[0]):
-                b = codes[i, f]
-                for k in range(m):
-                    hist[f, b, k] += y[i, k]
-                hist[f, b, m] += 1.0
+    _fill_features(hist, codes, y, start, end, 0, hist.shape[0])
+
+
+@njit(cache=True, nogil=True)
+def fill_features(hist: np.ndarray, codes: np.ndarray, y: np.ndarray, start: int, end: int, first: int, last: int) -> None:
+    """:func:`fill_histogram` for features [first, last) only (the rest of ``hist`` is left
+    as it is); releases the GIL.
+
+    Each bin gets the same additions in the same row order as from :func:`fill_histogram`,
+    so threads that fill disjoint feature ranges of one histogram build it bit for bit as
+    one call would (the root's smaller child, see ``_grower.split_root``).
+    """
+    _fill_features(hist, codes, y, start, end, first, last)
 
 
 build_histogram = fill_histogram  # the name the root's histogram is built by
