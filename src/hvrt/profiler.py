@@ -151,7 +151,9 @@ class PartitionProfiler(SeedArgumentNames):
         -------
         DataFrame
             Columns ``feature``, ``variance_hhi``, ``span_hhi``, sorted by
-            ``variance_hhi`` descending (ties keep column order), with a fresh index.
+            ``variance_hhi`` descending (ties keep column order), with a fresh index. The
+            HHIs are NaN where no partition has any spread (a constant or empty feature,
+            partitions of one row): such features come last.
         """
         table = self._full_report().to_pandas()[["variance_hhi", "span_hhi"]].reset_index()
         return table.sort_values("variance_hhi", ascending=False, kind="stable").reset_index(drop=True)
