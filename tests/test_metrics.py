@@ -12,6 +12,7 @@ import pytest
 import hvrt
 from hvrt import (
     FeatureReport,
+    PartitionProfiler,
     SpanReport,
     VarianceReport,
     calculate_feature_hhi_metric,
@@ -255,6 +256,44 @@ def test_two_dimensional_labels_are_an_error():
 def test_mixed_kind_labels_are_two_partitions():
     labels = np.array([0, "a", 0, "a"], dtype=object)
     assert len(full_report(REFERENCE_X, labels)["f0"].variance_report.distribution) == 2
+
+
+def test_whole_float_labels_are_the_integers_they_stand_for():
+    as_ints = full_report(REFERENCE_X, [0, 0, 1, 1])
+    for labels in ([0.0, 0.0, 1.0, 1.0], np.array([0.0, 0.0, 1.0, 1.0], dtype=np.float32),
+                   pd.Series([0.0, 0.0, 1.0, 1.0]), np.array([0, 0, 1.0, 1], dtype=object),
+                   pd.Series([0, 0, 1, 1], dtype="Float64")):  # fmt: skip
+        report = full_report(REFERENCE_X, labels)
+        assert report.partition_ids.dtype.kind == "i", labels
+        np.testing.assert_array_equal(report.partition_ids, [0, 1])
+        assert report["f0"].variance_report.hhi == as_ints["f0"].variance_report.hhi
+    quality = partition_quality(REFERENCE_X, np.array([3.0, 3.0, -1.0, -1.0]))
+    assert quality.n_partitions == 2
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        ([0, 0, 1, 2.5], r"labels holds 1 value\(s\) that are not whole numbers, first 2\.5 at row 3"),
+        (np.array([0.5, 0.0, 1.0, 1.5]), r"2 value\(s\) that are not whole numbers, first 0\.5 at row 0"),
+        ([0, np.inf, 1, 1], r"not whole numbers, first inf at row 1"),
+        (np.array([0, 0, 1, 1e300]), r"not whole numbers, first 1e\+300 at row 3"),
+        (pd.Series([0, 0, 1, 1.25], dtype="Float64"), r"not whole numbers, first 1\.25 at row 3"),
+        (["a", "a", "b", 2.5], r"not whole numbers, first 2\.5 at row 3"),  # numpy would make it '2.5'
+        ([0, True, 1, 1], r"labels holds 1 value\(s\) that are bools among numbers .*first True at row 1"),
+        (np.array([False, 0, 1, 1], dtype=object), r"bools among numbers .*first False at row 0"),
+    ],
+)
+def test_labels_that_are_no_partition_label_are_refused_naming_the_first(labels, message):
+    # factorized as categories before: 2.5 silently became one more partition, True merged with 1
+    for tool in (full_report, partition_quality, lambda X, y: PartitionProfiler(X, y)):
+        with pytest.raises(ValueError, match=message):
+            tool(REFERENCE_X, labels)
+
+
+def test_text_and_bool_labels_stay_labels():
+    assert list(full_report(REFERENCE_X, ["b", "b", "a", "a"]).partition_ids) == ["a", "b"]
+    assert list(full_report(REFERENCE_X, [True, True, False, False]).partition_ids) == [False, True]
 
 
 def test_unhashable_labels_are_a_type_error():

@@ -859,8 +859,9 @@ def full_report(
         :class:`~hvrt.HVRTPartitioner`. Non-numeric columns (object, string, category,
         bool) are skipped and listed in the result's ``skipped_columns``.
     labels : array-like or Series of shape (n_samples,)
-        Partition label of each row (ints, strings, ...). A Series must have the same
-        index as a DataFrame ``X``; otherwise rows are matched by position.
+        Partition label of each row: ints, strings, or bools alone; whole floats
+        (``2.0``) are read as the ints they stand for. A Series must have the same index
+        as a DataFrame ``X``; otherwise rows are matched by position.
     variance_proportions : bool, default=True
         ``distribution`` (and min/max/mean/median) of the variance report holds
         proportions ``v_k / sum(v)`` if True, raw variances if False.
@@ -885,7 +886,8 @@ def full_report(
     Raises
     ------
     ValueError
-        If ``labels`` holds fewer than 2 distinct partitions, has missing values, is not
+        If ``labels`` holds fewer than 2 distinct partitions, has missing values, holds
+        a float that is not a whole number (``2.5``, ``inf``) or bools among numbers, is not
         1-D, has a different length from ``X``, or is a Series whose index differs from
         a DataFrame ``X``'s; if a numeric column holds infinite values; if ``stats`` was
         grouped by other labels or from other columns.
