@@ -441,6 +441,7 @@ CASES: dict[str, Callable[[], object]] = {
     "A16": lambda: full_report(X, LABELS, stats=grouped_stats(X.to_numpy(), np.arange(60) % 4)),
     "A17": lambda: full_report(X, LABELS, stats=grouped_stats(X[["b", "a"]].to_numpy(), LABELS)),
     "A18": lambda: full_report(X, LABELS, variance_proportions="no"),
+    "A19": lambda: full_report(X, np.r_[LABELS[:-1], 2.5]),
     # DistributionAnalyzer
     "D1": lambda: DistributionAnalyzer(X, LABELS, method="normal"),
     "D2": lambda: DistributionAnalyzer(X, LABELS, grid_size=10),

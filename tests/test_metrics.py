@@ -12,6 +12,7 @@ import pytest
 import hvrt
 from hvrt import (
     FeatureReport,
+    PartitionProfiler,
     SpanReport,
     VarianceReport,
     calculate_feature_hhi_metric,
@@ -138,17 +139,32 @@ def test_large_offset_gives_the_same_report():
 # --------------------------------------------------------------------------- edge cases
 
 
-def test_constant_data_gives_zero_hhi_and_empty_histogram():
+def test_constant_data_has_no_hhi_nor_shares_and_an_empty_histogram():
+    # An HHI is at least 1/K; the 0.0 given before read as "perfectly even", shares of 0 as measured
     X = np.full((6, 2), 3.5)
     report = full_report(X, [0, 0, 1, 1, 2, 2])
     for feature in report.values():
         for sub in (feature.variance_report, feature.span_report):
-            assert sub.hhi == 0.0
-            np.testing.assert_array_equal(sub.distribution, np.zeros(3))
+            assert np.isnan(sub.hhi)
+            assert np.isnan(sub.distribution).all() and len(sub.distribution) == 3
             counts, edges = sub.histogram
             assert counts.size == 0 and edges.size == 0
-        assert feature.variance_report.min_variance == 0.0
-        assert feature.span_report.max_span == 0.0
+        assert np.isnan(feature.variance_report.min_variance) and np.isnan(feature.variance_report.mean_variance)
+        assert np.isnan(feature.span_report.max_span) and np.isnan(feature.span_report.median_span)
+    # raw variances and spans of 0 are measured: they stay 0, but the HHI has no shares to sum
+    raw = full_report(X, [0, 0, 1, 1, 2, 2], variance_proportions=False, span_proportions=False)["f0"]
+    np.testing.assert_array_equal(raw.variance_report.distribution, np.zeros(3))
+    assert raw.span_report.max_span == 0.0 and np.isnan(raw.variance_report.hhi) and np.isnan(raw.span_report.hhi)
+    table = report.to_pandas()
+    assert table[["variance_hhi", "span_hhi"]].isna().all().all()
+
+
+def test_an_all_missing_column_has_no_hhi_beside_a_measured_one():
+    X = np.column_stack([np.arange(8.0) ** 2, np.full(8, np.nan)])
+    report = full_report(X, [0, 0, 0, 0, 1, 1, 1, 1])
+    assert np.isnan(report["f1"].variance_report.hhi) and np.isnan(report["f1"].span_report.hhi)
+    assert 0.5 <= report["f0"].variance_report.hhi <= 1
+    assert "hhi=nan" in repr(report["f1"].variance_report)
 
 
 def test_single_row_partitions_count_as_zero():
@@ -161,7 +177,8 @@ def test_single_row_partitions_count_as_zero():
 
 def test_only_single_row_partitions_is_a_zero_total():
     report = full_report(np.array([[1.0], [2.0]]), [0, 1])
-    assert report["f0"].variance_report.hhi == 0.0
+    assert np.isnan(report["f0"].variance_report.hhi) and np.isnan(report["f0"].span_report.hhi)
+    assert np.isnan(report["f0"].variance_report.distribution).all()
     assert report["f0"].span_report.histogram[0].size == 0
 
 
@@ -241,6 +258,44 @@ def test_mixed_kind_labels_are_two_partitions():
     assert len(full_report(REFERENCE_X, labels)["f0"].variance_report.distribution) == 2
 
 
+def test_whole_float_labels_are_the_integers_they_stand_for():
+    as_ints = full_report(REFERENCE_X, [0, 0, 1, 1])
+    for labels in ([0.0, 0.0, 1.0, 1.0], np.array([0.0, 0.0, 1.0, 1.0], dtype=np.float32),
+                   pd.Series([0.0, 0.0, 1.0, 1.0]), np.array([0, 0, 1.0, 1], dtype=object),
+                   pd.Series([0, 0, 1, 1], dtype="Float64")):  # fmt: skip
+        report = full_report(REFERENCE_X, labels)
+        assert report.partition_ids.dtype.kind == "i", labels
+        np.testing.assert_array_equal(report.partition_ids, [0, 1])
+        assert report["f0"].variance_report.hhi == as_ints["f0"].variance_report.hhi
+    quality = partition_quality(REFERENCE_X, np.array([3.0, 3.0, -1.0, -1.0]))
+    assert quality.n_partitions == 2
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        ([0, 0, 1, 2.5], r"labels holds 1 value\(s\) that are not whole numbers, first 2\.5 at row 3"),
+        (np.array([0.5, 0.0, 1.0, 1.5]), r"2 value\(s\) that are not whole numbers, first 0\.5 at row 0"),
+        ([0, np.inf, 1, 1], r"not whole numbers, first inf at row 1"),
+        (np.array([0, 0, 1, 1e300]), r"not whole numbers, first 1e\+300 at row 3"),
+        (pd.Series([0, 0, 1, 1.25], dtype="Float64"), r"not whole numbers, first 1\.25 at row 3"),
+        (["a", "a", "b", 2.5], r"not whole numbers, first 2\.5 at row 3"),  # numpy would make it '2.5'
+        ([0, True, 1, 1], r"labels holds 1 value\(s\) that are bools among numbers .*first True at row 1"),
+        (np.array([False, 0, 1, 1], dtype=object), r"bools among numbers .*first False at row 0"),
+    ],
+)
+def test_labels_that_are_no_partition_label_are_refused_naming_the_first(labels, message):
+    # factorized as categories before: 2.5 silently became one more partition, True merged with 1
+    for tool in (full_report, partition_quality, lambda X, y: PartitionProfiler(X, y)):
+        with pytest.raises(ValueError, match=message):
+            tool(REFERENCE_X, labels)
+
+
+def test_text_and_bool_labels_stay_labels():
+    assert list(full_report(REFERENCE_X, ["b", "b", "a", "a"]).partition_ids) == ["a", "b"]
+    assert list(full_report(REFERENCE_X, [True, True, False, False]).partition_ids) == [False, True]
+
+
 def test_unhashable_labels_are_a_type_error():
     labels = np.empty(4, dtype=object)
     labels[:] = [[0], [0], [1], [1]]
@@ -281,6 +336,17 @@ def test_calculate_feature_hhi_metric_returns_the_mean_variance_hhi_and_warns():
         reference = calculate_feature_hhi_metric(REFERENCE_X, REFERENCE_LABELS)
     f1 = np.array([25.0, 0.25])  # feature 1's variances mirror feature 0's
     assert reference == pytest.approx(np.sum((f1 / f1.sum()) ** 2))
+
+
+def test_calculate_feature_hhi_metric_leaves_out_a_feature_without_an_hhi():
+    # a constant counted as 0.0, pulling the mean towards "perfectly even"
+    X = np.column_stack([REFERENCE_X[:, 0], np.full(4, 7.0)])
+    with pytest.warns(DeprecationWarning):
+        value = calculate_feature_hhi_metric(X, REFERENCE_LABELS)
+    f0 = np.array([0.25, 25.0])
+    assert value == pytest.approx(np.sum((f0 / f0.sum()) ** 2))
+    with pytest.warns(DeprecationWarning):
+        assert np.isnan(calculate_feature_hhi_metric(np.full((4, 2), 7.0), REFERENCE_LABELS))
 
 
 def test_calculate_feature_hhi_metric_warning_points_at_the_caller():
@@ -828,5 +894,5 @@ def test_a_large_offset_leaves_the_r2_and_the_report_as_without_it():
         np.testing.assert_allclose(
             report[name].to_pandas().to_numpy(), reference[name].to_pandas().to_numpy(), rtol=1e-9, atol=1e-12
         )
-    assert not report["d"].to_pandas()["variance_proportion"].any()
-    assert report["d"].variance_report.hhi == 0.0
+    assert report["d"].to_pandas()["variance_proportion"].isna().all()
+    assert np.isnan(report["d"].variance_report.hhi)

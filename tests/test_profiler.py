@@ -730,3 +730,28 @@ def test_a_column_with_no_value_is_never_a_top_feature(tmp_path):
     assert result.top_features == ["a", "b"] or result.top_features == ["b", "a"]
     assert "empty" in list(result.summary["feature"])  # still listed, with its HHI
     assert not (tmp_path / "empty").exists() and (tmp_path / "report.html").exists()
+
+
+def test_a_feature_without_spread_has_no_hhi_and_the_report_says_not_defined(tmp_path):
+    # The summary gave a constant (and an empty) column a variance HHI of 0.0, which reads as
+    # "perfectly even" (an HHI is at least 1/K), and sorted it as the most even feature.
+    rng = np.random.default_rng(17)
+    X = pd.DataFrame({"const": 3.0, "a": rng.normal(size=80), "empty": np.nan}, index=range(80))
+    labels = np.repeat([0, 1, 2, 3], 20)
+    profiler = PartitionProfiler(X, labels, output_path=tmp_path)
+    table = profiler.generate_summary_table()
+    assert list(table["feature"]) == ["a", "const", "empty"]  # undefined last, not ranked
+    assert table.set_index("feature").loc[["const", "empty"]].isna().all().all()
+    result = profiler.run_profiling()
+    assert result.top_features == ["a", "const"]
+    html = (tmp_path / "report.html").read_text()
+    cells = [re.sub(r"<[^>]+>|\s+", " ", row).split() for row in re.findall(r"<tr>(.*?)</tr>", html, flags=re.DOTALL)]
+    rows = {" ".join(cell): cell for cell in cells}
+    summary: dict[str, str] = {}  # the first table naming them: the feature summary
+    for cell in cells:
+        if cell and cell[0] in ("const", "empty"):
+            summary.setdefault(cell[0], " ".join(cell[1:]))
+    assert summary["const"].startswith("not defined not defined 0 0 "), summary  # W1 / KS of a constant: measured
+    assert summary["empty"].startswith("not defined not defined not defined not defined 80 1 4"), summary
+    assert "HHI not defined not defined" in rows  # the constant's share table
+    assert "not defined (no variance in any partition)" in html

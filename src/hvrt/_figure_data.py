@@ -108,7 +108,8 @@ class DistributionScore:
         1-Wasserstein distance between the empirical distribution and the
         reconstruction, divided by the feature's (population) standard deviation. 0 is a
         perfect reconstruction; 0.1 means the probability mass is moved by a tenth of a
-        standard deviation on average. 0.0 for a constant feature.
+        standard deviation on average. 0.0 for a constant feature, which the partitions
+        reconstruct exactly (a point mass at its value; measured, not a default).
     ks : float
         Kolmogorov-Smirnov distance: the largest absolute gap between the empirical CDF
         and the reconstruction's CDF, in [0, 1].

@@ -274,12 +274,12 @@ def _through_link(root: Path, path: Path) -> bool:
 def _spread(report: Any) -> bool:
     """Whether a feature's variance (or span) report found a spread to share among the partitions.
 
-    :func:`hvrt.full_report` gives an HHI of 0.0 and shares of 0.0 when every partition's
-    variance (span) is 0: a column with no value, a constant, or partitions of one row each.
-    An HHI is otherwise at least 1/K, so 0.0 marks that case; the files then write no number
-    (null, an empty field, "–"), where 0.0 would read as "perfectly even" and shares of 0 as measured.
+    :func:`hvrt.full_report` gives an HHI and shares of NaN when every partition's variance
+    (span) is 0: a column with no value, a constant, or partitions of one row each. The files
+    then write no number (null, an empty field, "–", "not defined"), never 0.0, which would
+    read as "perfectly even" (an HHI is at least 1/K), nor shares of 0, which would read as measured.
     """
-    return bool(report.hhi > 0)
+    return not np.isnan(report.hhi)
 
 
 def _defined(value: Any, defined: bool) -> float | None:
@@ -288,9 +288,24 @@ def _defined(value: Any, defined: bool) -> float | None:
 
 
 def _without_undefined_hhi(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with its HHIs of 0.0 (no spread to share, see :func:`_spread`) made missing."""
+    """``table`` with its HHIs missing where none is defined (no spread to share, see :func:`_spread`)."""
     hhi = [column for column in ("variance_hhi", "span_hhi") if column in table.columns]
     return table.assign(**{column: table[column].where(table[column] > 0) for column in hhi})
+
+
+NOT_DEFINED = "not defined"
+# Columns of the report's feature summary whose missing value is a number that has no meaning
+# (an HHI without spread, the scores of a feature without values), not a count of missing rows.
+_UNDEFINED_IN_SUMMARY = ("variance_hhi", "span_hhi", "wasserstein", "ks")
+
+
+def _undefined_as_text(table: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``table`` with NaN in ``columns`` written "not defined" for the HTML report, where a
+    bare dash could pass for a value left out (and 0.0 for "perfectly even")."""
+    present = [column for column in columns if column in table.columns]
+    return table.assign(
+        **{column: table[column].astype(object).where(table[column].notna(), NOT_DEFINED) for column in present}
+    )
 
 
 def summary_json(result: ProfileResult, folders: dict[str, str], artifacts: list[str]) -> dict[str, Any]:
@@ -452,7 +467,7 @@ def render_html(result: ProfileResult, images: dict[str, bytes]) -> str:
     for feature in result.top_features:
         variance = result.report[feature].variance_report
         span = result.report[feature].span_report
-        nothing = [float("nan")] * 4  # no spread to share (see _spread): shown as "–"
+        nothing = [NOT_DEFINED] * 4  # no spread to share (see _spread)
         table = pd.DataFrame(
             {
                 "statistic": ["HHI", "min share", "median share", "max share"],
@@ -508,7 +523,7 @@ def render_html(result: ProfileResult, images: dict[str, bytes]) -> str:
             ("median partition size", f"{sizes['median']:g}"),
             *_missing_overview(result),
         ],
-        summary_table=_without_undefined_hhi(result.to_pandas()),
+        summary_table=_undefined_as_text(_without_undefined_hhi(result.to_pandas()), _UNDEFINED_IN_SUMMARY),
         size_facts=[
             ("min", str(sizes["min"])),
             ("median", f"{sizes['median']:g}"),

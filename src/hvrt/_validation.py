@@ -1119,43 +1119,130 @@ def aligned_1d(values: Any, name: str, n_rows: int, index: pd.Index | None) -> n
     return array
 
 
+def _missing_labels(missing: np.ndarray, name: str) -> ValueError:
+    return ValueError(
+        f"{name} has {int(missing.sum())} missing value(s) (NaN/None), first at row "
+        f"{int(np.flatnonzero(missing)[0])}; every row needs a partition label"
+    )
+
+
+def _not_a_label(bad: np.ndarray, values: np.ndarray, name: str, what: str) -> ValueError:
+    row = int(np.flatnonzero(bad)[0])
+    first = values[row].item() if isinstance(values[row], np.generic) else values[row]
+    return ValueError(
+        f"{name} holds {int(bad.sum())} value(s) that {what}, first {first!r} at row {row}; "
+        "partition labels are integers (whole floats such as 2.0 are read as the integers they "
+        "stand for) or text"
+    )
+
+
+# Floats at or beyond 2**63 are whole but hold no int64; ints beyond 2**53 are not exact in float64 anyway.
+_INT64_FLOAT_LIMIT = 2.0**63
+
+
+def _whole_float_labels(values: np.ndarray, name: str) -> np.ndarray:
+    """Float labels as the int64 labels they stand for; a fraction, ±inf or a value beyond
+    int64 is refused: it cannot be a partition's integer label, and factorizing it as one
+    more category would accept a column of measurements as labels without a word."""
+    values = values.astype(np.float64, copy=False)
+    missing = np.isnan(values)
+    if missing.any():
+        raise _missing_labels(missing, name)
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.isfinite(values) & (np.floor(values) == values) & (np.abs(values) < _INT64_FLOAT_LIMIT))
+    if bad.any():
+        raise _not_a_label(bad, values, name, "are not whole numbers")
+    return values.astype(np.int64)
+
+
+def _is_bool(values: np.ndarray) -> np.ndarray:
+    return np.frompyfunc(lambda v: isinstance(v, (bool, np.bool_)), 1, 1)(values).astype(bool)
+
+
+def _is_number(values: np.ndarray) -> np.ndarray:
+    return np.frompyfunc(lambda v: isinstance(v, numbers.Number) and not isinstance(v, (bool, np.bool_)), 1, 1)(
+        values
+    ).astype(bool)
+
+
+def _object_labels(array: np.ndarray, name: str) -> np.ndarray | None:
+    """Labels of an object array as int64 when they are numbers, some of them whole floats;
+    None for labels to factorize (ints, text, bools, ...).
+
+    Raises
+    ------
+    ValueError
+        For a missing label among numbers, a float that is not a whole number (also among
+        text), and bools among numbers.
+    """
+    kind = pd.api.types.infer_dtype(array, skipna=True)
+    if kind in ("floating", "mixed-integer-float", "decimal"):
+        missing = pd.isna(array)
+        if missing.any():
+            raise _missing_labels(missing, name)
+        return _whole_float_labels(array.astype(np.float64), name)
+    if kind in ("mixed-integer", "mixed"):
+        is_bool = _is_bool(array)
+        if is_bool.any() and _is_number(array).any():
+            raise _not_a_label(
+                is_bool, array, name, "are bools among numbers (True == 1 to Python, so they would merge)"
+            )
+        floats = np.frompyfunc(lambda v: isinstance(v, (float, np.floating)), 1, 1)(array).astype(bool)
+        if floats.any():  # floats among text: the rule of a column of floats
+            _whole_float_labels(np.where(floats, array, 0.0).astype(np.float64), name)
+    return None
+
+
 def label_codes(
     labels: Any, n_rows: int, index: pd.Index | None, name: str = "labels"
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Partition labels as integers whose order is the labels' sorted order.
 
-    Integer labels pass through. Anything else (strings, floats, bools, categoricals) is
-    replaced by its codes from a sorted ``pd.factorize``: hashing is O(n), where sorting a
-    million Python strings directly takes seconds, and integer codes take the grouping
-    kernel's radix-sort path.
+    Integer labels pass through, and so do floats that are whole numbers (``2.0``), as the
+    integers they stand for (a CSV or a NaN-holding column may have made integer labels
+    floats). Anything else (strings, bools, categoricals) is replaced by its codes from a
+    sorted ``pd.factorize``: hashing is O(n), where sorting a million Python strings
+    directly takes seconds, and integer codes take the grouping kernel's radix-sort path.
 
     Returns
     -------
     codes : ndarray of int, shape (n_rows,)
     values : ndarray or None
         The label of each code (``values[codes]`` gives the labels back); None when the
-        labels were integers already.
+        labels were integers (or whole floats) already.
 
     Raises
     ------
     TypeError
         For unhashable labels or a container :func:`aligned_1d` refuses.
     ValueError
-        For misaligned or missing labels.
+        For misaligned or missing labels; for a float label that is not a whole number
+        (``2.5``, ``inf``) or beyond int64, and for bools mixed with numbers (``True == 1``
+        would merge them into one partition), naming the first such value and its row.
     """
     array = aligned_1d(labels, name, n_rows, index)
+    if isinstance(labels, (list, tuple)) and array.dtype.kind != "O":
+        # numpy would read [0, True] as ints and [2.5, "a"] as text: check the values as given
+        objects = np.empty(len(labels), dtype=object)
+        objects[:] = labels if array.ndim == 1 else [None] * len(labels)
+        whole = _object_labels(objects, name)
+        if whole is not None:
+            return whole, None
     if array.dtype.kind in "iu":  # integer labels cannot be missing
         return array, None
+    if array.dtype.kind == "f":
+        return _whole_float_labels(array, name), None
+    if array.dtype.kind == "O":
+        whole = _object_labels(array, name)
+        if whole is not None:
+            return whole, None
     try:
         codes, uniques = pd.factorize(array, sort=True)
     except TypeError as err:  # e.g. lists as labels
         raise TypeError(f"{name} must hold hashable values such as ints or strings: {err}") from None
     missing = codes < 0
     if missing.any():
-        raise ValueError(
-            f"{name} has {int(missing.sum())} missing value(s) (NaN/None), first at row "
-            f"{int(np.flatnonzero(missing)[0])}; every row needs a partition label"
-        )
+        raise _missing_labels(missing, name)
     return codes, np.asarray(uniques)
 
 

@@ -73,7 +73,9 @@ def partition(state: DemoState) -> None:
                f" (1 = no better than one partition)")
     state.echo(f"  share of the variance of {state.y.name!r} explained by the partition means: {quality.y_r2:.3f}"
                f" (in-sample: {state.y.name!r} guided the partitions)")
-    concentrated = sorted(report.items(), key=lambda item: item[1].variance_report.hhi)[-3:][::-1]
+    # a feature without an HHI (NaN: no spread in any partition) is not among the concentrated
+    defined = [(name, feature) for name, feature in report.items() if not np.isnan(feature.variance_report.hhi)]
+    concentrated = sorted(defined, key=lambda item: item[1].variance_report.hhi)[-3:][::-1]
     even = 1 / partitioner.n_partitions_
     state.echo(f"  most concentrated variance (HHI over partitions; 1/K = {even:.2g} would be perfectly even): "
                + ", ".join(f"{name} {feature.variance_report.hhi:.4f}" for name, feature in concentrated))

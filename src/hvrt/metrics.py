@@ -60,12 +60,15 @@ class VarianceReport:
         Whether ``distribution`` holds proportions ``v_k / sum(v)`` (True) or the raw
         variances ``v_k`` (False).
     min_variance, max_variance, mean_variance, median_variance : float
-        Taken over ``distribution``. With proportions the mean is always ``1/K``.
+        Taken over ``distribution``. With proportions the mean is always ``1/K``, and all
+        four are NaN where no partition has any spread.
     hhi : float
         ``sum_k (v_k / sum(v))**2``, always from proportions, in ``[1/K, 1]``; lower
-        means the variance is spread more evenly. 0.0 when every ``v_k`` is 0.
+        means the variance is spread more evenly. NaN where no partition has any spread
+        (every ``v_k`` is 0: a constant or all-missing feature, partitions of one row).
     distribution : ndarray of shape (n_partitions,)
-        One value per partition, in sorted label order.
+        One value per partition, in sorted label order. Proportions are NaN where no
+        partition has any spread (there is nothing to share out); raw variances are 0.
     histogram : tuple of (counts, edges)
         ``np.histogram(distribution, bins=10)``; two empty arrays when every ``v_k`` is 0.
     """
@@ -106,12 +109,14 @@ class SpanReport:
         Whether ``distribution`` holds proportions ``s_k / sum(s)`` (True) or the raw
         spans ``s_k`` (False).
     min_span, max_span, mean_span, median_span : float
-        Taken over ``distribution``. With proportions the mean is always ``1/K``.
+        Taken over ``distribution``. With proportions the mean is always ``1/K``, and all
+        four are NaN where no partition has any spread.
     hhi : float
-        ``sum_k (s_k / sum(s))**2``, always from proportions; lower means more even.
-        0.0 when every ``s_k`` is 0.
+        ``sum_k (s_k / sum(s))**2``, always from proportions, in ``[1/K, 1]``; lower means
+        more even. NaN where no partition has any spread (every ``s_k`` is 0).
     distribution : ndarray of shape (n_partitions,)
-        One value per partition, in sorted label order.
+        One value per partition, in sorted label order. Proportions are NaN where no
+        partition has any spread; raw spans are 0.
     histogram : tuple of (counts, edges)
         ``np.histogram(distribution, bins=10)``; two empty arrays when every ``s_k`` is 0.
     """
@@ -792,10 +797,11 @@ def _distribution_summary(per_partition: np.ndarray, proportional: bool) -> list
     """For a (K, d) array of non-negative values, each column's report fields."""
     totals = per_partition.sum(axis=0)
     positive = totals > 0
+    # A total of 0 has no shares: its HHI and proportions are NaN, never 0.0, which would
+    # read as "perfectly even" (an HHI is at least 1/K). Raw values of 0 were measured.
     with np.errstate(invalid="ignore", divide="ignore"):
-        proportions = np.where(positive, per_partition / totals, 0.0)
+        proportions = np.where(positive, per_partition / totals, np.nan)
     hhi = np.einsum("kj,kj->j", proportions, proportions)
-    # A zero total leaves both choices all-zero, as the definition asks.
     distribution = proportions if proportional else np.where(positive, per_partition, 0.0)
     minimum = distribution.min(axis=0)
     maximum = distribution.max(axis=0)
@@ -838,8 +844,9 @@ def full_report(
     and ``s_k`` the span (max - min) of ``f``'s non-NaN values in ``k``; both are 0 for
     a partition with at most one value. The HHI is ``sum_k p_k**2`` with
     ``p_k = v_k / sum(v)`` (resp. ``s_k / sum(s)``): it lies in ``[1/K, 1]`` and lower
-    means the variance is spread more evenly. A feature whose total is 0 (e.g. a
-    constant) gets hhi 0.0, an all-zero distribution and an empty histogram.
+    means the variance is spread more evenly. NaN where no partition has any spread (a
+    feature whose total is 0: a constant, no value at all, partitions of one row): its hhi
+    and proportions are NaN (raw values 0) and its histogram is empty.
 
     Each categorical (non-numeric) column gets a :class:`CategoricalReport` instead: its
     category shares in every partition, Cramér's V and R² against the partition label,
@@ -852,8 +859,9 @@ def full_report(
         :class:`~hvrt.HVRTPartitioner`. Non-numeric columns (object, string, category,
         bool) are skipped and listed in the result's ``skipped_columns``.
     labels : array-like or Series of shape (n_samples,)
-        Partition label of each row (ints, strings, ...). A Series must have the same
-        index as a DataFrame ``X``; otherwise rows are matched by position.
+        Partition label of each row: ints, strings, or bools alone; whole floats
+        (``2.0``) are read as the ints they stand for. A Series must have the same index
+        as a DataFrame ``X``; otherwise rows are matched by position.
     variance_proportions : bool, default=True
         ``distribution`` (and min/max/mean/median) of the variance report holds
         proportions ``v_k / sum(v)`` if True, raw variances if False.
@@ -878,7 +886,8 @@ def full_report(
     Raises
     ------
     ValueError
-        If ``labels`` holds fewer than 2 distinct partitions, has missing values, is not
+        If ``labels`` holds fewer than 2 distinct partitions, has missing values, holds
+        a float that is not a whole number (``2.5``, ``inf``) or bools among numbers, is not
         1-D, has a different length from ``X``, or is a Series whose index differs from
         a DataFrame ``X``'s; if a numeric column holds infinite values; if ``stats`` was
         grouped by other labels or from other columns.
@@ -930,9 +939,11 @@ def full_report(
 def calculate_feature_hhi_metric(X: Any, labels: Any) -> float:
     """Mean over numeric features of the variance HHI. Deprecated: use :func:`full_report`.
 
-    Equal to ``np.mean([r.variance_report.hhi for r in full_report(X, labels).values()])``,
-    so a constant feature counts as 0.0 (the 0.1.x function counted it as ``1/K``, and
-    returned 1.0 rather than raising for fewer than 2 partitions).
+    The mean of ``full_report(X, labels)[name].variance_report.hhi`` over the features whose
+    HHI is defined: a feature without spread in any partition (a constant, no value) has
+    none (NaN) and is left out, and the result is NaN when no feature has one. (Earlier
+    versions counted it as 0.0, pulling the mean towards "even"; the 0.1.x function counted
+    it as ``1/K``, and returned 1.0 rather than raising for fewer than 2 partitions.)
 
     Parameters
     ----------
@@ -972,7 +983,9 @@ def calculate_feature_hhi_metric(X: Any, labels: Any) -> float:
     report = full_report(X, labels)
     if not report:
         raise ValueError(f"X has no numeric column to measure; skipped columns: {list(report.skipped_columns)}")
-    return float(np.mean([feature.variance_report.hhi for feature in report.values()]))
+    hhi = np.array([feature.variance_report.hhi for feature in report.values()])
+    defined = hhi[~np.isnan(hhi)]
+    return float(defined.mean()) if len(defined) else float("nan")
 
 
 # --------------------------------------------------------------------------- partition_quality

@@ -50,7 +50,8 @@ class PartitionProfiler(SeedArgumentNames):
         partitions, :class:`~hvrt.CategoricalReport`). Array columns are named
         ``f0, f1, ...``. The seed's keyword ``data=`` works too.
     labels : array-like, list, Series or polars Series of shape (n_samples,)
-        Partition of each row; a pandas Series must have a DataFrame ``X``'s index.
+        Partition of each row (ints, whole floats read as ints, text; see
+        :func:`~hvrt.full_report`); a pandas Series must have a DataFrame ``X``'s index.
         The seed's keyword ``partition_labels=`` works too.
     plot_threshold : int >= 1, default=50
         Up to this many partitions, plots show every partition (a bar per partition,
@@ -151,7 +152,9 @@ class PartitionProfiler(SeedArgumentNames):
         -------
         DataFrame
             Columns ``feature``, ``variance_hhi``, ``span_hhi``, sorted by
-            ``variance_hhi`` descending (ties keep column order), with a fresh index.
+            ``variance_hhi`` descending (ties keep column order), with a fresh index. The
+            HHIs are NaN where no partition has any spread (a constant or empty feature,
+            partitions of one row): such features come last.
         """
         table = self._full_report().to_pandas()[["variance_hhi", "span_hhi"]].reset_index()
         return table.sort_values("variance_hhi", ascending=False, kind="stable").reset_index(drop=True)

@@ -114,7 +114,10 @@ _SUMMARY_EXPLANATION = (
     "Wasserstein (W1 / std) and KS measure how far the feature's distribution rebuilt from "
     "per-partition summaries is from the data; 0 is perfect. n_missing and missing_share count "
     "the rows without a value of the feature (every other number is of the values present); "
-    "partitions_without_values counts the partitions that have none, which hold a share 0."
+    "partitions_without_values counts the partitions that have none, which hold a share 0. "
+    "An HHI is not defined for a feature with no variance (span) in any partition (a "
+    "constant, or no value at all): there is nothing to share out; the scores are not "
+    "defined for a feature without values."
 )
 
 
