@@ -246,6 +246,22 @@ def test_regressor_target_encodes_categoricals_beyond_the_one_hot_cap_as_in_memo
     assert list(model.model_input_names_) == list(reference.model_input_names_) == ["a", "store"]
     np.testing.assert_allclose(model.predict(chunks).compute().to_numpy(), reference.predict(frame), rtol=0, atol=1e-8)
 
+def test_regressor_renames_a_one_hot_input_named_as_a_numeric_column_as_in_memory() -> None:
+    # numeric c_a and the one-hot of c == "a" were both "c_a" in the Dask regressor's names
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"c": rng.choice(["a", "b"], 600), "c_a": rng.normal(size=600)})
+    y = frame["c_a"] * 2 + (frame["c"] == "a")
+    partitioner = HVRTPartitioner(max_leaf_nodes=4, min_samples_leaf=50)
+    options = {"shrinkage": 10.0, "partition_on": "y"}
+    with dask.config.set(scheduler="synchronous", **{"dataframe.convert-string": False}):
+        model = DaskPartitionedRegressor(partitioner, **options).fit(
+            dd.from_pandas(frame, npartitions=2), dd.from_pandas(y, npartitions=2)
+        )
+    reference = PartitionedRegressor(partitioner, **options).fit(frame, y)
+    assert list(model.model_input_names_) == list(reference.model_input_names_) == ["c_a", "c=a", "c_b"]
+    assert model.partition_report()["c_a"].ndim == 1
+
+
 def test_regressor_auto_choices_on_a_sample_that_holds_every_row(client, piecewise, table) -> None:
     X, y, _ = piecewise
     partitioner = HVRTPartitioner(max_leaf_nodes=8, min_samples_leaf=20)

@@ -138,6 +138,7 @@ from .local_models import (
     check_weight_values,
     default_partitioner,
     design_matrix,
+    model_input_names,
     warn_of_wide_one_hot,
 )
 from .metrics import (
@@ -2419,7 +2420,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         self.n_partitions_ = local.n_partitions_
         self.n_features_in_ = len(chunks.dtypes)
         self.feature_names_in_ = np.asarray(list(chunks.dtypes.index), dtype=object)
-        self.model_input_names_ = np.asarray(preprocessor.input_names(), dtype=object)
+        self.model_input_names_ = np.asarray(model_input_names(preprocessor), dtype=object)
         self._weight_sums = np.sum([part[1] for part in parts], axis=0)
         log(f"fitted: {self.n_partitions_} partition models")
         return self
