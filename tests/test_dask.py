@@ -299,6 +299,22 @@ def test_regressor_response_range_of_the_rows_with_weight_as_in_memory(piecewise
     assert model._response_range[0] > -100
 
 
+def test_regressor_partition_whose_rows_all_weigh_zero_takes_its_parents_model_as_in_memory(piecewise) -> None:
+    X, y, _ = piecewise
+    partitioner = HVRTPartitioner(max_leaf_nodes=8, min_samples_leaf=20)
+    options = {"shrinkage": 10.0, "partition_on": "y"}
+    weights = np.ones(len(y))
+    weights[PartitionedRegressor(partitioner, **options).fit(X, y).partitioner_.labels_ == 3] = 0.0
+    reference = PartitionedRegressor(partitioner, **options).fit(X, y, weights)
+    with dask.config.set(scheduler="synchronous"):
+        model = DaskPartitionedRegressor(partitioner, **options).fit(
+            da.from_array(X, chunks=(700, 3)), da.from_array(y, chunks=700), da.from_array(weights, chunks=700)
+        )
+    assert model._weight_sums[3] == 0.0
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(model.predict(X), reference.predict(X), rtol=0, atol=1e-10)
+
+
 def test_regressor_auto_choices_on_a_sample_that_holds_every_row(client, piecewise, table) -> None:
     X, y, _ = piecewise
     partitioner = HVRTPartitioner(max_leaf_nodes=8, min_samples_leaf=20)
