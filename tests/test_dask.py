@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -257,8 +258,8 @@ def test_regressor_renames_a_one_hot_input_named_as_a_numeric_column_as_in_memor
     assert model.partition_report()["c_a"].ndim == 1
 
 
-@pytest.mark.parametrize("partition_on", ["residual", "y"])
-def test_regressor_cross_fits_target_encodings_as_in_memory(partition_on: str) -> None:
+@pytest.mark.parametrize(("partition_on", "seed"), [("residual", 4), ("y", None), ("residual", "RandomState")])
+def test_regressor_cross_fits_target_encodings_as_in_memory(partition_on: str, seed: Any) -> None:
     # rare categories (about 2 rows each): the in-memory fit encodes each row from the other
     # folds' rows (model inputs and the rows the trees grow on); hvrt.dask encoded every row
     # in-sample, 0.3 to 1.2 off in the coefficients
@@ -270,7 +271,9 @@ def test_regressor_cross_fits_target_encodings_as_in_memory(partition_on: str) -
     y = 2 * frame["a"] + (frame["g"] == "p") + rng.normal(0, 0.5, n)
     weights = pd.Series(rng.uniform(0, 2, n))
     weights[:30] = 0.0
-    partitioner = HVRTPartitioner(max_leaf_nodes=6, min_samples_leaf=20, category_encoding="target", random_state=4)
+    # (a RandomState's folds are seeded from a copy of it, before anything draws from it)
+    random_state = np.random.RandomState(7) if seed == "RandomState" else seed
+    partitioner = HVRTPartitioner(max_leaf_nodes=6, min_samples_leaf=20, category_encoding="target", random_state=random_state)
     options = {"shrinkage": 10.0, "partition_on": partition_on}
     reference = PartitionedRegressor(partitioner, **options).fit(frame, y, weights)
     with dask.config.set(scheduler="synchronous", **{"dataframe.convert-string": False}):

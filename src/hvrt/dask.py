@@ -2475,6 +2475,9 @@ class DaskPartitionedRegressor(PartitionedRegressor):
             warn_of_wide_one_hot(widths, stacklevel=3)
             template.set_params(category_encoding="target")
             partitioner.set_params(category_encoding="target")
+        # each row's cross-fitting fold, seeded before anything draws from a RandomState (as in memory)
+        encoded_inputs = partitioner.category_encoding == "target" and bool(preprocessor.categorical_columns)
+        every_fold = cross_fitting_folds(n_rows, partitioner.random_state) if encoded_inputs else None
         selection = partitioner._subsample(n_rows)
         rows = np.arange(n_rows) if selection is None else selection
         auto_shrinkage = isinstance(self.shrinkage, str)
@@ -2494,11 +2497,10 @@ class DaskPartitionedRegressor(PartitionedRegressor):
             )
         model_inputs = _ModelInputs(preprocessor)
         folds: list[np.ndarray | None] = [None] * len(chunks.parts)
-        if partitioner.category_encoding == "target" and preprocessor.categorical_columns:
+        if every_fold is not None:
             # cross-fitted as in memory: each row's fold from its position, the folds'
             # statistics reduced where the rows live
             log("cross-fitted target encoding of the model inputs")
-            every_fold = cross_fitting_folds(n_rows, partitioner.random_state)
             folds = np.split(every_fold, np.cumsum(scaling.chunk_rows)[:-1])
             model_inputs.crossed = _fit_cross_fitted_inputs(
                 preprocessor, chunks, y_chunks, scaling, folds, partitioner.random_state
