@@ -64,7 +64,6 @@ Computations go through ``dask.compute``, so they run on the active
 
 from __future__ import annotations
 
-import copy
 import functools
 import itertools
 import warnings
@@ -1643,22 +1642,24 @@ def _fold_stats_chunk(part: Any, y_part: Any, scaling: _Scaling, folds: np.ndarr
 
 @dataclass
 class _CrossFitted:
-    """The cross-fitted model inputs' encoders: one per fold, fitted on the other folds' rows."""
+    """The cross-fitted model inputs' encodings: per categorical column, its categories (the
+    encoder's) and a table of each fold's encoding of each, from the other folds' rows, with
+    the fold's mean last (sklearn's value for a category those rows lack, or unseen)."""
 
-    encoders: list[TargetEncoder]
+    categories: list[pd.Index]
+    tables: list[np.ndarray]  # per column, (folds, categories + 1)
 
     def inputs(self, preprocessor: Preprocessor, frame: pd.DataFrame, folds: np.ndarray) -> np.ndarray:
         """``preprocessor.tree_inputs(frame)`` with the target-encoded block (its last
-        columns) encoded by each row's fold's encoder, as ``fit_transform`` encodes it."""
+        columns) encoded by each row's fold, as ``fit_transform`` encodes it."""
         inputs = preprocessor.tree_inputs(frame)
         if len(frame) == 0:
             return inputs
         categories = _imputed_categories(preprocessor, frame)
         start = len(preprocessor.numeric_columns)
-        for fold, encoder in enumerate(self.encoders):
-            rows = np.flatnonzero(folds == fold)
-            if len(rows):
-                inputs[rows, start:] = encoder.transform(categories[rows])
+        for j, (known, table) in enumerate(zip(self.categories, self.tables)):
+            codes = known.get_indexer(categories[:, j])  # -1 (not at fit) takes the last slot
+            inputs[:, start + j] = table[folds, codes]
         return inputs
 
 
@@ -1687,13 +1688,12 @@ def _fit_cross_fitted_inputs(
     encodings, mean = encodings_of(lambda fold: fold >= 0, encoder)
     encoder.encodings_, encoder.target_mean_ = encodings, np.float64(mean)
     preprocessor.encoder = encoder
-    encoders = []
+    tables = [np.empty((CROSS_FIT_FOLDS, len(c) + 1)) for c in encoder.categories_]
     for fold in range(CROSS_FIT_FOLDS):
-        held_out = copy.copy(encoder)
         encodings, mean = encodings_of(lambda f, fold=fold: f != fold, encoder)
-        held_out.encodings_, held_out.target_mean_ = encodings, np.float64(mean)
-        encoders.append(held_out)
-    return _CrossFitted(encoders)
+        for table, encoding in zip(tables, encodings):
+            table[fold] = np.r_[encoding, mean]
+    return _CrossFitted([pd.Index(c, dtype=object) for c in encoder.categories_], tables)
 
 
 # --------------------------------------------------------------------------- the histogram route
