@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -224,11 +225,6 @@ def test_regressor_predicts_a_gap_in_a_column_without_gaps_at_fit_as_in_memory(c
     expected = PartitionedRegressor(partitioner, **options).fit(frame, y).predict(pd.DataFrame(new, columns=["a", "b", "c"]))
     np.testing.assert_allclose(by_name.predict(gaps).compute().to_numpy(), expected, rtol=0, atol=1e-8)
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the in-memory regressor now cross-fits its target encodings (model inputs, and the rows its "
-    "trees grow on); hvrt.dask still encodes every row in-sample: dask.py needs the same (lead)",
-)
 def test_regressor_target_encodes_categoricals_beyond_the_one_hot_cap_as_in_memory(client) -> None:
     rng = np.random.default_rng(12)
     n = 1500
@@ -245,6 +241,82 @@ def test_regressor_target_encodes_categoricals_beyond_the_one_hot_cap_as_in_memo
     assert model.partitioner_.category_encoding == "target"
     assert list(model.model_input_names_) == list(reference.model_input_names_) == ["a", "store"]
     np.testing.assert_allclose(model.predict(chunks).compute().to_numpy(), reference.predict(frame), rtol=0, atol=1e-8)
+
+def test_regressor_renames_a_one_hot_input_named_as_a_numeric_column_as_in_memory() -> None:
+    # numeric c_a and the one-hot of c == "a" were both "c_a" in the Dask regressor's names
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"c": rng.choice(["a", "b"], 600), "c_a": rng.normal(size=600)})
+    y = frame["c_a"] * 2 + (frame["c"] == "a")
+    partitioner = HVRTPartitioner(max_leaf_nodes=4, min_samples_leaf=50)
+    options = {"shrinkage": 10.0, "partition_on": "y"}
+    with dask.config.set(scheduler="synchronous", **{"dataframe.convert-string": False}):
+        model = DaskPartitionedRegressor(partitioner, **options).fit(
+            dd.from_pandas(frame, npartitions=2), dd.from_pandas(y, npartitions=2)
+        )
+    reference = PartitionedRegressor(partitioner, **options).fit(frame, y)
+    assert list(model.model_input_names_) == list(reference.model_input_names_) == ["c_a", "c=a", "c_b"]
+    assert model.partition_report()["c_a"].ndim == 1
+
+
+@pytest.mark.parametrize(("partition_on", "seed"), [("residual", 4), ("y", None), ("residual", "RandomState")])
+def test_regressor_cross_fits_target_encodings_as_in_memory(partition_on: str, seed: Any) -> None:
+    # rare categories (about 2 rows each): the in-memory fit encodes each row from the other
+    # folds' rows (model inputs and the rows the trees grow on); hvrt.dask encoded every row
+    # in-sample, 0.3 to 1.2 off in the coefficients
+    rng = np.random.default_rng(1)
+    n = 1200
+    frame = pd.DataFrame(
+        {"a": rng.normal(size=n), "id": [f"u{i}" for i in rng.integers(0, n // 2, n)], "g": rng.choice(list("pqrs"), n)}
+    )
+    y = 2 * frame["a"] + (frame["g"] == "p") + rng.normal(0, 0.5, n)
+    weights = pd.Series(rng.uniform(0, 2, n))
+    weights[:30] = 0.0
+    # (a RandomState's folds are seeded from a copy of it, before anything draws from it)
+    random_state = np.random.RandomState(7) if seed == "RandomState" else seed
+    partitioner = HVRTPartitioner(max_leaf_nodes=6, min_samples_leaf=20, category_encoding="target", random_state=random_state)
+    options = {"shrinkage": 10.0, "partition_on": partition_on}
+    reference = PartitionedRegressor(partitioner, **options).fit(frame, y, weights)
+    with dask.config.set(scheduler="synchronous", **{"dataframe.convert-string": False}):
+        model = DaskPartitionedRegressor(partitioner, **options).fit(
+            dd.from_pandas(frame, npartitions=3), dd.from_pandas(y, npartitions=2), dd.from_pandas(weights, npartitions=4)
+        )
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(model.intercept_, reference.intercept_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(model.predict(frame), reference.predict(frame), rtol=0, atol=1e-10)
+    assert not hasattr(model.partitioner_, "_grown_labels")  # (handed to the regressor, not kept)
+
+
+def test_regressor_response_range_of_the_rows_with_weight_as_in_memory(piecewise) -> None:
+    # clip="y": a zero-weighted outlier (a corrupted y) widened the range in hvrt.dask
+    X, y, weights = piecewise
+    y, weights = y.copy(), weights.copy()
+    y[5], weights[5] = -1e9, 0.0
+    options = {"shrinkage": 10.0, "partition_on": "y"}
+    partitioner = HVRTPartitioner(max_leaf_nodes=6, min_samples_leaf=20)
+    reference = PartitionedRegressor(partitioner, **options).fit(X, y, weights)
+    with dask.config.set(scheduler="synchronous"):
+        model = DaskPartitionedRegressor(partitioner, **options).fit(
+            da.from_array(X, chunks=(800, 3)), da.from_array(y, chunks=800), da.from_array(weights, chunks=800)
+        )
+    assert model._response_range == reference._response_range
+    assert model._response_range[0] > -100
+
+
+def test_regressor_partition_whose_rows_all_weigh_zero_takes_its_parents_model_as_in_memory(piecewise) -> None:
+    X, y, _ = piecewise
+    partitioner = HVRTPartitioner(max_leaf_nodes=8, min_samples_leaf=20)
+    options = {"shrinkage": 10.0, "partition_on": "y"}
+    weights = np.ones(len(y))
+    weights[PartitionedRegressor(partitioner, **options).fit(X, y).partitioner_.labels_ == 3] = 0.0
+    reference = PartitionedRegressor(partitioner, **options).fit(X, y, weights)
+    with dask.config.set(scheduler="synchronous"):
+        model = DaskPartitionedRegressor(partitioner, **options).fit(
+            da.from_array(X, chunks=(700, 3)), da.from_array(y, chunks=700), da.from_array(weights, chunks=700)
+        )
+    assert model._weight_sums[3] == 0.0
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(model.predict(X), reference.predict(X), rtol=0, atol=1e-10)
+
 
 def test_regressor_auto_choices_on_a_sample_that_holds_every_row(client, piecewise, table) -> None:
     X, y, _ = piecewise

@@ -1346,6 +1346,20 @@ def cross_fitting_encoder(random_state: Any) -> TargetEncoder:
     return TargetEncoder(target_type="continuous", cv=CROSS_FIT_FOLDS, shuffle=True, random_state=seed)
 
 
+def cross_fitting_folds(n_rows: int, random_state: Any) -> np.ndarray:
+    """Each of ``n_rows`` rows' fold (0 .. ``CROSS_FIT_FOLDS`` - 1) in
+    :func:`cross_fitting_encoder`'s ``fit_transform`` of them, in order: ``KFold``'s
+    shuffled split, seeded as that encoder's. For a caller that reduces the folds' statistics
+    where the rows live (``hvrt.dask``)."""
+    from sklearn.model_selection import KFold
+
+    folds = np.empty(n_rows, dtype=np.int8)
+    splitter = KFold(CROSS_FIT_FOLDS, shuffle=True, random_state=_fold_seed(random_state))
+    for fold, (_, held_out) in enumerate(splitter.split(np.empty((n_rows, 1)))):
+        folds[held_out] = fold
+    return folds
+
+
 def fit_preprocessing(
     frame: pd.DataFrame,
     y_frame: pd.DataFrame | None,

@@ -82,6 +82,7 @@ from ._engines import ENGINES, resolve_engine, target_dtype
 from ._grouped import GroupedStats, grouped_stats, grouped_with_residuals, merge_grouped
 from ._grouped_products import GroupedProducts, grouped_cross_products, merge_shifted
 from ._preprocessing import (
+    CROSS_FIT_FOLDS,
     Preprocessor,
     _category_kind,
     _category_strings,
@@ -90,6 +91,8 @@ from ._preprocessing import (
     _is_text_categorical,
     _one_key,
     _warn_of_rounded_integers,
+    cross_fitting_encoder,
+    cross_fitting_folds,
     fit_imputer,
     fit_one_hot,
     most_frequent,
@@ -138,6 +141,7 @@ from .local_models import (
     check_weight_values,
     default_partitioner,
     design_matrix,
+    model_input_names,
     warn_of_wide_one_hot,
 )
 from .metrics import (
@@ -1544,16 +1548,32 @@ def _fit_target_encoder_distributed(
     n_rows = scaling.n_rows
     target_mean = flip * float(mean[0])
     variance = float(m2[0]) / n_rows
-    encoder = TargetEncoder(target_type="continuous", random_state=random_state)
     merged = [_merged_category_stats([p["categories"][j] for p in parts]) for j in range(len(preprocessor.categorical_columns))]
-    # sklearn's categories (sorted, a missing one last), from one row per category
+    encoder = _encoder_of_categories(TargetEncoder(target_type="continuous", random_state=random_state), merged)
+    encoder.encodings_ = _smoothed_encodings(encoder, merged, target_mean, variance, flip)
+    encoder.target_mean_ = np.float64(target_mean)
+    preprocessor.encoder = encoder
+
+
+def _encoder_of_categories(encoder: TargetEncoder, merged: list[pd.DataFrame]) -> TargetEncoder:
+    """``encoder`` fitted on one row per category of each column (its categories sklearn's
+    own: sorted, a missing one last) of the keys of ``merged`` (one frame per column)."""
     keys = [list(m.index) for m in merged]
     width = max(len(k) for k in keys)
     rows = np.empty((width, len(keys)), dtype=object)
     for j, column_keys in enumerate(keys):
         values = [np.nan if key == _MISSING_KEY else key for key in column_keys]
         rows[:, j] = values + [values[0]] * (width - len(values))
-    encoder.fit(rows, np.zeros(width))
+    return encoder.fit(rows, np.zeros(width))
+
+
+def _smoothed_encodings(
+    encoder: TargetEncoder, merged: list[pd.DataFrame], target_mean: float, variance: float, flip: float = 1.0
+) -> list[np.ndarray]:
+    """sklearn's ``smooth="auto"`` encodings of ``encoder``'s categories from each column's
+    merged per-key count, mean and squared deviations (``flip`` times the guide's), about the
+    guide's ``target_mean`` and (population) ``variance``; a category without rows here (a
+    fold's training rows lack it) gets ``target_mean``, as sklearn gives it."""
     encodings = []
     for j, stats in enumerate(merged):
         order = [_MISSING_KEY if pd.isna(c) else c for c in encoder.categories_[j]]
@@ -1562,9 +1582,118 @@ def _fit_target_encoder_distributed(
             means = flip * stats["mean"].reindex(order).to_numpy()
             shrink = variance * count / (variance * count + stats["m2"].reindex(order).to_numpy() / count)
         encodings.append(np.where(np.isnan(shrink), target_mean, shrink * means + (1 - shrink) * target_mean))
-    encoder.encodings_ = encodings
-    encoder.target_mean_ = np.float64(target_mean)
+    return encodings
+
+
+# --------------------------------------------------------------------------- cross-fitted model inputs
+#
+# In memory, PartitionedRegressor's target-encoded model inputs are cross-fitted
+# (_preprocessing.cross_fitting_encoder's fit_transform): each row is encoded from the rows
+# of the other folds. Each row's fold is a function of its position among all rows and the
+# partitioner's random_state (cross_fitting_folds); the client sends every chunk its slice.
+# The chunks reduce the response per (fold, category); a fold's encodings come from the
+# other folds' statistics merged, by the same smoothing, and encode that fold's rows.
+
+
+def _fold_stats_chunk(part: Any, y_part: Any, scaling: _Scaling, folds: np.ndarray) -> dict[str, Any]:
+    """A chunk's model-input guide (the response as it is, as in memory ``encoder_guide``
+    without orientation) per fold: its count, mean and squared deviations per fold
+    (``"folds"``, keyed by the fold) and, per categorical column, per (fold, category key)."""
+    columns = ["key", "fold", "count", "mean", "m2"]
+    if len(part) == 0:  # (the imputer refuses no rows)
+        empty = pd.DataFrame({c: np.empty(0, dtype=object if c == "key" else np.float64) for c in columns})
+        return {"folds": empty, "categories": [empty] * len(scaling.preprocessor.categorical_columns)}
+    _check_paired(y_part, part, "y")
+    frame = _frame_of(part, _raw_categoricals(scaling.preprocessor))
+    target = scaling.target(frame, _target_values(y_part))
+    guide = np.asarray(target, dtype=np.float64).reshape(len(frame), -1).sum(axis=1)
+    if len(folds) != len(frame):
+        raise RuntimeError(f"a chunk of {len(frame)} rows was sent {len(folds)} folds")
+    folds = np.asarray(folds, dtype=np.int64)
+
+    def grouped(codes: np.ndarray, keys: np.ndarray) -> pd.DataFrame:
+        slots = folds * len(keys) + codes
+        size = CROSS_FIT_FOLDS * len(keys)
+        counts = np.bincount(slots, minlength=size).astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.bincount(slots, weights=guide, minlength=size) / counts
+        deviation = guide - means[slots]
+        m2 = np.bincount(slots, weights=deviation * deviation, minlength=size)
+        stats = pd.DataFrame(
+            {
+                "key": np.tile(np.asarray(keys, dtype=object), CROSS_FIT_FOLDS),
+                "fold": np.repeat(np.arange(CROSS_FIT_FOLDS), len(keys)),
+                "count": counts,
+                "mean": means,
+                "m2": m2,
+            }
+        )
+        return stats[stats["count"] > 0]
+
+    with rounding_warned_elsewhere():  # warned of once by the scaling pass
+        categories = _imputed_categories(scaling.preprocessor, frame)
+    stats = []
+    for j in range(categories.shape[1]):
+        codes, keys = pd.factorize(pd.Series(categories[:, j], dtype=object), use_na_sentinel=False)
+        stats.append(grouped(codes, np.asarray(keys, dtype=object)))
+    by_fold = grouped(np.zeros(len(frame), dtype=np.int64), np.array([0], dtype=object))
+    return {"folds": by_fold.assign(key=by_fold["fold"]), "categories": stats}
+
+
+@dataclass
+class _CrossFitted:
+    """The cross-fitted model inputs' encodings: per categorical column, its categories (the
+    encoder's) and a table of each fold's encoding of each, from the other folds' rows, with
+    the fold's mean last (sklearn's value for a category those rows lack, or unseen)."""
+
+    categories: list[pd.Index]
+    tables: list[np.ndarray]  # per column, (folds, categories + 1)
+
+    def inputs(self, preprocessor: Preprocessor, frame: pd.DataFrame, folds: np.ndarray) -> np.ndarray:
+        """``preprocessor.tree_inputs(frame)`` with the target-encoded block (its last
+        columns) encoded by each row's fold, as ``fit_transform`` encodes it."""
+        inputs = preprocessor.tree_inputs(frame)
+        if len(frame) == 0:
+            return inputs
+        categories = _imputed_categories(preprocessor, frame)
+        start = len(preprocessor.numeric_columns)
+        for j, (known, table) in enumerate(zip(self.categories, self.tables)):
+            codes = known.get_indexer(categories[:, j])  # -1 (not at fit) takes the last slot
+            inputs[:, start + j] = table[folds, codes]
+        return inputs
+
+
+def _fit_cross_fitted_inputs(
+    preprocessor: Preprocessor, chunks: _Chunks, y_chunks: list[Any], scaling: _Scaling, folds: list[np.ndarray], random_state: Any
+) -> _CrossFitted:
+    """The model inputs' target encoder from every row (set on ``preprocessor``, as the
+    in-memory fit keeps it: it encodes later rows) and the folds' encoders, from one pass
+    of :func:`_fold_stats_chunk` over the chunks (``folds``: each chunk's rows' folds)."""
+    stats_of = _delayed(_fold_stats_chunk)
+    (parts,) = _compute([stats_of(p, yp, scaling, f) for p, yp, f in zip(chunks.parts, y_chunks, folds)])
+    by_fold = pd.concat([p["folds"] for p in parts], ignore_index=True)
+    columns = range(len(preprocessor.categorical_columns))
+    per_column = [pd.concat([p["categories"][j] for p in parts], ignore_index=True) for j in columns]
+
+    def encodings_of(keep: Any, encoder: TargetEncoder) -> tuple[list[np.ndarray], float]:
+        """Encodings (and the guide's mean) from the rows of the folds ``keep`` marks."""
+        moments = _merged_category_stats([by_fold[keep(by_fold["fold"])].assign(key=0)])
+        mean, variance = float(moments["mean"].iloc[0]), float(moments["m2"].iloc[0] / moments["count"].iloc[0])
+        merged = [_merged_category_stats([stats[keep(stats["fold"])]]) for stats in per_column]
+        return _smoothed_encodings(encoder, merged, mean, variance), mean
+
+    # every row's encoder, as cross_fitting_encoder leaves it after its fit_transform
+    template = cross_fitting_encoder(random_state).set_params(cv=CROSS_FIT_FOLDS)
+    encoder = _encoder_of_categories(template, [_merged_category_stats([stats]) for stats in per_column])
+    encodings, mean = encodings_of(lambda fold: fold >= 0, encoder)
+    encoder.encodings_, encoder.target_mean_ = encodings, np.float64(mean)
     preprocessor.encoder = encoder
+    tables = [np.empty((CROSS_FIT_FOLDS, len(c) + 1)) for c in encoder.categories_]
+    for fold in range(CROSS_FIT_FOLDS):
+        encodings, mean = encodings_of(lambda f, fold=fold: f != fold, encoder)
+        for table, encoding in zip(tables, encodings):
+            table[fold] = np.r_[encoding, mean]
+    return _CrossFitted([pd.Index(c, dtype=object) for c in encoder.categories_], tables)
 
 
 # --------------------------------------------------------------------------- the histogram route
@@ -1830,12 +1959,28 @@ class DaskHVRTPartitioner(HVRTPartitioner):
             elif encoded:
                 log("target encoding from every row")
                 _fit_target_encoder_distributed(preprocessor, chunks, y_chunks, scaling, self.random_state)
+            guide_for_crossing = guide
             del guide
             with rounding_warned_elsewhere():  # warned of once by the scaling pass
                 tree_inputs = preprocessor.tree_inputs(frame)
+            # DaskPartitionedRegressor's flag (as local_models._fit_cross_fitted's in memory):
+            # the tree grows on cross-fitted encodings of the rows, which it can where they
+            # are all gathered; their labels are kept for the regressor (_grown_labels)
+            crossed = encoded and every_row and bool(getattr(self, "_cross_fitted_encoding", False))
+            if crossed:
+                tree_inputs[:, len(preprocessor.numeric_columns) :] = cross_fitting_encoder(self.random_state).fit_transform(
+                    _imputed_categories(preprocessor, frame), guide_for_crossing
+                )
+            del guide_for_crossing
             engine = resolve_engine(self.engine, n_rows)
             log(f"growing the tree in memory ({engine} engine)")
             tree = ENGINES[engine](tree_inputs, target, params, overwrite_target=True)
+            if crossed:
+                leaf_ids = tree.leaf_ids
+                to_label = np.full(int(leaf_ids.max()) + 1, -1, dtype=np.int64)
+                to_label[leaf_ids] = np.arange(len(leaf_ids), dtype=np.int64)
+                leaves = tree.training_leaves
+                self._grown_labels = to_label[leaves] if leaves is not None else tree.apply(tree_inputs, to_label)
             tree.release_training_leaves()
 
         self._preprocessor = preprocessor
@@ -2079,13 +2224,14 @@ class _DaskNamedRegressor(PartitionedRegressor):
 _DaskNamedRegressor.__name__ = "DaskPartitionedRegressor"  # (pickled by __qualname__)
 
 
-def _regression_chunk(part: Any, y_part: Any, w_part: Any, preprocessor: Preprocessor) -> dict[str, Any]:
-    """One chunk's weighted input moments and response summary."""
+def _regression_chunk(part: Any, y_part: Any, w_part: Any, model_inputs: _ModelInputs, folds: np.ndarray | None) -> dict[str, Any]:
+    """One chunk's weighted input moments and response summary (its range over the rows
+    with weight, as in memory)."""
     _check_paired(y_part, part, "y")
     if w_part is not None:
         _check_paired(w_part, part, "sample_weight")
-    frame = _frame_of(part, _raw_categoricals(preprocessor))
-    inputs = preprocessor.tree_inputs(frame)
+    frame = _frame_of(part, _raw_categoricals(model_inputs.preprocessor))
+    inputs = model_inputs.inputs(frame, folds)
     response = _checked_chunk_response(y_part, len(frame))
     weights = _checked_chunk_weights(w_part, len(frame))
     total = weights.sum()
@@ -2096,12 +2242,14 @@ def _regression_chunk(part: Any, y_part: Any, w_part: Any, preprocessor: Preproc
     shift = weights @ deviation
     residual = shift / total if total > 0 else np.zeros(inputs.shape[1])
     m2 = np.maximum(weights @ deviation**2 - shift * residual, 0.0)
+    # the rows that count for clip="y": a zero-weighted outlier is not in the range (in memory)
+    counted = response if w_part is None else response[weights > 0]
     return {
         "weight": total,
         "moments": (np.full(inputs.shape[1], total), mean, residual, m2),
         "response_sum": float(weights @ response),
-        "low": float(response.min()) if len(response) else np.inf,
-        "high": float(response.max()) if len(response) else -np.inf,
+        "low": float(counted.min()) if len(counted) else np.inf,
+        "high": float(counted.max()) if len(counted) else -np.inf,
     }
 
 
@@ -2136,32 +2284,61 @@ def _checked_chunk_weights(w_part: Any, n_rows: int) -> np.ndarray:
 
 
 @dataclass
+class _ModelInputs:
+    """A chunk's model inputs at fit: the preprocessing's, target encodings cross-fitted
+    (``crossed``, given each row's fold) as in memory."""
+
+    preprocessor: Preprocessor
+    crossed: _CrossFitted | None = None
+
+    def inputs(self, frame: pd.DataFrame, folds: np.ndarray | None) -> np.ndarray:
+        if self.crossed is None:
+            return self.preprocessor.tree_inputs(frame)
+        return self.crossed.inputs(self.preprocessor, frame, folds)
+
+
+@dataclass
 class _Design:
     """Everything a chunk needs to build its standardised design and centred response."""
 
-    preprocessor: Preprocessor
+    model_inputs: _ModelInputs
     input_mean: np.ndarray
     input_scale: np.ndarray
     response_mean: float
 
-    def design(self, frame: pd.DataFrame) -> np.ndarray:
-        return design_matrix(self.preprocessor.tree_inputs(frame), self.input_mean, self.input_scale)
+    @property
+    def preprocessor(self) -> Preprocessor:
+        return self.model_inputs.preprocessor
+
+    def design(self, frame: pd.DataFrame, folds: np.ndarray | None) -> np.ndarray:
+        return design_matrix(self.model_inputs.inputs(frame, folds), self.input_mean, self.input_scale)
 
 
 def _chunk_products(
-    part: Any, y_part: Any, w_part: Any, design_of: _Design, local: HVRTPartitioner | None, box: bool
+    part: Any,
+    y_part: Any,
+    w_part: Any,
+    design_of: _Design,
+    local: HVRTPartitioner | None,
+    box: bool,
+    folds: np.ndarray | None = None,
+    labels: np.ndarray | None = None,
 ) -> tuple[GroupedProducts, np.ndarray, GroupedStats | None]:
     """One chunk's per-partition cross-products (one group without ``local``), weights and box.
 
     A partition's sums are taken less one of its rows (shifted; merged across chunks by
-    :func:`_merge_products`), the one group's plain (the global ridge's).
+    :func:`_merge_products`), the one group's plain (the global ridge's). ``folds``: the
+    rows' cross-fitting folds (target-encoded model inputs); ``labels``: the rows' labels
+    where the tree grew on them (cross-fitted encodings), else ``local`` labels the chunk.
     """
     frame = _frame_of(part, _raw_categoricals(design_of.preprocessor))
-    design = design_of.design(frame)
+    design = design_of.design(frame, folds)
     centred = _checked_chunk_response(y_part, len(frame)) - design_of.response_mean
     weights = _checked_chunk_weights(w_part, len(frame))
     if local is None:
         labels, n_groups = np.zeros(len(frame), dtype=np.int64), 1
+    elif labels is not None:
+        n_groups = local.n_partitions_
     else:
         labels, n_groups = _label_block(part, local), local.n_partitions_  # the raw chunk, as at fit
     products = grouped_cross_products(design, centred, labels, n_groups, weights, shifted=local is not None)
@@ -2184,9 +2361,9 @@ def _sum_products(parts: list[GroupedProducts]) -> GroupedProducts:
     )
 
 
-def _residual_chunk(part: Any, y_part: Any, design_of: _Design, root: np.ndarray) -> np.ndarray:
+def _residual_chunk(part: Any, y_part: Any, design_of: _Design, root: np.ndarray, folds: np.ndarray | None) -> np.ndarray:
     frame = _frame_of(part, _raw_categoricals(design_of.preprocessor))
-    return _checked_chunk_response(y_part, len(frame)) - design_of.response_mean - design_of.design(frame) @ root
+    return _checked_chunk_response(y_part, len(frame)) - design_of.response_mean - design_of.design(frame, folds) @ root
 
 
 class DaskPartitionedRegressor(PartitionedRegressor):
@@ -2298,14 +2475,16 @@ class DaskPartitionedRegressor(PartitionedRegressor):
             warn_of_wide_one_hot(widths, stacklevel=3)
             template.set_params(category_encoding="target")
             partitioner.set_params(category_encoding="target")
+        # each row's cross-fitting fold, seeded before anything draws from a RandomState (as in memory)
+        encoded_inputs = partitioner.category_encoding == "target" and bool(preprocessor.categorical_columns)
+        every_fold = cross_fitting_folds(n_rows, partitioner.random_state) if encoded_inputs else None
         selection = partitioner._subsample(n_rows)
         rows = np.arange(n_rows) if selection is None else selection
         auto_shrinkage = isinstance(self.shrinkage, str)
         candidates = PARTITION_ON_AUTO if self.partition_on == "auto" else (self.partition_on,)
         validate = n_rows >= AUTO_MIN_ROWS and (auto_shrinkage or len(candidates) > 1)
-        needs_sample = validate or (partitioner.category_encoding == "target" and preprocessor.categorical_columns)
         sample = None
-        if needs_sample:
+        if validate:
             pieces = _compute(
                 _gather(chunks.parts, scaling.chunk_rows, rows),
                 _gather(y_chunks, scaling.chunk_rows, rows, chunks.parts),
@@ -2316,18 +2495,22 @@ class DaskPartitionedRegressor(PartitionedRegressor):
                 _concat_target(pieces[1])[:, 0],
                 _concat_target(pieces[2])[:, 0] if sample_weight is not None else None,
             )
-        if partitioner.category_encoding == "target" and preprocessor.categorical_columns:
-            frame, response, _ = sample
-            target = scaling.target(frame, response[:, None])
-            preprocessor.encoder = TargetEncoder(target_type="continuous", random_state=partitioner.random_state).fit(
-                _imputed_categories(preprocessor, frame), target
+        model_inputs = _ModelInputs(preprocessor)
+        folds: list[np.ndarray | None] = [None] * len(chunks.parts)
+        if every_fold is not None:
+            # cross-fitted as in memory: each row's fold from its position, the folds'
+            # statistics reduced where the rows live
+            log("cross-fitted target encoding of the model inputs")
+            folds = np.split(every_fold, np.cumsum(scaling.chunk_rows)[:-1])
+            model_inputs.crossed = _fit_cross_fitted_inputs(
+                preprocessor, chunks, y_chunks, scaling, folds, partitioner.random_state
             )
 
         # 2. weighted input means and spreads, the response's mean and range
         log(f"input scaling and the global ridge, {n_rows:,} rows")
         summarise = _delayed(_regression_chunk)
         (summaries,) = _compute(
-            [summarise(p, yp, wp, preprocessor) for p, yp, wp in zip(chunks.parts, y_chunks, w_chunks)]
+            [summarise(p, yp, wp, model_inputs, f) for p, yp, wp, f in zip(chunks.parts, y_chunks, w_chunks, folds)]
         )
         weight_parts = np.array([s["weight"] for s in summaries])
         weight_sum = weight_parts.sum()
@@ -2336,7 +2519,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         # constant by the in-memory test (local_models.input_scaling)
         input_scale, _ = zscore_scale(input_mean, m2 / weight_sum)
         design_of = _Design(
-            preprocessor=preprocessor,
+            model_inputs=model_inputs,
             input_mean=input_mean,
             input_scale=input_scale,
             response_mean=float(sum(s["response_sum"] for s in summaries) / weight_sum),
@@ -2346,7 +2529,10 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         # 3. the global ridge, from the chunks' cross-products
         products_of = _delayed(_chunk_products)
         (root_parts,) = _compute(
-            [products_of(p, yp, wp, design_of, None, False) for p, yp, wp in zip(chunks.parts, y_chunks, w_chunks)]
+            [
+                products_of(p, yp, wp, design_of, None, False, f)
+                for p, yp, wp, f in zip(chunks.parts, y_chunks, w_chunks, folds)
+            ]
         )
         root_products = _sum_products([part[0] for part in root_parts])
         width = root_products.gram.shape[1]
@@ -2376,18 +2562,30 @@ class DaskPartitionedRegressor(PartitionedRegressor):
             residual = _delayed(_residual_chunk)
             guide = dask.array.concatenate(
                 [
-                    dask.array.from_delayed(residual(p, yp, design_of, root), shape=(int(n),), dtype=np.float64)
-                    for p, yp, n in zip(chunks.parts, y_chunks, scaling.chunk_rows)
+                    dask.array.from_delayed(residual(p, yp, design_of, root, f), shape=(int(n),), dtype=np.float64)
+                    for p, yp, n, f in zip(chunks.parts, y_chunks, scaling.chunk_rows, folds)
                 ]
             )
-        partitioner.fit(X, guide)
+        # its own target encoding cross-fitted for the rows its tree grows on, as in memory
+        # (local_models._fit_cross_fitted), where it grows on every row gathered
+        partitioner._cross_fitted_encoding = True
+        try:
+            partitioner.fit(X, guide)
+        finally:
+            del partitioner._cross_fitted_encoding
         local = partitioner.to_local()
+        # the rows' labels from the cross-fitted encodings the tree grew on (None: labelled by chunk)
+        grown = partitioner.__dict__.pop("_grown_labels", None)
+        grown_labels = [None] * len(chunks.parts) if grown is None else np.split(grown, np.cumsum(scaling.chunk_rows)[:-1])
 
         # 6. per-partition cross-products, summed across chunks; the solve on the client
         log(f"per-partition cross-products of {local.n_partitions_} partitions")
         box = self.clip == "xy"
         (parts,) = _compute(
-            [products_of(p, yp, wp, design_of, local, box) for p, yp, wp in zip(chunks.parts, y_chunks, w_chunks)]
+            [
+                products_of(p, yp, wp, design_of, local, box, f, g)
+                for p, yp, wp, f, g in zip(chunks.parts, y_chunks, w_chunks, folds, grown_labels)
+            ]
         )
         products = _merge_products([part[0] for part in parts])
         tree = _TreeSums.from_partitioner(local)
@@ -2419,7 +2617,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         self.n_partitions_ = local.n_partitions_
         self.n_features_in_ = len(chunks.dtypes)
         self.feature_names_in_ = np.asarray(list(chunks.dtypes.index), dtype=object)
-        self.model_input_names_ = np.asarray(preprocessor.input_names(), dtype=object)
+        self.model_input_names_ = np.asarray(model_input_names(preprocessor), dtype=object)
         self._weight_sums = np.sum([part[1] for part in parts], axis=0)
         log(f"fitted: {self.n_partitions_} partition models")
         return self
