@@ -10,6 +10,8 @@ import pytest
 
 from hvrt._csv_output import _numeric_table, write_csv
 
+from .exact_csv import read_csv_exact
+
 pytest.importorskip("pyarrow")
 
 
@@ -35,7 +37,7 @@ def test_numeric_chunks_read_back_as_pandas_writes_them(tmp_path) -> None:
     write_csv(frame.iloc[:250], tmp_path / "fast.csv", header=True)
     write_csv(frame.iloc[250:], tmp_path / "fast.csv", header=False)
     frame.to_csv(tmp_path / "pandas.csv", index=False)
-    fast, reference = pd.read_csv(tmp_path / "fast.csv"), pd.read_csv(tmp_path / "pandas.csv")
+    fast, reference = read_csv_exact(tmp_path / "fast.csv"), read_csv_exact(tmp_path / "pandas.csv")
     pd.testing.assert_frame_equal(fast, reference, check_exact=True)
     # whole-number floats stay floats, and -0.0 keeps its sign
     assert fast["whole"].dtype == np.float64 and np.signbit(fast.loc[0, "whole"]) and np.signbit(fast.loc[3, "mixed"])

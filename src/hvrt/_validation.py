@@ -152,7 +152,11 @@ def exact_nanoseconds(series: pd.Series, column: str = "", name: str = "X") -> n
         return None
     series = _numpy_backed_time(series)
     if isinstance(series.dtype, pd.PeriodDtype):
-        series = series.dt.to_timestamp()
+        try:
+            series = series.dt.to_timestamp()
+        except pd.errors.OutOfBoundsDatetime:  # pandas 2 makes nanoseconds only (pandas 3: [us]); refused below
+            starts = series.array.asfreq("s", how="start").asi8.view("datetime64[s]")  # (NaT stays NaT)
+            series = pd.Series(starts, index=series.index)
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         series = series.dt.tz_convert("UTC").dt.tz_localize(None)
     unit = "datetime64[ns]" if pd.api.types.is_datetime64_any_dtype(series.dtype) else "timedelta64[ns]"
