@@ -1824,3 +1824,34 @@ def test_x_read_from_csv_with_y_from_pandas_pairs_by_position(tmp_path) -> None:
         resorted = dd.from_pandas(frame.sort_values("b"), npartitions=3, sort=False)
         with pytest.raises(ValueError, match="y is a dask Series whose index differs from X's index"):
             DaskHVRTPartitioner(max_leaf_nodes=8).fit(resorted, y, route="sample")
+
+
+def test_labels_are_refused_across_chunks_as_in_memory(numbers) -> None:
+    """A3/A19 on Dask: the first refused label of all chunks, its row counted across them,
+    and bools in one chunk with numbers in another (each chunk alone passes)."""
+    X = numbers[:60]
+    dX = da.from_array(X, chunks=(20, 4))
+    whole = np.repeat([1.0, 2.0, 3.0], 20)
+    cases = []
+    fraction = whole.copy()
+    fraction[[25, 59]] = 2.5
+    cases.append(fraction)
+    missing = fraction.copy()
+    missing[45] = np.nan  # a missing label comes first, as in memory
+    cases.append(missing)
+    cases.append(np.array([True] * 20 + [1] * 20 + [2] * 20, dtype=object))
+    cases.append(np.array(["a"] * 20 + [3.5] * 40, dtype=object))
+    with dask.config.set(scheduler="synchronous"):
+        for labels in cases:
+            with pytest.raises(ValueError) as in_memory:
+                full_report(X, labels)
+            for call in (hvrt_dask.full_report, hvrt_dask.partition_quality):
+                with pytest.raises(ValueError) as on_dask:
+                    call(dX, da.from_array(labels, chunks=20))
+                assert str(on_dask.value) == str(in_memory.value)
+        # whole floats are the integers they stand for, in every chunk
+        as_ints = hvrt_dask.full_report(dX, da.from_array(whole.astype(np.int64), chunks=20))
+        as_floats = hvrt_dask.full_report(dX, da.from_array(whole, chunks=30))
+        assert as_floats.partition_ids.tolist() == as_ints.partition_ids.tolist() == [1, 2, 3]
+        assert as_floats.partition_ids.dtype.kind == "i"
+        assert as_floats["f0"].variance_report.distribution.tolist() == as_ints["f0"].variance_report.distribution.tolist()

@@ -249,3 +249,17 @@ def test_stats_for_compares_each_columns_count_and_sum_to_rounding():
             for layout in (data, np.asfortranarray(data)):
                 stats = grouped_stats(layout, grouping)
                 assert _grouped.stats_for(layout, grouping, stats) is stats
+
+
+def test_public_grouped_stats_refuses_nan_labels():
+    """hvrt.grouped_stats: a NaN label is refused (A3), where the grouping would give each
+    such row a partition of its own; other float labels group as they are."""
+    import hvrt
+
+    values = np.arange(5.0)
+    with pytest.raises(ValueError, match=r"labels has 2 missing value\(s\) \(NaN/None\), first at row 1"):
+        hvrt.grouped_stats(values, np.array([1.0, np.nan, 2.0, np.nan, 2.0]))
+    with pytest.raises(ValueError, match="labels has 1 missing value"):
+        hvrt.grouped_stats(values, np.array([1.0, 1.0, 2.0, 2.0, np.nan], dtype=np.float32))
+    stats = hvrt.grouped_stats(values, np.array([0.5, 0.5, 2.0, 2.0, 2.0]))
+    assert stats.partition_ids.tolist() == [0.5, 2.0] and stats.sizes.tolist() == [2, 3]

@@ -24,7 +24,7 @@ _LAZY = {
     "VarianceReport": "metrics",
     "SpanReport": "metrics",
     "PartitionQuality": "metrics",
-    "grouped_stats": "_grouped",
+    "grouped_stats": "metrics",
     "GroupedStats": "_grouped",
     "PartitionProfiler": "profiler",
     "ProfileResult": "_profile_result",

@@ -21,7 +21,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -1123,21 +1123,50 @@ def aligned_1d(values: Any, name: str, n_rows: int, index: pd.Index | None) -> n
     return array
 
 
+class LabelFault(NamedTuple):
+    """Labels refused for their values (A3: missing, ``what`` None; A19: no partition label),
+    the parts of the message kept, so that the Dask analysis can name the first such label of
+    all its chunks (:meth:`moved`) in the words of the in-memory check. The ``ValueError``
+    raised (:meth:`error`) carries it as ``label_fault``."""
+
+    name: str
+    count: int
+    row: int
+    what: str | None = None
+    first: Any = None
+
+    def error(self) -> ValueError:
+        if self.what is None:
+            message = (
+                f"{self.name} has {self.count} missing value(s) (NaN/None), first at row {self.row}; "
+                "every row needs a partition label"
+            )
+        else:
+            message = (
+                f"{self.name} holds {self.count} value(s) that {self.what}, first {self.first!r} at row "
+                f"{self.row}; partition labels are integers (whole floats such as 2.0 are read as the "
+                "integers they stand for) or text"
+            )
+        error = ValueError(message)
+        error.label_fault = self  # type: ignore[attr-defined]
+        return error
+
+    def moved(self, offset: int, count: int) -> LabelFault:
+        """This fault for labels of which this one's are rows ``offset`` on, ``count`` of them refused."""
+        return self._replace(row=self.row + offset, count=count)
+
+
 def _missing_labels(missing: np.ndarray, name: str) -> ValueError:
-    return ValueError(
-        f"{name} has {int(missing.sum())} missing value(s) (NaN/None), first at row "
-        f"{int(np.flatnonzero(missing)[0])}; every row needs a partition label"
-    )
+    return LabelFault(name, int(missing.sum()), int(np.flatnonzero(missing)[0])).error()
+
+
+_BOOLS_AMONG_NUMBERS = "are bools among numbers (True == 1 to Python, so they would merge)"
 
 
 def _not_a_label(bad: np.ndarray, values: np.ndarray, name: str, what: str) -> ValueError:
     row = int(np.flatnonzero(bad)[0])
     first = values[row].item() if isinstance(values[row], np.generic) else values[row]
-    return ValueError(
-        f"{name} holds {int(bad.sum())} value(s) that {what}, first {first!r} at row {row}; "
-        "partition labels are integers (whole floats such as 2.0 are read as the integers they "
-        "stand for) or text"
-    )
+    return LabelFault(name, int(bad.sum()), row, what, first).error()
 
 
 # Floats at or beyond 2**63 are whole but hold no int64; ints beyond 2**53 are not exact in float64 anyway.
@@ -1169,6 +1198,24 @@ def _is_number(values: np.ndarray) -> np.ndarray:
     ).astype(bool)
 
 
+def bools_and_numbers(labels: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Which labels are bools, and whether any other label is a number: bools among numbers
+    are refused (A19), as ``True == 1`` would merge them. One pass of Python calls only for
+    labels of mixed kinds; the Dask analysis applies the rule across its chunks with it."""
+    labels = np.asarray(labels)
+    none = np.zeros(len(labels), dtype=bool)
+    if labels.dtype.kind == "b":
+        return np.ones(len(labels), dtype=bool), False
+    if labels.dtype.kind != "O":
+        return none, labels.dtype.kind in "iufc" and len(labels) > 0
+    kind = pd.api.types.infer_dtype(labels, skipna=True)
+    if kind == "boolean":
+        return _is_bool(labels), False
+    if kind in ("mixed-integer", "mixed"):
+        return _is_bool(labels), bool(_is_number(labels).any())
+    return none, kind in ("integer", "floating", "mixed-integer-float", "decimal", "complex")
+
+
 def _object_labels(array: np.ndarray, name: str) -> np.ndarray | None:
     """Labels of an object array as int64 when they are numbers, some of them whole floats;
     None for labels to factorize (ints, text, bools, ...).
@@ -1186,11 +1233,9 @@ def _object_labels(array: np.ndarray, name: str) -> np.ndarray | None:
             raise _missing_labels(missing, name)
         return _whole_float_labels(array.astype(np.float64), name)
     if kind in ("mixed-integer", "mixed"):
-        is_bool = _is_bool(array)
-        if is_bool.any() and _is_number(array).any():
-            raise _not_a_label(
-                is_bool, array, name, "are bools among numbers (True == 1 to Python, so they would merge)"
-            )
+        is_bool, numbers = bools_and_numbers(array)
+        if is_bool.any() and numbers:
+            raise _not_a_label(is_bool, array, name, _BOOLS_AMONG_NUMBERS)
         floats = np.frompyfunc(lambda v: isinstance(v, (float, np.floating)), 1, 1)(array).astype(bool)
         if floats.any():  # floats among text: the rule of a column of floats
             _whole_float_labels(np.where(floats, array, 0.0).astype(np.float64), name)

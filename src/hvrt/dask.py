@@ -117,9 +117,12 @@ from ._target import (
     zscored_outputs,
 )
 from ._validation import (
+    _BOOLS_AMONG_NUMBERS,
     MAX_MAGNITUDE,
     TIME_DTYPES,
+    LabelFault,
     _dates_as_numbers,
+    bools_and_numbers,
     check_partitioned,
     date_zones,
     dtype_zone,
@@ -2728,6 +2731,17 @@ class _ChunkGrouping:
     kinds: dict[str, str | None]  # per object column of X, what this chunk holds (_object_kind)
     cells: dict[str, Cells | None]  # per non-numeric column (None: values that cannot be hashed)
     cell_ids: dict[str, np.ndarray] = field(default_factory=dict)  # partition ids of recounted cells
+    bools: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # rows of bool labels
+    numbers: bool = False  # whether a label is a number that is no bool
+
+
+@dataclass
+class _RefusedLabels:
+    """A chunk whose labels were refused, and its rows: the client names the first refused
+    label of all chunks (:func:`_refuse_labels`), as the in-memory check does."""
+
+    fault: LabelFault
+    n_rows: int
 
 
 def _refuse_other_index(values: Any, part: Any, name: str) -> None:
@@ -2770,7 +2784,13 @@ def _group_chunk(
     labels = labels.to_numpy() if isinstance(labels, pd.Series) else np.asarray(labels)
     if len(part) == 0 and len(labels) == 0:
         return _ChunkGrouping(_grouping(np.empty((0, 1)), labels), None, [], (), {}, {})
-    data = check_partitioned(part, labels, refuse_tiny=False)  # tiny columns: checked once merged
+    try:
+        data = check_partitioned(part, labels, refuse_tiny=False)  # tiny columns: checked once merged
+    except ValueError as error:  # a label refused: raised on the client, named by its row in all the labels
+        fault = getattr(error, "label_fault", None)
+        if fault is None:
+            raise
+        return _RefusedLabels(fault, len(labels))
     ids = data.original_labels(data.labels)
     stats = _grouping(data.values, ids)
     y_stats = None
@@ -2786,7 +2806,29 @@ def _group_chunk(
         grouping = stats[0]
         for name in data.skipped_columns:
             cells[name] = category_cells(data.frame[name], grouping.codes, grouping.n_partitions)
-    return _ChunkGrouping(_without_codes(stats), y_stats, data.feature_names, data.skipped_columns, kinds, cells)
+    bools, numbers = bools_and_numbers(labels)  # bools among numbers across chunks: _refuse_labels
+    return _ChunkGrouping(
+        _without_codes(stats), y_stats, data.feature_names, data.skipped_columns, kinds, cells,
+        bools=np.flatnonzero(bools), numbers=numbers,
+    )  # fmt: skip
+
+
+def _refuse_labels(results: list[_ChunkGrouping | _RefusedLabels]) -> None:
+    """Refuse the labels of all chunks as the in-memory check refuses them (A3, A19): the
+    first refused label of all, its row counted across chunks, and how many there are;
+    bools in some chunks and numbers in others (each chunk alone passes) as bools among
+    numbers. A missing label comes first, as for float labels in memory."""
+    offsets = np.cumsum([r.n_rows if isinstance(r, _RefusedLabels) else int(r.stats[0].sizes.sum()) for r in results])
+    offsets = np.concatenate([[0], offsets[:-1]])  # each chunk's first row in all the labels
+    faults = [(offset, r.fault) for offset, r in zip(offsets, results) if isinstance(r, _RefusedLabels)]
+    if faults:
+        missing = [(offset, fault) for offset, fault in faults if fault.what is None]
+        chosen = missing or [(offset, fault) for offset, fault in faults if fault.what == faults[0][1].what]
+        offset, first = chosen[0]
+        raise first.moved(int(offset), sum(fault.count for _, fault in chosen)).error()
+    if any(r.numbers for r in results) and any(len(r.bools) for r in results):
+        rows = np.concatenate([offset + r.bools for offset, r in zip(offsets, results)])
+        raise LabelFault("labels", len(rows), int(rows[0]), _BOOLS_AMONG_NUMBERS, True).error()
 
 
 def _recount_chunk(part: Any, labels: Any, columns: list[str]) -> tuple[np.ndarray, dict[str, Cells | None]]:
@@ -2834,6 +2876,7 @@ def _merged_groupings(X: Any, labels: Any, y: Any = None, categorical: bool = Fa
         for i, (part, lab) in enumerate(zip(chunks.parts, label_chunks))
     ]
     (results,) = _compute(tasks)
+    _refuse_labels(results)
     holding = [i for i, r in enumerate(results) if r.stats[0].n_partitions > 0]
     if not holding:
         raise ValueError("X has no rows")

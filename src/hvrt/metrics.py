@@ -28,8 +28,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._grouped import GroupedStats, grouped_stats, partition_labels, stats_for
-from ._validation import aligned_1d, check_partitioned, has_missing_values
+from ._grouped import GroupedStats, partition_labels, stats_for
+from ._grouped import grouped_stats as _grouped_stats
+from ._validation import _missing_labels, aligned_1d, check_partitioned, has_missing_values
 
 __all__ = [
     "CategoricalReport",
@@ -40,8 +41,49 @@ __all__ = [
     "VarianceReport",
     "calculate_feature_hhi_metric",
     "full_report",
+    "grouped_stats",
     "partition_quality",
 ]
+
+
+def grouped_stats(values: np.ndarray, labels: np.ndarray) -> GroupedStats:
+    """Count, mean, squared deviations, min and max of every column per label.
+
+    The public face of the one reduction every analysis tool shares
+    (:func:`hvrt._grouped.grouped_stats`), with its labels checked: a NaN label is refused,
+    where the grouping would give each such row a partition of its own (NaN equals nothing).
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_samples, n_columns) or (n_samples,)
+        Numeric data; NaN marks a missing value.
+    labels : ndarray of shape (n_samples,)
+        Partition label of each row; any sortable dtype, never NaN.
+
+    Returns
+    -------
+    GroupedStats
+        With zero partitions when there are zero rows.
+
+    Raises
+    ------
+    ValueError
+        If ``labels`` holds NaN (A3), or ``labels`` and ``values`` have different numbers
+        of rows (A15).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> stats = grouped_stats(np.array([[1.0], [3.0], [10.0]]), np.array([7.0, 7.0, 2.0]))
+    >>> stats.partition_ids.tolist(), stats.sizes.tolist()
+    ([2.0, 7.0], [1, 2])
+    """
+    array = np.asarray(labels)
+    if array.dtype.kind in "fc":  # only float labels can be NaN here: one vectorised pass
+        missing = np.isnan(array)
+        if missing.ndim == 1 and missing.any():
+            raise _missing_labels(missing, "labels")
+    return _grouped_stats(values, labels)
 
 HISTOGRAM_BINS = 10
 
