@@ -1163,6 +1163,11 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             ``own_share`` (``n / (n + shrinkage_)``: roughly how far the slopes moved from
             the parent's toward the partition's own fit), ``intercept`` and one column
             per model input (its slope). With ``estimator`` only the first three.
+            ``n_samples``, ``weight`` and ``r2`` are those of the rows each partition's
+            model was fitted on, ``partitioner_.labels_``: with target encoding the
+            partitions grew on cross-fitted encodings, so for rare categories these can
+            differ from the training rows ``predict`` sends to the partition
+            (``partitioner_.get_partitions(X_train)``).
 
         Raises
         ------

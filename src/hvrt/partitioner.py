@@ -840,7 +840,11 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
             Indexed by partition (``0 .. n_partitions_ - 1``, index name ``partition``),
             with ``n_samples`` (training rows), the training mean of ``y`` when ``fit``
             had one (``y_mean``, or ``y_mean_<name>`` per output of a multi-output ``y``;
-            missing values skipped) and ``rule``.
+            missing values skipped) and ``rule``. ``n_samples`` and ``y_mean`` count the
+            rows of :attr:`labels_`. For a partitioner grown cross-fitted (a
+            :class:`~hvrt.PartitionedRegressor`'s ``partitioner_`` with target encoding)
+            those are the rows as the tree grew, which for rare categories can differ from
+            the training rows the rule selects: ``get_partitions(X_train)`` gives those.
 
         Raises
         ------
@@ -927,7 +931,8 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         """The partition rules as text, one partition per line (for ``print``).
 
         Each line reads ``partition  n=<rows>  [y_mean=<mean>]  <rule>``, the rule being
-        the query of :meth:`partition_rules`.
+        the query of :meth:`partition_rules` (whose ``n_samples`` and ``y_mean`` are those of
+        :attr:`labels_`: for a partitioner grown cross-fitted, the rows as the tree grew).
 
         Parameters
         ----------
