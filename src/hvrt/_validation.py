@@ -1182,6 +1182,13 @@ def _not_a_label(bad: np.ndarray, values: np.ndarray, name: str, what: str) -> V
 _INT64_FLOAT_LIMIT = 2.0**63
 
 
+def whole_float_labels(values: np.ndarray) -> np.ndarray:
+    """Which float labels stand for an int64 label: finite, whole and within int64 (the rule
+    :func:`label_codes` applies, and the CLI's ``--labels`` column)."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(values) & (np.floor(values) == values) & (np.abs(values) < _INT64_FLOAT_LIMIT)
+
+
 def _whole_float_labels(values: np.ndarray, name: str) -> np.ndarray:
     """Float labels as the int64 labels they stand for; a fraction, ±inf or a value beyond
     int64 is refused: it cannot be a partition's integer label, and factorizing it as one
@@ -1190,8 +1197,7 @@ def _whole_float_labels(values: np.ndarray, name: str) -> np.ndarray:
     missing = np.isnan(values)
     if missing.any():
         raise _missing_labels(missing, name)
-    with np.errstate(invalid="ignore"):
-        bad = ~(np.isfinite(values) & (np.floor(values) == values) & (np.abs(values) < _INT64_FLOAT_LIMIT))
+    bad = ~whole_float_labels(values)
     if bad.any():
         raise _not_a_label(bad, values, name, "are not whole numbers")
     return values.astype(np.int64)

@@ -157,10 +157,10 @@ from .metrics import (
     category_codes,
 )
 from .partitioner import (
-    WIDE_ONE_HOT_COLUMNS,
     HVRTPartitioner,
     _encoding_name,
     time_ranges,
+    warn_wide_one_hot,
 )
 
 __all__ = [
@@ -1842,24 +1842,6 @@ def _labeller(local: Any, cls: type) -> Any:
     return labeller
 
 
-def _warn_of_wide_one_hot(preprocessor: Preprocessor) -> None:
-    """The in-memory ``category_encoding="auto"`` warning of a wide one-hot encoding
-    (``partitioner._warn_wide_one_hot``), with the advice that holds here: no native
-    splits in Dask, so ``"auto"`` is one-hot on either route."""
-    widths = preprocessor.encoded_widths()
-    if sum(widths) <= WIDE_ONE_HOT_COLUMNS:
-        return
-    widest = sorted(zip(widths, preprocessor.categorical_columns, strict=True), reverse=True)[:3]
-    named = ", ".join(f"{column!r} ({width:,})" for width, column in widest)
-    warnings.warn(
-        f"category_encoding='auto' one-hot encodes the categorical columns into {sum(widths):,} tree inputs "
-        f"(most categories: {named}), which makes the fit slow; hvrt.dask has no native splits, and "
-        "category_encoding='target' is fast (pass category_encoding='ohe' to keep one-hot without this warning)",
-        UserWarning,
-        stacklevel=3,
-    )
-
-
 class DaskHVRTPartitioner(HVRTPartitioner):
     """:class:`~hvrt.HVRTPartitioner` on a ``dask.array`` or ``dask.dataframe``.
 
@@ -1966,7 +1948,8 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         n_rows = scaling.n_rows
         params = self._check_params(n_rows)
         if self.category_encoding == "auto":
-            _warn_of_wide_one_hot(scaling.preprocessor)
+            # the in-memory warning, with the advice that holds here: no native splits in Dask
+            warn_wide_one_hot(scaling.preprocessor, "dask")
         route = self._resolve_route(route, n_rows)
         log(f"{n_rows:,} rows; growing the tree on the {route} route")
         # the target the in-memory fit grows on (float32 for the histogram engine's features
