@@ -581,7 +581,8 @@ def numeric_block(
         squares = _sum_of_squares(values, per_column=True)
         clean = squares_are_safe(squares, len(values))
         if wide:  # squares below 2**104 keep every value within 2**52: nothing rounded
-            wide = [c for c, square in zip(block.columns, squares) if c in set(wide) and not square < 2.0**104]
+            wanted = set(wide)  # (once: per column it made this quadratic in int64 columns)
+            wide = [c for c, square in zip(block.columns, squares) if c in wanted and not square < 2.0**104]
     else:
         # labelling: only NaN, infinities and huge values matter, and one total of squares
         # at most MAX_MAGNITUDE**2 rules them all out (a third faster than per column)
