@@ -261,6 +261,36 @@ def test_floats_beyond_2_53_are_warned_of_once_at_fit(options) -> None:
     assert len(rounded) == 1 and "(9007199254740992.0)" in rounded[0]
 
 
+@pytest.mark.parametrize("route", ["sample", "hist"])
+def test_integers_beyond_2_53_are_warned_of_once_by_a_fit_and_once_by_a_labelling(route) -> None:
+    # X27 came from the client's rows and again from every chunk of the fit's passes, and
+    # once per chunk when labelling, each chunk's text its own (8 chunks: 17 warnings)
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=1600), "id": (2**60 + rng.integers(0, 10**6, 1600)).astype(np.int64)})
+    box = {}
+
+    def fit():
+        box["model"] = DaskHVRTPartitioner(max_leaf_nodes=8, random_state=0).fit(
+            dd.from_pandas(X, npartitions=8), route=route
+        )
+
+    for step in (fit, lambda: box["model"].get_partitions(dd.from_pandas(X, npartitions=8)).compute()) * 2:
+        assert len([m for m in _messages(step) if "beyond 2**53" in m]) == 1  # a second labelling warns again
+
+
+def test_integers_beyond_2_53_are_warned_of_once_by_a_regressor_fit() -> None:
+    from hvrt.dask import DaskPartitionedRegressor
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=1600), "id": (2**60 + rng.integers(0, 10**6, 1600)).astype(np.int64)})
+    y = pd.Series(X["a"] + rng.normal(size=1600))
+    model = DaskPartitionedRegressor()
+    messages = _messages(lambda: model.fit(dd.from_pandas(X, npartitions=8), dd.from_pandas(y, npartitions=8)))
+    assert len([m for m in messages if "beyond 2**53" in m]) == 1  # as in memory (was 58)
+    predicting = _messages(lambda: model.predict(dd.from_pandas(X, npartitions=8)).compute())
+    assert len([m for m in predicting if "beyond 2**53" in m]) == 1
+
+
 def test_complex_y_and_y_without_columns_are_refused() -> None:
     from hvrt.dask import DaskPartitionedRegressor
 

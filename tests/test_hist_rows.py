@@ -151,3 +151,23 @@ def test_split_rows_by_blocks_keeps_the_reference_order(pattern, share_left):
     split_rows(codes, codes.view(np.uint64), y, rows, 0, n, 4, 99, False, nan_code, n_left)
     for got, want in zip((codes, y, rows), expected):
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("share_left", [0.05, 0.15, 0.19, 0.21, 0.3, 0.5, 0.8, 0.95])
+@pytest.mark.parametrize("n_outputs", [1, 2, 3])
+def test_uses_swapping_says_whether_split_rows_swaps(share_left, n_outputs):
+    # uses_swapping (Python, for split_root's choice of two threads) restates split_rows'
+    # condition (numba): if one changed alone, the root's rows would be ordered differently
+    # on two threads than on one. Pinned: split_rows leaves the swapping order exactly when
+    # uses_swapping says so.
+    from hvrt._hist._rows import uses_swapping
+
+    n, start, end = 2_000, 0, 2_000
+    codes, y, rows, nan_code = _split_case(int(share_left * 100) + n_outputs, n, 10, n_outputs, share_left, 0.0,
+                                           np.float64)  # fmt: skip
+    goes_left = codes[start:end, 1] <= 99
+    n_left = int(goes_left.sum())
+    small_size = min(n_left, end - start - n_left)
+    swapped = reference_split(codes, y, rows, start, end, 1, 99, False, nan_code, 0)  # (0: the swapping path)
+    split_rows(codes, codes.view(np.uint64), y, rows, start, end, 1, 99, False, nan_code, n_left)
+    assert np.array_equal(rows, swapped[2]) == uses_swapping(small_size, end - start, n_outputs)

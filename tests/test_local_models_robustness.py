@@ -142,6 +142,28 @@ def test_an_estimator_without_sample_weight_is_refused_when_weights_are_given():
     model.fit(X, y)  # without weights it is fine
 
 
+def test_an_estimator_whose_fit_takes_kwargs_gets_the_weights_routed():
+    # a Pipeline routes sample_weight by metadata routing through fit(**params); checking only
+    # for a named sample_weight parameter refused it (it worked before that check)
+    import sklearn
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(600, 2))
+    y = 2 * X[:, 0] + rng.normal(0, 0.1, 600)
+    weights = rng.uniform(0.1, 2.0, 600)
+    partitioner = HVRTPartitioner(max_leaf_nodes=4, min_samples_leaf=50, engine="hist")
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = make_pipeline(
+            StandardScaler().set_fit_request(sample_weight=False), Ridge().set_fit_request(sample_weight=True)
+        )
+        routed = PartitionedRegressor(partitioner, estimator=pipe).fit(X, y, sample_weight=weights)
+        unweighted = PartitionedRegressor(partitioner, estimator=pipe).fit(X, y)
+    assert not np.allclose(routed.predict(X), unweighted.predict(X))  # the weights reached Ridge
+
+
 class _FailsOnSmallPartitions(RegressorMixin, BaseEstimator):
     def fit(self, X, y, sample_weight=None):
         if len(X) < 100:

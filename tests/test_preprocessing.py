@@ -354,3 +354,26 @@ def test_category_count_counts_categories_as_the_preprocessing_keys_them() -> No
         category_count(pd.Series([1, "1", "b"], dtype=object), "c")
     with pytest.raises(TypeError, match=r"^categorical column 'c' holds values that cannot be categories"):
         category_count(pd.Series([[1], [2]], dtype=object), "c")
+
+
+@pytest.mark.parametrize("random_state", [None, 3, "RandomState"])
+@pytest.mark.parametrize("n_rows", [5, 7, 1003])
+def test_cross_fitting_folds_are_kfolds_shuffled_split(n_rows, random_state) -> None:
+    # the folds are drawn directly (9 bytes a row, not KFold.split's ~42): the same folds
+    from sklearn.model_selection import KFold
+
+    from hvrt._preprocessing import CROSS_FIT_FOLDS, _fold_seed, cross_fitting_folds
+
+    state = np.random.RandomState(9) if random_state == "RandomState" else random_state
+    expected = np.empty(n_rows, dtype=np.int8)
+    splitter = KFold(CROSS_FIT_FOLDS, shuffle=True, random_state=_fold_seed(state))
+    for fold, (_, held_out) in enumerate(splitter.split(np.empty((n_rows, 1)))):
+        expected[held_out] = fold
+    np.testing.assert_array_equal(cross_fitting_folds(n_rows, state), expected)
+
+
+def test_cross_fitting_folds_of_fewer_rows_than_folds_are_kfolds_error() -> None:
+    from hvrt._preprocessing import cross_fitting_folds
+
+    with pytest.raises(ValueError, match="Cannot have number of splits n_splits=5 greater than the number of samples"):
+        cross_fitting_folds(3, 0)

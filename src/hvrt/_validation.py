@@ -11,13 +11,15 @@ coerced here, once, so that later stages see one type. Two entry points:
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
 import decimal
 import numbers
 import os
 import sys
 import warnings
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -579,7 +581,8 @@ def numeric_block(
         squares = _sum_of_squares(values, per_column=True)
         clean = squares_are_safe(squares, len(values))
         if wide:  # squares below 2**104 keep every value within 2**52: nothing rounded
-            wide = [c for c, square in zip(block.columns, squares) if c in set(wide) and not square < 2.0**104]
+            wanted = set(wide)  # (once: per column it made this quadratic in int64 columns)
+            wide = [c for c, square in zip(block.columns, squares) if c in wanted and not square < 2.0**104]
     else:
         # labelling: only NaN, infinities and huge values matter, and one total of squares
         # at most MAX_MAGNITUDE**2 rules them all out (a third faster than per column)
@@ -798,6 +801,29 @@ def _rounded_integers(ints: np.ndarray) -> tuple[int, int, int, float] | None:
     return int(changed.sum()), merged, int(far[first]), float(floats[first])
 
 
+# How this thread warns of integers beyond 2**53 (X27): "each" (with each call's counts),
+# "elsewhere" (not: hvrt.dask's fit warns once on the client for all its chunks) or
+# "columns" (naming only the columns, so that the chunks of one Dask labelling give one
+# text, given once: Python's default filter cannot be relied on, since every
+# catch_warnings block that pandas or dask enters resets it), with the set of texts given;
+# a context variable, so each worker thread has its own
+_ROUNDED_INTEGERS_WARNING: contextvars.ContextVar[tuple[str, set[str] | None]] = contextvars.ContextVar(
+    "hvrt_rounded_integers", default=("each", None)
+)
+
+
+@contextlib.contextmanager
+def rounded_integers_warning(mode: str, given: set[str] | None = None) -> Iterator[None]:
+    """:func:`warn_of_rounded_integers` in this block (in this thread) as ``mode`` says:
+    ``"elsewhere"`` (the caller warns) or ``"columns"`` (column names only, and not again
+    for a text already in ``given``, which it is added to)."""
+    token = _ROUNDED_INTEGERS_WARNING.set((mode, given))
+    try:
+        yield
+    finally:
+        _ROUNDED_INTEGERS_WARNING.reset(token)
+
+
 def warn_of_rounded_integers(
     frame: pd.DataFrame | None,
     columns: Sequence[Any],
@@ -815,8 +841,12 @@ def warn_of_rounded_integers(
     squares (one einsum, about 5x as fast as a min and a max) rule out the columns within
     2**52 first. ``when``: as :data:`MAGNITUDE_ADVICE`. Nothing is looked at unless a column
     is a 64-bit integer; then (unless ruled out) one min and max of it, and only a column
-    beyond 2**53 is checked value by value.
+    beyond 2**53 is checked value by value. Nothing at all where
+    :func:`rounded_integers_warning` says ``"elsewhere"``.
     """
+    mode, given = _ROUNDED_INTEGERS_WARNING.get()
+    if mode == "elsewhere":
+        return
     found = []
     if array is not None:
         if _int64_dtype(array.dtype) is not None:
@@ -841,11 +871,20 @@ def warn_of_rounded_integers(
         + (f"{merged:,} distinct value(s) merged into others" if merged else "no two distinct values merged")
         for column, (n_changed, merged, value, read) in found
     )
+    if mode == "columns":  # the same text from every chunk: no counts or values of this one
+        details = "values read rounded, distinct ones possibly merged into others"
     advice = _ROUNDED_ADVICE.get(when, _ROUNDED_ADVICE["fit"]).format(column=f"{name}[{found[0][0]!r}]")
-    warnings.warn(
+    text = (
         f"{name} column(s) {[column for column, _ in found]} hold integers beyond 2**53, which float64 (what hvrt "
         f"computes in) cannot all hold: {details}; partitions, rules and statistics see the rounded values. "
-        f"{advice[0].upper()}{advice[1:]}",
+        f"{advice[0].upper()}{advice[1:]}"
+    )
+    if given is not None:
+        if text in given:
+            return
+        given.add(text)
+    warnings.warn(
+        text,
         UserWarning,
         stacklevel=_stacklevel_outside_hvrt(),
     )
@@ -1173,6 +1212,13 @@ def _not_a_label(bad: np.ndarray, values: np.ndarray, name: str, what: str) -> V
 _INT64_FLOAT_LIMIT = 2.0**63
 
 
+def whole_float_labels(values: np.ndarray) -> np.ndarray:
+    """Which float labels stand for an int64 label: finite, whole and within int64 (the rule
+    :func:`label_codes` applies, and the CLI's ``--labels`` column)."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(values) & (np.floor(values) == values) & (np.abs(values) < _INT64_FLOAT_LIMIT)
+
+
 def _whole_float_labels(values: np.ndarray, name: str) -> np.ndarray:
     """Float labels as the int64 labels they stand for; a fraction, ±inf or a value beyond
     int64 is refused: it cannot be a partition's integer label, and factorizing it as one
@@ -1181,8 +1227,7 @@ def _whole_float_labels(values: np.ndarray, name: str) -> np.ndarray:
     missing = np.isnan(values)
     if missing.any():
         raise _missing_labels(missing, name)
-    with np.errstate(invalid="ignore"):
-        bad = ~(np.isfinite(values) & (np.floor(values) == values) & (np.abs(values) < _INT64_FLOAT_LIMIT))
+    bad = ~whole_float_labels(values)
     if bad.any():
         raise _not_a_label(bad, values, name, "are not whole numbers")
     return values.astype(np.int64)

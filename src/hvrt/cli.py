@@ -1813,10 +1813,12 @@ def _integer_labels(labels: pd.Series, source: Path) -> pd.Series:
     import numpy as np
     import pandas as pd
 
+    from ._validation import whole_float_labels
+
     if labels.dtype.kind != "f":
         return labels
     values = labels.to_numpy(dtype=np.float64)
-    whole = np.isfinite(values) & (values == np.round(values)) & (np.abs(values) < 2.0**63)
+    whole = whole_float_labels(values)  # the library's rule (label_codes), with the CLI's message
     if not whole.all():
         first = int(np.flatnonzero(~whole)[0])
         raise BadInput(

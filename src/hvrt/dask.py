@@ -66,6 +66,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import uuid
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -128,6 +129,7 @@ from ._validation import (
     dtype_zone,
     has_missing_values,
     is_duration_dtype,
+    rounded_integers_warning,
     time_kinds,
     to_frame,
 )
@@ -158,10 +160,10 @@ from .metrics import (
     category_codes,
 )
 from .partitioner import (
-    WIDE_ONE_HOT_COLUMNS,
     HVRTPartitioner,
     _encoding_name,
     time_ranges,
+    warn_wide_one_hot,
 )
 
 __all__ = [
@@ -283,6 +285,17 @@ def _compute(*collections: Any) -> tuple[Any, ...]:
 def _delayed(function: Any) -> Any:
     # pure=False: no hashing of every argument (the scaling, the bin edges) for every chunk
     return import_dask().delayed(function, pure=False)
+
+
+def _fit_delayed(function: Any) -> Any:
+    """:func:`_delayed` for a fit's pass over the chunks after the client has read its rows:
+    integers beyond 2**53 (X27) were warned of there, once, not again per chunk."""
+    return _delayed(functools.partial(_warned_on_client, function=function))
+
+
+def _warned_on_client(*args: Any, function: Any, **kwargs: Any) -> Any:
+    with rounded_integers_warning("elsewhere"):
+        return function(*args, **kwargs)
 
 
 # --------------------------------------------------------------------------- chunk reductions
@@ -1263,19 +1276,41 @@ def _map_rows(X: Any, function: Any, model: Any, dtype: Any, name: str) -> Any:
     closures), so the graph pickles with plain ``pickle`` as well as with cloudpickle."""
     dask = import_dask()
     _chunks_of(X)  # the same checks as at fit
+    given = _Given()  # the X27 texts this labelling gave (one set per process)
     if isinstance(X, dask.array.Array):
-        on_block = functools.partial(_on_block, function=function, model=model)
+        on_block = functools.partial(_on_block, function=function, model=model, given=given)
         return X.map_blocks(on_block, drop_axis=1, dtype=dtype, meta=np.empty(0, dtype))
-    on_frame = functools.partial(_on_frame, function=function, model=model, dtype=dtype, name=name)
+    on_frame = functools.partial(_on_frame, function=function, model=model, dtype=dtype, name=name, given=given)
     return X.map_partitions(on_frame, meta=pd.Series(dtype=dtype, name=name))
 
 
-def _on_block(block: np.ndarray, *, function: Any, model: Any) -> np.ndarray:
-    return function(block, model)
+# A chunk labelled warns of integers beyond 2**53 (X27) by column name only, one text for
+# every chunk, given once per labelling (``given``) in each process
 
 
-def _on_frame(frame: pd.DataFrame, *, function: Any, model: Any, dtype: Any, name: str) -> pd.Series:
-    values = function(frame, model) if len(frame) else np.empty(0, dtype)
+class _Given:
+    """A labelling's set of warning texts given (``texts``), with a Dask token of its own,
+    so that labelling the same rows again is a new graph with a new set, not the first
+    one's (a set's token would be its contents)."""
+
+    def __init__(self) -> None:
+        self.texts: set[str] = set()
+        self._token = uuid.uuid4().hex
+
+    def __dask_tokenize__(self) -> str:
+        return self._token
+
+
+def _on_block(block: np.ndarray, *, function: Any, model: Any, given: _Given | None = None) -> np.ndarray:
+    with rounded_integers_warning("columns", None if given is None else given.texts):
+        return function(block, model)
+
+
+def _on_frame(
+    frame: pd.DataFrame, *, function: Any, model: Any, dtype: Any, name: str, given: _Given | None = None
+) -> pd.Series:
+    with rounded_integers_warning("columns", None if given is None else given.texts):
+        values = function(frame, model) if len(frame) else np.empty(0, dtype)
     return pd.Series(values, index=frame.index, name=name, dtype=dtype)
 
 
@@ -1297,7 +1332,8 @@ def _fit_chunk_facts(
     read = {} if frame is None else frame.attrs.get(TIME_DTYPES, {})
     facts: dict[str, Any] = {"time_dtypes": {c: str(read[c]) for c in objects if c in read}, "ranges": {}}
     if counted or time_columns or y_part is not None:
-        with rounding_warned_elsewhere():  # warned of once by the fit's first pass
+        # warned of once by the fit's first pass (X27: on the client's rows)
+        with rounding_warned_elsewhere(), rounded_integers_warning("elsewhere"):
             labels = _label_block(part, local)
         if counted:
             facts["counts"] = np.bincount(labels, minlength=local.n_partitions_)
@@ -1768,7 +1804,7 @@ def _grow_distributed(
     log(f"bin edges from {len(frame):,} rows; binning {len(chunks.parts)} chunks where they live")
 
     y_parts = y_chunks if y_chunks is not None else [None] * len(chunks.parts)
-    binned = _delayed(_hist_chunk)
+    binned = _fit_delayed(_hist_chunk)
     states = dask.persist(*[binned(p, yp, scaling, mapper) for p, yp in zip(chunks.parts, y_parts)])
     moments = _delayed(distributed.target_moments)
     (parts,) = _compute([moments(state) for state in states])
@@ -1807,24 +1843,6 @@ def _labeller(local: Any, cls: type) -> Any:
     labeller = cls.__new__(cls)
     labeller.__dict__.update(local.__dict__)
     return labeller
-
-
-def _warn_of_wide_one_hot(preprocessor: Preprocessor) -> None:
-    """The in-memory ``category_encoding="auto"`` warning of a wide one-hot encoding
-    (``partitioner._warn_wide_one_hot``), with the advice that holds here: no native
-    splits in Dask, so ``"auto"`` is one-hot on either route."""
-    widths = preprocessor.encoded_widths()
-    if sum(widths) <= WIDE_ONE_HOT_COLUMNS:
-        return
-    widest = sorted(zip(widths, preprocessor.categorical_columns, strict=True), reverse=True)[:3]
-    named = ", ".join(f"{column!r} ({width:,})" for width, column in widest)
-    warnings.warn(
-        f"category_encoding='auto' one-hot encodes the categorical columns into {sum(widths):,} tree inputs "
-        f"(most categories: {named}), which makes the fit slow; hvrt.dask has no native splits, and "
-        "category_encoding='target' is fast (pass category_encoding='ohe' to keep one-hot without this warning)",
-        UserWarning,
-        stacklevel=3,
-    )
 
 
 class DaskHVRTPartitioner(HVRTPartitioner):
@@ -1933,7 +1951,8 @@ class DaskHVRTPartitioner(HVRTPartitioner):
         n_rows = scaling.n_rows
         params = self._check_params(n_rows)
         if self.category_encoding == "auto":
-            _warn_of_wide_one_hot(scaling.preprocessor)
+            # the in-memory warning, with the advice that holds here: no native splits in Dask
+            warn_wide_one_hot(scaling.preprocessor, "dask")
         route = self._resolve_route(route, n_rows)
         log(f"{n_rows:,} rows; growing the tree on the {route} route")
         # the target the in-memory fit grows on (float32 for the histogram engine's features
@@ -2511,7 +2530,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
 
         # 2. weighted input means and spreads, the response's mean and range
         log(f"input scaling and the global ridge, {n_rows:,} rows")
-        summarise = _delayed(_regression_chunk)
+        summarise = _fit_delayed(_regression_chunk)
         (summaries,) = _compute(
             [summarise(p, yp, wp, model_inputs, f) for p, yp, wp, f in zip(chunks.parts, y_chunks, w_chunks, folds)]
         )
@@ -2530,7 +2549,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         response_range = (min(s["low"] for s in summaries), max(s["high"] for s in summaries))
 
         # 3. the global ridge, from the chunks' cross-products
-        products_of = _delayed(_chunk_products)
+        products_of = _fit_delayed(_chunk_products)
         (root_parts,) = _compute(
             [
                 products_of(p, yp, wp, design_of, None, False, f)
@@ -2547,7 +2566,8 @@ class DaskPartitionedRegressor(PartitionedRegressor):
             frame, response, weights = sample
             log(f"cross-validating the choices on {len(frame):,} gathered rows")
             chooser = PartitionedRegressor(**{**self.get_params(deep=False), "partitioner": template})
-            chooser.fit(frame if chunks.is_frame else frame.to_numpy(), response, weights)
+            with rounded_integers_warning("elsewhere"):  # X27: the partitioner's fit (below) warns
+                chooser.fit(frame if chunks.is_frame else frame.to_numpy(), response, weights)
             self.partition_on_ = chooser.partition_on_
             self.shrinkage_ = chooser.shrinkage_
             self.shrinkage_path_ = chooser.shrinkage_path_
@@ -2562,7 +2582,7 @@ class DaskPartitionedRegressor(PartitionedRegressor):
             guide = y
         elif self.partition_on_ == "residual":
             dask = import_dask()
-            residual = _delayed(_residual_chunk)
+            residual = _fit_delayed(_residual_chunk)
             guide = dask.array.concatenate(
                 [
                     dask.array.from_delayed(residual(p, yp, design_of, root, f), shape=(int(n),), dtype=np.float64)

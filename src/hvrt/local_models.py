@@ -40,6 +40,7 @@ spinning threads took the fit's cores).
 from __future__ import annotations
 
 import functools
+import inspect
 import numbers
 import warnings
 from collections.abc import Callable
@@ -375,10 +376,23 @@ def _warn_of_rounding_constants(
         )
 
 
+def _fit_takes_kwargs(estimator: Any) -> bool:
+    """Whether ``estimator.fit`` has a ``**kwargs`` parameter."""
+    try:
+        parameters = inspect.signature(estimator.fit).parameters.values()
+    except (TypeError, ValueError):  # no signature to read: let the estimator decide
+        return True
+    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+
+
 def _check_takes_weights(estimator: Any) -> None:
     """Refuse, before any fit, an ``estimator`` whose ``fit`` takes no ``sample_weight`` when
-    weights were given (its own error came only where a partition's weights varied)."""
-    if not has_fit_parameter(estimator, "sample_weight"):
+    weights were given (its own error came only where a partition's weights varied).
+
+    A ``fit`` taking ``**kwargs`` is accepted: a Pipeline or other meta-estimator may route
+    ``sample_weight`` by metadata routing, and if it cannot, its own error names the partition.
+    """
+    if not has_fit_parameter(estimator, "sample_weight") and not _fit_takes_kwargs(estimator):
         raise TypeError(
             f"estimator {type(estimator).__name__} does not take sample_weight in fit, but sample_weight was "
             "given; fit without sample_weight, or pass an estimator whose fit takes it"
@@ -663,8 +677,10 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             categories with ``category_encoding="ohe"``); or any input error of the partitioner.
         TypeError
             For a partitioner or estimator of the wrong type, or ``sample_weight`` with an
-            estimator whose ``fit`` takes none. An estimator's own error in a partition's
-            fit comes with the partition named.
+            estimator whose ``fit`` takes neither ``sample_weight`` nor ``**kwargs`` (a
+            ``fit(**params)``, as a Pipeline's, is given the weights and may route them by
+            metadata routing). An estimator's own error in a partition's fit comes with the
+            partition named.
         """
         self._check_params()
         with _blas_controller().limit(limits=1, user_api="blas"):
@@ -1147,6 +1163,11 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
             ``own_share`` (``n / (n + shrinkage_)``: roughly how far the slopes moved from
             the parent's toward the partition's own fit), ``intercept`` and one column
             per model input (its slope). With ``estimator`` only the first three.
+            ``n_samples``, ``weight`` and ``r2`` are those of the rows each partition's
+            model was fitted on, ``partitioner_.labels_``: with target encoding the
+            partitions grew on cross-fitted encodings, so for rare categories these can
+            differ from the training rows ``predict`` sends to the partition
+            (``partitioner_.get_partitions(X_train)``).
 
         Raises
         ------

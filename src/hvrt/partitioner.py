@@ -370,7 +370,7 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
             cross_fitted=bool(getattr(self, "_cross_fitted_encoding", False)),
         )
         if self.category_encoding == "auto":
-            _warn_wide_one_hot(preprocessor)
+            warn_wide_one_hot(preprocessor)
         return self._grow(X, frame, had_names, y_frame, params, preprocessor, tree_inputs, target, log)
 
     def _fit_prepared(
@@ -840,7 +840,11 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
             Indexed by partition (``0 .. n_partitions_ - 1``, index name ``partition``),
             with ``n_samples`` (training rows), the training mean of ``y`` when ``fit``
             had one (``y_mean``, or ``y_mean_<name>`` per output of a multi-output ``y``;
-            missing values skipped) and ``rule``.
+            missing values skipped) and ``rule``. ``n_samples`` and ``y_mean`` count the
+            rows of :attr:`labels_`. For a partitioner grown cross-fitted (a
+            :class:`~hvrt.PartitionedRegressor`'s ``partitioner_`` with target encoding)
+            those are the rows as the tree grew, which for rare categories can differ from
+            the training rows the rule selects: ``get_partitions(X_train)`` gives those.
 
         Raises
         ------
@@ -927,7 +931,8 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         """The partition rules as text, one partition per line (for ``print``).
 
         Each line reads ``partition  n=<rows>  [y_mean=<mean>]  <rule>``, the rule being
-        the query of :meth:`partition_rules`.
+        the query of :meth:`partition_rules` (whose ``n_samples`` and ``y_mean`` are those of
+        :attr:`labels_`: for a partitioner grown cross-fitted, the rows as the tree grew).
 
         Parameters
         ----------
@@ -1073,18 +1078,30 @@ def _warn_rare_native_levels(preprocessor: Preprocessor, tree_inputs: np.ndarray
     )
 
 
-def _warn_wide_one_hot(preprocessor: Preprocessor) -> None:
-    """Warn when ``"auto"`` one-hot encoded categoricals into many tree inputs."""
+# What the wide one-hot warning advises: in memory (the exact engine's one-hot) and in hvrt.dask
+WIDE_ONE_HOT_ADVICE = {
+    "exact": (
+        " for the exact engine",
+        "engine='hist' splits categoricals natively, and category_encoding='target' is fast on either engine",
+    ),
+    "dask": ("", "hvrt.dask has no native splits, and category_encoding='target' is fast"),
+}
+
+
+def warn_wide_one_hot(preprocessor: Preprocessor, where: str = "exact", stacklevel: int = 3) -> None:
+    """Warn when ``"auto"`` one-hot encoded categoricals into more than
+    ``WIDE_ONE_HOT_COLUMNS`` tree inputs, naming the widest columns, with the advice of
+    ``where`` (a key of :data:`WIDE_ONE_HOT_ADVICE`)."""
     widths = preprocessor.encoded_widths()
     if preprocessor.native or sum(widths) <= WIDE_ONE_HOT_COLUMNS:
         return
     widest = sorted(zip(widths, preprocessor.categorical_columns, strict=True), reverse=True)[:3]
     named = ", ".join(f"{column!r} ({width:,})" for width, column in widest)
+    engine, advice = WIDE_ONE_HOT_ADVICE[where]
     warnings.warn(
-        f"category_encoding='auto' one-hot encodes the categorical columns into {sum(widths):,} tree inputs "
-        f"for the exact engine (most categories: {named}), which makes the fit slow; engine='hist' splits "
-        "categoricals natively, and category_encoding='target' is fast on either engine "
+        f"category_encoding='auto' one-hot encodes the categorical columns into {sum(widths):,} tree inputs"
+        f"{engine} (most categories: {named}), which makes the fit slow; {advice} "
         "(pass category_encoding='ohe' to keep one-hot without this warning)",
         UserWarning,
-        stacklevel=3,
+        stacklevel=stacklevel,
     )
