@@ -76,7 +76,8 @@ class _HvrtGroup(click.Group):
             with warnings.catch_warnings():
                 warnings.showwarning = _show_warning
                 try:
-                    result = super().main(args=args, prog_name=prog_name or "hvrt", standalone_mode=False, **extra)
+                    # always "hvrt" (`python -m hvrt`, click's test runner): the name the help hints give
+                    result = super().main(args=args, prog_name="hvrt", standalone_mode=False, **extra)
                     code = result if isinstance(result, int) else 0
                 except click.exceptions.NoArgsIsHelpError as bare:  # plain `hvrt`: the help, as --help
                     click.echo(bare.ctx.get_help())
@@ -86,7 +87,7 @@ class _HvrtGroup(click.Group):
                     click.echo("hvrt: interrupted", err=True)
                     code = 130
                 except click.ClickException as error:
-                    click.echo(f"hvrt: error: {_one_line(error)}", err=True)
+                    click.echo(f"hvrt: error: {_one_line(error)}{_help_hint(error)}", err=True)
                     code = error.exit_code
                 except (OSError, ValueError, TypeError) as error:
                     # hvrt's own checks raise ValueError, TypeError, FileNotFoundError and
@@ -109,6 +110,17 @@ class _HvrtGroup(click.Group):
             if "hvrt._progress" in sys.modules:
                 sys.modules["hvrt._progress"].share_start(None)
         sys.exit(code)
+
+
+def _help_hint(error: click.ClickException) -> str:
+    """`` Try 'hvrt partition -h' for help.`` after a usage error (an unknown option or command, a
+    missing argument, a value out of range), as click itself ends one; on the error's line, which
+    stays the one line of C7 and C16-C18. hvrt's own bad input (BadInput) names the file or
+    column and what to do instead, so it gets none."""
+    ctx = error.ctx if isinstance(error, click.UsageError) else None
+    if ctx is None or ctx.command.get_help_option(ctx) is None:
+        return ""
+    return f" Try '{ctx.command_path} {ctx.help_option_names[0]}' for help."
 
 
 def _system_error(error: OSError) -> str:
@@ -188,6 +200,51 @@ _COMMAND_LINE_ADVICE: tuple[tuple[str, str, str], ...] = (
         r"write one with hvrt\.save",
         "save one with `hvrt partition --model` or `hvrt regress --model`",
         "M13",
+    ),
+    # X27: a 64-bit integer column beyond 2**53 (a warning): at fit (partition, regress) ...
+    (
+        r"[Ii]f they are IDs, list the column in categorical_features (\(ints are matched exactly as categories\)); "
+        r"if only their differences matter (\(nanosecond counts, amounts in cents\)), subtract an offset first "
+        r"\(\w+\[.*?\] - \w+\[.*?\]\.min\(\), and the same offset from the rows to label\)",
+        (
+            r"If they are IDs, give the column to --categorical-features \1; if only their differences matter \2, "
+            "subtract an offset from the column in the file first (and the same offset from the files to label)"
+        ),
+        "X27",
+    ),
+    # ... at labelling (label, predict, and regress's predictions of its own rows) ...
+    (
+        r"[Ii]f they are IDs, fit with the column in categorical_features (\(ints are matched exactly as categories\)); "
+        r"if only their differences matter, subtract one offset from the column both in the data the model is "
+        r"fitted on and in the rows it labels \(\w+\[.*?\] - offset\)",
+        (
+            r"If they are IDs, fit the model with the column in --categorical-features \1; if only their differences "
+            "matter, subtract one offset from the column both in the file the model is fitted on and in the files it labels"
+        ),
+        "X27",
+    ),
+    # ... and in the analysis tools (profile), which take no categorical features
+    (
+        r"[Ii]f they are IDs, they measure nothing: leave the column out or make it a category \(.*?, which the "
+        r"analysis tools skip\); if only their differences matter (\(nanosecond counts, amounts in cents\)), subtract "
+        r"an offset first \(\w+\[.*?\] - \w+\[.*?\]\.min\(\)\)",
+        (
+            r"If they are IDs, they measure nothing: leave the column out with --columns; if only their differences "
+            r"matter \1, subtract an offset from the column in the file first"
+        ),
+        "X27",
+    ),
+    # R22: a feature (or --y) that varies only within a few ulps of its mean (a warning)
+    (
+        r"subtract the offset \(e\.g\. \w+\[.*?\] - ([^)]+)\) to keep them",
+        r"subtract the offset from the column in the file (e.g. \1) to keep them",
+        "R22",
+    ),
+    (
+        r"partitions grown on y \(partition_on='y', or 'auto''s y candidate\) ignore it; subtract the offset "
+        r"\(y - ([^)]+)\) to keep it",
+        r"partitions grown on it ignore it; subtract the offset from the --y column in the file (\1) to keep it",
+        "R22",
     ),
     # R14: categoricals target encoded beyond the one-hot cap (a warning)
     (
@@ -1735,11 +1792,14 @@ def regress(input_path: str, y_columns: tuple[str, ...], k: int | None, columns:
     start = time.perf_counter()
     model = PartitionedRegressor(partitioner, verbose=progress.enabled).fit(X, frame[y_column])
     seconds = time.perf_counter() - start
-    fitted = model.predict(X)
+    from ._validation import rounded_integers_warning
+
+    with rounded_integers_warning("elsewhere"):  # the fit warned of these rows (X27), with the fit's advice
+        fitted = model.predict(X)
+        # R² of one row is not defined (scikit-learn warns and gives nan)
+        r2 = f"{model.score(X, frame[y_column]):.4f}" if len(frame) > 1 else "not defined on 1 row"
     if target is not None:
         _check_predictions(fitted, 0, source, model_path)
-    # R² of one row is not defined (scikit-learn warns and gives nan)
-    r2 = f"{model.score(X, frame[y_column]):.4f}" if len(frame) > 1 else "not defined on 1 row"
     saved = _save_model(model, model_path, _column_metadata(X, [y_column], categorical or ()))
     _say(quiet, f"fitted {_count(model.n_partitions_, 'local model')} of {y_column!r} on {_count(len(frame), 'row')} in {seconds:.2f} s "
                 f"(partitions grown on {model.partition_on_}, shrinkage {model.shrinkage_:g}); training R² {r2}")
@@ -1782,6 +1842,7 @@ def profile(input_path: str, labels_column: str, columns: tuple[str, ...], out_d
     _check_columns(frame, [labels_column], "--labels", source)
     _labelled_rows(frame[labels_column], source)
     frame[labels_column] = _integer_labels(frame[labels_column], source)
+    _several_partitions(frame[labels_column], source)
     X = _features(frame, _columns_option(columns), [labels_column], source, "--labels", "profile")
     progress.step("profiling")
     report = write_profile(X, frame[labels_column], out)
@@ -1798,6 +1859,17 @@ def _labelled_rows(labels: pd.Series, source: Path) -> None:
         raise BadInput(
             f"--labels column {labels.name!r} of {str(source)!r} has {int(missing.sum()):,} missing value(s), first in "
             f"data row {int(np.flatnonzero(missing)[0]) + 1:,}; every row needs a partition label (drop those rows)"
+        )
+
+
+def _several_partitions(labels: pd.Series, source: Path) -> None:
+    """A profile compares partitions: refuse a --labels column of one value, naming it and the file
+    (the library's A7 named neither: "labels holds 1 distinct partition(s)")."""
+    if labels.nunique() < 2:
+        raise BadInput(
+            f"--labels column {labels.name!r} of {str(source)!r} holds one partition label ({labels.iloc[:1].tolist()[0]!r} in every "
+            "row); a profile compares partitions, at least 2: give --labels the column that holds the partition labels "
+            "(such as the 'partition' column `hvrt partition` writes)"
         )
 
 
