@@ -98,3 +98,25 @@ def test_a_feature_or_y_within_a_few_ulps_of_its_mean_advises_the_file(tmp_path)
     assert "subtract the offset from the --y column in the file (1e+12) to keep it" in result.stderr, result.stderr
     for line in result.stderr.splitlines():
         assert not PYTHON_ADVICE.search(line), line
+
+
+def test_an_unknown_column_named_alike_to_one_is_suggested(tmp_path):
+    # `--y prize` listed the columns; the one meant, 'price', is now named
+    frame = pd.DataFrame({"a": np.arange(40.0), "price": np.arange(40.0) % 7, "city": ["x", "y"] * 20})
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    for option, given in (("--y", "prize"), ("--y", "Price"), ("--columns", "citi")):
+        result = run("partition", tmp_path / "d.csv", option, given, "-o", tmp_path / "o.csv")
+        assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1, result.stderr
+        assert result.stderr.endswith("; did you mean 'price'?\n" if given != "citi" else "; did you mean 'city'?\n")
+    result = run("profile", tmp_path / "d.csv", "--labels", "z", "--out", tmp_path / "r")
+    assert result.exit_code == 2 and "did you mean" not in result.stderr  # nothing alike: the list alone
+
+
+def test_an_empty_csv_says_it_is_empty(tmp_path):
+    # pandas' "No columns to parse from file"
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "blank.csv").write_text("\n\n")
+    for name in ("empty.csv", "blank.csv"):
+        result = run("partition", tmp_path / name, "-o", tmp_path / "o.csv")
+        assert result.exit_code == 2
+        assert result.stderr == f"hvrt: error: cannot read '{tmp_path / name}' as CSV: the file is empty (not even a header)\n"

@@ -410,6 +410,9 @@ def _reading(path: Path, fmt: str) -> Iterator[None]:
             "files (with or without a byte-order mark): save it as UTF-8"
         ) from None
     except Exception as error:  # noqa: BLE001 (each parser error becomes one line naming the file)
+        if fmt == "csv" and type(error).__name__ == "EmptyDataError" and not path.read_bytes().strip():
+            # (pandas: "No columns to parse from file")
+            raise BadInput(f"cannot read {str(path)!r} as CSV: the file is empty (not even a header)") from None
         raise BadInput(f"cannot read {str(path)!r} as {fmt.upper()}: {_one_line(error)}") from None
 
 
@@ -1314,7 +1317,18 @@ def _check_columns(frame: pd.DataFrame, names: Sequence[str], role: str, source:
         parts = str(missing[0]).split(",")
         if repeatable and len(parts) > 1 and all(part.strip() in frame.columns for part in parts):
             hint = f"; give each column its own {role}: " + " ".join(f"{role} {part.strip()}" for part in parts)
+        if not hint:  # a typo or another case: 'prize', 'Price' for 'price'
+            hint = _did_you_mean(str(missing[0]), [str(c) for c in frame.columns])
         raise BadInput(f"unknown {role} column {missing[0]!r} in {str(source)!r} (its columns: {shown}){hint}")
+
+
+def _did_you_mean(name: str, columns: Sequence[str]) -> str:
+    """``; did you mean 'price'?`` when one column is named alike (another case, a letter off)."""
+    import difflib
+
+    by_case = [column for column in columns if column.lower() == name.lower()]
+    close = by_case or difflib.get_close_matches(name, columns, n=1, cutoff=0.75)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _numeric_target(frame: pd.DataFrame, names: Sequence[str], source: Path) -> None:
@@ -1796,10 +1810,10 @@ def regress(input_path: str, y_columns: tuple[str, ...], k: int | None, columns:
 
     with rounded_integers_warning("elsewhere"):  # the fit warned of these rows (X27), with the fit's advice
         fitted = model.predict(X)
+        if target is not None:
+            _check_predictions(fitted, 0, source, model_path)
         # R² of one row is not defined (scikit-learn warns and gives nan)
         r2 = f"{model.score(X, frame[y_column]):.4f}" if len(frame) > 1 else "not defined on 1 row"
-    if target is not None:
-        _check_predictions(fitted, 0, source, model_path)
     saved = _save_model(model, model_path, _column_metadata(X, [y_column], categorical or ()))
     _say(quiet, f"fitted {_count(model.n_partitions_, 'local model')} of {y_column!r} on {_count(len(frame), 'row')} in {seconds:.2f} s "
                 f"(partitions grown on {model.partition_on_}, shrinkage {model.shrinkage_:g}); training R² {r2}")
