@@ -120,3 +120,18 @@ def test_an_empty_csv_says_it_is_empty(tmp_path):
         result = run("partition", tmp_path / name, "-o", tmp_path / "o.csv")
         assert result.exit_code == 2
         assert result.stderr == f"hvrt: error: cannot read '{tmp_path / name}' as CSV: the file is empty (not even a header)\n"
+
+
+def test_x26_advises_the_file_not_python(tmp_path):
+    # a Parquet float column of IDs beyond 2**53 given to --categorical-features: X26 said
+    # "keep them as integers (X['code'].astype('Int64')) or as text"
+    rng = np.random.default_rng(26)
+    ids = (2**60 + rng.integers(0, 1000, 300) * 256).astype(float)
+    ids[3] = np.nan
+    pd.DataFrame({"code": ids, "v": rng.normal(size=300)}).to_parquet(tmp_path / "f.parquet", index=False)
+    result = run("partition", tmp_path / "f.parquet", "-k", 3, "--engine", "hist", "--categorical-features", "code",
+                 "-o", tmp_path / "o.csv")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.stderr.splitlines() if "whole numbers as floats beyond 2**53" in line)
+    assert line.endswith("store them in the file as integers (a Parquet int64 column, which holds nulls too) or as text")
+    assert not PYTHON_ADVICE.search(line), line

@@ -234,6 +234,12 @@ _COMMAND_LINE_ADVICE: tuple[tuple[str, str, str], ...] = (
         ),
         "X27",
     ),
+    # X26: a categorical column of whole floats beyond 2**53 (a Parquet float column of IDs; a warning)
+    (
+        r"keep them as integers \(\w+\[.*?\]\.astype\('Int64'\)\) or as text",
+        "store them in the file as integers (a Parquet int64 column, which holds nulls too) or as text",
+        "X26",
+    ),
     # R22: a feature (or --y) that varies only within a few ulps of its mean (a warning)
     (
         r"subtract the offset \(e\.g\. \w+\[.*?\] - ([^)]+)\) to keep them",
