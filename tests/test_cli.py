@@ -358,6 +358,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
     (tmp_path / "sentinel.csv").write_text("end,v\n2020-01-01,1\n9999-12-31,2\n2021-05-06,3\n")
     frame.assign(c=np.r_[1.0, 2.5, frame["c"].to_numpy()[2:]]).to_csv(tmp_path / "lab_frac.csv", index=False)
     frame.assign(c=7).to_csv(tmp_path / "one_label.csv", index=False)
+    (tmp_path / "data.csv.gz").write_bytes(b"")  # (refused by its name)
     out = tmp_path / "out.csv"
     return {
         "missing file": (["partition", tmp_path / "absent.csv", "-o", out], "input file '.*absent.csv' does not exist"),
@@ -414,6 +415,7 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "a --categorical-features column that is --y": (["regress", csv, "--y", "y", "--categorical-features", "c,y", "--model", tmp_path / "m.hvrt"], "--categorical-features column 'y' is --y, not a feature; list feature columns only"),
         "--y-weight without --y": (["partition", csv, "--y-weight", "1", "-o", out], "--y-weight is the share of the target that --y carries; name the --y column\\(s\\) it weighs"),
         "a --labels column of fractions": (["profile", tmp_path / "lab_frac.csv", "--labels", "c", "--out", tmp_path / "report"], "--labels column 'c' of '.*lab_frac.csv' holds 1 value\\(s\\) that are not whole numbers, first 2.5 in data row 2"),
+        "a compressed CSV": (["partition", tmp_path / "data.csv.gz", "-o", out], "input '.*data.csv.gz' is compressed \\(.gz\\), which hvrt does not read: decompress it first"),
         "a --labels column of one label": (["profile", tmp_path / "one_label.csv", "--labels", "c", "--out", tmp_path / "report"], "--labels column 'c' of '.*one_label.csv' holds one partition label \\(7 in every row\\); a profile compares partitions"),
     }  # fmt: skip
 
@@ -435,6 +437,7 @@ CASES = [
     "an unknown --categorical-features column", "a --categorical-features column that is --y", "a CSV that is not UTF-8",
     "labelling a Parquet file cut short", "regress given two --y columns",
     "an input that is a folder", "--y-weight without --y", "a --labels column of fractions", "a --labels column of one label",
+    "a compressed CSV",
 ]  # fmt: skip
 
 

@@ -370,6 +370,10 @@ def _say(quiet: bool, text: str) -> None:
 
 def _format_of(path: Path, role: str) -> str:
     suffix = path.suffix.lower()
+    inner = Path(path.stem).suffix.lower()
+    if suffix in (".gz", ".bz2", ".xz", ".zip", ".zst") and inner in FORMATS:  # data.csv.gz
+        done = "read: decompress it first" if role == "input" else f"write: write {path.stem!r} and compress it after"
+        raise BadInput(f"{role} {str(path)!r} is compressed ({suffix}), which hvrt does not {done}")
     if suffix not in FORMATS:
         raise BadInput(f"unknown format of {role} {str(path)!r}: use a .csv or .parquet (.pq) file")
     return FORMATS[suffix]
