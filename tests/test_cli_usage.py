@@ -80,7 +80,9 @@ def test_x27_advises_the_file_and_the_options_not_python(tmp_path):
         for line in result.stderr.splitlines():
             assert not PYTHON_ADVICE.search(line), (name, line)
     # the advice followed: no warning of the IDs
-    result = run("partition", big, "-k", 4, "--engine", "exact", "--categorical-features", "id", "-o", tmp_path / "p2.csv")
+    result = run(
+        "partition", big, "-k", 4, "--engine", "exact", "--categorical-features", "id", "-o", tmp_path / "p2.csv"
+    )
     assert result.exit_code == 0 and _warnings_of_x27(result.stderr) == [], result.stderr
     result = run("profile", tmp_path / "p.csv", "--labels", "partition", "--columns", "v,y", "--out", tmp_path / "rep2")
     assert result.exit_code == 0 and _warnings_of_x27(result.stderr) == [], result.stderr
@@ -90,9 +92,13 @@ def test_a_feature_or_y_within_a_few_ulps_of_its_mean_advises_the_file(tmp_path)
     # R22 advised "subtract the offset (e.g. X['a'] - 1e+15)" and, for y, named partition_on='y'
     rng = np.random.default_rng(22)
     n = 200
-    frame = pd.DataFrame({"a": 1e15 + rng.normal(size=n).round(), "v": rng.normal(size=n), "y": 1e12 + 1e-3 * rng.normal(size=n)})
+    frame = pd.DataFrame(
+        {"a": 1e15 + rng.normal(size=n).round(), "v": rng.normal(size=n), "y": 1e12 + 1e-3 * rng.normal(size=n)}
+    )
     frame.to_csv(tmp_path / "near.csv", index=False)
-    result = run("regress", tmp_path / "near.csv", "--y", "y", "-k", 2, "--engine", "exact", "--model", tmp_path / "m.hvrt")
+    result = run(
+        "regress", tmp_path / "near.csv", "--y", "y", "-k", 2, "--engine", "exact", "--model", tmp_path / "m.hvrt"
+    )
     assert result.exit_code == 0, result.output
     assert "subtract the offset from the column in the file (e.g. 1e+15) to keep them" in result.stderr, result.stderr
     assert "subtract the offset from the --y column in the file (1e+12) to keep it" in result.stderr, result.stderr
@@ -119,7 +125,10 @@ def test_an_empty_csv_says_it_is_empty(tmp_path):
     for name in ("empty.csv", "blank.csv"):
         result = run("partition", tmp_path / name, "-o", tmp_path / "o.csv")
         assert result.exit_code == 2
-        assert result.stderr == f"hvrt: error: cannot read '{tmp_path / name}' as CSV: the file is empty (not even a header)\n"
+        assert (
+            result.stderr
+            == f"hvrt: error: cannot read '{tmp_path / name}' as CSV: the file is empty (not even a header)\n"
+        )
 
 
 def test_x26_advises_the_file_not_python(tmp_path):
@@ -133,5 +142,7 @@ def test_x26_advises_the_file_not_python(tmp_path):
                  "-o", tmp_path / "o.csv")  # fmt: skip
     assert result.exit_code == 0, result.output
     line = next(line for line in result.stderr.splitlines() if "whole numbers as floats beyond 2**53" in line)
-    assert line.endswith("store them in the file as integers (a Parquet int64 column, which holds nulls too) or as text")
+    assert line.endswith(
+        "store them in the file as integers (a Parquet int64 column, which holds nulls too) or as text"
+    )
     assert not PYTHON_ADVICE.search(line), line
