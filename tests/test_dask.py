@@ -1855,3 +1855,35 @@ def test_labels_are_refused_across_chunks_as_in_memory(numbers) -> None:
         assert as_floats.partition_ids.tolist() == as_ints.partition_ids.tolist() == [1, 2, 3]
         assert as_floats.partition_ids.dtype.kind == "i"
         assert as_floats["f0"].variance_report.distribution.tolist() == as_ints["f0"].variance_report.distribution.tolist()
+
+
+def test_text_labels_in_one_chunk_and_whole_floats_in_another_are_labels_as_in_memory() -> None:
+    """Labels of Python objects need not sort: text in one chunk and whole floats (or ints)
+    in another raised numpy's ``TypeError``; in memory they are labels, sorted numbers first
+    and each float as given (``1.0``), where a chunk of floats alone reads ints."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60), "c": rng.choice(["u", "v", "w"], 60)})
+    cases = [
+        np.array(["p", "q"] * 10 + [1.0, 2.0] * 20, dtype=object),
+        np.array([1.0, 2.0] * 10 + ["p", "q"] * 20, dtype=object),
+        np.array(["p", "q"] * 10 + [1, 2] * 20, dtype=object),
+        np.array(["p", 1.0] * 10 + [1.0, 2.0] * 20, dtype=object),
+    ]
+    with dask.config.set(scheduler="synchronous", **{"dataframe.convert-string": False}):
+        dX = dd.from_pandas(X, npartitions=3)
+        for labels in cases:
+            expected = full_report(X, labels)
+            quality = partition_quality(X, labels)
+            for chunked in (dd.from_pandas(pd.Series(labels), npartitions=3), da.from_array(labels, chunks=20)):
+                report = hvrt_dask.full_report(dX, chunked)
+                assert report.partition_ids.tolist() == expected.partition_ids.tolist()
+                assert [type(v) for v in report.partition_ids] == [type(v) for v in expected.partition_ids]
+                for name in ("a", "b"):
+                    assert np.allclose(
+                        report[name].variance_report.distribution, expected[name].variance_report.distribution
+                    )
+                assert report.categorical["c"].partition_ids.tolist() == expected.categorical["c"].partition_ids.tolist()
+                assert np.array_equal(report.categorical["c"].counts, expected.categorical["c"].counts)
+                on_dask = hvrt_dask.partition_quality(dX, chunked)
+                assert np.isclose(on_dask.within_sse_ratio, quality.within_sse_ratio)
+                assert on_dask.feature_r2 == pytest.approx(quality.feature_r2)

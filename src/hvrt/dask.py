@@ -132,6 +132,7 @@ from ._validation import (
     rounded_integers_warning,
     time_kinds,
     to_frame,
+    warnings_given_once,
 )
 from .local_models import (
     AUTO_FALLBACK,
@@ -1276,7 +1277,7 @@ def _map_rows(X: Any, function: Any, model: Any, dtype: Any, name: str) -> Any:
     closures), so the graph pickles with plain ``pickle`` as well as with cloudpickle."""
     dask = import_dask()
     _chunks_of(X)  # the same checks as at fit
-    given = _Given()  # the X27 texts this labelling gave (one set per process)
+    given = _Given()  # the warning texts this labelling gave (one set per process)
     if isinstance(X, dask.array.Array):
         on_block = functools.partial(_on_block, function=function, model=model, given=given)
         return X.map_blocks(on_block, drop_axis=1, dtype=dtype, meta=np.empty(0, dtype))
@@ -1284,8 +1285,10 @@ def _map_rows(X: Any, function: Any, model: Any, dtype: Any, name: str) -> Any:
     return X.map_partitions(on_frame, meta=pd.Series(dtype=dtype, name=name))
 
 
-# A chunk labelled warns of integers beyond 2**53 (X27) by column name only, one text for
-# every chunk, given once per labelling (``given``) in each process
+# A chunk labelled gives each warning text once per labelling (``given``) in each process,
+# as the in-memory labelling of all the rows gives it once: integers beyond 2**53 (X27, by
+# column name only, one text for every chunk), feature names unlike the fit's, categorical
+# floats beyond 2**53
 
 
 class _Given:
@@ -1301,17 +1304,22 @@ class _Given:
         return self._token
 
 
-def _on_block(block: np.ndarray, *, function: Any, model: Any, given: _Given | None = None) -> np.ndarray:
-    with rounded_integers_warning("columns", None if given is None else given.texts):
+def _on_block(block: np.ndarray, *, function: Any, model: Any, given: _Given) -> np.ndarray:
+    with rounded_integers_warning("columns"), warnings_given_once(given.texts):
         return function(block, model)
 
 
-def _on_frame(
-    frame: pd.DataFrame, *, function: Any, model: Any, dtype: Any, name: str, given: _Given | None = None
-) -> pd.Series:
-    with rounded_integers_warning("columns", None if given is None else given.texts):
+def _on_frame(frame: pd.DataFrame, *, function: Any, model: Any, dtype: Any, name: str, given: _Given) -> pd.Series:
+    with rounded_integers_warning("columns"), warnings_given_once(given.texts):
         values = function(frame, model) if len(frame) else np.empty(0, dtype)
     return pd.Series(values, index=frame.index, name=name, dtype=dtype)
+
+
+def _once_per_call(*args: Any, function: Any, given: _Given, **kwargs: Any) -> Any:
+    """``function(*args, **kwargs)`` on a chunk, giving each warning text once for all the
+    chunks of one call (an analysis): X27 by column name only, as a labelling."""
+    with rounded_integers_warning("columns"), warnings_given_once(given.texts):
+        return function(*args, **kwargs)
 
 
 def _fit_chunk_facts(
@@ -2728,12 +2736,33 @@ def _merge_groupings(parts: list[Grouping]) -> tuple[GroupedStats, np.ndarray]:
     rows, ``metrics._total_sse``; these match them, where the raw means lost 1 % of a
     1e14 + N(0, 10) column's R²).
     """
+    parts, labels = _sortable_ids(parts)
     counts = np.concatenate([stats.count for stats, _ in parts])
     means = np.concatenate([np.where(stats.count > 0, stats.mean, 0.0) for stats, _ in parts])
     shift = (counts * means).sum(axis=0) / np.maximum(counts.sum(axis=0), 1)
     merged = merge_grouped([replace(stats, mean=(stats.mean - shift) + residual) for stats, residual in parts])
     total = np.nan_to_num(_one_group(merged).m2[0])
+    if labels is not None:
+        merged = replace(merged, partition_ids=labels[merged.partition_ids])
     return replace(merged, mean=merged.mean + shift), total
+
+
+def _sortable_ids(parts: list[Grouping]) -> tuple[list[Grouping], np.ndarray | None]:
+    """The chunks' groupings with their partition ids as codes in the sorted union of all
+    of them, and that union; unchanged (None) where the ids are of one numeric kind.
+
+    Labels of Python objects (text in one chunk, numbers in another) do not sort for
+    ``np.unique``: the union is sorted as the in-memory labels are (``pd.factorize(...,
+    sort=True)``, numbers before text), a label of several chunks merged by its value."""
+    ids = [stats.partition_ids for stats, _ in parts]
+    dtypes = {chunk.dtype for chunk in ids}
+    if all(dtype.kind in "iub" for dtype in dtypes) or (len(dtypes) == 1 and dtypes.pop().kind != "O"):
+        return parts, None
+    joined = np.concatenate([chunk.astype(object) for chunk in ids])
+    codes, labels = pd.factorize(joined, sort=True)
+    bounds = np.cumsum([0] + [len(chunk) for chunk in ids])
+    recoded = [(replace(stats, partition_ids=codes[a:b]), residual) for (stats, residual), a, b in zip(parts, bounds, bounds[1:])]
+    return recoded, np.asarray(labels, dtype=object)
 
 
 Cells = tuple[Any, np.ndarray, np.ndarray, np.ndarray]  # a chunk's categories and (partition, category, rows) cells
@@ -2753,6 +2782,7 @@ class _ChunkGrouping:
     cell_ids: dict[str, np.ndarray] = field(default_factory=dict)  # partition ids of recounted cells
     bools: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # rows of bool labels
     numbers: bool = False  # whether a label is a number that is no bool
+    whole_floats: bool = False  # whether the labels were floats, read as the ints they stand for
 
 
 @dataclass
@@ -2811,15 +2841,16 @@ def _group_chunk(
         if fault is None:
             raise
         return _RefusedLabels(fault, len(labels))
-    ids = data.original_labels(data.labels)
-    stats = _grouping(data.values, ids)
+    # grouped by the labels' codes (in the labels' sorted order, which Python objects such as
+    # [1.0, 'p'] do not have for numpy), then named by the labels, so that chunks merge by label
+    stats = _labelled(_grouping(data.values, data.labels), data)
     y_stats = None
     if y_part is not None:
         _check_paired(y_part, part, "y")
         y_values = _target_values(y_part, when="measure")
         if y_values.shape[1] != 1:
             raise ValueError(f"y must be 1-D with one value per row of X, got {y_values.shape[1]} columns")
-        y_stats = _without_codes(_grouping(y_values, ids))
+        y_stats = _without_codes(_labelled(_grouping(y_values, data.labels), data))
     kinds = {c: _object_kind(data.frame, c) for c in objects} if data.frame is not None else {}
     cells: dict[str, Cells | None] = {}
     if categorical and data.frame is not None:
@@ -2827,10 +2858,35 @@ def _group_chunk(
         for name in data.skipped_columns:
             cells[name] = category_cells(data.frame[name], grouping.codes, grouping.n_partitions)
     bools, numbers = bools_and_numbers(labels)  # bools among numbers across chunks: _refuse_labels
+    whole_floats = data.label_values is None and (
+        labels.dtype.kind == "f" or (labels.dtype == object and pd.api.types.infer_dtype(labels) == "floating")
+    )
     return _ChunkGrouping(
         _without_codes(stats), y_stats, data.feature_names, data.skipped_columns, kinds, cells,
-        bools=np.flatnonzero(bools), numbers=numbers,
+        bools=np.flatnonzero(bools), numbers=numbers, whole_floats=whole_floats,
     )  # fmt: skip
+
+
+def _floats_among_text(chunks: list[_ChunkGrouping]) -> None:
+    """Whole float labels of a chunk as the floats they were, where another chunk's labels
+    hold text: in memory such labels stay as given (``[1.0, 'p']``), where a chunk of
+    floats alone reads them as the ints they stand for (its partition ids ``1``, not ``1.0``)."""
+    objects = [chunk.stats[0].partition_ids for chunk in chunks if chunk.stats[0].partition_ids.dtype == object]
+    if not objects or not any(chunk.whole_floats for chunk in chunks):
+        return
+    if pd.api.types.infer_dtype(np.concatenate(objects), skipna=True) in ("integer", "mixed-integer-float", "floating"):
+        return  # numbers alone: whole floats are ints in memory too
+    for chunk in chunks:
+        if chunk.whole_floats:
+            floats = chunk.stats[0].partition_ids.astype(np.float64).astype(object)
+            chunk.stats = (replace(chunk.stats[0], partition_ids=floats), chunk.stats[1])
+            if chunk.y_stats is not None:
+                chunk.y_stats = (replace(chunk.y_stats[0], partition_ids=floats), chunk.y_stats[1])
+
+
+def _labelled(grouping: Grouping, data: Any) -> Grouping:
+    """A chunk's grouping by label codes with the labels as its partition ids."""
+    return replace(grouping[0], partition_ids=data.original_labels(grouping[0].partition_ids)), grouping[1]
 
 
 def _refuse_labels(results: list[_ChunkGrouping | _RefusedLabels]) -> None:
@@ -2890,7 +2946,8 @@ def _merged_groupings(X: Any, labels: Any, y: Any = None, categorical: bool = Fa
     label_chunks = _paired_chunks(labels, X, chunks, "labels", lengths)
     y_chunks = None if y is None else _paired_chunks(y, X, chunks, "y", lengths)
     objects = [c for c, dtype in chunks.dtypes.items() if dtype == object] if chunks.is_frame else []
-    group = _delayed(_group_chunk)
+    given = _Given()  # each warning of the chunks given once (the same call in memory gives it once)
+    group = _delayed(functools.partial(_once_per_call, function=_group_chunk, given=given))
     tasks = [
         group(part, lab, None if y_chunks is None else y_chunks[i], categorical, objects)
         for i, (part, lab) in enumerate(zip(chunks.parts, label_chunks))
@@ -2901,10 +2958,11 @@ def _merged_groupings(X: Any, labels: Any, y: Any = None, categorical: bool = Fa
     if not holding:
         raise ValueError("X has no rows")
     present = [results[i] for i in holding]
+    _floats_among_text(present)
     names, skipped = _settled_columns(present, list(chunks.dtypes.index), objects)
     recount = [c for c in skipped if any(c not in r.cells for r in present)] if categorical else []
     if recount:  # object columns some chunks read as numbers: their values, counted as they are
-        count = _delayed(_recount_chunk)
+        count = _delayed(functools.partial(_once_per_call, function=_recount_chunk, given=given))
         lacking = {i: [c for c in recount if c not in r.cells] for i, r in zip(holding, present)}
         missing = [i for i, columns in lacking.items() if columns]
         (extra,) = _compute([count(chunks.parts[i], label_chunks[i], lacking[i]) for i in missing])
@@ -3131,7 +3189,8 @@ def _merged_categories(chunks: list[_ChunkGrouping], column: str, partition_ids:
     merged_codes, uniques = category_codes(joined)
     offsets = np.cumsum([0] + [len(part[0]) for part in parts])
     codes = np.concatenate([merged_codes[offset + part[2]] for offset, part in zip(offsets, parts)])
-    slots = [np.searchsorted(partition_ids, chunk_ids) for chunk_ids in ids]
+    merged_ids = pd.Index(partition_ids)  # (by value: labels of Python objects need not sort)
+    slots = [merged_ids.get_indexer(np.asarray(chunk_ids)) for chunk_ids in ids]
     partitions = np.concatenate([slot[part[1]] for slot, part in zip(slots, parts)])
     rows = np.concatenate([part[3] for part in parts])
     return uniques, partitions, codes, rows
