@@ -1887,3 +1887,41 @@ def test_text_labels_in_one_chunk_and_whole_floats_in_another_are_labels_as_in_m
                 on_dask = hvrt_dask.partition_quality(dX, chunked)
                 assert np.isclose(on_dask.within_sse_ratio, quality.within_sse_ratio)
                 assert on_dask.feature_r2 == pytest.approx(quality.feature_r2)
+
+
+def test_objects_that_dask_made_text_are_refused_as_labels_and_y() -> None:
+    """K28: under Dask's default ``dataframe.convert-string``, ``dd.from_pandas`` made labels
+    of Python ints text without a word (partition ids '1', '10', '2', sorted as text; 1 and
+    1.0 two partitions, where in memory they are one), and a y of Python floats text
+    (refused as "text" with advice for text). Object text labels convert faithfully."""
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    ints = pd.Series(np.array(list(rng.integers(0, 12, 60)), dtype=object), name="part")
+    mixed = pd.Series(np.array([1, 1.0, 2] * 20, dtype=object))
+    text = pd.Series(np.array(["x", "y", "z"] * 20, dtype=object))
+    y = pd.Series(np.array(list(rng.normal(size=60)), dtype=object), name="target")
+    with dask.config.set(scheduler="synchronous", **{"dataframe.convert-string": True}):
+        dX = dd.from_pandas(X, npartitions=3)
+        for labels in (ints, mixed):
+            for call in (hvrt_dask.full_report, hvrt_dask.partition_quality):
+                with pytest.raises(ValueError, match=r"^labels held Python objects that are not all text .* "
+                                   r"dataframe.convert-string option made them text: other labels"):  # fmt: skip
+                    call(dX, dd.from_pandas(labels, npartitions=3))
+        # a column picked from a frame: only its own values count
+        frame = dd.from_pandas(X.assign(part=ints, name=text), npartitions=3)
+        with pytest.raises(ValueError, match="^labels held Python objects"):
+            hvrt_dask.full_report(dX, frame["part"])
+        report = hvrt_dask.full_report(dX, frame["name"])  # text is text, in memory too
+        assert report.partition_ids.tolist() == full_report(X, text).partition_ids.tolist()
+        as_text = hvrt_dask.full_report(dX, frame["part"].astype(str))  # made text by the user: meant
+        assert as_text.partition_ids.tolist() == full_report(X, ints.astype(str)).partition_ids.tolist()
+        for fit in (
+            lambda: DaskPartitionedRegressor().fit(dX, dd.from_pandas(y, npartitions=3)),
+            lambda: DaskPartitionedRegressor().fit(dX, dd.from_pandas(y.to_frame(), npartitions=3)),
+        ):
+            with pytest.raises(ValueError, match=r"^y( column 'target')? held Python objects .* where in memory they are numbers"):
+                fit()
+        hvrt_dask.partition_quality(dX, dd.from_pandas(text, npartitions=3), y=dd.from_pandas(y.astype(float), npartitions=3))
+    with dask.config.set(scheduler="synchronous", **{"dataframe.convert-string": False}):  # the objects kept
+        report = hvrt_dask.full_report(dd.from_pandas(X, npartitions=3), dd.from_pandas(mixed, npartitions=3))
+        assert report.partition_ids.tolist() == full_report(X, mixed).partition_ids.tolist() == [1, 2]

@@ -242,6 +242,7 @@ def _target_chunks(y: Any, n_rows: int | None = None, name: str = "y") -> list[A
         )
     non_numeric = [d for d in dtypes if not pd.api.types.is_numeric_dtype(d)]  # bool counts, as in memory
     if non_numeric:
+        _refuse_objects_made_text(y, name)
         dtype = non_numeric[0]
         # (the values are not read yet: the in-memory regressor's hint, for a dtype that may hold text)
         hint = "" if not pd.api.types.is_string_dtype(dtype) else f"; convert numbers written as text with dd.to_numeric({name})"
@@ -258,6 +259,59 @@ def _target_chunks(y: Any, n_rows: int | None = None, name: str = "y") -> list[A
             raise ValueError(f"{name} has {y.shape[0]} rows but X has {n_rows}; they must match")
         return list(y.to_delayed().ravel())
     return list(y.to_delayed())
+
+
+def _objects_made_text(collection: Any) -> list[Any]:
+    """The columns (a Series: its name) of a dask collection read by ``dd.from_pandas`` from
+    pandas objects that are not all text (ints, floats, bytes, a mix), which Dask's
+    ``dataframe.convert-string`` option (on by default) made text with ``str``: ``1`` and
+    ``1.0`` become ``'1'`` and ``'1.0'``, ``1`` and ``'1'`` one value. Only there is the
+    original at hand (in the graph's ``FromPandas``, on the client); other sources read
+    text as text, and so is a collection made from it otherwise (``.astype(str)``: the
+    user's text). Dask's expression internals are read defensively: nothing found if they
+    change."""
+    try:
+        node = collection.expr
+        while type(node).__name__ == "Projection":  # columns picked: X["labels"]
+            node = node.frame
+        if type(node).__name__ != "FromPandas" or not node.operand("pyarrow_strings_enabled"):
+            return []
+        original = node.operand("frame")._data
+    except (AttributeError, KeyError, TypeError, ValueError):  # another Dask: the check is a courtesy
+        return []
+    # only the collection's own columns, by name (a column picked from a frame of others)
+    wanted = [collection.name] if collection.ndim == 1 else list(collection.columns)
+    if isinstance(original, pd.Series):
+        original = original.to_frame(name=original.name)
+    if not isinstance(original, pd.DataFrame):
+        return []
+    return [
+        column
+        for j, (column, dtype) in enumerate(original.dtypes.items())
+        if column in wanted
+        and dtype == object
+        and pd.api.types.infer_dtype(original.iloc[:, j], skipna=True) not in ("string", "empty")
+    ]
+
+
+def _refuse_objects_made_text(collection: Any, name: str) -> None:
+    """Refuse (K28) ``name`` (labels, y, sample_weight) whose Python objects Dask made text
+    (:func:`_objects_made_text`): as text they would be other labels, or no numbers, than
+    the same objects in memory."""
+    found = _objects_made_text(collection)
+    if found:
+        column = "" if collection.ndim == 1 else f" column {found[0]!r}"
+        differs = (
+            "other labels than the same values in memory (1 and 1.0 two labels, 1 and '1' one)"
+            if name == "labels"
+            else "text, where in memory they are numbers"
+        )
+        raise ValueError(
+            f"{name}{column} held Python objects that are not all text (numbers, bytes or a mix) in the pandas "
+            f"data dd.from_pandas read, and Dask's dataframe.convert-string option made them text: {differs}. "
+            "Set dask.config.set({'dataframe.convert-string': False}) before dd.from_pandas, or convert them "
+            "first (astype(float) for numbers, astype(str) to mean text)"
+        )
 
 
 def _target_names(y: Any, width: int) -> list[str]:
@@ -3203,6 +3257,8 @@ def _target_chunks_any(labels: Any, name: str) -> list[Any]:
             raise ValueError(f"{name} must be 1-D, got {labels.ndim} dimensions")
         return list(labels.to_delayed())
     if isinstance(labels, dask.dataframe.Series):
+        if not pd.api.types.is_numeric_dtype(labels.dtype):
+            _refuse_objects_made_text(labels, name)
         return list(labels.to_delayed())
     raise TypeError(f"with Dask input, {name} must be a dask array or Series, got {type(labels).__name__}")
 
