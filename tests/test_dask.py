@@ -1925,3 +1925,27 @@ def test_objects_that_dask_made_text_are_refused_as_labels_and_y() -> None:
     with dask.config.set(scheduler="synchronous", **{"dataframe.convert-string": False}):  # the objects kept
         report = hvrt_dask.full_report(dd.from_pandas(X, npartitions=3), dd.from_pandas(mixed, npartitions=3))
         assert report.partition_ids.tolist() == full_report(X, mixed).partition_ids.tolist() == [1, 2]
+
+
+def test_chunk_categories_held_as_objects_merge_without_a_pandas_warning() -> None:
+    """pandas 2 warned (FutureWarning, "Dtype inference on a pandas object") where a chunk's
+    categories were an object Index of Timestamps or Timedeltas: ``pd.Series(index)`` inferred
+    a dtype, which pandas 3 no longer does. Each chunk's categories keep their own dtype."""
+    import warnings
+
+    from hvrt.dask import _ChunkGrouping, _grouping, _merged_categories
+
+    def chunk(categories: list[Any], partition: int) -> _ChunkGrouping:
+        stats = _grouping(np.zeros((len(categories), 1)), np.full(len(categories), partition))
+        n = len(categories)
+        cells = (pd.Index(categories, dtype=object), np.zeros(n, dtype=np.int64), np.arange(n), np.ones(n, dtype=np.int64))
+        return _ChunkGrouping(stats, None, ["f0"], ("c",), {}, {"c": cells})
+
+    first = [pd.Timestamp("2020-01-01"), pd.Timestamp("2021-01-01")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        uniques, partitions, codes, rows = _merged_categories(
+            [chunk(first, 0), chunk([pd.Timestamp("2020-01-01"), "x"], 1)], "c", np.array([0, 1])
+        )
+    assert list(uniques) == [*first, "x"]
+    assert partitions.tolist() == [0, 0, 1, 1] and codes.tolist() == [0, 1, 0, 2] and rows.tolist() == [1, 1, 1, 1]

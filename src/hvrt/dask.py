@@ -3239,7 +3239,10 @@ def _merged_categories(chunks: list[_ChunkGrouping], column: str, partition_ids:
     if any(part is None for part in parts):
         return None
     ids = [chunk.cell_ids.get(column, chunk.stats[0].partition_ids) for chunk in chunks]
-    joined = pd.concat([pd.Series(part[0]) for part in parts], ignore_index=True)
+    # each chunk's categories in their own dtype: pandas 2 would infer one from an object
+    # Index (Timestamps or Timedeltas held as objects), with a FutureWarning that pandas 3
+    # no longer does
+    joined = pd.concat([pd.Series(part[0], dtype=part[0].dtype) for part in parts], ignore_index=True)
     merged_codes, uniques = category_codes(joined)
     offsets = np.cumsum([0] + [len(part[0]) for part in parts])
     codes = np.concatenate([merged_codes[offset + part[2]] for offset, part in zip(offsets, parts)])
