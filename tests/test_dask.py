@@ -491,8 +491,13 @@ def test_other_bad_input(client, numbers) -> None:
     with pytest.raises(TypeError, match="must be numeric, got dtype <U"):
         DaskHVRTPartitioner().fit(da.from_array(np.array([["a", "b"]] * 4), chunks=(2, 2)))
     X = da.from_array(numbers, chunks=(500, 4))
-    with pytest.raises(ValueError, match="estimator is not supported"):
-        DaskPartitionedRegressor(estimator=PartitionedRegressor()).fit(X, da.ones(2000, chunks=500))
+    from sklearn.neighbors import KNeighborsRegressor
+
+    with pytest.raises(TypeError, match="estimator KNeighborsRegressor does not take sample_weight in fit"):
+        # R20 as in memory, before any computation
+        DaskPartitionedRegressor(estimator=KNeighborsRegressor()).fit(
+            X, da.ones(2000, chunks=500), sample_weight=da.ones(2000, chunks=500)
+        )
     with pytest.raises(ValueError, match="max_leaf_nodes must be"):
         DaskHVRTPartitioner(max_leaf_nodes=1).fit(X)
     frame = dd.from_pandas(pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": ["x", "y", "x", "y"]}), npartitions=2)
@@ -1949,3 +1954,35 @@ def test_chunk_categories_held_as_objects_merge_without_a_pandas_warning() -> No
         )
     assert list(uniques) == [*first, "x"]
     assert partitions.tolist() == [0, 0, 1, 1] and codes.tolist() == [0, 1, 0, 2] and rows.tolist() == [1, 1, 1, 1]
+
+
+@pytest.mark.parametrize("weighted", [False, True, "a partition weighs zero"])
+def test_regressor_with_an_estimator_fits_each_partition_as_in_memory(piecewise, weighted) -> None:
+    """``estimator=`` on Dask: a clone per partition on its rows in row order (gathered
+    from every chunk), the weights passed as they are, a partition whose rows all weigh zero
+    taking the estimator of its nearest ancestor with weight; as in memory (it was refused)."""
+    from sklearn.linear_model import Ridge
+    from sklearn.tree import DecisionTreeRegressor
+
+    X, y, weights = piecewise
+    partitioner = HVRTPartitioner(max_leaf_nodes=8, min_samples_leaf=20)
+    options = {"partition_on": "y", "clip": "xy"}
+    if weighted == "a partition weighs zero":
+        weights = np.ones(len(y))
+        weights[PartitionedRegressor(partitioner, shrinkage=10.0, **options).fit(X, y).partitioner_.labels_ == 3] = 0.0
+    for estimator in (Ridge(alpha=2.0), DecisionTreeRegressor(max_depth=3, random_state=0)):
+        w = weights if weighted else None
+        reference = PartitionedRegressor(partitioner, estimator=estimator, **options).fit(X, y, sample_weight=w)
+        with dask.config.set(scheduler="synchronous"):
+            model = DaskPartitionedRegressor(partitioner, estimator=estimator, **options).fit(
+                da.from_array(X, chunks=(700, 3)),
+                da.from_array(y, chunks=700),
+                None if w is None else da.from_array(w, chunks=700),
+            )
+            prediction = model.predict(da.from_array(X, chunks=(700, 3))).compute()
+        np.testing.assert_array_equal(model.partitioner_.labels_.compute(), reference.partitioner_.labels_)
+        assert model.shrinkage_ is None and model.coef_ is None and len(model.estimators_) == 8
+        if weighted == "a partition weighs zero":
+            assert model.estimators_[3] is not None and reference._weight_sums[3] == 0.0
+        np.testing.assert_allclose(prediction, reference.predict(X), rtol=0, atol=1e-8)
+        pd.testing.assert_frame_equal(model.partition_report(), reference.partition_report(), atol=1e-8)

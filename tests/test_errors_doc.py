@@ -552,7 +552,6 @@ CASES: dict[str, Callable[[], object]] = {
     "K9": lambda: _dask_fit()(_dask_x(), route="fast"),
     "K10": lambda: _dask_fit(engine="exact")(_dask_x(), route="hist"),
     "K11": lambda: _dask_fit()(_dask_x()).transform(_dask_x()),
-    "K12": lambda: _dask_regress(estimator=Ridge())(_dask_x(), _dask_y()),
     "K13": lambda: _dask_regress()(_dask_x(), None),
     "K14": lambda: _dask_regress(shrinkage=1.0, partition_on="X")(_dask_x(), _dask_x()),
     "K15": lambda: _dask_regress(shrinkage=1.0, partition_on="X")(_dask_x(), _dask_y(np.r_[np.nan, Y.to_numpy()[1:]])),

@@ -141,8 +141,11 @@ from .local_models import (
     PARTITION_ON_AUTO,
     PartitionedRegressor,
     _batched_solve,
+    _check_takes_weights,
+    _in_context,
     _local_r2,
     _TreeSums,
+    _weighted_ancestors,
     check_weight_sum,
     check_weight_values,
     default_partitioner,
@@ -2466,6 +2469,10 @@ class DaskPartitionedRegressor(PartitionedRegressor):
     validation needs row-level folds and a second partitioner); with a fixed
     ``shrinkage`` and ``partition_on`` nothing but that sample is gathered.
 
+    With ``estimator``, a clone is fitted per partition as in memory, on the partition's
+    rows gathered from every chunk in row order into one task (each partition's rows must
+    fit in one worker); ``n_jobs`` is not used, Dask runs the fits.
+
     Attributes
     ----------
     partitioner_ : DaskHVRTPartitioner
@@ -2504,20 +2511,19 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         Raises
         ------
         ValueError
-            For an invalid parameter, ``estimator`` (not supported on Dask), a y or
-            sample_weight that is non-numeric, of another length or index than X or (when
-            computed) not finite, and the partitioner's input errors.
+            For an invalid parameter, a y or sample_weight that is non-numeric, of another
+            length or index than X or (when computed) not finite, and the partitioner's
+            input errors.
         TypeError
-            For inputs that are not Dask collections, or a partitioner of the wrong type.
+            For inputs that are not Dask collections, a partitioner or estimator of the
+            wrong type, or ``sample_weight`` with an estimator whose ``fit`` takes neither
+            ``sample_weight`` nor ``**kwargs`` (R20).
         """
         self._check_params()
-        if self.estimator is not None:
-            raise ValueError(
-                "estimator is not supported by DaskPartitionedRegressor (it fits one model per partition "
-                "in memory); use estimator=None, the batched ridge"
-            )
         if y is None:
             raise ValueError("DaskPartitionedRegressor requires y to be passed, but the target y is None")
+        if self.estimator is not None and sample_weight is not None:
+            _check_takes_weights(self.estimator)  # (R20, before any computation)
         log = StepLog(self.verbose, type(self).__name__)
         chunks = _chunks_of(X)
         template = default_partitioner() if self.partitioner is None else clone(self.partitioner)
@@ -2566,7 +2572,8 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         rows = np.arange(n_rows) if selection is None else selection
         auto_shrinkage = isinstance(self.shrinkage, str)
         candidates = PARTITION_ON_AUTO if self.partition_on == "auto" else (self.partition_on,)
-        validate = n_rows >= AUTO_MIN_ROWS and (auto_shrinkage or len(candidates) > 1)
+        # as in memory: no cross-validation with an estimator (its shrinkage_ is None)
+        validate = self.estimator is None and n_rows >= AUTO_MIN_ROWS and (auto_shrinkage or len(candidates) > 1)
         sample = None
         if validate:
             pieces = _compute(
@@ -2672,15 +2679,29 @@ class DaskPartitionedRegressor(PartitionedRegressor):
                 for p, yp, wp, f, g in zip(chunks.parts, y_chunks, w_chunks, folds, grown_labels)
             ]
         )
-        products = _merge_products([part[0] for part in parts])
-        tree = _TreeSums.from_partitioner(local)
-        # centred up the tree and solved as in memory: exact far from the origin
-        nodes = tree.centred_node_sums(products)
-        self._coef = tree.centred_solve(
-            nodes, self.shrinkage_, self._level_shrinkage(self.shrinkage_), float(self.alpha)
-        )
-        self._local_r2 = _local_r2(tree.partitions_of(nodes), self._coef, design_of.response_mean)
-        self.estimators_ = None
+        self._weight_sums = np.sum([part[1] for part in parts], axis=0)
+        if self.estimator is None:
+            products = _merge_products([part[0] for part in parts])
+            tree = _TreeSums.from_partitioner(local)
+            # centred up the tree and solved as in memory: exact far from the origin
+            nodes = tree.centred_node_sums(products)
+            self._coef = tree.centred_solve(
+                nodes, self.shrinkage_, self._level_shrinkage(self.shrinkage_), float(self.alpha)
+            )
+            self._local_r2 = _local_r2(tree.partitions_of(nodes), self._coef, design_of.response_mean)
+            self.estimators_ = None
+        else:
+            log(f"fitting {type(self.estimator).__name__} on each of {local.n_partitions_} partitions' rows")
+            self._coef = None
+            self.shrinkage_ = None
+            self._estimator_inputs = "standardised"  # as in memory: the design's columns, standardised
+            self.estimators_ = _fit_estimators_distributed(
+                self.estimator,
+                local,
+                self._weight_sums if sample_weight is not None else None,
+                [chunks.parts, y_chunks, w_chunks, folds, grown_labels],
+                design_of,
+            )
         if box:
             stats = merge_grouped([part[2] for part in parts if part[2].n_partitions > 0])
             low = np.full((local.n_partitions_, width - 1), np.nan)
@@ -2703,7 +2724,6 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         self.n_features_in_ = len(chunks.dtypes)
         self.feature_names_in_ = np.asarray(list(chunks.dtypes.index), dtype=object)
         self.model_input_names_ = np.asarray(model_input_names(preprocessor), dtype=object)
-        self._weight_sums = np.sum([part[1] for part in parts], axis=0)
         log(f"fitted: {self.n_partitions_} partition models")
         return self
 
@@ -2749,6 +2769,98 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         if not is_dask_collection(X):
             return local.predict(X)
         return _map_rows(X, _predict_block, local, np.float64, "prediction")
+
+
+def _fit_estimators_distributed(
+    estimator: Any,
+    local: HVRTPartitioner,
+    partition_weight: np.ndarray | None,
+    chunk_inputs: list[list[Any]],
+    design_of: _Design,
+) -> list[Any]:
+    """A clone of ``estimator`` per partition, fitted as in memory
+    (``PartitionedRegressor._fit_estimators``) on the partition's rows gathered from every
+    chunk in row order: their standardised model inputs, response and (given) weights, the
+    weights passed as they are. A partition whose rows all weigh zero takes the estimator
+    fitted on the rows of its nearest ancestor node with weight. Each chunk splits its rows
+    by group where it lives; each group's pieces meet in one task, which fits the clone."""
+    n_partitions = local.n_partitions_
+    if partition_weight is None:
+        groups = [[k] for k in range(n_partitions)]
+        names = [f"partition {k}" for k in range(n_partitions)]
+        stand_in = {}
+    else:
+        fitted = [k for k in range(n_partitions) if partition_weight[k] > 0]
+        # each partition as one row: a node's "rows" are then the partitions under it
+        stand_in = _weighted_ancestors(local, partition_weight, np.arange(n_partitions))
+        groups = [[k] for k in fitted] + [list(under) for _, under in stand_in.values()]
+        names = [f"partition {k}" for k in fitted] + [
+            f"node {node} (for partition(s) {sorted(ks)}, whose rows all weigh 0)" for node, (ks, _) in stand_in.items()
+        ]
+    split = _fit_delayed(_estimator_rows_chunk)
+    pieces = [
+        split(p, yp, wp, design_of, local, groups, f, g, partition_weight is not None)
+        for p, yp, wp, f, g in zip(*chunk_inputs)
+    ]
+    pick, fit = _delayed(_piece), _delayed(_fit_one_estimator)
+    tasks = [
+        fit([pick(piece, i) for piece in pieces], estimator=estimator, name=name) for i, name in enumerate(names)
+    ]
+    (models,) = _compute(tasks)
+    estimators: list[Any] = [None] * n_partitions
+    for group, model in zip(groups[: len(groups) - len(stand_in)], models):
+        estimators[group[0]] = model
+    for (ks, _), model in zip(stand_in.values(), models[len(groups) - len(stand_in) :]):
+        for k in ks:
+            estimators[k] = model
+    return estimators
+
+
+def _estimator_rows_chunk(
+    part: Any,
+    y_part: Any,
+    w_part: Any,
+    design_of: _Design,
+    local: HVRTPartitioner,
+    groups: list[list[int]],
+    folds: np.ndarray | None,
+    labels: np.ndarray | None,
+    weighted: bool,
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+    """One chunk's rows of each group of partitions, in row order: standardised model
+    inputs (the design without its intercept column), response and weights (None unweighted).
+    ``labels``: the rows' labels where the tree grew on them, else ``local`` labels the chunk."""
+    frame = _frame_of(part, _raw_categoricals(design_of.preprocessor))
+    inputs = design_of.design(frame, folds)[:, 1:]
+    response = _checked_chunk_response(y_part, len(frame))
+    weights = _checked_chunk_weights(w_part, len(frame)) if weighted else None
+    if labels is None:
+        labels = _label_block(part, local)  # the raw chunk, as at fit
+    order = np.argsort(labels, kind="stable")  # each partition's rows, in row order
+    bounds = np.searchsorted(labels[order], np.arange(local.n_partitions_ + 1))
+    out = []
+    for group in groups:
+        rows = order[bounds[group[0]] : bounds[group[0] + 1]] if len(group) == 1 else np.flatnonzero(np.isin(labels, group))
+        out.append((inputs[rows], response[rows], None if weights is None else weights[rows]))
+    return out
+
+
+def _piece(pieces: list[Any], i: int) -> Any:
+    return pieces[i]
+
+
+def _fit_one_estimator(pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]], *, estimator: Any, name: str) -> Any:
+    """``clone(estimator)`` fitted on a group's rows from every chunk, in chunk order (row
+    order, as in memory), errors named by the group as in memory."""
+    inputs = np.concatenate([piece[0] for piece in pieces])
+    response = np.concatenate([piece[1] for piece in pieces])
+    model = clone(estimator)
+    try:
+        if pieces[0][2] is None:
+            return model.fit(inputs, response)
+        return model.fit(inputs, response, sample_weight=np.concatenate([piece[2] for piece in pieces]))
+    except Exception as error:
+        raise _in_context(error, f"estimator {type(estimator).__name__} failed to fit {name} ({len(inputs):,} rows)") from error
 
 
 def _predict_block(block: Any, local: PartitionedRegressor) -> np.ndarray:
