@@ -491,8 +491,13 @@ def test_other_bad_input(client, numbers) -> None:
     with pytest.raises(TypeError, match="must be numeric, got dtype <U"):
         DaskHVRTPartitioner().fit(da.from_array(np.array([["a", "b"]] * 4), chunks=(2, 2)))
     X = da.from_array(numbers, chunks=(500, 4))
-    with pytest.raises(ValueError, match="estimator is not supported"):
-        DaskPartitionedRegressor(estimator=PartitionedRegressor()).fit(X, da.ones(2000, chunks=500))
+    from sklearn.neighbors import KNeighborsRegressor
+
+    with pytest.raises(TypeError, match="estimator KNeighborsRegressor does not take sample_weight in fit"):
+        # R20 as in memory, before any computation
+        DaskPartitionedRegressor(estimator=KNeighborsRegressor()).fit(
+            X, da.ones(2000, chunks=500), sample_weight=da.ones(2000, chunks=500)
+        )
     with pytest.raises(ValueError, match="max_leaf_nodes must be"):
         DaskHVRTPartitioner(max_leaf_nodes=1).fit(X)
     frame = dd.from_pandas(pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": ["x", "y", "x", "y"]}), npartitions=2)
@@ -1855,3 +1860,129 @@ def test_labels_are_refused_across_chunks_as_in_memory(numbers) -> None:
         assert as_floats.partition_ids.tolist() == as_ints.partition_ids.tolist() == [1, 2, 3]
         assert as_floats.partition_ids.dtype.kind == "i"
         assert as_floats["f0"].variance_report.distribution.tolist() == as_ints["f0"].variance_report.distribution.tolist()
+
+
+def test_text_labels_in_one_chunk_and_whole_floats_in_another_are_labels_as_in_memory() -> None:
+    """Labels of Python objects need not sort: text in one chunk and whole floats (or ints)
+    in another raised numpy's ``TypeError``; in memory they are labels, sorted numbers first
+    and each float as given (``1.0``), where a chunk of floats alone reads ints."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60), "c": rng.choice(["u", "v", "w"], 60)})
+    cases = [
+        np.array(["p", "q"] * 10 + [1.0, 2.0] * 20, dtype=object),
+        np.array([1.0, 2.0] * 10 + ["p", "q"] * 20, dtype=object),
+        np.array(["p", "q"] * 10 + [1, 2] * 20, dtype=object),
+        np.array(["p", 1.0] * 10 + [1.0, 2.0] * 20, dtype=object),
+    ]
+    with dask.config.set(scheduler="synchronous", **{"dataframe.convert-string": False}):
+        dX = dd.from_pandas(X, npartitions=3)
+        for labels in cases:
+            expected = full_report(X, labels)
+            quality = partition_quality(X, labels)
+            for chunked in (dd.from_pandas(pd.Series(labels), npartitions=3), da.from_array(labels, chunks=20)):
+                report = hvrt_dask.full_report(dX, chunked)
+                assert report.partition_ids.tolist() == expected.partition_ids.tolist()
+                assert [type(v) for v in report.partition_ids] == [type(v) for v in expected.partition_ids]
+                for name in ("a", "b"):
+                    assert np.allclose(
+                        report[name].variance_report.distribution, expected[name].variance_report.distribution
+                    )
+                assert report.categorical["c"].partition_ids.tolist() == expected.categorical["c"].partition_ids.tolist()
+                assert np.array_equal(report.categorical["c"].counts, expected.categorical["c"].counts)
+                on_dask = hvrt_dask.partition_quality(dX, chunked)
+                assert np.isclose(on_dask.within_sse_ratio, quality.within_sse_ratio)
+                assert on_dask.feature_r2 == pytest.approx(quality.feature_r2)
+
+
+def test_objects_that_dask_made_text_are_refused_as_labels_and_y() -> None:
+    """K28: under Dask's default ``dataframe.convert-string``, ``dd.from_pandas`` made labels
+    of Python ints text without a word (partition ids '1', '10', '2', sorted as text; 1 and
+    1.0 two partitions, where in memory they are one), and a y of Python floats text
+    (refused as "text" with advice for text). Object text labels convert faithfully."""
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    ints = pd.Series(np.array(list(rng.integers(0, 12, 60)), dtype=object), name="part")
+    mixed = pd.Series(np.array([1, 1.0, 2] * 20, dtype=object))
+    text = pd.Series(np.array(["x", "y", "z"] * 20, dtype=object))
+    y = pd.Series(np.array(list(rng.normal(size=60)), dtype=object), name="target")
+    with dask.config.set(scheduler="synchronous", **{"dataframe.convert-string": True}):
+        dX = dd.from_pandas(X, npartitions=3)
+        for labels in (ints, mixed):
+            for call in (hvrt_dask.full_report, hvrt_dask.partition_quality):
+                with pytest.raises(ValueError, match=r"^labels held Python objects that are not all text .* "
+                                   r"dataframe.convert-string option made them text: other labels"):  # fmt: skip
+                    call(dX, dd.from_pandas(labels, npartitions=3))
+        # a column picked from a frame: only its own values count
+        frame = dd.from_pandas(X.assign(part=ints, name=text), npartitions=3)
+        with pytest.raises(ValueError, match="^labels held Python objects"):
+            hvrt_dask.full_report(dX, frame["part"])
+        report = hvrt_dask.full_report(dX, frame["name"])  # text is text, in memory too
+        assert report.partition_ids.tolist() == full_report(X, text).partition_ids.tolist()
+        as_text = hvrt_dask.full_report(dX, frame["part"].astype(str))  # made text by the user: meant
+        assert as_text.partition_ids.tolist() == full_report(X, ints.astype(str)).partition_ids.tolist()
+        for fit in (
+            lambda: DaskPartitionedRegressor().fit(dX, dd.from_pandas(y, npartitions=3)),
+            lambda: DaskPartitionedRegressor().fit(dX, dd.from_pandas(y.to_frame(), npartitions=3)),
+        ):
+            with pytest.raises(ValueError, match=r"^y( column 'target')? held Python objects .* where in memory they are numbers"):
+                fit()
+        hvrt_dask.partition_quality(dX, dd.from_pandas(text, npartitions=3), y=dd.from_pandas(y.astype(float), npartitions=3))
+    with dask.config.set(scheduler="synchronous", **{"dataframe.convert-string": False}):  # the objects kept
+        report = hvrt_dask.full_report(dd.from_pandas(X, npartitions=3), dd.from_pandas(mixed, npartitions=3))
+        assert report.partition_ids.tolist() == full_report(X, mixed).partition_ids.tolist() == [1, 2]
+
+
+def test_chunk_categories_held_as_objects_merge_without_a_pandas_warning() -> None:
+    """pandas 2 warned (FutureWarning, "Dtype inference on a pandas object") where a chunk's
+    categories were an object Index of Timestamps or Timedeltas: ``pd.Series(index)`` inferred
+    a dtype, which pandas 3 no longer does. Each chunk's categories keep their own dtype."""
+    import warnings
+
+    from hvrt.dask import _ChunkGrouping, _grouping, _merged_categories
+
+    def chunk(categories: list[Any], partition: int) -> _ChunkGrouping:
+        stats = _grouping(np.zeros((len(categories), 1)), np.full(len(categories), partition))
+        n = len(categories)
+        cells = (pd.Index(categories, dtype=object), np.zeros(n, dtype=np.int64), np.arange(n), np.ones(n, dtype=np.int64))
+        return _ChunkGrouping(stats, None, ["f0"], ("c",), {}, {"c": cells})
+
+    first = [pd.Timestamp("2020-01-01"), pd.Timestamp("2021-01-01")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        uniques, partitions, codes, rows = _merged_categories(
+            [chunk(first, 0), chunk([pd.Timestamp("2020-01-01"), "x"], 1)], "c", np.array([0, 1])
+        )
+    assert list(uniques) == [*first, "x"]
+    assert partitions.tolist() == [0, 0, 1, 1] and codes.tolist() == [0, 1, 0, 2] and rows.tolist() == [1, 1, 1, 1]
+
+
+@pytest.mark.parametrize("weighted", [False, True, "a partition weighs zero"])
+def test_regressor_with_an_estimator_fits_each_partition_as_in_memory(piecewise, weighted) -> None:
+    """``estimator=`` on Dask: a clone per partition on its rows in row order (gathered
+    from every chunk), the weights passed as they are, a partition whose rows all weigh zero
+    taking the estimator of its nearest ancestor with weight; as in memory (it was refused)."""
+    from sklearn.linear_model import Ridge
+    from sklearn.tree import DecisionTreeRegressor
+
+    X, y, weights = piecewise
+    partitioner = HVRTPartitioner(max_leaf_nodes=8, min_samples_leaf=20)
+    options = {"partition_on": "y", "clip": "xy"}
+    if weighted == "a partition weighs zero":
+        weights = np.ones(len(y))
+        weights[PartitionedRegressor(partitioner, shrinkage=10.0, **options).fit(X, y).partitioner_.labels_ == 3] = 0.0
+    for estimator in (Ridge(alpha=2.0), DecisionTreeRegressor(max_depth=3, random_state=0)):
+        w = weights if weighted else None
+        reference = PartitionedRegressor(partitioner, estimator=estimator, **options).fit(X, y, sample_weight=w)
+        with dask.config.set(scheduler="synchronous"):
+            model = DaskPartitionedRegressor(partitioner, estimator=estimator, **options).fit(
+                da.from_array(X, chunks=(700, 3)),
+                da.from_array(y, chunks=700),
+                None if w is None else da.from_array(w, chunks=700),
+            )
+            prediction = model.predict(da.from_array(X, chunks=(700, 3))).compute()
+        np.testing.assert_array_equal(model.partitioner_.labels_.compute(), reference.partitioner_.labels_)
+        assert model.shrinkage_ is None and model.coef_ is None and len(model.estimators_) == 8
+        if weighted == "a partition weighs zero":
+            assert model.estimators_[3] is not None and reference._weight_sums[3] == 0.0
+        np.testing.assert_allclose(prediction, reference.predict(X), rtol=0, atol=1e-8)
+        pd.testing.assert_frame_equal(model.partition_report(), reference.partition_report(), atol=1e-8)

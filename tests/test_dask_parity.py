@@ -291,6 +291,46 @@ def test_integers_beyond_2_53_are_warned_of_once_by_a_regressor_fit() -> None:
     assert len([m for m in predicting if "beyond 2**53" in m]) == 1
 
 
+@pytest.mark.parametrize("scheduler", ["synchronous", "threads"])
+def test_labelling_warnings_are_given_once_per_labelling_as_in_memory(scheduler) -> None:
+    # each chunk gave its own copy of the in-memory labelling's warnings (8 chunks: 8)
+    from hvrt import full_report
+    from hvrt.dask import DaskPartitionedRegressor, partition_quality
+    from hvrt.dask import full_report as dask_full_report
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=800), "b": rng.normal(size=800)})
+    floats = pd.DataFrame({"a": X["a"], "c": rng.choice([1.0, 2.0, 3.0], 800)})
+    beyond = floats.assign(c=float(2**60))
+    ids = X.assign(id=(2**60 + rng.integers(0, 10**6, 800)).astype(np.int64))
+    labels = pd.Series(rng.integers(0, 3, 800))
+    named = DaskHVRTPartitioner(max_leaf_nodes=6, random_state=0).fit(dd.from_pandas(X, npartitions=4))
+    unnamed = DaskHVRTPartitioner(max_leaf_nodes=6, random_state=0).fit(da.from_array(X.to_numpy(), chunks=200))
+    local = HVRTPartitioner(max_leaf_nodes=6, random_state=0)
+    coded = DaskHVRTPartitioner(max_leaf_nodes=6, random_state=0, categorical_features=["c"])
+    coded.fit(dd.from_pandas(floats, npartitions=4))
+    regressor = DaskPartitionedRegressor().fit(dd.from_pandas(X, npartitions=4), dd.from_pandas(X["a"], npartitions=4))
+    array = da.from_array(X.to_numpy(), chunks=100)
+    cases = [
+        (lambda: named.get_partitions(array), lambda: local.fit(X).get_partitions(X.to_numpy())),
+        (lambda: named.apply(array), lambda: local.fit(X).apply(X.to_numpy())),
+        (lambda: unnamed.get_partitions(dd.from_pandas(X, npartitions=8)), lambda: local.fit(X.to_numpy()).get_partitions(X)),
+        (lambda: coded.get_partitions(dd.from_pandas(beyond, npartitions=8)), None),
+        (lambda: regressor.predict(array), None),
+        (
+            lambda: dask_full_report(dd.from_pandas(ids, npartitions=8), dd.from_pandas(labels, npartitions=8)),
+            lambda: full_report(ids, labels),
+        ),
+        (lambda: partition_quality(dd.from_pandas(ids, npartitions=8), dd.from_pandas(labels, npartitions=8)), None),
+    ]
+    with dask.config.set(scheduler=scheduler):
+        for lazy, in_memory in cases:
+            computed = _messages(lambda lazy=lazy: dask.compute(lazy()))
+            assert computed and len(computed) == len(set(computed)), computed  # each text once
+            if in_memory is not None:
+                assert len(computed) == len(_messages(in_memory))
+
+
 def test_complex_y_and_y_without_columns_are_refused() -> None:
     from hvrt.dask import DaskPartitionedRegressor
 

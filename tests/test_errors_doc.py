@@ -299,6 +299,14 @@ def _centred_on_the_rows_given(values: np.ndarray) -> np.ndarray:
     return values - values.mean(axis=0)
 
 
+def _dask_made_text(values: pd.Series):
+    """``dd.from_pandas`` of Python objects under Dask's ``dataframe.convert-string`` (its default)."""
+    dask = pytest.importorskip("dask")
+    _, dd = _dask()
+    with dask.config.set({"dataframe.convert-string": True}):
+        return dd.from_pandas(values, npartitions=3)
+
+
 def _dask_fit(**params) -> Callable[..., object]:
     _dask()
     from hvrt.dask import DaskHVRTPartitioner
@@ -544,7 +552,6 @@ CASES: dict[str, Callable[[], object]] = {
     "K9": lambda: _dask_fit()(_dask_x(), route="fast"),
     "K10": lambda: _dask_fit(engine="exact")(_dask_x(), route="hist"),
     "K11": lambda: _dask_fit()(_dask_x()).transform(_dask_x()),
-    "K12": lambda: _dask_regress(estimator=Ridge())(_dask_x(), _dask_y()),
     "K13": lambda: _dask_regress()(_dask_x(), None),
     "K14": lambda: _dask_regress(shrinkage=1.0, partition_on="X")(_dask_x(), _dask_x()),
     "K15": lambda: _dask_regress(shrinkage=1.0, partition_on="X")(_dask_x(), _dask_y(np.r_[np.nan, Y.to_numpy()[1:]])),
@@ -562,6 +569,7 @@ CASES: dict[str, Callable[[], object]] = {
     "K26": lambda: _dask_fit()(_dask_from_parts([X.iloc[:30], X.iloc[30:].astype({"a": bool})], X.iloc[:0])),
     "K27": lambda: _dask_fit()(_dask_from_parts([X.iloc[:30], X.iloc[30:].astype({"a": object}).assign(a="n/a")], X.iloc[:0])),
     "K25": lambda: _dask_fit()(_dask_frame(), _dask()[1].from_pandas(pd.DataFrame(index=X.index), npartitions=3)),
+    "K28": lambda: _dask_tool("full_report")(_dask_x(), _dask_made_text(pd.Series(LABELS.astype(object)))),
     # optional extras
     "V1": _without_matplotlib,
     "V2": _without("pyarrow", lambda: __import__("hvrt._compat", fromlist=["x"]).import_pyarrow()),

@@ -49,6 +49,7 @@ from ._validation import (
     squares_are_safe,
     time_kinds,
     warn_of_rounded_integers,
+    warn_once,
 )
 
 CATEGORY_ENCODINGS = ("auto", "native", "ohe", "target")
@@ -341,13 +342,13 @@ def _warn_of_rounded_integers(column: str, value: Any) -> None:
     or an object column of ints and None), some were rounded and match other IDs."""
     if _ROUNDING_WARNED_ELSEWHERE.get():
         return
-    warnings.warn(
+    warn_once(  # (once for all the chunks of a Dask labelling: warnings_given_once)
         f"categorical column {column!r} holds whole numbers as floats beyond 2**53 ({value!r}), where "
         "float64 cannot hold every integer: if they are integer IDs made floats (pandas does so for an "
         "int column with a missing value), some were rounded to other IDs and take those IDs' partitions; "
         f"keep them as integers (X[{column!r}].astype('Int64')) or as text",
         UserWarning,
-        stacklevel=_outside_hvrt(),
+        _outside_hvrt(),
     )
 
 

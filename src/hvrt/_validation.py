@@ -18,6 +18,7 @@ import decimal
 import numbers
 import os
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -801,23 +802,50 @@ def _rounded_integers(ints: np.ndarray) -> tuple[int, int, int, float] | None:
     return int(changed.sum()), merged, int(far[first]), float(floats[first])
 
 
-# How this thread warns of integers beyond 2**53 (X27): "each" (with each call's counts),
-# "elsewhere" (not: hvrt.dask's fit warns once on the client for all its chunks) or
-# "columns" (naming only the columns, so that the chunks of one Dask labelling give one
-# text, given once: Python's default filter cannot be relied on, since every
-# catch_warnings block that pandas or dask enters resets it), with the set of texts given;
-# a context variable, so each worker thread has its own
-_ROUNDED_INTEGERS_WARNING: contextvars.ContextVar[tuple[str, set[str] | None]] = contextvars.ContextVar(
-    "hvrt_rounded_integers", default=("each", None)
-)
+# The texts of the warnings given so far by the chunks of one hvrt.dask labelling (or
+# analysis), which give each text once for all the chunks: Python's default filter cannot
+# be relied on for it, since every catch_warnings block that pandas or dask enters resets
+# it. A context variable, so each worker thread has its own; the set is shared by the
+# labelling's threads, hence the lock.
+_WARNINGS_GIVEN: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("hvrt_warnings_given", default=None)
+_WARNINGS_GIVEN_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
-def rounded_integers_warning(mode: str, given: set[str] | None = None) -> Iterator[None]:
+def warnings_given_once(given: set[str]) -> Iterator[None]:
+    """:func:`warn_once` in this block (in this thread) gives a text not already in
+    ``given`` (and adds it there), and no other."""
+    token = _WARNINGS_GIVEN.set(given)
+    try:
+        yield
+    finally:
+        _WARNINGS_GIVEN.reset(token)
+
+
+def warn_once(text: str, category: type[Warning], stacklevel: int) -> None:
+    """``warnings.warn(text, category, stacklevel)`` as if the caller called it, unless a
+    :func:`warnings_given_once` block around it has given the text already."""
+    given = _WARNINGS_GIVEN.get()
+    if given is not None:
+        with _WARNINGS_GIVEN_LOCK:
+            if text in given:
+                return
+            given.add(text)
+    warnings.warn(text, category, stacklevel=stacklevel + 1)
+
+
+# How this thread warns of integers beyond 2**53 (X27): "each" (with each call's counts),
+# "elsewhere" (not: hvrt.dask's fit warns once on the client for all its chunks) or
+# "columns" (naming only the columns, so that the chunks of one Dask labelling give one
+# text, which warn_once gives once); a context variable, so each worker thread has its own
+_ROUNDED_INTEGERS_WARNING: contextvars.ContextVar[str] = contextvars.ContextVar("hvrt_rounded_integers", default="each")
+
+
+@contextlib.contextmanager
+def rounded_integers_warning(mode: str) -> Iterator[None]:
     """:func:`warn_of_rounded_integers` in this block (in this thread) as ``mode`` says:
-    ``"elsewhere"`` (the caller warns) or ``"columns"`` (column names only, and not again
-    for a text already in ``given``, which it is added to)."""
-    token = _ROUNDED_INTEGERS_WARNING.set((mode, given))
+    ``"elsewhere"`` (the caller warns) or ``"columns"`` (column names only)."""
+    token = _ROUNDED_INTEGERS_WARNING.set(mode)
     try:
         yield
     finally:
@@ -844,7 +872,7 @@ def warn_of_rounded_integers(
     beyond 2**53 is checked value by value. Nothing at all where
     :func:`rounded_integers_warning` says ``"elsewhere"``.
     """
-    mode, given = _ROUNDED_INTEGERS_WARNING.get()
+    mode = _ROUNDED_INTEGERS_WARNING.get()
     if mode == "elsewhere":
         return
     found = []
@@ -879,15 +907,7 @@ def warn_of_rounded_integers(
         f"computes in) cannot all hold: {details}; partitions, rules and statistics see the rounded values. "
         f"{advice[0].upper()}{advice[1:]}"
     )
-    if given is not None:
-        if text in given:
-            return
-        given.add(text)
-    warnings.warn(
-        text,
-        UserWarning,
-        stacklevel=_stacklevel_outside_hvrt(),
-    )
+    warn_once(text, UserWarning, _stacklevel_outside_hvrt())
 
 
 # Magnitudes above this are refused: the squares that variances, z-scores and split gains
@@ -1045,14 +1065,14 @@ def match_columns(
             f"{n_expected} features as input."
         )
     if fitted_with_names and not had_names:
-        warnings.warn(
+        warn_once(
             f"X does not have valid feature names, but {estimator_name} was fitted with "
             "feature names; columns are matched by position",
             UserWarning,
             stacklevel=3,
         )
     elif had_names and not fitted_with_names:
-        warnings.warn(
+        warn_once(
             f"X has feature names, but {estimator_name} was fitted without feature names; "
             "columns are matched by position",
             UserWarning,

@@ -132,6 +132,7 @@ from ._validation import (
     rounded_integers_warning,
     time_kinds,
     to_frame,
+    warnings_given_once,
 )
 from .local_models import (
     AUTO_FALLBACK,
@@ -140,8 +141,11 @@ from .local_models import (
     PARTITION_ON_AUTO,
     PartitionedRegressor,
     _batched_solve,
+    _check_takes_weights,
+    _in_context,
     _local_r2,
     _TreeSums,
+    _weighted_ancestors,
     check_weight_sum,
     check_weight_values,
     default_partitioner,
@@ -241,6 +245,7 @@ def _target_chunks(y: Any, n_rows: int | None = None, name: str = "y") -> list[A
         )
     non_numeric = [d for d in dtypes if not pd.api.types.is_numeric_dtype(d)]  # bool counts, as in memory
     if non_numeric:
+        _refuse_objects_made_text(y, name)
         dtype = non_numeric[0]
         # (the values are not read yet: the in-memory regressor's hint, for a dtype that may hold text)
         hint = "" if not pd.api.types.is_string_dtype(dtype) else f"; convert numbers written as text with dd.to_numeric({name})"
@@ -257,6 +262,59 @@ def _target_chunks(y: Any, n_rows: int | None = None, name: str = "y") -> list[A
             raise ValueError(f"{name} has {y.shape[0]} rows but X has {n_rows}; they must match")
         return list(y.to_delayed().ravel())
     return list(y.to_delayed())
+
+
+def _objects_made_text(collection: Any) -> list[Any]:
+    """The columns (a Series: its name) of a dask collection read by ``dd.from_pandas`` from
+    pandas objects that are not all text (ints, floats, bytes, a mix), which Dask's
+    ``dataframe.convert-string`` option (on by default) made text with ``str``: ``1`` and
+    ``1.0`` become ``'1'`` and ``'1.0'``, ``1`` and ``'1'`` one value. Only there is the
+    original at hand (in the graph's ``FromPandas``, on the client); other sources read
+    text as text, and so is a collection made from it otherwise (``.astype(str)``: the
+    user's text). Dask's expression internals are read defensively: nothing found if they
+    change."""
+    try:
+        node = collection.expr
+        while type(node).__name__ == "Projection":  # columns picked: X["labels"]
+            node = node.frame
+        if type(node).__name__ != "FromPandas" or not node.operand("pyarrow_strings_enabled"):
+            return []
+        original = node.operand("frame")._data
+    except (AttributeError, KeyError, TypeError, ValueError):  # another Dask: the check is a courtesy
+        return []
+    # only the collection's own columns, by name (a column picked from a frame of others)
+    wanted = [collection.name] if collection.ndim == 1 else list(collection.columns)
+    if isinstance(original, pd.Series):
+        original = original.to_frame(name=original.name)
+    if not isinstance(original, pd.DataFrame):
+        return []
+    return [
+        column
+        for j, (column, dtype) in enumerate(original.dtypes.items())
+        if column in wanted
+        and dtype == object
+        and pd.api.types.infer_dtype(original.iloc[:, j], skipna=True) not in ("string", "empty")
+    ]
+
+
+def _refuse_objects_made_text(collection: Any, name: str) -> None:
+    """Refuse (K28) ``name`` (labels, y, sample_weight) whose Python objects Dask made text
+    (:func:`_objects_made_text`): as text they would be other labels, or no numbers, than
+    the same objects in memory."""
+    found = _objects_made_text(collection)
+    if found:
+        column = "" if collection.ndim == 1 else f" column {found[0]!r}"
+        differs = (
+            "other labels than the same values in memory (1 and 1.0 two labels, 1 and '1' one)"
+            if name == "labels"
+            else "text, where in memory they are numbers"
+        )
+        raise ValueError(
+            f"{name}{column} held Python objects that are not all text (numbers, bytes or a mix) in the pandas "
+            f"data dd.from_pandas read, and Dask's dataframe.convert-string option made them text: {differs}. "
+            "Set dask.config.set({'dataframe.convert-string': False}) before dd.from_pandas, or convert them "
+            "first (astype(float) for numbers, astype(str) to mean text)"
+        )
 
 
 def _target_names(y: Any, width: int) -> list[str]:
@@ -1276,7 +1334,7 @@ def _map_rows(X: Any, function: Any, model: Any, dtype: Any, name: str) -> Any:
     closures), so the graph pickles with plain ``pickle`` as well as with cloudpickle."""
     dask = import_dask()
     _chunks_of(X)  # the same checks as at fit
-    given = _Given()  # the X27 texts this labelling gave (one set per process)
+    given = _Given()  # the warning texts this labelling gave (one set per process)
     if isinstance(X, dask.array.Array):
         on_block = functools.partial(_on_block, function=function, model=model, given=given)
         return X.map_blocks(on_block, drop_axis=1, dtype=dtype, meta=np.empty(0, dtype))
@@ -1284,8 +1342,10 @@ def _map_rows(X: Any, function: Any, model: Any, dtype: Any, name: str) -> Any:
     return X.map_partitions(on_frame, meta=pd.Series(dtype=dtype, name=name))
 
 
-# A chunk labelled warns of integers beyond 2**53 (X27) by column name only, one text for
-# every chunk, given once per labelling (``given``) in each process
+# A chunk labelled gives each warning text once per labelling (``given``) in each process,
+# as the in-memory labelling of all the rows gives it once: integers beyond 2**53 (X27, by
+# column name only, one text for every chunk), feature names unlike the fit's, categorical
+# floats beyond 2**53
 
 
 class _Given:
@@ -1301,17 +1361,22 @@ class _Given:
         return self._token
 
 
-def _on_block(block: np.ndarray, *, function: Any, model: Any, given: _Given | None = None) -> np.ndarray:
-    with rounded_integers_warning("columns", None if given is None else given.texts):
+def _on_block(block: np.ndarray, *, function: Any, model: Any, given: _Given) -> np.ndarray:
+    with rounded_integers_warning("columns"), warnings_given_once(given.texts):
         return function(block, model)
 
 
-def _on_frame(
-    frame: pd.DataFrame, *, function: Any, model: Any, dtype: Any, name: str, given: _Given | None = None
-) -> pd.Series:
-    with rounded_integers_warning("columns", None if given is None else given.texts):
+def _on_frame(frame: pd.DataFrame, *, function: Any, model: Any, dtype: Any, name: str, given: _Given) -> pd.Series:
+    with rounded_integers_warning("columns"), warnings_given_once(given.texts):
         values = function(frame, model) if len(frame) else np.empty(0, dtype)
     return pd.Series(values, index=frame.index, name=name, dtype=dtype)
+
+
+def _once_per_call(*args: Any, function: Any, given: _Given, **kwargs: Any) -> Any:
+    """``function(*args, **kwargs)`` on a chunk, giving each warning text once for all the
+    chunks of one call (an analysis): X27 by column name only, as a labelling."""
+    with rounded_integers_warning("columns"), warnings_given_once(given.texts):
+        return function(*args, **kwargs)
 
 
 def _fit_chunk_facts(
@@ -2404,6 +2469,10 @@ class DaskPartitionedRegressor(PartitionedRegressor):
     validation needs row-level folds and a second partitioner); with a fixed
     ``shrinkage`` and ``partition_on`` nothing but that sample is gathered.
 
+    With ``estimator``, a clone is fitted per partition as in memory, on the partition's
+    rows gathered from every chunk in row order into one task (each partition's rows must
+    fit in one worker); ``n_jobs`` is not used, Dask runs the fits.
+
     Attributes
     ----------
     partitioner_ : DaskHVRTPartitioner
@@ -2442,20 +2511,19 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         Raises
         ------
         ValueError
-            For an invalid parameter, ``estimator`` (not supported on Dask), a y or
-            sample_weight that is non-numeric, of another length or index than X or (when
-            computed) not finite, and the partitioner's input errors.
+            For an invalid parameter, a y or sample_weight that is non-numeric, of another
+            length or index than X or (when computed) not finite, and the partitioner's
+            input errors.
         TypeError
-            For inputs that are not Dask collections, or a partitioner of the wrong type.
+            For inputs that are not Dask collections, a partitioner or estimator of the
+            wrong type, or ``sample_weight`` with an estimator whose ``fit`` takes neither
+            ``sample_weight`` nor ``**kwargs`` (R20).
         """
         self._check_params()
-        if self.estimator is not None:
-            raise ValueError(
-                "estimator is not supported by DaskPartitionedRegressor (it fits one model per partition "
-                "in memory); use estimator=None, the batched ridge"
-            )
         if y is None:
             raise ValueError("DaskPartitionedRegressor requires y to be passed, but the target y is None")
+        if self.estimator is not None and sample_weight is not None:
+            _check_takes_weights(self.estimator)  # (R20, before any computation)
         log = StepLog(self.verbose, type(self).__name__)
         chunks = _chunks_of(X)
         template = default_partitioner() if self.partitioner is None else clone(self.partitioner)
@@ -2504,7 +2572,8 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         rows = np.arange(n_rows) if selection is None else selection
         auto_shrinkage = isinstance(self.shrinkage, str)
         candidates = PARTITION_ON_AUTO if self.partition_on == "auto" else (self.partition_on,)
-        validate = n_rows >= AUTO_MIN_ROWS and (auto_shrinkage or len(candidates) > 1)
+        # as in memory: no cross-validation with an estimator (its shrinkage_ is None)
+        validate = self.estimator is None and n_rows >= AUTO_MIN_ROWS and (auto_shrinkage or len(candidates) > 1)
         sample = None
         if validate:
             pieces = _compute(
@@ -2610,15 +2679,29 @@ class DaskPartitionedRegressor(PartitionedRegressor):
                 for p, yp, wp, f, g in zip(chunks.parts, y_chunks, w_chunks, folds, grown_labels)
             ]
         )
-        products = _merge_products([part[0] for part in parts])
-        tree = _TreeSums.from_partitioner(local)
-        # centred up the tree and solved as in memory: exact far from the origin
-        nodes = tree.centred_node_sums(products)
-        self._coef = tree.centred_solve(
-            nodes, self.shrinkage_, self._level_shrinkage(self.shrinkage_), float(self.alpha)
-        )
-        self._local_r2 = _local_r2(tree.partitions_of(nodes), self._coef, design_of.response_mean)
-        self.estimators_ = None
+        self._weight_sums = np.sum([part[1] for part in parts], axis=0)
+        if self.estimator is None:
+            products = _merge_products([part[0] for part in parts])
+            tree = _TreeSums.from_partitioner(local)
+            # centred up the tree and solved as in memory: exact far from the origin
+            nodes = tree.centred_node_sums(products)
+            self._coef = tree.centred_solve(
+                nodes, self.shrinkage_, self._level_shrinkage(self.shrinkage_), float(self.alpha)
+            )
+            self._local_r2 = _local_r2(tree.partitions_of(nodes), self._coef, design_of.response_mean)
+            self.estimators_ = None
+        else:
+            log(f"fitting {type(self.estimator).__name__} on each of {local.n_partitions_} partitions' rows")
+            self._coef = None
+            self.shrinkage_ = None
+            self._estimator_inputs = "standardised"  # as in memory: the design's columns, standardised
+            self.estimators_ = _fit_estimators_distributed(
+                self.estimator,
+                local,
+                self._weight_sums if sample_weight is not None else None,
+                [chunks.parts, y_chunks, w_chunks, folds, grown_labels],
+                design_of,
+            )
         if box:
             stats = merge_grouped([part[2] for part in parts if part[2].n_partitions > 0])
             low = np.full((local.n_partitions_, width - 1), np.nan)
@@ -2641,7 +2724,6 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         self.n_features_in_ = len(chunks.dtypes)
         self.feature_names_in_ = np.asarray(list(chunks.dtypes.index), dtype=object)
         self.model_input_names_ = np.asarray(model_input_names(preprocessor), dtype=object)
-        self._weight_sums = np.sum([part[1] for part in parts], axis=0)
         log(f"fitted: {self.n_partitions_} partition models")
         return self
 
@@ -2689,6 +2771,98 @@ class DaskPartitionedRegressor(PartitionedRegressor):
         return _map_rows(X, _predict_block, local, np.float64, "prediction")
 
 
+def _fit_estimators_distributed(
+    estimator: Any,
+    local: HVRTPartitioner,
+    partition_weight: np.ndarray | None,
+    chunk_inputs: list[list[Any]],
+    design_of: _Design,
+) -> list[Any]:
+    """A clone of ``estimator`` per partition, fitted as in memory
+    (``PartitionedRegressor._fit_estimators``) on the partition's rows gathered from every
+    chunk in row order: their standardised model inputs, response and (given) weights, the
+    weights passed as they are. A partition whose rows all weigh zero takes the estimator
+    fitted on the rows of its nearest ancestor node with weight. Each chunk splits its rows
+    by group where it lives; each group's pieces meet in one task, which fits the clone."""
+    n_partitions = local.n_partitions_
+    if partition_weight is None:
+        groups = [[k] for k in range(n_partitions)]
+        names = [f"partition {k}" for k in range(n_partitions)]
+        stand_in = {}
+    else:
+        fitted = [k for k in range(n_partitions) if partition_weight[k] > 0]
+        # each partition as one row: a node's "rows" are then the partitions under it
+        stand_in = _weighted_ancestors(local, partition_weight, np.arange(n_partitions))
+        groups = [[k] for k in fitted] + [list(under) for _, under in stand_in.values()]
+        names = [f"partition {k}" for k in fitted] + [
+            f"node {node} (for partition(s) {sorted(ks)}, whose rows all weigh 0)" for node, (ks, _) in stand_in.items()
+        ]
+    split = _fit_delayed(_estimator_rows_chunk)
+    pieces = [
+        split(p, yp, wp, design_of, local, groups, f, g, partition_weight is not None)
+        for p, yp, wp, f, g in zip(*chunk_inputs)
+    ]
+    pick, fit = _delayed(_piece), _delayed(_fit_one_estimator)
+    tasks = [
+        fit([pick(piece, i) for piece in pieces], estimator=estimator, name=name) for i, name in enumerate(names)
+    ]
+    (models,) = _compute(tasks)
+    estimators: list[Any] = [None] * n_partitions
+    for group, model in zip(groups[: len(groups) - len(stand_in)], models):
+        estimators[group[0]] = model
+    for (ks, _), model in zip(stand_in.values(), models[len(groups) - len(stand_in) :]):
+        for k in ks:
+            estimators[k] = model
+    return estimators
+
+
+def _estimator_rows_chunk(
+    part: Any,
+    y_part: Any,
+    w_part: Any,
+    design_of: _Design,
+    local: HVRTPartitioner,
+    groups: list[list[int]],
+    folds: np.ndarray | None,
+    labels: np.ndarray | None,
+    weighted: bool,
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+    """One chunk's rows of each group of partitions, in row order: standardised model
+    inputs (the design without its intercept column), response and weights (None unweighted).
+    ``labels``: the rows' labels where the tree grew on them, else ``local`` labels the chunk."""
+    frame = _frame_of(part, _raw_categoricals(design_of.preprocessor))
+    inputs = design_of.design(frame, folds)[:, 1:]
+    response = _checked_chunk_response(y_part, len(frame))
+    weights = _checked_chunk_weights(w_part, len(frame)) if weighted else None
+    if labels is None:
+        labels = _label_block(part, local)  # the raw chunk, as at fit
+    order = np.argsort(labels, kind="stable")  # each partition's rows, in row order
+    bounds = np.searchsorted(labels[order], np.arange(local.n_partitions_ + 1))
+    out = []
+    for group in groups:
+        rows = order[bounds[group[0]] : bounds[group[0] + 1]] if len(group) == 1 else np.flatnonzero(np.isin(labels, group))
+        out.append((inputs[rows], response[rows], None if weights is None else weights[rows]))
+    return out
+
+
+def _piece(pieces: list[Any], i: int) -> Any:
+    return pieces[i]
+
+
+def _fit_one_estimator(pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]], *, estimator: Any, name: str) -> Any:
+    """``clone(estimator)`` fitted on a group's rows from every chunk, in chunk order (row
+    order, as in memory), errors named by the group as in memory."""
+    inputs = np.concatenate([piece[0] for piece in pieces])
+    response = np.concatenate([piece[1] for piece in pieces])
+    model = clone(estimator)
+    try:
+        if pieces[0][2] is None:
+            return model.fit(inputs, response)
+        return model.fit(inputs, response, sample_weight=np.concatenate([piece[2] for piece in pieces]))
+    except Exception as error:
+        raise _in_context(error, f"estimator {type(estimator).__name__} failed to fit {name} ({len(inputs):,} rows)") from error
+
+
 def _predict_block(block: Any, local: PartitionedRegressor) -> np.ndarray:
     if len(block) == 0:
         return np.empty(0)
@@ -2728,12 +2902,33 @@ def _merge_groupings(parts: list[Grouping]) -> tuple[GroupedStats, np.ndarray]:
     rows, ``metrics._total_sse``; these match them, where the raw means lost 1 % of a
     1e14 + N(0, 10) column's R²).
     """
+    parts, labels = _sortable_ids(parts)
     counts = np.concatenate([stats.count for stats, _ in parts])
     means = np.concatenate([np.where(stats.count > 0, stats.mean, 0.0) for stats, _ in parts])
     shift = (counts * means).sum(axis=0) / np.maximum(counts.sum(axis=0), 1)
     merged = merge_grouped([replace(stats, mean=(stats.mean - shift) + residual) for stats, residual in parts])
     total = np.nan_to_num(_one_group(merged).m2[0])
+    if labels is not None:
+        merged = replace(merged, partition_ids=labels[merged.partition_ids])
     return replace(merged, mean=merged.mean + shift), total
+
+
+def _sortable_ids(parts: list[Grouping]) -> tuple[list[Grouping], np.ndarray | None]:
+    """The chunks' groupings with their partition ids as codes in the sorted union of all
+    of them, and that union; unchanged (None) where the ids are of one numeric kind.
+
+    Labels of Python objects (text in one chunk, numbers in another) do not sort for
+    ``np.unique``: the union is sorted as the in-memory labels are (``pd.factorize(...,
+    sort=True)``, numbers before text), a label of several chunks merged by its value."""
+    ids = [stats.partition_ids for stats, _ in parts]
+    dtypes = {chunk.dtype for chunk in ids}
+    if all(dtype.kind in "iub" for dtype in dtypes) or (len(dtypes) == 1 and dtypes.pop().kind != "O"):
+        return parts, None
+    joined = np.concatenate([chunk.astype(object) for chunk in ids])
+    codes, labels = pd.factorize(joined, sort=True)
+    bounds = np.cumsum([0] + [len(chunk) for chunk in ids])
+    recoded = [(replace(stats, partition_ids=codes[a:b]), residual) for (stats, residual), a, b in zip(parts, bounds, bounds[1:])]
+    return recoded, np.asarray(labels, dtype=object)
 
 
 Cells = tuple[Any, np.ndarray, np.ndarray, np.ndarray]  # a chunk's categories and (partition, category, rows) cells
@@ -2753,6 +2948,7 @@ class _ChunkGrouping:
     cell_ids: dict[str, np.ndarray] = field(default_factory=dict)  # partition ids of recounted cells
     bools: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # rows of bool labels
     numbers: bool = False  # whether a label is a number that is no bool
+    whole_floats: bool = False  # whether the labels were floats, read as the ints they stand for
 
 
 @dataclass
@@ -2811,15 +3007,16 @@ def _group_chunk(
         if fault is None:
             raise
         return _RefusedLabels(fault, len(labels))
-    ids = data.original_labels(data.labels)
-    stats = _grouping(data.values, ids)
+    # grouped by the labels' codes (in the labels' sorted order, which Python objects such as
+    # [1.0, 'p'] do not have for numpy), then named by the labels, so that chunks merge by label
+    stats = _labelled(_grouping(data.values, data.labels), data)
     y_stats = None
     if y_part is not None:
         _check_paired(y_part, part, "y")
         y_values = _target_values(y_part, when="measure")
         if y_values.shape[1] != 1:
             raise ValueError(f"y must be 1-D with one value per row of X, got {y_values.shape[1]} columns")
-        y_stats = _without_codes(_grouping(y_values, ids))
+        y_stats = _without_codes(_labelled(_grouping(y_values, data.labels), data))
     kinds = {c: _object_kind(data.frame, c) for c in objects} if data.frame is not None else {}
     cells: dict[str, Cells | None] = {}
     if categorical and data.frame is not None:
@@ -2827,10 +3024,35 @@ def _group_chunk(
         for name in data.skipped_columns:
             cells[name] = category_cells(data.frame[name], grouping.codes, grouping.n_partitions)
     bools, numbers = bools_and_numbers(labels)  # bools among numbers across chunks: _refuse_labels
+    whole_floats = data.label_values is None and (
+        labels.dtype.kind == "f" or (labels.dtype == object and pd.api.types.infer_dtype(labels) == "floating")
+    )
     return _ChunkGrouping(
         _without_codes(stats), y_stats, data.feature_names, data.skipped_columns, kinds, cells,
-        bools=np.flatnonzero(bools), numbers=numbers,
+        bools=np.flatnonzero(bools), numbers=numbers, whole_floats=whole_floats,
     )  # fmt: skip
+
+
+def _floats_among_text(chunks: list[_ChunkGrouping]) -> None:
+    """Whole float labels of a chunk as the floats they were, where another chunk's labels
+    hold text: in memory such labels stay as given (``[1.0, 'p']``), where a chunk of
+    floats alone reads them as the ints they stand for (its partition ids ``1``, not ``1.0``)."""
+    objects = [chunk.stats[0].partition_ids for chunk in chunks if chunk.stats[0].partition_ids.dtype == object]
+    if not objects or not any(chunk.whole_floats for chunk in chunks):
+        return
+    if pd.api.types.infer_dtype(np.concatenate(objects), skipna=True) in ("integer", "mixed-integer-float", "floating"):
+        return  # numbers alone: whole floats are ints in memory too
+    for chunk in chunks:
+        if chunk.whole_floats:
+            floats = chunk.stats[0].partition_ids.astype(np.float64).astype(object)
+            chunk.stats = (replace(chunk.stats[0], partition_ids=floats), chunk.stats[1])
+            if chunk.y_stats is not None:
+                chunk.y_stats = (replace(chunk.y_stats[0], partition_ids=floats), chunk.y_stats[1])
+
+
+def _labelled(grouping: Grouping, data: Any) -> Grouping:
+    """A chunk's grouping by label codes with the labels as its partition ids."""
+    return replace(grouping[0], partition_ids=data.original_labels(grouping[0].partition_ids)), grouping[1]
 
 
 def _refuse_labels(results: list[_ChunkGrouping | _RefusedLabels]) -> None:
@@ -2890,7 +3112,8 @@ def _merged_groupings(X: Any, labels: Any, y: Any = None, categorical: bool = Fa
     label_chunks = _paired_chunks(labels, X, chunks, "labels", lengths)
     y_chunks = None if y is None else _paired_chunks(y, X, chunks, "y", lengths)
     objects = [c for c, dtype in chunks.dtypes.items() if dtype == object] if chunks.is_frame else []
-    group = _delayed(_group_chunk)
+    given = _Given()  # each warning of the chunks given once (the same call in memory gives it once)
+    group = _delayed(functools.partial(_once_per_call, function=_group_chunk, given=given))
     tasks = [
         group(part, lab, None if y_chunks is None else y_chunks[i], categorical, objects)
         for i, (part, lab) in enumerate(zip(chunks.parts, label_chunks))
@@ -2901,10 +3124,11 @@ def _merged_groupings(X: Any, labels: Any, y: Any = None, categorical: bool = Fa
     if not holding:
         raise ValueError("X has no rows")
     present = [results[i] for i in holding]
+    _floats_among_text(present)
     names, skipped = _settled_columns(present, list(chunks.dtypes.index), objects)
     recount = [c for c in skipped if any(c not in r.cells for r in present)] if categorical else []
     if recount:  # object columns some chunks read as numbers: their values, counted as they are
-        count = _delayed(_recount_chunk)
+        count = _delayed(functools.partial(_once_per_call, function=_recount_chunk, given=given))
         lacking = {i: [c for c in recount if c not in r.cells] for i, r in zip(holding, present)}
         missing = [i for i, columns in lacking.items() if columns]
         (extra,) = _compute([count(chunks.parts[i], label_chunks[i], lacking[i]) for i in missing])
@@ -3127,11 +3351,15 @@ def _merged_categories(chunks: list[_ChunkGrouping], column: str, partition_ids:
     if any(part is None for part in parts):
         return None
     ids = [chunk.cell_ids.get(column, chunk.stats[0].partition_ids) for chunk in chunks]
-    joined = pd.concat([pd.Series(part[0]) for part in parts], ignore_index=True)
+    # each chunk's categories in their own dtype: pandas 2 would infer one from an object
+    # Index (Timestamps or Timedeltas held as objects), with a FutureWarning that pandas 3
+    # no longer does
+    joined = pd.concat([pd.Series(part[0], dtype=part[0].dtype) for part in parts], ignore_index=True)
     merged_codes, uniques = category_codes(joined)
     offsets = np.cumsum([0] + [len(part[0]) for part in parts])
     codes = np.concatenate([merged_codes[offset + part[2]] for offset, part in zip(offsets, parts)])
-    slots = [np.searchsorted(partition_ids, chunk_ids) for chunk_ids in ids]
+    merged_ids = pd.Index(partition_ids)  # (by value: labels of Python objects need not sort)
+    slots = [merged_ids.get_indexer(np.asarray(chunk_ids)) for chunk_ids in ids]
     partitions = np.concatenate([slot[part[1]] for slot, part in zip(slots, parts)])
     rows = np.concatenate([part[3] for part in parts])
     return uniques, partitions, codes, rows
@@ -3144,6 +3372,8 @@ def _target_chunks_any(labels: Any, name: str) -> list[Any]:
             raise ValueError(f"{name} must be 1-D, got {labels.ndim} dimensions")
         return list(labels.to_delayed())
     if isinstance(labels, dask.dataframe.Series):
+        if not pd.api.types.is_numeric_dtype(labels.dtype):
+            _refuse_objects_made_text(labels, name)
         return list(labels.to_delayed())
     raise TypeError(f"with Dask input, {name} must be a dask array or Series, got {type(labels).__name__}")
 
