@@ -74,6 +74,7 @@ from ._preprocessing import (
     category_count,
     fit_preprocessing,
     resolve_categorical,
+    varies_beyond_rounding,
 )
 from ._progress import StepLog
 from ._shrunk_solve import solve_candidates, solve_centred
@@ -85,6 +86,7 @@ from ._validation import (
     has_missing_values,
     match_columns,
     to_frame,
+    warn_of_rounded_target,
 )
 from .partitioner import HVRTPartitioner
 
@@ -161,9 +163,12 @@ def _checked_response(y: Any, n_rows: int, index: pd.Index | None) -> np.ndarray
             "convert numbers written as text with pd.to_numeric(y)"
         )
     try:
-        values = values.astype(np.float64)
+        read = values.astype(np.float64)
     except (TypeError, ValueError):
         raise ValueError(f"y must be numeric, got dtype {getattr(y, 'dtype', values.dtype)}") from None
+    # integers beyond 2**53 and Decimals float64 rounds: what the models fit (Y10)
+    warn_of_rounded_target(values, read, _response_name(y))
+    values = read
     bad = ~np.isfinite(values)
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
@@ -347,7 +352,7 @@ def _warn_of_rounding_constants(
     ``response``: ``y`` where a y guide is grown on (else None: the residual is centred)."""
     n_numeric = len(preprocessor.numeric_columns)
     flagged = np.flatnonzero(constant[:n_numeric])
-    varying = [j for j in flagged if np.ptp(inputs[:, j]) > 0]  # (a pass over the flagged columns only)
+    varying = [j for j in flagged if varies_beyond_rounding(inputs[:, j])]  # (the flagged columns only)
     if varying:
         j = varying[0]
         names = [str(preprocessor.numeric_columns[i]) for i in varying]
@@ -362,10 +367,9 @@ def _warn_of_rounding_constants(
         )
     if response is None:
         return
-    low, high = float(response.min()), float(response.max())
     mean = float(np.mean(response))
     spread = float(np.std(response - mean))
-    if high > low and zscore_scale(np.array([mean]), np.array([spread * spread]))[1][0]:
+    if varies_beyond_rounding(response) and zscore_scale(np.array([mean]), np.array([spread * spread]))[1][0]:
         warnings.warn(
             f"y varies only within {CONSTANT_ULPS} units in the last place of its mean (a spread of "
             f"{spread:.3g} around {mean:.6g}): float64 cannot tell that from rounding, so the partitioner "

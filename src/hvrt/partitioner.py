@@ -368,6 +368,8 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
             target_dtype=target_dtype(engine, self.target, encoding == "target" and bool(categorical)),
             # (a private seam: PartitionedRegressor grows its trees on cross-fitted encodings)
             cross_fitted=bool(getattr(self, "_cross_fitted_encoding", False)),
+            # (PartitionedRegressor's trees, fitted cross-fitted: it warns itself, R21/R22)
+            warn_constants=not getattr(self, "_cross_fitted_encoding", False),
         )
         if self.category_encoding == "auto":
             warn_wide_one_hot(preprocessor)
