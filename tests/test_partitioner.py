@@ -57,8 +57,46 @@ def test_labels_are_contiguous_int64_and_stable(frame: pd.DataFrame, engine: str
 
 
 def test_array_input_names_columns_f0(rng: np.random.Generator, engine: str) -> None:
-    partitioner = HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(rng.normal(size=(300, 3)))
-    assert list(partitioner.feature_names_in_) == ["f0", "f1", "f2"]
+    # scikit-learn's convention: feature_names_in_ only when X had column names (it was
+    # f0, f1, ... after an array fit); the names the model uses are feature_names_
+    X = rng.normal(size=(300, 3))
+    partitioner = HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(X)
+    assert not hasattr(partitioner, "feature_names_in_")
+    assert list(partitioner.feature_names_) == ["f0", "f1", "f2"]
+    with pytest.raises(AttributeError, match="only when fitted on X with column names"):
+        partitioner.feature_names_in_  # noqa: B018
+    named = pd.DataFrame(X, columns=["a", "b", "c"])
+    partitioner.fit(named)  # a refit on a frame has them, and a refit on an array drops them
+    assert list(partitioner.feature_names_in_) == list(partitioner.feature_names_) == ["a", "b", "c"]
+    assert partitioner.feature_names_in_.dtype == object
+    partitioner.fit(X)
+    assert not hasattr(partitioner, "feature_names_in_")
+    assert not hasattr(HVRTPartitioner(), "feature_names_in_") and not hasattr(HVRTPartitioner(), "feature_names_")
+    # the regressor alike
+    regressor = PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=4)).fit(X, X[:, 0])
+    assert not hasattr(regressor, "feature_names_in_") and list(regressor.feature_names_) == ["f0", "f1", "f2"]
+    assert list(PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=4)).fit(named, X[:, 0]).feature_names_in_) == ["a", "b", "c"]
+
+
+def test_a_model_saved_with_invented_feature_names_in_is_restored_without_them(rng: np.random.Generator) -> None:
+    # models pickled (or saved) before held feature_names_in_ = f0, f1, ... after an array
+    # fit: restored, they keep those names as feature_names_ and label as before
+    X = rng.normal(size=(200, 3))
+    for model, fit in (
+        (HVRTPartitioner(max_leaf_nodes=4, random_state=0), lambda m, data: m.fit(data)),
+        (PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=4, random_state=0)), lambda m, data: m.fit(data, X[:, 0])),
+    ):
+        for data, had_names in ((X, False), (pd.DataFrame(X, columns=["a", "b", "c"]), True)):
+            fitted = fit(clone(model), data)
+            state = dict(fitted.__getstate__())
+            state["feature_names_in_"] = state.pop("_feature_names")  # as an older version held it
+            old = type(fitted).__new__(type(fitted))
+            old.__setstate__(state)
+            assert list(old.feature_names_) == list(fitted.feature_names_)
+            assert hasattr(old, "feature_names_in_") == had_names
+            assert "feature_names_in_" not in old.__dict__
+            result = old.predict(data)
+            np.testing.assert_array_equal(result, fitted.predict(data))
 
 
 def test_auto_rule_is_sqrt_n_clipped() -> None:

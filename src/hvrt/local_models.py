@@ -88,7 +88,7 @@ from ._validation import (
     to_frame,
     warn_of_rounded_target,
 )
-from .partitioner import HVRTPartitioner
+from .partitioner import FeatureNames, HVRTPartitioner
 
 __all__ = ["PartitionedRegressor"]
 
@@ -476,7 +476,7 @@ def _node_depths(parent: np.ndarray) -> np.ndarray:
         depth[children] = updated
 
 
-class PartitionedRegressor(RegressorMixin, BaseEstimator):
+class PartitionedRegressor(FeatureNames, RegressorMixin, BaseEstimator):
     """Piecewise-linear regression: a ridge model per H-VRT partition, shrunk toward its parents.
 
     A global ridge is fitted first; the partitioner then grows on its residual, so the
@@ -573,7 +573,10 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         features (each column less its training mean, over its training scale), so call
         :meth:`predict` rather than an estimator's own ``predict`` on raw rows.
     n_features_in_, feature_names_in_
-        As scikit-learn.
+        As scikit-learn (``feature_names_in_`` only after a fit on X with column names).
+    feature_names_ : ndarray of shape (n_features_in_,)
+        The names the model matches columns by: X's column names, or ``f0, f1, ...`` for
+        array input.
 
     Examples
     --------
@@ -622,6 +625,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         and the one-hot names that label ``coef_`` follow it (``id_1152921504606846977``, as a
         fit today names ``2**60 + 1``, not ``id_1152921504606846976``)."""
         super().__setstate__(state)
+        self._restore_feature_names()
         preprocessor, names = self.__dict__.get("_preprocessor"), self.__dict__.get("model_input_names_")
         if preprocessor is not None and names is not None:
             current = preprocessor.input_names()
@@ -1043,7 +1047,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
     def _inputs_of_frame(self, frame: pd.DataFrame, had_names: bool) -> np.ndarray:
         """The model inputs of a frame already read (``to_frame``'s, or the Dask estimator's
         reading of a chunk, which keys some categorical columns on their values as they are)."""
-        frame = match_columns(frame, had_names, self.feature_names_in_, self._fitted_with_names, type(self).__name__)
+        frame = match_columns(frame, had_names, self.feature_names_, self._fitted_with_names, type(self).__name__)
         return self._preprocessor.tree_inputs(frame)
 
     def predict(self, X: Any) -> np.ndarray:
