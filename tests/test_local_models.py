@@ -1068,3 +1068,20 @@ def test_a_y_that_float64_rounds_is_warned_of_once_per_fit(kind: str) -> None:
         PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=4, random_state=0), partition_on="y").fit(
             X, pd.Series([v - 2**60 for v in ints], dtype=object)
         )
+
+
+def test_x_values_float64_rounds_are_warned_of_once_per_fit_with_target_encoding() -> None:
+    # with target encoding the regressor's trees read X again (each selection candidate's
+    # fit and its labelling of the held-out half): X27 came once more for each
+    import decimal
+
+    n = 400
+    rng = np.random.default_rng(11)
+    X = pd.DataFrame({"a": rng.normal(size=n), "c": rng.choice(list("xyz"), n)})
+    X["ids"] = 2**60 + 1 + np.arange(n)
+    X["price"] = pd.Series([decimal.Decimal("0.1234567890123456789") + i for i in range(n)], dtype=object)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=4, category_encoding="target", random_state=0)).fit(X, X["a"])
+    said = sorted(str(w.message)[:25] for w in record if "float64 (what hvrt computes in)" in str(w.message))
+    assert said == ["X column(s) ['ids'] hold ", "X column(s) ['price'] hol"], said

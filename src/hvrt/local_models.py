@@ -85,6 +85,7 @@ from ._validation import (
     aligned_1d,
     has_missing_values,
     match_columns,
+    rounded_integers_warning,
     to_frame,
     warn_of_rounded_target,
 )
@@ -459,7 +460,10 @@ def _fit_cross_fitted(partitioner: HVRTPartitioner, X: Any, guide: np.ndarray | 
     """
     partitioner._cross_fitted_encoding = True
     try:
-        return partitioner.fit(X, guide)
+        # X's integers and Decimals that float64 rounds (X27, X28) were warned of by the
+        # regressor's own reading of X, once: not again by each tree's
+        with rounded_integers_warning("elsewhere"):
+            return partitioner.fit(X, guide)
     finally:
         del partitioner._cross_fitted_encoding
 
@@ -934,7 +938,8 @@ class PartitionedRegressor(FeatureNames, RegressorMixin, BaseEstimator):
         labels = np.empty(len(centred), dtype=np.int64)
         if shared is None:
             _fit_cross_fitted(selector, split.grown_frame, guide_rows)
-            labels[split.validated] = selector.get_partitions(split.validated_frame)
+            with rounded_integers_warning("elsewhere"):  # (warned of by the fit's reading of X)
+                labels[split.validated] = selector.get_partitions(split.validated_frame)
         else:  # the model inputs' preprocessing and binning, fitted on every row, serve the selector too
             preprocessor = shared[0]
             # growth permutes the codes in place: each selector gets its own copy
