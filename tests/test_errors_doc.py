@@ -403,6 +403,10 @@ CASES: dict[str, Callable[[], object]] = {
         _with(code=pd.Series([2**60 + 1, None] * 30, dtype=object))
     ),
     "X27": lambda: HVRTPartitioner(max_leaf_nodes=4).fit(_with(id=2**60 + np.arange(60))),
+    "X28": lambda: HVRTPartitioner(max_leaf_nodes=4).fit(
+        _with(price=pd.Series([decimal.Decimal("0.1234567890123456789") + i for i in range(60)], dtype=object))
+    ),
+    "X29": lambda: HVRTPartitioner(max_leaf_nodes=4).fit(_with(c=1e12 + 1e-3 * X["a"])),
     # y at fit
     "Y1": lambda: HVRTPartitioner().fit(X, "a"),
     "Y2": lambda: HVRTPartitioner().fit(X, np.ones((60, 1, 1))),
@@ -413,6 +417,8 @@ CASES: dict[str, Callable[[], object]] = {
     "Y7": lambda: HVRTPartitioner().fit(X, np.r_[np.inf, np.ones(59)]),
     "Y8": lambda: HVRTPartitioner().fit(X, np.full(60, np.nan)),
     "Y9": lambda: HVRTPartitioner().fit(X, Y * 1e160),
+    "Y10": lambda: HVRTPartitioner(max_leaf_nodes=4, y_weight=0.5).fit(X, 2**60 + np.arange(60)),
+    "Y11": lambda: HVRTPartitioner(max_leaf_nodes=4, y_weight=0.5).fit(X, 1e12 + 1e-3 * Y.to_numpy()),
     # labelling
     "L1": lambda: HVRTPartitioner().get_partitions(X),
     "L2": lambda: _fitted().get_partitions(X[["a"]]),

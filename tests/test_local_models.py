@@ -1041,3 +1041,47 @@ def test_a_y_just_within_the_magnitude_bounds_fits_as_the_unscaled_y(partition_o
         ).fit(X, y * scale)
         np.testing.assert_array_equal(model.partitioner_.labels_, reference.partitioner_.labels_)
         np.testing.assert_allclose(model.predict(X) / scale, reference.predict(X), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["int64", "object", "decimal"])
+def test_a_y_that_float64_rounds_is_warned_of_once_per_fit(kind: str) -> None:
+    # the local models fitted an integer y beyond 2**53 (or Decimals) rounded, without a word (Y10)
+    import decimal
+
+    n = 300
+    rng = np.random.default_rng(10)
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    ints = [2**60 + 1 + 2**40 * int(v) for v in rng.integers(0, 2**12, n)]
+    y = {
+        "int64": pd.Series(ints, dtype="int64"),
+        "object": pd.Series(ints, dtype=object),
+        "decimal": pd.Series([decimal.Decimal(v) for v in ints], dtype=object),
+    }[kind]
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=4, random_state=0), partition_on="y").fit(X, y)
+    said = [str(w.message) for w in record if "float64 (what hvrt computes in)" in str(w.message)]
+    assert len(said) == 1 and said[0].startswith("y column(s) ['target'] hold "), said
+    assert f"{n} value(s) of 'target' read rounded" in said[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=4, random_state=0), partition_on="y").fit(
+            X, pd.Series([v - 2**60 for v in ints], dtype=object)
+        )
+
+
+def test_x_values_float64_rounds_are_warned_of_once_per_fit_with_target_encoding() -> None:
+    # with target encoding the regressor's trees read X again (each selection candidate's
+    # fit and its labelling of the held-out half): X27 came once more for each
+    import decimal
+
+    n = 400
+    rng = np.random.default_rng(11)
+    X = pd.DataFrame({"a": rng.normal(size=n), "c": rng.choice(list("xyz"), n)})
+    X["ids"] = 2**60 + 1 + np.arange(n)
+    X["price"] = pd.Series([decimal.Decimal("0.1234567890123456789") + i for i in range(n)], dtype=object)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=4, category_encoding="target", random_state=0)).fit(X, X["a"])
+    said = sorted(str(w.message)[:25] for w in record if "float64 (what hvrt computes in)" in str(w.message))
+    assert said == ["X column(s) ['ids'] hold ", "X column(s) ['price'] hol"], said

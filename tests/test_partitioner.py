@@ -57,8 +57,46 @@ def test_labels_are_contiguous_int64_and_stable(frame: pd.DataFrame, engine: str
 
 
 def test_array_input_names_columns_f0(rng: np.random.Generator, engine: str) -> None:
-    partitioner = HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(rng.normal(size=(300, 3)))
-    assert list(partitioner.feature_names_in_) == ["f0", "f1", "f2"]
+    # scikit-learn's convention: feature_names_in_ only when X had column names (it was
+    # f0, f1, ... after an array fit); the names the model uses are feature_names_
+    X = rng.normal(size=(300, 3))
+    partitioner = HVRTPartitioner(max_leaf_nodes=8, engine=engine).fit(X)
+    assert not hasattr(partitioner, "feature_names_in_")
+    assert list(partitioner.feature_names_) == ["f0", "f1", "f2"]
+    with pytest.raises(AttributeError, match="only when fitted on X with column names"):
+        partitioner.feature_names_in_  # noqa: B018
+    named = pd.DataFrame(X, columns=["a", "b", "c"])
+    partitioner.fit(named)  # a refit on a frame has them, and a refit on an array drops them
+    assert list(partitioner.feature_names_in_) == list(partitioner.feature_names_) == ["a", "b", "c"]
+    assert partitioner.feature_names_in_.dtype == object
+    partitioner.fit(X)
+    assert not hasattr(partitioner, "feature_names_in_")
+    assert not hasattr(HVRTPartitioner(), "feature_names_in_") and not hasattr(HVRTPartitioner(), "feature_names_")
+    # the regressor alike
+    regressor = PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=4)).fit(X, X[:, 0])
+    assert not hasattr(regressor, "feature_names_in_") and list(regressor.feature_names_) == ["f0", "f1", "f2"]
+    assert list(PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=4)).fit(named, X[:, 0]).feature_names_in_) == ["a", "b", "c"]
+
+
+def test_a_model_saved_with_invented_feature_names_in_is_restored_without_them(rng: np.random.Generator) -> None:
+    # models pickled (or saved) before held feature_names_in_ = f0, f1, ... after an array
+    # fit: restored, they keep those names as feature_names_ and label as before
+    X = rng.normal(size=(200, 3))
+    for model, fit in (
+        (HVRTPartitioner(max_leaf_nodes=4, random_state=0), lambda m, data: m.fit(data)),
+        (PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=4, random_state=0)), lambda m, data: m.fit(data, X[:, 0])),
+    ):
+        for data, had_names in ((X, False), (pd.DataFrame(X, columns=["a", "b", "c"]), True)):
+            fitted = fit(clone(model), data)
+            state = dict(fitted.__getstate__())
+            state["feature_names_in_"] = state.pop("_feature_names")  # as an older version held it
+            old = type(fitted).__new__(type(fitted))
+            old.__setstate__(state)
+            assert list(old.feature_names_) == list(fitted.feature_names_)
+            assert hasattr(old, "feature_names_in_") == had_names
+            assert "feature_names_in_" not in old.__dict__
+            result = old.predict(data)
+            np.testing.assert_array_equal(result, fitted.predict(data))
 
 
 def test_auto_rule_is_sqrt_n_clipped() -> None:
@@ -1373,3 +1411,57 @@ def test_a_polars_lazyframe_is_refused_saying_to_collect_it(frame: pd.DataFrame)
     fitted = HVRTPartitioner(max_leaf_nodes=8).fit(polars.from_pandas(frame).lazy().collect())
     with pytest.raises(TypeError, match=r"call \.collect\(\)"):
         fitted.get_partitions(polars.from_pandas(frame).lazy())
+
+
+def _labels_and_band_warnings(X, y=None, **params):
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        fitted = HVRTPartitioner(max_leaf_nodes=8, random_state=0, **params).fit(X, y)
+    return fitted.labels_, [str(w.message) for w in record if "units in the last place" in str(w.message)]
+
+
+def test_a_column_varying_within_the_rounding_band_is_ignored_with_a_warning() -> None:
+    # z-scoring reads a spread within 16 ulps of the mean as a constant's rounding and gives
+    # the column weight 0: the partitions ignored 1e12 + 1e-3 * signal without a word, where
+    # the same spread around 0 shapes them (X29)
+    rng = np.random.default_rng(8)
+    n = 2000
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    signal = rng.normal(size=n)
+    without, said = _labels_and_band_warnings(X)
+    assert said == []
+    shaped, said = _labels_and_band_warnings(X.assign(c=1e-3 * signal))
+    assert said == [] and not np.array_equal(shaped, without)
+    for offset in (1e12, 1e15):
+        ignored, said = _labels_and_band_warnings(X.assign(c=offset + 1e-3 * signal * (offset / 1e12)))
+        np.testing.assert_array_equal(ignored, without)
+        assert len(said) == 1 and said[0].startswith("X column(s) ['c'] vary only within 16 units in the last place")
+        assert f"X['c'] - {offset:.6g}" in said[0]
+    # a constant's rounding (0.3 and 0.1 * 3, one ulp apart) is ignored without a word
+    rounding = np.where(rng.random(n) < 0.5, 0.3, 0.1 * 3)
+    ignored, said = _labels_and_band_warnings(X.assign(c=rounding))
+    np.testing.assert_array_equal(ignored, without)
+    assert said == []
+    # PartitionedRegressor says R22 alone, not X29 again from its trees
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=4, random_state=0)).fit(X.assign(c=1e12 + 1e-3 * signal), signal)
+    said = [str(w.message) for w in record if "units in the last place" in str(w.message)]
+    assert len(said) == 1 and "the partitioner and the local models' scaling" in said[0]
+
+
+def test_a_y_varying_within_the_rounding_band_is_ignored_with_a_warning() -> None:
+    # likewise a y blended into the target (Y11): the partitions grew on X alone
+    rng = np.random.default_rng(9)
+    n = 2000
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    signal = rng.normal(size=n)
+    without, _ = _labels_and_band_warnings(X)
+    shaped, said = _labels_and_band_warnings(X, 1e-3 * signal, y_weight=0.5)
+    assert said == [] and not np.array_equal(shaped, without)
+    ignored, said = _labels_and_band_warnings(X, 1e12 + 1e-3 * signal, y_weight=0.5)
+    np.testing.assert_array_equal(ignored, without)
+    assert len(said) == 1 and said[0].startswith("y column(s) ['target'] vary only within 16 units")
+    assert "(y - 1e+12)" in said[0]
+    _, said = _labels_and_band_warnings(X, 1e12 + 1e-3 * signal, y_weight=0.0)  # y unused: nothing to say
+    assert said == []

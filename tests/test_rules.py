@@ -332,7 +332,7 @@ def test_array_input_rules_name_columns_f0_f1():
     X = rng.normal(size=(300, 3))
     X[rng.random(X.shape) < 0.05] = np.nan
     partitioner = HVRTPartitioner(max_leaf_nodes=7, impute=False).fit(X)
-    frame = pd.DataFrame(X, columns=partitioner.feature_names_in_)
+    frame = pd.DataFrame(X, columns=partitioner.feature_names_)
     assert_rules_select_partitions(partitioner, frame, labels=partitioner.get_partitions(X))
     assert all(re.search(r"\bf[012]\b", rule) for rule in partitioner.partition_rules()["rule"])
 
@@ -470,7 +470,7 @@ def test_precision_rounds_time_bounds_within_the_training_gap(engine, as_array, 
     # (an array's times are read from their float64 nanoseconds, known to 256 ns)
     partitioner = HVRTPartitioner(max_leaf_nodes=20, engine=engine).fit(X.to_numpy() if as_array else X)
     if as_array:
-        X.columns = partitioner.feature_names_in_
+        X.columns = partitioner.feature_names_
     hvrt.save(partitioner, tmp_path / "p.hvrt")
     reloaded = hvrt.load(tmp_path / "p.hvrt")
     for model in (partitioner, reloaded):

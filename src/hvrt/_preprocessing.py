@@ -32,18 +32,23 @@ if TYPE_CHECKING:
     from sklearn.impute import SimpleImputer
 
 from ._target import (
+    CONSTANT_ULPS,
     blend_target,
     column_moments,
     encoder_guide,
+    rounding_variance,
     target_part,
     y_alone,
     y_target_part,
+    zscore_parameters,
+    zscored_outputs,
 )
 from ._validation import (
     check_time_kinds,
     column_labels,
     date_zones,
     has_missing_values,
+    holds_python_ints,
     is_categorical_dtype,
     numeric_block,
     squares_are_safe,
@@ -151,13 +156,17 @@ def _sort_key(key: Any) -> tuple[int, str]:
 def resolve_categorical(frame: pd.DataFrame, categorical_features: Sequence[Any] | None) -> list[str]:
     """Names of the categorical columns: by dtype, or as listed by name or position.
 
+    An object column of Python ints alone (beyond the 64-bit range: pandas keeps them as
+    objects) is numeric unless listed, as the same column within uint64 is (X27 warns of
+    its rounding); listed, its ints are matched exactly as categories.
+
     A listed item is a column's name when it equals one of X's own column labels (ints,
     tuples of a MultiIndex; as pandas' ``X[item]`` reads it) or, for a string, a column's
     name as a string (``"0"`` for the column ``0``); otherwise an int is a position. An int
     that names one column and is the position of another is refused as ambiguous.
     """
     if categorical_features is None:
-        found = [c for c, d in frame.dtypes.items() if is_categorical_dtype(d)]
+        found = [c for c, d in frame.dtypes.items() if is_categorical_dtype(d) and not holds_python_ints(frame[c])]
         _warn_of_python_dates(frame, found)
         _warn_of_stray_text(frame, found)
         return found
@@ -197,7 +206,14 @@ def resolve_categorical(frame: pd.DataFrame, categorical_features: Sequence[Any]
         else:
             raise ValueError(f"categorical_features names column {item!r}, which X does not have")
     listed = set(names)
-    unlisted_text = [c for c, d in frame.dtypes.items() if c not in listed and is_categorical_dtype(d) and not pd.api.types.is_bool_dtype(d)]
+    unlisted_text = [
+        c
+        for c, d in frame.dtypes.items()
+        if c not in listed
+        and is_categorical_dtype(d)
+        and not pd.api.types.is_bool_dtype(d)
+        and not holds_python_ints(frame[c])
+    ]
     if unlisted_text:
         raise ValueError(
             f"column(s) {unlisted_text} are not numeric; list them in categorical_features too"
@@ -1264,9 +1280,14 @@ def _target_with_parts(
     target_mode: str,
     y_weight: float,
     dtype: type = np.float64,
+    names: Sequence[str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """:func:`_synthetic_target` with the x and y parts it was blended from (None: not made),
-    for :func:`~hvrt._target.encoder_guide`."""
+    for :func:`~hvrt._target.encoder_guide`.
+
+    ``names``: of the numeric columns, given by HVRTPartitioner's own fit (not the local
+    models', which warn themselves: R21, R22), to warn of the columns the z-scoring reads
+    as constant although they vary (X29; Y11 for ``y`` blended in)."""
     y_part, y_noise = None, 0.0
     if isinstance(y_frame, np.ndarray):
         y_part, y_noise = y_target_part(y_frame, False, target_mode)
@@ -1278,6 +1299,8 @@ def _target_with_parts(
                 y_values = np.where(np.isnan(y_values), missing_fill(y_values), y_values)
                 y_missing = False
         y_part, y_noise = y_target_part(y_values, y_missing, target_mode)
+        if names is not None and y_weight > 0.0:  # (a pass over y, not X)
+            _warn_of_rounding_band(y_values, zscore_parameters(y_values, y_missing)[2], list(y_frame.columns), "y")
     if numeric.shape[1] == 0 and y_part is None:
         raise ValueError(
             "X has no numeric column, so there is no target to grow the tree on; "
@@ -1286,8 +1309,64 @@ def _target_with_parts(
     if y_alone(y_part, y_weight, y_noise):
         return y_part, None, y_part  # all that blend_target would keep: no feature part to make
     x_dtype = dtype if y_part is None or y_weight == 0.0 else np.float64
-    x_part, x_noise = target_part(numeric, has_missing, column_weights, target_mode, scaler, moments, x_dtype)
+    if scaler is None and numeric.shape[1] and names is not None:
+        # target_part's z-scoring, its constant columns at hand for the warning (no other pass)
+        mean, scale, constant = zscore_parameters(numeric, has_missing, moments)
+        _warn_of_rounding_band(numeric, constant, names, "X")
+        x_part = zscored_outputs(numeric, has_missing, column_weights, target_mode, mean, scale, constant, x_dtype)
+        x_noise = rounding_variance(mean, scale, constant, column_weights, target_mode)
+    else:
+        x_part, x_noise = target_part(numeric, has_missing, column_weights, target_mode, scaler, moments, x_dtype)
     return blend_target(x_part, y_part, y_weight, noise=(x_noise, y_noise)), x_part, y_part
+
+
+# A column read as constant whose values span at most this many units in the last place of
+# their largest magnitude is a constant's rounding (0.3 and 0.1 * 3 differ by one): no warning.
+ROUNDING_SPAN_ULPS = 4
+
+
+def varies_beyond_rounding(column: np.ndarray) -> bool:
+    """Whether a column's values (NaN skipped) span more than ``ROUNDING_SPAN_ULPS`` units
+    in the last place: a spread of its own, not the rounding of one computed constant."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # (an all-NaN column: no spread)
+        low, high = float(np.nanmin(column)), float(np.nanmax(column))
+    return high - low > ROUNDING_SPAN_ULPS * float(np.spacing(max(abs(low), abs(high))))
+
+
+def _warn_of_rounding_band(values: np.ndarray, constant: np.ndarray, names: Sequence[Any], name: str) -> None:
+    """Warn (X29; Y11 for ``y``) of the columns the z-scoring reads as constant
+    (:func:`~hvrt._target.zscore_scale`: a spread within ``CONSTANT_ULPS`` units in the last
+    place of the mean) that do vary (``1e12 + 1e-3 * signal``): the target gives them
+    weight 0, so the partitions ignore them, where the same spread around 0 shapes them.
+    Only the columns read as constant are looked at (none, for ordinary columns)."""
+    flagged = np.flatnonzero(constant)
+    if len(flagged) == 0:
+        return
+    varying = [j for j in flagged if varies_beyond_rounding(values[:, j])]
+    if not varying:
+        return  # constant, or differing in their last bits only: rounding, rightly ignored
+    j = varying[0]
+    columns = [str(names[k]) for k in varying]
+    offset = float(np.nanmedian(values[:, j]))
+    spread = float(np.nanstd(values[:, j]))
+    if name == "y":
+        subject = f"y column(s) {columns} vary"
+        ignored = "the partitioner treats them as constant and the y part of its target ignores them"
+        fix = f"subtract the offset ({'y' if columns == ['target'] else f'y[{columns[0]!r}]'} - {offset:.6g}) to keep them"
+    else:
+        subject = f"X column(s) {columns} vary"
+        ignored = "the partitioner treats them as constant and its partitions ignore them"
+        fix = (
+            f"subtract the offset (e.g. X[{columns[0]!r}] - {offset:.6g}, and the same from the rows to label) "
+            "to keep them"
+        )
+    warnings.warn(
+        f"{subject} only within {CONSTANT_ULPS} units in the last place of their mean ({columns[0]!r}: a spread "
+        f"of {spread:.3g} around {offset:.6g}): float64 cannot tell that from rounding, so {ignored}; {fix}",
+        UserWarning,
+        stacklevel=_outside_hvrt(),
+    )
 
 
 def prepared_target(
@@ -1389,6 +1468,7 @@ def fit_preprocessing(
     target_dtype: type = np.float64,
     oriented_guide: bool = True,
     cross_fitted: bool = False,
+    warn_constants: bool = False,
 ) -> tuple[Preprocessor, np.ndarray, np.ndarray | None]:
     """Fit the preprocessing and return it with the training tree inputs and target.
 
@@ -1405,7 +1485,8 @@ def fit_preprocessing(
     hold the row's own target); the fitted encoder, which labels every later batch, is
     still the one of every row. For the local models' inputs and the trees
     ``PartitionedRegressor`` grows; HVRTPartitioner's own fit is not cross-fitted, so
-    that its training rows are labelled as they grew.
+    that its training rows are labelled as they grew. ``warn_constants``: warn of
+    columns read as constant although they vary (HVRTPartitioner's own fit; X29, Y11).
     """
     if category_encoding not in ("native", "ohe", "target"):
         raise ValueError(f"category_encoding must be 'native', 'ohe' or 'target' here, got {category_encoding!r}")
@@ -1433,7 +1514,7 @@ def fit_preprocessing(
     if make_target or category_encoding == "target":
         target, x_part, y_part = _target_with_parts(
             numeric, has_missing, moments, y_frame, column_weights, scaler, impute, target_mode, y_weight,
-            target_dtype,
+            target_dtype, numeric_columns if warn_constants else None,
         )  # fmt: skip
         if category_encoding == "target" and categorical_columns:
             guide = encoder_guide(target, x_part, y_part) if oriented_guide else encoder_guide(target, None, None)

@@ -199,6 +199,29 @@ def _dates_as_numbers(frame: pd.DataFrame, name: str = "X") -> pd.DataFrame:
 # ``frame.attrs`` key under which to_frame keeps a DataFrame's own column labels when they are
 # not all strings (ints, tuples, a MultiIndex), which ``categorical_features`` may list.
 COLUMN_LABELS = "hvrt_column_labels"
+# Key in ``DataFrame.attrs``: object columns of Python ints (with None) that ``infer_objects``
+# made float64 and rounded beyond 2**53, with what :func:`inexact_objects` found, for
+# :func:`numeric_block` to warn of (X27, Y10) if they are numeric (listed categoricals: X26).
+ROUNDED_OBJECTS = "hvrt_rounded_objects"
+
+
+def _inferred(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame.infer_objects()``, the object columns it made float64 that it rounded
+    (Python ints beyond 2**53 with a missing value: pandas reads them as floats without a
+    word) recorded in ``attrs[ROUNDED_OBJECTS]``. Looks at those columns only, and at their
+    values beyond 2**53 one by one."""
+    inferred = frame.infer_objects()
+    if inferred is frame:
+        return frame
+    rounded = {}
+    for j in range(frame.shape[1]):
+        if frame.dtypes.iloc[j] == object and inferred.dtypes.iloc[j] == np.float64:
+            found = inexact_objects(frame.iloc[:, j].to_numpy(), inferred.iloc[:, j].to_numpy(), decimals=False)
+            if found is not None:
+                rounded[inferred.columns[j]] = found
+    if rounded:
+        inferred.attrs[ROUNDED_OBJECTS] = rounded
+    return inferred
 
 
 def column_labels(frame: pd.DataFrame) -> list[Any]:
@@ -336,22 +359,58 @@ def _holds_decimals(values: pd.Series) -> bool:
     )
 
 
+def holds_python_ints(values: pd.Series) -> bool:
+    """Whether an object column holds Python ints alone (and missing values): beyond the
+    64-bit range (or negative ints with ones beyond 2**63), where ``infer_objects`` leaves
+    them objects. They are numbers, read as float64 (rounded, with X27's warning) as the
+    same column one bit narrower (uint64) is; taken for categoricals, each distinct value
+    would be an unordered category."""
+    if values.dtype != object or len(values) == 0:
+        return False
+    # the first values decide whether the whole column is worth a scan
+    if pd.api.types.infer_dtype(values.iloc[:64], skipna=True) not in ("integer", "empty"):
+        return False
+    return pd.api.types.infer_dtype(values, skipna=True) == "integer"
+
+
 # what ``infer_dtype`` says of the first values of a column of Decimals, alone or among numbers
 _DECIMAL_INFERENCES = ("decimal", "empty", "integer", "floating", "mixed", "mixed-integer", "mixed-integer-float")
 
 
-def _decimals_as_floats(frame: pd.DataFrame) -> pd.DataFrame:
+def _decimals_as_floats(frame: pd.DataFrame, name: str = "X") -> pd.DataFrame:
     """Object columns of ``decimal.Decimal`` (what SQL NUMERIC columns read into), alone or
     mixed with ints and floats, as float64.
 
     They are columns of numbers, numeric as any object column of numbers is (``infer_objects``
     leaves Decimals as objects); taken for categoricals, each distinct value would be an
-    unordered category.
+    unordered category. Those float64 does not hold (more significant digits than its 15-17,
+    or integers beyond 2**53) are read rounded, as ``astype(float)`` and scikit-learn read
+    them, with a warning (X28; Y10 for ``y``) naming the columns.
     """
     decimals = [c for c, dtype in frame.dtypes.items() if dtype == object and _holds_decimals(frame[c])]
     if not decimals:
         return frame
-    return frame.assign(**{c: frame[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in decimals})
+    floats = {c: frame[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in decimals}
+    if _ROUNDED_INTEGERS_WARNING.get() != "elsewhere":
+        found = [(c, inexact_objects(frame[c].to_numpy(), floats[c], decimals=True)) for c in decimals]
+        give_rounding_warning([(c, rounded) for c, rounded in found if rounded is not None], name, kind="decimals")
+    return frame.assign(**floats)
+
+
+def _warn_of_inexact_array(objects: np.ndarray, read: np.ndarray, name: str) -> None:
+    """Warn of the columns (``f0``, ...) of an object array of numbers whose float64
+    reading ``read`` rounds some: Python ints beyond 2**53 (X27; looked at only where read
+    beyond it) and Decimals (X28; each value of a column holding one)."""
+    if _ROUNDED_INTEGERS_WARNING.get() == "elsewhere":
+        return
+    found: dict[str, list[tuple[str, tuple[int, int, Any, float]]]] = {"integers": [], "decimals": []}
+    for j, column in enumerate(array_column_names(objects.shape[1])):
+        decimals = decimal.Decimal in set(map(type, objects[:, j]))
+        rounded = inexact_objects(objects[:, j], read[:, j], decimals)
+        if rounded is not None:
+            found["decimals" if decimals else "integers"].append((column, rounded))
+    for kind, columns in found.items():
+        give_rounding_warning(columns, name, kind=kind)
 
 
 def _keep_raw(frame: pd.DataFrame, raw: Collection[str], source: Callable[[int], np.ndarray | None]) -> pd.DataFrame:
@@ -487,7 +546,7 @@ def to_frame(X: Any, name: str = "X", raw: Collection[str] = ()) -> tuple[pd.Dat
             # An object column of numbers only (a transposed frame, rows built from JSON) is
             # numeric data, as in an object array below; taken as categories, every distinct
             # value would be an unordered category. Text and mixed columns stay object.
-            frame = _zoned_times_as_instants(_decimals_as_floats(frame.infer_objects()), name)
+            frame = _zoned_times_as_instants(_decimals_as_floats(_inferred(frame), name), name)
             source = X
             raw_values = lambda j: source.iloc[:, j].to_numpy() if source.dtypes.iloc[j] == object else None
     else:
@@ -506,9 +565,12 @@ def to_frame(X: Any, name: str = "X", raw: Collection[str] = ()) -> tuple[pd.Dat
         if array.dtype == object:
             try:  # object arrays of numbers are numeric data
                 numbers = array.astype(np.float64)
-                if pd.api.types.infer_dtype(array.ravel(order="K"), skipna=True) not in _NUMBER_KINDS:
+                inferred = pd.api.types.infer_dtype(array.ravel(order="K"), skipna=True)
+                if inferred not in _NUMBER_KINDS:
                     # numbers written as text among them: read as pd.to_numeric reads them
                     numbers = np.column_stack([parse_number_text(array[:, j]) for j in range(array.shape[1])])
+                if inferred != "floating":
+                    _warn_of_inexact_array(array, numbers, name)
                 array = numbers
             except ValueError:  # strings: keep them, they are categorical columns
                 pass
@@ -518,7 +580,7 @@ def to_frame(X: Any, name: str = "X", raw: Collection[str] = ()) -> tuple[pd.Dat
                 _refuse_odd_objects(array, name, err)
         frame = pd.DataFrame(array, columns=array_column_names(array.shape[1]), copy=False)
         if array.dtype == object:
-            frame = frame.infer_objects()
+            frame = _inferred(frame)
             raw_values = lambda j: array[:, j]
         had_names = False
     frame = _dates_as_numbers(frame, name)
@@ -550,8 +612,9 @@ def numeric_block(
     checks them with :func:`has_missing_values`, or with a pass it makes anyway. ``when``
     says what the caller is doing, for the advice of a magnitude error (see
     :data:`MAGNITUDE_ADVICE`). A 64-bit integer column that float64 rounds is warned of
-    (:func:`warn_of_rounded_integers`), checked or not, unless ``name`` is ``"y"``: a
-    target rounded by a relative 1e-16 places no row elsewhere.
+    (:func:`warn_of_rounded_integers`), checked or not, and so is an object column of
+    Python ints (beyond 2**64, which pandas keeps as objects) that it rounds; ``y`` too
+    (Y10): its values are what the partitions' y part and the local models fit.
     """
     if len(columns) == 0:
         return np.empty((len(frame), 0)), False
@@ -560,6 +623,8 @@ def numeric_block(
         if pd.api.types.is_complex_dtype(dtype):
             raise ValueError(f"Complex data not supported: column {column!r} of {name}")
     text = [c for c, dtype in block.dtypes.items() if _may_hold_text(dtype)]
+    # object columns as they were, for the check of Python ints float64 rounds (no copy)
+    objects = {c: block[c].to_numpy() for c in text if block[c].dtype == object}
     if text:
         block = _text_as_numbers(block, text, name, when)
     try:
@@ -567,9 +632,14 @@ def numeric_block(
     except (TypeError, ValueError):
         _refuse_non_numeric(block, name, when)
         raise
-    # 64-bit integer columns float64 may have rounded (not y's: a target rounded by a
-    # relative 1e-16 places no row elsewhere)
-    wide = [] if name == "y" else [c for c, dtype in block.dtypes.items() if _int64_dtype(dtype) is not None]
+    made_floats = frame.attrs.get(ROUNDED_OBJECTS, {})  # (Python ints with None, made floats)
+    if objects or made_floats:  # (Python ints: only the values read beyond 2**53 are looked at)
+        where = {c: j for j, c in enumerate(block.columns)}
+        found = [(c, inexact_objects(objects[c], values[:, where[c]], decimals=False)) for c in objects]
+        found += [(c, made_floats[c]) for c in block.columns if c in made_floats]
+        give_rounding_warning([(c, rounded) for c, rounded in found if rounded is not None], name, when)
+    # 64-bit integer columns float64 may have rounded
+    wide = [c for c, dtype in block.dtypes.items() if _int64_dtype(dtype) is not None]
     if not check:
         if wide:
             warn_of_rounded_integers(block, list(block.columns), name, when, values=values)
@@ -891,23 +961,132 @@ def warn_of_rounded_integers(
             else:  # nullable or pyarrow: the present values
                 ints = series[series.notna()].to_numpy(dtype=dtype)
             found.append((column, _rounded_integers(ints)))
-    found = [(column, rounded) for column, rounded in found if rounded is not None]
-    if not found:
+    give_rounding_warning([(column, rounded) for column, rounded in found if rounded is not None], name, when)
+
+
+# What the warning of a rounded y (Y10) advises: the target is read as the rounded values.
+_ROUNDED_Y_ADVICE = (
+    "if only their differences matter (amounts in cents, counts from an offset), subtract an offset first "
+    "({column} - {column}.min()) and add it back to what you compute from the fit"
+)
+
+
+def give_rounding_warning(
+    found: Sequence[tuple[Any, tuple[int, int, Any, float]]], name: str = "X", when: str = "fit", kind: str = "integers"
+) -> None:
+    """The warning of columns whose numbers float64 rounds: X27 (64-bit or Python integers
+    beyond 2**53 in X), X28 (``kind="decimals"``: ``decimal.Decimal`` values in X that no
+    float64 is, with more significant digits than it holds or beyond 2**53) or Y10 (either
+    in ``y``, ``name="y"``). ``found``: (column, (values changed, distinct values merged
+    away, first changed value, what it became)). As :func:`rounded_integers_warning` says
+    in this thread: not at all, with counts, or naming the columns only, once."""
+    mode = _ROUNDED_INTEGERS_WARNING.get()
+    if mode == "elsewhere" or not found:
         return
     details = "; ".join(
-        f"{n_changed:,} value(s) of {column!r} read rounded (first {value} as {int(read)}), "
+        f"{n_changed:,} value(s) of {column!r} read rounded (first {value!r} as {_read_as(value, read)}), "
         + (f"{merged:,} distinct value(s) merged into others" if merged else "no two distinct values merged")
         for column, (n_changed, merged, value, read) in found
     )
     if mode == "columns":  # the same text from every chunk: no counts or values of this one
         details = "values read rounded, distinct ones possibly merged into others"
-    advice = _ROUNDED_ADVICE.get(when, _ROUNDED_ADVICE["fit"]).format(column=f"{name}[{found[0][0]!r}]")
-    text = (
-        f"{name} column(s) {[column for column, _ in found]} hold integers beyond 2**53, which float64 (what hvrt "
-        f"computes in) cannot all hold: {details}; partitions, rules and statistics see the rounded values. "
-        f"{advice[0].upper()}{advice[1:]}"
-    )
+    columns = [column for column, _ in found]
+    if name == "y":
+        advice = _ROUNDED_Y_ADVICE.format(column=f"y[{columns[0]!r}]" if columns[0] != "target" else "y")
+        what = "numbers" if kind == "decimals" else "integers beyond 2**53"
+        text = (
+            f"y column(s) {columns} hold {what} that float64 (what hvrt computes in) cannot all hold: {details}; "
+            f"the fit sees the rounded values. {advice[0].upper()}{advice[1:]}"
+        )
+    elif kind == "decimals":
+        column = f"{name}[{columns[0]!r}]"
+        text = (
+            f"{name} column(s) {columns} hold Decimals that float64 (what hvrt computes in) cannot hold: {details}; "
+            "partitions, rules and statistics see the rounded values. If they are IDs or codes, make them text "
+            f"({column}.astype(str)) and list the column in categorical_features (matched exactly as categories); "
+            f"if only their differences matter, subtract an offset first ({column} - {column}.min(), and the same "
+            "offset from the rows to label)"
+        )
+    else:
+        advice = _ROUNDED_ADVICE.get(when, _ROUNDED_ADVICE["fit"]).format(column=f"{name}[{columns[0]!r}]")
+        text = (
+            f"{name} column(s) {columns} hold integers beyond 2**53, which float64 (what hvrt "
+            f"computes in) cannot all hold: {details}; partitions, rules and statistics see the rounded values. "
+            f"{advice[0].upper()}{advice[1:]}"
+        )
     warn_once(text, UserWarning, _stacklevel_outside_hvrt())
+
+
+def _read_as(value: Any, read: float) -> str:
+    """What float64 made of ``value``, written as the value's kind reads: an int as an int."""
+    if isinstance(value, (int, np.integer)) and np.isfinite(read):
+        return str(int(read))
+    return repr(float(read))
+
+
+def _read_exactly(value: Any, read: float) -> bool:
+    """Whether float64's ``read`` of one number (a Python int, a Decimal, a float) loses
+    nothing: an int is that float, a Decimal is that float or its shortest decimal (the
+    Decimal ``0.1`` reads as the float 0.1, as the text "0.1" does)."""
+    if isinstance(value, decimal.Decimal):
+        # up to 15 significant digits (DBL_DIG) every decimal comes back from float64 as
+        # written, away from the subnormals: the common case, 5x as fast as the comparisons
+        if len(value.as_tuple().digits) <= 15 and -300 < value.adjusted() < 300:
+            return True
+        try:
+            return decimal.Decimal(read) == value or decimal.Decimal(repr(float(read))) == value
+        except decimal.InvalidOperation:  # a signalling NaN: missing, nothing to round
+            return True
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return bool(np.isfinite(read)) and int(read) == int(value)
+    return True
+
+
+def inexact_objects(objects: np.ndarray, read: np.ndarray, decimals: bool) -> tuple[int, int, Any, float] | None:
+    """:func:`_rounded_integers` for an object column of numbers (Python ints, floats,
+    Decimals) and its float64 reading ``read``: None when nothing changed. Only the values
+    read at or beyond 2**53 in magnitude are looked at one by one (a Python int within it
+    is exact), and every present value when ``decimals`` (the column holds Decimals, which
+    may hold more digits than float64 anywhere)."""
+    with np.errstate(invalid="ignore"):
+        if decimals:
+            candidates = np.flatnonzero(~np.isnan(read))
+        else:
+            candidates = np.flatnonzero(np.abs(read) >= EXACT_FLOAT_INTEGERS)
+    if len(candidates) == 0:
+        return None
+    changed = [
+        k
+        for k, value, number in zip(candidates.tolist(), objects[candidates].tolist(), read[candidates].tolist())
+        if not _read_exactly(value, number)
+    ]
+    if not changed:
+        return None
+    # distinct values among those looked at, less the distinct floats they became (a
+    # Decimal and an int of one value are one: they hash and compare alike)
+    try:
+        merged = len(set(objects[candidates])) - len(np.unique(read[candidates]))
+    except TypeError:  # (an unhashable value: counted as no merge)
+        merged = 0
+    return len(changed), max(merged, 0), objects[changed[0]], float(read[changed[0]])
+
+
+def warn_of_rounded_target(values: np.ndarray, read: np.ndarray, column: str) -> None:
+    """Warn (Y10) when float64's ``read`` of a 1-D target ``values`` (64-bit ints, or objects:
+    Python ints, Decimals) rounds some of them; ``column``: what y is called. One min and
+    max of an int64 target; objects are looked at one by one only beyond 2**53, or all when
+    they hold a Decimal."""
+    if _ROUNDED_INTEGERS_WARNING.get() == "elsewhere":
+        return
+    if _int64_dtype(values.dtype) is not None:
+        rounded, kind = _rounded_integers(values), "integers"
+    elif values.dtype == object:
+        decimals = decimal.Decimal in set(map(type, values))
+        rounded, kind = inexact_objects(values, read, decimals), "decimals" if decimals else "integers"
+    else:
+        return
+    if rounded is not None:
+        give_rounding_warning([(column, rounded)], "y", kind=kind)
 
 
 # Magnitudes above this are refused: the squares that variances, z-scores and split gains
@@ -1126,8 +1305,11 @@ def to_target_frame(y: Any, X_frame: pd.DataFrame, X_is_pandas: bool) -> pd.Data
                 "y's index differs from X's index; align them (e.g. y.reindex(X.index)) or pass "
                 "y.to_numpy() to match rows by position"
             )
-    frame = frame.set_axis(X_frame.index, axis=0).infer_objects()
-    non_numeric = [c for c, d in frame.dtypes.items() if not pd.api.types.is_numeric_dtype(d)]
+    frame = _decimals_as_floats(_inferred(frame.set_axis(X_frame.index, axis=0)), "y")
+    # (a column of Python ints beyond the 64-bit range stays objects: numbers all the same)
+    non_numeric = [
+        c for c, d in frame.dtypes.items() if not pd.api.types.is_numeric_dtype(d) and not holds_python_ints(frame[c])
+    ]
     if non_numeric:
         if frame.shape[1] == 1 and not isinstance(y, pd.DataFrame):  # one target: its name is ours
             raise ValueError(f"Unknown label type: y must be numeric, got dtype {frame.dtypes.iloc[0]}")

@@ -1462,11 +1462,11 @@ def _load_model(path: str, kind: str, command: str) -> tuple[Any, dict]:
 
 
 def _check_model_columns(frame: pd.DataFrame, model: Any, model_path: str, source: Path) -> None:
-    missing = [str(c) for c in model.feature_names_in_ if c not in frame.columns]
+    missing = [str(c) for c in model.feature_names_ if c not in frame.columns]
     if missing:
         raise BadInput(
             f"{str(source)!r} lacks column {missing[0]!r}, which the model {model_path!r} was fitted on "
-            f"({len(missing)} of its {len(model.feature_names_in_)} columns are missing)"
+            f"({len(missing)} of its {len(model.feature_names_)} columns are missing)"
         )
 
 

@@ -74,6 +74,7 @@ from ._preprocessing import (
     category_count,
     fit_preprocessing,
     resolve_categorical,
+    varies_beyond_rounding,
 )
 from ._progress import StepLog
 from ._shrunk_solve import solve_candidates, solve_centred
@@ -84,9 +85,11 @@ from ._validation import (
     aligned_1d,
     has_missing_values,
     match_columns,
+    rounded_integers_warning,
     to_frame,
+    warn_of_rounded_target,
 )
-from .partitioner import HVRTPartitioner
+from .partitioner import FeatureNames, HVRTPartitioner
 
 __all__ = ["PartitionedRegressor"]
 
@@ -161,9 +164,12 @@ def _checked_response(y: Any, n_rows: int, index: pd.Index | None) -> np.ndarray
             "convert numbers written as text with pd.to_numeric(y)"
         )
     try:
-        values = values.astype(np.float64)
+        read = values.astype(np.float64)
     except (TypeError, ValueError):
         raise ValueError(f"y must be numeric, got dtype {getattr(y, 'dtype', values.dtype)}") from None
+    # integers beyond 2**53 and Decimals float64 rounds: what the models fit (Y10)
+    warn_of_rounded_target(values, read, _response_name(y))
+    values = read
     bad = ~np.isfinite(values)
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
@@ -347,7 +353,7 @@ def _warn_of_rounding_constants(
     ``response``: ``y`` where a y guide is grown on (else None: the residual is centred)."""
     n_numeric = len(preprocessor.numeric_columns)
     flagged = np.flatnonzero(constant[:n_numeric])
-    varying = [j for j in flagged if np.ptp(inputs[:, j]) > 0]  # (a pass over the flagged columns only)
+    varying = [j for j in flagged if varies_beyond_rounding(inputs[:, j])]  # (the flagged columns only)
     if varying:
         j = varying[0]
         names = [str(preprocessor.numeric_columns[i]) for i in varying]
@@ -362,10 +368,9 @@ def _warn_of_rounding_constants(
         )
     if response is None:
         return
-    low, high = float(response.min()), float(response.max())
     mean = float(np.mean(response))
     spread = float(np.std(response - mean))
-    if high > low and zscore_scale(np.array([mean]), np.array([spread * spread]))[1][0]:
+    if varies_beyond_rounding(response) and zscore_scale(np.array([mean]), np.array([spread * spread]))[1][0]:
         warnings.warn(
             f"y varies only within {CONSTANT_ULPS} units in the last place of its mean (a spread of "
             f"{spread:.3g} around {mean:.6g}): float64 cannot tell that from rounding, so the partitioner "
@@ -455,7 +460,10 @@ def _fit_cross_fitted(partitioner: HVRTPartitioner, X: Any, guide: np.ndarray | 
     """
     partitioner._cross_fitted_encoding = True
     try:
-        return partitioner.fit(X, guide)
+        # X's integers and Decimals that float64 rounds (X27, X28) were warned of by the
+        # regressor's own reading of X, once: not again by each tree's
+        with rounded_integers_warning("elsewhere"):
+            return partitioner.fit(X, guide)
     finally:
         del partitioner._cross_fitted_encoding
 
@@ -472,7 +480,7 @@ def _node_depths(parent: np.ndarray) -> np.ndarray:
         depth[children] = updated
 
 
-class PartitionedRegressor(RegressorMixin, BaseEstimator):
+class PartitionedRegressor(FeatureNames, RegressorMixin, BaseEstimator):
     """Piecewise-linear regression: a ridge model per H-VRT partition, shrunk toward its parents.
 
     A global ridge is fitted first; the partitioner then grows on its residual, so the
@@ -569,7 +577,10 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         features (each column less its training mean, over its training scale), so call
         :meth:`predict` rather than an estimator's own ``predict`` on raw rows.
     n_features_in_, feature_names_in_
-        As scikit-learn.
+        As scikit-learn (``feature_names_in_`` only after a fit on X with column names).
+    feature_names_ : ndarray of shape (n_features_in_,)
+        The names the model matches columns by: X's column names, or ``f0, f1, ...`` for
+        array input.
 
     Examples
     --------
@@ -618,6 +629,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         and the one-hot names that label ``coef_`` follow it (``id_1152921504606846977``, as a
         fit today names ``2**60 + 1``, not ``id_1152921504606846976``)."""
         super().__setstate__(state)
+        self._restore_feature_names()
         preprocessor, names = self.__dict__.get("_preprocessor"), self.__dict__.get("model_input_names_")
         if preprocessor is not None and names is not None:
             current = preprocessor.input_names()
@@ -926,7 +938,8 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
         labels = np.empty(len(centred), dtype=np.int64)
         if shared is None:
             _fit_cross_fitted(selector, split.grown_frame, guide_rows)
-            labels[split.validated] = selector.get_partitions(split.validated_frame)
+            with rounded_integers_warning("elsewhere"):  # (warned of by the fit's reading of X)
+                labels[split.validated] = selector.get_partitions(split.validated_frame)
         else:  # the model inputs' preprocessing and binning, fitted on every row, serve the selector too
             preprocessor = shared[0]
             # growth permutes the codes in place: each selector gets its own copy
@@ -1039,7 +1052,7 @@ class PartitionedRegressor(RegressorMixin, BaseEstimator):
     def _inputs_of_frame(self, frame: pd.DataFrame, had_names: bool) -> np.ndarray:
         """The model inputs of a frame already read (``to_frame``'s, or the Dask estimator's
         reading of a chunk, which keys some categorical columns on their values as they are)."""
-        frame = match_columns(frame, had_names, self.feature_names_in_, self._fitted_with_names, type(self).__name__)
+        frame = match_columns(frame, had_names, self.feature_names_, self._fitted_with_names, type(self).__name__)
         return self._preprocessor.tree_inputs(frame)
 
     def predict(self, X: Any) -> np.ndarray:

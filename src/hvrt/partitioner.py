@@ -118,7 +118,50 @@ class _NamesRenamedParameters:
         return super().set_params(**params)  # type: ignore[misc]
 
 
-class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, BaseEstimator):
+class FeatureNames:
+    """``feature_names_in_`` as scikit-learn has it, for the in-memory estimators: set only when
+    X had column names (a DataFrame or another named frame), absent after an array fit, so
+    that ``hasattr(model, "feature_names_in_")`` tells. ``feature_names_`` always holds the
+    names the model matches columns by and writes rules and reports with: X's column names,
+    or ``f0, f1, ...`` for an array.
+
+    Both read the one stored array (``_feature_names``), which a fit sets through
+    ``feature_names_in_`` (hvrt.dask's estimators too, with ``_fitted_with_names``). A model
+    pickled or saved before held ``feature_names_in_`` itself, f0... after an array fit:
+    :meth:`_restore_feature_names` moves it when the model is restored.
+    """
+
+    @property
+    def feature_names_(self) -> np.ndarray:
+        names = self.__dict__.get("_feature_names")
+        if names is None:
+            raise AttributeError(f"{type(self).__name__} has no feature_names_ before fit")
+        return names
+
+    @property
+    def feature_names_in_(self) -> np.ndarray:
+        names = self.__dict__.get("_feature_names")
+        if names is None or not self.__dict__.get("_fitted_with_names", True):
+            raise AttributeError(
+                f"{type(self).__name__} has feature_names_in_ only when fitted on X with column names "
+                "(scikit-learn's convention); the names it uses for an array's columns (f0, f1, ...) are "
+                "feature_names_"
+            )
+        return names
+
+    @feature_names_in_.setter
+    def feature_names_in_(self, names: np.ndarray) -> None:
+        self.__dict__["_feature_names"] = names
+
+    def _restore_feature_names(self) -> None:
+        """After ``__dict__.update(state)``: a state saved before (a ``feature_names_in_``
+        entry, shadowed by the property) keeps its names as ``_feature_names``."""
+        names = self.__dict__.pop("feature_names_in_", None)
+        if names is not None and "_feature_names" not in self.__dict__:
+            self.__dict__["_feature_names"] = names
+
+
+class HVRTPartitioner(FeatureNames, _NamesRenamedParameters, ClusterMixin, TransformerMixin, BaseEstimator):
     """Partition tabular data into many fine-grained, variance-reducing partitions.
 
     Each numeric feature is scaled (z-score by default) and a synthetic target is built
@@ -201,7 +244,11 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
     n_features_in_ : int
         Number of columns seen in ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
-        Column names seen in ``fit`` (``f0, f1, ...`` for array input).
+        Column names seen in ``fit``. Defined only when X had column names (a DataFrame),
+        as in scikit-learn: absent after a fit on an array.
+    feature_names_ : ndarray of shape (n_features_in_,)
+        The names the partitioner matches columns by and writes its rules with: the column
+        names seen in ``fit``, or ``f0, f1, ...`` for array input.
     engine_ : str
         The engine that grew the tree.
     max_leaf_nodes_ : int or None
@@ -267,6 +314,7 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         ``category_encoding_`` was kept (or by an ``hvrt.dask`` partitioner that did not
         keep it) gets it from its preprocessing, as ``fit`` sets it."""
         super().__setstate__(state)
+        self._restore_feature_names()
         if "category_encoding_" not in self.__dict__ and "_preprocessor" in self.__dict__:
             self.category_encoding_ = _encoding_name(self._preprocessor, self.category_encoding)
 
@@ -368,6 +416,8 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
             target_dtype=target_dtype(engine, self.target, encoding == "target" and bool(categorical)),
             # (a private seam: PartitionedRegressor grows its trees on cross-fitted encodings)
             cross_fitted=bool(getattr(self, "_cross_fitted_encoding", False)),
+            # (PartitionedRegressor's trees, fitted cross-fitted: it warns itself, R21/R22)
+            warn_constants=not getattr(self, "_cross_fitted_encoding", False),
         )
         if self.category_encoding == "auto":
             warn_wide_one_hot(preprocessor)
@@ -603,7 +653,7 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
         estimator's reading of a chunk, which keys some categorical columns on their values
         as they are)."""
         frame = match_columns(
-            frame, had_names, self.feature_names_in_, self._fitted_with_names, type(self).__name__
+            frame, had_names, self.feature_names_, self._fitted_with_names, type(self).__name__
         )
         inputs = self._preprocessor.tree_inputs(frame, check=False)
         out = self.tree_.apply(inputs, node_values, limit=MAX_MAGNITUDE)
@@ -813,7 +863,7 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
           (``day.astype('datetime64[ms]') <= ...``).
 
         Column names that are not plain identifiers are in backticks. For array input
-        the names are ``f0, f1, ...``: query ``pd.DataFrame(X, columns=p.feature_names_in_)``.
+        the names are ``f0, f1, ...``: query ``pd.DataFrame(X, columns=p.feature_names_)``.
 
         Parameters
         ----------
@@ -905,7 +955,7 @@ class HVRTPartitioner(_NamesRenamedParameters, ClusterMixin, TransformerMixin, B
             raise ValueError(f"precision must be a positive int or None, got {precision!r}")
         if missing not in ("all", "fit"):
             raise ValueError(f"missing must be 'all' or 'fit', got {missing!r}")
-        names = [str(name) for name in self.feature_names_in_]
+        names = [str(name) for name in self.feature_names_]
         # (a model saved by an older version lacks these four: plain names, no times, no y, float64)
         rules = build_rules(
             self.tree_,
