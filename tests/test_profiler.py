@@ -755,3 +755,70 @@ def test_a_feature_without_spread_has_no_hhi_and_the_report_says_not_defined(tmp
     assert summary["empty"].startswith("not defined not defined not defined not defined 80 1 4"), summary
     assert "HHI not defined not defined" in rows  # the constant's share table
     assert "not defined (no variance in any partition)" in html
+
+
+def test_the_report_says_what_a_category_table_leaves_out_and_its_figures_are_exact(tmp_path):
+    # 1,500 categories over 10 partitions: the figures were those of a table lumping 501 of
+    # them into "(other)" (overall HHI 100x too high), and the report never said so.
+    rng = np.random.default_rng(4)
+    n = 6000
+    X = pd.DataFrame({"a": rng.normal(size=n), "zip": rng.integers(0, 1500, n).astype(str)})
+    labels = rng.integers(0, 10, n)
+    PartitionProfiler(X, labels, output_path=tmp_path).run_profiling()
+    html = (tmp_path / "report.html").read_text()
+    shown = pd.Series(X["zip"]).value_counts(sort=True)
+    summary = json.loads((tmp_path / "summary.json").read_text())["categorical"][0]
+    listed = sum(entry["rows"] for entry in summary["categories"])
+    assert len(summary["categories"]) == 10
+    note = (
+        f"The table lists the 10 most frequent of the {shown.size:,} categories; the other "
+        f"{shown.size - 10:,} hold {n - listed:,} of the {n:,} rows"
+    )
+    assert note in html and "are of all the categories" in html
+    assert summary["overall_hhi"] == pytest.approx(float(((shown / n) ** 2).sum()), rel=1e-9)
+
+
+def test_report_cards_of_a_single_category_column_say_not_defined(tmp_path):
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"a": rng.normal(size=40), "onecat": ["only"] * 40})
+    PartitionProfiler(X, np.arange(40) % 4, output_path=tmp_path).run_profiling()
+    html = (tmp_path / "report.html").read_text()
+    assert "<dd>nan</dd>" not in html and ">nan<" not in html
+    assert html.count("<dd>not defined (one category)</dd>") == 3  # V, V if unrelated, R²
+    table = html[html.index('id="categorical"') :]
+    row = re.search(r"<tr><td[^>]*>onecat</td>(.*?)</tr>", table).group(1)
+    assert re.sub(r"<[^>]+>", " ", row).split()[1:5] == ["not", "defined", "not", "defined"]
+
+
+def test_long_names_are_cut_in_the_tables_and_given_whole_in_their_title(tmp_path):
+    long = "a_long_column_name_" * 9
+    category = "x" * 200
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame({long: rng.normal(size=60), "b": rng.normal(size=60), "c": [category, "y<&>"] * 30})
+    PartitionProfiler(X, np.arange(60) % 3, output_path=tmp_path).run_profiling()
+    html = (tmp_path / "report.html").read_text()
+    assert f'<td class="text" title="{long}">{long}</td>' in html
+    assert f'<td class="text" title="{category}">{category}</td>' in html
+    assert '<td class="text" title="y&lt;&amp;&gt;">y&lt;&amp;&gt;</td>' in html
+    assert "td.text { text-align: left; max-width: 22em; overflow: hidden; text-overflow: ellipsis; }" in html
+
+
+def test_csv_text_cells_that_start_like_a_formula_are_guarded(tmp_path):
+    # A column named =HYPERLINK(...) went into feature_summary.csv as it is: Excel and
+    # LibreOffice run it as a formula (OWASP's CSV injection). Numbers stay as they are.
+    rng = np.random.default_rng(3)
+    n = 60
+    formula = '=HYPERLINK("http://x","y")'
+    X = pd.DataFrame({formula: rng.normal(size=n) * 10, "+b": rng.normal(size=n), "@c": rng.normal(size=n), "d": 1.0})
+    text_labels = np.array(["-one", "two", "\tthree"])[np.arange(n) % 3]
+    PartitionProfiler(X, text_labels, output_path=tmp_path / "text").run_profiling()
+    summary = pd.read_csv(tmp_path / "text" / "feature_summary.csv", keep_default_na=False)
+    assert set(summary["feature"]) == {"'" + formula, "'+b", "'@c", "d"}
+    result = json.loads((tmp_path / "text" / "summary.json").read_text())
+    assert formula in [entry["feature"] for entry in result["features"]]  # JSON keeps the name
+    folder = next(p for p in (tmp_path / "text").iterdir() if p.is_dir())
+    shares = pd.read_csv(folder / "prop_variance_distribution.csv", keep_default_na=False)
+    assert sorted(shares["partition"]) == ["'\tthree", "'-one", "two"]
+    PartitionProfiler(X, np.arange(n) % 3 - 1, output_path=tmp_path / "numbers").run_profiling()
+    folder = next(p for p in (tmp_path / "numbers").iterdir() if p.is_dir())
+    assert (folder / "prop_variance_distribution.csv").read_text().splitlines()[1].startswith("-1,")

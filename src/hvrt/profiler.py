@@ -171,7 +171,9 @@ class PartitionProfiler(SeedArgumentNames):
         ``prop_variance_distribution.csv`` and ``prop_span_distribution.csv``,
         ``summary.json``, ``report.html`` and ``hvrt_manifest.json``. Without matplotlib
         the PNG files are skipped (the rest is still written) and one warning says how to
-        install plots.
+        install plots. In the CSV files a text cell (a feature name, a text partition label)
+        that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+        ``'``, so a spreadsheet shows it instead of running it as a formula; numbers never do.
 
         The manifest lists every file the run wrote (with its SHA-256) and the folders it
         made. A later run into the same folder removes the files of the earlier manifest
