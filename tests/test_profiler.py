@@ -822,3 +822,36 @@ def test_csv_text_cells_that_start_like_a_formula_are_guarded(tmp_path):
     PartitionProfiler(X, np.arange(n) % 3 - 1, output_path=tmp_path / "numbers").run_profiling()
     folder = next(p for p in (tmp_path / "numbers").iterdir() if p.is_dir())
     assert (folder / "prop_variance_distribution.csv").read_text().splitlines()[1].startswith("-1,")
+
+
+def test_zoned_dates_are_drawn_and_written_on_their_own_clock(tmp_path):
+    # Every value is on 2024-03-10 between 00:00 and 06:00 in Kolkata; the axes read
+    # 2024-03-09 20:00 .. (UTC wall clock, no zone said) and the box medians sat 5.5 h early.
+    pytest.importorskip("matplotlib")
+    from hvrt import DistributionAnalyzer
+    from hvrt.plotting import format_value
+
+    rng = np.random.default_rng(7)
+    n = 2000
+    start = pd.Timestamp("2024-03-10 00:00", tz="Asia/Kolkata")
+    hours = start + pd.to_timedelta(rng.integers(0, 6 * 3600, n), unit="s")
+    X = pd.DataFrame({"hours": hours, "x": rng.normal(size=n)})
+    labels = rng.integers(0, 8, n)
+    figure = DistributionAnalyzer(X, labels).fit().plot_comparison("hours")
+    figure.canvas.draw()
+    ax = figure.axes[0]
+    assert ax.get_xlabel() == "hours (date, Asia/Kolkata)"
+    low, high = ax.get_xlim()
+    shown = [t.get_text() for t, at in zip(ax.get_xticklabels(), ax.get_xticks()) if low <= at <= high and t.get_text()]
+    assert shown and all(text.startswith("2024-03-10 0") for text in shown), shown
+    assert "2024-03-10 00:00" in shown  # local midnight is a round tick
+    assert format_value(start.value, "dates", zone="Asia/Kolkata") == "2024-03-10 00:00:00+05:30"
+    assert format_value(start.value, "dates") == "2024-03-09 18:30:00"  # naive: as it is
+    result = PartitionProfiler(X, labels).run_profiling()
+    (boxes,) = [f for name, f in result.figures.items() if name == "hours/feature_distribution_detailed"]
+    boxes.canvas.draw()
+    ax = boxes.axes[0]
+    assert ax.get_ylabel() == "hours (date, Asia/Kolkata)"
+    local = pd.to_datetime(ax.get_yticks(), unit="ns", utc=True).tz_convert("Asia/Kolkata")
+    texts = [t.get_text() for t in ax.get_yticklabels()]
+    assert texts == [stamp.strftime("%Y-%m-%d %H:%M") for stamp in local]
