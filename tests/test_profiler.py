@@ -778,6 +778,25 @@ def test_the_report_says_what_a_category_table_leaves_out_and_its_figures_are_ex
     assert summary["overall_hhi"] == pytest.approx(float(((shown / n) ** 2).sum()), rel=1e-9)
 
 
+def test_the_report_names_the_other_row_when_its_category_table_shows_it(tmp_path, monkeypatch):
+    from hvrt import metrics as metrics_module
+
+    monkeypatch.setattr(metrics_module, "MAX_CATEGORIES", 5)
+    rng = np.random.default_rng(2)
+    values = np.array([f"c{i}" for i in range(30)])[np.minimum(rng.geometric(0.2, 900) - 1, 29)]
+    X = pd.DataFrame({"a": rng.normal(size=900), "c": values})
+    PartitionProfiler(X, np.arange(900) % 4, output_path=tmp_path).run_profiling()
+    html = (tmp_path / "report.html").read_text()
+    counts = pd.Series(values).value_counts()
+    hidden = int(counts.iloc[4:].sum())
+    assert (
+        f"The table lists the 4 most frequent of the {counts.size} categories; the other {counts.size - 4} hold "
+        f"{hidden:,} of the 900 rows"
+    ) in html
+    assert "counted together in the row &quot;(other)&quot;." in html
+    assert f'<td class="text" title="(other)">(other)</td><td>{hidden}</td>' in html
+
+
 def test_report_cards_of_a_single_category_column_say_not_defined(tmp_path):
     rng = np.random.default_rng(3)
     X = pd.DataFrame({"a": rng.normal(size=40), "onecat": ["only"] * 40})
@@ -800,7 +819,7 @@ def test_long_names_are_cut_in_the_tables_and_given_whole_in_their_title(tmp_pat
     assert f'<td class="text" title="{long}">{long}</td>' in html
     assert f'<td class="text" title="{category}">{category}</td>' in html
     assert '<td class="text" title="y&lt;&amp;&gt;">y&lt;&amp;&gt;</td>' in html
-    assert "td.text { text-align: left; max-width: 22em; overflow: hidden; text-overflow: ellipsis; }" in html
+    assert "td.text { max-width: 22em; overflow: hidden; text-overflow: ellipsis; }" in html
 
 
 def test_csv_text_cells_that_start_like_a_formula_are_guarded(tmp_path):

@@ -450,8 +450,8 @@ def _unlisted_note(view: Any, categories: pd.DataFrame) -> str | None:
         f"The table lists the {len(named):,} most frequent of the {view.n_categories:,} categories; "
         f"the other {n_unlisted:,} hold {rows:,} of the {n_rows:,} rows ({plotting.format_share(rows / n_rows)})"
     )
-    if lumped_shown:
-        text += f", {view.n_lumped:,} of them counted together in the row \"(other)\""
+    if lumped_shown:  # then the unlisted categories are exactly the lumped ones
+        text += ', counted together in the row "(other)"'
     return text + ". Cramér's V, R², the HHIs and the pure share are of all the categories."
 
 
