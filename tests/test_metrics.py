@@ -824,6 +824,40 @@ def test_high_cardinality_keeps_the_most_frequent_and_lumps_the_rest(monkeypatch
     assert capped.categories == ["a", "b", "(other)"]  # 12 cells // 4 partitions = 3 columns
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_lumping_only_shortens_the_tables_the_figures_are_of_every_category(monkeypatch, weighted):
+    # 1,500 near-uniform categories over 10 partitions, above min(1000, 2**20 // K): the
+    # HHIs, V and R2 were those of the lumped table ("(other)" held a third of the rows,
+    # so the overall HHI read 112x too high) and the report never said so.
+    rng = np.random.default_rng(4)
+    n = 30_000
+    values = pd.Series(rng.integers(0, 1500, n)).astype(str)
+    labels = rng.integers(0, 10, n)
+    codes, uniques = metrics_module.category_codes(values)
+    ids = np.arange(10)
+    if weighted:  # the Dask path: cells with their rows, some given twice (chunks unmerged)
+        keys, rows = np.unique(labels * len(uniques) + codes, return_counts=True)
+        keys, rows = np.concatenate([keys, keys]), np.concatenate([rows, rows])
+        view = metrics_module.categorical_report_of_cells(
+            "zip", uniques, keys // len(uniques), keys % len(uniques), ids, rows
+        )
+        values, labels = pd.concat([values, values], ignore_index=True), np.concatenate([labels, labels])
+    else:
+        view = full_report(pd.DataFrame({"a": rng.normal(size=n), "zip": values}), labels).categorical["zip"]
+    assert view.n_categories == 1500 and view.n_lumped == 501 and view.categories[-1] == "(other)"
+    expected = _brute_force_categorical(values, labels)
+    for name in ("cramers_v", "r2", "within_hhi", "overall_hhi", "pure_share"):
+        assert getattr(view, name) == pytest.approx(expected[name], rel=1e-9, abs=1e-12), name
+    degrees = min(10 - 1, 1500 - 1)
+    assert view.v_if_unrelated == pytest.approx(np.sqrt(9 * 1499 / (len(labels) * degrees)))
+    # The same figures as a report that keeps every category as a column.
+    monkeypatch.setattr(metrics_module, "MAX_CATEGORIES", 10_000)
+    full = metrics_module.categorical_report(values, "zip", labels, ids)
+    assert full.n_lumped == 0
+    for name in ("cramers_v", "r2", "within_hhi", "overall_hhi", "pure_share", "v_if_unrelated"):
+        assert getattr(view, name) == pytest.approx(getattr(full, name), rel=1e-9), name
+
+
 def test_categorical_view_is_left_out_when_asked_unavailable_or_unhashable():
     X = pd.DataFrame({"x": np.arange(4.0), "word": list("abab"), "lists": [[1], [2], [1], [2]]})
     report = full_report(X, [0, 0, 1, 1])

@@ -755,3 +755,122 @@ def test_a_feature_without_spread_has_no_hhi_and_the_report_says_not_defined(tmp
     assert summary["empty"].startswith("not defined not defined not defined not defined 80 1 4"), summary
     assert "HHI not defined not defined" in rows  # the constant's share table
     assert "not defined (no variance in any partition)" in html
+
+
+def test_the_report_says_what_a_category_table_leaves_out_and_its_figures_are_exact(tmp_path):
+    # 1,500 categories over 10 partitions: the figures were those of a table lumping 501 of
+    # them into "(other)" (overall HHI 100x too high), and the report never said so.
+    rng = np.random.default_rng(4)
+    n = 6000
+    X = pd.DataFrame({"a": rng.normal(size=n), "zip": rng.integers(0, 1500, n).astype(str)})
+    labels = rng.integers(0, 10, n)
+    PartitionProfiler(X, labels, output_path=tmp_path).run_profiling()
+    html = (tmp_path / "report.html").read_text()
+    shown = pd.Series(X["zip"]).value_counts(sort=True)
+    summary = json.loads((tmp_path / "summary.json").read_text())["categorical"][0]
+    listed = sum(entry["rows"] for entry in summary["categories"])
+    assert len(summary["categories"]) == 10
+    note = (
+        f"The table lists the 10 most frequent of the {shown.size:,} categories; the other "
+        f"{shown.size - 10:,} hold {n - listed:,} of the {n:,} rows"
+    )
+    assert note in html and "are of all the categories" in html
+    assert summary["overall_hhi"] == pytest.approx(float(((shown / n) ** 2).sum()), rel=1e-9)
+
+
+def test_the_report_names_the_other_row_when_its_category_table_shows_it(tmp_path, monkeypatch):
+    from hvrt import metrics as metrics_module
+
+    monkeypatch.setattr(metrics_module, "MAX_CATEGORIES", 5)
+    rng = np.random.default_rng(2)
+    values = np.array([f"c{i}" for i in range(30)])[np.minimum(rng.geometric(0.2, 900) - 1, 29)]
+    X = pd.DataFrame({"a": rng.normal(size=900), "c": values})
+    PartitionProfiler(X, np.arange(900) % 4, output_path=tmp_path).run_profiling()
+    html = (tmp_path / "report.html").read_text()
+    counts = pd.Series(values).value_counts()
+    hidden = int(counts.iloc[4:].sum())
+    assert (
+        f"The table lists the 4 most frequent of the {counts.size} categories; the other {counts.size - 4} hold "
+        f"{hidden:,} of the 900 rows"
+    ) in html
+    assert "counted together in the row &quot;(other)&quot;." in html
+    assert f'<td class="text" title="(other)">(other)</td><td>{hidden}</td>' in html
+
+
+def test_report_cards_of_a_single_category_column_say_not_defined(tmp_path):
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"a": rng.normal(size=40), "onecat": ["only"] * 40})
+    PartitionProfiler(X, np.arange(40) % 4, output_path=tmp_path).run_profiling()
+    html = (tmp_path / "report.html").read_text()
+    assert "<dd>nan</dd>" not in html and ">nan<" not in html
+    assert html.count("<dd>not defined (one category)</dd>") == 3  # V, V if unrelated, R²
+    table = html[html.index('id="categorical"') :]
+    row = re.search(r"<tr><td[^>]*>onecat</td>(.*?)</tr>", table).group(1)
+    assert re.sub(r"<[^>]+>", " ", row).split()[1:5] == ["not", "defined", "not", "defined"]
+
+
+def test_long_names_are_cut_in_the_tables_and_given_whole_in_their_title(tmp_path):
+    long = "a_long_column_name_" * 9
+    category = "x" * 200
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame({long: rng.normal(size=60), "b": rng.normal(size=60), "c": [category, "y<&>"] * 30})
+    PartitionProfiler(X, np.arange(60) % 3, output_path=tmp_path).run_profiling()
+    html = (tmp_path / "report.html").read_text()
+    assert f'<td class="text" title="{long}">{long}</td>' in html
+    assert f'<td class="text" title="{category}">{category}</td>' in html
+    assert '<td class="text" title="y&lt;&amp;&gt;">y&lt;&amp;&gt;</td>' in html
+    assert "td.text { max-width: 22em; overflow: hidden; text-overflow: ellipsis; }" in html
+
+
+def test_csv_text_cells_that_start_like_a_formula_are_guarded(tmp_path):
+    # A column named =HYPERLINK(...) went into feature_summary.csv as it is: Excel and
+    # LibreOffice run it as a formula (OWASP's CSV injection). Numbers stay as they are.
+    rng = np.random.default_rng(3)
+    n = 60
+    formula = '=HYPERLINK("http://x","y")'
+    X = pd.DataFrame({formula: rng.normal(size=n) * 10, "+b": rng.normal(size=n), "@c": rng.normal(size=n), "d": 1.0})
+    text_labels = np.array(["-one", "two", "\tthree"])[np.arange(n) % 3]
+    PartitionProfiler(X, text_labels, output_path=tmp_path / "text").run_profiling()
+    summary = pd.read_csv(tmp_path / "text" / "feature_summary.csv", keep_default_na=False)
+    assert set(summary["feature"]) == {"'" + formula, "'+b", "'@c", "d"}
+    result = json.loads((tmp_path / "text" / "summary.json").read_text())
+    assert formula in [entry["feature"] for entry in result["features"]]  # JSON keeps the name
+    folder = next(p for p in (tmp_path / "text").iterdir() if p.is_dir())
+    shares = pd.read_csv(folder / "prop_variance_distribution.csv", keep_default_na=False)
+    assert sorted(shares["partition"]) == ["'\tthree", "'-one", "two"]
+    PartitionProfiler(X, np.arange(n) % 3 - 1, output_path=tmp_path / "numbers").run_profiling()
+    folder = next(p for p in (tmp_path / "numbers").iterdir() if p.is_dir())
+    assert (folder / "prop_variance_distribution.csv").read_text().splitlines()[1].startswith("-1,")
+
+
+def test_zoned_dates_are_drawn_and_written_on_their_own_clock(tmp_path):
+    # Every value is on 2024-03-10 between 00:00 and 06:00 in Kolkata; the axes read
+    # 2024-03-09 20:00 .. (UTC wall clock, no zone said) and the box medians sat 5.5 h early.
+    pytest.importorskip("matplotlib")
+    from hvrt import DistributionAnalyzer
+    from hvrt.plotting import format_value
+
+    rng = np.random.default_rng(7)
+    n = 2000
+    start = pd.Timestamp("2024-03-10 00:00", tz="Asia/Kolkata")
+    hours = start + pd.to_timedelta(rng.integers(0, 6 * 3600, n), unit="s")
+    X = pd.DataFrame({"hours": hours, "x": rng.normal(size=n)})
+    labels = rng.integers(0, 8, n)
+    figure = DistributionAnalyzer(X, labels).fit().plot_comparison("hours")
+    figure.canvas.draw()
+    ax = figure.axes[0]
+    assert ax.get_xlabel() == "hours (date, Asia/Kolkata)"
+    low, high = ax.get_xlim()
+    shown = [t.get_text() for t, at in zip(ax.get_xticklabels(), ax.get_xticks()) if low <= at <= high and t.get_text()]
+    assert shown and all(text.startswith("2024-03-10 0") for text in shown), shown
+    assert "2024-03-10 00:00" in shown  # local midnight is a round tick
+    assert format_value(start.value, "dates", zone="Asia/Kolkata") == "2024-03-10 00:00:00+05:30"
+    assert format_value(start.value, "dates") == "2024-03-09 18:30:00"  # naive: as it is
+    result = PartitionProfiler(X, labels).run_profiling()
+    (boxes,) = [f for name, f in result.figures.items() if name == "hours/feature_distribution_detailed"]
+    boxes.canvas.draw()
+    ax = boxes.axes[0]
+    assert ax.get_ylabel() == "hours (date, Asia/Kolkata)"
+    local = pd.to_datetime(ax.get_yticks(), unit="ns", utc=True).tz_convert("Asia/Kolkata")
+    texts = [t.get_text() for t in ax.get_yticklabels()]
+    assert texts == [stamp.strftime("%Y-%m-%d %H:%M") for stamp in local]

@@ -131,3 +131,35 @@ def test_report_renders_in_headless_chromium(browser, report_file):
 
     errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert errors == [], errors
+
+
+def test_long_names_and_categories_leave_the_numbers_in_view(browser, tmp_path):
+    # One 170-character column name and one 200-character category widened the first column
+    # of the feature summary, the scores and the category table until only names were in view.
+    pytest.importorskip("matplotlib")
+    rng = np.random.default_rng(5)
+    n_rows = 600
+    long = "a_very_long_column_name_that_keeps_going_" * 4
+    data = pd.DataFrame(
+        {
+            long: rng.normal(size=n_rows),
+            "b": rng.normal(size=n_rows),
+            "c": rng.choice(["x" * 200, "short"], n_rows),
+        }
+    )
+    out = tmp_path / "profile"
+    PartitionProfiler(data, np.arange(n_rows) % 6, output_path=out).run_profiling()
+    browser.get((out / "report.html").resolve().as_uri())
+    # per table: (right edge of its box, right edge of the first body row's second cell)
+    edges = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.table-scroll')).map(box => {"
+        " const cell = box.querySelector('tbody tr td:nth-child(2)');"
+        " return [box.getBoundingClientRect().right, cell ? cell.getBoundingClientRect().right : 0]; })"
+    )
+    assert len(edges) >= 4
+    for box_right, cell_right in edges:
+        assert cell_right <= box_right, edges
+    titles = browser.execute_script(
+        "return Array.from(document.querySelectorAll('td.text')).map(td => td.title).filter(t => t.length > 150)"
+    )
+    assert long in titles and "x" * 200 in titles

@@ -168,6 +168,10 @@ class DistributionComparison:
     time_kind : {"dates", "durations"} or None
         For a date or duration column (its values are nanoseconds): figures write the
         value axis as dates or durations.
+    time_zone : str or None
+        The time zone of a zone-aware date column (its nanoseconds are UTC instants):
+        figures tick and write its dates on that zone's clock and name the zone. None for
+        naive dates and every other column.
     n_missing : int
         Missing values of the feature (rows left out of both curves); a figure says how many.
     point_masses : ndarray of shape (m,)
@@ -194,6 +198,7 @@ class DistributionComparison:
     n_values: int = 0
     original_bandwidth: float = float("nan")
     time_kind: str | None = None
+    time_zone: str | None = None
     n_missing: int = 0
     point_masses: np.ndarray = field(default_factory=lambda: np.zeros(0))
     point_mass_values: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -250,7 +255,7 @@ class BinnedSamples:
     below_per_bin, above_per_bin : ndarray of shape (n_bins,)
         Values of each bin below and above ``window``: counted and marked at the axis
         edge, not drawn.
-    time_kind : {"dates", "durations"} or None
+    time_kind, time_zone : str or None
         As in :class:`DistributionComparison`.
     n_missing : int
         Missing values of the feature, which no violin shows.
@@ -267,6 +272,7 @@ class BinnedSamples:
     below_per_bin: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     above_per_bin: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     time_kind: str | None = None
+    time_zone: str | None = None
     n_missing: int = 0
     n_empty_partitions: int = 0
 
@@ -285,7 +291,7 @@ class PartitionBoxes:
     outside_per_box : ndarray of shape (len(stats),)
         Values of each box's partition beyond its whiskers, which the figure does not draw
         but counts.
-    time_kind : {"dates", "durations"} or None
+    time_kind, time_zone : str or None
         As in :class:`DistributionComparison`.
     positions : ndarray of shape (len(stats),) or None
         Place of each box among all partitions (``0..K-1``); None for ``0..len(stats)-1``.
@@ -302,6 +308,7 @@ class PartitionBoxes:
     stats: list[dict[str, Any]]
     outside_per_box: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     time_kind: str | None = None
+    time_zone: str | None = None
     positions: np.ndarray | None = None
     empty_labels: list[Any] = field(default_factory=list)
     empty_positions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))

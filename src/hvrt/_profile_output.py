@@ -84,6 +84,9 @@ def write_artifacts(result: ProfileResult, folders: dict[str, str]) -> None:
     written through (its target is left as it was). A feature folder's name taken by a file
     or a link of the user's goes to a free name instead (with a warning, see
     :func:`_free_folders`); a folder where a file goes is refused before anything is written.
+    A text cell of the CSV files (a feature name, a text partition label) that starts with
+    ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is written with a leading ``'``, so a
+    spreadsheet shows it rather than running it as a formula (see :func:`_guard_text_cells`).
 
     Raises
     ------
@@ -97,7 +100,8 @@ def write_artifacts(result: ProfileResult, folders: dict[str, str]) -> None:
     logger.info("saving artifacts to %s", root.resolve())
     contents: dict[str, bytes] = {}  # relative path -> bytes, in writing order
 
-    contents[SUMMARY_CSV] = _without_undefined_hhi(result.summary).to_csv(index=False).encode("utf-8")
+    summary = _guard_text_cells(_without_undefined_hhi(result.summary), ["feature"])
+    contents[SUMMARY_CSV] = summary.to_csv(index=False).encode("utf-8")
     partition_ids = result.partition_sizes.index
     for feature in result.top_features:
         feature_report = result.report[feature]
@@ -113,6 +117,7 @@ def write_artifacts(result: ProfileResult, folders: dict[str, str]) -> None:
                 present = result.values_per_partition[feature].to_numpy()
                 frame["n_values"] = present
                 frame["n_missing"] = result.partition_sizes.to_numpy() - present
+            frame = _guard_text_cells(frame, ["partition"])
             contents[f"{folders[feature]}/{file_name}"] = frame.to_csv(index=False).encode("utf-8")
 
     images: dict[str, bytes] = {}
@@ -151,6 +156,25 @@ def write_artifacts(result: ProfileResult, folders: dict[str, str]) -> None:
     left_over = [f for f in previous.folders if f not in used_folders and (root / f).is_dir()]
     _write_manifest(root, hashes, sorted({*own_folders, *left_over}))
     result.artifacts = [root / path for path in artifacts]
+
+
+# A text cell a spreadsheet would run as a formula (OWASP's "CSV injection" list).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _guard_text_cells(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``frame`` with each text cell of ``columns`` (a feature name, a text partition label)
+    that starts like a formula prefixed with ``'``, as OWASP recommends for CSV files people
+    open in Excel or LibreOffice: a column named ``=HYPERLINK(...)`` is data, not a formula.
+    Numbers are never touched (a partition ``-1`` stays ``-1``)."""
+    guarded = {}
+    for column in columns:
+        values = frame[column]
+        if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+            risky = values.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_STARTS)).to_numpy(dtype=bool)
+            if risky.any():
+                guarded[column] = values.astype(object).where(~risky, "'" + values.astype(str))
+    return frame.assign(**guarded) if guarded else frame
 
 
 def _free_folders(root: Path, folders: dict[str, str], features: list[str]) -> dict[str, str]:
@@ -401,22 +425,53 @@ def _categorical_json(result: ProfileResult) -> list[dict[str, Any]]:
     return entries
 
 
+def _categorical_figure(value: float) -> str:
+    """A categorical figure for a card: "not defined" where it is 0/0 (one category), as the
+    tables say it, never Python's ``nan``."""
+    return f"{value:.3g}" if np.isfinite(value) else f"{NOT_DEFINED} (one category)"
+
+
+# Figures of the categorical table that are 0/0 for a column with one category.
+_UNDEFINED_IN_CATEGORICAL = ("cramers_v", "v_if_unrelated", "r2")
+
+
+def _unlisted_note(view: Any, categories: pd.DataFrame) -> str | None:
+    """What a column's category table leaves out (its categories beyond the first rows, and
+    those lumped into "(other)") and how many rows they hold; None when it lists them all."""
+    # the lumped column is the last of view.categories, so in the table only if it is shown whole
+    lumped_shown = bool(view.n_lumped) and len(categories) == len(view.categories)
+    named = categories.iloc[:-1] if lumped_shown else categories
+    n_unlisted = view.n_categories - len(named)
+    if n_unlisted <= 0:
+        return None
+    n_rows = int(view.counts.sum())
+    rows = n_rows - int(named["rows"].sum())
+    text = (
+        f"The table lists the {len(named):,} most frequent of the {view.n_categories:,} categories; "
+        f"the other {n_unlisted:,} hold {rows:,} of the {n_rows:,} rows ({plotting.format_share(rows / n_rows)})"
+    )
+    if lumped_shown:  # then the unlisted categories are exactly the lumped ones
+        text += ', counted together in the row "(other)"'
+    return text + ". Cramér's V, R², the HHIs and the pure share are of all the categories."
+
+
 def _categorical_sections(result: ProfileResult) -> tuple[pd.DataFrame, list[FeatureSection]]:
     """The report's categorical table and one section per column."""
-    table = result.report.categorical_to_pandas().reset_index()
+    table = _undefined_as_text(result.report.categorical_to_pandas().reset_index(), _UNDEFINED_IN_CATEGORICAL)
     sections = []
     for name, view in result.report.categorical.items():
         facts = [
             ("categories", f"{view.n_categories:,}"),
-            ("Cramér's V", f"{view.cramers_v:.3g}"),
-            ("V if unrelated", f"{view.v_if_unrelated:.3g}"),
-            ("R²", f"{view.r2:.3g}"),
+            ("Cramér's V", _categorical_figure(view.cramers_v)),
+            ("V if unrelated", _categorical_figure(view.v_if_unrelated)),
+            ("R²", _categorical_figure(view.r2)),
             ("pure share", f"{view.pure_share:.3g}"),
         ]
         categories = view.category_table(CATEGORIES_SHOWN)
         if view.n_categories > len(categories):
             facts.append(("shown", f"top {len(categories)}"))
-        sections.append(FeatureSection(feature=name, facts=facts, table=categories))
+        note = _unlisted_note(view, categories)
+        sections.append(FeatureSection(feature=name, facts=facts, table=categories, notes=[note] if note else []))
     return table, sections
 
 

@@ -88,7 +88,10 @@ def largest_rules(state: DemoState) -> None:
     largest = rules.sort_values("n_samples", ascending=False, kind="stable").head(3)
     state.results["largest_rules"] = largest
     state.echo("")
-    state.echo("The three largest partitions, as pandas queries (partition_rules(); X.query(rule) selects the n rows):")
+    state.echo(
+        "The three largest partitions, as pandas queries "
+        '(partition_rules(); X.query(rule, engine="python") selects the n rows):'
+    )
     for partition, row in largest.iterrows():
         state.echo(f"  {partition:>4}  n={row['n_samples']:,}  mean {state.y.name}={row['y_mean']:.3g}")
         state.echo(f"        {row['rule']}")

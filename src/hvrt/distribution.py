@@ -51,7 +51,7 @@ from sklearn.exceptions import NotFittedError
 
 from ._figure_data import DistributionComparison, DistributionScore, robust_window, zero_spread_partitions
 from ._grouped import GroupedStats, stats_for
-from ._validation import PartitionedData, SeedArgumentNames, check_partitioned, resolve_alias
+from ._validation import PartitionedData, SeedArgumentNames, check_partitioned, date_zones, resolve_alias
 
 if TYPE_CHECKING:  # only for annotations; matplotlib is an optional extra
     from matplotlib.axes import Axes
@@ -872,6 +872,7 @@ class DistributionAnalyzer(SeedArgumentNames):
             point_mass_values=mass_values,
             original_bandwidth=bandwidth,
             time_kind=self._data.time_kinds.get(name),
+            time_zone=_date_zones(self._data).get(name),
         )
 
     def score(self, feature_name: str) -> DistributionScore:
@@ -959,3 +960,9 @@ class DistributionAnalyzer(SeedArgumentNames):
             path.parent.mkdir(parents=True, exist_ok=True)
             plotting.save_figure(figure, path)
         return figure
+
+
+def _date_zones(data: PartitionedData) -> dict[str, str | None]:
+    """The time zone of each date column of ``data`` (None: naive): figures draw its dates
+    on that zone's clock, as the rules write them."""
+    return {} if data.frame is None else date_zones(data.frame)

@@ -234,8 +234,12 @@ class CategoricalReport:
     Missing values (NaN, None, NA) are a category of their own, ``"(missing)"``; every
     row counts. Categories are named by ``str(value)``, most frequent first. A column
     with more than ``min(1000, 2**20 // K)`` categories keeps that many minus one, the
-    most frequent, and lumps the rest into ``"(other)"``; ``cramers_v``, ``r2`` and
-    ``within_hhi`` are then those of the lumped table (``pure_share`` never is).
+    most frequent, as columns of ``counts`` and lumps the rest into one column
+    ``"(other)"``; that only shortens the tables (``counts``, :meth:`to_pandas`,
+    :meth:`top_categories`, :meth:`category_table`, where ``"(other)"`` is the lumped
+    categories taken together). ``cramers_v``, ``v_if_unrelated``, ``r2``, the two HHIs
+    and ``pure_share`` are always those of every category, computed from the non-empty
+    (partition, category) cells.
 
     Attributes
     ----------
@@ -300,12 +304,12 @@ class CategoricalReport:
         Chi-squared of an independent table averages its degrees of freedom
         ``(K - 1)(C - 1)``, so V is about ``sqrt((K - 1)(C - 1) / (N min(K - 1, C - 1)))``.
         """
-        n_partitions, n_columns = self.counts.shape
-        degrees = min(n_partitions - 1, n_columns - 1)
+        n_partitions, n_categories = len(self.partition_ids), self.n_categories  # C before lumping
+        degrees = min(n_partitions - 1, n_categories - 1)
         if degrees <= 0:
             return float("nan")
         n_rows = float(self.counts.sum())
-        return math.sqrt(min((n_partitions - 1) * (n_columns - 1) / (n_rows * degrees), 1.0))
+        return math.sqrt(min((n_partitions - 1) * (n_categories - 1) / (n_rows * degrees), 1.0))
 
     def __repr__(self) -> str:
         lumped = f" ({self.n_lumped} lumped into {OTHER_CATEGORY!r})" if self.n_lumped else ""
@@ -555,15 +559,25 @@ def categorical_report_of_cells(
         n_partitions, n_columns
     )
     sizes = counts.sum(axis=1)
-    totals = counts.sum(axis=0)
     n_rows = int(sizes.sum())
-    shares = counts / sizes[:, None]
-    within_hhi = float(np.einsum("k,kc,kc->", sizes / n_rows, shares, shares))
-    overall_hhi = float(np.sum((totals / n_rows) ** 2))
-    degrees = min(n_partitions - 1, n_columns - 1)
+    if lumps:
+        # The figures are of every category, never of the lumped table (whose "(other)"
+        # column of many rare categories would read as one big one: an overall HHI 100x too
+        # high): sums of squared counts over the distinct (partition, category) cells.
+        squares_by_size, squares_by_margins = _sparse_squares(partition_codes, codes, rows, sizes, frequency)
+        within_hhi = squares_by_size / n_rows
+        overall_hhi = float(np.sum((frequency / n_rows) ** 2))
+        association = squares_by_margins
+    else:
+        totals = counts.sum(axis=0)
+        shares = counts / sizes[:, None]
+        within_hhi = float(np.einsum("k,kc,kc->", sizes / n_rows, shares, shares))
+        overall_hhi = float(np.sum((totals / n_rows) ** 2))
+        association = float(np.einsum("kc,kc->", shares, counts / totals))
+    degrees = min(n_partitions - 1, n_categories - 1)
     if degrees > 0:
         # chi2 = N * (sum O^2 / (n_k m_c) - 1); every margin is positive by construction.
-        chi2 = n_rows * (float(np.einsum("kc,kc->", shares, counts / totals)) - 1.0)
+        chi2 = n_rows * (association - 1.0)
         cramers_v = math.sqrt(min(max(chi2, 0.0) / (n_rows * degrees), 1.0))
     else:
         cramers_v = float("nan")
@@ -587,6 +601,27 @@ def categorical_report_of_cells(
         overall_hhi=overall_hhi,
         pure_share=pure_share,
     )
+
+
+def _sparse_squares(
+    partition_codes: np.ndarray, codes: np.ndarray, rows: np.ndarray | None, sizes: np.ndarray, frequency: np.ndarray
+) -> tuple[float, float]:
+    """``sum O_kc**2 / n_k`` and ``sum O_kc**2 / (n_k m_c)`` over the non-empty cells.
+
+    ``O_kc`` are the rows of category ``c`` in partition ``k`` (cells given more than once,
+    as rows are, are added up first: one sort of ``k * C + c``), ``n_k`` the partition's
+    and ``m_c`` the category's rows. Memory O(cells), whatever K * C is.
+    """
+    n_categories = len(frequency)
+    keys = np.asarray(partition_codes, dtype=np.int64) * n_categories + codes
+    if rows is None:
+        cells, observed = np.unique(keys, return_counts=True)
+    else:
+        cells, inverse = np.unique(keys, return_inverse=True)
+        observed = np.bincount(inverse, weights=rows)
+    observed = observed.astype(np.float64)
+    squares = observed * observed / sizes[cells // n_categories]
+    return float(squares.sum()), float(np.sum(squares / frequency[cells % n_categories]))
 
 
 def _cell_sum(keys: np.ndarray, rows: np.ndarray | None, length: int) -> np.ndarray:

@@ -159,16 +159,19 @@ def _density_unit(time_kind: str | None, span: float) -> tuple[str | None, float
     return ("ms" if name == "ms" else name[:-1]), nanoseconds
 
 
-def format_value(value: float, time_kind: str | None, digits: int = 4) -> str:
+def format_value(value: float, time_kind: str | None, digits: int = 4, zone: str | None = None) -> str:
     """A value for a figure's text: a date, or a duration in the unit its size calls for
     (``93.77 minutes``, as the duration axes are written, not ``0 days 01:33:46``), for a
-    time column (nanoseconds); else a number to ``digits`` significant digits."""
+    time column (nanoseconds); else a number to ``digits`` significant digits. A date of a
+    column with a time ``zone`` is written on that zone's clock, with its UTC offset
+    (``2024-03-10 03:00:00+05:30``), as the rules write it; a naive one as it is."""
     if time_kind is None or not np.isfinite(value):
         return f"{value:.{digits}g}"
     if time_kind == "dates":
         import pandas as pd
 
-        return str(pd.Timestamp(round(value)).floor("s"))
+        stamp = pd.Timestamp(round(value)).floor("s")  # floored in UTC: no DST gap or fold
+        return str(stamp if zone is None else stamp.tz_localize("UTC").tz_convert(zone))
     name, nanoseconds = _duration_unit(abs(value))
     return f"{value / nanoseconds:.{digits}g} {name}"
 
@@ -196,12 +199,14 @@ def missing_note(feature: Any, n_missing: int, n_rows: int) -> str:
     return f"'{_literal(feature)}' is missing in {n_missing:,} of {n_rows:,} rows ({format_share(n_missing / n_rows)})"
 
 
-def _time_axis(axis: Any, time_kind: str | None, feature: str) -> None:
+def _time_axis(axis: Any, time_kind: str | None, feature: str, zone: str | None = None) -> None:
     """Write a value axis of nanoseconds as dates or durations, and say so in its label.
 
     The data stay in nanoseconds (what the partitions saw); only the ticks move to round
     dates (matplotlib's date locator, whose date numbers are days since 1970) or to round
-    numbers of the duration unit the span calls for.
+    numbers of the duration unit the span calls for. The dates of a column with a time
+    ``zone`` are ticked and written on that zone's clock (midnight there, not in UTC) and the
+    label names the zone (``when (date, Asia/Kolkata)``); the nanoseconds are UTC instants.
     """
     if time_kind is None:
         return
@@ -226,60 +231,63 @@ def _time_axis(axis: Any, time_kind: str | None, feature: str) -> None:
                 figure = axis.get_figure(root=True)
                 key = (vmin, vmax, tuple(axis.axes.get_position().bounds), tuple(figure.get_size_inches()))
                 if self.last is None or self.last[0] != key:
-                    self.last = (key, _date_ticks(axis, vmin, vmax))
+                    self.last = (key, _date_ticks(axis, vmin, vmax, zone))
                 return self.last[1].copy()
             unit = _duration_unit(vmax - vmin)[1]
             return MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10]).tick_values(vmin / unit, vmax / unit) * unit
 
     def label(value: float, _position: int) -> str:
         if time_kind == "dates":
-            return mdates.num2date(value / NS_PER_DAY).strftime(_date_pattern(axis.get_majorticklocs()))
+            pattern = _date_pattern(axis.get_majorticklocs(), zone)
+            return mdates.num2date(value / NS_PER_DAY, tz=zone).strftime(pattern)
         return f"{value / _duration_unit(span())[1]:g}"
 
     axis.set_major_locator(NanosecondTicks())
     axis.set_major_formatter(FuncFormatter(label))
-    unit = "date" if time_kind == "dates" else _duration_unit(span())[0]
+    unit = ("date" if zone is None else f"date, {zone}") if time_kind == "dates" else _duration_unit(span())[0]
     axis.set_label_text(f"{_literal(feature)} ({unit})")
     if time_kind == "dates" and axis.axis_name == "y":
         # The left margin fits the widest date label and the axis label beside it (a fixed
         # margin pushed "when (date)" off the figure behind "2024-03-01 12:00").
         figure = axis.get_figure(root=True)
         low, high = sorted(axis.get_view_interval())
-        width = _date_label_width(axis, _date_ticks(axis, low, high))
+        width = _date_label_width(axis, _date_ticks(axis, low, high, zone), zone)
         left = max(0.8, width + _DATE_AXIS_LABEL_ROOM) / figure.get_figwidth()
         # in a narrow figure the labels' room would pass the axes' right edge (matplotlib
         # refuses that): the axes keep a tenth of the figure, the labels what is left
         figure.subplots_adjust(left=min(left, figure.subplotpars.right - 0.1))
 
 
-def _date_ticks(axis: Any, vmin: float, vmax: float) -> np.ndarray:
+def _date_ticks(axis: Any, vmin: float, vmax: float, zone: str | None = None) -> np.ndarray:
     """Round dates (nanoseconds) between ``vmin`` and ``vmax`` whose labels fit a horizontal axis.
 
     A date label is long ("2023-01-01 13:00" is some 1.3 inches), so on the x axis the
     ticks are limited to as many labels as the axis holds side by side, and a tick whose
     label would overlap the previous one (the date locator restarts its steps at each
-    month) or run past the figure's edge (a tick at the axis end) is left out.
+    month) or run past the figure's edge (a tick at the axis end) is left out. With a time
+    ``zone`` the ticks are round on that zone's clock.
     """
     import matplotlib.dates as mdates
 
-    low, high = mdates.num2date(vmin / NS_PER_DAY), mdates.num2date(max(vmax, vmin + 1e9) / NS_PER_DAY)
-    ticks = np.asarray(mdates.AutoDateLocator().tick_values(low, high)) * NS_PER_DAY
+    low = mdates.num2date(vmin / NS_PER_DAY, tz=zone)
+    high = mdates.num2date(max(vmax, vmin + 1e9) / NS_PER_DAY, tz=zone)
+    ticks = np.asarray(mdates.AutoDateLocator(tz=zone).tick_values(low, high)) * NS_PER_DAY
     if axis.axis_name != "x" or len(ticks) < 2 or not vmax > vmin:
         return ticks
     figure = axis.get_figure(root=True)
     box = axis.axes.get_position()
     inches_per_ns = box.width * figure.get_figwidth() / (vmax - vmin)
-    label_width = _date_label_width(axis, ticks)
+    label_width = _date_label_width(axis, ticks, zone)
     fitting = max(2, int(box.width * figure.get_figwidth() / (1.3 * label_width)))
     if len(ticks) > fitting:
-        fewer = mdates.AutoDateLocator(minticks=min(3, fitting), maxticks=fitting)
+        fewer = mdates.AutoDateLocator(minticks=min(3, fitting), maxticks=fitting, tz=zone)
         with warnings.catch_warnings():
             # when no step of the unit gives few enough ticks, the locator warns and takes its
             # largest step (12 hours, say); the labels that still collide are left out below
             warnings.filterwarnings("ignore", "AutoDateLocator was unable to pick", UserWarning)
             ticks = np.asarray(fewer.tick_values(low, high)) * NS_PER_DAY
     centres = box.x0 * figure.get_figwidth() + (ticks - vmin) * inches_per_ns  # inches from the figure's left
-    half, gap = _date_label_width(axis, ticks) / 2, 0.1  # inches
+    half, gap = _date_label_width(axis, ticks, zone) / 2, 0.1  # inches
     kept, right_of_last = [], -gap / 2  # so the first label starts gap / 2 inside the figure
     for tick, centre in zip(ticks, centres):  # a handful of ticks
         inside = vmin <= tick <= vmax
@@ -291,14 +299,14 @@ def _date_ticks(axis: Any, vmin: float, vmax: float) -> np.ndarray:
     return np.asarray(kept)
 
 
-def _date_label_width(axis: Any, ticks: np.ndarray) -> float:
+def _date_label_width(axis: Any, ticks: np.ndarray, zone: str | None = None) -> float:
     """The width in inches of the widest label of ``ticks`` as a date axis writes them."""
     import matplotlib as mpl
     import matplotlib.dates as mdates
     from matplotlib.font_manager import FontProperties
 
-    pattern = _date_pattern(ticks)
-    labels = [mdates.num2date(tick / NS_PER_DAY).strftime(pattern) for tick in ticks]
+    pattern = _date_pattern(ticks, zone)
+    labels = [mdates.num2date(tick / NS_PER_DAY, tz=zone).strftime(pattern) for tick in ticks]
     size = FontProperties(size=mpl.rcParams[f"{axis.axis_name}tick.labelsize"]).get_size_in_points()  # labels not made yet
     return max(_text_width(label, size, mpl.rcParams["font.family"][0]) for label in labels) / 72
 
@@ -313,11 +321,16 @@ def _text_width(text: str, size: float, family: str) -> float:
     return TextToPath().get_text_width_height_descent(text, FontProperties(family=family, size=size), ismath=False)[0]
 
 
-def _date_pattern(ticks: Sequence[float]) -> str:
+def _date_pattern(ticks: Sequence[float], zone: str | None = None) -> str:
     """The shortest date format that tells the ticks (nanoseconds) apart: the year alone when
-    they all fall on 1 January, the month when on the first of a month, and so on."""
+    they all fall on 1 January, the month when on the first of a month, and so on (on the
+    clock of ``zone`` when given)."""
     # to whole microseconds: float64 nanoseconds of today's dates are only good to ~256 ns
     stamps = np.round(np.asarray(ticks, dtype=np.float64) / 1e3).astype(np.int64).astype("datetime64[us]")
+    if zone is not None and len(stamps):
+        import pandas as pd
+
+        stamps = pd.DatetimeIndex(stamps).tz_localize("UTC").tz_convert(zone).tz_localize(None).to_numpy()
     if len(stamps) == 0:
         return "%Y-%m-%d"
     if (stamps != stamps.astype("datetime64[m]")).any():
@@ -350,14 +363,16 @@ def _visible_window(comparison: DistributionComparison) -> tuple[float, float]:
     return low, high
 
 
-def _mark_outside(ax: Axes, n_below: int, n_above: int, low: float, high: float, time_kind: str | None = None) -> None:
+def _mark_outside(
+    ax: Axes, n_below: int, n_above: int, low: float, high: float, time_kind: str | None = None, zone: str | None = None
+) -> None:
     """Say how many values lie left and right of the x axis, with a triangle at that edge."""
     for count, edge, side in ((n_below, low, 0), (n_above, high, 1)):
         if not count:
             continue
         text = (
             f"{count:,} row{'' if count == 1 else 's'} {'below' if side == 0 else 'above'} "
-            f"{format_value(edge, time_kind)}, beyond the axis"
+            f"{format_value(edge, time_kind, zone=zone)}, beyond the axis"
         )
         ax.scatter([side], [0.0], marker="<" if side == 0 else ">", s=80, color=OUTLIER_COLOR,
                    transform=ax.transAxes, clip_on=False, zorder=5)  # fmt: skip
@@ -386,7 +401,7 @@ def _plot_point_mass(comparison: DistributionComparison, ax: Axes) -> None:
     ax.set_xlim(value - half_width, value + half_width)
     ax.set_ylim(0, 1.15)
     ax.set_ylabel("Share of values present" if n_missing else "Share of rows")
-    shown = format_value(value, comparison.time_kind, 6)
+    shown = format_value(value, comparison.time_kind, 6, comparison.time_zone)
     if not n_missing:
         text = f"Constant feature: every value is {shown}, a point mass with no density to draw"
     else:
@@ -493,10 +508,12 @@ def plot_distribution_comparison(comparison: DistributionComparison, ax: Axes | 
     ax.set_ylim(bottom=0)
     if len(masses):
         _mark_point_masses(ax, comparison, original, reconstructed, window)  # those in view
-    _mark_outside(ax, comparison.n_below, comparison.n_above, *comparison.window, comparison.time_kind)
+    _mark_outside(
+        ax, comparison.n_below, comparison.n_above, *comparison.window, comparison.time_kind, comparison.time_zone
+    )
     ax.set_title(title, fontsize=12, pad=40 if len(masses) else 26)
     ax.set_xlabel(_literal(comparison.feature))
-    _time_axis(ax.xaxis, comparison.time_kind, str(comparison.feature))
+    _time_axis(ax.xaxis, comparison.time_kind, str(comparison.feature), comparison.time_zone)
     ax.set_ylabel("Density" if per is None else f"Density (per {per})")
     ax.grid(True, linestyle="--", alpha=0.5)
     # Above the axes: inside, it would hide part of a curve whatever the distribution's shape.
@@ -603,13 +620,13 @@ def plot_binned_violin(binned: BinnedSamples) -> Figure:
                 ax.annotate(f"{counts[b]:,}", xy=(b + 1.12, level), va="center", fontsize=8, color=OUTLIER_COLOR)
         n_below, n_above = int(binned.below_per_bin.sum()), int(binned.above_per_bin.sum())
         if n_below or n_above:
-            parts = [f"{n_above:,} above {format_value(high, binned.time_kind)}"] if n_above else []
-            parts += [f"{n_below:,} below {format_value(low, binned.time_kind)}"] if n_below else []
+            high_text, low_text = (format_value(edge, binned.time_kind, zone=binned.time_zone) for edge in (high, low))
+            parts = [f"{n_above:,} above {high_text}"] if n_above else []
+            parts += [f"{n_below:,} below {low_text}"] if n_below else []
             n_out = n_below + n_above
-            title += (
-                f"\n{n_out:,} row{'' if n_out == 1 else 's'} beyond the axis ({', '.join(parts)}): "
-                "counted per bin at the edge"
-            )
+            line = f"{n_out:,} row{'' if n_out == 1 else 's'} beyond the axis ({', '.join(parts)}):"
+            # two dates with their UTC offsets make the line too long for the figure's width
+            title += f"\n{line}" + ("\n" if len(line) > 90 else " ") + "counted per bin at the edge"
     if binned.n_missing:
         title += "\n" + missing_note(binned.feature, binned.n_missing, binned.n_missing + int(binned.rows_per_bin.sum()))
         n_empty = binned.n_empty_partitions
@@ -623,7 +640,7 @@ def plot_binned_violin(binned: BinnedSamples) -> Figure:
         f"{n_bins} equal-width rank bins (about {binned.n_partitions / n_bins:.0f} partitions each)"
     )
     ax.set_ylabel(_literal(binned.feature))
-    _time_axis(ax.yaxis, binned.time_kind, str(binned.feature))
+    _time_axis(ax.yaxis, binned.time_kind, str(binned.feature), binned.time_zone)
     ax.grid(True, axis="y", linestyle="--", alpha=0.5)
     return figure
 
@@ -679,6 +696,6 @@ def plot_partition_boxes(boxes: PartitionBoxes) -> Figure:
     ax.set_title("\n".join(lines))
     ax.set_xlabel("Partition")
     ax.set_ylabel(_literal(boxes.feature))
-    _time_axis(ax.yaxis, boxes.time_kind, str(boxes.feature))
+    _time_axis(ax.yaxis, boxes.time_kind, str(boxes.feature), boxes.time_zone)
     ax.grid(True, axis="y", linestyle="--", alpha=0.5)
     return figure

@@ -25,7 +25,7 @@ from ._figure_data import binned_violin_samples, partition_box_stats
 from ._grouped import GroupedStats, grouped_stats
 from ._profile_output import feature_folder_names, write_artifacts
 from ._profile_result import ProfileResult
-from ._validation import PartitionedData, SeedArgumentNames, check_partitioned, resolve_alias
+from ._validation import PartitionedData, SeedArgumentNames, check_partitioned, date_zones, resolve_alias
 from .distribution import DistributionAnalyzer
 from .metrics import FullReport, full_report
 
@@ -171,7 +171,9 @@ class PartitionProfiler(SeedArgumentNames):
         ``prop_variance_distribution.csv`` and ``prop_span_distribution.csv``,
         ``summary.json``, ``report.html`` and ``hvrt_manifest.json``. Without matplotlib
         the PNG files are skipped (the rest is still written) and one warning says how to
-        install plots.
+        install plots. In the CSV files a text cell (a feature name, a text partition label)
+        that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+        ``'``, so a spreadsheet shows it instead of running it as a formula; numbers never do.
 
         The manifest lists every file the run wrote (with its SHA-256) and the folders it
         made. A later run into the same folder removes the files of the earlier manifest
@@ -252,16 +254,17 @@ class PartitionProfiler(SeedArgumentNames):
             )
         }
         time_kinds = self._data.time_kinds
+        zones = {} if self._data.frame is None else date_zones(self._data.frame)
         for feature in top_features:
             j = self._data.feature_names.index(feature)
             values = self._data.values[:, j]
             if many:
                 binned = binned_violin_samples(values, stats.codes, stats.mean[:, j], feature)
-                binned = dataclasses.replace(binned, time_kind=time_kinds.get(feature))
+                binned = dataclasses.replace(binned, time_kind=time_kinds.get(feature), time_zone=zones.get(feature))
                 figures[f"{feature}/feature_distribution_trend"] = plotting.plot_binned_violin(binned)
             else:
                 boxes = partition_box_stats(values, stats.codes, sizes.index.to_numpy(), feature)
-                boxes = dataclasses.replace(boxes, time_kind=time_kinds.get(feature))
+                boxes = dataclasses.replace(boxes, time_kind=time_kinds.get(feature), time_zone=zones.get(feature))
                 figures[f"{feature}/feature_distribution_detailed"] = plotting.plot_partition_boxes(boxes)
             # the analyzer's comparison carries the missing count and the point masses
             figures[f"{feature}/distribution_comparison"] = plotting.plot_distribution_comparison(analyzer.compare(feature))

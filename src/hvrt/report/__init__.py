@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import base64
 import html
+import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ._template import PAGE, STYLE
@@ -155,11 +158,33 @@ def _facts(facts: Sequence[tuple[str, str]]) -> str:
     return f'<dl class="facts">{items}</dl>'
 
 
+def _cell(value: object) -> str:
+    """One ``<td>``: a number as ``{:.4g}`` (an integer in full), a missing one as "–", text
+    escaped and cut to the column's width by the stylesheet, in full in its ``title`` (a long
+    name or category would otherwise widen its column until the numbers leave the view)."""
+    if isinstance(value, (bool, np.bool_)):
+        return f"<td>{value}</td>"
+    if isinstance(value, numbers.Integral):
+        return f"<td>{int(value)}</td>"
+    if isinstance(value, numbers.Real):
+        return "<td>–</td>" if math.isnan(value) else f"<td>{float(value):.4g}</td>"
+    if value is None or value is pd.NA or value is pd.NaT:
+        return "<td>–</td>"
+    text = html.escape(str(value))
+    return f'<td class="text" title="{text}">{text}</td>'
+
+
 def _table(frame: pd.DataFrame) -> str:
     if frame.empty:
         return "<p>(no rows)</p>"
-    body = frame.to_html(index=False, border=0, escape=True, float_format=lambda v: f"{v:.4g}", na_rep="–")
-    return f'<div class="table-scroll">{body}</div>'
+    head = "".join(f"<th>{html.escape(str(column))}</th>" for column in frame.columns)
+    rows = "\n".join(
+        "<tr>" + "".join(_cell(value) for value in row) + "</tr>" for row in frame.itertuples(index=False, name=None)
+    )
+    return (
+        f'<div class="table-scroll"><table>\n<thead>\n<tr>{head}</tr>\n</thead>\n'
+        f"<tbody>\n{rows}\n</tbody>\n</table></div>"
+    )
 
 
 def _anchor(index: int) -> str:
@@ -216,6 +241,7 @@ def render_report(content: ReportContent) -> str:
             + "".join(
                 f"<h3>{html.escape(column.feature)}</h3>"
                 + _facts(column.facts)
+                + "".join(f'<p class="explain">{html.escape(note)}</p>' for note in column.notes)
                 + f'<p class="explain">{html.escape(_CATEGORY_TABLE_EXPLANATION)}</p>'
                 + _table(column.table)
                 for column in content.categorical_sections

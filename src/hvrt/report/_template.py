@@ -34,6 +34,7 @@ section { background: #fff; border: 1px solid var(--line); border-radius: 8px;
 table { border-collapse: collapse; font-size: 14px; font-variant-numeric: tabular-nums; min-width: 50%; }
 th, td { padding: 5px 12px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
 th:first-child, td:first-child { text-align: left; }
+td.text { max-width: 22em; overflow: hidden; text-overflow: ellipsis; }
 thead th { position: sticky; top: 0; background: #eef1f5; font-weight: 600; }
 tbody tr:hover { background: #f3f6fa; }
 figure { margin: 14px 0; }
