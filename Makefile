@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test clean clean-cache
+.PHONY: demo test lint clean clean-cache
 
 # setup.py compiles the histogram engine's kernels at install (hvrt._hist._aot), from
 # src/hvrt/_hist and the local models' kernel modules: editing those sources reinstalls, so the tests run the current ones
@@ -21,6 +21,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# ruff check with pyproject's [tool.ruff] rules (not ruff format: the code is laid out by hand)
+lint: $(STAMP)
+	$(BIN)/python -m ruff check src tests benchmarks examples
 
 # numba caches each kernel against its own file only (see docs/DESIGN.md)
 clean-cache:

@@ -38,7 +38,6 @@ from hvrt import (
     HVRTPartitioner,
     PartitionedRegressor,
     PartitionProfiler,
-    calculate_feature_hhi_metric,
     full_report,
     grouped_stats,
     partition_quality,
