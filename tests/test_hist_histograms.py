@@ -51,6 +51,21 @@ def test_padded_histogram_equals_the_scalar_one_bit_for_bit(n_outputs):
     np.testing.assert_array_equal(histogram_sums(hist)[:n_outputs], expected[0, :, :n_outputs].cumsum(axis=0)[-1])
 
 
+@pytest.mark.parametrize("n_outputs", [7, 8, 10, 15])
+def test_padded_histogram_of_a_float32_target_equals_the_scalar_one(n_outputs):
+    # from eight outputs a row's first eight values are read as one vector and widened
+    # together (the features target is float32): the same values, so the same bits; the
+    # rows run to the array's last, whose vector ends at the array's end
+    codes, y, mapper = binned(7, 3_000, 5, n_outputs)
+    y32 = y.astype(np.float32)
+    for target in (y32, y):
+        hist = np.full((5, mapper.n_codes, histogram_width(n_outputs)), np.nan)
+        fill_histogram(hist, codes, target, 250, 3_000)
+        expected = reference_histogram(codes, target.astype(np.float64), 5, mapper.n_codes, 250, 3_000)
+        np.testing.assert_array_equal(hist[:, :, : n_outputs + 1], expected)
+        np.testing.assert_array_equal(hist[:, :, n_outputs + 1 :], 0.0)
+
+
 @pytest.mark.parametrize("n_outputs", [3, 10])
 def test_unpadded_histograms_still_fill(n_outputs):
     # the Dask path's histograms have width m + 1; m = 3 takes the vector path, 10 the loop

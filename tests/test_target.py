@@ -345,3 +345,65 @@ def test_the_sum_target_of_a_large_array_is_einsums_in_either_order(monkeypatch)
             np.testing.assert_array_equal(zscored_outputs(values, False, weights, "sum", mean, scale, constant), expected)
         expected = np.einsum("ij,j->i", X, coefficients) - offset
         np.testing.assert_array_equal(target_part(X, False, weights, "sum", None)[0], expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_rows", [0, 40, 64, 300, 64 * 9 + 17, 64 * 21])  # no line, one, odd and even counts, a rest
+@pytest.mark.parametrize("threads", [1, 2])
+def test_features_target_made_with_its_centring_sums_bit_for_bit(n_rows: int, dtype: type, threads: int) -> None:
+    # _hist._moments.scaled_with_moments writes scaled_columns' values and, in the same
+    # pass, the sums that multi_output_centred's pass would take over them: the same bits
+    # (lines of 64 rows, each half of the lines a block, the rest rows a block of their
+    # own), whatever the threads, for a float32 and a float64 target and widths 2-11
+    from hvrt._hist._moments import (
+        centring_moments,
+        scaled_columns,
+        scaled_with_moments,
+    )
+
+    for n_columns in (2, 7, 10, 11):
+        rng = np.random.default_rng(n_rows + n_columns)
+        X = rng.normal(loc=3.0, scale=rng.uniform(0.1, 9, n_columns), size=(n_rows, n_columns))
+        X[rng.random(X.shape) < 0.05] = 0.0
+        mean, coefficients = X.mean(axis=0) if n_rows else np.zeros(n_columns), rng.normal(size=n_columns)
+        expected = np.empty((n_rows, n_columns), dtype=dtype)
+        scaled_columns(X, mean, coefficients, expected, 0, n_rows)
+        out = np.full((n_rows, n_columns), 7.0, dtype=dtype)
+        moments = scaled_with_moments(X, mean, coefficients, out, threads)
+        np.testing.assert_array_equal(out, expected)
+        for made, passed in zip(moments, centring_moments(expected, 2), strict=True):
+            assert made.shape == passed.shape
+            np.testing.assert_array_equal(made, passed)
+
+
+def test_the_fit_takes_the_features_targets_sums_once_and_grows_the_same_tree() -> None:
+    # zscored_outputs keeps the sums it made with a large row-major features target; the
+    # fit takes them for this very array (not a copy, not twice) instead of a pass, and
+    # its root total and tree are those of the pass
+    from hvrt import _validation
+    from hvrt._hist import fit_hist
+    from hvrt._hist._fit import multi_output_centred
+    from hvrt._hist._moments import take_target_moments
+    from hvrt._target import zscored_outputs
+    from hvrt._tree_contract import GrowthParams
+
+    rng = np.random.default_rng(8)
+    n_rows = _validation.THREADED_MIN_ROWS + 4_321
+    X = rng.normal(loc=[0.0, 5.0, -2.0, 1.0], scale=[1.0, 3.0, 0.5, 2.0], size=(n_rows, 4))
+    X[:, 3] += X[:, 0]
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    weights, constant = np.array([1.0, 2.0, 0.5, 1.0]), np.zeros(4, dtype=bool)
+
+    def made() -> np.ndarray:
+        return zscored_outputs(X, False, weights, "features", mean, scale, constant, np.float32)
+
+    target = made()
+    assert take_target_moments(target.copy()) is None  # another array: nothing kept for it
+    kept = take_target_moments(target)
+    assert kept is not None and take_target_moments(target) is None  # taken once
+    assert multi_output_centred(target, kept) == multi_output_centred(target) is not None
+    params = GrowthParams(max_leaf_nodes=40, min_samples_leaf=5, max_depth=None, min_variance_reduction=0.0, random_state=0)
+    with_sums, by_pass = fit_hist(X, made(), params), fit_hist(X, made().copy(), params)
+    np.testing.assert_array_equal(with_sums.training_labels, by_pass.training_labels)
+    np.testing.assert_array_equal(with_sums.tree.value, by_pass.tree.value)
+    np.testing.assert_array_equal(with_sums.tree.threshold, by_pass.tree.threshold)

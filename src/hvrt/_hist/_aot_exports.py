@@ -158,6 +158,19 @@ EXPORTS: dict[str, tuple[tuple[str, tuple, object], ...]] = {
         )
         for order, out, suffix in (("C", "f8", ""), ("F", "f8", "_f"), ("C", "f4", "_f4"), ("F", "f4", "_f_f4"))
     ),
+    "hvrt._hist._moments.scaled_moments": tuple(
+        # values (row-major), mean and coefficients (tiled to a line), out (float32: the histogram
+        # engine's features target), start, stop, line_rows, sums, squares
+        (
+            f"scaled_moments{suffix}",
+            (
+                ("f8", 2, "C", "r"), ("f8", 1, "C", "r"), ("f8", 1, "C", "r"), (out, 2, "C"), "i8", "i8", "i8",
+                ("f8", 1, "C"), ("f8", 1, "C"),
+            ),
+            "void",
+        )
+        for out, suffix in (("f8", ""), ("f4", "_f4"))
+    ),
     # values, coefficients, offset, out, start, stop (the sum target, centred)
     "hvrt._hist._moments.centred_row_sums": (
         (

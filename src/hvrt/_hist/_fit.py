@@ -16,7 +16,7 @@ from ._grower import grow
 from ._histograms import histogram_width
 from ._jit import aot_module
 from ._model import HistFittedTree, HistTree
-from ._moments import block_moments
+from ._moments import centring_moments, take_target_moments
 from ._node_table import BIN, DEPTH, END, FEATURE, LEFT, NAN_LEFT, RIGHT, START
 from ._rows import rows_to_leaves
 from ._threads import MIN_ROWS_PER_THREAD, thread_count
@@ -136,40 +136,29 @@ def centred_target(target_2d: np.ndarray, target_mean: np.ndarray, in_place: boo
     return y, totals[0] + totals[1]
 
 
-def multi_output_centred(target_2d: np.ndarray) -> float | None:
+def multi_output_centred(target_2d: np.ndarray, moments: tuple[np.ndarray, ...] | None = None) -> float | None:
     """The total of squared deviations of a C-ordered target of several outputs whose
     column means are within ``_CENTRED_OFFSET`` of their spread, else None.
 
     Such a target (the features target: z-scored columns, whose means are rounding noise,
     around 1e-17 of the spread) is grown on as it is: centring it would move its values by
     that noise and cost two passes (the means, then the subtraction, 25 ms at 1M x 10);
-    this costs one pass (column sums and squares of each half of the rows, on two threads
-    when allowed, read as lines of ``_TILE_ROWS`` rows; the blocks' totals added, so the
-    same on any number of threads).
+    this costs one pass (``_moments.centring_moments``: column sums and squares of each
+    half of the rows, on two threads when allowed, read as lines of ``LINE_ROWS`` rows;
+    the blocks' totals added, so the same on any number of threads), or none when
+    ``moments`` holds those sums already (``_moments.take_target_moments``: made with
+    the target, the same bit for bit).
     """
     n, m = target_2d.shape
     if m < 2 or n == 0 or not target_2d.flags.c_contiguous:
         return None
-    # one pass (a kernel: numpy takes a pass for the sums and one for the squares, and
-    # this is memory-bound) over the rows as lines of _TILE_ROWS rows (m * _TILE_ROWS
-    # values: per row of ten values, the kernel's loop ran at a third of the memory's
-    # speed; 1M x 10 on two threads 14-20 -> 6 ms), each half of the lines a block;
-    # then the rows left over, a block of their own. Each block's sums are kept apart
-    # and added at the end, so the total is the same on any number of threads.
-    whole = n // _TILE_ROWS * _TILE_ROWS
-    lines = target_2d[:whole].reshape(-1, m * _TILE_ROWS)
-    half = -(-len(lines) // 2)
-    blocks = (len(lines) > 0) + (len(lines) > half)
-    sums, squares = np.zeros((blocks, lines.shape[1])), np.zeros((blocks, lines.shape[1]))
-    if blocks == 2 and thread_count() >= 2 and n >= 2 * MIN_ROWS_PER_THREAD:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            for future in [pool.submit(block_moments, lines, half, b, b + 1, sums, squares) for b in (0, 1)]:
-                future.result()
-    elif blocks:
-        block_moments(lines, half, 0, blocks, sums, squares)
-    rest_sums, rest_squares = np.zeros((1, m)), np.zeros((1, m))
-    if whole < n:
-        block_moments(target_2d[whole:], n - whole, 0, 1, rest_sums, rest_squares)
+    # the pass: a kernel (numpy takes a pass for the sums and one for the squares, and this
+    # is memory-bound) over the rows as lines (m * LINE_ROWS values: per row of ten values,
+    # the kernel's loop ran at a third of the memory's speed; 1M x 10 on two threads
+    # 14-20 -> 6 ms)
+    if moments is None:
+        moments = centring_moments(target_2d, thread_count() if n >= 2 * MIN_ROWS_PER_THREAD else 1)
+    sums, squares, rest_sums, rest_squares = moments
     sums = sums.sum(axis=0).reshape(-1, m).sum(axis=0) + rest_sums[0]
     squares = squares.sum(axis=0).reshape(-1, m).sum(axis=0) + rest_squares[0]
     mean = sums / n
@@ -264,6 +253,9 @@ def fit_hist(
     if not (X_tree.flags.c_contiguous or X_tree.flags.f_contiguous):
         X_tree = np.ascontiguousarray(X_tree)
     target = np.asarray(target)
+    # the centring check's sums, where the target was made with them (_target, the features
+    # target of a large row-major X): the same sums as its pass would take, without it
+    moments = take_target_moments(target)
     if target.dtype == np.float32 and target.ndim == 2 and target.shape[1] > 1 and target.flags.c_contiguous:
         target_2d = target  # grown on as it is (see the docstring); the rest in float64
     else:
@@ -272,7 +264,8 @@ def fit_hist(
     # growth permutes y in place; centring keeps the gains' rounding error relative to
     # the target's spread rather than its offset
     in_place = overwrite_target and target_2d.flags.c_contiguous and target_2d.flags.writeable
-    centred = multi_output_centred(target_2d)
+    same = (target_2d is target or target_2d.base is target) and target_2d.shape == target.shape
+    centred = multi_output_centred(target_2d, moments if same else None)
     if centred is not None:  # already centred (the features target): taken as it is
         root_sse = centred
         target_mean = np.zeros(target_2d.shape[1])
