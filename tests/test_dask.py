@@ -401,6 +401,70 @@ def test_fitted_and_unfitted_estimators_pickle_and_label_as_before(client, table
         partitioner.nothing  # noqa: B018
 
 
+# Every global a pickle of hvrt.dask's names (pickle's find_class), as trial18's one-file
+# hvrt.dask wrote them: the estimators, and the tasks and labellers of lazy labels and predictions
+NAMED_BY_PICKLES = {
+    f"hvrt.dask.{name}"
+    for name in ("DaskHVRTPartitioner", "DaskPartitionedRegressor", "_DaskNamedPartitioner", "_DaskNamedRegressor",
+                 "_Given", "_label_block", "_leaf_block", "_predict_block", "_on_block", "_on_frame")
+}  # fmt: skip
+
+
+def _hvrt_dask_globals(text: bytes) -> set[str]:
+    import io
+    import pickle
+
+    found = set()
+
+    class Names(pickle.Unpickler):
+        def find_class(self, module: str, name: str) -> Any:
+            if module.split(".")[:2] == ["hvrt", "dask"]:
+                found.add(f"{module}.{name}")
+            return super().find_class(module, name)
+
+    Names(io.BytesIO(text)).load()
+    return found
+
+
+def test_pickles_name_hvrt_dask_as_before_it_was_a_package(client, table) -> None:
+    # hvrt.dask is a package of submodules: the names pickles hold are still hvrt.dask's (a
+    # pickle made when it was one module loads; a new one names no submodule), and they resolve
+    import pickle
+
+    frame = dd.from_pandas(table, npartitions=3)
+    array = da.from_array(table[["a", "b", "c"]].to_numpy(), chunks=500)
+    y = dd.from_pandas(table["c"] * 3 + (table["size"] == "L"), npartitions=3)
+    partitioner = DaskHVRTPartitioner(max_leaf_nodes=6, min_samples_leaf=30).fit(frame)
+    on_array = DaskHVRTPartitioner(max_leaf_nodes=6, min_samples_leaf=30).fit(array)
+    local = HVRTPartitioner(max_leaf_nodes=6, min_samples_leaf=30)
+    regressor = DaskPartitionedRegressor(local, shrinkage=30.0).fit(frame, y)
+    labelled = {"_DaskNamedPartitioner", "_Given"}
+    pickled = {
+        "partitioner": [partitioner, {"DaskHVRTPartitioner"}],
+        "regressor": [regressor, {"DaskPartitionedRegressor", "DaskHVRTPartitioner"}],
+        "labels": [partitioner.get_partitions(frame), {*labelled, "_label_block", "_on_frame"}],
+        "leaves": [on_array.apply(array), {*labelled, "_leaf_block", "_on_block"}],
+        "predictions": [regressor.predict(frame), {*labelled, "_DaskNamedRegressor", "_predict_block", "_on_frame"}],
+    }
+    for what, (obj, names) in pickled.items():
+        for module in _pickle_modules():
+            assert _hvrt_dask_globals(module.dumps(obj)) == {f"hvrt.dask.{name}" for name in names}, what
+    assert set().union(*({f"hvrt.dask.{name}" for name in names} for _, names in pickled.values())) == NAMED_BY_PICKLES
+    assert all(vars(hvrt_dask)[name.split(".")[-1]].__module__ == "hvrt.dask" for name in NAMED_BY_PICKLES)
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(partitioner.get_partitions(frame))).compute().to_numpy(),
+        partitioner.get_partitions(frame).compute().to_numpy(),
+    )
+
+
+def test_importing_hvrt_dask_imports_no_dask() -> None:
+    import subprocess
+
+    code = "import sys, hvrt.dask; print([m for m in ('dask', 'distributed') if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "[]"
+
+
 # --------------------------------------------------------------------------- analysis
 
 
@@ -717,7 +781,7 @@ def test_hist_route_with_y_and_categories(client, table) -> None:
 
 def test_regressor_above_the_sample_size_grows_on_the_hist_route(client, piecewise, monkeypatch) -> None:
     X, y, _ = piecewise
-    monkeypatch.setattr(hvrt_dask, "DEFAULT_SAMPLE_ROWS", 1000)  # 2400 rows: above it
+    monkeypatch.setattr(hvrt_dask._partitioner, "DEFAULT_SAMPLE_ROWS", 1000)  # 2400 rows: above it
     options = {"shrinkage": 30.0, "partition_on": "residual"}
     partitioner = HVRTPartitioner(max_leaf_nodes=12, min_samples_leaf=20, engine="hist")
     model = DaskPartitionedRegressor(partitioner, **options).fit(da.from_array(X, chunks=(700, 3)), da.from_array(y, chunks=700))
@@ -941,8 +1005,8 @@ def test_constant_columns_stay_constant_across_chunks_and_are_filled_as_in_memor
         y = da.from_array(X[:, [0, 2]], chunks=(11_000, 2))  # y cut elsewhere than X
         for impute in (True, False):
             X_dask = da.from_array(X, chunks=(13_000, 3))
-            scaling, _ = hvrt_dask._fit_scaling(
-                X_dask, hvrt_dask._chunks_of(X_dask), y, categorical_features=None, weights=None,
+            scaling, _ = hvrt_dask._scaling._fit_scaling(
+                X_dask, hvrt_dask._collections._chunks_of(X_dask), y, categorical_features=None, weights=None,
                 scaler=None, impute=impute, category_encoding="auto", target_mode="sum", y_weight=0.5,
             )  # fmt: skip
             assert scaling.x_constant.tolist() == [True, False, False], (constant, impute)
@@ -1601,7 +1665,7 @@ def test_hist_route_fits_a_user_scaler_once_not_per_chunk(scaler) -> None:
 def test_regressor_on_the_hist_route_fits_the_user_scaler_once(monkeypatch) -> None:
     # DaskPartitionedRegressor hands the partitioner's scaler to DaskHVRTPartitioner.fit: on the
     # hist route (above DEFAULT_SAMPLE_ROWS rows, lowered here) its partitions were scaled per chunk
-    monkeypatch.setattr(hvrt_dask, "DEFAULT_SAMPLE_ROWS", 1000)
+    monkeypatch.setattr(hvrt_dask._partitioner, "DEFAULT_SAMPLE_ROWS", 1000)
     frame = _sorted_frame(4000)
     y = pd.Series(2.0 * frame["a"] - frame["b"] + frame["c"], name="y")
     partitioner = HVRTPartitioner(max_leaf_nodes=8, random_state=0, engine="hist", scaler=MinMaxScaler())
@@ -1938,7 +2002,7 @@ def test_chunk_categories_held_as_objects_merge_without_a_pandas_warning() -> No
     a dtype, which pandas 3 no longer does. Each chunk's categories keep their own dtype."""
     import warnings
 
-    from hvrt.dask import _ChunkGrouping, _grouping, _merged_categories
+    from hvrt.dask._analysis import _ChunkGrouping, _grouping, _merged_categories
 
     def chunk(categories: list[Any], partition: int) -> _ChunkGrouping:
         stats = _grouping(np.zeros((len(categories), 1)), np.full(len(categories), partition))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -245,3 +246,60 @@ def test_import_reader_resolves_relative_and_function_level_imports():
     hist_fit = next(PACKAGE.glob("_hist/_fit.py"), None)
     if hist_fit is not None:
         assert "hvrt._tree_contract" in imports_of(hist_fit)[0]
+
+
+# --------------------------------------------------------------------------- inside hvrt.dask
+
+
+def read_package_rows(text: str, heading: str) -> dict[str, frozenset[str]]:
+    """The rows of the table under ``heading``, in order: ``| `module` | holds | may import |``."""
+    section = text.split(heading, 1)[1].split("\n#", 1)[0]
+    rows: dict[str, frozenset[str]] = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and re.fullmatch(r"`\w+`", cells[0]):
+            rows[cells[0].strip("`")] = frozenset(re.findall(r"`(\w+)`", cells[2]))
+    return rows
+
+
+def package_violations(package: str, rows: dict[str, frozenset[str]]) -> list[str]:
+    """Every import between ``package``'s modules that its rows do not allow (``__init__`` may
+    import them all), and every module without a row or row without a module."""
+    order = list(rows)
+    problems = [f"{target} lists {name}, which is not above it" for target, allowed in rows.items()
+                for name in sorted(allowed) if name not in order or order.index(name) >= order.index(target)]  # fmt: skip
+    files = {path.stem for path in (PACKAGE / package).glob("*.py")} - {"__init__"}
+    problems += [f"hvrt.{package}.{name} has no row" for name in sorted(files - set(rows))]
+    problems += [f"the row {name} has no module" for name in sorted(set(rows) - files)]
+    for name in sorted(files & set(rows)):
+        imported, _ = imports_of(PACKAGE / package / f"{name}.py")
+        inside = {m.split(".")[2] for m in imported if m.startswith(f"hvrt.{package}.")}
+        problems += [f"hvrt.{package}.{name} imports {m}, which its row does not list" for m in sorted(inside - rows[name])]
+        if any(m == f"hvrt.{package}" for m in imported):
+            problems.append(f"hvrt.{package}.{name} imports the package itself")
+    return problems
+
+
+def test_the_dask_modules_import_each_other_in_their_order():
+    rows = read_package_rows(DESIGN.read_text(encoding="utf-8"), "### Inside `dask`")
+    assert list(rows)[:2] == ["_collections", "_reductions"], "the table is read"
+    assert package_violations("dask", rows) == []
+
+
+def test_package_checker_flags_an_import_its_row_does_not_list(tmp_path, monkeypatch):
+    package = tmp_path / "hvrt" / "pkg"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("from ._top import x\n")
+    (package / "_low.py").write_text("from ._top import x\n")
+    (package / "_top.py").write_text("from ._low import y\nfrom .. import pkg\n")
+    (package / "_stray.py").write_text("")
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE", tmp_path / "hvrt")
+    rows = read_package_rows("### Inside\n| module | holds | may import |\n|---|---|---|\n"
+                             "| `_low` | a | |\n| `_top` | b | `_low`, `_gone` |\n## next\n", "### Inside")  # fmt: skip
+    assert rows == {"_low": frozenset(), "_top": frozenset({"_low", "_gone"})}
+    assert package_violations("pkg", rows) == [
+        "_top lists _gone, which is not above it",
+        "hvrt.pkg._stray has no row",
+        "hvrt.pkg._low imports _top, which its row does not list",
+        "hvrt.pkg._top imports the package itself",
+    ]

@@ -139,7 +139,7 @@ def test_dask_orients_y_over_all_rows_as_in_memory(route: str) -> None:
 
 def test_dask_co_moments_merge_to_the_covariance_of_all_rows() -> None:
     pytest.importorskip("dask")
-    from hvrt.dask import _co_moments, _merge_co_moments
+    from hvrt.dask._scaling import _co_moments, _merge_co_moments
 
     rng = np.random.default_rng(4)
     values = rng.normal(size=(1000, 3)) @ rng.normal(size=(3, 3)) + [1e3, 0.0, -5.0]
