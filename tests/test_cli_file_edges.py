@@ -320,3 +320,14 @@ def test_a_model_saved_from_python_labels_csv_and_parquet_dates(tmp_path):
         )
         assert result.exit_code == 0, (name, result.stderr)
         np.testing.assert_array_equal(pd.read_parquet(tmp_path / "out.parquet")["partition"], model.labels_)
+
+
+def test_a_column_of_mostly_dates_left_out_or_profiled_is_no_error(tmp_path):
+    frame = dated()
+    frame.loc[3, "when"] = "2021-02-30"
+    frame["label"] = np.arange(len(frame)) % 3
+    frame.to_csv(tmp_path / "typo.csv", index=False)
+    result = run("partition", tmp_path / "typo.csv", "--columns", "x", "--y", "y", "-o", tmp_path / "p.csv", "-q")
+    assert result.exit_code == 0, result.stderr
+    result = run("profile", tmp_path / "typo.csv", "--labels", "label", "--out", tmp_path / "report", "-q")
+    assert result.exit_code == 0, result.stderr

@@ -615,8 +615,10 @@ def read_table(path: Path, fmt: str, text_columns: Sequence[str] = ()) -> pd.Dat
         _check_csv_header(path, fmt)
         frame = _exact_whole_numbers(frame, path)
     # a Parquet file's text columns too: the same dates are dates whichever format holds them
-    times = _time_columns(frame, path, skip=_named(list(frame.columns), text_columns))
-    return frame.assign(**times) if times else frame
+    times, doubtful = _time_columns(frame, path, skip=_named(list(frame.columns), text_columns))
+    frame = frame.assign(**times) if times else frame
+    frame.attrs[_DOUBTFUL_TIMES] = doubtful  # refused if a feature (see _features)
+    return frame
 
 
 # A duration as pandas writes it ("0 days 00:19:13.7", "-1 days +23:59:00") or in ISO 8601
@@ -760,25 +762,33 @@ _DATE_SHAPE = r"\s*[+-]?\d{4}-\d{2}"
 _PROBE_VALUES = 20  # a text column's first values tried as dates or durations before the whole column
 
 
-def _time_columns(frame: pd.DataFrame, path: Path, skip: Sequence[str] = ()) -> dict[str, pd.Series]:
+_DOUBTFUL_TIMES = "hvrt_cli_doubtful_times"  # DataFrame.attrs key: read_table's columns of mostly dates, refused as features
+
+
+def _time_columns(
+    frame: pd.DataFrame, path: Path, skip: Sequence[str] = ()
+) -> tuple[dict[str, pd.Series], dict[str, str]]:
     """The text columns whose every value is an ISO 8601 date or time (see :func:`_iso_dates`)
     or a duration (see :func:`_durations`), parsed; the columns in ``skip`` (given to
-    ``--categorical-features``) stay text.
+    ``--categorical-features``) stay text. And the columns that are mostly such values but not
+    all, each with the message that refuses it as a feature (C57).
 
     A CSV has no types: read as text, a date column would be a categorical of every distinct
     date, and the partitions would know nothing of its order. Read as dates, it is an ordered
     feature (as a date column of a DataFrame or a Parquet file is); durations likewise.
 
     A column of which most values are written as dates (or durations) but some are not one
-    (``2021-02-30``, ``unknown``, naive times among times with a UTC offset) is refused, naming
-    the first such value and its data row (C57): taken as text, it became a categorical of every
-    distinct date without a word, and every later date an unseen category, where labelling
-    refuses the same value by its row (C38). Most is at least half of the values present; a
-    column with fewer (notes that hold a date here and there) stays text.
+    (``2021-02-30``, ``unknown``, naive times among times with a UTC offset) stays text, and
+    ``partition`` and ``regress`` refuse it as a feature, naming the first such value and its
+    data row (C57): taken as text, it became a categorical of every distinct date without a
+    word, and every later date an unseen category, where labelling refuses the same value by
+    its row (C38). Most is at least half of the values present; a column with fewer (notes that
+    hold a date here and there) stays text. (A column left out by ``--columns``, or profiled,
+    which skips text, is no error.)
     """
     import pandas as pd
 
-    found = {}
+    found, doubtful = {}, {}
     skipped = set(skip)
     for column in frame.columns:
         values = frame[column]
@@ -786,26 +796,29 @@ def _time_columns(frame: pd.DataFrame, path: Path, skip: Sequence[str] = ()) -> 
             continue
         head = values.dropna().iloc[:_PROBE_VALUES].astype(str)
         if head.str.match(_DATE_SHAPE).any():
-            parse, kind, shape = _iso_dates, "dates", values.dropna().astype(str).str.match(_DATE_SHAPE)
+            parse, kind, shape = _iso_dates, "dates", _DATE_SHAPE
         elif head.str.fullmatch(_DURATION_TEXT).any():
-            parse, kind, shape = _durations, "durations", values.dropna().astype(str).str.fullmatch(_DURATION_TEXT)
+            parse, kind, shape = _durations, "durations", _DURATION_TEXT
         else:
             continue
         parsed = parse(values)
         if parsed is not None:
             found[str(column)] = parsed
-        elif shape.mean() >= 0.5:
-            _refuse_mostly_times(values, kind, str(column), path)
-    return found
+            continue
+        present = values.dropna().astype(str)
+        written = present.str.match(shape) if kind == "dates" else present.str.fullmatch(shape)
+        if written.mean() >= 0.5:
+            doubtful[str(column)] = _mostly_times(values, kind, str(column), path)
+    return found, doubtful
 
 
-def _refuse_mostly_times(values: pd.Series, kind: str, column: str, path: Path) -> NoReturn:
-    """Refuse a column that is mostly dates (durations) at fit, naming its first value that is not one."""
+def _mostly_times(values: pd.Series, kind: str, column: str, path: Path) -> str:
+    """Why a column that is mostly dates (durations) cannot be a feature: its first value that is not one."""
     position, value, why, count = _first_bad_time(values, kind)
     what = "ISO 8601 dates" if kind == "dates" else "durations"
     verb = "is" if count == 1 else "are"
     many = "" if count is None else f" ({count:,} of its {int(values.notna().sum()):,} values {verb} not)"
-    raise BadInput(
+    return (
         f"column {column!r} of {str(path)!r} holds {what}, but data row {position + 1:,} holds {value!r}, {why}{many}; "
         f"empty such fields (a missing value) to read the column as {kind}, or give it to --categorical-features to "
         "take it as text categories"
@@ -1547,6 +1560,10 @@ def _features(
         raise BadInput(f"column {overlap[0]!r} is given both as a feature (--columns) and as {role}")
     if not chosen:
         raise BadInput(f"{str(source)!r} has no column left to {job} besides {role}")
+    doubtful = frame.attrs.get(_DOUBTFUL_TIMES, {})
+    refused = [str(c) for c in chosen if str(c) in doubtful]
+    if refused and job != "profile":  # (a profile skips text columns: one of mostly dates stays skipped)
+        raise BadInput(doubtful[refused[0]])
     fmt = _format_of(source, "input")
     nameless = [column for column in _check_csv_header(source, fmt) if column in set(chosen)] if fmt == "csv" else []
     if nameless:
@@ -2070,7 +2087,7 @@ def _warn_of_text_digits(model: Any, metadata: dict) -> None:
     if digits:
         dtypes = ", ".join(f"{column!r}: str" for column in digits)
         warnings.warn(
-            f"column(s) {', '.join(map(repr, digits))} were read as text at fit (a CSV's --categorical-features column), "
+            f"column(s) {', '.join(map(repr, digits))} were read as text at fit (as a CSV's --categorical-features column is), "
             f"so the rules compare their codes as text ({digits[0]} in ['...']); a plain pd.read_csv reads them as numbers, "
             f"which such a rule never matches: read the file with pd.read_csv(path, dtype={{{dtypes}}}) to query it",
             UserWarning,
