@@ -57,6 +57,7 @@ def test_a_duration_column_with_one_typo_is_refused_and_notes_with_a_few_dates_s
         {"x": rng.normal(size=n), "dur": pd.to_timedelta(rng.integers(0, 10**5, n), unit="s").astype(str)}
     )
     frame["note"] = np.where(np.arange(n) % 10 == 0, "2021-01-01", rng.choice(["late", "ok", "n.a."], n))
+    frame["invoice"] = [f"2023-{i:05d}" for i in range(n)]  # begins as a date does; none is one
     frame["y"] = rng.normal(size=n)
     frame.loc[7, "dur"] = "1 dayz"
     frame.to_csv(tmp_path / "dur.csv", index=False)
@@ -74,7 +75,7 @@ def test_a_duration_column_with_one_typo_is_refused_and_notes_with_a_few_dates_s
     assert result.exit_code == 0, result.stderr
     model = hvrt.load(tmp_path / "m.hvrt")
     assert model._preprocessor.time_kinds == {"dur": "durations"}
-    assert model._preprocessor.categorical_columns == ["note"]
+    assert model._preprocessor.categorical_columns == ["note", "invoice"]
 
 
 def test_naive_and_offset_times_mixed_are_refused_naming_the_row(tmp_path):

@@ -756,8 +756,8 @@ def _parse_iso(values: pd.Series, utc: bool = False) -> pd.Series:
     return out
 
 
-# How an ISO 8601 calendar date begins ("2021-02-30", "2021-02-30T10:00"): the shape that
-# says a value was meant as a date, whether or not it is one.
+# How an ISO 8601 calendar date begins ("2021-02-30", "2021-02-30T10:00"): the cheap test of a
+# text column's first values before the whole column is parsed as dates.
 _DATE_SHAPE = r"\s*[+-]?\d{4}-\d{2}"
 _PROBE_VALUES = 20  # a text column's first values tried as dates or durations before the whole column
 
@@ -782,8 +782,9 @@ def _time_columns(
     ``partition`` and ``regress`` refuse it as a feature, naming the first such value and its
     data row (C57): taken as text, it became a categorical of every distinct date without a
     word, and every later date an unseen category, where labelling refuses the same value by
-    its row (C38). Most is at least half of the values present; a column with fewer (notes that
-    hold a date here and there) stays text. (A column left out by ``--columns``, or profiled,
+    its row (C38). Most is at least half of the values present each a valid date alone (see
+    :func:`_share_of_times`); a column with fewer (notes that hold a date here and there, invoice
+    numbers such as ``2023-00017``) stays text. (A column left out by ``--columns``, or profiled,
     which skips text, is no error.)
     """
     import pandas as pd
@@ -796,20 +797,35 @@ def _time_columns(
             continue
         head = values.dropna().iloc[:_PROBE_VALUES].astype(str)
         if head.str.match(_DATE_SHAPE).any():
-            parse, kind, shape = _iso_dates, "dates", _DATE_SHAPE
+            parse, kind = _iso_dates, "dates"
         elif head.str.fullmatch(_DURATION_TEXT).any():
-            parse, kind, shape = _durations, "durations", _DURATION_TEXT
+            parse, kind = _durations, "durations"
         else:
             continue
         parsed = parse(values)
         if parsed is not None:
             found[str(column)] = parsed
             continue
-        present = values.dropna().astype(str)
-        written = present.str.match(shape) if kind == "dates" else present.str.fullmatch(shape)
-        if written.mean() >= 0.5:
+        if _share_of_times(values, kind) >= 0.5:
             doubtful[str(column)] = _mostly_times(values, kind, str(column), path)
     return found, doubtful
+
+
+def _share_of_times(values: pd.Series, kind: str) -> float:
+    """The share of the values present (text) that are each a date (a duration) alone.
+
+    A valid date counts, not the shape of one: invoice numbers such as ``2023-00017`` begin as
+    dates do, and none is one, so such a column stays text.
+    """
+    present = values.dropna()
+    if present.empty:
+        return 0.0
+    if kind == "durations":
+        return float(present.astype(str).str.fullmatch(_DURATION_TEXT).mean())
+    try:
+        return float(_parse_iso(present, utc=True).notna().mean())  # (naive and offset times alike)
+    except (ValueError, TypeError, OverflowError):
+        return 0.0
 
 
 def _mostly_times(values: pd.Series, kind: str, column: str, path: Path) -> str:
@@ -1727,9 +1743,11 @@ class _UnseenCategories:
 
         distinct = pd.unique(values[unseen].astype(str))  # the unseen texts, once each
         numbers = pd.to_numeric(pd.Series(distinct), errors="coerce").to_numpy(dtype=np.float64)
-        candidates = np.isfinite(numbers) & (numbers == np.round(numbers)) & (np.abs(numbers) < 2.0**63)
         integers = self.integers[column]
-        for text, number in zip(distinct[candidates], numbers[candidates]):  # mostly none, or one to name
+        # numerically equal to a category (through float64, which rounds equal values alike; the
+        # digits are compared exactly below): mostly none, else the first is refused
+        candidates = np.isin(numbers, integers.index.to_numpy(dtype=np.float64))
+        for text in distinct[candidates]:
             try:
                 exact = Decimal(str(text).strip())
             except InvalidOperation:
