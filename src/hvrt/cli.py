@@ -854,11 +854,12 @@ def _first_bad_time(values: pd.Series, kind: str, rows_before: int = 0) -> tuple
         try:
             bad = _parse_iso(values, utc=True).isna().to_numpy() & present
         except (ValueError, TypeError, OverflowError):  # (pandas 2: offsets in and beyond the nanoseconds' range)
+            # value by value: the error path only
             bad = np.array([ok and _iso_dates(values.iloc[i : i + 1]) is None for i, ok in enumerate(present)])
         why = "which is not an ISO 8601 date"
     else:
         bad = ~text.str.fullmatch(_DURATION_TEXT).to_numpy(dtype=bool) & present
-        if not bad.any():  # each looks like one; pandas refuses one (beyond its range)
+        if not bad.any():  # each looks like one; pandas refuses one (beyond its range): value by value, the error path only
             bad = np.array([ok and _durations(values.iloc[i : i + 1]) is None for i, ok in enumerate(present)])
         why = "which is not a duration"
     if bad.any():
@@ -983,7 +984,10 @@ def _integer_text(values: pd.Series) -> pd.Series | None:
         present = numbers[~np.isnan(numbers)]
         if not ((present == np.round(present)) & (np.abs(present) < 2.0**63)).all():
             return None
-    digits = values.astype("Int64").astype(str)
+    try:
+        digits = values.astype("Int64").astype(str)
+    except (TypeError, ValueError, OverflowError):  # (uint64 beyond int64: left to the library's kind check)
+        return None
     return digits.where(values.notna().to_numpy(), None).astype(object)
 
 
@@ -1057,7 +1061,7 @@ def _csv_chunks(
 
 def _refuse_time_text(values: pd.Series, kind: str, column: str, path: Path, rows_before: int) -> NoReturn:
     """Name the first value of a date or duration column that is not one, with its data row (C38),
-    or the first time whose UTC offset (or its lack) differs from the column's first (C58)."""
+    or the first time whose UTC offset (or its lack) differs from the column's first (C38 too)."""
     position, value, why, _ = _first_bad_time(values, kind, rows_before)
     raise BadInput(
         f"column {column!r} of {str(path)!r} held {kind} at fit, but data row {rows_before + position + 1:,} "
