@@ -2037,7 +2037,7 @@ def _chunked(command: str, kind: str, column: str, input_path: str, model_path: 
 
 @cli.command()
 @click.argument("input_path", metavar="INPUT")
-@click.option("--model", "model_path", required=True, metavar="PATH", help="A partitioner saved by `hvrt partition --model`.")
+@click.option("--model", "model_path", required=True, metavar="PATH", help="A partitioner saved by `hvrt partition --model` (or by hvrt.save in Python).")
 @click.option("-o", "--output", required=True, metavar="OUTPUT", help="The input rows plus a 'partition' column.")
 @click.option("--chunk-rows", type=click.IntRange(min=1), default=DEFAULT_CHUNK_ROWS, show_default=True,
               help="Rows read, labelled and written at a time (bounds the memory used).")
@@ -2190,7 +2190,7 @@ def regress(input_path: str, y_columns: tuple[str, ...], k: int | None, columns:
 
 @cli.command()
 @click.argument("input_path", metavar="INPUT")
-@click.option("--model", "model_path", required=True, metavar="PATH", help="A regressor saved by `hvrt regress --model`.")
+@click.option("--model", "model_path", required=True, metavar="PATH", help="A regressor saved by `hvrt regress --model` (or by hvrt.save in Python).")
 @click.option("-o", "--output", required=True, metavar="OUTPUT", help="The input rows plus a 'prediction' column.")
 @click.option("--chunk-rows", type=click.IntRange(min=1), default=DEFAULT_CHUNK_ROWS, show_default=True,
               help="Rows read, predicted and written at a time (bounds the memory used).")
