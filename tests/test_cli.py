@@ -359,6 +359,12 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
     frame.assign(c=np.r_[1.0, 2.5, frame["c"].to_numpy()[2:]]).to_csv(tmp_path / "lab_frac.csv", index=False)
     frame.assign(c=7).to_csv(tmp_path / "one_label.csv", index=False)
     (tmp_path / "data.csv.gz").write_bytes(b"")  # (refused by its name)
+    (tmp_path / "typo_date.csv").write_text("when,v\n2024-01-05,1\n2024-02-30,2\n2024-03-07,3\n")
+    codes = pd.DataFrame({"x": np.arange(40.0), "code": np.arange(40) % 4 + 1})
+    codes.to_csv(tmp_path / "codes.csv", index=False)
+    codes.assign(code=codes["code"].astype(float)).to_csv(tmp_path / "codes_float.csv", index=False)
+    run("partition", tmp_path / "codes.csv", "-k", 2, "--categorical-features", "code", "-o", tmp_path / "codes_p.csv",
+        "--model", tmp_path / "codes.hvrt", "--engine", "exact")  # fmt: skip
     out = tmp_path / "out.csv"
     return {
         "missing file": (["partition", tmp_path / "absent.csv", "-o", out], "input file '.*absent.csv' does not exist"),
@@ -417,6 +423,8 @@ def bad_inputs(tmp_path: Path, csv: Path) -> dict[str, tuple[list, str]]:
         "a --labels column of fractions": (["profile", tmp_path / "lab_frac.csv", "--labels", "c", "--out", tmp_path / "report"], "--labels column 'c' of '.*lab_frac.csv' holds 1 value\\(s\\) that are not whole numbers, first 2.5 in data row 2"),
         "a compressed CSV": (["partition", tmp_path / "data.csv.gz", "-o", out], "input '.*data.csv.gz' is compressed \\(.gz\\), which hvrt does not read: decompress it first"),
         "a --labels column of one label": (["profile", tmp_path / "one_label.csv", "--labels", "c", "--out", tmp_path / "report"], "--labels column 'c' of '.*one_label.csv' holds one partition label \\(7 in every row\\); a profile compares partitions"),
+        "a column of dates with one that is not a date": (["partition", tmp_path / "typo_date.csv", "-o", out], "column 'when' of '.*typo_date.csv' holds ISO 8601 dates, but data row 2 holds '2024-02-30', which is not an ISO 8601 date \\(1 of its 3 values is not\\)"),
+        "a code written otherwise than at fit": (["label", tmp_path / "codes_float.csv", "--model", tmp_path / "codes.hvrt", "-o", out], "column 'code' of '.*codes_float.csv': data row 1 holds '1.0', a category the model '.*codes.hvrt' never saw, which is its category '1' written otherwise"),
     }  # fmt: skip
 
 
@@ -437,7 +445,7 @@ CASES = [
     "an unknown --categorical-features column", "a --categorical-features column that is --y", "a CSV that is not UTF-8",
     "labelling a Parquet file cut short", "regress given two --y columns",
     "an input that is a folder", "--y-weight without --y", "a --labels column of fractions", "a --labels column of one label",
-    "a compressed CSV",
+    "a compressed CSV", "a column of dates with one that is not a date", "a code written otherwise than at fit",
 ]  # fmt: skip
 
 
@@ -550,12 +558,16 @@ def test_a_csv_date_column_across_a_daylight_saving_change_is_read_as_dates(tmp_
     assert {text[-6:] for text in pd.read_csv(tmp_path / "t.csv")["when"]} == {"+01:00", "+02:00"}
     # labelled in chunks, some of which hold one offset only, the labels are those of the fit
     _partition_and_label_in_chunks(tmp_path, table, chunk_rows=100)
-    # naive times among times with an offset stay text: no zone for the naive ones is right
+    # naive times among times with an offset are no dates (no zone for the naive ones is right),
+    # and not silently text either (a categorical of every distinct time): refused by their row
     mixed = table.assign(when=table["when"].astype(str).where(table.index % 2 == 0, "2024-03-25 10:00:00"))
     mixed.to_csv(tmp_path / "m.csv", index=False)
     from hvrt.cli import read_table
 
     assert not pd.api.types.is_datetime64_any_dtype(read_table(tmp_path / "m.csv", "csv")["when"])
+    result = run("partition", tmp_path / "m.csv", "-k", 6, "-o", tmp_path / "p.csv")
+    assert result.exit_code == 2
+    assert "data row 2 holds '2024-03-25 10:00:00', which has no UTC offset, while data row 1 before it has one" in result.stderr
 
 
 def _partition_and_label_in_chunks(tmp_path: Path, table: pd.DataFrame, chunk_rows: int) -> None:
@@ -880,14 +892,18 @@ def test_a_csv_column_with_a_gap_in_the_first_chunk_stays_floats_in_later_chunks
 
 
 def test_label_reads_chunks_of_a_dates_and_text_column_as_the_fit_did(tmp_path):
-    # a column of dates and text is text at fit (not every value a date); a chunk holding only
-    # its dates is read as text too (the model's text columns), so the labels are the fit's
+    # a column of dates and text given to --categorical-features is text at fit (without it, a
+    # column mostly of dates with some text is refused, C57); a chunk holding only its dates is
+    # read as text too (the model's text columns), so the labels are the fit's
     n = 60
     i = np.arange(n)
     day = (pd.Timestamp("2024-01-01") + pd.to_timedelta(i % 4, unit="D")).strftime("%Y-%m-%d")
     frame = pd.DataFrame({"x": (i * 37 % 11) / 10, "when": np.where(i >= 50, "unknown", day), "y": (i % 4) * 2.0})
     frame.to_csv(tmp_path / "d.csv", index=False)
     result = run("partition", tmp_path / "d.csv", "-k", 6, "--y", "y", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt")
+    assert result.exit_code == 2 and "data row 51 holds 'unknown', which is not an ISO 8601 date" in result.stderr
+    result = run("partition", tmp_path / "d.csv", "-k", 6, "--y", "y", "-o", tmp_path / "p.csv", "--model", tmp_path / "m.hvrt",
+                 "--categorical-features", "when")  # fmt: skip
     assert result.exit_code == 0, result.stderr
     fitted = pd.read_csv(tmp_path / "p.csv")["partition"]
     assert fitted.nunique() == 6

@@ -188,6 +188,8 @@ def _model_file(name: str) -> str:
         np.savez(name, a=np.arange(3))
     elif name == "future.hvrt":
         _rewritten("model.hvrt", name, _manifest_edit(format_version=5, hvrt_version="9.0"))
+    elif name == "old_sklearn.hvrt":
+        _rewritten("model.hvrt", name, _manifest_edit(written_with={"numpy": np.__version__, "pandas": pd.__version__, "scikit-learn": "1.3.0"}))
     elif name == "older.hvrt":
         _rewritten("model.hvrt", name, _manifest_edit(hvrt_version="0.1.0"))
     elif name == "unknown.hvrt":
@@ -544,6 +546,7 @@ CASES: dict[str, Callable[[], object]] = {
     "M27": _in_scratch(lambda: (os.mkfifo("pipe"), hvrt.load("pipe"))),
     "M28": _load("huge_array.hvrt"),
     "M30": _load("bomb.hvrt"),
+    "M31": _load("old_sklearn.hvrt"),
     "M29": lambda: hvrt.load(ROOT / "tests" / "data" / "fe13466_int_keys" / "twin.hvrt"),
     # Dask
     "K1": lambda: _dask_fit()(X),

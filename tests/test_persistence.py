@@ -238,6 +238,36 @@ def test_versions_are_recorded_checked_and_named(tmp_path, data):
         hvrt.load(future)
 
 
+def test_another_scikit_learn_is_one_warning_naming_the_file_and_both_versions(tmp_path, data):
+    # scikit-learn warned once per estimator it rebuilt (27 alike for 27 local models); the
+    # manifest's recorded version was never compared
+    import sklearn
+
+    X, y = data
+    model = PartitionedRegressor(estimator=Ridge()).fit(X.iloc[:2000], y.iloc[:2000])
+    path = hvrt.save(model, tmp_path / "m.hvrt")
+    for name, manifest_too in (("old.hvrt", True), ("unrecorded.hvrt", False)):
+        with zipfile.ZipFile(path) as old, zipfile.ZipFile(tmp_path / name, "w") as new:
+            for item in old.namelist():
+                content = old.read(item)
+                if item == MANIFEST:  # every estimator's _sklearn_version, and the manifest's written_with
+                    content = content.replace(f'"{sklearn.__version__}"'.encode(), b'"1.3.0"')
+                    if not manifest_too:
+                        manifest = json.loads(content)
+                        del manifest["written_with"]
+                        content = json.dumps(manifest).encode()
+                new.writestr(item, content)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            loaded = hvrt.load(tmp_path / name)
+        assert [type(w.message).__name__ for w in caught] == ["ModelVersionWarning"], [str(w.message)[:80] for w in caught]
+        assert str(caught[0].message) == (
+            f"{str(tmp_path / name)!r} was saved with scikit-learn 1.3.0 and is loaded with scikit-learn {sklearn.__version__}; "
+            "check that it predicts as expected, or save it again with these versions"
+        )
+        np.testing.assert_array_equal(loaded.predict(X.iloc[:500]), model.predict(X.iloc[:500]))
+
+
 def _as_format_1(manifest: dict) -> dict:
     """A format-2 manifest without shared objects, written as format 1 wrote it (no ids)."""
 

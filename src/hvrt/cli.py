@@ -592,8 +592,9 @@ class _ExactChunks:
 
 
 def read_table(path: Path, fmt: str, text_columns: Sequence[str] = ()) -> pd.DataFrame:
-    """The whole file as a DataFrame (CSV types inferred over every row, not per block; a CSV
-    text column of ISO 8601 dates or of durations only is read as such, see :func:`_time_columns`).
+    """The whole file as a DataFrame (CSV types inferred over every row, not per block; a text
+    column of ISO 8601 dates or of durations, of a CSV or a Parquet file, is read as such, and
+    one that is mostly such but for some values is refused: see :func:`_time_columns`).
 
     A CSV's ``text_columns`` (``--categorical-features``) are read as text, as written: codes
     keep their leading zeros (``02134``), and every later chunk reads them alike.
@@ -610,12 +611,14 @@ def read_table(path: Path, fmt: str, text_columns: Sequence[str] = ()) -> pd.Dat
             frame = pd.read_csv(path, low_memory=False, dtype=dict.fromkeys(text_columns, str) or None, **_csv_floats())
     if len(frame) == 0:  # (scikit-learn would say "Found array with 0 sample(s)")
         raise BadInput(f"input {str(path)!r} has no rows")
-    if fmt == "parquet":
-        return frame
-    _check_csv_header(path, fmt)
-    frame = _exact_whole_numbers(frame, path)
-    times = {name: values for name, values in _time_columns(frame).items() if name not in set(text_columns)}
-    return frame.assign(**times) if times else frame
+    if fmt == "csv":
+        _check_csv_header(path, fmt)
+        frame = _exact_whole_numbers(frame, path)
+    # a Parquet file's text columns too: the same dates are dates whichever format holds them
+    times, doubtful = _time_columns(frame, path, skip=_named(list(frame.columns), text_columns))
+    frame = frame.assign(**times) if times else frame
+    frame.attrs[_DOUBTFUL_TIMES] = doubtful  # refused if a feature (see _features)
+    return frame
 
 
 # A duration as pandas writes it ("0 days 00:19:13.7", "-1 days +23:59:00") or in ISO 8601
@@ -753,30 +756,129 @@ def _parse_iso(values: pd.Series, utc: bool = False) -> pd.Series:
     return out
 
 
-def _time_columns(frame: pd.DataFrame) -> dict[str, pd.Series]:
+# How an ISO 8601 calendar date begins ("2021-02-30", "2021-02-30T10:00"): the cheap test of a
+# text column's first values before the whole column is parsed as dates.
+_DATE_SHAPE = r"\s*[+-]?\d{4}-\d{2}"
+_PROBE_VALUES = 20  # a text column's first values tried as dates or durations before the whole column
+
+
+_DOUBTFUL_TIMES = "hvrt_cli_doubtful_times"  # DataFrame.attrs key: read_table's columns of mostly dates, refused as features
+
+
+def _time_columns(
+    frame: pd.DataFrame, path: Path, skip: Sequence[str] = ()
+) -> tuple[dict[str, pd.Series], dict[str, str]]:
     """The text columns whose every value is an ISO 8601 date or time (see :func:`_iso_dates`)
-    or a duration (see :func:`_durations`), parsed.
+    or a duration (see :func:`_durations`), parsed; the columns in ``skip`` (given to
+    ``--categorical-features``) stay text. And the columns that are mostly such values but not
+    all, each with the message that refuses it as a feature (C57).
 
     A CSV has no types: read as text, a date column would be a categorical of every distinct
     date, and the partitions would know nothing of its order. Read as dates, it is an ordered
     feature (as a date column of a DataFrame or a Parquet file is); durations likewise.
+
+    A column of which most values are written as dates (or durations) but some are not one
+    (``2021-02-30``, ``unknown``, naive times among times with a UTC offset) stays text, and
+    ``partition`` and ``regress`` refuse it as a feature, naming the first such value and its
+    data row (C57): taken as text, it became a categorical of every distinct date without a
+    word, and every later date an unseen category, where labelling refuses the same value by
+    its row (C38). Most is at least half of the values present each a valid date alone (see
+    :func:`_share_of_times`); a column with fewer (notes that hold a date here and there, invoice
+    numbers such as ``2023-00017``) stays text. (A column left out by ``--columns``, or profiled,
+    which skips text, is no error.)
     """
     import pandas as pd
 
-    found = {}
+    found, doubtful = {}, {}
+    skipped = set(skip)
     for column in frame.columns:
         values = frame[column]
-        if pd.api.types.infer_dtype(values, skipna=True) != "string":
+        if column in skipped or pd.api.types.infer_dtype(values, skipna=True) != "string":
             continue
-        present = values.dropna()
-        try:  # one value first: most text columns fail it, without parsing every row
-            looks_like_a_date = not pd.isna(_parse_iso(present.iloc[:1])).any()
-        except (ValueError, TypeError, OverflowError):
-            looks_like_a_date = False
-        parsed = _iso_dates(values) if looks_like_a_date else _durations(values)
+        head = values.dropna().iloc[:_PROBE_VALUES].astype(str)
+        if head.str.match(_DATE_SHAPE).any():
+            parse, kind = _iso_dates, "dates"
+        elif head.str.fullmatch(_DURATION_TEXT).any():
+            parse, kind = _durations, "durations"
+        else:
+            continue
+        parsed = parse(values)
         if parsed is not None:
             found[str(column)] = parsed
-    return found
+            continue
+        if _share_of_times(values, kind) >= 0.5:
+            doubtful[str(column)] = _mostly_times(values, kind, str(column), path)
+    return found, doubtful
+
+
+def _share_of_times(values: pd.Series, kind: str) -> float:
+    """The share of the values present (text) that are each a date (a duration) alone.
+
+    A valid date counts, not the shape of one: invoice numbers such as ``2023-00017`` begin as
+    dates do, and none is one, so such a column stays text.
+    """
+    present = values.dropna()
+    if present.empty:
+        return 0.0
+    if kind == "durations":
+        return float(present.astype(str).str.fullmatch(_DURATION_TEXT).mean())
+    try:
+        return float(_parse_iso(present, utc=True).notna().mean())  # (naive and offset times alike)
+    except (ValueError, TypeError, OverflowError):
+        return 0.0
+
+
+def _mostly_times(values: pd.Series, kind: str, column: str, path: Path) -> str:
+    """Why a column that is mostly dates (durations) cannot be a feature: its first value that is not one."""
+    position, value, why, count = _first_bad_time(values, kind)
+    what = "ISO 8601 dates" if kind == "dates" else "durations"
+    verb = "is" if count == 1 else "are"
+    many = "" if count is None else f" ({count:,} of its {int(values.notna().sum()):,} values {verb} not)"
+    return (
+        f"column {column!r} of {str(path)!r} holds {what}, but data row {position + 1:,} holds {value!r}, {why}{many}; "
+        f"empty such fields (a missing value) to read the column as {kind}, or give it to --categorical-features to "
+        "take it as text categories"
+    )
+
+
+def _first_bad_time(values: pd.Series, kind: str, rows_before: int = 0) -> tuple[int, Any, str, int | None]:
+    """The first value of ``values`` (text) that keeps them from being read as ``kind`` ("dates" or
+    "durations"): its position, the value, why (``which is not an ISO 8601 date``), and how many
+    values are not one (None when each is, but not together: naive times among times with a UTC
+    offset). Vectorised: a column of a million rows is refused in a few passes."""
+    import numpy as np
+
+    present = values.notna().to_numpy()
+    text = values.astype(str)
+    if kind == "dates":
+        try:
+            bad = _parse_iso(values, utc=True).isna().to_numpy() & present
+        except (ValueError, TypeError, OverflowError):  # (pandas 2: offsets in and beyond the nanoseconds' range)
+            # value by value: the error path only
+            bad = np.array([ok and _iso_dates(values.iloc[i : i + 1]) is None for i, ok in enumerate(present)])
+        why = "which is not an ISO 8601 date"
+    else:
+        bad = ~text.str.fullmatch(_DURATION_TEXT).to_numpy(dtype=bool) & present
+        if not bad.any():  # each looks like one; pandas refuses one (beyond its range): value by value, the error path only
+            bad = np.array([ok and _durations(values.iloc[i : i + 1]) is None for i, ok in enumerate(present)])
+        why = "which is not a duration"
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        return first, values.iloc[first], why, int(bad.sum())
+    # every value is a date alone: naive times mixed with times that carry a UTC offset
+    offset = text.str.contains(_OFFSET_AT_END).to_numpy(dtype=bool)
+    rows = np.flatnonzero(present)
+    first = rows[0] if len(rows) else 0
+    other = rows[offset[rows] != offset[first]]
+    if not len(other):  # (not reached: kept so an unforeseen mix still gets a message)
+        return int(first), values.iloc[first], "which cannot be read with the other values as dates", None
+    row = int(other[0])
+    has, before = ("has a UTC offset", "none") if offset[row] else ("has no UTC offset", "one")
+    why = (
+        f"which {has}, while data row {rows_before + int(first) + 1:,} before it has {before}; give every time of "
+        "the column a UTC offset or none"
+    )
+    return row, values.iloc[row], why, None
 
 
 def iter_chunks(
@@ -799,7 +901,8 @@ def iter_chunks(
     import pandas as pd
 
     if fmt == "parquet":
-        yield from (frame for frame, _ in _parquet_chunks(path, chunk_rows, date_columns))
+        batches = _parquet_chunks(path, chunk_rows, date_columns, duration_columns, text_columns)
+        yield from (frame for frame, _ in batches)
         return
     with _reading(path, fmt):
         header = pd.read_csv(path, nrows=0).columns
@@ -830,21 +933,67 @@ def _parquet_batches(path: Path, chunk_rows: int) -> Iterator[Any]:
         yield batch
 
 
-def _parquet_chunks(path: Path, chunk_rows: int, dates: Sequence[str] = ()) -> Iterator[tuple[pd.DataFrame, Any]]:
+def _parquet_chunks(
+    path: Path, chunk_rows: int, dates: Sequence[str] = (), durations: Sequence[str] = (), text: Sequence[str] = ()
+) -> Iterator[tuple[pd.DataFrame, Any]]:
     """The record batches of a Parquet file, each as a DataFrame and as stored (to copy it).
 
     Its date columns named in ``dates`` (the model's ``date_columns``: read as ``datetime64`` at
     fit, by :func:`read_table`) are ``datetime64`` too; any other stays Python dates, as a model
-    fitted on them as categories (saved by an older ``hvrt``, or from Python) saw them.
+    fitted on them as categories (saved by an older ``hvrt``, or from Python) saw them. Such a
+    column stored as text (ISO 8601 dates, or durations for ``durations``) is parsed as a CSV's
+    is, a value that is not one refused with its data row (C38). A column named in ``text`` (the
+    model's text columns: a CSV's ``--categorical-features`` column was read as text) stored as
+    whole numbers is read as their digits, as a CSV writes them (``17``, ``17.0`` alike), so that
+    the codes match the categories read from a CSV at fit.
     """
+    pa = _pyarrow()
+    rows_before = 0
     for batch in _parquet_batches(path, chunk_rows):
         frame = _string_names(batch.to_pandas())
         schema = batch.schema
         times = {
             name: batch.column(name).to_pandas(date_as_object=False).to_numpy() for name in dates
-            if name in schema.names and _pyarrow().types.is_date(schema.field(name).type)
+            if name in schema.names and pa.types.is_date(schema.field(name).type)
         }  # fmt: skip
+        for names, parse, kind in ((dates, _iso_dates, "dates"), (durations, _durations, "durations")):
+            for name in names:
+                if name not in schema.names or not _arrow_text(schema.field(name).type):
+                    continue
+                parsed = parse(frame[name])
+                if parsed is not None:
+                    times[name] = parsed
+                elif frame[name].notna().any():
+                    _refuse_time_text(frame[name], kind, name, path, rows_before)
+        for name in text:
+            stored = schema.field(name).type if name in schema.names else None
+            if stored is not None and (pa.types.is_integer(stored) or pa.types.is_floating(stored)):
+                digits = _integer_text(frame[name])
+                if digits is not None:
+                    times[name] = digits
+        rows_before += len(frame)
         yield (frame.assign(**times) if times else frame), batch
+
+
+def _integer_text(values: pd.Series) -> pd.Series | None:
+    """Whole numbers as their digits (``17.0`` as ``'17'``), gaps kept; None if one is not whole."""
+    import numpy as np
+
+    if values.dtype.kind == "f":
+        numbers = values.to_numpy()
+        present = numbers[~np.isnan(numbers)]
+        if not ((present == np.round(present)) & (np.abs(present) < 2.0**63)).all():
+            return None
+    try:
+        digits = values.astype("Int64").astype(str)
+    except (TypeError, ValueError, OverflowError):  # (uint64 beyond int64: left to the library's kind check)
+        return None
+    return digits.where(values.notna().to_numpy(), None).astype(object)
+
+
+def _arrow_text(arrow_type: Any) -> bool:
+    types = _pyarrow().types
+    return bool(types.is_string(arrow_type) or types.is_large_string(arrow_type) or types.is_string_view(arrow_type))
 
 
 def _string_names(frame: pd.DataFrame) -> pd.DataFrame:
@@ -901,30 +1050,23 @@ def _csv_chunks(
         for columns, parse, kind in ((dates, _iso_dates, "dates"), (durations, _durations, "durations")):
             for column in columns:
                 parsed = parse(chunk[column])
-                if parsed is None:
-                    _refuse_time_text(chunk[column], parse, kind, column, path, rows_before)
-                else:
+                if parsed is not None:
                     chunk[column] = parsed
+                elif chunk[column].notna().any():  # (a chunk with nothing in it keeps its gaps)
+                    _refuse_time_text(chunk[column], kind, column, path, rows_before)
         chunk = exact(chunk, rows_before)
         rows_before += len(chunk)
         yield chunk
 
 
-def _refuse_time_text(values: pd.Series, parse: Any, kind: str, column: str, path: Path, rows_before: int) -> None:
-    """Name the first value of a date or duration column that is not one, with its data row.
-
-    Only on the way to an error, so a loop over the chunk's values is fine. When each value
-    parses alone (dates with naive and offset times mixed), the library's message follows.
-    """
-    import pandas as pd
-
-    for position, value in enumerate(values):  # the error path only
-        if pd.notna(value) and parse(pd.Series([value])) is None:
-            what = "an ISO 8601 date" if kind == "dates" else "a duration"
-            raise BadInput(
-                f"column {column!r} of {str(path)!r} held {kind} at fit, but data row {rows_before + position + 1} "
-                f"holds {value!r}, which is not {what}"
-            )
+def _refuse_time_text(values: pd.Series, kind: str, column: str, path: Path, rows_before: int) -> NoReturn:
+    """Name the first value of a date or duration column that is not one, with its data row (C38),
+    or the first time whose UTC offset (or its lack) differs from the column's first (C38 too)."""
+    position, value, why, _ = _first_bad_time(values, kind, rows_before)
+    raise BadInput(
+        f"column {column!r} of {str(path)!r} held {kind} at fit, but data row {rows_before + position + 1:,} "
+        f"holds {value!r}, {why}"
+    )
 
 
 def count_rows(path: Path, fmt: str) -> int | None:
@@ -982,7 +1124,12 @@ class ChunkWriter:
                 self._schema = table.schema
                 self._writer = pa.parquet.ParquetWriter(self.path, self._schema)
             else:
+                # a column with nothing but gaps so far takes this chunk's type (see _widen): the
+                # schema's (float64, as pandas reads an empty column) would take true/false as 1.0/0.0
+                untyped = any(name not in self._filled and frame[name].notna().any() for name in self._schema.names)
                 try:
+                    if untyped:
+                        raise pa.ArrowInvalid("a column typed by its gaps alone")
                     table = pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False)
                 except (pa.ArrowInvalid, pa.ArrowTypeError):
                     table = pa.Table.from_pandas(frame, preserve_index=False)
@@ -1070,6 +1217,17 @@ class ChunkWriter:
         for field in self._schema:
             other = chunk_schema.field(field.name)
             if field.name not in self._filled and chunk.column(field.name).null_count < chunk.num_rows:
+                if pa.types.is_integer(other.type) and self._rows:
+                    # the rows so far are gaps: as a whole-file read, floats, or nullable integers
+                    # for ids beyond 2**53 (which floats would round)
+                    if self._beyond_floats(chunk.column(field.name)):
+                        fields.append(pa.field(field.name, pa.int64()))
+                        entries.append(_nullable_integer_entry(field.name))
+                        self._gaps.add(field.name)
+                    else:
+                        fields.append(pa.field(field.name, pa.float64()))
+                        entries.append(ours.get(field.name))
+                    continue
                 fields.append(other)
                 entries.append(theirs.get(field.name))
             elif other.type == field.type or chunk.column(field.name).null_count == chunk.num_rows:
@@ -1138,6 +1296,16 @@ class ChunkWriter:
         columns = [_nullable_integer_entry(name) if name in stale else entry for name, entry in entries.items()]
         self._rewrite(self._schema.with_metadata(_pandas_metadata(self._schema, columns)))
         self._writer.close()
+
+    @staticmethod
+    def _beyond_floats(column: Any) -> bool:
+        """Whether an integer column holds a value beyond 2**53 (which a float64 would round)."""
+        import pyarrow.compute as pc
+
+        bounds = pc.min_max(column)
+        if bounds["min"].as_py() is None:
+            return False
+        return max(abs(bounds["min"].as_py()), abs(bounds["max"].as_py())) >= 2**53
 
     def _whole_so_far(self, name: str) -> bool:
         """Whether the floats written so far in column ``name`` are all whole numbers within int64."""
@@ -1412,6 +1580,10 @@ def _features(
         raise BadInput(f"column {overlap[0]!r} is given both as a feature (--columns) and as {role}")
     if not chosen:
         raise BadInput(f"{str(source)!r} has no column left to {job} besides {role}")
+    doubtful = frame.attrs.get(_DOUBTFUL_TIMES, {})
+    refused = [str(c) for c in chosen if str(c) in doubtful]
+    if refused and job != "profile":  # (a profile skips text columns: one of mostly dates stays skipped)
+        raise BadInput(doubtful[refused[0]])
     fmt = _format_of(source, "input")
     nameless = [column for column in _check_csv_header(source, fmt) if column in set(chosen)] if fmt == "csv" else []
     if nameless:
@@ -1458,7 +1630,157 @@ def _load_model(path: str, kind: str, command: str) -> tuple[Any, dict]:
             f"{path!r} holds {'an' if info.kind.startswith('H') else 'a'} {info.kind}; `hvrt {command}` needs "
             f"{MODEL_KINDS[kind]}; use `hvrt {other}` with this model"
         )
-    return load(path), info.metadata
+    model = load(path)
+    return model, _reading_metadata(model, info.metadata or {})
+
+
+_READING_KEYS = ("text_columns", "date_columns", "duration_columns")
+
+
+def _preprocessors(model: Any) -> list[Any]:
+    """The fitted preprocessors of ``model`` (a regressor's and its partitioner's, once each)."""
+    found = []
+    for owner in (model, getattr(model, "partitioner_", None)):
+        preprocessor = getattr(owner, "_preprocessor", None)
+        if preprocessor is not None and all(preprocessor is not seen for seen in found):
+            found.append(preprocessor)
+    return found
+
+
+def _reading_metadata(model: Any, metadata: dict) -> dict:
+    """How to read a file for ``model``: the command line's record (``metadata``), or for a model
+    saved from Python (``hvrt.save``, without it) the model's own record of its columns: its date
+    and duration features are read as such, its text categorical columns as text (their values
+    that look like numbers in some chunk stay the categories they were), as the command line reads
+    a file for a model it fitted. (Without it, a Python model's CSV date column was text, refused
+    with advice a command-line user could not follow.)"""
+    if all(key in metadata for key in _READING_KEYS):
+        return metadata
+    dates, durations, text = [], [], []
+    for preprocessor in _preprocessors(model):
+        for column, kind in (preprocessor.time_kinds or {}).items():
+            (durations if kind == "durations" else dates).append(str(column))
+        kinds = preprocessor.category_kinds or ["numbers"] * len(preprocessor.categorical_columns)
+        text += [str(c) for c, kind in zip(preprocessor.categorical_columns, kinds) if kind == "text"]
+    derived = {
+        "text_columns": list(dict.fromkeys(text)),
+        "date_columns": list(dict.fromkeys(dates)),
+        "duration_columns": list(dict.fromkeys(durations)),
+    }
+    return {**derived, **metadata}
+
+
+def _text_categories(model: Any, metadata: dict) -> dict[str, Any]:
+    """The categories at fit (a pandas Index of their keys, the text as written) of each column
+    the command line reads as text for ``model``."""
+    import pandas as pd
+
+    text = set(metadata.get("text_columns", ()))
+    known: dict[str, Any] = {}
+    for preprocessor in _preprocessors(model):
+        if preprocessor.category_values is None:
+            continue
+        kinds = preprocessor.category_kinds or ["numbers"] * len(preprocessor.categorical_columns)
+        for column, kind, values in zip(preprocessor.categorical_columns, kinds, preprocessor.category_values):
+            if str(column) in text and kind == "text" and str(column) not in known:
+                known[str(column)] = pd.Index(list(values), dtype=object)
+    return known
+
+
+_INTEGER_TEXT = r"\s*[+-]?\d+\s*"
+
+
+class _UnseenCategories:
+    """Checks the text categorical columns of each chunk against the model's categories at fit.
+
+    The command line reads such a column as text and the model matches its categories by the
+    text as written at fit, so that codes keep their leading zeros (``02134`` and ``2134`` are two
+    zip codes). The same code written otherwise in a new file (``1.0`` where the fit read ``1``,
+    as a float export writes it, or ``001``) matched no category, without a word: a value unseen
+    at fit that is the number of a category written as an integer is refused, naming the column,
+    the row and both texts (C57). And a column whose values are mostly categories unseen at fit
+    (half or more of the values present, over the whole file) is warned of once, naming it.
+    """
+
+    def __init__(self, known: dict[str, Any], source: Path, model_path: str) -> None:
+        import pandas as pd
+
+        self.known = known
+        self.source = source
+        self.model_path = model_path
+        self.counts = {column: [0, 0] for column in known}  # unseen, present
+        self.first: dict[str, tuple[int, Any]] = {}
+        # each column's categories written as integers, by their value
+        self.integers = {}
+        for column, keys in known.items():
+            written = keys[pd.Series(keys.astype(str)).str.fullmatch(_INTEGER_TEXT).to_numpy(dtype=bool)]
+            # (a loop over categories, not rows)
+            self.integers[column] = pd.Series(list(written), index=[int(k) for k in written], dtype=object)
+
+    def check(self, chunk: pd.DataFrame, rows_before: int) -> None:
+        import numpy as np
+        import pandas as pd
+
+        for column, keys in self.known.items():
+            values = chunk.get(column)
+            if values is None or not pd.api.types.is_string_dtype(values.dtype):  # numbers: the library's C23
+                continue
+            present = values.notna().to_numpy()
+            unseen = present & ~values.isin(keys).to_numpy()
+            self.counts[column][0] += int(unseen.sum())
+            self.counts[column][1] += int(present.sum())
+            if not unseen.any():
+                continue
+            if column not in self.first:
+                first = int(np.flatnonzero(unseen)[0])
+                self.first[column] = (rows_before + first, values.iloc[first])
+            if len(self.integers[column]):
+                self._refuse_integers_written_otherwise(column, values, unseen, rows_before)
+
+    def _refuse_integers_written_otherwise(
+        self, column: str, values: pd.Series, unseen: np.ndarray, rows_before: int
+    ) -> None:
+        from decimal import Decimal, InvalidOperation
+
+        import numpy as np
+        import pandas as pd
+
+        distinct = pd.unique(values[unseen].astype(str))  # the unseen texts, once each
+        numbers = pd.to_numeric(pd.Series(distinct), errors="coerce").to_numpy(dtype=np.float64)
+        integers = self.integers[column]
+        # numerically equal to a category (through float64, which rounds equal values alike; the
+        # digits are compared exactly below): mostly none, else the first is refused
+        candidates = np.isin(numbers, integers.index.to_numpy(dtype=np.float64))
+        for text in distinct[candidates]:
+            try:
+                exact = Decimal(str(text).strip())
+            except InvalidOperation:
+                continue
+            if exact != exact.to_integral_value() or int(exact) not in integers.index:
+                continue
+            category = integers.loc[int(exact)]
+            category = category.iloc[0] if isinstance(category, pd.Series) else category
+            row = rows_before + int(np.flatnonzero((values.astype(str) == text).to_numpy() & unseen)[0])
+            raise BadInput(
+                f"column {column!r} of {str(self.source)!r}: data row {row + 1:,} holds {text!r}, a category the model "
+                f"{self.model_path!r} never saw, which is its category {category!r} written otherwise; the model matches "
+                "the categories of a text column (such as a --categorical-features column of a CSV) by their text as "
+                "written at fit, so that codes keep their leading zeros: write the column's codes as the file it was "
+                "fitted on wrote them"
+            )
+
+    def warn(self) -> None:
+        """Warn of each column whose values were mostly categories unseen at fit."""
+        for column, (unseen, present) in self.counts.items():
+            if unseen and 2 * unseen >= present:
+                row, value = self.first[column]
+                warnings.warn(
+                    f"column {column!r}: {unseen:,} of the {present:,} values of {str(self.source)!r} are categories the "
+                    f"model {self.model_path!r} never saw at fit (first {value!r}, in data row {row + 1:,}); it places "
+                    "them without their category, as any unseen one: check that the column holds the codes it held at fit",
+                    UserWarning,
+                    stacklevel=2,
+                )
 
 
 def _check_model_columns(frame: pd.DataFrame, model: Any, model_path: str, source: Path) -> None:
@@ -1660,6 +1982,7 @@ def _chunked(command: str, kind: str, column: str, input_path: str, model_path: 
     _check_output_not_model(model_path, target_path, output, "labels" if command == "label" else "predictions")
     progress = Progress(quiet)
     model, metadata = _load_model(model_path, kind, command)
+    categories = _UnseenCategories(_text_categories(model, metadata), source, model_path)
     rows = chunks = 0
     copy = out_fmt == fmt  # the input's rows copied as written (hvrt._row_copy), else as read
     text = None
@@ -1671,7 +1994,10 @@ def _chunked(command: str, kind: str, column: str, input_path: str, model_path: 
         else:
             writer = ChunkWriter(temporary, out_fmt)
         if fmt == "parquet":
-            pairs = _parquet_chunks(source, chunk_rows, metadata.get("date_columns", ()))
+            pairs = _parquet_chunks(
+                source, chunk_rows, metadata.get("date_columns", ()), metadata.get("duration_columns", ()),
+                metadata.get("text_columns", ()),
+            )
         else:
             pairs = ((chunk, None) for chunk in iter_chunks(
                 source, fmt, chunk_rows, metadata.get("text_columns", ()), metadata.get("date_columns", ()),
@@ -1684,6 +2010,7 @@ def _chunked(command: str, kind: str, column: str, input_path: str, model_path: 
                     _check_model_columns(chunk, model, model_path, source)
                 if len(chunk) == 0:
                     continue
+                categories.check(chunk, rows)
                 if copy and fmt == "csv" and text is None:  # opened after the typed read checked the file
                     from ._row_copy import CsvRows
 
@@ -1700,6 +2027,7 @@ def _chunked(command: str, kind: str, column: str, input_path: str, model_path: 
                 bar.update(len(chunk))
         if rows == 0:
             raise BadInput(f"input {str(source)!r} has no rows")
+        categories.warn()
         if text is not None:
             _check_all_taken(text, source)
         writer.close()
@@ -1709,7 +2037,7 @@ def _chunked(command: str, kind: str, column: str, input_path: str, model_path: 
 
 @cli.command()
 @click.argument("input_path", metavar="INPUT")
-@click.option("--model", "model_path", required=True, metavar="PATH", help="A partitioner saved by `hvrt partition --model`.")
+@click.option("--model", "model_path", required=True, metavar="PATH", help="A partitioner saved by `hvrt partition --model` (or by hvrt.save in Python).")
 @click.option("-o", "--output", required=True, metavar="OUTPUT", help="The input rows plus a 'partition' column.")
 @click.option("--chunk-rows", type=click.IntRange(min=1), default=DEFAULT_CHUNK_ROWS, show_default=True,
               help="Rows read, labelled and written at a time (bounds the memory used).")
@@ -1736,7 +2064,9 @@ def rules(model_path: str, output: str | None, precision: int | None, missing: s
     """The partitions of a saved model as pandas queries, one per partition.
 
     `DataFrame.query(rule, engine="python")` selects exactly the rows the model puts in
-    that partition (rounded bounds from --precision are for reading only).
+    that partition (rounded bounds from --precision are for reading only), on the file as
+    hvrt reads it: a --categorical-features column of a CSV is text (read it with
+    `pd.read_csv(path, dtype={"zip": str})`; a warning names such columns).
     """
     from .persistence import load, model_info
 
@@ -1746,6 +2076,7 @@ def rules(model_path: str, output: str | None, precision: int | None, missing: s
     info = model_info(model_path)
     model = load(model_path)
     partitioner = model.partitioner_ if info.kind == "PartitionedRegressor" else model
+    _warn_of_text_digits(model, info.metadata or {})
     # A regressor's partitions grow on the global ridge's residual (or on y, or X alone): the
     # mean of that guide is not the mean of y, so it is not called y_mean.
     guide = getattr(model, "partition_on_", "y") if info.kind == "PartitionedRegressor" else "y"
@@ -1760,6 +2091,30 @@ def rules(model_path: str, output: str | None, precision: int | None, missing: s
         table = table.rename(columns={"y_mean": "residual_mean"})
     write_table(table, *target)
     _say(quiet, f"wrote the rules of {_count(len(table), 'partition')} of {model_path} to {target[0]}")
+
+
+def _warn_of_text_digits(model: Any, metadata: dict) -> None:
+    """Warn that rules compare a text column of digits as text (``zip in ['02134']``).
+
+    The command line read the column as text (a ``--categorical-features`` column of a CSV):
+    ``pd.read_csv`` reads it as numbers, and the rules then select no row (or, negated, every
+    row) without an error; read as text, they select exactly their partitions.
+    """
+    import pandas as pd
+
+    digits = [
+        column for column, keys in _text_categories(model, _reading_metadata(model, metadata)).items()
+        if len(keys) and pd.Series(keys.astype(str)).str.fullmatch(_INTEGER_TEXT).all()
+    ]  # fmt: skip
+    if digits:
+        dtypes = ", ".join(f"{column!r}: str" for column in digits)
+        warnings.warn(
+            f"column(s) {', '.join(map(repr, digits))} were read as text at fit (as a CSV's --categorical-features column is), "
+            f"so the rules compare their codes as text ({digits[0]} in ['...']); a plain pd.read_csv reads them as numbers, "
+            f"which such a rule never matches: read the file with pd.read_csv(path, dtype={{{dtypes}}}) to query it",
+            UserWarning,
+            stacklevel=2,
+        )
 
 
 @cli.command(short_help="Fit a PartitionedRegressor of --y on INPUT; save it for predict.")
@@ -1835,7 +2190,7 @@ def regress(input_path: str, y_columns: tuple[str, ...], k: int | None, columns:
 
 @cli.command()
 @click.argument("input_path", metavar="INPUT")
-@click.option("--model", "model_path", required=True, metavar="PATH", help="A regressor saved by `hvrt regress --model`.")
+@click.option("--model", "model_path", required=True, metavar="PATH", help="A regressor saved by `hvrt regress --model` (or by hvrt.save in Python).")
 @click.option("-o", "--output", required=True, metavar="OUTPUT", help="The input rows plus a 'prediction' column.")
 @click.option("--chunk-rows", type=click.IntRange(min=1), default=DEFAULT_CHUNK_ROWS, show_default=True,
               help="Rows read, predicted and written at a time (bounds the memory used).")

@@ -709,13 +709,21 @@ def load(path: str | os.PathLike) -> HVRTPartitioner | PartitionedRegressor:
                 ModelVersionWarning,
                 stacklevel=2,
             )
+        written = (manifest.get("written_with") or {}).get("scikit-learn")
+        if isinstance(written, str) and written != _sklearn_version():
+            _warn_of_sklearn(path, written, _sklearn_version())
         decoder = _Decoder(archive, path)
         try:
-            model = decoder.decode(manifest["model"])
+            # scikit-learn warns once per estimator it finds written by another version (27 alike
+            # for a regressor of 27 local models): the one warning above names the file instead
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                model = decoder.decode(manifest["model"])
         except ModelFileError:
             raise
         except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError, ArithmeticError) as err:
             raise decoder.fail(f"{type(err).__name__}: {err}") from None
+        _pass_on(caught, path, None if isinstance(written, str) else _sklearn_version())
     if type(model) is not MODEL_KINDS[manifest["kind"]]:
         raise ModelFileError(f"{str(path)!r} says it holds a {manifest['kind']} but does not")
     for partitioner in (model, getattr(model, "partitioner_", None)):
@@ -723,6 +731,30 @@ def load(path: str | os.PathLike) -> HVRTPartitioner | PartitionedRegressor:
             _check_tree(partitioner.get_tree(), decoder)
             _check_labels(partitioner, decoder)
     return model
+
+
+def _warn_of_sklearn(path: Path, written: str, current: str) -> None:
+    warnings.warn(
+        f"{str(path)!r} was saved with scikit-learn {written} and is loaded with scikit-learn {current}; check that "
+        "it predicts as expected, or save it again with these versions",
+        ModelVersionWarning,
+        stacklevel=3,
+    )
+
+
+def _pass_on(caught: list[warnings.WarningMessage], path: Path, unrecorded: str | None) -> None:
+    """Warn again what rebuilding the model warned, but scikit-learn's warnings of its version: once
+    as a :class:`ModelVersionWarning` naming the file when the manifest recorded no version
+    (``unrecorded`` is then this scikit-learn's version), else not (the manifest's was compared)."""
+    told = False
+    for message in caught:
+        if type(message.message).__name__ == "InconsistentVersionWarning":
+            if unrecorded is not None and not told:
+                written = getattr(message.message, "original_sklearn_version", "another version")
+                _warn_of_sklearn(path, str(written), unrecorded)
+                told = True
+            continue
+        warnings.warn_explicit(message.message, message.category, message.filename, message.lineno)
 
 
 def _check_tree(tree: Any, decoder: _Decoder) -> None:
