@@ -107,6 +107,16 @@ def test_import_is_light() -> None:
     assert out.strip() == ""
 
 
+def test_public_submodules_load_on_first_use_after_a_plain_import() -> None:
+    code = (
+        "import sys, hvrt; before = 'hvrt.persistence' in sys.modules;"
+        "info = hvrt.persistence.model_info; hvrt.datasets.make_demo_data;"
+        "print(before, 'hvrt.persistence' in sys.modules, 'dask' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.split() == ["False", "True", "False"]
+
+
 def test_public_names_resolve() -> None:
     import hvrt
 

@@ -40,10 +40,16 @@ _LAZY = {
 
 __all__ = ["__version__", *_LAZY]
 
+# public submodules, loaded on first use too (``hvrt.persistence.model_info`` after a plain
+# ``import hvrt``, as numpy and scipy offer theirs); ``hvrt.dask`` then imports dask
+_SUBMODULES = ("persistence", "datasets", "dask")
+
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
