@@ -498,8 +498,10 @@ def _rounded_target(part: Any) -> list[RoundedFacts | None] | None:
     found: list[RoundedFacts | None] = []
     for column in columns:
         dtype = _int64_dtype(column.dtype)
-        if dtype is not None and isinstance(column, pd.Series):  # nullable: the present values
-            column = column[column.notna()].to_numpy(dtype=dtype)
+        if dtype is not None and isinstance(column, pd.Series):
+            # (nullable or pyarrow: the present values; numpy's, without a copy)
+            numpy = isinstance(column.dtype, np.dtype)
+            column = column.to_numpy() if numpy else column[column.notna()].to_numpy(dtype=dtype)
         if dtype is None or len(column) == 0:
             found.append(None)
             continue
