@@ -526,3 +526,152 @@ def test_target_encoding_with_empty_chunks(options) -> None:
         model.get_partitions(dX[kept]).compute().to_numpy(),
         memory.get_partitions(X[keep]),
     )
+
+
+# --------------------------------------------------------------------------- valid18's warnings (Y10, X29, Y11)
+
+
+def _rounding_texts(messages: list[str]) -> list[str]:
+    return [m for m in messages if "beyond 2**53" in m or "units in the last place" in m]
+
+
+@pytest.mark.parametrize("route", ["sample", "hist"])
+@pytest.mark.parametrize("dtype", ["int64", "uint64", "Int64"])
+def test_a_y_that_float64_rounds_is_warned_of_once_per_fit_as_in_memory(route, dtype) -> None:
+    # the dask y path read an integer y beyond 2**53 as float64 without a word (Y10)
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=1600), "b": rng.normal(size=1600)})
+    y = pd.Series(2**60 + rng.integers(0, 10**6, 1600), name="target").astype(dtype)
+    memory = _messages(lambda: HVRTPartitioner(max_leaf_nodes=8).fit(X, y))
+    fitted = _messages(
+        lambda: DaskHVRTPartitioner(max_leaf_nodes=8).fit(
+            dd.from_pandas(X, npartitions=4), dd.from_pandas(y, npartitions=4), route=route
+        )
+    )
+    # counted over every chunk: the values merged across chunks too (306, not those within each)
+    assert _rounding_texts(fitted) == _rounding_texts(memory)
+    assert len(_rounding_texts(fitted)) == 1 and "306 distinct value(s) merged" in fitted[0]
+
+
+def test_a_regressor_warns_of_a_y_that_float64_rounds_once_as_in_memory() -> None:
+    from hvrt import PartitionedRegressor
+    from hvrt.dask import DaskPartitionedRegressor
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=1600), "b": rng.normal(size=1600)})
+    y = pd.Series((2**60 + rng.integers(0, 10**6, 1600)).astype(np.int64), name="target")
+    memory = _messages(lambda: PartitionedRegressor(partition_on="y").fit(X, y))
+    fitted = _messages(
+        lambda: DaskPartitionedRegressor(partition_on="y").fit(
+            dd.from_pandas(X, npartitions=4), dd.from_pandas(y, npartitions=4)
+        )
+    )
+    assert len(_rounding_texts(fitted)) == 1  # its partitioner's fit on y is quiet, as in memory
+    assert _rounding_texts(fitted) == _rounding_texts(memory)
+
+
+def test_a_y_within_2_53_or_of_floats_is_not_warned_of() -> None:
+    rng = np.random.default_rng(0)
+    X = da.from_array(rng.normal(size=(800, 2)), chunks=200)
+    for y in (rng.integers(-(2**53), 2**53, 800), np.full(800, 2.0**60) + rng.normal(size=800) * 2**20):
+        fitted = _messages(lambda: DaskHVRTPartitioner(max_leaf_nodes=6).fit(X, da.from_array(y, chunks=200)))
+        assert not _rounding_texts(fitted)
+
+
+@pytest.mark.parametrize("route", ["sample", "hist"])
+def test_a_column_varying_within_the_rounding_band_is_warned_of_as_in_memory(route) -> None:
+    # the dask z-scoring read 1e12 + 1e-3 * signal as constant without a word (X29)
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {
+            "a": rng.normal(size=1600),
+            "c": 1e12 + 1e-3 * rng.normal(size=1600),
+            "rounding": np.where(rng.random(1600) < 0.5, 0.3, 0.1 * 3),  # a constant's rounding: quiet
+            "price": 1e6 + np.round(rng.uniform(0, 100, 1600), 2),  # ordinary: quiet
+        }
+    )
+    memory = _messages(lambda: HVRTPartitioner(max_leaf_nodes=8).fit(X))
+    fitted = _messages(lambda: DaskHVRTPartitioner(max_leaf_nodes=8).fit(dd.from_pandas(X, npartitions=4), route=route))
+    assert _rounding_texts(fitted) == _rounding_texts(memory)
+    assert len(fitted) == 1 and fitted[0].startswith("X column(s) ['c'] vary only within 16 units")
+
+
+def _spread_masked(text: str) -> tuple[str, float]:
+    import re
+
+    found = re.search(r"a spread of (\S+) around", text)
+    return text.replace(found.group(1), "..."), float(found.group(1))
+
+
+def test_a_y_varying_within_the_rounding_band_is_warned_of_as_in_memory() -> None:
+    # Y11; the spread written in memory is numpy's std, which the mean's rounding (an ulp of
+    # 1e12) moves in its third digit: the dask one is free of it
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=1600), "b": rng.normal(size=1600)})
+    y = pd.Series(1e12 + 1e-3 * rng.normal(size=1600), name="yy")
+    memory = _rounding_texts(_messages(lambda: HVRTPartitioner(max_leaf_nodes=8).fit(X, y)))
+    fitted = _rounding_texts(
+        _messages(
+            lambda: DaskHVRTPartitioner(max_leaf_nodes=8).fit(
+                dd.from_pandas(X, npartitions=4), dd.from_pandas(y, npartitions=4)
+            )
+        )
+    )
+    assert len(fitted) == len(memory) == 1 and fitted[0].startswith("y column(s) ['yy'] vary only within 16 units")
+    (text, spread), (memory_text, memory_spread) = _spread_masked(fitted[0]), _spread_masked(memory[0])
+    assert text == memory_text and spread == pytest.approx(memory_spread, rel=0.03)
+    # not blended in (y_weight=0): no warning, as in memory
+    quiet = _messages(
+        lambda: DaskHVRTPartitioner(max_leaf_nodes=8, y_weight=0.0).fit(
+            dd.from_pandas(X, npartitions=4), dd.from_pandas(y, npartitions=4)
+        )
+    )
+    assert not _rounding_texts(quiet)
+
+
+def test_ordinary_columns_add_no_pass_and_no_warning(monkeypatch) -> None:
+    # the extra pass (min and max of the columns read as constant) runs only for them
+    from hvrt.dask import _scaling
+
+    calls = []
+    monkeypatch.setattr(_scaling, "_extremes_chunk", lambda *args: calls.append(args) or None)
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=800), "price": 1e6 + np.round(rng.uniform(0, 100, 800), 2)})
+    y = pd.Series(rng.normal(size=800) * 1e3 + 1e6, name="target")
+    fitted = _messages(
+        lambda: DaskHVRTPartitioner(max_leaf_nodes=6).fit(
+            dd.from_pandas(X, npartitions=4), dd.from_pandas(y, npartitions=4)
+        )
+    )
+    assert not _rounding_texts(fitted) and not calls
+
+
+def test_a_rounded_y_of_several_columns_with_missing_values_is_warned_of_as_in_memory(monkeypatch) -> None:
+    from hvrt.dask import _reductions
+
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"a": rng.normal(size=1200), "b": rng.normal(size=1200)})
+    y = pd.DataFrame(
+        {
+            "small": rng.normal(size=1200),
+            "id": pd.array(2**60 + rng.integers(0, 10**5, 1200), dtype="Int64"),
+            "ns": (2**62 + rng.integers(0, 10**6, 1200)).astype(np.uint64),
+        }
+    )
+    y.loc[::7, "id"] = pd.NA
+    memory = _rounding_texts(_messages(lambda: HVRTPartitioner(max_leaf_nodes=8).fit(X, y)))
+
+    def fitted() -> list[str]:
+        return _rounding_texts(
+            _messages(
+                lambda: DaskHVRTPartitioner(max_leaf_nodes=8).fit(
+                    dd.from_pandas(X, npartitions=3), dd.from_pandas(y, npartitions=3)
+                )
+            )
+        )
+
+    assert fitted() == memory and len(memory) == 1 and "['id', 'ns']" in memory[0]
+    # a chunk with more distinct values beyond 2**53 than it sends: merges counted within chunks
+    monkeypatch.setattr(_reductions, "ROUNDED_Y_DISTINCT", 10)
+    (text,) = fitted()
+    assert text.split("merged")[0] != memory[0].split("merged")[0] and "read rounded (first" in text

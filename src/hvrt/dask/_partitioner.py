@@ -152,6 +152,9 @@ class DaskHVRTPartitioner(HVRTPartitioner):
             target_mode=self.target,
             y_weight=float(self.y_weight),
             take=edge_sample,
+            # not for DaskPartitionedRegressor's trees (cross-fitted), as in memory: it warns itself
+            warn_rounded_y=not getattr(self, "_cross_fitted_encoding", False),
+            warn_constants=not getattr(self, "_cross_fitted_encoding", False),
         )
         n_rows = scaling.n_rows
         params = self._check_params(n_rows)

@@ -25,6 +25,9 @@ from .._validation import (
     MAX_MAGNITUDE,
     TIME_DTYPES,
     _dates_as_numbers,
+    EXACT_FLOAT_INTEGERS,
+    _int64_dtype,
+    _rounded_integers,
     dtype_zone,
     has_missing_values,
     is_duration_dtype,
@@ -465,4 +468,70 @@ def _summarise_target(part: Any, response: bool = False) -> dict[str, Any]:
     values = _target_values(part)
     moments, largest = _column_summary(values)
     extent = _index_extent(part) if isinstance(part, (pd.Series, pd.DataFrame)) else None
-    return {"rows": len(values), "moments": moments, "largest": largest, "extent": extent}
+    summary = {"rows": len(values), "moments": moments, "largest": largest, "extent": extent}
+    summary["rounded"] = _rounded_target(part)
+    return summary
+
+
+# Distinct values beyond 2**53 a chunk of y sends to the client, at most, for the count of
+# the values float64 merges across chunks (Y10); beyond, merges are counted within chunks.
+ROUNDED_Y_DISTINCT = 1 << 20
+
+RoundedFacts = tuple[tuple[int, int, int, float] | None, np.ndarray | None]
+
+
+def _rounded_target(part: Any) -> list[RoundedFacts | None] | None:
+    """What float64 rounds of a chunk of a 64-bit integer y (Y10), per column (None: no
+    such column; a column's None: no value beyond 2**53): :func:`~hvrt._validation._rounded_integers`'
+    facts (None where nothing is rounded) and the column's distinct values beyond 2**53,
+    for :func:`_merge_rounded_target` (None beyond ``ROUNDED_Y_DISTINCT``). One min and
+    max of the chunk unless a value is beyond."""
+    if isinstance(part, pd.Series):
+        columns: list[Any] = [part]
+    elif isinstance(part, pd.DataFrame):
+        columns = [part.iloc[:, j] for j in range(part.shape[1])]
+    else:
+        array = np.asarray(part)
+        columns = [array] if array.ndim == 1 else [array[:, j] for j in range(array.shape[1])]
+    if all(_int64_dtype(c.dtype) is None for c in columns):
+        return None
+    found: list[RoundedFacts | None] = []
+    for column in columns:
+        dtype = _int64_dtype(column.dtype)
+        if dtype is not None and isinstance(column, pd.Series):
+            # (nullable or pyarrow: the present values; numpy's, without a copy)
+            numpy = isinstance(column.dtype, np.dtype)
+            column = column.to_numpy() if numpy else column[column.notna()].to_numpy(dtype=dtype)
+        if dtype is None or len(column) == 0:
+            found.append(None)
+            continue
+        low, high = int(column.min()), int(column.max())
+        if -EXACT_FLOAT_INTEGERS < low and high < EXACT_FLOAT_INTEGERS:
+            found.append(None)  # (2**53 itself is sent: a value beyond may round onto it)
+            continue
+        if dtype.kind == "u":
+            beyond = column[column >= np.uint64(EXACT_FLOAT_INTEGERS)]
+        else:
+            beyond = column[(column >= EXACT_FLOAT_INTEGERS) | (column <= -EXACT_FLOAT_INTEGERS)]
+        distinct = np.unique(beyond)
+        found.append((_rounded_integers(beyond), distinct if len(distinct) <= ROUNDED_Y_DISTINCT else None))
+    return found
+
+
+def _merge_rounded_target(
+    chunks: Sequence[list[RoundedFacts | None] | None], column: int
+) -> tuple[int, int, int, float] | None:
+    """One column's :func:`_rounded_target` facts of every chunk (in row order) as
+    :func:`~hvrt._validation._rounded_integers` gives them for the whole column: the values
+    changed, summed; the first one; the distinct values merged over all chunks (counted
+    within each chunk and summed when a chunk had too many to send)."""
+    facts = [c[column] for c in chunks if c is not None and c[column] is not None]
+    rounded = [f[0] for f in facts if f[0] is not None]
+    if not rounded:
+        return None
+    if all(f[1] is not None for f in facts):
+        distinct = np.unique(np.concatenate([f[1] for f in facts]))
+        merged = len(distinct) - len(np.unique(distinct.astype(np.float64)))
+    else:
+        merged = sum(r[1] for r in rounded)
+    return sum(r[0] for r in rounded), merged, rounded[0][2], rounded[0][3]

@@ -13,6 +13,8 @@ import pandas as pd
 from .._preprocessing import (
     Preprocessor,
     _category_strings,
+    _outside_hvrt,
+    varies_beyond_rounding,
     fit_imputer,
     fit_one_hot,
     most_frequent,
@@ -20,6 +22,7 @@ from .._preprocessing import (
     resolve_weights,
 )
 from .._target import (
+    CONSTANT_ULPS,
     blend_target,
     encoder_guide,
     fit_scaler,
@@ -28,13 +31,14 @@ from .._target import (
     zscore_scale,
     zscored_outputs,
 )
-from .._validation import date_zones, time_kinds
+from .._validation import date_zones, give_rounding_warning, time_kinds
 from ._collections import (
     _Chunks,
     _as_rows,
     _check_paired,
     _compute,
     _delayed,
+    _fit_delayed,
     _paired_chunks,
     _repeats,
     _target_chunks,
@@ -47,6 +51,7 @@ from ._reductions import (
     _expected_families,
     _frame_of,
     _merge_moments,
+    _merge_rounded_target,
     _meta_of,
     _refuse_bad_response,
     _refuse_naive_and_zoned,
@@ -308,12 +313,18 @@ def _fit_scaling(
     y_weight: float,
     take: np.ndarray | None = None,
     response: bool = False,
+    warn_rounded_y: bool = True,
+    warn_constants: bool = False,
 ) -> tuple[_Scaling, list[Any] | None]:
     """The distributed pass: preprocessing statistics of X (and y), merged on the client.
 
     ``take``: sorted row positions to gather in the same pass (X's chunk lengths must be
     known); the pieces are then in ``scaling.taken``. ``response``: y is a model's
     response, refused where missing or infinite as in memory (:func:`_refuse_bad_response`).
+    ``warn_rounded_y``: warn (Y10) of a 64-bit integer y float64 rounds, counted over every
+    chunk (not by the trees DaskPartitionedRegressor grows: it warns itself).
+    ``warn_constants``: warn (X29, Y11) of the columns the z-scoring reads as constant
+    although they vary, as HVRTPartitioner's own fit does (:func:`_warn_of_constants`).
 
     Which columns are categorical: as in memory, by dtype or as listed; but an object
     column is numeric in memory when it holds only numbers (``to_frame``: Decimals, or
@@ -382,6 +393,8 @@ def _fit_scaling(
             raise ValueError(f"y has {y_rows} rows but X has {n_rows}; they must match")
         y_count, y_mean, y_m2 = _merge_moments([s["moments"] for s in y_summaries])
         _refuse_tiny([s["largest"] for s in y_summaries], _target_names(y, len(y_count)), "y")
+        if warn_rounded_y:
+            _warn_of_rounded_y([s["rounded"] for s in y_summaries], _target_names(y, len(y_count)))
         y_missing = bool(np.any(y_count < n_rows))
         if y_missing:
             _empty_columns(y_count, _target_names(y, len(y_count)), "y")
@@ -398,6 +411,21 @@ def _fit_scaling(
         raise ValueError(
             "X has no numeric column, so there is no target to grow the tree on; "
             "pass a numeric y or list fewer columns in categorical_features"
+        )
+    if warn_constants:
+        # (spreads as the in-memory check reads its columns: of the imputed values when imputing)
+        x_spread = np.sqrt(m2 / (n_rows if numeric_fill is not None else np.maximum(count, 1)))
+        y_moments = None
+        if y is not None:
+            y_moments = (y_constant, y_mean, np.sqrt(y_m2 / (n_rows if y_imputed else np.maximum(y_count, 1))))
+        _warn_of_constants(
+            chunks,
+            y_chunks,
+            numeric if scaler is None else [],  # (a user scaler's columns are not checked, as in memory)
+            (x_constant, x_mean, x_spread),
+            None if y is None or y_weight <= 0.0 else _target_names(y, len(y_constant)),
+            y_moments,
+            y_weight,
         )
 
     category_imputer = encoder = None
@@ -471,6 +499,89 @@ def _fit_scaling(
         taken=[s["taken"] for s in x_summaries if "taken" in s] if take is not None else None,
     )
     return scaling, y_chunks
+
+
+def _warn_of_rounded_y(facts: list[Any], names: list[str]) -> None:
+    """The in-memory warning (Y10) of a 64-bit integer y that float64 rounds, once per fit,
+    from every chunk's :func:`~hvrt.dask._reductions._rounded_target` facts."""
+    found = [(name, _merge_rounded_target(facts, j)) for j, name in enumerate(names)] if any(facts) else []
+    give_rounding_warning([(name, rounded) for name, rounded in found if rounded is not None], "y")
+
+
+def rounding_band_text(columns: list[str], offset: float, spread: float, name: str) -> str:
+    """The text of the in-memory warning (``_preprocessing._warn_of_rounding_band``: X29,
+    Y11 for ``name="y"``) of ``columns`` read as constant although they vary; ``offset``:
+    the first one's centre (its mean here, the median there: within its spread of each
+    other, so one at the 6 digits written), ``spread``: its standard deviation."""
+    if name == "y":
+        subject = f"y column(s) {columns} vary"
+        ignored = "the partitioner treats them as constant and the y part of its target ignores them"
+        fix = f"subtract the offset ({'y' if columns == ['target'] else f'y[{columns[0]!r}]'} - {offset:.6g}) to keep them"
+    else:
+        subject = f"X column(s) {columns} vary"
+        ignored = "the partitioner treats them as constant and its partitions ignore them"
+        fix = (
+            f"subtract the offset (e.g. X[{columns[0]!r}] - {offset:.6g}, and the same from the rows to label) "
+            "to keep them"
+        )
+    return (
+        f"{subject} only within {CONSTANT_ULPS} units in the last place of their mean ({columns[0]!r}: a spread "
+        f"of {spread:.3g} around {offset:.6g}): float64 cannot tell that from rounding, so {ignored}; {fix}"
+    )
+
+
+def _extremes_chunk(part: Any, y_part: Any, x_columns: list[str], y_columns: list[int]) -> tuple[np.ndarray, ...]:
+    """A chunk's least and greatest values (NaN skipped; NaN where none) of some X columns
+    and y columns, as the in-memory fit reads them."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # (an all-NaN column)
+        x_values = _frame_of(part)[x_columns].to_numpy(dtype=np.float64, na_value=np.nan)
+        low, high = np.nanmin(x_values, axis=0, initial=np.inf), np.nanmax(x_values, axis=0, initial=-np.inf)
+        if not y_columns:
+            return low, high, np.empty(0), np.empty(0)
+        y_values = _target_values(y_part)[:, y_columns]
+        return low, high, np.nanmin(y_values, axis=0, initial=np.inf), np.nanmax(y_values, axis=0, initial=-np.inf)
+
+
+def _warn_of_constants(
+    chunks: _Chunks,
+    y_chunks: list[Any] | None,
+    numeric: list[str],
+    x: tuple[np.ndarray, np.ndarray, np.ndarray],
+    y_names: list[str] | None,
+    y: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+    y_weight: float,
+) -> None:
+    """The in-memory fit's warnings (Y11, then X29) of the columns of y (blended in) and
+    of X the z-scoring reads as constant although they vary beyond rounding, from their
+    least and greatest values: one more pass over the chunks, only when a column is read
+    as constant (``x``, ``y``: constant flags, means and spreads)."""
+    x_flagged = list(np.flatnonzero(x[0])) if numeric else []
+    y_flagged = list(np.flatnonzero(y[0])) if y is not None and y_names is not None else []
+    # as in memory, X's columns are not read where y alone is the target (_target.y_alone)
+    if y is not None and y_weight == 1.0 and not bool(np.all(y[0])):
+        x_flagged = []
+    if not x_flagged and not y_flagged:
+        return
+    extremes = _fit_delayed(_extremes_chunk)  # (X27, X28: warned of by the fit already)
+    y_parts = y_chunks if y_chunks is not None else [None] * len(chunks.parts)
+    x_columns = [numeric[j] for j in x_flagged]
+    (parts,) = _compute([extremes(part, y_part, x_columns, y_flagged) for part, y_part in zip(chunks.parts, y_parts)])
+    for name, names, flagged, moments, at in (("y", y_names, y_flagged, y, 2), ("X", numeric, x_flagged, x, 0)):
+        if not flagged:
+            continue
+        low = np.min([p[at] for p in parts], axis=0)
+        high = np.max([p[at + 1] for p in parts], axis=0)
+        varying = [k for k in range(len(flagged)) if varies_beyond_rounding(np.array([low[k], high[k]]))]
+        if varying:
+            _, mean, spread = moments
+            k = varying[0]
+            columns = [str(names[flagged[i]]) for i in varying]
+            warnings.warn(
+                rounding_band_text(columns, float(mean[flagged[k]]), float(spread[flagged[k]]), name),
+                UserWarning,
+                stacklevel=_outside_hvrt(),
+            )
 
 
 def _part_moments(part: Any, y_part: Any, scaling: _Scaling) -> tuple[tuple, tuple]:
