@@ -88,8 +88,8 @@ def test_a_model_saved_with_invented_feature_names_in_is_restored_without_them(r
     ):
         for data, had_names in ((X, False), (pd.DataFrame(X, columns=["a", "b", "c"]), True)):
             fitted = fit(clone(model), data)
-            state = dict(fitted.__getstate__())
-            state["feature_names_in_"] = state.pop("_feature_names")  # as an older version held it
+            state = dict(fitted.__getstate__())  # (the names under feature_names_in_, as before)
+            assert "_feature_names" not in state
             old = type(fitted).__new__(type(fitted))
             old.__setstate__(state)
             assert list(old.feature_names_) == list(fitted.feature_names_)
@@ -1516,3 +1516,52 @@ def test_a_y_varying_within_the_rounding_band_is_ignored_with_a_warning() -> Non
     assert "(y - 1e+12)" in said[0]
     _, said = _labels_and_band_warnings(X, 1e12 + 1e-3 * signal, y_weight=0.0)  # y unused: nothing to say
     assert said == []
+
+
+def _state_keys(state, keys):
+    """Every attribute name in a model file's JSON (``$dict`` entries), at any depth."""
+    if isinstance(state, dict):
+        for pair in state.get("$dict", []):
+            keys.add(pair[0])
+        for value in state.values():
+            _state_keys(value, keys)
+    elif isinstance(state, list):
+        for value in state:
+            _state_keys(value, keys)
+    return keys
+
+
+def test_saved_and_pickled_models_keep_feature_names_in_for_the_previous_hvrt(tmp_path) -> None:
+    # F1: FeatureNames stores the names as _feature_names; hvrt.save and pickle wrote that key
+    # (format version unchanged), so the hvrt before loaded such a file without a word and failed
+    # at the first predict (it reads model.feature_names_in_). The state keeps the old key,
+    # array fits too (f0, ...); this hvrt maps it back
+    import json
+    import zipfile
+
+    rng = np.random.default_rng(11)
+    X = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "c"])
+    y = X["a"] + rng.normal(size=300)
+    models = {
+        "df": HVRTPartitioner(max_leaf_nodes=4, random_state=0).fit(X),
+        "arr": HVRTPartitioner(max_leaf_nodes=4, random_state=0).fit(X.to_numpy()),
+        "reg": PartitionedRegressor(HVRTPartitioner(max_leaf_nodes=4, random_state=0)).fit(X, y),
+    }
+    for kind, model in models.items():
+        path = tmp_path / f"{kind}.hvrt"
+        hvrt.save(model, path)
+        with zipfile.ZipFile(path) as archive:
+            manifest = json.loads(archive.read("hvrt-model.json"))
+        assert manifest["format_version"] == 2
+        keys = _state_keys(manifest["model"], set())
+        assert "feature_names_in_" in keys and "_feature_names" not in keys, kind
+        state = pickle.loads(pickle.dumps(model)).__getstate__()
+        assert "feature_names_in_" in state and "_feature_names" not in state, kind
+        expected = ["f0", "f1", "f2"] if kind == "arr" else ["a", "b", "c"]
+        np.testing.assert_array_equal(model.__getstate__()["feature_names_in_"], expected)
+        for restored in (hvrt.load(path), pickle.loads(pickle.dumps(model))):
+            np.testing.assert_array_equal(restored.feature_names_, expected)
+            assert hasattr(restored, "feature_names_in_") == (kind != "arr")
+            assert "feature_names_in_" not in restored.__dict__
+            rows = X.to_numpy() if kind == "arr" else X
+            np.testing.assert_array_equal(restored.predict(rows), model.predict(rows))

@@ -126,9 +126,10 @@ class FeatureNames:
     or ``f0, f1, ...`` for an array.
 
     Both read the one stored array (``_feature_names``), which a fit sets through
-    ``feature_names_in_`` (hvrt.dask's estimators too, with ``_fitted_with_names``). A model
-    pickled or saved before held ``feature_names_in_`` itself, f0... after an array fit:
-    :meth:`_restore_feature_names` moves it when the model is restored.
+    ``feature_names_in_`` (hvrt.dask's estimators too, with ``_fitted_with_names``). A pickle
+    or model file holds them as ``feature_names_in_`` (f0... after an array fit), as the hvrt
+    before this class wrote and read them (:meth:`__getstate__`), and
+    :meth:`_restore_feature_names` moves them back when the model is restored.
     """
 
     @property
@@ -152,6 +153,17 @@ class FeatureNames:
     @feature_names_in_.setter
     def feature_names_in_(self, names: np.ndarray) -> None:
         self.__dict__["_feature_names"] = names
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The pickled (and model-file) state, the names under ``feature_names_in_`` as the
+        hvrt before :class:`FeatureNames` kept them (array fits too: f0, ...), so that a model
+        saved now loads usably there (it read ``model.feature_names_in_`` to match columns);
+        :meth:`_restore_feature_names` moves them back here, and ``_fitted_with_names`` tells
+        an array fit."""
+        state = super().__getstate__()
+        if "_feature_names" in state:  # (in place: the file's order of attributes stays)
+            state = {("feature_names_in_" if key == "_feature_names" else key): v for key, v in state.items()}
+        return state
 
     def _restore_feature_names(self) -> None:
         """After ``__dict__.update(state)``: a state saved before (a ``feature_names_in_``
