@@ -1565,3 +1565,25 @@ def test_saved_and_pickled_models_keep_feature_names_in_for_the_previous_hvrt(tm
             assert "feature_names_in_" not in restored.__dict__
             rows = X.to_numpy() if kind == "arr" else X
             np.testing.assert_array_equal(restored.predict(rows), model.predict(rows))
+
+
+@pytest.mark.parametrize("zone", ["dateutil/Europe/London", "dateutil gettz", "dateutil offset", "dateutil utc"])
+def test_rules_of_a_date_column_in_a_dateutil_zone_select_the_partitions(zone) -> None:
+    # partition_rules kept the column's dtype as str(dtype), which for dateutil's zones holds
+    # their repr (datetime64[us, tzfile('/usr/share/zoneinfo/...')]): pandas could not read it
+    # back and the rules failed. The zone is now kept by a name pandas reads.
+    import dateutil.tz
+
+    tz = {
+        "dateutil gettz": dateutil.tz.gettz("Asia/Kolkata"),
+        "dateutil offset": dateutil.tz.tzoffset(None, 19800),
+        "dateutil utc": dateutil.tz.tzutc(),
+    }.get(zone, zone)
+    rng = np.random.default_rng(12)
+    n = 400
+    X = pd.DataFrame({"when": pd.date_range("2024-03-25", periods=n, freq="h", tz=tz), "a": rng.normal(size=n)})
+    partitioner = HVRTPartitioner(max_leaf_nodes=6, random_state=0).fit(X)
+    rules = partitioner.partition_rules()
+    assert any("when" in rule for rule in rules["rule"])
+    for label, rule in zip(rules.index, rules["rule"]):
+        np.testing.assert_array_equal(X.query(rule).index, np.flatnonzero(partitioner.labels_ == label))

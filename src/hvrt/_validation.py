@@ -78,13 +78,49 @@ def is_duration_dtype(dtype: Any) -> bool:
 
 
 def dtype_zone(dtype: Any) -> str | None:
-    """The time zone of a date dtype (numpy-backed or pyarrow ``timestamp[unit, tz=...]``), None if naive."""
+    """The time zone of a date dtype (numpy-backed or pyarrow ``timestamp[unit, tz=...]``), None
+    if naive, as a name pandas reads back (:func:`zone_name`)."""
     if isinstance(dtype, pd.DatetimeTZDtype):
-        return str(dtype.tz)
+        return zone_name(dtype.tz)
     if isinstance(dtype, pd.ArrowDtype) and dtype.kind == "M":
         zone = getattr(dtype.pyarrow_dtype, "tz", None)  # (date32 / date64 have none)
         return None if zone is None else str(zone)
     return None
+
+
+def zone_name(zone: Any) -> str:
+    """A name for a ``tzinfo`` that pandas reads back as the same zone (``pd.Timestamp(0,
+    tz=name)``, ``datetime64[ns, name]``): zoneinfo and pytz zones and fixed offsets
+    (``UTC+05:30``) by their own text; dateutil's, whose text is their repr
+    (``tzfile('/usr/share/zoneinfo/Europe/London')``, which neither pandas nor matplotlib
+    read), as pandas names them (``dateutil/Europe/London``; ``UTC``; ``UTC+01:00``)."""
+    text = str(zone)
+    if not type(zone).__module__.startswith("dateutil"):
+        return text
+    filename = getattr(zone, "_filename", None)  # tzfile: its zone's file (what gettz read)
+    if isinstance(filename, str) and filename:
+        name = "dateutil/" + filename.rsplit("zoneinfo/", 1)[-1]  # (gettz finds a name in zoneinfo)
+    else:
+        offset = zone.utcoffset(None) if type(zone).__name__ in ("tzutc", "tzoffset") else None
+        if offset is None:
+            return text
+        minutes = int(offset.total_seconds()) // 60
+        name = "UTC" if minutes == 0 else f"UTC{'+' if minutes > 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    try:
+        if pd.Timestamp("2000-01-01", tz=name).utcoffset() == pd.Timestamp("2000-01-01", tz=zone).utcoffset():
+            return name
+    except (ValueError, TypeError, LookupError):  # (a zone pandas cannot name: its text, as before)
+        pass
+    return text
+
+
+def dtype_text(dtype: Any) -> str:
+    """A dtype's name that ``pandas.api.types.pandas_dtype`` reads back (what a model keeps
+    of its time columns): ``str(dtype)``, but a zoned date's zone by :func:`zone_name`
+    (``datetime64[us, tzfile('...')]`` is no dtype pandas reads)."""
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return f"datetime64[{dtype.unit}, {zone_name(dtype.tz)}]"
+    return str(dtype)
 
 
 def _numpy_backed_time(series: pd.Series) -> pd.Series:

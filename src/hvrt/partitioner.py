@@ -27,7 +27,15 @@ from ._progress import StepLog
 from ._rules import build_rules, column_forms
 from ._target import TARGET_MODES
 from ._tree_contract import FittedTree, GrowthParams
-from ._validation import MAX_MAGNITUDE, TIME_DTYPES, exact_nanoseconds, match_columns, to_frame, to_target_frame
+from ._validation import (
+    MAX_MAGNITUDE,
+    TIME_DTYPES,
+    dtype_text,
+    exact_nanoseconds,
+    match_columns,
+    to_frame,
+    to_target_frame,
+)
 
 AUTO_LEAVES_MAX = 4096
 
@@ -570,7 +578,7 @@ class HVRTPartitioner(FeatureNames, _NamesRenamedParameters, ClusterMixin, Trans
         an empty frame of the fit input's labels and dtypes, as ``hvrt.dask`` passes it)."""
         self._column_labels = list(X.columns) if isinstance(X, pd.DataFrame) else list(frame.columns)
         # dtypes as their names: plain values that a model file holds
-        self._time_dtypes = {column: str(dtype) for column, dtype in time_dtypes.items()}
+        self._time_dtypes = {column: dtype_text(dtype) for column, dtype in time_dtypes.items()}
         # float columns narrower than float64 and times held as objects, whose rules take another form
         self._column_forms = column_forms(X, frame, self._time_dtypes)
 
