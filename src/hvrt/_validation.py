@@ -105,7 +105,8 @@ def zone_name(zone: Any) -> str:
         if offset is None:
             return text
         minutes = int(offset.total_seconds()) // 60
-        name = "UTC" if minutes == 0 else f"UTC{'+' if minutes > 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+        sign = "+" if minutes > 0 else "-"
+        name = "UTC" if minutes == 0 else f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
     try:
         if pd.Timestamp("2000-01-01", tz=name).utcoffset() == pd.Timestamp("2000-01-01", tz=zone).utcoffset():
             return name
