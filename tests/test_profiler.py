@@ -843,6 +843,50 @@ def test_csv_text_cells_that_start_like_a_formula_are_guarded(tmp_path):
     assert (folder / "prop_variance_distribution.csv").read_text().splitlines()[1].startswith("-1,")
 
 
+def _kolkata_zones():
+    import datetime
+
+    import dateutil.tz
+
+    return {
+        "zoneinfo": "Asia/Kolkata",
+        "dateutil name": "dateutil/Asia/Kolkata",
+        "dateutil gettz": dateutil.tz.gettz("Asia/Kolkata"),
+        "dateutil offset": dateutil.tz.tzoffset(None, 19800),
+        "fixed offset": datetime.timezone(datetime.timedelta(hours=5, minutes=30)),
+    }
+
+
+@pytest.mark.parametrize("kind", list(_kolkata_zones()))
+def test_dates_in_any_kind_of_zone_are_drawn_on_their_clock(tmp_path, kind):
+    # F4: the figures were given the zone's text, which for dateutil's zones is a repr
+    # (tzfile('/usr/share/zoneinfo/...'), tzoffset(None, 19800)) that neither matplotlib nor
+    # pandas read: saved profiles and analyzer figures crashed. The zone is now named as
+    # pandas reads it back and the figures get its tzinfo.
+    pytest.importorskip("matplotlib")
+    from hvrt import DistributionAnalyzer
+    from hvrt.plotting import format_value
+
+    rng = np.random.default_rng(7)
+    n = 600
+    zone = _kolkata_zones()[kind]
+    start = pd.Timestamp("2024-03-10 00:00").tz_localize(zone)
+    X = pd.DataFrame({"hours": start + pd.to_timedelta(rng.integers(0, 6 * 3600, n), unit="s"), "x": rng.normal(size=n)})
+    labels = rng.integers(0, 6, n)
+    figure = DistributionAnalyzer(X, labels).fit().plot_comparison("hours")
+    figure.savefig(tmp_path / "hours.png")
+    ax = figure.axes[0]
+    assert ax.get_xlabel().startswith("hours (date, ") and "tz" not in ax.get_xlabel()
+    low, high = ax.get_xlim()
+    shown = [t.get_text() for t, at in zip(ax.get_xticklabels(), ax.get_xticks()) if low <= at <= high and t.get_text()]
+    assert "2024-03-10 00:00" in shown and all(text.startswith("2024-03-10 0") for text in shown), shown
+    from hvrt._validation import zone_name
+
+    assert format_value(start.value, "dates", zone=zone_name(X["hours"].dtype.tz)).endswith("+05:30")
+    PartitionProfiler(X, labels, output_path=tmp_path / "profile").run_profiling()
+    assert list((tmp_path / "profile").rglob("*.png"))
+
+
 def test_zoned_dates_are_drawn_and_written_on_their_own_clock(tmp_path):
     # Every value is on 2024-03-10 between 00:00 and 06:00 in Kolkata; the axes read
     # 2024-03-09 20:00 .. (UTC wall clock, no zone said) and the box medians sat 5.5 h early.

@@ -40,7 +40,8 @@ from ._target import (
     target_part,
     y_alone,
     y_target_part,
-    zscore_parameters,
+    zscore_moments,
+    zscore_scale,
     zscored_outputs,
 )
 from ._validation import (
@@ -53,6 +54,7 @@ from ._validation import (
     numeric_block,
     squares_are_safe,
     time_kinds,
+    varies_beyond_rounding,
     warn_of_rounded_integers,
     warn_once,
 )
@@ -1300,7 +1302,7 @@ def _target_with_parts(
                 y_missing = False
         y_part, y_noise = y_target_part(y_values, y_missing, target_mode)
         if names is not None and y_weight > 0.0:  # (a pass over y, not X)
-            _warn_of_rounding_band(y_values, zscore_parameters(y_values, y_missing)[2], list(y_frame.columns), "y")
+            _warn_of_rounding_band(y_values, *zscore_moments(y_values, y_missing), list(y_frame.columns), "y")
     if numeric.shape[1] == 0 and y_part is None:
         raise ValueError(
             "X has no numeric column, so there is no target to grow the tree on; "
@@ -1311,8 +1313,9 @@ def _target_with_parts(
     x_dtype = dtype if y_part is None or y_weight == 0.0 else np.float64
     if scaler is None and numeric.shape[1] and names is not None:
         # target_part's z-scoring, its constant columns at hand for the warning (no other pass)
-        mean, scale, constant = zscore_parameters(numeric, has_missing, moments)
-        _warn_of_rounding_band(numeric, constant, names, "X")
+        mean, variance = zscore_moments(numeric, has_missing, moments)
+        _warn_of_rounding_band(numeric, mean, variance, names, "X")
+        scale, constant = zscore_scale(mean, variance)
         x_part = zscored_outputs(numeric, has_missing, column_weights, target_mode, mean, scale, constant, x_dtype)
         x_noise = rounding_variance(mean, scale, constant, column_weights, target_mode)
     else:
@@ -1320,36 +1323,26 @@ def _target_with_parts(
     return blend_target(x_part, y_part, y_weight, noise=(x_noise, y_noise)), x_part, y_part
 
 
-# A column read as constant whose values span at most this many units in the last place of
-# their largest magnitude is a constant's rounding (0.3 and 0.1 * 3 differ by one): no warning.
-ROUNDING_SPAN_ULPS = 4
-
-
-def varies_beyond_rounding(column: np.ndarray) -> bool:
-    """Whether a column's values (NaN skipped) span more than ``ROUNDING_SPAN_ULPS`` units
-    in the last place: a spread of its own, not the rounding of one computed constant."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # (an all-NaN column: no spread)
-        low, high = float(np.nanmin(column)), float(np.nanmax(column))
-    return high - low > ROUNDING_SPAN_ULPS * float(np.spacing(max(abs(low), abs(high))))
-
-
-def _warn_of_rounding_band(values: np.ndarray, constant: np.ndarray, names: Sequence[Any], name: str) -> None:
+def _warn_of_rounding_band(
+    values: np.ndarray, mean: np.ndarray, variance: np.ndarray, names: Sequence[Any], name: str
+) -> None:
     """Warn (X29; Y11 for ``y``) of the columns the z-scoring reads as constant
     (:func:`~hvrt._target.zscore_scale`: a spread within ``CONSTANT_ULPS`` units in the last
     place of the mean) that do vary (``1e12 + 1e-3 * signal``): the target gives them
     weight 0, so the partitions ignore them, where the same spread around 0 shapes them.
-    Only the columns read as constant are looked at (none, for ordinary columns)."""
-    flagged = np.flatnonzero(constant)
-    if len(flagged) == 0:
-        return
-    varying = [j for j in flagged if varies_beyond_rounding(values[:, j])]
-    if not varying:
+    ``mean``, ``variance``: the columns' (:func:`~hvrt._target.zscore_moments`); the rule is
+    :func:`~hvrt._validation.varies_beyond_rounding`'s (a standard deviation above a few units
+    in the last place of the mean: rounding noise stays near one at any row count). No pass
+    over ``values`` unless a column warns."""
+    constant = zscore_scale(mean, variance)[1]
+    std = np.sqrt(np.maximum(variance, 0.0))
+    varying = np.flatnonzero(constant & varies_beyond_rounding(mean, std))
+    if len(varying) == 0:
         return  # constant, or differing in their last bits only: rounding, rightly ignored
     j = varying[0]
     columns = [str(names[k]) for k in varying]
     offset = float(np.nanmedian(values[:, j]))
-    spread = float(np.nanstd(values[:, j]))
+    spread = float(std[j])
     if name == "y":
         subject = f"y column(s) {columns} vary"
         ignored = "the partitioner treats them as constant and the y part of its target ignores them"

@@ -26,8 +26,19 @@ def zscore_parameters(
     """Column means, population standard deviations and which columns are constant,
     skipping NaN.
 
-    A constant column gets scale 1 (as in scikit-learn's ``StandardScaler``). Clean
-    columns take the one-pass ``E[x^2] - mean^2`` (from ``moments``, the
+    A constant column gets scale 1 (as in scikit-learn's ``StandardScaler``); the means
+    and variances are :func:`zscore_moments`'.
+    """
+    mean, variance = zscore_moments(values, has_missing, moments)
+    return (mean, *zscore_scale(mean, variance))
+
+
+def zscore_moments(
+    values: np.ndarray, has_missing: bool, moments: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and population variances, skipping NaN.
+
+    Clean columns take the one-pass ``E[x^2] - mean^2`` (from ``moments``, the
     :func:`column_moments` of ``values``, when the caller has them); where that loses
     precision (a large offset relative to the spread) the variance is recomputed from
     squared deviations.
@@ -47,7 +58,7 @@ def zscore_parameters(
         if imprecise.any():
             columns = np.flatnonzero(imprecise)
             variance[columns] = _two_pass_variance(values[:, columns], mean[columns], count[columns], False)
-    return (mean, *zscore_scale(mean, variance))
+    return mean, variance
 
 
 def zscore_scale(mean: np.ndarray, variance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

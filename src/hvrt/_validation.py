@@ -78,13 +78,50 @@ def is_duration_dtype(dtype: Any) -> bool:
 
 
 def dtype_zone(dtype: Any) -> str | None:
-    """The time zone of a date dtype (numpy-backed or pyarrow ``timestamp[unit, tz=...]``), None if naive."""
+    """The time zone of a date dtype (numpy-backed or pyarrow ``timestamp[unit, tz=...]``), None
+    if naive, as a name pandas reads back (:func:`zone_name`)."""
     if isinstance(dtype, pd.DatetimeTZDtype):
-        return str(dtype.tz)
+        return zone_name(dtype.tz)
     if isinstance(dtype, pd.ArrowDtype) and dtype.kind == "M":
         zone = getattr(dtype.pyarrow_dtype, "tz", None)  # (date32 / date64 have none)
         return None if zone is None else str(zone)
     return None
+
+
+def zone_name(zone: Any) -> str:
+    """A name for a ``tzinfo`` that pandas reads back as the same zone (``pd.Timestamp(0,
+    tz=name)``, ``datetime64[ns, name]``): zoneinfo and pytz zones and fixed offsets
+    (``UTC+05:30``) by their own text; dateutil's, whose text is their repr
+    (``tzfile('/usr/share/zoneinfo/Europe/London')``, which neither pandas nor matplotlib
+    read), as pandas names them (``dateutil/Europe/London``; ``UTC``; ``UTC+01:00``)."""
+    text = str(zone)
+    if not type(zone).__module__.startswith("dateutil"):
+        return text
+    filename = getattr(zone, "_filename", None)  # tzfile: its zone's file (what gettz read)
+    if isinstance(filename, str) and filename:
+        name = "dateutil/" + filename.rsplit("zoneinfo/", 1)[-1]  # (gettz finds a name in zoneinfo)
+    else:
+        offset = zone.utcoffset(None) if type(zone).__name__ in ("tzutc", "tzoffset") else None
+        if offset is None:
+            return text
+        minutes = int(offset.total_seconds()) // 60
+        sign = "+" if minutes > 0 else "-"
+        name = "UTC" if minutes == 0 else f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    try:
+        if pd.Timestamp("2000-01-01", tz=name).utcoffset() == pd.Timestamp("2000-01-01", tz=zone).utcoffset():
+            return name
+    except (ValueError, TypeError, LookupError):  # (a zone pandas cannot name: its text, as before)
+        pass
+    return text
+
+
+def dtype_text(dtype: Any) -> str:
+    """A dtype's name that ``pandas.api.types.pandas_dtype`` reads back (what a model keeps
+    of its time columns): ``str(dtype)``, but a zoned date's zone by :func:`zone_name`
+    (``datetime64[us, tzfile('...')]`` is no dtype pandas reads)."""
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return f"datetime64[{dtype.unit}, {zone_name(dtype.tz)}]"
+    return str(dtype)
 
 
 def _numpy_backed_time(series: pd.Series) -> pd.Series:
@@ -800,6 +837,41 @@ def _refuse_non_numeric(block: pd.DataFrame, name: str, when: str) -> None:
             reason = reason or str(err)
     if failed:
         _raise_non_numeric(failed, reason, name, when)
+
+
+# A column read as constant varies of its own (X29, Y11, R22) when its standard deviation
+# exceeds this many units in the last place of its mean. Rounding noise stays near one unit
+# whatever the row count (a row sum of 50 probabilities: 0.6; of 12 percentage shares: 1.0,
+# at 100k and 1M rows alike), while a signal the z-scoring cannot resolve reads about 8
+# (``1e12 + 1e-3 * N(0, 1)``, ``1e15 + N(0, 1)``, from 200 rows up). A span (max - min)
+# grows with the row count instead, so rounding noise crossed any fixed span bound.
+ROUNDING_STD_ULPS = 3.0
+
+
+def varies_beyond_rounding(mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+    """Which columns vary beyond the rounding of a constant, from their means and standard
+    deviations (NaN skipped; one value per column).
+
+    A column varies when its standard deviation is above ``ROUNDING_STD_ULPS`` units in the
+    last place of its mean (``np.spacing``): rounding noise (a constant computed as a sum, in
+    its last bits) stays near one unit at any row count. A standard deviation of exactly 0
+    (an all-zero column) never varies. The one rule of the in-memory and the Dask estimators'
+    warnings of a column the z-scoring reads as constant although it varies (X29, Y11, R22).
+
+    Parameters
+    ----------
+    mean, std : numpy.ndarray
+        Per-column means and population standard deviations (float64, equal shapes).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, True for the columns whose spread is their own.
+    """
+    mean = np.asarray(mean, dtype=np.float64)
+    std = np.asarray(std, dtype=np.float64)
+    with np.errstate(invalid="ignore"):  # (NaN moments of an all-NaN column: no spread)
+        return std > ROUNDING_STD_ULPS * np.spacing(np.abs(mean))
 
 
 # float64 holds every integer up to 2**53 in magnitude, and from there only every 2nd, 4th,

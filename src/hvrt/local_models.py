@@ -74,7 +74,6 @@ from ._preprocessing import (
     category_count,
     fit_preprocessing,
     resolve_categorical,
-    varies_beyond_rounding,
 )
 from ._progress import StepLog
 from ._shrunk_solve import solve_candidates, solve_centred
@@ -87,6 +86,7 @@ from ._validation import (
     match_columns,
     rounded_integers_warning,
     to_frame,
+    varies_beyond_rounding,
     warn_of_rounded_target,
 )
 from .partitioner import FeatureNames, HVRTPartitioner
@@ -342,7 +342,10 @@ def _shares_preprocessing(partitioner: HVRTPartitioner) -> bool:
 
 
 def _warn_of_rounding_constants(
-    inputs: np.ndarray, constant: np.ndarray, preprocessor: Preprocessor, response: np.ndarray | None
+    inputs: np.ndarray,
+    moments: tuple[np.ndarray, np.ndarray, np.ndarray],
+    preprocessor: Preprocessor,
+    response: np.ndarray | None,
 ) -> None:
     """Warn of a ``y`` or numeric model input that varies, but only within
     ``CONSTANT_ULPS`` units in the last place of its mean (``1e12 + 1e-3 * signal``,
@@ -352,15 +355,17 @@ def _warn_of_rounding_constants(
     scaled by that spread it became a full-scale column); the warning says what it did.
     ``response``: ``y`` where a y guide is grown on (else None: the residual is centred)."""
     n_numeric = len(preprocessor.numeric_columns)
-    flagged = np.flatnonzero(constant[:n_numeric])
-    varying = [j for j in flagged if varies_beyond_rounding(inputs[:, j])]  # (the flagged columns only)
-    if varying:
+    mean, variance, constant = (part[:n_numeric] for part in moments)
+    std = np.sqrt(variance)
+    # the partitioner's rule (X29), on the moments at hand: no pass over the inputs
+    varying = np.flatnonzero(constant & varies_beyond_rounding(mean, std))
+    if len(varying):
         j = varying[0]
         names = [str(preprocessor.numeric_columns[i]) for i in varying]
         offset = float(np.median(inputs[:, j]))
         warnings.warn(
             f"X column(s) {names} vary only within {CONSTANT_ULPS} units in the last place of their mean "
-            f"({names[0]!r}: a spread of {np.std(inputs[:, j]):.3g} around {offset:.6g}): float64 cannot tell "
+            f"({names[0]!r}: a spread of {std[j]:.3g} around {offset:.6g}): float64 cannot tell "
             "that from rounding, so the partitioner and the local models' scaling treat them as constant; "
             f"subtract the offset (e.g. X[{names[0]!r}] - {offset:.6g}) to keep them",
             UserWarning,
@@ -370,7 +375,8 @@ def _warn_of_rounding_constants(
         return
     mean = float(np.mean(response))
     spread = float(np.std(response - mean))
-    if varies_beyond_rounding(response) and zscore_scale(np.array([mean]), np.array([spread * spread]))[1][0]:
+    one_mean, one_spread = np.array([mean]), np.array([spread])
+    if zscore_scale(one_mean, one_spread * one_spread)[1][0] and varies_beyond_rounding(one_mean, one_spread)[0]:
         warnings.warn(
             f"y varies only within {CONSTANT_ULPS} units in the last place of its mean (a spread of "
             f"{spread:.3g} around {mean:.6g}): float64 cannot tell that from rounding, so the partitioner "
@@ -741,9 +747,9 @@ class PartitionedRegressor(FeatureNames, RegressorMixin, BaseEstimator):
                 # on a thread while the global ridge is solved
                 binning = pool.submit(partitioner._bin_prepared, inputs)
             weight_sum = weights.sum()
-            constant: list[np.ndarray] = []
-            fitted["_input_mean"], fitted["_input_scale"] = input_scaling(inputs, weights, weight_sum, constant)
-            _warn_of_rounding_constants(inputs, constant[0], preprocessor, response if "y" in candidates else None)
+            moments: list[np.ndarray] = []
+            fitted["_input_mean"], fitted["_input_scale"] = input_scaling(inputs, weights, weight_sum, moments)
+            _warn_of_rounding_constants(inputs, tuple(moments), preprocessor, response if "y" in candidates else None)
             design = design_matrix(inputs, fitted["_input_mean"], fitted["_input_scale"])
             one_hot = _one_hot_layout(preprocessor, inputs, fitted["_input_mean"], fitted["_input_scale"])
             fitted["_response_mean"] = float(weights @ response / weight_sum)
@@ -1208,7 +1214,7 @@ _SCALING_BLOCK_ROWS = 8192  # rows of deviations per block in input_scaling: 650
 
 
 def input_scaling(
-    inputs: np.ndarray, weights: np.ndarray, weight_sum: float, constant: list[np.ndarray] | None = None
+    inputs: np.ndarray, weights: np.ndarray, weight_sum: float, moments: list[np.ndarray] | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """The model inputs' weighted means and standard deviations, 1 for a constant input.
 
@@ -1217,8 +1223,8 @@ def input_scaling(
     summed over the rows is a few ulps off (a constant 0.1 over 20k rows), and squared
     deviations from it read that as a spread of 1e-16..1e-14, which scaled the input by it
     and gave slopes in the tens of thousands. The deviations' own mean, that rounding, is
-    taken out of the variance and added to the mean. ``constant``: a list the inputs'
-    constant flags are appended to, when given.
+    taken out of the variance and added to the mean. ``moments``: a list the inputs'
+    means, variances and constant flags are appended to, when given.
     """
     mean = weights @ inputs / weight_sum
     shift = np.zeros(inputs.shape[1])
@@ -1237,8 +1243,8 @@ def input_scaling(
     variance = np.maximum(squares / weight_sum - residual * residual, 0.0)
     mean = mean + residual
     scale, is_constant = zscore_scale(mean, variance)
-    if constant is not None:
-        constant.append(is_constant)
+    if moments is not None:
+        moments.extend((mean, variance, is_constant))
     return mean, scale
 
 

@@ -27,7 +27,15 @@ from ._progress import StepLog
 from ._rules import build_rules, column_forms
 from ._target import TARGET_MODES
 from ._tree_contract import FittedTree, GrowthParams
-from ._validation import MAX_MAGNITUDE, TIME_DTYPES, exact_nanoseconds, match_columns, to_frame, to_target_frame
+from ._validation import (
+    MAX_MAGNITUDE,
+    TIME_DTYPES,
+    dtype_text,
+    exact_nanoseconds,
+    match_columns,
+    to_frame,
+    to_target_frame,
+)
 
 AUTO_LEAVES_MAX = 4096
 
@@ -126,9 +134,10 @@ class FeatureNames:
     or ``f0, f1, ...`` for an array.
 
     Both read the one stored array (``_feature_names``), which a fit sets through
-    ``feature_names_in_`` (hvrt.dask's estimators too, with ``_fitted_with_names``). A model
-    pickled or saved before held ``feature_names_in_`` itself, f0... after an array fit:
-    :meth:`_restore_feature_names` moves it when the model is restored.
+    ``feature_names_in_`` (hvrt.dask's estimators too, with ``_fitted_with_names``). A pickle
+    or model file holds them as ``feature_names_in_`` (f0... after an array fit), as the hvrt
+    before this class wrote and read them (:meth:`__getstate__`), and
+    :meth:`_restore_feature_names` moves them back when the model is restored.
     """
 
     @property
@@ -152,6 +161,17 @@ class FeatureNames:
     @feature_names_in_.setter
     def feature_names_in_(self, names: np.ndarray) -> None:
         self.__dict__["_feature_names"] = names
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The pickled (and model-file) state, the names under ``feature_names_in_`` as the
+        hvrt before :class:`FeatureNames` kept them (array fits too: f0, ...), so that a model
+        saved now loads usably there (it read ``model.feature_names_in_`` to match columns);
+        :meth:`_restore_feature_names` moves them back here, and ``_fitted_with_names`` tells
+        an array fit."""
+        state = super().__getstate__()
+        if "_feature_names" in state:  # (in place: the file's order of attributes stays)
+            state = {("feature_names_in_" if key == "_feature_names" else key): v for key, v in state.items()}
+        return state
 
     def _restore_feature_names(self) -> None:
         """After ``__dict__.update(state)``: a state saved before (a ``feature_names_in_``
@@ -558,7 +578,7 @@ class HVRTPartitioner(FeatureNames, _NamesRenamedParameters, ClusterMixin, Trans
         an empty frame of the fit input's labels and dtypes, as ``hvrt.dask`` passes it)."""
         self._column_labels = list(X.columns) if isinstance(X, pd.DataFrame) else list(frame.columns)
         # dtypes as their names: plain values that a model file holds
-        self._time_dtypes = {column: str(dtype) for column, dtype in time_dtypes.items()}
+        self._time_dtypes = {column: dtype_text(dtype) for column, dtype in time_dtypes.items()}
         # float columns narrower than float64 and times held as objects, whose rules take another form
         self._column_forms = column_forms(X, frame, self._time_dtypes)
 

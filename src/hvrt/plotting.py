@@ -171,9 +171,30 @@ def format_value(value: float, time_kind: str | None, digits: int = 4, zone: str
         import pandas as pd
 
         stamp = pd.Timestamp(round(value)).floor("s")  # floored in UTC: no DST gap or fold
-        return str(stamp if zone is None else stamp.tz_localize("UTC").tz_convert(zone))
+        zone_info = _zone_info(zone)
+        return str(stamp if zone_info is None else stamp.tz_localize("UTC").tz_convert(zone_info))
     name, nanoseconds = _duration_unit(abs(value))
     return f"{value / nanoseconds:.{digits}g} {name}"
+
+
+def _zone_info(zone: str | None) -> Any:
+    """The ``tzinfo`` of a zone name (``_validation.zone_name``'s: ``Asia/Kolkata``,
+    ``UTC+05:30``, ``dateutil/Europe/London``) as pandas reads it: matplotlib reads a name
+    with ``dateutil.tz.gettz``, which knows no ``dateutil/`` prefix, so it is given the
+    zone itself. None (UTC, as a naive column) for a name pandas cannot read."""
+    if zone is None:
+        return None
+    import pandas as pd
+
+    try:
+        return pd.Timestamp(0, tz=zone).tz
+    except (ValueError, TypeError, LookupError):
+        return None
+
+
+def _zone_label(zone: str) -> str:
+    """A zone's name for an axis label: ``Europe/London`` for ``dateutil/Europe/London``."""
+    return zone.removeprefix("dateutil/")
 
 
 def format_share(share: float) -> str:
@@ -213,6 +234,8 @@ def _time_axis(axis: Any, time_kind: str | None, feature: str, zone: str | None 
     import matplotlib.dates as mdates
     from matplotlib.ticker import FuncFormatter, Locator, MaxNLocator
 
+    label_zone, zone = zone, _zone_info(zone)  # (matplotlib and pandas are given the tzinfo)
+
     def span() -> float:
         low, high = axis.get_view_interval()
         return abs(high - low)
@@ -244,7 +267,8 @@ def _time_axis(axis: Any, time_kind: str | None, feature: str, zone: str | None 
 
     axis.set_major_locator(NanosecondTicks())
     axis.set_major_formatter(FuncFormatter(label))
-    unit = ("date" if zone is None else f"date, {zone}") if time_kind == "dates" else _duration_unit(span())[0]
+    named = "date" if zone is None or label_zone is None else f"date, {_zone_label(label_zone)}"
+    unit = named if time_kind == "dates" else _duration_unit(span())[0]
     axis.set_label_text(f"{_literal(feature)} ({unit})")
     if time_kind == "dates" and axis.axis_name == "y":
         # The left margin fits the widest date label and the axis label beside it (a fixed
@@ -258,7 +282,7 @@ def _time_axis(axis: Any, time_kind: str | None, feature: str, zone: str | None 
         figure.subplots_adjust(left=min(left, figure.subplotpars.right - 0.1))
 
 
-def _date_ticks(axis: Any, vmin: float, vmax: float, zone: str | None = None) -> np.ndarray:
+def _date_ticks(axis: Any, vmin: float, vmax: float, zone: Any = None) -> np.ndarray:
     """Round dates (nanoseconds) between ``vmin`` and ``vmax`` whose labels fit a horizontal axis.
 
     A date label is long ("2023-01-01 13:00" is some 1.3 inches), so on the x axis the
@@ -299,7 +323,7 @@ def _date_ticks(axis: Any, vmin: float, vmax: float, zone: str | None = None) ->
     return np.asarray(kept)
 
 
-def _date_label_width(axis: Any, ticks: np.ndarray, zone: str | None = None) -> float:
+def _date_label_width(axis: Any, ticks: np.ndarray, zone: Any = None) -> float:
     """The width in inches of the widest label of ``ticks`` as a date axis writes them."""
     import matplotlib as mpl
     import matplotlib.dates as mdates
@@ -321,7 +345,7 @@ def _text_width(text: str, size: float, family: str) -> float:
     return TextToPath().get_text_width_height_descent(text, FontProperties(family=family, size=size), ismath=False)[0]
 
 
-def _date_pattern(ticks: Sequence[float], zone: str | None = None) -> str:
+def _date_pattern(ticks: Sequence[float], zone: Any = None) -> str:
     """The shortest date format that tells the ticks (nanoseconds) apart: the year alone when
     they all fall on 1 January, the month when on the first of a month, and so on (on the
     clock of ``zone`` when given)."""

@@ -14,7 +14,6 @@ from .._preprocessing import (
     Preprocessor,
     _category_strings,
     _outside_hvrt,
-    varies_beyond_rounding,
     fit_imputer,
     fit_one_hot,
     most_frequent,
@@ -31,14 +30,13 @@ from .._target import (
     zscore_scale,
     zscored_outputs,
 )
-from .._validation import date_zones, give_rounding_warning, time_kinds
+from .._validation import date_zones, give_rounding_warning, time_kinds, varies_beyond_rounding
 from ._collections import (
     _Chunks,
     _as_rows,
     _check_paired,
     _compute,
     _delayed,
-    _fit_delayed,
     _paired_chunks,
     _repeats,
     _target_chunks,
@@ -419,8 +417,6 @@ def _fit_scaling(
         if y is not None:
             y_moments = (y_constant, y_mean, np.sqrt(y_m2 / (n_rows if y_imputed else np.maximum(y_count, 1))))
         _warn_of_constants(
-            chunks,
-            y_chunks,
             numeric if scaler is None else [],  # (a user scaler's columns are not checked, as in memory)
             (x_constant, x_mean, x_spread),
             None if y is None or y_weight <= 0.0 else _target_names(y, len(y_constant)),
@@ -530,22 +526,7 @@ def rounding_band_text(columns: list[str], offset: float, spread: float, name: s
     )
 
 
-def _extremes_chunk(part: Any, y_part: Any, x_columns: list[str], y_columns: list[int]) -> tuple[np.ndarray, ...]:
-    """A chunk's least and greatest values (NaN skipped; NaN where none) of some X columns
-    and y columns, as the in-memory fit reads them."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # (an all-NaN column)
-        x_values = _frame_of(part)[x_columns].to_numpy(dtype=np.float64, na_value=np.nan)
-        low, high = np.nanmin(x_values, axis=0, initial=np.inf), np.nanmax(x_values, axis=0, initial=-np.inf)
-        if not y_columns:
-            return low, high, np.empty(0), np.empty(0)
-        y_values = _target_values(y_part)[:, y_columns]
-        return low, high, np.nanmin(y_values, axis=0, initial=np.inf), np.nanmax(y_values, axis=0, initial=-np.inf)
-
-
 def _warn_of_constants(
-    chunks: _Chunks,
-    y_chunks: list[Any] | None,
     numeric: list[str],
     x: tuple[np.ndarray, np.ndarray, np.ndarray],
     y_names: list[str] | None,
@@ -553,28 +534,22 @@ def _warn_of_constants(
     y_weight: float,
 ) -> None:
     """The in-memory fit's warnings (Y11, then X29) of the columns of y (blended in) and
-    of X the z-scoring reads as constant although they vary beyond rounding, from their
-    least and greatest values: one more pass over the chunks, only when a column is read
-    as constant (``x``, ``y``: constant flags, means and spreads)."""
+    of X the z-scoring reads as constant although they vary beyond rounding, by the rule
+    of :func:`~hvrt._validation.varies_beyond_rounding` on the moments of the distributed
+    pass (``x``, ``y``: constant flags, means and population standard deviations): no
+    more passes over the chunks."""
     x_flagged = list(np.flatnonzero(x[0])) if numeric else []
     y_flagged = list(np.flatnonzero(y[0])) if y is not None and y_names is not None else []
     # as in memory, X's columns are not read where y alone is the target (_target.y_alone)
     if y is not None and y_weight == 1.0 and not bool(np.all(y[0])):
         x_flagged = []
-    if not x_flagged and not y_flagged:
-        return
-    extremes = _fit_delayed(_extremes_chunk)  # (X27, X28: warned of by the fit already)
-    y_parts = y_chunks if y_chunks is not None else [None] * len(chunks.parts)
-    x_columns = [numeric[j] for j in x_flagged]
-    (parts,) = _compute([extremes(part, y_part, x_columns, y_flagged) for part, y_part in zip(chunks.parts, y_parts)])
-    for name, names, flagged, moments, at in (("y", y_names, y_flagged, y, 2), ("X", numeric, x_flagged, x, 0)):
+    for name, names, flagged, moments in (("y", y_names, y_flagged, y), ("X", numeric, x_flagged, x)):
         if not flagged:
             continue
-        low = np.min([p[at] for p in parts], axis=0)
-        high = np.max([p[at + 1] for p in parts], axis=0)
-        varying = [k for k in range(len(flagged)) if varies_beyond_rounding(np.array([low[k], high[k]]))]
+        _, mean, spread = moments
+        flagged_at = np.asarray(flagged)
+        varying = list(np.flatnonzero(varies_beyond_rounding(mean[flagged_at], spread[flagged_at])))
         if varying:
-            _, mean, spread = moments
             k = varying[0]
             columns = [str(names[flagged[i]]) for i in varying]
             warnings.warn(
