@@ -106,6 +106,25 @@ def test_a_feature_or_y_within_a_few_ulps_of_its_mean_advises_the_file(tmp_path)
         assert not PYTHON_ADVICE.search(line), line
 
 
+def test_the_partitioners_rounding_band_warnings_advise_the_file(tmp_path):
+    # X29 and Y11 (HVRTPartitioner's own) came out as "(e.g. 1e+12, and the same from the
+    # rows to label)" and "(y - 1e+12)" through R22's rewriting
+    rng = np.random.default_rng(29)
+    n = 300
+    frame = pd.DataFrame({"a": rng.normal(size=n), "c": 1e12 + 1e-3 * rng.normal(size=n)})
+    frame["y"] = 1e12 + 1e-3 * rng.normal(size=n)
+    frame.to_csv(tmp_path / "band.csv", index=False)
+    result = run(
+        "partition", tmp_path / "band.csv", "--columns", "a,c", "--y", "y", "--y-weight", 0.5, "-k", 4,
+        "-o", tmp_path / "out.csv",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "subtract the offset from the column in the file (e.g. 1e+12), and from the files to label" in result.stderr
+    assert "subtract the offset from the --y column in the file (1e+12) to keep them" in result.stderr, result.stderr
+    for line in result.stderr.splitlines():
+        assert not PYTHON_ADVICE.search(line), line
+
+
 def test_an_unknown_column_named_alike_to_one_is_suggested(tmp_path):
     # `--y prize` listed the columns; the one meant, 'price', is now named
     frame = pd.DataFrame({"a": np.arange(40.0), "price": np.arange(40.0) % 7, "city": ["x", "y"] * 20})

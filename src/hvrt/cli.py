@@ -240,6 +240,17 @@ _COMMAND_LINE_ADVICE: tuple[tuple[str, str, str], ...] = (
         "store them in the file as integers (a Parquet int64 column, which holds nulls too) or as text",
         "X26",
     ),
+    # X29 / Y11: a feature (or the blended --y) that varies only within a few ulps of its mean
+    (
+        r"subtract the offset \(e\.g\. \w+\[.*?\] - ([^,)]+), and the same from the rows to label\) to keep them",
+        r"subtract the offset from the column in the file (e.g. \1), and from the files to label, to keep them",
+        "X29",
+    ),
+    (
+        r"subtract the offset \(y(?:\[.*?\])? - ([^)]+)\) to keep them",
+        r"subtract the offset from the --y column in the file (\1) to keep them",
+        "Y11",
+    ),
     # R22: a feature (or --y) that varies only within a few ulps of its mean (a warning)
     (
         r"subtract the offset \(e\.g\. \w+\[.*?\] - ([^)]+)\) to keep them",
