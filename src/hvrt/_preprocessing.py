@@ -1342,7 +1342,14 @@ def _warn_of_rounding_band(
     j = varying[0]
     columns = [str(names[k]) for k in varying]
     offset = float(np.nanmedian(values[:, j]))
-    spread = float(std[j])
+    warnings.warn(rounding_band_text(columns, offset, float(std[j]), name), UserWarning, stacklevel=_outside_hvrt())
+
+
+def rounding_band_text(columns: list[str], offset: float, spread: float, name: str) -> str:
+    """The text of X29 (Y11 for ``name="y"``): ``columns`` read as constant although they
+    vary; ``offset``: the first one's centre, ``spread``: its standard deviation. Shared
+    with ``hvrt.dask``, which gives the column's mean as the offset (within its spread of
+    the median written here, so the same at the 6 digits written)."""
     if name == "y":
         subject = f"y column(s) {columns} vary"
         ignored = "the partitioner treats them as constant and the y part of its target ignores them"
@@ -1354,11 +1361,9 @@ def _warn_of_rounding_band(
             f"subtract the offset (e.g. X[{columns[0]!r}] - {offset:.6g}, and the same from the rows to label) "
             "to keep them"
         )
-    warnings.warn(
+    return (
         f"{subject} only within {CONSTANT_ULPS} units in the last place of their mean ({columns[0]!r}: a spread "
-        f"of {spread:.3g} around {offset:.6g}): float64 cannot tell that from rounding, so {ignored}; {fix}",
-        UserWarning,
-        stacklevel=_outside_hvrt(),
+        f"of {spread:.3g} around {offset:.6g}): float64 cannot tell that from rounding, so {ignored}; {fix}"
     )
 
 

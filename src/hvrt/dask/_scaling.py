@@ -14,6 +14,7 @@ from .._preprocessing import (
     Preprocessor,
     _category_strings,
     _outside_hvrt,
+    rounding_band_text,
     fit_imputer,
     fit_one_hot,
     most_frequent,
@@ -21,7 +22,6 @@ from .._preprocessing import (
     resolve_weights,
 )
 from .._target import (
-    CONSTANT_ULPS,
     blend_target,
     encoder_guide,
     fit_scaler,
@@ -502,28 +502,6 @@ def _warn_of_rounded_y(facts: list[Any], names: list[str]) -> None:
     from every chunk's :func:`~hvrt.dask._reductions._rounded_target` facts."""
     found = [(name, _merge_rounded_target(facts, j)) for j, name in enumerate(names)] if any(facts) else []
     give_rounding_warning([(name, rounded) for name, rounded in found if rounded is not None], "y")
-
-
-def rounding_band_text(columns: list[str], offset: float, spread: float, name: str) -> str:
-    """The text of the in-memory warning (``_preprocessing._warn_of_rounding_band``: X29,
-    Y11 for ``name="y"``) of ``columns`` read as constant although they vary; ``offset``:
-    the first one's centre (its mean here, the median there: within its spread of each
-    other, so one at the 6 digits written), ``spread``: its standard deviation."""
-    if name == "y":
-        subject = f"y column(s) {columns} vary"
-        ignored = "the partitioner treats them as constant and the y part of its target ignores them"
-        fix = f"subtract the offset ({'y' if columns == ['target'] else f'y[{columns[0]!r}]'} - {offset:.6g}) to keep them"
-    else:
-        subject = f"X column(s) {columns} vary"
-        ignored = "the partitioner treats them as constant and its partitions ignore them"
-        fix = (
-            f"subtract the offset (e.g. X[{columns[0]!r}] - {offset:.6g}, and the same from the rows to label) "
-            "to keep them"
-        )
-    return (
-        f"{subject} only within {CONSTANT_ULPS} units in the last place of their mean ({columns[0]!r}: a spread "
-        f"of {spread:.3g} around {offset:.6g}): float64 cannot tell that from rounding, so {ignored}; {fix}"
-    )
 
 
 def _warn_of_constants(
