@@ -681,3 +681,23 @@ def test_a_rounded_y_of_several_columns_with_missing_values_is_warned_of_as_in_m
     monkeypatch.setattr(_reductions, "ROUNDED_Y_DISTINCT", 10)
     (text,) = fitted()
     assert text.split("merged")[0] != memory[0].split("merged")[0] and "read rounded (first" in text
+
+
+def test_an_object_column_of_ints_beyond_64_bits_is_numbers_as_in_memory() -> None:
+    # in memory such a column is numeric (read rounded, X27); Dask's chunks called it text,
+    # a categorical, and grew other partitions (REVIEW18 F7; with convert-string off, or
+    # chunks built otherwise, the objects reach hvrt as they are)
+    rng = np.random.default_rng(0)
+    n = 2000
+    big = [2**70 + int(v) * 2**30 for v in rng.integers(0, 10**6, n)]
+    X = pd.DataFrame({"a": rng.normal(size=n), "big": pd.Series(big, dtype=object)})
+    memory = HVRTPartitioner(max_leaf_nodes=16, random_state=0)
+    memory_texts = _messages(lambda: memory.fit(X))
+    with dask.config.set({"dataframe.convert-string": False}):
+        dX = dd.from_pandas(X, npartitions=4)
+    model = DaskHVRTPartitioner(max_leaf_nodes=16, random_state=0)
+    texts = _messages(lambda: model.fit(dX))
+    assert model._preprocessor.numeric_columns == memory._preprocessor.numeric_columns == ["a", "big"]
+    assert np.array_equal(np.asarray(model.get_partitions(dX).compute()), memory.get_partitions(X))
+    # (multiples of 2**30 near 2**70: float64 holds them, so no X27 on either side)
+    assert [t for t in texts if "2**53" in t] == [t for t in memory_texts if "2**53" in t] == []

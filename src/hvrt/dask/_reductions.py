@@ -30,6 +30,7 @@ from .._validation import (
     _rounded_integers,
     dtype_zone,
     has_missing_values,
+    holds_python_ints,
     is_duration_dtype,
     to_frame,
 )
@@ -383,7 +384,8 @@ def _object_kind(frame: pd.DataFrame, column: str) -> str | None:
         zone = dtype_zone(dtype)
         return "dates" if zone is None else f"dates in {zone}"
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-    return "numbers" if numeric else "text"
+    # Python ints beyond 64 bits stay objects: numbers in memory too (``holds_python_ints``)
+    return "numbers" if numeric or holds_python_ints(values) else "text"
 
 
 def _summarise_categories(frame: pd.DataFrame, categorical: list[str]) -> dict[str, Any]:
